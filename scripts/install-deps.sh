@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install what aslc needs from Debian 12's packages. Idempotent: packages already
+# present are skipped, and apt is not touched at all when nothing is missing.
+# Run as root (or through sudo).
+set -eu
+
+PKGS="build-essential cmake ninja-build pkg-config python3 \
+libjson-c-dev check libsubunit-dev \
+llvm-16-dev libzstd-dev \
+libssl-dev valgrind"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO="sudo"
+fi
+echo "install-deps: installing$missing"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
