@@ -1,0 +1,47 @@
+/*
+ * cmp_ops.h - the Choice comparison operators, one X-macro list.
+ * X(name, operand) where operand says what the rule's value must be:
+ *   STR string, NUM number, BOOL boolean, TS RFC 3339 timestamp string,
+ *   PAT StringMatches pattern, PATH a Path to the operand, IS a boolean test.
+ * The order of the list is the aslrt_cmp enum; the compiler, both emitters
+ * and the runtime all include it, so they cannot disagree.
+ */
+X(StringEquals, STR)
+X(StringEqualsPath, PATH)
+X(StringLessThan, STR)
+X(StringLessThanPath, PATH)
+X(StringGreaterThan, STR)
+X(StringGreaterThanPath, PATH)
+X(StringLessThanEquals, STR)
+X(StringLessThanEqualsPath, PATH)
+X(StringGreaterThanEquals, STR)
+X(StringGreaterThanEqualsPath, PATH)
+X(StringMatches, PAT)
+X(NumericEquals, NUM)
+X(NumericEqualsPath, PATH)
+X(NumericLessThan, NUM)
+X(NumericLessThanPath, PATH)
+X(NumericGreaterThan, NUM)
+X(NumericGreaterThanPath, PATH)
+X(NumericLessThanEquals, NUM)
+X(NumericLessThanEqualsPath, PATH)
+X(NumericGreaterThanEquals, NUM)
+X(NumericGreaterThanEqualsPath, PATH)
+X(BooleanEquals, BOOL)
+X(BooleanEqualsPath, PATH)
+X(TimestampEquals, TS)
+X(TimestampEqualsPath, PATH)
+X(TimestampLessThan, TS)
+X(TimestampLessThanPath, PATH)
+X(TimestampGreaterThan, TS)
+X(TimestampGreaterThanPath, PATH)
+X(TimestampLessThanEquals, TS)
+X(TimestampLessThanEqualsPath, PATH)
+X(TimestampGreaterThanEquals, TS)
+X(TimestampGreaterThanEqualsPath, PATH)
+X(IsNull, IS)
+X(IsPresent, IS)
+X(IsNumeric, IS)
+X(IsString, IS)
+X(IsBoolean, IS)
+X(IsTimestamp, IS)

@@ -1,0 +1,282 @@
+/*
+ * json.c - JSON as AWS Step Functions reads and prints it.
+ *
+ * Parsing is json-c's strict tokenizer with UTF-8 validation.  Printing is our
+ * own walk (json-c's printer escapes "/" and prints computed doubles with %.17g):
+ * compact, only '"', '\\' and control characters escaped, numbers parsed from
+ * text printed as they were written, computed doubles in the shortest form that
+ * reads back to the same value, integral doubles without a fraction.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+char aslrt_absent_marker;
+
+typedef struct {
+	char *s;
+	size_t len, cap;
+} Out;
+
+static void out_put(Out *o, const char *s, size_t n)
+{
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		while (cap < o->len + n + 1)
+			cap *= 2;
+		char *p = realloc(o->s, cap);
+		if (!p)
+			abort();
+		o->s = p;
+		o->cap = cap;
+	}
+	memcpy(o->s + o->len, s, n);
+	o->len += n;
+	o->s[o->len] = 0;
+}
+
+static void out_str(Out *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	out_put(o, "\"", 1);
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[7];
+		switch (ch) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			if (ch < 0x20) {
+				memcpy(u, "\\u00", 4);
+				u[4] = hex[ch >> 4];
+				u[5] = hex[ch & 15];
+				u[6] = 0;
+				esc = u;
+			}
+		}
+		if (esc) {
+			out_put(o, s + start, i - start);
+			out_put(o, esc, strlen(esc));
+			start = i + 1;
+		}
+	}
+	out_put(o, s + start, n - start);
+	out_put(o, "\"", 1);
+}
+
+/* Shortest "%.{15,16,17}g" that reads back as d; integral values print as
+ * integers (AWS's Java printer does the same for whole doubles). */
+static void out_double(Out *o, double d)
+{
+	char buf[64];
+	if (isnan(d) || isinf(d)) {
+		out_put(o, "null", 4);
+		return;
+	}
+	if (d == floor(d) && fabs(d) < 1e18) {
+		snprintf(buf, sizeof buf, "%.0f", d);
+		if (strcmp(buf, "-0") == 0)
+			strcpy(buf, "0");
+		out_put(o, buf, strlen(buf));
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	out_put(o, buf, strlen(buf));
+}
+
+static void dump(Out *o, struct json_object *v)
+{
+	char buf[32];
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		out_put(o, "null", 4);
+		break;
+	case json_type_boolean:
+		if (json_object_get_boolean(v))
+			out_put(o, "true", 4);
+		else
+			out_put(o, "false", 5);
+		break;
+	case json_type_int:
+		if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
+			snprintf(buf, sizeof buf, "%llu", (unsigned long long)json_object_get_uint64(v));
+		else
+			snprintf(buf, sizeof buf, "%lld", (long long)json_object_get_int64(v));
+		out_put(o, buf, strlen(buf));
+		break;
+	case json_type_double: {
+		/* A number parsed from text keeps its text in json-c's userdata
+		 * serializer; json_object_to_json_string returns it verbatim. */
+		if (json_object_get_userdata(v)) {
+			const char *s = json_object_get_userdata(v);
+			out_put(o, s, strlen(s));
+		} else {
+			out_double(o, json_object_get_double(v));
+		}
+		break;
+	}
+	case json_type_string:
+		out_str(o, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		break;
+	case json_type_array: {
+		size_t n = json_object_array_length(v);
+		out_put(o, "[", 1);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				out_put(o, ",", 1);
+			dump(o, json_object_array_get_idx(v, i));
+		}
+		out_put(o, "]", 1);
+		break;
+	}
+	case json_type_object: {
+		int first = 1;
+		out_put(o, "{", 1);
+		json_object_object_foreach(v, key, val)
+		{
+			if (!first)
+				out_put(o, ",", 1);
+			first = 0;
+			out_str(o, key, strlen(key));
+			out_put(o, ":", 1);
+			dump(o, val);
+		}
+		out_put(o, "}", 1);
+		break;
+	}
+	}
+}
+
+char *aslrt_json_dump(struct json_object *v)
+{
+	Out o = {0};
+	dump(&o, v);
+	return o.s;
+}
+
+int aslrt_json_parse(const char *text, size_t len, struct json_object **out, char *why,
+		     size_t whylen)
+{
+	struct json_tokener *tok = json_tokener_new_ex(1000);
+	if (!tok)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* Skip leading white space, and refuse an empty text. */
+	size_t i = 0;
+	while (i < len && strchr(" \t\r\n", text[i]))
+		i++;
+	if (i == len) {
+		snprintf(why, whylen, "empty input");
+		json_tokener_free(tok);
+		return -1;
+	}
+	struct json_object *v = json_tokener_parse_ex(tok, text + i, (int)(len - i));
+	enum json_tokener_error e = json_tokener_get_error(tok);
+	size_t end = i + json_tokener_get_parse_end(tok);
+	if (e == json_tokener_continue) { /* a bare scalar at the end needs the NUL */
+		v = json_tokener_parse_ex(tok, "", 1);
+		e = json_tokener_get_error(tok);
+		end = len;
+	}
+	if (e == json_tokener_success) {
+		while (end < len && strchr(" \t\r\n", text[end]))
+			end++;
+		if (end < len && text[end] != 0) {
+			json_object_put(v);
+			snprintf(why, whylen, "unexpected text after the JSON value at offset %zu", end);
+			json_tokener_free(tok);
+			return -1;
+		}
+		*out = v;
+		json_tokener_free(tok);
+		return 0;
+	}
+	snprintf(why, whylen, "%s at offset %zu", json_tokener_error_desc(e), end);
+	json_tokener_free(tok);
+	return -1;
+}
+
+bool aslrt_json_is_number(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+}
+
+double aslrt_json_number(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_int)) {
+		if (json_object_get_int64(v) == INT64_MAX)
+			return (double)json_object_get_uint64(v);
+		return (double)json_object_get_int64(v);
+	}
+	return json_object_get_double(v);
+}
+
+bool aslrt_json_equal(struct json_object *a, struct json_object *b)
+{
+	if (aslrt_json_is_number(a) && aslrt_json_is_number(b)) {
+		if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int))
+			return json_object_get_int64(a) == json_object_get_int64(b) &&
+			       json_object_get_uint64(a) == json_object_get_uint64(b);
+		return aslrt_json_number(a) == aslrt_json_number(b);
+	}
+	enum json_type ta = json_object_get_type(a), tb = json_object_get_type(b);
+	if (ta != tb)
+		return false;
+	switch (ta) {
+	case json_type_null:
+		return true;
+	case json_type_boolean:
+		return json_object_get_boolean(a) == json_object_get_boolean(b);
+	case json_type_string:
+		return json_object_get_string_len(a) == json_object_get_string_len(b) &&
+		       memcmp(json_object_get_string(a), json_object_get_string(b),
+			      (size_t)json_object_get_string_len(a)) == 0;
+	case json_type_array: {
+		size_t n = json_object_array_length(a);
+		if (n != json_object_array_length(b))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (!aslrt_json_equal(json_object_array_get_idx(a, i),
+					      json_object_array_get_idx(b, i)))
+				return false;
+		return true;
+	}
+	case json_type_object: {
+		if (json_object_object_length(a) != json_object_object_length(b))
+			return false;
+		json_object_object_foreach(a, key, va)
+		{
+			struct json_object *vb;
+			if (!json_object_object_get_ex(b, key, &vb) || !aslrt_json_equal(va, vb))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+struct json_object *aslrt_json_copy(struct json_object *v)
+{
+	struct json_object *c = NULL;
+	if (!v)
+		return NULL;
+	if (json_object_deep_copy(v, &c, NULL) != 0)
+		abort();
+	return c;
+}

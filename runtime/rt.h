@@ -1,0 +1,155 @@
+/*
+ * rt.h - libaslrt's internal header, one section per file.
+ *
+ * The runtime owns every semantic rule of the language (paths, intrinsic
+ * functions, Choice comparisons, timestamps, JSON output); the compiler links
+ * this library and calls the same parsers to check definitions, so the checker
+ * and the executable cannot disagree.  Public, generated-code-facing entry
+ * points live in aslrt.h.
+ *
+ * Ownership follows json-c: getters borrow, adders steal.  Functions here that
+ * return a json_object through an out-parameter hand over a new reference.
+ */
+#ifndef ASLRT_RT_H
+#define ASLRT_RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "aslrt.h"
+
+#define ASLRT_ERRLEN 512
+
+/* --- error.c --- */
+
+/* An error as ASL sees it: a name (States.Runtime, a Task's error type, ...)
+ * and a cause.  Both malloc'd, either may be NULL. */
+typedef struct aslrt_error {
+	char *name;
+	char *cause;
+} aslrt_error;
+
+void aslrt_error_set(aslrt_error *e, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void aslrt_error_clear(aslrt_error *e);
+void aslrt_error_move(aslrt_error *dst, aslrt_error *src);
+/* {"Error":..,"Cause":..} as AWS builds the error output (new reference). */
+struct json_object *aslrt_error_output(const aslrt_error *e);
+
+/* --- json.c --- */
+
+/* Serialise as AWS prints JSON: compact, no "\/" escaping, numbers in their
+ * source form when parsed, shortest round-trip form when computed.  malloc'd. */
+char *aslrt_json_dump(struct json_object *v);
+/* Parse a complete JSON text strictly.  0 on success (new reference in *out),
+ * -1 with a message in why. */
+int aslrt_json_parse(const char *text, size_t len, struct json_object **out, char *why,
+		     size_t whylen);
+/* Deep equality with numbers compared by value (1 equals 1.0). */
+bool aslrt_json_equal(struct json_object *a, struct json_object *b);
+struct json_object *aslrt_json_copy(struct json_object *v);
+/* A number as a double, and whether v is a number at all. */
+bool aslrt_json_is_number(struct json_object *v);
+double aslrt_json_number(struct json_object *v);
+
+/* --- path.c --- */
+
+/* A pre-parsed JSONPath: a Path (definite or not), a Reference Path, a
+ * Context path ($$...) or a variable path ($name...). */
+typedef struct aslrt_path aslrt_path;
+
+typedef enum { ASLRT_ROOT_INPUT, ASLRT_ROOT_CONTEXT, ASLRT_ROOT_VAR } aslrt_root;
+typedef enum { ASLRT_STEP_FIELD, ASLRT_STEP_INDEX, ASLRT_STEP_OTHER } aslrt_step_kind;
+
+/* What a path is evaluated against: $ (input), $$ (context), $name (vars,
+ * an object of variable name -> value; may be NULL). */
+typedef struct aslrt_env {
+	struct json_object *input;
+	struct json_object *context;
+	struct json_object *vars;
+} aslrt_env;
+
+/* Parse text; NULL on a syntax error, with a message in why. */
+aslrt_path *aslrt_path_parse(const char *text, char *why, size_t whylen);
+void aslrt_path_free(aslrt_path *p);
+const char *aslrt_path_text(const aslrt_path *p);
+aslrt_root aslrt_path_root(const aslrt_path *p);
+/* For ASLRT_ROOT_VAR: the variable's name. */
+const char *aslrt_path_var(const aslrt_path *p);
+/* Definite: selects at most one node (no wildcard, slice, filter, union, ..). */
+bool aslrt_path_is_definite(const aslrt_path *p);
+/* A Reference Path: only field names and integer indices. */
+bool aslrt_path_is_reference(const aslrt_path *p);
+/* The steps after the root; field name (borrowed) or index. */
+int aslrt_path_nsteps(const aslrt_path *p);
+aslrt_step_kind aslrt_path_step(const aslrt_path *p, int i, const char **field, long *index);
+/*
+ * Evaluate.  A definite path stores the node it selects; an indefinite path
+ * stores an array of every match (possibly empty).  Returns 0 when found, 1
+ * when a definite path selects nothing, with Jayway's message in why
+ * ("No results for path: $['x']", "Missing property in path $['no']").
+ */
+int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_object **out,
+		    char *why, size_t whylen);
+/*
+ * ResultPath: store val (consumed) at the Reference Path p inside *root,
+ * creating intermediate objects.  *root is replaced for "$".  Returns 0, or -1
+ * when a step goes through a non-object (States.ResultPathMatchFailure), with
+ * a message in why.
+ */
+int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json_object *val,
+		     char *why, size_t whylen);
+
+/* --- intrinsic.c --- */
+
+/* A pre-parsed intrinsic function call, e.g. States.Format('{}', $.x). */
+typedef struct aslrt_fn aslrt_fn;
+
+aslrt_fn *aslrt_fn_parse(const char *text, char *why, size_t whylen);
+void aslrt_fn_free(aslrt_fn *f);
+/* Evaluate; 0 with a new reference in *out, or -1 with err set (AWS's names
+ * and causes; the caller adds the "An error occurred while executing the
+ * state..." prefix). */
+int aslrt_fn_eval(const aslrt_fn *f, const aslrt_env *env, struct json_object **out,
+		  aslrt_error *err);
+
+/* --- choice.c --- */
+
+typedef enum {
+#define X(name, operand) ASLRT_CMP_##name,
+#include "cmp_ops.h"
+#undef X
+	ASLRT_CMP_COUNT
+} aslrt_cmp;
+
+typedef enum { ASLRT_OPND_STR, ASLRT_OPND_NUM, ASLRT_OPND_BOOL, ASLRT_OPND_TS, ASLRT_OPND_PAT,
+	       ASLRT_OPND_PATH, ASLRT_OPND_IS } aslrt_operand;
+
+extern const char *const aslrt_cmp_names[ASLRT_CMP_COUNT];
+extern const aslrt_operand aslrt_cmp_operands[ASLRT_CMP_COUNT];
+/* The operator a name denotes, or -1. */
+int aslrt_cmp_lookup(const char *name);
+/* For a ...Path operator, the operator it compares with (StringEqualsPath -> StringEquals). */
+aslrt_cmp aslrt_cmp_base(aslrt_cmp op);
+/*
+ * Apply op to v (ASLRT_ABSENT when the Variable selected nothing; only IsPresent
+ * accepts that) and the operand value (for ...Path operators, the value the
+ * operand path selected).  Type mismatches are false, never errors.
+ */
+bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *operand);
+
+/* RFC 3339 timestamp as AWS parses it: seconds since the epoch and nanoseconds. */
+typedef struct aslrt_time {
+	int64_t sec;
+	int32_t nsec;
+} aslrt_time;
+
+bool aslrt_timestamp_parse(const char *s, aslrt_time *t);
+/* StringMatches: '*' matches any run; "\\*" a star, "\\\\" a backslash. */
+bool aslrt_string_matches(const char *s, const char *pattern);
+/* Whether a StringMatches pattern is well formed (no open backslash). */
+bool aslrt_pattern_valid(const char *pattern);
+
+#endif
