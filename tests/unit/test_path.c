@@ -1,0 +1,700 @@
+/* test_path.c - Check unit tests for runtime/path.c. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+/* The store documents of Jayway's README, reduced. */
+static const char *STORE =
+	"{\"store\":{\"book\":["
+	"{\"category\":\"reference\",\"author\":\"Nigel Rees\",\"title\":\"Sayings\",\"price\":8.95},"
+	"{\"category\":\"fiction\",\"author\":\"Evelyn Waugh\",\"title\":\"Sword\",\"price\":12.99},"
+	"{\"category\":\"fiction\",\"author\":\"Herman Melville\",\"title\":\"Moby Dick\",\"isbn\":\"0-553\",\"price\":8.99},"
+	"{\"category\":\"fiction\",\"author\":\"J. R. R. Tolkien\",\"title\":\"LOTR\",\"isbn\":\"0-395\",\"price\":22.99}"
+	"],\"bicycle\":{\"color\":\"red\",\"price\":19.95}},\"expensive\":10}";
+
+static struct json_object *parse_json(const char *text)
+{
+	struct json_object *v = NULL;
+	char why[ASLRT_ERRLEN];
+	if (aslrt_json_parse(text, strlen(text), &v, why, sizeof why) != 0)
+		ck_abort_msg("bad test JSON %s: %s", text, why);
+	return v;
+}
+
+/*
+ * Evaluate path over the given input/context/vars and render the outcome:
+ * the dumped value when found, "!" + why when a definite path selected
+ * nothing, "parse: " + why when the path does not parse.  malloc'd.
+ */
+static char *run_env(const char *path, const char *input, const char *context, const char *vars)
+{
+	char why[ASLRT_ERRLEN] = "";
+	char *s;
+	aslrt_path *p = aslrt_path_parse(path, why, sizeof why);
+	if (!p) {
+		if (asprintf(&s, "parse: %s", why) < 0)
+			abort();
+		return s;
+	}
+	aslrt_env env = {input ? parse_json(input) : NULL, context ? parse_json(context) : NULL,
+			 vars ? parse_json(vars) : NULL};
+	struct json_object *out = NULL;
+	int rc = aslrt_path_eval(p, &env, &out, why, sizeof why);
+	if (rc == 0) {
+		s = aslrt_json_dump(out);
+		json_object_put(out);
+	} else {
+		ck_assert_int_eq(rc, 1);
+		ck_assert_ptr_null(out);
+		if (asprintf(&s, "!%s", why) < 0)
+			abort();
+	}
+	json_object_put(env.input);
+	json_object_put(env.context);
+	json_object_put(env.vars);
+	aslrt_path_free(p);
+	return s;
+}
+
+#define EXPECT_ENV(path, input, ctx, vars, want)                        \
+	do {                                                            \
+		char *got_ = run_env(path, input, ctx, vars);           \
+		ck_assert_msg(strcmp(got_, want) == 0, "%s: got %s, want %s", path, got_, want); \
+		free(got_);                                             \
+	} while (0)
+#define EXPECT(path, input, want) EXPECT_ENV(path, input, NULL, NULL, want)
+
+static char *parse_error(const char *path)
+{
+	char why[ASLRT_ERRLEN] = "";
+	aslrt_path *p = aslrt_path_parse(path, why, sizeof why);
+	if (p) {
+		aslrt_path_free(p);
+		return NULL;
+	}
+	return strdup(why);
+}
+
+#define EXPECT_PARSE_ERROR(path, want)                                  \
+	do {                                                            \
+		char *got_ = parse_error(path);                         \
+		ck_assert_msg(got_ != NULL, "%s parsed", path);         \
+		ck_assert_msg(strstr(got_, want) != NULL, "%s: got '%s', want '%s'", path, got_, want); \
+		free(got_);                                             \
+	} while (0)
+
+/* --- roots and simple steps --- */
+
+START_TEST(test_root)
+{
+	EXPECT("$", "{\"a\":1}", "{\"a\":1}");
+	EXPECT("$", "[1,2]", "[1,2]");
+	EXPECT("$", "\"s\"", "\"s\"");
+	EXPECT("$", "null", "null");
+}
+END_TEST
+
+START_TEST(test_dot_fields)
+{
+	EXPECT("$.a", "{\"a\":1}", "1");
+	EXPECT("$.a.b", "{\"a\":{\"b\":\"x\"}}", "\"x\"");
+	EXPECT("$.a.b.c", "{\"a\":{\"b\":{\"c\":[1,{\"d\":2}]}}}", "[1,{\"d\":2}]");
+	EXPECT("$.a-b", "{\"a-b\":3}", "3");
+	EXPECT("$.Ж中", "{\"Ж中\":true}", "true");
+	EXPECT("$.a", "{\"a\":null}", "null");
+	EXPECT("$.a", "{\"a\":1.50}", "1.50");
+}
+END_TEST
+
+START_TEST(test_bracket_fields)
+{
+	EXPECT("$['a b']", "{\"a b\":1}", "1");
+	EXPECT("$[\"x\"]", "{\"x\":2}", "2");
+	EXPECT("$['a']['b']", "{\"a\":{\"b\":3}}", "3");
+	EXPECT("$.a['b.c']", "{\"a\":{\"b.c\":4}}", "4");
+	EXPECT("$.abc.['def ghi']", "{\"abc\":{\"def ghi\":5}}", "5");
+	EXPECT("$['it\\'s']", "{\"it's\":6}", "6");
+	EXPECT("$['\\u00e9']", "{\"\xc3\xa9\":7}", "7");
+	EXPECT("$[ 'a' ]", "{\"a\":8}", "8");
+	EXPECT("$['a]b']", "{\"a]b\":9}", "9");
+}
+END_TEST
+
+START_TEST(test_reference_escapes)
+{
+	EXPECT("$.store\\.book", "{\"store.book\":1}", "1");
+	EXPECT("$.\\stor\\e.boo\\k", "{\"store\":{\"book\":2}}", "2");
+	EXPECT("$.foo.\\.bar", "{\"foo\":{\".bar\":3}}", "3");
+	EXPECT("$.foo\\@bar.baz\\[\\[.\\?pretty", "{\"foo@bar\":{\"baz[[\":{\"?pretty\":4}}}", "4");
+	EXPECT("$.&Ж中.\xf0\x90\x8d\x86", "{\"&Ж中\":{\"\xf0\x90\x8d\x86\":5}}", "5");
+	EXPECT("$['store'][0]['book']", "{\"store\":[{\"book\":6}]}", "6");
+}
+END_TEST
+
+START_TEST(test_indexes)
+{
+	EXPECT("$[0]", "[1,2,3]", "1");
+	EXPECT("$[2]", "[1,2,3]", "3");
+	EXPECT("$[-1]", "[1,2,3]", "3");
+	EXPECT("$[-3]", "[1,2,3]", "1");
+	EXPECT("$.items[0]", "{\"items\":[{\"item_key\":0},{\"item_key\":1}]}", "{\"item_key\":0}");
+	EXPECT("$.a[1].b", "{\"a\":[{\"b\":1},{\"b\":2}]}", "2");
+	EXPECT("$.a[0][1]", "{\"a\":[[1,2],[3]]}", "2");
+	/* Past either end: Jackson's ArrayNode.get gives null, as AWS shows. */
+	EXPECT("$.items[5]", "{\"items\":[1,2]}", "null");
+	EXPECT("$[-4]", "[1,2,3]", "null");
+	EXPECT("$[0]", "[]", "null");
+}
+END_TEST
+
+START_TEST(test_context_and_vars)
+{
+	const char *ctx = "{\"Execution\":{\"Id\":\"arn:x\",\"Input\":{\"k\":1}},\"State\":{\"Name\":\"S\"}}";
+	EXPECT_ENV("$$.Execution.Id", "{}", ctx, NULL, "\"arn:x\"");
+	EXPECT_ENV("$$.Execution.Input.k", "{}", ctx, NULL, "1");
+	EXPECT_ENV("$$", "{}", ctx, NULL, ctx);
+	EXPECT_ENV("$$['State']['Name']", "{}", ctx, NULL, "\"S\"");
+	EXPECT_ENV("$$.Nope", "{}", ctx, NULL, "!No results for path: $['Nope']");
+	EXPECT_ENV("$$.*", "{}", "{\"a\":1,\"b\":2}", NULL, "[1,2]");
+
+	const char *vars = "{\"order\":{\"numItems\":3,\"items\":[\"a\",\"b\"]},\"x\":7,\"_y1\":null}";
+	EXPECT_ENV("$x", "{}", NULL, vars, "7");
+	EXPECT_ENV("$order.numItems", "{}", NULL, vars, "3");
+	EXPECT_ENV("$order.items[1]", "{}", NULL, vars, "\"b\"");
+	EXPECT_ENV("$order.items[*]", "{}", NULL, vars, "[\"a\",\"b\"]");
+	EXPECT_ENV("$order['numItems']", "{}", NULL, vars, "3");
+	EXPECT_ENV("$_y1", "{}", NULL, vars, "null");
+	EXPECT_ENV("$order.nope", "{}", NULL, vars, "!No results for path: $['nope']");
+	EXPECT_ENV("$missing", "{}", NULL, vars, "!The variable '$missing' is not defined");
+	EXPECT_ENV("$missing.a", "{}", NULL, NULL, "!The variable '$missing' is not defined");
+	EXPECT_ENV("$missing[*]", "{}", NULL, vars, "[]");
+}
+END_TEST
+
+START_TEST(test_root_kinds)
+{
+	char why[ASLRT_ERRLEN];
+	aslrt_path *p = aslrt_path_parse("$order.numItems", why, sizeof why);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(aslrt_path_root(p), ASLRT_ROOT_VAR);
+	ck_assert_str_eq(aslrt_path_var(p), "order");
+	ck_assert_str_eq(aslrt_path_text(p), "$order.numItems");
+	ck_assert_int_eq(aslrt_path_nsteps(p), 1);
+	aslrt_path_free(p);
+
+	p = aslrt_path_parse("$$.Execution.Input", why, sizeof why);
+	ck_assert_int_eq(aslrt_path_root(p), ASLRT_ROOT_CONTEXT);
+	ck_assert_ptr_null(aslrt_path_var(p));
+	ck_assert_int_eq(aslrt_path_nsteps(p), 2);
+	aslrt_path_free(p);
+
+	p = aslrt_path_parse("$", why, sizeof why);
+	ck_assert_int_eq(aslrt_path_root(p), ASLRT_ROOT_INPUT);
+	ck_assert_int_eq(aslrt_path_nsteps(p), 0);
+	ck_assert(aslrt_path_is_definite(p));
+	ck_assert(aslrt_path_is_reference(p));
+	aslrt_path_free(p);
+
+	p = aslrt_path_parse("$x", why, sizeof why);
+	ck_assert_int_eq(aslrt_path_root(p), ASLRT_ROOT_VAR);
+	ck_assert_str_eq(aslrt_path_var(p), "x");
+	ck_assert_int_eq(aslrt_path_nsteps(p), 0);
+	aslrt_path_free(p);
+}
+END_TEST
+
+/* --- not found --- */
+
+START_TEST(test_not_found_messages)
+{
+	EXPECT("$.NoSuchInputPath", "{\"int-literal\":0}", "!No results for path: $['NoSuchInputPath']");
+	EXPECT("$.NoSuchOutputPath", "{\"int-literal\":0}", "!No results for path: $['NoSuchOutputPath']");
+	EXPECT("$.no.such.result.path", "{\"a\":1}", "!Missing property in path $['no']");
+	EXPECT("$.a.b", "{\"a\":{}}", "!No results for path: $['a']['b']");
+	EXPECT("$.a.b.c", "{\"a\":{\"x\":1}}", "!Missing property in path $['a']['b']");
+	EXPECT("$.a[0].b", "{\"a\":[{}]}", "!No results for path: $['a'][0]['b']");
+	EXPECT("$.a[0].b.c", "{\"a\":[{}]}", "!Missing property in path $['a'][0]['b']");
+	EXPECT("$[\"x\"].y", "{\"x\":{}}", "!No results for path: $[\"x\"]['y']");
+	EXPECT("$.a", "{}", "!No results for path: $['a']");
+}
+END_TEST
+
+START_TEST(test_not_found_types)
+{
+	EXPECT("$.a.b", "{\"a\":\"str\"}",
+	       "!Expected to find an object with property ['b'] in path $['a'] but found "
+	       "'com.fasterxml.jackson.databind.node.TextNode'. This is not a json object according to the "
+	       "JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.");
+	EXPECT("$.a", "[1]",
+	       "!Expected to find an object with property ['a'] in path $ but found "
+	       "'com.fasterxml.jackson.databind.node.ArrayNode'. This is not a json object according to the "
+	       "JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.");
+	EXPECT("$.a.b", "{\"a\":null}",
+	       "!Expected to find an object with property ['b'] in path $['a'] but found "
+	       "'com.fasterxml.jackson.databind.node.NullNode'. This is not a json object according to the "
+	       "JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.");
+	EXPECT("$.a[5].b", "{\"a\":[]}",
+	       "!Expected to find an object with property ['b'] in path $['a'][5] but found 'null'. This is "
+	       "not a json object according to the JsonProvider: "
+	       "'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.");
+	EXPECT("$.a[0].b", "{\"a\":{\"x\":1}}",
+	       "!Filter: [0]['b'] can only be applied to arrays. Current context is: {\"x\":1}");
+	EXPECT("$.a[1][0]", "{\"a\":[1]}", "!The path $['a'][1] is null");
+	EXPECT("$.a[0]", "{\"a\":null}", "!Filter: [0] can only be applied to arrays. Current context is: null");
+}
+END_TEST
+
+/* --- indefinite paths --- */
+
+START_TEST(test_wildcards)
+{
+	EXPECT("$.items[*]", "{\"items\":[1,\"a\",null]}", "[1,\"a\",null]");
+	EXPECT("$.a.*", "{\"a\":{\"x\":1,\"y\":[2]}}", "[1,[2]]");
+	EXPECT("$.*", "[3,4]", "[3,4]");
+	EXPECT("$[*]", "{\"p\":1}", "[1]");
+	EXPECT("$[*].a", "[{\"a\":1},{\"b\":2},{\"a\":3},5]", "[1,3]");
+	EXPECT("$[*][*]", "[[1,2],[3],[]]", "[1,2,3]");
+	EXPECT("$.*.*", "{\"a\":{\"b\":1},\"c\":[2,3],\"d\":4}", "[1,2,3]");
+	EXPECT("$.store.book[*].author", STORE,
+	       "[\"Nigel Rees\",\"Evelyn Waugh\",\"Herman Melville\",\"J. R. R. Tolkien\"]");
+	EXPECT("$.store.*", "{\"store\":{\"a\":1,\"b\":{}}}", "[1,{}]");
+}
+END_TEST
+
+START_TEST(test_indefinite_missing_is_empty)
+{
+	/* The recorded AWS cases: indefinite paths over {} give []. */
+	EXPECT("$.item.items[1:5].itemValue", "{}", "[]");
+	EXPECT("$.item.items[*]", "{}", "[]");
+	EXPECT("$.item.items[1:]", "{}", "[]");
+	EXPECT("$.items[*]", "{}", "[]");
+	EXPECT("$.items[*].itemValue", "{}", "[]");
+	EXPECT("$.items[1:].itemValue", "{}", "[]");
+	EXPECT("$[*]", "{}", "[]");
+	EXPECT("$.a[*]", "{\"a\":\"s\"}", "[]");
+	EXPECT("$.a[1:]", "{\"a\":{\"b\":1}}", "[]");
+	EXPECT("$.a[?(@.x)]", "{\"a\":5}", "[]");
+	EXPECT("$..nothing", "{\"a\":[1,{\"b\":2}]}", "[]");
+	EXPECT("$.a[0,1].b", "{\"a\":[1]}", "[]");
+}
+END_TEST
+
+START_TEST(test_slices)
+{
+	const char *in = "{\"vals\":[0,10,20,30,40,50]}";
+	EXPECT("$.vals[3:]", in, "[30,40,50]");
+	EXPECT("$.vals[-3:]", in, "[30,40,50]");
+	EXPECT("$.vals[1:5]", in, "[10,20,30,40]");
+	EXPECT("$.vals[:2]", in, "[0,10]");
+	EXPECT("$.vals[:-2]", in, "[0,10,20,30]");
+	EXPECT("$.vals[:1]", in, "[0]");
+	EXPECT("$.vals[1:]", in, "[10,20,30,40,50]");
+	EXPECT("$.vals[4:100]", in, "[40,50]");
+	EXPECT("$.vals[10:]", in, "[]");
+	EXPECT("$.vals[-10:]", in, "[0,10,20,30,40,50]");
+	EXPECT("$.vals[3:2]", in, "[]");
+	/* Jayway's [from:to] does not wrap a negative end. */
+	EXPECT("$.vals[1:-1]", in, "[]");
+	/* ... nor clamp a negative start: Jayway walks -2, -1, 0, ... */
+	EXPECT("$.vals[-2:6]", in, "[40,50,0,10,20,30,40,50]");
+	/* Jayway reads a step and ignores it. */
+	EXPECT("$.vals[1:5:2]", in, "[10,20,30,40]");
+	EXPECT("$[0:2].a", "[{\"a\":1},{\"b\":2},{\"a\":3}]", "[1]");
+	EXPECT("$[:2]", "[]", "[]");
+}
+END_TEST
+
+START_TEST(test_unions)
+{
+	EXPECT("$[0,2]", "[\"a\",\"b\",\"c\"]", "[\"a\",\"c\"]");
+	EXPECT("$[2,0]", "[\"a\",\"b\",\"c\"]", "[\"c\",\"a\"]");
+	EXPECT("$[0, 1]", "[\"a\",\"b\",\"c\"]", "[\"a\",\"b\"]");
+	EXPECT("$[-1,0]", "[\"a\",\"b\",\"c\"]", "[\"c\",\"a\"]");
+	EXPECT("$[0,9]", "[\"a\"]", "[\"a\",null]");
+	EXPECT("$.a[0,1].b", "{\"a\":[{\"b\":1},{\"b\":2}]}", "[1,2]");
+	/* Property lists: merged into one object when last, iterated before. */
+	EXPECT("$['a','b']", "{\"a\":1,\"b\":2,\"c\":3}", "{\"a\":1,\"b\":2}");
+	EXPECT("$['a','x']", "{\"a\":1,\"b\":2}", "{\"a\":1}");
+	EXPECT("$['a','b'].c", "{\"a\":{\"c\":1},\"b\":{\"c\":2}}", "[1,2]");
+	EXPECT("$['a','b'].c", "{\"a\":{\"c\":1}}", "[1]");
+}
+END_TEST
+
+START_TEST(test_deep_scan)
+{
+	EXPECT("$..author", STORE,
+	       "[\"Nigel Rees\",\"Evelyn Waugh\",\"Herman Melville\",\"J. R. R. Tolkien\"]");
+	EXPECT("$.store..price", STORE, "[8.95,12.99,8.99,22.99,19.95]");
+	EXPECT("$..book[2].title", STORE, "[\"Moby Dick\"]");
+	EXPECT("$..book[-1].title", STORE, "[\"LOTR\"]");
+	EXPECT("$..book[0,1].title", STORE, "[\"Sayings\",\"Sword\"]");
+	EXPECT("$..book[:2].category", STORE, "[\"reference\",\"fiction\"]");
+	EXPECT("$..isbn", STORE, "[\"0-553\",\"0-395\"]");
+	EXPECT("$.order..product", "{\"order\":{\"lines\":[{\"product\":\"p1\"},{\"product\":\"p2\",\"sub\":{\"product\":\"p3\"}}]}}",
+	       "[\"p1\",\"p2\",\"p3\"]");
+	EXPECT("$..*", "{\"a\":{\"b\":1},\"c\":[2]}", "[{\"b\":1},[2],1,2]");
+	EXPECT("$..[0]", "{\"a\":[1,[2,3]],\"b\":{\"c\":[4]}}", "[1,2,4]");
+	EXPECT("$..b", "{\"b\":1,\"a\":{\"b\":2,\"c\":{\"b\":3}}}", "[1,2,3]");
+	EXPECT("$..b.c", "{\"b\":{\"c\":1},\"a\":{\"b\":\"x\"}}", "[1]");
+	EXPECT("$..[?(@.price > 20)].title", STORE, "[\"LOTR\"]");
+	EXPECT("$..book[?(@.isbn)].title", STORE, "[\"Moby Dick\",\"LOTR\"]");
+	/* ScanPathToken applies the step after an index to every element and
+	 * keeps, for a last property, the element at that index. */
+	EXPECT("$..[1].name", "{\"x\":[{\"name\":\"a\"},{\"name\":\"b\"}]}", "[\"b\"]");
+	EXPECT("$..[0].name", "{\"x\":[{\"name\":\"a\"},{\"name\":\"b\"}]}", "[\"a\"]");
+	EXPECT("$..['a','b']", "{\"a\":1,\"b\":2,\"c\":{\"a\":3}}", "[{\"a\":1,\"b\":2}]");
+}
+END_TEST
+
+/* --- filters --- */
+
+START_TEST(test_filter_compare)
+{
+	EXPECT("$.store.book[?(@.price < 10)].title", STORE, "[\"Sayings\",\"Moby Dick\"]");
+	EXPECT("$.store.book[?(@.price <= 8.99)].title", STORE, "[\"Sayings\",\"Moby Dick\"]");
+	EXPECT("$.store.book[?(@.price > 12.99)].title", STORE, "[\"LOTR\"]");
+	EXPECT("$.store.book[?(@.price >= 12.99)].title", STORE, "[\"Sword\",\"LOTR\"]");
+	EXPECT("$.store.book[?(@.category == 'reference')].title", STORE, "[\"Sayings\"]");
+	EXPECT("$.store.book[?(@.category == \"reference\")].title", STORE, "[\"Sayings\"]");
+	EXPECT("$.store.book[?(@.category != 'fiction')].title", STORE, "[\"Sayings\"]");
+	EXPECT("$.store.book[?(@.price < $.expensive)].price", STORE, "[8.95,8.99]");
+	EXPECT("$.store.book[?(@.author > 'I')].author", STORE, "[\"Nigel Rees\",\"J. R. R. Tolkien\"]");
+	EXPECT("$[?(@.status == 0)]", "[{\"year\":1997,\"status\":0},{\"year\":2001,\"status\":1}]",
+	       "[{\"year\":1997,\"status\":0}]");
+	EXPECT("$[?(@ > 2)]", "[1,2,3,4]", "[3,4]");
+	EXPECT("$[?(@ == 2)]", "[1,2.0,\"2\",3]", "[2.0,\"2\"]");
+}
+END_TEST
+
+START_TEST(test_filter_types)
+{
+	const char *in = "[{\"v\":true},{\"v\":false},{\"v\":null},{\"v\":1},{\"v\":\"1\"},{\"v\":[1]},{\"w\":1}]";
+	EXPECT("$[?(@.v == true)].v", in, "[true]");
+	EXPECT("$[?(@.v == false)].v", in, "[false]");
+	EXPECT("$[?(@.v == null)].v", in, "[null]");
+	/* A string equals a number with the same text, a number any string
+	 * that reads as it. */
+	EXPECT("$[?(@.v == 1)].v", in, "[1,\"1\"]");
+	EXPECT("$[?(@.v == '1')].v", in, "[1,\"1\"]");
+	EXPECT("$[?(@.v == [1])].v", in, "[[1]]");
+	/* Missing equals nothing, so != selects it. */
+	EXPECT("$[?(@.v != 1)]", in,
+	       "[{\"v\":true},{\"v\":false},{\"v\":null},{\"v\":[1]},{\"w\":1}]");
+	EXPECT("$[?(@.v === 1)].v", in, "[1]");
+	/* Ordering only within numbers or within strings. */
+	EXPECT("$[?(@.v < 2)].v", in, "[1]");
+	EXPECT("$[?(@.v < '2')].v", in, "[\"1\"]");
+}
+END_TEST
+
+START_TEST(test_filter_number_text)
+{
+	/* A string literal on the left compares with the number's Java text
+	 * (Double.toString, then BigDecimal), a number on the left by value. */
+	EXPECT("$[?('2.0' == @)]", "[2.0,2,\"2.0\"]", "[2.0,\"2.0\"]");
+	EXPECT("$[?('2' == @)]", "[2.0,2]", "[2]");
+	EXPECT("$[?(2 == @)]", "[2.0,2,\"2.00\",\"x\"]", "[2.0,2,\"2.00\"]");
+	EXPECT("$[?('1.0E+20' == @)]", "[1e20]", "[1e20]");
+	EXPECT("$[?('0.001' == @)]", "[0.001]", "[0.001]");
+	EXPECT("$[?(@ == 12345678901)]", "[12345678901,12345678902]", "[12345678901]");
+}
+END_TEST
+
+START_TEST(test_filter_logic)
+{
+	const char *in = "[{\"a\":\"x\",\"b\":2},{\"a\":\"x\",\"b\":0},{\"a\":\"y\",\"b\":5}]";
+	EXPECT("$[?(@.a == 'x' && @.b > 1)].b", in, "[2]");
+	EXPECT("$[?(@.a == 'y' || @.b == 0)].b", in, "[0,5]");
+	EXPECT("$[?(@.a=='y'||@.b==0)].b", in, "[0,5]");
+	EXPECT("$[?(!(@.a == 'x'))].b", in, "[5]");
+	EXPECT("$[?((@.a == 'x' || @.a == 'y') && @.b >= 2)].b", in, "[2,5]");
+	EXPECT("$[?(@.a == 'x' && (@.b == 0 || @.b == 5))].b", in, "[0]");
+}
+END_TEST
+
+START_TEST(test_filter_exists)
+{
+	EXPECT("$.store.book[?(@.isbn)].title", STORE, "[\"Moby Dick\",\"LOTR\"]");
+	EXPECT("$.store.book[?(!@.isbn)].title", STORE, "[\"Sayings\",\"Sword\"]");
+	EXPECT("$[?(@.a)]", "[{\"a\":null},{\"b\":1},3]", "[{\"a\":null}]");
+	EXPECT("$[?(@.a.b)]", "[{\"a\":{\"b\":0}},{\"a\":{}},{\"a\":1}]", "[{\"a\":{\"b\":0}}]");
+	EXPECT("$[?(@['x y'])]", "[{\"x y\":1},{}]", "[{\"x y\":1}]");
+	/* A filter on an object tests the object itself. */
+	EXPECT("$.o[?(@.k)]", "{\"o\":{\"k\":1}}", "[{\"k\":1}]");
+	EXPECT("$.o[?(@.k)]", "{\"o\":{\"j\":1}}", "[]");
+}
+END_TEST
+
+START_TEST(test_filter_ops)
+{
+	const char *in = "[{\"n\":\"ab\",\"t\":[1,2]},{\"n\":\"\",\"t\":[]},{\"n\":\"abc\",\"t\":[3]}]";
+	EXPECT("$[?(@.n in ['ab','x'])].n", in, "[\"ab\"]");
+	EXPECT("$[?(@.n nin ['ab','x'])].n", in, "[\"\",\"abc\"]");
+	EXPECT("$[?(@.n size 3)].n", in, "[\"abc\"]");
+	EXPECT("$[?(@.t size 2)].n", in, "[\"ab\"]");
+	EXPECT("$[?(@.t empty true)].n", in, "[\"\"]");
+	EXPECT("$[?(@.n empty false)].n", in, "[\"ab\",\"abc\"]");
+	EXPECT("$[?(@.t contains 3)].n", in, "[\"abc\"]");
+	EXPECT("$[?(@.n contains 'bc')].n", in, "[\"abc\"]");
+	EXPECT("$[?(@.t anyof [2,3])].n", in, "[\"ab\",\"abc\"]");
+	EXPECT("$[?(@.t noneof [2])].n", in, "[\"\",\"abc\"]");
+	EXPECT("$[?(@.t subsetof [1,2,3])].n", in, "[\"ab\",\"\",\"abc\"]");
+	EXPECT("$[?(@.n =~ /a.*/)].n", in, "[\"ab\",\"abc\"]");
+	EXPECT("$[?(@.n =~ /B.*/i)].n", in, "[]");
+	EXPECT("$[?(@.n =~ /A.*C/i)].n", in, "[\"abc\"]");
+	EXPECT("$[?(@.n =~ /\\d+/)]", "[{\"n\":\"12\"},{\"n\":\"1a\"},{\"n\":7}]", "[{\"n\":\"12\"},{\"n\":7}]");
+}
+END_TEST
+
+START_TEST(test_filter_on_definite_path_is_indefinite)
+{
+	char why[ASLRT_ERRLEN];
+	aslrt_path *p = aslrt_path_parse("$.a[?(@.b == 1)]", why, sizeof why);
+	ck_assert_ptr_nonnull(p);
+	ck_assert(!aslrt_path_is_definite(p));
+	ck_assert(!aslrt_path_is_reference(p));
+	ck_assert_int_eq(aslrt_path_step(p, 1, NULL, NULL), ASLRT_STEP_OTHER);
+	aslrt_path_free(p);
+	EXPECT("$.a[?(@.b == 1)]", "{\"a\":[{\"b\":2}]}", "[]");
+	EXPECT("$.a[?(@.b == 1)].c", "{\"a\":[{\"b\":1,\"c\":9}]}", "[9]");
+}
+END_TEST
+
+/* --- definiteness and steps --- */
+
+START_TEST(test_definite_and_reference)
+{
+	static const struct {
+		const char *path;
+		bool definite, reference;
+	} cases[] = {
+		{"$", true, true},
+		{"$.a", true, true},
+		{"$.a.b[0]", true, true},
+		{"$['a b'][-1]", true, true},
+		{"$$.Execution.Input", true, true},
+		{"$x.y", true, true},
+		{"$['a','b']", true, false},
+		{"$['a','b'].c", false, false},
+		{"$.a[*]", false, false},
+		{"$.a.*", false, false},
+		{"$..a", false, false},
+		{"$.a[1:2]", false, false},
+		{"$.a[0,1]", false, false},
+		{"$.a[?(@.b)]", false, false},
+	};
+	char why[ASLRT_ERRLEN];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		aslrt_path *p = aslrt_path_parse(cases[i].path, why, sizeof why);
+		ck_assert_msg(p != NULL, "%s: %s", cases[i].path, why);
+		ck_assert_msg(aslrt_path_is_definite(p) == cases[i].definite, "%s definite", cases[i].path);
+		ck_assert_msg(aslrt_path_is_reference(p) == cases[i].reference, "%s reference", cases[i].path);
+		aslrt_path_free(p);
+	}
+}
+END_TEST
+
+START_TEST(test_steps)
+{
+	char why[ASLRT_ERRLEN];
+	aslrt_path *p = aslrt_path_parse("$.a['b c'][2][-1]..d[*]", why, sizeof why);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(aslrt_path_nsteps(p), 7);
+	const char *f = NULL;
+	long ix = 0;
+	ck_assert_int_eq(aslrt_path_step(p, 0, &f, &ix), ASLRT_STEP_FIELD);
+	ck_assert_str_eq(f, "a");
+	ck_assert_int_eq(aslrt_path_step(p, 1, &f, &ix), ASLRT_STEP_FIELD);
+	ck_assert_str_eq(f, "b c");
+	ck_assert_int_eq(aslrt_path_step(p, 2, &f, &ix), ASLRT_STEP_INDEX);
+	ck_assert_int_eq(ix, 2);
+	ck_assert_int_eq(aslrt_path_step(p, 3, &f, &ix), ASLRT_STEP_INDEX);
+	ck_assert_int_eq(ix, -1);
+	ck_assert_int_eq(aslrt_path_step(p, 4, &f, &ix), ASLRT_STEP_OTHER);
+	ck_assert_int_eq(aslrt_path_step(p, 5, &f, &ix), ASLRT_STEP_FIELD);
+	ck_assert_str_eq(f, "d");
+	ck_assert_int_eq(aslrt_path_step(p, 6, &f, &ix), ASLRT_STEP_OTHER);
+	ck_assert_int_eq(aslrt_path_step(p, 7, &f, &ix), ASLRT_STEP_OTHER);
+	ck_assert_int_eq(aslrt_path_step(p, -1, &f, &ix), ASLRT_STEP_OTHER);
+	aslrt_path_free(p);
+
+	p = aslrt_path_parse("$.store\\.book", why, sizeof why);
+	ck_assert_int_eq(aslrt_path_step(p, 0, &f, NULL), ASLRT_STEP_FIELD);
+	ck_assert_str_eq(f, "store.book");
+	aslrt_path_free(p);
+}
+END_TEST
+
+/* --- parse errors --- */
+
+START_TEST(test_parse_errors)
+{
+	EXPECT_PARSE_ERROR("", "must start with '$'");
+	EXPECT_PARSE_ERROR("a.b", "must start with '$'");
+	EXPECT_PARSE_ERROR(" $.a", "must start with '$'");
+	EXPECT_PARSE_ERROR("$.a ", "blank");
+	EXPECT_PARSE_ERROR("$.a b", "blank");
+	EXPECT_PARSE_ERROR("$.", "must not end with '.'");
+	EXPECT_PARSE_ERROR("$.a.", "must not end with '.'");
+	EXPECT_PARSE_ERROR("$..", "must not end with '..'");
+	EXPECT_PARSE_ERROR("$...a", "unexpected '.'");
+	EXPECT_PARSE_ERROR("$[0", "unterminated bracket at offset 1");
+	EXPECT_PARSE_ERROR("$.a['b'", "unterminated bracket at offset 3");
+	EXPECT_PARSE_ERROR("$.abcde['x", "unterminated string starting at offset 8");
+	EXPECT_PARSE_ERROR("$['a'x]", "expected ',' or ']'");
+	EXPECT_PARSE_ERROR("$[*", "unterminated bracket");
+	EXPECT_PARSE_ERROR("$[]", "unexpected ']'");
+	EXPECT_PARSE_ERROR("$[a]", "unexpected 'a'");
+	EXPECT_PARSE_ERROR("$[1.5]", "invalid array index");
+	EXPECT_PARSE_ERROR("$[1,]", "invalid array index");
+	EXPECT_PARSE_ERROR("$[99999999999]", "invalid array index");
+	EXPECT_PARSE_ERROR("$[::2]", "invalid slice");
+	EXPECT_PARSE_ERROR("$[:]", "invalid slice");
+	EXPECT_PARSE_ERROR("$[1 : 2]", "invalid slice");
+	EXPECT_PARSE_ERROR("$.a]", "unbalanced ']'");
+	EXPECT_PARSE_ERROR("$['a']b", "unexpected 'b'");
+	EXPECT_PARSE_ERROR("$[0]x", "unexpected 'x'");
+	EXPECT_PARSE_ERROR("$.a.length()", "path functions such as 'length()' are not supported");
+	EXPECT_PARSE_ERROR("$.a.min()", "not supported");
+	EXPECT_PARSE_ERROR("$$$", "unexpected '$'");
+	EXPECT_PARSE_ERROR("$-", "unexpected '-'");
+	EXPECT_PARSE_ERROR("$.a\\", "dangling escape");
+	EXPECT_PARSE_ERROR("$[?]", "placeholder");
+	EXPECT_PARSE_ERROR("$[?(@.a == 1]", "unterminated filter");
+	EXPECT_PARSE_ERROR("$[?(@.a == 1)", "unterminated bracket");
+	EXPECT_PARSE_ERROR("$[?(@.a ==)]", "invalid literal");
+	EXPECT_PARSE_ERROR("$[?(@.a == 'x)]", "unterminated");
+	EXPECT_PARSE_ERROR("$[?(@.a.length() > 1)]", "not supported");
+	EXPECT_PARSE_ERROR("$[?(@.a =~ 'x')]", "=~ needs a /pattern/");
+	EXPECT_PARSE_ERROR("$[?(@.a @.b)]", "expected ')'");
+	EXPECT_PARSE_ERROR("$[?(1)]", "expected an operator");
+	EXPECT_PARSE_ERROR("$[?(@.a == 1 &&)]", "invalid literal");
+	EXPECT_PARSE_ERROR("$[?(@.a =~ /(/)]", "invalid regular expression");
+	EXPECT_PARSE_ERROR("$[?(@.a == [1,)]", "unterminated JSON literal");
+	EXPECT_PARSE_ERROR("$[?(@.a == {1})]", "invalid JSON literal");
+	EXPECT_PARSE_ERROR("$[?(@.a foo 1)]", "expected ')'");
+}
+END_TEST
+
+/* --- ResultPath stores --- */
+
+static char *store(const char *path, const char *input, const char *val)
+{
+	char why[ASLRT_ERRLEN] = "";
+	aslrt_path *p = aslrt_path_parse(path, why, sizeof why);
+	ck_assert_msg(p != NULL, "%s: %s", path, why);
+	struct json_object *root = input ? parse_json(input) : NULL;
+	struct json_object *v = val ? parse_json(val) : NULL;
+	char *s;
+	if (aslrt_path_store(p, &root, v, why, sizeof why) == 0) {
+		s = aslrt_json_dump(root);
+	} else if (asprintf(&s, "!%s", why) < 0) {
+		abort();
+	}
+	json_object_put(root);
+	aslrt_path_free(p);
+	return s;
+}
+
+#define EXPECT_STORE(path, input, val, want)                            \
+	do {                                                            \
+		char *got_ = store(path, input, val);                   \
+		ck_assert_msg(strcmp(got_, want) == 0, "%s: got %s, want %s", path, got_, want); \
+		free(got_);                                             \
+	} while (0)
+
+START_TEST(test_store)
+{
+	EXPECT_STORE("$", "{\"a\":1}", "\"r\"", "\"r\"");
+	EXPECT_STORE("$", "{\"a\":1}", NULL, "null");
+	EXPECT_STORE("$.b", "{\"a\":1}", "2", "{\"a\":1,\"b\":2}");
+	EXPECT_STORE("$.b.greeting", "{\"a\":1}", "\"Hi!\"", "{\"a\":1,\"b\":{\"greeting\":\"Hi!\"}}");
+	EXPECT_STORE("$.a", "{\"a\":1,\"c\":3}", "{\"x\":[]}", "{\"a\":{\"x\":[]},\"c\":3}");
+	EXPECT_STORE("$.a.b", "{\"a\":{\"b\":1,\"c\":2}}", "null", "{\"a\":{\"b\":null,\"c\":2}}");
+	EXPECT_STORE("$['x y'].z", "{}", "1", "{\"x y\":{\"z\":1}}");
+	EXPECT_STORE("$[1].payload", "[{},{}]", "5", "[{},{\"payload\":5}]");
+	EXPECT_STORE("$.a[0]", "{\"a\":[1,2]}", "9", "{\"a\":[9,2]}");
+	EXPECT_STORE("$.a[-1]", "{\"a\":[1,2]}", "9", "{\"a\":[1,9]}");
+	EXPECT_STORE("$.a[1].b.c", "{\"a\":[1,{}]}", "true", "{\"a\":[1,{\"b\":{\"c\":true}}]}");
+}
+END_TEST
+
+START_TEST(test_store_errors)
+{
+	EXPECT_STORE("$.x", "\"foo\"", "1", "!Unable to apply ResultPath '$.x': $ is a string, not an object");
+	EXPECT_STORE("$.a.b", "{\"a\":5}", "1", "!Unable to apply ResultPath '$.a.b': $['a'] is a number, not an object");
+	EXPECT_STORE("$.a.b", "{\"a\":null}", "1", "!Unable to apply ResultPath '$.a.b': $['a'] is null, not an object");
+	EXPECT_STORE("$.a[0]", "{\"a\":{}}", "1", "!Unable to apply ResultPath '$.a[0]': $['a'] is an object, not an array");
+	EXPECT_STORE("$.a[2]", "{\"a\":[1]}", "1",
+		     "!Unable to apply ResultPath '$.a[2]': index 2 is out of range for $['a'] (length 1)");
+	EXPECT_STORE("$.a[0]", "{}", "1", "!Unable to apply ResultPath '$.a[0]': $['a'] is missing, not an array");
+	EXPECT_STORE("$[*]", "[1]", "1", "!'$[*]' is not a reference path on the state input");
+	EXPECT_STORE("$$.a", "{}", "1", "!'$$.a' is not a reference path on the state input");
+	EXPECT_STORE("$v.a", "{}", "1", "!'$v.a' is not a reference path on the state input");
+}
+END_TEST
+
+/* --- concurrency-relevant: evaluation leaves the input untouched --- */
+
+START_TEST(test_eval_refcounts)
+{
+	char why[ASLRT_ERRLEN];
+	struct json_object *in = parse_json(STORE);
+	aslrt_path *p = aslrt_path_parse("$..book[?(@.price < $.expensive && @.isbn)].title", why, sizeof why);
+	ck_assert_ptr_nonnull(p);
+	aslrt_env env = {in, NULL, NULL};
+	struct json_object *out;
+	for (int k = 0; k < 3; k++) {
+		ck_assert_int_eq(aslrt_path_eval(p, &env, &out, why, sizeof why), 0);
+		char *s = aslrt_json_dump(out);
+		ck_assert_str_eq(s, "[\"Moby Dick\"]");
+		free(s);
+		json_object_put(out);
+	}
+	/* The only reference to the input is still ours. */
+	ck_assert_int_eq(json_object_put(in), 1);
+	aslrt_path_free(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("path");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_root);
+	tcase_add_test(tc, test_dot_fields);
+	tcase_add_test(tc, test_bracket_fields);
+	tcase_add_test(tc, test_reference_escapes);
+	tcase_add_test(tc, test_indexes);
+	tcase_add_test(tc, test_context_and_vars);
+	tcase_add_test(tc, test_root_kinds);
+	tcase_add_test(tc, test_not_found_messages);
+	tcase_add_test(tc, test_not_found_types);
+	tcase_add_test(tc, test_wildcards);
+	tcase_add_test(tc, test_indefinite_missing_is_empty);
+	tcase_add_test(tc, test_slices);
+	tcase_add_test(tc, test_unions);
+	tcase_add_test(tc, test_deep_scan);
+	tcase_add_test(tc, test_filter_compare);
+	tcase_add_test(tc, test_filter_types);
+	tcase_add_test(tc, test_filter_number_text);
+	tcase_add_test(tc, test_filter_logic);
+	tcase_add_test(tc, test_filter_exists);
+	tcase_add_test(tc, test_filter_ops);
+	tcase_add_test(tc, test_filter_on_definite_path_is_indefinite);
+	tcase_add_test(tc, test_definite_and_reference);
+	tcase_add_test(tc, test_steps);
+	tcase_add_test(tc, test_parse_errors);
+	tcase_add_test(tc, test_store);
+	tcase_add_test(tc, test_store_errors);
+	tcase_add_test(tc, test_eval_refcounts);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
