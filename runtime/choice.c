@@ -1,0 +1,429 @@
+/*
+ * choice.c - the JSONPath Choice comparison operators.
+ *
+ * The operator set is the X-macro list in cmp_ops.h; the name and operand-kind
+ * tables below are generated from it.  aslrt_cmp_apply() implements the rules
+ * as AWS applies them: a value of the wrong type makes a comparison false,
+ * never an error; numbers compare by value (1 equals 1.0); strings compare as
+ * Java's String.compareTo does, by UTF-16 code unit, so a supplementary
+ * character (a surrogate pair, 0xD800..0xDBFF first) sorts below U+E000..U+FFFF
+ * even though its code point is larger; timestamps are RFC 3339 date-times
+ * with an uppercase 'T', an uppercase 'Z' or a +hh:mm / -hh:mm offset and an
+ * optional fraction of one to nine digits, compared as instants, and a string
+ * that does not parse makes the comparison false.  StringMatches knows one
+ * wildcard, '*', matching any run of characters; a backslash makes the next
+ * character literal ("\\*" a star, "\\\\" a backslash) and a backslash with
+ * nothing after it makes the pattern malformed.
+ *
+ * A Variable that selected nothing (ASLRT_ABSENT) is only meaningful to
+ * IsPresent; every other operator answers false and leaves the
+ * States.Runtime error to the caller.
+ */
+#include <string.h>
+
+#include "rt.h"
+
+const char *const aslrt_cmp_names[ASLRT_CMP_COUNT] = {
+#define X(name, operand) [ASLRT_CMP_##name] = #name,
+#include "cmp_ops.h"
+#undef X
+};
+
+const aslrt_operand aslrt_cmp_operands[ASLRT_CMP_COUNT] = {
+#define X(name, operand) [ASLRT_CMP_##name] = ASLRT_OPND_##operand,
+#include "cmp_ops.h"
+#undef X
+};
+
+int aslrt_cmp_lookup(const char *name)
+{
+	if (!name)
+		return -1;
+	for (int i = 0; i < ASLRT_CMP_COUNT; i++)
+		if (!strcmp(aslrt_cmp_names[i], name))
+			return i;
+	return -1;
+}
+
+/* By name rather than by position in the list, so reordering cmp_ops.h
+ * cannot pair an operator with the wrong base. */
+aslrt_cmp aslrt_cmp_base(aslrt_cmp op)
+{
+	if ((unsigned)op >= ASLRT_CMP_COUNT || aslrt_cmp_operands[op] != ASLRT_OPND_PATH)
+		return op;
+	const char *name = aslrt_cmp_names[op];
+	size_t n = strlen(name);
+	if (n <= 4 || strcmp(name + n - 4, "Path"))
+		return op;
+	n -= 4;
+	for (int i = 0; i < ASLRT_CMP_COUNT; i++)
+		if (aslrt_cmp_operands[i] != ASLRT_OPND_PATH &&
+		    !strncmp(aslrt_cmp_names[i], name, n) && !aslrt_cmp_names[i][n])
+			return (aslrt_cmp)i;
+	return op;
+}
+
+/* ---- strings ---- */
+
+/*
+ * The next code point of s[*i..n), advancing *i.  Bytes that are not well
+ * formed UTF-8 (json-c validated its input, but be safe) stand for themselves.
+ */
+static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *i)
+{
+	uint32_t c = s[*i];
+	size_t len;
+	uint32_t min;
+
+	if (c < 0x80) {
+		(*i)++;
+		return c;
+	} else if ((c & 0xe0) == 0xc0) {
+		len = 2, c &= 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3, c &= 0x0f, min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4, c &= 0x07, min = 0x10000;
+	} else {
+		(*i)++;
+		return c;
+	}
+	if (*i + len > n)
+		goto bad;
+	for (size_t k = 1; k < len; k++) {
+		if ((s[*i + k] & 0xc0) != 0x80)
+			goto bad;
+		c = c << 6 | (s[*i + k] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff)
+		goto bad;
+	*i += len;
+	return c;
+bad:
+	c = s[*i];
+	(*i)++;
+	return c;
+}
+
+/* The first UTF-16 code unit of c: itself, or its high surrogate. */
+static uint32_t utf16_lead(uint32_t c)
+{
+	return c < 0x10000 ? c : 0xd800 + ((c - 0x10000) >> 10);
+}
+
+/* <0, 0, >0 as Java's a.compareTo(b). */
+static int str_compare(const char *a, size_t an, const char *b, size_t bn)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+	size_t i = 0, j = 0;
+
+	while (i < an && j < bn) {
+		uint32_t ca = utf8_next(x, an, &i), cb = utf8_next(y, bn, &j);
+		if (ca == cb)
+			continue;
+		uint32_t la = utf16_lead(ca), lb = utf16_lead(cb);
+		if (la != lb)
+			return la < lb ? -1 : 1;
+		/* Same high surrogate: the low surrogates order as the code points. */
+		return ca < cb ? -1 : 1;
+	}
+	if (i < an)
+		return 1;
+	if (j < bn)
+		return -1;
+	return 0;
+}
+
+/* ---- StringMatches ---- */
+
+bool aslrt_pattern_valid(const char *pattern)
+{
+	if (!pattern)
+		return false;
+	for (const char *p = pattern; *p; p++)
+		if (*p == '\\' && !*++p)
+			return false;
+	return true;
+}
+
+/*
+ * Whole-string glob match with '*' the only wildcard: walk both, remembering
+ * the last star and where in s it started matching, and on a mismatch let that
+ * star swallow one more byte.  Bytes suffice: a literal run starting with a
+ * UTF-8 lead byte can only match at a character boundary.
+ */
+static bool matches(const char *s, size_t n, const char *p, size_t m)
+{
+	size_t i = 0, j = 0;
+	size_t star = 0, star_i = 0;
+	bool starred = false;
+
+	for (;;) {
+		if (j < m && p[j] == '*') {
+			star = ++j;
+			star_i = i;
+			starred = true;
+			continue;
+		}
+		if (j == m && i == n)
+			return true;
+		if (j < m && i < n) {
+			size_t k = j;
+			if (p[k] == '\\' && ++k == m)
+				return false;	/* open backslash */
+			if (s[i] == p[k]) {
+				j = k + 1;
+				i++;
+				continue;
+			}
+		}
+		if (!starred || star_i >= n)
+			return false;
+		j = star;
+		i = ++star_i;
+	}
+}
+
+bool aslrt_string_matches(const char *s, const char *pattern)
+{
+	if (!s || !pattern || !aslrt_pattern_valid(pattern))
+		return false;
+	return matches(s, strlen(s), pattern, strlen(pattern));
+}
+
+/* ---- timestamps ---- */
+
+/* n decimal digits at s, or -1. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int k = 0; k < n; k++) {
+		if (s[k] < '0' || s[k] > '9')
+			return -1;
+		v = v * 10 + (s[k] - '0');
+	}
+	return v;
+}
+
+static bool leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * yyyy-mm-ddThh:mm:ss[.f{1,9}](Z|+hh:mm|-hh:mm), fields range-checked as
+ * Java's strict ISO_OFFSET_DATE_TIME does (no leap second, no 24:00, offsets
+ * within +-18:00).
+ */
+bool aslrt_timestamp_parse(const char *s, aslrt_time *t)
+{
+	if (!s || strlen(s) < 20)
+		return false;
+	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+	int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+	if (y < 0 || s[4] != '-' || mo < 0 || s[7] != '-' || d < 0 || s[10] != 'T' || h < 0 ||
+	    s[13] != ':' || mi < 0 || s[16] != ':' || se < 0)
+		return false;
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap(y)))
+		return false;
+	if (h > 23 || mi > 59 || se > 59)
+		return false;
+
+	const char *p = s + 19;
+	int32_t nsec = 0;
+	if (*p == '.') {
+		int nd = 0;
+		for (p++; *p >= '0' && *p <= '9'; p++, nd++) {
+			if (nd == 9)
+				return false;
+			nsec = nsec * 10 + (*p - '0');
+		}
+		if (!nd)
+			return false;
+		for (; nd < 9; nd++)
+			nsec *= 10;
+	}
+
+	int off = 0;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh = digits(p + 1, 2);
+		if (oh < 0 || p[3] != ':')
+			return false;
+		int om = digits(p + 4, 2);
+		if (om < 0 || om > 59 || oh * 60 + om > 18 * 60)
+			return false;
+		off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
+		p += 6;
+	} else {
+		return false;
+	}
+	if (*p)
+		return false;
+
+	if (t) {
+		t->sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+		t->nsec = nsec;
+	}
+	return true;
+}
+
+/* ---- the comparison ---- */
+
+/* -1, 0, 1 for two JSON numbers; integers exactly, otherwise as doubles. */
+static int num_compare(struct json_object *a, struct json_object *b)
+{
+	if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int)) {
+		int64_t x = json_object_get_int64(a), y = json_object_get_int64(b);
+		if (x < 0 || y < 0)
+			return x < y ? -1 : x > y;
+		/* Both non-negative; values above INT64_MAX are held as uint64. */
+		uint64_t ux = json_object_get_uint64(a), uy = json_object_get_uint64(b);
+		return ux < uy ? -1 : ux > uy;
+	}
+	double x = aslrt_json_number(a), y = aslrt_json_number(b);
+	return x < y ? -1 : x > y;
+}
+
+static int time_compare(const aslrt_time *a, const aslrt_time *b)
+{
+	if (a->sec != b->sec)
+		return a->sec < b->sec ? -1 : 1;
+	return a->nsec < b->nsec ? -1 : a->nsec > b->nsec;
+}
+
+static bool is_string(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_string);
+}
+
+/* A string's text when it has no NUL inside (no timestamp does), else NULL. */
+static const char *c_string(struct json_object *v)
+{
+	const char *s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+}
+
+static bool is_bool(struct json_object *v)
+{
+	return v && json_object_is_type(v, json_type_boolean);
+}
+
+/* The type test of an Is... operator (v is not ASLRT_ABSENT). */
+static bool is_test(aslrt_cmp op, struct json_object *v)
+{
+	aslrt_time t;
+
+	switch (op) {
+	case ASLRT_CMP_IsNull:
+		return json_object_is_type(v, json_type_null);
+	case ASLRT_CMP_IsNumeric:
+		return aslrt_json_is_number(v);
+	case ASLRT_CMP_IsString:
+		return is_string(v);
+	case ASLRT_CMP_IsBoolean:
+		return is_bool(v);
+	case ASLRT_CMP_IsTimestamp:
+		return is_string(v) && aslrt_timestamp_parse(c_string(v), &t);
+	default:
+		return false;
+	}
+}
+
+/* Map a three-way result onto the relation the operator names. */
+static bool relation(aslrt_cmp op, int c)
+{
+	switch (op) {
+	case ASLRT_CMP_StringEquals:
+	case ASLRT_CMP_NumericEquals:
+	case ASLRT_CMP_TimestampEquals:
+		return c == 0;
+	case ASLRT_CMP_StringLessThan:
+	case ASLRT_CMP_NumericLessThan:
+	case ASLRT_CMP_TimestampLessThan:
+		return c < 0;
+	case ASLRT_CMP_StringGreaterThan:
+	case ASLRT_CMP_NumericGreaterThan:
+	case ASLRT_CMP_TimestampGreaterThan:
+		return c > 0;
+	case ASLRT_CMP_StringLessThanEquals:
+	case ASLRT_CMP_NumericLessThanEquals:
+	case ASLRT_CMP_TimestampLessThanEquals:
+		return c <= 0;
+	case ASLRT_CMP_StringGreaterThanEquals:
+	case ASLRT_CMP_NumericGreaterThanEquals:
+	case ASLRT_CMP_TimestampGreaterThanEquals:
+		return c >= 0;
+	default:
+		return false;
+	}
+}
+
+bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *operand)
+{
+	if ((unsigned)op >= ASLRT_CMP_COUNT || operand == ASLRT_ABSENT)
+		return false;
+	op = aslrt_cmp_base(op);
+
+	switch (aslrt_cmp_operands[op]) {
+	case ASLRT_OPND_IS: {
+		if (!is_bool(operand))
+			return false;
+		bool want = json_object_get_boolean(operand);
+		if (op == ASLRT_CMP_IsPresent)
+			return (v != ASLRT_ABSENT) == want;
+		if (v == ASLRT_ABSENT)
+			return false;
+		return is_test(op, v) == want;
+	}
+	case ASLRT_OPND_STR:
+		if (v == ASLRT_ABSENT || !is_string(v) || !is_string(operand))
+			return false;
+		return relation(op, str_compare(json_object_get_string(v),
+						(size_t)json_object_get_string_len(v),
+						json_object_get_string(operand),
+						(size_t)json_object_get_string_len(operand)));
+	case ASLRT_OPND_PAT: {
+		if (v == ASLRT_ABSENT || !is_string(v) || !is_string(operand))
+			return false;
+		/* A malformed pattern is the caller's error to raise (see
+		 * aslrt_pattern_valid); here it matches nothing. */
+		return matches(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+			       json_object_get_string(operand),
+			       (size_t)json_object_get_string_len(operand));
+	}
+	case ASLRT_OPND_NUM:
+		if (v == ASLRT_ABSENT || !aslrt_json_is_number(v) || !aslrt_json_is_number(operand))
+			return false;
+		return relation(op, num_compare(v, operand));
+	case ASLRT_OPND_BOOL:
+		if (v == ASLRT_ABSENT || !is_bool(v) || !is_bool(operand))
+			return false;
+		return json_object_get_boolean(v) == json_object_get_boolean(operand);
+	case ASLRT_OPND_TS: {
+		aslrt_time a, b;
+		if (v == ASLRT_ABSENT || !is_string(v) || !is_string(operand) ||
+		    !aslrt_timestamp_parse(c_string(v), &a) ||
+		    !aslrt_timestamp_parse(c_string(operand), &b))
+			return false;
+		return relation(op, time_compare(&a, &b));
+	}
+	case ASLRT_OPND_PATH:
+		/* A ...Path operator without a base; cannot happen with cmp_ops.h. */
+		return false;
+	}
+	return false;
+}
