@@ -1,0 +1,172 @@
+/*
+ * aslc.h - the compiler's internal header, one section per file, in pipeline
+ * order: util, load (source text), diag (diagnostics), model (typed states),
+ * check, lower.  The IR and the backends are declared in codegen/ir.h.
+ */
+#ifndef ASLC_H
+#define ASLC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+/* --- util.c --- */
+
+/* Internal errors (compiler bugs), never user errors. */
+_Noreturn void aslc_die_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define die(...) aslc_die_at(__FILE__, __LINE__, __VA_ARGS__)
+#define unreachable() die("unreachable")
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer. */
+typedef struct Buf {
+	char *s;
+	size_t len, cap;
+} Buf;
+void buf_put(Buf *b, const char *s, size_t n);
+void buf_puts(Buf *b, const char *s);
+void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_free(Buf *b);
+
+/* Append p to *v (a vector of pointers of length *n). */
+#define vec_push(v, n, x)                                                                  \
+	do {                                                                               \
+		*(v) = xrealloc(*(v), sizeof(**(v)) * (size_t)(*(n) + 1));                 \
+		(*(v))[(*(n))++] = (x);                                                    \
+	} while (0)
+
+/* --- load.c --- */
+
+/* A definition's text, kept for diagnostics. */
+typedef struct Source {
+	char *path;   /* as given on the command line */
+	char *text;   /* NUL-terminated */
+	size_t len;
+} Source;
+
+/* Read a file ("-" is stdin); NULL with errno set on failure. */
+Source *source_read(const char *path);
+void source_free(Source *s);
+
+/* --- diag.c --- */
+
+typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagKind;
+
+typedef struct Diag {
+	Source *src;
+	int nerrors, nwarnings;
+	bool json;         /* --diagnostics-format=json */
+	bool quiet;
+	struct json_object *list; /* collected for the JSON format */
+} Diag;
+
+/* Line and column (1-based, bytes) of a byte offset in the source. */
+void source_linecol(const Source *s, size_t off, int *line, int *col);
+/* Byte offset of the value a JSON Pointer names ("" the whole document), or of
+ * its key when want_key; -1 when it is not in the text. */
+long source_locate(const Source *s, const char *pointer, bool want_key);
+/* Report keys that appear twice in one object (json-c keeps the last). */
+void source_check_duplicates(Diag *d);
+
+void diag_at(Diag *d, DiagKind k, const char *pointer, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void diag_at_offset(Diag *d, DiagKind k, long off, const char *pointer, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+#define error_at(d, ptr, ...) diag_at(d, DIAG_ERROR, ptr, __VA_ARGS__)
+#define warn_at(d, ptr, ...) diag_at(d, DIAG_WARNING, ptr, __VA_ARGS__)
+#define note_at(d, ptr, ...) diag_at(d, DIAG_NOTE, ptr, __VA_ARGS__)
+/* Print collected JSON diagnostics (json mode) and the closing count. */
+void diag_finish(Diag *d);
+
+/* Parse the source as JSON; on a syntax error report it and return false.
+ * *out is a new reference. */
+bool source_parse(Diag *d, struct json_object **out);
+
+/* Append a JSON Pointer token (escaping ~ and /). */
+char *pointer_join(const char *base, const char *token);
+char *pointer_index(const char *base, int i);
+
+/* --- model.c --- */
+
+#define STATE_TYPES(X)                                                                      \
+	X(PASS, "Pass") X(TASK, "Task") X(CHOICE, "Choice") X(WAIT, "Wait")                \
+	X(SUCCEED, "Succeed") X(FAIL, "Fail") X(PARALLEL, "Parallel") X(MAP, "Map")
+
+typedef enum {
+#define X(e, s) ST_##e,
+	STATE_TYPES(X)
+#undef X
+	ST_UNKNOWN
+} StateType;
+
+extern const char *const state_type_names[];
+
+typedef enum { QL_JSONPATH, QL_JSONATA } QueryLang;
+
+typedef struct Scope Scope;
+
+/* One state.  `json` is borrowed from the definition tree. */
+typedef struct State {
+	char *name;
+	char *ptr;              /* JSON Pointer, e.g. /States/A */
+	StateType type;
+	QueryLang ql;
+	struct json_object *json;
+	int id;                 /* index in Machine.states, all scopes together */
+	Scope *scope;           /* the scope the state is declared in */
+	int next;               /* Next state id or -1 */
+	bool end;
+	Scope **branches;       /* Parallel branches, Map processor (one) */
+	int nbranches;
+} State;
+
+/* A States container: the machine, a Parallel branch or a Map processor. */
+struct Scope {
+	int id;
+	char *ptr;              /* pointer of the container object, "" for the top */
+	struct json_object *json;
+	State **states;
+	int nstates;
+	int start;              /* state id of StartAt, -1 when unresolved */
+	QueryLang ql;
+	State *owner;           /* the Parallel/Map, NULL for the top */
+};
+
+typedef struct Machine {
+	char *name;
+	bool express;
+	struct json_object *json; /* the definition (owned) */
+	State **states;           /* every state, by id */
+	int nstates;
+	Scope **scopes;           /* scopes[0] is the top level */
+	int nscopes;
+} Machine;
+
+/* Build the model; reports what makes a model impossible (no StartAt, bad
+ * States, unknown Type ...).  NULL when nothing can be built. */
+Machine *model_build(Diag *d, struct json_object *def);
+void model_free(Machine *m);
+/* A state's id by name within a scope, or -1. */
+int scope_find(const Scope *sc, const char *name);
+StateType state_type_lookup(const char *s);
+
+/* --- check.c --- */
+
+typedef struct CheckOpts {
+	bool express;
+	const char *input_schema;
+} CheckOpts;
+
+/* Every rule AWS enforces at CreateStateMachine, plus aslc's own.  Reports
+ * through d; returns the number of errors found. */
+int check_definition(Diag *d, struct json_object *def, const CheckOpts *o);
+
+#endif
