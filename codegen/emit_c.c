@@ -1,0 +1,218 @@
+/*
+ * emit_c.c - the C backend: one C function per scope, one block of
+ * straight-line code per state, transitions as gotos.
+ *
+ *   static int scope_N(aslrt_ctx *c, struct json_object *in, struct json_object **out)
+ *   {
+ *           struct json_object *r[REGS]; int b[BOOLS]; int st = START;
+ *   dispatch: switch (st) { case I: goto SI; ... }
+ *   SI:     ops of state I ...; goto SJ;
+ *   EI:     release registers; aslrt_op_recover() -> retry (goto SI), caught
+ *           (goto dispatch) or fail (return -1)
+ *   }
+ *
+ * Names, keys and strings from the definition are data: they appear only
+ * inside C string literals with every byte outside printable ASCII, and '"',
+ * '\\' and '?', escaped; never in identifiers or comments.
+ */
+#include <string.h>
+
+#include "ir.h"
+#include "rt.h"
+
+/* A C string literal for n bytes of s. */
+static void c_string(Buf *out, const char *s, size_t n)
+{
+	buf_puts(out, "\"");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\' || ch == '?')
+			buf_printf(out, "\\%c", ch);
+		else if (ch == '\n')
+			buf_puts(out, "\\n\"\n\t\"");
+		else if (ch < 0x20 || ch >= 0x7f)
+			buf_printf(out, "\\%03o", ch);
+		else
+			buf_put(out, (const char *)&ch, 1);
+	}
+	buf_puts(out, "\"");
+}
+
+/* Release the owned registers a state wrote (all but `keep`). */
+static void release(Buf *out, const IrState *st, int keep)
+{
+	bool seen[4096] = {0};
+	for (int i = 0; i < st->nins; i++) {
+		const Ins *in = &st->ins[i];
+		if (op_info[in->op].dst != D_OWN || in->dst == keep || in->dst >= 4096 ||
+		    seen[in->dst])
+			continue;
+		seen[in->dst] = true;
+		buf_printf(out, "\taslrt_op_put(r[%d]);\n", in->dst);
+	}
+}
+
+static void init_owned(Buf *out, const IrState *st)
+{
+	bool seen[4096] = {0};
+	for (int i = 0; i < st->nins; i++) {
+		const Ins *in = &st->ins[i];
+		if (op_info[in->op].dst != D_OWN || in->dst >= 4096 || seen[in->dst])
+			continue;
+		seen[in->dst] = true;
+		buf_printf(out, "\tr[%d] = NULL;\n", in->dst);
+	}
+}
+
+static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *out)
+{
+	int id = st->id;
+	switch (in->op) {
+	case OP_ENTER:
+		buf_printf(out, "\tif (aslrt_op_enter(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
+		break;
+	case OP_CONST:
+		buf_printf(out, "\tif (aslrt_op_const(c, %d, &r[%d])) goto E%d;\n", in->k, in->dst,
+			   id);
+		break;
+	case OP_FIELD: {
+		const char *key = json_object_get_string(p->consts[in->k].v);
+		buf_printf(out, "\tr[%d] = aslrt_op_field(r[%d], ", in->dst, in->a);
+		c_string(out, key, strlen(key));
+		buf_puts(out, ");\n");
+		break;
+	}
+	case OP_INDEX:
+		buf_printf(out, "\tr[%d] = aslrt_op_index(r[%d], %d);\n", in->dst, in->a, in->b);
+		break;
+	case OP_CONTEXT:
+		buf_printf(out, "\tr[%d] = aslrt_op_context(c);\n", in->dst);
+		break;
+	case OP_VAR:
+		buf_printf(out, "\tr[%d] = aslrt_op_var(c, %d);\n", in->dst, in->k);
+		break;
+	case OP_REQUIRE:
+		buf_printf(out, "\tif (aslrt_op_require(c, %d, %d, r[%d], r[%d], &r[%d])) goto E%d;\n",
+			   in->k, in->c, in->a, in->b, in->dst, id);
+		break;
+	case OP_PATH:
+		buf_printf(out, "\tif (aslrt_op_path(c, %d, r[%d], &r[%d])) goto E%d;\n", in->k, in->a,
+			   in->dst, id);
+		break;
+	case OP_COPY:
+		buf_printf(out, "\tr[%d] = aslrt_op_copy(r[%d]);\n", in->dst, in->a);
+		break;
+	case OP_TEMPLATE:
+		buf_printf(out, "\tif (aslrt_op_template(c, %d, r[%d], &r[%d])) goto E%d;\n", in->k,
+			   in->a, in->dst, id);
+		break;
+	case OP_RESULTPATH:
+		buf_printf(out, "\tif (aslrt_op_result_path(c, %d, r[%d], r[%d], &r[%d])) goto E%d;\n",
+			   in->k, in->a, in->b, in->dst, id);
+		break;
+	case OP_ASSIGN:
+		buf_printf(out, "\tif (aslrt_op_assign(c, %d, r[%d])) goto E%d;\n", in->k, in->a, id);
+		break;
+	case OP_TASK:
+	case OP_PARALLEL:
+	case OP_MAP: {
+		const char *fn = in->op == OP_TASK ? "task" : in->op == OP_MAP ? "map" : "parallel";
+		buf_printf(out, "\tif (aslrt_op_%s(c, %d, r[%d], &r[%d])) goto E%d;\n", fn, in->c,
+			   in->a, in->dst, id);
+		break;
+	}
+	case OP_WAIT:
+		buf_printf(out, "\tif (aslrt_op_wait(c, %d, r[%d])) goto E%d;\n", in->c, in->a, id);
+		break;
+	case OP_FAIL:
+		buf_printf(out, "\taslrt_op_fail(c, %d, r[%d]);\n\tgoto E%d;\n", in->c, in->a, id);
+		break;
+	case OP_NOMATCH:
+		buf_printf(out, "\taslrt_op_nomatch(c, %d);\n\tgoto E%d;\n", in->c, id);
+		break;
+	case OP_TEST:
+		buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], r[%d])) < 0) goto E%d;\n",
+			   in->dst, in->b, in->k, in->a, in->c, id);
+		break;
+	case OP_NOT:
+		buf_printf(out, "\tb[%d] = !b[%d];\n", in->dst, in->a);
+		break;
+	case OP_SETB:
+		buf_printf(out, "\tb[%d] = %d;\n", in->dst, in->b);
+		break;
+	case OP_MOVB:
+		buf_printf(out, "\tb[%d] = b[%d];\n", in->dst, in->a);
+		break;
+	case OP_JUMPIF:
+	case OP_JUMPIFNOT:
+		buf_printf(out, "\tif (%sb[%d]) goto S%d_L%d;\n", in->op == OP_JUMPIF ? "" : "!", in->a,
+			   id, in->b);
+		break;
+	case OP_LABEL:
+		buf_printf(out, "S%d_L%d:;\n", id, in->b);
+		break;
+	case OP_NEXT:
+		buf_printf(out, "\taslrt_op_exit(c, %d, r[%d]);\n", id, in->a);
+		release(out, st, in->a);
+		buf_printf(out, "\taslrt_op_put(r[0]);\n\tr[0] = r[%d];\n\tgoto S%d;\n", in->a, in->b);
+		break;
+	case OP_END:
+		buf_printf(out, "\taslrt_op_exit(c, %d, r[%d]);\n", id, in->a);
+		release(out, st, in->a);
+		buf_printf(out, "\taslrt_op_put(r[0]);\n\t*out = r[%d];\n\treturn 0;\n", in->a);
+		break;
+	default:
+		unreachable();
+	}
+}
+
+static void emit_scope(const Program *p, const IrScope *sc, Buf *out)
+{
+	buf_printf(out,
+		   "\nstatic int scope_%d(aslrt_ctx *c, struct json_object *in, struct json_object **out)\n{\n",
+		   sc->id);
+	buf_printf(out, "\tstruct json_object *r[%d];\n", sc->nregs);
+	if (sc->nbools)
+		buf_printf(out, "\tint b[%d];\n", sc->nbools);
+	buf_printf(out, "\tint st = %d;\n\n\tr[0] = in;\ndispatch:\n\tswitch (st) {\n", sc->start);
+	for (int i = 0; i < sc->nstates; i++)
+		buf_printf(out, "\tcase %d: goto S%d;\n", sc->states[i], sc->states[i]);
+	buf_puts(out, "\tdefault: break;\n\t}\n\taslrt_op_put(r[0]);\n\treturn -1;\n");
+	for (int i = 0; i < sc->nstates; i++) {
+		const IrState *st = &p->states[sc->states[i]];
+		buf_printf(out, "\nS%d:\n", st->id);
+		init_owned(out, st);
+		for (int j = 0; j < st->nins; j++)
+			emit_ins(p, st, &st->ins[j], out);
+		buf_printf(out, "E%d:\n", st->id);
+		release(out, st, -1);
+		buf_printf(out,
+			   "\tswitch (aslrt_op_recover(c, %d, &r[0], &st)) {\n"
+			   "\tcase ASLRT_RETRY: goto S%d;\n"
+			   "\tcase ASLRT_CAUGHT: goto dispatch;\n"
+			   "\tdefault: aslrt_op_put(r[0]); return -1;\n\t}\n",
+			   st->id, st->id);
+	}
+	buf_puts(out, "}\n");
+}
+
+void emit_c(const Program *p, Buf *out)
+{
+	buf_puts(out, "/* Generated by aslc. Do not edit. */\n#include \"aslrt.h\"\n\n");
+	char *meta = ir_meta_text(p);
+	buf_puts(out, "static const char meta[] =\n\t");
+	c_string(out, meta, strlen(meta));
+	buf_puts(out, ";\n\n");
+	free(meta);
+	for (int i = 0; i < p->nscopes; i++)
+		buf_printf(out,
+			   "static int scope_%d(aslrt_ctx *c, struct json_object *in, struct json_object **out);\n",
+			   i);
+	buf_puts(out, "\nstatic aslrt_scope_fn *const scopes[] = {\n");
+	for (int i = 0; i < p->nscopes; i++)
+		buf_printf(out, "\tscope_%d,\n", i);
+	buf_printf(out, "};\n\nconst aslrt_program aslrt_main_program = {meta, sizeof meta - 1, %d, scopes};\n",
+		   p->nscopes);
+	for (int i = 0; i < p->nscopes; i++)
+		emit_scope(p, &p->scopes[i], out);
+}

@@ -1,0 +1,238 @@
+/*
+ * ir.c - building, printing and verifying the IR, and the metadata text the
+ * runtime reads at start-up.  The printed form is documented in docs/ir.md:
+ *
+ *   scope 0 start 0 regs 4 bools 1
+ *   state 0 "Check order" Choice scope 0
+ *     %1 = field %0 k2           ; "order"
+ *     ?0 = test %1 NumericEquals k3 %0
+ *     jumpif ?0 L0
+ *     ...
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+#include "rt.h"
+
+const OpInfo op_info[OP_COUNT] = {
+#define X(op, name, dst, fallible) {name, dst, fallible},
+#include "ops.h"
+#undef X
+};
+
+const char *const const_kind_names[] = {
+#define X(e, s) s,
+	CONST_KINDS(X)
+#undef X
+};
+
+Program *ir_new(void)
+{
+	Program *p = xcalloc(1, sizeof *p);
+	return p;
+}
+
+void ir_free(Program *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->nconsts; i++)
+		json_object_put(p->consts[i].v);
+	for (int i = 0; i < p->nstates; i++) {
+		free(p->states[i].name);
+		free(p->states[i].type);
+		free(p->states[i].ins);
+	}
+	for (int i = 0; i < p->nscopes; i++)
+		free(p->scopes[i].states);
+	free(p->consts);
+	free(p->states);
+	free(p->scopes);
+	free(p->name);
+	json_object_put(p->meta);
+	free(p);
+}
+
+/* Constants are shared: the same kind and value get one index. */
+int ir_const(Program *p, ConstKind kind, struct json_object *v)
+{
+	for (int i = 0; i < p->nconsts; i++)
+		if (p->consts[i].kind == kind && json_object_get_type(p->consts[i].v) ==
+						     json_object_get_type(v) &&
+		    json_object_equal(p->consts[i].v, v)) {
+			json_object_put(v);
+			return i;
+		}
+	Const c = {kind, v};
+	vec_push(&p->consts, &p->nconsts, c);
+	return p->nconsts - 1;
+}
+
+int ir_const_str(Program *p, const char *s)
+{
+	return ir_const(p, K_STR, json_object_new_string(s));
+}
+
+Ins *ir_emit(IrState *s, Op op)
+{
+	Ins in = {op, -1, -1, -1, -1, -1};
+	vec_push(&s->ins, &s->nins, in);
+	return &s->ins[s->nins - 1];
+}
+
+static void dump_ins(const Program *p, const Ins *in, Buf *out)
+{
+	const OpInfo *oi = &op_info[in->op];
+	buf_puts(out, "  ");
+	if (in->op == OP_LABEL) {
+		buf_printf(out, "L%d:\n", in->b);
+		return;
+	}
+	if (oi->dst == D_BOOL)
+		buf_printf(out, "?%d = ", in->dst);
+	else if (oi->dst != D_NONE)
+		buf_printf(out, "%%%d = ", in->dst);
+	buf_puts(out, oi->name);
+	switch (in->op) {
+	case OP_ENTER:
+	case OP_TASK:
+	case OP_WAIT:
+	case OP_PARALLEL:
+	case OP_MAP:
+	case OP_FAIL:
+		if (in->a >= 0)
+			buf_printf(out, " %%%d", in->a);
+		buf_printf(out, " @%d", in->c);
+		break;
+	case OP_NOMATCH:
+		buf_printf(out, " @%d", in->c);
+		break;
+	case OP_INDEX:
+		buf_printf(out, " %%%d %d", in->a, in->b);
+		break;
+	case OP_REQUIRE:
+		buf_printf(out, " %%%d %%%d", in->a, in->b);
+		if (in->c)
+			buf_puts(out, " choice");
+		break;
+	case OP_RESULTPATH:
+		buf_printf(out, " %%%d %%%d", in->a, in->b);
+		break;
+	case OP_TEST:
+		buf_printf(out, " %%%d %s", in->a, aslrt_cmp_names[in->b]);
+		break;
+	case OP_NOT:
+	case OP_MOVB:
+		buf_printf(out, " ?%d", in->a);
+		break;
+	case OP_JUMPIF:
+	case OP_JUMPIFNOT:
+		buf_printf(out, " ?%d L%d", in->a, in->b);
+		break;
+	case OP_SETB:
+		buf_printf(out, " %d", in->b);
+		break;
+	case OP_NEXT:
+		buf_printf(out, " %%%d @%d", in->a, in->b);
+		break;
+	default:
+		if (in->a >= 0)
+			buf_printf(out, " %%%d", in->a);
+		break;
+	}
+	if (in->k >= 0)
+		buf_printf(out, " k%d", in->k);
+	if (in->op == OP_TEST)
+		buf_printf(out, " %%%d", in->c);
+	if (in->k >= 0) {
+		char *s = aslrt_json_dump(p->consts[in->k].v);
+		buf_printf(out, "\t; %.60s%s", s, strlen(s) > 60 ? "..." : "");
+		free(s);
+	}
+	buf_puts(out, "\n");
+}
+
+/* A string as a JSON literal, so names print unambiguously. */
+static char *quote(const char *s)
+{
+	struct json_object *v = json_object_new_string(s);
+	char *q = aslrt_json_dump(v);
+	json_object_put(v);
+	return q;
+}
+
+void ir_dump(const Program *p, Buf *out)
+{
+	char *name = quote(p->name);
+	buf_printf(out, "program %s %s\n", name, p->express ? "express" : "standard");
+	free(name);
+	for (int i = 0; i < p->nconsts; i++) {
+		char *s = aslrt_json_dump(p->consts[i].v);
+		buf_printf(out, "k%d %s %s\n", i, const_kind_names[p->consts[i].kind], s);
+		free(s);
+	}
+	for (int i = 0; i < p->nscopes; i++) {
+		const IrScope *sc = &p->scopes[i];
+		buf_printf(out, "\nscope %d start @%d regs %d bools %d\n", sc->id, sc->start, sc->nregs,
+			   sc->nbools);
+		for (int j = 0; j < sc->nstates; j++) {
+			const IrState *st = &p->states[sc->states[j]];
+			char *q = quote(st->name);
+			buf_printf(out, "state @%d %s %s\n", st->id, q, st->type);
+			free(q);
+			for (int k = 0; k < st->nins; k++)
+				dump_ins(p, &st->ins[k], out);
+		}
+	}
+}
+
+char *ir_meta_text(const Program *p)
+{
+	struct json_object *meta = json_object_new_object();
+	json_object_object_add(meta, "name", json_object_new_string(p->name));
+	json_object_object_add(meta, "type",
+			       json_object_new_string(p->express ? "EXPRESS" : "STANDARD"));
+	struct json_object *ks = json_object_new_array();
+	for (int i = 0; i < p->nconsts; i++) {
+		struct json_object *k = json_object_new_object();
+		json_object_object_add(k, const_kind_names[p->consts[i].kind],
+				       json_object_get(p->consts[i].v));
+		json_object_array_add(ks, k);
+	}
+	json_object_object_add(meta, "consts", ks);
+	json_object_object_foreach(p->meta, key, val)
+		json_object_object_add(meta, key, json_object_get(val));
+	char *s = aslrt_json_dump(meta);
+	json_object_put(meta);
+	return s;
+}
+
+void ir_verify(const Program *p)
+{
+	for (int i = 0; i < p->nstates; i++) {
+		const IrState *st = &p->states[i];
+		const IrScope *sc = &p->scopes[st->scope];
+		if (st->nins == 0)
+			die("state %d has no ops", i);
+		Op last = st->ins[st->nins - 1].op;
+		if (last != OP_NEXT && last != OP_END && last != OP_FAIL && last != OP_NOMATCH)
+			die("state %d does not end in a transition", i);
+		for (int k = 0; k < st->nins; k++) {
+			const Ins *in = &st->ins[k];
+			DstKind dk = op_info[in->op].dst;
+			if ((dk == D_OWN || dk == D_BORROW) && (in->dst <= 0 || in->dst >= sc->nregs))
+				die("state %d op %d writes bad register %d", i, k, in->dst);
+			if (dk == D_BOOL && (in->dst < 0 || in->dst >= sc->nbools))
+				die("state %d op %d writes bad boolean %d", i, k, in->dst);
+			if (in->k >= p->nconsts)
+				die("state %d op %d names bad constant %d", i, k, in->k);
+			if ((in->op == OP_JUMPIF || in->op == OP_JUMPIFNOT || in->op == OP_LABEL) &&
+			    (in->b < 0 || in->b >= st->nlabels))
+				die("state %d op %d names bad label %d", i, k, in->b);
+			if (in->op == OP_NEXT &&
+			    (in->b < 0 || in->b >= p->nstates || p->states[in->b].scope != st->scope))
+				die("state %d jumps out of its scope", i);
+		}
+	}
+}

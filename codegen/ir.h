@@ -1,0 +1,129 @@
+/*
+ * ir.h - aslc's IR and its backends.
+ *
+ * A program is a list of scopes (the machine, each Parallel branch, each Map
+ * processor); a scope is a list of states; a state is a short list of ops over
+ * value registers (%N, json values), boolean registers (?N) and local labels.
+ * Register %0 is the state's raw input.  Ops name constants by index into the
+ * program's constant table (k), states by id.  Everything is indices, so the
+ * IR prints as text and reads back (docs/ir.md).
+ */
+#ifndef ASLC_IR_H
+#define ASLC_IR_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+#include "aslc.h"
+
+typedef enum {
+#define X(op, name, dst, fallible) OP_##op,
+#include "ops.h"
+#undef X
+	OP_COUNT
+} Op;
+
+typedef enum { D_NONE, D_OWN, D_BORROW, D_BOOL } DstKind;
+
+typedef struct OpInfo {
+	const char *name;
+	DstKind dst;
+	bool fallible;
+} OpInfo;
+
+extern const OpInfo op_info[OP_COUNT];
+
+typedef struct Ins {
+	Op op;
+	int dst;   /* register written, -1 if none */
+	int a, b, c;
+	int k;     /* constant index, -1 if none */
+} Ins;
+
+/* Kinds of constants; the runtime pre-parses each once at start-up. */
+#define CONST_KINDS(X)                                                                      \
+	X(JSON, "json")     /* a JSON value, built once                      */           \
+	X(STR, "str")       /* a string (keys, variable names)               */           \
+	X(PATH, "path")     /* a JSONPath                                    */           \
+	X(TMPL, "tmpl")     /* a payload template (keys ending in .$)        */           \
+	X(ASSIGN, "assign") /* an Assign template                            */
+
+typedef enum {
+#define X(e, s) K_##e,
+	CONST_KINDS(X)
+#undef X
+} ConstKind;
+
+extern const char *const const_kind_names[];
+
+typedef struct Const {
+	ConstKind kind;
+	struct json_object *v; /* owned */
+} Const;
+
+typedef struct IrState {
+	int id;
+	char *name;
+	char *type;
+	int scope;
+	Ins *ins;
+	int nins;
+	int nlabels;
+} IrState;
+
+typedef struct IrScope {
+	int id;
+	int start;     /* state id */
+	int *states;   /* state ids */
+	int nstates;
+	int nregs;     /* value registers used by any state of the scope */
+	int nbools;
+} IrScope;
+
+typedef struct Program {
+	char *name;
+	bool express;
+	Const *consts;
+	int nconsts;
+	IrState *states;
+	int nstates;
+	IrScope *scopes;
+	int nscopes;
+	struct json_object *meta; /* per-state tables for the runtime (owned) */
+} Program;
+
+/* --- ir.c --- */
+Program *ir_new(void);
+void ir_free(Program *p);
+int ir_const(Program *p, ConstKind kind, struct json_object *v);
+int ir_const_str(Program *p, const char *s);
+Ins *ir_emit(IrState *s, Op op);
+void ir_dump(const Program *p, Buf *out);
+/* The runtime's metadata text (aslrt_program.meta). malloc'd. */
+char *ir_meta_text(const Program *p);
+/* Consistency checks between passes (registers, labels, targets). */
+void ir_verify(const Program *p);
+
+/* --- lower.c (compiler) --- */
+Program *lower_machine(Machine *m);
+
+/* --- emit_c.c --- */
+void emit_c(const Program *p, Buf *out);
+
+/* --- emit_llvm.c --- */
+/* Build, verify, optimise; write an object file (obj_path) and/or the IR text
+ * (ll != NULL). Returns 0, or -1 with a message on stderr. */
+int emit_llvm(const Program *p, int opt, const char *obj_path, Buf *ll);
+
+/* --- cc.c --- */
+typedef struct BuildOpts {
+	int opt;            /* -O level */
+	bool verbose;       /* print the commands */
+	bool keep;          /* keep intermediate files */
+} BuildOpts;
+/* Compile C source text and link it with the runtime into exe. */
+int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o);
+/* Link an object file with the runtime into exe. */
+int cc_link_obj(const char *obj, const char *exe, const BuildOpts *o);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * main.c - the aslc driver.  compile() is the pass list:
+ *
+ *   source_read -> source_parse -> source_check_duplicates -> check_definition
+ *     -> model_build -> lower_machine -> ir_verify -> emit_c | emit_llvm -> cc
+ *
+ * Exit status: 0 success, 1 diagnostics reported (or the backend failed),
+ * 2 usage error or unreadable file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aslc.h"
+#include "ir.h"
+
+static const char usage_text[] =
+	"usage: aslc check FILE [--type standard|express] [--diagnostics-format=text|json]\n"
+	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
+	"                  [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
+	"       aslc emit FILE --emit=c|ir|llvm [-o OUT] [--name NAME] [--type standard|express]\n"
+	"       aslc --help | --version\n";
+
+static const char help_text[] =
+	"\n"
+	"aslc compiles an Amazon States Language definition (AWS Step Functions)\n"
+	"into one native executable that runs the workflow.\n"
+	"\n"
+	"commands:\n"
+	"  check   check the definition; print diagnostics as file:line:col: error: ...\n"
+	"  build   check, compile and link a native executable (-o BIN)\n"
+	"  emit    print the generated C (--emit=c), the IR (--emit=ir) or LLVM IR\n"
+	"          (--emit=llvm) to OUT or stdout\n"
+	"\n"
+	"options:\n"
+	"  -o FILE                 output file ('-' is stdout for emit)\n"
+	"  --backend c|llvm        code generator for build (default c)\n"
+	"  --name NAME             state machine name (default: FILE without .json and .asl)\n"
+	"  --type standard|express workflow type (default standard)\n"
+	"  -O0 .. -O3              optimisation level of the generated code (default -O2)\n"
+	"  --diagnostics-format=F  text (default) or json\n"
+	"  -v                      print the commands build runs\n"
+	"  --keep                  keep the generated C file of build\n"
+	"\n"
+	"exit status: 0 success, 1 errors in the definition or a failed build,\n"
+	"2 usage error or unreadable file.\n"
+	"\n"
+	"The executable reads the execution input (JSON) on stdin, prints the output on\n"
+	"stdout and exits 0; a failed execution exits 1 with {\"Error\",\"Cause\"} as the\n"
+	"last line of stderr.  Run it with --help for its options.\n";
+
+typedef struct Opts {
+	const char *cmd;
+	const char *file;
+	const char *out;
+	const char *backend;
+	const char *emit;
+	const char *name;
+	bool express;
+	bool json_diags;
+	bool verbose, keep;
+	int opt;
+} Opts;
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("aslc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(usage_text, stderr);
+	return 2;
+}
+
+static int parse_args(int argc, char **argv, Opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+#define TAKE()                                                                                  \
+	do {                                                                                    \
+		if (i + 1 >= argc)                                                              \
+			return usage_error("option %s needs a value", a);                      \
+		val = argv[++i];                                                                \
+	} while (0)
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			exit(0);
+		} else if (strcmp(a, "--version") == 0) {
+			printf("aslc 0.1.0\n");
+			exit(0);
+		} else if (strcmp(a, "-o") == 0) {
+			TAKE();
+			o->out = val;
+		} else if (strcmp(a, "--backend") == 0) {
+			TAKE();
+			o->backend = val;
+		} else if (strncmp(a, "--backend=", 10) == 0) {
+			o->backend = a + 10;
+		} else if (strcmp(a, "--name") == 0) {
+			TAKE();
+			o->name = val;
+		} else if (strcmp(a, "--type") == 0 || strncmp(a, "--type=", 7) == 0) {
+			if (a[6] == '=')
+				val = a + 7;
+			else
+				TAKE();
+			if (strcmp(val, "express") == 0 || strcmp(val, "EXPRESS") == 0)
+				o->express = true;
+			else if (strcmp(val, "standard") == 0 || strcmp(val, "STANDARD") == 0)
+				o->express = false;
+			else
+				return usage_error("unknown --type '%s' (standard or express)", val);
+		} else if (strncmp(a, "--emit=", 7) == 0) {
+			o->emit = a + 7;
+		} else if (strcmp(a, "--emit") == 0) {
+			TAKE();
+			o->emit = val;
+		} else if (strncmp(a, "--diagnostics-format=", 21) == 0) {
+			if (strcmp(a + 21, "json") == 0)
+				o->json_diags = true;
+			else if (strcmp(a + 21, "text") != 0)
+				return usage_error("unknown diagnostics format '%s'", a + 21);
+		} else if (strlen(a) == 3 && a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3') {
+			o->opt = a[2] - '0';
+		} else if (strcmp(a, "-v") == 0) {
+			o->verbose = true;
+		} else if (strcmp(a, "--keep") == 0) {
+			o->keep = true;
+		} else if (a[0] == '-' && a[1] != 0) {
+			return usage_error("unknown option '%s'", a);
+		} else if (!o->cmd) {
+			o->cmd = a;
+		} else if (!o->file) {
+			o->file = a;
+		} else {
+			return usage_error("unexpected argument '%s'", a);
+		}
+#undef TAKE
+	}
+	if (!o->cmd)
+		return usage_error("%s", "no command given");
+	if (strcmp(o->cmd, "check") && strcmp(o->cmd, "build") && strcmp(o->cmd, "emit"))
+		return usage_error("unknown command '%s'", o->cmd);
+	if (!o->file)
+		return usage_error("%s: no input file", o->cmd);
+	if (strcmp(o->cmd, "build") == 0 && !o->out)
+		return usage_error("%s", "build needs -o BIN");
+	if (o->backend && strcmp(o->backend, "c") && strcmp(o->backend, "llvm"))
+		return usage_error("unknown backend '%s' (c or llvm)", o->backend);
+	if (strcmp(o->cmd, "emit") == 0 && !o->emit)
+		return usage_error("%s", "emit needs --emit=c|ir|llvm");
+	if (o->emit && strcmp(o->emit, "c") && strcmp(o->emit, "ir") && strcmp(o->emit, "llvm"))
+		return usage_error("unknown --emit kind '%s' (c, ir or llvm)", o->emit);
+	return 0;
+}
+
+/* machine.asl.json -> machine */
+static char *default_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char *name = xstrdup(base ? base + 1 : path);
+	size_t n = strlen(name);
+	if (n > 5 && strcmp(name + n - 5, ".json") == 0)
+		name[n -= 5] = 0;
+	if (n > 4 && strcmp(name + n - 4, ".asl") == 0)
+		name[n -= 4] = 0;
+	return name;
+}
+
+/* What this release cannot run yet: refused at build time, never at run time. */
+static void check_supported(Diag *d, Machine *m)
+{
+	for (int i = 0; i < m->nstates; i++) {
+		State *st = m->states[i];
+		if (st->ql == QL_JSONATA)
+			error_at(d, st->ptr, "state \"%s\" uses JSONata, which aslc does not run yet",
+				 st->name);
+	}
+}
+
+/* The front end; NULL when diagnostics were reported (*status says why). */
+static Program *compile(const Opts *o, Diag *d, int *status)
+{
+	*status = 1;
+	Source *src = source_read(o->file);
+	if (!src) {
+		fprintf(stderr, "aslc: cannot read %s: %s\n", o->file, strerror(errno));
+		*status = 2;
+		return NULL;
+	}
+	d->src = src;
+	struct json_object *def = NULL;
+	Program *p = NULL;
+	if (!source_parse(d, &def))
+		return NULL;
+	source_check_duplicates(d);
+	CheckOpts co = {o->express, NULL};
+	check_definition(d, def, &co);
+	if (d->nerrors == 0 && strcmp(o->cmd, "check") != 0) {
+		Machine *m = model_build(d, def);
+		if (m) {
+			m->name = o->name ? xstrdup(o->name) : default_name(o->file);
+			m->express = o->express;
+			check_supported(d, m);
+			if (d->nerrors == 0)
+				p = lower_machine(m);
+			model_free(m);
+		}
+	}
+	json_object_put(def);
+	if (d->nerrors == 0)
+		*status = 0;
+	return p;
+}
+
+static int write_out(const char *path, const char *s, size_t n)
+{
+	FILE *f = !path || strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f || fwrite(s, 1, n, f) != n || (f != stdout && fclose(f) != 0)) {
+		fprintf(stderr, "aslc: cannot write %s: %s\n", path ? path : "stdout", strerror(errno));
+		return 1;
+	}
+	if (f == stdout)
+		fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	Opts o = {0};
+	o.opt = 2;
+	int rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	Diag d = {0};
+	d.json = o.json_diags;
+	int status;
+	Program *p = compile(&o, &d, &status);
+	diag_finish(&d);
+	Source *src = d.src;
+	if (status || !p) {
+		source_free(src);
+		json_object_put(d.list);
+		return status;
+	}
+	BuildOpts bo = {o.opt, o.verbose, o.keep};
+	Buf out = {0};
+	bool llvm = (o.backend && strcmp(o.backend, "llvm") == 0);
+	if (strcmp(o.cmd, "emit") == 0) {
+		if (strcmp(o.emit, "ir") == 0) {
+			ir_dump(p, &out);
+			rc = write_out(o.out, out.s, out.len);
+		} else if (strcmp(o.emit, "c") == 0) {
+			emit_c(p, &out);
+			rc = write_out(o.out, out.s, out.len);
+		} else {
+			rc = emit_llvm(p, o.opt, NULL, &out) ? 1 : write_out(o.out, out.s, out.len);
+		}
+	} else if (strcmp(o.cmd, "build") == 0) {
+		if (llvm) {
+			char *obj = xasprintf("%s.o", o.out);
+			rc = emit_llvm(p, o.opt, obj, NULL) || cc_link_obj(obj, o.out, &bo) ? 1 : 0;
+			if (!o.keep)
+				remove(obj);
+			free(obj);
+		} else {
+			emit_c(p, &out);
+			rc = cc_build_c(out.s, out.len, o.out, &bo) ? 1 : 0;
+		}
+	}
+	buf_free(&out);
+	ir_free(p);
+	source_free(src);
+	json_object_put(d.list);
+	return rc;
+}
