@@ -1,0 +1,790 @@
+/*
+ * exec.c - the executor: loads the program's metadata, and implements the
+ * aslrt_op_* calls generated code makes: entering and leaving states, paths,
+ * templates, ResultPath, Choice tests, Wait, Fail, Retry/Catch (recover),
+ * Parallel and Map on threads.
+ *
+ * Errors are values: an op that fails fills c->err and returns -1; the
+ * generated code then calls aslrt_op_recover, which applies the state's Retry
+ * and Catch tables as AWS does.  Each thread (machine, branch, iteration) has
+ * its own aslrt_ctx and owns every json value it touches: inputs handed to a
+ * thread are deep copies, since json-c's reference counts are not atomic.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+
+/* --- errors --- */
+
+int rt_error(aslrt_ctx *c, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *cause = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&cause, fmt, ap) < 0)
+		cause = NULL;
+	va_end(ap);
+	aslrt_error_set(&c->err, name, "%s", cause ? cause : "");
+	free(cause);
+	return -1;
+}
+
+/* States.Runtime with AWS's prefix naming the state and its entered event. */
+int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	const char *name = c->state >= 0 ? c->run->states[c->state].name : "";
+	aslrt_error_set(&c->err, "States.Runtime",
+			"An error occurred while executing the state '%s' (entered at the event id "
+			"#%d). %s",
+			name, c->entered_event, msg ? msg : "");
+	free(msg);
+	return -1;
+}
+
+/* --- the clock --- */
+
+int64_t rt_now_ms(aslrt_run *r)
+{
+	if (r->virtual_clock) {
+		pthread_mutex_lock(&r->lock);
+		int64_t t = r->clock_ms;
+		pthread_mutex_unlock(&r->lock);
+		return t;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rt_sleep_ms(aslrt_run *r, int64_t ms)
+{
+	if (ms <= 0)
+		return;
+	if (r->virtual_clock) {
+		pthread_mutex_lock(&r->lock);
+		r->clock_ms += ms;
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* ISO 8601 in UTC with milliseconds, as AWS prints Context times. */
+char *rt_iso_time(int64_t ms)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	char buf[64];
+	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	return strdup(buf);
+}
+
+/* --- loading the program --- */
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static double num_or(struct json_object *o, const char *key, double dflt)
+{
+	struct json_object *v = get(o, key);
+	return v && aslrt_json_is_number(v) ? aslrt_json_number(v) : dflt;
+}
+
+static int load_state(aslrt_run *r, rt_state *st, struct json_object *m, char *why,
+		      size_t whylen)
+{
+	st->name = json_object_get_string(get(m, "name"));
+	st->type = json_object_get_string(get(m, "type"));
+	st->scope = json_object_get_int(get(m, "scope"));
+	st->def = get(m, "def");
+	struct json_object *v;
+	if ((v = get(st->def, "Retry"))) {
+		st->nretriers = (int)json_object_array_length(v);
+		if (st->nretriers > 16)
+			st->nretriers = 16;
+		st->retriers = calloc((size_t)st->nretriers + 1, sizeof *st->retriers);
+		for (int i = 0; i < st->nretriers; i++) {
+			struct json_object *rj = json_object_array_get_idx(v, (size_t)i);
+			rt_retrier *rr = &st->retriers[i];
+			rr->errors = get(rj, "ErrorEquals");
+			rr->interval = num_or(rj, "IntervalSeconds", 1);
+			rr->max_attempts = (long)num_or(rj, "MaxAttempts", 3);
+			rr->backoff = num_or(rj, "BackoffRate", 2);
+			rr->max_delay = (long)num_or(rj, "MaxDelaySeconds", 0);
+			struct json_object *j = get(rj, "JitterStrategy");
+			rr->jitter = j && strcmp(json_object_get_string(j), "FULL") == 0;
+		}
+	}
+	if ((v = get(st->def, "Catch"))) {
+		struct json_object *next = get(m, "catch_next");
+		st->ncatchers = (int)json_object_array_length(v);
+		st->catchers = calloc((size_t)st->ncatchers + 1, sizeof *st->catchers);
+		for (int i = 0; i < st->ncatchers; i++) {
+			struct json_object *cj = json_object_array_get_idx(v, (size_t)i);
+			rt_catcher *cc = &st->catchers[i];
+			cc->errors = get(cj, "ErrorEquals");
+			cc->next = json_object_get_int(json_object_array_get_idx(next, (size_t)i));
+			struct json_object *rp;
+			if (json_object_object_get_ex(cj, "ResultPath", &rp)) {
+				if (!rp)
+					cc->discard = true;
+				else if (strcmp(json_object_get_string(rp), "$") != 0 &&
+					 !(cc->result_path = aslrt_path_parse(
+						   json_object_get_string(rp), why, whylen)))
+					return -1;
+			}
+			if ((rp = get(cj, "Assign")) &&
+			    !(cc->assign = rt_tmpl_compile(rp, true, why, whylen)))
+				return -1;
+		}
+	}
+	if ((v = get(m, "branches"))) {
+		st->nbranches = (int)json_object_array_length(v);
+		st->branches = calloc((size_t)st->nbranches + 1, sizeof *st->branches);
+		for (int i = 0; i < st->nbranches; i++)
+			st->branches[i] = json_object_get_int(json_object_array_get_idx(v, (size_t)i));
+	}
+	if ((v = get(st->def, "ItemsPath")) &&
+	    !(st->items_path = aslrt_path_parse(json_object_get_string(v), why, whylen)))
+		return -1;
+	if (((v = get(st->def, "ItemSelector")) || (strcmp(st->type, "Map") == 0 &&
+						   (v = get(st->def, "Parameters")))) &&
+	    !(st->item_selector = rt_tmpl_compile(v, false, why, whylen)))
+		return -1;
+	if ((v = get(st->def, "ErrorPath")) &&
+	    !(st->error_expr = rt_expr_compile("ErrorPath", json_object_get_string(v), why, whylen)))
+		return -1;
+	if ((v = get(st->def, "CausePath")) &&
+	    !(st->cause_expr = rt_expr_compile("CausePath", json_object_get_string(v), why, whylen)))
+		return -1;
+	(void)r;
+	return 0;
+}
+
+int rt_load(aslrt_run *r, const aslrt_program *prog)
+{
+	char why[ASLRT_ERRLEN] = "";
+	r->prog = prog;
+	pthread_mutex_init(&r->lock, NULL);
+	if (aslrt_json_parse(prog->meta, prog->meta_len, &r->meta, why, sizeof why)) {
+		fprintf(stderr, "aslrt: corrupt program metadata: %s\n", why);
+		return -1;
+	}
+	r->name = json_object_get_string(get(r->meta, "name"));
+	struct json_object *ks = get(r->meta, "consts");
+	r->nconsts = (int)json_object_array_length(ks);
+	r->consts = calloc((size_t)r->nconsts + 1, sizeof *r->consts);
+	static const char *const kinds[] = {"json", "str", "path", "tmpl", "assign"};
+	for (int i = 0; i < r->nconsts; i++) {
+		struct json_object *k = json_object_array_get_idx(ks, (size_t)i);
+		rt_const *rc = &r->consts[i];
+		for (int j = 0; j < 5; j++) {
+			struct json_object *v;
+			if (json_object_object_get_ex(k, kinds[j], &v)) {
+				rc->kind = j;
+				rc->json = v;
+			}
+		}
+		if (rc->kind == RK_PATH &&
+		    !(rc->path = aslrt_path_parse(json_object_get_string(rc->json), why, sizeof why)))
+			goto bad;
+		if ((rc->kind == RK_TMPL || rc->kind == RK_ASSIGN) &&
+		    !(rc->tmpl = rt_tmpl_compile(rc->json, rc->kind == RK_ASSIGN, why, sizeof why)))
+			goto bad;
+	}
+	struct json_object *states = get(r->meta, "states");
+	r->nstates = (int)json_object_array_length(states);
+	r->states = calloc((size_t)r->nstates + 1, sizeof *r->states);
+	for (int i = 0; i < r->nstates; i++)
+		if (load_state(r, &r->states[i], json_object_array_get_idx(states, (size_t)i), why,
+			       sizeof why))
+			goto bad;
+	return 0;
+bad:
+	fprintf(stderr, "aslrt: corrupt program metadata: %s\n", why);
+	return -1;
+}
+
+void rt_unload(aslrt_run *r)
+{
+	for (int i = 0; i < r->nconsts; i++) {
+		aslrt_path_free(r->consts[i].path);
+		rt_tmpl_free(r->consts[i].tmpl);
+	}
+	for (int i = 0; i < r->nstates; i++) {
+		rt_state *st = &r->states[i];
+		for (int j = 0; j < st->ncatchers; j++) {
+			aslrt_path_free(st->catchers[j].result_path);
+			rt_tmpl_free(st->catchers[j].assign);
+		}
+		free(st->retriers);
+		free(st->catchers);
+		free(st->branches);
+		aslrt_path_free(st->items_path);
+		rt_tmpl_free(st->item_selector);
+		rt_tmpl_free(st->error_expr);
+		rt_tmpl_free(st->cause_expr);
+	}
+	free(r->consts);
+	free(r->states);
+	json_object_put(r->meta);
+	json_object_put(r->context);
+	json_object_put(r->mocks);
+	pthread_mutex_destroy(&r->lock);
+}
+
+/* --- contexts --- */
+
+aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
+{
+	aslrt_ctx *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	c->run = r;
+	c->state = -1;
+	c->retry_state = -1;
+	if (parent) {
+		c->vars = aslrt_json_copy(parent->vars);
+		c->context = aslrt_json_copy(parent->context);
+	} else {
+		c->vars = json_object_new_object();
+		c->context = aslrt_json_copy(r->context);
+	}
+	return c;
+}
+
+void rt_ctx_free(aslrt_ctx *c)
+{
+	if (!c)
+		return;
+	aslrt_error_clear(&c->err);
+	json_object_put(c->vars);
+	json_object_put(c->context);
+	json_object_put(c->map_item);
+	free(c);
+}
+
+void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
+{
+	env->input = input;
+	env->context = c->context;
+	env->vars = c->vars;
+}
+
+static int next_event(aslrt_run *r, int n)
+{
+	pthread_mutex_lock(&r->lock);
+	int id = r->events + 1;
+	r->events += n;
+	pthread_mutex_unlock(&r->lock);
+	return id;
+}
+
+int rt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out)
+{
+	return c->run->prog->scopes[scope](c, input, out);
+}
+
+/* --- ops: states --- */
+
+int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
+{
+	aslrt_run *r = c->run;
+	rt_state *st = &r->states[state];
+	if (c->retry_state != state) {
+		c->retry_state = state;
+		c->retry_count = 0;
+		memset(c->attempts, 0, sizeof c->attempts);
+	}
+	c->state = state;
+	c->entered_event = next_event(r, 1);
+	struct json_object *s = json_object_new_object();
+	json_object_object_add(s, "Name", json_object_new_string(st->name));
+	char *t = rt_iso_time(rt_now_ms(r));
+	json_object_object_add(s, "EnteredTime", json_object_new_string(t));
+	free(t);
+	json_object_object_add(s, "RetryCount", json_object_new_int(c->retry_count));
+	json_object_object_add(c->context, "State", s);
+	if (r->trace) {
+		char *in = aslrt_json_dump(input);
+		fprintf(r->trace, "enter %s %s\n", st->name, in);
+		free(in);
+	}
+	return 0;
+}
+
+int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output)
+{
+	next_event(c->run, 1);
+	c->retry_state = -1;
+	if (c->run->trace) {
+		char *out = aslrt_json_dump(output);
+		fprintf(c->run->trace, "exit %s %s\n", c->run->states[state].name, out);
+		free(out);
+	}
+	return 0;
+}
+
+void aslrt_op_put(struct json_object *v)
+{
+	if (v != ASLRT_ABSENT)
+		json_object_put(v);
+}
+
+struct json_object *aslrt_op_copy(struct json_object *v)
+{
+	return v == ASLRT_ABSENT ? NULL : json_object_get(v);
+}
+
+int aslrt_op_const(aslrt_ctx *c, int k, struct json_object **dst)
+{
+	*dst = aslrt_json_copy(c->run->consts[k].json);
+	return 0;
+}
+
+struct json_object *aslrt_op_field(struct json_object *v, const char *key)
+{
+	struct json_object *f;
+	if (v == ASLRT_ABSENT || !json_object_is_type(v, json_type_object) ||
+	    !json_object_object_get_ex(v, key, &f))
+		return ASLRT_ABSENT;
+	return f;
+}
+
+struct json_object *aslrt_op_index(struct json_object *v, long index)
+{
+	if (v == ASLRT_ABSENT || !json_object_is_type(v, json_type_array))
+		return ASLRT_ABSENT;
+	long n = (long)json_object_array_length(v);
+	if (index < 0)
+		index += n;
+	if (index < 0 || index >= n)
+		return ASLRT_ABSENT;
+	return json_object_array_get_idx(v, (size_t)index);
+}
+
+struct json_object *aslrt_op_context(aslrt_ctx *c)
+{
+	return c->context;
+}
+
+struct json_object *aslrt_op_var(aslrt_ctx *c, int k)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(c->vars, json_object_get_string(c->run->consts[k].json), &v))
+		return ASLRT_ABSENT;
+	return v;
+}
+
+/* Why path k selected nothing from root, in AWS's words. */
+static int path_miss(aslrt_ctx *c, int k, int choice, struct json_object *root)
+{
+	const char *text = json_object_get_string(c->run->consts[k].json);
+	if (choice)
+		return rt_runtime_error(
+			c, "Invalid path '%s': The choice state's condition path references an invalid value.",
+			text);
+	char why[ASLRT_ERRLEN] = "";
+	aslrt_env env;
+	struct json_object *v = NULL;
+	rt_env(c, root, &env);
+	if (aslrt_path_eval(c->run->consts[k].path, &env, &v, why, sizeof why) == 0)
+		json_object_put(v);
+	return rt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+}
+
+int aslrt_op_require(aslrt_ctx *c, int k, int choice, struct json_object *v,
+		     struct json_object *root, struct json_object **dst)
+{
+	if (v == ASLRT_ABSENT)
+		return path_miss(c, k, choice, root);
+	*dst = json_object_get(v);
+	return 0;
+}
+
+int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
+{
+	aslrt_env env;
+	char why[ASLRT_ERRLEN];
+	rt_env(c, input, &env);
+	if (aslrt_path_eval(c->run->consts[k].path, &env, dst, why, sizeof why) == 0)
+		return 0;
+	return rt_runtime_error(c, "Invalid path '%s' : %s",
+				json_object_get_string(c->run->consts[k].json), why);
+}
+
+int aslrt_op_template(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
+{
+	return rt_tmpl_eval(c, c->run->consts[k].tmpl, input, dst);
+}
+
+static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *input,
+			struct json_object *result, struct json_object **dst)
+{
+	char why[ASLRT_ERRLEN];
+	struct json_object *root = aslrt_json_copy(input);
+	if (aslrt_path_store(p, &root, aslrt_json_copy(result), why, sizeof why)) {
+		json_object_put(root);
+		char *in = aslrt_json_dump(input);
+		rt_error(c, "States.ResultPathMatchFailure",
+			 "An error occurred while executing the state '%s' (entered at the event id "
+			 "#%d). Unable to apply ReferencePath %s to input %s",
+			 c->run->states[c->state].name, c->entered_event, aslrt_path_text(p), in);
+		free(in);
+		return -1;
+	}
+	*dst = root;
+	return 0;
+}
+
+int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input,
+			 struct json_object *result, struct json_object **dst)
+{
+	return store_result(c, c->run->consts[k].path, input, result, dst);
+}
+
+/* Evaluate every variable first, then assign them all: Assign sees the
+ * values from before the state. */
+static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
+{
+	struct json_object *vals;
+	if (rt_tmpl_eval(c, t, input, &vals))
+		return -1;
+	json_object_object_foreach(vals, key, val)
+		json_object_object_add(c->vars, key, json_object_get(val));
+	json_object_put(vals);
+	return 0;
+}
+
+int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input)
+{
+	return assign_vars(c, c->run->consts[k].tmpl, input);
+}
+
+int aslrt_op_task(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
+{
+	return rt_task_invoke(c, &c->run->states[state], input, dst);
+}
+
+int aslrt_op_fail(aslrt_ctx *c, int state, struct json_object *input)
+{
+	rt_state *st = &c->run->states[state];
+	struct json_object *e = get(st->def, "Error"), *cause = get(st->def, "Cause");
+	struct json_object *ev = NULL, *cv = NULL;
+	if (st->error_expr && rt_tmpl_eval(c, st->error_expr, input, &ev))
+		return -1;
+	if (st->cause_expr && rt_tmpl_eval(c, st->cause_expr, input, &cv)) {
+		json_object_put(ev);
+		return -1;
+	}
+	const char *en = ev ? json_object_get_string(ev) : e ? json_object_get_string(e) : NULL;
+	const char *cn = cv ? json_object_get_string(cv) : cause ? json_object_get_string(cause) : NULL;
+	aslrt_error_clear(&c->err);
+	c->err.name = en ? strdup(en) : NULL;
+	c->err.cause = cn ? strdup(cn) : NULL;
+	json_object_put(ev);
+	json_object_put(cv);
+	return -1;
+}
+
+int aslrt_op_nomatch(aslrt_ctx *c, int state)
+{
+	(void)state;
+	return rt_error(c, "States.NoChoiceMatched", "No Matches!");
+}
+
+int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v, struct json_object *input)
+{
+	rt_const *kc = &c->run->consts[k];
+	if (aslrt_cmp_operands[cmp] != ASLRT_OPND_PATH)
+		return aslrt_cmp_apply((aslrt_cmp)cmp, v, kc->json);
+	aslrt_env env;
+	char why[ASLRT_ERRLEN];
+	struct json_object *operand = NULL;
+	rt_env(c, input, &env);
+	if (aslrt_path_eval(kc->path, &env, &operand, why, sizeof why) != 0)
+		return rt_runtime_error(
+			c, "Invalid path '%s': The choice state's condition path references an invalid value.",
+			json_object_get_string(kc->json));
+	int r = aslrt_cmp_apply(aslrt_cmp_base((aslrt_cmp)cmp), v, operand);
+	json_object_put(operand);
+	return r;
+}
+
+/* --- Wait --- */
+
+int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
+{
+	rt_state *st = &c->run->states[state];
+	struct json_object *v;
+	int64_t until = -1, now = rt_now_ms(c->run);
+	if ((v = get(st->def, "Seconds"))) {
+		until = now + (int64_t)(aslrt_json_number(v) * 1000);
+	} else if ((v = get(st->def, "Timestamp"))) {
+		aslrt_time t;
+		if (!aslrt_timestamp_parse(json_object_get_string(v), &t))
+			return rt_runtime_error(c, "Invalid timestamp");
+		until = t.sec * 1000 + t.nsec / 1000000;
+	} else if ((v = get(st->def, "SecondsPath")) || (v = get(st->def, "TimestampPath"))) {
+		bool secs = get(st->def, "SecondsPath") != NULL;
+		const char *text = json_object_get_string(v);
+		char why[ASLRT_ERRLEN];
+		aslrt_path *p = aslrt_path_parse(text, why, sizeof why);
+		struct json_object *sel = NULL;
+		aslrt_env env;
+		rt_env(c, input, &env);
+		if (!p || aslrt_path_eval(p, &env, &sel, why, sizeof why) != 0) {
+			aslrt_path_free(p);
+			return rt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+		}
+		aslrt_path_free(p);
+		int rc = 0;
+		aslrt_time t;
+		if (secs) {
+			if (!json_object_is_type(sel, json_type_int) || json_object_get_int64(sel) < 0)
+				rc = rt_runtime_error(c, "The SecondsPath parameter does not reference a "
+							 "valid non-negative integer: %s",
+						      text);
+			else
+				until = now + json_object_get_int64(sel) * 1000;
+		} else if (!json_object_is_type(sel, json_type_string) ||
+			   !aslrt_timestamp_parse(json_object_get_string(sel), &t)) {
+			rc = rt_runtime_error(c, "The TimestampPath parameter does not reference a "
+						 "valid ISO-8601 extended offset date-time format "
+						 "string: %s",
+					      text);
+		} else {
+			until = t.sec * 1000 + t.nsec / 1000000;
+		}
+		json_object_put(sel);
+		if (rc)
+			return rc;
+	}
+	if (until > now)
+		rt_sleep_ms(c->run, until - now);
+	return 0;
+}
+
+/* --- Retry and Catch --- */
+
+static bool matches(struct json_object *errors, const char *name)
+{
+	size_t n = json_object_array_length(errors);
+	for (size_t i = 0; i < n; i++) {
+		const char *e = json_object_get_string(json_object_array_get_idx(errors, i));
+		if (strcmp(e, "States.ALL") == 0 || strcmp(e, name) == 0)
+			return true;
+		if (strcmp(e, "States.TaskFailed") == 0 && strcmp(name, "States.Timeout") != 0 &&
+		    strncmp(name, "States.", 7) != 0)
+			return true;
+	}
+	return false;
+}
+
+int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *next)
+{
+	rt_state *st = &c->run->states[state];
+	const char *name = c->err.name ? c->err.name : "";
+	if (strcmp(name, "States.Runtime") == 0)
+		return ASLRT_FAIL;
+	for (int i = 0; i < st->nretriers; i++) {
+		rt_retrier *rr = &st->retriers[i];
+		if (!matches(rr->errors, name))
+			continue;
+		if (c->attempts[i] >= rr->max_attempts)
+			break;
+		double delay = rr->interval * pow(rr->backoff, (double)c->attempts[i]);
+		if (rr->max_delay > 0 && delay > (double)rr->max_delay)
+			delay = (double)rr->max_delay;
+		if (rr->jitter)
+			delay = delay * ((double)rand() / RAND_MAX);
+		c->attempts[i]++;
+		c->retry_count++;
+		rt_sleep_ms(c->run, (int64_t)(delay * 1000));
+		aslrt_error_clear(&c->err);
+		return ASLRT_RETRY;
+	}
+	for (int i = 0; i < st->ncatchers; i++) {
+		rt_catcher *cc = &st->catchers[i];
+		if (!matches(cc->errors, name))
+			continue;
+		struct json_object *eo = aslrt_error_output(&c->err), *out;
+		aslrt_error_clear(&c->err);
+		if (cc->assign && assign_vars(c, cc->assign, eo)) {
+			json_object_put(eo);
+			return ASLRT_FAIL;
+		}
+		if (cc->discard) {
+			out = json_object_get(*cur);
+		} else if (!cc->result_path) {
+			out = json_object_get(eo);
+		} else if (store_result(c, cc->result_path, *cur, eo, &out)) {
+			json_object_put(eo);
+			return ASLRT_FAIL;
+		}
+		json_object_put(eo);
+		aslrt_op_exit(c, state, out);
+		json_object_put(*cur);
+		*cur = out;
+		*next = cc->next;
+		return ASLRT_CAUGHT;
+	}
+	return ASLRT_FAIL;
+}
+
+/* --- Parallel and Map --- */
+
+typedef struct job {
+	aslrt_ctx *c;
+	int scope;
+	struct json_object *input; /* consumed by the scope */
+	struct json_object *out;
+	int rc;
+} job;
+
+static void *job_main(void *arg)
+{
+	job *j = arg;
+	j->rc = rt_run_scope(j->c, j->scope, j->input, &j->out);
+	return NULL;
+}
+
+/* Run jobs with at most `limit` threads at once (0: no limit); results stay in
+ * input order.  Returns the index of the first failed job, or -1. */
+static int run_jobs(job *jobs, int n, long limit)
+{
+	if (limit <= 0 || limit > 64)
+		limit = 64;
+	int failed = -1;
+	for (int base = 0; base < n; base += (int)limit) {
+		int end = base + (int)limit < n ? base + (int)limit : n;
+		pthread_t tids[64];
+		bool started[64] = {0};
+		for (int i = base; i < end; i++)
+			started[i - base] = pthread_create(&tids[i - base], NULL, job_main, &jobs[i]) == 0;
+		for (int i = base; i < end; i++) {
+			if (started[i - base])
+				pthread_join(tids[i - base], NULL);
+			else
+				job_main(&jobs[i]);
+			if (jobs[i].rc && failed < 0)
+				failed = i;
+		}
+		if (failed >= 0) {
+			/* The first failure stops the rest from starting. */
+			for (int i = end; i < n; i++) {
+				json_object_put(jobs[i].input);
+				jobs[i].input = NULL;
+			}
+			break;
+		}
+	}
+	return failed;
+}
+
+static int finish_jobs(aslrt_ctx *c, job *jobs, int n, int failed, struct json_object **dst)
+{
+	int rc = 0;
+	if (failed >= 0) {
+		aslrt_error_move(&c->err, &jobs[failed].c->err);
+		rc = -1;
+	}
+	struct json_object *arr = rc ? NULL : json_object_new_array();
+	for (int i = 0; i < n; i++) {
+		if (arr)
+			json_object_array_add(arr, jobs[i].out);
+		else
+			json_object_put(jobs[i].out);
+		rt_ctx_free(jobs[i].c);
+	}
+	free(jobs);
+	*dst = arr;
+	return rc;
+}
+
+int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
+{
+	rt_state *st = &c->run->states[state];
+	job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
+	for (int i = 0; i < st->nbranches; i++) {
+		jobs[i].c = rt_ctx_new(c->run, c);
+		jobs[i].scope = st->branches[i];
+		jobs[i].input = aslrt_json_copy(input);
+	}
+	int failed = run_jobs(jobs, st->nbranches, 0);
+	return finish_jobs(c, jobs, st->nbranches, failed, dst);
+}
+
+int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
+{
+	rt_state *st = &c->run->states[state];
+	struct json_object *items = NULL;
+	if (st->items_path) {
+		aslrt_env env;
+		char why[ASLRT_ERRLEN];
+		rt_env(c, input, &env);
+		if (aslrt_path_eval(st->items_path, &env, &items, why, sizeof why) != 0)
+			return rt_runtime_error(c, "Invalid path '%s' : %s",
+						aslrt_path_text(st->items_path), why);
+	} else {
+		items = json_object_get(input);
+	}
+	if (!json_object_is_type(items, json_type_array)) {
+		char *s = aslrt_json_dump(items);
+		json_object_put(items);
+		rt_runtime_error(c, "Map state input must be an array but was: %s", s);
+		free(s);
+		return -1;
+	}
+	int n = (int)json_object_array_length(items);
+	job *jobs = calloc((size_t)n + 1, sizeof *jobs);
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
+		jobs[i].c = rt_ctx_new(c->run, c);
+		jobs[i].scope = st->branches[0];
+		if (st->item_selector) {
+			struct json_object *m = json_object_new_object(), *it = json_object_new_object();
+			json_object_object_add(it, "Index", json_object_new_int(i));
+			json_object_object_add(it, "Value", aslrt_json_copy(item));
+			json_object_object_add(m, "Item", it);
+			json_object_object_add(c->context, "Map", m);
+			rc = rt_tmpl_eval(c, st->item_selector, input, &jobs[i].input);
+			json_object_object_del(c->context, "Map");
+			if (rc) {
+				for (int j = 0; j <= i; j++) {
+					json_object_put(jobs[j].input);
+					rt_ctx_free(jobs[j].c);
+				}
+				free(jobs);
+				json_object_put(items);
+				return -1;
+			}
+		} else {
+			jobs[i].input = aslrt_json_copy(item);
+		}
+	}
+	json_object_put(items);
+	long limit = (long)num_or(st->def, "MaxConcurrency", 0);
+	int failed = run_jobs(jobs, n, limit);
+	return finish_jobs(c, jobs, n, failed, dst);
+}

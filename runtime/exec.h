@@ -1,0 +1,120 @@
+/*
+ * exec.h - the executor's shared structures (exec.c, template.c, task.c,
+ * main.c).  One aslrt_run per execution; one aslrt_ctx per thread of it (the
+ * machine, each Parallel branch, each Map iteration).
+ */
+#ifndef ASLRT_EXEC_H
+#define ASLRT_EXEC_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "rt.h"
+
+typedef struct tnode tnode;
+
+/* A constant of the program, pre-parsed once at start-up. */
+typedef struct rt_const {
+	int kind;                 /* K_JSON ... as in codegen/ir.h CONST_KINDS */
+	struct json_object *json; /* the value, template or text */
+	aslrt_path *path;
+	tnode *tmpl;
+} rt_const;
+
+enum { RK_JSON, RK_STR, RK_PATH, RK_TMPL, RK_ASSIGN };
+
+typedef struct rt_retrier {
+	struct json_object *errors; /* borrowed from the definition */
+	double interval, backoff;
+	long max_attempts;
+	long max_delay;             /* 0: none */
+	bool jitter;
+} rt_retrier;
+
+typedef struct rt_catcher {
+	struct json_object *errors;
+	aslrt_path *result_path;    /* NULL: "$" */
+	bool discard;               /* ResultPath: null */
+	tnode *assign;
+	int next;
+} rt_catcher;
+
+typedef struct rt_state {
+	const char *name;
+	const char *type;
+	int scope;
+	struct json_object *def;    /* the state's definition (borrowed from meta) */
+	rt_retrier *retriers;
+	int nretriers;
+	rt_catcher *catchers;
+	int ncatchers;
+	int *branches;
+	int nbranches;
+	/* Map */
+	aslrt_path *items_path;
+	tnode *item_selector;
+	/* Fail */
+	tnode *error_expr, *cause_expr;
+	/* Task invocations so far (mocks count them) */
+	int calls;
+} rt_state;
+
+typedef struct aslrt_run {
+	const aslrt_program *prog;
+	struct json_object *meta;
+	const char *name;
+	rt_const *consts;
+	int nconsts;
+	rt_state *states;
+	int nstates;
+	struct json_object *context;  /* Execution and StateMachine parts */
+	struct json_object *mocks;    /* state name -> MockedResponses entry */
+	bool virtual_clock;
+	int64_t clock_ms;             /* virtual clock, ms since the epoch */
+	int events;                   /* history event ids handed out */
+	FILE *trace;
+	pthread_mutex_t lock;
+} aslrt_run;
+
+struct aslrt_ctx {
+	aslrt_run *run;
+	aslrt_error err;
+	struct json_object *vars;     /* variables visible here (owned object) */
+	struct json_object *context;  /* this thread's Context object (owned) */
+	int state;                    /* current state id */
+	int entered_event;            /* event id of its StateEntered */
+	int retry_state;              /* state whose retry counters are live */
+	long attempts[16];            /* per retrier of that state */
+	int retry_count;
+	struct json_object *map_item; /* Map.Item while building an item's input */
+};
+
+/* exec.c */
+int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int rt_error(aslrt_ctx *c, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env);
+int64_t rt_now_ms(aslrt_run *r);
+void rt_sleep_ms(aslrt_run *r, int64_t ms);
+char *rt_iso_time(int64_t ms);
+int rt_load(aslrt_run *r, const aslrt_program *prog);
+void rt_unload(aslrt_run *r);
+aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent);
+void rt_ctx_free(aslrt_ctx *c);
+int rt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out);
+
+/* template.c */
+tnode *rt_tmpl_compile(struct json_object *t, bool assign, char *why, size_t whylen);
+void rt_tmpl_free(tnode *t);
+int rt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
+		 struct json_object **out);
+/* An expression ("$.x", "$$.y", "States.Format(...)") for ErrorPath & co. */
+tnode *rt_expr_compile(const char *field, const char *text, char *why, size_t whylen);
+
+/* task.c */
+int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
+		   struct json_object **out);
+int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
+		  size_t whylen);
+
+#endif

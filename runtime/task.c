@@ -1,0 +1,172 @@
+/*
+ * task.c - what a Task state calls: a mocked response (AWS Step Functions
+ * Local MockConfigFile), or an in-process C handler bound to its Resource.
+ * A Resource bound to nothing fails the state with a clear error, never a
+ * silent pass-through.
+ *
+ *   MockConfigFile = { "StateMachines": { NAME: { "TestCases": { CASE: { STATE: RESPONSE } } } },
+ *                      "MockedResponses": { RESPONSE: { "0": {"Return": v},
+ *                                                       "1-2": {"Throw": {"Error","Cause"}} } } }
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+
+typedef struct binding {
+	char *resource;
+	aslrt_handler *fn;
+	void *user;
+} binding;
+
+static binding *bindings;
+static int nbindings;
+
+int aslrt_bind_handler(const char *resource, aslrt_handler *fn, void *user)
+{
+	binding *b = realloc(bindings, sizeof *b * (size_t)(nbindings + 1));
+	if (!b)
+		return -1;
+	bindings = b;
+	bindings[nbindings].resource = strdup(resource);
+	bindings[nbindings].fn = fn;
+	bindings[nbindings].user = user;
+	nbindings++;
+	return 0;
+}
+
+__attribute__((weak)) void aslrt_register_handlers(void)
+{
+}
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	if (json_object_is_type(o, json_type_object))
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
+		  size_t whylen)
+{
+	struct json_object *cfg = json_object_from_file(path);
+	if (!cfg) {
+		snprintf(why, whylen, "cannot read mock config %s: %s", path,
+			 json_util_get_last_err() ? json_util_get_last_err() : strerror(errno));
+		return -1;
+	}
+	struct json_object *sm = get(get(cfg, "StateMachines"), r->name);
+	struct json_object *tc = get(get(sm, "TestCases"), test_case);
+	struct json_object *responses = get(cfg, "MockedResponses");
+	if (!sm || !tc) {
+		snprintf(why, whylen, "mock config %s has no StateMachines.%s.TestCases.%s", path,
+			 r->name, test_case);
+		json_object_put(cfg);
+		return -1;
+	}
+	r->mocks = json_object_new_object();
+	json_object_object_foreach(tc, state, resp)
+	{
+		struct json_object *m = get(responses, json_object_get_string(resp));
+		if (!m) {
+			snprintf(why, whylen, "mock config %s: no MockedResponses.%s", path,
+				 json_object_get_string(resp));
+			json_object_put(cfg);
+			return -1;
+		}
+		json_object_object_add(r->mocks, state, aslrt_json_copy(m));
+	}
+	json_object_put(cfg);
+	return 0;
+}
+
+/* The response for the n-th call (0-based): key "n" or a range "a-b". */
+static struct json_object *mock_response(struct json_object *mock, int n)
+{
+	json_object_object_foreach(mock, key, val)
+	{
+		char *end;
+		long a = strtol(key, &end, 10), b = a;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		if (*end == 0 && n >= a && n <= b)
+			return val;
+	}
+	return NULL;
+}
+
+static int mocked(aslrt_ctx *c, rt_state *st, struct json_object *mock, struct json_object **out)
+{
+	pthread_mutex_lock(&c->run->lock);
+	int n = st->calls++;
+	pthread_mutex_unlock(&c->run->lock);
+	struct json_object *resp = mock_response(mock, n), *v;
+	if (!resp)
+		return rt_runtime_error(c, "The mocked state has no response for call %d", n);
+	if (json_object_object_get_ex(resp, "Return", &v)) {
+		*out = aslrt_json_copy(v);
+		return 0;
+	}
+	v = get(resp, "Throw");
+	struct json_object *e = get(v, "Error"), *cause = get(v, "Cause");
+	aslrt_error_clear(&c->err);
+	c->err.name = strdup(e ? json_object_get_string(e) : "States.TaskFailed");
+	c->err.cause = cause ? strdup(json_object_get_string(cause)) : NULL;
+	return -1;
+}
+
+/* The name a Task is bound by: its Resource, or the FunctionName of a Lambda
+ * invoke integration. */
+static const char *binding_key(rt_state *st, struct json_object *input)
+{
+	const char *res = json_object_get_string(get(st->def, "Resource"));
+	if (res && strncmp(res, "arn:aws:states:::lambda:invoke", 30) == 0) {
+		struct json_object *fn = get(input, "FunctionName");
+		if (fn)
+			return json_object_get_string(fn);
+	}
+	return res ? res : "";
+}
+
+int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
+		   struct json_object **out)
+{
+	struct json_object *mock = get(c->run->mocks, st->name);
+	pthread_mutex_lock(&c->run->lock);
+	c->run->events += 3; /* TaskScheduled, TaskStarted, TaskSucceeded/Failed */
+	pthread_mutex_unlock(&c->run->lock);
+	if (mock)
+		return mocked(c, st, mock, out);
+	const char *key = binding_key(st, input);
+	for (int i = 0; i < nbindings; i++) {
+		if (strcmp(bindings[i].resource, key) != 0)
+			continue;
+		char *err = NULL, *cause = NULL;
+		struct json_object *res = NULL;
+		if (bindings[i].fn(input, &res, &err, &cause, bindings[i].user) == 0) {
+			*out = res;
+			return 0;
+		}
+		json_object_put(res);
+		aslrt_error_clear(&c->err);
+		c->err.name = err ? err : strdup("States.TaskFailed");
+		c->err.cause = cause;
+		return -1;
+	}
+	return rt_runtime_error(c,
+				"No implementation is bound to the resource '%s' (bind a handler, "
+				"or run with --mock-config)",
+				key);
+}
+
+void rt_bindings_free(void);
+void rt_bindings_free(void)
+{
+	for (int i = 0; i < nbindings; i++)
+		free(bindings[i].resource);
+	free(bindings);
+	bindings = NULL;
+	nbindings = 0;
+}

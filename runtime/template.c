@@ -1,0 +1,201 @@
+/*
+ * template.c - payload templates (Parameters, ResultSelector, ItemSelector,
+ * JSONPath Assign) compiled once into a tree whose constant parts are built
+ * at start-up; per execution only the ".$" fields are computed.
+ *
+ *   template = literal | { key: template, "key.$": expr, ... } | [ template ... ]
+ *   expr     = Path ($..., $$..., $var...) | intrinsic call (States.X(...))
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+
+typedef enum { T_LIT, T_OBJ, T_ARR, T_PATH, T_FN } tkind;
+
+struct tnode {
+	tkind kind;
+	struct json_object *lit; /* T_LIT (owned) */
+	char **keys;             /* T_OBJ: output keys */
+	tnode **kids;            /* T_OBJ, T_ARR */
+	int n;
+	char *field;             /* T_PATH/T_FN: the field name with ".$" */
+	char *text;              /* expression text */
+	aslrt_path *path;
+	aslrt_fn *fn;
+};
+
+void rt_tmpl_free(tnode *t)
+{
+	if (!t)
+		return;
+	json_object_put(t->lit);
+	for (int i = 0; i < t->n; i++) {
+		if (t->keys)
+			free(t->keys[i]);
+		rt_tmpl_free(t->kids[i]);
+	}
+	free(t->keys);
+	free(t->kids);
+	free(t->field);
+	free(t->text);
+	aslrt_path_free(t->path);
+	aslrt_fn_free(t->fn);
+	free(t);
+}
+
+tnode *rt_expr_compile(const char *field, const char *text, char *why, size_t whylen)
+{
+	tnode *t = calloc(1, sizeof *t);
+	if (!t)
+		abort();
+	t->field = strdup(field);
+	t->text = strdup(text);
+	if (text[0] == '$') {
+		t->kind = T_PATH;
+		t->path = aslrt_path_parse(text, why, whylen);
+	} else {
+		t->kind = T_FN;
+		t->fn = aslrt_fn_parse(text, why, whylen);
+	}
+	if (!t->path && !t->fn) {
+		rt_tmpl_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static bool has_dynamic(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val)
+		{
+			size_t n = strlen(key);
+			if ((n >= 2 && strcmp(key + n - 2, ".$") == 0) || has_dynamic(val))
+				return true;
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (has_dynamic(json_object_array_get_idx(v, i)))
+				return true;
+	}
+	return false;
+}
+
+tnode *rt_tmpl_compile(struct json_object *v, bool assign, char *why, size_t whylen)
+{
+	tnode *t = calloc(1, sizeof *t);
+	if (!t)
+		abort();
+	if (!has_dynamic(v)) {
+		t->kind = T_LIT;
+		t->lit = aslrt_json_copy(v);
+		return t;
+	}
+	if (json_object_is_type(v, json_type_array)) {
+		t->kind = T_ARR;
+		t->n = (int)json_object_array_length(v);
+		t->kids = calloc((size_t)t->n + 1, sizeof *t->kids);
+		for (int i = 0; i < t->n; i++)
+			if (!(t->kids[i] = rt_tmpl_compile(json_object_array_get_idx(v, (size_t)i),
+							   false, why, whylen)))
+				goto fail;
+		return t;
+	}
+	t->kind = T_OBJ;
+	int n = json_object_object_length(v);
+	t->keys = calloc((size_t)n + 1, sizeof *t->keys);
+	t->kids = calloc((size_t)n + 1, sizeof *t->kids);
+	json_object_object_foreach(v, key, val)
+	{
+		size_t len = strlen(key);
+		int i = t->n++;
+		if (len >= 2 && strcmp(key + len - 2, ".$") == 0) {
+			t->keys[i] = strndup(key, len - 2);
+			if (!json_object_is_type(val, json_type_string)) {
+				snprintf(why, whylen, "the value of '%s' must be a string", key);
+				goto fail;
+			}
+			if (!(t->kids[i] = rt_expr_compile(key, json_object_get_string(val), why,
+							   whylen)))
+				goto fail;
+		} else {
+			t->keys[i] = strdup(key);
+			if (!(t->kids[i] = rt_tmpl_compile(val, false, why, whylen)))
+				goto fail;
+		}
+	}
+	(void)assign;
+	return t;
+fail:
+	rt_tmpl_free(t);
+	return NULL;
+}
+
+static int eval_expr(aslrt_ctx *c, const tnode *t, struct json_object *input,
+		     struct json_object **out)
+{
+	aslrt_env env;
+	rt_env(c, input, &env);
+	if (t->kind == T_PATH) {
+		char why[ASLRT_ERRLEN];
+		if (aslrt_path_eval(t->path, &env, out, why, sizeof why) == 0)
+			return 0;
+		char *in = aslrt_json_dump(input);
+		rt_runtime_error(c,
+				 "The JSONPath '%s' specified for the field '%s' could not be found "
+				 "in the input '%s'",
+				 t->text, t->field, in);
+		free(in);
+		return -1;
+	}
+	aslrt_error e = {0};
+	if (aslrt_fn_eval(t->fn, &env, out, &e) == 0)
+		return 0;
+	if (!e.name || strcmp(e.name, "States.Runtime") == 0)
+		rt_runtime_error(c, "%s", e.cause ? e.cause : "");
+	else
+		rt_error(c, e.name, "%s", e.cause ? e.cause : "");
+	aslrt_error_clear(&e);
+	return -1;
+}
+
+int rt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
+		 struct json_object **out)
+{
+	switch (t->kind) {
+	case T_LIT:
+		*out = aslrt_json_copy(t->lit);
+		return 0;
+	case T_PATH:
+	case T_FN:
+		return eval_expr(c, t, input, out);
+	case T_ARR: {
+		struct json_object *a = json_object_new_array();
+		for (int i = 0; i < t->n; i++) {
+			struct json_object *v;
+			if (rt_tmpl_eval(c, t->kids[i], input, &v)) {
+				json_object_put(a);
+				return -1;
+			}
+			json_object_array_add(a, v);
+		}
+		*out = a;
+		return 0;
+	}
+	case T_OBJ: {
+		struct json_object *o = json_object_new_object();
+		for (int i = 0; i < t->n; i++) {
+			struct json_object *v;
+			if (rt_tmpl_eval(c, t->kids[i], input, &v)) {
+				json_object_put(o);
+				return -1;
+			}
+			json_object_object_add(o, t->keys[i], v);
+		}
+		*out = o;
+		return 0;
+	}
+	}
+	return -1;
+}
