@@ -1,0 +1,48 @@
+/*
+ * jsonata.h - a native JSONata 2.0.6 engine, as AWS Step Functions uses it.
+ *
+ * Every 2.0.6 built-in except $eval (calling it fails with T1006), plus the
+ * functions Step Functions adds: $partition, $range, $hash, $random([seed]),
+ * $uuid, $parse.  The 2.1 operators ?? and ?: are syntax errors (S0211).
+ *
+ * Values are json-c objects; JSON null is the NULL pointer.  A parsed
+ * expression is immutable: any number of threads may evaluate it at once.
+ */
+#ifndef ASLRT_JSONATA_H
+#define ASLRT_JSONATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rt.h"
+
+typedef struct aslrt_jsonata aslrt_jsonata;
+
+/* Parse an expression.  NULL on a syntax error, with the JSONata code and
+ * message in why ("S0202: Expected \")\", got \"]\""). */
+aslrt_jsonata *aslrt_jsonata_parse(const char *expr, char *why, size_t whylen);
+void aslrt_jsonata_free(aslrt_jsonata *e);
+
+/*
+ * Evaluate against input (borrowed; NULL is JSON null) with variable bindings
+ * (an object name -> value, borrowed, may be NULL).  Returns 0 with *out a new
+ * reference, or with *undefined = true (and *out = NULL) when the result is
+ * undefined; -1 on an evaluation error with err->name = the JSONata code
+ * ("T2001", "D3030", "U1001", ...) and err->cause = "<code>: <message>".
+ */
+int aslrt_jsonata_eval(const aslrt_jsonata *e, struct json_object *input,
+		       struct json_object *bindings, struct json_object **out, bool *undefined,
+		       aslrt_error *err);
+
+/* Evaluation limits.  Zero fields take the defaults of aslrt_jsonata_eval. */
+typedef struct aslrt_jsonata_limits {
+	int max_depth;       /* nested evaluation steps (default 1000); U1001 beyond */
+	long time_limit_ms;  /* wall-clock budget (default: none); U1001 beyond */
+	bool input_undefined; /* evaluate with an undefined input instead of `input` */
+} aslrt_jsonata_limits;
+
+int aslrt_jsonata_eval_ex(const aslrt_jsonata *e, struct json_object *input,
+			  struct json_object *bindings, const aslrt_jsonata_limits *limits,
+			  struct json_object **out, bool *undefined, aslrt_error *err);
+
+#endif
