@@ -1,12 +1,171 @@
-/* test_json.c - Check unit tests for runtime/json.c. */
+/* test_json.c - Check unit tests for runtime/json.c and runtime/error.c:
+ * JSON printed as AWS prints it, strict parsing, equality by value. */
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rt.h"
 
-START_TEST(test_placeholder)
+static char *roundtrip(const char *text)
 {
-	ck_assert_int_eq(1, 1);
+	char why[ASLRT_ERRLEN];
+	struct json_object *v = NULL;
+	ck_assert_msg(aslrt_json_parse(text, strlen(text), &v, why, sizeof why) == 0, "%s: %s",
+		      text, why);
+	char *s = aslrt_json_dump(v);
+	json_object_put(v);
+	return s;
+}
+
+#define ROUNDTRIP(in, want)                                                                        \
+	do {                                                                                       \
+		char *got_ = roundtrip(in);                                                        \
+		ck_assert_str_eq(got_, want);                                                      \
+		free(got_);                                                                        \
+	} while (0)
+
+START_TEST(test_print_compact)
+{
+	ROUNDTRIP("{ \"a\" : [ 1, 2 ], \"b\" : { } }", "{\"a\":[1,2],\"b\":{}}");
+	ROUNDTRIP("[]", "[]");
+	ROUNDTRIP("  null ", "null");
+	ROUNDTRIP("true", "true");
+	ROUNDTRIP("\"x\"", "\"x\"");
+	/* key order is kept */
+	ROUNDTRIP("{\"z\":1,\"a\":2,\"m\":3}", "{\"z\":1,\"a\":2,\"m\":3}");
+}
+END_TEST
+
+START_TEST(test_print_strings)
+{
+	ROUNDTRIP("\"a/b\"", "\"a/b\"");                 /* no \/ */
+	ROUNDTRIP("\"q\\\"b\\\\\"", "\"q\\\"b\\\\\"");
+	ROUNDTRIP("\"\\n\\r\\t\\b\\f\"", "\"\\n\\r\\t\\b\\f\"");
+	ROUNDTRIP("\"\\u0001\\u001f\"", "\"\\u0001\\u001f\"");
+	ROUNDTRIP("\"\\u00e9\\u65e5\"", "\"\xc3\xa9\xe6\x97\xa5\"");   /* raw UTF-8 out */
+	ROUNDTRIP("\"\\ud83d\\ude00\"", "\"\xf0\x9f\x98\x80\"");
+}
+END_TEST
+
+START_TEST(test_print_numbers)
+{
+	/* parsed numbers keep their source text */
+	ROUNDTRIP("1.0", "1.0");
+	ROUNDTRIP("1.50", "1.50");
+	ROUNDTRIP("1e2", "1e2");
+	ROUNDTRIP("-0", "0");
+	ROUNDTRIP("9223372036854775807", "9223372036854775807");
+	ROUNDTRIP("18446744073709551615", "18446744073709551615");
+	/* computed doubles: shortest form that reads back, integral ones plain */
+	struct json_object *d = json_object_new_double(0.1);
+	char *s = aslrt_json_dump(d);
+	ck_assert_str_eq(s, "0.1");
+	free(s);
+	json_object_set_double(d, 3.0);
+	s = aslrt_json_dump(d);
+	ck_assert_str_eq(s, "3");
+	free(s);
+	json_object_set_double(d, 1.0 / 3);
+	s = aslrt_json_dump(d);
+	ck_assert_str_eq(s, "0.3333333333333333");
+	free(s);
+	json_object_set_double(d, NAN);
+	s = aslrt_json_dump(d);
+	ck_assert_str_eq(s, "null");
+	free(s);
+	json_object_put(d);
+}
+END_TEST
+
+START_TEST(test_parse_errors)
+{
+	static const char *bad[] = {"", "   ", "{", "{\"a\":1,}", "[1,]", "01", "True", "{\"a\":1} x",
+				    "not json", "\"\\x\"", "\"\xff\"", "[1] [2]"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char why[ASLRT_ERRLEN] = "";
+		struct json_object *v = NULL;
+		ck_assert_msg(aslrt_json_parse(bad[i], strlen(bad[i]), &v, why, sizeof why) == -1,
+			      "accepted %s", bad[i]);
+		ck_assert_msg(why[0] != 0, "no message for %s", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_parse_scalars)
+{
+	ROUNDTRIP("42", "42");
+	ROUNDTRIP("-7.25", "-7.25");
+	ROUNDTRIP("false\n", "false");
+}
+END_TEST
+
+static struct json_object *parse(const char *s)
+{
+	char why[ASLRT_ERRLEN];
+	struct json_object *v = NULL;
+	ck_assert_int_eq(aslrt_json_parse(s, strlen(s), &v, why, sizeof why), 0);
+	return v;
+}
+
+START_TEST(test_equal)
+{
+	static const struct {
+		const char *a, *b;
+		bool eq;
+	} cases[] = {
+		{"1", "1.0", true},       {"0", "-0.0", true},      {"1", "true", false},
+		{"0", "false", false},    {"null", "null", true},   {"\"a\"", "\"a\"", true},
+		{"[1,[2]]", "[1,[2.0]]", true}, {"[1,2]", "[2,1]", false},
+		{"{\"a\":1,\"b\":2}", "{\"b\":2,\"a\":1}", true}, {"{\"a\":1}", "{\"a\":1,\"b\":2}", false},
+		{"{}", "[]", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct json_object *a = parse(cases[i].a), *b = parse(cases[i].b);
+		ck_assert_msg(aslrt_json_equal(a, b) == cases[i].eq, "%s vs %s", cases[i].a, cases[i].b);
+		json_object_put(a);
+		json_object_put(b);
+	}
+}
+END_TEST
+
+START_TEST(test_copy_is_deep)
+{
+	struct json_object *a = parse("{\"x\":[1,{\"y\":2}]}"), *b = aslrt_json_copy(a);
+	json_object_object_add(a, "z", json_object_new_int(3));
+	char *s = aslrt_json_dump(b);
+	ck_assert_str_eq(s, "{\"x\":[1,{\"y\":2}]}");
+	free(s);
+	ck_assert_ptr_null(aslrt_json_copy(NULL));
+	json_object_put(a);
+	json_object_put(b);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	aslrt_error e = {0};
+	aslrt_error_set(&e, "States.Runtime", "bad %s %d", "thing", 7);
+	ck_assert_str_eq(e.name, "States.Runtime");
+	ck_assert_str_eq(e.cause, "bad thing 7");
+	struct json_object *o = aslrt_error_output(&e);
+	char *s = aslrt_json_dump(o);
+	ck_assert_str_eq(s, "{\"Error\":\"States.Runtime\",\"Cause\":\"bad thing 7\"}");
+	free(s);
+	json_object_put(o);
+	aslrt_error f = {0};
+	aslrt_error_move(&f, &e);
+	ck_assert_ptr_null(e.name);
+	ck_assert_str_eq(f.name, "States.Runtime");
+	aslrt_error_clear(&f);
+	/* no cause prints as "" as AWS does */
+	aslrt_error_set(&f, "States.Timeout", NULL);
+	o = aslrt_error_output(&f);
+	s = aslrt_json_dump(o);
+	ck_assert_str_eq(s, "{\"Error\":\"States.Timeout\",\"Cause\":\"\"}");
+	free(s);
+	json_object_put(o);
+	aslrt_error_clear(&f);
 }
 END_TEST
 
@@ -14,7 +173,14 @@ int main(void)
 {
 	Suite *s = suite_create("json");
 	TCase *tc = tcase_create("core");
-	tcase_add_test(tc, test_placeholder);
+	tcase_add_test(tc, test_print_compact);
+	tcase_add_test(tc, test_print_strings);
+	tcase_add_test(tc, test_print_numbers);
+	tcase_add_test(tc, test_parse_errors);
+	tcase_add_test(tc, test_parse_scalars);
+	tcase_add_test(tc, test_equal);
+	tcase_add_test(tc, test_copy_is_deep);
+	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
