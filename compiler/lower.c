@@ -218,7 +218,8 @@ static void lower_work_state(Lower *l, State *st, Op work)
 {
 	struct json_object *j = st->json;
 	int eff = lower_io_path(l, j, "InputPath", 0);
-	eff = lower_template(l, j, "Parameters", eff);
+	if (work != OP_MAP) /* a Map's Parameters is its per-item ItemSelector */
+		eff = lower_template(l, j, "Parameters", eff);
 	int result;
 	if (work == OP_COUNT) { /* Pass */
 		bool present;

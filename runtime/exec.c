@@ -324,6 +324,19 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	free(t);
 	json_object_object_add(s, "RetryCount", json_object_new_int(c->retry_count));
 	json_object_object_add(c->context, "State", s);
+	/* Callback Tasks and activities get a task token, new on every attempt. */
+	const char *res = json_object_get_string(get(st->def, "Resource"));
+	if (res && strcmp(st->type, "Task") == 0 &&
+	    (strstr(res, ".waitForTaskToken") || strstr(res, ":activity:"))) {
+		struct json_object *task = json_object_new_object();
+		char tok[64];
+		snprintf(tok, sizeof tok, "%08x%08x-%d-%d", (unsigned)rand(), (unsigned)rand(), state,
+			 c->retry_count);
+		json_object_object_add(task, "Token", json_object_new_string(tok));
+		json_object_object_add(c->context, "Task", task);
+	} else {
+		json_object_object_del(c->context, "Task");
+	}
 	if (r->trace) {
 		char *in = aslrt_json_dump(input);
 		fprintf(r->trace, "enter %s %s\n", st->name, in);
@@ -669,12 +682,13 @@ static void *job_main(void *arg)
 }
 
 /* Run jobs with at most `limit` threads at once (0: no limit); results stay in
- * input order.  Returns the index of the first failed job, or -1. */
-static int run_jobs(job *jobs, int n, long limit)
+ * input order.  Unless `all`, the first failure stops the jobs not yet started.
+ * Returns the number of failed jobs. */
+static int run_jobs(job *jobs, int n, long limit, bool all)
 {
 	if (limit <= 0 || limit > 64)
 		limit = 64;
-	int failed = -1;
+	int failed = 0;
 	for (int base = 0; base < n; base += (int)limit) {
 		int end = base + (int)limit < n ? base + (int)limit : n;
 		pthread_t tids[64];
@@ -686,11 +700,10 @@ static int run_jobs(job *jobs, int n, long limit)
 				pthread_join(tids[i - base], NULL);
 			else
 				job_main(&jobs[i]);
-			if (jobs[i].rc && failed < 0)
-				failed = i;
+			if (jobs[i].rc)
+				failed++;
 		}
-		if (failed >= 0) {
-			/* The first failure stops the rest from starting. */
+		if (failed && !all) {
 			for (int i = end; i < n; i++) {
 				json_object_put(jobs[i].input);
 				jobs[i].input = NULL;
@@ -701,22 +714,28 @@ static int run_jobs(job *jobs, int n, long limit)
 	return failed;
 }
 
-static int finish_jobs(aslrt_ctx *c, job *jobs, int n, int failed, struct json_object **dst)
+/* Collect the results in order; fail with the first failed job's error, or,
+ * when failures are tolerated, put each failure's error output in its place. */
+static int finish_jobs(aslrt_ctx *c, job *jobs, int n, bool tolerate, struct json_object **dst)
 {
 	int rc = 0;
-	if (failed >= 0) {
-		aslrt_error_move(&c->err, &jobs[failed].c->err);
-		rc = -1;
-	}
-	struct json_object *arr = rc ? NULL : json_object_new_array();
+	struct json_object *arr = json_object_new_array();
 	for (int i = 0; i < n; i++) {
-		if (arr)
-			json_object_array_add(arr, jobs[i].out);
+		if (jobs[i].rc && !rc && !tolerate) {
+			aslrt_error_move(&c->err, &jobs[i].c->err);
+			rc = -1;
+		}
+		if (jobs[i].rc && tolerate)
+			json_object_array_add(arr, aslrt_error_output(&jobs[i].c->err));
 		else
-			json_object_put(jobs[i].out);
+			json_object_array_add(arr, jobs[i].out);
 		rt_ctx_free(jobs[i].c);
 	}
 	free(jobs);
+	if (rc) {
+		json_object_put(arr);
+		arr = NULL;
+	}
 	*dst = arr;
 	return rc;
 }
@@ -730,14 +749,68 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 		jobs[i].scope = st->branches[i];
 		jobs[i].input = aslrt_json_copy(input);
 	}
-	int failed = run_jobs(jobs, st->nbranches, 0);
-	return finish_jobs(c, jobs, st->nbranches, failed, dst);
+	run_jobs(jobs, st->nbranches, 0, false);
+	return finish_jobs(c, jobs, st->nbranches, false, dst);
+}
+
+/*
+ * A Map setting given literally (KEY) or through a Reference Path (KEY + "Path"),
+ * checked as AWS does; *val is left alone when neither is there.
+ */
+static int map_setting(aslrt_ctx *c, rt_state *st, const char *key, bool integer,
+		       struct json_object *input, double *val)
+{
+	char pkey[64];
+	snprintf(pkey, sizeof pkey, "%sPath", key);
+	struct json_object *v = get(st->def, key), *p = get(st->def, pkey);
+	if (v && aslrt_json_is_number(v)) {
+		*val = aslrt_json_number(v);
+		return 0;
+	}
+	if (!p)
+		return 0;
+	const char *text = json_object_get_string(p);
+	char why[ASLRT_ERRLEN];
+	aslrt_path *path = aslrt_path_parse(text, why, sizeof why);
+	struct json_object *sel = NULL;
+	aslrt_env env;
+	rt_env(c, input, &env);
+	if (!path || aslrt_path_eval(path, &env, &sel, why, sizeof why) != 0) {
+		aslrt_path_free(path);
+		return rt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+	}
+	aslrt_path_free(path);
+	bool ok = integer ? json_object_is_type(sel, json_type_int) : aslrt_json_is_number(sel);
+	if (!ok) {
+		char *shown = json_object_is_type(sel, json_type_string)
+				      ? strdup(json_object_get_string(sel))
+				      : aslrt_json_dump(sel);
+		rt_runtime_error(c, "The %s field refers to value \"%s\" which is not a valid %s: %s",
+				 pkey, shown, integer ? "integer" : "float", text);
+		free(shown);
+		json_object_put(sel);
+		return -1;
+	}
+	*val = aslrt_json_number(sel);
+	json_object_put(sel);
+	return 0;
 }
 
 int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
 	rt_state *st = &c->run->states[state];
 	struct json_object *items = NULL;
+	double limit = 0, tol_count = -1, tol_pct = -1;
+	if (map_setting(c, st, "MaxConcurrency", true, input, &limit) ||
+	    map_setting(c, st, "ToleratedFailureCount", true, input, &tol_count) ||
+	    map_setting(c, st, "ToleratedFailurePercentage", false, input, &tol_pct))
+		return -1;
+	if (limit < 0)
+		return rt_runtime_error(c, "MaxConcurrency must be non-negative.");
+	if (get(st->def, "ToleratedFailureCountPath") && tol_count < 0)
+		return rt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
+	if (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100))
+		return rt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100.");
 	if (st->items_path) {
 		aslrt_env env;
 		char why[ASLRT_ERRLEN];
@@ -784,7 +857,16 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		}
 	}
 	json_object_put(items);
-	long limit = (long)num_or(st->def, "MaxConcurrency", 0);
-	int failed = run_jobs(jobs, n, limit);
-	return finish_jobs(c, jobs, n, failed, dst);
+	bool tolerate = tol_count > 0 || tol_pct > 0;
+	int failed = run_jobs(jobs, n, (long)limit, tolerate);
+	if (tolerate && failed &&
+	    ((tol_count >= 0 && failed > tol_count) ||
+	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {
+		finish_jobs(c, jobs, n, true, dst);
+		json_object_put(*dst);
+		*dst = NULL;
+		return rt_error(c, "States.ExceedToleratedFailureThreshold",
+				"The specified tolerated failure threshold was exceeded");
+	}
+	return finish_jobs(c, jobs, n, tolerate, dst);
 }
