@@ -87,7 +87,9 @@ check "input that is not JSON fails with States.Runtime, exit 1" $([ $rc = 1 ] &
 echo '{"applicant":{"name":"A"},"amount":1,"credit":{"score":800},"submitted":"2020-05-01T00:00:00Z"}' | "$tmp/flow" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "a failed execution prints Error and Cause last on stderr, exit 1" $([ $rc = 1 ] && [ "$(tail -n 1 "$tmp/err")" = '{"Error":"ApplicationExpired","Cause":"Applications from before 2026 must be resubmitted"}' ] && echo 0 || echo 1)
-check "the executable needs only the C library" $(ldd "$tmp/flow" | grep -v -E 'linux-vdso|libc\.so|libm\.so|libpthread|ld-linux' | grep -q . && echo 1 || echo 0)
+if [ -z "${ASLC_SANITIZED:-}" ]; then
+	check "the executable needs only the C library" $(ldd "$tmp/flow" | grep -v -E 'linux-vdso|libc\.so|libm\.so|libpthread|ld-linux' | grep -q . && echo 1 || echo 0)
+fi
 
 # Names and strings from the definition are data, never code.
 run "$aslc" emit "$dir/hostile.asl.json" --emit=c -o "$tmp/hostile.c"

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Command 2 of the README: install what is missing, build with warnings as
+# errors, run the whole suite (unit, golden, CLI, samples, conformance through
+# both backends), then the unit, CLI and sample tests again under
+# AddressSanitizer and UBSan.  Ends with ctest's summary line.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh
+export LC_ALL=C
+jobs=$(nproc)
+
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DASLC_WERROR=ON -DASLC_SANITIZE=ON >/dev/null
+cmake --build build-asan
+echo "== under AddressSanitizer and UBSan"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -E conformance)
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DASLC_WERROR=ON >/dev/null
+cmake --build build
+echo "== the whole suite"
+cd build && ctest --output-on-failure -j "$jobs"
