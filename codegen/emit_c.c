@@ -15,6 +15,7 @@
  * inside C string literals with every byte outside printable ASCII, and '"',
  * '\\' and '?', escaped; never in identifiers or comments.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ir.h"
@@ -112,6 +113,23 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 		break;
 	case OP_ASSIGN:
 		buf_printf(out, "\tif (aslrt_op_assign(c, %d, r[%d])) goto E%d;\n", in->k, in->a, id);
+		break;
+	case OP_JEVAL:
+	case OP_JASSIGN: {
+		char res[32] = "NULL";
+		if (in->b >= 0)
+			snprintf(res, sizeof res, "r[%d]", in->b);
+		if (in->op == OP_JEVAL)
+			buf_printf(out, "\tif (aslrt_op_jeval(c, %d, r[%d], %d, %s, &r[%d])) goto E%d;\n",
+				   in->k, in->a, in->b >= 0, res, in->dst, id);
+		else
+			buf_printf(out, "\tif (aslrt_op_jassign(c, %d, r[%d], %d, %s)) goto E%d;\n", in->k,
+				   in->a, in->b >= 0, res, id);
+		break;
+	}
+	case OP_JCOND:
+		buf_printf(out, "\tif ((b[%d] = aslrt_op_jcond(c, %d, r[%d])) < 0) goto E%d;\n",
+			   in->dst, in->k, in->a, id);
 		break;
 	case OP_TASK:
 	case OP_PARALLEL:

@@ -119,6 +119,12 @@ static void dump_ins(const Program *p, const Ins *in, Buf *out)
 	case OP_RESULTPATH:
 		buf_printf(out, " %%%d %%%d", in->a, in->b);
 		break;
+	case OP_JEVAL:
+	case OP_JASSIGN:
+		buf_printf(out, " %%%d", in->a);
+		if (in->b >= 0)
+			buf_printf(out, " %%%d", in->b);
+		break;
 	case OP_TEST:
 		buf_printf(out, " %%%d %s", in->a, aslrt_cmp_names[in->b]);
 		break;

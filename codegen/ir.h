@@ -46,7 +46,8 @@ typedef struct Ins {
 	X(STR, "str")       /* a string (keys, variable names)               */           \
 	X(PATH, "path")     /* a JSONPath                                    */           \
 	X(TMPL, "tmpl")     /* a payload template (keys ending in .$)        */           \
-	X(ASSIGN, "assign") /* an Assign template                            */
+	X(ASSIGN, "assign") /* an Assign template                            */           \
+	X(JSONATA, "jsonata") /* {"at": field location, "t": JSONata template} */
 
 typedef enum {
 #define X(e, s) K_##e,

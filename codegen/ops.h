@@ -21,6 +21,9 @@ X(COPY,       "copy",        D_OWN,    0) /* a: value                           
 X(TEMPLATE,   "template",    D_OWN,    1) /* a: input; k: payload template            */
 X(RESULTPATH, "resultpath",  D_OWN,    1) /* a: raw input; b: result; k: ref path     */
 X(ASSIGN,     "assign",      D_NONE,   1) /* a: input ($); k: Assign template         */
+X(JEVAL,      "jeval",       D_OWN,    1) /* a: $states.input; b: $states.result or -1; k */
+X(JASSIGN,    "jassign",     D_NONE,   1) /* a: $states.input; b: $states.result or -1; k */
+X(JCOND,      "jcond",       D_BOOL,   1) /* a: $states.input; k: a JSONata Condition   */
 X(TASK,       "task",        D_OWN,    1) /* a: effective input; state=c              */
 X(WAIT,       "wait",        D_NONE,   1) /* a: effective input; state=c              */
 X(PARALLEL,   "parallel",    D_OWN,    1) /* a: effective input; state=c              */

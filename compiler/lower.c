@@ -352,6 +352,114 @@ static void lower_simple(Lower *l, State *st, Op work)
 	lower_transition(l, st, out);
 }
 
+/* A JSONata field as a constant: its template and its location for causes. */
+static int jconst(Lower *l, struct json_object *v, const char *loc)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "at", json_object_new_string(loc));
+	json_object_object_add(o, "t", json_object_get(v));
+	return ir_const(l->p, K_JSONATA, o);
+}
+
+static int jeval(Lower *l, struct json_object *v, const char *loc, int input, int result)
+{
+	Ins *in = emit(l, OP_JEVAL);
+	in->dst = new_reg(l);
+	in->a = input;
+	in->b = result;
+	in->k = jconst(l, v, loc);
+	return in->dst;
+}
+
+/* Output (default: dflt) and Assign of a JSONata state or Choice rule.  Both
+ * see the variables as they were on entry: Output is evaluated first. */
+static int lower_joutput(Lower *l, struct json_object *o, const char *prefix, int result,
+			 int dflt)
+{
+	char loc[64];
+	struct json_object *v;
+	int out = dflt;
+	if ((v = field(o, "Output", NULL)) || json_object_object_get_ex(o, "Output", NULL)) {
+		snprintf(loc, sizeof loc, "%sOutput", prefix);
+		out = jeval(l, v, loc, 0, result);
+	}
+	if ((v = field(o, "Assign", NULL))) {
+		snprintf(loc, sizeof loc, "%sAssign", prefix);
+		Ins *in = emit(l, OP_JASSIGN);
+		in->a = 0;
+		in->b = result;
+		in->k = jconst(l, v, loc);
+	}
+	return out;
+}
+
+/*
+ * A JSONata state: Arguments -> work -> Output / Assign, with $states.input
+ * the raw input throughout and $states.result the work's result.
+ *   Choice: each rule's Condition, then that rule's Output/Assign; on no match
+ *   the state's own Output/Assign and Default.
+ */
+static void lower_jsonata_state(Lower *l, State *st)
+{
+	struct json_object *j = st->json, *v;
+	Op work = st->type == ST_TASK ? OP_TASK : st->type == ST_PARALLEL ? OP_PARALLEL
+		: st->type == ST_MAP ? OP_MAP : st->type == ST_WAIT ? OP_WAIT : OP_COUNT;
+	if (st->type == ST_FAIL) {
+		Ins *in = emit(l, OP_FAIL);
+		in->a = 0;
+		in->c = st->id;
+		return;
+	}
+	if (st->type == ST_CHOICE) {
+		struct json_object *rules = field(j, "Choices", NULL);
+		for (size_t i = 0; i < json_object_array_length(rules); i++) {
+			struct json_object *rule = json_object_array_get_idx(rules, i);
+			char prefix[48];
+			snprintf(prefix, sizeof prefix, "Choices[%zu]/", i);
+			char loc[64];
+			snprintf(loc, sizeof loc, "%sCondition", prefix);
+			int t = new_bool(l), skip = new_label(l);
+			Ins *in = emit(l, OP_JCOND);
+			in->dst = t;
+			in->a = 0;
+			in->k = jconst(l, field(rule, "Condition", NULL), loc);
+			in = emit(l, OP_JUMPIFNOT);
+			in->a = t;
+			in->b = skip;
+			int out = owned(l, lower_joutput(l, rule, prefix, -1, 0));
+			in = emit(l, OP_NEXT);
+			in->a = out;
+			in->b = scope_find(st->scope, json_object_get_string(field(rule, "Next", NULL)));
+			emit(l, OP_LABEL)->b = skip;
+		}
+		struct json_object *dflt = field(j, "Default", NULL);
+		if (!dflt) {
+			emit(l, OP_NOMATCH)->c = st->id;
+			return;
+		}
+		int out = owned(l, lower_joutput(l, j, "", -1, 0));
+		Ins *in = emit(l, OP_NEXT);
+		in->a = out;
+		in->b = scope_find(st->scope, json_object_get_string(dflt));
+		return;
+	}
+	int result = -1, out = 0;
+	if (work == OP_WAIT) {
+		Ins *in = emit(l, OP_WAIT);
+		in->a = 0;
+		in->c = st->id;
+	} else if (work != OP_COUNT) {
+		int args = (v = field(j, "Arguments", NULL)) ? jeval(l, v, "Arguments", 0, -1) : 0;
+		Ins *in = emit(l, work);
+		in->dst = new_reg(l);
+		in->a = args;
+		in->c = st->id;
+		result = out = in->dst;
+	}
+	out = lower_joutput(l, j, "", result, out);
+	lower_transition(l, st, out);
+}
+
 /* Per-state runtime metadata: the definition's fields the runtime reads
  * (Retry, Catch, Resource, Wait and Map settings) with names resolved to ids. */
 static struct json_object *state_meta(Lower *l, State *st)
@@ -361,6 +469,8 @@ static struct json_object *state_meta(Lower *l, State *st)
 	json_object_object_add(o, "type", json_object_new_string(state_type_names[st->type]));
 	json_object_object_add(o, "scope", json_object_new_int(st->scope->id));
 	json_object_object_add(o, "def", json_object_get(st->json));
+	if (st->ql == QL_JSONATA)
+		json_object_object_add(o, "jsonata", json_object_new_boolean(1));
 	struct json_object *catchers = field(st->json, "Catch", NULL);
 	if (catchers) {
 		struct json_object *next = json_object_new_array();
@@ -394,7 +504,9 @@ static void lower_state(Lower *l, State *st)
 	Ins *in = emit(l, OP_ENTER);
 	in->a = 0;
 	in->c = st->id;
-	switch (st->type) {
+	if (st->ql == QL_JSONATA)
+		lower_jsonata_state(l, st);
+	else switch (st->type) {
 	case ST_PASS: lower_work_state(l, st, OP_COUNT); break;
 	case ST_TASK: lower_work_state(l, st, OP_TASK); break;
 	case ST_PARALLEL: lower_work_state(l, st, OP_PARALLEL); break;

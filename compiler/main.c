@@ -174,17 +174,6 @@ static char *default_name(const char *path)
 	return name;
 }
 
-/* What this release cannot run yet: refused at build time, never at run time. */
-static void check_supported(Diag *d, Machine *m)
-{
-	for (int i = 0; i < m->nstates; i++) {
-		State *st = m->states[i];
-		if (st->ql == QL_JSONATA)
-			error_at(d, st->ptr, "state \"%s\" uses JSONata, which aslc does not run yet",
-				 st->name);
-	}
-}
-
 /* The front end; NULL when diagnostics were reported (*status says why). */
 static Program *compile(const Opts *o, Diag *d, int *status)
 {
@@ -208,7 +197,6 @@ static Program *compile(const Opts *o, Diag *d, int *status)
 		if (m) {
 			m->name = o->name ? xstrdup(o->name) : default_name(o->file);
 			m->express = o->express;
-			check_supported(d, m);
 			if (d->nerrors == 0)
 				p = lower_machine(m);
 			model_free(m);

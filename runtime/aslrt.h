@@ -71,6 +71,13 @@ int aslrt_op_template(aslrt_ctx *c, int k, struct json_object *input, struct jso
 int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input,
 			 struct json_object *result, struct json_object **dst);
 int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input);
+/* JSONata fields: $states.input = input, $states.result = result when has_result. */
+int aslrt_op_jeval(aslrt_ctx *c, int k, struct json_object *input, int has_result,
+		   struct json_object *result, struct json_object **dst);
+int aslrt_op_jassign(aslrt_ctx *c, int k, struct json_object *input, int has_result,
+		     struct json_object *result);
+/* A JSONata Choice Condition: 1 true, 0 false, -1 error. */
+int aslrt_op_jcond(aslrt_ctx *c, int k, struct json_object *input);
 int aslrt_op_task(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst);
 int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input);
 int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst);

@@ -52,6 +52,24 @@ int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
+/* States.QueryEvaluationError, with the same prefix. */
+int rt_query_error(aslrt_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	const char *name = c->state >= 0 ? c->run->states[c->state].name : "";
+	aslrt_error_set(&c->err, "States.QueryEvaluationError",
+			"An error occurred while executing the state '%s' (entered at the event id "
+			"#%d). %s",
+			name, c->entered_event, msg ? msg : "");
+	free(msg);
+	return -1;
+}
+
 /* --- the clock --- */
 
 int64_t rt_now_ms(aslrt_run *r)
@@ -109,6 +127,78 @@ static double num_or(struct json_object *o, const char *key, double dflt)
 	return v && aslrt_json_is_number(v) ? aslrt_json_number(v) : dflt;
 }
 
+static int load_retriers(rt_state *st)
+{
+	struct json_object *v = get(st->def, "Retry");
+	if (!v)
+		return 0;
+	st->nretriers = (int)json_object_array_length(v);
+	if (st->nretriers > 16)
+		st->nretriers = 16;
+	st->retriers = calloc((size_t)st->nretriers + 1, sizeof *st->retriers);
+	for (int i = 0; i < st->nretriers; i++) {
+		struct json_object *rj = json_object_array_get_idx(v, (size_t)i);
+		rt_retrier *rr = &st->retriers[i];
+		rr->errors = get(rj, "ErrorEquals");
+		rr->interval = num_or(rj, "IntervalSeconds", 1);
+		rr->max_attempts = (long)num_or(rj, "MaxAttempts", 3);
+		rr->backoff = num_or(rj, "BackoffRate", 2);
+		rr->max_delay = (long)num_or(rj, "MaxDelaySeconds", 0);
+		struct json_object *j = get(rj, "JitterStrategy");
+		rr->jitter = j && strcmp(json_object_get_string(j), "FULL") == 0;
+	}
+	return 0;
+}
+
+/* A JSONata field compiled, or NULL when absent (or on error: *bad). */
+static jnode *jfield(struct json_object *o, const char *key, const char *loc, bool *bad,
+		     char *why, size_t whylen)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	jnode *t = rt_jtmpl_compile(v, loc, why, whylen);
+	if (!t)
+		*bad = true;
+	return t;
+}
+
+static int load_jsonata_state(rt_state *st, struct json_object *m, char *why, size_t whylen)
+{
+	bool bad = false;
+	struct json_object *v;
+	load_retriers(st);
+	if ((v = get(st->def, "Catch"))) {
+		struct json_object *next = get(m, "catch_next");
+		st->ncatchers = (int)json_object_array_length(v);
+		st->catchers = calloc((size_t)st->ncatchers + 1, sizeof *st->catchers);
+		for (int i = 0; i < st->ncatchers; i++) {
+			struct json_object *cj = json_object_array_get_idx(v, (size_t)i);
+			rt_catcher *cc = &st->catchers[i];
+			char loc[64];
+			cc->errors = get(cj, "ErrorEquals");
+			cc->next = json_object_get_int(json_object_array_get_idx(next, (size_t)i));
+			snprintf(loc, sizeof loc, "Catch[%d]/Output", i);
+			cc->joutput = jfield(cj, "Output", loc, &bad, why, whylen);
+			snprintf(loc, sizeof loc, "Catch[%d]/Assign", i);
+			cc->jassign = jfield(cj, "Assign", loc, &bad, why, whylen);
+		}
+	}
+	if ((v = get(m, "branches"))) {
+		st->nbranches = (int)json_object_array_length(v);
+		st->branches = calloc((size_t)st->nbranches + 1, sizeof *st->branches);
+		for (int i = 0; i < st->nbranches; i++)
+			st->branches[i] = json_object_get_int(json_object_array_get_idx(v, (size_t)i));
+	}
+	st->jitems = jfield(st->def, "Items", "Items", &bad, why, whylen);
+	st->jitem_selector = jfield(st->def, "ItemSelector", "ItemSelector", &bad, why, whylen);
+	st->jseconds = jfield(st->def, "Seconds", "Seconds", &bad, why, whylen);
+	st->jtimestamp = jfield(st->def, "Timestamp", "Timestamp", &bad, why, whylen);
+	st->jerror = jfield(st->def, "Error", "Error", &bad, why, whylen);
+	st->jcause = jfield(st->def, "Cause", "Cause", &bad, why, whylen);
+	return bad ? -1 : 0;
+}
+
 static int load_state(aslrt_run *r, rt_state *st, struct json_object *m, char *why,
 		      size_t whylen)
 {
@@ -116,24 +206,11 @@ static int load_state(aslrt_run *r, rt_state *st, struct json_object *m, char *w
 	st->type = json_object_get_string(get(m, "type"));
 	st->scope = json_object_get_int(get(m, "scope"));
 	st->def = get(m, "def");
+	st->jsonata = get(m, "jsonata") != NULL;
 	struct json_object *v;
-	if ((v = get(st->def, "Retry"))) {
-		st->nretriers = (int)json_object_array_length(v);
-		if (st->nretriers > 16)
-			st->nretriers = 16;
-		st->retriers = calloc((size_t)st->nretriers + 1, sizeof *st->retriers);
-		for (int i = 0; i < st->nretriers; i++) {
-			struct json_object *rj = json_object_array_get_idx(v, (size_t)i);
-			rt_retrier *rr = &st->retriers[i];
-			rr->errors = get(rj, "ErrorEquals");
-			rr->interval = num_or(rj, "IntervalSeconds", 1);
-			rr->max_attempts = (long)num_or(rj, "MaxAttempts", 3);
-			rr->backoff = num_or(rj, "BackoffRate", 2);
-			rr->max_delay = (long)num_or(rj, "MaxDelaySeconds", 0);
-			struct json_object *j = get(rj, "JitterStrategy");
-			rr->jitter = j && strcmp(json_object_get_string(j), "FULL") == 0;
-		}
-	}
+	if (st->jsonata)
+		return load_jsonata_state(st, m, why, whylen);
+	load_retriers(st);
 	if ((v = get(st->def, "Catch"))) {
 		struct json_object *next = get(m, "catch_next");
 		st->ncatchers = (int)json_object_array_length(v);
@@ -193,11 +270,11 @@ int rt_load(aslrt_run *r, const aslrt_program *prog)
 	struct json_object *ks = get(r->meta, "consts");
 	r->nconsts = (int)json_object_array_length(ks);
 	r->consts = calloc((size_t)r->nconsts + 1, sizeof *r->consts);
-	static const char *const kinds[] = {"json", "str", "path", "tmpl", "assign"};
+	static const char *const kinds[] = {"json", "str", "path", "tmpl", "assign", "jsonata"};
 	for (int i = 0; i < r->nconsts; i++) {
 		struct json_object *k = json_object_array_get_idx(ks, (size_t)i);
 		rt_const *rc = &r->consts[i];
-		for (int j = 0; j < 5; j++) {
+		for (int j = 0; j < 6; j++) {
 			struct json_object *v;
 			if (json_object_object_get_ex(k, kinds[j], &v)) {
 				rc->kind = j;
@@ -209,6 +286,11 @@ int rt_load(aslrt_run *r, const aslrt_program *prog)
 			goto bad;
 		if ((rc->kind == RK_TMPL || rc->kind == RK_ASSIGN) &&
 		    !(rc->tmpl = rt_tmpl_compile(rc->json, rc->kind == RK_ASSIGN, why, sizeof why)))
+			goto bad;
+		if (rc->kind == RK_JSONATA &&
+		    !(rc->jt = rt_jtmpl_compile(get(rc->json, "t"),
+						json_object_get_string(get(rc->json, "at")), why,
+						sizeof why)))
 			goto bad;
 	}
 	struct json_object *states = get(r->meta, "states");
@@ -229,13 +311,22 @@ void rt_unload(aslrt_run *r)
 	for (int i = 0; i < r->nconsts; i++) {
 		aslrt_path_free(r->consts[i].path);
 		rt_tmpl_free(r->consts[i].tmpl);
+		rt_jtmpl_free(r->consts[i].jt);
 	}
 	for (int i = 0; i < r->nstates; i++) {
 		rt_state *st = &r->states[i];
 		for (int j = 0; j < st->ncatchers; j++) {
 			aslrt_path_free(st->catchers[j].result_path);
 			rt_tmpl_free(st->catchers[j].assign);
+			rt_jtmpl_free(st->catchers[j].joutput);
+			rt_jtmpl_free(st->catchers[j].jassign);
 		}
+		rt_jtmpl_free(st->jitems);
+		rt_jtmpl_free(st->jitem_selector);
+		rt_jtmpl_free(st->jseconds);
+		rt_jtmpl_free(st->jtimestamp);
+		rt_jtmpl_free(st->jerror);
+		rt_jtmpl_free(st->jcause);
 		free(st->retriers);
 		free(st->catchers);
 		free(st->branches);
@@ -493,6 +584,55 @@ int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input)
 	return assign_vars(c, c->run->consts[k].tmpl, input);
 }
 
+int aslrt_op_jeval(aslrt_ctx *c, int k, struct json_object *input, int has_result,
+		   struct json_object *result, struct json_object **dst)
+{
+	return rt_jtmpl_eval(c, c->run->consts[k].jt, input, has_result ? result : ASLRT_ABSENT,
+			     NULL, dst);
+}
+
+/* Evaluate every variable, then assign them all (Assign sees the values from
+ * before the state, as Output does). */
+static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
+			struct json_object *result, struct json_object *error_output)
+{
+	struct json_object *vals;
+	if (rt_jtmpl_eval(c, t, input, result, error_output, &vals))
+		return -1;
+	json_object_object_foreach(vals, key, val)
+		json_object_object_add(c->vars, key, json_object_get(val));
+	json_object_put(vals);
+	return 0;
+}
+
+int aslrt_op_jassign(aslrt_ctx *c, int k, struct json_object *input, int has_result,
+		     struct json_object *result)
+{
+	return jassign_vars(c, c->run->consts[k].jt, input, has_result ? result : ASLRT_ABSENT,
+			    NULL);
+}
+
+int aslrt_op_jcond(aslrt_ctx *c, int k, struct json_object *input)
+{
+	struct json_object *v = NULL;
+	if (rt_jtmpl_eval(c, c->run->consts[k].jt, input, ASLRT_ABSENT, NULL, &v))
+		return -1;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		char *s = aslrt_json_dump(v);
+		json_object_put(v);
+		rt_query_error(c,
+			       "The JSONata expression specified for the field '%s' returned an "
+			       "unexpected result type. Expected 'boolean', but was '%s' for value: %s",
+			       json_object_get_string(get(c->run->consts[k].json, "at")),
+			       json_type_to_name(json_object_get_type(v)), s);
+		free(s);
+		return -1;
+	}
+	int r = json_object_get_boolean(v);
+	json_object_put(v);
+	return r;
+}
+
 int aslrt_op_task(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
 	return rt_task_invoke(c, &c->run->states[state], input, dst);
@@ -506,6 +646,12 @@ int aslrt_op_fail(aslrt_ctx *c, int state, struct json_object *input)
 	if (st->error_expr && rt_tmpl_eval(c, st->error_expr, input, &ev))
 		return -1;
 	if (st->cause_expr && rt_tmpl_eval(c, st->cause_expr, input, &cv)) {
+		json_object_put(ev);
+		return -1;
+	}
+	if (st->jerror && rt_jtmpl_eval(c, st->jerror, input, ASLRT_ABSENT, NULL, &ev))
+		return -1;
+	if (st->jcause && rt_jtmpl_eval(c, st->jcause, input, ASLRT_ABSENT, NULL, &cv)) {
 		json_object_put(ev);
 		return -1;
 	}
@@ -550,7 +696,34 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 	rt_state *st = &c->run->states[state];
 	struct json_object *v;
 	int64_t until = -1, now = rt_now_ms(c->run);
-	if ((v = get(st->def, "Seconds"))) {
+	if (st->jseconds || st->jtimestamp) {
+		struct json_object *x = NULL;
+		if (rt_jtmpl_eval(c, st->jseconds ? st->jseconds : st->jtimestamp, input,
+				  ASLRT_ABSENT, NULL, &x))
+			return -1;
+		aslrt_time t;
+		int rc = 0;
+		if (st->jseconds) {
+			if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
+				rc = rt_query_error(c, "The Seconds field must be a non-negative integer.");
+			else
+				until = now + json_object_get_int64(x) * 1000;
+		} else if (!json_object_is_type(x, json_type_string) ||
+			   !aslrt_timestamp_parse(json_object_get_string(x), &t)) {
+			char *shown = json_object_is_type(x, json_type_string)
+					      ? strdup(json_object_get_string(x))
+					      : aslrt_json_dump(x);
+			rc = rt_query_error(c, "The Timestamp field cannot be parsed as an ISO-8601 "
+					       "extended offset date-time format string: %s",
+					    shown);
+			free(shown);
+		} else {
+			until = t.sec * 1000 + t.nsec / 1000000;
+		}
+		json_object_put(x);
+		if (rc)
+			return rc;
+	} else if ((v = get(st->def, "Seconds"))) {
 		until = now + (int64_t)(aslrt_json_number(v) * 1000);
 	} else if ((v = get(st->def, "Timestamp"))) {
 		aslrt_time t;
@@ -642,6 +815,27 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 			continue;
 		struct json_object *eo = aslrt_error_output(&c->err), *out;
 		aslrt_error_clear(&c->err);
+		if (st->jsonata) {
+			if (cc->joutput) {
+				if (rt_jtmpl_eval(c, cc->joutput, *cur, ASLRT_ABSENT, eo, &out)) {
+					json_object_put(eo);
+					return ASLRT_FAIL;
+				}
+			} else {
+				out = json_object_get(eo);
+			}
+			if (cc->jassign && jassign_vars(c, cc->jassign, *cur, ASLRT_ABSENT, eo)) {
+				json_object_put(out);
+				json_object_put(eo);
+				return ASLRT_FAIL;
+			}
+			json_object_put(eo);
+			aslrt_op_exit(c, state, out);
+			json_object_put(*cur);
+			*cur = out;
+			*next = cc->next;
+			return ASLRT_CAUGHT;
+		}
 		if (cc->assign && assign_vars(c, cc->assign, eo)) {
 			json_object_put(eo);
 			return ASLRT_FAIL;
@@ -811,7 +1005,22 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		return rt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
 	if (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100))
 		return rt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100.");
-	if (st->items_path) {
+	if (st->jitems) {
+		if (rt_jtmpl_eval(c, st->jitems, input, ASLRT_ABSENT, NULL, &items))
+			return -1;
+		if (!json_object_is_type(items, json_type_array)) {
+			char *s = aslrt_json_dump(items);
+			rt_query_error(c,
+				       "The JSONata expression '%s' specified for the field 'Items' "
+				       "returned an unexpected result type. Expected 'array', but was "
+				       "'%s' for value: %s",
+				       rt_jtmpl_text(st->jitems),
+				       json_type_to_name(json_object_get_type(items)), s);
+			free(s);
+			json_object_put(items);
+			return -1;
+		}
+	} else if (st->items_path) {
 		aslrt_env env;
 		char why[ASLRT_ERRLEN];
 		rt_env(c, input, &env);
@@ -824,7 +1033,10 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	if (!json_object_is_type(items, json_type_array)) {
 		char *s = aslrt_json_dump(items);
 		json_object_put(items);
-		rt_runtime_error(c, "Map state input must be an array but was: %s", s);
+		if (st->jsonata)
+			rt_query_error(c, "Map state input must be an array but was: %s", s);
+		else
+			rt_runtime_error(c, "Map state input must be an array but was: %s", s);
 		free(s);
 		return -1;
 	}
@@ -835,13 +1047,17 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
 		jobs[i].c = rt_ctx_new(c->run, c);
 		jobs[i].scope = st->branches[0];
-		if (st->item_selector) {
+		if (st->item_selector || st->jitem_selector) {
 			struct json_object *m = json_object_new_object(), *it = json_object_new_object();
 			json_object_object_add(it, "Index", json_object_new_int(i));
 			json_object_object_add(it, "Value", aslrt_json_copy(item));
 			json_object_object_add(m, "Item", it);
 			json_object_object_add(c->context, "Map", m);
-			rc = rt_tmpl_eval(c, st->item_selector, input, &jobs[i].input);
+			if (st->jitem_selector)
+				rc = rt_jtmpl_eval(c, st->jitem_selector, input, ASLRT_ABSENT, NULL,
+						   &jobs[i].input);
+			else
+				rc = rt_tmpl_eval(c, st->item_selector, input, &jobs[i].input);
 			json_object_object_del(c->context, "Map");
 			if (rc) {
 				for (int j = 0; j <= i; j++) {

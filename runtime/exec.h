@@ -12,6 +12,7 @@
 #include "rt.h"
 
 typedef struct tnode tnode;
+typedef struct jnode jnode;
 
 /* A constant of the program, pre-parsed once at start-up. */
 typedef struct rt_const {
@@ -19,9 +20,10 @@ typedef struct rt_const {
 	struct json_object *json; /* the value, template or text */
 	aslrt_path *path;
 	tnode *tmpl;
+	jnode *jt;
 } rt_const;
 
-enum { RK_JSON, RK_STR, RK_PATH, RK_TMPL, RK_ASSIGN };
+enum { RK_JSON, RK_STR, RK_PATH, RK_TMPL, RK_ASSIGN, RK_JSONATA };
 
 typedef struct rt_retrier {
 	struct json_object *errors; /* borrowed from the definition */
@@ -36,6 +38,7 @@ typedef struct rt_catcher {
 	aslrt_path *result_path;    /* NULL: "$" */
 	bool discard;               /* ResultPath: null */
 	tnode *assign;
+	jnode *joutput, *jassign;   /* JSONata catchers */
 	int next;
 } rt_catcher;
 
@@ -50,9 +53,13 @@ typedef struct rt_state {
 	int ncatchers;
 	int *branches;
 	int nbranches;
+	bool jsonata;               /* QueryLanguage JSONata */
 	/* Map */
 	aslrt_path *items_path;
 	tnode *item_selector;
+	jnode *jitems, *jitem_selector;
+	/* Wait, Fail in JSONata */
+	jnode *jseconds, *jtimestamp, *jerror, *jcause;
 	/* Fail */
 	tnode *error_expr, *cause_expr;
 	/* Task invocations so far (mocks count them) */
@@ -91,6 +98,7 @@ struct aslrt_ctx {
 
 /* exec.c */
 int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int rt_query_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rt_error(aslrt_ctx *c, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env);
@@ -110,6 +118,17 @@ int rt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
 		 struct json_object **out);
 /* An expression ("$.x", "$$.y", "States.Format(...)") for ErrorPath & co. */
 tnode *rt_expr_compile(const char *field, const char *text, char *why, size_t whylen);
+
+jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_t whylen);
+void rt_jtmpl_free(jnode *t);
+bool rt_is_jsonata(struct json_object *v);
+/* The expression text of a single-expression template ("" otherwise). */
+const char *rt_jtmpl_text(const jnode *t);
+/* Evaluate with $states.input, .context, .result (ASLRT_ABSENT: none) and
+ * .errorOutput (NULL: none) and the variables bound. */
+int rt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
+		  struct json_object *result, struct json_object *error_output,
+		  struct json_object **out);
 
 /* task.c */
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "jsonata.h"
 
 typedef enum { T_LIT, T_OBJ, T_ARR, T_PATH, T_FN } tkind;
 
@@ -198,4 +199,220 @@ int rt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
 	}
 	}
 	return -1;
+}
+
+/*
+ * JSONata templates: a field of a JSONata state (Arguments, Output, Assign,
+ * Condition, Items, ItemSelector, ...) is any JSON value in which every string
+ * "{% expr %}", at any depth, is an expression evaluated with $states and the
+ * variables bound; other values are literals.  `loc` is the field's location
+ * as AWS names it in causes ("Output/result", "Choices[0]/Condition").
+ */
+typedef enum { JN_LIT, JN_OBJ, JN_ARR, JN_EXPR } jkind;
+
+struct jnode {
+	jkind kind;
+	struct json_object *lit;
+	char **keys;
+	jnode **kids;
+	int n;
+	char *loc;        /* JN_EXPR: where, for causes */
+	char *text;       /* JN_EXPR: the expression between {% and %} */
+	aslrt_jsonata *expr;
+};
+
+void rt_jtmpl_free(jnode *t)
+{
+	if (!t)
+		return;
+	json_object_put(t->lit);
+	for (int i = 0; i < t->n; i++) {
+		if (t->keys)
+			free(t->keys[i]);
+		rt_jtmpl_free(t->kids[i]);
+	}
+	free(t->keys);
+	free(t->kids);
+	free(t->loc);
+	free(t->text);
+	aslrt_jsonata_free(t->expr);
+	free(t);
+}
+
+const char *rt_jtmpl_text(const jnode *t)
+{
+	return t->kind == JN_EXPR ? t->text : "";
+}
+
+bool rt_is_jsonata(struct json_object *v)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	const char *s = json_object_get_string(v);
+	size_t n = (size_t)json_object_get_string_len(v);
+	return n >= 4 && strncmp(s, "{%", 2) == 0 && strcmp(s + n - 2, "%}") == 0;
+}
+
+static bool has_jsonata(struct json_object *v)
+{
+	if (rt_is_jsonata(v))
+		return true;
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			if (has_jsonata(val))
+				return true;
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (has_jsonata(json_object_array_get_idx(v, i)))
+				return true;
+	}
+	return false;
+}
+
+jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_t whylen)
+{
+	jnode *t = calloc(1, sizeof *t);
+	if (!t)
+		abort();
+	if (!has_jsonata(v)) {
+		t->kind = JN_LIT;
+		t->lit = aslrt_json_copy(v);
+		return t;
+	}
+	if (rt_is_jsonata(v)) {
+		const char *s = json_object_get_string(v);
+		size_t n = (size_t)json_object_get_string_len(v);
+		t->kind = JN_EXPR;
+		t->loc = strdup(loc);
+		/* the expression between the delimiters, without surrounding space */
+		const char *b = s + 2, *e = s + n - 2;
+		while (b < e && strchr(" \t\r\n", *b))
+			b++;
+		while (e > b && strchr(" \t\r\n", e[-1]))
+			e--;
+		t->text = strndup(b, (size_t)(e - b));
+		if (!(t->expr = aslrt_jsonata_parse(t->text, why, whylen))) {
+			rt_jtmpl_free(t);
+			return NULL;
+		}
+		return t;
+	}
+	char *sub;
+	if (json_object_is_type(v, json_type_array)) {
+		t->kind = JN_ARR;
+		t->n = (int)json_object_array_length(v);
+		t->kids = calloc((size_t)t->n + 1, sizeof *t->kids);
+		for (int i = 0; i < t->n; i++) {
+			if (asprintf(&sub, "%s[%d]", loc, i) < 0)
+				abort();
+			t->kids[i] = rt_jtmpl_compile(json_object_array_get_idx(v, (size_t)i), sub, why,
+						      whylen);
+			free(sub);
+			if (!t->kids[i])
+				goto fail;
+		}
+		return t;
+	}
+	t->kind = JN_OBJ;
+	t->keys = calloc((size_t)json_object_object_length(v) + 1, sizeof *t->keys);
+	t->kids = calloc((size_t)json_object_object_length(v) + 1, sizeof *t->kids);
+	json_object_object_foreach(v, key, val)
+	{
+		int i = t->n++;
+		t->keys[i] = strdup(key);
+		if (asprintf(&sub, "%s%s%s", loc, *loc ? "/" : "", key) < 0)
+			abort();
+		t->kids[i] = rt_jtmpl_compile(val, sub, why, whylen);
+		free(sub);
+		if (!t->kids[i])
+			goto fail;
+	}
+	return t;
+fail:
+	rt_jtmpl_free(t);
+	return NULL;
+}
+
+static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
+		 struct json_object **out)
+{
+	switch (t->kind) {
+	case JN_LIT:
+		*out = aslrt_json_copy(t->lit);
+		return 0;
+	case JN_EXPR: {
+		bool undefined = false;
+		aslrt_error e = {0};
+		aslrt_jsonata_limits lim = {0};
+		lim.input_undefined = true;
+		if (aslrt_jsonata_eval_ex(t->expr, NULL, bindings, &lim, out, &undefined, &e)) {
+			rt_query_error(c,
+				       "The JSONata expression '%s' specified for the field '%s' threw "
+				       "an error during evaluation. %s",
+				       t->text, t->loc, e.cause ? e.cause : "");
+			aslrt_error_clear(&e);
+			return -1;
+		}
+		if (undefined)
+			return rt_query_error(c,
+					      "The JSONata expression '%s' specified for the field '%s' "
+					      "returned nothing (undefined).",
+					      t->text, t->loc);
+		return 0;
+	}
+	case JN_ARR: {
+		struct json_object *a = json_object_new_array();
+		for (int i = 0; i < t->n; i++) {
+			struct json_object *v;
+			if (jeval(c, t->kids[i], bindings, &v)) {
+				json_object_put(a);
+				return -1;
+			}
+			json_object_array_add(a, v);
+		}
+		*out = a;
+		return 0;
+	}
+	case JN_OBJ: {
+		struct json_object *o = json_object_new_object();
+		for (int i = 0; i < t->n; i++) {
+			struct json_object *v;
+			if (jeval(c, t->kids[i], bindings, &v)) {
+				json_object_put(o);
+				return -1;
+			}
+			json_object_object_add(o, t->keys[i], v);
+		}
+		*out = o;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+/* $states = {input, context, result?, errorOutput?}; the variables beside it. */
+int rt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
+		  struct json_object *result, struct json_object *error_output,
+		  struct json_object **out)
+{
+	if (t->kind == JN_LIT) {
+		*out = aslrt_json_copy(t->lit);
+		return 0;
+	}
+	struct json_object *b = json_object_new_object(), *states = json_object_new_object();
+	json_object_object_foreach(c->vars, key, val)
+		json_object_object_add(b, key, json_object_get(val));
+	json_object_object_add(states, "input", json_object_get(input));
+	json_object_object_add(states, "context", json_object_get(c->context));
+	if (result != ASLRT_ABSENT)
+		json_object_object_add(states, "result", json_object_get(result));
+	if (error_output)
+		json_object_object_add(states, "errorOutput", json_object_get(error_output));
+	json_object_object_add(b, "states", states);
+	int rc = jeval(c, t, b, out);
+	json_object_put(b);
+	return rc;
 }
