@@ -45,6 +45,9 @@ enum {
 	RT_TEMPLATE,
 	RT_RESULT_PATH,
 	RT_ASSIGN,
+	RT_JEVAL,
+	RT_JASSIGN,
+	RT_JCOND,
 	RT_TASK,
 	RT_WAIT,
 	RT_PARALLEL,
@@ -74,6 +77,9 @@ static const struct {
 	[RT_TEMPLATE] = {"aslrt_op_template", "ipipp"},
 	[RT_RESULT_PATH] = {"aslrt_op_result_path", "ipippp"},
 	[RT_ASSIGN] = {"aslrt_op_assign", "ipip"},
+	[RT_JEVAL] = {"aslrt_op_jeval", "ipipipp"},
+	[RT_JASSIGN] = {"aslrt_op_jassign", "ipipip"},
+	[RT_JCOND] = {"aslrt_op_jcond", "ipip"},
 	[RT_TASK] = {"aslrt_op_task", "ipipp"},
 	[RT_WAIT] = {"aslrt_op_wait", "ipip"},
 	[RT_PARALLEL] = {"aslrt_op_parallel", "ipipp"},
@@ -325,6 +331,26 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 	case OP_ASSIGN: {
 		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a)};
 		check(e, call(e, RT_ASSIGN, args, 3), id);
+		break;
+	}
+	case OP_JEVAL:
+	case OP_JASSIGN: {
+		/* $states.result is passed only when the op names one (b >= 0). */
+		LLVMValueRef res = in->b >= 0 ? reg(e, in->b) : LLVMConstPointerNull(e->ptr);
+		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a), ci32(e, in->b >= 0), res,
+				       in->op == OP_JEVAL ? reg_addr(e, in->dst) : NULL};
+		if (in->op == OP_JEVAL)
+			check(e, call(e, RT_JEVAL, args, 6), id);
+		else
+			check(e, call(e, RT_JASSIGN, args, 5), id);
+		break;
+	}
+	case OP_JCOND: {
+		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a)};
+		LLVMValueRef v = call(e, RT_JCOND, args, 3);
+		LLVMBuildStore(e->b, v, bool_addr(e, in->dst));
+		LLVMValueRef neg = LLVMBuildICmp(e->b, LLVMIntSLT, v, ci32(e, 0), "");
+		branch_if(e, neg, e->eblock[id]);
 		break;
 	}
 	case OP_TASK:
