@@ -170,12 +170,12 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 		buf_printf(out, "S%d_L%d:;\n", id, in->b);
 		break;
 	case OP_NEXT:
-		buf_printf(out, "\taslrt_op_exit(c, %d, r[%d]);\n", id, in->a);
+		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
 		release(out, st, in->a);
 		buf_printf(out, "\taslrt_op_put(r[0]);\n\tr[0] = r[%d];\n\tgoto S%d;\n", in->a, in->b);
 		break;
 	case OP_END:
-		buf_printf(out, "\taslrt_op_exit(c, %d, r[%d]);\n", id, in->a);
+		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
 		release(out, st, in->a);
 		buf_printf(out, "\taslrt_op_put(r[0]);\n\t*out = r[%d];\n\treturn 0;\n", in->a);
 		break;

@@ -261,7 +261,7 @@ static LLVMValueRef field_key(Emit *e, int k)
 static void leave(Emit *e, const IrState *st, const Ins *in)
 {
 	LLVMValueRef args[3] = {e->c, ci32(e, st->id), reg(e, in->a)};
-	call(e, RT_EXIT, args, 3);
+	check(e, call(e, RT_EXIT, args, 3), st->id); /* e.g. States.DataLimitExceeded */
 	release(e, st, in->a);
 	put(e, reg(e, 0));
 }

@@ -235,9 +235,11 @@ static void lower_work_state(Lower *l, State *st, Op work)
 		result = in->dst;
 	}
 	int sel = lower_template(l, j, "ResultSelector", result);
-	lower_assign(l, j, result);
 	int out = lower_result_path(l, j, 0, sel);
 	out = lower_io_path(l, j, "OutputPath", out);
+	/* Assign reads the raw result but takes effect after OutputPath, which
+	 * still sees the variables from before the state. */
+	lower_assign(l, j, result);
 	lower_transition(l, st, out);
 }
 
@@ -319,8 +321,8 @@ static void lower_choice(Lower *l, State *st)
 		Ins *in = emit(l, OP_JUMPIFNOT);
 		in->a = t;
 		in->b = skip;
-		lower_assign(l, rule, eff);
 		int out = owned(l, lower_io_path(l, j, "OutputPath", eff));
+		lower_assign(l, rule, eff);
 		in = emit(l, OP_NEXT);
 		in->a = out;
 		in->b = scope_find(st->scope, json_object_get_string(field(rule, "Next", NULL)));
@@ -328,8 +330,8 @@ static void lower_choice(Lower *l, State *st)
 	}
 	struct json_object *dflt = field(j, "Default", NULL);
 	if (dflt) {
-		lower_assign(l, j, eff);
 		int out = owned(l, lower_io_path(l, j, "OutputPath", eff));
+		lower_assign(l, j, eff);
 		Ins *in = emit(l, OP_NEXT);
 		in->a = out;
 		in->b = scope_find(st->scope, json_object_get_string(dflt));
@@ -347,8 +349,8 @@ static void lower_simple(Lower *l, State *st, Op work)
 		in->a = eff;
 		in->c = st->id;
 	}
-	lower_assign(l, j, eff);
 	int out = lower_io_path(l, j, "OutputPath", eff);
+	lower_assign(l, j, eff);
 	lower_transition(l, st, out);
 }
 

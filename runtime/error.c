@@ -39,7 +39,7 @@ void aslrt_error_move(aslrt_error *dst, aslrt_error *src)
 struct json_object *aslrt_error_output(const aslrt_error *e)
 {
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "Error", json_object_new_string(e->name ? e->name : ""));
-	json_object_object_add(o, "Cause", json_object_new_string(e->cause ? e->cause : ""));
+	json_object_object_add(o, "Error", e->name ? json_object_new_string(e->name) : NULL);
+	json_object_object_add(o, "Cause", e->cause ? json_object_new_string(e->cause) : NULL);
 	return o;
 }

@@ -415,10 +415,11 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	free(t);
 	json_object_object_add(s, "RetryCount", json_object_new_int(c->retry_count));
 	json_object_object_add(c->context, "State", s);
-	/* Callback Tasks and activities get a task token, new on every attempt. */
+	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	const char *res = json_object_get_string(get(st->def, "Resource"));
 	if (res && strcmp(st->type, "Task") == 0 &&
-	    (strstr(res, ".waitForTaskToken") || strstr(res, ":activity:"))) {
+	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") ||
+	     strstr(res, ":activity:"))) {
 		struct json_object *task = json_object_new_object();
 		char tok[64];
 		snprintf(tok, sizeof tok, "%08x%08x-%d-%d", (unsigned)rand(), (unsigned)rand(), state,
@@ -438,6 +439,12 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 
 int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output)
 {
+	size_t limit = c->run->payload_limit;
+	if (limit && aslrt_json_size(output) > limit)
+		return rt_error(c, "States.DataLimitExceeded",
+				"The state/task '%s' returned a result with a size exceeding the "
+				"maximum number of bytes service limit.",
+				c->run->states[state].name);
 	next_event(c->run, 1);
 	c->retry_state = -1;
 	if (c->run->trace) {
@@ -975,6 +982,14 @@ static int map_setting(aslrt_ctx *c, rt_state *st, const char *key, bool integer
 	}
 	aslrt_path_free(path);
 	bool ok = integer ? json_object_is_type(sel, json_type_int) : aslrt_json_is_number(sel);
+	double num = ok ? aslrt_json_number(sel) : 0;
+	if (!ok && json_object_is_type(sel, json_type_string)) {
+		/* a number in a string is taken, as AWS does ("1" from a variable) */
+		const char *str = json_object_get_string(sel);
+		char *end;
+		num = integer ? (double)strtoll(str, &end, 10) : strtod(str, &end);
+		ok = *str && !strchr(" \t\n", *str) && *end == 0;
+	}
 	if (!ok) {
 		char *shown = json_object_is_type(sel, json_type_string)
 				      ? strdup(json_object_get_string(sel))
@@ -985,7 +1000,7 @@ static int map_setting(aslrt_ctx *c, rt_state *st, const char *key, bool integer
 		json_object_put(sel);
 		return -1;
 	}
-	*val = aslrt_json_number(sel);
+	*val = num;
 	json_object_put(sel);
 	return 0;
 }

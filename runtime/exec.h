@@ -79,6 +79,7 @@ typedef struct aslrt_run {
 	bool virtual_clock;
 	int64_t clock_ms;             /* virtual clock, ms since the epoch */
 	int events;                   /* history event ids handed out */
+	size_t payload_limit;         /* max state output in bytes, 0: none */
 	FILE *trace;
 	pthread_mutex_t lock;
 } aslrt_run;

@@ -19,10 +19,15 @@ char aslrt_absent_marker;
 typedef struct {
 	char *s;
 	size_t len, cap;
+	bool count_only; /* measure, don't store */
 } Out;
 
 static void out_put(Out *o, const char *s, size_t n)
 {
+	if (o->count_only) {
+		o->len += n;
+		return;
+	}
 	if (o->len + n + 1 > o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 64;
 		while (cap < o->len + n + 1)
@@ -166,6 +171,14 @@ char *aslrt_json_dump(struct json_object *v)
 	Out o = {0};
 	dump(&o, v);
 	return o.s;
+}
+
+size_t aslrt_json_size(struct json_object *v)
+{
+	Out o = {0};
+	o.count_only = true;
+	dump(&o, v);
+	return o.len;
 }
 
 int aslrt_json_parse(const char *text, size_t len, struct json_object **out, char *why,

@@ -31,6 +31,8 @@ static const char help[] =
 	"                        virtual clock instantly (default real)\n"
 	"  --mock-config FILE    AWS Step Functions Local MockConfigFile\n"
 	"  --test-case NAME      the test case of the mock config to use\n"
+	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
+	"                        quota); off lifts it\n"
 	"  --trace               print each state entered and left on stderr\n"
 	"  --help                this text\n"
 	"\n"
@@ -148,6 +150,7 @@ int main(int argc, char **argv)
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
 		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL;
 	aslrt_run run = {0};
+	run.payload_limit = 262144;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **slot = NULL;
@@ -169,6 +172,19 @@ int main(int argc, char **argv)
 			slot = &test_case;
 		} else if (strcmp(a, "--name") == 0) {
 			slot = &exec_name;
+		} else if (strcmp(a, "--payload-limit") == 0) {
+			if (i + 1 >= argc)
+				return usage(prog, "--payload-limit needs a value", NULL);
+			const char *v = argv[++i];
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (strcmp(v, "off") == 0)
+				run.payload_limit = 0;
+			else if (*v && *end == 0 && n > 0)
+				run.payload_limit = (size_t)n;
+			else
+				return usage(prog, "bad --payload-limit: ", v);
+			continue;
 		} else if (strcmp(a, "--clock") == 0) {
 			if (i + 1 >= argc)
 				return usage(prog, "--clock needs a value", NULL);

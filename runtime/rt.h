@@ -35,7 +35,8 @@ void aslrt_error_set(aslrt_error *e, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void aslrt_error_clear(aslrt_error *e);
 void aslrt_error_move(aslrt_error *dst, aslrt_error *src);
-/* {"Error":..,"Cause":..} as AWS builds the error output (new reference). */
+/* {"Error":..,"Cause":..} as AWS builds the error output (new reference);
+ * a missing name or cause is null. */
 struct json_object *aslrt_error_output(const aslrt_error *e);
 
 /* --- json.c --- */
@@ -43,6 +44,8 @@ struct json_object *aslrt_error_output(const aslrt_error *e);
 /* Serialise as AWS prints JSON: compact, no "\/" escaping, numbers in their
  * source form when parsed, shortest round-trip form when computed.  malloc'd. */
 char *aslrt_json_dump(struct json_object *v);
+/* The length aslrt_json_dump's text would have, without building it. */
+size_t aslrt_json_size(struct json_object *v);
 /* Parse a complete JSON text strictly.  0 on success (new reference in *out),
  * -1 with a message in why. */
 int aslrt_json_parse(const char *text, size_t len, struct json_object **out, char *why,

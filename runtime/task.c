@@ -112,7 +112,7 @@ static int mocked(aslrt_ctx *c, rt_state *st, struct json_object *mock, struct j
 	v = get(resp, "Throw");
 	struct json_object *e = get(v, "Error"), *cause = get(v, "Cause");
 	aslrt_error_clear(&c->err);
-	c->err.name = strdup(e ? json_object_get_string(e) : "States.TaskFailed");
+	c->err.name = e ? strdup(json_object_get_string(e)) : NULL;
 	c->err.cause = cause ? strdup(json_object_get_string(cause)) : NULL;
 	return -1;
 }
