@@ -23,6 +23,7 @@
 
 #include "aslc.h"
 #include "rt.h"
+#include "jsonata.h"
 
 typedef struct Ck {
 	Diag *d;
@@ -258,175 +259,6 @@ static void exclusive(Ck *ck, const char *ptr, struct json_object *o, const char
 
 /* --- JSONata --- */
 
-/*
- * A JSONata expression is checked as far as tokens and structure go: strings
- * and comments closed, brackets balanced, every binary operator followed by
- * an operand, no empty expression.  Full parsing belongs to the JSONata
- * engine; this catches what makes an expression unparsable at a glance.
- */
-static const char *jsonata_problem(const char *s, size_t n)
-{
-	char stack[256];
-	int sp = 0;
-	bool want_operand = true; /* at the start, after an operator or an opener */
-	bool any = false;
-	size_t i = 0;
-	while (i < n) {
-		char c = s[i];
-		if (isspace((unsigned char)c)) {
-			i++;
-			continue;
-		}
-		if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-			const char *e = NULL;
-			for (size_t j = i + 2; j + 1 < n; j++)
-				if (s[j] == '*' && s[j + 1] == '/') {
-					e = s + j;
-					break;
-				}
-			if (!e)
-				return "unterminated comment";
-			i = (size_t)(e - s) + 2;
-			continue;
-		}
-		any = true;
-		if (c == '"' || c == '\'' || c == '`') {
-			size_t j = i + 1;
-			while (j < n && s[j] != c)
-				j += s[j] == '\\' && c != '`' ? 2 : 1;
-			if (j >= n)
-				return "unterminated string literal";
-			i = j + 1;
-			want_operand = false;
-			continue;
-		}
-		if (isdigit((unsigned char)c)) {
-			size_t j = i;
-			while (j < n && isdigit((unsigned char)s[j]))
-				j++;
-			if (j < n && s[j] == '.' && !(j + 1 < n && s[j + 1] == '.')) {
-				j++;
-				if (j >= n || !isdigit((unsigned char)s[j]))
-					return "invalid number literal";
-				while (j < n && isdigit((unsigned char)s[j]))
-					j++;
-			}
-			if (j < n && (s[j] == 'e' || s[j] == 'E')) {
-				j++;
-				if (j < n && (s[j] == '+' || s[j] == '-'))
-					j++;
-				if (j >= n || !isdigit((unsigned char)s[j]))
-					return "invalid number literal";
-				while (j < n && isdigit((unsigned char)s[j]))
-					j++;
-			}
-			i = j;
-			want_operand = false;
-			continue;
-		}
-		if (isalpha((unsigned char)c) || c == '_' || c == '$' || (unsigned char)c >= 0x80) {
-			size_t j = i + 1;
-			while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_' ||
-					 (unsigned char)s[j] >= 0x80))
-				j++;
-			size_t len = j - i;
-			bool op = (len == 3 && !strncmp(s + i, "and", 3)) ||
-				  (len == 2 && !strncmp(s + i, "or", 2)) ||
-				  (len == 2 && !strncmp(s + i, "in", 2));
-			if (op && !want_operand) {
-				want_operand = true;
-			} else {
-				want_operand = false;
-			}
-			i = j;
-			continue;
-		}
-		if (strchr("([{", c)) {
-			if (sp == (int)sizeof stack)
-				return "expression nested too deeply";
-			stack[sp++] = c == '(' ? ')' : c == '[' ? ']' : '}';
-			want_operand = true;
-			i++;
-			/* empty () [] {} are fine */
-			size_t j = i;
-			while (j < n && isspace((unsigned char)s[j]))
-				j++;
-			if (j < n && s[j] == stack[sp - 1]) {
-				sp--;
-				i = j + 1;
-				want_operand = false;
-			}
-			continue;
-		}
-		if (strchr(")]}", c)) {
-			if (sp == 0 || stack[sp - 1] != c)
-				return "unbalanced brackets";
-			if (want_operand)
-				return "expected an expression before the closing bracket";
-			sp--;
-			want_operand = false;
-			i++;
-			continue;
-		}
-		if (c == ',' || c == ';' || c == ':') {
-			if (c == ':' && i + 1 < n && s[i + 1] == '=') {
-				if (want_operand)
-					return "':=' needs a variable on its left";
-				i += 2;
-			} else {
-				if (sp == 0 && c == ',')
-					return "',' outside brackets";
-				i++;
-			}
-			want_operand = true;
-			continue;
-		}
-		if (c == '/' && want_operand) { /* a regular expression literal */
-			size_t j = i + 1;
-			while (j < n && s[j] != '/')
-				j += s[j] == '\\' ? 2 : 1;
-			if (j >= n)
-				return "unterminated regular expression";
-			i = j + 1;
-			while (i < n && isalpha((unsigned char)s[i]))
-				i++;
-			want_operand = false;
-			continue;
-		}
-		/* operators */
-		static const char *const ops[] = {"~>", "..", "!=", "<=", ">=", "??", "?:", "+", "-",
-						  "*", "/", "%", "&", "=", "<", ">", "?", ".", "^",
-						  "#", "@", "|", "!", NULL};
-		int k;
-		for (k = 0; ops[k]; k++)
-			if (!strncmp(s + i, ops[k], strlen(ops[k])))
-				break;
-		if (!ops[k])
-			return "unexpected character";
-		if (want_operand) {
-			/* prefix forms: -x, and the wildcards * and ** as path steps, % parent */
-			if (c != '-' && c != '*' && c != '%' && c != '|')
-				return "expected an expression before the operator";
-			want_operand = c == '-' || c == '|';
-			i += strlen(ops[k]);
-			if (c == '*' && i < n && s[i] == '*')
-				i++;
-			continue;
-		}
-		i += strlen(ops[k]);
-		want_operand = true;
-		if (c == '*' && i < n && s[i] == '*')
-			i++;
-	}
-	if (!any)
-		return "empty expression";
-	if (sp)
-		return "unclosed bracket";
-	if (want_operand)
-		return "expression ends with an operator";
-	return NULL;
-}
-
 /* A string is a JSONata expression when it begins "{%"; it must end "%}". */
 static void check_expr(Ck *ck, const char *ptr, const char *s)
 {
@@ -435,9 +267,14 @@ static void check_expr(Ck *ck, const char *ptr, const char *s)
 		err(ck, ptr, "JSONata expression must end with '%%}'");
 		return;
 	}
-	const char *why = jsonata_problem(s + 2, n - 4);
-	if (why)
+	/* the runtime's own parser, so the checker and the executable agree */
+	char why[ASLRT_ERRLEN];
+	char *expr = strndup(s + 2, n - 4);
+	aslrt_jsonata *e = aslrt_jsonata_parse(expr, why, sizeof why);
+	if (!e)
 		err(ck, ptr, "invalid JSONata expression: %s", why);
+	aslrt_jsonata_free(e);
+	free(expr);
 }
 
 /* Any JSON value whose strings may be JSONata expressions, at any depth. */
