@@ -531,6 +531,42 @@ static void lower_state(Lower *l, State *st)
 		sc->nbools = l->nbools;
 }
 
+/* Does any string of the definition read the execution input through the
+ * Context object ($$.Execution.Input, $$ or $$.Execution whole, JSONata's
+ * $states.context)?  If none does, executables leave it out of the Context
+ * object, which every Parallel branch and Map iteration copies. */
+static bool reads_execution_input(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v), *p;
+		if (strstr(s, "$states.context") || strstr(s, "$$[") || strstr(s, "$$..") ||
+		    strstr(s, "$$.*"))
+			return true;
+		for (p = s; (p = strstr(p, "$$")) != NULL; p += 2) {
+			const char *q = p + 2;
+			if (*q != '.')
+				return true; /* $$ on its own */
+			if (strncmp(q, ".Execution", 10) == 0 && (q[10] != '.' ||
+								  strncmp(q + 10, ".Input", 6) == 0))
+				return true;
+		}
+		return false;
+	}
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			if (reads_execution_input(val))
+				return true;
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (reads_execution_input(json_object_array_get_idx(v, i)))
+				return true;
+	}
+	return false;
+}
+
 Program *lower_machine(Machine *m)
 {
 	Lower l = {ir_new(), m, NULL, 0, 0};
@@ -567,6 +603,8 @@ Program *lower_machine(Machine *m)
 		json_object_array_add(scopes, s);
 	}
 	json_object_object_add(p->meta, "scopes", scopes);
+	json_object_object_add(p->meta, "ctx_input",
+			       json_object_new_boolean(reads_execution_input(m->json)));
 	json_object_object_add(p->meta, "timeout",
 			       json_object_get(field(m->json, "TimeoutSeconds", NULL)));
 	ir_verify(p);

@@ -355,12 +355,49 @@ aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->retry_state = -1;
 	if (parent) {
 		c->vars = aslrt_json_copy(parent->vars);
-		c->context = aslrt_json_copy(parent->context);
+		c->base = aslrt_json_copy(parent->base);
 	} else {
 		c->vars = json_object_new_object();
-		c->context = aslrt_json_copy(r->context);
+		c->base = aslrt_json_copy(r->context);
 	}
 	return c;
+}
+
+/* Build the Context object from the base and this thread's state.  A new
+ * object each time: outputs may hold the previous one. */
+struct json_object *rt_ctx_context(aslrt_ctx *c)
+{
+	if (c->context)
+		return c->context;
+	struct json_object *o = aslrt_json_shallow_copy(c->base);
+	if (c->state >= 0) {
+		struct json_object *s = json_object_new_object();
+		json_object_object_add(s, "Name",
+				       json_object_new_string(c->run->states[c->state].name));
+		char *t = rt_iso_time(c->entered_ms);
+		json_object_object_add(s, "EnteredTime", json_object_new_string(t));
+		free(t);
+		json_object_object_add(s, "RetryCount", json_object_new_int(c->retry_count));
+		json_object_object_add(o, "State", s);
+	}
+	if (c->task_token[0]) {
+		struct json_object *task = json_object_new_object();
+		json_object_object_add(task, "Token", json_object_new_string(c->task_token));
+		json_object_object_add(o, "Task", task);
+	}
+	if (c->map_item) {
+		struct json_object *m = json_object_new_object();
+		json_object_object_add(m, "Item", json_object_get(c->map_item));
+		json_object_object_add(o, "Map", m);
+	}
+	c->context = o;
+	return o;
+}
+
+static void ctx_changed(aslrt_ctx *c)
+{
+	json_object_put(c->context);
+	c->context = NULL;
 }
 
 void rt_ctx_free(aslrt_ctx *c)
@@ -369,6 +406,7 @@ void rt_ctx_free(aslrt_ctx *c)
 		return;
 	aslrt_error_clear(&c->err);
 	json_object_put(c->vars);
+	json_object_put(c->base);
 	json_object_put(c->context);
 	json_object_put(c->map_item);
 	free(c);
@@ -377,7 +415,7 @@ void rt_ctx_free(aslrt_ctx *c)
 void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
 {
 	env->input = input;
-	env->context = c->context;
+	env->context = rt_ctx_context(c);
 	env->vars = c->vars;
 }
 
@@ -408,27 +446,16 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	}
 	c->state = state;
 	c->entered_event = next_event(r, 1);
-	struct json_object *s = json_object_new_object();
-	json_object_object_add(s, "Name", json_object_new_string(st->name));
-	char *t = rt_iso_time(rt_now_ms(r));
-	json_object_object_add(s, "EnteredTime", json_object_new_string(t));
-	free(t);
-	json_object_object_add(s, "RetryCount", json_object_new_int(c->retry_count));
-	json_object_object_add(c->context, "State", s);
+	c->entered_ms = rt_now_ms(r);
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
+	c->task_token[0] = 0;
 	const char *res = json_object_get_string(get(st->def, "Resource"));
 	if (res && strcmp(st->type, "Task") == 0 &&
 	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") ||
-	     strstr(res, ":activity:"))) {
-		struct json_object *task = json_object_new_object();
-		char tok[64];
-		snprintf(tok, sizeof tok, "%08x%08x-%d-%d", (unsigned)rand(), (unsigned)rand(), state,
-			 c->retry_count);
-		json_object_object_add(task, "Token", json_object_new_string(tok));
-		json_object_object_add(c->context, "Task", task);
-	} else {
-		json_object_object_del(c->context, "Task");
-	}
+	     strstr(res, ":activity:")))
+		snprintf(c->task_token, sizeof c->task_token, "%08x%08x-%d-%d", (unsigned)rand(),
+			 (unsigned)rand(), state, c->retry_count);
+	ctx_changed(c);
 	if (r->trace) {
 		char *in = aslrt_json_dump(input);
 		fprintf(r->trace, "enter %s %s\n", st->name, in);
@@ -495,7 +522,7 @@ struct json_object *aslrt_op_index(struct json_object *v, long index)
 
 struct json_object *aslrt_op_context(aslrt_ctx *c)
 {
-	return c->context;
+	return rt_ctx_context(c);
 }
 
 struct json_object *aslrt_op_var(aslrt_ctx *c, int k)
@@ -552,8 +579,8 @@ static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *i
 			struct json_object *result, struct json_object **dst)
 {
 	char why[ASLRT_ERRLEN];
-	struct json_object *root = aslrt_json_copy(input);
-	if (aslrt_path_store(p, &root, aslrt_json_copy(result), why, sizeof why)) {
+	struct json_object *root = aslrt_json_shallow_copy(input);
+	if (aslrt_path_store(p, &root, json_object_get(result), why, sizeof why)) {
 		json_object_put(root);
 		char *in = aslrt_json_dump(input);
 		rt_error(c, "States.ResultPathMatchFailure",
@@ -1063,17 +1090,23 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		jobs[i].c = rt_ctx_new(c->run, c);
 		jobs[i].scope = st->branches[0];
 		if (st->item_selector || st->jitem_selector) {
-			struct json_object *m = json_object_new_object(), *it = json_object_new_object();
+			struct json_object *it = json_object_new_object();
 			json_object_object_add(it, "Index", json_object_new_int(i));
-			json_object_object_add(it, "Value", aslrt_json_copy(item));
-			json_object_object_add(m, "Item", it);
-			json_object_object_add(c->context, "Map", m);
+			json_object_object_add(it, "Value", json_object_get(item));
+			c->map_item = it;
+			ctx_changed(c);
+			struct json_object *sel = NULL;
 			if (st->jitem_selector)
 				rc = rt_jtmpl_eval(c, st->jitem_selector, input, ASLRT_ABSENT, NULL,
-						   &jobs[i].input);
+						   &sel);
 			else
-				rc = rt_tmpl_eval(c, st->item_selector, input, &jobs[i].input);
-			json_object_object_del(c->context, "Map");
+				rc = rt_tmpl_eval(c, st->item_selector, input, &sel);
+			/* the item's thread gets a tree of its own */
+			jobs[i].input = rc ? NULL : aslrt_json_copy(sel);
+			json_object_put(sel);
+			json_object_put(c->map_item);
+			c->map_item = NULL;
+			ctx_changed(c);
 			if (rc) {
 				for (int j = 0; j <= i; j++) {
 					json_object_put(jobs[j].input);

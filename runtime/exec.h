@@ -88,7 +88,12 @@ struct aslrt_ctx {
 	aslrt_run *run;
 	aslrt_error err;
 	struct json_object *vars;     /* variables visible here (owned object) */
-	struct json_object *context;  /* this thread's Context object (owned) */
+	struct json_object *base;     /* Context object's Execution, StateMachine (owned) */
+	struct json_object *context;  /* the whole Context object, built when first
+					 read after a change (NULL until then); never
+					 changed in place, since values may share it */
+	int64_t entered_ms;           /* State.EnteredTime */
+	char task_token[64];          /* Task.Token, "" when the state has none */
 	int state;                    /* current state id */
 	int entered_event;            /* event id of its StateEntered */
 	int retry_state;              /* state whose retry counters are live */
@@ -96,6 +101,9 @@ struct aslrt_ctx {
 	int retry_count;
 	struct json_object *map_item; /* Map.Item while building an item's input */
 };
+
+/* The Context object as states see it ($$, $states.context); borrowed. */
+struct json_object *rt_ctx_context(aslrt_ctx *c);
 
 /* exec.c */
 int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -284,6 +284,25 @@ bool aslrt_json_equal(struct json_object *a, struct json_object *b)
 	}
 }
 
+struct json_object *aslrt_json_shallow_copy(struct json_object *v)
+{
+	struct json_object *c;
+	if (json_object_is_type(v, json_type_object)) {
+		c = json_object_new_object();
+		json_object_object_foreach(v, key, val)
+			json_object_object_add(c, key, json_object_get(val));
+		return c;
+	}
+	if (json_object_is_type(v, json_type_array)) {
+		size_t n = json_object_array_length(v);
+		c = json_object_new_array_ext((int)n);
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(c, json_object_get(json_object_array_get_idx(v, i)));
+		return c;
+	}
+	return json_object_get(v);
+}
+
 struct json_object *aslrt_json_copy(struct json_object *v)
 {
 	struct json_object *c = NULL;

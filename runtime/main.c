@@ -115,7 +115,9 @@ static struct json_object *make_context(aslrt_run *r, struct json_object *input,
 	    asprintf(&smid, "arn:aws:states:us-east-1:123456789012:stateMachine:%s", r->name) < 0)
 		abort();
 	json_object_object_add(e, "Id", json_object_new_string(id));
-	json_object_object_add(e, "Input", aslrt_json_copy(input));
+	struct json_object *need;
+	if (!json_object_object_get_ex(r->meta, "ctx_input", &need) || json_object_get_boolean(need))
+		json_object_object_add(e, "Input", aslrt_json_copy(input));
 	json_object_object_add(e, "StartTime", json_object_new_string(t));
 	json_object_object_add(e, "Name", json_object_new_string(name));
 	json_object_object_add(e, "RoleArn",

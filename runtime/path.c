@@ -2216,8 +2216,10 @@ int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json
 					goto fail;
 				}
 				next = json_object_new_object();
-				json_object_object_add(cur, s->names[0], next);
+			} else {
+				next = aslrt_json_shallow_copy(next); /* copy on write */
 			}
+			json_object_object_add(cur, s->names[0], next);
 			cur = next;
 		} else {
 			long len = json_object_is_type(cur, json_type_array) ? (long)json_object_array_length(cur) : 0;
@@ -2236,7 +2238,10 @@ int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json
 				json_object_array_put_idx(cur, (size_t)eff, val);
 				break;
 			}
-			cur = json_object_array_get_idx(cur, (size_t)eff);
+			struct json_object *next =
+				aslrt_json_shallow_copy(json_object_array_get_idx(cur, (size_t)eff));
+			json_object_array_put_idx(cur, (size_t)eff, next);
+			cur = next;
 		}
 		buf_str(&at, s->frag);
 	}

@@ -53,6 +53,10 @@ int aslrt_json_parse(const char *text, size_t len, struct json_object **out, cha
 /* Deep equality with numbers compared by value (1 equals 1.0). */
 bool aslrt_json_equal(struct json_object *a, struct json_object *b);
 struct json_object *aslrt_json_copy(struct json_object *v);
+/* A new object or array holding the same children (new references); other
+ * values are returned with a new reference.  Values are never changed in
+ * place once built, so trees may share subtrees within one thread. */
+struct json_object *aslrt_json_shallow_copy(struct json_object *v);
 /* A number as a double, and whether v is a number at all. */
 bool aslrt_json_is_number(struct json_object *v);
 double aslrt_json_number(struct json_object *v);
@@ -98,7 +102,10 @@ int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_objec
 		    char *why, size_t whylen);
 /*
  * ResultPath: store val (consumed) at the Reference Path p inside *root,
- * creating intermediate objects.  *root is replaced for "$".  Returns 0, or -1
+ * creating intermediate objects.  *root is replaced for "$".  *root must be a
+ * new node of the caller's (a shallow copy will do): the nodes on the way down
+ * are copied before they change, so subtrees shared with other trees are
+ * never modified.  Returns 0, or -1
  * when a step goes through a non-object (States.ResultPathMatchFailure), with
  * a message in why.
  */

@@ -406,7 +406,7 @@ int rt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
 	json_object_object_foreach(c->vars, key, val)
 		json_object_object_add(b, key, json_object_get(val));
 	json_object_object_add(states, "input", json_object_get(input));
-	json_object_object_add(states, "context", json_object_get(c->context));
+	json_object_object_add(states, "context", json_object_get(rt_ctx_context(c)));
 	if (result != ASLRT_ABSENT)
 		json_object_object_add(states, "result", json_object_get(result));
 	if (error_output)
