@@ -262,6 +262,7 @@ int rt_load(aslrt_run *r, const aslrt_program *prog)
 	char why[ASLRT_ERRLEN] = "";
 	r->prog = prog;
 	pthread_mutex_init(&r->lock, NULL);
+	rt_pool_init(r);
 	if (aslrt_json_parse(prog->meta, prog->meta_len, &r->meta, why, sizeof why)) {
 		fprintf(stderr, "aslrt: corrupt program metadata: %s\n", why);
 		return -1;
@@ -340,6 +341,7 @@ void rt_unload(aslrt_run *r)
 	json_object_put(r->meta);
 	json_object_put(r->context);
 	json_object_put(r->mocks);
+	rt_pool_shutdown(r);
 	pthread_mutex_destroy(&r->lock);
 }
 
@@ -894,57 +896,9 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 
 /* --- Parallel and Map --- */
 
-typedef struct job {
-	aslrt_ctx *c;
-	int scope;
-	struct json_object *input; /* consumed by the scope */
-	struct json_object *out;
-	int rc;
-} job;
-
-static void *job_main(void *arg)
-{
-	job *j = arg;
-	j->rc = rt_run_scope(j->c, j->scope, j->input, &j->out);
-	return NULL;
-}
-
-/* Run jobs with at most `limit` threads at once (0: no limit); results stay in
- * input order.  Unless `all`, the first failure stops the jobs not yet started.
- * Returns the number of failed jobs. */
-static int run_jobs(job *jobs, int n, long limit, bool all)
-{
-	if (limit <= 0 || limit > 64)
-		limit = 64;
-	int failed = 0;
-	for (int base = 0; base < n; base += (int)limit) {
-		int end = base + (int)limit < n ? base + (int)limit : n;
-		pthread_t tids[64];
-		bool started[64] = {0};
-		for (int i = base; i < end; i++)
-			started[i - base] = pthread_create(&tids[i - base], NULL, job_main, &jobs[i]) == 0;
-		for (int i = base; i < end; i++) {
-			if (started[i - base])
-				pthread_join(tids[i - base], NULL);
-			else
-				job_main(&jobs[i]);
-			if (jobs[i].rc)
-				failed++;
-		}
-		if (failed && !all) {
-			for (int i = end; i < n; i++) {
-				json_object_put(jobs[i].input);
-				jobs[i].input = NULL;
-			}
-			break;
-		}
-	}
-	return failed;
-}
-
 /* Collect the results in order; fail with the first failed job's error, or,
  * when failures are tolerated, put each failure's error output in its place. */
-static int finish_jobs(aslrt_ctx *c, job *jobs, int n, bool tolerate, struct json_object **dst)
+static int finish_jobs(aslrt_ctx *c, rt_job *jobs, int n, bool tolerate, struct json_object **dst)
 {
 	int rc = 0;
 	struct json_object *arr = json_object_new_array();
@@ -971,13 +925,13 @@ static int finish_jobs(aslrt_ctx *c, job *jobs, int n, bool tolerate, struct jso
 int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
 	rt_state *st = &c->run->states[state];
-	job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
+	rt_job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
 	for (int i = 0; i < st->nbranches; i++) {
 		jobs[i].c = rt_ctx_new(c->run, c);
 		jobs[i].scope = st->branches[i];
 		jobs[i].input = aslrt_json_copy(input);
 	}
-	run_jobs(jobs, st->nbranches, 0, false);
+	rt_pool_run(c->run, jobs, st->nbranches, 0, false);
 	return finish_jobs(c, jobs, st->nbranches, false, dst);
 }
 
@@ -1083,7 +1037,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		return -1;
 	}
 	int n = (int)json_object_array_length(items);
-	job *jobs = calloc((size_t)n + 1, sizeof *jobs);
+	rt_job *jobs = calloc((size_t)n + 1, sizeof *jobs);
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
@@ -1122,7 +1076,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	}
 	json_object_put(items);
 	bool tolerate = tol_count > 0 || tol_pct > 0;
-	int failed = run_jobs(jobs, n, (long)limit, tolerate);
+	int failed = rt_pool_run(c->run, jobs, n, (long)limit, tolerate);
 	if (tolerate && failed &&
 	    ((tol_count >= 0 && failed > tol_count) ||
 	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {

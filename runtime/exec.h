@@ -66,6 +66,17 @@ typedef struct rt_state {
 	int calls;
 } rt_state;
 
+typedef struct rt_batch rt_batch;
+
+/* A Parallel branch or a Map iteration: a scope run on its own context. */
+typedef struct rt_job {
+	aslrt_ctx *c;
+	int scope;
+	struct json_object *input; /* consumed by the scope */
+	struct json_object *out;
+	int rc;
+} rt_job;
+
 typedef struct aslrt_run {
 	const aslrt_program *prog;
 	struct json_object *meta;
@@ -82,6 +93,13 @@ typedef struct aslrt_run {
 	size_t payload_limit;         /* max state output in bytes, 0: none */
 	FILE *trace;
 	pthread_mutex_t lock;
+	/* pool.c */
+	pthread_mutex_t pool_lock;
+	pthread_cond_t pool_work;
+	rt_batch *batches;
+	pthread_t workers[64];
+	int nworkers, idle;
+	bool pool_shutdown;
 } aslrt_run;
 
 struct aslrt_ctx {
@@ -138,6 +156,13 @@ const char *rt_jtmpl_text(const jnode *t);
 int rt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		  struct json_object *result, struct json_object *error_output,
 		  struct json_object **out);
+
+/* pool.c */
+void rt_pool_init(aslrt_run *r);
+void rt_pool_shutdown(aslrt_run *r);
+/* Run the jobs, at most limit at once (0: no limit); returns how many failed.
+ * Unless all, the first failure drops the jobs not yet started. */
+int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all);
 
 /* task.c */
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
