@@ -1,15 +1,17 @@
 /*
- * emit_c.c - the C backend: one C function per scope, one block of
- * straight-line code per state, transitions as gotos.
+ * emit_c.c - the C backend: one C function per state (its ops as
+ * straight-line code, then its error handler), and per scope a switch on the
+ * current state in a loop.
  *
- *   static int scope_N(aslrt_ctx *c, struct json_object *in, struct json_object **out)
+ *   ASLC_STATE int state_I(aslrt_ctx *c, struct json_object **cur, int *st)
  *   {
- *           struct json_object *r[REGS]; int b[BOOLS]; int st = START;
- *   dispatch: switch (st) { case I: goto SI; ... }
- *   SI:     ops of state I ...; goto SJ;
+ *           struct json_object *r[REGS]; int b[BOOLS];
+ *           r[0] = *cur;
+ *   SI:     ops of state I ...; *cur = output; *st = J; return 1;
  *   EI:     release registers; aslrt_op_recover() -> retry (goto SI), caught
- *           (goto dispatch) or fail (return -1)
+ *           (return 1 with the catcher's Next) or fail (return -1)
  *   }
+ *   static int scope_N(...) { do switch (st) { case I: rc = state_I(...); ... } while (rc > 0); }
  *
  * Names, keys and strings from the definition are data: they appear only
  * inside C string literals with every byte outside printable ASCII, and '"',
@@ -172,51 +174,76 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 	case OP_NEXT:
 		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
 		release(out, st, in->a);
-		buf_printf(out, "\taslrt_op_put(r[0]);\n\tr[0] = r[%d];\n\tgoto S%d;\n", in->a, in->b);
+		buf_printf(out, "\taslrt_op_put(r[0]);\n\t*cur = r[%d];\n\t*st = %d;\n\treturn 1;\n",
+			   in->a, in->b);
 		break;
 	case OP_END:
 		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
 		release(out, st, in->a);
-		buf_printf(out, "\taslrt_op_put(r[0]);\n\t*out = r[%d];\n\treturn 0;\n", in->a);
+		buf_printf(out, "\taslrt_op_put(r[0]);\n\t*cur = r[%d];\n\treturn 0;\n", in->a);
 		break;
 	default:
 		unreachable();
 	}
 }
 
+/*
+ * One function per state: its ops, then its error handler.  Returns 1 with
+ * the next state in *st, 0 when the scope ends, -1 when it fails; *cur is the
+ * state's input on entry and its output on return.  Separate functions keep
+ * the C compiler's time linear in the number of states.
+ */
+static void emit_state(const Program *p, const IrState *st, Buf *out)
+{
+	int nregs = 1, nbools = 0;
+	for (int i = 0; i < st->nins; i++) {
+		const Ins *in = &st->ins[i];
+		if (op_info[in->op].dst == D_BOOL && in->dst + 1 > nbools)
+			nbools = in->dst + 1;
+		else if (op_info[in->op].dst != D_NONE && op_info[in->op].dst != D_BOOL &&
+			 in->dst + 1 > nregs)
+			nregs = in->dst + 1;
+	}
+	buf_printf(out, "\nASLC_STATE int state_%d(aslrt_ctx *c, struct json_object **cur, int *st)\n{\n",
+		   st->id);
+	buf_printf(out, "\tstruct json_object *r[%d];\n", nregs);
+	if (nbools)
+		buf_printf(out, "\tint b[%d];\n", nbools);
+	buf_printf(out, "\n\tr[0] = *cur;\nS%d:\n", st->id);
+	init_owned(out, st);
+	for (int j = 0; j < st->nins; j++)
+		emit_ins(p, st, &st->ins[j], out);
+	buf_printf(out, "E%d:\n", st->id);
+	release(out, st, -1);
+	buf_printf(out,
+		   "\tswitch (aslrt_op_recover(c, %d, &r[0], st)) {\n"
+		   "\tcase ASLRT_RETRY: goto S%d;\n"
+		   "\tcase ASLRT_CAUGHT: *cur = r[0]; return 1;\n"
+		   "\tdefault: aslrt_op_put(r[0]); *cur = NULL; return -1;\n\t}\n}\n",
+		   st->id, st->id);
+}
+
+/* A scope: a switch on the current state in a loop. */
 static void emit_scope(const Program *p, const IrScope *sc, Buf *out)
 {
-	buf_printf(out,
-		   "\nstatic int scope_%d(aslrt_ctx *c, struct json_object *in, struct json_object **out)\n{\n",
-		   sc->id);
-	buf_printf(out, "\tstruct json_object *r[%d];\n", sc->nregs);
-	if (sc->nbools)
-		buf_printf(out, "\tint b[%d];\n", sc->nbools);
-	buf_printf(out, "\tint st = %d;\n\n\tr[0] = in;\ndispatch:\n\tswitch (st) {\n", sc->start);
 	for (int i = 0; i < sc->nstates; i++)
-		buf_printf(out, "\tcase %d: goto S%d;\n", sc->states[i], sc->states[i]);
-	buf_puts(out, "\tdefault: break;\n\t}\n\taslrt_op_put(r[0]);\n\treturn -1;\n");
-	for (int i = 0; i < sc->nstates; i++) {
-		const IrState *st = &p->states[sc->states[i]];
-		buf_printf(out, "\nS%d:\n", st->id);
-		init_owned(out, st);
-		for (int j = 0; j < st->nins; j++)
-			emit_ins(p, st, &st->ins[j], out);
-		buf_printf(out, "E%d:\n", st->id);
-		release(out, st, -1);
-		buf_printf(out,
-			   "\tswitch (aslrt_op_recover(c, %d, &r[0], &st)) {\n"
-			   "\tcase ASLRT_RETRY: goto S%d;\n"
-			   "\tcase ASLRT_CAUGHT: goto dispatch;\n"
-			   "\tdefault: aslrt_op_put(r[0]); return -1;\n\t}\n",
-			   st->id, st->id);
-	}
-	buf_puts(out, "}\n");
+		emit_state(p, &p->states[sc->states[i]], out);
+	buf_printf(out,
+		   "\nstatic int scope_%d(aslrt_ctx *c, struct json_object *in, struct json_object **out)\n{\n"
+		   "\tint st = %d, rc;\n\n\tdo {\n\t\tswitch (st) {\n",
+		   sc->id, sc->start);
+	for (int i = 0; i < sc->nstates; i++)
+		buf_printf(out, "\t\tcase %d: rc = state_%d(c, &in, &st); break;\n", sc->states[i],
+			   sc->states[i]);
+	buf_puts(out, "\t\tdefault: aslrt_op_put(in); return -1;\n\t\t}\n\t} while (rc > 0);\n"
+		      "\t*out = in;\n\treturn rc;\n}\n");
 }
 
 void emit_c(const Program *p, Buf *out)
 {
-	buf_puts(out, "/* Generated by aslc. Do not edit. */\n#include \"aslrt.h\"\n\n");
+	buf_puts(out, "/* Generated by aslc. Do not edit. */\n#include \"aslrt.h\"\n\n"
+		      "#if defined(__GNUC__)\n#define ASLC_STATE static __attribute__((noinline))\n"
+		      "#else\n#define ASLC_STATE static\n#endif\n\n");
 	char *meta = ir_meta_text(p);
 	buf_puts(out, "static const char meta[] =\n\t");
 	c_string(out, meta, strlen(meta));

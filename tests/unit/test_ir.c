@@ -98,7 +98,8 @@ START_TEST(test_choice_lowering)
 	emit_c(p, &c);
 	ck_assert_ptr_null(strstr(c.s, "aslrt_op_path("));
 	ck_assert_ptr_nonnull(strstr(c.s, "aslrt_op_field(r[0], \"a\")"));
-	ck_assert_ptr_nonnull(strstr(c.s, "goto S1;"));
+	ck_assert_ptr_nonnull(strstr(c.s, "*st = 1;\n\treturn 1;"));
+	ck_assert_ptr_nonnull(strstr(c.s, "case 1: rc = state_1(c, &in, &st); break;"));
 	buf_free(&c);
 	ir_free(p);
 }
