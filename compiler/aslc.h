@@ -169,4 +169,11 @@ typedef struct CheckOpts {
  * through d; returns the number of errors found. */
 int check_definition(Diag *d, struct json_object *def, const CheckOpts *o);
 
+/* --- types.c --- */
+
+/* Infer the data's type at every state of a JSONPath machine (from the JSON
+ * Schema o->input_schema, if any) and report what certainly fails at run
+ * time.  Returns the number of errors found. */
+int types_check(Diag *d, struct json_object *def, const CheckOpts *o);
+
 #endif

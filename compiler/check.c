@@ -1728,6 +1728,8 @@ int check_definition(Diag *d, struct json_object *def, const CheckOpts *o)
 	check_int(&ck, "", def, "TimeoutSeconds", 0, 99999999, false);
 	check_string(&ck, "", def, "Comment", false);
 	check_scope(&ck, "", def, "the state machine", NULL);
+	if (d->nerrors == before)
+		types_check(d, def, o);
 out:
 	json_object_put(ck.names);
 	json_object_put(ck.labels);

@@ -17,7 +17,8 @@
 #include "ir.h"
 
 static const char usage_text[] =
-	"usage: aslc check FILE [--type standard|express] [--diagnostics-format=text|json]\n"
+	"usage: aslc check FILE [--type standard|express] [--input-schema SCHEMA.json]\n"
+	"                  [--diagnostics-format=text|json]\n"
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
 	"                  [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
 	"       aslc emit FILE --emit=c|ir|llvm [-o OUT] [--name NAME] [--type standard|express]\n"
@@ -41,6 +42,8 @@ static const char help_text[] =
 	"  --type standard|express workflow type (default standard)\n"
 	"  -O0 .. -O3              optimisation level of the generated code (default -O2)\n"
 	"  --diagnostics-format=F  text (default) or json\n"
+	"  --input-schema FILE     JSON Schema of the execution input: check finds the\n"
+	"                          paths, comparisons and intrinsic calls that must fail\n"
 	"  -v                      print the commands build runs\n"
 	"  --keep                  keep the generated C file of build\n"
 	"\n"
@@ -58,6 +61,7 @@ typedef struct Opts {
 	const char *backend;
 	const char *emit;
 	const char *name;
+	const char *input_schema;
 	bool express;
 	bool json_diags;
 	bool verbose, keep;
@@ -103,6 +107,9 @@ static int parse_args(int argc, char **argv, Opts *o)
 			o->backend = val;
 		} else if (strncmp(a, "--backend=", 10) == 0) {
 			o->backend = a + 10;
+		} else if (strcmp(a, "--input-schema") == 0) {
+			TAKE();
+			o->input_schema = val;
 		} else if (strcmp(a, "--name") == 0) {
 			TAKE();
 			o->name = val;
@@ -190,7 +197,7 @@ static Program *compile(const Opts *o, Diag *d, int *status)
 	if (!source_parse(d, &def))
 		return NULL;
 	source_check_duplicates(d);
-	CheckOpts co = {o->express, NULL};
+	CheckOpts co = {o->express, o->input_schema};
 	check_definition(d, def, &co);
 	if (d->nerrors == 0 && strcmp(o->cmd, "check") != 0) {
 		Machine *m = model_build(d, def);
