@@ -14,7 +14,7 @@ cmake --build build-asan
 echo "== under AddressSanitizer and UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -E conformance)
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DASLC_WERROR=ON >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DASLC_WERROR=ON -DASLC_FUZZ_SECONDS=120 >/dev/null
 cmake --build build
 echo "== the whole suite"
 cd build && ctest --output-on-failure -j "$jobs"
