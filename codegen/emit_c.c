@@ -151,8 +151,12 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 		buf_printf(out, "\taslrt_op_nomatch(c, %d);\n\tgoto E%d;\n", in->c, id);
 		break;
 	case OP_TEST:
-		buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], r[%d])) < 0) goto E%d;\n",
-			   in->dst, in->b, in->k, in->a, in->c, id);
+		if (in->c >= 0)
+			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], r[%d])) < 0) goto E%d;\n",
+				   in->dst, in->b, in->k, in->a, in->c, id);
+		else
+			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], NULL)) < 0) goto E%d;\n",
+				   in->dst, in->b, in->k, in->a, id);
 		break;
 	case OP_NOT:
 		buf_printf(out, "\tb[%d] = !b[%d];\n", in->dst, in->a);

@@ -379,7 +379,8 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		break;
 	}
 	case OP_TEST: {
-		LLVMValueRef args[] = {c, ci32(e, in->b), ci32(e, in->k), reg(e, in->a), reg(e, in->c)};
+		LLVMValueRef opnd = in->c >= 0 ? reg(e, in->c) : LLVMConstPointerNull(e->ptr);
+		LLVMValueRef args[] = {c, ci32(e, in->b), ci32(e, in->k), reg(e, in->a), opnd};
 		LLVMValueRef v = call(e, RT_TEST, args, 5);
 		LLVMBuildStore(e->b, v, bool_addr(e, in->dst));
 		LLVMValueRef neg = LLVMBuildICmp(e->b, LLVMIntSLT, v, ci32(e, 0), "");

@@ -149,7 +149,7 @@ static void dump_ins(const Program *p, const Ins *in, Buf *out)
 	}
 	if (in->k >= 0)
 		buf_printf(out, " k%d", in->k);
-	if (in->op == OP_TEST)
+	if (in->op == OP_TEST && in->c >= 0)
 		buf_printf(out, " %%%d", in->c);
 	if (in->k >= 0) {
 		char *s = aslrt_json_dump(p->consts[in->k].v);

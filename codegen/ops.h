@@ -30,7 +30,8 @@ X(PARALLEL,   "parallel",    D_OWN,    1) /* a: effective input; state=c        
 X(MAP,        "map",         D_OWN,    1) /* a: effective input; state=c              */
 X(FAIL,       "fail",        D_NONE,   1) /* a: effective input; state=c (always fails) */
 X(NOMATCH,    "nomatch",     D_NONE,   1) /* state=c (always fails)                    */
-X(TEST,       "test",        D_BOOL,   1) /* a: value; b: comparison; k: operand; c: input */
+X(TEST,       "test",        D_BOOL,   1) /* a: value; b: comparison; k: operand; c: the
+					       * operand path's value for ...Path, else -1 */
 X(NOT,        "not",         D_BOOL,   0) /* a: boolean                               */
 X(JUMPIF,     "jumpif",      D_NONE,   0) /* a: boolean; b: label (taken when true)  */
 X(JUMPIFNOT,  "jumpifnot",   D_NONE,   0) /* a: boolean; b: label (taken when false) */

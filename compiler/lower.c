@@ -92,12 +92,9 @@ static int lower_path(Lower *l, int src, const char *text, bool allow_absent, bo
 		if (sk == ASLRT_STEP_OTHER || (sk == ASLRT_STEP_FIELD && !plain_key(f)))
 			direct = false;
 	}
-	if (!direct) {
+	if (!direct) { /* never absent: the engine raises AWS's error itself */
 		aslrt_path_free(path);
-		int r = emit_dst(l, OP_PATH, src, -1, k);
-		if (allow_absent)
-			die("dynamic path where absence is allowed");
-		return r;
+		return emit_dst(l, OP_PATH, src, -1, k);
 	}
 	int root;
 	switch (aslrt_path_root(path)) {
@@ -296,14 +293,16 @@ static void lower_rule(Lower *l, struct json_object *rule, int eff, int dst)
 		in->k = ir_const(l->p, K_PATH, json_object_new_string(var));
 		value = in->dst;
 	}
-	int k = aslrt_cmp_operands[op] == ASLRT_OPND_PATH
-			? ir_const(l->p, K_PATH, json_object_get(operand))
+	/* a ...Path operand is looked up like the Variable, into a register */
+	bool by_path = aslrt_cmp_operands[op] == ASLRT_OPND_PATH;
+	int opnd = by_path ? lower_path(l, eff, json_object_get_string(operand), true, true) : -1;
+	int k = by_path ? ir_const(l->p, K_PATH, json_object_get(operand))
 			: ir_const(l->p, K_JSON, json_object_get(operand));
 	Ins *in = emit(l, OP_TEST);
 	in->dst = dst;
 	in->a = value;
 	in->b = op;
-	in->c = eff;
+	in->c = opnd;
 	in->k = k;
 }
 

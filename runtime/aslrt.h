@@ -84,8 +84,11 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst);
 int aslrt_op_fail(aslrt_ctx *c, int state, struct json_object *input);
 int aslrt_op_nomatch(aslrt_ctx *c, int state);
-/* 1 true, 0 false, -1 error (an operand path selected nothing). */
-int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v, struct json_object *input);
+/* Choice comparison cmp of v with constant k, or, for a ...Path operator,
+ * with operand (ASLRT_ABSENT when its path, constant k, selected nothing).
+ * 1 true, 0 false, -1 error. */
+int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v,
+		  struct json_object *operand);
 int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *next);
 void aslrt_op_put(struct json_object *v);
 

@@ -707,22 +707,17 @@ int aslrt_op_nomatch(aslrt_ctx *c, int state)
 	return rt_error(c, "States.NoChoiceMatched", "No Matches!");
 }
 
-int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v, struct json_object *input)
+int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v,
+		  struct json_object *operand)
 {
 	rt_const *kc = &c->run->consts[k];
 	if (aslrt_cmp_operands[cmp] != ASLRT_OPND_PATH)
 		return aslrt_cmp_apply((aslrt_cmp)cmp, v, kc->json);
-	aslrt_env env;
-	char why[ASLRT_ERRLEN];
-	struct json_object *operand = NULL;
-	rt_env(c, input, &env);
-	if (aslrt_path_eval(kc->path, &env, &operand, why, sizeof why) != 0)
+	if (operand == ASLRT_ABSENT)
 		return rt_runtime_error(
 			c, "Invalid path '%s': The choice state's condition path references an invalid value.",
 			json_object_get_string(kc->json));
-	int r = aslrt_cmp_apply(aslrt_cmp_base((aslrt_cmp)cmp), v, operand);
-	json_object_put(operand);
-	return r;
+	return aslrt_cmp_apply(aslrt_cmp_base((aslrt_cmp)cmp), v, operand);
 }
 
 /* --- Wait --- */
