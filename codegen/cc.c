@@ -104,6 +104,8 @@ static int compile_link(const char *input, const char *exe, const BuildOpts *o)
 	arg(&a, "-o");
 	arg(&a, exe);
 	arg(&a, input);
+	for (int i = 0; i < o->nextra; i++)
+		arg(&a, o->extra[i]);
 	arg(&a, lib);
 	arg(&a, ASLC_JSONC_LIB);
 	arg(&a, ASLC_CRYPTO_LIB);

@@ -121,6 +121,8 @@ typedef struct BuildOpts {
 	int opt;            /* -O level */
 	bool verbose;       /* print the commands */
 	bool keep;          /* keep intermediate files */
+	char **extra;       /* C sources or objects linked in (Task handlers) */
+	int nextra;
 } BuildOpts;
 /* Compile C source text and link it with the runtime into exe. */
 int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o);

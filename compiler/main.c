@@ -20,7 +20,7 @@ static const char usage_text[] =
 	"usage: aslc check FILE [--type standard|express] [--input-schema SCHEMA.json]\n"
 	"                  [--diagnostics-format=text|json]\n"
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
-	"                  [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
+	"                  [--handlers FILE.c ...] [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
 	"       aslc emit FILE --emit=c|ir|llvm [-o OUT] [--name NAME] [--type standard|express]\n"
 	"       aslc --help | --version\n";
 
@@ -38,6 +38,8 @@ static const char help_text[] =
 	"options:\n"
 	"  -o FILE                 output file ('-' is stdout for emit)\n"
 	"  --backend c|llvm        code generator for build (default c)\n"
+	"  --handlers FILE         a C source or object with in-process Task handlers,\n"
+	"                          linked into the executable (see runtime/aslrt.h)\n"
 	"  --name NAME             state machine name (default: FILE without .json and .asl)\n"
 	"  --type standard|express workflow type (default standard)\n"
 	"  -O0 .. -O3              optimisation level of the generated code (default -O2)\n"
@@ -66,6 +68,8 @@ typedef struct Opts {
 	bool json_diags;
 	bool verbose, keep;
 	int opt;
+	char **handlers; /* --handlers FILE, repeatable */
+	int nhandlers;
 } Opts;
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -107,6 +111,9 @@ static int parse_args(int argc, char **argv, Opts *o)
 			o->backend = val;
 		} else if (strncmp(a, "--backend=", 10) == 0) {
 			o->backend = a + 10;
+		} else if (strcmp(a, "--handlers") == 0) {
+			TAKE();
+			vec_push(&o->handlers, &o->nhandlers, (char *)val);
 		} else if (strcmp(a, "--input-schema") == 0) {
 			TAKE();
 			o->input_schema = val;
@@ -241,11 +248,12 @@ int main(int argc, char **argv)
 	diag_finish(&d);
 	Source *src = d.src;
 	if (status || !p) {
+		free(o.handlers);
 		source_free(src);
 		json_object_put(d.list);
 		return status;
 	}
-	BuildOpts bo = {o.opt, o.verbose, o.keep};
+	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers};
 	Buf out = {0};
 	bool llvm = (o.backend && strcmp(o.backend, "llvm") == 0);
 	if (strcmp(o.cmd, "emit") == 0) {
@@ -271,6 +279,7 @@ int main(int argc, char **argv)
 		}
 	}
 	buf_free(&out);
+	free(o.handlers);
 	ir_free(p);
 	source_free(src);
 	json_object_put(d.list);

@@ -20,7 +20,10 @@ for def in "$dir"/*/*.asl.json; do
 		if [ -f "$d/mocks.json" ]; then
 			set -- "$@" --mock-config "$d/mocks.json" --test-case "$(cat "$d/test-case.txt")"
 		fi
-		if "$aslc" build "$def" -o "$exe" --backend "$b" >"$work/build.log" 2>&1 &&
+		handlers=""
+		[ -f "$d/handlers.c" ] && handlers="--handlers $d/handlers.c"
+		# shellcheck disable=SC2086
+		if "$aslc" build "$def" -o "$exe" --backend "$b" $handlers >"$work/build.log" 2>&1 &&
 			"$exe" "$@" <"$d/input.json" >"$work/out.json" 2>"$work/err.log" &&
 			cmp -s "$work/out.json" "$d/expected.json"; then
 			echo "[PASS] $name ($b)"
