@@ -34,39 +34,39 @@ int rt_error(aslrt_ctx *c, const char *name, const char *fmt, ...)
 	return -1;
 }
 
-/* States.Runtime with AWS's prefix naming the state and its entered event. */
-int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...)
+/* An error whose cause starts with AWS's prefix naming the state and the
+ * event id of its StateEntered. */
+static int vprefixed_error(aslrt_ctx *c, const char *name, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *msg = NULL;
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
-	va_end(ap);
-	const char *name = c->state >= 0 ? c->run->states[c->state].name : "";
-	aslrt_error_set(&c->err, "States.Runtime",
+	const char *state = c->state >= 0 ? c->run->states[c->state].name : "";
+	aslrt_error_set(&c->err, name,
 			"An error occurred while executing the state '%s' (entered at the event id "
 			"#%d). %s",
-			name, c->entered_event, msg ? msg : "");
+			state, c->entered_event, msg ? msg : "");
 	free(msg);
 	return -1;
 }
 
-/* States.QueryEvaluationError, with the same prefix. */
+/* States.Runtime: neither retried nor caught. */
+int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprefixed_error(c, "States.Runtime", fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* States.QueryEvaluationError: a JSONata field failed. */
 int rt_query_error(aslrt_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	vprefixed_error(c, "States.QueryEvaluationError", fmt, ap);
 	va_end(ap);
-	const char *name = c->state >= 0 ? c->run->states[c->state].name : "";
-	aslrt_error_set(&c->err, "States.QueryEvaluationError",
-			"An error occurred while executing the state '%s' (entered at the event id "
-			"#%d). %s",
-			name, c->entered_event, msg ? msg : "");
-	free(msg);
 	return -1;
 }
 
