@@ -655,13 +655,14 @@ int aslrt_op_jcond(aslrt_ctx *c, int k, struct json_object *input)
 		return -1;
 	if (!json_object_is_type(v, json_type_boolean)) {
 		char *s = aslrt_json_dump(v);
-		json_object_put(v);
 		rt_query_error(c,
-			       "The JSONata expression specified for the field '%s' returned an "
+			       "The JSONata expression '%s' specified for the field '%s' returned an "
 			       "unexpected result type. Expected 'boolean', but was '%s' for value: %s",
+			       rt_jtmpl_text(c->run->consts[k].jt),
 			       json_object_get_string(get(c->run->consts[k].json, "at")),
-			       json_type_to_name(json_object_get_type(v)), s);
+			       aslrt_json_type_name(v), s);
 		free(s);
+		json_object_put(v);
 		return -1;
 	}
 	int r = json_object_get_boolean(v);
@@ -785,10 +786,14 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 				until = now + json_object_get_int64(sel) * 1000;
 		} else if (!json_object_is_type(sel, json_type_string) ||
 			   !aslrt_timestamp_parse(json_object_get_string(sel), &t)) {
+			char *shown = json_object_is_type(sel, json_type_string)
+					      ? strdup(json_object_get_string(sel))
+					      : aslrt_json_dump(sel);
 			rc = rt_runtime_error(c, "The TimestampPath parameter does not reference a "
 						 "valid ISO-8601 extended offset date-time format "
-						 "string: %s",
-					      text);
+						 "string: %s == %s",
+					      text, shown);
+			free(shown);
 		} else {
 			until = t.sec * 1000 + t.nsec / 1000000;
 		}
@@ -1006,7 +1011,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 				       "returned an unexpected result type. Expected 'array', but was "
 				       "'%s' for value: %s",
 				       rt_jtmpl_text(st->jitems),
-				       json_type_to_name(json_object_get_type(items)), s);
+				       aslrt_json_type_name(items), s);
 			free(s);
 			json_object_put(items);
 			return -1;

@@ -223,6 +223,20 @@ int aslrt_json_parse(const char *text, size_t len, struct json_object **out, cha
 	return -1;
 }
 
+const char *aslrt_json_type_name(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "boolean";
+	case json_type_int:
+	case json_type_double: return "number";
+	case json_type_string: return "string";
+	case json_type_array: return "array";
+	case json_type_object: return "object";
+	}
+	return "unknown";
+}
+
 bool aslrt_json_is_number(struct json_object *v)
 {
 	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
