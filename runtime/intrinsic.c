@@ -1174,7 +1174,7 @@ static int fn_math_random(Ctx *c)
 
 static int fn_math_add(Ctx *c)
 {
-	int64_t a, b;
+	int64_t a = 0, b = 0;
 	if (want_int(c, 0, INT32_MIN, INT32_MAX, &a) < 0 ||
 	    want_int(c, 1, INT32_MIN, INT32_MAX, &b) < 0)
 		return -1;
