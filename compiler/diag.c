@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "aslc.h"
+#include "rt.h"
 
 /* --- positions --- */
 
@@ -664,6 +665,7 @@ bool source_parse(Diag *d, struct json_object **out)
 		return false;
 	}
 	json_tokener_free(tok);
+	aslrt_json_keep_big_ints(s->text, s->len, &v);
 	*out = v;
 	return true;
 }

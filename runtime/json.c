@@ -173,6 +173,108 @@ char *aslrt_json_dump(struct json_object *v)
 	return o.s;
 }
 
+/*
+ * Integers beyond 64 bits: json-c clamps them to INT64_MIN or UINT64_MAX with
+ * no error.  Their text is found again by scanning the source in document
+ * order, and each clamped node is replaced by a number that keeps its text
+ * (printed back as written, compared by its double value).
+ */
+typedef struct {
+	const char **tok; /* big integer literals, in document order */
+	size_t *len;
+	int n, next;
+} BigInts;
+
+/* Is the integer literal s[0..n) outside [INT64_MIN, UINT64_MAX]? */
+static bool too_big(const char *s, size_t n)
+{
+	bool neg = s[0] == '-';
+	const char *d = s + neg;
+	size_t nd = n - neg;
+	const char *lim = neg ? "9223372036854775808" : "18446744073709551615";
+	size_t nl = strlen(lim);
+	return nd > nl || (nd == nl && memcmp(d, lim, nl) > 0);
+}
+
+static void scan_big(const char *t, size_t len, BigInts *b)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (t[i] == '"') {
+			for (i++; i < len && t[i] != '"'; i++)
+				if (t[i] == '\\')
+					i++;
+			continue;
+		}
+		if (t[i] != '-' && (t[i] < '0' || t[i] > '9'))
+			continue;
+		size_t j = i + (t[i] == '-');
+		while (j < len && t[j] >= '0' && t[j] <= '9')
+			j++;
+		bool integer = j >= len || (t[j] != '.' && t[j] != 'e' && t[j] != 'E');
+		size_t end = j;
+		while (end < len && strchr("0123456789.eE+-", t[end]))
+			end++;
+		if (integer && too_big(t + i, j - i)) {
+			b->tok = realloc(b->tok, sizeof *b->tok * (size_t)(b->n + 1));
+			b->len = realloc(b->len, sizeof *b->len * (size_t)(b->n + 1));
+			if (!b->tok || !b->len)
+				abort();
+			b->tok[b->n] = t + i;
+			b->len[b->n++] = j - i;
+		}
+		i = end - 1;
+	}
+}
+
+static bool clamped(struct json_object *v)
+{
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	int64_t i = json_object_get_int64(v);
+	return i == INT64_MIN || (i == INT64_MAX && json_object_get_uint64(v) == UINT64_MAX);
+}
+
+static struct json_object *unclamp(struct json_object *v, BigInts *b)
+{
+	if (clamped(v) && b->next < b->n) {
+		char *text = strndup(b->tok[b->next], b->len[b->next]);
+		b->next++;
+		struct json_object *d = json_object_new_double_s(strtod(text, NULL), text);
+		free(text);
+		return d;
+	}
+	if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *e = json_object_array_get_idx(v, i), *r = unclamp(e, b);
+			if (r != e)
+				json_object_array_put_idx(v, i, r);
+		}
+	} else if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val)
+		{
+			struct json_object *r = unclamp(val, b);
+			if (r != val)
+				json_object_object_add(v, key, r);
+		}
+	}
+	return v;
+}
+
+void aslrt_json_keep_big_ints(const char *text, size_t len, struct json_object **root)
+{
+	BigInts b = {0};
+	scan_big(text, len, &b);
+	if (b.n) {
+		struct json_object *r = unclamp(*root, &b);
+		if (r != *root) {
+			json_object_put(*root);
+			*root = r;
+		}
+	}
+	free(b.tok);
+	free(b.len);
+}
+
 size_t aslrt_json_size(struct json_object *v)
 {
 	Out o = {0};
@@ -214,6 +316,7 @@ int aslrt_json_parse(const char *text, size_t len, struct json_object **out, cha
 			json_tokener_free(tok);
 			return -1;
 		}
+		aslrt_json_keep_big_ints(text, len, &v);
 		*out = v;
 		json_tokener_free(tok);
 		return 0;

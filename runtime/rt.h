@@ -50,6 +50,9 @@ size_t aslrt_json_size(struct json_object *v);
  * -1 with a message in why. */
 int aslrt_json_parse(const char *text, size_t len, struct json_object **out, char *why,
 		     size_t whylen);
+/* After json-c parsed text into *root: integers beyond 64 bits, which json-c
+ * clamps silently, become numbers that keep their source text. */
+void aslrt_json_keep_big_ints(const char *text, size_t len, struct json_object **root);
 /* Deep equality with numbers compared by value (1 equals 1.0). */
 bool aslrt_json_equal(struct json_object *a, struct json_object *b);
 struct json_object *aslrt_json_copy(struct json_object *v);
