@@ -43,32 +43,37 @@ static void out_put(Out *o, const char *s, size_t n)
 	o->s[o->len] = 0;
 }
 
-static void out_str(Out *o, const char *s, size_t n)
+/* The JSON escape for one byte of a string, or NULL when the byte stands
+ * for itself: '"', '\\' and control characters only (no "\/"), as AWS and
+ * JSON.stringify print.  u is room for a \u00XX escape. */
+const char *aslrt_json_escape(unsigned char ch, char u[7])
 {
 	static const char hex[] = "0123456789abcdef";
+	switch (ch) {
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
+	case '\b': return "\\b";
+	case '\f': return "\\f";
+	}
+	if (ch >= 0x20)
+		return NULL;
+	memcpy(u, "\\u00", 4);
+	u[4] = hex[ch >> 4];
+	u[5] = hex[ch & 15];
+	u[6] = 0;
+	return u;
+}
+
+static void out_str(Out *o, const char *s, size_t n)
+{
 	out_put(o, "\"", 1);
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		const char *esc = NULL;
 		char u[7];
-		switch (ch) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		default:
-			if (ch < 0x20) {
-				memcpy(u, "\\u00", 4);
-				u[4] = hex[ch >> 4];
-				u[5] = hex[ch & 15];
-				u[6] = 0;
-				esc = u;
-			}
-		}
+		const char *esc = aslrt_json_escape((unsigned char)s[i], u);
 		if (esc) {
 			out_put(o, s + start, i - start);
 			out_put(o, esc, strlen(esc));

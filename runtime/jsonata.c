@@ -780,30 +780,11 @@ static double js_prec15(double d)
  * (when prec15), functions as "", undefined members dropped. */
 static void json_str(Buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	buf_putc(b, '"');
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		const char *esc = NULL;
 		char u[7];
-		switch (ch) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		default:
-			if (ch < 0x20) {
-				memcpy(u, "\\u00", 4);
-				u[4] = hex[ch >> 4];
-				u[5] = hex[ch & 15];
-				u[6] = 0;
-				esc = u;
-			}
-		}
+		const char *esc = aslrt_json_escape((unsigned char)s[i], u);
 		if (esc) {
 			buf_put(b, s + start, i - start);
 			buf_puts(b, esc);

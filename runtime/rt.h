@@ -44,6 +44,9 @@ struct json_object *aslrt_error_output(const aslrt_error *e);
 /* Serialise as AWS prints JSON: compact, no "\/" escaping, numbers in their
  * source form when parsed, shortest round-trip form when computed.  malloc'd. */
 char *aslrt_json_dump(struct json_object *v);
+/* The escape aslrt_json_dump writes for one byte of a string, or NULL when
+ * the byte stands for itself; u is room for a \u00XX escape. */
+const char *aslrt_json_escape(unsigned char ch, char u[7]);
 /* The length aslrt_json_dump's text would have, without building it. */
 size_t aslrt_json_size(struct json_object *v);
 /* Parse a complete JSON text strictly.  0 on success (new reference in *out),
