@@ -118,6 +118,12 @@ struct aslrt_ctx {
 	long attempts[16];            /* per retrier of that state */
 	int retry_count;
 	struct json_object *map_item; /* Map.Item while building an item's input */
+	/* The running Task's limits, set by the executor from TimeoutSeconds[Path]
+	 * and HeartbeatSeconds[Path] before rt_task_invoke; every binding honours
+	 * them.  deadline: absolute on the run's clock (rt_now_ms), 0: none;
+	 * heartbeat: the interval in ms, 0: none. */
+	int64_t task_deadline_ms;
+	int64_t task_heartbeat_ms;
 };
 
 /* The Context object as states see it ($$, $states.context); borrowed. */
