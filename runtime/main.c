@@ -34,7 +34,17 @@ static const char help[] =
 	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
 	"                        quota); off lifts it\n"
 	"  --trace               print each state entered and left on stderr\n"
+	"  --listen HOST:PORT    serve the Step Functions API's SendTaskSuccess,\n"
+	"                        SendTaskFailure, SendTaskHeartbeat and GetActivityTask\n"
+	"                        (JSON 1.0, POST /, signatures not checked) for\n"
+	"                        .waitForTaskToken and activity Tasks; port 0 picks a\n"
+	"                        free one; prints \"listening on HOST:PORT\" on stderr\n"
 	"  --help                this text\n"
+	"\n"
+	"\n"
+	"Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds apply on\n"
+	"the run's clock: a Task past them fails with States.Timeout, an execution past\n"
+	"its TimeoutSeconds fails (TIMED_OUT) with States.Timeout.\n"
 	"\n"
 	"exit status: 0 SUCCEEDED (output on stdout), 1 FAILED ({\"Error\",\"Cause\"} as the\n"
 	"last line of stderr), 2 usage error.\n";
@@ -150,7 +160,7 @@ static void print_error(const aslrt_error *e)
 int main(int argc, char **argv)
 {
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
-		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL;
+		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *listen_addr = NULL;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
 	for (int i = 1; i < argc; i++) {
@@ -174,6 +184,8 @@ int main(int argc, char **argv)
 			slot = &test_case;
 		} else if (strcmp(a, "--name") == 0) {
 			slot = &exec_name;
+		} else if (strcmp(a, "--listen") == 0) {
+			slot = &listen_addr;
 		} else if (strcmp(a, "--payload-limit") == 0) {
 			if (i + 1 >= argc)
 				return usage(prog, "--payload-limit needs a value", NULL);
@@ -257,10 +269,24 @@ int main(int argc, char **argv)
 		merge(run.context, extra);
 		json_object_put(extra);
 	}
+	if (listen_addr && rt_listen_start(&run, listen_addr, why, sizeof why)) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		json_object_put(input);
+		rt_unload(&run);
+		return 2;
+	}
 	aslrt_register_handlers();
 	c = rt_ctx_new(&run, NULL);
 	run.events = 1; /* ExecutionStarted */
-	if (rt_run_scope(c, 0, input, &output) == 0) {
+	rt_deadline_init(&run);
+	int rc = rt_run_scope(c, 0, input, &output);
+	if (rc == 0 && rt_expired(&run)) {
+		/* finished after the deadline (an uninterruptible handler): TIMED_OUT */
+		json_object_put(output);
+		rt_expired_error(c);
+		rc = -1;
+	}
+	if (rc == 0) {
 		char *s = aslrt_json_dump(output);
 		FILE *out = output_file ? fopen(output_file, "w") : stdout;
 		if (!out || fprintf(out, "%s\n", s) < 0 || fflush(out) != 0) {
@@ -283,6 +309,7 @@ failed:
 done:
 	aslrt_error_clear(&err);
 	rt_ctx_free(c);
+	rt_listen_stop();
 	rt_unload(&run);
 	rt_bindings_free();
 	return status;
