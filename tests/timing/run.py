@@ -216,6 +216,17 @@ def real():
     took = time.monotonic() - start
     check("real clock: a 30 s Wait ends at the 2 s machine timeout",
           rc == 1 and err["Error"] == "States.Timeout" and 1.9 <= took < 4, (rc, err, took))
+    # an in-process handler cannot be interrupted: its late result is dropped
+    exe = build("handler_real", {"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:sleepy",
+              "TimeoutSeconds": 1,
+              "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Late"}], "End": True},
+        "Late": {"Type": "Pass", "End": True}}}, handlers=True)
+    rc, out, err = run(exe, {"ms": 1300}, timeout=20)
+    check("real clock: a handler taking 1.3 s past TimeoutSeconds 1 is States.Timeout",
+          rc == 0 and out == {"Error": "States.Timeout", "Cause": ""}, (rc, out, err))
+    rc, out, err = run(exe, {"ms": 100}, timeout=20)
+    check("real clock: a handler taking 0.1 s is in time", rc == 0 and out == "woke", (rc, out, err))
 
 
 def curl(port, op, body):
