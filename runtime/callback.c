@@ -50,6 +50,7 @@ static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static tok *toks;
 static bool stopping;
 static int inflight; /* requests not yet answered, drained before stopping */
+static aslrt_run *listening_run;
 
 /* libmicrohttpd, resolved at run time */
 static struct {
@@ -359,6 +360,14 @@ static enum MHD_Result get_activity_task(struct MHD_Connection *conn, struct jso
 	const char *arn = str_member(req, "activityArn", &good);
 	if (!good || !arn || !*arn)
 		return fault(conn, "InvalidArn", "Invalid Arn: 'activityArn is required'");
+	bool known = false;
+	for (int i = 0; i < listening_run->nstates && !known; i++) {
+		struct json_object *res = member(listening_run->states[i].def, "Resource");
+		known = res && strcmp(json_object_get_string(res), arn) == 0;
+	}
+	if (!known)
+		return fault(conn, "ActivityDoesNotExist",
+			     "Activity Does Not Exist: no state of this machine runs it");
 	int64_t until = real_ms() + POLL_MS;
 	struct json_object *o = json_object_new_object();
 	pthread_mutex_lock(&lock);
@@ -493,7 +502,7 @@ static int load_mhd(char *why, size_t whylen)
 
 int rt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen)
 {
-	(void)r;
+	listening_run = r;
 	const char *colon = strrchr(addr, ':');
 	char host[64];
 	struct sockaddr_in sa = {0};

@@ -353,6 +353,9 @@ def callbacks():
         "A": {"Type": "Task", "Resource": arn, "TimeoutSeconds": 30, "End": True}}})
     p, port, err = start_listening(exe, {"who": "world"})
     try:
+        code, body = curl(port, "GetActivityTask", {"activityArn": arn + "x"})
+        check("GetActivityTask for an activity no state runs: HTTP 400 ActivityDoesNotExist",
+              code == 400 and body["__type"].endswith("#ActivityDoesNotExist"), (code, body))
         code, task = curl(port, "GetActivityTask", {"activityArn": arn, "workerName": "w1"})
         check("GetActivityTask hands out the token and the input",
               code == 200 and json.loads(task["input"]) == {"who": "world"}, (code, task))
