@@ -285,7 +285,7 @@ def callbacks():
     send = {"QueueUrl": "q", "MessageBody": {"TaskToken.$": "$$.Task.Token"}}
     exe = build("callbacks", {"StartAt": "First", "States": {
         "First": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                  "Parameters": send, "HeartbeatSeconds": 2, "TimeoutSeconds": 60,
+                  "Parameters": send, "HeartbeatSeconds": 3, "TimeoutSeconds": 60,
                   "ResultPath": "$.first", "Next": "Second"},
         "Second": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
                    "Parameters": send, "TimeoutSeconds": 60, "ResultPath": "$.second",
@@ -305,7 +305,7 @@ def callbacks():
         check("output that is not JSON: HTTP 400 InvalidOutput",
               code == 400 and body["__type"].endswith("#InvalidOutput"), (code, body))
         beats = []
-        for _ in range(4):  # 4 s of heartbeats every second keep a 2 s heartbeat alive
+        for _ in range(5):  # 5 s of heartbeats every second keep a 3 s heartbeat alive
             time.sleep(1)
             beats.append(curl(port, "SendTaskHeartbeat", {"taskToken": first}))
         check("SendTaskHeartbeat answers {}", all(b == (200, {}) for b in beats), beats)
