@@ -347,6 +347,19 @@ def callbacks():
           rc == 0 and out == {"Error": "States.Timeout", "Cause": ""}
           and time.monotonic() - start < 8, (rc, out, errline))
 
+    # The virtual clock with a listener follows real time while a Task waits,
+    # and the missed heartbeat still fires exactly at its virtual deadline.
+    exe = build("callback_virtual", {"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+              "Parameters": send, "HeartbeatSeconds": 1, "TimeoutSeconds": 60,
+              "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "After"}],
+              "End": True},
+        "After": RECORD}}, handlers=True)
+    p, port, err = start_listening(exe, {}, "--clock", "virtual")
+    rc, out, errline = finish(p, err)
+    check("virtual clock with --listen: the missed heartbeat fires at exactly 1 s",
+          rc == 0 and elapsed(out) == 1000, (rc, out, errline))
+
     # Activities: a worker polls GetActivityTask, then answers.
     arn = "arn:aws:states:us-east-1:123456789012:activity:greet"
     exe = build("activity", {"StartAt": "A", "States": {
