@@ -168,6 +168,11 @@ int rt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out)
 {
 	aslrt_run *r = c->run;
 	int64_t v0 = rt_now_ms(r), r0 = real_ms(), beat = v0;
+	if (!mhd.daemon && !r->virtual_clock && c->task_deadline_ms)
+		fprintf(stderr,
+			"aslrt: the Task '%s' waits for a callback, which nothing can send without "
+			"--listen: it times out in %lld s\n",
+			r->states[c->state].name, (long long)((c->task_deadline_ms - v0) / 1000));
 	pthread_mutex_lock(&lock);
 	tok *t = find(token);
 	for (;;) {
