@@ -60,7 +60,7 @@ static int task_seconds(aslrt_ctx *c, rt_state *st, const char *key, struct json
 	char pkey[64];
 	snprintf(pkey, sizeof pkey, "%sPath", key);
 	struct json_object *v = get(st->def, key), *p = get(st->def, pkey);
-	int64_t n;
+	int64_t n = 0;
 	*ms = 0;
 	if (v && rt_is_jsonata(v)) {
 		char why[ASLRT_ERRLEN];
