@@ -360,6 +360,12 @@ def callbacks():
     check("virtual clock with --listen: the missed heartbeat fires at exactly 1 s",
           rc == 0 and elapsed(out) == 1000, (rc, out, errline))
 
+    for bad in ["localhost", "127.0.0.1:99999", "example.com:80", ":80"]:
+        p = subprocess.run([exe, "--listen", bad], input="{}", capture_output=True, text=True,
+                           timeout=10)
+        check(f"--listen {bad} is a usage error naming it",
+              p.returncode == 2 and f"not '{bad}'" in p.stderr, (p.returncode, p.stderr))
+
     # Activities: a worker polls GetActivityTask, then answers.
     arn = "arn:aws:states:us-east-1:123456789012:activity:greet"
     exe = build("activity", {"StartAt": "A", "States": {
