@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"                  [--diagnostics-format=text|json]\n"
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
 	"                  [--handlers FILE.c ...] [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
-	"       aslc emit FILE --emit=c|ir|llvm [-o OUT] [--name NAME] [--type standard|express]\n"
+	"       aslc emit FILE --emit=c|ir|llvm|dot|mermaid|svg [-o OUT] [--name NAME] [--type standard|express]\n"
 	"       aslc --help | --version\n";
 
 static const char help_text[] =
@@ -32,8 +32,9 @@ static const char help_text[] =
 	"commands:\n"
 	"  check   check the definition; print diagnostics as file:line:col: error: ...\n"
 	"  build   check, compile and link a native executable (-o BIN)\n"
-	"  emit    print the generated C (--emit=c), the IR (--emit=ir) or LLVM IR\n"
-	"          (--emit=llvm) to OUT or stdout\n"
+	"  emit    print the generated C (--emit=c), the IR (--emit=ir), LLVM IR\n"
+	"          (--emit=llvm), or the machine's graph as Workflow Studio draws it\n"
+	"          (--emit=dot, --emit=mermaid, --emit=svg) to OUT or stdout\n"
 	"\n"
 	"options:\n"
 	"  -o FILE                 output file ('-' is stdout for emit)\n"
@@ -83,6 +84,12 @@ static int usage_error(const char *fmt, ...)
 	fputc('\n', stderr);
 	fputs(usage_text, stderr);
 	return 2;
+}
+
+static bool is_graph(const char *kind)
+{
+	return strcmp(kind, "dot") == 0 || strcmp(kind, "mermaid") == 0 ||
+	       strcmp(kind, "svg") == 0;
 }
 
 static int parse_args(int argc, char **argv, Opts *o)
@@ -169,9 +176,11 @@ static int parse_args(int argc, char **argv, Opts *o)
 	if (o->backend && strcmp(o->backend, "c") && strcmp(o->backend, "llvm"))
 		return usage_error("unknown backend '%s' (c or llvm)", o->backend);
 	if (strcmp(o->cmd, "emit") == 0 && !o->emit)
-		return usage_error("%s", "emit needs --emit=c|ir|llvm");
-	if (o->emit && strcmp(o->emit, "c") && strcmp(o->emit, "ir") && strcmp(o->emit, "llvm"))
-		return usage_error("unknown --emit kind '%s' (c, ir or llvm)", o->emit);
+		return usage_error("%s", "emit needs --emit=c|ir|llvm|dot|mermaid|svg");
+	if (o->emit && strcmp(o->emit, "c") && strcmp(o->emit, "ir") && strcmp(o->emit, "llvm") &&
+	    !is_graph(o->emit))
+		return usage_error("unknown --emit kind '%s' (c, ir, llvm, dot, mermaid or svg)",
+				   o->emit);
 	return 0;
 }
 
@@ -188,8 +197,23 @@ static char *default_name(const char *path)
 	return name;
 }
 
-/* The front end; NULL when diagnostics were reported (*status says why). */
-static Program *compile(const Opts *o, Diag *d, int *status)
+/* The machine's graph for emit --emit=dot|mermaid|svg, into out. */
+static int graph(const Opts *o, const Machine *m, Buf *out)
+{
+	char why[256];
+	if (strcmp(o->emit, "svg") == 0) {
+		if (graph_emit_svg(m, out, why, sizeof why) == 0)
+			return 0;
+		fprintf(stderr, "aslc: %s\n", why);
+		return 1;
+	}
+	graph_emit(m, strcmp(o->emit, "dot") == 0 ? GRAPH_DOT : GRAPH_MERMAID, out);
+	return 0;
+}
+
+/* The front end; NULL when diagnostics were reported (*status says why).
+ * For a graph, the model is drawn into *gout instead of lowered. */
+static Program *compile(const Opts *o, Diag *d, int *status, Buf *gout)
 {
 	*status = 1;
 	Source *src = source_read(o->file);
@@ -201,6 +225,7 @@ static Program *compile(const Opts *o, Diag *d, int *status)
 	d->src = src;
 	struct json_object *def = NULL;
 	Program *p = NULL;
+	int drawn = -1; /* graph(): 0 drawn, 1 failed */
 	if (!source_parse(d, &def))
 		return NULL;
 	source_check_duplicates(d);
@@ -211,14 +236,16 @@ static Program *compile(const Opts *o, Diag *d, int *status)
 		if (m) {
 			m->name = o->name ? xstrdup(o->name) : default_name(o->file);
 			m->express = o->express;
-			if (d->nerrors == 0)
+			if (d->nerrors == 0 && o->emit && is_graph(o->emit))
+				drawn = graph(o, m, gout);
+			else if (d->nerrors == 0)
 				p = lower_machine(m);
 			model_free(m);
 		}
 	}
 	json_object_put(def);
 	if (d->nerrors == 0)
-		*status = 0;
+		*status = drawn < 0 ? 0 : drawn ? 1 : 3;
 	return p;
 }
 
@@ -244,9 +271,19 @@ int main(int argc, char **argv)
 	Diag d = {0};
 	d.json = o.json_diags;
 	int status;
-	Program *p = compile(&o, &d, &status);
+	Buf gout = {0};
+	Program *p = compile(&o, &d, &status, &gout);
 	diag_finish(&d);
 	Source *src = d.src;
+	if (status == 3) { /* a graph was drawn */
+		rc = write_out(o.out, gout.s, gout.len);
+		buf_free(&gout);
+		free(o.handlers);
+		source_free(src);
+		json_object_put(d.list);
+		return rc;
+	}
+	buf_free(&gout);
 	if (status || !p) {
 		free(o.handlers);
 		source_free(src);

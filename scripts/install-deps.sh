@@ -8,7 +8,8 @@ PKGS="build-essential cmake ninja-build pkg-config python3 \
 libjson-c-dev check libsubunit-dev \
 llvm-16-dev libzstd-dev \
 libssl-dev libpcre2-dev valgrind clang-16 libclang-rt-16-dev \
-libmicrohttpd-dev curl"
+libmicrohttpd-dev curl \
+libgraphviz-dev"
 
 missing=""
 for p in $PKGS; do
