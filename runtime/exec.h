@@ -176,4 +176,11 @@ int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
 int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
 		  size_t whylen);
 
+/* call.c: the bindings file's implementations */
+int rt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen);
+void rt_bindings_done(void);
+/* 1 when nothing is bound to the Task; else 0 or -1 as rt_task_invoke. */
+int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *input,
+		    struct json_object **out);
+
 #endif

@@ -31,9 +31,22 @@ static const char help[] =
 	"                        virtual clock instantly (default real)\n"
 	"  --mock-config FILE    AWS Step Functions Local MockConfigFile\n"
 	"  --test-case NAME      the test case of the mock config to use\n"
+	"  --bindings FILE       what implements each Task: {\"Bindings\": {KEY: BINDING}}, KEY\n"
+	"                        the Resource ARN, a Lambda FunctionName (name, partial or\n"
+	"                        full ARN, :qualifier) or a StateMachineArn; BINDING one of\n"
+	"                        {\"Command\": [argv...]}  stdin: the input (lambda:invoke: its\n"
+	"                            Payload) as JSON; stdout: the result; {\"errorType\",\n"
+	"                            \"errorMessage\"} on stdout or a non-zero exit fails;\n"
+	"                            heartbeats: a line on fd 3 ($ASLRT_HEARTBEAT_FD)\n"
+	"                        {\"Url\": \"http://...\"}  POST of the same JSON, body is the result\n"
+	"                        {\"Executable\": \"./child\"}  an aslc-built machine run by\n"
+	"                            states:startExecution[.sync|.sync:2]\n"
+	"                        Overrides the file embedded by aslc build --bindings, per key.\n"
+	"                        Mocks win over bindings, bindings over C handlers.\n"
 	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
 	"                        quota); off lifts it\n"
-	"  --trace               print each state entered and left on stderr\n"
+	"  --trace               print each state entered and left, and each Task's\n"
+	"                        request and result, on stderr\n"
 	"  --help                this text\n"
 	"\n"
 	"exit status: 0 SUCCEEDED (output on stdout), 1 FAILED ({\"Error\",\"Cause\"} as the\n"
@@ -150,7 +163,7 @@ static void print_error(const aslrt_error *e)
 int main(int argc, char **argv)
 {
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
-		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL;
+		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *bindings_file = NULL;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
 	for (int i = 1; i < argc; i++) {
@@ -174,6 +187,8 @@ int main(int argc, char **argv)
 			slot = &test_case;
 		} else if (strcmp(a, "--name") == 0) {
 			slot = &exec_name;
+		} else if (strcmp(a, "--bindings") == 0) {
+			slot = &bindings_file;
 		} else if (strcmp(a, "--payload-limit") == 0) {
 			if (i + 1 >= argc)
 				return usage(prog, "--payload-limit needs a value", NULL);
@@ -218,6 +233,13 @@ int main(int argc, char **argv)
 	int status = 1;
 	struct json_object *input = NULL, *output = NULL;
 	aslrt_ctx *c = NULL;
+	char bwhy[8192]; /* every problem of the bindings file */
+	if (rt_bindings_init(&run, bindings_file, bwhy, sizeof bwhy)) {
+		fprintf(stderr, "%s: %s\n", prog, bwhy);
+		rt_bindings_done();
+		rt_unload(&run);
+		return 2;
+	}
 	if (mock_file && rt_mocks_load(&run, mock_file, test_case, why, sizeof why)) {
 		fprintf(stderr, "%s: %s\n", prog, why);
 		rt_unload(&run);
@@ -285,5 +307,6 @@ done:
 	rt_ctx_free(c);
 	rt_unload(&run);
 	rt_bindings_free();
+	rt_bindings_done();
 	return status;
 }

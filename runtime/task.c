@@ -130,35 +130,90 @@ static const char *binding_key(rt_state *st, struct json_object *input)
 	return res ? res : "";
 }
 
+/* Where a Task lands when no mock, binding or handler serves it: the single
+ * place that decides "nothing is bound" (AWS integrations hook in here). */
+static int task_unbound(aslrt_ctx *c, rt_state *st, const char *resource, const char *key,
+			struct json_object *input, struct json_object **out)
+{
+	(void)st, (void)resource, (void)input, (void)out;
+	return rt_runtime_error(c,
+				"No implementation is bound to the resource '%s' (bind it in a "
+				"--bindings file, link a handler, or run with --mock-config)",
+				key);
+}
+
+static int handler_call(aslrt_ctx *c, const binding *b, struct json_object *input,
+			struct json_object **out)
+{
+	char *err = NULL, *cause = NULL;
+	struct json_object *res = NULL;
+	if (b->fn(input, &res, &err, &cause, b->user) == 0) {
+		*out = res;
+		return 0;
+	}
+	json_object_put(res);
+	aslrt_error_clear(&c->err);
+	c->err.name = err ? err : strdup("States.TaskFailed");
+	c->err.cause = cause;
+	return -1;
+}
+
+/* Mocks, then the bindings file (run-time, then embedded), then in-process
+ * handlers, then task_unbound. */
+static int dispatch(aslrt_ctx *c, rt_state *st, struct json_object *input,
+		    struct json_object **out)
+{
+	struct json_object *mock = get(c->run->mocks, st->name);
+	if (mock)
+		return mocked(c, st, mock, out);
+	const char *res = json_object_get_string(get(st->def, "Resource"));
+	int rc = rt_binding_call(c, res ? res : "", input, out);
+	if (rc <= 0)
+		return rc;
+	const char *key = binding_key(st, input);
+	for (int i = 0; i < nbindings; i++)
+		if (strcmp(bindings[i].resource, key) == 0)
+			return handler_call(c, &bindings[i], input, out);
+	return task_unbound(c, st, res ? res : "", key, input, out);
+}
+
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		   struct json_object **out)
 {
-	struct json_object *mock = get(c->run->mocks, st->name);
 	pthread_mutex_lock(&c->run->lock);
 	c->run->events += 3; /* TaskScheduled, TaskStarted, TaskSucceeded/Failed */
 	pthread_mutex_unlock(&c->run->lock);
-	if (mock)
-		return mocked(c, st, mock, out);
-	const char *key = binding_key(st, input);
-	for (int i = 0; i < nbindings; i++) {
-		if (strcmp(bindings[i].resource, key) != 0)
-			continue;
-		char *err = NULL, *cause = NULL;
-		struct json_object *res = NULL;
-		if (bindings[i].fn(input, &res, &err, &cause, bindings[i].user) == 0) {
-			*out = res;
-			return 0;
-		}
-		json_object_put(res);
-		aslrt_error_clear(&c->err);
-		c->err.name = err ? err : strdup("States.TaskFailed");
-		c->err.cause = cause;
-		return -1;
+	FILE *tr = c->run->trace;
+	if (tr) {
+		char *s = aslrt_json_dump(input);
+		fprintf(tr, "task %s request %s\n", st->name, s);
+		free(s);
 	}
-	return rt_runtime_error(c,
-				"No implementation is bound to the resource '%s' (bind a handler, "
-				"or run with --mock-config)",
-				key);
+	/* Until the executor sets the Task's limits from TimeoutSeconds[Path] and
+	 * HeartbeatSeconds[Path] (issue 8, timing), take the constant ones. */
+	bool own = false;
+	struct json_object *ts = get(st->def, "TimeoutSeconds"), *hs = get(st->def, "HeartbeatSeconds");
+	if (c->task_deadline_ms == 0 && c->task_heartbeat_ms == 0 &&
+	    (json_object_is_type(ts, json_type_int) || json_object_is_type(hs, json_type_int))) {
+		own = true;
+		if (ts)
+			c->task_deadline_ms = rt_now_ms(c->run) + json_object_get_int64(ts) * 1000;
+		if (hs)
+			c->task_heartbeat_ms = json_object_get_int64(hs) * 1000;
+	}
+	int rc = dispatch(c, st, input, out);
+	if (own)
+		c->task_deadline_ms = c->task_heartbeat_ms = 0;
+	if (tr) {
+		char *s = rc ? NULL : aslrt_json_dump(*out);
+		if (rc)
+			fprintf(tr, "task %s error %s: %s\n", st->name,
+				c->err.name ? c->err.name : "null", c->err.cause ? c->err.cause : "");
+		else
+			fprintf(tr, "task %s result %s\n", st->name, s);
+		free(s);
+	}
+	return rc;
 }
 
 void rt_bindings_free(void);

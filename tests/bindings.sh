@@ -1,0 +1,151 @@
+#!/bin/sh
+# Task bindings (--bindings): Command, Url and Executable bindings, their
+# errors with exact messages and exit statuses, deadlines and heartbeats.
+# usage: bindings.sh ASLC BINDINGS_DIR
+set -u
+aslc=$1
+dir=$2
+tmp=$(mktemp -d)
+: >"$tmp/in"
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+check() {
+	if [ "$2" = 0 ]; then
+		echo "testing $1 ... passed"
+		pass=$((pass + 1))
+	else
+		echo "testing $1 ... FAILED"
+		[ -f "$tmp/out" ] && head -c 600 "$tmp/out"
+		[ -f "$tmp/err" ] && tail -c 600 "$tmp/err"
+		fail=$((fail + 1))
+	fi
+}
+
+run() {
+	"$@" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# expect NAME RC STDERR_LAST_LINE: the last run's status and last stderr line.
+expect() {
+	check "$1" $([ "$rc" = "$2" ] && [ "$(tail -n 1 "$tmp/err")" = "$3" ] && echo 0 || echo 1)
+}
+
+bind() {
+	cat >"$tmp/b.json"
+}
+
+"$aslc" build "$dir/task.asl.json" -o "$tmp/task" || exit 1
+cd "$tmp" || exit 1
+
+# A Lambda function (lambda:invoke) bound by name: the Payload on stdin, the
+# result wrapped as AWS wraps it.
+bind <<'X'
+{"Bindings": {"work": {"Command": ["python3", "-c", "import json,sys; e=json.load(sys.stdin); print(json.dumps({'sum': e['a'] + e['b']}))"]}}}
+X
+echo '{"a": 2, "b": 3}' >in; run ./task --bindings b.json
+check "lambda:invoke Command result" $([ $rc = 0 ] && python3 -c "
+import json,sys
+o = json.load(open('out'))
+assert o['Payload'] == {'sum': 5} and o['StatusCode'] == 200 and o['ExecutedVersion'] == '7', o
+assert sorted(o) == ['ExecutedVersion', 'Payload', 'SdkHttpMetadata', 'SdkResponseMetadata', 'StatusCode']
+assert o['SdkHttpMetadata']['HttpStatusCode'] == 200 and o['SdkHttpMetadata']['HttpHeaders']['Content-Length'] == '9'
+" && echo 0 || echo 1)
+
+# Name resolution: partial ARN, exact qualifier beats the unqualified name,
+# another qualifier does not match, the run-time file wins over the embedded.
+bind <<'X'
+{"Bindings": {"123456789012:function:work": {"Command": ["echo", "1"]},
+              "work:7": {"Command": ["echo", "2"]},
+              "work:8": {"Command": ["echo", "3"]}}}
+X
+echo '{}' >in; run ./task --bindings b.json
+check "the exact qualifier wins" $([ $rc = 0 ] && grep -q '"Payload":2' out && echo 0 || echo 1)
+cat >emb.json <<'X'
+{"Bindings": {"arn:aws:lambda:us-east-1:123456789012:function:work": {"Command": ["echo", "\"embedded\""]}}}
+X
+"$aslc" build "$dir/task.asl.json" -o emb --bindings emb.json
+echo '{}' >in; run ./emb
+check "an embedded binding" $([ $rc = 0 ] && grep -q '"Payload":"embedded"' out && echo 0 || echo 1)
+bind <<'X'
+{"Bindings": {"work": {"Command": ["echo", "\"run-time\""]}}}
+X
+echo '{}' >in; run ./emb --bindings b.json
+check "the run-time file wins over the embedded one" $([ $rc = 0 ] && grep -q '"Payload":"run-time"' out && echo 0 || echo 1)
+bind <<'X'
+{"Bindings": {"arn:aws:lambda:us-west-2:123456789012:function:work": {"Command": ["echo", "1"]}}}
+X
+echo '{}' >in; run ./task --bindings b.json
+expect "another region is another function" 1 '{"Error":"States.Runtime","Cause":"An error occurred while executing the state '"'"'Call'"'"' (entered at the event id #2). No implementation is bound to the resource '"'"'arn:aws:lambda:us-east-1:123456789012:function:work:7'"'"' (bind it in a --bindings file, link a handler, or run with --mock-config)"}'
+
+# Function errors as Lambda reports them: errorType is the Error, the
+# payload's JSON text the Cause.
+bind <<'X'
+{"Bindings": {"work": {"Command": ["sh", "-c", "echo '{\"errorType\": \"CardDeclined\", \"errorMessage\": \"no funds\"}'"]}}}
+X
+echo '{}' >in; run ./task --bindings b.json
+expect "errorType on stdout" 1 '{"Error":"CardDeclined","Cause":"{\"errorType\": \"CardDeclined\", \"errorMessage\": \"no funds\"}"}'
+bind <<'X'
+{"Bindings": {"work": {"Command": ["sh", "-c", "echo boom >&2; exit 3"]}}}
+X
+echo '{}' >in; run ./task --bindings b.json
+check "stderr is passed through" $(head -n 1 err | grep -qx boom && echo 0 || echo 1)
+expect "a non-zero exit" 1 '{"Error":"States.TaskFailed","Cause":"'"'"'sh'"'"' exited with status 3: boom"}'
+bind <<'X'
+{"Bindings": {"work": {"Command": ["no-such-program-aslc"]}}}
+X
+echo '{}' >in; run ./task --bindings b.json
+expect "command not found" 1 '{"Error":"States.Runtime","Cause":"b.json: binding '"'"'work'"'"': cannot run '"'"'no-such-program-aslc'"'"': No such file or directory"}'
+bind <<'X'
+{"Bindings": {"work": {"Command": ["echo", "hello world"]}}}
+X
+echo '{}' >in; run ./task --bindings b.json
+expect "non-JSON output" 1 '{"Error":"States.TaskFailed","Cause":"b.json: binding '"'"'work'"'"': the output of '"'"'echo'"'"' is not JSON (unexpected character at offset 0): hello world"}'
+
+# The file is validated strictly: every problem, with its JSON Pointer.
+echo '{}' >in; run ./task --bindings "$dir/malformed.json"
+check "a malformed bindings file exits 2 naming each member" $([ $rc = 2 ] && [ ! -s out ] && [ "$(sed "s|$dir/||g" err)" = "./task: malformed.json: /Bindings/work/Command: must be a non-empty array of strings (the program and its arguments, run without a shell)
+malformed.json: /Bindings/x/Url: must be an http:// or https:// URL
+malformed.json: /Bindings/x: must have exactly one of Command, Url or Executable (has 2)
+malformed.json: /Bindings/a~1b~0c: must be an object with one of Command, Url or Executable
+malformed.json: /Bindings/y/Executable: must be the path of an aslc-built executable
+malformed.json: /Connections/arn:aws:events:us-east-1:123456789012:connection~1c/Headers/X: must be a string
+malformed.json: /Extra: unknown member (Bindings or Connections)" ] && echo 0 || echo 1)
+printf '{"Bindings": {' >b.json
+echo '{}' >in; run ./task --bindings b.json
+expect "a bindings file that is not JSON" 2 "./task: b.json: (the document): not JSON: unexpected end of data at offset 14"
+echo '{}' >in; run ./task --bindings missing.json
+expect "a missing bindings file" 2 "./task: missing.json: cannot read the bindings file: No such file or directory"
+run "$aslc" build "$dir/task.asl.json" -o never --bindings "$dir/malformed.json"
+check "aslc build rejects a malformed bindings file" $([ $rc = 2 ] && [ ! -e never ] && grep -q '^aslc: .*malformed.json: /Bindings/work/Command: must be' err && echo 0 || echo 1)
+
+# Deadlines: a hung subprocess (and what it started) is killed at
+# TimeoutSeconds, the Task fails with States.Timeout, Catch sees it.
+"$aslc" build "$dir/hang.asl.json" -o hang || exit 1
+bind <<'X'
+{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Command": ["sh", "-c", "sleep 417 & sleep 418; echo {}"]}}}
+X
+start=$(date +%s)
+echo '{}' >in; run ./hang --bindings b.json
+took=$(($(date +%s) - start))
+check "a hung subprocess is killed at its deadline" $([ $rc = 0 ] && [ $took -le 3 ] && grep -q '"Error":"States.Timeout"' out && echo 0 || echo 1)
+sleep 0.2
+check "no process is left behind" $(pgrep -f 'sleep 41[78]' >/dev/null && echo 1 || echo 0)
+
+"$aslc" build "$dir/heartbeat.asl.json" -o beat || exit 1
+bind <<'X'
+{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Command": ["sh", "-c", "for i in 1 2 3; do echo beat >&$ASLRT_HEARTBEAT_FD; sleep 0.6; done; echo '{\"ok\":1}'"]}}}
+X
+echo '{}' >in; run ./beat --bindings b.json
+check "heartbeats on fd 3 keep a Task alive" $([ $rc = 0 ] && [ "$(cat out)" = '{"ok":1}' ] && echo 0 || echo 1)
+bind <<'X'
+{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Command": ["sh", "-c", "sleep 5; echo {}"]}}}
+X
+echo '{}' >in; run ./beat --bindings b.json
+expect "a missed heartbeat" 1 '{"Error":"States.HeartbeatTimeout","Cause":"'"'"'sh'"'"' sent no heartbeat on fd 3 within 1000 ms and was killed"}'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
