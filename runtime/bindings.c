@@ -19,7 +19,7 @@ typedef struct problems {
 } problems;
 
 static void problem(problems *p, const char *ptr, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void problem(problems *p, const char *ptr, const char *fmt, ...)
 {
 	if (p->used + 1 >= p->len)
@@ -86,7 +86,9 @@ static void check_binding(problems *p, const char *ptr, struct json_object *b, r
 		if (strcmp(k, "Command") == 0) {
 			kinds++;
 			out->kind = RT_BIND_COMMAND;
-			size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+			size_t n = json_object_is_type(v, json_type_array)
+				       ? json_object_array_length(v)
+				       : 0;
 			bool ok = n > 0;
 			for (size_t i = 0; ok && i < n; i++) {
 				struct json_object *a = json_object_array_get_idx(v, i);
@@ -94,21 +96,23 @@ static void check_binding(problems *p, const char *ptr, struct json_object *b, r
 				     (i > 0 || json_object_get_string_len(a) > 0);
 			}
 			if (!ok) {
-				problem(p, q, "must be a non-empty array of strings (the program and its "
-					      "arguments, run without a shell)");
+				problem(p, q,
+					"must be a non-empty array of strings (the program and its "
+					"arguments, run without a shell)");
 			} else {
 				out->argv = calloc(n + 1, sizeof *out->argv);
 				if (!out->argv)
 					abort();
 				for (size_t i = 0; i < n; i++)
 					out->argv[i] = (char *)json_object_get_string(
-						json_object_array_get_idx(v, i));
+					    json_object_array_get_idx(v, i));
 			}
 		} else if (strcmp(k, "Url") == 0) {
 			kinds++;
 			out->kind = RT_BIND_URL;
-			const char *u = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-										: NULL;
+			const char *u = json_object_is_type(v, json_type_string)
+					    ? json_object_get_string(v)
+					    : NULL;
 			if (!u || (strncmp(u, "http://", 7) && strncmp(u, "https://", 8)) ||
 			    strchr(u, ' '))
 				problem(p, q, "must be an http:// or https:// URL");
@@ -117,7 +121,8 @@ static void check_binding(problems *p, const char *ptr, struct json_object *b, r
 		} else if (strcmp(k, "Executable") == 0) {
 			kinds++;
 			out->kind = RT_BIND_EXECUTABLE;
-			if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0) {
+			if (!json_object_is_type(v, json_type_string) ||
+			    json_object_get_string_len(v) == 0) {
 				problem(p, q, "must be the path of an aslc-built executable");
 			} else {
 				out->argv = calloc(2, sizeof *out->argv);
@@ -131,7 +136,8 @@ static void check_binding(problems *p, const char *ptr, struct json_object *b, r
 		free(q);
 	}
 	if (kinds != 1)
-		problem(p, ptr, "must have exactly one of Command, Url or Executable (has %d)", kinds);
+		problem(p, ptr, "must have exactly one of Command, Url or Executable (has %d)",
+			kinds);
 }
 
 static void check_connection(problems *p, const char *ptr, struct json_object *c)
@@ -163,8 +169,9 @@ static void check_bindings(problems *p, rt_bindset *s, struct json_object *bs)
 		out->key = key;
 		out->file = s->file;
 		if (!*key)
-			problem(p, q, "the key must be a Resource ARN, a Lambda function name or "
-				      "ARN, or a state machine ARN");
+			problem(p, q,
+				"the key must be a Resource ARN, a Lambda function name or "
+				"ARN, or a state machine ARN");
 		check_binding(p, q, b, out);
 		free(q);
 	}
@@ -207,7 +214,8 @@ rt_bindset *rt_bindset_new(struct json_object *doc, const char *file, char *why,
 				check_bindings(&p, s, v);
 		} else if (strcmp(k, "Connections") == 0) {
 			if (!json_object_is_type(v, json_type_object)) {
-				problem(&p, q, "must be an object mapping connection ARNs to credentials");
+				problem(&p, q,
+					"must be an object mapping connection ARNs to credentials");
 			} else {
 				json_object_object_foreach(v, ck, cv)
 				{
@@ -234,7 +242,8 @@ rt_bindset *rt_bindset_load(const char *file, char *why, size_t whylen)
 {
 	FILE *f = fopen(file, "rb");
 	if (!f) {
-		snprintf(why, whylen, "%s: cannot read the bindings file: %s", file, strerror(errno));
+		snprintf(why, whylen, "%s: cannot read the bindings file: %s", file,
+			 strerror(errno));
 		return NULL;
 	}
 	size_t cap = 4096, n = 0, got;
@@ -251,7 +260,8 @@ rt_bindset *rt_bindset_load(const char *file, char *why, size_t whylen)
 	struct json_object *doc = NULL;
 	char msg[ASLRT_ERRLEN];
 	if (err) {
-		snprintf(why, whylen, "%s: cannot read the bindings file: %s", file, strerror(errno));
+		snprintf(why, whylen, "%s: cannot read the bindings file: %s", file,
+			 strerror(errno));
 		free(text);
 		return NULL;
 	}

@@ -16,11 +16,11 @@
 enum { RT_BIND_COMMAND, RT_BIND_URL, RT_BIND_EXECUTABLE };
 
 typedef struct rt_binding {
-	const char *key;        /* borrowed from the set's document */
+	const char *key; /* borrowed from the set's document */
 	int kind;
-	char **argv;            /* Command (NULL-terminated), or {Executable, NULL} */
-	const char *url;        /* Url */
-	const char *file;       /* where it was read (for messages) */
+	char **argv;	  /* Command (NULL-terminated), or {Executable, NULL} */
+	const char *url;  /* Url */
+	const char *file; /* where it was read (for messages) */
 } rt_binding;
 
 typedef struct rt_bindset {
@@ -45,7 +45,8 @@ const rt_binding *rt_binding_find(rt_bindset *const *sets, int nsets, const char
 				  struct json_object *params);
 
 /* Resource kinds the runtime shapes results for. */
-bool rt_is_lambda_invoke(const char *resource); /* arn:aws:states:::lambda:invoke[.waitForTaskToken] */
-bool rt_is_lambda_arn(const char *resource);    /* arn:aws:lambda:...:function:... */
+bool rt_is_lambda_invoke(
+    const char *resource);		     /* arn:aws:states:::lambda:invoke[.waitForTaskToken] */
+bool rt_is_lambda_arn(const char *resource); /* arn:aws:lambda:...:function:... */
 
 #endif

@@ -39,8 +39,8 @@ int rt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen)
 		struct json_object *f = NULL, *doc = NULL;
 		json_object_object_get_ex(emb, "file", &f);
 		json_object_object_get_ex(emb, "doc", &doc);
-		sets[1] = rt_bindset_new(doc, f ? json_object_get_string(f) : "(embedded)", why,
-					 whylen);
+		sets[1] =
+		    rt_bindset_new(doc, f ? json_object_get_string(f) : "(embedded)", why, whylen);
 		if (!sets[1])
 			return -1;
 	}
@@ -74,7 +74,7 @@ static int fail(aslrt_ctx *c, const char *name, char *cause)
 }
 
 static int failf(aslrt_ctx *c, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int failf(aslrt_ctx *c, const char *name, const char *fmt, ...)
 {
 	char *s = NULL;
@@ -128,8 +128,8 @@ static int function_error(aslrt_ctx *c, const rt_binding *b, bool lambda, struct
 		return fail(c, json_object_get_string(t), trimmed(text, len));
 	return fail(c, json_object_get_string(t),
 		    m ? strdup(json_object_is_type(m, json_type_string)
-				       ? json_object_get_string(m)
-				       : json_object_to_json_string(m))
+				   ? json_object_get_string(m)
+				   : json_object_to_json_string(m))
 		      : NULL);
 }
 
@@ -148,8 +148,8 @@ static int run_sub(aslrt_ctx *c, const rt_binding *b, char *const *argv, const c
 {
 	int64_t left = budget(c);
 	if (left < 0)
-		return failf(c, "States.Timeout", "The Task reached its deadline before '%s' started",
-			     b->key);
+		return failf(c, "States.Timeout",
+			     "The Task reached its deadline before '%s' started", b->key);
 	rt_subprocess_run(argv, in, strlen(in), left, c->task_heartbeat_ms, MAX_OUTPUT, res);
 	switch (res->how) {
 	case RT_SUB_NOSTART:
@@ -162,8 +162,8 @@ static int run_sub(aslrt_ctx *c, const rt_binding *b, char *const *argv, const c
 			     argv[0], (long long)left);
 	case RT_SUB_HEARTBEAT:
 		return failf(c, "States.HeartbeatTimeout",
-			     "'%s' sent no heartbeat on fd %d within %lld ms and was killed", argv[0],
-			     RT_HEARTBEAT_FD, (long long)c->task_heartbeat_ms);
+			     "'%s' sent no heartbeat on fd %d within %lld ms and was killed",
+			     argv[0], RT_HEARTBEAT_FD, (long long)c->task_heartbeat_ms);
 	case RT_SUB_TOOBIG:
 		return failf(c, "States.TaskFailed", "'%s' wrote more than %u bytes on stdout",
 			     argv[0], MAX_OUTPUT);
@@ -185,8 +185,9 @@ static int parse_output(aslrt_ctx *c, const rt_binding *b, const char *what, con
 	if (aslrt_json_parse(s, n, out, why, sizeof why) == 0)
 		return 0;
 	excerpt(head, sizeof head, s, n);
-	return failf(c, "States.TaskFailed", "%s: binding '%s': the output of %s is not JSON (%s): %s",
-		     b->file, b->key, what, why, head);
+	return failf(c, "States.TaskFailed",
+		     "%s: binding '%s': the output of %s is not JSON (%s): %s", b->file, b->key,
+		     what, why, head);
 }
 
 static int call_command(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_object *in,
@@ -230,8 +231,8 @@ static int call_url(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_
 {
 	int64_t left = budget(c);
 	if (left < 0)
-		return failf(c, "States.Timeout", "The Task reached its deadline before '%s' was called",
-			     b->url);
+		return failf(c, "States.Timeout",
+			     "The Task reached its deadline before '%s' was called", b->url);
 	char *text = aslrt_json_dump(in);
 	const char *hs[] = {"Content-Type: application/json", "Accept: application/json", NULL};
 	rt_httpreq q = {"POST", b->url, hs, text, strlen(text), left, MAX_OUTPUT};
@@ -241,10 +242,10 @@ static int call_url(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_
 	free(text);
 	if (rc) {
 		if (res.timed_out && left > 0)
-			return failf(c, "States.Timeout", "POST %s ran past the Task's deadline: %s",
-				     b->url, why);
-		return failf(c, "States.TaskFailed", "%s: binding '%s': POST %s failed: %s", b->file,
-			     b->key, b->url, why);
+			return failf(c, "States.Timeout",
+				     "POST %s ran past the Task's deadline: %s", b->url, why);
+		return failf(c, "States.TaskFailed", "%s: binding '%s': POST %s failed: %s",
+			     b->file, b->key, b->url, why);
 	}
 	char head[200];
 	if (res.status >= 400) {
@@ -257,8 +258,8 @@ static int call_url(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_
 		}
 		json_object_put(v);
 		excerpt(head, sizeof head, res.body, res.bodylen);
-		rc = failf(c, "States.TaskFailed", "POST %s answered HTTP %ld: %s", b->url, res.status,
-			   head);
+		rc = failf(c, "States.TaskFailed", "POST %s answered HTTP %ld: %s", b->url,
+			   res.status, head);
 		rt_httpres_free(&res);
 		return rc;
 	}
@@ -303,8 +304,7 @@ static void header(struct json_object *all, struct json_object *one, const char 
 }
 
 /* SdkHttpMetadata and SdkResponseMetadata added to o. */
-static void sdk_metadata(struct json_object *o, const char *ctype, size_t len,
-			 const char *version)
+static void sdk_metadata(struct json_object *o, const char *ctype, size_t len, const char *version)
 {
 	char rid[37], clen[32];
 	request_id(rid);
@@ -362,19 +362,23 @@ static int call_child(aslrt_ctx *c, const rt_binding *b, const char *resource,
 {
 	const char *sm = json_object_get_string(get(params, "StateMachineArn"));
 	if (!sm || strncmp(sm, "arn:", 4) != 0 || !strstr(sm, ":stateMachine:"))
-		return failf(c, "States.Runtime",
-			     "binding '%s': states:startExecution needs a StateMachineArn parameter "
-			     "(arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)",
-			     b->key);
+		return failf(
+		    c, "States.Runtime",
+		    "binding '%s': states:startExecution needs a StateMachineArn parameter "
+		    "(arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)",
+		    b->key);
 	const char *mode = resource + 38; /* "", ".sync", ".sync:2", ... */
 	bool sync = strcmp(mode, ".sync") == 0, sync2 = strcmp(mode, ".sync:2") == 0;
 	if (!sync && !sync2 && *mode)
-		return failf(c, "States.Runtime", "binding '%s': %s is not supported by an Executable "
-						  "binding (startExecution, .sync or .sync:2)",
+		return failf(c, "States.Runtime",
+			     "binding '%s': %s is not supported by an Executable "
+			     "binding (startExecution, .sync or .sync:2)",
 			     b->key, resource);
 	struct json_object *inp = get(params, "Input"), *nm = get(params, "Name");
-	char *input = json_object_is_type(inp, json_type_string) ? strdup(json_object_get_string(inp))
-			: inp ? aslrt_json_dump(inp) : strdup("{}");
+	char *input = json_object_is_type(inp, json_type_string)
+			  ? strdup(json_object_get_string(inp))
+		      : inp ? aslrt_json_dump(inp)
+			    : strdup("{}");
 	char name[80];
 	if (nm)
 		snprintf(name, sizeof name, "%s", json_object_get_string(nm));
@@ -457,8 +461,9 @@ static int call_child(aslrt_ctx *c, const rt_binding *b, const char *resource,
 	json_object_object_add(o, "RedriveStatus",
 			       json_object_new_string(ok ? "NOT_REDRIVABLE" : "REDRIVABLE"));
 	if (ok)
-		json_object_object_add(o, "RedriveStatusReason",
-				       json_object_new_string("Execution is SUCCEEDED and cannot be redriven"));
+		json_object_object_add(
+		    o, "RedriveStatusReason",
+		    json_object_new_string("Execution is SUCCEEDED and cannot be redriven"));
 	json_object_object_add(o, "StartDate", epoch_ms(start));
 	json_object_object_add(o, "StateMachineArn", json_object_new_string(sm));
 	json_object_object_add(o, "Status", json_object_new_string(ok ? "SUCCEEDED" : "FAILED"));
@@ -491,10 +496,11 @@ int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *inpu
 	bool lambda = invoke || rt_is_lambda_arn(resource);
 	if (b->kind == RT_BIND_EXECUTABLE) {
 		if (strncmp(resource, "arn:aws:states:::states:startExecution", 38) != 0)
-			return failf(c, "States.Runtime",
-				     "%s: binding '%s': an Executable binding serves "
-				     "arn:aws:states:::states:startExecution[.sync|.sync:2], not %s",
-				     b->file, b->key, resource);
+			return failf(
+			    c, "States.Runtime",
+			    "%s: binding '%s': an Executable binding serves "
+			    "arn:aws:states:::states:startExecution[.sync|.sync:2], not %s",
+			    b->file, b->key, resource);
 		return call_child(c, b, resource, input, out);
 	}
 	struct json_object *payload = input;
@@ -504,11 +510,12 @@ int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *inpu
 			payload = NULL;
 	}
 	struct json_object *empty = invoke && !json_object_object_get_ex(input, "Payload", NULL)
-					    ? json_object_new_object()
-					    : NULL;
+					? json_object_new_object()
+					: NULL;
 	struct json_object *res = NULL;
-	int rc = b->kind == RT_BIND_COMMAND ? call_command(c, b, lambda, empty ? empty : payload, &res)
-					    : call_url(c, b, lambda, empty ? empty : payload, &res);
+	int rc = b->kind == RT_BIND_COMMAND
+		     ? call_command(c, b, lambda, empty ? empty : payload, &res)
+		     : call_url(c, b, lambda, empty ? empty : payload, &res);
 	json_object_put(empty);
 	if (rc)
 		return rc;

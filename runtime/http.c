@@ -34,14 +34,15 @@ static void load(void)
 {
 	cu.so = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
 	if (!cu.so) {
-		snprintf(cu.err, sizeof cu.err, "cannot load libcurl (install libcurl4): %s", dlerror());
+		snprintf(cu.err, sizeof cu.err, "cannot load libcurl (install libcurl4): %s",
+			 dlerror());
 		return;
 	}
-#define SYM(f, name)                                                                           \
-	if (!(*(void **)&cu.f = dlsym(cu.so, name))) {                                         \
-		snprintf(cu.err, sizeof cu.err, "libcurl has no %s", name);                   \
-		cu.so = NULL;                                                                  \
-		return;                                                                        \
+#define SYM(f, name)                                                                               \
+	if (!(*(void **)&cu.f = dlsym(cu.so, name))) {                                             \
+		snprintf(cu.err, sizeof cu.err, "libcurl has no %s", name);                        \
+		cu.so = NULL;                                                                      \
+		return;                                                                            \
 	}
 	SYM(global_init, "curl_global_init");
 	SYM(init, "curl_easy_init");

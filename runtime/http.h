@@ -10,20 +10,20 @@
 #include <stdint.h>
 
 typedef struct rt_httpreq {
-	const char *method;   /* "POST", "GET", ... */
+	const char *method; /* "POST", "GET", ... */
 	const char *url;
 	const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
-	const char *body;     /* NULL: none */
+	const char *body;	    /* NULL: none */
 	size_t bodylen;
-	int64_t timeout_ms;   /* 0: none */
-	size_t maxbody;       /* largest response body accepted */
+	int64_t timeout_ms; /* 0: none */
+	size_t maxbody;	    /* largest response body accepted */
 } rt_httpreq;
 
 typedef struct rt_httpres {
 	long status;
-	char *body;           /* NUL-terminated, malloc'd */
+	char *body; /* NUL-terminated, malloc'd */
 	size_t bodylen;
-	char *headers;        /* the raw response header lines, malloc'd */
+	char *headers; /* the raw response header lines, malloc'd */
 	size_t headerslen;
 	int timed_out;
 } rt_httpres;

@@ -14,19 +14,19 @@
 #define RT_HEARTBEAT_FD 3
 
 enum {
-	RT_SUB_EXITED,    /* status holds the exit status */
+	RT_SUB_EXITED,	  /* status holds the exit status */
 	RT_SUB_SIGNALED,  /* status holds the signal */
-	RT_SUB_TIMEOUT,   /* killed at the deadline */
+	RT_SUB_TIMEOUT,	  /* killed at the deadline */
 	RT_SUB_HEARTBEAT, /* killed: no heartbeat within the interval */
-	RT_SUB_NOSTART,   /* could not start: err holds errno */
-	RT_SUB_TOOBIG,    /* killed: stdout beyond the limit */
+	RT_SUB_NOSTART,	  /* could not start: err holds errno */
+	RT_SUB_TOOBIG,	  /* killed: stdout beyond the limit */
 };
 
 typedef struct rt_subresult {
 	int how, status, err;
-	char *out;            /* stdout, NUL-terminated (malloc'd) */
+	char *out; /* stdout, NUL-terminated (malloc'd) */
 	size_t outlen;
-	char errtail[512];    /* the last bytes of stderr */
+	char errtail[512]; /* the last bytes of stderr */
 } rt_subresult;
 
 /* Run argv with in on stdin.  timeout_ms, heartbeat_ms: 0 for none.  When
