@@ -147,5 +147,37 @@ X
 echo '{}' >in; run ./beat --bindings b.json
 expect "a missed heartbeat" 1 '{"Error":"States.HeartbeatTimeout","Cause":"'"'"'sh'"'"' sent no heartbeat on fd 3 within 1000 ms and was killed"}'
 
+# Url: a POST of the input to a local server; HTTP errors, non-JSON bodies,
+# an unreachable server and a deadline.
+"$aslc" build "$dir/url.asl.json" -o url || exit 1
+python3 "$dir/server.py" >port &
+server=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s port ] && break; sleep 0.2; done
+port=$(cat port)
+url() {
+	printf '{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Url": "http://127.0.0.1:%s%s"}}}' "$1" "$2" >b.json
+}
+url "$port" /echo
+echo '{"n": 1}' >in; run ./url --bindings b.json
+check "a Url binding posts the input as JSON" $([ $rc = 0 ] && [ "$(cat out)" = '{"got":{"n":1},"type":"application/json"}' ] && echo 0 || echo 1)
+url "$port" /fail
+run ./url --bindings b.json
+expect "HTTP 500" 1 '{"Error":"States.TaskFailed","Cause":"POST http://127.0.0.1:'$port'/fail answered HTTP 500: database down"}'
+url "$port" /lambda-error
+run ./url --bindings b.json
+expect "a Lambda-style error from a Url" 1 '{"Error":"OutOfStock","Cause":"none left"}'
+url "$port" /text
+run ./url --bindings b.json
+expect "a non-JSON body" 1 '{"Error":"States.TaskFailed","Cause":"b.json: binding '"'"'arn:aws:states:::sqs:sendMessage'"'"': the output of POST http://127.0.0.1:'$port'/text is not JSON (unexpected character at offset 0): plain words"}'
+url "$port" /slow
+run ./url --bindings b.json
+check "a slow server meets the deadline" $([ $rc = 1 ] && tail -n 1 err | grep -q '^{"Error":"States.Timeout","Cause":"POST http://127.0.0.1:'$port'/slow ran past the Task' && echo 0 || echo 1)
+kill "$server"
+wait "$server" 2>/dev/null
+server=
+url "$port" /echo
+run ./url --bindings b.json
+check "an unreachable server" $([ $rc = 1 ] && tail -n 1 err | grep -q '^{"Error":"States.TaskFailed","Cause":"b.json: binding '"'"'arn:aws:states:::sqs:sendMessage'"'"': POST http://127.0.0.1:'$port'/echo failed: Failed to connect to 127.0.0.1 port '$port && echo 0 || echo 1)
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
