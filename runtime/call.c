@@ -474,7 +474,6 @@ static int call_child(aslrt_ctx *c, const rt_binding *b, const char *resource,
 		/* AWS fails the Task with States.TaskFailed, the cause being the
 		 * child's DescribeExecution response as JSON text. */
 		rc = fail(c, "States.TaskFailed", aslrt_json_dump(o));
-		json_object_put(o);
 	}
 done:
 	if (rc)

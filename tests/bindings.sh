@@ -150,9 +150,10 @@ expect "a missed heartbeat" 1 '{"Error":"States.HeartbeatTimeout","Cause":"'"'"'
 # Url: a POST of the input to a local server; HTTP errors, non-JSON bodies,
 # an unreachable server and a deadline.
 "$aslc" build "$dir/url.asl.json" -o url || exit 1
+rm -f port
 python3 "$dir/server.py" >port &
 server=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s port ] && break; sleep 0.2; done
+i=0; while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 port=$(cat port)
 url() {
 	printf '{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Url": "http://127.0.0.1:%s%s"}}}' "$1" "$2" >b.json
