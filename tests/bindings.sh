@@ -147,6 +147,37 @@ X
 echo '{}' >in; run ./beat --bindings b.json
 expect "a missed heartbeat" 1 '{"Error":"States.HeartbeatTimeout","Cause":"'"'"'sh'"'"' sent no heartbeat on fd 3 within 1000 ms and was killed"}'
 
+# Executable: a child execution for states:startExecution, .sync and .sync:2.
+"$aslc" build "$dir/child.asl.json" -o child || exit 1
+"$aslc" build "$dir/parent.asl.json" -o parent || exit 1
+bind <<'X'
+{"Bindings": {"arn:aws:states:us-east-1:123456789012:stateMachine:child": {"Executable": "./child"}}}
+X
+echo '{"n": 1}' >in; run ./parent --bindings b.json
+check "startExecution, .sync and .sync:2 results" $([ $rc = 0 ] && python3 -c "
+import json
+a, s, s2 = json.load(open('out'))
+arn = 'arn:aws:states:us-east-1:123456789012:execution:child:'
+assert sorted(a) == ['ExecutionArn', 'SdkHttpMetadata', 'SdkResponseMetadata', 'StartDate'] and a['ExecutionArn'] == arn + 'async', a
+assert s['Output'] == '{\"echo\":{\"n\":1},\"name\":\"sync\"}' and s['Input'] == '{\"n\":1}' and s['Status'] == 'SUCCEEDED', s
+assert s['ExecutionArn'] == arn + 'sync' and s['Name'] == 'sync' and isinstance(s['StartDate'], int), s
+assert s2['Output'] == {'echo': {'n': 1}, 'name': 'sync2'} and s2['Input'] == {'n': 1}, s2
+assert s2['StateMachineArn'] == 'arn:aws:states:us-east-1:123456789012:stateMachine:child', s2
+" && echo 0 || echo 1)
+echo '{"fail": true}' >in; run ./parent --bindings b.json
+check "a failed child fails the Task with States.TaskFailed" $([ $rc = 1 ] && tail -n 1 err | python3 -c "
+import json, sys
+e = json.loads(sys.stdin.read())
+assert e['Error'] == 'States.TaskFailed', e
+d = json.loads(e['Cause'])
+assert d['Status'] == 'FAILED' and d['Error'] == 'Child.Failed' and d['Cause'] == 'asked to' and 'Output' not in d, d
+" && echo 0 || echo 1)
+bind <<'X'
+{"Bindings": {"arn:aws:states:us-east-1:123456789012:stateMachine:child": {"Executable": "./no-such-child"}}}
+X
+run ./parent --bindings b.json
+expect "a missing child executable" 1 '{"Error":"States.Runtime","Cause":"b.json: binding '"'"'arn:aws:states:us-east-1:123456789012:stateMachine:child'"'"': cannot run '"'"'./no-such-child'"'"': No such file or directory"}'
+
 # Url: a POST of the input to a local server; HTTP errors, non-JSON bodies,
 # an unreachable server and a deadline.
 "$aslc" build "$dir/url.asl.json" -o url || exit 1
