@@ -26,6 +26,8 @@ static const char help[] =
 	"  --input FILE          read the execution input from FILE (default stdin; empty: {})\n"
 	"  --output FILE         write the output to FILE (default stdout)\n"
 	"  --name NAME           the execution name ($$.Execution.Name)\n"
+	"  --state-machine-name NAME  the state machine's name ($$.StateMachine.Name, the\n"
+	"                        mock config's StateMachines key; default: aslc build --name)\n"
 	"  --context FILE        Context Object fields (a JSON object merged over the defaults)\n"
 	"  --clock real|virtual  virtual: Wait, Retry intervals and timeouts advance a\n"
 	"                        virtual clock instantly (default real)\n"
@@ -163,7 +165,8 @@ static void print_error(const aslrt_error *e)
 int main(int argc, char **argv)
 {
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
-		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *bindings_file = NULL;
+		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *bindings_file = NULL,
+		   *sm_name = NULL;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
 	for (int i = 1; i < argc; i++) {
@@ -189,6 +192,8 @@ int main(int argc, char **argv)
 			slot = &exec_name;
 		} else if (strcmp(a, "--bindings") == 0) {
 			slot = &bindings_file;
+		} else if (strcmp(a, "--state-machine-name") == 0) {
+			slot = &sm_name;
 		} else if (strcmp(a, "--payload-limit") == 0) {
 			if (i + 1 >= argc)
 				return usage(prog, "--payload-limit needs a value", NULL);
@@ -223,6 +228,8 @@ int main(int argc, char **argv)
 
 	if (rt_load(&run, &aslrt_main_program))
 		return 2;
+	if (sm_name) /* the mock look-up and $$.StateMachine.Name */
+		run.name = sm_name;
 	if (run.virtual_clock) {
 		run.virtual_clock = false;
 		run.clock_ms = rt_now_ms(&run);

@@ -178,6 +178,21 @@ X
 run ./parent --bindings b.json
 expect "a missing child executable" 1 '{"Error":"States.Runtime","Cause":"b.json: binding '"'"'arn:aws:states:us-east-1:123456789012:stateMachine:child'"'"': cannot run '"'"'./no-such-child'"'"': No such file or directory"}'
 
+# --state-machine-name: $$.StateMachine.Name and the mock config's key.
+cat >mocks.json <<'X'
+{"StateMachines": {"Billing": {"TestCases": {"ok": {"Call": "R"}}}},
+ "MockedResponses": {"R": {"0": {"Return": {"mocked": true}}}}}
+X
+run ./task --state-machine-name Billing --mock-config mocks.json --test-case ok
+check "--state-machine-name selects the mock config's machine" $([ $rc = 0 ] && [ "$(cat out)" = '{"mocked":true}' ] && echo 0 || echo 1)
+run ./task --mock-config mocks.json --test-case ok
+check "without it the build's name is used" $([ $rc = 2 ] && echo 0 || echo 1)
+bind <<'X'
+{"Bindings": {"work": {"Command": ["echo", "{\"bound\": true}"]}}}
+X
+run ./task --state-machine-name Billing --mock-config mocks.json --test-case ok --bindings b.json
+check "a mock wins over a binding" $([ $rc = 0 ] && [ "$(cat out)" = '{"mocked":true}' ] && echo 0 || echo 1)
+
 # Url: a POST of the input to a local server; HTTP errors, non-JSON bodies,
 # an unreachable server and a deadline.
 "$aslc" build "$dir/url.asl.json" -o url || exit 1
