@@ -214,6 +214,11 @@ static Program *compile(const Opts *o, Diag *d, int *status)
 	source_check_duplicates(d);
 	CheckOpts co = {o->express, o->input_schema};
 	check_definition(d, def, &co);
+	if (o->bindings && d->nerrors == 0 && check_unbound(d, def, o->bindings)) {
+		json_object_put(def);
+		*status = 2;
+		return NULL;
+	}
 	if (d->nerrors == 0 && strcmp(o->cmd, "check") != 0) {
 		Machine *m = model_build(d, def);
 		if (m) {

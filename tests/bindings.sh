@@ -122,6 +122,16 @@ expect "a missing bindings file" 2 "./task: missing.json: cannot read the bindin
 run "$aslc" build "$dir/task.asl.json" -o never --bindings "$dir/malformed.json"
 check "aslc build rejects a malformed bindings file" $([ $rc = 2 ] && [ ! -e never ] && grep -q '^aslc: .*malformed.json: /Bindings/work/Command: must be' err && echo 0 || echo 1)
 
+# aslc check --bindings: a warning (exit 0) for each Task the file leaves unbound.
+echo '{"Bindings": {"other": {"Command": ["true"]}}}' >b.json
+run "$aslc" check "$dir/task.asl.json" --bindings b.json
+check "check warns about an unbound Task" $([ $rc = 0 ] && grep -q "warning: Task 'Call': b.json binds nothing to 'arn:aws:lambda:us-east-1:123456789012:function:work:7'" err && grep -q '^1 warning generated' err && echo 0 || echo 1)
+echo '{"Bindings": {"work": {"Command": ["true"]}}}' >b.json
+run "$aslc" check "$dir/task.asl.json" --bindings b.json
+check "check is silent when every Task is bound" $([ $rc = 0 ] && [ ! -s err ] && echo 0 || echo 1)
+run "$aslc" check "$dir/task.asl.json" --bindings "$dir/malformed.json"
+check "check rejects a malformed bindings file" $([ $rc = 2 ] && grep -q 'malformed.json: /Extra: unknown member' err && echo 0 || echo 1)
+
 # Deadlines: a hung subprocess (and what it started) is killed at
 # TimeoutSeconds, the Task fails with States.Timeout, Catch sees it.
 "$aslc" build "$dir/hang.asl.json" -o hang || exit 1
