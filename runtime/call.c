@@ -57,6 +57,19 @@ void rt_bindings_done(void)
 	}
 }
 
+static struct json_object *get(struct json_object *o, const char *key);
+
+struct json_object *rt_bindings_connection(const char *arn)
+{
+	for (int i = 0; i < 2; i++) {
+		struct json_object *v = NULL, *conns = NULL;
+		if (sets[i] && json_object_object_get_ex(sets[i]->doc, "Connections", &conns) &&
+		    json_object_object_get_ex(conns, arn, &v))
+			return v;
+	}
+	return NULL;
+}
+
 static struct json_object *get(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;

@@ -159,7 +159,8 @@ static int handler_call(aslrt_ctx *c, const binding *b, struct json_object *inpu
 }
 
 /* Mocks, then the bindings file (run-time, then embedded), then in-process
- * handlers, then task_unbound. */
+ * handlers, then the integrations the runtime speaks (http:invoke), then
+ * task_unbound. */
 static int dispatch(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		    struct json_object **out)
 {
@@ -174,6 +175,8 @@ static int dispatch(aslrt_ctx *c, rt_state *st, struct json_object *input,
 	for (int i = 0; i < nbindings; i++)
 		if (strcmp(bindings[i].resource, key) == 0)
 			return handler_call(c, &bindings[i], input, out);
+	if (res && strcmp(res, "arn:aws:states:::http:invoke") == 0)
+		return rt_http_task(c, input, out);
 	return task_unbound(c, st, res ? res : "", key, input, out);
 }
 

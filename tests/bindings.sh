@@ -229,6 +229,28 @@ expect "a non-JSON body" 1 '{"Error":"States.TaskFailed","Cause":"b.json: bindin
 url "$port" /slow
 run ./url --bindings b.json
 check "a slow server meets the deadline" $([ $rc = 1 ] && tail -n 1 err | grep -q '^{"Error":"States.Timeout","Cause":"POST http://127.0.0.1:'$port'/slow ran past the Task' && echo 0 || echo 1)
+# The HTTP Task: query, headers, form or JSON body, the connection's
+# credentials from the bindings file, AWS's result and error shapes.
+"$aslc" build "$dir/http.asl.json" -o http || exit 1
+cat >b.json <<'X'
+{"Bindings": {}, "Connections": {"arn:aws:events:us-east-1:123456789012:connection/shop/abc": {"Headers": {"X-Api-Key": "secret"}}}}
+X
+printf '{"url": "http://127.0.0.1:%s/inspect", "method": "POST", "body": {"items": ["x", "y"], "n": 1}, "transform": {"RequestBodyEncoding": "URL_ENCODED", "RequestEncodingOptions": {"ArrayFormat": "BRACKETS"}}}' "$port" >in
+run ./http --bindings b.json
+check "http:invoke with a URL_ENCODED body" $([ $rc = 0 ] && [ "$(cat out)" = '{"status":200,"text":"OK","body":{"method":"POST","path":"/inspect?q=a%20b%26c","body":"items%5B%5D=x&items%5B%5D=y&n=1","type":"application/x-www-form-urlencoded","key":"secret","trace":"t-1"},"ctype":["application/json"]}' ] && echo 0 || echo 1)
+printf '{"url": "http://127.0.0.1:%s/inspect", "method": "PUT", "body": {"items": ["x", "y"]}, "transform": {"RequestBodyEncoding": "URL_ENCODED"}}' "$port" >in
+run ./http --bindings b.json
+check "http:invoke's default ArrayFormat is INDICES" $([ $rc = 0 ] && grep -q '"method":"PUT","path":"/inspect?q=a%20b%26c","body":"items%5B0%5D=x&items%5B1%5D=y"' out && echo 0 || echo 1)
+printf '{"url": "http://127.0.0.1:%s/inspect", "method": "GET", "body": {"n": 1}, "transform": {}}' "$port" >in
+run ./http
+check "http:invoke with a JSON body, no connection" $([ $rc = 0 ] && grep -q '"body":"{\\"n\\":1}","type":"application/json","key":null' out && echo 0 || echo 1)
+printf '{"url": "http://127.0.0.1:%s/nothing", "method": "POST", "body": {}, "transform": {}}' "$port" >in
+run ./http
+check "http:invoke answered 404 is States.Http.StatusCode.404" $([ $rc = 1 ] && tail -n 1 err | grep -q '^{"Error":"States.Http.StatusCode.404","Cause":"{\\"Headers\\":{.*\\"ResponseBody\\":\\"no such path\\",\\"StatusCode\\":404,\\"StatusText\\":\\"Not Found\\"}"}$' && echo 0 || echo 1)
+printf '{"url": "http://127.0.0.1:%s/x", "method": "FETCH", "body": {}, "transform": {}}' "$port" >in
+run ./http
+expect "http:invoke with an unknown Method" 1 '{"Error":"States.Runtime","Cause":"http:invoke needs Method, one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD"}'
+
 kill "$server"
 wait "$server" 2>/dev/null
 server=

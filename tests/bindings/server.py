@@ -1,5 +1,5 @@
 """A local HTTP server for Url bindings: prints its port on stdout, answers
-POST /echo with {"got": BODY}, /fail with 500, /lambda-error with a Lambda
+any method on /inspect with what it received, POST /echo with {"got": BODY}, /fail with 500, /lambda-error with a Lambda
 error payload, /text with non-JSON, /slow after 5 s.  Exits after 120 s."""
 import json
 import sys
@@ -20,10 +20,21 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_GET(self):
+        self.do_POST()
+
+    def do_PUT(self):
+        self.do_POST()
+
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n).decode()
-        if self.path == "/echo":
+        if self.path.startswith("/inspect"):
+            self.reply(200, json.dumps({
+                "method": self.command, "path": self.path, "body": body,
+                "type": self.headers.get("Content-Type"),
+                "key": self.headers.get("X-Api-Key"), "trace": self.headers.get("X-Trace")}))
+        elif self.path == "/echo":
             self.reply(200, json.dumps({"got": json.loads(body),
                                         "type": self.headers.get("Content-Type")}))
         elif self.path == "/fail":
