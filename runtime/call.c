@@ -504,6 +504,15 @@ int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *inpu
 	const rt_binding *b = rt_binding_find(sets, 2, resource, input);
 	if (!b)
 		return 1;
+	size_t rl = strlen(resource);
+	if (rl > 17 && strcmp(resource + rl - 17, ".waitForTaskToken") == 0)
+		/* The binding would send the request; the Task's result is what a
+		 * SendTaskSuccess later says, which needs the callback listener
+		 * (issue 8, timing).  Until then, refuse rather than pretend. */
+		return failf(c, "States.Runtime",
+			     "%s: binding '%s': %s waits for a task token, which this executable "
+			     "cannot receive yet",
+			     b->file, b->key, resource);
 	bool invoke = rt_is_lambda_invoke(resource);
 	bool lambda = invoke || rt_is_lambda_arn(resource);
 	if (b->kind == RT_BIND_EXECUTABLE) {

@@ -43,6 +43,8 @@ static const char help[] =
 	"                        {\"Url\": \"http://...\"}  POST of the same JSON, body is the result\n"
 	"                        {\"Executable\": \"./child\"}  an aslc-built machine run by\n"
 	"                            states:startExecution[.sync|.sync:2]\n"
+	"                        \"Connections\": {CONNECTION_ARN: {\"Headers\", \"QueryParameters\"}}\n"
+	"                        are added to http:invoke calls naming that connection.\n"
 	"                        Overrides the file embedded by aslc build --bindings, per key.\n"
 	"                        Mocks win over bindings, bindings over C handlers.\n"
 	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
