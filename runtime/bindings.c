@@ -252,6 +252,12 @@ rt_bindset *rt_bindset_load(const char *file, char *why, size_t whylen)
 		abort();
 	while ((got = fread(text + n, 1, cap - n, f)) > 0) {
 		n += got;
+		if (n > (16u << 20)) {
+			snprintf(why, whylen, "%s: the bindings file is larger than 16 MiB", file);
+			fclose(f);
+			free(text);
+			return NULL;
+		}
 		if (n == cap && !(text = realloc(text, cap *= 2)))
 			abort();
 	}
