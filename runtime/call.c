@@ -524,6 +524,12 @@ int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *inpu
 			    b->file, b->key, resource);
 		return call_child(c, b, resource, input, out);
 	}
+	const char *itype = invoke ? json_object_get_string(get(input, "InvocationType")) : NULL;
+	if (itype && strcmp(itype, "RequestResponse") != 0)
+		return failf(c, "States.Runtime",
+			     "%s: binding '%s': InvocationType '%s' is not supported by a binding "
+			     "(RequestResponse only)",
+			     b->file, b->key, itype);
 	struct json_object *payload = input;
 	if (invoke) {
 		payload = get(input, "Payload");

@@ -81,6 +81,17 @@ X
 echo '{}' >in; run ./task --bindings b.json
 expect "another region is another function" 1 '{"Error":"States.Runtime","Cause":"An error occurred while executing the state '"'"'Call'"'"' (entered at the event id #2). No implementation is bound to the resource '"'"'arn:aws:lambda:us-east-1:123456789012:function:work:7'"'"' (bind it in a --bindings file, link a handler, or run with --mock-config)"}'
 
+cat >inv.asl.json <<'X'
+{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+ "Parameters": {"FunctionName": "work", "InvocationType": "Event", "Payload": {}}, "End": true}}}
+X
+"$aslc" build inv.asl.json -o inv
+bind <<'X'
+{"Bindings": {"work": {"Command": ["echo", "1"]}}}
+X
+run ./inv --bindings b.json
+expect "an asynchronous invocation is refused, not faked" 1 '{"Error":"States.Runtime","Cause":"b.json: binding '"'"'work'"'"': InvocationType '"'"'Event'"'"' is not supported by a binding (RequestResponse only)"}'
+
 # Function errors as Lambda reports them: errorType is the Error, the
 # payload's JSON text the Cause.
 bind <<'X'
