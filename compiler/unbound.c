@@ -22,12 +22,20 @@ static struct json_object *member(struct json_object *o, const char *key)
 
 /* The Task's key can be known before the run: no FunctionName.$ or
  * StateMachineArn.$ that only the execution resolves. */
+static bool computed(struct json_object *params, const char *key)
+{
+	struct json_object *v = member(params, key);
+	const char *s = json_object_get_string(v);
+	/* A JSONata field is a string "{% ... %}" */
+	return !json_object_is_type(v, json_type_string) || strncmp(s, "{%", 2) == 0;
+}
+
 static bool key_is_dynamic(const char *resource, struct json_object *params)
 {
 	if (rt_is_lambda_invoke(resource))
-		return !member(params, "FunctionName");
+		return computed(params, "FunctionName");
 	if (strncmp(resource, "arn:aws:states:::states:startExecution", 38) == 0)
-		return member(params, "StateMachineArn.$") != NULL;
+		return member(params, "StateMachineArn") && computed(params, "StateMachineArn");
 	return false;
 }
 
