@@ -204,7 +204,7 @@ static int parse_output(aslrt_ctx *c, const rt_binding *b, const char *what, con
 }
 
 static int call_command(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_object *in,
-			struct json_object **out)
+			struct json_object **out, char *log, size_t loglen)
 {
 	char *text = aslrt_json_dump(in);
 	rt_subresult res;
@@ -214,6 +214,7 @@ static int call_command(aslrt_ctx *c, const rt_binding *b, bool lambda, struct j
 		free(res.out);
 		return rc;
 	}
+	snprintf(log, loglen, "%s", res.errtail);
 	char what[300];
 	snprintf(what, sizeof what, "'%s'", b->argv[0]);
 	struct json_object *v = NULL;
@@ -343,8 +344,32 @@ static void sdk_metadata(struct json_object *o, const char *ctype, size_t len, c
 	free(date);
 }
 
-/* lambda:invoke's result around the function's output (consumed). */
-static struct json_object *lambda_result(struct json_object *params, struct json_object *payload)
+static char *base64(const char *s, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *o = malloc((n + 2) / 3 * 4 + 1), *p = o;
+	if (!o)
+		abort();
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)s[i + 2];
+		*p++ = tab[v >> 18 & 63];
+		*p++ = tab[v >> 12 & 63];
+		*p++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		*p++ = i + 2 < n ? tab[v & 63] : '=';
+	}
+	*p = 0;
+	return o;
+}
+
+/* lambda:invoke's result around the function's output (consumed); with
+ * LogType Tail, LogResult is the base64 of the last 4 KB of its stderr. */
+static struct json_object *lambda_result(struct json_object *params, struct json_object *payload,
+					 const char *log)
 {
 	const char *q = json_object_get_string(get(params, "Qualifier"));
 	const char *fn = json_object_get_string(get(params, "FunctionName"));
@@ -356,6 +381,12 @@ static struct json_object *lambda_result(struct json_object *params, struct json
 	const char *version = q && *q && strspn(q, "0123456789") == strlen(q) ? q : "$LATEST";
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "ExecutedVersion", json_object_new_string(version));
+	const char *lt = json_object_get_string(get(params, "LogType"));
+	if (lt && strcmp(lt, "Tail") == 0) {
+		char *b64 = base64(log, strlen(log));
+		json_object_object_add(o, "LogResult", json_object_new_string(b64));
+		free(b64);
+	}
 	size_t len = aslrt_json_size(payload);
 	json_object_object_add(o, "Payload", payload);
 	sdk_metadata(o, "application/json", len, version);
@@ -540,12 +571,13 @@ int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *inpu
 					? json_object_new_object()
 					: NULL;
 	struct json_object *res = NULL;
+	char log[sizeof((rt_subresult *)0)->errtail] = "";
 	int rc = b->kind == RT_BIND_COMMAND
-		     ? call_command(c, b, lambda, empty ? empty : payload, &res)
+		     ? call_command(c, b, lambda, empty ? empty : payload, &res, log, sizeof log)
 		     : call_url(c, b, lambda, empty ? empty : payload, &res);
 	json_object_put(empty);
 	if (rc)
 		return rc;
-	*out = invoke ? lambda_result(input, res) : res;
+	*out = invoke ? lambda_result(input, res, log) : res;
 	return 0;
 }

@@ -26,7 +26,7 @@ typedef struct rt_subresult {
 	int how, status, err;
 	char *out; /* stdout, NUL-terminated (malloc'd) */
 	size_t outlen;
-	char errtail[512]; /* the last bytes of stderr */
+	char errtail[4096]; /* the last bytes of stderr (Lambda's log tail is 4 KB) */
 } rt_subresult;
 
 /* Run argv with in on stdin.  timeout_ms, heartbeat_ms: 0 for none.  When

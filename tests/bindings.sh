@@ -92,6 +92,14 @@ X
 run ./inv --bindings b.json
 expect "an asynchronous invocation is refused, not faked" 1 '{"Error":"States.Runtime","Cause":"b.json: binding '"'"'work'"'"': InvocationType '"'"'Event'"'"' is not supported by a binding (RequestResponse only)"}'
 
+sed 's/"InvocationType": "Event"/"LogType": "Tail"/' inv.asl.json >tail.asl.json
+"$aslc" build tail.asl.json -o tail
+bind <<'X'
+{"Bindings": {"work": {"Command": ["sh", "-c", "echo hello >&2; echo 1"]}}}
+X
+run ./tail --bindings b.json
+check "LogType Tail: LogResult is the base64 of stderr's tail" $([ $rc = 0 ] && grep -q '^{"ExecutedVersion":"$LATEST","LogResult":"aGVsbG8K","Payload":1,' out && echo 0 || echo 1)
+
 # Function errors as Lambda reports them: errorType is the Error, the
 # payload's JSON text the Cause.
 bind <<'X'
