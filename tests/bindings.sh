@@ -100,6 +100,21 @@ X
 run ./tail --bindings b.json
 check "LogType Tail: LogResult is the base64 of stderr's tail" $([ $rc = 0 ] && grep -q '^{"ExecutedVersion":"$LATEST","LogResult":"aGVsbG8K","Payload":1,' out && echo 0 || echo 1)
 
+# One execution mixes a mock, bindings and a C handler; a binding wins over a
+# handler, a mock over a binding.
+"$aslc" build "$dir/mix.asl.json" -o mix --handlers "$dir/mix_handlers.c" || exit 1
+cat >mocks.json <<'X'
+{"StateMachines": {"mix": {"TestCases": {"t": {"Mocked": "M"}}}},
+ "MockedResponses": {"M": {"0": {"Return": "mock"}}}}
+X
+bind <<'X'
+{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Command": ["echo", "\"binding\""]},
+              "arn:aws:states:::events:putEvents": {"Command": ["echo", "\"binding over handler\""]},
+              "arn:aws:states:::sns:publish": {"Command": ["echo", "\"shadowed binding\""]}}}
+X
+echo '{}' >in; run ./mix --bindings b.json --mock-config mocks.json --test-case t
+check "mocks, bindings and handlers in one execution" $([ $rc = 0 ] && [ "$(cat out)" = '{"a":"mock","b":"binding","c":"handler","d":"binding over handler"}' ] && echo 0 || echo 1)
+
 # Function errors as Lambda reports them: errorType is the Error, the
 # payload's JSON text the Cause.
 bind <<'X'
