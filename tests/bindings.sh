@@ -181,7 +181,7 @@ check "no process is left behind" $(pgrep -f 'sleep 41[78]' >/dev/null && echo 1
 
 "$aslc" build "$dir/heartbeat.asl.json" -o beat || exit 1
 bind <<'X'
-{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Command": ["sh", "-c", "for i in 1 2 3; do echo beat >&$ASLRT_HEARTBEAT_FD; sleep 0.6; done; echo '{\"ok\":1}'"]}}}
+{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Command": ["sh", "-c", "for i in 1 2 3 4 5; do echo beat >&$ASLRT_HEARTBEAT_FD; sleep 0.5; done; echo '{\"ok\":1}'"]}}}
 X
 echo '{}' >in; run ./beat --bindings b.json
 check "heartbeats on fd 3 keep a Task alive" $([ $rc = 0 ] && [ "$(cat out)" = '{"ok":1}' ] && echo 0 || echo 1)
@@ -189,7 +189,7 @@ bind <<'X'
 {"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Command": ["sh", "-c", "sleep 5; echo {}"]}}}
 X
 echo '{}' >in; run ./beat --bindings b.json
-expect "a missed heartbeat" 1 '{"Error":"States.HeartbeatTimeout","Cause":"'"'"'sh'"'"' sent no heartbeat on fd 3 within 1000 ms and was killed"}'
+expect "a missed heartbeat" 1 '{"Error":"States.HeartbeatTimeout","Cause":"'"'"'sh'"'"' sent no heartbeat on fd 3 within 2000 ms and was killed"}'
 
 # Executable: a child execution for states:startExecution, .sync and .sync:2.
 "$aslc" build "$dir/child.asl.json" -o child || exit 1
