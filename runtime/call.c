@@ -433,12 +433,17 @@ static int call_child(aslrt_ctx *c, const rt_binding *b, const char *resource,
 	char *exec_arn = NULL;
 	if (asprintf(&exec_arn, "%.*s:execution:%s:%s", (int)(smn - sm), sm, smn + 14, name) < 0)
 		abort();
-	char *argv[] = {b->argv[0], "--name", name, "--clock", "virtual", NULL};
+	/* The child is the machine the ARN names: its $$.StateMachine.Name and
+	 * execution ARN agree with what the parent reports. */
+	char *smname = strdup(smn + 14);
+	char *argv[] = {b->argv[0], "--name",  name,	  "--state-machine-name",
+			smname,	    "--clock", "virtual", NULL};
 	if (!c->run->virtual_clock)
-		argv[3] = NULL;
+		argv[5] = NULL;
 	int64_t start = rt_now_ms(c->run);
 	rt_subresult res;
 	int rc = run_sub(c, b, argv, input, &res);
+	free(smname);
 	int64_t stop = rt_now_ms(c->run);
 	if (rc) {
 		free(res.out);

@@ -203,9 +203,9 @@ import json
 a, s, s2 = json.load(open('out'))
 arn = 'arn:aws:states:us-east-1:123456789012:execution:child:'
 assert sorted(a) == ['ExecutionArn', 'SdkHttpMetadata', 'SdkResponseMetadata', 'StartDate'] and a['ExecutionArn'] == arn + 'async', a
-assert s['Output'] == '{\"echo\":{\"n\":1},\"name\":\"sync\"}' and s['Input'] == '{\"n\":1}' and s['Status'] == 'SUCCEEDED', s
+assert s['Output'] == '{\"echo\":{\"n\":1},\"name\":\"sync\",\"machine\":\"child\"}' and s['Input'] == '{\"n\":1}' and s['Status'] == 'SUCCEEDED', s
 assert s['ExecutionArn'] == arn + 'sync' and s['Name'] == 'sync' and isinstance(s['StartDate'], int), s
-assert s2['Output'] == {'echo': {'n': 1}, 'name': 'sync2'} and s2['Input'] == {'n': 1}, s2
+assert s2['Output'] == {'echo': {'n': 1}, 'name': 'sync2', 'machine': 'child'} and s2['Input'] == {'n': 1}, s2
 assert s2['StateMachineArn'] == 'arn:aws:states:us-east-1:123456789012:stateMachine:child', s2
 " && echo 0 || echo 1)
 echo '{"fail": true}' >in; run ./parent --bindings b.json
