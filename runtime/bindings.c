@@ -238,6 +238,81 @@ bad:
 	return NULL;
 }
 
+/* --- duplicate keys, which a JSON parser keeps only the last of --- */
+
+static const char *ws(const char *p, const char *end)
+{
+	while (p < end && strchr(" \t\r\n", *p))
+		p++;
+	return p;
+}
+
+/* Past a string token starting at its opening quote. */
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+/* Walk one value of text that is known to be valid JSON, reporting each key
+ * an object repeats (compared as written).  Returns the end of the value. */
+static const char *skim(problems *pr, const char *p, const char *end, const char *ptr)
+{
+	p = ws(p, end);
+	if (p >= end)
+		return end;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && !strchr(",]} \t\r\n", *p))
+			p++;
+		return p;
+	}
+	bool obj = *p == '{';
+	char close = obj ? '}' : ']';
+	const char **keys = NULL;
+	size_t *lens = NULL, nkeys = 0;
+	int index = 0;
+	p = ws(p + 1, end);
+	while (p < end && *p != close) {
+		char *child;
+		if (obj) {
+			const char *k = p + 1, *after = skip_string(p, end);
+			size_t klen = (size_t)(after - 1 - k);
+			char *key = strndup(k, klen);
+			if (!key)
+				abort();
+			child = pointer(ptr, key);
+			for (size_t i = 0; i < nkeys; i++)
+				if (lens[i] == klen && memcmp(keys[i], k, klen) == 0)
+					problem(pr, child,
+						"duplicate key (only the last would count)");
+			free(key);
+			keys = realloc(keys, sizeof *keys * (nkeys + 1));
+			lens = realloc(lens, sizeof *lens * (nkeys + 1));
+			if (!keys || !lens)
+				abort();
+			keys[nkeys] = k;
+			lens[nkeys++] = klen;
+			p = ws(after, end);
+			p++; /* ':' */
+		} else {
+			char idx[24];
+			snprintf(idx, sizeof idx, "%d", index++);
+			child = pointer(ptr, idx);
+		}
+		p = ws(skim(pr, p, end, child), end);
+		free(child);
+		if (p < end && *p == ',')
+			p = ws(p + 1, end);
+	}
+	free(keys);
+	free(lens);
+	return p < end ? p + 1 : end;
+}
+
 rt_bindset *rt_bindset_load(const char *file, char *why, size_t whylen)
 {
 	FILE *f = fopen(file, "rb");
@@ -276,7 +351,13 @@ rt_bindset *rt_bindset_load(const char *file, char *why, size_t whylen)
 		free(text);
 		return NULL;
 	}
+	problems p = {file, why, whylen, 0, 0};
+	skim(&p, text, text + n, "");
 	free(text);
+	if (p.n) {
+		json_object_put(doc);
+		return NULL;
+	}
 	rt_bindset *s = rt_bindset_new(doc, file, why, whylen);
 	json_object_put(doc);
 	return s;

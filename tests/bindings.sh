@@ -148,6 +148,10 @@ malformed.json: /Bindings/a~1b~0c: must be an object with one of Command, Url or
 malformed.json: /Bindings/y/Executable: must be the path of an aslc-built executable
 malformed.json: /Connections/arn:aws:events:us-east-1:123456789012:connection~1c/Headers/X: must be a string
 malformed.json: /Extra: unknown member (Bindings or Connections)" ] && echo 0 || echo 1)
+printf '{"Bindings": {"work": {"Command": ["a"]}, "x": {"Url": "http://h", "Url": "http://i"}, "work": {"Command": ["b"]}}}' >b.json
+run ./task --bindings b.json
+check "duplicate keys are problems, not last-wins" $([ $rc = 2 ] && [ "$(cat err)" = "./task: b.json: /Bindings/x/Url: duplicate key (only the last would count)
+b.json: /Bindings/work: duplicate key (only the last would count)" ] && echo 0 || echo 1)
 printf '{"Bindings": {' >b.json
 echo '{}' >in; run ./task --bindings b.json
 expect "a bindings file that is not JSON" 2 "./task: b.json: (the document): not JSON: unexpected end of data at offset 14"
