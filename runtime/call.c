@@ -160,6 +160,7 @@ static int run_sub(aslrt_ctx *c, const rt_binding *b, char *const *argv, const c
 		   rt_subresult *res)
 {
 	int64_t left = budget(c);
+	memset(res, 0, sizeof *res);
 	if (left < 0)
 		return failf(c, "States.Timeout",
 			     "The Task reached its deadline before '%s' started", b->key);
@@ -234,8 +235,12 @@ static int call_command(aslrt_ctx *c, const rt_binding *b, bool lambda, struct j
 		return failf(c, "States.TaskFailed", "'%s' exited with status %d%s%s", b->argv[0],
 			     res.status, *res.errtail ? ": " : "", last_line(res.errtail));
 	}
-	json_object_put(v);
-	rc = parse_output(c, b, what, res.out, res.outlen, out);
+	if (v) {
+		*out = v;
+		rc = 0;
+	} else {
+		rc = parse_output(c, b, what, res.out, res.outlen, out);
+	}
 	free(res.out);
 	return rc;
 }
