@@ -15,12 +15,13 @@
 
 #include "aslc.h"
 #include "ir.h"
+#include "bindings.h"
 
 static const char usage_text[] =
 	"usage: aslc check FILE [--type standard|express] [--input-schema SCHEMA.json]\n"
 	"                  [--diagnostics-format=text|json]\n"
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
-	"                  [--handlers FILE.c ...] [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
+	"                  [--handlers FILE.c ...] [--bindings FILE] [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
 	"       aslc emit FILE --emit=c|ir|llvm|dot|mermaid|svg [-o OUT] [--name NAME] [--type standard|express]\n"
 	"       aslc --help | --version\n";
 
@@ -41,6 +42,9 @@ static const char help_text[] =
 	"  --backend c|llvm        code generator for build (default c)\n"
 	"  --handlers FILE         a C source or object with in-process Task handlers,\n"
 	"                          linked into the executable (see runtime/aslrt.h)\n"
+	"  --bindings FILE         build: validate and embed a bindings file (what each\n"
+	"                          Task runs; see the executable's --help); check: warn\n"
+	"                          about Tasks it leaves unbound\n"
 	"  --name NAME             state machine name (default: FILE without .json and .asl)\n"
 	"  --type standard|express workflow type (default standard)\n"
 	"  -O0 .. -O3              optimisation level of the generated code (default -O2)\n"
@@ -65,6 +69,7 @@ typedef struct Opts {
 	const char *emit;
 	const char *name;
 	const char *input_schema;
+	const char *bindings; /* --bindings FILE: embedded by build, checked by check */
 	bool express;
 	bool json_diags;
 	bool verbose, keep;
@@ -121,6 +126,9 @@ static int parse_args(int argc, char **argv, Opts *o)
 		} else if (strcmp(a, "--handlers") == 0) {
 			TAKE();
 			vec_push(&o->handlers, &o->nhandlers, (char *)val);
+		} else if (strcmp(a, "--bindings") == 0) {
+			TAKE();
+			o->bindings = val;
 		} else if (strcmp(a, "--input-schema") == 0) {
 			TAKE();
 			o->input_schema = val;
@@ -231,6 +239,11 @@ static Program *compile(const Opts *o, Diag *d, int *status, Buf *gout)
 	source_check_duplicates(d);
 	CheckOpts co = {o->express, o->input_schema};
 	check_definition(d, def, &co);
+	if (o->bindings && d->nerrors == 0 && check_unbound(d, def, o->bindings)) {
+		json_object_put(def);
+		*status = 2;
+		return NULL;
+	}
 	if (d->nerrors == 0 && strcmp(o->cmd, "check") != 0) {
 		Machine *m = model_build(d, def);
 		if (m) {
@@ -258,6 +271,24 @@ static int write_out(const char *path, const char *s, size_t n)
 	}
 	if (f == stdout)
 		fflush(stdout);
+	return 0;
+}
+
+/* Validate a bindings file and carry it in the program's metadata; the
+ * executable's own --bindings file wins over it per key. */
+static int embed_bindings(Program *p, const char *file)
+{
+	char why[4096];
+	rt_bindset *s = rt_bindset_load(file, why, sizeof why);
+	if (!s) {
+		fprintf(stderr, "aslc: %s\n", why);
+		return -1;
+	}
+	struct json_object *e = json_object_new_object();
+	json_object_object_add(e, "file", json_object_new_string(file));
+	json_object_object_add(e, "doc", json_object_get(s->doc));
+	json_object_object_add(p->meta, "bindings", e);
+	rt_bindset_free(s);
 	return 0;
 }
 
@@ -289,6 +320,13 @@ int main(int argc, char **argv)
 		source_free(src);
 		json_object_put(d.list);
 		return status;
+	}
+	if (o.bindings && strcmp(o.cmd, "build") == 0 && embed_bindings(p, o.bindings)) {
+		free(o.handlers);
+		ir_free(p);
+		source_free(src);
+		json_object_put(d.list);
+		return 2;
 	}
 	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers};
 	Buf out = {0};

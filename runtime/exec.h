@@ -207,5 +207,17 @@ void rt_token_new(char *buf, size_t len, int state, int attempt);
 /* Wait for the token's SendTaskSuccess/Failure within c's deadline and
  * heartbeat; closes the token. */
 int rt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out);
+/* call.c: the bindings file's implementations */
+int rt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen);
+void rt_bindings_done(void);
+/* 1 when nothing is bound to the Task; else 0 or -1 as rt_task_invoke. */
+int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *input,
+		    struct json_object **out);
+/* The bindings file's Connections entry for an EventBridge connection ARN
+ * (borrowed; NULL: none). */
+struct json_object *rt_bindings_connection(const char *arn);
+
+/* httptask.c: arn:aws:states:::http:invoke */
+int rt_http_task(aslrt_ctx *c, struct json_object *input, struct json_object **out);
 
 #endif
