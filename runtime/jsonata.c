@@ -32,6 +32,7 @@
 #include <openssl/rand.h>
 
 #include "jsonata.h"
+#include "jsonata_picture.h"
 
 /* ------------------------------------------------------------------ arena */
 
@@ -5399,20 +5400,44 @@ int aslrt_jsonata_eval(const aslrt_jsonata *e, struct json_object *input,
 
 /* ============================================================ pictures */
 
+/* The picture-string functions live in jsonata_picture.c; these convert
+ * values and raise the error it reports. */
+__attribute__((noreturn)) static void throw_pic(Ctx *c, const aslrt_pic_err *pe)
+{
+	throw_err(c, pe->code, NULL, pe->value[0] ? v_cstr(c, pe->value) : NULL, NULL, 0);
+}
+
+static V *pic_result(Ctx *c, char *s, const aslrt_pic_err *pe)
+{
+	if (!s)
+		throw_pic(c, pe);
+	V *r = v_strcopy(c, s, strlen(s));
+	free(s);
+	return r;
+}
+
 static V *format_datetime(Ctx *c, double ms, V *picture, V *tz)
 {
-	(void)picture;
-	(void)tz;
-	return iso_from_millis(c, ms);
+	aslrt_pic_err pe = {0};
+	char *p = picture ? strndup(picture->u.s.s, picture->u.s.len) : NULL;
+	char *z = tz ? strndup(tz->u.s.s, tz->u.s.len) : NULL;
+	char *s = aslrt_pic_format_datetime(ms, p, z, &pe);
+	free(p);
+	free(z);
+	return pic_result(c, s, &pe);
 }
 
 static V *parse_datetime(Ctx *c, V *s, V *picture)
 {
-	(void)picture;
-	double ms;
-	if (!parse_iso(s->u.s.s, s->u.s.len, &ms))
-		return NULL;
-	return v_num(c, ms);
+	aslrt_pic_err pe = {0};
+	char *t = strndup(s->u.s.s, s->u.s.len), *p = strndup(picture->u.s.s, picture->u.s.len);
+	double ms = 0;
+	int rc = aslrt_pic_parse_datetime(t, p, c->now_ms, &ms, &pe);
+	free(t);
+	free(p);
+	if (rc < 0)
+		throw_pic(c, &pe);
+	return rc == 0 ? v_num(c, ms) : NULL;
 }
 
 /* Code point strings for the picture-string functions. */
@@ -5816,7 +5841,11 @@ static V *bi_format_integer(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (!ARG(0))
 		return NULL;
-	return fn_string(c, ARG(0), false);
+	aslrt_pic_err pe = {0};
+	char *p = strndup(ARG(1)->u.s.s, ARG(1)->u.s.len);
+	char *s = aslrt_pic_format_integer(ARG(0)->u.n, p, &pe);
+	free(p);
+	return pic_result(c, s, &pe);
 }
 
 static V *bi_parse_integer(Ctx *c, V **a, int n, V *input, Env *env)
@@ -5824,6 +5853,13 @@ static V *bi_parse_integer(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (!ARG(0))
 		return NULL;
-	V *x[1] = {ARG(0)};
-	return bi_number(c, x, 1, input, env);
+	aslrt_pic_err pe = {0};
+	char *t = strndup(ARG(0)->u.s.s, ARG(0)->u.s.len), *p = strndup(ARG(1)->u.s.s, ARG(1)->u.s.len);
+	double v = 0;
+	int rc = aslrt_pic_parse_integer(t, p, &v, &pe);
+	free(t);
+	free(p);
+	if (rc < 0)
+		throw_pic(c, &pe);
+	return isnan(v) ? NULL : v_num(c, v);
 }

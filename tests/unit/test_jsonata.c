@@ -180,6 +180,32 @@ START_TEST(test_sfn_functions)
 }
 END_TEST
 
+START_TEST(test_pictures)
+{
+	expect("$formatInteger(123, '0000')", NULL, NULL, "\"0123\"");
+	expect("$formatInteger(1234567, '#,##0')", NULL, NULL, "\"1,234,567\"");
+	expect("$formatInteger(21, 'w;o')", NULL, NULL, "\"twenty-first\"");
+	expect("$formatInteger(1999, 'I')", NULL, NULL, "\"MCMXCIX\"");
+	expect("$formatInteger(28, 'A')", NULL, NULL, "\"AB\"");
+	expect("$parseInteger('twelve thousand, four hundred and seventy-six', 'w')", NULL, NULL, "12476");
+	expect("$parseInteger('1,234', '#,##0')", NULL, NULL, "1234");
+	expect("$fromMillis(1521801216617, '[Y0001]-[M01]-[D01] [H01]:[m01] [Z]', '+0530')", NULL, NULL,
+	       "\"2018-03-23 16:03 +05:30\"");
+	expect("$fromMillis(1521801216617, '[FNn], [D1o] [MNn] [Y] [h]:[m01] [PN] [z]')", NULL, NULL,
+	       "\"Friday, 23rd March 2018 10:33 AM GMT+00:00\"");
+	/* ISO week date: 1 Jan 2005 is in week 53 of 2004 */
+	expect("$fromMillis($toMillis('2005-01-01'), '[X]-W[W]-[F1]')", NULL, NULL, "\"2004-W53-6\"");
+	expect("$toMillis('23/03/2018 10:33 +01:00', '[D]/[M]/[Y] [H]:[m] [Z]')", NULL, NULL, "1521797580000");
+	char *got;
+	char code[8];
+	ck_assert_int_eq(run("$toMillis('nothing like it', '[Y]-[M]')", NULL, NULL, &got, code), 1);
+	expect_code("$formatInteger(1, '#')", NULL, "D3130");
+	expect_code("$fromMillis(0, '[Y')", NULL, "D3135");
+	expect_code("$fromMillis(0, '[Q]')", NULL, "D3132");
+	expect_code("$fromMillis(0, '[Y]', 'Europe/Paris')", NULL, "D3137");
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	/* deep non-tail recursion is an error, not a crash */
@@ -550,6 +576,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_undefined_and_errors);
 	tcase_add_test(tc, test_bindings);
 	tcase_add_test(tc, test_sfn_functions);
+	tcase_add_test(tc, test_pictures);
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
 	TCase *ts = tcase_create("suite");
