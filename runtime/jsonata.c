@@ -3867,6 +3867,32 @@ static V *bi_contains(Ctx *c, V **a, int n, V *input, Env *env)
 	return VBOOL(re_exec(c, regex_of(c, t, "contains"), s->u.s.s, s->u.s.len, 0, &m));
 }
 
+/* A function as the matcher: called with the string, it returns
+ * {match, start, end, groups, next} and next() the following match, as
+ * jsonata-js calls a regex. */
+static V *match_with_function(Ctx *c, V *s, V *fn, V *lim, V *r, V *input, Env *env)
+{
+	V *args[1] = {s};
+	V *m = apply(c, fn, args, 1, input, env, "match");
+	double count = 0;
+	while (m && (!lim || count < lim->u.n)) {
+		V *start = m->t == T_OBJ ? obj_get(m, "start", 5, NULL) : NULL;
+		V *next = m->t == T_OBJ ? obj_get(m, "next", 4, NULL) : NULL;
+		if (!start || start->t != T_NUM || !next || next->t != T_FN)
+			throw_err(c, "T1010", "match", NULL, NULL, 0);
+		V *o = v_obj(c), *mt = obj_get(m, "match", 5, NULL), *g = obj_get(m, "groups", 6, NULL);
+		if (mt)
+			obj_set(c, o, "match", mt);
+		obj_set(c, o, "index", start);
+		if (g)
+			obj_set(c, o, "groups", g);
+		arr_push(c, r, o);
+		count++;
+		m = apply(c, next, NULL, 0, input, env, "match");
+	}
+	return r;
+}
+
 static V *bi_match(Ctx *c, V **a, int n, V *input, Env *env)
 {
 	UNUSED_BI;
@@ -3878,6 +3904,8 @@ static V *bi_match(Ctx *c, V **a, int n, V *input, Env *env)
 	V *r = v_seq(c);
 	if (lim && lim->u.n <= 0)
 		return r;
+	if (re && re->t == T_FN && re->u.f->kind != FN_REGEX)
+		return match_with_function(c, s, re, lim, r, input, env);
 	ReIter it = {regex_of(c, re, "match"), s->u.s.s, s->u.s.len, 0, true};
 	Match m;
 	double count = 0;

@@ -200,6 +200,7 @@ START_TEST(test_pictures)
 	char code[8];
 	ck_assert_int_eq(run("$toMillis('nothing like it', '[Y]-[M]')", NULL, NULL, &got, code), 1);
 	expect_code("$formatInteger(1, '#')", NULL, "D3130");
+	expect_code("$match('abc', function($s){ {'start': 'x'} })", NULL, "T1010");
 	expect_code("$fromMillis(0, '[Y')", NULL, "D3135");
 	expect_code("$fromMillis(0, '[Q]')", NULL, "D3132");
 	expect_code("$fromMillis(0, '[Y]', 'Europe/Paris')", NULL, "D3137");
