@@ -5891,3 +5891,72 @@ static V *bi_parse_integer(Ctx *c, V **a, int n, V *input, Env *env)
 		throw_pic(c, &pe);
 	return isnan(v) ? NULL : v_num(c, v);
 }
+
+/* ===================================================== AWS's restrictions */
+
+/* The first node that reads the input document at the top level: a field
+ * name, '*', '**', '%', '$' or '$$' evaluated against the expression's own
+ * context rather than inside a path's later step, a predicate or a lambda
+ * body.  Step Functions gives JSONata no input document and refuses these. */
+static const Node *top_level_ref(const Node *n)
+{
+	const Node *r = NULL;
+	if (!n)
+		return NULL;
+	switch (n->type) {
+	case N_NAME:
+	case N_WILDCARD:
+	case N_DESCENDANT:
+	case N_PARENT:
+		return n;
+	case N_VARIABLE:
+		return n->slen == 0 || (n->slen == 1 && n->str[0] == '$') ? n : NULL;
+	case N_PATH:
+		return n->items.n ? top_level_ref(n->items.v[0]) : NULL;
+	case N_BINARY:
+	case N_APPLY:
+		return (r = top_level_ref(n->lhs)) ? r : top_level_ref(n->rhs);
+	case N_NEG:
+		return top_level_ref(n->expr);
+	case N_BIND:
+		return top_level_ref(n->rhs);
+	case N_CONDITION:
+		if ((r = top_level_ref(n->cond)) || (r = top_level_ref(n->then)))
+			return r;
+		return top_level_ref(n->els);
+	case N_OBJECT:
+		for (int i = 0; n->grp && i < n->grp->n && !r; i++)
+			if (!(r = top_level_ref(n->grp->keys[i])))
+				r = top_level_ref(n->grp->vals[i]);
+		return r;
+	case N_FUNCTION:
+	case N_PARTIAL:
+		if ((r = top_level_ref(n->proc)))
+			return r;
+		for (int i = 0; i < n->items.n && !r; i++)
+			r = top_level_ref(n->items.v[i]);
+		return r;
+	case N_ARRAY:
+	case N_BLOCK:
+		for (int i = 0; i < n->items.n && !r; i++)
+			r = top_level_ref(n->items.v[i]);
+		return r;
+	default:
+		return NULL;
+	}
+}
+
+bool aslrt_jsonata_top_level_ref(const aslrt_jsonata *e, char *name, size_t len)
+{
+	const Node *n = e ? top_level_ref(e->root) : NULL;
+	if (!n)
+		return false;
+	switch (n->type) {
+	case N_NAME: snprintf(name, len, "%.*s", (int)n->slen, n->str); break;
+	case N_WILDCARD: snprintf(name, len, "*"); break;
+	case N_DESCENDANT: snprintf(name, len, "**"); break;
+	case N_PARENT: snprintf(name, len, "%%"); break;
+	default: snprintf(name, len, "$%.*s", (int)n->slen, n->str); break;
+	}
+	return true;
+}

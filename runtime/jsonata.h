@@ -34,6 +34,15 @@ int aslrt_jsonata_eval(const aslrt_jsonata *e, struct json_object *input,
 		       struct json_object *bindings, struct json_object **out, bool *undefined,
 		       aslrt_error *err);
 
+/*
+ * AWS's restriction: Step Functions evaluates JSONata without an input
+ * document, and refuses an expression that reads one at its top level (a
+ * field name, '*', '**', '%', '$' or '$$' outside a path's later steps,
+ * predicates and lambda bodies).  True with the reference as written in name
+ * ("phone", "$", "$$") when e has one.
+ */
+bool aslrt_jsonata_top_level_ref(const aslrt_jsonata *e, char *name, size_t len);
+
 /* Evaluation limits.  Zero fields take the defaults of aslrt_jsonata_eval. */
 typedef struct aslrt_jsonata_limits {
 	int max_depth;       /* nested evaluation steps (default 1000); U1001 beyond */

@@ -207,6 +207,33 @@ START_TEST(test_pictures)
 }
 END_TEST
 
+/* AWS's restriction: no input document, so no top-level references. */
+static const char *top_ref(const char *expr)
+{
+	static char name[64];
+	aslrt_jsonata *e = aslrt_jsonata_parse(expr, NULL, 0);
+	ck_assert_msg(e != NULL, "%s does not parse", expr);
+	bool has = aslrt_jsonata_top_level_ref(e, name, sizeof name);
+	aslrt_jsonata_free(e);
+	return has ? name : "";
+}
+
+START_TEST(test_top_level_refs)
+{
+	ck_assert_str_eq(top_ref("phone"), "phone");
+	ck_assert_str_eq(top_ref("phone.number"), "phone");
+	ck_assert_str_eq(top_ref("$"), "$");
+	ck_assert_str_eq(top_ref("$$.a"), "$$");
+	ck_assert_str_eq(top_ref("1 + $count(items)"), "items");
+	ck_assert_str_eq(top_ref("{'k': *}"), "*");
+	ck_assert_str_eq(top_ref("$x := a"), "a");
+	ck_assert_str_eq(top_ref("$states.input.products[calories=0].name"), "");
+	ck_assert_str_eq(top_ref("$states.input.a.($.b & $$.c)"), "");
+	ck_assert_str_eq(top_ref("$map($states.input.a, function($x){ $x.b & c })"), "");
+	ck_assert_str_eq(top_ref("$myVar.field & 'text'"), "");
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	/* deep non-tail recursion is an error, not a crash */
@@ -578,6 +605,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_bindings);
 	tcase_add_test(tc, test_sfn_functions);
 	tcase_add_test(tc, test_pictures);
+	tcase_add_test(tc, test_top_level_refs);
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
 	TCase *ts = tcase_create("suite");
