@@ -161,6 +161,7 @@ typedef struct Ctx {
 	char *stack_base;
 	size_t stack_budget;
 	double now_ms;
+	int pos; /* of the node being evaluated, for errors */
 	V *root;
 	Env *global;
 	uint64_t rng;
@@ -1002,13 +1003,21 @@ typedef struct P {
 	Node *regexes;
 } P;
 
+/* Where the last parse or evaluation error on this thread was found. */
+static _Thread_local int error_position = -1;
+
+int aslrt_jsonata_error_position(void)
+{
+	return error_position;
+}
+
 __attribute__((noreturn)) static void perr(P *p, const char *code, int pos, const char *token,
 					    const char *value)
 {
 	snprintf(p->code, sizeof p->code, "%s", code);
 	free(p->msg);
 	p->msg = render_error(code, token, value, NULL, 0);
-	(void)pos;
+	error_position = pos;
 	longjmp(p->jb, 1);
 }
 
@@ -3425,6 +3434,8 @@ static void check_limits(Ctx *c)
 static V *eval(Ctx *c, const Node *n, V *input, Env *env)
 {
 	V *r = NULL;
+	int outer_pos = c->pos; /* an error reports the innermost node */
+	c->pos = n->pos;
 	c->depth++;
 	check_limits(c);
 	switch (n->type) {
@@ -3514,6 +3525,7 @@ static V *eval(Ctx *c, const Node *n, V *input, Env *env)
 		r = eval_filter(c, n->pred.v[i].expr, r, env);
 	if (n->type != N_PATH && n->group)
 		r = eval_group(c, n->group, r, env);
+	c->pos = outer_pos;
 	c->depth--;
 	if (r && is_seq(r) && !(r->fl & F_TUPLE)) {
 		if (n->keep_array)
@@ -5308,6 +5320,7 @@ aslrt_jsonata *aslrt_jsonata_parse(const char *expr, char *why, size_t whylen)
 	p->src = expr;
 	p->len = strlen(expr);
 	p->ar = &e->ar;
+	error_position = -1;
 	if (setjmp(p->jb)) {
 		if (why && whylen)
 			snprintf(why, whylen, "%s", p->msg ? p->msg : p->code);
@@ -5386,7 +5399,9 @@ int aslrt_jsonata_eval_ex(const aslrt_jsonata *e, struct json_object *input,
 		c->rng = 88172645463325252ULL;
 	*out = NULL;
 	*undefined = false;
+	error_position = -1;
 	if (setjmp(c->jb)) {
+		error_position = c->pos;
 		aslrt_error_set(err, c->code, "%s", c->msg ? c->msg : c->code);
 		free(c->msg);
 		arena_free(&c->ar);

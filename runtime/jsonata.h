@@ -34,6 +34,10 @@ int aslrt_jsonata_eval(const aslrt_jsonata *e, struct json_object *input,
 		       struct json_object *bindings, struct json_object **out, bool *undefined,
 		       aslrt_error *err);
 
+/* The character offset in the expression where the last parse or evaluation
+ * error on this thread was found, or -1. */
+int aslrt_jsonata_error_position(void);
+
 /*
  * AWS's restriction: Step Functions evaluates JSONata without an input
  * document, and refuses an expression that reads one at its top level (a

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""`aslc eval --state` against the conformance cases recorded on AWS.
+
+  eval_state.py ASLC EXECUTION_CASES_DIR
+
+Every case whose machine is one Pass or Task state is simulated with the
+case's input and context (a Task's result is its mock for the first call):
+the last step of the data flow must be the execution's recorded output, or,
+for a failed execution, the error code on the last line of stderr must be
+the recorded error.  Cases whose Task is mocked to throw, or that need more
+than one state's data flow (retries, waits for a callback), are left out.
+Prints one FAIL line per disagreement and a count; exits 1 on any.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def same_json(a, b):
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(map(same_json, a, b))
+    return a == b
+
+
+def single_state(case):
+    d = case.get("definition")
+    if not isinstance(d, dict) or not isinstance(d.get("States"), dict) or len(d["States"]) != 1:
+        return None
+    (name, st), = d["States"].items()
+    if not isinstance(st, dict) or st.get("Type") not in ("Pass", "Task") or not st.get("End"):
+        return None
+    if st.get("Type") == "Task":
+        if st.get("Retry") or st.get("Catch"):
+            return None
+        m = (case.get("mocks") or {}).get(name) or {}
+        first = m.get("0") or next((v for k, v in m.items() if k.split("-")[0] == "0"), None)
+        if not isinstance(first, dict) or "Return" not in first:
+            return None
+    return name, st
+
+
+def main():
+    aslc, cases = sys.argv[1], sys.argv[2]
+    passed = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in sorted(os.listdir(cases)):
+            if not f.endswith(".json"):
+                continue
+            case = json.load(open(os.path.join(cases, f)))
+            found = single_state(case)
+            if not found:
+                continue
+            name, st = found
+            machine = os.path.join(tmp, "machine.asl.json")
+            json.dump(case["definition"], open(machine, "w"))
+            args = [aslc, "eval", "--state", machine, "--name", name]
+            for opt, value in (("--input", case.get("input", {})), ("--context", case.get("context"))):
+                if value is not None:
+                    path = os.path.join(tmp, opt[2:] + ".json")
+                    json.dump(value, open(path, "w"))
+                    args += [opt, path]
+            if st["Type"] == "Task":
+                m = case["mocks"][name]
+                first = m.get("0") or next(v for k, v in m.items() if k.split("-")[0] == "0")
+                path = os.path.join(tmp, "result.json")
+                json.dump(first["Return"], open(path, "w"))
+                args += ["--result", path]
+            p = subprocess.run(args, capture_output=True, text=True, timeout=30)
+            expect = case["expect"]
+            why = None
+            if expect["status"] == "SUCCEEDED":
+                if p.returncode != 0:
+                    why = "failed: " + (p.stderr.strip().splitlines() or [""])[-1]
+                else:
+                    steps = json.loads(p.stdout)
+                    last = steps.get("OutputPath", steps.get("Output"))
+                    if not same_json(last, expect["output"]):
+                        why = "output %s, expected %s" % (json.dumps(last), json.dumps(expect["output"]))
+            else:
+                lines = p.stderr.strip().splitlines()
+                try:
+                    code = json.loads(lines[-1])["code"] if p.returncode == 1 else None
+                except (IndexError, ValueError, KeyError):
+                    code = None
+                if code != expect.get("error"):
+                    why = "error %s (exit %d), expected %s" % (code, p.returncode, expect.get("error"))
+            if why:
+                failed += 1
+                print("FAIL %s: %s" % (f, why))
+            else:
+                passed += 1
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed or not passed else 0)
+
+
+if __name__ == "__main__":
+    main()
