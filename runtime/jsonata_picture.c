@@ -354,10 +354,10 @@ static int format_int(double value, const IntFmt *f, Out *o, aslrt_pic_err *err)
 		out_str(o, "-");
 	switch (f->primary) {
 	case P_LETTERS: {
-		char rev[64];
+		char rev[256]; /* 26^218 > DBL_MAX */
 		int k = 0;
 		char a = f->tcase == CASE_UPPER ? 'A' : 'a';
-		while (value > 0 && k < 63) {
+		while (value > 0 && k < 255) {
 			rev[k++] = (char)(a + (int)fmod(value - 1, 26));
 			value = floor((value - 1) / 26);
 		}
