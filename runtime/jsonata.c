@@ -5794,11 +5794,13 @@ static V *bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
 	if (has_exp) {
 		double maxm = pow(10, pic->scaling), minm = pow(10, pic->scaling - 1);
 		if (mantissa != 0) {
-			while (mantissa < minm) {
+			/* by magnitude: JSONata 2.0.6 loops forever on a negative
+			 * value here (jsonata-js issue 785) */
+			while (fabs(mantissa) < minm) {
 				mantissa *= 10;
 				exponent--;
 			}
-			while (mantissa > maxm) {
+			while (fabs(mantissa) > maxm) {
 				mantissa /= 10;
 				exponent++;
 			}

@@ -199,6 +199,10 @@ START_TEST(test_pictures)
 	char *got;
 	char code[8];
 	ck_assert_int_eq(run("$toMillis('nothing like it', '[Y]-[M]')", NULL, NULL, &got, code), 1);
+	/* jsonata 2.0.6 loops forever on these (issue785.json); later versions agree */
+	expect("$formatNumber(-42, '0e0')", NULL, NULL, "\"-4e1\"");
+	expect("$formatNumber(42, '0e0')", NULL, NULL, "\"4e1\"");
+	expect("$formatNumber(0, '0.00e0')", NULL, NULL, "\"0.00e0\"");
 	expect_code("$formatInteger(1, '#')", NULL, "D3130");
 	expect_code("$match('abc', function($s){ {'start': 'x'} })", NULL, "T1010");
 	expect_code("$fromMillis(0, '[Y')", NULL, "D3135");
