@@ -280,6 +280,10 @@ static void check_expr(Ck *ck, const char *ptr, const char *s)
 		    "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '%s' at the top level is not "
 		    "supported.",
 		    ref);
+	else if (aslrt_jsonata_uses_variable(e, "eval"))
+		warn(ck, ptr,
+		     "'$eval' is not available in Step Functions (use '$parse'): calling it fails "
+		     "with T1006 at run time");
 	aslrt_jsonata_free(e);
 	free(expr);
 }

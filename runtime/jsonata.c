@@ -5977,3 +5977,41 @@ bool aslrt_jsonata_top_level_ref(const aslrt_jsonata *e, char *name, size_t len)
 	}
 	return true;
 }
+
+/* Whether the variable $name appears anywhere in n. */
+static bool uses_variable(const Node *n, const char *name, size_t len)
+{
+	if (!n)
+		return false;
+	if (n->type == N_VARIABLE && n->slen == len && !memcmp(n->str, name, len))
+		return true;
+	const Node *kids[] = {n->lhs,  n->rhs,     n->expr,   n->cond,   n->then, n->els,
+			      n->body, n->proc,    n->pattern, n->update, n->del};
+	for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
+		if (uses_variable(kids[i], name, len))
+			return true;
+	for (int i = 0; i < n->items.n; i++)
+		if (uses_variable(n->items.v[i], name, len))
+			return true;
+	const Group *groups[] = {n->grp, n->group};
+	for (int g = 0; g < 2; g++)
+		for (int i = 0; groups[g] && i < groups[g]->n; i++)
+			if (uses_variable(groups[g]->keys[i], name, len) ||
+			    uses_variable(groups[g]->vals[i], name, len))
+				return true;
+	for (int i = 0; i < n->stages.n; i++)
+		if (uses_variable(n->stages.v[i].expr, name, len))
+			return true;
+	for (int i = 0; i < n->pred.n; i++)
+		if (uses_variable(n->pred.v[i].expr, name, len))
+			return true;
+	for (int i = 0; i < n->nterms; i++)
+		if (uses_variable(n->terms[i].expr, name, len))
+			return true;
+	return false;
+}
+
+bool aslrt_jsonata_uses_variable(const aslrt_jsonata *e, const char *name)
+{
+	return e && uses_variable(e->root, name, strlen(name));
+}

@@ -52,6 +52,10 @@ int aslrt_jsonata_error_position(void);
  */
 bool aslrt_jsonata_top_level_ref(const aslrt_jsonata *e, char *name, size_t len);
 
+/* Whether the expression mentions $name anywhere (e.g. "eval", which Step
+ * Functions leaves out). */
+bool aslrt_jsonata_uses_variable(const aslrt_jsonata *e, const char *name);
+
 /* Evaluation limits.  Zero fields take the defaults of aslrt_jsonata_eval. */
 typedef struct aslrt_jsonata_limits {
 	int max_depth;       /* nested evaluation steps (default 1000); U1001 beyond */

@@ -235,6 +235,11 @@ START_TEST(test_top_level_refs)
 	ck_assert_str_eq(top_ref("$states.input.a.($.b & $$.c)"), "");
 	ck_assert_str_eq(top_ref("$map($states.input.a, function($x){ $x.b & c })"), "");
 	ck_assert_str_eq(top_ref("$myVar.field & 'text'"), "");
+
+	aslrt_jsonata *e = aslrt_jsonata_parse("$map([1], function($x){ $eval('1') })", NULL, 0);
+	ck_assert(aslrt_jsonata_uses_variable(e, "eval"));
+	ck_assert(!aslrt_jsonata_uses_variable(e, "parse"));
+	aslrt_jsonata_free(e);
 }
 END_TEST
 
