@@ -118,6 +118,15 @@ static void set_err_u(aslrt_pic_err *err, const char *code, const uint32_t *u, i
 	free(o.s);
 }
 
+/* The last index of ch in u[0..n), or -1. */
+static int u_last(const uint32_t *u, int n, uint32_t ch)
+{
+	while (n-- > 0)
+		if (u[n] == ch)
+			return n;
+	return -1;
+}
+
 static bool u_is(const uint32_t *u, int n, const char *ascii)
 {
 	int k = (int)strlen(ascii);
@@ -189,10 +198,7 @@ static int analyse_int(const uint32_t *p, int n, IntFmt *f, aslrt_pic_err *err)
 	memset(f, 0, sizeof *f);
 	f->primary = P_DECIMAL;
 	f->tcase = CASE_LOWER;
-	int semi = -1;
-	for (int i = 0; i < n; i++)
-		if (p[i] == ';')
-			semi = i;
+	int semi = u_last(p, n, ';');
 	int pn = n;
 	if (semi != -1) {
 		pn = semi;
@@ -909,10 +915,7 @@ static int analyse_marker(Spec *s, const uint32_t *m, int mn, aslrt_pic_err *err
 	d->comp = mn ? m[0] : 0;
 	d->wmin = d->wmax = -1;
 	d->n = -1;
-	int comma = -1;
-	for (int i = 0; i < mn; i++)
-		if (m[i] == ',')
-			comma = i;
+	int comma = u_last(m, mn, ',');
 	int pres_end = mn;
 	if (comma != -1) {
 		int dash = -1;
