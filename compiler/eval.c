@@ -34,12 +34,12 @@ typedef struct EvalOpts {
 } EvalOpts;
 
 static const char eval_usage[] =
-	"usage: aslc eval --jsonata EXPR [--input FILE] [--variables FILE]\n"
-	"       aslc eval --jsonpath PATH|TEMPLATE [--input FILE] [--context FILE]\n"
-	"       aslc eval --state FILE.asl.json --name STATE [--input FILE] [--result FILE]\n"
-	"                 [--context FILE] [--variables FILE]\n"
-	"       aslc eval --batch   (JSONata requests, one JSON object a line on stdin)\n"
-	"  FILE '-' is stdin.  --depth N and --time-limit MS bound a JSONata evaluation.\n";
+    "usage: aslc eval --jsonata EXPR [--input FILE] [--variables FILE]\n"
+    "       aslc eval --jsonpath PATH|TEMPLATE [--input FILE] [--context FILE]\n"
+    "       aslc eval --state FILE.asl.json --name STATE [--input FILE] [--result FILE]\n"
+    "                 [--context FILE] [--variables FILE]\n"
+    "       aslc eval --batch   (JSONata requests, one JSON object a line on stdin)\n"
+    "  FILE '-' is stdin.  --depth N and --time-limit MS bound a JSONata evaluation.\n";
 
 static int eval_usage_error(const char *msg, const char *arg)
 {
@@ -185,23 +185,31 @@ static int eval_batch(void)
 		    !json_object_is_type(json_object_object_get_ex(req, "jsonata", &v) ? v : NULL,
 					 json_type_string)) {
 			json_object_object_add(
-				ans, "error",
-				error_object("aslc", "a request is a JSON object with a \"jsonata\" string",
-					     -1));
+			    ans, "error",
+			    error_object("aslc",
+					 "a request is a JSON object with a \"jsonata\" string",
+					 -1));
 		} else {
-			struct json_object *input = NULL, *vars = NULL, *out = NULL, *error = NULL, *x;
+			struct json_object *input = NULL, *vars = NULL, *out = NULL, *error = NULL,
+					   *x;
 			bool has_input = json_object_object_get_ex(req, "input", &input), undefined;
 			json_object_object_get_ex(req, "variables", &vars);
-			int depth = json_object_object_get_ex(req, "depth", &x) ? json_object_get_int(x) : 0;
-			long tl = json_object_object_get_ex(req, "timelimit", &x) ? json_object_get_int(x) : 0;
+			int depth = json_object_object_get_ex(req, "depth", &x)
+					? json_object_get_int(x)
+					: 0;
+			long tl = json_object_object_get_ex(req, "timelimit", &x)
+				      ? json_object_get_int(x)
+				      : 0;
 			if (run_jsonata(json_object_get_string(v), input, has_input,
-					json_object_is_type(vars, json_type_object) ? vars : NULL, depth,
-					tl, &out, &undefined, &error))
+					json_object_is_type(vars, json_type_object) ? vars : NULL,
+					depth, tl, &out, &undefined, &error))
 				json_object_object_add(ans, "error", error);
 			else if (undefined)
-				json_object_object_add(ans, "undefined", json_object_new_boolean(1));
+				json_object_object_add(ans, "undefined",
+						       json_object_new_boolean(1));
 			else
-				json_object_object_add(ans, "result", out ? out : json_object_new_null());
+				json_object_object_add(ans, "result",
+						       out ? out : json_object_new_null());
 		}
 		char *s = aslrt_json_dump(ans);
 		printf("%s\n", s);
@@ -271,15 +279,17 @@ static int template_expr(Flow *fl, const char *field, const char *text, struct j
 	if (text[0] == '$') {
 		aslrt_path *p = aslrt_path_parse(text, why, sizeof why);
 		if (!p)
-			return flow_error(fl, "States.Runtime", "Invalid path '%s' : %s", text, why);
+			return flow_error(fl, "States.Runtime", "Invalid path '%s' : %s", text,
+					  why);
 		int rc = aslrt_path_eval(p, &env, out, why, sizeof why);
 		aslrt_path_free(p);
 		if (rc) {
 			char *in = aslrt_json_dump(input);
-			flow_error(fl, "States.Runtime",
-				   "The JSONPath '%s' specified for the field '%s' could not be found "
-				   "in the input '%s'",
-				   text, field, in);
+			flow_error(
+			    fl, "States.Runtime",
+			    "The JSONPath '%s' specified for the field '%s' could not be found "
+			    "in the input '%s'",
+			    text, field, in);
 			free(in);
 			return -1;
 		}
@@ -287,10 +297,11 @@ static int template_expr(Flow *fl, const char *field, const char *text, struct j
 	}
 	aslrt_fn *f = aslrt_fn_parse(text, why, sizeof why);
 	if (!f)
-		return flow_error(fl, "States.Runtime",
-				  "The value for the field '%s' must be a valid JSONPath or a valid "
-				  "intrinsic function call: %s",
-				  field, why);
+		return flow_error(
+		    fl, "States.Runtime",
+		    "The value for the field '%s' must be a valid JSONPath or a valid "
+		    "intrinsic function call: %s",
+		    field, why);
 	aslrt_error e = {0};
 	int rc = aslrt_fn_eval(f, &env, out, &e);
 	aslrt_fn_free(f);
@@ -334,7 +345,8 @@ static int apply_template(Flow *fl, struct json_object *t, struct json_object *i
 			k = strndup(key, n - 2);
 			if (!json_object_is_type(val, json_type_string))
 				rc = flow_error(fl, "States.Runtime",
-						"The value for the field '%s' must be a string", key);
+						"The value for the field '%s' must be a string",
+						key);
 			else
 				rc = template_expr(fl, key, json_object_get_string(val), input, &v);
 		} else {
@@ -409,7 +421,8 @@ static struct json_object *find_state(struct json_object *machine, const char *n
 	{
 		(void)key;
 		struct json_object *b = member(val, "Branches", NULL), *found;
-		for (size_t i = 0; json_object_is_type(b, json_type_array) && i < json_object_array_length(b);
+		for (size_t i = 0;
+		     json_object_is_type(b, json_type_array) && i < json_object_array_length(b);
 		     i++)
 			if ((found = find_state(json_object_array_get_idx(b, i), name)))
 				return found;
@@ -449,8 +462,8 @@ static int flow_jsonpath(Flow *fl, struct json_object *st, const char *type,
 			 struct json_object *input, struct json_object *given,
 			 struct json_object *steps)
 {
-	bool work = strcmp(type, "Task") == 0 || strcmp(type, "Map") == 0 ||
-		    strcmp(type, "Parallel") == 0;
+	bool work =
+	    strcmp(type, "Task") == 0 || strcmp(type, "Map") == 0 || strcmp(type, "Parallel") == 0;
 	bool pass = strcmp(type, "Pass") == 0;
 	struct json_object *eff = NULL, *params = NULL, *result = NULL, *sel = NULL, *res = NULL,
 			   *out = NULL;
@@ -475,7 +488,9 @@ static int flow_jsonpath(Flow *fl, struct json_object *st, const char *type,
 	step(steps, "Parameters", params);
 	bool has_result;
 	struct json_object *r = member(st, "Result", &has_result);
-	result = work ? json_object_get(given) : has_result ? aslrt_json_copy(r) : json_object_get(params);
+	result = work	      ? json_object_get(given)
+		 : has_result ? aslrt_json_copy(r)
+			      : json_object_get(params);
 	step(steps, "Result", result);
 	if (work && (t = member(st, "ResultSelector", NULL))) {
 		if (apply_template(fl, t, result, &sel))
@@ -494,15 +509,16 @@ static int flow_jsonpath(Flow *fl, struct json_object *st, const char *type,
 		char why[ASLRT_ERRLEN];
 		aslrt_path *p = aslrt_path_parse(json_object_get_string(rp), why, sizeof why);
 		if (!p) {
-			flow_error(fl, "States.Runtime", "Invalid path '%s' : %s", json_object_get_string(rp),
-				   why);
+			flow_error(fl, "States.Runtime", "Invalid path '%s' : %s",
+				   json_object_get_string(rp), why);
 			goto done;
 		}
 		res = aslrt_json_shallow_copy(input);
 		if (aslrt_path_store(p, &res, json_object_get(sel), why, sizeof why)) {
 			char *in = aslrt_json_dump(input);
 			flow_error(fl, "States.ResultPathMatchFailure",
-				   "Unable to apply ReferencePath %s to input %s", aslrt_path_text(p), in);
+				   "Unable to apply ReferencePath %s to input %s",
+				   aslrt_path_text(p), in);
 			free(in);
 			aslrt_path_free(p);
 			goto done;
@@ -554,30 +570,34 @@ static int jsonata_value(Flow *fl, struct json_object *v, const char *loc, struc
 		aslrt_jsonata *e = aslrt_jsonata_parse(text, why, sizeof why);
 		int rc = 0;
 		if (!e)
-			rc = flow_error(fl, "States.QueryEvaluationError",
-					"The JSONata expression '%s' specified for the field '%s' could "
-					"not be parsed. %s",
-					text, loc, why);
+			rc = flow_error(
+			    fl, "States.QueryEvaluationError",
+			    "The JSONata expression '%s' specified for the field '%s' could "
+			    "not be parsed. %s",
+			    text, loc, why);
 		else if (aslrt_jsonata_top_level_ref(e, ref, sizeof ref))
-			rc = flow_error(fl, "States.QueryEvaluationError",
-					"UNSUPPORTED_JSONATA_EXPRESSION: Reference to '%s' at the top "
-					"level is not supported. at %s",
-					ref, loc);
+			rc = flow_error(
+			    fl, "States.QueryEvaluationError",
+			    "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '%s' at the top "
+			    "level is not supported. at %s",
+			    ref, loc);
 		else {
 			aslrt_jsonata_limits lim = {0};
 			lim.input_undefined = true;
 			bool undefined = false;
 			aslrt_error err = {0};
 			if (aslrt_jsonata_eval_ex(e, NULL, b, &lim, out, &undefined, &err))
-				rc = flow_error(fl, "States.QueryEvaluationError",
-						"The JSONata expression '%s' specified for the field '%s' "
-						"threw an error during evaluation. %s",
-						text, loc, err.cause ? err.cause : "");
+				rc = flow_error(
+				    fl, "States.QueryEvaluationError",
+				    "The JSONata expression '%s' specified for the field '%s' "
+				    "threw an error during evaluation. %s",
+				    text, loc, err.cause ? err.cause : "");
 			else if (undefined)
-				rc = flow_error(fl, "States.QueryEvaluationError",
-						"The JSONata expression '%s' specified for the field '%s' "
-						"returned nothing (undefined).",
-						text, loc);
+				rc = flow_error(
+				    fl, "States.QueryEvaluationError",
+				    "The JSONata expression '%s' specified for the field '%s' "
+				    "returned nothing (undefined).",
+				    text, loc);
 			aslrt_error_clear(&err);
 		}
 		aslrt_jsonata_free(e);
@@ -622,12 +642,13 @@ static int jsonata_value(Flow *fl, struct json_object *v, const char *loc, struc
 }
 
 /* $states = {input, context, result?}; the variables beside it. */
-static struct json_object *jbindings(Flow *fl, struct json_object *input, struct json_object *result)
+static struct json_object *jbindings(Flow *fl, struct json_object *input,
+				     struct json_object *result)
 {
 	struct json_object *b = json_object_new_object(), *states = json_object_new_object();
 	if (fl->env.vars) {
 		json_object_object_foreach(fl->env.vars, key, val)
-			json_object_object_add(b, key, json_object_get(val));
+		    json_object_object_add(b, key, json_object_get(val));
 	}
 	json_object_object_add(states, "input", json_object_get(input));
 	json_object_object_add(states, "context", json_object_get(fl->env.context));
@@ -642,12 +663,13 @@ static int flow_jsonata(Flow *fl, struct json_object *st, const char *type,
 			struct json_object *input, struct json_object *given,
 			struct json_object *steps)
 {
-	bool work = strcmp(type, "Task") == 0 || strcmp(type, "Map") == 0 ||
-		    strcmp(type, "Parallel") == 0;
+	bool work =
+	    strcmp(type, "Task") == 0 || strcmp(type, "Map") == 0 || strcmp(type, "Parallel") == 0;
 	struct json_object *b = jbindings(fl, input, NULL), *args = NULL, *out = NULL, *v;
 	int rc = -1;
 	if (work) {
-		if ((v = member(st, "Arguments", NULL)) && jsonata_value(fl, v, "Arguments", b, &args))
+		if ((v = member(st, "Arguments", NULL)) &&
+		    jsonata_value(fl, v, "Arguments", b, &args))
 			goto done;
 		step(steps, "Arguments", args ? args : input);
 		step(steps, "Result", given);
@@ -684,7 +706,8 @@ static void merge(struct json_object *dst, struct json_object *src)
 	{
 		struct json_object *d;
 		if (json_object_is_type(val, json_type_object) &&
-		    json_object_object_get_ex(dst, key, &d) && json_object_is_type(d, json_type_object))
+		    json_object_object_get_ex(dst, key, &d) &&
+		    json_object_is_type(d, json_type_object))
 			merge(d, val);
 		else
 			json_object_object_add(dst, key, aslrt_json_copy(val));
@@ -719,8 +742,8 @@ static struct json_object *state_context(const char *machine_file, const char *s
 	json_object_object_add(e, "Input", aslrt_json_copy(input));
 	json_object_object_add(e, "StartTime", json_object_new_string(now));
 	json_object_object_add(e, "Name", json_object_new_string("aslc-eval"));
-	json_object_object_add(e, "RoleArn",
-			       json_object_new_string("arn:aws:iam::123456789012:role/aslc-execution"));
+	json_object_object_add(
+	    e, "RoleArn", json_object_new_string("arn:aws:iam::123456789012:role/aslc-execution"));
 	json_object_object_add(e, "RedriveCount", json_object_new_int(0));
 	json_object_object_add(sm, "Id", json_object_new_string(smid));
 	json_object_object_add(sm, "Name", json_object_new_string(name));
@@ -757,12 +780,13 @@ static int eval_state(const EvalOpts *o, struct json_object *input, struct json_
 	struct json_object *st = find_state(machine, o->state_name);
 	const char *type = json_object_get_string(member(st, "Type", NULL));
 	if (!st || !type) {
-		fprintf(stderr, "aslc eval: %s has no state named '%s'\n", o->state_file, o->state_name);
+		fprintf(stderr, "aslc eval: %s has no state named '%s'\n", o->state_file,
+			o->state_name);
 		rc = 2;
 		goto done;
 	}
-	bool work = strcmp(type, "Task") == 0 || strcmp(type, "Map") == 0 ||
-		    strcmp(type, "Parallel") == 0;
+	bool work =
+	    strcmp(type, "Task") == 0 || strcmp(type, "Map") == 0 || strcmp(type, "Parallel") == 0;
 	if (strcmp(type, "Fail") == 0) {
 		fprintf(stderr, "aslc eval: state '%s' is a Fail state: it has no data flow\n",
 			o->state_name);
@@ -827,7 +851,8 @@ int eval_main(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(a, "--batch"))
-			return i + 1 == argc ? eval_batch() : eval_usage_error("--batch goes alone", NULL);
+			return i + 1 == argc ? eval_batch()
+					     : eval_usage_error("--batch goes alone", NULL);
 		if (!strcmp(a, "--jsonata"))
 			slot = &o.jsonata;
 		else if (!strcmp(a, "--jsonpath"))
@@ -864,7 +889,8 @@ int eval_main(int argc, char **argv)
 	}
 	int modes = !!o.jsonata + !!o.jsonpath + !!o.state_file;
 	if (modes != 1)
-		return eval_usage_error("give exactly one of --jsonata, --jsonpath and --state", NULL);
+		return eval_usage_error("give exactly one of --jsonata, --jsonpath and --state",
+					NULL);
 	if (o.state_file && !o.state_name)
 		return eval_usage_error("--state needs --name STATE", NULL);
 	if (!o.state_file && (o.state_name || o.result))
@@ -872,8 +898,8 @@ int eval_main(int argc, char **argv)
 
 	bool failed = false;
 	struct json_object *input = o.input ? load_json_file(o.input, "input", &failed) : NULL;
-	struct json_object *vars = o.variables ? load_json_file(o.variables, "variables", &failed)
-					       : NULL;
+	struct json_object *vars =
+	    o.variables ? load_json_file(o.variables, "variables", &failed) : NULL;
 	struct json_object *ctx = o.context ? load_json_file(o.context, "context", &failed) : NULL;
 	struct json_object *given = o.result ? load_json_file(o.result, "result", &failed) : NULL;
 	if (!failed && vars && !json_object_is_type(vars, json_type_object)) {
@@ -892,8 +918,8 @@ int eval_main(int argc, char **argv)
 		if (o.jsonata)
 			rc = eval_jsonata(&o, input, o.input != NULL, vars);
 		else if (o.jsonpath)
-			rc = eval_jsonpath(&o, o.input ? input : (input = json_object_new_object()), ctx,
-					   vars);
+			rc = eval_jsonpath(&o, o.input ? input : (input = json_object_new_object()),
+					   ctx, vars);
 		else {
 			if (!o.input)
 				input = json_object_new_object(); /* an execution's input */

@@ -90,7 +90,10 @@ static uint32_t *decode(const char *s, int *n)
 	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)s[i];
 		int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-		uint32_t cp = extra == 3 ? c & 0x07u : extra == 2 ? c & 0x0Fu : extra ? c & 0x1Fu : c;
+		uint32_t cp = extra == 3   ? c & 0x07u
+			      : extra == 2 ? c & 0x0Fu
+			      : extra	   ? c & 0x1Fu
+					   : c;
 		if (i + (size_t)extra >= len + (extra ? 0 : 1))
 			extra = 0, cp = c;
 		for (int j = 1; j <= extra; j++)
@@ -161,10 +164,10 @@ typedef struct IntFmt {
 
 /* The zero of every Unicode decimal digit family JSONata knows. */
 static const uint32_t decimal_groups[] = {
-	0x30,   0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6,
-	0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0,
-	0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
-	0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10};
+    0x30,   0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6,
+    0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0,
+    0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
+    0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10};
 
 static int gcd_i(int a, int b)
 {
@@ -272,15 +275,15 @@ static int analyse_int(const uint32_t *p, int n, IntFmt *f, aslrt_pic_err *err)
 	return 0;
 }
 
-static const char *const few[] = {"Zero", "One", "Two", "Three", "Four", "Five", "Six",
-				  "Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve",
-				  "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen",
-				  "Eighteen", "Nineteen"};
+static const char *const few[] = {"Zero",    "One",	"Two",	     "Three",	 "Four",
+				  "Five",    "Six",	"Seven",     "Eight",	 "Nine",
+				  "Ten",     "Eleven",	"Twelve",    "Thirteen", "Fourteen",
+				  "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
 static const char *const ordinals[] = {
-	"Zeroth", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth",
-	"Ninth", "Tenth", "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth",
-	"Sixteenth", "Seventeenth", "Eighteenth", "Nineteenth"};
-static const char *const decades[] = {"Twenty", "Thirty",  "Forty",  "Fifty",  "Sixty",
+    "Zeroth",	  "First",     "Second",    "Third",	   "Fourth",	 "Fifth",     "Sixth",
+    "Seventh",	  "Eighth",    "Ninth",	    "Tenth",	   "Eleventh",	 "Twelfth",   "Thirteenth",
+    "Fourteenth", "Fifteenth", "Sixteenth", "Seventeenth", "Eighteenth", "Nineteenth"};
+static const char *const decades[] = {"Twenty",	 "Thirty", "Forty",  "Fifty",  "Sixty",
 				      "Seventy", "Eighty", "Ninety", "Hundred"};
 static const char *const magnitudes[] = {"Thousand", "Million", "Billion", "Trillion"};
 
@@ -434,7 +437,8 @@ static int format_int(double value, const IntFmt *f, Out *o, aslrt_pic_err *err)
 			for (int i = f->nsep - 1; i >= 0; i--) {
 				int pos = n - f->sep_pos[i];
 				if (pos >= 0) {
-					memmove(s + pos + 1, s + pos, sizeof *s * (size_t)(n - pos));
+					memmove(s + pos + 1, s + pos,
+						sizeof *s * (size_t)(n - pos));
 					s[pos] = f->sep_ch[i];
 					n++;
 				} else {
@@ -449,7 +453,10 @@ static int format_int(double value, const IntFmt *f, Out *o, aslrt_pic_err *err)
 			out_cp(o, s[i]);
 		if (f->ordinal) {
 			uint32_t last = n ? s[n - 1] : 0;
-			const char *suf = last == '1' ? "st" : last == '2' ? "nd" : last == '3' ? "rd" : "th";
+			const char *suf = last == '1'	? "st"
+					  : last == '2' ? "nd"
+					  : last == '3' ? "rd"
+							: "th";
 			if (n > 1 && s[n - 2] == '1')
 				suf = "th";
 			out_str(o, suf);
@@ -496,7 +503,9 @@ static double js_parse_int(const char *s, size_t n)
 		double v = 0;
 		size_t st = i += 2;
 		for (; i < n && isxdigit((unsigned char)s[i]); i++)
-			v = v * 16 + (isdigit((unsigned char)s[i]) ? s[i] - '0' : (tolower((unsigned char)s[i]) - 'a' + 10));
+			v = v * 16 + (isdigit((unsigned char)s[i])
+					  ? s[i] - '0'
+					  : (tolower((unsigned char)s[i]) - 'a' + 10));
 		return i == st ? NAN : sign * v;
 	}
 	size_t st = i;
@@ -568,8 +577,8 @@ static double words_to_number(const char *s)
 			skip = 1;
 		else if (s[i] == ',' && i + 1 < n && isspace((unsigned char)s[i + 1]))
 			skip = 2;
-		else if (isspace((unsigned char)s[i]) && i + 4 < n && !strncmp(s + i + 1, "and", 3) &&
-			 isspace((unsigned char)s[i + 4]))
+		else if (isspace((unsigned char)s[i]) && i + 4 < n &&
+			 !strncmp(s + i + 1, "and", 3) && isspace((unsigned char)s[i + 4]))
 			skip = 5;
 		else if (isspace((unsigned char)s[i]) || s[i] == '\\' || s[i] == '-')
 			skip = 1;
@@ -603,14 +612,22 @@ static double words_to_number(const char *s)
 static double roman_value(char c)
 {
 	switch (c) {
-	case 'M': return 1000;
-	case 'D': return 500;
-	case 'C': return 100;
-	case 'L': return 50;
-	case 'X': return 10;
-	case 'V': return 5;
-	case 'I': return 1;
-	default: return NAN;
+	case 'M':
+		return 1000;
+	case 'D':
+		return 500;
+	case 'C':
+		return 100;
+	case 'L':
+		return 50;
+	case 'X':
+		return 10;
+	case 'V':
+		return 5;
+	case 'I':
+		return 1;
+	default:
+		return NAN;
 	}
 }
 
@@ -681,8 +698,7 @@ static double parse_int_value(const IntFmt *f, const char *s, size_t n)
 	}
 }
 
-int aslrt_pic_parse_integer(const char *text, const char *picture, double *out,
-			    aslrt_pic_err *err)
+int aslrt_pic_parse_integer(const char *text, const char *picture, double *out, aslrt_pic_err *err)
 {
 	int n;
 	uint32_t *p = decode(picture, &n);
@@ -716,7 +732,8 @@ static void civil_from_days(double z, double *y, int *m, int *d)
 	z += 719468;
 	double era = floor(z / 146097);
 	double doe = z - era * 146097;
-	double yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
+	double yoe =
+	    floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
 	double doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
 	double mp = floor((5 * doy + 2) / 153);
 	*d = (int)(doy - floor((153 * mp + 2) / 5) + 1);
@@ -774,11 +791,16 @@ static double fragment(const Tm *x, uint32_t comp)
 {
 	double today = days_from_civil(x->y, x->mo, x->d) * DAY_MS;
 	switch (comp) {
-	case 'Y': return x->y;
-	case 'M': return x->mo;
-	case 'D': return x->d;
-	case 'd': return (today - utc_ym(x->y, 0)) / DAY_MS + 1;
-	case 'F': return x->wday == 0 ? 7 : x->wday;
+	case 'Y':
+		return x->y;
+	case 'M':
+		return x->mo;
+	case 'D':
+		return x->d;
+	case 'd':
+		return (today - utc_ym(x->y, 0)) / DAY_MS + 1;
+	case 'F':
+		return x->wday == 0 ? 7 : x->wday;
 	case 'W': {
 		double week = delta_weeks(start_of_first_week(x->y, 0), today);
 		if (week > 52) {
@@ -792,11 +814,13 @@ static double fragment(const Tm *x, uint32_t comp)
 		int m0 = x->mo - 1;
 		double week = delta_weeks(start_of_first_week(x->y, m0), today);
 		if (week > 4) {
-			double next = m0 == 11 ? start_of_first_week(x->y + 1, 0) : start_of_first_week(x->y, m0 + 1);
+			double next = m0 == 11 ? start_of_first_week(x->y + 1, 0)
+					       : start_of_first_week(x->y, m0 + 1);
 			if (today >= next)
 				week = 1;
 		} else if (week < 1) {
-			double prev = m0 == 0 ? start_of_first_week(x->y - 1, 11) : start_of_first_week(x->y, m0 - 1);
+			double prev = m0 == 0 ? start_of_first_week(x->y - 1, 11)
+					      : start_of_first_week(x->y, m0 - 1);
 			week = delta_weeks(prev, today);
 		}
 		return floor(week);
@@ -811,18 +835,26 @@ static double fragment(const Tm *x, uint32_t comp)
 		int m0 = x->mo - 1;
 		if (x->t < start_of_first_week(x->y, m0))
 			return m0 == 0 ? 12 : m0;
-		double next = m0 == 11 ? start_of_first_week(x->y + 1, 0) : start_of_first_week(x->y, m0 + 1);
+		double next =
+		    m0 == 11 ? start_of_first_week(x->y + 1, 0) : start_of_first_week(x->y, m0 + 1);
 		if (x->t >= next)
 			return m0 == 11 ? 1 : m0 + 2;
 		return x->mo;
 	}
-	case 'H': return x->h;
-	case 'h': return x->h % 12 == 0 ? 12 : x->h % 12;
-	case 'P': return x->h >= 12 ? 1 : 0;
-	case 'm': return x->mi;
-	case 's': return x->s;
-	case 'f': return x->ms;
-	default: return NAN;
+	case 'H':
+		return x->h;
+	case 'h':
+		return x->h % 12 == 0 ? 12 : x->h % 12;
+	case 'P':
+		return x->h >= 12 ? 1 : 0;
+	case 'm':
+		return x->mi;
+	case 's':
+		return x->s;
+	case 'f':
+		return x->ms;
+	default:
+		return NAN;
 	}
 }
 
@@ -895,14 +927,28 @@ static int parse_width(const uint32_t *u, int n)
 static const char *default_pres(uint32_t comp)
 {
 	switch (comp) {
-	case 'Y': case 'M': case 'D': case 'd': case 'W': case 'w': case 'X': case 'x':
-	case 'H': case 'h': case 'f':
+	case 'Y':
+	case 'M':
+	case 'D':
+	case 'd':
+	case 'W':
+	case 'w':
+	case 'X':
+	case 'x':
+	case 'H':
+	case 'h':
+	case 'f':
 		return "1";
-	case 'F': case 'P': case 'C': case 'E':
+	case 'F':
+	case 'P':
+	case 'C':
+	case 'E':
 		return "n";
-	case 'm': case 's':
+	case 'm':
+	case 's':
 		return "01";
-	case 'Z': case 'z':
+	case 'Z':
+	case 'z':
 		return "01:01";
 	default:
 		return NULL;
@@ -1051,10 +1097,10 @@ fail:
 	return -1;
 }
 
-static const char *const month_names[] = {"January", "February", "March",     "April",
-					  "May",     "June",     "July",      "August",
-					  "September", "October", "November", "December"};
-static const char *const day_names[] = {"",         "Monday", "Tuesday", "Wednesday",
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+					  "May",       "June",	   "July",     "August",
+					  "September", "October",  "November", "December"};
+static const char *const day_names[] = {"",	    "Monday", "Tuesday",  "Wednesday",
 					"Thursday", "Friday", "Saturday", "Sunday"};
 
 static void put_cased(Out *o, const char *s, int tcase, int max)
@@ -1134,7 +1180,8 @@ static int format_component(Out *o, const Tm *x, const Part *p, int oh, int om, 
 		return rc;
 	}
 	if (c == 'P') {
-		put_cased(o, x->h >= 12 ? "pm" : "am", p->names == CASE_UPPER ? CASE_UPPER : CASE_NONE, -1);
+		put_cased(o, x->h >= 12 ? "pm" : "am",
+			  p->names == CASE_UPPER ? CASE_UPPER : CASE_NONE, -1);
 		return 0;
 	}
 	if (c == 'C' || c == 'E') {
@@ -1155,7 +1202,8 @@ char *aslrt_pic_format_datetime(double ms, const char *picture, const char *time
 		if (isnan(off) || fabs(off) > 9999) {
 			char msg[128];
 			snprintf(msg, sizeof msg,
-				 "The timezone of fromMillis must be \"+hhmm\" or \"-hhmm\", not \"%.60s\"",
+				 "The timezone of fromMillis must be \"+hhmm\" or \"-hhmm\", not "
+				 "\"%.60s\"",
 				 timezone);
 			set_err(err, "D3137", msg);
 			return NULL;
@@ -1164,13 +1212,15 @@ char *aslrt_pic_format_datetime(double ms, const char *picture, const char *time
 		om = (int)fmod(off, 100);
 	}
 	Spec s;
-	if (analyse_datetime(picture ? picture : "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]", &s,
-			     err))
+	if (analyse_datetime(picture ? picture
+				     : "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]",
+			     &s, err))
 		return NULL;
 	double t = trunc(ms) + (60.0 * oh + om) * 60000;
 	if (!isfinite(t) || fabs(t) > 8.64e15) {
 		spec_free(&s);
-		set_err(err, "D3137", "The timestamp is outside the range of dates JSONata can format");
+		set_err(err, "D3137",
+			"The timestamp is outside the range of dates JSONata can format");
 		return NULL;
 	}
 	Tm x = tm_of(t);
@@ -1333,19 +1383,25 @@ static int build_millis(Comps *c, double now_ms, double *out, aslrt_pic_err *err
 {
 	int mask = 0;
 	for (const char *k = "YXMxWwdD"; *k; k++)
-		mask = (mask << 1) | (c->def[(int)*k] && c->v[(int)*k] != 0 && !isnan(c->v[(int)*k]));
+		mask =
+		    (mask << 1) | (c->def[(int)*k] && c->v[(int)*k] != 0 && !isnan(c->v[(int)*k]));
 	bool date_a = is_type(161, mask);
 	bool date_b = !date_a && is_type(130, mask);
 	bool date_c = is_type(84, mask);
 	bool date_d = !date_c && is_type(72, mask);
 	mask = 0;
 	for (const char *k = "PHhmsf"; *k; k++)
-		mask = (mask << 1) | (c->def[(int)*k] && c->v[(int)*k] != 0 && !isnan(c->v[(int)*k]));
+		mask =
+		    (mask << 1) | (c->def[(int)*k] && c->v[(int)*k] != 0 && !isnan(c->v[(int)*k]));
 	bool time_a = is_type(23, mask);
 	bool time_b = !time_a && is_type(47, mask);
 	char comps[16];
 	snprintf(comps, sizeof comps, "%s%s",
-		 date_b ? "YD" : date_c ? "XxwF" : date_d ? "XWF" : "YMD", time_b ? "Phmsf" : "Hmsf");
+		 date_b	  ? "YD"
+		 : date_c ? "XxwF"
+		 : date_d ? "XWF"
+			  : "YMD",
+		 time_b ? "Phmsf" : "Hmsf");
 	Tm now = tm_of(now_ms);
 	bool started = false, ended = false;
 	for (const char *k = comps; *k; k++) {
@@ -1422,9 +1478,9 @@ int aslrt_pic_parse_datetime(const char *text, const char *picture, double now_m
 	out_str(&re, "$");
 	int ec;
 	PCRE2_SIZE eo;
-	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re.s, PCRE2_ZERO_TERMINATED,
-					 PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec,
-					 &eo, NULL);
+	pcre2_code *code =
+	    pcre2_compile((PCRE2_SPTR)re.s, PCRE2_ZERO_TERMINATED,
+			  PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
 	free(re.s);
 	if (!code) {
 		spec_free(&s);

@@ -23,8 +23,7 @@ char *aslrt_pic_format_integer(double value, const char *picture, aslrt_pic_err 
 
 /* fn:parse-integer as JSONata does it: 0 with *out (NaN when the text holds
  * no number), -1 with err set. */
-int aslrt_pic_parse_integer(const char *text, const char *picture, double *out,
-			    aslrt_pic_err *err);
+int aslrt_pic_parse_integer(const char *text, const char *picture, double *out, aslrt_pic_err *err);
 
 /* fn:format-dateTime of ms since the epoch; picture NULL is ISO 8601,
  * timezone NULL is UTC, else "+hhmm"/"-hhmm".  malloc'd, or NULL with err. */
