@@ -354,6 +354,64 @@ static void js_integer(char *buf, size_t len, double v)
 	snprintf(buf, len, "%se+%d", tmp, ex);
 }
 
+/* A decimal digit pattern: padding, the digit family, grouping, ordinal. */
+static void format_decimal(double value, const IntFmt *f, Out *o)
+{
+	char digits[400];
+	js_integer(digits, sizeof digits, value);
+	int nd = (int)strlen(digits);
+	int pad = f->mandatory > nd ? f->mandatory - nd : 0;
+	int cap = nd + pad + 2 * (nd + pad) + MAXSEP + 4;
+	uint32_t *s = malloc(sizeof *s * (size_t)cap);
+	if (!s)
+		abort();
+	int n = 0;
+	for (int i = 0; i < pad; i++)
+		s[n++] = '0';
+	for (int i = 0; i < nd; i++)
+		s[n++] = (unsigned char)digits[i];
+	if (f->zero != '0')
+		for (int i = 0; i < n; i++)
+			s[i] = s[i] + f->zero - '0';
+	if (f->regular) {
+		for (int k = (n - 1) / f->reg_pos; k > 0; k--) {
+			int pos = n - k * f->reg_pos;
+			memmove(s + pos + 1, s + pos, sizeof *s * (size_t)(n - pos));
+			s[pos] = f->reg_ch;
+			n++;
+		}
+	} else {
+		/* leftmost separator first; a position beyond the digits
+		 * behaves as JavaScript's substr() does */
+		for (int i = f->nsep - 1; i >= 0; i--) {
+			int pos = n - f->sep_pos[i];
+			if (pos >= 0) {
+				memmove(s + pos + 1, s + pos, sizeof *s * (size_t)(n - pos));
+				s[pos] = f->sep_ch[i];
+				n++;
+			} else {
+				int from = n + pos > 0 ? n + pos : 0;
+				memmove(s + 1, s + from, sizeof *s * (size_t)(n - from));
+				s[0] = f->sep_ch[i];
+				n = n - from + 1;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++)
+		out_cp(o, s[i]);
+	if (f->ordinal) {
+		uint32_t last = n ? s[n - 1] : 0;
+		const char *suf = last == '1'	? "st"
+				  : last == '2' ? "nd"
+				  : last == '3' ? "rd"
+						: "th";
+		if (n > 1 && s[n - 2] == '1')
+			suf = "th";
+		out_str(o, suf);
+	}
+	free(s);
+}
+
 static int format_int(double value, const IntFmt *f, Out *o, aslrt_pic_err *err)
 {
 	bool negative = value < 0;
@@ -407,63 +465,9 @@ static int format_int(double value, const IntFmt *f, Out *o, aslrt_pic_err *err)
 				o->s[i] = (char)tolower((unsigned char)o->s[i]);
 		break;
 	}
-	case P_DECIMAL: {
-		char digits[400];
-		js_integer(digits, sizeof digits, value);
-		int nd = (int)strlen(digits);
-		int pad = f->mandatory > nd ? f->mandatory - nd : 0;
-		int cap = nd + pad + 2 * (nd + pad) + MAXSEP + 4;
-		uint32_t *s = malloc(sizeof *s * (size_t)cap);
-		if (!s)
-			abort();
-		int n = 0;
-		for (int i = 0; i < pad; i++)
-			s[n++] = '0';
-		for (int i = 0; i < nd; i++)
-			s[n++] = (unsigned char)digits[i];
-		if (f->zero != '0')
-			for (int i = 0; i < n; i++)
-				s[i] = s[i] + f->zero - '0';
-		if (f->regular) {
-			for (int k = (n - 1) / f->reg_pos; k > 0; k--) {
-				int pos = n - k * f->reg_pos;
-				memmove(s + pos + 1, s + pos, sizeof *s * (size_t)(n - pos));
-				s[pos] = f->reg_ch;
-				n++;
-			}
-		} else {
-			/* leftmost separator first; a position beyond the digits
-			 * behaves as JavaScript's substr() does */
-			for (int i = f->nsep - 1; i >= 0; i--) {
-				int pos = n - f->sep_pos[i];
-				if (pos >= 0) {
-					memmove(s + pos + 1, s + pos,
-						sizeof *s * (size_t)(n - pos));
-					s[pos] = f->sep_ch[i];
-					n++;
-				} else {
-					int from = n + pos > 0 ? n + pos : 0;
-					memmove(s + 1, s + from, sizeof *s * (size_t)(n - from));
-					s[0] = f->sep_ch[i];
-					n = n - from + 1;
-				}
-			}
-		}
-		for (int i = 0; i < n; i++)
-			out_cp(o, s[i]);
-		if (f->ordinal) {
-			uint32_t last = n ? s[n - 1] : 0;
-			const char *suf = last == '1'	? "st"
-					  : last == '2' ? "nd"
-					  : last == '3' ? "rd"
-							: "th";
-			if (n > 1 && s[n - 2] == '1')
-				suf = "th";
-			out_str(o, suf);
-		}
-		free(s);
+	case P_DECIMAL:
+		format_decimal(value, f, o);
 		break;
-	}
 	default:
 		o->n = start;
 		set_err_u(err, "D3130", f->token, f->ntoken);
