@@ -895,6 +895,12 @@ int eval_main(int argc, char **argv)
 		return eval_usage_error("--state needs --name STATE", NULL);
 	if (!o.state_file && (o.state_name || o.result))
 		return eval_usage_error("--name and --result go with --state", NULL);
+	if (o.jsonata && o.context)
+		return eval_usage_error("--context goes with --jsonpath and --state (JSONata reads "
+					"variables: --variables)",
+					NULL);
+	if (!o.jsonata && (o.depth || o.time_limit_ms))
+		return eval_usage_error("--depth and --time-limit go with --jsonata", NULL);
 
 	bool failed = false;
 	struct json_object *input = o.input ? load_json_file(o.input, "input", &failed) : NULL;

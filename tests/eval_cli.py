@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""`aslc eval --state` against the conformance cases recorded on AWS.
+"""`aslc eval`'s command line: its contract on exact examples, then
+`aslc eval --state` against the conformance cases recorded on AWS.
 
-  eval_state.py ASLC EXECUTION_CASES_DIR
+  eval_cli.py ASLC EXECUTION_CASES_DIR
 
 Every case whose machine is one Pass or Task state is simulated with the
 case's input and context (a Task's result is its mock for the first call):
@@ -39,9 +40,61 @@ def single_state(case):
     return name, st
 
 
+def contract(aslc, tmp):
+    """Exact stdout, exit status and last stderr line of a few commands."""
+    def write(name, value):
+        path = os.path.join(tmp, name)
+        json.dump(value, open(path, "w"))
+        return path
+    inp = write("in.json", {"a": [1, 2, 3], "b": {"c": "x"}})
+    var = write("vars.json", {"v": 40})
+    ctx = write("ctx.json", {"Execution": {"Name": "e1"}})
+    machine = write("m.asl.json", {"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "InputPath": "$.b", "Parameters": {"k.$": "$.c"},
+        "ResultPath": "$.r", "OutputPath": "$.r", "End": True}}})
+    # ResultPath writes into the state's raw input, not InputPath's selection
+    checks = [
+        (["--jsonata", "$sum(a) + $v", "--input", inp, "--variables", var], "46\n", 0, None),
+        (["--jsonata", "nothing", "--input", inp], "", 0, None),
+        (["--jsonata", "$"], "", 0, None),
+        (["--jsonata", "$formatInteger(1234, '#,##0')"], '"1,234"\n', 0, None),
+        (["--jsonata", "1 + 'a'"], "", 1,
+         {"code": "T2002", "message": "The right side of the + operator must evaluate to a number",
+          "position": 2}),
+        (["--jsonata", "(1 +"], "", 1,
+         {"code": "S0207", "message": "Unexpected end of expression", "position": 4}),
+        (["--jsonpath", "$.b.c", "--input", inp], '"x"\n', 0, None),
+        (["--jsonpath", "$.nope", "--input", inp], "", 1,
+         {"code": "States.Runtime", "message": "Invalid path '$.nope' : No results for path: $['nope']"}),
+        (["--jsonpath", '{"x.$": "$.a[1]", "n.$": "States.ArrayLength($.a)", "e.$": "$$.Execution.Name", "l": 1}',
+          "--input", inp, "--context", ctx], '{"x":2,"n":3,"e":"e1","l":1}\n', 0, None),
+        (["--state", machine, "--name", "P", "--input", inp],
+         '{"InputPath":{"c":"x"},"Parameters":{"k":"x"},"Result":{"k":"x"},'
+         '"ResultPath":{"a":[1,2,3],"b":{"c":"x"},"r":{"k":"x"}},"OutputPath":{"k":"x"}}\n', 0, None),
+        (["--state", machine, "--name", "Nope"], "", 2, None),
+        (["--jsonata", "1", "--context", ctx], "", 2, None),
+    ]
+    bad = 0
+    for args, out, status, err in checks:
+        p = subprocess.run([aslc, "eval"] + args, capture_output=True, text=True, timeout=30)
+        last = (p.stderr.strip().splitlines() or [""])[-1]
+        ok = p.stdout == out and p.returncode == status
+        if err is not None:
+            try:
+                ok = ok and json.loads(last) == err
+            except ValueError:
+                ok = False
+        if not ok:
+            bad += 1
+            print("FAIL aslc eval %s: stdout %r, exit %d, stderr %r" % (" ".join(args), p.stdout,
+                                                                        p.returncode, last))
+    return len(checks) - bad, bad
+
+
 def main():
     aslc, cases = sys.argv[1], sys.argv[2]
-    passed = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        passed, failed = contract(aslc, tmp)
     with tempfile.TemporaryDirectory() as tmp:
         for f in sorted(os.listdir(cases)):
             if not f.endswith(".json"):
