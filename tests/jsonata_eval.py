@@ -103,7 +103,8 @@ def run_case(aslc, suite, tmp, key, c, expr):
     if "timelimit" in c:
         args += ["--time-limit", str(c["timelimit"])]
     try:
-        args = [x.encode("utf-8", "surrogatepass") for x in args]
+        # a lone surrogate cannot be UTF-8 in argv: U+FFFD, as the JSON reader makes it
+        args = ["".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in x) for x in args]
         p = subprocess.run(args, capture_output=True, timeout=60)
     except subprocess.TimeoutExpired:
         return False, "timed out"
