@@ -485,7 +485,8 @@ static int flow_jsonpath(Flow *fl, struct json_object *st, const char *type,
 			goto done;
 	} else
 		params = json_object_get(eff);
-	step(steps, "Parameters", params);
+	if (strcmp(type, "Map")) /* a Map's Parameters applies to each item */
+		step(steps, "Parameters", params);
 	bool has_result;
 	struct json_object *r = member(st, "Result", &has_result);
 	result = work	      ? json_object_get(given)
