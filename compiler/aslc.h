@@ -182,4 +182,9 @@ int check_unbound(Diag *d, struct json_object *def, const char *bindings_file);
  * time.  Returns the number of errors found. */
 int types_check(Diag *d, struct json_object *def, const CheckOpts *o);
 
+/* --- eval.c --- */
+
+/* `aslc eval ...` (argv[0] is "eval"): the exit status. */
+int eval_main(int argc, char **argv);
+
 #endif

@@ -271,8 +271,19 @@ static void check_expr(Ck *ck, const char *ptr, const char *s)
 	char why[ASLRT_ERRLEN];
 	char *expr = strndup(s + 2, n - 4);
 	aslrt_jsonata *e = aslrt_jsonata_parse(expr, why, sizeof why);
+	char ref[128];
 	if (!e)
 		err(ck, ptr, "invalid JSONata expression: %s", why);
+	else if (aslrt_jsonata_top_level_ref(e, ref, sizeof ref))
+		/* there is no input document: AWS refuses this at creation */
+		err(ck, ptr,
+		    "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '%s' at the top level is not "
+		    "supported.",
+		    ref);
+	else if (aslrt_jsonata_uses_variable(e, "eval"))
+		warn(ck, ptr,
+		     "'$eval' is not available in Step Functions (use '$parse'): calling it fails "
+		     "with T1006 at run time");
 	aslrt_jsonata_free(e);
 	free(expr);
 }

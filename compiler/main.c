@@ -23,6 +23,8 @@ static const char usage_text[] =
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
 	"                  [--handlers FILE.c ...] [--bindings FILE] [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
 	"       aslc emit FILE --emit=c|ir|llvm|dot|mermaid|svg [-o OUT] [--name NAME] [--type standard|express]\n"
+	"       aslc eval --jsonata EXPR | --jsonpath PATH | --state FILE --name STATE\n"
+	"                 [--input FILE] [--variables FILE] [--context FILE] [--result FILE]\n"
 	"       aslc --help | --version\n";
 
 static const char help_text[] =
@@ -36,6 +38,8 @@ static const char help_text[] =
 	"  emit    print the generated C (--emit=c), the IR (--emit=ir), LLVM IR\n"
 	"          (--emit=llvm), or the machine's graph as Workflow Studio draws it\n"
 	"          (--emit=dot, --emit=mermaid, --emit=svg) to OUT or stdout\n"
+	"  eval    evaluate a JSONata expression, a JSONPath or payload template, or\n"
+	"          show a state's data flow step by step (aslc eval --help)\n"
 	"\n"
 	"options:\n"
 	"  -o FILE                 output file ('-' is stdout for emit)\n"
@@ -294,6 +298,8 @@ static int embed_bindings(Program *p, const char *file)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "eval") == 0)
+		return eval_main(argc - 1, argv + 1);
 	Opts o = {0};
 	o.opt = 2;
 	int rc = parse_args(argc, argv, &o);

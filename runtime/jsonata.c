@@ -32,6 +32,7 @@
 #include <openssl/rand.h>
 
 #include "jsonata.h"
+#include "jsonata_picture.h"
 
 /* ------------------------------------------------------------------ arena */
 
@@ -160,6 +161,7 @@ typedef struct Ctx {
 	char *stack_base;
 	size_t stack_budget;
 	double now_ms;
+	int pos; /* of the node being evaluated, for errors */
 	V *root;
 	Env *global;
 	uint64_t rng;
@@ -1001,13 +1003,21 @@ typedef struct P {
 	Node *regexes;
 } P;
 
+/* Where the last parse or evaluation error on this thread was found. */
+static _Thread_local int error_position = -1;
+
+int aslrt_jsonata_error_position(void)
+{
+	return error_position;
+}
+
 __attribute__((noreturn)) static void perr(P *p, const char *code, int pos, const char *token,
 					    const char *value)
 {
 	snprintf(p->code, sizeof p->code, "%s", code);
 	free(p->msg);
 	p->msg = render_error(code, token, value, NULL, 0);
-	(void)pos;
+	error_position = pos;
 	longjmp(p->jb, 1);
 }
 
@@ -3424,6 +3434,8 @@ static void check_limits(Ctx *c)
 static V *eval(Ctx *c, const Node *n, V *input, Env *env)
 {
 	V *r = NULL;
+	int outer_pos = c->pos; /* an error reports the innermost node */
+	c->pos = n->pos;
 	c->depth++;
 	check_limits(c);
 	switch (n->type) {
@@ -3513,6 +3525,7 @@ static V *eval(Ctx *c, const Node *n, V *input, Env *env)
 		r = eval_filter(c, n->pred.v[i].expr, r, env);
 	if (n->type != N_PATH && n->group)
 		r = eval_group(c, n->group, r, env);
+	c->pos = outer_pos;
 	c->depth--;
 	if (r && is_seq(r) && !(r->fl & F_TUPLE)) {
 		if (n->keep_array)
@@ -3866,6 +3879,32 @@ static V *bi_contains(Ctx *c, V **a, int n, V *input, Env *env)
 	return VBOOL(re_exec(c, regex_of(c, t, "contains"), s->u.s.s, s->u.s.len, 0, &m));
 }
 
+/* A function as the matcher: called with the string, it returns
+ * {match, start, end, groups, next} and next() the following match, as
+ * jsonata-js calls a regex. */
+static V *match_with_function(Ctx *c, V *s, V *fn, V *lim, V *r, V *input, Env *env)
+{
+	V *args[1] = {s};
+	V *m = apply(c, fn, args, 1, input, env, "match");
+	double count = 0;
+	while (m && (!lim || count < lim->u.n)) {
+		V *start = m->t == T_OBJ ? obj_get(m, "start", 5, NULL) : NULL;
+		V *next = m->t == T_OBJ ? obj_get(m, "next", 4, NULL) : NULL;
+		if (!start || start->t != T_NUM || !next || next->t != T_FN)
+			throw_err(c, "T1010", "match", NULL, NULL, 0);
+		V *o = v_obj(c), *mt = obj_get(m, "match", 5, NULL), *g = obj_get(m, "groups", 6, NULL);
+		if (mt)
+			obj_set(c, o, "match", mt);
+		obj_set(c, o, "index", start);
+		if (g)
+			obj_set(c, o, "groups", g);
+		arr_push(c, r, o);
+		count++;
+		m = apply(c, next, NULL, 0, input, env, "match");
+	}
+	return r;
+}
+
 static V *bi_match(Ctx *c, V **a, int n, V *input, Env *env)
 {
 	UNUSED_BI;
@@ -3877,6 +3916,8 @@ static V *bi_match(Ctx *c, V **a, int n, V *input, Env *env)
 	V *r = v_seq(c);
 	if (lim && lim->u.n <= 0)
 		return r;
+	if (re && re->t == T_FN && re->u.f->kind != FN_REGEX)
+		return match_with_function(c, s, re, lim, r, input, env);
 	ReIter it = {regex_of(c, re, "match"), s->u.s.s, s->u.s.len, 0, true};
 	Match m;
 	double count = 0;
@@ -5279,6 +5320,7 @@ aslrt_jsonata *aslrt_jsonata_parse(const char *expr, char *why, size_t whylen)
 	p->src = expr;
 	p->len = strlen(expr);
 	p->ar = &e->ar;
+	error_position = -1;
 	if (setjmp(p->jb)) {
 		if (why && whylen)
 			snprintf(why, whylen, "%s", p->msg ? p->msg : p->code);
@@ -5357,7 +5399,9 @@ int aslrt_jsonata_eval_ex(const aslrt_jsonata *e, struct json_object *input,
 		c->rng = 88172645463325252ULL;
 	*out = NULL;
 	*undefined = false;
+	error_position = -1;
 	if (setjmp(c->jb)) {
+		error_position = c->pos;
 		aslrt_error_set(err, c->code, "%s", c->msg ? c->msg : c->code);
 		free(c->msg);
 		arena_free(&c->ar);
@@ -5399,20 +5443,44 @@ int aslrt_jsonata_eval(const aslrt_jsonata *e, struct json_object *input,
 
 /* ============================================================ pictures */
 
+/* The picture-string functions live in jsonata_picture.c; these convert
+ * values and raise the error it reports. */
+__attribute__((noreturn)) static void throw_pic(Ctx *c, const aslrt_pic_err *pe)
+{
+	throw_err(c, pe->code, NULL, pe->value[0] ? v_cstr(c, pe->value) : NULL, NULL, 0);
+}
+
+static V *pic_result(Ctx *c, char *s, const aslrt_pic_err *pe)
+{
+	if (!s)
+		throw_pic(c, pe);
+	V *r = v_strcopy(c, s, strlen(s));
+	free(s);
+	return r;
+}
+
 static V *format_datetime(Ctx *c, double ms, V *picture, V *tz)
 {
-	(void)picture;
-	(void)tz;
-	return iso_from_millis(c, ms);
+	aslrt_pic_err pe = {0};
+	char *p = picture ? strndup(picture->u.s.s, picture->u.s.len) : NULL;
+	char *z = tz ? strndup(tz->u.s.s, tz->u.s.len) : NULL;
+	char *s = aslrt_pic_format_datetime(ms, p, z, &pe);
+	free(p);
+	free(z);
+	return pic_result(c, s, &pe);
 }
 
 static V *parse_datetime(Ctx *c, V *s, V *picture)
 {
-	(void)picture;
-	double ms;
-	if (!parse_iso(s->u.s.s, s->u.s.len, &ms))
-		return NULL;
-	return v_num(c, ms);
+	aslrt_pic_err pe = {0};
+	char *t = strndup(s->u.s.s, s->u.s.len), *p = strndup(picture->u.s.s, picture->u.s.len);
+	double ms = 0;
+	int rc = aslrt_pic_parse_datetime(t, p, c->now_ms, &ms, &pe);
+	free(t);
+	free(p);
+	if (rc < 0)
+		throw_pic(c, &pe);
+	return rc == 0 ? v_num(c, ms) : NULL;
 }
 
 /* Code point strings for the picture-string functions. */
@@ -5726,11 +5794,13 @@ static V *bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
 	if (has_exp) {
 		double maxm = pow(10, pic->scaling), minm = pow(10, pic->scaling - 1);
 		if (mantissa != 0) {
-			while (mantissa < minm) {
+			/* by magnitude: JSONata 2.0.6 loops forever on a negative
+			 * value here (jsonata-js issue 785) */
+			while (fabs(mantissa) < minm) {
 				mantissa *= 10;
 				exponent--;
 			}
-			while (mantissa > maxm) {
+			while (fabs(mantissa) > maxm) {
 				mantissa /= 10;
 				exponent++;
 			}
@@ -5816,7 +5886,11 @@ static V *bi_format_integer(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (!ARG(0))
 		return NULL;
-	return fn_string(c, ARG(0), false);
+	aslrt_pic_err pe = {0};
+	char *p = strndup(ARG(1)->u.s.s, ARG(1)->u.s.len);
+	char *s = aslrt_pic_format_integer(ARG(0)->u.n, p, &pe);
+	free(p);
+	return pic_result(c, s, &pe);
 }
 
 static V *bi_parse_integer(Ctx *c, V **a, int n, V *input, Env *env)
@@ -5824,6 +5898,120 @@ static V *bi_parse_integer(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (!ARG(0))
 		return NULL;
-	V *x[1] = {ARG(0)};
-	return bi_number(c, x, 1, input, env);
+	aslrt_pic_err pe = {0};
+	char *t = strndup(ARG(0)->u.s.s, ARG(0)->u.s.len), *p = strndup(ARG(1)->u.s.s, ARG(1)->u.s.len);
+	double v = 0;
+	int rc = aslrt_pic_parse_integer(t, p, &v, &pe);
+	free(t);
+	free(p);
+	if (rc < 0)
+		throw_pic(c, &pe);
+	return isnan(v) ? NULL : v_num(c, v);
+}
+
+/* ===================================================== AWS's restrictions */
+
+/* The first node that reads the input document at the top level: a field
+ * name, '*', '**', '%', '$' or '$$' evaluated against the expression's own
+ * context rather than inside a path's later step, a predicate or a lambda
+ * body.  Step Functions gives JSONata no input document and refuses these. */
+static const Node *top_level_ref(const Node *n)
+{
+	const Node *r = NULL;
+	if (!n)
+		return NULL;
+	switch (n->type) {
+	case N_NAME:
+	case N_WILDCARD:
+	case N_DESCENDANT:
+	case N_PARENT:
+		return n;
+	case N_VARIABLE:
+		return n->slen == 0 || (n->slen == 1 && n->str[0] == '$') ? n : NULL;
+	case N_PATH:
+		return n->items.n ? top_level_ref(n->items.v[0]) : NULL;
+	case N_BINARY:
+	case N_APPLY:
+		return (r = top_level_ref(n->lhs)) ? r : top_level_ref(n->rhs);
+	case N_NEG:
+		return top_level_ref(n->expr);
+	case N_BIND:
+		return top_level_ref(n->rhs);
+	case N_CONDITION:
+		if ((r = top_level_ref(n->cond)) || (r = top_level_ref(n->then)))
+			return r;
+		return top_level_ref(n->els);
+	case N_OBJECT:
+		for (int i = 0; n->grp && i < n->grp->n && !r; i++)
+			if (!(r = top_level_ref(n->grp->keys[i])))
+				r = top_level_ref(n->grp->vals[i]);
+		return r;
+	case N_FUNCTION:
+	case N_PARTIAL:
+		if ((r = top_level_ref(n->proc)))
+			return r;
+		for (int i = 0; i < n->items.n && !r; i++)
+			r = top_level_ref(n->items.v[i]);
+		return r;
+	case N_ARRAY:
+	case N_BLOCK:
+		for (int i = 0; i < n->items.n && !r; i++)
+			r = top_level_ref(n->items.v[i]);
+		return r;
+	default:
+		return NULL;
+	}
+}
+
+bool aslrt_jsonata_top_level_ref(const aslrt_jsonata *e, char *name, size_t len)
+{
+	const Node *n = e ? top_level_ref(e->root) : NULL;
+	if (!n)
+		return false;
+	switch (n->type) {
+	case N_NAME: snprintf(name, len, "%.*s", (int)n->slen, n->str); break;
+	case N_WILDCARD: snprintf(name, len, "*"); break;
+	case N_DESCENDANT: snprintf(name, len, "**"); break;
+	case N_PARENT: snprintf(name, len, "%%"); break;
+	default: snprintf(name, len, "$%.*s", (int)n->slen, n->str); break;
+	}
+	return true;
+}
+
+/* Whether the variable $name appears anywhere in n. */
+static bool uses_variable(const Node *n, const char *name, size_t len)
+{
+	if (!n)
+		return false;
+	if (n->type == N_VARIABLE && n->slen == len && !memcmp(n->str, name, len))
+		return true;
+	const Node *kids[] = {n->lhs,  n->rhs,     n->expr,   n->cond,   n->then, n->els,
+			      n->body, n->proc,    n->pattern, n->update, n->del};
+	for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
+		if (uses_variable(kids[i], name, len))
+			return true;
+	for (int i = 0; i < n->items.n; i++)
+		if (uses_variable(n->items.v[i], name, len))
+			return true;
+	const Group *groups[] = {n->grp, n->group};
+	for (int g = 0; g < 2; g++)
+		for (int i = 0; groups[g] && i < groups[g]->n; i++)
+			if (uses_variable(groups[g]->keys[i], name, len) ||
+			    uses_variable(groups[g]->vals[i], name, len))
+				return true;
+	for (int i = 0; i < n->stages.n; i++)
+		if (uses_variable(n->stages.v[i].expr, name, len))
+			return true;
+	for (int i = 0; i < n->pred.n; i++)
+		if (uses_variable(n->pred.v[i].expr, name, len))
+			return true;
+	for (int i = 0; i < n->nterms; i++)
+		if (uses_variable(n->terms[i].expr, name, len))
+			return true;
+	return false;
+}
+
+bool aslrt_jsonata_uses_variable(const aslrt_jsonata *e, const char *name)
+{
+	return e && uses_variable(e->root, name, strlen(name));
 }

@@ -298,6 +298,16 @@ jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_
 			rt_jtmpl_free(t);
 			return NULL;
 		}
+		char ref[128];
+		if (aslrt_jsonata_top_level_ref(t->expr, ref, sizeof ref)) {
+			/* no input document in Step Functions (see aslc check) */
+			snprintf(why, whylen,
+				 "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '%s' at the top level is "
+				 "not supported. at %s",
+				 ref, loc);
+			rt_jtmpl_free(t);
+			return NULL;
+		}
 		return t;
 	}
 	char *sub;
