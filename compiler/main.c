@@ -20,7 +20,7 @@ static const char usage_text[] =
 	"usage: aslc check FILE [--type standard|express] [--input-schema SCHEMA.json]\n"
 	"                  [--diagnostics-format=text|json]\n"
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
-	"                  [--handlers FILE.c ...] [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
+	"                  [--handlers FILE.c ...] [-O0|-O1|-O2|-O3] [--static] [-v] [--keep]\n"
 	"       aslc emit FILE --emit=c|ir|llvm [-o OUT] [--name NAME] [--type standard|express]\n"
 	"       aslc --help | --version\n";
 
@@ -48,6 +48,16 @@ static const char help_text[] =
 	"                          paths, comparisons and intrinsic calls that must fail\n"
 	"  -v                      print the commands build runs\n"
 	"  --keep                  keep the generated C file of build\n"
+	"  --static                link a fully static executable (glibc static: no\n"
+	"                          shared libraries; see the README for DNS and locale)\n"
+	"\n"
+	"environment:\n"
+	"  CC, CFLAGS, LDFLAGS     the C compiler (default cc) and its flags, split into\n"
+	"                          words as make does (CC=\"cc -static\" works)\n"
+	"  ASLC_RUNTIME_DIR        a folder holding aslrt.h and libaslrt.a; by default\n"
+	"                          aslc finds them relative to its own executable:\n"
+	"                          PREFIX/lib/aslc and PREFIX/include/aslc when installed\n"
+	"                          in PREFIX/bin, build/runtime in the build tree\n"
 	"\n"
 	"exit status: 0 success, 1 errors in the definition or a failed build,\n"
 	"2 usage error or unreadable file.\n"
@@ -67,6 +77,7 @@ typedef struct Opts {
 	bool express;
 	bool json_diags;
 	bool verbose, keep;
+	bool static_link; /* --static */
 	int opt;
 	char **handlers; /* --handlers FILE, repeatable */
 	int nhandlers;
@@ -147,6 +158,8 @@ static int parse_args(int argc, char **argv, Opts *o)
 			o->verbose = true;
 		} else if (strcmp(a, "--keep") == 0) {
 			o->keep = true;
+		} else if (strcmp(a, "--static") == 0) {
+			o->static_link = true;
 		} else if (a[0] == '-' && a[1] != 0) {
 			return usage_error("unknown option '%s'", a);
 		} else if (!o->cmd) {
@@ -253,7 +266,7 @@ int main(int argc, char **argv)
 		json_object_put(d.list);
 		return status;
 	}
-	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers};
+	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers, o.static_link};
 	Buf out = {0};
 	bool llvm = (o.backend && strcmp(o.backend, "llvm") == 0);
 	if (strcmp(o.cmd, "emit") == 0) {
