@@ -17,10 +17,12 @@
 #include "ir.h"
 
 static const char usage_text[] =
-	"usage: aslc check FILE [--type standard|express] [--input-schema SCHEMA.json]\n"
-	"                  [--diagnostics-format=text|json]\n"
+	"usage: aslc check FILE... [--type standard|express] [--input-schema SCHEMA.json]\n"
+	"                  [--diagnostics-format=text|json] [--define KEY=VALUE ...]\n"
+	"                  [--definitions-file DEFS.json]\n"
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
 	"                  [--handlers FILE.c ...] [-O0|-O1|-O2|-O3] [--static] [-v] [--keep]\n"
+	"                  [--define KEY=VALUE ...] [--definitions-file DEFS.json]\n"
 	"       aslc emit FILE --emit=c|ir|llvm [-o OUT] [--name NAME] [--type standard|express]\n"
 	"       aslc --help | --version\n";
 
@@ -44,6 +46,9 @@ static const char help_text[] =
 	"  --type standard|express workflow type (default standard)\n"
 	"  -O0 .. -O3              optimisation level of the generated code (default -O2)\n"
 	"  --diagnostics-format=F  text (default) or json\n"
+	"  --define KEY=VALUE      replace ${KEY} in the definition's strings, as\n"
+	"                          CloudFormation's DefinitionSubstitutions does (repeatable)\n"
+	"  --definitions-file F    a JSON object of KEY: VALUE substitutions (--define wins)\n"
 	"  --input-schema FILE     JSON Schema of the execution input: check finds the\n"
 	"                          paths, comparisons and intrinsic calls that must fail\n"
 	"  -v                      print the commands build runs\n"
@@ -81,6 +86,9 @@ typedef struct Opts {
 	int opt;
 	char **handlers; /* --handlers FILE, repeatable */
 	int nhandlers;
+	char **files;    /* check takes many */
+	int nfiles;
+	Defines defines; /* --define, --definitions-file */
 } Opts;
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -160,14 +168,23 @@ static int parse_args(int argc, char **argv, Opts *o)
 			o->keep = true;
 		} else if (strcmp(a, "--static") == 0) {
 			o->static_link = true;
+		} else if (strcmp(a, "--define") == 0 || strcmp(a, "-D") == 0) {
+			TAKE();
+			if (defines_parse_arg(&o->defines, val) < 0)
+				return 2;
+		} else if (strncmp(a, "--define=", 9) == 0) {
+			if (defines_parse_arg(&o->defines, a + 9) < 0)
+				return 2;
+		} else if (strcmp(a, "--definitions-file") == 0) {
+			TAKE();
+			if (defines_load_file(&o->defines, val) < 0)
+				return 2;
 		} else if (a[0] == '-' && a[1] != 0) {
 			return usage_error("unknown option '%s'", a);
 		} else if (!o->cmd) {
 			o->cmd = a;
-		} else if (!o->file) {
-			o->file = a;
 		} else {
-			return usage_error("unexpected argument '%s'", a);
+			vec_push(&o->files, &o->nfiles, (char *)a);
 		}
 #undef TAKE
 	}
@@ -175,8 +192,11 @@ static int parse_args(int argc, char **argv, Opts *o)
 		return usage_error("%s", "no command given");
 	if (strcmp(o->cmd, "check") && strcmp(o->cmd, "build") && strcmp(o->cmd, "emit"))
 		return usage_error("unknown command '%s'", o->cmd);
-	if (!o->file)
+	if (o->nfiles == 0)
 		return usage_error("%s: no input file", o->cmd);
+	if (o->nfiles > 1 && strcmp(o->cmd, "check") != 0)
+		return usage_error("unexpected argument '%s' (only check takes many files)", o->files[1]);
+	o->file = o->files[0];
 	if (strcmp(o->cmd, "build") == 0 && !o->out)
 		return usage_error("%s", "build needs -o BIN");
 	if (o->backend && strcmp(o->backend, "c") && strcmp(o->backend, "llvm"))
@@ -214,8 +234,14 @@ static Program *compile(const Opts *o, Diag *d, int *status)
 	d->src = src;
 	struct json_object *def = NULL;
 	Program *p = NULL;
+	if (source_is_yaml(src) && !source_yaml_to_json(d))
+		return NULL;
 	if (!source_parse(d, &def))
 		return NULL;
+	if (subst_definition(d, def, &o->defines)) {
+		json_object_put(def);
+		return NULL;
+	}
 	source_check_duplicates(d);
 	CheckOpts co = {o->express, o->input_schema};
 	check_definition(d, def, &co);
@@ -247,6 +273,38 @@ static int write_out(const char *path, const char *s, size_t n)
 	return 0;
 }
 
+/* aslc check FILE...: each file on its own, one status for all (the worst:
+ * 2 unreadable, 1 invalid); JSON diagnostics go into one array. */
+static int check_files(Opts *o)
+{
+	int worst = 0;
+	struct json_object *list = NULL;
+	for (int i = 0; i < o->nfiles; i++) {
+		Diag d = {0};
+		d.json = o->json_diags;
+		d.list = list;
+		o->file = o->files[i];
+		int status;
+		compile(o, &d, &status);
+		list = d.list;
+		if (!d.json)
+			diag_finish(&d);
+		source_free(d.src);
+		if (status > worst)
+			worst = status;
+	}
+	if (o->json_diags) {
+		Diag d = {0};
+		d.json = true;
+		d.list = list;
+		diag_finish(&d);
+	}
+	free(o->handlers);
+	free(o->files);
+	defines_free(&o->defines);
+	return worst;
+}
+
 int main(int argc, char **argv)
 {
 	Opts o = {0};
@@ -254,6 +312,8 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc;
+	if (strcmp(o.cmd, "check") == 0)
+		return check_files(&o);
 	Diag d = {0};
 	d.json = o.json_diags;
 	int status;
@@ -262,6 +322,8 @@ int main(int argc, char **argv)
 	Source *src = d.src;
 	if (status || !p) {
 		free(o.handlers);
+		free(o.files);
+		defines_free(&o.defines);
 		source_free(src);
 		json_object_put(d.list);
 		return status;
@@ -293,6 +355,8 @@ int main(int argc, char **argv)
 	}
 	buf_free(&out);
 	free(o.handlers);
+	free(o.files);
+	defines_free(&o.defines);
 	ir_free(p);
 	source_free(src);
 	json_object_put(d.list);

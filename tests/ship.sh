@@ -58,6 +58,47 @@ check "CC and CFLAGS split into words with quotes" \
 CC="cc 'oops" "$aslc" build "$sample/loan.asl.json" -o "$tmp/w" 2>"$tmp/err"
 check "an unclosed quote in CC is an error" $(ok grep -q "CC has an unclosed quote" "$tmp/err")
 
+# Definitions as projects write them: DefinitionSubstitutions and YAML.
+t=$src/tests/ship
+"$aslc" build "$t/sam.asl.json" -o "$tmp/sam" --handlers "$t/handlers.c" \
+	--definitions-file "$t/sam-defs.json" --define TableName=orders >"$tmp/err" 2>&1
+out=$(echo '{}' | "$tmp/sam" 2>>"$tmp/err")
+check "a SAM-style definition with \${...} builds and runs" \
+	$(ok test "$out" = '{"table":"orders","region":"eu-west-1","kept":"${NotAKey}"}')
+"$aslc" check "$t/sam.asl.json" --define TableName=x >"$tmp/out" 2>"$tmp/err"
+check "an unknown \${...} in a Resource is an error naming the key" \
+	$(ok grep -q "sam.asl.json:7:19: error: '\${ChargeFunctionArn}' in Resource has no value: substitute it with --define ChargeFunctionArn=VALUE" "$tmp/err")
+"$aslc" check "$t/sam.asl.json" --define NoEquals >"$tmp/out" 2>"$tmp/err"
+check "--define without = is a usage error" $(ok test $? = 2)
+echo '{"Region": ["eu"]}' >"$tmp/defs.json"
+"$aslc" check "$t/sam.asl.json" --definitions-file "$tmp/defs.json" >"$tmp/out" 2>"$tmp/err"
+check "a definitions file value that is not a string is an error naming the key" \
+	$(ok grep -q "defs.json: the value of 'Region' must be a string, number or boolean" "$tmp/err")
+"$aslc" build "$t/loan.asl.yaml" -o "$tmp/yaml" >"$tmp/err" 2>&1
+out=$("$tmp/yaml" <"$sample/input.json" 2>>"$tmp/err")
+check "a YAML definition builds and runs" \
+	$(ok test "$out" = '{"decision":"APPROVED","applicant":"Grace Hopper","note":"approved\nautomatically\n","rate":0.035,"cosigner":null}')
+sed 's/Default: Decline/Default: Nowhere/' "$t/loan.asl.yaml" >"$tmp/bad.yaml"
+"$aslc" check "$tmp/bad.yaml" >"$tmp/out" 2>"$tmp/err"
+check "a YAML definition's errors are at the YAML's line:col" \
+	$(ok grep -q "bad.yaml:21:14: error: missing transition target: 'Nowhere'" "$tmp/err")
+check "the YAML line is quoted" $(ok grep -q "^    Default: Nowhere$" "$tmp/err")
+printf 'StartAt: A\nStates:\n  A:\n    Type: Pass\n   End: true\n' >"$tmp/syntax.yml"
+"$aslc" check "$tmp/syntax.yml" >"$tmp/out" 2>"$tmp/err"
+check "a YAML syntax error is at its line:col" \
+	$(ok grep -q "syntax.yml:5:4: error: invalid YAML: did not find expected key" "$tmp/err")
+printf 'StartAt: A\nStates:\n  A: {Type: Pass, End: true, Result: [&a 1, *a]}\n' >"$tmp/alias.yml"
+"$aslc" check "$tmp/alias.yml" >"$tmp/out" 2>"$tmp/err"
+check "a YAML alias is refused at its line:col" \
+	$(ok grep -q "alias.yml:3:45: error: YAML alias '\*a' is not supported" "$tmp/err")
+"$aslc" check "$t/loan.asl.yaml" "$tmp/bad.yaml" "$sample/loan.asl.json" "$tmp/missing.json" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "check takes many files, reports each, exits with the worst status" \
+	$(ok sh -c "[ $rc = 2 ] && grep -q 'bad.yaml:21:14: error' '$tmp/err' && grep -q 'cannot read $tmp/missing.json' '$tmp/err' && [ \$(grep -c 'generated' '$tmp/err') = 1 ]")
+"$aslc" check "$tmp/bad.yaml" "$tmp/alias.yml" --diagnostics-format=json >"$tmp/out" 2>"$tmp/err"
+check "check of many files prints one JSON array" \
+	$(ok python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert [d["file"][-8:] for d in l] == ["bad.yaml", "lias.yml"], l' "$tmp/out")
+
 if [ "${ASLC_SANITIZED:-0}" = 1 ]; then
 	echo "skipping static executables: sanitized builds link the sanitizer runtimes"
 else
