@@ -144,6 +144,8 @@ static int compile_link(const char *input, const char *exe, const BuildOpts *o)
 		arg(&a, "-static");
 		arg(&a, "-Wl,--no-warnings");
 	}
+	if (o->strip)
+		arg(&a, "-s");
 	char *lib = xasprintf("%s/libaslrt.a", rp.lib);
 	arg(&a, lib);
 	free(lib);

@@ -124,6 +124,7 @@ typedef struct BuildOpts {
 	char **extra;       /* C sources or objects linked in (Task handlers) */
 	int nextra;
 	bool static_link;   /* -static: no shared libraries at all */
+	bool strip;         /* -s: no symbols (images) */
 } BuildOpts;
 /* Compile C source text and link it with the runtime into exe. */
 int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o);

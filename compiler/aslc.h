@@ -104,6 +104,13 @@ bool source_is_yaml(const Source *s);
  * display); false with a diagnostic at the YAML's line:col. */
 bool source_yaml_to_json(Diag *d);
 
+/* --- image.c --- */
+
+/* An OCI image FROM scratch with the (static) executable exe as entrypoint,
+ * tagged image (if not NULL) and saved as an OCI archive (if not NULL),
+ * through podman.  0, or -1 with a message on stderr. */
+int image_build(const char *exe, const char *image, const char *archive, bool verbose);
+
 /* --- subst.c --- */
 
 /* DefinitionSubstitutions: KEY -> VALUE, from --define and --definitions-file. */

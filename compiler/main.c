@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aslc.h"
 #include "ir.h"
@@ -23,6 +24,7 @@ static const char usage_text[] =
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
 	"                  [--handlers FILE.c ...] [-O0|-O1|-O2|-O3] [--static] [-v] [--keep]\n"
 	"                  [--define KEY=VALUE ...] [--definitions-file DEFS.json]\n"
+	"                  [--image NAME[:TAG]] [--image-archive FILE.tar]\n"
 	"       aslc emit FILE --emit=c|ir|llvm [-o OUT] [--name NAME] [--type standard|express]\n"
 	"       aslc --help | --version\n";
 
@@ -56,6 +58,11 @@ static const char help_text[] =
 	"  --static                link a fully static executable (glibc static: no\n"
 	"                          shared libraries; see the README for DNS and locale)\n"
 	"\n"
+	"  --image NAME[:TAG]      also build an OCI image FROM scratch (podman) holding\n"
+	"                          the static, stripped executable as /machine (the\n"
+	"                          entrypoint) and the host's CA certificates\n"
+	"  --image-archive FILE    save that image as an OCI archive (podman load -i FILE)\n"
+	"\n"
 	"environment:\n"
 	"  CC, CFLAGS, LDFLAGS     the C compiler (default cc) and its flags, split into\n"
 	"                          words as make does (CC=\"cc -static\" works)\n"
@@ -63,6 +70,8 @@ static const char help_text[] =
 	"                          aslc finds them relative to its own executable:\n"
 	"                          PREFIX/lib/aslc and PREFIX/include/aslc when installed\n"
 	"                          in PREFIX/bin, build/runtime in the build tree\n"
+	"  ASLC_PODMAN             the podman command with its global options, split\n"
+	"                          into words (default podman)\n"
 	"\n"
 	"exit status: 0 success, 1 errors in the definition or a failed build,\n"
 	"2 usage error or unreadable file.\n"
@@ -89,6 +98,7 @@ typedef struct Opts {
 	char **files;    /* check takes many */
 	int nfiles;
 	Defines defines; /* --define, --definitions-file */
+	const char *image, *image_archive; /* --image, --image-archive */
 } Opts;
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -175,6 +185,12 @@ static int parse_args(int argc, char **argv, Opts *o)
 		} else if (strncmp(a, "--define=", 9) == 0) {
 			if (defines_parse_arg(&o->defines, a + 9) < 0)
 				return 2;
+		} else if (strcmp(a, "--image") == 0) {
+			TAKE();
+			o->image = val;
+		} else if (strcmp(a, "--image-archive") == 0) {
+			TAKE();
+			o->image_archive = val;
 		} else if (strcmp(a, "--definitions-file") == 0) {
 			TAKE();
 			if (defines_load_file(&o->defines, val) < 0)
@@ -197,8 +213,10 @@ static int parse_args(int argc, char **argv, Opts *o)
 	if (o->nfiles > 1 && strcmp(o->cmd, "check") != 0)
 		return usage_error("unexpected argument '%s' (only check takes many files)", o->files[1]);
 	o->file = o->files[0];
-	if (strcmp(o->cmd, "build") == 0 && !o->out)
-		return usage_error("%s", "build needs -o BIN");
+	if ((o->image || o->image_archive) && strcmp(o->cmd, "build") != 0)
+		return usage_error("%s", "--image and --image-archive go with build");
+	if (strcmp(o->cmd, "build") == 0 && !o->out && !o->image && !o->image_archive)
+		return usage_error("%s", "build needs -o BIN (or --image NAME, --image-archive FILE)");
 	if (o->backend && strcmp(o->backend, "c") && strcmp(o->backend, "llvm"))
 		return usage_error("unknown backend '%s' (c or llvm)", o->backend);
 	if (strcmp(o->cmd, "emit") == 0 && !o->emit)
@@ -328,7 +346,22 @@ int main(int argc, char **argv)
 		json_object_put(d.list);
 		return status;
 	}
-	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers, o.static_link};
+	/* An image holds a static, stripped executable; without -o it is built
+	 * in a temporary folder. */
+	bool image = o.image || o.image_archive;
+	char *tmpexe = NULL;
+	if (image && !o.out) {
+		const char *base = getenv("TMPDIR");
+		char *dir = xasprintf("%s/aslc-XXXXXX", base && *base ? base : "/tmp");
+		if (!mkdtemp(dir)) {
+			fprintf(stderr, "aslc: cannot create a temporary directory: %s\n", strerror(errno));
+			return 1;
+		}
+		o.out = tmpexe = xasprintf("%s/machine", dir);
+		free(dir);
+	}
+	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers,
+			o.static_link || image, image};
 	Buf out = {0};
 	bool llvm = (o.backend && strcmp(o.backend, "llvm") == 0);
 	if (strcmp(o.cmd, "emit") == 0) {
@@ -352,6 +385,14 @@ int main(int argc, char **argv)
 			emit_c(p, &out);
 			rc = cc_build_c(out.s, out.len, o.out, &bo) ? 1 : 0;
 		}
+	}
+	if (rc == 0 && image)
+		rc = image_build(o.out, o.image, o.image_archive, o.verbose) ? 1 : 0;
+	if (tmpexe) {
+		remove(tmpexe);
+		*strrchr(tmpexe, '/') = 0;
+		rmdir(tmpexe);
+		free(tmpexe);
 	}
 	buf_free(&out);
 	free(o.handlers);
