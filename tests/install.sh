@@ -41,7 +41,8 @@ check "the moved aslc builds a workflow" \
 # A project outside the tree.
 cp "$loan/loan.asl.json" "$tmp/loan.asl.json"
 cmake -S "$src/tests/install" -B "$tmp/proj" -G Ninja -DCMAKE_PREFIX_PATH="$p" \
-	-DLOAN="$tmp/loan.asl.json" -DFRAUD="$fraud" >"$tmp/log" 2>&1
+	-DLOAN="$tmp/loan.asl.json" -DFRAUD="$fraud" -DSHIP="$src/tests/ship" \
+	-DSTATIC="$([ -n "${ASLC_SAN_FLAGS:-}" ] || echo STATIC)" >"$tmp/log" 2>&1
 check "find_package(aslc) from the moved prefix" $?
 ninja -C "$tmp/proj" >"$tmp/log" 2>&1
 check "aslc_add_state_machine builds" $?
@@ -49,6 +50,10 @@ check "the project's workflow runs" \
 	$(ok test "$("$tmp/proj/bin/loan" --clock virtual <"$loan/input.json")" = "$(cat "$loan/expected.json")")
 check "the project's workflow with handlers runs" \
 	$(ok test "$("$tmp/proj/bin/fraud" <"$fraud/input.json")" = "$(cat "$fraud/expected.json")")
+check "DEFINE and DEFINITIONS_FILE reach aslc" \
+	$(ok test "$(echo '{}' | "$tmp/proj/bin/sam")" = '{"table":"orders","region":"here","kept":"${NotAKey}"}')
+check "OUTPUT names the executable; a YAML definition" \
+	$(ok test "$("$tmp/proj/out/loan-yaml" <"$loan/input.json" | head -c 24)" = '{"decision":"APPROVED","')
 # An error in the definition: the build fails and shows aslc's diagnostic.
 sed 's/"Next": "Route"/"Next": "Nowhere"/' "$loan/loan.asl.json" >"$tmp/loan.asl.json"
 ninja -C "$tmp/proj" >"$tmp/log" 2>&1
