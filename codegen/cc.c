@@ -8,6 +8,7 @@
  * words as make does.  toolchain.c finds the runtime relative to aslc.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +21,23 @@
 
 extern char **environ;
 
-static int run(char **argv, bool verbose)
+/* Run argv, with stdin from the file in_path if not NULL. */
+static int run(char **argv, const char *in_path, bool verbose)
 {
 	if (verbose) {
 		for (char **a = argv; *a; a++)
 			fprintf(stderr, "%s%s", a == argv ? "" : " ", *a);
+		if (in_path)
+			fprintf(stderr, " < %s", in_path);
 		fputc('\n', stderr);
 	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (in_path)
+		posix_spawn_file_actions_addopen(&fa, 0, in_path, O_RDONLY, 0);
 	pid_t pid;
-	int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
 		fprintf(stderr, "aslc: cannot run %s: %s\n", argv[0], strerror(rc));
 		return -1;
@@ -105,8 +114,10 @@ static int env_words(Argv *a, const char *name)
 }
 
 /* cc [-c src] or link: the shared part of both commands.  The command line
- * is make's: $CC $CFLAGS ... $LDFLAGS ... libraries. */
-static int compile_link(const char *input, const char *exe, const BuildOpts *o)
+ * is make's: $CC $CFLAGS ... $LDFLAGS ... libraries.  Generated C comes on
+ * stdin (csrc): its temporary path then appears nowhere in the executable
+ * (the file symbol, ASan's module names), which keeps builds reproducible. */
+static int compile_link(const char *input, const char *csrc, const char *exe, const BuildOpts *o)
 {
 	RtPaths rp;
 	if (rt_locate(&rp) < 0)
@@ -132,7 +143,15 @@ static int compile_link(const char *input, const char *exe, const BuildOpts *o)
 	arg(&a, ASLC_JSONC_INCLUDE);
 	arg(&a, "-o");
 	arg(&a, exe);
-	arg(&a, input);
+	if (csrc) {
+		arg(&a, "-x");
+		arg(&a, "c");
+		arg(&a, "-");
+		arg(&a, "-x");
+		arg(&a, "none");
+	} else {
+		arg(&a, input);
+	}
 	for (int i = 0; i < o->nextra; i++)
 		arg(&a, o->extra[i]);
 	if (env_words(&a, "LDFLAGS") < 0)
@@ -156,7 +175,7 @@ static int compile_link(const char *input, const char *exe, const BuildOpts *o)
 	arg(&a, "-lm");
 	arg(&a, "-ldl");
 	vec_push(&a.v, &a.n, (char *)NULL);
-	rc = run(a.v, o->verbose);
+	rc = run(a.v, csrc, o->verbose);
 	a.n--;
 out:
 	args_free(&a);
@@ -174,7 +193,7 @@ int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o
 	int rc = -1;
 	if (f && fwrite(csrc, 1, len, f) == len && fclose(f) == 0) {
 		f = NULL;
-		rc = compile_link(path, exe, o);
+		rc = compile_link(NULL, path, exe, o);
 	} else {
 		fprintf(stderr, "aslc: cannot write %s: %s\n", path, strerror(errno));
 		if (f)
@@ -193,5 +212,5 @@ int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o
 
 int cc_link_obj(const char *obj, const char *exe, const BuildOpts *o)
 {
-	return compile_link(obj, exe, o);
+	return compile_link(obj, NULL, exe, o);
 }

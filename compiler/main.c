@@ -328,8 +328,12 @@ int main(int argc, char **argv)
 	Opts o = {0};
 	o.opt = 2;
 	int rc = parse_args(argc, argv, &o);
-	if (rc)
+	if (rc) {
+		free(o.handlers);
+		free(o.files);
+		defines_free(&o.defines);
 		return rc;
+	}
 	if (strcmp(o.cmd, "check") == 0)
 		return check_files(&o);
 	Diag d = {0};

@@ -33,8 +33,14 @@ for b in c llvm; do
 		(cd "$tmp/$d-$b" && TMPDIR="$tmp/$d-$b" "$aslc" build loan.asl.json -o loan --backend $b) 2>"$tmp/err"
 	done
 	check "two $b builds are byte-identical" $(ok cmp -s "$tmp/one-$b/loan" "$tmp/two-$b/loan")
-	check "no build path inside the $b executable" \
-		$(ok sh -c "test -s '$tmp/one-$b/loan' && ! grep -q -F -e '$src' -e '$tmp' '$tmp/one-$b/loan'")
+	if [ "${ASLC_SANITIZED:-0}" = 1 ]; then
+		# ASan's metadata names the runtime's sources, whatever -ffile-prefix-map says.
+		check "no temporary path inside the $b executable" \
+			$(ok sh -c "test -s '$tmp/one-$b/loan' && ! grep -q -F -e '$tmp' '$tmp/one-$b/loan'")
+	else
+		check "no build path inside the $b executable" \
+			$(ok sh -c "test -s '$tmp/one-$b/loan' && ! grep -q -F -e '$src' -e '$tmp' '$tmp/one-$b/loan'")
+	fi
 done
 
 # The runtime: found next to aslc, or where ASLC_RUNTIME_DIR says.
