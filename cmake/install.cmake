@@ -37,4 +37,6 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # What `aslc build` runs and links: a C compiler and the static libraries.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "gcc | c-compiler, libc6-dev, libjson-c-dev, libssl-dev, libpcre2-dev")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pkg-config")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, podman, runc, ca-certificates")
 include(CPack)

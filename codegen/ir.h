@@ -140,6 +140,8 @@ typedef struct RtPaths {
  * (installed tree, then build tree).  0, or -1 with a message on stderr. */
 int rt_locate(RtPaths *rp);
 void rt_paths_free(RtPaths *rp);
+/* argv[0], for finding aslc where /proc is not mounted. */
+void rt_set_argv0(const char *argv0);
 /* Split s into words as sh does ($CC, $CFLAGS); -1 on an unclosed quote. */
 int split_words(const char *s, char ***v, int *n);
 

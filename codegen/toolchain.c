@@ -4,6 +4,8 @@
  * the build), and $CC/$CFLAGS split into words as make's shell would.
  *
  * The runtime folder holds aslrt.h and libaslrt.a.  Searched in order:
+ * aslc's own folder comes from /proc/self/exe, or from argv[0] (a path, or
+ * a name in $PATH) where /proc is not mounted.
  *   $ASLC_RUNTIME_DIR                      (an explicit override)
  *   BINDIR/ASLC_REL_RTLIB                  (installed: PREFIX/lib/aslc, header
  *                                           in PREFIX/include/aslc)
@@ -27,14 +29,42 @@ static bool exists(const char *dir, const char *file)
 	return ok;
 }
 
-/* The folder of the running executable, from /proc/self/exe. */
+static const char *argv0;
+
+void rt_set_argv0(const char *a)
+{
+	argv0 = a;
+}
+
+/* argv[0] as the shell found it: a path, or a name looked up in $PATH. */
+static bool from_argv0(char buf[PATH_MAX])
+{
+	if (!argv0 || !*argv0)
+		return false;
+	if (strchr(argv0, '/'))
+		return realpath(argv0, buf) != NULL;
+	const char *path = getenv("PATH");
+	char *copy = xstrdup(path ? path : ""), *save = NULL;
+	bool found = false;
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", *d ? d : ".", argv0);
+		found = access(p, X_OK) == 0 && realpath(p, buf) != NULL;
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+/* The folder of the running executable, from /proc/self/exe (or argv[0]
+ * where /proc is not mounted, as in a bare chroot). */
 static char *self_dir(void)
 {
 	char buf[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-	if (n <= 0)
+	if (n > 0)
+		buf[n] = 0;
+	else if (!from_argv0(buf))
 		return NULL;
-	buf[n] = 0;
 	char *slash = strrchr(buf, '/');
 	if (!slash)
 		return NULL;

@@ -327,6 +327,7 @@ int main(int argc, char **argv)
 {
 	Opts o = {0};
 	o.opt = 2;
+	rt_set_argv0(argv[0]);
 	int rc = parse_args(argc, argv, &o);
 	if (rc) {
 		free(o.handlers);
