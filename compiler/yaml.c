@@ -100,6 +100,8 @@ static void put_json_string(Y *y, const char *s, size_t n)
 			esc[0] = '\\';
 			esc[1] = (char)c;
 			put(y, esc, 2);
+		} else if (c == '\n' || c == '\t') {
+			put(y, c == '\n' ? "\\n" : "\\t", 2);
 		} else if (c < 0x20) {
 			snprintf(esc, sizeof esc, "\\u%04x", c);
 			put(y, esc, 6);
@@ -204,15 +206,18 @@ static bool standard_tag(const char *tag)
 	return false;
 }
 
-/* Before a node: the separator and, in a map, the key already written. */
-static void before_value(Y *y, yaml_mark_t m)
+/* Before a node: the separator (in a map, the key is already written).  A
+ * scalar moves to its YAML position; a container's bracket stays where the
+ * output is (after its key), so that its first key keeps its own column. */
+static void before_value(Y *y, yaml_mark_t m, bool scalar)
 {
 	if (y->depth == 0)
 		return;
 	Frame *f = &y->stack[y->depth - 1];
 	if (f->kind == Y_SEQ && f->count++ > 0)
 		put(y, ",", 1);
-	move_to(y, (int)m.line + 1, (int)m.column + 1);
+	if (scalar)
+		move_to(y, (int)m.line + 1, (int)m.column + 1);
 }
 
 static void push(Y *y, int kind)
@@ -253,7 +258,7 @@ static void scalar(Y *y, yaml_event_t *e)
 		f->key = false;
 		return;
 	}
-	before_value(y, m);
+	before_value(y, m, true);
 	bool quoted = e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 	if (quoted || (tag && !strcmp(tag, "tag:yaml.org,2002:str")))
 		put_json_string(y, v, n);
@@ -309,7 +314,7 @@ bool source_yaml_to_json(Diag *d)
 				fail(&y, m, xstrdup("a YAML key must be a scalar"));
 				break;
 			}
-			before_value(&y, m);
+			before_value(&y, m, false);
 			put(&y, map ? "{" : "[", 1);
 			push(&y, map ? Y_MAP : Y_SEQ);
 			break;
