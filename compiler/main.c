@@ -57,7 +57,6 @@ static const char help_text[] =
 	"  --keep                  keep the generated C file of build\n"
 	"  --static                link a fully static executable (glibc static: no\n"
 	"                          shared libraries; see the README for DNS and locale)\n"
-	"\n"
 	"  --image NAME[:TAG]      also build an OCI image FROM scratch (podman) holding\n"
 	"                          the static, stripped executable as /machine (the\n"
 	"                          entrypoint) and the host's CA certificates\n"
@@ -358,18 +357,19 @@ int main(int argc, char **argv)
 	if (image && !o.out) {
 		const char *base = getenv("TMPDIR");
 		char *dir = xasprintf("%s/aslc-XXXXXX", base && *base ? base : "/tmp");
-		if (!mkdtemp(dir)) {
+		if (mkdtemp(dir)) {
+			o.out = tmpexe = xasprintf("%s/machine", dir);
+		} else {
 			fprintf(stderr, "aslc: cannot create a temporary directory: %s\n", strerror(errno));
-			return 1;
+			rc = 1;
 		}
-		o.out = tmpexe = xasprintf("%s/machine", dir);
 		free(dir);
 	}
 	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers,
 			o.static_link || image, image};
 	Buf out = {0};
 	bool llvm = (o.backend && strcmp(o.backend, "llvm") == 0);
-	if (strcmp(o.cmd, "emit") == 0) {
+	if (rc == 0 && strcmp(o.cmd, "emit") == 0) {
 		if (strcmp(o.emit, "ir") == 0) {
 			ir_dump(p, &out);
 			rc = write_out(o.out, out.s, out.len);
@@ -379,7 +379,7 @@ int main(int argc, char **argv)
 		} else {
 			rc = emit_llvm(p, o.opt, NULL, &out) ? 1 : write_out(o.out, out.s, out.len);
 		}
-	} else if (strcmp(o.cmd, "build") == 0) {
+	} else if (rc == 0 && strcmp(o.cmd, "build") == 0) {
 		if (llvm) {
 			char *obj = xasprintf("%s.o", o.out);
 			rc = emit_llvm(p, o.opt, obj, NULL) || cc_link_obj(obj, o.out, &bo) ? 1 : 0;
