@@ -55,10 +55,11 @@ static int podman(bool verbose, const char *const *args)
 		fprintf(stderr, "aslc: cannot run %s: %s (--image needs podman; ASLC_PODMAN names it)\n",
 			v[0], strerror(rc));
 	} else {
-		int st;
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		int st = 0;
+		pid_t w;
+		while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 			;
-		rc = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+		rc = w == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 		if (rc)
 			fprintf(stderr, "aslc: %s %s failed\n", v[0], args[0]);
 	}
