@@ -111,6 +111,13 @@ Program *lower_machine(Machine *m);
 /* --- emit_c.c --- */
 void emit_c(const Program *p, Buf *out);
 
+/* --- emit_graph.c --- */
+typedef enum { GRAPH_DOT, GRAPH_MERMAID } GraphKind;
+/* The machine's graph as Workflow Studio draws it, as DOT or Mermaid text. */
+void graph_emit(const Machine *m, GraphKind kind, Buf *out);
+/* The DOT graph laid out and rendered to SVG by libgvc; -1 with why set. */
+int graph_emit_svg(const Machine *m, Buf *out, char *why, size_t whylen);
+
 /* --- emit_llvm.c --- */
 /* Build, verify, optimise; write an object file (obj_path) and/or the IR text
  * (ll != NULL). Returns 0, or -1 with a message on stderr. */

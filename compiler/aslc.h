@@ -203,6 +203,12 @@ typedef struct CheckOpts {
  * through d; returns the number of errors found. */
 int check_definition(Diag *d, struct json_object *def, const CheckOpts *o);
 
+/* --- unbound.c --- */
+
+/* Warn about each Task the bindings file leaves unbound; -1 (reported) when
+ * the file is unreadable or invalid. */
+int check_unbound(Diag *d, struct json_object *def, const char *bindings_file);
+
 /* --- types.c --- */
 
 /* Infer the data's type at every state of a JSONPath machine (from the JSON

@@ -16,16 +16,17 @@
 
 #include "aslc.h"
 #include "ir.h"
+#include "bindings.h"
 
 static const char usage_text[] =
 	"usage: aslc check FILE... [--type standard|express] [--input-schema SCHEMA.json]\n"
 	"                  [--diagnostics-format=text|json] [--define KEY=VALUE ...]\n"
 	"                  [--definitions-file DEFS.json]\n"
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
-	"                  [--handlers FILE.c ...] [-O0|-O1|-O2|-O3] [--static] [-v] [--keep]\n"
-	"                  [--define KEY=VALUE ...] [--definitions-file DEFS.json]\n"
+	"                  [--handlers FILE.c ...] [--bindings FILE] [-O0|-O1|-O2|-O3] [--static]\n"
+	"                  [-v] [--keep] [--define KEY=VALUE ...] [--definitions-file DEFS.json]\n"
 	"                  [--image NAME[:TAG]] [--image-archive FILE.tar]\n"
-	"       aslc emit FILE --emit=c|ir|llvm [-o OUT] [--name NAME] [--type standard|express]\n"
+	"       aslc emit FILE --emit=c|ir|llvm|dot|mermaid|svg [-o OUT] [--name NAME] [--type standard|express]\n"
 	"       aslc --help | --version\n";
 
 static const char help_text[] =
@@ -36,14 +37,18 @@ static const char help_text[] =
 	"commands:\n"
 	"  check   check the definition; print diagnostics as file:line:col: error: ...\n"
 	"  build   check, compile and link a native executable (-o BIN)\n"
-	"  emit    print the generated C (--emit=c), the IR (--emit=ir) or LLVM IR\n"
-	"          (--emit=llvm) to OUT or stdout\n"
+	"  emit    print the generated C (--emit=c), the IR (--emit=ir), LLVM IR\n"
+	"          (--emit=llvm), or the machine's graph as Workflow Studio draws it\n"
+	"          (--emit=dot, --emit=mermaid, --emit=svg) to OUT or stdout\n"
 	"\n"
 	"options:\n"
 	"  -o FILE                 output file ('-' is stdout for emit)\n"
 	"  --backend c|llvm        code generator for build (default c)\n"
 	"  --handlers FILE         a C source or object with in-process Task handlers,\n"
 	"                          linked into the executable (see runtime/aslrt.h)\n"
+	"  --bindings FILE         build: validate and embed a bindings file (what each\n"
+	"                          Task runs; see the executable's --help); check: warn\n"
+	"                          about Tasks it leaves unbound\n"
 	"  --name NAME             state machine name (default: FILE without .json and .asl)\n"
 	"  --type standard|express workflow type (default standard)\n"
 	"  -O0 .. -O3              optimisation level of the generated code (default -O2)\n"
@@ -87,6 +92,7 @@ typedef struct Opts {
 	const char *emit;
 	const char *name;
 	const char *input_schema;
+	const char *bindings; /* --bindings FILE: embedded by build, checked by check */
 	bool express;
 	bool json_diags;
 	bool verbose, keep;
@@ -111,6 +117,12 @@ static int usage_error(const char *fmt, ...)
 	fputc('\n', stderr);
 	fputs(usage_text, stderr);
 	return 2;
+}
+
+static bool is_graph(const char *kind)
+{
+	return strcmp(kind, "dot") == 0 || strcmp(kind, "mermaid") == 0 ||
+	       strcmp(kind, "svg") == 0;
 }
 
 static int parse_args(int argc, char **argv, Opts *o)
@@ -142,6 +154,9 @@ static int parse_args(int argc, char **argv, Opts *o)
 		} else if (strcmp(a, "--handlers") == 0) {
 			TAKE();
 			vec_push(&o->handlers, &o->nhandlers, (char *)val);
+		} else if (strcmp(a, "--bindings") == 0) {
+			TAKE();
+			o->bindings = val;
 		} else if (strcmp(a, "--input-schema") == 0) {
 			TAKE();
 			o->input_schema = val;
@@ -219,9 +234,11 @@ static int parse_args(int argc, char **argv, Opts *o)
 	if (o->backend && strcmp(o->backend, "c") && strcmp(o->backend, "llvm"))
 		return usage_error("unknown backend '%s' (c or llvm)", o->backend);
 	if (strcmp(o->cmd, "emit") == 0 && !o->emit)
-		return usage_error("%s", "emit needs --emit=c|ir|llvm");
-	if (o->emit && strcmp(o->emit, "c") && strcmp(o->emit, "ir") && strcmp(o->emit, "llvm"))
-		return usage_error("unknown --emit kind '%s' (c, ir or llvm)", o->emit);
+		return usage_error("%s", "emit needs --emit=c|ir|llvm|dot|mermaid|svg");
+	if (o->emit && strcmp(o->emit, "c") && strcmp(o->emit, "ir") && strcmp(o->emit, "llvm") &&
+	    !is_graph(o->emit))
+		return usage_error("unknown --emit kind '%s' (c, ir, llvm, dot, mermaid or svg)",
+				   o->emit);
 	return 0;
 }
 
@@ -238,8 +255,23 @@ static char *default_name(const char *path)
 	return name;
 }
 
-/* The front end; NULL when diagnostics were reported (*status says why). */
-static Program *compile(const Opts *o, Diag *d, int *status)
+/* The machine's graph for emit --emit=dot|mermaid|svg, into out. */
+static int graph(const Opts *o, const Machine *m, Buf *out)
+{
+	char why[256];
+	if (strcmp(o->emit, "svg") == 0) {
+		if (graph_emit_svg(m, out, why, sizeof why) == 0)
+			return 0;
+		fprintf(stderr, "aslc: %s\n", why);
+		return 1;
+	}
+	graph_emit(m, strcmp(o->emit, "dot") == 0 ? GRAPH_DOT : GRAPH_MERMAID, out);
+	return 0;
+}
+
+/* The front end; NULL when diagnostics were reported (*status says why).
+ * For a graph, the model is drawn into *gout instead of lowered. */
+static Program *compile(const Opts *o, Diag *d, int *status, Buf *gout)
 {
 	*status = 1;
 	Source *src = source_read(o->file);
@@ -251,6 +283,7 @@ static Program *compile(const Opts *o, Diag *d, int *status)
 	d->src = src;
 	struct json_object *def = NULL;
 	Program *p = NULL;
+	int drawn = -1; /* graph(): 0 drawn, 1 failed */
 	if (source_is_yaml(src) && !source_yaml_to_json(d))
 		return NULL;
 	if (!source_parse(d, &def))
@@ -262,19 +295,26 @@ static Program *compile(const Opts *o, Diag *d, int *status)
 	source_check_duplicates(d);
 	CheckOpts co = {o->express, o->input_schema};
 	check_definition(d, def, &co);
+	if (o->bindings && d->nerrors == 0 && check_unbound(d, def, o->bindings)) {
+		json_object_put(def);
+		*status = 2;
+		return NULL;
+	}
 	if (d->nerrors == 0 && strcmp(o->cmd, "check") != 0) {
 		Machine *m = model_build(d, def);
 		if (m) {
 			m->name = o->name ? xstrdup(o->name) : default_name(o->file);
 			m->express = o->express;
-			if (d->nerrors == 0)
+			if (d->nerrors == 0 && o->emit && is_graph(o->emit))
+				drawn = graph(o, m, gout);
+			else if (d->nerrors == 0)
 				p = lower_machine(m);
 			model_free(m);
 		}
 	}
 	json_object_put(def);
 	if (d->nerrors == 0)
-		*status = 0;
+		*status = drawn < 0 ? 0 : drawn ? 1 : 3;
 	return p;
 }
 
@@ -302,7 +342,7 @@ static int check_files(Opts *o)
 		d.list = list;
 		o->file = o->files[i];
 		int status;
-		compile(o, &d, &status);
+		compile(o, &d, &status, NULL);
 		list = d.list;
 		if (!d.json)
 			diag_finish(&d);
@@ -322,6 +362,24 @@ static int check_files(Opts *o)
 	return worst;
 }
 
+/* Validate a bindings file and carry it in the program's metadata; the
+ * executable's own --bindings file wins over it per key. */
+static int embed_bindings(Program *p, const char *file)
+{
+	char why[4096];
+	rt_bindset *s = rt_bindset_load(file, why, sizeof why);
+	if (!s) {
+		fprintf(stderr, "aslc: %s\n", why);
+		return -1;
+	}
+	struct json_object *e = json_object_new_object();
+	json_object_object_add(e, "file", json_object_new_string(file));
+	json_object_object_add(e, "doc", json_object_get(s->doc));
+	json_object_object_add(p->meta, "bindings", e);
+	rt_bindset_free(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	Opts o = {0};
@@ -339,9 +397,21 @@ int main(int argc, char **argv)
 	Diag d = {0};
 	d.json = o.json_diags;
 	int status;
-	Program *p = compile(&o, &d, &status);
+	Buf gout = {0};
+	Program *p = compile(&o, &d, &status, &gout);
 	diag_finish(&d);
 	Source *src = d.src;
+	if (status == 3) { /* a graph was drawn */
+		rc = write_out(o.out, gout.s, gout.len);
+		buf_free(&gout);
+		free(o.handlers);
+		free(o.files);
+		defines_free(&o.defines);
+		source_free(src);
+		json_object_put(d.list);
+		return rc;
+	}
+	buf_free(&gout);
 	if (status || !p) {
 		free(o.handlers);
 		free(o.files);
@@ -349,6 +419,15 @@ int main(int argc, char **argv)
 		source_free(src);
 		json_object_put(d.list);
 		return status;
+	}
+	if (o.bindings && strcmp(o.cmd, "build") == 0 && embed_bindings(p, o.bindings)) {
+		free(o.handlers);
+		free(o.files);
+		defines_free(&o.defines);
+		ir_free(p);
+		source_free(src);
+		json_object_put(d.list);
+		return 2;
 	}
 	/* An image holds a static, stripped executable; without -o it is built
 	 * in a temporary folder. */

@@ -411,6 +411,7 @@ void rt_ctx_free(aslrt_ctx *c)
 	json_object_put(c->base);
 	json_object_put(c->context);
 	json_object_put(c->map_item);
+	json_object_put(c->task_input);
 	free(c);
 }
 
@@ -441,6 +442,8 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 {
 	aslrt_run *r = c->run;
 	rt_state *st = &r->states[state];
+	if (rt_expired(r))
+		return rt_expired_error(c);
 	if (c->retry_state != state) {
 		c->retry_state = state;
 		c->retry_count = 0;
@@ -455,8 +458,15 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	if (res && strcmp(st->type, "Task") == 0 &&
 	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") ||
 	     strstr(res, ":activity:")))
-		snprintf(c->task_token, sizeof c->task_token, "%08x%08x-%d-%d", (unsigned)rand(),
-			 (unsigned)rand(), state, c->retry_count);
+		rt_token_new(c->task_token, sizeof c->task_token, state, c->retry_count);
+	/* TimeoutSecondsPath & co. read the state input, not the Task's effective input */
+	json_object_put(c->task_input);
+	c->task_input = NULL;
+	if (strcmp(st->type, "Task") == 0 &&
+	    (get(st->def, "TimeoutSecondsPath") || get(st->def, "HeartbeatSecondsPath") ||
+	     json_object_is_type(get(st->def, "TimeoutSeconds"), json_type_string) ||
+	     json_object_is_type(get(st->def, "HeartbeatSeconds"), json_type_string)))
+		c->task_input = json_object_get(input);
 	ctx_changed(c);
 	if (r->trace) {
 		char *in = aslrt_json_dump(input);
@@ -672,7 +682,7 @@ int aslrt_op_jcond(aslrt_ctx *c, int k, struct json_object *input)
 
 int aslrt_op_task(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
-	return rt_task_invoke(c, &c->run->states[state], input, dst);
+	return rt_task_run(c, &c->run->states[state], input, dst);
 }
 
 int aslrt_op_fail(aslrt_ctx *c, int state, struct json_object *input)
@@ -802,18 +812,20 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 			return rc;
 	}
 	if (until > now)
-		rt_sleep_ms(c->run, until - now);
+		return rt_sleep_until(c, until);
 	return 0;
 }
 
 /* --- Retry and Catch --- */
 
-static bool matches(struct json_object *errors, const char *name)
+static bool matches(struct json_object *errors, const char *name, bool heartbeat)
 {
 	size_t n = json_object_array_length(errors);
 	for (size_t i = 0; i < n; i++) {
 		const char *e = json_object_get_string(json_object_array_get_idx(errors, i));
 		if (strcmp(e, "States.ALL") == 0 || strcmp(e, name) == 0)
+			return true;
+		if (heartbeat && strcmp(e, "States.HeartbeatTimeout") == 0)
 			return true;
 		if (strcmp(e, "States.TaskFailed") == 0 && strcmp(name, "States.Timeout") != 0 &&
 		    strncmp(name, "States.", 7) != 0)
@@ -828,9 +840,15 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 	const char *name = c->err.name ? c->err.name : "";
 	if (strcmp(name, "States.Runtime") == 0)
 		return ASLRT_FAIL;
+	if (rt_expired(c->run)) {
+		/* the execution timed out: nothing retries or catches that */
+		rt_expired_error(c);
+		return ASLRT_FAIL;
+	}
+	bool heartbeat = c->heartbeat_expired && strcmp(name, "States.Timeout") == 0;
 	for (int i = 0; i < st->nretriers; i++) {
 		rt_retrier *rr = &st->retriers[i];
-		if (!matches(rr->errors, name))
+		if (!matches(rr->errors, name, heartbeat))
 			continue;
 		if (c->attempts[i] >= rr->max_attempts)
 			break;
@@ -841,13 +859,14 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 			delay = delay * ((double)rand() / RAND_MAX);
 		c->attempts[i]++;
 		c->retry_count++;
-		rt_sleep_ms(c->run, (int64_t)(delay * 1000));
+		if (rt_sleep_until(c, rt_now_ms(c->run) + (int64_t)(delay * 1000)))
+			return ASLRT_FAIL;
 		aslrt_error_clear(&c->err);
 		return ASLRT_RETRY;
 	}
 	for (int i = 0; i < st->ncatchers; i++) {
 		rt_catcher *cc = &st->catchers[i];
-		if (!matches(cc->errors, name))
+		if (!matches(cc->errors, name, heartbeat))
 			continue;
 		struct json_object *eo = aslrt_error_output(&c->err), *out;
 		aslrt_error_clear(&c->err);

@@ -89,6 +89,8 @@ typedef struct aslrt_run {
 	struct json_object *mocks;    /* state name -> MockedResponses entry */
 	bool virtual_clock;
 	int64_t clock_ms;             /* virtual clock, ms since the epoch */
+	int64_t deadline_ms;          /* the machine's TimeoutSeconds on the run's
+					 clock, 0: none (timing.c) */
 	int events;                   /* history event ids handed out */
 	size_t payload_limit;         /* max state output in bytes, 0: none */
 	FILE *trace;
@@ -124,6 +126,11 @@ struct aslrt_ctx {
 	 * heartbeat: the interval in ms, 0: none. */
 	int64_t task_deadline_ms;
 	int64_t task_heartbeat_ms;
+	struct json_object *task_input; /* a Task's state input, for TimeoutSecondsPath
+					   and HeartbeatSecondsPath (owned) */
+	bool heartbeat_expired;       /* the States.Timeout in err is a missed
+					 heartbeat: ErrorEquals States.HeartbeatTimeout
+					 matches it too */
 };
 
 /* The Context object as states see it ($$, $states.context); borrowed. */
@@ -175,5 +182,42 @@ int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		   struct json_object **out);
 int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
 		  size_t whylen);
+
+/* timing.c: Task timeouts and heartbeats, the machine's TimeoutSeconds */
+int rt_task_run(aslrt_ctx *c, rt_state *st, struct json_object *input,
+		struct json_object **out);
+void rt_deadline_init(aslrt_run *r);
+bool rt_expired(aslrt_run *r);
+int rt_expired_error(aslrt_ctx *c);
+int rt_timeout_error(aslrt_ctx *c, bool heartbeat);
+/* Sleep until the run's clock reads until, or fail with the machine's
+ * timeout at its deadline if that comes first. */
+int rt_sleep_until(aslrt_ctx *c, int64_t until);
+
+/* callback.c: --listen, task tokens, SendTask*, GetActivityTask */
+int rt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen);
+void rt_listen_stop(void);
+bool rt_listening(void);
+/* Open a token before its request is sent (a fast worker may answer before
+ * the Task waits); activity: the ARN whose workers get input, else NULL. */
+void rt_cb_open(const char *token, const char *activity, struct json_object *input);
+void rt_cb_close(const char *token);
+/* A new task token for a state's attempt, unguessable (from getrandom). */
+void rt_token_new(char *buf, size_t len, int state, int attempt);
+/* Wait for the token's SendTaskSuccess/Failure within c's deadline and
+ * heartbeat; closes the token. */
+int rt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out);
+/* call.c: the bindings file's implementations */
+int rt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen);
+void rt_bindings_done(void);
+/* 1 when nothing is bound to the Task; else 0 or -1 as rt_task_invoke. */
+int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *input,
+		    struct json_object **out);
+/* The bindings file's Connections entry for an EventBridge connection ARN
+ * (borrowed; NULL: none). */
+struct json_object *rt_bindings_connection(const char *arn);
+
+/* httptask.c: arn:aws:states:::http:invoke */
+int rt_http_task(aslrt_ctx *c, struct json_object *input, struct json_object **out);
 
 #endif

@@ -26,15 +26,43 @@ static const char help[] =
 	"  --input FILE          read the execution input from FILE (default stdin; empty: {})\n"
 	"  --output FILE         write the output to FILE (default stdout)\n"
 	"  --name NAME           the execution name ($$.Execution.Name)\n"
+	"  --state-machine-name NAME  the state machine's name ($$.StateMachine.Name, the\n"
+	"                        mock config's StateMachines key; default: aslc build --name)\n"
 	"  --context FILE        Context Object fields (a JSON object merged over the defaults)\n"
 	"  --clock real|virtual  virtual: Wait, Retry intervals and timeouts advance a\n"
 	"                        virtual clock instantly (default real)\n"
 	"  --mock-config FILE    AWS Step Functions Local MockConfigFile\n"
 	"  --test-case NAME      the test case of the mock config to use\n"
+	"                        (a response's \"Duration\": SECONDS makes the mocked\n"
+	"                        call take that long on the run's clock: aslc extension)\n"
+	"  --listen HOST:PORT    serve the Step Functions API's SendTaskSuccess,\n"
+	"                        SendTaskFailure, SendTaskHeartbeat and GetActivityTask\n"
+	"                        (JSON 1.0, POST /, signatures not checked) for\n"
+	"                        .waitForTaskToken and activity Tasks; port 0 picks a\n"
+	"                        free one; prints \"listening on HOST:PORT\" on stderr\n"
+	"  --bindings FILE       what implements each Task: {\"Bindings\": {KEY: BINDING}}, KEY\n"
+	"                        the Resource ARN, a Lambda FunctionName (name, partial or\n"
+	"                        full ARN, :qualifier) or a StateMachineArn; BINDING one of\n"
+	"                        {\"Command\": [argv...]}  stdin: the input (lambda:invoke: its\n"
+	"                            Payload) as JSON; stdout: the result; {\"errorType\",\n"
+	"                            \"errorMessage\"} on stdout or a non-zero exit fails;\n"
+	"                            heartbeats: a line on fd 3 ($ASLRT_HEARTBEAT_FD)\n"
+	"                        {\"Url\": \"http://...\"}  POST of the same JSON, body is the result\n"
+	"                        {\"Executable\": \"./child\"}  an aslc-built machine run by\n"
+	"                            states:startExecution[.sync|.sync:2]\n"
+	"                        \"Connections\": {CONNECTION_ARN: {\"Headers\", \"QueryParameters\"}}\n"
+	"                        are added to http:invoke calls naming that connection.\n"
+	"                        Overrides the file embedded by aslc build --bindings, per key.\n"
+	"                        Mocks win over bindings, bindings over C handlers.\n"
 	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
 	"                        quota); off lifts it\n"
-	"  --trace               print each state entered and left on stderr\n"
+	"  --trace               print each state entered and left, and each Task's\n"
+	"                        request and result, on stderr\n"
 	"  --help                this text\n"
+	"\n"
+	"Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds apply on\n"
+	"the run's clock: a Task past them fails with States.Timeout, an execution past\n"
+	"its TimeoutSeconds fails (TIMED_OUT) with States.Timeout.\n"
 	"\n"
 	"exit status: 0 SUCCEEDED (output on stdout), 1 FAILED ({\"Error\",\"Cause\"} as the\n"
 	"last line of stderr), 2 usage error.\n";
@@ -150,7 +178,8 @@ static void print_error(const aslrt_error *e)
 int main(int argc, char **argv)
 {
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
-		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL;
+		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *listen_addr = NULL,
+		   *bindings_file = NULL, *sm_name = NULL;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
 	for (int i = 1; i < argc; i++) {
@@ -174,6 +203,12 @@ int main(int argc, char **argv)
 			slot = &test_case;
 		} else if (strcmp(a, "--name") == 0) {
 			slot = &exec_name;
+		} else if (strcmp(a, "--listen") == 0) {
+			slot = &listen_addr;
+		} else if (strcmp(a, "--bindings") == 0) {
+			slot = &bindings_file;
+		} else if (strcmp(a, "--state-machine-name") == 0) {
+			slot = &sm_name;
 		} else if (strcmp(a, "--payload-limit") == 0) {
 			if (i + 1 >= argc)
 				return usage(prog, "--payload-limit needs a value", NULL);
@@ -208,6 +243,8 @@ int main(int argc, char **argv)
 
 	if (rt_load(&run, &aslrt_main_program))
 		return 2;
+	if (sm_name) /* the mock look-up and $$.StateMachine.Name */
+		run.name = sm_name;
 	if (run.virtual_clock) {
 		run.virtual_clock = false;
 		run.clock_ms = rt_now_ms(&run);
@@ -218,6 +255,13 @@ int main(int argc, char **argv)
 	int status = 1;
 	struct json_object *input = NULL, *output = NULL;
 	aslrt_ctx *c = NULL;
+	char bwhy[8192]; /* every problem of the bindings file */
+	if (rt_bindings_init(&run, bindings_file, bwhy, sizeof bwhy)) {
+		fprintf(stderr, "%s: %s\n", prog, bwhy);
+		rt_bindings_done();
+		rt_unload(&run);
+		return 2;
+	}
 	if (mock_file && rt_mocks_load(&run, mock_file, test_case, why, sizeof why)) {
 		fprintf(stderr, "%s: %s\n", prog, why);
 		rt_unload(&run);
@@ -257,10 +301,24 @@ int main(int argc, char **argv)
 		merge(run.context, extra);
 		json_object_put(extra);
 	}
+	if (listen_addr && rt_listen_start(&run, listen_addr, why, sizeof why)) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		json_object_put(input);
+		rt_unload(&run);
+		return 2;
+	}
 	aslrt_register_handlers();
 	c = rt_ctx_new(&run, NULL);
 	run.events = 1; /* ExecutionStarted */
-	if (rt_run_scope(c, 0, input, &output) == 0) {
+	rt_deadline_init(&run);
+	int rc = rt_run_scope(c, 0, input, &output);
+	if (rc == 0 && rt_expired(&run)) {
+		/* finished after the deadline (an uninterruptible handler): TIMED_OUT */
+		json_object_put(output);
+		rt_expired_error(c);
+		rc = -1;
+	}
+	if (rc == 0) {
 		char *s = aslrt_json_dump(output);
 		FILE *out = output_file ? fopen(output_file, "w") : stdout;
 		if (!out || fprintf(out, "%s\n", s) < 0 || fflush(out) != 0) {
@@ -283,7 +341,9 @@ failed:
 done:
 	aslrt_error_clear(&err);
 	rt_ctx_free(c);
+	rt_listen_stop();
 	rt_unload(&run);
 	rt_bindings_free();
+	rt_bindings_done();
 	return status;
 }

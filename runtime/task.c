@@ -130,35 +130,79 @@ static const char *binding_key(rt_state *st, struct json_object *input)
 	return res ? res : "";
 }
 
+/* Where a Task lands when no mock, binding or handler serves it: the single
+ * place that decides "nothing is bound" (AWS integrations hook in here). */
+static int task_unbound(aslrt_ctx *c, rt_state *st, const char *resource, const char *key,
+			struct json_object *input, struct json_object **out)
+{
+	(void)st, (void)resource, (void)input, (void)out;
+	return rt_runtime_error(c,
+				"No implementation is bound to the resource '%s' (bind it in a "
+				"--bindings file, link a handler, or run with --mock-config)",
+				key);
+}
+
+static int handler_call(aslrt_ctx *c, const binding *b, struct json_object *input,
+			struct json_object **out)
+{
+	char *err = NULL, *cause = NULL;
+	struct json_object *res = NULL;
+	if (b->fn(input, &res, &err, &cause, b->user) == 0) {
+		*out = res;
+		return 0;
+	}
+	json_object_put(res);
+	aslrt_error_clear(&c->err);
+	c->err.name = err ? err : strdup("States.TaskFailed");
+	c->err.cause = cause;
+	return -1;
+}
+
+/* Mocks, then the bindings file (run-time, then embedded), then in-process
+ * handlers, then the integrations the runtime speaks (http:invoke), then
+ * task_unbound. */
+static int dispatch(aslrt_ctx *c, rt_state *st, struct json_object *input,
+		    struct json_object **out)
+{
+	struct json_object *mock = get(c->run->mocks, st->name);
+	if (mock)
+		return mocked(c, st, mock, out);
+	const char *res = json_object_get_string(get(st->def, "Resource"));
+	int rc = rt_binding_call(c, res ? res : "", input, out);
+	if (rc <= 0)
+		return rc;
+	const char *key = binding_key(st, input);
+	for (int i = 0; i < nbindings; i++)
+		if (strcmp(bindings[i].resource, key) == 0)
+			return handler_call(c, &bindings[i], input, out);
+	if (res && strcmp(res, "arn:aws:states:::http:invoke") == 0)
+		return rt_http_task(c, input, out);
+	return task_unbound(c, st, res ? res : "", key, input, out);
+}
+
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		   struct json_object **out)
 {
-	struct json_object *mock = get(c->run->mocks, st->name);
 	pthread_mutex_lock(&c->run->lock);
 	c->run->events += 3; /* TaskScheduled, TaskStarted, TaskSucceeded/Failed */
 	pthread_mutex_unlock(&c->run->lock);
-	if (mock)
-		return mocked(c, st, mock, out);
-	const char *key = binding_key(st, input);
-	for (int i = 0; i < nbindings; i++) {
-		if (strcmp(bindings[i].resource, key) != 0)
-			continue;
-		char *err = NULL, *cause = NULL;
-		struct json_object *res = NULL;
-		if (bindings[i].fn(input, &res, &err, &cause, bindings[i].user) == 0) {
-			*out = res;
-			return 0;
-		}
-		json_object_put(res);
-		aslrt_error_clear(&c->err);
-		c->err.name = err ? err : strdup("States.TaskFailed");
-		c->err.cause = cause;
-		return -1;
+	FILE *tr = c->run->trace;
+	if (tr) {
+		char *s = aslrt_json_dump(input);
+		fprintf(tr, "task %s request %s\n", st->name, s);
+		free(s);
 	}
-	return rt_runtime_error(c,
-				"No implementation is bound to the resource '%s' (bind a handler, "
-				"or run with --mock-config)",
-				key);
+	int rc = dispatch(c, st, input, out);
+	if (tr) {
+		char *s = rc ? NULL : aslrt_json_dump(*out);
+		if (rc)
+			fprintf(tr, "task %s error %s: %s\n", st->name,
+				c->err.name ? c->err.name : "null", c->err.cause ? c->err.cause : "");
+		else
+			fprintf(tr, "task %s result %s\n", st->name, s);
+		free(s);
+	}
+	return rc;
 }
 
 void rt_bindings_free(void);

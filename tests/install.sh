@@ -41,7 +41,7 @@ check "the moved aslc builds a workflow" \
 # A project outside the tree.
 cp "$loan/loan.asl.json" "$tmp/loan.asl.json"
 cmake -S "$src/tests/install" -B "$tmp/proj" -G Ninja -DCMAKE_PREFIX_PATH="$p" \
-	-DLOAN="$tmp/loan.asl.json" -DFRAUD="$fraud" -DSHIP="$src/tests/ship" \
+	-DLOAN="$tmp/loan.asl.json" -DFRAUD="$fraud" -DSHIP="$src/tests/ship" -DSAMPLES="$src/samples" \
 	-DSTATIC="$([ -n "${ASLC_SAN_FLAGS:-}" ] || echo STATIC)" >"$tmp/log" 2>&1
 check "find_package(aslc) from the moved prefix" $?
 ninja -C "$tmp/proj" >"$tmp/log" 2>&1
@@ -54,6 +54,9 @@ check "DEFINE and DEFINITIONS_FILE reach aslc" \
 	$(ok test "$(echo '{}' | "$tmp/proj/bin/sam")" = '{"table":"orders","region":"here","kept":"${NotAKey}"}')
 check "OUTPUT names the executable; a YAML definition" \
 	$(ok test "$("$tmp/proj/out/loan-yaml" <"$loan/input.json" | head -c 24)" = '{"decision":"APPROVED","')
+charge=$src/samples/charge-retry
+check "BINDINGS reaches aslc build --bindings" \
+	$(ok test "$(cd "$charge" && "$tmp/proj/bin/charge" --clock virtual <input.json)" = "$(cat "$charge/expected.json")")
 # An error in the definition: the build fails and shows aslc's diagnostic.
 sed 's/"Next": "Route"/"Next": "Nowhere"/' "$loan/loan.asl.json" >"$tmp/loan.asl.json"
 ninja -C "$tmp/proj" >"$tmp/log" 2>&1

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build every sample with each backend, run it on its input (virtual clock,
-# its mocks) and compare the output with expected.json, byte for byte.
+# its mocks, its bindings.json, from its folder; or through its run.sh EXE
+# ASLC BACKEND WORKDIR) and compare the output with expected.json, byte for byte.
 # usage: samples.sh ASLC SAMPLES_DIR [BACKEND...]
 set -u
 aslc=$1
@@ -22,9 +23,15 @@ for def in "$dir"/*/*.asl.json; do
 		fi
 		handlers=""
 		[ -f "$d/handlers.c" ] && handlers="--handlers $d/handlers.c"
+		[ -f "$d/bindings.json" ] && set -- "$@" --bindings bindings.json
 		# shellcheck disable=SC2086
 		if "$aslc" build "$def" -o "$exe" --backend "$b" $handlers >"$work/build.log" 2>&1 &&
-			"$exe" "$@" <"$d/input.json" >"$work/out.json" 2>"$work/err.log" &&
+			if [ -f "$d/run.sh" ]; then
+				# A sample that needs more (a server, a child machine) runs itself.
+				(cd "$d" && sh ./run.sh "$exe" "$aslc" "$b" "$work") <"$d/input.json"
+			else
+				(cd "$d" && "$exe" "$@") <"$d/input.json"
+			fi >"$work/out.json" 2>"$work/err.log" &&
 			cmp -s "$work/out.json" "$d/expected.json"; then
 			echo "[PASS] $name ($b)"
 			pass=$((pass + 1))

@@ -1,0 +1,36 @@
+/*
+ * http.h - one HTTP request through libcurl, loaded with dlopen the first
+ * time a Task needs it, so executables that call no URL need only the C
+ * library.
+ */
+#ifndef ASLRT_HTTP_H
+#define ASLRT_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rt_httpreq {
+	const char *method; /* "POST", "GET", ... */
+	const char *url;
+	const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
+	const char *body;	    /* NULL: none */
+	size_t bodylen;
+	int64_t timeout_ms; /* 0: none */
+	size_t maxbody;	    /* largest response body accepted */
+} rt_httpreq;
+
+typedef struct rt_httpres {
+	long status;
+	char *body; /* NUL-terminated, malloc'd */
+	size_t bodylen;
+	char *headers; /* the raw response header lines, malloc'd */
+	size_t headerslen;
+	int timed_out;
+} rt_httpres;
+
+/* 0 with the response (any status), -1 with why (cannot connect, timeout,
+ * no libcurl). */
+int rt_http_request(const rt_httpreq *q, rt_httpres *res, char *why, size_t whylen);
+void rt_httpres_free(rt_httpres *res);
+
+#endif

@@ -1,0 +1,343 @@
+/*
+ * httptask.c - the HTTP Task (arn:aws:states:::http:invoke): ApiEndpoint,
+ * Method, Headers, QueryParameters, RequestBody and Transform as the
+ * developer guide describes them, AWS's result shape
+ * {"Headers", "ResponseBody", "StatusCode", "StatusText"} and its errors
+ * (States.Http.StatusCode.NNN, States.Http.Socket).  The EventBridge
+ * connection's credentials come from the bindings file's
+ * "Connections": {CONNECTION_ARN: {"Headers": {..}, "QueryParameters": {..}}}.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "http.h"
+
+#define HTTP_TASK_LIMIT_MS 60000 /* AWS's hard limit on one HTTP Task call */
+
+typedef struct text {
+	char *s;
+	size_t len, cap;
+} text;
+
+static void put(text *t, const char *s, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		while (t->len + n + 1 > t->cap)
+			t->cap = t->cap ? t->cap * 2 : 256;
+		if (!(t->s = realloc(t->s, t->cap)))
+			abort();
+	}
+	memcpy(t->s + t->len, s, n);
+	t->len += n;
+	t->s[t->len] = 0;
+}
+
+static void puts_(text *t, const char *s)
+{
+	put(t, s, strlen(s));
+}
+
+/* RFC 3986 percent-encoding of everything but unreserved characters. */
+static void put_enc(text *t, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (isalnum(*p) || strchr("-._~", *p)) {
+			put(t, (const char *)p, 1);
+		} else {
+			char e[4];
+			snprintf(e, sizeof e, "%%%02X", *p);
+			put(t, e, 3);
+		}
+	}
+}
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	if (json_object_is_type(o, json_type_object))
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+/* A scalar as query or form text: strings as they are, others as JSON. */
+static const char *scalar(struct json_object *v, char **tmp)
+{
+	if (json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return *tmp = aslrt_json_dump(v);
+}
+
+static void pair(text *t, const char *k, struct json_object *v)
+{
+	char *tmp = NULL;
+	if (t->len)
+		puts_(t, "&");
+	put_enc(t, k);
+	puts_(t, "=");
+	put_enc(t, scalar(v, &tmp));
+	free(tmp);
+}
+
+/* key=value pairs of an object; arrays per ArrayFormat (INDICES by default,
+ * REPEAT, COMMAS, BRACKETS); nested objects as key[sub]. */
+static int form_encode(text *t, const char *prefix, struct json_object *o, const char *fmt)
+{
+	json_object_object_foreach(o, k, v)
+	{
+		char *key = NULL;
+		if (asprintf(&key, prefix ? "%s[%s]" : "%s%s", prefix ? prefix : "", k) < 0)
+			abort();
+		if (json_object_is_type(v, json_type_array)) {
+			size_t n = json_object_array_length(v);
+			if (strcmp(fmt, "COMMAS") == 0) {
+				text joined = {0};
+				puts_(&joined, "");
+				for (size_t i = 0; i < n; i++) {
+					char *tmp = NULL;
+					if (i)
+						puts_(&joined, ",");
+					puts_(&joined,
+					      scalar(json_object_array_get_idx(v, i), &tmp));
+					free(tmp);
+				}
+				struct json_object *s = json_object_new_string(joined.s);
+				pair(t, key, s);
+				json_object_put(s);
+				free(joined.s);
+			} else {
+				for (size_t i = 0; i < n; i++) {
+					char *ik = NULL;
+					if (strcmp(fmt, "INDICES") == 0) {
+						if (asprintf(&ik, "%s[%zu]", key, i) < 0)
+							abort();
+					} else if (asprintf(&ik,
+							    strcmp(fmt, "REPEAT") == 0 ? "%s"
+										       : "%s[]",
+							    key) < 0) {
+						abort();
+					}
+					pair(t, ik, json_object_array_get_idx(v, i));
+					free(ik);
+				}
+			}
+		} else if (json_object_is_type(v, json_type_object)) {
+			form_encode(t, key, v, fmt);
+		} else {
+			pair(t, key, v);
+		}
+		free(key);
+	}
+	return 0;
+}
+
+/* Response headers as {name: [values]}, and the status line's reason. */
+static struct json_object *parse_headers(const char *raw, char **reason)
+{
+	struct json_object *h = json_object_new_object();
+	*reason = strdup("");
+	for (const char *p = raw; *p;) {
+		const char *eol = strstr(p, "\r\n");
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
+			json_object_put(h);
+			h = json_object_new_object();
+			const char *sp = memchr(p, ' ', n);
+			const char *sp2 = sp ? memchr(sp + 1, ' ', n - (size_t)(sp + 1 - p)) : NULL;
+			free(*reason);
+			*reason = sp2 ? strndup(sp2 + 1, n - (size_t)(sp2 + 1 - p)) : strdup("");
+		} else if (n) {
+			const char *colon = memchr(p, ':', n);
+			if (colon) {
+				char *name = strndup(p, (size_t)(colon - p));
+				const char *v = colon + 1;
+				while (v < p + n && (*v == ' ' || *v == '\t'))
+					v++;
+				struct json_object *a = get(h, name);
+				if (!a) {
+					a = json_object_new_array();
+					json_object_object_add(h, name, a);
+				}
+				json_object_array_add(
+				    a, json_object_new_string_len(v, (int)(p + n - v)));
+				free(name);
+			}
+		}
+		p += n + (eol ? 2 : 0);
+	}
+	return h;
+}
+
+static int fail(aslrt_ctx *c, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(aslrt_ctx *c, const char *name, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	aslrt_error_clear(&c->err);
+	c->err.name = strdup(name);
+	c->err.cause = s;
+	return -1;
+}
+
+static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"};
+
+int rt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
+{
+	struct json_object *ep = get(in, "ApiEndpoint"), *m = get(in, "Method");
+	if (!json_object_is_type(ep, json_type_string) ||
+	    (strncmp(json_object_get_string(ep), "http://", 7) &&
+	     strncmp(json_object_get_string(ep), "https://", 8)))
+		return fail(c, "States.Runtime",
+			    "http:invoke needs ApiEndpoint, an http:// or https:// URL");
+	const char *method = json_object_get_string(m);
+	bool known = false;
+	for (size_t i = 0; method && i < sizeof methods / sizeof *methods; i++)
+		known |= strcmp(method, methods[i]) == 0;
+	if (!known)
+		return fail(
+		    c, "States.Runtime",
+		    "http:invoke needs Method, one of GET, POST, PUT, DELETE, PATCH, OPTIONS, "
+		    "HEAD");
+	const char *arn = json_object_get_string(get(get(in, "Authentication"), "ConnectionArn"));
+	struct json_object *conn = arn ? rt_bindings_connection(arn) : NULL;
+
+	text url = {0}, query = {0}, body = {0};
+	puts_(&url, json_object_get_string(ep));
+	struct json_object *qs[] = {get(in, "QueryParameters"), get(conn, "QueryParameters")};
+	for (int i = 0; i < 2; i++)
+		if (json_object_is_type(qs[i], json_type_object))
+			form_encode(&query, NULL, qs[i], "REPEAT");
+	if (query.len) {
+		puts_(&url, strchr(url.s, '?') ? "&" : "?");
+		puts_(&url, query.s);
+	}
+
+	struct json_object *tr = get(in, "Transform");
+	const char *enc = json_object_get_string(get(tr, "RequestBodyEncoding"));
+	const char *fmt =
+	    json_object_get_string(get(get(tr, "RequestEncodingOptions"), "ArrayFormat"));
+	if (!fmt)
+		fmt = "INDICES";
+	struct json_object *rb = NULL;
+	bool has_body = json_object_object_get_ex(in, "RequestBody", &rb);
+	bool form = enc && strcmp(enc, "URL_ENCODED") == 0;
+	if (enc && !form && strcmp(enc, "NONE") != 0)
+		return fail(c, "States.Runtime",
+			    "Transform.RequestBodyEncoding must be NONE or URL_ENCODED, not '%s'",
+			    enc);
+	if (strcmp(fmt, "INDICES") && strcmp(fmt, "REPEAT") && strcmp(fmt, "COMMAS") &&
+	    strcmp(fmt, "BRACKETS"))
+		return fail(c, "States.Runtime",
+			    "Transform.RequestEncodingOptions.ArrayFormat must be INDICES, REPEAT, "
+			    "COMMAS or BRACKETS, not '%s'",
+			    fmt);
+	if (has_body && form) {
+		if (!json_object_is_type(rb, json_type_object))
+			return fail(c, "States.Runtime",
+				    "RequestBody must be an object to be URL_ENCODED");
+		form_encode(&body, NULL, rb, fmt);
+		puts_(&body, "");
+	} else if (has_body) {
+		char *s = aslrt_json_dump(rb);
+		puts_(&body, s);
+		free(s);
+	}
+
+	/* Headers: the Task's, then the connection's (which win, as its
+	 * credentials must). */
+	int nh = 0;
+	const char **hs = calloc(256, sizeof *hs);
+	char **owned = calloc(256, sizeof *owned);
+	bool has_ctype = false;
+	struct json_object *hsrc[] = {get(in, "Headers"), get(conn, "Headers")};
+	for (int i = 0; i < 2; i++) {
+		if (!json_object_is_type(hsrc[i], json_type_object))
+			continue;
+		json_object_object_foreach(hsrc[i], k, v)
+		{
+			if (nh >= 250)
+				break;
+			char *tmp = NULL, *line = NULL;
+			if (asprintf(&line, "%s: %s", k, scalar(v, &tmp)) < 0)
+				abort();
+			free(tmp);
+			has_ctype |= strcasecmp(k, "Content-Type") == 0;
+			hs[nh] = owned[nh] = line;
+			nh++;
+		}
+	}
+	if (has_body && !has_ctype)
+		hs[nh++] = form ? "Content-Type: application/x-www-form-urlencoded"
+				: "Content-Type: application/json";
+
+	int64_t limit = HTTP_TASK_LIMIT_MS;
+	bool deadline = false;
+	if (c->task_deadline_ms > 0) {
+		int64_t left = c->task_deadline_ms - rt_now_ms(c->run);
+		if (left <= 0)
+			left = 1;
+		if (left < limit) {
+			limit = left;
+			deadline = true;
+		}
+	}
+	rt_httpreq q = {method, url.s, hs, has_body ? body.s : NULL, body.len, limit, 64u << 20};
+	rt_httpres res;
+	char why[ASLRT_ERRLEN];
+	int rc = rt_http_request(&q, &res, why, sizeof why);
+	for (int i = 0; i < nh; i++)
+		free(owned[i]);
+	free(owned);
+	free(hs);
+	free(query.s);
+	free(body.s);
+	if (rc) {
+		rc = res.timed_out && deadline
+			 ? fail(c, "States.Timeout", "%s %s ran past the Task's deadline", method,
+				url.s)
+			 : fail(c, "States.Http.Socket", "%s %s: %s", method, url.s, why);
+		free(url.s);
+		return rc;
+	}
+	free(url.s);
+	char *reason;
+	struct json_object *o = json_object_new_object(), *h = parse_headers(res.headers, &reason);
+	struct json_object *rbody = NULL;
+	const char *ctype = NULL;
+	struct json_object *ct = get(h, "Content-Type");
+	if (!ct)
+		ct = get(h, "content-type");
+	if (json_object_is_type(ct, json_type_array) && json_object_array_length(ct))
+		ctype = json_object_get_string(json_object_array_get_idx(ct, 0));
+	if (!(ctype && strstr(ctype, "json") &&
+	      aslrt_json_parse(res.body, res.bodylen, &rbody, why, sizeof why) == 0))
+		rbody = json_object_new_string_len(res.body, (int)res.bodylen);
+	json_object_object_add(o, "Headers", h);
+	json_object_object_add(o, "ResponseBody", rbody);
+	json_object_object_add(o, "StatusCode", json_object_new_int((int)res.status));
+	json_object_object_add(o, "StatusText", json_object_new_string(reason));
+	free(reason);
+	long status = res.status;
+	rt_httpres_free(&res);
+	if (status >= 200 && status < 300) {
+		*out = o;
+		return 0;
+	}
+	/* The cause carries the response, as the result would have. */
+	char name[48], *cause = aslrt_json_dump(o);
+	snprintf(name, sizeof name, "States.Http.StatusCode.%ld", status);
+	json_object_put(o);
+	aslrt_error_clear(&c->err);
+	c->err.name = strdup(name);
+	c->err.cause = cause;
+	return -1;
+}

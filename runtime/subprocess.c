@@ -1,0 +1,220 @@
+/*
+ * subprocess.c - a Task's subprocess: posix_spawnp with an argv, its own
+ * process group (so a deadline kills everything it started), stdin fed and
+ * stdout collected through poll(), stderr copied to ours while its tail is
+ * kept for the error cause, and an optional heartbeat pipe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "subprocess.h"
+
+extern char **environ;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char **child_env(bool heartbeat)
+{
+	int n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc((size_t)n + 2, sizeof *env);
+	if (!env)
+		abort();
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (strncmp(environ[i], "ASLRT_HEARTBEAT_FD=", 19) != 0)
+			env[k++] = environ[i];
+	static char hb[] = "ASLRT_HEARTBEAT_FD=3";
+	if (heartbeat)
+		env[k++] = hb;
+	return env;
+}
+
+static void keep_tail(rt_subresult *res, const char *buf, size_t n)
+{
+	size_t cap = sizeof res->errtail - 1, have = strlen(res->errtail);
+	if (n >= cap) {
+		memcpy(res->errtail, buf + n - cap, cap);
+		res->errtail[cap] = 0;
+		return;
+	}
+	if (have + n > cap) {
+		memmove(res->errtail, res->errtail + (have + n - cap), cap - n);
+		have = cap - n;
+	}
+	memcpy(res->errtail + have, buf, n);
+	res->errtail[have + n] = 0;
+}
+
+void rt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
+		       int64_t heartbeat_ms, size_t maxout, rt_subresult *res)
+{
+	memset(res, 0, sizeof *res);
+	/* A child that closes its stdin early must not kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1}, phb[2] = {-1, -1};
+	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC) ||
+	    (heartbeat_ms > 0 && pipe2(phb, O_CLOEXEC))) {
+		res->how = RT_SUB_NOSTART;
+		res->err = errno;
+		goto close_all;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+	if (heartbeat_ms > 0)
+		posix_spawn_file_actions_adddup2(&fa, phb[1], RT_HEARTBEAT_FD);
+	posix_spawnattr_init(&at);
+	sigset_t def;
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigdefault(&at, &def);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+	char **env = child_env(heartbeat_ms > 0);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, env);
+	free(env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (rc) {
+		res->how = RT_SUB_NOSTART;
+		res->err = rc;
+		goto close_all;
+	}
+	close(pin[0]), close(pout[1]), close(perr[1]);
+	pin[0] = pout[1] = perr[1] = -1;
+	if (phb[1] >= 0)
+		close(phb[1]), phb[1] = -1;
+	fcntl(pin[1], F_SETFL, O_NONBLOCK);
+	if (inlen == 0)
+		close(pin[1]), pin[1] = -1;
+
+	size_t cap = 4096, sent = 0;
+	res->out = malloc(cap);
+	if (!res->out)
+		abort();
+	int64_t start = mono_ms(), beat = start, exited_at = 0;
+	int status = 0;
+	bool exited = false;
+	res->how = RT_SUB_EXITED;
+	for (;;) {
+		struct pollfd fds[4];
+		int nf = 0, iout = -1, ierr = -1, ihb = -1, iin = -1;
+		if (pout[0] >= 0)
+			fds[iout = nf++] = (struct pollfd){pout[0], POLLIN, 0};
+		if (perr[0] >= 0)
+			fds[ierr = nf++] = (struct pollfd){perr[0], POLLIN, 0};
+		if (phb[0] >= 0)
+			fds[ihb = nf++] = (struct pollfd){phb[0], POLLIN, 0};
+		if (pin[1] >= 0)
+			fds[iin = nf++] = (struct pollfd){pin[1], POLLOUT, 0};
+		int64_t now = mono_ms(), wait = 20;
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+			exited = true;
+			exited_at = now;
+		}
+		if (exited && ((pout[0] < 0 && perr[0] < 0) || now - exited_at > 100))
+			break;
+		if (timeout_ms > 0 && now - start >= timeout_ms) {
+			res->how = RT_SUB_TIMEOUT;
+			break;
+		}
+		if (heartbeat_ms > 0 && now - beat >= heartbeat_ms) {
+			res->how = RT_SUB_HEARTBEAT;
+			break;
+		}
+		/* After the child exits, what it left behind holding the pipes
+		 * gets a moment, then is killed below. */
+		if (exited && nf == 0)
+			break;
+		int n = poll(fds, (nfds_t)nf, (int)wait);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n <= 0) {
+			if (exited)
+				break;
+			continue;
+		}
+		char buf[8192];
+		if (iin >= 0 && fds[iin].revents) {
+			ssize_t w = write(pin[1], in + sent, inlen - sent);
+			if (w > 0)
+				sent += (size_t)w;
+			if ((w < 0 && errno != EAGAIN) || sent == inlen)
+				close(pin[1]), pin[1] = -1;
+		}
+		if (iout >= 0 && fds[iout].revents) {
+			ssize_t r = read(pout[0], buf, sizeof buf);
+			if (r <= 0) {
+				close(pout[0]), pout[0] = -1;
+			} else {
+				if (res->outlen + (size_t)r > maxout) {
+					res->how = RT_SUB_TOOBIG;
+					break;
+				}
+				while (res->outlen + (size_t)r + 1 > cap)
+					if (!(res->out = realloc(res->out, cap *= 2)))
+						abort();
+				memcpy(res->out + res->outlen, buf, (size_t)r);
+				res->outlen += (size_t)r;
+			}
+		}
+		if (ierr >= 0 && fds[ierr].revents) {
+			ssize_t r = read(perr[0], buf, sizeof buf);
+			if (r <= 0) {
+				close(perr[0]), perr[0] = -1;
+			} else {
+				fwrite(buf, 1, (size_t)r, stderr);
+				keep_tail(res, buf, (size_t)r);
+			}
+		}
+		if (ihb >= 0 && fds[ihb].revents) {
+			ssize_t r = read(phb[0], buf, sizeof buf);
+			if (r <= 0)
+				close(phb[0]), phb[0] = -1;
+			else
+				beat = mono_ms();
+		}
+	}
+	fflush(stderr);
+	res->out[res->outlen] = 0;
+	/* Nothing the Task started outlives it. */
+	kill(-pid, SIGKILL);
+	if (!exited)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	if (res->how == RT_SUB_EXITED) {
+		if (WIFSIGNALED(status)) {
+			res->how = RT_SUB_SIGNALED;
+			res->status = WTERMSIG(status);
+		} else {
+			res->status = WEXITSTATUS(status);
+		}
+	}
+close_all:
+	for (int *fd = (int[]){pin[0], pin[1], pout[0], pout[1], perr[0], perr[1], phb[0], phb[1]},
+		 *end = fd + 8;
+	     fd < end; fd++)
+		if (*fd >= 0)
+			close(*fd);
+}

@@ -1,0 +1,294 @@
+/*
+ * timing.c - every timing rule AWS applies, on the run's clock (real, or
+ * virtual, where a timeout fires exactly at its deadline):
+ *
+ *  - a Task's TimeoutSeconds / TimeoutSecondsPath and HeartbeatSeconds /
+ *    HeartbeatSecondsPath (JSONata: "{% %}"), turned into the absolute
+ *    deadline and the heartbeat interval on the Task's context that every
+ *    binding honours; a Task past its deadline fails with States.Timeout, one
+ *    that misses a heartbeat with States.Timeout too, as AWS records it (an
+ *    ErrorEquals "States.HeartbeatTimeout" matches it as well);
+ *  - the machine's TimeoutSeconds: past it, the execution fails with
+ *    States.Timeout, neither retried nor caught; a Wait or a Retry interval
+ *    that would end later ends at the deadline, and a Task's deadline is never
+ *    later than the machine's;
+ *  - callback (.waitForTaskToken) and activity Tasks, which wait for
+ *    SendTask* on --listen (callback.c).
+ *
+ * An aslc extension for tests: a mocked response may carry "Duration":
+ * seconds (a non-negative number): the mocked call takes that long on the
+ * run's clock before it answers, so the Task's timeouts apply to it.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+
+#define MAX_SECONDS 99999999 /* AWS's largest TimeoutSeconds */
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	if (json_object_is_type(o, json_type_object))
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+/* An integer JSON value (an integral double too: JSONata arithmetic). */
+static bool as_long(struct json_object *v, int64_t *n)
+{
+	if (json_object_is_type(v, json_type_int)) {
+		*n = json_object_get_int64(v);
+		return true;
+	}
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+		if (d == floor(d) && fabs(d) < 1e15) {
+			*n = (int64_t)d;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* KEY ("TimeoutSeconds", "HeartbeatSeconds") given literally, as a JSONata
+ * template, or through KEY + "Path" on the state input; *ms = 0 when absent. */
+static int task_seconds(aslrt_ctx *c, rt_state *st, const char *key, struct json_object *input,
+			int64_t *ms)
+{
+	char pkey[64];
+	snprintf(pkey, sizeof pkey, "%sPath", key);
+	struct json_object *v = get(st->def, key), *p = get(st->def, pkey);
+	int64_t n = 0;
+	*ms = 0;
+	if (v && rt_is_jsonata(v)) {
+		char why[ASLRT_ERRLEN];
+		jnode *t = rt_jtmpl_compile(v, key, why, sizeof why);
+		if (!t)
+			return rt_query_error(c, "%s", why);
+		struct json_object *x = NULL;
+		int rc = rt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &x);
+		if (rc == 0 && !as_long(x, &n)) {
+			char *s = aslrt_json_dump(x);
+			rc = rt_query_error(c,
+					    "The JSONata expression '%s' specified for the field '%s' "
+					    "returned an unexpected result type. Expected 'integer', but "
+					    "was '%s' for value: %s",
+					    rt_jtmpl_text(t), key, aslrt_json_type_name(x), s);
+			free(s);
+		} else if (rc == 0 && (n <= 0 || n > MAX_SECONDS)) {
+			rc = rt_query_error(c, "The %s field must be a positive integer no greater "
+					       "than %d: %lld",
+					    key, MAX_SECONDS, (long long)n);
+		}
+		json_object_put(x);
+		rt_jtmpl_free(t);
+		if (rc)
+			return -1;
+		*ms = n * 1000;
+		return 0;
+	}
+	if (v && as_long(v, &n)) {
+		*ms = n * 1000;
+		return 0;
+	}
+	if (!p)
+		return 0;
+	const char *text = json_object_get_string(p);
+	char why[ASLRT_ERRLEN];
+	aslrt_path *path = aslrt_path_parse(text, why, sizeof why);
+	struct json_object *sel = NULL;
+	aslrt_env env;
+	rt_env(c, input, &env);
+	if (!path || aslrt_path_eval(path, &env, &sel, why, sizeof why) != 0) {
+		aslrt_path_free(path);
+		return rt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+	}
+	aslrt_path_free(path);
+	int rc = 0;
+	char *shown = aslrt_json_dump(sel);
+	if (!json_object_is_type(sel, json_type_int))
+		rc = rt_runtime_error(c, "The %s parameter cannot be parsed as a long value: %s == %s",
+				      pkey, text, shown);
+	else if ((n = json_object_get_int64(sel)) <= 0)
+		rc = rt_runtime_error(c, "The %s parameter references a non-positive value: %s == %s",
+				      pkey, text, shown);
+	else if (n > MAX_SECONDS)
+		rc = rt_runtime_error(c,
+				      "The %s parameter references a value greater than %d: %s == %s",
+				      pkey, MAX_SECONDS, text, shown);
+	free(shown);
+	json_object_put(sel);
+	if (rc)
+		return rc;
+	*ms = n * 1000;
+	return 0;
+}
+
+int rt_timeout_error(aslrt_ctx *c, bool heartbeat)
+{
+	/* AWS records TaskTimedOut with no cause; a Catch's error output shows
+	 * "Cause": "" */
+	aslrt_error_set(&c->err, "States.Timeout", "%s", "");
+	c->heartbeat_expired = heartbeat;
+	return -1;
+}
+
+/* --- the machine's TimeoutSeconds --- */
+
+void rt_deadline_init(aslrt_run *r)
+{
+	int64_t n;
+	struct json_object *t = get(r->meta, "timeout");
+	if (t && as_long(t, &n) && n > 0)
+		r->deadline_ms = rt_now_ms(r) + n * 1000;
+}
+
+bool rt_expired(aslrt_run *r)
+{
+	return r->deadline_ms && rt_now_ms(r) >= r->deadline_ms;
+}
+
+int rt_expired_error(aslrt_ctx *c)
+{
+	struct json_object *t = get(c->run->meta, "timeout");
+	aslrt_error_set(&c->err, "States.Timeout",
+			"The execution ran past the state machine's TimeoutSeconds (%s)",
+			json_object_get_string(t));
+	c->heartbeat_expired = false;
+	return -1;
+}
+
+int rt_sleep_until(aslrt_ctx *c, int64_t until)
+{
+	aslrt_run *r = c->run;
+	int64_t now = rt_now_ms(r);
+	if (r->deadline_ms && until >= r->deadline_ms) {
+		rt_sleep_ms(r, r->deadline_ms - now);
+		return rt_expired_error(c);
+	}
+	rt_sleep_ms(r, until - now);
+	return 0;
+}
+
+/* --- Tasks --- */
+
+/* The response a mock gives to the state's next call (as task.c picks it). */
+static struct json_object *next_mock_response(aslrt_ctx *c, rt_state *st, struct json_object *mock)
+{
+	pthread_mutex_lock(&c->run->lock);
+	int n = st->calls;
+	pthread_mutex_unlock(&c->run->lock);
+	json_object_object_foreach(mock, key, val)
+	{
+		char *end;
+		long a = strtol(key, &end, 10), b = a;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		if (*end == 0 && n >= a && n <= b)
+			return val;
+	}
+	return NULL;
+}
+
+/* A mocked call that takes ms on the run's clock: it fails at the Task's
+ * deadline, or when its first heartbeat is due (a mock sends none), if that
+ * comes first; the failed call uses up its response. */
+static int mock_duration(aslrt_ctx *c, rt_state *st, int64_t ms)
+{
+	aslrt_run *r = c->run;
+	int64_t now = rt_now_ms(r), end = now + ms, first = end;
+	bool heartbeat = false, timeout = false;
+	if (c->task_heartbeat_ms && now + c->task_heartbeat_ms < first) {
+		first = now + c->task_heartbeat_ms;
+		heartbeat = true;
+	}
+	if (c->task_deadline_ms && c->task_deadline_ms <= first) {
+		first = c->task_deadline_ms;
+		heartbeat = false;
+		timeout = true;
+	}
+	rt_sleep_ms(r, first - now);
+	if (!heartbeat && !timeout)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	st->calls++;
+	r->events += 3; /* TaskScheduled, TaskStarted, TaskTimedOut */
+	pthread_mutex_unlock(&r->lock);
+	return rt_timeout_error(c, heartbeat);
+}
+
+static int run_task(aslrt_ctx *c, rt_state *st, struct json_object *input,
+		    struct json_object **out)
+{
+	aslrt_run *r = c->run;
+	const char *res = json_object_get_string(get(st->def, "Resource"));
+	struct json_object *mock = get(r->mocks, st->name);
+	if (mock) {
+		/* the mocked Return stands for the callback's or the worker's answer */
+		struct json_object *d = get(next_mock_response(c, st, mock), "Duration");
+		if (d) {
+			double secs = aslrt_json_is_number(d) ? aslrt_json_number(d) : -1;
+			if (!(secs >= 0 && secs <= MAX_SECONDS))
+				return rt_runtime_error(c, "The mocked response's Duration must be "
+							   "a number of seconds from 0 to %d",
+							MAX_SECONDS);
+			if (mock_duration(c, st, (int64_t)llround(secs * 1000)))
+				return -1;
+		}
+		return rt_task_invoke(c, st, input, out);
+	}
+	if (res && strstr(res, ":activity:") && rt_listening()) {
+		pthread_mutex_lock(&r->lock);
+		r->events += 2; /* ActivityScheduled, ActivityStarted; the end below */
+		pthread_mutex_unlock(&r->lock);
+		rt_cb_open(c->task_token, res, input);
+		return rt_cb_wait(c, c->task_token, out);
+	}
+	if (res && strstr(res, ".waitForTaskToken")) {
+		/* the request (with $$.Task.Token in it) goes to whatever the Task
+		 * is bound to; its answer is only the acknowledgement */
+		struct json_object *sent = NULL;
+		rt_cb_open(c->task_token, NULL, NULL);
+		if (rt_task_invoke(c, st, input, &sent)) {
+			rt_cb_close(c->task_token);
+			return -1;
+		}
+		json_object_put(sent);
+		return rt_cb_wait(c, c->task_token, out);
+	}
+	int rc = rt_task_invoke(c, st, input, out);
+	/* an in-process handler cannot be interrupted: a result past the
+	 * deadline is dropped, as AWS would have timed the Task out */
+	if (rc == 0 && c->task_deadline_ms && rt_now_ms(r) >= c->task_deadline_ms) {
+		json_object_put(*out);
+		*out = NULL;
+		return rt_timeout_error(c, false);
+	}
+	return rc;
+}
+
+int rt_task_run(aslrt_ctx *c, rt_state *st, struct json_object *input, struct json_object **out)
+{
+	aslrt_run *r = c->run;
+	struct json_object *state_input = c->task_input ? c->task_input : input;
+	int64_t timeout = 0, heartbeat = 0;
+	c->heartbeat_expired = false;
+	int rc = task_seconds(c, st, "TimeoutSeconds", state_input, &timeout);
+	if (rc == 0)
+		rc = task_seconds(c, st, "HeartbeatSeconds", state_input, &heartbeat);
+	json_object_put(c->task_input);
+	c->task_input = NULL;
+	if (rc)
+		return -1;
+	int64_t now = rt_now_ms(r);
+	c->task_deadline_ms = timeout ? now + timeout : 0;
+	if (r->deadline_ms && (!c->task_deadline_ms || r->deadline_ms < c->task_deadline_ms))
+		c->task_deadline_ms = r->deadline_ms;
+	c->task_heartbeat_ms = heartbeat;
+	rc = run_task(c, st, input, out);
+	c->task_deadline_ms = 0;
+	c->task_heartbeat_ms = 0;
+	return rc;
+}
