@@ -3,9 +3,9 @@
  * found relative to aslc's own executable (never a path compiled in from
  * the build), and $CC/$CFLAGS split into words as make's shell would.
  *
- * The runtime folder holds aslrt.h and libaslrt.a.  Searched in order:
- * aslc's own folder comes from /proc/self/exe, or from argv[0] (a path, or
- * a name in $PATH) where /proc is not mounted.
+ * aslc's own folder (BINDIR) comes from /proc/self/exe, or from argv[0] (a
+ * path, or a name in $PATH) where /proc is not mounted.  The runtime folder
+ * holds aslrt.h and libaslrt.a; searched in order:
  *   $ASLC_RUNTIME_DIR                      (an explicit override)
  *   BINDIR/ASLC_REL_RTLIB                  (installed: PREFIX/lib/aslc, header
  *                                           in PREFIX/include/aslc)
@@ -87,8 +87,8 @@ int rt_locate(RtPaths *rp)
 	}
 	char *bin = self_dir();
 	if (!bin) {
-		fprintf(stderr, "aslc: cannot read /proc/self/exe (%s); set ASLC_RUNTIME_DIR\n",
-			strerror(errno));
+		fprintf(stderr, "aslc: cannot find its own executable (/proc/self/exe: %s); "
+			"set ASLC_RUNTIME_DIR\n", strerror(errno));
 		return -1;
 	}
 	char *lib = xasprintf("%s/%s", bin, ASLC_REL_RTLIB);
