@@ -4,11 +4,11 @@
  * (never a shell), and link libaslrt, json-c and libcrypto statically so the
  * executable needs only the C library at run time.
  *
- * The compiler is $CC, else "cc".  Paths to the runtime are fixed at aslc's
- * build (it runs from the build tree); ASLC_RUNTIME_DIR overrides the
- * directory holding aslrt.h and libaslrt.a.
+ * The compiler is $CC, else "cc"; $CC, $CFLAGS and $LDFLAGS are split into
+ * words as make does.  toolchain.c finds the runtime relative to aslc.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +21,23 @@
 
 extern char **environ;
 
-static int run(char **argv, bool verbose)
+/* Run argv, with stdin from the file in_path if not NULL. */
+static int run(char **argv, const char *in_path, bool verbose)
 {
 	if (verbose) {
 		for (char **a = argv; *a; a++)
 			fprintf(stderr, "%s%s", a == argv ? "" : " ", *a);
+		if (in_path)
+			fprintf(stderr, " < %s", in_path);
 		fputc('\n', stderr);
 	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (in_path)
+		posix_spawn_file_actions_addopen(&fa, 0, in_path, O_RDONLY, 0);
 	pid_t pid;
-	int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
 		fprintf(stderr, "aslc: cannot run %s: %s\n", argv[0], strerror(rc));
 		return -1;
@@ -82,43 +90,96 @@ static void args_free(Argv *a)
 	free(a->v);
 }
 
-/* cc [-c src] or link: the shared part of both commands. */
-static int compile_link(const char *input, const char *exe, const BuildOpts *o)
+/* A static library the runtime needs: the copy shipped next to libaslrt.a
+ * if there is one, else the system's (found when aslc was configured). */
+static void dep_lib(Argv *a, const RtPaths *rp, const char *sys)
 {
-	const char *cc = getenv("CC");
-	const char *rtdir = getenv("ASLC_RUNTIME_DIR");
-	char *inc = xstrdup(rtdir ? rtdir : ASLC_RT_INCLUDE);
-	char *lib = rtdir ? xasprintf("%s/libaslrt.a", rtdir) : xstrdup(ASLC_RT_LIB);
+	const char *base = strrchr(sys, '/');
+	char *local = xasprintf("%s/%s", rp->lib, base ? base + 1 : sys);
+	arg(a, access(local, R_OK) == 0 ? local : sys);
+	free(local);
+}
+
+/* Append the words of environment variable name; -1 on a malformed value. */
+static int env_words(Argv *a, const char *name)
+{
+	const char *v = getenv(name);
+	if (!v)
+		return 0;
+	if (split_words(v, &a->v, &a->n) < 0) {
+		fprintf(stderr, "aslc: %s has an unclosed quote: %s\n", name, v);
+		return -1;
+	}
+	return 0;
+}
+
+/* cc [-c src] or link: the shared part of both commands.  The command line
+ * is make's: $CC $CFLAGS ... $LDFLAGS ... libraries.  Generated C comes on
+ * stdin (csrc): its temporary path then appears nowhere in the executable
+ * (the file symbol, ASan's module names), which keeps builds reproducible. */
+static int compile_link(const char *input, const char *csrc, const char *exe, const BuildOpts *o)
+{
+	RtPaths rp;
+	if (rt_locate(&rp) < 0)
+		return -1;
 	Argv a = {0};
-	arg(&a, cc && *cc ? cc : "cc");
+	const char *cc = getenv("CC");
+	int rc = -1;
+	if (cc && *cc && env_words(&a, "CC") < 0)
+		goto out;
+	if (a.n == 0)
+		arg(&a, "cc");
 	char opt[8];
 	snprintf(opt, sizeof opt, "-O%d", o->opt);
 	arg(&a, opt);
 	arg(&a, "-std=c11");
 	arg(&a, "-w");
 	args_split(&a, ASLC_SAN_FLAGS);
+	if (env_words(&a, "CFLAGS") < 0)
+		goto out;
 	arg(&a, "-I");
-	arg(&a, inc);
+	arg(&a, rp.include);
 	arg(&a, "-I");
 	arg(&a, ASLC_JSONC_INCLUDE);
 	arg(&a, "-o");
 	arg(&a, exe);
-	arg(&a, input);
+	if (csrc) {
+		arg(&a, "-x");
+		arg(&a, "c");
+		arg(&a, "-");
+		arg(&a, "-x");
+		arg(&a, "none");
+	} else {
+		arg(&a, input);
+	}
 	for (int i = 0; i < o->nextra; i++)
 		arg(&a, o->extra[i]);
+	if (env_words(&a, "LDFLAGS") < 0)
+		goto out;
+	if (o->static_link) {
+		/* libcrypto's unused BIO and DSO code draws glibc's "Using
+		 * 'getaddrinfo' in statically linked applications" warnings; the
+		 * README says what static glibc means. */
+		arg(&a, "-static");
+		arg(&a, "-Wl,--no-warnings");
+	}
+	if (o->strip)
+		arg(&a, "-s");
+	char *lib = xasprintf("%s/libaslrt.a", rp.lib);
 	arg(&a, lib);
-	arg(&a, ASLC_JSONC_LIB);
-	arg(&a, ASLC_CRYPTO_LIB);
-	arg(&a, ASLC_PCRE2_LIB);
+	free(lib);
+	dep_lib(&a, &rp, ASLC_JSONC_LIB);
+	dep_lib(&a, &rp, ASLC_CRYPTO_LIB);
+	dep_lib(&a, &rp, ASLC_PCRE2_LIB);
 	arg(&a, "-lpthread");
 	arg(&a, "-lm");
 	arg(&a, "-ldl");
 	vec_push(&a.v, &a.n, (char *)NULL);
-	int rc = run(a.v, o->verbose);
+	rc = run(a.v, csrc, o->verbose);
 	a.n--;
+out:
 	args_free(&a);
-	free(inc);
-	free(lib);
+	rt_paths_free(&rp);
 	return rc;
 }
 
@@ -132,7 +193,7 @@ int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o
 	int rc = -1;
 	if (f && fwrite(csrc, 1, len, f) == len && fclose(f) == 0) {
 		f = NULL;
-		rc = compile_link(path, exe, o);
+		rc = compile_link(NULL, path, exe, o);
 	} else {
 		fprintf(stderr, "aslc: cannot write %s: %s\n", path, strerror(errno));
 		if (f)
@@ -151,5 +212,5 @@ int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o
 
 int cc_link_obj(const char *obj, const char *exe, const BuildOpts *o)
 {
-	return compile_link(obj, exe, o);
+	return compile_link(obj, NULL, exe, o);
 }

@@ -130,10 +130,26 @@ typedef struct BuildOpts {
 	bool keep;          /* keep intermediate files */
 	char **extra;       /* C sources or objects linked in (Task handlers) */
 	int nextra;
+	bool static_link;   /* -static: no shared libraries at all */
+	bool strip;         /* -s: no symbols (images) */
 } BuildOpts;
 /* Compile C source text and link it with the runtime into exe. */
 int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o);
 /* Link an object file with the runtime into exe. */
 int cc_link_obj(const char *obj, const char *exe, const BuildOpts *o);
+
+/* --- toolchain.c --- */
+typedef struct RtPaths {
+	char *include; /* holds aslrt.h */
+	char *lib;     /* holds libaslrt.a (and any static library shipped with it) */
+} RtPaths;
+/* Find the runtime: $ASLC_RUNTIME_DIR, else relative to aslc's executable
+ * (installed tree, then build tree).  0, or -1 with a message on stderr. */
+int rt_locate(RtPaths *rp);
+void rt_paths_free(RtPaths *rp);
+/* argv[0], for finding aslc where /proc is not mounted. */
+void rt_set_argv0(const char *argv0);
+/* Split s into words as sh does ($CC, $CFLAGS); -1 on an unclosed quote. */
+int split_words(const char *s, char ***v, int *n);
 
 #endif

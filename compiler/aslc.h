@@ -50,6 +50,8 @@ typedef struct Source {
 	char *path;   /* as given on the command line */
 	char *text;   /* NUL-terminated */
 	size_t len;
+	char *display; /* the text diagnostics quote when not text (YAML), or NULL */
+	size_t display_len;
 } Source;
 
 /* Read a file ("-" is stdin); NULL with errno set on failure. */
@@ -93,6 +95,38 @@ bool source_parse(Diag *d, struct json_object **out);
 /* Append a JSON Pointer token (escaping ~ and /). */
 char *pointer_join(const char *base, const char *token);
 char *pointer_index(const char *base, int i);
+
+/* --- yaml.c --- */
+
+/* A .yaml or .yml file. */
+bool source_is_yaml(const Source *s);
+/* Turn the YAML text into JSON on the same lines (the YAML kept as
+ * display); false with a diagnostic at the YAML's line:col. */
+bool source_yaml_to_json(Diag *d);
+
+/* --- image.c --- */
+
+/* An OCI image FROM scratch with the (static) executable exe as entrypoint,
+ * tagged image (if not NULL) and saved as an OCI archive (if not NULL),
+ * through podman.  0, or -1 with a message on stderr. */
+int image_build(const char *exe, const char *image, const char *archive, bool verbose);
+
+/* --- subst.c --- */
+
+/* DefinitionSubstitutions: KEY -> VALUE, from --define and --definitions-file. */
+typedef struct Defines {
+	char **keys, **vals;
+	int n;
+} Defines;
+void defines_set(Defines *d, const char *key, const char *val);
+/* "KEY=VALUE"; -1 with a message when there is no '=' or no key. */
+int defines_parse_arg(Defines *d, const char *kv);
+/* A JSON object of KEY: string|number|boolean; -1 with a message naming the file/key. */
+int defines_load_file(Defines *d, const char *path);
+void defines_free(Defines *d);
+/* Replace ${KEY} in the definition's string values; reports a placeholder
+ * left without a value in a Resource.  Returns the number of errors. */
+int subst_definition(Diag *diag, struct json_object *def, const Defines *d);
 
 /* --- model.c --- */
 

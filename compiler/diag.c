@@ -493,6 +493,35 @@ static int display_width(const char *s, long n)
 	return w;
 }
 
+/* A YAML source (yaml.c): the JSON text lies on the YAML's lines, so quote
+ * the YAML line and put the caret at the same line:col. */
+static void print_display_caret(const Source *s, long off, long end)
+{
+	int line, col;
+	source_linecol(s, (size_t)off, &line, &col);
+	const char *p = s->display, *lim = s->display + s->display_len;
+	for (int l = 1; l < line && p < lim; p++)
+		if (*p == '\n')
+			l++;
+	const char *e = p;
+	while (e < lim && *e != '\n' && *e != '\r')
+		e++;
+	fprintf(stderr, "%.*s\n", (int)(e - p), p);
+	int c = 1;
+	const char *q = p;
+	for (; c < col && q < e; q++)
+		if (*q == '\t')
+			fputc('\t', stderr), c++;
+		else if (((unsigned char)*q & 0xC0) != 0x80)
+			fputc(' ', stderr), c++;
+	fputc('^', stderr);
+	int w = display_width(s->text + off, end - off);
+	int room = display_width(q, e - q);
+	for (int i = 1; i < w && i < room; i++)
+		fputc('~', stderr);
+	fputc('\n', stderr);
+}
+
 static void print_caret(const Source *s, long off)
 {
 	long ls = off, le = off;
@@ -509,6 +538,8 @@ static void print_caret(const Source *s, long off)
 		end = off + 1;
 	if (end - off > 1 && (s->text[off] == '{' || s->text[off] == '['))
 		end = off + 1; /* a container: point at its opening bracket */
+	if (s->display)
+		return print_display_caret(s, off, end);
 	fprintf(stderr, "%.*s\n", (int)(le - ls), s->text + ls);
 	for (long i = ls; i < off; i++)
 		if (s->text[i] == '\t')

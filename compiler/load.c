@@ -43,5 +43,6 @@ void source_free(Source *s)
 		return;
 	free(s->path);
 	free(s->text);
+	free(s->display);
 	free(s);
 }

@@ -12,16 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aslc.h"
 #include "ir.h"
 #include "bindings.h"
 
 static const char usage_text[] =
-	"usage: aslc check FILE [--type standard|express] [--input-schema SCHEMA.json]\n"
-	"                  [--diagnostics-format=text|json]\n"
+	"usage: aslc check FILE... [--type standard|express] [--input-schema SCHEMA.json]\n"
+	"                  [--diagnostics-format=text|json] [--define KEY=VALUE ...]\n"
+	"                  [--definitions-file DEFS.json]\n"
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
-	"                  [--handlers FILE.c ...] [--bindings FILE] [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
+	"                  [--handlers FILE.c ...] [--bindings FILE] [-O0|-O1|-O2|-O3] [--static]\n"
+	"                  [-v] [--keep] [--define KEY=VALUE ...] [--definitions-file DEFS.json]\n"
+	"                  [--image NAME[:TAG]] [--image-archive FILE.tar]\n"
 	"       aslc emit FILE --emit=c|ir|llvm|dot|mermaid|svg [-o OUT] [--name NAME] [--type standard|express]\n"
 	"       aslc eval --jsonata EXPR | --jsonpath PATH | --state FILE --name STATE\n"
 	"                 [--input FILE] [--variables FILE] [--context FILE] [--result FILE]\n"
@@ -53,10 +57,29 @@ static const char help_text[] =
 	"  --type standard|express workflow type (default standard)\n"
 	"  -O0 .. -O3              optimisation level of the generated code (default -O2)\n"
 	"  --diagnostics-format=F  text (default) or json\n"
+	"  --define KEY=VALUE      replace ${KEY} in the definition's strings, as\n"
+	"                          CloudFormation's DefinitionSubstitutions does (repeatable)\n"
+	"  --definitions-file F    a JSON object of KEY: VALUE substitutions (--define wins)\n"
 	"  --input-schema FILE     JSON Schema of the execution input: check finds the\n"
 	"                          paths, comparisons and intrinsic calls that must fail\n"
 	"  -v                      print the commands build runs\n"
 	"  --keep                  keep the generated C file of build\n"
+	"  --static                link a fully static executable (glibc static: no\n"
+	"                          shared libraries; see the README for DNS and locale)\n"
+	"  --image NAME[:TAG]      also build an OCI image FROM scratch (podman) holding\n"
+	"                          the static, stripped executable as /machine (the\n"
+	"                          entrypoint) and the host's CA certificates\n"
+	"  --image-archive FILE    save that image as an OCI archive (podman load -i FILE)\n"
+	"\n"
+	"environment:\n"
+	"  CC, CFLAGS, LDFLAGS     the C compiler (default cc) and its flags, split into\n"
+	"                          words as make does (CC=\"cc -static\" works)\n"
+	"  ASLC_RUNTIME_DIR        a folder holding aslrt.h and libaslrt.a; by default\n"
+	"                          aslc finds them relative to its own executable:\n"
+	"                          PREFIX/lib/aslc and PREFIX/include/aslc when installed\n"
+	"                          in PREFIX/bin, build/runtime in the build tree\n"
+	"  ASLC_PODMAN             the podman command with its global options, split\n"
+	"                          into words (default podman)\n"
 	"\n"
 	"exit status: 0 success, 1 errors in the definition or a failed build,\n"
 	"2 usage error or unreadable file.\n"
@@ -77,9 +100,14 @@ typedef struct Opts {
 	bool express;
 	bool json_diags;
 	bool verbose, keep;
+	bool static_link; /* --static */
 	int opt;
 	char **handlers; /* --handlers FILE, repeatable */
 	int nhandlers;
+	char **files;    /* check takes many */
+	int nfiles;
+	Defines defines; /* --define, --definitions-file */
+	const char *image, *image_archive; /* --image, --image-archive */
 } Opts;
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -166,14 +194,31 @@ static int parse_args(int argc, char **argv, Opts *o)
 			o->verbose = true;
 		} else if (strcmp(a, "--keep") == 0) {
 			o->keep = true;
+		} else if (strcmp(a, "--static") == 0) {
+			o->static_link = true;
+		} else if (strcmp(a, "--define") == 0 || strcmp(a, "-D") == 0) {
+			TAKE();
+			if (defines_parse_arg(&o->defines, val) < 0)
+				return 2;
+		} else if (strncmp(a, "--define=", 9) == 0) {
+			if (defines_parse_arg(&o->defines, a + 9) < 0)
+				return 2;
+		} else if (strcmp(a, "--image") == 0) {
+			TAKE();
+			o->image = val;
+		} else if (strcmp(a, "--image-archive") == 0) {
+			TAKE();
+			o->image_archive = val;
+		} else if (strcmp(a, "--definitions-file") == 0) {
+			TAKE();
+			if (defines_load_file(&o->defines, val) < 0)
+				return 2;
 		} else if (a[0] == '-' && a[1] != 0) {
 			return usage_error("unknown option '%s'", a);
 		} else if (!o->cmd) {
 			o->cmd = a;
-		} else if (!o->file) {
-			o->file = a;
 		} else {
-			return usage_error("unexpected argument '%s'", a);
+			vec_push(&o->files, &o->nfiles, (char *)a);
 		}
 #undef TAKE
 	}
@@ -181,10 +226,15 @@ static int parse_args(int argc, char **argv, Opts *o)
 		return usage_error("%s", "no command given");
 	if (strcmp(o->cmd, "check") && strcmp(o->cmd, "build") && strcmp(o->cmd, "emit"))
 		return usage_error("unknown command '%s'", o->cmd);
-	if (!o->file)
+	if (o->nfiles == 0)
 		return usage_error("%s: no input file", o->cmd);
-	if (strcmp(o->cmd, "build") == 0 && !o->out)
-		return usage_error("%s", "build needs -o BIN");
+	if (o->nfiles > 1 && strcmp(o->cmd, "check") != 0)
+		return usage_error("unexpected argument '%s' (only check takes many files)", o->files[1]);
+	o->file = o->files[0];
+	if ((o->image || o->image_archive) && strcmp(o->cmd, "build") != 0)
+		return usage_error("%s", "--image and --image-archive go with build");
+	if (strcmp(o->cmd, "build") == 0 && !o->out && !o->image && !o->image_archive)
+		return usage_error("%s", "build needs -o BIN (or --image NAME, --image-archive FILE)");
 	if (o->backend && strcmp(o->backend, "c") && strcmp(o->backend, "llvm"))
 		return usage_error("unknown backend '%s' (c or llvm)", o->backend);
 	if (strcmp(o->cmd, "emit") == 0 && !o->emit)
@@ -238,8 +288,14 @@ static Program *compile(const Opts *o, Diag *d, int *status, Buf *gout)
 	struct json_object *def = NULL;
 	Program *p = NULL;
 	int drawn = -1; /* graph(): 0 drawn, 1 failed */
+	if (source_is_yaml(src) && !source_yaml_to_json(d))
+		return NULL;
 	if (!source_parse(d, &def))
 		return NULL;
+	if (subst_definition(d, def, &o->defines)) {
+		json_object_put(def);
+		return NULL;
+	}
 	source_check_duplicates(d);
 	CheckOpts co = {o->express, o->input_schema};
 	check_definition(d, def, &co);
@@ -278,6 +334,38 @@ static int write_out(const char *path, const char *s, size_t n)
 	return 0;
 }
 
+/* aslc check FILE...: each file on its own, one status for all (the worst:
+ * 2 unreadable, 1 invalid); JSON diagnostics go into one array. */
+static int check_files(Opts *o)
+{
+	int worst = 0;
+	struct json_object *list = NULL;
+	for (int i = 0; i < o->nfiles; i++) {
+		Diag d = {0};
+		d.json = o->json_diags;
+		d.list = list;
+		o->file = o->files[i];
+		int status;
+		compile(o, &d, &status, NULL);
+		list = d.list;
+		if (!d.json)
+			diag_finish(&d);
+		source_free(d.src);
+		if (status > worst)
+			worst = status;
+	}
+	if (o->json_diags) {
+		Diag d = {0};
+		d.json = true;
+		d.list = list;
+		diag_finish(&d);
+	}
+	free(o->handlers);
+	free(o->files);
+	defines_free(&o->defines);
+	return worst;
+}
+
 /* Validate a bindings file and carry it in the program's metadata; the
  * executable's own --bindings file wins over it per key. */
 static int embed_bindings(Program *p, const char *file)
@@ -302,9 +390,16 @@ int main(int argc, char **argv)
 		return eval_main(argc - 1, argv + 1);
 	Opts o = {0};
 	o.opt = 2;
+	rt_set_argv0(argv[0]);
 	int rc = parse_args(argc, argv, &o);
-	if (rc)
+	if (rc) {
+		free(o.handlers);
+		free(o.files);
+		defines_free(&o.defines);
 		return rc;
+	}
+	if (strcmp(o.cmd, "check") == 0)
+		return check_files(&o);
 	Diag d = {0};
 	d.json = o.json_diags;
 	int status;
@@ -316,6 +411,8 @@ int main(int argc, char **argv)
 		rc = write_out(o.out, gout.s, gout.len);
 		buf_free(&gout);
 		free(o.handlers);
+		free(o.files);
+		defines_free(&o.defines);
 		source_free(src);
 		json_object_put(d.list);
 		return rc;
@@ -323,21 +420,41 @@ int main(int argc, char **argv)
 	buf_free(&gout);
 	if (status || !p) {
 		free(o.handlers);
+		free(o.files);
+		defines_free(&o.defines);
 		source_free(src);
 		json_object_put(d.list);
 		return status;
 	}
 	if (o.bindings && strcmp(o.cmd, "build") == 0 && embed_bindings(p, o.bindings)) {
 		free(o.handlers);
+		free(o.files);
+		defines_free(&o.defines);
 		ir_free(p);
 		source_free(src);
 		json_object_put(d.list);
 		return 2;
 	}
-	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers};
+	/* An image holds a static, stripped executable; without -o it is built
+	 * in a temporary folder. */
+	bool image = o.image || o.image_archive;
+	char *tmpexe = NULL;
+	if (image && !o.out) {
+		const char *base = getenv("TMPDIR");
+		char *dir = xasprintf("%s/aslc-XXXXXX", base && *base ? base : "/tmp");
+		if (mkdtemp(dir)) {
+			o.out = tmpexe = xasprintf("%s/machine", dir);
+		} else {
+			fprintf(stderr, "aslc: cannot create a temporary directory: %s\n", strerror(errno));
+			rc = 1;
+		}
+		free(dir);
+	}
+	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers,
+			o.static_link || image, image};
 	Buf out = {0};
 	bool llvm = (o.backend && strcmp(o.backend, "llvm") == 0);
-	if (strcmp(o.cmd, "emit") == 0) {
+	if (rc == 0 && strcmp(o.cmd, "emit") == 0) {
 		if (strcmp(o.emit, "ir") == 0) {
 			ir_dump(p, &out);
 			rc = write_out(o.out, out.s, out.len);
@@ -347,7 +464,7 @@ int main(int argc, char **argv)
 		} else {
 			rc = emit_llvm(p, o.opt, NULL, &out) ? 1 : write_out(o.out, out.s, out.len);
 		}
-	} else if (strcmp(o.cmd, "build") == 0) {
+	} else if (rc == 0 && strcmp(o.cmd, "build") == 0) {
 		if (llvm) {
 			char *obj = xasprintf("%s.o", o.out);
 			rc = emit_llvm(p, o.opt, obj, NULL) || cc_link_obj(obj, o.out, &bo) ? 1 : 0;
@@ -359,8 +476,18 @@ int main(int argc, char **argv)
 			rc = cc_build_c(out.s, out.len, o.out, &bo) ? 1 : 0;
 		}
 	}
+	if (rc == 0 && image)
+		rc = image_build(o.out, o.image, o.image_archive, o.verbose) ? 1 : 0;
+	if (tmpexe) {
+		remove(tmpexe);
+		*strrchr(tmpexe, '/') = 0;
+		rmdir(tmpexe);
+		free(tmpexe);
+	}
 	buf_free(&out);
 	free(o.handlers);
+	free(o.files);
+	defines_free(&o.defines);
 	ir_free(p);
 	source_free(src);
 	json_object_put(d.list);

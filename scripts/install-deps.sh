@@ -4,12 +4,14 @@
 # Run as root (or through sudo).
 set -eu
 
+# libyaml-dev: aslc reads YAML definitions (SAM, Serverless) through libyaml.
 PKGS="build-essential cmake ninja-build pkg-config python3 \
 libjson-c-dev check libsubunit-dev \
 llvm-16-dev libzstd-dev \
 libssl-dev libpcre2-dev valgrind clang-16 libclang-rt-16-dev \
 libmicrohttpd-dev curl \
-libgraphviz-dev libcurl4-openssl-dev"
+libgraphviz-dev libcurl4-openssl-dev \
+libyaml-dev"
 
 missing=""
 for p in $PKGS; do

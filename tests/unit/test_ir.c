@@ -10,7 +10,7 @@
 
 static Program *lower_text(const char *def)
 {
-	Source src = {"test.asl.json", (char *)def, strlen(def)};
+	Source src = {.path = "test.asl.json", .text = (char *)def, .len = strlen(def)};
 	Diag d = {0};
 	d.src = &src;
 	d.quiet = true;
