@@ -176,4 +176,10 @@ int check_definition(Diag *d, struct json_object *def, const CheckOpts *o);
  * time.  Returns the number of errors found. */
 int types_check(Diag *d, struct json_object *def, const CheckOpts *o);
 
+/* --- report.c --- */
+
+/* `aslc report FILE.asl.json HISTORY.json [-o OUT] [--name NAME]`: argv[0]
+ * is "report".  Returns the exit status (2: a history that does not fit). */
+int report_main(int argc, char **argv);
+
 #endif

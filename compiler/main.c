@@ -22,6 +22,7 @@ static const char usage_text[] =
 	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
 	"                  [--handlers FILE.c ...] [-O0|-O1|-O2|-O3] [-v] [--keep]\n"
 	"       aslc emit FILE --emit=c|ir|llvm|dot|mermaid|svg [-o OUT] [--name NAME] [--type standard|express]\n"
+	"       aslc report FILE.asl.json HISTORY.json [-o OUT.html] [--name NAME]\n"
 	"       aslc --help | --version\n";
 
 static const char help_text[] =
@@ -35,6 +36,8 @@ static const char help_text[] =
 	"  emit    print the generated C (--emit=c), the IR (--emit=ir), LLVM IR\n"
 	"          (--emit=llvm), or the machine's graph as Workflow Studio draws it\n"
 	"          (--emit=dot, --emit=mermaid, --emit=svg) to OUT or stdout\n"
+	"  report  one HTML page about a run: the graph coloured by what happened,\n"
+	"          counts and durations per state, the events (GetExecutionHistory's JSON)\n"
 	"\n"
 	"options:\n"
 	"  -o FILE                 output file ('-' is stdout for emit)\n"
@@ -263,6 +266,8 @@ static int write_out(const char *path, const char *s, size_t n)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1); /* report.c parses its own options */
 	Opts o = {0};
 	o.opt = 2;
 	int rc = parse_args(argc, argv, &o);
