@@ -699,8 +699,7 @@ static void put_data(R *r, Buf *b, double t0)
 			resource = xasprintf("%s:%s", rt, rs);
 		else if (rs)
 			resource = xstrdup(rs);
-		else if (e->step >= 0 && e->kind != K_OTHER &&
-			 r->m->states[e->step]->type == ST_TASK &&
+		else if (e->step >= 0 && r->m->states[e->step]->type == ST_TASK &&
 			 text_of(r->m->states[e->step]->json, "Resource"))
 			resource = xstrdup(text_of(r->m->states[e->step]->json, "Resource"));
 		int ri = -1;
@@ -833,8 +832,10 @@ static void put_maps(R *r, Buf *b)
 				free(c);
 				buf_puts(b, "</td></tr>\n");
 			}
-			buf_printf(b, "</tbody></table><p class=\"note\">The first %d failed "
-				      "iterations.</p>\n", a->nfails);
+			buf_puts(b, "</tbody></table>\n");
+			if (a->nfails == MAP_FAILS)
+				buf_printf(b, "<p class=\"note\">The first %d failures; the states "
+					      "table counts them all.</p>\n", MAP_FAILS);
 		}
 		buf_puts(b, "</div>\n");
 	}

@@ -104,5 +104,9 @@
     field(box, "Execution output", D.output);
   })();
   render();
-  document.body.setAttribute("data-ready", "1");
+  // A link to a state: run.html#state=NAME opens it.
+  var m = /^#state=(.+)$/.exec(location.hash);
+  if (m) D.states.forEach(function (s, i) { if (s.name === decodeURIComponent(m[1])) show(i); });
+  // How long the page took until it was ready, for the load-time test.
+  document.body.setAttribute("data-ready-ms", Math.round(performance.now()));
 })();

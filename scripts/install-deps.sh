@@ -9,7 +9,8 @@ libjson-c-dev check libsubunit-dev \
 llvm-16-dev libzstd-dev \
 libssl-dev libpcre2-dev valgrind clang-16 libclang-rt-16-dev \
 libmicrohttpd-dev curl \
-libgraphviz-dev"
+libgraphviz-dev \
+chromium"
 
 missing=""
 for p in $PKGS; do
