@@ -40,6 +40,7 @@
 enum { K_OTHER, K_ENTERED, K_EXITED };
 
 /* What happened to a visit, and to a state (the worst of its visits). */
+/* clang-format off */
 #define OUTCOMES(X)                                                                         \
 	X(NOTREACHED, "notreached", "not reached") X(RUNNING, "running", "in progress")     \
 	X(SUCCEEDED, "succeeded", "succeeded") X(RETRIED, "retried", "retried")              \
@@ -62,12 +63,13 @@ static const char *const outcome_text[] = {
 	OUTCOMES(X)
 #undef X
 };
+/* clang-format on */
 
 typedef struct Ev {
 	long id, prev;
 	const char *type;
 	struct json_object *json, *det; /* borrowed from the history */
-	double ms;                      /* epoch milliseconds */
+	double ms;			/* epoch milliseconds */
 	int kind;
 	int visit; /* the visit it belongs to, or -1 */
 	int step;  /* state id for the Step column, or -1 */
@@ -75,7 +77,7 @@ typedef struct Ev {
 
 typedef struct Visit {
 	int state, parent, iter; /* parent visit (Parallel/Map) or -1; Map index or -1 */
-	int entered, exited;     /* event indexes; exited -1 when never left */
+	int entered, exited;	 /* event indexes; exited -1 when never left */
 	double last_ms;
 	int nretry;
 	bool pending, aborted; /* pending: the last attempt failed */
@@ -89,7 +91,7 @@ typedef struct Agg {
 	double total_ms, max_ms;
 	int *keep, nkeep, nbad;
 	int it_started, it_succeeded, it_failed, it_aborted; /* Map iterations */
-	int *fails, nfails;                                  /* failed visits inside a Map */
+	int *fails, nfails;				     /* failed visits inside a Map */
 } Agg;
 
 typedef struct R {
@@ -125,7 +127,7 @@ static const char *text_of(struct json_object *o, const char *key)
 	if (json_object_is_type(v, json_type_string))
 		return json_object_get_string(v);
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-							 JSON_C_TO_STRING_NOSLASHESCAPE);
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -243,7 +245,8 @@ static int read_events(R *r, struct json_object *hist)
 {
 	struct json_object *evs = get(hist, "events");
 	if (!json_object_is_type(hist, json_type_object))
-		return fail(r, "not a GetExecutionHistory result: expected an object with \"events\"");
+		return fail(r,
+			    "not a GetExecutionHistory result: expected an object with \"events\"");
 	if (!json_object_is_type(evs, json_type_array))
 		return fail(r, "no \"events\" array");
 	size_t n = json_object_array_length(evs);
@@ -263,19 +266,24 @@ static int read_events(R *r, struct json_object *hist)
 		struct json_object *id = get(e, "id"), *prev = get(e, "previousEventId"),
 				   *type = get(e, "type"), *ts = get(e, "timestamp");
 		if (!json_object_is_type(id, json_type_int) || json_object_get_int64(id) < 1)
-			return fail(r, "events[%zu]: \"id\" is missing or not a positive integer", i);
+			return fail(r, "events[%zu]: \"id\" is missing or not a positive integer",
+				    i);
 		ev->id = (long)json_object_get_int64(id);
 		if (!json_object_is_type(type, json_type_string))
 			return fail(r, "event %ld: \"type\" is missing or not a string", ev->id);
 		ev->type = json_object_get_string(type);
 		if (!json_object_is_type(prev, json_type_int) || json_object_get_int64(prev) < 0 ||
 		    json_object_get_int64(prev) >= ev->id)
-			return fail(r, "event %ld (%s): \"previousEventId\" is missing or not an "
-				       "earlier event's id", ev->id, ev->type);
+			return fail(r,
+				    "event %ld (%s): \"previousEventId\" is missing or not an "
+				    "earlier event's id",
+				    ev->id, ev->type);
 		ev->prev = (long)json_object_get_int64(prev);
 		if (!ts || !event_time(ts, &ev->ms))
-			return fail(r, "event %ld (%s): \"timestamp\" is missing or not a time "
-				       "(epoch seconds or ISO 8601)", ev->id, ev->type);
+			return fail(r,
+				    "event %ld (%s): \"timestamp\" is missing or not a time "
+				    "(epoch seconds or ISO 8601)",
+				    ev->id, ev->type);
 		/* One "...EventDetails" member, named after the type or shared
 		 * (stateEnteredEventDetails for every XStateEntered). */
 		json_object_object_foreach(e, key, val)
@@ -287,7 +295,7 @@ static int read_events(R *r, struct json_object *hist)
 				ev->det = val;
 			}
 		}
-		ev->kind = ends_with(ev->type, "StateEntered")  ? K_ENTERED
+		ev->kind = ends_with(ev->type, "StateEntered")	? K_ENTERED
 			   : ends_with(ev->type, "StateExited") ? K_EXITED
 								: K_OTHER;
 	}
@@ -330,8 +338,10 @@ static int enter(R *r, Ev *e)
 	size_t tl = strlen(e->type) - strlen("StateEntered");
 	if (strlen(state_type_names[st->type]) != tl ||
 	    strncmp(e->type, state_type_names[st->type], tl) != 0)
-		return fail(r, "event %ld (%s) enters '%s', which the definition declares as a %s "
-			       "state", e->id, e->type, name, state_type_names[st->type]);
+		return fail(r,
+			    "event %ld (%s) enters '%s', which the definition declares as a %s "
+			    "state",
+			    e->id, e->type, name, state_type_names[st->type]);
 	Visit v = {.state = s, .parent = -1, .iter = -1, .exited = -1};
 	v.entered = (int)(e - r->ev);
 	v.last_ms = e->ms;
@@ -438,7 +448,8 @@ static void attribute(R *r, Ev *e)
 			vi->error = err;
 			vi->cause = cause;
 		}
-	} else if ((ends_with(e->type, "Scheduled") || strcmp(e->type, "ParallelStateStarted") == 0 ||
+	} else if ((ends_with(e->type, "Scheduled") ||
+		    strcmp(e->type, "ParallelStateStarted") == 0 ||
 		    strcmp(e->type, "MapStateStarted") == 0) &&
 		   vi->pending) {
 		vi->nretry++; /* a new attempt after a failed one */
@@ -500,8 +511,8 @@ static void settle(R *r, bool ended)
 /* The worst thing that happened to a state. */
 static Outcome state_outcome(const Agg *a)
 {
-	static const Outcome order[] = {O_FAILED, O_CAUGHT, O_ABORTED, O_RETRIED, O_SUCCEEDED,
-					O_RUNNING};
+	static const Outcome order[] = {O_FAILED,  O_CAUGHT,	O_ABORTED,
+					O_RETRIED, O_SUCCEEDED, O_RUNNING};
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
 		if (a->n[order[i]])
 			return order[i];
@@ -534,12 +545,23 @@ static void html(Buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&': buf_puts(b, "&amp;"); break;
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&#39;"); break;
-		default: buf_put(b, s, 1);
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '"':
+			buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			buf_puts(b, "&#39;");
+			break;
+		default:
+			buf_put(b, s, 1);
 		}
 	}
 }
@@ -609,10 +631,10 @@ static void fmt_ms(Buf *b, double ms)
 
 static const char css[] =
 #include "report_css.inc"
-	;
+    ;
 static const char js[] =
 #include "report_js.inc"
-	;
+    ;
 
 /* Graphviz's SVG without its prolog, each state's node given its outcome
  * as a class, its id and a tooltip: <g id="nodeN" class="node"><title>sK</title>. */
@@ -632,7 +654,8 @@ static void put_svg(R *r, Buf *b, const char *svg, size_t len)
 			buf_put(b, p, (size_t)(cls - p));
 			const Agg *a = &r->agg[sid];
 			Outcome o = state_outcome(a);
-			buf_printf(b, "class=\"node st st-%s\" data-s=\"%d\">", outcome_class[o], sid);
+			buf_printf(b, "class=\"node st st-%s\" data-s=\"%d\">", outcome_class[o],
+				   sid);
 			buf_put(b, cls + 13, (size_t)(t - (cls + 13)));
 			buf_puts(b, "<title>");
 			html(b, r->m->states[sid]->name);
@@ -706,7 +729,8 @@ static void put_data(R *r, Buf *b, double t0)
 		if (resource) {
 			struct json_object *x = get(res, resource);
 			if (!x) {
-				json_object_object_add(res, resource, x = json_object_new_int(nres++));
+				json_object_object_add(res, resource,
+						       x = json_object_new_int(nres++));
 				if (rl.len)
 					buf_puts(&rl, ",");
 				jstr(&rl, resource);
@@ -716,10 +740,10 @@ static void put_data(R *r, Buf *b, double t0)
 		}
 		buf_printf(b, "%s[%ld,%d,%d,%d,%.0f,", i ? "," : "", e->id, json_object_get_int(ti),
 			   e->step, ri, e->ms - t0);
-		const char *det = e->det ? json_object_to_json_string_ext(
-						   e->det, JSON_C_TO_STRING_PLAIN |
-								   JSON_C_TO_STRING_NOSLASHESCAPE)
-					 : NULL;
+		const char *det =
+		    e->det ? json_object_to_json_string_ext(
+				 e->det, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+			   : NULL;
 		if (det && strlen(det) + 64 <= budget) {
 			size_t before = b->len;
 			jstr_n(b, det, DETAIL_MAX);
@@ -756,7 +780,8 @@ static void put_data(R *r, Buf *b, double t0)
 	/* The execution's own input, output and error. */
 	const Ev *first = &r->ev[0], *last = &r->ev[r->nev - 1];
 	buf_puts(b, ",\"input\":");
-	jstr_n(b, strcmp(first->type, "ExecutionStarted") == 0 ? text_of(first->det, "input") : NULL,
+	jstr_n(b,
+	       strcmp(first->type, "ExecutionStarted") == 0 ? text_of(first->det, "input") : NULL,
 	       DATA_MAX);
 	buf_puts(b, ",\"output\":");
 	jstr_n(b, text_of(last->det, "output"), DATA_MAX);
@@ -779,8 +804,9 @@ static void put_state_rows(R *r, Buf *b)
 		buf_printf(b, "<tr class=\"st st-%s\" data-s=\"%d\"><td class=\"name\">",
 			   outcome_class[o], s);
 		html(b, r->m->states[s]->name);
-		buf_printf(b, "</td><td>%s</td><td><span class=\"badge\">%s</span></td>"
-			      "<td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>",
+		buf_printf(b,
+			   "</td><td>%s</td><td><span class=\"badge\">%s</span></td>"
+			   "<td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>",
 			   state_type_names[r->m->states[s]->type], outcome_text[o], a->visits,
 			   a->n[O_SUCCEEDED] + a->n[O_RETRIED], a->retried, a->n[O_CAUGHT],
 			   a->n[O_FAILED], a->n[O_ABORTED]);
@@ -808,16 +834,18 @@ static void put_maps(R *r, Buf *b)
 		any = true;
 		buf_printf(b, "<div class=\"map\" data-s=\"%d\"><h3>", s);
 		html(b, r->m->states[s]->name);
-		buf_printf(b, "</h3><p class=\"counts\"><b>%d</b> iterations: <span class=\"c-ok\">"
-			      "%d succeeded</span>, <span class=\"c-fail\">%d failed</span>, "
-			      "<span class=\"c-abort\">%d aborted</span>", a->it_started,
-			   a->it_succeeded, a->it_failed, a->it_aborted);
+		buf_printf(b,
+			   "</h3><p class=\"counts\"><b>%d</b> iterations: <span class=\"c-ok\">"
+			   "%d succeeded</span>, <span class=\"c-fail\">%d failed</span>, "
+			   "<span class=\"c-abort\">%d aborted</span>",
+			   a->it_started, a->it_succeeded, a->it_failed, a->it_aborted);
 		if (a->visits > 1)
 			buf_printf(b, " (over %d runs of the state)", a->visits);
 		buf_puts(b, "</p>\n");
 		if (a->nfails) {
-			buf_puts(b, "<table class=\"fails\"><thead><tr><th>Iteration</th><th>State</th>"
-				    "<th>Error</th><th>Cause</th></tr></thead><tbody>\n");
+			buf_puts(
+			    b, "<table class=\"fails\"><thead><tr><th>Iteration</th><th>State</th>"
+			       "<th>Error</th><th>Cause</th></tr></thead><tbody>\n");
 			for (int k = 0; k < a->nfails; k++) {
 				const Visit *v = &r->v[a->fails[k]];
 				buf_printf(b, "<tr><td>%d</td><td>", v->iter);
@@ -826,16 +854,18 @@ static void put_maps(R *r, Buf *b)
 				html(b, v->error);
 				buf_puts(b, "</td><td>");
 				char *c = v->cause && strlen(v->cause) > 300
-						  ? xasprintf("%.300s\xE2\x80\xA6", v->cause)
-						  : xstrdup(v->cause ? v->cause : "");
+					      ? xasprintf("%.300s\xE2\x80\xA6", v->cause)
+					      : xstrdup(v->cause ? v->cause : "");
 				html(b, c);
 				free(c);
 				buf_puts(b, "</td></tr>\n");
 			}
 			buf_puts(b, "</tbody></table>\n");
 			if (a->nfails == MAP_FAILS)
-				buf_printf(b, "<p class=\"note\">The first %d failures; the states "
-					      "table counts them all.</p>\n", MAP_FAILS);
+				buf_printf(b,
+					   "<p class=\"note\">The first %d failures; the states "
+					   "table counts them all.</p>\n",
+					   MAP_FAILS);
 		}
 		buf_puts(b, "</div>\n");
 	}
@@ -889,14 +919,15 @@ static void put_page(R *r, Buf *b, const char *svg, size_t svglen)
 	put_state_rows(r, b);
 	buf_puts(b, "</section>\n");
 	put_maps(r, b);
-	buf_puts(b, "<section><h2>Events</h2>\n<div class=\"pager\"><label><input type=\"checkbox\" "
-		    "id=\"only-errors\"> only failures</label> <button id=\"prev\">&lsaquo; "
-		    "Previous</button> <span id=\"page\"></span> <button id=\"next\">Next "
-		    "&rsaquo;</button></div>\n<table id=\"events\"><thead><tr><th>ID</th>"
-		    "<th>Type</th><th>Step</th><th>Resource</th><th>Started after</th>"
-		    "<th>Timestamp</th></tr></thead><tbody></tbody></table>\n"
-		    "<noscript><p>The event table needs JavaScript.</p></noscript></section>\n"
-		    "<script type=\"application/json\" id=\"run-data\">");
+	buf_puts(b,
+		 "<section><h2>Events</h2>\n<div class=\"pager\"><label><input type=\"checkbox\" "
+		 "id=\"only-errors\"> only failures</label> <button id=\"prev\">&lsaquo; "
+		 "Previous</button> <span id=\"page\"></span> <button id=\"next\">Next "
+		 "&rsaquo;</button></div>\n<table id=\"events\"><thead><tr><th>ID</th>"
+		 "<th>Type</th><th>Step</th><th>Resource</th><th>Started after</th>"
+		 "<th>Timestamp</th></tr></thead><tbody></tbody></table>\n"
+		 "<noscript><p>The event table needs JavaScript.</p></noscript></section>\n"
+		 "<script type=\"application/json\" id=\"run-data\">");
 	put_data(r, b, first->ms);
 	buf_puts(b, "</script>\n<script>\n");
 	buf_puts(b, js);
@@ -906,7 +937,7 @@ static void put_page(R *r, Buf *b, const char *svg, size_t svglen)
 /* --- the command --- */
 
 static const char report_usage[] =
-	"usage: aslc report FILE.asl.json HISTORY.json [-o OUT.html] [--name NAME]\n";
+    "usage: aslc report FILE.asl.json HISTORY.json [-o OUT.html] [--name NAME]\n";
 
 static int usage(const char *msg)
 {
@@ -969,8 +1000,8 @@ static struct json_object *load_history(const char *path, char *why, size_t whyl
 		die("out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	struct json_object *v = src->len <= (size_t)0x7fffffff
-					? json_tokener_parse_ex(tok, src->text, (int)src->len)
-					: NULL;
+				    ? json_tokener_parse_ex(tok, src->text, (int)src->len)
+				    : NULL;
 	enum json_tokener_error e = json_tokener_get_error(tok);
 	size_t off = json_tokener_get_parse_end(tok);
 	if (v && e == json_tokener_success) {
@@ -979,8 +1010,8 @@ static struct json_object *load_history(const char *path, char *why, size_t whyl
 		if (off < src->len) {
 			json_object_put(v);
 			v = NULL;
-			snprintf(why, whylen, "not JSON: unexpected text after the value at byte %zu",
-				 off);
+			snprintf(why, whylen,
+				 "not JSON: unexpected text after the value at byte %zu", off);
 		}
 	} else {
 		json_object_put(v);
