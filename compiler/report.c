@@ -480,12 +480,21 @@ static void settle(R *r, bool ended)
 		else
 			v->out = ended ? O_ABORTED : O_RUNNING;
 	}
+	/* A failure ends the containers it is not caught in, and names the
+	 * error of a Parallel or Map whose own events carry none. */
 	for (int i = r->nv - 1; i >= 0; i--) {
 		if (r->v[i].out != O_FAILED)
 			continue;
-		for (int p = r->v[i].parent; p >= 0 && r->v[p].exited < 0; p = r->v[p].parent)
-			if (r->v[p].out != O_FAILED)
-				r->v[p].out = O_FAILED;
+		for (int p = r->v[i].parent; p >= 0; p = r->v[p].parent) {
+			Visit *pv = &r->v[p];
+			if (!pv->error && !pv->cause && (pv->out == O_FAILED || pv->pending)) {
+				pv->error = r->v[i].error;
+				pv->cause = r->v[i].cause;
+			}
+			if (pv->exited >= 0)
+				break;
+			pv->out = O_FAILED;
+		}
 	}
 	for (int i = 0; i < r->nv; i++) {
 		Visit *v = &r->v[i];

@@ -128,11 +128,41 @@ check("map: Map events belong to the Map",
       "MapIterationSucceeded"] * 2 + ["MapIterationStarted", "MapIterationFailed",
       "MapIterationStarted", "MapIterationAborted", "MapStateFailed", "MapStateExited"],
       steps.get("Each"))
+each = d["states"][0]["visits"]
+check("map: the Map's error is its failed iteration's",
+      [(v["status"], v["error"], v["cause"]) for v in each] == [("caught", "Boom", "item 3 is broken")],
+      each)
 work = d["states"][1]
 check("map: Work's kept visits",
       [(v["iter"], v["status"], v["retries"]) for v in work["visits"]] ==
       [(0, "succeeded", 0), (1, "retried", 1), (2, "failed", 0), (3, "aborted", 0)],
       work["visits"])
+
+# --- names that are HTML: escaped in the page, intact in the data ---
+evil = ["</script><script>alert(1)</script>", "a & <b>\"b\"</b> \u2028"]
+hostile = {"StartAt": evil[0], "States": {evil[0]: {"Type": "Pass", "Next": evil[1]},
+                                          evil[1]: {"Type": "Succeed"}}}
+hdef, hhist = os.path.join(TMP, "hostile.asl.json"), os.path.join(TMP, "hostile.history.json")
+json.dump(hostile, open(hdef, "w"))
+hev = [{"id": 1, "previousEventId": 0, "timestamp": 1, "type": "ExecutionStarted",
+        "executionStartedEventDetails": {"input": "\"</script>\""}}]
+for i, (typ, nm) in enumerate([("PassStateEntered", 0), ("PassStateExited", 0),
+                                ("SucceedStateEntered", 1), ("SucceedStateExited", 1)]):
+    key = "stateEnteredEventDetails" if typ.endswith("Entered") else "stateExitedEventDetails"
+    hev.append({"id": i + 2, "previousEventId": i + 1 if i else 0, "timestamp": 2, "type": typ,
+                key: {"name": evil[nm], "input": "\"<!--\"", "output": "\"</script>\""}})
+hev.append({"id": 6, "previousEventId": 5, "timestamp": 3, "type": "ExecutionSucceeded",
+            "executionSucceededEventDetails": {"output": "\"</script>\""}})
+json.dump({"events": hev}, open(hhist, "w"))
+out = os.path.join(TMP, "hostile.html")
+rc, err = report(hdef, hhist, out)
+page = open(out, encoding="utf-8").read() if rc == 0 else ""
+check("hostile: exit 0", rc == 0, err)
+check("hostile: names escaped", "alert(1)" in page and "<script>alert" not in page and
+      "<b>" not in page and page.count("</script>") == 2 and "<!--\"" not in page)
+d = data(page) if page else {"states": []}
+check("hostile: names intact in the data", [s["name"] for s in d["states"]] == evil,
+      [s.get("name") for s in d["states"]])
 
 # --- histories that do not fit: exit 2 and a message naming the problem ---
 caught = json.load(open(os.path.join(HERE, "caught.history.json")))
