@@ -31,7 +31,9 @@
       tr.dataset.id = e[0];
       tr.appendChild(el("td", null, e[0]));
       tr.appendChild(el("td", null, type));
-      tr.appendChild(el("td", null, e[2] >= 0 ? D.states[e[2]].name : ""));
+      var step = el("td", e[2] >= 0 ? "step" : null, e[2] >= 0 ? D.states[e[2]].name : "");
+      if (e[2] >= 0) step.addEventListener("click", function (ev) { ev.stopPropagation(); show(e[2]); });
+      tr.appendChild(step);
       tr.appendChild(el("td", null, e[3] >= 0 ? D.res[e[3]] : ""));
       tr.appendChild(el("td", null, e[4] + " ms"));
       tr.appendChild(el("td", null, stamp(e[4])));

@@ -69,7 +69,7 @@ check("the caught state is marked", marks.get("Charge") == "caught", marks)
 check("the state not reached is marked", marks.get("Ship") == "notreached", marks)
 body = re.search(r'<table id="events">.*?<tbody>(.*?)</tbody>', dom, re.S)
 rows = re.findall(r'<tr class="ev( fail)?" data-id="(\d+)"><td>\d+</td><td>([A-Za-z]+)</td>'
-                  r'<td>([^<]*)</td><td>([^<]*)</td><td>(\d+) ms</td><td>([^<]*)</td></tr>',
+                  r'<td(?: class="step")?>([^<]*)</td><td>([^<]*)</td><td>(\d+) ms</td><td>([^<]*)</td></tr>',
                   body.group(1) if body else "")
 got = [(int(r[1]), r[2], r[3], r[5], bool(r[0])) for r in rows]
 want = [(1, "ExecutionStarted", "", "0", False), (2, "PassStateEntered", "Validate", "12", False),
@@ -87,6 +87,17 @@ check("the event table has the right rows", got == want, got)
 check("timestamps in the table", rows and rows[0][6] == "2026-12-03 18:00:00.000 UTC" and
       rows[-1][6] == "2026-12-03 18:00:01.503 UTC", rows and (rows[0][6], rows[-1][6]))
 check("one page of events", 'id="page">page 1 of 1 (15 events)<' in dom)
+
+# A state's panel (what a click shows), opened through run.html#state=NAME.
+dom = browse(run + "#state=Charge", "--dump-dom") or ""
+panel = re.search(r'<aside id="detail">(.*?)</aside>', dom, re.S)
+panel = panel.group(1) if panel else ""
+check("a state's input, output and error on click",
+      '<h2 class="st st-caught">Charge <span class="badge">caught</span></h2>' in panel and
+      "<b>Error</b><pre>Declined</pre><b>Cause</b><pre>card declined</pre>" in panel and
+      '<b>Input</b><pre>{\n  "order": "A-17",\n  "amount": 5\n}</pre>' in panel and
+      '"Cause": "card declined"' in panel and 'g id="node' in dom and
+      re.search(r'class="node st st-caught sel" data-s="1"', dom), panel)
 
 if browse(run, "--screenshot=" + SHOT, "--window-size=1280,900", "--hide-scrollbars") is None or \
         not os.path.exists(SHOT):
