@@ -645,6 +645,54 @@ static const char js[] =
 #include "report_js.inc"
     ;
 
+/* What happened to a state, as a last line of its node's label: how long
+ * it took once, or how often it ran and what went wrong. */
+static void node_note(const Agg *a, Buf *b)
+{
+	if (a->visits == 1) {
+		fmt_ms(b, a->total_ms);
+		return;
+	}
+	buf_printf(b, "\xC3\x97%d", a->visits);
+	if (a->n[O_FAILED])
+		buf_printf(b, ", %d failed", a->n[O_FAILED]);
+	if (a->n[O_CAUGHT])
+		buf_printf(b, ", %d caught", a->n[O_CAUGHT]);
+	if (a->n[O_ABORTED])
+		buf_printf(b, ", %d aborted", a->n[O_ABORTED]);
+	if (a->retried)
+		buf_printf(b, ", %d retried", a->retried);
+}
+
+/* graph_emit's DOT with each state's node label given node_note() as a last
+ * line: node lines are "<indent>s<N> [label=\"...\"" (emit_graph.c). */
+static void annotate_dot(const R *r, const char *dot, Buf *b)
+{
+	const char *p = dot;
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol + 1 : p + strlen(p);
+		const char *q = p;
+		int sid = -1, n = 0;
+		while (*q == ' ')
+			q++;
+		if (sscanf(q, "s%d [label=\"%n", &sid, &n) == 1 && n > 0 && sid >= 0 &&
+		    sid < r->m->nstates && r->agg[sid].visits > 0) {
+			const char *l = q + n;
+			while (l < end && *l != '"')
+				l += *l == '\\' && l + 1 < end ? 2 : 1;
+			buf_put(b, p, (size_t)(l - p));
+			buf_puts(b, "\\n");
+			node_note(&r->agg[sid], b);
+			buf_put(b, l, (size_t)(end - l));
+		} else {
+			buf_put(b, p, (size_t)(end - p));
+		}
+		p = end;
+	}
+	buf_put(b, "", 0);
+}
+
 /* Graphviz's SVG without its prolog, each state's node given its outcome
  * as a class, its id and a tooltip: <g id="nodeN" class="node"><title>sK</title>. */
 static void put_svg(R *r, Buf *b, const char *svg, size_t len)
@@ -1035,6 +1083,18 @@ static struct json_object *load_history(const char *path, char *why, size_t whyl
 	return v;
 }
 
+static int write_page(const char *out, const Buf *page)
+{
+	FILE *f = !out || strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
+	if (!f || fwrite(page->s, 1, page->len, f) != page->len ||
+	    (f != stdout && fclose(f) != 0) || (f == stdout && fflush(stdout) != 0)) {
+		fprintf(stderr, "aslc: cannot write %s: %s\n", out ? out : "stdout",
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 int report_main(int argc, char **argv)
 {
 	const char *files[2] = {NULL, NULL}, *out = NULL, *name = NULL;
@@ -1089,21 +1149,22 @@ int report_main(int argc, char **argv)
 	Buf page = {0}, svg = {0};
 	if (read_events(&r, hist) || analyse(&r)) {
 		fprintf(stderr, "aslc: %s: %s\n", files[1], r.err);
-	} else if (graph_emit_svg(m, &svg, why, sizeof why) != 0) {
-		fprintf(stderr, "aslc: %s\n", why);
-		rc = 1;
 	} else {
 		const char *t = r.ev[r.nev - 1].type;
 		settle(&r, starts_with(t, "Execution") && strcmp(t, "ExecutionStarted") != 0);
-		put_page(&r, &page, svg.s, svg.len);
-		FILE *f = !out || strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
-		if (!f || fwrite(page.s, 1, page.len, f) != page.len ||
-		    (f != stdout && fclose(f) != 0) || (f == stdout && fflush(stdout) != 0)) {
-			fprintf(stderr, "aslc: cannot write %s: %s\n", out ? out : "stdout",
-				strerror(errno));
+		Buf dot = {0}, note = {0};
+		graph_emit(m, GRAPH_DOT, &dot);
+		buf_put(&dot, "", 0);
+		annotate_dot(&r, dot.s, &note);
+		rc = graph_render_svg(note.s, &svg, why, sizeof why);
+		buf_free(&dot);
+		buf_free(&note);
+		if (rc) {
+			fprintf(stderr, "aslc: %s\n", why);
 			rc = 1;
 		} else {
-			rc = 0;
+			put_page(&r, &page, svg.s, svg.len);
+			rc = write_page(out, &page);
 		}
 	}
 	buf_free(&page);

@@ -78,6 +78,9 @@ want = [("succeeded", "Validate", "Pass", "1", "1", "0", "0", "0", "0"),
         ("failed", "Declined", "Fail", "1", "0", "0", "0", "1", "0")]
 check("caught: states table", state_rows(page) == want, state_rows(page))
 check("caught: graph nodes", sorted(nodes(page)) == sorted((w[0], w[1]) for w in want), nodes(page))
+check("caught: the graph notes durations and counts",
+      re.search(r'<title>Charge: caught \(1 entered\)</title>.*?>1\.470 s</text>', page, re.S)
+      is not None, re.findall(r"<text[^>]*>[^<]*</text>", page))
 check("caught: durations", "<td>1.470 s</td><td>1.470 s</td>" in page)
 d = data(page)
 arn = "arn:aws:lambda:us-east-1:123456789012:function:charge"
@@ -119,6 +122,9 @@ check("map: iterations summarised",
       '<b>4</b> iterations: <span class="c-ok">2 succeeded</span>, <span class="c-fail">1 failed'
       '</span>, <span class="c-abort">1 aborted</span>' in page and
       "<tr><td>2</td><td>Work</td><td>Boom</td><td>item 3 is broken</td></tr>" in page)
+check("map: the graph notes counts",
+      re.search(r'<title>Work: failed \(4 entered\)</title>.*?>\u00d74, 1 failed, 1 aborted, 1 retried</text>',
+                page, re.S) is not None, re.findall(r"<text[^>]*>[^<]*</text>", page))
 d = data(page)
 steps = {}
 for r in rows(d):
