@@ -966,7 +966,7 @@ static void put_page(R *r, Buf *b, const char *svg, size_t svglen)
 	}
 	buf_puts(b, "</dl></header>\n<div class=\"legend\">");
 	for (int o = O_FAILED; o >= O_NOTREACHED; o--)
-		if (o != O_RUNNING)
+		if (o != O_RUNNING || strcmp(status, "RUNNING") == 0)
 			buf_printf(b, "<span class=\"st st-%s\"><i></i>%s</span>", outcome_class[o],
 				   outcome_text[o]);
 	buf_puts(b, "</div>\n<main><section id=\"graph\">\n");

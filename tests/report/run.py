@@ -144,6 +144,21 @@ check("map: Work's kept visits",
       [(0, "succeeded", 0), (1, "retried", 1), (2, "failed", 0), (3, "aborted", 0)],
       work["visits"])
 
+# --- a run still going: the history so far ---
+running = json.load(open(os.path.join(HERE, "caught.history.json")))
+running["events"] = running["events"][:8]
+rpath = os.path.join(TMP, "running.history.json")
+json.dump(running, open(rpath, "w"))
+out = os.path.join(TMP, "running.html")
+rc, err = report(os.path.join(HERE, "caught.asl.json"), rpath, out)
+page = open(out, encoding="utf-8").read() if rc == 0 else ""
+check("running: in progress",
+      rc == 0 and '<span id="status" class="exec exec-RUNNING">RUNNING</span>' in page and
+      [r[:2] for r in state_rows(page)] == [("succeeded", "Validate"), ("running", "Charge"),
+                                            ("notreached", "Ship"), ("notreached", "Refund"),
+                                            ("notreached", "Declined")],
+      (rc, err, state_rows(page)))
+
 # --- names that are HTML: escaped in the page, intact in the data ---
 evil = ["</script><script>alert(1)</script>", "a & <b>\"b\"</b> \u2028"]
 hostile = {"StartAt": evil[0], "States": {evil[0]: {"Type": "Pass", "Next": evil[1]},
