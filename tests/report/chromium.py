@@ -88,6 +88,16 @@ check("timestamps in the table", rows and rows[0][6] == "2026-12-03 18:00:00.000
       rows[-1][6] == "2026-12-03 18:00:01.503 UTC", rows and (rows[0][6], rows[-1][6]))
 check("one page of events", 'id="page">page 1 of 1 (15 events)<' in dom)
 
+# Names that are HTML stay text: no third script, the panel shows the name.
+hostile = os.path.join(TMP, "hostile.html")
+report("hostile.asl.json", os.path.join(HERE, "hostile.history.json"), hostile)
+dom = browse(hostile + "#state=" + "%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+             "--dump-dom") or ""
+check("names that are HTML stay text",
+      re.search(r'<body data-ready-ms="\d+"', dom) is not None and dom.count("<script") == 2 and
+      '<h2 class="st st-succeeded">&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; <span' in dom,
+      re.findall(r'<aside id="detail">.{0,200}', dom, re.S))
+
 # A state's panel (what a click shows), opened through run.html#state=NAME.
 dom = browse(run + "#state=Charge", "--dump-dom") or ""
 panel = re.search(r'<aside id="detail">(.*?)</aside>', dom, re.S)
