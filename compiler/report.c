@@ -68,8 +68,8 @@ static const char *const outcome_text[] = {
 typedef struct Ev {
 	long id, prev;
 	const char *type;
-	struct json_object *json, *det; /* borrowed from the history */
-	double ms;			/* epoch milliseconds */
+	struct json_object *det; /* details, borrowed from the history */
+	double ms;		 /* epoch milliseconds */
 	int kind;
 	int visit; /* the visit it belongs to, or -1 */
 	int step;  /* state id for the Step column, or -1 */
@@ -96,7 +96,6 @@ typedef struct Agg {
 
 typedef struct R {
 	const Machine *m;
-	const char *hist_path;
 	Ev *ev;
 	int nev;
 	Visit *v;
@@ -259,7 +258,6 @@ static int read_events(R *r, struct json_object *hist)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(evs, i);
 		Ev *ev = &r->ev[i];
-		ev->json = e;
 		ev->visit = ev->step = -1;
 		if (!json_object_is_type(e, json_type_object))
 			return fail(r, "events[%zu] is not an object", i);
@@ -1137,7 +1135,6 @@ int report_main(int argc, char **argv)
 	}
 	R r = {0};
 	r.m = m;
-	r.hist_path = files[1];
 	r.agg = xcalloc((size_t)m->nstates + 1, sizeof *r.agg);
 	r.open = xmalloc(sizeof *r.open * ((size_t)m->nstates + 1));
 	r.names = json_object_new_object();
