@@ -144,6 +144,27 @@ check("map: Work's kept visits",
       [(0, "succeeded", 0), (1, "retried", 1), (2, "failed", 0), (3, "aborted", 0)],
       work["visits"])
 
+# --- what an aslc executable writes with --history (the journal branch's
+# tests/history/golden/parallel_map): a Parallel, then a Map with a retry ---
+out = os.path.join(TMP, "parallel-map.html")
+rc, err = report(os.path.join(HERE, "parallel-map.asl.json"),
+                 os.path.join(HERE, "parallel-map.history.json"), out)
+page = open(out, encoding="utf-8").read() if rc == 0 else ""
+check("parallel-map: states",
+      [r[:4] for r in state_rows(page)] == [("succeeded", "Both", "Parallel", "1"),
+                                            ("succeeded", "A", "Wait", "1"),
+                                            ("succeeded", "B", "Pass", "1"),
+                                            ("succeeded", "Each", "Map", "1"),
+                                            ("retried", "Work", "Task", "3")],
+      (rc, err, state_rows(page)))
+d = data(page) if page else {"ev": [], "types": [], "states": []}
+check("parallel-map: Parallel events belong to the Parallel",
+      [r[1] for r in rows(d) if r[2] == "Both"] ==
+      ["ParallelStateEntered", "ParallelStateStarted", "ParallelStateSucceeded",
+       "ParallelStateExited"], rows(d))
+check("parallel-map: iterations",
+      '<b>3</b> iterations: <span class="c-ok">3 succeeded</span>' in page)
+
 # --- a run still going: the history so far ---
 running = json.load(open(os.path.join(HERE, "caught.history.json")))
 running["events"] = running["events"][:8]
