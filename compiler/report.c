@@ -270,13 +270,15 @@ static int read_events(R *r, struct json_object *hist)
 		if (!json_object_is_type(type, json_type_string))
 			return fail(r, "event %ld: \"type\" is missing or not a string", ev->id);
 		ev->type = json_object_get_string(type);
-		if (!json_object_is_type(prev, json_type_int) || json_object_get_int64(prev) < 0 ||
-		    json_object_get_int64(prev) >= ev->id)
-			return fail(r,
-				    "event %ld (%s): \"previousEventId\" is missing or not an "
-				    "earlier event's id",
-				    ev->id, ev->type);
-		ev->prev = (long)json_object_get_int64(prev);
+		/* previousEventId is optional in the API (AWS always sends it):
+		 * without it, an event follows the one before it. */
+		if (prev &&
+		    (!json_object_is_type(prev, json_type_int) || json_object_get_int64(prev) < 0 ||
+		     json_object_get_int64(prev) >= ev->id))
+			return fail(
+			    r, "event %ld (%s): \"previousEventId\" is not an earlier event's id",
+			    ev->id, ev->type);
+		ev->prev = prev ? (long)json_object_get_int64(prev) : -1;
 		if (!ts || !event_time(ts, &ev->ms))
 			return fail(r,
 				    "event %ld (%s): \"timestamp\" is missing or not a time "
@@ -298,9 +300,12 @@ static int read_events(R *r, struct json_object *hist)
 								: K_OTHER;
 	}
 	qsort(r->ev, n, sizeof *r->ev, cmp_ev);
-	for (int i = 1; i < r->nev; i++)
-		if (r->ev[i].id == r->ev[i - 1].id)
+	for (int i = 0; i < r->nev; i++) {
+		if (i && r->ev[i].id == r->ev[i - 1].id)
 			return fail(r, "two events have id %ld", r->ev[i].id);
+		if (r->ev[i].prev < 0)
+			r->ev[i].prev = i ? r->ev[i - 1].id : 0;
+	}
 	return 0;
 }
 

@@ -165,6 +165,20 @@ check("parallel-map: Parallel events belong to the Parallel",
 check("parallel-map: iterations",
       '<b>3</b> iterations: <span class="c-ok">3 succeeded</span>' in page)
 
+# --- previousEventId is optional in the API: an event then follows the one before ---
+noprev = json.load(open(os.path.join(HERE, "caught.history.json")))
+for e in noprev["events"]:
+    del e["previousEventId"]
+npath = os.path.join(TMP, "noprev.history.json")
+json.dump(noprev, open(npath, "w"))
+out = os.path.join(TMP, "noprev.html")
+rc, err = report(os.path.join(HERE, "caught.asl.json"), npath, out)
+page = open(out, encoding="utf-8").read() if rc == 0 else ""
+check("no previousEventId: the same states", rc == 0 and
+      [r[:2] for r in state_rows(page)] == [("succeeded", "Validate"), ("caught", "Charge"),
+                                            ("notreached", "Ship"), ("succeeded", "Refund"),
+                                            ("failed", "Declined")], (rc, err, state_rows(page)))
+
 # --- a run still going: the history so far ---
 running = json.load(open(os.path.join(HERE, "caught.history.json")))
 running["events"] = running["events"][:8]
@@ -229,7 +243,7 @@ bad("no-type", edit(lambda e: e[2].pop("type")), 'event 3: "type" is missing')
 bad("no-name", edit(lambda e: e[2]["stateExitedEventDetails"].pop("name")),
     "event 3 (PassStateExited) has no details.name")
 bad("forward-prev", edit(lambda e: e[2].update(previousEventId=9)),
-    '"previousEventId" is missing or not an earlier event\'s id')
+    '"previousEventId" is not an earlier event\'s id')
 bad("missing-prev", edit(lambda e: e[2].update(previousEventId=100) or e[2].update(id=200)),
     "event 4 (TaskStateEntered): previousEventId 3 is not in the history")
 bad("duplicate-id", edit(lambda e: e[3].update(id=5)), "two events have id 5")
