@@ -756,7 +756,8 @@ static void put_visit(R *r, Buf *b, int vi)
 }
 
 /* The page's data: events as [id, type, step, resource, ms after start,
- * details] with strings interned, and the kept visits of each state. */
+ * details, Map iteration] with strings interned, and the kept visits of
+ * each state. */
 static void put_data(R *r, Buf *b, double t0)
 {
 	struct json_object *types = json_object_new_object();
@@ -798,6 +799,14 @@ static void put_data(R *r, Buf *b, double t0)
 			ri = json_object_get_int(x);
 			free(resource);
 		}
+		/* The iteration an event is in: a MapIteration event names it,
+		 * the states inside one inherit it. */
+		struct json_object *idx =
+		    starts_with(e->type, "MapIteration") ? get(e->det, "index") : NULL;
+		int iter = idx ? json_object_get_int(idx)
+			   : e->visit >= 0 && e->step >= 0 && e->step == r->v[e->visit].state
+			       ? r->v[e->visit].iter
+			       : -1;
 		buf_printf(b, "%s[%ld,%d,%d,%d,%.0f,", i ? "," : "", e->id, json_object_get_int(ti),
 			   e->step, ri, e->ms - t0);
 		const char *det =
@@ -813,7 +822,7 @@ static void put_data(R *r, Buf *b, double t0)
 				omitted_from = e->id;
 			buf_puts(b, det ? "0" : "null");
 		}
-		buf_puts(b, "]");
+		buf_printf(b, ",%d]", iter);
 	}
 	buf_puts(b, "],\"types\":[");
 	if (tl.s)

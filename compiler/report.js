@@ -32,6 +32,7 @@
       tr.appendChild(el("td", null, e[0]));
       tr.appendChild(el("td", null, type));
       var step = el("td", e[2] >= 0 ? "step" : null, e[2] >= 0 ? D.states[e[2]].name : "");
+      if (e[6] >= 0) step.appendChild(el("span", "iter", " #" + e[6]));
       if (e[2] >= 0) step.addEventListener("click", function (ev) { ev.stopPropagation(); show(e[2]); });
       tr.appendChild(step);
       tr.appendChild(el("td", null, e[3] >= 0 ? D.res[e[3]] : ""));

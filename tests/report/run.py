@@ -134,6 +134,14 @@ check("map: Map events belong to the Map",
       "MapIterationSucceeded"] * 2 + ["MapIterationStarted", "MapIterationFailed",
       "MapIterationStarted", "MapIterationAborted", "MapStateFailed", "MapStateExited"],
       steps.get("Each"))
+iters = [(d["types"][e[1]], e[6]) for e in d["ev"]
+         if d["types"][e[1]] in ("MapIterationStarted", "TaskStateEntered", "PassStateEntered")]
+check("map: events know their iteration",
+      iters == [("MapIterationStarted", 0), ("TaskStateEntered", 0), ("PassStateEntered", 0),
+                ("MapIterationStarted", 1), ("TaskStateEntered", 1), ("PassStateEntered", 1),
+                ("MapIterationStarted", 2), ("TaskStateEntered", 2),
+                ("MapIterationStarted", 3), ("TaskStateEntered", 3), ("PassStateEntered", -1)],
+      iters)
 each = d["states"][0]["visits"]
 check("map: the Map's error is its failed iteration's",
       [(v["status"], v["error"], v["cause"]) for v in each] == [("caught", "Boom", "item 3 is broken")],
