@@ -187,6 +187,47 @@ check("no previousEventId: the same states", rc == 0 and
                                             ("notreached", "Ship"), ("succeeded", "Refund"),
                                             ("failed", "Declined")], (rc, err, state_rows(page)))
 
+# --- a Parallel whose branch fails (the other one aborted), caught ---
+par = {"StartAt": "Both", "States": {
+    "Both": {"Type": "Parallel", "Branches": [
+        {"StartAt": "Slow", "States": {"Slow": {"Type": "Wait", "Seconds": 9, "End": True}}},
+        {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                                "Parameters": {"FunctionName": "f"}, "End": True}}}],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handle"}], "End": True},
+    "Handle": {"Type": "Pass", "End": True}}}
+lam = {"resourceType": "lambda", "resource": "invoke"}
+pev = [(0, "ExecutionStarted", "executionStartedEventDetails", {"input": "{}"}),
+       (0, "ParallelStateEntered", "stateEnteredEventDetails", {"name": "Both", "input": "{}"}),
+       (2, "ParallelStateStarted", None, None),
+       (3, "WaitStateEntered", "stateEnteredEventDetails", {"name": "Slow", "input": "{}"}),
+       (3, "TaskStateEntered", "stateEnteredEventDetails", {"name": "Call", "input": "{}"}),
+       (5, "TaskScheduled", "taskScheduledEventDetails", dict(lam, region="us-east-1", parameters="{}")),
+       (6, "TaskStarted", "taskStartedEventDetails", lam),
+       (7, "TaskFailed", "taskFailedEventDetails", dict(lam, error="Nope", cause="f failed")),
+       (8, "ParallelStateFailed", None, None),
+       (4, "WaitStateAborted", None, None),
+       (9, "ParallelStateExited", "stateExitedEventDetails", {"name": "Both", "output": "{}"}),
+       (11, "PassStateEntered", "stateEnteredEventDetails", {"name": "Handle", "input": "{}"}),
+       (12, "PassStateExited", "stateExitedEventDetails", {"name": "Handle", "output": "{}"}),
+       (13, "ExecutionSucceeded", "executionSucceededEventDetails", {"output": "{}"})]
+hist = {"events": [dict({"id": i + 1, "previousEventId": p, "timestamp": 10 + i / 10, "type": t},
+                        **({k: d} if k else {})) for i, (p, t, k, d) in enumerate(pev)]}
+ppath, pdef = os.path.join(TMP, "par.history.json"), os.path.join(TMP, "par.asl.json")
+json.dump(hist, open(ppath, "w"))
+json.dump(par, open(pdef, "w"))
+out = os.path.join(TMP, "par.html")
+rc, err = report(pdef, ppath, out)
+page = open(out, encoding="utf-8").read() if rc == 0 else ""
+check("parallel: a failed branch, caught",
+      [r[:2] for r in state_rows(page)] == [("caught", "Both"), ("aborted", "Slow"),
+                                            ("failed", "Call"), ("succeeded", "Handle")],
+      (rc, err, state_rows(page)))
+d = data(page) if page else {"ev": [], "types": [], "states": [{"visits": [{}]}]}
+check("parallel: the Parallel's events and error",
+      [r[1] for r in rows(d) if r[2] == "Both"] == ["ParallelStateEntered", "ParallelStateStarted",
+                                                    "ParallelStateFailed", "ParallelStateExited"] and
+      d["states"][0]["visits"][0].get("error") == "Nope", (rows(d), d["states"][0]))
+
 # --- a run still going: the history so far ---
 running = json.load(open(os.path.join(HERE, "caught.history.json")))
 running["events"] = running["events"][:8]
