@@ -456,8 +456,15 @@ int graph_emit_svg(const Machine *m, Buf *out, char *why, size_t whylen)
 	Buf dot = {0};
 	graph_emit(m, GRAPH_DOT, &dot);
 	buf_put(&dot, "", 0);
+	int rc = graph_render_svg(dot.s, out, why, whylen);
+	buf_free(&dot);
+	return rc;
+}
+
+int graph_render_svg(const char *dot, Buf *out, char *why, size_t whylen)
+{
 	GVC_t *gvc = gvContext();
-	Agraph_t *gr = gvc ? agmemread(dot.s) : NULL;
+	Agraph_t *gr = gvc ? agmemread(dot) : NULL;
 	int rc = -1;
 	char *data = NULL;
 	unsigned int len = 0;
@@ -479,6 +486,5 @@ int graph_emit_svg(const Machine *m, Buf *out, char *why, size_t whylen)
 	}
 	if (gvc)
 		gvFreeContext(gvc);
-	buf_free(&dot);
 	return rc;
 }

@@ -117,6 +117,8 @@ typedef enum { GRAPH_DOT, GRAPH_MERMAID } GraphKind;
 void graph_emit(const Machine *m, GraphKind kind, Buf *out);
 /* The DOT graph laid out and rendered to SVG by libgvc; -1 with why set. */
 int graph_emit_svg(const Machine *m, Buf *out, char *why, size_t whylen);
+/* DOT text (graph_emit's, perhaps annotated) laid out and rendered to SVG. */
+int graph_render_svg(const char *dot, Buf *out, char *why, size_t whylen);
 
 /* --- emit_llvm.c --- */
 /* Build, verify, optimise; write an object file (obj_path) and/or the IR text

@@ -221,4 +221,10 @@ int types_check(Diag *d, struct json_object *def, const CheckOpts *o);
 /* `aslc eval ...` (argv[0] is "eval"): the exit status. */
 int eval_main(int argc, char **argv);
 
+/* --- report.c --- */
+
+/* `aslc report FILE.asl.json HISTORY.json [-o OUT] [--name NAME]`: argv[0]
+ * is "report".  Returns the exit status (2: a history that does not fit). */
+int report_main(int argc, char **argv);
+
 #endif

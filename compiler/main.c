@@ -29,6 +29,7 @@ static const char usage_text[] =
 	"       aslc emit FILE --emit=c|ir|llvm|dot|mermaid|svg [-o OUT] [--name NAME] [--type standard|express]\n"
 	"       aslc eval --jsonata EXPR | --jsonpath PATH | --state FILE --name STATE\n"
 	"                 [--input FILE] [--variables FILE] [--context FILE] [--result FILE]\n"
+	"       aslc report FILE.asl.json HISTORY.json [-o OUT.html] [--name NAME]\n"
 	"       aslc --help | --version\n";
 
 static const char help_text[] =
@@ -44,6 +45,8 @@ static const char help_text[] =
 	"          (--emit=dot, --emit=mermaid, --emit=svg) to OUT or stdout\n"
 	"  eval    evaluate a JSONata expression, a JSONPath or payload template, or\n"
 	"          show a state's data flow step by step (aslc eval --help)\n"
+	"  report  one HTML page about a run: the graph coloured by what happened,\n"
+	"          counts and durations per state, the events (GetExecutionHistory's JSON)\n"
 	"\n"
 	"options:\n"
 	"  -o FILE                 output file ('-' is stdout for emit)\n"
@@ -388,6 +391,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "eval") == 0)
 		return eval_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1); /* report.c parses its own options */
 	Opts o = {0};
 	o.opt = 2;
 	rt_set_argv0(argv[0]);
