@@ -121,8 +121,7 @@ typedef struct aws_http_req {
 	aws_headers headers;
 	const void *body;
 	size_t body_len;
-	int64_t deadline_ms;     /* absolute, CLOCK_REALTIME ms; 0: none */
-	long timeout_ms;         /* per attempt, 0: none */
+	long timeout_ms;         /* the whole exchange, 0: none */
 } aws_http_req;
 
 typedef struct aws_http_resp {

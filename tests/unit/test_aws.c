@@ -8,6 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 
 #include <json-c/json.h>
 
@@ -192,11 +196,305 @@ START_TEST(sigv4_suite)
 }
 END_TEST
 
+
+/* --- credentials, region, endpoints --- */
+
+static char tmpdir[64];
+
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void clean_env(void)
+{
+	const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+			      "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
+			      "AWS_CONFIG_FILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+			      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+			      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+			      "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+			      "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_ENDPOINT_URL",
+			      "AWS_ENDPOINT_URL_DYNAMODB", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+			      "AWS_EC2_METADATA_SERVICE_ENDPOINT"};
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+		unsetenv(vars[i]);
+	strcpy(tmpdir, "/tmp/test_aws-XXXXXX");
+	ck_assert(mkdtemp(tmpdir) != NULL);
+	setenv("HOME", tmpdir, 1); /* no ~/.aws of the machine's */
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	aws_credentials_reset();
+}
+
+START_TEST(creds_env)
+{
+	clean_env();
+	setenv("AWS_ACCESS_KEY_ID", "AKENV", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "SECRETENV", 1);
+	setenv("AWS_SESSION_TOKEN", "TOKENV", 1);
+	/* The environment wins over a profile. */
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	       write_tmp("c", "[default]\naws_access_key_id=AKFILE\naws_secret_access_key=S\n"), 1);
+	aws_creds c;
+	char why[512];
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKENV");
+	ck_assert_str_eq(c.secret_key, "SECRETENV");
+	ck_assert_str_eq(c.token, "TOKENV");
+	aws_creds_free(&c);
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_str_eq(why, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+}
+END_TEST
+
+START_TEST(creds_profiles)
+{
+	clean_env();
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	       write_tmp("creds", "# comment\n[default]\naws_access_key_id = AKDEF\n"
+				  "aws_secret_access_key = SKDEF\n\n[dev]\n"
+				  "aws_access_key_id=AKDEV\naws_secret_access_key=SKDEV\n"
+				  "aws_session_token=TKDEV\n"),
+	       1);
+	setenv("AWS_CONFIG_FILE",
+	       write_tmp("config", "[default]\nregion = eu-west-1\n[profile dev]\n"
+				   "region=ap-south-1\ns3 =\n  addressing_style = path\n"
+				   "[profile cfgonly]\naws_access_key_id=AKCFG\n"
+				   "aws_secret_access_key=SKCFG\n[dev]\nregion=wrong\n"),
+	       1);
+	aws_creds c;
+	char why[512];
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKDEF");
+	ck_assert_ptr_null(c.token);
+	aws_creds_free(&c);
+	char *r = aws_region();
+	ck_assert_str_eq(r, "eu-west-1");
+	free(r);
+
+	setenv("AWS_PROFILE", "dev", 1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKDEV");
+	ck_assert_str_eq(c.secret_key, "SKDEV");
+	ck_assert_str_eq(c.token, "TKDEV");
+	aws_creds_free(&c);
+	r = aws_region();
+	ck_assert_str_eq(r, "ap-south-1");
+	free(r);
+	setenv("AWS_DEFAULT_REGION", "us-west-2", 1);
+	r = aws_region();
+	ck_assert_str_eq(r, "us-west-2");
+	free(r);
+	setenv("AWS_REGION", "us-east-2", 1);
+	r = aws_region();
+	ck_assert_str_eq(r, "us-east-2");
+	free(r);
+
+	/* Keys in the config file's [profile NAME] section. */
+	setenv("AWS_PROFILE", "cfgonly", 1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKCFG");
+	aws_creds_free(&c);
+
+	setenv("AWS_PROFILE", "nope", 1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_str_eq(why, "the profile 'nope' (AWS_PROFILE) is in neither the credentials nor "
+			      "the config file");
+
+	/* Nothing anywhere, IMDS disabled: a clear error naming no secret. */
+	unsetenv("AWS_PROFILE");
+	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+	unsetenv("AWS_CONFIG_FILE");
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_str_eq(why, "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+			      "or a profile in ~/.aws/credentials");
+	/* ~/.aws/credentials under HOME. */
+	char dir[256];
+	snprintf(dir, sizeof dir, "%s/.aws", tmpdir);
+	mkdir(dir, 0700);
+	write_tmp(".aws/credentials", "[default]\naws_access_key_id=AKHOME\n"
+				      "aws_secret_access_key=SKHOME\n");
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKHOME");
+	aws_creds_free(&c);
+}
+END_TEST
+
+START_TEST(endpoints)
+{
+	clean_env();
+	char *e = aws_endpoint("DynamoDB", "dynamodb", "eu-west-1");
+	ck_assert_str_eq(e, "https://dynamodb.eu-west-1.amazonaws.com");
+	free(e);
+	e = aws_endpoint("Lambda", "lambda", "cn-north-1");
+	ck_assert_str_eq(e, "https://lambda.cn-north-1.amazonaws.com.cn");
+	free(e);
+	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/", 1);
+	setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:4567", 1);
+	e = aws_endpoint("DynamoDB", "dynamodb", "eu-west-1");
+	ck_assert_str_eq(e, "http://127.0.0.1:4567");
+	free(e);
+	e = aws_endpoint("SQS", "sqs", "eu-west-1");
+	ck_assert_str_eq(e, "http://127.0.0.1:5000");
+	free(e);
+	setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+	e = aws_endpoint("SQS", "sqs", "us-east-1");
+	ck_assert_str_eq(e, "https://sqs.us-east-1.amazonaws.com");
+	free(e);
+}
+END_TEST
+
+/* A one-shot HTTP server on 127.0.0.1: answers `conns` connections with
+ * body, recording the last request. */
+typedef struct server {
+	int fd, port, conns, served;
+	const char *status, *body;
+	char request[4096];
+} server;
+
+static void *serve(void *arg)
+{
+	server *s = arg;
+	for (int i = 0; i < s->conns; i++) {
+		int c = accept(s->fd, NULL, NULL);
+		if (c < 0)
+			break;
+		ssize_t n = recv(c, s->request, sizeof s->request - 1, 0);
+		s->request[n > 0 ? n : 0] = '\0';
+		char resp[2048];
+		int len = snprintf(resp, sizeof resp,
+				   "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
+				   "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+				   s->status, strlen(s->body), s->body);
+		ck_assert_int_eq(send(c, resp, (size_t)len, 0), len);
+		close(c);
+		s->served++;
+	}
+	return NULL;
+}
+
+static void server_start(server *s, pthread_t *t)
+{
+	s->fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+	socklen_t len = sizeof a;
+	getsockname(s->fd, (struct sockaddr *)&a, &len);
+	s->port = ntohs(a.sin_port);
+	listen(s->fd, 4);
+	pthread_create(t, NULL, serve, s);
+}
+
+START_TEST(creds_container)
+{
+	clean_env();
+	server s = {.conns = 2, .status = "200 OK"};
+	char body[512];
+	/* Expires in 10 min: cached (refresh margin is 5 min). */
+	time_t exp = time(NULL) + 600;
+	char iso[32];
+	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", gmtime(&exp));
+	snprintf(body, sizeof body,
+		 "{\"AccessKeyId\":\"AKCONT\",\"SecretAccessKey\":\"SKCONT\",\"Token\":\"TKCONT\","
+		 "\"Expiration\":\"%s\"}",
+		 iso);
+	s.body = body;
+	pthread_t t;
+	server_start(&s, &t);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/v2/credentials/abc", s.port);
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
+	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer xyz", 1);
+	aws_creds c;
+	char why[512];
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKCONT");
+	ck_assert_str_eq(c.secret_key, "SKCONT");
+	ck_assert_str_eq(c.token, "TKCONT");
+	ck_assert_int_eq(c.expires, (int64_t)exp);
+	ck_assert_ptr_nonnull(strstr(s.request, "GET /v2/credentials/abc HTTP/1.1\r\n"));
+	ck_assert_ptr_nonnull(strstr(s.request, "\r\nAuthorization: Bearer xyz\r\n"));
+	aws_creds_free(&c);
+	/* Cached: the server is not asked again. */
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKCONT");
+	ck_assert_int_eq(s.served, 1);
+	aws_creds_free(&c);
+
+	/* Within the refresh margin: fetched again; a refusal then is an error
+	 * only once the cached credentials expired. */
+	aws_credentials_reset();
+	exp = time(NULL) + 60;
+	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", gmtime(&exp));
+	snprintf(body, sizeof body,
+		 "{\"AccessKeyId\":\"AKSOON\",\"SecretAccessKey\":\"S\",\"Expiration\":\"%s\"}", iso);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKSOON");
+	aws_creds_free(&c);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(s.served, 2);
+	close(s.fd); /* now refused: the cached ones are still valid */
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKSOON");
+	aws_creds_free(&c);
+
+	aws_credentials_reset();
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_msg(strncmp(why, "the container credentials endpoint failed: ", 43) == 0, "%s",
+		      why);
+
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds", 1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_str_eq(why, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback or "
+			      "container address");
+}
+END_TEST
+
+START_TEST(creds_imds_bounded)
+{
+	/* IMDS where nothing listens: fails within the SDKs' 1 s bound. */
+	clean_env();
+	unsetenv("AWS_EC2_METADATA_DISABLED");
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bind(fd, (struct sockaddr *)&a, sizeof a);
+	socklen_t len = sizeof a;
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	listen(fd, 1); /* accepts, never answers: a timeout, not a refusal */
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
+	time_t t0 = time(NULL);
+	aws_creds c;
+	char why[512];
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_int_le(time(NULL) - t0, 2);
+	ck_assert_msg(strstr(why, "the EC2 instance metadata service did not answer") != NULL, "%s",
+		      why);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("aws");
 	TCase *tc = tcase_create("sigv4");
 	tcase_add_test(tc, sigv4_suite);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("credentials");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, creds_env);
+	tcase_add_test(tc, creds_profiles);
+	tcase_add_test(tc, endpoints);
+	tcase_add_test(tc, creds_container);
+	tcase_add_test(tc, creds_imds_bounded);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
