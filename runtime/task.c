@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "aws/aws.h"
 
 typedef struct binding {
 	char *resource;
@@ -155,6 +156,10 @@ int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		c->err.cause = cause;
 		return -1;
 	}
+	const char *res = json_object_get_string(get(st->def, "Resource"));
+	int aws = res ? aslrt_aws_invoke(c, res, input, out) : 1;
+	if (aws <= 0)
+		return aws; /* an AWS integration: its result or its error */
 	return rt_runtime_error(c,
 				"No implementation is bound to the resource '%s' (bind a handler, "
 				"or run with --mock-config)",

@@ -114,6 +114,14 @@ void aws_credentials_reset(void);
  * [profile name] / [default] (config file).  malloc'd, or NULL. */
 char *aws_profile_value(const char *file, bool config, const char *profile, const char *key);
 
+/* --- integrations.c --- */
+
+/* Call the AWS integration a Task's Resource names with its effective
+ * parameters: 0 with the result in *out, -1 with c->err set (AWS's error
+ * names), 1 when the resource is no integration the runtime speaks. */
+int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *params,
+		     struct json_object **out);
+
 /* --- http.c --- */
 typedef struct aws_http_req {
 	const char *method;

@@ -142,6 +142,10 @@ int aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char
 		aws_buf_free(&line);
 	}
 	hl = curl.slist_append(hl, "Expect:");
+	/* libcurl would label a body form-encoded, unsigned, and servers then
+	 * read it as a form (S3 object bodies): send no type unless given. */
+	if (!aws_headers_get(&req->headers, "Content-Type"))
+		hl = curl.slist_append(hl, "Content-Type:");
 	curl.easy_setopt(h, CURLOPT_URL, req->url);
 	curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
