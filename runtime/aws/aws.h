@@ -51,8 +51,8 @@ void aws_headers_free(aws_headers *h);
 typedef struct aws_creds {
 	char *access_key;
 	char *secret_key;
-	char *token;      /* NULL: none */
-	int64_t expires;  /* epoch seconds, 0: never */
+	char *token;	 /* NULL: none */
+	int64_t expires; /* epoch seconds, 0: never */
 } aws_creds;
 
 void aws_creds_free(aws_creds *c);
@@ -61,9 +61,9 @@ typedef enum { AWS_SIGN_HEADER, AWS_SIGN_QUERY } aws_sign_mode;
 
 typedef struct aws_sign_req {
 	const char *method;
-	const char *path;        /* decoded; encoded once by the signer */
-	const char *query;       /* raw query string as sent, NULL or "" for none */
-	aws_headers *headers;    /* sent headers (Host included); signing adds to it */
+	const char *path;     /* decoded; encoded once by the signer */
+	const char *query;    /* raw query string as sent, NULL or "" for none */
+	aws_headers *headers; /* sent headers (Host included); signing adds to it */
 	const void *body;
 	size_t body_len;
 	const char *payload_hash; /* e.g. "UNSIGNED-PAYLOAD"; NULL: SHA-256 of body */
@@ -74,18 +74,18 @@ typedef struct aws_sign_opts {
 	const char *region;
 	const char *service;
 	time_t now;
-	bool normalize;          /* remove . .. and // segments (all but S3) */
-	bool sign_body;          /* add x-amz-content-sha256 (always for S3) */
-	bool omit_token;         /* add the session token after signing */
-	long expires;            /* query signing: X-Amz-Expires */
+	bool normalize;	 /* remove . .. and // segments (all but S3) */
+	bool sign_body;	 /* add x-amz-content-sha256 (always for S3) */
+	bool omit_token; /* add the session token after signing */
+	long expires;	 /* query signing: X-Amz-Expires */
 } aws_sign_opts;
 
 typedef struct aws_signed {
-	char *creq;              /* canonical request */
-	char *sts;               /* string to sign */
-	char sig[65];            /* hex signature */
-	char *authorization;     /* header mode: the Authorization value */
-	char *query;             /* query mode: the query string to send */
+	char *creq;	     /* canonical request */
+	char *sts;	     /* string to sign */
+	char sig[65];	     /* hex signature */
+	char *authorization; /* header mode: the Authorization value */
+	char *query;	     /* query mode: the query string to send */
 } aws_signed;
 
 /* Sign req.  Header mode adds X-Amz-Date, X-Amz-Security-Token,
@@ -114,6 +114,34 @@ void aws_credentials_reset(void);
  * [profile name] / [default] (config file).  malloc'd, or NULL. */
 char *aws_profile_value(const char *file, bool config, const char *profile, const char *key);
 
+/* --- parse.c --- */
+
+/* An XML document as a tree: element names without namespace prefix,
+ * their text, their children. */
+typedef struct aws_xml {
+	char *name;
+	aws_buf text;
+	struct aws_xml **kids;
+	int nkids;
+} aws_xml;
+
+/* NULL when the bytes are not well-formed XML (or nest deeper than 64). */
+aws_xml *aws_xml_parse(const char *s, size_t n);
+void aws_xml_free(aws_xml *x);
+/* The text of the first element called name in x, depth first, or NULL. */
+const char *aws_xml_find(aws_xml *x, const char *name);
+/* The document as the SDKs' JSON for S3's ListBucketResult: repeated
+ * elements (Contents, CommonPrefixes) arrays, counts numbers, IsTruncated a
+ * boolean (new reference). */
+struct json_object *aws_xml_to_json(aws_xml *root);
+
+struct aws_http_resp;
+/* The error code and message of a failed response, whatever the protocol:
+ * JSON {"__type":"ns#Code","message":..}, X-Amzn-ErrorType, XML
+ * <Error><Code>..</Code><Message>..</Message>, else a name for the HTTP
+ * status.  *code always set, *msg may be NULL; both malloc'd. */
+void aws_error_of(const struct aws_http_resp *r, char **code, char **msg);
+
 /* --- integrations.c --- */
 
 /* Call the AWS integration a Task's Resource names with its effective
@@ -125,11 +153,11 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 /* --- http.c --- */
 typedef struct aws_http_req {
 	const char *method;
-	const char *url;         /* scheme://host[:port]/path?query, already encoded */
+	const char *url; /* scheme://host[:port]/path?query, already encoded */
 	aws_headers headers;
 	const void *body;
 	size_t body_len;
-	long timeout_ms;         /* the whole exchange, 0: none */
+	long timeout_ms; /* the whole exchange, 0: none */
 } aws_http_req;
 
 typedef struct aws_http_resp {

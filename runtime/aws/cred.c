@@ -159,7 +159,8 @@ char *aws_endpoint(const char *sdk_id, const char *prefix, const char *region)
 			b.p[--b.len] = '\0';
 	} else {
 		bool cn = strncmp(region, "cn-", 3) == 0;
-		aws_buf_printf(&b, "https://%s.%s.amazonaws.com%s", prefix, region, cn ? ".cn" : "");
+		aws_buf_printf(&b, "https://%s.%s.amazonaws.com%s", prefix, region,
+			       cn ? ".cn" : "");
 	}
 	return b.p;
 }
@@ -195,8 +196,8 @@ static int creds_from_json(const char *text, aws_creds *out, const char *what, c
 	out->access_key = strdup(json_object_get_string(ak));
 	out->secret_key = strdup(json_object_get_string(sk));
 	out->token = tok && json_object_is_type(tok, json_type_string)
-			     ? strdup(json_object_get_string(tok))
-			     : NULL;
+			 ? strdup(json_object_get_string(tok))
+			 : NULL;
 	out->expires = exp ? parse_iso(json_object_get_string(exp)) : 0;
 	json_object_put(o);
 	return 0;
@@ -208,8 +209,8 @@ static bool loopback_or_container(const char *url)
 	if (!host)
 		return false;
 	host += 3;
-	const char *ok[] = {"127.", "localhost", "[::1]", "169.254.170.2", "169.254.170.23",
-			    "[fd00:ec2::23]"};
+	const char *ok[] = {"127.",	     "localhost",      "[::1]",
+			    "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"};
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
 		if (strncmp(host, ok[i], strlen(ok[i])) == 0)
 			return true;
@@ -313,16 +314,16 @@ static int from_imds(aws_creds *out, char *why, size_t whylen)
 	aws_buf token = {0}, role = {0}, creds = {0};
 	int rc = -1;
 	if (imds_get(b.p, "/latest/api/token", "PUT", NULL, &token, why, whylen) == 0 &&
-	    imds_get(b.p, "/latest/meta-data/iam/security-credentials/", "GET", token.p, &role,
-		     why, whylen) == 0) {
+	    imds_get(b.p, "/latest/meta-data/iam/security-credentials/", "GET", token.p, &role, why,
+		     whylen) == 0) {
 		char *name = trim(role.p);
 		name[strcspn(name, "\r\n")] = '\0';
 		aws_buf path = {0};
 		aws_buf_puts(&path, "/latest/meta-data/iam/security-credentials/");
 		aws_uri_encode(&path, name, strlen(name), false);
 		if (imds_get(b.p, path.p, "GET", token.p, &creds, why, whylen) == 0)
-			rc = creds_from_json(creds.p, out, "the EC2 instance metadata service",
-					     why, whylen);
+			rc = creds_from_json(creds.p, out, "the EC2 instance metadata service", why,
+					     whylen);
 		aws_buf_free(&path);
 	}
 	aws_buf_free(&token);
@@ -439,11 +440,12 @@ int aws_credentials(aws_creds *out, char *why, size_t whylen)
 			char iwhy[256];
 			rc = from_imds(&fresh, iwhy, sizeof iwhy);
 			if (rc != 0)
-				snprintf(why, whylen,
-					 "no AWS credentials: none in the environment "
-					 "(AWS_ACCESS_KEY_ID), no profile '%s' in the shared files, "
-					 "no container endpoint, and %s",
-					 profile_name(), iwhy);
+				snprintf(
+				    why, whylen,
+				    "no AWS credentials: none in the environment "
+				    "(AWS_ACCESS_KEY_ID), no profile '%s' in the shared files, "
+				    "no container endpoint, and %s",
+				    profile_name(), iwhy);
 		}
 	}
 	if (rc == 0) {

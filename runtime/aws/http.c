@@ -56,13 +56,13 @@ static void load(void)
 			 dlerror());
 		return;
 	}
-#define SYM(field, name)                                                                   \
-	do {                                                                               \
-		*(void **)&curl.field = dlsym(lib, name);                                  \
-		if (!curl.field) {                                                         \
-			snprintf(load_error, sizeof load_error, "libcurl lacks %s", name); \
-			return;                                                            \
-		}                                                                          \
+#define SYM(field, name)                                                                           \
+	do {                                                                                       \
+		*(void **)&curl.field = dlsym(lib, name);                                          \
+		if (!curl.field) {                                                                 \
+			snprintf(load_error, sizeof load_error, "libcurl lacks %s", name);         \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 	SYM(global_init, "curl_global_init");
 	SYM(easy_init, "curl_easy_init");
@@ -82,9 +82,16 @@ static void load(void)
 	pthread_key_create(&handle_key, handle_free);
 }
 
+/* Bodies are held in memory: at most this much (a Task's result is at most
+ * 256 KiB, a Lambda payload 6 MB), so a runaway response cannot exhaust it. */
+#define MAX_BODY ((size_t)64 << 20)
+
 static size_t on_body(char *p, size_t size, size_t n, void *user)
 {
-	aws_buf_add(user, p, size * n);
+	aws_buf *b = user;
+	if (b->len + size * n > MAX_BODY)
+		return 0; /* libcurl stops with CURLE_WRITE_ERROR */
+	aws_buf_add(b, p, size * n);
 	return size * n;
 }
 
@@ -172,7 +179,10 @@ int aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char
 	curl.slist_free_all(hl);
 	if (rc != CURLE_OK) {
 		*timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-		snprintf(why, whylen, "%s", curl.easy_strerror(rc));
+		if (rc == CURLE_WRITE_ERROR)
+			snprintf(why, whylen, "the response body exceeds %zu MiB", MAX_BODY >> 20);
+		else
+			snprintf(why, whylen, "%s", curl.easy_strerror(rc));
 		aws_http_resp_free(resp);
 		return -1;
 	}

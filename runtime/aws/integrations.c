@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <expat.h>
 #include <json-c/json.h>
 
 #include "aws.h"
@@ -117,102 +116,6 @@ static char *as_text(struct json_object *v)
 	return aslrt_json_dump(v);
 }
 
-/* --- XML (expat) into a small tree --- */
-
-typedef struct xnode {
-	char *name;
-	aws_buf text;
-	struct xnode **kids;
-	int nkids;
-} xnode;
-
-typedef struct xparse {
-	xnode *root, *stack[64];
-	int depth;
-	bool too_deep;
-} xparse;
-
-static void x_start(void *ud, const char *name, const char **attrs)
-{
-	(void)attrs;
-	xparse *p = ud;
-	if (p->depth >= 64) {
-		p->too_deep = true;
-		p->depth++;
-		return;
-	}
-	xnode *n = calloc(1, sizeof *n);
-	const char *colon = strchr(name, ':'); /* drop a namespace prefix */
-	n->name = strdup(colon ? colon + 1 : name);
-	if (p->depth == 0) {
-		if (!p->root)
-			p->root = n;
-	} else {
-		xnode *parent = p->stack[p->depth - 1];
-		parent->kids =
-		    realloc(parent->kids, (size_t)(parent->nkids + 1) * sizeof *parent->kids);
-		parent->kids[parent->nkids++] = n;
-	}
-	p->stack[p->depth++] = n;
-}
-
-static void x_end(void *ud, const char *name)
-{
-	(void)name;
-	xparse *p = ud;
-	p->depth--;
-}
-
-static void x_text(void *ud, const char *s, int len)
-{
-	xparse *p = ud;
-	if (p->depth > 0 && p->depth <= 64)
-		aws_buf_add(&p->stack[p->depth - 1]->text, s, (size_t)len);
-}
-
-static void xfree(xnode *n)
-{
-	if (!n)
-		return;
-	for (int i = 0; i < n->nkids; i++)
-		xfree(n->kids[i]);
-	free(n->kids);
-	free(n->name);
-	aws_buf_free(&n->text);
-	free(n);
-}
-
-static xnode *xml_parse(const char *s, size_t n)
-{
-	XML_Parser xp = XML_ParserCreate("UTF-8");
-	xparse p = {0};
-	XML_SetUserData(xp, &p);
-	XML_SetElementHandler(xp, x_start, x_end);
-	XML_SetCharacterDataHandler(xp, x_text);
-	bool ok = XML_Parse(xp, s, (int)n, 1) == XML_STATUS_OK && !p.too_deep;
-	XML_ParserFree(xp);
-	if (!ok) {
-		xfree(p.root);
-		return NULL;
-	}
-	return p.root;
-}
-
-/* The text of the first element called name anywhere under n. */
-static const char *xfind(xnode *n, const char *name)
-{
-	if (!n)
-		return NULL;
-	if (strcmp(n->name, name) == 0)
-		return n->text.p ? n->text.p : "";
-	for (int i = 0; i < n->nkids; i++) {
-		const char *t = xfind(n->kids[i], name);
-		if (t)
-			return t;
-	}
-	return NULL;
-}
-
 /* --- one call --- */
 
 typedef struct call {
@@ -260,53 +163,6 @@ static bool is_throttle(const char *code)
 	return false;
 }
 
-/* The error code and message of a failed response, whatever the protocol:
- * JSON {"__type":"ns#Code","message":..} or X-Amzn-ErrorType, XML
- * <Error><Code>..</Code><Message>..</Message>.  Both malloc'd. */
-static void error_of(const aws_http_resp *r, char **code, char **msg)
-{
-	*code = *msg = NULL;
-	struct json_object *o = NULL;
-	char why[64];
-	if (r->body.len && aslrt_json_parse(r->body.p, r->body.len, &o, why, sizeof why) == 0 &&
-	    json_object_is_type(o, json_type_object)) {
-		const char *t = get_str(o, "__type");
-		const char *m =
-		    get_str(o, "message") ? get_str(o, "message") : get_str(o, "Message");
-		if (t)
-			*code = strdup(t);
-		if (m)
-			*msg = strdup(m);
-	} else if (r->body.len && r->body.p[0] == '<') {
-		xnode *x = xml_parse(r->body.p, r->body.len);
-		const char *t = xfind(x, "Code"), *m = xfind(x, "Message");
-		if (t)
-			*code = strdup(t);
-		if (m)
-			*msg = strdup(m);
-		xfree(x);
-	}
-	json_object_put(o);
-	const char *hdr = aws_headers_get(&r->headers, "x-amzn-ErrorType");
-	if (!*code && hdr)
-		*code = strdup(hdr);
-	if (*code) {
-		char *hash = strrchr(*code, '#');
-		if (hash)
-			memmove(*code, hash + 1, strlen(hash));
-		(*code)[strcspn(*code, ":")] = '\0';
-	}
-	if (!*code) {
-		/* No body (HEAD) or an unknown one: the status names it, as the SDKs do. */
-		const char *s = r->status == 404   ? "NotFound"
-				: r->status == 403 ? "Forbidden"
-				: r->status == 400 ? "BadRequest"
-				: r->status >= 500 ? "InternalFailure"
-						   : "UnknownError";
-		*code = strdup(s);
-	}
-}
-
 /* The exception class the SDK raises for a code. */
 static char *exception_name(const call *k, const char *code, const aws_http_resp *r)
 {
@@ -339,7 +195,7 @@ static const char *request_id(const aws_http_resp *r)
 static int fail_response(aslrt_ctx *c, const call *k, const aws_http_resp *r)
 {
 	char *code, *msg;
-	error_of(r, &code, &msg);
+	aws_error_of(r, &code, &msg);
 	const char *legacy = aws_headers_get(&r->headers, "x-amzn-query-error");
 	char *name = exception_name(k, code, r);
 	aws_buf cause = {0};
@@ -501,7 +357,7 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 		bool retry, throttle = false;
 		if (hr == 0) {
 			char *code, *msg;
-			error_of(resp, &code, &msg);
+			aws_error_of(resp, &code, &msg);
 			throttle = is_throttle(code) || resp->status == 429;
 			retry = throttle || resp->status == 500 || resp->status == 502 ||
 				resp->status == 503 || resp->status == 504;
@@ -837,21 +693,21 @@ static int sns_publish(aslrt_ctx *c, call *k, struct json_object *p, bool sdk,
 		aws_http_resp_free(&r);
 		return rc;
 	}
-	xnode *x = xml_parse(r.body.p, r.body.len);
-	const char *id = xfind(x, "MessageId");
+	aws_xml *x = aws_xml_parse(r.body.p, r.body.len);
+	const char *id = aws_xml_find(x, "MessageId");
 	if (!id) {
-		xfree(x);
+		aws_xml_free(x);
 		aws_http_resp_free(&r);
 		return client_error(c, k, "Unable to unmarshall the response: ", "no MessageId");
 	}
 	struct json_object *res = json_object_new_object();
 	json_object_object_add(res, "MessageId", json_object_new_string(id));
-	const char *seq = xfind(x, "SequenceNumber");
+	const char *seq = aws_xml_find(x, "SequenceNumber");
 	if (seq && *seq)
 		json_object_object_add(res, "SequenceNumber", json_object_new_string(seq));
 	if (!sdk)
 		add_sdk_metadata(res, &r);
-	xfree(x);
+	aws_xml_free(x);
 	aws_http_resp_free(&r);
 	*out = res;
 	return 0;
@@ -992,48 +848,6 @@ static struct json_object *s3_from_headers(const aws_http_resp *r)
 	return res;
 }
 
-static const char *s3_list_numbers[] = {"KeyCount", "MaxKeys", "Size"};
-static const char *s3_list_bools[] = {"IsTruncated"};
-static const char *s3_list_arrays[] = {"Contents", "CommonPrefixes", "ChecksumAlgorithm"};
-
-static bool in_list(const char *s, const char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(s, l[i]) == 0)
-			return true;
-	return false;
-}
-
-/* The ListBucketResult XML as the SDK's JSON: repeated elements are arrays,
- * counts numbers, IsTruncated a boolean. */
-static struct json_object *xml_to_json(xnode *n)
-{
-	if (n->nkids == 0) {
-		const char *t = n->text.p ? n->text.p : "";
-		if (in_list(n->name, s3_list_numbers, 3))
-			return json_object_new_int64(strtoll(t, NULL, 10));
-		if (in_list(n->name, s3_list_bools, 1))
-			return json_object_new_boolean(strcmp(t, "true") == 0);
-		return json_object_new_string(t);
-	}
-	struct json_object *o = json_object_new_object();
-	for (int i = 0; i < n->nkids; i++) {
-		xnode *kid = n->kids[i];
-		struct json_object *v = xml_to_json(kid);
-		if (in_list(kid->name, s3_list_arrays, 3)) {
-			struct json_object *a = get(o, kid->name);
-			if (!a) {
-				a = json_object_new_array();
-				json_object_object_add(o, kid->name, a);
-			}
-			json_object_array_add(a, v);
-		} else {
-			json_object_object_add(o, kid->name, v);
-		}
-	}
-	return o;
-}
-
 static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object *p,
 		   struct json_object **out)
 {
@@ -1110,13 +924,13 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 	}
 	struct json_object *res;
 	if (list) {
-		xnode *x = xml_parse(r.body.p, r.body.len);
+		aws_xml *x = aws_xml_parse(r.body.p, r.body.len);
 		if (!x) {
 			aws_http_resp_free(&r);
 			return client_error(c, k, "Unable to unmarshall the response: ", "not XML");
 		}
-		res = xml_to_json(x);
-		xfree(x);
+		res = aws_xml_to_json(x);
+		aws_xml_free(x);
 	} else if (strcmp(action, "deleteObject") == 0 || strcmp(action, "putObject") == 0) {
 		res = s3_from_headers(&r);
 		json_object_object_del(res, "Metadata");

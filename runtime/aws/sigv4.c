@@ -348,7 +348,8 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 		if (token && !o->omit_token)
 			set_header(&hs, &nh, "x-amz-security-token", token);
 	}
-	qsort(hs, (size_t)nh, sizeof *hs, kv_cmp);
+	if (nh)
+		qsort(hs, (size_t)nh, sizeof *hs, kv_cmp);
 	aws_buf signed_headers = {0};
 	for (int i = 0; i < nh; i++) {
 		if (i)
@@ -384,11 +385,11 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 		snprintf(expires, sizeof expires, "%ld", o->expires);
 		aws_buf cred = {0};
 		aws_buf_printf(&cred, "%s/%s", o->creds->access_key, scope.p);
-		const char *names[] = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
-				       "X-Amz-SignedHeaders", "X-Amz-Expires",
-				       "X-Amz-Security-Token"};
-		const char *vals[] = {"AWS4-HMAC-SHA256", cred.p, amzdate, signed_headers.p,
-				      expires, token};
+		const char *names[] = {"X-Amz-Algorithm", "X-Amz-Credential",
+				       "X-Amz-Date",	  "X-Amz-SignedHeaders",
+				       "X-Amz-Expires",	  "X-Amz-Security-Token"};
+		const char *vals[] = {"AWS4-HMAC-SHA256", cred.p,  amzdate,
+				      signed_headers.p,	  expires, token};
 		int nadd = token && !o->omit_token ? 6 : 5;
 		for (int i = 0; i < nadd; i++) {
 			add_pair(&qs, &nq, strdup(names[i]), enc_dup(vals[i]));
@@ -396,7 +397,8 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 		}
 		aws_buf_free(&cred);
 	}
-	qsort(qs, (size_t)nq, sizeof *qs, kv_cmp);
+	if (nq)
+		qsort(qs, (size_t)nq, sizeof *qs, kv_cmp);
 
 	aws_buf creq = {0};
 	if (rc == 0) {
