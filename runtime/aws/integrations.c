@@ -628,13 +628,35 @@ static int sqs_send(aslrt_ctx *c, call *k, struct json_object *p, struct json_ob
 	return rc;
 }
 
-static void form_add(aws_buf *b, const char *k, const char *v)
+/* key=value& in a query string (%20 for a space, as SigV4 canonicalises). */
+static void query_add(aws_buf *b, const char *k, const char *v)
 {
 	if (b->len)
 		aws_buf_add(b, "&", 1);
 	aws_uri_encode(b, k, strlen(k), false);
 	aws_buf_add(b, "=", 1);
 	aws_uri_encode(b, v, strlen(v), false);
+}
+
+/* The same in a form-encoded body, as the SDKs write query-protocol
+ * requests: a space is '+' (servers that re-encode the parsed form to check
+ * the body's hash, like moto, expect exactly that). */
+static void form_add(aws_buf *b, const char *k, const char *v)
+{
+	size_t start = b->len;
+	query_add(b, k, v);
+	aws_buf out = {0};
+	for (size_t i = start; i < b->len; i++) {
+		if (b->p[i] == '%' && b->p[i + 1] == '2' && b->p[i + 2] == '0') {
+			aws_buf_add(&out, "+", 1);
+			i += 2;
+		} else {
+			aws_buf_add(&out, &b->p[i], 1);
+		}
+	}
+	b->len = start;
+	aws_buf_add(b, out.p, out.len);
+	aws_buf_free(&out);
 }
 
 static int sns_publish(aslrt_ctx *c, call *k, struct json_object *p, bool sdk,
@@ -909,7 +931,7 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 			struct json_object *v = get(p, qp[i][0]);
 			if (v) {
 				char *t = as_text(v);
-				form_add(&k->query, qp[i][1], t);
+				query_add(&k->query, qp[i][1], t);
 				free(t);
 			}
 		}
