@@ -793,6 +793,26 @@ static int events_put(aslrt_ctx *c, call *k, struct json_object *p, struct json_
 	return rc;
 }
 
+/* states:startExecution (request-response): Input may be any JSON, sent as
+ * its text; the result in PascalCase with the SDK metadata. */
+static int start_execution(aslrt_ctx *c, call *k, struct json_object *p, struct json_object **out)
+{
+	struct json_object *q = json_object_new_object();
+	json_object_object_foreach(p, key, val)
+	{
+		if (strcmp(key, "Input") == 0 && !json_object_is_type(val, json_type_string)) {
+			char *t = as_text(val);
+			json_object_object_add(q, key, json_object_new_string(t));
+			free(t);
+		} else {
+			json_object_object_add(q, key, json_object_get(val));
+		}
+	}
+	int rc = json_integration(c, k, "startExecution", q, true, out);
+	json_object_put(q);
+	return rc;
+}
+
 /* --- S3 (REST-XML) --- */
 
 static const char *s3_headers[][2] = {
@@ -1004,8 +1024,9 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 	if (sscanf(rest, "%63[^:]:%63[A-Za-z0-9]", svc, action) != 2 ||
 	    rest[strlen(svc) + 1 + strlen(action)] != '\0')
 		goto done; /* .sync, .waitForTaskToken: not spoken here */
-	k.svc = find_service(svc);
-	if (!k.svc)
+	/* The optimized Step Functions integration is "states:", its SDK id "sfn". */
+	k.svc = find_service(!k.sdk && strcmp(svc, "states") == 0 ? "sfn" : svc);
+	if (!k.svc || (!k.sdk && strcmp(svc, "sfn") == 0))
 		goto done;
 	if (!json_object_is_type(params, json_type_object)) {
 		rc = rt_error(c, "States.Runtime",
@@ -1028,6 +1049,8 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 			rc = sns_publish(c, &k, params, false, out);
 		} else if (strcmp(s, "events") == 0 && strcmp(action, "putEvents") == 0) {
 			rc = events_put(c, &k, params, out);
+		} else if (strcmp(s, "sfn") == 0 && strcmp(action, "startExecution") == 0) {
+			rc = start_execution(c, &k, params, out);
 		}
 		goto done;
 	}

@@ -142,9 +142,14 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
     topic = sns.create_topic(Name="shipping")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=shipq_arn,
                   Attributes={"RawMessageDelivery": "true"})
+    audit = sns.create_topic(Name="audit")["TopicArn"]
     s3 = boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **setup)
     s3.create_bucket(Bucket="receipts")
     role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    sm = boto3.client("stepfunctions", **setup).create_state_machine(
+        name="child", roleArn=role,
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    base = {"queue": queue, "topic": topic, "audit": audit, "sm": sm}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("index.py", "def handler(e, c):\n    return e\n")
@@ -181,14 +186,14 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
 
     for backend in ("c", "llvm"):
         oid = "o-" + backend
-        rc, out = run(exes["orders", backend], env, {"id": oid, "queue": queue, "topic": topic})
+        rc, out = run(exes["orders", backend], env, dict(base, id=oid))
         check("orders workflow succeeds (%s)" % backend, rc, 0)
         if rc != 0:
             print(out)
             continue
         etag = out["putObject"]["ETag"]
         want = {
-            "id": oid, "queue": queue, "topic": topic,
+            "id": oid, "queue": queue, "topic": topic, "audit": audit, "sm": sm,
             "put": {"status": 200},
             "update": {"Attributes": {"qty": {"N": "4"}}},
             "get": {"Item": {"pk": {"S": oid}, "qty": {"N": "4"}, "state": {"S": "NEW"}}},
@@ -206,6 +211,11 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
                      "Keys": ["r/o-c.txt"] if backend == "c" else ["r/o-c.txt", "r/o-llvm.txt"],
                      "Size": 13},
             "invoke": {"Payload": {"price": 12.5}, "StatusCode": 200},
+            "start": {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:run-" + oid,
+                      "status": 200},
+            "describe": {"Name": "run-" + oid, "Input": json.dumps({"id": oid}, separators=(",", ":")),
+                         "StateMachineArn": sm},
+            "sdkPublish": {"idParts": 5},
         }
         check("orders result (%s)" % backend, out, want)
         # Read back what the workflow wrote, with boto3.
@@ -239,7 +249,7 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
 
         # A wrong secret is rejected by moto's signature check.
         bad = dict(env, AWS_SECRET_ACCESS_KEY="wrong" + key["SecretAccessKey"])
-        rc, out = run(exes["orders", backend], bad, {"id": "x", "queue": queue, "topic": topic})
+        rc, out = run(exes["orders", backend], bad, dict(base, id="x"))
         check("wrong secret rejected (%s)" % backend,
               (rc, out.get("Error") if isinstance(out, dict) else out),
               (1, "DynamoDB.SignatureDoesNotMatchException"))
@@ -248,7 +258,7 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
         # Credentials from the container endpoint instead of the environment.
         cenv = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
         rc, out = run_with_container_creds(exes["orders", backend], cenv, key,
-                                           {"id": "c-" + backend, "queue": queue, "topic": topic})
+                                           dict(base, id="c-" + backend))
         check("container credentials (%s)" % backend, (rc, out.get("get") if rc == 0 else out),
               (0, {"Item": {"pk": {"S": "c-" + backend}, "qty": {"N": "4"}, "state": {"S": "NEW"}}}))
         for q in (queue, shipq):
@@ -261,13 +271,13 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
     # No endpoint answering: a clear client error, after the SDK's retries, no hang.
     dead = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % free_port(), AWS_MAX_ATTEMPTS="2")
     t0 = time.time()
-    rc, out = run(exes["orders", "c"], dead, {"id": "x", "queue": queue, "topic": topic})
+    rc, out = run(exes["orders", "c"], dead, dict(base, id="x"))
     check("connection refused", (rc, out.get("Error"), out.get("Cause", "").startswith(
         "Unable to execute HTTP request: ")), (1, "DynamoDB.SdkClientException", True))
     check("connection refused fails fast", time.time() - t0 < 5, True)
     # No credentials anywhere, IMDS disabled: fails at once, clearly.
     none = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    rc, out = run(exes["orders", "c"], none, {"id": "x", "queue": queue, "topic": topic})
+    rc, out = run(exes["orders", "c"], none, dict(base, id="x"))
     check("no credentials", (rc, out), (1, {
         "Error": "DynamoDB.SdkClientException",
         "Cause": "Unable to load AWS credentials: no AWS credentials: set AWS_ACCESS_KEY_ID and "
