@@ -382,6 +382,23 @@ static int from_profile(aws_creds *out, bool *found, char *why, size_t whylen)
 			rc = -1;
 		} else {
 			free(tok);
+			/* Providers the SDKs chain from a profile that this runtime
+			 * does not implement: say so rather than fall through. */
+			const char *other[] = {"role_arn", "credential_process", "sso_session",
+					       "sso_start_url", "web_identity_token_file"};
+			for (size_t j = 0; j < sizeof other / sizeof *other && rc == 1; j++) {
+				char *v = profile_lookup(files[i], i == 1, profile, other[j], NULL);
+				if (v) {
+					snprintf(
+					    why, whylen,
+					    "profile '%s' in %s uses %s, which aslc's runtime does "
+					    "not support: give it aws_access_key_id and "
+					    "aws_secret_access_key, or use AWS_ACCESS_KEY_ID",
+					    profile, files[i], other[j]);
+					free(v);
+					rc = -1;
+				}
+			}
 		}
 	}
 	free(files[0]);

@@ -113,14 +113,14 @@ static int check_case(const char *dir, aws_sign_mode mode)
 	struct tm tm = {0};
 	ck_assert(strptime(str(ctx, "timestamp"), "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL);
 	aws_sign_opts o = {
-		.creds = &creds,
-		.region = str(ctx, "region"),
-		.service = str(ctx, "service"),
-		.now = timegm(&tm),
-		.normalize = flag(ctx, "normalize", true),
-		.sign_body = flag(ctx, "sign_body", false),
-		.omit_token = flag(ctx, "omit_session_token", false),
-		.expires = json_object_get_int64(json_object_object_get(ctx, "expiration_in_seconds")),
+	    .creds = &creds,
+	    .region = str(ctx, "region"),
+	    .service = str(ctx, "service"),
+	    .now = timegm(&tm),
+	    .normalize = flag(ctx, "normalize", true),
+	    .sign_body = flag(ctx, "sign_body", false),
+	    .omit_token = flag(ctx, "omit_session_token", false),
+	    .expires = json_object_get_int64(json_object_object_get(ctx, "expiration_in_seconds")),
 	};
 	char *text = slurp(dir, "request.txt");
 	req r;
@@ -135,7 +135,8 @@ static int check_case(const char *dir, aws_sign_mode mode)
 	snprintf(name, sizeof name, "%s-canonical-request.txt", pre);
 	char *want = slurp(dir, name);
 	if (strcmp(out.creq, want) != 0) {
-		fprintf(stderr, "%s %s: canonical request\n got: %s\nwant: %s\n", dir, pre, out.creq, want);
+		fprintf(stderr, "%s %s: canonical request\n got: %s\nwant: %s\n", dir, pre,
+			out.creq, want);
 		bad++;
 	}
 	free(want);
@@ -196,7 +197,6 @@ START_TEST(sigv4_suite)
 }
 END_TEST
 
-
 /* --- credentials, region, endpoints --- */
 
 static char tmpdir[64];
@@ -214,14 +214,22 @@ static const char *write_tmp(const char *name, const char *text)
 
 static void clean_env(void)
 {
-	const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-			      "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
-			      "AWS_CONFIG_FILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+	const char *vars[] = {"AWS_ACCESS_KEY_ID",
+			      "AWS_SECRET_ACCESS_KEY",
+			      "AWS_SESSION_TOKEN",
+			      "AWS_PROFILE",
+			      "AWS_DEFAULT_PROFILE",
+			      "AWS_SHARED_CREDENTIALS_FILE",
+			      "AWS_CONFIG_FILE",
+			      "AWS_REGION",
+			      "AWS_DEFAULT_REGION",
 			      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 			      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 			      "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-			      "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_ENDPOINT_URL",
-			      "AWS_ENDPOINT_URL_DYNAMODB", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+			      "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+			      "AWS_ENDPOINT_URL",
+			      "AWS_ENDPOINT_URL_DYNAMODB",
+			      "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 			      "AWS_EC2_METADATA_SERVICE_ENDPOINT"};
 	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
 		unsetenv(vars[i]);
@@ -308,13 +316,27 @@ START_TEST(creds_profiles)
 	ck_assert_str_eq(why, "the profile 'nope' (AWS_PROFILE) is in neither the credentials nor "
 			      "the config file");
 
+	/* A profile whose credentials come from a provider not implemented. */
+	setenv("AWS_PROFILE", "assumer", 1);
+	setenv("AWS_CONFIG_FILE",
+	       write_tmp("config2", "[profile assumer]\nrole_arn = arn:aws:iam::1:role/r\n"
+				    "source_profile = default\n"),
+	       1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_msg(strstr(why, "profile 'assumer' in ") &&
+			  strstr(why, "/config2 uses role_arn, "
+				      "which aslc's runtime does "
+				      "not support"),
+		      "%s", why);
+
 	/* Nothing anywhere, IMDS disabled: a clear error naming no secret. */
 	unsetenv("AWS_PROFILE");
 	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
 	unsetenv("AWS_CONFIG_FILE");
 	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
-	ck_assert_str_eq(why, "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-			      "or a profile in ~/.aws/credentials");
+	ck_assert_str_eq(why,
+			 "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+			 "or a profile in ~/.aws/credentials");
 	/* ~/.aws/credentials under HOME. */
 	char dir[256];
 	snprintf(dir, sizeof dir, "%s/.aws", tmpdir);
@@ -434,7 +456,8 @@ START_TEST(creds_container)
 	exp = time(NULL) + 60;
 	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", gmtime(&exp));
 	snprintf(body, sizeof body,
-		 "{\"AccessKeyId\":\"AKSOON\",\"SecretAccessKey\":\"S\",\"Expiration\":\"%s\"}", iso);
+		 "{\"AccessKeyId\":\"AKSOON\",\"SecretAccessKey\":\"S\",\"Expiration\":\"%s\"}",
+		 iso);
 	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKSOON");
 	aws_creds_free(&c);
@@ -482,6 +505,80 @@ START_TEST(creds_imds_bounded)
 }
 END_TEST
 
+/* --- response parsers --- */
+
+static char *error_code(long status, const char *body, const char *hdr, char **msg)
+{
+	aws_http_resp r = {0};
+	r.status = status;
+	aws_buf_puts(&r.body, body);
+	if (hdr)
+		aws_headers_add(&r.headers, "x-amzn-ErrorType", hdr);
+	char *code;
+	aws_error_of(&r, &code, msg);
+	aws_http_resp_free(&r);
+	return code;
+}
+
+START_TEST(error_forms)
+{
+	char *msg, *code;
+	code = error_code(400,
+			  "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailed"
+			  "Exception\",\"message\":\"The conditional request failed\"}",
+			  NULL, &msg);
+	ck_assert_str_eq(code, "ConditionalCheckFailedException");
+	ck_assert_str_eq(msg, "The conditional request failed");
+	free(code);
+	free(msg);
+	code = error_code(404, "{\"Type\":\"User\",\"Message\":\"Function not found\"}",
+			  "ResourceNotFoundException:http://internal.amazon.com/coral/x/", &msg);
+	ck_assert_str_eq(code, "ResourceNotFoundException");
+	ck_assert_str_eq(msg, "Function not found");
+	free(code);
+	free(msg);
+	code =
+	    error_code(404,
+		       "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error>"
+		       "<Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist"
+		       "</Message></Error></ErrorResponse>",
+		       NULL, &msg);
+	ck_assert_str_eq(code, "NotFound");
+	ck_assert_str_eq(msg, "Topic does not exist");
+	free(code);
+	free(msg);
+	/* HEAD: no body; a 5xx HTML page: named by the status. */
+	code = error_code(404, "", NULL, &msg);
+	ck_assert_str_eq(code, "NotFound");
+	ck_assert_ptr_null(msg);
+	free(code);
+	code = error_code(502, "<html>bad gateway", NULL, &msg);
+	ck_assert_str_eq(code, "InternalFailure");
+	ck_assert_ptr_null(msg);
+	free(code);
+}
+END_TEST
+
+START_TEST(s3_list_json)
+{
+	const char *xml =
+	    "<?xml version=\"1.0\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/"
+	    "doc/2006-03-01/\"><Name>b</Name><KeyCount>1</KeyCount><IsTruncated>false"
+	    "</IsTruncated><Contents><Key>a &amp; b</Key><Size>13</Size></Contents>"
+	    "</ListBucketResult>";
+	aws_xml *x = aws_xml_parse(xml, strlen(xml));
+	ck_assert_ptr_nonnull(x);
+	struct json_object *j = aws_xml_to_json(x);
+	ck_assert_str_eq(
+	    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+	    "{\"Name\":\"b\",\"KeyCount\":1,\"IsTruncated\":false,\"Contents\":[{\"Key\":"
+	    "\"a & b\",\"Size\":13}]}");
+	json_object_put(j);
+	aws_xml_free(x);
+	ck_assert_ptr_null(aws_xml_parse("<a><b></a>", 10));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("aws");
@@ -495,6 +592,10 @@ int main(void)
 	tcase_add_test(tc, endpoints);
 	tcase_add_test(tc, creds_container);
 	tcase_add_test(tc, creds_imds_bounded);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("parsers");
+	tcase_add_test(tc, error_forms);
+	tcase_add_test(tc, s3_list_json);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
