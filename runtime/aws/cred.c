@@ -254,7 +254,7 @@ static int from_container(aws_creds *out, char *why, size_t whylen)
 	aws_headers_add(&req.headers, "Accept", "application/json");
 	aws_http_resp resp;
 	bool timed_out;
-	char herr[256];
+	char herr[128];
 	int rc = -1;
 	if (aws_http(&req, &resp, &timed_out, herr, sizeof herr) != 0) {
 		snprintf(why, whylen, "the container credentials endpoint failed: %s", herr);
@@ -283,7 +283,7 @@ static int imds_get(const char *base, const char *path, const char *method, cons
 		aws_headers_add(&req.headers, "X-aws-ec2-metadata-token-ttl-seconds", "21600");
 	aws_http_resp resp;
 	bool timed_out;
-	char herr[256];
+	char herr[128];
 	int rc = -1;
 	if (aws_http(&req, &resp, &timed_out, herr, sizeof herr) != 0) {
 		snprintf(why, whylen, "the EC2 instance metadata service did not answer (%s)",
@@ -454,7 +454,7 @@ int aws_credentials(aws_creds *out, char *why, size_t whylen)
 				 "AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");
 			rc = -1;
 		} else {
-			char iwhy[256];
+			char iwhy[512];
 			rc = from_imds(&fresh, iwhy, sizeof iwhy);
 			if (rc != 0)
 				snprintf(
