@@ -172,7 +172,11 @@ static char *exception_name(const call *k, const char *code, const aws_http_resp
 	if (strcmp(code, "AWS.SimpleQueueService.NonExistentQueue") == 0)
 		code = "QueueDoesNotExist";
 	size_t n = strlen(code);
-	if (n > 9 && strcmp(code + n - 9, "Exception") == 0)
+	/* DynamoDB's ValidationException has no class of its own in the Java
+	 * SDK v1 Step Functions uses: it surfaces as the base class. */
+	if (!k->sdk && strcmp(k->svc->sdk, "dynamodb") == 0 && strcmp(code, "ValidationException") == 0)
+		aws_buf_printf(&b, "%sException", k->svc->v1_base);
+	else if (n > 9 && strcmp(code + n - 9, "Exception") == 0)
 		aws_buf_puts(&b, code);
 	else if (strcmp(code, "InternalFailure") == 0 || strcmp(code, "UnknownError") == 0 ||
 		 strcmp(code, "BadRequest") == 0 || strcmp(code, "Forbidden") == 0)
