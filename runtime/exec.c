@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "aws/aws.h"
 
 /* --- errors --- */
 
@@ -1001,7 +1002,12 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		return rt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
 	if (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100))
 		return rt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100.");
-	if (st->jitems) {
+	int from_reader = aslrt_aws_map_items(c, st->def, st->jsonata, input, &items);
+	if (from_reader < 0)
+		return -1;
+	if (from_reader == 0) {
+		/* a Distributed Map's ItemReader (runtime/aws/itemreader.c) */
+	} else if (st->jitems) {
 		if (rt_jtmpl_eval(c, st->jitems, input, ASLRT_ABSENT, NULL, &items))
 			return -1;
 		if (!json_object_is_type(items, json_type_array)) {

@@ -150,6 +150,13 @@ void aws_error_of(const struct aws_http_resp *r, char **code, char **msg);
 int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *params,
 		     struct json_object **out);
 
+/* --- itemreader.c --- */
+
+/* A Map's items from its ItemReader (S3): 0 with a new array in *items, -1
+ * with c->err (States.ItemReaderFailed), 1 when def has no ItemReader. */
+int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct json_object **items);
+
 /* --- http.c --- */
 typedef struct aws_http_req {
 	const char *method;

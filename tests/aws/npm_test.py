@@ -139,6 +139,42 @@ def main():
             check("message received from local-aws-sqs (%s)" % backend, [m["Body"] for m in msgs], ["hello"])
             for m in msgs:
                 sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        # A Distributed Map's ItemReader over objects in s3rver.
+        s3 = boto3.client("s3", endpoint_url=urls["s3"], **creds)
+        rows = ["id,value"] + ['r%d,"%d"' % (i, i) for i in range(100000)]
+        s3.put_object(Bucket="my-bucket", Key="big.csv", Body=("\r\n".join(rows) + "\r\n").encode())
+        s3.put_object(Bucket="my-bucket", Key="given.psv",
+                      Body=b'ann|"says ""hi"" | twice"\nbob|\ncid|x\n')
+        s3.put_object(Bucket="my-bucket", Key="doc.json",
+                      Body=json.dumps({"inventory": {"items": [{"sku": "a"}, {"sku": "b"}]}}).encode())
+        s3.put_object(Bucket="my-bucket", Key="lines.jsonl", Body=b'{"n":1}\n\n[2]\n"three"\n4\n')
+        for backend in ("c", "llvm"):
+            exe = os.path.join(tmp, "reader-" + backend)
+            subprocess.run([aslc, "build", os.path.join(HERE, "reader.asl.json"), "-o", exe, "--backend", backend],
+                           check=True)
+            t0 = time.time()
+            p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "limit": 3}), capture_output=True,
+                               text=True, env=env, timeout=240)
+            check("ItemReader workflow succeeds (%s)" % backend, (p.returncode, p.stderr[-300:]), (0, ""))
+            if p.returncode:
+                continue
+            out = json.loads(p.stdout)
+            missing = out.pop("missing")
+            listing = out.pop("listing")
+            check("ItemReader results (%s)" % backend, out, {
+                "bucket": "my-bucket", "limit": 3,
+                "csv": {"count": 100000, "first": {"id": "r0", "v": 0}, "last": [{"id": "r99999", "v": 99999}],
+                        "sum": 99999},
+                "given": [{"name": "ann", "note": 'says "hi" | twice'}, {"name": "bob", "note": ""}],
+                "json": [{"sku": "a"}, {"sku": "b"}],
+                "jsonl": [{"n": 1}, [2], "three"],
+            })
+            check("ItemReader listing (%s)" % backend, listing, [{"key": "lines.jsonl", "size": 23}])
+            check("ItemReader on a missing object (%s)" % backend,
+                  (missing["Error"], missing["Cause"].startswith("S3.NoSuchKeyException: ")),
+                  ("States.ItemReaderFailed", True))
+            print("     100,000-row CSV workflow took %.1f s (%s)" % (time.time() - t0, backend))
+
         # s3rver checks the access key id: another one is refused.
         bad = dict(env, AWS_ACCESS_KEY_ID="AKIDEXAMPLE")
         p = subprocess.run([os.path.join(tmp, "local-c")], input=json.dumps({"queue": queue}), capture_output=True,

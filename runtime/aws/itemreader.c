@@ -1,0 +1,448 @@
+/*
+ * itemreader.c - a Distributed Map's ItemReader: the items read from S3
+ * instead of the state input.
+ *   arn:aws:states:::s3:getObject with ReaderConfig.InputType JSON (an
+ *     array, or the array ItemsPointer points to), JSONL (one value a line)
+ *     or CSV (CSVHeaderLocation FIRST_ROW or GIVEN with CSVHeaders,
+ *     CSVDelimiter COMMA, PIPE, SEMICOLON, SPACE or TAB; every value a
+ *     string, as AWS reads them);
+ *   arn:aws:states:::s3:listObjectsV2: one item per object, every page,
+ *     shaped {"Etag","Key","LastModified" (epoch seconds),"Size","StorageClass"};
+ *   ReaderConfig.MaxItems / MaxItemsPath (JSONata: {% %}) keep the first N.
+ * Parameters (JSONPath) / Arguments (JSONata) are evaluated on the state
+ * input.  The object is read whole (at most the HTTP layer's 64 MiB), not
+ * streamed; MANIFEST, PARQUET and LOAD_AND_FLATTEN are refused by name.
+ * Every failure is States.ItemReaderFailed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "aws.h"
+#include "exec.h"
+#include "rt.h"
+
+static struct json_object *get(struct json_object *o, const char *k)
+{
+	struct json_object *v = NULL;
+	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v)
+		   ? v
+		   : NULL;
+}
+
+static const char *get_str(struct json_object *o, const char *k)
+{
+	struct json_object *v = get(o, k);
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int failed(aslrt_ctx *c, const char *cause)
+{
+	aslrt_error_clear(&c->err);
+	c->err.name = strdup("States.ItemReaderFailed");
+	c->err.cause = strdup(cause);
+	return -1;
+}
+
+/* The error of a failed S3 call, renamed States.ItemReaderFailed. */
+static int failed_call(aslrt_ctx *c)
+{
+	aws_buf b = {0};
+	aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
+		       c->err.cause ? c->err.cause : "");
+	int rc = failed(c, b.p);
+	aws_buf_free(&b);
+	return rc;
+}
+
+/* --- CSV (RFC 4180) --- */
+
+typedef struct csv {
+	const char *p, *end;
+	char delim;
+} csv;
+
+/* The next record's fields into an array of strings; NULL at the end.  A
+ * blank line is an empty array. */
+static struct json_object *csv_record(csv *s, bool *bad_quote)
+{
+	if (s->p >= s->end)
+		return NULL;
+	struct json_object *rec = json_object_new_array();
+	aws_buf f = {0};
+	bool any = false;
+	for (;;) {
+		aws_buf_add(&f, "", 0);
+		f.len = 0;
+		f.p[0] = '\0';
+		if (s->p < s->end && *s->p == '"') {
+			s->p++;
+			for (;;) {
+				if (s->p >= s->end) {
+					*bad_quote = true;
+					break;
+				}
+				if (*s->p == '"') {
+					if (s->p + 1 < s->end && s->p[1] == '"') {
+						aws_buf_add(&f, "\"", 1);
+						s->p += 2;
+						continue;
+					}
+					s->p++;
+					break;
+				}
+				aws_buf_add(&f, s->p++, 1);
+			}
+			any = true;
+		}
+		while (s->p < s->end && *s->p != s->delim && *s->p != '\n' && *s->p != '\r') {
+			aws_buf_add(&f, s->p++, 1);
+			any = true;
+		}
+		bool more = s->p < s->end && *s->p == s->delim;
+		if (any || more || json_object_array_length(rec) > 0)
+			json_object_array_add(rec, json_object_new_string_len(f.p, (int)f.len));
+		if (!more)
+			break;
+		s->p++;
+		any = true;
+	}
+	if (s->p < s->end && *s->p == '\r')
+		s->p++;
+	if (s->p < s->end && *s->p == '\n')
+		s->p++;
+	aws_buf_free(&f);
+	return rec;
+}
+
+static int read_csv(aslrt_ctx *c, struct json_object *cfg, const char *body, size_t len, long max,
+		    struct json_object **items)
+{
+	const char *dname = get_str(cfg, "CSVDelimiter");
+	char delim = ',';
+	if (dname) {
+		const char *names[] = {"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"};
+		const char chars[] = {',', '|', ';', ' ', '\t'};
+		size_t i;
+		for (i = 0; i < 5 && strcmp(dname, names[i]) != 0; i++)
+			;
+		if (i == 5)
+			return failed(
+			    c, "CSVDelimiter must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB");
+		delim = chars[i];
+	}
+	const char *loc = get_str(cfg, "CSVHeaderLocation");
+	csv s = {body, body + len, delim};
+	bool bad = false;
+	struct json_object *headers = NULL;
+	if (loc && strcmp(loc, "GIVEN") == 0) {
+		struct json_object *h = get(cfg, "CSVHeaders");
+		if (!h || !json_object_is_type(h, json_type_array))
+			return failed(c, "CSVHeaders is required when CSVHeaderLocation is GIVEN");
+		headers = json_object_get(h);
+	} else if (!loc || strcmp(loc, "FIRST_ROW") == 0) {
+		headers = csv_record(&s, &bad);
+		if (!headers)
+			headers = json_object_new_array();
+	} else {
+		return failed(c, "CSVHeaderLocation must be FIRST_ROW or GIVEN");
+	}
+	size_t nh = json_object_array_length(headers);
+	for (size_t i = 0; i < nh; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(headers, i)),
+				   json_object_get_string(json_object_array_get_idx(headers, j))) ==
+			    0) {
+				json_object_put(headers);
+				return failed(c, "CSV headers cannot contain duplicates.");
+			}
+	struct json_object *out = json_object_new_array();
+	struct json_object *rec;
+	long row = 1;
+	while ((max <= 0 || (long)json_object_array_length(out) < max) &&
+	       (rec = csv_record(&s, &bad))) {
+		row++;
+		size_t n = json_object_array_length(rec);
+		if (n == 0) {
+			json_object_put(rec);
+			continue; /* a blank line */
+		}
+		if (n != nh) {
+			char why[160];
+			snprintf(why, sizeof why,
+				 "CSV row %ld has %zu fields but there are %zu headers", row, n,
+				 nh);
+			json_object_put(rec);
+			json_object_put(out);
+			json_object_put(headers);
+			return failed(c, why);
+		}
+		struct json_object *item = json_object_new_object();
+		for (size_t i = 0; i < n; i++)
+			json_object_object_add(
+			    item, json_object_get_string(json_object_array_get_idx(headers, i)),
+			    json_object_get(json_object_array_get_idx(rec, i)));
+		json_object_array_add(out, item);
+		json_object_put(rec);
+	}
+	json_object_put(headers);
+	if (bad) {
+		json_object_put(out);
+		return failed(c, "The CSV file has a quoted field that is never closed");
+	}
+	*items = out;
+	return 0;
+}
+
+/* --- JSON, JSONL --- */
+
+static struct json_object *pointer(struct json_object *v, const char *ptr)
+{
+	if (!*ptr)
+		return v;
+	if (*ptr != '/')
+		return NULL;
+	while (v && *ptr == '/') {
+		ptr++;
+		aws_buf tok = {0};
+		aws_buf_add(&tok, "", 0);
+		for (; *ptr && *ptr != '/'; ptr++) {
+			if (ptr[0] == '~' && (ptr[1] == '0' || ptr[1] == '1')) {
+				aws_buf_add(&tok, ptr[1] == '0' ? "~" : "/", 1);
+				ptr++;
+			} else {
+				aws_buf_add(&tok, ptr, 1);
+			}
+		}
+		if (json_object_is_type(v, json_type_array)) {
+			char *e;
+			long i = strtol(tok.p, &e, 10);
+			v = *tok.p && !*e && i >= 0 ? json_object_array_get_idx(v, (size_t)i)
+						    : NULL;
+		} else {
+			v = get(v, tok.p);
+		}
+		aws_buf_free(&tok);
+	}
+	return v;
+}
+
+static int read_json(aslrt_ctx *c, struct json_object *cfg, const char *body, size_t len, long max,
+		     struct json_object **items)
+{
+	struct json_object *doc = NULL;
+	char why[ASLRT_ERRLEN];
+	if (aslrt_json_parse(body, len, &doc, why, sizeof why) != 0) {
+		char msg[ASLRT_ERRLEN + 40];
+		snprintf(msg, sizeof msg, "The JSON file is not valid JSON: %s", why);
+		return failed(c, msg);
+	}
+	const char *ptr = get_str(cfg, "ItemsPointer");
+	struct json_object *arr = ptr ? pointer(doc, ptr) : doc;
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		json_object_put(doc);
+		return failed(c, "Attempting to map over non-iterable node.");
+	}
+	struct json_object *out = json_object_new_array();
+	size_t n = json_object_array_length(arr);
+	for (size_t i = 0; i < n && (max <= 0 || (long)i < max); i++)
+		json_object_array_add(out, json_object_get(json_object_array_get_idx(arr, i)));
+	json_object_put(doc);
+	*items = out;
+	return 0;
+}
+
+static int read_jsonl(aslrt_ctx *c, const char *body, size_t len, long max,
+		      struct json_object **items)
+{
+	struct json_object *out = json_object_new_array();
+	const char *p = body, *end = body + len;
+	long line = 0;
+	while (p < end && (max <= 0 || (long)json_object_array_length(out) < max)) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		line++;
+		const char *q = p;
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q < e) {
+			struct json_object *v = NULL;
+			char why[ASLRT_ERRLEN];
+			if (aslrt_json_parse(p, (size_t)(e - p), &v, why, sizeof why) != 0) {
+				char msg[ASLRT_ERRLEN + 60];
+				snprintf(msg, sizeof msg,
+					 "Line %ld of the JSONL file is not JSON: %s", line, why);
+				json_object_put(out);
+				return failed(c, msg);
+			}
+			json_object_array_add(out, v);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	*items = out;
+	return 0;
+}
+
+/* --- listObjectsV2 --- */
+
+static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
+			struct json_object **items)
+{
+	struct json_object *out = json_object_new_array();
+	struct json_object *p = aslrt_json_copy(params);
+	for (;;) {
+		struct json_object *page = NULL;
+		if (aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:listObjectsV2", p, &page) !=
+		    0) {
+			json_object_put(p);
+			json_object_put(out);
+			return failed_call(c);
+		}
+		struct json_object *contents = get(page, "Contents");
+		size_t n = contents ? json_object_array_length(contents) : 0;
+		for (size_t i = 0; i < n && (max <= 0 || (long)json_object_array_length(out) < max);
+		     i++) {
+			struct json_object *o = json_object_array_get_idx(contents, i);
+			struct json_object *item = json_object_new_object();
+			const char *etag = get_str(o, "ETag");
+			if (etag)
+				json_object_object_add(item, "Etag", json_object_new_string(etag));
+			json_object_object_add(item, "Key", json_object_get(get(o, "Key")));
+			const char *lm = get_str(o, "LastModified");
+			struct tm tm = {0};
+			if (lm && strptime(lm, "%Y-%m-%dT%H:%M:%S", &tm))
+				json_object_object_add(item, "LastModified",
+						       json_object_new_int64((int64_t)timegm(&tm)));
+			if (get(o, "Size"))
+				json_object_object_add(item, "Size",
+						       json_object_get(get(o, "Size")));
+			if (get(o, "StorageClass"))
+				json_object_object_add(item, "StorageClass",
+						       json_object_get(get(o, "StorageClass")));
+			json_object_array_add(out, item);
+		}
+		struct json_object *trunc = get(page, "IsTruncated");
+		const char *next = get_str(page, "NextContinuationToken");
+		bool more = trunc && json_object_get_boolean(trunc) && next &&
+			    (max <= 0 || (long)json_object_array_length(out) < max);
+		if (more)
+			json_object_object_add(p, "ContinuationToken",
+					       json_object_new_string(next));
+		json_object_put(page);
+		if (!more)
+			break;
+	}
+	json_object_put(p);
+	*items = out;
+	return 0;
+}
+
+/* --- the entry point --- */
+
+/* A JSONPath template or JSONata value evaluated on the input. */
+static int evaluate(aslrt_ctx *c, struct json_object *v, bool jsonata, const char *field,
+		    struct json_object *input, struct json_object **out)
+{
+	char why[ASLRT_ERRLEN];
+	if (jsonata) {
+		jnode *t = rt_jtmpl_compile(v, field, why, sizeof why);
+		if (!t)
+			return failed(c, why);
+		int rc = rt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, out);
+		rt_jtmpl_free(t);
+		return rc;
+	}
+	tnode *t = rt_tmpl_compile(v, false, why, sizeof why);
+	if (!t)
+		return failed(c, why);
+	int rc = rt_tmpl_eval(c, t, input, out);
+	rt_tmpl_free(t);
+	return rc;
+}
+
+int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct json_object **items)
+{
+	struct json_object *reader = get(def, "ItemReader");
+	if (!reader)
+		return 1;
+	const char *res = get_str(reader, "Resource");
+	struct json_object *cfg = get(reader, "ReaderConfig");
+	const char *type = get_str(cfg, "InputType");
+	if (get(cfg, "ManifestType") ||
+	    (type && (strcmp(type, "MANIFEST") == 0 || strcmp(type, "PARQUET") == 0)))
+		return failed(c, "This runtime reads CSV, JSON and JSONL objects and S3 listings; "
+				 "manifests and Parquet are not supported");
+	const char *tr = get_str(cfg, "Transformation");
+	if (tr && strcmp(tr, "NONE") != 0)
+		return failed(c, "ReaderConfig.Transformation LOAD_AND_FLATTEN is not supported by "
+				 "this runtime");
+	long max = 0;
+	struct json_object *mi = get(cfg, "MaxItems");
+	struct json_object *mip = get(cfg, "MaxItemsPath");
+	if (mi || mip) {
+		struct json_object *v = NULL;
+		if (mip) {
+			struct json_object *t = json_object_new_object();
+			json_object_object_add(t, "v.$", json_object_get(mip));
+			struct json_object *o = NULL;
+			int rc = evaluate(c, t, false, "MaxItemsPath", input, &o);
+			json_object_put(t);
+			if (rc)
+				return -1;
+			v = json_object_get(get(o, "v"));
+			json_object_put(o);
+		} else if (evaluate(c, mi, jsonata, "ItemReader/ReaderConfig/MaxItems", input,
+				    &v)) {
+			return -1;
+		}
+		bool ok =
+		    v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0;
+		max = ok ? (long)json_object_get_int64(v) : 0;
+		json_object_put(v);
+		if (!ok)
+			return failed(c, "field MaxItems must be positive");
+	}
+	struct json_object *ptempl = get(reader, jsonata ? "Arguments" : "Parameters");
+	struct json_object *params = NULL;
+	if (!ptempl)
+		return failed(c, jsonata ? "ItemReader.Arguments is required"
+					 : "ItemReader.Parameters is required");
+	if (evaluate(c, ptempl, jsonata, "ItemReader/Arguments", input, &params))
+		return -1;
+	int rc;
+	if (res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0) {
+		rc = read_listing(c, params, max, items);
+	} else if (res && strcmp(res, "arn:aws:states:::s3:getObject") == 0) {
+		if (!type || (strcmp(type, "CSV") != 0 && strcmp(type, "JSON") != 0 &&
+			      strcmp(type, "JSONL") != 0)) {
+			json_object_put(params);
+			return failed(c, "ReaderConfig.InputType must be CSV, JSON or JSONL for "
+					 "s3:getObject");
+		}
+		struct json_object *obj = NULL;
+		if (aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:getObject", params, &obj) !=
+		    0) {
+			json_object_put(params);
+			return failed_call(c);
+		}
+		struct json_object *body = get(obj, "Body");
+		const char *b = body ? json_object_get_string(body) : "";
+		size_t len = body ? (size_t)json_object_get_string_len(body) : 0;
+		if (strcmp(type, "CSV") == 0)
+			rc = read_csv(c, cfg, b, len, max, items);
+		else if (strcmp(type, "JSON") == 0)
+			rc = read_json(c, cfg, b, len, max, items);
+		else
+			rc = read_jsonl(c, b, len, max, items);
+		json_object_put(obj);
+	} else {
+		rc = failed(c, "ItemReader.Resource must be arn:aws:states:::s3:getObject or "
+			       "arn:aws:states:::s3:listObjectsV2");
+	}
+	json_object_put(params);
+	return rc;
+}
