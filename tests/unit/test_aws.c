@@ -376,7 +376,8 @@ END_TEST
 /* A one-shot HTTP server on 127.0.0.1: answers `conns` connections with
  * body, recording the last request. */
 typedef struct server {
-	int fd, port, conns, served;
+	int fd, port, conns;
+	_Atomic int served;
 	const char *status, *body;
 	char request[4096];
 } server;
@@ -390,6 +391,7 @@ static void *serve(void *arg)
 			break;
 		ssize_t n = recv(c, s->request, sizeof s->request - 1, 0);
 		s->request[n > 0 ? n : 0] = '\0';
+		s->served++; /* before answering: the client returns on the answer */
 		char resp[2048];
 		int len = snprintf(resp, sizeof resp,
 				   "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
@@ -397,7 +399,6 @@ static void *serve(void *arg)
 				   s->status, strlen(s->body), s->body);
 		ck_assert_int_eq(send(c, resp, (size_t)len, 0), len);
 		close(c);
-		s->served++;
 	}
 	return NULL;
 }
