@@ -165,6 +165,7 @@ typedef struct aws_http_req {
 	const void *body;
 	size_t body_len;
 	long timeout_ms; /* the whole exchange, 0: none */
+	long stall_s;    /* abort when no byte moves for this long, 0: never */
 } aws_http_req;
 
 typedef struct aws_http_resp {

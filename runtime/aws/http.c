@@ -171,9 +171,15 @@ int aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char
 		curl.easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 		curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 	}
-	if (req->timeout_ms > 0) {
+	/* The SDKs' limits: a connection within 10 s, and (their socket
+	 * timeout) no silence longer than stall_s, so nothing hangs. */
+	long connect = req->timeout_ms > 0 && req->timeout_ms < 10000 ? req->timeout_ms : 10000;
+	curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect);
+	if (req->timeout_ms > 0)
 		curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-		curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
+	if (req->stall_s > 0) {
+		curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, req->stall_s);
 	}
 	CURLcode rc = curl.easy_perform(h);
 	curl.slist_free_all(hl);

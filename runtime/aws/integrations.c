@@ -324,6 +324,8 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 				    .body = k->body.p,
 				    .body_len = k->body.len,
 				    .timeout_ms = (long)timeout};
+		/* A Lambda function may run 15 minutes before its first byte. */
+		req.stall_s = strcmp(k->svc->sdk, "lambda") == 0 ? 960 : 60;
 		aws_headers_add(&req.headers, "Host", host);
 		for (int i = 0; i < k->headers.n; i++)
 			aws_headers_add(&req.headers, k->headers.v[i].name, k->headers.v[i].value);
