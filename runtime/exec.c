@@ -1082,15 +1082,20 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	}
 	json_object_put(items);
 	bool tolerate = tol_count > 0 || tol_pct > 0;
+	/* A ResultWriter (runtime/aws/resultwriter.c) needs inputs and outcomes. */
+	aws_map_run *mr = aslrt_aws_map_run_new(c, st->def, jobs, n);
 	int failed = rt_pool_run(c->run, jobs, n, (long)limit, tolerate);
+	aslrt_aws_map_run_outcomes(mr, jobs, n);
 	if (tolerate && failed &&
 	    ((tol_count >= 0 && failed > tol_count) ||
 	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {
+		aslrt_aws_map_run_finish(c, mr, st->def, st->jsonata, st->name, input, -1, dst);
 		finish_jobs(c, jobs, n, true, dst);
 		json_object_put(*dst);
 		*dst = NULL;
 		return rt_error(c, "States.ExceedToleratedFailureThreshold",
 				"The specified tolerated failure threshold was exceeded");
 	}
-	return finish_jobs(c, jobs, n, tolerate, dst);
+	rc = finish_jobs(c, jobs, n, tolerate, dst);
+	return aslrt_aws_map_run_finish(c, mr, st->def, st->jsonata, st->name, input, rc, dst);
 }

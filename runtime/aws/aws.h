@@ -157,6 +157,23 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			struct json_object *input, struct json_object **items);
 
+/* --- resultwriter.c --- */
+
+/* A Distributed Map run whose results a ResultWriter formats or exports. */
+typedef struct aws_map_run aws_map_run;
+struct rt_job;
+/* Before the items run: NULL when def has no ResultWriter, else a run
+ * holding a copy of each job's input. */
+aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct rt_job *jobs,
+				   int n);
+/* After they ran (before the jobs are freed): which items failed. */
+void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct rt_job *jobs, int n);
+/* With the Map's results in *dst (rc 0): format and export them, replacing
+ * *dst; frees mr.  Returns rc, or -1 with States.ResultWriterFailed. */
+int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def,
+			     bool jsonata, const char *state_name, struct json_object *input, int rc,
+			     struct json_object **dst);
+
 /* --- http.c --- */
 typedef struct aws_http_req {
 	const char *method;

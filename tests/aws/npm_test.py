@@ -161,6 +161,31 @@ def main():
             out = json.loads(p.stdout)
             missing = out.pop("missing")
             listing = out.pop("listing")
+            export = out.pop("export")
+            check("ResultWriter preview, FLATTEN (%s)" % backend, out.pop("preview"), ["a", "a", "b", "b"])
+            details = export["ResultWriterDetails"]
+            run_id = details["Key"].split("/")[1]
+            check("ResultWriter result (%s)" % backend,
+                  (sorted(export), export["MapRunArn"].split(":mapRun:")[1].split(":")[0],
+                   details["Bucket"], details["Key"]),
+                  (["MapRunArn", "ResultWriterDetails"], "reader/Export", "my-bucket",
+                   "out/%s/manifest.json" % run_id))
+            manifest = json.loads(s3.get_object(Bucket="my-bucket", Key=details["Key"])["Body"].read())
+            succeeded = s3.get_object(Bucket="my-bucket", Key="out/%s/SUCCEEDED_0.json" % run_id)["Body"].read()
+            check("ResultWriter manifest (%s)" % backend, manifest, {
+                "DestinationBucket": "my-bucket", "MapRunArn": export["MapRunArn"],
+                "ResultFiles": {"FAILED": [], "PENDING": [], "SUCCEEDED": [
+                    {"Key": "out/%s/SUCCEEDED_0.json" % run_id, "Size": len(succeeded)}]}})
+            records = json.loads(succeeded)
+            r0 = records[0]
+            check("ResultWriter records (%s)" % backend,
+                  (len(records), r0["Input"], r0["Output"], r0["Status"], r0["InputDetails"], r0["OutputDetails"],
+                   r0["RedriveStatus"], r0["ExecutionArn"].endswith(":" + r0["Name"]),
+                   records[99999]["Output"], sorted(r0)),
+                  (100000, '{"id":"r0"}', '{"done":"r0"}', "SUCCEEDED", {"Included": True}, {"Included": True},
+                   "NOT_REDRIVABLE", True, '{"done":"r99999"}',
+                   ["ExecutionArn", "Input", "InputDetails", "Name", "Output", "OutputDetails", "RedriveCount",
+                    "RedriveStatus", "RedriveStatusReason", "StartDate", "StateMachineArn", "Status", "StopDate"]))
             check("ItemReader results (%s)" % backend, out, {
                 "bucket": "my-bucket", "limit": 3,
                 "csv": {"count": 100000, "first": {"id": "r0", "v": 0}, "last": [{"id": "r99999", "v": 99999}],
