@@ -819,6 +819,71 @@ static int start_execution(aslrt_ctx *c, call *k, struct json_object *p, struct 
 	return rc;
 }
 
+/* states:startExecution.sync[:2]: poll DescribeExecution until the child
+ * stops (0.5 s, doubling to 5 s, within the Task's deadline).  The result is
+ * the description in PascalCase, Input/Output as JSON text (.sync) or parsed
+ * (.sync:2); a child that does not succeed fails the Task with
+ * States.TaskFailed and the description as its cause. */
+static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
+{
+	const char *arn = get_str(*out, "ExecutionArn");
+	if (!arn) {
+		json_object_put(*out);
+		*out = NULL;
+		return rt_error(c, "States.TaskFailed", "StartExecution returned no executionArn");
+	}
+	struct json_object *q = json_object_new_object();
+	json_object_object_add(q, "ExecutionArn", json_object_new_string(arn));
+	json_object_put(*out);
+	*out = NULL;
+	int64_t wait = 500;
+	struct json_object *d = NULL;
+	int rc;
+	for (;;) {
+		call k = {.svc = find_service("sfn"), .sdk = false};
+		rc = json_integration(c, &k, "describeExecution", q, false, &d);
+		call_free(&k);
+		if (rc != 0)
+			break;
+		const char *status = get_str(d, "Status");
+		if (!status || strcmp(status, "RUNNING") != 0)
+			break;
+		json_object_put(d);
+		d = NULL;
+		if (c->task_deadline_ms > 0 && rt_now_ms(c->run) + wait >= c->task_deadline_ms) {
+			aslrt_error_clear(&c->err);
+			c->err.name = strdup("States.Timeout");
+			rc = -1;
+			break;
+		}
+		sleep_ms(wait);
+		wait = wait * 2 > 5000 ? 5000 : wait * 2;
+	}
+	json_object_put(q);
+	if (rc != 0)
+		return -1;
+	const char *status = get_str(d, "Status");
+	if (!status || strcmp(status, "SUCCEEDED") != 0) {
+		aslrt_error_clear(&c->err);
+		c->err.name = strdup("States.TaskFailed");
+		c->err.cause = aslrt_json_dump(d);
+		json_object_put(d);
+		return -1;
+	}
+	if (sync == 2) {
+		const char *fields[] = {"Input", "Output"};
+		for (int i = 0; i < 2; i++) {
+			const char *t = get_str(d, fields[i]);
+			struct json_object *v = NULL;
+			char why[64];
+			if (t && aslrt_json_parse(t, strlen(t), &v, why, sizeof why) == 0)
+				json_object_object_add(d, fields[i], v);
+		}
+	}
+	*out = d;
+	return 0;
+}
+
 /* --- S3 (REST-XML) --- */
 
 static const char *s3_headers[][2] = {
@@ -1027,9 +1092,14 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 	k.sdk = strncmp(rest, "aws-sdk:", 8) == 0;
 	if (k.sdk)
 		rest += 8;
-	if (sscanf(rest, "%63[^:]:%63[A-Za-z0-9]", svc, action) != 2 ||
-	    rest[strlen(svc) + 1 + strlen(action)] != '\0')
-		goto done; /* .sync, .waitForTaskToken: not spoken here */
+	if (sscanf(rest, "%63[^:]:%63[A-Za-z0-9]", svc, action) != 2)
+		goto done;
+	const char *pattern = rest + strlen(svc) + 1 + strlen(action);
+	int sync = 0; /* 1: .sync, 2: .sync:2 */
+	if (!k.sdk && strcmp(svc, "states") == 0 && strcmp(action, "startExecution") == 0)
+		sync = strcmp(pattern, ".sync") == 0 ? 1 : strcmp(pattern, ".sync:2") == 0 ? 2 : 0;
+	if (*pattern && !sync)
+		goto done; /* .waitForTaskToken, other .sync: not spoken here */
 	/* The optimized Step Functions integration is "states:", its SDK id "sfn". */
 	k.svc = find_service(!k.sdk && strcmp(svc, "states") == 0 ? "sfn" : svc);
 	if (!k.svc || (!k.sdk && strcmp(svc, "sfn") == 0))
@@ -1057,6 +1127,8 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 			rc = events_put(c, &k, params, out);
 		} else if (strcmp(s, "sfn") == 0 && strcmp(action, "startExecution") == 0) {
 			rc = start_execution(c, &k, params, out);
+			if (rc == 0 && sync)
+				rc = wait_execution(c, sync, out);
 		}
 		goto done;
 	}

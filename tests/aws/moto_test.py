@@ -178,7 +178,7 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
                HOME=tmp)
     exes = {}
     for backend in ("c", "llvm"):
-        for name in ("orders", "errors", "lambda"):
+        for name in ("orders", "errors", "lambda", "sync"):
             exe = os.path.join(tmp, "%s-%s" % (name, backend))
             subprocess.run([aslc, "build", os.path.join(HERE, name + ".asl.json"), "-o", exe,
                             "--backend", backend], check=True)
@@ -267,6 +267,7 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
         s3.delete_object(Bucket="receipts", Key="r/c-%s.txt" % backend)
 
     lambda_stub(exes, env)
+    sfn_stub(exes, env)
 
     # No endpoint answering: a clear client error, after the SDK's retries, no hang.
     dead = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % free_port(), AWS_MAX_ATTEMPTS="2")
@@ -360,6 +361,76 @@ def lambda_stub(exes, env):
                                     "Request ID: ; Proxy: null)"}}))
             check("retries: a 500 once, a 502 three times (%s)" % backend,
                   (calls.count("flaky"), calls.count("broken")), (2, 3))
+    finally:
+        srv.shutdown()
+
+
+def sfn_stub(exes, env):
+    """states:startExecution.sync[:2] against a stub Step Functions endpoint
+    (moto runs at most one execution per server): it answers RUNNING twice,
+    then the execution's end."""
+    import http.server
+    import threading
+    calls = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            op = self.headers.get("X-Amz-Target", "").split(".")[-1]
+            calls.append((op, req))
+            arn = "arn:aws:states:us-east-1:123456789012:execution:child:"
+            if op == "StartExecution":
+                body = {"executionArn": arn + req["name"], "startDate": 1796000000.5}
+            else:
+                name = req["executionArn"].rsplit(":", 1)[1]
+                polls = sum(1 for o, r in calls if o == op and r == req)
+                status = "RUNNING" if polls < 3 else "FAILED" if name == "fails" else "SUCCEEDED"
+                body = {"executionArn": req["executionArn"], "name": name, "status": status,
+                        "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child",
+                        "input": '{"n":1}', "inputDetails": {"included": True}, "startDate": 1796000000.5}
+                if status == "SUCCEEDED":
+                    body.update(output='{"m":2}', outputDetails={"included": True}, stopDate=1796000001.5)
+                if status == "FAILED":
+                    body.update(error="Boom", cause="no", stopDate=1796000001.5)
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        senv = dict(env, AWS_ENDPOINT_URL_SFN="http://127.0.0.1:%d" % srv.server_port)
+        for backend in ("c", "llvm"):
+            del calls[:]
+            rc, out = run(exes["sync", backend], senv, {"n": 1})
+            arn = "arn:aws:states:us-east-1:123456789012:execution:child:"
+            check("startExecution.sync (%s)" % backend, (rc, out.get("sync") if rc == 0 else out), (0, {
+                "ExecutionArn": arn + "one", "Name": "one", "Status": "SUCCEEDED",
+                "StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child",
+                "Input": '{"n":1}', "InputDetails": {"Included": True}, "StartDate": 1796000000.5,
+                "Output": '{"m":2}', "OutputDetails": {"Included": True}, "StopDate": 1796000001.5}))
+            if rc:
+                continue
+            check("startExecution.sync:2 (%s)" % backend, out["sync2"],
+                  {"Output": {"m": 2}, "Input": {"n": 1}, "Status": "SUCCEEDED"})
+            check("a failed child execution (%s)" % backend,
+                  (out["failing"]["Error"], json.loads(out["failing"]["Cause"])["Status"],
+                   json.loads(out["failing"]["Cause"])["Error"]), ("States.TaskFailed", "FAILED", "Boom"))
+            check("polled until it stopped (%s)" % backend,
+                  [(o, r.get("name") or r["executionArn"].rsplit(":", 1)[1]) for o, r in calls][:4],
+                  [("StartExecution", "one"), ("DescribeExecution", "one"), ("DescribeExecution", "one"),
+                   ("DescribeExecution", "one")])
+            check("camelCase request (%s)" % backend, calls[0][1],
+                  {"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child", "name": "one",
+                   "input": '{"n":1}'})
     finally:
         srv.shutdown()
 
