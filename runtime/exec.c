@@ -1081,6 +1081,8 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		}
 	}
 	json_object_put(items);
+	if (aslrt_aws_map_batch(c, st->def, st->jsonata, input, &jobs, &n) != 0)
+		return -1; /* ItemBatcher (runtime/aws/itemreader.c) */
 	bool tolerate = tol_count > 0 || tol_pct > 0;
 	/* A ResultWriter (runtime/aws/resultwriter.c) needs inputs and outcomes. */
 	aws_map_run *mr = aslrt_aws_map_run_new(c, st->def, jobs, n);

@@ -157,6 +157,14 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			struct json_object *input, struct json_object **items);
 
+/* A Map's ItemBatcher: regroup the n jobs' inputs into batches
+ * {"BatchInput"?, "Items":[...]} (MaxItemsPerBatch[Path],
+ * MaxInputBytesPerBatch[Path]); *jobs and *n replaced.  0 (also without an
+ * ItemBatcher), or -1 with c->err and the jobs freed. */
+struct rt_job;
+int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct rt_job **jobs, int *n);
+
 /* --- resultwriter.c --- */
 
 /* A Distributed Map run whose results a ResultWriter formats or exports. */

@@ -12,7 +12,8 @@
  * Parameters (JSONPath) / Arguments (JSONata) are evaluated on the state
  * input.  The object is read whole (at most the HTTP layer's 64 MiB), not
  * streamed; MANIFEST, PARQUET and LOAD_AND_FLATTEN are refused by name.
- * Every failure is States.ItemReaderFailed.
+ * Every failure is States.ItemReaderFailed.  Also the ItemBatcher, which
+ * regroups the items' inputs into batches.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,4 +446,109 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 	}
 	json_object_put(params);
 	return rc;
+}
+
+/* --- ItemBatcher --- */
+
+/* A positive integer setting, literal or through its ...Path; 0: absent. */
+static int batch_limit(aslrt_ctx *c, struct json_object *b, const char *key, bool jsonata,
+		       struct json_object *input, long *out)
+{
+	*out = 0;
+	char path_key[64];
+	snprintf(path_key, sizeof path_key, "%sPath", key);
+	struct json_object *lit = get(b, key), *path = get(b, path_key), *v = NULL;
+	if (!lit && !path)
+		return 0;
+	if (path) {
+		struct json_object *t = json_object_new_object();
+		json_object_object_add(t, "v.$", json_object_get(path));
+		struct json_object *o = NULL;
+		int rc = evaluate(c, t, false, path_key, input, &o);
+		json_object_put(t);
+		if (rc)
+			return -1;
+		v = json_object_get(get(o, "v"));
+		json_object_put(o);
+	} else if (evaluate(c, lit, jsonata, key, input, &v)) {
+		return -1;
+	}
+	bool ok = v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0;
+	*out = ok ? (long)json_object_get_int64(v) : 0;
+	json_object_put(v);
+	if (!ok) {
+		char why[128];
+		snprintf(why, sizeof why, "ItemBatcher field %s must be a positive integer", key);
+		aslrt_error_clear(&c->err);
+		c->err.name = strdup("States.Runtime");
+		c->err.cause = strdup(why);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_jobs(rt_job *jobs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		json_object_put(jobs[i].input);
+		rt_ctx_free(jobs[i].c);
+	}
+	free(jobs);
+}
+
+int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct rt_job **jobs, int *n)
+{
+	struct json_object *b = get(def, "ItemBatcher");
+	if (!b)
+		return 0;
+	long max_items, max_bytes;
+	struct json_object *batch_input = NULL;
+	if (batch_limit(c, b, "MaxItemsPerBatch", jsonata, input, &max_items) ||
+	    batch_limit(c, b, "MaxInputBytesPerBatch", jsonata, input, &max_bytes) ||
+	    (get(b, "BatchInput") && evaluate(c, get(b, "BatchInput"), jsonata,
+					      "ItemBatcher/BatchInput", input, &batch_input))) {
+		free_jobs(*jobs, *n);
+		*jobs = NULL;
+		return -1;
+	}
+	if (!max_items && !max_bytes)
+		max_items = 100000000; /* AWS requires one; be total anyway */
+	/* The bytes of {"BatchInput":..,"Items":[]}, then each item and a comma. */
+	size_t base = 12 + (batch_input ? aslrt_json_size(batch_input) + 14 : 0);
+	rt_job *out = calloc((size_t)*n + 1, sizeof *out);
+	int nb = 0;
+	struct json_object *items = NULL;
+	size_t bytes = base;
+	for (int i = 0; i < *n; i++) {
+		size_t sz = aslrt_json_size((*jobs)[i].input) + 1;
+		if (items && ((max_items && (long)json_object_array_length(items) >= max_items) ||
+			      (max_bytes && bytes + sz > (size_t)max_bytes))) {
+			items = NULL;
+		}
+		if (!items) {
+			struct json_object *in = json_object_new_object();
+			if (batch_input)
+				json_object_object_add(in, "BatchInput",
+						       aslrt_json_copy(batch_input));
+			items = json_object_new_array();
+			json_object_object_add(in, "Items", items);
+			out[nb].c = (*jobs)[nb].c; /* reuse the first contexts */
+			(*jobs)[nb].c = NULL;
+			out[nb].scope = (*jobs)[i].scope;
+			out[nb].input = in;
+			nb++;
+			bytes = base;
+		}
+		json_object_array_add(items, (*jobs)[i].input);
+		(*jobs)[i].input = NULL;
+		bytes += sz;
+	}
+	for (int i = 0; i < *n; i++)
+		rt_ctx_free((*jobs)[i].c);
+	free(*jobs);
+	json_object_put(batch_input);
+	*jobs = out;
+	*n = nb;
+	return 0;
 }

@@ -163,6 +163,11 @@ def main():
             listing = out.pop("listing")
             export = out.pop("export")
             check("ResultWriter preview, FLATTEN (%s)" % backend, out.pop("preview"), ["a", "a", "b", "b"])
+            check("ItemBatcher by count, with BatchInput (%s)" % backend, out.pop("batches"), {
+                "batches": 100, "first": {"n": 1000, "src": "my-bucket", "first": "r0"},
+                "last": {"n": 1000, "src": "my-bucket", "first": "r99000"}})
+            check("ItemBatcher by bytes (%s)" % backend, out.pop("byBytes"),
+                  [{"Items": [{"n": 1}, [2]]}, {"Items": ["three", 4]}])
             details = export["ResultWriterDetails"]
             run_id = details["Key"].split("/")[1]
             check("ResultWriter result (%s)" % backend,
