@@ -884,6 +884,89 @@ static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 	return 0;
 }
 
+/* ecs:runTask: the RunTask response with the SDK metadata; Failures fail
+ * the Task (AmazonECS.Unknown) only with .sync, as AWS does.  .sync polls
+ * DescribeTasks within the Task's deadline until the task is
+ * STOPPED (0.5 s doubling to 6 s); its result is the task's description, and an essential
+ * container that exited non-zero (or never ran) fails it with
+ * States.TaskFailed and the description as cause. */
+static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
+		    struct json_object **out)
+{
+	if (json_integration(c, k, "runTask", p, !sync, out) != 0)
+		return -1;
+	struct json_object *failures = get(*out, "Failures");
+	struct json_object *tasks = get(*out, "Tasks");
+	if (!sync)
+		return 0;
+	if ((failures && json_object_array_length(failures) > 0) || !tasks ||
+	    json_object_array_length(tasks) != 1) {
+		aslrt_error_clear(&c->err);
+		c->err.name = strdup("AmazonECS.Unknown");
+		c->err.cause = aslrt_json_dump(*out);
+		json_object_put(*out);
+		*out = NULL;
+		return -1;
+	}
+	struct json_object *task = json_object_array_get_idx(tasks, 0);
+	struct json_object *q = json_object_new_object();
+	struct json_object *arns = json_object_new_array();
+	json_object_array_add(arns, json_object_get(get(task, "TaskArn")));
+	json_object_object_add(q, "Tasks", arns);
+	if (get(task, "ClusterArn"))
+		json_object_object_add(q, "Cluster", json_object_get(get(task, "ClusterArn")));
+	json_object_put(*out);
+	*out = NULL;
+	struct json_object *d = NULL, *t = NULL;
+	int64_t wait = 500;
+	int rc;
+	for (;;) {
+		call kk = {.svc = find_service("ecs")};
+		rc = json_integration(c, &kk, "describeTasks", q, false, &d);
+		call_free(&kk);
+		if (rc != 0)
+			break;
+		struct json_object *ts = get(d, "Tasks");
+		t = ts && json_object_array_length(ts) == 1 ? json_object_array_get_idx(ts, 0) : NULL;
+		const char *st = get_str(t, "LastStatus");
+		if (!t || (st && strcmp(st, "STOPPED") == 0))
+			break;
+		json_object_put(d);
+		d = NULL;
+		if (c->task_deadline_ms > 0 && rt_now_ms(c->run) + wait >= c->task_deadline_ms) {
+			aslrt_error_clear(&c->err);
+			c->err.name = strdup("States.Timeout");
+			rc = -1;
+			break;
+		}
+		sleep_ms(wait);
+		wait = wait * 2 > 6000 ? 6000 : wait * 2;
+	}
+	json_object_put(q);
+	if (rc != 0)
+		return -1;
+	bool ok = t != NULL;
+	struct json_object *containers = get(t, "Containers");
+	for (size_t i = 0; ok && containers && i < json_object_array_length(containers); i++) {
+		struct json_object *ct = json_object_array_get_idx(containers, i);
+		struct json_object *code = get(ct, "ExitCode");
+		struct json_object *ess = get(ct, "Essential");
+		bool essential = !ess || json_object_get_boolean(ess);
+		if (essential && (!code || json_object_get_int64(code) != 0))
+			ok = false;
+	}
+	if (!ok) {
+		aslrt_error_clear(&c->err);
+		c->err.name = strdup("States.TaskFailed");
+		c->err.cause = aslrt_json_dump(t ? t : d);
+		json_object_put(d);
+		return -1;
+	}
+	*out = json_object_get(t);
+	json_object_put(d);
+	return 0;
+}
+
 /* --- S3 (REST-XML) --- */
 
 static const char *s3_headers[][2] = {
@@ -1098,6 +1181,8 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 	int sync = 0; /* 1: .sync, 2: .sync:2 */
 	if (!k.sdk && strcmp(svc, "states") == 0 && strcmp(action, "startExecution") == 0)
 		sync = strcmp(pattern, ".sync") == 0 ? 1 : strcmp(pattern, ".sync:2") == 0 ? 2 : 0;
+	if (!k.sdk && strcmp(svc, "ecs") == 0 && strcmp(action, "runTask") == 0)
+		sync = strcmp(pattern, ".sync") == 0;
 	if (*pattern && !sync)
 		goto done; /* .waitForTaskToken, other .sync: not spoken here */
 	/* The optimized Step Functions integration is "states:", its SDK id "sfn". */
@@ -1129,6 +1214,8 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 			rc = start_execution(c, &k, params, out);
 			if (rc == 0 && sync)
 				rc = wait_execution(c, sync, out);
+		} else if (strcmp(s, "ecs") == 0 && strcmp(action, "runTask") == 0) {
+			rc = run_task(c, &k, params, sync, out);
 		}
 		goto done;
 	}

@@ -178,7 +178,7 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
                HOME=tmp)
     exes = {}
     for backend in ("c", "llvm"):
-        for name in ("orders", "errors", "lambda", "sync"):
+        for name in ("orders", "errors", "lambda", "sync", "ecs"):
             exe = os.path.join(tmp, "%s-%s" % (name, backend))
             subprocess.run([aslc, "build", os.path.join(HERE, name + ".asl.json"), "-o", exe,
                             "--backend", backend], check=True)
@@ -268,6 +268,7 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
 
     lambda_stub(exes, env)
     sfn_stub(exes, env)
+    ecs_stub(exes, env)
 
     # No endpoint answering: a clear client error, after the SDK's retries, no hang.
     dead = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % free_port(), AWS_MAX_ATTEMPTS="2")
@@ -431,6 +432,73 @@ def sfn_stub(exes, env):
             check("camelCase request (%s)" % backend, calls[0][1],
                   {"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child", "name": "one",
                    "input": '{"n":1}'})
+    finally:
+        srv.shutdown()
+
+
+def ecs_stub(exes, env):
+    """ecs:runTask and .sync against a stub ECS endpoint (moto's tasks never
+    stop): PENDING, RUNNING, then STOPPED with the container's exit code."""
+    import http.server
+    import threading
+    calls = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            op = self.headers.get("X-Amz-Target", "").split(".")[-1]
+            calls.append((op, req))
+            base = "arn:aws:ecs:us-east-1:123456789012:task/c1/"
+            if op == "RunTask":
+                td = req["taskDefinition"].split(":")[0]
+                body = ({"tasks": [], "failures": [{"reason": "RESOURCE:CPU"}]} if td == "refused" else
+                        {"tasks": [{"taskArn": base + td, "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/c1",
+                                    "lastStatus": "PROVISIONING"}], "failures": []})
+            else:
+                arn = req["tasks"][0]
+                polls = sum(1 for o, r in calls if o == op and r == req)
+                status = ["PENDING", "RUNNING"][polls - 1] if polls < 3 else "STOPPED"
+                task = {"taskArn": arn, "lastStatus": status,
+                        "containers": [{"name": "app", "lastStatus": status}]}
+                if status == "STOPPED":
+                    task["containers"][0]["exitCode"] = 3 if arn.endswith("fails") else 0
+                    task["stopCode"] = "EssentialContainerExited"
+                body = {"tasks": [task], "failures": []}
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        eenv = dict(env, AWS_ENDPOINT_URL_ECS="http://127.0.0.1:%d" % srv.server_port)
+        base = "arn:aws:ecs:us-east-1:123456789012:task/c1/"
+        for backend in ("c", "llvm"):
+            del calls[:]
+            rc, out = run(exes["ecs", backend], eenv, {})
+            check("ecs:runTask (%s)" % backend, (rc, out.get("run") if rc == 0 else out),
+                  (0, {"TaskArn": base + "td", "status": 200}))
+            if rc:
+                continue
+            check("ecs:runTask camelCase request (%s)" % backend, calls[0][1], {
+                "cluster": "c1", "taskDefinition": "td:1", "overrides": {"containerOverrides": [
+                    {"name": "app", "environment": [{"name": "MODE", "value": "x"}]}]}})
+            check("ecs:runTask.sync waits for STOPPED (%s)" % backend, out["sync"],
+                  {"LastStatus": "STOPPED", "ExitCode": 0, "TaskArn": base + "td"})
+            check("ecs:runTask.sync: a container exits 3 (%s)" % backend,
+                  (out["fails"]["Error"], json.loads(out["fails"]["Cause"])["Containers"][0]["ExitCode"]),
+                  ("States.TaskFailed", 3))
+            check("ecs:runTask.sync: Failures (%s)" % backend,
+                  (out["refused"]["Error"], json.loads(out["refused"]["Cause"])["Failures"]),
+                  ("AmazonECS.Unknown", [{"Reason": "RESOURCE:CPU"}]))
     finally:
         srv.shutdown()
 
