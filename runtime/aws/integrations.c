@@ -79,6 +79,8 @@ static const service services[] = {
      false},
     {"kms", "KMS", "kms", "kms", P_JSON, "1.1", "TrentService", "Kms", "AWSKMS", "AWSKMS", "Kms",
      false},
+    {"batch", "Batch", "batch", "batch", P_REST_JSON, NULL, NULL, "Batch", "AWSBatch", "AWSBatch",
+     "Batch", true},
     {"s3", "S3", "s3", "s3", P_REST_XML, NULL, NULL, "S3", "Amazon S3", "AmazonS3", "S3", false},
 };
 
@@ -174,7 +176,8 @@ static char *exception_name(const call *k, const char *code, const aws_http_resp
 	size_t n = strlen(code);
 	/* DynamoDB's ValidationException has no class of its own in the Java
 	 * SDK v1 Step Functions uses: it surfaces as the base class. */
-	if (!k->sdk && strcmp(k->svc->sdk, "dynamodb") == 0 && strcmp(code, "ValidationException") == 0)
+	if (!k->sdk && strcmp(k->svc->sdk, "dynamodb") == 0 &&
+	    strcmp(code, "ValidationException") == 0)
 		aws_buf_printf(&b, "%sException", k->svc->v1_base);
 	else if (n > 9 && strcmp(code + n - 9, "Exception") == 0)
 		aws_buf_puts(&b, code);
@@ -483,13 +486,23 @@ static int json_call(aslrt_ctx *c, call *k, const char *action, struct json_obje
 		     aws_http_resp *resp)
 {
 	k->method = "POST";
-	aws_buf_puts(&k->path, "/");
-	char ct[40], target[160];
-	snprintf(ct, sizeof ct, "application/x-amz-json-%s", k->svc->json_version);
-	snprintf(target, sizeof target, "%s.%c%s", k->svc->target,
-		 toupper((unsigned char)action[0]), action + 1);
-	aws_headers_add(&k->headers, "Content-Type", ct);
-	aws_headers_add(&k->headers, "X-Amz-Target", target);
+	if (k->svc->proto == P_REST_JSON) {
+		/* Batch: POST /v1/<action in lower case> */
+		aws_buf_puts(&k->path, "/v1/");
+		for (const char *a = action; *a; a++) {
+			char ch = (char)tolower((unsigned char)*a);
+			aws_buf_add(&k->path, &ch, 1);
+		}
+		aws_headers_add(&k->headers, "Content-Type", "application/json");
+	} else {
+		aws_buf_puts(&k->path, "/");
+		char ct[40], target[160];
+		snprintf(ct, sizeof ct, "application/x-amz-json-%s", k->svc->json_version);
+		snprintf(target, sizeof target, "%s.%c%s", k->svc->target,
+			 toupper((unsigned char)action[0]), action + 1);
+		aws_headers_add(&k->headers, "Content-Type", ct);
+		aws_headers_add(&k->headers, "X-Amz-Target", target);
+	}
 	char *text = aslrt_json_dump(body);
 	aws_buf_puts(&k->body, text);
 	free(text);
@@ -927,7 +940,8 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 		if (rc != 0)
 			break;
 		struct json_object *ts = get(d, "Tasks");
-		t = ts && json_object_array_length(ts) == 1 ? json_object_array_get_idx(ts, 0) : NULL;
+		t = ts && json_object_array_length(ts) == 1 ? json_object_array_get_idx(ts, 0)
+							    : NULL;
 		const char *st = get_str(t, "LastStatus");
 		if (!t || (st && strcmp(st, "STOPPED") == 0))
 			break;
@@ -963,6 +977,71 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 		return -1;
 	}
 	*out = json_object_get(t);
+	json_object_put(d);
+	return 0;
+}
+
+/* batch:submitJob: SubmitJob's response with the SDK metadata; .sync polls
+ * DescribeJobs (0.5 s doubling to 6 s, within the deadline) until the job
+ * SUCCEEDED, its description being the result, or FAILED: States.TaskFailed
+ * with the description as cause. */
+static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
+		      struct json_object **out)
+{
+	if (json_integration(c, k, "submitJob", p, !sync, out) != 0)
+		return -1;
+	if (!sync)
+		return 0;
+	const char *id = get_str(*out, "JobId");
+	if (!id) {
+		json_object_put(*out);
+		*out = NULL;
+		return rt_error(c, "States.TaskFailed", "SubmitJob returned no jobId");
+	}
+	struct json_object *q = json_object_new_object();
+	struct json_object *ids = json_object_new_array();
+	json_object_array_add(ids, json_object_new_string(id));
+	json_object_object_add(q, "Jobs", ids);
+	json_object_put(*out);
+	*out = NULL;
+	struct json_object *d = NULL, *job = NULL;
+	int64_t wait = 500;
+	int rc;
+	for (;;) {
+		call kk = {.svc = find_service("batch")};
+		rc = json_integration(c, &kk, "describeJobs", q, false, &d);
+		call_free(&kk);
+		if (rc != 0)
+			break;
+		struct json_object *js = get(d, "Jobs");
+		job = js && json_object_array_length(js) == 1 ? json_object_array_get_idx(js, 0)
+							      : NULL;
+		const char *st = get_str(job, "Status");
+		if (!job || (st && (strcmp(st, "SUCCEEDED") == 0 || strcmp(st, "FAILED") == 0)))
+			break;
+		json_object_put(d);
+		d = NULL;
+		if (c->task_deadline_ms > 0 && rt_now_ms(c->run) + wait >= c->task_deadline_ms) {
+			aslrt_error_clear(&c->err);
+			c->err.name = strdup("States.Timeout");
+			rc = -1;
+			break;
+		}
+		sleep_ms(wait);
+		wait = wait * 2 > 6000 ? 6000 : wait * 2;
+	}
+	json_object_put(q);
+	if (rc != 0)
+		return -1;
+	const char *st = get_str(job, "Status");
+	if (!st || strcmp(st, "SUCCEEDED") != 0) {
+		aslrt_error_clear(&c->err);
+		c->err.name = strdup("States.TaskFailed");
+		c->err.cause = aslrt_json_dump(job ? job : d);
+		json_object_put(d);
+		return -1;
+	}
+	*out = json_object_get(job);
 	json_object_put(d);
 	return 0;
 }
@@ -1181,7 +1260,8 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 	int sync = 0; /* 1: .sync, 2: .sync:2 */
 	if (!k.sdk && strcmp(svc, "states") == 0 && strcmp(action, "startExecution") == 0)
 		sync = strcmp(pattern, ".sync") == 0 ? 1 : strcmp(pattern, ".sync:2") == 0 ? 2 : 0;
-	if (!k.sdk && strcmp(svc, "ecs") == 0 && strcmp(action, "runTask") == 0)
+	if (!k.sdk && ((strcmp(svc, "ecs") == 0 && strcmp(action, "runTask") == 0) ||
+		       (strcmp(svc, "batch") == 0 && strcmp(action, "submitJob") == 0)))
 		sync = strcmp(pattern, ".sync") == 0;
 	if (*pattern && !sync)
 		goto done; /* .waitForTaskToken, other .sync: not spoken here */
@@ -1216,6 +1296,8 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 				rc = wait_execution(c, sync, out);
 		} else if (strcmp(s, "ecs") == 0 && strcmp(action, "runTask") == 0) {
 			rc = run_task(c, &k, params, sync, out);
+		} else if (strcmp(s, "batch") == 0 && strcmp(action, "submitJob") == 0) {
+			rc = submit_job(c, &k, params, sync, out);
 		}
 		goto done;
 	}
@@ -1234,7 +1316,9 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 			rc = sns_publish(c, &k, params, true, out);
 		break;
 	case P_REST_JSON:
-		if (strcmp(action, "invoke") == 0)
+		if (strcmp(k.svc->sdk, "batch") == 0)
+			rc = json_integration(c, &k, action, params, false, out);
+		else if (strcmp(action, "invoke") == 0)
 			rc = lambda_invoke(c, &k, params, false, NULL, out);
 		break;
 	}

@@ -448,10 +448,20 @@ def ecs_stub(exes, env):
 
         def do_POST(self):
             req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            op = self.headers.get("X-Amz-Target", "").split(".")[-1]
+            op = self.headers.get("X-Amz-Target", "").split(".")[-1] or self.path
             calls.append((op, req))
             base = "arn:aws:ecs:us-east-1:123456789012:task/c1/"
-            if op == "RunTask":
+            if op == "/v1/submitjob":
+                body = {"jobArn": "arn:aws:batch:us-east-1:123456789012:job/" + req["jobDefinition"],
+                        "jobName": req["jobName"], "jobId": "id-" + req["jobDefinition"]}
+            elif op == "/v1/describejobs":
+                polls = sum(1 for o, r in calls if o == op and r == req)
+                jid = req["jobs"][0]
+                status = ["SUBMITTED", "RUNNING"][polls - 1] if polls < 3 else (
+                    "FAILED" if jid == "id-bad" else "SUCCEEDED")
+                body = {"jobs": [{"jobId": jid, "jobName": "j", "status": status,
+                                  "statusReason": "Essential container in task exited"}]}
+            elif op == "RunTask":
                 td = req["taskDefinition"].split(":")[0]
                 body = ({"tasks": [], "failures": [{"reason": "RESOURCE:CPU"}]} if td == "refused" else
                         {"tasks": [{"taskArn": base + td, "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/c1",
@@ -479,7 +489,8 @@ def ecs_stub(exes, env):
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
-        eenv = dict(env, AWS_ENDPOINT_URL_ECS="http://127.0.0.1:%d" % srv.server_port)
+        eenv = dict(env, AWS_ENDPOINT_URL_ECS="http://127.0.0.1:%d" % srv.server_port,
+                    AWS_ENDPOINT_URL_BATCH="http://127.0.0.1:%d" % srv.server_port)
         base = "arn:aws:ecs:us-east-1:123456789012:task/c1/"
         for backend in ("c", "llvm"):
             del calls[:]
@@ -499,6 +510,13 @@ def ecs_stub(exes, env):
             check("ecs:runTask.sync: Failures (%s)" % backend,
                   (out["refused"]["Error"], json.loads(out["refused"]["Cause"])["Failures"]),
                   ("AmazonECS.Unknown", [{"Reason": "RESOURCE:CPU"}]))
+            check("batch:submitJob (%s)" % backend, out["submit"], {"JobId": "id-ok", "status": 200})
+            check("batch:submitJob.sync (%s)" % backend, out["submitSync"], {"Status": "SUCCEEDED", "JobId": "id-ok"})
+            check("batch:submitJob.sync: a failed job (%s)" % backend,
+                  (out["submitFails"]["Error"], json.loads(out["submitFails"]["Cause"])["Status"]),
+                  ("States.TaskFailed", "FAILED"))
+            check("batch request (%s)" % backend, [r for o, r in calls if o == "/v1/submitjob"][0],
+                  {"jobName": "j", "jobQueue": "q", "jobDefinition": "ok"})
     finally:
         srv.shutdown()
 
