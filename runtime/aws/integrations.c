@@ -3,12 +3,16 @@
  * workflow calls itself, with Step Functions' parameter and result shapes:
  *   arn:aws:states:::lambda:invoke, the Lambda function ARN form,
  *   dynamodb:getItem/putItem/updateItem/deleteItem, sqs:sendMessage,
- *   sns:publish, events:putEvents (the "optimized" integrations: results
- *   carry SdkHttpMetadata/SdkResponseMetadata, errors are named after the
- *   Java SDK v1 exception classes, e.g. DynamoDB.ConditionalCheckFailedException);
+ *   sns:publish, events:putEvents, states:startExecution[.sync[:2]],
+ *   ecs:runTask[.sync], batch:submitJob[.sync] (the "optimized"
+ *   integrations: results carry SdkHttpMetadata/SdkResponseMetadata, errors
+ *   are named after the Java SDK v1 exception classes, e.g.
+ *   DynamoDB.ConditionalCheckFailedException);
  *   arn:aws:states:::aws-sdk:<service>:<action> for the JSON-protocol
- *   services below and for S3's object calls (errors named after SDK v2's
- *   service ids, e.g. DynamoDb.ResourceNotFoundException, S3.NoSuchKeyException).
+ *   services below, S3's object calls and SNS Publish (errors named after
+ *   SDK v2's service ids, e.g. DynamoDb.ResourceNotFoundException,
+ *   S3.NoSuchKeyException).  .waitForTaskToken is not spoken here: such a
+ *   Resource is left to the caller (return 1).
  *
  * Every call: region, credentials and endpoint resolved as the SDKs do
  * (cred.c), signed with SigV4 (sigv4.c), sent over libcurl (http.c) within
@@ -173,6 +177,9 @@ static char *exception_name(const call *k, const char *code, const aws_http_resp
 	/* SQS's JSON errors name the modeled shape; its legacy query codes differ. */
 	if (strcmp(code, "AWS.SimpleQueueService.NonExistentQueue") == 0)
 		code = "QueueDoesNotExist";
+	/* A HEAD has no body to name the error: SDK v2 calls S3's 404 NoSuchKey. */
+	if (strcmp(k->svc->sdk, "s3") == 0 && strcmp(k->method, "HEAD") == 0 && r->status == 404)
+		code = "NoSuchKey";
 	size_t n = strlen(code);
 	/* DynamoDB's ValidationException has no class of its own in the Java
 	 * SDK v1 Step Functions uses: it surfaces as the base class. */
@@ -187,7 +194,6 @@ static char *exception_name(const call *k, const char *code, const aws_http_resp
 		aws_buf_printf(&b, "%sException", k->sdk ? k->svc->v2_id : k->svc->v1_base);
 	else
 		aws_buf_printf(&b, "%sException", code);
-	(void)r;
 	return b.p;
 }
 

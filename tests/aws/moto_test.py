@@ -245,6 +245,7 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
             "noTable": "DynamoDb.ResourceNotFoundException",
             "noQueue": "SQS.QueueDoesNotExistException",
             "noKey": "S3.NoSuchKeyException",
+            "noHead": "S3.NoSuchKeyException",
             "deleted": {}}))
 
         # A wrong secret is rejected by moto's signature check.
