@@ -135,6 +135,13 @@ const char *aws_xml_find(aws_xml *x, const char *name);
  * boolean (new reference). */
 struct json_object *aws_xml_to_json(aws_xml *root);
 
+/* An S3 object's bytes as a Map's items (ItemReader): type CSV (cfg's
+ * CSVHeaderLocation, CSVHeaders, CSVDelimiter), JSON (cfg's ItemsPointer)
+ * or JSONL; at most max items (0: all).  0 with a new array, or -1 with the
+ * cause in why. */
+int aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
+		   long max, struct json_object **items, char *why, size_t whylen);
+
 struct aws_http_resp;
 /* The error code and message of a failed response, whatever the protocol:
  * JSON {"__type":"ns#Code","message":..}, X-Amzn-ErrorType, XML

@@ -1,8 +1,10 @@
 /*
  * fuzz_aws.c - libFuzzer target for the AWS client's response parsers
  * (runtime/aws/parse.c): the bytes are a response body, read as an error
- * response of any protocol (JSON, X-Amzn-ErrorType, XML) and as an S3 list
- * result (XML into the SDK's JSON).  Build and run it with
+ * response of any protocol (JSON, X-Amzn-ErrorType, XML), as an S3 list
+ * result (XML into the SDK's JSON) and as a Distributed Map's ItemReader
+ * object (CSV with each delimiter and header mode, JSON with ItemsPointer,
+ * JSONL).  Build and run it with
  * tests/fuzz/run_aws.sh.
  */
 #include <stdint.h>
@@ -41,6 +43,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_object_put(j);
 		aws_xml_free(x);
 	}
+	/* The object as items, the first byte choosing how it is read. */
+	static const char *types[] = {"CSV", "JSON", "JSONL"};
+	static const char *delims[] = {"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"};
+	unsigned sel = size ? data[0] : 0;
+	struct json_object *cfg = json_object_new_object();
+	json_object_object_add(cfg, "CSVDelimiter", json_object_new_string(delims[(sel >> 2) % 5]));
+	if (sel & 0x80) {
+		json_object_object_add(cfg, "CSVHeaderLocation", json_object_new_string("GIVEN"));
+		struct json_object *h = json_object_new_array();
+		json_object_array_add(h, json_object_new_string("a"));
+		json_object_array_add(h, json_object_new_string("b"));
+		json_object_object_add(cfg, "CSVHeaders", h);
+	}
+	if (sel & 0x40)
+		json_object_object_add(cfg, "ItemsPointer", json_object_new_string("/items/0"));
+	struct json_object *items = NULL;
+	char why[640];
+	const char *body = size ? r.body.p + 1 : "";
+	if (aws_read_items(types[sel % 3], cfg, body, size ? size - 1 : 0, sel & 0x20 ? 3 : 0,
+			   &items, why, sizeof why) == 0) {
+		char *t = aslrt_json_dump(items);
+		free(t);
+		json_object_put(items);
+	}
+	json_object_put(cfg);
 	aws_http_resp_free(&r);
 	return 0;
 }

@@ -28,6 +28,9 @@ printf '%s' '{"Type":"User","message":"Function not found"}' >"$CORPUS/lambda"
 printf '%s' '<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>' >"$CORPUS/sns"
 printf '%s' '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>k</Key></Error>' >"$CORPUS/s3err"
 printf '%s' '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>r</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>13</Size><ETag>"x"</ETag></Contents><Contents><Key>b</Key><Size>1</Size></Contents><CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes></ListBucketResult>' >"$CORPUS/list"
+printf '%b' 'Aid,value\n1,"x ""y"""\n2,z\n' >"$CORPUS/csv"
+printf '%s' 'B{"items":[[1,2],{"a":1}]}' >"$CORPUS/json"
+printf '%b' 'C{"n":1}\n[2]\n"three"\n' >"$CORPUS/jsonl"
 printf '%s' '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m</MessageId></PublishResult></PublishResponse>' >"$CORPUS/publish"
 
 "$BIN" "$CORPUS" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \

@@ -580,6 +580,56 @@ START_TEST(s3_list_json)
 }
 END_TEST
 
+static char *items_of(const char *type, const char *cfg_json, const char *body, long max)
+{
+	struct json_object *cfg = json_tokener_parse(cfg_json);
+	struct json_object *items = NULL;
+	char why[640];
+	char *res;
+	if (aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why) == 0) {
+		res = strdup(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
+		json_object_put(items);
+	} else {
+		aws_buf b = {0};
+		aws_buf_printf(&b, "!%s", why);
+		res = b.p;
+	}
+	json_object_put(cfg);
+	return res;
+}
+
+#define ITEMS(type, cfg, body, max, want)                                                          \
+	do {                                                                                       \
+		char *got_ = items_of(type, cfg, body, max);                                       \
+		ck_assert_str_eq(got_, want);                                                      \
+		free(got_);                                                                        \
+	} while (0)
+
+START_TEST(reader_items)
+{
+	ITEMS("CSV", "{}", "id,v\r\n1,\"a,\"\"b\"\"\"\r\n\r\n2,\r\n", 0,
+	      "[{\"id\":\"1\",\"v\":\"a,\\\"b\\\"\"},{\"id\":\"2\",\"v\":\"\"}]");
+	ITEMS("CSV",
+	      "{\"CSVHeaderLocation\":\"GIVEN\",\"CSVHeaders\":[\"x\",\"y\"],"
+	      "\"CSVDelimiter\":\"TAB\"}",
+	      "1\t2\n3\t4\n5\t6", 2, "[{\"x\":\"1\",\"y\":\"2\"},{\"x\":\"3\",\"y\":\"4\"}]");
+	ITEMS("CSV", "{}", "a,a\n1,2\n", 0, "!CSV headers cannot contain duplicates.");
+	ITEMS("CSV", "{}", "a,b\n1,2,3\n", 0, "!CSV row 2 has 3 fields but there are 2 headers");
+	ITEMS("CSV", "{}", "a\n\"open\n", 0,
+	      "!The CSV file has a quoted field that is never closed");
+	ITEMS("CSV", "{\"CSVDelimiter\":\"DASH\"}", "a\n", 0,
+	      "!CSVDelimiter must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB");
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a/0/b~1c\"}", "{\"a\":[{\"b/c\":[1,{}]}]}", 0,
+	      "[1,{}]");
+	ITEMS("JSON", "{}", "{\"a\":1}", 0, "!Attempting to map over non-iterable node.");
+	ITEMS("JSON", "{}", "[1,2,3]", 2, "[1,2]");
+	ITEMS("JSONL", "{}", "{\"n\":1}\n\n  \n[2]\r\n", 0, "[{\"n\":1},[2]]");
+	char *bad = items_of("JSONL", "{}", "1\n{x\n", 0);
+	ck_assert_msg(strncmp(bad, "!Line 2 of the JSONL file is not JSON: ", 39) == 0, "%s", bad);
+	free(bad);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("aws");
@@ -597,6 +647,7 @@ int main(void)
 	tc = tcase_create("parsers");
 	tcase_add_test(tc, error_forms);
 	tcase_add_test(tc, s3_list_json);
+	tcase_add_test(tc, reader_items);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
