@@ -449,7 +449,8 @@ static void add_sdk_metadata(struct json_object *res, const aws_http_resp *r)
 
 static int parse_body(aslrt_ctx *c, const call *k, const aws_http_resp *r, struct json_object **out)
 {
-	char why[256];
+	char why[256] = "not a JSON object";
+	*out = NULL; /* the parser leaves it alone when it fails */
 	if (r->body.len == 0) {
 		*out = json_object_new_object();
 		return 0;

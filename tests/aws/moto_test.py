@@ -383,6 +383,16 @@ def sfn_stub(exes, env):
             op = self.headers.get("X-Amz-Target", "").split(".")[-1]
             calls.append((op, req))
             arn = "arn:aws:states:us-east-1:123456789012:execution:child:"
+            if op == "StartExecution" and req["name"] in ("garbage", "expired"):
+                data = (b"<html>oops" if req["name"] == "garbage" else
+                        b'{"__type":"com.amazon.coral.service#ExpiredTokenException",'
+                        b'"message":"The security token included in the request is expired"}')
+                self.send_response(200 if req["name"] == "garbage" else 400)
+                self.send_header("x-amzn-RequestId", "r-9")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             if op == "StartExecution":
                 body = {"executionArn": arn + req["name"], "startDate": 1796000000.5}
             else:
@@ -426,6 +436,12 @@ def sfn_stub(exes, env):
             check("a failed child execution (%s)" % backend,
                   (out["failing"]["Error"], json.loads(out["failing"]["Cause"])["Status"],
                    json.loads(out["failing"]["Cause"])["Error"]), ("States.TaskFailed", "FAILED", "Boom"))
+            check("a 200 that is not JSON (%s)" % backend, out["garbage"]["Error"],
+                  "StepFunctions.SdkClientException")
+            check("expired credentials (%s)" % backend, out["expired"], {
+                "Error": "Sfn.ExpiredTokenException",
+                "Cause": "The security token included in the request is expired (Service: Sfn, Status Code: 400, "
+                         "Request ID: r-9)"})
             check("polled until it stopped (%s)" % backend,
                   [(o, r.get("name") or r["executionArn"].rsplit(":", 1)[1]) for o, r in calls][:4],
                   [("StartExecution", "one"), ("DescribeExecution", "one"), ("DescribeExecution", "one"),
