@@ -281,8 +281,9 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 	const char *base_path = strchr(hostp, '/');
 	char *host = base_path ? strndup(hostp, (size_t)(base_path - hostp)) : strdup(hostp);
 	aws_buf url = {0}, spath = {0};
-	bool vhost = k->bucket && !getenv("AWS_ENDPOINT_URL_S3") && !getenv("AWS_ENDPOINT_URL") &&
-		     !strchr(k->bucket, '.');
+	/* AWS's own S3 endpoint (not a configured one): virtual-hosted style. */
+	bool vhost = k->bucket && !strchr(k->bucket, '.') && strncmp(hostp, "s3.", 3) == 0 &&
+		     (strstr(hostp, ".amazonaws.com") != NULL) && strncmp(endpoint, "https://", 8) == 0;
 	if (vhost) {
 		/* Real S3: virtual-hosted style, as the SDKs address buckets. */
 		char *h = NULL;
