@@ -267,6 +267,25 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
                 sqs.delete_message(QueueUrl=q, ReceiptHandle=m["ReceiptHandle"])
         s3.delete_object(Bucket="receipts", Key="r/c-%s.txt" % backend)
 
+    # Credentials and region from a named profile in the shared files.
+    creds_file = os.path.join(tmp, "credentials")
+    with open(creds_file, "w") as f:
+        f.write("[default]\naws_access_key_id = nope\naws_secret_access_key = nope\n\n"
+                "[wf]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                % (key["AccessKeyId"], key["SecretAccessKey"]))
+    config_file = os.path.join(tmp, "config")
+    with open(config_file, "w") as f:
+        f.write("[profile wf]\nregion = us-east-1\n")
+    penv = {k: v for k, v in env.items()
+            if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")}
+    penv.update(AWS_PROFILE="wf", AWS_SHARED_CREDENTIALS_FILE=creds_file, AWS_CONFIG_FILE=config_file)
+    rc, out = run(exes["orders", "llvm"], penv, dict(base, id="p-1"))
+    check("credentials and region from a profile", (rc, out.get("get") if rc == 0 else out),
+          (0, {"Item": {"pk": {"S": "p-1"}, "qty": {"N": "4"}, "state": {"S": "NEW"}}}))
+    for q in (queue, shipq):
+        for m in sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10).get("Messages", []):
+            sqs.delete_message(QueueUrl=q, ReceiptHandle=m["ReceiptHandle"])
+
     lambda_stub(exes, env)
     sfn_stub(exes, env)
     ecs_stub(exes, env)
