@@ -412,7 +412,11 @@ def sfn_stub(exes, env):
                 self.end_headers()
                 self.wfile.write(data)
                 return
-            if op == "StartExecution":
+            if op == "PutEvents":
+                bad = req["Entries"][0]["Source"] == "bad"
+                body = ({"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "x"}]}
+                        if bad else {"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]})
+            elif op == "StartExecution":
                 body = {"executionArn": arn + req["name"], "startDate": 1796000000.5}
             else:
                 name = req["executionArn"].rsplit(":", 1)[1]
@@ -438,7 +442,8 @@ def sfn_stub(exes, env):
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
-        senv = dict(env, AWS_ENDPOINT_URL_SFN="http://127.0.0.1:%d" % srv.server_port)
+        senv = dict(env, AWS_ENDPOINT_URL_SFN="http://127.0.0.1:%d" % srv.server_port,
+                    AWS_ENDPOINT_URL_EVENTBRIDGE="http://127.0.0.1:%d" % srv.server_port)
         for backend in ("c", "llvm"):
             del calls[:]
             rc, out = run(exes["sync", backend], senv, {"n": 1})
@@ -461,8 +466,18 @@ def sfn_stub(exes, env):
                 "Error": "Sfn.ExpiredTokenException",
                 "Cause": "The security token included in the request is expired (Service: Sfn, Status Code: 400, "
                          "Request ID: r-9)"})
+            check("events:putEvents result, no SDK metadata (%s)" % backend, out["events"],
+                  {"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]})
+            put = [r for o, r in calls if o == "PutEvents"][0]["Entries"][0]
+            check("events:putEvents: Detail as text, the ARNs appended to Resources (%s)" % backend,
+                  (put["Detail"], put["Resources"][0], put["Resources"][1].split(":")[5],
+                   put["Resources"][2].split(":")[5]),
+                  ('{"n":1}', "arn:x", "execution", "stateMachine"))
+            check("events:putEvents: a failed entry (%s)" % backend,
+                  (out["eventsFail"]["Error"], json.loads(out["eventsFail"]["Cause"])["FailedEntryCount"]),
+                  ("EventBridge.FailedEntry", 1))
             check("polled until it stopped (%s)" % backend,
-                  [(o, r.get("name") or r["executionArn"].rsplit(":", 1)[1]) for o, r in calls][:4],
+                  [(o, r.get("name") or r["executionArn"].rsplit(":", 1)[1]) for o, r in calls[:4]],
                   [("StartExecution", "one"), ("DescribeExecution", "one"), ("DescribeExecution", "one"),
                    ("DescribeExecution", "one")])
             check("camelCase request (%s)" % backend, calls[0][1],
