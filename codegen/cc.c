@@ -1,7 +1,8 @@
 /*
  * cc.c - turn generated C (or an LLVM object) into a native executable:
  * write it to a private temporary directory, run the C compiler with an argv
- * (never a shell), and link libaslrt, json-c and libcrypto statically so the
+ * (never a shell), and link libaslrt, json-c, libcrypto, PCRE2 and expat
+ * statically so the
  * executable needs only the C library at run time.
  *
  * The compiler is $CC, else "cc"; $CC, $CFLAGS and $LDFLAGS are split into
@@ -171,6 +172,7 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	dep_lib(&a, &rp, ASLC_JSONC_LIB);
 	dep_lib(&a, &rp, ASLC_CRYPTO_LIB);
 	dep_lib(&a, &rp, ASLC_PCRE2_LIB);
+	dep_lib(&a, &rp, ASLC_EXPAT_LIB);
 	arg(&a, "-lpthread");
 	arg(&a, "-lm");
 	arg(&a, "-ldl");

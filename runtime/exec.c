@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "aws/aws.h"
 
 /* --- errors --- */
 
@@ -1020,7 +1021,12 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		return rt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
 	if (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100))
 		return rt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100.");
-	if (st->jitems) {
+	int from_reader = aslrt_aws_map_items(c, st->def, st->jsonata, input, &items);
+	if (from_reader < 0)
+		return -1;
+	if (from_reader == 0) {
+		/* a Distributed Map's ItemReader (runtime/aws/itemreader.c) */
+	} else if (st->jitems) {
 		if (rt_jtmpl_eval(c, st->jitems, input, ASLRT_ABSENT, NULL, &items))
 			return -1;
 		if (!json_object_is_type(items, json_type_array)) {
@@ -1094,16 +1100,23 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		}
 	}
 	json_object_put(items);
+	if (aslrt_aws_map_batch(c, st->def, st->jsonata, input, &jobs, &n) != 0)
+		return -1; /* ItemBatcher (runtime/aws/itemreader.c) */
 	bool tolerate = tol_count > 0 || tol_pct > 0;
+	/* A ResultWriter (runtime/aws/resultwriter.c) needs inputs and outcomes. */
+	aws_map_run *mr = aslrt_aws_map_run_new(c, st->def, jobs, n);
 	int failed = rt_pool_run(c->run, jobs, n, (long)limit, tolerate);
+	aslrt_aws_map_run_outcomes(mr, jobs, n);
 	if (tolerate && failed &&
 	    ((tol_count >= 0 && failed > tol_count) ||
 	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {
+		aslrt_aws_map_run_finish(c, mr, st->def, st->jsonata, st->name, input, -1, dst);
 		finish_jobs(c, jobs, n, true, dst);
 		json_object_put(*dst);
 		*dst = NULL;
 		return rt_error(c, "States.ExceedToleratedFailureThreshold",
 				"The specified tolerated failure threshold was exceeded");
 	}
-	return finish_jobs(c, jobs, n, tolerate, dst);
+	rc = finish_jobs(c, jobs, n, tolerate, dst);
+	return aslrt_aws_map_run_finish(c, mr, st->def, st->jsonata, st->name, input, rc, dst);
 }

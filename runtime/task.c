@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "aws/aws.h"
 
 typedef struct binding {
 	char *resource;
@@ -135,7 +136,10 @@ static const char *binding_key(rt_state *st, struct json_object *input)
 static int task_unbound(aslrt_ctx *c, rt_state *st, const char *resource, const char *key,
 			struct json_object *input, struct json_object **out)
 {
-	(void)st, (void)resource, (void)input, (void)out;
+	(void)st;
+	int aws = aslrt_aws_invoke(c, resource, input, out);
+	if (aws <= 0)
+		return aws; /* an AWS integration: its result or its error */
 	return rt_runtime_error(c,
 				"No implementation is bound to the resource '%s' (bind it in a "
 				"--bindings file, link a handler, or run with --mock-config)",
@@ -159,8 +163,8 @@ static int handler_call(aslrt_ctx *c, const binding *b, struct json_object *inpu
 }
 
 /* Mocks, then the bindings file (run-time, then embedded), then in-process
- * handlers, then the integrations the runtime speaks (http:invoke), then
- * task_unbound. */
+ * handlers, then the integrations the runtime speaks (http:invoke, then the
+ * AWS services in task_unbound). */
 static int dispatch(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		    struct json_object **out)
 {

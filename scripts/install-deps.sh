@@ -11,7 +11,7 @@ llvm-16-dev libzstd-dev \
 libssl-dev libpcre2-dev valgrind clang-16 libclang-rt-16-dev \
 libmicrohttpd-dev curl \
 libgraphviz-dev libcurl4-openssl-dev \
-libyaml-dev chromium"
+libyaml-dev chromium libexpat1-dev"
 
 missing=""
 for p in $PKGS; do

@@ -78,8 +78,11 @@ check "the run-time file wins over the embedded one" $([ $rc = 0 ] && grep -q '"
 bind <<'X'
 {"Bindings": {"arn:aws:lambda:us-west-2:123456789012:function:work": {"Command": ["echo", "1"]}}}
 X
-echo '{}' >in; run ./task --bindings b.json
-expect "another region is another function" 1 '{"Error":"States.Runtime","Cause":"An error occurred while executing the state '"'"'Call'"'"' (entered at the event id #2). No implementation is bound to the resource '"'"'arn:aws:lambda:us-east-1:123456789012:function:work:7'"'"' (bind it in a --bindings file, link a handler, or run with --mock-config)"}'
+# (unbound, the Task goes to AWS's Lambda, and here no region is configured)
+echo '{}' >in
+run env -u AWS_REGION -u AWS_DEFAULT_REGION -u AWS_PROFILE AWS_CONFIG_FILE=/nonexistent \
+	AWS_EC2_METADATA_DISABLED=true ./task --bindings b.json
+expect "another region is another function" 1 '{"Error":"Lambda.SdkClientException","Cause":"Unable to find a region: set AWS_REGION or AWS_DEFAULT_REGION, or region in the profile of ~/.aws/config"}'
 
 cat >inv.asl.json <<'X'
 {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",

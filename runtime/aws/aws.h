@@ -1,0 +1,215 @@
+/*
+ * aws.h - the runtime's AWS client, internal to runtime/aws/: SigV4 signing
+ * (sigv4.c), credentials, region and endpoints as the AWS SDKs resolve them
+ * (cred.c), HTTP over libcurl with the SDKs' retries (http.c), and the Step
+ * Functions service integrations built on them (integrations.c).
+ *
+ * Secrets never leave this layer: no function here puts a secret key or a
+ * session token into an error message.
+ */
+#ifndef ASLRT_AWS_H
+#define ASLRT_AWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct json_object;
+typedef struct aslrt_ctx aslrt_ctx;
+
+/* --- a growable byte buffer (always NUL-terminated) --- */
+typedef struct aws_buf {
+	char *p;
+	size_t len, cap;
+} aws_buf;
+
+void aws_buf_add(aws_buf *b, const void *s, size_t n);
+void aws_buf_puts(aws_buf *b, const char *s);
+void aws_buf_printf(aws_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void aws_buf_free(aws_buf *b);
+/* RFC 3986 percent-encoding of n bytes: A-Za-z0-9-._~ stay, everything else
+ * %XX (upper hex); keep_slash leaves '/' alone (S3 keys in paths). */
+void aws_uri_encode(aws_buf *b, const char *s, size_t n, bool keep_slash);
+
+/* --- sigv4.c --- */
+typedef struct aws_header {
+	char *name;
+	char *value;
+} aws_header;
+
+typedef struct aws_headers {
+	aws_header *v;
+	int n, cap;
+} aws_headers;
+
+void aws_headers_add(aws_headers *h, const char *name, const char *value);
+/* The first header called name (case-insensitive), or NULL. */
+const char *aws_headers_get(const aws_headers *h, const char *name);
+void aws_headers_free(aws_headers *h);
+
+typedef struct aws_creds {
+	char *access_key;
+	char *secret_key;
+	char *token;	 /* NULL: none */
+	int64_t expires; /* epoch seconds, 0: never */
+} aws_creds;
+
+void aws_creds_free(aws_creds *c);
+
+typedef enum { AWS_SIGN_HEADER, AWS_SIGN_QUERY } aws_sign_mode;
+
+typedef struct aws_sign_req {
+	const char *method;
+	const char *path;     /* decoded; encoded once by the signer */
+	const char *query;    /* raw query string as sent, NULL or "" for none */
+	aws_headers *headers; /* sent headers (Host included); signing adds to it */
+	const void *body;
+	size_t body_len;
+	const char *payload_hash; /* e.g. "UNSIGNED-PAYLOAD"; NULL: SHA-256 of body */
+} aws_sign_req;
+
+typedef struct aws_sign_opts {
+	const aws_creds *creds;
+	const char *region;
+	const char *service;
+	time_t now;
+	bool normalize;	 /* remove . .. and // segments (all but S3) */
+	bool sign_body;	 /* add x-amz-content-sha256 (always for S3) */
+	bool omit_token; /* add the session token after signing */
+	long expires;	 /* query signing: X-Amz-Expires */
+} aws_sign_opts;
+
+typedef struct aws_signed {
+	char *creq;	     /* canonical request */
+	char *sts;	     /* string to sign */
+	char sig[65];	     /* hex signature */
+	char *authorization; /* header mode: the Authorization value */
+	char *query;	     /* query mode: the query string to send */
+} aws_signed;
+
+/* Sign req.  Header mode adds X-Amz-Date, X-Amz-Security-Token,
+ * X-Amz-Content-Sha256 (sign_body) and Authorization to req->headers.
+ * 0, or -1 when the request cannot be signed (a malformed query). */
+int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_signed *out);
+void aws_signed_free(aws_signed *s);
+void aws_sha256_hex(const void *data, size_t n, char hex[65]);
+
+/* --- cred.c --- */
+
+/* Region as the SDKs find it: AWS_REGION, AWS_DEFAULT_REGION, then the
+ * profile's region in the config file.  malloc'd, or NULL. */
+char *aws_region(void);
+/* The endpoint URL for a service (its SDK id, e.g. "DynamoDB", "SFN"):
+ * AWS_ENDPOINT_URL_<ID> (upper case, spaces as _), AWS_ENDPOINT_URL, else
+ * https://<prefix>.<region>.amazonaws.com.  malloc'd, no trailing slash. */
+char *aws_endpoint(const char *sdk_id, const char *prefix, const char *region);
+/* Credentials from the chain: environment, shared credentials/config
+ * profile, container endpoint, IMDSv2.  Cached; refreshed 5 minutes before
+ * expiry.  0 with a copy in *out, or -1 with a message (never a secret). */
+int aws_credentials(aws_creds *out, char *why, size_t whylen);
+/* Forget the cache (tests). */
+void aws_credentials_reset(void);
+/* One value from an INI-style AWS file: section [name] (credentials file) or
+ * [profile name] / [default] (config file).  malloc'd, or NULL. */
+char *aws_profile_value(const char *file, bool config, const char *profile, const char *key);
+
+/* --- parse.c --- */
+
+/* An XML document as a tree: element names without namespace prefix,
+ * their text, their children. */
+typedef struct aws_xml {
+	char *name;
+	aws_buf text;
+	struct aws_xml **kids;
+	int nkids;
+} aws_xml;
+
+/* NULL when the bytes are not well-formed XML (or nest deeper than 64). */
+aws_xml *aws_xml_parse(const char *s, size_t n);
+void aws_xml_free(aws_xml *x);
+/* The text of the first element called name in x, depth first, or NULL. */
+const char *aws_xml_find(aws_xml *x, const char *name);
+/* The document as the SDKs' JSON for S3's ListBucketResult: repeated
+ * elements (Contents, CommonPrefixes) arrays, counts numbers, IsTruncated a
+ * boolean (new reference). */
+struct json_object *aws_xml_to_json(aws_xml *root);
+
+/* An S3 object's bytes as a Map's items (ItemReader): type CSV (cfg's
+ * CSVHeaderLocation, CSVHeaders, CSVDelimiter), JSON (cfg's ItemsPointer)
+ * or JSONL; at most max items (0: all).  0 with a new array, or -1 with the
+ * cause in why. */
+int aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
+		   long max, struct json_object **items, char *why, size_t whylen);
+
+struct aws_http_resp;
+/* The error code and message of a failed response, whatever the protocol:
+ * JSON {"__type":"ns#Code","message":..}, X-Amzn-ErrorType, XML
+ * <Error><Code>..</Code><Message>..</Message>, else a name for the HTTP
+ * status.  *code always set, *msg may be NULL; both malloc'd. */
+void aws_error_of(const struct aws_http_resp *r, char **code, char **msg);
+
+/* --- integrations.c --- */
+
+/* Call the AWS integration a Task's Resource names with its effective
+ * parameters: 0 with the result in *out, -1 with c->err set (AWS's error
+ * names), 1 when the resource is no integration the runtime speaks. */
+int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *params,
+		     struct json_object **out);
+
+/* --- itemreader.c --- */
+
+/* A Map's items from its ItemReader (S3): 0 with a new array in *items, -1
+ * with c->err (States.ItemReaderFailed), 1 when def has no ItemReader. */
+int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct json_object **items);
+
+/* A Map's ItemBatcher: regroup the n jobs' inputs into batches
+ * {"BatchInput"?, "Items":[...]} (MaxItemsPerBatch[Path],
+ * MaxInputBytesPerBatch[Path]); *jobs and *n replaced.  0 (also without an
+ * ItemBatcher), or -1 with c->err and the jobs freed. */
+struct rt_job;
+int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct rt_job **jobs, int *n);
+
+/* --- resultwriter.c --- */
+
+/* A Distributed Map run whose results a ResultWriter formats or exports. */
+typedef struct aws_map_run aws_map_run;
+struct rt_job;
+/* Before the items run: NULL when def has no ResultWriter, else a run
+ * holding a copy of each job's input. */
+aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct rt_job *jobs,
+				   int n);
+/* After they ran (before the jobs are freed): which items failed. */
+void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct rt_job *jobs, int n);
+/* With the Map's results in *dst (rc 0): format and export them, replacing
+ * *dst; frees mr.  Returns rc, or -1 with States.ResultWriterFailed. */
+int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def,
+			     bool jsonata, const char *state_name, struct json_object *input, int rc,
+			     struct json_object **dst);
+
+/* --- http.c --- */
+typedef struct aws_http_req {
+	const char *method;
+	const char *url; /* scheme://host[:port]/path?query, already encoded */
+	aws_headers headers;
+	const void *body;
+	size_t body_len;
+	long timeout_ms; /* the whole exchange, 0: none */
+	long stall_s;    /* abort when no byte moves for this long, 0: never */
+} aws_http_req;
+
+typedef struct aws_http_resp {
+	long status;
+	aws_headers headers;
+	aws_buf body;
+} aws_http_resp;
+
+/* One HTTP exchange.  0 (any status), or -1 with a message: the transport
+ * failed (refused, timed out, no libcurl). timed_out tells which. */
+int aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char *why,
+	     size_t whylen);
+void aws_http_resp_free(aws_http_resp *r);
+
+#endif

@@ -1,0 +1,324 @@
+/*
+ * itemreader.c - a Distributed Map's ItemReader: the items read from S3
+ * instead of the state input.
+ *   arn:aws:states:::s3:getObject with ReaderConfig.InputType JSON (an
+ *     array, or the array ItemsPointer points to), JSONL (one value a line)
+ *     or CSV (CSVHeaderLocation FIRST_ROW or GIVEN with CSVHeaders,
+ *     CSVDelimiter COMMA, PIPE, SEMICOLON, SPACE or TAB; every value a
+ *     string, as AWS reads them);
+ *   arn:aws:states:::s3:listObjectsV2: one item per object, every page,
+ *     shaped {"Etag","Key","LastModified" (epoch seconds),"Size","StorageClass"};
+ *   ReaderConfig.MaxItems / MaxItemsPath (JSONata: {% %}) keep the first N.
+ * Parameters (JSONPath) / Arguments (JSONata) are evaluated on the state
+ * input.  The object is read whole (at most the HTTP layer's 64 MiB), not
+ * streamed; MANIFEST, PARQUET and LOAD_AND_FLATTEN are refused by name.
+ * Every failure is States.ItemReaderFailed.  Also the ItemBatcher, which
+ * regroups the items' inputs into batches.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "aws.h"
+#include "exec.h"
+#include "rt.h"
+
+static struct json_object *get(struct json_object *o, const char *k)
+{
+	struct json_object *v = NULL;
+	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v)
+		   ? v
+		   : NULL;
+}
+
+static const char *get_str(struct json_object *o, const char *k)
+{
+	struct json_object *v = get(o, k);
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int failed(aslrt_ctx *c, const char *cause)
+{
+	aslrt_error_clear(&c->err);
+	c->err.name = strdup("States.ItemReaderFailed");
+	c->err.cause = strdup(cause);
+	return -1;
+}
+
+/* The error of a failed S3 call, renamed States.ItemReaderFailed. */
+static int failed_call(aslrt_ctx *c)
+{
+	aws_buf b = {0};
+	aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
+		       c->err.cause ? c->err.cause : "");
+	int rc = failed(c, b.p);
+	aws_buf_free(&b);
+	return rc;
+}
+
+/* --- listObjectsV2 --- */
+
+static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
+			struct json_object **items)
+{
+	struct json_object *out = json_object_new_array();
+	struct json_object *p = aslrt_json_copy(params);
+	for (;;) {
+		struct json_object *page = NULL;
+		if (aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:listObjectsV2", p, &page) !=
+		    0) {
+			json_object_put(p);
+			json_object_put(out);
+			return failed_call(c);
+		}
+		struct json_object *contents = get(page, "Contents");
+		size_t n = contents ? json_object_array_length(contents) : 0;
+		for (size_t i = 0; i < n && (max <= 0 || (long)json_object_array_length(out) < max);
+		     i++) {
+			struct json_object *o = json_object_array_get_idx(contents, i);
+			struct json_object *item = json_object_new_object();
+			const char *etag = get_str(o, "ETag");
+			if (etag)
+				json_object_object_add(item, "Etag", json_object_new_string(etag));
+			json_object_object_add(item, "Key", json_object_get(get(o, "Key")));
+			const char *lm = get_str(o, "LastModified");
+			struct tm tm = {0};
+			if (lm && strptime(lm, "%Y-%m-%dT%H:%M:%S", &tm))
+				json_object_object_add(item, "LastModified",
+						       json_object_new_int64((int64_t)timegm(&tm)));
+			if (get(o, "Size"))
+				json_object_object_add(item, "Size",
+						       json_object_get(get(o, "Size")));
+			if (get(o, "StorageClass"))
+				json_object_object_add(item, "StorageClass",
+						       json_object_get(get(o, "StorageClass")));
+			json_object_array_add(out, item);
+		}
+		struct json_object *trunc = get(page, "IsTruncated");
+		const char *next = get_str(page, "NextContinuationToken");
+		bool more = trunc && json_object_get_boolean(trunc) && next &&
+			    (max <= 0 || (long)json_object_array_length(out) < max);
+		if (more)
+			json_object_object_add(p, "ContinuationToken",
+					       json_object_new_string(next));
+		json_object_put(page);
+		if (!more)
+			break;
+	}
+	json_object_put(p);
+	*items = out;
+	return 0;
+}
+
+/* --- the entry point --- */
+
+/* A JSONPath template or JSONata value evaluated on the input. */
+static int evaluate(aslrt_ctx *c, struct json_object *v, bool jsonata, const char *field,
+		    struct json_object *input, struct json_object **out)
+{
+	char why[ASLRT_ERRLEN];
+	if (jsonata) {
+		jnode *t = rt_jtmpl_compile(v, field, why, sizeof why);
+		if (!t)
+			return failed(c, why);
+		int rc = rt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, out);
+		rt_jtmpl_free(t);
+		return rc;
+	}
+	tnode *t = rt_tmpl_compile(v, false, why, sizeof why);
+	if (!t)
+		return failed(c, why);
+	int rc = rt_tmpl_eval(c, t, input, out);
+	rt_tmpl_free(t);
+	return rc;
+}
+
+int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct json_object **items)
+{
+	struct json_object *reader = get(def, "ItemReader");
+	if (!reader)
+		return 1;
+	const char *res = get_str(reader, "Resource");
+	struct json_object *cfg = get(reader, "ReaderConfig");
+	const char *type = get_str(cfg, "InputType");
+	if (get(cfg, "ManifestType") ||
+	    (type && (strcmp(type, "MANIFEST") == 0 || strcmp(type, "PARQUET") == 0)))
+		return failed(c, "This runtime reads CSV, JSON and JSONL objects and S3 listings; "
+				 "manifests and Parquet are not supported");
+	const char *tr = get_str(cfg, "Transformation");
+	if (tr && strcmp(tr, "NONE") != 0)
+		return failed(c, "ReaderConfig.Transformation LOAD_AND_FLATTEN is not supported by "
+				 "this runtime");
+	long max = 0;
+	struct json_object *mi = get(cfg, "MaxItems");
+	struct json_object *mip = get(cfg, "MaxItemsPath");
+	if (mi || mip) {
+		struct json_object *v = NULL;
+		if (mip) {
+			struct json_object *t = json_object_new_object();
+			json_object_object_add(t, "v.$", json_object_get(mip));
+			struct json_object *o = NULL;
+			int rc = evaluate(c, t, false, "MaxItemsPath", input, &o);
+			json_object_put(t);
+			if (rc)
+				return -1;
+			v = json_object_get(get(o, "v"));
+			json_object_put(o);
+		} else if (evaluate(c, mi, jsonata, "ItemReader/ReaderConfig/MaxItems", input,
+				    &v)) {
+			return -1;
+		}
+		bool ok =
+		    v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0;
+		max = ok ? (long)json_object_get_int64(v) : 0;
+		json_object_put(v);
+		if (!ok)
+			return failed(c, "field MaxItems must be positive");
+	}
+	struct json_object *ptempl = get(reader, jsonata ? "Arguments" : "Parameters");
+	struct json_object *params = NULL;
+	if (!ptempl)
+		return failed(c, jsonata ? "ItemReader.Arguments is required"
+					 : "ItemReader.Parameters is required");
+	if (evaluate(c, ptempl, jsonata, "ItemReader/Arguments", input, &params))
+		return -1;
+	int rc;
+	if (res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0) {
+		rc = read_listing(c, params, max, items);
+	} else if (res && strcmp(res, "arn:aws:states:::s3:getObject") == 0) {
+		if (!type || (strcmp(type, "CSV") != 0 && strcmp(type, "JSON") != 0 &&
+			      strcmp(type, "JSONL") != 0)) {
+			json_object_put(params);
+			return failed(c, "ReaderConfig.InputType must be CSV, JSON or JSONL for "
+					 "s3:getObject");
+		}
+		struct json_object *obj = NULL;
+		if (aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:getObject", params, &obj) !=
+		    0) {
+			json_object_put(params);
+			return failed_call(c);
+		}
+		struct json_object *body = get(obj, "Body");
+		const char *b = body ? json_object_get_string(body) : "";
+		size_t len = body ? (size_t)json_object_get_string_len(body) : 0;
+		char why[ASLRT_ERRLEN + 80];
+		rc = aws_read_items(type, cfg, b, len, max, items, why, sizeof why);
+		if (rc != 0)
+			failed(c, why);
+		json_object_put(obj);
+	} else {
+		rc = failed(c, "ItemReader.Resource must be arn:aws:states:::s3:getObject or "
+			       "arn:aws:states:::s3:listObjectsV2");
+	}
+	json_object_put(params);
+	return rc;
+}
+
+/* --- ItemBatcher --- */
+
+/* A positive integer setting, literal or through its ...Path; 0: absent. */
+static int batch_limit(aslrt_ctx *c, struct json_object *b, const char *key, bool jsonata,
+		       struct json_object *input, long *out)
+{
+	*out = 0;
+	char path_key[64];
+	snprintf(path_key, sizeof path_key, "%sPath", key);
+	struct json_object *lit = get(b, key), *path = get(b, path_key), *v = NULL;
+	if (!lit && !path)
+		return 0;
+	if (path) {
+		struct json_object *t = json_object_new_object();
+		json_object_object_add(t, "v.$", json_object_get(path));
+		struct json_object *o = NULL;
+		int rc = evaluate(c, t, false, path_key, input, &o);
+		json_object_put(t);
+		if (rc)
+			return -1;
+		v = json_object_get(get(o, "v"));
+		json_object_put(o);
+	} else if (evaluate(c, lit, jsonata, key, input, &v)) {
+		return -1;
+	}
+	bool ok = v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0;
+	*out = ok ? (long)json_object_get_int64(v) : 0;
+	json_object_put(v);
+	if (!ok) {
+		char why[128];
+		snprintf(why, sizeof why, "ItemBatcher field %s must be a positive integer", key);
+		aslrt_error_clear(&c->err);
+		c->err.name = strdup("States.Runtime");
+		c->err.cause = strdup(why);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_jobs(rt_job *jobs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		json_object_put(jobs[i].input);
+		rt_ctx_free(jobs[i].c);
+	}
+	free(jobs);
+}
+
+int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct rt_job **jobs, int *n)
+{
+	struct json_object *b = get(def, "ItemBatcher");
+	if (!b)
+		return 0;
+	long max_items, max_bytes;
+	struct json_object *batch_input = NULL;
+	if (batch_limit(c, b, "MaxItemsPerBatch", jsonata, input, &max_items) ||
+	    batch_limit(c, b, "MaxInputBytesPerBatch", jsonata, input, &max_bytes) ||
+	    (get(b, "BatchInput") && evaluate(c, get(b, "BatchInput"), jsonata,
+					      "ItemBatcher/BatchInput", input, &batch_input))) {
+		free_jobs(*jobs, *n);
+		*jobs = NULL;
+		return -1;
+	}
+	if (!max_items && !max_bytes)
+		max_items = 100000000; /* AWS requires one; be total anyway */
+	/* The bytes of {"BatchInput":..,"Items":[]}, then each item and a comma. */
+	size_t base = 12 + (batch_input ? aslrt_json_size(batch_input) + 14 : 0);
+	rt_job *out = calloc((size_t)*n + 1, sizeof *out);
+	int nb = 0;
+	struct json_object *items = NULL;
+	size_t bytes = base;
+	for (int i = 0; i < *n; i++) {
+		size_t sz = aslrt_json_size((*jobs)[i].input) + 1;
+		if (items && ((max_items && (long)json_object_array_length(items) >= max_items) ||
+			      (max_bytes && bytes + sz > (size_t)max_bytes))) {
+			items = NULL;
+		}
+		if (!items) {
+			struct json_object *in = json_object_new_object();
+			if (batch_input)
+				json_object_object_add(in, "BatchInput",
+						       aslrt_json_copy(batch_input));
+			items = json_object_new_array();
+			json_object_object_add(in, "Items", items);
+			out[nb].c = (*jobs)[nb].c; /* reuse the first contexts */
+			(*jobs)[nb].c = NULL;
+			out[nb].scope = (*jobs)[i].scope;
+			out[nb].input = in;
+			nb++;
+			bytes = base;
+		}
+		json_object_array_add(items, (*jobs)[i].input);
+		(*jobs)[i].input = NULL;
+		bytes += sz;
+	}
+	for (int i = 0; i < *n; i++)
+		rt_ctx_free((*jobs)[i].c);
+	free(*jobs);
+	json_object_put(batch_input);
+	*jobs = out;
+	*n = nb;
+	return 0;
+}

@@ -1,0 +1,349 @@
+/*
+ * resultwriter.c - a Distributed Map's ResultWriter: the Map Run's child
+ * results exported to S3 as Step Functions writes them, or only formatted
+ * (WriterConfig alone).
+ *   - records (Transformation NONE, the default when exporting): one per
+ *     item, {"ExecutionArn","Input","InputDetails","Name","Output" | "Error",
+ *     "Cause","OutputDetails","RedriveCount","RedriveStatus",
+ *     "RedriveStatusReason","StartDate","StateMachineArn","Status","StopDate"},
+ *     Input and Output as JSON text; COMPACT keeps the outputs only, FLATTEN
+ *     also flattens array outputs one level (failed items stay records);
+ *   - with Resource arn:aws:states:::s3:putObject and Parameters/Arguments
+ *     {Bucket, Prefix}: <Prefix>/<uuid>/SUCCEEDED_0.json (and FAILED_0.json)
+ *     as a JSON array (OutputType JSON) or JSON lines (JSONL), then
+ *     <Prefix>/<uuid>/manifest.json {"DestinationBucket","MapRunArn",
+ *     "ResultFiles":{"FAILED":[..],"PENDING":[],"SUCCEEDED":[{"Key","Size"}]}};
+ *     the Map's result becomes {"MapRunArn","ResultWriterDetails":{"Bucket","Key"}}.
+ * Files are not split at AWS's 5 GB.  Any failure is States.ResultWriterFailed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include "aws.h"
+#include "exec.h"
+#include "rt.h"
+
+struct aws_map_run {
+	struct json_object *inputs; /* each item's input (deep copies) */
+	bool *failed;
+	int n;
+	int64_t start_ms;
+};
+
+static struct json_object *get(struct json_object *o, const char *k)
+{
+	struct json_object *v = NULL;
+	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v)
+		   ? v
+		   : NULL;
+}
+
+static const char *get_str(struct json_object *o, const char *k)
+{
+	struct json_object *v = get(o, k);
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct rt_job *jobs,
+				   int n)
+{
+	if (!get(def, "ResultWriter"))
+		return NULL;
+	aws_map_run *mr = calloc(1, sizeof *mr);
+	mr->inputs = json_object_new_array();
+	for (int i = 0; i < n; i++)
+		json_object_array_add(mr->inputs, aslrt_json_copy(jobs[i].input));
+	mr->failed = calloc((size_t)n + 1, sizeof *mr->failed);
+	mr->n = n;
+	mr->start_ms = rt_now_ms(c->run);
+	return mr;
+}
+
+void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct rt_job *jobs, int n)
+{
+	for (int i = 0; mr && i < n && i < mr->n; i++)
+		mr->failed[i] = jobs[i].rc != 0;
+}
+
+static void map_run_free(aws_map_run *mr)
+{
+	if (!mr)
+		return;
+	json_object_put(mr->inputs);
+	free(mr->failed);
+	free(mr);
+}
+
+static int failed(aslrt_ctx *c, const char *cause)
+{
+	aslrt_error_clear(&c->err);
+	c->err.name = strdup("States.ResultWriterFailed");
+	c->err.cause = strdup(cause);
+	return -1;
+}
+
+static void uuid(char out[37])
+{
+	unsigned char b[16];
+	if (RAND_bytes(b, sizeof b) != 1)
+		for (size_t i = 0; i < sizeof b; i++)
+			b[i] = (unsigned char)rand();
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+static char *text(struct json_object *v)
+{
+	return aslrt_json_dump(v);
+}
+
+/* One child "execution" record (Transformation NONE). */
+static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct json_object *out,
+				  const char *exec_prefix, const char *sm_arn, const char *start,
+				  const char *stop)
+{
+	char id[37];
+	uuid(id);
+	struct json_object *r = json_object_new_object();
+	aws_buf arn = {0};
+	aws_buf_printf(&arn, "%s:%s", exec_prefix, id);
+	json_object_object_add(r, "ExecutionArn", json_object_new_string(arn.p));
+	aws_buf_free(&arn);
+	char *in = text(json_object_array_get_idx(mr->inputs, (size_t)i));
+	json_object_object_add(r, "Input", json_object_new_string(in));
+	free(in);
+	struct json_object *inc = json_object_new_object();
+	json_object_object_add(inc, "Included", json_object_new_boolean(1));
+	json_object_object_add(r, "InputDetails", inc);
+	json_object_object_add(r, "Name", json_object_new_string(id));
+	if (mr->failed[i]) {
+		json_object_object_add(r, "Error", json_object_get(get(out, "Error")));
+		json_object_object_add(r, "Cause", json_object_get(get(out, "Cause")));
+	} else {
+		char *o = text(out);
+		json_object_object_add(r, "Output", json_object_new_string(o));
+		free(o);
+		inc = json_object_new_object();
+		json_object_object_add(inc, "Included", json_object_new_boolean(1));
+		json_object_object_add(r, "OutputDetails", inc);
+	}
+	json_object_object_add(r, "RedriveCount", json_object_new_int(0));
+	json_object_object_add(r, "RedriveStatus", json_object_new_string("NOT_REDRIVABLE"));
+	json_object_object_add(r, "RedriveStatusReason",
+			       json_object_new_string(mr->failed[i]
+							  ? "Execution is FAILED and cannot be "
+							    "redriven"
+							  : "Execution is SUCCEEDED and cannot be "
+							    "redriven"));
+	json_object_object_add(r, "StartDate", json_object_new_string(start));
+	json_object_object_add(r, "StateMachineArn", json_object_new_string(sm_arn));
+	json_object_object_add(r, "Status",
+			       json_object_new_string(mr->failed[i] ? "FAILED" : "SUCCEEDED"));
+	json_object_object_add(r, "StopDate", json_object_new_string(stop));
+	(void)c;
+	return r;
+}
+
+static char *serialise(struct json_object *arr, bool jsonl)
+{
+	if (!jsonl)
+		return aslrt_json_dump(arr);
+	aws_buf b = {0};
+	aws_buf_add(&b, "", 0);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		char *t = aslrt_json_dump(json_object_array_get_idx(arr, i));
+		aws_buf_printf(&b, "%s\n", t);
+		free(t);
+	}
+	return b.p;
+}
+
+static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *body, size_t *size)
+{
+	struct json_object *p = json_object_new_object();
+	json_object_object_add(p, "Bucket", json_object_new_string(bucket));
+	json_object_object_add(p, "Key", json_object_new_string(key));
+	json_object_object_add(p, "Body", json_object_new_string(body));
+	struct json_object *out = NULL;
+	int rc = aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:putObject", p, &out);
+	json_object_put(p);
+	json_object_put(out);
+	if (rc != 0) {
+		aws_buf b = {0};
+		aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
+			       c->err.cause ? c->err.cause : "");
+		failed(c, b.p);
+		aws_buf_free(&b);
+		return -1;
+	}
+	if (size)
+		*size = strlen(body);
+	return 0;
+}
+
+int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def, bool jsonata,
+			     const char *state_name, struct json_object *input, int rc,
+			     struct json_object **dst)
+{
+	if (!mr || rc != 0) {
+		map_run_free(mr);
+		return rc;
+	}
+	struct json_object *w = get(def, "ResultWriter");
+	struct json_object *cfg = get(w, "WriterConfig");
+	const char *tr = get_str(cfg, "Transformation");
+	const char *ot = get_str(cfg, "OutputType");
+	const char *res = get_str(w, "Resource");
+	if (!tr)
+		tr = res ? "NONE" : "COMPACT";
+	if ((strcmp(tr, "NONE") && strcmp(tr, "COMPACT") && strcmp(tr, "FLATTEN")) ||
+	    (ot && strcmp(ot, "JSON") && strcmp(ot, "JSONL"))) {
+		map_run_free(mr);
+		return failed(c,
+			      "WriterConfig: Transformation must be NONE, COMPACT or FLATTEN and "
+			      "OutputType JSON or JSONL");
+	}
+	bool jsonl = ot && strcmp(ot, "JSONL") == 0;
+	/* ARNs from the state machine's: ...:stateMachine:<name> */
+	struct json_object *ctx = rt_ctx_context(c);
+	const char *sm = get_str(get(ctx, "StateMachine"), "Id");
+	const char *label = get_str(def, "Label") ? get_str(def, "Label") : state_name;
+	const char *colon = sm ? strstr(sm, ":stateMachine:") : NULL;
+	char run_id[37];
+	uuid(run_id);
+	aws_buf base = {0}, map_run = {0}, exec_prefix = {0}, child_sm = {0};
+	aws_buf_add(&base, sm ? sm : "arn:aws:states:us-east-1:123456789012",
+		    colon ? (size_t)(colon - sm) : strlen("arn:aws:states:us-east-1:123456789012"));
+	const char *sm_name = colon ? colon + 14 : "StateMachine";
+	aws_buf_printf(&map_run, "%s:mapRun:%s/%s:%s", base.p, sm_name, label, run_id);
+	aws_buf_printf(&exec_prefix, "%s:execution:%s/%s", base.p, sm_name, label);
+	aws_buf_printf(&child_sm, "%s:stateMachine:%s/%s", base.p, sm_name, label);
+	char *start = rt_iso_time(mr->start_ms), *stop = rt_iso_time(rt_now_ms(c->run));
+
+	struct json_object *ok = json_object_new_array(), *bad = json_object_new_array();
+	for (int i = 0; i < mr->n; i++) {
+		struct json_object *out = json_object_array_get_idx(*dst, (size_t)i);
+		if (mr->failed[i] || strcmp(tr, "NONE") == 0) {
+			json_object_array_add(
+			    mr->failed[i] ? bad : ok,
+			    record(c, mr, i, out, exec_prefix.p, child_sm.p, start, stop));
+		} else if (strcmp(tr, "FLATTEN") == 0 &&
+			   json_object_is_type(out, json_type_array)) {
+			for (size_t j = 0; j < json_object_array_length(out); j++)
+				json_object_array_add(
+				    ok, json_object_get(json_object_array_get_idx(out, j)));
+		} else {
+			json_object_array_add(ok, json_object_get(out));
+		}
+	}
+	free(start);
+	free(stop);
+	int result = 0;
+	if (!res) {
+		/* WriterConfig only: the formatted results are the Map's result. */
+		for (size_t i = 0; i < json_object_array_length(bad); i++)
+			json_object_array_add(ok,
+					      json_object_get(json_object_array_get_idx(bad, i)));
+		json_object_put(*dst);
+		*dst = json_object_get(ok);
+	} else if (strcmp(res, "arn:aws:states:::s3:putObject") != 0) {
+		result = failed(c, "ResultWriter.Resource must be arn:aws:states:::s3:putObject");
+	} else {
+		struct json_object *pt = get(w, jsonata ? "Arguments" : "Parameters");
+		struct json_object *params = NULL;
+		char why[ASLRT_ERRLEN];
+		if (!pt) {
+			result =
+			    failed(c, "ResultWriter needs Parameters (Arguments) with a Bucket");
+		} else if (jsonata) {
+			jnode *t = rt_jtmpl_compile(pt, "ResultWriter/Arguments", why, sizeof why);
+			result = t ? rt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &params)
+				   : failed(c, why);
+			rt_jtmpl_free(t);
+		} else {
+			tnode *t = rt_tmpl_compile(pt, false, why, sizeof why);
+			result = t ? rt_tmpl_eval(c, t, input, &params) : failed(c, why);
+			rt_tmpl_free(t);
+		}
+		const char *bucket = get_str(params, "Bucket");
+		const char *prefix = get_str(params, "Prefix");
+		if (result == 0 && !bucket)
+			result = failed(c, "ResultWriter's Parameters need a Bucket");
+		if (result == 0) {
+			aws_buf dir = {0};
+			if (prefix && *prefix)
+				aws_buf_printf(&dir, "%s%s", prefix,
+					       prefix[strlen(prefix) - 1] == '/' ? "" : "/");
+			aws_buf_printf(&dir, "%s/", run_id);
+			struct json_object *files = json_object_new_object();
+			const char *kinds[] = {"FAILED", "PENDING", "SUCCEEDED"};
+			struct json_object *lists[] = {bad, NULL, ok};
+			for (int k = 0; k < 3 && result == 0; k++) {
+				struct json_object *l = json_object_new_array();
+				json_object_object_add(files, kinds[k], l);
+				if (!lists[k] || json_object_array_length(lists[k]) == 0)
+					continue;
+				aws_buf key = {0};
+				aws_buf_printf(&key, "%s%s_0.json%s", dir.p, kinds[k],
+					       jsonl ? "l" : "");
+				char *body = serialise(lists[k], jsonl);
+				size_t size = 0;
+				result = put(c, bucket, key.p, body, &size);
+				free(body);
+				struct json_object *f = json_object_new_object();
+				json_object_object_add(f, "Key", json_object_new_string(key.p));
+				json_object_object_add(f, "Size",
+						       json_object_new_int64((int64_t)size));
+				json_object_array_add(l, f);
+				aws_buf_free(&key);
+			}
+			struct json_object *manifest = json_object_new_object();
+			json_object_object_add(manifest, "DestinationBucket",
+					       json_object_new_string(bucket));
+			json_object_object_add(manifest, "MapRunArn",
+					       json_object_new_string(map_run.p));
+			json_object_object_add(manifest, "ResultFiles", files);
+			aws_buf mkey = {0};
+			aws_buf_printf(&mkey, "%smanifest.json", dir.p);
+			if (result == 0) {
+				char *body = aslrt_json_dump(manifest);
+				result = put(c, bucket, mkey.p, body, NULL);
+				free(body);
+			}
+			if (result == 0) {
+				struct json_object *o = json_object_new_object();
+				json_object_object_add(o, "MapRunArn",
+						       json_object_new_string(map_run.p));
+				struct json_object *d = json_object_new_object();
+				json_object_object_add(d, "Bucket", json_object_new_string(bucket));
+				json_object_object_add(d, "Key", json_object_new_string(mkey.p));
+				json_object_object_add(o, "ResultWriterDetails", d);
+				json_object_put(*dst);
+				*dst = o;
+			}
+			json_object_put(manifest);
+			aws_buf_free(&mkey);
+			aws_buf_free(&dir);
+		}
+		json_object_put(params);
+	}
+	json_object_put(ok);
+	json_object_put(bad);
+	aws_buf_free(&base);
+	aws_buf_free(&map_run);
+	aws_buf_free(&exec_prefix);
+	aws_buf_free(&child_sm);
+	map_run_free(mr);
+	if (result != 0) {
+		json_object_put(*dst);
+		*dst = NULL;
+	}
+	return result;
+}

@@ -1,0 +1,657 @@
+/* test_aws.c - Check unit tests for runtime/aws/: SigV4 against every vector
+ * of AWS's test suite (tests/sigv4/v4), credential/region/endpoint
+ * resolution from environment and files. */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include <json-c/json.h>
+
+#include "aws/aws.h"
+
+static char *slurp(const char *dir, const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	aws_buf b = {0};
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		aws_buf_add(&b, chunk, n);
+	fclose(f);
+	if (!b.p)
+		aws_buf_add(&b, "", 0);
+	return b.p;
+}
+
+/* request.txt: "METHOD target HTTP/1.1", headers (folded lines continue
+ * with leading whitespace), a blank line, the body. */
+typedef struct req {
+	char *method, *path, *query, *body;
+	aws_headers h;
+} req;
+
+static void parse_request(char *text, req *r)
+{
+	*r = (req){0};
+	char *body = strstr(text, "\n\n");
+	if (body) {
+		*body = '\0';
+		r->body = strdup(body + 2);
+	} else {
+		size_t l = strlen(text);
+		if (l && text[l - 1] == '\n')
+			text[l - 1] = '\0';
+		r->body = strdup("");
+	}
+	char *save = NULL;
+	char *line = strtok_r(text, "\n", &save);
+	char *sp1 = strchr(line, ' ');
+	char *sp2 = strrchr(line, ' ');
+	r->method = strndup(line, (size_t)(sp1 - line));
+	char *target = strndup(sp1 + 1, (size_t)(sp2 - sp1 - 1));
+	char *q = strchr(target, '?');
+	if (q) {
+		*q = '\0';
+		r->query = strdup(q + 1);
+	}
+	r->path = target;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		if ((*line == ' ' || *line == '\t') && r->h.n) {
+			aws_header *last = &r->h.v[r->h.n - 1];
+			aws_buf b = {0};
+			aws_buf_printf(&b, "%s\n%s", last->value, line);
+			free(last->value);
+			last->value = b.p;
+			continue;
+		}
+		char *colon = strchr(line, ':');
+		*colon = '\0';
+		aws_headers_add(&r->h, line, colon + 1);
+	}
+}
+
+static void free_request(req *r)
+{
+	free(r->method);
+	free(r->path);
+	free(r->query);
+	free(r->body);
+	aws_headers_free(&r->h);
+}
+
+static const char *str(struct json_object *o, const char *k)
+{
+	struct json_object *v = NULL;
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+static bool flag(struct json_object *o, const char *k, bool dflt)
+{
+	struct json_object *v = NULL;
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_boolean(v) : dflt;
+}
+
+static int check_case(const char *dir, aws_sign_mode mode)
+{
+	char *ctxt = slurp(dir, "context.json");
+	struct json_object *ctx = json_tokener_parse(ctxt);
+	free(ctxt);
+	struct json_object *cr = json_object_object_get(ctx, "credentials");
+	aws_creds creds = {(char *)str(cr, "access_key_id"), (char *)str(cr, "secret_access_key"),
+			   (char *)str(cr, "token"), 0};
+	struct tm tm = {0};
+	ck_assert(strptime(str(ctx, "timestamp"), "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL);
+	aws_sign_opts o = {
+	    .creds = &creds,
+	    .region = str(ctx, "region"),
+	    .service = str(ctx, "service"),
+	    .now = timegm(&tm),
+	    .normalize = flag(ctx, "normalize", true),
+	    .sign_body = flag(ctx, "sign_body", false),
+	    .omit_token = flag(ctx, "omit_session_token", false),
+	    .expires = json_object_get_int64(json_object_object_get(ctx, "expiration_in_seconds")),
+	};
+	char *text = slurp(dir, "request.txt");
+	req r;
+	parse_request(text, &r);
+	free(text);
+	aws_sign_req sr = {r.method, r.path, r.query, &r.h, r.body, strlen(r.body), NULL};
+	aws_signed out;
+	ck_assert_int_eq(aws_sign(&o, &sr, mode, &out), 0);
+	const char *pre = mode == AWS_SIGN_HEADER ? "header" : "query";
+	char name[64];
+	int bad = 0;
+	snprintf(name, sizeof name, "%s-canonical-request.txt", pre);
+	char *want = slurp(dir, name);
+	if (strcmp(out.creq, want) != 0) {
+		fprintf(stderr, "%s %s: canonical request\n got: %s\nwant: %s\n", dir, pre,
+			out.creq, want);
+		bad++;
+	}
+	free(want);
+	snprintf(name, sizeof name, "%s-string-to-sign.txt", pre);
+	want = slurp(dir, name);
+	if (strcmp(out.sts, want) != 0) {
+		fprintf(stderr, "%s %s: string to sign\n", dir, pre);
+		bad++;
+	}
+	free(want);
+	snprintf(name, sizeof name, "%s-signature.txt", pre);
+	want = slurp(dir, name);
+	want[strcspn(want, "\r\n")] = '\0';
+	if (strcmp(out.sig, want) != 0) {
+		fprintf(stderr, "%s %s: signature\n", dir, pre);
+		bad++;
+	}
+	free(want);
+	snprintf(name, sizeof name, "%s-signed-request.txt", pre);
+	want = slurp(dir, name);
+	if (mode == AWS_SIGN_HEADER) {
+		char line[1024];
+		snprintf(line, sizeof line, "\nAuthorization:%s", out.authorization);
+		if (!strstr(want, line)) {
+			fprintf(stderr, "%s: Authorization %s\n", dir, out.authorization);
+			bad++;
+		}
+	} else if (!strstr(want, out.query)) {
+		fprintf(stderr, "%s: query %s\n", dir, out.query);
+		bad++;
+	}
+	free(want);
+	aws_signed_free(&out);
+	free_request(&r);
+	json_object_put(ctx);
+	return bad;
+}
+
+START_TEST(sigv4_suite)
+{
+	const char *root = SIGV4_SUITE_DIR "/v4";
+	DIR *d = opendir(root);
+	ck_assert_msg(d != NULL, "cannot open %s", root);
+	int cases = 0, failed = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char dir[1024];
+		snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
+		failed += check_case(dir, AWS_SIGN_HEADER) != 0;
+		failed += check_case(dir, AWS_SIGN_QUERY) != 0;
+		cases += 2;
+	}
+	closedir(d);
+	ck_assert_int_eq(cases, 76);
+	ck_assert_int_eq(failed, 0);
+}
+END_TEST
+
+/* --- credentials, region, endpoints --- */
+
+static char tmpdir[64];
+
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void clean_env(void)
+{
+	const char *vars[] = {"AWS_ACCESS_KEY_ID",
+			      "AWS_SECRET_ACCESS_KEY",
+			      "AWS_SESSION_TOKEN",
+			      "AWS_PROFILE",
+			      "AWS_DEFAULT_PROFILE",
+			      "AWS_SHARED_CREDENTIALS_FILE",
+			      "AWS_CONFIG_FILE",
+			      "AWS_REGION",
+			      "AWS_DEFAULT_REGION",
+			      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+			      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+			      "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+			      "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+			      "AWS_ENDPOINT_URL",
+			      "AWS_ENDPOINT_URL_DYNAMODB",
+			      "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+			      "AWS_EC2_METADATA_SERVICE_ENDPOINT"};
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+		unsetenv(vars[i]);
+	strcpy(tmpdir, "/tmp/test_aws-XXXXXX");
+	ck_assert(mkdtemp(tmpdir) != NULL);
+	setenv("HOME", tmpdir, 1); /* no ~/.aws of the machine's */
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	aws_credentials_reset();
+}
+
+START_TEST(creds_env)
+{
+	clean_env();
+	setenv("AWS_ACCESS_KEY_ID", "AKENV", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "SECRETENV", 1);
+	setenv("AWS_SESSION_TOKEN", "TOKENV", 1);
+	/* The environment wins over a profile. */
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	       write_tmp("c", "[default]\naws_access_key_id=AKFILE\naws_secret_access_key=S\n"), 1);
+	aws_creds c;
+	char why[512];
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKENV");
+	ck_assert_str_eq(c.secret_key, "SECRETENV");
+	ck_assert_str_eq(c.token, "TOKENV");
+	aws_creds_free(&c);
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_str_eq(why, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+}
+END_TEST
+
+START_TEST(creds_profiles)
+{
+	clean_env();
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	       write_tmp("creds", "# comment\n[default]\naws_access_key_id = AKDEF\n"
+				  "aws_secret_access_key = SKDEF\n\n[dev]\n"
+				  "aws_access_key_id=AKDEV\naws_secret_access_key=SKDEV\n"
+				  "aws_session_token=TKDEV\n"),
+	       1);
+	setenv("AWS_CONFIG_FILE",
+	       write_tmp("config", "[default]\nregion = eu-west-1\n[profile dev]\n"
+				   "region=ap-south-1\ns3 =\n  addressing_style = path\n"
+				   "[profile cfgonly]\naws_access_key_id=AKCFG\n"
+				   "aws_secret_access_key=SKCFG\n[dev]\nregion=wrong\n"),
+	       1);
+	aws_creds c;
+	char why[512];
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKDEF");
+	ck_assert_ptr_null(c.token);
+	aws_creds_free(&c);
+	char *r = aws_region();
+	ck_assert_str_eq(r, "eu-west-1");
+	free(r);
+
+	setenv("AWS_PROFILE", "dev", 1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKDEV");
+	ck_assert_str_eq(c.secret_key, "SKDEV");
+	ck_assert_str_eq(c.token, "TKDEV");
+	aws_creds_free(&c);
+	r = aws_region();
+	ck_assert_str_eq(r, "ap-south-1");
+	free(r);
+	setenv("AWS_DEFAULT_REGION", "us-west-2", 1);
+	r = aws_region();
+	ck_assert_str_eq(r, "us-west-2");
+	free(r);
+	setenv("AWS_REGION", "us-east-2", 1);
+	r = aws_region();
+	ck_assert_str_eq(r, "us-east-2");
+	free(r);
+
+	/* Keys in the config file's [profile NAME] section. */
+	setenv("AWS_PROFILE", "cfgonly", 1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKCFG");
+	aws_creds_free(&c);
+
+	setenv("AWS_PROFILE", "nope", 1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_str_eq(why, "the profile 'nope' (AWS_PROFILE) is in neither the credentials nor "
+			      "the config file");
+
+	/* A profile whose credentials come from a provider not implemented. */
+	setenv("AWS_PROFILE", "assumer", 1);
+	setenv("AWS_CONFIG_FILE",
+	       write_tmp("config2", "[profile assumer]\nrole_arn = arn:aws:iam::1:role/r\n"
+				    "source_profile = default\n"),
+	       1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_msg(strstr(why, "profile 'assumer' in ") &&
+			  strstr(why, "/config2 uses role_arn, "
+				      "which aslc's runtime does "
+				      "not support"),
+		      "%s", why);
+
+	/* Nothing anywhere, IMDS disabled: a clear error naming no secret. */
+	unsetenv("AWS_PROFILE");
+	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+	unsetenv("AWS_CONFIG_FILE");
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_str_eq(why,
+			 "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+			 "or a profile in ~/.aws/credentials");
+	/* ~/.aws/credentials under HOME. */
+	char dir[256];
+	snprintf(dir, sizeof dir, "%s/.aws", tmpdir);
+	mkdir(dir, 0700);
+	write_tmp(".aws/credentials", "[default]\naws_access_key_id=AKHOME\n"
+				      "aws_secret_access_key=SKHOME\n");
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKHOME");
+	aws_creds_free(&c);
+}
+END_TEST
+
+START_TEST(endpoints)
+{
+	clean_env();
+	char *e = aws_endpoint("DynamoDB", "dynamodb", "eu-west-1");
+	ck_assert_str_eq(e, "https://dynamodb.eu-west-1.amazonaws.com");
+	free(e);
+	e = aws_endpoint("Lambda", "lambda", "cn-north-1");
+	ck_assert_str_eq(e, "https://lambda.cn-north-1.amazonaws.com.cn");
+	free(e);
+	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/", 1);
+	setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:4567", 1);
+	e = aws_endpoint("DynamoDB", "dynamodb", "eu-west-1");
+	ck_assert_str_eq(e, "http://127.0.0.1:4567");
+	free(e);
+	e = aws_endpoint("SQS", "sqs", "eu-west-1");
+	ck_assert_str_eq(e, "http://127.0.0.1:5000");
+	free(e);
+	setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+	e = aws_endpoint("SQS", "sqs", "us-east-1");
+	ck_assert_str_eq(e, "https://sqs.us-east-1.amazonaws.com");
+	free(e);
+}
+END_TEST
+
+/* A one-shot HTTP server on 127.0.0.1: answers `conns` connections with
+ * body, recording the last request. */
+typedef struct server {
+	int fd, port, conns;
+	_Atomic int served;
+	const char *status, *body;
+	char request[4096];
+} server;
+
+static void *serve(void *arg)
+{
+	server *s = arg;
+	for (int i = 0; i < s->conns; i++) {
+		int c = accept(s->fd, NULL, NULL);
+		if (c < 0)
+			break;
+		ssize_t n = recv(c, s->request, sizeof s->request - 1, 0);
+		s->request[n > 0 ? n : 0] = '\0';
+		s->served++; /* before answering: the client returns on the answer */
+		char resp[2048];
+		int len = snprintf(resp, sizeof resp,
+				   "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
+				   "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+				   s->status, strlen(s->body), s->body);
+		ck_assert_int_eq(send(c, resp, (size_t)len, 0), len);
+		close(c);
+	}
+	return NULL;
+}
+
+static void server_start(server *s, pthread_t *t)
+{
+	s->fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+	socklen_t len = sizeof a;
+	getsockname(s->fd, (struct sockaddr *)&a, &len);
+	s->port = ntohs(a.sin_port);
+	listen(s->fd, 4);
+	pthread_create(t, NULL, serve, s);
+}
+
+START_TEST(creds_container)
+{
+	clean_env();
+	server s = {.conns = 2, .status = "200 OK"};
+	char body[512];
+	/* Expires in 10 min: cached (refresh margin is 5 min). */
+	time_t exp = time(NULL) + 600;
+	char iso[32];
+	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", gmtime(&exp));
+	snprintf(body, sizeof body,
+		 "{\"AccessKeyId\":\"AKCONT\",\"SecretAccessKey\":\"SKCONT\",\"Token\":\"TKCONT\","
+		 "\"Expiration\":\"%s\"}",
+		 iso);
+	s.body = body;
+	pthread_t t;
+	server_start(&s, &t);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/v2/credentials/abc", s.port);
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
+	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer xyz", 1);
+	aws_creds c;
+	char why[512];
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKCONT");
+	ck_assert_str_eq(c.secret_key, "SKCONT");
+	ck_assert_str_eq(c.token, "TKCONT");
+	ck_assert_int_eq(c.expires, (int64_t)exp);
+	ck_assert_ptr_nonnull(strstr(s.request, "GET /v2/credentials/abc HTTP/1.1\r\n"));
+	ck_assert_ptr_nonnull(strstr(s.request, "\r\nAuthorization: Bearer xyz\r\n"));
+	aws_creds_free(&c);
+	/* Cached: the server is not asked again. */
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKCONT");
+	ck_assert_int_eq(s.served, 1);
+	aws_creds_free(&c);
+
+	/* Within the refresh margin: fetched again; a refusal then is an error
+	 * only once the cached credentials expired. */
+	aws_credentials_reset();
+	exp = time(NULL) + 60;
+	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", gmtime(&exp));
+	snprintf(body, sizeof body,
+		 "{\"AccessKeyId\":\"AKSOON\",\"SecretAccessKey\":\"S\",\"Expiration\":\"%s\"}",
+		 iso);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKSOON");
+	aws_creds_free(&c);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(s.served, 2);
+	close(s.fd); /* now refused: the cached ones are still valid */
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_str_eq(c.access_key, "AKSOON");
+	aws_creds_free(&c);
+
+	aws_credentials_reset();
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_msg(strncmp(why, "the container credentials endpoint failed: ", 43) == 0, "%s",
+		      why);
+
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds", 1);
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_str_eq(why, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback or "
+			      "container address");
+}
+END_TEST
+
+START_TEST(creds_imds_bounded)
+{
+	/* IMDS where nothing listens: fails within the SDKs' 1 s bound. */
+	clean_env();
+	unsetenv("AWS_EC2_METADATA_DISABLED");
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bind(fd, (struct sockaddr *)&a, sizeof a);
+	socklen_t len = sizeof a;
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	listen(fd, 1); /* accepts, never answers: a timeout, not a refusal */
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
+	time_t t0 = time(NULL);
+	aws_creds c;
+	char why[512];
+	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_int_le(time(NULL) - t0, 2);
+	ck_assert_msg(strstr(why, "the EC2 instance metadata service did not answer") != NULL, "%s",
+		      why);
+	close(fd);
+}
+END_TEST
+
+/* --- response parsers --- */
+
+static char *error_code(long status, const char *body, const char *hdr, char **msg)
+{
+	aws_http_resp r = {0};
+	r.status = status;
+	aws_buf_puts(&r.body, body);
+	if (hdr)
+		aws_headers_add(&r.headers, "x-amzn-ErrorType", hdr);
+	char *code;
+	aws_error_of(&r, &code, msg);
+	aws_http_resp_free(&r);
+	return code;
+}
+
+START_TEST(error_forms)
+{
+	char *msg, *code;
+	code = error_code(400,
+			  "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailed"
+			  "Exception\",\"message\":\"The conditional request failed\"}",
+			  NULL, &msg);
+	ck_assert_str_eq(code, "ConditionalCheckFailedException");
+	ck_assert_str_eq(msg, "The conditional request failed");
+	free(code);
+	free(msg);
+	code = error_code(404, "{\"Type\":\"User\",\"Message\":\"Function not found\"}",
+			  "ResourceNotFoundException:http://internal.amazon.com/coral/x/", &msg);
+	ck_assert_str_eq(code, "ResourceNotFoundException");
+	ck_assert_str_eq(msg, "Function not found");
+	free(code);
+	free(msg);
+	code =
+	    error_code(404,
+		       "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error>"
+		       "<Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist"
+		       "</Message></Error></ErrorResponse>",
+		       NULL, &msg);
+	ck_assert_str_eq(code, "NotFound");
+	ck_assert_str_eq(msg, "Topic does not exist");
+	free(code);
+	free(msg);
+	/* HEAD: no body; a 5xx HTML page: named by the status. */
+	code = error_code(404, "", NULL, &msg);
+	ck_assert_str_eq(code, "NotFound");
+	ck_assert_ptr_null(msg);
+	free(code);
+	code = error_code(502, "<html>bad gateway", NULL, &msg);
+	ck_assert_str_eq(code, "InternalFailure");
+	ck_assert_ptr_null(msg);
+	free(code);
+}
+END_TEST
+
+START_TEST(s3_list_json)
+{
+	const char *xml =
+	    "<?xml version=\"1.0\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/"
+	    "doc/2006-03-01/\"><Name>b</Name><KeyCount>1</KeyCount><IsTruncated>false"
+	    "</IsTruncated><Contents><Key>a &amp; b</Key><Size>13</Size></Contents>"
+	    "</ListBucketResult>";
+	aws_xml *x = aws_xml_parse(xml, strlen(xml));
+	ck_assert_ptr_nonnull(x);
+	struct json_object *j = aws_xml_to_json(x);
+	ck_assert_str_eq(
+	    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+	    "{\"Name\":\"b\",\"KeyCount\":1,\"IsTruncated\":false,\"Contents\":[{\"Key\":"
+	    "\"a & b\",\"Size\":13}]}");
+	json_object_put(j);
+	aws_xml_free(x);
+	ck_assert_ptr_null(aws_xml_parse("<a><b></a>", 10));
+}
+END_TEST
+
+static char *items_of(const char *type, const char *cfg_json, const char *body, long max)
+{
+	struct json_object *cfg = json_tokener_parse(cfg_json);
+	struct json_object *items = NULL;
+	char why[640];
+	char *res;
+	if (aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why) == 0) {
+		res = strdup(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
+		json_object_put(items);
+	} else {
+		aws_buf b = {0};
+		aws_buf_printf(&b, "!%s", why);
+		res = b.p;
+	}
+	json_object_put(cfg);
+	return res;
+}
+
+#define ITEMS(type, cfg, body, max, want)                                                          \
+	do {                                                                                       \
+		char *got_ = items_of(type, cfg, body, max);                                       \
+		ck_assert_str_eq(got_, want);                                                      \
+		free(got_);                                                                        \
+	} while (0)
+
+START_TEST(reader_items)
+{
+	ITEMS("CSV", "{}", "id,v\r\n1,\"a,\"\"b\"\"\"\r\n\r\n2,\r\n", 0,
+	      "[{\"id\":\"1\",\"v\":\"a,\\\"b\\\"\"},{\"id\":\"2\",\"v\":\"\"}]");
+	ITEMS("CSV",
+	      "{\"CSVHeaderLocation\":\"GIVEN\",\"CSVHeaders\":[\"x\",\"y\"],"
+	      "\"CSVDelimiter\":\"TAB\"}",
+	      "1\t2\n3\t4\n5\t6", 2, "[{\"x\":\"1\",\"y\":\"2\"},{\"x\":\"3\",\"y\":\"4\"}]");
+	ITEMS("CSV", "{}", "a,a\n1,2\n", 0, "!CSV headers cannot contain duplicates.");
+	ITEMS("CSV", "{}", "a,b\n1,2,3\n", 0, "!CSV row 2 has 3 fields but there are 2 headers");
+	ITEMS("CSV", "{}", "a\n\"open\n", 0,
+	      "!The CSV file has a quoted field that is never closed");
+	ITEMS("CSV", "{\"CSVDelimiter\":\"DASH\"}", "a\n", 0,
+	      "!CSVDelimiter must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB");
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a/0/b~1c\"}", "{\"a\":[{\"b/c\":[1,{}]}]}", 0,
+	      "[1,{}]");
+	ITEMS("JSON", "{}", "{\"a\":1}", 0, "!Attempting to map over non-iterable node.");
+	ITEMS("JSON", "{}", "[1,2,3]", 2, "[1,2]");
+	ITEMS("JSONL", "{}", "{\"n\":1}\n\n  \n[2]\r\n", 0, "[{\"n\":1},[2]]");
+	char *bad = items_of("JSONL", "{}", "1\n{x\n", 0);
+	ck_assert_msg(strncmp(bad, "!Line 2 of the JSONL file is not JSON: ", 39) == 0, "%s", bad);
+	free(bad);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("aws");
+	TCase *tc = tcase_create("sigv4");
+	tcase_add_test(tc, sigv4_suite);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("credentials");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, creds_env);
+	tcase_add_test(tc, creds_profiles);
+	tcase_add_test(tc, endpoints);
+	tcase_add_test(tc, creds_container);
+	tcase_add_test(tc, creds_imds_bounded);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("parsers");
+	tcase_add_test(tc, error_forms);
+	tcase_add_test(tc, s3_list_json);
+	tcase_add_test(tc, reader_items);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
