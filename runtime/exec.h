@@ -75,6 +75,9 @@ typedef struct rt_job {
 	struct json_object *input; /* consumed by the scope */
 	struct json_object *out;
 	int rc;
+	aslrt_ctx *parent;         /* history.c: whose events it continues */
+	int state;                 /* the Parallel or Map state */
+	bool iteration;            /* a Map iteration (else a Parallel branch) */
 } rt_job;
 
 typedef struct aslrt_run {
@@ -92,6 +95,7 @@ typedef struct aslrt_run {
 	int events;                   /* history event ids handed out */
 	size_t payload_limit;         /* max state output in bytes, 0: none */
 	FILE *trace;
+	struct json_object *history;  /* the events, when recorded (history.c) */
 	pthread_mutex_t lock;
 	/* pool.c */
 	pthread_mutex_t pool_lock;
@@ -124,6 +128,13 @@ struct aslrt_ctx {
 	 * heartbeat: the interval in ms, 0: none. */
 	int64_t task_deadline_ms;
 	int64_t task_heartbeat_ms;
+	/* history.c: the event this thread's next event follows, and which
+	 * Parallel branch or Map iteration the thread is (-1: the machine) */
+	int last_event;
+	int map_end;                  /* the last MapIterationSucceeded */
+	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
+	long lane;
+	bool lane_map;
 };
 
 /* The Context object as states see it ($$, $states.context); borrowed. */
@@ -169,6 +180,49 @@ void rt_pool_shutdown(aslrt_run *r);
 /* Run the jobs, at most limit at once (0: no limit); returns how many failed.
  * Unless all, the first failure drops the jobs not yet started. */
 int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all);
+
+/* history.c */
+#define RT_EVENTS(X)                                          \
+	X(EV_EXECUTION_STARTED, "ExecutionStarted")           \
+	X(EV_EXECUTION_SUCCEEDED, "ExecutionSucceeded")       \
+	X(EV_EXECUTION_FAILED, "ExecutionFailed")             \
+	X(EV_EXECUTION_TIMED_OUT, "ExecutionTimedOut")        \
+	X(EV_STATE_ENTERED, "StateEntered")                   \
+	X(EV_STATE_EXITED, "StateExited")                     \
+	X(EV_TASK_SCHEDULED, "TaskScheduled")                 \
+	X(EV_TASK_STARTED, "TaskStarted")                     \
+	X(EV_TASK_SUBMITTED, "TaskSubmitted")                 \
+	X(EV_TASK_SUCCEEDED, "TaskSucceeded")                 \
+	X(EV_TASK_FAILED, "TaskFailed")                       \
+	X(EV_TASK_TIMED_OUT, "TaskTimedOut")                  \
+	X(EV_PARALLEL_STARTED, "ParallelStateStarted")        \
+	X(EV_PARALLEL_SUCCEEDED, "ParallelStateSucceeded")    \
+	X(EV_PARALLEL_FAILED, "ParallelStateFailed")          \
+	X(EV_MAP_STARTED, "MapStateStarted")                  \
+	X(EV_MAP_SUCCEEDED, "MapStateSucceeded")              \
+	X(EV_MAP_FAILED, "MapStateFailed")                    \
+	X(EV_MAP_ITERATION_STARTED, "MapIterationStarted")    \
+	X(EV_MAP_ITERATION_SUCCEEDED, "MapIterationSucceeded") \
+	X(EV_MAP_ITERATION_FAILED, "MapIterationFailed")
+
+enum {
+#define X(id, name) id,
+	RT_EVENTS(X)
+#undef X
+	EV_COUNT
+};
+
+const char *rt_event_name(int type);
+/* Record an event of c's thread and return its id: value is the state's
+ * input or output, the Task's parameters or result; index a Map iteration's
+ * index or a Map's length; failures take their error from c->err. */
+int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index);
+/* Record a pending Map/ParallelStateFailed: a Retry records none. */
+void rt_event_flush(aslrt_ctx *c);
+int rt_history_write(aslrt_run *r, const char *path);
+void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
+int rt_job_run(rt_job *j);
+int rt_pool_run_in_order(aslrt_run *r, rt_job *jobs, int n, bool all);
 
 /* task.c */
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,

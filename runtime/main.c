@@ -33,7 +33,9 @@ static const char help[] =
 	"  --test-case NAME      the test case of the mock config to use\n"
 	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
 	"                        quota); off lifts it\n"
-	"  --trace               print each state entered and left on stderr\n"
+	"  --trace               print each event of the execution on stderr, one line each\n"
+	"  --history FILE        write the execution's events to FILE as AWS's\n"
+	"                        GetExecutionHistory returns them ({\"events\": [...]})\n"
 	"  --help                this text\n"
 	"\n"
 	"exit status: 0 SUCCEEDED (output on stdout), 1 FAILED ({\"Error\",\"Cause\"} as the\n"
@@ -150,7 +152,7 @@ static void print_error(const aslrt_error *e)
 int main(int argc, char **argv)
 {
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
-		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL;
+		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *history_file = NULL;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
 	for (int i = 1; i < argc; i++) {
@@ -172,6 +174,8 @@ int main(int argc, char **argv)
 			slot = &mock_file;
 		} else if (strcmp(a, "--test-case") == 0) {
 			slot = &test_case;
+		} else if (strcmp(a, "--history") == 0) {
+			slot = &history_file;
 		} else if (strcmp(a, "--name") == 0) {
 			slot = &exec_name;
 		} else if (strcmp(a, "--payload-limit") == 0) {
@@ -256,11 +260,22 @@ int main(int argc, char **argv)
 		}
 		merge(run.context, extra);
 		json_object_put(extra);
+		/* a virtual clock starts at the execution's StartTime, so that a
+		 * run with a fixed --context is repeatable to the millisecond */
+		struct json_object *e, *st;
+		aslrt_time t;
+		if (run.virtual_clock && json_object_object_get_ex(run.context, "Execution", &e) &&
+		    json_object_object_get_ex(e, "StartTime", &st) &&
+		    aslrt_timestamp_parse(json_object_get_string(st), &t))
+			run.clock_ms = t.sec * 1000 + t.nsec / 1000000;
 	}
 	aslrt_register_handlers();
 	c = rt_ctx_new(&run, NULL);
-	run.events = 1; /* ExecutionStarted */
+	if (history_file)
+		run.history = json_object_new_array();
+	rt_event(c, EV_EXECUTION_STARTED, -1, input, 0);
 	if (rt_run_scope(c, 0, input, &output) == 0) {
+		rt_event(c, EV_EXECUTION_SUCCEEDED, -1, output, 0);
 		char *s = aslrt_json_dump(output);
 		FILE *out = output_file ? fopen(output_file, "w") : stdout;
 		if (!out || fprintf(out, "%s\n", s) < 0 || fflush(out) != 0) {
@@ -277,10 +292,17 @@ int main(int argc, char **argv)
 		status = 0;
 		goto done;
 	}
+	rt_event(c, EV_EXECUTION_FAILED, -1, NULL, 0);
 	aslrt_error_move(&err, &c->err);
 failed:
 	print_error(&err);
 done:
+	if (history_file && run.history && rt_history_write(&run, history_file)) {
+		fprintf(stderr, "%s: cannot write the history %s: %s\n", prog, history_file,
+			strerror(errno));
+		status = status ? status : 1;
+	}
+	json_object_put(run.history);
 	aslrt_error_clear(&err);
 	rt_ctx_free(c);
 	rt_unload(&run);
