@@ -96,6 +96,11 @@ typedef struct aslrt_run {
 	size_t payload_limit;         /* max state output in bytes, 0: none */
 	FILE *trace;
 	struct json_object *history;  /* the events, when recorded (history.c) */
+	FILE *log;                    /* telemetry.c: CloudWatch-format lines */
+	int log_level;                /* RT_LOG_* */
+	bool log_data;                /* --include-execution-data */
+	const char *metrics_file;
+	struct rt_metric *metrics;    /* per state, when metrics_file */
 	pthread_mutex_t lock;
 	/* pool.c */
 	pthread_mutex_t pool_lock;
@@ -131,6 +136,8 @@ struct aslrt_ctx {
 	/* history.c: the event this thread's next event follows, and which
 	 * Parallel branch or Map iteration the thread is (-1: the machine) */
 	int last_event;
+	int64_t task_started_ms;      /* telemetry.c */
+	int64_t state_started_ms;
 	int map_end;                  /* the last MapIterationSucceeded */
 	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
 	long lane;
@@ -223,6 +230,13 @@ int rt_history_write(aslrt_run *r, const char *path);
 void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
 int rt_job_run(rt_job *j);
 int rt_pool_run_in_order(aslrt_run *r, rt_job *jobs, int n, bool all);
+
+/* telemetry.c */
+enum { RT_LOG_OFF, RT_LOG_FATAL, RT_LOG_ERROR, RT_LOG_ALL };
+int rt_log_level_parse(const char *s);
+void rt_log_event(aslrt_run *r, struct json_object *e, int64_t ms);
+void rt_metrics_event(aslrt_ctx *c, int type, int state, int64_t ms);
+int rt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status);
 
 /* task.c */
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,

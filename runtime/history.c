@@ -23,7 +23,7 @@
 
 static const char *const type_names[] = {
 #define X(id, name) [id] = name,
-	RT_EVENTS(X)
+    RT_EVENTS(X)
 #undef X
 };
 
@@ -162,8 +162,9 @@ static struct json_object *build(aslrt_ctx *c, int type, rt_state *st, struct js
 		}
 		if (c->task_deadline_ms > 0)
 			json_object_object_add(
-				d, "timeoutInSeconds",
-				json_object_new_int64((c->task_deadline_ms - c->entered_ms + 999) / 1000));
+			    d, "timeoutInSeconds",
+			    json_object_new_int64((c->task_deadline_ms - c->entered_ms + 999) /
+						  1000));
 		if (c->task_heartbeat_ms > 0)
 			json_object_object_add(d, "heartbeatInSeconds",
 					       json_object_new_int64(c->task_heartbeat_ms / 1000));
@@ -189,7 +190,8 @@ static struct json_object *build(aslrt_ctx *c, int type, rt_state *st, struct js
 	case EV_TASK_SUCCEEDED:
 		if (fam != FAM_TASK) {
 			snprintf(name, sizeof name, "%s",
-				 fam == FAM_LAMBDA ? "LambdaFunctionSucceeded" : "ActivitySucceeded");
+				 fam == FAM_LAMBDA ? "LambdaFunctionSucceeded"
+						   : "ActivitySucceeded");
 			key = fam == FAM_LAMBDA ? "lambdaFunctionSucceededEventDetails"
 						: "activitySucceededEventDetails";
 		} else {
@@ -224,7 +226,7 @@ static struct json_object *build(aslrt_ctx *c, int type, rt_state *st, struct js
 	case EV_MAP_ITERATION_STARTED:
 	case EV_MAP_ITERATION_SUCCEEDED:
 	case EV_MAP_ITERATION_FAILED:
-		key = type == EV_MAP_ITERATION_STARTED	 ? "mapIterationStartedEventDetails"
+		key = type == EV_MAP_ITERATION_STARTED	   ? "mapIterationStartedEventDetails"
 		      : type == EV_MAP_ITERATION_SUCCEEDED ? "mapIterationSucceededEventDetails"
 							   : "mapIterationFailedEventDetails";
 		add_str(d, "name", st->name);
@@ -317,18 +319,20 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 	if (type == EV_TASK_FAILED && c->err.name && strcmp(c->err.name, "States.Timeout") == 0)
 		type = EV_TASK_TIMED_OUT;
 	int prev = c->last_event, id;
-	if (!r->history && !r->trace) {
+	int64_t ms = r->history || r->trace || r->log || r->metrics_file ? rt_now_ms(r) : 0;
+	if (!r->history && !r->trace && !r->log) {
 		pthread_mutex_lock(&r->lock);
 		id = ++r->events;
 		pthread_mutex_unlock(&r->lock);
 	} else {
-		int64_t ms = rt_now_ms(r);
 		struct json_object *e = build(c, type, st, value, index, 0, prev, ms);
 		pthread_mutex_lock(&r->lock);
 		id = ++r->events;
 		json_object_object_add(e, "id", json_object_new_int(id));
 		if (r->trace)
 			trace_line(c, e, st, type, ms);
+		if (r->log)
+			rt_log_event(r, e, ms);
 		if (r->history)
 			json_object_array_add(r->history, e);
 		else
@@ -337,6 +341,8 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 	}
 	if (type != EV_EXECUTION_STARTED && !passed_by(type))
 		c->last_event = id;
+	if (r->metrics_file)
+		rt_metrics_event(c, type, state, ms);
 	return id;
 }
 
@@ -383,8 +389,8 @@ int rt_job_run(rt_job *j)
 	j->input = NULL; /* consumed */
 	rt_event_flush(c);
 	if (p && j->iteration)
-		end = rt_event(c, rc ? EV_MAP_ITERATION_FAILED : EV_MAP_ITERATION_SUCCEEDED, j->state,
-			       NULL, c->lane);
+		end = rt_event(c, rc ? EV_MAP_ITERATION_FAILED : EV_MAP_ITERATION_SUCCEEDED,
+			       j->state, NULL, c->lane);
 	if (p) {
 		pthread_mutex_lock(&r->lock);
 		if (c->last_event > p->last_event)

@@ -34,6 +34,12 @@ static const char help[] =
 	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
 	"                        quota); off lifts it\n"
 	"  --trace               print each event of the execution on stderr, one line each\n"
+	"  --log-level L         ALL|ERROR|FATAL|OFF: events as CloudWatch Logs JSON lines, the\n"
+	"                        shape of an Express log group (default OFF)\n"
+	"  --include-execution-data  with --log-level: inputs and outputs too\n"
+	"  --log-file FILE       the log lines go to FILE (default stderr)\n"
+	"  --metrics FILE        at the end, counts and durations per state and per Task\n"
+	"                        resource in Prometheus text format\n"
 	"  --history FILE        write the execution's events to FILE as AWS's\n"
 	"                        GetExecutionHistory returns them ({\"events\": [...]})\n"
 	"  --help                this text\n"
@@ -152,7 +158,8 @@ static void print_error(const aslrt_error *e)
 int main(int argc, char **argv)
 {
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
-		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *history_file = NULL;
+		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *history_file = NULL,
+		   *log_file = NULL;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
 	for (int i = 1; i < argc; i++) {
@@ -174,6 +181,18 @@ int main(int argc, char **argv)
 			slot = &mock_file;
 		} else if (strcmp(a, "--test-case") == 0) {
 			slot = &test_case;
+		} else if (strcmp(a, "--include-execution-data") == 0) {
+			run.log_data = true;
+			continue;
+		} else if (strcmp(a, "--log-level") == 0) {
+			if (i + 1 >= argc || (run.log_level = rt_log_level_parse(argv[i + 1])) < 0)
+				return usage(prog, "--log-level needs ALL, ERROR, FATAL or OFF", NULL);
+			i++;
+			continue;
+		} else if (strcmp(a, "--log-file") == 0) {
+			slot = &log_file;
+		} else if (strcmp(a, "--metrics") == 0) {
+			slot = &run.metrics_file;
 		} else if (strcmp(a, "--history") == 0) {
 			slot = &history_file;
 		} else if (strcmp(a, "--name") == 0) {
@@ -210,6 +229,14 @@ int main(int argc, char **argv)
 	if (mock_file && !test_case)
 		return usage(prog, "--mock-config needs --test-case", NULL);
 
+	if (run.log_level > RT_LOG_OFF) {
+		run.log = log_file ? fopen(log_file, "a") : stderr;
+		if (!run.log) {
+			fprintf(stderr, "%s: cannot open --log-file %s: %s\n", prog, log_file,
+				strerror(errno));
+			return 2;
+		}
+	}
 	if (rt_load(&run, &aslrt_main_program))
 		return 2;
 	if (run.virtual_clock) {
@@ -218,6 +245,7 @@ int main(int argc, char **argv)
 		run.virtual_clock = true;
 	}
 	aslrt_error err = {0};
+	int64_t started = 0;
 	char why[ASLRT_ERRLEN];
 	int status = 1;
 	struct json_object *input = NULL, *output = NULL;
@@ -273,6 +301,7 @@ int main(int argc, char **argv)
 	c = rt_ctx_new(&run, NULL);
 	if (history_file)
 		run.history = json_object_new_array();
+	started = rt_now_ms(&run);
 	rt_event(c, EV_EXECUTION_STARTED, -1, input, 0);
 	if (rt_run_scope(c, 0, input, &output) == 0) {
 		rt_event(c, EV_EXECUTION_SUCCEEDED, -1, output, 0);
@@ -297,6 +326,15 @@ int main(int argc, char **argv)
 failed:
 	print_error(&err);
 done:
+	if (run.metrics_file && c &&
+	    rt_metrics_write(&run, rt_now_ms(&run) - started, status ? "FAILED" : "SUCCEEDED")) {
+		fprintf(stderr, "%s: cannot write the metrics %s: %s\n", prog, run.metrics_file,
+			strerror(errno));
+		status = status ? status : 1;
+	}
+	free(run.metrics);
+	if (run.log && run.log != stderr)
+		fclose(run.log);
 	if (history_file && run.history && rt_history_write(&run, history_file)) {
 		fprintf(stderr, "%s: cannot write the history %s: %s\n", prog, history_file,
 			strerror(errno));

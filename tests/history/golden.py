@@ -2,8 +2,10 @@
 """History goldens: each DIR/NAME.asl.json is built and run under the virtual
 clock with DIR/context.json (a fixed execution name and start time),
 NAME.input.json and, when present, NAME.mocks.json (state -> MockedResponses
-entry); its --history file, stdout and last stderr line must equal
-NAME.history.json and NAME.out byte for byte (--update rewrites them).
+entry), with --trace, --log-level ERROR and --metrics; its --history file, its
+exit status, stdout and stderr (the trace lines, then the error), its log
+lines and its metrics must equal NAME.history.json, NAME.out, NAME.log and
+NAME.prom byte for byte (--update rewrites them).
 
   golden.py ASLC DIR [--update]
 """
@@ -22,7 +24,9 @@ def run(aslc, d, name, work):
         raise RuntimeError("build failed: " + p.stderr)
     hist = os.path.join(work, "history.json")
     args = [exe, "--clock", "virtual", "--context", os.path.join(d, "context.json"),
-            "--input", os.path.join(d, name + ".input.json"), "--history", hist]
+            "--input", os.path.join(d, name + ".input.json"), "--history", hist, "--trace",
+            "--log-level", "ERROR", "--log-file", os.path.join(work, "log"),
+            "--metrics", os.path.join(work, "prom")]
     mocks = os.path.join(d, name + ".mocks.json")
     if os.path.exists(mocks):
         with open(mocks, encoding="utf-8") as f:
@@ -33,10 +37,12 @@ def run(aslc, d, name, work):
             json.dump(cfg, f)
         args += ["--mock-config", os.path.join(work, "mocks.json"), "--test-case", "T"]
     p = subprocess.run(args, capture_output=True, text=True, timeout=60)
-    err = p.stderr.strip().splitlines()
-    out = "exit %d\n%s%s\n" % (p.returncode, p.stdout, err[-1] if err else "")
-    with open(hist, encoding="utf-8") as f:
-        return f.read(), out
+    out = "exit %d\n%s%s" % (p.returncode, p.stdout, p.stderr)
+    res = []
+    for f in (hist, os.path.join(work, "log"), os.path.join(work, "prom")):
+        with open(f, encoding="utf-8") as g:
+            res.append(g.read())
+    return res[0], out, res[1], res[2]
 
 
 def main():
@@ -48,8 +54,9 @@ def main():
             continue
         name = f[:-len(".asl.json")]
         with tempfile.TemporaryDirectory() as work:
-            hist, out = run(aslc, d, name, work)
-        for suffix, got in ((".history.json", hist), (".out", out)):
+            hist, out, log, prom = run(aslc, d, name, work)
+        for suffix, got in ((".history.json", hist), (".out", out), (".log", log),
+                            (".prom", prom)):
             path = os.path.join(d, name + suffix)
             if update:
                 with open(path, "w", encoding="utf-8") as g:
