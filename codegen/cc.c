@@ -110,6 +110,7 @@ static int compile_link(const char *input, const char *exe, const BuildOpts *o)
 	arg(&a, ASLC_JSONC_LIB);
 	arg(&a, ASLC_CRYPTO_LIB);
 	arg(&a, ASLC_PCRE2_LIB);
+	arg(&a, ASLC_SQLITE_LIB);
 	arg(&a, "-lpthread");
 	arg(&a, "-lm");
 	arg(&a, "-ldl");

@@ -412,6 +412,7 @@ void rt_ctx_free(aslrt_ctx *c)
 	json_object_put(c->base);
 	json_object_put(c->context);
 	json_object_put(c->map_item);
+	free(c->lane_path);
 	free(c);
 }
 
@@ -658,7 +659,7 @@ int aslrt_op_task(aslrt_ctx *c, int state, struct json_object *input, struct jso
 {
 	rt_event(c, EV_TASK_SCHEDULED, state, input, 0);
 	rt_event(c, EV_TASK_STARTED, state, NULL, 0);
-	int rc = rt_task_invoke(c, &c->run->states[state], input, dst);
+	int rc = rt_journal_task(c, &c->run->states[state], input, dst);
 	rt_event(c, rc ? EV_TASK_FAILED : EV_TASK_SUCCEEDED, state, rc ? NULL : *dst, 0);
 	return rc;
 }
@@ -789,6 +790,7 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		if (rc)
 			return rc;
 	}
+	until = rt_journal_wait(c, until); /* a resumed Wait ends when it would have */
 	if (until > now)
 		rt_sleep_ms(c->run, until - now);
 	return 0;

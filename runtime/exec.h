@@ -12,6 +12,7 @@
 #include "rt.h"
 
 typedef struct tnode tnode;
+struct sqlite3;
 typedef struct jnode jnode;
 
 /* A constant of the program, pre-parsed once at start-up. */
@@ -100,6 +101,10 @@ typedef struct aslrt_run {
 	int log_level;                /* RT_LOG_* */
 	bool log_data;                /* --include-execution-data */
 	const char *metrics_file;
+	struct sqlite3 *journal;      /* journal.c: --store, NULL: in memory */
+	const char *journal_path, *journal_exec;
+	bool journal_tx, journal_ended;
+	int journal_lock;             /* fd of FILE-lock, -1: none */
 	struct rt_metric *metrics;    /* per state, when metrics_file */
 	pthread_mutex_t lock;
 	/* pool.c */
@@ -142,6 +147,8 @@ struct aslrt_ctx {
 	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
 	long lane;
 	bool lane_map;
+	char *lane_path;              /* journal.c: where this thread runs (owned) */
+	int steps, spawns;            /* its Task attempts and Waits, its batches */
 };
 
 /* The Context object as states see it ($$, $states.context); borrowed. */
@@ -237,6 +244,23 @@ int rt_log_level_parse(const char *s);
 void rt_log_event(aslrt_run *r, struct json_object *e, int64_t ms);
 void rt_metrics_event(aslrt_ctx *c, int type, int state, int64_t ms);
 int rt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status);
+
+/* journal.c */
+int rt_journal_setup(aslrt_run *r, const char *path, const char **name, bool resume,
+		     char **input, char **context, char *why, size_t len);
+int rt_journal_open(aslrt_run *r, const char *path, bool create, char *why, size_t len);
+void rt_journal_close(aslrt_run *r);
+int rt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
+		     int64_t start_ms);
+void rt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err);
+void rt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
+int rt_journal_task(aslrt_ctx *c, rt_state *st, struct json_object *input,
+		    struct json_object **out);
+int64_t rt_journal_wait(aslrt_ctx *c, int64_t until);
+int rt_journal_list(aslrt_run *r);
+int rt_journal_describe(aslrt_run *r, const char *name);
+int rt_journal_history(aslrt_run *r, const char *name);
+int rt_journal_result(aslrt_run *r, const char *name, aslrt_error *err);
 
 /* task.c */
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,

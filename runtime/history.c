@@ -319,8 +319,10 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 	if (type == EV_TASK_FAILED && c->err.name && strcmp(c->err.name, "States.Timeout") == 0)
 		type = EV_TASK_TIMED_OUT;
 	int prev = c->last_event, id;
-	int64_t ms = r->history || r->trace || r->log || r->metrics_file ? rt_now_ms(r) : 0;
-	if (!r->history && !r->trace && !r->log) {
+	int64_t ms = r->history || r->trace || r->log || r->journal || r->metrics_file
+			     ? rt_now_ms(r)
+			     : 0;
+	if (!r->history && !r->trace && !r->log && !r->journal) {
 		pthread_mutex_lock(&r->lock);
 		id = ++r->events;
 		pthread_mutex_unlock(&r->lock);
@@ -333,6 +335,8 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 			trace_line(c, e, st, type, ms);
 		if (r->log)
 			rt_log_event(r, e, ms);
+		if (r->journal)
+			rt_journal_event(r, id, e, type);
 		if (r->history)
 			json_object_array_add(r->history, e);
 		else
@@ -369,6 +373,11 @@ void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool it
 	j->parent = parent;
 	j->state = state;
 	j->iteration = iteration;
+	if (index == 0)
+		parent->spawns++;
+	if (asprintf(&j->c->lane_path, "%s/%d.%ld", parent->lane_path ? parent->lane_path : "",
+		     parent->spawns, index) < 0)
+		abort();
 	j->c->lane = index;
 	j->c->lane_map = iteration;
 	j->c->last_event = parent->last_event;

@@ -40,6 +40,13 @@ static const char help[] =
 	"  --log-file FILE       the log lines go to FILE (default stderr)\n"
 	"  --metrics FILE        at the end, counts and durations per state and per Task\n"
 	"                        resource in Prometheus text format\n"
+	"  --store FILE          journal the execution in FILE (SQLite; Standard workflows):\n"
+	"                        with --name N, starts N, or continues it (same input), or\n"
+	"                        prints its result when it has ended\n"
+	"  --resume NAME         with --store: continue execution NAME (no input needed)\n"
+	"  --describe NAME       with --store: print NAME as DescribeExecution does\n"
+	"  --list                with --store: list the executions (ListExecutions)\n"
+	"  --history NAME        with --store and no --name/--resume: print NAME's events\n"
 	"  --history FILE        write the execution's events to FILE as AWS's\n"
 	"                        GetExecutionHistory returns them ({\"events\": [...]})\n"
 	"  --help                this text\n"
@@ -159,7 +166,8 @@ int main(int argc, char **argv)
 {
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
 		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *history_file = NULL,
-		   *log_file = NULL;
+		   *log_file = NULL, *store_file = NULL, *resume_name = NULL, *describe_name = NULL;
+	bool list = false;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
 	for (int i = 1; i < argc; i++) {
@@ -181,6 +189,15 @@ int main(int argc, char **argv)
 			slot = &mock_file;
 		} else if (strcmp(a, "--test-case") == 0) {
 			slot = &test_case;
+		} else if (strcmp(a, "--store") == 0) {
+			slot = &store_file;
+		} else if (strcmp(a, "--resume") == 0) {
+			slot = &resume_name;
+		} else if (strcmp(a, "--describe") == 0) {
+			slot = &describe_name;
+		} else if (strcmp(a, "--list") == 0) {
+			list = true;
+			continue;
 		} else if (strcmp(a, "--include-execution-data") == 0) {
 			run.log_data = true;
 			continue;
@@ -228,6 +245,11 @@ int main(int argc, char **argv)
 	}
 	if (mock_file && !test_case)
 		return usage(prog, "--mock-config needs --test-case", NULL);
+	if ((resume_name || describe_name || list) && !store_file)
+		return usage(prog, "--resume, --describe and --list need --store", NULL);
+	if (resume_name && exec_name && strcmp(resume_name, exec_name) != 0)
+		return usage(prog, "--resume and --name differ", NULL);
+	run.journal_lock = -1;
 
 	if (run.log_level > RT_LOG_OFF) {
 		run.log = log_file ? fopen(log_file, "a") : stderr;
@@ -255,10 +277,42 @@ int main(int argc, char **argv)
 		rt_unload(&run);
 		return 2;
 	}
+	/* --store: the journal's queries, or the execution to start or continue */
+	char *jinput = NULL, *jcontext = NULL;
+	int found = 0;
+	if (store_file && (list || describe_name || (history_file && !exec_name && !resume_name))) {
+		int rc = 2;
+		if (rt_journal_open(&run, store_file, false, why, sizeof why) == 0) {
+			const char *n = describe_name ? describe_name : history_file;
+			rc = list ? rt_journal_list(&run)
+			     : describe_name ? rt_journal_describe(&run, n)
+					     : rt_journal_history(&run, n);
+			snprintf(why, sizeof why, "no execution named '%s' in %s", n ? n : "",
+				 store_file);
+		}
+		if (rc)
+			fprintf(stderr, "%s: %s\n", prog, why);
+		rt_journal_close(&run);
+		rt_unload(&run);
+		return rc ? 2 : 0;
+	}
+	if (store_file && (found = rt_journal_setup(&run, store_file, resume_name ? &resume_name
+										   : &exec_name,
+						     resume_name != NULL, &jinput, &jcontext, why,
+						     sizeof why)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		rt_journal_close(&run);
+		rt_unload(&run);
+		return 2;
+	}
+	if (resume_name)
+		exec_name = resume_name;
 
-	FILE *in = input_file ? fopen(input_file, "rb") : stdin;
+	FILE *in = resume_name ? NULL : input_file ? fopen(input_file, "rb") : stdin;
 	size_t len = 0;
-	char *text = in ? read_all(in, &len) : NULL;
+	char *text = resume_name ? strdup(jinput) : in ? read_all(in, &len) : NULL;
+	if (resume_name)
+		len = strlen(text);
 	if (in && in != stdin)
 		fclose(in);
 	if (!text) {
@@ -275,9 +329,29 @@ int main(int argc, char **argv)
 		goto failed;
 	}
 	free(text);
-
-	run.context = make_context(&run, input, exec_name);
-	if (context_file) {
+	if (found) {
+		/* the same name again: the same input continues it (AWS's idempotent
+		 * StartExecution), other input is refused */
+		struct json_object *was = NULL;
+		aslrt_json_parse(jinput, strlen(jinput), &was, why, sizeof why);
+		bool same = aslrt_json_equal(was, input);
+		json_object_put(was);
+		if (!same) {
+			aslrt_error_set(&err, "ExecutionAlreadyExists",
+					"Execution Already Exists: '%s' ran with other input", exec_name);
+			goto failed;
+		}
+		if (run.journal_ended) {
+			status = rt_journal_result(&run, exec_name, &err);
+			if (status)
+				goto failed;
+			goto done;
+		}
+		aslrt_json_parse(jcontext, strlen(jcontext), &run.context, why, sizeof why);
+	} else {
+		run.context = make_context(&run, input, exec_name);
+	}
+	if (context_file && !found) {
 		struct json_object *extra = json_object_from_file(context_file);
 		if (!json_object_is_type(extra, json_type_object)) {
 			fprintf(stderr, "%s: --context %s is not a JSON object\n", prog, context_file);
@@ -302,9 +376,21 @@ int main(int argc, char **argv)
 	if (history_file)
 		run.history = json_object_new_array();
 	started = rt_now_ms(&run);
+	if (store_file && !found) {
+		char *in_text = aslrt_json_dump(input), *ctx_text = aslrt_json_dump(run.context);
+		int rc = rt_journal_start(&run, exec_name, in_text, ctx_text, started);
+		free(in_text);
+		free(ctx_text);
+		if (rc) {
+			aslrt_error_set(&err, "States.Runtime", "cannot journal the execution in %s",
+					store_file);
+			goto failed;
+		}
+	}
 	rt_event(c, EV_EXECUTION_STARTED, -1, input, 0);
 	if (rt_run_scope(c, 0, input, &output) == 0) {
 		rt_event(c, EV_EXECUTION_SUCCEEDED, -1, output, 0);
+		rt_journal_end(&run, output, NULL);
 		char *s = aslrt_json_dump(output);
 		FILE *out = output_file ? fopen(output_file, "w") : stdout;
 		if (!out || fprintf(out, "%s\n", s) < 0 || fflush(out) != 0) {
@@ -322,6 +408,7 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	rt_event(c, EV_EXECUTION_FAILED, -1, NULL, 0);
+	rt_journal_end(&run, NULL, &c->err);
 	aslrt_error_move(&err, &c->err);
 failed:
 	print_error(&err);
@@ -333,6 +420,9 @@ done:
 		status = status ? status : 1;
 	}
 	free(run.metrics);
+	free(jinput);
+	free(jcontext);
+	rt_journal_close(&run);
 	if (run.log && run.log != stderr)
 		fclose(run.log);
 	if (history_file && run.history && rt_history_write(&run, history_file)) {
