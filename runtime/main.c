@@ -336,6 +336,8 @@ int main(int argc, char **argv)
 		aslrt_json_parse(jinput, strlen(jinput), &was, why, sizeof why);
 		bool same = aslrt_json_equal(was, input);
 		json_object_put(was);
+		if (!same || run.journal_ended)
+			json_object_put(input);
 		if (!same) {
 			aslrt_error_set(&err, "ExecutionAlreadyExists",
 					"Execution Already Exists: '%s' ran with other input", exec_name);

@@ -136,7 +136,10 @@ def main():
     db, eff = fresh("two")
     env["EFFECTS_FILE"] = "/dev/full"  # the first blocks on nothing; hold it with SIGSTOP
     first = subprocess.Popen(cmd(db), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(0.05)
+    for _ in range(1000):  # it holds the lock once it has opened the journal
+        if os.path.exists(db) or first.poll() is not None:
+            break
+        time.sleep(0.01)
     first.send_signal(signal.SIGSTOP)
     p = subprocess.run(cmd(db), env=env, capture_output=True, text=True, timeout=60)
     first.send_signal(signal.SIGKILL)
