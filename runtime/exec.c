@@ -816,6 +816,7 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 {
 	rt_state *st = &c->run->states[state];
 	const char *name = c->err.name ? c->err.name : "";
+	rt_event(c, EV_EVALUATION_FAILED, state, NULL, 0); /* JSONata's errors only */
 	if (strcmp(name, "States.Runtime") == 0)
 		return ASLRT_FAIL;
 	for (int i = 0; i < st->nretriers; i++) {

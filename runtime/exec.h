@@ -141,6 +141,7 @@ struct aslrt_ctx {
 	/* history.c: the event this thread's next event follows, and which
 	 * Parallel branch or Map iteration the thread is (-1: the machine) */
 	int last_event;
+	int entered_prev;             /* the previousEventId of its StateEntered */
 	int64_t task_started_ms;      /* telemetry.c */
 	int64_t state_started_ms;
 	int map_end;                  /* the last MapIterationSucceeded */
@@ -217,7 +218,8 @@ int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all);
 	X(EV_MAP_FAILED, "MapStateFailed")                    \
 	X(EV_MAP_ITERATION_STARTED, "MapIterationStarted")    \
 	X(EV_MAP_ITERATION_SUCCEEDED, "MapIterationSucceeded") \
-	X(EV_MAP_ITERATION_FAILED, "MapIterationFailed")
+	X(EV_MAP_ITERATION_FAILED, "MapIterationFailed")      \
+	X(EV_EVALUATION_FAILED, "EvaluationFailed")
 
 enum {
 #define X(id, name) id,

@@ -219,6 +219,20 @@ static struct json_object *build(aslrt_ctx *c, int type, rt_state *st, struct js
 		add_error(d, &c->err);
 		break;
 	}
+	case EV_EVALUATION_FAILED: {
+		key = "evaluationFailedEventDetails";
+		add_error(d, &c->err);
+		/* the field, as the cause names it: "... specified for the field 'X' ..." */
+		const char *f = c->err.cause ? strstr(c->err.cause, "for the field '") : NULL;
+		const char *end = f ? strchr(f + 15, '\'') : NULL;
+		if (end) {
+			char loc[256];
+			snprintf(loc, sizeof loc, "%.*s", (int)(end - f - 15), f + 15);
+			add_str(d, "location", loc);
+		}
+		add_str(d, "state", st->name);
+		break;
+	}
 	case EV_MAP_STARTED:
 		key = "mapStateStartedEventDetails";
 		json_object_object_add(d, "length", json_object_new_int64(index));
@@ -287,11 +301,12 @@ static bool submits(rt_state *st)
 
 void rt_event_flush(aslrt_ctx *c)
 {
-	if (!c->pending)
+	if (c->pending <= 0)
 		return;
 	int type = c->pending;
-	c->pending = 0;
+	c->pending = -type; /* record it now, not again later */
 	rt_event(c, type, c->pending_state, NULL, 0);
+	c->pending = 0;
 }
 
 int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index)
@@ -301,11 +316,12 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 	/* A failed Map or Parallel that is retried starts again with no
 	 * MapStateFailed in between (AWS); otherwise the failure is recorded
 	 * before whatever comes next. */
-	if (c->pending && (type == EV_MAP_STARTED || type == EV_PARALLEL_STARTED) &&
+	if (c->pending > 0 && (type == EV_MAP_STARTED || type == EV_PARALLEL_STARTED) &&
 	    state == c->pending_state)
 		c->pending = 0;
-	rt_event_flush(c);
-	if (type == EV_MAP_FAILED || type == EV_PARALLEL_FAILED) {
+	if (c->pending > 0)
+		rt_event_flush(c);
+	if ((type == EV_MAP_FAILED || type == EV_PARALLEL_FAILED) && c->pending >= 0) {
 		c->pending = type;
 		c->pending_state = state;
 		return 0;
@@ -318,10 +334,16 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 		c->last_event = c->map_end; /* after the last MapIterationSucceeded */
 	if (type == EV_TASK_FAILED && c->err.name && strcmp(c->err.name, "States.Timeout") == 0)
 		type = EV_TASK_TIMED_OUT;
+	/* AWS records a JSONata evaluation's failure, pointing where the
+	 * state's StateEntered pointed */
+	if (type == EV_EVALUATION_FAILED &&
+	    (!c->err.name || strcmp(c->err.name, "States.QueryEvaluationError") != 0))
+		return 0;
+	if (type == EV_EVALUATION_FAILED)
+		c->last_event = c->entered_prev;
 	int prev = c->last_event, id;
-	int64_t ms = r->history || r->trace || r->log || r->journal || r->metrics_file
-			     ? rt_now_ms(r)
-			     : 0;
+	int64_t ms =
+	    r->history || r->trace || r->log || r->journal || r->metrics_file ? rt_now_ms(r) : 0;
 	if (!r->history && !r->trace && !r->log && !r->journal) {
 		pthread_mutex_lock(&r->lock);
 		id = ++r->events;
@@ -343,10 +365,14 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 			json_object_put(e);
 		pthread_mutex_unlock(&r->lock);
 	}
+	if (type == EV_STATE_ENTERED)
+		c->entered_prev = prev;
 	if (type != EV_EXECUTION_STARTED && !passed_by(type))
 		c->last_event = id;
 	if (r->metrics_file)
 		rt_metrics_event(c, type, state, ms);
+	if (type == EV_EVALUATION_FAILED && strcmp(st->type, "Map") == 0)
+		rt_event(c, EV_MAP_FAILED, state, NULL, 0); /* as AWS does */
 	return id;
 }
 
