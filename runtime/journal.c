@@ -345,6 +345,10 @@ int rt_journal_task(aslrt_ctx *c, rt_state *st, struct json_object *input, struc
 		}
 	}
 	sqlite3_finalize(q);
+	/* a mocked state's calls count replayed attempts too (task.c takes the
+	 * n-th response for the n-th call) */
+	if (rc != 1 && json_object_object_get_ex(r->mocks, st->name, NULL))
+		st->calls++;
 	if (rc == 1) { /* a new attempt: journal its start first */
 		begin(r);
 		q = prep(r, "INSERT INTO attempts(execution, key, status) VALUES(?, ?, 'started')");

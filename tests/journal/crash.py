@@ -148,6 +148,37 @@ def main():
             p.returncode != 2 or "being run by another process" not in p.stderr):
         failures.append("two processes: exit %d %s" % (p.returncode, p.stderr))
 
+    # a resumed execution with mocks: replayed attempts count as the mock's calls
+    g = os.path.join(d, "..", "history", "golden")
+    trc = os.path.join(work, "task_retry_catch")
+    subprocess.run([aslc, "build", os.path.join(g, "task_retry_catch.asl.json"), "-o", trc],
+                   check=True, timeout=300)
+    with open(os.path.join(g, "task_retry_catch.mocks.json")) as f:
+        m = json.load(f)
+    mocks = os.path.join(work, "trc-mocks.json")
+    with open(mocks, "w") as f:
+        json.dump({"StateMachines": {"task_retry_catch": {"TestCases": {"T": {s: s for s in m}}}},
+                   "MockedResponses": m}, f)
+    db, eff = fresh("mocks")
+    margs = ["--store", db, "--clock", "virtual", "--mock-config", mocks, "--test-case", "T"]
+    whole = subprocess.run([trc, "--name", "a", "--input", os.path.join(g, "task_retry_catch.input.json")]
+                           + margs, capture_output=True, text=True, timeout=60)
+    def shape(events):
+        return [(e["type"], e.get("taskFailedEventDetails", {}).get("error")) for e in events]
+
+    before = shape(json.loads(subprocess.run([trc, "--store", db, "--history", "a"],
+                                             capture_output=True, text=True).stdout)["events"])
+    con = sqlite3.connect(db)  # as if the process died after the second attempt
+    con.execute("DELETE FROM attempts WHERE key NOT IN ('/task0', '/task1')")
+    con.execute("UPDATE executions SET status='RUNNING', output=NULL, stop_ms=NULL")
+    con.commit()
+    con.close()
+    p = subprocess.run([trc, "--resume", "a"] + margs, capture_output=True, text=True, timeout=60)
+    after = shape(json.loads(subprocess.run([trc, "--store", db, "--history", "a"],
+                                            capture_output=True, text=True).stdout)["events"])
+    if whole.returncode or p.returncode or p.stdout != whole.stdout or after != before:
+        failures.append("mocks resumed: %s %s vs %s" % (p.stdout, p.stderr, whole.stdout))
+
     # Express keeps executions in memory
     subprocess.run([aslc, "build", os.path.join(d, "crash.asl.json"), "-o", exe + "-express",
                     "--handlers", os.path.join(d, "effects.c"), "--type", "express"],
