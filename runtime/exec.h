@@ -104,6 +104,7 @@ typedef struct aslrt_run {
 	struct sqlite3 *journal;      /* journal.c: --store, NULL: in memory */
 	const char *journal_path, *journal_exec;
 	bool journal_tx, journal_ended;
+	bool journal_sync_normal;     /* --store-sync NORMAL */
 	int journal_lock;             /* fd of FILE-lock, -1: none */
 	struct rt_metric *metrics;    /* per state, when metrics_file */
 	pthread_mutex_t lock;

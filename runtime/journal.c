@@ -15,7 +15,8 @@
  * per spawn) and the thread's count of Task attempts so far.
  *
  * Durability: WAL with synchronous=FULL, so a committed step survives a
- * power loss (an fsync per commit).  A step is one transaction: a Task
+ * power loss (an fsync per commit); --store-sync NORMAL drops the fsync: a
+ * step then survives the process dying, not the machine losing power.  A step is one transaction: a Task
  * attempt's start, its result (with the events before it), a state's exit.
  * One process runs an execution at a time: it holds a lock (fcntl, released
  * by the kernel when the process dies) on a byte of FILE-lock for the name.
@@ -63,8 +64,10 @@ int rt_journal_open(aslrt_run *r, const char *path, bool create, char *why, size
 	sqlite3_busy_timeout(db, 10000);
 	sqlite3_stmt *q = NULL;
 	/* a file that is not SQLite, or a damaged one, fails here */
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
-			 NULL) != SQLITE_OK ||
+	if (sqlite3_exec(db,
+			 r->journal_sync_normal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+						: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+			 NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_step(q) != SQLITE_ROW ||
 	    strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0) {

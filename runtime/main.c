@@ -43,6 +43,8 @@ static const char help[] =
 	"  --store FILE          journal the execution in FILE (SQLite; Standard workflows):\n"
 	"                        with --name N, starts N, or continues it (same input), or\n"
 	"                        prints its result when it has ended\n"
+	"  --store-sync FULL|NORMAL  FULL (default): each step survives power loss (an\n"
+	"                        fsync per step); NORMAL: survives the process dying\n"
 	"  --resume NAME         with --store: continue execution NAME (no input needed)\n"
 	"  --describe NAME       with --store: print NAME as DescribeExecution does\n"
 	"  --list                with --store: list the executions (ListExecutions)\n"
@@ -191,6 +193,12 @@ int main(int argc, char **argv)
 			slot = &test_case;
 		} else if (strcmp(a, "--store") == 0) {
 			slot = &store_file;
+		} else if (strcmp(a, "--store-sync") == 0) {
+			if (i + 1 >= argc || (strcmp(argv[i + 1], "FULL") != 0 &&
+					      strcmp(argv[i + 1], "NORMAL") != 0))
+				return usage(prog, "--store-sync needs FULL or NORMAL", NULL);
+			run.journal_sync_normal = strcmp(argv[++i], "NORMAL") == 0;
+			continue;
 		} else if (strcmp(a, "--resume") == 0) {
 			slot = &resume_name;
 		} else if (strcmp(a, "--describe") == 0) {
