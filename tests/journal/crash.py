@@ -2,7 +2,8 @@
 """The journal's crash test: crash.asl.json (a Task, a Parallel of two with a
 Retry, a Wait, a Map with a Retry; every Task an in-process handler that
 appends to EFFECTS_FILE, effects.c) is killed with SIGKILL at random points
-and rerun with the same --name and input until it ends.  The output must be
+and rerun with the same --name and input until it ends (rounds alternate
+--store-sync FULL and NORMAL).  The output must be
 the uninterrupted run's, and every Task result in the journal must have its
 effect in the append file exactly once.  Also: a damaged journal is refused
 with a clear error, two processes cannot run one execution, same name with
@@ -44,8 +45,11 @@ def main():
         env["EFFECTS_FILE"] = eff
         return db, eff
 
+    sync = ["FULL"]
+
     def cmd(db, *extra):
-        return [exe, "--clock", "virtual", "--store", db, "--name", "x", "--input", inp] + list(extra)
+        return [exe, "--clock", "virtual", "--store", db, "--store-sync", sync[0], "--name", "x",
+                "--input", inp] + list(extra)
 
     db, eff = fresh("ref")
     t0 = time.time()
@@ -61,6 +65,7 @@ def main():
     start = time.time()
     while kills < want_kills and time.time() - start < budget:
         rounds += 1
+        sync[0] = "NORMAL" if rounds % 2 else "FULL"  # both survive the process dying
         db, eff = fresh("r%d" % (rounds % 2))
         for attempt in range(1000):
             proc = subprocess.Popen(cmd(db), env=env, stdout=subprocess.PIPE,
@@ -95,6 +100,7 @@ def main():
         if failures:
             break
     print("%d kills in %d rounds, %.1f s" % (kills, rounds, time.time() - start))
+    sync[0] = "FULL"
 
     # a damaged journal: not SQLite, truncated, another schema version
     db, eff = fresh("bad")
