@@ -7,10 +7,11 @@ install(TARGETS aslc RUNTIME DESTINATION ${ASLC_INSTALL_BINDIR})
 install(TARGETS aslrt ARCHIVE DESTINATION ${ASLC_INSTALL_RTLIBDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/runtime/aslrt.h DESTINATION ${ASLC_INSTALL_RTINCDIR})
 
-# The static libraries a generated executable links: Debian ships all four
+# The static libraries a generated executable links: Debian ships all five
 # as .a in their -dev packages, so they are not copied; their file names
 # go into aslrt.pc and the package (link with -l:NAME from the system path).
-foreach(v ASLC_JSONC_STATIC ASLC_CRYPTO_STATIC ASLC_PCRE2_STATIC ASLC_EXPAT_STATIC)
+foreach(v ASLC_JSONC_STATIC ASLC_CRYPTO_STATIC ASLC_PCRE2_STATIC ASLC_EXPAT_STATIC
+    ASLC_SQLITE_STATIC)
   get_filename_component(n "${${v}}" NAME)
   list(APPEND ASLRT_DEP_LIBS "-l:${n}")
 endforeach()
@@ -38,7 +39,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # libcurl4 and libmicrohttpd12 are what executables dlopen for HTTP Tasks,
 # AWS calls and --listen.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "gcc | c-compiler, libc6-dev, libjson-c-dev, libssl-dev, libpcre2-dev, libexpat1-dev")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "gcc | c-compiler, libc6-dev, libjson-c-dev, libssl-dev, libpcre2-dev, libexpat1-dev, libsqlite3-dev")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libcurl4, libmicrohttpd12")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pkg-config")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, podman, runc, ca-certificates")

@@ -173,6 +173,7 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	dep_lib(&a, &rp, ASLC_CRYPTO_LIB);
 	dep_lib(&a, &rp, ASLC_PCRE2_LIB);
 	dep_lib(&a, &rp, ASLC_EXPAT_LIB);
+	dep_lib(&a, &rp, ASLC_SQLITE_LIB);
 	arg(&a, "-lpthread");
 	arg(&a, "-lm");
 	arg(&a, "-ldl");

@@ -224,9 +224,6 @@ int rt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out)
 	}
 	close_locked(t);
 	pthread_mutex_unlock(&lock);
-	pthread_mutex_lock(&r->lock);
-	r->events += 1; /* TaskSucceeded/Failed after TaskSubmitted */
-	pthread_mutex_unlock(&r->lock);
 	return rc;
 }
 

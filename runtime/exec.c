@@ -356,6 +356,7 @@ aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->run = r;
 	c->state = -1;
 	c->retry_state = -1;
+	c->lane = -1;
 	if (parent) {
 		c->vars = aslrt_json_copy(parent->vars);
 		c->base = aslrt_json_copy(parent->base);
@@ -413,6 +414,7 @@ void rt_ctx_free(aslrt_ctx *c)
 	json_object_put(c->context);
 	json_object_put(c->map_item);
 	json_object_put(c->task_input);
+	free(c->lane_path);
 	free(c);
 }
 
@@ -421,15 +423,6 @@ void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
 	env->input = input;
 	env->context = rt_ctx_context(c);
 	env->vars = c->vars;
-}
-
-static int next_event(aslrt_run *r, int n)
-{
-	pthread_mutex_lock(&r->lock);
-	int id = r->events + 1;
-	r->events += n;
-	pthread_mutex_unlock(&r->lock);
-	return id;
 }
 
 int rt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out)
@@ -445,13 +438,15 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	rt_state *st = &r->states[state];
 	if (rt_expired(r))
 		return rt_expired_error(c);
-	if (c->retry_state != state) {
+	bool retry = c->retry_state == state; /* a Retry enters no state again */
+	if (!retry) {
 		c->retry_state = state;
 		c->retry_count = 0;
 		memset(c->attempts, 0, sizeof c->attempts);
 	}
 	c->state = state;
-	c->entered_event = next_event(r, 1);
+	if (!retry)
+		c->entered_event = rt_event(c, EV_STATE_ENTERED, state, input, 0);
 	c->entered_ms = rt_now_ms(r);
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
@@ -469,11 +464,6 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	     json_object_is_type(get(st->def, "HeartbeatSeconds"), json_type_string)))
 		c->task_input = json_object_get(input);
 	ctx_changed(c);
-	if (r->trace) {
-		char *in = aslrt_json_dump(input);
-		fprintf(r->trace, "enter %s %s\n", st->name, in);
-		free(in);
-	}
 	return 0;
 }
 
@@ -485,13 +475,8 @@ int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output)
 				"The state/task '%s' returned a result with a size exceeding the "
 				"maximum number of bytes service limit.",
 				c->run->states[state].name);
-	next_event(c->run, 1);
+	rt_event(c, EV_STATE_EXITED, state, output, 0);
 	c->retry_state = -1;
-	if (c->run->trace) {
-		char *out = aslrt_json_dump(output);
-		fprintf(c->run->trace, "exit %s %s\n", c->run->states[state].name, out);
-		free(out);
-	}
 	return 0;
 }
 
@@ -683,7 +668,11 @@ int aslrt_op_jcond(aslrt_ctx *c, int k, struct json_object *input)
 
 int aslrt_op_task(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
-	return rt_task_run(c, &c->run->states[state], input, dst);
+	rt_event(c, EV_TASK_SCHEDULED, state, input, 0);
+	rt_event(c, EV_TASK_STARTED, state, NULL, 0);
+	int rc = rt_journal_task(c, &c->run->states[state], input, dst);
+	rt_event(c, rc ? EV_TASK_FAILED : EV_TASK_SUCCEEDED, state, rc ? NULL : *dst, 0);
+	return rc;
 }
 
 int aslrt_op_fail(aslrt_ctx *c, int state, struct json_object *input)
@@ -812,6 +801,7 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		if (rc)
 			return rc;
 	}
+	until = rt_journal_wait(c, until); /* a resumed Wait ends when it would have */
 	if (until > now)
 		return rt_sleep_until(c, until);
 	return 0;
@@ -839,6 +829,7 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 {
 	rt_state *st = &c->run->states[state];
 	const char *name = c->err.name ? c->err.name : "";
+	rt_event(c, EV_EVALUATION_FAILED, state, NULL, 0); /* JSONata's errors only */
 	if (strcmp(name, "States.Runtime") == 0)
 		return ASLRT_FAIL;
 	if (rt_expired(c->run)) {
@@ -946,12 +937,15 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 {
 	rt_state *st = &c->run->states[state];
 	rt_job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
+	rt_event(c, EV_PARALLEL_STARTED, state, NULL, 0);
 	for (int i = 0; i < st->nbranches; i++) {
 		jobs[i].c = rt_ctx_new(c->run, c);
 		jobs[i].scope = st->branches[i];
 		jobs[i].input = aslrt_json_copy(input);
+		rt_job_prepare(&jobs[i], c, state, i, false);
 	}
-	rt_pool_run(c->run, jobs, st->nbranches, 0, false);
+	int failed = rt_pool_run(c->run, jobs, st->nbranches, 0, false);
+	rt_event(c, failed ? EV_PARALLEL_FAILED : EV_PARALLEL_SUCCEEDED, state, NULL, 0);
 	return finish_jobs(c, jobs, st->nbranches, false, dst);
 }
 
@@ -1064,10 +1058,12 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	int n = (int)json_object_array_length(items);
 	rt_job *jobs = calloc((size_t)n + 1, sizeof *jobs);
 	int rc = 0;
+	rt_event(c, EV_MAP_STARTED, state, NULL, n);
 	for (int i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
 		jobs[i].c = rt_ctx_new(c->run, c);
 		jobs[i].scope = st->branches[0];
+		rt_job_prepare(&jobs[i], c, state, i, true);
 		if (st->item_selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();
 			json_object_object_add(it, "Index", json_object_new_int(i));
@@ -1114,9 +1110,12 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		finish_jobs(c, jobs, n, true, dst);
 		json_object_put(*dst);
 		*dst = NULL;
+		rt_event(c, EV_MAP_FAILED, state, NULL, 0);
 		return rt_error(c, "States.ExceedToleratedFailureThreshold",
 				"The specified tolerated failure threshold was exceeded");
 	}
 	rc = finish_jobs(c, jobs, n, tolerate, dst);
-	return aslrt_aws_map_run_finish(c, mr, st->def, st->jsonata, st->name, input, rc, dst);
+	rc = aslrt_aws_map_run_finish(c, mr, st->def, st->jsonata, st->name, input, rc, dst);
+	rt_event(c, rc ? EV_MAP_FAILED : EV_MAP_SUCCEEDED, state, NULL, 0);
+	return rc;
 }

@@ -12,6 +12,7 @@
 #include "rt.h"
 
 typedef struct tnode tnode;
+struct sqlite3;
 typedef struct jnode jnode;
 
 /* A constant of the program, pre-parsed once at start-up. */
@@ -75,6 +76,9 @@ typedef struct rt_job {
 	struct json_object *input; /* consumed by the scope */
 	struct json_object *out;
 	int rc;
+	aslrt_ctx *parent;         /* history.c: whose events it continues */
+	int state;                 /* the Parallel or Map state */
+	bool iteration;            /* a Map iteration (else a Parallel branch) */
 } rt_job;
 
 typedef struct aslrt_run {
@@ -94,6 +98,17 @@ typedef struct aslrt_run {
 	int events;                   /* history event ids handed out */
 	size_t payload_limit;         /* max state output in bytes, 0: none */
 	FILE *trace;
+	struct json_object *history;  /* the events, when recorded (history.c) */
+	FILE *log;                    /* telemetry.c: CloudWatch-format lines */
+	int log_level;                /* RT_LOG_* */
+	bool log_data;                /* --include-execution-data */
+	const char *metrics_file;
+	struct sqlite3 *journal;      /* journal.c: --store, NULL: in memory */
+	const char *journal_path, *journal_exec;
+	bool journal_tx, journal_ended;
+	bool journal_sync_normal;     /* --store-sync NORMAL */
+	int journal_lock;             /* fd of FILE-lock, -1: none */
+	struct rt_metric *metrics;    /* per state, when metrics_file */
 	pthread_mutex_t lock;
 	/* pool.c */
 	pthread_mutex_t pool_lock;
@@ -131,6 +146,18 @@ struct aslrt_ctx {
 	bool heartbeat_expired;       /* the States.Timeout in err is a missed
 					 heartbeat: ErrorEquals States.HeartbeatTimeout
 					 matches it too */
+	/* history.c: the event this thread's next event follows, and which
+	 * Parallel branch or Map iteration the thread is (-1: the machine) */
+	int last_event;
+	int entered_prev;             /* the previousEventId of its StateEntered */
+	int64_t task_started_ms;      /* telemetry.c */
+	int64_t state_started_ms;
+	int map_end;                  /* the last MapIterationSucceeded */
+	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
+	long lane;
+	bool lane_map;
+	char *lane_path;              /* journal.c: where this thread runs (owned) */
+	int steps, spawns;            /* its Task attempts and Waits, its batches */
 };
 
 /* The Context object as states see it ($$, $states.context); borrowed. */
@@ -176,6 +203,74 @@ void rt_pool_shutdown(aslrt_run *r);
 /* Run the jobs, at most limit at once (0: no limit); returns how many failed.
  * Unless all, the first failure drops the jobs not yet started. */
 int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all);
+
+/* history.c */
+#define RT_EVENTS(X)                                          \
+	X(EV_EXECUTION_STARTED, "ExecutionStarted")           \
+	X(EV_EXECUTION_SUCCEEDED, "ExecutionSucceeded")       \
+	X(EV_EXECUTION_FAILED, "ExecutionFailed")             \
+	X(EV_EXECUTION_TIMED_OUT, "ExecutionTimedOut")        \
+	X(EV_STATE_ENTERED, "StateEntered")                   \
+	X(EV_STATE_EXITED, "StateExited")                     \
+	X(EV_TASK_SCHEDULED, "TaskScheduled")                 \
+	X(EV_TASK_STARTED, "TaskStarted")                     \
+	X(EV_TASK_SUBMITTED, "TaskSubmitted")                 \
+	X(EV_TASK_SUCCEEDED, "TaskSucceeded")                 \
+	X(EV_TASK_FAILED, "TaskFailed")                       \
+	X(EV_TASK_TIMED_OUT, "TaskTimedOut")                  \
+	X(EV_PARALLEL_STARTED, "ParallelStateStarted")        \
+	X(EV_PARALLEL_SUCCEEDED, "ParallelStateSucceeded")    \
+	X(EV_PARALLEL_FAILED, "ParallelStateFailed")          \
+	X(EV_MAP_STARTED, "MapStateStarted")                  \
+	X(EV_MAP_SUCCEEDED, "MapStateSucceeded")              \
+	X(EV_MAP_FAILED, "MapStateFailed")                    \
+	X(EV_MAP_ITERATION_STARTED, "MapIterationStarted")    \
+	X(EV_MAP_ITERATION_SUCCEEDED, "MapIterationSucceeded") \
+	X(EV_MAP_ITERATION_FAILED, "MapIterationFailed")      \
+	X(EV_EVALUATION_FAILED, "EvaluationFailed")
+
+enum {
+#define X(id, name) id,
+	RT_EVENTS(X)
+#undef X
+	EV_COUNT
+};
+
+const char *rt_event_name(int type);
+/* Record an event of c's thread and return its id: value is the state's
+ * input or output, the Task's parameters or result; index a Map iteration's
+ * index or a Map's length; failures take their error from c->err. */
+int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index);
+/* Record a pending Map/ParallelStateFailed: a Retry records none. */
+void rt_event_flush(aslrt_ctx *c);
+int rt_history_write(aslrt_run *r, const char *path);
+void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
+int rt_job_run(rt_job *j);
+int rt_pool_run_in_order(aslrt_run *r, rt_job *jobs, int n, bool all);
+
+/* telemetry.c */
+enum { RT_LOG_OFF, RT_LOG_FATAL, RT_LOG_ERROR, RT_LOG_ALL };
+int rt_log_level_parse(const char *s);
+void rt_log_event(aslrt_run *r, struct json_object *e, int64_t ms);
+void rt_metrics_event(aslrt_ctx *c, int type, int state, int64_t ms);
+int rt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status);
+
+/* journal.c */
+int rt_journal_setup(aslrt_run *r, const char *path, const char **name, bool resume,
+		     char **input, char **context, char *why, size_t len);
+int rt_journal_open(aslrt_run *r, const char *path, bool create, char *why, size_t len);
+void rt_journal_close(aslrt_run *r);
+int rt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
+		     int64_t start_ms);
+void rt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err);
+void rt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
+int rt_journal_task(aslrt_ctx *c, rt_state *st, struct json_object *input,
+		    struct json_object **out);
+int64_t rt_journal_wait(aslrt_ctx *c, int64_t until);
+int rt_journal_list(aslrt_run *r);
+int rt_journal_describe(aslrt_run *r, const char *name);
+int rt_journal_history(aslrt_run *r, const char *name);
+int rt_journal_result(aslrt_run *r, const char *name, aslrt_error *err);
 
 /* task.c */
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,

@@ -58,6 +58,24 @@ static const char help[] =
 	"                        quota); off lifts it\n"
 	"  --trace               print each state entered and left, and each Task's\n"
 	"                        request and result, on stderr\n"
+	"  --trace               print each event of the execution on stderr, one line each\n"
+	"  --log-level L         ALL|ERROR|FATAL|OFF: events as CloudWatch Logs JSON lines, the\n"
+	"                        shape of an Express log group (default OFF)\n"
+	"  --include-execution-data  with --log-level: inputs and outputs too\n"
+	"  --log-file FILE       the log lines go to FILE (default stderr)\n"
+	"  --metrics FILE        at the end, counts and durations per state and per Task\n"
+	"                        resource in Prometheus text format\n"
+	"  --store FILE          journal the execution in FILE (SQLite; Standard workflows):\n"
+	"                        with --name N, starts N, or continues it (same input), or\n"
+	"                        prints its result when it has ended\n"
+	"  --store-sync FULL|NORMAL  FULL (default): each step survives power loss (an\n"
+	"                        fsync per step); NORMAL: survives the process dying\n"
+	"  --resume NAME         with --store: continue execution NAME (no input needed)\n"
+	"  --describe NAME       with --store: print NAME as DescribeExecution does\n"
+	"  --list                with --store: list the executions (ListExecutions)\n"
+	"  --history NAME        with --store and no --name/--resume: print NAME's events\n"
+	"  --history FILE        write the execution's events to FILE as AWS's\n"
+	"                        GetExecutionHistory returns them ({\"events\": [...]})\n"
 	"  --help                this text\n"
 	"\n"
 	"Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds apply on\n"
@@ -179,7 +197,9 @@ int main(int argc, char **argv)
 {
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
 		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *listen_addr = NULL,
-		   *bindings_file = NULL, *sm_name = NULL;
+		   *bindings_file = NULL, *sm_name = NULL, *history_file = NULL, *log_file = NULL,
+		   *store_file = NULL, *resume_name = NULL, *describe_name = NULL;
+	bool list = false;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
 	for (int i = 1; i < argc; i++) {
@@ -201,6 +221,35 @@ int main(int argc, char **argv)
 			slot = &mock_file;
 		} else if (strcmp(a, "--test-case") == 0) {
 			slot = &test_case;
+		} else if (strcmp(a, "--store") == 0) {
+			slot = &store_file;
+		} else if (strcmp(a, "--store-sync") == 0) {
+			if (i + 1 >= argc || (strcmp(argv[i + 1], "FULL") != 0 &&
+					      strcmp(argv[i + 1], "NORMAL") != 0))
+				return usage(prog, "--store-sync needs FULL or NORMAL", NULL);
+			run.journal_sync_normal = strcmp(argv[++i], "NORMAL") == 0;
+			continue;
+		} else if (strcmp(a, "--resume") == 0) {
+			slot = &resume_name;
+		} else if (strcmp(a, "--describe") == 0) {
+			slot = &describe_name;
+		} else if (strcmp(a, "--list") == 0) {
+			list = true;
+			continue;
+		} else if (strcmp(a, "--include-execution-data") == 0) {
+			run.log_data = true;
+			continue;
+		} else if (strcmp(a, "--log-level") == 0) {
+			if (i + 1 >= argc || (run.log_level = rt_log_level_parse(argv[i + 1])) < 0)
+				return usage(prog, "--log-level needs ALL, ERROR, FATAL or OFF", NULL);
+			i++;
+			continue;
+		} else if (strcmp(a, "--log-file") == 0) {
+			slot = &log_file;
+		} else if (strcmp(a, "--metrics") == 0) {
+			slot = &run.metrics_file;
+		} else if (strcmp(a, "--history") == 0) {
+			slot = &history_file;
 		} else if (strcmp(a, "--name") == 0) {
 			slot = &exec_name;
 		} else if (strcmp(a, "--listen") == 0) {
@@ -240,7 +289,20 @@ int main(int argc, char **argv)
 	}
 	if (mock_file && !test_case)
 		return usage(prog, "--mock-config needs --test-case", NULL);
+	if ((resume_name || describe_name || list) && !store_file)
+		return usage(prog, "--resume, --describe and --list need --store", NULL);
+	if (resume_name && exec_name && strcmp(resume_name, exec_name) != 0)
+		return usage(prog, "--resume and --name differ", NULL);
+	run.journal_lock = -1;
 
+	if (run.log_level > RT_LOG_OFF) {
+		run.log = log_file ? fopen(log_file, "a") : stderr;
+		if (!run.log) {
+			fprintf(stderr, "%s: cannot open --log-file %s: %s\n", prog, log_file,
+				strerror(errno));
+			return 2;
+		}
+	}
 	if (rt_load(&run, &aslrt_main_program))
 		return 2;
 	if (sm_name) /* the mock look-up and $$.StateMachine.Name */
@@ -251,6 +313,7 @@ int main(int argc, char **argv)
 		run.virtual_clock = true;
 	}
 	aslrt_error err = {0};
+	int64_t started = 0;
 	char why[ASLRT_ERRLEN];
 	int status = 1;
 	struct json_object *input = NULL, *output = NULL;
@@ -267,10 +330,42 @@ int main(int argc, char **argv)
 		rt_unload(&run);
 		return 2;
 	}
+	/* --store: the journal's queries, or the execution to start or continue */
+	char *jinput = NULL, *jcontext = NULL;
+	int found = 0;
+	if (store_file && (list || describe_name || (history_file && !exec_name && !resume_name))) {
+		int rc = 2;
+		if (rt_journal_open(&run, store_file, false, why, sizeof why) == 0) {
+			const char *n = describe_name ? describe_name : history_file;
+			rc = list ? rt_journal_list(&run)
+			     : describe_name ? rt_journal_describe(&run, n)
+					     : rt_journal_history(&run, n);
+			snprintf(why, sizeof why, "no execution named '%s' in %s", n ? n : "",
+				 store_file);
+		}
+		if (rc)
+			fprintf(stderr, "%s: %s\n", prog, why);
+		rt_journal_close(&run);
+		rt_unload(&run);
+		return rc ? 2 : 0;
+	}
+	if (store_file && (found = rt_journal_setup(&run, store_file, resume_name ? &resume_name
+										   : &exec_name,
+						     resume_name != NULL, &jinput, &jcontext, why,
+						     sizeof why)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		rt_journal_close(&run);
+		rt_unload(&run);
+		return 2;
+	}
+	if (resume_name)
+		exec_name = resume_name;
 
-	FILE *in = input_file ? fopen(input_file, "rb") : stdin;
+	FILE *in = resume_name ? NULL : input_file ? fopen(input_file, "rb") : stdin;
 	size_t len = 0;
-	char *text = in ? read_all(in, &len) : NULL;
+	char *text = resume_name ? strdup(jinput) : in ? read_all(in, &len) : NULL;
+	if (resume_name)
+		len = strlen(text);
 	if (in && in != stdin)
 		fclose(in);
 	if (!text) {
@@ -287,9 +382,31 @@ int main(int argc, char **argv)
 		goto failed;
 	}
 	free(text);
-
-	run.context = make_context(&run, input, exec_name);
-	if (context_file) {
+	if (found) {
+		/* the same name again: the same input continues it (AWS's idempotent
+		 * StartExecution), other input is refused */
+		struct json_object *was = NULL;
+		aslrt_json_parse(jinput, strlen(jinput), &was, why, sizeof why);
+		bool same = aslrt_json_equal(was, input);
+		json_object_put(was);
+		if (!same || run.journal_ended)
+			json_object_put(input);
+		if (!same) {
+			aslrt_error_set(&err, "ExecutionAlreadyExists",
+					"Execution Already Exists: '%s' ran with other input", exec_name);
+			goto failed;
+		}
+		if (run.journal_ended) {
+			status = rt_journal_result(&run, exec_name, &err);
+			if (status)
+				goto failed;
+			goto done;
+		}
+		aslrt_json_parse(jcontext, strlen(jcontext), &run.context, why, sizeof why);
+	} else {
+		run.context = make_context(&run, input, exec_name);
+	}
+	if (context_file && !found) {
 		struct json_object *extra = json_object_from_file(context_file);
 		if (!json_object_is_type(extra, json_type_object)) {
 			fprintf(stderr, "%s: --context %s is not a JSON object\n", prog, context_file);
@@ -300,6 +417,14 @@ int main(int argc, char **argv)
 		}
 		merge(run.context, extra);
 		json_object_put(extra);
+		/* a virtual clock starts at the execution's StartTime, so that a
+		 * run with a fixed --context is repeatable to the millisecond */
+		struct json_object *e, *st;
+		aslrt_time t;
+		if (run.virtual_clock && json_object_object_get_ex(run.context, "Execution", &e) &&
+		    json_object_object_get_ex(e, "StartTime", &st) &&
+		    aslrt_timestamp_parse(json_object_get_string(st), &t))
+			run.clock_ms = t.sec * 1000 + t.nsec / 1000000;
 	}
 	if (listen_addr && rt_listen_start(&run, listen_addr, why, sizeof why)) {
 		fprintf(stderr, "%s: %s\n", prog, why);
@@ -309,8 +434,22 @@ int main(int argc, char **argv)
 	}
 	aslrt_register_handlers();
 	c = rt_ctx_new(&run, NULL);
-	run.events = 1; /* ExecutionStarted */
+	if (history_file)
+		run.history = json_object_new_array();
+	started = rt_now_ms(&run);
+	if (store_file && !found) {
+		char *in_text = aslrt_json_dump(input), *ctx_text = aslrt_json_dump(run.context);
+		int rc = rt_journal_start(&run, exec_name, in_text, ctx_text, started);
+		free(in_text);
+		free(ctx_text);
+		if (rc) {
+			aslrt_error_set(&err, "States.Runtime", "cannot journal the execution in %s",
+					store_file);
+			goto failed;
+		}
+	}
 	rt_deadline_init(&run);
+	rt_event(c, EV_EXECUTION_STARTED, -1, input, 0);
 	int rc = rt_run_scope(c, 0, input, &output);
 	if (rc == 0 && rt_expired(&run)) {
 		/* finished after the deadline (an uninterruptible handler): TIMED_OUT */
@@ -319,6 +458,8 @@ int main(int argc, char **argv)
 		rc = -1;
 	}
 	if (rc == 0) {
+		rt_event(c, EV_EXECUTION_SUCCEEDED, -1, output, 0);
+		rt_journal_end(&run, output, NULL);
 		char *s = aslrt_json_dump(output);
 		FILE *out = output_file ? fopen(output_file, "w") : stdout;
 		if (!out || fprintf(out, "%s\n", s) < 0 || fflush(out) != 0) {
@@ -335,10 +476,34 @@ int main(int argc, char **argv)
 		status = 0;
 		goto done;
 	}
+	rt_event(c,
+		 rt_expired(&run) && c->err.name && strcmp(c->err.name, "States.Timeout") == 0
+			 ? EV_EXECUTION_TIMED_OUT
+			 : EV_EXECUTION_FAILED,
+		 -1, NULL, 0);
+	rt_journal_end(&run, NULL, &c->err);
 	aslrt_error_move(&err, &c->err);
 failed:
 	print_error(&err);
 done:
+	if (run.metrics_file && c &&
+	    rt_metrics_write(&run, rt_now_ms(&run) - started, status ? "FAILED" : "SUCCEEDED")) {
+		fprintf(stderr, "%s: cannot write the metrics %s: %s\n", prog, run.metrics_file,
+			strerror(errno));
+		status = status ? status : 1;
+	}
+	free(run.metrics);
+	free(jinput);
+	free(jcontext);
+	rt_journal_close(&run);
+	if (run.log && run.log != stderr)
+		fclose(run.log);
+	if (history_file && run.history && rt_history_write(&run, history_file)) {
+		fprintf(stderr, "%s: cannot write the history %s: %s\n", prog, history_file,
+			strerror(errno));
+		status = status ? status : 1;
+	}
+	json_object_put(run.history);
 	aslrt_error_clear(&err);
 	rt_ctx_free(c);
 	rt_listen_stop();

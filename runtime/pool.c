@@ -55,8 +55,7 @@ static void run_one(aslrt_run *r, rt_batch *b, int i)
 		unlist(r, b);
 	pthread_mutex_unlock(&r->pool_lock);
 	rt_job *j = &b->jobs[i];
-	j->rc = rt_run_scope(j->c, j->scope, j->input, &j->out);
-	j->input = NULL; /* consumed */
+	j->rc = rt_job_run(j);
 	pthread_mutex_lock(&r->pool_lock);
 	b->running--;
 	b->done++;
@@ -106,6 +105,8 @@ int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all)
 	rt_batch b = {jobs, n, 0, 0, 0, 0, limit, all, PTHREAD_COND_INITIALIZER, NULL};
 	if (n == 0)
 		return 0;
+	if (r->virtual_clock) /* repeatable runs: in order, on this thread */
+		return rt_pool_run_in_order(r, jobs, n, all);
 	pthread_mutex_lock(&r->pool_lock);
 	b.link = r->batches;
 	r->batches = &b;

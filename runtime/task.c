@@ -187,9 +187,6 @@ static int dispatch(aslrt_ctx *c, rt_state *st, struct json_object *input,
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		   struct json_object **out)
 {
-	pthread_mutex_lock(&c->run->lock);
-	c->run->events += 3; /* TaskScheduled, TaskStarted, TaskSucceeded/Failed */
-	pthread_mutex_unlock(&c->run->lock);
 	FILE *tr = c->run->trace;
 	if (tr) {
 		char *s = aslrt_json_dump(input);

@@ -1,0 +1,471 @@
+/*
+ * history.c - the execution's events as AWS records them (GetExecutionHistory):
+ * ids handed out in order, previousEventId chains, each event's details; the
+ * --history file, the --trace lines for people, and the in-order runner the
+ * virtual clock uses for Parallel and Map (repeatable runs).
+ *
+ * Event ids are always counted (error causes cite "entered at the event id
+ * #N"); the events themselves are built only when something reads them.
+ *
+ * previousEventId, as AWS's histories show it: the first state of the
+ * execution points at 0; a state's events chain within its thread; a Parallel
+ * branch starts from ParallelStateStarted, a Map iteration's
+ * MapIterationStarted from the last event of the iteration before it (or
+ * MapStateStarted); the Succeeded events of Parallel, Map and iterations are
+ * passed by (the event after one points where it pointed), Failed ones are not.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exec.h"
+
+static const char *const type_names[] = {
+#define X(id, name) [id] = name,
+    RT_EVENTS(X)
+#undef X
+};
+
+const char *rt_event_name(int type)
+{
+	return type >= 0 && type < EV_COUNT ? type_names[type] : "?";
+}
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	if (json_object_is_type(o, json_type_object))
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+/* A Task's resource as history events name it: "arn:aws:states:::lambda:invoke"
+ * is resourceType "lambda", resource "invoke"; aws-sdk integrations keep the
+ * service in the type ("aws-sdk:s3", "getObject"). */
+static void split_resource(const char *arn, char *type, size_t tlen, const char **res)
+{
+	static const char pre[] = "arn:aws:states:::";
+	*res = arn;
+	snprintf(type, tlen, "%s", "");
+	if (strncmp(arn, pre, sizeof pre - 1) != 0)
+		return;
+	const char *s = arn + sizeof pre - 1, *colon = strchr(s, ':');
+	if (colon && strncmp(s, "aws-sdk:", 8) == 0)
+		colon = strchr(colon + 1, ':');
+	if (!colon)
+		return;
+	snprintf(type, tlen, "%.*s", (int)(colon - s), s);
+	*res = colon + 1;
+}
+
+/* Which family of Task events a state's Resource gets. */
+enum { FAM_TASK, FAM_LAMBDA, FAM_ACTIVITY };
+
+static int task_family(const char *arn)
+{
+	if (strncmp(arn, "arn:aws:lambda:", 15) == 0)
+		return FAM_LAMBDA;
+	if (strstr(arn, ":activity:"))
+		return FAM_ACTIVITY;
+	return FAM_TASK;
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+static void add_dump(struct json_object *o, const char *k, const char *details,
+		     struct json_object *v)
+{
+	char *s = aslrt_json_dump(v == ASLRT_ABSENT ? NULL : v);
+	add_str(o, k, s);
+	free(s);
+	if (details) {
+		struct json_object *d = json_object_new_object();
+		json_object_object_add(d, "truncated", json_object_new_boolean(0));
+		json_object_object_add(o, details, d);
+	}
+}
+
+static void add_error(struct json_object *o, const aslrt_error *e)
+{
+	if (e->name)
+		add_str(o, "error", e->name);
+	if (e->cause)
+		add_str(o, "cause", e->cause);
+}
+
+/* The event as GetExecutionHistory returns it (new reference). */
+static struct json_object *build(aslrt_ctx *c, int type, rt_state *st, struct json_object *value,
+				 long index, int id, int prev, int64_t ms)
+{
+	aslrt_run *r = c->run;
+	struct json_object *d = json_object_new_object();
+	char name[96];
+	const char *key = NULL, *res = NULL;
+	char rtype[64] = "";
+	int fam = FAM_TASK;
+	if (st && strcmp(st->type, "Task") == 0) {
+		const char *arn = json_object_get_string(get(st->def, "Resource"));
+		split_resource(arn ? arn : "", rtype, sizeof rtype, &res);
+		fam = task_family(arn ? arn : "");
+	}
+	snprintf(name, sizeof name, "%s", rt_event_name(type));
+	switch (type) {
+	case EV_EXECUTION_STARTED:
+		key = "executionStartedEventDetails";
+		add_dump(d, "input", "inputDetails", value);
+		add_str(d, "roleArn",
+			json_object_get_string(get(get(r->context, "Execution"), "RoleArn")));
+		break;
+	case EV_EXECUTION_SUCCEEDED:
+		key = "executionSucceededEventDetails";
+		add_dump(d, "output", "outputDetails", value);
+		break;
+	case EV_EXECUTION_FAILED:
+	case EV_EXECUTION_TIMED_OUT:
+		key = type == EV_EXECUTION_FAILED ? "executionFailedEventDetails"
+						  : "executionTimedOutEventDetails";
+		add_error(d, &c->err);
+		break;
+	case EV_STATE_ENTERED:
+		snprintf(name, sizeof name, "%sStateEntered", st->type);
+		key = "stateEnteredEventDetails";
+		add_str(d, "name", st->name);
+		add_dump(d, "input", "inputDetails", value);
+		break;
+	case EV_STATE_EXITED:
+		snprintf(name, sizeof name, "%sStateExited", st->type);
+		key = "stateExitedEventDetails";
+		add_str(d, "name", st->name);
+		add_dump(d, "output", "outputDetails", value);
+		break;
+	case EV_TASK_SCHEDULED:
+		if (fam == FAM_LAMBDA) {
+			snprintf(name, sizeof name, "LambdaFunctionScheduled");
+			key = "lambdaFunctionScheduledEventDetails";
+			add_str(d, "resource", res);
+			add_dump(d, "input", "inputDetails", value);
+		} else if (fam == FAM_ACTIVITY) {
+			snprintf(name, sizeof name, "ActivityScheduled");
+			key = "activityScheduledEventDetails";
+			add_str(d, "resource", res);
+			add_dump(d, "input", "inputDetails", value);
+		} else {
+			key = "taskScheduledEventDetails";
+			add_str(d, "resourceType", rtype);
+			add_str(d, "resource", res);
+			add_str(d, "region", "us-east-1");
+			add_dump(d, "parameters", NULL, value);
+		}
+		if (c->task_deadline_ms > 0)
+			json_object_object_add(
+			    d, "timeoutInSeconds",
+			    json_object_new_int64((c->task_deadline_ms - c->entered_ms + 999) /
+						  1000));
+		if (c->task_heartbeat_ms > 0)
+			json_object_object_add(d, "heartbeatInSeconds",
+					       json_object_new_int64(c->task_heartbeat_ms / 1000));
+		break;
+	case EV_TASK_STARTED:
+		if (fam == FAM_LAMBDA) {
+			snprintf(name, sizeof name, "LambdaFunctionStarted");
+		} else if (fam == FAM_ACTIVITY) {
+			snprintf(name, sizeof name, "ActivityStarted");
+			key = "activityStartedEventDetails";
+			add_str(d, "workerName", "aslc");
+		} else {
+			key = "taskStartedEventDetails";
+			add_str(d, "resourceType", rtype);
+			add_str(d, "resource", res);
+		}
+		break;
+	case EV_TASK_SUBMITTED:
+		key = "taskSubmittedEventDetails";
+		add_str(d, "resourceType", rtype);
+		add_str(d, "resource", res);
+		break;
+	case EV_TASK_SUCCEEDED:
+		if (fam != FAM_TASK) {
+			snprintf(name, sizeof name, "%s",
+				 fam == FAM_LAMBDA ? "LambdaFunctionSucceeded"
+						   : "ActivitySucceeded");
+			key = fam == FAM_LAMBDA ? "lambdaFunctionSucceededEventDetails"
+						: "activitySucceededEventDetails";
+		} else {
+			key = "taskSucceededEventDetails";
+			add_str(d, "resourceType", rtype);
+			add_str(d, "resource", res);
+		}
+		add_dump(d, "output", "outputDetails", value);
+		break;
+	case EV_TASK_FAILED:
+	case EV_TASK_TIMED_OUT: {
+		bool to = type == EV_TASK_TIMED_OUT;
+		if (fam != FAM_TASK) {
+			const char *f = fam == FAM_LAMBDA ? "LambdaFunction" : "Activity";
+			snprintf(name, sizeof name, "%s%s", f, to ? "TimedOut" : "Failed");
+			key = fam == FAM_LAMBDA ? (to ? "lambdaFunctionTimedOutEventDetails"
+						      : "lambdaFunctionFailedEventDetails")
+						: (to ? "activityTimedOutEventDetails"
+						      : "activityFailedEventDetails");
+		} else {
+			key = to ? "taskTimedOutEventDetails" : "taskFailedEventDetails";
+			add_str(d, "resourceType", rtype);
+			add_str(d, "resource", res);
+		}
+		add_error(d, &c->err);
+		break;
+	}
+	case EV_EVALUATION_FAILED: {
+		key = "evaluationFailedEventDetails";
+		add_error(d, &c->err);
+		/* the field, as the cause names it: "... specified for the field 'X' ..." */
+		const char *f = c->err.cause ? strstr(c->err.cause, "for the field '") : NULL;
+		const char *end = f ? strchr(f + 15, '\'') : NULL;
+		if (end) {
+			char loc[256];
+			snprintf(loc, sizeof loc, "%.*s", (int)(end - f - 15), f + 15);
+			add_str(d, "location", loc);
+		}
+		add_str(d, "state", st->name);
+		break;
+	}
+	case EV_MAP_STARTED:
+		key = "mapStateStartedEventDetails";
+		json_object_object_add(d, "length", json_object_new_int64(index));
+		break;
+	case EV_MAP_ITERATION_STARTED:
+	case EV_MAP_ITERATION_SUCCEEDED:
+	case EV_MAP_ITERATION_FAILED:
+		key = type == EV_MAP_ITERATION_STARTED	   ? "mapIterationStartedEventDetails"
+		      : type == EV_MAP_ITERATION_SUCCEEDED ? "mapIterationSucceededEventDetails"
+							   : "mapIterationFailedEventDetails";
+		add_str(d, "name", st->name);
+		json_object_object_add(d, "index", json_object_new_int64(index));
+		break;
+	default:
+		break;
+	}
+	struct json_object *e = json_object_new_object();
+	char ts[32];
+	snprintf(ts, sizeof ts, "%lld.%03d", (long long)(ms / 1000), (int)(ms % 1000));
+	json_object_object_add(e, "timestamp", json_object_new_double_s((double)ms / 1000.0, ts));
+	add_str(e, "type", name);
+	json_object_object_add(e, "id", json_object_new_int(id));
+	json_object_object_add(e, "previousEventId", json_object_new_int(prev));
+	if (key)
+		json_object_object_add(e, key, d);
+	else
+		json_object_put(d);
+	return e;
+}
+
+/* Events after which the chain goes on from where it was. */
+static bool passed_by(int type)
+{
+	return type == EV_MAP_ITERATION_SUCCEEDED || type == EV_MAP_ITERATION_FAILED ||
+	       type == EV_PARALLEL_SUCCEEDED || type == EV_MAP_SUCCEEDED;
+}
+
+/* One line for people: time, id, event, state, where, attempt, error. */
+static void trace_line(aslrt_ctx *c, struct json_object *e, rt_state *st, int type, int64_t ms)
+{
+	aslrt_run *r = c->run;
+	char *t = rt_iso_time(ms);
+	char where[64] = "", err[ASLRT_ERRLEN] = "", attempt[32] = "";
+	if (c->lane >= 0)
+		snprintf(where, sizeof where, " [%s %ld]", c->lane_map ? "iteration" : "branch",
+			 c->lane);
+	bool failed = type == EV_TASK_FAILED || type == EV_TASK_TIMED_OUT ||
+		      type == EV_EXECUTION_FAILED || type == EV_EXECUTION_TIMED_OUT;
+	if (failed)
+		snprintf(err, sizeof err, " %s: %.400s", c->err.name ? c->err.name : "(no error)",
+			 c->err.cause ? c->err.cause : "");
+	if (type >= EV_TASK_SCHEDULED && type <= EV_TASK_TIMED_OUT)
+		snprintf(attempt, sizeof attempt, " attempt %d", c->retry_count + 1);
+	fprintf(r->trace, "%s #%d %s%s%s%s%s%s\n", t, json_object_get_int(get(e, "id")),
+		json_object_get_string(get(e, "type")), st ? " " : "", st ? st->name : "", where,
+		attempt, err);
+	free(t);
+}
+
+/* Whether a Task's resource runs past its submission (.sync, callbacks). */
+static bool submits(rt_state *st)
+{
+	const char *arn = json_object_get_string(get(st->def, "Resource"));
+	return arn && (strstr(arn, ".sync") || strstr(arn, ".waitForTaskToken"));
+}
+
+void rt_event_flush(aslrt_ctx *c)
+{
+	if (c->pending <= 0)
+		return;
+	int type = c->pending;
+	c->pending = -type; /* record it now, not again later */
+	rt_event(c, type, c->pending_state, NULL, 0);
+	c->pending = 0;
+}
+
+int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index)
+{
+	aslrt_run *r = c->run;
+	rt_state *st = state >= 0 ? &r->states[state] : NULL;
+	/* A failed Map or Parallel that is retried starts again with no
+	 * MapStateFailed in between (AWS); otherwise the failure is recorded
+	 * before whatever comes next. */
+	if (c->pending > 0 && (type == EV_MAP_STARTED || type == EV_PARALLEL_STARTED) &&
+	    state == c->pending_state)
+		c->pending = 0;
+	if (c->pending > 0)
+		rt_event_flush(c);
+	if ((type == EV_MAP_FAILED || type == EV_PARALLEL_FAILED) && c->pending >= 0) {
+		c->pending = type;
+		c->pending_state = state;
+		return 0;
+	}
+	if ((type == EV_TASK_SUCCEEDED || type == EV_TASK_FAILED) && submits(st))
+		rt_event(c, EV_TASK_SUBMITTED, state, NULL, 0);
+	if (type == EV_MAP_STARTED)
+		c->map_end = 0;
+	if (type == EV_MAP_SUCCEEDED && c->map_end > c->last_event)
+		c->last_event = c->map_end; /* after the last MapIterationSucceeded */
+	if (type == EV_TASK_FAILED && c->err.name && strcmp(c->err.name, "States.Timeout") == 0)
+		type = EV_TASK_TIMED_OUT;
+	/* AWS records a JSONata evaluation's failure, pointing where the
+	 * state's StateEntered pointed */
+	if (type == EV_EVALUATION_FAILED &&
+	    (!c->err.name || strcmp(c->err.name, "States.QueryEvaluationError") != 0))
+		return 0;
+	if (type == EV_EVALUATION_FAILED)
+		c->last_event = c->entered_prev;
+	int prev = c->last_event, id;
+	int64_t ms =
+	    r->history || r->trace || r->log || r->journal || r->metrics_file ? rt_now_ms(r) : 0;
+	if (!r->history && !r->trace && !r->log && !r->journal) {
+		pthread_mutex_lock(&r->lock);
+		id = ++r->events;
+		pthread_mutex_unlock(&r->lock);
+	} else {
+		struct json_object *e = build(c, type, st, value, index, 0, prev, ms);
+		pthread_mutex_lock(&r->lock);
+		id = ++r->events;
+		json_object_object_add(e, "id", json_object_new_int(id));
+		if (r->trace)
+			trace_line(c, e, st, type, ms);
+		if (r->log)
+			rt_log_event(r, e, ms);
+		if (r->journal)
+			rt_journal_event(r, id, e, type);
+		if (r->history)
+			json_object_array_add(r->history, e);
+		else
+			json_object_put(e);
+		pthread_mutex_unlock(&r->lock);
+	}
+	if (type == EV_STATE_ENTERED)
+		c->entered_prev = prev;
+	if (type != EV_EXECUTION_STARTED && !passed_by(type))
+		c->last_event = id;
+	if (r->metrics_file)
+		rt_metrics_event(c, type, state, ms);
+	if (type == EV_EVALUATION_FAILED && strcmp(st->type, "Map") == 0)
+		rt_event(c, EV_MAP_FAILED, state, NULL, 0); /* as AWS does */
+	return id;
+}
+
+int rt_history_write(aslrt_run *r, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "events", json_object_get(r->history));
+	char *s = aslrt_json_dump(o);
+	int rc = fprintf(f, "%s\n", s) < 0 ? -1 : 0;
+	free(s);
+	json_object_put(o);
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* --- Parallel branches and Map iterations --- */
+
+void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool iteration)
+{
+	j->parent = parent;
+	j->state = state;
+	j->iteration = iteration;
+	if (index == 0)
+		parent->spawns++;
+	if (asprintf(&j->c->lane_path, "%s/%d.%ld", parent->lane_path ? parent->lane_path : "",
+		     parent->spawns, index) < 0)
+		abort();
+	j->c->lane = index;
+	j->c->lane_map = iteration;
+	j->c->last_event = parent->last_event;
+}
+
+int rt_job_run(rt_job *j)
+{
+	aslrt_ctx *c = j->c, *p = j->parent;
+	aslrt_run *r = c->run;
+	if (p && j->iteration) {
+		/* after the iteration that ended last (AWS's chain) */
+		pthread_mutex_lock(&r->lock);
+		c->last_event = p->last_event;
+		pthread_mutex_unlock(&r->lock);
+		rt_event(c, EV_MAP_ITERATION_STARTED, j->state, NULL, c->lane);
+	}
+	int rc = rt_run_scope(c, j->scope, j->input, &j->out), end = 0;
+	j->input = NULL; /* consumed */
+	rt_event_flush(c);
+	if (p && j->iteration)
+		end = rt_event(c, rc ? EV_MAP_ITERATION_FAILED : EV_MAP_ITERATION_SUCCEEDED,
+			       j->state, NULL, c->lane);
+	if (p) {
+		pthread_mutex_lock(&r->lock);
+		if (c->last_event > p->last_event)
+			p->last_event = c->last_event;
+		if (!rc && end > p->map_end)
+			p->map_end = end;
+		pthread_mutex_unlock(&r->lock);
+	}
+	return rc;
+}
+
+/*
+ * Under the virtual clock: the jobs one after another on the calling thread,
+ * in order, so that mocks are consumed, events numbered and the first failure
+ * found the same way every time.  Each job starts at the batch's start time
+ * and the batch ends when its longest job does, as if they had run at once;
+ * unless all, a failure stops the jobs after it (AWS stops the siblings).
+ */
+int rt_pool_run_in_order(aslrt_run *r, rt_job *jobs, int n, bool all)
+{
+	int failed = 0;
+	int64_t start = rt_now_ms(r), end = start;
+	for (int i = 0; i < n; i++) {
+		if (failed && !all) {
+			json_object_put(jobs[i].input);
+			jobs[i].input = NULL;
+			continue;
+		}
+		pthread_mutex_lock(&r->lock);
+		r->clock_ms = start;
+		pthread_mutex_unlock(&r->lock);
+		jobs[i].rc = rt_job_run(&jobs[i]);
+		if (jobs[i].rc)
+			failed++;
+		int64_t t = rt_now_ms(r);
+		if (t > end)
+			end = t;
+	}
+	pthread_mutex_lock(&r->lock);
+	r->clock_ms = end;
+	pthread_mutex_unlock(&r->lock);
+	return failed;
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Execution histories against AWS's: each case of CASES (a JSON object of
+conformance case name -> the events AWS's GetExecutionHistory returned, from
+LocalStack's snapshots recorded against AWS) is built, run under the virtual
+clock with --history, and its events compared with AWS's: type, id,
+previousEventId, and every detail AWS recorded (values LocalStack redacted,
+"<...>", and the role ARN are skipped; JSON text compares as JSON, since
+LocalStack's snapshots hold it parsed).  Also checks that every "event id #N"
+in a failed execution's cause names a StateEntered event of that state.
+
+  compare.py ASLC CASES CONFORMANCE_DIR [--filter SUBSTR] [--list-passing]
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+SKIP_KEYS = {"roleArn", "taskCredentials", "assignedVariables", "assignedVariablesDetails", "region"}
+
+
+def redacted(v):
+    if isinstance(v, str):
+        return "<" in v or v in ("snf_role_arn", "timestamp")
+    if isinstance(v, dict):
+        return any(redacted(x) for x in v.values())
+    if isinstance(v, list):
+        return any(redacted(x) for x in v)
+    return False
+
+
+def same(ours, aws):
+    if redacted(aws):
+        return True
+    if isinstance(aws, str) and isinstance(ours, str):
+        if ours == aws:
+            return True
+        try:
+            return json.loads(ours) == json.loads(aws)
+        except ValueError:
+            return False
+    if isinstance(ours, str):
+        try:
+            return json.loads(ours) == aws
+        except ValueError:
+            return False
+    if isinstance(aws, dict) and isinstance(ours, dict):
+        return all(k in SKIP_KEYS or (k in ours and same(ours[k], aws[k])) for k in aws)
+    return ours == aws
+
+
+def diff(ours, aws):
+    # LocalStack masks the ids of concurrent branches' events ([0]) and drops
+    # some events next to them; the ids it kept place every other event.
+    ids = [a["id"] for a in aws if isinstance(a["id"], int)]
+    want = max(ids) if ids else 0
+    if len(ours) != want or (len(ids) == len(aws) and len(aws) != want):
+        return "%d events, AWS has %d: %s vs %s" % (
+            len(ours), want, [e["type"] for e in ours], [e["type"] for e in aws])
+    masked = [a for a in aws if not isinstance(a["id"], int)]
+    for a in masked:
+        if not any(o["type"] == a["type"] and same(o.get("stateEnteredEventDetails", o.get(
+                "stateExitedEventDetails", {})), a.get("stateEnteredEventDetails", a.get(
+                "stateExitedEventDetails", {}))) for o in ours):
+            return "no %s like AWS's %s" % (a["type"], json.dumps(a)[:160])
+    for a in aws:
+        if not isinstance(a["id"], int):
+            continue
+        o = ours[a["id"] - 1]
+        for k in ("type", "id", "previousEventId"):
+            if not isinstance(a.get(k), int if k != "type" else str):
+                continue  # LocalStack masked it (concurrent branches)
+            if o.get(k) != a.get(k):
+                return "event %s: %s %r, AWS %r" % (a.get("id"), k, o.get(k), a.get(k))
+        for k, v in a.items():
+            if k.endswith("EventDetails"):
+                if not same(o.get(k, {}), v):
+                    return "event %s %s: %s, AWS %s" % (a["id"], k, json.dumps(o.get(k))[:200],
+                                                        json.dumps(v)[:200])
+    return None
+
+
+def run(aslc, name, case, work):
+    src = os.path.join(work, "machine.asl.json")
+    with open(src, "w", encoding="utf-8") as f:
+        json.dump(case["definition"], f)
+    exe = os.path.join(work, "machine")
+    cmd = [aslc, "build", src, "-o", exe]
+    if case.get("state_machine_type") == "EXPRESS":
+        cmd += ["--type", "express"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    if p.returncode:
+        return None, "build failed: " + p.stderr[:200]
+    hist = os.path.join(work, "history.json")
+    args = [exe, "--clock", "virtual", "--history", hist]
+    if case.get("mocks"):
+        cfg = {"StateMachines": {"machine": {"TestCases": {"Case": {s: s for s in case["mocks"]}}}},
+               "MockedResponses": case["mocks"]}
+        with open(os.path.join(work, "mocks.json"), "w", encoding="utf-8") as f:
+            json.dump(cfg, f)
+        args += ["--mock-config", os.path.join(work, "mocks.json"), "--test-case", "Case"]
+    if case.get("context"):
+        with open(os.path.join(work, "context.json"), "w", encoding="utf-8") as f:
+            json.dump(case["context"], f)
+        args += ["--context", os.path.join(work, "context.json")]
+    p = subprocess.run(args, input=json.dumps(case.get("input", {})), capture_output=True,
+                       text=True, timeout=60)
+    with open(hist, encoding="utf-8") as f:
+        events = json.load(f)["events"]
+    # the event ids in causes name the state entered there
+    lines = p.stderr.strip().splitlines()
+    if p.returncode == 1 and lines:
+        err = json.loads(lines[-1])
+        for state, n in re.findall(r"state '([^']*)' \(entered at the event id #(\d+)\)",
+                                   err.get("Cause") or ""):
+            e = events[int(n) - 1] if 0 < int(n) <= len(events) else {}
+            if not e.get("type", "").endswith("StateEntered") or \
+               e.get("stateEnteredEventDetails", {}).get("name") != state:
+                return events, "cause cites event #%s for %s; the history has %s there" % (
+                    n, state, json.dumps(e)[:160])
+    return events, None
+
+
+def main():
+    aslc, cases_file, conf = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
+    filt = sys.argv[sys.argv.index("--filter") + 1] if "--filter" in sys.argv else ""
+    with open(cases_file, encoding="utf-8") as f:
+        expected = json.load(f)
+    failed = 0
+    for name in sorted(expected):
+        if filt not in name:
+            continue
+        with open(os.path.join(conf, name + ".json"), encoding="utf-8") as f:
+            case = json.load(f)
+        with tempfile.TemporaryDirectory() as work:
+            try:
+                events, why = run(aslc, name, case, work)
+                why = why or diff(events, expected[name])
+            except Exception as e:  # a harness fault is a failure, visibly
+                why = "harness: %s" % e
+        if why:
+            failed += 1
+            print("FAIL %s: %s" % (name, why))
+        elif "--list-passing" in sys.argv:
+            print("PASS", name)
+    print("%d passed, %d failed" % (sum(1 for n in expected if filt in n) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
