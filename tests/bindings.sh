@@ -290,6 +290,23 @@ check "http:invoke answered 404 is States.Http.StatusCode.404" $([ $rc = 1 ] && 
 printf '{"url": "http://127.0.0.1:%s/x", "method": "FETCH", "body": {}, "transform": {}}' "$port" >in
 run ./http
 expect "http:invoke with an unknown Method" 1 '{"Error":"States.Runtime","Cause":"http:invoke needs Method, one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD"}'
+# Bad Transform and bodies fail before any request (nothing leaks: ASan's
+# build fails the run otherwise); a header cannot smuggle in another one.
+printf '{"url": "http://127.0.0.1:%s/inspect", "method": "POST", "body": {}, "transform": {"RequestBodyEncoding": "XML"}}' "$port" >in
+run ./http --bindings b.json
+expect "http:invoke with an unknown RequestBodyEncoding" 1 '{"Error":"States.Runtime","Cause":"Transform.RequestBodyEncoding must be NONE or URL_ENCODED, not '"'"'XML'"'"'"}'
+printf '{"url": "http://127.0.0.1:%s/inspect", "method": "POST", "body": [1], "transform": {"RequestBodyEncoding": "URL_ENCODED"}}' "$port" >in
+run ./http --bindings b.json
+expect "http:invoke URL_ENCODED with an array body" 1 '{"Error":"States.Runtime","Cause":"RequestBody must be an object to be URL_ENCODED"}'
+printf '{"url": "http://127.0.0.1:%s/inspect", "method": "GET", "body": {}, "transform": {}}' "$port" >in
+cat >b2.json <<'X'
+{"Bindings": {}, "Connections": {"arn:aws:events:us-east-1:123456789012:connection/shop/abc": {"Headers": {"X-Api-Key": "k\r\nX-Evil: 1"}}}}
+X
+run ./http --bindings b2.json
+expect "http:invoke with CR LF in a header" 1 '{"Error":"States.Runtime","Cause":"http:invoke'"'"'s header '"'"'X-Api-Key'"'"' has a control character in its name or value"}'
+printf '{"url": "http://127.0.0.1:%s/lowercase", "method": "GET", "body": {}, "transform": {}}' "$port" >in
+run ./http --bindings b.json
+check "http:invoke parses JSON under a Content-type header" $([ $rc = 1 ] && tail -n 1 err | grep -q '^{"Error":"States.Http.StatusCode.400","Cause":"{.*\\"ResponseBody\\":{\\"n\\":1},' && echo 0 || echo 1)
 
 kill "$server"
 wait "$server" 2>/dev/null
