@@ -243,6 +243,14 @@ X
 run ./task --state-machine-name Billing --mock-config mocks.json --test-case ok --bindings b.json
 check "a mock wins over a binding" $([ $rc = 0 ] && [ "$(cat out)" = '{"mocked":true}' ] && echo 0 || echo 1)
 
+# 20 Map iterations at once (MaxConcurrency 0), each running a Command.
+"$aslc" build "$dir/map.asl.json" -o map || exit 1
+bind <<'X'
+{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Command": ["python3", "-c", "import json,sys,time; n=json.load(sys.stdin); time.sleep(0.1); print(json.dumps(n*n))"]}}}
+X
+python3 -c 'import json; print(json.dumps({"items": list(range(20))}))' >in; run ./map --bindings b.json
+check "20 concurrent Command Tasks in a Map" $([ $rc = 0 ] && [ "$(cat out)" = '[0,1,4,9,16,25,36,49,64,81,100,121,144,169,196,225,256,289,324,361]' ] && echo 0 || echo 1)
+
 # Url: a POST of the input to a local server; HTTP errors, non-JSON bodies,
 # an unreachable server and a deadline.
 "$aslc" build "$dir/url.asl.json" -o url || exit 1
