@@ -152,10 +152,13 @@ bool rt_expired(aslrt_run *r)
 
 int rt_expired_error(aslrt_ctx *c)
 {
-	struct json_object *t = get(c->run->meta, "timeout");
+	/* Not json_object_get_string: on a number it caches its text in the
+	 * shared meta object, a data race between Parallel branches. */
+	int64_t n = 0;
+	as_long(get(c->run->meta, "timeout"), &n);
 	aslrt_error_set(&c->err, "States.Timeout",
-			"The execution ran past the state machine's TimeoutSeconds (%s)",
-			json_object_get_string(t));
+			"The execution ran past the state machine's TimeoutSeconds (%lld)",
+			(long long)n);
 	c->heartbeat_expired = false;
 	return -1;
 }
