@@ -182,7 +182,7 @@ took=$(($(date +%s) - start))
 check "a hung subprocess is killed at its deadline" $([ $rc = 0 ] && [ $took -le 3 ] && grep -q '"Error":"States.Timeout"' out && echo 0 || echo 1)
 sleep 0.2
 # (through /proc: procps may not be installed)
-left=$(for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$f" 2>/dev/null; echo; done | grep -c '^sleep 41[78]')
+left=$(for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$f"; } 2>/dev/null; echo; done | grep -c '^sleep 41[78]')
 check "no process is left behind" $([ "$left" = 0 ] && echo 0 || echo 1)
 
 "$aslc" build "$dir/heartbeat.asl.json" -o beat || exit 1
@@ -242,6 +242,30 @@ bind <<'X'
 X
 run ./task --state-machine-name Billing --mock-config mocks.json --test-case ok --bindings b.json
 check "a mock wins over a binding" $([ $rc = 0 ] && [ "$(cat out)" = '{"mocked":true}' ] && echo 0 || echo 1)
+
+# A child that closes its stdin before reading 5 MB of input does not kill
+# the executable with SIGPIPE; stdout is bounded at 64 MiB; a background
+# process the child leaves holding stdout does not hold up the Task.
+python3 -c 'import json; print(json.dumps({"a": "x" * 5000000}))' >big.json
+bind <<'X'
+{"Bindings": {"work": {"Command": ["sh", "-c", "exec 0<&-; sleep 0.2; echo 1"]}}}
+X
+"./task" --bindings b.json <big.json >out 2>err; rc=$?
+check "a child closing stdin early (SIGPIPE)" $([ $rc = 0 ] && grep -q '"Payload":1,' out && echo 0 || echo 1)
+bind <<'X'
+{"Bindings": {"work": {"Command": ["head", "-c", "70000000", "/dev/zero"]}}}
+X
+echo '{}' >in; run ./task --bindings b.json
+expect "stdout past 64 MiB" 1 '{"Error":"States.TaskFailed","Cause":"'"'"'head'"'"' wrote more than 67108864 bytes on stdout"}'
+bind <<'X'
+{"Bindings": {"work": {"Command": ["sh", "-c", "sleep 419 & echo 2"]}}}
+X
+start=$(date +%s)
+echo '{}' >in; run ./task --bindings b.json
+took=$(($(date +%s) - start))
+sleep 0.2
+left=$(for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$f"; } 2>/dev/null; echo; done | grep -c '^sleep 419')
+check "a background child holding stdout is killed, the Task ends" $([ $rc = 0 ] && [ $took -le 2 ] && [ "$left" = 0 ] && grep -q '"Payload":2,' out && echo 0 || echo 1)
 
 # 20 Map iterations at once (MaxConcurrency 0), each running a Command.
 "$aslc" build "$dir/map.asl.json" -o map || exit 1
