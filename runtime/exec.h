@@ -182,6 +182,7 @@ int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		   struct json_object **out);
 int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
 		  size_t whylen);
+struct json_object *rt_mock_response(struct json_object *mock, int n);
 
 /* timing.c: Task timeouts and heartbeats, the machine's TimeoutSeconds */
 int rt_task_run(aslrt_ctx *c, rt_state *st, struct json_object *input,

@@ -183,16 +183,7 @@ static struct json_object *next_mock_response(aslrt_ctx *c, rt_state *st, struct
 	pthread_mutex_lock(&c->run->lock);
 	int n = st->calls;
 	pthread_mutex_unlock(&c->run->lock);
-	json_object_object_foreach(mock, key, val)
-	{
-		char *end;
-		long a = strtol(key, &end, 10), b = a;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
-		if (*end == 0 && n >= a && n <= b)
-			return val;
-	}
-	return NULL;
+	return rt_mock_response(mock, n);
 }
 
 /* A mocked call that takes ms on the run's clock: it fails at the Task's
