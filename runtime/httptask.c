@@ -8,7 +8,6 @@
  * "Connections": {CONNECTION_ARN: {"Headers": {..}, "QueryParameters": {..}}}.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,21 +171,8 @@ static struct json_object *parse_headers(const char *raw, char **reason)
 	return h;
 }
 
-static int fail(aslrt_ctx *c, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(aslrt_ctx *c, const char *name, const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	aslrt_error_clear(&c->err);
-	c->err.name = strdup(name);
-	c->err.cause = s;
-	return -1;
-}
+/* The Task fails with Error name and a formatted cause; returns -1. */
+#define fail(c, name, ...) (aslrt_error_set(&(c)->err, name, __VA_ARGS__), -1)
 
 /* The first header whose name or value has a control character (CR or LF
  * would let the input add headers of its own to the request), or NULL. */
