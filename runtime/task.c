@@ -83,7 +83,7 @@ int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *w
 }
 
 /* The response for the n-th call (0-based): key "n" or a range "a-b". */
-struct json_object *rt_mock_response(struct json_object *mock, int n)
+static struct json_object *mock_response(struct json_object *mock, int n)
 {
 	json_object_object_foreach(mock, key, val)
 	{
@@ -102,9 +102,12 @@ static int mocked(aslrt_ctx *c, rt_state *st, struct json_object *mock, struct j
 	pthread_mutex_lock(&c->run->lock);
 	int n = st->calls++;
 	pthread_mutex_unlock(&c->run->lock);
-	struct json_object *resp = rt_mock_response(mock, n), *v;
+	struct json_object *resp = mock_response(mock, n), *v;
 	if (!resp)
 		return rt_runtime_error(c, "The mocked state has no response for call %d", n);
+	/* the call uses up its response even when it times out */
+	if (rt_mock_duration(c, resp))
+		return -1;
 	if (json_object_object_get_ex(resp, "Return", &v)) {
 		*out = aslrt_json_copy(v);
 		return 0;

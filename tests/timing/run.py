@@ -210,6 +210,23 @@ def virtual():
 
 
 def real():
+    # Concurrent Map iterations of one mocked state: each call waits for the
+    # Duration of the response it gets (calls 0-3: 2 s, past the 1 s
+    # timeout; calls 4-7: none), whichever iteration gets which.
+    lam = "arn:aws:lambda:us-east-1:123456789012:function:slow"
+    exe = build("map_mock", {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "MaxConcurrency": 0, "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": lam, "TimeoutSeconds": 1, "End": True,
+                  "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Late"}]},
+            "Late": {"Type": "Pass", "Result": "late", "End": True}}}}}})
+    m = mocks("map_mock", {"mixed": {"0-3": {"Return": "slow", "Duration": 2},
+                                     "4-7": {"Return": "quick"}}})
+    rc, out, err = run(exe, list(range(8)), "--mock-config", m, "--test-case", "mixed",
+                       timeout=30)
+    check("real clock: concurrent calls of a mocked state each wait their own response's "
+          "Duration", rc == 0 and sorted(out) == ["late"] * 4 + ["quick"] * 4, (rc, out, err))
+
     exe = build("machine_real", {"TimeoutSeconds": 2, "StartAt": "W", "States": {
         "W": {"Type": "Wait", "Seconds": 30, "End": True}}})
     start = time.monotonic()
