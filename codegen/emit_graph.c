@@ -181,6 +181,8 @@ static void put_text(G *g, const char *s)
 				buf_puts(g->out, "#gt;");
 			else if (ch == '#')
 				buf_puts(g->out, "#35;");
+			else if (ch == '&') /* or "&amp;" in a name shows as "&" */
+				buf_puts(g->out, "#amp;");
 			else if (ch == '\n')
 				buf_puts(g->out, "<br/>");
 			else if (ch < 0x20)
@@ -190,6 +192,8 @@ static void put_text(G *g, const char *s)
 		} else {
 			if (ch == '"' || ch == '\\')
 				buf_printf(g->out, "\\%c", ch);
+			else if (ch == '&') /* Graphviz reads entities in any label */
+				buf_puts(g->out, "&amp;");
 			else if (ch == '\n')
 				buf_puts(g->out, "\\n");
 			else if (ch < 0x20)

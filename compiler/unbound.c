@@ -41,6 +41,10 @@ static bool key_is_dynamic(const char *resource, struct json_object *params)
 
 static void walk(Diag *d, rt_bindset *s, const char *ptr, struct json_object *states)
 {
+	/* main.c runs this only on a definition without errors; a States
+	 * that is not an object must still not reach the foreach (NULL) */
+	if (!json_object_is_type(states, json_type_object))
+		return;
 	json_object_object_foreach(states, name, st)
 	{
 		char *sp = pointer_join(ptr, name);

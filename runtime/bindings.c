@@ -100,6 +100,8 @@ static void check_binding(problems *p, const char *ptr, struct json_object *b, r
 					"must be a non-empty array of strings (the program and its "
 					"arguments, run without a shell)");
 			} else {
+				/* a second kind is an error below; its argv must not leak */
+				free(out->argv);
 				out->argv = calloc(n + 1, sizeof *out->argv);
 				if (!out->argv)
 					abort();
@@ -125,6 +127,7 @@ static void check_binding(problems *p, const char *ptr, struct json_object *b, r
 			    json_object_get_string_len(v) == 0) {
 				problem(p, q, "must be the path of an aslc-built executable");
 			} else {
+				free(out->argv);
 				out->argv = calloc(2, sizeof *out->argv);
 				if (!out->argv)
 					abort();

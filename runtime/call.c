@@ -16,7 +16,6 @@
  *    the output on stdout, 1 with {"Error","Cause"} as stderr's last line.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,18 +85,8 @@ static int fail(aslrt_ctx *c, const char *name, char *cause)
 	return -1;
 }
 
-static int failf(aslrt_ctx *c, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int failf(aslrt_ctx *c, const char *name, const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return fail(c, name, s);
-}
+/* The same with a formatted cause. */
+#define failf(c, name, ...) (aslrt_error_set(&(c)->err, name, __VA_ARGS__), -1)
 
 /* The time left before the Task's deadline in ms (0: no deadline), or -1
  * when it has passed.  Under --clock virtual the budget left on the virtual

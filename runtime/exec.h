@@ -281,6 +281,7 @@ int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *w
 /* timing.c: Task timeouts and heartbeats, the machine's TimeoutSeconds */
 int rt_task_run(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		struct json_object **out);
+int rt_mock_duration(aslrt_ctx *c, struct json_object *resp);
 void rt_deadline_init(aslrt_run *r);
 bool rt_expired(aslrt_run *r);
 int rt_expired_error(aslrt_ctx *c);

@@ -8,7 +8,6 @@
  * "Connections": {CONNECTION_ARN: {"Headers": {..}, "QueryParameters": {..}}}.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,20 +171,29 @@ static struct json_object *parse_headers(const char *raw, char **reason)
 	return h;
 }
 
-static int fail(aslrt_ctx *c, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(aslrt_ctx *c, const char *name, const char *fmt, ...)
+/* The Task fails with Error name and a formatted cause; returns -1. */
+#define fail(c, name, ...) (aslrt_error_set(&(c)->err, name, __VA_ARGS__), -1)
+
+/* The first header whose name or value has a control character (CR or LF
+ * would let the input add headers of its own to the request), or NULL. */
+static const char *bad_header(struct json_object *hs)
 {
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	aslrt_error_clear(&c->err);
-	c->err.name = strdup(name);
-	c->err.cause = s;
-	return -1;
+	if (!json_object_is_type(hs, json_type_object))
+		return NULL;
+	json_object_object_foreach(hs, k, v)
+	{
+		char *tmp = NULL;
+		const char *val = scalar(v, &tmp);
+		bool bad = false;
+		for (const char *p = k; *p && !bad; p++)
+			bad = (unsigned char)*p < 0x20 || *p == 0x7f || *p == ':';
+		for (const char *p = val; *p && !bad; p++)
+			bad = (*p == '\r' || *p == '\n');
+		free(tmp);
+		if (bad || !*k)
+			return k;
+	}
+	return NULL;
 }
 
 static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"};
@@ -210,17 +218,6 @@ int rt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 	const char *arn = json_object_get_string(get(get(in, "Authentication"), "ConnectionArn"));
 	struct json_object *conn = arn ? rt_bindings_connection(arn) : NULL;
 
-	text url = {0}, query = {0}, body = {0};
-	puts_(&url, json_object_get_string(ep));
-	struct json_object *qs[] = {get(in, "QueryParameters"), get(conn, "QueryParameters")};
-	for (int i = 0; i < 2; i++)
-		if (json_object_is_type(qs[i], json_type_object))
-			form_encode(&query, NULL, qs[i], "REPEAT");
-	if (query.len) {
-		puts_(&url, strchr(url.s, '?') ? "&" : "?");
-		puts_(&url, query.s);
-	}
-
 	struct json_object *tr = get(in, "Transform");
 	const char *enc = json_object_get_string(get(tr, "RequestBodyEncoding"));
 	const char *fmt =
@@ -240,10 +237,28 @@ int rt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 			    "Transform.RequestEncodingOptions.ArrayFormat must be INDICES, REPEAT, "
 			    "COMMAS or BRACKETS, not '%s'",
 			    fmt);
+	if (has_body && form && !json_object_is_type(rb, json_type_object))
+		return fail(c, "States.Runtime", "RequestBody must be an object to be URL_ENCODED");
+	const char *bad = bad_header(get(in, "Headers"));
+	if (!bad)
+		bad = bad_header(get(conn, "Headers"));
+	if (bad)
+		return fail(c, "States.Runtime",
+			    "http:invoke's header '%s' has a control character in its name or value",
+			    bad);
+
+	/* Nothing is allocated before the checks above: they return directly. */
+	text url = {0}, query = {0}, body = {0};
+	puts_(&url, json_object_get_string(ep));
+	struct json_object *qs[] = {get(in, "QueryParameters"), get(conn, "QueryParameters")};
+	for (int i = 0; i < 2; i++)
+		if (json_object_is_type(qs[i], json_type_object))
+			form_encode(&query, NULL, qs[i], "REPEAT");
+	if (query.len) {
+		puts_(&url, strchr(url.s, '?') ? "&" : "?");
+		puts_(&url, query.s);
+	}
 	if (has_body && form) {
-		if (!json_object_is_type(rb, json_type_object))
-			return fail(c, "States.Runtime",
-				    "RequestBody must be an object to be URL_ENCODED");
 		form_encode(&body, NULL, rb, fmt);
 		puts_(&body, "");
 	} else if (has_body) {
@@ -313,9 +328,12 @@ int rt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 	struct json_object *o = json_object_new_object(), *h = parse_headers(res.headers, &reason);
 	struct json_object *rbody = NULL;
 	const char *ctype = NULL;
-	struct json_object *ct = get(h, "Content-Type");
-	if (!ct)
-		ct = get(h, "content-type");
+	struct json_object *ct = NULL;
+	json_object_object_foreach(h, hk, hv)
+	{
+		if (!ct && strcasecmp(hk, "Content-Type") == 0)
+			ct = hv;
+	}
 	if (json_object_is_type(ct, json_type_array) && json_object_array_length(ct))
 		ctype = json_object_get_string(json_object_array_get_idx(ct, 0));
 	if (!(ctype && strstr(ctype, "json") &&

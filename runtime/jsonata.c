@@ -5002,7 +5002,7 @@ static V *bi_from_millis(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (!ARG(0))
 		return NULL;
-	if (!ARG(1) && !ARG(2))
+	if (!ARG(1) && !ARG(2) && fabs(ARG(0)->u.n) <= 8.64e15) /* else format_datetime's D3137 */
 		return iso_from_millis(c, ARG(0)->u.n);
 	return format_datetime(c, ARG(0)->u.n, ARG(1), ARG(2));
 }

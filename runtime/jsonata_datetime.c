@@ -21,6 +21,7 @@
 #include "jsonata_picture.h"
 
 #define DAY_MS 86400000.0
+#define FORMAT_MAX (1u << 20) /* bytes of one formatted date/time */
 
 /* ------------------------------------------------------ date and time */
 
@@ -537,14 +538,22 @@ char *aslrt_pic_format_datetime(double ms, const char *picture, const char *time
 	for (int i = 0; i < s.n; i++) {
 		if (s.p[i].literal)
 			aslrt_pic_out_str(&o, s.p[i].lit);
-		else if (format_component(&o, &x, &s.p[i], oh, om, err)) {
-			free(o.s);
-			spec_free(&s);
-			return NULL;
+		else if (format_component(&o, &x, &s.p[i], oh, om, err))
+			goto fail;
+		/* widths go up to 999999: many such markers must not add up */
+		if (o.n > FORMAT_MAX) {
+			aslrt_pic_set_err(err, "D3137",
+					  "The formatted date/time is longer than 1 MiB (its picture's "
+					  "widths are too large)");
+			goto fail;
 		}
 	}
 	spec_free(&s);
 	return o.s;
+fail:
+	free(o.s);
+	spec_free(&s);
+	return NULL;
 }
 
 /* -------------------------------------------------- parsing date/times */

@@ -88,8 +88,14 @@ void rt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t 
 	sigemptyset(&def);
 	sigaddset(&def, SIGPIPE);
 	posix_spawnattr_setsigdefault(&at, &def);
+	/* The child starts with no signal blocked, whatever the calling
+	 * thread (a pool worker, a library's thread) blocks. */
+	sigset_t none;
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+					  POSIX_SPAWN_SETSIGMASK);
 	char **env = child_env(heartbeat_ms > 0);
 	pid_t pid;
 	int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, env);

@@ -106,6 +106,9 @@ static int mocked(aslrt_ctx *c, rt_state *st, struct json_object *mock, struct j
 	struct json_object *resp = mock_response(mock, n), *v;
 	if (!resp)
 		return rt_runtime_error(c, "The mocked state has no response for call %d", n);
+	/* the call uses up its response even when it times out */
+	if (rt_mock_duration(c, resp))
+		return -1;
 	if (json_object_object_get_ex(resp, "Return", &v)) {
 		*out = aslrt_json_copy(v);
 		return 0;

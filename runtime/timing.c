@@ -152,10 +152,13 @@ bool rt_expired(aslrt_run *r)
 
 int rt_expired_error(aslrt_ctx *c)
 {
-	struct json_object *t = get(c->run->meta, "timeout");
+	/* Not json_object_get_string: on a number it caches its text in the
+	 * shared meta object, a data race between Parallel branches. */
+	int64_t n = 0;
+	as_long(get(c->run->meta, "timeout"), &n);
 	aslrt_error_set(&c->err, "States.Timeout",
-			"The execution ran past the state machine's TimeoutSeconds (%s)",
-			json_object_get_string(t));
+			"The execution ran past the state machine's TimeoutSeconds (%lld)",
+			(long long)n);
 	c->heartbeat_expired = false;
 	return -1;
 }
@@ -174,31 +177,23 @@ int rt_sleep_until(aslrt_ctx *c, int64_t until)
 
 /* --- Tasks --- */
 
-/* The response a mock gives to the state's next call (as task.c picks it). */
-static struct json_object *next_mock_response(aslrt_ctx *c, rt_state *st, struct json_object *mock)
+/* A mocked response's "Duration": the call takes that long on the run's
+ * clock; it fails at the Task's deadline, or when its first heartbeat is
+ * due (a mock sends none), if that comes first.  task.c calls this with
+ * the response it claimed for this call, so concurrent calls of one state
+ * (Map iterations) each wait for their own response's Duration. */
+int rt_mock_duration(aslrt_ctx *c, struct json_object *resp)
 {
-	pthread_mutex_lock(&c->run->lock);
-	int n = st->calls;
-	pthread_mutex_unlock(&c->run->lock);
-	json_object_object_foreach(mock, key, val)
-	{
-		char *end;
-		long a = strtol(key, &end, 10), b = a;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
-		if (*end == 0 && n >= a && n <= b)
-			return val;
-	}
-	return NULL;
-}
-
-/* A mocked call that takes ms on the run's clock: it fails at the Task's
- * deadline, or when its first heartbeat is due (a mock sends none), if that
- * comes first; the failed call uses up its response. */
-static int mock_duration(aslrt_ctx *c, rt_state *st, int64_t ms)
-{
+	struct json_object *d = get(resp, "Duration");
+	if (!d)
+		return 0;
+	double secs = aslrt_json_is_number(d) ? aslrt_json_number(d) : -1;
+	if (!(secs >= 0 && secs <= MAX_SECONDS))
+		return rt_runtime_error(c, "The mocked response's Duration must be a number of "
+					   "seconds from 0 to %d",
+					MAX_SECONDS);
 	aslrt_run *r = c->run;
-	int64_t now = rt_now_ms(r), end = now + ms, first = end;
+	int64_t now = rt_now_ms(r), end = now + (int64_t)llround(secs * 1000), first = end;
 	bool heartbeat = false, timeout = false;
 	if (c->task_heartbeat_ms && now + c->task_heartbeat_ms < first) {
 		first = now + c->task_heartbeat_ms;
@@ -212,9 +207,6 @@ static int mock_duration(aslrt_ctx *c, rt_state *st, int64_t ms)
 	rt_sleep_ms(r, first - now);
 	if (!heartbeat && !timeout)
 		return 0;
-	pthread_mutex_lock(&r->lock);
-	st->calls++; /* the events are history.c's, from aslrt_op_task */
-	pthread_mutex_unlock(&r->lock);
 	return rt_timeout_error(c, heartbeat);
 }
 
@@ -225,17 +217,8 @@ static int run_task(aslrt_ctx *c, rt_state *st, struct json_object *input,
 	const char *res = json_object_get_string(get(st->def, "Resource"));
 	struct json_object *mock = get(r->mocks, st->name);
 	if (mock) {
-		/* the mocked Return stands for the callback's or the worker's answer */
-		struct json_object *d = get(next_mock_response(c, st, mock), "Duration");
-		if (d) {
-			double secs = aslrt_json_is_number(d) ? aslrt_json_number(d) : -1;
-			if (!(secs >= 0 && secs <= MAX_SECONDS))
-				return rt_runtime_error(c, "The mocked response's Duration must be "
-							   "a number of seconds from 0 to %d",
-							MAX_SECONDS);
-			if (mock_duration(c, st, (int64_t)llround(secs * 1000)))
-				return -1;
-		}
+		/* the mocked Return stands for the callback's or the worker's
+		 * answer; its Duration is waited for in task.c's mocked() */
 		return rt_task_invoke(c, st, input, out);
 	}
 	if (res && strstr(res, ":activity:") && rt_listening()) {

@@ -185,7 +185,7 @@ took=$(($(date +%s) - start))
 check "a hung subprocess is killed at its deadline" $([ $rc = 0 ] && [ $took -le 15 ] && grep -q '"Error":"States.Timeout"' out && echo 0 || echo 1)
 sleep 0.2
 # (through /proc: procps may not be installed)
-left=$(for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$f" 2>/dev/null; echo; done | grep -c '^sleep 41[78]')
+left=$(for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$f"; } 2>/dev/null; echo; done | grep -c '^sleep 41[78]')
 check "no process is left behind" $([ "$left" = 0 ] && echo 0 || echo 1)
 
 "$aslc" build "$dir/heartbeat.asl.json" -o beat || exit 1
@@ -246,6 +246,38 @@ X
 run ./task --state-machine-name Billing --mock-config mocks.json --test-case ok --bindings b.json
 check "a mock wins over a binding" $([ $rc = 0 ] && [ "$(cat out)" = '{"mocked":true}' ] && echo 0 || echo 1)
 
+# A child that closes its stdin before reading 5 MB of input does not kill
+# the executable with SIGPIPE; stdout is bounded at 64 MiB; a background
+# process the child leaves holding stdout does not hold up the Task.
+python3 -c 'import json; print(json.dumps({"a": "x" * 5000000}))' >big.json
+bind <<'X'
+{"Bindings": {"work": {"Command": ["sh", "-c", "exec 0<&-; sleep 0.2; echo 1"]}}}
+X
+"./task" --bindings b.json <big.json >out 2>err; rc=$?
+check "a child closing stdin early (SIGPIPE)" $([ $rc = 0 ] && grep -q '"Payload":1,' out && echo 0 || echo 1)
+bind <<'X'
+{"Bindings": {"work": {"Command": ["head", "-c", "70000000", "/dev/zero"]}}}
+X
+echo '{}' >in; run ./task --bindings b.json
+expect "stdout past 64 MiB" 1 '{"Error":"States.TaskFailed","Cause":"'"'"'head'"'"' wrote more than 67108864 bytes on stdout"}'
+bind <<'X'
+{"Bindings": {"work": {"Command": ["sh", "-c", "sleep 419 & echo 2"]}}}
+X
+start=$(date +%s)
+echo '{}' >in; run ./task --bindings b.json
+took=$(($(date +%s) - start))
+sleep 0.2
+left=$(for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$f"; } 2>/dev/null; echo; done | grep -c '^sleep 419')
+check "a background child holding stdout is killed, the Task ends" $([ $rc = 0 ] && [ $took -le 2 ] && [ "$left" = 0 ] && grep -q '"Payload":2,' out && echo 0 || echo 1)
+
+# 20 Map iterations at once (MaxConcurrency 0), each running a Command.
+"$aslc" build "$dir/map.asl.json" -o map || exit 1
+bind <<'X'
+{"Bindings": {"arn:aws:states:::sqs:sendMessage": {"Command": ["python3", "-c", "import json,sys,time; n=json.load(sys.stdin); time.sleep(0.1); print(json.dumps(n*n))"]}}}
+X
+python3 -c 'import json; print(json.dumps({"items": list(range(20))}))' >in; run ./map --bindings b.json
+check "20 concurrent Command Tasks in a Map" $([ $rc = 0 ] && [ "$(cat out)" = '[0,1,4,9,16,25,36,49,64,81,100,121,144,169,196,225,256,289,324,361]' ] && echo 0 || echo 1)
+
 # Url: a POST of the input to a local server; HTTP errors, non-JSON bodies,
 # an unreachable server and a deadline.
 "$aslc" build "$dir/url.asl.json" -o url || exit 1
@@ -293,6 +325,23 @@ check "http:invoke answered 404 is States.Http.StatusCode.404" $([ $rc = 1 ] && 
 printf '{"url": "http://127.0.0.1:%s/x", "method": "FETCH", "body": {}, "transform": {}}' "$port" >in
 run ./http
 expect "http:invoke with an unknown Method" 1 '{"Error":"States.Runtime","Cause":"http:invoke needs Method, one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD"}'
+# Bad Transform and bodies fail before any request (nothing leaks: ASan's
+# build fails the run otherwise); a header cannot smuggle in another one.
+printf '{"url": "http://127.0.0.1:%s/inspect", "method": "POST", "body": {}, "transform": {"RequestBodyEncoding": "XML"}}' "$port" >in
+run ./http --bindings b.json
+expect "http:invoke with an unknown RequestBodyEncoding" 1 '{"Error":"States.Runtime","Cause":"Transform.RequestBodyEncoding must be NONE or URL_ENCODED, not '"'"'XML'"'"'"}'
+printf '{"url": "http://127.0.0.1:%s/inspect", "method": "POST", "body": [1], "transform": {"RequestBodyEncoding": "URL_ENCODED"}}' "$port" >in
+run ./http --bindings b.json
+expect "http:invoke URL_ENCODED with an array body" 1 '{"Error":"States.Runtime","Cause":"RequestBody must be an object to be URL_ENCODED"}'
+printf '{"url": "http://127.0.0.1:%s/inspect", "method": "GET", "body": {}, "transform": {}}' "$port" >in
+cat >b2.json <<'X'
+{"Bindings": {}, "Connections": {"arn:aws:events:us-east-1:123456789012:connection/shop/abc": {"Headers": {"X-Api-Key": "k\r\nX-Evil: 1"}}}}
+X
+run ./http --bindings b2.json
+expect "http:invoke with CR LF in a header" 1 '{"Error":"States.Runtime","Cause":"http:invoke'"'"'s header '"'"'X-Api-Key'"'"' has a control character in its name or value"}'
+printf '{"url": "http://127.0.0.1:%s/lowercase", "method": "GET", "body": {}, "transform": {}}' "$port" >in
+run ./http --bindings b.json
+check "http:invoke parses JSON under a Content-type header" $([ $rc = 1 ] && tail -n 1 err | grep -q '^{"Error":"States.Http.StatusCode.400","Cause":"{.*\\"ResponseBody\\":{\\"n\\":1},' && echo 0 || echo 1)
 
 kill "$server"
 wait "$server" 2>/dev/null

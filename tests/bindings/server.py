@@ -1,6 +1,7 @@
 """A local HTTP server for Url bindings: prints its port on stdout, answers
 any method on /inspect with what it received, POST /echo with {"got": BODY}, /fail with 500, /lambda-error with a Lambda
-error payload, /text with non-JSON, /slow after 5 s.  Exits after 120 s."""
+error payload, /text with non-JSON, /lowercase with 400 and a JSON body
+under "Content-type", /slow after 5 s.  Exits after 120 s."""
 import json
 import sys
 import threading
@@ -43,6 +44,13 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, json.dumps({"errorType": "OutOfStock", "errorMessage": "none left"}))
         elif self.path == "/text":
             self.reply(200, "plain words", "text/plain")
+        elif self.path.startswith("/lowercase"):
+            data = b'{"n": 1}'
+            self.send_response(400)
+            self.send_header("Content-type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
         elif self.path == "/slow":
             time.sleep(5)
             self.reply(200, "{}")

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ASLC = sys.argv[1]
@@ -209,6 +210,23 @@ def virtual():
 
 
 def real():
+    # Concurrent Map iterations of one mocked state: each call waits for the
+    # Duration of the response it gets (calls 0-3: 2 s, past the 1 s
+    # timeout; calls 4-7: none), whichever iteration gets which.
+    lam = "arn:aws:lambda:us-east-1:123456789012:function:slow"
+    exe = build("map_mock", {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "MaxConcurrency": 0, "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": lam, "TimeoutSeconds": 1, "End": True,
+                  "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Late"}]},
+            "Late": {"Type": "Pass", "Result": "late", "End": True}}}}}})
+    m = mocks("map_mock", {"mixed": {"0-3": {"Return": "slow", "Duration": 2},
+                                     "4-7": {"Return": "quick"}}})
+    rc, out, err = run(exe, list(range(8)), "--mock-config", m, "--test-case", "mixed",
+                       timeout=30)
+    check("real clock: concurrent calls of a mocked state each wait their own response's "
+          "Duration", rc == 0 and sorted(out) == ["late"] * 4 + ["quick"] * 4, (rc, out, err))
+
     exe = build("machine_real", {"TimeoutSeconds": 2, "StartAt": "W", "States": {
         "W": {"Type": "Wait", "Seconds": 30, "End": True}}})
     start = time.monotonic()
@@ -365,6 +383,62 @@ def callbacks():
                            timeout=10)
         check(f"--listen {bad} is a usage error naming it",
               p.returncode == 2 and f"not '{bad}'" in p.stderr, (p.returncode, p.stderr))
+
+    # 20 concurrent Map iterations wait for callbacks; a Command binding
+    # writes each token to a file; the answers (a heartbeat, then success)
+    # come concurrently; then each token again, used: TaskDoesNotExist.
+    tokdir = os.path.join(TMP, "tokens")
+    os.mkdir(tokdir)
+    bfile = os.path.join(TMP, "map_bindings.json")
+    with open(bfile, "w") as f:
+        json.dump({"Bindings": {"arn:aws:states:::sqs:sendMessage.waitForTaskToken": {"Command": [
+            "python3", "-c",
+            "import json,os,sys; m=json.load(sys.stdin)['MessageBody']; "
+            "open(os.path.join(sys.argv[1], m['TaskToken']), 'w').write(json.dumps(m['n']))",
+            tokdir]}}}, f)
+    exe = build("callback_map", {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "MaxConcurrency": 0, "ItemsPath": "$.items", "Next": "Hold",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                  "Parameters": {"QueueUrl": "q", "MessageBody": {
+                      "TaskToken.$": "$$.Task.Token", "n.$": "$"}},
+                  "TimeoutSeconds": 60, "End": True}}}},
+        "Hold": {"Type": "Wait", "Seconds": 3, "End": True}}})
+    p, port, err = start_listening(exe, {"items": list(range(20))}, "--bindings", bfile)
+    answers = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(os.listdir(tokdir)) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        toks = {}
+        for t in os.listdir(tokdir):
+            with open(os.path.join(tokdir, t)) as f:
+                toks[t] = json.load(f)
+
+        def answer(t, n, out):
+            out.append(curl(port, "SendTaskHeartbeat", {"taskToken": t}))
+            out.append(curl(port, "SendTaskSuccess",
+                            {"taskToken": t, "output": json.dumps(n * 10)}))
+
+        def all_at_once(out):
+            threads = [threading.Thread(target=answer, args=(t, n, out))
+                       for t, n in toks.items()]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+        all_at_once(answers)
+        again = []
+        all_at_once(again)
+    finally:
+        rc, out, errline = finish(p, err)
+    check("20 concurrent callbacks in a Map: 20 tokens, each answered",
+          len(toks) == 20 and answers == [(200, {})] * 40, (len(toks), answers))
+    check("20 concurrent callbacks in a Map: a used token does not exist",
+          len(again) == 40 and all(a[0] == 400 and a[1]["__type"].endswith("#TaskDoesNotExist")
+                                   for a in again), again)
+    check("20 concurrent callbacks in a Map: the results in order",
+          rc == 0 and out == [n * 10 for n in range(20)], (rc, out, errline))
 
     # Activities: a worker polls GetActivityTask, then answers.
     arn = "arn:aws:states:us-east-1:123456789012:activity:greet"

@@ -68,6 +68,13 @@ START_TEST(test_validation)
 	ck_assert_str_eq(
 	    problems("{\"Bindings\": {}, \"Connections\": {\"c\": {\"Body\": {}}}}"),
 	    "b.json: /Connections/c/Body: unknown member (Headers or QueryParameters)");
+	/* two kinds in either order: an error, and nothing leaks (LSan) */
+	ck_assert_str_eq(
+	    problems("{\"Bindings\": {\"k\": {\"Command\": [\"a\"], \"Executable\": \"x\"}}}"),
+	    "b.json: /Bindings/k: must have exactly one of Command, Url or Executable (has 2)");
+	ck_assert_str_eq(
+	    problems("{\"Bindings\": {\"k\": {\"Executable\": \"x\", \"Command\": [\"a\"]}}}"),
+	    "b.json: /Bindings/k: must have exactly one of Command, Url or Executable (has 2)");
 	rt_bindset *s = set("{\"Bindings\": {\"k\": {\"Command\": [\"python3\", \"f.py\"]}}}");
 	ck_assert_int_eq(s->n, 1);
 	ck_assert_int_eq(s->b[0].kind, RT_BIND_COMMAND);

@@ -208,6 +208,13 @@ START_TEST(test_pictures)
 	expect_code("$fromMillis(0, '[Y')", NULL, "D3135");
 	expect_code("$fromMillis(0, '[Q]')", NULL, "D3132");
 	expect_code("$fromMillis(0, '[Y]', 'Europe/Paris')", NULL, "D3137");
+	/* out of Date's range without a picture: an error, not an int64
+	 * overflow; widths that add up past 1 MiB: an error, not the memory */
+	expect_code("$fromMillis(1e300)", NULL, "D3137");
+	expect_code("$fromMillis(-9223372036854775808)", NULL, "D3137");
+	expect("$fromMillis(-8.64e15)", NULL, NULL, "\"-271821-04-20T00:00:00.000Z\"");
+	expect_code("$fromMillis(0, '[Y,999999][Y,999999]')", NULL, "D3137");
+	expect("$length($fromMillis(0, '[Y,99999]'))", NULL, NULL, "99999");
 }
 END_TEST
 
