@@ -7,9 +7,12 @@
  *   {
  *           struct json_object *r[REGS]; int b[BOOLS];
  *           r[0] = *cur;
- *   SI:     ops of state I ...; *cur = output; *st = J; return 1;
- *   EI:     release registers; aslrt_op_recover() -> retry (goto SI), caught
- *           (return 1 with the catcher's Next) or fail (return -1)
+ *   SI:     r[drops] = NULL; ops of state I ...; out = r[a]; r[a] = NULL;
+ *           *st = J; rc = 1; goto XI;
+ *   EI:     rc = -1;
+ *   XI:     release the drop list; rc >= 0: *cur = out, return rc; else
+ *           aslrt_op_recover() -> retry (goto SI), caught (return 1 with the
+ *           catcher's Next) or fail (return -1)
  *   }
  *   static int scope_N(...) { do switch (st) { case I: rc = state_I(...); ... } while (rc > 0); }
  *
@@ -39,32 +42,6 @@ static void c_string(Buf *out, const char *s, size_t n)
 			buf_put(out, (const char *)&ch, 1);
 	}
 	buf_puts(out, "\"");
-}
-
-/* Release the owned registers a state wrote (all but `keep`). */
-static void release(Buf *out, const IrState *st, int keep)
-{
-	bool seen[4096] = {0};
-	for (int i = 0; i < st->nins; i++) {
-		const Ins *in = &st->ins[i];
-		if (op_info[in->op].dst != D_OWN || in->dst == keep || in->dst >= 4096 ||
-		    seen[in->dst])
-			continue;
-		seen[in->dst] = true;
-		buf_printf(out, "\taslrt_op_put(r[%d]);\n", in->dst);
-	}
-}
-
-static void init_owned(Buf *out, const IrState *st)
-{
-	bool seen[4096] = {0};
-	for (int i = 0; i < st->nins; i++) {
-		const Ins *in = &st->ins[i];
-		if (op_info[in->op].dst != D_OWN || in->dst >= 4096 || seen[in->dst])
-			continue;
-		seen[in->dst] = true;
-		buf_printf(out, "\tr[%d] = NULL;\n", in->dst);
-	}
 }
 
 static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *out)
@@ -176,15 +153,13 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 		buf_printf(out, "S%d_L%d:;\n", id, in->b);
 		break;
 	case OP_NEXT:
-		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
-		release(out, st, in->a);
-		buf_printf(out, "\taslrt_op_put(r[0]);\n\t*cur = r[%d];\n\t*st = %d;\n\treturn 1;\n",
-			   in->a, in->b);
-		break;
 	case OP_END:
+		/* the output moves out of its register; the epilogue X drops the rest */
 		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
-		release(out, st, in->a);
-		buf_printf(out, "\taslrt_op_put(r[0]);\n\t*cur = r[%d];\n\treturn 0;\n", in->a);
+		buf_printf(out, "\tout = r[%d];\n\tr[%d] = NULL;\n", in->a, in->a);
+		if (in->op == OP_NEXT)
+			buf_printf(out, "\t*st = %d;\n", in->b);
+		buf_printf(out, "\trc = %d;\n\tgoto X%d;\n", in->op == OP_NEXT, id);
 		break;
 	default:
 		unreachable();
@@ -192,10 +167,13 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 }
 
 /*
- * One function per state: its ops, then its error handler.  Returns 1 with
- * the next state in *st, 0 when the scope ends, -1 when it fails; *cur is the
- * state's input on entry and its output on return.  Separate functions keep
- * the C compiler's time linear in the number of states.
+ * One function per state: its ops, then its epilogue and error handler.
+ * Returns 1 with the next state in *st, 0 when the scope ends, -1 when it
+ * fails; *cur is the state's input on entry and its output on return.  Every
+ * exit goes through the one epilogue X, which releases the state's drop list
+ * (registers start null), so the code is linear in the state's size.
+ * Separate functions keep the C compiler's time linear in the number of
+ * states.
  */
 static void emit_state(const Program *p, const IrState *st, Buf *out)
 {
@@ -208,23 +186,32 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 			 in->dst + 1 > nregs)
 			nregs = in->dst + 1;
 	}
+	int id = st->id;
+	bool exits = false; /* a Fail state has no X label to jump to */
+	for (int i = 0; i < st->nins; i++)
+		exits |= st->ins[i].op == OP_NEXT || st->ins[i].op == OP_END;
 	buf_printf(out, "\nASLC_STATE int state_%d(aslrt_ctx *c, struct json_object **cur, int *st)\n{\n",
-		   st->id);
-	buf_printf(out, "\tstruct json_object *r[%d];\n", nregs);
+		   id);
+	buf_printf(out, "\tstruct json_object *r[%d], *out = NULL;\n\tint rc;\n", nregs);
 	if (nbools)
 		buf_printf(out, "\tint b[%d];\n", nbools);
-	buf_printf(out, "\n\tr[0] = *cur;\nS%d:\n", st->id);
-	init_owned(out, st);
+	buf_printf(out, "\n\tr[0] = *cur;\nS%d:\n", id);
+	for (int i = 0; i < st->ndrops; i++)
+		buf_printf(out, "\tr[%d] = NULL;\n", st->drops[i]);
 	for (int j = 0; j < st->nins; j++)
 		emit_ins(p, st, &st->ins[j], out);
-	buf_printf(out, "E%d:\n", st->id);
-	release(out, st, -1);
+	buf_printf(out, "E%d:\n\trc = -1;\n", id);
+	if (exits)
+		buf_printf(out, "X%d:\n", id);
+	for (int i = 0; i < st->ndrops; i++)
+		buf_printf(out, "\taslrt_op_put(r[%d]);\n", st->drops[i]);
 	buf_printf(out,
+		   "\tif (rc >= 0) {\n\t\taslrt_op_put(r[0]);\n\t\t*cur = out;\n\t\treturn rc;\n\t}\n"
 		   "\tswitch (aslrt_op_recover(c, %d, &r[0], st)) {\n"
 		   "\tcase ASLRT_RETRY: goto S%d;\n"
 		   "\tcase ASLRT_CAUGHT: *cur = r[0]; return 1;\n"
 		   "\tdefault: aslrt_op_put(r[0]); *cur = NULL; return -1;\n\t}\n}\n",
-		   st->id, st->id);
+		   id, id);
 }
 
 /* A scope: a switch on the current state in a loop. */

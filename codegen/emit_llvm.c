@@ -9,7 +9,8 @@
  *
  * Each scope function mirrors emit_c's scope_N: allocas for r[] (ptr), b[]
  * (i32) and st (i32); a dispatch block switching on st; per state an entry
- * block S, one block per local label and the error handler E; every IR op is
+ * block S, one block per local label, the error handler E and the epilogue X
+ * (drops, then by rc: next state, return, or recover); every IR op is
  * the same runtime call as in the C backend.
  *
  * Names, keys and strings from the definition are data only: they appear as
@@ -102,11 +103,13 @@ typedef struct Emit {
 	LLVMValueRef *keys;        /* OP_FIELD keys by constant index, built on first use */
 	/* the scope being built */
 	LLVMValueRef func, c, out;
-	LLVMValueRef r, bools, st; /* allocas */
+	LLVMValueRef r, bools, st, outv, rc; /* allocas */
+	int *mark;                 /* by state id: the state last seen as a target */
 	LLVMTypeRef r_type, b_type;
 	LLVMBasicBlockRef dispatch;
 	LLVMBasicBlockRef *sblock, *eblock; /* by state id (this scope's states) */
 	LLVMBasicBlockRef *labels;         /* the current state's labels */
+	LLVMBasicBlockRef xblock;          /* the current state's epilogue */
 } Emit;
 
 static LLVMTypeRef sig_type(Emit *e, char ch)
@@ -222,32 +225,6 @@ static void check(Emit *e, LLVMValueRef rc, int state)
 	branch_if(e, cond, e->eblock[state]);
 }
 
-/* Release the owned registers a state wrote (all but `keep`), as emit_c. */
-static void release(Emit *e, const IrState *st, int keep)
-{
-	bool seen[4096] = {0};
-	for (int i = 0; i < st->nins; i++) {
-		const Ins *in = &st->ins[i];
-		if (op_info[in->op].dst != D_OWN || in->dst == keep || in->dst >= 4096 ||
-		    seen[in->dst])
-			continue;
-		seen[in->dst] = true;
-		put(e, reg(e, in->dst));
-	}
-}
-
-static void init_owned(Emit *e, const IrState *st)
-{
-	bool seen[4096] = {0};
-	for (int i = 0; i < st->nins; i++) {
-		const Ins *in = &st->ins[i];
-		if (op_info[in->op].dst != D_OWN || in->dst >= 4096 || seen[in->dst])
-			continue;
-		seen[in->dst] = true;
-		set_reg(e, in->dst, LLVMConstPointerNull(e->ptr));
-	}
-}
-
 static LLVMValueRef field_key(Emit *e, int k)
 {
 	if (!e->keys[k]) {
@@ -257,13 +234,18 @@ static LLVMValueRef field_key(Emit *e, int k)
 	return e->keys[k];
 }
 
-/* aslrt_op_exit; release; put r[0] (the tail of next and end). */
+/* next and end: aslrt_op_exit, move the output out of its register, go to
+ * the state's epilogue X with rc (and st for next), as emit_c. */
 static void leave(Emit *e, const IrState *st, const Ins *in)
 {
 	LLVMValueRef args[3] = {e->c, ci32(e, st->id), reg(e, in->a)};
 	check(e, call(e, RT_EXIT, args, 3), st->id); /* e.g. States.DataLimitExceeded */
-	release(e, st, in->a);
-	put(e, reg(e, 0));
+	LLVMBuildStore(e->b, reg(e, in->a), e->outv);
+	set_reg(e, in->a, LLVMConstPointerNull(e->ptr));
+	if (in->op == OP_NEXT)
+		LLVMBuildStore(e->b, ci32(e, in->b), e->st);
+	LLVMBuildStore(e->b, ci32(e, in->op == OP_NEXT), e->rc);
+	LLVMBuildBr(e->b, e->xblock);
 }
 
 static void emit_ins(Emit *e, const IrState *st, const Ins *in)
@@ -411,22 +393,21 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		LLVMMoveBasicBlockAfter(e->labels[in->b], LLVMGetLastBasicBlock(e->func));
 		LLVMPositionBuilderAtEnd(e->b, e->labels[in->b]);
 		break;
-	case OP_NEXT: {
-		leave(e, st, in);
-		set_reg(e, 0, reg(e, in->a));
-		LLVMBuildBr(e->b, e->sblock[in->b]);
-		break;
-	}
+	case OP_NEXT:
 	case OP_END:
 		leave(e, st, in);
-		LLVMBuildStore(e->b, reg(e, in->a), e->out);
-		LLVMBuildRet(e->b, ci32(e, 0));
 		break;
 	default:
 		unreachable();
 	}
 }
 
+/*
+ * S: r[drops] = null; ops; exits store out, rc (and st) and go to X.
+ * E: rc = -1.  X: release the drop list, then by rc: 1 put r[0], r[0] = out,
+ * go to the next state (directly when the state has one successor); 0 return
+ * out; -1 aslrt_op_recover.
+ */
 static void emit_state(Emit *e, const IrState *st)
 {
 	LLVMBasicBlockRef labels[st->nlabels > 0 ? st->nlabels : 1];
@@ -436,8 +417,10 @@ static void emit_state(Emit *e, const IrState *st)
 		labels[i] = LLVMAppendBasicBlockInContext(e->ctx, e->func, name);
 	}
 	e->labels = labels;
+	e->xblock = LLVMAppendBasicBlockInContext(e->ctx, e->func, "X");
 	LLVMPositionBuilderAtEnd(e->b, e->sblock[st->id]);
-	init_owned(e, st);
+	for (int i = 0; i < st->ndrops; i++)
+		set_reg(e, st->drops[i], LLVMConstPointerNull(e->ptr));
 	for (int j = 0; j < st->nins; j++)
 		emit_ins(e, st, &st->ins[j]);
 	/* falling off the end of the state's code reaches E, as in C */
@@ -451,15 +434,48 @@ static void emit_state(Emit *e, const IrState *st)
 		}
 	e->labels = NULL;
 
-	/* E: release; switch (aslrt_op_recover(c, id, &r[0], &st)) */
-	LLVMBasicBlockRef eb = e->eblock[st->id];
+	LLVMBasicBlockRef eb = e->eblock[st->id], xb = e->xblock;
 	LLVMMoveBasicBlockAfter(eb, LLVMGetLastBasicBlock(e->func));
 	LLVMPositionBuilderAtEnd(e->b, eb);
-	release(e, st, -1);
+	LLVMBuildStore(e->b, ci32(e, -1), e->rc);
+	LLVMBuildBr(e->b, xb);
+
+	LLVMMoveBasicBlockAfter(xb, LLVMGetLastBasicBlock(e->func));
+	LLVMPositionBuilderAtEnd(e->b, xb);
+	for (int i = 0; i < st->ndrops; i++)
+		put(e, reg(e, st->drops[i]));
+	LLVMBasicBlockRef recover = new_block(e, "recover"), next = new_block(e, "next"),
+			  end = new_block(e, "end");
+	LLVMValueRef sw = LLVMBuildSwitch(e->b, LLVMBuildLoad2(e->b, e->i32, e->rc, ""), recover, 2);
+	LLVMAddCase(sw, ci32(e, 1), next);
+	LLVMAddCase(sw, ci32(e, 0), end);
+
+	LLVMPositionBuilderAtEnd(e->b, end);
+	put(e, reg(e, 0));
+	LLVMBuildStore(e->b, LLVMBuildLoad2(e->b, e->ptr, e->outv, ""), e->out);
+	LLVMBuildRet(e->b, ci32(e, 0));
+
+	LLVMPositionBuilderAtEnd(e->b, next);
+	put(e, reg(e, 0));
+	set_reg(e, 0, LLVMBuildLoad2(e->b, e->ptr, e->outv, ""));
+	int ntargets = 0, target = -1;
+	for (int j = 0; j < st->nins; j++)
+		if (st->ins[j].op == OP_NEXT && e->mark[st->ins[j].b] != st->id) {
+			e->mark[st->ins[j].b] = st->id;
+			target = st->ins[j].b;
+			ntargets++;
+		}
+	if (ntargets == 1)
+		LLVMBuildBr(e->b, e->sblock[target]);
+	else
+		LLVMBuildBr(e->b, e->dispatch);
+
+	/* switch (aslrt_op_recover(c, id, &r[0], &st)) */
+	LLVMPositionBuilderAtEnd(e->b, recover);
 	LLVMValueRef args[] = {e->c, ci32(e, st->id), reg_addr(e, 0), e->st};
 	LLVMValueRef rc = call(e, RT_RECOVER, args, 4);
 	LLVMBasicBlockRef fail = new_block(e, "fail");
-	LLVMValueRef sw = LLVMBuildSwitch(e->b, rc, fail, 2);
+	sw = LLVMBuildSwitch(e->b, rc, fail, 2);
 	LLVMAddCase(sw, ci32(e, 0), e->sblock[st->id]); /* ASLRT_RETRY */
 	LLVMAddCase(sw, ci32(e, 1), e->dispatch);       /* ASLRT_CAUGHT */
 	LLVMPositionBuilderAtEnd(e->b, fail);
@@ -495,6 +511,10 @@ static void emit_scope(Emit *e, const IrScope *sc, LLVMValueRef func)
 		LLVMSetAlignment(e->bools, 4);
 	e->st = LLVMBuildAlloca(e->b, e->i32, "st");
 	LLVMSetAlignment(e->st, 4);
+	e->rc = LLVMBuildAlloca(e->b, e->i32, "rc");
+	LLVMSetAlignment(e->rc, 4);
+	e->outv = LLVMBuildAlloca(e->b, e->ptr, "out");
+	LLVMSetAlignment(e->outv, 8);
 	LLVMBuildStore(e->b, ci32(e, sc->start), e->st);
 	set_reg(e, 0, LLVMGetParam(func, 1));
 	LLVMBuildBr(e->b, e->dispatch);
@@ -562,11 +582,15 @@ static void build_module(Emit *e)
 	e->sblock = xcalloc(p->nstates > 0 ? (size_t)p->nstates : 1, sizeof *e->sblock);
 	e->eblock = xcalloc(p->nstates > 0 ? (size_t)p->nstates : 1, sizeof *e->eblock);
 	e->keys = xcalloc(p->nconsts > 0 ? (size_t)p->nconsts : 1, sizeof *e->keys);
+	e->mark = xmalloc((p->nstates > 0 ? (size_t)p->nstates : 1) * sizeof *e->mark);
+	for (int i = 0; i < p->nstates; i++)
+		e->mark[i] = -1;
 	for (int i = 0; i < n; i++)
 		emit_scope(e, &p->scopes[i], funcs[i]);
 	free(e->sblock);
 	free(e->eblock);
 	free(e->keys);
+	free(e->mark);
 	free(funcs);
 }
 

@@ -43,6 +43,7 @@ void ir_free(Program *p)
 		free(p->states[i].name);
 		free(p->states[i].type);
 		free(p->states[i].ins);
+		free(p->states[i].drops);
 	}
 	for (int i = 0; i < p->nscopes; i++)
 		free(p->scopes[i].states);
@@ -187,6 +188,12 @@ void ir_dump(const Program *p, Buf *out)
 			char *q = quote(st->name);
 			buf_printf(out, "state @%d %s %s\n", st->id, q, st->type);
 			free(q);
+			if (st->ndrops) {
+				buf_puts(out, "  drops");
+				for (int k = 0; k < st->ndrops; k++)
+					buf_printf(out, " %%%d", st->drops[k]);
+				buf_puts(out, "\n");
+			}
 			for (int k = 0; k < st->nins; k++)
 				dump_ins(p, &st->ins[k], out);
 		}
@@ -212,6 +219,27 @@ char *ir_meta_text(const Program *p)
 	char *s = aslrt_json_dump(meta);
 	json_object_put(meta);
 	return s;
+}
+
+void ir_ownership(Program *p)
+{
+	for (int i = 0; i < p->nstates; i++) {
+		IrState *st = &p->states[i];
+		int nregs = p->scopes[st->scope].nregs;
+		bool *seen = xcalloc(nregs > 0 ? (size_t)nregs : 1, sizeof *seen);
+		free(st->drops);
+		st->drops = NULL;
+		st->ndrops = 0;
+		for (int k = 0; k < st->nins; k++) {
+			const Ins *in = &st->ins[k];
+			if (op_info[in->op].dst != D_OWN || in->dst < 0 || in->dst >= nregs ||
+			    seen[in->dst])
+				continue;
+			seen[in->dst] = true;
+			vec_push(&st->drops, &st->ndrops, in->dst);
+		}
+		free(seen);
+	}
 }
 
 void ir_verify(const Program *p)

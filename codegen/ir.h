@@ -70,6 +70,12 @@ typedef struct IrState {
 	Ins *ins;
 	int nins;
 	int nlabels;
+	/* The owned registers (written by D_OWN ops), each once: set to null on
+	 * entry and released by the state's one epilogue, which every exit and
+	 * the error handler go through.  Exits move their output out of its
+	 * register first.  Computed by ir_ownership, so backends only translate. */
+	int *drops;
+	int ndrops;
 } IrState;
 
 typedef struct IrScope {
@@ -102,6 +108,8 @@ Ins *ir_emit(IrState *s, Op op);
 void ir_dump(const Program *p, Buf *out);
 /* The runtime's metadata text (aslrt_program.meta). malloc'd. */
 char *ir_meta_text(const Program *p);
+/* Fill each state's drop list (one pass over its ops). */
+void ir_ownership(Program *p);
 /* Consistency checks between passes (registers, labels, targets). */
 void ir_verify(const Program *p);
 
