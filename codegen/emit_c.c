@@ -44,16 +44,20 @@ static void c_string(Buf *out, const char *s, size_t n)
 	buf_puts(out, "\"");
 }
 
-static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *out)
+/* An op; in a part function (chunk) errors and exits return to the state's
+ * function instead of jumping to E and X. */
+static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool chunk, Buf *out)
 {
 	int id = st->id;
+	char err[32];
+	snprintf(err, sizeof err, chunk ? "return -1" : "goto E%d", id);
 	switch (in->op) {
 	case OP_ENTER:
-		buf_printf(out, "\tif (aslrt_op_enter(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
+		buf_printf(out, "\tif (aslrt_op_enter(c, %d, r[%d])) %s;\n", id, in->a, err);
 		break;
 	case OP_CONST:
-		buf_printf(out, "\tif (aslrt_op_const(c, %d, &r[%d])) goto E%d;\n", in->k, in->dst,
-			   id);
+		buf_printf(out, "\tif (aslrt_op_const(c, %d, &r[%d])) %s;\n", in->k, in->dst,
+			   err);
 		break;
 	case OP_FIELD: {
 		const char *key = json_object_get_string(p->consts[in->k].v);
@@ -72,26 +76,26 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 		buf_printf(out, "\tr[%d] = aslrt_op_var(c, %d);\n", in->dst, in->k);
 		break;
 	case OP_REQUIRE:
-		buf_printf(out, "\tif (aslrt_op_require(c, %d, %d, r[%d], r[%d], &r[%d])) goto E%d;\n",
-			   in->k, in->c, in->a, in->b, in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_require(c, %d, %d, r[%d], r[%d], &r[%d])) %s;\n",
+			   in->k, in->c, in->a, in->b, in->dst, err);
 		break;
 	case OP_PATH:
-		buf_printf(out, "\tif (aslrt_op_path(c, %d, r[%d], &r[%d])) goto E%d;\n", in->k, in->a,
-			   in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_path(c, %d, r[%d], &r[%d])) %s;\n", in->k, in->a,
+			   in->dst, err);
 		break;
 	case OP_COPY:
 		buf_printf(out, "\tr[%d] = aslrt_op_copy(r[%d]);\n", in->dst, in->a);
 		break;
 	case OP_TEMPLATE:
-		buf_printf(out, "\tif (aslrt_op_template(c, %d, r[%d], &r[%d])) goto E%d;\n", in->k,
-			   in->a, in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_template(c, %d, r[%d], &r[%d])) %s;\n", in->k,
+			   in->a, in->dst, err);
 		break;
 	case OP_RESULTPATH:
-		buf_printf(out, "\tif (aslrt_op_result_path(c, %d, r[%d], r[%d], &r[%d])) goto E%d;\n",
-			   in->k, in->a, in->b, in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_result_path(c, %d, r[%d], r[%d], &r[%d])) %s;\n",
+			   in->k, in->a, in->b, in->dst, err);
 		break;
 	case OP_ASSIGN:
-		buf_printf(out, "\tif (aslrt_op_assign(c, %d, r[%d])) goto E%d;\n", in->k, in->a, id);
+		buf_printf(out, "\tif (aslrt_op_assign(c, %d, r[%d])) %s;\n", in->k, in->a, err);
 		break;
 	case OP_JEVAL:
 	case OP_JASSIGN: {
@@ -99,41 +103,41 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 		if (in->b >= 0)
 			snprintf(res, sizeof res, "r[%d]", in->b);
 		if (in->op == OP_JEVAL)
-			buf_printf(out, "\tif (aslrt_op_jeval(c, %d, r[%d], %d, %s, &r[%d])) goto E%d;\n",
-				   in->k, in->a, in->b >= 0, res, in->dst, id);
+			buf_printf(out, "\tif (aslrt_op_jeval(c, %d, r[%d], %d, %s, &r[%d])) %s;\n",
+				   in->k, in->a, in->b >= 0, res, in->dst, err);
 		else
-			buf_printf(out, "\tif (aslrt_op_jassign(c, %d, r[%d], %d, %s)) goto E%d;\n", in->k,
-				   in->a, in->b >= 0, res, id);
+			buf_printf(out, "\tif (aslrt_op_jassign(c, %d, r[%d], %d, %s)) %s;\n", in->k,
+				   in->a, in->b >= 0, res, err);
 		break;
 	}
 	case OP_JCOND:
-		buf_printf(out, "\tif ((b[%d] = aslrt_op_jcond(c, %d, r[%d])) < 0) goto E%d;\n",
-			   in->dst, in->k, in->a, id);
+		buf_printf(out, "\tif ((b[%d] = aslrt_op_jcond(c, %d, r[%d])) < 0) %s;\n",
+			   in->dst, in->k, in->a, err);
 		break;
 	case OP_TASK:
 	case OP_PARALLEL:
 	case OP_MAP: {
 		const char *fn = in->op == OP_TASK ? "task" : in->op == OP_MAP ? "map" : "parallel";
-		buf_printf(out, "\tif (aslrt_op_%s(c, %d, r[%d], &r[%d])) goto E%d;\n", fn, in->c,
-			   in->a, in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_%s(c, %d, r[%d], &r[%d])) %s;\n", fn, in->c,
+			   in->a, in->dst, err);
 		break;
 	}
 	case OP_WAIT:
-		buf_printf(out, "\tif (aslrt_op_wait(c, %d, r[%d])) goto E%d;\n", in->c, in->a, id);
+		buf_printf(out, "\tif (aslrt_op_wait(c, %d, r[%d])) %s;\n", in->c, in->a, err);
 		break;
 	case OP_FAIL:
-		buf_printf(out, "\taslrt_op_fail(c, %d, r[%d]);\n\tgoto E%d;\n", in->c, in->a, id);
+		buf_printf(out, "\taslrt_op_fail(c, %d, r[%d]);\n\t%s;\n", in->c, in->a, err);
 		break;
 	case OP_NOMATCH:
-		buf_printf(out, "\taslrt_op_nomatch(c, %d);\n\tgoto E%d;\n", in->c, id);
+		buf_printf(out, "\taslrt_op_nomatch(c, %d);\n\t%s;\n", in->c, err);
 		break;
 	case OP_TEST:
 		if (in->c >= 0)
-			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], r[%d])) < 0) goto E%d;\n",
-				   in->dst, in->b, in->k, in->a, in->c, id);
+			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], r[%d])) < 0) %s;\n",
+				   in->dst, in->b, in->k, in->a, in->c, err);
 		else
-			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], NULL)) < 0) goto E%d;\n",
-				   in->dst, in->b, in->k, in->a, id);
+			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], NULL)) < 0) %s;\n",
+				   in->dst, in->b, in->k, in->a, err);
 		break;
 	case OP_NOT:
 		buf_printf(out, "\tb[%d] = !b[%d];\n", in->dst, in->a);
@@ -155,15 +159,66 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 	case OP_NEXT:
 	case OP_END:
 		/* the output moves out of its register; the epilogue X drops the rest */
-		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
-		buf_printf(out, "\tout = r[%d];\n\tr[%d] = NULL;\n", in->a, in->a);
+		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) %s;\n", id, in->a, err);
+		buf_printf(out, "\t%sout = r[%d];\n\tr[%d] = NULL;\n", chunk ? "*" : "", in->a, in->a);
 		if (in->op == OP_NEXT)
 			buf_printf(out, "\t*st = %d;\n", in->b);
-		buf_printf(out, "\trc = %d;\n\tgoto X%d;\n", in->op == OP_NEXT, id);
+		if (chunk)
+			buf_printf(out, "\treturn %d;\n", in->op == OP_NEXT ? 1 : 2);
+		else
+			buf_printf(out, "\trc = %d;\n\tgoto X%d;\n", in->op == OP_NEXT, id);
 		break;
 	default:
 		unreachable();
 	}
+}
+
+/* Ops per part function of a big state (a Choice of many rules). */
+enum { CHUNK = 64 };
+
+/*
+ * A big state's ops go to part functions of about CHUNK ops each, cut where
+ * no local jump crosses: C compilers' optimisers take super-linear time on
+ * one huge function (a Choice of 1,000 rules took minutes at -O1).  A part
+ * shares the state's registers and returns -1 (error), 0 (fall through),
+ * 1 (next, *st set) or 2 (end), with the output in *out.  Returns the number
+ * of parts; ends[i] is the op after part i.
+ */
+static int emit_parts(const Program *p, const IrState *st, int nbools, int **ends, Buf *out)
+{
+	*ends = NULL;
+	if (st->nins <= 2 * CHUNK)
+		return 0;
+	int *at = xcalloc(st->nlabels > 0 ? (size_t)st->nlabels : 1, sizeof *at);
+	for (int i = 0; i < st->nins; i++)
+		if (st->ins[i].op == OP_LABEL)
+			at[st->ins[i].b] = i;
+	int nparts = 0, start = 0, far = -1;
+	for (int i = 0; i < st->nins; i++) {
+		const Ins *in = &st->ins[i];
+		if (i - start >= CHUNK && far < i && st->nins - i > CHUNK / 2) {
+			vec_push(ends, &nparts, i);
+			start = i;
+		}
+		if ((in->op == OP_JUMPIF || in->op == OP_JUMPIFNOT) && at[in->b] > far)
+			far = at[in->b];
+	}
+	vec_push(ends, &nparts, st->nins);
+	free(at);
+	start = 0;
+	for (int k = 0; k < nparts; k++) {
+		buf_printf(out,
+			   "\nASLC_STATE int state_%d_%d(aslrt_ctx *c, struct json_object **r, int *b,\n"
+			   "\t\t\tstruct json_object **out, int *st)\n{\n"
+			   "\t(void)c;\n\t(void)b;\n\t(void)out;\n\t(void)st;\n",
+			   st->id, k);
+		for (int j = start; j < (*ends)[k]; j++)
+			emit_ins(p, st, &st->ins[j], true, out);
+		buf_puts(out, "\treturn 0;\n}\n");
+		start = (*ends)[k];
+	}
+	(void)nbools;
+	return nparts;
 }
 
 /*
@@ -190,6 +245,7 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 	bool exits = false; /* a Fail state has no X label to jump to */
 	for (int i = 0; i < st->nins; i++)
 		exits |= st->ins[i].op == OP_NEXT || st->ins[i].op == OP_END;
+	int *ends, nparts = emit_parts(p, st, nbools, &ends, out);
 	buf_printf(out, "\nASLC_STATE int state_%d(aslrt_ctx *c, struct json_object **cur, int *st)\n{\n",
 		   id);
 	buf_printf(out, "\tstruct json_object *r[%d], *out = NULL;\n\tint rc;\n", nregs);
@@ -198,8 +254,16 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 	buf_printf(out, "\n\tr[0] = *cur;\nS%d:\n", id);
 	for (int i = 0; i < st->ndrops; i++)
 		buf_printf(out, "\tr[%d] = NULL;\n", st->drops[i]);
-	for (int j = 0; j < st->nins; j++)
-		emit_ins(p, st, &st->ins[j], out);
+	for (int k = 0; k < nparts; k++) {
+		buf_printf(out, "\tswitch (state_%d_%d(c, r, %s, &out, st)) {\n\tcase -1: goto E%d;\n",
+			   id, k, nbools ? "b" : "NULL", id);
+		if (exits)
+			buf_printf(out, "\tcase 1: rc = 1; goto X%d;\n\tcase 2: rc = 0; goto X%d;\n", id, id);
+		buf_puts(out, "\t}\n");
+	}
+	free(ends);
+	for (int j = 0; j < st->nins && !nparts; j++)
+		emit_ins(p, st, &st->ins[j], false, out);
 	buf_printf(out, "E%d:\n\trc = -1;\n", id);
 	if (exits)
 		buf_printf(out, "X%d:\n", id);
