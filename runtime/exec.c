@@ -133,8 +133,6 @@ static int load_retriers(rt_state *st)
 	if (!v)
 		return 0;
 	st->nretriers = (int)json_object_array_length(v);
-	if (st->nretriers > 16)
-		st->nretriers = 16;
 	st->retriers = calloc((size_t)st->nretriers + 1, sizeof *st->retriers);
 	for (int i = 0; i < st->nretriers; i++) {
 		struct json_object *rj = json_object_array_get_idx(v, (size_t)i);
@@ -411,6 +409,7 @@ void rt_ctx_free(aslrt_ctx *c)
 	json_object_put(c->base);
 	json_object_put(c->context);
 	json_object_put(c->map_item);
+	free(c->attempts);
 	free(c);
 }
 
@@ -444,7 +443,15 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	if (c->retry_state != state) {
 		c->retry_state = state;
 		c->retry_count = 0;
-		memset(c->attempts, 0, sizeof c->attempts);
+		if (st->nretriers > c->nattempts) {
+			free(c->attempts);
+			c->attempts = malloc((size_t)st->nretriers * sizeof *c->attempts);
+			if (!c->attempts)
+				abort();
+			c->nattempts = st->nretriers;
+		}
+		if (st->nretriers)
+			memset(c->attempts, 0, (size_t)st->nretriers * sizeof *c->attempts);
 	}
 	c->state = state;
 	c->entered_event = next_event(r, 1);

@@ -115,7 +115,8 @@ struct aslrt_ctx {
 	int state;                    /* current state id */
 	int entered_event;            /* event id of its StateEntered */
 	int retry_state;              /* state whose retry counters are live */
-	long attempts[16];            /* per retrier of that state */
+	long *attempts;               /* per retrier of that state (grown to its count) */
+	int nattempts;                /* capacity of attempts */
 	int retry_count;
 	struct json_object *map_item; /* Map.Item while building an item's input */
 	/* The running Task's limits, set by the executor from TimeoutSeconds[Path]
