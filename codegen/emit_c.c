@@ -173,52 +173,25 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 	}
 }
 
-/* Ops per part function of a big state (a Choice of many rules). */
-enum { CHUNK = 64 };
-
 /*
- * A big state's ops go to part functions of about CHUNK ops each, cut where
- * no local jump crosses: C compilers' optimisers take super-linear time on
- * one huge function (a Choice of 1,000 rules took minutes at -O1).  A part
- * shares the state's registers and returns -1 (error), 0 (fall through),
- * 1 (next, *st set) or 2 (end), with the output in *out.  Returns the number
- * of parts; ends[i] is the op after part i.
+ * A big state's parts (IrState.parts) as functions sharing the state's
+ * registers; each returns -1 (error), 0 (fall through), 1 (next, *st set)
+ * or 2 (end), with the output in *out.
  */
-static int emit_parts(const Program *p, const IrState *st, int nbools, int **ends, Buf *out)
+static void emit_parts(const Program *p, const IrState *st, Buf *out)
 {
-	*ends = NULL;
-	if (st->nins <= 2 * CHUNK)
-		return 0;
-	int *at = xcalloc(st->nlabels > 0 ? (size_t)st->nlabels : 1, sizeof *at);
-	for (int i = 0; i < st->nins; i++)
-		if (st->ins[i].op == OP_LABEL)
-			at[st->ins[i].b] = i;
-	int nparts = 0, start = 0, far = -1;
-	for (int i = 0; i < st->nins; i++) {
-		const Ins *in = &st->ins[i];
-		if (i - start >= CHUNK && far < i && st->nins - i > CHUNK / 2) {
-			vec_push(ends, &nparts, i);
-			start = i;
-		}
-		if ((in->op == OP_JUMPIF || in->op == OP_JUMPIFNOT) && at[in->b] > far)
-			far = at[in->b];
-	}
-	vec_push(ends, &nparts, st->nins);
-	free(at);
-	start = 0;
-	for (int k = 0; k < nparts; k++) {
+	int start = 0;
+	for (int k = 0; k < st->nparts; k++) {
 		buf_printf(out,
 			   "\nASLC_STATE int state_%d_%d(aslrt_ctx *c, struct json_object **r, int *b,\n"
 			   "\t\t\tstruct json_object **out, int *st)\n{\n"
 			   "\t(void)c;\n\t(void)b;\n\t(void)out;\n\t(void)st;\n",
 			   st->id, k);
-		for (int j = start; j < (*ends)[k]; j++)
+		for (int j = start; j < st->parts[k]; j++)
 			emit_ins(p, st, &st->ins[j], true, out);
 		buf_puts(out, "\treturn 0;\n}\n");
-		start = (*ends)[k];
+		start = st->parts[k];
 	}
-	(void)nbools;
-	return nparts;
 }
 
 /*
@@ -245,7 +218,8 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 	bool exits = false; /* a Fail state has no X label to jump to */
 	for (int i = 0; i < st->nins; i++)
 		exits |= st->ins[i].op == OP_NEXT || st->ins[i].op == OP_END;
-	int *ends, nparts = emit_parts(p, st, nbools, &ends, out);
+	int nparts = st->nparts;
+	emit_parts(p, st, out);
 	buf_printf(out, "\nASLC_STATE int state_%d(aslrt_ctx *c, struct json_object **cur, int *st)\n{\n",
 		   id);
 	buf_printf(out, "\tstruct json_object *r[%d], *out = NULL;\n\tint rc;\n", nregs);
@@ -261,7 +235,6 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 			buf_printf(out, "\tcase 1: rc = 1; goto X%d;\n\tcase 2: rc = 0; goto X%d;\n", id, id);
 		buf_puts(out, "\t}\n");
 	}
-	free(ends);
 	for (int j = 0; j < st->nins && !nparts; j++)
 		emit_ins(p, st, &st->ins[j], false, out);
 	buf_printf(out, "E%d:\n\trc = -1;\n", id);

@@ -44,6 +44,7 @@ void ir_free(Program *p)
 		free(p->states[i].type);
 		free(p->states[i].ins);
 		free(p->states[i].drops);
+		free(p->states[i].parts);
 	}
 	for (int i = 0; i < p->nscopes; i++)
 		free(p->scopes[i].states);
@@ -221,6 +222,31 @@ char *ir_meta_text(const Program *p)
 	return s;
 }
 
+static void split_parts(IrState *st)
+{
+	free(st->parts);
+	st->parts = NULL;
+	st->nparts = 0;
+	if (st->nins <= 2 * IR_PART)
+		return;
+	int *at = xcalloc(st->nlabels > 0 ? (size_t)st->nlabels : 1, sizeof *at);
+	for (int i = 0; i < st->nins; i++)
+		if (st->ins[i].op == OP_LABEL)
+			at[st->ins[i].b] = i;
+	int start = 0, far = -1; /* far: the furthest label a jump so far targets */
+	for (int i = 0; i < st->nins; i++) {
+		const Ins *in = &st->ins[i];
+		if (i - start >= IR_PART && far < i && st->nins - i > IR_PART / 2) {
+			vec_push(&st->parts, &st->nparts, i);
+			start = i;
+		}
+		if ((in->op == OP_JUMPIF || in->op == OP_JUMPIFNOT) && at[in->b] > far)
+			far = at[in->b];
+	}
+	vec_push(&st->parts, &st->nparts, st->nins);
+	free(at);
+}
+
 void ir_ownership(Program *p)
 {
 	for (int i = 0; i < p->nstates; i++) {
@@ -239,6 +265,7 @@ void ir_ownership(Program *p)
 			vec_push(&st->drops, &st->ndrops, in->dst);
 		}
 		free(seen);
+		split_parts(st);
 	}
 }
 
