@@ -101,6 +101,9 @@ static int compile_link(const char *input, const char *exe, const BuildOpts *o)
 	arg(&a, inc);
 	arg(&a, "-I");
 	arg(&a, ASLC_JSONC_INCLUDE);
+#ifdef ASLC_FUSE_LD
+	arg(&a, ASLC_FUSE_LD);
+#endif
 	arg(&a, "-o");
 	arg(&a, exe);
 	arg(&a, input);

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential cmake ninja-build pkg-config python3 \
 libjson-c-dev check libsubunit-dev \
 llvm-16-dev libzstd-dev \
-libssl-dev libpcre2-dev valgrind clang-16 libclang-rt-16-dev"
+libssl-dev libpcre2-dev valgrind clang-16 libclang-rt-16-dev lld"
 
 missing=""
 for p in $PKGS; do
