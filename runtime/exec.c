@@ -345,7 +345,10 @@ void rt_unload(aslrt_run *r)
 
 /* --- contexts --- */
 
-aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
+/* `share`: the child runs on the parent's thread (rt_pool_inline), so it
+ * takes the parent's Context base by reference (never changed in place)
+ * instead of a copy. */
+static aslrt_ctx *ctx_make(aslrt_run *r, aslrt_ctx *parent, bool share)
 {
 	aslrt_ctx *c = calloc(1, sizeof *c);
 	if (!c)
@@ -355,12 +358,23 @@ aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->retry_state = -1;
 	if (parent) {
 		c->vars = aslrt_json_copy(parent->vars);
-		c->base = aslrt_json_copy(parent->base);
+		c->base = share ? json_object_get(parent->base) : aslrt_json_copy(parent->base);
 	} else {
 		c->vars = json_object_new_object();
 		c->base = aslrt_json_copy(r->context);
 	}
 	return c;
+}
+
+aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
+{
+	return ctx_make(r, parent, false);
+}
+
+/* A branch's or iteration's context. */
+static aslrt_ctx *ctx_child(aslrt_ctx *parent, bool share)
+{
+	return ctx_make(parent->run, parent, share);
 }
 
 /* Build the Context object from the base and this thread's state.  A new
@@ -933,10 +947,13 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 {
 	rt_state *st = &c->run->states[state];
 	rt_job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
+	bool share = rt_pool_inline(c->run, st->branches, st->nbranches);
 	for (int i = 0; i < st->nbranches; i++) {
-		jobs[i].c = rt_ctx_new(c->run, c);
+		jobs[i].c = ctx_child(c, share);
 		jobs[i].scope = st->branches[i];
-		jobs[i].input = aslrt_json_copy(input);
+		/* a thread gets a tree of its own; inline, states never change
+		 * their input in place (a retry runs on it again) */
+		jobs[i].input = share ? json_object_get(input) : aslrt_json_copy(input);
 	}
 	rt_pool_run(c->run, jobs, st->nbranches, 0, false);
 	return finish_jobs(c, jobs, st->nbranches, false, dst);
@@ -1046,9 +1063,10 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	int n = (int)json_object_array_length(items);
 	rt_job *jobs = calloc((size_t)n + 1, sizeof *jobs);
 	int rc = 0;
+	bool share = rt_pool_inline(c->run, &st->branches[0], 1);
 	for (int i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
-		jobs[i].c = rt_ctx_new(c->run, c);
+		jobs[i].c = ctx_child(c, share);
 		jobs[i].scope = st->branches[0];
 		if (st->item_selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();
@@ -1063,7 +1081,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 			else
 				rc = rt_tmpl_eval(c, st->item_selector, input, &sel);
 			/* the item's thread gets a tree of its own */
-			jobs[i].input = rc ? NULL : aslrt_json_copy(sel);
+			jobs[i].input = rc ? NULL : share ? json_object_get(sel) : aslrt_json_copy(sel);
 			json_object_put(sel);
 			json_object_put(c->map_item);
 			c->map_item = NULL;
@@ -1078,7 +1096,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 				return -1;
 			}
 		} else {
-			jobs[i].input = aslrt_json_copy(item);
+			jobs[i].input = share ? json_object_get(item) : aslrt_json_copy(item);
 		}
 	}
 	json_object_put(items);

@@ -100,6 +100,7 @@ typedef struct aslrt_run {
 	pthread_t workers[64];
 	int nworkers, idle;
 	bool pool_shutdown;
+	int *scope_cost;              /* by scope: states one run enters at most */
 } aslrt_run;
 
 struct aslrt_ctx {
@@ -170,6 +171,10 @@ void rt_pool_shutdown(aslrt_run *r);
 /* Run the jobs, at most limit at once (0: no limit); returns how many failed.
  * Unless all, the first failure drops the jobs not yet started. */
 int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all);
+/* Will rt_pool_run run a batch of jobs of these scopes inline, on the calling
+ * thread?  Then their inputs and contexts may share values with the caller
+ * (json-c's reference counts are not atomic). */
+bool rt_pool_inline(aslrt_run *r, const int *scopes, int n);
 
 /* task.c */
 int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,

@@ -9,12 +9,95 @@
  * run, so nested Parallel/Map states cannot deadlock the pool.  MaxConcurrency
  * bounds the jobs of a batch running at once; unless failures are tolerated,
  * the first failure stops the jobs not yet started.
+ *
+ * A batch whose every job is small (a scope of Pass, Succeed and Fail states
+ * and Parallels of such, entering at most POOL_INLINE states) runs inline on
+ * the calling thread, in order: handing a job to a thread costs more than
+ * running a few Pass states (bench/ b5: 72 branches of one Pass per round).
  */
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "exec.h"
 
 #define POOL_MAX 64
+#ifndef POOL_INLINE
+#define POOL_INLINE 32
+#endif
+#define COST_MAX (INT_MAX / 4)
+
+/* States one run of scope sc enters at most; COST_MAX when unbounded or
+ * unknown (Task, Wait, Map, Choice: a loop). -2 marks a scope in progress. */
+static int scope_cost(aslrt_run *r, int sc)
+{
+	if (r->scope_cost[sc] != -1)
+		return r->scope_cost[sc] == -2 ? COST_MAX : r->scope_cost[sc];
+	r->scope_cost[sc] = -2;
+	long cost = 0;
+	for (int i = 0; i < r->nstates && cost < COST_MAX; i++) {
+		rt_state *st = &r->states[i];
+		if (st->scope != sc)
+			continue;
+		if (strcmp(st->type, "Pass") == 0 || strcmp(st->type, "Succeed") == 0 ||
+		    strcmp(st->type, "Fail") == 0) {
+			cost++;
+		} else if (strcmp(st->type, "Parallel") == 0) {
+			cost++;
+			for (int b = 0; b < st->nbranches; b++)
+				cost += scope_cost(r, st->branches[b]);
+		} else {
+			cost = COST_MAX;
+		}
+	}
+	r->scope_cost[sc] = cost < COST_MAX ? (int)cost : COST_MAX;
+	return r->scope_cost[sc];
+}
+
+/* Called with r->pool_lock held. */
+static bool all_small(aslrt_run *r, const int *scopes, int n, size_t stride)
+{
+	if (!r->scope_cost) {
+		int ns = r->prog->nscopes;
+		r->scope_cost = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *r->scope_cost);
+		if (!r->scope_cost)
+			abort();
+		for (int i = 0; i < ns; i++)
+			r->scope_cost[i] = -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (scope_cost(r, *(const int *)((const char *)scopes + i * stride)) > POOL_INLINE)
+			return false;
+	return true;
+}
+
+bool rt_pool_inline(aslrt_run *r, const int *scopes, int n)
+{
+	pthread_mutex_lock(&r->pool_lock);
+	bool small = all_small(r, scopes, n, sizeof *scopes);
+	pthread_mutex_unlock(&r->pool_lock);
+	return small;
+}
+
+/* The jobs one after the other on this thread, with the pool's rules: the
+ * first failure drops the jobs not started unless all run. */
+static int run_inline(rt_job *jobs, int n, bool all)
+{
+	int failed = 0;
+	for (int i = 0; i < n; i++) {
+		rt_job *j = &jobs[i];
+		if (failed && !all) {
+			json_object_put(j->input);
+			j->input = NULL;
+			continue;
+		}
+		j->rc = rt_run_scope(j->c, j->scope, j->input, &j->out);
+		j->input = NULL; /* consumed */
+		if (j->rc)
+			failed++;
+	}
+	return failed;
+}
 
 struct rt_batch {
 	rt_job *jobs;
@@ -107,6 +190,10 @@ int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all)
 	if (n == 0)
 		return 0;
 	pthread_mutex_lock(&r->pool_lock);
+	if (all_small(r, &jobs[0].scope, n, sizeof *jobs)) {
+		pthread_mutex_unlock(&r->pool_lock);
+		return run_inline(jobs, n, all);
+	}
 	b.link = r->batches;
 	r->batches = &b;
 	/* wake idle workers, and start more while the jobs that may run at once
@@ -148,4 +235,6 @@ void rt_pool_shutdown(aslrt_run *r)
 	r->nworkers = 0;
 	pthread_cond_destroy(&r->pool_work);
 	pthread_mutex_destroy(&r->pool_lock);
+	free(r->scope_cost);
+	r->scope_cost = NULL;
 }
