@@ -472,8 +472,9 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->entered_ms = rt_now_ms(r);
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
-	const char *res = json_object_get_string(get(st->def, "Resource"));
-	if (res && strcmp(st->type, "Task") == 0 &&
+	const char *res = strcmp(st->type, "Task") == 0
+				  ? json_object_get_string(get(st->def, "Resource")) : NULL;
+	if (res &&
 	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") ||
 	     strstr(res, ":activity:")))
 		snprintf(c->task_token, sizeof c->task_token, "%08x%08x-%d-%d", (unsigned)rand(),
