@@ -427,10 +427,17 @@ void rt_ctx_free(aslrt_ctx *c)
 	free(c);
 }
 
+static struct json_object *ctx_context_of(void *c)
+{
+	return rt_ctx_context(c);
+}
+
 void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
 {
 	env->input = input;
-	env->context = rt_ctx_context(c);
+	env->context = NULL;
+	env->context_of = ctx_context_of;
+	env->arg = c;
 	env->vars = c->vars;
 }
 
