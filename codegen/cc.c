@@ -104,6 +104,9 @@ static int compile_link(const char *input, const char *exe, const BuildOpts *o)
 #ifdef ASLC_FUSE_LD
 	arg(&a, ASLC_FUSE_LD);
 #endif
+	/* Not position-independent: start-up spent half its time relocating a
+	 * PIE (b6: 1.3 ms -> 1.0 ms; /bin/true takes 0.8 ms). */
+	arg(&a, "-no-pie");
 	arg(&a, "-o");
 	arg(&a, exe);
 	arg(&a, input);
