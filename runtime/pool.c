@@ -10,10 +10,11 @@
  * bounds the jobs of a batch running at once; unless failures are tolerated,
  * the first failure stops the jobs not yet started.
  *
- * A batch whose every job is small (a scope of Pass, Succeed and Fail states
- * and Parallels of such, entering at most POOL_INLINE states) runs inline on
- * the calling thread, in order: handing a job to a thread costs more than
- * running a few Pass states (bench/ b5: 72 branches of one Pass per round).
+ * A batch whose every job is small (an acyclic scope of Pass, Choice, Succeed
+ * and Fail states and Parallels of such, entering at most POOL_INLINE states)
+ * runs inline on the calling thread, in order: handing a job to a thread
+ * costs more than running a few Pass states (bench/ b5: 72 branches of one
+ * Pass per round; b4: Map iterations of Pass, Choice, Pass).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -27,8 +28,44 @@
 #endif
 #define COST_MAX (INT_MAX / 4)
 
+/* The id of the state named `name` in scope sc, or -1. */
+static int state_id(aslrt_run *r, int sc, struct json_object *name)
+{
+	const char *n = name ? json_object_get_string(name) : NULL;
+	for (int i = 0; n && i < r->nstates; i++)
+		if (r->states[i].scope == sc && strcmp(r->states[i].name, n) == 0)
+			return i;
+	return -1;
+}
+
+/* Is there a cycle through state i (colour: 0 new, 1 on the path, 2 done)? */
+static bool cycle(aslrt_run *r, int i, char *colour)
+{
+	if (i < 0 || colour[i] == 2)
+		return false;
+	if (colour[i] == 1)
+		return true;
+	colour[i] = 1;
+	rt_state *st = &r->states[i];
+	struct json_object *v, *rules;
+	if (json_object_object_get_ex(st->def, "Next", &v) && cycle(r, state_id(r, st->scope, v), colour))
+		return true;
+	if (json_object_object_get_ex(st->def, "Default", &v) &&
+	    cycle(r, state_id(r, st->scope, v), colour))
+		return true;
+	if (json_object_object_get_ex(st->def, "Choices", &rules))
+		for (size_t k = 0; k < json_object_array_length(rules); k++)
+			if (json_object_object_get_ex(json_object_array_get_idx(rules, k), "Next", &v) &&
+			    cycle(r, state_id(r, st->scope, v), colour))
+				return true;
+	colour[i] = 2;
+	return false;
+}
+
 /* States one run of scope sc enters at most; COST_MAX when unbounded or
- * unknown (Task, Wait, Map, Choice: a loop). -2 marks a scope in progress. */
+ * unknown (Task, Wait, Map, a Parallel that retries or catches; a loop).  A scope of Pass, Choice, Succeed, Fail
+ * and Parallels of such states, without a cycle, enters each at most once.
+ * -2 marks a scope in progress. */
 static int scope_cost(aslrt_run *r, int sc)
 {
 	if (r->scope_cost[sc] != -1)
@@ -40,15 +77,24 @@ static int scope_cost(aslrt_run *r, int sc)
 		if (st->scope != sc)
 			continue;
 		if (strcmp(st->type, "Pass") == 0 || strcmp(st->type, "Succeed") == 0 ||
-		    strcmp(st->type, "Fail") == 0) {
+		    strcmp(st->type, "Fail") == 0 || strcmp(st->type, "Choice") == 0) {
 			cost++;
-		} else if (strcmp(st->type, "Parallel") == 0) {
+		} else if (strcmp(st->type, "Parallel") == 0 && !st->nretriers && !st->ncatchers) {
 			cost++;
 			for (int b = 0; b < st->nbranches; b++)
 				cost += scope_cost(r, st->branches[b]);
 		} else {
 			cost = COST_MAX;
 		}
+	}
+	if (cost < COST_MAX) {
+		char *colour = calloc((size_t)r->nstates + 1, 1);
+		if (!colour)
+			abort();
+		for (int i = 0; i < r->nstates && cost < COST_MAX; i++)
+			if (r->states[i].scope == sc && cycle(r, i, colour))
+				cost = COST_MAX;
+		free(colour);
 	}
 	r->scope_cost[sc] = cost < COST_MAX ? (int)cost : COST_MAX;
 	return r->scope_cost[sc];
