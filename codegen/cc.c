@@ -92,7 +92,10 @@ static int compile_link(const char *input, const char *exe, const BuildOpts *o)
 	Argv a = {0};
 	arg(&a, cc && *cc ? cc : "cc");
 	char opt[8];
-	snprintf(opt, sizeof opt, "-O%d", o->opt);
+	/* -O2 compiles at cc -O1: the state code is calls into the runtime, and
+	 * bench b1 ran the same (76 ms CPU) at -O1, -O2 and -O3, while -O2 took
+	 * 2.5 times as long to compile (a 1,000-state chain: 10.5 s vs 4 s). */
+	snprintf(opt, sizeof opt, "-O%d", o->opt == 2 ? 1 : o->opt);
 	arg(&a, opt);
 	arg(&a, "-std=c11");
 	arg(&a, "-w");
