@@ -7,9 +7,12 @@
  *   {
  *           struct json_object *r[REGS]; int b[BOOLS];
  *           r[0] = *cur;
- *   SI:     ops of state I ...; *cur = output; *st = J; return 1;
- *   EI:     release registers; aslrt_op_recover() -> retry (goto SI), caught
- *           (return 1 with the catcher's Next) or fail (return -1)
+ *   SI:     r[drops] = NULL; ops of state I ...; out = r[a]; r[a] = NULL;
+ *           *st = J; rc = 1; goto XI;
+ *   EI:     rc = -1;
+ *   XI:     release the drop list; rc >= 0: *cur = out, return rc; else
+ *           aslrt_op_recover() -> retry (goto SI), caught (return 1 with the
+ *           catcher's Next) or fail (return -1)
  *   }
  *   static int scope_N(...) { do switch (st) { case I: rc = state_I(...); ... } while (rc > 0); }
  *
@@ -41,42 +44,20 @@ static void c_string(Buf *out, const char *s, size_t n)
 	buf_puts(out, "\"");
 }
 
-/* Release the owned registers a state wrote (all but `keep`). */
-static void release(Buf *out, const IrState *st, int keep)
-{
-	bool seen[4096] = {0};
-	for (int i = 0; i < st->nins; i++) {
-		const Ins *in = &st->ins[i];
-		if (op_info[in->op].dst != D_OWN || in->dst == keep || in->dst >= 4096 ||
-		    seen[in->dst])
-			continue;
-		seen[in->dst] = true;
-		buf_printf(out, "\taslrt_op_put(r[%d]);\n", in->dst);
-	}
-}
-
-static void init_owned(Buf *out, const IrState *st)
-{
-	bool seen[4096] = {0};
-	for (int i = 0; i < st->nins; i++) {
-		const Ins *in = &st->ins[i];
-		if (op_info[in->op].dst != D_OWN || in->dst >= 4096 || seen[in->dst])
-			continue;
-		seen[in->dst] = true;
-		buf_printf(out, "\tr[%d] = NULL;\n", in->dst);
-	}
-}
-
-static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *out)
+/* An op; in a part function (chunk) errors and exits return to the state's
+ * function instead of jumping to E and X. */
+static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool chunk, Buf *out)
 {
 	int id = st->id;
+	char err[32];
+	snprintf(err, sizeof err, chunk ? "return -1" : "goto E%d", id);
 	switch (in->op) {
 	case OP_ENTER:
-		buf_printf(out, "\tif (aslrt_op_enter(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
+		buf_printf(out, "\tif (aslrt_op_enter(c, %d, r[%d])) %s;\n", id, in->a, err);
 		break;
 	case OP_CONST:
-		buf_printf(out, "\tif (aslrt_op_const(c, %d, &r[%d])) goto E%d;\n", in->k, in->dst,
-			   id);
+		buf_printf(out, "\tif (aslrt_op_const(c, %d, &r[%d])) %s;\n", in->k, in->dst,
+			   err);
 		break;
 	case OP_FIELD: {
 		const char *key = json_object_get_string(p->consts[in->k].v);
@@ -95,26 +76,26 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 		buf_printf(out, "\tr[%d] = aslrt_op_var(c, %d);\n", in->dst, in->k);
 		break;
 	case OP_REQUIRE:
-		buf_printf(out, "\tif (aslrt_op_require(c, %d, %d, r[%d], r[%d], &r[%d])) goto E%d;\n",
-			   in->k, in->c, in->a, in->b, in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_require(c, %d, %d, r[%d], r[%d], &r[%d])) %s;\n",
+			   in->k, in->c, in->a, in->b, in->dst, err);
 		break;
 	case OP_PATH:
-		buf_printf(out, "\tif (aslrt_op_path(c, %d, r[%d], &r[%d])) goto E%d;\n", in->k, in->a,
-			   in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_path(c, %d, r[%d], &r[%d])) %s;\n", in->k, in->a,
+			   in->dst, err);
 		break;
 	case OP_COPY:
 		buf_printf(out, "\tr[%d] = aslrt_op_copy(r[%d]);\n", in->dst, in->a);
 		break;
 	case OP_TEMPLATE:
-		buf_printf(out, "\tif (aslrt_op_template(c, %d, r[%d], &r[%d])) goto E%d;\n", in->k,
-			   in->a, in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_template(c, %d, r[%d], &r[%d])) %s;\n", in->k,
+			   in->a, in->dst, err);
 		break;
 	case OP_RESULTPATH:
-		buf_printf(out, "\tif (aslrt_op_result_path(c, %d, r[%d], r[%d], &r[%d])) goto E%d;\n",
-			   in->k, in->a, in->b, in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_result_path(c, %d, r[%d], r[%d], &r[%d])) %s;\n",
+			   in->k, in->a, in->b, in->dst, err);
 		break;
 	case OP_ASSIGN:
-		buf_printf(out, "\tif (aslrt_op_assign(c, %d, r[%d])) goto E%d;\n", in->k, in->a, id);
+		buf_printf(out, "\tif (aslrt_op_assign(c, %d, r[%d])) %s;\n", in->k, in->a, err);
 		break;
 	case OP_JEVAL:
 	case OP_JASSIGN: {
@@ -122,41 +103,41 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 		if (in->b >= 0)
 			snprintf(res, sizeof res, "r[%d]", in->b);
 		if (in->op == OP_JEVAL)
-			buf_printf(out, "\tif (aslrt_op_jeval(c, %d, r[%d], %d, %s, &r[%d])) goto E%d;\n",
-				   in->k, in->a, in->b >= 0, res, in->dst, id);
+			buf_printf(out, "\tif (aslrt_op_jeval(c, %d, r[%d], %d, %s, &r[%d])) %s;\n",
+				   in->k, in->a, in->b >= 0, res, in->dst, err);
 		else
-			buf_printf(out, "\tif (aslrt_op_jassign(c, %d, r[%d], %d, %s)) goto E%d;\n", in->k,
-				   in->a, in->b >= 0, res, id);
+			buf_printf(out, "\tif (aslrt_op_jassign(c, %d, r[%d], %d, %s)) %s;\n", in->k,
+				   in->a, in->b >= 0, res, err);
 		break;
 	}
 	case OP_JCOND:
-		buf_printf(out, "\tif ((b[%d] = aslrt_op_jcond(c, %d, r[%d])) < 0) goto E%d;\n",
-			   in->dst, in->k, in->a, id);
+		buf_printf(out, "\tif ((b[%d] = aslrt_op_jcond(c, %d, r[%d])) < 0) %s;\n",
+			   in->dst, in->k, in->a, err);
 		break;
 	case OP_TASK:
 	case OP_PARALLEL:
 	case OP_MAP: {
 		const char *fn = in->op == OP_TASK ? "task" : in->op == OP_MAP ? "map" : "parallel";
-		buf_printf(out, "\tif (aslrt_op_%s(c, %d, r[%d], &r[%d])) goto E%d;\n", fn, in->c,
-			   in->a, in->dst, id);
+		buf_printf(out, "\tif (aslrt_op_%s(c, %d, r[%d], &r[%d])) %s;\n", fn, in->c,
+			   in->a, in->dst, err);
 		break;
 	}
 	case OP_WAIT:
-		buf_printf(out, "\tif (aslrt_op_wait(c, %d, r[%d])) goto E%d;\n", in->c, in->a, id);
+		buf_printf(out, "\tif (aslrt_op_wait(c, %d, r[%d])) %s;\n", in->c, in->a, err);
 		break;
 	case OP_FAIL:
-		buf_printf(out, "\taslrt_op_fail(c, %d, r[%d]);\n\tgoto E%d;\n", in->c, in->a, id);
+		buf_printf(out, "\taslrt_op_fail(c, %d, r[%d]);\n\t%s;\n", in->c, in->a, err);
 		break;
 	case OP_NOMATCH:
-		buf_printf(out, "\taslrt_op_nomatch(c, %d);\n\tgoto E%d;\n", in->c, id);
+		buf_printf(out, "\taslrt_op_nomatch(c, %d);\n\t%s;\n", in->c, err);
 		break;
 	case OP_TEST:
 		if (in->c >= 0)
-			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], r[%d])) < 0) goto E%d;\n",
-				   in->dst, in->b, in->k, in->a, in->c, id);
+			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], r[%d])) < 0) %s;\n",
+				   in->dst, in->b, in->k, in->a, in->c, err);
 		else
-			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], NULL)) < 0) goto E%d;\n",
-				   in->dst, in->b, in->k, in->a, id);
+			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], NULL)) < 0) %s;\n",
+				   in->dst, in->b, in->k, in->a, err);
 		break;
 	case OP_NOT:
 		buf_printf(out, "\tb[%d] = !b[%d];\n", in->dst, in->a);
@@ -176,15 +157,16 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 		buf_printf(out, "S%d_L%d:;\n", id, in->b);
 		break;
 	case OP_NEXT:
-		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
-		release(out, st, in->a);
-		buf_printf(out, "\taslrt_op_put(r[0]);\n\t*cur = r[%d];\n\t*st = %d;\n\treturn 1;\n",
-			   in->a, in->b);
-		break;
 	case OP_END:
-		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) goto E%d;\n", id, in->a, id);
-		release(out, st, in->a);
-		buf_printf(out, "\taslrt_op_put(r[0]);\n\t*cur = r[%d];\n\treturn 0;\n", in->a);
+		/* the output moves out of its register; the epilogue X drops the rest */
+		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) %s;\n", id, in->a, err);
+		buf_printf(out, "\t%sout = r[%d];\n\tr[%d] = NULL;\n", chunk ? "*" : "", in->a, in->a);
+		if (in->op == OP_NEXT)
+			buf_printf(out, "\t*st = %d;\n", in->b);
+		if (chunk)
+			buf_printf(out, "\treturn %d;\n", in->op == OP_NEXT ? 1 : 2);
+		else
+			buf_printf(out, "\trc = %d;\n\tgoto X%d;\n", in->op == OP_NEXT, id);
 		break;
 	default:
 		unreachable();
@@ -192,10 +174,34 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, Buf *ou
 }
 
 /*
- * One function per state: its ops, then its error handler.  Returns 1 with
- * the next state in *st, 0 when the scope ends, -1 when it fails; *cur is the
- * state's input on entry and its output on return.  Separate functions keep
- * the C compiler's time linear in the number of states.
+ * A big state's parts (IrState.parts) as functions sharing the state's
+ * registers; each returns -1 (error), 0 (fall through), 1 (next, *st set)
+ * or 2 (end), with the output in *out.
+ */
+static void emit_parts(const Program *p, const IrState *st, Buf *out)
+{
+	int start = 0;
+	for (int k = 0; k < st->nparts; k++) {
+		buf_printf(out,
+			   "\nASLC_STATE int state_%d_%d(aslrt_ctx *c, struct json_object **r, int *b,\n"
+			   "\t\t\tstruct json_object **out, int *st)\n{\n"
+			   "\t(void)c;\n\t(void)b;\n\t(void)out;\n\t(void)st;\n",
+			   st->id, k);
+		for (int j = start; j < st->parts[k]; j++)
+			emit_ins(p, st, &st->ins[j], true, out);
+		buf_puts(out, "\treturn 0;\n}\n");
+		start = st->parts[k];
+	}
+}
+
+/*
+ * One function per state: its ops, then its epilogue and error handler.
+ * Returns 1 with the next state in *st, 0 when the scope ends, -1 when it
+ * fails; *cur is the state's input on entry and its output on return.  Every
+ * exit goes through the one epilogue X, which releases the state's drop list
+ * (registers start null), so the code is linear in the state's size.
+ * Separate functions keep the C compiler's time linear in the number of
+ * states.
  */
 static void emit_state(const Program *p, const IrState *st, Buf *out)
 {
@@ -208,23 +214,41 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 			 in->dst + 1 > nregs)
 			nregs = in->dst + 1;
 	}
+	int id = st->id;
+	bool exits = false; /* a Fail state has no X label to jump to */
+	for (int i = 0; i < st->nins; i++)
+		exits |= st->ins[i].op == OP_NEXT || st->ins[i].op == OP_END;
+	int nparts = st->nparts;
+	emit_parts(p, st, out);
 	buf_printf(out, "\nASLC_STATE int state_%d(aslrt_ctx *c, struct json_object **cur, int *st)\n{\n",
-		   st->id);
-	buf_printf(out, "\tstruct json_object *r[%d];\n", nregs);
+		   id);
+	buf_printf(out, "\tstruct json_object *r[%d], *out = NULL;\n\tint rc;\n", nregs);
 	if (nbools)
 		buf_printf(out, "\tint b[%d];\n", nbools);
-	buf_printf(out, "\n\tr[0] = *cur;\nS%d:\n", st->id);
-	init_owned(out, st);
-	for (int j = 0; j < st->nins; j++)
-		emit_ins(p, st, &st->ins[j], out);
-	buf_printf(out, "E%d:\n", st->id);
-	release(out, st, -1);
+	buf_printf(out, "\n\tr[0] = *cur;\nS%d:\n", id);
+	for (int i = 0; i < st->ndrops; i++)
+		buf_printf(out, "\tr[%d] = NULL;\n", st->drops[i]);
+	for (int k = 0; k < nparts; k++) {
+		buf_printf(out, "\tswitch (state_%d_%d(c, r, %s, &out, st)) {\n\tcase -1: goto E%d;\n",
+			   id, k, nbools ? "b" : "NULL", id);
+		if (exits)
+			buf_printf(out, "\tcase 1: rc = 1; goto X%d;\n\tcase 2: rc = 0; goto X%d;\n", id, id);
+		buf_puts(out, "\t}\n");
+	}
+	for (int j = 0; j < st->nins && !nparts; j++)
+		emit_ins(p, st, &st->ins[j], false, out);
+	buf_printf(out, "E%d:\n\trc = -1;\n", id);
+	if (exits)
+		buf_printf(out, "X%d:\n", id);
+	for (int i = 0; i < st->ndrops; i++)
+		buf_printf(out, "\taslrt_op_put(r[%d]);\n", st->drops[i]);
 	buf_printf(out,
+		   "\tif (rc >= 0) {\n\t\taslrt_op_put(r[0]);\n\t\t*cur = out;\n\t\treturn rc;\n\t}\n"
 		   "\tswitch (aslrt_op_recover(c, %d, &r[0], st)) {\n"
 		   "\tcase ASLRT_RETRY: goto S%d;\n"
 		   "\tcase ASLRT_CAUGHT: *cur = r[0]; return 1;\n"
 		   "\tdefault: aslrt_op_put(r[0]); *cur = NULL; return -1;\n\t}\n}\n",
-		   st->id, st->id);
+		   id, id);
 }
 
 /* A scope: a switch on the current state in a loop. */

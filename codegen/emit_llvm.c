@@ -7,10 +7,14 @@
  *   @scopes             private constant [S x ptr]
  *   @aslrt_main_program constant { ptr, i64, i32, ptr } (struct aslrt_program)
  *
- * Each scope function mirrors emit_c's scope_N: allocas for r[] (ptr), b[]
- * (i32) and st (i32); a dispatch block switching on st; per state an entry
- * block S, one block per local label and the error handler E; every IR op is
- * the same runtime call as in the C backend.
+ * The functions mirror emit_c's: per state an internal noinline
+ * i32 state_I(ptr c, ptr cur, ptr st) with allocas for r[] (ptr), b[] (i32),
+ * rc and out; blocks S (the ops, or calls of the state's parts
+ * state_I_K(c, r, b, out, st)), one per local label, the error handler E and
+ * the epilogue X (drops, then return or recover); per scope scope_N, a
+ * switch on st in a loop calling the state functions.  Every IR op is the
+ * same runtime call as in the C backend.  Functions stay small, so LLVM's
+ * time is linear in the definition's size.
  *
  * Names, keys and strings from the definition are data only: they appear as
  * the contents of private constant globals with fixed names, never as symbol,
@@ -100,13 +104,17 @@ typedef struct Emit {
 	LLVMTypeRef fn_type[RT_COUNT];
 	LLVMValueRef fn[RT_COUNT]; /* declared on first use */
 	LLVMValueRef *keys;        /* OP_FIELD keys by constant index, built on first use */
-	/* the scope being built */
-	LLVMValueRef func, c, out;
-	LLVMValueRef r, bools, st; /* allocas */
+	LLVMTypeRef state_type, part_type;
+	LLVMValueRef *state_fn;    /* by state id */
+	unsigned noinline;         /* the attribute kind */
+	/* the function being built: a state's or one of its parts' */
+	LLVMValueRef func, c;
+	LLVMValueRef r, bools, st, outp, rc; /* registers, booleans, &st, where exits
+					      * put the output, rc (state only) */
 	LLVMTypeRef r_type, b_type;
-	LLVMBasicBlockRef dispatch;
-	LLVMBasicBlockRef *sblock, *eblock; /* by state id (this scope's states) */
-	LLVMBasicBlockRef *labels;         /* the current state's labels */
+	bool part;                         /* exits and errors return */
+	LLVMBasicBlockRef err, xblock;     /* E and X of the state function */
+	LLVMBasicBlockRef *labels;         /* the current state's labels, made on use */
 } Emit;
 
 static LLVMTypeRef sig_type(Emit *e, char ch)
@@ -219,33 +227,15 @@ static void branch_if(Emit *e, LLVMValueRef cond, LLVMBasicBlockRef target)
 static void check(Emit *e, LLVMValueRef rc, int state)
 {
 	LLVMValueRef cond = LLVMBuildICmp(e->b, LLVMIntNE, rc, ci32(e, 0), "");
-	branch_if(e, cond, e->eblock[state]);
+	(void)state;
+	branch_if(e, cond, e->err);
 }
 
-/* Release the owned registers a state wrote (all but `keep`), as emit_c. */
-static void release(Emit *e, const IrState *st, int keep)
+static LLVMBasicBlockRef label(Emit *e, int i)
 {
-	bool seen[4096] = {0};
-	for (int i = 0; i < st->nins; i++) {
-		const Ins *in = &st->ins[i];
-		if (op_info[in->op].dst != D_OWN || in->dst == keep || in->dst >= 4096 ||
-		    seen[in->dst])
-			continue;
-		seen[in->dst] = true;
-		put(e, reg(e, in->dst));
-	}
-}
-
-static void init_owned(Emit *e, const IrState *st)
-{
-	bool seen[4096] = {0};
-	for (int i = 0; i < st->nins; i++) {
-		const Ins *in = &st->ins[i];
-		if (op_info[in->op].dst != D_OWN || in->dst >= 4096 || seen[in->dst])
-			continue;
-		seen[in->dst] = true;
-		set_reg(e, in->dst, LLVMConstPointerNull(e->ptr));
-	}
+	if (!e->labels[i])
+		e->labels[i] = LLVMAppendBasicBlockInContext(e->ctx, e->func, "L");
+	return e->labels[i];
 }
 
 static LLVMValueRef field_key(Emit *e, int k)
@@ -257,13 +247,23 @@ static LLVMValueRef field_key(Emit *e, int k)
 	return e->keys[k];
 }
 
-/* aslrt_op_exit; release; put r[0] (the tail of next and end). */
+/* next and end: aslrt_op_exit, move the output out of its register, then
+ * go to the state's epilogue X with rc (and st for next), as emit_c; a part
+ * returns 1 (next) or 2 (end). */
 static void leave(Emit *e, const IrState *st, const Ins *in)
 {
 	LLVMValueRef args[3] = {e->c, ci32(e, st->id), reg(e, in->a)};
 	check(e, call(e, RT_EXIT, args, 3), st->id); /* e.g. States.DataLimitExceeded */
-	release(e, st, in->a);
-	put(e, reg(e, 0));
+	LLVMBuildStore(e->b, reg(e, in->a), e->outp);
+	set_reg(e, in->a, LLVMConstPointerNull(e->ptr));
+	if (in->op == OP_NEXT)
+		LLVMBuildStore(e->b, ci32(e, in->b), e->st);
+	if (e->part) {
+		LLVMBuildRet(e->b, ci32(e, in->op == OP_NEXT ? 1 : 2));
+		return;
+	}
+	LLVMBuildStore(e->b, ci32(e, in->op == OP_NEXT), e->rc);
+	LLVMBuildBr(e->b, e->xblock);
 }
 
 static void emit_ins(Emit *e, const IrState *st, const Ins *in)
@@ -350,7 +350,7 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		LLVMValueRef v = call(e, RT_JCOND, args, 3);
 		LLVMBuildStore(e->b, v, bool_addr(e, in->dst));
 		LLVMValueRef neg = LLVMBuildICmp(e->b, LLVMIntSLT, v, ci32(e, 0), "");
-		branch_if(e, neg, e->eblock[id]);
+		branch_if(e, neg, e->err);
 		break;
 	}
 	case OP_TASK:
@@ -369,13 +369,13 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 	case OP_FAIL: {
 		LLVMValueRef args[] = {c, ci32(e, in->c), reg(e, in->a)};
 		call(e, RT_FAIL, args, 3);
-		LLVMBuildBr(e->b, e->eblock[id]);
+		LLVMBuildBr(e->b, e->err);
 		break;
 	}
 	case OP_NOMATCH: {
 		LLVMValueRef args[] = {c, ci32(e, in->c)};
 		call(e, RT_NOMATCH, args, 2);
-		LLVMBuildBr(e->b, e->eblock[id]);
+		LLVMBuildBr(e->b, e->err);
 		break;
 	}
 	case OP_TEST: {
@@ -384,7 +384,7 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		LLVMValueRef v = call(e, RT_TEST, args, 5);
 		LLVMBuildStore(e->b, v, bool_addr(e, in->dst));
 		LLVMValueRef neg = LLVMBuildICmp(e->b, LLVMIntSLT, v, ci32(e, 0), "");
-		branch_if(e, neg, e->eblock[id]);
+		branch_if(e, neg, e->err);
 		break;
 	}
 	case OP_NOT: {
@@ -402,119 +402,240 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 	case OP_JUMPIFNOT: {
 		LLVMIntPredicate pred = in->op == OP_JUMPIF ? LLVMIntNE : LLVMIntEQ;
 		LLVMValueRef cond = LLVMBuildICmp(e->b, pred, boolv(e, in->a), ci32(e, 0), "");
-		branch_if(e, cond, e->labels[in->b]);
+		branch_if(e, cond, label(e, in->b));
 		break;
 	}
 	case OP_LABEL:
 		if (!terminated(e))
-			LLVMBuildBr(e->b, e->labels[in->b]);
-		LLVMMoveBasicBlockAfter(e->labels[in->b], LLVMGetLastBasicBlock(e->func));
-		LLVMPositionBuilderAtEnd(e->b, e->labels[in->b]);
+			LLVMBuildBr(e->b, label(e, in->b));
+		LLVMMoveBasicBlockAfter(label(e, in->b), LLVMGetLastBasicBlock(e->func));
+		LLVMPositionBuilderAtEnd(e->b, label(e, in->b));
 		break;
-	case OP_NEXT: {
-		leave(e, st, in);
-		set_reg(e, 0, reg(e, in->a));
-		LLVMBuildBr(e->b, e->sblock[in->b]);
-		break;
-	}
+	case OP_NEXT:
 	case OP_END:
 		leave(e, st, in);
-		LLVMBuildStore(e->b, reg(e, in->a), e->out);
-		LLVMBuildRet(e->b, ci32(e, 0));
 		break;
 	default:
 		unreachable();
 	}
 }
 
-static void emit_state(Emit *e, const IrState *st)
+static LLVMValueRef new_function(Emit *e, const char *name, LLVMTypeRef type)
 {
-	LLVMBasicBlockRef labels[st->nlabels > 0 ? st->nlabels : 1];
-	for (int i = 0; i < st->nlabels; i++) {
-		char name[48];
-		snprintf(name, sizeof name, "S%d_L%d", st->id, i);
-		labels[i] = LLVMAppendBasicBlockInContext(e->ctx, e->func, name);
+	LLVMValueRef f = LLVMAddFunction(e->mod, name, type);
+	LLVMSetLinkage(f, LLVMInternalLinkage);
+	LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(e->ctx, e->noinline, 0));
+	static const char *const names[] = {"c", "r", "b", "out", "st"};
+	bool part = LLVMCountParams(f) == 5;
+	for (unsigned i = 0; i < LLVMCountParams(f); i++) {
+		const char *n = part ? names[i] : i == 0 ? "c" : i == 1 ? "cur" : "st";
+		LLVMSetValueName2(LLVMGetParam(f, i), n, strlen(n));
 	}
-	e->labels = labels;
-	LLVMPositionBuilderAtEnd(e->b, e->sblock[st->id]);
-	init_owned(e, st);
-	for (int j = 0; j < st->nins; j++)
+	return f;
+}
+
+/* ops [from, to) into the current function; then, unless terminated, go on
+ * to `after` (a block) or return 0 (a part). */
+static void emit_ops(Emit *e, const IrState *st, int from, int to, LLVMBasicBlockRef after)
+{
+	for (int i = 0; i < st->nlabels; i++)
+		e->labels[i] = NULL;
+	for (int j = from; j < to; j++)
 		emit_ins(e, st, &st->ins[j]);
-	/* falling off the end of the state's code reaches E, as in C */
-	if (!terminated(e))
-		LLVMBuildBr(e->b, e->eblock[st->id]);
+	if (!terminated(e)) {
+		if (after)
+			LLVMBuildBr(e->b, after);
+		else
+			LLVMBuildRet(e->b, ci32(e, 0));
+	}
 	/* a label no op defined (C would not compile it; never happens) */
 	for (int i = 0; i < st->nlabels; i++)
-		if (!LLVMGetBasicBlockTerminator(labels[i])) {
-			LLVMPositionBuilderAtEnd(e->b, labels[i]);
+		if (e->labels[i] && !LLVMGetBasicBlockTerminator(e->labels[i])) {
+			LLVMPositionBuilderAtEnd(e->b, e->labels[i]);
 			LLVMBuildUnreachable(e->b);
 		}
-	e->labels = NULL;
+}
 
-	/* E: release; switch (aslrt_op_recover(c, id, &r[0], &st)) */
-	LLVMBasicBlockRef eb = e->eblock[st->id];
-	LLVMMoveBasicBlockAfter(eb, LLVMGetLastBasicBlock(e->func));
-	LLVMPositionBuilderAtEnd(e->b, eb);
-	release(e, st, -1);
+/* A big state's part k: i32 state_I_K(ptr c, ptr r, ptr b, ptr out, ptr st),
+ * returning -1 (error), 0 (fall through), 1 (next) or 2 (end), as emit_c. */
+static LLVMValueRef emit_part(Emit *e, const IrState *st, int k)
+{
+	char name[48];
+	snprintf(name, sizeof name, "state_%d_%d", st->id, k);
+	LLVMValueRef f = new_function(e, name, e->part_type);
+	e->func = f;
+	e->c = LLVMGetParam(f, 0);
+	e->r = LLVMGetParam(f, 1);
+	e->bools = LLVMGetParam(f, 2);
+	e->outp = LLVMGetParam(f, 3);
+	e->st = LLVMGetParam(f, 4);
+	e->part = true;
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(e->ctx, f, "entry");
+	e->err = LLVMAppendBasicBlockInContext(e->ctx, f, "E");
+	LLVMPositionBuilderAtEnd(e->b, e->err);
+	LLVMBuildRet(e->b, ci32(e, -1));
+	LLVMPositionBuilderAtEnd(e->b, entry);
+	emit_ops(e, st, k ? st->parts[k - 1] : 0, st->parts[k], NULL);
+	return f;
+}
+
+/*
+ * i32 state_I(ptr c, ptr cur, ptr st), as emit_c's state_I:
+ * S: r[drops] = null; ops (or calls of its parts); exits store out, rc (and
+ * st) and go to X.  E: rc = -1.  X: release the drop list; rc >= 0: put
+ * r[0], *cur = out, return rc; else aslrt_op_recover: retry (S), caught
+ * (*cur = r[0], return 1) or fail (return -1).
+ */
+static void emit_state(Emit *e, const IrState *st, int nregs, int nbools)
+{
+	LLVMTypeRef r_type = LLVMArrayType(e->ptr, (unsigned)nregs);
+	LLVMTypeRef b_type = LLVMArrayType(e->i32, (unsigned)(nbools > 0 ? nbools : 1));
+	LLVMValueRef *parts = xcalloc(st->nparts > 0 ? (size_t)st->nparts : 1, sizeof *parts);
+	e->r_type = r_type;
+	e->b_type = b_type;
+	for (int k = 0; k < st->nparts; k++)
+		parts[k] = emit_part(e, st, k);
+
+	LLVMValueRef f = e->state_fn[st->id];
+	e->func = f;
+	e->c = LLVMGetParam(f, 0);
+	LLVMValueRef cur = LLVMGetParam(f, 1);
+	e->st = LLVMGetParam(f, 2);
+	e->part = false;
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(e->ctx, f, "entry");
+	LLVMBasicBlockRef sb = LLVMAppendBasicBlockInContext(e->ctx, f, "S");
+	e->err = LLVMAppendBasicBlockInContext(e->ctx, f, "E");
+	e->xblock = LLVMAppendBasicBlockInContext(e->ctx, f, "X");
+	LLVMPositionBuilderAtEnd(e->b, entry);
+	e->r = LLVMBuildAlloca(e->b, r_type, "r");
+	LLVMSetAlignment(e->r, 8);
+	e->bools = nbools > 0 ? LLVMBuildAlloca(e->b, b_type, "b") : LLVMConstPointerNull(e->ptr);
+	if (nbools > 0)
+		LLVMSetAlignment(e->bools, 4);
+	e->rc = LLVMBuildAlloca(e->b, e->i32, "rc");
+	LLVMSetAlignment(e->rc, 4);
+	e->outp = LLVMBuildAlloca(e->b, e->ptr, "out");
+	LLVMSetAlignment(e->outp, 8);
+	LLVMBuildStore(e->b, LLVMConstPointerNull(e->ptr), e->outp);
+	set_reg(e, 0, LLVMBuildLoad2(e->b, e->ptr, cur, ""));
+	LLVMBuildBr(e->b, sb);
+
+	LLVMPositionBuilderAtEnd(e->b, sb);
+	for (int i = 0; i < st->ndrops; i++)
+		set_reg(e, st->drops[i], LLVMConstPointerNull(e->ptr));
+	if (st->nparts) {
+		LLVMBasicBlockRef n1 = new_block(e, "next"), n0 = new_block(e, "end");
+		for (int k = 0; k < st->nparts; k++) {
+			LLVMValueRef args[] = {e->c, e->r, e->bools, e->outp, e->st};
+			LLVMValueRef rc = LLVMBuildCall2(e->b, e->part_type, parts[k], args, 5, "");
+			LLVMBasicBlockRef cont = new_block(e, "");
+			LLVMValueRef sw = LLVMBuildSwitch(e->b, rc, cont, 3);
+			LLVMAddCase(sw, ci32(e, -1), e->err);
+			LLVMAddCase(sw, ci32(e, 1), n1);
+			LLVMAddCase(sw, ci32(e, 2), n0);
+			LLVMPositionBuilderAtEnd(e->b, cont);
+		}
+		LLVMBuildBr(e->b, e->err);
+		LLVMPositionBuilderAtEnd(e->b, n1);
+		LLVMBuildStore(e->b, ci32(e, 1), e->rc);
+		LLVMBuildBr(e->b, e->xblock);
+		LLVMPositionBuilderAtEnd(e->b, n0);
+		LLVMBuildStore(e->b, ci32(e, 0), e->rc);
+		LLVMBuildBr(e->b, e->xblock);
+	} else {
+		emit_ops(e, st, 0, st->nins, e->err);
+	}
+	free(parts);
+
+	LLVMMoveBasicBlockAfter(e->err, LLVMGetLastBasicBlock(f));
+	LLVMPositionBuilderAtEnd(e->b, e->err);
+	LLVMBuildStore(e->b, ci32(e, -1), e->rc);
+	LLVMBuildBr(e->b, e->xblock);
+
+	LLVMMoveBasicBlockAfter(e->xblock, LLVMGetLastBasicBlock(f));
+	LLVMPositionBuilderAtEnd(e->b, e->xblock);
+	for (int i = 0; i < st->ndrops; i++)
+		put(e, reg(e, st->drops[i]));
+	LLVMValueRef rcv = LLVMBuildLoad2(e->b, e->i32, e->rc, "");
+	LLVMBasicBlockRef ok = new_block(e, "ok"), recover = new_block(e, "recover");
+	LLVMBuildCondBr(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, rcv, ci32(e, 0), ""), ok, recover);
+	LLVMPositionBuilderAtEnd(e->b, ok);
+	put(e, reg(e, 0));
+	LLVMBuildStore(e->b, LLVMBuildLoad2(e->b, e->ptr, e->outp, ""), cur);
+	LLVMBuildRet(e->b, rcv);
+
+	LLVMPositionBuilderAtEnd(e->b, recover);
 	LLVMValueRef args[] = {e->c, ci32(e, st->id), reg_addr(e, 0), e->st};
-	LLVMValueRef rc = call(e, RT_RECOVER, args, 4);
-	LLVMBasicBlockRef fail = new_block(e, "fail");
-	LLVMValueRef sw = LLVMBuildSwitch(e->b, rc, fail, 2);
-	LLVMAddCase(sw, ci32(e, 0), e->sblock[st->id]); /* ASLRT_RETRY */
-	LLVMAddCase(sw, ci32(e, 1), e->dispatch);       /* ASLRT_CAUGHT */
+	LLVMValueRef rr = call(e, RT_RECOVER, args, 4);
+	LLVMBasicBlockRef fail = new_block(e, "fail"), caught = new_block(e, "caught");
+	LLVMValueRef sw = LLVMBuildSwitch(e->b, rr, fail, 2);
+	LLVMAddCase(sw, ci32(e, 0), sb);     /* ASLRT_RETRY */
+	LLVMAddCase(sw, ci32(e, 1), caught); /* ASLRT_CAUGHT */
+	LLVMPositionBuilderAtEnd(e->b, caught);
+	LLVMBuildStore(e->b, reg(e, 0), cur);
+	LLVMBuildRet(e->b, ci32(e, 1));
 	LLVMPositionBuilderAtEnd(e->b, fail);
 	put(e, reg(e, 0));
+	LLVMBuildStore(e->b, LLVMConstPointerNull(e->ptr), cur);
 	LLVMBuildRet(e->b, ci32(e, -1));
 }
 
+/* i32 scope_N(ptr c, ptr in, ptr out): a switch on the current state in a
+ * loop, calling the state functions, as emit_c's scope_N. */
 static void emit_scope(Emit *e, const IrScope *sc, LLVMValueRef func)
 {
 	const Program *p = e->p;
-	e->func = func;
-	e->c = LLVMGetParam(func, 0);
-	e->out = LLVMGetParam(func, 2);
-	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(e->ctx, func, "entry");
-	e->dispatch = LLVMAppendBasicBlockInContext(e->ctx, func, "dispatch");
-	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(e->ctx, func, "bad_state");
-	for (int i = 0; i < sc->nstates; i++) {
-		int s = sc->states[i];
-		char name[32];
-		snprintf(name, sizeof name, "S%d", s);
-		e->sblock[s] = LLVMAppendBasicBlockInContext(e->ctx, func, name);
-		snprintf(name, sizeof name, "E%d", s);
-		e->eblock[s] = LLVMAppendBasicBlockInContext(e->ctx, func, name);
-	}
-
-	LLVMPositionBuilderAtEnd(e->b, entry);
-	e->r_type = LLVMArrayType(e->ptr, (unsigned)(sc->nregs > 0 ? sc->nregs : 1));
-	e->r = LLVMBuildAlloca(e->b, e->r_type, "r");
-	LLVMSetAlignment(e->r, 8);
-	e->b_type = LLVMArrayType(e->i32, (unsigned)(sc->nbools > 0 ? sc->nbools : 1));
-	e->bools = sc->nbools > 0 ? LLVMBuildAlloca(e->b, e->b_type, "b") : NULL;
-	if (e->bools)
-		LLVMSetAlignment(e->bools, 4);
-	e->st = LLVMBuildAlloca(e->b, e->i32, "st");
-	LLVMSetAlignment(e->st, 4);
-	LLVMBuildStore(e->b, ci32(e, sc->start), e->st);
-	set_reg(e, 0, LLVMGetParam(func, 1));
-	LLVMBuildBr(e->b, e->dispatch);
-
-	LLVMPositionBuilderAtEnd(e->b, e->dispatch);
-	LLVMValueRef sw = LLVMBuildSwitch(e->b, LLVMBuildLoad2(e->b, e->i32, e->st, ""), bad,
-					  (unsigned)sc->nstates);
-	for (int i = 0; i < sc->nstates; i++)
-		LLVMAddCase(sw, ci32(e, sc->states[i]), e->sblock[sc->states[i]]);
-
-	LLVMPositionBuilderAtEnd(e->b, bad);
-	put(e, reg(e, 0));
-	LLVMBuildRet(e->b, ci32(e, -1));
-
 	for (int i = 0; i < sc->nstates; i++) {
 		const IrState *st = &p->states[sc->states[i]];
-		/* keep the blocks in state order: S_i, its labels, E_i */
-		LLVMMoveBasicBlockAfter(e->sblock[st->id], LLVMGetLastBasicBlock(func));
-		emit_state(e, st);
+		int nregs = 1, nbools = 0;
+		for (int j = 0; j < st->nins; j++) {
+			const Ins *in = &st->ins[j];
+			if (op_info[in->op].dst == D_BOOL && in->dst + 1 > nbools)
+				nbools = in->dst + 1;
+			else if (op_info[in->op].dst != D_NONE && op_info[in->op].dst != D_BOOL &&
+				 in->dst + 1 > nregs)
+				nregs = in->dst + 1;
+		}
+		emit_state(e, st, nregs, nbools);
 	}
+	e->func = func;
+	LLVMValueRef c = LLVMGetParam(func, 0);
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(e->ctx, func, "entry");
+	LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(e->ctx, func, "dispatch");
+	LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(e->ctx, func, "after");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(e->ctx, func, "done");
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(e->ctx, func, "bad_state");
+	LLVMPositionBuilderAtEnd(e->b, entry);
+	LLVMValueRef st = LLVMBuildAlloca(e->b, e->i32, "st");
+	LLVMValueRef cur = LLVMBuildAlloca(e->b, e->ptr, "cur");
+	LLVMValueRef rc = LLVMBuildAlloca(e->b, e->i32, "rc");
+	LLVMBuildStore(e->b, ci32(e, sc->start), st);
+	LLVMBuildStore(e->b, LLVMGetParam(func, 1), cur);
+	LLVMBuildBr(e->b, loop);
+
+	LLVMPositionBuilderAtEnd(e->b, loop);
+	LLVMValueRef sw = LLVMBuildSwitch(e->b, LLVMBuildLoad2(e->b, e->i32, st, ""), bad,
+					  (unsigned)sc->nstates);
+	for (int i = 0; i < sc->nstates; i++) {
+		int s = sc->states[i];
+		LLVMBasicBlockRef blk = LLVMAppendBasicBlockInContext(e->ctx, func, "");
+		LLVMAddCase(sw, ci32(e, s), blk);
+		LLVMPositionBuilderAtEnd(e->b, blk);
+		LLVMValueRef args[] = {c, cur, st};
+		LLVMBuildStore(e->b, LLVMBuildCall2(e->b, e->state_type, e->state_fn[s], args, 3, ""),
+			       rc);
+		LLVMBuildBr(e->b, after);
+	}
+	LLVMPositionBuilderAtEnd(e->b, after);
+	LLVMValueRef rcv = LLVMBuildLoad2(e->b, e->i32, rc, "");
+	LLVMBuildCondBr(e->b, LLVMBuildICmp(e->b, LLVMIntSGT, rcv, ci32(e, 0), ""), loop, done);
+	LLVMPositionBuilderAtEnd(e->b, done);
+	LLVMBuildStore(e->b, LLVMBuildLoad2(e->b, e->ptr, cur, ""), LLVMGetParam(func, 2));
+	LLVMBuildRet(e->b, rcv);
+	LLVMPositionBuilderAtEnd(e->b, bad);
+	put(e, LLVMBuildLoad2(e->b, e->ptr, cur, ""));
+	LLVMBuildRet(e->b, ci32(e, -1));
 }
 
 static void build_module(Emit *e)
@@ -559,13 +680,27 @@ static void build_module(Emit *e)
 	LLVMSetLinkage(gprog, LLVMExternalLinkage);
 	LLVMSetAlignment(gprog, 8);
 
-	e->sblock = xcalloc(p->nstates > 0 ? (size_t)p->nstates : 1, sizeof *e->sblock);
-	e->eblock = xcalloc(p->nstates > 0 ? (size_t)p->nstates : 1, sizeof *e->eblock);
 	e->keys = xcalloc(p->nconsts > 0 ? (size_t)p->nconsts : 1, sizeof *e->keys);
+	LLVMTypeRef sparams[3] = {e->ptr, e->ptr, e->ptr};
+	e->state_type = LLVMFunctionType(e->i32, sparams, 3, 0);
+	LLVMTypeRef pparams[5] = {e->ptr, e->ptr, e->ptr, e->ptr, e->ptr};
+	e->part_type = LLVMFunctionType(e->i32, pparams, 5, 0);
+	e->noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+	e->state_fn = xcalloc(p->nstates > 0 ? (size_t)p->nstates : 1, sizeof *e->state_fn);
+	for (int i = 0; i < p->nstates; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "state_%d", i);
+		e->state_fn[i] = new_function(e, name, e->state_type);
+	}
+	int maxlabels = 1;
+	for (int i = 0; i < p->nstates; i++)
+		if (p->states[i].nlabels > maxlabels)
+			maxlabels = p->states[i].nlabels;
+	e->labels = xcalloc((size_t)maxlabels, sizeof *e->labels);
 	for (int i = 0; i < n; i++)
 		emit_scope(e, &p->scopes[i], funcs[i]);
-	free(e->sblock);
-	free(e->eblock);
+	free(e->labels);
+	free(e->state_fn);
 	free(e->keys);
 	free(funcs);
 }
@@ -584,8 +719,12 @@ static int verify(LLVMModuleRef mod, const char *when)
 
 int emit_llvm(const Program *p, int opt, const char *obj_path, Buf *ll)
 {
-	static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
-						      LLVMCodeGenLevelDefault,
+	/* The state code is calls into the runtime, where SelectionDAG's code
+	 * is no faster than fast instruction selection's (bench/) but takes six
+	 * times as long to make: -O1 and -O2 select fast; -O3 is LLVM's full
+	 * pipeline and code generator. */
+	static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelNone,
+						      LLVMCodeGenLevelNone,
 						      LLVMCodeGenLevelAggressive};
 	if (opt < 0)
 		opt = 0;
@@ -630,8 +769,16 @@ int emit_llvm(const Program *p, int opt, const char *obj_path, Buf *ll)
 		goto out;
 
 	if (opt > 0) {
-		char passes[16];
-		snprintf(passes, sizeof passes, "default<O%d>", opt);
+		/* The code is calls into the runtime: -O1 promotes registers and
+		 * folds what is constant, for compile time; -O2 adds instcombine;
+		 * -O3 is LLVM's full pipeline. */
+		static const char *const pipelines[] = {
+			NULL,
+			"function(sroa,early-cse,simplifycfg)",
+			"function(sroa,early-cse,instcombine,simplifycfg)",
+			"default<O3>",
+		};
+		const char *passes = pipelines[opt];
 		LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
 		LLVMErrorRef perr = LLVMRunPasses(e.mod, passes, tm, po);
 		LLVMDisposePassBuilderOptions(po);

@@ -43,6 +43,8 @@ void ir_free(Program *p)
 		free(p->states[i].name);
 		free(p->states[i].type);
 		free(p->states[i].ins);
+		free(p->states[i].drops);
+		free(p->states[i].parts);
 	}
 	for (int i = 0; i < p->nscopes; i++)
 		free(p->scopes[i].states);
@@ -187,6 +189,12 @@ void ir_dump(const Program *p, Buf *out)
 			char *q = quote(st->name);
 			buf_printf(out, "state @%d %s %s\n", st->id, q, st->type);
 			free(q);
+			if (st->ndrops) {
+				buf_puts(out, "  drops");
+				for (int k = 0; k < st->ndrops; k++)
+					buf_printf(out, " %%%d", st->drops[k]);
+				buf_puts(out, "\n");
+			}
 			for (int k = 0; k < st->nins; k++)
 				dump_ins(p, &st->ins[k], out);
 		}
@@ -212,6 +220,53 @@ char *ir_meta_text(const Program *p)
 	char *s = aslrt_json_dump(meta);
 	json_object_put(meta);
 	return s;
+}
+
+static void split_parts(IrState *st)
+{
+	free(st->parts);
+	st->parts = NULL;
+	st->nparts = 0;
+	if (st->nins <= 2 * IR_PART)
+		return;
+	int *at = xcalloc(st->nlabels > 0 ? (size_t)st->nlabels : 1, sizeof *at);
+	for (int i = 0; i < st->nins; i++)
+		if (st->ins[i].op == OP_LABEL)
+			at[st->ins[i].b] = i;
+	int start = 0, far = -1; /* far: the furthest label a jump so far targets */
+	for (int i = 0; i < st->nins; i++) {
+		const Ins *in = &st->ins[i];
+		if (i - start >= IR_PART && far < i && st->nins - i > IR_PART / 2) {
+			vec_push(&st->parts, &st->nparts, i);
+			start = i;
+		}
+		if ((in->op == OP_JUMPIF || in->op == OP_JUMPIFNOT) && at[in->b] > far)
+			far = at[in->b];
+	}
+	vec_push(&st->parts, &st->nparts, st->nins);
+	free(at);
+}
+
+void ir_ownership(Program *p)
+{
+	for (int i = 0; i < p->nstates; i++) {
+		IrState *st = &p->states[i];
+		int nregs = p->scopes[st->scope].nregs;
+		bool *seen = xcalloc(nregs > 0 ? (size_t)nregs : 1, sizeof *seen);
+		free(st->drops);
+		st->drops = NULL;
+		st->ndrops = 0;
+		for (int k = 0; k < st->nins; k++) {
+			const Ins *in = &st->ins[k];
+			if (op_info[in->op].dst != D_OWN || in->dst < 0 || in->dst >= nregs ||
+			    seen[in->dst])
+				continue;
+			seen[in->dst] = true;
+			vec_push(&st->drops, &st->ndrops, in->dst);
+		}
+		free(seen);
+		split_parts(st);
+	}
 }
 
 void ir_verify(const Program *p)

@@ -70,7 +70,21 @@ typedef struct IrState {
 	Ins *ins;
 	int nins;
 	int nlabels;
+	/* The owned registers (written by D_OWN ops), each once: set to null on
+	 * entry and released by the state's one epilogue, which every exit and
+	 * the error handler go through.  Exits move their output out of its
+	 * register first.  Computed by ir_ownership, so backends only translate. */
+	int *drops;
+	int ndrops;
+	/* A big state's ops split into parts of about IR_PART ops, cut where no
+	 * local jump crosses (parts[i] is the op after part i; none for a small
+	 * state): backends compile each part as its own function, since C and
+	 * LLVM optimisers take super-linear time on one huge function. */
+	int *parts;
+	int nparts;
 } IrState;
+
+enum { IR_PART = 64 };
 
 typedef struct IrScope {
 	int id;
@@ -102,6 +116,8 @@ Ins *ir_emit(IrState *s, Op op);
 void ir_dump(const Program *p, Buf *out);
 /* The runtime's metadata text (aslrt_program.meta). malloc'd. */
 char *ir_meta_text(const Program *p);
+/* Fill each state's drop list and parts (one pass over its ops each). */
+void ir_ownership(Program *p);
 /* Consistency checks between passes (registers, labels, targets). */
 void ir_verify(const Program *p);
 

@@ -134,8 +134,6 @@ static int load_retriers(rt_state *st)
 	if (!v)
 		return 0;
 	st->nretriers = (int)json_object_array_length(v);
-	if (st->nretriers > 16)
-		st->nretriers = 16;
 	st->retriers = calloc((size_t)st->nretriers + 1, sizeof *st->retriers);
 	for (int i = 0; i < st->nretriers; i++) {
 		struct json_object *rj = json_object_array_get_idx(v, (size_t)i);
@@ -348,7 +346,10 @@ void rt_unload(aslrt_run *r)
 
 /* --- contexts --- */
 
-aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
+/* `share`: the child runs on the parent's thread (rt_pool_inline), so it
+ * takes the parent's Context base by reference (never changed in place)
+ * instead of a copy. */
+static aslrt_ctx *ctx_make(aslrt_run *r, aslrt_ctx *parent, bool share)
 {
 	aslrt_ctx *c = calloc(1, sizeof *c);
 	if (!c)
@@ -359,12 +360,23 @@ aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->lane = -1;
 	if (parent) {
 		c->vars = aslrt_json_copy(parent->vars);
-		c->base = aslrt_json_copy(parent->base);
+		c->base = share ? json_object_get(parent->base) : aslrt_json_copy(parent->base);
 	} else {
 		c->vars = json_object_new_object();
 		c->base = aslrt_json_copy(r->context);
 	}
 	return c;
+}
+
+aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
+{
+	return ctx_make(r, parent, false);
+}
+
+/* A branch's or iteration's context. */
+static aslrt_ctx *ctx_child(aslrt_ctx *parent, bool share)
+{
+	return ctx_make(parent->run, parent, share);
 }
 
 /* Build the Context object from the base and this thread's state.  A new
@@ -415,13 +427,21 @@ void rt_ctx_free(aslrt_ctx *c)
 	json_object_put(c->map_item);
 	json_object_put(c->task_input);
 	free(c->lane_path);
+	free(c->attempts);
 	free(c);
+}
+
+static struct json_object *ctx_context_of(void *c)
+{
+	return rt_ctx_context(c);
 }
 
 void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
 {
 	env->input = input;
-	env->context = rt_ctx_context(c);
+	env->context = NULL;
+	env->context_of = ctx_context_of;
+	env->arg = c;
 	env->vars = c->vars;
 }
 
@@ -442,7 +462,15 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	if (!retry) {
 		c->retry_state = state;
 		c->retry_count = 0;
-		memset(c->attempts, 0, sizeof c->attempts);
+		if (st->nretriers > c->nattempts) {
+			free(c->attempts);
+			c->attempts = malloc((size_t)st->nretriers * sizeof *c->attempts);
+			if (!c->attempts)
+				abort();
+			c->nattempts = st->nretriers;
+		}
+		if (st->nretriers)
+			memset(c->attempts, 0, (size_t)st->nretriers * sizeof *c->attempts);
 	}
 	c->state = state;
 	if (!retry)
@@ -450,8 +478,9 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->entered_ms = rt_now_ms(r);
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
-	const char *res = json_object_get_string(get(st->def, "Resource"));
-	if (res && strcmp(st->type, "Task") == 0 &&
+	const char *res = strcmp(st->type, "Task") == 0
+				  ? json_object_get_string(get(st->def, "Resource")) : NULL;
+	if (res &&
 	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") ||
 	     strstr(res, ":activity:")))
 		rt_token_new(c->task_token, sizeof c->task_token, state, c->retry_count);
@@ -938,10 +967,13 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 	rt_state *st = &c->run->states[state];
 	rt_job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
 	rt_event(c, EV_PARALLEL_STARTED, state, NULL, 0);
+	bool share = rt_pool_inline(c->run, st->branches, st->nbranches);
 	for (int i = 0; i < st->nbranches; i++) {
-		jobs[i].c = rt_ctx_new(c->run, c);
+		jobs[i].c = ctx_child(c, share);
 		jobs[i].scope = st->branches[i];
-		jobs[i].input = aslrt_json_copy(input);
+		/* a thread gets a tree of its own; inline, states never change
+		 * their input in place (a retry runs on it again) */
+		jobs[i].input = share ? json_object_get(input) : aslrt_json_copy(input);
 		rt_job_prepare(&jobs[i], c, state, i, false);
 	}
 	int failed = rt_pool_run(c->run, jobs, st->nbranches, 0, false);
@@ -1059,9 +1091,10 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	rt_job *jobs = calloc((size_t)n + 1, sizeof *jobs);
 	int rc = 0;
 	rt_event(c, EV_MAP_STARTED, state, NULL, n);
+	bool share = rt_pool_inline(c->run, &st->branches[0], 1);
 	for (int i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
-		jobs[i].c = rt_ctx_new(c->run, c);
+		jobs[i].c = ctx_child(c, share);
 		jobs[i].scope = st->branches[0];
 		rt_job_prepare(&jobs[i], c, state, i, true);
 		if (st->item_selector || st->jitem_selector) {
@@ -1077,7 +1110,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 			else
 				rc = rt_tmpl_eval(c, st->item_selector, input, &sel);
 			/* the item's thread gets a tree of its own */
-			jobs[i].input = rc ? NULL : aslrt_json_copy(sel);
+			jobs[i].input = rc ? NULL : share ? json_object_get(sel) : aslrt_json_copy(sel);
 			json_object_put(sel);
 			json_object_put(c->map_item);
 			c->map_item = NULL;
@@ -1092,7 +1125,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 				return -1;
 			}
 		} else {
-			jobs[i].input = aslrt_json_copy(item);
+			jobs[i].input = share ? json_object_get(item) : aslrt_json_copy(item);
 		}
 	}
 	json_object_put(items);

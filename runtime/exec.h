@@ -117,6 +117,7 @@ typedef struct aslrt_run {
 	pthread_t workers[64];
 	int nworkers, idle;
 	bool pool_shutdown;
+	int *scope_cost;              /* by scope: states one run enters at most */
 } aslrt_run;
 
 struct aslrt_ctx {
@@ -132,7 +133,8 @@ struct aslrt_ctx {
 	int state;                    /* current state id */
 	int entered_event;            /* event id of its StateEntered */
 	int retry_state;              /* state whose retry counters are live */
-	long attempts[16];            /* per retrier of that state */
+	long *attempts;               /* per retrier of that state (grown to its count) */
+	int nattempts;                /* capacity of attempts */
 	int retry_count;
 	struct json_object *map_item; /* Map.Item while building an item's input */
 	/* The running Task's limits, set by the executor from TimeoutSeconds[Path]
@@ -203,6 +205,10 @@ void rt_pool_shutdown(aslrt_run *r);
 /* Run the jobs, at most limit at once (0: no limit); returns how many failed.
  * Unless all, the first failure drops the jobs not yet started. */
 int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all);
+/* Will rt_pool_run run a batch of jobs of these scopes inline, on the calling
+ * thread?  Then their inputs and contexts may share values with the caller
+ * (json-c's reference counts are not atomic). */
+bool rt_pool_inline(aslrt_run *r, const int *scopes, int n);
 
 /* history.c */
 #define RT_EVENTS(X)                                          \

@@ -1253,7 +1253,7 @@ static bool selects_nothing(const aslrt_path *p, const aslrt_env *env)
 {
 	struct json_object *v = env->input;
 	if (aslrt_path_root(p) == ASLRT_ROOT_CONTEXT)
-		v = env->context;
+		v = aslrt_env_context(env);
 	else if (aslrt_path_root(p) == ASLRT_ROOT_VAR &&
 		 (!env->vars || !json_object_object_get_ex(env->vars, aslrt_path_var(p), &v)))
 		return true;

@@ -108,6 +108,22 @@ static void out_double(Out *o, double d)
 	out_put(o, buf, strlen(buf));
 }
 
+/* "%lld" without printf's machinery (dumps and sizes are on every state exit). */
+static void out_int(char *buf, int64_t n)
+{
+	char tmp[24];
+	int len = 0;
+	uint64_t u = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+	do
+		tmp[len++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (n < 0)
+		*buf++ = '-';
+	while (len)
+		*buf++ = tmp[--len];
+	*buf = 0;
+}
+
 static void dump(Out *o, struct json_object *v)
 {
 	char buf[32];
@@ -125,7 +141,7 @@ static void dump(Out *o, struct json_object *v)
 		if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
 			snprintf(buf, sizeof buf, "%llu", (unsigned long long)json_object_get_uint64(v));
 		else
-			snprintf(buf, sizeof buf, "%lld", (long long)json_object_get_int64(v));
+			out_int(buf, json_object_get_int64(v)); /* every state's output size */
 		out_put(o, buf, strlen(buf));
 		break;
 	case json_type_double: {

@@ -1678,7 +1678,7 @@ int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_objec
 	struct json_object *doc = env ? env->input : NULL;
 	*out = NULL;
 	if (p->root == ASLRT_ROOT_CONTEXT) {
-		doc = env ? env->context : NULL;
+		doc = env ? aslrt_env_context(env) : NULL;
 	} else if (p->root == ASLRT_ROOT_VAR) {
 		if (!env || !env->vars || !json_object_object_get_ex(env->vars, p->var, &doc)) {
 			if (!p->definite) {

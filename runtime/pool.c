@@ -9,12 +9,141 @@
  * run, so nested Parallel/Map states cannot deadlock the pool.  MaxConcurrency
  * bounds the jobs of a batch running at once; unless failures are tolerated,
  * the first failure stops the jobs not yet started.
+ *
+ * A batch whose every job is small (an acyclic scope of Pass, Choice, Succeed
+ * and Fail states and Parallels of such, entering at most POOL_INLINE states)
+ * runs inline on the calling thread, in order: handing a job to a thread
+ * costs more than running a few Pass states (bench/ b5: 72 branches of one
+ * Pass per round; b4: Map iterations of Pass, Choice, Pass).
  */
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "exec.h"
 
 #define POOL_MAX 64
+#ifndef POOL_INLINE
+#define POOL_INLINE 32
+#endif
+#define COST_MAX (INT_MAX / 4)
+
+/* The id of the state named `name` in scope sc, or -1. */
+static int state_id(aslrt_run *r, int sc, struct json_object *name)
+{
+	const char *n = name ? json_object_get_string(name) : NULL;
+	for (int i = 0; n && i < r->nstates; i++)
+		if (r->states[i].scope == sc && strcmp(r->states[i].name, n) == 0)
+			return i;
+	return -1;
+}
+
+/* Is there a cycle through state i (colour: 0 new, 1 on the path, 2 done)? */
+static bool cycle(aslrt_run *r, int i, char *colour)
+{
+	if (i < 0 || colour[i] == 2)
+		return false;
+	if (colour[i] == 1)
+		return true;
+	colour[i] = 1;
+	rt_state *st = &r->states[i];
+	struct json_object *v, *rules;
+	if (json_object_object_get_ex(st->def, "Next", &v) && cycle(r, state_id(r, st->scope, v), colour))
+		return true;
+	if (json_object_object_get_ex(st->def, "Default", &v) &&
+	    cycle(r, state_id(r, st->scope, v), colour))
+		return true;
+	if (json_object_object_get_ex(st->def, "Choices", &rules))
+		for (size_t k = 0; k < json_object_array_length(rules); k++)
+			if (json_object_object_get_ex(json_object_array_get_idx(rules, k), "Next", &v) &&
+			    cycle(r, state_id(r, st->scope, v), colour))
+				return true;
+	colour[i] = 2;
+	return false;
+}
+
+/* States one run of scope sc enters at most; COST_MAX when unbounded or
+ * unknown (Task, Wait, Map, a Parallel that retries or catches; a loop).  A scope of Pass, Choice, Succeed, Fail
+ * and Parallels of such states, without a cycle, enters each at most once.
+ * -2 marks a scope in progress. */
+static int scope_cost(aslrt_run *r, int sc)
+{
+	if (r->scope_cost[sc] != -1)
+		return r->scope_cost[sc] == -2 ? COST_MAX : r->scope_cost[sc];
+	r->scope_cost[sc] = -2;
+	long cost = 0;
+	for (int i = 0; i < r->nstates && cost < COST_MAX; i++) {
+		rt_state *st = &r->states[i];
+		if (st->scope != sc)
+			continue;
+		if (strcmp(st->type, "Pass") == 0 || strcmp(st->type, "Succeed") == 0 ||
+		    strcmp(st->type, "Fail") == 0 || strcmp(st->type, "Choice") == 0) {
+			cost++;
+		} else if (strcmp(st->type, "Parallel") == 0 && !st->nretriers && !st->ncatchers) {
+			cost++;
+			for (int b = 0; b < st->nbranches; b++)
+				cost += scope_cost(r, st->branches[b]);
+		} else {
+			cost = COST_MAX;
+		}
+	}
+	if (cost < COST_MAX) {
+		char *colour = calloc((size_t)r->nstates + 1, 1);
+		if (!colour)
+			abort();
+		for (int i = 0; i < r->nstates && cost < COST_MAX; i++)
+			if (r->states[i].scope == sc && cycle(r, i, colour))
+				cost = COST_MAX;
+		free(colour);
+	}
+	r->scope_cost[sc] = cost < COST_MAX ? (int)cost : COST_MAX;
+	return r->scope_cost[sc];
+}
+
+/* Called with r->pool_lock held. */
+static bool all_small(aslrt_run *r, const int *scopes, int n, size_t stride)
+{
+	if (!r->scope_cost) {
+		int ns = r->prog->nscopes;
+		r->scope_cost = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *r->scope_cost);
+		if (!r->scope_cost)
+			abort();
+		for (int i = 0; i < ns; i++)
+			r->scope_cost[i] = -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (scope_cost(r, *(const int *)((const char *)scopes + i * stride)) > POOL_INLINE)
+			return false;
+	return true;
+}
+
+bool rt_pool_inline(aslrt_run *r, const int *scopes, int n)
+{
+	pthread_mutex_lock(&r->pool_lock);
+	bool small = all_small(r, scopes, n, sizeof *scopes);
+	pthread_mutex_unlock(&r->pool_lock);
+	return small;
+}
+
+/* The jobs one after the other on this thread, with the pool's rules: the
+ * first failure drops the jobs not started unless all run. */
+static int run_inline(rt_job *jobs, int n, bool all)
+{
+	int failed = 0;
+	for (int i = 0; i < n; i++) {
+		rt_job *j = &jobs[i];
+		if (failed && !all) {
+			json_object_put(j->input);
+			j->input = NULL;
+			continue;
+		}
+		j->rc = rt_run_scope(j->c, j->scope, j->input, &j->out);
+		j->input = NULL; /* consumed */
+		if (j->rc)
+			failed++;
+	}
+	return failed;
+}
 
 struct rt_batch {
 	rt_job *jobs;
@@ -108,6 +237,10 @@ int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all)
 	if (r->virtual_clock) /* repeatable runs: in order, on this thread */
 		return rt_pool_run_in_order(r, jobs, n, all);
 	pthread_mutex_lock(&r->pool_lock);
+	if (all_small(r, &jobs[0].scope, n, sizeof *jobs)) {
+		pthread_mutex_unlock(&r->pool_lock);
+		return run_inline(jobs, n, all);
+	}
 	b.link = r->batches;
 	r->batches = &b;
 	/* wake idle workers, and start more while the jobs that may run at once
@@ -149,4 +282,6 @@ void rt_pool_shutdown(aslrt_run *r)
 	r->nworkers = 0;
 	pthread_cond_destroy(&r->pool_work);
 	pthread_mutex_destroy(&r->pool_lock);
+	free(r->scope_cost);
+	r->scope_cost = NULL;
 }

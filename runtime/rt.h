@@ -84,7 +84,16 @@ typedef struct aslrt_env {
 	struct json_object *input;
 	struct json_object *context;
 	struct json_object *vars;
+	/* When context is NULL and this is set: the Context object, built on
+	 * first use (most expressions never read $$). */
+	struct json_object *(*context_of)(void *arg);
+	void *arg;
 } aslrt_env;
+
+static inline struct json_object *aslrt_env_context(const aslrt_env *env)
+{
+	return env->context ? env->context : env->context_of ? env->context_of(env->arg) : NULL;
+}
 
 /* Parse text; NULL on a syntax error, with a message in why. */
 aslrt_path *aslrt_path_parse(const char *text, char *why, size_t whylen);

@@ -20,7 +20,8 @@ const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 1, scopes};
 
 ASLC_STATE int state_0(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[2];
+	struct json_object *r[2], *out = NULL;
+	int rc;
 
 	r[0] = *cur;
 S0:
@@ -29,12 +30,20 @@ S0:
 	if (aslrt_op_template(c, 0, r[0], &r[1])) goto E0;
 	if (aslrt_op_assign(c, 1, r[1])) goto E0;
 	if (aslrt_op_exit(c, 0, r[1])) goto E0;
-	aslrt_op_put(r[0]);
-	*cur = r[1];
+	out = r[1];
+	r[1] = NULL;
 	*st = 1;
-	return 1;
+	rc = 1;
+	goto X0;
 E0:
+	rc = -1;
+X0:
 	aslrt_op_put(r[1]);
+	if (rc >= 0) {
+		aslrt_op_put(r[0]);
+		*cur = out;
+		return rc;
+	}
 	switch (aslrt_op_recover(c, 0, &r[0], st)) {
 	case ASLRT_RETRY: goto S0;
 	case ASLRT_CAUGHT: *cur = r[0]; return 1;
@@ -44,7 +53,8 @@ E0:
 
 ASLC_STATE int state_1(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[16];
+	struct json_object *r[16], *out = NULL;
+	int rc;
 	int b[4];
 
 	r[0] = *cur;
@@ -66,18 +76,11 @@ S1:
 	if (!b[0]) goto S1_L0;
 	r[3] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 1, r[3])) goto E1;
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[5]);
-	aslrt_op_put(r[7]);
-	aslrt_op_put(r[9]);
-	aslrt_op_put(r[11]);
-	aslrt_op_put(r[13]);
-	aslrt_op_put(r[14]);
-	aslrt_op_put(r[15]);
-	aslrt_op_put(r[0]);
-	*cur = r[3];
+	out = r[3];
+	r[3] = NULL;
 	*st = 6;
-	return 1;
+	rc = 1;
+	goto X1;
 S1_L0:;
 	b[2] = 1;
 	r[4] = aslrt_op_field(r[0], "score");
@@ -93,18 +96,11 @@ S1_L2:;
 	if (!b[2]) goto S1_L1;
 	r[9] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 1, r[9])) goto E1;
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[3]);
-	aslrt_op_put(r[5]);
-	aslrt_op_put(r[7]);
-	aslrt_op_put(r[11]);
-	aslrt_op_put(r[13]);
-	aslrt_op_put(r[14]);
-	aslrt_op_put(r[15]);
-	aslrt_op_put(r[0]);
-	*cur = r[9];
+	out = r[9];
+	r[9] = NULL;
 	*st = 2;
-	return 1;
+	rc = 1;
+	goto X1;
 S1_L1:;
 	b[3] = 0;
 	r[10] = aslrt_op_field(r[0], "score");
@@ -119,34 +115,22 @@ S1_L4:;
 	if (!b[3]) goto S1_L3;
 	r[14] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 1, r[14])) goto E1;
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[3]);
-	aslrt_op_put(r[5]);
-	aslrt_op_put(r[7]);
-	aslrt_op_put(r[9]);
-	aslrt_op_put(r[11]);
-	aslrt_op_put(r[13]);
-	aslrt_op_put(r[15]);
-	aslrt_op_put(r[0]);
-	*cur = r[14];
+	out = r[14];
+	r[14] = NULL;
 	*st = 3;
-	return 1;
+	rc = 1;
+	goto X1;
 S1_L3:;
 	r[15] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 1, r[15])) goto E1;
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[3]);
-	aslrt_op_put(r[5]);
-	aslrt_op_put(r[7]);
-	aslrt_op_put(r[9]);
-	aslrt_op_put(r[11]);
-	aslrt_op_put(r[13]);
-	aslrt_op_put(r[14]);
-	aslrt_op_put(r[0]);
-	*cur = r[15];
+	out = r[15];
+	r[15] = NULL;
 	*st = 4;
-	return 1;
+	rc = 1;
+	goto X1;
 E1:
+	rc = -1;
+X1:
 	aslrt_op_put(r[2]);
 	aslrt_op_put(r[3]);
 	aslrt_op_put(r[5]);
@@ -156,6 +140,11 @@ E1:
 	aslrt_op_put(r[13]);
 	aslrt_op_put(r[14]);
 	aslrt_op_put(r[15]);
+	if (rc >= 0) {
+		aslrt_op_put(r[0]);
+		*cur = out;
+		return rc;
+	}
 	switch (aslrt_op_recover(c, 1, &r[0], st)) {
 	case ASLRT_RETRY: goto S1;
 	case ASLRT_CAUGHT: *cur = r[0]; return 1;
@@ -165,7 +154,8 @@ E1:
 
 ASLC_STATE int state_2(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[2];
+	struct json_object *r[2], *out = NULL;
+	int rc;
 
 	r[0] = *cur;
 S2:
@@ -173,11 +163,19 @@ S2:
 	if (aslrt_op_enter(c, 2, r[0])) goto E2;
 	if (aslrt_op_template(c, 14, r[0], &r[1])) goto E2;
 	if (aslrt_op_exit(c, 2, r[1])) goto E2;
-	aslrt_op_put(r[0]);
-	*cur = r[1];
-	return 0;
+	out = r[1];
+	r[1] = NULL;
+	rc = 0;
+	goto X2;
 E2:
+	rc = -1;
+X2:
 	aslrt_op_put(r[1]);
+	if (rc >= 0) {
+		aslrt_op_put(r[0]);
+		*cur = out;
+		return rc;
+	}
 	switch (aslrt_op_recover(c, 2, &r[0], st)) {
 	case ASLRT_RETRY: goto S2;
 	case ASLRT_CAUGHT: *cur = r[0]; return 1;
@@ -187,7 +185,8 @@ E2:
 
 ASLC_STATE int state_3(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[2];
+	struct json_object *r[2], *out = NULL;
+	int rc;
 
 	r[0] = *cur;
 S3:
@@ -195,11 +194,19 @@ S3:
 	if (aslrt_op_enter(c, 3, r[0])) goto E3;
 	if (aslrt_op_template(c, 15, r[0], &r[1])) goto E3;
 	if (aslrt_op_exit(c, 3, r[1])) goto E3;
-	aslrt_op_put(r[0]);
-	*cur = r[1];
-	return 0;
+	out = r[1];
+	r[1] = NULL;
+	rc = 0;
+	goto X3;
 E3:
+	rc = -1;
+X3:
 	aslrt_op_put(r[1]);
+	if (rc >= 0) {
+		aslrt_op_put(r[0]);
+		*cur = out;
+		return rc;
+	}
 	switch (aslrt_op_recover(c, 3, &r[0], st)) {
 	case ASLRT_RETRY: goto S3;
 	case ASLRT_CAUGHT: *cur = r[0]; return 1;
@@ -209,7 +216,8 @@ E3:
 
 ASLC_STATE int state_4(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[2];
+	struct json_object *r[2], *out = NULL;
+	int rc;
 
 	r[0] = *cur;
 S4:
@@ -218,12 +226,20 @@ S4:
 	if (aslrt_op_wait(c, 4, r[0])) goto E4;
 	r[1] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 4, r[1])) goto E4;
-	aslrt_op_put(r[0]);
-	*cur = r[1];
+	out = r[1];
+	r[1] = NULL;
 	*st = 5;
-	return 1;
+	rc = 1;
+	goto X4;
 E4:
+	rc = -1;
+X4:
 	aslrt_op_put(r[1]);
+	if (rc >= 0) {
+		aslrt_op_put(r[0]);
+		*cur = out;
+		return rc;
+	}
 	switch (aslrt_op_recover(c, 4, &r[0], st)) {
 	case ASLRT_RETRY: goto S4;
 	case ASLRT_CAUGHT: *cur = r[0]; return 1;
@@ -233,7 +249,8 @@ E4:
 
 ASLC_STATE int state_5(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[2];
+	struct json_object *r[2], *out = NULL;
+	int rc;
 
 	r[0] = *cur;
 S5:
@@ -241,11 +258,19 @@ S5:
 	if (aslrt_op_enter(c, 5, r[0])) goto E5;
 	if (aslrt_op_template(c, 16, r[0], &r[1])) goto E5;
 	if (aslrt_op_exit(c, 5, r[1])) goto E5;
-	aslrt_op_put(r[0]);
-	*cur = r[1];
-	return 0;
+	out = r[1];
+	r[1] = NULL;
+	rc = 0;
+	goto X5;
 E5:
+	rc = -1;
+X5:
 	aslrt_op_put(r[1]);
+	if (rc >= 0) {
+		aslrt_op_put(r[0]);
+		*cur = out;
+		return rc;
+	}
 	switch (aslrt_op_recover(c, 5, &r[0], st)) {
 	case ASLRT_RETRY: goto S5;
 	case ASLRT_CAUGHT: *cur = r[0]; return 1;
@@ -255,7 +280,8 @@ E5:
 
 ASLC_STATE int state_6(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[1];
+	struct json_object *r[1], *out = NULL;
+	int rc;
 
 	r[0] = *cur;
 S6:
@@ -263,6 +289,12 @@ S6:
 	aslrt_op_fail(c, 6, r[0]);
 	goto E6;
 E6:
+	rc = -1;
+	if (rc >= 0) {
+		aslrt_op_put(r[0]);
+		*cur = out;
+		return rc;
+	}
 	switch (aslrt_op_recover(c, 6, &r[0], st)) {
 	case ASLRT_RETRY: goto S6;
 	case ASLRT_CAUGHT: *cur = r[0]; return 1;

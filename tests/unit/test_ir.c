@@ -48,6 +48,7 @@ START_TEST(test_pass_dump)
 			    "\n"
 			    "scope 0 start @0 regs 7 bools 0\n"
 			    "state @0 \"A\" Pass\n"
+			    "  drops %2 %3 %4 %6\n"
 			    "  enter %0 @0\n"
 			    "  %1 = field %0 k1\t; \"in\"\n"
 			    "  %2 = require %1 %0 k0\t; \"$.in\"\n"
@@ -98,7 +99,7 @@ START_TEST(test_choice_lowering)
 	emit_c(p, &c);
 	ck_assert_ptr_null(strstr(c.s, "aslrt_op_path("));
 	ck_assert_ptr_nonnull(strstr(c.s, "aslrt_op_field(r[0], \"a\")"));
-	ck_assert_ptr_nonnull(strstr(c.s, "*st = 1;\n\treturn 1;"));
+	ck_assert_ptr_nonnull(strstr(c.s, "*st = 1;\n\trc = 1;\n\tgoto X0;"));
 	ck_assert_ptr_nonnull(strstr(c.s, "case 1: rc = state_1(c, &in, &st); break;"));
 	buf_free(&c);
 	ir_free(p);
