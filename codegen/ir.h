@@ -40,18 +40,11 @@ typedef struct Ins {
 	int k;     /* constant index, -1 if none */
 } Ins;
 
-/* Kinds of constants; the runtime pre-parses each once at start-up. */
-#define CONST_KINDS(X)                                                                      \
-	X(JSON, "json")     /* a JSON value, built once                      */           \
-	X(STR, "str")       /* a string (keys, variable names)               */           \
-	X(PATH, "path")     /* a JSONPath                                    */           \
-	X(TMPL, "tmpl")     /* a payload template (keys ending in .$)        */           \
-	X(ASSIGN, "assign") /* an Assign template                            */           \
-	X(JSONATA, "jsonata") /* {"at": field location, "t": JSONata template} */
-
+/* Kinds of constants (runtime/const_kinds.h); the runtime pre-parses each
+ * once at start-up. */
 typedef enum {
 #define X(e, s) K_##e,
-	CONST_KINDS(X)
+#include "const_kinds.h"
 #undef X
 } ConstKind;
 
