@@ -797,175 +797,67 @@ static Ty *store(Tc *tc, Ty *c, const aslrt_path *p, int i, Ty *v, const char *o
 
 /* --- intrinsic functions --- */
 
-/* X(name, result, kinds wanted of arguments 1..3; 0 = any) */
-#define INTRINSICS(X)                                                                       \
-	X("States.Format", R_STR, K_STR, 0, 0)                                               \
-	X("States.StringToJson", R_TOP, K_STR, 0, 0)                                         \
-	X("States.JsonToString", R_STR, 0, 0, 0)                                             \
-	X("States.Array", R_ARRAY, 0, 0, 0)                                                  \
-	X("States.ArrayPartition", R_PARTS, K_ARR, K_NUM, 0)                                 \
-	X("States.ArrayContains", R_BOOL, K_ARR, 0, 0)                                       \
-	X("States.ArrayRange", R_INTS, K_NUM, K_NUM, K_NUM)                                  \
-	X("States.ArrayGetItem", R_ELEM, K_ARR, K_NUM, 0)                                    \
-	X("States.ArrayLength", R_INT, K_ARR, 0, 0)                                          \
-	X("States.ArrayUnique", R_SAME, K_ARR, 0, 0)                                         \
-	X("States.Base64Encode", R_STR, K_STR, 0, 0)                                         \
-	X("States.Base64Decode", R_STR, K_STR, 0, 0)                                         \
-	X("States.Hash", R_STR, 0, K_STR, 0)                                                 \
-	X("States.JsonMerge", R_OBJ, K_OBJ, K_OBJ, K_BOOL)                                   \
-	X("States.MathRandom", R_INT, K_NUM, K_NUM, K_NUM)                                   \
-	X("States.MathAdd", R_INT, K_NUM, K_NUM, 0)                                          \
-	X("States.StringSplit", R_STRS, K_STR, K_STR, 0)                                     \
-	X("States.UUID", R_STR, 0, 0, 0)
-
+/* Result and argument kinds of each function, from runtime/intrinsic_fns.h. */
 typedef enum { R_STR, R_TOP, R_ARRAY, R_PARTS, R_BOOL, R_INTS, R_ELEM, R_INT, R_SAME, R_OBJ,
 	       R_STRS } FnResult;
 
+enum { W_ANY = 0, W_STR = K_STR, W_NUM = K_NUM, W_ARR = K_ARR, W_OBJ = K_OBJ, W_BOOL = K_BOOL };
+
 static const struct {
-	const char *name;
 	FnResult res;
 	unsigned want[3];
-} intrinsics[] = {
-#define X(name, res, a, b, c) {name, res, {a, b, c}},
-	INTRINSICS(X)
+} intrinsics[ASLRT_FN_COUNT] = {
+#define X(id, name, min, max, impl, res, a1, a2, a3) \
+	[ASLRT_FN_##id] = { R_##res, { W_##a1, W_##a2, W_##a3 } },
+#include "intrinsic_fns.h"
 #undef X
 };
 
-/* The type of one intrinsic call, parsed from s at *pos (text the runtime's
- * parser accepted).  NULL with w filled when it certainly fails. */
-typedef struct Call {
-	const char *s;
-	size_t pos;
-	int depth;
-} Call;
-
-static void call_ws(Call *c)
+/* The type of one intrinsic call f of the field text; NULL with w filled
+ * when it certainly fails. */
+static Ty *call_type(Tc *tc, const char *text, const aslrt_fn *f, Ty *in, const char *origin,
+		     Why *w)
 {
-	while (c->s[c->pos] && strchr(" \t\r\n", c->s[c->pos]))
-		c->pos++;
-}
-
-static Ty *call_type(Tc *tc, Call *c, Ty *in, const char *origin, Why *w);
-
-static Ty *arg_type(Tc *tc, Call *c, Ty *in, const char *origin, Why *w, char *text, size_t tn)
-{
-	const char *s = c->s + c->pos;
-	size_t start = c->pos;
-	Ty *t;
-	if (*s == '\'') {
-		for (c->pos++; c->s[c->pos] && c->s[c->pos] != '\''; c->pos++)
-			if (c->s[c->pos] == '\\' && c->s[c->pos + 1])
-				c->pos++;
-		if (c->s[c->pos])
-			c->pos++;
-		t = ty_new(tc, K_STR, origin);
-	} else if (*s == '$') {
-		size_t i = c->pos;
-		int depth = 0;
-		char quote = 0;
-		for (; c->s[i]; i++) {
-			char ch = c->s[i];
-			if (quote) {
-				if (ch == '\\' && c->s[i + 1])
-					i++;
-				else if (ch == quote)
-					quote = 0;
-			} else if (depth && (ch == '\'' || ch == '"')) {
-				quote = ch;
-			} else if (ch == '[' || (depth && ch == '(')) {
-				depth++;
-			} else if (depth && (ch == ']' || ch == ')')) {
-				depth--;
-			} else if (!depth && (ch == ',' || ch == ')')) {
-				break;
-			}
-		}
-		size_t end = i;
-		while (end > c->pos && strchr(" \t\r\n", c->s[end - 1]))
-			end--;
-		char *ptext = dup_n(c->s + c->pos, end - c->pos);
-		c->pos = end;
-		t = resolve_text(tc, in, ptext, w, NULL);
-		free(ptext);
-	} else if (*s == '-' || (*s >= '0' && *s <= '9')) {
-		bool flt = false;
-		while (c->s[c->pos] && !strchr(" \t\r\n,)", c->s[c->pos])) {
-			if (strchr(".eE", c->s[c->pos]))
-				flt = true;
-			c->pos++;
-		}
-		t = ty_new(tc, flt ? K_FLT : K_INT, origin);
-	} else if (!strncmp(s, "null", 4) && !strchr("(._", s[4]) &&
-		   !(s[4] >= 'A' && s[4] <= 'z')) {
-		c->pos += 4;
-		t = ty_new(tc, K_NULL, origin);
-	} else if (!strncmp(s, "true", 4) && s[4] != '(' && s[4] != '.') {
-		c->pos += 4;
-		t = ty_new(tc, K_BOOL, origin);
-	} else if (!strncmp(s, "false", 5) && s[5] != '(' && s[5] != '.') {
-		c->pos += 5;
-		t = ty_new(tc, K_BOOL, origin);
-	} else {
-		t = call_type(tc, c, in, origin, w);
-	}
-	size_t len = c->pos - start;
-	if (len >= tn)
-		len = tn - 1;
-	memcpy(text, c->s + start, len);
-	text[len] = 0;
-	return t;
-}
-
-static Ty *call_type(Tc *tc, Call *c, Ty *in, const char *origin, Why *w)
-{
-	size_t n = 0;
-	while (c->s[c->pos + n] && c->s[c->pos + n] != '(')
-		n++;
-	int fn = -1;
-	for (size_t i = 0; i < sizeof intrinsics / sizeof intrinsics[0]; i++)
-		if (strlen(intrinsics[i].name) == n && !strncmp(intrinsics[i].name, c->s + c->pos, n))
-			fn = (int)i;
-	if (fn < 0 || !c->s[c->pos + n] || ++c->depth > 16)
-		return NULL; /* not what the runtime's parser accepts: give up */
-	c->pos += n + 1;
-	call_ws(c);
+	int fn = aslrt_fn_id(f);
 	Ty *first = NULL, *all = NULL;
 	bool failed = false;
-	int nargs = 0;
 	char kb[96];
-	while (c->s[c->pos] && c->s[c->pos] != ')') {
-		char text[200];
-		Ty *t = arg_type(tc, c, in, origin, w, text, sizeof text);
+	for (int i = 0; i < aslrt_fn_nargs(f); i++) {
+		const aslrt_path *path;
+		const aslrt_fn *call;
+		size_t at, end;
+		Ty *t;
+		switch (aslrt_fn_arg(f, i, &path, &call, &at, &end)) {
+		case ASLRT_FNARG_STR: t = ty_new(tc, K_STR, origin); break;
+		case ASLRT_FNARG_INT: t = ty_new(tc, K_INT, origin); break;
+		case ASLRT_FNARG_DBL: t = ty_new(tc, K_FLT, origin); break;
+		case ASLRT_FNARG_NULL: t = ty_new(tc, K_NULL, origin); break;
+		case ASLRT_FNARG_BOOL: t = ty_new(tc, K_BOOL, origin); break;
+		case ASLRT_FNARG_PATH: t = resolve(tc, in, path, w, NULL); break;
+		case ASLRT_FNARG_CALL: t = call_type(tc, text, call, in, origin, w); break;
+		default: unreachable();
+		}
 		if (!t)
 			failed = true;
-		if (!failed && nargs < 3 && intrinsics[fn].want[nargs] && !is_top(t) &&
-		    !(t->k & intrinsics[fn].want[nargs])) {
+		if (!failed && i < 3 && intrinsics[fn].want[i] && !is_top(t) &&
+		    !(t->k & intrinsics[fn].want[i])) {
 			char wb[96];
-			if (text[0] == '$')
-				snprintf(w->what, sizeof w->what, "'%s'", text);
+			int len = (int)(end - at);
+			if (text[at] == '$')
+				snprintf(w->what, sizeof w->what, "'%.*s'", len, text + at);
 			else
-				snprintf(w->what, sizeof w->what, "argument %d", nargs + 1);
-			why_set(w, t, "%s can never succeed: argument %d (%s) is %s, not %s",
-				intrinsics[fn].name, nargs + 1, text, kind_phrase(t->k, kb, sizeof kb),
-				kind_phrase(intrinsics[fn].want[nargs], wb, sizeof wb));
+				snprintf(w->what, sizeof w->what, "argument %d", i + 1);
+			why_set(w, t, "%s can never succeed: argument %d (%.*s) is %s, not %s",
+				aslrt_fn_name(fn), i + 1, len, text + at,
+				kind_phrase(t->k, kb, sizeof kb),
+				kind_phrase(intrinsics[fn].want[i], wb, sizeof wb));
 			failed = true;
 		}
-		if (nargs == 0)
+		if (i == 0)
 			first = t;
 		if (t)
 			all = ty_join(tc, all, t);
-		nargs++;
-		call_ws(c);
-		if (c->s[c->pos] == ',') {
-			c->pos++;
-			call_ws(c);
-		} else if (c->s[c->pos] != ')') {
-			return NULL;
-		}
 	}
-	if (c->s[c->pos] == ')')
-		c->pos++;
-	c->depth--;
 	if (failed)
 		return NULL;
 	Ty *t;
@@ -999,14 +891,10 @@ static Ty *intrinsic_type(Tc *tc, const char *text, Ty *in, const char *origin, 
 	char why[ASLRT_ERRLEN];
 	aslrt_fn *f = aslrt_fn_parse(text, why, sizeof why);
 	if (!f)
-		return ty_top(tc);
-	aslrt_fn_free(f);
-	Call c = {text, 0, 0};
-	call_ws(&c);
+		return ty_top(tc); /* check.c reported it */
 	w->msg[0] = 0;
-	Ty *t = call_type(tc, &c, in, origin, w);
-	if (!t && !w->msg[0])
-		return ty_top(tc); /* the parsers disagree: stay silent */
+	Ty *t = call_type(tc, text, f, in, origin, w);
+	aslrt_fn_free(f);
 	return t;
 }
 

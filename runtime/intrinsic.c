@@ -8,8 +8,8 @@
  * parsed call may be evaluated by many threads at once.  Literal values are
  * built afresh on every evaluation rather than shared, because json-c's
  * reference counts are not atomic.  The function table (name, arity and
- * implementation) is the FUNCTIONS list below, the one place a function is
- * declared.
+ * implementation, argument and result kinds) is intrinsic_fns.h, the one
+ * place a function is declared.
  *
  * Every failure at run time is States.Runtime with the cause AWS prints,
  * "The function '<whole field>' had the following error: <detail>"; AWS names
@@ -50,49 +50,28 @@ typedef struct {
 
 typedef int Impl(Ctx *c);
 
-/* X(id, name, min args, max args or -1, implementation) */
-#define FUNCTIONS(X)                                                          \
-	X(FORMAT, "States.Format", 1, -1, fn_format)                          \
-	X(STRING_TO_JSON, "States.StringToJson", 1, 1, fn_string_to_json)     \
-	X(JSON_TO_STRING, "States.JsonToString", 1, 1, fn_json_to_string)     \
-	X(ARRAY, "States.Array", 0, -1, fn_array)                             \
-	X(ARRAY_PARTITION, "States.ArrayPartition", 2, 2, fn_array_partition) \
-	X(ARRAY_CONTAINS, "States.ArrayContains", 2, 2, fn_array_contains)    \
-	X(ARRAY_RANGE, "States.ArrayRange", 3, 3, fn_array_range)             \
-	X(ARRAY_GET_ITEM, "States.ArrayGetItem", 2, 2, fn_array_get_item)     \
-	X(ARRAY_LENGTH, "States.ArrayLength", 1, 1, fn_array_length)          \
-	X(ARRAY_UNIQUE, "States.ArrayUnique", 1, 1, fn_array_unique)          \
-	X(BASE64_ENCODE, "States.Base64Encode", 1, 1, fn_base64_encode)       \
-	X(BASE64_DECODE, "States.Base64Decode", 1, 1, fn_base64_decode)       \
-	X(HASH, "States.Hash", 2, 2, fn_hash)                                 \
-	X(JSON_MERGE, "States.JsonMerge", 3, 3, fn_json_merge)                \
-	X(MATH_RANDOM, "States.MathRandom", 2, 3, fn_math_random)             \
-	X(MATH_ADD, "States.MathAdd", 2, 2, fn_math_add)                      \
-	X(STRING_SPLIT, "States.StringSplit", 2, 2, fn_string_split)          \
-	X(UUID, "States.UUID", 0, 0, fn_uuid)
-
-enum {
-#define X(id, name, min, max, impl) FN_##id,
-	FUNCTIONS(X)
-#undef X
-	FN_COUNT
-};
-
-#define X(id, name, min, max, impl) static Impl impl;
-FUNCTIONS(X)
+#define X(id, name, min, max, impl, res, a1, a2, a3) static Impl impl;
+#include "intrinsic_fns.h"
 #undef X
 
 static const struct {
 	const char *name;
 	int min, max;
 	Impl *impl;
-} fns[FN_COUNT] = {
-#define X(id, name, min, max, impl) [FN_##id] = { name, min, max, impl },
-	FUNCTIONS(X)
+} fns[ASLRT_FN_COUNT] = {
+#define X(id, name, min, max, impl, res, a1, a2, a3) [ASLRT_FN_##id] = { name, min, max, impl },
+#include "intrinsic_fns.h"
 #undef X
 };
 
-typedef enum { ARG_STR, ARG_INT, ARG_DBL, ARG_NULL, ARG_BOOL, ARG_PATH, ARG_CALL } ArgKind;
+typedef aslrt_fn_arg_kind ArgKind;
+#define ARG_STR ASLRT_FNARG_STR
+#define ARG_INT ASLRT_FNARG_INT
+#define ARG_DBL ASLRT_FNARG_DBL
+#define ARG_NULL ASLRT_FNARG_NULL
+#define ARG_BOOL ASLRT_FNARG_BOOL
+#define ARG_PATH ASLRT_FNARG_PATH
+#define ARG_CALL ASLRT_FNARG_CALL
 
 typedef struct {
 	ArgKind kind;
@@ -103,6 +82,7 @@ typedef struct {
 	double d;	/* DBL */
 	aslrt_path *path;
 	Call *call;
+	size_t at, end;	/* its text: offsets into the whole field */
 } Arg;
 
 struct aslrt_fn {
@@ -324,7 +304,17 @@ static int parse_path(Parser *p, Arg *a)
 
 static Call *parse_call(Parser *p);
 
+static int parse_arg1(Parser *p, Arg *a);
+
 static int parse_arg(Parser *p, Arg *a)
+{
+	a->at = p->pos;
+	int rc = parse_arg1(p, a);
+	a->end = p->pos;
+	return rc;
+}
+
+static int parse_arg1(Parser *p, Arg *a)
 {
 	const char *s = p->s + p->pos;
 	char c = *s;
@@ -376,7 +366,7 @@ static Call *parse_call(Parser *p)
 		return NULL;
 	}
 	int op = -1;
-	for (int i = 0; i < FN_COUNT; i++) {
+	for (int i = 0; i < ASLRT_FN_COUNT; i++) {
 		if (strlen(fns[i].name) == n && strncmp(fns[i].name, p->s + start, n) == 0)
 			op = i;
 	}
@@ -458,6 +448,32 @@ aslrt_fn *aslrt_fn_parse(const char *text, char *why, size_t whylen)
 	if (!f->text)
 		abort();
 	return f;
+}
+
+int aslrt_fn_id(const aslrt_fn *f)
+{
+	return f->op;
+}
+
+const char *aslrt_fn_name(int id)
+{
+	return id >= 0 && id < ASLRT_FN_COUNT ? fns[id].name : NULL;
+}
+
+int aslrt_fn_nargs(const aslrt_fn *f)
+{
+	return f->nargs;
+}
+
+aslrt_fn_arg_kind aslrt_fn_arg(const aslrt_fn *f, int i, const aslrt_path **path,
+			       const aslrt_fn **call, size_t *at, size_t *end)
+{
+	const Arg *a = &f->args[i];
+	*path = a->path;
+	*call = a->call;
+	*at = a->at;
+	*end = a->end;
+	return a->kind;
 }
 
 /* --- helpers for the functions --- */

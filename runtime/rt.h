@@ -133,6 +133,26 @@ void aslrt_fn_free(aslrt_fn *f);
 int aslrt_fn_eval(const aslrt_fn *f, const aslrt_env *env, struct json_object **out,
 		  aslrt_error *err);
 
+/* The functions, in the order of intrinsic_fns.h. */
+enum {
+#define X(id, name, min, max, impl, res, a1, a2, a3) ASLRT_FN_##id,
+#include "intrinsic_fns.h"
+#undef X
+	ASLRT_FN_COUNT
+};
+
+typedef enum { ASLRT_FNARG_STR, ASLRT_FNARG_INT, ASLRT_FNARG_DBL, ASLRT_FNARG_NULL,
+	       ASLRT_FNARG_BOOL, ASLRT_FNARG_PATH, ASLRT_FNARG_CALL } aslrt_fn_arg_kind;
+
+/* The parsed tree, read by the checker: the function (ASLRT_FN_*), its name,
+ * and each argument's kind, its path or nested call (borrowed, else NULL) and
+ * its text as offsets [at, end) into the whole field given to aslrt_fn_parse. */
+int aslrt_fn_id(const aslrt_fn *f);
+const char *aslrt_fn_name(int id);
+int aslrt_fn_nargs(const aslrt_fn *f);
+aslrt_fn_arg_kind aslrt_fn_arg(const aslrt_fn *f, int i, const aslrt_path **path,
+			       const aslrt_fn **call, size_t *at, size_t *end);
+
 /* --- choice.c --- */
 
 typedef enum {
