@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
+#include "rt.h"
+
 /* --- util.c --- */
 
 /* Internal errors (compiler bugs), never user errors. */
@@ -26,15 +28,13 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A growable byte buffer. */
-typedef struct Buf {
-	char *s;
-	size_t len, cap;
-} Buf;
-void buf_put(Buf *b, const char *s, size_t n);
-void buf_puts(Buf *b, const char *s);
-void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_free(Buf *b);
+/* A growable byte buffer: the runtime's (rt.h, buf.c), under the names the
+ * compiler has always used. */
+typedef aslrt_buf Buf;
+#define buf_put aslrt_buf_put
+#define buf_puts aslrt_buf_puts
+#define buf_printf aslrt_buf_printf
+#define buf_free aslrt_buf_free
 
 /* Append p to *v (a vector of pointers of length *n). */
 #define vec_push(v, n, x)                                                                  \

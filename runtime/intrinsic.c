@@ -92,34 +92,6 @@ struct aslrt_fn {
 	char *text;	/* the whole field; outermost call only */
 };
 
-/* --- a growing string --- */
-
-typedef struct {
-	char *s;
-	size_t len, cap;
-} Buf;
-
-static void buf_put(Buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			abort();
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void buf_puts(Buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
 
 /* --- parser --- */
 
@@ -166,8 +138,8 @@ static bool is_name_char(char c)
 static int parse_string(Parser *p, Arg *a)
 {
 	size_t start = ++p->pos;
-	Buf b = { 0 };
-	buf_put(&b, "", 0);
+	aslrt_buf b = { 0 };
+	aslrt_buf_put(&b, "", 0);
 	for (;;) {
 		char c = p->s[p->pos];
 		if (!c) {
@@ -188,11 +160,11 @@ static int parse_string(Parser *p, Arg *a)
 				free(b.s);
 				return -1;
 			}
-			buf_put(&b, &e, 1);
+			aslrt_buf_put(&b, &e, 1);
 			p->pos += 2;
 			continue;
 		}
-		buf_put(&b, &c, 1);
+		aslrt_buf_put(&b, &c, 1);
 		p->pos++;
 	}
 	a->kind = ARG_STR;
@@ -602,41 +574,41 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 
 /* A value as Java's toString prints it: strings bare, a Map as {k=v, ...},
  * a List as [a, b], numbers as JSON prints them. */
-static void put_natural(Buf *b, struct json_object *v)
+static void put_natural(aslrt_buf *b, struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
 	case json_type_string:
-		buf_put(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		aslrt_buf_put(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 		break;
 	case json_type_object: {
 		bool first = true;
-		buf_put(b, "{", 1);
+		aslrt_buf_put(b, "{", 1);
 		json_object_object_foreach(v, key, val)
 		{
 			if (!first)
-				buf_put(b, ", ", 2);
+				aslrt_buf_put(b, ", ", 2);
 			first = false;
-			buf_puts(b, key);
-			buf_put(b, "=", 1);
+			aslrt_buf_puts(b, key);
+			aslrt_buf_put(b, "=", 1);
 			put_natural(b, val);
 		}
-		buf_put(b, "}", 1);
+		aslrt_buf_put(b, "}", 1);
 		break;
 	}
 	case json_type_array: {
 		size_t n = json_object_array_length(v);
-		buf_put(b, "[", 1);
+		aslrt_buf_put(b, "[", 1);
 		for (size_t i = 0; i < n; i++) {
 			if (i)
-				buf_put(b, ", ", 2);
+				aslrt_buf_put(b, ", ", 2);
 			put_natural(b, json_object_array_get_idx(v, i));
 		}
-		buf_put(b, "]", 1);
+		aslrt_buf_put(b, "]", 1);
 		break;
 	}
 	default: {
 		char *s = aslrt_json_dump(v);
-		buf_puts(b, s);
+		aslrt_buf_puts(b, s);
 		free(s);
 	}
 	}
@@ -669,17 +641,17 @@ static int fn_format(Ctx *c)
 		return fail(c, "the template has %d placeholder%s but %d argument%s follow%s it",
 			    holes, holes == 1 ? "" : "s", c->n - 1, c->n == 2 ? "" : "s",
 			    c->n == 2 ? "s" : "");
-	Buf b = { 0 };
-	buf_put(&b, "", 0);
+	aslrt_buf b = { 0 };
+	aslrt_buf_put(&b, "", 0);
 	int k = 1;
 	for (size_t i = 0; i < tn; i++) {
 		if (escapes && t[i] == '\\') {
-			buf_put(&b, &t[++i], 1);
+			aslrt_buf_put(&b, &t[++i], 1);
 		} else if (t[i] == '{' && i + 1 < tn && t[i + 1] == '}') {
 			put_natural(&b, c->v[k++]);
 			i++;
 		} else {
-			buf_put(&b, &t[i], 1);
+			aslrt_buf_put(&b, &t[i], 1);
 		}
 	}
 	c->out = json_object_new_string_len(b.s, (int)b.len);
@@ -914,16 +886,16 @@ static int fn_base64_encode(Ctx *c)
  * one: each byte of a malformed sequence turns into U+FFFD. */
 static struct json_object *utf8_string(const unsigned char *s, size_t n)
 {
-	Buf b = { 0 };
-	buf_put(&b, "", 0);
+	aslrt_buf b = { 0 };
+	aslrt_buf_put(&b, "", 0);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t k = utf8_seq(s + i, n - i, &cp);
 		if (k) {
-			buf_put(&b, (const char *)s + i, k);
+			aslrt_buf_put(&b, (const char *)s + i, k);
 			i += k;
 		} else {
-			buf_put(&b, "\xEF\xBF\xBD", 3);
+			aslrt_buf_put(&b, "\xEF\xBF\xBD", 3);
 			i++;
 		}
 	}

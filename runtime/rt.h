@@ -22,6 +22,22 @@
 
 #define ASLRT_ERRLEN 512
 
+/* --- buf.c --- */
+
+/* A growable string, the compiler's too.  A zeroed one is empty; s is
+ * NUL-terminated once anything was put; out of memory aborts. */
+typedef struct aslrt_buf {
+	char *s;
+	size_t len, cap;
+} aslrt_buf;
+
+void aslrt_buf_put(aslrt_buf *b, const char *s, size_t n);
+void aslrt_buf_puts(aslrt_buf *b, const char *s);
+void aslrt_buf_printf(aslrt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One code point as UTF-8. */
+void aslrt_buf_putcp(aslrt_buf *b, uint32_t cp);
+void aslrt_buf_free(aslrt_buf *b);
+
 /* --- error.c --- */
 
 /* An error as ASL sees it: a name (States.Runtime, a Task's error type, ...)
