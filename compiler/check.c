@@ -58,11 +58,7 @@ const char *type_name(struct json_object *v)
 /* Characters, not bytes, of a UTF-8 string. */
 size_t utf8_chars(const char *s)
 {
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
+	return aslrt_utf8_count(s, strlen(s));
 }
 
 static int edit_distance(const char *a, const char *b)

@@ -1,5 +1,6 @@
 /*
- * buf.c - the one growable string of the runtime and the compiler.
+ * buf.c - the one growable string of the runtime and the compiler, and the
+ * UTF-8 primitives (encode, decode strictly, count) both use.
  *
  * A zeroed aslrt_buf is empty; s is NUL-terminated once anything (even
  * nothing, put with aslrt_buf_put(b, "", 0)) was put.  Capacity doubles, so
@@ -89,4 +90,51 @@ void aslrt_buf_free(aslrt_buf *b)
 	free(b->s);
 	b->s = NULL;
 	b->len = b->cap = 0;
+}
+
+size_t aslrt_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t min, u;
+	if (!n)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2;
+		min = 0x80;
+		u = s[0] & 0x1F;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		min = 0x800;
+		u = s[0] & 0x0F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		min = 0x10000;
+		u = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		u = u << 6 | (s[i] & 0x3F);
+	}
+	if (u < min || u > 0x10FFFF || (u >= 0xD800 && u <= 0xDFFF))
+		return 0;
+	*cp = u;
+	return len;
+}
+
+size_t aslrt_utf8_count(const char *s, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			k++;
+	return k;
 }

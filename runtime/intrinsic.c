@@ -532,44 +532,6 @@ static size_t utf16_len(const char *s, size_t n)
 	return len;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if none;
- * its code point in *cp. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t min, u;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		min = 0x80;
-		u = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		min = 0x800;
-		u = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		min = 0x10000;
-		u = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		u = u << 6 | (s[i] & 0x3F);
-	}
-	if (u < min || u > 0x10FFFF || (u >= 0xD800 && u <= 0xDFFF))
-		return 0;
-	*cp = u;
-	return len;
-}
-
 /* --- States.Format --- */
 
 /* A value as Java's toString prints it: strings bare, a Map as {k=v, ...},
@@ -890,7 +852,7 @@ static struct json_object *utf8_string(const unsigned char *s, size_t n)
 	aslrt_buf_put(&b, "", 0);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t k = utf8_seq(s + i, n - i, &cp);
+		size_t k = aslrt_utf8_seq(s + i, n - i, &cp);
 		if (k) {
 			aslrt_buf_put(&b, (const char *)s + i, k);
 			i += k;
@@ -1003,7 +965,7 @@ static uint32_t java_key_hash(const char *key)
 	uint32_t h = 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp = s[i];
-		size_t k = utf8_seq(s + i, n - i, &cp);
+		size_t k = aslrt_utf8_seq(s + i, n - i, &cp);
 		i += k ? k : 1;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
@@ -1186,12 +1148,12 @@ static int fn_string_split(Ctx *c)
 	size_t tok = 0;
 	for (size_t i = 0; i <= len;) {
 		uint32_t cp;
-		size_t k = i < len ? utf8_seq(s + i, len - i, &cp) : 1;
+		size_t k = i < len ? aslrt_utf8_seq(s + i, len - i, &cp) : 1;
 		bool sep = i == len;
 		if (!k)
 			k = 1;
 		for (size_t j = 0; !sep && j < dlen;) {
-			size_t dk = utf8_seq(d + j, dlen - j, &cp);
+			size_t dk = aslrt_utf8_seq(d + j, dlen - j, &cp);
 			if (!dk)
 				dk = 1;
 			sep = dk == k && memcmp(s + i, d + j, k) == 0;

@@ -37,6 +37,19 @@ void aslrt_buf_printf(aslrt_buf *b, const char *fmt, ...) __attribute__((format(
 /* One code point as UTF-8. */
 void aslrt_buf_putcp(aslrt_buf *b, uint32_t cp);
 void aslrt_buf_free(aslrt_buf *b);
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if none
+ * (overlong, surrogate, past U+10FFFF, cut short); its code point in *cp. */
+size_t aslrt_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+/* Code points in n bytes of UTF-8 (continuation bytes not counted). */
+size_t aslrt_utf8_count(const char *s, size_t n);
+
+/* --- civil.c --- */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar, and
+ * back (Howard Hinnant's algorithms). */
+int64_t aslrt_days_from_civil(int64_t y, int m, int d);
+void aslrt_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+bool aslrt_is_leap(int64_t y);
 
 /* --- error.c --- */
 
