@@ -14,7 +14,11 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 
-#include "aslc.h"
+#include "rt.h"
+#include "util.h"
+
+/* The compiler's model, read by emit_graph.c only (aslc.h). */
+typedef struct Machine Machine;
 
 typedef enum {
 #define X(op, name, dst, fallible) OP_##op,
@@ -97,9 +101,6 @@ void ir_dump(const Program *p, Buf *out);
 char *ir_meta_text(const Program *p);
 /* Consistency checks between passes (registers, labels, targets). */
 void ir_verify(const Program *p);
-
-/* --- lower.c (compiler) --- */
-Program *lower_machine(Machine *m);
 
 /* --- emit_c.c --- */
 void emit_c(const Program *p, Buf *out);
