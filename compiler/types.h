@@ -13,7 +13,13 @@
 /* --- types --- */
 
 enum {
-	K_NULL = 1, K_BOOL = 2, K_INT = 4, K_FLT = 8, K_STR = 16, K_ARR = 32, K_OBJ = 64,
+	K_NULL = 1,
+	K_BOOL = 2,
+	K_INT = 4,
+	K_FLT = 8,
+	K_STR = 16,
+	K_ARR = 32,
+	K_OBJ = 64,
 	K_NUM = K_INT | K_FLT,
 	K_ALL = 127,
 	K_TOP = 128, /* unknown: any value, or none */
@@ -27,16 +33,16 @@ typedef struct Ty Ty;
 
 typedef struct Field {
 	const char *name;
-	Ty *ty;      /* never NULL */
+	Ty *ty; /* never NULL */
 	bool req;
 } Field;
 
 struct Ty {
 	unsigned k;
-	Ty *elem;           /* K_ARR: the elements' type; NULL for an empty array */
-	Field *f;           /* K_OBJ: known fields */
+	Ty *elem; /* K_ARR: the elements' type; NULL for an empty array */
+	Field *f; /* K_OBJ: known fields */
 	int nf;
-	bool open;          /* K_OBJ: fields other than f[] may exist */
+	bool open;	    /* K_OBJ: fields other than f[] may exist */
 	const char *origin; /* where the value is built: a definition pointer, or a
 			     * schema pointer ("#/...") when schema */
 	bool schema;
@@ -47,15 +53,15 @@ struct Ty {
 typedef struct Tc {
 	Diag *d;
 	Machine *m;
-	QueryLang top;      /* the machine's QueryLanguage */
-	Ty **in;            /* per state: its input, NULL while unreached */
-	int *pred;          /* per state: who reached it first, -1 from StartAt */
+	QueryLang top; /* the machine's QueryLanguage */
+	Ty **in;       /* per state: its input, NULL while unreached */
+	int *pred;     /* per state: who reached it first, -1 from StartAt */
 	int *visits;
 	bool *dirty;
-	Ty **out;           /* per scope: the join of its outputs */
-	bool report;        /* second pass: diagnostics on, flows off */
-	bool failed;        /* the state being transferred certainly fails */
-	void **mem;         /* everything allocated, freed at the end */
+	Ty **out;    /* per scope: the join of its outputs */
+	bool report; /* second pass: diagnostics on, flows off */
+	bool failed; /* the state being transferred certainly fails */
+	void **mem;  /* everything allocated, freed at the end */
 	int nmem;
 	Ty *topty;
 	const char *schema_name;
@@ -64,7 +70,7 @@ typedef struct Tc {
 /* Why something certainly fails: the message, and the value to blame. */
 typedef struct Why {
 	char msg[768];
-	char what[384];     /* the blamed value, e.g. "'$.order'" */
+	char what[384]; /* the blamed value, e.g. "'$.order'" */
 	const Ty *culprit;
 } Why;
 
@@ -97,8 +103,7 @@ struct json_object *sget(struct json_object *o, const char *key);
  */
 Ty *schema_ty(Tc *tc, struct json_object *s, const char *sp, int depth);
 void report(Tc *tc, const State *st, const char *ptr, const Why *w, DiagKind k);
-__attribute__((format(printf, 3, 4))) void why_set(Why *w, const Ty *culprit,
-							   const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void why_set(Why *w, const Ty *culprit, const char *fmt, ...);
 /* Put pre before and post after the message (truncating). */
 void why_wrap(Why *w, const char *pre, const char *post);
 /*

@@ -24,8 +24,7 @@ static bool ends_dollar(const char *key, size_t *n)
  * from in -- literals as written, "key.$" fields from their path or call.
  * NULL (after reporting) when a path or call in it certainly fails.
  */
-static Ty *tmpl(Tc *tc, const State *st, struct json_object *v, const char *ptr, Ty *in,
-		int depth)
+static Ty *tmpl(Tc *tc, const State *st, struct json_object *v, const char *ptr, Ty *in, int depth)
 {
 	if (depth > MAX_DEPTH)
 		return ty_top(tc);
@@ -45,14 +44,15 @@ static Ty *tmpl(Tc *tc, const State *st, struct json_object *v, const char *ptr,
 	if (!json_object_is_type(v, json_type_object))
 		return ty_literal(tc, v, ptr, false, depth);
 	Ty *t = ty_new(tc, K_OBJ, ptr);
-	json_object_object_foreach(v, key, val) {
+	json_object_object_foreach(v, key, val)
+	{
 		const char *kp = join_ptr(tc, ptr, key);
 		size_t n;
 		Ty *r;
 		if (ends_dollar(key, &n)) {
 			const char *s = json_object_is_type(val, json_type_string)
-						? json_object_get_string(val)
-						: NULL;
+					    ? json_object_get_string(val)
+					    : NULL;
 			Why w = {0};
 			if (!s)
 				r = ty_top(tc);
@@ -128,8 +128,8 @@ static bool catches(const State *st, const char *name)
 		return false;
 	for (size_t i = 0; i < json_object_array_length(c); i++) {
 		struct json_object *e = sget(json_object_array_get_idx(c, i), "ErrorEquals");
-		for (size_t j = 0; json_object_is_type(e, json_type_array) &&
-				   j < json_object_array_length(e);
+		for (size_t j = 0;
+		     json_object_is_type(e, json_type_array) && j < json_object_array_length(e);
 		     j++) {
 			const char *s = json_object_get_string(json_object_array_get_idx(e, j));
 			if (s && (!strcmp(s, "States.ALL") || !strcmp(s, name)))
@@ -150,8 +150,8 @@ static Ty *result_path(Tc *tc, const State *st, struct json_object *o, const cha
 		return input;
 	char why[ASLRT_ERRLEN];
 	aslrt_path *p = json_object_is_type(v, json_type_string)
-				? aslrt_path_parse(json_object_get_string(v), why, sizeof why)
-				: NULL;
+			    ? aslrt_path_parse(json_object_get_string(v), why, sizeof why)
+			    : NULL;
 	if (!p)
 		return ty_top(tc);
 	const char *rp = join_ptr(tc, ptr, "ResultPath");
@@ -291,22 +291,33 @@ static Ty *effective(Tc *tc, State *st, Ty *in)
 static unsigned cmp_kinds(aslrt_cmp c)
 {
 	switch (c) {
-	case ASLRT_CMP_IsNull: return K_NULL;
-	case ASLRT_CMP_IsNumeric: return K_NUM;
+	case ASLRT_CMP_IsNull:
+		return K_NULL;
+	case ASLRT_CMP_IsNumeric:
+		return K_NUM;
 	case ASLRT_CMP_IsString:
-	case ASLRT_CMP_IsTimestamp: return K_STR;
-	case ASLRT_CMP_IsBoolean: return K_BOOL;
-	case ASLRT_CMP_IsPresent: return K_ALL;
-	default: break;
+	case ASLRT_CMP_IsTimestamp:
+		return K_STR;
+	case ASLRT_CMP_IsBoolean:
+		return K_BOOL;
+	case ASLRT_CMP_IsPresent:
+		return K_ALL;
+	default:
+		break;
 	}
 	switch (aslrt_cmp_operands[c]) {
 	case ASLRT_OPND_STR:
 	case ASLRT_OPND_TS:
-	case ASLRT_OPND_PAT: return K_STR;
-	case ASLRT_OPND_NUM: return K_NUM;
-	case ASLRT_OPND_BOOL: return K_BOOL;
-	case ASLRT_OPND_PATH: return cmp_kinds(aslrt_cmp_base(c));
-	case ASLRT_OPND_IS: break;
+	case ASLRT_OPND_PAT:
+		return K_STR;
+	case ASLRT_OPND_NUM:
+		return K_NUM;
+	case ASLRT_OPND_BOOL:
+		return K_BOOL;
+	case ASLRT_OPND_PATH:
+		return cmp_kinds(aslrt_cmp_base(c));
+	case ASLRT_OPND_IS:
+		break;
 	}
 	return K_ALL;
 }
@@ -323,7 +334,8 @@ static Ty *data_test(Tc *tc, const State *st, struct json_object *r, const char 
 		     bool pos, bool first)
 {
 	const char *op = NULL, *var = str_field(r, "Variable");
-	json_object_object_foreach(r, key, kv) {
+	json_object_object_foreach(r, key, kv)
+	{
 		(void)kv;
 		if (aslrt_cmp_lookup(key) >= 0)
 			op = key;
@@ -352,7 +364,8 @@ static Ty *data_test(Tc *tc, const State *st, struct json_object *r, const char 
 	}
 	if (!val) {
 		why_wrap(&w, "", first ? "" : "; evaluating this Choice rule fails the execution");
-		report(tc, st, join_ptr(tc, ptr, "Variable"), &w, first ? DIAG_ERROR : DIAG_WARNING);
+		report(tc, st, join_ptr(tc, ptr, "Variable"), &w,
+		       first ? DIAG_ERROR : DIAG_WARNING);
 		if (first)
 			tc->failed = true;
 		res = NULL;
@@ -374,8 +387,8 @@ static Ty *data_test(Tc *tc, const State *st, struct json_object *r, const char 
 	unsigned kinds = cmp_kinds(c);
 	if (c == ASLRT_CMP_IsPresent) {
 		if (!b && present) {
-			why_set(&w, NULL, "'IsPresent': false can never match: '%s' is always present",
-				var);
+			why_set(&w, NULL,
+				"'IsPresent': false can never match: '%s' is always present", var);
 			report(tc, st, opptr, &w, DIAG_WARNING);
 		}
 		res = b == pos ? narrow(tc, t, p, 0, K_ALL) : b ? t : NULL;
@@ -413,18 +426,18 @@ static Ty *rule(Tc *tc, const State *st, struct json_object *r, const char *ptr,
 	if (json_object_object_get_ex(r, "Not", &v))
 		return rule(tc, st, v, join_ptr(tc, ptr, "Not"), t, !pos, first);
 	bool and = json_object_object_get_ex(r, "And", &v);
-	if (!and && !json_object_object_get_ex(r, "Or", &v))
+	if (!and&&!json_object_object_get_ex(r, "Or", &v))
 		return data_test(tc, st, r, ptr, t, pos, first);
 	if (!json_object_is_type(v, json_type_array))
 		return t;
-	const char *lp = join_ptr(tc, ptr, and ? "And" : "Or");
+	const char *lp = join_ptr(tc, ptr, and? "And" : "Or");
 	size_t n = json_object_array_length(v);
 	/* And true, Or false: every operand evaluated in turn, each narrowing the next */
 	if (and == pos) {
 		Ty *cur = t;
 		for (size_t i = 0; i < n && cur; i++)
-			cur = rule(tc, st, json_object_array_get_idx(v, i), index_ptr(tc, lp, (int)i),
-				   cur, pos, first && i == 0);
+			cur = rule(tc, st, json_object_array_get_idx(v, i),
+				   index_ptr(tc, lp, (int)i), cur, pos, first && i == 0);
 		return cur;
 	}
 	/* And false, Or true: one operand decides */
@@ -466,7 +479,8 @@ static void choice(Tc *tc, State *st, Ty *in)
 		}
 		if (field(st, "Default", &d) && rest) {
 			tc->report = false;
-			flow(tc, st, str_field(st->json, "Default"), io_path(tc, st, "OutputPath", rest));
+			flow(tc, st, str_field(st->json, "Default"),
+			     io_path(tc, st, "OutputPath", rest));
 			tc->report = report;
 		}
 	}
@@ -491,8 +505,7 @@ static void transfer_jsonata(Tc *tc, State *st)
 		leave(tc, st, top);
 }
 
-static void wait_path(Tc *tc, State *st, Ty *eff, const char *key, unsigned kinds,
-		      const char *what)
+static void wait_path(Tc *tc, State *st, Ty *eff, const char *key, unsigned kinds, const char *what)
 {
 	struct json_object *v;
 	if (!field(st, key, &v) || !json_object_is_type(v, json_type_string))
@@ -520,11 +533,13 @@ static void fail_path(Tc *tc, State *st, Ty *in, const char *key)
 		return;
 	const char *s = json_object_get_string(v), *ptr = join_ptr(tc, st->ptr, key);
 	Why w = {0};
-	Ty *t = s[0] == '$' ? resolve_text(tc, in, s, &w, NULL) : intrinsic_type(tc, s, in, ptr, &w);
+	Ty *t =
+	    s[0] == '$' ? resolve_text(tc, in, s, &w, NULL) : intrinsic_type(tc, s, in, ptr, &w);
 	if (!t) {
-		why_wrap(&w, "", key[0] == 'E' ? "; the execution fails with States.Runtime, not "
-						 "the Error meant here"
-					       : "; the execution fails with States.Runtime instead");
+		why_wrap(&w, "",
+			 key[0] == 'E' ? "; the execution fails with States.Runtime, not "
+					 "the Error meant here"
+				       : "; the execution fails with States.Runtime instead");
 		report(tc, st, ptr, &w, DIAG_WARNING);
 	}
 }
@@ -563,9 +578,10 @@ static void map_state(Tc *tc, State *st, Ty *in)
 		char kb[96];
 		if (items && !is_top(items) && !(items->k & K_ARR)) {
 			snprintf(w.what, sizeof w.what, "'%s'", ip ? ip : "$");
-			why_set(&w, items,
-				"the Map state can never run: its items, '%s', are %s, not an array",
-				ip ? ip : "$", kind_phrase(items->k, kb, sizeof kb));
+			why_set(
+			    &w, items,
+			    "the Map state can never run: its items, '%s', are %s, not an array",
+			    ip ? ip : "$", kind_phrase(items->k, kb, sizeof kb));
 			items = NULL;
 		}
 		if (!items) {
@@ -580,10 +596,11 @@ static void map_state(Tc *tc, State *st, Ty *in)
 		else if (batch)
 			iter = ty_top(tc);
 		else if (sel)
-			iter = tmpl(tc, st, sel,
-				    join_ptr(tc, st->ptr,
-					     field(st, "ItemSelector", &v) ? "ItemSelector" : "Parameters"),
-				    eff, 0);
+			iter = tmpl(
+			    tc, st, sel,
+			    join_ptr(tc, st->ptr,
+				     field(st, "ItemSelector", &v) ? "ItemSelector" : "Parameters"),
+			    eff, 0);
 		else
 			iter = elem;
 		if (!iter && !empty) {
@@ -659,7 +676,9 @@ static void transfer(Tc *tc, State *st)
 		tc->failed = false;
 		catchers(tc, st, in);
 		break;
-	case ST_CHOICE: choice(tc, st, in); break;
+	case ST_CHOICE:
+		choice(tc, st, in);
+		break;
 	case ST_WAIT:
 		eff = io_path(tc, st, "InputPath", in);
 		if (eff) {
@@ -676,7 +695,8 @@ static void transfer(Tc *tc, State *st)
 		fail_path(tc, st, in, "ErrorPath");
 		fail_path(tc, st, in, "CausePath");
 		break;
-	case ST_UNKNOWN: break;
+	case ST_UNKNOWN:
+		break;
 	}
 }
 
@@ -686,8 +706,8 @@ static Ty *load_schema(Tc *tc, const char *path)
 {
 	Source *s = source_read(path);
 	if (!s) {
-		diag_at_offset(tc->d, DIAG_ERROR, -1, NULL, "cannot read the input schema %s: %s", path,
-			       strerror(errno));
+		diag_at_offset(tc->d, DIAG_ERROR, -1, NULL, "cannot read the input schema %s: %s",
+			       path, strerror(errno));
 		return NULL;
 	}
 	struct json_object *j = NULL;
@@ -696,7 +716,8 @@ static Ty *load_schema(Tc *tc, const char *path)
 	if (aslrt_json_parse(s->text, s->len, &j, why, sizeof why) != 0)
 		diag_at_offset(tc->d, DIAG_ERROR, -1, NULL, "the input schema %s is not JSON: %s",
 			       path, why);
-	else if (!json_object_is_type(j, json_type_object) && !json_object_is_type(j, json_type_boolean))
+	else if (!json_object_is_type(j, json_type_object) &&
+		 !json_object_is_type(j, json_type_boolean))
 		diag_at_offset(tc->d, DIAG_ERROR, -1, NULL,
 			       "the input schema %s must be a JSON Schema object", path);
 	else

@@ -15,7 +15,7 @@
 
 /* Internal errors (compiler bugs), never user errors. */
 _Noreturn void aslc_die_at(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 #define die(...) aslc_die_at(__FILE__, __LINE__, __VA_ARGS__)
 #define unreachable() die("unreachable")
 
@@ -34,10 +34,10 @@ typedef aslrt_buf Buf;
 #define buf_free aslrt_buf_free
 
 /* Append p to *v (a vector of pointers of length *n). */
-#define vec_push(v, n, x)                                                                  \
-	do {                                                                               \
-		*(v) = xrealloc(*(v), sizeof(**(v)) * (size_t)(*(n) + 1));                 \
-		(*(v))[(*(n))++] = (x);                                                    \
+#define vec_push(v, n, x)                                                                          \
+	do {                                                                                       \
+		*(v) = xrealloc(*(v), sizeof(**(v)) * (size_t)(*(n) + 1));                         \
+		(*(v))[(*(n))++] = (x);                                                            \
 	} while (0)
 
 #endif

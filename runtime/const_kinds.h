@@ -4,9 +4,9 @@
  * the executor that pre-parses each constant once at start-up (exec.h,
  * RK_*) both include it, so the numbering cannot drift.
  */
-X(JSON, "json")       /* a JSON value, built once */
-X(STR, "str")         /* a string (keys, variable names) */
-X(PATH, "path")       /* a JSONPath */
-X(TMPL, "tmpl")       /* a payload template (keys ending in .$) */
+X(JSON, "json")	      /* a JSON value, built once */
+X(STR, "str")	      /* a string (keys, variable names) */
+X(PATH, "path")	      /* a JSONPath */
+X(TMPL, "tmpl")	      /* a payload template (keys ending in .$) */
 X(ASSIGN, "assign")   /* an Assign template */
 X(JSONATA, "jsonata") /* {"at": field location, "t": JSONata template} */
