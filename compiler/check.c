@@ -39,6 +39,14 @@ void vreport(Ck *ck, DiagKind k, const char *ptr, bool at_key, const char *fmt, 
 	free(msg);
 }
 
+void ck_report(Ck *ck, DiagKind k, const char *ptr, bool at_key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(ck, k, ptr, at_key, fmt, ap);
+	va_end(ap);
+}
+
 /* --- small helpers --- */
 
 const char *type_name(struct json_object *v)

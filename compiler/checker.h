@@ -65,52 +65,14 @@ void check_enum(Ck *ck, const char *sptr, struct json_object *o, const char *key
 void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *what,
 		 const char *const *extra_fields);
 void vreport(Ck *ck, DiagKind k, const char *ptr, bool at_key, const char *fmt, va_list ap);
-
-__attribute__((format(printf, 3, 4))) static inline void err(Ck *ck, const char *ptr,
-							     const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport(ck, DIAG_ERROR, ptr, false, fmt, ap);
-	va_end(ap);
-}
-
-/* An error pointing at the key of ptr rather than its value. */
-__attribute__((format(printf, 3, 4))) static inline void err_key(Ck *ck, const char *ptr,
-								 const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport(ck, DIAG_ERROR, ptr, true, fmt, ap);
-	va_end(ap);
-}
-
-__attribute__((format(printf, 3, 4))) static inline void note_key(Ck *ck, const char *ptr,
-								  const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport(ck, DIAG_NOTE, ptr, true, fmt, ap);
-	va_end(ap);
-}
-
-__attribute__((format(printf, 3, 4))) static inline void warn(Ck *ck, const char *ptr,
-							      const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport(ck, DIAG_WARNING, ptr, false, fmt, ap);
-	va_end(ap);
-}
-
-__attribute__((format(printf, 3, 4))) static inline void warn_key(Ck *ck, const char *ptr,
-								  const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport(ck, DIAG_WARNING, ptr, true, fmt, ap);
-	va_end(ap);
-}
+/* A diagnostic at ptr's value, or at its key when at_key. */
+void ck_report(Ck *ck, DiagKind k, const char *ptr, bool at_key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+#define err(ck, ptr, ...) ck_report(ck, DIAG_ERROR, ptr, false, __VA_ARGS__)
+#define err_key(ck, ptr, ...) ck_report(ck, DIAG_ERROR, ptr, true, __VA_ARGS__)
+#define note_key(ck, ptr, ...) ck_report(ck, DIAG_NOTE, ptr, true, __VA_ARGS__)
+#define warn(ck, ptr, ...) ck_report(ck, DIAG_WARNING, ptr, false, __VA_ARGS__)
+#define warn_key(ck, ptr, ...) ck_report(ck, DIAG_WARNING, ptr, true, __VA_ARGS__)
 
 static inline struct json_object *get(struct json_object *o, const char *key)
 {
