@@ -14,6 +14,7 @@
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
+#include "aslc.h" /* the graph is drawn from the model, not the IR */
 #include "ir.h"
 
 /* Longest condition label before it is shortened with "...". */

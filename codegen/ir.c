@@ -23,7 +23,7 @@ const OpInfo op_info[OP_COUNT] = {
 
 const char *const const_kind_names[] = {
 #define X(e, s) s,
-	CONST_KINDS(X)
+#include "const_kinds.h"
 #undef X
 };
 

@@ -14,7 +14,11 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 
-#include "aslc.h"
+#include "rt.h"
+#include "util.h"
+
+/* The compiler's model, read by emit_graph.c only (aslc.h). */
+typedef struct Machine Machine;
 
 typedef enum {
 #define X(op, name, dst, fallible) OP_##op,
@@ -40,18 +44,11 @@ typedef struct Ins {
 	int k;     /* constant index, -1 if none */
 } Ins;
 
-/* Kinds of constants; the runtime pre-parses each once at start-up. */
-#define CONST_KINDS(X)                                                                      \
-	X(JSON, "json")     /* a JSON value, built once                      */           \
-	X(STR, "str")       /* a string (keys, variable names)               */           \
-	X(PATH, "path")     /* a JSONPath                                    */           \
-	X(TMPL, "tmpl")     /* a payload template (keys ending in .$)        */           \
-	X(ASSIGN, "assign") /* an Assign template                            */           \
-	X(JSONATA, "jsonata") /* {"at": field location, "t": JSONata template} */
-
+/* Kinds of constants (runtime/const_kinds.h); the runtime pre-parses each
+ * once at start-up. */
 typedef enum {
 #define X(e, s) K_##e,
-	CONST_KINDS(X)
+#include "const_kinds.h"
 #undef X
 } ConstKind;
 
@@ -120,9 +117,6 @@ char *ir_meta_text(const Program *p);
 void ir_ownership(Program *p);
 /* Consistency checks between passes (registers, labels, targets). */
 void ir_verify(const Program *p);
-
-/* --- lower.c (compiler) --- */
-Program *lower_machine(Machine *m);
 
 /* --- emit_c.c --- */
 void emit_c(const Program *p, Buf *out);

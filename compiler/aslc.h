@@ -1,7 +1,9 @@
 /*
  * aslc.h - the compiler's internal header, one section per file, in pipeline
- * order: util, load (source text), diag (diagnostics), model (typed states),
- * check, lower.  The IR and the backends are declared in codegen/ir.h.
+ * order: load (source text), diag (diagnostics), model (typed states),
+ * check, lower; util.c's helpers, which codegen/ uses too, are in util.h.
+ * The IR and the backends are declared in codegen/ir.h, which does not
+ * include this header: the compiler depends on the IR, not the reverse.
  */
 #ifndef ASLC_H
 #define ASLC_H
@@ -12,36 +14,8 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-/* --- util.c --- */
-
-/* Internal errors (compiler bugs), never user errors. */
-_Noreturn void aslc_die_at(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-#define die(...) aslc_die_at(__FILE__, __LINE__, __VA_ARGS__)
-#define unreachable() die("unreachable")
-
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A growable byte buffer. */
-typedef struct Buf {
-	char *s;
-	size_t len, cap;
-} Buf;
-void buf_put(Buf *b, const char *s, size_t n);
-void buf_puts(Buf *b, const char *s);
-void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_free(Buf *b);
-
-/* Append p to *v (a vector of pointers of length *n). */
-#define vec_push(v, n, x)                                                                  \
-	do {                                                                               \
-		*(v) = xrealloc(*(v), sizeof(**(v)) * (size_t)(*(n) + 1));                 \
-		(*(v))[(*(n))++] = (x);                                                    \
-	} while (0)
+#include "rt.h"
+#include "util.h"
 
 /* --- load.c --- */
 
@@ -226,5 +200,11 @@ int eval_main(int argc, char **argv);
 /* `aslc report FILE.asl.json HISTORY.json [-o OUT] [--name NAME]`: argv[0]
  * is "report".  Returns the exit status (2: a history that does not fit). */
 int report_main(int argc, char **argv);
+
+/* --- lower.c --- */
+
+typedef struct Program Program; /* codegen/ir.h */
+/* The machine's IR; the caller frees it with ir_free. */
+Program *lower_machine(Machine *m);
 
 #endif

@@ -90,62 +90,6 @@ static int hexval(int c)
 	return -1;
 }
 
-static void put_utf8(Buf *b, unsigned long cp)
-{
-	char u[4];
-	size_t n;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	if (b)
-		buf_put(b, u, n);
-}
-
-/* Length of the UTF-8 sequence at p (validated), 0 when malformed. */
-static int utf8_len(const unsigned char *p, long avail)
-{
-	unsigned c = p[0];
-	int n;
-	unsigned long cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2, cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3, cp = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (int i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return n;
-}
-
 /* string = '"' chars '"'; decoded into out when out is not NULL. */
 static long scan_string(Scan *sc, long i, Buf *out)
 {
@@ -200,10 +144,12 @@ static long scan_string(Scan *sc, long i, Buf *out)
 				}
 			}
 			if (out)
-				put_utf8(out, cp);
+				aslrt_buf_putcp(out, (uint32_t)cp);
 			continue;
 		}
-		int n = utf8_len((const unsigned char *)sc->t + i, sc->n - i);
+		uint32_t seqcp;
+		int n = (int)aslrt_utf8_seq((const unsigned char *)sc->t + i, (size_t)(sc->n - i),
+					    &seqcp);
 		if (n == 0)
 			return scan_fail(sc, i, "invalid UTF-8 in string");
 		if (out)

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "aslc.h"
 #include "ir.h"
 #include "rt.h"
 

@@ -32,6 +32,9 @@
  * where a ResultSelector reads it (linters' valid examples select fields from
  * it).  Each diagnostic carries a note where the offending value was built
  * and one naming the states that lead there.
+ *
+ * This file holds the lattice, JSON Schema, reporting, and what a path or an
+ * intrinsic call does to a type; types_flow.c walks the state graph.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -39,59 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aslc.h"
-#include "rt.h"
-
-/* --- types --- */
-
-enum {
-	K_NULL = 1, K_BOOL = 2, K_INT = 4, K_FLT = 8, K_STR = 16, K_ARR = 32, K_OBJ = 64,
-	K_NUM = K_INT | K_FLT,
-	K_ALL = 127,
-	K_TOP = 128, /* unknown: any value, or none */
-};
-
-#define MAX_DEPTH 12   /* deeper types are widened to unknown */
-#define MAX_FIELDS 256 /* more known fields: the object is left open */
-#define MAX_VISITS 24  /* input changes of one state before it is widened */
-
-typedef struct Ty Ty;
-
-typedef struct Field {
-	const char *name;
-	Ty *ty;      /* never NULL */
-	bool req;
-} Field;
-
-struct Ty {
-	unsigned k;
-	Ty *elem;           /* K_ARR: the elements' type; NULL for an empty array */
-	Field *f;           /* K_OBJ: known fields */
-	int nf;
-	bool open;          /* K_OBJ: fields other than f[] may exist */
-	const char *origin; /* where the value is built: a definition pointer, or a
-			     * schema pointer ("#/...") when schema */
-	bool schema;
-};
-
-/* --- the analysis context --- */
-
-typedef struct Tc {
-	Diag *d;
-	Machine *m;
-	QueryLang top;      /* the machine's QueryLanguage */
-	Ty **in;            /* per state: its input, NULL while unreached */
-	int *pred;          /* per state: who reached it first, -1 from StartAt */
-	int *visits;
-	bool *dirty;
-	Ty **out;           /* per scope: the join of its outputs */
-	bool report;        /* second pass: diagnostics on, flows off */
-	bool failed;        /* the state being transferred certainly fails */
-	void **mem;         /* everything allocated, freed at the end */
-	int nmem;
-	Ty *topty;
-	const char *schema_name;
-} Tc;
+#include "types.h"
 
 static void *tc_alloc(Tc *tc, size_t n)
 {
@@ -100,13 +51,13 @@ static void *tc_alloc(Tc *tc, size_t n)
 	return p;
 }
 
-static char *tc_keep(Tc *tc, char *s)
+char *tc_keep(Tc *tc, char *s)
 {
 	vec_push(&tc->mem, &tc->nmem, (void *)s);
 	return s;
 }
 
-static char *dup_n(const char *s, size_t n)
+char *dup_n(const char *s, size_t n)
 {
 	char *r = xmalloc(n + 1);
 	memcpy(r, s, n);
@@ -114,17 +65,17 @@ static char *dup_n(const char *s, size_t n)
 	return r;
 }
 
-static const char *join_ptr(Tc *tc, const char *base, const char *key)
+const char *join_ptr(Tc *tc, const char *base, const char *key)
 {
 	return tc_keep(tc, pointer_join(base, key));
 }
 
-static const char *index_ptr(Tc *tc, const char *base, int i)
+const char *index_ptr(Tc *tc, const char *base, int i)
 {
 	return tc_keep(tc, pointer_index(base, i));
 }
 
-static Ty *ty_new(Tc *tc, unsigned k, const char *origin)
+Ty *ty_new(Tc *tc, unsigned k, const char *origin)
 {
 	Ty *t = tc_alloc(tc, sizeof *t);
 	t->k = k;
@@ -132,12 +83,12 @@ static Ty *ty_new(Tc *tc, unsigned k, const char *origin)
 	return t;
 }
 
-static Ty *ty_top(Tc *tc)
+Ty *ty_top(Tc *tc)
 {
 	return tc->topty;
 }
 
-static bool is_top(const Ty *t)
+bool is_top(const Ty *t)
 {
 	return t && (t->k & K_TOP);
 }
@@ -153,7 +104,7 @@ static Ty *ty_copy(Tc *tc, const Ty *t)
 	return c;
 }
 
-static Ty *ty_array(Tc *tc, Ty *elem, const char *origin)
+Ty *ty_array(Tc *tc, Ty *elem, const char *origin)
 {
 	Ty *t = ty_new(tc, K_ARR, origin);
 	t->elem = elem;
@@ -169,7 +120,7 @@ static Field *ty_field(const Ty *t, const char *name)
 }
 
 /* Add or replace a field of an object type being built (t is fresh). */
-static void ty_set(Tc *tc, Ty *t, const char *name, Ty *v, bool req)
+void ty_set(Tc *tc, Ty *t, const char *name, Ty *v, bool req)
 {
 	Field *f = ty_field(t, name);
 	if (f) {
@@ -239,12 +190,12 @@ static Ty *ty_join_d(Tc *tc, Ty *a, Ty *b, int depth)
 	return r;
 }
 
-static Ty *ty_join(Tc *tc, Ty *a, Ty *b)
+Ty *ty_join(Tc *tc, Ty *a, Ty *b)
 {
 	return ty_join_d(tc, a, b, 0);
 }
 
-static bool ty_eq(const Ty *a, const Ty *b)
+bool ty_eq(const Ty *a, const Ty *b)
 {
 	if (a == b)
 		return true;
@@ -267,7 +218,7 @@ static bool ty_eq(const Ty *a, const Ty *b)
 }
 
 /* Widen what is nested deeper than MAX_DEPTH to unknown. */
-static Ty *ty_cap(Tc *tc, Ty *t, int depth)
+Ty *ty_cap(Tc *tc, Ty *t, int depth)
 {
 	if (!t || is_top(t))
 		return t;
@@ -293,7 +244,7 @@ static Ty *ty_cap(Tc *tc, Ty *t, int depth)
 }
 
 /* The type of a JSON value written in the definition (or schema). */
-static Ty *ty_literal(Tc *tc, struct json_object *v, const char *ptr, bool schema, int depth)
+Ty *ty_literal(Tc *tc, struct json_object *v, const char *ptr, bool schema, int depth)
 {
 	if (depth > MAX_DEPTH)
 		return ty_top(tc);
@@ -332,7 +283,7 @@ static Ty *ty_literal(Tc *tc, struct json_object *v, const char *ptr, bool schem
 }
 
 /* "a string", "null", "a string or null" ... */
-static const char *kind_phrase(unsigned k, char *buf, size_t n)
+const char *kind_phrase(unsigned k, char *buf, size_t n)
 {
 	static const struct {
 		unsigned k;
@@ -382,7 +333,7 @@ static unsigned schema_kind(const char *s)
 	return K_TOP;
 }
 
-static struct json_object *sget(struct json_object *o, const char *key)
+struct json_object *sget(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
 	if (json_object_is_type(o, json_type_object))
@@ -396,7 +347,7 @@ static struct json_object *sget(struct json_object *o, const char *key)
  *            enum: [v...], const: v, anyOf | oneOf: [schema...] }
  * Anything else ($ref, allOf, ...) is unknown.
  */
-static Ty *schema_ty(Tc *tc, struct json_object *s, const char *sp, int depth)
+Ty *schema_ty(Tc *tc, struct json_object *s, const char *sp, int depth)
 {
 	if (!json_object_is_type(s, json_type_object) || depth > MAX_DEPTH)
 		return ty_top(tc);
@@ -495,13 +446,6 @@ static Ty *schema_ty(Tc *tc, struct json_object *s, const char *sp, int depth)
 
 /* --- reporting --- */
 
-/* Why something certainly fails: the message, and the value to blame. */
-typedef struct Why {
-	char msg[768];
-	char what[384];     /* the blamed value, e.g. "'$.order'" */
-	const Ty *culprit;
-} Why;
-
 /* "A -> B -> C": the states that first led to st, outermost first. */
 static void state_chain(Tc *tc, const State *st, Buf *b, int budget)
 {
@@ -518,7 +462,7 @@ static void state_chain(Tc *tc, const State *st, Buf *b, int budget)
 		buf_printf(b, "%s%s", v[i]->name, i ? " -> " : "");
 }
 
-static void report(Tc *tc, const State *st, const char *ptr, const Why *w, DiagKind k)
+void report(Tc *tc, const State *st, const char *ptr, const Why *w, DiagKind k)
 {
 	if (!tc->report)
 		return;
@@ -535,7 +479,7 @@ static void report(Tc *tc, const State *st, const char *ptr, const Why *w, DiagK
 	buf_free(&b);
 }
 
-__attribute__((format(printf, 3, 4))) static void why_set(Why *w, const Ty *culprit,
+__attribute__((format(printf, 3, 4))) void why_set(Why *w, const Ty *culprit,
 							   const char *fmt, ...)
 {
 	va_list ap;
@@ -546,7 +490,7 @@ __attribute__((format(printf, 3, 4))) static void why_set(Why *w, const Ty *culp
 }
 
 /* Put pre before and post after the message (truncating). */
-static void why_wrap(Why *w, const char *pre, const char *post)
+void why_wrap(Why *w, const char *pre, const char *post)
 {
 	size_t np = strlen(pre), nm = strlen(w->msg), cap = sizeof w->msg - 1;
 	if (np > cap)
@@ -594,7 +538,7 @@ static void path_prefix(const aslrt_path *p, int upto, Buf *b)
  * Returns NULL and fills w when the path certainly selects nothing; *present
  * says whether it certainly selects something.
  */
-static Ty *resolve(Tc *tc, Ty *t, const aslrt_path *p, Why *w, bool *present)
+Ty *resolve(Tc *tc, Ty *t, const aslrt_path *p, Why *w, bool *present)
 {
 	bool sure = true;
 	if (present)
@@ -655,7 +599,7 @@ static Ty *resolve(Tc *tc, Ty *t, const aslrt_path *p, Why *w, bool *present)
 }
 
 /* A path given as text; unknown when it does not parse (check.c said so). */
-static Ty *resolve_text(Tc *tc, Ty *t, const char *text, Why *w, bool *present)
+Ty *resolve_text(Tc *tc, Ty *t, const char *text, Why *w, bool *present)
 {
 	char why[ASLRT_ERRLEN];
 	aslrt_path *p = aslrt_path_parse(text, why, sizeof why);
@@ -668,7 +612,7 @@ static Ty *resolve_text(Tc *tc, Ty *t, const char *text, Why *w, bool *present)
 
 /* Restrict the value at path p (from step i) to the kinds in mask; NULL when
  * no value of t can pass the test. */
-static Ty *narrow(Tc *tc, Ty *c, const aslrt_path *p, int i, unsigned mask)
+Ty *narrow(Tc *tc, Ty *c, const aslrt_path *p, int i, unsigned mask)
 {
 	if (i > MAX_DEPTH && i < aslrt_path_nsteps(p))
 		return c; /* too deep to be worth narrowing */
@@ -733,7 +677,7 @@ static Ty *narrow(Tc *tc, Ty *c, const aslrt_path *p, int i, unsigned mask)
  * absent, created as an object on the way).  NULL with w filled when it
  * certainly fails (States.ResultPathMatchFailure).
  */
-static Ty *store(Tc *tc, Ty *c, const aslrt_path *p, int i, Ty *v, const char *origin, Why *w)
+Ty *store(Tc *tc, Ty *c, const aslrt_path *p, int i, Ty *v, const char *origin, Why *w)
 {
 	int n = aslrt_path_nsteps(p);
 	if (i == n)
@@ -797,175 +741,67 @@ static Ty *store(Tc *tc, Ty *c, const aslrt_path *p, int i, Ty *v, const char *o
 
 /* --- intrinsic functions --- */
 
-/* X(name, result, kinds wanted of arguments 1..3; 0 = any) */
-#define INTRINSICS(X)                                                                       \
-	X("States.Format", R_STR, K_STR, 0, 0)                                               \
-	X("States.StringToJson", R_TOP, K_STR, 0, 0)                                         \
-	X("States.JsonToString", R_STR, 0, 0, 0)                                             \
-	X("States.Array", R_ARRAY, 0, 0, 0)                                                  \
-	X("States.ArrayPartition", R_PARTS, K_ARR, K_NUM, 0)                                 \
-	X("States.ArrayContains", R_BOOL, K_ARR, 0, 0)                                       \
-	X("States.ArrayRange", R_INTS, K_NUM, K_NUM, K_NUM)                                  \
-	X("States.ArrayGetItem", R_ELEM, K_ARR, K_NUM, 0)                                    \
-	X("States.ArrayLength", R_INT, K_ARR, 0, 0)                                          \
-	X("States.ArrayUnique", R_SAME, K_ARR, 0, 0)                                         \
-	X("States.Base64Encode", R_STR, K_STR, 0, 0)                                         \
-	X("States.Base64Decode", R_STR, K_STR, 0, 0)                                         \
-	X("States.Hash", R_STR, 0, K_STR, 0)                                                 \
-	X("States.JsonMerge", R_OBJ, K_OBJ, K_OBJ, K_BOOL)                                   \
-	X("States.MathRandom", R_INT, K_NUM, K_NUM, K_NUM)                                   \
-	X("States.MathAdd", R_INT, K_NUM, K_NUM, 0)                                          \
-	X("States.StringSplit", R_STRS, K_STR, K_STR, 0)                                     \
-	X("States.UUID", R_STR, 0, 0, 0)
-
+/* Result and argument kinds of each function, from runtime/intrinsic_fns.h. */
 typedef enum { R_STR, R_TOP, R_ARRAY, R_PARTS, R_BOOL, R_INTS, R_ELEM, R_INT, R_SAME, R_OBJ,
 	       R_STRS } FnResult;
 
+enum { W_ANY = 0, W_STR = K_STR, W_NUM = K_NUM, W_ARR = K_ARR, W_OBJ = K_OBJ, W_BOOL = K_BOOL };
+
 static const struct {
-	const char *name;
 	FnResult res;
 	unsigned want[3];
-} intrinsics[] = {
-#define X(name, res, a, b, c) {name, res, {a, b, c}},
-	INTRINSICS(X)
+} intrinsics[ASLRT_FN_COUNT] = {
+#define X(id, name, min, max, impl, res, a1, a2, a3) \
+	[ASLRT_FN_##id] = { R_##res, { W_##a1, W_##a2, W_##a3 } },
+#include "intrinsic_fns.h"
 #undef X
 };
 
-/* The type of one intrinsic call, parsed from s at *pos (text the runtime's
- * parser accepted).  NULL with w filled when it certainly fails. */
-typedef struct Call {
-	const char *s;
-	size_t pos;
-	int depth;
-} Call;
-
-static void call_ws(Call *c)
+/* The type of one intrinsic call f of the field text; NULL with w filled
+ * when it certainly fails. */
+static Ty *call_type(Tc *tc, const char *text, const aslrt_fn *f, Ty *in, const char *origin,
+		     Why *w)
 {
-	while (c->s[c->pos] && strchr(" \t\r\n", c->s[c->pos]))
-		c->pos++;
-}
-
-static Ty *call_type(Tc *tc, Call *c, Ty *in, const char *origin, Why *w);
-
-static Ty *arg_type(Tc *tc, Call *c, Ty *in, const char *origin, Why *w, char *text, size_t tn)
-{
-	const char *s = c->s + c->pos;
-	size_t start = c->pos;
-	Ty *t;
-	if (*s == '\'') {
-		for (c->pos++; c->s[c->pos] && c->s[c->pos] != '\''; c->pos++)
-			if (c->s[c->pos] == '\\' && c->s[c->pos + 1])
-				c->pos++;
-		if (c->s[c->pos])
-			c->pos++;
-		t = ty_new(tc, K_STR, origin);
-	} else if (*s == '$') {
-		size_t i = c->pos;
-		int depth = 0;
-		char quote = 0;
-		for (; c->s[i]; i++) {
-			char ch = c->s[i];
-			if (quote) {
-				if (ch == '\\' && c->s[i + 1])
-					i++;
-				else if (ch == quote)
-					quote = 0;
-			} else if (depth && (ch == '\'' || ch == '"')) {
-				quote = ch;
-			} else if (ch == '[' || (depth && ch == '(')) {
-				depth++;
-			} else if (depth && (ch == ']' || ch == ')')) {
-				depth--;
-			} else if (!depth && (ch == ',' || ch == ')')) {
-				break;
-			}
-		}
-		size_t end = i;
-		while (end > c->pos && strchr(" \t\r\n", c->s[end - 1]))
-			end--;
-		char *ptext = dup_n(c->s + c->pos, end - c->pos);
-		c->pos = end;
-		t = resolve_text(tc, in, ptext, w, NULL);
-		free(ptext);
-	} else if (*s == '-' || (*s >= '0' && *s <= '9')) {
-		bool flt = false;
-		while (c->s[c->pos] && !strchr(" \t\r\n,)", c->s[c->pos])) {
-			if (strchr(".eE", c->s[c->pos]))
-				flt = true;
-			c->pos++;
-		}
-		t = ty_new(tc, flt ? K_FLT : K_INT, origin);
-	} else if (!strncmp(s, "null", 4) && !strchr("(._", s[4]) &&
-		   !(s[4] >= 'A' && s[4] <= 'z')) {
-		c->pos += 4;
-		t = ty_new(tc, K_NULL, origin);
-	} else if (!strncmp(s, "true", 4) && s[4] != '(' && s[4] != '.') {
-		c->pos += 4;
-		t = ty_new(tc, K_BOOL, origin);
-	} else if (!strncmp(s, "false", 5) && s[5] != '(' && s[5] != '.') {
-		c->pos += 5;
-		t = ty_new(tc, K_BOOL, origin);
-	} else {
-		t = call_type(tc, c, in, origin, w);
-	}
-	size_t len = c->pos - start;
-	if (len >= tn)
-		len = tn - 1;
-	memcpy(text, c->s + start, len);
-	text[len] = 0;
-	return t;
-}
-
-static Ty *call_type(Tc *tc, Call *c, Ty *in, const char *origin, Why *w)
-{
-	size_t n = 0;
-	while (c->s[c->pos + n] && c->s[c->pos + n] != '(')
-		n++;
-	int fn = -1;
-	for (size_t i = 0; i < sizeof intrinsics / sizeof intrinsics[0]; i++)
-		if (strlen(intrinsics[i].name) == n && !strncmp(intrinsics[i].name, c->s + c->pos, n))
-			fn = (int)i;
-	if (fn < 0 || !c->s[c->pos + n] || ++c->depth > 16)
-		return NULL; /* not what the runtime's parser accepts: give up */
-	c->pos += n + 1;
-	call_ws(c);
+	int fn = aslrt_fn_id(f);
 	Ty *first = NULL, *all = NULL;
 	bool failed = false;
-	int nargs = 0;
 	char kb[96];
-	while (c->s[c->pos] && c->s[c->pos] != ')') {
-		char text[200];
-		Ty *t = arg_type(tc, c, in, origin, w, text, sizeof text);
+	for (int i = 0; i < aslrt_fn_nargs(f); i++) {
+		const aslrt_path *path;
+		const aslrt_fn *call;
+		size_t at, end;
+		Ty *t;
+		switch (aslrt_fn_arg(f, i, &path, &call, &at, &end)) {
+		case ASLRT_FNARG_STR: t = ty_new(tc, K_STR, origin); break;
+		case ASLRT_FNARG_INT: t = ty_new(tc, K_INT, origin); break;
+		case ASLRT_FNARG_DBL: t = ty_new(tc, K_FLT, origin); break;
+		case ASLRT_FNARG_NULL: t = ty_new(tc, K_NULL, origin); break;
+		case ASLRT_FNARG_BOOL: t = ty_new(tc, K_BOOL, origin); break;
+		case ASLRT_FNARG_PATH: t = resolve(tc, in, path, w, NULL); break;
+		case ASLRT_FNARG_CALL: t = call_type(tc, text, call, in, origin, w); break;
+		default: unreachable();
+		}
 		if (!t)
 			failed = true;
-		if (!failed && nargs < 3 && intrinsics[fn].want[nargs] && !is_top(t) &&
-		    !(t->k & intrinsics[fn].want[nargs])) {
+		if (!failed && i < 3 && intrinsics[fn].want[i] && !is_top(t) &&
+		    !(t->k & intrinsics[fn].want[i])) {
 			char wb[96];
-			if (text[0] == '$')
-				snprintf(w->what, sizeof w->what, "'%s'", text);
+			int len = (int)(end - at);
+			if (text[at] == '$')
+				snprintf(w->what, sizeof w->what, "'%.*s'", len, text + at);
 			else
-				snprintf(w->what, sizeof w->what, "argument %d", nargs + 1);
-			why_set(w, t, "%s can never succeed: argument %d (%s) is %s, not %s",
-				intrinsics[fn].name, nargs + 1, text, kind_phrase(t->k, kb, sizeof kb),
-				kind_phrase(intrinsics[fn].want[nargs], wb, sizeof wb));
+				snprintf(w->what, sizeof w->what, "argument %d", i + 1);
+			why_set(w, t, "%s can never succeed: argument %d (%.*s) is %s, not %s",
+				aslrt_fn_name(fn), i + 1, len, text + at,
+				kind_phrase(t->k, kb, sizeof kb),
+				kind_phrase(intrinsics[fn].want[i], wb, sizeof wb));
 			failed = true;
 		}
-		if (nargs == 0)
+		if (i == 0)
 			first = t;
 		if (t)
 			all = ty_join(tc, all, t);
-		nargs++;
-		call_ws(c);
-		if (c->s[c->pos] == ',') {
-			c->pos++;
-			call_ws(c);
-		} else if (c->s[c->pos] != ')') {
-			return NULL;
-		}
 	}
-	if (c->s[c->pos] == ')')
-		c->pos++;
-	c->depth--;
 	if (failed)
 		return NULL;
 	Ty *t;
@@ -994,756 +830,15 @@ static Ty *call_type(Tc *tc, Call *c, Ty *in, const char *origin, Why *w)
 	return ty_top(tc);
 }
 
-static Ty *intrinsic_type(Tc *tc, const char *text, Ty *in, const char *origin, Why *w)
+Ty *intrinsic_type(Tc *tc, const char *text, Ty *in, const char *origin, Why *w)
 {
 	char why[ASLRT_ERRLEN];
 	aslrt_fn *f = aslrt_fn_parse(text, why, sizeof why);
 	if (!f)
-		return ty_top(tc);
-	aslrt_fn_free(f);
-	Call c = {text, 0, 0};
-	call_ws(&c);
+		return ty_top(tc); /* check.c reported it */
 	w->msg[0] = 0;
-	Ty *t = call_type(tc, &c, in, origin, w);
-	if (!t && !w->msg[0])
-		return ty_top(tc); /* the parsers disagree: stay silent */
+	Ty *t = call_type(tc, text, f, in, origin, w);
+	aslrt_fn_free(f);
 	return t;
 }
 
-/* --- payload templates --- */
-
-static bool ends_dollar(const char *key, size_t *n)
-{
-	*n = strlen(key);
-	return *n >= 2 && strcmp(key + *n - 2, ".$") == 0;
-}
-
-/*
- * Parameters, ResultSelector, ItemSelector: the value the template builds
- * from in -- literals as written, "key.$" fields from their path or call.
- * NULL (after reporting) when a path or call in it certainly fails.
- */
-static Ty *tmpl(Tc *tc, const State *st, struct json_object *v, const char *ptr, Ty *in,
-		int depth)
-{
-	if (depth > MAX_DEPTH)
-		return ty_top(tc);
-	bool failed = false;
-	if (json_object_is_type(v, json_type_array)) {
-		Ty *t = ty_array(tc, NULL, ptr);
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			Ty *e = tmpl(tc, st, json_object_array_get_idx(v, i),
-				     index_ptr(tc, ptr, (int)i), in, depth + 1);
-			if (!e)
-				failed = true;
-			else
-				t->elem = ty_join(tc, t->elem, e);
-		}
-		return failed ? NULL : t;
-	}
-	if (!json_object_is_type(v, json_type_object))
-		return ty_literal(tc, v, ptr, false, depth);
-	Ty *t = ty_new(tc, K_OBJ, ptr);
-	json_object_object_foreach(v, key, val) {
-		const char *kp = join_ptr(tc, ptr, key);
-		size_t n;
-		Ty *r;
-		if (ends_dollar(key, &n)) {
-			const char *s = json_object_is_type(val, json_type_string)
-						? json_object_get_string(val)
-						: NULL;
-			Why w = {0};
-			if (!s)
-				r = ty_top(tc);
-			else if (s[0] == '$')
-				r = resolve_text(tc, in, s, &w, NULL);
-			else
-				r = intrinsic_type(tc, s, in, kp, &w);
-			if (!r) {
-				report(tc, st, kp, &w, DIAG_ERROR);
-				failed = true;
-				continue;
-			}
-			ty_set(tc, t, tc_keep(tc, dup_n(key, n - 2)), r, true);
-		} else {
-			r = tmpl(tc, st, val, kp, in, depth + 1);
-			if (!r)
-				failed = true;
-			else
-				ty_set(tc, t, tc_keep(tc, xstrdup(key)), r, true);
-		}
-	}
-	return failed ? NULL : t;
-}
-
-/* --- state fields --- */
-
-static bool field(const State *st, const char *key, struct json_object **v)
-{
-	*v = NULL;
-	return json_object_is_type(st->json, json_type_object) &&
-	       json_object_object_get_ex(st->json, key, v);
-}
-
-static const char *str_field(struct json_object *o, const char *key)
-{
-	struct json_object *v = sget(o, key);
-	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static QueryLang state_ql(const Tc *tc, const State *st)
-{
-	const char *q = str_field(st->json, "QueryLanguage");
-	if (q)
-		return strcmp(q, "JSONata") == 0 ? QL_JSONATA : QL_JSONPATH;
-	return tc->top;
-}
-
-/* InputPath / OutputPath: a Path, or null for {}. */
-static Ty *io_path(Tc *tc, const State *st, const char *key, Ty *t)
-{
-	struct json_object *v;
-	if (!t || !field(st, key, &v))
-		return t;
-	const char *ptr = join_ptr(tc, st->ptr, key);
-	if (!v)
-		return ty_new(tc, K_OBJ, ptr);
-	if (!json_object_is_type(v, json_type_string))
-		return ty_top(tc);
-	Why w = {0};
-	Ty *r = resolve_text(tc, t, json_object_get_string(v), &w, NULL);
-	if (!r) {
-		report(tc, st, ptr, &w, DIAG_ERROR);
-		tc->failed = true;
-	}
-	return r;
-}
-
-/* Whether a Catcher of st catches the error name. */
-static bool catches(const State *st, const char *name)
-{
-	struct json_object *c;
-	if (!field(st, "Catch", &c) || !json_object_is_type(c, json_type_array))
-		return false;
-	for (size_t i = 0; i < json_object_array_length(c); i++) {
-		struct json_object *e = sget(json_object_array_get_idx(c, i), "ErrorEquals");
-		for (size_t j = 0; json_object_is_type(e, json_type_array) &&
-				   j < json_object_array_length(e);
-		     j++) {
-			const char *s = json_object_get_string(json_object_array_get_idx(e, j));
-			if (s && (!strcmp(s, "States.ALL") || !strcmp(s, name)))
-				return true;
-		}
-	}
-	return false;
-}
-
-/* ResultPath of o (a state or a Catcher at ptr): where result goes in input. */
-static Ty *result_path(Tc *tc, const State *st, struct json_object *o, const char *ptr, Ty *input,
-		       Ty *result)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, "ResultPath", &v))
-		return result;
-	if (!v)
-		return input;
-	char why[ASLRT_ERRLEN];
-	aslrt_path *p = json_object_is_type(v, json_type_string)
-				? aslrt_path_parse(json_object_get_string(v), why, sizeof why)
-				: NULL;
-	if (!p)
-		return ty_top(tc);
-	const char *rp = join_ptr(tc, ptr, "ResultPath");
-	Why w = {0};
-	Ty *r = aslrt_path_root(p) == ASLRT_ROOT_INPUT ? store(tc, input, p, 0, result, rp, &w)
-						       : ty_top(tc);
-	aslrt_path_free(p);
-	if (!r) {
-		bool caught = o == st->json && catches(st, "States.ResultPathMatchFailure");
-		if (caught)
-			why_wrap(&w, "", " (a Catcher takes the States.ResultPathMatchFailure)");
-		report(tc, st, rp, &w, caught ? DIAG_WARNING : DIAG_ERROR);
-		tc->failed = true;
-	}
-	return r;
-}
-
-/* --- the graph --- */
-
-static void flow_to(Tc *tc, const State *from, int id, Ty *t)
-{
-	if (tc->report || !t || id < 0)
-		return;
-	t = ty_cap(tc, t, 0);
-	Ty *old = tc->in[id], *nw = ty_join(tc, old, t);
-	if (old && ty_eq(old, nw))
-		return;
-	if (!old)
-		tc->pred[id] = from ? from->id : -1;
-	if (++tc->visits[id] > MAX_VISITS)
-		nw = ty_top(tc);
-	tc->in[id] = nw;
-	tc->dirty[id] = true;
-}
-
-static void flow(Tc *tc, const State *from, const char *next, Ty *t)
-{
-	if (next)
-		flow_to(tc, from, scope_find(from->scope, next), t);
-}
-
-/* A state's output leaves by Next, or ends its scope. */
-static void leave(Tc *tc, const State *st, Ty *out)
-{
-	if (!out || tc->failed || tc->report)
-		return;
-	if (st->end || st->type == ST_SUCCEED)
-		tc->out[st->scope->id] = ty_join(tc, tc->out[st->scope->id], ty_cap(tc, out, 0));
-	else
-		flow(tc, st, str_field(st->json, "Next"), out);
-}
-
-static void transfer(Tc *tc, State *st);
-
-static void analyze_scope(Tc *tc, Scope *sc, Ty *input)
-{
-	if (sc->start < 0)
-		return;
-	bool failed = tc->failed;
-	flow_to(tc, NULL, sc->start, input);
-	for (bool any = true; any;) {
-		any = false;
-		for (int i = 0; i < sc->nstates; i++) {
-			State *s = sc->states[i];
-			if (tc->dirty[s->id]) {
-				tc->dirty[s->id] = false;
-				transfer(tc, s);
-				any = true;
-			}
-		}
-	}
-	tc->failed = failed;
-}
-
-/* Catchers: the state's raw input, with the error output at their ResultPath. */
-static void catchers(Tc *tc, const State *st, Ty *in)
-{
-	struct json_object *c;
-	if (!field(st, "Catch", &c) || !json_object_is_type(c, json_type_array))
-		return;
-	const char *cp = join_ptr(tc, st->ptr, "Catch");
-	bool failed = tc->failed;
-	for (size_t i = 0; i < json_object_array_length(c); i++) {
-		struct json_object *k = json_object_array_get_idx(c, i);
-		const char *kp = index_ptr(tc, cp, (int)i);
-		Ty *e = ty_new(tc, K_OBJ, kp);
-		ty_set(tc, e, "Error", ty_new(tc, K_STR, kp), true);
-		ty_set(tc, e, "Cause", ty_new(tc, K_STR, kp), false);
-		tc->failed = false;
-		Ty *out = state_ql(tc, st) == QL_JSONPATH ? result_path(tc, st, k, kp, in, e)
-							  : ty_top(tc);
-		if (!tc->failed)
-			flow(tc, st, str_field(k, "Next"), out);
-	}
-	tc->failed = failed;
-}
-
-/* ResultSelector, ResultPath, OutputPath, then out. */
-static void finish(Tc *tc, const State *st, Ty *in, Ty *result)
-{
-	struct json_object *rs;
-	if (!result || tc->failed)
-		return;
-	/* Linters and AWS's own examples select fields from a Map's or a
-	 * Parallel's result as if it were an object: neither the shape the
-	 * selector sees nor the one it builds is taken as certain there. */
-	if (field(st, "ResultSelector", &rs) && json_object_is_type(rs, json_type_object)) {
-		result = tmpl(tc, st, rs, join_ptr(tc, st->ptr, "ResultSelector"),
-			      st->type == ST_TASK ? result : ty_top(tc), 0);
-		if (result && st->type != ST_TASK)
-			result = ty_top(tc);
-	}
-	if (!result) {
-		tc->failed = true;
-		return;
-	}
-	Ty *out = result_path(tc, st, st->json, st->ptr, in, result);
-	leave(tc, st, io_path(tc, st, "OutputPath", out));
-}
-
-/* InputPath, then Parameters: what a state works on. */
-static Ty *effective(Tc *tc, State *st, Ty *in)
-{
-	Ty *eff = io_path(tc, st, "InputPath", in);
-	struct json_object *p;
-	if (eff && st->type != ST_MAP && field(st, "Parameters", &p)) {
-		eff = tmpl(tc, st, p, join_ptr(tc, st->ptr, "Parameters"), eff, 0);
-		if (!eff)
-			tc->failed = true;
-	}
-	return eff;
-}
-
-/* --- Choice --- */
-
-/* The kinds for which a comparison can be true. */
-static unsigned cmp_kinds(aslrt_cmp c)
-{
-	switch (c) {
-	case ASLRT_CMP_IsNull: return K_NULL;
-	case ASLRT_CMP_IsNumeric: return K_NUM;
-	case ASLRT_CMP_IsString:
-	case ASLRT_CMP_IsTimestamp: return K_STR;
-	case ASLRT_CMP_IsBoolean: return K_BOOL;
-	case ASLRT_CMP_IsPresent: return K_ALL;
-	default: break;
-	}
-	switch (aslrt_cmp_operands[c]) {
-	case ASLRT_OPND_STR:
-	case ASLRT_OPND_TS:
-	case ASLRT_OPND_PAT: return K_STR;
-	case ASLRT_OPND_NUM: return K_NUM;
-	case ASLRT_OPND_BOOL: return K_BOOL;
-	case ASLRT_OPND_PATH: return cmp_kinds(aslrt_cmp_base(c));
-	case ASLRT_OPND_IS: break;
-	}
-	return K_ALL;
-}
-
-static Ty *rule(Tc *tc, const State *st, struct json_object *r, const char *ptr, Ty *t, bool pos,
-		bool first);
-
-/*
- * data-test = { "Variable": Path, op: operand }: the input given the test is
- * pos (NULL: it cannot be).  first: the test is evaluated whenever the state
- * runs, so a Variable that cannot resolve is a certain failure.
- */
-static Ty *data_test(Tc *tc, const State *st, struct json_object *r, const char *ptr, Ty *t,
-		     bool pos, bool first)
-{
-	const char *op = NULL, *var = str_field(r, "Variable");
-	json_object_object_foreach(r, key, kv) {
-		(void)kv;
-		if (aslrt_cmp_lookup(key) >= 0)
-			op = key;
-	}
-	char why[ASLRT_ERRLEN], kb[96];
-	aslrt_path *p = op && var ? aslrt_path_parse(var, why, sizeof why) : NULL;
-	if (!p || aslrt_path_root(p) != ASLRT_ROOT_INPUT) {
-		aslrt_path_free(p);
-		return t;
-	}
-	aslrt_cmp c = (aslrt_cmp)aslrt_cmp_lookup(op);
-	struct json_object *opv = sget(r, op);
-	bool is = aslrt_cmp_operands[c] == ASLRT_OPND_IS;
-	bool b = !is || json_object_get_boolean(opv);
-	const char *opptr = join_ptr(tc, ptr, op);
-	Why w = {0};
-	bool present;
-	Ty *val = resolve(tc, t, p, &w, &present), *res = t;
-	if (!val && c == ASLRT_CMP_IsPresent) {
-		if (b) {
-			why_wrap(&w, "'IsPresent': true can never match: ", "");
-			report(tc, st, opptr, &w, DIAG_WARNING);
-		}
-		res = b == pos ? NULL : t;
-		goto out;
-	}
-	if (!val) {
-		why_wrap(&w, "", first ? "" : "; evaluating this Choice rule fails the execution");
-		report(tc, st, join_ptr(tc, ptr, "Variable"), &w, first ? DIAG_ERROR : DIAG_WARNING);
-		if (first)
-			tc->failed = true;
-		res = NULL;
-		goto out;
-	}
-	if (aslrt_cmp_operands[c] == ASLRT_OPND_PATH) {
-		Why ow = {0};
-		if (!resolve_text(tc, t, json_object_get_string(opv), &ow, NULL)) {
-			why_wrap(&ow, "",
-				 first ? "" : "; evaluating this Choice rule fails the execution");
-			report(tc, st, opptr, &ow, first ? DIAG_ERROR : DIAG_WARNING);
-			if (first)
-				tc->failed = true;
-			res = NULL;
-			goto out;
-		}
-	}
-	snprintf(w.what, sizeof w.what, "'%s'", var);
-	unsigned kinds = cmp_kinds(c);
-	if (c == ASLRT_CMP_IsPresent) {
-		if (!b && present) {
-			why_set(&w, NULL, "'IsPresent': false can never match: '%s' is always present",
-				var);
-			report(tc, st, opptr, &w, DIAG_WARNING);
-		}
-		res = b == pos ? narrow(tc, t, p, 0, K_ALL) : b ? t : NULL;
-		goto out;
-	}
-	/* the kinds for which the rule is true, and false */
-	unsigned yes = b ? kinds : K_ALL & ~kinds, no = b ? K_ALL & ~kinds : kinds;
-	if ((!is || c == ASLRT_CMP_IsTimestamp) && b)
-		no = K_ALL;
-	else if (c == ASLRT_CMP_IsTimestamp)
-		yes = K_ALL;
-	if (!is_top(val) && !(val->k & yes)) {
-		why_set(&w, val, "'%s' can never match: '%s' is %s here", op, var,
-			kind_phrase(val->k, kb, sizeof kb));
-		report(tc, st, opptr, &w, DIAG_WARNING);
-		res = pos ? NULL : narrow(tc, t, p, 0, no);
-		goto out;
-	}
-	if (!is_top(val) && !(val->k & no)) {
-		res = pos ? narrow(tc, t, p, 0, yes) : NULL;
-		goto out;
-	}
-	res = narrow(tc, t, p, 0, pos ? yes : no);
-out:
-	aslrt_path_free(p);
-	return res;
-}
-
-static Ty *rule(Tc *tc, const State *st, struct json_object *r, const char *ptr, Ty *t, bool pos,
-		bool first)
-{
-	struct json_object *v;
-	if (!t || !json_object_is_type(r, json_type_object))
-		return t;
-	if (json_object_object_get_ex(r, "Not", &v))
-		return rule(tc, st, v, join_ptr(tc, ptr, "Not"), t, !pos, first);
-	bool and = json_object_object_get_ex(r, "And", &v);
-	if (!and && !json_object_object_get_ex(r, "Or", &v))
-		return data_test(tc, st, r, ptr, t, pos, first);
-	if (!json_object_is_type(v, json_type_array))
-		return t;
-	const char *lp = join_ptr(tc, ptr, and ? "And" : "Or");
-	size_t n = json_object_array_length(v);
-	/* And true, Or false: every operand evaluated in turn, each narrowing the next */
-	if (and == pos) {
-		Ty *cur = t;
-		for (size_t i = 0; i < n && cur; i++)
-			cur = rule(tc, st, json_object_array_get_idx(v, i), index_ptr(tc, lp, (int)i),
-				   cur, pos, first && i == 0);
-		return cur;
-	}
-	/* And false, Or true: one operand decides */
-	Ty *any = NULL, *cur = t;
-	for (size_t i = 0; i < n && cur; i++) {
-		struct json_object *e = json_object_array_get_idx(v, i);
-		const char *ep = index_ptr(tc, lp, (int)i);
-		any = ty_join(tc, any, rule(tc, st, e, ep, cur, pos, first && i == 0));
-		bool report = tc->report;
-		tc->report = false; /* reported once above */
-		cur = rule(tc, st, e, ep, cur, !pos, false);
-		tc->report = report;
-	}
-	return any;
-}
-
-static void choice(Tc *tc, State *st, Ty *in)
-{
-	Ty *eff = io_path(tc, st, "InputPath", in);
-	if (!eff || !io_path(tc, st, "OutputPath", eff))
-		return;
-	struct json_object *cs, *d;
-	bool report = tc->report;
-	if (field(st, "Choices", &cs) && json_object_is_type(cs, json_type_array)) {
-		const char *cp = join_ptr(tc, st->ptr, "Choices");
-		Ty *rest = eff;
-		for (size_t i = 0; i < json_object_array_length(cs) && rest; i++) {
-			struct json_object *r = json_object_array_get_idx(cs, i);
-			const char *rp = index_ptr(tc, cp, (int)i);
-			Ty *t = rule(tc, st, r, rp, rest, true, i == 0);
-			if (tc->failed)
-				return;
-			tc->report = false;
-			flow(tc, st, str_field(r, "Next"), io_path(tc, st, "OutputPath", t));
-			/* the next rule sees only inputs this one did not take */
-			rest = rule(tc, st, r, rp, rest, false, false);
-			tc->failed = false;
-			tc->report = report;
-		}
-		if (field(st, "Default", &d) && rest) {
-			tc->report = false;
-			flow(tc, st, str_field(st->json, "Default"), io_path(tc, st, "OutputPath", rest));
-			tc->report = report;
-		}
-	}
-}
-
-/* --- states --- */
-
-/* A JSONata state: nothing known about what it sends on. */
-static void transfer_jsonata(Tc *tc, State *st)
-{
-	Ty *top = ty_top(tc);
-	struct json_object *cs;
-	flow(tc, st, str_field(st->json, "Next"), top);
-	flow(tc, st, str_field(st->json, "Default"), top);
-	if (field(st, "Choices", &cs) && json_object_is_type(cs, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(cs); i++)
-			flow(tc, st, str_field(json_object_array_get_idx(cs, i), "Next"), top);
-	catchers(tc, st, top);
-	for (int i = 0; i < st->nbranches && !tc->report; i++)
-		analyze_scope(tc, st->branches[i], top);
-	if (st->end || st->type == ST_SUCCEED)
-		leave(tc, st, top);
-}
-
-static void wait_path(Tc *tc, State *st, Ty *eff, const char *key, unsigned kinds,
-		      const char *what)
-{
-	struct json_object *v;
-	if (!field(st, key, &v) || !json_object_is_type(v, json_type_string))
-		return;
-	const char *ptr = join_ptr(tc, st->ptr, key);
-	Why w = {0};
-	Ty *t = resolve_text(tc, eff, json_object_get_string(v), &w, NULL);
-	char kb[96];
-	if (t && !is_top(t) && !(t->k & kinds)) {
-		snprintf(w.what, sizeof w.what, "'%s'", json_object_get_string(v));
-		why_set(&w, t, "%s '%s' is %s here, not %s", key, json_object_get_string(v),
-			kind_phrase(t->k, kb, sizeof kb), what);
-		t = NULL;
-	}
-	if (!t) {
-		report(tc, st, ptr, &w, DIAG_ERROR);
-		tc->failed = true;
-	}
-}
-
-static void fail_path(Tc *tc, State *st, Ty *in, const char *key)
-{
-	struct json_object *v;
-	if (!field(st, key, &v) || !json_object_is_type(v, json_type_string))
-		return;
-	const char *s = json_object_get_string(v), *ptr = join_ptr(tc, st->ptr, key);
-	Why w = {0};
-	Ty *t = s[0] == '$' ? resolve_text(tc, in, s, &w, NULL) : intrinsic_type(tc, s, in, ptr, &w);
-	if (!t) {
-		why_wrap(&w, "", key[0] == 'E' ? "; the execution fails with States.Runtime, not "
-						 "the Error meant here"
-					       : "; the execution fails with States.Runtime instead");
-		report(tc, st, ptr, &w, DIAG_WARNING);
-	}
-}
-
-static bool tolerates(State *st)
-{
-	static const char *const keys[] = {"ToleratedFailurePercentage", "ToleratedFailureCount",
-					   "ToleratedFailurePercentagePath",
-					   "ToleratedFailureCountPath"};
-	struct json_object *v;
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (field(st, keys[i], &v))
-			return true;
-	return false;
-}
-
-/* Map: each item of ItemsPath (an array) through the ItemProcessor. */
-static void map_state(Tc *tc, State *st, Ty *in)
-{
-	Ty *eff = effective(tc, st, in), *iter = NULL, *result;
-	struct json_object *v, *sel = NULL;
-	if (!eff)
-		return;
-	bool reader = field(st, "ItemReader", &v), batch = field(st, "ItemBatcher", &v);
-	bool writer = field(st, "ResultWriter", &v);
-	if (!field(st, "ItemSelector", &sel))
-		field(st, "Parameters", &sel);
-	bool empty = false;
-	if (reader) {
-		iter = ty_top(tc);
-	} else {
-		const char *ip = str_field(st->json, "ItemsPath");
-		const char *ptr = ip ? join_ptr(tc, st->ptr, "ItemsPath") : st->ptr;
-		Why w = {0};
-		Ty *items = ip ? resolve_text(tc, eff, ip, &w, NULL) : eff;
-		char kb[96];
-		if (items && !is_top(items) && !(items->k & K_ARR)) {
-			snprintf(w.what, sizeof w.what, "'%s'", ip ? ip : "$");
-			why_set(&w, items,
-				"the Map state can never run: its items, '%s', are %s, not an array",
-				ip ? ip : "$", kind_phrase(items->k, kb, sizeof kb));
-			items = NULL;
-		}
-		if (!items) {
-			report(tc, st, ptr, &w, DIAG_ERROR);
-			tc->failed = true;
-			return;
-		}
-		Ty *elem = is_top(items) ? ty_top(tc) : items->elem;
-		empty = !elem;
-		if (empty)
-			iter = NULL;
-		else if (batch)
-			iter = ty_top(tc);
-		else if (sel)
-			iter = tmpl(tc, st, sel,
-				    join_ptr(tc, st->ptr,
-					     field(st, "ItemSelector", &v) ? "ItemSelector" : "Parameters"),
-				    eff, 0);
-		else
-			iter = elem;
-		if (!iter && !empty) {
-			tc->failed = true;
-			return;
-		}
-	}
-	if (iter && !tc->report)
-		for (int i = 0; i < st->nbranches; i++)
-			analyze_scope(tc, st->branches[i], iter);
-	Ty *pout = st->nbranches ? tc->out[st->branches[0]->id] : ty_top(tc);
-	if (writer)
-		result = ty_top(tc);
-	else if (empty)
-		result = ty_array(tc, NULL, st->ptr);
-	else if (!pout)
-		result = tolerates(st) || reader ? ty_array(tc, ty_top(tc), st->ptr) : NULL;
-	else
-		result = ty_array(tc, pout, st->ptr);
-	if (!result)
-		return;
-	finish(tc, st, in, result);
-}
-
-static void parallel_state(Tc *tc, State *st, Ty *in)
-{
-	Ty *eff = effective(tc, st, in), *elems = NULL;
-	if (!eff)
-		return;
-	bool all = true;
-	for (int i = 0; i < st->nbranches; i++) {
-		if (!tc->report)
-			analyze_scope(tc, st->branches[i], eff);
-		Ty *o = tc->out[st->branches[i]->id];
-		all &= o != NULL;
-		elems = ty_join(tc, elems, o);
-	}
-	if (all)
-		finish(tc, st, in, ty_array(tc, elems, st->ptr));
-}
-
-static void transfer(Tc *tc, State *st)
-{
-	Ty *in = tc->in[st->id], *eff;
-	struct json_object *v;
-	if (!in)
-		return;
-	tc->failed = false;
-	if (state_ql(tc, st) != QL_JSONPATH) {
-		transfer_jsonata(tc, st);
-		return;
-	}
-	switch (st->type) {
-	case ST_PASS:
-		eff = effective(tc, st, in);
-		if (eff && field(st, "Result", &v))
-			eff = ty_literal(tc, v, join_ptr(tc, st->ptr, "Result"), false, 0);
-		finish(tc, st, in, eff);
-		break;
-	case ST_TASK:
-		if (effective(tc, st, in))
-			finish(tc, st, in, ty_top(tc));
-		tc->failed = false;
-		catchers(tc, st, in);
-		break;
-	case ST_PARALLEL:
-		parallel_state(tc, st, in);
-		tc->failed = false;
-		catchers(tc, st, in);
-		break;
-	case ST_MAP:
-		map_state(tc, st, in);
-		tc->failed = false;
-		catchers(tc, st, in);
-		break;
-	case ST_CHOICE: choice(tc, st, in); break;
-	case ST_WAIT:
-		eff = io_path(tc, st, "InputPath", in);
-		if (eff) {
-			wait_path(tc, st, eff, "SecondsPath", K_INT, "a non-negative integer");
-			wait_path(tc, st, eff, "TimestampPath", K_STR, "a timestamp string");
-		}
-		if (eff && !tc->failed)
-			leave(tc, st, io_path(tc, st, "OutputPath", eff));
-		break;
-	case ST_SUCCEED:
-		leave(tc, st, io_path(tc, st, "OutputPath", io_path(tc, st, "InputPath", in)));
-		break;
-	case ST_FAIL:
-		fail_path(tc, st, in, "ErrorPath");
-		fail_path(tc, st, in, "CausePath");
-		break;
-	case ST_UNKNOWN: break;
-	}
-}
-
-/* --- the entry point --- */
-
-static Ty *load_schema(Tc *tc, const char *path)
-{
-	Source *s = source_read(path);
-	if (!s) {
-		diag_at_offset(tc->d, DIAG_ERROR, -1, NULL, "cannot read the input schema %s: %s", path,
-			       strerror(errno));
-		return NULL;
-	}
-	struct json_object *j = NULL;
-	char why[ASLRT_ERRLEN];
-	Ty *t = NULL;
-	if (aslrt_json_parse(s->text, s->len, &j, why, sizeof why) != 0)
-		diag_at_offset(tc->d, DIAG_ERROR, -1, NULL, "the input schema %s is not JSON: %s",
-			       path, why);
-	else if (!json_object_is_type(j, json_type_object) && !json_object_is_type(j, json_type_boolean))
-		diag_at_offset(tc->d, DIAG_ERROR, -1, NULL,
-			       "the input schema %s must be a JSON Schema object", path);
-	else
-		t = schema_ty(tc, j, "#", 0);
-	json_object_put(j);
-	source_free(s);
-	return t;
-}
-
-int types_check(Diag *d, struct json_object *def, const CheckOpts *o)
-{
-	int before = d->nerrors;
-	Diag quiet = {0};
-	quiet.quiet = true;
-	Machine *m = model_build(&quiet, def);
-	if (!m)
-		return 0;
-	Tc tc = {0};
-	tc.d = d;
-	tc.m = m;
-	const char *q = str_field(def, "QueryLanguage");
-	tc.top = q && strcmp(q, "JSONata") == 0 ? QL_JSONATA : QL_JSONPATH;
-	tc.topty = ty_new(&tc, K_TOP, NULL);
-	Ty *input = tc.topty;
-	if (o && o->input_schema) {
-		tc.schema_name = o->input_schema;
-		input = load_schema(&tc, o->input_schema);
-	}
-	if (input && m->nscopes > 0) {
-		size_t n = (size_t)m->nstates + 1;
-		tc.in = xcalloc(n, sizeof *tc.in);
-		tc.pred = xcalloc(n, sizeof *tc.pred);
-		tc.visits = xcalloc(n, sizeof *tc.visits);
-		tc.dirty = xcalloc(n, sizeof *tc.dirty);
-		tc.out = xcalloc((size_t)m->nscopes, sizeof *tc.out);
-		analyze_scope(&tc, m->scopes[0], input);
-		tc.report = true;
-		for (int i = 0; i < m->nstates; i++)
-			transfer(&tc, m->states[i]);
-		free(tc.in);
-		free(tc.pred);
-		free(tc.visits);
-		free(tc.dirty);
-		free(tc.out);
-	}
-	for (int i = 0; i < tc.nmem; i++)
-		free(tc.mem[i]);
-	free(tc.mem);
-	model_free(m);
-	return d->nerrors - before;
-}

@@ -205,22 +205,6 @@ static int digits(const char *s, int n)
 	return v;
 }
 
-static bool leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /*
  * yyyy-mm-ddThh:mm:ss[.f{1,9}](Z|+hh:mm|-hh:mm), fields range-checked as
  * Java's strict ISO_OFFSET_DATE_TIME does (no leap second, no 24:00, offsets
@@ -236,7 +220,7 @@ bool aslrt_timestamp_parse(const char *s, aslrt_time *t)
 	    s[13] != ':' || mi < 0 || s[16] != ':' || se < 0)
 		return false;
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap(y)))
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && aslrt_is_leap(y)))
 		return false;
 	if (h > 23 || mi > 59 || se > 59)
 		return false;
@@ -275,7 +259,7 @@ bool aslrt_timestamp_parse(const char *s, aslrt_time *t)
 		return false;
 
 	if (t) {
-		t->sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+		t->sec = aslrt_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
 		t->nsec = nsec;
 	}
 	return true;

@@ -17,14 +17,18 @@ typedef struct jnode jnode;
 
 /* A constant of the program, pre-parsed once at start-up. */
 typedef struct rt_const {
-	int kind;                 /* K_JSON ... as in codegen/ir.h CONST_KINDS */
+	int kind;                 /* RK_*, const_kinds.h */
 	struct json_object *json; /* the value, template or text */
 	aslrt_path *path;
 	tnode *tmpl;
 	jnode *jt;
 } rt_const;
 
-enum { RK_JSON, RK_STR, RK_PATH, RK_TMPL, RK_ASSIGN, RK_JSONATA };
+enum {
+#define X(e, s) RK_##e,
+#include "const_kinds.h"
+#undef X
+};
 
 typedef struct rt_retrier {
 	struct json_object *errors; /* borrowed from the definition */

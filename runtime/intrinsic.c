@@ -8,8 +8,8 @@
  * parsed call may be evaluated by many threads at once.  Literal values are
  * built afresh on every evaluation rather than shared, because json-c's
  * reference counts are not atomic.  The function table (name, arity and
- * implementation) is the FUNCTIONS list below, the one place a function is
- * declared.
+ * implementation, argument and result kinds) is intrinsic_fns.h, the one
+ * place a function is declared.
  *
  * Every failure at run time is States.Runtime with the cause AWS prints,
  * "The function '<whole field>' had the following error: <detail>"; AWS names
@@ -50,49 +50,28 @@ typedef struct {
 
 typedef int Impl(Ctx *c);
 
-/* X(id, name, min args, max args or -1, implementation) */
-#define FUNCTIONS(X)                                                          \
-	X(FORMAT, "States.Format", 1, -1, fn_format)                          \
-	X(STRING_TO_JSON, "States.StringToJson", 1, 1, fn_string_to_json)     \
-	X(JSON_TO_STRING, "States.JsonToString", 1, 1, fn_json_to_string)     \
-	X(ARRAY, "States.Array", 0, -1, fn_array)                             \
-	X(ARRAY_PARTITION, "States.ArrayPartition", 2, 2, fn_array_partition) \
-	X(ARRAY_CONTAINS, "States.ArrayContains", 2, 2, fn_array_contains)    \
-	X(ARRAY_RANGE, "States.ArrayRange", 3, 3, fn_array_range)             \
-	X(ARRAY_GET_ITEM, "States.ArrayGetItem", 2, 2, fn_array_get_item)     \
-	X(ARRAY_LENGTH, "States.ArrayLength", 1, 1, fn_array_length)          \
-	X(ARRAY_UNIQUE, "States.ArrayUnique", 1, 1, fn_array_unique)          \
-	X(BASE64_ENCODE, "States.Base64Encode", 1, 1, fn_base64_encode)       \
-	X(BASE64_DECODE, "States.Base64Decode", 1, 1, fn_base64_decode)       \
-	X(HASH, "States.Hash", 2, 2, fn_hash)                                 \
-	X(JSON_MERGE, "States.JsonMerge", 3, 3, fn_json_merge)                \
-	X(MATH_RANDOM, "States.MathRandom", 2, 3, fn_math_random)             \
-	X(MATH_ADD, "States.MathAdd", 2, 2, fn_math_add)                      \
-	X(STRING_SPLIT, "States.StringSplit", 2, 2, fn_string_split)          \
-	X(UUID, "States.UUID", 0, 0, fn_uuid)
-
-enum {
-#define X(id, name, min, max, impl) FN_##id,
-	FUNCTIONS(X)
-#undef X
-	FN_COUNT
-};
-
-#define X(id, name, min, max, impl) static Impl impl;
-FUNCTIONS(X)
+#define X(id, name, min, max, impl, res, a1, a2, a3) static Impl impl;
+#include "intrinsic_fns.h"
 #undef X
 
 static const struct {
 	const char *name;
 	int min, max;
 	Impl *impl;
-} fns[FN_COUNT] = {
-#define X(id, name, min, max, impl) [FN_##id] = { name, min, max, impl },
-	FUNCTIONS(X)
+} fns[ASLRT_FN_COUNT] = {
+#define X(id, name, min, max, impl, res, a1, a2, a3) [ASLRT_FN_##id] = { name, min, max, impl },
+#include "intrinsic_fns.h"
 #undef X
 };
 
-typedef enum { ARG_STR, ARG_INT, ARG_DBL, ARG_NULL, ARG_BOOL, ARG_PATH, ARG_CALL } ArgKind;
+typedef aslrt_fn_arg_kind ArgKind;
+#define ARG_STR ASLRT_FNARG_STR
+#define ARG_INT ASLRT_FNARG_INT
+#define ARG_DBL ASLRT_FNARG_DBL
+#define ARG_NULL ASLRT_FNARG_NULL
+#define ARG_BOOL ASLRT_FNARG_BOOL
+#define ARG_PATH ASLRT_FNARG_PATH
+#define ARG_CALL ASLRT_FNARG_CALL
 
 typedef struct {
 	ArgKind kind;
@@ -103,6 +82,7 @@ typedef struct {
 	double d;	/* DBL */
 	aslrt_path *path;
 	Call *call;
+	size_t at, end;	/* its text: offsets into the whole field */
 } Arg;
 
 struct aslrt_fn {
@@ -112,34 +92,6 @@ struct aslrt_fn {
 	char *text;	/* the whole field; outermost call only */
 };
 
-/* --- a growing string --- */
-
-typedef struct {
-	char *s;
-	size_t len, cap;
-} Buf;
-
-static void buf_put(Buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			abort();
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void buf_puts(Buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
 
 /* --- parser --- */
 
@@ -186,8 +138,8 @@ static bool is_name_char(char c)
 static int parse_string(Parser *p, Arg *a)
 {
 	size_t start = ++p->pos;
-	Buf b = { 0 };
-	buf_put(&b, "", 0);
+	aslrt_buf b = { 0 };
+	aslrt_buf_put(&b, "", 0);
 	for (;;) {
 		char c = p->s[p->pos];
 		if (!c) {
@@ -208,11 +160,11 @@ static int parse_string(Parser *p, Arg *a)
 				free(b.s);
 				return -1;
 			}
-			buf_put(&b, &e, 1);
+			aslrt_buf_put(&b, &e, 1);
 			p->pos += 2;
 			continue;
 		}
-		buf_put(&b, &c, 1);
+		aslrt_buf_put(&b, &c, 1);
 		p->pos++;
 	}
 	a->kind = ARG_STR;
@@ -324,7 +276,17 @@ static int parse_path(Parser *p, Arg *a)
 
 static Call *parse_call(Parser *p);
 
+static int parse_arg1(Parser *p, Arg *a);
+
 static int parse_arg(Parser *p, Arg *a)
+{
+	a->at = p->pos;
+	int rc = parse_arg1(p, a);
+	a->end = p->pos;
+	return rc;
+}
+
+static int parse_arg1(Parser *p, Arg *a)
 {
 	const char *s = p->s + p->pos;
 	char c = *s;
@@ -376,7 +338,7 @@ static Call *parse_call(Parser *p)
 		return NULL;
 	}
 	int op = -1;
-	for (int i = 0; i < FN_COUNT; i++) {
+	for (int i = 0; i < ASLRT_FN_COUNT; i++) {
 		if (strlen(fns[i].name) == n && strncmp(fns[i].name, p->s + start, n) == 0)
 			op = i;
 	}
@@ -458,6 +420,32 @@ aslrt_fn *aslrt_fn_parse(const char *text, char *why, size_t whylen)
 	if (!f->text)
 		abort();
 	return f;
+}
+
+int aslrt_fn_id(const aslrt_fn *f)
+{
+	return f->op;
+}
+
+const char *aslrt_fn_name(int id)
+{
+	return id >= 0 && id < ASLRT_FN_COUNT ? fns[id].name : NULL;
+}
+
+int aslrt_fn_nargs(const aslrt_fn *f)
+{
+	return f->nargs;
+}
+
+aslrt_fn_arg_kind aslrt_fn_arg(const aslrt_fn *f, int i, const aslrt_path **path,
+			       const aslrt_fn **call, size_t *at, size_t *end)
+{
+	const Arg *a = &f->args[i];
+	*path = a->path;
+	*call = a->call;
+	*at = a->at;
+	*end = a->end;
+	return a->kind;
 }
 
 /* --- helpers for the functions --- */
@@ -544,83 +532,45 @@ static size_t utf16_len(const char *s, size_t n)
 	return len;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if none;
- * its code point in *cp. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t min, u;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		min = 0x80;
-		u = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		min = 0x800;
-		u = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		min = 0x10000;
-		u = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		u = u << 6 | (s[i] & 0x3F);
-	}
-	if (u < min || u > 0x10FFFF || (u >= 0xD800 && u <= 0xDFFF))
-		return 0;
-	*cp = u;
-	return len;
-}
-
 /* --- States.Format --- */
 
 /* A value as Java's toString prints it: strings bare, a Map as {k=v, ...},
  * a List as [a, b], numbers as JSON prints them. */
-static void put_natural(Buf *b, struct json_object *v)
+static void put_natural(aslrt_buf *b, struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
 	case json_type_string:
-		buf_put(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		aslrt_buf_put(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 		break;
 	case json_type_object: {
 		bool first = true;
-		buf_put(b, "{", 1);
+		aslrt_buf_put(b, "{", 1);
 		json_object_object_foreach(v, key, val)
 		{
 			if (!first)
-				buf_put(b, ", ", 2);
+				aslrt_buf_put(b, ", ", 2);
 			first = false;
-			buf_puts(b, key);
-			buf_put(b, "=", 1);
+			aslrt_buf_puts(b, key);
+			aslrt_buf_put(b, "=", 1);
 			put_natural(b, val);
 		}
-		buf_put(b, "}", 1);
+		aslrt_buf_put(b, "}", 1);
 		break;
 	}
 	case json_type_array: {
 		size_t n = json_object_array_length(v);
-		buf_put(b, "[", 1);
+		aslrt_buf_put(b, "[", 1);
 		for (size_t i = 0; i < n; i++) {
 			if (i)
-				buf_put(b, ", ", 2);
+				aslrt_buf_put(b, ", ", 2);
 			put_natural(b, json_object_array_get_idx(v, i));
 		}
-		buf_put(b, "]", 1);
+		aslrt_buf_put(b, "]", 1);
 		break;
 	}
 	default: {
 		char *s = aslrt_json_dump(v);
-		buf_puts(b, s);
+		aslrt_buf_puts(b, s);
 		free(s);
 	}
 	}
@@ -653,17 +603,17 @@ static int fn_format(Ctx *c)
 		return fail(c, "the template has %d placeholder%s but %d argument%s follow%s it",
 			    holes, holes == 1 ? "" : "s", c->n - 1, c->n == 2 ? "" : "s",
 			    c->n == 2 ? "s" : "");
-	Buf b = { 0 };
-	buf_put(&b, "", 0);
+	aslrt_buf b = { 0 };
+	aslrt_buf_put(&b, "", 0);
 	int k = 1;
 	for (size_t i = 0; i < tn; i++) {
 		if (escapes && t[i] == '\\') {
-			buf_put(&b, &t[++i], 1);
+			aslrt_buf_put(&b, &t[++i], 1);
 		} else if (t[i] == '{' && i + 1 < tn && t[i + 1] == '}') {
 			put_natural(&b, c->v[k++]);
 			i++;
 		} else {
-			buf_put(&b, &t[i], 1);
+			aslrt_buf_put(&b, &t[i], 1);
 		}
 	}
 	c->out = json_object_new_string_len(b.s, (int)b.len);
@@ -898,16 +848,16 @@ static int fn_base64_encode(Ctx *c)
  * one: each byte of a malformed sequence turns into U+FFFD. */
 static struct json_object *utf8_string(const unsigned char *s, size_t n)
 {
-	Buf b = { 0 };
-	buf_put(&b, "", 0);
+	aslrt_buf b = { 0 };
+	aslrt_buf_put(&b, "", 0);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t k = utf8_seq(s + i, n - i, &cp);
+		size_t k = aslrt_utf8_seq(s + i, n - i, &cp);
 		if (k) {
-			buf_put(&b, (const char *)s + i, k);
+			aslrt_buf_put(&b, (const char *)s + i, k);
 			i += k;
 		} else {
-			buf_put(&b, "\xEF\xBF\xBD", 3);
+			aslrt_buf_put(&b, "\xEF\xBF\xBD", 3);
 			i++;
 		}
 	}
@@ -1015,7 +965,7 @@ static uint32_t java_key_hash(const char *key)
 	uint32_t h = 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp = s[i];
-		size_t k = utf8_seq(s + i, n - i, &cp);
+		size_t k = aslrt_utf8_seq(s + i, n - i, &cp);
 		i += k ? k : 1;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
@@ -1198,12 +1148,12 @@ static int fn_string_split(Ctx *c)
 	size_t tok = 0;
 	for (size_t i = 0; i <= len;) {
 		uint32_t cp;
-		size_t k = i < len ? utf8_seq(s + i, len - i, &cp) : 1;
+		size_t k = i < len ? aslrt_utf8_seq(s + i, len - i, &cp) : 1;
 		bool sep = i == len;
 		if (!k)
 			k = 1;
 		for (size_t j = 0; !sep && j < dlen;) {
-			size_t dk = utf8_seq(d + j, dlen - j, &cp);
+			size_t dk = aslrt_utf8_seq(d + j, dlen - j, &cp);
 			if (!dk)
 				dk = 1;
 			sep = dk == k && memcmp(s + i, d + j, k) == 0;

@@ -211,9 +211,9 @@ static void add_literal(Spec *s, const uint32_t *u, int from, int to)
 	if (to <= from)
 		return;
 	PicOut o = {0};
-	aslrt_pic_out_str(&o, "");
+	aslrt_buf_puts(&o, "");
 	for (int i = from; i < to; i++) {
-		aslrt_pic_out_cp(&o, u[i]);
+		aslrt_buf_putcp(&o, u[i]);
 		if (u[i] == ']' && i + 1 < to && u[i + 1] == ']')
 			i++;
 	}
@@ -413,12 +413,12 @@ static const char *const day_names[] = {"",	    "Monday", "Tuesday",  "Wednesday
 
 static void put_cased(PicOut *o, const char *s, int tcase, int max)
 {
-	size_t from = o->n;
+	size_t from = o->len;
 	size_t len = strlen(s);
 	if (max >= 0 && len > (size_t)max)
 		len = (size_t)max;
-	aslrt_pic_out_mem(o, s, len);
-	for (size_t i = from; i < o->n; i++)
+	aslrt_buf_put(o, s, len);
+	for (size_t i = from; i < o->len; i++)
 		if (tcase == CASE_UPPER)
 			o->s[i] = (char)toupper((unsigned char)o->s[i]);
 		else if (tcase == CASE_LOWER)
@@ -453,7 +453,7 @@ static int format_component(PicOut *o, const Tm *x, const Part *p, int oh, int o
 	if (c == 'Z' || c == 'z') {
 		int offset = oh * 100 + om;
 		PicOut z = {0};
-		aslrt_pic_out_str(&z, "");
+		aslrt_buf_puts(&z, "");
 		int rc = 0;
 		if (p->ifmt.regular)
 			rc = aslrt_pic_format_int(offset, &p->ifmt, &z, err);
@@ -463,7 +463,7 @@ static int format_component(PicOut *o, const Tm *x, const Part *p, int oh, int o
 				IntFmt two;
 				uint32_t pic[2] = {'0', '0'};
 				aslrt_pic_analyse_int(pic, 2, &two, err);
-				aslrt_pic_out_str(&z, ":");
+				aslrt_buf_puts(&z, ":");
 				rc = aslrt_pic_format_int(om, &two, &z, err);
 			}
 		} else if (p->ifmt.mandatory == 3 || p->ifmt.mandatory == 4)
@@ -476,13 +476,13 @@ static int format_component(PicOut *o, const Tm *x, const Part *p, int oh, int o
 		}
 		if (!rc) {
 			if (offset == 0 && p->pres2 == 't')
-				aslrt_pic_out_str(o, "Z");
+				aslrt_buf_puts(o, "Z");
 			else {
 				if (c == 'z')
-					aslrt_pic_out_str(o, "GMT");
+					aslrt_buf_puts(o, "GMT");
 				if (offset >= 0)
-					aslrt_pic_out_str(o, "+");
-				aslrt_pic_out_str(o, z.s);
+					aslrt_buf_puts(o, "+");
+				aslrt_buf_puts(o, z.s);
 			}
 		}
 		free(z.s);
@@ -494,7 +494,7 @@ static int format_component(PicOut *o, const Tm *x, const Part *p, int oh, int o
 		return 0;
 	}
 	if (c == 'C' || c == 'E') {
-		aslrt_pic_out_str(o, "ISO");
+		aslrt_buf_puts(o, "ISO");
 		return 0;
 	}
 	/* JSONata would print "undefined" here: refuse instead */
@@ -534,14 +534,14 @@ char *aslrt_pic_format_datetime(double ms, const char *picture, const char *time
 	}
 	Tm x = tm_of(t);
 	PicOut o = {0};
-	aslrt_pic_out_str(&o, "");
+	aslrt_buf_puts(&o, "");
 	for (int i = 0; i < s.n; i++) {
 		if (s.p[i].literal)
-			aslrt_pic_out_str(&o, s.p[i].lit);
+			aslrt_buf_puts(&o, s.p[i].lit);
 		else if (format_component(&o, &x, &s.p[i], oh, om, err))
 			goto fail;
 		/* widths go up to 999999: many such markers must not add up */
-		if (o.n > FORMAT_MAX) {
+		if (o.len > FORMAT_MAX) {
 			aslrt_pic_set_err(err, "D3137",
 					  "The formatted date/time is longer than 1 MiB (its picture's "
 					  "widths are too large)");
@@ -562,8 +562,8 @@ static void re_escape(PicOut *o, const char *s)
 {
 	for (; *s; s++) {
 		if (strchr(".*+?^${}()|[]\\", *s))
-			aslrt_pic_out_str(o, "\\");
-		aslrt_pic_out_mem(o, s, 1);
+			aslrt_buf_puts(o, "\\");
+		aslrt_buf_put(o, s, 1);
 	}
 }
 
@@ -571,29 +571,29 @@ static int int_regex(PicOut *o, const IntFmt *f, aslrt_pic_err *err)
 {
 	switch (f->primary) {
 	case P_LETTERS:
-		aslrt_pic_out_str(o, f->tcase == CASE_UPPER ? "[A-Z]+" : "[a-z]+");
+		aslrt_buf_puts(o, f->tcase == CASE_UPPER ? "[A-Z]+" : "[a-z]+");
 		break;
 	case P_ROMAN:
-		aslrt_pic_out_str(o, f->tcase == CASE_UPPER ? "[MDCLXVI]+" : "[mdclxvi]+");
+		aslrt_buf_puts(o, f->tcase == CASE_UPPER ? "[MDCLXVI]+" : "[mdclxvi]+");
 		break;
 	case P_WORDS: {
 		WordVal t[80];
 		int n = aslrt_pic_word_table(t);
-		aslrt_pic_out_str(o, "(?:");
+		aslrt_buf_puts(o, "(?:");
 		for (int i = 0; i < n; i++) {
-			aslrt_pic_out_str(o, t[i].w);
-			aslrt_pic_out_str(o, "|");
+			aslrt_buf_puts(o, t[i].w);
+			aslrt_buf_puts(o, "|");
 		}
-		aslrt_pic_out_str(o, "and|[\\-, ])+");
+		aslrt_buf_puts(o, "and|[\\-, ])+");
 		break;
 	}
 	case P_DECIMAL: {
 		char w[32];
 		snprintf(w, sizeof w, "{%d}", f->parse_width);
-		aslrt_pic_out_str(o, "[0-9]");
-		aslrt_pic_out_str(o, f->parse_width ? w : "+");
+		aslrt_buf_puts(o, "[0-9]");
+		aslrt_buf_puts(o, f->parse_width ? w : "+");
 		if (f->ordinal)
-			aslrt_pic_out_str(o, "(?:th|st|nd|rd)");
+			aslrt_buf_puts(o, "(?:th|st|nd|rd)");
 		break;
 	}
 	default:
@@ -606,20 +606,20 @@ static int int_regex(PicOut *o, const IntFmt *f, aslrt_pic_err *err)
 /* The regular expression of one part (one capture group), or -1. */
 static int part_regex(PicOut *o, const Part *p, aslrt_pic_err *err)
 {
-	aslrt_pic_out_str(o, "(");
+	aslrt_buf_puts(o, "(");
 	if (p->literal)
 		re_escape(o, p->lit);
 	else if (p->comp == 'Z' || p->comp == 'z') {
 		if (p->comp == 'z')
-			aslrt_pic_out_str(o, "GMT");
-		aslrt_pic_out_str(o, "[-+][0-9]+");
+			aslrt_buf_puts(o, "GMT");
+		aslrt_buf_puts(o, "[-+][0-9]+");
 		if (p->ifmt.regular) {
 			PicOut c = {0};
-			aslrt_pic_out_str(&c, "");
-			aslrt_pic_out_cp(&c, p->ifmt.reg_ch);
+			aslrt_buf_puts(&c, "");
+			aslrt_buf_putcp(&c, p->ifmt.reg_ch);
 			re_escape(o, c.s);
 			free(c.s);
-			aslrt_pic_out_str(o, "[0-9]+");
+			aslrt_buf_puts(o, "[0-9]+");
 		}
 	} else if (p->has_int) {
 		if (int_regex(o, &p->ifmt, err))
@@ -629,9 +629,9 @@ static int part_regex(PicOut *o, const Part *p, aslrt_pic_err *err)
 			aslrt_pic_set_err_u(err, "D3133", &p->comp, p->comp ? 1 : 0);
 			return -1;
 		}
-		aslrt_pic_out_str(o, "[a-zA-Z]+");
+		aslrt_buf_puts(o, "[a-zA-Z]+");
 	}
-	aslrt_pic_out_str(o, ")");
+	aslrt_buf_puts(o, ")");
 	return 0;
 }
 
@@ -668,8 +668,8 @@ static double tz_value(const Part *p, const char *s, size_t n)
 	if (p->ifmt.regular) {
 		char sep[8] = {0};
 		PicOut c = {0};
-		aslrt_pic_out_str(&c, "");
-		aslrt_pic_out_cp(&c, p->ifmt.reg_ch);
+		aslrt_buf_puts(&c, "");
+		aslrt_buf_putcp(&c, p->ifmt.reg_ch);
 		snprintf(sep, sizeof sep, "%s", c.s);
 		free(c.s);
 		const char *at = strstr(s, sep);
@@ -785,14 +785,14 @@ int aslrt_pic_parse_datetime(const char *text, const char *picture, double now_m
 	if (analyse_datetime(picture, &s, err))
 		return -1;
 	PicOut re = {0};
-	aslrt_pic_out_str(&re, "^");
+	aslrt_buf_puts(&re, "^");
 	for (int i = 0; i < s.n; i++)
 		if (part_regex(&re, &s.p[i], err)) {
 			free(re.s);
 			spec_free(&s);
 			return -1;
 		}
-	aslrt_pic_out_str(&re, "$");
+	aslrt_buf_puts(&re, "$");
 	int ec;
 	PCRE2_SIZE eo;
 	pcre2_code *code =

@@ -18,54 +18,6 @@
 
 /* ------------------------------------------------------------ buffers */
 
-void aslrt_pic_out_mem(PicOut *o, const char *s, size_t n)
-{
-	if (o->n + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		while (cap < o->n + n + 1)
-			cap *= 2;
-		char *p = realloc(o->s, cap);
-		if (!p)
-			abort();
-		o->s = p;
-		o->cap = cap;
-	}
-	memcpy(o->s + o->n, s, n);
-	o->n += n;
-	o->s[o->n] = 0;
-}
-
-void aslrt_pic_out_str(PicOut *o, const char *s)
-{
-	aslrt_pic_out_mem(o, s, strlen(s));
-}
-
-void aslrt_pic_out_cp(PicOut *o, uint32_t cp)
-{
-	char b[4];
-	size_t n;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	aslrt_pic_out_mem(o, b, n);
-}
-
 /* UTF-8 text as code points (malloc'd; invalid bytes stand for themselves). */
 uint32_t *aslrt_pic_decode(const char *s, int *n)
 {
@@ -101,9 +53,9 @@ void aslrt_pic_set_err(aslrt_pic_err *err, const char *code, const char *value)
 void aslrt_pic_set_err_u(aslrt_pic_err *err, const char *code, const uint32_t *u, int n)
 {
 	PicOut o = {0};
-	aslrt_pic_out_str(&o, "");
+	aslrt_buf_puts(&o, "");
 	for (int i = 0; i < n; i++)
-		aslrt_pic_out_cp(&o, u[i]);
+		aslrt_buf_putcp(&o, u[i]);
 	aslrt_pic_set_err(err, code, o.s);
 	free(o.s);
 }
@@ -260,30 +212,30 @@ static void words(PicOut *o, double num, bool prev, bool ord)
 {
 	if (num <= 19) {
 		if (prev)
-			aslrt_pic_out_str(o, " and ");
-		aslrt_pic_out_str(o, ord ? ordinals[(int)num] : few[(int)num]);
+			aslrt_buf_puts(o, " and ");
+		aslrt_buf_puts(o, ord ? ordinals[(int)num] : few[(int)num]);
 	} else if (num < 100) {
 		int tens = (int)(num / 10), rem = (int)fmod(num, 10);
 		if (prev)
-			aslrt_pic_out_str(o, " and ");
-		aslrt_pic_out_str(o, decades[tens - 2]);
+			aslrt_buf_puts(o, " and ");
+		aslrt_buf_puts(o, decades[tens - 2]);
 		if (rem > 0) {
-			aslrt_pic_out_str(o, "-");
+			aslrt_buf_puts(o, "-");
 			words(o, rem, false, ord);
 		} else if (ord) {
-			o->n--; /* "Twenty" -> "Twentieth" */
-			aslrt_pic_out_str(o, "ieth");
+			o->len--; /* "Twenty" -> "Twentieth" */
+			aslrt_buf_puts(o, "ieth");
 		}
 	} else if (num < 1000) {
 		int hundreds = (int)(num / 100), rem = (int)fmod(num, 100);
 		if (prev)
-			aslrt_pic_out_str(o, ", ");
-		aslrt_pic_out_str(o, few[hundreds]);
-		aslrt_pic_out_str(o, " Hundred");
+			aslrt_buf_puts(o, ", ");
+		aslrt_buf_puts(o, few[hundreds]);
+		aslrt_buf_puts(o, " Hundred");
 		if (rem > 0)
 			words(o, rem, true, ord);
 		else if (ord)
-			aslrt_pic_out_str(o, "th");
+			aslrt_buf_puts(o, "th");
 	} else {
 		int mag = (int)floor(log10(num) / 3);
 		if (mag > 4)
@@ -291,14 +243,14 @@ static void words(PicOut *o, double num, bool prev, bool ord)
 		double factor = pow(10, mag * 3);
 		double mant = floor(num / factor), rem = num - mant * factor;
 		if (prev)
-			aslrt_pic_out_str(o, ", ");
+			aslrt_buf_puts(o, ", ");
 		words(o, mant, false, false);
-		aslrt_pic_out_str(o, " ");
-		aslrt_pic_out_str(o, magnitudes[mag - 1]);
+		aslrt_buf_puts(o, " ");
+		aslrt_buf_puts(o, magnitudes[mag - 1]);
 		if (rem > 0)
 			words(o, rem, true, ord);
 		else if (ord)
-			aslrt_pic_out_str(o, "th");
+			aslrt_buf_puts(o, "th");
 	}
 }
 
@@ -366,7 +318,7 @@ static void format_decimal(double value, const IntFmt *f, PicOut *o)
 		}
 	}
 	for (int i = 0; i < n; i++)
-		aslrt_pic_out_cp(o, s[i]);
+		aslrt_buf_putcp(o, s[i]);
 	if (f->ordinal) {
 		uint32_t last = n ? s[n - 1] : 0;
 		const char *suf = last == '1'	? "st"
@@ -375,7 +327,7 @@ static void format_decimal(double value, const IntFmt *f, PicOut *o)
 						: "th";
 		if (n > 1 && s[n - 2] == '1')
 			suf = "th";
-		aslrt_pic_out_str(o, suf);
+		aslrt_buf_puts(o, suf);
 	}
 	free(s);
 }
@@ -384,9 +336,9 @@ int aslrt_pic_format_int(double value, const IntFmt *f, PicOut *o, aslrt_pic_err
 {
 	bool negative = value < 0;
 	value = fabs(value);
-	size_t start = o->n;
+	size_t start = o->len;
 	if (negative)
-		aslrt_pic_out_str(o, "-");
+		aslrt_buf_puts(o, "-");
 	switch (f->primary) {
 	case P_LETTERS: {
 		char rev[256]; /* 26^218 > DBL_MAX */
@@ -397,7 +349,7 @@ int aslrt_pic_format_int(double value, const IntFmt *f, PicOut *o, aslrt_pic_err
 			value = floor((value - 1) / 26);
 		}
 		while (k > 0)
-			aslrt_pic_out_mem(o, &rev[--k], 1);
+			aslrt_buf_put(o, &rev[--k], 1);
 		break;
 	}
 	case P_ROMAN: {
@@ -412,21 +364,21 @@ int aslrt_pic_format_int(double value, const IntFmt *f, PicOut *o, aslrt_pic_err
 			aslrt_pic_set_err(err, "D3130", f->tcase == CASE_UPPER ? "I" : "i");
 			return -1;
 		}
-		size_t from = o->n;
+		size_t from = o->len;
 		for (size_t i = 0; i < sizeof rn / sizeof rn[0]; i++)
 			while (value >= rn[i].v) {
-				aslrt_pic_out_str(o, rn[i].s);
+				aslrt_buf_puts(o, rn[i].s);
 				value -= rn[i].v;
 			}
 		if (f->tcase == CASE_UPPER)
-			for (size_t i = from; i < o->n; i++)
+			for (size_t i = from; i < o->len; i++)
 				o->s[i] = (char)toupper((unsigned char)o->s[i]);
 		break;
 	}
 	case P_WORDS: {
-		size_t from = o->n;
+		size_t from = o->len;
 		words(o, value, false, f->ordinal);
-		for (size_t i = from; i < o->n; i++)
+		for (size_t i = from; i < o->len; i++)
 			if (f->tcase == CASE_UPPER)
 				o->s[i] = (char)toupper((unsigned char)o->s[i]);
 			else if (f->tcase == CASE_LOWER)
@@ -437,7 +389,7 @@ int aslrt_pic_format_int(double value, const IntFmt *f, PicOut *o, aslrt_pic_err
 		format_decimal(value, f, o);
 		break;
 	default:
-		o->n = start;
+		o->len = start;
 		aslrt_pic_set_err_u(err, "D3130", f->token, f->ntoken);
 		return -1;
 	}
@@ -454,7 +406,7 @@ char *aslrt_pic_format_integer(double value, const char *picture, aslrt_pic_err 
 	if (rc)
 		return NULL;
 	PicOut o = {0};
-	aslrt_pic_out_str(&o, "");
+	aslrt_buf_puts(&o, "");
 	if (aslrt_pic_format_int(floor(value), &f, &o, err)) {
 		free(o.s);
 		return NULL;
@@ -645,7 +597,7 @@ double aslrt_pic_int_value(const IntFmt *f, const char *s, size_t n)
 		if (f->ordinal)
 			un = un >= 2 ? un - 2 : 0;
 		PicOut o = {0};
-		aslrt_pic_out_str(&o, "");
+		aslrt_buf_puts(&o, "");
 		for (int i = 0; i < un; i++) {
 			bool sep = false;
 			if (f->regular)
@@ -654,10 +606,10 @@ double aslrt_pic_int_value(const IntFmt *f, const char *s, size_t n)
 				for (int k = 0; k < f->nsep; k++)
 					sep |= u[i] == f->sep_ch[k];
 			if (!sep)
-				aslrt_pic_out_cp(&o, u[i] - f->zero + '0');
+				aslrt_buf_putcp(&o, u[i] - f->zero + '0');
 		}
 		free(u);
-		double v = aslrt_pic_js_parse_int(o.s, o.n);
+		double v = aslrt_pic_js_parse_int(o.s, o.len);
 		free(o.s);
 		return v;
 	}

@@ -41,15 +41,11 @@ int aslrt_pic_parse_datetime(const char *text, const char *picture, double now_m
 
 #include <stddef.h>
 
-/* jsonata_picture.c: a growing UTF-8 string, code points, errors. */
-typedef struct PicOut {
-	char *s;
-	size_t n, cap;
-} PicOut;
+#include "rt.h"
 
-void aslrt_pic_out_mem(PicOut *o, const char *s, size_t n);
-void aslrt_pic_out_str(PicOut *o, const char *s);
-void aslrt_pic_out_cp(PicOut *o, uint32_t cp);
+/* jsonata_picture.c: a growing UTF-8 string (rt.h's aslrt_buf), code points,
+ * errors. */
+typedef aslrt_buf PicOut;
 /* UTF-8 text as code points (malloc'd). */
 uint32_t *aslrt_pic_decode(const char *s, int *n);
 void aslrt_pic_set_err(aslrt_pic_err *err, const char *code, const char *value);

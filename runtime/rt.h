@@ -22,6 +22,35 @@
 
 #define ASLRT_ERRLEN 512
 
+/* --- buf.c --- */
+
+/* A growable string, the compiler's too.  A zeroed one is empty; s is
+ * NUL-terminated once anything was put; out of memory aborts. */
+typedef struct aslrt_buf {
+	char *s;
+	size_t len, cap;
+} aslrt_buf;
+
+void aslrt_buf_put(aslrt_buf *b, const char *s, size_t n);
+void aslrt_buf_puts(aslrt_buf *b, const char *s);
+void aslrt_buf_printf(aslrt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One code point as UTF-8. */
+void aslrt_buf_putcp(aslrt_buf *b, uint32_t cp);
+void aslrt_buf_free(aslrt_buf *b);
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if none
+ * (overlong, surrogate, past U+10FFFF, cut short); its code point in *cp. */
+size_t aslrt_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+/* Code points in n bytes of UTF-8 (continuation bytes not counted). */
+size_t aslrt_utf8_count(const char *s, size_t n);
+
+/* --- civil.c --- */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar, and
+ * back (Howard Hinnant's algorithms). */
+int64_t aslrt_days_from_civil(int64_t y, int m, int d);
+void aslrt_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+bool aslrt_is_leap(int64_t y);
+
 /* --- error.c --- */
 
 /* An error as ASL sees it: a name (States.Runtime, a Task's error type, ...)
@@ -141,6 +170,26 @@ void aslrt_fn_free(aslrt_fn *f);
  * state..." prefix). */
 int aslrt_fn_eval(const aslrt_fn *f, const aslrt_env *env, struct json_object **out,
 		  aslrt_error *err);
+
+/* The functions, in the order of intrinsic_fns.h. */
+enum {
+#define X(id, name, min, max, impl, res, a1, a2, a3) ASLRT_FN_##id,
+#include "intrinsic_fns.h"
+#undef X
+	ASLRT_FN_COUNT
+};
+
+typedef enum { ASLRT_FNARG_STR, ASLRT_FNARG_INT, ASLRT_FNARG_DBL, ASLRT_FNARG_NULL,
+	       ASLRT_FNARG_BOOL, ASLRT_FNARG_PATH, ASLRT_FNARG_CALL } aslrt_fn_arg_kind;
+
+/* The parsed tree, read by the checker: the function (ASLRT_FN_*), its name,
+ * and each argument's kind, its path or nested call (borrowed, else NULL) and
+ * its text as offsets [at, end) into the whole field given to aslrt_fn_parse. */
+int aslrt_fn_id(const aslrt_fn *f);
+const char *aslrt_fn_name(int id);
+int aslrt_fn_nargs(const aslrt_fn *f);
+aslrt_fn_arg_kind aslrt_fn_arg(const aslrt_fn *f, int i, const aslrt_path **path,
+			       const aslrt_fn **call, size_t *at, size_t *end);
 
 /* --- choice.c --- */
 
