@@ -85,13 +85,17 @@ int64_t rt_now_ms(aslrt_run *r)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The last instant an ISO 8601 time with a 4-digit year can show:
+ * 9999-12-31T23:59:59.999Z.  The virtual clock saturates there. */
+#define RT_MAX_TIME_MS INT64_C(253402300799999)
+
 void rt_sleep_ms(aslrt_run *r, int64_t ms)
 {
 	if (ms <= 0)
 		return;
 	if (r->virtual_clock) {
 		pthread_mutex_lock(&r->lock);
-		r->clock_ms += ms;
+		r->clock_ms = ms > RT_MAX_TIME_MS - r->clock_ms ? RT_MAX_TIME_MS : r->clock_ms + ms;
 		pthread_mutex_unlock(&r->lock);
 		return;
 	}
@@ -103,6 +107,11 @@ void rt_sleep_ms(aslrt_run *r, int64_t ms)
 /* ISO 8601 in UTC with milliseconds, as AWS prints Context times. */
 char *rt_iso_time(int64_t ms)
 {
+	/* Always a valid timestamp: clamped to years 1970..9999. */
+	if (ms < 0)
+		ms = 0;
+	if (ms > RT_MAX_TIME_MS)
+		ms = RT_MAX_TIME_MS;
 	time_t s = (time_t)(ms / 1000);
 	struct tm tm;
 	gmtime_r(&s, &tm);
@@ -355,11 +364,12 @@ aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->run = r;
 	c->state = -1;
 	c->retry_state = -1;
+	c->vars = json_object_new_object();
 	if (parent) {
-		c->vars = aslrt_json_copy(parent->vars);
+		/* the parent's variables are read through c->parent */
+		c->parent = parent;
 		c->base = aslrt_json_copy(parent->base);
 	} else {
-		c->vars = json_object_new_object();
 		c->base = aslrt_json_copy(r->context);
 	}
 	return c;
@@ -414,11 +424,56 @@ void rt_ctx_free(aslrt_ctx *c)
 	free(c);
 }
 
+/* A variable of an enclosing scope, copied into c's own on its first read
+ * here.  The parents wait for c and never change their variables meanwhile,
+ * so reading (and deep-copying) them from several threads is safe; sharing
+ * the nodes themselves is not (json-c's reference counts are not atomic). */
+static bool var_lookup(aslrt_ctx *c, const char *name, struct json_object **v)
+{
+	if (json_object_object_get_ex(c->vars, name, v))
+		return true;
+	for (aslrt_ctx *p = c->parent; p; p = p->parent)
+		if (json_object_object_get_ex(p->vars, name, v)) {
+			*v = aslrt_json_copy(*v);
+			json_object_object_add(c->vars, name, *v);
+			return true;
+		}
+	return false;
+}
+
+static bool env_fetch_var(const aslrt_env *env, const char *name, struct json_object **v)
+{
+	return var_lookup(env->owner, name, v);
+}
+
+void rt_vars_all(aslrt_ctx *c)
+{
+	for (aslrt_ctx *p = c->parent; p; p = p->parent) {
+		json_object_object_foreach(p->vars, key, val)
+		{
+			(void)val;
+			struct json_object *v;
+			var_lookup(c, key, &v);
+		}
+	}
+}
+
+void rt_ctx_release(aslrt_ctx *c)
+{
+	json_object_put(c->vars);
+	json_object_put(c->base);
+	json_object_put(c->context);
+	json_object_put(c->map_item);
+	c->vars = c->base = c->context = c->map_item = NULL;
+}
+
 void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
 {
 	env->input = input;
 	env->context = rt_ctx_context(c);
 	env->vars = c->vars;
+	env->fetch_var = env_fetch_var;
+	env->owner = c;
 }
 
 static int next_event(aslrt_run *r, int n)
@@ -468,11 +523,17 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 
 int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output)
 {
-	size_t limit = c->run->payload_limit;
-	if (limit && aslrt_json_size(output) > limit)
+	/* One walk that stops as soon as a limit is passed. */
+	int lim = aslrt_json_check_limits(output, c->run->payload_limit, NULL);
+	if (lim == 1)
 		return rt_error(c, "States.DataLimitExceeded",
 				"The state/task '%s' returned a result with a size exceeding the "
 				"maximum number of bytes service limit.",
+				c->run->states[state].name);
+	if (lim == 2)
+		return rt_error(c, "States.DataLimitExceeded",
+				"The state/task '%s' returned a result nested deeper than the "
+				"limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
 				c->run->states[state].name);
 	next_event(c->run, 1);
 	c->retry_state = -1;
@@ -530,7 +591,7 @@ struct json_object *aslrt_op_context(aslrt_ctx *c)
 struct json_object *aslrt_op_var(aslrt_ctx *c, int k)
 {
 	struct json_object *v;
-	if (!json_object_object_get_ex(c->vars, json_object_get_string(c->run->consts[k].json), &v))
+	if (!var_lookup(c, json_object_get_string(c->run->consts[k].json), &v))
 		return ASLRT_ABSENT;
 	return v;
 }
@@ -602,12 +663,31 @@ int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input,
 	return store_result(c, c->run->consts[k].path, input, result, dst);
 }
 
+/* Variables obey the depth limit of state outputs (takes vals on failure). */
+static int vars_too_deep(aslrt_ctx *c, struct json_object *vals)
+{
+	json_object_object_foreach(vals, key, val)
+	{
+		if (aslrt_json_check_limits(val, 0, NULL) == 2) {
+			rt_error(c, "States.DataLimitExceeded",
+				 "The value assigned to the variable '%s' is nested deeper than the "
+				 "limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
+				 key);
+			json_object_put(vals);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Evaluate every variable first, then assign them all: Assign sees the
  * values from before the state. */
 static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 {
 	struct json_object *vals;
 	if (rt_tmpl_eval(c, t, input, &vals))
+		return -1;
+	if (vars_too_deep(c, vals))
 		return -1;
 	json_object_object_foreach(vals, key, val)
 		json_object_object_add(c->vars, key, json_object_get(val));
@@ -634,6 +714,8 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 {
 	struct json_object *vals;
 	if (rt_jtmpl_eval(c, t, input, result, error_output, &vals))
+		return -1;
+	if (vars_too_deep(c, vals))
 		return -1;
 	json_object_object_foreach(vals, key, val)
 		json_object_object_add(c->vars, key, json_object_get(val));
@@ -723,6 +805,9 @@ int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v,
 
 /* --- Wait --- */
 
+/* AWS's largest Wait: Seconds is at most 99999999. */
+#define RT_MAX_WAIT_S INT64_C(99999999)
+
 int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 {
 	rt_state *st = &c->run->states[state];
@@ -738,6 +823,8 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		if (st->jseconds) {
 			if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
 				rc = rt_query_error(c, "The Seconds field must be a non-negative integer.");
+			else if (json_object_get_int64(x) > RT_MAX_WAIT_S)
+				rc = rt_query_error(c, "The Seconds field must be at most 99999999.");
 			else
 				until = now + json_object_get_int64(x) * 1000;
 		} else if (!json_object_is_type(x, json_type_string) ||
@@ -756,7 +843,8 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		if (rc)
 			return rc;
 	} else if ((v = get(st->def, "Seconds"))) {
-		until = now + (int64_t)(aslrt_json_number(v) * 1000);
+		double secs = aslrt_json_number(v);
+		until = now + (int64_t)((secs < (double)RT_MAX_WAIT_S ? secs : (double)RT_MAX_WAIT_S) * 1000);
 	} else if ((v = get(st->def, "Timestamp"))) {
 		aslrt_time t;
 		if (!aslrt_timestamp_parse(json_object_get_string(v), &t))
@@ -781,6 +869,10 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 			if (!json_object_is_type(sel, json_type_int) || json_object_get_int64(sel) < 0)
 				rc = rt_runtime_error(c, "The SecondsPath parameter does not reference a "
 							 "valid non-negative integer: %s",
+						      text);
+			else if (json_object_get_int64(sel) > RT_MAX_WAIT_S)
+				rc = rt_runtime_error(c, "The SecondsPath parameter references a number of "
+							 "seconds beyond the limit of 99999999: %s",
 						      text);
 			else
 				until = now + json_object_get_int64(sel) * 1000;
@@ -807,6 +899,8 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 }
 
 /* --- Retry and Catch --- */
+
+#define RT_MAX_RETRY_DELAY_S 31622400.0
 
 static bool matches(struct json_object *errors, const char *name)
 {
@@ -837,6 +931,10 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 		double delay = rr->interval * pow(rr->backoff, (double)c->attempts[i]);
 		if (rr->max_delay > 0 && delay > (double)rr->max_delay)
 			delay = (double)rr->max_delay;
+		/* Saturating: never beyond AWS's largest MaxDelaySeconds (366 days),
+		 * whatever BackoffRate ** attempts came to (inf included). */
+		if (!(delay <= RT_MAX_RETRY_DELAY_S))
+			delay = RT_MAX_RETRY_DELAY_S;
 		if (rr->jitter)
 			delay = delay * ((double)rand() / RAND_MAX);
 		c->attempts[i]++;
@@ -927,7 +1025,7 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 	rt_state *st = &c->run->states[state];
 	rt_job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
 	for (int i = 0; i < st->nbranches; i++) {
-		jobs[i].c = rt_ctx_new(c->run, c);
+		jobs[i].parent = c;
 		jobs[i].scope = st->branches[i];
 		jobs[i].input = aslrt_json_copy(input);
 	}
@@ -1041,7 +1139,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
-		jobs[i].c = rt_ctx_new(c->run, c);
+		jobs[i].parent = c; /* its context is made when it starts */
 		jobs[i].scope = st->branches[0];
 		if (st->item_selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();

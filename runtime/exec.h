@@ -70,7 +70,8 @@ typedef struct rt_batch rt_batch;
 
 /* A Parallel branch or a Map iteration: a scope run on its own context. */
 typedef struct rt_job {
-	aslrt_ctx *c;
+	aslrt_ctx *c;                 /* made when the job starts (rt_ctx_new(parent)) */
+	aslrt_ctx *parent;
 	int scope;
 	struct json_object *input; /* consumed by the scope */
 	struct json_object *out;
@@ -105,7 +106,11 @@ typedef struct aslrt_run {
 struct aslrt_ctx {
 	aslrt_run *run;
 	aslrt_error err;
-	struct json_object *vars;     /* variables visible here (owned object) */
+	aslrt_ctx *parent;            /* the branch's or iteration's caller, or NULL */
+	struct json_object *vars;     /* variables set here, and those of the parents
+					 read here (copied on first read: parents'
+					 variables are shared read-only, never copied
+					 whole per iteration) (owned object) */
 	struct json_object *base;     /* Context object's Execution, StateMachine (owned) */
 	struct json_object *context;  /* the whole Context object, built when first
 					 read after a change (NULL until then); never
@@ -125,6 +130,11 @@ struct aslrt_ctx {
 	int64_t task_deadline_ms;
 	int64_t task_heartbeat_ms;
 };
+
+/* Every variable visible in c, copied into c->vars (for JSONata bindings). */
+void rt_vars_all(aslrt_ctx *c);
+/* Free what a finished job's context holds but its error. */
+void rt_ctx_release(aslrt_ctx *c);
 
 /* The Context object as states see it ($$, $states.context); borrowed. */
 struct json_object *rt_ctx_context(aslrt_ctx *c);

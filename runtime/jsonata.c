@@ -44,6 +44,10 @@ typedef struct Chunk {
 typedef struct Arena {
 	Chunk *head;
 	size_t total;
+	/* An evaluation's bound: over() (which does not return) is called
+	 * before a chunk would take total past limit; 0: none. */
+	size_t limit;
+	void (*over)(struct Arena *a);
 } Arena;
 
 static void arena_free(Arena *a)
@@ -64,6 +68,8 @@ static void *arena_alloc_raw(Arena *a, size_t n)
 	Chunk *c = a->head;
 	if (!c || c->used + n > c->cap) {
 		size_t cap = n > 65536 - sizeof(Chunk) ? n : 65536 - sizeof(Chunk);
+		if (a->limit && (n > a->limit || a->total + cap > a->limit))
+			a->over(a);
 		c = malloc(sizeof(Chunk) + cap);
 		if (!c)
 			abort();
@@ -166,6 +172,9 @@ typedef struct Ctx {
 } Ctx;
 
 #define STACK_BUDGET (6u << 20)
+/* The memory one evaluation may hold: its values, strings and environments
+ * (a runaway tail recursion or string builder stops here, not at 4 GB). */
+#define EVAL_MEMORY_LIMIT ((size_t)256 << 20)
 #define STACK_MARGIN (256u << 10)
 
 static const struct {
@@ -318,6 +327,16 @@ __attribute__((noreturn)) static void throw_err(Ctx *c, const char *code, const 
 	free(vs);
 	free(vs2);
 	longjmp(c->jb, 1);
+}
+
+__attribute__((noreturn)) static void throw_msg(Ctx *c, const char *code, const char *msg);
+
+/* The arena's over() of an evaluation (Ctx begins with its Arena). */
+__attribute__((noreturn)) static void memory_exceeded(Arena *a)
+{
+	Ctx *c = (Ctx *)(void *)a;
+	a->limit = 0; /* room to build the message */
+	throw_msg(c, "U1001", "Memory limit exceeded: the expression needs more than 256 MB");
 }
 
 __attribute__((noreturn)) static void throw_msg(Ctx *c, const char *code, const char *msg)
@@ -807,6 +826,9 @@ static void indent(Buf *b, int pretty, int level)
 static void stringify(Ctx *c, Buf *b, V *v, int pretty, int level, bool prec15)
 {
 	char num[40];
+	if (level > ASLRT_JSON_MAX_DEPTH)
+		throw_msg(c, "D1001", "The value is nested deeper than the limit of "
+				      ASLRT_JSON_MAX_DEPTH_TEXT " levels");
 	if (!v) {
 		buf_puts(b, "null");
 		return;
@@ -3742,6 +3764,8 @@ static V *bi_pad(Ctx *c, V **a, int n, V *input, Env *env)
 	double padlen = fabs(width) - (double)utf8_len(s->u.s.s, s->u.s.len);
 	if (padlen <= 0)
 		return s;
+	if (padlen * (double)(chl > 4 ? chl : 4) > (double)EVAL_MEMORY_LIMIT)
+		throw_err(c, "D1001", NULL, ARG(1), NULL, 0);
 	size_t pl = (size_t)ceil(padlen);
 	Buf pad = {.ar = &c->ar};
 	size_t chcp = utf8_len(ch, chl), got = 0;
@@ -4040,6 +4064,11 @@ static V *bi_join(Ctx *c, V **a, int n, V *input, Env *env)
 	V *arr = ARG(0), *sep = ARG(1);
 	if (!arr)
 		return NULL;
+	size_t total = 0;
+	for (size_t i = 0; i < arr->u.a.n; i++)
+		total += arr->u.a.it[i]->u.s.len + (i && sep ? sep->u.s.len : 0);
+	if (total > EVAL_MEMORY_LIMIT)
+		memory_exceeded(&c->ar);
 	Buf b = {.ar = &c->ar};
 	for (size_t i = 0; i < arr->u.a.n; i++) {
 		if (i && sep)
@@ -5218,10 +5247,21 @@ static V *from_json(Ctx *c, struct json_object *j, bool copy)
 	return VNULL;
 }
 
+static struct json_object *to_json_d(Ctx *c, V *v, int depth);
+
 static struct json_object *to_json(Ctx *c, V *v)
+{
+	return to_json_d(c, v, 0);
+}
+
+/* Values leave JSONata within the runtime's one nesting limit. */
+static struct json_object *to_json_d(Ctx *c, V *v, int depth)
 {
 	if (!v)
 		return NULL;
+	if ((v->t == T_ARR || v->t == T_OBJ) && depth >= ASLRT_JSON_MAX_DEPTH)
+		throw_msg(c, "D1001", "The result is nested deeper than the limit of "
+				      ASLRT_JSON_MAX_DEPTH_TEXT " levels");
 	switch (v->t) {
 	case T_NULL: return NULL;
 	case T_BOOL: return json_object_new_boolean(v->u.b);
@@ -5238,7 +5278,7 @@ static struct json_object *to_json(Ctx *c, V *v)
 	case T_ARR: {
 		struct json_object *a = json_object_new_array_ext((int)v->u.a.n);
 		for (size_t i = 0; i < v->u.a.n; i++)
-			json_object_array_add(a, to_json(c, v->u.a.it[i]));
+			json_object_array_add(a, to_json_d(c, v->u.a.it[i], depth + 1));
 		return a;
 	}
 	case T_OBJ: {
@@ -5246,7 +5286,7 @@ static struct json_object *to_json(Ctx *c, V *v)
 		for (size_t i = 0; i < v->u.o.n; i++)
 			if (v->u.o.vals[i])
 				json_object_object_add(o, arena_strndup(&c->ar, v->u.o.keys[i], v->u.o.klens[i]),
-						       to_json(c, v->u.o.vals[i]));
+						       to_json_d(c, v->u.o.vals[i], depth + 1));
 		return o;
 	}
 	}
@@ -5339,6 +5379,8 @@ int aslrt_jsonata_eval_ex(const aslrt_jsonata *e, struct json_object *input,
 		}
 	}
 	c->max_depth = limits && limits->max_depth > 0 ? limits->max_depth : 1000;
+	c->ar.limit = EVAL_MEMORY_LIMIT;
+	c->ar.over = memory_exceeded;
 	if (limits && limits->time_limit_ms > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &c->deadline);
 		c->deadline.tv_sec += limits->time_limit_ms / 1000;

@@ -55,8 +55,13 @@ static void run_one(aslrt_run *r, rt_batch *b, int i)
 		unlist(r, b);
 	pthread_mutex_unlock(&r->pool_lock);
 	rt_job *j = &b->jobs[i];
+	/* Contexts are made as jobs start and emptied as they end: memory
+	 * follows the jobs running, not the jobs of the batch. */
+	if (!j->c)
+		j->c = rt_ctx_new(r, j->parent);
 	j->rc = rt_run_scope(j->c, j->scope, j->input, &j->out);
 	j->input = NULL; /* consumed */
+	rt_ctx_release(j->c);
 	pthread_mutex_lock(&r->pool_lock);
 	b->running--;
 	b->done++;

@@ -403,6 +403,7 @@ int rt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		return 0;
 	}
 	struct json_object *b = json_object_new_object(), *states = json_object_new_object();
+	rt_vars_all(c);
 	json_object_object_foreach(c->vars, key, val)
 		json_object_object_add(b, key, json_object_get(val));
 	json_object_object_add(states, "input", json_object_get(input));

@@ -6,12 +6,14 @@ usage: run.py ASLC [CASES.json] [--backend c|llvm|both] [--filter SUBSTR]
 
 Each case of cases.json: "name"; the definition ("asl", a JSON value, or
 "asl_text", raw text); the execution input ("input", raw text; default "{}",
-or "input_big": a JSON string input of that many bytes); extra "files"
+"input_big": a JSON string input of that many bytes, or "input_expr": a
+Python expression making the input text); extra "files"
 (name -> raw text, written beside the executable; "args" refer to them by
 name); the executable's "args"; and what must happen: "status" (exit code),
 "stdout" (exact, without the final newline) or "stdout_re" (a regex), "error" (the Error name of the
 last stderr line), "cause_has" / "stderr_has" (substrings), "timeout"
-(seconds, default 20).  "check": the definition goes to `aslc check` instead,
+(seconds, default 20); "max_rss_kb": the executable's peak RSS bound (a
+benchmark, not a timing: memory must stay linear in the work).  "check": the definition goes to `aslc check` instead,
 and "status"/"stderr_has" apply to it.
 """
 import json, os, re, subprocess, sys, tempfile
@@ -79,18 +81,41 @@ def run_case(aslc, tmp, i, case, backend, built):
         if p.returncode != 0:
             return "build failed: " + p.stderr.strip()[-500:]
         built[key] = exe
-    if "input_big" in case:
+    if "input_expr" in case:
+        inp = eval(case["input_expr"], {"json": json}).encode("utf-8")
+    elif "input_big" in case:
         inp = b'"' + b"x" * (case["input_big"] - 2) + b'"'
     else:
         inp = case.get("input", "{}").encode("utf-8", "surrogateescape")
     try:
-        p = subprocess.run([exe] + case.get("args", []), input=inp, cwd=d, capture_output=True,
+        cmd = [exe] + case.get("args", [])
+        if "max_rss_kb" in case:
+            cmd = [sys.executable, "-c", WRAP, os.path.join(d, "rss")] + cmd
+        p = subprocess.run(cmd, input=inp, cwd=d, capture_output=True,
                            timeout=case.get("timeout", 20))
     except subprocess.TimeoutExpired:
         return "timed out"
     p.stdout = p.stdout.decode("utf-8", "replace")
     p.stderr = p.stderr.decode("utf-8", "replace")
-    return outcome(case, p)
+    why = outcome(case, p)
+    if not why and "max_rss_kb" in case:
+        rss = int(open(os.path.join(d, "rss")).read())
+        # sanitizers (ASan's shadow memory and quarantine) multiply memory
+        bound = case["max_rss_kb"] * (8 if os.environ.get("ASLC_SANITIZED") else 1)
+        print("  %s: peak RSS %d KB (bound %d KB)" % (case["name"], rss, bound))
+        if rss > bound:
+            why = "peak RSS %d KB, more than %d KB" % (rss, bound)
+    return why
+
+
+# Runs argv[2:] and writes its peak RSS (KB) to argv[1]: only the executable
+# is measured, not aslc or the C compiler.
+WRAP = """
+import resource, subprocess, sys
+rc = subprocess.run(sys.argv[2:]).returncode
+open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(rc if rc >= 0 else 128 - rc)
+"""
 
 
 def outcome(case, p):

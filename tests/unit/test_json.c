@@ -88,7 +88,9 @@ END_TEST
 START_TEST(test_parse_errors)
 {
 	static const char *bad[] = {"", "   ", "{", "{\"a\":1,}", "[1,]", "01", "True", "{\"a\":1} x",
-				    "not json", "\"\\x\"", "\"\xff\"", "[1] [2]"};
+				    "not json", "\"\\x\"", "\"\xff\"", "[1] [2]",
+				    "{'a':1}", "[NaN]", "[-Infinity]", "[1] // c", "\"\xc0\xaf\"",
+				    "\"\xed\xa0\x80\"", "\"\\ud800\"", "{\"a\\u0000b\":1}"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char why[ASLRT_ERRLEN] = "";
 		struct json_object *v = NULL;
