@@ -11,7 +11,7 @@ Python expression making the input text); extra "files"
 (name -> raw text, written beside the executable; "args" refer to them by
 name); the executable's "args"; and what must happen: "status" (exit code),
 "stdout" (exact, without the final newline) or "stdout_re" (a regex), "error" (the Error name of the
-last stderr line), "cause_has" / "stderr_has" (substrings), "timeout"
+last stderr line), "cause_has" / "stderr_has" / "stderr_lacks" (substrings), "timeout"
 (seconds, default 20); "max_rss_kb": the executable's peak RSS bound (a
 benchmark, not a timing: memory must stay linear in the work).  "check": the definition goes to `aslc check` instead,
 and "status"/"stderr_has" apply to it.
@@ -142,6 +142,8 @@ def outcome(case, p):
             return "Cause %r lacks %r" % (err.get("Cause"), case["cause_has"])
     if "stderr_has" in case and case["stderr_has"] not in p.stderr:
         return "stderr %r lacks %r" % (p.stderr[-400:], case["stderr_has"])
+    if "stderr_lacks" in case and case["stderr_lacks"] in p.stderr:
+        return "stderr %r has %r" % (p.stderr[-400:], case["stderr_lacks"])
     return None
 
 
