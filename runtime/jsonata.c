@@ -5249,19 +5249,50 @@ static V *from_json(Ctx *c, struct json_object *j, bool copy)
 
 static struct json_object *to_json_d(Ctx *c, V *v, int depth);
 
+/* Does v nest more than room levels of arrays and objects, or hold more
+ * than *budget values (shared subtrees counted each time, as json-c will
+ * copy them)?  The recursion stops at room, so it is bounded however deep
+ * v is. */
+static bool too_big_for_json(V *v, int room, size_t *budget)
+{
+	if (*budget == 0)
+		return true;
+	--*budget;
+	if (!v || (v->t != T_ARR && v->t != T_OBJ))
+		return false;
+	if (room <= 0)
+		return true;
+	if (v->t == T_ARR) {
+		for (size_t i = 0; i < v->u.a.n; i++)
+			if (too_big_for_json(v->u.a.it[i], room - 1, budget))
+				return true;
+	} else {
+		for (size_t i = 0; i < v->u.o.n; i++)
+			if (too_big_for_json(v->u.o.vals[i], room - 1, budget))
+				return true;
+	}
+	return false;
+}
+
+/* Values leave JSONata within the runtime's one nesting limit and a bound
+ * on their size, checked before any json-c node is made (an error must not
+ * leave half a tree). */
 static struct json_object *to_json(Ctx *c, V *v)
 {
+	size_t budget = 16u << 20;
+	if (too_big_for_json(v, ASLRT_JSON_MAX_DEPTH, &budget)) {
+		if (budget == 0)
+			memory_exceeded(&c->ar);
+		throw_msg(c, "D1001", "The result is nested deeper than the limit of "
+				      ASLRT_JSON_MAX_DEPTH_TEXT " levels");
+	}
 	return to_json_d(c, v, 0);
 }
 
-/* Values leave JSONata within the runtime's one nesting limit. */
 static struct json_object *to_json_d(Ctx *c, V *v, int depth)
 {
 	if (!v)
 		return NULL;
-	if ((v->t == T_ARR || v->t == T_OBJ) && depth >= ASLRT_JSON_MAX_DEPTH)
-		throw_msg(c, "D1001", "The result is nested deeper than the limit of "
-				      ASLRT_JSON_MAX_DEPTH_TEXT " levels");
 	switch (v->t) {
 	case T_NULL: return NULL;
 	case T_BOOL: return json_object_new_boolean(v->u.b);
