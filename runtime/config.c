@@ -205,9 +205,6 @@ static int check_response(struct json_object *resp, const char *path, const char
 					return bad(why, whylen, path, &t, "must be a string, not %s",
 						   aslrt_json_type_name(tv));
 			}
-			if (!member(thr, "Error")) {
-				return bad(why, whylen, path, &r, "Throw needs an Error");
-			}
 		}
 	}
 	return 0;
