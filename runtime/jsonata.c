@@ -4892,12 +4892,16 @@ static V *bi_range(Ctx *c, V **a, int n, V *input, Env *env)
 	double step = ARG(2) ? floor(ARG(2)->u.n) : 1;
 	if (step == 0)
 		throw_msg(c, "D3020", "The step argument of $range must not be zero");
+	/* The size first, as the .. operator does: nothing allocated for a
+	 * range that is refused. */
+	double count = floor((last - first) / step) + 1;
+	if (count > 10000000)
+		throw_err(c, "D2014", "range", v_num(c, count), NULL, 0);
 	V *r = v_seq(c);
-	for (double x = first; step > 0 ? x <= last : x >= last; x += step) {
-		if (r->u.a.n >= 10000000)
-			throw_err(c, "D2014", "range", v_num(c, (last - first) / step + 1), NULL, 0);
+	if (count > 0)
+		arr_reserve(c, r, (size_t)count);
+	for (double x = first; step > 0 ? x <= last : x >= last; x += step)
 		arr_push(c, r, v_num(c, x));
-	}
 	return r;
 }
 
