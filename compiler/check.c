@@ -604,7 +604,15 @@ static void check_retry(Ck *ck, const char *ptr, struct json_object *v)
 typedef struct Edge {
 	char *target;
 	char *ptr;  /* pointer of the field naming the target */
+	bool nul;   /* the name holds U+0000: no state has such a name (keys with
+		       NUL are refused), though C strings would match its prefix */
 } Edge;
+
+/* A JSON string holding U+0000 (its C string stops short). */
+static bool has_nul(struct json_object *s)
+{
+	return strlen(json_object_get_string(s)) != (size_t)json_object_get_string_len(s);
+}
 
 typedef struct Edges {
 	Edge *v;
@@ -618,6 +626,7 @@ static void add_edge(Edges *e, struct json_object *target, const char *ptr)
 	e->v = xrealloc(e->v, sizeof *e->v * (size_t)(e->n + 1));
 	e->v[e->n].target = xstrdup(json_object_get_string(target));
 	e->v[e->n].ptr = xstrdup(ptr);
+	e->v[e->n].nul = has_nul(target);
 	e->n++;
 }
 
@@ -1637,10 +1646,13 @@ static void check_scope(Ck *ck, const char *cptr, struct json_object *c, const c
 	/* transitions resolve inside the scope */
 	int start_id = -1;
 	if (is_str(start)) {
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n && !has_nul(start); i++)
 			if (!strcmp(names[i], json_object_get_string(start)))
 				start_id = i;
-		if (start_id < 0)
+		if (has_nul(start))
+			err(ck, ap, "'StartAt' holds U+0000 after '%s', which no state name can",
+			    json_object_get_string(start));
+		else if (start_id < 0)
 			err(ck, ap, "'StartAt' names no state in this scope: '%s'%s",
 			    json_object_get_string(start),
 			    did_you_mean(json_object_get_string(start), names, n));
@@ -1652,9 +1664,15 @@ static void check_scope(Ck *ck, const char *cptr, struct json_object *c, const c
 		for (int j = 0; j < edges[i].n; j++) {
 			const char *tgt = edges[i].v[j].target;
 			bool found = false;
-			for (int m = 0; m < n; m++)
+			for (int m = 0; m < n && !edges[i].v[j].nul; m++)
 				found |= !strcmp(names[m], tgt);
-			if (!found) {
+			if (!found && edges[i].v[j].nul) {
+				dangling = true;
+				err(ck, edges[i].v[j].ptr,
+				    "missing transition target: the name holds U+0000 after '%s', "
+				    "which no state name can",
+				    tgt);
+			} else if (!found) {
 				struct json_object *elsewhere;
 				dangling = true;
 				err(ck, edges[i].v[j].ptr, "missing transition target: '%s'%s", tgt,
