@@ -318,6 +318,7 @@ bad:
 
 void rt_unload(aslrt_run *r)
 {
+	rt_thread_done();
 	for (int i = 0; i < r->nconsts; i++) {
 		aslrt_path_free(r->consts[i].path);
 		rt_tmpl_free(r->consts[i].tmpl);
@@ -356,6 +357,48 @@ void rt_unload(aslrt_run *r)
 
 /* --- contexts --- */
 
+/* This thread's copy of the run's Context object base (Execution,
+ * StateMachine; never changed once the run starts).  Every context made on a
+ * thread shares it instead of a deep copy each (an iteration copied
+ * Execution.Input, O(input) per iteration).  No value holding its nodes
+ * leaves the thread: a job's output is copied as the job ends (pool.c). */
+static _Thread_local struct json_object *thread_base;
+
+static struct json_object *base_for_thread(aslrt_run *r)
+{
+	if (!thread_base)
+		thread_base = aslrt_json_copy(r->context);
+	return json_object_get(thread_base);
+}
+
+/*
+ * This thread's copies of the variables its contexts read from their
+ * parents, by "parent-pointer/name", for the jobs of one batch: within a
+ * batch the parents wait and never change their variables, so every job the
+ * thread runs shares one copy instead of a deep copy each.  A job of another
+ * batch empties the cache (its parents may have changed since).
+ */
+static _Thread_local struct json_object *thread_vars;
+static _Thread_local unsigned long thread_vars_batch;
+
+void rt_thread_batch(unsigned long id)
+{
+	if (id != thread_vars_batch) {
+		json_object_put(thread_vars);
+		thread_vars = NULL;
+		thread_vars_batch = id;
+	}
+}
+
+void rt_thread_done(void)
+{
+	json_object_put(thread_base);
+	thread_base = NULL;
+	json_object_put(thread_vars);
+	thread_vars = NULL;
+	thread_vars_batch = 0;
+}
+
 aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 {
 	aslrt_ctx *c = calloc(1, sizeof *c);
@@ -365,13 +408,8 @@ aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->state = -1;
 	c->retry_state = -1;
 	c->vars = json_object_new_object();
-	if (parent) {
-		/* the parent's variables are read through c->parent */
-		c->parent = parent;
-		c->base = aslrt_json_copy(parent->base);
-	} else {
-		c->base = aslrt_json_copy(r->context);
-	}
+	c->parent = parent; /* the parent's variables are read through it */
+	c->base = base_for_thread(r);
 	return c;
 }
 
@@ -434,8 +472,19 @@ static bool var_lookup(aslrt_ctx *c, const char *name, struct json_object **v)
 		return true;
 	for (aslrt_ctx *p = c->parent; p; p = p->parent)
 		if (json_object_object_get_ex(p->vars, name, v)) {
-			*v = aslrt_json_copy(*v);
-			json_object_object_add(c->vars, name, *v);
+			char *key = NULL;
+			struct json_object *copy;
+			if (asprintf(&key, "%p/%s", (void *)p, name) < 0)
+				abort();
+			if (!thread_vars)
+				thread_vars = json_object_new_object();
+			if (!json_object_object_get_ex(thread_vars, key, &copy)) {
+				copy = aslrt_json_copy(*v);
+				json_object_object_add(thread_vars, key, copy);
+			}
+			free(key);
+			*v = copy;
+			json_object_object_add(c->vars, name, json_object_get(copy));
 			return true;
 		}
 	return false;

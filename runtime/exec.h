@@ -133,6 +133,11 @@ struct aslrt_ctx {
 
 /* Every variable visible in c, copied into c->vars (for JSONata bindings). */
 void rt_vars_all(aslrt_ctx *c);
+/* Free this thread's copy of the Context object base and of its parents'
+ * variables (a thread's last call). */
+void rt_thread_done(void);
+/* A job of batch id starts on this thread (the variables cache's key). */
+void rt_thread_batch(unsigned long id);
 /* Free what a finished job's context holds but its error. */
 void rt_ctx_release(aslrt_ctx *c);
 

@@ -25,6 +25,7 @@ struct rt_batch {
 	bool all;          /* run every job even after a failure */
 	pthread_cond_t finished;
 	rt_batch *link;    /* the pool's list of batches with jobs to start */
+	unsigned long id;  /* unique in the process (exec.c's per-thread caches) */
 };
 
 /* A job of b that may start now, or -1. */
@@ -55,12 +56,20 @@ static void run_one(aslrt_run *r, rt_batch *b, int i)
 		unlist(r, b);
 	pthread_mutex_unlock(&r->pool_lock);
 	rt_job *j = &b->jobs[i];
+	rt_thread_batch(b->id);
 	/* Contexts are made as jobs start and emptied as they end: memory
 	 * follows the jobs running, not the jobs of the batch. */
 	if (!j->c)
 		j->c = rt_ctx_new(r, j->parent);
 	j->rc = rt_run_scope(j->c, j->scope, j->input, &j->out);
 	j->input = NULL; /* consumed */
+	/* The output may share nodes with this thread's Context object base
+	 * (exec.c): the caller gets a tree of its own. */
+	if (j->out) {
+		struct json_object *o = aslrt_json_copy(j->out);
+		json_object_put(j->out);
+		j->out = o;
+	}
 	rt_ctx_release(j->c);
 	pthread_mutex_lock(&r->pool_lock);
 	b->running--;
@@ -103,12 +112,15 @@ static void *worker(void *arg)
 		r->idle--;
 	}
 	pthread_mutex_unlock(&r->pool_lock);
+	rt_thread_done();
 	return NULL;
 }
 
 int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all)
 {
-	rt_batch b = {jobs, n, 0, 0, 0, 0, limit, all, PTHREAD_COND_INITIALIZER, NULL};
+	static unsigned long seq;
+	rt_batch b = {jobs, n, 0, 0, 0, 0, limit, all, PTHREAD_COND_INITIALIZER, NULL,
+		      __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED)};
 	if (n == 0)
 		return 0;
 	pthread_mutex_lock(&r->pool_lock);
