@@ -87,10 +87,16 @@ def main():
                 inp = mutate(inp, rnd)
             src, exe = os.path.join(tmp, "m.asl.json"), os.path.join(tmp, "m")
             json.dump(d, open(src, "w"))
-            b = subprocess.run([aslc, "build", src, "-o", exe, "--backend", backend],
-                               capture_output=True, timeout=120)
             why = None
-            if b.returncode < 0 or b.returncode > 2:
+            try:
+                b = subprocess.run([aslc, "build", src, "-o", exe, "--backend", backend],
+                                   capture_output=True, timeout=120)
+            except subprocess.TimeoutExpired:
+                b = None
+                why = "aslc build hang (120 s)"
+            if b is None:
+                pass
+            elif b.returncode < 0 or b.returncode > 2:
                 why = "aslc build exit %d" % b.returncode
             elif b.returncode != 0:
                 stats["rejected"] += 1
