@@ -4,8 +4,8 @@ its exact expected outcome (never a signal).
 
 usage: run.py ASLC [CASES.json] [--backend c|llvm|both] [--filter SUBSTR]
 
-Each case of cases.json: "name"; the definition ("asl", a JSON value, or
-"asl_text", raw text); the execution input ("input", raw text; default "{}",
+Each case of cases.json: "name"; the definition ("asl", a JSON value,
+"asl_text", raw text, or "asl_expr", a Python expression: see HELPERS); the execution input ("input", raw text; default "{}",
 "input_big": a JSON string input of that many bytes, or "input_expr": a
 Python expression making the input text); extra "files"
 (name -> raw text, written beside the executable; "args" refer to them by
@@ -61,7 +61,10 @@ def main():
 def run_case(aslc, tmp, i, case, backend, built):
     d = os.path.join(tmp, "case%d" % i)
     os.makedirs(d, exist_ok=True)
-    text = case["asl_text"] if "asl_text" in case else json.dumps(case["asl"])
+    if "asl_expr" in case:
+        text = json.dumps(eval(case["asl_expr"], dict(HELPERS)))
+    else:
+        text = case["asl_text"] if "asl_text" in case else json.dumps(case["asl"])
     src = os.path.join(d, "m.asl.json")
     with open(src, "w", encoding="utf-8") as f:
         f.write(text)
@@ -82,7 +85,7 @@ def run_case(aslc, tmp, i, case, backend, built):
             return "build failed: " + p.stderr.strip()[-500:]
         built[key] = exe
     if "input_expr" in case:
-        inp = eval(case["input_expr"], {"json": json}).encode("utf-8")
+        inp = eval(case["input_expr"], dict(HELPERS)).encode("utf-8")
     elif "input_big" in case:
         inp = b'"' + b"x" * (case["input_big"] - 2) + b'"'
     else:
@@ -106,6 +109,20 @@ def run_case(aslc, tmp, i, case, backend, built):
         if rss > bound:
             why = "peak RSS %d KB, more than %d KB" % (rss, bound)
     return why
+
+
+def nested_parallel(n):
+    """A Parallel state holding a Parallel state ... n deep."""
+    d = {"StartAt": "S", "States": {"S": {"Type": "Pass", "End": True}}}
+    for i in range(1, n + 1):
+        d = {"StartAt": "P%d" % i,
+             "States": {"P%d" % i: {"Type": "Parallel", "Branches": [d], "End": True}}}
+    return d
+
+
+# What "asl_expr" and "input_expr" may use.
+HELPERS = {"json": json, "nested_parallel": nested_parallel,
+           "nested_array": lambda n: "[" * n + "1" + "]" * n}
 
 
 # Runs argv[2:] and writes its peak RSS (KB) to argv[1]: only the executable
