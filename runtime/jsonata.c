@@ -169,6 +169,7 @@ typedef struct Ctx {
 	V *root;
 	Env *global;
 	uint64_t rng;
+	struct json_object *pending; /* freed if an error unwinds past its owner */
 } Ctx;
 
 #define STACK_BUDGET (6u << 20)
@@ -4857,7 +4858,9 @@ static V *bi_parse(Ctx *c, V **a, int n, V *input, Env *env)
 	char why[256];
 	if (aslrt_json_parse(s->u.s.s, s->u.s.len, &j, why, sizeof why) != 0)
 		throw_msg(c, "D3030", why);
+	c->pending = j; /* from_json may hit the memory bound */
 	V *out = from_json(c, j, true);
+	c->pending = NULL;
 	json_object_put(j);
 	return out;
 }
@@ -5290,6 +5293,9 @@ static struct json_object *to_json(Ctx *c, V *v)
 		throw_msg(c, "D1001", "The result is nested deeper than the limit of "
 				      ASLRT_JSON_MAX_DEPTH_TEXT " levels");
 	}
+	/* Nothing may throw once json-c nodes exist (the keys' copies come
+	 * from the arena): the walk above bounded the size instead. */
+	c->ar.limit = 0;
 	return to_json_d(c, v, 0);
 }
 
@@ -5435,6 +5441,7 @@ int aslrt_jsonata_eval_ex(const aslrt_jsonata *e, struct json_object *input,
 	*out = NULL;
 	*undefined = false;
 	if (setjmp(c->jb)) {
+		json_object_put(c->pending);
 		aslrt_error_set(err, c->code, "%s", c->msg ? c->msg : c->code);
 		free(c->msg);
 		arena_free(&c->ar);
