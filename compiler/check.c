@@ -329,10 +329,13 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 	/* transitions resolve inside the scope */
 	int start_id = -1;
 	if (is_str(start)) {
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n && !has_nul(start); i++)
 			if (!strcmp(names[i], json_object_get_string(start)))
 				start_id = i;
-		if (start_id < 0)
+		if (has_nul(start))
+			err(ck, ap, "'StartAt' holds U+0000 after '%s', which no state name can",
+			    json_object_get_string(start));
+		else if (start_id < 0)
 			err(ck, ap, "'StartAt' names no state in this scope: '%s'%s",
 			    json_object_get_string(start),
 			    did_you_mean(json_object_get_string(start), names, n));
@@ -344,9 +347,15 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 		for (int j = 0; j < edges[i].n; j++) {
 			const char *tgt = edges[i].v[j].target;
 			bool found = false;
-			for (int m = 0; m < n; m++)
+			for (int m = 0; m < n && !edges[i].v[j].nul; m++)
 				found |= !strcmp(names[m], tgt);
-			if (!found) {
+			if (!found && edges[i].v[j].nul) {
+				dangling = true;
+				err(ck, edges[i].v[j].ptr,
+				    "missing transition target: the name holds U+0000 after '%s', "
+				    "which no state name can",
+				    tgt);
+			} else if (!found) {
 				struct json_object *elsewhere;
 				dangling = true;
 				err(ck, edges[i].v[j].ptr, "missing transition target: '%s'%s", tgt,

@@ -85,6 +85,7 @@ static void add_edge(Edges *e, struct json_object *target, const char *ptr)
 	e->v = xrealloc(e->v, sizeof *e->v * (size_t)(e->n + 1));
 	e->v[e->n].target = xstrdup(json_object_get_string(target));
 	e->v[e->n].ptr = xstrdup(ptr);
+	e->v[e->n].nul = has_nul(target);
 	e->n++;
 }
 

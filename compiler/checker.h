@@ -28,7 +28,15 @@ typedef struct Ck {
 typedef struct Edge {
 	char *target;
 	char *ptr; /* pointer of the field naming the target */
+	bool nul;  /* the name holds U+0000: no state has such a name (keys with
+		      NUL are refused), though C strings would match its prefix */
 } Edge;
+
+/* A JSON string holding U+0000 (its C string stops short). */
+static inline bool has_nul(struct json_object *s)
+{
+	return strlen(json_object_get_string(s)) != (size_t)json_object_get_string_len(s);
+}
 
 typedef struct Edges {
 	Edge *v;

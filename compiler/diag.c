@@ -623,26 +623,13 @@ bool source_parse(Diag *d, struct json_object **out)
 		diag_at_offset(d, DIAG_ERROR, off, NULL, "invalid JSON: %s", sc.errmsg);
 		return false;
 	}
-	struct json_tokener *tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH * 2);
-	if (!tok)
-		die("out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	struct json_object *v = json_tokener_parse_ex(tok, s->text, (int)s->len);
-	enum json_tokener_error e = json_tokener_get_error(tok);
-	if (e == json_tokener_continue) {
-		/* A bare number at the end of the text: json-c waits for more. */
-		v = json_tokener_parse_ex(tok, "", 1);
-		e = json_tokener_get_error(tok);
-	}
-	if (!v && e != json_tokener_success) {
-		long off = (long)json_tokener_get_parse_end(tok);
-		diag_at_offset(d, DIAG_ERROR, off < (long)s->len ? off : -1, NULL,
-			       "invalid JSON: %s", json_tokener_error_desc(e));
-		json_tokener_free(tok);
+	/* The runtime's strict parser: the same numbers, the same limits. */
+	struct json_object *v = NULL;
+	char why[256];
+	if (aslrt_json_parse(s->text, s->len, &v, why, sizeof why) != 0) {
+		diag_at_offset(d, DIAG_ERROR, -1, NULL, "invalid JSON: %s", why);
 		return false;
 	}
-	json_tokener_free(tok);
-	aslrt_json_keep_big_ints(s->text, s->len, &v);
 	*out = v;
 	return true;
 }
@@ -671,6 +658,21 @@ static void dup_member(void *ctx, const char *objptr, long keyoff, const char *k
 		diag_at_offset(c->d, DIAG_NOTE, (long)json_object_get_int64(prev), ptr,
 			       "'%s' first appears here; JSON parsers keep only one of the two",
 			       key);
+		/* The second value is a new object at the same pointer: forget the
+		 * keys seen under the first, or its members ('Type' of a second
+		 * state of the same name) would be reported as duplicates too. */
+		size_t n = strlen(ptr);
+		struct json_object *gone = json_object_new_array();
+		json_object_object_foreach(c->seen, sp, sv)
+		{
+			(void)sv;
+			if (strncmp(sp, ptr, n) == 0 && (sp[n] == 0 || sp[n] == '/'))
+				json_object_array_add(gone, json_object_new_string(sp));
+		}
+		for (size_t i = 0; i < json_object_array_length(gone); i++)
+			json_object_object_del(c->seen,
+					       json_object_get_string(json_object_array_get_idx(gone, i)));
+		json_object_put(gone);
 	} else {
 		json_object_object_add(keys, key, json_object_new_int64(keyoff));
 	}

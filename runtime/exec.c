@@ -86,13 +86,17 @@ int64_t rt_now_ms(aslrt_run *r)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The last instant an ISO 8601 time with a 4-digit year can show:
+ * 9999-12-31T23:59:59.999Z.  The virtual clock saturates there. */
+#define RT_MAX_TIME_MS INT64_C(253402300799999)
+
 void rt_sleep_ms(aslrt_run *r, int64_t ms)
 {
 	if (ms <= 0)
 		return;
 	if (r->virtual_clock) {
 		pthread_mutex_lock(&r->lock);
-		r->clock_ms += ms;
+		r->clock_ms = ms > RT_MAX_TIME_MS - r->clock_ms ? RT_MAX_TIME_MS : r->clock_ms + ms;
 		pthread_mutex_unlock(&r->lock);
 		return;
 	}
@@ -104,6 +108,11 @@ void rt_sleep_ms(aslrt_run *r, int64_t ms)
 /* ISO 8601 in UTC with milliseconds, as AWS prints Context times. */
 char *rt_iso_time(int64_t ms)
 {
+	/* Always a valid timestamp: clamped to years 1970..9999. */
+	if (ms < 0)
+		ms = 0;
+	if (ms > RT_MAX_TIME_MS)
+		ms = RT_MAX_TIME_MS;
 	time_t s = (time_t)(ms / 1000);
 	struct tm tm;
 	gmtime_r(&s, &tm);
@@ -308,6 +317,7 @@ bad:
 
 void rt_unload(aslrt_run *r)
 {
+	rt_thread_done();
 	for (int i = 0; i < r->nconsts; i++) {
 		aslrt_path_free(r->consts[i].path);
 		rt_tmpl_free(r->consts[i].tmpl);
@@ -346,10 +356,49 @@ void rt_unload(aslrt_run *r)
 
 /* --- contexts --- */
 
-/* `share`: the child runs on the parent's thread (rt_pool_inline), so it
- * takes the parent's Context base by reference (never changed in place)
- * instead of a copy. */
-static aslrt_ctx *ctx_make(aslrt_run *r, aslrt_ctx *parent, bool share)
+/* This thread's copy of the run's Context object base (Execution,
+ * StateMachine; never changed once the run starts).  Every context made on a
+ * thread shares it instead of a deep copy each (an iteration copied
+ * Execution.Input, O(input) per iteration).  No value holding its nodes
+ * leaves the thread: a job's output is copied as the job ends (pool.c). */
+static _Thread_local struct json_object *thread_base;
+
+static struct json_object *base_for_thread(aslrt_run *r)
+{
+	if (!thread_base)
+		thread_base = aslrt_json_copy(r->context);
+	return json_object_get(thread_base);
+}
+
+/*
+ * This thread's copies of the variables its contexts read from their
+ * parents, by "parent-pointer/name", for the jobs of one batch: within a
+ * batch the parents wait and never change their variables, so every job the
+ * thread runs shares one copy instead of a deep copy each.  A job of another
+ * batch empties the cache (its parents may have changed since).
+ */
+static _Thread_local struct json_object *thread_vars;
+static _Thread_local unsigned long thread_vars_batch;
+
+void rt_thread_batch(unsigned long id)
+{
+	if (id != thread_vars_batch) {
+		json_object_put(thread_vars);
+		thread_vars = NULL;
+		thread_vars_batch = id;
+	}
+}
+
+void rt_thread_done(void)
+{
+	json_object_put(thread_base);
+	thread_base = NULL;
+	json_object_put(thread_vars);
+	thread_vars = NULL;
+	thread_vars_batch = 0;
+}
+
+aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 {
 	aslrt_ctx *c = calloc(1, sizeof *c);
 	if (!c)
@@ -358,26 +407,12 @@ static aslrt_ctx *ctx_make(aslrt_run *r, aslrt_ctx *parent, bool share)
 	c->state = -1;
 	c->retry_state = -1;
 	c->lane = -1;
-	if (parent) {
-		c->vars = aslrt_json_copy(parent->vars);
-		c->base = share ? json_object_get(parent->base) : aslrt_json_copy(parent->base);
-	} else {
-		c->vars = json_object_new_object();
-		c->base = aslrt_json_copy(r->context);
-	}
+	c->vars = json_object_new_object();
+	c->parent = parent; /* the parent's variables are read through it */
+	c->base = base_for_thread(r);
 	return c;
 }
 
-aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
-{
-	return ctx_make(r, parent, false);
-}
-
-/* A branch's or iteration's context. */
-static aslrt_ctx *ctx_child(aslrt_ctx *parent, bool share)
-{
-	return ctx_make(parent->run, parent, share);
-}
 
 /* Build the Context object from the base and this thread's state.  A new
  * object each time: outputs may hold the previous one. */
@@ -436,6 +471,60 @@ static struct json_object *ctx_context_of(void *c)
 	return rt_ctx_context(c);
 }
 
+/* A variable of an enclosing scope, copied into c's own on its first read
+ * here.  The parents wait for c and never change their variables meanwhile,
+ * so reading (and deep-copying) them from several threads is safe; sharing
+ * the nodes themselves is not (json-c's reference counts are not atomic). */
+static bool var_lookup(aslrt_ctx *c, const char *name, struct json_object **v)
+{
+	if (json_object_object_get_ex(c->vars, name, v))
+		return true;
+	for (aslrt_ctx *p = c->parent; p; p = p->parent)
+		if (json_object_object_get_ex(p->vars, name, v)) {
+			char *key = NULL;
+			struct json_object *copy;
+			if (asprintf(&key, "%p/%s", (void *)p, name) < 0)
+				abort();
+			if (!thread_vars)
+				thread_vars = json_object_new_object();
+			if (!json_object_object_get_ex(thread_vars, key, &copy)) {
+				copy = aslrt_json_copy(*v);
+				json_object_object_add(thread_vars, key, copy);
+			}
+			free(key);
+			*v = copy;
+			json_object_object_add(c->vars, name, json_object_get(copy));
+			return true;
+		}
+	return false;
+}
+
+static bool env_fetch_var(const aslrt_env *env, const char *name, struct json_object **v)
+{
+	return var_lookup(env->owner, name, v);
+}
+
+void rt_vars_all(aslrt_ctx *c)
+{
+	for (aslrt_ctx *p = c->parent; p; p = p->parent) {
+		json_object_object_foreach(p->vars, key, val)
+		{
+			(void)val;
+			struct json_object *v;
+			var_lookup(c, key, &v);
+		}
+	}
+}
+
+void rt_ctx_release(aslrt_ctx *c)
+{
+	json_object_put(c->vars);
+	json_object_put(c->base);
+	json_object_put(c->context);
+	json_object_put(c->map_item);
+	c->vars = c->base = c->context = c->map_item = NULL;
+}
+
 void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
 {
 	env->input = input;
@@ -443,6 +532,8 @@ void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
 	env->context_of = ctx_context_of;
 	env->arg = c;
 	env->vars = c->vars;
+	env->fetch_var = env_fetch_var;
+	env->owner = c;
 }
 
 int rt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out)
@@ -498,11 +589,17 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 
 int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output)
 {
-	size_t limit = c->run->payload_limit;
-	if (limit && aslrt_json_size(output) > limit)
+	/* One walk that stops as soon as a limit is passed. */
+	int lim = aslrt_json_check_limits(output, c->run->payload_limit, NULL);
+	if (lim == 1)
 		return rt_error(c, "States.DataLimitExceeded",
 				"The state/task '%s' returned a result with a size exceeding the "
 				"maximum number of bytes service limit.",
+				c->run->states[state].name);
+	if (lim == 2)
+		return rt_error(c, "States.DataLimitExceeded",
+				"The state/task '%s' returned a result nested deeper than the "
+				"limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
 				c->run->states[state].name);
 	rt_event(c, EV_STATE_EXITED, state, output, 0);
 	c->retry_state = -1;
@@ -555,7 +652,7 @@ struct json_object *aslrt_op_context(aslrt_ctx *c)
 struct json_object *aslrt_op_var(aslrt_ctx *c, int k)
 {
 	struct json_object *v;
-	if (!json_object_object_get_ex(c->vars, json_object_get_string(c->run->consts[k].json), &v))
+	if (!var_lookup(c, json_object_get_string(c->run->consts[k].json), &v))
 		return ASLRT_ABSENT;
 	return v;
 }
@@ -627,12 +724,31 @@ int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input,
 	return store_result(c, c->run->consts[k].path, input, result, dst);
 }
 
+/* Variables obey the depth limit of state outputs (takes vals on failure). */
+static int vars_too_deep(aslrt_ctx *c, struct json_object *vals)
+{
+	json_object_object_foreach(vals, key, val)
+	{
+		if (aslrt_json_check_limits(val, 0, NULL) == 2) {
+			rt_error(c, "States.DataLimitExceeded",
+				 "The value assigned to the variable '%s' is nested deeper than the "
+				 "limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
+				 key);
+			json_object_put(vals);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Evaluate every variable first, then assign them all: Assign sees the
  * values from before the state. */
 static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 {
 	struct json_object *vals;
 	if (rt_tmpl_eval(c, t, input, &vals))
+		return -1;
+	if (vars_too_deep(c, vals))
 		return -1;
 	json_object_object_foreach(vals, key, val)
 		json_object_object_add(c->vars, key, json_object_get(val));
@@ -659,6 +775,8 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 {
 	struct json_object *vals;
 	if (rt_jtmpl_eval(c, t, input, result, error_output, &vals))
+		return -1;
+	if (vars_too_deep(c, vals))
 		return -1;
 	json_object_object_foreach(vals, key, val)
 		json_object_object_add(c->vars, key, json_object_get(val));
@@ -752,6 +870,9 @@ int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v,
 
 /* --- Wait --- */
 
+/* AWS's largest Wait: Seconds is at most 99999999. */
+#define RT_MAX_WAIT_S INT64_C(99999999)
+
 int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 {
 	rt_state *st = &c->run->states[state];
@@ -767,6 +888,8 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		if (st->jseconds) {
 			if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
 				rc = rt_query_error(c, "The Seconds field must be a non-negative integer.");
+			else if (json_object_get_int64(x) > RT_MAX_WAIT_S)
+				rc = rt_query_error(c, "The Seconds field must be at most 99999999.");
 			else
 				until = now + json_object_get_int64(x) * 1000;
 		} else if (!json_object_is_type(x, json_type_string) ||
@@ -785,7 +908,8 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		if (rc)
 			return rc;
 	} else if ((v = get(st->def, "Seconds"))) {
-		until = now + (int64_t)(aslrt_json_number(v) * 1000);
+		double secs = aslrt_json_number(v);
+		until = now + (int64_t)((secs < (double)RT_MAX_WAIT_S ? secs : (double)RT_MAX_WAIT_S) * 1000);
 	} else if ((v = get(st->def, "Timestamp"))) {
 		aslrt_time t;
 		if (!aslrt_timestamp_parse(json_object_get_string(v), &t))
@@ -810,6 +934,10 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 			if (!json_object_is_type(sel, json_type_int) || json_object_get_int64(sel) < 0)
 				rc = rt_runtime_error(c, "The SecondsPath parameter does not reference a "
 							 "valid non-negative integer: %s",
+						      text);
+			else if (json_object_get_int64(sel) > RT_MAX_WAIT_S)
+				rc = rt_runtime_error(c, "The SecondsPath parameter references a number of "
+							 "seconds beyond the limit of 99999999: %s",
 						      text);
 			else
 				until = now + json_object_get_int64(sel) * 1000;
@@ -837,6 +965,8 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 }
 
 /* --- Retry and Catch --- */
+
+#define RT_MAX_RETRY_DELAY_S 31622400.0
 
 static bool matches(struct json_object *errors, const char *name, bool heartbeat)
 {
@@ -876,6 +1006,10 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 		double delay = rr->interval * pow(rr->backoff, (double)c->attempts[i]);
 		if (rr->max_delay > 0 && delay > (double)rr->max_delay)
 			delay = (double)rr->max_delay;
+		/* Saturating: never beyond AWS's largest MaxDelaySeconds (366 days),
+		 * whatever BackoffRate ** attempts came to (inf included). */
+		if (!(delay <= RT_MAX_RETRY_DELAY_S))
+			delay = RT_MAX_RETRY_DELAY_S;
 		if (rr->jitter)
 			delay = delay * ((double)rand() / RAND_MAX);
 		c->attempts[i]++;
@@ -951,7 +1085,7 @@ static int finish_jobs(aslrt_ctx *c, rt_job *jobs, int n, bool tolerate, struct 
 			json_object_array_add(arr, aslrt_error_output(&jobs[i].c->err));
 		else
 			json_object_array_add(arr, jobs[i].out);
-		rt_ctx_free(jobs[i].c);
+		rt_job_free(&jobs[i]);
 	}
 	free(jobs);
 	if (rc) {
@@ -969,7 +1103,7 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 	rt_event(c, EV_PARALLEL_STARTED, state, NULL, 0);
 	bool share = rt_pool_inline(c->run, st->branches, st->nbranches);
 	for (int i = 0; i < st->nbranches; i++) {
-		jobs[i].c = ctx_child(c, share);
+		jobs[i].parent = c;
 		jobs[i].scope = st->branches[i];
 		/* a thread gets a tree of its own; inline, states never change
 		 * their input in place (a retry runs on it again) */
@@ -1094,7 +1228,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	bool share = rt_pool_inline(c->run, &st->branches[0], 1);
 	for (int i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
-		jobs[i].c = ctx_child(c, share);
+		jobs[i].parent = c; /* its context is made when it starts */
 		jobs[i].scope = st->branches[0];
 		rt_job_prepare(&jobs[i], c, state, i, true);
 		if (st->item_selector || st->jitem_selector) {
@@ -1116,10 +1250,8 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 			c->map_item = NULL;
 			ctx_changed(c);
 			if (rc) {
-				for (int j = 0; j <= i; j++) {
-					json_object_put(jobs[j].input);
-					rt_ctx_free(jobs[j].c);
-				}
+				for (int j = 0; j <= i; j++)
+					rt_job_free(&jobs[j]);
 				free(jobs);
 				json_object_put(items);
 				return -1;

@@ -75,14 +75,17 @@ typedef struct rt_batch rt_batch;
 
 /* A Parallel branch or a Map iteration: a scope run on its own context. */
 typedef struct rt_job {
-	aslrt_ctx *c;
+	aslrt_ctx *c;              /* made when the job starts (rt_job_run) */
+	aslrt_ctx *parent;         /* whose variables it reads, whose events it continues */
 	int scope;
 	struct json_object *input; /* consumed by the scope */
 	struct json_object *out;
 	int rc;
-	aslrt_ctx *parent;         /* history.c: whose events it continues */
-	int state;                 /* the Parallel or Map state */
+	int state;                 /* history.c: the Parallel or Map state */
 	bool iteration;            /* a Map iteration (else a Parallel branch) */
+	long lane;                 /* its index in the batch */
+	char *lane_path;           /* journal.c: where it runs (moved to c as it starts) */
+	int last_event;            /* the event its first event follows */
 } rt_job;
 
 typedef struct aslrt_run {
@@ -127,7 +130,11 @@ typedef struct aslrt_run {
 struct aslrt_ctx {
 	aslrt_run *run;
 	aslrt_error err;
-	struct json_object *vars;     /* variables visible here (owned object) */
+	aslrt_ctx *parent;            /* the branch's or iteration's caller, or NULL */
+	struct json_object *vars;     /* variables set here, and those of the parents
+					 read here (copied on first read: parents'
+					 variables are shared read-only, never copied
+					 whole per iteration) (owned object) */
 	struct json_object *base;     /* Context object's Execution, StateMachine (owned) */
 	struct json_object *context;  /* the whole Context object, built when first
 					 read after a change (NULL until then); never
@@ -165,6 +172,16 @@ struct aslrt_ctx {
 	char *lane_path;              /* journal.c: where this thread runs (owned) */
 	int steps, spawns;            /* its Task attempts and Waits, its batches */
 };
+
+/* Every variable visible in c, copied into c->vars (for JSONata bindings). */
+void rt_vars_all(aslrt_ctx *c);
+/* Free this thread's copy of the Context object base and of its parents'
+ * variables (a thread's last call). */
+void rt_thread_done(void);
+/* A job of batch id starts on this thread (the variables cache's key). */
+void rt_thread_batch(unsigned long id);
+/* Free what a finished job's context holds but its error. */
+void rt_ctx_release(aslrt_ctx *c);
 
 /* The Context object as states see it ($$, $states.context); borrowed. */
 struct json_object *rt_ctx_context(aslrt_ctx *c);
@@ -254,6 +271,8 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 /* Record a pending Map/ParallelStateFailed: a Retry records none. */
 void rt_event_flush(aslrt_ctx *c);
 int rt_history_write(aslrt_run *r, const char *path);
+/* history.c: free what a job holds (its input, context, lane) */
+void rt_job_free(rt_job *j);
 void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
 int rt_job_run(rt_job *j);
 int rt_pool_run_in_order(aslrt_run *r, rt_job *jobs, int n, bool all);

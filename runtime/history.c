@@ -401,17 +401,41 @@ void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool it
 	j->iteration = iteration;
 	if (index == 0)
 		parent->spawns++;
-	if (asprintf(&j->c->lane_path, "%s/%d.%ld", parent->lane_path ? parent->lane_path : "",
+	if (asprintf(&j->lane_path, "%s/%d.%ld", parent->lane_path ? parent->lane_path : "",
 		     parent->spawns, index) < 0)
 		abort();
-	j->c->lane = index;
-	j->c->lane_map = iteration;
-	j->c->last_event = parent->last_event;
+	j->lane = index;
+	j->last_event = parent->last_event;
+}
+
+/* The job's context, made as it starts (memory follows the jobs running,
+ * not the jobs of the batch), with its place in the execution. */
+static aslrt_ctx *job_begin(rt_job *j)
+{
+	if (!j->c) {
+		j->c = rt_ctx_new(j->parent->run, j->parent);
+		j->c->lane_path = j->lane_path;
+		j->lane_path = NULL;
+		j->c->lane = j->lane;
+		j->c->lane_map = j->iteration;
+		j->c->last_event = j->last_event;
+	}
+	return j->c;
+}
+
+void rt_job_free(rt_job *j)
+{
+	json_object_put(j->input);
+	j->input = NULL;
+	free(j->lane_path);
+	j->lane_path = NULL;
+	rt_ctx_free(j->c);
+	j->c = NULL;
 }
 
 int rt_job_run(rt_job *j)
 {
-	aslrt_ctx *c = j->c, *p = j->parent;
+	aslrt_ctx *c = job_begin(j), *p = j->parent;
 	aslrt_run *r = c->run;
 	if (p && j->iteration) {
 		/* after the iteration that ended last (AWS's chain) */
@@ -458,6 +482,7 @@ int rt_pool_run_in_order(aslrt_run *r, rt_job *jobs, int n, bool all)
 		r->clock_ms = start;
 		pthread_mutex_unlock(&r->lock);
 		jobs[i].rc = rt_job_run(&jobs[i]);
+		rt_ctx_release(jobs[i].c);
 		if (jobs[i].rc)
 			failed++;
 		int64_t t = rt_now_ms(r);

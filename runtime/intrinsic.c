@@ -1205,7 +1205,7 @@ static bool selects_nothing(const aslrt_path *p, const aslrt_env *env)
 	if (aslrt_path_root(p) == ASLRT_ROOT_CONTEXT)
 		v = aslrt_env_context(env);
 	else if (aslrt_path_root(p) == ASLRT_ROOT_VAR &&
-		 (!env->vars || !json_object_object_get_ex(env->vars, aslrt_path_var(p), &v)))
+		 !aslrt_env_var(env, aslrt_path_var(p), &v))
 		return true;
 	for (int i = 0; i < aslrt_path_nsteps(p); i++) {
 		const char *field;

@@ -124,9 +124,56 @@ static void out_int(char *buf, int64_t n)
 	*buf = 0;
 }
 
-static void dump(Out *o, struct json_object *v)
+/* One open array or object of the walk: the printer, the size and the copy
+ * keep their own stack instead of recursing, so a value of any depth is
+ * handled in bounded C stack. */
+typedef struct {
+	struct json_object *v;
+	size_t i, n;              /* arrays: next index, length */
+	struct lh_entry *e;       /* objects: next entry */
+	bool first;
+} Frame;
+
+typedef struct {
+	Frame *f;
+	size_t n, cap;
+} Stack;
+
+static Frame *push(Stack *s, struct json_object *v)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 32;
+		s->f = realloc(s->f, s->cap * sizeof *s->f);
+		if (!s->f)
+			abort();
+	}
+	Frame *f = &s->f[s->n++];
+	f->v = v;
+	f->i = 0;
+	f->first = true;
+	if (json_object_is_type(v, json_type_array)) {
+		f->n = json_object_array_length(v);
+		f->e = NULL;
+	} else {
+		f->n = 0;
+		f->e = json_object_get_object(v)->head;
+	}
+	return f;
+}
+
+static void dump_int(Out *o, struct json_object *v)
 {
 	char buf[32];
+	if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)json_object_get_uint64(v));
+	else
+		out_int(buf, json_object_get_int64(v)); /* every state's output size */
+	out_put(o, buf, strlen(buf));
+}
+
+/* Print a scalar, or open a container on the stack. */
+static void dump_one(Out *o, Stack *s, struct json_object *v)
+{
 	switch (json_object_get_type(v)) {
 	case json_type_null:
 		out_put(o, "null", 4);
@@ -138,213 +185,539 @@ static void dump(Out *o, struct json_object *v)
 			out_put(o, "false", 5);
 		break;
 	case json_type_int:
-		if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
-			snprintf(buf, sizeof buf, "%llu", (unsigned long long)json_object_get_uint64(v));
-		else
-			out_int(buf, json_object_get_int64(v)); /* every state's output size */
-		out_put(o, buf, strlen(buf));
+		dump_int(o, v);
 		break;
-	case json_type_double: {
+	case json_type_double:
 		/* A number parsed from text keeps its text in json-c's userdata
-		 * serializer; json_object_to_json_string returns it verbatim. */
+		 * serializer; it is printed back as written. */
 		if (json_object_get_userdata(v)) {
-			const char *s = json_object_get_userdata(v);
-			out_put(o, s, strlen(s));
+			const char *t = json_object_get_userdata(v);
+			out_put(o, t, strlen(t));
 		} else {
 			out_double(o, json_object_get_double(v));
 		}
 		break;
-	}
 	case json_type_string:
 		out_str(o, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 		break;
-	case json_type_array: {
-		size_t n = json_object_array_length(v);
+	case json_type_array:
 		out_put(o, "[", 1);
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				out_put(o, ",", 1);
-			dump(o, json_object_array_get_idx(v, i));
-		}
-		out_put(o, "]", 1);
+		push(s, v);
+		break;
+	case json_type_object:
+		out_put(o, "{", 1);
+		push(s, v);
 		break;
 	}
-	case json_type_object: {
-		int first = 1;
-		out_put(o, "{", 1);
-		json_object_object_foreach(v, key, val)
-		{
-			if (!first)
+}
+
+/* Print v; in count_only mode stop as soon as the length passes max_len or
+ * the nesting passes max_depth (*deep set). */
+static void dump(Out *o, struct json_object *v, size_t max_len, size_t max_depth, bool *deep)
+{
+	Stack s = {0};
+	dump_one(o, &s, v);
+	while (s.n) {
+		if (o->count_only && (o->len > max_len || s.n > max_depth)) {
+			if (s.n > max_depth && deep)
+				*deep = true;
+			break;
+		}
+		Frame *f = &s.f[s.n - 1];
+		if (json_object_is_type(f->v, json_type_array)) {
+			if (f->i >= f->n) {
+				out_put(o, "]", 1);
+				s.n--;
+				continue;
+			}
+			if (f->i)
 				out_put(o, ",", 1);
-			first = 0;
+			dump_one(o, &s, json_object_array_get_idx(f->v, f->i++));
+		} else {
+			if (!f->e) {
+				out_put(o, "}", 1);
+				s.n--;
+				continue;
+			}
+			struct lh_entry *e = f->e;
+			f->e = e->next;
+			if (!f->first)
+				out_put(o, ",", 1);
+			f->first = false;
+			const char *key = e->k;
 			out_str(o, key, strlen(key));
 			out_put(o, ":", 1);
-			dump(o, val);
+			dump_one(o, &s, (struct json_object *)lh_entry_v(e));
 		}
-		out_put(o, "}", 1);
-		break;
 	}
-	}
+	free(s.f);
 }
 
 char *aslrt_json_dump(struct json_object *v)
 {
 	Out o = {0};
-	dump(&o, v);
+	dump(&o, v, SIZE_MAX, SIZE_MAX, NULL);
 	return o.s;
-}
-
-/*
- * Integers beyond 64 bits: json-c clamps them to INT64_MIN or UINT64_MAX with
- * no error.  Their text is found again by scanning the source in document
- * order, and each clamped node is replaced by a number that keeps its text
- * (printed back as written, compared by its double value).
- */
-typedef struct {
-	const char **tok; /* big integer literals, in document order */
-	size_t *len;
-	int n, next;
-} BigInts;
-
-/* Is the integer literal s[0..n) outside [INT64_MIN, UINT64_MAX]? */
-static bool too_big(const char *s, size_t n)
-{
-	bool neg = s[0] == '-';
-	const char *d = s + neg;
-	size_t nd = n - neg;
-	const char *lim = neg ? "9223372036854775808" : "18446744073709551615";
-	size_t nl = strlen(lim);
-	return nd > nl || (nd == nl && memcmp(d, lim, nl) > 0);
-}
-
-static void scan_big(const char *t, size_t len, BigInts *b)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (t[i] == '"') {
-			for (i++; i < len && t[i] != '"'; i++)
-				if (t[i] == '\\')
-					i++;
-			continue;
-		}
-		if (t[i] != '-' && (t[i] < '0' || t[i] > '9'))
-			continue;
-		size_t j = i + (t[i] == '-');
-		while (j < len && t[j] >= '0' && t[j] <= '9')
-			j++;
-		bool integer = j >= len || (t[j] != '.' && t[j] != 'e' && t[j] != 'E');
-		size_t end = j;
-		while (end < len && strchr("0123456789.eE+-", t[end]))
-			end++;
-		if (integer && too_big(t + i, j - i)) {
-			b->tok = realloc(b->tok, sizeof *b->tok * (size_t)(b->n + 1));
-			b->len = realloc(b->len, sizeof *b->len * (size_t)(b->n + 1));
-			if (!b->tok || !b->len)
-				abort();
-			b->tok[b->n] = t + i;
-			b->len[b->n++] = j - i;
-		}
-		i = end - 1;
-	}
-}
-
-static bool clamped(struct json_object *v)
-{
-	if (!json_object_is_type(v, json_type_int))
-		return false;
-	int64_t i = json_object_get_int64(v);
-	return i == INT64_MIN || (i == INT64_MAX && json_object_get_uint64(v) == UINT64_MAX);
-}
-
-static struct json_object *unclamp(struct json_object *v, BigInts *b)
-{
-	if (clamped(v) && b->next < b->n) {
-		char *text = strndup(b->tok[b->next], b->len[b->next]);
-		b->next++;
-		struct json_object *d = json_object_new_double_s(strtod(text, NULL), text);
-		free(text);
-		return d;
-	}
-	if (json_object_is_type(v, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *e = json_object_array_get_idx(v, i), *r = unclamp(e, b);
-			if (r != e)
-				json_object_array_put_idx(v, i, r);
-		}
-	} else if (json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, key, val)
-		{
-			struct json_object *r = unclamp(val, b);
-			if (r != val)
-				json_object_object_add(v, key, r);
-		}
-	}
-	return v;
-}
-
-void aslrt_json_keep_big_ints(const char *text, size_t len, struct json_object **root)
-{
-	BigInts b = {0};
-	scan_big(text, len, &b);
-	if (b.n) {
-		struct json_object *r = unclamp(*root, &b);
-		if (r != *root) {
-			json_object_put(*root);
-			*root = r;
-		}
-	}
-	free(b.tok);
-	free(b.len);
 }
 
 size_t aslrt_json_size(struct json_object *v)
 {
 	Out o = {0};
 	o.count_only = true;
-	dump(&o, v);
+	dump(&o, v, SIZE_MAX, SIZE_MAX, NULL);
 	return o.len;
+}
+
+int aslrt_json_check_limits(struct json_object *v, size_t max_len, size_t *len)
+{
+	Out o = {0};
+	bool deep = false;
+	o.count_only = true;
+	dump(&o, v, max_len ? max_len : SIZE_MAX, ASLRT_JSON_MAX_DEPTH, &deep);
+	if (len)
+		*len = o.len;
+	if (deep)
+		return 2;
+	return max_len && o.len > max_len ? 1 : 0;
+}
+
+/*
+ * The strict parser every reader of JSON uses (execution input, mock and
+ * context files, States.StringToJson, $parse, the compiler): RFC 8259 only
+ * (no single quotes, NaN, Infinity, comments or trailing text), valid UTF-8
+ * only (no overlong forms, surrogates or code points past U+10FFFF), nesting
+ * at most ASLRT_JSON_MAX_DEPTH.  Numbers keep their text: integers in 64 bits
+ * are json-c integers, every other number a double that prints as written.
+ */
+typedef struct {
+	const char *s;
+	size_t n, i;
+	int depth;
+	char *why;
+	size_t whylen;
+	char *buf; /* string being decoded */
+	size_t blen, bcap;
+} Parser;
+
+static int perr(Parser *p, const char *what)
+{
+	snprintf(p->why, p->whylen, "%s at offset %zu", what, p->i);
+	return -1;
+}
+
+static void skip_ws(Parser *p)
+{
+	while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' ||
+			       p->s[p->i] == '\r'))
+		p->i++;
+}
+
+static void buf_add(Parser *p, const char *s, size_t n)
+{
+	if (p->blen + n + 1 > p->bcap) {
+		size_t cap = p->bcap ? p->bcap * 2 : 64;
+		while (cap < p->blen + n + 1)
+			cap *= 2;
+		p->buf = realloc(p->buf, cap);
+		if (!p->buf)
+			abort();
+		p->bcap = cap;
+	}
+	memcpy(p->buf + p->blen, s, n);
+	p->blen += n;
+	p->buf[p->blen] = 0;
+}
+
+static void buf_utf8(Parser *p, unsigned cp)
+{
+	char b[4];
+	size_t n;
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		b[0] = (char)(0xF0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+		b[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	buf_add(p, b, n);
+}
+
+size_t aslrt_utf8_valid_prefix(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len;
+		unsigned cp, min;
+		if (c >= 0xC2 && c <= 0xDF) {
+			len = 2, cp = c & 0x1F, min = 0x80;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3, cp = c & 0x0F, min = 0x800;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4, cp = c & 0x07, min = 0x10000;
+		} else {
+			return i;
+		}
+		if (i + len > n)
+			return i;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return i;
+		i += len;
+	}
+	return n;
+}
+
+static int hex4(Parser *p, unsigned *out)
+{
+	unsigned v = 0;
+	if (p->i + 4 > p->n)
+		return perr(p, "\\u must be followed by 4 hex digits");
+	for (int k = 0; k < 4; k++) {
+		char ch = p->s[p->i + (size_t)k];
+		v <<= 4;
+		if (ch >= '0' && ch <= '9')
+			v |= (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			v |= (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			v |= (unsigned)(ch - 'A' + 10);
+		else
+			return perr(p, "\\u must be followed by 4 hex digits");
+	}
+	p->i += 4;
+	*out = v;
+	return 0;
+}
+
+/* The string starting at p->i (the opening quote) into p->buf. */
+static int parse_string(Parser *p)
+{
+	p->blen = 0;
+	buf_add(p, "", 0);
+	p->i++;
+	for (;;) {
+		size_t start = p->i;
+		while (p->i < p->n && p->s[p->i] != '"' && p->s[p->i] != '\\' &&
+		       (unsigned char)p->s[p->i] >= 0x20)
+			p->i++;
+		size_t ok = aslrt_utf8_valid_prefix(p->s + start, p->i - start);
+		if (ok < p->i - start) {
+			p->i = start + ok;
+			return perr(p, "invalid UTF-8 in a string");
+		}
+		buf_add(p, p->s + start, p->i - start);
+		if (p->i >= p->n)
+			return perr(p, "unterminated string");
+		char ch = p->s[p->i];
+		if (ch == '"') {
+			p->i++;
+			return 0;
+		}
+		if (ch != '\\')
+			return perr(p, "control character in a string");
+		p->i++;
+		if (p->i >= p->n)
+			return perr(p, "unterminated string");
+		ch = p->s[p->i++];
+		switch (ch) {
+		case '"': buf_add(p, "\"", 1); break;
+		case '\\': buf_add(p, "\\", 1); break;
+		case '/': buf_add(p, "/", 1); break;
+		case 'b': buf_add(p, "\b", 1); break;
+		case 'f': buf_add(p, "\f", 1); break;
+		case 'n': buf_add(p, "\n", 1); break;
+		case 'r': buf_add(p, "\r", 1); break;
+		case 't': buf_add(p, "\t", 1); break;
+		case 'u': {
+			unsigned cp, lo;
+			if (hex4(p, &cp))
+				return -1;
+			if (cp >= 0xDC00 && cp <= 0xDFFF)
+				return perr(p, "lone low surrogate escape in a string");
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (p->i + 2 > p->n || p->s[p->i] != '\\' || p->s[p->i + 1] != 'u')
+					return perr(p, "lone high surrogate escape in a string");
+				p->i += 2;
+				if (hex4(p, &lo))
+					return -1;
+				if (lo < 0xDC00 || lo > 0xDFFF)
+					return perr(p, "lone high surrogate escape in a string");
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			}
+			buf_utf8(p, cp);
+			break;
+		}
+		default:
+			p->i--;
+			return perr(p, "invalid escape in a string");
+		}
+	}
+}
+
+static bool digit(Parser *p)
+{
+	return p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9';
+}
+
+static int parse_number(Parser *p, struct json_object **out)
+{
+	size_t start = p->i;
+	bool integer = true;
+	if (p->s[p->i] == '-')
+		p->i++;
+	if (!digit(p))
+		return perr(p, "invalid number");
+	if (p->s[p->i] == '0') {
+		p->i++;
+		if (digit(p))
+			return perr(p, "a number must not start with 0");
+	} else {
+		while (digit(p))
+			p->i++;
+	}
+	if (p->i < p->n && p->s[p->i] == '.') {
+		integer = false;
+		p->i++;
+		if (!digit(p))
+			return perr(p, "invalid number: digits expected after '.'");
+		while (digit(p))
+			p->i++;
+	}
+	if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+		integer = false;
+		p->i++;
+		if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-'))
+			p->i++;
+		if (!digit(p))
+			return perr(p, "invalid number: digits expected in the exponent");
+		while (digit(p))
+			p->i++;
+	}
+	size_t len = p->i - start;
+	char small[64], *text = len < sizeof small ? small : malloc(len + 1);
+	if (!text)
+		abort();
+	memcpy(text, p->s + start, len);
+	text[len] = 0;
+	if (integer) {
+		bool neg = text[0] == '-';
+		const char *d = text + neg;
+		size_t nd = len - neg;
+		const char *lim = neg ? "9223372036854775808" : "18446744073709551615";
+		size_t nl = strlen(lim);
+		if (nd < nl || (nd == nl && memcmp(d, lim, nl) <= 0)) {
+			if (neg)
+				*out = json_object_new_int64(strtoll(text, NULL, 10));
+			else {
+				unsigned long long u = strtoull(text, NULL, 10);
+				*out = u > INT64_MAX ? json_object_new_uint64(u)
+						     : json_object_new_int64((int64_t)u);
+			}
+			goto done;
+		}
+	}
+	/* Fractions, exponents and integers beyond 64 bits: a double that
+	 * prints as written. */
+	*out = json_object_new_double_s(strtod(text, NULL), text);
+done:
+	if (text != small)
+		free(text);
+	return 0;
+}
+
+static bool literal(Parser *p, const char *word)
+{
+	size_t n = strlen(word);
+	if (p->n - p->i >= n && memcmp(p->s + p->i, word, n) == 0) {
+		p->i += n;
+		return true;
+	}
+	return false;
+}
+
+static int parse_value(Parser *p, struct json_object **out)
+{
+	*out = NULL;
+	skip_ws(p);
+	if (p->i >= p->n)
+		return perr(p, "unexpected end of the text");
+	char ch = p->s[p->i];
+	switch (ch) {
+	case '{': {
+		if (++p->depth > ASLRT_JSON_MAX_DEPTH)
+			return perr(p, "nested deeper than " ASLRT_JSON_MAX_DEPTH_TEXT " levels");
+		p->i++;
+		struct json_object *o = json_object_new_object();
+		skip_ws(p);
+		if (p->i < p->n && p->s[p->i] == '}') {
+			p->i++;
+			p->depth--;
+			*out = o;
+			return 0;
+		}
+		for (;;) {
+			skip_ws(p);
+			if (p->i >= p->n || p->s[p->i] != '"') {
+				json_object_put(o);
+				return perr(p, "a string key expected");
+			}
+			size_t at = p->i;
+			if (parse_string(p)) {
+				json_object_put(o);
+				return -1;
+			}
+			if (strlen(p->buf) != p->blen) {
+				/* json-c cuts keys at NUL: "a\u0000b" and "a\u0000c" would
+				 * silently become one key. */
+				p->i = at;
+				json_object_put(o);
+				return perr(p, "an object key containing U+0000 is not supported");
+			}
+			char *key = strdup(p->buf);
+			skip_ws(p);
+			if (p->i >= p->n || p->s[p->i] != ':') {
+				free(key);
+				json_object_put(o);
+				return perr(p, "':' expected after an object key");
+			}
+			p->i++;
+			struct json_object *v;
+			if (parse_value(p, &v)) {
+				free(key);
+				json_object_put(o);
+				return -1;
+			}
+			json_object_object_add(o, key, v);
+			free(key);
+			skip_ws(p);
+			if (p->i < p->n && p->s[p->i] == ',') {
+				p->i++;
+				continue;
+			}
+			if (p->i < p->n && p->s[p->i] == '}') {
+				p->i++;
+				break;
+			}
+			json_object_put(o);
+			return perr(p, "',' or '}' expected in an object");
+		}
+		p->depth--;
+		*out = o;
+		return 0;
+	}
+	case '[': {
+		if (++p->depth > ASLRT_JSON_MAX_DEPTH)
+			return perr(p, "nested deeper than " ASLRT_JSON_MAX_DEPTH_TEXT " levels");
+		p->i++;
+		struct json_object *a = json_object_new_array();
+		skip_ws(p);
+		if (p->i < p->n && p->s[p->i] == ']') {
+			p->i++;
+			p->depth--;
+			*out = a;
+			return 0;
+		}
+		for (;;) {
+			struct json_object *v;
+			if (parse_value(p, &v)) {
+				json_object_put(a);
+				return -1;
+			}
+			json_object_array_add(a, v);
+			skip_ws(p);
+			if (p->i < p->n && p->s[p->i] == ',') {
+				p->i++;
+				continue;
+			}
+			if (p->i < p->n && p->s[p->i] == ']') {
+				p->i++;
+				break;
+			}
+			json_object_put(a);
+			return perr(p, "',' or ']' expected in an array");
+		}
+		p->depth--;
+		*out = a;
+		return 0;
+	}
+	case '"':
+		if (parse_string(p))
+			return -1;
+		*out = json_object_new_string_len(p->buf, (int)p->blen);
+		return 0;
+	case 't':
+		if (literal(p, "true")) {
+			*out = json_object_new_boolean(1);
+			return 0;
+		}
+		break;
+	case 'f':
+		if (literal(p, "false")) {
+			*out = json_object_new_boolean(0);
+			return 0;
+		}
+		break;
+	case 'n':
+		if (literal(p, "null"))
+			return 0;
+		break;
+	default:
+		if (ch == '-' || (ch >= '0' && ch <= '9'))
+			return parse_number(p, out);
+	}
+	return perr(p, "not a JSON value");
 }
 
 int aslrt_json_parse(const char *text, size_t len, struct json_object **out, char *why,
 		     size_t whylen)
 {
-	struct json_tokener *tok = json_tokener_new_ex(1000);
-	if (!tok)
-		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	/* Skip leading white space, and refuse an empty text. */
-	size_t i = 0;
-	while (i < len && strchr(" \t\r\n", text[i]))
-		i++;
-	if (i == len) {
+	Parser p = {.s = text, .n = len, .why = why, .whylen = whylen};
+	*out = NULL;
+	skip_ws(&p);
+	if (p.i == len) {
 		snprintf(why, whylen, "empty input");
-		json_tokener_free(tok);
 		return -1;
 	}
-	struct json_object *v = json_tokener_parse_ex(tok, text + i, (int)(len - i));
-	enum json_tokener_error e = json_tokener_get_error(tok);
-	size_t end = i + json_tokener_get_parse_end(tok);
-	if (e == json_tokener_continue) { /* a bare scalar at the end needs the NUL */
-		v = json_tokener_parse_ex(tok, "", 1);
-		e = json_tokener_get_error(tok);
-		end = len;
+	if (len - p.i >= 3 && memcmp(text + p.i, "\xEF\xBB\xBF", 3) == 0) {
+		snprintf(why, whylen, "byte order mark at offset %zu", p.i);
+		return -1;
 	}
-	if (e == json_tokener_success) {
-		while (end < len && strchr(" \t\r\n", text[end]))
-			end++;
-		if (end < len && text[end] != 0) {
+	struct json_object *v;
+	int rc = parse_value(&p, &v);
+	if (rc == 0) {
+		skip_ws(&p);
+		if (p.i < len) {
 			json_object_put(v);
-			snprintf(why, whylen, "unexpected text after the JSON value at offset %zu", end);
-			json_tokener_free(tok);
-			return -1;
+			snprintf(why, whylen, "unexpected text after the JSON value at offset %zu", p.i);
+			rc = -1;
+		} else {
+			*out = v;
 		}
-		aslrt_json_keep_big_ints(text, len, &v);
-		*out = v;
-		json_tokener_free(tok);
-		return 0;
 	}
-	snprintf(why, whylen, "%s at offset %zu", json_tokener_error_desc(e), end);
-	json_tokener_free(tok);
-	return -1;
+	free(p.buf);
+	return rc;
 }
 
 const char *aslrt_json_type_name(struct json_object *v)
@@ -376,7 +749,8 @@ double aslrt_json_number(struct json_object *v)
 	return json_object_get_double(v);
 }
 
-bool aslrt_json_equal(struct json_object *a, struct json_object *b)
+/* Scalars equal, and containers of the same type and size. */
+static bool equal_node(struct json_object *a, struct json_object *b)
 {
 	if (aslrt_json_is_number(a) && aslrt_json_is_number(b)) {
 		if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int))
@@ -396,30 +770,61 @@ bool aslrt_json_equal(struct json_object *a, struct json_object *b)
 		return json_object_get_string_len(a) == json_object_get_string_len(b) &&
 		       memcmp(json_object_get_string(a), json_object_get_string(b),
 			      (size_t)json_object_get_string_len(a)) == 0;
-	case json_type_array: {
-		size_t n = json_object_array_length(a);
-		if (n != json_object_array_length(b))
-			return false;
-		for (size_t i = 0; i < n; i++)
-			if (!aslrt_json_equal(json_object_array_get_idx(a, i),
-					      json_object_array_get_idx(b, i)))
-				return false;
-		return true;
-	}
-	case json_type_object: {
-		if (json_object_object_length(a) != json_object_object_length(b))
-			return false;
-		json_object_object_foreach(a, key, va)
-		{
-			struct json_object *vb;
-			if (!json_object_object_get_ex(b, key, &vb) || !aslrt_json_equal(va, vb))
-				return false;
-		}
-		return true;
-	}
+	case json_type_array:
+		return json_object_array_length(a) == json_object_array_length(b);
+	case json_type_object:
+		return json_object_object_length(a) == json_object_object_length(b);
 	default:
 		return false;
 	}
+}
+
+/* Iterative: a pending list of pairs instead of recursion. */
+bool aslrt_json_equal(struct json_object *a, struct json_object *b)
+{
+	struct pair {
+		struct json_object *a, *b;
+	} *st = NULL;
+	size_t n = 0, cap = 0;
+	bool eq = true;
+#define PUSH_PAIR(x, y)                                                                  \
+	do {                                                                             \
+		if (n == cap) {                                                          \
+			cap = cap ? cap * 2 : 32;                                        \
+			st = realloc(st, cap * sizeof *st);                              \
+			if (!st)                                                         \
+				abort();                                                 \
+		}                                                                        \
+		st[n].a = (x);                                                           \
+		st[n++].b = (y);                                                         \
+	} while (0)
+	PUSH_PAIR(a, b);
+	while (n && eq) {
+		struct pair q = st[--n];
+		if (!equal_node(q.a, q.b)) {
+			eq = false;
+			break;
+		}
+		if (json_object_is_type(q.a, json_type_array)) {
+			size_t len = json_object_array_length(q.a);
+			for (size_t i = 0; i < len; i++)
+				PUSH_PAIR(json_object_array_get_idx(q.a, i),
+					  json_object_array_get_idx(q.b, i));
+		} else if (json_object_is_type(q.a, json_type_object)) {
+			json_object_object_foreach(q.a, key, va)
+			{
+				struct json_object *vb;
+				if (!json_object_object_get_ex(q.b, key, &vb)) {
+					eq = false;
+					break;
+				}
+				PUSH_PAIR(va, vb);
+			}
+		}
+	}
+#undef PUSH_PAIR
+	free(st);
+	return eq;
 }
 
 struct json_object *aslrt_json_shallow_copy(struct json_object *v)
@@ -441,12 +846,76 @@ struct json_object *aslrt_json_shallow_copy(struct json_object *v)
 	return json_object_get(v);
 }
 
+/* A copy of one node: scalars whole, containers empty. */
+static struct json_object *copy_node(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return NULL;
+	case json_type_boolean: return json_object_new_boolean(json_object_get_boolean(v));
+	case json_type_int:
+		if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
+			return json_object_new_uint64(json_object_get_uint64(v));
+		return json_object_new_int64(json_object_get_int64(v));
+	case json_type_double:
+		if (json_object_get_userdata(v))
+			return json_object_new_double_s(json_object_get_double(v),
+							json_object_get_userdata(v));
+		return json_object_new_double(json_object_get_double(v));
+	case json_type_string:
+		return json_object_new_string_len(json_object_get_string(v),
+						  json_object_get_string_len(v));
+	case json_type_array:
+		return json_object_new_array_ext((int)json_object_array_length(v));
+	case json_type_object: return json_object_new_object();
+	}
+	return NULL;
+}
+
+/* A deep copy, iterative (json-c's json_object_deep_copy recurses). */
 struct json_object *aslrt_json_copy(struct json_object *v)
 {
-	struct json_object *c = NULL;
 	if (!v)
 		return NULL;
-	if (json_object_deep_copy(v, &c, NULL) != 0)
-		abort();
-	return c;
+	struct pair {
+		struct json_object *src, *dst;
+	} *st = NULL;
+	size_t n = 0, cap = 0;
+	struct json_object *root = copy_node(v);
+#define PUSH_COPY(s, d)                                                                  \
+	do {                                                                             \
+		if (json_object_is_type((s), json_type_array) ||                         \
+		    json_object_is_type((s), json_type_object)) {                        \
+			if (n == cap) {                                                  \
+				cap = cap ? cap * 2 : 32;                                \
+				st = realloc(st, cap * sizeof *st);                      \
+				if (!st)                                                 \
+					abort();                                         \
+			}                                                                \
+			st[n].src = (s);                                                 \
+			st[n++].dst = (d);                                               \
+		}                                                                        \
+	} while (0)
+	PUSH_COPY(v, root);
+	while (n) {
+		struct pair q = st[--n];
+		if (json_object_is_type(q.src, json_type_array)) {
+			size_t len = json_object_array_length(q.src);
+			for (size_t i = 0; i < len; i++) {
+				struct json_object *e = json_object_array_get_idx(q.src, i),
+						   *c = copy_node(e);
+				json_object_array_add(q.dst, c);
+				PUSH_COPY(e, c);
+			}
+		} else {
+			json_object_object_foreach(q.src, key, val)
+			{
+				struct json_object *c = copy_node(val);
+				json_object_object_add(q.dst, key, c);
+				PUSH_COPY(val, c);
+			}
+		}
+	}
+#undef PUSH_COPY
+	free(st);
+	return root;
 }

@@ -45,6 +45,10 @@ typedef struct Chunk {
 typedef struct Arena {
 	Chunk *head;
 	size_t total;
+	/* An evaluation's bound: over() (which does not return) is called
+	 * before a chunk would take total past limit; 0: none. */
+	size_t limit;
+	void (*over)(struct Arena *a);
 } Arena;
 
 static void arena_free(Arena *a)
@@ -65,6 +69,8 @@ static void *arena_alloc_raw(Arena *a, size_t n)
 	Chunk *c = a->head;
 	if (!c || c->used + n > c->cap) {
 		size_t cap = n > 65536 - sizeof(Chunk) ? n : 65536 - sizeof(Chunk);
+		if (a->limit && (n > a->limit || a->total + cap > a->limit))
+			a->over(a);
 		c = malloc(sizeof(Chunk) + cap);
 		if (!c)
 			abort();
@@ -165,9 +171,14 @@ typedef struct Ctx {
 	V *root;
 	Env *global;
 	uint64_t rng;
+	struct json_object *pending; /* freed if an error unwinds past its owner */
 } Ctx;
 
 #define STACK_BUDGET (6u << 20)
+/* The memory one evaluation may hold: its values, strings and environments
+ * (a runaway tail recursion or string builder stops here).  1 GiB: the
+ * largest range JSONata itself allows ([1..10000000], D2014 past it) fits. */
+#define EVAL_MEMORY_LIMIT ((size_t)1 << 30)
 #define STACK_MARGIN (256u << 10)
 
 static const struct {
@@ -320,6 +331,16 @@ __attribute__((noreturn)) static void throw_err(Ctx *c, const char *code, const 
 	free(vs);
 	free(vs2);
 	longjmp(c->jb, 1);
+}
+
+__attribute__((noreturn)) static void throw_msg(Ctx *c, const char *code, const char *msg);
+
+/* The arena's over() of an evaluation (Ctx begins with its Arena). */
+__attribute__((noreturn)) static void memory_exceeded(Arena *a)
+{
+	Ctx *c = (Ctx *)(void *)a;
+	a->limit = 0; /* room to build the message */
+	throw_msg(c, "U1001", "Memory limit exceeded: the expression needs more than 1 GiB");
 }
 
 __attribute__((noreturn)) static void throw_msg(Ctx *c, const char *code, const char *msg)
@@ -809,6 +830,9 @@ static void indent(Buf *b, int pretty, int level)
 static void stringify(Ctx *c, Buf *b, V *v, int pretty, int level, bool prec15)
 {
 	char num[40];
+	if (level > ASLRT_JSON_MAX_DEPTH)
+		throw_msg(c, "D1001", "The value is nested deeper than the limit of "
+				      ASLRT_JSON_MAX_DEPTH_TEXT " levels");
 	if (!v) {
 		buf_puts(b, "null");
 		return;
@@ -3755,6 +3779,8 @@ static V *bi_pad(Ctx *c, V **a, int n, V *input, Env *env)
 	double padlen = fabs(width) - (double)utf8_len(s->u.s.s, s->u.s.len);
 	if (padlen <= 0)
 		return s;
+	if (padlen * (double)(chl > 4 ? chl : 4) > (double)EVAL_MEMORY_LIMIT)
+		throw_err(c, "D1001", NULL, ARG(1), NULL, 0);
 	size_t pl = (size_t)ceil(padlen);
 	Buf pad = {.ar = &c->ar};
 	size_t chcp = utf8_len(ch, chl), got = 0;
@@ -4081,6 +4107,11 @@ static V *bi_join(Ctx *c, V **a, int n, V *input, Env *env)
 	V *arr = ARG(0), *sep = ARG(1);
 	if (!arr)
 		return NULL;
+	size_t total = 0;
+	for (size_t i = 0; i < arr->u.a.n; i++)
+		total += arr->u.a.it[i]->u.s.len + (i && sep ? sep->u.s.len : 0);
+	if (total > EVAL_MEMORY_LIMIT)
+		memory_exceeded(&c->ar);
 	Buf b = {.ar = &c->ar};
 	for (size_t i = 0; i < arr->u.a.n; i++) {
 		if (i && sep)
@@ -4869,7 +4900,9 @@ static V *bi_parse(Ctx *c, V **a, int n, V *input, Env *env)
 	char why[256];
 	if (aslrt_json_parse(s->u.s.s, s->u.s.len, &j, why, sizeof why) != 0)
 		throw_msg(c, "D3030", why);
+	c->pending = j; /* from_json may hit the memory bound */
 	V *out = from_json(c, j, true);
+	c->pending = NULL;
 	json_object_put(j);
 	return out;
 }
@@ -4904,12 +4937,16 @@ static V *bi_range(Ctx *c, V **a, int n, V *input, Env *env)
 	double step = ARG(2) ? floor(ARG(2)->u.n) : 1;
 	if (step == 0)
 		throw_msg(c, "D3020", "The step argument of $range must not be zero");
+	/* The size first, as the .. operator does: nothing allocated for a
+	 * range that is refused. */
+	double count = floor((last - first) / step) + 1;
+	if (count > 10000000)
+		throw_err(c, "D2014", "range", v_num(c, count), NULL, 0);
 	V *r = v_seq(c);
-	for (double x = first; step > 0 ? x <= last : x >= last; x += step) {
-		if (r->u.a.n >= 10000000)
-			throw_err(c, "D2014", "range", v_num(c, (last - first) / step + 1), NULL, 0);
+	if (count > 0)
+		arr_reserve(c, r, (size_t)count);
+	for (double x = first; step > 0 ? x <= last : x >= last; x += step)
 		arr_push(c, r, v_num(c, x));
-	}
 	return r;
 }
 
@@ -5259,7 +5296,52 @@ static V *from_json(Ctx *c, struct json_object *j, bool copy)
 	return VNULL;
 }
 
+static struct json_object *to_json_d(Ctx *c, V *v, int depth);
+
+/* Does v nest more than room levels of arrays and objects, or hold more
+ * than *budget values (shared subtrees counted each time, as json-c will
+ * copy them)?  The recursion stops at room, so it is bounded however deep
+ * v is. */
+static bool too_big_for_json(V *v, int room, size_t *budget)
+{
+	if (*budget == 0)
+		return true;
+	--*budget;
+	if (!v || (v->t != T_ARR && v->t != T_OBJ))
+		return false;
+	if (room <= 0)
+		return true;
+	if (v->t == T_ARR) {
+		for (size_t i = 0; i < v->u.a.n; i++)
+			if (too_big_for_json(v->u.a.it[i], room - 1, budget))
+				return true;
+	} else {
+		for (size_t i = 0; i < v->u.o.n; i++)
+			if (too_big_for_json(v->u.o.vals[i], room - 1, budget))
+				return true;
+	}
+	return false;
+}
+
+/* Values leave JSONata within the runtime's one nesting limit and a bound
+ * on their size, checked before any json-c node is made (an error must not
+ * leave half a tree). */
 static struct json_object *to_json(Ctx *c, V *v)
+{
+	size_t budget = 16u << 20;
+	if (too_big_for_json(v, ASLRT_JSON_MAX_DEPTH, &budget)) {
+		if (budget == 0)
+			memory_exceeded(&c->ar);
+		throw_msg(c, "D1001", "The result is nested deeper than the limit of "
+				      ASLRT_JSON_MAX_DEPTH_TEXT " levels");
+	}
+	/* Nothing may throw once json-c nodes exist (the keys' copies come
+	 * from the arena): the walk above bounded the size instead. */
+	c->ar.limit = 0;
+	return to_json_d(c, v, 0);
+}
+
+static struct json_object *to_json_d(Ctx *c, V *v, int depth)
 {
 	if (!v)
 		return NULL;
@@ -5279,7 +5361,7 @@ static struct json_object *to_json(Ctx *c, V *v)
 	case T_ARR: {
 		struct json_object *a = json_object_new_array_ext((int)v->u.a.n);
 		for (size_t i = 0; i < v->u.a.n; i++)
-			json_object_array_add(a, to_json(c, v->u.a.it[i]));
+			json_object_array_add(a, to_json_d(c, v->u.a.it[i], depth + 1));
 		return a;
 	}
 	case T_OBJ: {
@@ -5287,7 +5369,7 @@ static struct json_object *to_json(Ctx *c, V *v)
 		for (size_t i = 0; i < v->u.o.n; i++)
 			if (v->u.o.vals[i])
 				json_object_object_add(o, arena_strndup(&c->ar, v->u.o.keys[i], v->u.o.klens[i]),
-						       to_json(c, v->u.o.vals[i]));
+						       to_json_d(c, v->u.o.vals[i], depth + 1));
 		return o;
 	}
 	}
@@ -5381,6 +5463,8 @@ int aslrt_jsonata_eval_ex(const aslrt_jsonata *e, struct json_object *input,
 		}
 	}
 	c->max_depth = limits && limits->max_depth > 0 ? limits->max_depth : 1000;
+	c->ar.limit = EVAL_MEMORY_LIMIT;
+	c->ar.over = memory_exceeded;
 	if (limits && limits->time_limit_ms > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &c->deadline);
 		c->deadline.tv_sec += limits->time_limit_ms / 1000;
@@ -5402,6 +5486,7 @@ int aslrt_jsonata_eval_ex(const aslrt_jsonata *e, struct json_object *input,
 	error_position = -1;
 	if (setjmp(c->jb)) {
 		error_position = c->pos;
+		json_object_put(c->pending);
 		aslrt_error_set(err, c->code, "%s", c->msg ? c->msg : c->code);
 		free(c->msg);
 		arena_free(&c->ar);

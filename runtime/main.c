@@ -94,14 +94,20 @@ static int usage(const char *prog, const char *msg, const char *arg)
 	return 2;
 }
 
-static char *read_all(FILE *f, size_t *len)
+/* Read at most max bytes (0: no limit); *over tells that there were more. */
+static char *read_all(FILE *f, size_t *len, size_t max, bool *over)
 {
 	size_t cap = 65536, n = 0, got;
 	char *s = malloc(cap + 1);
 	if (!s)
 		abort();
+	*over = false;
 	while ((got = fread(s + n, 1, cap - n, f)) > 0) {
 		n += got;
+		if (max && n > max) {
+			*over = true;
+			break;
+		}
 		if (n == cap) {
 			cap *= 2;
 			if (!(s = realloc(s, cap + 1)))
@@ -363,7 +369,11 @@ int main(int argc, char **argv)
 
 	FILE *in = resume_name ? NULL : input_file ? fopen(input_file, "rb") : stdin;
 	size_t len = 0;
-	char *text = resume_name ? strdup(jinput) : in ? read_all(in, &len) : NULL;
+	bool over = false;
+	/* The input's size is checked before it is parsed: a 96 MB input fails
+	 * after reading one byte more than the quota, not after parsing it. */
+	char *text = resume_name ? strdup(jinput)
+				 : in ? read_all(in, &len, run.payload_limit, &over) : NULL;
 	if (resume_name)
 		len = strlen(text);
 	if (in && in != stdin)
@@ -371,6 +381,13 @@ int main(int argc, char **argv)
 	if (!text) {
 		aslrt_error_set(&err, "States.Runtime", "cannot read the input %s: %s",
 				input_file ? input_file : "stdin", strerror(errno));
+		goto failed;
+	}
+	if (over) {
+		aslrt_error_set(&err, "States.DataLimitExceeded",
+				"The execution input exceeds the maximum size of %zu bytes",
+				run.payload_limit);
+		free(text);
 		goto failed;
 	}
 	size_t skip = strspn(text, " \t\r\n");
@@ -407,9 +424,15 @@ int main(int argc, char **argv)
 		run.context = make_context(&run, input, exec_name);
 	}
 	if (context_file && !found) {
-		struct json_object *extra = json_object_from_file(context_file);
-		if (!json_object_is_type(extra, json_type_object)) {
-			fprintf(stderr, "%s: --context %s is not a JSON object\n", prog, context_file);
+		struct json_object *extra = NULL;
+		if (rt_config_read(context_file, "--context", &extra, why, sizeof why) == 0 &&
+		    !json_object_is_type(extra, json_type_object))
+			snprintf(why, sizeof why, "--context %s: /: the Context must be a JSON object, not %s",
+				 context_file, aslrt_json_type_name(extra));
+		else if (extra)
+			why[0] = 0;
+		if (why[0]) {
+			fprintf(stderr, "%s: %s\n", prog, why);
 			json_object_put(extra);
 			json_object_put(input);
 			rt_unload(&run);

@@ -1672,6 +1672,13 @@ static char *path_string(const aslrt_path *p)
 	return b.s;
 }
 
+bool aslrt_env_var(const aslrt_env *env, const char *name, struct json_object **v)
+{
+	if (env->vars && json_object_object_get_ex(env->vars, name, v))
+		return true;
+	return env->fetch_var && env->fetch_var(env, name, v);
+}
+
 int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_object **out, char *why,
 		    size_t whylen)
 {
@@ -1680,7 +1687,7 @@ int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_objec
 	if (p->root == ASLRT_ROOT_CONTEXT) {
 		doc = env ? aslrt_env_context(env) : NULL;
 	} else if (p->root == ASLRT_ROOT_VAR) {
-		if (!env || !env->vars || !json_object_object_get_ex(env->vars, p->var, &doc)) {
+		if (!env || !aslrt_env_var(env, p->var, &doc)) {
 			if (!p->definite) {
 				*out = json_object_new_array();
 				return 0;

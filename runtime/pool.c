@@ -137,8 +137,8 @@ static int run_inline(rt_job *jobs, int n, bool all)
 			j->input = NULL;
 			continue;
 		}
-		j->rc = rt_run_scope(j->c, j->scope, j->input, &j->out);
-		j->input = NULL; /* consumed */
+		j->rc = rt_job_run(j); /* on this thread: no copy of its output */
+		rt_ctx_release(j->c);
 		if (j->rc)
 			failed++;
 	}
@@ -154,6 +154,7 @@ struct rt_batch {
 	bool all;          /* run every job even after a failure */
 	pthread_cond_t finished;
 	rt_batch *link;    /* the pool's list of batches with jobs to start */
+	unsigned long id;  /* unique in the process (exec.c's per-thread caches) */
 };
 
 /* A job of b that may start now, or -1. */
@@ -184,7 +185,16 @@ static void run_one(aslrt_run *r, rt_batch *b, int i)
 		unlist(r, b);
 	pthread_mutex_unlock(&r->pool_lock);
 	rt_job *j = &b->jobs[i];
-	j->rc = rt_job_run(j);
+	rt_thread_batch(b->id);
+	j->rc = rt_job_run(j); /* makes the job's context as it starts */
+	/* The output may share nodes with this thread's Context object base
+	 * (exec.c): the caller gets a tree of its own. */
+	if (j->out) {
+		struct json_object *o = aslrt_json_copy(j->out);
+		json_object_put(j->out);
+		j->out = o;
+	}
+	rt_ctx_release(j->c);
 	pthread_mutex_lock(&r->pool_lock);
 	b->running--;
 	b->done++;
@@ -226,19 +236,25 @@ static void *worker(void *arg)
 		r->idle--;
 	}
 	pthread_mutex_unlock(&r->pool_lock);
+	rt_thread_done();
 	return NULL;
 }
 
 int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all)
 {
-	rt_batch b = {jobs, n, 0, 0, 0, 0, limit, all, PTHREAD_COND_INITIALIZER, NULL};
+	static unsigned long seq;
+	rt_batch b = {jobs, n, 0, 0, 0, 0, limit, all, PTHREAD_COND_INITIALIZER, NULL,
+		      __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED)};
 	if (n == 0)
 		return 0;
-	if (r->virtual_clock) /* repeatable runs: in order, on this thread */
+	if (r->virtual_clock) { /* repeatable runs: in order, on this thread */
+		rt_thread_batch(b.id);
 		return rt_pool_run_in_order(r, jobs, n, all);
+	}
 	pthread_mutex_lock(&r->pool_lock);
 	if (all_small(r, &jobs[0].scope, n, sizeof *jobs)) {
 		pthread_mutex_unlock(&r->pool_lock);
+		rt_thread_batch(b.id); /* parents' variables as they are now */
 		return run_inline(jobs, n, all);
 	}
 	b.link = r->batches;

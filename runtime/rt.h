@@ -78,13 +78,36 @@ char *aslrt_json_dump(struct json_object *v);
 const char *aslrt_json_escape(unsigned char ch, char u[7]);
 /* The length aslrt_json_dump's text would have, without building it. */
 size_t aslrt_json_size(struct json_object *v);
-/* Parse a complete JSON text strictly.  0 on success (new reference in *out),
- * -1 with a message in why. */
+/* The one nesting limit of JSON values: the parser refuses deeper texts and
+ * every state output and variable is checked against it (Jackson's default,
+ * which AWS's parser applies too). */
+#define ASLRT_JSON_MAX_DEPTH 1000
+#define ASLRT_JSON_MAX_DEPTH_TEXT "1000"
+/* Check v against the payload size max_len (0: none) and the depth limit,
+ * stopping early: 0 within both, 1 larger than max_len, 2 nested too deep.
+ * *len (if given) is the size measured so far. */
+int aslrt_json_check_limits(struct json_object *v, size_t max_len, size_t *len);
+/* The length of the longest valid UTF-8 prefix of s[0..n) (no overlong
+ * forms, surrogates or code points past U+10FFFF). */
+size_t aslrt_utf8_valid_prefix(const char *s, size_t n);
+/* Parse a complete JSON text strictly (RFC 8259, valid UTF-8, nesting at most
+ * ASLRT_JSON_MAX_DEPTH, numbers kept as written).  0 on success (new
+ * reference in *out), -1 with a message in why. */
 int aslrt_json_parse(const char *text, size_t len, struct json_object **out, char *why,
 		     size_t whylen);
-/* After json-c parsed text into *root: integers beyond 64 bits, which json-c
- * clamps silently, become numbers that keep their source text. */
-void aslrt_json_keep_big_ints(const char *text, size_t len, struct json_object **root);
+/* --- config.c --- */
+
+/* Read and strictly parse a configuration file; what ("--context", "mock
+ * config") starts the message in why. */
+int rt_config_read(const char *path, const char *what, struct json_object **out, char *why,
+		   size_t whylen);
+/* Validate a whole MockConfigFile; *mocks: the test case's state -> response. */
+int rt_mocks_validate(struct json_object *cfg, const char *path, const char *machine,
+		      const char *test_case, struct json_object **mocks, char *why,
+		      size_t whylen);
+/* A mocked response's call key: "N" or "N-M", decimal, N <= M. */
+bool rt_mock_range(const char *key, long *lo, long *hi);
+
 /* Deep equality with numbers compared by value (1 equals 1.0). */
 bool aslrt_json_equal(struct json_object *a, struct json_object *b);
 struct json_object *aslrt_json_copy(struct json_object *v);
@@ -113,6 +136,10 @@ typedef struct aslrt_env {
 	struct json_object *input;
 	struct json_object *context;
 	struct json_object *vars;
+	/* Variables not in vars: fetch_var finds one (true, *v set) in an
+	 * enclosing scope and adds it to vars; NULL: vars is all there is. */
+	bool (*fetch_var)(const struct aslrt_env *env, const char *name, struct json_object **v);
+	void *owner;
 	/* When context is NULL and this is set: the Context object, built on
 	 * first use (most expressions never read $$). */
 	struct json_object *(*context_of)(void *arg);
@@ -123,6 +150,9 @@ static inline struct json_object *aslrt_env_context(const aslrt_env *env)
 {
 	return env->context ? env->context : env->context_of ? env->context_of(env->arg) : NULL;
 }
+
+/* Look up variable name in env (vars, then fetch_var). */
+bool aslrt_env_var(const aslrt_env *env, const char *name, struct json_object **v);
 
 /* Parse text; NULL on a syntax error, with a message in why. */
 aslrt_path *aslrt_path_parse(const char *text, char *why, size_t whylen);

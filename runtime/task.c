@@ -52,47 +52,24 @@ static struct json_object *get(struct json_object *o, const char *key)
 int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
 		  size_t whylen)
 {
-	struct json_object *cfg = json_object_from_file(path);
-	if (!cfg) {
-		snprintf(why, whylen, "cannot read mock config %s: %s", path,
-			 json_util_get_last_err() ? json_util_get_last_err() : strerror(errno));
+	/* Read strictly and validated whole (config.c): every problem names the
+	 * file and the JSON Pointer, before the run starts. */
+	struct json_object *cfg = NULL;
+	if (rt_config_read(path, "mock config", &cfg, why, whylen))
 		return -1;
-	}
-	struct json_object *sm = get(get(cfg, "StateMachines"), r->name);
-	struct json_object *tc = get(get(sm, "TestCases"), test_case);
-	struct json_object *responses = get(cfg, "MockedResponses");
-	if (!sm || !tc) {
-		snprintf(why, whylen, "mock config %s has no StateMachines.%s.TestCases.%s", path,
-			 r->name, test_case);
-		json_object_put(cfg);
-		return -1;
-	}
-	r->mocks = json_object_new_object();
-	json_object_object_foreach(tc, state, resp)
-	{
-		struct json_object *m = get(responses, json_object_get_string(resp));
-		if (!m) {
-			snprintf(why, whylen, "mock config %s: no MockedResponses.%s", path,
-				 json_object_get_string(resp));
-			json_object_put(cfg);
-			return -1;
-		}
-		json_object_object_add(r->mocks, state, aslrt_json_copy(m));
-	}
+	int rc = rt_mocks_validate(cfg, path, r->name, test_case, &r->mocks, why, whylen);
 	json_object_put(cfg);
-	return 0;
+	return rc;
 }
 
-/* The response for the n-th call (0-based): key "n" or a range "a-b". */
+/* The response for the n-th call (0-based): key "n" or a range "a-b", keys
+ * validated by rt_mocks_validate. */
 static struct json_object *mock_response(struct json_object *mock, int n)
 {
 	json_object_object_foreach(mock, key, val)
 	{
-		char *end;
-		long a = strtol(key, &end, 10), b = a;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
-		if (*end == 0 && n >= a && n <= b)
+		long a, b;
+		if (rt_mock_range(key, &a, &b) && n >= a && n <= b)
 			return val;
 	}
 	return NULL;

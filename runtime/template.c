@@ -358,6 +358,9 @@ static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
 		aslrt_error e = {0};
 		aslrt_jsonata_limits lim = {0};
 		lim.input_undefined = true;
+		/* A bound in time besides depth and memory: an expression that
+		 * loops without allocating stops with U1001 too. */
+		lim.time_limit_ms = 10000;
 		if (aslrt_jsonata_eval_ex(t->expr, NULL, bindings, &lim, out, &undefined, &e)) {
 			rt_query_error(c,
 				       "The JSONata expression '%s' specified for the field '%s' threw "
@@ -413,6 +416,7 @@ int rt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		return 0;
 	}
 	struct json_object *b = json_object_new_object(), *states = json_object_new_object();
+	rt_vars_all(c);
 	json_object_object_foreach(c->vars, key, val)
 		json_object_object_add(b, key, json_object_get(val));
 	json_object_object_add(states, "input", json_object_get(input));

@@ -39,7 +39,14 @@ def cases(suite):
         for f in sorted(os.listdir(gdir)):
             if not f.endswith(".json") or f.startswith("."):
                 continue
-            doc = json.load(open(os.path.join(gdir, f)))
+            text = open(os.path.join(gdir, f)).read()
+            try:
+                doc = json.loads(text)
+                json.dumps(doc, ensure_ascii=False).encode("utf-8")
+            except (ValueError, UnicodeEncodeError):
+                # a lone UTF-16 surrogate: the strict JSON reader of
+                # test_jsonata.c (and of the executable) refuses the file
+                continue
             for i, c in enumerate(doc if isinstance(doc, list) else [doc]):
                 if g == "function-eval" or (g == "function-formatNumber" and f in ("issue785.json", "issue786.json")):
                     continue

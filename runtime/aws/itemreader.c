@@ -259,10 +259,8 @@ static int batch_limit(aslrt_ctx *c, struct json_object *b, const char *key, boo
 
 static void free_jobs(rt_job *jobs, int n)
 {
-	for (int i = 0; i < n; i++) {
-		json_object_put(jobs[i].input);
-		rt_ctx_free(jobs[i].c);
-	}
+	for (int i = 0; i < n; i++)
+		rt_job_free(&jobs[i]);
 	free(jobs);
 }
 
@@ -303,9 +301,11 @@ int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
 						       aslrt_json_copy(batch_input));
 			items = json_object_new_array();
 			json_object_object_add(in, "Items", items);
-			out[nb].c = (*jobs)[nb].c; /* reuse the first contexts */
+			/* a batch takes the place (parent, lane, context) of
+			 * the nb-th item, whose input was taken already */
+			out[nb] = (*jobs)[nb];
 			(*jobs)[nb].c = NULL;
-			out[nb].scope = (*jobs)[i].scope;
+			(*jobs)[nb].lane_path = NULL;
 			out[nb].input = in;
 			nb++;
 			bytes = base;
@@ -315,7 +315,7 @@ int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
 		bytes += sz;
 	}
 	for (int i = 0; i < *n; i++)
-		rt_ctx_free((*jobs)[i].c);
+		rt_job_free(&(*jobs)[i]);
 	free(*jobs);
 	json_object_put(batch_input);
 	*jobs = out;

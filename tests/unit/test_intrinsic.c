@@ -35,7 +35,7 @@ static char *run_vars(const char *expr, const char *input, const char *vars, asl
 	char why[ASLRT_ERRLEN] = "";
 	aslrt_fn *f = aslrt_fn_parse(expr, why, sizeof why);
 	ck_assert_msg(f != NULL, "parse of %s failed: %s", expr, why);
-	aslrt_env env = { parse_json(input), parse_json(context_json), parse_json(vars), NULL, NULL };
+	aslrt_env env = { parse_json(input), parse_json(context_json), parse_json(vars), NULL, NULL, NULL, NULL };
 	struct json_object *out = NULL;
 	char *text = NULL;
 	if (aslrt_fn_eval(f, &env, &out, err) == 0) {
@@ -928,7 +928,7 @@ static void *eval_many(void *arg)
 		char in[64], want_text[64];
 		snprintf(in, sizeof in, "{\"n\":%d,\"a\":[1,1,2]}", i);
 		snprintf(want_text, sizeof want_text, "\"n=%d [1, 2] 1.5\"", i);
-		aslrt_env env = { parse_json(in), NULL, NULL, NULL, NULL };
+		aslrt_env env = { parse_json(in), NULL, NULL, NULL, NULL, NULL, NULL };
 		struct json_object *out = NULL;
 		aslrt_error e = { 0 };
 		if (aslrt_fn_eval(f, &env, &out, &e) != 0)
@@ -973,7 +973,7 @@ START_TEST(test_reuse)
 		char in[64], want_text[64];
 		snprintf(in, sizeof in, "{\"n\":%d}", i);
 		snprintf(want_text, sizeof want_text, "\"n=%d\"", i);
-		aslrt_env env = { parse_json(in), NULL, NULL, NULL, NULL };
+		aslrt_env env = { parse_json(in), NULL, NULL, NULL, NULL, NULL, NULL };
 		struct json_object *out = NULL;
 		aslrt_error e = { 0 };
 		ck_assert_int_eq(aslrt_fn_eval(f, &env, &out, &e), 0);

@@ -88,7 +88,9 @@ END_TEST
 START_TEST(test_parse_errors)
 {
 	static const char *bad[] = {"", "   ", "{", "{\"a\":1,}", "[1,]", "01", "True", "{\"a\":1} x",
-				    "not json", "\"\\x\"", "\"\xff\"", "[1] [2]"};
+				    "not json", "\"\\x\"", "\"\xff\"", "[1] [2]",
+				    "{'a':1}", "[NaN]", "[-Infinity]", "[1] // c", "\"\xc0\xaf\"",
+				    "\"\xed\xa0\x80\"", "\"\\ud800\"", "{\"a\\u0000b\":1}"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char why[ASLRT_ERRLEN] = "";
 		struct json_object *v = NULL;
@@ -149,6 +151,54 @@ START_TEST(test_copy_is_deep)
 }
 END_TEST
 
+/* The walks keep their own stack: a value deeper than the limit is printed,
+ * measured, copied and compared without recursion, and the limit check
+ * stops early. */
+START_TEST(test_deep_values)
+{
+	struct json_object *v = json_object_new_int(1), *w = json_object_new_int(1);
+	for (int i = 0; i < 5000; i++) {
+		struct json_object *a = json_object_new_array(), *b = json_object_new_array();
+		json_object_array_add(a, v);
+		json_object_array_add(b, w);
+		v = a;
+		w = b;
+	}
+	char *s = aslrt_json_dump(v);
+	ck_assert_uint_eq(strlen(s), 10001);
+	ck_assert_uint_eq(aslrt_json_size(v), 10001);
+	struct json_object *c = aslrt_json_copy(v);
+	ck_assert(aslrt_json_equal(v, c));
+	ck_assert(aslrt_json_equal(v, w));
+	ck_assert_int_eq(aslrt_json_check_limits(v, 0, NULL), 2);
+	ck_assert_int_eq(aslrt_json_check_limits(v, 100, NULL), 1);
+	char why[ASLRT_ERRLEN];
+	struct json_object *back = NULL;
+	ck_assert_int_eq(aslrt_json_parse(s, strlen(s), &back, why, sizeof why), -1);
+	ck_assert(strstr(why, "nested deeper than 1000 levels") != NULL);
+	free(s);
+	json_object_put(v);
+	json_object_put(w);
+	json_object_put(c);
+}
+END_TEST
+
+/* Numbers are built as parsed: no clamping, no match-back by order. */
+START_TEST(test_numbers_exact)
+{
+	ROUNDTRIP("[18446744073709551615,18446744073709551616,-9223372036854775808,"
+		  "-9223372036854775809,1.0,1E2,-0]",
+		  "[18446744073709551615,18446744073709551616,-9223372036854775808,"
+		  "-9223372036854775809,1.0,1E2,0]");
+	struct json_object *a = parse("[99999999999999999999]"), *c = aslrt_json_copy(a);
+	char *s = aslrt_json_dump(c);
+	ck_assert_str_eq(s, "[99999999999999999999]");
+	free(s);
+	json_object_put(a);
+	json_object_put(c);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	aslrt_error e = {0};
@@ -186,6 +236,8 @@ int main(void)
 	tcase_add_test(tc, test_parse_scalars);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_copy_is_deep);
+	tcase_add_test(tc, test_deep_values);
+	tcase_add_test(tc, test_numbers_exact);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

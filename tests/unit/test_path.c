@@ -40,7 +40,7 @@ static char *run_env(const char *path, const char *input, const char *context, c
 		return s;
 	}
 	aslrt_env env = {input ? parse_json(input) : NULL, context ? parse_json(context) : NULL,
-			 vars ? parse_json(vars) : NULL, NULL, NULL};
+			 vars ? parse_json(vars) : NULL, NULL, NULL, NULL, NULL};
 	struct json_object *out = NULL;
 	int rc = aslrt_path_eval(p, &env, &out, why, sizeof why);
 	if (rc == 0) {
@@ -645,7 +645,7 @@ START_TEST(test_eval_refcounts)
 	struct json_object *in = parse_json(STORE);
 	aslrt_path *p = aslrt_path_parse("$..book[?(@.price < $.expensive && @.isbn)].title", why, sizeof why);
 	ck_assert_ptr_nonnull(p);
-	aslrt_env env = {in, NULL, NULL, NULL, NULL};
+	aslrt_env env = {in, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct json_object *out;
 	for (int k = 0; k < 3; k++) {
 		ck_assert_int_eq(aslrt_path_eval(p, &env, &out, why, sizeof why), 0);
