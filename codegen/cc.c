@@ -121,7 +121,7 @@ static int env_words(Argv *a, const char *name)
 static int compile_link(const char *input, const char *csrc, const char *exe, const BuildOpts *o)
 {
 	RtPaths rp;
-	if (rt_locate(&rp) < 0)
+	if (aslrt_locate(&rp) < 0)
 		return -1;
 	Argv a = {0};
 	const char *cc = getenv("CC");
@@ -198,7 +198,7 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	a.n--;
 out:
 	args_free(&a);
-	rt_paths_free(&rp);
+	aslrt_paths_free(&rp);
 	return rc;
 }
 

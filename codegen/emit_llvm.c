@@ -67,7 +67,7 @@ enum {
 static const struct {
 	const char *name;
 	const char *sig; /* return type, then the parameters */
-} rt_fns[RT_COUNT] = {
+} aslrt_fns[RT_COUNT] = {
 	[RT_ENTER] = {"aslrt_op_enter", "ipip"},
 	[RT_EXIT] = {"aslrt_op_exit", "ipip"},
 	[RT_CONST] = {"aslrt_op_const", "ipip"},
@@ -134,13 +134,13 @@ static LLVMTypeRef sig_type(Emit *e, char ch)
 static LLVMValueRef call(Emit *e, int f, LLVMValueRef *args, unsigned n)
 {
 	if (!e->fn[f]) {
-		const char *sig = rt_fns[f].sig;
+		const char *sig = aslrt_fns[f].sig;
 		LLVMTypeRef params[8];
 		unsigned np = 0;
 		for (const char *s = sig + 1; *s; s++)
 			params[np++] = sig_type(e, *s);
 		e->fn_type[f] = LLVMFunctionType(sig_type(e, sig[0]), params, np, 0);
-		e->fn[f] = LLVMAddFunction(e->mod, rt_fns[f].name, e->fn_type[f]);
+		e->fn[f] = LLVMAddFunction(e->mod, aslrt_fns[f].name, e->fn_type[f]);
 		LLVMSetLinkage(e->fn[f], LLVMExternalLinkage);
 	}
 	return LLVMBuildCall2(e->b, e->fn_type[f], e->fn[f], args, n, "");

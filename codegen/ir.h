@@ -157,10 +157,10 @@ typedef struct RtPaths {
 } RtPaths;
 /* Find the runtime: $ASLC_RUNTIME_DIR, else relative to aslc's executable
  * (installed tree, then build tree).  0, or -1 with a message on stderr. */
-int rt_locate(RtPaths *rp);
-void rt_paths_free(RtPaths *rp);
+int aslrt_locate(RtPaths *rp);
+void aslrt_paths_free(RtPaths *rp);
 /* argv[0], for finding aslc where /proc is not mounted. */
-void rt_set_argv0(const char *argv0);
+void aslrt_set_argv0(const char *argv0);
 /* Split s into words as sh does ($CC, $CFLAGS); -1 on an unclosed quote. */
 int split_words(const char *s, char ***v, int *n);
 

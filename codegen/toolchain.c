@@ -31,7 +31,7 @@ static bool exists(const char *dir, const char *file)
 
 static const char *argv0;
 
-void rt_set_argv0(const char *a)
+void aslrt_set_argv0(const char *a)
 {
 	argv0 = a;
 }
@@ -72,7 +72,7 @@ static char *self_dir(void)
 	return xstrdup(buf);
 }
 
-int rt_locate(RtPaths *rp)
+int aslrt_locate(RtPaths *rp)
 {
 	memset(rp, 0, sizeof *rp);
 	const char *env = getenv("ASLC_RUNTIME_DIR");
@@ -117,7 +117,7 @@ int rt_locate(RtPaths *rp)
 	return -1;
 }
 
-void rt_paths_free(RtPaths *rp)
+void aslrt_paths_free(RtPaths *rp)
 {
 	free(rp->include);
 	free(rp->lib);

@@ -374,7 +374,7 @@ static int check_files(Opts *o)
 static int embed_bindings(Program *p, const char *file)
 {
 	char why[4096];
-	rt_bindset *s = rt_bindset_load(file, why, sizeof why);
+	aslrt_bindset *s = aslrt_bindset_load(file, why, sizeof why);
 	if (!s) {
 		fprintf(stderr, "aslc: %s\n", why);
 		return -1;
@@ -383,7 +383,7 @@ static int embed_bindings(Program *p, const char *file)
 	json_object_object_add(e, "file", json_object_new_string(file));
 	json_object_object_add(e, "doc", json_object_get(s->doc));
 	json_object_object_add(p->meta, "bindings", e);
-	rt_bindset_free(s);
+	aslrt_bindset_free(s);
 	return 0;
 }
 
@@ -395,7 +395,7 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1); /* report.c parses its own options */
 	Opts o = {0};
 	o.opt = 2;
-	rt_set_argv0(argv[0]);
+	aslrt_set_argv0(argv[0]);
 	int rc = parse_args(argc, argv, &o);
 	if (rc) {
 		free(o.handlers);

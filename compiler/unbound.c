@@ -32,14 +32,14 @@ static bool computed(struct json_object *params, const char *key)
 
 static bool key_is_dynamic(const char *resource, struct json_object *params)
 {
-	if (rt_is_lambda_invoke(resource))
+	if (aslrt_is_lambda_invoke(resource))
 		return computed(params, "FunctionName");
 	if (strncmp(resource, "arn:aws:states:::states:startExecution", 38) == 0)
 		return member(params, "StateMachineArn") && computed(params, "StateMachineArn");
 	return false;
 }
 
-static void walk(Diag *d, rt_bindset *s, const char *ptr, struct json_object *states)
+static void walk(Diag *d, aslrt_bindset *s, const char *ptr, struct json_object *states)
 {
 	/* main.c runs this only on a definition without errors; a States
 	 * that is not an object must still not reach the foreach (NULL) */
@@ -58,9 +58,9 @@ static void walk(Diag *d, rt_bindset *s, const char *ptr, struct json_object *st
 				params = member(st, "Arguments");
 			if (!key_is_dynamic(r, params) &&
 			    strcmp(r, "arn:aws:states:::http:invoke") != 0 &&
-			    !rt_binding_find(&s, 1, r, params)) {
+			    !aslrt_binding_find(&s, 1, r, params)) {
 				const char *fn =
-				    rt_is_lambda_invoke(r)
+				    aslrt_is_lambda_invoke(r)
 					? json_object_get_string(member(params, "FunctionName"))
 					: r;
 				char *rp = pointer_join(sp, "Resource");
@@ -103,7 +103,7 @@ static void walk(Diag *d, rt_bindset *s, const char *ptr, struct json_object *st
 int check_unbound(Diag *d, struct json_object *def, const char *file)
 {
 	char why[4096];
-	rt_bindset *s = rt_bindset_load(file, why, sizeof why);
+	aslrt_bindset *s = aslrt_bindset_load(file, why, sizeof why);
 	if (!s) {
 		fprintf(stderr, "aslc: %s\n", why);
 		return -1;
@@ -111,6 +111,6 @@ int check_unbound(Diag *d, struct json_object *def, const char *file)
 	struct json_object *states = member(def, "States");
 	if (json_object_is_type(states, json_type_object))
 		walk(d, s, "/States", states);
-	rt_bindset_free(s);
+	aslrt_bindset_free(s);
 	return 0;
 }

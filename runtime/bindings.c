@@ -73,7 +73,7 @@ static void string_map(problems *p, const char *ptr, struct json_object *m)
 	}
 }
 
-static void check_binding(problems *p, const char *ptr, struct json_object *b, rt_binding *out)
+static void check_binding(problems *p, const char *ptr, struct json_object *b, aslrt_binding *out)
 {
 	if (!json_object_is_type(b, json_type_object)) {
 		problem(p, ptr, "must be an object with one of Command, Url or Executable");
@@ -160,7 +160,7 @@ static void check_connection(problems *p, const char *ptr, struct json_object *c
 	}
 }
 
-static void check_bindings(problems *p, rt_bindset *s, struct json_object *bs)
+static void check_bindings(problems *p, aslrt_bindset *s, struct json_object *bs)
 {
 	s->b = calloc((size_t)json_object_object_length(bs) + 1, sizeof *s->b);
 	if (!s->b)
@@ -168,7 +168,7 @@ static void check_bindings(problems *p, rt_bindset *s, struct json_object *bs)
 	json_object_object_foreach(bs, key, b)
 	{
 		char *q = pointer("/Bindings", key);
-		rt_binding *out = &s->b[s->n++];
+		aslrt_binding *out = &s->b[s->n++];
 		out->key = key;
 		out->file = s->file;
 		if (!*key)
@@ -180,7 +180,7 @@ static void check_bindings(problems *p, rt_bindset *s, struct json_object *bs)
 	}
 }
 
-void rt_bindset_free(rt_bindset *s)
+void aslrt_bindset_free(aslrt_bindset *s)
 {
 	if (!s)
 		return;
@@ -192,12 +192,12 @@ void rt_bindset_free(rt_bindset *s)
 	free(s);
 }
 
-rt_bindset *rt_bindset_new(struct json_object *doc, const char *file, char *why, size_t whylen)
+aslrt_bindset *aslrt_bindset_new(struct json_object *doc, const char *file, char *why, size_t whylen)
 {
 	problems p = {file, why, whylen, 0, 0};
 	if (whylen)
 		why[0] = 0;
-	rt_bindset *s = calloc(1, sizeof *s);
+	aslrt_bindset *s = calloc(1, sizeof *s);
 	if (!s || !(s->file = strdup(file)))
 		abort();
 	s->doc = json_object_get(doc);
@@ -237,7 +237,7 @@ rt_bindset *rt_bindset_new(struct json_object *doc, const char *file, char *why,
 	if (p.n == 0)
 		return s;
 bad:
-	rt_bindset_free(s);
+	aslrt_bindset_free(s);
 	return NULL;
 }
 
@@ -316,7 +316,7 @@ static const char *skim(problems *pr, const char *p, const char *end, const char
 	return p < end ? p + 1 : end;
 }
 
-rt_bindset *rt_bindset_load(const char *file, char *why, size_t whylen)
+aslrt_bindset *aslrt_bindset_load(const char *file, char *why, size_t whylen)
 {
 	FILE *f = fopen(file, "rb");
 	if (!f) {
@@ -361,14 +361,14 @@ rt_bindset *rt_bindset_load(const char *file, char *why, size_t whylen)
 		json_object_put(doc);
 		return NULL;
 	}
-	rt_bindset *s = rt_bindset_new(doc, file, why, whylen);
+	aslrt_bindset *s = aslrt_bindset_new(doc, file, why, whylen);
 	json_object_put(doc);
 	return s;
 }
 
 /* --- look-up --- */
 
-bool rt_is_lambda_invoke(const char *r)
+bool aslrt_is_lambda_invoke(const char *r)
 {
 	return strcmp(r, "arn:aws:states:::lambda:invoke") == 0 ||
 	       strcmp(r, "arn:aws:states:::lambda:invoke.waitForTaskToken") == 0;
@@ -421,7 +421,7 @@ static bool parse_fn(const char *s, fnref *f)
 	return *f->name != 0;
 }
 
-bool rt_is_lambda_arn(const char *r)
+bool aslrt_is_lambda_arn(const char *r)
 {
 	fnref f;
 	return strncmp(r, "arn:", 4) == 0 && parse_fn(r, &f);
@@ -454,7 +454,7 @@ static const char *str(struct json_object *o, const char *key)
 	return NULL;
 }
 
-static const rt_binding *find_exact(rt_bindset *const *sets, int nsets, const char *key)
+static const aslrt_binding *find_exact(aslrt_bindset *const *sets, int nsets, const char *key)
 {
 	for (int i = 0; i < nsets; i++)
 		for (int j = 0; sets[i] && j < sets[i]->n; j++)
@@ -463,24 +463,24 @@ static const rt_binding *find_exact(rt_bindset *const *sets, int nsets, const ch
 	return NULL;
 }
 
-const rt_binding *rt_binding_find(rt_bindset *const *sets, int nsets, const char *resource,
+const aslrt_binding *aslrt_binding_find(aslrt_bindset *const *sets, int nsets, const char *resource,
 				  struct json_object *params)
 {
 	const char *fn = NULL;
-	if (rt_is_lambda_invoke(resource))
+	if (aslrt_is_lambda_invoke(resource))
 		fn = str(params, "FunctionName");
-	else if (rt_is_lambda_arn(resource))
+	else if (aslrt_is_lambda_arn(resource))
 		fn = resource;
 	if (fn) {
 		fnref call, b;
 		if (!parse_fn(fn, &call))
 			return find_exact(sets, nsets, fn);
-		const char *q = rt_is_lambda_invoke(resource) ? str(params, "Qualifier") : NULL;
+		const char *q = aslrt_is_lambda_invoke(resource) ? str(params, "Qualifier") : NULL;
 		if (q && !*call.qual)
 			call.qual = q;
 		/* Set by set, so a run-time file wins over the embedded one. */
 		for (int i = 0; i < nsets; i++) {
-			const rt_binding *best = NULL;
+			const aslrt_binding *best = NULL;
 			int score = 0;
 			for (int j = 0; sets[i] && j < sets[i]->n; j++) {
 				int m = parse_fn(sets[i]->b[j].key, &b) ? fn_match(&b, &call) : 0;
@@ -496,7 +496,7 @@ const rt_binding *rt_binding_find(rt_bindset *const *sets, int nsets, const char
 	}
 	if (strncmp(resource, "arn:aws:states:::states:startExecution", 38) == 0) {
 		const char *sm = str(params, "StateMachineArn");
-		const rt_binding *b = sm ? find_exact(sets, nsets, sm) : NULL;
+		const aslrt_binding *b = sm ? find_exact(sets, nsets, sm) : NULL;
 		if (b)
 			return b;
 	}

@@ -27,11 +27,11 @@
 #include "subprocess.h"
 
 /* Run-time file first: it wins per key over the embedded one. */
-static rt_bindset *sets[2];
+static aslrt_bindset *sets[2];
 
 #define MAX_OUTPUT (64u << 20)
 
-int rt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen)
+int aslrt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen)
 {
 	struct json_object *emb = NULL;
 	if (json_object_object_get_ex(r->meta, "bindings", &emb)) {
@@ -39,26 +39,26 @@ int rt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen)
 		json_object_object_get_ex(emb, "file", &f);
 		json_object_object_get_ex(emb, "doc", &doc);
 		sets[1] =
-		    rt_bindset_new(doc, f ? json_object_get_string(f) : "(embedded)", why, whylen);
+		    aslrt_bindset_new(doc, f ? json_object_get_string(f) : "(embedded)", why, whylen);
 		if (!sets[1])
 			return -1;
 	}
-	if (file && !(sets[0] = rt_bindset_load(file, why, whylen)))
+	if (file && !(sets[0] = aslrt_bindset_load(file, why, whylen)))
 		return -1;
 	return 0;
 }
 
-void rt_bindings_done(void)
+void aslrt_bindings_done(void)
 {
 	for (int i = 0; i < 2; i++) {
-		rt_bindset_free(sets[i]);
+		aslrt_bindset_free(sets[i]);
 		sets[i] = NULL;
 	}
 }
 
 static struct json_object *get(struct json_object *o, const char *key);
 
-struct json_object *rt_bindings_connection(const char *arn)
+struct json_object *aslrt_bindings_connection(const char *arn)
 {
 	for (int i = 0; i < 2; i++) {
 		struct json_object *v = NULL, *conns = NULL;
@@ -95,7 +95,7 @@ static int64_t budget(aslrt_ctx *c)
 {
 	if (c->task_deadline_ms <= 0)
 		return 0;
-	int64_t left = c->task_deadline_ms - rt_now_ms(c->run);
+	int64_t left = c->task_deadline_ms - aslrt_now_ms(c->run);
 	return left > 0 ? left : -1;
 }
 
@@ -119,7 +119,7 @@ static void excerpt(char *dst, size_t cap, const char *s, size_t n)
 }
 
 /* {"errorType": T, ...}: the Task fails with Error T. */
-static int function_error(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_object *v,
+static int function_error(aslrt_ctx *c, const aslrt_binding *b, bool lambda, struct json_object *v,
 			  const char *text, size_t len)
 {
 	struct json_object *t = get(v, "errorType"), *m = get(v, "errorMessage");
@@ -145,15 +145,15 @@ static const char *last_line(char *tail)
 	return nl ? nl + 1 : tail;
 }
 
-static int run_sub(aslrt_ctx *c, const rt_binding *b, char *const *argv, const char *in,
-		   rt_subresult *res)
+static int run_sub(aslrt_ctx *c, const aslrt_binding *b, char *const *argv, const char *in,
+		   aslrt_subresult *res)
 {
 	int64_t left = budget(c);
 	memset(res, 0, sizeof *res);
 	if (left < 0)
 		return failf(c, "States.Timeout",
 			     "The Task reached its deadline before '%s' started", b->key);
-	rt_subprocess_run(argv, in, strlen(in), left, c->task_heartbeat_ms, MAX_OUTPUT, res);
+	aslrt_subprocess_run(argv, in, strlen(in), left, c->task_heartbeat_ms, MAX_OUTPUT, res);
 	switch (res->how) {
 	case RT_SUB_NOSTART:
 		return failf(c, "States.Runtime", "%s: binding '%s': cannot run '%s': %s", b->file,
@@ -165,13 +165,13 @@ static int run_sub(aslrt_ctx *c, const rt_binding *b, char *const *argv, const c
 				"task '%s' ran past the Task's deadline (%lld ms) and was killed "
 				"with its process group\n",
 				argv[0], (long long)left);
-		return rt_timeout_error(c, false);
+		return aslrt_timeout_error(c, false);
 	case RT_SUB_HEARTBEAT:
 		if (c->run->trace)
 			fprintf(c->run->trace,
 				"task '%s' sent no heartbeat on fd %d within %lld ms and was killed\n",
 				argv[0], RT_HEARTBEAT_FD, (long long)c->task_heartbeat_ms);
-		return rt_timeout_error(c, true);
+		return aslrt_timeout_error(c, true);
 	case RT_SUB_TOOBIG:
 		return failf(c, "States.TaskFailed", "'%s' wrote more than %u bytes on stdout",
 			     argv[0], MAX_OUTPUT);
@@ -182,7 +182,7 @@ static int run_sub(aslrt_ctx *c, const rt_binding *b, char *const *argv, const c
 	return 0;
 }
 
-static int parse_output(aslrt_ctx *c, const rt_binding *b, const char *what, const char *s,
+static int parse_output(aslrt_ctx *c, const aslrt_binding *b, const char *what, const char *s,
 			size_t n, struct json_object **out)
 {
 	char why[ASLRT_ERRLEN], head[80];
@@ -198,11 +198,11 @@ static int parse_output(aslrt_ctx *c, const rt_binding *b, const char *what, con
 		     what, why, head);
 }
 
-static int call_command(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_object *in,
+static int call_command(aslrt_ctx *c, const aslrt_binding *b, bool lambda, struct json_object *in,
 			struct json_object **out, char *log, size_t loglen)
 {
 	char *text = aslrt_json_dump(in);
-	rt_subresult res;
+	aslrt_subresult res;
 	int rc = run_sub(c, b, b->argv, text, &res);
 	free(text);
 	if (rc) {
@@ -239,7 +239,7 @@ static int call_command(aslrt_ctx *c, const rt_binding *b, bool lambda, struct j
 	return rc;
 }
 
-static int call_url(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_object *in,
+static int call_url(aslrt_ctx *c, const aslrt_binding *b, bool lambda, struct json_object *in,
 		    struct json_object **out)
 {
 	int64_t left = budget(c);
@@ -248,17 +248,17 @@ static int call_url(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_
 			     "The Task reached its deadline before '%s' was called", b->url);
 	char *text = aslrt_json_dump(in);
 	const char *hs[] = {"Content-Type: application/json", "Accept: application/json", NULL};
-	rt_httpreq q = {"POST", b->url, hs, text, strlen(text), left, MAX_OUTPUT};
-	rt_httpres res;
+	aslrt_httpreq q = {"POST", b->url, hs, text, strlen(text), left, MAX_OUTPUT};
+	aslrt_httpres res;
 	char why[ASLRT_ERRLEN];
-	int rc = rt_http_request(&q, &res, why, sizeof why);
+	int rc = aslrt_http_request(&q, &res, why, sizeof why);
 	free(text);
 	if (rc) {
 		if (res.timed_out && left > 0) {
 			if (c->run->trace)
 				fprintf(c->run->trace, "task POST %s ran past the Task's deadline: %s\n",
 					b->url, why);
-			return rt_timeout_error(c, false);
+			return aslrt_timeout_error(c, false);
 		}
 		return failf(c, "States.TaskFailed", "%s: binding '%s': POST %s failed: %s",
 			     b->file, b->key, b->url, why);
@@ -269,14 +269,14 @@ static int call_url(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_
 		if (aslrt_json_parse(res.body, res.bodylen, &v, why, sizeof why) == 0 &&
 		    (rc = function_error(c, b, lambda, v, res.body, res.bodylen)) <= 0) {
 			json_object_put(v);
-			rt_httpres_free(&res);
+			aslrt_httpres_free(&res);
 			return rc;
 		}
 		json_object_put(v);
 		excerpt(head, sizeof head, res.body, res.bodylen);
 		rc = failf(c, "States.TaskFailed", "POST %s answered HTTP %ld: %s", b->url,
 			   res.status, head);
-		rt_httpres_free(&res);
+		aslrt_httpres_free(&res);
 		return rc;
 	}
 	char what[300];
@@ -287,7 +287,7 @@ static int call_url(aslrt_ctx *c, const rt_binding *b, bool lambda, struct json_
 		*out = NULL;
 		rc = -1;
 	}
-	rt_httpres_free(&res);
+	aslrt_httpres_free(&res);
 	return rc;
 }
 
@@ -403,7 +403,7 @@ static struct json_object *epoch_ms(int64_t ms)
 	return json_object_new_int64(ms);
 }
 
-static int call_child(aslrt_ctx *c, const rt_binding *b, const char *resource,
+static int call_child(aslrt_ctx *c, const aslrt_binding *b, const char *resource,
 		      struct json_object *params, struct json_object **out)
 {
 	const char *sm = json_object_get_string(get(params, "StateMachineArn"));
@@ -442,11 +442,11 @@ static int call_child(aslrt_ctx *c, const rt_binding *b, const char *resource,
 			smname,	    "--clock", "virtual", NULL};
 	if (!c->run->virtual_clock)
 		argv[5] = NULL;
-	int64_t start = rt_now_ms(c->run);
-	rt_subresult res;
+	int64_t start = aslrt_now_ms(c->run);
+	aslrt_subresult res;
 	int rc = run_sub(c, b, argv, input, &res);
 	free(smname);
-	int64_t stop = rt_now_ms(c->run);
+	int64_t stop = aslrt_now_ms(c->run);
 	if (rc) {
 		free(res.out);
 		free(input);
@@ -536,17 +536,17 @@ done:
 	return rc;
 }
 
-int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *input,
+int aslrt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *input,
 		    struct json_object **out)
 {
-	const rt_binding *b = rt_binding_find(sets, 2, resource, input);
+	const aslrt_binding *b = aslrt_binding_find(sets, 2, resource, input);
 	if (!b)
 		return 1;
 	/* For .waitForTaskToken the binding only sends the request: its answer
 	 * is an acknowledgement, and the Task's result is what SendTaskSuccess
 	 * says on --listen (timing.c waits for it). */
-	bool invoke = rt_is_lambda_invoke(resource);
-	bool lambda = invoke || rt_is_lambda_arn(resource);
+	bool invoke = aslrt_is_lambda_invoke(resource);
+	bool lambda = invoke || aslrt_is_lambda_arn(resource);
 	if (b->kind == RT_BIND_EXECUTABLE) {
 		if (strncmp(resource, "arn:aws:states:::states:startExecution", 38) != 0)
 			return failf(
@@ -572,7 +572,7 @@ int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *inpu
 					? json_object_new_object()
 					: NULL;
 	struct json_object *res = NULL;
-	char log[sizeof((rt_subresult *)0)->errtail] = "";
+	char log[sizeof((aslrt_subresult *)0)->errtail] = "";
 	int rc = b->kind == RT_BIND_COMMAND
 		     ? call_command(c, b, lambda, empty ? empty : payload, &res, log, sizeof log)
 		     : call_url(c, b, lambda, empty ? empty : payload, &res);

@@ -74,7 +74,7 @@ static int64_t real_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void rt_token_new(char *buf, size_t len, int state, int attempt)
+void aslrt_token_new(char *buf, size_t len, int state, int attempt)
 {
 	unsigned char b[16];
 	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
@@ -86,7 +86,7 @@ void rt_token_new(char *buf, size_t len, int state, int attempt)
 	snprintf(buf, len, "%s-%d-%d", hex, state, attempt);
 }
 
-/* The shape rt_token_new makes: 32 hex digits, '-', digits, '-', digits. */
+/* The shape aslrt_token_new makes: 32 hex digits, '-', digits, '-', digits. */
 static bool token_shaped(const char *t)
 {
 	size_t n = strspn(t, "0123456789abcdef");
@@ -109,7 +109,7 @@ static tok *find(const char *token)
 	return NULL;
 }
 
-void rt_cb_open(const char *token, const char *activity, struct json_object *input)
+void aslrt_cb_open(const char *token, const char *activity, struct json_object *input)
 {
 	tok *t = calloc(1, sizeof *t);
 	if (!t)
@@ -148,7 +148,7 @@ static void close_locked(tok *t)
 	tok_free(t);
 }
 
-void rt_cb_close(const char *token)
+void aslrt_cb_close(const char *token)
 {
 	pthread_mutex_lock(&lock);
 	tok *t = find(token);
@@ -161,13 +161,13 @@ void rt_cb_close(const char *token)
 static void advance_to(aslrt_run *r, int64_t t)
 {
 	if (r->virtual_clock)
-		rt_sleep_ms(r, t - rt_now_ms(r));
+		aslrt_sleep_ms(r, t - aslrt_now_ms(r));
 }
 
-int rt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out)
+int aslrt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out)
 {
 	aslrt_run *r = c->run;
-	int64_t v0 = rt_now_ms(r), r0 = real_ms(), beat = v0;
+	int64_t v0 = aslrt_now_ms(r), r0 = real_ms(), beat = v0;
 	if (!mhd.daemon && !r->virtual_clock && c->task_deadline_ms)
 		fprintf(stderr,
 			"aslrt: the Task '%s' waits for a callback, which nothing can send without "
@@ -193,7 +193,7 @@ int rt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out)
 		if (deaf && !next) {
 			close_locked(t);
 			pthread_mutex_unlock(&lock);
-			return rt_runtime_error(c, "The Task waits for a callback with the task token "
+			return aslrt_runtime_error(c, "The Task waits for a callback with the task token "
 						   "'%s', but nothing can send one: run the executable "
 						   "with --listen 127.0.0.1:PORT",
 						token);
@@ -203,7 +203,7 @@ int rt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out)
 			t->status = TIMED_OUT;
 			pthread_mutex_unlock(&lock);
 			advance_to(r, next);
-			return rt_timeout_error(c, heartbeat);
+			return aslrt_timeout_error(c, heartbeat);
 		}
 		if (!next) {
 			pthread_cond_wait(&changed, &lock);
@@ -502,7 +502,7 @@ static int load_mhd(char *why, size_t whylen)
 	return 0;
 }
 
-int rt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen)
+int aslrt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen)
 {
 	listening_run = r;
 	const char *colon = strrchr(addr, ':');
@@ -540,12 +540,12 @@ int rt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen)
 	return 0;
 }
 
-bool rt_listening(void)
+bool aslrt_listening(void)
 {
 	return mhd.daemon != NULL;
 }
 
-void rt_listen_stop(void)
+void aslrt_listen_stop(void)
 {
 	if (mhd.daemon) {
 		/* let the answers in flight (the last SendTaskSuccess) reach their

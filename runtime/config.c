@@ -15,7 +15,7 @@
  * file) from eating memory. */
 #define CONFIG_MAX_BYTES (64u << 20)
 
-int rt_config_read(const char *path, const char *what, struct json_object **out, char *why,
+int aslrt_config_read(const char *path, const char *what, struct json_object **out, char *why,
 		   size_t whylen)
 {
 	*out = NULL;
@@ -145,7 +145,7 @@ static bool call_number(const char *s, size_t n, long *out)
 	return true;
 }
 
-bool rt_mock_range(const char *key, long *lo, long *hi)
+bool aslrt_mock_range(const char *key, long *lo, long *hi)
 {
 	const char *dash = strchr(key, '-');
 	if (!dash)
@@ -167,7 +167,7 @@ static int check_response(struct json_object *resp, const char *path, const char
 	{
 		Ptr q = ptr_of("MockedResponses", name, key, NULL);
 		long lo, hi;
-		if (!rt_mock_range(key, &lo, &hi))
+		if (!aslrt_mock_range(key, &lo, &hi))
 			return bad(why, whylen, path, &q,
 				   "a call key must be N or N-M (decimal, N <= M), not '%s'", key);
 		if (!json_object_is_type(call, json_type_object))
@@ -214,7 +214,7 @@ static int check_response(struct json_object *resp, const char *path, const char
 	return 0;
 }
 
-int rt_mocks_validate(struct json_object *cfg, const char *path, const char *machine,
+int aslrt_mocks_validate(struct json_object *cfg, const char *path, const char *machine,
 		      const char *test_case, struct json_object **mocks, char *why,
 		      size_t whylen)
 {

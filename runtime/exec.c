@@ -22,7 +22,7 @@
 
 /* --- errors --- */
 
-int rt_error(aslrt_ctx *c, const char *name, const char *fmt, ...)
+int aslrt_raise(aslrt_ctx *c, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 	char *cause = NULL;
@@ -52,7 +52,7 @@ static int vprefixed_error(aslrt_ctx *c, const char *name, const char *fmt, va_l
 }
 
 /* States.Runtime: neither retried nor caught. */
-int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...)
+int aslrt_runtime_error(aslrt_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -62,7 +62,7 @@ int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...)
 }
 
 /* States.QueryEvaluationError: a JSONata field failed. */
-int rt_query_error(aslrt_ctx *c, const char *fmt, ...)
+int aslrt_query_error(aslrt_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -73,7 +73,7 @@ int rt_query_error(aslrt_ctx *c, const char *fmt, ...)
 
 /* --- the clock --- */
 
-int64_t rt_now_ms(aslrt_run *r)
+int64_t aslrt_now_ms(aslrt_run *r)
 {
 	if (r->virtual_clock) {
 		pthread_mutex_lock(&r->lock);
@@ -90,7 +90,7 @@ int64_t rt_now_ms(aslrt_run *r)
  * 9999-12-31T23:59:59.999Z.  The virtual clock saturates there. */
 #define RT_MAX_TIME_MS INT64_C(253402300799999)
 
-void rt_sleep_ms(aslrt_run *r, int64_t ms)
+void aslrt_sleep_ms(aslrt_run *r, int64_t ms)
 {
 	if (ms <= 0)
 		return;
@@ -106,7 +106,7 @@ void rt_sleep_ms(aslrt_run *r, int64_t ms)
 }
 
 /* ISO 8601 in UTC with milliseconds, as AWS prints Context times. */
-char *rt_iso_time(int64_t ms)
+char *aslrt_iso_time(int64_t ms)
 {
 	/* Always a valid timestamp: clamped to years 1970..9999. */
 	if (ms < 0)
@@ -137,7 +137,7 @@ static double num_or(struct json_object *o, const char *key, double dflt)
 	return v && aslrt_json_is_number(v) ? aslrt_json_number(v) : dflt;
 }
 
-static int load_retriers(rt_state *st)
+static int load_retriers(aslrt_state *st)
 {
 	struct json_object *v = get(st->def, "Retry");
 	if (!v)
@@ -146,7 +146,7 @@ static int load_retriers(rt_state *st)
 	st->retriers = calloc((size_t)st->nretriers + 1, sizeof *st->retriers);
 	for (int i = 0; i < st->nretriers; i++) {
 		struct json_object *rj = json_object_array_get_idx(v, (size_t)i);
-		rt_retrier *rr = &st->retriers[i];
+		aslrt_retrier *rr = &st->retriers[i];
 		rr->errors = get(rj, "ErrorEquals");
 		rr->interval = num_or(rj, "IntervalSeconds", 1);
 		rr->max_attempts = (long)num_or(rj, "MaxAttempts", 3);
@@ -165,13 +165,13 @@ static jnode *jfield(struct json_object *o, const char *key, const char *loc, bo
 	struct json_object *v;
 	if (!json_object_object_get_ex(o, key, &v))
 		return NULL;
-	jnode *t = rt_jtmpl_compile(v, loc, why, whylen);
+	jnode *t = aslrt_jtmpl_compile(v, loc, why, whylen);
 	if (!t)
 		*bad = true;
 	return t;
 }
 
-static int load_jsonata_state(rt_state *st, struct json_object *m, char *why, size_t whylen)
+static int load_jsonata_state(aslrt_state *st, struct json_object *m, char *why, size_t whylen)
 {
 	bool bad = false;
 	struct json_object *v;
@@ -182,7 +182,7 @@ static int load_jsonata_state(rt_state *st, struct json_object *m, char *why, si
 		st->catchers = calloc((size_t)st->ncatchers + 1, sizeof *st->catchers);
 		for (int i = 0; i < st->ncatchers; i++) {
 			struct json_object *cj = json_object_array_get_idx(v, (size_t)i);
-			rt_catcher *cc = &st->catchers[i];
+			aslrt_catcher *cc = &st->catchers[i];
 			char loc[64];
 			cc->errors = get(cj, "ErrorEquals");
 			cc->next = json_object_get_int(json_object_array_get_idx(next, (size_t)i));
@@ -207,7 +207,7 @@ static int load_jsonata_state(rt_state *st, struct json_object *m, char *why, si
 	return bad ? -1 : 0;
 }
 
-static int load_state(aslrt_run *r, rt_state *st, struct json_object *m, char *why,
+static int load_state(aslrt_run *r, aslrt_state *st, struct json_object *m, char *why,
 		      size_t whylen)
 {
 	st->name = json_object_get_string(get(m, "name"));
@@ -225,7 +225,7 @@ static int load_state(aslrt_run *r, rt_state *st, struct json_object *m, char *w
 		st->catchers = calloc((size_t)st->ncatchers + 1, sizeof *st->catchers);
 		for (int i = 0; i < st->ncatchers; i++) {
 			struct json_object *cj = json_object_array_get_idx(v, (size_t)i);
-			rt_catcher *cc = &st->catchers[i];
+			aslrt_catcher *cc = &st->catchers[i];
 			cc->errors = get(cj, "ErrorEquals");
 			cc->next = json_object_get_int(json_object_array_get_idx(next, (size_t)i));
 			struct json_object *rp;
@@ -238,7 +238,7 @@ static int load_state(aslrt_run *r, rt_state *st, struct json_object *m, char *w
 					return -1;
 			}
 			if ((rp = get(cj, "Assign")) &&
-			    !(cc->assign = rt_tmpl_compile(rp, true, why, whylen)))
+			    !(cc->assign = aslrt_tmpl_compile(rp, true, why, whylen)))
 				return -1;
 		}
 	}
@@ -253,24 +253,24 @@ static int load_state(aslrt_run *r, rt_state *st, struct json_object *m, char *w
 		return -1;
 	if (((v = get(st->def, "ItemSelector")) || (strcmp(st->type, "Map") == 0 &&
 						   (v = get(st->def, "Parameters")))) &&
-	    !(st->item_selector = rt_tmpl_compile(v, false, why, whylen)))
+	    !(st->item_selector = aslrt_tmpl_compile(v, false, why, whylen)))
 		return -1;
 	if ((v = get(st->def, "ErrorPath")) &&
-	    !(st->error_expr = rt_expr_compile("ErrorPath", json_object_get_string(v), why, whylen)))
+	    !(st->error_expr = aslrt_expr_compile("ErrorPath", json_object_get_string(v), why, whylen)))
 		return -1;
 	if ((v = get(st->def, "CausePath")) &&
-	    !(st->cause_expr = rt_expr_compile("CausePath", json_object_get_string(v), why, whylen)))
+	    !(st->cause_expr = aslrt_expr_compile("CausePath", json_object_get_string(v), why, whylen)))
 		return -1;
 	(void)r;
 	return 0;
 }
 
-int rt_load(aslrt_run *r, const aslrt_program *prog)
+int aslrt_load(aslrt_run *r, const aslrt_program *prog)
 {
 	char why[ASLRT_ERRLEN] = "";
 	r->prog = prog;
 	pthread_mutex_init(&r->lock, NULL);
-	rt_pool_init(r);
+	aslrt_pool_init(r);
 	if (aslrt_json_parse(prog->meta, prog->meta_len, &r->meta, why, sizeof why)) {
 		fprintf(stderr, "aslrt: corrupt program metadata: %s\n", why);
 		return -1;
@@ -282,7 +282,7 @@ int rt_load(aslrt_run *r, const aslrt_program *prog)
 	static const char *const kinds[] = {"json", "str", "path", "tmpl", "assign", "jsonata"};
 	for (int i = 0; i < r->nconsts; i++) {
 		struct json_object *k = json_object_array_get_idx(ks, (size_t)i);
-		rt_const *rc = &r->consts[i];
+		aslrt_const *rc = &r->consts[i];
 		for (int j = 0; j < 6; j++) {
 			struct json_object *v;
 			if (json_object_object_get_ex(k, kinds[j], &v)) {
@@ -294,10 +294,10 @@ int rt_load(aslrt_run *r, const aslrt_program *prog)
 		    !(rc->path = aslrt_path_parse(json_object_get_string(rc->json), why, sizeof why)))
 			goto bad;
 		if ((rc->kind == RK_TMPL || rc->kind == RK_ASSIGN) &&
-		    !(rc->tmpl = rt_tmpl_compile(rc->json, rc->kind == RK_ASSIGN, why, sizeof why)))
+		    !(rc->tmpl = aslrt_tmpl_compile(rc->json, rc->kind == RK_ASSIGN, why, sizeof why)))
 			goto bad;
 		if (rc->kind == RK_JSONATA &&
-		    !(rc->jt = rt_jtmpl_compile(get(rc->json, "t"),
+		    !(rc->jt = aslrt_jtmpl_compile(get(rc->json, "t"),
 						json_object_get_string(get(rc->json, "at")), why,
 						sizeof why)))
 			goto bad;
@@ -315,42 +315,42 @@ bad:
 	return -1;
 }
 
-void rt_unload(aslrt_run *r)
+void aslrt_unload(aslrt_run *r)
 {
-	rt_thread_done();
+	aslrt_thread_done();
 	for (int i = 0; i < r->nconsts; i++) {
 		aslrt_path_free(r->consts[i].path);
-		rt_tmpl_free(r->consts[i].tmpl);
-		rt_jtmpl_free(r->consts[i].jt);
+		aslrt_tmpl_free(r->consts[i].tmpl);
+		aslrt_jtmpl_free(r->consts[i].jt);
 	}
 	for (int i = 0; i < r->nstates; i++) {
-		rt_state *st = &r->states[i];
+		aslrt_state *st = &r->states[i];
 		for (int j = 0; j < st->ncatchers; j++) {
 			aslrt_path_free(st->catchers[j].result_path);
-			rt_tmpl_free(st->catchers[j].assign);
-			rt_jtmpl_free(st->catchers[j].joutput);
-			rt_jtmpl_free(st->catchers[j].jassign);
+			aslrt_tmpl_free(st->catchers[j].assign);
+			aslrt_jtmpl_free(st->catchers[j].joutput);
+			aslrt_jtmpl_free(st->catchers[j].jassign);
 		}
-		rt_jtmpl_free(st->jitems);
-		rt_jtmpl_free(st->jitem_selector);
-		rt_jtmpl_free(st->jseconds);
-		rt_jtmpl_free(st->jtimestamp);
-		rt_jtmpl_free(st->jerror);
-		rt_jtmpl_free(st->jcause);
+		aslrt_jtmpl_free(st->jitems);
+		aslrt_jtmpl_free(st->jitem_selector);
+		aslrt_jtmpl_free(st->jseconds);
+		aslrt_jtmpl_free(st->jtimestamp);
+		aslrt_jtmpl_free(st->jerror);
+		aslrt_jtmpl_free(st->jcause);
 		free(st->retriers);
 		free(st->catchers);
 		free(st->branches);
 		aslrt_path_free(st->items_path);
-		rt_tmpl_free(st->item_selector);
-		rt_tmpl_free(st->error_expr);
-		rt_tmpl_free(st->cause_expr);
+		aslrt_tmpl_free(st->item_selector);
+		aslrt_tmpl_free(st->error_expr);
+		aslrt_tmpl_free(st->cause_expr);
 	}
 	free(r->consts);
 	free(r->states);
 	json_object_put(r->meta);
 	json_object_put(r->context);
 	json_object_put(r->mocks);
-	rt_pool_shutdown(r);
+	aslrt_pool_shutdown(r);
 	pthread_mutex_destroy(&r->lock);
 }
 
@@ -380,7 +380,7 @@ static struct json_object *base_for_thread(aslrt_run *r)
 static _Thread_local struct json_object *thread_vars;
 static _Thread_local unsigned long thread_vars_batch;
 
-void rt_thread_batch(unsigned long id)
+void aslrt_thread_batch(unsigned long id)
 {
 	if (id != thread_vars_batch) {
 		json_object_put(thread_vars);
@@ -389,7 +389,7 @@ void rt_thread_batch(unsigned long id)
 	}
 }
 
-void rt_thread_done(void)
+void aslrt_thread_done(void)
 {
 	json_object_put(thread_base);
 	thread_base = NULL;
@@ -398,7 +398,7 @@ void rt_thread_done(void)
 	thread_vars_batch = 0;
 }
 
-aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
+aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 {
 	aslrt_ctx *c = calloc(1, sizeof *c);
 	if (!c)
@@ -416,7 +416,7 @@ aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 
 /* Build the Context object from the base and this thread's state.  A new
  * object each time: outputs may hold the previous one. */
-struct json_object *rt_ctx_context(aslrt_ctx *c)
+struct json_object *aslrt_ctx_context(aslrt_ctx *c)
 {
 	if (c->context)
 		return c->context;
@@ -425,7 +425,7 @@ struct json_object *rt_ctx_context(aslrt_ctx *c)
 		struct json_object *s = json_object_new_object();
 		json_object_object_add(s, "Name",
 				       json_object_new_string(c->run->states[c->state].name));
-		char *t = rt_iso_time(c->entered_ms);
+		char *t = aslrt_iso_time(c->entered_ms);
 		json_object_object_add(s, "EnteredTime", json_object_new_string(t));
 		free(t);
 		json_object_object_add(s, "RetryCount", json_object_new_int(c->retry_count));
@@ -451,7 +451,7 @@ static void ctx_changed(aslrt_ctx *c)
 	c->context = NULL;
 }
 
-void rt_ctx_free(aslrt_ctx *c)
+void aslrt_ctx_free(aslrt_ctx *c)
 {
 	if (!c)
 		return;
@@ -468,7 +468,7 @@ void rt_ctx_free(aslrt_ctx *c)
 
 static struct json_object *ctx_context_of(void *c)
 {
-	return rt_ctx_context(c);
+	return aslrt_ctx_context(c);
 }
 
 /* A variable of an enclosing scope, copied into c's own on its first read
@@ -504,7 +504,7 @@ static bool env_fetch_var(const aslrt_env *env, const char *name, struct json_ob
 	return var_lookup(env->owner, name, v);
 }
 
-void rt_vars_all(aslrt_ctx *c)
+void aslrt_vars_all(aslrt_ctx *c)
 {
 	for (aslrt_ctx *p = c->parent; p; p = p->parent) {
 		json_object_object_foreach(p->vars, key, val)
@@ -516,7 +516,7 @@ void rt_vars_all(aslrt_ctx *c)
 	}
 }
 
-void rt_ctx_release(aslrt_ctx *c)
+void aslrt_ctx_release(aslrt_ctx *c)
 {
 	json_object_put(c->vars);
 	json_object_put(c->base);
@@ -525,7 +525,7 @@ void rt_ctx_release(aslrt_ctx *c)
 	c->vars = c->base = c->context = c->map_item = NULL;
 }
 
-void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
+void aslrt_env_make(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
 {
 	env->input = input;
 	env->context = NULL;
@@ -536,7 +536,7 @@ void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
 	env->owner = c;
 }
 
-int rt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out)
+int aslrt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out)
 {
 	return c->run->prog->scopes[scope](c, input, out);
 }
@@ -546,9 +546,9 @@ int rt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json
 int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 {
 	aslrt_run *r = c->run;
-	rt_state *st = &r->states[state];
-	if (rt_expired(r))
-		return rt_expired_error(c);
+	aslrt_state *st = &r->states[state];
+	if (aslrt_expired(r))
+		return aslrt_expired_error(c);
 	bool retry = c->retry_state == state; /* a Retry enters no state again */
 	if (!retry) {
 		c->retry_state = state;
@@ -565,8 +565,8 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	}
 	c->state = state;
 	if (!retry)
-		c->entered_event = rt_event(c, EV_STATE_ENTERED, state, input, 0);
-	c->entered_ms = rt_now_ms(r);
+		c->entered_event = aslrt_event(c, EV_STATE_ENTERED, state, input, 0);
+	c->entered_ms = aslrt_now_ms(r);
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
 	const char *res = strcmp(st->type, "Task") == 0
@@ -574,7 +574,7 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	if (res &&
 	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") ||
 	     strstr(res, ":activity:")))
-		rt_token_new(c->task_token, sizeof c->task_token, state, c->retry_count);
+		aslrt_token_new(c->task_token, sizeof c->task_token, state, c->retry_count);
 	/* TimeoutSecondsPath & co. read the state input, not the Task's effective input */
 	json_object_put(c->task_input);
 	c->task_input = NULL;
@@ -592,16 +592,16 @@ int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output)
 	/* One walk that stops as soon as a limit is passed. */
 	int lim = aslrt_json_check_limits(output, c->run->payload_limit, NULL);
 	if (lim == 1)
-		return rt_error(c, "States.DataLimitExceeded",
+		return aslrt_raise(c, "States.DataLimitExceeded",
 				"The state/task '%s' returned a result with a size exceeding the "
 				"maximum number of bytes service limit.",
 				c->run->states[state].name);
 	if (lim == 2)
-		return rt_error(c, "States.DataLimitExceeded",
+		return aslrt_raise(c, "States.DataLimitExceeded",
 				"The state/task '%s' returned a result nested deeper than the "
 				"limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
 				c->run->states[state].name);
-	rt_event(c, EV_STATE_EXITED, state, output, 0);
+	aslrt_event(c, EV_STATE_EXITED, state, output, 0);
 	c->retry_state = -1;
 	return 0;
 }
@@ -646,7 +646,7 @@ struct json_object *aslrt_op_index(struct json_object *v, long index)
 
 struct json_object *aslrt_op_context(aslrt_ctx *c)
 {
-	return rt_ctx_context(c);
+	return aslrt_ctx_context(c);
 }
 
 struct json_object *aslrt_op_var(aslrt_ctx *c, int k)
@@ -662,16 +662,16 @@ static int path_miss(aslrt_ctx *c, int k, int choice, struct json_object *root)
 {
 	const char *text = json_object_get_string(c->run->consts[k].json);
 	if (choice)
-		return rt_runtime_error(
+		return aslrt_runtime_error(
 			c, "Invalid path '%s': The choice state's condition path references an invalid value.",
 			text);
 	char why[ASLRT_ERRLEN] = "";
 	aslrt_env env;
 	struct json_object *v = NULL;
-	rt_env(c, root, &env);
+	aslrt_env_make(c, root, &env);
 	if (aslrt_path_eval(c->run->consts[k].path, &env, &v, why, sizeof why) == 0)
 		json_object_put(v);
-	return rt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+	return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
 }
 
 int aslrt_op_require(aslrt_ctx *c, int k, int choice, struct json_object *v,
@@ -687,16 +687,16 @@ int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_ob
 {
 	aslrt_env env;
 	char why[ASLRT_ERRLEN];
-	rt_env(c, input, &env);
+	aslrt_env_make(c, input, &env);
 	if (aslrt_path_eval(c->run->consts[k].path, &env, dst, why, sizeof why) == 0)
 		return 0;
-	return rt_runtime_error(c, "Invalid path '%s' : %s",
+	return aslrt_runtime_error(c, "Invalid path '%s' : %s",
 				json_object_get_string(c->run->consts[k].json), why);
 }
 
 int aslrt_op_template(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
 {
-	return rt_tmpl_eval(c, c->run->consts[k].tmpl, input, dst);
+	return aslrt_tmpl_eval(c, c->run->consts[k].tmpl, input, dst);
 }
 
 static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *input,
@@ -707,7 +707,7 @@ static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *i
 	if (aslrt_path_store(p, &root, json_object_get(result), why, sizeof why)) {
 		json_object_put(root);
 		char *in = aslrt_json_dump(input);
-		rt_error(c, "States.ResultPathMatchFailure",
+		aslrt_raise(c, "States.ResultPathMatchFailure",
 			 "An error occurred while executing the state '%s' (entered at the event id "
 			 "#%d). Unable to apply ReferencePath %s to input %s",
 			 c->run->states[c->state].name, c->entered_event, aslrt_path_text(p), in);
@@ -730,7 +730,7 @@ static int vars_too_deep(aslrt_ctx *c, struct json_object *vals)
 	json_object_object_foreach(vals, key, val)
 	{
 		if (aslrt_json_check_limits(val, 0, NULL) == 2) {
-			rt_error(c, "States.DataLimitExceeded",
+			aslrt_raise(c, "States.DataLimitExceeded",
 				 "The value assigned to the variable '%s' is nested deeper than the "
 				 "limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
 				 key);
@@ -746,7 +746,7 @@ static int vars_too_deep(aslrt_ctx *c, struct json_object *vals)
 static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 {
 	struct json_object *vals;
-	if (rt_tmpl_eval(c, t, input, &vals))
+	if (aslrt_tmpl_eval(c, t, input, &vals))
 		return -1;
 	if (vars_too_deep(c, vals))
 		return -1;
@@ -764,7 +764,7 @@ int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input)
 int aslrt_op_jeval(aslrt_ctx *c, int k, struct json_object *input, int has_result,
 		   struct json_object *result, struct json_object **dst)
 {
-	return rt_jtmpl_eval(c, c->run->consts[k].jt, input, has_result ? result : ASLRT_ABSENT,
+	return aslrt_jtmpl_eval(c, c->run->consts[k].jt, input, has_result ? result : ASLRT_ABSENT,
 			     NULL, dst);
 }
 
@@ -774,7 +774,7 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 			struct json_object *result, struct json_object *error_output)
 {
 	struct json_object *vals;
-	if (rt_jtmpl_eval(c, t, input, result, error_output, &vals))
+	if (aslrt_jtmpl_eval(c, t, input, result, error_output, &vals))
 		return -1;
 	if (vars_too_deep(c, vals))
 		return -1;
@@ -794,14 +794,14 @@ int aslrt_op_jassign(aslrt_ctx *c, int k, struct json_object *input, int has_res
 int aslrt_op_jcond(aslrt_ctx *c, int k, struct json_object *input)
 {
 	struct json_object *v = NULL;
-	if (rt_jtmpl_eval(c, c->run->consts[k].jt, input, ASLRT_ABSENT, NULL, &v))
+	if (aslrt_jtmpl_eval(c, c->run->consts[k].jt, input, ASLRT_ABSENT, NULL, &v))
 		return -1;
 	if (!json_object_is_type(v, json_type_boolean)) {
 		char *s = aslrt_json_dump(v);
-		rt_query_error(c,
+		aslrt_query_error(c,
 			       "The JSONata expression '%s' specified for the field '%s' returned an "
 			       "unexpected result type. Expected 'boolean', but was '%s' for value: %s",
-			       rt_jtmpl_text(c->run->consts[k].jt),
+			       aslrt_jtmpl_text(c->run->consts[k].jt),
 			       json_object_get_string(get(c->run->consts[k].json, "at")),
 			       aslrt_json_type_name(v), s);
 		free(s);
@@ -815,27 +815,27 @@ int aslrt_op_jcond(aslrt_ctx *c, int k, struct json_object *input)
 
 int aslrt_op_task(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
-	rt_event(c, EV_TASK_SCHEDULED, state, input, 0);
-	rt_event(c, EV_TASK_STARTED, state, NULL, 0);
-	int rc = rt_journal_task(c, &c->run->states[state], input, dst);
-	rt_event(c, rc ? EV_TASK_FAILED : EV_TASK_SUCCEEDED, state, rc ? NULL : *dst, 0);
+	aslrt_event(c, EV_TASK_SCHEDULED, state, input, 0);
+	aslrt_event(c, EV_TASK_STARTED, state, NULL, 0);
+	int rc = aslrt_journal_task(c, &c->run->states[state], input, dst);
+	aslrt_event(c, rc ? EV_TASK_FAILED : EV_TASK_SUCCEEDED, state, rc ? NULL : *dst, 0);
 	return rc;
 }
 
 int aslrt_op_fail(aslrt_ctx *c, int state, struct json_object *input)
 {
-	rt_state *st = &c->run->states[state];
+	aslrt_state *st = &c->run->states[state];
 	struct json_object *e = get(st->def, "Error"), *cause = get(st->def, "Cause");
 	struct json_object *ev = NULL, *cv = NULL;
-	if (st->error_expr && rt_tmpl_eval(c, st->error_expr, input, &ev))
+	if (st->error_expr && aslrt_tmpl_eval(c, st->error_expr, input, &ev))
 		return -1;
-	if (st->cause_expr && rt_tmpl_eval(c, st->cause_expr, input, &cv)) {
+	if (st->cause_expr && aslrt_tmpl_eval(c, st->cause_expr, input, &cv)) {
 		json_object_put(ev);
 		return -1;
 	}
-	if (st->jerror && rt_jtmpl_eval(c, st->jerror, input, ASLRT_ABSENT, NULL, &ev))
+	if (st->jerror && aslrt_jtmpl_eval(c, st->jerror, input, ASLRT_ABSENT, NULL, &ev))
 		return -1;
-	if (st->jcause && rt_jtmpl_eval(c, st->jcause, input, ASLRT_ABSENT, NULL, &cv)) {
+	if (st->jcause && aslrt_jtmpl_eval(c, st->jcause, input, ASLRT_ABSENT, NULL, &cv)) {
 		json_object_put(ev);
 		return -1;
 	}
@@ -852,17 +852,17 @@ int aslrt_op_fail(aslrt_ctx *c, int state, struct json_object *input)
 int aslrt_op_nomatch(aslrt_ctx *c, int state)
 {
 	(void)state;
-	return rt_error(c, "States.NoChoiceMatched", "No Matches!");
+	return aslrt_raise(c, "States.NoChoiceMatched", "No Matches!");
 }
 
 int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v,
 		  struct json_object *operand)
 {
-	rt_const *kc = &c->run->consts[k];
+	aslrt_const *kc = &c->run->consts[k];
 	if (aslrt_cmp_operands[cmp] != ASLRT_OPND_PATH)
 		return aslrt_cmp_apply((aslrt_cmp)cmp, v, kc->json);
 	if (operand == ASLRT_ABSENT)
-		return rt_runtime_error(
+		return aslrt_runtime_error(
 			c, "Invalid path '%s': The choice state's condition path references an invalid value.",
 			json_object_get_string(kc->json));
 	return aslrt_cmp_apply(aslrt_cmp_base((aslrt_cmp)cmp), v, operand);
@@ -875,21 +875,21 @@ int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v,
 
 int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 {
-	rt_state *st = &c->run->states[state];
+	aslrt_state *st = &c->run->states[state];
 	struct json_object *v;
-	int64_t until = -1, now = rt_now_ms(c->run);
+	int64_t until = -1, now = aslrt_now_ms(c->run);
 	if (st->jseconds || st->jtimestamp) {
 		struct json_object *x = NULL;
-		if (rt_jtmpl_eval(c, st->jseconds ? st->jseconds : st->jtimestamp, input,
+		if (aslrt_jtmpl_eval(c, st->jseconds ? st->jseconds : st->jtimestamp, input,
 				  ASLRT_ABSENT, NULL, &x))
 			return -1;
 		aslrt_time t;
 		int rc = 0;
 		if (st->jseconds) {
 			if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
-				rc = rt_query_error(c, "The Seconds field must be a non-negative integer.");
+				rc = aslrt_query_error(c, "The Seconds field must be a non-negative integer.");
 			else if (json_object_get_int64(x) > RT_MAX_WAIT_S)
-				rc = rt_query_error(c, "The Seconds field must be at most 99999999.");
+				rc = aslrt_query_error(c, "The Seconds field must be at most 99999999.");
 			else
 				until = now + json_object_get_int64(x) * 1000;
 		} else if (!json_object_is_type(x, json_type_string) ||
@@ -897,7 +897,7 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 			char *shown = json_object_is_type(x, json_type_string)
 					      ? strdup(json_object_get_string(x))
 					      : aslrt_json_dump(x);
-			rc = rt_query_error(c, "The Timestamp field cannot be parsed as an ISO-8601 "
+			rc = aslrt_query_error(c, "The Timestamp field cannot be parsed as an ISO-8601 "
 					       "extended offset date-time format string: %s",
 					    shown);
 			free(shown);
@@ -913,7 +913,7 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 	} else if ((v = get(st->def, "Timestamp"))) {
 		aslrt_time t;
 		if (!aslrt_timestamp_parse(json_object_get_string(v), &t))
-			return rt_runtime_error(c, "Invalid timestamp");
+			return aslrt_runtime_error(c, "Invalid timestamp");
 		until = t.sec * 1000 + t.nsec / 1000000;
 	} else if ((v = get(st->def, "SecondsPath")) || (v = get(st->def, "TimestampPath"))) {
 		bool secs = get(st->def, "SecondsPath") != NULL;
@@ -922,21 +922,21 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		aslrt_path *p = aslrt_path_parse(text, why, sizeof why);
 		struct json_object *sel = NULL;
 		aslrt_env env;
-		rt_env(c, input, &env);
+		aslrt_env_make(c, input, &env);
 		if (!p || aslrt_path_eval(p, &env, &sel, why, sizeof why) != 0) {
 			aslrt_path_free(p);
-			return rt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+			return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
 		}
 		aslrt_path_free(p);
 		int rc = 0;
 		aslrt_time t;
 		if (secs) {
 			if (!json_object_is_type(sel, json_type_int) || json_object_get_int64(sel) < 0)
-				rc = rt_runtime_error(c, "The SecondsPath parameter does not reference a "
+				rc = aslrt_runtime_error(c, "The SecondsPath parameter does not reference a "
 							 "valid non-negative integer: %s",
 						      text);
 			else if (json_object_get_int64(sel) > RT_MAX_WAIT_S)
-				rc = rt_runtime_error(c, "The SecondsPath parameter references a number of "
+				rc = aslrt_runtime_error(c, "The SecondsPath parameter references a number of "
 							 "seconds beyond the limit of 99999999: %s",
 						      text);
 			else
@@ -946,7 +946,7 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 			char *shown = json_object_is_type(sel, json_type_string)
 					      ? strdup(json_object_get_string(sel))
 					      : aslrt_json_dump(sel);
-			rc = rt_runtime_error(c, "The TimestampPath parameter does not reference a "
+			rc = aslrt_runtime_error(c, "The TimestampPath parameter does not reference a "
 						 "valid ISO-8601 extended offset date-time format "
 						 "string: %s == %s",
 					      text, shown);
@@ -958,9 +958,9 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		if (rc)
 			return rc;
 	}
-	until = rt_journal_wait(c, until); /* a resumed Wait ends when it would have */
+	until = aslrt_journal_wait(c, until); /* a resumed Wait ends when it would have */
 	if (until > now)
-		return rt_sleep_until(c, until);
+		return aslrt_sleep_until(c, until);
 	return 0;
 }
 
@@ -986,19 +986,19 @@ static bool matches(struct json_object *errors, const char *name, bool heartbeat
 
 int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *next)
 {
-	rt_state *st = &c->run->states[state];
+	aslrt_state *st = &c->run->states[state];
 	const char *name = c->err.name ? c->err.name : "";
-	rt_event(c, EV_EVALUATION_FAILED, state, NULL, 0); /* JSONata's errors only */
+	aslrt_event(c, EV_EVALUATION_FAILED, state, NULL, 0); /* JSONata's errors only */
 	if (strcmp(name, "States.Runtime") == 0)
 		return ASLRT_FAIL;
-	if (rt_expired(c->run)) {
+	if (aslrt_expired(c->run)) {
 		/* the execution timed out: nothing retries or catches that */
-		rt_expired_error(c);
+		aslrt_expired_error(c);
 		return ASLRT_FAIL;
 	}
 	bool heartbeat = c->heartbeat_expired && strcmp(name, "States.Timeout") == 0;
 	for (int i = 0; i < st->nretriers; i++) {
-		rt_retrier *rr = &st->retriers[i];
+		aslrt_retrier *rr = &st->retriers[i];
 		if (!matches(rr->errors, name, heartbeat))
 			continue;
 		if (c->attempts[i] >= rr->max_attempts)
@@ -1014,20 +1014,20 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 			delay = delay * ((double)rand() / RAND_MAX);
 		c->attempts[i]++;
 		c->retry_count++;
-		if (rt_sleep_until(c, rt_now_ms(c->run) + (int64_t)(delay * 1000)))
+		if (aslrt_sleep_until(c, aslrt_now_ms(c->run) + (int64_t)(delay * 1000)))
 			return ASLRT_FAIL;
 		aslrt_error_clear(&c->err);
 		return ASLRT_RETRY;
 	}
 	for (int i = 0; i < st->ncatchers; i++) {
-		rt_catcher *cc = &st->catchers[i];
+		aslrt_catcher *cc = &st->catchers[i];
 		if (!matches(cc->errors, name, heartbeat))
 			continue;
 		struct json_object *eo = aslrt_error_output(&c->err), *out;
 		aslrt_error_clear(&c->err);
 		if (st->jsonata) {
 			if (cc->joutput) {
-				if (rt_jtmpl_eval(c, cc->joutput, *cur, ASLRT_ABSENT, eo, &out)) {
+				if (aslrt_jtmpl_eval(c, cc->joutput, *cur, ASLRT_ABSENT, eo, &out)) {
 					json_object_put(eo);
 					return ASLRT_FAIL;
 				}
@@ -1072,7 +1072,7 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 
 /* Collect the results in order; fail with the first failed job's error, or,
  * when failures are tolerated, put each failure's error output in its place. */
-static int finish_jobs(aslrt_ctx *c, rt_job *jobs, int n, bool tolerate, struct json_object **dst)
+static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate, struct json_object **dst)
 {
 	int rc = 0;
 	struct json_object *arr = json_object_new_array();
@@ -1085,7 +1085,7 @@ static int finish_jobs(aslrt_ctx *c, rt_job *jobs, int n, bool tolerate, struct 
 			json_object_array_add(arr, aslrt_error_output(&jobs[i].c->err));
 		else
 			json_object_array_add(arr, jobs[i].out);
-		rt_job_free(&jobs[i]);
+		aslrt_job_free(&jobs[i]);
 	}
 	free(jobs);
 	if (rc) {
@@ -1098,20 +1098,20 @@ static int finish_jobs(aslrt_ctx *c, rt_job *jobs, int n, bool tolerate, struct 
 
 int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
-	rt_state *st = &c->run->states[state];
-	rt_job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
-	rt_event(c, EV_PARALLEL_STARTED, state, NULL, 0);
-	bool share = rt_pool_inline(c->run, st->branches, st->nbranches);
+	aslrt_state *st = &c->run->states[state];
+	aslrt_job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
+	aslrt_event(c, EV_PARALLEL_STARTED, state, NULL, 0);
+	bool share = aslrt_pool_inline(c->run, st->branches, st->nbranches);
 	for (int i = 0; i < st->nbranches; i++) {
 		jobs[i].parent = c;
 		jobs[i].scope = st->branches[i];
 		/* a thread gets a tree of its own; inline, states never change
 		 * their input in place (a retry runs on it again) */
 		jobs[i].input = share ? json_object_get(input) : aslrt_json_copy(input);
-		rt_job_prepare(&jobs[i], c, state, i, false);
+		aslrt_job_prepare(&jobs[i], c, state, i, false);
 	}
-	int failed = rt_pool_run(c->run, jobs, st->nbranches, 0, false);
-	rt_event(c, failed ? EV_PARALLEL_FAILED : EV_PARALLEL_SUCCEEDED, state, NULL, 0);
+	int failed = aslrt_pool_run(c->run, jobs, st->nbranches, 0, false);
+	aslrt_event(c, failed ? EV_PARALLEL_FAILED : EV_PARALLEL_SUCCEEDED, state, NULL, 0);
 	return finish_jobs(c, jobs, st->nbranches, false, dst);
 }
 
@@ -1119,7 +1119,7 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
  * A Map setting given literally (KEY) or through a Reference Path (KEY + "Path"),
  * checked as AWS does; *val is left alone when neither is there.
  */
-static int map_setting(aslrt_ctx *c, rt_state *st, const char *key, bool integer,
+static int map_setting(aslrt_ctx *c, aslrt_state *st, const char *key, bool integer,
 		       struct json_object *input, double *val)
 {
 	char pkey[64];
@@ -1136,10 +1136,10 @@ static int map_setting(aslrt_ctx *c, rt_state *st, const char *key, bool integer
 	aslrt_path *path = aslrt_path_parse(text, why, sizeof why);
 	struct json_object *sel = NULL;
 	aslrt_env env;
-	rt_env(c, input, &env);
+	aslrt_env_make(c, input, &env);
 	if (!path || aslrt_path_eval(path, &env, &sel, why, sizeof why) != 0) {
 		aslrt_path_free(path);
-		return rt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+		return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
 	}
 	aslrt_path_free(path);
 	bool ok = integer ? json_object_is_type(sel, json_type_int) : aslrt_json_is_number(sel);
@@ -1155,7 +1155,7 @@ static int map_setting(aslrt_ctx *c, rt_state *st, const char *key, bool integer
 		char *shown = json_object_is_type(sel, json_type_string)
 				      ? strdup(json_object_get_string(sel))
 				      : aslrt_json_dump(sel);
-		rt_runtime_error(c, "The %s field refers to value \"%s\" which is not a valid %s: %s",
+		aslrt_runtime_error(c, "The %s field refers to value \"%s\" which is not a valid %s: %s",
 				 pkey, shown, integer ? "integer" : "float", text);
 		free(shown);
 		json_object_put(sel);
@@ -1168,7 +1168,7 @@ static int map_setting(aslrt_ctx *c, rt_state *st, const char *key, bool integer
 
 int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
-	rt_state *st = &c->run->states[state];
+	aslrt_state *st = &c->run->states[state];
 	struct json_object *items = NULL;
 	double limit = 0, tol_count = -1, tol_pct = -1;
 	if (map_setting(c, st, "MaxConcurrency", true, input, &limit) ||
@@ -1176,26 +1176,26 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	    map_setting(c, st, "ToleratedFailurePercentage", false, input, &tol_pct))
 		return -1;
 	if (limit < 0)
-		return rt_runtime_error(c, "MaxConcurrency must be non-negative.");
+		return aslrt_runtime_error(c, "MaxConcurrency must be non-negative.");
 	if (get(st->def, "ToleratedFailureCountPath") && tol_count < 0)
-		return rt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
+		return aslrt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
 	if (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100))
-		return rt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100.");
+		return aslrt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100.");
 	int from_reader = aslrt_aws_map_items(c, st->def, st->jsonata, input, &items);
 	if (from_reader < 0)
 		return -1;
 	if (from_reader == 0) {
 		/* a Distributed Map's ItemReader (runtime/aws/itemreader.c) */
 	} else if (st->jitems) {
-		if (rt_jtmpl_eval(c, st->jitems, input, ASLRT_ABSENT, NULL, &items))
+		if (aslrt_jtmpl_eval(c, st->jitems, input, ASLRT_ABSENT, NULL, &items))
 			return -1;
 		if (!json_object_is_type(items, json_type_array)) {
 			char *s = aslrt_json_dump(items);
-			rt_query_error(c,
+			aslrt_query_error(c,
 				       "The JSONata expression '%s' specified for the field 'Items' "
 				       "returned an unexpected result type. Expected 'array', but was "
 				       "'%s' for value: %s",
-				       rt_jtmpl_text(st->jitems),
+				       aslrt_jtmpl_text(st->jitems),
 				       aslrt_json_type_name(items), s);
 			free(s);
 			json_object_put(items);
@@ -1204,9 +1204,9 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	} else if (st->items_path) {
 		aslrt_env env;
 		char why[ASLRT_ERRLEN];
-		rt_env(c, input, &env);
+		aslrt_env_make(c, input, &env);
 		if (aslrt_path_eval(st->items_path, &env, &items, why, sizeof why) != 0)
-			return rt_runtime_error(c, "Invalid path '%s' : %s",
+			return aslrt_runtime_error(c, "Invalid path '%s' : %s",
 						aslrt_path_text(st->items_path), why);
 	} else {
 		items = json_object_get(input);
@@ -1215,22 +1215,22 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		char *s = aslrt_json_dump(items);
 		json_object_put(items);
 		if (st->jsonata)
-			rt_query_error(c, "Map state input must be an array but was: %s", s);
+			aslrt_query_error(c, "Map state input must be an array but was: %s", s);
 		else
-			rt_runtime_error(c, "Map state input must be an array but was: %s", s);
+			aslrt_runtime_error(c, "Map state input must be an array but was: %s", s);
 		free(s);
 		return -1;
 	}
 	int n = (int)json_object_array_length(items);
-	rt_job *jobs = calloc((size_t)n + 1, sizeof *jobs);
+	aslrt_job *jobs = calloc((size_t)n + 1, sizeof *jobs);
 	int rc = 0;
-	rt_event(c, EV_MAP_STARTED, state, NULL, n);
-	bool share = rt_pool_inline(c->run, &st->branches[0], 1);
+	aslrt_event(c, EV_MAP_STARTED, state, NULL, n);
+	bool share = aslrt_pool_inline(c->run, &st->branches[0], 1);
 	for (int i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
 		jobs[i].parent = c; /* its context is made when it starts */
 		jobs[i].scope = st->branches[0];
-		rt_job_prepare(&jobs[i], c, state, i, true);
+		aslrt_job_prepare(&jobs[i], c, state, i, true);
 		if (st->item_selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();
 			json_object_object_add(it, "Index", json_object_new_int(i));
@@ -1239,10 +1239,10 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 			ctx_changed(c);
 			struct json_object *sel = NULL;
 			if (st->jitem_selector)
-				rc = rt_jtmpl_eval(c, st->jitem_selector, input, ASLRT_ABSENT, NULL,
+				rc = aslrt_jtmpl_eval(c, st->jitem_selector, input, ASLRT_ABSENT, NULL,
 						   &sel);
 			else
-				rc = rt_tmpl_eval(c, st->item_selector, input, &sel);
+				rc = aslrt_tmpl_eval(c, st->item_selector, input, &sel);
 			/* the item's thread gets a tree of its own */
 			jobs[i].input = rc ? NULL : share ? json_object_get(sel) : aslrt_json_copy(sel);
 			json_object_put(sel);
@@ -1251,7 +1251,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 			ctx_changed(c);
 			if (rc) {
 				for (int j = 0; j <= i; j++)
-					rt_job_free(&jobs[j]);
+					aslrt_job_free(&jobs[j]);
 				free(jobs);
 				json_object_put(items);
 				return -1;
@@ -1266,7 +1266,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	bool tolerate = tol_count > 0 || tol_pct > 0;
 	/* A ResultWriter (runtime/aws/resultwriter.c) needs inputs and outcomes. */
 	aws_map_run *mr = aslrt_aws_map_run_new(c, st->def, jobs, n);
-	int failed = rt_pool_run(c->run, jobs, n, (long)limit, tolerate);
+	int failed = aslrt_pool_run(c->run, jobs, n, (long)limit, tolerate);
 	aslrt_aws_map_run_outcomes(mr, jobs, n);
 	if (tolerate && failed &&
 	    ((tol_count >= 0 && failed > tol_count) ||
@@ -1275,12 +1275,12 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		finish_jobs(c, jobs, n, true, dst);
 		json_object_put(*dst);
 		*dst = NULL;
-		rt_event(c, EV_MAP_FAILED, state, NULL, 0);
-		return rt_error(c, "States.ExceedToleratedFailureThreshold",
+		aslrt_event(c, EV_MAP_FAILED, state, NULL, 0);
+		return aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
 				"The specified tolerated failure threshold was exceeded");
 	}
 	rc = finish_jobs(c, jobs, n, tolerate, dst);
 	rc = aslrt_aws_map_run_finish(c, mr, st->def, st->jsonata, st->name, input, rc, dst);
-	rt_event(c, rc ? EV_MAP_FAILED : EV_MAP_SUCCEEDED, state, NULL, 0);
+	aslrt_event(c, rc ? EV_MAP_FAILED : EV_MAP_SUCCEEDED, state, NULL, 0);
 	return rc;
 }

@@ -16,13 +16,13 @@ struct sqlite3;
 typedef struct jnode jnode;
 
 /* A constant of the program, pre-parsed once at start-up. */
-typedef struct rt_const {
+typedef struct aslrt_const {
 	int kind;                 /* RK_*, const_kinds.h */
 	struct json_object *json; /* the value, template or text */
 	aslrt_path *path;
 	tnode *tmpl;
 	jnode *jt;
-} rt_const;
+} aslrt_const;
 
 enum {
 #define X(e, s) RK_##e,
@@ -30,31 +30,31 @@ enum {
 #undef X
 };
 
-typedef struct rt_retrier {
+typedef struct aslrt_retrier {
 	struct json_object *errors; /* borrowed from the definition */
 	double interval, backoff;
 	long max_attempts;
 	long max_delay;             /* 0: none */
 	bool jitter;
-} rt_retrier;
+} aslrt_retrier;
 
-typedef struct rt_catcher {
+typedef struct aslrt_catcher {
 	struct json_object *errors;
 	aslrt_path *result_path;    /* NULL: "$" */
 	bool discard;               /* ResultPath: null */
 	tnode *assign;
 	jnode *joutput, *jassign;   /* JSONata catchers */
 	int next;
-} rt_catcher;
+} aslrt_catcher;
 
-typedef struct rt_state {
+typedef struct aslrt_state {
 	const char *name;
 	const char *type;
 	int scope;
 	struct json_object *def;    /* the state's definition (borrowed from meta) */
-	rt_retrier *retriers;
+	aslrt_retrier *retriers;
 	int nretriers;
-	rt_catcher *catchers;
+	aslrt_catcher *catchers;
 	int ncatchers;
 	int *branches;
 	int nbranches;
@@ -69,13 +69,13 @@ typedef struct rt_state {
 	tnode *error_expr, *cause_expr;
 	/* Task invocations so far (mocks count them) */
 	int calls;
-} rt_state;
+} aslrt_state;
 
-typedef struct rt_batch rt_batch;
+typedef struct aslrt_batch aslrt_batch;
 
 /* A Parallel branch or a Map iteration: a scope run on its own context. */
-typedef struct rt_job {
-	aslrt_ctx *c;              /* made when the job starts (rt_job_run) */
+typedef struct aslrt_job {
+	aslrt_ctx *c;              /* made when the job starts (aslrt_job_run) */
 	aslrt_ctx *parent;         /* whose variables it reads, whose events it continues */
 	int scope;
 	struct json_object *input; /* consumed by the scope */
@@ -86,15 +86,15 @@ typedef struct rt_job {
 	long lane;                 /* its index in the batch */
 	char *lane_path;           /* journal.c: where it runs (moved to c as it starts) */
 	int last_event;            /* the event its first event follows */
-} rt_job;
+} aslrt_job;
 
 typedef struct aslrt_run {
 	const aslrt_program *prog;
 	struct json_object *meta;
 	const char *name;
-	rt_const *consts;
+	aslrt_const *consts;
 	int nconsts;
-	rt_state *states;
+	aslrt_state *states;
 	int nstates;
 	struct json_object *context;  /* Execution and StateMachine parts */
 	struct json_object *mocks;    /* state name -> MockedResponses entry */
@@ -115,12 +115,12 @@ typedef struct aslrt_run {
 	bool journal_tx, journal_ended;
 	bool journal_sync_normal;     /* --store-sync NORMAL */
 	int journal_lock;             /* fd of FILE-lock, -1: none */
-	struct rt_metric *metrics;    /* per state, when metrics_file */
+	struct aslrt_metric *metrics;    /* per state, when metrics_file */
 	pthread_mutex_t lock;
 	/* pool.c */
 	pthread_mutex_t pool_lock;
 	pthread_cond_t pool_work;
-	rt_batch *batches;
+	aslrt_batch *batches;
 	pthread_t workers[64];
 	int nworkers, idle;
 	bool pool_shutdown;
@@ -149,8 +149,8 @@ struct aslrt_ctx {
 	int retry_count;
 	struct json_object *map_item; /* Map.Item while building an item's input */
 	/* The running Task's limits, set by the executor from TimeoutSeconds[Path]
-	 * and HeartbeatSeconds[Path] before rt_task_invoke; every binding honours
-	 * them.  deadline: absolute on the run's clock (rt_now_ms), 0: none;
+	 * and HeartbeatSeconds[Path] before aslrt_task_invoke; every binding honours
+	 * them.  deadline: absolute on the run's clock (aslrt_now_ms), 0: none;
 	 * heartbeat: the interval in ms, 0: none. */
 	int64_t task_deadline_ms;
 	int64_t task_heartbeat_ms;
@@ -174,62 +174,62 @@ struct aslrt_ctx {
 };
 
 /* Every variable visible in c, copied into c->vars (for JSONata bindings). */
-void rt_vars_all(aslrt_ctx *c);
+void aslrt_vars_all(aslrt_ctx *c);
 /* Free this thread's copy of the Context object base and of its parents'
  * variables (a thread's last call). */
-void rt_thread_done(void);
+void aslrt_thread_done(void);
 /* A job of batch id starts on this thread (the variables cache's key). */
-void rt_thread_batch(unsigned long id);
+void aslrt_thread_batch(unsigned long id);
 /* Free what a finished job's context holds but its error. */
-void rt_ctx_release(aslrt_ctx *c);
+void aslrt_ctx_release(aslrt_ctx *c);
 
 /* The Context object as states see it ($$, $states.context); borrowed. */
-struct json_object *rt_ctx_context(aslrt_ctx *c);
+struct json_object *aslrt_ctx_context(aslrt_ctx *c);
 
 /* exec.c */
-int rt_runtime_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int rt_query_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int rt_error(aslrt_ctx *c, const char *name, const char *fmt, ...)
+int aslrt_runtime_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int aslrt_query_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int aslrt_raise(aslrt_ctx *c, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void rt_env(aslrt_ctx *c, struct json_object *input, aslrt_env *env);
-int64_t rt_now_ms(aslrt_run *r);
-void rt_sleep_ms(aslrt_run *r, int64_t ms);
-char *rt_iso_time(int64_t ms);
-int rt_load(aslrt_run *r, const aslrt_program *prog);
-void rt_unload(aslrt_run *r);
-aslrt_ctx *rt_ctx_new(aslrt_run *r, aslrt_ctx *parent);
-void rt_ctx_free(aslrt_ctx *c);
-int rt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out);
+void aslrt_env_make(aslrt_ctx *c, struct json_object *input, aslrt_env *env);
+int64_t aslrt_now_ms(aslrt_run *r);
+void aslrt_sleep_ms(aslrt_run *r, int64_t ms);
+char *aslrt_iso_time(int64_t ms);
+int aslrt_load(aslrt_run *r, const aslrt_program *prog);
+void aslrt_unload(aslrt_run *r);
+aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent);
+void aslrt_ctx_free(aslrt_ctx *c);
+int aslrt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out);
 
 /* template.c */
-tnode *rt_tmpl_compile(struct json_object *t, bool assign, char *why, size_t whylen);
-void rt_tmpl_free(tnode *t);
-int rt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
+tnode *aslrt_tmpl_compile(struct json_object *t, bool assign, char *why, size_t whylen);
+void aslrt_tmpl_free(tnode *t);
+int aslrt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
 		 struct json_object **out);
 /* An expression ("$.x", "$$.y", "States.Format(...)") for ErrorPath & co. */
-tnode *rt_expr_compile(const char *field, const char *text, char *why, size_t whylen);
+tnode *aslrt_expr_compile(const char *field, const char *text, char *why, size_t whylen);
 
-jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_t whylen);
-void rt_jtmpl_free(jnode *t);
-bool rt_is_jsonata(struct json_object *v);
+jnode *aslrt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_t whylen);
+void aslrt_jtmpl_free(jnode *t);
+bool aslrt_is_jsonata(struct json_object *v);
 /* The expression text of a single-expression template ("" otherwise). */
-const char *rt_jtmpl_text(const jnode *t);
+const char *aslrt_jtmpl_text(const jnode *t);
 /* Evaluate with $states.input, .context, .result (ASLRT_ABSENT: none) and
  * .errorOutput (NULL: none) and the variables bound. */
-int rt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
+int aslrt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		  struct json_object *result, struct json_object *error_output,
 		  struct json_object **out);
 
 /* pool.c */
-void rt_pool_init(aslrt_run *r);
-void rt_pool_shutdown(aslrt_run *r);
+void aslrt_pool_init(aslrt_run *r);
+void aslrt_pool_shutdown(aslrt_run *r);
 /* Run the jobs, at most limit at once (0: no limit); returns how many failed.
  * Unless all, the first failure drops the jobs not yet started. */
-int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all);
-/* Will rt_pool_run run a batch of jobs of these scopes inline, on the calling
+int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all);
+/* Will aslrt_pool_run run a batch of jobs of these scopes inline, on the calling
  * thread?  Then their inputs and contexts may share values with the caller
  * (json-c's reference counts are not atomic). */
-bool rt_pool_inline(aslrt_run *r, const int *scopes, int n);
+bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 
 /* history.c */
 #define RT_EVENTS(X)                                          \
@@ -263,86 +263,86 @@ enum {
 	EV_COUNT
 };
 
-const char *rt_event_name(int type);
+const char *aslrt_event_name(int type);
 /* Record an event of c's thread and return its id: value is the state's
  * input or output, the Task's parameters or result; index a Map iteration's
  * index or a Map's length; failures take their error from c->err. */
-int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index);
+int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index);
 /* Record a pending Map/ParallelStateFailed: a Retry records none. */
-void rt_event_flush(aslrt_ctx *c);
-int rt_history_write(aslrt_run *r, const char *path);
+void aslrt_event_flush(aslrt_ctx *c);
+int aslrt_history_write(aslrt_run *r, const char *path);
 /* history.c: free what a job holds (its input, context, lane) */
-void rt_job_free(rt_job *j);
-void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
-int rt_job_run(rt_job *j);
-int rt_pool_run_in_order(aslrt_run *r, rt_job *jobs, int n, bool all);
+void aslrt_job_free(aslrt_job *j);
+void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
+int aslrt_job_run(aslrt_job *j);
+int aslrt_pool_run_in_order(aslrt_run *r, aslrt_job *jobs, int n, bool all);
 
 /* telemetry.c */
 enum { RT_LOG_OFF, RT_LOG_FATAL, RT_LOG_ERROR, RT_LOG_ALL };
-int rt_log_level_parse(const char *s);
-void rt_log_event(aslrt_run *r, struct json_object *e, int64_t ms);
-void rt_metrics_event(aslrt_ctx *c, int type, int state, int64_t ms);
-int rt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status);
+int aslrt_log_level_parse(const char *s);
+void aslrt_log_event(aslrt_run *r, struct json_object *e, int64_t ms);
+void aslrt_metrics_event(aslrt_ctx *c, int type, int state, int64_t ms);
+int aslrt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status);
 
 /* journal.c */
-int rt_journal_setup(aslrt_run *r, const char *path, const char **name, bool resume,
+int aslrt_journal_setup(aslrt_run *r, const char *path, const char **name, bool resume,
 		     char **input, char **context, char *why, size_t len);
-int rt_journal_open(aslrt_run *r, const char *path, bool create, char *why, size_t len);
-void rt_journal_close(aslrt_run *r);
-int rt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
+int aslrt_journal_open(aslrt_run *r, const char *path, bool create, char *why, size_t len);
+void aslrt_journal_close(aslrt_run *r);
+int aslrt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
 		     int64_t start_ms);
-void rt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err);
-void rt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
-int rt_journal_task(aslrt_ctx *c, rt_state *st, struct json_object *input,
+void aslrt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err);
+void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
+int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		    struct json_object **out);
-int64_t rt_journal_wait(aslrt_ctx *c, int64_t until);
-int rt_journal_list(aslrt_run *r);
-int rt_journal_describe(aslrt_run *r, const char *name);
-int rt_journal_history(aslrt_run *r, const char *name);
-int rt_journal_result(aslrt_run *r, const char *name, aslrt_error *err);
+int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until);
+int aslrt_journal_list(aslrt_run *r);
+int aslrt_journal_describe(aslrt_run *r, const char *name);
+int aslrt_journal_history(aslrt_run *r, const char *name);
+int aslrt_journal_result(aslrt_run *r, const char *name, aslrt_error *err);
 
 /* task.c */
-int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
+int aslrt_task_invoke(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		   struct json_object **out);
-int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
+int aslrt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
 		  size_t whylen);
 
 /* timing.c: Task timeouts and heartbeats, the machine's TimeoutSeconds */
-int rt_task_run(aslrt_ctx *c, rt_state *st, struct json_object *input,
+int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		struct json_object **out);
-int rt_mock_duration(aslrt_ctx *c, struct json_object *resp);
-void rt_deadline_init(aslrt_run *r);
-bool rt_expired(aslrt_run *r);
-int rt_expired_error(aslrt_ctx *c);
-int rt_timeout_error(aslrt_ctx *c, bool heartbeat);
+int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp);
+void aslrt_deadline_init(aslrt_run *r);
+bool aslrt_expired(aslrt_run *r);
+int aslrt_expired_error(aslrt_ctx *c);
+int aslrt_timeout_error(aslrt_ctx *c, bool heartbeat);
 /* Sleep until the run's clock reads until, or fail with the machine's
  * timeout at its deadline if that comes first. */
-int rt_sleep_until(aslrt_ctx *c, int64_t until);
+int aslrt_sleep_until(aslrt_ctx *c, int64_t until);
 
 /* callback.c: --listen, task tokens, SendTask*, GetActivityTask */
-int rt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen);
-void rt_listen_stop(void);
-bool rt_listening(void);
+int aslrt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen);
+void aslrt_listen_stop(void);
+bool aslrt_listening(void);
 /* Open a token before its request is sent (a fast worker may answer before
  * the Task waits); activity: the ARN whose workers get input, else NULL. */
-void rt_cb_open(const char *token, const char *activity, struct json_object *input);
-void rt_cb_close(const char *token);
+void aslrt_cb_open(const char *token, const char *activity, struct json_object *input);
+void aslrt_cb_close(const char *token);
 /* A new task token for a state's attempt, unguessable (from getrandom). */
-void rt_token_new(char *buf, size_t len, int state, int attempt);
+void aslrt_token_new(char *buf, size_t len, int state, int attempt);
 /* Wait for the token's SendTaskSuccess/Failure within c's deadline and
  * heartbeat; closes the token. */
-int rt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out);
+int aslrt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out);
 /* call.c: the bindings file's implementations */
-int rt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen);
-void rt_bindings_done(void);
-/* 1 when nothing is bound to the Task; else 0 or -1 as rt_task_invoke. */
-int rt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *input,
+int aslrt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen);
+void aslrt_bindings_done(void);
+/* 1 when nothing is bound to the Task; else 0 or -1 as aslrt_task_invoke. */
+int aslrt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *input,
 		    struct json_object **out);
 /* The bindings file's Connections entry for an EventBridge connection ARN
  * (borrowed; NULL: none). */
-struct json_object *rt_bindings_connection(const char *arn);
+struct json_object *aslrt_bindings_connection(const char *arn);
 
 /* httptask.c: arn:aws:states:::http:invoke */
-int rt_http_task(aslrt_ctx *c, struct json_object *input, struct json_object **out);
+int aslrt_http_task(aslrt_ctx *c, struct json_object *input, struct json_object **out);
 
 #endif

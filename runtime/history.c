@@ -27,7 +27,7 @@ static const char *const type_names[] = {
 #undef X
 };
 
-const char *rt_event_name(int type)
+const char *aslrt_event_name(int type)
 {
 	return type >= 0 && type < EV_COUNT ? type_names[type] : "?";
 }
@@ -98,7 +98,7 @@ static void add_error(struct json_object *o, const aslrt_error *e)
 }
 
 /* The event as GetExecutionHistory returns it (new reference). */
-static struct json_object *build(aslrt_ctx *c, int type, rt_state *st, struct json_object *value,
+static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct json_object *value,
 				 long index, int id, int prev, int64_t ms)
 {
 	aslrt_run *r = c->run;
@@ -112,7 +112,7 @@ static struct json_object *build(aslrt_ctx *c, int type, rt_state *st, struct js
 		split_resource(arn ? arn : "", rtype, sizeof rtype, &res);
 		fam = task_family(arn ? arn : "");
 	}
-	snprintf(name, sizeof name, "%s", rt_event_name(type));
+	snprintf(name, sizeof name, "%s", aslrt_event_name(type));
 	switch (type) {
 	case EV_EXECUTION_STARTED:
 		key = "executionStartedEventDetails";
@@ -271,10 +271,10 @@ static bool passed_by(int type)
 }
 
 /* One line for people: time, id, event, state, where, attempt, error. */
-static void trace_line(aslrt_ctx *c, struct json_object *e, rt_state *st, int type, int64_t ms)
+static void trace_line(aslrt_ctx *c, struct json_object *e, aslrt_state *st, int type, int64_t ms)
 {
 	aslrt_run *r = c->run;
-	char *t = rt_iso_time(ms);
+	char *t = aslrt_iso_time(ms);
 	char where[64] = "", err[ASLRT_ERRLEN] = "", attempt[32] = "";
 	if (c->lane >= 0)
 		snprintf(where, sizeof where, " [%s %ld]", c->lane_map ? "iteration" : "branch",
@@ -293,26 +293,26 @@ static void trace_line(aslrt_ctx *c, struct json_object *e, rt_state *st, int ty
 }
 
 /* Whether a Task's resource runs past its submission (.sync, callbacks). */
-static bool submits(rt_state *st)
+static bool submits(aslrt_state *st)
 {
 	const char *arn = json_object_get_string(get(st->def, "Resource"));
 	return arn && (strstr(arn, ".sync") || strstr(arn, ".waitForTaskToken"));
 }
 
-void rt_event_flush(aslrt_ctx *c)
+void aslrt_event_flush(aslrt_ctx *c)
 {
 	if (c->pending <= 0)
 		return;
 	int type = c->pending;
 	c->pending = -type; /* record it now, not again later */
-	rt_event(c, type, c->pending_state, NULL, 0);
+	aslrt_event(c, type, c->pending_state, NULL, 0);
 	c->pending = 0;
 }
 
-int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index)
+int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index)
 {
 	aslrt_run *r = c->run;
-	rt_state *st = state >= 0 ? &r->states[state] : NULL;
+	aslrt_state *st = state >= 0 ? &r->states[state] : NULL;
 	/* A failed Map or Parallel that is retried starts again with no
 	 * MapStateFailed in between (AWS); otherwise the failure is recorded
 	 * before whatever comes next. */
@@ -320,14 +320,14 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 	    state == c->pending_state)
 		c->pending = 0;
 	if (c->pending > 0)
-		rt_event_flush(c);
+		aslrt_event_flush(c);
 	if ((type == EV_MAP_FAILED || type == EV_PARALLEL_FAILED) && c->pending >= 0) {
 		c->pending = type;
 		c->pending_state = state;
 		return 0;
 	}
 	if ((type == EV_TASK_SUCCEEDED || type == EV_TASK_FAILED) && submits(st))
-		rt_event(c, EV_TASK_SUBMITTED, state, NULL, 0);
+		aslrt_event(c, EV_TASK_SUBMITTED, state, NULL, 0);
 	if (type == EV_MAP_STARTED)
 		c->map_end = 0;
 	if (type == EV_MAP_SUCCEEDED && c->map_end > c->last_event)
@@ -343,7 +343,7 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 		c->last_event = c->entered_prev;
 	int prev = c->last_event, id;
 	int64_t ms =
-	    r->history || r->trace || r->log || r->journal || r->metrics_file ? rt_now_ms(r) : 0;
+	    r->history || r->trace || r->log || r->journal || r->metrics_file ? aslrt_now_ms(r) : 0;
 	if (!r->history && !r->trace && !r->log && !r->journal) {
 		pthread_mutex_lock(&r->lock);
 		id = ++r->events;
@@ -356,9 +356,9 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 		if (r->trace)
 			trace_line(c, e, st, type, ms);
 		if (r->log)
-			rt_log_event(r, e, ms);
+			aslrt_log_event(r, e, ms);
 		if (r->journal)
-			rt_journal_event(r, id, e, type);
+			aslrt_journal_event(r, id, e, type);
 		if (r->history)
 			json_object_array_add(r->history, e);
 		else
@@ -370,13 +370,13 @@ int rt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long 
 	if (type != EV_EXECUTION_STARTED && !passed_by(type))
 		c->last_event = id;
 	if (r->metrics_file)
-		rt_metrics_event(c, type, state, ms);
+		aslrt_metrics_event(c, type, state, ms);
 	if (type == EV_EVALUATION_FAILED && strcmp(st->type, "Map") == 0)
-		rt_event(c, EV_MAP_FAILED, state, NULL, 0); /* as AWS does */
+		aslrt_event(c, EV_MAP_FAILED, state, NULL, 0); /* as AWS does */
 	return id;
 }
 
-int rt_history_write(aslrt_run *r, const char *path)
+int aslrt_history_write(aslrt_run *r, const char *path)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
@@ -394,7 +394,7 @@ int rt_history_write(aslrt_run *r, const char *path)
 
 /* --- Parallel branches and Map iterations --- */
 
-void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool iteration)
+void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, bool iteration)
 {
 	j->parent = parent;
 	j->state = state;
@@ -410,10 +410,10 @@ void rt_job_prepare(rt_job *j, aslrt_ctx *parent, int state, long index, bool it
 
 /* The job's context, made as it starts (memory follows the jobs running,
  * not the jobs of the batch), with its place in the execution. */
-static aslrt_ctx *job_begin(rt_job *j)
+static aslrt_ctx *job_begin(aslrt_job *j)
 {
 	if (!j->c) {
-		j->c = rt_ctx_new(j->parent->run, j->parent);
+		j->c = aslrt_ctx_new(j->parent->run, j->parent);
 		j->c->lane_path = j->lane_path;
 		j->lane_path = NULL;
 		j->c->lane = j->lane;
@@ -423,17 +423,17 @@ static aslrt_ctx *job_begin(rt_job *j)
 	return j->c;
 }
 
-void rt_job_free(rt_job *j)
+void aslrt_job_free(aslrt_job *j)
 {
 	json_object_put(j->input);
 	j->input = NULL;
 	free(j->lane_path);
 	j->lane_path = NULL;
-	rt_ctx_free(j->c);
+	aslrt_ctx_free(j->c);
 	j->c = NULL;
 }
 
-int rt_job_run(rt_job *j)
+int aslrt_job_run(aslrt_job *j)
 {
 	aslrt_ctx *c = job_begin(j), *p = j->parent;
 	aslrt_run *r = c->run;
@@ -442,13 +442,13 @@ int rt_job_run(rt_job *j)
 		pthread_mutex_lock(&r->lock);
 		c->last_event = p->last_event;
 		pthread_mutex_unlock(&r->lock);
-		rt_event(c, EV_MAP_ITERATION_STARTED, j->state, NULL, c->lane);
+		aslrt_event(c, EV_MAP_ITERATION_STARTED, j->state, NULL, c->lane);
 	}
-	int rc = rt_run_scope(c, j->scope, j->input, &j->out), end = 0;
+	int rc = aslrt_run_scope(c, j->scope, j->input, &j->out), end = 0;
 	j->input = NULL; /* consumed */
-	rt_event_flush(c);
+	aslrt_event_flush(c);
 	if (p && j->iteration)
-		end = rt_event(c, rc ? EV_MAP_ITERATION_FAILED : EV_MAP_ITERATION_SUCCEEDED,
+		end = aslrt_event(c, rc ? EV_MAP_ITERATION_FAILED : EV_MAP_ITERATION_SUCCEEDED,
 			       j->state, NULL, c->lane);
 	if (p) {
 		pthread_mutex_lock(&r->lock);
@@ -468,10 +468,10 @@ int rt_job_run(rt_job *j)
  * and the batch ends when its longest job does, as if they had run at once;
  * unless all, a failure stops the jobs after it (AWS stops the siblings).
  */
-int rt_pool_run_in_order(aslrt_run *r, rt_job *jobs, int n, bool all)
+int aslrt_pool_run_in_order(aslrt_run *r, aslrt_job *jobs, int n, bool all)
 {
 	int failed = 0;
-	int64_t start = rt_now_ms(r), end = start;
+	int64_t start = aslrt_now_ms(r), end = start;
 	for (int i = 0; i < n; i++) {
 		if (failed && !all) {
 			json_object_put(jobs[i].input);
@@ -481,11 +481,11 @@ int rt_pool_run_in_order(aslrt_run *r, rt_job *jobs, int n, bool all)
 		pthread_mutex_lock(&r->lock);
 		r->clock_ms = start;
 		pthread_mutex_unlock(&r->lock);
-		jobs[i].rc = rt_job_run(&jobs[i]);
-		rt_ctx_release(jobs[i].c);
+		jobs[i].rc = aslrt_job_run(&jobs[i]);
+		aslrt_ctx_release(jobs[i].c);
 		if (jobs[i].rc)
 			failed++;
-		int64_t t = rt_now_ms(r);
+		int64_t t = aslrt_now_ms(r);
 		if (t > end)
 			end = t;
 	}

@@ -86,7 +86,7 @@ static size_t collect(char *p, size_t size, size_t n, void *user)
 	return add;
 }
 
-int rt_http_request(const rt_httpreq *q, rt_httpres *res, char *why, size_t whylen)
+int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, size_t whylen)
 {
 	memset(res, 0, sizeof *res);
 	pthread_once(&once, load);
@@ -149,7 +149,7 @@ int rt_http_request(const rt_httpreq *q, rt_httpres *res, char *why, size_t whyl
 	return ret;
 }
 
-void rt_httpres_free(rt_httpres *res)
+void aslrt_httpres_free(aslrt_httpres *res)
 {
 	free(res->body);
 	free(res->headers);

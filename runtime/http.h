@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct rt_httpreq {
+typedef struct aslrt_httpreq {
 	const char *method; /* "POST", "GET", ... */
 	const char *url;
 	const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
@@ -17,20 +17,20 @@ typedef struct rt_httpreq {
 	size_t bodylen;
 	int64_t timeout_ms; /* 0: none */
 	size_t maxbody;	    /* largest response body accepted */
-} rt_httpreq;
+} aslrt_httpreq;
 
-typedef struct rt_httpres {
+typedef struct aslrt_httpres {
 	long status;
 	char *body; /* NUL-terminated, malloc'd */
 	size_t bodylen;
 	char *headers; /* the raw response header lines, malloc'd */
 	size_t headerslen;
 	int timed_out;
-} rt_httpres;
+} aslrt_httpres;
 
 /* 0 with the response (any status), -1 with why (cannot connect, timeout,
  * no libcurl). */
-int rt_http_request(const rt_httpreq *q, rt_httpres *res, char *why, size_t whylen);
-void rt_httpres_free(rt_httpres *res);
+int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, size_t whylen);
+void aslrt_httpres_free(aslrt_httpres *res);
 
 #endif

@@ -198,7 +198,7 @@ static const char *bad_header(struct json_object *hs)
 
 static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"};
 
-int rt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
+int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 {
 	struct json_object *ep = get(in, "ApiEndpoint"), *m = get(in, "Method");
 	if (!json_object_is_type(ep, json_type_string) ||
@@ -216,7 +216,7 @@ int rt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 		    "http:invoke needs Method, one of GET, POST, PUT, DELETE, PATCH, OPTIONS, "
 		    "HEAD");
 	const char *arn = json_object_get_string(get(get(in, "Authentication"), "ConnectionArn"));
-	struct json_object *conn = arn ? rt_bindings_connection(arn) : NULL;
+	struct json_object *conn = arn ? aslrt_bindings_connection(arn) : NULL;
 
 	struct json_object *tr = get(in, "Transform");
 	const char *enc = json_object_get_string(get(tr, "RequestBodyEncoding"));
@@ -297,7 +297,7 @@ int rt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 	int64_t limit = HTTP_TASK_LIMIT_MS;
 	bool deadline = false;
 	if (c->task_deadline_ms > 0) {
-		int64_t left = c->task_deadline_ms - rt_now_ms(c->run);
+		int64_t left = c->task_deadline_ms - aslrt_now_ms(c->run);
 		if (left <= 0)
 			left = 1;
 		if (left < limit) {
@@ -305,10 +305,10 @@ int rt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 			deadline = true;
 		}
 	}
-	rt_httpreq q = {method, url.s, hs, has_body ? body.s : NULL, body.len, limit, 64u << 20};
-	rt_httpres res;
+	aslrt_httpreq q = {method, url.s, hs, has_body ? body.s : NULL, body.len, limit, 64u << 20};
+	aslrt_httpres res;
 	char why[ASLRT_ERRLEN];
-	int rc = rt_http_request(&q, &res, why, sizeof why);
+	int rc = aslrt_http_request(&q, &res, why, sizeof why);
 	for (int i = 0; i < nh; i++)
 		free(owned[i]);
 	free(owned);
@@ -345,7 +345,7 @@ int rt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 	json_object_object_add(o, "StatusText", json_object_new_string(reason));
 	free(reason);
 	long status = res.status;
-	rt_httpres_free(&res);
+	aslrt_httpres_free(&res);
 	if (status >= 200 && status < 300) {
 		*out = o;
 		return 0;

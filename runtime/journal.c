@@ -51,7 +51,7 @@ static int fail(char *why, size_t len, sqlite3 *db, const char *path, const char
 	return -1;
 }
 
-int rt_journal_open(aslrt_run *r, const char *path, bool create, char *why, size_t len)
+int aslrt_journal_open(aslrt_run *r, const char *path, bool create, char *why, size_t len)
 {
 	sqlite3 *db = NULL;
 	int flags =
@@ -131,7 +131,7 @@ int rt_journal_open(aslrt_run *r, const char *path, bool create, char *why, size
 	return 0;
 }
 
-void rt_journal_close(aslrt_run *r)
+void aslrt_journal_close(aslrt_run *r)
 {
 	if (r->journal_lock >= 0)
 		close(r->journal_lock);
@@ -145,7 +145,7 @@ void rt_journal_close(aslrt_run *r)
 }
 
 /* Lock the execution's byte of FILE-lock for this process's lifetime. */
-static int rt_journal_lock(aslrt_run *r, const char *store, const char *name, char *why, size_t len)
+static int aslrt_journal_lock(aslrt_run *r, const char *store, const char *name, char *why, size_t len)
 {
 	char *path = NULL;
 	if (asprintf(&path, "%s-lock", store) < 0)
@@ -225,7 +225,7 @@ static void begin(aslrt_run *r)
  * Look execution name up: 0 when not there, 1 when there (its input and
  * context in *input and *context, as text, malloc'd; status in *status).
  */
-static int rt_journal_find(aslrt_run *r, const char *name, char **input, char **context,
+static int aslrt_journal_find(aslrt_run *r, const char *name, char **input, char **context,
 			   char **status)
 {
 	sqlite3_stmt *q;
@@ -241,7 +241,7 @@ static int rt_journal_find(aslrt_run *r, const char *name, char **input, char **
 	return found;
 }
 
-int rt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
+int aslrt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
 		     int64_t start_ms)
 {
 	sqlite3_stmt *q;
@@ -258,11 +258,11 @@ int rt_journal_start(aslrt_run *r, const char *name, const char *input, const ch
 }
 
 /* The execution ended: its output, or its error. */
-void rt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err)
+void aslrt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err)
 {
 	if (!r->journal || !r->journal_exec)
 		return;
-	int64_t now = rt_now_ms(r); /* takes the lock under the virtual clock */
+	int64_t now = aslrt_now_ms(r); /* takes the lock under the virtual clock */
 	pthread_mutex_lock(&r->lock);
 	begin(r);
 	sqlite3_stmt *q;
@@ -284,8 +284,8 @@ void rt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error 
 
 /* --- events --- */
 
-/* Called by rt_event with the run's lock held. */
-void rt_journal_event(aslrt_run *r, int id, struct json_object *e, int type)
+/* Called by aslrt_event with the run's lock held. */
+void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type)
 {
 	if (!r->journal || !r->journal_exec)
 		return;
@@ -313,11 +313,11 @@ static char *attempt_key(aslrt_ctx *c, const char *what)
 	return key;
 }
 
-int rt_journal_task(aslrt_ctx *c, rt_state *st, struct json_object *input, struct json_object **out)
+int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input, struct json_object **out)
 {
 	aslrt_run *r = c->run;
 	if (!r->journal || !r->journal_exec)
-		return rt_task_run(c, st, input, out);
+		return aslrt_task_run(c, st, input, out);
 	char *key = attempt_key(c, "task");
 	sqlite3_stmt *q;
 	pthread_mutex_lock(&r->lock);
@@ -333,7 +333,7 @@ int rt_journal_task(aslrt_ctx *c, rt_state *st, struct json_object *input, struc
 			char why[ASLRT_ERRLEN];
 			rc = aslrt_json_parse(res, strlen(res), out, why, sizeof why) ? -1 : 0;
 			if (rc)
-				rt_error(c, "States.Runtime",
+				aslrt_raise(c, "States.Runtime",
 					 "journal: a damaged result for %s: %s", key, why);
 		} else if (strcmp(status, "error") == 0) {
 			const char *e = (const char *)sqlite3_column_text(q, 2);
@@ -367,12 +367,12 @@ int rt_journal_task(aslrt_ctx *c, rt_state *st, struct json_object *input, struc
 		return rc;
 	}
 	if (rc == 2)
-		rc = rt_error(c, "States.Timeout",
+		rc = aslrt_raise(c, "States.Timeout",
 			      "The Task was running when the process stopped; its worker is lost "
 			      "(attempt %s)",
 			      key);
 	else
-		rc = rt_task_run(c, st, input, out);
+		rc = aslrt_task_run(c, st, input, out);
 	pthread_mutex_lock(&r->lock);
 	begin(r);
 	q = prep(r, "UPDATE attempts SET status=?, result=?, error=?, cause=? "
@@ -394,7 +394,7 @@ int rt_journal_task(aslrt_ctx *c, rt_state *st, struct json_object *input, struc
 }
 
 /* A Wait's end: the journaled one on replay, else until (journaled). */
-int64_t rt_journal_wait(aslrt_ctx *c, int64_t until)
+int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until)
 {
 	aslrt_run *r = c->run;
 	if (!r->journal || !r->journal_exec)
@@ -429,7 +429,7 @@ int64_t rt_journal_wait(aslrt_ctx *c, int64_t until)
 
 static char *iso(int64_t ms)
 {
-	return rt_iso_time(ms);
+	return aslrt_iso_time(ms);
 }
 
 static void print_obj(struct json_object *o)
@@ -478,7 +478,7 @@ static void add_col(struct json_object *o, const char *k, sqlite3_stmt *q, int c
 }
 
 /* ListExecutions: {"executions": [...]}, newest first. */
-int rt_journal_list(aslrt_run *r)
+int aslrt_journal_list(aslrt_run *r)
 {
 	sqlite3_stmt *q;
 	q = prep(r, "SELECT name, status, start_ms, stop_ms FROM executions "
@@ -503,7 +503,7 @@ int rt_journal_list(aslrt_run *r)
 }
 
 /* DescribeExecution's shape; 1 when there is no such execution. */
-int rt_journal_describe(aslrt_run *r, const char *name)
+int aslrt_journal_describe(aslrt_run *r, const char *name)
 {
 	sqlite3_stmt *q;
 	q = prep(r, "SELECT name, status, start_ms, stop_ms, input, output, error, cause "
@@ -539,10 +539,10 @@ int rt_journal_describe(aslrt_run *r, const char *name)
 }
 
 /* GetExecutionHistory's shape; 1 when there is no such execution. */
-int rt_journal_history(aslrt_run *r, const char *name)
+int aslrt_journal_history(aslrt_run *r, const char *name)
 {
 	char *in = NULL, *ctx = NULL, *status = NULL;
-	if (!rt_journal_find(r, name, &in, &ctx, &status))
+	if (!aslrt_journal_find(r, name, &in, &ctx, &status))
 		return 1;
 	free(in);
 	free(ctx);
@@ -567,7 +567,7 @@ int rt_journal_history(aslrt_run *r, const char *name)
 
 /* An ended execution's result as the run printed it: 0 and the output on
  * stdout, or 1 with the error in *err. */
-int rt_journal_result(aslrt_run *r, const char *name, aslrt_error *err)
+int aslrt_journal_result(aslrt_run *r, const char *name, aslrt_error *err)
 {
 	sqlite3_stmt *q;
 	q = prep(r, "SELECT status, output, error, cause FROM executions "
@@ -612,7 +612,7 @@ static void random_name(char out[37])
  * execution (*name set, generated when NULL), 1 to continue one (its input
  * and Context object text in *input and *context), -1 with why set.
  */
-int rt_journal_setup(aslrt_run *r, const char *path, const char **name, bool resume, char **input,
+int aslrt_journal_setup(aslrt_run *r, const char *path, const char **name, bool resume, char **input,
 		     char **context, char *why, size_t len)
 {
 	static char generated[37];
@@ -628,11 +628,11 @@ int rt_journal_setup(aslrt_run *r, const char *path, const char **name, bool res
 		random_name(generated);
 		*name = generated;
 	}
-	if (rt_journal_lock(r, path, *name, why, len) ||
-	    rt_journal_open(r, path, !resume, why, len))
+	if (aslrt_journal_lock(r, path, *name, why, len) ||
+	    aslrt_journal_open(r, path, !resume, why, len))
 		return -1;
 	char *status = NULL;
-	if (!rt_journal_find(r, *name, input, context, &status)) {
+	if (!aslrt_journal_find(r, *name, input, context, &status)) {
 		if (resume) {
 			snprintf(why, len, "--resume: no execution named '%s' in %s", *name, path);
 			return -1;

@@ -16,7 +16,7 @@
 
 #include "exec.h"
 
-void rt_bindings_free(void);
+void aslrt_bindings_free(void);
 
 static const char help[] =
 	"usage: %s [options] < input.json\n"
@@ -157,7 +157,7 @@ static void random_uuid(char out[37])
 static struct json_object *make_context(aslrt_run *r, struct json_object *input,
 					const char *exec_name)
 {
-	char uuid[37], *t = rt_iso_time(rt_now_ms(r));
+	char uuid[37], *t = aslrt_iso_time(aslrt_now_ms(r));
 	random_uuid(uuid);
 	const char *name = exec_name ? exec_name : uuid;
 	struct json_object *ctx = json_object_new_object(), *e = json_object_new_object(),
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 			run.log_data = true;
 			continue;
 		} else if (strcmp(a, "--log-level") == 0) {
-			if (i + 1 >= argc || (run.log_level = rt_log_level_parse(argv[i + 1])) < 0)
+			if (i + 1 >= argc || (run.log_level = aslrt_log_level_parse(argv[i + 1])) < 0)
 				return usage(prog, "--log-level needs ALL, ERROR, FATAL or OFF", NULL);
 			i++;
 			continue;
@@ -309,13 +309,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (rt_load(&run, &aslrt_main_program))
+	if (aslrt_load(&run, &aslrt_main_program))
 		return 2;
 	if (sm_name) /* the mock look-up and $$.StateMachine.Name */
 		run.name = sm_name;
 	if (run.virtual_clock) {
 		run.virtual_clock = false;
-		run.clock_ms = rt_now_ms(&run);
+		run.clock_ms = aslrt_now_ms(&run);
 		run.virtual_clock = true;
 	}
 	aslrt_error err = {0};
@@ -325,15 +325,15 @@ int main(int argc, char **argv)
 	struct json_object *input = NULL, *output = NULL;
 	aslrt_ctx *c = NULL;
 	char bwhy[8192]; /* every problem of the bindings file */
-	if (rt_bindings_init(&run, bindings_file, bwhy, sizeof bwhy)) {
+	if (aslrt_bindings_init(&run, bindings_file, bwhy, sizeof bwhy)) {
 		fprintf(stderr, "%s: %s\n", prog, bwhy);
-		rt_bindings_done();
-		rt_unload(&run);
+		aslrt_bindings_done();
+		aslrt_unload(&run);
 		return 2;
 	}
-	if (mock_file && rt_mocks_load(&run, mock_file, test_case, why, sizeof why)) {
+	if (mock_file && aslrt_mocks_load(&run, mock_file, test_case, why, sizeof why)) {
 		fprintf(stderr, "%s: %s\n", prog, why);
-		rt_unload(&run);
+		aslrt_unload(&run);
 		return 2;
 	}
 	/* --store: the journal's queries, or the execution to start or continue */
@@ -341,27 +341,27 @@ int main(int argc, char **argv)
 	int found = 0;
 	if (store_file && (list || describe_name || (history_file && !exec_name && !resume_name))) {
 		int rc = 2;
-		if (rt_journal_open(&run, store_file, false, why, sizeof why) == 0) {
+		if (aslrt_journal_open(&run, store_file, false, why, sizeof why) == 0) {
 			const char *n = describe_name ? describe_name : history_file;
-			rc = list ? rt_journal_list(&run)
-			     : describe_name ? rt_journal_describe(&run, n)
-					     : rt_journal_history(&run, n);
+			rc = list ? aslrt_journal_list(&run)
+			     : describe_name ? aslrt_journal_describe(&run, n)
+					     : aslrt_journal_history(&run, n);
 			snprintf(why, sizeof why, "no execution named '%s' in %s", n ? n : "",
 				 store_file);
 		}
 		if (rc)
 			fprintf(stderr, "%s: %s\n", prog, why);
-		rt_journal_close(&run);
-		rt_unload(&run);
+		aslrt_journal_close(&run);
+		aslrt_unload(&run);
 		return rc ? 2 : 0;
 	}
-	if (store_file && (found = rt_journal_setup(&run, store_file, resume_name ? &resume_name
+	if (store_file && (found = aslrt_journal_setup(&run, store_file, resume_name ? &resume_name
 										   : &exec_name,
 						     resume_name != NULL, &jinput, &jcontext, why,
 						     sizeof why)) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, why);
-		rt_journal_close(&run);
-		rt_unload(&run);
+		aslrt_journal_close(&run);
+		aslrt_unload(&run);
 		return 2;
 	}
 	if (resume_name)
@@ -414,7 +414,7 @@ int main(int argc, char **argv)
 			goto failed;
 		}
 		if (run.journal_ended) {
-			status = rt_journal_result(&run, exec_name, &err);
+			status = aslrt_journal_result(&run, exec_name, &err);
 			if (status)
 				goto failed;
 			goto done;
@@ -425,7 +425,7 @@ int main(int argc, char **argv)
 	}
 	if (context_file && !found) {
 		struct json_object *extra = NULL;
-		if (rt_config_read(context_file, "--context", &extra, why, sizeof why) == 0 &&
+		if (aslrt_config_read(context_file, "--context", &extra, why, sizeof why) == 0 &&
 		    !json_object_is_type(extra, json_type_object))
 			snprintf(why, sizeof why, "--context %s: /: the Context must be a JSON object, not %s",
 				 context_file, aslrt_json_type_name(extra));
@@ -435,7 +435,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", prog, why);
 			json_object_put(extra);
 			json_object_put(input);
-			rt_unload(&run);
+			aslrt_unload(&run);
 			return 2;
 		}
 		merge(run.context, extra);
@@ -449,20 +449,20 @@ int main(int argc, char **argv)
 		    aslrt_timestamp_parse(json_object_get_string(st), &t))
 			run.clock_ms = t.sec * 1000 + t.nsec / 1000000;
 	}
-	if (listen_addr && rt_listen_start(&run, listen_addr, why, sizeof why)) {
+	if (listen_addr && aslrt_listen_start(&run, listen_addr, why, sizeof why)) {
 		fprintf(stderr, "%s: %s\n", prog, why);
 		json_object_put(input);
-		rt_unload(&run);
+		aslrt_unload(&run);
 		return 2;
 	}
 	aslrt_register_handlers();
-	c = rt_ctx_new(&run, NULL);
+	c = aslrt_ctx_new(&run, NULL);
 	if (history_file)
 		run.history = json_object_new_array();
-	started = rt_now_ms(&run);
+	started = aslrt_now_ms(&run);
 	if (store_file && !found) {
 		char *in_text = aslrt_json_dump(input), *ctx_text = aslrt_json_dump(run.context);
-		int rc = rt_journal_start(&run, exec_name, in_text, ctx_text, started);
+		int rc = aslrt_journal_start(&run, exec_name, in_text, ctx_text, started);
 		free(in_text);
 		free(ctx_text);
 		if (rc) {
@@ -471,18 +471,18 @@ int main(int argc, char **argv)
 			goto failed;
 		}
 	}
-	rt_deadline_init(&run);
-	rt_event(c, EV_EXECUTION_STARTED, -1, input, 0);
-	int rc = rt_run_scope(c, 0, input, &output);
-	if (rc == 0 && rt_expired(&run)) {
+	aslrt_deadline_init(&run);
+	aslrt_event(c, EV_EXECUTION_STARTED, -1, input, 0);
+	int rc = aslrt_run_scope(c, 0, input, &output);
+	if (rc == 0 && aslrt_expired(&run)) {
 		/* finished after the deadline (an uninterruptible handler): TIMED_OUT */
 		json_object_put(output);
-		rt_expired_error(c);
+		aslrt_expired_error(c);
 		rc = -1;
 	}
 	if (rc == 0) {
-		rt_event(c, EV_EXECUTION_SUCCEEDED, -1, output, 0);
-		rt_journal_end(&run, output, NULL);
+		aslrt_event(c, EV_EXECUTION_SUCCEEDED, -1, output, 0);
+		aslrt_journal_end(&run, output, NULL);
 		char *s = aslrt_json_dump(output);
 		FILE *out = output_file ? fopen(output_file, "w") : stdout;
 		if (!out || fprintf(out, "%s\n", s) < 0 || fflush(out) != 0) {
@@ -499,18 +499,18 @@ int main(int argc, char **argv)
 		status = 0;
 		goto done;
 	}
-	rt_event(c,
-		 rt_expired(&run) && c->err.name && strcmp(c->err.name, "States.Timeout") == 0
+	aslrt_event(c,
+		 aslrt_expired(&run) && c->err.name && strcmp(c->err.name, "States.Timeout") == 0
 			 ? EV_EXECUTION_TIMED_OUT
 			 : EV_EXECUTION_FAILED,
 		 -1, NULL, 0);
-	rt_journal_end(&run, NULL, &c->err);
+	aslrt_journal_end(&run, NULL, &c->err);
 	aslrt_error_move(&err, &c->err);
 failed:
 	print_error(&err);
 done:
 	if (run.metrics_file && c &&
-	    rt_metrics_write(&run, rt_now_ms(&run) - started, status ? "FAILED" : "SUCCEEDED")) {
+	    aslrt_metrics_write(&run, aslrt_now_ms(&run) - started, status ? "FAILED" : "SUCCEEDED")) {
 		fprintf(stderr, "%s: cannot write the metrics %s: %s\n", prog, run.metrics_file,
 			strerror(errno));
 		status = status ? status : 1;
@@ -518,20 +518,20 @@ done:
 	free(run.metrics);
 	free(jinput);
 	free(jcontext);
-	rt_journal_close(&run);
+	aslrt_journal_close(&run);
 	if (run.log && run.log != stderr)
 		fclose(run.log);
-	if (history_file && run.history && rt_history_write(&run, history_file)) {
+	if (history_file && run.history && aslrt_history_write(&run, history_file)) {
 		fprintf(stderr, "%s: cannot write the history %s: %s\n", prog, history_file,
 			strerror(errno));
 		status = status ? status : 1;
 	}
 	json_object_put(run.history);
 	aslrt_error_clear(&err);
-	rt_ctx_free(c);
-	rt_listen_stop();
-	rt_unload(&run);
-	rt_bindings_free();
-	rt_bindings_done();
+	aslrt_ctx_free(c);
+	aslrt_listen_stop();
+	aslrt_unload(&run);
+	aslrt_bindings_free();
+	aslrt_bindings_done();
 	return status;
 }

@@ -46,7 +46,7 @@ static bool cycle(aslrt_run *r, int i, char *colour)
 	if (colour[i] == 1)
 		return true;
 	colour[i] = 1;
-	rt_state *st = &r->states[i];
+	aslrt_state *st = &r->states[i];
 	struct json_object *v, *rules;
 	if (json_object_object_get_ex(st->def, "Next", &v) && cycle(r, state_id(r, st->scope, v), colour))
 		return true;
@@ -73,7 +73,7 @@ static int scope_cost(aslrt_run *r, int sc)
 	r->scope_cost[sc] = -2;
 	long cost = 0;
 	for (int i = 0; i < r->nstates && cost < COST_MAX; i++) {
-		rt_state *st = &r->states[i];
+		aslrt_state *st = &r->states[i];
 		if (st->scope != sc)
 			continue;
 		if (strcmp(st->type, "Pass") == 0 || strcmp(st->type, "Succeed") == 0 ||
@@ -117,7 +117,7 @@ static bool all_small(aslrt_run *r, const int *scopes, int n, size_t stride)
 	return true;
 }
 
-bool rt_pool_inline(aslrt_run *r, const int *scopes, int n)
+bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n)
 {
 	pthread_mutex_lock(&r->pool_lock);
 	bool small = all_small(r, scopes, n, sizeof *scopes);
@@ -127,38 +127,38 @@ bool rt_pool_inline(aslrt_run *r, const int *scopes, int n)
 
 /* The jobs one after the other on this thread, with the pool's rules: the
  * first failure drops the jobs not started unless all run. */
-static int run_inline(rt_job *jobs, int n, bool all)
+static int run_inline(aslrt_job *jobs, int n, bool all)
 {
 	int failed = 0;
 	for (int i = 0; i < n; i++) {
-		rt_job *j = &jobs[i];
+		aslrt_job *j = &jobs[i];
 		if (failed && !all) {
 			json_object_put(j->input);
 			j->input = NULL;
 			continue;
 		}
-		j->rc = rt_job_run(j); /* on this thread: no copy of its output */
-		rt_ctx_release(j->c);
+		j->rc = aslrt_job_run(j); /* on this thread: no copy of its output */
+		aslrt_ctx_release(j->c);
 		if (j->rc)
 			failed++;
 	}
 	return failed;
 }
 
-struct rt_batch {
-	rt_job *jobs;
+struct aslrt_batch {
+	aslrt_job *jobs;
 	int n;
 	int next;          /* first job not yet started */
 	int running, done, failed;
 	long limit;        /* at most this many running; 0: no limit */
 	bool all;          /* run every job even after a failure */
 	pthread_cond_t finished;
-	rt_batch *link;    /* the pool's list of batches with jobs to start */
+	aslrt_batch *link;    /* the pool's list of batches with jobs to start */
 	unsigned long id;  /* unique in the process (exec.c's per-thread caches) */
 };
 
 /* A job of b that may start now, or -1. */
-static int startable(rt_batch *b)
+static int startable(aslrt_batch *b)
 {
 	if (b->next >= b->n || (b->limit > 0 && b->running >= b->limit))
 		return -1;
@@ -167,9 +167,9 @@ static int startable(rt_batch *b)
 	return b->next;
 }
 
-static void unlist(aslrt_run *r, rt_batch *b)
+static void unlist(aslrt_run *r, aslrt_batch *b)
 {
-	for (rt_batch **p = &r->batches; *p; p = &(*p)->link)
+	for (aslrt_batch **p = &r->batches; *p; p = &(*p)->link)
 		if (*p == b) {
 			*p = b->link;
 			return;
@@ -177,16 +177,16 @@ static void unlist(aslrt_run *r, rt_batch *b)
 }
 
 /* Run job i of b; called and returning with r->pool_lock held. */
-static void run_one(aslrt_run *r, rt_batch *b, int i)
+static void run_one(aslrt_run *r, aslrt_batch *b, int i)
 {
 	b->next++;
 	b->running++;
 	if (b->next >= b->n)
 		unlist(r, b);
 	pthread_mutex_unlock(&r->pool_lock);
-	rt_job *j = &b->jobs[i];
-	rt_thread_batch(b->id);
-	j->rc = rt_job_run(j); /* makes the job's context as it starts */
+	aslrt_job *j = &b->jobs[i];
+	aslrt_thread_batch(b->id);
+	j->rc = aslrt_job_run(j); /* makes the job's context as it starts */
 	/* The output may share nodes with this thread's Context object base
 	 * (exec.c): the caller gets a tree of its own. */
 	if (j->out) {
@@ -194,7 +194,7 @@ static void run_one(aslrt_run *r, rt_batch *b, int i)
 		json_object_put(j->out);
 		j->out = o;
 	}
-	rt_ctx_release(j->c);
+	aslrt_ctx_release(j->c);
 	pthread_mutex_lock(&r->pool_lock);
 	b->running--;
 	b->done++;
@@ -220,7 +220,7 @@ static void *worker(void *arg)
 	aslrt_run *r = arg;
 	pthread_mutex_lock(&r->pool_lock);
 	for (;;) {
-		rt_batch *b;
+		aslrt_batch *b;
 		int i = -1;
 		for (b = r->batches; b; b = b->link)
 			if ((i = startable(b)) >= 0)
@@ -236,25 +236,25 @@ static void *worker(void *arg)
 		r->idle--;
 	}
 	pthread_mutex_unlock(&r->pool_lock);
-	rt_thread_done();
+	aslrt_thread_done();
 	return NULL;
 }
 
-int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all)
+int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all)
 {
 	static unsigned long seq;
-	rt_batch b = {jobs, n, 0, 0, 0, 0, limit, all, PTHREAD_COND_INITIALIZER, NULL,
+	aslrt_batch b = {jobs, n, 0, 0, 0, 0, limit, all, PTHREAD_COND_INITIALIZER, NULL,
 		      __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED)};
 	if (n == 0)
 		return 0;
 	if (r->virtual_clock) { /* repeatable runs: in order, on this thread */
-		rt_thread_batch(b.id);
-		return rt_pool_run_in_order(r, jobs, n, all);
+		aslrt_thread_batch(b.id);
+		return aslrt_pool_run_in_order(r, jobs, n, all);
 	}
 	pthread_mutex_lock(&r->pool_lock);
 	if (all_small(r, &jobs[0].scope, n, sizeof *jobs)) {
 		pthread_mutex_unlock(&r->pool_lock);
-		rt_thread_batch(b.id); /* parents' variables as they are now */
+		aslrt_thread_batch(b.id); /* parents' variables as they are now */
 		return run_inline(jobs, n, all);
 	}
 	b.link = r->batches;
@@ -281,13 +281,13 @@ int rt_pool_run(aslrt_run *r, rt_job *jobs, int n, long limit, bool all)
 	return b.failed;
 }
 
-void rt_pool_init(aslrt_run *r)
+void aslrt_pool_init(aslrt_run *r)
 {
 	pthread_mutex_init(&r->pool_lock, NULL);
 	pthread_cond_init(&r->pool_work, NULL);
 }
 
-void rt_pool_shutdown(aslrt_run *r)
+void aslrt_pool_shutdown(aslrt_run *r)
 {
 	pthread_mutex_lock(&r->pool_lock);
 	r->pool_shutdown = true;

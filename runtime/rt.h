@@ -99,14 +99,14 @@ int aslrt_json_parse(const char *text, size_t len, struct json_object **out, cha
 
 /* Read and strictly parse a configuration file; what ("--context", "mock
  * config") starts the message in why. */
-int rt_config_read(const char *path, const char *what, struct json_object **out, char *why,
+int aslrt_config_read(const char *path, const char *what, struct json_object **out, char *why,
 		   size_t whylen);
 /* Validate a whole MockConfigFile; *mocks: the test case's state -> response. */
-int rt_mocks_validate(struct json_object *cfg, const char *path, const char *machine,
+int aslrt_mocks_validate(struct json_object *cfg, const char *path, const char *machine,
 		      const char *test_case, struct json_object **mocks, char *why,
 		      size_t whylen);
 /* A mocked response's call key: "N" or "N-M", decimal, N <= M. */
-bool rt_mock_range(const char *key, long *lo, long *hi);
+bool aslrt_mock_range(const char *key, long *lo, long *hi);
 
 /* Deep equality with numbers compared by value (1 equals 1.0). */
 bool aslrt_json_equal(struct json_object *a, struct json_object *b);

@@ -46,7 +46,7 @@ static char **child_env(bool heartbeat)
 	return env;
 }
 
-static void keep_tail(rt_subresult *res, const char *buf, size_t n)
+static void keep_tail(aslrt_subresult *res, const char *buf, size_t n)
 {
 	size_t cap = sizeof res->errtail - 1, have = strlen(res->errtail);
 	if (n >= cap) {
@@ -62,8 +62,8 @@ static void keep_tail(rt_subresult *res, const char *buf, size_t n)
 	res->errtail[have + n] = 0;
 }
 
-void rt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
-		       int64_t heartbeat_ms, size_t maxout, rt_subresult *res)
+void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
+		       int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res)
 {
 	memset(res, 0, sizeof *res);
 	/* A child that closes its stdin early must not kill us with SIGPIPE. */

@@ -22,17 +22,17 @@ enum {
 	RT_SUB_TOOBIG,	  /* killed: stdout beyond the limit */
 };
 
-typedef struct rt_subresult {
+typedef struct aslrt_subresult {
 	int how, status, err;
 	char *out; /* stdout, NUL-terminated (malloc'd) */
 	size_t outlen;
 	char errtail[4096]; /* the last bytes of stderr (Lambda's log tail is 4 KB) */
-} rt_subresult;
+} aslrt_subresult;
 
 /* Run argv with in on stdin.  timeout_ms, heartbeat_ms: 0 for none.  When
  * the direct child exits, whatever it left in its process group is killed,
  * so no process outlives the Task. */
-void rt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
-		       int64_t heartbeat_ms, size_t maxout, rt_subresult *res);
+void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
+		       int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res);
 
 #endif

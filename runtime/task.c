@@ -49,42 +49,42 @@ static struct json_object *get(struct json_object *o, const char *key)
 	return v;
 }
 
-int rt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
+int aslrt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
 		  size_t whylen)
 {
 	/* Read strictly and validated whole (config.c): every problem names the
 	 * file and the JSON Pointer, before the run starts. */
 	struct json_object *cfg = NULL;
-	if (rt_config_read(path, "mock config", &cfg, why, whylen))
+	if (aslrt_config_read(path, "mock config", &cfg, why, whylen))
 		return -1;
-	int rc = rt_mocks_validate(cfg, path, r->name, test_case, &r->mocks, why, whylen);
+	int rc = aslrt_mocks_validate(cfg, path, r->name, test_case, &r->mocks, why, whylen);
 	json_object_put(cfg);
 	return rc;
 }
 
 /* The response for the n-th call (0-based): key "n" or a range "a-b", keys
- * validated by rt_mocks_validate. */
+ * validated by aslrt_mocks_validate. */
 static struct json_object *mock_response(struct json_object *mock, int n)
 {
 	json_object_object_foreach(mock, key, val)
 	{
 		long a, b;
-		if (rt_mock_range(key, &a, &b) && n >= a && n <= b)
+		if (aslrt_mock_range(key, &a, &b) && n >= a && n <= b)
 			return val;
 	}
 	return NULL;
 }
 
-static int mocked(aslrt_ctx *c, rt_state *st, struct json_object *mock, struct json_object **out)
+static int mocked(aslrt_ctx *c, aslrt_state *st, struct json_object *mock, struct json_object **out)
 {
 	pthread_mutex_lock(&c->run->lock);
 	int n = st->calls++;
 	pthread_mutex_unlock(&c->run->lock);
 	struct json_object *resp = mock_response(mock, n), *v;
 	if (!resp)
-		return rt_runtime_error(c, "The mocked state has no response for call %d", n);
+		return aslrt_runtime_error(c, "The mocked state has no response for call %d", n);
 	/* the call uses up its response even when it times out */
-	if (rt_mock_duration(c, resp))
+	if (aslrt_mock_duration(c, resp))
 		return -1;
 	if (json_object_object_get_ex(resp, "Return", &v)) {
 		*out = aslrt_json_copy(v);
@@ -100,7 +100,7 @@ static int mocked(aslrt_ctx *c, rt_state *st, struct json_object *mock, struct j
 
 /* The name a Task is bound by: its Resource, or the FunctionName of a Lambda
  * invoke integration. */
-static const char *binding_key(rt_state *st, struct json_object *input)
+static const char *binding_key(aslrt_state *st, struct json_object *input)
 {
 	const char *res = json_object_get_string(get(st->def, "Resource"));
 	if (res && strncmp(res, "arn:aws:states:::lambda:invoke", 30) == 0) {
@@ -113,14 +113,14 @@ static const char *binding_key(rt_state *st, struct json_object *input)
 
 /* Where a Task lands when no mock, binding or handler serves it: the single
  * place that decides "nothing is bound" (AWS integrations hook in here). */
-static int task_unbound(aslrt_ctx *c, rt_state *st, const char *resource, const char *key,
+static int task_unbound(aslrt_ctx *c, aslrt_state *st, const char *resource, const char *key,
 			struct json_object *input, struct json_object **out)
 {
 	(void)st;
 	int aws = aslrt_aws_invoke(c, resource, input, out);
 	if (aws <= 0)
 		return aws; /* an AWS integration: its result or its error */
-	return rt_runtime_error(c,
+	return aslrt_runtime_error(c,
 				"No implementation is bound to the resource '%s' (bind it in a "
 				"--bindings file, link a handler, or run with --mock-config)",
 				key);
@@ -145,14 +145,14 @@ static int handler_call(aslrt_ctx *c, const binding *b, struct json_object *inpu
 /* Mocks, then the bindings file (run-time, then embedded), then in-process
  * handlers, then the integrations the runtime speaks (http:invoke, then the
  * AWS services in task_unbound). */
-static int dispatch(aslrt_ctx *c, rt_state *st, struct json_object *input,
+static int dispatch(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		    struct json_object **out)
 {
 	struct json_object *mock = get(c->run->mocks, st->name);
 	if (mock)
 		return mocked(c, st, mock, out);
 	const char *res = json_object_get_string(get(st->def, "Resource"));
-	int rc = rt_binding_call(c, res ? res : "", input, out);
+	int rc = aslrt_binding_call(c, res ? res : "", input, out);
 	if (rc <= 0)
 		return rc;
 	const char *key = binding_key(st, input);
@@ -160,11 +160,11 @@ static int dispatch(aslrt_ctx *c, rt_state *st, struct json_object *input,
 		if (strcmp(bindings[i].resource, key) == 0)
 			return handler_call(c, &bindings[i], input, out);
 	if (res && strcmp(res, "arn:aws:states:::http:invoke") == 0)
-		return rt_http_task(c, input, out);
+		return aslrt_http_task(c, input, out);
 	return task_unbound(c, st, res ? res : "", key, input, out);
 }
 
-int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
+int aslrt_task_invoke(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		   struct json_object **out)
 {
 	FILE *tr = c->run->trace;
@@ -186,8 +186,8 @@ int rt_task_invoke(aslrt_ctx *c, rt_state *st, struct json_object *input,
 	return rc;
 }
 
-void rt_bindings_free(void);
-void rt_bindings_free(void)
+void aslrt_bindings_free(void);
+void aslrt_bindings_free(void)
 {
 	for (int i = 0; i < nbindings; i++)
 		free(bindings[i].resource);

@@ -3,7 +3,7 @@
  * JSON lines (--log-level, --include-execution-data, --log-file), the shape
  * AWS writes to an Express log group, and per-state / per-Task-resource counts
  * and durations in Prometheus text format (--metrics FILE), both fed by
- * rt_event in history.c.
+ * aslrt_event in history.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #include "exec.h"
 
 /* The log levels as AWS's LoggingConfiguration names them. */
-int rt_log_level_parse(const char *s)
+int aslrt_log_level_parse(const char *s)
 {
 	static const char *const names[] = {"OFF", "FATAL", "ERROR", "ALL"};
 	for (int i = 0; i < 4; i++)
@@ -47,7 +47,7 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 }
 
 /* One log line for history event e (called with the run's lock held). */
-void rt_log_event(aslrt_run *r, struct json_object *e, int64_t ms)
+void aslrt_log_event(aslrt_run *r, struct json_object *e, int64_t ms)
 {
 	const char *type = json_object_get_string(get(e, "type"));
 	if (!r->log || r->log_level < event_level(type))
@@ -89,16 +89,16 @@ void rt_log_event(aslrt_run *r, struct json_object *e, int64_t ms)
 
 /* --- metrics --- */
 
-typedef struct rt_metric {
+typedef struct aslrt_metric {
 	long entered, exited, failed; /* state: entered, left, Fail/uncaught */
 	int64_t ms;		      /* state: time from entered to exited */
 	long calls, call_failures;    /* Task: invocations and failed ones */
 	int64_t call_ms;
-} rt_metric;
+} aslrt_metric;
 
-/* Account event type of state (called by rt_event, lock not held: each
+/* Account event type of state (called by aslrt_event, lock not held: each
  * thread only touches its own context, the totals take the lock). */
-void rt_metrics_event(aslrt_ctx *c, int type, int state, int64_t ms)
+void aslrt_metrics_event(aslrt_ctx *c, int type, int state, int64_t ms)
 {
 	aslrt_run *r = c->run;
 	if (!r->metrics_file || state < 0)
@@ -106,7 +106,7 @@ void rt_metrics_event(aslrt_ctx *c, int type, int state, int64_t ms)
 	pthread_mutex_lock(&r->lock);
 	if (!r->metrics)
 		r->metrics = calloc((size_t)r->nstates + 1, sizeof *r->metrics);
-	rt_metric *m = &r->metrics[state];
+	aslrt_metric *m = &r->metrics[state];
 	switch (type) {
 	case EV_STATE_ENTERED:
 		c->state_started_ms = ms; /* retries included, unlike EnteredTime */
@@ -153,12 +153,12 @@ static void header(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-int rt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status)
+int aslrt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status)
 {
 	FILE *f = fopen(r->metrics_file, "w");
 	if (!f)
 		return -1;
-	rt_metric none = {0};
+	aslrt_metric none = {0};
 	header(f, "aslc_execution_duration_seconds", "gauge", "Time from start to end.");
 	fprintf(f, "aslc_execution_duration_seconds{status=\"%s\"} %.3f\n", status,
 		(double)duration_ms / 1000.0);
@@ -174,7 +174,7 @@ int rt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status)
 	for (int k = 0; k < 3; k++) {
 		header(f, state_series[k].name, state_series[k].type, state_series[k].help);
 		for (int i = 0; i < r->nstates; i++) {
-			rt_metric *m = r->metrics ? &r->metrics[i] : &none;
+			aslrt_metric *m = r->metrics ? &r->metrics[i] : &none;
 			const char *suffix[] = {"", "", "_sum"};
 			fprintf(f, "%s%s{state=", state_series[k].name, suffix[k]);
 			label(f, r->states[i].name);
@@ -217,7 +217,7 @@ int rt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status)
 			}
 			if (!first)
 				continue;
-			rt_metric sum = {0};
+			aslrt_metric sum = {0};
 			for (int j = i; j < r->nstates && r->metrics; j++) {
 				struct json_object *o;
 				if (strcmp(r->states[j].type, "Task") == 0 &&

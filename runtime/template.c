@@ -26,7 +26,7 @@ struct tnode {
 	aslrt_fn *fn;
 };
 
-void rt_tmpl_free(tnode *t)
+void aslrt_tmpl_free(tnode *t)
 {
 	if (!t)
 		return;
@@ -34,7 +34,7 @@ void rt_tmpl_free(tnode *t)
 	for (int i = 0; i < t->n; i++) {
 		if (t->keys)
 			free(t->keys[i]);
-		rt_tmpl_free(t->kids[i]);
+		aslrt_tmpl_free(t->kids[i]);
 	}
 	free(t->keys);
 	free(t->kids);
@@ -45,7 +45,7 @@ void rt_tmpl_free(tnode *t)
 	free(t);
 }
 
-tnode *rt_expr_compile(const char *field, const char *text, char *why, size_t whylen)
+tnode *aslrt_expr_compile(const char *field, const char *text, char *why, size_t whylen)
 {
 	tnode *t = calloc(1, sizeof *t);
 	if (!t)
@@ -60,7 +60,7 @@ tnode *rt_expr_compile(const char *field, const char *text, char *why, size_t wh
 		t->fn = aslrt_fn_parse(text, why, whylen);
 	}
 	if (!t->path && !t->fn) {
-		rt_tmpl_free(t);
+		aslrt_tmpl_free(t);
 		return NULL;
 	}
 	return t;
@@ -83,7 +83,7 @@ static bool has_dynamic(struct json_object *v)
 	return false;
 }
 
-tnode *rt_tmpl_compile(struct json_object *v, bool assign, char *why, size_t whylen)
+tnode *aslrt_tmpl_compile(struct json_object *v, bool assign, char *why, size_t whylen)
 {
 	tnode *t = calloc(1, sizeof *t);
 	if (!t)
@@ -98,7 +98,7 @@ tnode *rt_tmpl_compile(struct json_object *v, bool assign, char *why, size_t why
 		t->n = (int)json_object_array_length(v);
 		t->kids = calloc((size_t)t->n + 1, sizeof *t->kids);
 		for (int i = 0; i < t->n; i++)
-			if (!(t->kids[i] = rt_tmpl_compile(json_object_array_get_idx(v, (size_t)i),
+			if (!(t->kids[i] = aslrt_tmpl_compile(json_object_array_get_idx(v, (size_t)i),
 							   false, why, whylen)))
 				goto fail;
 		return t;
@@ -117,19 +117,19 @@ tnode *rt_tmpl_compile(struct json_object *v, bool assign, char *why, size_t why
 				snprintf(why, whylen, "the value of '%s' must be a string", key);
 				goto fail;
 			}
-			if (!(t->kids[i] = rt_expr_compile(key, json_object_get_string(val), why,
+			if (!(t->kids[i] = aslrt_expr_compile(key, json_object_get_string(val), why,
 							   whylen)))
 				goto fail;
 		} else {
 			t->keys[i] = strdup(key);
-			if (!(t->kids[i] = rt_tmpl_compile(val, false, why, whylen)))
+			if (!(t->kids[i] = aslrt_tmpl_compile(val, false, why, whylen)))
 				goto fail;
 		}
 	}
 	(void)assign;
 	return t;
 fail:
-	rt_tmpl_free(t);
+	aslrt_tmpl_free(t);
 	return NULL;
 }
 
@@ -137,13 +137,13 @@ static int eval_expr(aslrt_ctx *c, const tnode *t, struct json_object *input,
 		     struct json_object **out)
 {
 	aslrt_env env;
-	rt_env(c, input, &env);
+	aslrt_env_make(c, input, &env);
 	if (t->kind == T_PATH) {
 		char why[ASLRT_ERRLEN];
 		if (aslrt_path_eval(t->path, &env, out, why, sizeof why) == 0)
 			return 0;
 		char *in = aslrt_json_dump(input);
-		rt_runtime_error(c,
+		aslrt_runtime_error(c,
 				 "The JSONPath '%s' specified for the field '%s' could not be found "
 				 "in the input '%s'",
 				 t->text, t->field, in);
@@ -154,14 +154,14 @@ static int eval_expr(aslrt_ctx *c, const tnode *t, struct json_object *input,
 	if (aslrt_fn_eval(t->fn, &env, out, &e) == 0)
 		return 0;
 	if (!e.name || strcmp(e.name, "States.Runtime") == 0)
-		rt_runtime_error(c, "%s", e.cause ? e.cause : "");
+		aslrt_runtime_error(c, "%s", e.cause ? e.cause : "");
 	else
-		rt_error(c, e.name, "%s", e.cause ? e.cause : "");
+		aslrt_raise(c, e.name, "%s", e.cause ? e.cause : "");
 	aslrt_error_clear(&e);
 	return -1;
 }
 
-int rt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
+int aslrt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
 		 struct json_object **out)
 {
 	switch (t->kind) {
@@ -175,7 +175,7 @@ int rt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
 		struct json_object *a = json_object_new_array();
 		for (int i = 0; i < t->n; i++) {
 			struct json_object *v;
-			if (rt_tmpl_eval(c, t->kids[i], input, &v)) {
+			if (aslrt_tmpl_eval(c, t->kids[i], input, &v)) {
 				json_object_put(a);
 				return -1;
 			}
@@ -188,7 +188,7 @@ int rt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
 		struct json_object *o = json_object_new_object();
 		for (int i = 0; i < t->n; i++) {
 			struct json_object *v;
-			if (rt_tmpl_eval(c, t->kids[i], input, &v)) {
+			if (aslrt_tmpl_eval(c, t->kids[i], input, &v)) {
 				json_object_put(o);
 				return -1;
 			}
@@ -221,7 +221,7 @@ struct jnode {
 	aslrt_jsonata *expr;
 };
 
-void rt_jtmpl_free(jnode *t)
+void aslrt_jtmpl_free(jnode *t)
 {
 	if (!t)
 		return;
@@ -229,7 +229,7 @@ void rt_jtmpl_free(jnode *t)
 	for (int i = 0; i < t->n; i++) {
 		if (t->keys)
 			free(t->keys[i]);
-		rt_jtmpl_free(t->kids[i]);
+		aslrt_jtmpl_free(t->kids[i]);
 	}
 	free(t->keys);
 	free(t->kids);
@@ -239,12 +239,12 @@ void rt_jtmpl_free(jnode *t)
 	free(t);
 }
 
-const char *rt_jtmpl_text(const jnode *t)
+const char *aslrt_jtmpl_text(const jnode *t)
 {
 	return t->kind == JN_EXPR ? t->text : "";
 }
 
-bool rt_is_jsonata(struct json_object *v)
+bool aslrt_is_jsonata(struct json_object *v)
 {
 	if (!json_object_is_type(v, json_type_string))
 		return false;
@@ -255,7 +255,7 @@ bool rt_is_jsonata(struct json_object *v)
 
 static bool has_jsonata(struct json_object *v)
 {
-	if (rt_is_jsonata(v))
+	if (aslrt_is_jsonata(v))
 		return true;
 	if (json_object_is_type(v, json_type_object)) {
 		json_object_object_foreach(v, key, val)
@@ -272,7 +272,7 @@ static bool has_jsonata(struct json_object *v)
 	return false;
 }
 
-jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_t whylen)
+jnode *aslrt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_t whylen)
 {
 	jnode *t = calloc(1, sizeof *t);
 	if (!t)
@@ -282,7 +282,7 @@ jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_
 		t->lit = aslrt_json_copy(v);
 		return t;
 	}
-	if (rt_is_jsonata(v)) {
+	if (aslrt_is_jsonata(v)) {
 		const char *s = json_object_get_string(v);
 		size_t n = (size_t)json_object_get_string_len(v);
 		t->kind = JN_EXPR;
@@ -295,7 +295,7 @@ jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_
 			e--;
 		t->text = strndup(b, (size_t)(e - b));
 		if (!(t->expr = aslrt_jsonata_parse(t->text, why, whylen))) {
-			rt_jtmpl_free(t);
+			aslrt_jtmpl_free(t);
 			return NULL;
 		}
 		char ref[128];
@@ -305,7 +305,7 @@ jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_
 				 "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '%s' at the top level is "
 				 "not supported. at %s",
 				 ref, loc);
-			rt_jtmpl_free(t);
+			aslrt_jtmpl_free(t);
 			return NULL;
 		}
 		return t;
@@ -318,7 +318,7 @@ jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_
 		for (int i = 0; i < t->n; i++) {
 			if (asprintf(&sub, "%s[%d]", loc, i) < 0)
 				abort();
-			t->kids[i] = rt_jtmpl_compile(json_object_array_get_idx(v, (size_t)i), sub, why,
+			t->kids[i] = aslrt_jtmpl_compile(json_object_array_get_idx(v, (size_t)i), sub, why,
 						      whylen);
 			free(sub);
 			if (!t->kids[i])
@@ -335,14 +335,14 @@ jnode *rt_jtmpl_compile(struct json_object *v, const char *loc, char *why, size_
 		t->keys[i] = strdup(key);
 		if (asprintf(&sub, "%s%s%s", loc, *loc ? "/" : "", key) < 0)
 			abort();
-		t->kids[i] = rt_jtmpl_compile(val, sub, why, whylen);
+		t->kids[i] = aslrt_jtmpl_compile(val, sub, why, whylen);
 		free(sub);
 		if (!t->kids[i])
 			goto fail;
 	}
 	return t;
 fail:
-	rt_jtmpl_free(t);
+	aslrt_jtmpl_free(t);
 	return NULL;
 }
 
@@ -362,7 +362,7 @@ static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
 		 * loops without allocating stops with U1001 too. */
 		lim.time_limit_ms = 10000;
 		if (aslrt_jsonata_eval_ex(t->expr, NULL, bindings, &lim, out, &undefined, &e)) {
-			rt_query_error(c,
+			aslrt_query_error(c,
 				       "The JSONata expression '%s' specified for the field '%s' threw "
 				       "an error during evaluation. %s",
 				       t->text, t->loc, e.cause ? e.cause : "");
@@ -370,7 +370,7 @@ static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
 			return -1;
 		}
 		if (undefined)
-			return rt_query_error(c,
+			return aslrt_query_error(c,
 					      "The JSONata expression '%s' specified for the field '%s' "
 					      "returned nothing (undefined).",
 					      t->text, t->loc);
@@ -407,7 +407,7 @@ static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
 }
 
 /* $states = {input, context, result?, errorOutput?}; the variables beside it. */
-int rt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
+int aslrt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		  struct json_object *result, struct json_object *error_output,
 		  struct json_object **out)
 {
@@ -416,11 +416,11 @@ int rt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		return 0;
 	}
 	struct json_object *b = json_object_new_object(), *states = json_object_new_object();
-	rt_vars_all(c);
+	aslrt_vars_all(c);
 	json_object_object_foreach(c->vars, key, val)
 		json_object_object_add(b, key, json_object_get(val));
 	json_object_object_add(states, "input", json_object_get(input));
-	json_object_object_add(states, "context", json_object_get(rt_ctx_context(c)));
+	json_object_object_add(states, "context", json_object_get(aslrt_ctx_context(c)));
 	if (result != ASLRT_ABSENT)
 		json_object_object_add(states, "result", json_object_get(result));
 	if (error_output)

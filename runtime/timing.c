@@ -54,7 +54,7 @@ static bool as_long(struct json_object *v, int64_t *n)
 
 /* KEY ("TimeoutSeconds", "HeartbeatSeconds") given literally, as a JSONata
  * template, or through KEY + "Path" on the state input; *ms = 0 when absent. */
-static int task_seconds(aslrt_ctx *c, rt_state *st, const char *key, struct json_object *input,
+static int task_seconds(aslrt_ctx *c, aslrt_state *st, const char *key, struct json_object *input,
 			int64_t *ms)
 {
 	char pkey[64];
@@ -62,28 +62,28 @@ static int task_seconds(aslrt_ctx *c, rt_state *st, const char *key, struct json
 	struct json_object *v = get(st->def, key), *p = get(st->def, pkey);
 	int64_t n = 0;
 	*ms = 0;
-	if (v && rt_is_jsonata(v)) {
+	if (v && aslrt_is_jsonata(v)) {
 		char why[ASLRT_ERRLEN];
-		jnode *t = rt_jtmpl_compile(v, key, why, sizeof why);
+		jnode *t = aslrt_jtmpl_compile(v, key, why, sizeof why);
 		if (!t)
-			return rt_query_error(c, "%s", why);
+			return aslrt_query_error(c, "%s", why);
 		struct json_object *x = NULL;
-		int rc = rt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &x);
+		int rc = aslrt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &x);
 		if (rc == 0 && !as_long(x, &n)) {
 			char *s = aslrt_json_dump(x);
-			rc = rt_query_error(c,
+			rc = aslrt_query_error(c,
 					    "The JSONata expression '%s' specified for the field '%s' "
 					    "returned an unexpected result type. Expected 'integer', but "
 					    "was '%s' for value: %s",
-					    rt_jtmpl_text(t), key, aslrt_json_type_name(x), s);
+					    aslrt_jtmpl_text(t), key, aslrt_json_type_name(x), s);
 			free(s);
 		} else if (rc == 0 && (n <= 0 || n > MAX_SECONDS)) {
-			rc = rt_query_error(c, "The %s field must be a positive integer no greater "
+			rc = aslrt_query_error(c, "The %s field must be a positive integer no greater "
 					       "than %d: %lld",
 					    key, MAX_SECONDS, (long long)n);
 		}
 		json_object_put(x);
-		rt_jtmpl_free(t);
+		aslrt_jtmpl_free(t);
 		if (rc)
 			return -1;
 		*ms = n * 1000;
@@ -100,22 +100,22 @@ static int task_seconds(aslrt_ctx *c, rt_state *st, const char *key, struct json
 	aslrt_path *path = aslrt_path_parse(text, why, sizeof why);
 	struct json_object *sel = NULL;
 	aslrt_env env;
-	rt_env(c, input, &env);
+	aslrt_env_make(c, input, &env);
 	if (!path || aslrt_path_eval(path, &env, &sel, why, sizeof why) != 0) {
 		aslrt_path_free(path);
-		return rt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+		return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
 	}
 	aslrt_path_free(path);
 	int rc = 0;
 	char *shown = aslrt_json_dump(sel);
 	if (!json_object_is_type(sel, json_type_int))
-		rc = rt_runtime_error(c, "The %s parameter cannot be parsed as a long value: %s == %s",
+		rc = aslrt_runtime_error(c, "The %s parameter cannot be parsed as a long value: %s == %s",
 				      pkey, text, shown);
 	else if ((n = json_object_get_int64(sel)) <= 0)
-		rc = rt_runtime_error(c, "The %s parameter references a non-positive value: %s == %s",
+		rc = aslrt_runtime_error(c, "The %s parameter references a non-positive value: %s == %s",
 				      pkey, text, shown);
 	else if (n > MAX_SECONDS)
-		rc = rt_runtime_error(c,
+		rc = aslrt_runtime_error(c,
 				      "The %s parameter references a value greater than %d: %s == %s",
 				      pkey, MAX_SECONDS, text, shown);
 	free(shown);
@@ -126,7 +126,7 @@ static int task_seconds(aslrt_ctx *c, rt_state *st, const char *key, struct json
 	return 0;
 }
 
-int rt_timeout_error(aslrt_ctx *c, bool heartbeat)
+int aslrt_timeout_error(aslrt_ctx *c, bool heartbeat)
 {
 	/* AWS records TaskTimedOut with no cause; a Catch's error output shows
 	 * "Cause": "" */
@@ -137,20 +137,20 @@ int rt_timeout_error(aslrt_ctx *c, bool heartbeat)
 
 /* --- the machine's TimeoutSeconds --- */
 
-void rt_deadline_init(aslrt_run *r)
+void aslrt_deadline_init(aslrt_run *r)
 {
 	int64_t n;
 	struct json_object *t = get(r->meta, "timeout");
 	if (t && as_long(t, &n) && n > 0)
-		r->deadline_ms = rt_now_ms(r) + n * 1000;
+		r->deadline_ms = aslrt_now_ms(r) + n * 1000;
 }
 
-bool rt_expired(aslrt_run *r)
+bool aslrt_expired(aslrt_run *r)
 {
-	return r->deadline_ms && rt_now_ms(r) >= r->deadline_ms;
+	return r->deadline_ms && aslrt_now_ms(r) >= r->deadline_ms;
 }
 
-int rt_expired_error(aslrt_ctx *c)
+int aslrt_expired_error(aslrt_ctx *c)
 {
 	/* Not json_object_get_string: on a number it caches its text in the
 	 * shared meta object, a data race between Parallel branches. */
@@ -163,15 +163,15 @@ int rt_expired_error(aslrt_ctx *c)
 	return -1;
 }
 
-int rt_sleep_until(aslrt_ctx *c, int64_t until)
+int aslrt_sleep_until(aslrt_ctx *c, int64_t until)
 {
 	aslrt_run *r = c->run;
-	int64_t now = rt_now_ms(r);
+	int64_t now = aslrt_now_ms(r);
 	if (r->deadline_ms && until >= r->deadline_ms) {
-		rt_sleep_ms(r, r->deadline_ms - now);
-		return rt_expired_error(c);
+		aslrt_sleep_ms(r, r->deadline_ms - now);
+		return aslrt_expired_error(c);
 	}
-	rt_sleep_ms(r, until - now);
+	aslrt_sleep_ms(r, until - now);
 	return 0;
 }
 
@@ -182,18 +182,18 @@ int rt_sleep_until(aslrt_ctx *c, int64_t until)
  * due (a mock sends none), if that comes first.  task.c calls this with
  * the response it claimed for this call, so concurrent calls of one state
  * (Map iterations) each wait for their own response's Duration. */
-int rt_mock_duration(aslrt_ctx *c, struct json_object *resp)
+int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp)
 {
 	struct json_object *d = get(resp, "Duration");
 	if (!d)
 		return 0;
 	double secs = aslrt_json_is_number(d) ? aslrt_json_number(d) : -1;
 	if (!(secs >= 0 && secs <= MAX_SECONDS))
-		return rt_runtime_error(c, "The mocked response's Duration must be a number of "
+		return aslrt_runtime_error(c, "The mocked response's Duration must be a number of "
 					   "seconds from 0 to %d",
 					MAX_SECONDS);
 	aslrt_run *r = c->run;
-	int64_t now = rt_now_ms(r), end = now + (int64_t)llround(secs * 1000), first = end;
+	int64_t now = aslrt_now_ms(r), end = now + (int64_t)llround(secs * 1000), first = end;
 	bool heartbeat = false, timeout = false;
 	if (c->task_heartbeat_ms && now + c->task_heartbeat_ms < first) {
 		first = now + c->task_heartbeat_ms;
@@ -204,13 +204,13 @@ int rt_mock_duration(aslrt_ctx *c, struct json_object *resp)
 		heartbeat = false;
 		timeout = true;
 	}
-	rt_sleep_ms(r, first - now);
+	aslrt_sleep_ms(r, first - now);
 	if (!heartbeat && !timeout)
 		return 0;
-	return rt_timeout_error(c, heartbeat);
+	return aslrt_timeout_error(c, heartbeat);
 }
 
-static int run_task(aslrt_ctx *c, rt_state *st, struct json_object *input,
+static int run_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		    struct json_object **out)
 {
 	aslrt_run *r = c->run;
@@ -219,36 +219,36 @@ static int run_task(aslrt_ctx *c, rt_state *st, struct json_object *input,
 	if (mock) {
 		/* the mocked Return stands for the callback's or the worker's
 		 * answer; its Duration is waited for in task.c's mocked() */
-		return rt_task_invoke(c, st, input, out);
+		return aslrt_task_invoke(c, st, input, out);
 	}
-	if (res && strstr(res, ":activity:") && rt_listening()) {
-		rt_cb_open(c->task_token, res, input);
-		return rt_cb_wait(c, c->task_token, out);
+	if (res && strstr(res, ":activity:") && aslrt_listening()) {
+		aslrt_cb_open(c->task_token, res, input);
+		return aslrt_cb_wait(c, c->task_token, out);
 	}
 	if (res && strstr(res, ".waitForTaskToken")) {
 		/* the request (with $$.Task.Token in it) goes to whatever the Task
 		 * is bound to; its answer is only the acknowledgement */
 		struct json_object *sent = NULL;
-		rt_cb_open(c->task_token, NULL, NULL);
-		if (rt_task_invoke(c, st, input, &sent)) {
-			rt_cb_close(c->task_token);
+		aslrt_cb_open(c->task_token, NULL, NULL);
+		if (aslrt_task_invoke(c, st, input, &sent)) {
+			aslrt_cb_close(c->task_token);
 			return -1;
 		}
 		json_object_put(sent);
-		return rt_cb_wait(c, c->task_token, out);
+		return aslrt_cb_wait(c, c->task_token, out);
 	}
-	int rc = rt_task_invoke(c, st, input, out);
+	int rc = aslrt_task_invoke(c, st, input, out);
 	/* an in-process handler cannot be interrupted: a result past the
 	 * deadline is dropped, as AWS would have timed the Task out */
-	if (rc == 0 && c->task_deadline_ms && rt_now_ms(r) >= c->task_deadline_ms) {
+	if (rc == 0 && c->task_deadline_ms && aslrt_now_ms(r) >= c->task_deadline_ms) {
 		json_object_put(*out);
 		*out = NULL;
-		return rt_timeout_error(c, false);
+		return aslrt_timeout_error(c, false);
 	}
 	return rc;
 }
 
-int rt_task_run(aslrt_ctx *c, rt_state *st, struct json_object *input, struct json_object **out)
+int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input, struct json_object **out)
 {
 	aslrt_run *r = c->run;
 	struct json_object *state_input = c->task_input ? c->task_input : input;
@@ -261,7 +261,7 @@ int rt_task_run(aslrt_ctx *c, rt_state *st, struct json_object *input, struct js
 	c->task_input = NULL;
 	if (rc)
 		return -1;
-	int64_t now = rt_now_ms(r);
+	int64_t now = aslrt_now_ms(r);
 	c->task_deadline_ms = timeout ? now + timeout : 0;
 	if (r->deadline_ms && (!c->task_deadline_ms || r->deadline_ms < c->task_deadline_ms))
 		c->task_deadline_ms = r->deadline_ms;

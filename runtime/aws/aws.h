@@ -24,13 +24,13 @@ typedef struct aws_buf {
 	size_t len, cap;
 } aws_buf;
 
-void aws_buf_add(aws_buf *b, const void *s, size_t n);
-void aws_buf_puts(aws_buf *b, const char *s);
-void aws_buf_printf(aws_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void aws_buf_free(aws_buf *b);
+void aslrt_aws_buf_add(aws_buf *b, const void *s, size_t n);
+void aslrt_aws_buf_puts(aws_buf *b, const char *s);
+void aslrt_aws_buf_printf(aws_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void aslrt_aws_buf_free(aws_buf *b);
 /* RFC 3986 percent-encoding of n bytes: A-Za-z0-9-._~ stay, everything else
  * %XX (upper hex); keep_slash leaves '/' alone (S3 keys in paths). */
-void aws_uri_encode(aws_buf *b, const char *s, size_t n, bool keep_slash);
+void aslrt_aws_uri_encode(aws_buf *b, const char *s, size_t n, bool keep_slash);
 
 /* --- sigv4.c --- */
 typedef struct aws_header {
@@ -43,10 +43,10 @@ typedef struct aws_headers {
 	int n, cap;
 } aws_headers;
 
-void aws_headers_add(aws_headers *h, const char *name, const char *value);
+void aslrt_aws_headers_add(aws_headers *h, const char *name, const char *value);
 /* The first header called name (case-insensitive), or NULL. */
-const char *aws_headers_get(const aws_headers *h, const char *name);
-void aws_headers_free(aws_headers *h);
+const char *aslrt_aws_headers_get(const aws_headers *h, const char *name);
+void aslrt_aws_headers_free(aws_headers *h);
 
 typedef struct aws_creds {
 	char *access_key;
@@ -55,7 +55,7 @@ typedef struct aws_creds {
 	int64_t expires; /* epoch seconds, 0: never */
 } aws_creds;
 
-void aws_creds_free(aws_creds *c);
+void aslrt_aws_creds_free(aws_creds *c);
 
 typedef enum { AWS_SIGN_HEADER, AWS_SIGN_QUERY } aws_sign_mode;
 
@@ -91,28 +91,28 @@ typedef struct aws_signed {
 /* Sign req.  Header mode adds X-Amz-Date, X-Amz-Security-Token,
  * X-Amz-Content-Sha256 (sign_body) and Authorization to req->headers.
  * 0, or -1 when the request cannot be signed (a malformed query). */
-int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_signed *out);
-void aws_signed_free(aws_signed *s);
-void aws_sha256_hex(const void *data, size_t n, char hex[65]);
+int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_signed *out);
+void aslrt_aws_signed_free(aws_signed *s);
+void aslrt_aws_sha256_hex(const void *data, size_t n, char hex[65]);
 
 /* --- cred.c --- */
 
 /* Region as the SDKs find it: AWS_REGION, AWS_DEFAULT_REGION, then the
  * profile's region in the config file.  malloc'd, or NULL. */
-char *aws_region(void);
+char *aslrt_aws_region(void);
 /* The endpoint URL for a service (its SDK id, e.g. "DynamoDB", "SFN"):
  * AWS_ENDPOINT_URL_<ID> (upper case, spaces as _), AWS_ENDPOINT_URL, else
  * https://<prefix>.<region>.amazonaws.com.  malloc'd, no trailing slash. */
-char *aws_endpoint(const char *sdk_id, const char *prefix, const char *region);
+char *aslrt_aws_endpoint(const char *sdk_id, const char *prefix, const char *region);
 /* Credentials from the chain: environment, shared credentials/config
  * profile, container endpoint, IMDSv2.  Cached; refreshed 5 minutes before
  * expiry.  0 with a copy in *out, or -1 with a message (never a secret). */
-int aws_credentials(aws_creds *out, char *why, size_t whylen);
+int aslrt_aws_credentials(aws_creds *out, char *why, size_t whylen);
 /* Forget the cache (tests). */
-void aws_credentials_reset(void);
+void aslrt_aws_credentials_reset(void);
 /* One value from an INI-style AWS file: section [name] (credentials file) or
  * [profile name] / [default] (config file).  malloc'd, or NULL. */
-char *aws_profile_value(const char *file, bool config, const char *profile, const char *key);
+char *aslrt_aws_profile_value(const char *file, bool config, const char *profile, const char *key);
 
 /* --- parse.c --- */
 
@@ -126,20 +126,20 @@ typedef struct aws_xml {
 } aws_xml;
 
 /* NULL when the bytes are not well-formed XML (or nest deeper than 64). */
-aws_xml *aws_xml_parse(const char *s, size_t n);
-void aws_xml_free(aws_xml *x);
+aws_xml *aslrt_aws_xml_parse(const char *s, size_t n);
+void aslrt_aws_xml_free(aws_xml *x);
 /* The text of the first element called name in x, depth first, or NULL. */
-const char *aws_xml_find(aws_xml *x, const char *name);
+const char *aslrt_aws_xml_find(aws_xml *x, const char *name);
 /* The document as the SDKs' JSON for S3's ListBucketResult: repeated
  * elements (Contents, CommonPrefixes) arrays, counts numbers, IsTruncated a
  * boolean (new reference). */
-struct json_object *aws_xml_to_json(aws_xml *root);
+struct json_object *aslrt_aws_xml_to_json(aws_xml *root);
 
 /* An S3 object's bytes as a Map's items (ItemReader): type CSV (cfg's
  * CSVHeaderLocation, CSVHeaders, CSVDelimiter), JSON (cfg's ItemsPointer)
  * or JSONL; at most max items (0: all).  0 with a new array, or -1 with the
  * cause in why. */
-int aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
+int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
 		   long max, struct json_object **items, char *why, size_t whylen);
 
 struct aws_http_resp;
@@ -147,7 +147,7 @@ struct aws_http_resp;
  * JSON {"__type":"ns#Code","message":..}, X-Amzn-ErrorType, XML
  * <Error><Code>..</Code><Message>..</Message>, else a name for the HTTP
  * status.  *code always set, *msg may be NULL; both malloc'd. */
-void aws_error_of(const struct aws_http_resp *r, char **code, char **msg);
+void aslrt_aws_error_of(const struct aws_http_resp *r, char **code, char **msg);
 
 /* --- integrations.c --- */
 
@@ -168,21 +168,21 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
  * {"BatchInput"?, "Items":[...]} (MaxItemsPerBatch[Path],
  * MaxInputBytesPerBatch[Path]); *jobs and *n replaced.  0 (also without an
  * ItemBatcher), or -1 with c->err and the jobs freed. */
-struct rt_job;
+struct aslrt_job;
 int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
-			struct json_object *input, struct rt_job **jobs, int *n);
+			struct json_object *input, struct aslrt_job **jobs, int *n);
 
 /* --- resultwriter.c --- */
 
 /* A Distributed Map run whose results a ResultWriter formats or exports. */
 typedef struct aws_map_run aws_map_run;
-struct rt_job;
+struct aslrt_job;
 /* Before the items run: NULL when def has no ResultWriter, else a run
  * holding a copy of each job's input. */
-aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct rt_job *jobs,
+aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct aslrt_job *jobs,
 				   int n);
 /* After they ran (before the jobs are freed): which items failed. */
-void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct rt_job *jobs, int n);
+void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct aslrt_job *jobs, int n);
 /* With the Map's results in *dst (rc 0): format and export them, replacing
  * *dst; frees mr.  Returns rc, or -1 with States.ResultWriterFailed. */
 int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def,
@@ -208,8 +208,8 @@ typedef struct aws_http_resp {
 
 /* One HTTP exchange.  0 (any status), or -1 with a message: the transport
  * failed (refused, timed out, no libcurl). timed_out tells which. */
-int aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char *why,
+int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char *why,
 	     size_t whylen);
-void aws_http_resp_free(aws_http_resp *r);
+void aslrt_aws_http_resp_free(aws_http_resp *r);
 
 #endif

@@ -48,7 +48,7 @@ static char *home_file(const char *var, const char *rel)
 	if (!home)
 		return NULL;
 	aws_buf b = {0};
-	aws_buf_printf(&b, "%s/%s", home, rel);
+	aslrt_aws_buf_printf(&b, "%s/%s", home, rel);
 	return b.p;
 }
 
@@ -119,47 +119,47 @@ static char *profile_lookup(const char *file, bool config, const char *profile, 
 	return res;
 }
 
-char *aws_profile_value(const char *file, bool config, const char *profile, const char *key)
+char *aslrt_aws_profile_value(const char *file, bool config, const char *profile, const char *key)
 {
 	return profile_lookup(file, config, profile, key, NULL);
 }
 
-char *aws_region(void)
+char *aslrt_aws_region(void)
 {
 	if (env("AWS_REGION"))
 		return strdup(env("AWS_REGION"));
 	if (env("AWS_DEFAULT_REGION"))
 		return strdup(env("AWS_DEFAULT_REGION"));
 	char *cfg = home_file("AWS_CONFIG_FILE", ".aws/config");
-	char *r = aws_profile_value(cfg, true, profile_name(), "region");
+	char *r = aslrt_aws_profile_value(cfg, true, profile_name(), "region");
 	free(cfg);
 	return r;
 }
 
-char *aws_endpoint(const char *sdk_id, const char *prefix, const char *region)
+char *aslrt_aws_endpoint(const char *sdk_id, const char *prefix, const char *region)
 {
 	const char *ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
 	const char *url = NULL;
 	if (!ignore || strcasecmp(ignore, "true") != 0) {
 		aws_buf var = {0};
-		aws_buf_puts(&var, "AWS_ENDPOINT_URL_");
+		aslrt_aws_buf_puts(&var, "AWS_ENDPOINT_URL_");
 		for (const char *p = sdk_id; *p; p++) {
 			char ch = *p == ' ' || *p == '-' ? '_' : (char)toupper((unsigned char)*p);
-			aws_buf_add(&var, &ch, 1);
+			aslrt_aws_buf_add(&var, &ch, 1);
 		}
 		url = env(var.p);
-		aws_buf_free(&var);
+		aslrt_aws_buf_free(&var);
 		if (!url)
 			url = env("AWS_ENDPOINT_URL");
 	}
 	aws_buf b = {0};
 	if (url) {
-		aws_buf_puts(&b, url);
+		aslrt_aws_buf_puts(&b, url);
 		while (b.len > 0 && b.p[b.len - 1] == '/')
 			b.p[--b.len] = '\0';
 	} else {
 		bool cn = strncmp(region, "cn-", 3) == 0;
-		aws_buf_printf(&b, "https://%s.%s.amazonaws.com%s", prefix, region,
+		aslrt_aws_buf_printf(&b, "https://%s.%s.amazonaws.com%s", prefix, region,
 			       cn ? ".cn" : "");
 	}
 	return b.p;
@@ -221,7 +221,7 @@ static int from_container(aws_creds *out, char *why, size_t whylen)
 {
 	aws_buf url = {0};
 	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
-		aws_buf_printf(&url, "http://169.254.170.2%s",
+		aslrt_aws_buf_printf(&url, "http://169.254.170.2%s",
 			       env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
 	} else {
 		const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
@@ -231,7 +231,7 @@ static int from_container(aws_creds *out, char *why, size_t whylen)
 				 "or container address");
 			return -1;
 		}
-		aws_buf_puts(&url, full);
+		aslrt_aws_buf_puts(&url, full);
 	}
 	aws_http_req req = {.method = "GET", .url = url.p, .timeout_ms = 2000};
 	char *token = dup_or_null(env("AWS_CONTAINER_AUTHORIZATION_TOKEN"));
@@ -239,7 +239,7 @@ static int from_container(aws_creds *out, char *why, size_t whylen)
 		FILE *f = fopen(env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), "r");
 		if (!f) {
 			snprintf(why, whylen, "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-			aws_buf_free(&url);
+			aslrt_aws_buf_free(&url);
 			return -1;
 		}
 		char line[8192] = "";
@@ -249,14 +249,14 @@ static int from_container(aws_creds *out, char *why, size_t whylen)
 		token = strdup(trim(line));
 	}
 	if (token)
-		aws_headers_add(&req.headers, "Authorization", token);
+		aslrt_aws_headers_add(&req.headers, "Authorization", token);
 	free(token);
-	aws_headers_add(&req.headers, "Accept", "application/json");
+	aslrt_aws_headers_add(&req.headers, "Accept", "application/json");
 	aws_http_resp resp;
 	bool timed_out;
 	char herr[128];
 	int rc = -1;
-	if (aws_http(&req, &resp, &timed_out, herr, sizeof herr) != 0) {
+	if (aslrt_aws_http(&req, &resp, &timed_out, herr, sizeof herr) != 0) {
 		snprintf(why, whylen, "the container credentials endpoint failed: %s", herr);
 	} else if (resp.status != 200) {
 		snprintf(why, whylen, "the container credentials endpoint answered HTTP %ld",
@@ -265,9 +265,9 @@ static int from_container(aws_creds *out, char *why, size_t whylen)
 		rc = creds_from_json(resp.body.p, out, "the container credentials endpoint", why,
 				     whylen);
 	}
-	aws_http_resp_free(&resp);
-	aws_headers_free(&req.headers);
-	aws_buf_free(&url);
+	aslrt_aws_http_resp_free(&resp);
+	aslrt_aws_headers_free(&req.headers);
+	aslrt_aws_buf_free(&url);
 	return rc;
 }
 
@@ -275,17 +275,17 @@ static int imds_get(const char *base, const char *path, const char *method, cons
 		    aws_buf *body, char *why, size_t whylen)
 {
 	aws_buf url = {0};
-	aws_buf_printf(&url, "%s%s", base, path);
+	aslrt_aws_buf_printf(&url, "%s%s", base, path);
 	aws_http_req req = {.method = method, .url = url.p, .timeout_ms = 1000};
 	if (token)
-		aws_headers_add(&req.headers, "X-aws-ec2-metadata-token", token);
+		aslrt_aws_headers_add(&req.headers, "X-aws-ec2-metadata-token", token);
 	else
-		aws_headers_add(&req.headers, "X-aws-ec2-metadata-token-ttl-seconds", "21600");
+		aslrt_aws_headers_add(&req.headers, "X-aws-ec2-metadata-token-ttl-seconds", "21600");
 	aws_http_resp resp;
 	bool timed_out;
 	char herr[128];
 	int rc = -1;
-	if (aws_http(&req, &resp, &timed_out, herr, sizeof herr) != 0) {
+	if (aslrt_aws_http(&req, &resp, &timed_out, herr, sizeof herr) != 0) {
 		snprintf(why, whylen, "the EC2 instance metadata service did not answer (%s)",
 			 herr);
 	} else {
@@ -297,10 +297,10 @@ static int imds_get(const char *base, const char *path, const char *method, cons
 			snprintf(why, whylen, "the EC2 instance metadata service answered HTTP %ld",
 				 resp.status);
 		}
-		aws_http_resp_free(&resp);
+		aslrt_aws_http_resp_free(&resp);
 	}
-	aws_headers_free(&req.headers);
-	aws_buf_free(&url);
+	aslrt_aws_headers_free(&req.headers);
+	aslrt_aws_buf_free(&url);
 	return rc;
 }
 
@@ -308,7 +308,7 @@ static int from_imds(aws_creds *out, char *why, size_t whylen)
 {
 	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	aws_buf b = {0};
-	aws_buf_puts(&b, base ? base : "http://169.254.169.254");
+	aslrt_aws_buf_puts(&b, base ? base : "http://169.254.169.254");
 	while (b.len && b.p[b.len - 1] == '/')
 		b.p[--b.len] = '\0';
 	aws_buf token = {0}, role = {0}, creds = {0};
@@ -319,17 +319,17 @@ static int from_imds(aws_creds *out, char *why, size_t whylen)
 		char *name = trim(role.p);
 		name[strcspn(name, "\r\n")] = '\0';
 		aws_buf path = {0};
-		aws_buf_puts(&path, "/latest/meta-data/iam/security-credentials/");
-		aws_uri_encode(&path, name, strlen(name), false);
+		aslrt_aws_buf_puts(&path, "/latest/meta-data/iam/security-credentials/");
+		aslrt_aws_uri_encode(&path, name, strlen(name), false);
 		if (imds_get(b.p, path.p, "GET", token.p, &creds, why, whylen) == 0)
 			rc = creds_from_json(creds.p, out, "the EC2 instance metadata service", why,
 					     whylen);
-		aws_buf_free(&path);
+		aslrt_aws_buf_free(&path);
 	}
-	aws_buf_free(&token);
-	aws_buf_free(&role);
-	aws_buf_free(&creds);
-	aws_buf_free(&b);
+	aslrt_aws_buf_free(&token);
+	aslrt_aws_buf_free(&role);
+	aslrt_aws_buf_free(&creds);
+	aslrt_aws_buf_free(&b);
 	return rc;
 }
 
@@ -346,10 +346,10 @@ static void copy_creds(aws_creds *dst, const aws_creds *src)
 	dst->expires = src->expires;
 }
 
-void aws_credentials_reset(void)
+void aslrt_aws_credentials_reset(void)
 {
 	pthread_mutex_lock(&cache_lock);
-	aws_creds_free(&cache);
+	aslrt_aws_creds_free(&cache);
 	pthread_mutex_unlock(&cache_lock);
 }
 
@@ -407,7 +407,7 @@ static int from_profile(aws_creds *out, bool *found, char *why, size_t whylen)
 	return rc;
 }
 
-int aws_credentials(aws_creds *out, char *why, size_t whylen)
+int aslrt_aws_credentials(aws_creds *out, char *why, size_t whylen)
 {
 	*out = (aws_creds){0};
 	const char *ak = env("AWS_ACCESS_KEY_ID"), *sk = env("AWS_SECRET_ACCESS_KEY");
@@ -466,7 +466,7 @@ int aws_credentials(aws_creds *out, char *why, size_t whylen)
 		}
 	}
 	if (rc == 0) {
-		aws_creds_free(&cache);
+		aslrt_aws_creds_free(&cache);
 		cache = fresh;
 		copy_creds(out, &cache);
 	} else if (cache.access_key && cache.expires > now) {

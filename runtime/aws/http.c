@@ -91,7 +91,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *user)
 	aws_buf *b = user;
 	if (b->len + size * n > MAX_BODY)
 		return 0; /* libcurl stops with CURLE_WRITE_ERROR */
-	aws_buf_add(b, p, size * n);
+	aslrt_aws_buf_add(b, p, size * n);
 	return size * n;
 }
 
@@ -100,7 +100,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
 	aws_headers *h = user;
 	size_t len = size * n;
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		aws_headers_free(h); /* a new response (after 100 Continue) */
+		aslrt_aws_headers_free(h); /* a new response (after 100 Continue) */
 		return len;
 	}
 	char *colon = memchr(p, ':', len);
@@ -114,13 +114,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
 		end--;
 	char *value = strndup(v, (size_t)(end - v));
 	if (name && value)
-		aws_headers_add(h, name, value);
+		aslrt_aws_headers_add(h, name, value);
 	free(name);
 	free(value);
 	return len;
 }
 
-int aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char *why,
+int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char *why,
 	     size_t whylen)
 {
 	*resp = (aws_http_resp){0};
@@ -144,14 +144,14 @@ int aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char
 	struct curl_slist *hl = NULL;
 	for (int i = 0; i < req->headers.n; i++) {
 		aws_buf line = {0};
-		aws_buf_printf(&line, "%s: %s", req->headers.v[i].name, req->headers.v[i].value);
+		aslrt_aws_buf_printf(&line, "%s: %s", req->headers.v[i].name, req->headers.v[i].value);
 		hl = curl.slist_append(hl, line.p);
-		aws_buf_free(&line);
+		aslrt_aws_buf_free(&line);
 	}
 	hl = curl.slist_append(hl, "Expect:");
 	/* libcurl would label a body form-encoded, unsigned, and servers then
 	 * read it as a form (S3 object bodies): send no type unless given. */
-	if (!aws_headers_get(&req->headers, "Content-Type"))
+	if (!aslrt_aws_headers_get(&req->headers, "Content-Type"))
 		hl = curl.slist_append(hl, "Content-Type:");
 	curl.easy_setopt(h, CURLOPT_URL, req->url);
 	curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -189,18 +189,18 @@ int aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char
 			snprintf(why, whylen, "the response body exceeds %zu MiB", MAX_BODY >> 20);
 		else
 			snprintf(why, whylen, "%s", curl.easy_strerror(rc));
-		aws_http_resp_free(resp);
+		aslrt_aws_http_resp_free(resp);
 		return -1;
 	}
 	curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (!resp->body.p)
-		aws_buf_add(&resp->body, "", 0);
+		aslrt_aws_buf_add(&resp->body, "", 0);
 	return 0;
 }
 
-void aws_http_resp_free(aws_http_resp *r)
+void aslrt_aws_http_resp_free(aws_http_resp *r)
 {
-	aws_headers_free(&r->headers);
-	aws_buf_free(&r->body);
+	aslrt_aws_headers_free(&r->headers);
+	aslrt_aws_buf_free(&r->body);
 	r->status = 0;
 }

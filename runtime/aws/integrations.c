@@ -139,11 +139,11 @@ typedef struct call {
 
 static void call_free(call *k)
 {
-	aws_buf_free(&k->path);
-	aws_buf_free(&k->sign_path);
-	aws_buf_free(&k->query);
-	aws_headers_free(&k->headers);
-	aws_buf_free(&k->body);
+	aslrt_aws_buf_free(&k->path);
+	aslrt_aws_buf_free(&k->sign_path);
+	aslrt_aws_buf_free(&k->query);
+	aslrt_aws_headers_free(&k->headers);
+	aslrt_aws_buf_free(&k->body);
 }
 
 static const char *throttles[] = {"Throttling",
@@ -173,7 +173,7 @@ static bool is_throttle(const char *code)
 static char *exception_name(const call *k, const char *code, const aws_http_resp *r)
 {
 	aws_buf b = {0};
-	aws_buf_printf(&b, "%s.", k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
+	aslrt_aws_buf_printf(&b, "%s.", k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
 	/* SQS's JSON errors name the modeled shape; its legacy query codes differ. */
 	if (strcmp(code, "AWS.SimpleQueueService.NonExistentQueue") == 0)
 		code = "QueueDoesNotExist";
@@ -185,38 +185,38 @@ static char *exception_name(const call *k, const char *code, const aws_http_resp
 	 * SDK v1 Step Functions uses: it surfaces as the base class. */
 	if (!k->sdk && strcmp(k->svc->sdk, "dynamodb") == 0 &&
 	    strcmp(code, "ValidationException") == 0)
-		aws_buf_printf(&b, "%sException", k->svc->v1_base);
+		aslrt_aws_buf_printf(&b, "%sException", k->svc->v1_base);
 	else if (n > 9 && strcmp(code + n - 9, "Exception") == 0)
-		aws_buf_puts(&b, code);
+		aslrt_aws_buf_puts(&b, code);
 	else if (strcmp(code, "InternalFailure") == 0 || strcmp(code, "UnknownError") == 0 ||
 		 strcmp(code, "BadRequest") == 0 || strcmp(code, "Forbidden") == 0)
 		/* No modeled error: the service's base exception class. */
-		aws_buf_printf(&b, "%sException", k->sdk ? k->svc->v2_id : k->svc->v1_base);
+		aslrt_aws_buf_printf(&b, "%sException", k->sdk ? k->svc->v2_id : k->svc->v1_base);
 	else
-		aws_buf_printf(&b, "%sException", code);
+		aslrt_aws_buf_printf(&b, "%sException", code);
 	return b.p;
 }
 
 static const char *request_id(const aws_http_resp *r)
 {
-	const char *id = aws_headers_get(&r->headers, "x-amzn-RequestId");
+	const char *id = aslrt_aws_headers_get(&r->headers, "x-amzn-RequestId");
 	if (!id)
-		id = aws_headers_get(&r->headers, "x-amz-request-id");
+		id = aslrt_aws_headers_get(&r->headers, "x-amz-request-id");
 	return id ? id : "";
 }
 
 static int fail_response(aslrt_ctx *c, const call *k, const aws_http_resp *r)
 {
 	char *code, *msg;
-	aws_error_of(r, &code, &msg);
-	const char *legacy = aws_headers_get(&r->headers, "x-amzn-query-error");
+	aslrt_aws_error_of(r, &code, &msg);
+	const char *legacy = aslrt_aws_headers_get(&r->headers, "x-amzn-query-error");
 	char *name = exception_name(k, code, r);
 	aws_buf cause = {0};
 	if (k->sdk) {
-		aws_buf_printf(&cause, "%s (Service: %s, Status Code: %ld, Request ID: %s)",
+		aslrt_aws_buf_printf(&cause, "%s (Service: %s, Status Code: %ld, Request ID: %s)",
 			       msg ? msg : "", k->svc->v2_id, r->status, request_id(r));
 	} else {
-		aws_buf_printf(&cause,
+		aslrt_aws_buf_printf(&cause,
 			       "%s (Service: %s; Status Code: %ld; Error Code: %.*s; Request ID: "
 			       "%s; Proxy: null)",
 			       msg ? msg : "", k->svc->v1_service, r->status,
@@ -236,10 +236,10 @@ static int client_error(aslrt_ctx *c, const call *k, const char *head, const cha
 {
 	aslrt_error_clear(&c->err);
 	aws_buf n = {0};
-	aws_buf_printf(&n, "%s.SdkClientException", k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
+	aslrt_aws_buf_printf(&n, "%s.SdkClientException", k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
 	c->err.name = n.p;
 	aws_buf m = {0};
-	aws_buf_printf(&m, "%s%s", head, tail);
+	aslrt_aws_buf_printf(&m, "%s%s", head, tail);
 	c->err.cause = m.p;
 	return -1;
 }
@@ -260,14 +260,14 @@ static void sleep_ms(int64_t ms)
 /* Send k: 0 with the final response (any status) in *resp, -1 with c->err. */
 static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 {
-	char *region = aws_region();
+	char *region = aslrt_aws_region();
 	if (!region)
 		return client_error(
 		    c, k,
 		    "Unable to find a region: set AWS_REGION or AWS_DEFAULT_REGION, "
 		    "or region in the profile of ~/.aws/config",
 		    "");
-	char *endpoint = aws_endpoint(k->svc->id, k->svc->prefix, region);
+	char *endpoint = aslrt_aws_endpoint(k->svc->id, k->svc->prefix, region);
 	const char *hostp = strstr(endpoint, "://");
 	if (!hostp || strncmp(endpoint, "http", 4) != 0) {
 		free(region);
@@ -291,30 +291,30 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 			abort();
 		free(host);
 		host = h;
-		aws_buf_printf(&url, "https://%s", host);
+		aslrt_aws_buf_printf(&url, "https://%s", host);
 	} else {
-		aws_buf_add(&url, endpoint, (size_t)(hostp - endpoint));
-		aws_buf_puts(&url, host);
+		aslrt_aws_buf_add(&url, endpoint, (size_t)(hostp - endpoint));
+		aslrt_aws_buf_puts(&url, host);
 		if (base_path) {
-			aws_buf_puts(&url, base_path);
-			aws_buf_puts(&spath, base_path);
+			aslrt_aws_buf_puts(&url, base_path);
+			aslrt_aws_buf_puts(&spath, base_path);
 		}
 		if (k->bucket) {
-			aws_buf_puts(&url, "/");
-			aws_uri_encode(&url, k->bucket, strlen(k->bucket), false);
-			aws_buf_printf(&spath, "/%s", k->bucket);
+			aslrt_aws_buf_puts(&url, "/");
+			aslrt_aws_uri_encode(&url, k->bucket, strlen(k->bucket), false);
+			aslrt_aws_buf_printf(&spath, "/%s", k->bucket);
 		}
 	}
 	/* A bucket-level call is /{Bucket} in path style, as botocore sends it. */
 	const char *root = k->bucket && !vhost ? "" : "/";
-	aws_buf_puts(&url, k->path.len ? k->path.p : root);
-	aws_buf_puts(&spath, k->sign_path.len ? k->sign_path.p : k->path.len ? k->path.p : root);
+	aslrt_aws_buf_puts(&url, k->path.len ? k->path.p : root);
+	aslrt_aws_buf_puts(&spath, k->sign_path.len ? k->sign_path.p : k->path.len ? k->path.p : root);
 	bool s3 = k->svc->proto == P_REST_XML;
 
 	aws_creds creds;
 	char why[512];
 	int rc = -1;
-	if (aws_credentials(&creds, why, sizeof why) != 0) {
+	if (aslrt_aws_credentials(&creds, why, sizeof why) != 0) {
 		client_error(c, k, "Unable to load AWS credentials: ", why);
 		goto out;
 	}
@@ -322,7 +322,7 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 	for (long attempt = 0;; attempt++) {
 		int64_t timeout = 0;
 		if (c->task_deadline_ms > 0) {
-			timeout = c->task_deadline_ms - rt_now_ms(c->run);
+			timeout = c->task_deadline_ms - aslrt_now_ms(c->run);
 			if (timeout <= 0) {
 				aslrt_error_set(&c->err, "States.Timeout", NULL);
 				free(c->err.cause);
@@ -336,9 +336,9 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 				    .timeout_ms = (long)timeout};
 		/* A Lambda function may run 15 minutes before its first byte. */
 		req.stall_s = strcmp(k->svc->sdk, "lambda") == 0 ? 960 : 60;
-		aws_headers_add(&req.headers, "Host", host);
+		aslrt_aws_headers_add(&req.headers, "Host", host);
 		for (int i = 0; i < k->headers.n; i++)
-			aws_headers_add(&req.headers, k->headers.v[i].name, k->headers.v[i].value);
+			aslrt_aws_headers_add(&req.headers, k->headers.v[i].name, k->headers.v[i].value);
 		aws_sign_req sr = {k->method, spath.p,	   k->query.p, &req.headers,
 				   k->body.p, k->body.len, NULL};
 		aws_sign_opts so = {.creds = &creds,
@@ -349,21 +349,21 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 				    .sign_body = s3};
 		aws_signed sig;
 		aws_buf full = {0};
-		aws_buf_puts(&full, url.p);
+		aslrt_aws_buf_puts(&full, url.p);
 		if (k->query.len)
-			aws_buf_printf(&full, "?%s", k->query.p);
+			aslrt_aws_buf_printf(&full, "?%s", k->query.p);
 		req.url = full.p;
 		bool timed_out = false, sign_failed = false;
 		int hr = -1;
-		if (aws_sign(&so, &sr, AWS_SIGN_HEADER, &sig) != 0) {
+		if (aslrt_aws_sign(&so, &sr, AWS_SIGN_HEADER, &sig) != 0) {
 			client_error(c, k, "The request's query string is malformed", "");
 			sign_failed = true;
 		} else {
-			hr = aws_http(&req, resp, &timed_out, why, sizeof why);
+			hr = aslrt_aws_http(&req, resp, &timed_out, why, sizeof why);
 		}
-		aws_signed_free(&sig);
-		aws_headers_free(&req.headers);
-		aws_buf_free(&full);
+		aslrt_aws_signed_free(&sig);
+		aslrt_aws_headers_free(&req.headers);
+		aslrt_aws_buf_free(&full);
 		if (hr == 0 && resp->status < 300) {
 			rc = 0;
 			break;
@@ -373,14 +373,14 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 		bool retry, throttle = false;
 		if (hr == 0) {
 			char *code, *msg;
-			aws_error_of(resp, &code, &msg);
+			aslrt_aws_error_of(resp, &code, &msg);
 			throttle = is_throttle(code) || resp->status == 429;
 			retry = throttle || resp->status == 500 || resp->status == 502 ||
 				resp->status == 503 || resp->status == 504;
 			free(code);
 			free(msg);
 		} else if (timed_out && c->task_deadline_ms > 0 &&
-			   rt_now_ms(c->run) >= c->task_deadline_ms) {
+			   aslrt_now_ms(c->run) >= c->task_deadline_ms) {
 			aslrt_error_clear(&c->err);
 			c->err.name = strdup("States.Timeout");
 			break;
@@ -395,7 +395,7 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 				cap = 20000;
 			backoff = (int64_t)((double)rand() / RAND_MAX * (double)cap);
 			if (c->task_deadline_ms > 0 &&
-			    rt_now_ms(c->run) + backoff >= c->task_deadline_ms)
+			    aslrt_now_ms(c->run) + backoff >= c->task_deadline_ms)
 				retry = false;
 		} else {
 			retry = false;
@@ -408,13 +408,13 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 			break;
 		}
 		if (hr == 0)
-			aws_http_resp_free(resp);
+			aslrt_aws_http_resp_free(resp);
 		sleep_ms(backoff);
 	}
-	aws_creds_free(&creds);
+	aslrt_aws_creds_free(&creds);
 out:
-	aws_buf_free(&url);
-	aws_buf_free(&spath);
+	aslrt_aws_buf_free(&url);
+	aslrt_aws_buf_free(&spath);
 	free(host);
 	free(endpoint);
 	free(region);
@@ -496,23 +496,23 @@ static int json_call(aslrt_ctx *c, call *k, const char *action, struct json_obje
 	k->method = "POST";
 	if (k->svc->proto == P_REST_JSON) {
 		/* Batch: POST /v1/<action in lower case> */
-		aws_buf_puts(&k->path, "/v1/");
+		aslrt_aws_buf_puts(&k->path, "/v1/");
 		for (const char *a = action; *a; a++) {
 			char ch = (char)tolower((unsigned char)*a);
-			aws_buf_add(&k->path, &ch, 1);
+			aslrt_aws_buf_add(&k->path, &ch, 1);
 		}
-		aws_headers_add(&k->headers, "Content-Type", "application/json");
+		aslrt_aws_headers_add(&k->headers, "Content-Type", "application/json");
 	} else {
-		aws_buf_puts(&k->path, "/");
+		aslrt_aws_buf_puts(&k->path, "/");
 		char ct[40], target[160];
 		snprintf(ct, sizeof ct, "application/x-amz-json-%s", k->svc->json_version);
 		snprintf(target, sizeof target, "%s.%c%s", k->svc->target,
 			 toupper((unsigned char)action[0]), action + 1);
-		aws_headers_add(&k->headers, "Content-Type", ct);
-		aws_headers_add(&k->headers, "X-Amz-Target", target);
+		aslrt_aws_headers_add(&k->headers, "Content-Type", ct);
+		aslrt_aws_headers_add(&k->headers, "X-Amz-Target", target);
 	}
 	char *text = aslrt_json_dump(body);
-	aws_buf_puts(&k->body, text);
+	aslrt_aws_buf_puts(&k->body, text);
 	free(text);
 	return send_call(c, k, resp);
 }
@@ -524,71 +524,71 @@ static int lambda_invoke(aslrt_ctx *c, call *k, struct json_object *p, bool lega
 {
 	const char *fn = legacy ? fn_arn : get_str(p, "FunctionName");
 	if (!fn)
-		return rt_error(c, "States.Runtime",
+		return aslrt_raise(c, "States.Runtime",
 				"The Parameters '%s' could not be used to start the Task: "
 				"[The field 'FunctionName' is required]",
 				json_object_to_json_string(p));
 	k->method = "POST";
-	aws_buf_puts(&k->path, "/2015-03-31/functions/");
-	aws_uri_encode(&k->path, fn, strlen(fn), false);
-	aws_buf_puts(&k->path, "/invocations");
+	aslrt_aws_buf_puts(&k->path, "/2015-03-31/functions/");
+	aslrt_aws_uri_encode(&k->path, fn, strlen(fn), false);
+	aslrt_aws_buf_puts(&k->path, "/invocations");
 	struct json_object *payload = legacy ? p : get(p, "Payload");
 	const char *q = legacy ? NULL : get_str(p, "Qualifier");
 	if (q) {
-		aws_buf_puts(&k->query, "Qualifier=");
-		aws_uri_encode(&k->query, q, strlen(q), false);
+		aslrt_aws_buf_puts(&k->query, "Qualifier=");
+		aslrt_aws_uri_encode(&k->query, q, strlen(q), false);
 	}
 	const char *it = legacy ? NULL : get_str(p, "InvocationType");
 	const char *lt = legacy ? NULL : get_str(p, "LogType");
 	const char *cc = legacy ? NULL : get_str(p, "ClientContext");
-	aws_headers_add(&k->headers, "X-Amz-Invocation-Type", it ? it : "RequestResponse");
+	aslrt_aws_headers_add(&k->headers, "X-Amz-Invocation-Type", it ? it : "RequestResponse");
 	if (lt)
-		aws_headers_add(&k->headers, "X-Amz-Log-Type", lt);
+		aslrt_aws_headers_add(&k->headers, "X-Amz-Log-Type", lt);
 	if (cc)
-		aws_headers_add(&k->headers, "X-Amz-Client-Context", cc);
-	aws_headers_add(&k->headers, "Content-Type", "application/json");
+		aslrt_aws_headers_add(&k->headers, "X-Amz-Client-Context", cc);
+	aslrt_aws_headers_add(&k->headers, "Content-Type", "application/json");
 	if (payload) {
 		char *t = as_text(payload);
 		if (!legacy && json_object_is_type(payload, json_type_string)) {
 			free(t); /* a JSON string payload is sent as JSON */
 			t = aslrt_json_dump(payload);
 		}
-		aws_buf_puts(&k->body, t);
+		aslrt_aws_buf_puts(&k->body, t);
 		free(t);
 	} else if (legacy) {
-		aws_buf_puts(&k->body, "{}");
+		aslrt_aws_buf_puts(&k->body, "{}");
 	}
 	aws_http_resp r;
 	if (send_call(c, k, &r) != 0)
 		return -1;
 	if (r.status >= 300) {
 		int rc = fail_response(c, k, &r);
-		aws_http_resp_free(&r);
+		aslrt_aws_http_resp_free(&r);
 		return rc;
 	}
 	struct json_object *body = NULL;
 	char why[64];
 	if (r.body.len && aslrt_json_parse(r.body.p, r.body.len, &body, why, sizeof why) != 0)
 		body = json_object_new_string_len(r.body.p, (int)r.body.len);
-	if (aws_headers_get(&r.headers, "X-Amz-Function-Error")) {
+	if (aslrt_aws_headers_get(&r.headers, "X-Amz-Function-Error")) {
 		const char *type = get_str(body, "errorType");
 		aslrt_error_clear(&c->err);
 		c->err.name = strdup(type ? type : "Lambda.Unknown");
 		c->err.cause = strdup(r.body.p);
 		json_object_put(body);
-		aws_http_resp_free(&r);
+		aslrt_aws_http_resp_free(&r);
 		return -1;
 	}
 	if (legacy) {
 		*out = body ? body : json_object_new_null();
-		aws_http_resp_free(&r);
+		aslrt_aws_http_resp_free(&r);
 		return 0;
 	}
 	struct json_object *res = json_object_new_object();
-	const char *ver = aws_headers_get(&r.headers, "X-Amz-Executed-Version");
+	const char *ver = aslrt_aws_headers_get(&r.headers, "X-Amz-Executed-Version");
 	if (ver)
 		json_object_object_add(res, "ExecutedVersion", json_object_new_string(ver));
-	const char *log = aws_headers_get(&r.headers, "X-Amz-Log-Result");
+	const char *log = aslrt_aws_headers_get(&r.headers, "X-Amz-Log-Result");
 	if (log)
 		json_object_object_add(res, "LogResult", json_object_new_string(log));
 	if (r.body.len)
@@ -597,7 +597,7 @@ static int lambda_invoke(aslrt_ctx *c, call *k, struct json_object *p, bool lega
 		add_sdk_metadata(res, &r);
 	json_object_object_add(res, "StatusCode", json_object_new_int((int)r.status));
 	*out = res;
-	aws_http_resp_free(&r);
+	aslrt_aws_http_resp_free(&r);
 	return 0;
 }
 
@@ -614,12 +614,12 @@ static int json_integration(aslrt_ctx *c, call *k, const char *action, struct js
 		return -1;
 	if (r.status >= 300) {
 		rc = fail_response(c, k, &r);
-		aws_http_resp_free(&r);
+		aslrt_aws_http_resp_free(&r);
 		return rc;
 	}
 	struct json_object *res;
 	if (parse_body(c, k, &r, &res) != 0) {
-		aws_http_resp_free(&r);
+		aslrt_aws_http_resp_free(&r);
 		return -1;
 	}
 	if (k->svc->camel) {
@@ -629,7 +629,7 @@ static int json_integration(aslrt_ctx *c, call *k, const char *action, struct js
 	}
 	if (metadata)
 		add_sdk_metadata(res, &r);
-	aws_http_resp_free(&r);
+	aslrt_aws_http_resp_free(&r);
 	*out = res;
 	return 0;
 }
@@ -659,10 +659,10 @@ static int sqs_send(aslrt_ctx *c, call *k, struct json_object *p, struct json_ob
 static void query_add(aws_buf *b, const char *k, const char *v)
 {
 	if (b->len)
-		aws_buf_add(b, "&", 1);
-	aws_uri_encode(b, k, strlen(k), false);
-	aws_buf_add(b, "=", 1);
-	aws_uri_encode(b, v, strlen(v), false);
+		aslrt_aws_buf_add(b, "&", 1);
+	aslrt_aws_uri_encode(b, k, strlen(k), false);
+	aslrt_aws_buf_add(b, "=", 1);
+	aslrt_aws_uri_encode(b, v, strlen(v), false);
 }
 
 /* The same in a form-encoded body, as the SDKs write query-protocol
@@ -675,15 +675,15 @@ static void form_add(aws_buf *b, const char *k, const char *v)
 	aws_buf out = {0};
 	for (size_t i = start; i < b->len; i++) {
 		if (b->p[i] == '%' && b->p[i + 1] == '2' && b->p[i + 2] == '0') {
-			aws_buf_add(&out, "+", 1);
+			aslrt_aws_buf_add(&out, "+", 1);
 			i += 2;
 		} else {
-			aws_buf_add(&out, &b->p[i], 1);
+			aslrt_aws_buf_add(&out, &b->p[i], 1);
 		}
 	}
 	b->len = start;
-	aws_buf_add(b, out.p, out.len);
-	aws_buf_free(&out);
+	aslrt_aws_buf_add(b, out.p, out.len);
+	aslrt_aws_buf_free(&out);
 }
 
 static int sns_publish(aslrt_ctx *c, call *k, struct json_object *p, bool sdk,
@@ -715,7 +715,7 @@ static int sns_publish(aslrt_ctx *c, call *k, struct json_object *p, bool sdk,
 		} else if (json_object_is_type(val, json_type_object) ||
 			   json_object_is_type(val, json_type_array)) {
 			if (strcmp(key, "Message") != 0)
-				return rt_error(
+				return aslrt_raise(
 				    c, "States.Runtime",
 				    "The Parameters '%s' could not be used to start the "
 				    "Task: [The value of the field '%s' has an invalid "
@@ -731,33 +731,33 @@ static int sns_publish(aslrt_ctx *c, call *k, struct json_object *p, bool sdk,
 		}
 	}
 	k->method = "POST";
-	aws_buf_puts(&k->path, "/");
-	aws_headers_add(&k->headers, "Content-Type",
+	aslrt_aws_buf_puts(&k->path, "/");
+	aslrt_aws_headers_add(&k->headers, "Content-Type",
 			"application/x-www-form-urlencoded; charset=utf-8");
 	aws_http_resp r;
 	if (send_call(c, k, &r) != 0)
 		return -1;
 	if (r.status >= 300) {
 		int rc = fail_response(c, k, &r);
-		aws_http_resp_free(&r);
+		aslrt_aws_http_resp_free(&r);
 		return rc;
 	}
-	aws_xml *x = aws_xml_parse(r.body.p, r.body.len);
-	const char *id = aws_xml_find(x, "MessageId");
+	aws_xml *x = aslrt_aws_xml_parse(r.body.p, r.body.len);
+	const char *id = aslrt_aws_xml_find(x, "MessageId");
 	if (!id) {
-		aws_xml_free(x);
-		aws_http_resp_free(&r);
+		aslrt_aws_xml_free(x);
+		aslrt_aws_http_resp_free(&r);
 		return client_error(c, k, "Unable to unmarshall the response: ", "no MessageId");
 	}
 	struct json_object *res = json_object_new_object();
 	json_object_object_add(res, "MessageId", json_object_new_string(id));
-	const char *seq = aws_xml_find(x, "SequenceNumber");
+	const char *seq = aslrt_aws_xml_find(x, "SequenceNumber");
 	if (seq && *seq)
 		json_object_object_add(res, "SequenceNumber", json_object_new_string(seq));
 	if (!sdk)
 		add_sdk_metadata(res, &r);
-	aws_xml_free(x);
-	aws_http_resp_free(&r);
+	aslrt_aws_xml_free(x);
+	aslrt_aws_http_resp_free(&r);
 	*out = res;
 	return 0;
 }
@@ -767,7 +767,7 @@ static int events_put(aslrt_ctx *c, call *k, struct json_object *p, struct json_
 	/* Detail as JSON text; the execution and state machine ARNs appended to
 	 * each entry's Resources, as Step Functions does. */
 	struct json_object *q = json_object_new_object();
-	struct json_object *ctx = rt_ctx_context(c);
+	struct json_object *ctx = aslrt_ctx_context(c);
 	const char *exec = get_str(get(ctx, "Execution"), "Id");
 	const char *sm = get_str(get(ctx, "StateMachine"), "Id");
 	json_object_object_foreach(p, key, val)
@@ -851,7 +851,7 @@ static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 	if (!arn) {
 		json_object_put(*out);
 		*out = NULL;
-		return rt_error(c, "States.TaskFailed", "StartExecution returned no executionArn");
+		return aslrt_raise(c, "States.TaskFailed", "StartExecution returned no executionArn");
 	}
 	struct json_object *q = json_object_new_object();
 	json_object_object_add(q, "ExecutionArn", json_object_new_string(arn));
@@ -871,7 +871,7 @@ static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 			break;
 		json_object_put(d);
 		d = NULL;
-		if (c->task_deadline_ms > 0 && rt_now_ms(c->run) + wait >= c->task_deadline_ms) {
+		if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + wait >= c->task_deadline_ms) {
 			aslrt_error_clear(&c->err);
 			c->err.name = strdup("States.Timeout");
 			rc = -1;
@@ -955,7 +955,7 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 			break;
 		json_object_put(d);
 		d = NULL;
-		if (c->task_deadline_ms > 0 && rt_now_ms(c->run) + wait >= c->task_deadline_ms) {
+		if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + wait >= c->task_deadline_ms) {
 			aslrt_error_clear(&c->err);
 			c->err.name = strdup("States.Timeout");
 			rc = -1;
@@ -1004,7 +1004,7 @@ static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 	if (!id) {
 		json_object_put(*out);
 		*out = NULL;
-		return rt_error(c, "States.TaskFailed", "SubmitJob returned no jobId");
+		return aslrt_raise(c, "States.TaskFailed", "SubmitJob returned no jobId");
 	}
 	struct json_object *q = json_object_new_object();
 	struct json_object *ids = json_object_new_array();
@@ -1029,7 +1029,7 @@ static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 			break;
 		json_object_put(d);
 		d = NULL;
-		if (c->task_deadline_ms > 0 && rt_now_ms(c->run) + wait >= c->task_deadline_ms) {
+		if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + wait >= c->task_deadline_ms) {
 			aslrt_error_clear(&c->err);
 			c->err.name = strdup("States.Timeout");
 			rc = -1;
@@ -1112,7 +1112,7 @@ static struct json_object *s3_from_headers(const aws_http_resp *r)
 {
 	struct json_object *res = json_object_new_object();
 	for (size_t i = 0; i < sizeof s3_headers / sizeof *s3_headers; i++) {
-		const char *v = aws_headers_get(&r->headers, s3_headers[i][1]);
+		const char *v = aslrt_aws_headers_get(&r->headers, s3_headers[i][1]);
 		if (v)
 			json_object_object_add(res, s3_headers[i][0],
 					       s3_header_value(s3_headers[i][0], v));
@@ -1137,24 +1137,24 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 	const char *bucket = get_str(p, "Bucket"), *key = get_str(p, "Key");
 	bool list = strcmp(action, "listObjectsV2") == 0;
 	if (!bucket || (!list && !key))
-		return rt_error(c, "States.Runtime",
+		return aslrt_raise(c, "States.Runtime",
 				"The Parameters '%s' could not be used to start the Task: [The "
 				"field '%s' is required]",
 				json_object_to_json_string(p), bucket ? "Key" : "Bucket");
 	k->bucket = bucket;
 	if (!list) {
-		aws_buf_puts(&k->path, "/");
-		aws_uri_encode(&k->path, key, strlen(key), true);
-		aws_buf_printf(&k->sign_path, "/%s", key);
+		aslrt_aws_buf_puts(&k->path, "/");
+		aslrt_aws_uri_encode(&k->path, key, strlen(key), true);
+		aslrt_aws_buf_printf(&k->sign_path, "/%s", key);
 	}
 	for (size_t i = 0; i < sizeof s3_request_headers / sizeof *s3_request_headers; i++) {
 		const char *v = get_str(p, s3_request_headers[i][0]);
 		if (v)
-			aws_headers_add(&k->headers, s3_request_headers[i][1], v);
+			aslrt_aws_headers_add(&k->headers, s3_request_headers[i][1], v);
 	}
 	struct json_object *meta = get(p, "Metadata");
 	if (meta && !json_object_is_type(meta, json_type_object))
-		return rt_error(c, "States.Runtime",
+		return aslrt_raise(c, "States.Runtime",
 				"The Parameters '%s' could not be used to start the Task: [The "
 				"value of the field 'Metadata' has an invalid format]",
 				json_object_to_json_string(p));
@@ -1163,7 +1163,7 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		{
 			char h[256];
 			snprintf(h, sizeof h, "x-amz-meta-%s", mk);
-			aws_headers_add(&k->headers, h, json_object_get_string(mv));
+			aslrt_aws_headers_add(&k->headers, h, json_object_get_string(mv));
 		}
 	}
 	if (strcmp(action, "getObject") == 0) {
@@ -1176,11 +1176,11 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		k->method = "PUT";
 		struct json_object *b = get(p, "Body");
 		char *t = b ? as_text(b) : strdup("");
-		aws_buf_puts(&k->body, t);
+		aslrt_aws_buf_puts(&k->body, t);
 		free(t);
 	} else {
 		k->method = "GET";
-		aws_buf_puts(&k->query, "list-type=2");
+		aslrt_aws_buf_puts(&k->query, "list-type=2");
 		const char *qp[][2] = {{"ContinuationToken", "continuation-token"},
 				       {"Delimiter", "delimiter"},
 				       {"EncodingType", "encoding-type"},
@@ -1202,18 +1202,18 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		return -1;
 	if (r.status >= 300) {
 		int rc = fail_response(c, k, &r);
-		aws_http_resp_free(&r);
+		aslrt_aws_http_resp_free(&r);
 		return rc;
 	}
 	struct json_object *res;
 	if (list) {
-		aws_xml *x = aws_xml_parse(r.body.p, r.body.len);
+		aws_xml *x = aslrt_aws_xml_parse(r.body.p, r.body.len);
 		if (!x) {
-			aws_http_resp_free(&r);
+			aslrt_aws_http_resp_free(&r);
 			return client_error(c, k, "Unable to unmarshall the response: ", "not XML");
 		}
-		res = aws_xml_to_json(x);
-		aws_xml_free(x);
+		res = aslrt_aws_xml_to_json(x);
+		aslrt_aws_xml_free(x);
 	} else if (strcmp(action, "deleteObject") == 0 || strcmp(action, "putObject") == 0) {
 		res = s3_from_headers(&r);
 		json_object_object_del(res, "Metadata");
@@ -1227,7 +1227,7 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 			json_object_object_add(
 			    res, "Body", json_object_new_string_len(r.body.p, (int)r.body.len));
 	}
-	aws_http_resp_free(&r);
+	aslrt_aws_http_resp_free(&r);
 	*out = res;
 	return 0;
 }
@@ -1282,7 +1282,7 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 	if (!k.svc || (!k.sdk && strcmp(svc, "sfn") == 0))
 		goto done;
 	if (!json_object_is_type(params, json_type_object)) {
-		rc = rt_error(c, "States.Runtime",
+		rc = aslrt_raise(c, "States.Runtime",
 			      "The Parameters '%s' could not be used to start the Task: [The "
 			      "parameters must be a JSON object]",
 			      json_object_to_json_string(params));

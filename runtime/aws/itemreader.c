@@ -52,10 +52,10 @@ static int failed(aslrt_ctx *c, const char *cause)
 static int failed_call(aslrt_ctx *c)
 {
 	aws_buf b = {0};
-	aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
+	aslrt_aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
 		       c->err.cause ? c->err.cause : "");
 	int rc = failed(c, b.p);
-	aws_buf_free(&b);
+	aslrt_aws_buf_free(&b);
 	return rc;
 }
 
@@ -121,18 +121,18 @@ static int evaluate(aslrt_ctx *c, struct json_object *v, bool jsonata, const cha
 {
 	char why[ASLRT_ERRLEN];
 	if (jsonata) {
-		jnode *t = rt_jtmpl_compile(v, field, why, sizeof why);
+		jnode *t = aslrt_jtmpl_compile(v, field, why, sizeof why);
 		if (!t)
 			return failed(c, why);
-		int rc = rt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, out);
-		rt_jtmpl_free(t);
+		int rc = aslrt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, out);
+		aslrt_jtmpl_free(t);
 		return rc;
 	}
-	tnode *t = rt_tmpl_compile(v, false, why, sizeof why);
+	tnode *t = aslrt_tmpl_compile(v, false, why, sizeof why);
 	if (!t)
 		return failed(c, why);
-	int rc = rt_tmpl_eval(c, t, input, out);
-	rt_tmpl_free(t);
+	int rc = aslrt_tmpl_eval(c, t, input, out);
+	aslrt_tmpl_free(t);
 	return rc;
 }
 
@@ -206,7 +206,7 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 		const char *b = body ? json_object_get_string(body) : "";
 		size_t len = body ? (size_t)json_object_get_string_len(body) : 0;
 		char why[ASLRT_ERRLEN + 80];
-		rc = aws_read_items(type, cfg, b, len, max, items, why, sizeof why);
+		rc = aslrt_aws_read_items(type, cfg, b, len, max, items, why, sizeof why);
 		if (rc != 0)
 			failed(c, why);
 		json_object_put(obj);
@@ -257,15 +257,15 @@ static int batch_limit(aslrt_ctx *c, struct json_object *b, const char *key, boo
 	return 0;
 }
 
-static void free_jobs(rt_job *jobs, int n)
+static void free_jobs(aslrt_job *jobs, int n)
 {
 	for (int i = 0; i < n; i++)
-		rt_job_free(&jobs[i]);
+		aslrt_job_free(&jobs[i]);
 	free(jobs);
 }
 
 int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
-			struct json_object *input, struct rt_job **jobs, int *n)
+			struct json_object *input, struct aslrt_job **jobs, int *n)
 {
 	struct json_object *b = get(def, "ItemBatcher");
 	if (!b)
@@ -284,7 +284,7 @@ int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
 		max_items = 100000000; /* AWS requires one; be total anyway */
 	/* The bytes of {"BatchInput":..,"Items":[]}, then each item and a comma. */
 	size_t base = 12 + (batch_input ? aslrt_json_size(batch_input) + 14 : 0);
-	rt_job *out = calloc((size_t)*n + 1, sizeof *out);
+	aslrt_job *out = calloc((size_t)*n + 1, sizeof *out);
 	int nb = 0;
 	struct json_object *items = NULL;
 	size_t bytes = base;
@@ -315,7 +315,7 @@ int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
 		bytes += sz;
 	}
 	for (int i = 0; i < *n; i++)
-		rt_job_free(&(*jobs)[i]);
+		aslrt_job_free(&(*jobs)[i]);
 	free(*jobs);
 	json_object_put(batch_input);
 	*jobs = out;

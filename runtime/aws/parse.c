@@ -73,22 +73,22 @@ static void x_text(void *ud, const char *s, int len)
 {
 	xparse *p = ud;
 	if (p->depth > 0 && p->depth <= 64)
-		aws_buf_add(&p->stack[p->depth - 1]->text, s, (size_t)len);
+		aslrt_aws_buf_add(&p->stack[p->depth - 1]->text, s, (size_t)len);
 }
 
-void aws_xml_free(aws_xml *n)
+void aslrt_aws_xml_free(aws_xml *n)
 {
 	if (!n)
 		return;
 	for (int i = 0; i < n->nkids; i++)
-		aws_xml_free(n->kids[i]);
+		aslrt_aws_xml_free(n->kids[i]);
 	free(n->kids);
 	free(n->name);
-	aws_buf_free(&n->text);
+	aslrt_aws_buf_free(&n->text);
 	free(n);
 }
 
-aws_xml *aws_xml_parse(const char *s, size_t n)
+aws_xml *aslrt_aws_xml_parse(const char *s, size_t n)
 {
 	XML_Parser xp = XML_ParserCreate("UTF-8");
 	xparse p = {0};
@@ -98,21 +98,21 @@ aws_xml *aws_xml_parse(const char *s, size_t n)
 	bool ok = XML_Parse(xp, s, (int)n, 1) == XML_STATUS_OK && !p.too_deep;
 	XML_ParserFree(xp);
 	if (!ok) {
-		aws_xml_free(p.root);
+		aslrt_aws_xml_free(p.root);
 		return NULL;
 	}
 	return p.root;
 }
 
 /* The text of the first element called name anywhere under n. */
-const char *aws_xml_find(aws_xml *n, const char *name)
+const char *aslrt_aws_xml_find(aws_xml *n, const char *name)
 {
 	if (!n)
 		return NULL;
 	if (strcmp(n->name, name) == 0)
 		return n->text.p ? n->text.p : "";
 	for (int i = 0; i < n->nkids; i++) {
-		const char *t = aws_xml_find(n->kids[i], name);
+		const char *t = aslrt_aws_xml_find(n->kids[i], name);
 		if (t)
 			return t;
 	}
@@ -122,7 +122,7 @@ const char *aws_xml_find(aws_xml *n, const char *name)
 /* The error code and message of a failed response, whatever the protocol:
  * JSON {"__type":"ns#Code","message":..} or X-Amzn-ErrorType, XML
  * <Error><Code>..</Code><Message>..</Message>.  Both malloc'd. */
-void aws_error_of(const aws_http_resp *r, char **code, char **msg)
+void aslrt_aws_error_of(const aws_http_resp *r, char **code, char **msg)
 {
 	*code = *msg = NULL;
 	struct json_object *o = NULL;
@@ -137,16 +137,16 @@ void aws_error_of(const aws_http_resp *r, char **code, char **msg)
 		if (m)
 			*msg = strdup(m);
 	} else if (r->body.len && r->body.p[0] == '<') {
-		aws_xml *x = aws_xml_parse(r->body.p, r->body.len);
-		const char *t = aws_xml_find(x, "Code"), *m = aws_xml_find(x, "Message");
+		aws_xml *x = aslrt_aws_xml_parse(r->body.p, r->body.len);
+		const char *t = aslrt_aws_xml_find(x, "Code"), *m = aslrt_aws_xml_find(x, "Message");
 		if (t)
 			*code = strdup(t);
 		if (m)
 			*msg = strdup(m);
-		aws_xml_free(x);
+		aslrt_aws_xml_free(x);
 	}
 	json_object_put(o);
-	const char *hdr = aws_headers_get(&r->headers, "x-amzn-ErrorType");
+	const char *hdr = aslrt_aws_headers_get(&r->headers, "x-amzn-ErrorType");
 	if (!*code && hdr)
 		*code = strdup(hdr);
 	if (*code) {
@@ -231,7 +231,7 @@ static struct json_object *csv_record(csv *s, bool *bad_quote)
 	aws_buf f = {0};
 	bool any = false;
 	for (;;) {
-		aws_buf_add(&f, "", 0);
+		aslrt_aws_buf_add(&f, "", 0);
 		f.len = 0;
 		f.p[0] = '\0';
 		if (s->p < s->end && *s->p == '"') {
@@ -243,19 +243,19 @@ static struct json_object *csv_record(csv *s, bool *bad_quote)
 				}
 				if (*s->p == '"') {
 					if (s->p + 1 < s->end && s->p[1] == '"') {
-						aws_buf_add(&f, "\"", 1);
+						aslrt_aws_buf_add(&f, "\"", 1);
 						s->p += 2;
 						continue;
 					}
 					s->p++;
 					break;
 				}
-				aws_buf_add(&f, s->p++, 1);
+				aslrt_aws_buf_add(&f, s->p++, 1);
 			}
 			any = true;
 		}
 		while (s->p < s->end && *s->p != s->delim && *s->p != '\n' && *s->p != '\r') {
-			aws_buf_add(&f, s->p++, 1);
+			aslrt_aws_buf_add(&f, s->p++, 1);
 			any = true;
 		}
 		bool more = s->p < s->end && *s->p == s->delim;
@@ -270,7 +270,7 @@ static struct json_object *csv_record(csv *s, bool *bad_quote)
 		s->p++;
 	if (s->p < s->end && *s->p == '\n')
 		s->p++;
-	aws_buf_free(&f);
+	aslrt_aws_buf_free(&f);
 	return rec;
 }
 
@@ -365,13 +365,13 @@ static struct json_object *pointer(struct json_object *v, const char *ptr)
 	while (v && *ptr == '/') {
 		ptr++;
 		aws_buf tok = {0};
-		aws_buf_add(&tok, "", 0);
+		aslrt_aws_buf_add(&tok, "", 0);
 		for (; *ptr && *ptr != '/'; ptr++) {
 			if (ptr[0] == '~' && (ptr[1] == '0' || ptr[1] == '1')) {
-				aws_buf_add(&tok, ptr[1] == '0' ? "~" : "/", 1);
+				aslrt_aws_buf_add(&tok, ptr[1] == '0' ? "~" : "/", 1);
 				ptr++;
 			} else {
-				aws_buf_add(&tok, ptr, 1);
+				aslrt_aws_buf_add(&tok, ptr, 1);
 			}
 		}
 		if (json_object_is_type(v, json_type_array)) {
@@ -382,7 +382,7 @@ static struct json_object *pointer(struct json_object *v, const char *ptr)
 		} else {
 			v = get(v, tok.p);
 		}
-		aws_buf_free(&tok);
+		aslrt_aws_buf_free(&tok);
 	}
 	return v;
 }
@@ -443,7 +443,7 @@ static int read_jsonl(const char *body, size_t len, long max, struct json_object
 	return 0;
 }
 
-int aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
+int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
 		   long max, struct json_object **items, char *why, size_t whylen)
 {
 	*items = NULL;
@@ -456,7 +456,7 @@ int aws_read_items(const char *type, struct json_object *cfg, const char *body, 
 	return fail(why, whylen, "ReaderConfig.InputType must be CSV, JSON or JSONL");
 }
 
-struct json_object *aws_xml_to_json(aws_xml *root)
+struct json_object *aslrt_aws_xml_to_json(aws_xml *root)
 {
 	return to_json(root);
 }

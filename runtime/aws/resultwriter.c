@@ -48,7 +48,7 @@ static const char *get_str(struct json_object *o, const char *k)
 	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct rt_job *jobs,
+aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct aslrt_job *jobs,
 				   int n)
 {
 	if (!get(def, "ResultWriter"))
@@ -59,11 +59,11 @@ aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct
 		json_object_array_add(mr->inputs, aslrt_json_copy(jobs[i].input));
 	mr->failed = calloc((size_t)n + 1, sizeof *mr->failed);
 	mr->n = n;
-	mr->start_ms = rt_now_ms(c->run);
+	mr->start_ms = aslrt_now_ms(c->run);
 	return mr;
 }
 
-void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct rt_job *jobs, int n)
+void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct aslrt_job *jobs, int n)
 {
 	for (int i = 0; mr && i < n && i < mr->n; i++)
 		mr->failed[i] = jobs[i].rc != 0;
@@ -113,9 +113,9 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 	uuid(id);
 	struct json_object *r = json_object_new_object();
 	aws_buf arn = {0};
-	aws_buf_printf(&arn, "%s:%s", exec_prefix, id);
+	aslrt_aws_buf_printf(&arn, "%s:%s", exec_prefix, id);
 	json_object_object_add(r, "ExecutionArn", json_object_new_string(arn.p));
-	aws_buf_free(&arn);
+	aslrt_aws_buf_free(&arn);
 	char *in = text(json_object_array_get_idx(mr->inputs, (size_t)i));
 	json_object_object_add(r, "Input", json_object_new_string(in));
 	free(in);
@@ -156,10 +156,10 @@ static char *serialise(struct json_object *arr, bool jsonl)
 	if (!jsonl)
 		return aslrt_json_dump(arr);
 	aws_buf b = {0};
-	aws_buf_add(&b, "", 0);
+	aslrt_aws_buf_add(&b, "", 0);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		char *t = aslrt_json_dump(json_object_array_get_idx(arr, i));
-		aws_buf_printf(&b, "%s\n", t);
+		aslrt_aws_buf_printf(&b, "%s\n", t);
 		free(t);
 	}
 	return b.p;
@@ -177,10 +177,10 @@ static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *bo
 	json_object_put(out);
 	if (rc != 0) {
 		aws_buf b = {0};
-		aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
+		aslrt_aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
 			       c->err.cause ? c->err.cause : "");
 		failed(c, b.p);
-		aws_buf_free(&b);
+		aslrt_aws_buf_free(&b);
 		return -1;
 	}
 	if (size)
@@ -212,20 +212,20 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 	}
 	bool jsonl = ot && strcmp(ot, "JSONL") == 0;
 	/* ARNs from the state machine's: ...:stateMachine:<name> */
-	struct json_object *ctx = rt_ctx_context(c);
+	struct json_object *ctx = aslrt_ctx_context(c);
 	const char *sm = get_str(get(ctx, "StateMachine"), "Id");
 	const char *label = get_str(def, "Label") ? get_str(def, "Label") : state_name;
 	const char *colon = sm ? strstr(sm, ":stateMachine:") : NULL;
 	char run_id[37];
 	uuid(run_id);
 	aws_buf base = {0}, map_run = {0}, exec_prefix = {0}, child_sm = {0};
-	aws_buf_add(&base, sm ? sm : "arn:aws:states:us-east-1:123456789012",
+	aslrt_aws_buf_add(&base, sm ? sm : "arn:aws:states:us-east-1:123456789012",
 		    colon ? (size_t)(colon - sm) : strlen("arn:aws:states:us-east-1:123456789012"));
 	const char *sm_name = colon ? colon + 14 : "StateMachine";
-	aws_buf_printf(&map_run, "%s:mapRun:%s/%s:%s", base.p, sm_name, label, run_id);
-	aws_buf_printf(&exec_prefix, "%s:execution:%s/%s", base.p, sm_name, label);
-	aws_buf_printf(&child_sm, "%s:stateMachine:%s/%s", base.p, sm_name, label);
-	char *start = rt_iso_time(mr->start_ms), *stop = rt_iso_time(rt_now_ms(c->run));
+	aslrt_aws_buf_printf(&map_run, "%s:mapRun:%s/%s:%s", base.p, sm_name, label, run_id);
+	aslrt_aws_buf_printf(&exec_prefix, "%s:execution:%s/%s", base.p, sm_name, label);
+	aslrt_aws_buf_printf(&child_sm, "%s:stateMachine:%s/%s", base.p, sm_name, label);
+	char *start = aslrt_iso_time(mr->start_ms), *stop = aslrt_iso_time(aslrt_now_ms(c->run));
 
 	struct json_object *ok = json_object_new_array(), *bad = json_object_new_array();
 	for (int i = 0; i < mr->n; i++) {
@@ -263,14 +263,14 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			result =
 			    failed(c, "ResultWriter needs Parameters (Arguments) with a Bucket");
 		} else if (jsonata) {
-			jnode *t = rt_jtmpl_compile(pt, "ResultWriter/Arguments", why, sizeof why);
-			result = t ? rt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &params)
+			jnode *t = aslrt_jtmpl_compile(pt, "ResultWriter/Arguments", why, sizeof why);
+			result = t ? aslrt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &params)
 				   : failed(c, why);
-			rt_jtmpl_free(t);
+			aslrt_jtmpl_free(t);
 		} else {
-			tnode *t = rt_tmpl_compile(pt, false, why, sizeof why);
-			result = t ? rt_tmpl_eval(c, t, input, &params) : failed(c, why);
-			rt_tmpl_free(t);
+			tnode *t = aslrt_tmpl_compile(pt, false, why, sizeof why);
+			result = t ? aslrt_tmpl_eval(c, t, input, &params) : failed(c, why);
+			aslrt_tmpl_free(t);
 		}
 		const char *bucket = get_str(params, "Bucket");
 		const char *prefix = get_str(params, "Prefix");
@@ -279,9 +279,9 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 		if (result == 0) {
 			aws_buf dir = {0};
 			if (prefix && *prefix)
-				aws_buf_printf(&dir, "%s%s", prefix,
+				aslrt_aws_buf_printf(&dir, "%s%s", prefix,
 					       prefix[strlen(prefix) - 1] == '/' ? "" : "/");
-			aws_buf_printf(&dir, "%s/", run_id);
+			aslrt_aws_buf_printf(&dir, "%s/", run_id);
 			struct json_object *files = json_object_new_object();
 			const char *kinds[] = {"FAILED", "PENDING", "SUCCEEDED"};
 			struct json_object *lists[] = {bad, NULL, ok};
@@ -291,7 +291,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 				if (!lists[k] || json_object_array_length(lists[k]) == 0)
 					continue;
 				aws_buf key = {0};
-				aws_buf_printf(&key, "%s%s_0.json%s", dir.p, kinds[k],
+				aslrt_aws_buf_printf(&key, "%s%s_0.json%s", dir.p, kinds[k],
 					       jsonl ? "l" : "");
 				char *body = serialise(lists[k], jsonl);
 				size_t size = 0;
@@ -302,7 +302,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 				json_object_object_add(f, "Size",
 						       json_object_new_int64((int64_t)size));
 				json_object_array_add(l, f);
-				aws_buf_free(&key);
+				aslrt_aws_buf_free(&key);
 			}
 			struct json_object *manifest = json_object_new_object();
 			json_object_object_add(manifest, "DestinationBucket",
@@ -311,7 +311,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 					       json_object_new_string(map_run.p));
 			json_object_object_add(manifest, "ResultFiles", files);
 			aws_buf mkey = {0};
-			aws_buf_printf(&mkey, "%smanifest.json", dir.p);
+			aslrt_aws_buf_printf(&mkey, "%smanifest.json", dir.p);
 			if (result == 0) {
 				char *body = aslrt_json_dump(manifest);
 				result = put(c, bucket, mkey.p, body, NULL);
@@ -329,17 +329,17 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 				*dst = o;
 			}
 			json_object_put(manifest);
-			aws_buf_free(&mkey);
-			aws_buf_free(&dir);
+			aslrt_aws_buf_free(&mkey);
+			aslrt_aws_buf_free(&dir);
 		}
 		json_object_put(params);
 	}
 	json_object_put(ok);
 	json_object_put(bad);
-	aws_buf_free(&base);
-	aws_buf_free(&map_run);
-	aws_buf_free(&exec_prefix);
-	aws_buf_free(&child_sm);
+	aslrt_aws_buf_free(&base);
+	aslrt_aws_buf_free(&map_run);
+	aslrt_aws_buf_free(&exec_prefix);
+	aslrt_aws_buf_free(&child_sm);
 	map_run_free(mr);
 	if (result != 0) {
 		json_object_put(*dst);

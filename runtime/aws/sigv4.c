@@ -20,7 +20,7 @@
 
 /* --- buffers --- */
 
-void aws_buf_add(aws_buf *b, const void *s, size_t n)
+void aslrt_aws_buf_add(aws_buf *b, const void *s, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
@@ -38,12 +38,12 @@ void aws_buf_add(aws_buf *b, const void *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-void aws_buf_puts(aws_buf *b, const char *s)
+void aslrt_aws_buf_puts(aws_buf *b, const char *s)
 {
-	aws_buf_add(b, s, strlen(s));
+	aslrt_aws_buf_add(b, s, strlen(s));
 }
 
-void aws_buf_printf(aws_buf *b, const char *fmt, ...)
+void aslrt_aws_buf_printf(aws_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -52,11 +52,11 @@ void aws_buf_printf(aws_buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		abort();
-	aws_buf_add(b, s, (size_t)n);
+	aslrt_aws_buf_add(b, s, (size_t)n);
 	free(s);
 }
 
-void aws_buf_free(aws_buf *b)
+void aslrt_aws_buf_free(aws_buf *b)
 {
 	free(b->p);
 	*b = (aws_buf){0};
@@ -65,30 +65,30 @@ void aws_buf_free(aws_buf *b)
 static char *buf_take(aws_buf *b)
 {
 	if (!b->p)
-		aws_buf_add(b, "", 0);
+		aslrt_aws_buf_add(b, "", 0);
 	char *p = b->p;
 	*b = (aws_buf){0};
 	return p;
 }
 
-void aws_uri_encode(aws_buf *b, const char *s, size_t n, bool keep_slash)
+void aslrt_aws_uri_encode(aws_buf *b, const char *s, size_t n, bool keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~' ||
 		    (keep_slash && ch == '/')) {
-			aws_buf_add(b, &s[i], 1);
+			aslrt_aws_buf_add(b, &s[i], 1);
 		} else {
 			char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
-			aws_buf_add(b, e, 3);
+			aslrt_aws_buf_add(b, e, 3);
 		}
 	}
 }
 
 /* --- headers --- */
 
-void aws_headers_add(aws_headers *h, const char *name, const char *value)
+void aslrt_aws_headers_add(aws_headers *h, const char *name, const char *value)
 {
 	if (h->n == h->cap) {
 		h->cap = h->cap ? h->cap * 2 : 8;
@@ -103,7 +103,7 @@ void aws_headers_add(aws_headers *h, const char *name, const char *value)
 	h->n++;
 }
 
-const char *aws_headers_get(const aws_headers *h, const char *name)
+const char *aslrt_aws_headers_get(const aws_headers *h, const char *name)
 {
 	for (int i = 0; i < h->n; i++)
 		if (strcasecmp(h->v[i].name, name) == 0)
@@ -111,7 +111,7 @@ const char *aws_headers_get(const aws_headers *h, const char *name)
 	return NULL;
 }
 
-void aws_headers_free(aws_headers *h)
+void aslrt_aws_headers_free(aws_headers *h)
 {
 	for (int i = 0; i < h->n; i++) {
 		free(h->v[i].name);
@@ -121,7 +121,7 @@ void aws_headers_free(aws_headers *h)
 	*h = (aws_headers){0};
 }
 
-void aws_creds_free(aws_creds *c)
+void aslrt_aws_creds_free(aws_creds *c)
 {
 	if (c->secret_key)
 		OPENSSL_cleanse(c->secret_key, strlen(c->secret_key));
@@ -143,7 +143,7 @@ static void hexify(const unsigned char *d, size_t n, char *hex)
 	hex[2 * n] = '\0';
 }
 
-void aws_sha256_hex(const void *data, size_t n, char hex[65])
+void aslrt_aws_sha256_hex(const void *data, size_t n, char hex[65])
 {
 	unsigned char d[SHA256_DIGEST_LENGTH];
 	SHA256(data, n, d);
@@ -184,18 +184,18 @@ static int reencode(aws_buf *out, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%') {
 			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
-				aws_buf_free(&dec);
+				aslrt_aws_buf_free(&dec);
 				return -1;
 			}
 			char ch = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			aws_buf_add(&dec, &ch, 1);
+			aslrt_aws_buf_add(&dec, &ch, 1);
 			i += 2;
 		} else {
-			aws_buf_add(&dec, &s[i], 1);
+			aslrt_aws_buf_add(&dec, &s[i], 1);
 		}
 	}
-	aws_uri_encode(out, dec.p ? dec.p : "", dec.len, false);
-	aws_buf_free(&dec);
+	aslrt_aws_uri_encode(out, dec.p ? dec.p : "", dec.len, false);
+	aslrt_aws_buf_free(&dec);
 	return 0;
 }
 
@@ -212,14 +212,14 @@ static void add_pair(kv **v, int *n, char *k, char *val)
 static char *enc_dup(const char *s)
 {
 	aws_buf b = {0};
-	aws_uri_encode(&b, s, strlen(s), false);
+	aslrt_aws_uri_encode(&b, s, strlen(s), false);
 	return buf_take(&b);
 }
 
 static void canonical_path(aws_buf *b, const char *path, bool normalize)
 {
 	if (!normalize || !*path) {
-		aws_uri_encode(b, *path ? path : "/", *path ? strlen(path) : 1, true);
+		aslrt_aws_uri_encode(b, *path ? path : "/", *path ? strlen(path) : 1, true);
 		return;
 	}
 	/* Segments: drop "" and ".", ".." removes the previous one. */
@@ -249,11 +249,11 @@ static void canonical_path(aws_buf *b, const char *path, bool normalize)
 		p += l;
 	}
 	for (int i = 0; i < n; i++) {
-		aws_buf_add(b, "/", 1);
-		aws_uri_encode(b, seg[i], len[i], false);
+		aslrt_aws_buf_add(b, "/", 1);
+		aslrt_aws_uri_encode(b, seg[i], len[i], false);
 	}
 	if (n == 0 || path[strlen(path) - 1] == '/')
-		aws_buf_add(b, "/", 1);
+		aslrt_aws_buf_add(b, "/", 1);
 	free(seg);
 	free(len);
 }
@@ -276,9 +276,9 @@ static void canon_header(const aws_header *h, char **name, aws_buf *val)
 			continue;
 		}
 		if (space)
-			aws_buf_add(val, " ", 1);
+			aslrt_aws_buf_add(val, " ", 1);
 		space = false;
-		aws_buf_add(val, s, 1);
+		aslrt_aws_buf_add(val, s, 1);
 	}
 }
 
@@ -302,7 +302,7 @@ static void free_pairs(kv *v, int n)
 	free(v);
 }
 
-int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_signed *out)
+int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_signed *out)
 {
 	*out = (aws_signed){0};
 	char amzdate[17], day[9];
@@ -312,7 +312,7 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 	memcpy(day, amzdate, 8);
 	day[8] = '\0';
 	aws_buf scope = {0};
-	aws_buf_printf(&scope, "%s/%s/%s/aws4_request", day, o->region, o->service);
+	aslrt_aws_buf_printf(&scope, "%s/%s/%s/aws4_request", day, o->region, o->service);
 	const char *token = o->creds->token && *o->creds->token ? o->creds->token : NULL;
 
 	/* Headers: merged by lower-case name, in first-seen order, then sorted. */
@@ -327,11 +327,11 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 			;
 		if (j < nh) {
 			aws_buf m = {0};
-			aws_buf_printf(&m, "%s,%s", hs[j].v, val.p ? val.p : "");
+			aslrt_aws_buf_printf(&m, "%s,%s", hs[j].v, val.p ? val.p : "");
 			free(hs[j].v);
 			hs[j].v = buf_take(&m);
 			free(name);
-			aws_buf_free(&val);
+			aslrt_aws_buf_free(&val);
 		} else {
 			add_pair(&hs, &nh, name, buf_take(&val));
 		}
@@ -340,7 +340,7 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 	if (req->payload_hash)
 		snprintf(hash, sizeof hash, "%s", req->payload_hash);
 	else
-		aws_sha256_hex(req->body ? req->body : "", req->body_len, hash);
+		aslrt_aws_sha256_hex(req->body ? req->body : "", req->body_len, hash);
 	if (mode == AWS_SIGN_HEADER) {
 		if (o->sign_body)
 			set_header(&hs, &nh, "x-amz-content-sha256", hash);
@@ -353,8 +353,8 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 	aws_buf signed_headers = {0};
 	for (int i = 0; i < nh; i++) {
 		if (i)
-			aws_buf_add(&signed_headers, ";", 1);
-		aws_buf_puts(&signed_headers, hs[i].k);
+			aslrt_aws_buf_add(&signed_headers, ";", 1);
+		aslrt_aws_buf_puts(&signed_headers, hs[i].k);
 	}
 
 	/* Query: pairs percent-decoded then re-encoded, sorted. */
@@ -369,8 +369,8 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 		aws_buf k = {0}, v = {0};
 		if (reencode(&k, q, eq ? (size_t)(eq - q) : l) != 0 ||
 		    (eq && reencode(&v, eq + 1, l - (size_t)(eq + 1 - q)) != 0)) {
-			aws_buf_free(&k);
-			aws_buf_free(&v);
+			aslrt_aws_buf_free(&k);
+			aslrt_aws_buf_free(&v);
 			rc = -1;
 			break;
 		}
@@ -384,7 +384,7 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 		char expires[24];
 		snprintf(expires, sizeof expires, "%ld", o->expires);
 		aws_buf cred = {0};
-		aws_buf_printf(&cred, "%s/%s", o->creds->access_key, scope.p);
+		aslrt_aws_buf_printf(&cred, "%s/%s", o->creds->access_key, scope.p);
 		const char *names[] = {"X-Amz-Algorithm", "X-Amz-Credential",
 				       "X-Amz-Date",	  "X-Amz-SignedHeaders",
 				       "X-Amz-Expires",	  "X-Amz-Security-Token"};
@@ -393,36 +393,36 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 		int nadd = token && !o->omit_token ? 6 : 5;
 		for (int i = 0; i < nadd; i++) {
 			add_pair(&qs, &nq, strdup(names[i]), enc_dup(vals[i]));
-			aws_buf_printf(&added, "&%s=%s", names[i], qs[nq - 1].v);
+			aslrt_aws_buf_printf(&added, "&%s=%s", names[i], qs[nq - 1].v);
 		}
-		aws_buf_free(&cred);
+		aslrt_aws_buf_free(&cred);
 	}
 	if (nq)
 		qsort(qs, (size_t)nq, sizeof *qs, kv_cmp);
 
 	aws_buf creq = {0};
 	if (rc == 0) {
-		aws_buf_printf(&creq, "%s\n", req->method);
+		aslrt_aws_buf_printf(&creq, "%s\n", req->method);
 		canonical_path(&creq, req->path, o->normalize);
-		aws_buf_add(&creq, "\n", 1);
+		aslrt_aws_buf_add(&creq, "\n", 1);
 		for (int i = 0; i < nq; i++)
-			aws_buf_printf(&creq, "%s%s=%s", i ? "&" : "", qs[i].k, qs[i].v);
-		aws_buf_add(&creq, "\n", 1);
+			aslrt_aws_buf_printf(&creq, "%s%s=%s", i ? "&" : "", qs[i].k, qs[i].v);
+		aslrt_aws_buf_add(&creq, "\n", 1);
 		for (int i = 0; i < nh; i++)
-			aws_buf_printf(&creq, "%s:%s\n", hs[i].k, hs[i].v);
-		aws_buf_printf(&creq, "\n%s\n%s", signed_headers.p ? signed_headers.p : "", hash);
+			aslrt_aws_buf_printf(&creq, "%s:%s\n", hs[i].k, hs[i].v);
+		aslrt_aws_buf_printf(&creq, "\n%s\n%s", signed_headers.p ? signed_headers.p : "", hash);
 
 		char creq_hash[65];
-		aws_sha256_hex(creq.p, creq.len, creq_hash);
+		aslrt_aws_sha256_hex(creq.p, creq.len, creq_hash);
 		aws_buf sts = {0};
-		aws_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amzdate, scope.p, creq_hash);
+		aslrt_aws_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amzdate, scope.p, creq_hash);
 
 		unsigned char k[32];
 		aws_buf key = {0};
-		aws_buf_printf(&key, "AWS4%s", o->creds->secret_key);
+		aslrt_aws_buf_printf(&key, "AWS4%s", o->creds->secret_key);
 		hmac(key.p, key.len, day, k);
 		OPENSSL_cleanse(key.p, key.len);
-		aws_buf_free(&key);
+		aslrt_aws_buf_free(&key);
 		hmac(k, 32, o->region, k);
 		hmac(k, 32, o->service, k);
 		hmac(k, 32, "aws4_request", k);
@@ -435,39 +435,39 @@ int aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_
 
 		if (mode == AWS_SIGN_HEADER) {
 			if (o->sign_body)
-				aws_headers_add(req->headers, "X-Amz-Content-Sha256", hash);
-			aws_headers_add(req->headers, "X-Amz-Date", amzdate);
+				aslrt_aws_headers_add(req->headers, "X-Amz-Content-Sha256", hash);
+			aslrt_aws_headers_add(req->headers, "X-Amz-Date", amzdate);
 			if (token)
-				aws_headers_add(req->headers, "X-Amz-Security-Token", token);
+				aslrt_aws_headers_add(req->headers, "X-Amz-Security-Token", token);
 			aws_buf a = {0};
-			aws_buf_printf(&a,
+			aslrt_aws_buf_printf(&a,
 				       "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, "
 				       "Signature=%s",
 				       o->creds->access_key, scope.p, signed_headers.p, out->sig);
 			out->authorization = buf_take(&a);
-			aws_headers_add(req->headers, "Authorization", out->authorization);
+			aslrt_aws_headers_add(req->headers, "Authorization", out->authorization);
 		} else {
 			aws_buf w = {0};
-			aws_buf_puts(&w, req->query ? req->query : "");
-			aws_buf_puts(&w, w.len ? added.p : added.p + 1);
+			aslrt_aws_buf_puts(&w, req->query ? req->query : "");
+			aslrt_aws_buf_puts(&w, w.len ? added.p : added.p + 1);
 			if (token && o->omit_token) {
-				aws_buf_puts(&w, "&X-Amz-Security-Token=");
-				aws_uri_encode(&w, token, strlen(token), false);
+				aslrt_aws_buf_puts(&w, "&X-Amz-Security-Token=");
+				aslrt_aws_uri_encode(&w, token, strlen(token), false);
 			}
-			aws_buf_printf(&w, "&X-Amz-Signature=%s", out->sig);
+			aslrt_aws_buf_printf(&w, "&X-Amz-Signature=%s", out->sig);
 			out->query = buf_take(&w);
 		}
 	}
-	aws_buf_free(&creq);
-	aws_buf_free(&added);
-	aws_buf_free(&signed_headers);
-	aws_buf_free(&scope);
+	aslrt_aws_buf_free(&creq);
+	aslrt_aws_buf_free(&added);
+	aslrt_aws_buf_free(&signed_headers);
+	aslrt_aws_buf_free(&scope);
 	free_pairs(hs, nh);
 	free_pairs(qs, nq);
 	return rc;
 }
 
-void aws_signed_free(aws_signed *s)
+void aslrt_aws_signed_free(aws_signed *s)
 {
 	free(s->creq);
 	free(s->sts);

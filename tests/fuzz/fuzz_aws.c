@@ -20,28 +20,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	aws_http_resp r = {0};
 	r.status = size ? 400 + data[0] % 200 : 500;
-	aws_buf_add(&r.body, data, size);
+	aslrt_aws_buf_add(&r.body, data, size);
 	if (size > 1 && data[1] & 1) {
 		/* The first line as an X-Amzn-ErrorType header too. */
 		size_t n = strcspn(r.body.p, "\n");
 		char *h = strndup(r.body.p, n);
-		aws_headers_add(&r.headers, "X-Amzn-ErrorType", h);
+		aslrt_aws_headers_add(&r.headers, "X-Amzn-ErrorType", h);
 		free(h);
 	}
 	char *code, *msg;
-	aws_error_of(&r, &code, &msg);
+	aslrt_aws_error_of(&r, &code, &msg);
 	if (!code)
 		abort(); /* always named */
 	free(code);
 	free(msg);
-	aws_xml *x = aws_xml_parse(r.body.p, r.body.len);
+	aws_xml *x = aslrt_aws_xml_parse(r.body.p, r.body.len);
 	if (x) {
-		aws_xml_find(x, "MessageId");
-		struct json_object *j = aws_xml_to_json(x);
+		aslrt_aws_xml_find(x, "MessageId");
+		struct json_object *j = aslrt_aws_xml_to_json(x);
 		char *text = aslrt_json_dump(j);
 		free(text);
 		json_object_put(j);
-		aws_xml_free(x);
+		aslrt_aws_xml_free(x);
 	}
 	/* The object as items, the first byte choosing how it is read. */
 	static const char *types[] = {"CSV", "JSON", "JSONL"};
@@ -61,13 +61,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_object *items = NULL;
 	char why[640];
 	const char *body = size ? r.body.p + 1 : "";
-	if (aws_read_items(types[sel % 3], cfg, body, size ? size - 1 : 0, sel & 0x20 ? 3 : 0,
+	if (aslrt_aws_read_items(types[sel % 3], cfg, body, size ? size - 1 : 0, sel & 0x20 ? 3 : 0,
 			   &items, why, sizeof why) == 0) {
 		char *t = aslrt_json_dump(items);
 		free(t);
 		json_object_put(items);
 	}
 	json_object_put(cfg);
-	aws_http_resp_free(&r);
+	aslrt_aws_http_resp_free(&r);
 	return 0;
 }

@@ -4,7 +4,7 @@
  *
  *   0  the execution input: aslrt_json_parse, then the printer, size, limits,
  *      copy and equality walks over the value
- *   1  a MockConfigFile: aslrt_json_parse + rt_mocks_validate
+ *   1  a MockConfigFile: aslrt_json_parse + aslrt_mocks_validate
  *   2  a JSONPath, then (after the first newline) the JSON it runs on
  *   3  an intrinsic function call, then the JSON input
  *   4  a JSONata expression, then the JSON input (a 1 s time limit)
@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*nl = '\n';
 		if (aslrt_json_parse(text, n, &v, why, sizeof why) == 0) {
 			struct json_object *mocks = NULL;
-			if (rt_mocks_validate(v, "<fuzz>", "m", "t", &mocks, why, sizeof why) == 0) {
+			if (aslrt_mocks_validate(v, "<fuzz>", "m", "t", &mocks, why, sizeof why) == 0) {
 				json_object_object_foreach(mocks, state, resp)
 				{
 					(void)state;
@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					{
 						long lo, hi;
 						(void)call;
-						if (!rt_mock_range(key, &lo, &hi))
+						if (!aslrt_mock_range(key, &lo, &hi))
 							abort(); /* validated keys parse */
 					}
 				}

@@ -27,10 +27,10 @@ static char *slurp(const char *dir, const char *name)
 	char chunk[4096];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		aws_buf_add(&b, chunk, n);
+		aslrt_aws_buf_add(&b, chunk, n);
 	fclose(f);
 	if (!b.p)
-		aws_buf_add(&b, "", 0);
+		aslrt_aws_buf_add(&b, "", 0);
 	return b.p;
 }
 
@@ -70,14 +70,14 @@ static void parse_request(char *text, req *r)
 		if ((*line == ' ' || *line == '\t') && r->h.n) {
 			aws_header *last = &r->h.v[r->h.n - 1];
 			aws_buf b = {0};
-			aws_buf_printf(&b, "%s\n%s", last->value, line);
+			aslrt_aws_buf_printf(&b, "%s\n%s", last->value, line);
 			free(last->value);
 			last->value = b.p;
 			continue;
 		}
 		char *colon = strchr(line, ':');
 		*colon = '\0';
-		aws_headers_add(&r->h, line, colon + 1);
+		aslrt_aws_headers_add(&r->h, line, colon + 1);
 	}
 }
 
@@ -87,7 +87,7 @@ static void free_request(req *r)
 	free(r->path);
 	free(r->query);
 	free(r->body);
-	aws_headers_free(&r->h);
+	aslrt_aws_headers_free(&r->h);
 }
 
 static const char *str(struct json_object *o, const char *k)
@@ -128,7 +128,7 @@ static int check_case(const char *dir, aws_sign_mode mode)
 	free(text);
 	aws_sign_req sr = {r.method, r.path, r.query, &r.h, r.body, strlen(r.body), NULL};
 	aws_signed out;
-	ck_assert_int_eq(aws_sign(&o, &sr, mode, &out), 0);
+	ck_assert_int_eq(aslrt_aws_sign(&o, &sr, mode, &out), 0);
 	const char *pre = mode == AWS_SIGN_HEADER ? "header" : "query";
 	char name[64];
 	int bad = 0;
@@ -169,7 +169,7 @@ static int check_case(const char *dir, aws_sign_mode mode)
 		bad++;
 	}
 	free(want);
-	aws_signed_free(&out);
+	aslrt_aws_signed_free(&out);
 	free_request(&r);
 	json_object_put(ctx);
 	return bad;
@@ -237,7 +237,7 @@ static void clean_env(void)
 	ck_assert(mkdtemp(tmpdir) != NULL);
 	setenv("HOME", tmpdir, 1); /* no ~/.aws of the machine's */
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-	aws_credentials_reset();
+	aslrt_aws_credentials_reset();
 }
 
 START_TEST(creds_env)
@@ -251,13 +251,13 @@ START_TEST(creds_env)
 	       write_tmp("c", "[default]\naws_access_key_id=AKFILE\naws_secret_access_key=S\n"), 1);
 	aws_creds c;
 	char why[512];
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKENV");
 	ck_assert_str_eq(c.secret_key, "SECRETENV");
 	ck_assert_str_eq(c.token, "TOKENV");
-	aws_creds_free(&c);
+	aslrt_aws_creds_free(&c);
 	unsetenv("AWS_SECRET_ACCESS_KEY");
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), -1);
 	ck_assert_str_eq(why, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
 }
 END_TEST
@@ -279,40 +279,40 @@ START_TEST(creds_profiles)
 	       1);
 	aws_creds c;
 	char why[512];
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKDEF");
 	ck_assert_ptr_null(c.token);
-	aws_creds_free(&c);
-	char *r = aws_region();
+	aslrt_aws_creds_free(&c);
+	char *r = aslrt_aws_region();
 	ck_assert_str_eq(r, "eu-west-1");
 	free(r);
 
 	setenv("AWS_PROFILE", "dev", 1);
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKDEV");
 	ck_assert_str_eq(c.secret_key, "SKDEV");
 	ck_assert_str_eq(c.token, "TKDEV");
-	aws_creds_free(&c);
-	r = aws_region();
+	aslrt_aws_creds_free(&c);
+	r = aslrt_aws_region();
 	ck_assert_str_eq(r, "ap-south-1");
 	free(r);
 	setenv("AWS_DEFAULT_REGION", "us-west-2", 1);
-	r = aws_region();
+	r = aslrt_aws_region();
 	ck_assert_str_eq(r, "us-west-2");
 	free(r);
 	setenv("AWS_REGION", "us-east-2", 1);
-	r = aws_region();
+	r = aslrt_aws_region();
 	ck_assert_str_eq(r, "us-east-2");
 	free(r);
 
 	/* Keys in the config file's [profile NAME] section. */
 	setenv("AWS_PROFILE", "cfgonly", 1);
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKCFG");
-	aws_creds_free(&c);
+	aslrt_aws_creds_free(&c);
 
 	setenv("AWS_PROFILE", "nope", 1);
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), -1);
 	ck_assert_str_eq(why, "the profile 'nope' (AWS_PROFILE) is in neither the credentials nor "
 			      "the config file");
 
@@ -322,7 +322,7 @@ START_TEST(creds_profiles)
 	       write_tmp("config2", "[profile assumer]\nrole_arn = arn:aws:iam::1:role/r\n"
 				    "source_profile = default\n"),
 	       1);
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), -1);
 	ck_assert_msg(strstr(why, "profile 'assumer' in ") &&
 			  strstr(why, "/config2 uses role_arn, "
 				      "which aslc's runtime does "
@@ -333,7 +333,7 @@ START_TEST(creds_profiles)
 	unsetenv("AWS_PROFILE");
 	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
 	unsetenv("AWS_CONFIG_FILE");
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), -1);
 	ck_assert_str_eq(why,
 			 "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
 			 "or a profile in ~/.aws/credentials");
@@ -343,31 +343,31 @@ START_TEST(creds_profiles)
 	mkdir(dir, 0700);
 	write_tmp(".aws/credentials", "[default]\naws_access_key_id=AKHOME\n"
 				      "aws_secret_access_key=SKHOME\n");
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKHOME");
-	aws_creds_free(&c);
+	aslrt_aws_creds_free(&c);
 }
 END_TEST
 
 START_TEST(endpoints)
 {
 	clean_env();
-	char *e = aws_endpoint("DynamoDB", "dynamodb", "eu-west-1");
+	char *e = aslrt_aws_endpoint("DynamoDB", "dynamodb", "eu-west-1");
 	ck_assert_str_eq(e, "https://dynamodb.eu-west-1.amazonaws.com");
 	free(e);
-	e = aws_endpoint("Lambda", "lambda", "cn-north-1");
+	e = aslrt_aws_endpoint("Lambda", "lambda", "cn-north-1");
 	ck_assert_str_eq(e, "https://lambda.cn-north-1.amazonaws.com.cn");
 	free(e);
 	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/", 1);
 	setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:4567", 1);
-	e = aws_endpoint("DynamoDB", "dynamodb", "eu-west-1");
+	e = aslrt_aws_endpoint("DynamoDB", "dynamodb", "eu-west-1");
 	ck_assert_str_eq(e, "http://127.0.0.1:4567");
 	free(e);
-	e = aws_endpoint("SQS", "sqs", "eu-west-1");
+	e = aslrt_aws_endpoint("SQS", "sqs", "eu-west-1");
 	ck_assert_str_eq(e, "http://127.0.0.1:5000");
 	free(e);
 	setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
-	e = aws_endpoint("SQS", "sqs", "us-east-1");
+	e = aslrt_aws_endpoint("SQS", "sqs", "us-east-1");
 	ck_assert_str_eq(e, "https://sqs.us-east-1.amazonaws.com");
 	free(e);
 }
@@ -437,45 +437,45 @@ START_TEST(creds_container)
 	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer xyz", 1);
 	aws_creds c;
 	char why[512];
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKCONT");
 	ck_assert_str_eq(c.secret_key, "SKCONT");
 	ck_assert_str_eq(c.token, "TKCONT");
 	ck_assert_int_eq(c.expires, (int64_t)exp);
 	ck_assert_ptr_nonnull(strstr(s.request, "GET /v2/credentials/abc HTTP/1.1\r\n"));
 	ck_assert_ptr_nonnull(strstr(s.request, "\r\nAuthorization: Bearer xyz\r\n"));
-	aws_creds_free(&c);
+	aslrt_aws_creds_free(&c);
 	/* Cached: the server is not asked again. */
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKCONT");
 	ck_assert_int_eq(s.served, 1);
-	aws_creds_free(&c);
+	aslrt_aws_creds_free(&c);
 
 	/* Within the refresh margin: fetched again; a refusal then is an error
 	 * only once the cached credentials expired. */
-	aws_credentials_reset();
+	aslrt_aws_credentials_reset();
 	exp = time(NULL) + 60;
 	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", gmtime(&exp));
 	snprintf(body, sizeof body,
 		 "{\"AccessKeyId\":\"AKSOON\",\"SecretAccessKey\":\"S\",\"Expiration\":\"%s\"}",
 		 iso);
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKSOON");
-	aws_creds_free(&c);
+	aslrt_aws_creds_free(&c);
 	pthread_join(t, NULL);
 	ck_assert_int_eq(s.served, 2);
 	close(s.fd); /* now refused: the cached ones are still valid */
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), 0);
 	ck_assert_str_eq(c.access_key, "AKSOON");
-	aws_creds_free(&c);
+	aslrt_aws_creds_free(&c);
 
-	aws_credentials_reset();
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	aslrt_aws_credentials_reset();
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), -1);
 	ck_assert_msg(strncmp(why, "the container credentials endpoint failed: ", 43) == 0, "%s",
 		      why);
 
 	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds", 1);
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), -1);
 	ck_assert_str_eq(why, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback or "
 			      "container address");
 }
@@ -498,7 +498,7 @@ START_TEST(creds_imds_bounded)
 	time_t t0 = time(NULL);
 	aws_creds c;
 	char why[512];
-	ck_assert_int_eq(aws_credentials(&c, why, sizeof why), -1);
+	ck_assert_int_eq(aslrt_aws_credentials(&c, why, sizeof why), -1);
 	ck_assert_int_le(time(NULL) - t0, 2);
 	ck_assert_msg(strstr(why, "the EC2 instance metadata service did not answer") != NULL, "%s",
 		      why);
@@ -512,12 +512,12 @@ static char *error_code(long status, const char *body, const char *hdr, char **m
 {
 	aws_http_resp r = {0};
 	r.status = status;
-	aws_buf_puts(&r.body, body);
+	aslrt_aws_buf_puts(&r.body, body);
 	if (hdr)
-		aws_headers_add(&r.headers, "x-amzn-ErrorType", hdr);
+		aslrt_aws_headers_add(&r.headers, "x-amzn-ErrorType", hdr);
 	char *code;
-	aws_error_of(&r, &code, msg);
-	aws_http_resp_free(&r);
+	aslrt_aws_error_of(&r, &code, msg);
+	aslrt_aws_http_resp_free(&r);
 	return code;
 }
 
@@ -567,16 +567,16 @@ START_TEST(s3_list_json)
 	    "doc/2006-03-01/\"><Name>b</Name><KeyCount>1</KeyCount><IsTruncated>false"
 	    "</IsTruncated><Contents><Key>a &amp; b</Key><Size>13</Size></Contents>"
 	    "</ListBucketResult>";
-	aws_xml *x = aws_xml_parse(xml, strlen(xml));
+	aws_xml *x = aslrt_aws_xml_parse(xml, strlen(xml));
 	ck_assert_ptr_nonnull(x);
-	struct json_object *j = aws_xml_to_json(x);
+	struct json_object *j = aslrt_aws_xml_to_json(x);
 	ck_assert_str_eq(
 	    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
 	    "{\"Name\":\"b\",\"KeyCount\":1,\"IsTruncated\":false,\"Contents\":[{\"Key\":"
 	    "\"a & b\",\"Size\":13}]}");
 	json_object_put(j);
-	aws_xml_free(x);
-	ck_assert_ptr_null(aws_xml_parse("<a><b></a>", 10));
+	aslrt_aws_xml_free(x);
+	ck_assert_ptr_null(aslrt_aws_xml_parse("<a><b></a>", 10));
 }
 END_TEST
 
@@ -586,12 +586,12 @@ static char *items_of(const char *type, const char *cfg_json, const char *body, 
 	struct json_object *items = NULL;
 	char why[640];
 	char *res;
-	if (aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why) == 0) {
+	if (aslrt_aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why) == 0) {
 		res = strdup(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
 		json_object_put(items);
 	} else {
 		aws_buf b = {0};
-		aws_buf_printf(&b, "!%s", why);
+		aslrt_aws_buf_printf(&b, "!%s", why);
 		res = b.p;
 	}
 	json_object_put(cfg);

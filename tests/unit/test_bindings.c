@@ -12,12 +12,12 @@
 
 __attribute__((weak)) char aslrt_absent_marker;
 
-static rt_bindset *set(const char *text)
+static aslrt_bindset *set(const char *text)
 {
 	char why[2048];
 	struct json_object *doc = NULL;
 	ck_assert_int_eq(aslrt_json_parse(text, strlen(text), &doc, why, sizeof why), 0);
-	rt_bindset *s = rt_bindset_new(doc, "b.json", why, sizeof why);
+	aslrt_bindset *s = aslrt_bindset_new(doc, "b.json", why, sizeof why);
 	json_object_put(doc);
 	ck_assert_msg(s != NULL, "%s", why);
 	return s;
@@ -28,17 +28,17 @@ static const char *problems(const char *text)
 	static char why[2048];
 	struct json_object *doc = NULL;
 	ck_assert_int_eq(aslrt_json_parse(text, strlen(text), &doc, why, sizeof why), 0);
-	rt_bindset *s = rt_bindset_new(doc, "b.json", why, sizeof why);
+	aslrt_bindset *s = aslrt_bindset_new(doc, "b.json", why, sizeof why);
 	json_object_put(doc);
 	ck_assert(s == NULL);
 	return why;
 }
 
 /* The key of the binding found for resource with params (JSON text), or "". */
-static const char *found(rt_bindset **sets, int n, const char *resource, const char *params)
+static const char *found(aslrt_bindset **sets, int n, const char *resource, const char *params)
 {
 	struct json_object *p = params ? json_tokener_parse(params) : NULL;
-	const rt_binding *b = rt_binding_find(sets, n, resource, p);
+	const aslrt_binding *b = aslrt_binding_find(sets, n, resource, p);
 	json_object_put(p);
 	return b ? b->key : "";
 }
@@ -75,20 +75,20 @@ START_TEST(test_validation)
 	ck_assert_str_eq(
 	    problems("{\"Bindings\": {\"k\": {\"Executable\": \"x\", \"Command\": [\"a\"]}}}"),
 	    "b.json: /Bindings/k: must have exactly one of Command, Url or Executable (has 2)");
-	rt_bindset *s = set("{\"Bindings\": {\"k\": {\"Command\": [\"python3\", \"f.py\"]}}}");
+	aslrt_bindset *s = set("{\"Bindings\": {\"k\": {\"Command\": [\"python3\", \"f.py\"]}}}");
 	ck_assert_int_eq(s->n, 1);
 	ck_assert_int_eq(s->b[0].kind, RT_BIND_COMMAND);
 	ck_assert_str_eq(s->b[0].argv[0], "python3");
 	ck_assert_str_eq(s->b[0].argv[1], "f.py");
 	ck_assert(s->b[0].argv[2] == NULL);
 	ck_assert_str_eq(s->b[0].file, "b.json");
-	rt_bindset_free(s);
+	aslrt_bindset_free(s);
 }
 END_TEST
 
 START_TEST(test_lambda_names)
 {
-	rt_bindset *s =
+	aslrt_bindset *s =
 	    set("{\"Bindings\": {"
 		"\"charge\": {\"Command\": [\"a\"]},"
 		"\"charge:prod\": {\"Command\": [\"b\"]},"
@@ -125,13 +125,13 @@ START_TEST(test_lambda_names)
 	ck_assert_str_eq(found(&s, 1, "arn:aws:states:::sqs:sendMessage", NULL),
 			 "arn:aws:states:::sqs:sendMessage");
 	ck_assert_str_eq(found(&s, 1, "arn:aws:states:::sns:publish", NULL), "");
-	rt_bindset_free(s);
+	aslrt_bindset_free(s);
 }
 END_TEST
 
 START_TEST(test_precedence)
 {
-	rt_bindset *sets[2] = {
+	aslrt_bindset *sets[2] = {
 	    set("{\"Bindings\": {\"charge\": {\"Command\": [\"runtime\"]}}}"),
 	    set("{\"Bindings\": {\"charge:prod\": {\"Command\": [\"embedded\"]},"
 		"\"arn:aws:states:us-east-1:1:stateMachine:child\": {\"Executable\": \"./c\"},"
@@ -149,8 +149,8 @@ START_TEST(test_precedence)
 	    found(sets, 2, "arn:aws:states:::states:startExecution.sync",
 		  "{\"StateMachineArn\": \"arn:aws:states:us-east-1:1:stateMachine:other\"}"),
 	    "arn:aws:states:::states:startExecution.sync");
-	rt_bindset_free(sets[0]);
-	rt_bindset_free(sets[1]);
+	aslrt_bindset_free(sets[0]);
+	aslrt_bindset_free(sets[1]);
 }
 END_TEST
 
