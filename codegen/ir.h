@@ -5,8 +5,9 @@
  * processor); a scope is a list of states; a state is a short list of ops over
  * value registers (%N, json values), boolean registers (?N) and local labels.
  * Register %0 is the state's raw input.  Ops name constants by index into the
- * program's constant table (k), states by id.  Everything is indices, so the
- * IR prints as text and reads back (docs/ir.md).
+ * program's constant table (k), states by id.  Everything is indices; the IR
+ * prints as text (docs/ir.md), for reading and golden tests: there is no
+ * reader of that text yet.
  */
 #ifndef ASLC_IR_H
 #define ASLC_IR_H
