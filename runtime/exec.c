@@ -541,6 +541,24 @@ int aslrt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct j
 	return c->run->prog->scopes[scope](c, input, out);
 }
 
+/* A ...Path field's value: the Reference Path text evaluated on input
+ * (*sel a new reference), or -1 with AWS's "Invalid path" error. */
+int aslrt_path_select(aslrt_ctx *c, const char *text, struct json_object *input,
+		      struct json_object **sel)
+{
+	char why[ASLRT_ERRLEN];
+	aslrt_path *path = aslrt_path_parse(text, why, sizeof why);
+	aslrt_env env;
+	aslrt_env_make(c, input, &env);
+	*sel = NULL;
+	if (!path || aslrt_path_eval(path, &env, sel, why, sizeof why) != 0) {
+		aslrt_path_free(path);
+		return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+	}
+	aslrt_path_free(path);
+	return 0;
+}
+
 /* --- ops: states --- */
 
 int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
@@ -1132,16 +1150,9 @@ static int map_setting(aslrt_ctx *c, aslrt_state *st, const char *key, bool inte
 	if (!p)
 		return 0;
 	const char *text = json_object_get_string(p);
-	char why[ASLRT_ERRLEN];
-	aslrt_path *path = aslrt_path_parse(text, why, sizeof why);
 	struct json_object *sel = NULL;
-	aslrt_env env;
-	aslrt_env_make(c, input, &env);
-	if (!path || aslrt_path_eval(path, &env, &sel, why, sizeof why) != 0) {
-		aslrt_path_free(path);
-		return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
-	}
-	aslrt_path_free(path);
+	if (aslrt_path_select(c, text, input, &sel))
+		return -1;
 	bool ok = integer ? json_object_is_type(sel, json_type_int) : aslrt_json_is_number(sel);
 	double num = ok ? aslrt_json_number(sel) : 0;
 	if (!ok && json_object_is_type(sel, json_type_string)) {

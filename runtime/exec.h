@@ -187,6 +187,8 @@ void aslrt_ctx_release(aslrt_ctx *c);
 struct json_object *aslrt_ctx_context(aslrt_ctx *c);
 
 /* exec.c */
+int aslrt_path_select(aslrt_ctx *c, const char *text, struct json_object *input,
+		      struct json_object **sel);
 int aslrt_runtime_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int aslrt_query_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int aslrt_raise(aslrt_ctx *c, const char *name, const char *fmt, ...)

@@ -96,16 +96,9 @@ static int task_seconds(aslrt_ctx *c, aslrt_state *st, const char *key, struct j
 	if (!p)
 		return 0;
 	const char *text = json_object_get_string(p);
-	char why[ASLRT_ERRLEN];
-	aslrt_path *path = aslrt_path_parse(text, why, sizeof why);
 	struct json_object *sel = NULL;
-	aslrt_env env;
-	aslrt_env_make(c, input, &env);
-	if (!path || aslrt_path_eval(path, &env, &sel, why, sizeof why) != 0) {
-		aslrt_path_free(path);
-		return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
-	}
-	aslrt_path_free(path);
+	if (aslrt_path_select(c, text, input, &sel))
+		return -1;
 	int rc = 0;
 	char *shown = aslrt_json_dump(sel);
 	if (!json_object_is_type(sel, json_type_int))

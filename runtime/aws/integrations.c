@@ -257,6 +257,18 @@ static void sleep_ms(int64_t ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Before the next poll of a .sync Task: sleep, doubling the wait up to cap;
+ * -1 with States.Timeout (as AWS records TaskTimedOut) when the Task's
+ * deadline comes first. */
+static int poll_pause(aslrt_ctx *c, int64_t *wait, int64_t cap)
+{
+	if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + *wait >= c->task_deadline_ms)
+		return aslrt_timeout_error(c, false);
+	sleep_ms(*wait);
+	*wait = *wait * 2 > cap ? cap : *wait * 2;
+	return 0;
+}
+
 /* Send k: 0 with the final response (any status) in *resp, -1 with c->err. */
 static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 {
@@ -871,14 +883,10 @@ static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 			break;
 		json_object_put(d);
 		d = NULL;
-		if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + wait >= c->task_deadline_ms) {
-			aslrt_error_clear(&c->err);
-			c->err.name = strdup("States.Timeout");
+		if (poll_pause(c, &wait, 5000)) {
 			rc = -1;
 			break;
 		}
-		sleep_ms(wait);
-		wait = wait * 2 > 5000 ? 5000 : wait * 2;
 	}
 	json_object_put(q);
 	if (rc != 0)
@@ -955,14 +963,10 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 			break;
 		json_object_put(d);
 		d = NULL;
-		if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + wait >= c->task_deadline_ms) {
-			aslrt_error_clear(&c->err);
-			c->err.name = strdup("States.Timeout");
+		if (poll_pause(c, &wait, 6000)) {
 			rc = -1;
 			break;
 		}
-		sleep_ms(wait);
-		wait = wait * 2 > 6000 ? 6000 : wait * 2;
 	}
 	json_object_put(q);
 	if (rc != 0)
@@ -1029,14 +1033,10 @@ static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 			break;
 		json_object_put(d);
 		d = NULL;
-		if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + wait >= c->task_deadline_ms) {
-			aslrt_error_clear(&c->err);
-			c->err.name = strdup("States.Timeout");
+		if (poll_pause(c, &wait, 6000)) {
 			rc = -1;
 			break;
 		}
-		sleep_ms(wait);
-		wait = wait * 2 > 6000 ? 6000 : wait * 2;
 	}
 	json_object_put(q);
 	if (rc != 0)
