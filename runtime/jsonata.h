@@ -5,7 +5,7 @@
  * functions Step Functions adds: $partition, $range, $hash, $random([seed]),
  * $uuid, $parse.  The picture-string functions ($formatInteger,
  * $parseInteger, $formatNumber, $fromMillis/$toMillis with a picture or a
- * timezone) follow JSONata 2.0.6 (jsonata_picture.c, jsonata_datetime.c);
+ * timezone) follow JSONata 2.0.6 (jsonata/picture.c, jsonata/datetime.c);
  * what it leaves out (numbering sequences, week-date parsing) raises its
  * error code.  The 2.1 operators ?? and ?: are syntax errors (S0211).
  * JSONata's own suite: 1,617 of the 1,619 cases 2.0.6 passes

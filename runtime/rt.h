@@ -121,7 +121,7 @@ const char *aslrt_json_type_name(struct json_object *v);
 bool aslrt_json_is_number(struct json_object *v);
 double aslrt_json_number(struct json_object *v);
 
-/* --- path.c --- */
+/* --- path/ --- */
 
 /* A pre-parsed JSONPath: a Path (definite or not), a Reference Path, a
  * Context path ($$...) or a variable path ($name...). */

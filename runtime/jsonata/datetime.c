@@ -1,5 +1,5 @@
 /*
- * jsonata_datetime.c - date/time picture strings as JSONata 2.0.6 implements
+ * datetime.c - date/time picture strings as JSONata 2.0.6 implements
  * fn:format-dateTime ($fromMillis, $now) and its own parsing by a picture
  * ($toMillis).
  *
@@ -18,7 +18,7 @@
 #include <pcre2.h>
 
 #define ASLRT_PICTURE_INTERNAL
-#include "jsonata_picture.h"
+#include "jsonata_int.h"
 
 #define DAY_MS 86400000.0
 #define FORMAT_MAX (1u << 20) /* bytes of one formatted date/time */

@@ -1,7 +1,7 @@
 /*
- * jsonata_picture.c - XPath/XQuery F&O 3.1 picture strings as JSONata 2.0.6
+ * picture.c - XPath/XQuery F&O 3.1 picture strings as JSONata 2.0.6
  * implements them: fn:format-integer and parse-integer, and what the
- * date/time pictures (jsonata_datetime.c) share with them.
+ * date/time pictures (datetime.c) share with them.
  *
  * JSONata's behaviour is followed where it departs from the spec, because
  * that is what Step Functions runs: English words only and no numbering
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #define ASLRT_PICTURE_INTERNAL
-#include "jsonata_picture.h"
+#include "jsonata_int.h"
 
 /* ------------------------------------------------------------ buffers */
 

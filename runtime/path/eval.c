@@ -1,0 +1,562 @@
+/*
+ * eval.c - JSONPath evaluation (Jayway's PathToken.evaluate family) and
+ * ResultPath stores.
+ */
+#include "path_int.h"
+
+/* --- evaluation (Jayway's PathToken.evaluate family) --- */
+
+int aslrt_path_fail(aslrt_path_ctx *c, int code, const char *fmt, ...)
+{
+	if (c->why) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(c->why, c->whylen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static bool is_map(struct json_object *m)
+{
+	return m != JNULL && json_object_is_type(m, json_type_object);
+}
+
+static bool is_array(struct json_object *m)
+{
+	return m != JNULL && json_object_is_type(m, json_type_array);
+}
+
+/* The class Jackson gives a node, for Jayway's "but found '%s'". */
+static const char *java_class(struct json_object *m)
+{
+	if (m == JNULL)
+		return "null";
+	switch (json_object_get_type(m)) {
+	case json_type_null: return "com.fasterxml.jackson.databind.node.NullNode";
+	case json_type_boolean: return "com.fasterxml.jackson.databind.node.BooleanNode";
+	case json_type_double: return "com.fasterxml.jackson.databind.node.DoubleNode";
+	case json_type_int: {
+		int64_t v = json_object_get_int64(m);
+		if (v == INT64_MAX && json_object_get_uint64(m) > INT64_MAX)
+			return "com.fasterxml.jackson.databind.node.BigIntegerNode";
+		if (v > INT32_MAX || v < INT32_MIN)
+			return "com.fasterxml.jackson.databind.node.LongNode";
+		return "com.fasterxml.jackson.databind.node.IntNode";
+	}
+	case json_type_string: return "com.fasterxml.jackson.databind.node.TextNode";
+	case json_type_array: return "com.fasterxml.jackson.databind.node.ArrayNode";
+	case json_type_object: return "com.fasterxml.jackson.databind.node.ObjectNode";
+	}
+	return "null";
+}
+
+static int ev_step(aslrt_path_ctx *c, int i, struct json_object *m);
+
+static void add_result(aslrt_path_ctx *c, struct json_object *m)
+{
+	aslrt_path_vec_push(&c->res, m == JNULL ? NULL : m);
+}
+
+static int ev_next(aslrt_path_ctx *c, int i, struct json_object *m)
+{
+	if (i == c->p->n - 1) {
+		add_result(c, m);
+		return EV_OK;
+	}
+	return ev_step(c, i + 1, m);
+}
+
+/* "Filter: %s ..." prints the token's toString(): this fragment and all after. */
+static char *suffix(const aslrt_path *p, int i)
+{
+	aslrt_path_buf b = {0};
+	aslrt_path_buf_put(&b, "", 0);
+	for (; i < p->n; i++)
+		aslrt_path_buf_str(&b, p->steps[i].frag);
+	return b.s;
+}
+
+/* "Filter: <suffix> <what>. Current context is: <m>" */
+static int fail_model(aslrt_path_ctx *c, int code, const char *what, int i, struct json_object *m)
+{
+	char *sfx = suffix(c->p, i);
+	char *js = aslrt_json_dump(m == JNULL ? NULL : m);
+	int rc = aslrt_path_fail(c, code, "Filter: %s %s. Current context is: %s", sfx, what, js);
+	free(sfx);
+	free(js);
+	return rc;
+}
+
+/* PathToken.handleObjectProperty for one property. */
+static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, const char *name, size_t nlen)
+{
+	const struct aslrt_path_step *s = &c->p->steps[i];
+	bool leaf = i == c->p->n - 1;
+	size_t mark = c->cur.len;
+	aslrt_path_buf_str(&c->cur, "['");
+	aslrt_path_buf_put(&c->cur, name, nlen);
+	aslrt_path_buf_str(&c->cur, "']");
+	struct json_object *v;
+	int rc = EV_OK;
+	if (!json_object_object_get_ex(m, name, &v)) {
+		if (leaf) {
+			if (c->require)
+				rc = aslrt_path_fail(c, EV_NOTFOUND, "No results for path: %s", c->cur.s);
+		} else if ((s->updef && s->definite) || c->require) {
+			rc = aslrt_path_fail(c, EV_NOTFOUND, "Missing property in path %s", c->cur.s);
+		}
+		aslrt_path_buf_trunc(&c->cur, mark);
+		return rc;
+	}
+	if (leaf) {
+		int up = c->upidx[i];
+		char idx[32];
+		snprintf(idx, sizeof idx, "[%d]", up);
+		const char *prev = c->p->n >= 2 ? c->p->steps[c->p->n - 2].frag : "$";
+		if (up == -1 || strcmp(prev, idx) == 0)
+			add_result(c, v);
+	} else {
+		rc = ev_step(c, i + 1, v);
+	}
+	aslrt_path_buf_trunc(&c->cur, mark);
+	return rc;
+}
+
+/* PathToken.handleArrayIndex, with Jackson's ArrayNode.get (null when out
+ * of range). */
+static int handle_index(aslrt_path_ctx *c, int i, struct json_object *m, long index)
+{
+	size_t mark = c->cur.len;
+	aslrt_path_buf_fmt(&c->cur, "[%ld]", index);
+	long len = (long)json_object_array_length(m);
+	long eff = index < 0 ? len + index : index;
+	struct json_object *v = eff >= 0 && eff < len ? json_object_array_get_idx(m, (size_t)eff) : JNULL;
+	int rc = ev_next(c, i, v);
+	aslrt_path_buf_trunc(&c->cur, mark);
+	return rc;
+}
+
+/* ArrayPathToken.checkArrayModel: 1 to go on, 0 to skip, or an error. */
+static int check_array(aslrt_path_ctx *c, int i, struct json_object *m, int *rc)
+{
+	const struct aslrt_path_step *s = &c->p->steps[i];
+	*rc = EV_OK;
+	if (m == JNULL) {
+		if (!s->updef)
+			return 0;
+		*rc = aslrt_path_fail(c, EV_NOTFOUND, "The path %s is null", c->cur.s);
+		return 0;
+	}
+	if (!is_array(m)) {
+		if (!s->updef)
+			return 0;
+		*rc = fail_model(c, EV_NOTFOUND, "can only be applied to arrays",
+				 i, m);
+		return 0;
+	}
+	return 1;
+}
+
+static int ev_props(aslrt_path_ctx *c, int i, struct json_object *m)
+{
+	const struct aslrt_path_step *s = &c->p->steps[i];
+	bool leaf = i == c->p->n - 1;
+	if (!is_map(m)) {
+		if (!s->updef)
+			return EV_OK;
+		return aslrt_path_fail(c, EV_NOTFOUND,
+			    "Expected to find an object with property %s in path %s but found '%s'. "
+			    "This is not a json object according to the JsonProvider: "
+			    "'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.",
+			    s->frag, c->cur.s, java_class(m));
+	}
+	if (s->kind == PK_FIELD)
+		return handle_property(c, i, m, s->names[0], s->namelens[0]);
+	if (leaf) {
+		/* Several properties at the end: one merged object. */
+		struct json_object *merged = json_object_new_object();
+		aslrt_path_vec_push(&c->owned, merged);
+		for (int k = 0; k < s->nnames; k++) {
+			struct json_object *v;
+			if (json_object_object_get_ex(m, s->names[k], &v)) {
+				json_object_object_add(merged, s->names[k], json_object_get(v));
+			} else if (c->require) {
+				size_t mark = c->cur.len;
+				aslrt_path_buf_put(&c->cur, "[", 1);
+				for (int j = 0; j < s->nnames; j++) {
+					aslrt_path_buf_str(&c->cur, j ? ", '" : "'");
+					aslrt_path_buf_put(&c->cur, s->names[j], s->namelens[j]);
+					aslrt_path_buf_str(&c->cur, "'");
+				}
+				aslrt_path_buf_put(&c->cur, "]", 1);
+				int rc = aslrt_path_fail(c, EV_NOTFOUND, "Missing property in path %s", c->cur.s);
+				aslrt_path_buf_trunc(&c->cur, mark);
+				return rc;
+			}
+		}
+		add_result(c, merged);
+		return EV_OK;
+	}
+	for (int k = 0; k < s->nnames; k++) {
+		int rc = handle_property(c, i, m, s->names[k], s->namelens[k]);
+		if (rc)
+			return rc;
+	}
+	return EV_OK;
+}
+
+static int ev_slice(aslrt_path_ctx *c, int i, struct json_object *m)
+{
+	const struct aslrt_path_step *s = &c->p->steps[i];
+	long len = (long)json_object_array_length(m), from = s->from, to = s->to, k;
+	int rc = EV_OK;
+	switch (s->slice) {
+	case SL_FROM:
+		if (from < 0)
+			from += len;
+		if (from < 0)
+			from = 0;
+		for (k = from; k < len && !rc; k++)
+			rc = handle_index(c, i, m, k);
+		break;
+	case SL_BETWEEN:
+		if (to > len)
+			to = len;
+		if (from >= to || len == 0)
+			break;
+		for (k = from; k < to && !rc; k++)
+			rc = handle_index(c, i, m, k);
+		break;
+	case SL_TO:
+		if (len == 0)
+			break;
+		if (to < 0)
+			to += len;
+		if (to > len)
+			to = len;
+		for (k = 0; k < to && !rc; k++)
+			rc = handle_index(c, i, m, k);
+		break;
+	}
+	return rc;
+}
+
+/* ScanPathToken: does the step after '..' apply to this node? */
+static bool scan_pred(aslrt_path_ctx *c, int pt, struct json_object *m, int *rc)
+{
+	const struct aslrt_path_step *s = &c->p->steps[pt];
+	switch (s->kind) {
+	case PK_FIELD:
+	case PK_PROPS:
+		if (!is_map(m))
+			return false;
+		if (!s->definite)
+			return true;
+		for (int k = 0; k < s->nnames; k++)
+			if (!json_object_object_get_ex(m, s->names[k], NULL))
+				return false;
+		return true;
+	case PK_INDEX:
+	case PK_INDEXES:
+	case PK_SLICE:
+		return is_array(m);
+	case PK_WILD:
+		return true;
+	case PK_FILTER: {
+		int a = aslrt_path_filter_accept(c, s->filter, m);
+		if (a < 0) {
+			*rc = EV_INVALID;
+			return false;
+		}
+		return a;
+	}
+	case PK_SCAN:
+		return false;
+	}
+	return false;
+}
+
+static int walk(aslrt_path_ctx *c, int pt, struct json_object *m)
+{
+	int rc = EV_OK;
+	bool leaf = pt == c->p->n - 1;
+	if (is_map(m)) {
+		if (scan_pred(c, pt, m, &rc))
+			rc = ev_step(c, pt, m);
+		if (rc)
+			return rc;
+		json_object_object_foreach(m, key, v)
+		{
+			size_t mark = c->cur.len;
+			aslrt_path_buf_str(&c->cur, "['");
+			aslrt_path_buf_str(&c->cur, key);
+			aslrt_path_buf_str(&c->cur, "']");
+			rc = walk(c, pt, v);
+			aslrt_path_buf_trunc(&c->cur, mark);
+			if (rc)
+				return rc;
+		}
+	} else if (is_array(m)) {
+		size_t n = json_object_array_length(m);
+		if (scan_pred(c, pt, m, &rc)) {
+			if (leaf) {
+				rc = ev_step(c, pt, m);
+			} else {
+				for (size_t k = 0; k < n && !rc; k++) {
+					size_t mark = c->cur.len;
+					aslrt_path_buf_fmt(&c->cur, "[%zu]", k);
+					c->upidx[pt + 1] = (int)k;
+					rc = ev_step(c, pt + 1, json_object_array_get_idx(m, k));
+					aslrt_path_buf_trunc(&c->cur, mark);
+				}
+			}
+		}
+		for (size_t k = 0; k < n && !rc; k++) {
+			size_t mark = c->cur.len;
+			aslrt_path_buf_fmt(&c->cur, "[%zu]", k);
+			rc = walk(c, pt, json_object_array_get_idx(m, k));
+			aslrt_path_buf_trunc(&c->cur, mark);
+		}
+	}
+	return rc;
+}
+
+static int ev_step(aslrt_path_ctx *c, int i, struct json_object *m)
+{
+	const struct aslrt_path_step *s = &c->p->steps[i];
+	int rc = EV_OK;
+	switch (s->kind) {
+	case PK_FIELD:
+	case PK_PROPS:
+		return ev_props(c, i, m);
+	case PK_INDEX:
+	case PK_INDEXES:
+		if (!check_array(c, i, m, &rc))
+			return rc;
+		for (int k = 0; k < s->nidx && !rc; k++)
+			rc = handle_index(c, i, m, s->idx[k]);
+		return rc;
+	case PK_SLICE:
+		if (!check_array(c, i, m, &rc))
+			return rc;
+		return ev_slice(c, i, m);
+	case PK_WILD:
+		if (is_map(m)) {
+			json_object_object_foreach(m, key, v)
+			{
+				(void)v;
+				rc = handle_property(c, i, m, key, strlen(key));
+				if (rc)
+					return rc;
+			}
+		} else if (is_array(m)) {
+			size_t n = json_object_array_length(m);
+			for (size_t k = 0; k < n && !rc; k++)
+				rc = handle_index(c, i, m, (long)k);
+		}
+		return rc;
+	case PK_SCAN:
+		return walk(c, i + 1, m);
+	case PK_FILTER:
+		if (is_map(m)) {
+			int a = aslrt_path_filter_accept(c, s->filter, m);
+			if (a < 0)
+				return EV_INVALID;
+			return a ? ev_next(c, i, m) : EV_OK;
+		}
+		if (is_array(m)) {
+			size_t n = json_object_array_length(m);
+			for (size_t k = 0; k < n && !rc; k++) {
+				int a = aslrt_path_filter_accept(c, s->filter, json_object_array_get_idx(m, k));
+				if (a < 0)
+					return EV_INVALID;
+				if (a)
+					rc = handle_index(c, i, m, (long)k);
+			}
+			return rc;
+		}
+		if (s->updef)
+			return fail_model(c, EV_INVALID, "can not be applied to primitives",
+					  i, m);
+		return EV_OK;
+	}
+	return EV_OK;
+}
+
+void aslrt_path_ctx_free(aslrt_path_ctx *c)
+{
+	for (int k = 0; k < c->owned.n; k++)
+		json_object_put(c->owned.v[k]);
+	free(c->owned.v);
+	free(c->res.v);
+	free(c->upidx);
+	free(c->cur.s);
+}
+
+/* Run p over doc; the results stay in c (borrowed) until ctx_free. */
+int aslrt_path_run(aslrt_path_ctx *c, const aslrt_path *p, struct json_object *doc, struct json_object *root,
+	       bool require, char *why, size_t whylen)
+{
+	memset(c, 0, sizeof *c);
+	c->p = p;
+	c->root = root;
+	c->require = require;
+	c->why = why;
+	c->whylen = whylen;
+	c->upidx = aslrt_path_xcalloc((size_t)p->n + 1, sizeof *c->upidx);
+	for (int i = 0; i <= p->n; i++)
+		c->upidx[i] = -1;
+	aslrt_path_buf_put(&c->cur, p->rootch == '@' ? "@" : "$", 1);
+	if (p->n == 0) {
+		add_result(c, doc);
+		return EV_OK;
+	}
+	return ev_step(c, 0, doc);
+}
+
+/* The string Jayway's PathCompiler.toString gives the whole path. */
+static char *path_string(const aslrt_path *p)
+{
+	aslrt_path_buf b = {0};
+	aslrt_path_buf_put(&b, "$", 1);
+	for (int i = 0; i < p->n; i++)
+		aslrt_path_buf_str(&b, p->steps[i].frag);
+	return b.s;
+}
+
+bool aslrt_env_var(const aslrt_env *env, const char *name, struct json_object **v)
+{
+	if (env->vars && json_object_object_get_ex(env->vars, name, v))
+		return true;
+	return env->fetch_var && env->fetch_var(env, name, v);
+}
+
+int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_object **out, char *why,
+		    size_t whylen)
+{
+	struct json_object *doc = env ? env->input : NULL;
+	*out = NULL;
+	if (p->root == ASLRT_ROOT_CONTEXT) {
+		doc = env ? aslrt_env_context(env) : NULL;
+	} else if (p->root == ASLRT_ROOT_VAR) {
+		if (!env || !aslrt_env_var(env, p->var, &doc)) {
+			if (!p->definite) {
+				*out = json_object_new_array();
+				return 0;
+			}
+			snprintf(why, whylen, "The variable '$%s' is not defined", p->var);
+			return 1;
+		}
+	}
+	aslrt_path_ctx c;
+	int rc = aslrt_path_run(&c, p, doc, doc, false, why, whylen);
+	if (!p->definite) {
+		struct json_object *a = json_object_new_array_ext(rc ? 0 : c.res.n);
+		for (int k = 0; !rc && k < c.res.n; k++)
+			json_object_array_add(a, json_object_get(c.res.v[k]));
+		*out = a;
+		aslrt_path_ctx_free(&c);
+		return 0;
+	}
+	if (rc == EV_OK && c.res.n == 0) {
+		char *ps = path_string(p);
+		snprintf(why, whylen, "No results for path: %s", ps);
+		free(ps);
+		rc = EV_NOTFOUND;
+	}
+	if (rc == EV_OK)
+		*out = json_object_get(c.res.v[c.res.n - 1]);
+	aslrt_path_ctx_free(&c);
+	return rc ? 1 : 0;
+}
+
+/* --- ResultPath --- */
+
+static const char *type_word(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double:
+	case json_type_int: return "a number";
+	case json_type_string: return "a string";
+	case json_type_array: return "an array";
+	case json_type_object: return "an object";
+	}
+	return "a value";
+}
+
+int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json_object *val, char *why,
+		     size_t whylen)
+{
+	if (p->root != ASLRT_ROOT_INPUT || !p->reference) {
+		snprintf(why, whylen, "'%s' is not a reference path on the state input", p->text);
+		json_object_put(val);
+		return -1;
+	}
+	if (p->n == 0) {
+		json_object_put(*root);
+		*root = val;
+		return 0;
+	}
+	aslrt_path_buf at = {0};
+	aslrt_path_buf_put(&at, "$", 1);
+	struct json_object *cur = *root;
+	for (int i = 0; i < p->n; i++) {
+		const struct aslrt_path_step *s = &p->steps[i];
+		bool last = i == p->n - 1;
+		if (s->kind == PK_FIELD) {
+			if (!json_object_is_type(cur, json_type_object)) {
+				snprintf(why, whylen, "Unable to apply ResultPath '%s': %s is %s, not an object",
+					 p->text, at.s, type_word(cur));
+				goto aslrt_path_fail;
+			}
+			if (last) {
+				json_object_object_add(cur, s->names[0], val);
+				break;
+			}
+			struct json_object *next;
+			if (!json_object_object_get_ex(cur, s->names[0], &next)) {
+				if (p->steps[i + 1].kind != PK_FIELD) {
+					snprintf(why, whylen, "Unable to apply ResultPath '%s': %s%s is missing, not an array",
+						 p->text, at.s, s->frag);
+					goto aslrt_path_fail;
+				}
+				next = json_object_new_object();
+			} else {
+				next = aslrt_json_shallow_copy(next); /* copy on write */
+			}
+			json_object_object_add(cur, s->names[0], next);
+			cur = next;
+		} else {
+			long len = json_object_is_type(cur, json_type_array) ? (long)json_object_array_length(cur) : 0;
+			long eff = s->idx[0] < 0 ? len + s->idx[0] : s->idx[0];
+			if (!json_object_is_type(cur, json_type_array)) {
+				snprintf(why, whylen, "Unable to apply ResultPath '%s': %s is %s, not an array",
+					 p->text, at.s, type_word(cur));
+				goto aslrt_path_fail;
+			}
+			if (eff < 0 || eff >= len) {
+				snprintf(why, whylen, "Unable to apply ResultPath '%s': index %ld is out of range for %s (length %ld)",
+					 p->text, s->idx[0], at.s, len);
+				goto aslrt_path_fail;
+			}
+			if (last) {
+				json_object_array_put_idx(cur, (size_t)eff, val);
+				break;
+			}
+			struct json_object *next =
+				aslrt_json_shallow_copy(json_object_array_get_idx(cur, (size_t)eff));
+			json_object_array_put_idx(cur, (size_t)eff, next);
+			cur = next;
+		}
+		aslrt_path_buf_str(&at, s->frag);
+	}
+	free(at.s);
+	return 0;
+aslrt_path_fail:
+	free(at.s);
+	json_object_put(val);
+	return -1;
+}
