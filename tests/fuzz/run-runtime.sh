@@ -20,9 +20,7 @@ BIN=$BUILD/fuzz_runtime
 	-fno-omit-frame-pointer \
 	-I"$SRC/runtime" -isystem /usr/include/json-c \
 	"$SRC/tests/fuzz/fuzz_runtime.c" \
-	"$SRC/runtime/error.c" "$SRC/runtime/json.c" "$SRC/runtime/config.c" \
-	"$SRC/runtime/path.c" "$SRC/runtime/intrinsic.c" "$SRC/runtime/choice.c" \
-	"$SRC/runtime/jsonata.c" \
+	$(sh "$SRC/tests/fuzz/core-sources.sh" "$SRC") \
 	-ljson-c -lcrypto -lpcre2-8 -lm -lpthread -o "$BIN"
 
 CORPUS=$(mktemp -d)

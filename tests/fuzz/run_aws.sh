@@ -18,8 +18,8 @@ BIN=$BUILD/fuzz_aws
 	-fno-omit-frame-pointer \
 	-I"$SRC/runtime" -isystem /usr/include/json-c \
 	"$SRC/tests/fuzz/fuzz_aws.c" "$SRC/runtime/aws/parse.c" "$SRC/runtime/aws/sigv4.c" \
-	"$SRC/runtime/aws/http.c" "$SRC/runtime/error.c" "$SRC/runtime/json.c" \
-	-ljson-c -lcrypto -lexpat -lm -lpthread -ldl -o "$BIN"
+	"$SRC/runtime/aws/http.c" $(sh "$SRC/tests/fuzz/core-sources.sh" "$SRC") \
+	-ljson-c -lcrypto -lpcre2-8 -lexpat -lm -lpthread -ldl -o "$BIN"
 
 CORPUS=$(mktemp -d)
 trap 'rm -rf "$CORPUS"' EXIT
