@@ -268,8 +268,48 @@ size_t aslrt_json_size(struct json_object *v)
 	return o.len;
 }
 
+/* Is v nested deeper than max_depth?  A walk of the containers alone, no
+ * string measured: what a state exit pays when there is no size quota. */
+static bool too_deep(struct json_object *v, size_t max_depth)
+{
+	if (!json_object_is_type(v, json_type_array) && !json_object_is_type(v, json_type_object))
+		return false;
+	Stack s = {0};
+	bool deep = false;
+	push(&s, v);
+	while (s.n && !deep) {
+		Frame *f = &s.f[s.n - 1];
+		struct json_object *child;
+		if (json_object_is_type(f->v, json_type_array)) {
+			if (f->i >= f->n) {
+				s.n--;
+				continue;
+			}
+			child = json_object_array_get_idx(f->v, f->i++);
+		} else {
+			if (!f->e) {
+				s.n--;
+				continue;
+			}
+			child = (struct json_object *)lh_entry_v(f->e);
+			f->e = f->e->next;
+		}
+		if (json_object_is_type(child, json_type_array) ||
+		    json_object_is_type(child, json_type_object)) {
+			if (s.n >= max_depth)
+				deep = true;
+			else
+				push(&s, child);
+		}
+	}
+	free(s.f);
+	return deep;
+}
+
 int aslrt_json_check_limits(struct json_object *v, size_t max_len, size_t *len)
 {
+	if (!max_len && !len) /* no quota: only the depth */
+		return too_deep(v, ASLRT_JSON_MAX_DEPTH) ? 2 : 0;
 	Out o = {0};
 	bool deep = false;
 	o.count_only = true;
