@@ -102,6 +102,8 @@ typedef struct aslrt_run {
 	int64_t clock_ms;             /* virtual clock, ms since the epoch */
 	int64_t deadline_ms;          /* the machine's TimeoutSeconds on the run's
 					 clock, 0: none (timing.c) */
+	bool deadline_express;        /* deadline_ms is Express's 5 minutes */
+	bool express_unlimited;       /* --express-time-limit off */
 	int events;                   /* history event ids handed out */
 	size_t payload_limit;         /* max state output in bytes, 0: none */
 	FILE *trace;

@@ -56,8 +56,6 @@ static const char help[] =
 	"                        Mocks win over bindings, bindings over C handlers.\n"
 	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
 	"                        quota); off lifts it\n"
-	"  --trace               print each state entered and left, and each Task's\n"
-	"                        request and result, on stderr\n"
 	"  --trace               print each event of the execution on stderr, one line each\n"
 	"  --log-level L         ALL|ERROR|FATAL|OFF: events as CloudWatch Logs JSON lines, the\n"
 	"                        shape of an Express log group (default OFF)\n"
@@ -76,6 +74,9 @@ static const char help[] =
 	"  --history NAME        with --store and no --name/--resume: print NAME's events\n"
 	"  --history FILE        write the execution's events to FILE as AWS's\n"
 	"                        GetExecutionHistory returns them ({\"events\": [...]})\n"
+	"  --express-time-limit on|off  an Express workflow's execution fails with\n"
+	"                        States.Timeout after 5 minutes, as in AWS (default on;\n"
+	"                        a smaller TimeoutSeconds still wins); off lifts it\n"
 	"  --help                this text\n"
 	"\n"
 	"Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds apply on\n"
@@ -276,6 +277,12 @@ int main(int argc, char **argv)
 				run.payload_limit = (size_t)n;
 			else
 				return usage(prog, "bad --payload-limit: ", v);
+			continue;
+		} else if (strcmp(a, "--express-time-limit") == 0) {
+			if (i + 1 >= argc || (strcmp(argv[i + 1], "on") != 0 &&
+					      strcmp(argv[i + 1], "off") != 0))
+				return usage(prog, "--express-time-limit needs on or off", NULL);
+			run.express_unlimited = strcmp(argv[++i], "off") == 0;
 			continue;
 		} else if (strcmp(a, "--clock") == 0) {
 			if (i + 1 >= argc)

@@ -137,11 +137,24 @@ int aslrt_timeout_error(aslrt_ctx *c, bool heartbeat)
 
 /* --- the machine's TimeoutSeconds --- */
 
+#define EXPRESS_SECONDS 300 /* an Express execution's longest duration */
+
+/* The machine's TimeoutSeconds; an Express machine's execution also ends
+ * after 5 minutes (unless --express-time-limit off), the smaller wins. */
 void aslrt_deadline_init(aslrt_run *r)
 {
-	int64_t n;
+	int64_t n = 0;
 	struct json_object *t = get(r->meta, "timeout");
-	if (t && as_long(t, &n) && n > 0)
+	struct json_object *type = get(r->meta, "type");
+	if (!(t && as_long(t, &n) && n > 0))
+		n = 0;
+	r->deadline_express = false;
+	if (type && !strcmp(json_object_get_string(type), "EXPRESS") && !r->express_unlimited &&
+	    (n == 0 || n > EXPRESS_SECONDS)) {
+		n = EXPRESS_SECONDS;
+		r->deadline_express = true;
+	}
+	if (n > 0)
 		r->deadline_ms = aslrt_now_ms(r) + n * 1000;
 }
 
@@ -156,9 +169,14 @@ int aslrt_expired_error(aslrt_ctx *c)
 	 * shared meta object, a data race between Parallel branches. */
 	int64_t n = 0;
 	as_long(get(c->run->meta, "timeout"), &n);
-	aslrt_error_set(&c->err, "States.Timeout",
-			"The execution ran past the state machine's TimeoutSeconds (%lld)",
-			(long long)n);
+	if (c->run->deadline_express)
+		aslrt_error_set(&c->err, "States.Timeout",
+				"The execution ran past Express's limit of %d seconds",
+				EXPRESS_SECONDS);
+	else
+		aslrt_error_set(&c->err, "States.Timeout",
+				"The execution ran past the state machine's TimeoutSeconds (%lld)",
+				(long long)n);
 	c->heartbeat_expired = false;
 	return -1;
 }
