@@ -105,6 +105,10 @@ typedef struct aslrt_run {
 	bool deadline_express;        /* deadline_ms is Express's 5 minutes */
 	bool express_unlimited;       /* --express-time-limit off */
 	int events;                   /* history event ids handed out */
+	int history_limit;            /* the history quota in events, 0: none
+					 (--history-limit; -1 until set) */
+	bool history_full;            /* an event did not fit: the execution
+					 fails (history.c, under lock) */
 	size_t payload_limit;         /* max state output in bytes, 0: none */
 	FILE *trace;
 	struct json_object *history;  /* the events, when recorded (history.c) */
@@ -315,6 +319,8 @@ int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp);
 void aslrt_deadline_init(aslrt_run *r);
 bool aslrt_expired(aslrt_run *r);
+bool aslrt_history_full(aslrt_run *r);
+int aslrt_history_full_error(aslrt_ctx *c);
 int aslrt_expired_error(aslrt_ctx *c);
 int aslrt_timeout_error(aslrt_ctx *c, bool heartbeat);
 /* Sleep until the run's clock reads until, or fail with the machine's

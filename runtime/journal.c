@@ -316,6 +316,8 @@ static char *attempt_key(aslrt_ctx *c, const char *what)
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input, struct json_object **out)
 {
 	aslrt_run *r = c->run;
+	if (aslrt_history_full(r)) /* its TaskScheduled did not fit: no call */
+		return aslrt_history_full_error(c);
 	if (!r->journal || !r->journal_exec)
 		return aslrt_task_run(c, st, input, out);
 	char *key = attempt_key(c, "task");

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,9 @@ static const char help[] =
 	"  --history NAME        with --store and no --name/--resume: print NAME's events\n"
 	"  --history FILE        write the execution's events to FILE as AWS's\n"
 	"                        GetExecutionHistory returns them ({\"events\": [...]})\n"
+	"  --history-limit N|off the history quota: a Standard execution whose history\n"
+	"                        would pass N events fails with States.Runtime, as AWS's\n"
+	"                        does (default 25000, AWS's quota; Express: off)\n"
 	"  --express-time-limit on|off  an Express workflow's execution fails with\n"
 	"                        States.Timeout after 5 minutes, as in AWS (default on;\n"
 	"                        a smaller TimeoutSeconds still wins); off lifts it\n"
@@ -209,6 +213,7 @@ int main(int argc, char **argv)
 	bool list = false;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
+	run.history_limit = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **slot = NULL;
@@ -277,6 +282,19 @@ int main(int argc, char **argv)
 				run.payload_limit = (size_t)n;
 			else
 				return usage(prog, "bad --payload-limit: ", v);
+			continue;
+		} else if (strcmp(a, "--history-limit") == 0) {
+			if (i + 1 >= argc)
+				return usage(prog, "--history-limit needs a value", NULL);
+			const char *v = argv[++i];
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (strcmp(v, "off") == 0)
+				run.history_limit = 0;
+			else if (*v && *end == 0 && n >= 2 && n <= INT_MAX)
+				run.history_limit = (int)n;
+			else
+				return usage(prog, "bad --history-limit: ", v);
 			continue;
 		} else if (strcmp(a, "--express-time-limit") == 0) {
 			if (i + 1 >= argc || (strcmp(argv[i + 1], "on") != 0 &&
@@ -477,6 +495,12 @@ int main(int argc, char **argv)
 					store_file);
 			goto failed;
 		}
+	}
+	if (run.history_limit < 0) { /* AWS's quota, Standard only */
+		struct json_object *type = NULL;
+		json_object_object_get_ex(run.meta, "type", &type);
+		run.history_limit =
+		    type && strcmp(json_object_get_string(type), "EXPRESS") == 0 ? 0 : 25000;
 	}
 	aslrt_deadline_init(&run);
 	aslrt_event(c, EV_EXECUTION_STARTED, -1, input, 0);

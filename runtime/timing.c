@@ -158,13 +158,17 @@ void aslrt_deadline_init(aslrt_run *r)
 		r->deadline_ms = aslrt_now_ms(r) + n * 1000;
 }
 
+/* Past the deadline, or past the history quota (history.c): the execution
+ * ends, nothing retries or catches it. */
 bool aslrt_expired(aslrt_run *r)
 {
-	return r->deadline_ms && aslrt_now_ms(r) >= r->deadline_ms;
+	return (r->deadline_ms && aslrt_now_ms(r) >= r->deadline_ms) || aslrt_history_full(r);
 }
 
 int aslrt_expired_error(aslrt_ctx *c)
 {
+	if (aslrt_history_full(c->run))
+		return aslrt_history_full_error(c);
 	/* Not json_object_get_string: on a number it caches its text in the
 	 * shared meta object, a data race between Parallel branches. */
 	int64_t n = 0;
@@ -185,6 +189,8 @@ int aslrt_sleep_until(aslrt_ctx *c, int64_t until)
 {
 	aslrt_run *r = c->run;
 	int64_t now = aslrt_now_ms(r);
+	if (aslrt_history_full(r))
+		return aslrt_history_full_error(c);
 	if (r->deadline_ms && until >= r->deadline_ms) {
 		aslrt_sleep_ms(r, r->deadline_ms - now);
 		return aslrt_expired_error(c);

@@ -2,7 +2,8 @@
 """AWS's execution limits, on the virtual clock: an Express execution ends
 with States.Timeout at exactly 300 s (a smaller TimeoutSeconds wins,
 --express-time-limit off lifts it), and Express refuses .sync and
-.waitForTaskToken at check time.
+.waitForTaskToken at check time; a Standard history stops at 25,000 events
+(--history-limit), where only ExecutionSucceeded may be the last one.
     limits.py ASLC"""
 import json, os, subprocess, sys, tempfile
 
@@ -99,6 +100,56 @@ for resource, msg in [
                                         "[/States/T/Resource]" in p.stderr), (True, True, True))
     p = subprocess.run([aslc, "check", src, "--type", "standard"], capture_output=True, text=True)
     check("standard check " + resource, p.returncode, 0)
+
+# the history quota: a Map of mocked Tasks, 7 events per item and 6 more
+mapdef = {"StartAt": "Fan", "States": {"Fan": {
+    "Type": "Map", "ItemsPath": "$.items", "ResultSelector": {"n.$": "States.ArrayLength($)"},
+    "ItemProcessor": {"StartAt": "Work", "States": {"Work": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "work", "Payload.$": "$"}, "End": True}}},
+    "End": True}}}
+mocks = os.path.join(work, "mocks.json")
+with open(mocks, "w") as f:
+    json.dump({"StateMachines": {"map": {"TestCases": {"T": {"Work": "Ok"}}}},
+               "MockedResponses": {"Ok": {"0-99999": {"Return": {"StatusCode": 200, "Payload": 1}}}}}, f)
+QUOTA_CAUSE = "The execution reached the maximum execution history size of %d events"
+
+
+def map_run(exe, items, *args):
+    inp = os.path.join(work, "in.json")
+    with open(inp, "w") as f:
+        json.dump({"items": list(range(items))}, f)
+    return run(exe, "--mock-config", mocks, "--test-case", "T", "--input", inp, *args)
+
+
+for kind in ["standard", "express"]:
+    m = machine("map", mapdef, kind)
+    p, ev = map_run(m, 4000)  # 28,006 events
+    if kind == "express":  # no history quota in Express
+        check("express 4000", (p.returncode, p.stdout, len(ev)), (0, '{"n":4000}\n', 28006))
+        continue
+    check("quota rc", p.returncode, 1)
+    check("quota events", (len(ev), ev[-1]["id"], ev[-1]["type"]), (25000, 25000, "ExecutionFailed"))
+    check("quota details", ev[-1]["executionFailedEventDetails"],
+          {"error": "States.Runtime", "cause": QUOTA_CAUSE % 25000})
+    check("quota ids", [e["id"] for e in ev], list(range(1, 25001)))
+    p, ev = map_run(m, 4000, "--history-limit", "off")
+    check("quota off", (p.returncode, p.stdout, len(ev)), (0, '{"n":4000}\n', 28006))
+    # the last event may be ExecutionSucceeded, nothing else
+    p, ev = map_run(m, 100, "--history-limit", "706")
+    check("quota exact", (p.returncode, len(ev), ev[-1]["type"]), (0, 706, "ExecutionSucceeded"))
+    p, ev = map_run(m, 100, "--history-limit", "705")
+    check("quota one less", (p.returncode, len(ev), ev[-1]["type"]), (1, 705, "ExecutionFailed"))
+    check("quota one less cause", ev[-1]["executionFailedEventDetails"]["cause"], QUOTA_CAUSE % 705)
+    # the journal records the same end
+    db = os.path.join(work, "s.db")
+    p, ev = map_run(m, 100, "--history-limit", "300", "--store", db, "--name", "q")
+    d = json.loads(subprocess.run([m, "--store", db, "--describe", "q"], capture_output=True,
+                                  text=True).stdout)
+    check("quota journal", (p.returncode, d["status"], d.get("error")), (1, "FAILED", "States.Runtime"))
+    for bad in ["0", "1", "x", "-5"]:
+        p = subprocess.run([m, "--history-limit", bad], input="{}", capture_output=True, text=True)
+        check("bad --history-limit " + bad, p.returncode, 2)
 
 print("FAILED" if fails else "ok")
 sys.exit(1 if fails else 0)
