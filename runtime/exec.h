@@ -121,6 +121,8 @@ typedef struct aslrt_run {
 	bool journal_tx, journal_ended;
 	bool journal_sync_normal;     /* --store-sync NORMAL */
 	int journal_lock;             /* fd of FILE-lock, -1: none */
+	int64_t park_after_ms;        /* --park-after: a longer Wait ends the
+					 process (exit 3), -1: never */
 	struct aslrt_metric *metrics;    /* per state, when metrics_file */
 	pthread_mutex_t lock;
 	/* pool.c */
@@ -302,6 +304,9 @@ void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		    struct json_object **out);
 int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until);
+#define ASLRT_EXIT_PARKED 3 /* --park-after: the execution waits in the journal */
+int aslrt_journal_due(aslrt_run *r, const char *path, char ***names, int *n, char *why,
+		      size_t len);
 int aslrt_journal_list(aslrt_run *r);
 int aslrt_journal_describe(aslrt_run *r, const char *name);
 int aslrt_journal_history(aslrt_run *r, const char *name);
