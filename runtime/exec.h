@@ -179,6 +179,9 @@ struct aslrt_ctx {
 	bool lane_map;
 	char *lane_path;              /* journal.c: where this thread runs (owned) */
 	int steps, spawns;            /* its Task attempts and Waits, its batches */
+	bool wait_pending;            /* journal.c: a Wait's end, wait_until, was just
+					 journaled; a sleep to another time is a Retry's */
+	int64_t wait_until;
 };
 
 /* Every variable visible in c, copied into c->vars (for JSONata bindings). */
@@ -304,6 +307,7 @@ void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		    struct json_object **out);
 int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until);
+int64_t aslrt_journal_retry(aslrt_ctx *c, int64_t until);
 #define ASLRT_EXIT_PARKED 3 /* --park-after: the execution waits in the journal */
 int aslrt_journal_due(aslrt_run *r, const char *path, char ***names, int *n, char *why,
 		      size_t len);

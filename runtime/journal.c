@@ -8,7 +8,7 @@
  * result was journaled is never called again.  An attempt journaled as
  * started but without a result was running when the process died: it fails
  * with States.Timeout (AWS's lost worker), which its Retry rules see; it is
- * never silently called twice.  Waits resume at their journaled end time.
+ * never silently called twice.  Waits and Retry intervals resume at their journaled end.
  *
  * Attempts are keyed by where they ran, which is the same on every replay:
  * the thread's lane path (Parallel branch / Map iteration indices, numbered
@@ -405,13 +405,14 @@ int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	return rc;
 }
 
-/* A Wait's end: the journaled one on replay, else until (journaled). */
-int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until)
+/* A Wait's or a Retry interval's end: the journaled one on replay, else
+ * until (journaled); parks the execution when --park-after says so. */
+static int64_t journal_until(aslrt_ctx *c, int64_t until, const char *what)
 {
 	aslrt_run *r = c->run;
 	if (!r->journal || !r->journal_exec)
 		return until;
-	char *key = attempt_key(c, "wait");
+	char *key = attempt_key(c, what);
 	sqlite3_stmt *q;
 	pthread_mutex_lock(&r->lock);
 	q = prep(r, "SELECT result FROM attempts WHERE execution=? AND key=?");
@@ -437,6 +438,19 @@ int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until)
 	pthread_mutex_unlock(&r->lock);
 	free(key);
 	return until;
+}
+
+int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until)
+{
+	until = journal_until(c, until, "wait");
+	c->wait_pending = true; /* aslrt_sleep_until: this one is journaled */
+	c->wait_until = until;
+	return until;
+}
+
+int64_t aslrt_journal_retry(aslrt_ctx *c, int64_t until)
+{
+	return journal_until(c, until, "retry");
 }
 
 /*

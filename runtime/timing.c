@@ -188,6 +188,12 @@ int aslrt_expired_error(aslrt_ctx *c)
 int aslrt_sleep_until(aslrt_ctx *c, int64_t until)
 {
 	aslrt_run *r = c->run;
+	/* a Retry interval's end is journaled (a Wait's was, by exec.c), so a
+	 * resumed one ends when it would have, and --park-after parks it */
+	if (c->wait_pending && until == c->wait_until)
+		c->wait_pending = false;
+	else
+		until = aslrt_journal_retry(c, until);
 	int64_t now = aslrt_now_ms(r);
 	if (aslrt_history_full(r))
 		return aslrt_history_full_error(c);

@@ -3,7 +3,8 @@
 10 s is longer than --park-after 5 journals its end and exits 3; --run-due
 before the Wait is due resumes nothing, after it finishes the execution with
 the output of an uninterrupted run; an execution another process is running
-is left alone.
+is left alone; a Retry interval parks and resumes the same way, its Task
+called once per attempt.
     park.py ASLC"""
 import json, os, subprocess, sys, tempfile, time
 
@@ -78,6 +79,41 @@ check("rerun", (p.returncode, p.stdout), (0, '{"done":1}\n'))
 for args in [["--run-due", "--name", "x"], ["--park-after", "-1", "--name", "y"]]:
     check("usage " + " ".join(args), run(*args, inp="{}").returncode, 2)
 check("no --store", subprocess.run([exe, "--run-due"], capture_output=True).returncode, 2)
+
+# a Retry interval parks too: a Task bound to a command that fails once,
+# retried after 6 s; each call appends to a file, so the effects are counted
+calls = os.path.join(work, "calls")
+cmd = os.path.join(work, "f.sh")
+with open(cmd, "w") as f:
+    f.write('#!/bin/sh\ncat >/dev/null\necho x >> "%s"\n'
+            'if [ "$(wc -l < "%s")" -gt 1 ]; then echo \'{"ok":true}\'; '
+            'else echo \'{"errorType":"Flaky","errorMessage":"once"}\'; fi\n' % (calls, calls))
+os.chmod(cmd, 0o755)
+bindings = os.path.join(work, "b.json")
+with open(bindings, "w") as f:
+    json.dump({"Bindings": {"f": {"Command": [cmd]}}}, f)
+src = os.path.join(work, "r.asl.json")
+with open(src, "w") as f:
+    json.dump({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f", "Payload": {}}, "OutputPath": "$.Payload",
+        "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 6, "MaxAttempts": 2}],
+        "End": True}}}, f)
+exe = os.path.join(work, "r")
+db = os.path.join(work, "r.db")  # a journal belongs to one machine
+subprocess.run([aslc, "build", src, "-o", exe], check=True)
+t0 = time.time()
+p = run("--name", "r1", "--park-after", "3", "--bindings", bindings, inp="{}")
+check("retry park rc", p.returncode, 3)
+p = run("--run-due", "--park-after", "3", "--bindings", bindings)
+check("retry early run-due", (p.returncode, p.stdout), (0, ""))
+time.sleep(max(0, t0 + 6.5 - time.time()))
+p = run("--run-due", "--park-after", "3", "--bindings", bindings)
+check("retry run-due", (p.returncode, p.stdout), (0, "r1 SUCCEEDED\n"))
+d = describe("r1")
+check("retry result", (d["status"], d.get("output")), ("SUCCEEDED", '{"ok":true}'))
+with open(calls) as f:
+    check("retry calls", f.read(), "x\nx\n")
 
 print("FAILED" if fails else "ok")
 sys.exit(1 if fails else 0)
