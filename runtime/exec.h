@@ -102,7 +102,13 @@ typedef struct aslrt_run {
 	int64_t clock_ms;             /* virtual clock, ms since the epoch */
 	int64_t deadline_ms;          /* the machine's TimeoutSeconds on the run's
 					 clock, 0: none (timing.c) */
+	bool deadline_express;        /* deadline_ms is Express's 5 minutes */
+	bool express_unlimited;       /* --express-time-limit off */
 	int events;                   /* history event ids handed out */
+	int history_limit;            /* the history quota in events, 0: none
+					 (--history-limit; -1 until set) */
+	bool history_full;            /* an event did not fit: the execution
+					 fails (history.c, under lock) */
 	size_t payload_limit;         /* max state output in bytes, 0: none */
 	FILE *trace;
 	struct json_object *history;  /* the events, when recorded (history.c) */
@@ -115,6 +121,8 @@ typedef struct aslrt_run {
 	bool journal_tx, journal_ended;
 	bool journal_sync_normal;     /* --store-sync NORMAL */
 	int journal_lock;             /* fd of FILE-lock, -1: none */
+	int64_t park_after_ms;        /* --park-after: a longer Wait ends the
+					 process (exit 3), -1: never */
 	struct aslrt_metric *metrics;    /* per state, when metrics_file */
 	pthread_mutex_t lock;
 	/* pool.c */
@@ -171,6 +179,9 @@ struct aslrt_ctx {
 	bool lane_map;
 	char *lane_path;              /* journal.c: where this thread runs (owned) */
 	int steps, spawns;            /* its Task attempts and Waits, its batches */
+	bool wait_pending;            /* journal.c: a Wait's end, wait_until, was just
+					 journaled; a sleep to another time is a Retry's */
+	int64_t wait_until;
 };
 
 /* Every variable visible in c, copied into c->vars (for JSONata bindings). */
@@ -298,6 +309,10 @@ void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		    struct json_object **out);
 int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until);
+int64_t aslrt_journal_retry(aslrt_ctx *c, int64_t until);
+#define ASLRT_EXIT_PARKED 3 /* --park-after: the execution waits in the journal */
+int aslrt_journal_due(aslrt_run *r, const char *path, char ***names, int *n, char *why,
+		      size_t len);
 int aslrt_journal_list(aslrt_run *r);
 int aslrt_journal_describe(aslrt_run *r, const char *name);
 int aslrt_journal_history(aslrt_run *r, const char *name);
@@ -315,6 +330,8 @@ int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp);
 void aslrt_deadline_init(aslrt_run *r);
 bool aslrt_expired(aslrt_run *r);
+bool aslrt_history_full(aslrt_run *r);
+int aslrt_history_full_error(aslrt_ctx *c);
 int aslrt_expired_error(aslrt_ctx *c);
 int aslrt_timeout_error(aslrt_ctx *c, bool heartbeat);
 /* Sleep until the run's clock reads until, or fail with the machine's

@@ -309,6 +309,39 @@ void aslrt_event_flush(aslrt_ctx *c)
 	c->pending = 0;
 }
 
+/*
+ * The history quota (25,000 events in Standard, --history-limit): as AWS's
+ * developer guide says, the last event may only be ExecutionSucceeded;
+ * anything else that would take it is dropped and the execution fails,
+ * ExecutionFailed taking the last id.  Called with r->lock held.
+ */
+static bool over_quota(aslrt_run *r, int type)
+{
+	if (!r->history_limit || type == EV_EXECUTION_SUCCEEDED || type == EV_EXECUTION_FAILED ||
+	    type == EV_EXECUTION_TIMED_OUT)
+		return false;
+	if (r->events >= r->history_limit - 1)
+		r->history_full = true;
+	return r->history_full;
+}
+
+bool aslrt_history_full(aslrt_run *r)
+{
+	pthread_mutex_lock(&r->lock);
+	bool full = r->history_full;
+	pthread_mutex_unlock(&r->lock);
+	return full;
+}
+
+int aslrt_history_full_error(aslrt_ctx *c)
+{
+	aslrt_error_set(&c->err, "States.Runtime",
+			"The execution reached the maximum execution history size of %d events",
+			c->run->history_limit);
+	c->heartbeat_expired = false;
+	return -1;
+}
+
 int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index)
 {
 	aslrt_run *r = c->run;
@@ -346,11 +379,19 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	    r->history || r->trace || r->log || r->journal || r->metrics_file ? aslrt_now_ms(r) : 0;
 	if (!r->history && !r->trace && !r->log && !r->journal) {
 		pthread_mutex_lock(&r->lock);
-		id = ++r->events;
+		bool over = over_quota(r, type);
+		id = over ? 0 : ++r->events;
 		pthread_mutex_unlock(&r->lock);
+		if (over)
+			return 0;
 	} else {
 		struct json_object *e = build(c, type, st, value, index, 0, prev, ms);
 		pthread_mutex_lock(&r->lock);
+		if (over_quota(r, type)) {
+			pthread_mutex_unlock(&r->lock);
+			json_object_put(e);
+			return 0;
+		}
 		id = ++r->events;
 		json_object_object_add(e, "id", json_object_new_int(id));
 		if (r->trace)

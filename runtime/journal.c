@@ -8,7 +8,7 @@
  * result was journaled is never called again.  An attempt journaled as
  * started but without a result was running when the process died: it fails
  * with States.Timeout (AWS's lost worker), which its Retry rules see; it is
- * never silently called twice.  Waits resume at their journaled end time.
+ * never silently called twice.  Waits and Retry intervals resume at their journaled end.
  *
  * Attempts are keyed by where they ran, which is the same on every replay:
  * the thread's lane path (Parallel branch / Map iteration indices, numbered
@@ -144,6 +144,19 @@ void aslrt_journal_close(aslrt_run *r)
 	r->journal = NULL;
 }
 
+/* The execution's byte of FILE-lock. */
+static struct flock lock_byte(const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *s = name; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	struct flock fl = {.l_type = F_WRLCK,
+			   .l_whence = SEEK_SET,
+			   .l_start = (off_t)(h & 0x3fffffff),
+			   .l_len = 1};
+	return fl;
+}
+
 /* Lock the execution's byte of FILE-lock for this process's lifetime. */
 static int aslrt_journal_lock(aslrt_run *r, const char *store, const char *name, char *why, size_t len)
 {
@@ -156,13 +169,7 @@ static int aslrt_journal_lock(aslrt_run *r, const char *store, const char *name,
 		free(path);
 		return -1;
 	}
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (const char *s = name; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	struct flock fl = {.l_type = F_WRLCK,
-			   .l_whence = SEEK_SET,
-			   .l_start = (off_t)(h & 0x3fffffff),
-			   .l_len = 1};
+	struct flock fl = lock_byte(name);
 	if (fcntl(fd, F_SETLK, &fl) != 0) {
 		snprintf(why, len, "execution '%s' is being run by another process (%s)", name,
 			 path);
@@ -305,6 +312,9 @@ void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type)
 
 /* --- Task attempts and Waits --- */
 
+static void park(aslrt_run *r, int64_t until);
+static char *iso(int64_t ms);
+
 static char *attempt_key(aslrt_ctx *c, const char *what)
 {
 	char *key = NULL;
@@ -316,6 +326,8 @@ static char *attempt_key(aslrt_ctx *c, const char *what)
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input, struct json_object **out)
 {
 	aslrt_run *r = c->run;
+	if (aslrt_history_full(r)) /* its TaskScheduled did not fit: no call */
+		return aslrt_history_full_error(c);
 	if (!r->journal || !r->journal_exec)
 		return aslrt_task_run(c, st, input, out);
 	char *key = attempt_key(c, "task");
@@ -393,13 +405,14 @@ int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	return rc;
 }
 
-/* A Wait's end: the journaled one on replay, else until (journaled). */
-int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until)
+/* A Wait's or a Retry interval's end: the journaled one on replay, else
+ * until (journaled); parks the execution when --park-after says so. */
+static int64_t journal_until(aslrt_ctx *c, int64_t until, const char *what)
 {
 	aslrt_run *r = c->run;
 	if (!r->journal || !r->journal_exec)
 		return until;
-	char *key = attempt_key(c, "wait");
+	char *key = attempt_key(c, what);
 	sqlite3_stmt *q;
 	pthread_mutex_lock(&r->lock);
 	q = prep(r, "SELECT result FROM attempts WHERE execution=? AND key=?");
@@ -420,9 +433,88 @@ int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until)
 		commit(r);
 	}
 	sqlite3_finalize(q);
+	if (r->park_after_ms >= 0 && until - aslrt_now_ms(r) > r->park_after_ms)
+		park(r, until);
 	pthread_mutex_unlock(&r->lock);
 	free(key);
 	return until;
+}
+
+int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until)
+{
+	until = journal_until(c, until, "wait");
+	c->wait_pending = true; /* aslrt_sleep_until: this one is journaled */
+	c->wait_until = until;
+	return until;
+}
+
+int64_t aslrt_journal_retry(aslrt_ctx *c, int64_t until)
+{
+	return journal_until(c, until, "retry");
+}
+
+/*
+ * --park-after: the Wait's end is journaled; mark the execution parked until
+ * then and end the process (exit 3) with the run's lock held, so no other
+ * thread journals anything after.  --run-due resumes it once due; a Task
+ * running in another Parallel branch or Map iteration meanwhile is resumed
+ * as after a crash (its attempt fails with States.Timeout).
+ */
+static void park(aslrt_run *r, int64_t until)
+{
+	begin(r);
+	sqlite3_stmt *q = prep(r, "INSERT OR REPLACE INTO attempts(execution, key, status, result) "
+				  "VALUES(?, 'parked', 'parked', ?)");
+	sqlite3_bind_text(q, 1, r->journal_exec, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, until);
+	step(r, q);
+	sqlite3_finalize(q);
+	commit(r);
+	char *when = iso(until);
+	fflush(stdout);
+	fprintf(stderr, "aslrt: execution '%s' parked until %s: resume it with --run-due\n",
+		r->journal_exec, when);
+	free(when);
+	_exit(ASLRT_EXIT_PARKED);
+}
+
+/*
+ * --run-due: the executions of the journal at path that are parked (see
+ * park) and due, not ended, and not being run by another process, oldest
+ * due first; their names in *names (malloc'd).
+ */
+int aslrt_journal_due(aslrt_run *r, const char *path, char ***names, int *n, char *why,
+		      size_t len)
+{
+	*names = NULL;
+	*n = 0;
+	if (aslrt_journal_open(r, path, false, why, len))
+		return -1;
+	char *lpath = NULL;
+	if (asprintf(&lpath, "%s-lock", path) < 0)
+		abort();
+	int fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(lpath);
+	sqlite3_stmt *q = prep(r, "SELECT e.name FROM executions e JOIN attempts a"
+				  " ON a.execution = e.name AND a.key = 'parked'"
+				  " WHERE e.status = 'RUNNING' AND a.result <= ?"
+				  " ORDER BY a.result, e.name");
+	sqlite3_bind_int64(q, 1, aslrt_now_ms(r));
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+		struct flock fl = lock_byte(name);
+		if (fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+			continue; /* another process runs it */
+		*names = realloc(*names, (size_t)(*n + 1) * sizeof **names);
+		if (!*names)
+			abort();
+		(*names)[(*n)++] = strdup(name);
+	}
+	sqlite3_finalize(q);
+	if (fd >= 0)
+		close(fd);
+	aslrt_journal_close(r);
+	return 0;
 }
 
 /* --- reading the journal --- */

@@ -9,9 +9,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -56,8 +58,6 @@ static const char help[] =
 	"                        Mocks win over bindings, bindings over C handlers.\n"
 	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
 	"                        quota); off lifts it\n"
-	"  --trace               print each state entered and left, and each Task's\n"
-	"                        request and result, on stderr\n"
 	"  --trace               print each event of the execution on stderr, one line each\n"
 	"  --log-level L         ALL|ERROR|FATAL|OFF: events as CloudWatch Logs JSON lines, the\n"
 	"                        shape of an Express log group (default OFF)\n"
@@ -73,9 +73,23 @@ static const char help[] =
 	"  --resume NAME         with --store: continue execution NAME (no input needed)\n"
 	"  --describe NAME       with --store: print NAME as DescribeExecution does\n"
 	"  --list                with --store: list the executions (ListExecutions)\n"
+	"  --park-after SECONDS  with --store: a Wait or Retry interval ending over SECONDS\n"
+	"                        from now journals its end and ends the process (exit 3,\n"
+	"                        \"parked\"); --run-due continues it once due\n"
+	"  --run-due             with --store: resume each parked execution whose Wait or\n"
+	"                        Retry interval has come due (not ended, not run by\n"
+	"                        another process), as --resume would, with the other\n"
+	"                        options given; one line each: NAME SUCCEEDED|FAILED|\n"
+	"                        PARKED|ERROR N (for a cron job or a systemd timer)\n"
 	"  --history NAME        with --store and no --name/--resume: print NAME's events\n"
 	"  --history FILE        write the execution's events to FILE as AWS's\n"
 	"                        GetExecutionHistory returns them ({\"events\": [...]})\n"
+	"  --history-limit N|off the history quota: a Standard execution whose history\n"
+	"                        would pass N events fails with States.Runtime, as AWS's\n"
+	"                        does (default 25000, AWS's quota; Express: off)\n"
+	"  --express-time-limit on|off  an Express workflow's execution fails with\n"
+	"                        States.Timeout after 5 minutes, as in AWS (default on;\n"
+	"                        a smaller TimeoutSeconds still wins); off lifts it\n"
 	"  --help                this text\n"
 	"\n"
 	"Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds apply on\n"
@@ -83,7 +97,7 @@ static const char help[] =
 	"its TimeoutSeconds fails (TIMED_OUT) with States.Timeout.\n"
 	"\n"
 	"exit status: 0 SUCCEEDED (output on stdout), 1 FAILED ({\"Error\",\"Cause\"} as the\n"
-	"last line of stderr), 2 usage error.\n";
+	"last line of stderr), 2 usage error, 3 parked (--park-after).\n";
 
 static int usage(const char *prog, const char *msg, const char *arg)
 {
@@ -199,15 +213,75 @@ static void print_error(const aslrt_error *e)
 	json_object_put(o);
 }
 
+/*
+ * --run-due: resume each parked execution that is due, one after another,
+ * each by this executable with the same options and --resume NAME instead of
+ * --run-due (its output goes to the journal: --describe shows it); one line
+ * each on stdout, "NAME STATUS" (SUCCEEDED, FAILED, PARKED again, or ERROR
+ * with the exit status).  2 when the journal cannot be read, else 0.
+ */
+static int run_due_executions(aslrt_run *r, const char *prog, const char *store, int argc,
+			      char **argv)
+{
+	char why[ASLRT_ERRLEN], **names;
+	int n;
+	if (aslrt_journal_due(r, store, &names, &n, why, sizeof why)) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		aslrt_journal_close(r);
+		return 2;
+	}
+	char **args = calloc((size_t)argc + 3, sizeof *args);
+	if (!args)
+		abort();
+	int k = 0;
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--run-due") != 0)
+			args[k++] = argv[i];
+	args[k] = "--resume";
+	for (int i = 0; i < n; i++) {
+		args[k + 1] = names[i];
+		args[k + 2] = NULL;
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+			if (null >= 0)
+				dup2(null, 1);
+			execv("/proc/self/exe", args);
+			fprintf(stderr, "%s: cannot run itself: %s\n", prog, strerror(errno));
+			_exit(127);
+		}
+		int st = 0;
+		if (pid < 0 || waitpid(pid, &st, 0) < 0)
+			st = -1;
+		int code = st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		if (code == 0)
+			printf("%s SUCCEEDED\n", names[i]);
+		else if (code == 1)
+			printf("%s FAILED\n", names[i]);
+		else if (code == ASLRT_EXIT_PARKED)
+			printf("%s PARKED\n", names[i]);
+		else
+			printf("%s ERROR %d\n", names[i], code);
+		free(names[i]);
+	}
+	fflush(stdout);
+	free(names);
+	free(args);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
 		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *listen_addr = NULL,
 		   *bindings_file = NULL, *sm_name = NULL, *history_file = NULL, *log_file = NULL,
 		   *store_file = NULL, *resume_name = NULL, *describe_name = NULL;
-	bool list = false;
+	bool list = false, run_due = false;
 	aslrt_run run = {0};
 	run.payload_limit = 262144;
+	run.history_limit = -1;
+	run.park_after_ms = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **slot = NULL;
@@ -277,6 +351,38 @@ int main(int argc, char **argv)
 			else
 				return usage(prog, "bad --payload-limit: ", v);
 			continue;
+		} else if (strcmp(a, "--run-due") == 0) {
+			run_due = true;
+			continue;
+		} else if (strcmp(a, "--park-after") == 0) {
+			if (i + 1 >= argc)
+				return usage(prog, "--park-after needs a value", NULL);
+			const char *v = argv[++i];
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (!*v || *end || n < 0 || n > 99999999)
+				return usage(prog, "bad --park-after (seconds, 0 to 99999999): ", v);
+			run.park_after_ms = (int64_t)n * 1000;
+			continue;
+		} else if (strcmp(a, "--history-limit") == 0) {
+			if (i + 1 >= argc)
+				return usage(prog, "--history-limit needs a value", NULL);
+			const char *v = argv[++i];
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (strcmp(v, "off") == 0)
+				run.history_limit = 0;
+			else if (*v && *end == 0 && n >= 2 && n <= INT_MAX)
+				run.history_limit = (int)n;
+			else
+				return usage(prog, "bad --history-limit: ", v);
+			continue;
+		} else if (strcmp(a, "--express-time-limit") == 0) {
+			if (i + 1 >= argc || (strcmp(argv[i + 1], "on") != 0 &&
+					      strcmp(argv[i + 1], "off") != 0))
+				return usage(prog, "--express-time-limit needs on or off", NULL);
+			run.express_unlimited = strcmp(argv[++i], "off") == 0;
+			continue;
 		} else if (strcmp(a, "--clock") == 0) {
 			if (i + 1 >= argc)
 				return usage(prog, "--clock needs a value", NULL);
@@ -295,8 +401,12 @@ int main(int argc, char **argv)
 	}
 	if (mock_file && !test_case)
 		return usage(prog, "--mock-config needs --test-case", NULL);
-	if ((resume_name || describe_name || list) && !store_file)
-		return usage(prog, "--resume, --describe and --list need --store", NULL);
+	if ((resume_name || describe_name || list || run_due || run.park_after_ms >= 0) &&
+	    !store_file)
+		return usage(prog, "--resume, --describe, --list, --run-due and --park-after need --store",
+			     NULL);
+	if (run_due && (resume_name || exec_name || describe_name || list))
+		return usage(prog, "--run-due takes no --name, --resume, --describe or --list", NULL);
 	if (resume_name && exec_name && strcmp(resume_name, exec_name) != 0)
 		return usage(prog, "--resume and --name differ", NULL);
 	run.journal_lock = -1;
@@ -335,6 +445,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, why);
 		aslrt_unload(&run);
 		return 2;
+	}
+	if (run_due) {
+		int rc = run_due_executions(&run, prog, store_file, argc, argv);
+		aslrt_unload(&run);
+		return rc;
 	}
 	/* --store: the journal's queries, or the execution to start or continue */
 	char *jinput = NULL, *jcontext = NULL;
@@ -470,6 +585,12 @@ int main(int argc, char **argv)
 					store_file);
 			goto failed;
 		}
+	}
+	if (run.history_limit < 0) { /* AWS's quota, Standard only */
+		struct json_object *type = NULL;
+		json_object_object_get_ex(run.meta, "type", &type);
+		run.history_limit =
+		    type && strcmp(json_object_get_string(type), "EXPRESS") == 0 ? 0 : 25000;
 	}
 	aslrt_deadline_init(&run);
 	aslrt_event(c, EV_EXECUTION_STARTED, -1, input, 0);

@@ -130,28 +130,50 @@ int aslrt_timeout_error(aslrt_ctx *c, bool heartbeat)
 
 /* --- the machine's TimeoutSeconds --- */
 
+#define EXPRESS_SECONDS 300 /* an Express execution's longest duration */
+
+/* The machine's TimeoutSeconds; an Express machine's execution also ends
+ * after 5 minutes (unless --express-time-limit off), the smaller wins. */
 void aslrt_deadline_init(aslrt_run *r)
 {
-	int64_t n;
+	int64_t n = 0;
 	struct json_object *t = get(r->meta, "timeout");
-	if (t && as_long(t, &n) && n > 0)
+	struct json_object *type = get(r->meta, "type");
+	if (!(t && as_long(t, &n) && n > 0))
+		n = 0;
+	r->deadline_express = false;
+	if (type && !strcmp(json_object_get_string(type), "EXPRESS") && !r->express_unlimited &&
+	    (n == 0 || n > EXPRESS_SECONDS)) {
+		n = EXPRESS_SECONDS;
+		r->deadline_express = true;
+	}
+	if (n > 0)
 		r->deadline_ms = aslrt_now_ms(r) + n * 1000;
 }
 
+/* Past the deadline, or past the history quota (history.c): the execution
+ * ends, nothing retries or catches it. */
 bool aslrt_expired(aslrt_run *r)
 {
-	return r->deadline_ms && aslrt_now_ms(r) >= r->deadline_ms;
+	return (r->deadline_ms && aslrt_now_ms(r) >= r->deadline_ms) || aslrt_history_full(r);
 }
 
 int aslrt_expired_error(aslrt_ctx *c)
 {
+	if (aslrt_history_full(c->run))
+		return aslrt_history_full_error(c);
 	/* Not json_object_get_string: on a number it caches its text in the
 	 * shared meta object, a data race between Parallel branches. */
 	int64_t n = 0;
 	as_long(get(c->run->meta, "timeout"), &n);
-	aslrt_error_set(&c->err, "States.Timeout",
-			"The execution ran past the state machine's TimeoutSeconds (%lld)",
-			(long long)n);
+	if (c->run->deadline_express)
+		aslrt_error_set(&c->err, "States.Timeout",
+				"The execution ran past Express's limit of %d seconds",
+				EXPRESS_SECONDS);
+	else
+		aslrt_error_set(&c->err, "States.Timeout",
+				"The execution ran past the state machine's TimeoutSeconds (%lld)",
+				(long long)n);
 	c->heartbeat_expired = false;
 	return -1;
 }
@@ -159,7 +181,15 @@ int aslrt_expired_error(aslrt_ctx *c)
 int aslrt_sleep_until(aslrt_ctx *c, int64_t until)
 {
 	aslrt_run *r = c->run;
+	/* a Retry interval's end is journaled (a Wait's was, by exec.c), so a
+	 * resumed one ends when it would have, and --park-after parks it */
+	if (c->wait_pending && until == c->wait_until)
+		c->wait_pending = false;
+	else
+		until = aslrt_journal_retry(c, until);
 	int64_t now = aslrt_now_ms(r);
+	if (aslrt_history_full(r))
+		return aslrt_history_full_error(c);
 	if (r->deadline_ms && until >= r->deadline_ms) {
 		aslrt_sleep_ms(r, r->deadline_ms - now);
 		return aslrt_expired_error(c);
