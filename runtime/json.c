@@ -272,15 +272,16 @@ size_t aslrt_json_size(struct json_object *v)
  * string measured: what a state exit pays when there is no size quota. */
 static bool too_deep(struct json_object *v, size_t max_depth)
 {
-	if (!json_object_is_type(v, json_type_array) && !json_object_is_type(v, json_type_object))
+	enum json_type t = json_object_get_type(v);
+	if (t != json_type_array && t != json_type_object)
 		return false;
 	Stack s = {0};
 	bool deep = false;
-	push(&s, v);
+	push(&s, v)->first = t == json_type_array; /* first: "is an array" here */
 	while (s.n && !deep) {
 		Frame *f = &s.f[s.n - 1];
 		struct json_object *child;
-		if (json_object_is_type(f->v, json_type_array)) {
+		if (f->first) {
 			if (f->i >= f->n) {
 				s.n--;
 				continue;
@@ -294,12 +295,12 @@ static bool too_deep(struct json_object *v, size_t max_depth)
 			child = (struct json_object *)lh_entry_v(f->e);
 			f->e = f->e->next;
 		}
-		if (json_object_is_type(child, json_type_array) ||
-		    json_object_is_type(child, json_type_object)) {
+		t = json_object_get_type(child); /* one call per value */
+		if (t == json_type_array || t == json_type_object) {
 			if (s.n >= max_depth)
 				deep = true;
 			else
-				push(&s, child);
+				push(&s, child)->first = t == json_type_array;
 		}
 	}
 	free(s.f);
