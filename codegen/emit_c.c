@@ -56,8 +56,7 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 		buf_printf(out, "\tif (aslrt_op_enter(c, %d, r[%d])) %s;\n", id, in->a, err);
 		break;
 	case OP_CONST:
-		buf_printf(out, "\tif (aslrt_op_const(c, %d, &r[%d])) %s;\n", in->k, in->dst,
-			   err);
+		buf_printf(out, "\tif (aslrt_op_const(c, %d, &r[%d])) %s;\n", in->k, in->dst, err);
 		break;
 	case OP_FIELD: {
 		const char *key = json_object_get_string(p->consts[in->k].v);
@@ -106,20 +105,20 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 			buf_printf(out, "\tif (aslrt_op_jeval(c, %d, r[%d], %d, %s, &r[%d])) %s;\n",
 				   in->k, in->a, in->b >= 0, res, in->dst, err);
 		else
-			buf_printf(out, "\tif (aslrt_op_jassign(c, %d, r[%d], %d, %s)) %s;\n", in->k,
-				   in->a, in->b >= 0, res, err);
+			buf_printf(out, "\tif (aslrt_op_jassign(c, %d, r[%d], %d, %s)) %s;\n",
+				   in->k, in->a, in->b >= 0, res, err);
 		break;
 	}
 	case OP_JCOND:
-		buf_printf(out, "\tif ((b[%d] = aslrt_op_jcond(c, %d, r[%d])) < 0) %s;\n",
-			   in->dst, in->k, in->a, err);
+		buf_printf(out, "\tif ((b[%d] = aslrt_op_jcond(c, %d, r[%d])) < 0) %s;\n", in->dst,
+			   in->k, in->a, err);
 		break;
 	case OP_TASK:
 	case OP_PARALLEL:
 	case OP_MAP: {
 		const char *fn = in->op == OP_TASK ? "task" : in->op == OP_MAP ? "map" : "parallel";
-		buf_printf(out, "\tif (aslrt_op_%s(c, %d, r[%d], &r[%d])) %s;\n", fn, in->c,
-			   in->a, in->dst, err);
+		buf_printf(out, "\tif (aslrt_op_%s(c, %d, r[%d], &r[%d])) %s;\n", fn, in->c, in->a,
+			   in->dst, err);
 		break;
 	}
 	case OP_WAIT:
@@ -133,11 +132,14 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 		break;
 	case OP_TEST:
 		if (in->c >= 0)
-			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], r[%d])) < 0) %s;\n",
-				   in->dst, in->b, in->k, in->a, in->c, err);
+			buf_printf(
+			    out,
+			    "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], r[%d])) < 0) %s;\n",
+			    in->dst, in->b, in->k, in->a, in->c, err);
 		else
-			buf_printf(out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], NULL)) < 0) %s;\n",
-				   in->dst, in->b, in->k, in->a, err);
+			buf_printf(
+			    out, "\tif ((b[%d] = aslrt_op_test(c, %d, %d, r[%d], NULL)) < 0) %s;\n",
+			    in->dst, in->b, in->k, in->a, err);
 		break;
 	case OP_NOT:
 		buf_printf(out, "\tb[%d] = !b[%d];\n", in->dst, in->a);
@@ -150,8 +152,8 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 		break;
 	case OP_JUMPIF:
 	case OP_JUMPIFNOT:
-		buf_printf(out, "\tif (%sb[%d]) goto S%d_L%d;\n", in->op == OP_JUMPIF ? "" : "!", in->a,
-			   id, in->b);
+		buf_printf(out, "\tif (%sb[%d]) goto S%d_L%d;\n", in->op == OP_JUMPIF ? "" : "!",
+			   in->a, id, in->b);
 		break;
 	case OP_LABEL:
 		buf_printf(out, "S%d_L%d:;\n", id, in->b);
@@ -160,7 +162,8 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 	case OP_END:
 		/* the output moves out of its register; the epilogue X drops the rest */
 		buf_printf(out, "\tif (aslrt_op_exit(c, %d, r[%d])) %s;\n", id, in->a, err);
-		buf_printf(out, "\t%sout = r[%d];\n\tr[%d] = NULL;\n", chunk ? "*" : "", in->a, in->a);
+		buf_printf(out, "\t%sout = r[%d];\n\tr[%d] = NULL;\n", chunk ? "*" : "", in->a,
+			   in->a);
 		if (in->op == OP_NEXT)
 			buf_printf(out, "\t*st = %d;\n", in->b);
 		if (chunk)
@@ -182,11 +185,12 @@ static void emit_parts(const Program *p, const IrState *st, Buf *out)
 {
 	int start = 0;
 	for (int k = 0; k < st->nparts; k++) {
-		buf_printf(out,
-			   "\nASLC_STATE int state_%d_%d(aslrt_ctx *c, struct json_object **r, int *b,\n"
-			   "\t\t\tstruct json_object **out, int *st)\n{\n"
-			   "\t(void)c;\n\t(void)b;\n\t(void)out;\n\t(void)st;\n",
-			   st->id, k);
+		buf_printf(
+		    out,
+		    "\nASLC_STATE int state_%d_%d(aslrt_ctx *c, struct json_object **r, int *b,\n"
+		    "\t\t\tstruct json_object **out, int *st)\n{\n"
+		    "\t(void)c;\n\t(void)b;\n\t(void)out;\n\t(void)st;\n",
+		    st->id, k);
 		for (int j = start; j < st->parts[k]; j++)
 			emit_ins(p, st, &st->ins[j], true, out);
 		buf_puts(out, "\treturn 0;\n}\n");
@@ -220,8 +224,9 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 		exits |= st->ins[i].op == OP_NEXT || st->ins[i].op == OP_END;
 	int nparts = st->nparts;
 	emit_parts(p, st, out);
-	buf_printf(out, "\nASLC_STATE int state_%d(aslrt_ctx *c, struct json_object **cur, int *st)\n{\n",
-		   id);
+	buf_printf(
+	    out, "\nASLC_STATE int state_%d(aslrt_ctx *c, struct json_object **cur, int *st)\n{\n",
+	    id);
 	buf_printf(out, "\tstruct json_object *r[%d], *out = NULL;\n\tint rc;\n", nregs);
 	if (nbools)
 		buf_printf(out, "\tint b[%d];\n", nbools);
@@ -229,10 +234,13 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 	for (int i = 0; i < st->ndrops; i++)
 		buf_printf(out, "\tr[%d] = NULL;\n", st->drops[i]);
 	for (int k = 0; k < nparts; k++) {
-		buf_printf(out, "\tswitch (state_%d_%d(c, r, %s, &out, st)) {\n\tcase -1: goto E%d;\n",
+		buf_printf(out,
+			   "\tswitch (state_%d_%d(c, r, %s, &out, st)) {\n\tcase -1: goto E%d;\n",
 			   id, k, nbools ? "b" : "NULL", id);
 		if (exits)
-			buf_printf(out, "\tcase 1: rc = 1; goto X%d;\n\tcase 2: rc = 0; goto X%d;\n", id, id);
+			buf_printf(out,
+				   "\tcase 1: rc = 1; goto X%d;\n\tcase 2: rc = 0; goto X%d;\n", id,
+				   id);
 		buf_puts(out, "\t}\n");
 	}
 	for (int j = 0; j < st->nins && !nparts; j++)
@@ -242,13 +250,14 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 		buf_printf(out, "X%d:\n", id);
 	for (int i = 0; i < st->ndrops; i++)
 		buf_printf(out, "\taslrt_op_put(r[%d]);\n", st->drops[i]);
-	buf_printf(out,
-		   "\tif (rc >= 0) {\n\t\taslrt_op_put(r[0]);\n\t\t*cur = out;\n\t\treturn rc;\n\t}\n"
-		   "\tswitch (aslrt_op_recover(c, %d, &r[0], st)) {\n"
-		   "\tcase ASLRT_RETRY: goto S%d;\n"
-		   "\tcase ASLRT_CAUGHT: *cur = r[0]; return 1;\n"
-		   "\tdefault: aslrt_op_put(r[0]); *cur = NULL; return -1;\n\t}\n}\n",
-		   id, id);
+	buf_printf(
+	    out,
+	    "\tif (rc >= 0) {\n\t\taslrt_op_put(r[0]);\n\t\t*cur = out;\n\t\treturn rc;\n\t}\n"
+	    "\tswitch (aslrt_op_recover(c, %d, &r[0], st)) {\n"
+	    "\tcase ASLRT_RETRY: goto S%d;\n"
+	    "\tcase ASLRT_CAUGHT: *cur = r[0]; return 1;\n"
+	    "\tdefault: aslrt_op_put(r[0]); *cur = NULL; return -1;\n\t}\n}\n",
+	    id, id);
 }
 
 /* A scope: a switch on the current state in a loop. */
@@ -257,7 +266,8 @@ static void emit_scope(const Program *p, const IrScope *sc, Buf *out)
 	for (int i = 0; i < sc->nstates; i++)
 		emit_state(p, &p->states[sc->states[i]], out);
 	buf_printf(out,
-		   "\nstatic int scope_%d(aslrt_ctx *c, struct json_object *in, struct json_object **out)\n{\n"
+		   "\nstatic int scope_%d(aslrt_ctx *c, struct json_object *in, struct json_object "
+		   "**out)\n{\n"
 		   "\tint st = %d, rc;\n\n\tdo {\n\t\tswitch (st) {\n",
 		   sc->id, sc->start);
 	for (int i = 0; i < sc->nstates; i++)
@@ -279,13 +289,16 @@ void emit_c(const Program *p, Buf *out)
 	free(meta);
 	for (int i = 0; i < p->nscopes; i++)
 		buf_printf(out,
-			   "static int scope_%d(aslrt_ctx *c, struct json_object *in, struct json_object **out);\n",
+			   "static int scope_%d(aslrt_ctx *c, struct json_object *in, struct "
+			   "json_object **out);\n",
 			   i);
 	buf_puts(out, "\nstatic aslrt_scope_fn *const scopes[] = {\n");
 	for (int i = 0; i < p->nscopes; i++)
 		buf_printf(out, "\tscope_%d,\n", i);
-	buf_printf(out, "};\n\nconst aslrt_program aslrt_main_program = {meta, sizeof meta - 1, %d, scopes};\n",
-		   p->nscopes);
+	buf_printf(
+	    out,
+	    "};\n\nconst aslrt_program aslrt_main_program = {meta, sizeof meta - 1, %d, scopes};\n",
+	    p->nscopes);
 	for (int i = 0; i < p->nscopes; i++)
 		emit_scope(p, &p->scopes[i], out);
 }

@@ -46,10 +46,18 @@ static const char *get_str(struct json_object *o, const char *key)
 static const struct {
 	const char *suffix, *op;
 } cmp_ops[] = {
-	{"LessThanEqualsPath", "<="}, {"LessThanEquals", "<="}, {"GreaterThanEqualsPath", ">="},
-	{"GreaterThanEquals", ">="}, {"LessThanPath", "<"}, {"LessThan", "<"},
-	{"GreaterThanPath", ">"}, {"GreaterThan", ">"}, {"EqualsPath", "=="}, {"Equals", "=="},
-	{"MatchesPath", "matches"}, {"Matches", "matches"},
+    {"LessThanEqualsPath", "<="},
+    {"LessThanEquals", "<="},
+    {"GreaterThanEqualsPath", ">="},
+    {"GreaterThanEquals", ">="},
+    {"LessThanPath", "<"},
+    {"LessThan", "<"},
+    {"GreaterThanPath", ">"},
+    {"GreaterThan", ">"},
+    {"EqualsPath", "=="},
+    {"Equals", "=="},
+    {"MatchesPath", "matches"},
+    {"Matches", "matches"},
 };
 
 static void rule_text(Buf *b, struct json_object *r);
@@ -88,8 +96,8 @@ static void comparison(Buf *b, const char *var, const char *key, struct json_obj
 	if (n > 4 && strcmp(key + n - 4, "Path") == 0 && json_object_is_type(val, json_type_string))
 		buf_puts(b, json_object_get_string(val)); /* a path, not a string literal */
 	else
-		buf_puts(b, json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
-									JSON_C_TO_STRING_NOSLASHESCAPE));
+		buf_puts(b, json_object_to_json_string_ext(
+				val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static void rule_text(Buf *b, struct json_object *r)
@@ -253,7 +261,8 @@ static void edge(G *g, int depth, const char *from, const char *to, const char *
 			buf_puts(g->out, "\"");
 		}
 		if (style == E_DASHED)
-			buf_printf(g->out, "%sstyle=dashed, color=\"#d13212\", fontcolor=\"#d13212\"",
+			buf_printf(g->out,
+				   "%sstyle=dashed, color=\"#d13212\", fontcolor=\"#d13212\"",
 				   label && *label ? ", " : "");
 		else if (style == E_BOLD)
 			buf_printf(g->out, "%sstyle=bold", label && *label ? ", " : "");
@@ -277,12 +286,17 @@ static char *exit_id(const Scope *sc)
 static const char *fill(const State *st)
 {
 	switch (st->type) {
-	case ST_CHOICE: return "#fff4e0";
-	case ST_SUCCEED: return "#e3f4e3";
-	case ST_FAIL: return "#fde7e7";
+	case ST_CHOICE:
+		return "#fff4e0";
+	case ST_SUCCEED:
+		return "#e3f4e3";
+	case ST_FAIL:
+		return "#fde7e7";
 	case ST_PARALLEL:
-	case ST_MAP: return "#eef3fb";
-	default: return "#ffffff";
+	case ST_MAP:
+		return "#eef3fb";
+	default:
+		return "#ffffff";
 	}
 }
 
@@ -294,12 +308,14 @@ static void state_node(G *g, const State *st, int depth)
 	Buf label = {0};
 	buf_printf(&label, "%s\n%s", st->name, state_type_names[st->type]);
 	struct json_object *retry = get(st->json, "Retry");
-	size_t n = json_object_is_type(retry, json_type_array) ? json_object_array_length(retry) : 0;
+	size_t n =
+	    json_object_is_type(retry, json_type_array) ? json_object_array_length(retry) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *r = json_object_array_get_idx(retry, i);
 		char *errs = errors_label(r);
 		struct json_object *ma = get(r, "MaxAttempts");
-		buf_printf(&label, "\nRetry %s x%d", errs ? errs : "", ma ? json_object_get_int(ma) : 3);
+		buf_printf(&label, "\nRetry %s x%d", errs ? errs : "",
+			   ma ? json_object_get_int(ma) : 3);
 		free(errs);
 	}
 	buf_put(&label, "", 0);
@@ -374,7 +390,8 @@ static void state_edges(G *g, const State *st, int depth)
 	if (st->type == ST_CHOICE) {
 		struct json_object *rules = get(st->json, "Choices");
 		size_t n = json_object_is_type(rules, json_type_array)
-				   ? json_object_array_length(rules) : 0;
+			       ? json_object_array_length(rules)
+			       : 0;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *r = json_object_array_get_idx(rules, i);
 			const char *next = get_str(r, "Next");
@@ -395,7 +412,8 @@ static void state_edges(G *g, const State *st, int depth)
 		}
 	}
 	struct json_object *catch = get(st->json, "Catch");
-	size_t n = json_object_is_type(catch, json_type_array) ? json_object_array_length(catch) : 0;
+	size_t n =
+	    json_object_is_type(catch, json_type_array) ? json_object_array_length(catch) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(catch, i);
 		const char *next = get_str(c, "Next");
@@ -438,8 +456,9 @@ void graph_emit(const Machine *m, GraphKind kind, Buf *out)
 		put_text(&g, m->name ? m->name : "machine");
 		buf_puts(out, "\" {\n");
 		buf_puts(out, "  rankdir=TB; fontname=\"Helvetica\"; fontsize=11;\n");
-		buf_puts(out, "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", "
-			      "fontsize=11, fillcolor=\"#ffffff\", color=\"#5a6b7b\"];\n");
+		buf_puts(out,
+			 "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", "
+			 "fontsize=11, fillcolor=\"#ffffff\", color=\"#5a6b7b\"];\n");
 		buf_puts(out, "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#5a6b7b\"];\n");
 		buf_puts(out, "  Start [label=\"Start\", shape=oval, fillcolor=\"#232f3e\", "
 			      "fontcolor=\"#ffffff\"];\n");

@@ -68,31 +68,31 @@ static const struct {
 	const char *name;
 	const char *sig; /* return type, then the parameters */
 } aslrt_fns[RT_COUNT] = {
-	[RT_ENTER] = {"aslrt_op_enter", "ipip"},
-	[RT_EXIT] = {"aslrt_op_exit", "ipip"},
-	[RT_CONST] = {"aslrt_op_const", "ipip"},
-	[RT_FIELD] = {"aslrt_op_field", "ppp"},
-	[RT_INDEX] = {"aslrt_op_index", "ppl"},
-	[RT_CONTEXT] = {"aslrt_op_context", "pp"},
-	[RT_VAR] = {"aslrt_op_var", "ppi"},
-	[RT_REQUIRE] = {"aslrt_op_require", "ipiippp"},
-	[RT_COPY] = {"aslrt_op_copy", "pp"},
-	[RT_PATH] = {"aslrt_op_path", "ipipp"},
-	[RT_TEMPLATE] = {"aslrt_op_template", "ipipp"},
-	[RT_RESULT_PATH] = {"aslrt_op_result_path", "ipippp"},
-	[RT_ASSIGN] = {"aslrt_op_assign", "ipip"},
-	[RT_JEVAL] = {"aslrt_op_jeval", "ipipipp"},
-	[RT_JASSIGN] = {"aslrt_op_jassign", "ipipip"},
-	[RT_JCOND] = {"aslrt_op_jcond", "ipip"},
-	[RT_TASK] = {"aslrt_op_task", "ipipp"},
-	[RT_WAIT] = {"aslrt_op_wait", "ipip"},
-	[RT_PARALLEL] = {"aslrt_op_parallel", "ipipp"},
-	[RT_MAP] = {"aslrt_op_map", "ipipp"},
-	[RT_FAIL] = {"aslrt_op_fail", "ipip"},
-	[RT_NOMATCH] = {"aslrt_op_nomatch", "ipi"},
-	[RT_TEST] = {"aslrt_op_test", "ipiipp"},
-	[RT_RECOVER] = {"aslrt_op_recover", "ipipp"},
-	[RT_PUT] = {"aslrt_op_put", "vp"},
+    [RT_ENTER] = {"aslrt_op_enter", "ipip"},
+    [RT_EXIT] = {"aslrt_op_exit", "ipip"},
+    [RT_CONST] = {"aslrt_op_const", "ipip"},
+    [RT_FIELD] = {"aslrt_op_field", "ppp"},
+    [RT_INDEX] = {"aslrt_op_index", "ppl"},
+    [RT_CONTEXT] = {"aslrt_op_context", "pp"},
+    [RT_VAR] = {"aslrt_op_var", "ppi"},
+    [RT_REQUIRE] = {"aslrt_op_require", "ipiippp"},
+    [RT_COPY] = {"aslrt_op_copy", "pp"},
+    [RT_PATH] = {"aslrt_op_path", "ipipp"},
+    [RT_TEMPLATE] = {"aslrt_op_template", "ipipp"},
+    [RT_RESULT_PATH] = {"aslrt_op_result_path", "ipippp"},
+    [RT_ASSIGN] = {"aslrt_op_assign", "ipip"},
+    [RT_JEVAL] = {"aslrt_op_jeval", "ipipipp"},
+    [RT_JASSIGN] = {"aslrt_op_jassign", "ipipip"},
+    [RT_JCOND] = {"aslrt_op_jcond", "ipip"},
+    [RT_TASK] = {"aslrt_op_task", "ipipp"},
+    [RT_WAIT] = {"aslrt_op_wait", "ipip"},
+    [RT_PARALLEL] = {"aslrt_op_parallel", "ipipp"},
+    [RT_MAP] = {"aslrt_op_map", "ipipp"},
+    [RT_FAIL] = {"aslrt_op_fail", "ipip"},
+    [RT_NOMATCH] = {"aslrt_op_nomatch", "ipi"},
+    [RT_TEST] = {"aslrt_op_test", "ipiipp"},
+    [RT_RECOVER] = {"aslrt_op_recover", "ipipp"},
+    [RT_PUT] = {"aslrt_op_put", "vp"},
 };
 
 typedef struct Emit {
@@ -103,18 +103,18 @@ typedef struct Emit {
 	LLVMTypeRef i32, i64, ptr, voidt;
 	LLVMTypeRef fn_type[RT_COUNT];
 	LLVMValueRef fn[RT_COUNT]; /* declared on first use */
-	LLVMValueRef *keys;        /* OP_FIELD keys by constant index, built on first use */
+	LLVMValueRef *keys;	   /* OP_FIELD keys by constant index, built on first use */
 	LLVMTypeRef state_type, part_type;
-	LLVMValueRef *state_fn;    /* by state id */
-	unsigned noinline;         /* the attribute kind */
+	LLVMValueRef *state_fn; /* by state id */
+	unsigned noinline;	/* the attribute kind */
 	/* the function being built: a state's or one of its parts' */
 	LLVMValueRef func, c;
 	LLVMValueRef r, bools, st, outp, rc; /* registers, booleans, &st, where exits
 					      * put the output, rc (state only) */
 	LLVMTypeRef r_type, b_type;
-	bool part;                         /* exits and errors return */
-	LLVMBasicBlockRef err, xblock;     /* E and X of the state function */
-	LLVMBasicBlockRef *labels;         /* the current state's labels, made on use */
+	bool part;		       /* exits and errors return */
+	LLVMBasicBlockRef err, xblock; /* E and X of the state function */
+	LLVMBasicBlockRef *labels;     /* the current state's labels, made on use */
 } Emit;
 
 static LLVMTypeRef sig_type(Emit *e, char ch)
@@ -289,7 +289,8 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		break;
 	}
 	case OP_INDEX: {
-		LLVMValueRef args[] = {reg(e, in->a), LLVMConstInt(e->i64, (unsigned long long)(long)in->b, 1)};
+		LLVMValueRef args[] = {reg(e, in->a),
+				       LLVMConstInt(e->i64, (unsigned long long)(long)in->b, 1)};
 		set_reg(e, in->dst, call(e, RT_INDEX, args, 2));
 		break;
 	}
@@ -302,7 +303,11 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		break;
 	}
 	case OP_REQUIRE: {
-		LLVMValueRef args[] = {c, ci32(e, in->k), ci32(e, in->c), reg(e, in->a), reg(e, in->b),
+		LLVMValueRef args[] = {c,
+				       ci32(e, in->k),
+				       ci32(e, in->c),
+				       reg(e, in->a),
+				       reg(e, in->b),
 				       reg_addr(e, in->dst)};
 		check(e, call(e, RT_REQUIRE, args, 6), id);
 		break;
@@ -337,7 +342,11 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 	case OP_JASSIGN: {
 		/* $states.result is passed only when the op names one (b >= 0). */
 		LLVMValueRef res = in->b >= 0 ? reg(e, in->b) : LLVMConstPointerNull(e->ptr);
-		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a), ci32(e, in->b >= 0), res,
+		LLVMValueRef args[] = {c,
+				       ci32(e, in->k),
+				       reg(e, in->a),
+				       ci32(e, in->b >= 0),
+				       res,
 				       in->op == OP_JEVAL ? reg_addr(e, in->dst) : NULL};
 		if (in->op == OP_JEVAL)
 			check(e, call(e, RT_JEVAL, args, 6), id);
@@ -615,16 +624,16 @@ static void emit_scope(Emit *e, const IrScope *sc, LLVMValueRef func)
 	LLVMBuildBr(e->b, loop);
 
 	LLVMPositionBuilderAtEnd(e->b, loop);
-	LLVMValueRef sw = LLVMBuildSwitch(e->b, LLVMBuildLoad2(e->b, e->i32, st, ""), bad,
-					  (unsigned)sc->nstates);
+	LLVMValueRef sw =
+	    LLVMBuildSwitch(e->b, LLVMBuildLoad2(e->b, e->i32, st, ""), bad, (unsigned)sc->nstates);
 	for (int i = 0; i < sc->nstates; i++) {
 		int s = sc->states[i];
 		LLVMBasicBlockRef blk = LLVMAppendBasicBlockInContext(e->ctx, func, "");
 		LLVMAddCase(sw, ci32(e, s), blk);
 		LLVMPositionBuilderAtEnd(e->b, blk);
 		LLVMValueRef args[] = {c, cur, st};
-		LLVMBuildStore(e->b, LLVMBuildCall2(e->b, e->state_type, e->state_fn[s], args, 3, ""),
-			       rc);
+		LLVMBuildStore(
+		    e->b, LLVMBuildCall2(e->b, e->state_type, e->state_fn[s], args, 3, ""), rc);
 		LLVMBuildBr(e->b, after);
 	}
 	LLVMPositionBuilderAtEnd(e->b, after);
@@ -658,8 +667,13 @@ static void build_module(Emit *e)
 		funcs[i] = LLVMAddFunction(e->mod, name, scope_type);
 		LLVMSetLinkage(funcs[i], LLVMInternalLinkage);
 		for (unsigned a = 0; a < 3; a++)
-			LLVMSetValueName2(LLVMGetParam(funcs[i], a), a == 0 ? "c" : a == 1 ? "in" : "out",
-					  a == 2 ? 3 : a == 1 ? 2 : 1);
+			LLVMSetValueName2(LLVMGetParam(funcs[i], a),
+					  a == 0   ? "c"
+					  : a == 1 ? "in"
+						   : "out",
+					  a == 2   ? 3
+					  : a == 1 ? 2
+						   : 1);
 	}
 
 	LLVMTypeRef scopes_type = LLVMArrayType(e->ptr, (unsigned)n);
@@ -724,8 +738,8 @@ int emit_llvm(const Program *p, int opt, const char *obj_path, Buf *ll)
 	 * times as long to make: -O1 and -O2 select fast; -O3 is LLVM's full
 	 * pipeline and code generator. */
 	static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelNone,
-						      LLVMCodeGenLevelNone,
-						      LLVMCodeGenLevelAggressive};
+						     LLVMCodeGenLevelNone,
+						     LLVMCodeGenLevelAggressive};
 	if (opt < 0)
 		opt = 0;
 	if (opt > 3)
@@ -773,10 +787,10 @@ int emit_llvm(const Program *p, int opt, const char *obj_path, Buf *ll)
 		 * folds what is constant, for compile time; -O2 adds instcombine;
 		 * -O3 is LLVM's full pipeline. */
 		static const char *const pipelines[] = {
-			NULL,
-			"function(sroa,early-cse,simplifycfg)",
-			"function(sroa,early-cse,instcombine,simplifycfg)",
-			"default<O3>",
+		    NULL,
+		    "function(sroa,early-cse,simplifycfg)",
+		    "function(sroa,early-cse,instcombine,simplifycfg)",
+		    "default<O3>",
 		};
 		const char *passes = pipelines[opt];
 		LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();

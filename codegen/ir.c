@@ -60,8 +60,8 @@ void ir_free(Program *p)
 int ir_const(Program *p, ConstKind kind, struct json_object *v)
 {
 	for (int i = 0; i < p->nconsts; i++)
-		if (p->consts[i].kind == kind && json_object_get_type(p->consts[i].v) ==
-						     json_object_get_type(v) &&
+		if (p->consts[i].kind == kind &&
+		    json_object_get_type(p->consts[i].v) == json_object_get_type(v) &&
 		    json_object_equal(p->consts[i].v, v)) {
 			json_object_put(v);
 			return i;
@@ -182,8 +182,8 @@ void ir_dump(const Program *p, Buf *out)
 	}
 	for (int i = 0; i < p->nscopes; i++) {
 		const IrScope *sc = &p->scopes[i];
-		buf_printf(out, "\nscope %d start @%d regs %d bools %d\n", sc->id, sc->start, sc->nregs,
-			   sc->nbools);
+		buf_printf(out, "\nscope %d start @%d regs %d bools %d\n", sc->id, sc->start,
+			   sc->nregs, sc->nbools);
 		for (int j = 0; j < sc->nstates; j++) {
 			const IrState *st = &p->states[sc->states[j]];
 			char *q = quote(st->name);
@@ -216,7 +216,7 @@ char *ir_meta_text(const Program *p)
 	}
 	json_object_object_add(meta, "consts", ks);
 	json_object_object_foreach(p->meta, key, val)
-		json_object_object_add(meta, key, json_object_get(val));
+	    json_object_object_add(meta, key, json_object_get(val));
 	char *s = aslrt_json_dump(meta);
 	json_object_put(meta);
 	return s;
@@ -282,7 +282,8 @@ void ir_verify(const Program *p)
 		for (int k = 0; k < st->nins; k++) {
 			const Ins *in = &st->ins[k];
 			DstKind dk = op_info[in->op].dst;
-			if ((dk == D_OWN || dk == D_BORROW) && (in->dst <= 0 || in->dst >= sc->nregs))
+			if ((dk == D_OWN || dk == D_BORROW) &&
+			    (in->dst <= 0 || in->dst >= sc->nregs))
 				die("state %d op %d writes bad register %d", i, k, in->dst);
 			if (dk == D_BOOL && (in->dst < 0 || in->dst >= sc->nbools))
 				die("state %d op %d writes bad boolean %d", i, k, in->dst);
@@ -291,8 +292,8 @@ void ir_verify(const Program *p)
 			if ((in->op == OP_JUMPIF || in->op == OP_JUMPIFNOT || in->op == OP_LABEL) &&
 			    (in->b < 0 || in->b >= st->nlabels))
 				die("state %d op %d names bad label %d", i, k, in->b);
-			if (in->op == OP_NEXT &&
-			    (in->b < 0 || in->b >= p->nstates || p->states[in->b].scope != st->scope))
+			if (in->op == OP_NEXT && (in->b < 0 || in->b >= p->nstates ||
+						  p->states[in->b].scope != st->scope))
 				die("state %d jumps out of its scope", i);
 		}
 	}

@@ -40,9 +40,9 @@ extern const OpInfo op_info[OP_COUNT];
 
 typedef struct Ins {
 	Op op;
-	int dst;   /* register written, -1 if none */
+	int dst; /* register written, -1 if none */
 	int a, b, c;
-	int k;     /* constant index, -1 if none */
+	int k; /* constant index, -1 if none */
 } Ins;
 
 /* Kinds of constants (runtime/const_kinds.h); the runtime pre-parses each
@@ -86,10 +86,10 @@ enum { IR_PART = 64 };
 
 typedef struct IrScope {
 	int id;
-	int start;     /* state id */
-	int *states;   /* state ids */
+	int start;   /* state id */
+	int *states; /* state ids */
 	int nstates;
-	int nregs;     /* value registers used by any state of the scope */
+	int nregs; /* value registers used by any state of the scope */
 	int nbools;
 } IrScope;
 
@@ -138,13 +138,13 @@ int emit_llvm(const Program *p, int opt, const char *obj_path, Buf *ll);
 
 /* --- cc.c --- */
 typedef struct BuildOpts {
-	int opt;            /* -O level */
-	bool verbose;       /* print the commands */
-	bool keep;          /* keep intermediate files */
-	char **extra;       /* C sources or objects linked in (Task handlers) */
+	int opt;      /* -O level */
+	bool verbose; /* print the commands */
+	bool keep;    /* keep intermediate files */
+	char **extra; /* C sources or objects linked in (Task handlers) */
 	int nextra;
-	bool static_link;   /* -static: no shared libraries at all */
-	bool strip;         /* -s: no symbols (images) */
+	bool static_link; /* -static: no shared libraries at all */
+	bool strip;	  /* -s: no symbols (images) */
 } BuildOpts;
 /* Compile C source text and link it with the runtime into exe. */
 int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o);

@@ -9,34 +9,34 @@
  *        error handler (Retry/Catch).
  * Operands a, b, c: see docs/ir.md.
  */
-X(ENTER,      "enter",       D_NONE,   1) /* state=c; a: input                        */
-X(CONST,      "const",       D_OWN,    0) /* k: JSON constant                         */
-X(FIELD,      "field",       D_BORROW, 0) /* a: value; k: string constant (key)       */
-X(INDEX,      "index",       D_BORROW, 0) /* a: value; b: index                       */
-X(CONTEXT,    "context",     D_BORROW, 0) /* the Context object                       */
-X(VAR,        "var",         D_BORROW, 0) /* k: string constant (variable name)      */
-X(REQUIRE,    "require",     D_OWN,    1) /* a: selected or absent; b: root; k: path  */
-X(PATH,       "path",        D_OWN,    1) /* a: input; k: path                        */
-X(COPY,       "copy",        D_OWN,    0) /* a: value                                 */
-X(TEMPLATE,   "template",    D_OWN,    1) /* a: input; k: payload template            */
-X(RESULTPATH, "resultpath",  D_OWN,    1) /* a: raw input; b: result; k: ref path     */
-X(ASSIGN,     "assign",      D_NONE,   1) /* a: input ($); k: Assign template         */
-X(JEVAL,      "jeval",       D_OWN,    1) /* a: $states.input; b: $states.result or -1; k */
-X(JASSIGN,    "jassign",     D_NONE,   1) /* a: $states.input; b: $states.result or -1; k */
-X(JCOND,      "jcond",       D_BOOL,   1) /* a: $states.input; k: a JSONata Condition   */
-X(TASK,       "task",        D_OWN,    1) /* a: effective input; state=c              */
-X(WAIT,       "wait",        D_NONE,   1) /* a: effective input; state=c              */
-X(PARALLEL,   "parallel",    D_OWN,    1) /* a: effective input; state=c              */
-X(MAP,        "map",         D_OWN,    1) /* a: effective input; state=c              */
-X(FAIL,       "fail",        D_NONE,   1) /* a: effective input; state=c (always fails) */
-X(NOMATCH,    "nomatch",     D_NONE,   1) /* state=c (always fails)                    */
-X(TEST,       "test",        D_BOOL,   1) /* a: value; b: comparison; k: operand; c: the
-					       * operand path's value for ...Path, else -1 */
-X(NOT,        "not",         D_BOOL,   0) /* a: boolean                               */
-X(JUMPIF,     "jumpif",      D_NONE,   0) /* a: boolean; b: label (taken when true)  */
-X(JUMPIFNOT,  "jumpifnot",   D_NONE,   0) /* a: boolean; b: label (taken when false) */
-X(SETB,       "setb",        D_BOOL,   0) /* b: 0 or 1                                */
-X(MOVB,       "movb",        D_BOOL,   0) /* a: boolean                               */
-X(LABEL,      "label",       D_NONE,   0) /* b: label                                 */
-X(NEXT,       "next",        D_NONE,   0) /* a: output (moved); b: next state         */
-X(END,        "end",         D_NONE,   0) /* a: output (moved): the scope's result    */
+X(ENTER, "enter", D_NONE, 1)	      /* state=c; a: input                        */
+X(CONST, "const", D_OWN, 0)	      /* k: JSON constant                         */
+X(FIELD, "field", D_BORROW, 0)	      /* a: value; k: string constant (key)       */
+X(INDEX, "index", D_BORROW, 0)	      /* a: value; b: index                       */
+X(CONTEXT, "context", D_BORROW, 0)    /* the Context object                       */
+X(VAR, "var", D_BORROW, 0)	      /* k: string constant (variable name)      */
+X(REQUIRE, "require", D_OWN, 1)	      /* a: selected or absent; b: root; k: path  */
+X(PATH, "path", D_OWN, 1)	      /* a: input; k: path                        */
+X(COPY, "copy", D_OWN, 0)	      /* a: value                                 */
+X(TEMPLATE, "template", D_OWN, 1)     /* a: input; k: payload template            */
+X(RESULTPATH, "resultpath", D_OWN, 1) /* a: raw input; b: result; k: ref path     */
+X(ASSIGN, "assign", D_NONE, 1)	      /* a: input ($); k: Assign template         */
+X(JEVAL, "jeval", D_OWN, 1)	      /* a: $states.input; b: $states.result or -1; k */
+X(JASSIGN, "jassign", D_NONE, 1)      /* a: $states.input; b: $states.result or -1; k */
+X(JCOND, "jcond", D_BOOL, 1)	      /* a: $states.input; k: a JSONata Condition   */
+X(TASK, "task", D_OWN, 1)	      /* a: effective input; state=c              */
+X(WAIT, "wait", D_NONE, 1)	      /* a: effective input; state=c              */
+X(PARALLEL, "parallel", D_OWN, 1)     /* a: effective input; state=c              */
+X(MAP, "map", D_OWN, 1)		      /* a: effective input; state=c              */
+X(FAIL, "fail", D_NONE, 1)	      /* a: effective input; state=c (always fails) */
+X(NOMATCH, "nomatch", D_NONE, 1)      /* state=c (always fails)                    */
+X(TEST, "test", D_BOOL, 1)	      /* a: value; b: comparison; k: operand; c: the
+				       * operand path's value for ...Path, else -1 */
+X(NOT, "not", D_BOOL, 0)	      /* a: boolean                               */
+X(JUMPIF, "jumpif", D_NONE, 0)	      /* a: boolean; b: label (taken when true)  */
+X(JUMPIFNOT, "jumpifnot", D_NONE, 0)  /* a: boolean; b: label (taken when false) */
+X(SETB, "setb", D_BOOL, 0)	      /* b: 0 or 1                                */
+X(MOVB, "movb", D_BOOL, 0)	      /* a: boolean                               */
+X(LABEL, "label", D_NONE, 0)	      /* b: label                                 */
+X(NEXT, "next", D_NONE, 0)	      /* a: output (moved); b: next state         */
+X(END, "end", D_NONE, 0)	      /* a: output (moved): the scope's result    */

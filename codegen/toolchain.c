@@ -78,7 +78,8 @@ int aslrt_locate(RtPaths *rp)
 	const char *env = getenv("ASLC_RUNTIME_DIR");
 	if (env && *env) {
 		if (!exists(env, "aslrt.h") || !exists(env, "libaslrt.a")) {
-			fprintf(stderr, "aslc: ASLC_RUNTIME_DIR=%s holds no aslrt.h and libaslrt.a\n", env);
+			fprintf(stderr,
+				"aslc: ASLC_RUNTIME_DIR=%s holds no aslrt.h and libaslrt.a\n", env);
 			return -1;
 		}
 		rp->include = xstrdup(env);
@@ -87,8 +88,10 @@ int aslrt_locate(RtPaths *rp)
 	}
 	char *bin = self_dir();
 	if (!bin) {
-		fprintf(stderr, "aslc: cannot find its own executable (/proc/self/exe: %s); "
-			"set ASLC_RUNTIME_DIR\n", strerror(errno));
+		fprintf(stderr,
+			"aslc: cannot find its own executable (/proc/self/exe: %s); "
+			"set ASLC_RUNTIME_DIR\n",
+			strerror(errno));
 		return -1;
 	}
 	char *lib = xasprintf("%s/%s", bin, ASLC_REL_RTLIB);

@@ -21,8 +21,8 @@
 
 /* A definition's text, kept for diagnostics. */
 typedef struct Source {
-	char *path;   /* as given on the command line */
-	char *text;   /* NUL-terminated */
+	char *path; /* as given on the command line */
+	char *text; /* NUL-terminated */
 	size_t len;
 	char *display; /* the text diagnostics quote when not text (YAML), or NULL */
 	size_t display_len;
@@ -39,7 +39,7 @@ typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagKind;
 typedef struct Diag {
 	Source *src;
 	int nerrors, nwarnings;
-	bool json;         /* --diagnostics-format=json */
+	bool json; /* --diagnostics-format=json */
 	bool quiet;
 	struct json_object *list; /* collected for the JSON format */
 } Diag;
@@ -53,9 +53,9 @@ long source_locate(const Source *s, const char *pointer, bool want_key);
 void source_check_duplicates(Diag *d);
 
 void diag_at(Diag *d, DiagKind k, const char *pointer, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void diag_at_offset(Diag *d, DiagKind k, long off, const char *pointer, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 #define error_at(d, ptr, ...) diag_at(d, DIAG_ERROR, ptr, __VA_ARGS__)
 #define warn_at(d, ptr, ...) diag_at(d, DIAG_WARNING, ptr, __VA_ARGS__)
 #define note_at(d, ptr, ...) diag_at(d, DIAG_NOTE, ptr, __VA_ARGS__)
@@ -104,15 +104,24 @@ int subst_definition(Diag *diag, struct json_object *def, const Defines *d);
 
 /* --- model.c --- */
 
-#define STATE_TYPES(X)                                                                      \
-	X(PASS, "Pass") X(TASK, "Task") X(CHOICE, "Choice") X(WAIT, "Wait")                \
-	X(SUCCEED, "Succeed") X(FAIL, "Fail") X(PARALLEL, "Parallel") X(MAP, "Map")
+/* One type a line: clang-format 14 does not settle on a layout of this macro. */
+/* clang-format off */
+#define STATE_TYPES(X) \
+	X(PASS, "Pass") \
+	X(TASK, "Task") \
+	X(CHOICE, "Choice") \
+	X(WAIT, "Wait") \
+	X(SUCCEED, "Succeed") \
+	X(FAIL, "Fail") \
+	X(PARALLEL, "Parallel") \
+	X(MAP, "Map")
+/* clang-format on */
 
 typedef enum {
 #define X(e, s) ST_##e,
 	STATE_TYPES(X)
 #undef X
-	ST_UNKNOWN
+	    ST_UNKNOWN
 } StateType;
 
 extern const char *const state_type_names[];
@@ -124,37 +133,37 @@ typedef struct Scope Scope;
 /* One state.  `json` is borrowed from the definition tree. */
 typedef struct State {
 	char *name;
-	char *ptr;              /* JSON Pointer, e.g. /States/A */
+	char *ptr; /* JSON Pointer, e.g. /States/A */
 	StateType type;
 	QueryLang ql;
 	struct json_object *json;
-	int id;                 /* index in Machine.states, all scopes together */
-	Scope *scope;           /* the scope the state is declared in */
-	int next;               /* Next state id or -1 */
+	int id;	      /* index in Machine.states, all scopes together */
+	Scope *scope; /* the scope the state is declared in */
+	int next;     /* Next state id or -1 */
 	bool end;
-	Scope **branches;       /* Parallel branches, Map processor (one) */
+	Scope **branches; /* Parallel branches, Map processor (one) */
 	int nbranches;
 } State;
 
 /* A States container: the machine, a Parallel branch or a Map processor. */
 struct Scope {
 	int id;
-	char *ptr;              /* pointer of the container object, "" for the top */
+	char *ptr; /* pointer of the container object, "" for the top */
 	struct json_object *json;
 	State **states;
 	int nstates;
-	int start;              /* state id of StartAt, -1 when unresolved */
+	int start; /* state id of StartAt, -1 when unresolved */
 	QueryLang ql;
-	State *owner;           /* the Parallel/Map, NULL for the top */
+	State *owner; /* the Parallel/Map, NULL for the top */
 };
 
 typedef struct Machine {
 	char *name;
 	bool express;
 	struct json_object *json; /* the definition (owned) */
-	State **states;           /* every state, by id */
+	State **states;		  /* every state, by id */
 	int nstates;
-	Scope **scopes;           /* scopes[0] is the top level */
+	Scope **scopes; /* scopes[0] is the top level */
 	int nscopes;
 } Machine;
 

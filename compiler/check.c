@@ -52,13 +52,19 @@ void ck_report(Ck *ck, DiagKind k, const char *ptr, bool at_key, const char *fmt
 const char *type_name(struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "a boolean";
 	case json_type_int:
-	case json_type_double: return "a number";
-	case json_type_string: return "a string";
-	case json_type_array: return "an array";
-	case json_type_object: return "an object";
+	case json_type_double:
+		return "a number";
+	case json_type_string:
+		return "a string";
+	case json_type_array:
+		return "an array";
+	case json_type_object:
+		return "an object";
 	}
 	return "?";
 }
@@ -144,9 +150,10 @@ int strv_len(const char *const *v)
 
 /* Report the keys of o not in allowed (NULL-terminated). */
 void check_keys(Ck *ck, const char *ptr, struct json_object *o, const char *const *allowed,
-		       const char *where)
+		const char *where)
 {
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		(void)val;
 		if (strv_find(allowed, key) >= 0)
 			continue;
@@ -157,8 +164,7 @@ void check_keys(Ck *ck, const char *ptr, struct json_object *o, const char *cons
 	}
 }
 
-void require(Ck *ck, const char *ptr, struct json_object *o, const char *key,
-		    const char *where)
+void require(Ck *ck, const char *ptr, struct json_object *o, const char *key, const char *where)
 {
 	if (!has(o, key))
 		err(ck, ptr, "%s is missing the required field '%s'", where, key);
@@ -177,8 +183,8 @@ void exclusive(Ck *ck, const char *ptr, struct json_object *o, const char *a, co
 /* --- numbers --- */
 
 /* An integer field in [lo, hi]; a JSONata expression where jsonata. */
-void check_int(Ck *ck, const char *sptr, struct json_object *o, const char *key,
-		      long long lo, long long hi, bool jsonata)
+void check_int(Ck *ck, const char *sptr, struct json_object *o, const char *key, long long lo,
+	       long long hi, bool jsonata)
 {
 	struct json_object *v;
 	if (!json_object_object_get_ex(o, key, &v))
@@ -195,8 +201,8 @@ void check_int(Ck *ck, const char *sptr, struct json_object *o, const char *key,
 	free(p);
 }
 
-void check_number(Ck *ck, const char *sptr, struct json_object *o, const char *key,
-			 double lo, double hi, bool jsonata)
+void check_number(Ck *ck, const char *sptr, struct json_object *o, const char *key, double lo,
+		  double hi, bool jsonata)
 {
 	struct json_object *v;
 	if (!json_object_object_get_ex(o, key, &v))
@@ -217,8 +223,7 @@ void check_number(Ck *ck, const char *sptr, struct json_object *o, const char *k
 	free(p);
 }
 
-void check_string(Ck *ck, const char *sptr, struct json_object *o, const char *key,
-			 bool jsonata)
+void check_string(Ck *ck, const char *sptr, struct json_object *o, const char *key, bool jsonata)
 {
 	struct json_object *v;
 	if (!json_object_object_get_ex(o, key, &v))
@@ -232,7 +237,7 @@ void check_string(Ck *ck, const char *sptr, struct json_object *o, const char *k
 }
 
 void check_enum(Ck *ck, const char *sptr, struct json_object *o, const char *key,
-		       const char *const *vals)
+		const char *const *vals)
 {
 	struct json_object *v;
 	if (!json_object_object_get_ex(o, key, &v))
@@ -243,8 +248,7 @@ void check_enum(Ck *ck, const char *sptr, struct json_object *o, const char *key
 		for (int i = 0; vals[i]; i++)
 			buf_printf(&b, "%s%s", i ? ", " : "", vals[i]);
 		err(ck, p, "the field '%s' should have one of these values: [%s]%s", key, b.s,
-		    is_str(v) ? did_you_mean(json_object_get_string(v), vals, strv_len(vals))
-			      : "");
+		    is_str(v) ? did_you_mean(json_object_get_string(v), vals, strv_len(vals)) : "");
 		buf_free(&b);
 	}
 	free(p);
@@ -259,7 +263,7 @@ void check_enum(Ck *ck, const char *sptr, struct json_object *o, const char *key
  * state must end the scope.
  */
 void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *what,
-			const char *const *extra_fields)
+		 const char *const *extra_fields)
 {
 	static const char *const branch_fields[] = {"StartAt", "States", "Comment", NULL};
 	if (!json_object_is_type(c, json_type_object)) {
@@ -297,13 +301,15 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 	Edges *edges = xcalloc((size_t)n, sizeof *edges);
 	bool any_terminal = false;
 	/* names first, so that inner scopes can tell "declared outside" from "unknown" */
-	json_object_object_foreach(states, dname, dst) {
+	json_object_object_foreach(states, dname, dst)
+	{
 		(void)dst;
 		char *p = pointer_join(sp, dname);
 		struct json_object *prev;
 		if (json_object_object_get_ex(ck->names, dname, &prev)) {
-			err_key(ck, p, "duplicate state name '%s'; state names must be unique in the "
-				       "whole state machine",
+			err_key(ck, p,
+				"duplicate state name '%s'; state names must be unique in the "
+				"whole state machine",
 				dname);
 			note_key(ck, json_object_get_string(prev), "'%s' is first defined here",
 				 dname);
@@ -312,7 +318,8 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 		}
 		free(p);
 	}
-	json_object_object_foreach(states, name, st) {
+	json_object_object_foreach(states, name, st)
+	{
 		char *p = pointer_join(sp, name);
 		if (!*name)
 			err_key(ck, p, "a state name cannot be empty");
@@ -361,10 +368,11 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 				err(ck, edges[i].v[j].ptr, "missing transition target: '%s'%s", tgt,
 				    did_you_mean(tgt, names, n));
 				if (json_object_object_get_ex(ck->names, tgt, &elsewhere))
-					note_key(ck, json_object_get_string(elsewhere),
-						 "'%s' is in another scope; transitions cannot cross "
-						 "Parallel branches or Map processors",
-						 tgt);
+					note_key(
+					    ck, json_object_get_string(elsewhere),
+					    "'%s' is in another scope; transitions cannot cross "
+					    "Parallel branches or Map processors",
+					    tgt);
 			}
 		}
 	if (!any_terminal && n > 0)
@@ -377,7 +385,8 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 			int i = queue[qh++];
 			for (int j = 0; j < edges[i].n; j++)
 				for (int m = 0; m < n; m++)
-					if (!reached[m] && !strcmp(names[m], edges[i].v[j].target)) {
+					if (!reached[m] &&
+					    !strcmp(names[m], edges[i].v[j].target)) {
 						reached[m] = 1;
 						queue[qt++] = m;
 					}
@@ -385,7 +394,8 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 		for (int i = 0; i < n; i++)
 			if (!reached[i]) {
 				char *p = pointer_join(sp, names[i]);
-				err_key(ck, p, "state '%s' is not reachable from StartAt", names[i]);
+				err_key(ck, p, "state '%s' is not reachable from StartAt",
+					names[i]);
 				free(p);
 			}
 	}
@@ -409,8 +419,8 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 /* machine = { "StartAt", "States", "Comment"?, "Version"?, "TimeoutSeconds"?, "QueryLanguage"? } */
 int check_definition(Diag *d, struct json_object *def, const CheckOpts *o)
 {
-	static const char *const top_fields[] = {"StartAt", "States", "Comment", "Version",
-						 "TimeoutSeconds", "QueryLanguage", NULL};
+	static const char *const top_fields[] = {
+	    "StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage", NULL};
 	static const char *const versions[] = {"1.0", NULL};
 	int before = d->nerrors;
 	Ck ck = {d, o, QL_JSONPATH, json_object_new_object(), json_object_new_object()};

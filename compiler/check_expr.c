@@ -48,7 +48,8 @@ void check_jsonata_value(Ck *ck, const char *ptr, struct json_object *v)
 	if (is_jsonata(v)) {
 		check_expr(ck, ptr, json_object_get_string(v));
 	} else if (json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, key, val) {
+		json_object_object_foreach(v, key, val)
+		{
 			char *p = pointer_join(ptr, key);
 			check_jsonata_value(ck, p, val);
 			free(p);
@@ -71,7 +72,8 @@ static bool check_path_text(Ck *ck, const char *ptr, const char *field, const ch
 	if (k == PATH_REF_OR_FN && s[0] != '$') {
 		aslrt_fn *f = aslrt_fn_parse(s, why, sizeof why);
 		if (!f) {
-			err(ck, ptr, "'%s' must be a Reference Path or an intrinsic function call: %s",
+			err(ck, ptr,
+			    "'%s' must be a Reference Path or an intrinsic function call: %s",
 			    field, why);
 			return false;
 		}
@@ -92,7 +94,8 @@ static bool check_path_text(Ck *ck, const char *ptr, const char *field, const ch
 		err(ck, ptr, "'%s' cannot write to the Context object ($$)", field);
 		ok = false;
 	} else if (k == PATH_RESULT && aslrt_path_root(p) == ASLRT_ROOT_VAR) {
-		err(ck, ptr, "'%s' cannot reference a variable; use Assign to set variables", field);
+		err(ck, ptr, "'%s' cannot reference a variable; use Assign to set variables",
+		    field);
 		ok = false;
 	} else if (k == PATH_REF_INPUT && aslrt_path_root(p) == ASLRT_ROOT_CONTEXT) {
 		err(ck, ptr, "'%s' cannot read the Context object ($$)", field);
@@ -103,8 +106,7 @@ static bool check_path_text(Ck *ck, const char *ptr, const char *field, const ch
 }
 
 /* A path-valued field of a state (absent is fine). */
-void check_path_field(Ck *ck, const char *sptr, struct json_object *o, const char *key,
-			     PathKind k)
+void check_path_field(Ck *ck, const char *sptr, struct json_object *o, const char *key, PathKind k)
 {
 	struct json_object *v;
 	if (!json_object_object_get_ex(o, key, &v))
@@ -137,14 +139,16 @@ void check_template(Ck *ck, const char *ptr, struct json_object *v)
 	}
 	if (!json_object_is_type(v, json_type_object))
 		return;
-	json_object_object_foreach(v, key, val) {
+	json_object_object_foreach(v, key, val)
+	{
 		char *p = pointer_join(ptr, key);
 		size_t n = strlen(key);
 		if (n >= 2 && strcmp(key + n - 2, ".$") == 0) {
 			char *plain = xstrdup(key);
 			plain[n - 2] = 0;
 			if (has(v, plain))
-				err_key(ck, p, "'%s' and '%s' give the same field twice", plain, key);
+				err_key(ck, p, "'%s' and '%s' give the same field twice", plain,
+					key);
 			free(plain);
 			char why[ASLRT_ERRLEN] = "";
 			const char *s = is_str(val) ? json_object_get_string(val) : NULL;
@@ -160,7 +164,8 @@ void check_template(Ck *ck, const char *ptr, struct json_object *v)
 			}
 			if (!ok)
 				err(ck, p,
-				    "the value for the field '%s' must be a valid JSONPath or a valid "
+				    "the value for the field '%s' must be a valid JSONPath or a "
+				    "valid "
 				    "intrinsic function call%s%s",
 				    key, *why ? ": " : "", why);
 		} else {
@@ -190,7 +195,8 @@ void check_assign(Ck *ck, const char *ptr, struct json_object *v, QueryLang ql)
 		err(ck, ptr, "'Assign' must be an object, not %s", type_name(v));
 		return;
 	}
-	json_object_object_foreach(v, key, val) {
+	json_object_object_foreach(v, key, val)
+	{
 		char *p = pointer_join(ptr, key);
 		char *name = xstrdup(key);
 		size_t n = strlen(name);
@@ -199,8 +205,10 @@ void check_assign(Ck *ck, const char *ptr, struct json_object *v, QueryLang ql)
 		if (!*name)
 			err_key(ck, p, "a variable name cannot be empty");
 		else if (!valid_var_name(name))
-			warn_key(ck, p, "'%s' is not an identifier; JSONata and JSONPath can only "
-					"read it as $states-style bracket access", name);
+			warn_key(ck, p,
+				 "'%s' is not an identifier; JSONata and JSONPath can only "
+				 "read it as $states-style bracket access",
+				 name);
 		else if (strcmp(name, "states") == 0)
 			err_key(ck, p, "the variable name 'states' is reserved");
 		else if (utf8_chars(name) > 80)
@@ -224,8 +232,7 @@ void check_assign(Ck *ck, const char *ptr, struct json_object *v, QueryLang ql)
  * JSONata rule   = { "Condition": true|false|"{% expr %}" }
  * Top-level rules also take "Next" (required), "Assign", JSONata "Output".
  */
-void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryLang ql,
-		       Edges *e)
+void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryLang ql, Edges *e)
 {
 	if (!json_object_is_type(r, json_type_object)) {
 		err(ck, ptr, "a Choice rule must be an object, not %s", type_name(r));
@@ -233,7 +240,8 @@ void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryL
 	}
 	if (top) {
 		if (!has(r, "Next"))
-			err(ck, ptr, "a top-level Choice rule is missing the required field 'Next'");
+			err(ck, ptr,
+			    "a top-level Choice rule is missing the required field 'Next'");
 		else
 			check_next_field(ck, ptr, r, e);
 		if (has(r, "Assign")) {
@@ -243,13 +251,14 @@ void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryL
 		}
 	}
 	if (ql == QL_JSONATA) {
-		static const char *const fields[] = {"Condition", "Next", "Assign", "Output",
-						     "Comment", NULL};
+		static const char *const fields[] = {"Condition", "Next",    "Assign",
+						     "Output",	  "Comment", NULL};
 		check_keys(ck, ptr, r, fields, "a JSONata Choice rule");
 		struct json_object *c = get(r, "Condition");
 		char *cp = pointer_join(ptr, "Condition");
 		if (!has(r, "Condition"))
-			err(ck, ptr, "a JSONata Choice rule is missing the required field 'Condition'");
+			err(ck, ptr,
+			    "a JSONata Choice rule is missing the required field 'Condition'");
 		else if (is_jsonata(c))
 			check_expr(ck, cp, json_object_get_string(c));
 		else if (!json_object_is_type(c, json_type_boolean))
@@ -265,7 +274,8 @@ void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryL
 	}
 	int nbool = 0, nops = 0, nunknown = 0;
 	const char *op = NULL;
-	json_object_object_foreach(r, key, val) {
+	json_object_object_foreach(r, key, val)
+	{
 		(void)val;
 		char *p = pointer_join(ptr, key);
 		if (!strcmp(key, "And") || !strcmp(key, "Or") || !strcmp(key, "Not")) {
@@ -300,8 +310,9 @@ void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryL
 		return;
 	}
 	if (nbool + nops > 1) {
-		err(ck, ptr, "a Choice rule must have exactly one comparison operator or one of "
-			     "'And', 'Or', 'Not'");
+		err(ck, ptr,
+		    "a Choice rule must have exactly one comparison operator or one of "
+		    "'And', 'Or', 'Not'");
 		return;
 	}
 	if (nbool) {
@@ -318,7 +329,8 @@ void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryL
 		v = get(r, k);
 		char *p = pointer_join(ptr, k);
 		if (!json_object_is_type(v, json_type_array))
-			err(ck, p, "'%s' must be an array of Choice rules, not %s", k, type_name(v));
+			err(ck, p, "'%s' must be an array of Choice rules, not %s", k,
+			    type_name(v));
 		else if (json_object_array_length(v) == 0)
 			err(ck, p, "'%s' cannot be empty", k);
 		else
@@ -333,13 +345,15 @@ void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryL
 	/* data-test */
 	struct json_object *var = get(r, "Variable");
 	if (!has(r, "Variable"))
-		err(ck, ptr, "a Choice rule with '%s' is missing the required field 'Variable'", op);
+		err(ck, ptr, "a Choice rule with '%s' is missing the required field 'Variable'",
+		    op);
 	else {
 		char *p = pointer_join(ptr, "Variable");
 		if (!is_str(var))
 			err(ck, p, "'Variable' must be a path string, not %s", type_name(var));
 		else
-			check_path_text(ck, p, "Variable", json_object_get_string(var), PATH_CHOICE);
+			check_path_text(ck, p, "Variable", json_object_get_string(var),
+					PATH_CHOICE);
 		free(p);
 	}
 	aslrt_cmp c = (aslrt_cmp)aslrt_cmp_lookup(op);
@@ -356,7 +370,8 @@ void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryL
 		if (!s)
 			err(ck, p, "'%s' needs a string pattern, not %s", op, type_name(v));
 		else if (!aslrt_pattern_valid(s))
-			err(ck, p, "'%s' pattern has an open backslash (escape '\\' as '\\\\')", op);
+			err(ck, p, "'%s' pattern has an open backslash (escape '\\' as '\\\\')",
+			    op);
 		break;
 	case ASLRT_OPND_NUM:
 		if (!is_num(v))
@@ -383,4 +398,3 @@ void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryL
 	}
 	free(p);
 }
-

@@ -37,7 +37,8 @@ static bool check_error_equals(Ck *ck, const char *ptr, struct json_object *o)
 			else if (strcmp(json_object_get_string(e), "States.ALL") == 0) {
 				all = true;
 				if (json_object_array_length(v) != 1)
-					err(ck, ep, "'States.ALL' must appear alone in 'ErrorEquals'");
+					err(ck, ep,
+					    "'States.ALL' must appear alone in 'ErrorEquals'");
 			}
 			free(ep);
 		}
@@ -45,9 +46,9 @@ static bool check_error_equals(Ck *ck, const char *ptr, struct json_object *o)
 	return all;
 }
 
-static const char *const retrier_fields[] = {"ErrorEquals", "IntervalSeconds", "MaxAttempts",
-					     "BackoffRate", "MaxDelaySeconds", "JitterStrategy",
-					     "Comment", NULL};
+static const char *const retrier_fields[] = {
+    "ErrorEquals",     "IntervalSeconds", "MaxAttempts", "BackoffRate",
+    "MaxDelaySeconds", "JitterStrategy",  "Comment",	 NULL};
 static const char *const jitter_values[] = {"FULL", "NONE", NULL};
 
 static void check_retry(Ck *ck, const char *ptr, struct json_object *v)
@@ -102,10 +103,10 @@ void check_next_field(Ck *ck, const char *ptr, struct json_object *o, Edges *e)
 
 static void check_catch(Ck *ck, const char *ptr, struct json_object *v, QueryLang ql, Edges *e)
 {
-	static const char *const path_fields[] = {"ErrorEquals", "Next", "ResultPath", "Assign",
-						  "Comment", NULL};
-	static const char *const ata_fields[] = {"ErrorEquals", "Next", "Output", "Assign",
-						 "Comment", NULL};
+	static const char *const path_fields[] = {"ErrorEquals", "Next",    "ResultPath",
+						  "Assign",	 "Comment", NULL};
+	static const char *const ata_fields[] = {"ErrorEquals", "Next",	   "Output",
+						 "Assign",	"Comment", NULL};
 	if (!json_object_is_type(v, json_type_array)) {
 		err(ck, ptr, "'Catch' must be an array of Catchers, not %s", type_name(v));
 		return;
@@ -147,8 +148,13 @@ static void check_catch(Ck *ck, const char *ptr, struct json_object *v, QueryLan
 /* --- states --- */
 
 enum {
-	TASK = 1 << ST_TASK, PASS = 1 << ST_PASS, CHOICE = 1 << ST_CHOICE, WAIT = 1 << ST_WAIT,
-	SUCCEED = 1 << ST_SUCCEED, FAIL = 1 << ST_FAIL, PARALLEL = 1 << ST_PARALLEL,
+	TASK = 1 << ST_TASK,
+	PASS = 1 << ST_PASS,
+	CHOICE = 1 << ST_CHOICE,
+	WAIT = 1 << ST_WAIT,
+	SUCCEED = 1 << ST_SUCCEED,
+	FAIL = 1 << ST_FAIL,
+	PARALLEL = 1 << ST_PARALLEL,
 	MAP = 1 << ST_MAP,
 	ALL = TASK | PASS | CHOICE | WAIT | SUCCEED | FAIL | PARALLEL | MAP,
 	WORK = TASK | PARALLEL | MAP,
@@ -162,60 +168,60 @@ static const struct {
 	int types;
 	int ql;
 } state_fields[] = {
-	{"Type", ALL, BOTH},
-	{"Comment", ALL, BOTH},
-	{"QueryLanguage", ALL, BOTH},
-	{"InputPath", ALL & ~FAIL, ONLY_PATH},
-	{"OutputPath", ALL & ~FAIL, ONLY_PATH},
-	{"Output", ALL & ~FAIL, ONLY_ATA},
-	{"Assign", ALL & ~(SUCCEED | FAIL), BOTH},
-	{"Next", WORK | PASS | WAIT, BOTH},
-	{"End", WORK | PASS | WAIT, BOTH},
-	{"ResultPath", WORK | PASS, ONLY_PATH},
-	{"Parameters", WORK | PASS, ONLY_PATH},
-	{"Arguments", TASK | PARALLEL, ONLY_ATA},
-	{"ResultSelector", WORK, ONLY_PATH},
-	{"Retry", WORK, BOTH},
-	{"Catch", WORK, BOTH},
-	{"Resource", TASK, BOTH},
-	{"Credentials", TASK, BOTH},
-	{"TimeoutSeconds", TASK, BOTH},
-	{"HeartbeatSeconds", TASK, BOTH},
-	{"TimeoutSecondsPath", TASK, ONLY_PATH},
-	{"HeartbeatSecondsPath", TASK, ONLY_PATH},
-	{"Result", PASS, ONLY_PATH},
-	{"Seconds", WAIT, BOTH},
-	{"Timestamp", WAIT, BOTH},
-	{"SecondsPath", WAIT, ONLY_PATH},
-	{"TimestampPath", WAIT, ONLY_PATH},
-	{"Choices", CHOICE, BOTH},
-	{"Default", CHOICE, BOTH},
-	{"Error", FAIL, BOTH},
-	{"Cause", FAIL, BOTH},
-	{"ErrorPath", FAIL, ONLY_PATH},
-	{"CausePath", FAIL, ONLY_PATH},
-	{"Branches", PARALLEL, BOTH},
-	{"ItemProcessor", MAP, BOTH},
-	{"Iterator", MAP, BOTH},
-	{"ItemSelector", MAP, BOTH},
-	{"ItemReader", MAP, BOTH},
-	{"ItemBatcher", MAP, BOTH},
-	{"ResultWriter", MAP, BOTH},
-	{"MaxConcurrency", MAP, BOTH},
-	{"ToleratedFailurePercentage", MAP, BOTH},
-	{"ToleratedFailureCount", MAP, BOTH},
-	{"Label", MAP, BOTH},
-	{"Items", MAP, ONLY_ATA},
-	{"ItemsPath", MAP, ONLY_PATH},
-	{"MaxConcurrencyPath", MAP, ONLY_PATH},
-	{"ToleratedFailurePercentagePath", MAP, ONLY_PATH},
-	{"ToleratedFailureCountPath", MAP, ONLY_PATH},
+    {"Type", ALL, BOTH},
+    {"Comment", ALL, BOTH},
+    {"QueryLanguage", ALL, BOTH},
+    {"InputPath", ALL & ~FAIL, ONLY_PATH},
+    {"OutputPath", ALL & ~FAIL, ONLY_PATH},
+    {"Output", ALL & ~FAIL, ONLY_ATA},
+    {"Assign", ALL & ~(SUCCEED | FAIL), BOTH},
+    {"Next", WORK | PASS | WAIT, BOTH},
+    {"End", WORK | PASS | WAIT, BOTH},
+    {"ResultPath", WORK | PASS, ONLY_PATH},
+    {"Parameters", WORK | PASS, ONLY_PATH},
+    {"Arguments", TASK | PARALLEL, ONLY_ATA},
+    {"ResultSelector", WORK, ONLY_PATH},
+    {"Retry", WORK, BOTH},
+    {"Catch", WORK, BOTH},
+    {"Resource", TASK, BOTH},
+    {"Credentials", TASK, BOTH},
+    {"TimeoutSeconds", TASK, BOTH},
+    {"HeartbeatSeconds", TASK, BOTH},
+    {"TimeoutSecondsPath", TASK, ONLY_PATH},
+    {"HeartbeatSecondsPath", TASK, ONLY_PATH},
+    {"Result", PASS, ONLY_PATH},
+    {"Seconds", WAIT, BOTH},
+    {"Timestamp", WAIT, BOTH},
+    {"SecondsPath", WAIT, ONLY_PATH},
+    {"TimestampPath", WAIT, ONLY_PATH},
+    {"Choices", CHOICE, BOTH},
+    {"Default", CHOICE, BOTH},
+    {"Error", FAIL, BOTH},
+    {"Cause", FAIL, BOTH},
+    {"ErrorPath", FAIL, ONLY_PATH},
+    {"CausePath", FAIL, ONLY_PATH},
+    {"Branches", PARALLEL, BOTH},
+    {"ItemProcessor", MAP, BOTH},
+    {"Iterator", MAP, BOTH},
+    {"ItemSelector", MAP, BOTH},
+    {"ItemReader", MAP, BOTH},
+    {"ItemBatcher", MAP, BOTH},
+    {"ResultWriter", MAP, BOTH},
+    {"MaxConcurrency", MAP, BOTH},
+    {"ToleratedFailurePercentage", MAP, BOTH},
+    {"ToleratedFailureCount", MAP, BOTH},
+    {"Label", MAP, BOTH},
+    {"Items", MAP, ONLY_ATA},
+    {"ItemsPath", MAP, ONLY_PATH},
+    {"MaxConcurrencyPath", MAP, ONLY_PATH},
+    {"ToleratedFailurePercentagePath", MAP, ONLY_PATH},
+    {"ToleratedFailureCountPath", MAP, ONLY_PATH},
 };
 #define NSTATE_FIELDS ((int)(sizeof state_fields / sizeof state_fields[0]))
 
 static const char *const type_names[] = {
 #define X(e, s) s,
-	STATE_TYPES(X)
+    STATE_TYPES(X)
 #undef X
 	NULL};
 
@@ -224,7 +230,8 @@ const char *const ql_names[] = {"JSONPath", "JSONata", NULL};
 static void check_state_keys(Ck *ck, const char *sptr, struct json_object *st, StateType t,
 			     QueryLang ql)
 {
-	json_object_object_foreach(st, key, val) {
+	json_object_object_foreach(st, key, val)
+	{
 		(void)val;
 		int i;
 		for (i = 0; i < NSTATE_FIELDS; i++)
@@ -292,14 +299,14 @@ static const struct {
 	const char *service;
 	const char *const actions[6];
 } integrations[] = {
-	{"lambda", {"invoke"}},
-	{"dynamodb", {"getItem", "putItem", "updateItem", "deleteItem"}},
-	{"sns", {"publish"}},
-	{"sqs", {"sendMessage"}},
-	{"events", {"putEvents"}},
-	{"states", {"startExecution"}},
-	{"s3", {"getObject", "putObject", "listObjectsV2"}},
-	{"http", {"invoke"}},
+    {"lambda", {"invoke"}},
+    {"dynamodb", {"getItem", "putItem", "updateItem", "deleteItem"}},
+    {"sns", {"publish"}},
+    {"sqs", {"sendMessage"}},
+    {"events", {"putEvents"}},
+    {"states", {"startExecution"}},
+    {"s3", {"getObject", "putObject", "listObjectsV2"}},
+    {"http", {"invoke"}},
 };
 
 static void check_resource(Ck *ck, const char *sptr, struct json_object *st)
@@ -309,8 +316,9 @@ static void check_resource(Ck *ck, const char *sptr, struct json_object *st)
 	char *service = NULL, *rest = NULL;
 	if (json_object_is_type(v, json_type_object) && json_object_object_length(v) == 1 &&
 	    (has(v, "Ref") || has(v, "Fn::GetAtt") || has(v, "Fn::Sub") || has(v, "Fn::Join"))) {
-		warn(ck, p, "'Resource' is a CloudFormation intrinsic; it must be substituted with an "
-			    "ARN before the definition is deployed or compiled");
+		warn(ck, p,
+		     "'Resource' is a CloudFormation intrinsic; it must be substituted with an "
+		     "ARN before the definition is deployed or compiled");
 	} else if (!is_str(v)) {
 		err(ck, p, "'Resource' must be an ARN string, not %s", type_name(v));
 	} else if (!arn_ok(json_object_get_string(v), &service, &rest)) {
@@ -343,14 +351,18 @@ static void check_resource(Ck *ck, const char *sptr, struct json_object *st)
 			}
 			if (*pattern && strcmp(pattern, ".sync") && strcmp(pattern, ".sync:2") &&
 			    strcmp(pattern, ".waitForTaskToken"))
-				err(ck, p, "unknown integration pattern '%s' (expected .sync, "
-					   ".sync:2 or .waitForTaskToken)", pattern);
+				err(ck, p,
+				    "unknown integration pattern '%s' (expected .sync, "
+				    ".sync:2 or .waitForTaskToken)",
+				    pattern);
 			else if (ck->o->express && !strncmp(pattern, ".sync", 5))
-				err(ck, p, "Express state machine does not support '.sync' service "
-					   "integration");
+				err(ck, p,
+				    "Express state machine does not support '.sync' service "
+				    "integration");
 			else if (ck->o->express && !strcmp(pattern, ".waitForTaskToken"))
-				err(ck, p, "Express state machine does not support "
-					   "'.waitForTaskToken' service integration");
+				err(ck, p,
+				    "Express state machine does not support "
+				    "'.waitForTaskToken' service integration");
 			free(pattern);
 		} else {
 			err(ck, p, "the resource '%s' is not a valid resource ARN",
@@ -393,8 +405,9 @@ static void check_task(Ck *ck, const char *sptr, struct json_object *st, QueryLa
 		else if (json_object_object_length(c) == 0)
 			err(ck, p, "the field 'RoleArn' is required but was missing");
 		else if (!has(c, "RoleArn") && !has(c, "RoleArn.$"))
-			warn(ck, p, "'Credentials' has no 'RoleArn'; the task will run with the "
-				    "execution role");
+			warn(ck, p,
+			     "'Credentials' has no 'RoleArn'; the task will run with the "
+			     "execution role");
 		if (ata)
 			check_jsonata_value(ck, p, c);
 		else
@@ -419,11 +432,13 @@ static void check_wait(Ck *ck, const char *sptr, struct json_object *st, QueryLa
 	for (int i = 0; i < 4; i++)
 		n += has(st, f[i]);
 	if (n == 0)
-		err(ck, sptr, "a Wait state needs exactly one of 'Seconds', 'Timestamp', "
-			      "'SecondsPath', 'TimestampPath'");
+		err(ck, sptr,
+		    "a Wait state needs exactly one of 'Seconds', 'Timestamp', "
+		    "'SecondsPath', 'TimestampPath'");
 	else if (n > 1)
-		err(ck, sptr, "a Wait state may have only one of 'Seconds', 'Timestamp', "
-			      "'SecondsPath', 'TimestampPath'");
+		err(ck, sptr,
+		    "a Wait state may have only one of 'Seconds', 'Timestamp', "
+		    "'SecondsPath', 'TimestampPath'");
 	check_int(ck, sptr, st, "Seconds", 0, 99999999, ql == QL_JSONATA);
 	struct json_object *ts = get(st, "Timestamp");
 	if (has(st, "Timestamp")) {
@@ -508,16 +523,16 @@ static void check_parallel(Ck *ck, const char *sptr, struct json_object *st)
 static const char *const reader_fields[] = {"Resource", "Parameters", "Arguments", "ReaderConfig",
 					    NULL};
 static const char *const reader_config_fields[] = {
-	"InputType", "Transformation", "ManifestType", "CSVDelimiter", "CSVHeaderLocation",
-	"CSVHeaders", "MaxItems", "MaxItemsPath", "ItemsPointer", NULL};
+    "InputType",  "Transformation", "ManifestType", "CSVDelimiter", "CSVHeaderLocation",
+    "CSVHeaders", "MaxItems",	    "MaxItemsPath", "ItemsPointer", NULL};
 static const char *const input_types[] = {"CSV", "JSON", "JSONL", "PARQUET", "MANIFEST", NULL};
 static const char *const reader_transformations[] = {"NONE", "LOAD_AND_FLATTEN", NULL};
 static const char *const manifest_types[] = {"ATHENA_DATA", "S3_INVENTORY", NULL};
 static const char *const csv_delimiters[] = {"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB", NULL};
 static const char *const csv_header_locations[] = {"FIRST_ROW", "GIVEN", NULL};
-static const char *const batcher_fields[] = {"MaxItemsPerBatch", "MaxItemsPerBatchPath",
-					     "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath",
-					     "BatchInput", NULL};
+static const char *const batcher_fields[] = {
+    "MaxItemsPerBatch",		 "MaxItemsPerBatchPath", "MaxInputBytesPerBatch",
+    "MaxInputBytesPerBatchPath", "BatchInput",		 NULL};
 static const char *const writer_fields[] = {"Resource", "Parameters", "Arguments", "WriterConfig",
 					    NULL};
 static const char *const writer_config_fields[] = {"Transformation", "OutputType", NULL};
@@ -535,9 +550,10 @@ static void check_io_args(Ck *ck, const char *p, struct json_object *o, QueryLan
 	if (has(o, "Parameters")) {
 		char *q = pointer_join(p, "Parameters");
 		if (ql == QL_JSONATA)
-			err_key(ck, q, "the QueryLanguage is set to 'JSONata', but field "
-				       "'Parameters' is only supported for the 'JSONPath' "
-				       "QueryLanguage");
+			err_key(ck, q,
+				"the QueryLanguage is set to 'JSONata', but field "
+				"'Parameters' is only supported for the 'JSONPath' "
+				"QueryLanguage");
 		else
 			check_template(ck, q, get(o, "Parameters"));
 		free(q);
@@ -545,9 +561,10 @@ static void check_io_args(Ck *ck, const char *p, struct json_object *o, QueryLan
 	if (has(o, "Arguments")) {
 		char *q = pointer_join(p, "Arguments");
 		if (ql == QL_JSONPATH)
-			err_key(ck, q, "the QueryLanguage is set to 'JSONPath', but field "
-				       "'Arguments' is only supported for the 'JSONata' "
-				       "QueryLanguage");
+			err_key(ck, q,
+				"the QueryLanguage is set to 'JSONPath', but field "
+				"'Arguments' is only supported for the 'JSONata' "
+				"QueryLanguage");
 		else
 			check_jsonata_value(ck, q, get(o, "Arguments"));
 		free(q);
@@ -587,14 +604,17 @@ static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLan
 					check_enum(ck, cp, pc, "Mode", modes);
 					check_enum(ck, cp, pc, "ExecutionType", execution_types);
 					struct json_object *m = get(pc, "Mode");
-					distributed = is_str(m) &&
-						      !strcmp(json_object_get_string(m), "DISTRIBUTED");
+					distributed =
+					    is_str(m) &&
+					    !strcmp(json_object_get_string(m), "DISTRIBUTED");
 					if (distributed && !has(pc, "ExecutionType"))
-						err(ck, cp, "a DISTRIBUTED Map needs 'ExecutionType' "
-							    "(STANDARD or EXPRESS)");
+						err(ck, cp,
+						    "a DISTRIBUTED Map needs 'ExecutionType' "
+						    "(STANDARD or EXPRESS)");
 					if (distributed && ck->o->express)
-						err(ck, cp, "Express state machines do not support "
-							    "the DISTRIBUTED Map mode");
+						err(ck, cp,
+						    "Express state machines do not support "
+						    "the DISTRIBUTED Map mode");
 				}
 				free(cp);
 			}
@@ -647,8 +667,9 @@ static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLan
 		else if (utf8_chars(s) > 40)
 			err(ck, p, "'Label' is longer than 40 characters");
 		else if (strpbrk(s, " \t\n\r?*<>{}[]:;,\\|^~$#%&\"`"))
-			err(ck, p, "'Label' contains a character that is not allowed in a Map Run "
-				   "name");
+			err(ck, p,
+			    "'Label' contains a character that is not allowed in a Map Run "
+			    "name");
 		else if (json_object_object_get_ex(ck->labels, s, &prev)) {
 			err(ck, p, "duplicate Map Label '%s'", s);
 			note_key(ck, json_object_get_string(prev), "first used here");
@@ -731,8 +752,8 @@ static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLan
 }
 
 /* One state: fields allowed for its type and language, then the type's rules. */
-void check_state(Ck *ck, const char *sptr, const char *name, struct json_object *st,
-			Edges *e, bool *terminal)
+void check_state(Ck *ck, const char *sptr, const char *name, struct json_object *st, Edges *e,
+		 bool *terminal)
 {
 	*terminal = false;
 	if (!json_object_is_type(st, json_type_object)) {
@@ -749,8 +770,9 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 		ql = is_str(qv) && !strcmp(json_object_get_string(qv), "JSONPath") ? QL_JSONPATH
 										   : QL_JSONATA;
 		if (ql == QL_JSONPATH && ck->top == QL_JSONATA)
-			err(ck, p, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for "
-				   "whole state machine");
+			err(ck, p,
+			    "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for "
+			    "whole state machine");
 		free(p);
 	}
 	struct json_object *tv = get(st, "Type");
@@ -758,15 +780,15 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 	StateType t = ST_UNKNOWN;
 	if (!has(st, "Type"))
 		err(ck, sptr, "state '%s' is missing the required field 'Type'", name);
-	else if (!is_str(tv) || (t = (StateType)strv_find(type_names, json_object_get_string(tv))) ==
-					(StateType)-1) {
+	else if (!is_str(tv) || (t = (StateType)strv_find(
+				     type_names, json_object_get_string(tv))) == (StateType)-1) {
 		t = ST_UNKNOWN;
 		err(ck, tp,
 		    "the field 'Type' should have one of these values: [Task, Wait, Pass, "
 		    "Succeed, Fail, Choice, Parallel, Map]%s",
-		    is_str(tv) ? did_you_mean(json_object_get_string(tv), type_names,
-					      strv_len(type_names))
-			       : "");
+		    is_str(tv)
+			? did_you_mean(json_object_get_string(tv), type_names, strv_len(type_names))
+			: "");
 	}
 	free(tp);
 	if (t == ST_UNKNOWN) {
@@ -785,8 +807,8 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 			err(ck, p, "'End' must be a boolean, not %s", type_name(end));
 			free(p);
 		}
-		bool is_end = json_object_is_type(end, json_type_boolean) &&
-			      json_object_get_boolean(end);
+		bool is_end =
+		    json_object_is_type(end, json_type_boolean) && json_object_get_boolean(end);
 		if (has_next && has_end) {
 			char *p = pointer_join(sptr, is_end ? "End" : "Next");
 			err_key(ck, p, "a state may have only one of 'Next' and 'End'");
@@ -842,15 +864,27 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 	}
 
 	switch (t) {
-	case ST_TASK: check_task(ck, sptr, st, ql); break;
-	case ST_WAIT: check_wait(ck, sptr, st, ql); break;
-	case ST_FAIL: check_fail(ck, sptr, st, ql); break;
-	case ST_CHOICE: check_choice(ck, sptr, st, ql, e); break;
-	case ST_PARALLEL: check_parallel(ck, sptr, st); break;
-	case ST_MAP: check_map(ck, sptr, st, ql); break;
+	case ST_TASK:
+		check_task(ck, sptr, st, ql);
+		break;
+	case ST_WAIT:
+		check_wait(ck, sptr, st, ql);
+		break;
+	case ST_FAIL:
+		check_fail(ck, sptr, st, ql);
+		break;
+	case ST_CHOICE:
+		check_choice(ck, sptr, st, ql, e);
+		break;
+	case ST_PARALLEL:
+		check_parallel(ck, sptr, st);
+		break;
+	case ST_MAP:
+		check_map(ck, sptr, st, ql);
+		break;
 	case ST_PASS:
 	case ST_SUCCEED:
-	case ST_UNKNOWN: break;
+	case ST_UNKNOWN:
+		break;
 	}
 }
-

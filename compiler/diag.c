@@ -73,8 +73,8 @@ static long scan_fail(Scan *sc, long off, const char *msg)
 
 static long skip_ws(const Scan *sc, long i)
 {
-	while (i < sc->n && (sc->t[i] == ' ' || sc->t[i] == '\t' || sc->t[i] == '\n' ||
-			     sc->t[i] == '\r'))
+	while (i < sc->n &&
+	       (sc->t[i] == ' ' || sc->t[i] == '\t' || sc->t[i] == '\n' || sc->t[i] == '\r'))
 		i++;
 	return i;
 }
@@ -95,8 +95,9 @@ static long scan_string(Scan *sc, long i, Buf *out)
 {
 	long start = i;
 	if (i >= sc->n || sc->t[i] != '"')
-		return scan_fail(sc, i, sc->t[i] == '\'' ? "strings must use double quotes"
-							: "expected a string");
+		return scan_fail(sc, i,
+				 sc->t[i] == '\'' ? "strings must use double quotes"
+						  : "expected a string");
 	i++;
 	for (;;) {
 		if (i >= sc->n)
@@ -235,8 +236,8 @@ static long scan_object(Scan *sc, long i, const char *ptr, MemberFn *fn, void *c
 		}
 		if (i < sc->n && sc->t[i] == '}')
 			return i + 1;
-		return scan_fail(sc, i, i >= sc->n ? "unterminated object"
-						   : "expected ',' or '}' in object");
+		return scan_fail(
+		    sc, i, i >= sc->n ? "unterminated object" : "expected ',' or '}' in object");
 	}
 }
 
@@ -260,8 +261,8 @@ static long scan_array(Scan *sc, long i, const char *ptr, MemberFn *fn, void *ct
 		}
 		if (i < sc->n && sc->t[i] == ']')
 			return i + 1;
-		return scan_fail(sc, i, i >= sc->n ? "unterminated array"
-						   : "expected ',' or ']' in array");
+		return scan_fail(
+		    sc, i, i >= sc->n ? "unterminated array" : "expected ',' or ']' in array");
 	}
 }
 
@@ -305,8 +306,9 @@ static long scan_value_cb(Scan *sc, long i, const char *ptr, MemberFn *fn, void 
 			return scan_number(sc, i);
 		}
 	}
-	return scan_fail(sc, i, "expected a value (string, number, object, array, true, "
-				"false or null)");
+	return scan_fail(sc, i,
+			 "expected a value (string, number, object, array, true, "
+			 "false or null)");
 }
 
 /* The offset just past the value at i (valid text assumed), -1 if broken. */
@@ -577,8 +579,9 @@ void diag_finish(Diag *d)
 	if (d->json) {
 		if (!d->list)
 			d->list = json_object_new_array();
-		printf("%s\n", json_object_to_json_string_ext(
-				       d->list, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(d->list, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 		fflush(stdout);
 		json_object_put(d->list);
 		d->list = NULL;
@@ -670,8 +673,8 @@ static void dup_member(void *ctx, const char *objptr, long keyoff, const char *k
 				json_object_array_add(gone, json_object_new_string(sp));
 		}
 		for (size_t i = 0; i < json_object_array_length(gone); i++)
-			json_object_object_del(c->seen,
-					       json_object_get_string(json_object_array_get_idx(gone, i)));
+			json_object_object_del(
+			    c->seen, json_object_get_string(json_object_array_get_idx(gone, i)));
 		json_object_put(gone);
 	} else {
 		json_object_object_add(keys, key, json_object_new_int64(keyoff));

@@ -52,7 +52,8 @@ static int podman(bool verbose, const char *const *args)
 	int rc = posix_spawnp(&pid, v[0], &fa, NULL, v, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
-		fprintf(stderr, "aslc: cannot run %s: %s (--image needs podman; ASLC_PODMAN names it)\n",
+		fprintf(stderr,
+			"aslc: cannot run %s: %s (--image needs podman; ASLC_PODMAN names it)\n",
 			v[0], strerror(rc));
 	} else {
 		int st = 0;
@@ -97,8 +98,13 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 
 static void rm_tree(const char *dir)
 {
-	const char *files[] = {"Containerfile", "rootfs/machine", "rootfs" CA_BUNDLE,
-			       "rootfs/etc/ssl/certs", "rootfs/etc/ssl", "rootfs/etc", "rootfs"};
+	const char *files[] = {"Containerfile",
+			       "rootfs/machine",
+			       "rootfs" CA_BUNDLE,
+			       "rootfs/etc/ssl/certs",
+			       "rootfs/etc/ssl",
+			       "rootfs/etc",
+			       "rootfs"};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
 		char *p = xasprintf("%s/%s", dir, files[i]);
 		remove(p);
@@ -135,24 +141,29 @@ int image_build(const char *exe, const char *image, const char *archive, bool ve
 		}
 	}
 	if (!certs)
-		fprintf(stderr, "aslc: warning: no %s on this host: the image has no CA "
-				"certificates (install ca-certificates)\n", CA_BUNDLE);
+		fprintf(stderr,
+			"aslc: warning: no %s on this host: the image has no CA "
+			"certificates (install ca-certificates)\n",
+			CA_BUNDLE);
 	FILE *f = fopen(cf, "w");
-	if (!f || fprintf(f, "FROM scratch\nCOPY rootfs/ /\n%sENTRYPOINT [\"/machine\"]\n",
-			  certs ? "ENV SSL_CERT_FILE=" CA_BUNDLE "\n" : "") < 0 ||
+	if (!f ||
+	    fprintf(f, "FROM scratch\nCOPY rootfs/ /\n%sENTRYPOINT [\"/machine\"]\n",
+		    certs ? "ENV SSL_CERT_FILE=" CA_BUNDLE "\n" : "") < 0 ||
 	    fclose(f) != 0) {
 		fprintf(stderr, "aslc: cannot write %s: %s\n", cf, strerror(errno));
 		goto out;
 	}
 	if (copy_file(exe, bin, 0755) || (certs && copy_file(CA_BUNDLE, ca, 0644)))
 		goto out;
-	const char *build[] = {"build", "--quiet", "--timestamp", "0", "-t", tag, "-f", cf, dir, NULL};
+	const char *build[] = {"build", "--quiet", "--timestamp", "0", "-t", tag,
+			       "-f",	cf,	   dir,		  NULL};
 	if (podman(verbose, build))
 		goto out;
 	rc = 0;
 	if (archive) {
 		remove(archive); /* podman save refuses to overwrite */
-		const char *save[] = {"save", "--quiet", "--format", "oci-archive", "-o", archive, tag, NULL};
+		const char *save[] = {"save", "--quiet", "--format", "oci-archive",
+				      "-o",   archive,	 tag,	     NULL};
 		rc = podman(verbose, save);
 	}
 	if (!image) {

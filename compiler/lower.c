@@ -21,8 +21,8 @@
 typedef struct Lower {
 	Program *p;
 	Machine *m;
-	IrState *s;   /* state being lowered */
-	int nregs;    /* next free value register in this state */
+	IrState *s; /* state being lowered */
+	int nregs;  /* next free value register in this state */
 	int nbools;
 } Lower;
 
@@ -140,7 +140,8 @@ static int lower_io_path(Lower *l, struct json_object *st, const char *key, int 
 	if (!present)
 		return src;
 	if (!v)
-		return emit_dst(l, OP_CONST, -1, -1, ir_const(l->p, K_JSON, json_object_new_object()));
+		return emit_dst(l, OP_CONST, -1, -1,
+				ir_const(l->p, K_JSON, json_object_new_object()));
 	const char *text = json_object_get_string(v);
 	if (strcmp(text, "$") == 0)
 		return src;
@@ -375,8 +376,7 @@ static int jeval(Lower *l, struct json_object *v, const char *loc, int input, in
 
 /* Output (default: dflt) and Assign of a JSONata state or Choice rule.  Both
  * see the variables as they were on entry: Output is evaluated first. */
-static int lower_joutput(Lower *l, struct json_object *o, const char *prefix, int result,
-			 int dflt)
+static int lower_joutput(Lower *l, struct json_object *o, const char *prefix, int result, int dflt)
 {
 	char loc[64];
 	struct json_object *v;
@@ -404,8 +404,11 @@ static int lower_joutput(Lower *l, struct json_object *o, const char *prefix, in
 static void lower_jsonata_state(Lower *l, State *st)
 {
 	struct json_object *j = st->json, *v;
-	Op work = st->type == ST_TASK ? OP_TASK : st->type == ST_PARALLEL ? OP_PARALLEL
-		: st->type == ST_MAP ? OP_MAP : st->type == ST_WAIT ? OP_WAIT : OP_COUNT;
+	Op work = st->type == ST_TASK	    ? OP_TASK
+		  : st->type == ST_PARALLEL ? OP_PARALLEL
+		  : st->type == ST_MAP	    ? OP_MAP
+		  : st->type == ST_WAIT	    ? OP_WAIT
+					    : OP_COUNT;
 	if (st->type == ST_FAIL) {
 		Ins *in = emit(l, OP_FAIL);
 		in->a = 0;
@@ -431,7 +434,8 @@ static void lower_jsonata_state(Lower *l, State *st)
 			int out = owned(l, lower_joutput(l, rule, prefix, -1, 0));
 			in = emit(l, OP_NEXT);
 			in->a = out;
-			in->b = scope_find(st->scope, json_object_get_string(field(rule, "Next", NULL)));
+			in->b = scope_find(st->scope,
+					   json_object_get_string(field(rule, "Next", NULL)));
 			emit(l, OP_LABEL)->b = skip;
 		}
 		struct json_object *dflt = field(j, "Default", NULL);
@@ -508,22 +512,37 @@ static void lower_state(Lower *l, State *st)
 	in->c = st->id;
 	if (st->ql == QL_JSONATA)
 		lower_jsonata_state(l, st);
-	else switch (st->type) {
-	case ST_PASS: lower_work_state(l, st, OP_COUNT); break;
-	case ST_TASK: lower_work_state(l, st, OP_TASK); break;
-	case ST_PARALLEL: lower_work_state(l, st, OP_PARALLEL); break;
-	case ST_MAP: lower_work_state(l, st, OP_MAP); break;
-	case ST_CHOICE: lower_choice(l, st); break;
-	case ST_WAIT: lower_simple(l, st, OP_WAIT); break;
-	case ST_SUCCEED: lower_simple(l, st, OP_COUNT); break;
-	case ST_FAIL:
-		in = emit(l, OP_FAIL);
-		in->a = 0;
-		in->c = st->id;
-		break;
-	default:
-		unreachable();
-	}
+	else
+		switch (st->type) {
+		case ST_PASS:
+			lower_work_state(l, st, OP_COUNT);
+			break;
+		case ST_TASK:
+			lower_work_state(l, st, OP_TASK);
+			break;
+		case ST_PARALLEL:
+			lower_work_state(l, st, OP_PARALLEL);
+			break;
+		case ST_MAP:
+			lower_work_state(l, st, OP_MAP);
+			break;
+		case ST_CHOICE:
+			lower_choice(l, st);
+			break;
+		case ST_WAIT:
+			lower_simple(l, st, OP_WAIT);
+			break;
+		case ST_SUCCEED:
+			lower_simple(l, st, OP_COUNT);
+			break;
+		case ST_FAIL:
+			in = emit(l, OP_FAIL);
+			in->a = 0;
+			in->c = st->id;
+			break;
+		default:
+			unreachable();
+		}
 	IrScope *sc = &l->p->scopes[st->scope->id];
 	if (l->nregs > sc->nregs)
 		sc->nregs = l->nregs;
@@ -546,8 +565,8 @@ static bool reads_execution_input(struct json_object *v)
 			const char *q = p + 2;
 			if (*q != '.')
 				return true; /* $$ on its own */
-			if (strncmp(q, ".Execution", 10) == 0 && (q[10] != '.' ||
-								  strncmp(q + 10, ".Input", 6) == 0))
+			if (strncmp(q, ".Execution", 10) == 0 &&
+			    (q[10] != '.' || strncmp(q + 10, ".Input", 6) == 0))
 				return true;
 		}
 		return false;
@@ -597,9 +616,9 @@ Program *lower_machine(Machine *m)
 	for (int i = 0; i < m->nscopes; i++) {
 		struct json_object *s = json_object_new_object();
 		json_object_object_add(s, "start", json_object_new_int(m->scopes[i]->start));
-		json_object_object_add(s, "owner", json_object_new_int(m->scopes[i]->owner
-									   ? m->scopes[i]->owner->id
-									   : -1));
+		json_object_object_add(
+		    s, "owner",
+		    json_object_new_int(m->scopes[i]->owner ? m->scopes[i]->owner->id : -1));
 		json_object_array_add(scopes, s);
 	}
 	json_object_object_add(p->meta, "scopes", scopes);

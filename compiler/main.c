@@ -19,77 +19,78 @@
 #include "bindings.h"
 
 static const char usage_text[] =
-	"usage: aslc check FILE... [--type standard|express] [--input-schema SCHEMA.json]\n"
-	"                  [--diagnostics-format=text|json] [--define KEY=VALUE ...]\n"
-	"                  [--definitions-file DEFS.json]\n"
-	"       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
-	"                  [--handlers FILE.c ...] [--bindings FILE] [-O0|-O1|-O2|-O3] [--static]\n"
-	"                  [-v] [--keep] [--define KEY=VALUE ...] [--definitions-file DEFS.json]\n"
-	"                  [--image NAME[:TAG]] [--image-archive FILE.tar]\n"
-	"       aslc emit FILE --emit=c|ir|llvm|dot|mermaid|svg [-o OUT] [--name NAME] [--type standard|express]\n"
-	"       aslc eval --jsonata EXPR | --jsonpath PATH | --state FILE --name STATE\n"
-	"                 [--input FILE] [--variables FILE] [--context FILE] [--result FILE]\n"
-	"       aslc report FILE.asl.json HISTORY.json [-o OUT.html] [--name NAME]\n"
-	"       aslc --help | --version\n";
+    "usage: aslc check FILE... [--type standard|express] [--input-schema SCHEMA.json]\n"
+    "                  [--diagnostics-format=text|json] [--define KEY=VALUE ...]\n"
+    "                  [--definitions-file DEFS.json]\n"
+    "       aslc build FILE -o BIN [--backend c|llvm] [--name NAME] [--type standard|express]\n"
+    "                  [--handlers FILE.c ...] [--bindings FILE] [-O0|-O1|-O2|-O3] [--static]\n"
+    "                  [-v] [--keep] [--define KEY=VALUE ...] [--definitions-file DEFS.json]\n"
+    "                  [--image NAME[:TAG]] [--image-archive FILE.tar]\n"
+    "       aslc emit FILE --emit=c|ir|llvm|dot|mermaid|svg [-o OUT] [--name NAME] [--type "
+    "standard|express]\n"
+    "       aslc eval --jsonata EXPR | --jsonpath PATH | --state FILE --name STATE\n"
+    "                 [--input FILE] [--variables FILE] [--context FILE] [--result FILE]\n"
+    "       aslc report FILE.asl.json HISTORY.json [-o OUT.html] [--name NAME]\n"
+    "       aslc --help | --version\n";
 
 static const char help_text[] =
-	"\n"
-	"aslc compiles an Amazon States Language definition (AWS Step Functions)\n"
-	"into one native executable that runs the workflow.\n"
-	"\n"
-	"commands:\n"
-	"  check   check the definition; print diagnostics as file:line:col: error: ...\n"
-	"  build   check, compile and link a native executable (-o BIN)\n"
-	"  emit    print the generated C (--emit=c), the IR (--emit=ir), LLVM IR\n"
-	"          (--emit=llvm), or the machine's graph as Workflow Studio draws it\n"
-	"          (--emit=dot, --emit=mermaid, --emit=svg) to OUT or stdout\n"
-	"  eval    evaluate a JSONata expression, a JSONPath or payload template, or\n"
-	"          show a state's data flow step by step (aslc eval --help)\n"
-	"  report  one HTML page about a run: the graph coloured by what happened,\n"
-	"          counts and durations per state, the events (GetExecutionHistory's JSON)\n"
-	"\n"
-	"options:\n"
-	"  -o FILE                 output file ('-' is stdout for emit)\n"
-	"  --backend c|llvm        code generator for build (default c)\n"
-	"  --handlers FILE         a C source or object with in-process Task handlers,\n"
-	"                          linked into the executable (see runtime/aslrt.h)\n"
-	"  --bindings FILE         build: validate and embed a bindings file (what each\n"
-	"                          Task runs; see the executable's --help); check: warn\n"
-	"                          about Tasks it leaves unbound\n"
-	"  --name NAME             state machine name (default: FILE without .json and .asl)\n"
-	"  --type standard|express workflow type (default standard)\n"
-	"  -O0 .. -O3              optimisation level of the generated code (default -O2)\n"
-	"  --diagnostics-format=F  text (default) or json\n"
-	"  --define KEY=VALUE      replace ${KEY} in the definition's strings, as\n"
-	"                          CloudFormation's DefinitionSubstitutions does (repeatable)\n"
-	"  --definitions-file F    a JSON object of KEY: VALUE substitutions (--define wins)\n"
-	"  --input-schema FILE     JSON Schema of the execution input: check finds the\n"
-	"                          paths, comparisons and intrinsic calls that must fail\n"
-	"  -v                      print the commands build runs\n"
-	"  --keep                  keep the generated C file of build\n"
-	"  --static                link a fully static executable (glibc static: no\n"
-	"                          shared libraries; see the README for DNS and locale)\n"
-	"  --image NAME[:TAG]      also build an OCI image FROM scratch (podman) holding\n"
-	"                          the static, stripped executable as /machine (the\n"
-	"                          entrypoint) and the host's CA certificates\n"
-	"  --image-archive FILE    save that image as an OCI archive (podman load -i FILE)\n"
-	"\n"
-	"environment:\n"
-	"  CC, CFLAGS, LDFLAGS     the C compiler (default cc) and its flags, split into\n"
-	"                          words as make does (CC=\"cc -static\" works)\n"
-	"  ASLC_RUNTIME_DIR        a folder holding aslrt.h and libaslrt.a; by default\n"
-	"                          aslc finds them relative to its own executable:\n"
-	"                          PREFIX/lib/aslc and PREFIX/include/aslc when installed\n"
-	"                          in PREFIX/bin, build/runtime in the build tree\n"
-	"  ASLC_PODMAN             the podman command with its global options, split\n"
-	"                          into words (default podman)\n"
-	"\n"
-	"exit status: 0 success, 1 errors in the definition or a failed build,\n"
-	"2 usage error or unreadable file.\n"
-	"\n"
-	"The executable reads the execution input (JSON) on stdin, prints the output on\n"
-	"stdout and exits 0; a failed execution exits 1 with {\"Error\",\"Cause\"} as the\n"
-	"last line of stderr.  Run it with --help for its options.\n";
+    "\n"
+    "aslc compiles an Amazon States Language definition (AWS Step Functions)\n"
+    "into one native executable that runs the workflow.\n"
+    "\n"
+    "commands:\n"
+    "  check   check the definition; print diagnostics as file:line:col: error: ...\n"
+    "  build   check, compile and link a native executable (-o BIN)\n"
+    "  emit    print the generated C (--emit=c), the IR (--emit=ir), LLVM IR\n"
+    "          (--emit=llvm), or the machine's graph as Workflow Studio draws it\n"
+    "          (--emit=dot, --emit=mermaid, --emit=svg) to OUT or stdout\n"
+    "  eval    evaluate a JSONata expression, a JSONPath or payload template, or\n"
+    "          show a state's data flow step by step (aslc eval --help)\n"
+    "  report  one HTML page about a run: the graph coloured by what happened,\n"
+    "          counts and durations per state, the events (GetExecutionHistory's JSON)\n"
+    "\n"
+    "options:\n"
+    "  -o FILE                 output file ('-' is stdout for emit)\n"
+    "  --backend c|llvm        code generator for build (default c)\n"
+    "  --handlers FILE         a C source or object with in-process Task handlers,\n"
+    "                          linked into the executable (see runtime/aslrt.h)\n"
+    "  --bindings FILE         build: validate and embed a bindings file (what each\n"
+    "                          Task runs; see the executable's --help); check: warn\n"
+    "                          about Tasks it leaves unbound\n"
+    "  --name NAME             state machine name (default: FILE without .json and .asl)\n"
+    "  --type standard|express workflow type (default standard)\n"
+    "  -O0 .. -O3              optimisation level of the generated code (default -O2)\n"
+    "  --diagnostics-format=F  text (default) or json\n"
+    "  --define KEY=VALUE      replace ${KEY} in the definition's strings, as\n"
+    "                          CloudFormation's DefinitionSubstitutions does (repeatable)\n"
+    "  --definitions-file F    a JSON object of KEY: VALUE substitutions (--define wins)\n"
+    "  --input-schema FILE     JSON Schema of the execution input: check finds the\n"
+    "                          paths, comparisons and intrinsic calls that must fail\n"
+    "  -v                      print the commands build runs\n"
+    "  --keep                  keep the generated C file of build\n"
+    "  --static                link a fully static executable (glibc static: no\n"
+    "                          shared libraries; see the README for DNS and locale)\n"
+    "  --image NAME[:TAG]      also build an OCI image FROM scratch (podman) holding\n"
+    "                          the static, stripped executable as /machine (the\n"
+    "                          entrypoint) and the host's CA certificates\n"
+    "  --image-archive FILE    save that image as an OCI archive (podman load -i FILE)\n"
+    "\n"
+    "environment:\n"
+    "  CC, CFLAGS, LDFLAGS     the C compiler (default cc) and its flags, split into\n"
+    "                          words as make does (CC=\"cc -static\" works)\n"
+    "  ASLC_RUNTIME_DIR        a folder holding aslrt.h and libaslrt.a; by default\n"
+    "                          aslc finds them relative to its own executable:\n"
+    "                          PREFIX/lib/aslc and PREFIX/include/aslc when installed\n"
+    "                          in PREFIX/bin, build/runtime in the build tree\n"
+    "  ASLC_PODMAN             the podman command with its global options, split\n"
+    "                          into words (default podman)\n"
+    "\n"
+    "exit status: 0 success, 1 errors in the definition or a failed build,\n"
+    "2 usage error or unreadable file.\n"
+    "\n"
+    "The executable reads the execution input (JSON) on stdin, prints the output on\n"
+    "stdout and exits 0; a failed execution exits 1 with {\"Error\",\"Cause\"} as the\n"
+    "last line of stderr.  Run it with --help for its options.\n";
 
 typedef struct Opts {
 	const char *cmd;
@@ -107,9 +108,9 @@ typedef struct Opts {
 	int opt;
 	char **handlers; /* --handlers FILE, repeatable */
 	int nhandlers;
-	char **files;    /* check takes many */
+	char **files; /* check takes many */
 	int nfiles;
-	Defines defines; /* --define, --definitions-file */
+	Defines defines;		   /* --define, --definitions-file */
 	const char *image, *image_archive; /* --image, --image-archive */
 } Opts;
 
@@ -128,8 +129,7 @@ static int usage_error(const char *fmt, ...)
 
 static bool is_graph(const char *kind)
 {
-	return strcmp(kind, "dot") == 0 || strcmp(kind, "mermaid") == 0 ||
-	       strcmp(kind, "svg") == 0;
+	return strcmp(kind, "dot") == 0 || strcmp(kind, "mermaid") == 0 || strcmp(kind, "svg") == 0;
 }
 
 static int parse_args(int argc, char **argv, Opts *o)
@@ -137,11 +137,11 @@ static int parse_args(int argc, char **argv, Opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
-#define TAKE()                                                                                  \
-	do {                                                                                    \
-		if (i + 1 >= argc)                                                              \
-			return usage_error("option %s needs a value", a);                      \
-		val = argv[++i];                                                                \
+#define TAKE()                                                                                     \
+	do {                                                                                       \
+		if (i + 1 >= argc)                                                                 \
+			return usage_error("option %s needs a value", a);                          \
+		val = argv[++i];                                                                   \
 	} while (0)
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage_text, stdout);
@@ -180,7 +180,8 @@ static int parse_args(int argc, char **argv, Opts *o)
 			else if (strcmp(val, "standard") == 0 || strcmp(val, "STANDARD") == 0)
 				o->express = false;
 			else
-				return usage_error("unknown --type '%s' (standard or express)", val);
+				return usage_error("unknown --type '%s' (standard or express)",
+						   val);
 		} else if (strncmp(a, "--emit=", 7) == 0) {
 			o->emit = a + 7;
 		} else if (strcmp(a, "--emit") == 0) {
@@ -191,7 +192,8 @@ static int parse_args(int argc, char **argv, Opts *o)
 				o->json_diags = true;
 			else if (strcmp(a + 21, "text") != 0)
 				return usage_error("unknown diagnostics format '%s'", a + 21);
-		} else if (strlen(a) == 3 && a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3') {
+		} else if (strlen(a) == 3 && a[0] == '-' && a[1] == 'O' && a[2] >= '0' &&
+			   a[2] <= '3') {
 			o->opt = a[2] - '0';
 		} else if (strcmp(a, "-v") == 0) {
 			o->verbose = true;
@@ -232,12 +234,14 @@ static int parse_args(int argc, char **argv, Opts *o)
 	if (o->nfiles == 0)
 		return usage_error("%s: no input file", o->cmd);
 	if (o->nfiles > 1 && strcmp(o->cmd, "check") != 0)
-		return usage_error("unexpected argument '%s' (only check takes many files)", o->files[1]);
+		return usage_error("unexpected argument '%s' (only check takes many files)",
+				   o->files[1]);
 	o->file = o->files[0];
 	if ((o->image || o->image_archive) && strcmp(o->cmd, "build") != 0)
 		return usage_error("%s", "--image and --image-archive go with build");
 	if (strcmp(o->cmd, "build") == 0 && !o->out && !o->image && !o->image_archive)
-		return usage_error("%s", "build needs -o BIN (or --image NAME, --image-archive FILE)");
+		return usage_error("%s",
+				   "build needs -o BIN (or --image NAME, --image-archive FILE)");
 	if (o->backend && strcmp(o->backend, "c") && strcmp(o->backend, "llvm"))
 		return usage_error("unknown backend '%s' (c or llvm)", o->backend);
 	if (strcmp(o->cmd, "emit") == 0 && !o->emit)
@@ -329,7 +333,8 @@ static int write_out(const char *path, const char *s, size_t n)
 {
 	FILE *f = !path || strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
 	if (!f || fwrite(s, 1, n, f) != n || (f != stdout && fclose(f) != 0)) {
-		fprintf(stderr, "aslc: cannot write %s: %s\n", path ? path : "stdout", strerror(errno));
+		fprintf(stderr, "aslc: cannot write %s: %s\n", path ? path : "stdout",
+			strerror(errno));
 		return 1;
 	}
 	if (f == stdout)
@@ -450,13 +455,14 @@ int main(int argc, char **argv)
 		if (mkdtemp(dir)) {
 			o.out = tmpexe = xasprintf("%s/machine", dir);
 		} else {
-			fprintf(stderr, "aslc: cannot create a temporary directory: %s\n", strerror(errno));
+			fprintf(stderr, "aslc: cannot create a temporary directory: %s\n",
+				strerror(errno));
 			rc = 1;
 		}
 		free(dir);
 	}
-	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers,
-			o.static_link || image, image};
+	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers, o.static_link || image,
+			image};
 	Buf out = {0};
 	bool llvm = (o.backend && strcmp(o.backend, "llvm") == 0);
 	if (rc == 0 && strcmp(o.cmd, "emit") == 0) {

@@ -14,7 +14,7 @@
 
 const char *const state_type_names[] = {
 #define X(e, s) s,
-	STATE_TYPES(X)
+    STATE_TYPES(X)
 #undef X
 	"?"};
 
@@ -82,7 +82,8 @@ static State *build_state(Diag *d, Machine *m, Scope *sc, const char *name,
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			char *bp = pointer_join(st->ptr, "Branches");
 			char *bi = pointer_index(bp, (int)i);
-			Scope *b = build_scope(d, m, json_object_array_get_idx(v, i), bi, st->ql, st);
+			Scope *b =
+			    build_scope(d, m, json_object_array_get_idx(v, i), bi, st->ql, st);
 			if (b)
 				vec_push(&st->branches, &st->nbranches, b);
 			free(bp);

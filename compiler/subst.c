@@ -64,7 +64,8 @@ int defines_load_file(Defines *d, const char *path)
 		return -1;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
-		fprintf(stderr, "aslc: %s: a definitions file is a JSON object of KEY: VALUE\n", path);
+		fprintf(stderr, "aslc: %s: a definitions file is a JSON object of KEY: VALUE\n",
+			path);
 		json_object_put(o);
 		return -1;
 	}
@@ -74,7 +75,8 @@ int defines_load_file(Defines *d, const char *path)
 		json_type t = json_object_get_type(v);
 		if (t != json_type_string && t != json_type_int && t != json_type_double &&
 		    t != json_type_boolean) {
-			fprintf(stderr, "aslc: %s: the value of '%s' must be a string, number or boolean\n",
+			fprintf(stderr,
+				"aslc: %s: the value of '%s' must be a string, number or boolean\n",
 				path, k);
 			rc = -1;
 			continue;
@@ -113,9 +115,11 @@ static void subst_string(Diag *diag, struct json_object *s, const char *ptr, con
 			} else {
 				if (resource)
 					error_at(diag, ptr,
-						 "'${%.*s}' in Resource has no value: substitute it with "
+						 "'${%.*s}' in Resource has no value: substitute "
+						 "it with "
 						 "--define %.*s=VALUE or --definitions-file",
-						 (int)(end - p - 2), p + 2, (int)(end - p - 2), p + 2);
+						 (int)(end - p - 2), p + 2, (int)(end - p - 2),
+						 p + 2);
 				buf_put(&b, p, (size_t)(end - p + 1));
 			}
 			p = end + 1;

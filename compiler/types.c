@@ -250,11 +250,21 @@ Ty *ty_literal(Tc *tc, struct json_object *v, const char *ptr, bool schema, int 
 		return ty_top(tc);
 	Ty *t;
 	switch (json_object_get_type(v)) {
-	case json_type_null: t = ty_new(tc, K_NULL, ptr); break;
-	case json_type_boolean: t = ty_new(tc, K_BOOL, ptr); break;
-	case json_type_int: t = ty_new(tc, K_INT, ptr); break;
-	case json_type_double: t = ty_new(tc, K_FLT, ptr); break;
-	case json_type_string: t = ty_new(tc, K_STR, ptr); break;
+	case json_type_null:
+		t = ty_new(tc, K_NULL, ptr);
+		break;
+	case json_type_boolean:
+		t = ty_new(tc, K_BOOL, ptr);
+		break;
+	case json_type_int:
+		t = ty_new(tc, K_INT, ptr);
+		break;
+	case json_type_double:
+		t = ty_new(tc, K_FLT, ptr);
+		break;
+	case json_type_string:
+		t = ty_new(tc, K_STR, ptr);
+		break;
 	case json_type_array: {
 		t = ty_new(tc, K_ARR, ptr);
 		size_t n = json_object_array_length(v);
@@ -269,7 +279,8 @@ Ty *ty_literal(Tc *tc, struct json_object *v, const char *ptr, bool schema, int 
 	}
 	default: {
 		t = ty_new(tc, K_OBJ, ptr);
-		json_object_object_foreach(v, key, val) {
+		json_object_object_foreach(v, key, val)
+		{
 			const char *name = tc_keep(tc, xstrdup(key));
 			ty_set(tc, t, name,
 			       ty_literal(tc, val, schema ? ptr : join_ptr(tc, ptr, key), schema,
@@ -288,8 +299,8 @@ const char *kind_phrase(unsigned k, char *buf, size_t n)
 	static const struct {
 		unsigned k;
 		const char *s;
-	} names[] = {{K_OBJ, "an object"}, {K_ARR, "an array"},   {K_STR, "a string"},
-		     {K_NUM, "a number"},  {K_INT, "an integer"}, {K_FLT, "a number"},
+	} names[] = {{K_OBJ, "an object"},  {K_ARR, "an array"},   {K_STR, "a string"},
+		     {K_NUM, "a number"},   {K_INT, "an integer"}, {K_FLT, "a number"},
 		     {K_BOOL, "a boolean"}, {K_NULL, "null"}};
 	if (k & K_TOP)
 		return "unknown";
@@ -309,8 +320,8 @@ const char *kind_phrase(unsigned k, char *buf, size_t n)
 		if ((k & names[i].k) != names[i].k)
 			continue;
 		k &= ~names[i].k;
-		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s",
-					len ? " or " : "", names[i].s);
+		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s", len ? " or " : "",
+					names[i].s);
 		if (len >= n)
 			break;
 	}
@@ -324,9 +335,8 @@ static unsigned schema_kind(const char *s)
 	static const struct {
 		const char *name;
 		unsigned k;
-	} kinds[] = {{"null", K_NULL},     {"boolean", K_BOOL}, {"integer", K_INT},
-		     {"number", K_NUM},    {"string", K_STR},   {"array", K_ARR},
-		     {"object", K_OBJ}};
+	} kinds[] = {{"null", K_NULL},	{"boolean", K_BOOL}, {"integer", K_INT}, {"number", K_NUM},
+		     {"string", K_STR}, {"array", K_ARR},    {"object", K_OBJ}};
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (strcmp(s, kinds[i].name) == 0)
 			return kinds[i].k;
@@ -352,7 +362,8 @@ Ty *schema_ty(Tc *tc, struct json_object *s, const char *sp, int depth)
 	if (!json_object_is_type(s, json_type_object) || depth > MAX_DEPTH)
 		return ty_top(tc);
 	struct json_object *v;
-	if (json_object_object_get_ex(s, "$ref", NULL) || json_object_object_get_ex(s, "allOf", NULL) ||
+	if (json_object_object_get_ex(s, "$ref", NULL) ||
+	    json_object_object_get_ex(s, "allOf", NULL) ||
 	    json_object_object_get_ex(s, "not", NULL))
 		return ty_top(tc);
 	if (json_object_object_get_ex(s, "const", &v))
@@ -361,7 +372,8 @@ Ty *schema_ty(Tc *tc, struct json_object *s, const char *sp, int depth)
 	    json_object_array_length(v) > 0) {
 		Ty *t = NULL;
 		for (size_t i = 0; i < json_object_array_length(v); i++)
-			t = ty_join(tc, t, ty_literal(tc, json_object_array_get_idx(v, i), sp, true, 0));
+			t = ty_join(tc, t,
+				    ty_literal(tc, json_object_array_get_idx(v, i), sp, true, 0));
 		return t;
 	}
 	const char *alts[] = {"anyOf", "oneOf"};
@@ -385,8 +397,8 @@ Ty *schema_ty(Tc *tc, struct json_object *s, const char *sp, int depth)
 		for (size_t i = 0; i < json_object_array_length(ty); i++) {
 			struct json_object *e = json_object_array_get_idx(ty, i);
 			k |= json_object_is_type(e, json_type_string)
-				     ? schema_kind(json_object_get_string(e))
-				     : K_TOP;
+				 ? schema_kind(json_object_get_string(e))
+				 : K_TOP;
 		}
 	} else if (sget(s, "properties") || sget(s, "required") ||
 		   json_object_object_get_ex(s, "additionalProperties", NULL)) {
@@ -422,7 +434,8 @@ Ty *schema_ty(Tc *tc, struct json_object *s, const char *sp, int depth)
 			  sget(s, "patternProperties") != NULL;
 		const char *pp = join_ptr(tc, sp, "properties");
 		if (json_object_is_type(props, json_type_object)) {
-			json_object_object_foreach(props, key, val) {
+			json_object_object_foreach(props, key, val)
+			{
 				ty_set(tc, t, tc_keep(tc, xstrdup(key)),
 				       schema_ty(tc, val, join_ptr(tc, pp, key), depth + 1), false);
 			}
@@ -436,7 +449,8 @@ Ty *schema_ty(Tc *tc, struct json_object *s, const char *sp, int depth)
 				if (f)
 					f->req = true;
 				else if (t->open)
-					ty_set(tc, t, tc_keep(tc, xstrdup(json_object_get_string(r))),
+					ty_set(tc, t,
+					       tc_keep(tc, xstrdup(json_object_get_string(r))),
 					       ty_top(tc), true);
 			}
 		}
@@ -469,8 +483,8 @@ void report(Tc *tc, const State *st, const char *ptr, const Why *w, DiagKind k)
 	diag_at(tc->d, k, ptr, "%s", w->msg);
 	const Ty *c = w->culprit;
 	if (c && c->origin && c->schema)
-		note_at(tc->d, NULL, "the value of %s is typed by the input schema %s at %s", w->what,
-			tc->schema_name ? tc->schema_name : "", c->origin);
+		note_at(tc->d, NULL, "the value of %s is typed by the input schema %s at %s",
+			w->what, tc->schema_name ? tc->schema_name : "", c->origin);
 	else if (c && c->origin && strcmp(c->origin, ptr) != 0)
 		note_at(tc->d, c->origin, "the value of %s is built here", w->what);
 	Buf b = {0};
@@ -479,8 +493,7 @@ void report(Tc *tc, const State *st, const char *ptr, const Why *w, DiagKind k)
 	buf_free(&b);
 }
 
-__attribute__((format(printf, 3, 4))) void why_set(Why *w, const Ty *culprit,
-							   const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) void why_set(Why *w, const Ty *culprit, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -525,8 +538,12 @@ static void path_prefix(const aslrt_path *p, int upto, Buf *b)
 				buf_printf(b, "['%s']", field);
 			break;
 		}
-		case ASLRT_STEP_INDEX: buf_printf(b, "[%ld]", index); break;
-		case ASLRT_STEP_OTHER: buf_puts(b, "[..]"); break;
+		case ASLRT_STEP_INDEX:
+			buf_printf(b, "[%ld]", index);
+			break;
+		case ASLRT_STEP_OTHER:
+			buf_puts(b, "[..]");
+			break;
 		}
 	}
 }
@@ -558,7 +575,8 @@ Ty *resolve(Tc *tc, Ty *t, const aslrt_path *p, Why *w, bool *present)
 			return ty_top(tc);
 		unsigned need = sk == ASLRT_STEP_FIELD ? K_OBJ : K_ARR;
 		Field *f = NULL;
-		if ((c->k & need) && (sk == ASLRT_STEP_INDEX || (f = ty_field(c, field)) || c->open)) {
+		if ((c->k & need) &&
+		    (sk == ASLRT_STEP_INDEX || (f = ty_field(c, field)) || c->open)) {
 			if (sk == ASLRT_STEP_INDEX) {
 				sure = false;
 				c = ty_join(tc, c->elem, ty_new(tc, K_NULL, c->origin));
@@ -586,8 +604,8 @@ Ty *resolve(Tc *tc, Ty *t, const aslrt_path *p, Why *w, bool *present)
 				c->nf ? have.s : "");
 			buf_free(&have);
 		} else {
-			why_set(w, c, "'%s' can never resolve: '%s' is %s, not %s", aslrt_path_text(p),
-				pre.s, kind_phrase(c->k, kb, sizeof kb),
+			why_set(w, c, "'%s' can never resolve: '%s' is %s, not %s",
+				aslrt_path_text(p), pre.s, kind_phrase(c->k, kb, sizeof kb),
 				need == K_OBJ ? "an object" : "an array");
 		}
 		buf_free(&pre);
@@ -667,7 +685,8 @@ Ty *narrow(Tc *tc, Ty *c, const aslrt_path *p, int i, unsigned mask)
 		c = ty_copy(tc, c);
 		c->k = K_ARR;
 		return c;
-	case ASLRT_STEP_OTHER: break;
+	case ASLRT_STEP_OTHER:
+		break;
 	}
 	return c;
 }
@@ -729,7 +748,8 @@ Ty *store(Tc *tc, Ty *c, const aslrt_path *p, int i, Ty *v, const char *origin, 
 	path_prefix(p, i, &pre);
 	snprintf(w->what, sizeof w->what, "'%s'", pre.s);
 	if (!c)
-		why_set(w, NULL, "ResultPath '%s' can never be applied: '%s' is missing, not an array",
+		why_set(w, NULL,
+			"ResultPath '%s' can never be applied: '%s' is missing, not an array",
 			aslrt_path_text(p), pre.s);
 	else
 		why_set(w, c, "ResultPath '%s' can never be applied: '%s' is %s, not %s",
@@ -742,8 +762,19 @@ Ty *store(Tc *tc, Ty *c, const aslrt_path *p, int i, Ty *v, const char *origin, 
 /* --- intrinsic functions --- */
 
 /* Result and argument kinds of each function, from runtime/intrinsic_fns.h. */
-typedef enum { R_STR, R_TOP, R_ARRAY, R_PARTS, R_BOOL, R_INTS, R_ELEM, R_INT, R_SAME, R_OBJ,
-	       R_STRS } FnResult;
+typedef enum {
+	R_STR,
+	R_TOP,
+	R_ARRAY,
+	R_PARTS,
+	R_BOOL,
+	R_INTS,
+	R_ELEM,
+	R_INT,
+	R_SAME,
+	R_OBJ,
+	R_STRS
+} FnResult;
 
 enum { W_ANY = 0, W_STR = K_STR, W_NUM = K_NUM, W_ARR = K_ARR, W_OBJ = K_OBJ, W_BOOL = K_BOOL };
 
@@ -751,8 +782,8 @@ static const struct {
 	FnResult res;
 	unsigned want[3];
 } intrinsics[ASLRT_FN_COUNT] = {
-#define X(id, name, min, max, impl, res, a1, a2, a3) \
-	[ASLRT_FN_##id] = { R_##res, { W_##a1, W_##a2, W_##a3 } },
+#define X(id, name, min, max, impl, res, a1, a2, a3)                                               \
+	[ASLRT_FN_##id] = {R_##res, {W_##a1, W_##a2, W_##a3}},
 #include "intrinsic_fns.h"
 #undef X
 };
@@ -772,14 +803,29 @@ static Ty *call_type(Tc *tc, const char *text, const aslrt_fn *f, Ty *in, const 
 		size_t at, end;
 		Ty *t;
 		switch (aslrt_fn_arg(f, i, &path, &call, &at, &end)) {
-		case ASLRT_FNARG_STR: t = ty_new(tc, K_STR, origin); break;
-		case ASLRT_FNARG_INT: t = ty_new(tc, K_INT, origin); break;
-		case ASLRT_FNARG_DBL: t = ty_new(tc, K_FLT, origin); break;
-		case ASLRT_FNARG_NULL: t = ty_new(tc, K_NULL, origin); break;
-		case ASLRT_FNARG_BOOL: t = ty_new(tc, K_BOOL, origin); break;
-		case ASLRT_FNARG_PATH: t = resolve(tc, in, path, w, NULL); break;
-		case ASLRT_FNARG_CALL: t = call_type(tc, text, call, in, origin, w); break;
-		default: unreachable();
+		case ASLRT_FNARG_STR:
+			t = ty_new(tc, K_STR, origin);
+			break;
+		case ASLRT_FNARG_INT:
+			t = ty_new(tc, K_INT, origin);
+			break;
+		case ASLRT_FNARG_DBL:
+			t = ty_new(tc, K_FLT, origin);
+			break;
+		case ASLRT_FNARG_NULL:
+			t = ty_new(tc, K_NULL, origin);
+			break;
+		case ASLRT_FNARG_BOOL:
+			t = ty_new(tc, K_BOOL, origin);
+			break;
+		case ASLRT_FNARG_PATH:
+			t = resolve(tc, in, path, w, NULL);
+			break;
+		case ASLRT_FNARG_CALL:
+			t = call_type(tc, text, call, in, origin, w);
+			break;
+		default:
+			unreachable();
 		}
 		if (!t)
 			failed = true;
@@ -806,12 +852,18 @@ static Ty *call_type(Tc *tc, const char *text, const aslrt_fn *f, Ty *in, const 
 		return NULL;
 	Ty *t;
 	switch (intrinsics[fn].res) {
-	case R_STR: return ty_new(tc, K_STR, origin);
-	case R_BOOL: return ty_new(tc, K_BOOL, origin);
-	case R_INT: return ty_new(tc, K_INT, origin);
-	case R_INTS: return ty_array(tc, ty_new(tc, K_INT, origin), origin);
-	case R_STRS: return ty_array(tc, ty_new(tc, K_STR, origin), origin);
-	case R_ARRAY: return ty_array(tc, all, origin);
+	case R_STR:
+		return ty_new(tc, K_STR, origin);
+	case R_BOOL:
+		return ty_new(tc, K_BOOL, origin);
+	case R_INT:
+		return ty_new(tc, K_INT, origin);
+	case R_INTS:
+		return ty_array(tc, ty_new(tc, K_INT, origin), origin);
+	case R_STRS:
+		return ty_array(tc, ty_new(tc, K_STR, origin), origin);
+	case R_ARRAY:
+		return ty_array(tc, all, origin);
 	case R_OBJ:
 		t = ty_new(tc, K_OBJ, origin);
 		t->open = true;
@@ -825,7 +877,8 @@ static Ty *call_type(Tc *tc, const char *text, const aslrt_fn *f, Ty *in, const 
 		t = ty_array(tc, e, origin);
 		return intrinsics[fn].res == R_SAME ? t : ty_array(tc, t, origin);
 	}
-	case R_TOP: break;
+	case R_TOP:
+		break;
 	}
 	return ty_top(tc);
 }
@@ -841,4 +894,3 @@ Ty *intrinsic_type(Tc *tc, const char *text, Ty *in, const char *origin, Why *w)
 	aslrt_fn_free(f);
 	return t;
 }
-

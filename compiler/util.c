@@ -61,4 +61,3 @@ char *xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return s;
 }
-

@@ -125,7 +125,8 @@ static bool all_digits(const char *s, const char *digits)
 /* A plain scalar as the core schema reads it, written as JSON. */
 static void put_plain(Y *y, const char *s, yaml_mark_t m)
 {
-	if (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL")) {
+	if (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+	    !strcmp(s, "NULL")) {
 		put(y, "null", 4);
 		return;
 	}
@@ -142,7 +143,8 @@ static void put_plain(Y *y, const char *s, yaml_mark_t m)
 		errno = 0;
 		unsigned long long v = strtoull(s + 2, NULL, s[1] == 'x' ? 16 : 8);
 		if (errno)
-			return fail(y, m, xasprintf("YAML integer '%s' does not fit in 64 bits", s));
+			return fail(y, m,
+				    xasprintf("YAML integer '%s' does not fit in 64 bits", s));
 		char num[32];
 		snprintf(num, sizeof num, "%llu", v);
 		put(y, num, strlen(num));
@@ -196,10 +198,10 @@ static void put_plain(Y *y, const char *s, yaml_mark_t m)
 
 static bool standard_tag(const char *tag)
 {
-	static const char *const ok[] = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
+	static const char *const ok[] = {"tag:yaml.org,2002:str",   "tag:yaml.org,2002:int",
 					 "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-					 "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
-					 "tag:yaml.org,2002:seq", "!"};
+					 "tag:yaml.org,2002:null",  "tag:yaml.org,2002:map",
+					 "tag:yaml.org,2002:seq",   "!"};
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
 		if (!strcmp(tag, ok[i]))
 			return true;
@@ -289,14 +291,16 @@ bool source_yaml_to_json(Diag *d)
 		switch (e.type) {
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1)
-				fail(&y, m, xstrdup("more than one YAML document: a definition is one"));
+				fail(&y, m,
+				     xstrdup("more than one YAML document: a definition is one"));
 			break;
 		case YAML_STREAM_END_EVENT:
 			done = true;
 			break;
 		case YAML_ALIAS_EVENT:
-			fail(&y, m, xasprintf("YAML alias '*%s' is not supported in a definition",
-					      (const char *)e.data.alias.anchor));
+			fail(&y, m,
+			     xasprintf("YAML alias '*%s' is not supported in a definition",
+				       (const char *)e.data.alias.anchor));
 			break;
 		case YAML_SCALAR_EVENT:
 			scalar(&y, &e);
@@ -307,10 +311,13 @@ bool source_yaml_to_json(Diag *d)
 			const char *tag = (const char *)(map ? e.data.mapping_start.tag
 							     : e.data.sequence_start.tag);
 			if (tag && !standard_tag(tag)) {
-				fail(&y, m, xasprintf("YAML tag '%s' is not supported in a definition", tag));
+				fail(&y, m,
+				     xasprintf("YAML tag '%s' is not supported in a definition",
+					       tag));
 				break;
 			}
-			if (y.depth && y.stack[y.depth - 1].kind == Y_MAP && y.stack[y.depth - 1].key) {
+			if (y.depth && y.stack[y.depth - 1].kind == Y_MAP &&
+			    y.stack[y.depth - 1].key) {
 				fail(&y, m, xstrdup("a YAML key must be a scalar"));
 				break;
 			}

@@ -68,8 +68,8 @@ int aslrt_op_require(aslrt_ctx *c, int k, int choice, struct json_object *v,
 struct json_object *aslrt_op_copy(struct json_object *v);
 int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
 int aslrt_op_template(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
-int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input,
-			 struct json_object *result, struct json_object **dst);
+int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
+			 struct json_object **dst);
 int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input);
 /* JSONata fields: $states.input = input, $states.result = result when has_result. */
 int aslrt_op_jeval(aslrt_ctx *c, int k, struct json_object *input, int has_result,
@@ -87,8 +87,7 @@ int aslrt_op_nomatch(aslrt_ctx *c, int state);
 /* Choice comparison cmp of v with constant k, or, for a ...Path operator,
  * with operand (ASLRT_ABSENT when its path, constant k, selected nothing).
  * 1 true, 0 false, -1 error. */
-int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v,
-		  struct json_object *operand);
+int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v, struct json_object *operand);
 int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *next);
 void aslrt_op_put(struct json_object *v);
 
@@ -100,8 +99,8 @@ void aslrt_op_put(struct json_object *v);
  * non-zero and set *error (and optionally *cause) to malloc'd strings the
  * runtime frees; the error name is matched by Retry and Catch as AWS does.
  */
-typedef int aslrt_handler(struct json_object *input, struct json_object **result,
-			  char **error, char **cause, void *user);
+typedef int aslrt_handler(struct json_object *input, struct json_object **result, char **error,
+			  char **cause, void *user);
 
 /* Bind a Resource ARN (or a Lambda FunctionName) to a handler; call it from
  * aslrt_register_handlers(), which the runtime calls before the execution. */

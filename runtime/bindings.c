@@ -192,7 +192,8 @@ void aslrt_bindset_free(aslrt_bindset *s)
 	free(s);
 }
 
-aslrt_bindset *aslrt_bindset_new(struct json_object *doc, const char *file, char *why, size_t whylen)
+aslrt_bindset *aslrt_bindset_new(struct json_object *doc, const char *file, char *why,
+				 size_t whylen)
 {
 	problems p = {file, why, whylen, 0, 0};
 	if (whylen)
@@ -464,7 +465,7 @@ static const aslrt_binding *find_exact(aslrt_bindset *const *sets, int nsets, co
 }
 
 const aslrt_binding *aslrt_binding_find(aslrt_bindset *const *sets, int nsets, const char *resource,
-				  struct json_object *params)
+					struct json_object *params)
 {
 	const char *fn = NULL;
 	if (aslrt_is_lambda_invoke(resource))

@@ -32,7 +32,8 @@ typedef struct aslrt_bindset {
 
 /* Validate doc (borrowed) read from file and build a set; NULL with every
  * problem in why as "FILE: /JSON/Pointer: message" lines. */
-aslrt_bindset *aslrt_bindset_new(struct json_object *doc, const char *file, char *why, size_t whylen);
+aslrt_bindset *aslrt_bindset_new(struct json_object *doc, const char *file, char *why,
+				 size_t whylen);
 /* Read, parse strictly and validate a bindings file. */
 aslrt_bindset *aslrt_bindset_load(const char *file, char *why, size_t whylen);
 void aslrt_bindset_free(aslrt_bindset *s);
@@ -42,11 +43,11 @@ void aslrt_bindset_free(aslrt_bindset *s);
  * states:startExecution.  params: the Task's effective input (may be NULL
  * when unknown, as in the checker).  Looks in each set in order. */
 const aslrt_binding *aslrt_binding_find(aslrt_bindset *const *sets, int nsets, const char *resource,
-				  struct json_object *params);
+					struct json_object *params);
 
 /* Resource kinds the runtime shapes results for. */
 bool aslrt_is_lambda_invoke(
-    const char *resource);		     /* arn:aws:states:::lambda:invoke[.waitForTaskToken] */
+    const char *resource); /* arn:aws:states:::lambda:invoke[.waitForTaskToken] */
 bool aslrt_is_lambda_arn(const char *resource); /* arn:aws:lambda:...:function:... */
 
 #endif

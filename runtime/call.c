@@ -38,8 +38,8 @@ int aslrt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen
 		struct json_object *f = NULL, *doc = NULL;
 		json_object_object_get_ex(emb, "file", &f);
 		json_object_object_get_ex(emb, "doc", &doc);
-		sets[1] =
-		    aslrt_bindset_new(doc, f ? json_object_get_string(f) : "(embedded)", why, whylen);
+		sets[1] = aslrt_bindset_new(doc, f ? json_object_get_string(f) : "(embedded)", why,
+					    whylen);
 		if (!sets[1])
 			return -1;
 	}
@@ -168,9 +168,10 @@ static int run_sub(aslrt_ctx *c, const aslrt_binding *b, char *const *argv, cons
 		return aslrt_timeout_error(c, false);
 	case RT_SUB_HEARTBEAT:
 		if (c->run->trace)
-			fprintf(c->run->trace,
-				"task '%s' sent no heartbeat on fd %d within %lld ms and was killed\n",
-				argv[0], RT_HEARTBEAT_FD, (long long)c->task_heartbeat_ms);
+			fprintf(
+			    c->run->trace,
+			    "task '%s' sent no heartbeat on fd %d within %lld ms and was killed\n",
+			    argv[0], RT_HEARTBEAT_FD, (long long)c->task_heartbeat_ms);
 		return aslrt_timeout_error(c, true);
 	case RT_SUB_TOOBIG:
 		return failf(c, "States.TaskFailed", "'%s' wrote more than %u bytes on stdout",
@@ -256,8 +257,9 @@ static int call_url(aslrt_ctx *c, const aslrt_binding *b, bool lambda, struct js
 	if (rc) {
 		if (res.timed_out && left > 0) {
 			if (c->run->trace)
-				fprintf(c->run->trace, "task POST %s ran past the Task's deadline: %s\n",
-					b->url, why);
+				fprintf(c->run->trace,
+					"task POST %s ran past the Task's deadline: %s\n", b->url,
+					why);
 			return aslrt_timeout_error(c, false);
 		}
 		return failf(c, "States.TaskFailed", "%s: binding '%s': POST %s failed: %s",
@@ -537,7 +539,7 @@ done:
 }
 
 int aslrt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *input,
-		    struct json_object **out)
+		       struct json_object **out)
 {
 	const aslrt_binding *b = aslrt_binding_find(sets, 2, resource, input);
 	if (!b)

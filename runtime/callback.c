@@ -27,21 +27,21 @@
 
 #include "exec.h"
 
-#define TOKEN_MAX 2048          /* AWS's longest taskToken */
-#define BODY_MAX (1024 * 1024)  /* largest request body accepted */
-#define POLL_MS 60000           /* GetActivityTask's long poll, as AWS */
+#define TOKEN_MAX 2048	       /* AWS's longest taskToken */
+#define BODY_MAX (1024 * 1024) /* largest request body accepted */
+#define POLL_MS 60000	       /* GetActivityTask's long poll, as AWS */
 
 enum { OPEN, SUCCEEDED, FAILED, TIMED_OUT };
 
 typedef struct tok {
 	char token[64];
-	char *activity;     /* activity ARN; NULL: a callback */
-	char *input;        /* the activity's input (JSON text) */
-	bool claimed;       /* handed to a worker */
+	char *activity; /* activity ARN; NULL: a callback */
+	char *input;	/* the activity's input (JSON text) */
+	bool claimed;	/* handed to a worker */
 	int status;
 	struct json_object *output;
 	char *error, *cause;
-	int64_t beat;       /* real time of the last heartbeat, ms; 0: none */
+	int64_t beat; /* real time of the last heartbeat, ms; 0: none */
 	struct tok *next;
 } tok;
 
@@ -193,10 +193,12 @@ int aslrt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out)
 		if (deaf && !next) {
 			close_locked(t);
 			pthread_mutex_unlock(&lock);
-			return aslrt_runtime_error(c, "The Task waits for a callback with the task token "
-						   "'%s', but nothing can send one: run the executable "
-						   "with --listen 127.0.0.1:PORT",
-						token);
+			return aslrt_runtime_error(
+			    c,
+			    "The Task waits for a callback with the task token "
+			    "'%s', but nothing can send one: run the executable "
+			    "with --listen 127.0.0.1:PORT",
+			    token);
 		}
 		if (next && (now >= next || (deaf && r->virtual_clock))) {
 			/* the deadline or the heartbeat passed: late answers get TaskTimedOut */
@@ -308,9 +310,10 @@ static enum MHD_Result send_task(struct MHD_Connection *conn, const char *op,
 	if (success) {
 		char why[ASLRT_ERRLEN];
 		if (!output)
-			return fault(conn, "ValidationException",
-				     "1 validation error detected: Value null at 'output' failed to "
-				     "satisfy constraint: Member must not be null");
+			return fault(
+			    conn, "ValidationException",
+			    "1 validation error detected: Value null at 'output' failed to "
+			    "satisfy constraint: Member must not be null");
 		if (aslrt_json_parse(output, strlen(output), &result, why, sizeof why)) {
 			char *msg = NULL;
 			if (asprintf(&msg, "Invalid Output: '%s'", why) < 0)
@@ -321,8 +324,9 @@ static enum MHD_Result send_task(struct MHD_Connection *conn, const char *op,
 		}
 	}
 	if (failure && ((error && strlen(error) > 256) || (cause && strlen(cause) > 32768)))
-		return fault(conn, "ValidationException",
-			     "The error is longer than 256 or the cause longer than 32768 characters");
+		return fault(
+		    conn, "ValidationException",
+		    "The error is longer than 256 or the cause longer than 32768 characters");
 	pthread_mutex_lock(&lock);
 	tok *t = find(token);
 	const char *type = NULL, *msg = NULL;
@@ -381,7 +385,8 @@ static enum MHD_Result get_activity_task(struct MHD_Connection *conn, struct jso
 				found = t; /* the list is newest first */
 		if (found) {
 			found->claimed = true;
-			json_object_object_add(o, "taskToken", json_object_new_string(found->token));
+			json_object_object_add(o, "taskToken",
+					       json_object_new_string(found->token));
 			json_object_object_add(o, "input", json_object_new_string(found->input));
 			break;
 		}
@@ -440,7 +445,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			     sizeof why) ||
 	    !json_object_is_type(req, json_type_object)) {
 		json_object_put(req);
-		return fault(conn, "SerializationException", "The request body is not a JSON object");
+		return fault(conn, "SerializationException",
+			     "The request body is not a JSON object");
 	}
 	enum MHD_Result rc;
 	if (strcmp(op, "SendTaskSuccess") == 0 || strcmp(op, "SendTaskFailure") == 0 ||
@@ -449,7 +455,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	else if (strcmp(op, "GetActivityTask") == 0)
 		rc = get_activity_task(conn, req);
 	else
-		rc = fault(conn, "UnknownOperationException", "This executable does not serve that operation");
+		rc = fault(conn, "UnknownOperationException",
+			   "This executable does not serve that operation");
 	json_object_put(req);
 	return rc;
 }
@@ -480,10 +487,14 @@ static int load_mhd(char *why, size_t whylen)
 			 dlerror());
 		return -1;
 	}
-	static const char *const names[] = {
-		"MHD_start_daemon", "MHD_stop_daemon", "MHD_get_daemon_info",
-		"MHD_lookup_connection_value", "MHD_create_response_from_buffer",
-		"MHD_add_response_header", "MHD_queue_response", "MHD_destroy_response"};
+	static const char *const names[] = {"MHD_start_daemon",
+					    "MHD_stop_daemon",
+					    "MHD_get_daemon_info",
+					    "MHD_lookup_connection_value",
+					    "MHD_create_response_from_buffer",
+					    "MHD_add_response_header",
+					    "MHD_queue_response",
+					    "MHD_destroy_response"};
 	void *fns[8];
 	for (int i = 0; i < 8; i++)
 		if (!(fns[i] = dlsym(mhd.lib, names[i]))) {
@@ -510,9 +521,10 @@ int aslrt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen)
 	struct sockaddr_in sa = {0};
 	char *end;
 	long port = colon ? strtol(colon + 1, &end, 10) : -1;
-	if (!colon || colon == addr || (size_t)(colon - addr) >= sizeof host || !colon[1] ||
-	    *end || port < 0 || port > 65535) {
-		snprintf(why, whylen, "--listen wants HOST:PORT with an IPv4 address, not '%s'", addr);
+	if (!colon || colon == addr || (size_t)(colon - addr) >= sizeof host || !colon[1] || *end ||
+	    port < 0 || port > 65535) {
+		snprintf(why, whylen, "--listen wants HOST:PORT with an IPv4 address, not '%s'",
+			 addr);
 		return -1;
 	}
 	memcpy(host, addr, (size_t)(colon - addr));
@@ -520,7 +532,8 @@ int aslrt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		snprintf(why, whylen, "--listen wants HOST:PORT with an IPv4 address, not '%s'", addr);
+		snprintf(why, whylen, "--listen wants HOST:PORT with an IPv4 address, not '%s'",
+			 addr);
 		return -1;
 	}
 	if (load_mhd(why, whylen))
@@ -534,8 +547,7 @@ int aslrt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen)
 		return -1;
 	}
 	const union MHD_DaemonInfo *info = mhd.info(mhd.daemon, MHD_DAEMON_INFO_BIND_PORT);
-	fprintf(stderr, "listening on %s:%u\n", host,
-		info ? (unsigned)info->port : (unsigned)port);
+	fprintf(stderr, "listening on %s:%u\n", host, info ? (unsigned)info->port : (unsigned)port);
 	fflush(stderr);
 	return 0;
 }

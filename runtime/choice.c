@@ -170,7 +170,7 @@ static bool matches(const char *s, size_t n, const char *p, size_t m)
 		if (j < m && i < n) {
 			size_t k = j;
 			if (p[k] == '\\' && ++k == m)
-				return false;	/* open backslash */
+				return false; /* open backslash */
 			if (s[i] == p[k]) {
 				j = k + 1;
 				i++;
@@ -219,7 +219,7 @@ bool aslrt_timestamp_parse(const char *s, aslrt_time *t)
 	if (y < 0 || s[4] != '-' || mo < 0 || s[7] != '-' || d < 0 || s[10] != 'T' || h < 0 ||
 	    s[13] != ':' || mi < 0 || s[16] != ':' || se < 0)
 		return false;
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && aslrt_is_leap(y)))
 		return false;
 	if (h > 23 || mi > 59 || se > 59)

@@ -16,7 +16,7 @@
 #define CONFIG_MAX_BYTES (64u << 20)
 
 int aslrt_config_read(const char *path, const char *what, struct json_object **out, char *why,
-		   size_t whylen)
+		      size_t whylen)
 {
 	*out = NULL;
 	FILE *f = fopen(path, "rb");
@@ -92,7 +92,7 @@ static Ptr ptr_of(const char *first, ...)
 }
 
 static int bad(char *why, size_t whylen, const char *path, const Ptr *p, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 static int bad(char *why, size_t whylen, const char *path, const Ptr *p, const char *fmt, ...)
 {
 	char msg[ASLRT_ERRLEN];
@@ -154,15 +154,17 @@ bool aslrt_mock_range(const char *key, long *lo, long *hi)
 	       call_number(dash + 1, strlen(dash + 1), hi) && *lo <= *hi;
 }
 
-static int check_response(struct json_object *resp, const char *path, const char *name,
-			  char *why, size_t whylen)
+static int check_response(struct json_object *resp, const char *path, const char *name, char *why,
+			  size_t whylen)
 {
 	Ptr p = ptr_of("MockedResponses", name, NULL);
 	if (!json_object_is_type(resp, json_type_object))
-		return bad(why, whylen, path, &p, "a mocked response must be an object of calls, not %s",
+		return bad(why, whylen, path, &p,
+			   "a mocked response must be an object of calls, not %s",
 			   aslrt_json_type_name(resp));
 	if (json_object_object_length(resp) == 0)
-		return bad(why, whylen, path, &p, "a mocked response needs at least one call (\"0\")");
+		return bad(why, whylen, path, &p,
+			   "a mocked response needs at least one call (\"0\")");
 	json_object_object_foreach(resp, key, call)
 	{
 		Ptr q = ptr_of("MockedResponses", name, key, NULL);
@@ -197,7 +199,8 @@ static int check_response(struct json_object *resp, const char *path, const char
 			Ptr r = ptr_of("MockedResponses", name, key, "Throw", NULL);
 			if (!json_object_is_type(thr, json_type_object))
 				return bad(why, whylen, path, &r,
-					   "Throw must be an object {\"Error\": ..., \"Cause\": ...}, not %s",
+					   "Throw must be an object {\"Error\": ..., \"Cause\": "
+					   "...}, not %s",
 					   aslrt_json_type_name(thr));
 			json_object_object_foreach(thr, tk, tv)
 			{
@@ -206,7 +209,8 @@ static int check_response(struct json_object *resp, const char *path, const char
 					return bad(why, whylen, path, &t,
 						   "unknown field (Throw has Error and Cause)");
 				if (!json_object_is_type(tv, json_type_string))
-					return bad(why, whylen, path, &t, "must be a string, not %s",
+					return bad(why, whylen, path, &t,
+						   "must be a string, not %s",
 						   aslrt_json_type_name(tv));
 			}
 		}
@@ -215,8 +219,8 @@ static int check_response(struct json_object *resp, const char *path, const char
 }
 
 int aslrt_mocks_validate(struct json_object *cfg, const char *path, const char *machine,
-		      const char *test_case, struct json_object **mocks, char *why,
-		      size_t whylen)
+			 const char *test_case, struct json_object **mocks, char *why,
+			 size_t whylen)
 {
 	Ptr root = {{0}};
 	char has[1024];
@@ -229,11 +233,13 @@ int aslrt_mocks_validate(struct json_object *cfg, const char *path, const char *
 		(void)tv;
 		if (strcmp(top, "StateMachines") != 0 && strcmp(top, "MockedResponses") != 0) {
 			Ptr p = ptr_of(top, NULL);
-			return bad(why, whylen, path, &p,
-				   "unknown field (the file has StateMachines and MockedResponses)");
+			return bad(
+			    why, whylen, path, &p,
+			    "unknown field (the file has StateMachines and MockedResponses)");
 		}
 	}
-	struct json_object *sms = member(cfg, "StateMachines"), *resps = member(cfg, "MockedResponses");
+	struct json_object *sms = member(cfg, "StateMachines"),
+			   *resps = member(cfg, "MockedResponses");
 	Ptr p = ptr_of("StateMachines", NULL);
 	if (!json_object_is_type(sms, json_type_object))
 		return bad(why, whylen, path, sms ? &p : &root,
@@ -253,7 +259,8 @@ int aslrt_mocks_validate(struct json_object *cfg, const char *path, const char *
 	{
 		Ptr q = ptr_of("StateMachines", smname, NULL);
 		if (!json_object_is_type(smv, json_type_object))
-			return bad(why, whylen, path, &q, "a state machine's entry must be an object, not %s",
+			return bad(why, whylen, path, &q,
+				   "a state machine's entry must be an object, not %s",
 				   aslrt_json_type_name(smv));
 		struct json_object *tcs = member(smv, "TestCases");
 		q = ptr_of("StateMachines", smname, "TestCases", NULL);
@@ -268,7 +275,8 @@ int aslrt_mocks_validate(struct json_object *cfg, const char *path, const char *
 					   aslrt_json_type_name(tc));
 			json_object_object_foreach(tc, state, rname)
 			{
-				Ptr s = ptr_of("StateMachines", smname, "TestCases", tcname, state, NULL);
+				Ptr s = ptr_of("StateMachines", smname, "TestCases", tcname, state,
+					       NULL);
 				if (!json_object_is_type(rname, json_type_string))
 					return bad(why, whylen, path, &s,
 						   "must name a mocked response (a string), not %s",
@@ -284,8 +292,8 @@ int aslrt_mocks_validate(struct json_object *cfg, const char *path, const char *
 	if (!sm) {
 		list_keys(sms, has, sizeof has);
 		p = ptr_of("StateMachines", NULL);
-		return bad(why, whylen, path, &p, "no state machine '%s' (the file has: %s)", machine,
-			   has);
+		return bad(why, whylen, path, &p, "no state machine '%s' (the file has: %s)",
+			   machine, has);
 	}
 	struct json_object *tcs = member(sm, "TestCases"), *tc = member(tcs, test_case);
 	if (!tc) {
@@ -295,8 +303,7 @@ int aslrt_mocks_validate(struct json_object *cfg, const char *path, const char *
 			   has);
 	}
 	*mocks = json_object_new_object();
-	json_object_object_foreach(tc, state, rname)
-		json_object_object_add(*mocks, state,
-				       aslrt_json_copy(member(resps, json_object_get_string(rname))));
+	json_object_object_foreach(tc, state, rname) json_object_object_add(
+	    *mocks, state, aslrt_json_copy(member(resps, json_object_get_string(rname))));
 	return 0;
 }

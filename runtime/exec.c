@@ -159,8 +159,8 @@ static int load_retriers(aslrt_state *st)
 }
 
 /* A JSONata field compiled, or NULL when absent (or on error: *bad). */
-static jnode *jfield(struct json_object *o, const char *key, const char *loc, bool *bad,
-		     char *why, size_t whylen)
+static jnode *jfield(struct json_object *o, const char *key, const char *loc, bool *bad, char *why,
+		     size_t whylen)
 {
 	struct json_object *v;
 	if (!json_object_object_get_ex(o, key, &v))
@@ -196,7 +196,8 @@ static int load_jsonata_state(aslrt_state *st, struct json_object *m, char *why,
 		st->nbranches = (int)json_object_array_length(v);
 		st->branches = calloc((size_t)st->nbranches + 1, sizeof *st->branches);
 		for (int i = 0; i < st->nbranches; i++)
-			st->branches[i] = json_object_get_int(json_object_array_get_idx(v, (size_t)i));
+			st->branches[i] =
+			    json_object_get_int(json_object_array_get_idx(v, (size_t)i));
 	}
 	st->jitems = jfield(st->def, "Items", "Items", &bad, why, whylen);
 	st->jitem_selector = jfield(st->def, "ItemSelector", "ItemSelector", &bad, why, whylen);
@@ -234,7 +235,7 @@ static int load_state(aslrt_run *r, aslrt_state *st, struct json_object *m, char
 					cc->discard = true;
 				else if (strcmp(json_object_get_string(rp), "$") != 0 &&
 					 !(cc->result_path = aslrt_path_parse(
-						   json_object_get_string(rp), why, whylen)))
+					       json_object_get_string(rp), why, whylen)))
 					return -1;
 			}
 			if ((rp = get(cj, "Assign")) &&
@@ -246,20 +247,23 @@ static int load_state(aslrt_run *r, aslrt_state *st, struct json_object *m, char
 		st->nbranches = (int)json_object_array_length(v);
 		st->branches = calloc((size_t)st->nbranches + 1, sizeof *st->branches);
 		for (int i = 0; i < st->nbranches; i++)
-			st->branches[i] = json_object_get_int(json_object_array_get_idx(v, (size_t)i));
+			st->branches[i] =
+			    json_object_get_int(json_object_array_get_idx(v, (size_t)i));
 	}
 	if ((v = get(st->def, "ItemsPath")) &&
 	    !(st->items_path = aslrt_path_parse(json_object_get_string(v), why, whylen)))
 		return -1;
-	if (((v = get(st->def, "ItemSelector")) || (strcmp(st->type, "Map") == 0 &&
-						   (v = get(st->def, "Parameters")))) &&
+	if (((v = get(st->def, "ItemSelector")) ||
+	     (strcmp(st->type, "Map") == 0 && (v = get(st->def, "Parameters")))) &&
 	    !(st->item_selector = aslrt_tmpl_compile(v, false, why, whylen)))
 		return -1;
 	if ((v = get(st->def, "ErrorPath")) &&
-	    !(st->error_expr = aslrt_expr_compile("ErrorPath", json_object_get_string(v), why, whylen)))
+	    !(st->error_expr =
+		  aslrt_expr_compile("ErrorPath", json_object_get_string(v), why, whylen)))
 		return -1;
 	if ((v = get(st->def, "CausePath")) &&
-	    !(st->cause_expr = aslrt_expr_compile("CausePath", json_object_get_string(v), why, whylen)))
+	    !(st->cause_expr =
+		  aslrt_expr_compile("CausePath", json_object_get_string(v), why, whylen)))
 		return -1;
 	(void)r;
 	return 0;
@@ -291,15 +295,17 @@ int aslrt_load(aslrt_run *r, const aslrt_program *prog)
 			}
 		}
 		if (rc->kind == RK_PATH &&
-		    !(rc->path = aslrt_path_parse(json_object_get_string(rc->json), why, sizeof why)))
+		    !(rc->path =
+			  aslrt_path_parse(json_object_get_string(rc->json), why, sizeof why)))
 			goto bad;
 		if ((rc->kind == RK_TMPL || rc->kind == RK_ASSIGN) &&
-		    !(rc->tmpl = aslrt_tmpl_compile(rc->json, rc->kind == RK_ASSIGN, why, sizeof why)))
+		    !(rc->tmpl =
+			  aslrt_tmpl_compile(rc->json, rc->kind == RK_ASSIGN, why, sizeof why)))
 			goto bad;
 		if (rc->kind == RK_JSONATA &&
 		    !(rc->jt = aslrt_jtmpl_compile(get(rc->json, "t"),
-						json_object_get_string(get(rc->json, "at")), why,
-						sizeof why)))
+						   json_object_get_string(get(rc->json, "at")), why,
+						   sizeof why)))
 			goto bad;
 	}
 	struct json_object *states = get(r->meta, "states");
@@ -412,7 +418,6 @@ aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->base = base_for_thread(r);
 	return c;
 }
-
 
 /* Build the Context object from the base and this thread's state.  A new
  * object each time: outputs may hold the previous one. */
@@ -587,11 +592,10 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->entered_ms = aslrt_now_ms(r);
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
-	const char *res = strcmp(st->type, "Task") == 0
-				  ? json_object_get_string(get(st->def, "Resource")) : NULL;
+	const char *res =
+	    strcmp(st->type, "Task") == 0 ? json_object_get_string(get(st->def, "Resource")) : NULL;
 	if (res &&
-	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") ||
-	     strstr(res, ":activity:")))
+	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") || strstr(res, ":activity:")))
 		aslrt_token_new(c->task_token, sizeof c->task_token, state, c->retry_count);
 	/* TimeoutSecondsPath & co. read the state input, not the Task's effective input */
 	json_object_put(c->task_input);
@@ -610,15 +614,16 @@ int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output)
 	/* One walk that stops as soon as a limit is passed. */
 	int lim = aslrt_json_check_limits(output, c->run->payload_limit, NULL);
 	if (lim == 1)
-		return aslrt_raise(c, "States.DataLimitExceeded",
-				"The state/task '%s' returned a result with a size exceeding the "
-				"maximum number of bytes service limit.",
-				c->run->states[state].name);
+		return aslrt_raise(
+		    c, "States.DataLimitExceeded",
+		    "The state/task '%s' returned a result with a size exceeding the "
+		    "maximum number of bytes service limit.",
+		    c->run->states[state].name);
 	if (lim == 2)
 		return aslrt_raise(c, "States.DataLimitExceeded",
-				"The state/task '%s' returned a result nested deeper than the "
-				"limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
-				c->run->states[state].name);
+				   "The state/task '%s' returned a result nested deeper than the "
+				   "limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
+				   c->run->states[state].name);
 	aslrt_event(c, EV_STATE_EXITED, state, output, 0);
 	c->retry_state = -1;
 	return 0;
@@ -680,9 +685,10 @@ static int path_miss(aslrt_ctx *c, int k, int choice, struct json_object *root)
 {
 	const char *text = json_object_get_string(c->run->consts[k].json);
 	if (choice)
-		return aslrt_runtime_error(
-			c, "Invalid path '%s': The choice state's condition path references an invalid value.",
-			text);
+		return aslrt_runtime_error(c,
+					   "Invalid path '%s': The choice state's condition path "
+					   "references an invalid value.",
+					   text);
 	char why[ASLRT_ERRLEN] = "";
 	aslrt_env env;
 	struct json_object *v = NULL;
@@ -709,7 +715,7 @@ int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_ob
 	if (aslrt_path_eval(c->run->consts[k].path, &env, dst, why, sizeof why) == 0)
 		return 0;
 	return aslrt_runtime_error(c, "Invalid path '%s' : %s",
-				json_object_get_string(c->run->consts[k].json), why);
+				   json_object_get_string(c->run->consts[k].json), why);
 }
 
 int aslrt_op_template(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
@@ -725,10 +731,11 @@ static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *i
 	if (aslrt_path_store(p, &root, json_object_get(result), why, sizeof why)) {
 		json_object_put(root);
 		char *in = aslrt_json_dump(input);
-		aslrt_raise(c, "States.ResultPathMatchFailure",
-			 "An error occurred while executing the state '%s' (entered at the event id "
-			 "#%d). Unable to apply ReferencePath %s to input %s",
-			 c->run->states[c->state].name, c->entered_event, aslrt_path_text(p), in);
+		aslrt_raise(
+		    c, "States.ResultPathMatchFailure",
+		    "An error occurred while executing the state '%s' (entered at the event id "
+		    "#%d). Unable to apply ReferencePath %s to input %s",
+		    c->run->states[c->state].name, c->entered_event, aslrt_path_text(p), in);
 		free(in);
 		return -1;
 	}
@@ -736,8 +743,8 @@ static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *i
 	return 0;
 }
 
-int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input,
-			 struct json_object *result, struct json_object **dst)
+int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
+			 struct json_object **dst)
 {
 	return store_result(c, c->run->consts[k].path, input, result, dst);
 }
@@ -748,10 +755,11 @@ static int vars_too_deep(aslrt_ctx *c, struct json_object *vals)
 	json_object_object_foreach(vals, key, val)
 	{
 		if (aslrt_json_check_limits(val, 0, NULL) == 2) {
-			aslrt_raise(c, "States.DataLimitExceeded",
-				 "The value assigned to the variable '%s' is nested deeper than the "
-				 "limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
-				 key);
+			aslrt_raise(
+			    c, "States.DataLimitExceeded",
+			    "The value assigned to the variable '%s' is nested deeper than the "
+			    "limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
+			    key);
 			json_object_put(vals);
 			return -1;
 		}
@@ -769,7 +777,7 @@ static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 	if (vars_too_deep(c, vals))
 		return -1;
 	json_object_object_foreach(vals, key, val)
-		json_object_object_add(c->vars, key, json_object_get(val));
+	    json_object_object_add(c->vars, key, json_object_get(val));
 	json_object_put(vals);
 	return 0;
 }
@@ -783,7 +791,7 @@ int aslrt_op_jeval(aslrt_ctx *c, int k, struct json_object *input, int has_resul
 		   struct json_object *result, struct json_object **dst)
 {
 	return aslrt_jtmpl_eval(c, c->run->consts[k].jt, input, has_result ? result : ASLRT_ABSENT,
-			     NULL, dst);
+				NULL, dst);
 }
 
 /* Evaluate every variable, then assign them all (Assign sees the values from
@@ -797,7 +805,7 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 	if (vars_too_deep(c, vals))
 		return -1;
 	json_object_object_foreach(vals, key, val)
-		json_object_object_add(c->vars, key, json_object_get(val));
+	    json_object_object_add(c->vars, key, json_object_get(val));
 	json_object_put(vals);
 	return 0;
 }
@@ -816,12 +824,13 @@ int aslrt_op_jcond(aslrt_ctx *c, int k, struct json_object *input)
 		return -1;
 	if (!json_object_is_type(v, json_type_boolean)) {
 		char *s = aslrt_json_dump(v);
-		aslrt_query_error(c,
-			       "The JSONata expression '%s' specified for the field '%s' returned an "
-			       "unexpected result type. Expected 'boolean', but was '%s' for value: %s",
-			       aslrt_jtmpl_text(c->run->consts[k].jt),
-			       json_object_get_string(get(c->run->consts[k].json, "at")),
-			       aslrt_json_type_name(v), s);
+		aslrt_query_error(
+		    c,
+		    "The JSONata expression '%s' specified for the field '%s' returned an "
+		    "unexpected result type. Expected 'boolean', but was '%s' for value: %s",
+		    aslrt_jtmpl_text(c->run->consts[k].jt),
+		    json_object_get_string(get(c->run->consts[k].json, "at")),
+		    aslrt_json_type_name(v), s);
 		free(s);
 		json_object_put(v);
 		return -1;
@@ -858,7 +867,9 @@ int aslrt_op_fail(aslrt_ctx *c, int state, struct json_object *input)
 		return -1;
 	}
 	const char *en = ev ? json_object_get_string(ev) : e ? json_object_get_string(e) : NULL;
-	const char *cn = cv ? json_object_get_string(cv) : cause ? json_object_get_string(cause) : NULL;
+	const char *cn = cv	 ? json_object_get_string(cv)
+			 : cause ? json_object_get_string(cause)
+				 : NULL;
 	aslrt_error_clear(&c->err);
 	c->err.name = en ? strdup(en) : NULL;
 	c->err.cause = cn ? strdup(cn) : NULL;
@@ -873,16 +884,16 @@ int aslrt_op_nomatch(aslrt_ctx *c, int state)
 	return aslrt_raise(c, "States.NoChoiceMatched", "No Matches!");
 }
 
-int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v,
-		  struct json_object *operand)
+int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v, struct json_object *operand)
 {
 	aslrt_const *kc = &c->run->consts[k];
 	if (aslrt_cmp_operands[cmp] != ASLRT_OPND_PATH)
 		return aslrt_cmp_apply((aslrt_cmp)cmp, v, kc->json);
 	if (operand == ASLRT_ABSENT)
-		return aslrt_runtime_error(
-			c, "Invalid path '%s': The choice state's condition path references an invalid value.",
-			json_object_get_string(kc->json));
+		return aslrt_runtime_error(c,
+					   "Invalid path '%s': The choice state's condition path "
+					   "references an invalid value.",
+					   json_object_get_string(kc->json));
 	return aslrt_cmp_apply(aslrt_cmp_base((aslrt_cmp)cmp), v, operand);
 }
 
@@ -899,25 +910,29 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 	if (st->jseconds || st->jtimestamp) {
 		struct json_object *x = NULL;
 		if (aslrt_jtmpl_eval(c, st->jseconds ? st->jseconds : st->jtimestamp, input,
-				  ASLRT_ABSENT, NULL, &x))
+				     ASLRT_ABSENT, NULL, &x))
 			return -1;
 		aslrt_time t;
 		int rc = 0;
 		if (st->jseconds) {
 			if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
-				rc = aslrt_query_error(c, "The Seconds field must be a non-negative integer.");
+				rc = aslrt_query_error(
+				    c, "The Seconds field must be a non-negative integer.");
 			else if (json_object_get_int64(x) > RT_MAX_WAIT_S)
-				rc = aslrt_query_error(c, "The Seconds field must be at most 99999999.");
+				rc = aslrt_query_error(
+				    c, "The Seconds field must be at most 99999999.");
 			else
 				until = now + json_object_get_int64(x) * 1000;
 		} else if (!json_object_is_type(x, json_type_string) ||
 			   !aslrt_timestamp_parse(json_object_get_string(x), &t)) {
 			char *shown = json_object_is_type(x, json_type_string)
-					      ? strdup(json_object_get_string(x))
-					      : aslrt_json_dump(x);
-			rc = aslrt_query_error(c, "The Timestamp field cannot be parsed as an ISO-8601 "
-					       "extended offset date-time format string: %s",
-					    shown);
+					  ? strdup(json_object_get_string(x))
+					  : aslrt_json_dump(x);
+			rc =
+			    aslrt_query_error(c,
+					      "The Timestamp field cannot be parsed as an ISO-8601 "
+					      "extended offset date-time format string: %s",
+					      shown);
 			free(shown);
 		} else {
 			until = t.sec * 1000 + t.nsec / 1000000;
@@ -927,7 +942,9 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 			return rc;
 	} else if ((v = get(st->def, "Seconds"))) {
 		double secs = aslrt_json_number(v);
-		until = now + (int64_t)((secs < (double)RT_MAX_WAIT_S ? secs : (double)RT_MAX_WAIT_S) * 1000);
+		until =
+		    now +
+		    (int64_t)((secs < (double)RT_MAX_WAIT_S ? secs : (double)RT_MAX_WAIT_S) * 1000);
 	} else if ((v = get(st->def, "Timestamp"))) {
 		aslrt_time t;
 		if (!aslrt_timestamp_parse(json_object_get_string(v), &t))
@@ -949,25 +966,31 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		int rc = 0;
 		aslrt_time t;
 		if (secs) {
-			if (!json_object_is_type(sel, json_type_int) || json_object_get_int64(sel) < 0)
-				rc = aslrt_runtime_error(c, "The SecondsPath parameter does not reference a "
-							 "valid non-negative integer: %s",
-						      text);
+			if (!json_object_is_type(sel, json_type_int) ||
+			    json_object_get_int64(sel) < 0)
+				rc = aslrt_runtime_error(
+				    c,
+				    "The SecondsPath parameter does not reference a "
+				    "valid non-negative integer: %s",
+				    text);
 			else if (json_object_get_int64(sel) > RT_MAX_WAIT_S)
-				rc = aslrt_runtime_error(c, "The SecondsPath parameter references a number of "
-							 "seconds beyond the limit of 99999999: %s",
-						      text);
+				rc = aslrt_runtime_error(
+				    c,
+				    "The SecondsPath parameter references a number of "
+				    "seconds beyond the limit of 99999999: %s",
+				    text);
 			else
 				until = now + json_object_get_int64(sel) * 1000;
 		} else if (!json_object_is_type(sel, json_type_string) ||
 			   !aslrt_timestamp_parse(json_object_get_string(sel), &t)) {
 			char *shown = json_object_is_type(sel, json_type_string)
-					      ? strdup(json_object_get_string(sel))
-					      : aslrt_json_dump(sel);
-			rc = aslrt_runtime_error(c, "The TimestampPath parameter does not reference a "
+					  ? strdup(json_object_get_string(sel))
+					  : aslrt_json_dump(sel);
+			rc = aslrt_runtime_error(c,
+						 "The TimestampPath parameter does not reference a "
 						 "valid ISO-8601 extended offset date-time format "
 						 "string: %s == %s",
-					      text, shown);
+						 text, shown);
 			free(shown);
 		} else {
 			until = t.sec * 1000 + t.nsec / 1000000;
@@ -1045,7 +1068,8 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 		aslrt_error_clear(&c->err);
 		if (st->jsonata) {
 			if (cc->joutput) {
-				if (aslrt_jtmpl_eval(c, cc->joutput, *cur, ASLRT_ABSENT, eo, &out)) {
+				if (aslrt_jtmpl_eval(c, cc->joutput, *cur, ASLRT_ABSENT, eo,
+						     &out)) {
 					json_object_put(eo);
 					return ASLRT_FAIL;
 				}
@@ -1090,7 +1114,8 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 
 /* Collect the results in order; fail with the first failed job's error, or,
  * when failures are tolerated, put each failure's error output in its place. */
-static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate, struct json_object **dst)
+static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate,
+		       struct json_object **dst)
 {
 	int rc = 0;
 	struct json_object *arr = json_object_new_array();
@@ -1164,10 +1189,11 @@ static int map_setting(aslrt_ctx *c, aslrt_state *st, const char *key, bool inte
 	}
 	if (!ok) {
 		char *shown = json_object_is_type(sel, json_type_string)
-				      ? strdup(json_object_get_string(sel))
-				      : aslrt_json_dump(sel);
-		aslrt_runtime_error(c, "The %s field refers to value \"%s\" which is not a valid %s: %s",
-				 pkey, shown, integer ? "integer" : "float", text);
+				  ? strdup(json_object_get_string(sel))
+				  : aslrt_json_dump(sel);
+		aslrt_runtime_error(
+		    c, "The %s field refers to value \"%s\" which is not a valid %s: %s", pkey,
+		    shown, integer ? "integer" : "float", text);
 		free(shown);
 		json_object_put(sel);
 		return -1;
@@ -1191,7 +1217,8 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	if (get(st->def, "ToleratedFailureCountPath") && tol_count < 0)
 		return aslrt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
 	if (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100))
-		return aslrt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100.");
+		return aslrt_runtime_error(c,
+					   "ToleratedFailurePercentage must be between 0 and 100.");
 	int from_reader = aslrt_aws_map_items(c, st->def, st->jsonata, input, &items);
 	if (from_reader < 0)
 		return -1;
@@ -1202,12 +1229,12 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 			return -1;
 		if (!json_object_is_type(items, json_type_array)) {
 			char *s = aslrt_json_dump(items);
-			aslrt_query_error(c,
-				       "The JSONata expression '%s' specified for the field 'Items' "
-				       "returned an unexpected result type. Expected 'array', but was "
-				       "'%s' for value: %s",
-				       aslrt_jtmpl_text(st->jitems),
-				       aslrt_json_type_name(items), s);
+			aslrt_query_error(
+			    c,
+			    "The JSONata expression '%s' specified for the field 'Items' "
+			    "returned an unexpected result type. Expected 'array', but was "
+			    "'%s' for value: %s",
+			    aslrt_jtmpl_text(st->jitems), aslrt_json_type_name(items), s);
 			free(s);
 			json_object_put(items);
 			return -1;
@@ -1218,7 +1245,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		aslrt_env_make(c, input, &env);
 		if (aslrt_path_eval(st->items_path, &env, &items, why, sizeof why) != 0)
 			return aslrt_runtime_error(c, "Invalid path '%s' : %s",
-						aslrt_path_text(st->items_path), why);
+						   aslrt_path_text(st->items_path), why);
 	} else {
 		items = json_object_get(input);
 	}
@@ -1250,12 +1277,14 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 			ctx_changed(c);
 			struct json_object *sel = NULL;
 			if (st->jitem_selector)
-				rc = aslrt_jtmpl_eval(c, st->jitem_selector, input, ASLRT_ABSENT, NULL,
-						   &sel);
+				rc = aslrt_jtmpl_eval(c, st->jitem_selector, input, ASLRT_ABSENT,
+						      NULL, &sel);
 			else
 				rc = aslrt_tmpl_eval(c, st->item_selector, input, &sel);
 			/* the item's thread gets a tree of its own */
-			jobs[i].input = rc ? NULL : share ? json_object_get(sel) : aslrt_json_copy(sel);
+			jobs[i].input = rc	? NULL
+					: share ? json_object_get(sel)
+						: aslrt_json_copy(sel);
 			json_object_put(sel);
 			json_object_put(c->map_item);
 			c->map_item = NULL;
@@ -1288,7 +1317,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		*dst = NULL;
 		aslrt_event(c, EV_MAP_FAILED, state, NULL, 0);
 		return aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
-				"The specified tolerated failure threshold was exceeded");
+				   "The specified tolerated failure threshold was exceeded");
 	}
 	rc = finish_jobs(c, jobs, n, tolerate, dst);
 	rc = aslrt_aws_map_run_finish(c, mr, st->def, st->jsonata, st->name, input, rc, dst);

@@ -17,7 +17,7 @@ typedef struct jnode jnode;
 
 /* A constant of the program, pre-parsed once at start-up. */
 typedef struct aslrt_const {
-	int kind;                 /* RK_*, const_kinds.h */
+	int kind;		  /* RK_*, const_kinds.h */
 	struct json_object *json; /* the value, template or text */
 	aslrt_path *path;
 	tnode *tmpl;
@@ -34,16 +34,16 @@ typedef struct aslrt_retrier {
 	struct json_object *errors; /* borrowed from the definition */
 	double interval, backoff;
 	long max_attempts;
-	long max_delay;             /* 0: none */
+	long max_delay; /* 0: none */
 	bool jitter;
 } aslrt_retrier;
 
 typedef struct aslrt_catcher {
 	struct json_object *errors;
-	aslrt_path *result_path;    /* NULL: "$" */
-	bool discard;               /* ResultPath: null */
+	aslrt_path *result_path; /* NULL: "$" */
+	bool discard;		 /* ResultPath: null */
 	tnode *assign;
-	jnode *joutput, *jassign;   /* JSONata catchers */
+	jnode *joutput, *jassign; /* JSONata catchers */
 	int next;
 } aslrt_catcher;
 
@@ -51,14 +51,14 @@ typedef struct aslrt_state {
 	const char *name;
 	const char *type;
 	int scope;
-	struct json_object *def;    /* the state's definition (borrowed from meta) */
+	struct json_object *def; /* the state's definition (borrowed from meta) */
 	aslrt_retrier *retriers;
 	int nretriers;
 	aslrt_catcher *catchers;
 	int ncatchers;
 	int *branches;
 	int nbranches;
-	bool jsonata;               /* QueryLanguage JSONata */
+	bool jsonata; /* QueryLanguage JSONata */
 	/* Map */
 	aslrt_path *items_path;
 	tnode *item_selector;
@@ -75,17 +75,17 @@ typedef struct aslrt_batch aslrt_batch;
 
 /* A Parallel branch or a Map iteration: a scope run on its own context. */
 typedef struct aslrt_job {
-	aslrt_ctx *c;              /* made when the job starts (aslrt_job_run) */
-	aslrt_ctx *parent;         /* whose variables it reads, whose events it continues */
+	aslrt_ctx *c;	   /* made when the job starts (aslrt_job_run) */
+	aslrt_ctx *parent; /* whose variables it reads, whose events it continues */
 	int scope;
 	struct json_object *input; /* consumed by the scope */
 	struct json_object *out;
 	int rc;
-	int state;                 /* history.c: the Parallel or Map state */
-	bool iteration;            /* a Map iteration (else a Parallel branch) */
-	long lane;                 /* its index in the batch */
-	char *lane_path;           /* journal.c: where it runs (moved to c as it starts) */
-	int last_event;            /* the event its first event follows */
+	int state;	 /* history.c: the Parallel or Map state */
+	bool iteration;	 /* a Map iteration (else a Parallel branch) */
+	long lane;	 /* its index in the batch */
+	char *lane_path; /* journal.c: where it runs (moved to c as it starts) */
+	int last_event;	 /* the event its first event follows */
 } aslrt_job;
 
 typedef struct aslrt_run {
@@ -96,34 +96,34 @@ typedef struct aslrt_run {
 	int nconsts;
 	aslrt_state *states;
 	int nstates;
-	struct json_object *context;  /* Execution and StateMachine parts */
-	struct json_object *mocks;    /* state name -> MockedResponses entry */
+	struct json_object *context; /* Execution and StateMachine parts */
+	struct json_object *mocks;   /* state name -> MockedResponses entry */
 	bool virtual_clock;
-	int64_t clock_ms;             /* virtual clock, ms since the epoch */
-	int64_t deadline_ms;          /* the machine's TimeoutSeconds on the run's
-					 clock, 0: none (timing.c) */
-	bool deadline_express;        /* deadline_ms is Express's 5 minutes */
-	bool express_unlimited;       /* --express-time-limit off */
-	int events;                   /* history event ids handed out */
-	int history_limit;            /* the history quota in events, 0: none
-					 (--history-limit; -1 until set) */
-	bool history_full;            /* an event did not fit: the execution
-					 fails (history.c, under lock) */
-	size_t payload_limit;         /* max state output in bytes, 0: none */
+	int64_t clock_ms;	/* virtual clock, ms since the epoch */
+	int64_t deadline_ms;	/* the machine's TimeoutSeconds on the run's
+				   clock, 0: none (timing.c) */
+	bool deadline_express;	/* deadline_ms is Express's 5 minutes */
+	bool express_unlimited; /* --express-time-limit off */
+	int events;		/* history event ids handed out */
+	int history_limit;	/* the history quota in events, 0: none
+				   (--history-limit; -1 until set) */
+	bool history_full;	/* an event did not fit: the execution
+				   fails (history.c, under lock) */
+	size_t payload_limit;	/* max state output in bytes, 0: none */
 	FILE *trace;
-	struct json_object *history;  /* the events, when recorded (history.c) */
-	FILE *log;                    /* telemetry.c: CloudWatch-format lines */
-	int log_level;                /* RT_LOG_* */
-	bool log_data;                /* --include-execution-data */
+	struct json_object *history; /* the events, when recorded (history.c) */
+	FILE *log;		     /* telemetry.c: CloudWatch-format lines */
+	int log_level;		     /* RT_LOG_* */
+	bool log_data;		     /* --include-execution-data */
 	const char *metrics_file;
-	struct sqlite3 *journal;      /* journal.c: --store, NULL: in memory */
+	struct sqlite3 *journal; /* journal.c: --store, NULL: in memory */
 	const char *journal_path, *journal_exec;
 	bool journal_tx, journal_ended;
 	bool journal_sync_normal;     /* --store-sync NORMAL */
-	int journal_lock;             /* fd of FILE-lock, -1: none */
-	int64_t park_after_ms;        /* --park-after: a longer Wait ends the
+	int journal_lock;	      /* fd of FILE-lock, -1: none */
+	int64_t park_after_ms;	      /* --park-after: a longer Wait ends the
 					 process (exit 3), -1: never */
-	struct aslrt_metric *metrics;    /* per state, when metrics_file */
+	struct aslrt_metric *metrics; /* per state, when metrics_file */
 	pthread_mutex_t lock;
 	/* pool.c */
 	pthread_mutex_t pool_lock;
@@ -132,28 +132,28 @@ typedef struct aslrt_run {
 	pthread_t workers[64];
 	int nworkers, idle;
 	bool pool_shutdown;
-	int *scope_cost;              /* by scope: states one run enters at most */
+	int *scope_cost; /* by scope: states one run enters at most */
 } aslrt_run;
 
 struct aslrt_ctx {
 	aslrt_run *run;
 	aslrt_error err;
-	aslrt_ctx *parent;            /* the branch's or iteration's caller, or NULL */
-	struct json_object *vars;     /* variables set here, and those of the parents
-					 read here (copied on first read: parents'
-					 variables are shared read-only, never copied
-					 whole per iteration) (owned object) */
-	struct json_object *base;     /* Context object's Execution, StateMachine (owned) */
-	struct json_object *context;  /* the whole Context object, built when first
-					 read after a change (NULL until then); never
-					 changed in place, since values may share it */
-	int64_t entered_ms;           /* State.EnteredTime */
-	char task_token[64];          /* Task.Token, "" when the state has none */
-	int state;                    /* current state id */
-	int entered_event;            /* event id of its StateEntered */
-	int retry_state;              /* state whose retry counters are live */
-	long *attempts;               /* per retrier of that state (grown to its count) */
-	int nattempts;                /* capacity of attempts */
+	aslrt_ctx *parent;	     /* the branch's or iteration's caller, or NULL */
+	struct json_object *vars;    /* variables set here, and those of the parents
+					read here (copied on first read: parents'
+					variables are shared read-only, never copied
+					whole per iteration) (owned object) */
+	struct json_object *base;    /* Context object's Execution, StateMachine (owned) */
+	struct json_object *context; /* the whole Context object, built when first
+					read after a change (NULL until then); never
+					changed in place, since values may share it */
+	int64_t entered_ms;	     /* State.EnteredTime */
+	char task_token[64];	     /* Task.Token, "" when the state has none */
+	int state;		     /* current state id */
+	int entered_event;	     /* event id of its StateEntered */
+	int retry_state;	     /* state whose retry counters are live */
+	long *attempts;		     /* per retrier of that state (grown to its count) */
+	int nattempts;		     /* capacity of attempts */
 	int retry_count;
 	struct json_object *map_item; /* Map.Item while building an item's input */
 	/* The running Task's limits, set by the executor from TimeoutSeconds[Path]
@@ -164,23 +164,23 @@ struct aslrt_ctx {
 	int64_t task_heartbeat_ms;
 	struct json_object *task_input; /* a Task's state input, for TimeoutSecondsPath
 					   and HeartbeatSecondsPath (owned) */
-	bool heartbeat_expired;       /* the States.Timeout in err is a missed
-					 heartbeat: ErrorEquals States.HeartbeatTimeout
-					 matches it too */
+	bool heartbeat_expired;		/* the States.Timeout in err is a missed
+					   heartbeat: ErrorEquals States.HeartbeatTimeout
+					   matches it too */
 	/* history.c: the event this thread's next event follows, and which
 	 * Parallel branch or Map iteration the thread is (-1: the machine) */
 	int last_event;
-	int entered_prev;             /* the previousEventId of its StateEntered */
-	int64_t task_started_ms;      /* telemetry.c */
+	int entered_prev;	 /* the previousEventId of its StateEntered */
+	int64_t task_started_ms; /* telemetry.c */
 	int64_t state_started_ms;
-	int map_end;                  /* the last MapIterationSucceeded */
-	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
+	int map_end;		    /* the last MapIterationSucceeded */
+	int pending, pending_state; /* a Map/Parallel failure not yet recorded */
 	long lane;
 	bool lane_map;
-	char *lane_path;              /* journal.c: where this thread runs (owned) */
-	int steps, spawns;            /* its Task attempts and Waits, its batches */
-	bool wait_pending;            /* journal.c: a Wait's end, wait_until, was just
-					 journaled; a sleep to another time is a Retry's */
+	char *lane_path;   /* journal.c: where this thread runs (owned) */
+	int steps, spawns; /* its Task attempts and Waits, its batches */
+	bool wait_pending; /* journal.c: a Wait's end, wait_until, was just
+			      journaled; a sleep to another time is a Retry's */
 	int64_t wait_until;
 };
 
@@ -203,7 +203,7 @@ int aslrt_path_select(aslrt_ctx *c, const char *text, struct json_object *input,
 int aslrt_runtime_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int aslrt_query_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int aslrt_raise(aslrt_ctx *c, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void aslrt_env_make(aslrt_ctx *c, struct json_object *input, aslrt_env *env);
 int64_t aslrt_now_ms(aslrt_run *r);
 void aslrt_sleep_ms(aslrt_run *r, int64_t ms);
@@ -218,7 +218,7 @@ int aslrt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct j
 tnode *aslrt_tmpl_compile(struct json_object *t, bool assign, char *why, size_t whylen);
 void aslrt_tmpl_free(tnode *t);
 int aslrt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
-		 struct json_object **out);
+		    struct json_object **out);
 /* An expression ("$.x", "$$.y", "States.Format(...)") for ErrorPath & co. */
 tnode *aslrt_expr_compile(const char *field, const char *text, char *why, size_t whylen);
 
@@ -230,8 +230,8 @@ const char *aslrt_jtmpl_text(const jnode *t);
 /* Evaluate with $states.input, .context, .result (ASLRT_ABSENT: none) and
  * .errorOutput (NULL: none) and the variables bound. */
 int aslrt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
-		  struct json_object *result, struct json_object *error_output,
-		  struct json_object **out);
+		     struct json_object *result, struct json_object *error_output,
+		     struct json_object **out);
 
 /* pool.c */
 void aslrt_pool_init(aslrt_run *r);
@@ -245,35 +245,35 @@ int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all);
 bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 
 /* history.c */
-#define RT_EVENTS(X)                                          \
-	X(EV_EXECUTION_STARTED, "ExecutionStarted")           \
-	X(EV_EXECUTION_SUCCEEDED, "ExecutionSucceeded")       \
-	X(EV_EXECUTION_FAILED, "ExecutionFailed")             \
-	X(EV_EXECUTION_TIMED_OUT, "ExecutionTimedOut")        \
-	X(EV_STATE_ENTERED, "StateEntered")                   \
-	X(EV_STATE_EXITED, "StateExited")                     \
-	X(EV_TASK_SCHEDULED, "TaskScheduled")                 \
-	X(EV_TASK_STARTED, "TaskStarted")                     \
-	X(EV_TASK_SUBMITTED, "TaskSubmitted")                 \
-	X(EV_TASK_SUCCEEDED, "TaskSucceeded")                 \
-	X(EV_TASK_FAILED, "TaskFailed")                       \
-	X(EV_TASK_TIMED_OUT, "TaskTimedOut")                  \
-	X(EV_PARALLEL_STARTED, "ParallelStateStarted")        \
-	X(EV_PARALLEL_SUCCEEDED, "ParallelStateSucceeded")    \
-	X(EV_PARALLEL_FAILED, "ParallelStateFailed")          \
-	X(EV_MAP_STARTED, "MapStateStarted")                  \
-	X(EV_MAP_SUCCEEDED, "MapStateSucceeded")              \
-	X(EV_MAP_FAILED, "MapStateFailed")                    \
-	X(EV_MAP_ITERATION_STARTED, "MapIterationStarted")    \
-	X(EV_MAP_ITERATION_SUCCEEDED, "MapIterationSucceeded") \
-	X(EV_MAP_ITERATION_FAILED, "MapIterationFailed")      \
+#define RT_EVENTS(X)                                                                               \
+	X(EV_EXECUTION_STARTED, "ExecutionStarted")                                                \
+	X(EV_EXECUTION_SUCCEEDED, "ExecutionSucceeded")                                            \
+	X(EV_EXECUTION_FAILED, "ExecutionFailed")                                                  \
+	X(EV_EXECUTION_TIMED_OUT, "ExecutionTimedOut")                                             \
+	X(EV_STATE_ENTERED, "StateEntered")                                                        \
+	X(EV_STATE_EXITED, "StateExited")                                                          \
+	X(EV_TASK_SCHEDULED, "TaskScheduled")                                                      \
+	X(EV_TASK_STARTED, "TaskStarted")                                                          \
+	X(EV_TASK_SUBMITTED, "TaskSubmitted")                                                      \
+	X(EV_TASK_SUCCEEDED, "TaskSucceeded")                                                      \
+	X(EV_TASK_FAILED, "TaskFailed")                                                            \
+	X(EV_TASK_TIMED_OUT, "TaskTimedOut")                                                       \
+	X(EV_PARALLEL_STARTED, "ParallelStateStarted")                                             \
+	X(EV_PARALLEL_SUCCEEDED, "ParallelStateSucceeded")                                         \
+	X(EV_PARALLEL_FAILED, "ParallelStateFailed")                                               \
+	X(EV_MAP_STARTED, "MapStateStarted")                                                       \
+	X(EV_MAP_SUCCEEDED, "MapStateSucceeded")                                                   \
+	X(EV_MAP_FAILED, "MapStateFailed")                                                         \
+	X(EV_MAP_ITERATION_STARTED, "MapIterationStarted")                                         \
+	X(EV_MAP_ITERATION_SUCCEEDED, "MapIterationSucceeded")                                     \
+	X(EV_MAP_ITERATION_FAILED, "MapIterationFailed")                                           \
 	X(EV_EVALUATION_FAILED, "EvaluationFailed")
 
 enum {
 #define X(id, name) id,
 	RT_EVENTS(X)
 #undef X
-	EV_COUNT
+	    EV_COUNT
 };
 
 const char *aslrt_event_name(int type);
@@ -299,20 +299,19 @@ int aslrt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status);
 
 /* journal.c */
 int aslrt_journal_setup(aslrt_run *r, const char *path, const char **name, bool resume,
-		     char **input, char **context, char *why, size_t len);
+			char **input, char **context, char *why, size_t len);
 int aslrt_journal_open(aslrt_run *r, const char *path, bool create, char *why, size_t len);
 void aslrt_journal_close(aslrt_run *r);
 int aslrt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
-		     int64_t start_ms);
+			int64_t start_ms);
 void aslrt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err);
 void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
-		    struct json_object **out);
+		       struct json_object **out);
 int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until);
 int64_t aslrt_journal_retry(aslrt_ctx *c, int64_t until);
 #define ASLRT_EXIT_PARKED 3 /* --park-after: the execution waits in the journal */
-int aslrt_journal_due(aslrt_run *r, const char *path, char ***names, int *n, char *why,
-		      size_t len);
+int aslrt_journal_due(aslrt_run *r, const char *path, char ***names, int *n, char *why, size_t len);
 int aslrt_journal_list(aslrt_run *r);
 int aslrt_journal_describe(aslrt_run *r, const char *name);
 int aslrt_journal_history(aslrt_run *r, const char *name);
@@ -320,13 +319,13 @@ int aslrt_journal_result(aslrt_run *r, const char *name, aslrt_error *err);
 
 /* task.c */
 int aslrt_task_invoke(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
-		   struct json_object **out);
+		      struct json_object **out);
 int aslrt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
-		  size_t whylen);
+		     size_t whylen);
 
 /* timing.c: Task timeouts and heartbeats, the machine's TimeoutSeconds */
 int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
-		struct json_object **out);
+		   struct json_object **out);
 int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp);
 void aslrt_deadline_init(aslrt_run *r);
 bool aslrt_expired(aslrt_run *r);
@@ -356,7 +355,7 @@ int aslrt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen
 void aslrt_bindings_done(void);
 /* 1 when nothing is bound to the Task; else 0 or -1 as aslrt_task_invoke. */
 int aslrt_binding_call(aslrt_ctx *c, const char *resource, struct json_object *input,
-		    struct json_object **out);
+		       struct json_object **out);
 /* The bindings file's Connections entry for an EventBridge connection ARN
  * (borrowed; NULL: none). */
 struct json_object *aslrt_bindings_connection(const char *arn);

@@ -490,7 +490,7 @@ int aslrt_job_run(aslrt_job *j)
 	aslrt_event_flush(c);
 	if (p && j->iteration)
 		end = aslrt_event(c, rc ? EV_MAP_ITERATION_FAILED : EV_MAP_ITERATION_SUCCEEDED,
-			       j->state, NULL, c->lane);
+				  j->state, NULL, c->lane);
 	if (p) {
 		pthread_mutex_lock(&r->lock);
 		if (c->last_event > p->last_event)

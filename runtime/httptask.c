@@ -243,9 +243,9 @@ int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **o
 	if (!bad)
 		bad = bad_header(get(conn, "Headers"));
 	if (bad)
-		return fail(c, "States.Runtime",
-			    "http:invoke's header '%s' has a control character in its name or value",
-			    bad);
+		return fail(
+		    c, "States.Runtime",
+		    "http:invoke's header '%s' has a control character in its name or value", bad);
 
 	/* Nothing is allocated before the checks above: they return directly. */
 	text url = {0}, query = {0}, body = {0};

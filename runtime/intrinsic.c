@@ -59,7 +59,7 @@ static const struct {
 	int min, max;
 	Impl *impl;
 } fns[ASLRT_FN_COUNT] = {
-#define X(id, name, min, max, impl, res, a1, a2, a3) [ASLRT_FN_##id] = { name, min, max, impl },
+#define X(id, name, min, max, impl, res, a1, a2, a3) [ASLRT_FN_##id] = {name, min, max, impl},
 #include "intrinsic_fns.h"
 #undef X
 };
@@ -75,23 +75,22 @@ typedef aslrt_fn_arg_kind ArgKind;
 
 typedef struct {
 	ArgKind kind;
-	char *s;	/* STR: the value; DBL: its source text; PATH: the path text */
-	char *raw;	/* STR: the text between the quotes, escapes kept */
-	size_t len;	/* STR: length of s */
-	int64_t i;	/* INT, BOOL */
-	double d;	/* DBL */
+	char *s;    /* STR: the value; DBL: its source text; PATH: the path text */
+	char *raw;  /* STR: the text between the quotes, escapes kept */
+	size_t len; /* STR: length of s */
+	int64_t i;  /* INT, BOOL */
+	double d;   /* DBL */
 	aslrt_path *path;
 	Call *call;
-	size_t at, end;	/* its text: offsets into the whole field */
+	size_t at, end; /* its text: offsets into the whole field */
 } Arg;
 
 struct aslrt_fn {
 	int op;
 	int nargs;
 	Arg *args;
-	char *text;	/* the whole field; outermost call only */
+	char *text; /* the whole field; outermost call only */
 };
-
 
 /* --- parser --- */
 
@@ -138,7 +137,7 @@ static bool is_name_char(char c)
 static int parse_string(Parser *p, Arg *a)
 {
 	size_t start = ++p->pos;
-	aslrt_buf b = { 0 };
+	aslrt_buf b = {0};
 	aslrt_buf_put(&b, "", 0);
 	for (;;) {
 		char c = p->s[p->pos];
@@ -153,10 +152,11 @@ static int parse_string(Parser *p, Arg *a)
 		if (c == '\\') {
 			char e = p->s[p->pos + 1];
 			if (e != '\'' && e != '{' && e != '}' && e != '\\') {
-				snprintf(p->why, p->whylen,
-					 "open backslash at offset %zu: only \\', \\{, \\} and \\\\ "
-					 "are escapes in a string literal",
-					 p->pos);
+				snprintf(
+				    p->why, p->whylen,
+				    "open backslash at offset %zu: only \\', \\{, \\} and \\\\ "
+				    "are escapes in a string literal",
+				    p->pos);
 				free(b.s);
 				return -1;
 			}
@@ -267,7 +267,8 @@ static int parse_path(Parser *p, Arg *a)
 	char why[ASLRT_ERRLEN];
 	a->path = aslrt_path_parse(a->s, why, sizeof why);
 	if (!a->path) {
-		snprintf(p->why, p->whylen, "invalid path '%s' at offset %zu: %s", a->s, start, why);
+		snprintf(p->why, p->whylen, "invalid path '%s' at offset %zu: %s", a->s, start,
+			 why);
 		return -1;
 	}
 	p->pos = end;
@@ -308,7 +309,7 @@ static int parse_arg1(Parser *p, Arg *a)
 		const char *word;
 		ArgKind kind;
 		int value;
-	} words[] = { { "null", ARG_NULL, 0 }, { "true", ARG_BOOL, 1 }, { "false", ARG_BOOL, 0 } };
+	} words[] = {{"null", ARG_NULL, 0}, {"true", ARG_BOOL, 1}, {"false", ARG_BOOL, 0}};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
 		if (n == strlen(words[i].word) && strncmp(s, words[i].word, n) == 0) {
 			a->kind = words[i].kind;
@@ -371,8 +372,8 @@ static Call *parse_call(Parser *p)
 				break;
 			if (p->s[p->pos] != ',') {
 				if (p->s[p->pos])
-					snprintf(p->why, p->whylen, "expected ',' or ')' at offset %zu",
-						 p->pos);
+					snprintf(p->why, p->whylen,
+						 "expected ',' or ')' at offset %zu", p->pos);
 				else
 					snprintf(p->why, p->whylen,
 						 "unexpected end of text, expected ',' or ')'");
@@ -405,14 +406,15 @@ fail:
 
 aslrt_fn *aslrt_fn_parse(const char *text, char *why, size_t whylen)
 {
-	Parser p = { .s = text, .why = why, .whylen = whylen };
+	Parser p = {.s = text, .why = why, .whylen = whylen};
 	skip_ws(&p);
 	Call *f = parse_call(&p);
 	if (!f)
 		return NULL;
 	skip_ws(&p);
 	if (text[p.pos]) {
-		snprintf(why, whylen, "unexpected text after the function call at offset %zu", p.pos);
+		snprintf(why, whylen, "unexpected text after the function call at offset %zu",
+			 p.pos);
 		aslrt_fn_free(f);
 		return NULL;
 	}
@@ -463,10 +465,10 @@ __attribute__((format(printf, 2, 3))) static int fail(Ctx *c, const char *fmt, .
 static const char *type_name(struct json_object *v)
 {
 	static const char *const names[] = {
-		[json_type_null] = "null",	  [json_type_boolean] = "a boolean",
-		[json_type_double] = "a number", [json_type_int] = "a number",
-		[json_type_object] = "an object", [json_type_array] = "an array",
-		[json_type_string] = "a string",
+	    [json_type_null] = "null",	      [json_type_boolean] = "a boolean",
+	    [json_type_double] = "a number",  [json_type_int] = "a number",
+	    [json_type_object] = "an object", [json_type_array] = "an array",
+	    [json_type_string] = "a string",
 	};
 	return names[json_object_get_type(v)];
 }
@@ -475,8 +477,10 @@ static const char *type_name(struct json_object *v)
 static int want(Ctx *c, int i, enum json_type t)
 {
 	static const char *const names[] = {
-		[json_type_boolean] = "a boolean", [json_type_object] = "an object",
-		[json_type_array] = "an array",	   [json_type_string] = "a string",
+	    [json_type_boolean] = "a boolean",
+	    [json_type_object] = "an object",
+	    [json_type_array] = "an array",
+	    [json_type_string] = "a string",
 	};
 	if (json_object_is_type(c->v[i], t))
 		return 0;
@@ -603,7 +607,7 @@ static int fn_format(Ctx *c)
 		return fail(c, "the template has %d placeholder%s but %d argument%s follow%s it",
 			    holes, holes == 1 ? "" : "s", c->n - 1, c->n == 2 ? "" : "s",
 			    c->n == 2 ? "s" : "");
-	aslrt_buf b = { 0 };
+	aslrt_buf b = {0};
 	aslrt_buf_put(&b, "", 0);
 	int k = 1;
 	for (size_t i = 0; i < tn; i++) {
@@ -670,7 +674,8 @@ static int fn_array_partition(Ctx *c)
 	for (size_t i = 0; i < len; i += (size_t)size) {
 		struct json_object *chunk = json_object_new_array();
 		for (size_t j = i; j < len && j < i + (size_t)size; j++)
-			json_object_array_add(chunk, json_object_get(json_object_array_get_idx(a, j)));
+			json_object_array_add(chunk,
+					      json_object_get(json_object_array_get_idx(a, j)));
 		json_object_array_add(c->out, chunk);
 	}
 	return 0;
@@ -848,7 +853,7 @@ static int fn_base64_encode(Ctx *c)
  * one: each byte of a malformed sequence turns into U+FFFD. */
 static struct json_object *utf8_string(const unsigned char *s, size_t n)
 {
-	aslrt_buf b = { 0 };
+	aslrt_buf b = {0};
 	aslrt_buf_put(&b, "", 0);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
@@ -912,11 +917,11 @@ static int fn_hash(Ctx *c)
 	static const struct {
 		const char *name;
 		const EVP_MD *(*md)(void);
-	} algs[] = { { "MD5", EVP_md5 },
-		     { "SHA-1", EVP_sha1 },
-		     { "SHA-256", EVP_sha256 },
-		     { "SHA-384", EVP_sha384 },
-		     { "SHA-512", EVP_sha512 } };
+	} algs[] = {{"MD5", EVP_md5},
+		    {"SHA-1", EVP_sha1},
+		    {"SHA-256", EVP_sha256},
+		    {"SHA-384", EVP_sha384},
+		    {"SHA-512", EVP_sha512}};
 	if (want(c, 1, json_type_string) < 0)
 		return -1;
 	const EVP_MD *md = NULL;
@@ -924,9 +929,9 @@ static int fn_hash(Ctx *c)
 		if (strcmp(json_object_get_string(c->v[1]), algs[i].name) == 0)
 			md = algs[i].md();
 	if (!md)
-		return fail(c,
-			    "unsupported algorithm '%s'; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512",
-			    json_object_get_string(c->v[1]));
+		return fail(
+		    c, "unsupported algorithm '%s'; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512",
+		    json_object_get_string(c->v[1]));
 	char *text = NULL;
 	const char *data;
 	size_t len;
@@ -1022,7 +1027,8 @@ static int fn_json_merge(Ctx *c)
 	    want(c, 2, json_type_boolean) < 0)
 		return -1;
 	if (json_object_get_boolean(c->v[2]))
-		return fail(c, "only shallow merging is supported; the third argument must be false");
+		return fail(c,
+			    "only shallow merging is supported; the third argument must be false");
 	size_t n1 = (size_t)json_object_object_length(c->v[0]);
 	size_t n2 = (size_t)json_object_object_length(c->v[1]);
 	Entry *e = calloc(n1 + n2 + 1, sizeof *e);
@@ -1161,9 +1167,9 @@ static int fn_string_split(Ctx *c)
 		}
 		if (sep) {
 			if (i > tok)
-				json_object_array_add(c->out,
-						      json_object_new_string_len((const char *)s + tok,
-										 (int)(i - tok)));
+				json_object_array_add(
+				    c->out, json_object_new_string_len((const char *)s + tok,
+								       (int)(i - tok)));
 			tok = i + k;
 		}
 		i += k;
@@ -1204,8 +1210,7 @@ static bool selects_nothing(const aslrt_path *p, const aslrt_env *env)
 	struct json_object *v = env->input;
 	if (aslrt_path_root(p) == ASLRT_ROOT_CONTEXT)
 		v = aslrt_env_context(env);
-	else if (aslrt_path_root(p) == ASLRT_ROOT_VAR &&
-		 !aslrt_env_var(env, aslrt_path_var(p), &v))
+	else if (aslrt_path_root(p) == ASLRT_ROOT_VAR && !aslrt_env_var(env, aslrt_path_var(p), &v))
 		return true;
 	for (int i = 0; i < aslrt_path_nsteps(p); i++) {
 		const char *field;
@@ -1234,8 +1239,8 @@ static bool selects_nothing(const aslrt_path *p, const aslrt_env *env)
 	return false;
 }
 
-static int eval_arg(const Arg *a, const aslrt_env *env, const char *whole,
-		    struct json_object **out, aslrt_error *err)
+static int eval_arg(const Arg *a, const aslrt_env *env, const char *whole, struct json_object **out,
+		    aslrt_error *err)
 {
 	char why[ASLRT_ERRLEN];
 	char *input;
@@ -1278,7 +1283,7 @@ static int eval_call(const Call *f, const aslrt_env *env, const char *whole,
 		     struct json_object **out, aslrt_error *err)
 {
 	struct json_object *stack[8];
-	Ctx c = { .f = f, .v = stack };
+	Ctx c = {.f = f, .v = stack};
 	int rc = -1;
 	if (f->nargs > 8) {
 		c.v = calloc((size_t)f->nargs, sizeof *c.v);
@@ -1291,8 +1296,8 @@ static int eval_call(const Call *f, const aslrt_env *env, const char *whole,
 	rc = fns[f->op].impl(&c);
 	if (rc < 0) {
 		json_object_put(c.out);
-		aslrt_error_set(err, "States.Runtime", "The function '%s' had the following error: %s",
-				whole, c.why);
+		aslrt_error_set(err, "States.Runtime",
+				"The function '%s' had the following error: %s", whole, c.why);
 	} else {
 		*out = c.out;
 	}

@@ -16,10 +16,10 @@
  *
  * Durability: WAL with synchronous=FULL, so a committed step survives a
  * power loss (an fsync per commit); --store-sync NORMAL drops the fsync: a
- * step then survives the process dying, not the machine losing power.  A step is one transaction: a Task
- * attempt's start, its result (with the events before it), a state's exit.
- * One process runs an execution at a time: it holds a lock (fcntl, released
- * by the kernel when the process dies) on a byte of FILE-lock for the name.
+ * step then survives the process dying, not the machine losing power.  A step is one transaction: a
+ * Task attempt's start, its result (with the events before it), a state's exit. One process runs an
+ * execution at a time: it holds a lock (fcntl, released by the kernel when the process dies) on a
+ * byte of FILE-lock for the name.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,8 +65,9 @@ int aslrt_journal_open(aslrt_run *r, const char *path, bool create, char *why, s
 	sqlite3_stmt *q = NULL;
 	/* a file that is not SQLite, or a damaged one, fails here */
 	if (sqlite3_exec(db,
-			 r->journal_sync_normal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-						: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+			 r->journal_sync_normal
+			     ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			     : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
 			 NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_step(q) != SQLITE_ROW ||
@@ -158,7 +159,8 @@ static struct flock lock_byte(const char *name)
 }
 
 /* Lock the execution's byte of FILE-lock for this process's lifetime. */
-static int aslrt_journal_lock(aslrt_run *r, const char *store, const char *name, char *why, size_t len)
+static int aslrt_journal_lock(aslrt_run *r, const char *store, const char *name, char *why,
+			      size_t len)
 {
 	char *path = NULL;
 	if (asprintf(&path, "%s-lock", store) < 0)
@@ -233,7 +235,7 @@ static void begin(aslrt_run *r)
  * context in *input and *context, as text, malloc'd; status in *status).
  */
 static int aslrt_journal_find(aslrt_run *r, const char *name, char **input, char **context,
-			   char **status)
+			      char **status)
 {
 	sqlite3_stmt *q;
 	q = prep(r, "SELECT input, context, status FROM executions WHERE name=?");
@@ -249,7 +251,7 @@ static int aslrt_journal_find(aslrt_run *r, const char *name, char **input, char
 }
 
 int aslrt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
-		     int64_t start_ms)
+			int64_t start_ms)
 {
 	sqlite3_stmt *q;
 	q = prep(r, "INSERT INTO executions(name, input, context, status, start_ms) "
@@ -323,7 +325,8 @@ static char *attempt_key(aslrt_ctx *c, const char *what)
 	return key;
 }
 
-int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input, struct json_object **out)
+int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
+		       struct json_object **out)
 {
 	aslrt_run *r = c->run;
 	if (aslrt_history_full(r)) /* its TaskScheduled did not fit: no call */
@@ -346,7 +349,7 @@ int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 			rc = aslrt_json_parse(res, strlen(res), out, why, sizeof why) ? -1 : 0;
 			if (rc)
 				aslrt_raise(c, "States.Runtime",
-					 "journal: a damaged result for %s: %s", key, why);
+					    "journal: a damaged result for %s: %s", key, why);
 		} else if (strcmp(status, "error") == 0) {
 			const char *e = (const char *)sqlite3_column_text(q, 2);
 			const char *cause = (const char *)sqlite3_column_text(q, 3);
@@ -379,10 +382,11 @@ int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		return rc;
 	}
 	if (rc == 2)
-		rc = aslrt_raise(c, "States.Timeout",
-			      "The Task was running when the process stopped; its worker is lost "
-			      "(attempt %s)",
-			      key);
+		rc =
+		    aslrt_raise(c, "States.Timeout",
+				"The Task was running when the process stopped; its worker is lost "
+				"(attempt %s)",
+				key);
 	else
 		rc = aslrt_task_run(c, st, input, out);
 	pthread_mutex_lock(&r->lock);
@@ -483,8 +487,7 @@ static void park(aslrt_run *r, int64_t until)
  * park) and due, not ended, and not being run by another process, oldest
  * due first; their names in *names (malloc'd).
  */
-int aslrt_journal_due(aslrt_run *r, const char *path, char ***names, int *n, char *why,
-		      size_t len)
+int aslrt_journal_due(aslrt_run *r, const char *path, char ***names, int *n, char *why, size_t len)
 {
 	*names = NULL;
 	*n = 0;
@@ -704,8 +707,8 @@ static void random_name(char out[37])
  * execution (*name set, generated when NULL), 1 to continue one (its input
  * and Context object text in *input and *context), -1 with why set.
  */
-int aslrt_journal_setup(aslrt_run *r, const char *path, const char **name, bool resume, char **input,
-		     char **context, char *why, size_t len)
+int aslrt_journal_setup(aslrt_run *r, const char *path, const char **name, bool resume,
+			char **input, char **context, char *why, size_t len)
 {
 	static char generated[37];
 	struct json_object *type = NULL;

@@ -50,13 +50,20 @@ const char *aslrt_json_escape(unsigned char ch, char u[7])
 {
 	static const char hex[] = "0123456789abcdef";
 	switch (ch) {
-	case '"': return "\\\"";
-	case '\\': return "\\\\";
-	case '\n': return "\\n";
-	case '\r': return "\\r";
-	case '\t': return "\\t";
-	case '\b': return "\\b";
-	case '\f': return "\\f";
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
 	}
 	if (ch >= 0x20)
 		return NULL;
@@ -129,8 +136,8 @@ static void out_int(char *buf, int64_t n)
  * handled in bounded C stack. */
 typedef struct {
 	struct json_object *v;
-	size_t i, n;              /* arrays: next index, length */
-	struct lh_entry *e;       /* objects: next entry */
+	size_t i, n;	    /* arrays: next index, length */
+	struct lh_entry *e; /* objects: next entry */
 	bool first;
 } Frame;
 
@@ -483,14 +490,30 @@ static int parse_string(Parser *p)
 			return perr(p, "unterminated string");
 		ch = p->s[p->i++];
 		switch (ch) {
-		case '"': buf_add(p, "\"", 1); break;
-		case '\\': buf_add(p, "\\", 1); break;
-		case '/': buf_add(p, "/", 1); break;
-		case 'b': buf_add(p, "\b", 1); break;
-		case 'f': buf_add(p, "\f", 1); break;
-		case 'n': buf_add(p, "\n", 1); break;
-		case 'r': buf_add(p, "\r", 1); break;
-		case 't': buf_add(p, "\t", 1); break;
+		case '"':
+			buf_add(p, "\"", 1);
+			break;
+		case '\\':
+			buf_add(p, "\\", 1);
+			break;
+		case '/':
+			buf_add(p, "/", 1);
+			break;
+		case 'b':
+			buf_add(p, "\b", 1);
+			break;
+		case 'f':
+			buf_add(p, "\f", 1);
+			break;
+		case 'n':
+			buf_add(p, "\n", 1);
+			break;
+		case 'r':
+			buf_add(p, "\r", 1);
+			break;
+		case 't':
+			buf_add(p, "\t", 1);
+			break;
 		case 'u': {
 			unsigned cp, lo;
 			if (hex4(p, &cp))
@@ -751,7 +774,8 @@ int aslrt_json_parse(const char *text, size_t len, struct json_object **out, cha
 		skip_ws(&p);
 		if (p.i < len) {
 			json_object_put(v);
-			snprintf(why, whylen, "unexpected text after the JSON value at offset %zu", p.i);
+			snprintf(why, whylen, "unexpected text after the JSON value at offset %zu",
+				 p.i);
 			rc = -1;
 		} else {
 			*out = v;
@@ -764,13 +788,19 @@ int aslrt_json_parse(const char *text, size_t len, struct json_object **out, cha
 const char *aslrt_json_type_name(struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "boolean";
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "boolean";
 	case json_type_int:
-	case json_type_double: return "number";
-	case json_type_string: return "string";
-	case json_type_array: return "array";
-	case json_type_object: return "object";
+	case json_type_double:
+		return "number";
+	case json_type_string:
+		return "string";
+	case json_type_array:
+		return "array";
+	case json_type_object:
+		return "object";
 	}
 	return "unknown";
 }
@@ -828,16 +858,16 @@ bool aslrt_json_equal(struct json_object *a, struct json_object *b)
 	} *st = NULL;
 	size_t n = 0, cap = 0;
 	bool eq = true;
-#define PUSH_PAIR(x, y)                                                                  \
-	do {                                                                             \
-		if (n == cap) {                                                          \
-			cap = cap ? cap * 2 : 32;                                        \
-			st = realloc(st, cap * sizeof *st);                              \
-			if (!st)                                                         \
-				abort();                                                 \
-		}                                                                        \
-		st[n].a = (x);                                                           \
-		st[n++].b = (y);                                                         \
+#define PUSH_PAIR(x, y)                                                                            \
+	do {                                                                                       \
+		if (n == cap) {                                                                    \
+			cap = cap ? cap * 2 : 32;                                                  \
+			st = realloc(st, cap * sizeof *st);                                        \
+			if (!st)                                                                   \
+				abort();                                                           \
+		}                                                                                  \
+		st[n].a = (x);                                                                     \
+		st[n++].b = (y);                                                                   \
 	} while (0)
 	PUSH_PAIR(a, b);
 	while (n && eq) {
@@ -874,7 +904,7 @@ struct json_object *aslrt_json_shallow_copy(struct json_object *v)
 	if (json_object_is_type(v, json_type_object)) {
 		c = json_object_new_object();
 		json_object_object_foreach(v, key, val)
-			json_object_object_add(c, key, json_object_get(val));
+		    json_object_object_add(c, key, json_object_get(val));
 		return c;
 	}
 	if (json_object_is_type(v, json_type_array)) {
@@ -891,8 +921,10 @@ struct json_object *aslrt_json_shallow_copy(struct json_object *v)
 static struct json_object *copy_node(struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
-	case json_type_null: return NULL;
-	case json_type_boolean: return json_object_new_boolean(json_object_get_boolean(v));
+	case json_type_null:
+		return NULL;
+	case json_type_boolean:
+		return json_object_new_boolean(json_object_get_boolean(v));
 	case json_type_int:
 		if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
 			return json_object_new_uint64(json_object_get_uint64(v));
@@ -907,7 +939,8 @@ static struct json_object *copy_node(struct json_object *v)
 						  json_object_get_string_len(v));
 	case json_type_array:
 		return json_object_new_array_ext((int)json_object_array_length(v));
-	case json_type_object: return json_object_new_object();
+	case json_type_object:
+		return json_object_new_object();
 	}
 	return NULL;
 }
@@ -922,19 +955,19 @@ struct json_object *aslrt_json_copy(struct json_object *v)
 	} *st = NULL;
 	size_t n = 0, cap = 0;
 	struct json_object *root = copy_node(v);
-#define PUSH_COPY(s, d)                                                                  \
-	do {                                                                             \
-		if (json_object_is_type((s), json_type_array) ||                         \
-		    json_object_is_type((s), json_type_object)) {                        \
-			if (n == cap) {                                                  \
-				cap = cap ? cap * 2 : 32;                                \
-				st = realloc(st, cap * sizeof *st);                      \
-				if (!st)                                                 \
-					abort();                                         \
-			}                                                                \
-			st[n].src = (s);                                                 \
-			st[n++].dst = (d);                                               \
-		}                                                                        \
+#define PUSH_COPY(s, d)                                                                            \
+	do {                                                                                       \
+		if (json_object_is_type((s), json_type_array) ||                                   \
+		    json_object_is_type((s), json_type_object)) {                                  \
+			if (n == cap) {                                                            \
+				cap = cap ? cap * 2 : 32;                                          \
+				st = realloc(st, cap * sizeof *st);                                \
+				if (!st)                                                           \
+					abort();                                                   \
+			}                                                                          \
+			st[n].src = (s);                                                           \
+			st[n++].dst = (d);                                                         \
+		}                                                                                  \
 	} while (0)
 	PUSH_COPY(v, root);
 	while (n) {

@@ -59,8 +59,8 @@ bool aslrt_jsonata_uses_variable(const aslrt_jsonata *e, const char *name);
 
 /* Evaluation limits.  Zero fields take the defaults of aslrt_jsonata_eval. */
 typedef struct aslrt_jsonata_limits {
-	int max_depth;       /* nested evaluation steps (default 1000); U1001 beyond */
-	long time_limit_ms;  /* wall-clock budget (default: none); U1001 beyond */
+	int max_depth;	      /* nested evaluation steps (default 1000); U1001 beyond */
+	long time_limit_ms;   /* wall-clock budget (default: none); U1001 beyond */
 	bool input_undefined; /* evaluate with an undefined input instead of `input` */
 } aslrt_jsonata_limits;
 

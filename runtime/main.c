@@ -21,89 +21,91 @@
 void aslrt_bindings_free(void);
 
 static const char help[] =
-	"usage: %s [options] < input.json\n"
-	"\n"
-	"Runs the state machine compiled into this executable on one input.\n"
-	"\n"
-	"  --input FILE          read the execution input from FILE (default stdin; empty: {})\n"
-	"  --output FILE         write the output to FILE (default stdout)\n"
-	"  --name NAME           the execution name ($$.Execution.Name)\n"
-	"  --state-machine-name NAME  the state machine's name ($$.StateMachine.Name, the\n"
-	"                        mock config's StateMachines key; default: aslc build --name)\n"
-	"  --context FILE        Context Object fields (a JSON object merged over the defaults)\n"
-	"  --clock real|virtual  virtual: Wait, Retry intervals and timeouts advance a\n"
-	"                        virtual clock instantly (default real)\n"
-	"  --mock-config FILE    AWS Step Functions Local MockConfigFile\n"
-	"  --test-case NAME      the test case of the mock config to use\n"
-	"                        (a response's \"Duration\": SECONDS makes the mocked\n"
-	"                        call take that long on the run's clock: aslc extension)\n"
-	"  --listen HOST:PORT    serve the Step Functions API's SendTaskSuccess,\n"
-	"                        SendTaskFailure, SendTaskHeartbeat and GetActivityTask\n"
-	"                        (JSON 1.0, POST /, signatures not checked) for\n"
-	"                        .waitForTaskToken and activity Tasks; port 0 picks a\n"
-	"                        free one; prints \"listening on HOST:PORT\" on stderr\n"
-	"  --bindings FILE       what implements each Task: {\"Bindings\": {KEY: BINDING}}, KEY\n"
-	"                        the Resource ARN, a Lambda FunctionName (name, partial or\n"
-	"                        full ARN, :qualifier) or a StateMachineArn; BINDING one of\n"
-	"                        {\"Command\": [argv...]}  stdin: the input (lambda:invoke: its\n"
-	"                            Payload) as JSON; stdout: the result; {\"errorType\",\n"
-	"                            \"errorMessage\"} on stdout or a non-zero exit fails;\n"
-	"                            heartbeats: a line on fd 3 ($ASLRT_HEARTBEAT_FD)\n"
-	"                        {\"Url\": \"http://...\"}  POST of the same JSON, body is the result\n"
-	"                        {\"Executable\": \"./child\"}  an aslc-built machine run by\n"
-	"                            states:startExecution[.sync|.sync:2]\n"
-	"                        \"Connections\": {CONNECTION_ARN: {\"Headers\", \"QueryParameters\"}}\n"
-	"                        are added to http:invoke calls naming that connection.\n"
-	"                        Overrides the file embedded by aslc build --bindings, per key.\n"
-	"                        Mocks win over bindings, bindings over C handlers.\n"
-	"  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
-	"                        quota); off lifts it\n"
-	"  --trace               print each event of the execution on stderr, one line each\n"
-	"  --log-level L         ALL|ERROR|FATAL|OFF: events as CloudWatch Logs JSON lines, the\n"
-	"                        shape of an Express log group (default OFF)\n"
-	"  --include-execution-data  with --log-level: inputs and outputs too\n"
-	"  --log-file FILE       the log lines go to FILE (default stderr)\n"
-	"  --metrics FILE        at the end, counts and durations per state and per Task\n"
-	"                        resource in Prometheus text format\n"
-	"  --store FILE          journal the execution in FILE (SQLite; Standard workflows):\n"
-	"                        with --name N, starts N, or continues it (same input), or\n"
-	"                        prints its result when it has ended\n"
-	"  --store-sync FULL|NORMAL  FULL (default): each step survives power loss (an\n"
-	"                        fsync per step); NORMAL: survives the process dying\n"
-	"  --resume NAME         with --store: continue execution NAME (no input needed)\n"
-	"  --describe NAME       with --store: print NAME as DescribeExecution does\n"
-	"  --list                with --store: list the executions (ListExecutions)\n"
-	"  --park-after SECONDS  with --store: a Wait or Retry interval ending over SECONDS\n"
-	"                        from now journals its end and ends the process (exit 3,\n"
-	"                        \"parked\"); --run-due continues it once due\n"
-	"  --run-due             with --store: resume each parked execution whose Wait or\n"
-	"                        Retry interval has come due (not ended, not run by\n"
-	"                        another process), as --resume would, with the other\n"
-	"                        options given; one line each: NAME SUCCEEDED|FAILED|\n"
-	"                        PARKED|ERROR N (for a cron job or a systemd timer)\n"
-	"  --history NAME        with --store and no --name/--resume: print NAME's events\n"
-	"  --history FILE        write the execution's events to FILE as AWS's\n"
-	"                        GetExecutionHistory returns them ({\"events\": [...]})\n"
-	"  --history-limit N|off the history quota: a Standard execution whose history\n"
-	"                        would pass N events fails with States.Runtime, as AWS's\n"
-	"                        does (default 25000, AWS's quota; Express: off)\n"
-	"  --express-time-limit on|off  an Express workflow's execution fails with\n"
-	"                        States.Timeout after 5 minutes, as in AWS (default on;\n"
-	"                        a smaller TimeoutSeconds still wins); off lifts it\n"
-	"  --help                this text\n"
-	"\n"
-	"Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds apply on\n"
-	"the run's clock: a Task past them fails with States.Timeout, an execution past\n"
-	"its TimeoutSeconds fails (TIMED_OUT) with States.Timeout.\n"
-	"\n"
-	"exit status: 0 SUCCEEDED (output on stdout), 1 FAILED ({\"Error\",\"Cause\"} as the\n"
-	"last line of stderr), 2 usage error, 3 parked (--park-after).\n";
+    "usage: %s [options] < input.json\n"
+    "\n"
+    "Runs the state machine compiled into this executable on one input.\n"
+    "\n"
+    "  --input FILE          read the execution input from FILE (default stdin; empty: {})\n"
+    "  --output FILE         write the output to FILE (default stdout)\n"
+    "  --name NAME           the execution name ($$.Execution.Name)\n"
+    "  --state-machine-name NAME  the state machine's name ($$.StateMachine.Name, the\n"
+    "                        mock config's StateMachines key; default: aslc build --name)\n"
+    "  --context FILE        Context Object fields (a JSON object merged over the defaults)\n"
+    "  --clock real|virtual  virtual: Wait, Retry intervals and timeouts advance a\n"
+    "                        virtual clock instantly (default real)\n"
+    "  --mock-config FILE    AWS Step Functions Local MockConfigFile\n"
+    "  --test-case NAME      the test case of the mock config to use\n"
+    "                        (a response's \"Duration\": SECONDS makes the mocked\n"
+    "                        call take that long on the run's clock: aslc extension)\n"
+    "  --listen HOST:PORT    serve the Step Functions API's SendTaskSuccess,\n"
+    "                        SendTaskFailure, SendTaskHeartbeat and GetActivityTask\n"
+    "                        (JSON 1.0, POST /, signatures not checked) for\n"
+    "                        .waitForTaskToken and activity Tasks; port 0 picks a\n"
+    "                        free one; prints \"listening on HOST:PORT\" on stderr\n"
+    "  --bindings FILE       what implements each Task: {\"Bindings\": {KEY: BINDING}}, KEY\n"
+    "                        the Resource ARN, a Lambda FunctionName (name, partial or\n"
+    "                        full ARN, :qualifier) or a StateMachineArn; BINDING one of\n"
+    "                        {\"Command\": [argv...]}  stdin: the input (lambda:invoke: its\n"
+    "                            Payload) as JSON; stdout: the result; {\"errorType\",\n"
+    "                            \"errorMessage\"} on stdout or a non-zero exit fails;\n"
+    "                            heartbeats: a line on fd 3 ($ASLRT_HEARTBEAT_FD)\n"
+    "                        {\"Url\": \"http://...\"}  POST of the same JSON, body is the result\n"
+    "                        {\"Executable\": \"./child\"}  an aslc-built machine run by\n"
+    "                            states:startExecution[.sync|.sync:2]\n"
+    "                        \"Connections\": {CONNECTION_ARN: {\"Headers\", "
+    "\"QueryParameters\"}}\n"
+    "                        are added to http:invoke calls naming that connection.\n"
+    "                        Overrides the file embedded by aslc build --bindings, per key.\n"
+    "                        Mocks win over bindings, bindings over C handlers.\n"
+    "  --payload-limit N|off largest state output in bytes (default 262144, AWS's\n"
+    "                        quota); off lifts it\n"
+    "  --trace               print each event of the execution on stderr, one line each\n"
+    "  --log-level L         ALL|ERROR|FATAL|OFF: events as CloudWatch Logs JSON lines, the\n"
+    "                        shape of an Express log group (default OFF)\n"
+    "  --include-execution-data  with --log-level: inputs and outputs too\n"
+    "  --log-file FILE       the log lines go to FILE (default stderr)\n"
+    "  --metrics FILE        at the end, counts and durations per state and per Task\n"
+    "                        resource in Prometheus text format\n"
+    "  --store FILE          journal the execution in FILE (SQLite; Standard workflows):\n"
+    "                        with --name N, starts N, or continues it (same input), or\n"
+    "                        prints its result when it has ended\n"
+    "  --store-sync FULL|NORMAL  FULL (default): each step survives power loss (an\n"
+    "                        fsync per step); NORMAL: survives the process dying\n"
+    "  --resume NAME         with --store: continue execution NAME (no input needed)\n"
+    "  --describe NAME       with --store: print NAME as DescribeExecution does\n"
+    "  --list                with --store: list the executions (ListExecutions)\n"
+    "  --park-after SECONDS  with --store: a Wait or Retry interval ending over SECONDS\n"
+    "                        from now journals its end and ends the process (exit 3,\n"
+    "                        \"parked\"); --run-due continues it once due\n"
+    "  --run-due             with --store: resume each parked execution whose Wait or\n"
+    "                        Retry interval has come due (not ended, not run by\n"
+    "                        another process), as --resume would, with the other\n"
+    "                        options given; one line each: NAME SUCCEEDED|FAILED|\n"
+    "                        PARKED|ERROR N (for a cron job or a systemd timer)\n"
+    "  --history NAME        with --store and no --name/--resume: print NAME's events\n"
+    "  --history FILE        write the execution's events to FILE as AWS's\n"
+    "                        GetExecutionHistory returns them ({\"events\": [...]})\n"
+    "  --history-limit N|off the history quota: a Standard execution whose history\n"
+    "                        would pass N events fails with States.Runtime, as AWS's\n"
+    "                        does (default 25000, AWS's quota; Express: off)\n"
+    "  --express-time-limit on|off  an Express workflow's execution fails with\n"
+    "                        States.Timeout after 5 minutes, as in AWS (default on;\n"
+    "                        a smaller TimeoutSeconds still wins); off lifts it\n"
+    "  --help                this text\n"
+    "\n"
+    "Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds apply on\n"
+    "the run's clock: a Task past them fails with States.Timeout, an execution past\n"
+    "its TimeoutSeconds fails (TIMED_OUT) with States.Timeout.\n"
+    "\n"
+    "exit status: 0 SUCCEEDED (output on stdout), 1 FAILED ({\"Error\",\"Cause\"} as the\n"
+    "last line of stderr), 2 usage error, 3 parked (--park-after).\n";
 
 static int usage(const char *prog, const char *msg, const char *arg)
 {
 	fprintf(stderr, "%s: %s%s\n", prog, msg, arg ? arg : "");
-	fprintf(stderr, "usage: %s [--input FILE] [--clock real|virtual] [--context FILE] "
-			"[--mock-config FILE --test-case NAME] ... (--help)\n",
+	fprintf(stderr,
+		"usage: %s [--input FILE] [--clock real|virtual] [--context FILE] "
+		"[--mock-config FILE --test-case NAME] ... (--help)\n",
 		prog);
 	return 2;
 }
@@ -143,7 +145,8 @@ static void merge(struct json_object *dst, struct json_object *src)
 	{
 		struct json_object *d;
 		if (json_object_is_type(val, json_type_object) &&
-		    json_object_object_get_ex(dst, key, &d) && json_object_is_type(d, json_type_object))
+		    json_object_object_get_ex(dst, key, &d) &&
+		    json_object_is_type(d, json_type_object))
 			merge(d, val);
 		else
 			json_object_object_add(dst, key, aslrt_json_copy(val));
@@ -177,17 +180,19 @@ static struct json_object *make_context(aslrt_run *r, struct json_object *input,
 	struct json_object *ctx = json_object_new_object(), *e = json_object_new_object(),
 			   *sm = json_object_new_object();
 	char *id = NULL, *smid = NULL;
-	if (asprintf(&id, "arn:aws:states:us-east-1:123456789012:execution:%s:%s", r->name, name) < 0 ||
+	if (asprintf(&id, "arn:aws:states:us-east-1:123456789012:execution:%s:%s", r->name, name) <
+		0 ||
 	    asprintf(&smid, "arn:aws:states:us-east-1:123456789012:stateMachine:%s", r->name) < 0)
 		abort();
 	json_object_object_add(e, "Id", json_object_new_string(id));
 	struct json_object *need;
-	if (!json_object_object_get_ex(r->meta, "ctx_input", &need) || json_object_get_boolean(need))
+	if (!json_object_object_get_ex(r->meta, "ctx_input", &need) ||
+	    json_object_get_boolean(need))
 		json_object_object_add(e, "Input", aslrt_json_copy(input));
 	json_object_object_add(e, "StartTime", json_object_new_string(t));
 	json_object_object_add(e, "Name", json_object_new_string(name));
-	json_object_object_add(e, "RoleArn",
-			       json_object_new_string("arn:aws:iam::123456789012:role/aslc-execution"));
+	json_object_object_add(
+	    e, "RoleArn", json_object_new_string("arn:aws:iam::123456789012:role/aslc-execution"));
 	json_object_object_add(e, "RedriveCount", json_object_new_int(0));
 	json_object_object_add(sm, "Id", json_object_new_string(smid));
 	json_object_object_add(sm, "Name", json_object_new_string(r->name));
@@ -320,8 +325,10 @@ int main(int argc, char **argv)
 			run.log_data = true;
 			continue;
 		} else if (strcmp(a, "--log-level") == 0) {
-			if (i + 1 >= argc || (run.log_level = aslrt_log_level_parse(argv[i + 1])) < 0)
-				return usage(prog, "--log-level needs ALL, ERROR, FATAL or OFF", NULL);
+			if (i + 1 >= argc ||
+			    (run.log_level = aslrt_log_level_parse(argv[i + 1])) < 0)
+				return usage(prog, "--log-level needs ALL, ERROR, FATAL or OFF",
+					     NULL);
 			i++;
 			continue;
 		} else if (strcmp(a, "--log-file") == 0) {
@@ -361,7 +368,8 @@ int main(int argc, char **argv)
 			char *end;
 			long n = strtol(v, &end, 10);
 			if (!*v || *end || n < 0 || n > 99999999)
-				return usage(prog, "bad --park-after (seconds, 0 to 99999999): ", v);
+				return usage(prog,
+					     "bad --park-after (seconds, 0 to 99999999): ", v);
 			run.park_after_ms = (int64_t)n * 1000;
 			continue;
 		} else if (strcmp(a, "--history-limit") == 0) {
@@ -378,8 +386,8 @@ int main(int argc, char **argv)
 				return usage(prog, "bad --history-limit: ", v);
 			continue;
 		} else if (strcmp(a, "--express-time-limit") == 0) {
-			if (i + 1 >= argc || (strcmp(argv[i + 1], "on") != 0 &&
-					      strcmp(argv[i + 1], "off") != 0))
+			if (i + 1 >= argc ||
+			    (strcmp(argv[i + 1], "on") != 0 && strcmp(argv[i + 1], "off") != 0))
 				return usage(prog, "--express-time-limit needs on or off", NULL);
 			run.express_unlimited = strcmp(argv[++i], "off") == 0;
 			continue;
@@ -403,10 +411,12 @@ int main(int argc, char **argv)
 		return usage(prog, "--mock-config needs --test-case", NULL);
 	if ((resume_name || describe_name || list || run_due || run.park_after_ms >= 0) &&
 	    !store_file)
-		return usage(prog, "--resume, --describe, --list, --run-due and --park-after need --store",
-			     NULL);
+		return usage(
+		    prog, "--resume, --describe, --list, --run-due and --park-after need --store",
+		    NULL);
 	if (run_due && (resume_name || exec_name || describe_name || list))
-		return usage(prog, "--run-due takes no --name, --resume, --describe or --list", NULL);
+		return usage(prog, "--run-due takes no --name, --resume, --describe or --list",
+			     NULL);
 	if (resume_name && exec_name && strcmp(resume_name, exec_name) != 0)
 		return usage(prog, "--resume and --name differ", NULL);
 	run.journal_lock = -1;
@@ -458,7 +468,7 @@ int main(int argc, char **argv)
 		int rc = 2;
 		if (aslrt_journal_open(&run, store_file, false, why, sizeof why) == 0) {
 			const char *n = describe_name ? describe_name : history_file;
-			rc = list ? aslrt_journal_list(&run)
+			rc = list	     ? aslrt_journal_list(&run)
 			     : describe_name ? aslrt_journal_describe(&run, n)
 					     : aslrt_journal_history(&run, n);
 			snprintf(why, sizeof why, "no execution named '%s' in %s", n ? n : "",
@@ -470,10 +480,9 @@ int main(int argc, char **argv)
 		aslrt_unload(&run);
 		return rc ? 2 : 0;
 	}
-	if (store_file && (found = aslrt_journal_setup(&run, store_file, resume_name ? &resume_name
-										   : &exec_name,
-						     resume_name != NULL, &jinput, &jcontext, why,
-						     sizeof why)) < 0) {
+	if (store_file && (found = aslrt_journal_setup(
+			       &run, store_file, resume_name ? &resume_name : &exec_name,
+			       resume_name != NULL, &jinput, &jcontext, why, sizeof why)) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, why);
 		aslrt_journal_close(&run);
 		aslrt_unload(&run);
@@ -488,7 +497,8 @@ int main(int argc, char **argv)
 	/* The input's size is checked before it is parsed: a 96 MB input fails
 	 * after reading one byte more than the quota, not after parsing it. */
 	char *text = resume_name ? strdup(jinput)
-				 : in ? read_all(in, &len, run.payload_limit, &over) : NULL;
+		     : in	 ? read_all(in, &len, run.payload_limit, &over)
+				 : NULL;
 	if (resume_name)
 		len = strlen(text);
 	if (in && in != stdin)
@@ -509,7 +519,8 @@ int main(int argc, char **argv)
 	if (skip == len) {
 		input = json_object_new_object();
 	} else if (aslrt_json_parse(text, len, &input, why, sizeof why)) {
-		aslrt_error_set(&err, "States.Runtime", "Invalid State Machine Execution Input: %s", why);
+		aslrt_error_set(&err, "States.Runtime", "Invalid State Machine Execution Input: %s",
+				why);
 		free(text);
 		goto failed;
 	}
@@ -525,7 +536,8 @@ int main(int argc, char **argv)
 			json_object_put(input);
 		if (!same) {
 			aslrt_error_set(&err, "ExecutionAlreadyExists",
-					"Execution Already Exists: '%s' ran with other input", exec_name);
+					"Execution Already Exists: '%s' ran with other input",
+					exec_name);
 			goto failed;
 		}
 		if (run.journal_ended) {
@@ -542,7 +554,8 @@ int main(int argc, char **argv)
 		struct json_object *extra = NULL;
 		if (aslrt_config_read(context_file, "--context", &extra, why, sizeof why) == 0 &&
 		    !json_object_is_type(extra, json_type_object))
-			snprintf(why, sizeof why, "--context %s: /: the Context must be a JSON object, not %s",
+			snprintf(why, sizeof why,
+				 "--context %s: /: the Context must be a JSON object, not %s",
 				 context_file, aslrt_json_type_name(extra));
 		else if (extra)
 			why[0] = 0;
@@ -581,8 +594,8 @@ int main(int argc, char **argv)
 		free(in_text);
 		free(ctx_text);
 		if (rc) {
-			aslrt_error_set(&err, "States.Runtime", "cannot journal the execution in %s",
-					store_file);
+			aslrt_error_set(&err, "States.Runtime",
+					"cannot journal the execution in %s", store_file);
 			goto failed;
 		}
 	}
@@ -621,17 +634,18 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	aslrt_event(c,
-		 aslrt_expired(&run) && c->err.name && strcmp(c->err.name, "States.Timeout") == 0
-			 ? EV_EXECUTION_TIMED_OUT
-			 : EV_EXECUTION_FAILED,
-		 -1, NULL, 0);
+		    aslrt_expired(&run) && c->err.name && strcmp(c->err.name, "States.Timeout") == 0
+			? EV_EXECUTION_TIMED_OUT
+			: EV_EXECUTION_FAILED,
+		    -1, NULL, 0);
 	aslrt_journal_end(&run, NULL, &c->err);
 	aslrt_error_move(&err, &c->err);
 failed:
 	print_error(&err);
 done:
 	if (run.metrics_file && c &&
-	    aslrt_metrics_write(&run, aslrt_now_ms(&run) - started, status ? "FAILED" : "SUCCEEDED")) {
+	    aslrt_metrics_write(&run, aslrt_now_ms(&run) - started,
+				status ? "FAILED" : "SUCCEEDED")) {
 		fprintf(stderr, "%s: cannot write the metrics %s: %s\n", prog, run.metrics_file,
 			strerror(errno));
 		status = status ? status : 1;

@@ -48,14 +48,16 @@ static bool cycle(aslrt_run *r, int i, char *colour)
 	colour[i] = 1;
 	aslrt_state *st = &r->states[i];
 	struct json_object *v, *rules;
-	if (json_object_object_get_ex(st->def, "Next", &v) && cycle(r, state_id(r, st->scope, v), colour))
+	if (json_object_object_get_ex(st->def, "Next", &v) &&
+	    cycle(r, state_id(r, st->scope, v), colour))
 		return true;
 	if (json_object_object_get_ex(st->def, "Default", &v) &&
 	    cycle(r, state_id(r, st->scope, v), colour))
 		return true;
 	if (json_object_object_get_ex(st->def, "Choices", &rules))
 		for (size_t k = 0; k < json_object_array_length(rules); k++)
-			if (json_object_object_get_ex(json_object_array_get_idx(rules, k), "Next", &v) &&
+			if (json_object_object_get_ex(json_object_array_get_idx(rules, k), "Next",
+						      &v) &&
 			    cycle(r, state_id(r, st->scope, v), colour))
 				return true;
 	colour[i] = 2;
@@ -63,9 +65,9 @@ static bool cycle(aslrt_run *r, int i, char *colour)
 }
 
 /* States one run of scope sc enters at most; COST_MAX when unbounded or
- * unknown (Task, Wait, Map, a Parallel that retries or catches; a loop).  A scope of Pass, Choice, Succeed, Fail
- * and Parallels of such states, without a cycle, enters each at most once.
- * -2 marks a scope in progress. */
+ * unknown (Task, Wait, Map, a Parallel that retries or catches; a loop).  A scope of Pass, Choice,
+ * Succeed, Fail and Parallels of such states, without a cycle, enters each at most once. -2 marks a
+ * scope in progress. */
 static int scope_cost(aslrt_run *r, int sc)
 {
 	if (r->scope_cost[sc] != -1)
@@ -148,12 +150,12 @@ static int run_inline(aslrt_job *jobs, int n, bool all)
 struct aslrt_batch {
 	aslrt_job *jobs;
 	int n;
-	int next;          /* first job not yet started */
+	int next; /* first job not yet started */
 	int running, done, failed;
-	long limit;        /* at most this many running; 0: no limit */
-	bool all;          /* run every job even after a failure */
+	long limit; /* at most this many running; 0: no limit */
+	bool all;   /* run every job even after a failure */
 	pthread_cond_t finished;
-	aslrt_batch *link;    /* the pool's list of batches with jobs to start */
+	aslrt_batch *link; /* the pool's list of batches with jobs to start */
 	unsigned long id;  /* unique in the process (exec.c's per-thread caches) */
 };
 
@@ -243,8 +245,17 @@ static void *worker(void *arg)
 int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all)
 {
 	static unsigned long seq;
-	aslrt_batch b = {jobs, n, 0, 0, 0, 0, limit, all, PTHREAD_COND_INITIALIZER, NULL,
-		      __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED)};
+	aslrt_batch b = {jobs,
+			 n,
+			 0,
+			 0,
+			 0,
+			 0,
+			 limit,
+			 all,
+			 PTHREAD_COND_INITIALIZER,
+			 NULL,
+			 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED)};
 	if (n == 0)
 		return 0;
 	if (r->virtual_clock) { /* repeatable runs: in order, on this thread */

@@ -61,7 +61,7 @@ typedef struct aslrt_error {
 } aslrt_error;
 
 void aslrt_error_set(aslrt_error *e, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void aslrt_error_clear(aslrt_error *e);
 void aslrt_error_move(aslrt_error *dst, aslrt_error *src);
 /* {"Error":..,"Cause":..} as AWS builds the error output (new reference);
@@ -100,11 +100,11 @@ int aslrt_json_parse(const char *text, size_t len, struct json_object **out, cha
 /* Read and strictly parse a configuration file; what ("--context", "mock
  * config") starts the message in why. */
 int aslrt_config_read(const char *path, const char *what, struct json_object **out, char *why,
-		   size_t whylen);
+		      size_t whylen);
 /* Validate a whole MockConfigFile; *mocks: the test case's state -> response. */
 int aslrt_mocks_validate(struct json_object *cfg, const char *path, const char *machine,
-		      const char *test_case, struct json_object **mocks, char *why,
-		      size_t whylen);
+			 const char *test_case, struct json_object **mocks, char *why,
+			 size_t whylen);
 /* A mocked response's call key: "N" or "N-M", decimal, N <= M. */
 bool aslrt_mock_range(const char *key, long *lo, long *hi);
 
@@ -174,8 +174,8 @@ aslrt_step_kind aslrt_path_step(const aslrt_path *p, int i, const char **field, 
  * when a definite path selects nothing, with Jayway's message in why
  * ("No results for path: $['x']", "Missing property in path $['no']").
  */
-int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_object **out,
-		    char *why, size_t whylen);
+int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_object **out, char *why,
+		    size_t whylen);
 /*
  * ResultPath: store val (consumed) at the Reference Path p inside *root,
  * creating intermediate objects.  *root is replaced for "$".  *root must be a
@@ -209,8 +209,15 @@ enum {
 	ASLRT_FN_COUNT
 };
 
-typedef enum { ASLRT_FNARG_STR, ASLRT_FNARG_INT, ASLRT_FNARG_DBL, ASLRT_FNARG_NULL,
-	       ASLRT_FNARG_BOOL, ASLRT_FNARG_PATH, ASLRT_FNARG_CALL } aslrt_fn_arg_kind;
+typedef enum {
+	ASLRT_FNARG_STR,
+	ASLRT_FNARG_INT,
+	ASLRT_FNARG_DBL,
+	ASLRT_FNARG_NULL,
+	ASLRT_FNARG_BOOL,
+	ASLRT_FNARG_PATH,
+	ASLRT_FNARG_CALL
+} aslrt_fn_arg_kind;
 
 /* The parsed tree, read by the checker: the function (ASLRT_FN_*), its name,
  * and each argument's kind, its path or nested call (borrowed, else NULL) and
@@ -230,8 +237,15 @@ typedef enum {
 	ASLRT_CMP_COUNT
 } aslrt_cmp;
 
-typedef enum { ASLRT_OPND_STR, ASLRT_OPND_NUM, ASLRT_OPND_BOOL, ASLRT_OPND_TS, ASLRT_OPND_PAT,
-	       ASLRT_OPND_PATH, ASLRT_OPND_IS } aslrt_operand;
+typedef enum {
+	ASLRT_OPND_STR,
+	ASLRT_OPND_NUM,
+	ASLRT_OPND_BOOL,
+	ASLRT_OPND_TS,
+	ASLRT_OPND_PAT,
+	ASLRT_OPND_PATH,
+	ASLRT_OPND_IS
+} aslrt_operand;
 
 extern const char *const aslrt_cmp_names[ASLRT_CMP_COUNT];
 extern const aslrt_operand aslrt_cmp_operands[ASLRT_CMP_COUNT];

@@ -63,7 +63,7 @@ static void keep_tail(aslrt_subresult *res, const char *buf, size_t n)
 }
 
 void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
-		       int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res)
+			  int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res)
 {
 	memset(res, 0, sizeof *res);
 	/* A child that closes its stdin early must not kill us with SIGPIPE. */

@@ -33,6 +33,6 @@ typedef struct aslrt_subresult {
  * the direct child exits, whatever it left in its process group is killed,
  * so no process outlives the Task. */
 void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
-		       int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res);
+			  int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res);
 
 #endif

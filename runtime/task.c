@@ -50,7 +50,7 @@ static struct json_object *get(struct json_object *o, const char *key)
 }
 
 int aslrt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char *why,
-		  size_t whylen)
+		     size_t whylen)
 {
 	/* Read strictly and validated whole (config.c): every problem names the
 	 * file and the JSON Pointer, before the run starts. */
@@ -121,9 +121,9 @@ static int task_unbound(aslrt_ctx *c, aslrt_state *st, const char *resource, con
 	if (aws <= 0)
 		return aws; /* an AWS integration: its result or its error */
 	return aslrt_runtime_error(c,
-				"No implementation is bound to the resource '%s' (bind it in a "
-				"--bindings file, link a handler, or run with --mock-config)",
-				key);
+				   "No implementation is bound to the resource '%s' (bind it in a "
+				   "--bindings file, link a handler, or run with --mock-config)",
+				   key);
 }
 
 static int handler_call(aslrt_ctx *c, const binding *b, struct json_object *input,
@@ -165,7 +165,7 @@ static int dispatch(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 }
 
 int aslrt_task_invoke(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
-		   struct json_object **out)
+		      struct json_object **out)
 {
 	FILE *tr = c->run->trace;
 	if (tr) {
@@ -178,7 +178,8 @@ int aslrt_task_invoke(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		char *s = rc ? NULL : aslrt_json_dump(*out);
 		if (rc)
 			fprintf(tr, "task %s error %s: %s\n", st->name,
-				c->err.name ? c->err.name : "null", c->err.cause ? c->err.cause : "");
+				c->err.name ? c->err.name : "null",
+				c->err.cause ? c->err.cause : "");
 		else
 			fprintf(tr, "task %s result %s\n", st->name, s);
 		free(s);

@@ -17,11 +17,11 @@ typedef enum { T_LIT, T_OBJ, T_ARR, T_PATH, T_FN } tkind;
 struct tnode {
 	tkind kind;
 	struct json_object *lit; /* T_LIT (owned) */
-	char **keys;             /* T_OBJ: output keys */
-	tnode **kids;            /* T_OBJ, T_ARR */
+	char **keys;		 /* T_OBJ: output keys */
+	tnode **kids;		 /* T_OBJ, T_ARR */
 	int n;
-	char *field;             /* T_PATH/T_FN: the field name with ".$" */
-	char *text;              /* expression text */
+	char *field; /* T_PATH/T_FN: the field name with ".$" */
+	char *text;  /* expression text */
 	aslrt_path *path;
 	aslrt_fn *fn;
 };
@@ -98,8 +98,8 @@ tnode *aslrt_tmpl_compile(struct json_object *v, bool assign, char *why, size_t 
 		t->n = (int)json_object_array_length(v);
 		t->kids = calloc((size_t)t->n + 1, sizeof *t->kids);
 		for (int i = 0; i < t->n; i++)
-			if (!(t->kids[i] = aslrt_tmpl_compile(json_object_array_get_idx(v, (size_t)i),
-							   false, why, whylen)))
+			if (!(t->kids[i] = aslrt_tmpl_compile(
+				  json_object_array_get_idx(v, (size_t)i), false, why, whylen)))
 				goto fail;
 		return t;
 	}
@@ -118,7 +118,7 @@ tnode *aslrt_tmpl_compile(struct json_object *v, bool assign, char *why, size_t 
 				goto fail;
 			}
 			if (!(t->kids[i] = aslrt_expr_compile(key, json_object_get_string(val), why,
-							   whylen)))
+							      whylen)))
 				goto fail;
 		} else {
 			t->keys[i] = strdup(key);
@@ -143,10 +143,11 @@ static int eval_expr(aslrt_ctx *c, const tnode *t, struct json_object *input,
 		if (aslrt_path_eval(t->path, &env, out, why, sizeof why) == 0)
 			return 0;
 		char *in = aslrt_json_dump(input);
-		aslrt_runtime_error(c,
-				 "The JSONPath '%s' specified for the field '%s' could not be found "
-				 "in the input '%s'",
-				 t->text, t->field, in);
+		aslrt_runtime_error(
+		    c,
+		    "The JSONPath '%s' specified for the field '%s' could not be found "
+		    "in the input '%s'",
+		    t->text, t->field, in);
 		free(in);
 		return -1;
 	}
@@ -162,7 +163,7 @@ static int eval_expr(aslrt_ctx *c, const tnode *t, struct json_object *input,
 }
 
 int aslrt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
-		 struct json_object **out)
+		    struct json_object **out)
 {
 	switch (t->kind) {
 	case T_LIT:
@@ -216,8 +217,8 @@ struct jnode {
 	char **keys;
 	jnode **kids;
 	int n;
-	char *loc;        /* JN_EXPR: where, for causes */
-	char *text;       /* JN_EXPR: the expression between {% and %} */
+	char *loc;  /* JN_EXPR: where, for causes */
+	char *text; /* JN_EXPR: the expression between {% and %} */
 	aslrt_jsonata *expr;
 };
 
@@ -301,10 +302,11 @@ jnode *aslrt_jtmpl_compile(struct json_object *v, const char *loc, char *why, si
 		char ref[128];
 		if (aslrt_jsonata_top_level_ref(t->expr, ref, sizeof ref)) {
 			/* no input document in Step Functions (see aslc check) */
-			snprintf(why, whylen,
-				 "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '%s' at the top level is "
-				 "not supported. at %s",
-				 ref, loc);
+			snprintf(
+			    why, whylen,
+			    "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '%s' at the top level is "
+			    "not supported. at %s",
+			    ref, loc);
 			aslrt_jtmpl_free(t);
 			return NULL;
 		}
@@ -318,8 +320,8 @@ jnode *aslrt_jtmpl_compile(struct json_object *v, const char *loc, char *why, si
 		for (int i = 0; i < t->n; i++) {
 			if (asprintf(&sub, "%s[%d]", loc, i) < 0)
 				abort();
-			t->kids[i] = aslrt_jtmpl_compile(json_object_array_get_idx(v, (size_t)i), sub, why,
-						      whylen);
+			t->kids[i] = aslrt_jtmpl_compile(json_object_array_get_idx(v, (size_t)i),
+							 sub, why, whylen);
 			free(sub);
 			if (!t->kids[i])
 				goto fail;
@@ -362,18 +364,20 @@ static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
 		 * loops without allocating stops with U1001 too. */
 		lim.time_limit_ms = 10000;
 		if (aslrt_jsonata_eval_ex(t->expr, NULL, bindings, &lim, out, &undefined, &e)) {
-			aslrt_query_error(c,
-				       "The JSONata expression '%s' specified for the field '%s' threw "
-				       "an error during evaluation. %s",
-				       t->text, t->loc, e.cause ? e.cause : "");
+			aslrt_query_error(
+			    c,
+			    "The JSONata expression '%s' specified for the field '%s' threw "
+			    "an error during evaluation. %s",
+			    t->text, t->loc, e.cause ? e.cause : "");
 			aslrt_error_clear(&e);
 			return -1;
 		}
 		if (undefined)
-			return aslrt_query_error(c,
-					      "The JSONata expression '%s' specified for the field '%s' "
-					      "returned nothing (undefined).",
-					      t->text, t->loc);
+			return aslrt_query_error(
+			    c,
+			    "The JSONata expression '%s' specified for the field '%s' "
+			    "returned nothing (undefined).",
+			    t->text, t->loc);
 		return 0;
 	}
 	case JN_ARR: {
@@ -408,8 +412,8 @@ static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
 
 /* $states = {input, context, result?, errorOutput?}; the variables beside it. */
 int aslrt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
-		  struct json_object *result, struct json_object *error_output,
-		  struct json_object **out)
+		     struct json_object *result, struct json_object *error_output,
+		     struct json_object **out)
 {
 	if (t->kind == JN_LIT) {
 		*out = aslrt_json_copy(t->lit);
@@ -418,7 +422,7 @@ int aslrt_jtmpl_eval(aslrt_ctx *c, const jnode *t, struct json_object *input,
 	struct json_object *b = json_object_new_object(), *states = json_object_new_object();
 	aslrt_vars_all(c);
 	json_object_object_foreach(c->vars, key, val)
-		json_object_object_add(b, key, json_object_get(val));
+	    json_object_object_add(b, key, json_object_get(val));
 	json_object_object_add(states, "input", json_object_get(input));
 	json_object_object_add(states, "context", json_object_get(aslrt_ctx_context(c)));
 	if (result != ASLRT_ABSENT)

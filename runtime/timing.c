@@ -71,16 +71,18 @@ static int task_seconds(aslrt_ctx *c, aslrt_state *st, const char *key, struct j
 		int rc = aslrt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &x);
 		if (rc == 0 && !as_long(x, &n)) {
 			char *s = aslrt_json_dump(x);
-			rc = aslrt_query_error(c,
-					    "The JSONata expression '%s' specified for the field '%s' "
-					    "returned an unexpected result type. Expected 'integer', but "
-					    "was '%s' for value: %s",
-					    aslrt_jtmpl_text(t), key, aslrt_json_type_name(x), s);
+			rc = aslrt_query_error(
+			    c,
+			    "The JSONata expression '%s' specified for the field '%s' "
+			    "returned an unexpected result type. Expected 'integer', but "
+			    "was '%s' for value: %s",
+			    aslrt_jtmpl_text(t), key, aslrt_json_type_name(x), s);
 			free(s);
 		} else if (rc == 0 && (n <= 0 || n > MAX_SECONDS)) {
-			rc = aslrt_query_error(c, "The %s field must be a positive integer no greater "
+			rc = aslrt_query_error(c,
+					       "The %s field must be a positive integer no greater "
 					       "than %d: %lld",
-					    key, MAX_SECONDS, (long long)n);
+					       key, MAX_SECONDS, (long long)n);
 		}
 		json_object_put(x);
 		aslrt_jtmpl_free(t);
@@ -102,15 +104,17 @@ static int task_seconds(aslrt_ctx *c, aslrt_state *st, const char *key, struct j
 	int rc = 0;
 	char *shown = aslrt_json_dump(sel);
 	if (!json_object_is_type(sel, json_type_int))
-		rc = aslrt_runtime_error(c, "The %s parameter cannot be parsed as a long value: %s == %s",
-				      pkey, text, shown);
+		rc = aslrt_runtime_error(
+		    c, "The %s parameter cannot be parsed as a long value: %s == %s", pkey, text,
+		    shown);
 	else if ((n = json_object_get_int64(sel)) <= 0)
-		rc = aslrt_runtime_error(c, "The %s parameter references a non-positive value: %s == %s",
-				      pkey, text, shown);
+		rc = aslrt_runtime_error(
+		    c, "The %s parameter references a non-positive value: %s == %s", pkey, text,
+		    shown);
 	else if (n > MAX_SECONDS)
-		rc = aslrt_runtime_error(c,
-				      "The %s parameter references a value greater than %d: %s == %s",
-				      pkey, MAX_SECONDS, text, shown);
+		rc = aslrt_runtime_error(
+		    c, "The %s parameter references a value greater than %d: %s == %s", pkey,
+		    MAX_SECONDS, text, shown);
 	free(shown);
 	json_object_put(sel);
 	if (rc)
@@ -212,9 +216,10 @@ int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp)
 		return 0;
 	double secs = aslrt_json_is_number(d) ? aslrt_json_number(d) : -1;
 	if (!(secs >= 0 && secs <= MAX_SECONDS))
-		return aslrt_runtime_error(c, "The mocked response's Duration must be a number of "
+		return aslrt_runtime_error(c,
+					   "The mocked response's Duration must be a number of "
 					   "seconds from 0 to %d",
-					MAX_SECONDS);
+					   MAX_SECONDS);
 	aslrt_run *r = c->run;
 	int64_t now = aslrt_now_ms(r), end = now + (int64_t)llround(secs * 1000), first = end;
 	bool heartbeat = false, timeout = false;
@@ -271,7 +276,8 @@ static int run_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	return rc;
 }
 
-int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input, struct json_object **out)
+int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
+		   struct json_object **out)
 {
 	aslrt_run *r = c->run;
 	struct json_object *state_input = c->task_input ? c->task_input : input;

@@ -140,7 +140,7 @@ struct json_object *aslrt_aws_xml_to_json(aws_xml *root);
  * or JSONL; at most max items (0: all).  0 with a new array, or -1 with the
  * cause in why. */
 int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
-		   long max, struct json_object **items, char *why, size_t whylen);
+			 long max, struct json_object **items, char *why, size_t whylen);
 
 struct aws_http_resp;
 /* The error code and message of a failed response, whatever the protocol:
@@ -185,8 +185,8 @@ aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct
 void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct aslrt_job *jobs, int n);
 /* With the Map's results in *dst (rc 0): format and export them, replacing
  * *dst; frees mr.  Returns rc, or -1 with States.ResultWriterFailed. */
-int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def,
-			     bool jsonata, const char *state_name, struct json_object *input, int rc,
+int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def, bool jsonata,
+			     const char *state_name, struct json_object *input, int rc,
 			     struct json_object **dst);
 
 /* --- http.c --- */
@@ -197,7 +197,7 @@ typedef struct aws_http_req {
 	const void *body;
 	size_t body_len;
 	long timeout_ms; /* the whole exchange, 0: none */
-	long stall_s;    /* abort when no byte moves for this long, 0: never */
+	long stall_s;	 /* abort when no byte moves for this long, 0: never */
 } aws_http_req;
 
 typedef struct aws_http_resp {
@@ -209,7 +209,7 @@ typedef struct aws_http_resp {
 /* One HTTP exchange.  0 (any status), or -1 with a message: the transport
  * failed (refused, timed out, no libcurl). timed_out tells which. */
 int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char *why,
-	     size_t whylen);
+		   size_t whylen);
 void aslrt_aws_http_resp_free(aws_http_resp *r);
 
 #endif

@@ -160,7 +160,7 @@ char *aslrt_aws_endpoint(const char *sdk_id, const char *prefix, const char *reg
 	} else {
 		bool cn = strncmp(region, "cn-", 3) == 0;
 		aslrt_aws_buf_printf(&b, "https://%s.%s.amazonaws.com%s", prefix, region,
-			       cn ? ".cn" : "");
+				     cn ? ".cn" : "");
 	}
 	return b.p;
 }
@@ -222,7 +222,7 @@ static int from_container(aws_creds *out, char *why, size_t whylen)
 	aws_buf url = {0};
 	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
 		aslrt_aws_buf_printf(&url, "http://169.254.170.2%s",
-			       env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+				     env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
 	} else {
 		const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 		if (strncmp(full, "https://", 8) != 0 && !loopback_or_container(full)) {
@@ -280,7 +280,8 @@ static int imds_get(const char *base, const char *path, const char *method, cons
 	if (token)
 		aslrt_aws_headers_add(&req.headers, "X-aws-ec2-metadata-token", token);
 	else
-		aslrt_aws_headers_add(&req.headers, "X-aws-ec2-metadata-token-ttl-seconds", "21600");
+		aslrt_aws_headers_add(&req.headers, "X-aws-ec2-metadata-token-ttl-seconds",
+				      "21600");
 	aws_http_resp resp;
 	bool timed_out;
 	char herr[128];

@@ -121,7 +121,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
 }
 
 int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out, char *why,
-	     size_t whylen)
+		   size_t whylen)
 {
 	*resp = (aws_http_resp){0};
 	*timed_out = false;
@@ -144,7 +144,8 @@ int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out
 	struct curl_slist *hl = NULL;
 	for (int i = 0; i < req->headers.n; i++) {
 		aws_buf line = {0};
-		aslrt_aws_buf_printf(&line, "%s: %s", req->headers.v[i].name, req->headers.v[i].value);
+		aslrt_aws_buf_printf(&line, "%s: %s", req->headers.v[i].name,
+				     req->headers.v[i].value);
 		hl = curl.slist_append(hl, line.p);
 		aslrt_aws_buf_free(&line);
 	}

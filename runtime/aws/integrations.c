@@ -214,14 +214,15 @@ static int fail_response(aslrt_ctx *c, const call *k, const aws_http_resp *r)
 	aws_buf cause = {0};
 	if (k->sdk) {
 		aslrt_aws_buf_printf(&cause, "%s (Service: %s, Status Code: %ld, Request ID: %s)",
-			       msg ? msg : "", k->svc->v2_id, r->status, request_id(r));
+				     msg ? msg : "", k->svc->v2_id, r->status, request_id(r));
 	} else {
-		aslrt_aws_buf_printf(&cause,
-			       "%s (Service: %s; Status Code: %ld; Error Code: %.*s; Request ID: "
-			       "%s; Proxy: null)",
-			       msg ? msg : "", k->svc->v1_service, r->status,
-			       legacy ? (int)strcspn(legacy, ";") : (int)strlen(code),
-			       legacy ? legacy : code, request_id(r));
+		aslrt_aws_buf_printf(
+		    &cause,
+		    "%s (Service: %s; Status Code: %ld; Error Code: %.*s; Request ID: "
+		    "%s; Proxy: null)",
+		    msg ? msg : "", k->svc->v1_service, r->status,
+		    legacy ? (int)strcspn(legacy, ";") : (int)strlen(code), legacy ? legacy : code,
+		    request_id(r));
 	}
 	aslrt_error_clear(&c->err);
 	c->err.name = name;
@@ -236,7 +237,8 @@ static int client_error(aslrt_ctx *c, const call *k, const char *head, const cha
 {
 	aslrt_error_clear(&c->err);
 	aws_buf n = {0};
-	aslrt_aws_buf_printf(&n, "%s.SdkClientException", k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
+	aslrt_aws_buf_printf(&n, "%s.SdkClientException",
+			     k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
 	c->err.name = n.p;
 	aws_buf m = {0};
 	aslrt_aws_buf_printf(&m, "%s%s", head, tail);
@@ -295,7 +297,8 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 	aws_buf url = {0}, spath = {0};
 	/* AWS's own S3 endpoint (not a configured one): virtual-hosted style. */
 	bool vhost = k->bucket && !strchr(k->bucket, '.') && strncmp(hostp, "s3.", 3) == 0 &&
-		     (strstr(hostp, ".amazonaws.com") != NULL) && strncmp(endpoint, "https://", 8) == 0;
+		     (strstr(hostp, ".amazonaws.com") != NULL) &&
+		     strncmp(endpoint, "https://", 8) == 0;
 	if (vhost) {
 		/* Real S3: virtual-hosted style, as the SDKs address buckets. */
 		char *h = NULL;
@@ -320,7 +323,9 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 	/* A bucket-level call is /{Bucket} in path style, as botocore sends it. */
 	const char *root = k->bucket && !vhost ? "" : "/";
 	aslrt_aws_buf_puts(&url, k->path.len ? k->path.p : root);
-	aslrt_aws_buf_puts(&spath, k->sign_path.len ? k->sign_path.p : k->path.len ? k->path.p : root);
+	aslrt_aws_buf_puts(&spath, k->sign_path.len ? k->sign_path.p
+				   : k->path.len    ? k->path.p
+						    : root);
 	bool s3 = k->svc->proto == P_REST_XML;
 
 	aws_creds creds;
@@ -350,7 +355,8 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 		req.stall_s = strcmp(k->svc->sdk, "lambda") == 0 ? 960 : 60;
 		aslrt_aws_headers_add(&req.headers, "Host", host);
 		for (int i = 0; i < k->headers.n; i++)
-			aslrt_aws_headers_add(&req.headers, k->headers.v[i].name, k->headers.v[i].value);
+			aslrt_aws_headers_add(&req.headers, k->headers.v[i].name,
+					      k->headers.v[i].value);
 		aws_sign_req sr = {k->method, spath.p,	   k->query.p, &req.headers,
 				   k->body.p, k->body.len, NULL};
 		aws_sign_opts so = {.creds = &creds,
@@ -537,9 +543,9 @@ static int lambda_invoke(aslrt_ctx *c, call *k, struct json_object *p, bool lega
 	const char *fn = legacy ? fn_arn : get_str(p, "FunctionName");
 	if (!fn)
 		return aslrt_raise(c, "States.Runtime",
-				"The Parameters '%s' could not be used to start the Task: "
-				"[The field 'FunctionName' is required]",
-				json_object_to_json_string(p));
+				   "The Parameters '%s' could not be used to start the Task: "
+				   "[The field 'FunctionName' is required]",
+				   json_object_to_json_string(p));
 	k->method = "POST";
 	aslrt_aws_buf_puts(&k->path, "/2015-03-31/functions/");
 	aslrt_aws_uri_encode(&k->path, fn, strlen(fn), false);
@@ -745,7 +751,7 @@ static int sns_publish(aslrt_ctx *c, call *k, struct json_object *p, bool sdk,
 	k->method = "POST";
 	aslrt_aws_buf_puts(&k->path, "/");
 	aslrt_aws_headers_add(&k->headers, "Content-Type",
-			"application/x-www-form-urlencoded; charset=utf-8");
+			      "application/x-www-form-urlencoded; charset=utf-8");
 	aws_http_resp r;
 	if (send_call(c, k, &r) != 0)
 		return -1;
@@ -863,7 +869,8 @@ static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 	if (!arn) {
 		json_object_put(*out);
 		*out = NULL;
-		return aslrt_raise(c, "States.TaskFailed", "StartExecution returned no executionArn");
+		return aslrt_raise(c, "States.TaskFailed",
+				   "StartExecution returned no executionArn");
 	}
 	struct json_object *q = json_object_new_object();
 	json_object_object_add(q, "ExecutionArn", json_object_new_string(arn));
@@ -1138,9 +1145,9 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 	bool list = strcmp(action, "listObjectsV2") == 0;
 	if (!bucket || (!list && !key))
 		return aslrt_raise(c, "States.Runtime",
-				"The Parameters '%s' could not be used to start the Task: [The "
-				"field '%s' is required]",
-				json_object_to_json_string(p), bucket ? "Key" : "Bucket");
+				   "The Parameters '%s' could not be used to start the Task: [The "
+				   "field '%s' is required]",
+				   json_object_to_json_string(p), bucket ? "Key" : "Bucket");
 	k->bucket = bucket;
 	if (!list) {
 		aslrt_aws_buf_puts(&k->path, "/");
@@ -1155,9 +1162,9 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 	struct json_object *meta = get(p, "Metadata");
 	if (meta && !json_object_is_type(meta, json_type_object))
 		return aslrt_raise(c, "States.Runtime",
-				"The Parameters '%s' could not be used to start the Task: [The "
-				"value of the field 'Metadata' has an invalid format]",
-				json_object_to_json_string(p));
+				   "The Parameters '%s' could not be used to start the Task: [The "
+				   "value of the field 'Metadata' has an invalid format]",
+				   json_object_to_json_string(p));
 	if (meta) {
 		json_object_object_foreach(meta, mk, mv)
 		{
@@ -1283,9 +1290,9 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 		goto done;
 	if (!json_object_is_type(params, json_type_object)) {
 		rc = aslrt_raise(c, "States.Runtime",
-			      "The Parameters '%s' could not be used to start the Task: [The "
-			      "parameters must be a JSON object]",
-			      json_object_to_json_string(params));
+				 "The Parameters '%s' could not be used to start the Task: [The "
+				 "parameters must be a JSON object]",
+				 json_object_to_json_string(params));
 		goto done;
 	}
 	if (!k.sdk) {

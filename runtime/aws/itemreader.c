@@ -53,7 +53,7 @@ static int failed_call(aslrt_ctx *c)
 {
 	aws_buf b = {0};
 	aslrt_aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
-		       c->err.cause ? c->err.cause : "");
+			     c->err.cause ? c->err.cause : "");
 	int rc = failed(c, b.p);
 	aslrt_aws_buf_free(&b);
 	return rc;

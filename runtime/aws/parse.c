@@ -138,7 +138,8 @@ void aslrt_aws_error_of(const aws_http_resp *r, char **code, char **msg)
 			*msg = strdup(m);
 	} else if (r->body.len && r->body.p[0] == '<') {
 		aws_xml *x = aslrt_aws_xml_parse(r->body.p, r->body.len);
-		const char *t = aslrt_aws_xml_find(x, "Code"), *m = aslrt_aws_xml_find(x, "Message");
+		const char *t = aslrt_aws_xml_find(x, "Code"),
+			   *m = aslrt_aws_xml_find(x, "Message");
 		if (t)
 			*code = strdup(t);
 		if (m)
@@ -286,8 +287,9 @@ static int read_csv(struct json_object *cfg, const char *body, size_t len, long 
 		for (i = 0; i < 5 && strcmp(dname, names[i]) != 0; i++)
 			;
 		if (i == 5)
-			return fail(why, whylen,
-				    "CSVDelimiter must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB");
+			return fail(
+			    why, whylen,
+			    "CSVDelimiter must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB");
 		delim = chars[i];
 	}
 	const char *loc = get_str(cfg, "CSVHeaderLocation");
@@ -444,7 +446,7 @@ static int read_jsonl(const char *body, size_t len, long max, struct json_object
 }
 
 int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
-		   long max, struct json_object **items, char *why, size_t whylen)
+			 long max, struct json_object **items, char *why, size_t whylen)
 {
 	*items = NULL;
 	if (strcmp(type, "CSV") == 0)

@@ -178,7 +178,7 @@ static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *bo
 	if (rc != 0) {
 		aws_buf b = {0};
 		aslrt_aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
-			       c->err.cause ? c->err.cause : "");
+				     c->err.cause ? c->err.cause : "");
 		failed(c, b.p);
 		aslrt_aws_buf_free(&b);
 		return -1;
@@ -220,7 +220,8 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 	uuid(run_id);
 	aws_buf base = {0}, map_run = {0}, exec_prefix = {0}, child_sm = {0};
 	aslrt_aws_buf_add(&base, sm ? sm : "arn:aws:states:us-east-1:123456789012",
-		    colon ? (size_t)(colon - sm) : strlen("arn:aws:states:us-east-1:123456789012"));
+			  colon ? (size_t)(colon - sm)
+				: strlen("arn:aws:states:us-east-1:123456789012"));
 	const char *sm_name = colon ? colon + 14 : "StateMachine";
 	aslrt_aws_buf_printf(&map_run, "%s:mapRun:%s/%s:%s", base.p, sm_name, label, run_id);
 	aslrt_aws_buf_printf(&exec_prefix, "%s:execution:%s/%s", base.p, sm_name, label);
@@ -263,7 +264,8 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			result =
 			    failed(c, "ResultWriter needs Parameters (Arguments) with a Bucket");
 		} else if (jsonata) {
-			jnode *t = aslrt_jtmpl_compile(pt, "ResultWriter/Arguments", why, sizeof why);
+			jnode *t =
+			    aslrt_jtmpl_compile(pt, "ResultWriter/Arguments", why, sizeof why);
 			result = t ? aslrt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &params)
 				   : failed(c, why);
 			aslrt_jtmpl_free(t);
@@ -280,7 +282,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			aws_buf dir = {0};
 			if (prefix && *prefix)
 				aslrt_aws_buf_printf(&dir, "%s%s", prefix,
-					       prefix[strlen(prefix) - 1] == '/' ? "" : "/");
+						     prefix[strlen(prefix) - 1] == '/' ? "" : "/");
 			aslrt_aws_buf_printf(&dir, "%s/", run_id);
 			struct json_object *files = json_object_new_object();
 			const char *kinds[] = {"FAILED", "PENDING", "SUCCEEDED"};
@@ -292,7 +294,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 					continue;
 				aws_buf key = {0};
 				aslrt_aws_buf_printf(&key, "%s%s_0.json%s", dir.p, kinds[k],
-					       jsonl ? "l" : "");
+						     jsonl ? "l" : "");
 				char *body = serialise(lists[k], jsonl);
 				size_t size = 0;
 				result = put(c, bucket, key.p, body, &size);

@@ -410,12 +410,14 @@ int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode
 		aslrt_aws_buf_add(&creq, "\n", 1);
 		for (int i = 0; i < nh; i++)
 			aslrt_aws_buf_printf(&creq, "%s:%s\n", hs[i].k, hs[i].v);
-		aslrt_aws_buf_printf(&creq, "\n%s\n%s", signed_headers.p ? signed_headers.p : "", hash);
+		aslrt_aws_buf_printf(&creq, "\n%s\n%s", signed_headers.p ? signed_headers.p : "",
+				     hash);
 
 		char creq_hash[65];
 		aslrt_aws_sha256_hex(creq.p, creq.len, creq_hash);
 		aws_buf sts = {0};
-		aslrt_aws_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amzdate, scope.p, creq_hash);
+		aslrt_aws_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amzdate, scope.p,
+				     creq_hash);
 
 		unsigned char k[32];
 		aws_buf key = {0};
@@ -441,9 +443,10 @@ int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode
 				aslrt_aws_headers_add(req->headers, "X-Amz-Security-Token", token);
 			aws_buf a = {0};
 			aslrt_aws_buf_printf(&a,
-				       "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, "
-				       "Signature=%s",
-				       o->creds->access_key, scope.p, signed_headers.p, out->sig);
+					     "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, "
+					     "Signature=%s",
+					     o->creds->access_key, scope.p, signed_headers.p,
+					     out->sig);
 			out->authorization = buf_take(&a);
 			aslrt_aws_headers_add(req->headers, "Authorization", out->authorization);
 		} else {

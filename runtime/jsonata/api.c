@@ -9,27 +9,34 @@
 V *aslrt_jn_from_json(Ctx *c, struct json_object *j, bool copy)
 {
 	switch (json_object_get_type(j)) {
-	case json_type_null: return VNULL;
-	case json_type_boolean: return VBOOL(json_object_get_boolean(j));
+	case json_type_null:
+		return VNULL;
+	case json_type_boolean:
+		return VBOOL(json_object_get_boolean(j));
 	case json_type_int:
-	case json_type_double: return aslrt_jn_v_num(c, aslrt_json_number(j));
+	case json_type_double:
+		return aslrt_jn_v_num(c, aslrt_json_number(j));
 	case json_type_string:
 		if (copy)
-			return aslrt_jn_v_strcopy(c, json_object_get_string(j), (size_t)json_object_get_string_len(j));
-		return aslrt_jn_v_strn(c, json_object_get_string(j), (size_t)json_object_get_string_len(j));
+			return aslrt_jn_v_strcopy(c, json_object_get_string(j),
+						  (size_t)json_object_get_string_len(j));
+		return aslrt_jn_v_strn(c, json_object_get_string(j),
+				       (size_t)json_object_get_string_len(j));
 	case json_type_array: {
 		size_t n = json_object_array_length(j);
 		V *r = aslrt_jn_v_arr(c, 0);
 		aslrt_jn_arr_reserve(c, r, n);
 		for (size_t i = 0; i < n; i++)
-			aslrt_jn_arr_push(c, r, aslrt_jn_from_json(c, json_object_array_get_idx(j, i), copy));
+			aslrt_jn_arr_push(
+			    c, r, aslrt_jn_from_json(c, json_object_array_get_idx(j, i), copy));
 		return r;
 	}
 	case json_type_object: {
 		V *r = aslrt_jn_v_obj(c);
 		json_object_object_foreach(j, key, val)
 		{
-			const char *k = copy ? aslrt_jn_arena_strndup(&c->ar, key, strlen(key)) : key;
+			const char *k =
+			    copy ? aslrt_jn_arena_strndup(&c->ar, key, strlen(key)) : key;
 			aslrt_jn_obj_set(c, r, k, aslrt_jn_from_json(c, val, copy));
 		}
 		return r;
@@ -74,8 +81,10 @@ static struct json_object *to_json(Ctx *c, V *v)
 	if (too_big_for_json(v, ASLRT_JSON_MAX_DEPTH, &budget)) {
 		if (budget == 0)
 			aslrt_jn_memory_exceeded(&c->ar);
-		aslrt_jn_throw_msg(c, "D1001", "The result is nested deeper than the limit of "
-				      ASLRT_JSON_MAX_DEPTH_TEXT " levels");
+		aslrt_jn_throw_msg(
+		    c, "D1001",
+		    "The result is nested deeper than the limit of " ASLRT_JSON_MAX_DEPTH_TEXT
+		    " levels");
 	}
 	/* Nothing may throw once json-c nodes exist (the keys' copies come
 	 * from the arena): the walk above bounded the size instead. */
@@ -88,18 +97,24 @@ static struct json_object *to_json_d(Ctx *c, V *v, int depth)
 	if (!v)
 		return NULL;
 	switch (v->t) {
-	case T_NULL: return NULL;
-	case T_BOOL: return json_object_new_boolean(v->u.b);
+	case T_NULL:
+		return NULL;
+	case T_BOOL:
+		return json_object_new_boolean(v->u.b);
 	case T_NUM: {
 		double d = v->u.n;
 		if (!isfinite(d))
-			return json_object_new_string(isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+			return json_object_new_string(isnan(d) ? "NaN"
+						      : d > 0  ? "Infinity"
+							       : "-Infinity");
 		if (d == floor(d) && fabs(d) < 9007199254740992.0)
 			return json_object_new_int64((int64_t)d);
 		return json_object_new_double(d);
 	}
-	case T_STR: return json_object_new_string_len(v->u.s.s, (int)v->u.s.len);
-	case T_FN: return json_object_new_string("");
+	case T_STR:
+		return json_object_new_string_len(v->u.s.s, (int)v->u.s.len);
+	case T_FN:
+		return json_object_new_string("");
 	case T_ARR: {
 		struct json_object *a = json_object_new_array_ext((int)v->u.a.n);
 		for (size_t i = 0; i < v->u.a.n; i++)
@@ -110,8 +125,10 @@ static struct json_object *to_json_d(Ctx *c, V *v, int depth)
 		struct json_object *o = json_object_new_object();
 		for (size_t i = 0; i < v->u.o.n; i++)
 			if (v->u.o.vals[i])
-				json_object_object_add(o, aslrt_jn_arena_strndup(&c->ar, v->u.o.keys[i], v->u.o.klens[i]),
-						       to_json_d(c, v->u.o.vals[i], depth + 1));
+				json_object_object_add(
+				    o,
+				    aslrt_jn_arena_strndup(&c->ar, v->u.o.keys[i], v->u.o.klens[i]),
+				    to_json_d(c, v->u.o.vals[i], depth + 1));
 		return o;
 	}
 	}
@@ -195,9 +212,11 @@ int aslrt_jsonata_eval_ex(const aslrt_jsonata *e, struct json_object *input,
 		void *addr;
 		size_t size;
 		if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-			if (pthread_attr_getstack(&attr, &addr, &size) == 0 && (char *)addr < &base) {
+			if (pthread_attr_getstack(&attr, &addr, &size) == 0 &&
+			    (char *)addr < &base) {
 				size_t left = (size_t)(&base - (char *)addr);
-				c->stack_budget = left > STACK_MARGIN * 2 ? left - STACK_MARGIN : left / 2;
+				c->stack_budget =
+				    left > STACK_MARGIN * 2 ? left - STACK_MARGIN : left / 2;
 				if (c->stack_budget > STACK_BUDGET)
 					c->stack_budget = STACK_BUDGET;
 			}
@@ -328,11 +347,21 @@ bool aslrt_jsonata_top_level_ref(const aslrt_jsonata *e, char *name, size_t len)
 	if (!n)
 		return false;
 	switch (n->type) {
-	case N_NAME: snprintf(name, len, "%.*s", (int)n->slen, n->str); break;
-	case N_WILDCARD: snprintf(name, len, "*"); break;
-	case N_DESCENDANT: snprintf(name, len, "**"); break;
-	case N_PARENT: snprintf(name, len, "%%"); break;
-	default: snprintf(name, len, "$%.*s", (int)n->slen, n->str); break;
+	case N_NAME:
+		snprintf(name, len, "%.*s", (int)n->slen, n->str);
+		break;
+	case N_WILDCARD:
+		snprintf(name, len, "*");
+		break;
+	case N_DESCENDANT:
+		snprintf(name, len, "**");
+		break;
+	case N_PARENT:
+		snprintf(name, len, "%%");
+		break;
+	default:
+		snprintf(name, len, "$%.*s", (int)n->slen, n->str);
+		break;
 	}
 	return true;
 }
@@ -344,8 +373,8 @@ static bool uses_variable(const Node *n, const char *name, size_t len)
 		return false;
 	if (n->type == N_VARIABLE && n->slen == len && !memcmp(n->str, name, len))
 		return true;
-	const Node *kids[] = {n->lhs,  n->rhs,     n->expr,   n->cond,   n->then, n->els,
-			      n->body, n->proc,    n->pattern, n->update, n->del};
+	const Node *kids[] = {n->lhs,  n->rhs,	n->expr,    n->cond,   n->then, n->els,
+			      n->body, n->proc, n->pattern, n->update, n->del};
 	for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
 		if (uses_variable(kids[i], name, len))
 			return true;

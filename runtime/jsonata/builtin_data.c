@@ -146,14 +146,18 @@ static V *bi_keys(Ctx *c, V **a, int n, V *input, Env *env)
 				bool f;
 				aslrt_jn_obj_get(seen, o->u.o.keys[k], o->u.o.klens[k], &f);
 				if (!f) {
-					aslrt_jn_obj_setn(c, seen, o->u.o.keys[k], o->u.o.klens[k], VTRUE);
-					aslrt_jn_arr_push(c, r, aslrt_jn_v_strn(c, o->u.o.keys[k], o->u.o.klens[k]));
+					aslrt_jn_obj_setn(c, seen, o->u.o.keys[k], o->u.o.klens[k],
+							  VTRUE);
+					aslrt_jn_arr_push(
+					    c, r,
+					    aslrt_jn_v_strn(c, o->u.o.keys[k], o->u.o.klens[k]));
 				}
 			}
 		}
 	} else if (v->t == T_OBJ) {
 		for (size_t k = 0; k < v->u.o.n; k++)
-			aslrt_jn_arr_push(c, r, aslrt_jn_v_strn(c, v->u.o.keys[k], v->u.o.klens[k]));
+			aslrt_jn_arr_push(c, r,
+					  aslrt_jn_v_strn(c, v->u.o.keys[k], v->u.o.klens[k]));
 	}
 	return r;
 }
@@ -218,7 +222,9 @@ static V *bi_each(Ctx *c, V **a, int n, V *input, Env *env)
 	V *o = ARG(0), *f = ARG(1);
 	V *r = v_seq(c);
 	for (size_t k = 0; o && k < o->u.o.n; k++) {
-		V *res = aslrt_jn_hof_call(c, f, o->u.o.vals[k], aslrt_jn_v_strn(c, o->u.o.keys[k], o->u.o.klens[k]), o, env);
+		V *res =
+		    aslrt_jn_hof_call(c, f, o->u.o.vals[k],
+				      aslrt_jn_v_strn(c, o->u.o.keys[k], o->u.o.klens[k]), o, env);
 		if (res)
 			aslrt_jn_arr_push(c, r, res);
 	}
@@ -233,7 +239,9 @@ static V *bi_sift(Ctx *c, V **a, int n, V *input, Env *env)
 		return NULL;
 	V *r = aslrt_jn_v_obj(c);
 	for (size_t k = 0; k < o->u.o.n; k++) {
-		V *res = aslrt_jn_hof_call(c, f, o->u.o.vals[k], aslrt_jn_v_strn(c, o->u.o.keys[k], o->u.o.klens[k]), o, env);
+		V *res =
+		    aslrt_jn_hof_call(c, f, o->u.o.vals[k],
+				      aslrt_jn_v_strn(c, o->u.o.keys[k], o->u.o.klens[k]), o, env);
 		if (aslrt_jn_fn_boolean(c, res, NULL))
 			aslrt_jn_obj_setn(c, r, o->u.o.keys[k], o->u.o.klens[k], o->u.o.vals[k]);
 	}
@@ -248,7 +256,8 @@ static V *bi_map(Ctx *c, V **a, int n, V *input, Env *env)
 		return NULL;
 	V *r = v_seq(c);
 	for (size_t i = 0; i < arr->u.a.n; i++) {
-		V *res = aslrt_jn_hof_call(c, f, arr->u.a.it[i], aslrt_jn_v_num(c, (double)i), arr, env);
+		V *res =
+		    aslrt_jn_hof_call(c, f, arr->u.a.it[i], aslrt_jn_v_num(c, (double)i), arr, env);
 		if (res)
 			aslrt_jn_arr_push(c, r, res);
 	}
@@ -263,7 +272,8 @@ static V *bi_filter(Ctx *c, V **a, int n, V *input, Env *env)
 		return NULL;
 	V *r = v_seq(c);
 	for (size_t i = 0; i < arr->u.a.n; i++) {
-		V *res = aslrt_jn_hof_call(c, f, arr->u.a.it[i], aslrt_jn_v_num(c, (double)i), arr, env);
+		V *res =
+		    aslrt_jn_hof_call(c, f, arr->u.a.it[i], aslrt_jn_v_num(c, (double)i), arr, env);
 		if (aslrt_jn_fn_boolean(c, res, NULL))
 			aslrt_jn_arr_push(c, r, arr->u.a.it[i]);
 	}
@@ -281,7 +291,11 @@ static V *bi_single(Ctx *c, V **a, int n, V *input, Env *env)
 	for (size_t i = 0; i < arr->u.a.n; i++) {
 		bool ok = true;
 		if (f)
-			ok = aslrt_jn_fn_boolean(c, aslrt_jn_hof_call(c, f, arr->u.a.it[i], aslrt_jn_v_num(c, (double)i), arr, env), NULL);
+			ok = aslrt_jn_fn_boolean(c,
+						 aslrt_jn_hof_call(c, f, arr->u.a.it[i],
+								   aslrt_jn_v_num(c, (double)i),
+								   arr, env),
+						 NULL);
 		if (ok) {
 			if (found)
 				aslrt_jn_throw_err(c, "D3138", "single", NULL, NULL, 0);
@@ -314,7 +328,11 @@ static V *bi_reduce(Ctx *c, V **a, int n, V *input, Env *env)
 	}
 	for (; i < arr->u.a.n; i++) {
 		V *args[4] = {result, arr->u.a.it[i], aslrt_jn_v_num(c, (double)i), arr};
-		result = aslrt_jn_apply(c, f, args, ar >= 4 ? 4 : ar >= 3 ? 3 : 2, NULL, env, "reduce");
+		result = aslrt_jn_apply(c, f, args,
+					ar >= 4	  ? 4
+					: ar >= 3 ? 3
+						  : 2,
+					NULL, env, "reduce");
 	}
 	return result;
 }
@@ -325,7 +343,8 @@ static V *bi_type(Ctx *c, V **a, int n, V *input, Env *env)
 	V *v = ARG(0);
 	if (!v)
 		return NULL;
-	static const char *names[] = {"", "null", "boolean", "number", "string", "array", "object", "function"};
+	static const char *names[] = {"",	"null",	 "boolean", "number",
+				      "string", "array", "object",  "function"};
 	return aslrt_jn_v_cstr(c, names[v->t]);
 }
 
@@ -333,14 +352,17 @@ static V *bi_error(Ctx *c, V **a, int n, V *input, Env *env)
 {
 	UNUSED_BI;
 	V *m = ARG(0);
-	aslrt_jn_throw_err(c, "D3137", "error", m ? m : aslrt_jn_v_cstr(c, "$error() function evaluated"), NULL, 0);
+	aslrt_jn_throw_err(c, "D3137", "error",
+			   m ? m : aslrt_jn_v_cstr(c, "$error() function evaluated"), NULL, 0);
 }
 
 static V *bi_assert(Ctx *c, V **a, int n, V *input, Env *env)
 {
 	UNUSED_BI;
 	if (!ARG(0) || !ARG(0)->u.b)
-		aslrt_jn_throw_err(c, "D3141", "assert", ARG(1) ? ARG(1) : aslrt_jn_v_cstr(c, "$assert() statement failed"), NULL, 0);
+		aslrt_jn_throw_err(
+		    c, "D3141", "assert",
+		    ARG(1) ? ARG(1) : aslrt_jn_v_cstr(c, "$assert() statement failed"), NULL, 0);
 	return NULL;
 }
 
@@ -358,12 +380,14 @@ static V *bi_base64encode(Ctx *c, V **a, int n, V *input, Env *env)
 	V *s = ARG(0);
 	if (!s)
 		return NULL;
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	/* bytes = code points & 0xff (Buffer 'binary') */
 	Buf raw = {.ar = &c->ar};
 	size_t i = 0;
 	while (i < s->u.s.len)
-		aslrt_jn_buf_putc(&raw, (char)(aslrt_jn_utf8_decode(s->u.s.s, s->u.s.len, &i) & 0xff));
+		aslrt_jn_buf_putc(&raw,
+				  (char)(aslrt_jn_utf8_decode(s->u.s.s, s->u.s.len, &i) & 0xff));
 	Buf b = {.ar = &c->ar};
 	const unsigned char *p = (const unsigned char *)raw.s;
 	for (size_t k = 0; k < raw.n; k += 3) {
@@ -388,7 +412,12 @@ static V *bi_base64decode(Ctx *c, V **a, int n, V *input, Env *env)
 	int bits = 0;
 	for (size_t i = 0; i < s->u.s.len; i++) {
 		char ch = s->u.s.s[i];
-		int v = ch >= 'A' && ch <= 'Z' ? ch - 'A' : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26 : ch >= '0' && ch <= '9' ? ch - '0' + 52 : ch == '+' || ch == '-' ? 62 : ch == '/' || ch == '_' ? 63 : -1;
+		int v = ch >= 'A' && ch <= 'Z'	 ? ch - 'A'
+			: ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
+			: ch >= '0' && ch <= '9' ? ch - '0' + 52
+			: ch == '+' || ch == '-' ? 62
+			: ch == '/' || ch == '_' ? 63
+						 : -1;
 		if (v < 0)
 			continue;
 		acc = (acc << 6) | (unsigned)v;
@@ -438,15 +467,22 @@ static V *url_decode(Ctx *c, V *s, const char *reserved, const char *fname)
 		if (v < 128 && reserved && strchr(reserved, (int)v) && v) {
 			aslrt_jn_buf_put(&b, p + i, 3);
 		} else {
-			int extra = v < 0x80 ? 0 : (v & 0xe0) == 0xc0 ? 1 : (v & 0xf0) == 0xe0 ? 2 : (v & 0xf8) == 0xf0 ? 3 : -1;
+			int extra = v < 0x80		 ? 0
+				    : (v & 0xe0) == 0xc0 ? 1
+				    : (v & 0xf0) == 0xe0 ? 2
+				    : (v & 0xf8) == 0xf0 ? 3
+							 : -1;
 			if (extra < 0)
 				aslrt_jn_throw_err(c, "D3140", fname, s, NULL, 0);
 			aslrt_jn_buf_putc(&b, (char)v);
 			for (int k = 0; k < extra; k++) {
 				size_t j = i + 3 + (size_t)k * 3;
-				if (j + 2 >= len + 1 || p[j] != '%' || !isxdigit((unsigned char)p[j + 1]) || !isxdigit((unsigned char)p[j + 2]))
+				if (j + 2 >= len + 1 || p[j] != '%' ||
+				    !isxdigit((unsigned char)p[j + 1]) ||
+				    !isxdigit((unsigned char)p[j + 2]))
 					aslrt_jn_throw_err(c, "D3140", fname, s, NULL, 0);
-				unsigned w = (unsigned)strtoul((char[3]){p[j + 1], p[j + 2], 0}, NULL, 16);
+				unsigned w =
+				    (unsigned)strtoul((char[3]){p[j + 1], p[j + 2], 0}, NULL, 16);
 				if ((w & 0xc0) != 0x80)
 					aslrt_jn_throw_err(c, "D3140", fname, s, NULL, 0);
 				aslrt_jn_buf_putc(&b, (char)w);
@@ -541,7 +577,8 @@ static V *bi_partition(Ctx *c, V **a, int n, V *input, Env *env)
 		return NULL;
 	double size = floor(sz->u.n);
 	if (size <= 0)
-		aslrt_jn_throw_msg(c, "D3020", "The chunk size argument of $partition must be positive");
+		aslrt_jn_throw_msg(c, "D3020",
+				   "The chunk size argument of $partition must be positive");
 	V *r = aslrt_jn_v_arr(c, 0);
 	V *cur = NULL;
 	for (size_t i = 0; i < arr->u.a.n; i++) {
@@ -582,12 +619,18 @@ static V *bi_hash(Ctx *c, V **a, int n, V *input, Env *env)
 	V *s = ARG(0);
 	if (!s)
 		return NULL;
-	const char *alg = ARG(1) ? aslrt_jn_arena_strndup(&c->ar, ARG(1)->u.s.s, ARG(1)->u.s.len) : "SHA-256";
-	const EVP_MD *md = !strcmp(alg, "MD5") ? EVP_md5() : !strcmp(alg, "SHA-1") ? EVP_sha1() :
-			   !strcmp(alg, "SHA-256") ? EVP_sha256() : !strcmp(alg, "SHA-384") ? EVP_sha384() :
-			   !strcmp(alg, "SHA-512") ? EVP_sha512() : NULL;
+	const char *alg =
+	    ARG(1) ? aslrt_jn_arena_strndup(&c->ar, ARG(1)->u.s.s, ARG(1)->u.s.len) : "SHA-256";
+	const EVP_MD *md = !strcmp(alg, "MD5")	     ? EVP_md5()
+			   : !strcmp(alg, "SHA-1")   ? EVP_sha1()
+			   : !strcmp(alg, "SHA-256") ? EVP_sha256()
+			   : !strcmp(alg, "SHA-384") ? EVP_sha384()
+			   : !strcmp(alg, "SHA-512") ? EVP_sha512()
+						     : NULL;
 	if (!md)
-		aslrt_jn_throw_msg(c, "D3137", "The algorithm argument of $hash must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512");
+		aslrt_jn_throw_msg(c, "D3137",
+				   "The algorithm argument of $hash must be one of MD5, SHA-1, "
+				   "SHA-256, SHA-384, SHA-512");
 	unsigned char out[EVP_MAX_MD_SIZE];
 	unsigned int ol = 0;
 	EVP_Digest(s->u.s.s, s->u.s.len, out, &ol, md, NULL);
@@ -609,8 +652,10 @@ static V *bi_uuid(Ctx *c, V **a, int n, V *input, Env *env)
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
 	char s[40];
-	snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	snprintf(s, sizeof s,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+		 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+		 u[15]);
 	return aslrt_jn_v_strcopy(c, s, strlen(s));
 }
 
@@ -649,12 +694,14 @@ static V *iso_from_millis(Ctx *c, double ms)
 	civil_from_days(days, &y, &mo, &d);
 	char buf[64];
 	if (y >= 0 && y <= 9999)
-		snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, mo, d,
-			 (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
+		snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, mo,
+			 d, (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
+			 (int)(rem % 1000));
 	else
-		snprintf(buf, sizeof buf, "%c%06lld-%02d-%02dT%02d:%02d:%02d.%03dZ", y < 0 ? '-' : '+',
-			 (long long)(y < 0 ? -y : y), mo, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
-			 (int)(rem / 1000 % 60), (int)(rem % 1000));
+		snprintf(buf, sizeof buf, "%c%06lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
+			 y < 0 ? '-' : '+', (long long)(y < 0 ? -y : y), mo, d,
+			 (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
+			 (int)(rem % 1000));
 	return aslrt_jn_v_strcopy(c, buf, strlen(buf));
 }
 
@@ -722,8 +769,9 @@ static bool parse_iso(const char *s, size_t len, double *out)
 		}
 	}
 	if (i < len && s[i] == 'T') {
-		if (!dig(s, i + 1, len, 2) || i + 3 >= len || s[i + 3] != ':' || !dig(s, i + 4, len, 2) ||
-		    i + 6 >= len || s[i + 6] != ':' || !dig(s, i + 7, len, 2))
+		if (!dig(s, i + 1, len, 2) || i + 3 >= len || s[i + 3] != ':' ||
+		    !dig(s, i + 4, len, 2) || i + 6 >= len || s[i + 6] != ':' ||
+		    !dig(s, i + 7, len, 2))
 			return false;
 		h = num_at(s, i + 1, 2);
 		mi = num_at(s, i + 4, 2);
@@ -762,8 +810,8 @@ static bool parse_iso(const char *s, size_t len, double *out)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || se > 59)
 		return false;
 	double days = (double)days_from_civil(y, mo, d);
-	*out = days * 86400000.0 + h * 3600000.0 + mi * 60000.0 + se * 1000.0 + floor(frac * 1000 + 1e-9) -
-	       off * 60000.0;
+	*out = days * 86400000.0 + h * 3600000.0 + mi * 60000.0 + se * 1000.0 +
+	       floor(frac * 1000 + 1e-9) - off * 60000.0;
 	return true;
 }
 
@@ -786,75 +834,75 @@ static V *bi_to_millis(Ctx *c, V **a, int n, V *input, Env *env)
 /* ---- the table */
 
 static Builtin builtins[] = {
-	{"abs", "<n-:n>", aslrt_jn_bi_abs, 1, {{{0}}, 0}},
-	{"append", "<xx:a>", bi_append, 2, {{{0}}, 0}},
-	{"assert", "<bs?:x>", bi_assert, 2, {{{0}}, 0}},
-	{"average", "<a<n>:n>", aslrt_jn_bi_average, 1, {{{0}}, 0}},
-	{"base64decode", "<s-:s>", bi_base64decode, 1, {{{0}}, 0}},
-	{"base64encode", "<s-:s>", bi_base64encode, 1, {{{0}}, 0}},
-	{"boolean", "<x-:b>", aslrt_jn_bi_boolean, 1, {{{0}}, 0}},
-	{"ceil", "<n-:n>", aslrt_jn_bi_ceil, 1, {{{0}}, 0}},
-	{"clone", "<(oa)-:o>", bi_clone, 1, {{{0}}, 0}},
-	{"contains", "<s-(sf):b>", aslrt_jn_bi_contains, 2, {{{0}}, 0}},
-	{"count", "<a:n>", aslrt_jn_bi_count, 1, {{{0}}, 0}},
-	{"decodeUrl", "<s-:s>", bi_decode_url, 1, {{{0}}, 0}},
-	{"decodeUrlComponent", "<s-:s>", bi_decode_url_component, 1, {{{0}}, 0}},
-	{"distinct", "<x:x>", bi_distinct, 1, {{{0}}, 0}},
-	{"each", "<o-f:a>", bi_each, 2, {{{0}}, 0}},
-	{"encodeUrl", "<s-:s>", bi_encode_url, 1, {{{0}}, 0}},
-	{"encodeUrlComponent", "<s-:s>", bi_encode_url_component, 1, {{{0}}, 0}},
-	{"error", "<s?:x>", bi_error, 1, {{{0}}, 0}},
-	{"exists", "<x:b>", aslrt_jn_bi_exists, 1, {{{0}}, 0}},
-	{"filter", "<af>", bi_filter, 2, {{{0}}, 0}},
-	{"floor", "<n-:n>", aslrt_jn_bi_floor, 1, {{{0}}, 0}},
-	{"formatBase", "<n-n?:s>", bi_format_base, 2, {{{0}}, 0}},
-	{"formatInteger", "<n-s:s>", aslrt_jn_bi_format_integer, 2, {{{0}}, 0}},
-	{"formatNumber", "<n-so?:s>", aslrt_jn_bi_format_number, 3, {{{0}}, 0}},
-	{"fromMillis", "<n-s?s?:s>", bi_from_millis, 3, {{{0}}, 0}},
-	{"hash", "<s-s?:s>", bi_hash, 2, {{{0}}, 0}},
-	{"join", "<a<s>s?:s>", aslrt_jn_bi_join, 2, {{{0}}, 0}},
-	{"keys", "<x-:a<s>>", bi_keys, 1, {{{0}}, 0}},
-	{"length", "<s-:n>", aslrt_jn_bi_length, 1, {{{0}}, 0}},
-	{"lookup", "<x-s:x>", bi_lookup, 2, {{{0}}, 0}},
-	{"lowercase", "<s-:s>", aslrt_jn_bi_lowercase, 1, {{{0}}, 0}},
-	{"map", "<af>", bi_map, 2, {{{0}}, 0}},
-	{"match", "<s-f<s:o>n?:a<o>>", aslrt_jn_bi_match, 3, {{{0}}, 0}},
-	{"max", "<a<n>:n>", aslrt_jn_bi_max, 1, {{{0}}, 0}},
-	{"merge", "<a<o>:o>", bi_merge, 1, {{{0}}, 0}},
-	{"millis", "<:n>", bi_millis, 0, {{{0}}, 0}},
-	{"min", "<a<n>:n>", aslrt_jn_bi_min, 1, {{{0}}, 0}},
-	{"not", "<x-:b>", aslrt_jn_bi_not, 1, {{{0}}, 0}},
-	{"now", "<s?s?:s>", bi_now, 2, {{{0}}, 0}},
-	{"number", "<(nsb)-:n>", aslrt_jn_bi_number, 1, {{{0}}, 0}},
-	{"pad", "<s-ns?:s>", aslrt_jn_bi_pad, 3, {{{0}}, 0}},
-	{"parse", "<s-:x>", bi_parse, 1, {{{0}}, 0}},
-	{"parseInteger", "<s-s:n>", aslrt_jn_bi_parse_integer, 2, {{{0}}, 0}},
-	{"partition", "<an:a>", bi_partition, 2, {{{0}}, 0}},
-	{"power", "<n-n:n>", aslrt_jn_bi_power, 2, {{{0}}, 0}},
-	{"random", "<n?:n>", aslrt_jn_bi_random, 0, {{{0}}, 0}},
-	{"range", "<nnn?:a>", bi_range, 3, {{{0}}, 0}},
-	{"reduce", "<afj?:j>", bi_reduce, 3, {{{0}}, 0}},
-	{"replace", "<s-(sf)(sf)n?:s>", aslrt_jn_bi_replace, 4, {{{0}}, 0}},
-	{"reverse", "<a:a>", bi_reverse, 1, {{{0}}, 0}},
-	{"round", "<n-n?:n>", aslrt_jn_bi_round, 2, {{{0}}, 0}},
-	{"shuffle", "<a:a>", bi_shuffle, 1, {{{0}}, 0}},
-	{"sift", "<o-f?:o>", bi_sift, 2, {{{0}}, 0}},
-	{"single", "<af?>", bi_single, 2, {{{0}}, 0}},
-	{"sort", "<af?:a>", bi_sort, 2, {{{0}}, 0}},
-	{"split", "<s-(sf)n?:a<s>>", aslrt_jn_bi_split, 3, {{{0}}, 0}},
-	{"spread", "<x-:a<o>>", bi_spread, 1, {{{0}}, 0}},
-	{"sqrt", "<n-:n>", aslrt_jn_bi_sqrt, 1, {{{0}}, 0}},
-	{"string", "<x-b?:s>", aslrt_jn_bi_string, 1, {{{0}}, 0}},
-	{"substring", "<s-nn?:s>", aslrt_jn_bi_substring, 3, {{{0}}, 0}},
-	{"substringAfter", "<s-s:s>", aslrt_jn_bi_substring_after, 2, {{{0}}, 0}},
-	{"substringBefore", "<s-s:s>", aslrt_jn_bi_substring_before, 2, {{{0}}, 0}},
-	{"sum", "<a<n>:n>", aslrt_jn_bi_sum, 1, {{{0}}, 0}},
-	{"toMillis", "<s-s?:n>", bi_to_millis, 2, {{{0}}, 0}},
-	{"trim", "<s-:s>", aslrt_jn_bi_trim, 1, {{{0}}, 0}},
-	{"type", "<x:s>", bi_type, 1, {{{0}}, 0}},
-	{"uppercase", "<s-:s>", aslrt_jn_bi_uppercase, 1, {{{0}}, 0}},
-	{"uuid", "<:s>", bi_uuid, 0, {{{0}}, 0}},
-	{"zip", "<a+>", bi_zip, 1, {{{0}}, 0}},
+    {"abs", "<n-:n>", aslrt_jn_bi_abs, 1, {{{0}}, 0}},
+    {"append", "<xx:a>", bi_append, 2, {{{0}}, 0}},
+    {"assert", "<bs?:x>", bi_assert, 2, {{{0}}, 0}},
+    {"average", "<a<n>:n>", aslrt_jn_bi_average, 1, {{{0}}, 0}},
+    {"base64decode", "<s-:s>", bi_base64decode, 1, {{{0}}, 0}},
+    {"base64encode", "<s-:s>", bi_base64encode, 1, {{{0}}, 0}},
+    {"boolean", "<x-:b>", aslrt_jn_bi_boolean, 1, {{{0}}, 0}},
+    {"ceil", "<n-:n>", aslrt_jn_bi_ceil, 1, {{{0}}, 0}},
+    {"clone", "<(oa)-:o>", bi_clone, 1, {{{0}}, 0}},
+    {"contains", "<s-(sf):b>", aslrt_jn_bi_contains, 2, {{{0}}, 0}},
+    {"count", "<a:n>", aslrt_jn_bi_count, 1, {{{0}}, 0}},
+    {"decodeUrl", "<s-:s>", bi_decode_url, 1, {{{0}}, 0}},
+    {"decodeUrlComponent", "<s-:s>", bi_decode_url_component, 1, {{{0}}, 0}},
+    {"distinct", "<x:x>", bi_distinct, 1, {{{0}}, 0}},
+    {"each", "<o-f:a>", bi_each, 2, {{{0}}, 0}},
+    {"encodeUrl", "<s-:s>", bi_encode_url, 1, {{{0}}, 0}},
+    {"encodeUrlComponent", "<s-:s>", bi_encode_url_component, 1, {{{0}}, 0}},
+    {"error", "<s?:x>", bi_error, 1, {{{0}}, 0}},
+    {"exists", "<x:b>", aslrt_jn_bi_exists, 1, {{{0}}, 0}},
+    {"filter", "<af>", bi_filter, 2, {{{0}}, 0}},
+    {"floor", "<n-:n>", aslrt_jn_bi_floor, 1, {{{0}}, 0}},
+    {"formatBase", "<n-n?:s>", bi_format_base, 2, {{{0}}, 0}},
+    {"formatInteger", "<n-s:s>", aslrt_jn_bi_format_integer, 2, {{{0}}, 0}},
+    {"formatNumber", "<n-so?:s>", aslrt_jn_bi_format_number, 3, {{{0}}, 0}},
+    {"fromMillis", "<n-s?s?:s>", bi_from_millis, 3, {{{0}}, 0}},
+    {"hash", "<s-s?:s>", bi_hash, 2, {{{0}}, 0}},
+    {"join", "<a<s>s?:s>", aslrt_jn_bi_join, 2, {{{0}}, 0}},
+    {"keys", "<x-:a<s>>", bi_keys, 1, {{{0}}, 0}},
+    {"length", "<s-:n>", aslrt_jn_bi_length, 1, {{{0}}, 0}},
+    {"lookup", "<x-s:x>", bi_lookup, 2, {{{0}}, 0}},
+    {"lowercase", "<s-:s>", aslrt_jn_bi_lowercase, 1, {{{0}}, 0}},
+    {"map", "<af>", bi_map, 2, {{{0}}, 0}},
+    {"match", "<s-f<s:o>n?:a<o>>", aslrt_jn_bi_match, 3, {{{0}}, 0}},
+    {"max", "<a<n>:n>", aslrt_jn_bi_max, 1, {{{0}}, 0}},
+    {"merge", "<a<o>:o>", bi_merge, 1, {{{0}}, 0}},
+    {"millis", "<:n>", bi_millis, 0, {{{0}}, 0}},
+    {"min", "<a<n>:n>", aslrt_jn_bi_min, 1, {{{0}}, 0}},
+    {"not", "<x-:b>", aslrt_jn_bi_not, 1, {{{0}}, 0}},
+    {"now", "<s?s?:s>", bi_now, 2, {{{0}}, 0}},
+    {"number", "<(nsb)-:n>", aslrt_jn_bi_number, 1, {{{0}}, 0}},
+    {"pad", "<s-ns?:s>", aslrt_jn_bi_pad, 3, {{{0}}, 0}},
+    {"parse", "<s-:x>", bi_parse, 1, {{{0}}, 0}},
+    {"parseInteger", "<s-s:n>", aslrt_jn_bi_parse_integer, 2, {{{0}}, 0}},
+    {"partition", "<an:a>", bi_partition, 2, {{{0}}, 0}},
+    {"power", "<n-n:n>", aslrt_jn_bi_power, 2, {{{0}}, 0}},
+    {"random", "<n?:n>", aslrt_jn_bi_random, 0, {{{0}}, 0}},
+    {"range", "<nnn?:a>", bi_range, 3, {{{0}}, 0}},
+    {"reduce", "<afj?:j>", bi_reduce, 3, {{{0}}, 0}},
+    {"replace", "<s-(sf)(sf)n?:s>", aslrt_jn_bi_replace, 4, {{{0}}, 0}},
+    {"reverse", "<a:a>", bi_reverse, 1, {{{0}}, 0}},
+    {"round", "<n-n?:n>", aslrt_jn_bi_round, 2, {{{0}}, 0}},
+    {"shuffle", "<a:a>", bi_shuffle, 1, {{{0}}, 0}},
+    {"sift", "<o-f?:o>", bi_sift, 2, {{{0}}, 0}},
+    {"single", "<af?>", bi_single, 2, {{{0}}, 0}},
+    {"sort", "<af?:a>", bi_sort, 2, {{{0}}, 0}},
+    {"split", "<s-(sf)n?:a<s>>", aslrt_jn_bi_split, 3, {{{0}}, 0}},
+    {"spread", "<x-:a<o>>", bi_spread, 1, {{{0}}, 0}},
+    {"sqrt", "<n-:n>", aslrt_jn_bi_sqrt, 1, {{{0}}, 0}},
+    {"string", "<x-b?:s>", aslrt_jn_bi_string, 1, {{{0}}, 0}},
+    {"substring", "<s-nn?:s>", aslrt_jn_bi_substring, 3, {{{0}}, 0}},
+    {"substringAfter", "<s-s:s>", aslrt_jn_bi_substring_after, 2, {{{0}}, 0}},
+    {"substringBefore", "<s-s:s>", aslrt_jn_bi_substring_before, 2, {{{0}}, 0}},
+    {"sum", "<a<n>:n>", aslrt_jn_bi_sum, 1, {{{0}}, 0}},
+    {"toMillis", "<s-s?:n>", bi_to_millis, 2, {{{0}}, 0}},
+    {"trim", "<s-:s>", aslrt_jn_bi_trim, 1, {{{0}}, 0}},
+    {"type", "<x:s>", bi_type, 1, {{{0}}, 0}},
+    {"uppercase", "<s-:s>", aslrt_jn_bi_uppercase, 1, {{{0}}, 0}},
+    {"uuid", "<:s>", bi_uuid, 0, {{{0}}, 0}},
+    {"zip", "<a+>", bi_zip, 1, {{{0}}, 0}},
 };
 
 #define NBUILTINS (sizeof builtins / sizeof builtins[0])
@@ -863,7 +911,8 @@ void aslrt_jn_builtins_init(void)
 {
 	for (size_t i = 0; i < NBUILTINS; i++) {
 		const char *code;
-		if (aslrt_jn_sig_parse(&builtins[i].sig, builtins[i].sigtext, strlen(builtins[i].sigtext), &code) != 0)
+		if (aslrt_jn_sig_parse(&builtins[i].sig, builtins[i].sigtext,
+				       strlen(builtins[i].sigtext), &code) != 0)
 			abort();
 	}
 }

@@ -10,7 +10,8 @@
  * values and raise the error it reports. */
 __attribute__((noreturn)) static void throw_pic(Ctx *c, const aslrt_pic_err *pe)
 {
-	aslrt_jn_throw_err(c, pe->code, NULL, pe->value[0] ? aslrt_jn_v_cstr(c, pe->value) : NULL, NULL, 0);
+	aslrt_jn_throw_err(c, pe->code, NULL, pe->value[0] ? aslrt_jn_v_cstr(c, pe->value) : NULL,
+			   NULL, 0);
 }
 
 static V *pic_result(Ctx *c, char *s, const aslrt_pic_err *pe)
@@ -111,7 +112,8 @@ static bool is_digit_fam(const NumProps *pr, uint32_t ch)
 
 static bool is_active(const NumProps *pr, uint32_t ch)
 {
-	return ch == pr->dec || ch == pr->exp || ch == pr->grp || ch == pr->digit || is_digit_fam(pr, ch);
+	return ch == pr->dec || ch == pr->exp || ch == pr->grp || ch == pr->digit ||
+	       is_digit_fam(pr, ch);
 }
 
 static Pic split_pic(const NumProps *pr, U sub)
@@ -170,7 +172,8 @@ static const char *validate_pic(const NumProps *pr, const Pic *p)
 		if (!is_active(pr, p->active.c[i]))
 			err = "D3086";
 	if (dpos != -1) {
-		if ((dpos > 0 && sub.c[dpos - 1] == pr->grp) || (dpos + 1 < sub.n && sub.c[dpos + 1] == pr->grp))
+		if ((dpos > 0 && sub.c[dpos - 1] == pr->grp) ||
+		    (dpos + 1 < sub.n && sub.c[dpos + 1] == pr->grp))
 			err = "D3087";
 	} else if (p->integer.n > 0 && p->integer.c[p->integer.n - 1] == pr->grp)
 		err = "D3088";
@@ -187,7 +190,8 @@ static const char *validate_pic(const NumProps *pr, const Pic *p)
 		for (int i = od; i < p->frac.n; i++)
 			if (is_digit_fam(pr, p->frac.c[i]))
 				err = "D3091";
-	if (p->has_exp && p->expo.n > 0 && (u_index(sub, pr->pct, 0) != -1 || u_index(sub, pr->pml, 0) != -1))
+	if (p->has_exp && p->expo.n > 0 &&
+	    (u_index(sub, pr->pct, 0) != -1 || u_index(sub, pr->pml, 0) != -1))
 		err = "D3092";
 	if (p->has_exp) {
 		if (p->expo.n == 0)
@@ -213,7 +217,8 @@ static int gcd_i(int a, int b)
 	return b == 0 ? a : gcd_i(b, a % b);
 }
 
-static void grouping_positions(const NumProps *pr, const Pic *p, U part, bool to_left, int *out, int *nout)
+static void grouping_positions(const NumProps *pr, const Pic *p, U part, bool to_left, int *out,
+			       int *nout)
 {
 	*nout = 0;
 	int gp = u_index(part, pr->grp, 0);
@@ -300,15 +305,18 @@ V *aslrt_jn_bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
 	pr.inf = u_from(c, "Infinity", 8);
 	pr.nan = u_from(c, "NaN", 3);
 	if (opts && opts->t == T_OBJ) {
-		static const char *const names[] = {"decimal-separator", "grouping-separator", "exponent-separator",
-						     "minus-sign", "percent", "per-mille", "zero-digit", "digit",
-						     "pattern-separator"};
-		uint32_t *slots[] = {&pr.dec, &pr.grp, &pr.exp, &pr.minus, &pr.pct, &pr.pml, &pr.zero, &pr.digit, &pr.sep};
+		static const char *const names[] = {
+		    "decimal-separator", "grouping-separator", "exponent-separator", "minus-sign",
+		    "percent",		 "per-mille",	       "zero-digit",	     "digit",
+		    "pattern-separator"};
+		uint32_t *slots[] = {&pr.dec, &pr.grp,	&pr.exp,   &pr.minus, &pr.pct,
+				     &pr.pml, &pr.zero, &pr.digit, &pr.sep};
 		for (int i = 0; i < 9; i++) {
 			V *o = aslrt_jn_obj_get(opts, names[i], strlen(names[i]), NULL);
 			if (o && o->t == T_STR && o->u.s.len) {
 				size_t k = 0;
-				*slots[i] = (uint32_t)aslrt_jn_utf8_decode(o->u.s.s, o->u.s.len, &k);
+				*slots[i] =
+				    (uint32_t)aslrt_jn_utf8_decode(o->u.s.s, o->u.s.len, &k);
 			}
 		}
 		V *o = aslrt_jn_obj_get(opts, "infinity", 8, NULL);
@@ -338,7 +346,9 @@ V *aslrt_jn_bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
 		vars[i] = analyse_pic(&pr, &parts[i]);
 	if (np == 1) {
 		vars[1] = vars[0];
-		U pre = {aslrt_jn_arena_alloc_raw(&c->ar, sizeof(uint32_t) * (size_t)(vars[0].prefix.n + 1)), 0};
+		U pre = {aslrt_jn_arena_alloc_raw(&c->ar, sizeof(uint32_t) *
+							      (size_t)(vars[0].prefix.n + 1)),
+			 0};
 		pre.c[pre.n++] = pr.minus;
 		for (int i = 0; i < vars[0].prefix.n; i++)
 			pre.c[pre.n++] = vars[0].prefix.c[i];
@@ -462,7 +472,8 @@ V *aslrt_jn_bi_parse_integer(Ctx *c, V **a, int n, V *input, Env *env)
 	if (!ARG(0))
 		return NULL;
 	aslrt_pic_err pe = {0};
-	char *t = strndup(ARG(0)->u.s.s, ARG(0)->u.s.len), *p = strndup(ARG(1)->u.s.s, ARG(1)->u.s.len);
+	char *t = strndup(ARG(0)->u.s.s, ARG(0)->u.s.len),
+	     *p = strndup(ARG(1)->u.s.s, ARG(1)->u.s.len);
 	double v = 0;
 	int rc = aslrt_pic_parse_integer(t, p, &v, &pe);
 	free(t);

@@ -37,11 +37,16 @@ bool aslrt_jn_fn_boolean(Ctx *c, V *v, bool *undef)
 			if (aslrt_jn_fn_boolean(c, v->u.a.it[i], NULL))
 				return true;
 		return false;
-	case T_STR: return v->u.s.len > 0;
-	case T_NUM: return aslrt_jn_is_num(c, v) && v->u.n != 0;
-	case T_OBJ: return v->u.o.n > 0;
-	case T_BOOL: return v->u.b;
-	default: return false;
+	case T_STR:
+		return v->u.s.len > 0;
+	case T_NUM:
+		return aslrt_jn_is_num(c, v) && v->u.n != 0;
+	case T_OBJ:
+		return v->u.o.n > 0;
+	case T_BOOL:
+		return v->u.b;
+	default:
+		return false;
 	}
 }
 
@@ -152,7 +157,8 @@ static V *case_map(Ctx *c, V *s, bool upper)
 		if (cp < 128)
 			cp = upper ? toupper(cp) : tolower(cp);
 		else if (g_loc)
-			cp = (int)(upper ? towupper_l((wint_t)cp, g_loc) : towlower_l((wint_t)cp, g_loc));
+			cp = (int)(upper ? towupper_l((wint_t)cp, g_loc)
+					 : towlower_l((wint_t)cp, g_loc));
 		aslrt_jn_utf8_put(&b, (unsigned)cp);
 	}
 	aslrt_jn_buf_cstr(&b);
@@ -266,7 +272,8 @@ static bool re_exec(Ctx *c, const Node *rn, const char *s, size_t len, size_t fr
 		m->groups = aslrt_jn_arena_alloc_raw(&c->ar, sizeof(V *) * (capcount + 1));
 		for (uint32_t g = 1; g <= capcount; g++) {
 			if (g < cnt && (int)g < rc && ov[2 * g] != PCRE2_UNSET)
-				m->groups[g - 1] = aslrt_jn_v_strcopy(c, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+				m->groups[g - 1] =
+				    aslrt_jn_v_strcopy(c, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
 			else
 				m->groups[g - 1] = aslrt_jn_v_strn(c, "", 0);
 		}
@@ -293,7 +300,8 @@ static bool re_next(Ctx *c, ReIter *it, Match *m)
 	if (!re_exec(c, it->rn, it->s, it->len, it->last, m))
 		return false;
 	if (!it->first && m->start == m->end)
-		aslrt_jn_throw_err(c, "D1004", NULL, aslrt_jn_v_strn(c, it->rn->str, it->rn->slen), NULL, 0);
+		aslrt_jn_throw_err(c, "D1004", NULL, aslrt_jn_v_strn(c, it->rn->str, it->rn->slen),
+				   NULL, 0);
 	it->first = false;
 	it->last = m->end;
 	return true;
@@ -311,10 +319,13 @@ static V *match_obj(Ctx *c, const char *s, Match *m, bool with_end)
 	V *o = aslrt_jn_v_obj(c);
 	aslrt_jn_obj_set(c, o, "match", aslrt_jn_v_strcopy(c, s + m->start, m->end - m->start));
 	if (with_end) {
-		aslrt_jn_obj_set(c, o, "start", aslrt_jn_v_num(c, (double)aslrt_jn_utf16_units(s, m->start)));
-		aslrt_jn_obj_set(c, o, "end", aslrt_jn_v_num(c, (double)aslrt_jn_utf16_units(s, m->end)));
+		aslrt_jn_obj_set(c, o, "start",
+				 aslrt_jn_v_num(c, (double)aslrt_jn_utf16_units(s, m->start)));
+		aslrt_jn_obj_set(c, o, "end",
+				 aslrt_jn_v_num(c, (double)aslrt_jn_utf16_units(s, m->end)));
 	} else
-		aslrt_jn_obj_set(c, o, "index", aslrt_jn_v_num(c, (double)aslrt_jn_utf16_units(s, m->start)));
+		aslrt_jn_obj_set(c, o, "index",
+				 aslrt_jn_v_num(c, (double)aslrt_jn_utf16_units(s, m->start)));
 	V *g = aslrt_jn_v_arr(c, 0);
 	for (int i = 0; i < m->ng; i++)
 		aslrt_jn_arr_push(c, g, m->groups[i]);
@@ -357,7 +368,8 @@ static V *match_with_function(Ctx *c, V *s, V *fn, V *lim, V *r, V *input, Env *
 		V *next = m->t == T_OBJ ? aslrt_jn_obj_get(m, "next", 4, NULL) : NULL;
 		if (!start || start->t != T_NUM || !next || next->t != T_FN)
 			aslrt_jn_throw_err(c, "T1010", "match", NULL, NULL, 0);
-		V *o = aslrt_jn_v_obj(c), *mt = aslrt_jn_obj_get(m, "match", 5, NULL), *g = aslrt_jn_obj_get(m, "groups", 6, NULL);
+		V *o = aslrt_jn_v_obj(c), *mt = aslrt_jn_obj_get(m, "match", 5, NULL),
+		  *g = aslrt_jn_obj_get(m, "groups", 6, NULL);
 		if (mt)
 			aslrt_jn_obj_set(c, o, "match", mt);
 		aslrt_jn_obj_set(c, o, "index", start);
@@ -447,11 +459,13 @@ V *aslrt_jn_bi_replace(Ctx *c, V **a, int n, V *input, Env *env)
 					aslrt_jn_buf_put(&b, str + m.start, m.end - m.start);
 					rp++;
 				} else {
-					int maxd = m.ng == 0 ? 1 : (int)floor(log10((double)m.ng)) + 1;
+					int maxd =
+					    m.ng == 0 ? 1 : (int)floor(log10((double)m.ng)) + 1;
 					int idx = -1, used = 0;
 					char digits[8] = {0};
 					int k = 0;
-					while (k < maxd && rp + (size_t)k < rl && isdigit((unsigned char)r[rp + (size_t)k])) {
+					while (k < maxd && rp + (size_t)k < rl &&
+					       isdigit((unsigned char)r[rp + (size_t)k])) {
 						digits[k] = r[rp + (size_t)k];
 						k++;
 					}
@@ -466,7 +480,9 @@ V *aslrt_jn_bi_replace(Ctx *c, V **a, int n, V *input, Env *env)
 					}
 					if (idx >= 0) {
 						if (m.ng > 0 && idx >= 1 && idx <= m.ng)
-							aslrt_jn_buf_put(&b, m.groups[idx - 1]->u.s.s, m.groups[idx - 1]->u.s.len);
+							aslrt_jn_buf_put(
+							    &b, m.groups[idx - 1]->u.s.s,
+							    m.groups[idx - 1]->u.s.len);
 						char tmp[16];
 						used = snprintf(tmp, sizeof tmp, "%d", idx);
 						rp += (size_t)used;
@@ -516,8 +532,10 @@ V *aslrt_jn_bi_split(Ctx *c, V **a, int n, V *input, Env *env)
 		}
 		size_t pos = 0;
 		const char *p;
-		while (r->u.a.n < limit && (p = mem_find(str + pos, len - pos, sep->u.s.s, sep->u.s.len))) {
-			aslrt_jn_arr_push(c, r, aslrt_jn_v_strcopy(c, str + pos, (size_t)(p - str - pos)));
+		while (r->u.a.n < limit &&
+		       (p = mem_find(str + pos, len - pos, sep->u.s.s, sep->u.s.len))) {
+			aslrt_jn_arr_push(
+			    c, r, aslrt_jn_v_strcopy(c, str + pos, (size_t)(p - str - pos)));
 			pos = (size_t)(p - str) + sep->u.s.len;
 		}
 		if (r->u.a.n < limit)
@@ -531,7 +549,9 @@ V *aslrt_jn_bi_split(Ctx *c, V **a, int n, V *input, Env *env)
 	bool any = false;
 	while (count < limit && re_next(c, &it, &m)) {
 		any = true;
-		aslrt_jn_arr_push(c, r, aslrt_jn_v_strcopy(c, str + start, m.start > start ? m.start - start : 0));
+		aslrt_jn_arr_push(
+		    c, r,
+		    aslrt_jn_v_strcopy(c, str + start, m.start > start ? m.start - start : 0));
 		start = m.end;
 		count++;
 	}
@@ -613,12 +633,18 @@ V *aslrt_jn_bi_number(Ctx *c, V **a, int n, V *input, Env *env)
 				return aslrt_jn_v_num(c, d);
 		}
 		if (len > 2 && s[0] == '0') {
-			int base = (s[1] == 'x' || s[1] == 'X') ? 16 : (s[1] == 'o' || s[1] == 'O') ? 8 : (s[1] == 'b' || s[1] == 'B') ? 2 : 0;
+			int base = (s[1] == 'x' || s[1] == 'X')	  ? 16
+				   : (s[1] == 'o' || s[1] == 'O') ? 8
+				   : (s[1] == 'b' || s[1] == 'B') ? 2
+								  : 0;
 			if (base) {
 				double d = 0;
 				bool ok = true;
 				for (size_t i = 2; i < len; i++) {
-					int dv = isdigit((unsigned char)s[i]) ? s[i] - '0' : isalpha((unsigned char)s[i]) ? tolower(s[i]) - 'a' + 10 : 99;
+					int dv = isdigit((unsigned char)s[i]) ? s[i] - '0'
+						 : isalpha((unsigned char)s[i])
+						     ? tolower(s[i]) - 'a' + 10
+						     : 99;
 					if (dv >= base) {
 						ok = false;
 						break;
@@ -732,7 +758,8 @@ V *aslrt_jn_bi_random(Ctx *c, V **a, int n, V *input, Env *env)
 			s = (s * 0x5DEECE66DULL + 0xBULL) & ((1ULL << 48) - 1);
 			parts[i] = s >> (48 - bits[i]);
 		}
-		return aslrt_jn_v_num(c, (double)((parts[0] << 27) + parts[1]) * (1.0 / (double)(1ULL << 53)));
+		return aslrt_jn_v_num(c, (double)((parts[0] << 27) + parts[1]) *
+					     (1.0 / (double)(1ULL << 53)));
 	}
 	return aslrt_jn_v_num(c, aslrt_jn_next_random(c));
 }

@@ -542,9 +542,10 @@ char *aslrt_pic_format_datetime(double ms, const char *picture, const char *time
 			goto fail;
 		/* widths go up to 999999: many such markers must not add up */
 		if (o.len > FORMAT_MAX) {
-			aslrt_pic_set_err(err, "D3137",
-					  "The formatted date/time is longer than 1 MiB (its picture's "
-					  "widths are too large)");
+			aslrt_pic_set_err(
+			    err, "D3137",
+			    "The formatted date/time is longer than 1 MiB (its picture's "
+			    "widths are too large)");
 			goto fail;
 		}
 	}

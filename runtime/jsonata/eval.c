@@ -200,7 +200,8 @@ static V *eval_stages(Ctx *c, const StVec *stages, V *result, Env *env)
 		else if (result && result->t == T_ARR)
 			for (size_t e = 0; e < result->u.a.n; e++)
 				if (result->u.a.it[e] && result->u.a.it[e]->t == T_OBJ)
-					aslrt_jn_obj_set(c, result->u.a.it[e], st->var, aslrt_jn_v_num(c, (double)e));
+					aslrt_jn_obj_set(c, result->u.a.it[e], st->var,
+							 aslrt_jn_v_num(c, (double)e));
 	}
 	return result;
 }
@@ -328,7 +329,8 @@ static V *eval_step(Ctx *c, const Node *step, V *input, Env *env, bool last)
 		if (res)
 			aslrt_jn_arr_push(c, result, res);
 	}
-	if (last && result->u.a.n == 1 && result->u.a.it[0]->t == T_ARR && !aslrt_jn_is_seq(result->u.a.it[0]))
+	if (last && result->u.a.n == 1 && result->u.a.it[0]->t == T_ARR &&
+	    !aslrt_jn_is_seq(result->u.a.it[0]))
 		return result->u.a.it[0];
 	V *rs = v_seq(c);
 	for (size_t i = 0; i < result->u.a.n; i++) {
@@ -363,7 +365,8 @@ static V *eval_tuple_step(Ctx *c, const Node *step, V *input, V *tb, Env *env)
 			for (size_t s = 0; sorted && s < sorted->u.a.n; s++) {
 				V *t = new_tuple(c, sorted->u.a.it[s]);
 				if (step->index)
-					aslrt_jn_obj_set(c, t, step->index, aslrt_jn_v_num(c, (double)s));
+					aslrt_jn_obj_set(c, t, step->index,
+							 aslrt_jn_v_num(c, (double)s));
 				aslrt_jn_arr_push(c, result, t);
 			}
 		}
@@ -397,7 +400,8 @@ static V *eval_tuple_step(Ctx *c, const Node *step, V *input, V *tb, Env *env)
 			if (tuples) {
 				V *src = items[bb];
 				for (size_t k = 0; src && k < src->u.o.n; k++)
-					aslrt_jn_obj_setn(c, tuple, src->u.o.keys[k], src->u.o.klens[k], src->u.o.vals[k]);
+					aslrt_jn_obj_setn(c, tuple, src->u.o.keys[k],
+							  src->u.o.klens[k], src->u.o.vals[k]);
 			} else {
 				if (step->focus) {
 					aslrt_jn_obj_set(c, tuple, step->focus, items[bb]);
@@ -405,9 +409,11 @@ static V *eval_tuple_step(Ctx *c, const Node *step, V *input, V *tb, Env *env)
 				} else
 					aslrt_jn_obj_set(c, tuple, "@", items[bb]);
 				if (step->index)
-					aslrt_jn_obj_set(c, tuple, step->index, aslrt_jn_v_num(c, (double)bb));
+					aslrt_jn_obj_set(c, tuple, step->index,
+							 aslrt_jn_v_num(c, (double)bb));
 				if (step->ancestor)
-					aslrt_jn_obj_set(c, tuple, step->ancestor->label, tget(t, "@"));
+					aslrt_jn_obj_set(c, tuple, step->ancestor->label,
+							 tget(t, "@"));
 			}
 			aslrt_jn_arr_push(c, result, tuple);
 		}
@@ -530,10 +536,14 @@ bool aslrt_jn_deep_equal(V *a, V *b)
 	if (a->t != b->t)
 		return false;
 	switch (a->t) {
-	case T_NULL: return true;
-	case T_BOOL: return a->u.b == b->u.b;
-	case T_NUM: return a->u.n == b->u.n;
-	case T_STR: return a->u.s.len == b->u.s.len && memcmp(a->u.s.s, b->u.s.s, a->u.s.len) == 0;
+	case T_NULL:
+		return true;
+	case T_BOOL:
+		return a->u.b == b->u.b;
+	case T_NUM:
+		return a->u.n == b->u.n;
+	case T_STR:
+		return a->u.s.len == b->u.s.len && memcmp(a->u.s.s, b->u.s.s, a->u.s.len) == 0;
 	case T_ARR:
 		if (a->u.a.n != b->u.a.n)
 			return false;
@@ -594,7 +604,11 @@ static V *eval_binary(Ctx *c, const Node *n, V *input, Env *env)
 	}
 	V *rhs = aslrt_jn_eval(c, n->rhs, input, env);
 	switch (op) {
-	case OP_PLUS: case OP_MINUS: case OP_MUL: case OP_DIV: case OP_MOD: {
+	case OP_PLUS:
+	case OP_MINUS:
+	case OP_MUL:
+	case OP_DIV:
+	case OP_MOD: {
 		if (lhs && !aslrt_jn_is_num(c, lhs))
 			aslrt_jn_throw_err(c, "T2001", n->str, lhs, NULL, 0);
 		if (rhs && !aslrt_jn_is_num(c, rhs))
@@ -603,11 +617,21 @@ static V *eval_binary(Ctx *c, const Node *n, V *input, Env *env)
 			return NULL;
 		double a = lhs->u.n, b = rhs->u.n, r = 0;
 		switch (op) {
-		case OP_PLUS: r = a + b; break;
-		case OP_MINUS: r = a - b; break;
-		case OP_MUL: r = a * b; break;
-		case OP_DIV: r = a / b; break;
-		default: r = fmod(a, b); break;
+		case OP_PLUS:
+			r = a + b;
+			break;
+		case OP_MINUS:
+			r = a - b;
+			break;
+		case OP_MUL:
+			r = a * b;
+			break;
+		case OP_DIV:
+			r = a / b;
+			break;
+		default:
+			r = fmod(a, b);
+			break;
 		}
 		return aslrt_jn_v_num(c, r);
 	}
@@ -616,27 +640,39 @@ static V *eval_binary(Ctx *c, const Node *n, V *input, Env *env)
 		if (!lhs || !rhs)
 			return VFALSE;
 		return VBOOL(aslrt_jn_deep_equal(lhs, rhs) == (op == OP_EQ));
-	case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+	case OP_LT:
+	case OP_LE:
+	case OP_GT:
+	case OP_GE: {
 		bool lc = !lhs || lhs->t == T_STR || lhs->t == T_NUM;
 		bool rc = !rhs || rhs->t == T_STR || rhs->t == T_NUM;
 		if (!lc || !rc)
-			aslrt_jn_throw_err(c, "T2010", n->str, !(lhs && (lhs->t == T_STR || lhs->t == T_NUM)) ? lhs : rhs, NULL, 0);
+			aslrt_jn_throw_err(
+			    c, "T2010", n->str,
+			    !(lhs && (lhs->t == T_STR || lhs->t == T_NUM)) ? lhs : rhs, NULL, 0);
 		if (!lhs || !rhs)
 			return NULL;
 		if (lhs->t != rhs->t)
 			aslrt_jn_throw_err(c, "T2009", n->str, lhs, rhs, 0);
 		int cmp;
 		if (lhs->t == T_NUM)
-			cmp = lhs->u.n < rhs->u.n ? -1 : lhs->u.n > rhs->u.n ? 1 : lhs->u.n == rhs->u.n ? 0 : 2;
+			cmp = lhs->u.n < rhs->u.n    ? -1
+			      : lhs->u.n > rhs->u.n  ? 1
+			      : lhs->u.n == rhs->u.n ? 0
+						     : 2;
 		else
 			cmp = aslrt_jn_str_cmp(lhs, rhs);
 		if (cmp == 2)
 			return VFALSE;
 		switch (op) {
-		case OP_LT: return VBOOL(cmp < 0);
-		case OP_LE: return VBOOL(cmp <= 0);
-		case OP_GT: return VBOOL(cmp > 0);
-		default: return VBOOL(cmp >= 0);
+		case OP_LT:
+			return VBOOL(cmp < 0);
+		case OP_LE:
+			return VBOOL(cmp <= 0);
+		case OP_GT:
+			return VBOOL(cmp > 0);
+		default:
+			return VBOOL(cmp >= 0);
 		}
 	}
 	case OP_CONCAT: {
@@ -726,9 +762,11 @@ static V *eval_group(Ctx *c, const Group *g, V *input, Env *env)
 				} else if (item)
 					aslrt_jn_arr_push(c, ge->data, item);
 			} else {
-				ents = aslrt_jn_vec_grow(&c->ar, ents, nents, &capents, sizeof(GEntry));
+				ents = aslrt_jn_vec_grow(&c->ar, ents, nents, &capents,
+							 sizeof(GEntry));
 				ents[nents] = (GEntry){key->u.s.s, key->u.s.len, item, pi, false};
-				aslrt_jn_obj_setn(c, index, key->u.s.s, key->u.s.len, aslrt_jn_v_num(c, nents));
+				aslrt_jn_obj_setn(c, index, key->u.s.s, key->u.s.len,
+						  aslrt_jn_v_num(c, nents));
 				nents++;
 			}
 		}
@@ -744,9 +782,11 @@ static V *eval_group(Ctx *c, const Group *g, V *input, Env *env)
 				for (size_t k = 1; k < ge->data->u.a.n; k++) {
 					V *t2 = ge->data->u.a.it[k];
 					for (size_t q = 0; q < t2->u.o.n; q++) {
-						V *prev = aslrt_jn_obj_get(tuple, t2->u.o.keys[q], t2->u.o.klens[q], NULL);
-						aslrt_jn_obj_setn(c, tuple, t2->u.o.keys[q], t2->u.o.klens[q],
-							 aslrt_jn_v_append(c, prev, t2->u.o.vals[q]));
+						V *prev = aslrt_jn_obj_get(tuple, t2->u.o.keys[q],
+									   t2->u.o.klens[q], NULL);
+						aslrt_jn_obj_setn(
+						    c, tuple, t2->u.o.keys[q], t2->u.o.klens[q],
+						    aslrt_jn_v_append(c, prev, t2->u.o.vals[q]));
 					}
 				}
 			} else
@@ -769,13 +809,20 @@ static char sym_of(V *v)
 	if (!v)
 		return 'm';
 	switch (v->t) {
-	case T_FN: return 'f';
-	case T_STR: return 's';
-	case T_NUM: return 'n';
-	case T_BOOL: return 'b';
-	case T_NULL: return 'l';
-	case T_ARR: return 'a';
-	default: return 'o';
+	case T_FN:
+		return 'f';
+	case T_STR:
+		return 's';
+	case T_NUM:
+		return 'n';
+	case T_BOOL:
+		return 'b';
+	case T_NULL:
+		return 'l';
+	case T_ARR:
+		return 'a';
+	default:
+		return 'o';
 	}
 }
 
@@ -806,13 +853,20 @@ static int sig_match(const Sig *s, int pi, int upto, const char *sym, int si, in
 static const char *array_type_name(char ch)
 {
 	switch (ch) {
-	case 'a': return "arrays";
-	case 'b': return "booleans";
-	case 'f': return "functions";
-	case 'n': return "numbers";
-	case 'o': return "objects";
-	case 's': return "strings";
-	default: return "values";
+	case 'a':
+		return "arrays";
+	case 'b':
+		return "booleans";
+	case 'f':
+		return "functions";
+	case 'n':
+		return "numbers";
+	case 'o':
+		return "objects";
+	case 's':
+		return "strings";
+	default:
+		return "values";
 	}
 }
 
@@ -833,7 +887,8 @@ static V **validate(Ctx *c, const Sig *s, V **args, int nargs, V *context, const
 				break;
 			good = r;
 		}
-		aslrt_jn_throw_err(c, "T0410", token, good < nargs ? args[good] : NULL, NULL, good + 1);
+		aslrt_jn_throw_err(c, "T0410", token, good < nargs ? args[good] : NULL, NULL,
+				   good + 1);
 	}
 	V **out = aslrt_jn_arena_alloc_raw(&c->ar, sizeof(V *) * (size_t)(s->n + nargs + 1));
 	int no = 0, ai = 0;
@@ -848,7 +903,8 @@ static V **validate(Ctx *c, const Sig *s, V **args, int nargs, V *context, const
 				else if (cs == 'm' && strchr(q->allowed, 'm'))
 					out[no++] = context;
 				else
-					aslrt_jn_throw_err(c, "T0411", token, context, NULL, ai + 1);
+					aslrt_jn_throw_err(c, "T0411", token, context, NULL,
+							   ai + 1);
 			} else {
 				out[no++] = ai < nargs ? args[ai] : NULL;
 				ai++;
@@ -864,15 +920,19 @@ static V **validate(Ctx *c, const Sig *s, V **args, int nargs, V *context, const
 				else {
 					bool ok = true;
 					if (q->subtype) {
-						if (single != 'a' && (len != 1 || q->sublen != 1 || q->subtype[0] != single))
+						if (single != 'a' && (len != 1 || q->sublen != 1 ||
+								      q->subtype[0] != single))
 							ok = false;
 						else if (single == 'a' && arg->u.a.n > 0) {
 							char it = sym_of(arg->u.a.it[0]);
 							if (it != q->subtype[0])
 								ok = false;
 							else
-								for (size_t j = 0; j < arg->u.a.n; j++)
-									if (sym_of(arg->u.a.it[j]) != it)
+								for (size_t j = 0; j < arg->u.a.n;
+								     j++)
+									if (sym_of(
+										arg->u.a.it[j]) !=
+									    it)
 										ok = false;
 						}
 					}
@@ -880,7 +940,9 @@ static V **validate(Ctx *c, const Sig *s, V **args, int nargs, V *context, const
 						snprintf(c->code, sizeof c->code, "T0412");
 						char *vs = aslrt_jn_val_to_text(c, arg);
 						free(c->msg);
-						c->msg = aslrt_jn_render_error("T0412", token, array_type_name(q->subtype[0]), NULL, ai + 1);
+						c->msg = aslrt_jn_render_error(
+						    "T0412", token, array_type_name(q->subtype[0]),
+						    NULL, ai + 1);
 						free(vs);
 						longjmp(c->jb, 1);
 					}
@@ -979,15 +1041,18 @@ int aslrt_jn_fn_arity(V *f)
 	if (!f || f->t != T_FN)
 		return 0;
 	switch (f->u.f->kind) {
-	case FN_LAMBDA: return f->u.f->nparams;
-	case FN_BUILTIN: return f->u.f->bi->arity;
+	case FN_LAMBDA:
+		return f->u.f->nparams;
+	case FN_BUILTIN:
+		return f->u.f->bi->arity;
 	case FN_PARTIAL: {
 		int k = 0;
 		for (int i = 0; i < f->u.f->nargs; i++)
 			k += f->u.f->args[i] == VHOLE;
 		return k;
 	}
-	default: return 1;
+	default:
+		return 1;
 	}
 }
 
@@ -1035,7 +1100,9 @@ static V *eval_partial(Ctx *c, const Node *n, V *input, Env *env)
 	int na = n->items.n;
 	V **args = aslrt_jn_arena_alloc_raw(&c->ar, sizeof(V *) * (size_t)(na + 1));
 	for (int i = 0; i < na; i++)
-		args[i] = n->items.v[i]->type == N_PLACEHOLDER ? VHOLE : aslrt_jn_eval(c, n->items.v[i], input, env);
+		args[i] = n->items.v[i]->type == N_PLACEHOLDER
+			      ? VHOLE
+			      : aslrt_jn_eval(c, n->items.v[i], input, env);
 	V *proc = aslrt_jn_eval(c, n->proc, input, env);
 	if (!proc && n->proc->type == N_PATH && n->proc->items.v[0]->str) {
 		bool found = false;
@@ -1050,7 +1117,8 @@ static V *eval_partial(Ctx *c, const Node *n, V *input, Env *env)
 		*r = *f;
 		r->thunk = false;
 		r->env = aslrt_jn_env_new(c, f->env);
-		r->params = aslrt_jn_arena_alloc_raw(&c->ar, sizeof(char *) * (size_t)(f->nparams + 1));
+		r->params =
+		    aslrt_jn_arena_alloc_raw(&c->ar, sizeof(char *) * (size_t)(f->nparams + 1));
 		r->nparams = 0;
 		for (int i = 0; i < f->nparams; i++) {
 			V *a = i < na ? args[i] : NULL;
@@ -1127,7 +1195,8 @@ V *aslrt_jn_deep_copy(Ctx *c, V *v)
 	if (v->t == T_OBJ) {
 		V *r = aslrt_jn_v_obj(c);
 		for (size_t i = 0; i < v->u.o.n; i++)
-			aslrt_jn_obj_setn(c, r, v->u.o.keys[i], v->u.o.klens[i], aslrt_jn_deep_copy(c, v->u.o.vals[i]));
+			aslrt_jn_obj_setn(c, r, v->u.o.keys[i], v->u.o.klens[i],
+					  aslrt_jn_deep_copy(c, v->u.o.vals[i]));
 		return r;
 	}
 	return v;
@@ -1149,8 +1218,9 @@ static V *transform_apply(Ctx *c, Fn *f, V *obj)
 			}
 	if (found && (!cl || cl->t != T_FN))
 		aslrt_jn_throw_err(c, "T2013", NULL, NULL, NULL, 0);
-	V *result = found && !(cl->u.f->kind == FN_BUILTIN) ? aslrt_jn_apply(c, cl, &obj, 1, NULL, f->env, NULL)
-							    : aslrt_jn_deep_copy(c, obj);
+	V *result = found && !(cl->u.f->kind == FN_BUILTIN)
+			? aslrt_jn_apply(c, cl, &obj, 1, NULL, f->env, NULL)
+			: aslrt_jn_deep_copy(c, obj);
 	V *matches = aslrt_jn_eval(c, n->pattern, result, f->env);
 	if (!matches)
 		return result;
@@ -1165,8 +1235,9 @@ static V *transform_apply(Ctx *c, Fn *f, V *obj)
 			if (match && match->t == T_OBJ)
 				for (size_t k = 0; k < update->u.o.n; k++)
 					if (update->u.o.vals[k])
-						aslrt_jn_obj_setn(c, match, update->u.o.keys[k], update->u.o.klens[k],
-							 update->u.o.vals[k]);
+						aslrt_jn_obj_setn(c, match, update->u.o.keys[k],
+								  update->u.o.klens[k],
+								  update->u.o.vals[k]);
 		}
 		if (n->del) {
 			V *dels = aslrt_jn_eval(c, n->del, match, f->env);
@@ -1178,7 +1249,8 @@ static V *transform_apply(Ctx *c, Fn *f, V *obj)
 					aslrt_jn_throw_err(c, "T2012", NULL, val, NULL, 0);
 				if (match && match->t == T_OBJ)
 					for (size_t k = 0; k < dels->u.a.n; k++)
-						aslrt_jn_obj_del(c, match, dels->u.a.it[k]->u.s.s, dels->u.a.it[k]->u.s.len);
+						aslrt_jn_obj_del(c, match, dels->u.a.it[k]->u.s.s,
+								 dels->u.a.it[k]->u.s.len);
 			}
 		}
 	}
@@ -1189,13 +1261,16 @@ static void check_limits(Ctx *c)
 {
 	char here;
 	if (c->depth > c->max_depth || (size_t)(c->stack_base - &here) > c->stack_budget)
-		aslrt_jn_throw_msg(c, "U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
+		aslrt_jn_throw_msg(c, "U1001",
+				   "Stack overflow error: Check for non-terminating recursive "
+				   "function.  Consider rewriting as tail-recursive.");
 	if (c->has_deadline && (++c->steps & 255) == 0) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec > c->deadline.tv_sec ||
 		    (now.tv_sec == c->deadline.tv_sec && now.tv_nsec > c->deadline.tv_nsec))
-			aslrt_jn_throw_msg(c, "U1001", "Expression evaluation timeout: Check for infinite loop");
+			aslrt_jn_throw_msg(
+			    c, "U1001", "Expression evaluation timeout: Check for infinite loop");
 	}
 }
 
@@ -1207,8 +1282,12 @@ V *aslrt_jn_eval(Ctx *c, const Node *n, V *input, Env *env)
 	c->depth++;
 	check_limits(c);
 	switch (n->type) {
-	case N_PATH: r = eval_path(c, n, input, env); break;
-	case N_BINARY: r = eval_binary(c, n, input, env); break;
+	case N_PATH:
+		r = eval_path(c, n, input, env);
+		break;
+	case N_BINARY:
+		r = eval_binary(c, n, input, env);
+		break;
 	case N_NEG:
 		r = aslrt_jn_eval(c, n->expr, input, env);
 		if (r) {
@@ -1235,14 +1314,30 @@ V *aslrt_jn_eval(Ctx *c, const Node *n, V *input, Env *env)
 			r->fl |= F_CONS;
 		break;
 	}
-	case N_OBJECT: r = eval_group(c, n->grp, input, env); break;
-	case N_NAME: r = aslrt_jn_lookup_field(c, input, n->str, n->slen); break;
-	case N_STRING: r = aslrt_jn_v_strn(c, n->str, n->slen); break;
-	case N_NUMBER: r = aslrt_jn_v_num(c, n->num); break;
-	case N_VALUE: r = n->vkind == 0 ? VNULL : VBOOL(n->vkind == 1); break;
-	case N_WILDCARD: r = eval_wildcard(c, input); break;
-	case N_DESCENDANT: r = eval_descendants(c, input); break;
-	case N_PARENT: r = env_lookup(c, env, n->slot->label, NULL); break;
+	case N_OBJECT:
+		r = eval_group(c, n->grp, input, env);
+		break;
+	case N_NAME:
+		r = aslrt_jn_lookup_field(c, input, n->str, n->slen);
+		break;
+	case N_STRING:
+		r = aslrt_jn_v_strn(c, n->str, n->slen);
+		break;
+	case N_NUMBER:
+		r = aslrt_jn_v_num(c, n->num);
+		break;
+	case N_VALUE:
+		r = n->vkind == 0 ? VNULL : VBOOL(n->vkind == 1);
+		break;
+	case N_WILDCARD:
+		r = eval_wildcard(c, input);
+		break;
+	case N_DESCENDANT:
+		r = eval_descendants(c, input);
+		break;
+	case N_PARENT:
+		r = env_lookup(c, env, n->slot->label, NULL);
+		break;
 	case N_CONDITION: {
 		V *cond = aslrt_jn_eval(c, n->cond, input, env);
 		if (aslrt_jn_fn_boolean(c, cond, NULL))
@@ -1268,16 +1363,25 @@ V *aslrt_jn_eval(Ctx *c, const Node *n, V *input, Env *env)
 		r = aslrt_jn_v_fn(c, f);
 		break;
 	}
-	case N_FUNCTION: r = eval_function(c, n, input, env, NULL, false); break;
-	case N_PARTIAL: r = eval_partial(c, n, input, env); break;
+	case N_FUNCTION:
+		r = eval_function(c, n, input, env, NULL, false);
+		break;
+	case N_PARTIAL:
+		r = eval_partial(c, n, input, env);
+		break;
 	case N_VARIABLE:
 		if (n->slen == 0)
-			r = input && input->t == T_ARR && (input->fl & F_OUTER) ? input->u.a.it[0] : input;
+			r = input && input->t == T_ARR && (input->fl & F_OUTER) ? input->u.a.it[0]
+										: input;
 		else
 			r = env_lookup(c, env, n->str, NULL);
 		break;
-	case N_LAMBDA: r = eval_lambda(c, n, input, env); break;
-	case N_APPLY: r = eval_apply(c, n, input, env); break;
+	case N_LAMBDA:
+		r = eval_lambda(c, n, input, env);
+		break;
+	case N_APPLY:
+		r = eval_apply(c, n, input, env);
+		break;
 	case N_TRANSFORM: {
 		Fn *f = aslrt_jn_arena_zalloc(&c->ar, sizeof(Fn));
 		f->kind = FN_TRANSFORM;
@@ -1286,8 +1390,11 @@ V *aslrt_jn_eval(Ctx *c, const Node *n, V *input, Env *env)
 		r = aslrt_jn_v_fn(c, f);
 		break;
 	}
-	case N_SORT: r = eval_sort(c, n, input, env); break;
-	default: break;
+	case N_SORT:
+		r = eval_sort(c, n, input, env);
+		break;
+	default:
+		break;
 	}
 	for (int i = 0; i < n->pred.n; i++)
 		r = eval_filter(c, n->pred.v[i].expr, r, env);

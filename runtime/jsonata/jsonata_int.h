@@ -249,16 +249,59 @@ typedef struct Buf {
 /* ---- parse.c: types */
 
 enum {
-	N_PATH = 1, N_BINARY, N_NEG, N_ARRAY, N_OBJECT, N_NAME, N_STRING, N_NUMBER, N_VALUE,
-	N_WILDCARD, N_DESCENDANT, N_PARENT, N_CONDITION, N_BLOCK, N_BIND, N_REGEX, N_FUNCTION,
-	N_PARTIAL, N_VARIABLE, N_LAMBDA, N_APPLY, N_TRANSFORM, N_SORT, N_PLACEHOLDER, N_OPERATOR,
+	N_PATH = 1,
+	N_BINARY,
+	N_NEG,
+	N_ARRAY,
+	N_OBJECT,
+	N_NAME,
+	N_STRING,
+	N_NUMBER,
+	N_VALUE,
+	N_WILDCARD,
+	N_DESCENDANT,
+	N_PARENT,
+	N_CONDITION,
+	N_BLOCK,
+	N_BIND,
+	N_REGEX,
+	N_FUNCTION,
+	N_PARTIAL,
+	N_VARIABLE,
+	N_LAMBDA,
+	N_APPLY,
+	N_TRANSFORM,
+	N_SORT,
+	N_PLACEHOLDER,
+	N_OPERATOR,
 	/* raw (pre-processing) binary forms */
-	N_RAW_PRED, N_RAW_GROUP, N_RAW_SORT, N_RAW_FOCUS, N_RAW_INDEX,
+	N_RAW_PRED,
+	N_RAW_GROUP,
+	N_RAW_SORT,
+	N_RAW_FOCUS,
+	N_RAW_INDEX,
 };
 
 enum {
-	OP_DOT = 1, OP_PLUS, OP_MINUS, OP_MUL, OP_DIV, OP_MOD, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT,
-	OP_GE, OP_CONCAT, OP_AND, OP_OR, OP_IN, OP_APPLY, OP_RANGE, OP_BIND,
+	OP_DOT = 1,
+	OP_PLUS,
+	OP_MINUS,
+	OP_MUL,
+	OP_DIV,
+	OP_MOD,
+	OP_EQ,
+	OP_NE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_CONCAT,
+	OP_AND,
+	OP_OR,
+	OP_IN,
+	OP_APPLY,
+	OP_RANGE,
+	OP_BIND,
 };
 
 typedef struct Slot {
@@ -306,7 +349,7 @@ struct Node {
 	double num;
 	int vkind; /* N_VALUE: 0 null, 1 true, 2 false */
 	Node *lhs, *rhs, *expr, *cond, *then, *els, *body, *proc, *pattern, *update, *del;
-	NVec items; /* path steps, block/array expressions, call arguments, lambda params */
+	NVec items;   /* path steps, block/array expressions, call arguments, lambda params */
 	Group *grp;   /* object constructor */
 	Group *group; /* group-by on a step/path */
 	StVec stages, pred;
@@ -324,10 +367,10 @@ struct Node {
 };
 
 typedef struct SigParam {
-	char type;        /* s n b l o a f j x or '(' for a choice */
+	char type;	  /* s n b l o a f j x or '(' for a choice */
 	char allowed[12]; /* symbols the parameter accepts */
-	char quant;       /* 0, '?', '+' */
-	bool context;     /* '-': use the context when missing */
+	char quant;	  /* 0, '?', '+' */
+	bool context;	  /* '-': use the context when missing */
 	const char *subtype;
 	size_t sublen;
 } SigParam;
@@ -399,9 +442,9 @@ extern V aslrt_jn_v_null_s;
 extern V aslrt_jn_v_true_s;
 extern V aslrt_jn_v_false_s;
 char *aslrt_jn_render_error(const char *code, const char *token, const char *value,
-			  const char *value2, int index);
+			    const char *value2, int index);
 __attribute__((noreturn)) void aslrt_jn_throw_err(Ctx *c, const char *code, const char *token,
-						 V *value, V *value2, int index);
+						  V *value, V *value2, int index);
 __attribute__((noreturn)) void aslrt_jn_memory_exceeded(Arena *a);
 __attribute__((noreturn)) void aslrt_jn_throw_msg(Ctx *c, const char *code, const char *msg);
 V *aslrt_jn_v_num(Ctx *c, double d);
@@ -438,7 +481,7 @@ char *aslrt_jn_val_to_text(Ctx *c, V *v);
 
 extern _Thread_local int aslrt_jn_error_position;
 __attribute__((noreturn)) void aslrt_jn_perr(P *p, const char *code, int pos, const char *token,
-					    const char *value);
+					     const char *value);
 void *aslrt_jn_vec_grow(Arena *a, void *v, int n, int *cap, size_t el);
 void aslrt_jn_lex(P *p, bool infix);
 const char *aslrt_jn_tok_text(P *p);

@@ -21,7 +21,7 @@ int aslrt_jsonata_error_position(void)
 }
 
 __attribute__((noreturn)) void aslrt_jn_perr(P *p, const char *code, int pos, const char *token,
-					    const char *value)
+					     const char *value)
 {
 	snprintf(p->code, sizeof p->code, "%s", code);
 	free(p->msg);
@@ -42,10 +42,10 @@ void *aslrt_jn_vec_grow(Arena *a, void *v, int n, int *cap, size_t el)
 	return nv;
 }
 
-#define VPUSH(ar, vec, x)                                                                     \
-	do {                                                                                  \
-		(vec).v = aslrt_jn_vec_grow((ar), (vec).v, (vec).n, &(vec).cap, sizeof(*(vec).v));     \
-		(vec).v[(vec).n++] = (x);                                                     \
+#define VPUSH(ar, vec, x)                                                                          \
+	do {                                                                                       \
+		(vec).v = aslrt_jn_vec_grow((ar), (vec).v, (vec).n, &(vec).cap, sizeof(*(vec).v)); \
+		(vec).v[(vec).n++] = (x);                                                          \
 	} while (0)
 
 static Node *node_new(P *p, int type, int pos)
@@ -56,9 +56,9 @@ static Node *node_new(P *p, int type, int pos)
 	return n;
 }
 
-static const char *const OPS[] = {".", "[", "]", "{", "}", "(", ")", ",", "@", "#", ";", ":",
-				  "?", "+", "-", "*", "/", "%", "|", "=", "<", ">", "^", "&",
-				  "!", "~", NULL};
+static const char *const OPS[] = {".", "[", "]", "{", "}", "(", ")", ",", "@",
+				  "#", ";", ":", "?", "+", "-", "*", "/", "%",
+				  "|", "=", "<", ">", "^", "&", "!", "~", NULL};
 
 static bool is_op_char(char ch)
 {
@@ -92,20 +92,25 @@ static void scan_regex(P *p)
 				if (p->pos == start)
 					aslrt_jn_perr(p, "S0301", (int)p->pos, NULL, NULL);
 				p->tok.kind = K_REGEX;
-				p->tok.s = aslrt_jn_arena_strndup(p->ar, p->src + start, p->pos - start);
+				p->tok.s =
+				    aslrt_jn_arena_strndup(p->ar, p->src + start, p->pos - start);
 				p->tok.len = p->pos - start;
 				p->tok.pos = (int)start;
 				p->pos++;
 				size_t fs = p->pos;
-				while (p->pos < p->len && (p->src[p->pos] == 'i' || p->src[p->pos] == 'm'))
+				while (p->pos < p->len &&
+				       (p->src[p->pos] == 'i' || p->src[p->pos] == 'm'))
 					p->pos++;
-				p->tok.flags = aslrt_jn_arena_strndup(p->ar, p->src + fs, p->pos - fs);
+				p->tok.flags =
+				    aslrt_jn_arena_strndup(p->ar, p->src + fs, p->pos - fs);
 				return;
 			}
 		}
-		if ((ch == '(' || ch == '[' || ch == '{') && (p->pos == 0 || p->src[p->pos - 1] != '\\'))
+		if ((ch == '(' || ch == '[' || ch == '{') &&
+		    (p->pos == 0 || p->src[p->pos - 1] != '\\'))
 			depth++;
-		if ((ch == ')' || ch == ']' || ch == '}') && (p->pos == 0 || p->src[p->pos - 1] != '\\'))
+		if ((ch == ')' || ch == ']' || ch == '}') &&
+		    (p->pos == 0 || p->src[p->pos - 1] != '\\'))
 			depth--;
 		p->pos++;
 	}
@@ -176,13 +181,19 @@ again:
 				} else if (ch == 'u') {
 					unsigned cp = 0;
 					for (int k = 1; k <= 4; k++) {
-						char h = i + (size_t)k < p->len ? s[i + (size_t)k] : 0;
+						char h =
+						    i + (size_t)k < p->len ? s[i + (size_t)k] : 0;
 						if (!isxdigit((unsigned char)h))
-							aslrt_jn_perr(p, "S0104", (int)i, NULL, NULL);
-						cp = cp * 16 + (unsigned)(isdigit((unsigned char)h) ? h - '0' : (tolower(h) - 'a' + 10));
+							aslrt_jn_perr(p, "S0104", (int)i, NULL,
+								      NULL);
+						cp = cp * 16 +
+						     (unsigned)(isdigit((unsigned char)h)
+								    ? h - '0'
+								    : (tolower(h) - 'a' + 10));
 					}
 					i += 4;
-					if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < p->len + 0 && s[i + 1] == '\\' && s[i + 2] == 'u') {
+					if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < p->len + 0 &&
+					    s[i + 1] == '\\' && s[i + 2] == 'u') {
 						unsigned lo = 0;
 						bool ok = true;
 						for (int k = 3; k <= 6; k++) {
@@ -191,10 +202,15 @@ again:
 								ok = false;
 								break;
 							}
-							lo = lo * 16 + (unsigned)(isdigit((unsigned char)h) ? h - '0' : (tolower(h) - 'a' + 10));
+							lo = lo * 16 +
+							     (unsigned)(isdigit((unsigned char)h)
+									    ? h - '0'
+									    : (tolower(h) - 'a' +
+									       10));
 						}
 						if (ok && lo >= 0xdc00 && lo < 0xe000) {
-							cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+							cp = 0x10000 + ((cp - 0xd800) << 10) +
+							     (lo - 0xdc00);
 							i += 6;
 						}
 					}
@@ -297,11 +313,11 @@ static int lbp(P *p)
 	static const struct {
 		const char *op;
 		int bp;
-	} tab[] = {{".", 75}, {"[", 80}, {"{", 70}, {"(", 80}, {"@", 80}, {"#", 80},
-		   {"?", 20}, {"+", 50}, {"-", 50}, {"*", 60}, {"/", 60}, {"%", 60},
-		   {"=", 40}, {"<", 40}, {">", 40}, {"^", 40}, {":=", 10}, {"!=", 40},
+	} tab[] = {{".", 75},  {"[", 80},  {"{", 70},  {"(", 80},   {"@", 80},	{"#", 80},
+		   {"?", 20},  {"+", 50},  {"-", 50},  {"*", 60},   {"/", 60},	{"%", 60},
+		   {"=", 40},  {"<", 40},  {">", 40},  {"^", 40},   {":=", 10}, {"!=", 40},
 		   {"<=", 40}, {">=", 40}, {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40},
-		   {"&", 50}, {NULL, 0}};
+		   {"&", 50},  {NULL, 0}};
 	for (int i = 0; tab[i].op; i++)
 		if (!strcmp(tab[i].op, p->tok.s))
 			return tab[i].bp;
@@ -326,7 +342,8 @@ static void advance(P *p, const char *id, bool infix)
 	if (id && !tok_is(p, id)) {
 		char val[16];
 		snprintf(val, sizeof val, "%s", id);
-		aslrt_jn_perr(p, p->tok.kind == K_END ? "S0203" : "S0202", p->tok.pos, aslrt_jn_tok_text(p), val);
+		aslrt_jn_perr(p, p->tok.kind == K_END ? "S0203" : "S0202", p->tok.pos,
+			      aslrt_jn_tok_text(p), val);
 	}
 	aslrt_jn_lex(p, infix);
 	if (p->tok.kind == K_OP && (tok_is(p, "!") || tok_is(p, "~")))
@@ -444,8 +461,10 @@ static Node *nud(P *p, Tok t)
 				Node *v = aslrt_jn_expression(p, 0);
 				Group *g = n->grp;
 				int cap = g->cap;
-				g->keys = aslrt_jn_vec_grow(p->ar, g->keys, g->n, &cap, sizeof(Node *));
-				g->vals = aslrt_jn_vec_grow(p->ar, g->vals, g->n, &g->cap, sizeof(Node *));
+				g->keys =
+				    aslrt_jn_vec_grow(p->ar, g->keys, g->n, &cap, sizeof(Node *));
+				g->vals = aslrt_jn_vec_grow(p->ar, g->vals, g->n, &g->cap,
+							    sizeof(Node *));
 				g->keys[g->n] = k;
 				g->vals[g->n++] = v;
 				if (!tok_is(p, ","))
@@ -478,10 +497,11 @@ static Node *led(P *p, Tok t, Node *left)
 	static const struct {
 		const char *s;
 		int op;
-	} bin[] = {{".", OP_DOT}, {"+", OP_PLUS}, {"-", OP_MINUS}, {"*", OP_MUL}, {"/", OP_DIV},
-		   {"%", OP_MOD}, {"=", OP_EQ}, {"!=", OP_NE}, {"<", OP_LT}, {"<=", OP_LE},
-		   {">", OP_GT}, {">=", OP_GE}, {"&", OP_CONCAT}, {"and", OP_AND}, {"or", OP_OR},
-		   {"in", OP_IN}, {"~>", OP_APPLY}, {NULL, 0}};
+	} bin[] = {{".", OP_DOT},    {"+", OP_PLUS},  {"-", OP_MINUS}, {"*", OP_MUL},
+		   {"/", OP_DIV},    {"%", OP_MOD},   {"=", OP_EQ},    {"!=", OP_NE},
+		   {"<", OP_LT},     {"<=", OP_LE},   {">", OP_GT},    {">=", OP_GE},
+		   {"&", OP_CONCAT}, {"and", OP_AND}, {"or", OP_OR},   {"in", OP_IN},
+		   {"~>", OP_APPLY}, {NULL, 0}};
 	for (int i = 0; bin[i].s; i++)
 		if (!strcmp(bin[i].s, op)) {
 			int bp = 0;
@@ -503,7 +523,8 @@ static Node *led(P *p, Tok t, Node *left)
 			for (;;) {
 				if (tok_is(p, "?")) {
 					n->type = N_PARTIAL;
-					VPUSH(p->ar, n->items, node_new(p, N_PLACEHOLDER, p->tok.pos));
+					VPUSH(p->ar, n->items,
+					      node_new(p, N_PLACEHOLDER, p->tok.pos));
 					advance(p, "?", false);
 				} else {
 					VPUSH(p->ar, n->items, aslrt_jn_expression(p, 0));
@@ -514,12 +535,14 @@ static Node *led(P *p, Tok t, Node *left)
 			}
 		}
 		advance(p, ")", true);
-		if (left->type == N_NAME && (!strcmp(left->str, "function") || !strcmp(left->str, "\xce\xbb"))) {
+		if (left->type == N_NAME &&
+		    (!strcmp(left->str, "function") || !strcmp(left->str, "\xce\xbb"))) {
 			for (int i = 0; i < n->items.n; i++)
 				if (n->items.v[i]->type != N_VARIABLE) {
 					char idx[16];
 					snprintf(idx, sizeof idx, "%d", i + 1);
-					aslrt_jn_perr(p, "S0208", n->items.v[i]->pos, n->items.v[i]->str, idx);
+					aslrt_jn_perr(p, "S0208", n->items.v[i]->pos,
+						      n->items.v[i]->str, idx);
 				}
 			n->type = N_LAMBDA;
 			if (tok_is(p, "<")) {
@@ -574,7 +597,8 @@ static Node *led(P *p, Tok t, Node *left)
 				desc = true;
 				advance(p, ">", false);
 			}
-			n->terms = aslrt_jn_vec_grow(p->ar, n->terms, n->nterms, &cap, sizeof(SortTerm));
+			n->terms =
+			    aslrt_jn_vec_grow(p->ar, n->terms, n->nterms, &cap, sizeof(SortTerm));
 			n->terms[n->nterms].desc = desc;
 			n->terms[n->nterms++].expr = aslrt_jn_expression(p, 0);
 			if (!tok_is(p, ","))
@@ -737,8 +761,15 @@ int aslrt_jn_sig_parse(Sig *s, const char *sig, size_t len, const char **ecode)
 			break;
 		SigParam *q = s->n < 12 ? &s->p[s->n] : NULL;
 		switch (ch) {
-		case 's': case 'n': case 'b': case 'l': case 'o':
-		case 'a': case 'f': case 'j': case 'x':
+		case 's':
+		case 'n':
+		case 'b':
+		case 'l':
+		case 'o':
+		case 'a':
+		case 'f':
+		case 'j':
+		case 'x':
 			if (!q)
 				break;
 			q->type = ch;
@@ -918,7 +949,8 @@ static Node *tail_call_optimize(P *p, Node *e)
 	}
 	if (e->type == N_BLOCK) {
 		if (e->items.n > 0)
-			e->items.v[e->items.n - 1] = tail_call_optimize(p, e->items.v[e->items.n - 1]);
+			e->items.v[e->items.n - 1] =
+			    tail_call_optimize(p, e->items.v[e->items.n - 1]);
 		return e;
 	}
 	return e;
@@ -1044,7 +1076,8 @@ Node *aslrt_jn_process(P *p, Node *e)
 		result = as_path(p, aslrt_jn_process(p, e->lhs));
 		Node *s = node_new(p, N_SORT, e->pos);
 		s->nterms = e->nterms;
-		s->terms = aslrt_jn_arena_alloc_raw(p->ar, sizeof(SortTerm) * (size_t)(e->nterms + 1));
+		s->terms =
+		    aslrt_jn_arena_alloc_raw(p->ar, sizeof(SortTerm) * (size_t)(e->nterms + 1));
 		for (int i = 0; i < e->nterms; i++) {
 			s->terms[i].desc = e->terms[i].desc;
 			s->terms[i].expr = aslrt_jn_process(p, e->terms[i].expr);
@@ -1170,7 +1203,8 @@ Node *aslrt_jn_process(P *p, Node *e)
 		for (int i = 0; i < e->items.n; i++) {
 			Node *part = aslrt_jn_process(p, e->items.v[i]);
 			push_ancestry(p, result, part);
-			if (part->consarray || (part->type == N_PATH && part->items.v[0]->consarray))
+			if (part->consarray ||
+			    (part->type == N_PATH && part->items.v[0]->consarray))
 				result->consarray = true;
 			VPUSH(p->ar, result->items, part);
 		}
@@ -1190,7 +1224,8 @@ Node *aslrt_jn_process(P *p, Node *e)
 		s->level = 1;
 		s->index = p->anc_index++;
 		result->slot = s;
-		p->ancestry = aslrt_jn_vec_grow(p->ar, p->ancestry, p->nanc, &p->capanc, sizeof(Node *));
+		p->ancestry =
+		    aslrt_jn_vec_grow(p->ar, p->ancestry, p->nanc, &p->capanc, sizeof(Node *));
 		p->ancestry[p->nanc++] = result;
 		break;
 	}

@@ -33,9 +33,12 @@ static const char *java_class(struct json_object *m)
 	if (m == JNULL)
 		return "null";
 	switch (json_object_get_type(m)) {
-	case json_type_null: return "com.fasterxml.jackson.databind.node.NullNode";
-	case json_type_boolean: return "com.fasterxml.jackson.databind.node.BooleanNode";
-	case json_type_double: return "com.fasterxml.jackson.databind.node.DoubleNode";
+	case json_type_null:
+		return "com.fasterxml.jackson.databind.node.NullNode";
+	case json_type_boolean:
+		return "com.fasterxml.jackson.databind.node.BooleanNode";
+	case json_type_double:
+		return "com.fasterxml.jackson.databind.node.DoubleNode";
 	case json_type_int: {
 		int64_t v = json_object_get_int64(m);
 		if (v == INT64_MAX && json_object_get_uint64(m) > INT64_MAX)
@@ -44,9 +47,12 @@ static const char *java_class(struct json_object *m)
 			return "com.fasterxml.jackson.databind.node.LongNode";
 		return "com.fasterxml.jackson.databind.node.IntNode";
 	}
-	case json_type_string: return "com.fasterxml.jackson.databind.node.TextNode";
-	case json_type_array: return "com.fasterxml.jackson.databind.node.ArrayNode";
-	case json_type_object: return "com.fasterxml.jackson.databind.node.ObjectNode";
+	case json_type_string:
+		return "com.fasterxml.jackson.databind.node.TextNode";
+	case json_type_array:
+		return "com.fasterxml.jackson.databind.node.ArrayNode";
+	case json_type_object:
+		return "com.fasterxml.jackson.databind.node.ObjectNode";
 	}
 	return "null";
 }
@@ -89,7 +95,8 @@ static int fail_model(aslrt_path_ctx *c, int code, const char *what, int i, stru
 }
 
 /* PathToken.handleObjectProperty for one property. */
-static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, const char *name, size_t nlen)
+static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, const char *name,
+			   size_t nlen)
 {
 	const struct aslrt_path_step *s = &c->p->steps[i];
 	bool leaf = i == c->p->n - 1;
@@ -102,9 +109,11 @@ static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, cons
 	if (!json_object_object_get_ex(m, name, &v)) {
 		if (leaf) {
 			if (c->require)
-				rc = aslrt_path_fail(c, EV_NOTFOUND, "No results for path: %s", c->cur.s);
+				rc = aslrt_path_fail(c, EV_NOTFOUND, "No results for path: %s",
+						     c->cur.s);
 		} else if ((s->updef && s->definite) || c->require) {
-			rc = aslrt_path_fail(c, EV_NOTFOUND, "Missing property in path %s", c->cur.s);
+			rc = aslrt_path_fail(c, EV_NOTFOUND, "Missing property in path %s",
+					     c->cur.s);
 		}
 		aslrt_path_buf_trunc(&c->cur, mark);
 		return rc;
@@ -131,7 +140,8 @@ static int handle_index(aslrt_path_ctx *c, int i, struct json_object *m, long in
 	aslrt_path_buf_fmt(&c->cur, "[%ld]", index);
 	long len = (long)json_object_array_length(m);
 	long eff = index < 0 ? len + index : index;
-	struct json_object *v = eff >= 0 && eff < len ? json_object_array_get_idx(m, (size_t)eff) : JNULL;
+	struct json_object *v =
+	    eff >= 0 && eff < len ? json_object_array_get_idx(m, (size_t)eff) : JNULL;
 	int rc = ev_next(c, i, v);
 	aslrt_path_buf_trunc(&c->cur, mark);
 	return rc;
@@ -151,8 +161,7 @@ static int check_array(aslrt_path_ctx *c, int i, struct json_object *m, int *rc)
 	if (!is_array(m)) {
 		if (!s->updef)
 			return 0;
-		*rc = fail_model(c, EV_NOTFOUND, "can only be applied to arrays",
-				 i, m);
+		*rc = fail_model(c, EV_NOTFOUND, "can only be applied to arrays", i, m);
 		return 0;
 	}
 	return 1;
@@ -165,11 +174,12 @@ static int ev_props(aslrt_path_ctx *c, int i, struct json_object *m)
 	if (!is_map(m)) {
 		if (!s->updef)
 			return EV_OK;
-		return aslrt_path_fail(c, EV_NOTFOUND,
-			    "Expected to find an object with property %s in path %s but found '%s'. "
-			    "This is not a json object according to the JsonProvider: "
-			    "'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.",
-			    s->frag, c->cur.s, java_class(m));
+		return aslrt_path_fail(
+		    c, EV_NOTFOUND,
+		    "Expected to find an object with property %s in path %s but found '%s'. "
+		    "This is not a json object according to the JsonProvider: "
+		    "'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.",
+		    s->frag, c->cur.s, java_class(m));
 	}
 	if (s->kind == PK_FIELD)
 		return handle_property(c, i, m, s->names[0], s->namelens[0]);
@@ -190,7 +200,8 @@ static int ev_props(aslrt_path_ctx *c, int i, struct json_object *m)
 					aslrt_path_buf_str(&c->cur, "'");
 				}
 				aslrt_path_buf_put(&c->cur, "]", 1);
-				int rc = aslrt_path_fail(c, EV_NOTFOUND, "Missing property in path %s", c->cur.s);
+				int rc = aslrt_path_fail(c, EV_NOTFOUND,
+							 "Missing property in path %s", c->cur.s);
 				aslrt_path_buf_trunc(&c->cur, mark);
 				return rc;
 			}
@@ -368,7 +379,8 @@ static int ev_step(aslrt_path_ctx *c, int i, struct json_object *m)
 		if (is_array(m)) {
 			size_t n = json_object_array_length(m);
 			for (size_t k = 0; k < n && !rc; k++) {
-				int a = aslrt_path_filter_accept(c, s->filter, json_object_array_get_idx(m, k));
+				int a = aslrt_path_filter_accept(c, s->filter,
+								 json_object_array_get_idx(m, k));
 				if (a < 0)
 					return EV_INVALID;
 				if (a)
@@ -377,8 +389,7 @@ static int ev_step(aslrt_path_ctx *c, int i, struct json_object *m)
 			return rc;
 		}
 		if (s->updef)
-			return fail_model(c, EV_INVALID, "can not be applied to primitives",
-					  i, m);
+			return fail_model(c, EV_INVALID, "can not be applied to primitives", i, m);
 		return EV_OK;
 	}
 	return EV_OK;
@@ -395,8 +406,8 @@ void aslrt_path_ctx_free(aslrt_path_ctx *c)
 }
 
 /* Run p over doc; the results stay in c (borrowed) until ctx_free. */
-int aslrt_path_run(aslrt_path_ctx *c, const aslrt_path *p, struct json_object *doc, struct json_object *root,
-	       bool require, char *why, size_t whylen)
+int aslrt_path_run(aslrt_path_ctx *c, const aslrt_path *p, struct json_object *doc,
+		   struct json_object *root, bool require, char *why, size_t whylen)
 {
 	memset(c, 0, sizeof *c);
 	c->p = p;
@@ -476,19 +487,25 @@ int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_objec
 static const char *type_word(struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "a boolean";
 	case json_type_double:
-	case json_type_int: return "a number";
-	case json_type_string: return "a string";
-	case json_type_array: return "an array";
-	case json_type_object: return "an object";
+	case json_type_int:
+		return "a number";
+	case json_type_string:
+		return "a string";
+	case json_type_array:
+		return "an array";
+	case json_type_object:
+		return "an object";
 	}
 	return "a value";
 }
 
-int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json_object *val, char *why,
-		     size_t whylen)
+int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json_object *val,
+		     char *why, size_t whylen)
 {
 	if (p->root != ASLRT_ROOT_INPUT || !p->reference) {
 		snprintf(why, whylen, "'%s' is not a reference path on the state input", p->text);
@@ -508,7 +525,8 @@ int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json
 		bool last = i == p->n - 1;
 		if (s->kind == PK_FIELD) {
 			if (!json_object_is_type(cur, json_type_object)) {
-				snprintf(why, whylen, "Unable to apply ResultPath '%s': %s is %s, not an object",
+				snprintf(why, whylen,
+					 "Unable to apply ResultPath '%s': %s is %s, not an object",
 					 p->text, at.s, type_word(cur));
 				goto aslrt_path_fail;
 			}
@@ -519,7 +537,9 @@ int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json
 			struct json_object *next;
 			if (!json_object_object_get_ex(cur, s->names[0], &next)) {
 				if (p->steps[i + 1].kind != PK_FIELD) {
-					snprintf(why, whylen, "Unable to apply ResultPath '%s': %s%s is missing, not an array",
+					snprintf(why, whylen,
+						 "Unable to apply ResultPath '%s': %s%s is "
+						 "missing, not an array",
 						 p->text, at.s, s->frag);
 					goto aslrt_path_fail;
 				}
@@ -530,15 +550,20 @@ int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json
 			json_object_object_add(cur, s->names[0], next);
 			cur = next;
 		} else {
-			long len = json_object_is_type(cur, json_type_array) ? (long)json_object_array_length(cur) : 0;
+			long len = json_object_is_type(cur, json_type_array)
+				       ? (long)json_object_array_length(cur)
+				       : 0;
 			long eff = s->idx[0] < 0 ? len + s->idx[0] : s->idx[0];
 			if (!json_object_is_type(cur, json_type_array)) {
-				snprintf(why, whylen, "Unable to apply ResultPath '%s': %s is %s, not an array",
+				snprintf(why, whylen,
+					 "Unable to apply ResultPath '%s': %s is %s, not an array",
 					 p->text, at.s, type_word(cur));
 				goto aslrt_path_fail;
 			}
 			if (eff < 0 || eff >= len) {
-				snprintf(why, whylen, "Unable to apply ResultPath '%s': index %ld is out of range for %s (length %ld)",
+				snprintf(why, whylen,
+					 "Unable to apply ResultPath '%s': index %ld is out of "
+					 "range for %s (length %ld)",
 					 p->text, s->idx[0], at.s, len);
 				goto aslrt_path_fail;
 			}
@@ -547,7 +572,7 @@ int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json
 				break;
 			}
 			struct json_object *next =
-				aslrt_json_shallow_copy(json_object_array_get_idx(cur, (size_t)eff));
+			    aslrt_json_shallow_copy(json_object_array_get_idx(cur, (size_t)eff));
 			json_object_array_put_idx(cur, (size_t)eff, next);
 			cur = next;
 		}

@@ -11,7 +11,8 @@ static bool relop_char(int c)
 	return c == '<' || c == '>' || c == '=' || c == '~' || c == '!';
 }
 
-static int read_fpath(aslrt_path_parser *ps, size_t end, struct aslrt_path_fval *v, bool should_exist)
+static int read_fpath(aslrt_path_parser *ps, size_t end, struct aslrt_path_fval *v,
+		      bool should_exist)
 {
 	size_t begin = ps->pos++;
 	while (ps->pos < end) {
@@ -33,20 +34,25 @@ static int read_fpath(aslrt_path_parser *ps, size_t end, struct aslrt_path_fval 
 				}
 			}
 			if (i >= end)
-				return aslrt_path_perr(ps, "unbalanced brackets in filter at offset %zu", ps->pos);
+				return aslrt_path_perr(
+				    ps, "unbalanced brackets in filter at offset %zu", ps->pos);
 			ps->pos = i + 1;
 			continue;
 		}
-		if (relop_char(c) || c == ' ' || c == ')' || c == '&' || c == '|' || aslrt_path_is_blank(c))
+		if (relop_char(c) || c == ' ' || c == ')' || c == '&' || c == '|' ||
+		    aslrt_path_is_blank(c))
 			break;
 		if (c == '(')
-			return aslrt_path_perr(ps, "path functions are not supported (offset %zu)", ps->pos);
+			return aslrt_path_perr(ps, "path functions are not supported (offset %zu)",
+					       ps->pos);
 		ps->pos++;
 	}
 	char why[ASLRT_ERRLEN];
-	v->path = aslrt_path_parse_ex(ps->s + begin, ps->pos - begin, true, ps->depth + 1, why, sizeof why);
+	v->path = aslrt_path_parse_ex(ps->s + begin, ps->pos - begin, true, ps->depth + 1, why,
+				      sizeof why);
 	if (!v->path)
-		return aslrt_path_perr(ps, "in filter path '%.*s': %s", (int)(ps->pos - begin), ps->s + begin, why);
+		return aslrt_path_perr(ps, "in filter path '%.*s': %s", (int)(ps->pos - begin),
+				       ps->s + begin, why);
 	v->kind = FV_PATH;
 	v->should_exist = should_exist;
 	return 0;
@@ -78,8 +84,8 @@ static bool big_decimal(const char *s, size_t n)
 
 /* Java's Pattern syntax is close enough to POSIX ERE for common filters;
  * translate \d and \D, anchor for Matcher.matches(). */
-static int compile_regex(aslrt_path_parser *ps, const char *s, size_t n, const char *flags, size_t nf,
-			 regex_t *re)
+static int compile_regex(aslrt_path_parser *ps, const char *s, size_t n, const char *flags,
+			 size_t nf, regex_t *re)
 {
 	aslrt_path_buf b = {0};
 	aslrt_path_buf_str(&b, "^(");
@@ -146,12 +152,14 @@ static int read_literal(aslrt_path_parser *ps, size_t end, struct aslrt_path_fva
 			}
 		}
 		if (i >= end)
-			return aslrt_path_perr(ps, "unterminated JSON literal at offset %zu", begin);
+			return aslrt_path_perr(ps, "unterminated JSON literal at offset %zu",
+					       begin);
 		/* json-c's lenient mode takes Jayway's single-quoted strings. */
 		struct json_tokener *tok = json_tokener_new();
 		if (!tok)
 			abort();
-		struct json_object *j = json_tokener_parse_ex(tok, ps->s + begin, (int)(i + 1 - begin));
+		struct json_object *j =
+		    json_tokener_parse_ex(tok, ps->s + begin, (int)(i + 1 - begin));
 		bool ok = json_tokener_get_error(tok) == json_tokener_success &&
 			  json_tokener_get_parse_end(tok) == i + 1 - begin;
 		json_tokener_free(tok);
@@ -170,11 +178,13 @@ static int read_literal(aslrt_path_parser *ps, size_t end, struct aslrt_path_fva
 			if (ps->s[i] == '\\')
 				i++;
 		if (i >= end)
-			return aslrt_path_perr(ps, "unterminated regular expression at offset %zu", begin);
+			return aslrt_path_perr(ps, "unterminated regular expression at offset %zu",
+					       begin);
 		size_t fl = i + 1;
 		while (fl < end && isalpha((unsigned char)ps->s[fl]))
 			fl++;
-		if (compile_regex(ps, ps->s + begin + 1, i - begin - 1, ps->s + i + 1, fl - i - 1, &v->re) < 0)
+		if (compile_regex(ps, ps->s + begin + 1, i - begin - 1, ps->s + i + 1, fl - i - 1,
+				  &v->re) < 0)
 			return -1;
 		v->kind = FV_PAT;
 		ps->pos = fl;
@@ -194,7 +204,8 @@ static int read_literal(aslrt_path_parser *ps, size_t end, struct aslrt_path_fva
 			return 0;
 		}
 	}
-	while (ps->pos < end && (isdigit((unsigned char)ps->s[ps->pos]) || strchr("-.eE", ps->s[ps->pos])))
+	while (ps->pos < end &&
+	       (isdigit((unsigned char)ps->s[ps->pos]) || strchr("-.eE", ps->s[ps->pos])))
 		ps->pos++;
 	if (!big_decimal(ps->s + begin, ps->pos - begin))
 		return aslrt_path_perr(ps, "invalid literal in filter at offset %zu", begin);
@@ -229,11 +240,15 @@ static int read_relop(aslrt_path_parser *ps, size_t end, int *op)
 		const char *s;
 		int op;
 	} ops[] = {
-		{">=", OP_GE}, {"<=", OP_LE}, {"==", OP_EQ}, {"===", OP_TSEQ}, {"!=", OP_NE},
-		{"!==", OP_TSNE}, {"<", OP_LT}, {">", OP_GT}, {"=~", OP_REGEX}, {"nin", OP_NIN},
-		{"in", OP_IN}, {"contains", OP_CONTAINS}, {"all", OP_ALL}, {"size", OP_SIZE},
-		{"empty", OP_EMPTY}, {"subsetof", OP_SUBSETOF}, {"anyof", OP_ANYOF},
-		{"noneof", OP_NONEOF},
+	    {">=", OP_GE},	 {"<=", OP_LE},
+	    {"==", OP_EQ},	 {"===", OP_TSEQ},
+	    {"!=", OP_NE},	 {"!==", OP_TSNE},
+	    {"<", OP_LT},	 {">", OP_GT},
+	    {"=~", OP_REGEX},	 {"nin", OP_NIN},
+	    {"in", OP_IN},	 {"contains", OP_CONTAINS},
+	    {"all", OP_ALL},	 {"size", OP_SIZE},
+	    {"empty", OP_EMPTY}, {"subsetof", OP_SUBSETOF},
+	    {"anyof", OP_ANYOF}, {"noneof", OP_NONEOF},
 	};
 	aslrt_path_skip_blanks(ps);
 	size_t b = ps->pos;
@@ -395,7 +410,8 @@ int aslrt_path_parse_filter(aslrt_path_parser *ps, size_t end, struct aslrt_path
 	aslrt_path_skip_blanks(&sub);
 	if (sub.pos != end) {
 		aslrt_path_fexpr_free(*out);
-		return aslrt_path_perr(ps, "unexpected '%c' in filter at offset %zu", sub.s[sub.pos], sub.pos);
+		return aslrt_path_perr(ps, "unexpected '%c' in filter at offset %zu",
+				       sub.s[sub.pos], sub.pos);
 	}
 	return 0;
 }
@@ -411,9 +427,9 @@ typedef struct {
 	const char *str;
 	size_t len;
 	char numtext[40];
-	struct json_object *json;	/* FV_JSON (borrowed) */
+	struct json_object *json; /* FV_JSON (borrowed) */
 	const regex_t *re;
-	aslrt_path_ctx sub;	/* FV_LIST: results of an indefinite path */
+	aslrt_path_ctx sub; /* FV_LIST: results of an indefinite path */
 	bool hassub;
 } aslrt_path_rval;
 
@@ -482,7 +498,8 @@ static void rv_of_node(aslrt_path_rval *r, struct json_object *v)
 	case json_type_int:
 		r->kind = FV_NUM;
 		r->num = aslrt_json_number(v);
-		if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX) {
+		if (json_object_get_int64(v) == INT64_MAX &&
+		    json_object_get_uint64(v) > INT64_MAX) {
 			snprintf(r->numtext, sizeof r->numtext, "%llu",
 				 (unsigned long long)json_object_get_uint64(v));
 		} else {
@@ -582,7 +599,8 @@ static int rv_len(const aslrt_path_rval *r)
 
 static bool rv_is_array(const aslrt_path_rval *r)
 {
-	return r->kind == FV_LIST || (r->kind == FV_JSON && json_object_is_type(r->json, json_type_array));
+	return r->kind == FV_LIST ||
+	       (r->kind == FV_JSON && json_object_is_type(r->json, json_type_array));
 }
 
 static struct json_object *rv_at(const aslrt_path_rval *r, int k)
@@ -623,7 +641,8 @@ static int str_cmp(const aslrt_path_rval *a, const aslrt_path_rval *b)
 /* left.equals(right), Java-style: not symmetric for strings and numbers. */
 static bool rv_equals(const aslrt_path_rval *l, const aslrt_path_rval *r)
 {
-	bool ljson = l->kind == FV_JSON || l->kind == FV_LIST, rjson = r->kind == FV_JSON || r->kind == FV_LIST;
+	bool ljson = l->kind == FV_JSON || l->kind == FV_LIST,
+	     rjson = r->kind == FV_JSON || r->kind == FV_LIST;
 	if (ljson || rjson)
 		return ljson && rjson && rv_json_equal(l, r);
 	switch (l->kind) {
@@ -720,7 +739,8 @@ static bool apply_op(int op, const aslrt_path_rval *l, const aslrt_path_rval *r)
 		return op == OP_LT ? d < 0 : op == OP_LE ? d <= 0 : op == OP_GT ? d > 0 : d >= 0;
 	}
 	case OP_REGEX: {
-		const aslrt_path_rval *pat = l->kind == FV_PAT ? l : r, *v = l->kind == FV_PAT ? r : l;
+		const aslrt_path_rval *pat = l->kind == FV_PAT ? l : r,
+				      *v = l->kind == FV_PAT ? r : l;
 		if (rv_is_array(v)) {
 			for (int k = 0; k < rv_len(v); k++) {
 				aslrt_path_rval e;
@@ -847,7 +867,8 @@ static int fx_eval(aslrt_path_ctx *c, const struct aslrt_path_fexpr *e, struct j
 	return rc ? -1 : v;
 }
 
-int aslrt_path_filter_accept(aslrt_path_ctx *c, const struct aslrt_path_fexpr *f, struct json_object *item)
+int aslrt_path_filter_accept(aslrt_path_ctx *c, const struct aslrt_path_fexpr *f,
+			     struct json_object *item)
 {
 	return fx_eval(c, f, item == JNULL ? NULL : item) > 0;
 }

@@ -179,15 +179,26 @@ int aslrt_path_read_quoted(aslrt_path_parser *ps, aslrt_path_buf *b)
 		c = ps->s[ps->pos + 1];
 		ps->pos += 2;
 		switch (c) {
-		case 'b': aslrt_path_buf_put(b, "\b", 1); break;
-		case 'f': aslrt_path_buf_put(b, "\f", 1); break;
-		case 'n': aslrt_path_buf_put(b, "\n", 1); break;
-		case 'r': aslrt_path_buf_put(b, "\r", 1); break;
-		case 't': aslrt_path_buf_put(b, "\t", 1); break;
+		case 'b':
+			aslrt_path_buf_put(b, "\b", 1);
+			break;
+		case 'f':
+			aslrt_path_buf_put(b, "\f", 1);
+			break;
+		case 'n':
+			aslrt_path_buf_put(b, "\n", 1);
+			break;
+		case 'r':
+			aslrt_path_buf_put(b, "\r", 1);
+			break;
+		case 't':
+			aslrt_path_buf_put(b, "\t", 1);
+			break;
 		case 'u': {
 			unsigned long cp, lo;
 			if (hex4(ps->s + ps->pos, ps->len - ps->pos, &cp) < 0)
-				return aslrt_path_perr(ps, "invalid \\u escape at offset %zu", ps->pos - 2);
+				return aslrt_path_perr(ps, "invalid \\u escape at offset %zu",
+						       ps->pos - 2);
 			ps->pos += 4;
 			if (cp >= 0xd800 && cp < 0xdc00 && ps->pos + 6 <= ps->len &&
 			    ps->s[ps->pos] == '\\' && ps->s[ps->pos + 1] == 'u' &&
@@ -217,7 +228,8 @@ static struct aslrt_path_step *new_step(aslrt_path *p, enum aslrt_path_kind kind
 static void add_name(struct aslrt_path_step *s, const char *name, size_t len)
 {
 	s->names = aslrt_path_xrealloc(s->names, (size_t)(s->nnames + 1) * sizeof *s->names);
-	s->namelens = aslrt_path_xrealloc(s->namelens, (size_t)(s->nnames + 1) * sizeof *s->namelens);
+	s->namelens =
+	    aslrt_path_xrealloc(s->namelens, (size_t)(s->nnames + 1) * sizeof *s->namelens);
 	s->names[s->nnames] = aslrt_path_xstrndup(name, len);
 	s->namelens[s->nnames++] = len;
 }
@@ -235,7 +247,8 @@ static int parse_dot_name(aslrt_path_parser *ps, aslrt_path *p)
 		if (c == '\\') {
 			if (ps->pos + 1 >= ps->len) {
 				free(b.s);
-				return aslrt_path_perr(ps, "dangling escape at offset %zu", ps->pos);
+				return aslrt_path_perr(ps, "dangling escape at offset %zu",
+						       ps->pos);
 			}
 			aslrt_path_buf_put(&b, ps->s + ps->pos + 1, 1);
 			ps->pos += 2;
@@ -243,13 +256,16 @@ static int parse_dot_name(aslrt_path_parser *ps, aslrt_path *p)
 		}
 		if (aslrt_path_is_blank(c)) {
 			free(b.s);
-			return aslrt_path_perr(ps, "blank in a property name at offset %zu: use bracket notation ['my prop']",
-				    ps->pos);
+			return aslrt_path_perr(ps,
+					       "blank in a property name at offset %zu: use "
+					       "bracket notation ['my prop']",
+					       ps->pos);
 		}
 		if (c == '(') {
 			free(b.s);
-			return aslrt_path_perr(ps, "path functions such as '%.*s()' are not supported",
-				    (int)(ps->pos - start), ps->s + start);
+			return aslrt_path_perr(ps,
+					       "path functions such as '%.*s()' are not supported",
+					       (int)(ps->pos - start), ps->s + start);
 		}
 		if (c == ']' || c == ')') {
 			free(b.s);
@@ -278,7 +294,8 @@ static int parse_int(aslrt_path_parser *ps, const char *s, size_t n, size_t at, 
 	char *end;
 	errno = 0;
 	long v = strtol(tmp, &end, 10);
-	if (*end || errno || v > INT_MAX || v < INT_MIN || !(isdigit((unsigned char)tmp[0]) || tmp[0] == '-'))
+	if (*end || errno || v > INT_MAX || v < INT_MIN ||
+	    !(isdigit((unsigned char)tmp[0]) || tmp[0] == '-'))
 		return aslrt_path_perr(ps, "invalid array index '%s' at offset %zu", tmp, at);
 	*out = v;
 	return 0;
@@ -303,7 +320,8 @@ static int parse_array(aslrt_path_parser *ps, aslrt_path *p, size_t close)
 		for (i = 0; i <= n; i++) {
 			if (i == n || x[i] == ':') {
 				if (np == 4)
-					return aslrt_path_perr(ps, "invalid slice at offset %zu", a);
+					return aslrt_path_perr(ps, "invalid slice at offset %zu",
+							       a);
 				parts[np][0] = st;
 				parts[np][1] = i - st;
 				np++;
@@ -340,14 +358,16 @@ static int parse_array(aslrt_path_parser *ps, aslrt_path *p, size_t close)
 			long v;
 			if (parse_int(ps, x + st, i - st, a + st, &v) < 0)
 				return -1;
-			s->idx = aslrt_path_xrealloc(s->idx, (size_t)(s->nidx + 1) * sizeof *s->idx);
+			s->idx =
+			    aslrt_path_xrealloc(s->idx, (size_t)(s->nidx + 1) * sizeof *s->idx);
 			s->idx[s->nidx++] = v;
 			while (i < n && x[i] == ' ')
 				i++;
 			if (i == n)
 				break;
 			if (x[i] != ',')
-				return aslrt_path_perr(ps, "invalid array index at offset %zu", a + i);
+				return aslrt_path_perr(ps, "invalid array index at offset %zu",
+						       a + i);
 			i++;
 		}
 		if (s->nidx > 1)
@@ -400,7 +420,8 @@ static int parse_bracket(aslrt_path_parser *ps, aslrt_path *p)
 			aslrt_path_skip_blanks(ps);
 			c = aslrt_path_peek(ps);
 			if (c != '\'' && c != '"')
-				return aslrt_path_perr(ps, "expected a quoted property name at offset %zu", ps->pos);
+				return aslrt_path_perr(
+				    ps, "expected a quoted property name at offset %zu", ps->pos);
 			aslrt_path_buf b = {0};
 			if (aslrt_path_read_quoted(ps, &b) < 0) {
 				free(b.s);
@@ -413,8 +434,11 @@ static int parse_bracket(aslrt_path_parser *ps, aslrt_path *p)
 			if (c == ']')
 				break;
 			if (c != ',')
-				return c < 0 ? aslrt_path_perr(ps, "unterminated bracket at offset %zu", open)
-					     : aslrt_path_perr(ps, "expected ',' or ']' at offset %zu", ps->pos);
+				return c < 0 ? aslrt_path_perr(
+						   ps, "unterminated bracket at offset %zu", open)
+					     : aslrt_path_perr(ps,
+							       "expected ',' or ']' at offset %zu",
+							       ps->pos);
 			ps->pos++;
 		}
 		ps->pos++;
@@ -426,8 +450,10 @@ static int parse_bracket(aslrt_path_parser *ps, aslrt_path *p)
 		ps->pos++;
 		aslrt_path_skip_blanks(ps);
 		if (aslrt_path_peek(ps) != ']')
-			return aslrt_path_peek(ps) < 0 ? aslrt_path_perr(ps, "unterminated bracket at offset %zu", open)
-					    : aslrt_path_perr(ps, "expected ']' after '*' at offset %zu", ps->pos);
+			return aslrt_path_peek(ps) < 0
+				   ? aslrt_path_perr(ps, "unterminated bracket at offset %zu", open)
+				   : aslrt_path_perr(ps, "expected ']' after '*' at offset %zu",
+						     ps->pos);
 		ps->pos++;
 		new_step(p, PK_WILD);
 		return 0;
@@ -436,8 +462,10 @@ static int parse_bracket(aslrt_path_parser *ps, aslrt_path *p)
 		ps->pos++;
 		aslrt_path_skip_blanks(ps);
 		if (aslrt_path_peek(ps) != '(')
-			return aslrt_path_perr(ps, "expected '(' after '[?' at offset %zu (placeholder filters are not supported)",
-				    ps->pos);
+			return aslrt_path_perr(ps,
+					       "expected '(' after '[?' at offset %zu (placeholder "
+					       "filters are not supported)",
+					       ps->pos);
 		size_t close = match_paren(ps->s, ps->len, ps->pos);
 		if (close == (size_t)-1)
 			return aslrt_path_perr(ps, "unterminated filter at offset %zu", open);
@@ -449,8 +477,10 @@ static int parse_bracket(aslrt_path_parser *ps, aslrt_path *p)
 		ps->pos = close + 1;
 		aslrt_path_skip_blanks(ps);
 		if (aslrt_path_peek(ps) != ']')
-			return aslrt_path_peek(ps) < 0 ? aslrt_path_perr(ps, "unterminated bracket at offset %zu", open)
-					    : aslrt_path_perr(ps, "expected ']' after a filter at offset %zu", ps->pos);
+			return aslrt_path_peek(ps) < 0
+				   ? aslrt_path_perr(ps, "unterminated bracket at offset %zu", open)
+				   : aslrt_path_perr(
+					 ps, "expected ']' after a filter at offset %zu", ps->pos);
 		ps->pos++;
 		return 0;
 	}
@@ -462,7 +492,8 @@ static int parse_bracket(aslrt_path_parser *ps, aslrt_path *p)
 	}
 	if (c < 0)
 		return aslrt_path_perr(ps, "unterminated bracket at offset %zu", open);
-	return aslrt_path_perr(ps, "unexpected '%c' at offset %zu: expected ?, ', \", 0-9, - or *", c, ps->pos);
+	return aslrt_path_perr(ps, "unexpected '%c' at offset %zu: expected ?, ', \", 0-9, - or *",
+			       c, ps->pos);
 }
 
 static void render_frags(aslrt_path *p)
@@ -564,7 +595,7 @@ static bool var_char(int c)
 }
 
 aslrt_path *aslrt_path_parse_ex(const char *text, size_t len, bool filter_path, int depth,
-			    char *why, size_t whylen)
+				char *why, size_t whylen)
 {
 	aslrt_path_parser ps = {text, len, 0, why, whylen, depth};
 	if (depth > 32) {
@@ -590,7 +621,8 @@ aslrt_path *aslrt_path_parse_ex(const char *text, size_t len, bool filter_path, 
 		p->var = aslrt_path_xstrndup(text + 1, ps.pos - 1);
 	}
 	if (ps.pos < len && text[ps.pos] != '.' && text[ps.pos] != '[') {
-		aslrt_path_perr(&ps, "unexpected '%c' at offset %zu: expected '.' or '['", text[ps.pos], ps.pos);
+		aslrt_path_perr(&ps, "unexpected '%c' at offset %zu: expected '.' or '['",
+				text[ps.pos], ps.pos);
 		goto aslrt_path_fail;
 	}
 	while (ps.pos < len) {
@@ -601,7 +633,8 @@ aslrt_path *aslrt_path_parse_ex(const char *text, size_t len, bool filter_path, 
 			continue;
 		}
 		if (c != '.') {
-			aslrt_path_perr(&ps, "unexpected '%c' at offset %zu: expected '.' or '['", c, ps.pos);
+			aslrt_path_perr(&ps, "unexpected '%c' at offset %zu: expected '.' or '['",
+					c, ps.pos);
 			goto aslrt_path_fail;
 		}
 		if (ps.pos + 1 < len && text[ps.pos + 1] == '.') {
@@ -639,7 +672,8 @@ aslrt_path *aslrt_path_parse_ex(const char *text, size_t len, bool filter_path, 
 		struct aslrt_path_step *s = &p->steps[i];
 		bool last = i == p->n - 1;
 		s->updef = p->definite;
-		s->definite = s->kind == PK_FIELD || s->kind == PK_INDEX || (s->kind == PK_PROPS && last);
+		s->definite =
+		    s->kind == PK_FIELD || s->kind == PK_INDEX || (s->kind == PK_PROPS && last);
 		p->definite = p->definite && s->definite;
 		if (s->kind != PK_FIELD && s->kind != PK_INDEX)
 			p->reference = false;

@@ -52,14 +52,14 @@
 /* ---- parse.c: types */
 
 enum aslrt_path_kind {
-	PK_FIELD,	/* ['a'] */
-	PK_PROPS,	/* ['a','b']: merged object when last, else iterated */
-	PK_INDEX,	/* [0] */
-	PK_INDEXES,	/* [0,1] */
-	PK_SLICE,	/* [1:], [1:2], [:2] */
-	PK_WILD,	/* [*], .* */
-	PK_SCAN,	/* .. */
-	PK_FILTER,	/* [?(...)] */
+	PK_FIELD,   /* ['a'] */
+	PK_PROPS,   /* ['a','b']: merged object when last, else iterated */
+	PK_INDEX,   /* [0] */
+	PK_INDEXES, /* [0,1] */
+	PK_SLICE,   /* [1:], [1:2], [:2] */
+	PK_WILD,    /* [*], .* */
+	PK_SCAN,    /* .. */
+	PK_FILTER,  /* [?(...)] */
 };
 
 enum { SL_FROM, SL_BETWEEN, SL_TO };
@@ -76,16 +76,16 @@ struct aslrt_path_step {
 	int slice;
 	long from, to;
 	struct aslrt_path_fexpr *filter;
-	char delim;	/* the quote of ['a'] or ["a"] */
-	char *frag;	/* Jayway's getPathFragment() */
-	bool definite;	/* isTokenDefinite() */
-	bool updef;	/* isUpstreamDefinite() */
+	char delim;    /* the quote of ['a'] or ["a"] */
+	char *frag;    /* Jayway's getPathFragment() */
+	bool definite; /* isTokenDefinite() */
+	bool updef;    /* isUpstreamDefinite() */
 };
 
 struct aslrt_path {
 	char *text;
 	aslrt_root root;
-	char rootch;	/* '$' or '@' (filter paths) */
+	char rootch; /* '$' or '@' (filter paths) */
 	char *var;
 	int n;
 	struct aslrt_path_step *steps;
@@ -96,19 +96,36 @@ struct aslrt_path {
 enum { FX_OR, FX_AND, FX_NOT, FX_REL };
 enum { FV_UNDEF, FV_NULL, FV_BOOL, FV_NUM, FV_STR, FV_JSON, FV_LIST, FV_PAT, FV_PATH };
 enum {
-	OP_EQ, OP_NE, OP_TSEQ, OP_TSNE, OP_LT, OP_LE, OP_GT, OP_GE, OP_REGEX, OP_IN, OP_NIN,
-	OP_CONTAINS, OP_ALL, OP_SIZE, OP_EMPTY, OP_SUBSETOF, OP_ANYOF, OP_NONEOF, OP_EXISTS
+	OP_EQ,
+	OP_NE,
+	OP_TSEQ,
+	OP_TSNE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_REGEX,
+	OP_IN,
+	OP_NIN,
+	OP_CONTAINS,
+	OP_ALL,
+	OP_SIZE,
+	OP_EMPTY,
+	OP_SUBSETOF,
+	OP_ANYOF,
+	OP_NONEOF,
+	OP_EXISTS
 };
 
 struct aslrt_path_fval {
 	int kind;
 	bool b;
 	double num;
-	char *str;	/* FV_STR: the string; FV_NUM: the number's text */
+	char *str; /* FV_STR: the string; FV_NUM: the number's text */
 	size_t len;
-	struct json_object *json;	/* FV_JSON literal (owned) */
-	regex_t re;	/* FV_PAT */
-	aslrt_path *path;	/* FV_PATH */
+	struct json_object *json; /* FV_JSON literal (owned) */
+	regex_t re;		  /* FV_PAT */
+	aslrt_path *path;	  /* FV_PATH */
 	bool should_exist;
 };
 
@@ -147,12 +164,12 @@ enum { EV_OK = 0, EV_NOTFOUND = 1, EV_INVALID = 2 };
 
 typedef struct {
 	const aslrt_path *p;
-	struct json_object *root;	/* $ inside filters */
-	aslrt_path_vec res;	/* borrowed (JNULL already mapped to NULL) */
-	aslrt_path_vec owned;	/* merged objects built here */
-	bool require;	/* Option.REQUIRE_PROPERTIES (existence checks) */
-	int *upidx;	/* ScanPathToken's upstreamArrayIndex per step */
-	aslrt_path_buf cur;	/* the current path, Jayway-rendered */
+	struct json_object *root; /* $ inside filters */
+	aslrt_path_vec res;	  /* borrowed (JNULL already mapped to NULL) */
+	aslrt_path_vec owned;	  /* merged objects built here */
+	bool require;		  /* Option.REQUIRE_PROPERTIES (existence checks) */
+	int *upidx;		  /* ScanPathToken's upstreamArrayIndex per step */
+	aslrt_path_buf cur;	  /* the current path, Jayway-rendered */
 	char *why;
 	size_t whylen;
 } aslrt_path_ctx;
@@ -162,31 +179,35 @@ typedef struct {
 extern char aslrt_path_jnull_marker;
 void aslrt_path_buf_put(aslrt_path_buf *b, const char *s, size_t n);
 void aslrt_path_buf_str(aslrt_path_buf *b, const char *s);
-void aslrt_path_buf_fmt(aslrt_path_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void aslrt_path_buf_fmt(aslrt_path_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void aslrt_path_buf_trunc(aslrt_path_buf *b, size_t len);
 char *aslrt_path_xstrndup(const char *s, size_t n);
 void *aslrt_path_xcalloc(size_t n, size_t size);
 void *aslrt_path_xrealloc(void *p, size_t size);
 void aslrt_path_vec_push(aslrt_path_vec *v, struct json_object *o);
-int aslrt_path_perr(aslrt_path_parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int aslrt_path_perr(aslrt_path_parser *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 bool aslrt_path_is_blank(char c);
 void aslrt_path_skip_blanks(aslrt_path_parser *ps);
 int aslrt_path_peek(aslrt_path_parser *ps);
 int aslrt_path_read_quoted(aslrt_path_parser *ps, aslrt_path_buf *b);
 void aslrt_path_fexpr_free(struct aslrt_path_fexpr *e);
 aslrt_path *aslrt_path_parse_ex(const char *text, size_t len, bool filter_path, int depth,
-			    char *why, size_t whylen);
+				char *why, size_t whylen);
 
 /* ---- filter.c */
 
 int aslrt_path_parse_filter(aslrt_path_parser *ps, size_t end, struct aslrt_path_fexpr **out);
-int aslrt_path_filter_accept(aslrt_path_ctx *c, const struct aslrt_path_fexpr *f, struct json_object *item);
+int aslrt_path_filter_accept(aslrt_path_ctx *c, const struct aslrt_path_fexpr *f,
+			     struct json_object *item);
 
 /* ---- eval.c */
 
-int aslrt_path_fail(aslrt_path_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int aslrt_path_fail(aslrt_path_ctx *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void aslrt_path_ctx_free(aslrt_path_ctx *c);
-int aslrt_path_run(aslrt_path_ctx *c, const aslrt_path *p, struct json_object *doc, struct json_object *root,
-	       bool require, char *why, size_t whylen);
+int aslrt_path_run(aslrt_path_ctx *c, const aslrt_path *p, struct json_object *doc,
+		   struct json_object *root, bool require, char *why, size_t whylen);
 
 #endif

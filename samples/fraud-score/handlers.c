@@ -10,8 +10,8 @@
 
 #include "aslrt.h"
 
-static int score(struct json_object *input, struct json_object **result, char **error,
-		 char **cause, void *user)
+static int score(struct json_object *input, struct json_object **result, char **error, char **cause,
+		 void *user)
 {
 	struct json_object *id, *amount, *country, *home;
 	(void)user;
@@ -26,7 +26,8 @@ static int score(struct json_object *input, struct json_object **result, char **
 	json_object_object_get_ex(input, "home", &home);
 	long long a = json_object_get_int64(amount);
 	int s = a > 1000 ? 40 : a > 100 ? 10 : 0;
-	if (country && home && strcmp(json_object_get_string(country), json_object_get_string(home)))
+	if (country && home &&
+	    strcmp(json_object_get_string(country), json_object_get_string(home)))
 		s += 30;
 	*result = json_object_new_object();
 	json_object_object_add(*result, "id", json_object_get(id));
@@ -36,5 +37,6 @@ static int score(struct json_object *input, struct json_object **result, char **
 
 void aslrt_register_handlers(void)
 {
-	aslrt_bind_handler("arn:aws:lambda:us-east-1:123456789012:function:fraud-score", score, NULL);
+	aslrt_bind_handler("arn:aws:lambda:us-east-1:123456789012:function:fraud-score", score,
+			   NULL);
 }

@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char why[640];
 	const char *body = size ? r.body.p + 1 : "";
 	if (aslrt_aws_read_items(types[sel % 3], cfg, body, size ? size - 1 : 0, sel & 0x20 ? 3 : 0,
-			   &items, why, sizeof why) == 0) {
+				 &items, why, sizeof why) == 0) {
 		char *t = aslrt_json_dump(items);
 		free(t);
 		json_object_put(items);

@@ -86,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*nl = '\n';
 		if (aslrt_json_parse(text, n, &v, why, sizeof why) == 0) {
 			struct json_object *mocks = NULL;
-			if (aslrt_mocks_validate(v, "<fuzz>", "m", "t", &mocks, why, sizeof why) == 0) {
+			if (aslrt_mocks_validate(v, "<fuzz>", "m", "t", &mocks, why, sizeof why) ==
+			    0) {
 				json_object_object_foreach(mocks, state, resp)
 				{
 					(void)state;
@@ -106,8 +107,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2: {
 		aslrt_path *p = aslrt_path_parse(text, why, sizeof why);
 		if (p) {
-			aslrt_env env = {parse_or_null(doc, doclen), parse_or_null(doc, doclen), NULL,
-					 NULL, NULL, NULL, NULL};
+			aslrt_env env = {parse_or_null(doc, doclen),
+					 parse_or_null(doc, doclen),
+					 NULL,
+					 NULL,
+					 NULL,
+					 NULL,
+					 NULL};
 			struct json_object *out = NULL;
 			if (aslrt_path_eval(p, &env, &out, why, sizeof why) == 0) {
 				walk(out);
@@ -142,7 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			aslrt_jsonata_limits lim = {0, 1000, false};
 			aslrt_error err = {0};
 			bool undef = false;
-			if (aslrt_jsonata_eval_ex(e, in, NULL, &lim, &out, &undef, &err) == 0 && !undef) {
+			if (aslrt_jsonata_eval_ex(e, in, NULL, &lim, &out, &undef, &err) == 0 &&
+			    !undef) {
 				walk(out);
 				json_object_put(out);
 			}

@@ -586,7 +586,8 @@ static char *items_of(const char *type, const char *cfg_json, const char *body, 
 	struct json_object *items = NULL;
 	char why[640];
 	char *res;
-	if (aslrt_aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why) == 0) {
+	if (aslrt_aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why) ==
+	    0) {
 		res = strdup(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
 		json_object_put(items);
 	} else {

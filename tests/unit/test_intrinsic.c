@@ -22,9 +22,9 @@ static struct json_object *parse_json(const char *text)
 }
 
 static const char *context_json =
-	"{\"Execution\":{\"Name\":\"conformance-execution-1\"},"
-	"\"StateMachine\":{\"Id\":\"arn:aws:states:us-east-1:111111111111:stateMachine:"
-	"statemachine_su000317\",\"Name\":\"statemachine_su000317\"}}";
+    "{\"Execution\":{\"Name\":\"conformance-execution-1\"},"
+    "\"StateMachine\":{\"Id\":\"arn:aws:states:us-east-1:111111111111:stateMachine:"
+    "statemachine_su000317\",\"Name\":\"statemachine_su000317\"}}";
 
 /*
  * Evaluate expr over input (JSON text; the context above, variables from
@@ -35,7 +35,8 @@ static char *run_vars(const char *expr, const char *input, const char *vars, asl
 	char why[ASLRT_ERRLEN] = "";
 	aslrt_fn *f = aslrt_fn_parse(expr, why, sizeof why);
 	ck_assert_msg(f != NULL, "parse of %s failed: %s", expr, why);
-	aslrt_env env = { parse_json(input), parse_json(context_json), parse_json(vars), NULL, NULL, NULL, NULL };
+	aslrt_env env = {
+	    parse_json(input), parse_json(context_json), parse_json(vars), NULL, NULL, NULL, NULL};
 	struct json_object *out = NULL;
 	char *text = NULL;
 	if (aslrt_fn_eval(f, &env, &out, err) == 0) {
@@ -56,38 +57,38 @@ static char *run(const char *expr, const char *input, aslrt_error *err)
 	return run_vars(expr, input, NULL, err);
 }
 
-#define OK(expr, input, expected)                                                     \
-	do {                                                                          \
-		aslrt_error e_ = { 0 };                                               \
-		char *got_ = run(expr, input, &e_);                                   \
-		ck_assert_msg(got_ != NULL, "%s failed: %s: %s", expr, e_.name, e_.cause); \
-		ck_assert_str_eq(got_, expected);                                     \
-		free(got_);                                                           \
+#define OK(expr, input, expected)                                                                  \
+	do {                                                                                       \
+		aslrt_error e_ = {0};                                                              \
+		char *got_ = run(expr, input, &e_);                                                \
+		ck_assert_msg(got_ != NULL, "%s failed: %s: %s", expr, e_.name, e_.cause);         \
+		ck_assert_str_eq(got_, expected);                                                  \
+		free(got_);                                                                        \
 	} while (0)
 
 /* The evaluation fails with States.Runtime and exactly this cause. */
-#define FAIL(expr, input, want_cause)                                                      \
-	do {                                                                          \
-		aslrt_error e_ = { 0 };                                               \
-		char *got_ = run(expr, input, &e_);                                   \
-		ck_assert_msg(got_ == NULL, "%s gave %s", expr, got_);                \
-		ck_assert_str_eq(e_.name, "States.Runtime");                          \
-		ck_assert_str_eq(e_.cause, want_cause);                               \
-		aslrt_error_clear(&e_);                                               \
+#define FAIL(expr, input, want_cause)                                                              \
+	do {                                                                                       \
+		aslrt_error e_ = {0};                                                              \
+		char *got_ = run(expr, input, &e_);                                                \
+		ck_assert_msg(got_ == NULL, "%s gave %s", expr, got_);                             \
+		ck_assert_str_eq(e_.name, "States.Runtime");                                       \
+		ck_assert_str_eq(e_.cause, want_cause);                                            \
+		aslrt_error_clear(&e_);                                                            \
 	} while (0)
 
 /* The cause is "The function '<expr>' had the following error: <detail>". */
-#define FAILS_WITH(expr, input, detail)                                       \
+#define FAILS_WITH(expr, input, detail)                                                            \
 	FAIL(expr, input, "The function '" expr "' had the following error: " detail)
 
 /* Parsing fails and the message contains needle. */
-#define BAD(expr, needle)                                                             \
-	do {                                                                          \
-		char why_[ASLRT_ERRLEN] = "";                                         \
-		aslrt_fn *f_ = aslrt_fn_parse(expr, why_, sizeof why_);               \
-		ck_assert_msg(f_ == NULL, "%s parsed", expr);                         \
-		ck_assert_msg(strstr(why_, needle) != NULL, "%s: '%s' lacks '%s'", expr, \
-			      why_, needle);                                          \
+#define BAD(expr, needle)                                                                          \
+	do {                                                                                       \
+		char why_[ASLRT_ERRLEN] = "";                                                      \
+		aslrt_fn *f_ = aslrt_fn_parse(expr, why_, sizeof why_);                            \
+		ck_assert_msg(f_ == NULL, "%s parsed", expr);                                      \
+		ck_assert_msg(strstr(why_, needle) != NULL, "%s: '%s' lacks '%s'", expr, why_,     \
+			      needle);                                                             \
 	} while (0)
 
 /* --- parsing --- */
@@ -95,20 +96,20 @@ static char *run(const char *expr, const char *input, aslrt_error *err)
 START_TEST(test_parse_ok)
 {
 	static const char *const good[] = {
-		"States.UUID()",
-		"States.Array()",
-		"States.Array( )",
-		"States.Array(1,2)",
-		"States.Array( 1 , 2 )",
-		"States.Array(-1, 1.5, -2.25, 1e3, 1E-2, null, true, false)",
-		"States.Array('a', '', '\\'', '\\{\\}', '\\\\')",
-		"States.Array($, $$, $.a, $.a.b, $.a[0], $['a b'], $$.Execution.Name, $x)",
-		"States.Array(States.Array(States.Array()))",
-		"  States.UUID()  ",
-		"States.Format('{}', $.a)",
-		"States.MathRandom(1, 2)",
-		"States.MathRandom(1, 2, 3)",
-		"States.JsonMerge($.a, $.b, false)",
+	    "States.UUID()",
+	    "States.Array()",
+	    "States.Array( )",
+	    "States.Array(1,2)",
+	    "States.Array( 1 , 2 )",
+	    "States.Array(-1, 1.5, -2.25, 1e3, 1E-2, null, true, false)",
+	    "States.Array('a', '', '\\'', '\\{\\}', '\\\\')",
+	    "States.Array($, $$, $.a, $.a.b, $.a[0], $['a b'], $$.Execution.Name, $x)",
+	    "States.Array(States.Array(States.Array()))",
+	    "  States.UUID()  ",
+	    "States.Format('{}', $.a)",
+	    "States.MathRandom(1, 2)",
+	    "States.MathRandom(1, 2, 3)",
+	    "States.JsonMerge($.a, $.b, false)",
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		char why[ASLRT_ERRLEN] = "";
@@ -246,7 +247,7 @@ START_TEST(test_paths_and_context)
 	   "Name=statemachine_su000317}.\"");
 	OK("States.ArrayGetItem(States.StringSplit($$.StateMachine.Name, '_'), 0)", "{}",
 	   "\"statemachine\"");
-	aslrt_error e = { 0 };
+	aslrt_error e = {0};
 	char *got = run_vars("States.Format('Format Func {}', $varname)", "{}",
 			     "{\"varname\":\"var_value\"}", &e);
 	ck_assert_str_eq(got, "\"Format Func var_value\"");
@@ -294,7 +295,8 @@ START_TEST(test_format_examples)
 	   "\"Your name is Foo, we are in the year 2020\"");
 	OK("States.Format('Welcome to {} {}\\'s playlist.', $.firstName, $.lastName)",
 	   "{\"firstName\":\"John\",\"lastName\":\"Doe\"}", "\"Welcome to John Doe's playlist.\"");
-	OK("States.Format('This is a custom error message for {}, caused by {}.', $.Error, $.Cause)",
+	OK("States.Format('This is a custom error message for {}, caused by {}.', $.Error, "
+	   "$.Cause)",
 	   "{\"Error\":\"error string\",\"Cause\":\"cause string\"}",
 	   "\"This is a custom error message for error string, caused by cause string.\"");
 }
@@ -320,7 +322,9 @@ START_TEST(test_format_values)
 	   "\"Formatting arguments fst={\\\"Arg1\\\": 1, \\\"Arg2\\\": []} and "
 	   "snd={\\\"Arg1\\\": 1, \\\"Arg2\\\": []}.\"");
 	/* Objects and arrays print as Java's Map and List toString(). */
-	OK(t2, "{\"FunctionInput\":{\"fst\":{\"Arg1\":1,\"Arg2\":[]},\"snd\":{\"Arg1\":1,\"Arg2\":[]}}}",
+	OK(t2,
+	   "{\"FunctionInput\":{\"fst\":{\"Arg1\":1,\"Arg2\":[]},\"snd\":{\"Arg1\":1,\"Arg2\":[]}}"
+	   "}",
 	   "\"Formatting arguments fst={Arg1=1, Arg2=[]} and snd={Arg1=1, Arg2=[]}.\"");
 	OK("States.Format('{}|{}|{}', $.a, $.b, $.c)",
 	   "{\"a\":[1,\"x\",null,true],\"b\":{\"k\":{\"n\":[{}]},\"s\":\"v w\"},\"c\":[]}",
@@ -382,13 +386,14 @@ START_TEST(test_string_to_json)
 	   "{\"k\":[1.0,\"v\"]}");
 	FAILS_WITH("States.StringToJson(5)", "{}",
 		   "States.StringToJson: argument 1 must be a string, not a number");
-	aslrt_error e = { 0 };
+	aslrt_error e = {0};
 	char *got = run("States.StringToJson('{a')", "{}", &e);
 	ck_assert_ptr_null(got);
 	ck_assert_str_eq(e.name, "States.Runtime");
-	ck_assert_msg(strstr(e.cause, "The function 'States.StringToJson('{a')' had the following "
-				      "error: States.StringToJson: the argument is not valid JSON: ") ==
-			      e.cause,
+	ck_assert_msg(strstr(e.cause,
+			     "The function 'States.StringToJson('{a')' had the following "
+			     "error: States.StringToJson: the argument is not valid JSON: ") ==
+			  e.cause,
 		      "%s", e.cause);
 	aslrt_error_clear(&e);
 	got = run("States.StringToJson('1 2')", "{}", &e);
@@ -406,7 +411,8 @@ START_TEST(test_json_to_string)
 	OK(t, "{\"FunctionInput\":1.1}", "\"1.1\"");
 	OK(t, "{\"FunctionInput\":true}", "\"true\"");
 	OK(t, "{\"FunctionInput\":\"HelloWorld\"}", "\"\\\"HelloWorld\\\"\"");
-	OK(t, "{\"FunctionInput\":{\"Arg1\":1,\"Arg2\":[]}}", "\"{\\\"Arg1\\\":1,\\\"Arg2\\\":[]}\"");
+	OK(t, "{\"FunctionInput\":{\"Arg1\":1,\"Arg2\":[]}}",
+	   "\"{\\\"Arg1\\\":1,\\\"Arg2\\\":[]}\"");
 	OK(t, "{\"FunctionInput\":[1,2,\"HelloWorld\"]}", "\"[1,2,\\\"HelloWorld\\\"]\"");
 	OK("States.JsonToString($.unescapedJson)", "{\"unescapedJson\":{\"foo\":\"bar\"}}",
 	   "\"{\\\"foo\\\":\\\"bar\\\"}\"");
@@ -427,7 +433,9 @@ START_TEST(test_array)
 	OK(t, "{\"FunctionInput\":{\"fst\":\" \",\"snd\":\" \"}}", "[\" \",\" \"]");
 	OK(t, "{\"FunctionInput\":{\"fst\":1,\"snd\":1}}", "[1,1]");
 	OK(t, "{\"FunctionInput\":{\"fst\":null,\"snd\":[]}}", "[null,[]]");
-	OK(t, "{\"FunctionInput\":{\"fst\":{\"Arg1\":1,\"Arg2\":[]},\"snd\":{\"Arg1\":1,\"Arg2\":[]}}}",
+	OK(t,
+	   "{\"FunctionInput\":{\"fst\":{\"Arg1\":1,\"Arg2\":[]},\"snd\":{\"Arg1\":1,\"Arg2\":[]}}"
+	   "}",
 	   "[{\"Arg1\":1,\"Arg2\":[]},{\"Arg1\":1,\"Arg2\":[]}]");
 	OK("States.Array('a', 'b', 'c')", "{}", "[\"a\",\"b\",\"c\"]");
 	OK("States.Array(1,2,3,4,5,6,7,8,9,10,11)", "{}", "[1,2,3,4,5,6,7,8,9,10,11]");
@@ -438,19 +446,19 @@ START_TEST(test_array_partition)
 {
 	const char *t = "States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd)";
 	static const char *const cases[][2] = {
-		{ "{\"FunctionInput\":{\"fst\":[],\"snd\":1}}", "[]" },
-		{ "{\"FunctionInput\":{\"fst\":[],\"snd\":5}}", "[]" },
-		{ "{\"FunctionInput\":{\"fst\":[0],\"snd\":3}}", "[[0]]" },
-		{ "{\"FunctionInput\":{\"fst\":[0,1],\"snd\":1}}", "[[0],[1]]" },
-		{ "{\"FunctionInput\":{\"fst\":[0,1],\"snd\":2}}", "[[0,1]]" },
-		{ "{\"FunctionInput\":{\"fst\":[0,1],\"snd\":5}}", "[[0,1]]" },
-		{ "{\"FunctionInput\":{\"fst\":[0,1,2],\"snd\":2}}", "[[0,1],[2]]" },
-		{ "{\"FunctionInput\":{\"fst\":[0,1,2],\"snd\":3}}", "[[0,1,2]]" },
-		{ "{\"FunctionInput\":{\"fst\":[0,1,2,3],\"snd\":3}}", "[[0,1,2],[3]]" },
-		{ "{\"FunctionInput\":{\"fst\":[0,1,2,3],\"snd\":4}}", "[[0,1,2,3]]" },
-		/* non-integer sizes are rounded */
-		{ "{\"FunctionInput\":{\"fst\":[0,1,2,3],\"snd\":1.5}}", "[[0,1],[2,3]]" },
-		{ "{\"FunctionInput\":{\"fst\":[0,1,2,3],\"snd\":2.4}}", "[[0,1],[2,3]]" },
+	    {"{\"FunctionInput\":{\"fst\":[],\"snd\":1}}", "[]"},
+	    {"{\"FunctionInput\":{\"fst\":[],\"snd\":5}}", "[]"},
+	    {"{\"FunctionInput\":{\"fst\":[0],\"snd\":3}}", "[[0]]"},
+	    {"{\"FunctionInput\":{\"fst\":[0,1],\"snd\":1}}", "[[0],[1]]"},
+	    {"{\"FunctionInput\":{\"fst\":[0,1],\"snd\":2}}", "[[0,1]]"},
+	    {"{\"FunctionInput\":{\"fst\":[0,1],\"snd\":5}}", "[[0,1]]"},
+	    {"{\"FunctionInput\":{\"fst\":[0,1,2],\"snd\":2}}", "[[0,1],[2]]"},
+	    {"{\"FunctionInput\":{\"fst\":[0,1,2],\"snd\":3}}", "[[0,1,2]]"},
+	    {"{\"FunctionInput\":{\"fst\":[0,1,2,3],\"snd\":3}}", "[[0,1,2],[3]]"},
+	    {"{\"FunctionInput\":{\"fst\":[0,1,2,3],\"snd\":4}}", "[[0,1,2,3]]"},
+	    /* non-integer sizes are rounded */
+	    {"{\"FunctionInput\":{\"fst\":[0,1,2,3],\"snd\":1.5}}", "[[0,1],[2,3]]"},
+	    {"{\"FunctionInput\":{\"fst\":[0,1,2,3],\"snd\":2.4}}", "[[0,1],[2,3]]"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		OK(t, cases[i][0], cases[i][1]);
@@ -478,16 +486,17 @@ START_TEST(test_array_contains)
 {
 	const char *t = "States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd)";
 	static const char *const cases[][2] = {
-		{ "{\"FunctionInput\":{\"fst\":[],\"snd\":null}}", "false" },
-		{ "{\"FunctionInput\":{\"fst\":[],\"snd\":[]}}", "false" },
-		{ "{\"FunctionInput\":{\"fst\":[[1,2,3],2],\"snd\":null}}", "false" },
-		{ "{\"FunctionInput\":{\"fst\":[[1,2,3],2],\"snd\":[1,2,3]}}", "true" },
-		{ "{\"FunctionInput\":{\"fst\":[[1,2,3],2],\"snd\":[1,2]}}", "false" },
-		{ "{\"FunctionInput\":{\"fst\":[{\"1\":2,\"2\":[]}],\"snd\":{\"2\":[],\"1\":2}}}", "true" },
-		{ "{\"FunctionInput\":{\"fst\":[true,false],\"snd\":false}}", "true" },
-		{ "{\"FunctionInput\":{\"fst\":[null],\"snd\":null}}", "true" },
-		{ "{\"FunctionInput\":{\"fst\":[\"1\"],\"snd\":1}}", "false" },
-		{ "{\"FunctionInput\":{\"fst\":[1.0],\"snd\":1}}", "true" },
+	    {"{\"FunctionInput\":{\"fst\":[],\"snd\":null}}", "false"},
+	    {"{\"FunctionInput\":{\"fst\":[],\"snd\":[]}}", "false"},
+	    {"{\"FunctionInput\":{\"fst\":[[1,2,3],2],\"snd\":null}}", "false"},
+	    {"{\"FunctionInput\":{\"fst\":[[1,2,3],2],\"snd\":[1,2,3]}}", "true"},
+	    {"{\"FunctionInput\":{\"fst\":[[1,2,3],2],\"snd\":[1,2]}}", "false"},
+	    {"{\"FunctionInput\":{\"fst\":[{\"1\":2,\"2\":[]}],\"snd\":{\"2\":[],\"1\":2}}}",
+	     "true"},
+	    {"{\"FunctionInput\":{\"fst\":[true,false],\"snd\":false}}", "true"},
+	    {"{\"FunctionInput\":{\"fst\":[null],\"snd\":null}}", "true"},
+	    {"{\"FunctionInput\":{\"fst\":[\"1\"],\"snd\":1}}", "false"},
+	    {"{\"FunctionInput\":{\"fst\":[1.0],\"snd\":1}}", "true"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		OK(t, cases[i][0], cases[i][1]);
@@ -503,17 +512,17 @@ START_TEST(test_array_range)
 {
 	const char *t = "States.ArrayRange($.f, $.l, $.s)";
 	static const char *const cases[][2] = {
-		{ "{\"f\":0,\"l\":9,\"s\":3}", "[0,3,6,9]" },
-		{ "{\"f\":0,\"l\":10,\"s\":3}", "[0,3,6,9]" },
-		{ "{\"f\":1,\"l\":9,\"s\":9}", "[1]" },
-		{ "{\"f\":1,\"l\":9,\"s\":2}", "[1,3,5,7,9]" },
-		{ "{\"f\":5,\"l\":5,\"s\":1}", "[5]" },
-		{ "{\"f\":5,\"l\":1,\"s\":1}", "[]" },
-		{ "{\"f\":1,\"l\":5,\"s\":-1}", "[]" },
-		{ "{\"f\":9,\"l\":1,\"s\":-3}", "[9,6,3]" },
-		{ "{\"f\":-2,\"l\":2,\"s\":2}", "[-2,0,2]" },
-		{ "{\"f\":0.5,\"l\":2.4,\"s\":1}", "[1,2]" },
-		{ "{\"f\":-0.5,\"l\":1,\"s\":1.5}", "[0]" },
+	    {"{\"f\":0,\"l\":9,\"s\":3}", "[0,3,6,9]"},
+	    {"{\"f\":0,\"l\":10,\"s\":3}", "[0,3,6,9]"},
+	    {"{\"f\":1,\"l\":9,\"s\":9}", "[1]"},
+	    {"{\"f\":1,\"l\":9,\"s\":2}", "[1,3,5,7,9]"},
+	    {"{\"f\":5,\"l\":5,\"s\":1}", "[5]"},
+	    {"{\"f\":5,\"l\":1,\"s\":1}", "[]"},
+	    {"{\"f\":1,\"l\":5,\"s\":-1}", "[]"},
+	    {"{\"f\":9,\"l\":1,\"s\":-3}", "[9,6,3]"},
+	    {"{\"f\":-2,\"l\":2,\"s\":2}", "[-2,0,2]"},
+	    {"{\"f\":0.5,\"l\":2.4,\"s\":1}", "[1,2]"},
+	    {"{\"f\":-0.5,\"l\":1,\"s\":1.5}", "[0]"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		OK(t, cases[i][0], cases[i][1]);
@@ -523,9 +532,11 @@ START_TEST(test_array_range)
 	OK("States.ArrayLength(States.ArrayRange(1000, 1, -1))", "{}", "1000");
 	FAILS_WITH("States.ArrayRange(0, 1000, 1)", "{}",
 		   "States.ArrayRange: the range has 1001 items, more than the limit of 1000");
-	FAILS_WITH("States.ArrayRange(-2147483648, 2147483647, 1)", "{}",
-		   "States.ArrayRange: the range has 4294967296 items, more than the limit of 1000");
-	FAILS_WITH("States.ArrayRange(0, 10, 0)", "{}", "States.ArrayRange: the step must not be 0");
+	FAILS_WITH(
+	    "States.ArrayRange(-2147483648, 2147483647, 1)", "{}",
+	    "States.ArrayRange: the range has 4294967296 items, more than the limit of 1000");
+	FAILS_WITH("States.ArrayRange(0, 10, 0)", "{}",
+		   "States.ArrayRange: the step must not be 0");
 	FAILS_WITH("States.ArrayRange(0, 10, 0.4)", "{}",
 		   "States.ArrayRange: the step must not be 0");
 	FAILS_WITH("States.ArrayRange(0, null, 1)", "{}",
@@ -555,7 +566,8 @@ START_TEST(test_array_length)
 	OK("States.ArrayLength($.FunctionInput)", "{\"FunctionInput\":[1,2,3,4,5,6,7,8,9]}", "9");
 	OK("States.ArrayLength($.FunctionInput)",
 	   "{\"FunctionInput\":[null,null,true,true,false,false,1,1,1.1,0,0,\"HelloWorld\","
-	   "\"HelloWorld\",[],[],[null],[null],{\"a\":1,\"b\":2},{\"a\":1,\"b\":2},{\"a\":1,\"b\":1}]}",
+	   "\"HelloWorld\",[],[],[null],[null],{\"a\":1,\"b\":2},{\"a\":1,\"b\":2},{\"a\":1,\"b\":"
+	   "1}]}",
 	   "20");
 	OK("States.ArrayLength($.a)", "{\"a\":[]}", "0");
 	OK("States.ArrayLength(States.Array())", "{}", "0");
@@ -571,8 +583,10 @@ START_TEST(test_array_unique)
 	OK("States.ArrayUnique($.a)",
 	   "{\"a\":[null,null,true,true,false,false,1,1,1.1,0,0,\"HelloWorld\",\"HelloWorld\","
 	   "[],[],[null],[null],{\"a\":1,\"b\":2},{\"b\":2,\"a\":1},{\"a\":1,\"b\":1}]}",
-	   "[null,true,false,1,1.1,0,\"HelloWorld\",[],[null],{\"a\":1,\"b\":2},{\"a\":1,\"b\":1}]");
-	OK("States.ArrayUnique($.a)", "{\"a\":[1,1.0,-0.0,0,\"1\",[1],[1.0]]}", "[1,-0.0,\"1\",[1]]");
+	   "[null,true,false,1,1.1,0,\"HelloWorld\",[],[null],{\"a\":1,\"b\":2},{\"a\":1,\"b\":1}"
+	   "]");
+	OK("States.ArrayUnique($.a)", "{\"a\":[1,1.0,-0.0,0,\"1\",[1],[1.0]]}",
+	   "[1,-0.0,\"1\",[1]]");
 	OK("States.ArrayUnique($.a)", "{\"a\":[]}", "[]");
 	/* Many distinct values exercise the hash set. */
 	OK("States.ArrayLength(States.ArrayUnique(States.ArrayRange(0, 999, 1)))", "{}", "1000");
@@ -632,7 +646,7 @@ static char *long_input(size_t n, const char *c)
 START_TEST(test_limits_10000)
 {
 	char *in = long_input(10000, "a");
-	aslrt_error e = { 0 };
+	aslrt_error e = {0};
 	char *got = run("States.Base64Encode($.s)", in, &e);
 	ck_assert_ptr_nonnull(got);
 	ck_assert_uint_eq(strlen(got), 13336 + 2); /* no line breaks */
@@ -679,10 +693,12 @@ START_TEST(test_hash)
 	OK(t, "{\"FunctionInput\":{\"fst\":\"input data\",\"snd\":\"SHA-256\"}}",
 	   "\"b4a697a057313163aee33cd8d40c66e9f0f177e00cac2de32475ffff6169c3e3\"");
 	OK(t, "{\"FunctionInput\":{\"fst\":\"input data\",\"snd\":\"SHA-384\"}}",
-	   "\"d28a7d5cf25a74f11a50a18452b75e04bb3d70c9dd0510d6123aa008c756511b87525bdc835ebb27e1fb9e9"
+	   "\"d28a7d5cf25a74f11a50a18452b75e04bb3d70c9dd0510d6123aa008c756511b87525bdc835ebb27e1fb9"
+	   "e9"
 	   "374a15562\"");
 	OK(t, "{\"FunctionInput\":{\"fst\":\"input data\",\"snd\":\"SHA-512\"}}",
-	   "\"6ce4adb348546d4f449c4d25aad9a7c9cb711d9e91982d3f0b29ca2f3f47d4ce2deba23bf2954f0f1d593f"
+	   "\"6ce4adb348546d4f449c4d25aad9a7c9cb711d9e91982d3f0b29ca2f3f47d4ce2deba23bf2954f0f1d593"
+	   "f"
 	   "c50283731a533d30d425402d4f91316d871303aac4\"");
 	OK("States.Hash('', 'MD5')", "{}", "\"d41d8cd98f00b204e9800998ecf8427e\"");
 	OK("States.Hash($.Data, $.Algorithm)", "{\"Data\":\"input data\",\"Algorithm\":\"SHA-1\"}",
@@ -690,9 +706,10 @@ START_TEST(test_hash)
 	/* Non-strings are hashed as their JSON text: MD5("123"), MD5("{\"a\":1}"). */
 	OK("States.Hash(123, 'MD5')", "{}", "\"202cb962ac59075b964b07152d234b70\"");
 	OK("States.Hash($.o, 'MD5')", "{\"o\":{\"a\":1}}", "\"bb6cb5c68df4652941caf652a366f2d8\"");
-	FAILS_WITH("States.Hash('x', 'SHA-3')", "{}",
-		   "States.Hash: unsupported algorithm 'SHA-3'; use MD5, SHA-1, SHA-256, SHA-384 or "
-		   "SHA-512");
+	FAILS_WITH(
+	    "States.Hash('x', 'SHA-3')", "{}",
+	    "States.Hash: unsupported algorithm 'SHA-3'; use MD5, SHA-1, SHA-256, SHA-384 or "
+	    "SHA-512");
 	FAILS_WITH("States.Hash('x', 'md5')", "{}",
 		   "States.Hash: unsupported algorithm 'md5'; use MD5, SHA-1, SHA-256, SHA-384 or "
 		   "SHA-512");
@@ -706,7 +723,8 @@ END_TEST
 START_TEST(test_json_merge)
 {
 	OK("States.JsonMerge($.json1, $.json2, false)",
-	   "{\"json1\":{\"a\":{\"a1\":1,\"a2\":2},\"b\":2},\"json2\":{\"a\":{\"a3\":1,\"a4\":2},\"c\":3}}",
+	   "{\"json1\":{\"a\":{\"a1\":1,\"a2\":2},\"b\":2},\"json2\":{\"a\":{\"a3\":1,\"a4\":2},"
+	   "\"c\":3}}",
 	   "{\"a\":{\"a3\":1,\"a4\":2},\"b\":2,\"c\":3}");
 	OK("States.JsonMerge($.FunctionInput.fst, $.FunctionInput.snd, false)",
 	   "{\"FunctionInput\":{\"fst\":{\"a\":{\"a1\":1,\"a2\":2},\"b\":2,\"d\":3},"
@@ -761,29 +779,38 @@ END_TEST
 START_TEST(test_math_add)
 {
 	static const char *const cases[][2] = {
-		{ "{\"a\":-9,\"b\":3}", "-6" },	  { "{\"a\":1.49,\"b\":1.5}", "3" },
-		{ "{\"a\":-1.51,\"b\":0}", "-2" }, { "{\"a\":0.5,\"b\":0}", "1" },
-		{ "{\"a\":1.5,\"b\":0}", "2" },	  { "{\"a\":3.5,\"b\":0}", "4" },
-		{ "{\"a\":-0.5,\"b\":0}", "0" },	  { "{\"a\":-1.5,\"b\":0}", "-1" },
-		{ "{\"a\":-2.5,\"b\":0}", "-2" },	  { "{\"a\":1.5,\"b\":1.51}", "4" },
-		{ "{\"a\":-3.5,\"b\":0}", "-3" },	  { "{\"a\":-1.5,\"b\":-1.51}", "-3" },
-		{ "{\"a\":1.51,\"b\":0}", "2" },	  { "{\"a\":-1.49,\"b\":0}", "-1" },
-		{ "{\"a\":2.5,\"b\":0}", "3" },	  { "{\"a\":-0.5,\"b\":0.5}", "1" },
-		{ "{\"a\":0.49999999999999994,\"b\":0}", "0" },
-		{ "{\"a\":2147483647,\"b\":2147483647}", "4294967294" },
-		{ "{\"a\":-2147483648,\"b\":-1}", "-2147483649" },
-		{ "{\"a\":1e2,\"b\":1}", "101" },
+	    {"{\"a\":-9,\"b\":3}", "-6"},
+	    {"{\"a\":1.49,\"b\":1.5}", "3"},
+	    {"{\"a\":-1.51,\"b\":0}", "-2"},
+	    {"{\"a\":0.5,\"b\":0}", "1"},
+	    {"{\"a\":1.5,\"b\":0}", "2"},
+	    {"{\"a\":3.5,\"b\":0}", "4"},
+	    {"{\"a\":-0.5,\"b\":0}", "0"},
+	    {"{\"a\":-1.5,\"b\":0}", "-1"},
+	    {"{\"a\":-2.5,\"b\":0}", "-2"},
+	    {"{\"a\":1.5,\"b\":1.51}", "4"},
+	    {"{\"a\":-3.5,\"b\":0}", "-3"},
+	    {"{\"a\":-1.5,\"b\":-1.51}", "-3"},
+	    {"{\"a\":1.51,\"b\":0}", "2"},
+	    {"{\"a\":-1.49,\"b\":0}", "-1"},
+	    {"{\"a\":2.5,\"b\":0}", "3"},
+	    {"{\"a\":-0.5,\"b\":0.5}", "1"},
+	    {"{\"a\":0.49999999999999994,\"b\":0}", "0"},
+	    {"{\"a\":2147483647,\"b\":2147483647}", "4294967294"},
+	    {"{\"a\":-2147483648,\"b\":-1}", "-2147483649"},
+	    {"{\"a\":1e2,\"b\":1}", "101"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		OK("States.MathAdd($.a, $.b)", cases[i][0], cases[i][1]);
 	OK("States.MathAdd($.value1, $.step)", "{\"value1\":111,\"step\":-1}", "110");
-	aslrt_error e = { 0 };
+	aslrt_error e = {0};
 	char *got = run_vars("States.MathAdd(States.MathAdd(States.MathAdd($y, $x), $z), $b)", "{}",
 			     "{\"x\":1,\"y\":2,\"z\":3,\"b\":4}", &e);
 	ck_assert_str_eq(got, "10");
 	free(got);
-	FAILS_WITH("States.MathAdd($.a, 1)", "{\"a\":2147483648}",
-		   "States.MathAdd: argument 1 (2147483648) is out of range [-2147483648, 2147483647]");
+	FAILS_WITH(
+	    "States.MathAdd($.a, 1)", "{\"a\":2147483648}",
+	    "States.MathAdd: argument 1 (2147483648) is out of range [-2147483648, 2147483647]");
 	FAILS_WITH("States.MathAdd(1, 2147483647.5)", "{}",
 		   "States.MathAdd: argument 2 (2147483647.5) is out of range "
 		   "[-2147483648, 2147483647]");
@@ -797,8 +824,9 @@ END_TEST
 START_TEST(test_math_random)
 {
 	for (int i = 0; i < 200; i++) {
-		aslrt_error e = { 0 };
-		char *got = run("States.MathRandom($.start, $.end)", "{\"start\":1,\"end\":999}", &e);
+		aslrt_error e = {0};
+		char *got =
+		    run("States.MathRandom($.start, $.end)", "{\"start\":1,\"end\":999}", &e);
 		ck_assert_ptr_nonnull(got);
 		long v = strtol(got, NULL, 10);
 		ck_assert_int_ge(v, 1);
@@ -810,7 +838,7 @@ START_TEST(test_math_random)
 	}
 	/* Rounded arguments: (12.5, 44.51) is [13, 45). */
 	for (int i = 0; i < 100; i++) {
-		aslrt_error e = { 0 };
+		aslrt_error e = {0};
 		char *got = run("States.MathRandom(12.5, 44.51)", "{}", &e);
 		long v = strtol(got, NULL, 10);
 		ck_assert_int_ge(v, 13);
@@ -840,19 +868,19 @@ START_TEST(test_string_split)
 {
 	const char *t = "States.StringSplit($.s, $.d)";
 	static const char *const cases[][2] = {
-		{ "{\"s\":\"1,2,3,4,5\",\"d\":\",\"}", "[\"1\",\"2\",\"3\",\"4\",\"5\"]" },
-		{ "{\"s\":\"This.is+a,test=string\",\"d\":\".+,=\"}",
-		  "[\"This\",\"is\",\"a\",\"test\",\"string\"]" },
-		{ "{\"s\":\" , \",\"d\":\",\"}", "[\" \",\" \"]" },
-		{ "{\"s\":\",,,,\",\"d\":\",\"}", "[]" },
-		{ "{\"s\":\", , ,\",\"d\":\",\"}", "[\" \",\" \"]" },
-		{ "{\"s\":\" \",\"d\":\",\"}", "[\" \"]" },
-		{ "{\"s\":\"\",\"d\":\",\"}", "[]" },
-		{ "{\"s\":\"abc\",\"d\":\"\"}", "[\"abc\"]" },
-		{ "{\"s\":\"split on T and \\nnew line\",\"d\":\"T\\n\"}",
-		  "[\"split on \",\" and \",\"new line\"]" },
-		{ "{\"s\":\"a\\u00e9b\\u00e8c\",\"d\":\"\\u00e9\\u00e8\"}", "[\"a\",\"b\",\"c\"]" },
-		{ "{\"s\":\"x\\u00e9y\",\"d\":\"\\u00e8\"}", "[\"x\\u00e9y\"]" },
+	    {"{\"s\":\"1,2,3,4,5\",\"d\":\",\"}", "[\"1\",\"2\",\"3\",\"4\",\"5\"]"},
+	    {"{\"s\":\"This.is+a,test=string\",\"d\":\".+,=\"}",
+	     "[\"This\",\"is\",\"a\",\"test\",\"string\"]"},
+	    {"{\"s\":\" , \",\"d\":\",\"}", "[\" \",\" \"]"},
+	    {"{\"s\":\",,,,\",\"d\":\",\"}", "[]"},
+	    {"{\"s\":\", , ,\",\"d\":\",\"}", "[\" \",\" \"]"},
+	    {"{\"s\":\" \",\"d\":\",\"}", "[\" \"]"},
+	    {"{\"s\":\"\",\"d\":\",\"}", "[]"},
+	    {"{\"s\":\"abc\",\"d\":\"\"}", "[\"abc\"]"},
+	    {"{\"s\":\"split on T and \\nnew line\",\"d\":\"T\\n\"}",
+	     "[\"split on \",\" and \",\"new line\"]"},
+	    {"{\"s\":\"a\\u00e9b\\u00e8c\",\"d\":\"\\u00e9\\u00e8\"}", "[\"a\",\"b\",\"c\"]"},
+	    {"{\"s\":\"x\\u00e9y\",\"d\":\"\\u00e8\"}", "[\"x\\u00e9y\"]"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		/* The expected text is JSON; dump it the way aslrt_json_dump does. */
@@ -891,7 +919,7 @@ START_TEST(test_uuid)
 {
 	char *prev = NULL;
 	for (int i = 0; i < 100; i++) {
-		aslrt_error e = { 0 };
+		aslrt_error e = {0};
 		char *got = run("States.UUID()", "{}", &e);
 		ck_assert_msg(is_uuid_v4(got), "%s", got);
 		if (prev)
@@ -928,9 +956,9 @@ static void *eval_many(void *arg)
 		char in[64], want_text[64];
 		snprintf(in, sizeof in, "{\"n\":%d,\"a\":[1,1,2]}", i);
 		snprintf(want_text, sizeof want_text, "\"n=%d [1, 2] 1.5\"", i);
-		aslrt_env env = { parse_json(in), NULL, NULL, NULL, NULL, NULL, NULL };
+		aslrt_env env = {parse_json(in), NULL, NULL, NULL, NULL, NULL, NULL};
 		struct json_object *out = NULL;
-		aslrt_error e = { 0 };
+		aslrt_error e = {0};
 		if (aslrt_fn_eval(f, &env, &out, &e) != 0)
 			return "eval failed";
 		char *got = aslrt_json_dump(out);
@@ -973,9 +1001,9 @@ START_TEST(test_reuse)
 		char in[64], want_text[64];
 		snprintf(in, sizeof in, "{\"n\":%d}", i);
 		snprintf(want_text, sizeof want_text, "\"n=%d\"", i);
-		aslrt_env env = { parse_json(in), NULL, NULL, NULL, NULL, NULL, NULL };
+		aslrt_env env = {parse_json(in), NULL, NULL, NULL, NULL, NULL, NULL};
 		struct json_object *out = NULL;
-		aslrt_error e = { 0 };
+		aslrt_error e = {0};
 		ck_assert_int_eq(aslrt_fn_eval(f, &env, &out, &e), 0);
 		char *got = aslrt_json_dump(out);
 		ck_assert_str_eq(got, want_text);

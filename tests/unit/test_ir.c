@@ -35,9 +35,10 @@ static char *dump(const Program *p)
 
 START_TEST(test_pass_dump)
 {
-	Program *p = lower_text("{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
-				"\"InputPath\":\"$.in\",\"Result\":{\"x\":1},\"ResultPath\":\"$.r\","
-				"\"OutputPath\":\"$.r\",\"End\":true}}}");
+	Program *p =
+	    lower_text("{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
+		       "\"InputPath\":\"$.in\",\"Result\":{\"x\":1},\"ResultPath\":\"$.r\","
+		       "\"OutputPath\":\"$.r\",\"End\":true}}}");
 	char *s = dump(p);
 	ck_assert_str_eq(s, "program \"t\" standard\n"
 			    "k0 path \"$.in\"\n"
@@ -65,8 +66,9 @@ END_TEST
 /* Static paths are direct look-ups; dynamic ones go to the runtime engine. */
 START_TEST(test_paths_static_and_dynamic)
 {
-	Program *p = lower_text("{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
-				"\"InputPath\":\"$.items[*].id\",\"OutputPath\":\"$['a b'][2]\",\"End\":true}}}");
+	Program *p = lower_text(
+	    "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
+	    "\"InputPath\":\"$.items[*].id\",\"OutputPath\":\"$['a b'][2]\",\"End\":true}}}");
 	char *s = dump(p);
 	ck_assert_ptr_nonnull(strstr(s, "= path %0 k0\t; \"$.items[*].id\""));
 	ck_assert_ptr_nonnull(strstr(s, "= field %1 k"));
@@ -80,12 +82,13 @@ END_TEST
  * time, short-circuit And/Or. */
 START_TEST(test_choice_lowering)
 {
-	Program *p = lower_text(
-		"{\"StartAt\":\"C\",\"States\":{\"C\":{\"Type\":\"Choice\",\"Choices\":["
-		"{\"And\":[{\"Variable\":\"$.a\",\"NumericGreaterThan\":1},"
-		"{\"Not\":{\"Variable\":\"$.b\",\"IsPresent\":true}}],\"Next\":\"Y\"},"
-		"{\"Variable\":\"$.s\",\"StringEqualsPath\":\"$.t\",\"Next\":\"N\"}],\"Default\":\"N\"},"
-		"\"Y\":{\"Type\":\"Succeed\"},\"N\":{\"Type\":\"Fail\",\"Error\":\"E\"}}}");
+	Program *p =
+	    lower_text("{\"StartAt\":\"C\",\"States\":{\"C\":{\"Type\":\"Choice\",\"Choices\":["
+		       "{\"And\":[{\"Variable\":\"$.a\",\"NumericGreaterThan\":1},"
+		       "{\"Not\":{\"Variable\":\"$.b\",\"IsPresent\":true}}],\"Next\":\"Y\"},"
+		       "{\"Variable\":\"$.s\",\"StringEqualsPath\":\"$.t\",\"Next\":\"N\"}],"
+		       "\"Default\":\"N\"},"
+		       "\"Y\":{\"Type\":\"Succeed\"},\"N\":{\"Type\":\"Fail\",\"Error\":\"E\"}}}");
 	char *s = dump(p);
 	ck_assert_ptr_nonnull(strstr(s, "?0 = setb 1\n"));
 	ck_assert_ptr_nonnull(strstr(s, "test %2 NumericGreaterThan"));
@@ -109,11 +112,13 @@ END_TEST
 /* Definition strings are data in C string literals, never code. */
 START_TEST(test_c_string_escapes)
 {
-	Program *p = lower_text("{\"StartAt\":\"*/ x\",\"States\":{\"*/ x\":{\"Type\":\"Pass\","
-				"\"OutputPath\":\"$['q\\\"?\\\\\\\\\\n\xc3\xa9']\",\"End\":true}}}");
+	Program *p =
+	    lower_text("{\"StartAt\":\"*/ x\",\"States\":{\"*/ x\":{\"Type\":\"Pass\","
+		       "\"OutputPath\":\"$['q\\\"?\\\\\\\\\\n\xc3\xa9']\",\"End\":true}}}");
 	Buf c = {0};
 	emit_c(p, &c);
-	ck_assert_ptr_nonnull(strstr(c.s, "aslrt_op_field(r[0], \"q\\\"\\?\\\\\\n\"\n\t\"\\303\\251\")"));
+	ck_assert_ptr_nonnull(
+	    strstr(c.s, "aslrt_op_field(r[0], \"q\\\"\\?\\\\\\n\"\n\t\"\\303\\251\")"));
 	ck_assert_ptr_null(strstr(c.s, "/* */ x"));
 	buf_free(&c);
 	ir_free(p);
@@ -122,9 +127,10 @@ END_TEST
 
 START_TEST(test_meta)
 {
-	Program *p = lower_text("{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\","
-				"\"Resource\":\"arn:aws:states:::lambda:invoke\",\"Catch\":[{\"ErrorEquals\":"
-				"[\"States.ALL\"],\"Next\":\"F\"}],\"End\":true},\"F\":{\"Type\":\"Fail\"}}}");
+	Program *p = lower_text(
+	    "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\","
+	    "\"Resource\":\"arn:aws:states:::lambda:invoke\",\"Catch\":[{\"ErrorEquals\":"
+	    "[\"States.ALL\"],\"Next\":\"F\"}],\"End\":true},\"F\":{\"Type\":\"Fail\"}}}");
 	char *meta = ir_meta_text(p);
 	ck_assert_ptr_nonnull(strstr(meta, "\"name\":\"t\",\"type\":\"STANDARD\""));
 	ck_assert_ptr_nonnull(strstr(meta, "\"catch_next\":[1]"));
@@ -136,10 +142,11 @@ END_TEST
 
 START_TEST(test_parallel_scopes)
 {
-	Program *p = lower_text(
-		"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Parallel\",\"Branches\":["
-		"{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"End\":true}}},"
-		"{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Pass\",\"End\":true}}}],\"End\":true}}}");
+	Program *p =
+	    lower_text("{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Parallel\",\"Branches\":["
+		       "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"End\":true}}},"
+		       "{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Pass\",\"End\":true}}}],"
+		       "\"End\":true}}}");
 	ck_assert_int_eq(p->nscopes, 3);
 	ck_assert_int_eq(p->nstates, 3);
 	char *s = dump(p);

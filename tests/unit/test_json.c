@@ -39,11 +39,11 @@ END_TEST
 
 START_TEST(test_print_strings)
 {
-	ROUNDTRIP("\"a/b\"", "\"a/b\"");                 /* no \/ */
+	ROUNDTRIP("\"a/b\"", "\"a/b\""); /* no \/ */
 	ROUNDTRIP("\"q\\\"b\\\\\"", "\"q\\\"b\\\\\"");
 	ROUNDTRIP("\"\\n\\r\\t\\b\\f\"", "\"\\n\\r\\t\\b\\f\"");
 	ROUNDTRIP("\"\\u0001\\u001f\"", "\"\\u0001\\u001f\"");
-	ROUNDTRIP("\"\\u00e9\\u65e5\"", "\"\xc3\xa9\xe6\x97\xa5\"");   /* raw UTF-8 out */
+	ROUNDTRIP("\"\\u00e9\\u65e5\"", "\"\xc3\xa9\xe6\x97\xa5\""); /* raw UTF-8 out */
 	ROUNDTRIP("\"\\ud83d\\ude00\"", "\"\xf0\x9f\x98\x80\"");
 }
 END_TEST
@@ -87,10 +87,26 @@ END_TEST
 
 START_TEST(test_parse_errors)
 {
-	static const char *bad[] = {"", "   ", "{", "{\"a\":1,}", "[1,]", "01", "True", "{\"a\":1} x",
-				    "not json", "\"\\x\"", "\"\xff\"", "[1] [2]",
-				    "{'a':1}", "[NaN]", "[-Infinity]", "[1] // c", "\"\xc0\xaf\"",
-				    "\"\xed\xa0\x80\"", "\"\\ud800\"", "{\"a\\u0000b\":1}"};
+	static const char *bad[] = {"",
+				    "   ",
+				    "{",
+				    "{\"a\":1,}",
+				    "[1,]",
+				    "01",
+				    "True",
+				    "{\"a\":1} x",
+				    "not json",
+				    "\"\\x\"",
+				    "\"\xff\"",
+				    "[1] [2]",
+				    "{'a':1}",
+				    "[NaN]",
+				    "[-Infinity]",
+				    "[1] // c",
+				    "\"\xc0\xaf\"",
+				    "\"\xed\xa0\x80\"",
+				    "\"\\ud800\"",
+				    "{\"a\\u0000b\":1}"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char why[ASLRT_ERRLEN] = "";
 		struct json_object *v = NULL;
@@ -123,15 +139,22 @@ START_TEST(test_equal)
 		const char *a, *b;
 		bool eq;
 	} cases[] = {
-		{"1", "1.0", true},       {"0", "-0.0", true},      {"1", "true", false},
-		{"0", "false", false},    {"null", "null", true},   {"\"a\"", "\"a\"", true},
-		{"[1,[2]]", "[1,[2.0]]", true}, {"[1,2]", "[2,1]", false},
-		{"{\"a\":1,\"b\":2}", "{\"b\":2,\"a\":1}", true}, {"{\"a\":1}", "{\"a\":1,\"b\":2}", false},
-		{"{}", "[]", false},
+	    {"1", "1.0", true},
+	    {"0", "-0.0", true},
+	    {"1", "true", false},
+	    {"0", "false", false},
+	    {"null", "null", true},
+	    {"\"a\"", "\"a\"", true},
+	    {"[1,[2]]", "[1,[2.0]]", true},
+	    {"[1,2]", "[2,1]", false},
+	    {"{\"a\":1,\"b\":2}", "{\"b\":2,\"a\":1}", true},
+	    {"{\"a\":1}", "{\"a\":1,\"b\":2}", false},
+	    {"{}", "[]", false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct json_object *a = parse(cases[i].a), *b = parse(cases[i].b);
-		ck_assert_msg(aslrt_json_equal(a, b) == cases[i].eq, "%s vs %s", cases[i].a, cases[i].b);
+		ck_assert_msg(aslrt_json_equal(a, b) == cases[i].eq, "%s vs %s", cases[i].a,
+			      cases[i].b);
 		json_object_put(a);
 		json_object_put(b);
 	}

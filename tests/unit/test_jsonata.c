@@ -40,8 +40,7 @@ static struct json_object *jparse(const char *text)
 }
 
 /* Evaluate expr against input JSON text (NULL = undefined) and bindings. */
-static int run(const char *expr, const char *input, const char *bindings, char **result,
-	       char *code)
+static int run(const char *expr, const char *input, const char *bindings, char **result, char *code)
 {
 	char why[512];
 	*result = NULL;
@@ -86,7 +85,8 @@ static void expect_code(const char *expr, const char *input, const char *want_co
 	char *got;
 	char code[8];
 	int rc = run(expr, input, NULL, &got, code);
-	ck_assert_msg(rc == -1, "%s: expected error %s, got %s", expr, want_code, got ? got : "undefined");
+	ck_assert_msg(rc == -1, "%s: expected error %s, got %s", expr, want_code,
+		      got ? got : "undefined");
 	ck_assert_msg(strcmp(code, want_code) == 0, "%s: code %s, want %s", expr, code, want_code);
 	free(got);
 }
@@ -153,9 +153,11 @@ END_TEST
 
 START_TEST(test_bindings)
 {
-	expect("$states.input.x + $myVar", NULL, "{\"states\":{\"input\":{\"x\":2}},\"myVar\":40}", "42");
+	expect("$states.input.x + $myVar", NULL, "{\"states\":{\"input\":{\"x\":2}},\"myVar\":40}",
+	       "42");
 	expect("$states.input.items[price > 5].name", NULL,
-	       "{\"states\":{\"input\":{\"items\":[{\"name\":\"a\",\"price\":3},{\"name\":\"b\",\"price\":9}]}}}",
+	       "{\"states\":{\"input\":{\"items\":[{\"name\":\"a\",\"price\":3},{\"name\":\"b\","
+	       "\"price\":9}]}}}",
 	       "\"b\"");
 	/* assignment inside an expression does not leak out */
 	expect("($v := 5; $v)", NULL, "{\"v\":1}", "5");
@@ -168,7 +170,8 @@ START_TEST(test_sfn_functions)
 	expect("$range(0, 9, 3)", NULL, NULL, "[0,3,6,9]");
 	expect("$range(1, 9, 9)", NULL, NULL, "1");
 	expect("$range(0, 6, 2)", NULL, NULL, "[0,2,4,6]");
-	expect("$hash('input', 'SHA-1')", NULL, NULL, "\"140f86aae51ab9e1cda9b4254fe98a74eb54c1a1\"");
+	expect("$hash('input', 'SHA-1')", NULL, NULL,
+	       "\"140f86aae51ab9e1cda9b4254fe98a74eb54c1a1\"");
 	expect("$hash('input', 'MD5')", NULL, NULL, "\"a43c1b0aa53a0c908810c06ab1ff3967\"");
 	expect("$random(42)", NULL, NULL, "0.7275636800328681");
 	expect("$parse('{\"a\":[1,\"x\"]}')", NULL, NULL, "{\"a\":[1,\"x\"]}");
@@ -187,15 +190,18 @@ START_TEST(test_pictures)
 	expect("$formatInteger(21, 'w;o')", NULL, NULL, "\"twenty-first\"");
 	expect("$formatInteger(1999, 'I')", NULL, NULL, "\"MCMXCIX\"");
 	expect("$formatInteger(28, 'A')", NULL, NULL, "\"AB\"");
-	expect("$parseInteger('twelve thousand, four hundred and seventy-six', 'w')", NULL, NULL, "12476");
+	expect("$parseInteger('twelve thousand, four hundred and seventy-six', 'w')", NULL, NULL,
+	       "12476");
 	expect("$parseInteger('1,234', '#,##0')", NULL, NULL, "1234");
-	expect("$fromMillis(1521801216617, '[Y0001]-[M01]-[D01] [H01]:[m01] [Z]', '+0530')", NULL, NULL,
-	       "\"2018-03-23 16:03 +05:30\"");
-	expect("$fromMillis(1521801216617, '[FNn], [D1o] [MNn] [Y] [h]:[m01] [PN] [z]')", NULL, NULL,
-	       "\"Friday, 23rd March 2018 10:33 AM GMT+00:00\"");
+	expect("$fromMillis(1521801216617, '[Y0001]-[M01]-[D01] [H01]:[m01] [Z]', '+0530')", NULL,
+	       NULL, "\"2018-03-23 16:03 +05:30\"");
+	expect("$fromMillis(1521801216617, '[FNn], [D1o] [MNn] [Y] [h]:[m01] [PN] [z]')", NULL,
+	       NULL, "\"Friday, 23rd March 2018 10:33 AM GMT+00:00\"");
 	/* ISO week date: 1 Jan 2005 is in week 53 of 2004 */
-	expect("$fromMillis($toMillis('2005-01-01'), '[X]-W[W]-[F1]')", NULL, NULL, "\"2004-W53-6\"");
-	expect("$toMillis('23/03/2018 10:33 +01:00', '[D]/[M]/[Y] [H]:[m] [Z]')", NULL, NULL, "1521797580000");
+	expect("$fromMillis($toMillis('2005-01-01'), '[X]-W[W]-[F1]')", NULL, NULL,
+	       "\"2004-W53-6\"");
+	expect("$toMillis('23/03/2018 10:33 +01:00', '[D]/[M]/[Y] [H]:[m] [Z]')", NULL, NULL,
+	       "1521797580000");
 	char *got;
 	char code[8];
 	ck_assert_int_eq(run("$toMillis('nothing like it', '[Y]-[M]')", NULL, NULL, &got, code), 1);
@@ -253,10 +259,11 @@ END_TEST
 START_TEST(test_limits)
 {
 	/* deep non-tail recursion is an error, not a crash */
-	expect_code("($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))", NULL, "U1001");
+	expect_code("($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))", NULL,
+		    "U1001");
 	/* tail recursion runs in constant stack */
-	expect("($f := function($n, $a){ $n = 0 ? $a : $f($n - 1, $a + 1) }; $f(20000, 0))", NULL, NULL,
-	       "20000");
+	expect("($f := function($n, $a){ $n = 0 ? $a : $f($n - 1, $a + 1) }; $f(20000, 0))", NULL,
+	       NULL, "20000");
 	aslrt_jsonata *e = aslrt_jsonata_parse("($inf := function(){$inf()}; $inf())", NULL, 0);
 	ck_assert_ptr_nonnull(e);
 	aslrt_jsonata_limits lim = {.time_limit_ms = 200};
@@ -337,9 +344,12 @@ static bool known_failure(Stats *st, const char *group, const char *file, size_t
 	size_t n = st->known ? json_object_array_length(st->known) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *k = json_object_array_get_idx(st->known, i), *g, *f, *x;
-		if (json_object_object_get_ex(k, "group", &g) && json_object_object_get_ex(k, "file", &f) &&
-		    json_object_object_get_ex(k, "index", &x) && !strcmp(json_object_get_string(g), group) &&
-		    !strcmp(json_object_get_string(f), file) && (size_t)json_object_get_int(x) == index)
+		if (json_object_object_get_ex(k, "group", &g) &&
+		    json_object_object_get_ex(k, "file", &f) &&
+		    json_object_object_get_ex(k, "index", &x) &&
+		    !strcmp(json_object_get_string(g), group) &&
+		    !strcmp(json_object_get_string(f), file) &&
+		    (size_t)json_object_get_int(x) == index)
 			return true;
 	}
 	return false;
@@ -377,7 +387,8 @@ static void load_listed(Stats *st, const char *path)
 			continue;
 		size_t k = strcspn(line, " \t\n");
 		ck_assert_msg(k > 0 && line[k - 1] == ']', "%s: bad line: %s", path, line);
-		ck_assert_msg(line[k] == ' ' || line[k] == '\t', "%s: no reason given: %s", path, line);
+		ck_assert_msg(line[k] == ' ' || line[k] == '\t', "%s: no reason given: %s", path,
+			      line);
 		if (st->nlisted == cap) {
 			cap = cap ? cap * 2 : 64;
 			st->listed = realloc(st->listed, cap * sizeof *st->listed);
@@ -419,7 +430,8 @@ static void run_case(Stats *st, const char *gdir, const char *group, const char 
 		input = x;
 		input_undefined = false;
 	} else if (json_object_object_get_ex(cs, "dataset", &x) && x) {
-		snprintf(path, sizeof path, "%s/datasets/%s.json", suite_dir, json_object_get_string(x));
+		snprintf(path, sizeof path, "%s/datasets/%s.json", suite_dir,
+			 json_object_get_string(x));
 		dataset_owned = load_json(path);
 		input = dataset_owned;
 		input_undefined = false;
@@ -444,7 +456,8 @@ static void run_case(Stats *st, const char *gdir, const char *group, const char 
 			want_code = json_object_get_string(c);
 		else
 			want_code = "";
-	} else if (json_object_object_get_ex(cs, "undefinedResult", &x) && json_object_get_boolean(x))
+	} else if (json_object_object_get_ex(cs, "undefinedResult", &x) &&
+		   json_object_get_boolean(x))
 		want_undef = true;
 	else if (json_object_object_get_ex(cs, "result", &want))
 		have_result = true;
@@ -492,9 +505,16 @@ static void run_case(Stats *st, const char *gdir, const char *group, const char 
 		if (st->verbose || !l) {
 			char *g = out ? aslrt_json_dump(out) : NULL;
 			char *w = want ? aslrt_json_dump(want) : NULL;
-			printf("FAIL %s/%s[%zu]: %s\n  want: %s\n  got:  %s\n", group, file, index, expr,
-			       want_code ? want_code : want_undef ? "undefined" : w ? w : "null",
-			       got_code[0] ? (e ? err.cause : why) : undef ? "undefined" : g ? g : "null");
+			printf("FAIL %s/%s[%zu]: %s\n  want: %s\n  got:  %s\n", group, file, index,
+			       expr,
+			       want_code    ? want_code
+			       : want_undef ? "undefined"
+			       : w	    ? w
+					    : "null",
+			       got_code[0] ? (e ? err.cause : why)
+			       : undef	   ? "undefined"
+			       : g	   ? g
+					   : "null");
 			free(g);
 			free(w);
 		}
@@ -587,7 +607,8 @@ START_TEST(test_suite)
 	for (size_t i = 0; i < st.nlisted; i++) {
 		/* a listed case that no longer exists (only checked on a full run) */
 		if (!st.listed[i].seen && !only) {
-			printf("listed in known-failures.txt but not an in-scope case: %s\n", st.listed[i].key);
+			printf("listed in known-failures.txt but not an in-scope case: %s\n",
+			       st.listed[i].key);
 			stale++;
 		}
 		free(st.listed[i].key);
@@ -595,15 +616,17 @@ START_TEST(test_suite)
 	free(st.listed);
 	for (size_t i = 0; i < st.ngroups; i++)
 		if (st.groups[i].failed)
-			printf("  %-32s %d failed, %d passed\n", st.groups[i].name, st.groups[i].failed,
-			       st.groups[i].passed);
-	printf("jsonata suite: %d passed, %d failed, %d skipped\n", st.passed, st.failed, st.skipped);
+			printf("  %-32s %d failed, %d passed\n", st.groups[i].name,
+			       st.groups[i].failed, st.groups[i].passed);
+	printf("jsonata suite: %d passed, %d failed, %d skipped\n", st.passed, st.failed,
+	       st.skipped);
 	fflush(stdout);
 	ck_assert_msg(st.passed > 0, "no suite cases found under %s", suite_dir);
-	ck_assert_msg(st.unexpected_fail == 0 && st.unexpected_pass == 0 && stale == 0,
-		      "known-failures.txt is out of date: %d unlisted failures, %d listed cases pass, "
-		      "%d stale lines",
-		      st.unexpected_fail, st.unexpected_pass, stale);
+	ck_assert_msg(
+	    st.unexpected_fail == 0 && st.unexpected_pass == 0 && stale == 0,
+	    "known-failures.txt is out of date: %d unlisted failures, %d listed cases pass, "
+	    "%d stale lines",
+	    st.unexpected_fail, st.unexpected_pass, stale);
 }
 END_TEST
 

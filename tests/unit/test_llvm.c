@@ -157,13 +157,15 @@ START_TEST(test_text_all_levels)
 	if (opt == 0) {
 		/* every scope is a function (O2 may inline them into nothing else: they
 		 * are only reachable through @scopes, so they stay) */
-		ck_assert_ptr_nonnull(strstr(t, "define internal i32 @scope_0(ptr %c, ptr %in, ptr %out)"));
-		ck_assert_ptr_nonnull(strstr(t, "define internal i32 @scope_1(ptr %c, ptr %in, ptr %out)"));
+		ck_assert_ptr_nonnull(
+		    strstr(t, "define internal i32 @scope_0(ptr %c, ptr %in, ptr %out)"));
+		ck_assert_ptr_nonnull(
+		    strstr(t, "define internal i32 @scope_1(ptr %c, ptr %in, ptr %out)"));
 		ck_assert_ptr_nonnull(strstr(t, "declare i32 @aslrt_op_enter(ptr, i32, ptr)"));
 		ck_assert_ptr_nonnull(strstr(t, "declare ptr @aslrt_op_index(ptr, i64)"));
 		ck_assert_ptr_nonnull(strstr(t, "declare void @aslrt_op_put(ptr)"));
 		ck_assert_ptr_nonnull(
-			strstr(t, "declare i32 @aslrt_op_require(ptr, i32, i32, ptr, ptr, ptr)"));
+		    strstr(t, "declare i32 @aslrt_op_require(ptr, i32, i32, ptr, ptr, ptr)"));
 		ck_assert_ptr_nonnull(strstr(t, "call i32 @aslrt_op_recover(ptr %c, i32 2,"));
 		ck_assert_ptr_nonnull(strstr(t, "call ptr @aslrt_op_index(ptr %"));
 		ck_assert_ptr_nonnull(strstr(t, ", i64 3)"));
@@ -171,7 +173,8 @@ START_TEST(test_text_all_levels)
 		ck_assert_ptr_nonnull(strstr(t, "@scope_0"));
 		ck_assert_ptr_nonnull(strstr(t, "@scope_1"));
 	}
-	ck_assert_ptr_nonnull(strstr(t, "@scopes = private constant [2 x ptr] [ptr @scope_0, ptr @scope_1]"));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "@scopes = private constant [2 x ptr] [ptr @scope_0, ptr @scope_1]"));
 	/* the key is data: c"aslrt_main_program\00", and that symbol is defined once,
 	 * never renamed (a collision would give aslrt_main_program.1) */
 	ck_assert_ptr_nonnull(strstr(t, "c\"" KEY "\\00\""));

@@ -8,12 +8,14 @@
 
 /* The store documents of Jayway's README, reduced. */
 static const char *STORE =
-	"{\"store\":{\"book\":["
-	"{\"category\":\"reference\",\"author\":\"Nigel Rees\",\"title\":\"Sayings\",\"price\":8.95},"
-	"{\"category\":\"fiction\",\"author\":\"Evelyn Waugh\",\"title\":\"Sword\",\"price\":12.99},"
-	"{\"category\":\"fiction\",\"author\":\"Herman Melville\",\"title\":\"Moby Dick\",\"isbn\":\"0-553\",\"price\":8.99},"
-	"{\"category\":\"fiction\",\"author\":\"J. R. R. Tolkien\",\"title\":\"LOTR\",\"isbn\":\"0-395\",\"price\":22.99}"
-	"],\"bicycle\":{\"color\":\"red\",\"price\":19.95}},\"expensive\":10}";
+    "{\"store\":{\"book\":["
+    "{\"category\":\"reference\",\"author\":\"Nigel Rees\",\"title\":\"Sayings\",\"price\":8.95},"
+    "{\"category\":\"fiction\",\"author\":\"Evelyn Waugh\",\"title\":\"Sword\",\"price\":12.99},"
+    "{\"category\":\"fiction\",\"author\":\"Herman Melville\",\"title\":\"Moby "
+    "Dick\",\"isbn\":\"0-553\",\"price\":8.99},"
+    "{\"category\":\"fiction\",\"author\":\"J. R. R. "
+    "Tolkien\",\"title\":\"LOTR\",\"isbn\":\"0-395\",\"price\":22.99}"
+    "],\"bicycle\":{\"color\":\"red\",\"price\":19.95}},\"expensive\":10}";
 
 static struct json_object *parse_json(const char *text)
 {
@@ -39,8 +41,13 @@ static char *run_env(const char *path, const char *input, const char *context, c
 			abort();
 		return s;
 	}
-	aslrt_env env = {input ? parse_json(input) : NULL, context ? parse_json(context) : NULL,
-			 vars ? parse_json(vars) : NULL, NULL, NULL, NULL, NULL};
+	aslrt_env env = {input ? parse_json(input) : NULL,
+			 context ? parse_json(context) : NULL,
+			 vars ? parse_json(vars) : NULL,
+			 NULL,
+			 NULL,
+			 NULL,
+			 NULL};
 	struct json_object *out = NULL;
 	int rc = aslrt_path_eval(p, &env, &out, why, sizeof why);
 	if (rc == 0) {
@@ -59,11 +66,11 @@ static char *run_env(const char *path, const char *input, const char *context, c
 	return s;
 }
 
-#define EXPECT_ENV(path, input, ctx, vars, want)                        \
-	do {                                                            \
-		char *got_ = run_env(path, input, ctx, vars);           \
-		ck_assert_msg(strcmp(got_, want) == 0, "%s: got %s, want %s", path, got_, want); \
-		free(got_);                                             \
+#define EXPECT_ENV(path, input, ctx, vars, want)                                                   \
+	do {                                                                                       \
+		char *got_ = run_env(path, input, ctx, vars);                                      \
+		ck_assert_msg(strcmp(got_, want) == 0, "%s: got %s, want %s", path, got_, want);   \
+		free(got_);                                                                        \
 	} while (0)
 #define EXPECT(path, input, want) EXPECT_ENV(path, input, NULL, NULL, want)
 
@@ -78,12 +85,13 @@ static char *parse_error(const char *path)
 	return strdup(why);
 }
 
-#define EXPECT_PARSE_ERROR(path, want)                                  \
-	do {                                                            \
-		char *got_ = parse_error(path);                         \
-		ck_assert_msg(got_ != NULL, "%s parsed", path);         \
-		ck_assert_msg(strstr(got_, want) != NULL, "%s: got '%s', want '%s'", path, got_, want); \
-		free(got_);                                             \
+#define EXPECT_PARSE_ERROR(path, want)                                                             \
+	do {                                                                                       \
+		char *got_ = parse_error(path);                                                    \
+		ck_assert_msg(got_ != NULL, "%s parsed", path);                                    \
+		ck_assert_msg(strstr(got_, want) != NULL, "%s: got '%s', want '%s'", path, got_,   \
+			      want);                                                               \
+		free(got_);                                                                        \
 	} while (0)
 
 /* --- roots and simple steps --- */
@@ -152,7 +160,8 @@ END_TEST
 
 START_TEST(test_context_and_vars)
 {
-	const char *ctx = "{\"Execution\":{\"Id\":\"arn:x\",\"Input\":{\"k\":1}},\"State\":{\"Name\":\"S\"}}";
+	const char *ctx =
+	    "{\"Execution\":{\"Id\":\"arn:x\",\"Input\":{\"k\":1}},\"State\":{\"Name\":\"S\"}}";
 	EXPECT_ENV("$$.Execution.Id", "{}", ctx, NULL, "\"arn:x\"");
 	EXPECT_ENV("$$.Execution.Input.k", "{}", ctx, NULL, "1");
 	EXPECT_ENV("$$", "{}", ctx, NULL, ctx);
@@ -160,7 +169,8 @@ START_TEST(test_context_and_vars)
 	EXPECT_ENV("$$.Nope", "{}", ctx, NULL, "!No results for path: $['Nope']");
 	EXPECT_ENV("$$.*", "{}", "{\"a\":1,\"b\":2}", NULL, "[1,2]");
 
-	const char *vars = "{\"order\":{\"numItems\":3,\"items\":[\"a\",\"b\"]},\"x\":7,\"_y1\":null}";
+	const char *vars =
+	    "{\"order\":{\"numItems\":3,\"items\":[\"a\",\"b\"]},\"x\":7,\"_y1\":null}";
 	EXPECT_ENV("$x", "{}", NULL, vars, "7");
 	EXPECT_ENV("$order.numItems", "{}", NULL, vars, "3");
 	EXPECT_ENV("$order.items[1]", "{}", NULL, vars, "\"b\"");
@@ -210,8 +220,10 @@ END_TEST
 
 START_TEST(test_not_found_messages)
 {
-	EXPECT("$.NoSuchInputPath", "{\"int-literal\":0}", "!No results for path: $['NoSuchInputPath']");
-	EXPECT("$.NoSuchOutputPath", "{\"int-literal\":0}", "!No results for path: $['NoSuchOutputPath']");
+	EXPECT("$.NoSuchInputPath", "{\"int-literal\":0}",
+	       "!No results for path: $['NoSuchInputPath']");
+	EXPECT("$.NoSuchOutputPath", "{\"int-literal\":0}",
+	       "!No results for path: $['NoSuchOutputPath']");
 	EXPECT("$.no.such.result.path", "{\"a\":1}", "!Missing property in path $['no']");
 	EXPECT("$.a.b", "{\"a\":{}}", "!No results for path: $['a']['b']");
 	EXPECT("$.a.b.c", "{\"a\":{\"x\":1}}", "!Missing property in path $['a']['b']");
@@ -226,24 +238,29 @@ START_TEST(test_not_found_types)
 {
 	EXPECT("$.a.b", "{\"a\":\"str\"}",
 	       "!Expected to find an object with property ['b'] in path $['a'] but found "
-	       "'com.fasterxml.jackson.databind.node.TextNode'. This is not a json object according to the "
+	       "'com.fasterxml.jackson.databind.node.TextNode'. This is not a json object "
+	       "according to the "
 	       "JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.");
 	EXPECT("$.a", "[1]",
 	       "!Expected to find an object with property ['a'] in path $ but found "
-	       "'com.fasterxml.jackson.databind.node.ArrayNode'. This is not a json object according to the "
+	       "'com.fasterxml.jackson.databind.node.ArrayNode'. This is not a json object "
+	       "according to the "
 	       "JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.");
 	EXPECT("$.a.b", "{\"a\":null}",
 	       "!Expected to find an object with property ['b'] in path $['a'] but found "
-	       "'com.fasterxml.jackson.databind.node.NullNode'. This is not a json object according to the "
+	       "'com.fasterxml.jackson.databind.node.NullNode'. This is not a json object "
+	       "according to the "
 	       "JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.");
 	EXPECT("$.a[5].b", "{\"a\":[]}",
-	       "!Expected to find an object with property ['b'] in path $['a'][5] but found 'null'. This is "
+	       "!Expected to find an object with property ['b'] in path $['a'][5] but found "
+	       "'null'. This is "
 	       "not a json object according to the JsonProvider: "
 	       "'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.");
 	EXPECT("$.a[0].b", "{\"a\":{\"x\":1}}",
 	       "!Filter: [0]['b'] can only be applied to arrays. Current context is: {\"x\":1}");
 	EXPECT("$.a[1][0]", "{\"a\":[1]}", "!The path $['a'][1] is null");
-	EXPECT("$.a[0]", "{\"a\":null}", "!Filter: [0] can only be applied to arrays. Current context is: null");
+	EXPECT("$.a[0]", "{\"a\":null}",
+	       "!Filter: [0] can only be applied to arrays. Current context is: null");
 }
 END_TEST
 
@@ -333,7 +350,9 @@ START_TEST(test_deep_scan)
 	EXPECT("$..book[0,1].title", STORE, "[\"Sayings\",\"Sword\"]");
 	EXPECT("$..book[:2].category", STORE, "[\"reference\",\"fiction\"]");
 	EXPECT("$..isbn", STORE, "[\"0-553\",\"0-395\"]");
-	EXPECT("$.order..product", "{\"order\":{\"lines\":[{\"product\":\"p1\"},{\"product\":\"p2\",\"sub\":{\"product\":\"p3\"}}]}}",
+	EXPECT("$.order..product",
+	       "{\"order\":{\"lines\":[{\"product\":\"p1\"},{\"product\":\"p2\",\"sub\":{"
+	       "\"product\":\"p3\"}}]}}",
 	       "[\"p1\",\"p2\",\"p3\"]");
 	EXPECT("$..*", "{\"a\":{\"b\":1},\"c\":[2]}", "[{\"b\":1},[2],1,2]");
 	EXPECT("$..[0]", "{\"a\":[1,[2,3]],\"b\":{\"c\":[4]}}", "[1,2,4]");
@@ -361,7 +380,8 @@ START_TEST(test_filter_compare)
 	EXPECT("$.store.book[?(@.category == \"reference\")].title", STORE, "[\"Sayings\"]");
 	EXPECT("$.store.book[?(@.category != 'fiction')].title", STORE, "[\"Sayings\"]");
 	EXPECT("$.store.book[?(@.price < $.expensive)].price", STORE, "[8.95,8.99]");
-	EXPECT("$.store.book[?(@.author > 'I')].author", STORE, "[\"Nigel Rees\",\"J. R. R. Tolkien\"]");
+	EXPECT("$.store.book[?(@.author > 'I')].author", STORE,
+	       "[\"Nigel Rees\",\"J. R. R. Tolkien\"]");
 	EXPECT("$[?(@.status == 0)]", "[{\"year\":1997,\"status\":0},{\"year\":2001,\"status\":1}]",
 	       "[{\"year\":1997,\"status\":0}]");
 	EXPECT("$[?(@ > 2)]", "[1,2,3,4]", "[3,4]");
@@ -371,7 +391,8 @@ END_TEST
 
 START_TEST(test_filter_types)
 {
-	const char *in = "[{\"v\":true},{\"v\":false},{\"v\":null},{\"v\":1},{\"v\":\"1\"},{\"v\":[1]},{\"w\":1}]";
+	const char *in = "[{\"v\":true},{\"v\":false},{\"v\":null},{\"v\":1},{\"v\":\"1\"},{\"v\":["
+			 "1]},{\"w\":1}]";
 	EXPECT("$[?(@.v == true)].v", in, "[true]");
 	EXPECT("$[?(@.v == false)].v", in, "[false]");
 	EXPECT("$[?(@.v == null)].v", in, "[null]");
@@ -430,7 +451,8 @@ END_TEST
 
 START_TEST(test_filter_ops)
 {
-	const char *in = "[{\"n\":\"ab\",\"t\":[1,2]},{\"n\":\"\",\"t\":[]},{\"n\":\"abc\",\"t\":[3]}]";
+	const char *in =
+	    "[{\"n\":\"ab\",\"t\":[1,2]},{\"n\":\"\",\"t\":[]},{\"n\":\"abc\",\"t\":[3]}]";
 	EXPECT("$[?(@.n in ['ab','x'])].n", in, "[\"ab\"]");
 	EXPECT("$[?(@.n nin ['ab','x'])].n", in, "[\"\",\"abc\"]");
 	EXPECT("$[?(@.n size 3)].n", in, "[\"abc\"]");
@@ -445,7 +467,8 @@ START_TEST(test_filter_ops)
 	EXPECT("$[?(@.n =~ /a.*/)].n", in, "[\"ab\",\"abc\"]");
 	EXPECT("$[?(@.n =~ /B.*/i)].n", in, "[]");
 	EXPECT("$[?(@.n =~ /A.*C/i)].n", in, "[\"abc\"]");
-	EXPECT("$[?(@.n =~ /\\d+/)]", "[{\"n\":\"12\"},{\"n\":\"1a\"},{\"n\":7}]", "[{\"n\":\"12\"},{\"n\":7}]");
+	EXPECT("$[?(@.n =~ /\\d+/)]", "[{\"n\":\"12\"},{\"n\":\"1a\"},{\"n\":7}]",
+	       "[{\"n\":\"12\"},{\"n\":7}]");
 }
 END_TEST
 
@@ -471,27 +494,29 @@ START_TEST(test_definite_and_reference)
 		const char *path;
 		bool definite, reference;
 	} cases[] = {
-		{"$", true, true},
-		{"$.a", true, true},
-		{"$.a.b[0]", true, true},
-		{"$['a b'][-1]", true, true},
-		{"$$.Execution.Input", true, true},
-		{"$x.y", true, true},
-		{"$['a','b']", true, false},
-		{"$['a','b'].c", false, false},
-		{"$.a[*]", false, false},
-		{"$.a.*", false, false},
-		{"$..a", false, false},
-		{"$.a[1:2]", false, false},
-		{"$.a[0,1]", false, false},
-		{"$.a[?(@.b)]", false, false},
+	    {"$", true, true},
+	    {"$.a", true, true},
+	    {"$.a.b[0]", true, true},
+	    {"$['a b'][-1]", true, true},
+	    {"$$.Execution.Input", true, true},
+	    {"$x.y", true, true},
+	    {"$['a','b']", true, false},
+	    {"$['a','b'].c", false, false},
+	    {"$.a[*]", false, false},
+	    {"$.a.*", false, false},
+	    {"$..a", false, false},
+	    {"$.a[1:2]", false, false},
+	    {"$.a[0,1]", false, false},
+	    {"$.a[?(@.b)]", false, false},
 	};
 	char why[ASLRT_ERRLEN];
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		aslrt_path *p = aslrt_path_parse(cases[i].path, why, sizeof why);
 		ck_assert_msg(p != NULL, "%s: %s", cases[i].path, why);
-		ck_assert_msg(aslrt_path_is_definite(p) == cases[i].definite, "%s definite", cases[i].path);
-		ck_assert_msg(aslrt_path_is_reference(p) == cases[i].reference, "%s reference", cases[i].path);
+		ck_assert_msg(aslrt_path_is_definite(p) == cases[i].definite, "%s definite",
+			      cases[i].path);
+		ck_assert_msg(aslrt_path_is_reference(p) == cases[i].reference, "%s reference",
+			      cases[i].path);
 		aslrt_path_free(p);
 	}
 }
@@ -599,11 +624,11 @@ static char *store(const char *path, const char *input, const char *val)
 	return s;
 }
 
-#define EXPECT_STORE(path, input, val, want)                            \
-	do {                                                            \
-		char *got_ = store(path, input, val);                   \
-		ck_assert_msg(strcmp(got_, want) == 0, "%s: got %s, want %s", path, got_, want); \
-		free(got_);                                             \
+#define EXPECT_STORE(path, input, val, want)                                                       \
+	do {                                                                                       \
+		char *got_ = store(path, input, val);                                              \
+		ck_assert_msg(strcmp(got_, want) == 0, "%s: got %s, want %s", path, got_, want);   \
+		free(got_);                                                                        \
 	} while (0)
 
 START_TEST(test_store)
@@ -611,7 +636,8 @@ START_TEST(test_store)
 	EXPECT_STORE("$", "{\"a\":1}", "\"r\"", "\"r\"");
 	EXPECT_STORE("$", "{\"a\":1}", NULL, "null");
 	EXPECT_STORE("$.b", "{\"a\":1}", "2", "{\"a\":1,\"b\":2}");
-	EXPECT_STORE("$.b.greeting", "{\"a\":1}", "\"Hi!\"", "{\"a\":1,\"b\":{\"greeting\":\"Hi!\"}}");
+	EXPECT_STORE("$.b.greeting", "{\"a\":1}", "\"Hi!\"",
+		     "{\"a\":1,\"b\":{\"greeting\":\"Hi!\"}}");
 	EXPECT_STORE("$.a", "{\"a\":1,\"c\":3}", "{\"x\":[]}", "{\"a\":{\"x\":[]},\"c\":3}");
 	EXPECT_STORE("$.a.b", "{\"a\":{\"b\":1,\"c\":2}}", "null", "{\"a\":{\"b\":null,\"c\":2}}");
 	EXPECT_STORE("$['x y'].z", "{}", "1", "{\"x y\":{\"z\":1}}");
@@ -624,13 +650,19 @@ END_TEST
 
 START_TEST(test_store_errors)
 {
-	EXPECT_STORE("$.x", "\"foo\"", "1", "!Unable to apply ResultPath '$.x': $ is a string, not an object");
-	EXPECT_STORE("$.a.b", "{\"a\":5}", "1", "!Unable to apply ResultPath '$.a.b': $['a'] is a number, not an object");
-	EXPECT_STORE("$.a.b", "{\"a\":null}", "1", "!Unable to apply ResultPath '$.a.b': $['a'] is null, not an object");
-	EXPECT_STORE("$.a[0]", "{\"a\":{}}", "1", "!Unable to apply ResultPath '$.a[0]': $['a'] is an object, not an array");
-	EXPECT_STORE("$.a[2]", "{\"a\":[1]}", "1",
-		     "!Unable to apply ResultPath '$.a[2]': index 2 is out of range for $['a'] (length 1)");
-	EXPECT_STORE("$.a[0]", "{}", "1", "!Unable to apply ResultPath '$.a[0]': $['a'] is missing, not an array");
+	EXPECT_STORE("$.x", "\"foo\"", "1",
+		     "!Unable to apply ResultPath '$.x': $ is a string, not an object");
+	EXPECT_STORE("$.a.b", "{\"a\":5}", "1",
+		     "!Unable to apply ResultPath '$.a.b': $['a'] is a number, not an object");
+	EXPECT_STORE("$.a.b", "{\"a\":null}", "1",
+		     "!Unable to apply ResultPath '$.a.b': $['a'] is null, not an object");
+	EXPECT_STORE("$.a[0]", "{\"a\":{}}", "1",
+		     "!Unable to apply ResultPath '$.a[0]': $['a'] is an object, not an array");
+	EXPECT_STORE(
+	    "$.a[2]", "{\"a\":[1]}", "1",
+	    "!Unable to apply ResultPath '$.a[2]': index 2 is out of range for $['a'] (length 1)");
+	EXPECT_STORE("$.a[0]", "{}", "1",
+		     "!Unable to apply ResultPath '$.a[0]': $['a'] is missing, not an array");
 	EXPECT_STORE("$[*]", "[1]", "1", "!'$[*]' is not a reference path on the state input");
 	EXPECT_STORE("$$.a", "{}", "1", "!'$$.a' is not a reference path on the state input");
 	EXPECT_STORE("$v.a", "{}", "1", "!'$v.a' is not a reference path on the state input");
@@ -643,7 +675,8 @@ START_TEST(test_eval_refcounts)
 {
 	char why[ASLRT_ERRLEN];
 	struct json_object *in = parse_json(STORE);
-	aslrt_path *p = aslrt_path_parse("$..book[?(@.price < $.expensive && @.isbn)].title", why, sizeof why);
+	aslrt_path *p =
+	    aslrt_path_parse("$..book[?(@.price < $.expensive && @.isbn)].title", why, sizeof why);
 	ck_assert_ptr_nonnull(p);
 	aslrt_env env = {in, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct json_object *out;

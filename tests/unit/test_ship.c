@@ -31,13 +31,13 @@ START_TEST(test_split_words)
 		const char *in, *want;
 		int rc;
 	} cases[] = {
-		{"cc", "<cc>", 0},
-		{"  cc   -static\t-O2 \n", "<cc> <-static> <-O2>", 0},
-		{"cc -DX='a b' -DY=\"c \\\"d\\\"\"", "<cc> <-DX=a b> <-DY=c \"d\">", 0},
-		{"a\\ b 'it''s' \"\"", "<a b> <its> <>", 0},
-		{"'single \\ kept'", "<single \\ kept>", 0},
-		{"", "", 0},
-		{"cc 'open", "<cc>", -1},
+	    {"cc", "<cc>", 0},
+	    {"  cc   -static\t-O2 \n", "<cc> <-static> <-O2>", 0},
+	    {"cc -DX='a b' -DY=\"c \\\"d\\\"\"", "<cc> <-DX=a b> <-DY=c \"d\">", 0},
+	    {"a\\ b 'it''s' \"\"", "<a b> <its> <>", 0},
+	    {"'single \\ kept'", "<single \\ kept>", 0},
+	    {"", "", 0},
+	    {"cc 'open", "<cc>", -1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		int rc;
@@ -61,7 +61,7 @@ static char *subst(const char *def, const Defines *d, int *errors)
 	ck_assert(source_parse(&diag, &j));
 	*errors = subst_definition(&diag, j, d);
 	char *out = xstrdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(j);
 	return out;
 }
@@ -79,8 +79,9 @@ START_TEST(test_substitutions)
 			  "\"${T}\":[\"${T}\",1]}}",
 			  &d, &errors);
 	ck_assert_int_eq(errors, 0);
-	ck_assert_str_eq(out, "{\"Resource\":\"arn:aws:lambda:us-east-1:1:function:f\",\"P\":{\"t\":"
-			      "\"orders/orders\",\"u\":\"${U} $T ${\",\"${T}\":[\"orders\",1]}}");
+	ck_assert_str_eq(out,
+			 "{\"Resource\":\"arn:aws:lambda:us-east-1:1:function:f\",\"P\":{\"t\":"
+			 "\"orders/orders\",\"u\":\"${U} $T ${\",\"${T}\":[\"orders\",1]}}");
 	free(out);
 	out = subst("{\"A\":{\"Resource\":\"arn:${Part}:${Fn}\"}}", &d, &errors);
 	ck_assert_int_eq(errors, 1); /* ${Part} has no value */
@@ -114,7 +115,8 @@ START_TEST(test_yaml_layout)
 	int errors;
 	/* Lines kept; keys one column early so that values land on their YAML
 	 * column (but at the top level, where there is no column 0). */
-	char *out = yaml("# c\nStartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n", &errors);
+	char *out =
+	    yaml("# c\nStartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n", &errors);
 	ck_assert_int_eq(errors, 0);
 	ck_assert_str_eq(out, "{\n"
 			      "\"StartAt\":\"A\",\n"
