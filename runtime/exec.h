@@ -105,6 +105,8 @@ typedef struct aslrt_run {
 	bool deadline_express;	/* deadline_ms is Express's 5 minutes */
 	bool express_unlimited; /* --express-time-limit off */
 	int events;		/* history event ids handed out */
+	int quota_events;	/* those the history quota counts (not a Distributed
+				   Map's iterations: AWS runs them as child executions) */
 	int history_limit;	/* the history quota in events, 0: none
 				   (--history-limit; -1 until set) */
 	bool history_full;	/* an event did not fit: the execution
@@ -177,6 +179,7 @@ struct aslrt_ctx {
 	int pending, pending_state; /* a Map/Parallel failure not yet recorded */
 	long lane;
 	bool lane_map;
+	bool in_child;	   /* in a Distributed Map iteration: a child execution in AWS */
 	char *lane_path;   /* journal.c: where this thread runs (owned) */
 	int steps, spawns; /* its Task attempts and Waits, its batches */
 	bool wait_pending; /* journal.c: a Wait's end, wait_until, was just

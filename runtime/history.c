@@ -315,13 +315,16 @@ void aslrt_event_flush(aslrt_ctx *c)
  * anything else that would take it is dropped and the execution fails,
  * ExecutionFailed taking the last id.  Called with r->lock held.
  */
-static bool over_quota(aslrt_run *r, int type)
+static bool over_quota(aslrt_ctx *c, int type)
 {
+	aslrt_run *r = c->run;
 	if (!r->history_limit || type == EV_EXECUTION_SUCCEEDED || type == EV_EXECUTION_FAILED ||
 	    type == EV_EXECUTION_TIMED_OUT)
 		return false;
-	if (r->events >= r->history_limit - 1)
+	if (r->quota_events >= r->history_limit - 1)
 		r->history_full = true;
+	if (!r->history_full && !c->in_child)
+		r->quota_events++; /* the event about to be numbered counts */
 	return r->history_full;
 }
 
@@ -379,7 +382,7 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	    r->history || r->trace || r->log || r->journal || r->metrics_file ? aslrt_now_ms(r) : 0;
 	if (!r->history && !r->trace && !r->log && !r->journal) {
 		pthread_mutex_lock(&r->lock);
-		bool over = over_quota(r, type);
+		bool over = over_quota(c, type);
 		id = over ? 0 : ++r->events;
 		pthread_mutex_unlock(&r->lock);
 		if (over)
@@ -387,7 +390,7 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	} else {
 		struct json_object *e = build(c, type, st, value, index, 0, prev, ms);
 		pthread_mutex_lock(&r->lock);
-		if (over_quota(r, type)) {
+		if (over_quota(c, type)) {
 			pthread_mutex_unlock(&r->lock);
 			json_object_put(e);
 			return 0;
@@ -449,6 +452,18 @@ void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, b
 	j->last_event = parent->last_event;
 }
 
+/* Is the job an iteration of a Distributed Map (ItemProcessor.ProcessorConfig
+ * .Mode DISTRIBUTED), whose events AWS records in a child execution's history? */
+static bool distributed(const aslrt_job *j)
+{
+	struct json_object *p, *cfg, *mode;
+	aslrt_state *st = &j->parent->run->states[j->state];
+	return json_object_object_get_ex(st->def, "ItemProcessor", &p) &&
+	       json_object_object_get_ex(p, "ProcessorConfig", &cfg) &&
+	       json_object_object_get_ex(cfg, "Mode", &mode) &&
+	       strcmp(json_object_get_string(mode), "DISTRIBUTED") == 0;
+}
+
 /* The job's context, made as it starts (memory follows the jobs running,
  * not the jobs of the batch), with its place in the execution. */
 static aslrt_ctx *job_begin(aslrt_job *j)
@@ -460,6 +475,7 @@ static aslrt_ctx *job_begin(aslrt_job *j)
 		j->c->lane = j->lane;
 		j->c->lane_map = j->iteration;
 		j->c->last_event = j->last_event;
+		j->c->in_child = j->parent->in_child || (j->iteration && distributed(j));
 	}
 	return j->c;
 }
