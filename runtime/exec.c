@@ -960,19 +960,29 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		aslrt_env_make(c, input, &env);
 		if (!p || aslrt_path_eval(p, &env, &sel, why, sizeof why) != 0) {
 			aslrt_path_free(p);
+			if (secs && p) /* AWS's words for a path that selects nothing */
+				return aslrt_runtime_error(c,
+							   "The SecondsPath parameter does not "
+							   "reference an input value: %s",
+							   text);
 			return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
 		}
 		aslrt_path_free(p);
 		int rc = 0;
 		aslrt_time t;
 		if (secs) {
-			if (!json_object_is_type(sel, json_type_int) ||
-			    json_object_get_int64(sel) < 0)
+			char *shown = aslrt_json_dump(sel);
+			if (!json_object_is_type(sel, json_type_int))
 				rc = aslrt_runtime_error(
 				    c,
-				    "The SecondsPath parameter does not reference a "
-				    "valid non-negative integer: %s",
-				    text);
+				    "The SecondsPath parameter cannot be parsed as "
+				    "a long value: %s == %s",
+				    text, shown);
+			else if (json_object_get_int64(sel) < 0)
+				rc = aslrt_runtime_error(c,
+							 "The SecondsPath parameter references a "
+							 "negative value: %s == %s",
+							 text, shown);
 			else if (json_object_get_int64(sel) > RT_MAX_WAIT_S)
 				rc = aslrt_runtime_error(
 				    c,
@@ -981,6 +991,7 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 				    text);
 			else
 				until = now + json_object_get_int64(sel) * 1000;
+			free(shown);
 		} else if (!json_object_is_type(sel, json_type_string) ||
 			   !aslrt_timestamp_parse(json_object_get_string(sel), &t)) {
 			char *shown = json_object_is_type(sel, json_type_string)
