@@ -8,7 +8,8 @@ in SOURCE.md) through aslc, on each backend.
 
 Execution cases are built with `aslc build`, run with `--clock virtual`, their
 mocks (as an AWS Step Functions Local MockConfigFile) and context, and compared
-as JSON with the expected output or error.  Validation cases run `aslc check`.
+as JSON with the expected output or error (its name, and its cause wherever the
+recording holds no <placeholder>).  Validation cases run `aslc check`.
 With both backends, the two executables' stdout and last stderr line must be
 byte-identical.
 
@@ -124,6 +125,10 @@ def run_execution(aslc, case, work, backend):
         err = {}
     if "error" in exp and err.get("Error") != exp["error"]:
         return False, "error differs: got %r want %r" % (err.get("Error"), exp["error"]), seen
+    # the Cause too, as AWS words it, wherever the recording holds no <placeholder>
+    if "cause" in exp and "<" not in exp["cause"] and err.get("Cause") != exp["cause"]:
+        return False, "cause differs: got %r want %r" % (
+            str(err.get("Cause"))[:160], exp["cause"][:160]), seen
     return True, "", seen
 
 
