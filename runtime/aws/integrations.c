@@ -271,6 +271,17 @@ static int poll_pause(aslrt_ctx *c, int64_t *wait, int64_t cap)
 	return 0;
 }
 
+/* A .sync job that did not succeed: States.TaskFailed, its description
+ * (what) as the cause, as Step Functions reports it; d (owning what) is freed. */
+static int sync_failed(aslrt_ctx *c, struct json_object *what, struct json_object *d)
+{
+	aslrt_error_clear(&c->err);
+	c->err.name = strdup("States.TaskFailed");
+	c->err.cause = aslrt_json_dump(what);
+	json_object_put(d);
+	return -1;
+}
+
 /* Send k: 0 with the final response (any status) in *resp, -1 with c->err. */
 static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 {
@@ -900,11 +911,7 @@ static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 		return -1;
 	const char *status = get_str(d, "Status");
 	if (!status || strcmp(status, "SUCCEEDED") != 0) {
-		aslrt_error_clear(&c->err);
-		c->err.name = strdup("States.TaskFailed");
-		c->err.cause = aslrt_json_dump(d);
-		json_object_put(d);
-		return -1;
+		return sync_failed(c, d, d);
 	}
 	if (sync == 2) {
 		const char *fields[] = {"Input", "Output"};
@@ -989,11 +996,7 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 			ok = false;
 	}
 	if (!ok) {
-		aslrt_error_clear(&c->err);
-		c->err.name = strdup("States.TaskFailed");
-		c->err.cause = aslrt_json_dump(t ? t : d);
-		json_object_put(d);
-		return -1;
+		return sync_failed(c, t ? t : d, d);
 	}
 	*out = json_object_get(t);
 	json_object_put(d);
@@ -1050,11 +1053,7 @@ static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 		return -1;
 	const char *st = get_str(job, "Status");
 	if (!st || strcmp(st, "SUCCEEDED") != 0) {
-		aslrt_error_clear(&c->err);
-		c->err.name = strdup("States.TaskFailed");
-		c->err.cause = aslrt_json_dump(job ? job : d);
-		json_object_put(d);
-		return -1;
+		return sync_failed(c, job ? job : d, d);
 	}
 	*out = json_object_get(job);
 	json_object_put(d);
