@@ -142,6 +142,18 @@ struct json_object *aslrt_aws_xml_to_json(aws_xml *root);
 int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
 			 long max, struct json_object **items, char *why, size_t whylen);
 
+/* The same, streamed: open (NULL with why on a bad ReaderConfig), feed the
+ * object's bytes as they come (0: more, 1: max items read, stop; -1:
+ * failed), finish at its end (0 with a new array, or -1 with why; frees s).
+ * Memory holds the items and the one record being read, not the object
+ * (JSON, one document, is read whole: at most 64 MiB). */
+typedef struct aws_items aws_items;
+aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long max, char *why,
+				size_t whylen);
+int aslrt_aws_items_feed(aws_items *s, const char *p, size_t n);
+int aslrt_aws_items_finish(aws_items *s, struct json_object **items, char *why, size_t whylen);
+void aslrt_aws_items_free(aws_items *s);
+
 struct aws_http_resp;
 /* The error code and message of a failed response, whatever the protocol:
  * JSON {"__type":"ns#Code","message":..}, X-Amzn-ErrorType, XML
@@ -156,6 +168,12 @@ void aslrt_aws_error_of(const struct aws_http_resp *r, char **code, char **msg);
  * names), 1 when the resource is no integration the runtime speaks. */
 int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *params,
 		     struct json_object **out);
+
+/* S3 GetObject (params: Bucket, Key, ...) with the object's bytes given to
+ * sink as they come (it returns n to go on, anything else to stop): 0, or
+ * -1 with c->err (AWS's names, as aws-sdk:s3:getObject fails). */
+int aslrt_aws_s3_get_stream(aslrt_ctx *c, struct json_object *params,
+			    size_t (*sink)(const char *p, size_t n, void *arg), void *arg);
 
 /* --- itemreader.c --- */
 
@@ -198,12 +216,18 @@ typedef struct aws_http_req {
 	size_t body_len;
 	long timeout_ms; /* the whole exchange, 0: none */
 	long stall_s;	 /* abort when no byte moves for this long, 0: never */
+	/* A 2xx response's body goes to sink as it comes, not into the
+	 * response; sink returns n to go on, anything else to stop (the
+	 * exchange then ends normally: the sink's owner knows why). */
+	size_t (*sink)(const char *p, size_t n, void *arg);
+	void *sink_arg;
 } aws_http_req;
 
 typedef struct aws_http_resp {
 	long status;
 	aws_headers headers;
 	aws_buf body;
+	size_t streamed; /* bytes given to the request's sink */
 } aws_http_resp;
 
 /* One HTTP exchange.  0 (any status), or -1 with a message: the transport

@@ -86,9 +86,27 @@ static void load(void)
  * 256 KiB, a Lambda payload 6 MB), so a runaway response cannot exhaust it. */
 #define MAX_BODY ((size_t)64 << 20)
 
+typedef struct body_to {
+	CURL *h;
+	const aws_http_req *req;
+	aws_http_resp *resp;
+	bool stopped; /* the sink had enough */
+} body_to;
+
 static size_t on_body(char *p, size_t size, size_t n, void *user)
 {
-	aws_buf *b = user;
+	body_to *t = user;
+	aws_buf *b = &t->resp->body;
+	long status = 0;
+	if (t->req->sink)
+		curl.easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 200 && status < 300) {
+		t->resp->streamed += size * n;
+		if (t->req->sink(p, size * n, t->req->sink_arg) == size * n)
+			return size * n;
+		t->stopped = true;
+		return 0;
+	}
 	if (b->len + size * n > MAX_BODY)
 		return 0; /* libcurl stops with CURLE_WRITE_ERROR */
 	aslrt_aws_buf_add(b, p, size * n);
@@ -159,7 +177,8 @@ int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out
 	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl.easy_setopt(h, CURLOPT_WRITEDATA, &resp->body);
+	body_to to = {h, req, resp, false};
+	curl.easy_setopt(h, CURLOPT_WRITEDATA, &to);
 	curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl.easy_setopt(h, CURLOPT_HEADERDATA, &resp->headers);
 	curl.easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 60L);
@@ -184,13 +203,17 @@ int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out
 	}
 	CURLcode rc = curl.easy_perform(h);
 	curl.slist_free_all(hl);
+	if (rc == CURLE_WRITE_ERROR && to.stopped)
+		rc = CURLE_OK; /* the sink stopped it: not a failure here */
 	if (rc != CURLE_OK) {
+		size_t streamed = resp->streamed;
 		*timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 		if (rc == CURLE_WRITE_ERROR)
 			snprintf(why, whylen, "the response body exceeds %zu MiB", MAX_BODY >> 20);
 		else
 			snprintf(why, whylen, "%s", curl.easy_strerror(rc));
 		aslrt_aws_http_resp_free(resp);
+		resp->streamed = streamed;
 		return -1;
 	}
 	curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);

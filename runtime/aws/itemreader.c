@@ -10,8 +10,10 @@
  *     shaped {"Etag","Key","LastModified" (epoch seconds),"Size","StorageClass"};
  *   ReaderConfig.MaxItems / MaxItemsPath (JSONata: {% %}) keep the first N.
  * Parameters (JSONPath) / Arguments (JSONata) are evaluated on the state
- * input.  The object is read whole (at most the HTTP layer's 64 MiB), not
- * streamed; MANIFEST, PARQUET and LOAD_AND_FLATTEN are refused by name.
+ * input.  The object is streamed: its bytes are read into items as they
+ * come (memory follows the items, not the object; JSON, one document, is
+ * read whole up to 64 MiB), and the download stops once MaxItems are read.
+ * MANIFEST, PARQUET and LOAD_AND_FLATTEN are refused by name.
  * Every failure is States.ItemReaderFailed.  Also the ItemBatcher, which
  * regroups the items' inputs into batches.
  */
@@ -113,6 +115,38 @@ static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
 	return 0;
 }
 
+/* --- getObject, streamed --- */
+
+typedef struct stream {
+	aws_items *items;
+	int state; /* 0: reading, 1: enough items, -1: the items failed */
+} stream;
+
+static size_t on_bytes(const char *p, size_t n, void *arg)
+{
+	stream *s = arg;
+	s->state = aslrt_aws_items_feed(s->items, p, n);
+	return s->state == 0 ? n : 0;
+}
+
+/* The object's bytes go to the item reader as they come; once MaxItems
+ * items are read the download stops. */
+static int read_object(aslrt_ctx *c, const char *type, struct json_object *cfg,
+		       struct json_object *params, long max, struct json_object **items)
+{
+	char why[ASLRT_ERRLEN + 80];
+	stream s = {aslrt_aws_items_open(type, cfg, max, why, sizeof why), 0};
+	if (!s.items)
+		return failed(c, why);
+	if (aslrt_aws_s3_get_stream(c, params, on_bytes, &s) != 0 && s.state == 0) {
+		aslrt_aws_items_free(s.items);
+		return failed_call(c);
+	}
+	if (aslrt_aws_items_finish(s.items, items, why, sizeof why) != 0)
+		return failed(c, why);
+	return 0;
+}
+
 /* --- the entry point --- */
 
 /* A JSONPath template or JSONata value evaluated on the input. */
@@ -196,20 +230,7 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			return failed(c, "ReaderConfig.InputType must be CSV, JSON or JSONL for "
 					 "s3:getObject");
 		}
-		struct json_object *obj = NULL;
-		if (aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:getObject", params, &obj) !=
-		    0) {
-			json_object_put(params);
-			return failed_call(c);
-		}
-		struct json_object *body = get(obj, "Body");
-		const char *b = body ? json_object_get_string(body) : "";
-		size_t len = body ? (size_t)json_object_get_string_len(body) : 0;
-		char why[ASLRT_ERRLEN + 80];
-		rc = aslrt_aws_read_items(type, cfg, b, len, max, items, why, sizeof why);
-		if (rc != 0)
-			failed(c, why);
-		json_object_put(obj);
+		rc = read_object(c, type, cfg, params, max, items);
 	} else {
 		rc = failed(c, "ItemReader.Resource must be arn:aws:states:::s3:getObject or "
 			       "arn:aws:states:::s3:listObjectsV2");

@@ -580,20 +580,51 @@ START_TEST(s3_list_json)
 }
 END_TEST
 
-static char *items_of(const char *type, const char *cfg_json, const char *body, long max)
+static char *items_result(int rc, struct json_object *items, const char *why)
 {
-	struct json_object *cfg = json_tokener_parse(cfg_json);
-	struct json_object *items = NULL;
-	char why[640];
 	char *res;
-	if (aslrt_aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why) ==
-	    0) {
+	if (rc == 0) {
 		res = strdup(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
 		json_object_put(items);
 	} else {
 		aws_buf b = {0};
 		aslrt_aws_buf_printf(&b, "!%s", why);
 		res = b.p;
+	}
+	return res;
+}
+
+/* The items of body read whole, checked to be the same when the body comes
+ * in pieces of 1, 2, 3 and 7 bytes (as libcurl streams it). */
+static char *items_of(const char *type, const char *cfg_json, const char *body, long max)
+{
+	struct json_object *cfg = json_tokener_parse(cfg_json);
+	struct json_object *items = NULL;
+	char why[640];
+	int rc = aslrt_aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why);
+	char *res = items_result(rc, items, why);
+	static const size_t pieces[] = {1, 2, 3, 7};
+	for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+		aws_items *s = aslrt_aws_items_open(type, cfg, max, why, sizeof why);
+		if (!s) {
+			char *again = items_result(-1, NULL, why);
+			ck_assert_str_eq(again, res);
+			free(again);
+			continue;
+		}
+		size_t len = strlen(body), fed = 0;
+		int state = 0;
+		while (fed < len && state == 0) {
+			size_t n = len - fed < pieces[k] ? len - fed : pieces[k];
+			state = aslrt_aws_items_feed(s, body + fed, n);
+			fed += n;
+		}
+		items = NULL;
+		rc = aslrt_aws_items_finish(s, &items, why, sizeof why);
+		char *streamed = items_result(rc, items, why);
+		ck_assert_msg(strcmp(streamed, res) == 0, "in pieces of %zu: %s, whole: %s",
+			      pieces[k], streamed, res);
+		free(streamed);
 	}
 	json_object_put(cfg);
 	return res;
@@ -625,6 +656,20 @@ START_TEST(reader_items)
 	ITEMS("JSON", "{}", "{\"a\":1}", 0, "!Attempting to map over non-iterable node.");
 	ITEMS("JSON", "{}", "[1,2,3]", 2, "[1,2]");
 	ITEMS("JSONL", "{}", "{\"n\":1}\n\n  \n[2]\r\n", 0, "[{\"n\":1},[2]]");
+	/* a lone CR ends a record too; a CR at a piece's end waits for its LF */
+	ITEMS("CSV", "{}", "a\rx\r\ry\r\n\"q\r\"\r", 0,
+	      "[{\"a\":\"x\"},{\"a\":\"y\"},{\"a\":\"q\\r\"}]");
+	/* MaxItems reached: the reader says stop, and the rest is never read */
+	struct json_object *none = json_object_new_object();
+	char why[64];
+	aws_items *s = aslrt_aws_items_open("JSONL", none, 2, why, sizeof why);
+	ck_assert_int_eq(aslrt_aws_items_feed(s, "1\n2", 3), 0);
+	ck_assert_int_eq(aslrt_aws_items_feed(s, "\n{bad", 5), 1);
+	struct json_object *items = NULL;
+	ck_assert_int_eq(aslrt_aws_items_finish(s, &items, why, sizeof why), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN), "[1,2]");
+	json_object_put(items);
+	json_object_put(none);
 	char *bad = items_of("JSONL", "{}", "1\n{x\n", 0);
 	ck_assert_msg(strncmp(bad, "!Line 2 of the JSONL file is not JSON: ", 39) == 0, "%s", bad);
 	free(bad);
