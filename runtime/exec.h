@@ -73,6 +73,22 @@ typedef struct aslrt_state {
 
 typedef struct aslrt_batch aslrt_batch;
 
+/* A Distributed Map's Map Run (exec.c): its ARN, and what its child
+ * executions' ARNs are made of. */
+typedef struct aslrt_map_run {
+	char *arn;	   /* arn:aws:states:R:A:mapRun:MACHINE/LABEL:UUID */
+	char *sm_arn;	   /* arn:aws:states:R:A:stateMachine:MACHINE/LABEL */
+	char *exec_prefix; /* arn:aws:states:R:A:execution:MACHINE/LABEL */
+} aslrt_map_run;
+
+/* A child execution (one Distributed Map iteration or batch): its name and
+ * its own events, numbered from 1 (history.c). */
+typedef struct aslrt_child {
+	char name[37];
+	int events;
+	struct json_object *history; /* its events, when the run keeps a history */
+} aslrt_child;
+
 /* A Parallel branch or a Map iteration: a scope run on its own context. */
 typedef struct aslrt_job {
 	aslrt_ctx *c;	   /* made when the job starts (aslrt_job_run) */
@@ -86,6 +102,11 @@ typedef struct aslrt_job {
 	long lane;	 /* its index in the batch */
 	char *lane_path; /* journal.c: where it runs (moved to c as it starts) */
 	int last_event;	 /* the event its first event follows */
+
+	/* A Distributed Map's: the job is a child execution, its name and
+	 * events in child (owned) */
+	const aslrt_map_run *map_run;
+	aslrt_child *child;
 } aslrt_job;
 
 typedef struct aslrt_run {
@@ -135,6 +156,11 @@ typedef struct aslrt_run {
 	int nworkers, idle;
 	bool pool_shutdown;
 	int *scope_cost; /* by scope: states one run enters at most */
+
+	/* --history FILE: the child executions' histories go to FILE's
+	 * .children.jsonl, opened by the first child (history.c) */
+	const char *history_file;
+	FILE *child_histories;
 } aslrt_run;
 
 struct aslrt_ctx {
@@ -184,6 +210,9 @@ struct aslrt_ctx {
 	int steps, spawns; /* its Task attempts and Waits, its batches */
 	bool wait_pending; /* journal.c: a Wait's end, wait_until, was just
 			      journaled; a sleep to another time is a Retry's */
+
+	/* the child execution it is part of (borrowed from its job) */
+	aslrt_child *child;
 	int64_t wait_until;
 };
 
@@ -214,6 +243,9 @@ char *aslrt_iso_time(int64_t ms);
 int aslrt_load(aslrt_run *r, const aslrt_program *prog);
 void aslrt_unload(aslrt_run *r);
 aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent);
+/* The job (a Distributed Map's, j->map_run set) becomes a child execution
+ * as its context c is made: name, ARN, Context object (exec.c). */
+void aslrt_child_begin(aslrt_job *j, aslrt_ctx *c);
 void aslrt_ctx_free(aslrt_ctx *c);
 int aslrt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out);
 
@@ -270,7 +302,10 @@ bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 	X(EV_MAP_ITERATION_STARTED, "MapIterationStarted")                                         \
 	X(EV_MAP_ITERATION_SUCCEEDED, "MapIterationSucceeded")                                     \
 	X(EV_MAP_ITERATION_FAILED, "MapIterationFailed")                                           \
-	X(EV_EVALUATION_FAILED, "EvaluationFailed")
+	X(EV_EVALUATION_FAILED, "EvaluationFailed")                                                \
+	X(EV_MAP_RUN_STARTED, "MapRunStarted")                                                     \
+	X(EV_MAP_RUN_SUCCEEDED, "MapRunSucceeded")                                                 \
+	X(EV_MAP_RUN_FAILED, "MapRunFailed")
 
 enum {
 #define X(id, name) id,

@@ -237,6 +237,14 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 		key = "mapStateStartedEventDetails";
 		json_object_object_add(d, "length", json_object_new_int64(index));
 		break;
+	case EV_MAP_RUN_STARTED:
+		key = "mapRunStartedEventDetails";
+		add_str(d, "mapRunArn", json_object_get_string(value));
+		break;
+	case EV_MAP_RUN_FAILED:
+		key = "mapRunFailedEventDetails";
+		add_error(d, &c->err);
+		break;
 	case EV_MAP_ITERATION_STARTED:
 	case EV_MAP_ITERATION_SUCCEEDED:
 	case EV_MAP_ITERATION_FAILED:
@@ -380,7 +388,23 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	int prev = c->last_event, id;
 	int64_t ms =
 	    r->history || r->trace || r->log || r->journal || r->metrics_file ? aslrt_now_ms(r) : 0;
-	if (!r->history && !r->trace && !r->log && !r->journal) {
+	if (c->child) {
+		/* a child execution's event: numbered in its own history, which
+		 * the parent's does not show (AWS's GetExecutionHistory) */
+		struct json_object *e =
+		    r->history || r->trace ? build(c, type, st, value, index, 0, prev, ms) : NULL;
+		pthread_mutex_lock(&r->lock);
+		id = ++c->child->events;
+		if (e) {
+			json_object_object_add(e, "id", json_object_new_int(id));
+			if (r->trace)
+				trace_line(c, e, st, type, ms);
+			if (!c->child->history)
+				c->child->history = json_object_new_array();
+			json_object_array_add(c->child->history, e);
+		}
+		pthread_mutex_unlock(&r->lock);
+	} else if (!r->history && !r->trace && !r->log && !r->journal) {
 		pthread_mutex_lock(&r->lock);
 		bool over = over_quota(c, type);
 		id = over ? 0 : ++r->events;
@@ -422,6 +446,9 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 
 int aslrt_history_write(aslrt_run *r, const char *path)
 {
+	if (r->child_histories && fclose(r->child_histories) != 0)
+		return -1;
+	r->child_histories = NULL;
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -1;
@@ -458,7 +485,8 @@ static bool distributed(const aslrt_job *j)
 {
 	struct json_object *p, *cfg, *mode;
 	aslrt_state *st = &j->parent->run->states[j->state];
-	return json_object_object_get_ex(st->def, "ItemProcessor", &p) &&
+	return (json_object_object_get_ex(st->def, "ItemProcessor", &p) ||
+		json_object_object_get_ex(st->def, "Iterator", &p)) &&
 	       json_object_object_get_ex(p, "ProcessorConfig", &cfg) &&
 	       json_object_object_get_ex(cfg, "Mode", &mode) &&
 	       strcmp(json_object_get_string(mode), "DISTRIBUTED") == 0;
@@ -476,6 +504,8 @@ static aslrt_ctx *job_begin(aslrt_job *j)
 		j->c->lane_map = j->iteration;
 		j->c->last_event = j->last_event;
 		j->c->in_child = j->parent->in_child || (j->iteration && distributed(j));
+		if (j->map_run)
+			aslrt_child_begin(j, j->c);
 	}
 	return j->c;
 }
@@ -488,12 +518,66 @@ void aslrt_job_free(aslrt_job *j)
 	j->lane_path = NULL;
 	aslrt_ctx_free(j->c);
 	j->c = NULL;
+	if (j->child)
+		json_object_put(j->child->history);
+	free(j->child);
+	j->child = NULL;
+}
+
+/*
+ * A child execution's history, as it ends, is one line of FILE's
+ * .children.jsonl (--history FILE; FILE itself is the parent's, as AWS
+ * shows it): {"executionArn","mapRunArn","events"}.  Written as each child
+ * ends, so a Map Run's histories are never all held at once.
+ */
+static void child_history_write(aslrt_job *j)
+{
+	aslrt_run *r = j->c->run;
+	if (!r->history_file || !j->child->history)
+		return;
+	struct json_object *o = json_object_new_object();
+	struct json_object *ctx = aslrt_ctx_context(j->c);
+	json_object_object_add(o, "executionArn",
+			       json_object_get(get(get(ctx, "Execution"), "Id")));
+	json_object_object_add(o, "mapRunArn", json_object_new_string(j->map_run->arn));
+	json_object_object_add(o, "events", j->child->history);
+	j->child->history = NULL;
+	char *line = aslrt_json_dump(o);
+	json_object_put(o);
+	pthread_mutex_lock(&r->lock);
+	if (!r->child_histories) {
+		size_t n = strlen(r->history_file);
+		bool json = n > 5 && strcmp(r->history_file + n - 5, ".json") == 0;
+		char *path = NULL;
+		if (asprintf(&path, "%.*s.children.jsonl", (int)(json ? n - 5 : n),
+			     r->history_file) < 0)
+			abort();
+		r->child_histories = fopen(path, "w");
+		if (!r->child_histories)
+			fprintf(stderr, "cannot write the child executions' histories %s\n", path);
+		free(path);
+	}
+	if (r->child_histories)
+		fprintf(r->child_histories, "%s\n", line);
+	pthread_mutex_unlock(&r->lock);
+	free(line);
 }
 
 int aslrt_job_run(aslrt_job *j)
 {
 	aslrt_ctx *c = job_begin(j), *p = j->parent;
 	aslrt_run *r = c->run;
+	if (j->child) {
+		/* a child execution: its own history, from ExecutionStarted */
+		c->last_event = 0;
+		aslrt_event(c, EV_EXECUTION_STARTED, -1, j->input, 0);
+		int rc = aslrt_run_scope(c, j->scope, j->input, &j->out);
+		j->input = NULL; /* consumed */
+		aslrt_event_flush(c);
+		aslrt_event(c, rc ? EV_EXECUTION_FAILED : EV_EXECUTION_SUCCEEDED, -1, j->out, 0);
+		child_history_write(j);
+		return rc;
+	}
 	if (p && j->iteration) {
 		/* after the iteration that ended last (AWS's chain) */
 		pthread_mutex_lock(&r->lock);

@@ -201,11 +201,21 @@ aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct
 				   int n);
 /* After they ran (before the jobs are freed): which items failed. */
 void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct aslrt_job *jobs, int n);
-/* With the Map's results in *dst (rc 0): format and export them, replacing
- * *dst; frees mr.  Returns rc, or -1 with States.ResultWriterFailed. */
-int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def, bool jsonata,
-			     const char *state_name, struct json_object *input, int rc,
-			     struct json_object **dst);
+/* With the Map's results in *dst (rc 0): format and export them (the
+ * records' ARNs those of run and its children), replacing *dst; frees mr.
+ * Returns rc, or -1 with States.ResultWriterFailed. */
+struct aslrt_map_run;
+int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const struct aslrt_map_run *run,
+			     struct json_object *def, bool jsonata, struct json_object *input,
+			     int rc, struct json_object **dst);
+/* A Distributed Map's Map Run ARN and its children's machine ARN and
+ * execution ARN prefix, from the running machine's ARN and the Map's Label
+ * (else its name); aslrt_map_run_clear frees them. */
+int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_name,
+		       struct aslrt_map_run *run);
+void aslrt_map_run_clear(struct aslrt_map_run *run);
+/* A random (version 4) UUID. */
+void aslrt_aws_uuid(char out[37]);
 
 /* --- http.c --- */
 typedef struct aws_http_req {

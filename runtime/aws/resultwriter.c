@@ -30,6 +30,7 @@
 struct aws_map_run {
 	struct json_object *inputs; /* each item's input (deep copies) */
 	bool *failed;
+	char (*names)[37]; /* each child execution's name */
 	int n;
 	int64_t start_ms;
 };
@@ -58,6 +59,7 @@ aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct
 	for (int i = 0; i < n; i++)
 		json_object_array_add(mr->inputs, aslrt_json_copy(jobs[i].input));
 	mr->failed = calloc((size_t)n + 1, sizeof *mr->failed);
+	mr->names = calloc((size_t)n + 1, sizeof *mr->names);
 	mr->n = n;
 	mr->start_ms = aslrt_now_ms(c->run);
 	return mr;
@@ -65,8 +67,13 @@ aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct
 
 void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct aslrt_job *jobs, int n)
 {
-	for (int i = 0; mr && i < n && i < mr->n; i++)
+	for (int i = 0; mr && i < n && i < mr->n; i++) {
 		mr->failed[i] = jobs[i].rc != 0;
+		if (jobs[i].child)
+			memcpy(mr->names[i], jobs[i].child->name, sizeof mr->names[i]);
+		else
+			aslrt_aws_uuid(mr->names[i]);
+	}
 }
 
 static void map_run_free(aws_map_run *mr)
@@ -75,6 +82,7 @@ static void map_run_free(aws_map_run *mr)
 		return;
 	json_object_put(mr->inputs);
 	free(mr->failed);
+	free(mr->names);
 	free(mr);
 }
 
@@ -86,7 +94,7 @@ static int failed(aslrt_ctx *c, const char *cause)
 	return -1;
 }
 
-static void uuid(char out[37])
+void aslrt_aws_uuid(char out[37])
 {
 	unsigned char b[16];
 	if (RAND_bytes(b, sizeof b) != 1)
@@ -109,8 +117,7 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 				  const char *exec_prefix, const char *sm_arn, const char *start,
 				  const char *stop)
 {
-	char id[37];
-	uuid(id);
+	const char *id = mr->names[i];
 	struct json_object *r = json_object_new_object();
 	aws_buf arn = {0};
 	aslrt_aws_buf_printf(&arn, "%s:%s", exec_prefix, id);
@@ -188,13 +195,55 @@ static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *bo
 	return 0;
 }
 
-int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def, bool jsonata,
-			     const char *state_name, struct json_object *input, int rc,
-			     struct json_object **dst)
+int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_name,
+		       aslrt_map_run *run)
+{
+	/* ARNs from the state machine's: ...:stateMachine:<name> */
+	struct json_object *ctx = aslrt_ctx_context(c);
+	const char *sm = get_str(get(ctx, "StateMachine"), "Id");
+	const char *label = get_str(def, "Label") ? get_str(def, "Label") : state_name;
+	const char *colon = sm ? strstr(sm, ":stateMachine:") : NULL;
+	static const char fallback[] = "arn:aws:states:us-east-1:123456789012";
+	/* a child's machine is MACHINE/LABEL already: its own Map Runs keep
+	 * the top machine's name */
+	char run_id[37];
+	aslrt_aws_uuid(run_id);
+	int base_len = colon ? (int)(colon - sm) : (int)strlen(fallback);
+	const char *base = colon ? sm : fallback;
+	char *sm_name = strdup(colon ? colon + 14 : "StateMachine");
+	char *slash = strchr(sm_name, '/');
+	if (slash)
+		*slash = '\0';
+	int rc =
+	    asprintf(&run->arn, "%.*s:mapRun:%s/%s:%s", base_len, base, sm_name, label, run_id) <
+		0 ||
+	    asprintf(&run->sm_arn, "%.*s:stateMachine:%s/%s", base_len, base, sm_name, label) < 0 ||
+	    asprintf(&run->exec_prefix, "%.*s:execution:%s/%s", base_len, base, sm_name, label) < 0;
+	free(sm_name);
+	if (rc)
+		abort();
+	return 0;
+}
+
+void aslrt_map_run_clear(aslrt_map_run *run)
+{
+	free(run->arn);
+	free(run->sm_arn);
+	free(run->exec_prefix);
+	*run = (aslrt_map_run){0};
+}
+
+int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run *run,
+			     struct json_object *def, bool jsonata, struct json_object *input,
+			     int rc, struct json_object **dst)
 {
 	if (!mr || rc != 0) {
 		map_run_free(mr);
 		return rc;
+	}
+	if (!run || !run->arn) {
+		map_run_free(mr);
+		return failed(c, "A ResultWriter needs a Map in DISTRIBUTED mode");
 	}
 	struct json_object *w = get(def, "ResultWriter");
 	struct json_object *cfg = get(w, "WriterConfig");
@@ -211,21 +260,6 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			      "OutputType JSON or JSONL");
 	}
 	bool jsonl = ot && strcmp(ot, "JSONL") == 0;
-	/* ARNs from the state machine's: ...:stateMachine:<name> */
-	struct json_object *ctx = aslrt_ctx_context(c);
-	const char *sm = get_str(get(ctx, "StateMachine"), "Id");
-	const char *label = get_str(def, "Label") ? get_str(def, "Label") : state_name;
-	const char *colon = sm ? strstr(sm, ":stateMachine:") : NULL;
-	char run_id[37];
-	uuid(run_id);
-	aws_buf base = {0}, map_run = {0}, exec_prefix = {0}, child_sm = {0};
-	aslrt_aws_buf_add(&base, sm ? sm : "arn:aws:states:us-east-1:123456789012",
-			  colon ? (size_t)(colon - sm)
-				: strlen("arn:aws:states:us-east-1:123456789012"));
-	const char *sm_name = colon ? colon + 14 : "StateMachine";
-	aslrt_aws_buf_printf(&map_run, "%s:mapRun:%s/%s:%s", base.p, sm_name, label, run_id);
-	aslrt_aws_buf_printf(&exec_prefix, "%s:execution:%s/%s", base.p, sm_name, label);
-	aslrt_aws_buf_printf(&child_sm, "%s:stateMachine:%s/%s", base.p, sm_name, label);
 	char *start = aslrt_iso_time(mr->start_ms), *stop = aslrt_iso_time(aslrt_now_ms(c->run));
 
 	struct json_object *ok = json_object_new_array(), *bad = json_object_new_array();
@@ -234,7 +268,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 		if (mr->failed[i] || strcmp(tr, "NONE") == 0) {
 			json_object_array_add(
 			    mr->failed[i] ? bad : ok,
-			    record(c, mr, i, out, exec_prefix.p, child_sm.p, start, stop));
+			    record(c, mr, i, out, run->exec_prefix, run->sm_arn, start, stop));
 		} else if (strcmp(tr, "FLATTEN") == 0 &&
 			   json_object_is_type(out, json_type_array)) {
 			for (size_t j = 0; j < json_object_array_length(out); j++)
@@ -283,7 +317,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			if (prefix && *prefix)
 				aslrt_aws_buf_printf(&dir, "%s%s", prefix,
 						     prefix[strlen(prefix) - 1] == '/' ? "" : "/");
-			aslrt_aws_buf_printf(&dir, "%s/", run_id);
+			aslrt_aws_buf_printf(&dir, "%s/", strrchr(run->arn, ':') + 1);
 			struct json_object *files = json_object_new_object();
 			const char *kinds[] = {"FAILED", "PENDING", "SUCCEEDED"};
 			struct json_object *lists[] = {bad, NULL, ok};
@@ -310,7 +344,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			json_object_object_add(manifest, "DestinationBucket",
 					       json_object_new_string(bucket));
 			json_object_object_add(manifest, "MapRunArn",
-					       json_object_new_string(map_run.p));
+					       json_object_new_string(run->arn));
 			json_object_object_add(manifest, "ResultFiles", files);
 			aws_buf mkey = {0};
 			aslrt_aws_buf_printf(&mkey, "%smanifest.json", dir.p);
@@ -322,7 +356,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			if (result == 0) {
 				struct json_object *o = json_object_new_object();
 				json_object_object_add(o, "MapRunArn",
-						       json_object_new_string(map_run.p));
+						       json_object_new_string(run->arn));
 				struct json_object *d = json_object_new_object();
 				json_object_object_add(d, "Bucket", json_object_new_string(bucket));
 				json_object_object_add(d, "Key", json_object_new_string(mkey.p));
@@ -338,10 +372,6 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 	}
 	json_object_put(ok);
 	json_object_put(bad);
-	aslrt_aws_buf_free(&base);
-	aslrt_aws_buf_free(&map_run);
-	aslrt_aws_buf_free(&exec_prefix);
-	aslrt_aws_buf_free(&child_sm);
 	map_run_free(mr);
 	if (result != 0) {
 		json_object_put(*dst);
