@@ -97,8 +97,9 @@ void aslrt_aws_sha256_hex(const void *data, size_t n, char hex[65]);
 
 /* --- cred.c --- */
 
-/* Region as the SDKs find it: AWS_REGION, AWS_DEFAULT_REGION, then the
- * profile's region in the config file.  malloc'd, or NULL. */
+/* Region as the SDKs find it: AWS_REGION, AWS_DEFAULT_REGION, the
+ * profile's region in the config file, then IMDSv2's placement/region
+ * (asked once, cached).  malloc'd, or NULL. */
 char *aslrt_aws_region(void);
 /* The endpoint URL for a service (its SDK id, e.g. "DynamoDB", "SFN"):
  * AWS_ENDPOINT_URL_<ID> (upper case, spaces as _), AWS_ENDPOINT_URL, else
@@ -108,7 +109,7 @@ char *aslrt_aws_endpoint(const char *sdk_id, const char *prefix, const char *reg
  * profile, container endpoint, IMDSv2.  Cached; refreshed 5 minutes before
  * expiry.  0 with a copy in *out, or -1 with a message (never a secret). */
 int aslrt_aws_credentials(aws_creds *out, char *why, size_t whylen);
-/* Forget the cache (tests). */
+/* Forget the cached credentials and IMDS region (tests). */
 void aslrt_aws_credentials_reset(void);
 /* One value from an INI-style AWS file: section [name] (credentials file) or
  * [profile name] / [default] (config file).  malloc'd, or NULL. */

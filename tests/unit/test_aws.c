@@ -506,6 +506,56 @@ START_TEST(creds_imds_bounded)
 }
 END_TEST
 
+START_TEST(region_imds)
+{
+	/* No region in the environment or the profile: IMDSv2's, asked once. */
+	clean_env();
+	unsetenv("AWS_EC2_METADATA_DISABLED");
+	setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+	server s = {.conns = 2, .status = "200 OK", .body = "eu-west-3"};
+	pthread_t t;
+	server_start(&s, &t);
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
+	char *r = aslrt_aws_region();
+	ck_assert_str_eq(r, "eu-west-3");
+	free(r);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(s.served, 2); /* the token, then the region with it */
+	ck_assert_ptr_nonnull(
+	    strstr(s.request, "GET /latest/meta-data/placement/region HTTP/1.1\r\n"));
+	ck_assert_ptr_nonnull(strstr(s.request, "\r\nX-aws-ec2-metadata-token: eu-west-3\r\n"));
+	close(s.fd); /* cached: not asked again (it would be refused now) */
+	r = aslrt_aws_region();
+	ck_assert_str_eq(r, "eu-west-3");
+	free(r);
+	/* The environment wins. */
+	setenv("AWS_REGION", "ap-south-1", 1);
+	r = aslrt_aws_region();
+	ck_assert_str_eq(r, "ap-south-1");
+	free(r);
+	unsetenv("AWS_REGION");
+
+	/* A failure is kept too: off EC2, one 1 s attempt per process at most. */
+	aslrt_aws_credentials_reset();
+	server f = {.conns = 1, .status = "404 Not Found", .body = ""};
+	server_start(&f, &t);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
+	ck_assert_ptr_null(aslrt_aws_region());
+	pthread_join(t, NULL);
+	close(f.fd);
+	ck_assert_ptr_null(aslrt_aws_region());
+	ck_assert_int_eq(f.served, 1);
+
+	/* Disabled: not asked. */
+	aslrt_aws_credentials_reset();
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	ck_assert_ptr_null(aslrt_aws_region());
+}
+END_TEST
+
 /* --- response parsers --- */
 
 static char *error_code(long status, const char *body, const char *hdr, char **msg)
@@ -689,6 +739,7 @@ int main(void)
 	tcase_add_test(tc, endpoints);
 	tcase_add_test(tc, creds_container);
 	tcase_add_test(tc, creds_imds_bounded);
+	tcase_add_test(tc, region_imds);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parsers");
 	tcase_add_test(tc, error_forms);
