@@ -1314,9 +1314,11 @@ static int map_items(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	return 0;
 }
 
-/* Each item's job, its input through ItemSelector: 0, or -1 (jobs freed). */
+/* Each item's job, its input through ItemSelector: 0, or -1 (jobs freed).
+ * own: the items are this Map's alone (read by its ItemReader), so a job
+ * may take its item without a copy once items is freed. */
 static int map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct json_object *items,
-		    const aslrt_map_run *run, aslrt_job **out)
+		    bool own, const aslrt_map_run *run, aslrt_job **out)
 {
 	aslrt_state *st = &c->run->states[state];
 	int n = (int)json_object_array_length(items), rc = 0;
@@ -1355,7 +1357,8 @@ static int map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct j
 				return -1;
 			}
 		} else {
-			jobs[i].input = share ? json_object_get(item) : aslrt_json_copy(item);
+			jobs[i].input =
+			    share || own ? json_object_get(item) : aslrt_json_copy(item);
 		}
 	}
 	*out = jobs;
@@ -1407,7 +1410,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	}
 	aslrt_job *jobs = NULL;
 	int n = (int)json_object_array_length(items);
-	int rc = map_jobs(c, state, input, items, &run, &jobs);
+	int rc = map_jobs(c, state, input, items, reader, &run, &jobs);
 	json_object_put(items);
 	/* ItemBatcher (runtime/aws/itemreader.c) */
 	if (rc || aslrt_aws_map_batch(c, st->def, st->jsonata, input, &jobs, &n) != 0)
