@@ -415,11 +415,34 @@ aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->lane = -1;
 	c->vars = json_object_new_object();
 	c->parent = parent; /* the parent's variables are read through it */
-	/* within a child execution, its Context object (the parent waits:
-	 * reading its base from this thread is safe) */
+	/* within a child execution, its Context object, made when read */
 	c->child = parent ? parent->child : NULL;
-	c->base = c->child ? aslrt_json_copy(parent->base) : base_for_thread(r);
+	c->base = c->child ? NULL : base_for_thread(r);
 	return c;
+}
+
+/* A child execution's Context object base: the execution's, with the
+ * child's Execution Id, Input, StartTime, Name and StateMachine (a new tree
+ * for this thread: the child's parts are only read). */
+static struct json_object *child_base(aslrt_run *r, const aslrt_child *ch)
+{
+	struct json_object *base = aslrt_json_copy(r->context);
+	struct json_object *e = get(base, "Execution"), *sm = get(base, "StateMachine");
+	char *id = NULL, *t = aslrt_iso_time(ch->start_ms);
+	if (asprintf(&id, "%s:%s", ch->run->exec_prefix, ch->name) < 0)
+		abort();
+	json_object_object_add(e, "Id", json_object_new_string(id));
+	if (get(e, "Input"))
+		json_object_object_add(e, "Input", aslrt_json_copy(ch->input));
+	json_object_object_add(e, "StartTime", json_object_new_string(t));
+	json_object_object_add(e, "Name", json_object_new_string(ch->name));
+	json_object_object_add(e, "RedriveCount", json_object_new_int(0));
+	const char *smid = ch->run->sm_arn, *smname = strstr(smid, ":stateMachine:");
+	json_object_object_add(sm, "Id", json_object_new_string(smid));
+	json_object_object_add(sm, "Name", json_object_new_string(smname ? smname + 14 : smid));
+	free(id);
+	free(t);
+	return base;
 }
 
 /*
@@ -434,25 +457,14 @@ void aslrt_child_begin(aslrt_job *j, aslrt_ctx *c)
 	if (!ch)
 		abort();
 	aslrt_aws_uuid(ch->name);
+	ch->run = j->map_run;
+	ch->start_ms = aslrt_now_ms(c->run);
+	/* its input, for $$.Execution.Input, only where the machine reads it */
+	if (get(get(c->run->context, "Execution"), "Input"))
+		ch->input = aslrt_json_copy(j->input);
 	j->child = c->child = ch;
-	struct json_object *base = aslrt_json_copy(c->run->context);
-	struct json_object *e = get(base, "Execution"), *sm = get(base, "StateMachine");
-	char *id = NULL, *t = aslrt_iso_time(aslrt_now_ms(c->run));
-	if (asprintf(&id, "%s:%s", j->map_run->exec_prefix, ch->name) < 0)
-		abort();
-	json_object_object_add(e, "Id", json_object_new_string(id));
-	if (get(e, "Input"))
-		json_object_object_add(e, "Input", aslrt_json_copy(j->input));
-	json_object_object_add(e, "StartTime", json_object_new_string(t));
-	json_object_object_add(e, "Name", json_object_new_string(ch->name));
-	json_object_object_add(e, "RedriveCount", json_object_new_int(0));
-	const char *smid = j->map_run->sm_arn, *smname = strstr(smid, ":stateMachine:");
-	json_object_object_add(sm, "Id", json_object_new_string(smid));
-	json_object_object_add(sm, "Name", json_object_new_string(smname ? smname + 14 : smid));
-	free(id);
-	free(t);
 	json_object_put(c->base);
-	c->base = base;
+	c->base = NULL; /* child_base(), when the Context object is read */
 	json_object_put(c->context);
 	c->context = NULL;
 }
@@ -463,6 +475,8 @@ struct json_object *aslrt_ctx_context(aslrt_ctx *c)
 {
 	if (c->context)
 		return c->context;
+	if (!c->base)
+		c->base = c->child ? child_base(c->run, c->child) : base_for_thread(c->run);
 	struct json_object *o = aslrt_json_shallow_copy(c->base);
 	if (c->state >= 0) {
 		struct json_object *s = json_object_new_object();

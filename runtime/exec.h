@@ -87,6 +87,9 @@ typedef struct aslrt_child {
 	char name[37];
 	int events;
 	struct json_object *history; /* its events, when the run keeps a history */
+	const aslrt_map_run *run;    /* its Map Run */
+	int64_t start_ms;
+	struct json_object *input; /* for $$.Execution.Input, where read */
 } aslrt_child;
 
 /* A Parallel branch or a Map iteration: a scope run on its own context. */

@@ -518,8 +518,10 @@ void aslrt_job_free(aslrt_job *j)
 	j->lane_path = NULL;
 	aslrt_ctx_free(j->c);
 	j->c = NULL;
-	if (j->child)
+	if (j->child) {
 		json_object_put(j->child->history);
+		json_object_put(j->child->input);
+	}
 	free(j->child);
 	j->child = NULL;
 }
@@ -536,9 +538,11 @@ static void child_history_write(aslrt_job *j)
 	if (!r->history_file || !j->child->history)
 		return;
 	struct json_object *o = json_object_new_object();
-	struct json_object *ctx = aslrt_ctx_context(j->c);
-	json_object_object_add(o, "executionArn",
-			       json_object_get(get(get(ctx, "Execution"), "Id")));
+	char *arn = NULL;
+	if (asprintf(&arn, "%s:%s", j->map_run->exec_prefix, j->child->name) < 0)
+		abort();
+	json_object_object_add(o, "executionArn", json_object_new_string(arn));
+	free(arn);
 	json_object_object_add(o, "mapRunArn", json_object_new_string(j->map_run->arn));
 	json_object_object_add(o, "events", j->child->history);
 	j->child->history = NULL;
@@ -576,6 +580,8 @@ int aslrt_job_run(aslrt_job *j)
 		aslrt_event_flush(c);
 		aslrt_event(c, rc ? EV_EXECUTION_FAILED : EV_EXECUTION_SUCCEEDED, -1, j->out, 0);
 		child_history_write(j);
+		json_object_put(j->child->input); /* only its Context object read it */
+		j->child->input = NULL;
 		return rc;
 	}
 	if (p && j->iteration) {

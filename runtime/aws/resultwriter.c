@@ -16,9 +16,11 @@
  *     the Map's result becomes {"MapRunArn","ResultWriterDetails":{"Bucket","Key"}}.
  * Files are not split at AWS's 5 GB.  Any failure is States.ResultWriterFailed.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <openssl/rand.h>
@@ -94,17 +96,41 @@ static int failed(aslrt_ctx *c, const char *cause)
 	return -1;
 }
 
+/* splitmix64: one step of a 64-bit state, a well-mixed value. */
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Version 4 UUIDs, one per child execution: OpenSSL's RAND_bytes seeds each
+ * thread's generator once (calling it per UUID cost more than the children
+ * of a Pass-only Map Run); names need to be unique, not secret. */
 void aslrt_aws_uuid(char out[37])
 {
+	static _Thread_local uint64_t state;
+	static _Thread_local bool seeded;
+	if (!seeded) {
+		if (RAND_bytes((unsigned char *)&state, sizeof state) != 1)
+			state = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)&state << 16);
+		seeded = true;
+	}
+	uint64_t w[2] = {splitmix(&state), splitmix(&state)};
 	unsigned char b[16];
-	if (RAND_bytes(b, sizeof b) != 1)
-		for (size_t i = 0; i < sizeof b; i++)
-			b[i] = (unsigned char)rand();
+	memcpy(b, w, sizeof b);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[b[i] >> 4];
+		*o++ = hex[b[i] & 15];
+	}
+	*o = '\0';
 }
 
 static char *text(struct json_object *v)
