@@ -222,12 +222,18 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 	case EV_EVALUATION_FAILED: {
 		key = "evaluationFailedEventDetails";
 		add_error(d, &c->err);
-		/* the field, as the cause names it: "... specified for the field 'X' ..." */
+		/* the field, as the cause names it: "... specified for the field
+		 * 'X' ..." or "The X field cannot be ..." (Wait's Timestamp) */
 		const char *f = c->err.cause ? strstr(c->err.cause, "for the field '") : NULL;
 		const char *end = f ? strchr(f + 15, '\'') : NULL;
-		if (end) {
+		if (f)
+			f += 15;
+		else if (c->err.cause && (f = strstr(c->err.cause, ". The ")) &&
+			 (end = strstr(f + 6, " field cannot be ")))
+			f += 6;
+		if (end && (f[-1] == '\'' || !memchr(f, ' ', (size_t)(end - f)))) {
 			char loc[256];
-			snprintf(loc, sizeof loc, "%.*s", (int)(end - f - 15), f + 15);
+			snprintf(loc, sizeof loc, "%.*s", (int)(end - f), f);
 			add_str(d, "location", loc);
 		}
 		add_str(d, "state", st->name);
@@ -349,6 +355,11 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 {
 	aslrt_run *r = c->run;
 	aslrt_state *st = state >= 0 ? &r->states[state] : NULL;
+	/* AWS records a JSONata evaluation's failure (no other, nor a pending
+	 * failure then), pointing where the state's StateEntered pointed... */
+	if (type == EV_EVALUATION_FAILED &&
+	    (!c->err.name || strcmp(c->err.name, "States.QueryEvaluationError") != 0))
+		return 0;
 	/* A failed Map or Parallel that is retried starts again with no
 	 * MapStateFailed in between (AWS); otherwise the failure is recorded
 	 * before whatever comes next. */
@@ -370,12 +381,9 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 		c->last_event = c->map_end; /* after the last MapIterationSucceeded */
 	if (type == EV_TASK_FAILED && c->err.name && strcmp(c->err.name, "States.Timeout") == 0)
 		type = EV_TASK_TIMED_OUT;
-	/* AWS records a JSONata evaluation's failure, pointing where the
-	 * state's StateEntered pointed */
-	if (type == EV_EVALUATION_FAILED &&
-	    (!c->err.name || strcmp(c->err.name, "States.QueryEvaluationError") != 0))
-		return 0;
-	if (type == EV_EVALUATION_FAILED)
+	/* ... except a Wait's, whose Seconds/Timestamp AWS evaluates after
+	 * the WaitStateEntered its failure then points at */
+	if (type == EV_EVALUATION_FAILED && strcmp(st->type, "Wait") != 0)
 		c->last_event = c->entered_prev;
 	int prev = c->last_event, id;
 	int64_t ms =
