@@ -1219,17 +1219,10 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	aslrt_state *st = &c->run->states[state];
 	struct json_object *items = NULL;
 	double limit = 0, tol_count = -1, tol_pct = -1;
-	if (map_setting(c, st, "MaxConcurrency", true, input, &limit) ||
-	    map_setting(c, st, "ToleratedFailureCount", true, input, &tol_count) ||
-	    map_setting(c, st, "ToleratedFailurePercentage", false, input, &tol_pct))
+	if (map_setting(c, st, "MaxConcurrency", true, input, &limit))
 		return -1;
 	if (limit < 0)
 		return aslrt_runtime_error(c, "MaxConcurrency must be non-negative.");
-	if (get(st->def, "ToleratedFailureCountPath") && tol_count < 0)
-		return aslrt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
-	if (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100))
-		return aslrt_runtime_error(c,
-					   "ToleratedFailurePercentage must be between 0 and 100.");
 	int from_reader = aslrt_aws_map_items(c, st->def, st->jsonata, input, &items);
 	if (from_reader < 0)
 		return -1;
@@ -1271,9 +1264,19 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		return -1;
 	}
 	int n = (int)json_object_array_length(items);
+	aslrt_event(c, EV_MAP_STARTED, state, NULL, n);
+	/* AWS reads the tolerated failure settings after MapStateStarted */
+	if (map_setting(c, st, "ToleratedFailureCount", true, input, &tol_count) ||
+	    map_setting(c, st, "ToleratedFailurePercentage", false, input, &tol_pct) ||
+	    (get(st->def, "ToleratedFailureCountPath") && tol_count < 0 &&
+	     aslrt_runtime_error(c, "ToleratedFailureCount must be non-negative.")) ||
+	    (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100) &&
+	     aslrt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100."))) {
+		json_object_put(items);
+		return -1;
+	}
 	aslrt_job *jobs = calloc((size_t)n + 1, sizeof *jobs);
 	int rc = 0;
-	aslrt_event(c, EV_MAP_STARTED, state, NULL, n);
 	bool share = aslrt_pool_inline(c->run, &st->branches[0], 1);
 	for (int i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
