@@ -123,6 +123,7 @@ typedef struct aslrt_run {
 	bool journal_tx, journal_ended;
 	bool journal_sync_normal;     /* --store-sync NORMAL */
 	int journal_lock;	      /* fd of FILE-lock, -1: none */
+	int journal_replayed;	      /* resume: events 1..N were journaled */
 	int64_t park_after_ms;	      /* --park-after: a longer Wait ends the
 					 process (exit 3), -1: never */
 	struct aslrt_metric *metrics; /* per state, when metrics_file */
@@ -308,7 +309,9 @@ void aslrt_journal_close(aslrt_run *r);
 int aslrt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
 			int64_t start_ms);
 void aslrt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err);
-void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
+/* Journal event id; on resume an event journaled before keeps its time
+ * (e's timestamp set to it, returned in ms; -1: a new event). */
+int64_t aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		       struct json_object **out);
 int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until);

@@ -405,12 +405,13 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 		}
 		id = ++r->events;
 		json_object_object_add(e, "id", json_object_new_int(id));
+		int64_t first = r->journal ? aslrt_journal_event(r, id, e, type) : -1;
+		if (first >= 0)
+			ms = first; /* resumed: it happened then */
 		if (r->trace)
 			trace_line(c, e, st, type, ms);
 		if (r->log)
 			aslrt_log_event(r, e, ms);
-		if (r->journal)
-			aslrt_journal_event(r, id, e, type);
 		if (r->history)
 			json_object_array_add(r->history, e);
 		else
