@@ -466,6 +466,7 @@ void aslrt_ctx_free(aslrt_ctx *c)
 	json_object_put(c->context);
 	json_object_put(c->map_item);
 	json_object_put(c->task_input);
+	json_object_put(c->assigned);
 	free(c->lane_path);
 	free(c->attempts);
 	free(c);
@@ -776,6 +777,7 @@ static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 		return -1;
 	if (vars_too_deep(c, vals))
 		return -1;
+	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
 	    json_object_object_add(c->vars, key, json_object_get(val));
 	json_object_put(vals);
@@ -804,6 +806,7 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		return -1;
 	if (vars_too_deep(c, vals))
 		return -1;
+	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
 	    json_object_object_add(c->vars, key, json_object_get(val));
 	json_object_put(vals);

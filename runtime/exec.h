@@ -176,8 +176,9 @@ struct aslrt_ctx {
 	int entered_prev;	 /* the previousEventId of its StateEntered */
 	int64_t task_started_ms; /* telemetry.c */
 	int64_t state_started_ms;
-	int map_end;		    /* the last MapIterationSucceeded */
-	int pending, pending_state; /* a Map/Parallel failure not yet recorded */
+	int map_end;		      /* the last MapIterationSucceeded */
+	struct json_object *assigned; /* the state's Assign, for its StateExited */
+	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
 	long lane;
 	bool lane_map;
 	bool in_child;	   /* in a Distributed Map iteration: a child execution in AWS */
@@ -288,6 +289,9 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 /* Record a pending Map/ParallelStateFailed: a Retry records none. */
 void aslrt_event_flush(aslrt_ctx *c);
 int aslrt_history_write(aslrt_run *r, const char *path);
+/* The variables a state's (or its catcher's) Assign gave vals, as its
+ * StateExited event shows them (assignedVariables). */
+void aslrt_history_assigned(aslrt_ctx *c, struct json_object *vals);
 /* history.c: free what a job holds (its input, context, lane) */
 void aslrt_job_free(aslrt_job *j);
 void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);

@@ -76,17 +76,22 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
+/* {"truncated": false}: aslc never truncates a value in its history */
+static void add_details(struct json_object *o, const char *details)
+{
+	struct json_object *d = json_object_new_object();
+	json_object_object_add(d, "truncated", json_object_new_boolean(0));
+	json_object_object_add(o, details, d);
+}
+
 static void add_dump(struct json_object *o, const char *k, const char *details,
 		     struct json_object *v)
 {
 	char *s = aslrt_json_dump(v == ASLRT_ABSENT ? NULL : v);
 	add_str(o, k, s);
 	free(s);
-	if (details) {
-		struct json_object *d = json_object_new_object();
-		json_object_object_add(d, "truncated", json_object_new_boolean(0));
-		json_object_object_add(o, details, d);
-	}
+	if (details)
+		add_details(o, details);
 }
 
 static void add_error(struct json_object *o, const aslrt_error *e)
@@ -141,6 +146,12 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 		key = "stateExitedEventDetails";
 		add_str(d, "name", st->name);
 		add_dump(d, "output", "outputDetails", value);
+		if (c->assigned) {
+			struct json_object *a = json_object_new_object();
+			json_object_object_foreach(c->assigned, k, v) add_dump(a, k, NULL, v);
+			json_object_object_add(d, "assignedVariables", a);
+			add_details(d, "assignedVariablesDetails");
+		}
 		break;
 	case EV_TASK_SCHEDULED:
 		if (fam == FAM_LAMBDA) {
@@ -420,6 +431,10 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	}
 	if (type == EV_STATE_ENTERED)
 		c->entered_prev = prev;
+	if (type == EV_STATE_ENTERED || type == EV_STATE_EXITED) {
+		json_object_put(c->assigned); /* shown once, on its StateExited */
+		c->assigned = NULL;
+	}
 	if (type != EV_EXECUTION_STARTED && !passed_by(type))
 		c->last_event = id;
 	if (r->metrics_file)
@@ -427,6 +442,17 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	if (type == EV_EVALUATION_FAILED && strcmp(st->type, "Map") == 0)
 		aslrt_event(c, EV_MAP_FAILED, state, NULL, 0); /* as AWS does */
 	return id;
+}
+
+void aslrt_history_assigned(aslrt_ctx *c, struct json_object *vals)
+{
+	aslrt_run *r = c->run;
+	if (!r->history && !r->trace && !r->log && !r->journal)
+		return; /* no event is built */
+	if (!c->assigned)
+		c->assigned = json_object_new_object();
+	json_object_object_foreach(vals, k, v)
+	    json_object_object_add(c->assigned, k, json_object_get(v));
 }
 
 int aslrt_history_write(aslrt_run *r, const char *path)
