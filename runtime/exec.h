@@ -257,6 +257,7 @@ bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 	X(EV_EXECUTION_TIMED_OUT, "ExecutionTimedOut")                                             \
 	X(EV_STATE_ENTERED, "StateEntered")                                                        \
 	X(EV_STATE_EXITED, "StateExited")                                                          \
+	X(EV_STATE_ABORTED, "StateAborted")                                                        \
 	X(EV_TASK_SCHEDULED, "TaskScheduled")                                                      \
 	X(EV_TASK_STARTED, "TaskStarted")                                                          \
 	X(EV_TASK_SUBMITTED, "TaskSubmitted")                                                      \

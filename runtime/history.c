@@ -153,6 +153,9 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 			add_details(d, "assignedVariablesDetails");
 		}
 		break;
+	case EV_STATE_ABORTED:
+		snprintf(name, sizeof name, "%sStateAborted", st->type);
+		break;
 	case EV_TASK_SCHEDULED:
 		if (fam == FAM_LAMBDA) {
 			snprintf(name, sizeof name, "LambdaFunctionScheduled");
@@ -284,7 +287,8 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 static bool passed_by(int type)
 {
 	return type == EV_MAP_ITERATION_SUCCEEDED || type == EV_MAP_ITERATION_FAILED ||
-	       type == EV_PARALLEL_SUCCEEDED || type == EV_MAP_SUCCEEDED;
+	       type == EV_PARALLEL_SUCCEEDED || type == EV_MAP_SUCCEEDED ||
+	       type == EV_STATE_ABORTED;
 }
 
 /* One line for people: time, id, event, state, where, attempt, error. */
@@ -539,6 +543,12 @@ int aslrt_job_run(aslrt_job *j)
 	int rc = aslrt_run_scope(c, j->scope, j->input, &j->out), end = 0;
 	j->input = NULL; /* consumed */
 	aslrt_event_flush(c);
+	/* A Parallel that fails stops its branches: AWS records the Task state
+	 * a branch failed in (entered, never exited) as aborted, after its
+	 * TaskFailed. */
+	if (rc && p && !j->iteration && c->state >= 0 &&
+	    strcmp(r->states[c->state].type, "Task") == 0)
+		aslrt_event(c, EV_STATE_ABORTED, c->state, NULL, 0);
 	if (p && j->iteration)
 		end = aslrt_event(c, rc ? EV_MAP_ITERATION_FAILED : EV_MAP_ITERATION_SUCCEEDED,
 				  j->state, NULL, c->lane);
