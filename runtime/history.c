@@ -188,8 +188,9 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 			snprintf(name, sizeof name, "LambdaFunctionStarted");
 		} else if (fam == FAM_ACTIVITY) {
 			snprintf(name, sizeof name, "ActivityStarted");
+			/* no workerName: aslc knows none (AWS shows the one the
+			 * worker gave GetActivityTask, if any) */
 			key = "activityStartedEventDetails";
-			add_str(d, "workerName", "aslc");
 		} else {
 			key = "taskStartedEventDetails";
 			add_str(d, "resourceType", rtype);
