@@ -518,6 +518,7 @@ void aslrt_ctx_free(aslrt_ctx *c)
 	json_object_put(c->context);
 	json_object_put(c->map_item);
 	json_object_put(c->task_input);
+	json_object_put(c->assigned);
 	free(c->lane_path);
 	free(c->attempts);
 	free(c);
@@ -828,6 +829,7 @@ static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 		return -1;
 	if (vars_too_deep(c, vals))
 		return -1;
+	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
 	    json_object_object_add(c->vars, key, json_object_get(val));
 	json_object_put(vals);
@@ -856,6 +858,7 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		return -1;
 	if (vars_too_deep(c, vals))
 		return -1;
+	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
 	    json_object_object_add(c->vars, key, json_object_get(val));
 	json_object_put(vals);
@@ -1391,17 +1394,10 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	aslrt_state *st = &c->run->states[state];
 	struct json_object *items = NULL;
 	double limit = 0, tol_count = -1, tol_pct = -1;
-	if (map_setting(c, st, "MaxConcurrency", true, input, &limit) ||
-	    map_setting(c, st, "ToleratedFailureCount", true, input, &tol_count) ||
-	    map_setting(c, st, "ToleratedFailurePercentage", false, input, &tol_pct))
+	if (map_setting(c, st, "MaxConcurrency", true, input, &limit))
 		return -1;
 	if (limit < 0)
 		return aslrt_runtime_error(c, "MaxConcurrency must be non-negative.");
-	if (get(st->def, "ToleratedFailureCountPath") && tol_count < 0)
-		return aslrt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
-	if (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100))
-		return aslrt_runtime_error(c,
-					   "ToleratedFailurePercentage must be between 0 and 100.");
 	bool reader = get(st->def, "ItemReader") != NULL;
 	if (!reader && map_items(c, st, input, &items))
 		return -1;
@@ -1411,6 +1407,17 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	/* with an ItemReader AWS records a length of 0: the items come later */
 	aslrt_event(c, EV_MAP_STARTED, state, NULL,
 		    items ? (long)json_object_array_length(items) : 0);
+	/* AWS reads the tolerated failure settings after MapStateStarted */
+	if (map_setting(c, st, "ToleratedFailureCount", true, input, &tol_count) ||
+	    map_setting(c, st, "ToleratedFailurePercentage", false, input, &tol_pct) ||
+	    (get(st->def, "ToleratedFailureCountPath") && tol_count < 0 &&
+	     aslrt_runtime_error(c, "ToleratedFailureCount must be non-negative.")) ||
+	    (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100) &&
+	     aslrt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100."))) {
+		aslrt_map_run_clear(&run);
+		json_object_put(items);
+		return -1;
+	}
 	if (run.arn) {
 		struct json_object *arn = json_object_new_string(run.arn);
 		aslrt_event(c, EV_MAP_RUN_STARTED, state, arn, 0);

@@ -147,6 +147,7 @@ typedef struct aslrt_run {
 	bool journal_tx, journal_ended;
 	bool journal_sync_normal;     /* --store-sync NORMAL */
 	int journal_lock;	      /* fd of FILE-lock, -1: none */
+	int journal_replayed;	      /* resume: events 1..N were journaled */
 	int64_t park_after_ms;	      /* --park-after: a longer Wait ends the
 					 process (exit 3), -1: never */
 	struct aslrt_metric *metrics; /* per state, when metrics_file */
@@ -204,8 +205,9 @@ struct aslrt_ctx {
 	int entered_prev;	 /* the previousEventId of its StateEntered */
 	int64_t task_started_ms; /* telemetry.c */
 	int64_t state_started_ms;
-	int map_end;		    /* the last MapIterationSucceeded */
-	int pending, pending_state; /* a Map/Parallel failure not yet recorded */
+	int map_end;		      /* the last MapIterationSucceeded */
+	struct json_object *assigned; /* the state's Assign, for its StateExited */
+	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
 	long lane;
 	bool lane_map;
 	bool in_child;	   /* in a Distributed Map iteration: a child execution in AWS */
@@ -290,6 +292,7 @@ bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 	X(EV_EXECUTION_TIMED_OUT, "ExecutionTimedOut")                                             \
 	X(EV_STATE_ENTERED, "StateEntered")                                                        \
 	X(EV_STATE_EXITED, "StateExited")                                                          \
+	X(EV_STATE_ABORTED, "StateAborted")                                                        \
 	X(EV_TASK_SCHEDULED, "TaskScheduled")                                                      \
 	X(EV_TASK_STARTED, "TaskStarted")                                                          \
 	X(EV_TASK_SUBMITTED, "TaskSubmitted")                                                      \
@@ -325,6 +328,9 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 /* Record a pending Map/ParallelStateFailed: a Retry records none. */
 void aslrt_event_flush(aslrt_ctx *c);
 int aslrt_history_write(aslrt_run *r, const char *path);
+/* The variables a state's (or its catcher's) Assign gave vals, as its
+ * StateExited event shows them (assignedVariables). */
+void aslrt_history_assigned(aslrt_ctx *c, struct json_object *vals);
 /* history.c: free what a job holds (its input, context, lane) */
 void aslrt_job_free(aslrt_job *j);
 void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
@@ -346,7 +352,9 @@ void aslrt_journal_close(aslrt_run *r);
 int aslrt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
 			int64_t start_ms);
 void aslrt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err);
-void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
+/* Journal event id; on resume an event journaled before keeps its time
+ * (e's timestamp set to it, returned in ms; -1: a new event). */
+int64_t aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		       struct json_object **out);
 int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until);
