@@ -180,6 +180,9 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 		arg(&a, "-Wl,--no-warnings");
 #endif
 	}
+	/* the runtime is built with a section per function (runtime/
+	 * CMakeLists.txt): keep only what this machine reaches */
+	arg(&a, "-Wl,--gc-sections");
 	if (o->strip)
 		arg(&a, "-s");
 	char *lib = xasprintf("%s/libaslrt.a", rp.lib);

@@ -54,9 +54,11 @@ check "the image runs the workflow and prints its output" \
 $ASLC_PODMAN run --rm -i $limits "oci-archive:$tmp/loan.tar" --clock virtual <"$sample/input.json" >"$tmp/out2" 2>"$tmp/err"
 check "the OCI archive runs too" $(ok cmp -s "$tmp/out" "$tmp/out2")
 size=$(wc -c <"$tmp/loan.tar")
-check "the image (OCI archive, compressed layers) is under 5 MB: $size bytes" $(ok test "$size" -lt 5000000)
+echo "image as an OCI archive (compressed layers): $size bytes"
+# what `podman image ls` shows (MB of 10^6 bytes): the unpacked layers
 unpacked=$($ASLC_PODMAN image inspect --format '{{.Size}}' "$tag")
-echo "image unpacked: $unpacked bytes"
+check "the image (unpacked, as podman image ls counts) is under 5 MB: $unpacked bytes" \
+	$(ok test "$unpacked" -lt 5000000)
 id1=$($ASLC_PODMAN image inspect --format '{{.Id}}' "$tag")
 "$aslc" build "$sample/loan.asl.json" --image "$tag" >/dev/null 2>"$tmp/err"
 id2=$($ASLC_PODMAN image inspect --format '{{.Id}}' "$tag")

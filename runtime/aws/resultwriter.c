@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <openssl/rand.h>
 
+#include "../digest.h"
 #include "aws.h"
 #include "exec.h"
 #include "rt.h"
@@ -89,7 +89,7 @@ static int failed(aslrt_ctx *c, const char *cause)
 static void uuid(char out[37])
 {
 	unsigned char b[16];
-	if (RAND_bytes(b, sizeof b) != 1)
+	if (aslrt_random_bytes(b, sizeof b) < 0)
 		for (size_t i = 0; i < sizeof b; i++)
 			b[i] = (unsigned char)rand();
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
