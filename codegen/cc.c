@@ -169,6 +169,15 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 		arg(&a, o->extra[i]);
 	if (env_words(&a, "LDFLAGS") < 0)
 		goto out;
+	/* CC="cc -static" (or -static in CFLAGS, LDFLAGS) links statically too */
+	bool is_static = o->static_link;
+	for (int i = 0; i < a.n; i++)
+		is_static |= strcmp(a.v[i], "-static") == 0;
+	if (is_static) {
+		/* no shared libcurl or libmicrohttpd to load: the runtime's
+		 * built-in HTTP client and server (runtime/dl.h) */
+		arg(&a, "-Wl,--undefined=aslrt_builtin_libs");
+	}
 	if (o->static_link) {
 		/* libcrypto's unused BIO and DSO code draws glibc's "Using
 		 * 'getaddrinfo' in statically linked applications" warnings; the
@@ -193,6 +202,11 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	dep_lib(&a, &rp, ASLC_PCRE2_LIB);
 	dep_lib(&a, &rp, ASLC_EXPAT_LIB);
 	dep_lib(&a, &rp, ASLC_SQLITE_LIB);
+	if (is_static) {
+		dep_lib(&a, &rp, ASLC_MBEDTLS_LIB);
+		dep_lib(&a, &rp, ASLC_MBEDX509_LIB);
+		dep_lib(&a, &rp, ASLC_MBEDCRYPTO_LIB);
+	}
 	arg(&a, "-lpthread");
 	arg(&a, "-lm");
 	arg(&a, "-ldl");
