@@ -10,7 +10,8 @@
  *
  * One request per connection (Connection: close), http and https only; the
  * CA certificates come from $SSL_CERT_FILE, else Debian's bundle (what
- * aslc build --image puts into the image).  An option the runtime does not
+ * aslc build --image puts into the image).  No proxies: with one named in
+ * the environment (https_proxy ...) a request fails, saying so.  An option the runtime does not
  * use is refused: the request then fails with CURLE_UNKNOWN_OPTION, naming
  * the option, rather than running without it.
  */
@@ -176,7 +177,7 @@ static int fill(conn *c)
 			       : raw_recv(c, (unsigned char *)c->buf, sizeof c->buf);
 		if (k == MBEDTLS_ERR_SSL_WANT_READ || k == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
-		if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+		if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || k == MBEDTLS_ERR_SSL_CONN_EOF)
 			return 0;
 		if (k < 0)
 			return -1;
@@ -312,6 +313,40 @@ typedef struct url {
 	const char *path;
 } url;
 
+/* Whether word is one of list's comma-separated words (any case). */
+static bool in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; *p; p += strcspn(p, ","), p += *p == ',') {
+		p += strspn(p, " ");
+		if (strncasecmp(p, word, n) == 0 && strchr(", ", p[n]))
+			return true;
+	}
+	return false;
+}
+
+/* libcurl would go through a proxy named in the environment; this client
+ * cannot, so it refuses rather than connect directly. */
+static CURLcode no_proxy(easy *e, const url *u)
+{
+	const char *names[] = {u->https ? "https_proxy" : "http_proxy",
+			       u->https ? "HTTPS_PROXY" : NULL, "all_proxy", "ALL_PROXY"};
+	const char *skip = getenv("no_proxy") ? getenv("no_proxy") : getenv("NO_PROXY");
+	if (skip && (strcmp(skip, "*") == 0 || in_list(skip, u->host)))
+		return CURLE_OK;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		const char *v = names[i] ? getenv(names[i]) : NULL;
+		if (v && *v) {
+			fail(e,
+			     "%s is set, and the static executable's HTTP client does not "
+			     "support proxies (add %s to no_proxy)",
+			     names[i], u->host);
+			return CURLE_COULDNT_RESOLVE_PROXY;
+		}
+	}
+	return CURLE_OK;
+}
+
 static CURLcode parse_url(easy *e, url *u)
 {
 	const char *s = e->url, *sep = s ? strstr(s, "://") : NULL;
@@ -324,7 +359,7 @@ static CURLcode parse_url(easy *e, url *u)
 	bool http = sl == 4 && strncasecmp(s, "http", 4) == 0;
 	char scheme[16];
 	snprintf(scheme, sizeof scheme, "%.*s", (int)(sl < 15 ? sl : 15), s);
-	if ((!u->https && !http) || (e->protocols && !strcasestr(e->protocols, scheme))) {
+	if ((!u->https && !http) || (e->protocols && !in_list(e->protocols, scheme))) {
 		fail(e, "Protocol \"%s\" not supported or disabled", scheme);
 		return CURLE_UNSUPPORTED_PROTOCOL;
 	}
@@ -338,8 +373,10 @@ static CURLcode parse_url(easy *e, url *u)
 	const char *colon = NULL;
 	if (*a == '[') {
 		const char *close = memchr(a, ']', (size_t)(end - a));
-		if (!close)
-			return fail(e, "bad IPv6 address in %s", s), CURLE_URL_MALFORMAT;
+		if (!close) {
+			fail(e, "bad IPv6 address in %s", s);
+			return CURLE_URL_MALFORMAT;
+		}
 		snprintf(u->host, sizeof u->host, "%.*s", (int)(close - a - 1), a + 1);
 		colon = close[1] == ':' ? close + 1 : NULL;
 	} else {
@@ -638,6 +675,8 @@ CURLcode aslrt_bcurl_easy_perform(CURL *h)
 	}
 	url u;
 	CURLcode rc = parse_url(e, &u);
+	if (rc == CURLE_OK)
+		rc = no_proxy(e, &u);
 	if (rc != CURLE_OK)
 		return rc;
 	conn *c = calloc(1, sizeof *c);
@@ -689,6 +728,8 @@ const char *aslrt_bcurl_easy_strerror(CURLcode rc)
 		return "Unsupported protocol";
 	case CURLE_URL_MALFORMAT:
 		return "URL using bad/illegal format or missing URL";
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "Couldn't resolve proxy name";
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return "Couldn't resolve host name";
 	case CURLE_COULDNT_CONNECT:
