@@ -124,6 +124,18 @@ static_http() {
 	out=$(cd "$tmp/root" && ${jail:-} ${at}inv --clock virtual --bindings ${at}b.json <in.json 2>"$tmp/err")
 	check "a static executable calls a Url binding over HTTP${jail:+ in an empty root}" \
 		$(ok test "$out" = "$want")
+	sed 's|/reserve"|/chunked"|' "$tmp/root/b.json" >"$tmp/b2.json"
+	out=$("$tmp/inv" --clock virtual --bindings "$tmp/b2.json" <"$tmp/root/in.json" 2>"$tmp/err")
+	check "a chunked response body" $(ok test "$out" = "$want")
+	# the sample's Task has TimeoutSeconds 10; a 1 s one against /slow (5 s)
+	sed 's|"TimeoutSeconds": 10|"TimeoutSeconds": 1|' "$inv/reserve.asl.json" >"$tmp/slow.asl.json"
+	"$aslc" build "$tmp/slow.asl.json" -o "$tmp/slow" --static 2>"$tmp/err"
+	sed 's|/reserve"|/slow"|' "$tmp/root/b.json" >"$tmp/b3.json"
+	start=$(date +%s)
+	"$tmp/slow" --bindings "$tmp/b3.json" <"$tmp/root/in.json" >"$tmp/out" 2>"$tmp/err"
+	took=$(($(date +%s) - start))
+	check "a Task's TimeoutSeconds ends a slow request: States.Timeout in ${took} s" \
+		$(ok sh -c "grep -q '\"Error\":\"States.Timeout\"' '$tmp/err' && [ $took -lt 4 ]")
 	kill $server 2>/dev/null
 	if ! command -v openssl >/dev/null 2>&1; then
 		echo "skipping HTTPS in static executables: openssl (the command) is not installed"
