@@ -138,7 +138,8 @@ static int raw_send(void *ctx, const unsigned char *p, size_t n)
 		return c->timed_out ? MBEDTLS_ERR_SSL_TIMEOUT : MBEDTLS_ERR_NET_SEND_FAILED;
 	ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
 	if (k < 0)
-		return errno == EAGAIN ? MBEDTLS_ERR_SSL_WANT_WRITE : MBEDTLS_ERR_NET_SEND_FAILED;
+		return errno == EAGAIN || errno == EINTR ? MBEDTLS_ERR_SSL_WANT_WRITE
+							 : MBEDTLS_ERR_NET_SEND_FAILED;
 	return (int)k;
 }
 
@@ -149,7 +150,8 @@ static int raw_recv(void *ctx, unsigned char *p, size_t n)
 		return c->timed_out ? MBEDTLS_ERR_SSL_TIMEOUT : MBEDTLS_ERR_NET_RECV_FAILED;
 	ssize_t k = recv(c->fd, p, n, 0);
 	if (k < 0)
-		return errno == EAGAIN ? MBEDTLS_ERR_SSL_WANT_READ : MBEDTLS_ERR_NET_RECV_FAILED;
+		return errno == EAGAIN || errno == EINTR ? MBEDTLS_ERR_SSL_WANT_READ
+							 : MBEDTLS_ERR_NET_RECV_FAILED;
 	return (int)k;
 }
 
@@ -219,8 +221,10 @@ static CURLcode connect_to(easy *e, conn *c, const char *host, const char *port)
 	for (struct addrinfo *a = ai; a; a = a->ai_next) {
 		c->fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			       a->ai_protocol);
-		if (c->fd < 0)
+		if (c->fd < 0) {
+			err = errno;
 			continue;
+		}
 		if (connect(c->fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
 			struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 			int64_t left = limit - now_ms();
