@@ -410,9 +410,10 @@ static bool has_header(const easy *e, const char *name)
 	return false;
 }
 
-static char *request_head(const easy *e, const url *u, const char *method, size_t bodylen)
+/* The request, head and body in one buffer (one write); its length in *len. */
+static char *request(const easy *e, const url *u, const char *method, size_t bodylen, size_t *len)
 {
-	size_t cap = 512 + strlen(u->path);
+	size_t cap = 128 + strlen(method) + strlen(u->path) + strlen(u->hostport) + bodylen;
 	for (const struct curl_slist *h = e->headers; h; h = h->next)
 		cap += strlen(h->data) + 2;
 	char *r = malloc(cap), *p = r;
@@ -434,6 +435,9 @@ static char *request_head(const easy *e, const url *u, const char *method, size_
 		p += sprintf(p, "%s\r\n", h->data);
 	}
 	p += sprintf(p, "Connection: close\r\n\r\n");
+	if (bodylen)
+		memcpy(p, e->postfields, bodylen);
+	*len = (size_t)(p - r) + bodylen;
 	return r;
 }
 
@@ -533,10 +537,10 @@ static CURLcode exchange(easy *e, conn *c, const url *u)
 	size_t bodylen = !e->postfields	    ? 0
 			 : e->postsize >= 0 ? (size_t)e->postsize
 					    : strlen(e->postfields);
-	char *head = request_head(e, u, method, bodylen);
-	bool sent =
-	    send_all(c, head, strlen(head)) && (!bodylen || send_all(c, e->postfields, bodylen));
-	free(head);
+	size_t len;
+	char *req = request(e, u, method, bodylen, &len);
+	bool sent = send_all(c, req, len);
+	free(req);
 	if (!sent) {
 		fail(e, "Failed sending the request to %s", u->hostport);
 		return c->timed_out ? CURLE_OPERATION_TIMEDOUT : CURLE_SEND_ERROR;
