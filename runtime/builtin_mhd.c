@@ -266,6 +266,10 @@ static bool serve(struct MHD_Connection *c, void **con_cls, bool *called)
 		return false;
 	size_t n = have < (size_t)len ? have : (size_t)len;
 	memcpy(body, early, n);
+	/* curl asks before sending a body over 1 KiB, and waits 1 s for this */
+	const char *expect = aslrt_bmhd_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+	if (expect && strcasecmp(expect, "100-continue") == 0 && n < (size_t)len)
+		write_all(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	while (n < (size_t)len) {
 		ssize_t k = recv(c->fd, body + n, (size_t)len - n, 0);
 		if (k < 0 && errno == EINTR)

@@ -93,6 +93,9 @@ else
 		-e "AWS_ENDPOINT_URL=https://localhost:$(cat "$tmp/port")" "$tag" 2>"$tmp/err")
 	check "the image calls AWS (Lambda Invoke, signed) over HTTPS" \
 		$(ok test "$out" = '{"p":{"a":1,"via":"lambda","signed":true}}')
+	unpacked=$($ASLC_PODMAN image inspect --format '{{.Size}}' "$tag")
+	check "an image with the AWS client is under 5 MB too: $unpacked bytes" \
+		$(ok test "$unpacked" -lt 5000000)
 	kill $server 2>/dev/null
 	echo '{"StartAt": "Work", "States": {"Work": {"Type": "Task", "TimeoutSeconds": 60, "End": true,
 	  "Resource": "arn:aws:states:us-east-1:123456789012:activity:work"}}}' >"$tmp/act.asl.json"
