@@ -145,11 +145,17 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	arg(&a, rp.include);
 	arg(&a, "-I");
 	arg(&a, ASLC_JSONC_INCLUDE);
+	bool lld = false;
 #ifdef ASLC_FUSE_LD
-	arg(&a, ASLC_FUSE_LD);
-	/* one thread: the runtime is most of the link, the same for every
-	 * machine, and a test suite runs builds side by side (-25% CPU) */
-	arg(&a, "-Wl,--threads=1");
+	/* found when aslc was built; the .deb's aslc may run without it */
+	lld = in_path("ld.lld");
+	if (lld) {
+		arg(&a, ASLC_FUSE_LD);
+		/* one thread: the runtime is most of the link, the same for
+		 * every machine, and a test suite runs builds side by side
+		 * (-25% CPU) */
+		arg(&a, "-Wl,--threads=1");
+	}
 #endif
 	/* Not position-independent: start-up spent half its time relocating a
 	 * PIE (b6: 1.3 ms -> 1.0 ms; /bin/true takes 0.8 ms). */
@@ -179,15 +185,14 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 		arg(&a, "-Wl,--undefined=aslrt_builtin_libs");
 	}
 	if (o->static_link) {
-		/* libcrypto's unused BIO and DSO code draws glibc's "Using
-		 * 'getaddrinfo' in statically linked applications" warnings; the
-		 * README says what static glibc means.  lld prints no such
-		 * warnings (it ignores .gnu.warning sections) and knows no
-		 * --no-warnings. */
+		/* getaddrinfo (the built-in HTTP client) and dlopen draw
+		 * glibc's "Using 'getaddrinfo' in statically linked
+		 * applications" warnings; the README says what static glibc
+		 * means.  lld prints no such warnings (it ignores .gnu.warning
+		 * sections) and knows no --no-warnings. */
 		arg(&a, "-static");
-#ifndef ASLC_FUSE_LD
-		arg(&a, "-Wl,--no-warnings");
-#endif
+		if (!lld)
+			arg(&a, "-Wl,--no-warnings");
 	}
 	/* the runtime is built with a section per function (runtime/
 	 * CMakeLists.txt): keep only what this machine reaches */
