@@ -41,6 +41,6 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Tasks, AWS calls and --listen (static ones have them built in, over
 # libmbedtls-dev).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "gcc | c-compiler, libc6-dev, libjson-c-dev, libssl-dev, libpcre2-dev, libexpat1-dev, libsqlite3-dev, libmbedtls-dev")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pkg-config")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pkg-config, lld")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libcurl4, libmicrohttpd12, cmake, podman, runc, ca-certificates")
 include(CPack)
