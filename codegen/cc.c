@@ -145,11 +145,17 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	arg(&a, rp.include);
 	arg(&a, "-I");
 	arg(&a, ASLC_JSONC_INCLUDE);
+	bool lld = false;
 #ifdef ASLC_FUSE_LD
-	arg(&a, ASLC_FUSE_LD);
-	/* one thread: the runtime is most of the link, the same for every
-	 * machine, and a test suite runs builds side by side (-25% CPU) */
-	arg(&a, "-Wl,--threads=1");
+	/* found when aslc was built; the .deb's aslc may run without it */
+	lld = in_path("ld.lld");
+	if (lld) {
+		arg(&a, ASLC_FUSE_LD);
+		/* one thread: the runtime is most of the link, the same for
+		 * every machine, and a test suite runs builds side by side
+		 * (-25% CPU) */
+		arg(&a, "-Wl,--threads=1");
+	}
 #endif
 	/* Not position-independent: start-up spent half its time relocating a
 	 * PIE (b6: 1.3 ms -> 1.0 ms; /bin/true takes 0.8 ms). */
@@ -169,17 +175,28 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 		arg(&a, o->extra[i]);
 	if (env_words(&a, "LDFLAGS") < 0)
 		goto out;
-	if (o->static_link) {
-		/* libcrypto's unused BIO and DSO code draws glibc's "Using
-		 * 'getaddrinfo' in statically linked applications" warnings; the
-		 * README says what static glibc means.  lld prints no such
-		 * warnings (it ignores .gnu.warning sections) and knows no
-		 * --no-warnings. */
-		arg(&a, "-static");
-#ifndef ASLC_FUSE_LD
-		arg(&a, "-Wl,--no-warnings");
-#endif
+	/* CC="cc -static" (or -static in CFLAGS, LDFLAGS) links statically too */
+	bool is_static = o->static_link;
+	for (int i = 0; i < a.n; i++)
+		is_static |= strcmp(a.v[i], "-static") == 0;
+	if (is_static) {
+		/* no shared libcurl or libmicrohttpd to load: the runtime's
+		 * built-in HTTP client and server (runtime/dl.h) */
+		arg(&a, "-Wl,--undefined=aslrt_builtin_libs");
 	}
+	if (o->static_link) {
+		/* getaddrinfo (the built-in HTTP client) and dlopen draw
+		 * glibc's "Using 'getaddrinfo' in statically linked
+		 * applications" warnings; the README says what static glibc
+		 * means.  lld prints no such warnings (it ignores .gnu.warning
+		 * sections) and knows no --no-warnings. */
+		arg(&a, "-static");
+		if (!lld)
+			arg(&a, "-Wl,--no-warnings");
+	}
+	/* the runtime is built with a section per function (runtime/
+	 * CMakeLists.txt): keep only what this machine reaches */
+	arg(&a, "-Wl,--gc-sections");
 	if (o->strip)
 		arg(&a, "-s");
 	char *lib = xasprintf("%s/libaslrt.a", rp.lib);
@@ -190,6 +207,11 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	dep_lib(&a, &rp, ASLC_PCRE2_LIB);
 	dep_lib(&a, &rp, ASLC_EXPAT_LIB);
 	dep_lib(&a, &rp, ASLC_SQLITE_LIB);
+	if (is_static) {
+		dep_lib(&a, &rp, ASLC_MBEDTLS_LIB);
+		dep_lib(&a, &rp, ASLC_MBEDX509_LIB);
+		dep_lib(&a, &rp, ASLC_MBEDCRYPTO_LIB);
+	}
 	arg(&a, "-lpthread");
 	arg(&a, "-lm");
 	arg(&a, "-ldl");

@@ -164,5 +164,8 @@ void aslrt_paths_free(RtPaths *rp);
 void aslrt_set_argv0(const char *argv0);
 /* Split s into words as sh does ($CC, $CFLAGS); -1 on an unclosed quote. */
 int split_words(const char *s, char ***v, int *n);
+/* Whether the program name is in $PATH (ld.lld: the installed aslc may
+ * run where lld is not). */
+bool in_path(const char *name);
 
 #endif

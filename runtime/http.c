@@ -6,12 +6,12 @@
  */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dl.h"
 #include "http.h"
 
 static struct {
@@ -32,14 +32,14 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-	cu.so = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	cu.so = aslrt_dlopen("libcurl.so.4");
 	if (!cu.so) {
 		snprintf(cu.err, sizeof cu.err, "cannot load libcurl (install libcurl4): %s",
-			 dlerror());
+			 aslrt_dlerror());
 		return;
 	}
 #define SYM(f, name)                                                                               \
-	if (!(*(void **)&cu.f = dlsym(cu.so, name))) {                                             \
+	if (!(*(void **)&cu.f = aslrt_dlsym(cu.so, name))) {                                       \
 		snprintf(cu.err, sizeof cu.err, "libcurl has no %s", name);                        \
 		cu.so = NULL;                                                                      \
 		return;                                                                            \

@@ -78,6 +78,15 @@ cc -o "$tmp/byhand" "$tmp/machine.c" "$fraud/handlers.c" $(PKG_CONFIG_PATH=$p/li
 check "pkg-config --cflags --libs aslrt links a handler program" $?
 check "the handler program runs" \
 	$(ok test "$("$tmp/byhand" <"$fraud/input.json")" = "$(cat "$fraud/expected.json")")
+if [ -z "${ASLC_SAN_FLAGS:-}" ]; then
+	# shellcheck disable=SC2046
+	cc -static -o "$tmp/byhand-s" "$tmp/machine.c" "$fraud/handlers.c" \
+		$(PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config --cflags --static --libs aslrt) >"$tmp/log" 2>&1
+	check "pkg-config --static links a static one with the built-in HTTP client and server" \
+		$(ok sh -c "nm '$tmp/byhand-s' | grep -q aslrt_bcurl_easy_perform && nm '$tmp/byhand-s' | grep -q aslrt_bmhd_start_daemon")
+	check "the static handler program runs" \
+		$(ok test "$("$tmp/byhand-s" <"$fraud/input.json")" = "$(cat "$fraud/expected.json")")
+fi
 
 # The Debian package: its files, and aslc build from the unpacked tree.
 if ! command -v cpack >/dev/null || ! command -v dpkg-deb >/dev/null; then

@@ -11,7 +11,6 @@
  * threads), kept for the thread's life so connections and the DNS cache are
  * reused across Tasks; freed by a thread-key destructor.
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include <curl/curl.h>
 
+#include "../dl.h"
 #include "aws.h"
 
 static struct {
@@ -49,16 +49,16 @@ static void load(void)
 	const char *names[] = {"libcurl.so.4", "libcurl.so", "libcurl-gnutls.so.4"};
 	void *lib = NULL;
 	for (size_t i = 0; i < sizeof names / sizeof *names && !lib; i++)
-		lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+		lib = aslrt_dlopen(names[i]);
 	if (!lib) {
 		snprintf(load_error, sizeof load_error,
 			 "AWS integrations need libcurl at run time (Debian: libcurl4): %s",
-			 dlerror());
+			 aslrt_dlerror());
 		return;
 	}
 #define SYM(field, name)                                                                           \
 	do {                                                                                       \
-		*(void **)&curl.field = dlsym(lib, name);                                          \
+		*(void **)&curl.field = aslrt_dlsym(lib, name);                                    \
 		if (!curl.field) {                                                                 \
 			snprintf(load_error, sizeof load_error, "libcurl lacks %s", name);         \
 			return;                                                                    \

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <openssl/crypto.h>
 
+#include "../digest.h"
 #include "aws.h"
 
 /* --- buffers --- */
@@ -145,15 +145,14 @@ static void hexify(const unsigned char *d, size_t n, char *hex)
 
 void aslrt_aws_sha256_hex(const void *data, size_t n, char hex[65])
 {
-	unsigned char d[SHA256_DIGEST_LENGTH];
-	SHA256(data, n, d);
-	hexify(d, sizeof d, hex);
+	unsigned char d[ASLRT_DIGEST_MAX];
+	aslrt_digest("SHA-256", data, n, d);
+	hexify(d, 32, hex);
 }
 
 static void hmac(const void *key, size_t keylen, const char *msg, unsigned char out[32])
 {
-	unsigned int len = 32;
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, strlen(msg), out, &len);
+	aslrt_hmac_sha256(key, keylen, msg, strlen(msg), out);
 }
 
 /* --- the canonical request --- */

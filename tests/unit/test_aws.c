@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "aws/aws.h"
+#include "builtin.h"
 
 static char *slurp(const char *dir, const char *name)
 {
@@ -726,6 +727,81 @@ START_TEST(reader_items)
 }
 END_TEST
 
+/* The static executables' HTTP client (runtime/builtin_curl.c) through
+ * the libcurl calls the runtime makes. */
+static size_t into_buf(char *p, size_t size, size_t n, void *user)
+{
+	aslrt_aws_buf_add(user, p, size * n);
+	return size * n;
+}
+
+START_TEST(builtin_curl)
+{
+	server s = {.conns = 1, .status = "201 Created", .body = "{\"ok\":1}"};
+	pthread_t t;
+	server_start(&s, &t);
+	char url[128], err[CURL_ERROR_SIZE];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/a/b?c=d", s.port);
+	CURL *h = aslrt_bcurl_easy_init();
+	struct curl_slist *hs = aslrt_bcurl_slist_append(NULL, "X-One: 1");
+	hs = aslrt_bcurl_slist_append(hs, "Expect:"); /* removes a header: none is sent */
+	aws_buf body = {0}, head = {0};
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_POSTFIELDS, "hello");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)4);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEFUNCTION, into_buf);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_HEADERFUNCTION, into_buf);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_HEADERDATA, &head);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_OK);
+	pthread_join(t, NULL);
+	close(s.fd);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "PUT /a/b?c=d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: */*\r\n"
+		 "Content-Length: 4\r\nX-One: 1\r\nConnection: close\r\n\r\nhell",
+		 s.port);
+	ck_assert_str_eq(s.request, want);
+	long status = 0;
+	ck_assert_int_eq(aslrt_bcurl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status), CURLE_OK);
+	ck_assert_int_eq(status, 201);
+	ck_assert_str_eq(body.p, "{\"ok\":1}");
+	ck_assert_str_eq(head.p, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+				 "Content-Length: 8\r\nConnection: close\r\n\r\n");
+	aslrt_aws_buf_free(&body);
+	aslrt_aws_buf_free(&head);
+
+	/* What it does not do, it refuses, naming it. */
+	aslrt_bcurl_easy_reset(h);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	ck_assert_int_eq(aslrt_bcurl_easy_setopt(h, CURLOPT_VERBOSE, 1L), CURLE_UNKNOWN_OPTION);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_UNKNOWN_OPTION);
+	ck_assert_str_eq(err,
+			 "the static executable's HTTP client does not support curl option 41");
+	aslrt_bcurl_easy_reset(h);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_UNSUPPORTED_PROTOCOL);
+	ck_assert_str_eq(err, "Protocol \"http\" not supported or disabled");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://[::1/x");
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_URL_MALFORMAT);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://example.com/x");
+	setenv("https_proxy", "http://proxy:3128", 1);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
+	ck_assert_str_eq(err, "https_proxy is set, and the static executable's HTTP client does "
+			      "not support proxies (add example.com to no_proxy)");
+	unsetenv("https_proxy");
+	aslrt_bcurl_easy_cleanup(h);
+	aslrt_bcurl_slist_free_all(hs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("aws");
@@ -740,6 +816,7 @@ int main(void)
 	tcase_add_test(tc, creds_container);
 	tcase_add_test(tc, creds_imds_bounded);
 	tcase_add_test(tc, region_imds);
+	tcase_add_test(tc, builtin_curl);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parsers");
 	tcase_add_test(tc, error_forms);
