@@ -249,7 +249,13 @@ static int call_url(aslrt_ctx *c, const aslrt_binding *b, bool lambda, struct js
 			     "The Task reached its deadline before '%s' was called", b->url);
 	char *text = aslrt_json_dump(in);
 	const char *hs[] = {"Content-Type: application/json", "Accept: application/json", NULL};
-	aslrt_httpreq q = {"POST", b->url, hs, text, strlen(text), left, MAX_OUTPUT};
+	aslrt_httpreq q = {.method = "POST",
+			   .url = b->url,
+			   .headers = hs,
+			   .body = text,
+			   .bodylen = strlen(text),
+			   .timeout_ms = left,
+			   .maxbody = MAX_OUTPUT};
 	aslrt_httpres res;
 	char why[ASLRT_ERRLEN];
 	int rc = aslrt_http_request(&q, &res, why, sizeof why);

@@ -15,15 +15,17 @@ typedef struct aslrt_httpreq {
 	const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
 	const char *body;	    /* NULL: none */
 	size_t bodylen;
-	int64_t timeout_ms; /* 0: none */
+	int64_t timeout_ms; /* the whole exchange, 0: none */
 	size_t maxbody;	    /* largest response body accepted */
+	long stall_s;	    /* abort when no byte moves for this long, 0: never */
 } aslrt_httpreq;
 
 typedef struct aslrt_httpres {
 	long status;
 	char *body; /* NUL-terminated, malloc'd */
 	size_t bodylen;
-	char *headers; /* the raw response header lines, malloc'd */
+	char *headers; /* the raw response header lines, malloc'd (after a
+			* 100 Continue, both responses' lines) */
 	size_t headerslen;
 	int timed_out;
 } aslrt_httpres;

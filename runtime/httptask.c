@@ -305,7 +305,13 @@ int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **o
 			deadline = true;
 		}
 	}
-	aslrt_httpreq q = {method, url.s, hs, has_body ? body.s : NULL, body.len, limit, 64u << 20};
+	aslrt_httpreq q = {.method = method,
+			   .url = url.s,
+			   .headers = hs,
+			   .body = has_body ? body.s : NULL,
+			   .bodylen = body.len,
+			   .timeout_ms = limit,
+			   .maxbody = 64u << 20};
 	aslrt_httpres res;
 	char why[ASLRT_ERRLEN];
 	int rc = aslrt_http_request(&q, &res, why, sizeof why);
