@@ -965,51 +965,206 @@ static Node *as_path(P *p, Node *n)
 	return r;
 }
 
+/* a[pred]: the predicate becomes a stage (or a filter) of the last step */
+static Node *process_pred(P *p, Node *e)
+{
+	Node *result = aslrt_jn_process(p, e->lhs);
+	Node *step = result;
+	bool stages = false;
+	if (result->type == N_PATH) {
+		step = result->items.v[result->items.n - 1];
+		stages = true;
+	}
+	if (step->group)
+		aslrt_jn_perr(p, "S0209", e->pos, NULL, NULL);
+	Node *pred = aslrt_jn_process(p, e->rhs);
+	if (pred->has_seeking) {
+		for (int i = 0; i < pred->seeking.n; i++) {
+			Slot *slot = pred->seeking.v[i];
+			if (slot->level == 1)
+				seek_parent(p, step, slot);
+			else
+				slot->level--;
+		}
+		push_ancestry(p, step, pred);
+	}
+	Stage st = {0, pred, NULL};
+	if (stages)
+		VPUSH(p->ar, step->stages, st);
+	else
+		VPUSH(p->ar, step->pred, st);
+	return result;
+}
+
+/* e{k: v}: a grouping on the step (once) */
+static Node *process_group(P *p, Node *e)
+{
+	Node *result = aslrt_jn_process(p, e->lhs);
+	if (result->group)
+		aslrt_jn_perr(p, "S0210", e->pos, NULL, NULL);
+	Group *g = aslrt_jn_arena_zalloc(p->ar, sizeof(Group));
+	*g = *e->grp;
+	g->keys = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
+	g->vals = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
+	for (int i = 0; i < g->n; i++) {
+		g->keys[i] = aslrt_jn_process(p, e->grp->keys[i]);
+		g->vals[i] = aslrt_jn_process(p, e->grp->vals[i]);
+	}
+	g->pos = e->pos;
+	result->group = g;
+	return result;
+}
+
+/* e^(terms): a sort step appended to the path */
+static Node *process_sort(P *p, Node *e)
+{
+	Node *result = as_path(p, aslrt_jn_process(p, e->lhs));
+	Node *s = node_new(p, N_SORT, e->pos);
+	s->nterms = e->nterms;
+	s->terms = aslrt_jn_arena_alloc_raw(p->ar, sizeof(SortTerm) * (size_t)(e->nterms + 1));
+	for (int i = 0; i < e->nterms; i++) {
+		s->terms[i].desc = e->terms[i].desc;
+		s->terms[i].expr = aslrt_jn_process(p, e->terms[i].expr);
+		push_ancestry(p, s, s->terms[i].expr);
+	}
+	VPUSH(p->ar, result->items, s);
+	resolve_ancestry(p, result);
+	return result;
+}
+
+/* e@$v: the step binds each item to $v (a tuple stream) */
+static Node *process_focus(P *p, Node *e)
+{
+	Node *result = aslrt_jn_process(p, e->lhs);
+	Node *step = result;
+	if (result->type == N_PATH)
+		step = result->items.v[result->items.n - 1];
+	if (step->stages.n || step->pred.n)
+		aslrt_jn_perr(p, "S0215", e->pos, NULL, NULL);
+	if (step->type == N_SORT)
+		aslrt_jn_perr(p, "S0216", e->pos, NULL, NULL);
+	if (e->keep_array)
+		step->keep_array = true;
+	step->focus = e->rhs->str;
+	step->tuple = true;
+	return result;
+}
+
+/* e#$i: the step binds each position to $i */
+static Node *process_index(P *p, Node *e)
+{
+	Node *result = aslrt_jn_process(p, e->lhs);
+	Node *step = result;
+	if (result->type == N_PATH)
+		step = result->items.v[result->items.n - 1];
+	else {
+		result = as_path(p, result);
+		if (step->pred.n) {
+			step->stages = step->pred;
+			step->pred = (StVec){0};
+		}
+	}
+	if (step->stages.n == 0)
+		step->index = e->rhs->str;
+	else {
+		Stage st = {1, NULL, e->rhs->str};
+		VPUSH(p->ar, step->stages, st);
+	}
+	step->tuple = true;
+	return result;
+}
+
+/* {k: v, ...} as a constructor */
+static Node *process_object(P *p, Node *e)
+{
+	Node *result = node_new(p, N_OBJECT, e->pos);
+	Group *g = aslrt_jn_arena_zalloc(p->ar, sizeof(Group));
+	*g = *e->grp;
+	g->keys = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
+	g->vals = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
+	for (int i = 0; i < g->n; i++) {
+		g->keys[i] = aslrt_jn_process(p, e->grp->keys[i]);
+		push_ancestry(p, result, g->keys[i]);
+		g->vals[i] = aslrt_jn_process(p, e->grp->vals[i]);
+		push_ancestry(p, result, g->vals[i]);
+	}
+	result->grp = g;
+	return result;
+}
+
+/* %: a slot the enclosing path resolves to an ancestor */
+static Node *process_parent(P *p, Node *e)
+{
+	Node *result = node_new(p, N_PARENT, e->pos);
+	Slot *s = aslrt_jn_arena_zalloc(p->ar, sizeof(Slot));
+	char lab[16];
+	snprintf(lab, sizeof lab, "!%d", p->anc_label++);
+	s->label = aslrt_jn_arena_strndup(p->ar, lab, strlen(lab));
+	s->level = 1;
+	s->index = p->anc_index++;
+	result->slot = s;
+	p->ancestry = aslrt_jn_vec_grow(p->ar, p->ancestry, p->nanc, &p->capanc, sizeof(Node *));
+	p->ancestry[p->nanc++] = result;
+	return result;
+}
+
+/* a.b: the steps of both sides flattened into one path */
+static Node *process_path(P *p, Node *e)
+{
+	Node *result;
+	Node *lstep = aslrt_jn_process(p, e->lhs);
+	if (lstep->type == N_PATH)
+		result = lstep;
+	else {
+		result = node_new(p, N_PATH, e->pos);
+		VPUSH(p->ar, result->items, lstep);
+	}
+	if (lstep->type == N_PARENT) {
+		result->has_seeking = true;
+		VPUSH(p->ar, result->seeking, lstep->slot);
+	}
+	Node *rest = aslrt_jn_process(p, e->rhs);
+	if (rest->type == N_PATH) {
+		for (int i = 0; i < rest->items.n; i++)
+			VPUSH(p->ar, result->items, rest->items.v[i]);
+	} else {
+		if (rest->pred.n) {
+			rest->stages = rest->pred;
+			rest->pred = (StVec){0};
+		}
+		VPUSH(p->ar, result->items, rest);
+	}
+	for (int i = 0; i < result->items.n; i++) {
+		Node *st = result->items.v[i];
+		if (st->type == N_NUMBER || st->type == N_VALUE)
+			aslrt_jn_perr(p, "S0213", st->pos, NULL, st->str);
+		if (st->type == N_STRING)
+			st->type = N_NAME;
+	}
+	for (int i = 0; i < result->items.n; i++)
+		if (result->items.v[i]->keep_array)
+			result->keep_singleton = true;
+	Node *first = result->items.v[0];
+	if (first->type == N_ARRAY)
+		first->consarray = true;
+	Node *last = result->items.v[result->items.n - 1];
+	if (last->type == N_ARRAY)
+		last->consarray = true;
+	resolve_ancestry(p, result);
+	return result;
+}
+
+/* The parse tree into the evaluator's: paths flattened, predicates, groups,
+ * sorts and bindings attached to their steps, parent slots resolved (jsonata
+ * 2.0.6 parser.js processAST).  Long because it is one switch over the node
+ * kinds, each case short; the longer ones are the process_* above. */
 Node *aslrt_jn_process(P *p, Node *e)
 {
 	Node *result = e;
 	switch (e->type) {
 	case N_BINARY:
 		if (e->op == OP_DOT) {
-			Node *lstep = aslrt_jn_process(p, e->lhs);
-			if (lstep->type == N_PATH)
-				result = lstep;
-			else {
-				result = node_new(p, N_PATH, e->pos);
-				VPUSH(p->ar, result->items, lstep);
-			}
-			if (lstep->type == N_PARENT) {
-				result->has_seeking = true;
-				VPUSH(p->ar, result->seeking, lstep->slot);
-			}
-			Node *rest = aslrt_jn_process(p, e->rhs);
-			if (rest->type == N_PATH) {
-				for (int i = 0; i < rest->items.n; i++)
-					VPUSH(p->ar, result->items, rest->items.v[i]);
-			} else {
-				if (rest->pred.n) {
-					rest->stages = rest->pred;
-					rest->pred = (StVec){0};
-				}
-				VPUSH(p->ar, result->items, rest);
-			}
-			for (int i = 0; i < result->items.n; i++) {
-				Node *st = result->items.v[i];
-				if (st->type == N_NUMBER || st->type == N_VALUE)
-					aslrt_jn_perr(p, "S0213", st->pos, NULL, st->str);
-				if (st->type == N_STRING)
-					st->type = N_NAME;
-			}
-			for (int i = 0; i < result->items.n; i++)
-				if (result->items.v[i]->keep_array)
-					result->keep_singleton = true;
-			Node *first = result->items.v[0];
-			if (first->type == N_ARRAY)
-				first->consarray = true;
-			Node *last = result->items.v[result->items.n - 1];
-			if (last->type == N_ARRAY)
-				last->consarray = true;
-			resolve_ancestry(p, result);
+			result = process_path(p, e);
 			break;
 		}
 		if (e->op == OP_APPLY) {
@@ -1028,107 +1183,27 @@ Node *aslrt_jn_process(P *p, Node *e)
 		push_ancestry(p, result, result->lhs);
 		push_ancestry(p, result, result->rhs);
 		break;
-	case N_RAW_PRED: {
-		result = aslrt_jn_process(p, e->lhs);
-		Node *step = result;
-		bool stages = false;
-		if (result->type == N_PATH) {
-			step = result->items.v[result->items.n - 1];
-			stages = true;
-		}
-		if (step->group)
-			aslrt_jn_perr(p, "S0209", e->pos, NULL, NULL);
-		Node *pred = aslrt_jn_process(p, e->rhs);
-		if (pred->has_seeking) {
-			for (int i = 0; i < pred->seeking.n; i++) {
-				Slot *slot = pred->seeking.v[i];
-				if (slot->level == 1)
-					seek_parent(p, step, slot);
-				else
-					slot->level--;
-			}
-			push_ancestry(p, step, pred);
-		}
-		Stage st = {0, pred, NULL};
-		if (stages)
-			VPUSH(p->ar, step->stages, st);
-		else
-			VPUSH(p->ar, step->pred, st);
+	case N_RAW_PRED:
+		result = process_pred(p, e);
 		break;
-	}
-	case N_RAW_GROUP: {
-		result = aslrt_jn_process(p, e->lhs);
-		if (result->group)
-			aslrt_jn_perr(p, "S0210", e->pos, NULL, NULL);
-		Group *g = aslrt_jn_arena_zalloc(p->ar, sizeof(Group));
-		*g = *e->grp;
-		g->keys = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
-		g->vals = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
-		for (int i = 0; i < g->n; i++) {
-			g->keys[i] = aslrt_jn_process(p, e->grp->keys[i]);
-			g->vals[i] = aslrt_jn_process(p, e->grp->vals[i]);
-		}
-		g->pos = e->pos;
-		result->group = g;
+	case N_RAW_GROUP:
+		result = process_group(p, e);
 		break;
-	}
-	case N_RAW_SORT: {
-		result = as_path(p, aslrt_jn_process(p, e->lhs));
-		Node *s = node_new(p, N_SORT, e->pos);
-		s->nterms = e->nterms;
-		s->terms =
-		    aslrt_jn_arena_alloc_raw(p->ar, sizeof(SortTerm) * (size_t)(e->nterms + 1));
-		for (int i = 0; i < e->nterms; i++) {
-			s->terms[i].desc = e->terms[i].desc;
-			s->terms[i].expr = aslrt_jn_process(p, e->terms[i].expr);
-			push_ancestry(p, s, s->terms[i].expr);
-		}
-		VPUSH(p->ar, result->items, s);
-		resolve_ancestry(p, result);
+	case N_RAW_SORT:
+		result = process_sort(p, e);
 		break;
-	}
 	case N_BIND:
 		result = node_new(p, N_BIND, e->pos);
 		result->lhs = aslrt_jn_process(p, e->lhs);
 		result->rhs = aslrt_jn_process(p, e->rhs);
 		push_ancestry(p, result, result->rhs);
 		break;
-	case N_RAW_FOCUS: {
-		result = aslrt_jn_process(p, e->lhs);
-		Node *step = result;
-		if (result->type == N_PATH)
-			step = result->items.v[result->items.n - 1];
-		if (step->stages.n || step->pred.n)
-			aslrt_jn_perr(p, "S0215", e->pos, NULL, NULL);
-		if (step->type == N_SORT)
-			aslrt_jn_perr(p, "S0216", e->pos, NULL, NULL);
-		if (e->keep_array)
-			step->keep_array = true;
-		step->focus = e->rhs->str;
-		step->tuple = true;
+	case N_RAW_FOCUS:
+		result = process_focus(p, e);
 		break;
-	}
-	case N_RAW_INDEX: {
-		result = aslrt_jn_process(p, e->lhs);
-		Node *step = result;
-		if (result->type == N_PATH)
-			step = result->items.v[result->items.n - 1];
-		else {
-			result = as_path(p, result);
-			if (step->pred.n) {
-				step->stages = step->pred;
-				step->pred = (StVec){0};
-			}
-		}
-		if (step->stages.n == 0)
-			step->index = e->rhs->str;
-		else {
-			Stage st = {1, NULL, e->rhs->str};
-			VPUSH(p->ar, step->stages, st);
-		}
-		step->tuple = true;
+	case N_RAW_INDEX:
+		result = process_index(p, e);
 		break;
-	}
 	case N_NEG:
 		result = node_new(p, N_NEG, e->pos);
 		result->expr = aslrt_jn_process(p, e->expr);
@@ -1147,21 +1222,9 @@ Node *aslrt_jn_process(P *p, Node *e)
 		}
 		break;
 	}
-	case N_OBJECT: {
-		result = node_new(p, N_OBJECT, e->pos);
-		Group *g = aslrt_jn_arena_zalloc(p->ar, sizeof(Group));
-		*g = *e->grp;
-		g->keys = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
-		g->vals = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
-		for (int i = 0; i < g->n; i++) {
-			g->keys[i] = aslrt_jn_process(p, e->grp->keys[i]);
-			push_ancestry(p, result, g->keys[i]);
-			g->vals[i] = aslrt_jn_process(p, e->grp->vals[i]);
-			push_ancestry(p, result, g->vals[i]);
-		}
-		result->grp = g;
+	case N_OBJECT:
+		result = process_object(p, e);
 		break;
-	}
 	case N_FUNCTION:
 	case N_PARTIAL: {
 		result = node_new(p, e->type, e->pos);
@@ -1215,20 +1278,9 @@ Node *aslrt_jn_process(P *p, Node *e)
 		if (e->keep_array)
 			result->keep_singleton = true;
 		break;
-	case N_PARENT: {
-		result = node_new(p, N_PARENT, e->pos);
-		Slot *s = aslrt_jn_arena_zalloc(p->ar, sizeof(Slot));
-		char lab[16];
-		snprintf(lab, sizeof lab, "!%d", p->anc_label++);
-		s->label = aslrt_jn_arena_strndup(p->ar, lab, strlen(lab));
-		s->level = 1;
-		s->index = p->anc_index++;
-		result->slot = s;
-		p->ancestry =
-		    aslrt_jn_vec_grow(p->ar, p->ancestry, p->nanc, &p->capanc, sizeof(Node *));
-		p->ancestry[p->nanc++] = result;
+	case N_PARENT:
+		result = process_parent(p, e);
 		break;
-	}
 	case N_OPERATOR:
 		e->type = N_NAME;
 		result = aslrt_jn_process(p, e);
