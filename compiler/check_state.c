@@ -579,16 +579,128 @@ static bool object_field(Ck *ck, const char *p, struct json_object *v, const cha
 	return false;
 }
 
-static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
+/* Label: a Map Run name part, unique in the definition (AWS:
+ * "Label" in the developer guide's Map state page: 40 characters, none of
+ * the characters a Map Run name refuses). */
+static void check_map_label(Ck *ck, const char *sptr, struct json_object *st)
 {
+	if (!has(st, "Label"))
+		return;
+	struct json_object *l = get(st, "Label");
+	char *p = pointer_join(sptr, "Label");
+	const char *s = is_str(l) ? json_object_get_string(l) : NULL;
+	struct json_object *prev;
+	if (!s)
+		err(ck, p, "'Label' must be a string, not %s", type_name(l));
+	else if (utf8_chars(s) > 40)
+		err(ck, p, "'Label' is longer than 40 characters");
+	else if (strpbrk(s, " \t\n\r?*<>{}[]:;,\\|^~$#%&\"`"))
+		err(ck, p,
+		    "'Label' contains a character that is not allowed in a Map Run "
+		    "name");
+	else if (json_object_object_get_ex(ck->labels, s, &prev)) {
+		err(ck, p, "duplicate Map Label '%s'", s);
+		note_key(ck, json_object_get_string(prev), "first used here");
+	} else
+		json_object_object_add(ck->labels, s, json_object_new_string(p));
+	free(p);
+}
+
+/* ItemReader (Distributed Map) and its ReaderConfig. */
+static void check_item_reader(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
+{
+	if (!has(st, "ItemReader"))
+		return;
 	bool ata = ql == QL_JSONATA;
-	bool distributed = false;
+	struct json_object *r = get(st, "ItemReader");
+	char *p = pointer_join(sptr, "ItemReader");
+	if (object_field(ck, p, r, "ItemReader")) {
+		check_keys(ck, p, r, reader_fields, "ItemReader");
+		if (!has(r, "Resource"))
+			err(ck, p, "ItemReader is missing the required field 'Resource'");
+		else
+			check_resource(ck, p, r);
+		check_io_args(ck, p, r, ql);
+		struct json_object *rc = get(r, "ReaderConfig");
+		char *cp = pointer_join(p, "ReaderConfig");
+		if (has(r, "ReaderConfig") && object_field(ck, cp, rc, "ReaderConfig")) {
+			check_keys(ck, cp, rc, reader_config_fields, "ReaderConfig");
+			check_enum(ck, cp, rc, "InputType", input_types);
+			check_enum(ck, cp, rc, "Transformation", reader_transformations);
+			check_enum(ck, cp, rc, "ManifestType", manifest_types);
+			check_enum(ck, cp, rc, "CSVDelimiter", csv_delimiters);
+			check_enum(ck, cp, rc, "CSVHeaderLocation", csv_header_locations);
+			exclusive(ck, cp, rc, "MaxItems", "MaxItemsPath");
+			check_int(ck, cp, rc, "MaxItems", 1, 100000000, ata);
+			check_path_field(ck, cp, rc, "MaxItemsPath", PATH_REF_INPUT);
+			check_string(ck, cp, rc, "ItemsPointer", false);
+		}
+		free(cp);
+	}
+	free(p);
+}
+
+/* ItemBatcher (Distributed Map). */
+static void check_item_batcher(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
+{
+	if (!has(st, "ItemBatcher"))
+		return;
+	bool ata = ql == QL_JSONATA;
+	struct json_object *b = get(st, "ItemBatcher");
+	char *p = pointer_join(sptr, "ItemBatcher");
+	if (object_field(ck, p, b, "ItemBatcher")) {
+		check_keys(ck, p, b, batcher_fields, "ItemBatcher");
+		exclusive(ck, p, b, "MaxItemsPerBatch", "MaxItemsPerBatchPath");
+		exclusive(ck, p, b, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
+		check_int(ck, p, b, "MaxItemsPerBatch", 1, 2147483647, ata);
+		check_int(ck, p, b, "MaxInputBytesPerBatch", 1, 262144, ata);
+		check_path_field(ck, p, b, "MaxItemsPerBatchPath", PATH_REF_INPUT);
+		check_path_field(ck, p, b, "MaxInputBytesPerBatchPath", PATH_REF_INPUT);
+		if (has(b, "BatchInput")) {
+			char *bp = pointer_join(p, "BatchInput");
+			if (ata)
+				check_jsonata_value(ck, bp, get(b, "BatchInput"));
+			else
+				check_template(ck, bp, get(b, "BatchInput"));
+			free(bp);
+		}
+	}
+	free(p);
+}
+
+/* ResultWriter (Distributed Map) and its WriterConfig. */
+static void check_result_writer(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
+{
+	if (!has(st, "ResultWriter"))
+		return;
+	struct json_object *w = get(st, "ResultWriter");
+	char *p = pointer_join(sptr, "ResultWriter");
+	if (object_field(ck, p, w, "ResultWriter")) {
+		check_keys(ck, p, w, writer_fields, "ResultWriter");
+		if (json_object_object_length(w) == 0)
+			err(ck, p, "'ResultWriter' cannot be empty");
+		if (has(w, "Resource"))
+			check_resource(ck, p, w);
+		check_io_args(ck, p, w, ql);
+		struct json_object *wc = get(w, "WriterConfig");
+		char *cp = pointer_join(p, "WriterConfig");
+		if (has(w, "WriterConfig") && object_field(ck, cp, wc, "WriterConfig")) {
+			check_keys(ck, cp, wc, writer_config_fields, "WriterConfig");
+			require(ck, cp, wc, "OutputType", "WriterConfig");
+			check_enum(ck, cp, wc, "Transformation", writer_transformations);
+			check_enum(ck, cp, wc, "OutputType", output_types);
+		}
+		free(cp);
+	}
+	free(p);
+}
+
+/* ItemProcessor (or the older Iterator): its ProcessorConfig, then its
+ * states as a scope of their own. */
+static void check_map_processor(Ck *ck, const char *sptr, struct json_object *st)
+{
 	const char *pk = has(st, "ItemProcessor") ? "ItemProcessor" : "Iterator";
-	exclusive(ck, sptr, st, "ItemProcessor", "Iterator");
-	exclusive(ck, sptr, st, "Parameters", "ItemSelector");
-	exclusive(ck, sptr, st, "MaxConcurrency", "MaxConcurrencyPath");
-	exclusive(ck, sptr, st, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath");
-	exclusive(ck, sptr, st, "ToleratedFailureCount", "ToleratedFailureCountPath");
+	bool distributed = false;
 	if (!has(st, pk)) {
 		err(ck, sptr, "a Map state is missing the required field 'ItemProcessor'");
 	} else {
@@ -622,6 +734,17 @@ static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLan
 		}
 		free(p);
 	}
+}
+
+static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
+{
+	bool ata = ql == QL_JSONATA;
+	exclusive(ck, sptr, st, "ItemProcessor", "Iterator");
+	exclusive(ck, sptr, st, "Parameters", "ItemSelector");
+	exclusive(ck, sptr, st, "MaxConcurrency", "MaxConcurrencyPath");
+	exclusive(ck, sptr, st, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath");
+	exclusive(ck, sptr, st, "ToleratedFailureCount", "ToleratedFailureCountPath");
+	check_map_processor(ck, sptr, st);
 	if (has(st, "Parameters")) {
 		char *p = pointer_join(sptr, "Parameters");
 		check_template(ck, p, get(st, "Parameters"));
@@ -657,98 +780,10 @@ static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLan
 	check_path_field(ck, sptr, st, "ToleratedFailurePercentagePath", PATH_REF_INPUT);
 	check_int(ck, sptr, st, "ToleratedFailureCount", 0, 2147483647, ata);
 	check_path_field(ck, sptr, st, "ToleratedFailureCountPath", PATH_REF_INPUT);
-	if (has(st, "Label")) {
-		struct json_object *l = get(st, "Label");
-		char *p = pointer_join(sptr, "Label");
-		const char *s = is_str(l) ? json_object_get_string(l) : NULL;
-		struct json_object *prev;
-		if (!s)
-			err(ck, p, "'Label' must be a string, not %s", type_name(l));
-		else if (utf8_chars(s) > 40)
-			err(ck, p, "'Label' is longer than 40 characters");
-		else if (strpbrk(s, " \t\n\r?*<>{}[]:;,\\|^~$#%&\"`"))
-			err(ck, p,
-			    "'Label' contains a character that is not allowed in a Map Run "
-			    "name");
-		else if (json_object_object_get_ex(ck->labels, s, &prev)) {
-			err(ck, p, "duplicate Map Label '%s'", s);
-			note_key(ck, json_object_get_string(prev), "first used here");
-		} else
-			json_object_object_add(ck->labels, s, json_object_new_string(p));
-		free(p);
-	}
-	if (has(st, "ItemReader")) {
-		struct json_object *r = get(st, "ItemReader");
-		char *p = pointer_join(sptr, "ItemReader");
-		if (object_field(ck, p, r, "ItemReader")) {
-			check_keys(ck, p, r, reader_fields, "ItemReader");
-			if (!has(r, "Resource"))
-				err(ck, p, "ItemReader is missing the required field 'Resource'");
-			else
-				check_resource(ck, p, r);
-			check_io_args(ck, p, r, ql);
-			struct json_object *rc = get(r, "ReaderConfig");
-			char *cp = pointer_join(p, "ReaderConfig");
-			if (has(r, "ReaderConfig") && object_field(ck, cp, rc, "ReaderConfig")) {
-				check_keys(ck, cp, rc, reader_config_fields, "ReaderConfig");
-				check_enum(ck, cp, rc, "InputType", input_types);
-				check_enum(ck, cp, rc, "Transformation", reader_transformations);
-				check_enum(ck, cp, rc, "ManifestType", manifest_types);
-				check_enum(ck, cp, rc, "CSVDelimiter", csv_delimiters);
-				check_enum(ck, cp, rc, "CSVHeaderLocation", csv_header_locations);
-				exclusive(ck, cp, rc, "MaxItems", "MaxItemsPath");
-				check_int(ck, cp, rc, "MaxItems", 1, 100000000, ata);
-				check_path_field(ck, cp, rc, "MaxItemsPath", PATH_REF_INPUT);
-				check_string(ck, cp, rc, "ItemsPointer", false);
-			}
-			free(cp);
-		}
-		free(p);
-	}
-	if (has(st, "ItemBatcher")) {
-		struct json_object *b = get(st, "ItemBatcher");
-		char *p = pointer_join(sptr, "ItemBatcher");
-		if (object_field(ck, p, b, "ItemBatcher")) {
-			check_keys(ck, p, b, batcher_fields, "ItemBatcher");
-			exclusive(ck, p, b, "MaxItemsPerBatch", "MaxItemsPerBatchPath");
-			exclusive(ck, p, b, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
-			check_int(ck, p, b, "MaxItemsPerBatch", 1, 2147483647, ata);
-			check_int(ck, p, b, "MaxInputBytesPerBatch", 1, 262144, ata);
-			check_path_field(ck, p, b, "MaxItemsPerBatchPath", PATH_REF_INPUT);
-			check_path_field(ck, p, b, "MaxInputBytesPerBatchPath", PATH_REF_INPUT);
-			if (has(b, "BatchInput")) {
-				char *bp = pointer_join(p, "BatchInput");
-				if (ata)
-					check_jsonata_value(ck, bp, get(b, "BatchInput"));
-				else
-					check_template(ck, bp, get(b, "BatchInput"));
-				free(bp);
-			}
-		}
-		free(p);
-	}
-	if (has(st, "ResultWriter")) {
-		struct json_object *w = get(st, "ResultWriter");
-		char *p = pointer_join(sptr, "ResultWriter");
-		if (object_field(ck, p, w, "ResultWriter")) {
-			check_keys(ck, p, w, writer_fields, "ResultWriter");
-			if (json_object_object_length(w) == 0)
-				err(ck, p, "'ResultWriter' cannot be empty");
-			if (has(w, "Resource"))
-				check_resource(ck, p, w);
-			check_io_args(ck, p, w, ql);
-			struct json_object *wc = get(w, "WriterConfig");
-			char *cp = pointer_join(p, "WriterConfig");
-			if (has(w, "WriterConfig") && object_field(ck, cp, wc, "WriterConfig")) {
-				check_keys(ck, cp, wc, writer_config_fields, "WriterConfig");
-				require(ck, cp, wc, "OutputType", "WriterConfig");
-				check_enum(ck, cp, wc, "Transformation", writer_transformations);
-				check_enum(ck, cp, wc, "OutputType", output_types);
-			}
-			free(cp);
-		}
-		free(p);
-	}
+	check_map_label(ck, sptr, st);
+	check_item_reader(ck, sptr, st, ql);
+	check_item_batcher(ck, sptr, st, ql);
+	check_result_writer(ck, sptr, st, ql);
 }
 
 /* One state: fields allowed for its type and language, then the type's rules. */
