@@ -787,15 +787,10 @@ static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLan
 }
 
 /* One state: fields allowed for its type and language, then the type's rules. */
-void check_state(Ck *ck, const char *sptr, const char *name, struct json_object *st, Edges *e,
-		 bool *terminal)
+/* The state's query language: its own, else the machine's (not the
+ * container's). */
+static QueryLang state_query_lang(Ck *ck, const char *sptr, struct json_object *st)
 {
-	*terminal = false;
-	if (!json_object_is_type(st, json_type_object)) {
-		err(ck, sptr, "state '%s' must be an object, not %s", name, type_name(st));
-		return;
-	}
-	/* query language: the state's own, else the machine's (not the container's) */
 	QueryLang ql = ck->top;
 	struct json_object *qv = get(st, "QueryLanguage");
 	if (has(st, "QueryLanguage")) {
@@ -810,6 +805,12 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 			    "whole state machine");
 		free(p);
 	}
+	return ql;
+}
+
+/* The state's Type, or ST_UNKNOWN (reported). */
+static StateType state_type(Ck *ck, const char *sptr, const char *name, struct json_object *st)
+{
 	struct json_object *tv = get(st, "Type");
 	char *tp = pointer_join(sptr, "Type");
 	StateType t = ST_UNKNOWN;
@@ -826,39 +827,40 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 			: "");
 	}
 	free(tp);
-	if (t == ST_UNKNOWN) {
-		*terminal = true; /* unknown: do not pile "no terminal state" on top */
-		return;
-	}
-	check_state_keys(ck, sptr, st, t, ql);
-	check_string(ck, sptr, st, "Comment", false);
+	return t;
+}
 
-	/* Next / End */
-	if (t != ST_CHOICE && t != ST_SUCCEED && t != ST_FAIL) {
-		struct json_object *end = get(st, "End");
-		bool has_end = has(st, "End"), has_next = has(st, "Next");
-		if (has_end && !json_object_is_type(end, json_type_boolean)) {
-			char *p = pointer_join(sptr, "End");
-			err(ck, p, "'End' must be a boolean, not %s", type_name(end));
-			free(p);
-		}
-		bool is_end =
-		    json_object_is_type(end, json_type_boolean) && json_object_get_boolean(end);
-		if (has_next && has_end) {
-			char *p = pointer_join(sptr, is_end ? "End" : "Next");
-			err_key(ck, p, "a state may have only one of 'Next' and 'End'");
-			free(p);
-		} else if (!has_next && !is_end) {
-			err(ck, sptr, "state '%s' needs 'Next' or \"End\": true", name);
-		}
-		if (has_next)
-			check_next_field(ck, sptr, st, e);
-		*terminal = is_end;
-	} else {
-		*terminal = t != ST_CHOICE;
+/* Next or End: true where the state ends its scope. */
+static bool check_transition(Ck *ck, const char *sptr, const char *name, struct json_object *st,
+			     StateType t, Edges *e)
+{
+	if (t == ST_CHOICE || t == ST_SUCCEED || t == ST_FAIL)
+		return t != ST_CHOICE;
+	struct json_object *end = get(st, "End");
+	bool has_end = has(st, "End"), has_next = has(st, "Next");
+	if (has_end && !json_object_is_type(end, json_type_boolean)) {
+		char *p = pointer_join(sptr, "End");
+		err(ck, p, "'End' must be a boolean, not %s", type_name(end));
+		free(p);
 	}
+	bool is_end = json_object_is_type(end, json_type_boolean) && json_object_get_boolean(end);
+	if (has_next && has_end) {
+		char *p = pointer_join(sptr, is_end ? "End" : "Next");
+		err_key(ck, p, "a state may have only one of 'Next' and 'End'");
+		free(p);
+	} else if (!has_next && !is_end) {
+		err(ck, sptr, "state '%s' needs 'Next' or \"End\": true", name);
+	}
+	if (has_next)
+		check_next_field(ck, sptr, st, e);
+	return is_end;
+}
 
-	/* fields shared by several types */
+/* The fields several types share: paths and templates (JSONPath) or Output
+ * (JSONata), Assign, Retry and Catch. */
+static void check_common_fields(Ck *ck, const char *sptr, struct json_object *st, StateType t,
+				QueryLang ql, Edges *e)
+{
 	if (ql == QL_JSONPATH) {
 		check_path_field(ck, sptr, st, "InputPath", PATH_ANY);
 		check_path_field(ck, sptr, st, "OutputPath", PATH_ANY);
@@ -897,6 +899,31 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 			free(p);
 		}
 	}
+}
+
+void check_state(Ck *ck, const char *sptr, const char *name, struct json_object *st, Edges *e,
+		 bool *terminal)
+{
+	*terminal = false;
+	if (!json_object_is_type(st, json_type_object)) {
+		err(ck, sptr, "state '%s' must be an object, not %s", name, type_name(st));
+		return;
+	}
+	/* query language: the state's own, else the machine's (not the container's) */
+	QueryLang ql = state_query_lang(ck, sptr, st);
+	StateType t = state_type(ck, sptr, name, st);
+	if (t == ST_UNKNOWN) {
+		*terminal = true; /* unknown: do not pile "no terminal state" on top */
+		return;
+	}
+	check_state_keys(ck, sptr, st, t, ql);
+	check_string(ck, sptr, st, "Comment", false);
+
+	/* Next / End */
+	*terminal = check_transition(ck, sptr, name, st, t, e);
+
+	/* fields shared by several types */
+	check_common_fields(ck, sptr, st, t, ql, e);
 
 	switch (t) {
 	case ST_TASK:
