@@ -589,6 +589,8 @@ static bool is_integer(V *v)
 	return v && v->t == T_NUM && isfinite(v->u.n) && floor(v->u.n) == v->u.n;
 }
 
+/* Long because it is one switch over the binary operators, with the type
+ * errors each raises in JSONata's words. */
 static V *eval_binary(Ctx *c, const Node *n, V *input, Env *env)
 {
 	V *lhs = aslrt_jn_eval(c, n->lhs, input, env);
@@ -1274,6 +1276,8 @@ static void check_limits(Ctx *c)
 	}
 }
 
+/* Long because it is one switch over the node kinds, each case a call or a
+ * few lines (jsonata.js evaluate()). */
 V *aslrt_jn_eval(Ctx *c, const Node *n, V *input, Env *env)
 {
 	V *r = NULL;

@@ -117,7 +117,9 @@ static void scan_regex(P *p)
 	aslrt_jn_perr(p, "S0302", (int)p->pos, NULL, NULL);
 }
 
-/* Next token; prefix = true when an operand may follow (a '/' starts a regex). */
+/* Next token; prefix = true when an operand may follow (a '/' starts a regex).
+ * Long because it is the one scanner of every token kind (jsonata 2.0.6
+ * parser.js tokenizer, read in the same order so the two can be compared). */
 void aslrt_jn_lex(P *p, bool infix)
 {
 again:
@@ -490,6 +492,8 @@ static Node *nud(P *p, Tok t)
 	aslrt_jn_perr(p, "S0211", t.pos, op, NULL);
 }
 
+/* The infix parser of the Pratt parser (parser.js led): long because it is
+ * one case per infix token, each building its node. */
 static Node *led(P *p, Tok t, Node *left)
 {
 	const char *op = t.s;
