@@ -152,6 +152,24 @@ static int hex4(const char *s, size_t n, unsigned long *cp)
 	return 0;
 }
 
+/* After "\\u": when the closing quote q comes within the next four
+ * characters (a backslash hiding the one after it), Jayway's Utils.unescape
+ * never completes the escape and drops what it collected: skip to the quote
+ * and say so. */
+static bool cut_short(aslrt_path_parser *ps, char q)
+{
+	size_t i = ps->pos;
+	for (int n = 0; n < 4 && i < ps->len; n++, i++) {
+		if (ps->s[i] == q) {
+			ps->pos = i;
+			return true;
+		}
+		if (ps->s[i] == '\\')
+			i++, n++;
+	}
+	return false;
+}
+
 /*
  * Read a quoted string starting at ps->pos (the quote), decoding Java-style
  * escapes as Jayway's Utils.unescape does (\uXXXX pairs joined into one code
@@ -196,6 +214,8 @@ int aslrt_path_read_quoted(aslrt_path_parser *ps, aslrt_path_buf *b)
 			break;
 		case 'u': {
 			unsigned long cp, lo;
+			if (cut_short(ps, q))
+				break;
 			if (hex4(ps->s + ps->pos, ps->len - ps->pos, &cp) < 0)
 				return aslrt_path_perr(ps, "invalid \\u escape at offset %zu",
 						       ps->pos - 2);
