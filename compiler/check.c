@@ -17,6 +17,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,9 @@ void check_int(Ck *ck, const char *sptr, struct json_object *o, const char *key,
 	else if (!is_int(v))
 		err(ck, p, "'%s' must be an integer%s, not %s", key,
 		    jsonata ? " or a JSONata expression" : "", type_name(v));
+	else if (json_object_get_int64(v) < lo && hi == LLONG_MAX)
+		err(ck, p, "'%s' must be at least %lld, not %lld", key, lo,
+		    (long long)json_object_get_int64(v));
 	else if (json_object_get_int64(v) < lo || json_object_get_int64(v) > hi)
 		err(ck, p, "'%s' must be between %lld and %lld, not %lld", key, lo, hi,
 		    (long long)json_object_get_int64(v));
@@ -454,6 +458,8 @@ int check_definition(Diag *d, struct json_object *def, const CheckOpts *o)
 			ck.top = QL_JSONATA;
 	}
 	check_enum(&ck, "", def, "Version", versions);
+	/* 0..99999999: the language service schema (base.json, common.json
+	 * $defs/seconds). */
 	check_int(&ck, "", def, "TimeoutSeconds", 0, 99999999, false);
 	check_string(&ck, "", def, "Comment", false);
 	check_scope(&ck, "", def, "the state machine", NULL);

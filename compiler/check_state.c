@@ -5,6 +5,7 @@
  * for the walk that calls them.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,12 @@ static void check_retry(Ck *ck, const char *ptr, struct json_object *v)
 		check_keys(ck, p, r, retrier_fields, "a Retrier");
 		if (check_error_equals(ck, p, r) && i + 1 != n)
 			err(ck, p, "the Retrier with 'States.ALL' must be the last one");
+		/* Bounds from AWS's language service schema (common.json
+		 * $defs/retry: MaxAttempts 0..99999999, BackoffRate >= 1,
+		 * MaxDelaySeconds 1..31622400; IntervalSeconds $defs/seconds
+		 * up to 99999999) and the developer guide's "Retrying after an
+		 * error" (IntervalSeconds "a positive integer"; the schema's
+		 * minimum 0 is looser than its own description). */
 		check_int(ck, p, r, "IntervalSeconds", 1, 99999999, false);
 		check_int(ck, p, r, "MaxAttempts", 0, 99999999, false);
 		check_number(ck, p, r, "BackoffRate", 1.0, 1e300, false);
@@ -386,6 +393,10 @@ static void check_task(Ck *ck, const char *sptr, struct json_object *st, QueryLa
 		check_resource(ck, sptr, st);
 	exclusive(ck, sptr, st, "TimeoutSeconds", "TimeoutSecondsPath");
 	exclusive(ck, sptr, st, "HeartbeatSeconds", "HeartbeatSecondsPath");
+	/* At most 99999999 (language service schema, common.json $defs/seconds);
+	 * at least 1: the ASL spec's "MUST be positive integers" and the
+	 * developer guide's Task state page, and HeartbeatSeconds below
+	 * TimeoutSeconds (both, and task_state.json's description). */
 	check_int(ck, sptr, st, "TimeoutSeconds", 1, 99999999, ata);
 	check_int(ck, sptr, st, "HeartbeatSeconds", 1, 99999999, ata);
 	check_path_field(ck, sptr, st, "TimeoutSecondsPath", PATH_REF);
@@ -439,6 +450,9 @@ static void check_wait(Ck *ck, const char *sptr, struct json_object *st, QueryLa
 		err(ck, sptr,
 		    "a Wait state may have only one of 'Seconds', 'Timestamp', "
 		    "'SecondsPath', 'TimestampPath'");
+	/* 0..99999999: the language service schema (wait_state.json, via
+	 * common.json $defs/seconds) and the ASL spec ("non-negative"); AWS
+	 * runs a SecondsPath of 0 (recorded, ASL_SPEC.md section 11 row 16). */
 	check_int(ck, sptr, st, "Seconds", 0, 99999999, ql == QL_JSONATA);
 	struct json_object *ts = get(st, "Timestamp");
 	if (has(st, "Timestamp")) {
@@ -631,6 +645,11 @@ static void check_item_reader(Ck *ck, const char *sptr, struct json_object *st, 
 			check_enum(ck, cp, rc, "CSVDelimiter", csv_delimiters);
 			check_enum(ck, cp, rc, "CSVHeaderLocation", csv_header_locations);
 			exclusive(ck, cp, rc, "MaxItems", "MaxItemsPath");
+			/* At most 100,000,000 (developer guide, ItemReader;
+			 * AWS's "Maximum value is 100000000" as floci#3733
+			 * reports it); at least 1: AWS fails a run whose
+			 * MaxItemsPath gives less with "field MaxItems must be
+			 * positive" (recorded). */
 			check_int(ck, cp, rc, "MaxItems", 1, 100000000, ata);
 			check_path_field(ck, cp, rc, "MaxItemsPath", PATH_REF_INPUT);
 			check_string(ck, cp, rc, "ItemsPointer", false);
@@ -652,6 +671,10 @@ static void check_item_batcher(Ck *ck, const char *sptr, struct json_object *st,
 		check_keys(ck, p, b, batcher_fields, "ItemBatcher");
 		exclusive(ck, p, b, "MaxItemsPerBatch", "MaxItemsPerBatchPath");
 		exclusive(ck, p, b, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
+		/* Minimum 1 for both (language service schema, map_state.json
+		 * ItemBatcher); MaxInputBytesPerBatch at most 256 KiB
+		 * (developer guide, ItemBatcher).  AWS documents no maximum item
+		 * count: 2147483647 is ours, the runtime's int. */
 		check_int(ck, p, b, "MaxItemsPerBatch", 1, 2147483647, ata);
 		check_int(ck, p, b, "MaxInputBytesPerBatch", 1, 262144, ata);
 		check_path_field(ck, p, b, "MaxItemsPerBatchPath", PATH_REF_INPUT);
@@ -774,11 +797,16 @@ static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLan
 		check_jsonata_value(ck, p, it);
 		free(p);
 	}
+	/* Minimums from the language service schema (map_state.json:
+	 * MaxConcurrency and ToleratedFailureCount 0, ToleratedFailurePercentage
+	 * 0..100, as the developer guide's Distributed Map page says too); the
+	 * maximums are the API's types (UpdateMapRun, DescribeMapRun):
+	 * maxConcurrency an Integer, toleratedFailureCount a Long. */
 	check_int(ck, sptr, st, "MaxConcurrency", 0, 2147483647, ata);
 	check_path_field(ck, sptr, st, "MaxConcurrencyPath", PATH_REF_INPUT);
 	check_number(ck, sptr, st, "ToleratedFailurePercentage", 0, 100, ata);
 	check_path_field(ck, sptr, st, "ToleratedFailurePercentagePath", PATH_REF_INPUT);
-	check_int(ck, sptr, st, "ToleratedFailureCount", 0, 2147483647, ata);
+	check_int(ck, sptr, st, "ToleratedFailureCount", 0, LLONG_MAX, ata);
 	check_path_field(ck, sptr, st, "ToleratedFailureCountPath", PATH_REF_INPUT);
 	check_map_label(ck, sptr, st);
 	check_item_reader(ck, sptr, st, ql);
