@@ -285,30 +285,41 @@ static int sync_failed(aslrt_ctx *c, struct json_object *what, struct json_objec
 	return -1;
 }
 
-/* Send k: 0 with the final response (any status) in *resp, -1 with c->err. */
-static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
+/* Where k goes: the endpoint's scheme and host (the bucket's virtual host
+ * on AWS's own S3), the URL's path and the path as signed. */
+typedef struct dest {
+	char *region, *endpoint, *host;
+	aws_buf url, spath;
+} dest;
+
+static void dest_free(dest *t)
 {
-	char *region = aslrt_aws_region();
-	if (!region)
+	aslrt_aws_buf_free(&t->url);
+	aslrt_aws_buf_free(&t->spath);
+	free(t->host);
+	free(t->endpoint);
+	free(t->region);
+}
+
+/* 0, or -1 with c->err (no region, an endpoint that is not http(s)). */
+static int address(aslrt_ctx *c, call *k, dest *t)
+{
+	*t = (dest){0};
+	if (!(t->region = aslrt_aws_region()))
 		return client_error(
 		    c, k,
 		    "Unable to find a region: set AWS_REGION or AWS_DEFAULT_REGION, "
 		    "or region in the profile of ~/.aws/config",
 		    "");
-	char *endpoint = aslrt_aws_endpoint(k->svc->id, k->svc->prefix, region);
-	const char *hostp = strstr(endpoint, "://");
-	if (!hostp || strncmp(endpoint, "http", 4) != 0) {
-		free(region);
-		int rc =
-		    client_error(c, k, "The endpoint URL is not http(s)://host[:port]: ", endpoint);
-		free(endpoint);
-		return rc;
-	}
+	t->endpoint = aslrt_aws_endpoint(k->svc->id, k->svc->prefix, t->region);
+	const char *endpoint = t->endpoint, *hostp = strstr(endpoint, "://");
+	if (!hostp || strncmp(endpoint, "http", 4) != 0)
+		return client_error(c, k,
+				    "The endpoint URL is not http(s)://host[:port]: ", endpoint);
 	hostp += 3;
 	/* A path on the endpoint URL prefixes every request path. */
 	const char *base_path = strchr(hostp, '/');
-	char *host = base_path ? strndup(hostp, (size_t)(base_path - hostp)) : strdup(hostp);
-	aws_buf url = {0}, spath = {0};
+	t->host = base_path ? strndup(hostp, (size_t)(base_path - hostp)) : strdup(hostp);
 	/* AWS's own S3 endpoint (not a configured one): virtual-hosted style. */
 	bool vhost = k->bucket && !strchr(k->bucket, '.') && strncmp(hostp, "s3.", 3) == 0 &&
 		     (strstr(hostp, ".amazonaws.com") != NULL) &&
@@ -316,38 +327,104 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 	if (vhost) {
 		/* Real S3: virtual-hosted style, as the SDKs address buckets. */
 		char *h = NULL;
-		if (asprintf(&h, "%s.%s", k->bucket, host) < 0)
+		if (asprintf(&h, "%s.%s", k->bucket, t->host) < 0)
 			abort();
-		free(host);
-		host = h;
-		aslrt_aws_buf_printf(&url, "https://%s", host);
+		free(t->host);
+		t->host = h;
+		aslrt_aws_buf_printf(&t->url, "https://%s", t->host);
 	} else {
-		aslrt_aws_buf_add(&url, endpoint, (size_t)(hostp - endpoint));
-		aslrt_aws_buf_puts(&url, host);
+		aslrt_aws_buf_add(&t->url, endpoint, (size_t)(hostp - endpoint));
+		aslrt_aws_buf_puts(&t->url, t->host);
 		if (base_path) {
-			aslrt_aws_buf_puts(&url, base_path);
-			aslrt_aws_buf_puts(&spath, base_path);
+			aslrt_aws_buf_puts(&t->url, base_path);
+			aslrt_aws_buf_puts(&t->spath, base_path);
 		}
 		if (k->bucket) {
-			aslrt_aws_buf_puts(&url, "/");
-			aslrt_aws_uri_encode(&url, k->bucket, strlen(k->bucket), false);
-			aslrt_aws_buf_printf(&spath, "/%s", k->bucket);
+			aslrt_aws_buf_puts(&t->url, "/");
+			aslrt_aws_uri_encode(&t->url, k->bucket, strlen(k->bucket), false);
+			aslrt_aws_buf_printf(&t->spath, "/%s", k->bucket);
 		}
 	}
 	/* A bucket-level call is /{Bucket} in path style, as botocore sends it. */
 	const char *root = k->bucket && !vhost ? "" : "/";
-	aslrt_aws_buf_puts(&url, k->path.len ? k->path.p : root);
-	aslrt_aws_buf_puts(&spath, k->sign_path.len ? k->sign_path.p
-				   : k->path.len    ? k->path.p
-						    : root);
-	bool s3 = k->svc->proto == P_REST_XML;
+	aslrt_aws_buf_puts(&t->url, k->path.len ? k->path.p : root);
+	aslrt_aws_buf_puts(&t->spath, k->sign_path.len ? k->sign_path.p
+				      : k->path.len    ? k->path.p
+						       : root);
+	return 0;
+}
 
+/* One signed exchange: 0 with the response, -1 with why (and *timed_out),
+ * or -2 when the request cannot be signed (c->err set). */
+static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int64_t timeout,
+		     aws_http_resp *resp, bool *timed_out, char *why, size_t whylen)
+{
+	bool s3 = k->svc->proto == P_REST_XML;
+	aws_http_req req = {.method = k->method,
+			    .body = k->body.p,
+			    .body_len = k->body.len,
+			    .timeout_ms = (long)timeout};
+	/* A Lambda function may run 15 minutes before its first byte. */
+	req.stall_s = strcmp(k->svc->sdk, "lambda") == 0 ? 960 : 60;
+	aslrt_aws_headers_add(&req.headers, "Host", t->host);
+	for (int i = 0; i < k->headers.n; i++)
+		aslrt_aws_headers_add(&req.headers, k->headers.v[i].name, k->headers.v[i].value);
+	aws_sign_req sr = {k->method, t->spath.p,  k->query.p, &req.headers,
+			   k->body.p, k->body.len, NULL};
+	aws_sign_opts so = {.creds = creds,
+			    .region = t->region,
+			    .service = k->svc->signing,
+			    .now = time(NULL),
+			    .normalize = !s3,
+			    .sign_body = s3};
+	aws_signed sig;
+	aws_buf full = {0};
+	aslrt_aws_buf_puts(&full, t->url.p);
+	if (k->query.len)
+		aslrt_aws_buf_printf(&full, "?%s", k->query.p);
+	req.url = full.p;
+	int hr;
+	*timed_out = false;
+	if (aslrt_aws_sign(&so, &sr, AWS_SIGN_HEADER, &sig) != 0) {
+		client_error(c, k, "The request's query string is malformed", "");
+		hr = -2;
+	} else {
+		hr = aslrt_aws_http(&req, resp, timed_out, why, whylen);
+	}
+	aslrt_aws_signed_free(&sig);
+	aslrt_aws_headers_free(&req.headers);
+	aslrt_aws_buf_free(&full);
+	return hr;
+}
+
+/* The SDKs' full-jitter backoff before retry attempt+1 (throttling waits
+ * longer), or -1 when the Task's deadline comes first. */
+static int64_t backoff_ms(aslrt_ctx *c, bool throttle, long attempt)
+{
+	int64_t cap = (int64_t)(throttle ? 1000 : 100) << (attempt < 8 ? attempt : 8);
+	if (cap > 20000)
+		cap = 20000;
+	int64_t backoff = (int64_t)((double)rand() / RAND_MAX * (double)cap);
+	if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + backoff >= c->task_deadline_ms)
+		return -1;
+	return backoff;
+}
+
+/* Send k: 0 with the final response (any status) in *resp, -1 with c->err. */
+static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
+{
+	dest t;
+	if (address(c, k, &t) != 0) {
+		dest_free(&t);
+		return -1;
+	}
 	aws_creds creds;
 	char why[512];
 	int rc = -1;
 	if (aslrt_aws_credentials(&creds, why, sizeof why) != 0) {
 		client_error(c, k, "Unable to load AWS credentials: ", why);
-		goto out;
+		dest_free(&t);
+		return -1;
 	}
 	long attempts = max_attempts();
 	for (long attempt = 0;; attempt++) {
@@ -361,46 +438,13 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 				break;
 			}
 		}
-		aws_http_req req = {.method = k->method,
-				    .body = k->body.p,
-				    .body_len = k->body.len,
-				    .timeout_ms = (long)timeout};
-		/* A Lambda function may run 15 minutes before its first byte. */
-		req.stall_s = strcmp(k->svc->sdk, "lambda") == 0 ? 960 : 60;
-		aslrt_aws_headers_add(&req.headers, "Host", host);
-		for (int i = 0; i < k->headers.n; i++)
-			aslrt_aws_headers_add(&req.headers, k->headers.v[i].name,
-					      k->headers.v[i].value);
-		aws_sign_req sr = {k->method, spath.p,	   k->query.p, &req.headers,
-				   k->body.p, k->body.len, NULL};
-		aws_sign_opts so = {.creds = &creds,
-				    .region = region,
-				    .service = k->svc->signing,
-				    .now = time(NULL),
-				    .normalize = !s3,
-				    .sign_body = s3};
-		aws_signed sig;
-		aws_buf full = {0};
-		aslrt_aws_buf_puts(&full, url.p);
-		if (k->query.len)
-			aslrt_aws_buf_printf(&full, "?%s", k->query.p);
-		req.url = full.p;
-		bool timed_out = false, sign_failed = false;
-		int hr = -1;
-		if (aslrt_aws_sign(&so, &sr, AWS_SIGN_HEADER, &sig) != 0) {
-			client_error(c, k, "The request's query string is malformed", "");
-			sign_failed = true;
-		} else {
-			hr = aslrt_aws_http(&req, resp, &timed_out, why, sizeof why);
-		}
-		aslrt_aws_signed_free(&sig);
-		aslrt_aws_headers_free(&req.headers);
-		aslrt_aws_buf_free(&full);
+		bool timed_out;
+		int hr = send_once(c, k, &t, &creds, timeout, resp, &timed_out, why, sizeof why);
 		if (hr == 0 && resp->status < 300) {
 			rc = 0;
 			break;
 		}
-		if (sign_failed)
+		if (hr == -2)
 			break;
 		bool retry, throttle = false;
 		if (hr == 0) {
@@ -419,20 +463,9 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 		} else {
 			retry = !strstr(why, "libcurl"); /* no libcurl: no point */
 		}
-		int64_t backoff = 0;
-		if (retry && attempt + 1 < attempts) {
-			int64_t cap = (int64_t)(throttle ? 1000 : 100)
-				      << (attempt < 8 ? attempt : 8);
-			if (cap > 20000)
-				cap = 20000;
-			backoff = (int64_t)((double)rand() / RAND_MAX * (double)cap);
-			if (c->task_deadline_ms > 0 &&
-			    aslrt_now_ms(c->run) + backoff >= c->task_deadline_ms)
-				retry = false;
-		} else {
-			retry = false;
-		}
-		if (!retry) {
+		int64_t backoff =
+		    retry && attempt + 1 < attempts ? backoff_ms(c, throttle, attempt) : -1;
+		if (backoff < 0) {
 			if (hr == 0)
 				rc = 0; /* the caller maps the error response */
 			else
@@ -444,12 +477,7 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 		sleep_ms(backoff);
 	}
 	aslrt_aws_creds_free(&creds);
-out:
-	aslrt_aws_buf_free(&url);
-	aslrt_aws_buf_free(&spath);
-	free(host);
-	free(endpoint);
-	free(region);
+	dest_free(&t);
 	return rc;
 }
 
