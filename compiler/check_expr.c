@@ -270,16 +270,7 @@ static void check_bool_rule(Ck *ck, const char *ptr, struct json_object *r, Quer
 	const char *k = has(r, "And") ? "And" : "Or";
 	v = get(r, k);
 	char *p = pointer_join(ptr, k);
-	if (!json_object_is_type(v, json_type_array))
-		err(ck, p, "'%s' must be an array of Choice rules, not %s", k, type_name(v));
-	else if (json_object_array_length(v) == 0)
-		err(ck, p, "'%s' cannot be empty", k);
-	else
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			char *ip = pointer_index(p, (int)i);
-			check_rule(ck, ip, json_object_array_get_idx(v, i), false, ql, e);
-			free(ip);
-		}
+	check_rules(ck, p, v, k, false, ql, e);
 	free(p);
 }
 
@@ -340,6 +331,21 @@ static void check_data_test(Ck *ck, const char *ptr, struct json_object *r, cons
 		break;
 	}
 	free(p);
+}
+
+void check_rules(Ck *ck, const char *p, struct json_object *v, const char *key, bool top,
+		 QueryLang ql, Edges *e)
+{
+	if (!json_object_is_type(v, json_type_array))
+		err(ck, p, "'%s' must be an array of Choice rules, not %s", key, type_name(v));
+	else if (json_object_array_length(v) == 0)
+		err(ck, p, "'%s' cannot be empty", key);
+	else
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			char *ip = pointer_index(p, (int)i);
+			check_rule(ck, ip, json_object_array_get_idx(v, i), top, ql, e);
+			free(ip);
+		}
 }
 
 void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryLang ql, Edges *e)

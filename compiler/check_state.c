@@ -487,16 +487,8 @@ static void check_choice(Ck *ck, const char *sptr, struct json_object *st, Query
 	char *p = pointer_join(sptr, "Choices");
 	if (!has(st, "Choices"))
 		err(ck, sptr, "a Choice state is missing the required field 'Choices'");
-	else if (!json_object_is_type(c, json_type_array))
-		err(ck, p, "'Choices' must be an array of Choice rules, not %s", type_name(c));
-	else if (json_object_array_length(c) == 0)
-		err(ck, p, "'Choices' cannot be empty");
 	else
-		for (size_t i = 0; i < json_object_array_length(c); i++) {
-			char *rp = pointer_index(p, (int)i);
-			check_rule(ck, rp, json_object_array_get_idx(c, i), true, ql, e);
-			free(rp);
-		}
+		check_rules(ck, p, c, "Choices", true, ql, e);
 	free(p);
 	if (has(st, "Default")) {
 		char *dp = pointer_join(sptr, "Default");
@@ -620,40 +612,50 @@ static void check_map_label(Ck *ck, const char *sptr, struct json_object *st)
 	free(p);
 }
 
+/* obj's member key when it is there and an object whose fields are all in
+ * fields (what is not is reported), else NULL; *p is its pointer, to free
+ * when the result is not NULL. */
+static struct json_object *section(Ck *ck, const char *ptr, struct json_object *obj,
+				   const char *key, const char *const *fields, char **p)
+{
+	if (!has(obj, key))
+		return NULL;
+	struct json_object *v = get(obj, key);
+	*p = pointer_join(ptr, key);
+	if (!object_field(ck, *p, v, key)) {
+		free(*p);
+		return NULL;
+	}
+	check_keys(ck, *p, v, fields, key);
+	return v;
+}
+
 /* ItemReader (Distributed Map) and its ReaderConfig. */
 static void check_item_reader(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
 {
-	if (!has(st, "ItemReader"))
+	char *p, *cp;
+	struct json_object *r = section(ck, sptr, st, "ItemReader", reader_fields, &p), *rc;
+	if (!r)
 		return;
-	bool ata = ql == QL_JSONATA;
-	struct json_object *r = get(st, "ItemReader");
-	char *p = pointer_join(sptr, "ItemReader");
-	if (object_field(ck, p, r, "ItemReader")) {
-		check_keys(ck, p, r, reader_fields, "ItemReader");
-		if (!has(r, "Resource"))
-			err(ck, p, "ItemReader is missing the required field 'Resource'");
-		else
-			check_resource(ck, p, r);
-		check_io_args(ck, p, r, ql);
-		struct json_object *rc = get(r, "ReaderConfig");
-		char *cp = pointer_join(p, "ReaderConfig");
-		if (has(r, "ReaderConfig") && object_field(ck, cp, rc, "ReaderConfig")) {
-			check_keys(ck, cp, rc, reader_config_fields, "ReaderConfig");
-			check_enum(ck, cp, rc, "InputType", input_types);
-			check_enum(ck, cp, rc, "Transformation", reader_transformations);
-			check_enum(ck, cp, rc, "ManifestType", manifest_types);
-			check_enum(ck, cp, rc, "CSVDelimiter", csv_delimiters);
-			check_enum(ck, cp, rc, "CSVHeaderLocation", csv_header_locations);
-			exclusive(ck, cp, rc, "MaxItems", "MaxItemsPath");
-			/* At most 100,000,000 (developer guide, ItemReader;
-			 * AWS's "Maximum value is 100000000" as floci#3733
-			 * reports it); at least 1: AWS fails a run whose
-			 * MaxItemsPath gives less with "field MaxItems must be
-			 * positive" (recorded). */
-			check_int(ck, cp, rc, "MaxItems", 1, 100000000, ata);
-			check_path_field(ck, cp, rc, "MaxItemsPath", PATH_REF_INPUT);
-			check_string(ck, cp, rc, "ItemsPointer", false);
-		}
+	if (!has(r, "Resource"))
+		err(ck, p, "ItemReader is missing the required field 'Resource'");
+	else
+		check_resource(ck, p, r);
+	check_io_args(ck, p, r, ql);
+	if ((rc = section(ck, p, r, "ReaderConfig", reader_config_fields, &cp))) {
+		check_enum(ck, cp, rc, "InputType", input_types);
+		check_enum(ck, cp, rc, "Transformation", reader_transformations);
+		check_enum(ck, cp, rc, "ManifestType", manifest_types);
+		check_enum(ck, cp, rc, "CSVDelimiter", csv_delimiters);
+		check_enum(ck, cp, rc, "CSVHeaderLocation", csv_header_locations);
+		exclusive(ck, cp, rc, "MaxItems", "MaxItemsPath");
+		/* At most 100,000,000 (developer guide, ItemReader; AWS's
+		 * "Maximum value is 100000000" as floci#3733 reports it); at
+		 * least 1: AWS fails a run whose MaxItemsPath gives less with
+		 * "field MaxItems must be positive" (recorded). */
+		check_int(ck, cp, rc, "MaxItems", 1, 100000000, ql == QL_JSONATA);
+		check_path_field(ck, cp, rc, "MaxItemsPath", PATH_REF_INPUT);
+		check_string(ck, cp, rc, "ItemsPointer", false);
 		free(cp);
 	}
 	free(p);
@@ -662,31 +664,28 @@ static void check_item_reader(Ck *ck, const char *sptr, struct json_object *st, 
 /* ItemBatcher (Distributed Map). */
 static void check_item_batcher(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
 {
-	if (!has(st, "ItemBatcher"))
-		return;
 	bool ata = ql == QL_JSONATA;
-	struct json_object *b = get(st, "ItemBatcher");
-	char *p = pointer_join(sptr, "ItemBatcher");
-	if (object_field(ck, p, b, "ItemBatcher")) {
-		check_keys(ck, p, b, batcher_fields, "ItemBatcher");
-		exclusive(ck, p, b, "MaxItemsPerBatch", "MaxItemsPerBatchPath");
-		exclusive(ck, p, b, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
-		/* Minimum 1 for both (language service schema, map_state.json
-		 * ItemBatcher); MaxInputBytesPerBatch at most 256 KiB
-		 * (developer guide, ItemBatcher).  AWS documents no maximum item
-		 * count: 2147483647 is ours, the runtime's int. */
-		check_int(ck, p, b, "MaxItemsPerBatch", 1, 2147483647, ata);
-		check_int(ck, p, b, "MaxInputBytesPerBatch", 1, 262144, ata);
-		check_path_field(ck, p, b, "MaxItemsPerBatchPath", PATH_REF_INPUT);
-		check_path_field(ck, p, b, "MaxInputBytesPerBatchPath", PATH_REF_INPUT);
-		if (has(b, "BatchInput")) {
-			char *bp = pointer_join(p, "BatchInput");
-			if (ata)
-				check_jsonata_value(ck, bp, get(b, "BatchInput"));
-			else
-				check_template(ck, bp, get(b, "BatchInput"));
-			free(bp);
-		}
+	char *p;
+	struct json_object *b = section(ck, sptr, st, "ItemBatcher", batcher_fields, &p);
+	if (!b)
+		return;
+	exclusive(ck, p, b, "MaxItemsPerBatch", "MaxItemsPerBatchPath");
+	exclusive(ck, p, b, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
+	/* Minimum 1 for both (language service schema, map_state.json
+	 * ItemBatcher); MaxInputBytesPerBatch at most 256 KiB (developer guide,
+	 * ItemBatcher).  AWS documents no maximum item count: 2147483647 is
+	 * ours. */
+	check_int(ck, p, b, "MaxItemsPerBatch", 1, 2147483647, ata);
+	check_int(ck, p, b, "MaxInputBytesPerBatch", 1, 262144, ata);
+	check_path_field(ck, p, b, "MaxItemsPerBatchPath", PATH_REF_INPUT);
+	check_path_field(ck, p, b, "MaxInputBytesPerBatchPath", PATH_REF_INPUT);
+	if (has(b, "BatchInput")) {
+		char *bp = pointer_join(p, "BatchInput");
+		if (ata)
+			check_jsonata_value(ck, bp, get(b, "BatchInput"));
+		else
+			check_template(ck, bp, get(b, "BatchInput"));
+		free(bp);
 	}
 	free(p);
 }
@@ -694,25 +693,19 @@ static void check_item_batcher(Ck *ck, const char *sptr, struct json_object *st,
 /* ResultWriter (Distributed Map) and its WriterConfig. */
 static void check_result_writer(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
 {
-	if (!has(st, "ResultWriter"))
+	char *p, *cp;
+	struct json_object *w = section(ck, sptr, st, "ResultWriter", writer_fields, &p), *wc;
+	if (!w)
 		return;
-	struct json_object *w = get(st, "ResultWriter");
-	char *p = pointer_join(sptr, "ResultWriter");
-	if (object_field(ck, p, w, "ResultWriter")) {
-		check_keys(ck, p, w, writer_fields, "ResultWriter");
-		if (json_object_object_length(w) == 0)
-			err(ck, p, "'ResultWriter' cannot be empty");
-		if (has(w, "Resource"))
-			check_resource(ck, p, w);
-		check_io_args(ck, p, w, ql);
-		struct json_object *wc = get(w, "WriterConfig");
-		char *cp = pointer_join(p, "WriterConfig");
-		if (has(w, "WriterConfig") && object_field(ck, cp, wc, "WriterConfig")) {
-			check_keys(ck, cp, wc, writer_config_fields, "WriterConfig");
-			require(ck, cp, wc, "OutputType", "WriterConfig");
-			check_enum(ck, cp, wc, "Transformation", writer_transformations);
-			check_enum(ck, cp, wc, "OutputType", output_types);
-		}
+	if (json_object_object_length(w) == 0)
+		err(ck, p, "'ResultWriter' cannot be empty");
+	if (has(w, "Resource"))
+		check_resource(ck, p, w);
+	check_io_args(ck, p, w, ql);
+	if ((wc = section(ck, p, w, "WriterConfig", writer_config_fields, &cp))) {
+		require(ck, cp, wc, "OutputType", "WriterConfig");
+		check_enum(ck, cp, wc, "Transformation", writer_transformations);
+		check_enum(ck, cp, wc, "OutputType", output_types);
 		free(cp);
 	}
 	free(p);

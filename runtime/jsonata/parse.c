@@ -969,6 +969,12 @@ static Node *as_path(P *p, Node *n)
 	return r;
 }
 
+/* A path's last step, or the node itself. */
+static Node *last_step(Node *n)
+{
+	return n->type == N_PATH ? n->items.v[n->items.n - 1] : n;
+}
+
 /* a[pred]: the predicate becomes a stage (or a filter) of the last step */
 static Node *process_pred(P *p, Node *e)
 {
@@ -1040,9 +1046,7 @@ static Node *process_sort(P *p, Node *e)
 static Node *process_focus(P *p, Node *e)
 {
 	Node *result = aslrt_jn_process(p, e->lhs);
-	Node *step = result;
-	if (result->type == N_PATH)
-		step = result->items.v[result->items.n - 1];
+	Node *step = last_step(result);
 	if (step->stages.n || step->pred.n)
 		aslrt_jn_perr(p, "S0215", e->pos, NULL, NULL);
 	if (step->type == N_SORT)
@@ -1058,10 +1062,8 @@ static Node *process_focus(P *p, Node *e)
 static Node *process_index(P *p, Node *e)
 {
 	Node *result = aslrt_jn_process(p, e->lhs);
-	Node *step = result;
-	if (result->type == N_PATH)
-		step = result->items.v[result->items.n - 1];
-	else {
+	Node *step = last_step(result);
+	if (result->type != N_PATH) {
 		result = as_path(p, result);
 		if (step->pred.n) {
 			step->stages = step->pred;
