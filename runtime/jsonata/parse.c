@@ -118,8 +118,106 @@ static void scan_regex(P *p)
 }
 
 /* Next token; prefix = true when an operand may follow (a '/' starts a regex).
- * Long because it is the one scanner of every token kind (jsonata 2.0.6
- * parser.js tokenizer, read in the same order so the two can be compared). */
+ * In parser.js's tokenizer order (jsonata 2.0.6), so the two compare. */
+/* Four hex digits of s (n bytes left) as *cp; -1 when they are not. */
+static int hex4(const char *s, size_t n, unsigned *cp)
+{
+	*cp = 0;
+	for (size_t k = 0; k < 4; k++) {
+		char h = k < n ? s[k] : 0;
+		if (!isxdigit((unsigned char)h))
+			return -1;
+		*cp = *cp * 16 +
+		      (unsigned)(isdigit((unsigned char)h) ? h - '0' : (tolower(h) - 'a' + 10));
+	}
+	return 0;
+}
+
+/* A string literal from p->pos (its quote) with JSON's escapes; a \\u
+ * surrogate pair makes one code point. */
+static void scan_string(P *p)
+{
+	const char *s = p->src;
+	size_t i = p->pos;
+	char q = s[i], ch;
+	Buf b = {.ar = p->ar};
+	i++;
+	while (i < p->len) {
+		ch = s[i];
+		if (ch == '\\') {
+			i++;
+			ch = i < p->len ? s[i] : 0;
+			const char *esc = strchr("\"\\/bfnrt", ch);
+			if (ch && esc) {
+				static const char rep[] = "\"\\/\b\f\n\r\t";
+				aslrt_jn_buf_putc(&b, rep[esc - "\"\\/bfnrt"]);
+			} else if (ch == 'u') {
+				unsigned cp, lo;
+				if (hex4(s + i + 1, p->len - i - 1, &cp) != 0)
+					aslrt_jn_perr(p, "S0104", (int)i, NULL, NULL);
+				i += 4;
+				if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < p->len &&
+				    s[i + 1] == '\\' && s[i + 2] == 'u' &&
+				    hex4(s + i + 3, 4, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					i += 6;
+				}
+				aslrt_jn_utf8_put(&b, cp);
+			} else {
+				char t[2] = {ch, 0};
+				aslrt_jn_perr(p, "S0103", (int)i, t, NULL);
+			}
+		} else if (ch == q) {
+			p->tok.kind = K_STR;
+			p->tok.s = b.s ? b.s : "";
+			p->tok.len = b.n;
+			p->tok.pos = (int)p->pos;
+			p->pos = i + 1;
+			return;
+		} else {
+			aslrt_jn_buf_putc(&b, ch);
+		}
+		i++;
+	}
+	aslrt_jn_perr(p, "S0101", (int)i, NULL, NULL);
+}
+
+/* A number literal from p->pos, as JSON writes numbers. */
+static void scan_number(P *p)
+{
+	const char *s = p->src;
+	size_t i = p->pos;
+	size_t j = i;
+	if (s[j] == '0')
+		j++;
+	else
+		while (isdigit((unsigned char)s[j]))
+			j++;
+	if (s[j] == '.' && isdigit((unsigned char)s[j + 1])) {
+		j++;
+		while (isdigit((unsigned char)s[j]))
+			j++;
+	}
+	if ((s[j] == 'e' || s[j] == 'E') &&
+	    (isdigit((unsigned char)s[j + 1]) ||
+	     ((s[j + 1] == '+' || s[j + 1] == '-') && isdigit((unsigned char)s[j + 2])))) {
+		j += 2;
+		while (isdigit((unsigned char)s[j]))
+			j++;
+	}
+	char *t = aslrt_jn_arena_strndup(p->ar, s + i, j - i);
+	double d = strtod(t, NULL);
+	if (!isfinite(d))
+		aslrt_jn_perr(p, "S0102", (int)i, t, NULL);
+	p->tok.kind = K_NUM;
+	p->tok.num = d;
+	p->tok.s = t;
+	p->tok.len = j - i;
+	p->tok.pos = (int)i;
+	p->pos = j;
+	return;
+}
+
 void aslrt_jn_lex(P *p, bool infix)
 {
 again:
@@ -168,102 +266,11 @@ again:
 		return;
 	}
 	if (ch == '"' || ch == '\'') {
-		char q = ch;
-		Buf b = {.ar = p->ar};
-		i++;
-		while (i < p->len) {
-			ch = s[i];
-			if (ch == '\\') {
-				i++;
-				ch = i < p->len ? s[i] : 0;
-				const char *esc = strchr("\"\\/bfnrt", ch);
-				if (ch && esc) {
-					static const char rep[] = "\"\\/\b\f\n\r\t";
-					aslrt_jn_buf_putc(&b, rep[esc - "\"\\/bfnrt"]);
-				} else if (ch == 'u') {
-					unsigned cp = 0;
-					for (int k = 1; k <= 4; k++) {
-						char h =
-						    i + (size_t)k < p->len ? s[i + (size_t)k] : 0;
-						if (!isxdigit((unsigned char)h))
-							aslrt_jn_perr(p, "S0104", (int)i, NULL,
-								      NULL);
-						cp = cp * 16 +
-						     (unsigned)(isdigit((unsigned char)h)
-								    ? h - '0'
-								    : (tolower(h) - 'a' + 10));
-					}
-					i += 4;
-					if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < p->len + 0 &&
-					    s[i + 1] == '\\' && s[i + 2] == 'u') {
-						unsigned lo = 0;
-						bool ok = true;
-						for (int k = 3; k <= 6; k++) {
-							char h = s[i + (size_t)k];
-							if (!isxdigit((unsigned char)h)) {
-								ok = false;
-								break;
-							}
-							lo = lo * 16 +
-							     (unsigned)(isdigit((unsigned char)h)
-									    ? h - '0'
-									    : (tolower(h) - 'a' +
-									       10));
-						}
-						if (ok && lo >= 0xdc00 && lo < 0xe000) {
-							cp = 0x10000 + ((cp - 0xd800) << 10) +
-							     (lo - 0xdc00);
-							i += 6;
-						}
-					}
-					aslrt_jn_utf8_put(&b, cp);
-				} else {
-					char t[2] = {ch, 0};
-					aslrt_jn_perr(p, "S0103", (int)i, t, NULL);
-				}
-			} else if (ch == q) {
-				p->tok.kind = K_STR;
-				p->tok.s = b.s ? b.s : "";
-				p->tok.len = b.n;
-				p->tok.pos = (int)p->pos;
-				p->pos = i + 1;
-				return;
-			} else {
-				aslrt_jn_buf_putc(&b, ch);
-			}
-			i++;
-		}
-		aslrt_jn_perr(p, "S0101", (int)i, NULL, NULL);
+		scan_string(p);
+		return;
 	}
 	if (isdigit((unsigned char)ch)) {
-		size_t j = i;
-		if (s[j] == '0')
-			j++;
-		else
-			while (isdigit((unsigned char)s[j]))
-				j++;
-		if (s[j] == '.' && isdigit((unsigned char)s[j + 1])) {
-			j++;
-			while (isdigit((unsigned char)s[j]))
-				j++;
-		}
-		if ((s[j] == 'e' || s[j] == 'E') &&
-		    (isdigit((unsigned char)s[j + 1]) ||
-		     ((s[j + 1] == '+' || s[j + 1] == '-') && isdigit((unsigned char)s[j + 2])))) {
-			j += 2;
-			while (isdigit((unsigned char)s[j]))
-				j++;
-		}
-		char *t = aslrt_jn_arena_strndup(p->ar, s + i, j - i);
-		double d = strtod(t, NULL);
-		if (!isfinite(d))
-			aslrt_jn_perr(p, "S0102", (int)i, t, NULL);
-		p->tok.kind = K_NUM;
-		p->tok.num = d;
-		p->tok.s = t;
-		p->tok.len = j - i;
-		p->tok.pos = (int)i;
-		p->pos = j;
+		scan_number(p);
 		return;
 	}
 	if (ch == '`') {
