@@ -499,8 +499,90 @@ static Node *nud(P *p, Tok t)
 	aslrt_jn_perr(p, "S0211", t.pos, op, NULL);
 }
 
-/* The infix parser of the Pratt parser (parser.js led): long because it is
- * one case per infix token, each building its node. */
+/* The infix parser of the Pratt parser (parser.js led): one case per
+ * infix token, each building its node. */
+/* f(args): a call, a partial application (an argument is ?), or with
+ * f "function" or "λ" a lambda, its signature and body. */
+static Node *led_call(P *p, Tok t, Node *left)
+{
+	Node *n = node_new(p, N_FUNCTION, t.pos);
+	n->proc = left;
+	if (!tok_is(p, ")")) {
+		for (;;) {
+			if (tok_is(p, "?")) {
+				n->type = N_PARTIAL;
+				VPUSH(p->ar, n->items, node_new(p, N_PLACEHOLDER, p->tok.pos));
+				advance(p, "?", false);
+			} else {
+				VPUSH(p->ar, n->items, aslrt_jn_expression(p, 0));
+			}
+			if (!tok_is(p, ","))
+				break;
+			advance(p, ",", false);
+		}
+	}
+	advance(p, ")", true);
+	if (left->type == N_NAME &&
+	    (!strcmp(left->str, "function") || !strcmp(left->str, "\xce\xbb"))) {
+		for (int i = 0; i < n->items.n; i++)
+			if (n->items.v[i]->type != N_VARIABLE) {
+				char idx[16];
+				snprintf(idx, sizeof idx, "%d", i + 1);
+				aslrt_jn_perr(p, "S0208", n->items.v[i]->pos, n->items.v[i]->str,
+					      idx);
+			}
+		n->type = N_LAMBDA;
+		if (tok_is(p, "<")) {
+			/* the signature: raw text up to the matching '>' */
+			size_t start = (size_t)p->tok.pos;
+			int depth = 1;
+			size_t i = start + 1;
+			while (i < p->len && depth > 0 && p->src[i] != '{') {
+				if (p->src[i] == '>')
+					depth--;
+				else if (p->src[i] == '<')
+					depth++;
+				i++;
+			}
+			if (depth > 0)
+				aslrt_jn_perr(p, "S0202", (int)i, "{", ">");
+			parse_signature(p, n, p->src + start, i - start);
+			p->pos = i;
+			aslrt_jn_lex(p, false);
+		}
+		advance(p, "{", false);
+		n->body = aslrt_jn_expression(p, 0);
+		advance(p, "}", true);
+	}
+	return n;
+}
+
+/* a^(<k, >k2): the sort terms, ascending unless > says descending. */
+static Node *led_sort(P *p, Tok t, Node *left)
+{
+	Node *n = node_new(p, N_RAW_SORT, t.pos);
+	n->lhs = left;
+	advance(p, "(", false);
+	int cap = 0;
+	for (;;) {
+		bool desc = false;
+		if (tok_is(p, "<"))
+			advance(p, "<", false);
+		else if (tok_is(p, ">")) {
+			desc = true;
+			advance(p, ">", false);
+		}
+		n->terms = aslrt_jn_vec_grow(p->ar, n->terms, n->nterms, &cap, sizeof(SortTerm));
+		n->terms[n->nterms].desc = desc;
+		n->terms[n->nterms++].expr = aslrt_jn_expression(p, 0);
+		if (!tok_is(p, ","))
+			break;
+		advance(p, ",", false);
+	}
+	advance(p, ")", true);
+	return n;
+}
+
 static Node *led(P *p, Tok t, Node *left)
 {
 	const char *op = t.s;
@@ -528,57 +610,7 @@ static Node *led(P *p, Tok t, Node *left)
 			return n;
 		}
 	if (!strcmp(op, "(")) {
-		n = node_new(p, N_FUNCTION, t.pos);
-		n->proc = left;
-		if (!tok_is(p, ")")) {
-			for (;;) {
-				if (tok_is(p, "?")) {
-					n->type = N_PARTIAL;
-					VPUSH(p->ar, n->items,
-					      node_new(p, N_PLACEHOLDER, p->tok.pos));
-					advance(p, "?", false);
-				} else {
-					VPUSH(p->ar, n->items, aslrt_jn_expression(p, 0));
-				}
-				if (!tok_is(p, ","))
-					break;
-				advance(p, ",", false);
-			}
-		}
-		advance(p, ")", true);
-		if (left->type == N_NAME &&
-		    (!strcmp(left->str, "function") || !strcmp(left->str, "\xce\xbb"))) {
-			for (int i = 0; i < n->items.n; i++)
-				if (n->items.v[i]->type != N_VARIABLE) {
-					char idx[16];
-					snprintf(idx, sizeof idx, "%d", i + 1);
-					aslrt_jn_perr(p, "S0208", n->items.v[i]->pos,
-						      n->items.v[i]->str, idx);
-				}
-			n->type = N_LAMBDA;
-			if (tok_is(p, "<")) {
-				/* the signature: raw text up to the matching '>' */
-				size_t start = (size_t)p->tok.pos;
-				int depth = 1;
-				size_t i = start + 1;
-				while (i < p->len && depth > 0 && p->src[i] != '{') {
-					if (p->src[i] == '>')
-						depth--;
-					else if (p->src[i] == '<')
-						depth++;
-					i++;
-				}
-				if (depth > 0)
-					aslrt_jn_perr(p, "S0202", (int)i, "{", ">");
-				parse_signature(p, n, p->src + start, i - start);
-				p->pos = i;
-				aslrt_jn_lex(p, false);
-			}
-			advance(p, "{", false);
-			n->body = aslrt_jn_expression(p, 0);
-			advance(p, "}", true);
-		}
-		return n;
+		return led_call(p, t, left);
 	}
 	if (!strcmp(op, "[")) {
 		if (tok_is(p, "]")) {
@@ -596,28 +628,7 @@ static Node *led(P *p, Tok t, Node *left)
 		return n;
 	}
 	if (!strcmp(op, "^")) {
-		n = node_new(p, N_RAW_SORT, t.pos);
-		n->lhs = left;
-		advance(p, "(", false);
-		int cap = 0;
-		for (;;) {
-			bool desc = false;
-			if (tok_is(p, "<"))
-				advance(p, "<", false);
-			else if (tok_is(p, ">")) {
-				desc = true;
-				advance(p, ">", false);
-			}
-			n->terms =
-			    aslrt_jn_vec_grow(p->ar, n->terms, n->nterms, &cap, sizeof(SortTerm));
-			n->terms[n->nterms].desc = desc;
-			n->terms[n->nterms++].expr = aslrt_jn_expression(p, 0);
-			if (!tok_is(p, ","))
-				break;
-			advance(p, ",", false);
-		}
-		advance(p, ")", true);
-		return n;
+		return led_sort(p, t, left);
 	}
 	if (!strcmp(op, "{")) {
 		Tok brace = t;
