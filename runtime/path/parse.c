@@ -12,38 +12,6 @@ char aslrt_path_jnull_marker;
 
 /* --- small buffers --- */
 
-void aslrt_path_buf_put(aslrt_path_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			abort();
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-void aslrt_path_buf_str(aslrt_path_buf *b, const char *s)
-{
-	aslrt_path_buf_put(b, s, strlen(s));
-}
-
-void aslrt_path_buf_fmt(aslrt_path_buf *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	aslrt_path_buf_put(b, tmp, (size_t)n);
-}
-
 void aslrt_path_buf_trunc(aslrt_path_buf *b, size_t len)
 {
 	b->len = len;
@@ -196,22 +164,12 @@ int aslrt_path_read_quoted(aslrt_path_parser *ps, aslrt_path_buf *b)
 			break;
 		c = ps->s[ps->pos + 1];
 		ps->pos += 2;
+		const char *ctl = c ? strchr("bfnrt", c) : NULL;
+		if (ctl) {
+			aslrt_path_buf_put(b, &"\b\f\n\r\t"[ctl - "bfnrt"], 1);
+			continue;
+		}
 		switch (c) {
-		case 'b':
-			aslrt_path_buf_put(b, "\b", 1);
-			break;
-		case 'f':
-			aslrt_path_buf_put(b, "\f", 1);
-			break;
-		case 'n':
-			aslrt_path_buf_put(b, "\n", 1);
-			break;
-		case 'r':
-			aslrt_path_buf_put(b, "\r", 1);
-			break;
-		case 't':
-			aslrt_path_buf_put(b, "\t", 1);
-			break;
 		case 'u': {
 			unsigned long cp, lo;
 			if (cut_short(ps, q))
