@@ -397,9 +397,13 @@ static int parse_bracket(aslrt_path_parser *ps, aslrt_path *p)
 		for (;;) {
 			aslrt_path_skip_blanks(ps);
 			c = aslrt_path_peek(ps);
-			if (c != '\'' && c != '"')
-				return aslrt_path_perr(
-				    ps, "expected a quoted property name at offset %zu", ps->pos);
+			/* Jayway's readBracketPropertyToken takes the first quote
+			 * as the only delimiter of the bracket: ["a", 'b'] fails. */
+			if (c != s->delim)
+				return aslrt_path_perr(ps,
+						       "expected a property name in %c quotes at "
+						       "offset %zu",
+						       s->delim, ps->pos);
 			aslrt_path_buf b = {0};
 			if (aslrt_path_read_quoted(ps, &b) < 0) {
 				free(b.s);

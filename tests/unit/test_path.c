@@ -154,6 +154,9 @@ START_TEST(test_quoted_escapes)
 	EXPECT("$['a\\'']['b\\\\'].c", "{\"a'\":{\"b\\\\\":{\"c\":13}}}", "13");
 	EXPECT_PARSE_ERROR("$['\\u00zz']", "\\u");
 	EXPECT_PARSE_ERROR("$['a\\']", "unterminated");
+	/* one kind of quote per bracket, the first one */
+	EXPECT("$['a', 'b']", "{\"a\":1,\"b\":2}", "{\"a\":1,\"b\":2}");
+	EXPECT_PARSE_ERROR("$[\"a\", 'b']", "in \" quotes");
 }
 END_TEST
 
