@@ -48,13 +48,15 @@ static void load(void)
 {
 	const char *names[] = {"libcurl.so.4", "libcurl.so", "libcurl-gnutls.so.4"};
 	void *so = NULL;
-	for (size_t i = 0; i < sizeof names / sizeof *names && !so; i++)
+	for (size_t i = 0; i < sizeof names / sizeof *names && !so; i++) {
 		so = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!so) {
-		snprintf(cu.err, sizeof cu.err, "cannot load libcurl (install libcurl4): %s",
-			 dlerror());
-		return;
+		if (!so && i == 0) /* the error to show: libcurl4's own name */
+			snprintf(cu.err, sizeof cu.err,
+				 "cannot load libcurl (install libcurl4): %s", dlerror());
 	}
+	if (!so)
+		return;
+	cu.err[0] = 0;
 #define SYM(f, name)                                                                               \
 	if (!(*(void **)&cu.f = dlsym(so, name))) {                                                \
 		snprintf(cu.err, sizeof cu.err, "libcurl has no %s", name);                        \
