@@ -84,6 +84,11 @@ typedef struct sink {
 	char *s;
 	size_t len, cap, max;
 	int over;
+	/* The body's sink: for a 2xx response, bytes go to q->sink. */
+	CURL *h;
+	const aslrt_httpreq *q;
+	size_t streamed;
+	int stopped; /* the request's sink had enough */
 } sink;
 
 static size_t collect(char *p, size_t size, size_t n, void *user)
@@ -104,6 +109,22 @@ static size_t collect(char *p, size_t size, size_t n, void *user)
 	k->len += add;
 	k->s[k->len] = 0;
 	return add;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *user)
+{
+	sink *k = user;
+	size_t add = size * n;
+	long status = 0;
+	if (k->q->sink)
+		cu.getinfo(k->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status >= 300)
+		return collect(p, size, n, user);
+	k->streamed += add;
+	if (k->q->sink(p, add, k->q->sink_arg) == add)
+		return add;
+	k->stopped = 1;
+	return 0; /* libcurl stops with CURLE_WRITE_ERROR */
 }
 
 /* This thread's handle, reset to the defaults; NULL with why. */
@@ -153,6 +174,8 @@ int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, si
 		hs = cu.slist_append(hs, *p);
 	sink body = {0}, head = {0};
 	body.max = q->maxbody;
+	body.h = h;
+	body.q = q;
 	head.max = 1 << 20;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	cu.setopt(h, CURLOPT_URL, q->url);
@@ -160,7 +183,7 @@ int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, si
 	cu.setopt(h, CURLOPT_NOSIGNAL, 1L);
 	set_method(h, q);
 	cu.setopt(h, CURLOPT_HTTPHEADER, hs);
-	cu.setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	cu.setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	cu.setopt(h, CURLOPT_WRITEDATA, &body);
 	cu.setopt(h, CURLOPT_HEADERFUNCTION, collect);
 	cu.setopt(h, CURLOPT_HEADERDATA, &head);
@@ -179,6 +202,9 @@ int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, si
 	cu.setopt(h, CURLOPT_ERRORBUFFER, NULL); /* errbuf dies with this call */
 	cu.setopt(h, CURLOPT_HTTPHEADER, NULL);
 	cu.slist_free_all(hs);
+	res->streamed = body.streamed;
+	if (rc == CURLE_WRITE_ERROR && body.stopped)
+		rc = CURLE_OK; /* the sink stopped it: not a failure here */
 	if (rc != CURLE_OK) {
 		res->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 		if (body.over)

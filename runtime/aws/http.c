@@ -76,12 +76,15 @@ int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out
 	    .timeout_ms = req->timeout_ms,
 	    .maxbody = MAX_BODY,
 	    .stall_s = req->stall_s,
+	    .sink = req->sink,
+	    .sink_arg = req->sink_arg,
 	};
 	aslrt_httpres res;
 	int rc = aslrt_http_request(&q, &res, why, whylen);
 	for (int i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
+	resp->streamed = res.streamed; /* also after a failure: no retry then */
 	if (rc) {
 		*timed_out = res.timed_out;
 		return -1;

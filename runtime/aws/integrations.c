@@ -138,6 +138,9 @@ typedef struct call {
 	aws_buf body;
 	const char *target; /* X-Amz-Target action, JSON protocol */
 	const char *bucket; /* S3 */
+	/* S3 getObject streamed (ItemReader): the body goes here */
+	size_t (*sink)(const char *p, size_t n, void *arg);
+	void *sink_arg;
 } call;
 
 static void call_free(call *k)
@@ -363,7 +366,9 @@ static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int
 	aws_http_req req = {.method = k->method,
 			    .body = k->body.p,
 			    .body_len = k->body.len,
-			    .timeout_ms = (long)timeout};
+			    .timeout_ms = (long)timeout,
+			    .sink = k->sink,
+			    .sink_arg = k->sink_arg};
 	/* A Lambda function may run 15 minutes before its first byte. */
 	req.stall_s = strcmp(k->svc->sdk, "lambda") == 0 ? 960 : 60;
 	aslrt_aws_headers_add(&req.headers, "Host", t->host);
@@ -461,7 +466,9 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 			c->err.name = strdup("States.Timeout");
 			break;
 		} else {
-			retry = !strstr(why, "libcurl"); /* no libcurl: no point */
+			/* no libcurl: no point; bytes streamed: they cannot be
+			 * taken back */
+			retry = !strstr(why, "libcurl") && !resp->streamed;
 		}
 		int64_t backoff =
 		    retry && attempt + 1 < attempts ? backoff_ms(c, throttle, attempt) : -1;
@@ -1240,7 +1247,7 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		json_object_object_del(res, "AcceptRanges");
 	} else {
 		res = s3_from_headers(&r);
-		if (strcmp(action, "getObject") == 0)
+		if (strcmp(action, "getObject") == 0 && !k->sink)
 			json_object_object_add(
 			    res, "Body", json_object_new_string_len(r.body.p, (int)r.body.len));
 	}
@@ -1250,6 +1257,21 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 }
 
 /* --- the entry point --- */
+
+int aslrt_aws_s3_get_stream(aslrt_ctx *c, struct json_object *params,
+			    size_t (*sink)(const char *p, size_t n, void *arg), void *arg)
+{
+	call k = {.svc = find_service("s3"), .sdk = true, .sink = sink, .sink_arg = arg};
+	struct json_object *res = NULL;
+	int rc = json_object_is_type(params, json_type_object)
+		     ? s3_call(c, &k, "getObject", params, &res)
+		     : aslrt_raise(c, "States.Runtime",
+				   "The ItemReader's parameters must be a "
+				   "JSON object");
+	json_object_put(res);
+	call_free(&k);
+	return rc;
+}
 
 int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *params,
 		     struct json_object **out)
