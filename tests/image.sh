@@ -14,20 +14,7 @@ if [ "${ASLC_SANITIZED:-0}" = 1 ]; then
 	echo "skipping the image test: sanitized builds cannot link static executables"
 	exit 0
 fi
-tmp=$(mktemp -d)
-pass=0
-fail=0
-check() {
-	if [ "$2" = 0 ]; then
-		echo "testing $1 ... passed"
-		pass=$((pass + 1))
-	else
-		echo "testing $1 ... FAILED"
-		[ -s "$tmp/err" ] && tail -20 "$tmp/err" | sed 's/^/  | /'
-		fail=$((fail + 1))
-	fi
-}
-ok() { if "$@"; then echo 0; else echo 1; fi; }
+. "$(dirname "$0")/lib.sh"
 sample=$src/samples/loan-approval
 tag=localhost/aslc-test-$$:1
 
@@ -116,5 +103,4 @@ else
 		$(ok test "$(cat "$tmp/act.out")" = '{"done":1}')
 fi
 
-echo "image: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish image

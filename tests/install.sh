@@ -6,21 +6,8 @@
 set -u
 build=$(realpath "$1")
 src=$(realpath "$2")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() {
-	if [ "$2" = 0 ]; then
-		echo "testing $1 ... passed"
-		pass=$((pass + 1))
-	else
-		echo "testing $1 ... FAILED"
-		[ -s "$tmp/log" ] && tail -20 "$tmp/log" | sed 's/^/  | /'
-		fail=$((fail + 1))
-	fi
-}
-ok() { if "$@"; then echo 0; else echo 1; fi; }
+. "$(dirname "$0")/lib.sh"
+check_logs="$tmp/log"
 loan=$src/samples/loan-approval
 fraud=$src/samples/fraud-score
 
@@ -112,5 +99,4 @@ else
 	fi
 fi
 
-echo "install: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish install

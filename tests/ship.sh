@@ -6,21 +6,7 @@
 set -u
 aslc=$(realpath "$1")
 src=$(realpath "$2")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() {
-	if [ "$2" = 0 ]; then
-		echo "testing $1 ... passed"
-		pass=$((pass + 1))
-	else
-		echo "testing $1 ... FAILED"
-		[ -s "$tmp/err" ] && sed 's/^/  | /' "$tmp/err" | head -20
-		fail=$((fail + 1))
-	fi
-}
-ok() { if "$@"; then echo 0; else echo 1; fi; }
+. "$(dirname "$0")/lib.sh"
 sample=$src/samples/loan-approval
 expected=$(cat "$sample/expected.json")
 
@@ -255,5 +241,4 @@ else
 	static_http
 fi
 
-echo "ship: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish ship

@@ -117,6 +117,11 @@ char *aslrt_aws_profile_value(const char *file, bool config, const char *profile
 
 /* --- parse.c --- */
 
+/* o's member k (borrowed); NULL where o is no object or lacks it. */
+struct json_object *aslrt_aws_get(struct json_object *o, const char *k);
+/* The same, where it is a string. */
+const char *aslrt_aws_get_str(struct json_object *o, const char *k);
+
 /* An XML document as a tree: element names without namespace prefix,
  * their text, their children. */
 typedef struct aws_xml {

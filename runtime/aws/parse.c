@@ -16,7 +16,7 @@
 #include "aws.h"
 #include "rt.h"
 
-static struct json_object *get(struct json_object *o, const char *k)
+struct json_object *aslrt_aws_get(struct json_object *o, const char *k)
 {
 	struct json_object *v = NULL;
 	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v)
@@ -24,9 +24,9 @@ static struct json_object *get(struct json_object *o, const char *k)
 		   : NULL;
 }
 
-static const char *get_str(struct json_object *o, const char *k)
+const char *aslrt_aws_get_str(struct json_object *o, const char *k)
 {
-	struct json_object *v = get(o, k);
+	struct json_object *v = aslrt_aws_get(o, k);
 	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
@@ -129,9 +129,9 @@ void aslrt_aws_error_of(const aws_http_resp *r, char **code, char **msg)
 	char why[64];
 	if (r->body.len && aslrt_json_parse(r->body.p, r->body.len, &o, why, sizeof why) == 0 &&
 	    json_object_is_type(o, json_type_object)) {
-		const char *t = get_str(o, "__type");
-		const char *m =
-		    get_str(o, "message") ? get_str(o, "message") : get_str(o, "Message");
+		const char *t = aslrt_aws_get_str(o, "__type");
+		const char *m = aslrt_aws_get_str(o, "message") ? aslrt_aws_get_str(o, "message")
+								: aslrt_aws_get_str(o, "Message");
 		if (t)
 			*code = strdup(t);
 		if (m)
@@ -196,7 +196,7 @@ static struct json_object *to_json(aws_xml *n)
 		aws_xml *kid = n->kids[i];
 		struct json_object *v = to_json(kid);
 		if (in_list(kid->name, s3_list_arrays, 3)) {
-			struct json_object *a = get(o, kid->name);
+			struct json_object *a = aslrt_aws_get(o, kid->name);
 			if (!a) {
 				a = json_object_new_array();
 				json_object_object_add(o, kid->name, a);
@@ -435,8 +435,8 @@ aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long 
 	s->row = t == 'C' ? 1 : 0;
 	s->out = json_object_new_array();
 	aslrt_aws_buf_add(&s->pend, "", 0);
-	const char *dname = get_str(cfg, "CSVDelimiter");
-	const char *loc = get_str(cfg, "CSVHeaderLocation");
+	const char *dname = aslrt_aws_get_str(cfg, "CSVDelimiter");
+	const char *loc = aslrt_aws_get_str(cfg, "CSVHeaderLocation");
 	if (t == 'C' && dname) {
 		const char *names[] = {"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"};
 		const char chars[] = {',', '|', ';', ' ', '\t'};
@@ -450,7 +450,7 @@ aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long 
 			s->delim = chars[i];
 	}
 	if (t == 'C' && !s->failed && loc && strcmp(loc, "GIVEN") == 0) {
-		struct json_object *h = get(cfg, "CSVHeaders");
+		struct json_object *h = aslrt_aws_get(cfg, "CSVHeaders");
 		if (!h || !json_object_is_type(h, json_type_array))
 			items_fail(s, "CSVHeaders is required when CSVHeaderLocation is GIVEN");
 		else
@@ -553,7 +553,7 @@ static struct json_object *pointer(struct json_object *v, const char *ptr)
 			v = *tok.p && !*e && i >= 0 ? json_object_array_get_idx(v, (size_t)i)
 						    : NULL;
 		} else {
-			v = get(v, tok.p);
+			v = aslrt_aws_get(v, tok.p);
 		}
 		aslrt_aws_buf_free(&tok);
 	}
@@ -570,7 +570,7 @@ static int read_json(struct json_object *cfg, const char *body, size_t len, long
 		snprintf(msg, sizeof msg, "The JSON file is not valid JSON: %s", perr);
 		return fail(why, whylen, msg);
 	}
-	const char *ptr = get_str(cfg, "ItemsPointer");
+	const char *ptr = aslrt_aws_get_str(cfg, "ItemsPointer");
 	struct json_object *arr = ptr ? pointer(doc, ptr) : doc;
 	if (!arr || !json_object_is_type(arr, json_type_array)) {
 		json_object_put(doc);

@@ -37,24 +37,10 @@ struct aws_map_run {
 	int64_t start_ms;
 };
 
-static struct json_object *get(struct json_object *o, const char *k)
-{
-	struct json_object *v = NULL;
-	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v)
-		   ? v
-		   : NULL;
-}
-
-static const char *get_str(struct json_object *o, const char *k)
-{
-	struct json_object *v = get(o, k);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct aslrt_job *jobs,
 				   int n)
 {
-	if (!get(def, "ResultWriter"))
+	if (!aslrt_aws_get(def, "ResultWriter"))
 		return NULL;
 	aws_map_run *mr = calloc(1, sizeof *mr);
 	mr->inputs = calloc((size_t)n + 1, sizeof *mr->inputs);
@@ -159,8 +145,8 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 	json_object_object_add(r, "InputDetails", inc);
 	json_object_object_add(r, "Name", json_object_new_string(id));
 	if (mr->failed[i]) {
-		json_object_object_add(r, "Error", json_object_get(get(out, "Error")));
-		json_object_object_add(r, "Cause", json_object_get(get(out, "Cause")));
+		json_object_object_add(r, "Error", json_object_get(aslrt_aws_get(out, "Error")));
+		json_object_object_add(r, "Cause", json_object_get(aslrt_aws_get(out, "Cause")));
 	} else {
 		char *o = text(out);
 		json_object_object_add(r, "Output", json_object_new_string(o));
@@ -228,8 +214,9 @@ int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_
 {
 	/* ARNs from the state machine's: ...:stateMachine:<name> */
 	struct json_object *ctx = aslrt_ctx_context(c);
-	const char *sm = get_str(get(ctx, "StateMachine"), "Id");
-	const char *label = get_str(def, "Label") ? get_str(def, "Label") : state_name;
+	const char *sm = aslrt_aws_get_str(aslrt_aws_get(ctx, "StateMachine"), "Id");
+	const char *label =
+	    aslrt_aws_get_str(def, "Label") ? aslrt_aws_get_str(def, "Label") : state_name;
 	const char *colon = sm ? strstr(sm, ":stateMachine:") : NULL;
 	static const char fallback[] = "arn:aws:states:us-east-1:123456789012";
 	/* a child's machine is MACHINE/LABEL already: its own Map Runs keep
@@ -273,11 +260,11 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run 
 		map_run_free(mr);
 		return failed(c, "A ResultWriter needs a Map in DISTRIBUTED mode");
 	}
-	struct json_object *w = get(def, "ResultWriter");
-	struct json_object *cfg = get(w, "WriterConfig");
-	const char *tr = get_str(cfg, "Transformation");
-	const char *ot = get_str(cfg, "OutputType");
-	const char *res = get_str(w, "Resource");
+	struct json_object *w = aslrt_aws_get(def, "ResultWriter");
+	struct json_object *cfg = aslrt_aws_get(w, "WriterConfig");
+	const char *tr = aslrt_aws_get_str(cfg, "Transformation");
+	const char *ot = aslrt_aws_get_str(cfg, "OutputType");
+	const char *res = aslrt_aws_get_str(w, "Resource");
 	if (!tr)
 		tr = res ? "NONE" : "COMPACT";
 	if ((strcmp(tr, "NONE") && strcmp(tr, "COMPACT") && strcmp(tr, "FLATTEN")) ||
@@ -319,7 +306,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run 
 	} else if (strcmp(res, "arn:aws:states:::s3:putObject") != 0) {
 		result = failed(c, "ResultWriter.Resource must be arn:aws:states:::s3:putObject");
 	} else {
-		struct json_object *pt = get(w, jsonata ? "Arguments" : "Parameters");
+		struct json_object *pt = aslrt_aws_get(w, jsonata ? "Arguments" : "Parameters");
 		struct json_object *params = NULL;
 		char why[ASLRT_ERRLEN];
 		if (!pt) {
@@ -336,8 +323,8 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run 
 			result = t ? aslrt_tmpl_eval(c, t, input, &params) : failed(c, why);
 			aslrt_tmpl_free(t);
 		}
-		const char *bucket = get_str(params, "Bucket");
-		const char *prefix = get_str(params, "Prefix");
+		const char *bucket = aslrt_aws_get_str(params, "Bucket");
+		const char *prefix = aslrt_aws_get_str(params, "Prefix");
 		if (result == 0 && !bucket)
 			result = failed(c, "ResultWriter's Parameters need a Bucket");
 		if (result == 0) {
