@@ -144,15 +144,21 @@ typedef struct {
 typedef struct {
 	Frame *f;
 	size_t n, cap;
+	bool local; /* f is the caller's array, not malloc'ed */
 } Stack;
 
 static Frame *push(Stack *s, struct json_object *v)
 {
 	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 32;
-		s->f = realloc(s->f, s->cap * sizeof *s->f);
-		if (!s->f)
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		Frame *f = s->local ? malloc(cap * sizeof *f) : realloc(s->f, cap * sizeof *f);
+		if (!f)
 			abort();
+		if (s->local)
+			memcpy(f, s->f, s->n * sizeof *f);
+		s->f = f;
+		s->cap = cap;
+		s->local = false;
 	}
 	Frame *f = &s->f[s->n++];
 	f->v = v;
@@ -327,13 +333,12 @@ static bool measure(struct json_object *v, size_t *size, unsigned *height)
 	}
 	if (measured(v, size, height))
 		return true;
-	Stack s = {0};
-	Sum *sums = NULL;
+	/* most values a state builds are shallow: no allocation for them */
+	Frame local[16];
+	Sum local_sums[16], *sums = local_sums;
+	Stack s = {local, 0, 16, true};
 	bool ok = true;
 	push(&s, v);
-	sums = malloc(s.cap * sizeof *sums);
-	if (!sums)
-		abort();
 	sums[0] = (Sum){2, 1}; /* the brackets */
 	while (s.n) {
 		Frame *f = &s.f[s.n - 1];
@@ -371,9 +376,13 @@ static bool measure(struct json_object *v, size_t *size, unsigned *height)
 			size_t cap = s.cap;
 			push(&s, child);
 			if (s.cap != cap) {
-				sums = realloc(sums, s.cap * sizeof *sums);
-				if (!sums)
+				Sum *n = sums == local_sums ? malloc(s.cap * sizeof *n)
+							    : realloc(sums, s.cap * sizeof *n);
+				if (!n)
 					abort();
+				if (sums == local_sums)
+					memcpy(n, sums, cap * sizeof *n);
+				sums = n;
 			}
 			sums[s.n - 1] = (Sum){2, 1};
 			continue;
@@ -401,8 +410,10 @@ static bool measure(struct json_object *v, size_t *size, unsigned *height)
 				sums[s.n - 1].height = sum->height + 1;
 		}
 	}
-	free(s.f);
-	free(sums);
+	if (!s.local)
+		free(s.f);
+	if (sums != local_sums)
+		free(sums);
 	return ok;
 }
 
