@@ -637,6 +637,27 @@ void aslrt_op_put(struct json_object *v)
 		json_object_put(v);
 }
 
+int aslrt_op_leave(aslrt_ctx *c, int state, int rc, struct json_object **r0,
+		   struct json_object *out, struct json_object **cur, int *next)
+{
+	if (rc >= 0) {
+		aslrt_op_put(*r0);
+		*cur = out;
+		return rc;
+	}
+	switch (aslrt_op_recover(c, state, r0, next)) {
+	case ASLRT_RETRY:
+		return ASLRT_AGAIN;
+	case ASLRT_CAUGHT:
+		*cur = *r0;
+		return 1;
+	default:
+		aslrt_op_put(*r0);
+		*cur = NULL;
+		return -1;
+	}
+}
+
 struct json_object *aslrt_op_copy(struct json_object *v)
 {
 	return v == ASLRT_ABSENT ? NULL : json_object_get(v);
