@@ -460,6 +460,22 @@ bool aslrt_env_var(const aslrt_env *env, const char *name, struct json_object **
 	return env->fetch_var && env->fetch_var(env, name, v);
 }
 
+/* A path of plain fields ($.a.b) found all along: direct look-ups, no
+ * evaluation context (most paths of a template).  false for any other path
+ * and on any miss, which the full evaluation reports in Jayway's words. */
+static bool fields_found(const aslrt_path *p, struct json_object *doc, struct json_object **v)
+{
+	struct json_object *m = doc;
+	for (int i = 0; i < p->n; i++) {
+		const struct aslrt_path_step *s = &p->steps[i];
+		if (s->kind != PK_FIELD || !is_map(m) ||
+		    !json_object_object_get_ex(m, s->names[0], &m))
+			return false;
+	}
+	*v = m;
+	return true;
+}
+
 int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_object **out, char *why,
 		    size_t whylen)
 {
@@ -476,6 +492,11 @@ int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_objec
 			snprintf(why, whylen, "The variable '$%s' is not defined", p->var);
 			return 1;
 		}
+	}
+	struct json_object *v;
+	if (p->definite && fields_found(p, doc, &v)) {
+		*out = json_object_get(v);
+		return 0;
 	}
 	aslrt_path_ctx c;
 	int rc = aslrt_path_run(&c, p, doc, doc, false, why, whylen);
