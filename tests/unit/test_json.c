@@ -235,6 +235,15 @@ START_TEST(test_limits_kept_measures)
 	struct json_object *w = json_object_new_object();
 	json_object_object_add(w, "x\n", json_object_get(v));
 	json_object_object_add(w, "y", json_object_new_double(0.5));
+	json_object_object_add(w, "s\x01", json_object_new_string("a\"\\\n\x1f\t\xc3\xa9"));
+	json_object_object_add(w, "n", json_object_new_int64(-1234567890123));
+	json_object_object_add(w, "u", json_object_new_uint64(UINT64_MAX));
+	json_object_object_add(w, "m", json_object_new_int64(INT64_MIN));
+	json_object_object_add(w, "z", json_object_new_int64(0));
+	json_object_object_add(w, "t", json_object_new_boolean(1));
+	json_object_object_add(w, "f", json_object_new_boolean(0));
+	json_object_object_add(w, "0", NULL);
+	json_object_object_add(w, "e", json_object_new_double(1.5e300));
 	ck_assert_int_eq(aslrt_json_check_limits(w, aslrt_json_size(w), NULL), 0);
 	ck_assert_int_eq(aslrt_json_check_limits(w, aslrt_json_size(w) - 1, NULL), 1);
 	json_object_put(w);
