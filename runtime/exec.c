@@ -413,7 +413,7 @@ aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->state = -1;
 	c->retry_state = -1;
 	c->lane = -1;
-	c->vars = json_object_new_object();
+	c->vars = NULL;	    /* made on the first variable: most branches set none */
 	c->parent = parent; /* the parent's variables are read through it */
 	c->base = base_for_thread(r);
 	return c;
@@ -480,6 +480,13 @@ static struct json_object *ctx_context_of(void *c)
  * here.  The parents wait for c and never change their variables meanwhile,
  * so reading (and deep-copying) them from several threads is safe; sharing
  * the nodes themselves is not (json-c's reference counts are not atomic). */
+static struct json_object *own_vars(aslrt_ctx *c)
+{
+	if (!c->vars)
+		c->vars = json_object_new_object();
+	return c->vars;
+}
+
 static bool var_lookup(aslrt_ctx *c, const char *name, struct json_object **v)
 {
 	if (json_object_object_get_ex(c->vars, name, v))
@@ -498,7 +505,7 @@ static bool var_lookup(aslrt_ctx *c, const char *name, struct json_object **v)
 			}
 			free(key);
 			*v = copy;
-			json_object_object_add(c->vars, name, json_object_get(copy));
+			json_object_object_add(own_vars(c), name, json_object_get(copy));
 			return true;
 		}
 	return false;
@@ -511,7 +518,10 @@ static bool env_fetch_var(const aslrt_env *env, const char *name, struct json_ob
 
 void aslrt_vars_all(aslrt_ctx *c)
 {
+	own_vars(c); /* readers iterate it */
 	for (aslrt_ctx *p = c->parent; p; p = p->parent) {
+		if (!p->vars)
+			continue;
 		json_object_object_foreach(p->vars, key, val)
 		{
 			(void)val;
@@ -800,7 +810,7 @@ static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 	if (vars_too_deep(c, vals))
 		return -1;
 	json_object_object_foreach(vals, key, val)
-	    json_object_object_add(c->vars, key, json_object_get(val));
+	    json_object_object_add(own_vars(c), key, json_object_get(val));
 	json_object_put(vals);
 	return 0;
 }
@@ -828,7 +838,7 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 	if (vars_too_deep(c, vals))
 		return -1;
 	json_object_object_foreach(vals, key, val)
-	    json_object_object_add(c->vars, key, json_object_get(val));
+	    json_object_object_add(own_vars(c), key, json_object_get(val));
 	json_object_put(vals);
 	return 0;
 }
