@@ -114,6 +114,8 @@ Ins *ir_emit(IrState *s, Op op);
 void ir_dump(const Program *p, Buf *out);
 /* The runtime's metadata text (aslrt_program.meta). malloc'd. */
 char *ir_meta_text(const Program *p);
+/* Reuse field and index look-ups repeated within a state (before ownership). */
+void ir_cse(Program *p);
 /* Fill each state's drop list and parts (one pass over its ops each). */
 void ir_ownership(Program *p);
 /* Consistency checks between passes (registers, labels, targets). */

@@ -626,6 +626,7 @@ Program *lower_machine(Machine *m)
 			       json_object_new_boolean(reads_execution_input(m->json)));
 	json_object_object_add(p->meta, "timeout",
 			       json_object_get(field(m->json, "TimeoutSeconds", NULL)));
+	ir_cse(p);
 	ir_ownership(p);
 	ir_verify(p);
 	return p;

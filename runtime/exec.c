@@ -413,7 +413,7 @@ aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->state = -1;
 	c->retry_state = -1;
 	c->lane = -1;
-	c->vars = json_object_new_object();
+	c->vars = NULL;	    /* made on the first variable: most branches set none */
 	c->parent = parent; /* the parent's variables are read through it */
 	/* within a child execution, its Context object, made when read */
 	c->child = parent ? parent->child : NULL;
@@ -533,6 +533,13 @@ static struct json_object *ctx_context_of(void *c)
  * here.  The parents wait for c and never change their variables meanwhile,
  * so reading (and deep-copying) them from several threads is safe; sharing
  * the nodes themselves is not (json-c's reference counts are not atomic). */
+static struct json_object *own_vars(aslrt_ctx *c)
+{
+	if (!c->vars)
+		c->vars = json_object_new_object();
+	return c->vars;
+}
+
 static bool var_lookup(aslrt_ctx *c, const char *name, struct json_object **v)
 {
 	if (json_object_object_get_ex(c->vars, name, v))
@@ -551,7 +558,7 @@ static bool var_lookup(aslrt_ctx *c, const char *name, struct json_object **v)
 			}
 			free(key);
 			*v = copy;
-			json_object_object_add(c->vars, name, json_object_get(copy));
+			json_object_object_add(own_vars(c), name, json_object_get(copy));
 			return true;
 		}
 	return false;
@@ -564,7 +571,10 @@ static bool env_fetch_var(const aslrt_env *env, const char *name, struct json_ob
 
 void aslrt_vars_all(aslrt_ctx *c)
 {
+	own_vars(c); /* readers iterate it */
 	for (aslrt_ctx *p = c->parent; p; p = p->parent) {
+		if (!p->vars)
+			continue;
 		json_object_object_foreach(p->vars, key, val)
 		{
 			(void)val;
@@ -623,7 +633,9 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 {
 	aslrt_run *r = c->run;
 	aslrt_state *st = &r->states[state];
-	if (aslrt_expired(r))
+	/* one clock read per state: aslrt_expired's test, with the time kept */
+	int64_t now = aslrt_now_ms(r);
+	if ((r->deadline_ms && now >= r->deadline_ms) || aslrt_history_full(r))
 		return aslrt_expired_error(c);
 	bool retry = c->retry_state == state; /* a Retry enters no state again */
 	if (!retry) {
@@ -642,7 +654,7 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->state = state;
 	if (!retry)
 		c->entered_event = aslrt_event(c, EV_STATE_ENTERED, state, input, 0);
-	c->entered_ms = aslrt_now_ms(r);
+	c->entered_ms = r->virtual_clock ? aslrt_now_ms(r) : now;
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
 	const char *res =
@@ -686,6 +698,27 @@ void aslrt_op_put(struct json_object *v)
 {
 	if (v != ASLRT_ABSENT)
 		json_object_put(v);
+}
+
+int aslrt_op_leave(aslrt_ctx *c, int state, int rc, struct json_object **r0,
+		   struct json_object *out, struct json_object **cur, int *next)
+{
+	if (rc >= 0) {
+		aslrt_op_put(*r0);
+		*cur = out;
+		return rc;
+	}
+	switch (aslrt_op_recover(c, state, r0, next)) {
+	case ASLRT_RETRY:
+		return ASLRT_AGAIN;
+	case ASLRT_CAUGHT:
+		*cur = *r0;
+		return 1;
+	default:
+		aslrt_op_put(*r0);
+		*cur = NULL;
+		return -1;
+	}
 }
 
 struct json_object *aslrt_op_copy(struct json_object *v)
@@ -831,7 +864,7 @@ static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 		return -1;
 	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
-	    json_object_object_add(c->vars, key, json_object_get(val));
+	    json_object_object_add(own_vars(c), key, json_object_get(val));
 	json_object_put(vals);
 	return 0;
 }
@@ -860,7 +893,7 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		return -1;
 	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
-	    json_object_object_add(c->vars, key, json_object_get(val));
+	    json_object_object_add(own_vars(c), key, json_object_get(val));
 	json_object_put(vals);
 	return 0;
 }
