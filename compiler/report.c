@@ -1,7 +1,7 @@
 /*
  * report.c - `aslc report FILE.asl.json HISTORY.json -o run.html`: one
  * self-contained HTML page about one execution, as the Step Functions
- * console shows it: the machine's graph (emit_graph.c's SVG, laid out by
+ * console shows it: the machine's graph (graph.c's SVG, laid out by
  * libgvc) with each state coloured by what happened to it, counts and
  * durations per state, Map iterations summarised, the event table with the
  * console's columns, and each state's input and output on click.
@@ -676,7 +676,7 @@ static void node_note(const Agg *a, Buf *b)
 }
 
 /* graph_emit's DOT with each state's node label given node_note() as a last
- * line: node lines are "<indent>s<N> [label=\"...\"" (emit_graph.c). */
+ * line: node lines are "<indent>s<N> [label=\"...\"" (graph.c). */
 static void annotate_dot(const R *r, const char *dot, Buf *b)
 {
 	const char *p = dot;

@@ -1,5 +1,5 @@
 /*
- * emit_graph.c - the machine as a picture, drawn the way Workflow Studio
+ * graph.c - the machine as a picture, drawn the way Workflow Studio
  * draws it: Start and End, one node per state (name and type), Choice rules
  * as labelled edges, Default, Catch edges dashed and labelled with their
  * errors, Retry noted on the node, Parallel branches and Map processors as
@@ -15,7 +15,6 @@
 #include <graphviz/gvc.h>
 
 #include "aslc.h" /* the graph is drawn from the model, not the IR */
-#include "ir.h"
 
 /* Longest condition label before it is shortened with "...". */
 #define LABEL_MAX 48
