@@ -1434,6 +1434,13 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	aws_map_run *mr = aslrt_aws_map_run_new(c, st->def, jobs, n);
 	int failed = aslrt_pool_run(c->run, jobs, n, (long)limit, tolerate);
 	aslrt_aws_map_run_outcomes(mr, jobs, n);
+	/* A Map Run's threshold is 0 unless set: one failed child fails it
+	 * with States.ExceedToleratedFailureThreshold, as the developer guide
+	 * says (maprun-fail-threshold); an inline Map fails with the error. */
+	if (run.arn && !tolerate && failed) {
+		tolerate = true;
+		tol_count = 0;
+	}
 	if (tolerate && failed &&
 	    ((tol_count >= 0 && failed > tol_count) ||
 	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {

@@ -4,7 +4,8 @@ each has its own name (a UUID) and ARN (<machine>/<Label> execution), its
 own Context object ($$.Execution, $$.StateMachine), also in a Parallel
 within it, and its own history (FILE's .children.jsonl with --history
 FILE); the parent's history shows MapRunStarted/MapRunSucceeded instead of
-the iterations' events.  Both backends; no server needed.
+the iterations' events; one failed child fails a Map Run that sets no
+ToleratedFailure* with States.ExceedToleratedFailureThreshold.  Both backends; no server needed.
 
 usage: children_test.py ASLC
 """
@@ -88,6 +89,25 @@ def main():
                 (10, 9, "ExecutionSucceeded")])
             check("the failed child's input (%s)" % backend,
                   kids[0]["events"][0]["executionStartedEventDetails"]["input"], '"bad"')
+            os.unlink(os.path.join(tmp, "h.children.jsonl"))
+            # Without ToleratedFailure*, the threshold is 0 (developer guide,
+            # "Tolerated failure threshold for Distributed Map state"): one
+            # failed child fails the Map Run and the Map with
+            # States.ExceedToleratedFailureThreshold, not the child's error.
+            exe = os.path.join(tmp, "threshold")
+            subprocess.run([aslc, "build", os.path.join(HERE, "threshold.asl.json"), "-o", exe, "--backend",
+                            backend], check=True)
+            p = subprocess.run([exe, "--history", hist], input='{"items":[1,"bad",2]}',
+                               capture_output=True, text=True, timeout=60)
+            check("a failed child, no threshold set (%s)" % backend, (p.returncode, p.stderr, json.loads(p.stdout or "0")),
+                  (0, "", {"items": [1, "bad", 2], "caught": {
+                      "Error": "States.ExceedToleratedFailureThreshold",
+                      "Cause": "The specified tolerated failure threshold was exceeded"}}))
+            with open(hist) as f:
+                types = [e["type"] for e in json.load(f)["events"]]
+            check("its Map Run fails (%s)" % backend, types[3:6], ["MapRunStarted", "MapRunFailed", "MapStateFailed"])
+            p = subprocess.run([exe], input='{"items":[1,2]}', capture_output=True, text=True, timeout=60)
+            check("no failed child (%s)" % backend, (p.returncode, p.stdout.strip()), (0, "[1,2]"))
             os.unlink(os.path.join(tmp, "h.children.jsonl"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
