@@ -170,15 +170,21 @@ static int evaluate(aslrt_ctx *c, struct json_object *v, bool jsonata, const cha
 	return rc;
 }
 
-int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
-			struct json_object *input, struct json_object **items)
+/* What an ItemReader reads: its Resource, InputType, ReaderConfig,
+ * MaxItems (0: all) and Parameters (Arguments) evaluated on the input. */
+typedef struct reader_setup {
+	const char *res, *type;
+	struct json_object *cfg, *params;
+	long max;
+} reader_setup;
+
+static int setup(aslrt_ctx *c, struct json_object *reader, bool jsonata, struct json_object *input,
+		 reader_setup *rs)
 {
-	struct json_object *reader = get(def, "ItemReader");
-	if (!reader)
-		return 1;
-	const char *res = get_str(reader, "Resource");
-	struct json_object *cfg = get(reader, "ReaderConfig");
-	const char *type = get_str(cfg, "InputType");
+	*rs =
+	    (reader_setup){get_str(reader, "Resource"), NULL, get(reader, "ReaderConfig"), NULL, 0};
+	struct json_object *cfg = rs->cfg;
+	const char *type = rs->type = get_str(cfg, "InputType");
 	if (get(cfg, "ManifestType") ||
 	    (type && (strcmp(type, "MANIFEST") == 0 || strcmp(type, "PARQUET") == 0)))
 		return failed(c, "This runtime reads CSV, JSON and JSONL objects and S3 listings; "
@@ -187,7 +193,6 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 	if (tr && strcmp(tr, "NONE") != 0)
 		return failed(c, "ReaderConfig.Transformation LOAD_AND_FLATTEN is not supported by "
 				 "this runtime");
-	long max = 0;
 	struct json_object *mi = get(cfg, "MaxItems");
 	struct json_object *mip = get(cfg, "MaxItemsPath");
 	if (mi || mip) {
@@ -208,34 +213,182 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 		}
 		bool ok =
 		    v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0;
-		max = ok ? (long)json_object_get_int64(v) : 0;
+		rs->max = ok ? (long)json_object_get_int64(v) : 0;
 		json_object_put(v);
 		if (!ok)
 			return failed(c, "field MaxItems must be positive");
 	}
 	struct json_object *ptempl = get(reader, jsonata ? "Arguments" : "Parameters");
-	struct json_object *params = NULL;
 	if (!ptempl)
 		return failed(c, jsonata ? "ItemReader.Arguments is required"
 					 : "ItemReader.Parameters is required");
-	if (evaluate(c, ptempl, jsonata, "ItemReader/Arguments", input, &params))
+	return evaluate(c, ptempl, jsonata, "ItemReader/Arguments", input, &rs->params);
+}
+
+int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct json_object **items)
+{
+	struct json_object *reader = get(def, "ItemReader");
+	if (!reader)
+		return 1;
+	reader_setup rs;
+	if (setup(c, reader, jsonata, input, &rs))
 		return -1;
+	const char *res = rs.res, *type = rs.type;
 	int rc;
 	if (res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0) {
-		rc = read_listing(c, params, max, items);
+		rc = read_listing(c, rs.params, rs.max, items);
 	} else if (res && strcmp(res, "arn:aws:states:::s3:getObject") == 0) {
 		if (!type || (strcmp(type, "CSV") != 0 && strcmp(type, "JSON") != 0 &&
-			      strcmp(type, "JSONL") != 0)) {
-			json_object_put(params);
-			return failed(c, "ReaderConfig.InputType must be CSV, JSON or JSONL for "
-					 "s3:getObject");
-		}
-		rc = read_object(c, type, cfg, params, max, items);
+			      strcmp(type, "JSONL") != 0))
+			rc = failed(c, "ReaderConfig.InputType must be CSV, JSON or JSONL for "
+				       "s3:getObject");
+		else
+			rc = read_object(c, type, rs.cfg, rs.params, rs.max, items);
 	} else {
 		rc = failed(c, "ItemReader.Resource must be arn:aws:states:::s3:getObject or "
 			       "arn:aws:states:::s3:listObjectsV2");
 	}
-	json_object_put(params);
+	json_object_put(rs.params);
+	return rc;
+}
+
+/* --- a Map Run in windows --- */
+
+/* Items read, run and written at a time (more when MaxConcurrency is). */
+#define WINDOW 1000
+
+typedef struct windows {
+	aslrt_ctx *c;
+	int state;
+	struct json_object *input;
+	const aslrt_map_run *run;
+	long limit;
+	bool tolerate;
+	aws_results *out;
+	long total, failed;
+} windows;
+
+static size_t to_file(const char *p, size_t n, void *arg)
+{
+	return fwrite(p, 1, n, arg);
+}
+
+/* One window's items (released): run, their results written.  0, or -1
+ * with c->err. */
+static int run_window(windows *w, struct json_object *items)
+{
+	aslrt_ctx *c = w->c;
+	int n = (int)json_object_array_length(items);
+	aslrt_job *jobs = NULL;
+	int rc =
+	    n ? aslrt_map_jobs(c, w->state, w->input, items, w->total, true, w->run, &jobs) : 0;
+	json_object_put(items);
+	if (rc || n == 0)
+		return rc;
+	aws_map_run *mr = aslrt_aws_map_run_new(c, c->run->states[w->state].def, jobs, n);
+	int failed_n = aslrt_pool_run(c->run, jobs, n, w->limit, w->tolerate);
+	aslrt_aws_map_run_outcomes(mr, jobs, n);
+	struct json_object **outs = calloc((size_t)n + 1, sizeof *outs);
+	for (int i = 0; i < n; i++) {
+		/* the outputs are ours (aslrt_job_free leaves them) */
+		outs[i] =
+		    jobs[i].rc && jobs[i].c ? aslrt_error_output(&jobs[i].c->err) : jobs[i].out;
+		if (outs[i] != jobs[i].out)
+			json_object_put(jobs[i].out);
+		jobs[i].out = NULL;
+	}
+	rc = aslrt_aws_results_add(c, w->out, mr, outs);
+	for (int i = 0; i < n; i++) {
+		json_object_put(outs[i]);
+		aslrt_job_free(&jobs[i]);
+	}
+	free(outs);
+	free(jobs);
+	w->total += n;
+	w->failed += failed_n;
+	return rc;
+}
+
+/* Read the object in f a window at a time; items is freed. */
+static int read_windows(windows *w, FILE *f, aws_items *items, double tol_count, double tol_pct)
+{
+	aslrt_ctx *c = w->c;
+	long window = w->limit > WINDOW ? w->limit : WINDOW;
+	char buf[1 << 16], why[ASLRT_ERRLEN + 80];
+	int rc = 0;
+	bool end = false;
+	while (rc == 0 && !end) {
+		while (!end && aslrt_aws_items_count(items) < window) {
+			size_t n = fread(buf, 1, sizeof buf, f);
+			end = n == 0 || aslrt_aws_items_feed(items, buf, n) != 0;
+		}
+		struct json_object *got = NULL;
+		if (end) {
+			rc = aslrt_aws_items_finish(items, &got, why, sizeof why);
+			items = NULL;
+			if (rc)
+				return failed(c, why);
+		} else {
+			got = aslrt_aws_items_take(items);
+		}
+		rc = run_window(w, got);
+		/* one failure too many stops the Map Run: no more windows */
+		if (rc == 0 && w->failed &&
+		    ((!w->tolerate || (tol_count >= 0 && w->failed > tol_count)) ||
+		     (end && tol_pct >= 0 && (double)w->failed * 100.0 / w->total > tol_pct)))
+			rc = aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
+					 "The specified tolerated failure threshold was exceeded");
+	}
+	aslrt_aws_items_free(items);
+	return rc;
+}
+
+int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
+			  const aslrt_map_run *run, long limit, double tol_count, double tol_pct,
+			  struct json_object **dst)
+{
+	aslrt_state *st = &c->run->states[state];
+	struct json_object *reader = get(st->def, "ItemReader");
+	const char *res = get_str(reader, "Resource");
+	const char *type = get_str(get(reader, "ReaderConfig"), "InputType");
+	if (!reader || get(st->def, "ItemBatcher") || !aslrt_aws_results_export(st->def) || !res ||
+	    strcmp(res, "arn:aws:states:::s3:getObject") != 0 || !type ||
+	    (strcmp(type, "CSV") != 0 && strcmp(type, "JSONL") != 0))
+		return 1;
+	reader_setup rs;
+	if (setup(c, reader, st->jsonata, input, &rs))
+		return -1;
+	windows w = {c, state, input, run, limit, tol_count > 0 || tol_pct > 0, NULL, 0, 0};
+	char why[ASLRT_ERRLEN + 80];
+	aws_items *items = aslrt_aws_items_open(type, rs.cfg, rs.max, why, sizeof why);
+	FILE *f = NULL;
+	int rc = 0;
+	if (!items) {
+		rc = failed(c, why);
+	} else if (!(f = tmpfile())) {
+		rc = failed(c, "The object cannot be kept in a temporary file");
+	} else if (aslrt_aws_s3_get_stream(c, rs.params, to_file, f) != 0) {
+		rc = failed_call(c);
+	} else if (fflush(f) != 0 || ferror(f)) {
+		rc = failed(c, "The object cannot be written to a temporary file");
+	}
+	json_object_put(rs.params);
+	if (rc == 0 && !(w.out = aslrt_aws_results_open(c, st->def, st->jsonata, input, run)))
+		rc = -1;
+	if (rc == 0) {
+		rewind(f);
+		rc = read_windows(&w, f, items, tol_count, tol_pct);
+		items = NULL;
+	}
+	if (rc == 0) {
+		rc = aslrt_aws_results_close(c, w.out, dst);
+		w.out = NULL;
+	}
+	aslrt_aws_results_free(w.out);
+	aslrt_aws_items_free(items);
+	if (f)
+		fclose(f);
 	return rc;
 }
 
