@@ -185,10 +185,20 @@ static int setup(aslrt_ctx *c, struct json_object *reader, bool jsonata, struct 
 	    (reader_setup){get_str(reader, "Resource"), NULL, get(reader, "ReaderConfig"), NULL, 0};
 	struct json_object *cfg = rs->cfg;
 	const char *type = rs->type = get_str(cfg, "InputType");
-	if (get(cfg, "ManifestType") ||
-	    (type && (strcmp(type, "MANIFEST") == 0 || strcmp(type, "PARQUET") == 0)))
-		return failed(c, "This runtime reads CSV, JSON and JSONL objects and S3 listings; "
-				 "manifests and Parquet are not supported");
+	const char *manifest = get_str(cfg, "ManifestType");
+	if (manifest || (type && (strcmp(type, "MANIFEST") == 0 || strcmp(type, "PARQUET") == 0))) {
+		/* refused by name, never read as something else */
+		char why[256];
+		snprintf(
+		    why, sizeof why,
+		    "ReaderConfig.%s %s is not supported by this runtime%s; it reads CSV, JSON "
+		    "and JSONL objects and S3 listings",
+		    manifest ? "ManifestType" : "InputType", manifest ? manifest : type,
+		    manifest			   ? " (manifests are not read)"
+		    : strcmp(type, "PARQUET") == 0 ? " (it links no Parquet library)"
+						   : " (S3 inventory manifests are not read)");
+		return failed(c, why);
+	}
 	const char *tr = get_str(cfg, "Transformation");
 	if (tr && strcmp(tr, "NONE") != 0)
 		return failed(c, "ReaderConfig.Transformation LOAD_AND_FLATTEN is not supported by "

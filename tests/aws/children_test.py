@@ -5,7 +5,8 @@ own Context object ($$.Execution, $$.StateMachine), also in a Parallel
 within it, and its own history (FILE's .children.jsonl with --history
 FILE); the parent's history shows MapRunStarted/MapRunSucceeded instead of
 the iterations' events; one failed child fails a Map Run that sets no
-ToleratedFailure* with States.ExceedToleratedFailureThreshold.  Both backends; no server needed.
+ToleratedFailure* with States.ExceedToleratedFailureThreshold; ItemReader
+manifests and Parquet are refused by name.  Both backends; no server needed.
 
 usage: children_test.py ASLC
 """
@@ -109,6 +110,33 @@ def main():
             p = subprocess.run([exe], input='{"items":[1,2]}', capture_output=True, text=True, timeout=60)
             check("no failed child (%s)" % backend, (p.returncode, p.stdout.strip()), (0, "[1,2]"))
             os.unlink(os.path.join(tmp, "h.children.jsonl"))
+        # ItemReader forms this runtime does not read fail by name, before
+        # any S3 call (no server needed): never read as something else.
+        refused = {
+            "MANIFEST": ({"InputType": "MANIFEST"}, "ReaderConfig.InputType MANIFEST is not supported by this "
+                         "runtime (S3 inventory manifests are not read)"),
+            "PARQUET": ({"InputType": "PARQUET"}, "ReaderConfig.InputType PARQUET is not supported by this "
+                        "runtime (it links no Parquet library)"),
+            "ATHENA": ({"InputType": "CSV", "ManifestType": "ATHENA_DATA"}, "ReaderConfig.ManifestType "
+                       "ATHENA_DATA is not supported by this runtime (manifests are not read)"),
+        }
+        for name, (cfg, cause) in refused.items():
+            d = {"StartAt": "M", "States": {"M": {
+                "Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": cfg,
+                                              "Parameters": {"Bucket": "b", "Key": "k"}},
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                  "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True}}}
+            src = os.path.join(tmp, "refused.asl.json")
+            with open(src, "w") as f:
+                json.dump(d, f)
+            exe = os.path.join(tmp, "refused")
+            subprocess.run([aslc, "build", src, "-o", exe], check=True)
+            p = subprocess.run([exe], input="{}", capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, AWS_EC2_METADATA_DISABLED="true"))
+            last = json.loads(p.stderr.strip().splitlines()[-1]) if p.stderr.strip() else {}
+            check("ItemReader %s refused" % name, (p.returncode, last.get("Error"), last.get("Cause")),
+                  (1, "States.ItemReaderFailed", cause + "; it reads CSV, JSON and JSONL objects and S3 listings"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("all passed" if failures == 0 else "%d failed" % failures)
