@@ -6,6 +6,8 @@
  *     or CSV (CSVHeaderLocation FIRST_ROW or GIVEN with CSVHeaders,
  *     CSVDelimiter COMMA, PIPE, SEMICOLON, SPACE or TAB; every value a
  *     string, as AWS reads them);
+ *   s3:getObject with InputType MANIFEST: an S3 inventory's manifest.json,
+ *     then its CSV data files (gzip-compressed or not), each row an item;
  *   arn:aws:states:::s3:listObjectsV2: one item per object, every page,
  *     shaped {"Etag","Key","LastModified" (epoch seconds),"Size","StorageClass"};
  *   ReaderConfig.MaxItems / MaxItemsPath (JSONata: {% %}) keep the first N.
@@ -13,16 +15,22 @@
  * input.  The object is streamed: its bytes are read into items as they
  * come (memory follows the items, not the object; JSON, one document, is
  * read whole up to 64 MiB), and the download stops once MaxItems are read.
- * MANIFEST, PARQUET and LOAD_AND_FLATTEN are refused by name.
+ * ManifestType (Athena), PARQUET and LOAD_AND_FLATTEN are refused by name.
+ * With a ResultWriter export, CSV and JSONL objects are run in windows
+ * (aslrt_aws_map_windows).
  * Every failure is States.ItemReaderFailed.  Also the ItemBatcher, which
  * regroups the items' inputs into batches.
  */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
+#include <zlib.h>
 
 #include "aws.h"
 #include "exec.h"
@@ -147,6 +155,193 @@ static int read_object(aslrt_ctx *c, const char *type, struct json_object *cfg,
 	return 0;
 }
 
+/* --- an S3 inventory manifest --- */
+
+/* zlib, loaded with dlopen on the first gzip-compressed inventory file (as
+ * libcurl is): an executable that reads none needs no zlib. */
+static struct {
+	pthread_once_t once;
+	int (*init)(z_streamp, int, const char *, int);
+	int (*inflate)(z_streamp, int);
+	int (*reset)(z_streamp);
+	int (*end)(z_streamp);
+} aslrt_zlib = {PTHREAD_ONCE_INIT, NULL, NULL, NULL, NULL};
+
+static void zlib_load(void)
+{
+	void *so = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!so)
+		return;
+	/* POSIX: function pointers round-trip through void * (dlsym's contract) */
+	*(void **)&aslrt_zlib.inflate = dlsym(so, "inflate");
+	*(void **)&aslrt_zlib.reset = dlsym(so, "inflateReset");
+	*(void **)&aslrt_zlib.end = dlsym(so, "inflateEnd");
+	*(void **)&aslrt_zlib.init = dlsym(so, "inflateInit2_");
+}
+
+/* A gzip-compressed object's bytes, inflated on their way to the items. */
+typedef struct gunzip {
+	z_stream z;
+	stream *items;
+	bool bad; /* not gzip */
+} gunzip;
+
+static size_t on_gzip(const char *p, size_t n, void *arg)
+{
+	gunzip *g = arg;
+	unsigned char out[1 << 16];
+	g->z.next_in = (unsigned char *)(uintptr_t)p;
+	g->z.avail_in = (uInt)n;
+	while (g->z.avail_in > 0) {
+		g->z.next_out = out;
+		g->z.avail_out = sizeof out;
+		int rc = aslrt_zlib.inflate(&g->z, Z_NO_FLUSH);
+		size_t got = sizeof out - g->z.avail_out;
+		if (got && on_bytes((const char *)out, got, g->items) != got)
+			return 0;
+		if (rc == Z_STREAM_END) /* another member may follow */
+			aslrt_zlib.reset(&g->z);
+		else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			g->bad = true;
+			return 0;
+		}
+	}
+	return n;
+}
+
+static size_t to_buf(const char *p, size_t n, void *arg)
+{
+	aws_buf *b = arg;
+	if (b->len + n > ((size_t)16 << 20))
+		return 0; /* a manifest is small: refuse what is not one */
+	aslrt_aws_buf_add(b, p, n);
+	return n;
+}
+
+/* One inventory data file (CSV, gzip-compressed when its key ends .gz)
+ * into out, with the manifest's fileSchema as headers. */
+static int read_inventory_file(aslrt_ctx *c, const char *bucket, const char *key,
+			       struct json_object *headers, long max, struct json_object *out)
+{
+	char why[ASLRT_ERRLEN + 80];
+	struct json_object *cfg = json_object_new_object();
+	json_object_object_add(cfg, "CSVHeaderLocation", json_object_new_string("GIVEN"));
+	json_object_object_add(cfg, "CSVHeaders", json_object_get(headers));
+	stream s = {aslrt_aws_items_open("CSV", cfg, max, why, sizeof why), 0};
+	json_object_put(cfg);
+	if (!s.items)
+		return failed(c, why);
+	size_t n = strlen(key);
+	bool gz = n > 3 && strcmp(key + n - 3, ".gz") == 0;
+	gunzip g = {.items = &s};
+	if (gz) {
+		pthread_once(&aslrt_zlib.once, zlib_load);
+		if (!aslrt_zlib.init || !aslrt_zlib.inflate || !aslrt_zlib.reset ||
+		    !aslrt_zlib.end ||
+		    aslrt_zlib.init(&g.z, 15 + 16, ZLIB_VERSION, (int)sizeof g.z) != Z_OK) {
+			aslrt_aws_items_free(s.items);
+			return failed(c, "The S3 inventory file is gzip-compressed and zlib "
+					 "(libz.so.1) cannot be loaded");
+		}
+	}
+	struct json_object *p = json_object_new_object();
+	json_object_object_add(p, "Bucket", json_object_new_string(bucket));
+	json_object_object_add(p, "Key", json_object_new_string(key));
+	int rc = aslrt_aws_s3_get_stream(c, p, gz ? on_gzip : on_bytes, gz ? (void *)&g : &s);
+	json_object_put(p);
+	if (gz)
+		aslrt_zlib.end(&g.z);
+	if (g.bad) {
+		aslrt_aws_items_free(s.items);
+		snprintf(why, sizeof why, "The S3 inventory file %s is not gzip data", key);
+		return failed(c, why);
+	}
+	if (rc != 0 && s.state == 0) {
+		aslrt_aws_items_free(s.items);
+		return failed_call(c);
+	}
+	struct json_object *got = NULL;
+	if (aslrt_aws_items_finish(s.items, &got, why, sizeof why) != 0)
+		return failed(c, why);
+	for (size_t i = 0; i < json_object_array_length(got); i++)
+		json_object_array_add(out, json_object_get(json_object_array_get_idx(got, i)));
+	json_object_put(got);
+	return 0;
+}
+
+/*
+ * InputType MANIFEST: params name an S3 inventory's manifest.json
+ * ({"destinationBucket":"arn:aws:s3:::NAME","fileFormat":"CSV",
+ * "fileSchema":"Bucket, Key, ...","files":[{"key":..}]}); its CSV data
+ * files are read in order, each row an item keyed by the fileSchema's
+ * names, every value a string.  ORC and Parquet inventories are refused.
+ */
+static int read_manifest(aslrt_ctx *c, struct json_object *params, long max,
+			 struct json_object **items)
+{
+	aws_buf body = {0};
+	aslrt_aws_buf_add(&body, "", 0);
+	if (aslrt_aws_s3_get_stream(c, params, to_buf, &body) != 0) {
+		aslrt_aws_buf_free(&body);
+		return failed_call(c);
+	}
+	struct json_object *m = NULL;
+	char perr[ASLRT_ERRLEN], why[ASLRT_ERRLEN + 160];
+	int rc = aslrt_json_parse(body.p, body.len, &m, perr, sizeof perr);
+	aslrt_aws_buf_free(&body);
+	if (rc != 0) {
+		snprintf(why, sizeof why, "The S3 inventory manifest is not JSON: %s", perr);
+		return failed(c, why);
+	}
+	const char *format = get_str(m, "fileFormat"), *schema = get_str(m, "fileSchema");
+	const char *dest = get_str(m, "destinationBucket");
+	struct json_object *files = get(m, "files");
+	if (!format || !schema || !dest || !files || !json_object_is_type(files, json_type_array)) {
+		json_object_put(m);
+		return failed(c, "The S3 inventory manifest needs fileFormat, fileSchema, "
+				 "destinationBucket and files");
+	}
+	if (strcmp(format, "CSV") != 0) {
+		snprintf(why, sizeof why,
+			 "The S3 inventory's fileFormat is %.40s: only CSV inventories are read",
+			 format);
+		json_object_put(m);
+		return failed(c, why);
+	}
+	/* "Bucket, Key, Size" */
+	struct json_object *headers = json_object_new_array();
+	for (const char *p = schema; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		while (n && p[n - 1] == ' ')
+			n--;
+		json_object_array_add(headers, json_object_new_string_len(p, (int)n));
+		p = e ? e + 1 : p + strlen(p);
+	}
+	if (strncmp(dest, "arn:aws:s3:::", 13) == 0)
+		dest += 13;
+	struct json_object *out = json_object_new_array();
+	rc = 0;
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(files); i++) {
+		long have = (long)json_object_array_length(out);
+		if (max > 0 && have >= max)
+			break;
+		const char *key = get_str(json_object_array_get_idx(files, i), "key");
+		rc = key ? read_inventory_file(c, dest, key, headers, max > 0 ? max - have : 0, out)
+			 : failed(c, "An S3 inventory manifest's file has no key");
+	}
+	json_object_put(headers);
+	json_object_put(m);
+	if (rc) {
+		json_object_put(out);
+		return -1;
+	}
+	*items = out;
+	return 0;
+}
+
 /* --- the entry point --- */
 
 /* A JSONPath template or JSONata value evaluated on the input. */
@@ -186,17 +381,15 @@ static int setup(aslrt_ctx *c, struct json_object *reader, bool jsonata, struct 
 	struct json_object *cfg = rs->cfg;
 	const char *type = rs->type = get_str(cfg, "InputType");
 	const char *manifest = get_str(cfg, "ManifestType");
-	if (manifest || (type && (strcmp(type, "MANIFEST") == 0 || strcmp(type, "PARQUET") == 0))) {
+	if (manifest || (type && strcmp(type, "PARQUET") == 0)) {
 		/* refused by name, never read as something else */
 		char why[256];
-		snprintf(
-		    why, sizeof why,
-		    "ReaderConfig.%s %s is not supported by this runtime%s; it reads CSV, JSON "
-		    "and JSONL objects and S3 listings",
-		    manifest ? "ManifestType" : "InputType", manifest ? manifest : type,
-		    manifest			   ? " (manifests are not read)"
-		    : strcmp(type, "PARQUET") == 0 ? " (it links no Parquet library)"
-						   : " (S3 inventory manifests are not read)");
+		snprintf(why, sizeof why,
+			 "ReaderConfig.%s %s is not supported by this runtime (%s); it reads CSV, "
+			 "JSON and JSONL objects, S3 inventory manifests and S3 listings",
+			 manifest ? "ManifestType" : "InputType", manifest ? manifest : type,
+			 manifest ? "Athena data manifests are not read"
+				  : "it links no Parquet library");
 		return failed(c, why);
 	}
 	const char *tr = get_str(cfg, "Transformation");
@@ -249,10 +442,13 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 	if (res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0) {
 		rc = read_listing(c, rs.params, rs.max, items);
 	} else if (res && strcmp(res, "arn:aws:states:::s3:getObject") == 0) {
-		if (!type || (strcmp(type, "CSV") != 0 && strcmp(type, "JSON") != 0 &&
-			      strcmp(type, "JSONL") != 0))
-			rc = failed(c, "ReaderConfig.InputType must be CSV, JSON or JSONL for "
-				       "s3:getObject");
+		if (type && strcmp(type, "MANIFEST") == 0)
+			rc = read_manifest(c, rs.params, rs.max, items);
+		else if (!type || (strcmp(type, "CSV") != 0 && strcmp(type, "JSON") != 0 &&
+				   strcmp(type, "JSONL") != 0))
+			rc =
+			    failed(c, "ReaderConfig.InputType must be CSV, JSON, JSONL or MANIFEST "
+				      "for s3:getObject");
 		else
 			rc = read_object(c, type, rs.cfg, rs.params, rs.max, items);
 	} else {

@@ -6,7 +6,7 @@ within it, and its own history (FILE's .children.jsonl with --history
 FILE); the parent's history shows MapRunStarted/MapRunSucceeded instead of
 the iterations' events; one failed child fails a Map Run that sets no
 ToleratedFailure* with States.ExceedToleratedFailureThreshold; ItemReader
-manifests and Parquet are refused by name.  Both backends; no server needed.
+Athena manifests and Parquet are refused by name.  Both backends; no server needed.
 
 usage: children_test.py ASLC
 """
@@ -113,12 +113,10 @@ def main():
         # ItemReader forms this runtime does not read fail by name, before
         # any S3 call (no server needed): never read as something else.
         refused = {
-            "MANIFEST": ({"InputType": "MANIFEST"}, "ReaderConfig.InputType MANIFEST is not supported by this "
-                         "runtime (S3 inventory manifests are not read)"),
             "PARQUET": ({"InputType": "PARQUET"}, "ReaderConfig.InputType PARQUET is not supported by this "
                         "runtime (it links no Parquet library)"),
             "ATHENA": ({"InputType": "CSV", "ManifestType": "ATHENA_DATA"}, "ReaderConfig.ManifestType "
-                       "ATHENA_DATA is not supported by this runtime (manifests are not read)"),
+                       "ATHENA_DATA is not supported by this runtime (Athena data manifests are not read)"),
         }
         for name, (cfg, cause) in refused.items():
             d = {"StartAt": "M", "States": {"M": {
@@ -136,7 +134,7 @@ def main():
                                env=dict(os.environ, AWS_EC2_METADATA_DISABLED="true"))
             last = json.loads(p.stderr.strip().splitlines()[-1]) if p.stderr.strip() else {}
             check("ItemReader %s refused" % name, (p.returncode, last.get("Error"), last.get("Cause")),
-                  (1, "States.ItemReaderFailed", cause + "; it reads CSV, JSON and JSONL objects and S3 listings"))
+                  (1, "States.ItemReaderFailed", cause + "; it reads CSV, JSON and JSONL objects, S3 inventory manifests and S3 listings"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("all passed" if failures == 0 else "%d failed" % failures)

@@ -10,6 +10,7 @@ The servers come from tests/aws/npm (package.json, package-lock.json;
 `npm ci --prefix tests/aws/npm`, which scripts/test.sh runs where npm
 exists).  Exits 77 (skipped) when node or those modules are absent.
 """
+import gzip
 import hashlib
 import json
 import os
@@ -99,6 +100,42 @@ def export_memory(aslc, s3, env, tmp):
     print("     peak RSS with a ResultWriter: %d KiB (10,000 rows), %d KiB (100,000 rows)"
           % (rss[10000], rss[100000]))
     check("peak RSS bounded by the window, not the rows", rss[100000] - rss[10000] < 24 * 1024, True)
+
+
+def inventory(aslc, s3, env, tmp):
+    """ItemReader InputType MANIFEST: an S3 inventory's manifest.json (S3's
+    documented shape), its CSV data files gzip-compressed (.csv.gz, as S3
+    writes them; two gzip members) or not, read in order, each row an item
+    keyed by the fileSchema's names with string values; MaxItems across
+    files; an ORC inventory refused by name."""
+    rows = [("src", "csvDataset/", "0", "2022-11-16T00:27:19.000Z"),
+            ("src", "csvDataset/titles.csv", "3399671", "2022-11-16T00:29:32.000Z"),
+            ("src", 'a "quoted", key', "12", "2022-11-16T00:30:00.000Z")]
+    line = lambda r: ",".join('"%s"' % v.replace('"', '""') for v in r) + "\n"
+    s3.put_object(Bucket="my-bucket", Key="inv/data/one.csv.gz",
+                  Body=gzip.compress(line(rows[0]).encode()) + gzip.compress(line(rows[1]).encode()))
+    s3.put_object(Bucket="my-bucket", Key="inv/data/two.csv", Body=line(rows[2]).encode())
+    manifest = {"sourceBucket": "src", "destinationBucket": "arn:aws:s3:::my-bucket", "version": "2016-11-30",
+                "creationTimestamp": "1668560400000", "fileFormat": "CSV",
+                "fileSchema": "Bucket, Key, Size, LastModifiedDate",
+                "files": [{"key": "inv/data/one.csv.gz", "size": 1, "MD5checksum": "x"},
+                          {"key": "inv/data/two.csv", "size": 1, "MD5checksum": "y"}]}
+    s3.put_object(Bucket="my-bucket", Key="inv/manifest.json", Body=json.dumps(manifest).encode())
+    s3.put_object(Bucket="my-bucket", Key="inv/orc.json", Body=json.dumps(dict(manifest, fileFormat="ORC")).encode())
+    items = [dict(zip(("Bucket", "Key", "Size", "LastModifiedDate"), r)) for r in rows]
+    for backend in ("c", "llvm"):
+        exe = os.path.join(tmp, "inventory-" + backend)
+        subprocess.run([aslc, "build", os.path.join(HERE, "inventory.asl.json"), "-o", exe, "--backend", backend],
+                       check=True)
+        got = []
+        for key, mx in (("inv/manifest.json", 10), ("inv/manifest.json", 2), ("inv/orc.json", 10)):
+            p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "key": key, "max": mx}),
+                               capture_output=True, text=True, env=env, timeout=60)
+            got.append((p.returncode, p.stderr[-300:], json.loads(p.stdout) if p.returncode == 0 else None))
+        check("S3 inventory manifest (%s)" % backend, got, [
+            (0, "", items), (0, "", items[:2]),
+            (0, "", {"Error": "States.ItemReaderFailed",
+                     "Cause": "The S3 inventory's fileFormat is ORC: only CSV inventories are read"})])
 
 
 def main():
@@ -252,6 +289,7 @@ def main():
             print("     100,000-row CSV workflow took %.1f s (%s)" % (time.time() - t0, backend))
 
         export_memory(aslc, s3, env, tmp)
+        inventory(aslc, s3, env, tmp)
 
         # s3rver checks the access key id: another one is refused.
         bad = dict(env, AWS_ACCESS_KEY_ID="AKIDEXAMPLE")
