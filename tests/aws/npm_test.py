@@ -97,6 +97,27 @@ def export_memory(aslc, s3, env, tmp):
         check("export of %d rows: every record, in order" % n,
               [(json.loads(r["Input"]), json.loads(r["Output"]), r["Status"]) for r in records],
               [({"id": "r%d" % i, "i": i}, {"row": "r%d" % i, "n": str(i)}, "SUCCEEDED") for i in range(n)])
+    # Items from the input (no ItemReader): the same files, written at the end.
+    exe = os.path.join(tmp, "export-items")
+    subprocess.run([aslc, "build", os.path.join(HERE, "export_items.asl.json"), "-o", exe], check=True)
+    p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "items": [1, "bad", {"a": 2}]}),
+                       capture_output=True, text=True, env=env, timeout=60)
+    check("export of input items succeeds", (p.returncode, p.stderr[-300:]), (0, ""))
+    if p.returncode == 0:
+        key = json.loads(p.stdout)["ResultWriterDetails"]["Key"]
+        run_id = key.split("/")[1]
+        manifest = json.loads(s3.get_object(Bucket="my-bucket", Key=key)["Body"].read())
+        files = {k: [(f["Key"], f["Size"]) for f in v] for k, v in manifest["ResultFiles"].items()}
+        bodies = {k: s3.get_object(Bucket="my-bucket", Key=v[0][0])["Body"].read() for k, v in files.items() if v}
+        check("export of input items: JSONL files (key, size)", files, {
+            "FAILED": [("items/%s/FAILED_0.jsonl" % run_id, len(bodies.get("FAILED", b"")))], "PENDING": [],
+            "SUCCEEDED": [("items/%s/SUCCEEDED_0.jsonl" % run_id, len(bodies.get("SUCCEEDED", b"")))]})
+        lines = {k: [json.loads(l) for l in v.decode().splitlines()] for k, v in bodies.items()}
+        check("export of input items: records", (
+            [(r["Input"], r["Output"], r["Status"]) for r in lines["SUCCEEDED"]],
+            [(r["Input"], r["Error"], r["Cause"], r["Status"], "Output" in r) for r in lines["FAILED"]]),
+            ([("1", "1", "SUCCEEDED"), ('{"a":2}', '{"a":2}', "SUCCEEDED")],
+             [('"bad"', "Bad", "a bad item", "FAILED", False)]))
     print("     peak RSS with a ResultWriter: %d KiB (10,000 rows), %d KiB (100,000 rows)"
           % (rss[10000], rss[100000]))
     check("peak RSS bounded by the window, not the rows", rss[100000] - rss[10000] < 24 * 1024, True)
