@@ -182,7 +182,8 @@ static void zlib_load(void)
 /* A gzip-compressed object's bytes, inflated on their way to the items. */
 typedef struct gunzip {
 	z_stream z;
-	stream *items;
+	size_t (*sink)(const char *p, size_t n, void *arg); /* the inflated bytes' */
+	void *arg;
 	bool bad; /* not gzip */
 } gunzip;
 
@@ -197,7 +198,7 @@ static size_t on_gzip(const char *p, size_t n, void *arg)
 		g->z.avail_out = sizeof out;
 		int rc = aslrt_zlib.inflate(&g->z, Z_NO_FLUSH);
 		size_t got = sizeof out - g->z.avail_out;
-		if (got && on_bytes((const char *)out, got, g->items) != got)
+		if (got && g->sink((const char *)out, got, g->arg) != got)
 			return 0;
 		if (rc == Z_STREAM_END) /* another member may follow */
 			aslrt_zlib.reset(&g->z);
@@ -207,6 +208,24 @@ static size_t on_gzip(const char *p, size_t n, void *arg)
 		}
 	}
 	return n;
+}
+
+/* Is the key a gzip-compressed file's (.gz)? */
+static bool gz_key(const char *key)
+{
+	size_t n = strlen(key);
+	return n > 3 && strcmp(key + n - 3, ".gz") == 0;
+}
+
+/* 0 with g ready, or -1 with c->err: zlib cannot be loaded. */
+static int gz_begin(aslrt_ctx *c, gunzip *g)
+{
+	pthread_once(&aslrt_zlib.once, zlib_load);
+	if (!aslrt_zlib.init || !aslrt_zlib.inflate || !aslrt_zlib.reset || !aslrt_zlib.end ||
+	    aslrt_zlib.init(&g->z, 15 + 16, ZLIB_VERSION, (int)sizeof g->z) != Z_OK)
+		return failed(c, "The S3 inventory file is gzip-compressed and zlib (libz.so.1) "
+				 "cannot be loaded");
+	return 0;
 }
 
 static size_t to_buf(const char *p, size_t n, void *arg)
@@ -219,30 +238,17 @@ static size_t to_buf(const char *p, size_t n, void *arg)
 }
 
 /* One inventory data file (CSV, gzip-compressed when its key ends .gz)
- * into out, with the manifest's fileSchema as headers. */
-static int read_inventory_file(aslrt_ctx *c, const char *bucket, const char *key,
-			       struct json_object *headers, long max, struct json_object *out)
+ * read by items (freed) into out. */
+static int read_inventory_file(aslrt_ctx *c, const char *bucket, const char *key, aws_items *items,
+			       struct json_object *out)
 {
 	char why[ASLRT_ERRLEN + 80];
-	struct json_object *cfg = json_object_new_object();
-	json_object_object_add(cfg, "CSVHeaderLocation", json_object_new_string("GIVEN"));
-	json_object_object_add(cfg, "CSVHeaders", json_object_get(headers));
-	stream s = {aslrt_aws_items_open("CSV", cfg, max, why, sizeof why), 0};
-	json_object_put(cfg);
-	if (!s.items)
-		return failed(c, why);
-	size_t n = strlen(key);
-	bool gz = n > 3 && strcmp(key + n - 3, ".gz") == 0;
-	gunzip g = {.items = &s};
-	if (gz) {
-		pthread_once(&aslrt_zlib.once, zlib_load);
-		if (!aslrt_zlib.init || !aslrt_zlib.inflate || !aslrt_zlib.reset ||
-		    !aslrt_zlib.end ||
-		    aslrt_zlib.init(&g.z, 15 + 16, ZLIB_VERSION, (int)sizeof g.z) != Z_OK) {
-			aslrt_aws_items_free(s.items);
-			return failed(c, "The S3 inventory file is gzip-compressed and zlib "
-					 "(libz.so.1) cannot be loaded");
-		}
+	stream s = {items, 0};
+	bool gz = gz_key(key);
+	gunzip g = {.sink = on_bytes, .arg = &s};
+	if (gz && gz_begin(c, &g)) {
+		aslrt_aws_items_free(s.items);
+		return -1;
 	}
 	struct json_object *p = json_object_new_object();
 	json_object_object_add(p, "Bucket", json_object_new_string(bucket));
@@ -269,35 +275,45 @@ static int read_inventory_file(aslrt_ctx *c, const char *bucket, const char *key
 	return 0;
 }
 
-/*
- * InputType MANIFEST: params name an S3 inventory's manifest.json
- * ({"destinationBucket":"arn:aws:s3:::NAME","fileFormat":"CSV",
- * "fileSchema":"Bucket, Key, ...","files":[{"key":..}]}); its CSV data
- * files are read in order, each row an item keyed by the fileSchema's
- * names, every value a string.  ORC and Parquet inventories are refused.
- */
-static int read_manifest(aslrt_ctx *c, struct json_object *params, long max,
-			 struct json_object **items)
+/* An S3 inventory's manifest: its CSV files' bucket, their keys (files)
+ * and the fileSchema's names as CSV headers. */
+typedef struct inventory {
+	struct json_object *m, *files, *headers;
+	const char *dest;
+} inventory;
+
+static void inventory_free(inventory *inv)
 {
+	json_object_put(inv->m);
+	json_object_put(inv->headers);
+	*inv = (inventory){0};
+}
+
+/* The manifest.json params name ({"destinationBucket":"arn:aws:s3:::NAME",
+ * "fileFormat":"CSV","fileSchema":"Bucket, Key, ...","files":[{"key":..}]}):
+ * 0, or -1 with c->err (ORC and Parquet inventories are refused). */
+static int inventory_open(aslrt_ctx *c, struct json_object *params, inventory *inv)
+{
+	*inv = (inventory){0};
 	aws_buf body = {0};
 	aslrt_aws_buf_add(&body, "", 0);
 	if (aslrt_aws_s3_get_stream(c, params, to_buf, &body) != 0) {
 		aslrt_aws_buf_free(&body);
 		return failed_call(c);
 	}
-	struct json_object *m = NULL;
 	char perr[ASLRT_ERRLEN], why[ASLRT_ERRLEN + 160];
-	int rc = aslrt_json_parse(body.p, body.len, &m, perr, sizeof perr);
+	int rc = aslrt_json_parse(body.p, body.len, &inv->m, perr, sizeof perr);
 	aslrt_aws_buf_free(&body);
 	if (rc != 0) {
 		snprintf(why, sizeof why, "The S3 inventory manifest is not JSON: %s", perr);
 		return failed(c, why);
 	}
-	const char *format = get_str(m, "fileFormat"), *schema = get_str(m, "fileSchema");
-	const char *dest = get_str(m, "destinationBucket");
-	struct json_object *files = get(m, "files");
-	if (!format || !schema || !dest || !files || !json_object_is_type(files, json_type_array)) {
-		json_object_put(m);
+	const char *format = get_str(inv->m, "fileFormat"), *schema = get_str(inv->m, "fileSchema");
+	inv->dest = get_str(inv->m, "destinationBucket");
+	inv->files = get(inv->m, "files");
+	if (!format || !schema || !inv->dest || !inv->files ||
+	    !json_object_is_type(inv->files, json_type_array)) {
+		inventory_free(inv);
 		return failed(c, "The S3 inventory manifest needs fileFormat, fileSchema, "
 				 "destinationBucket and files");
 	}
@@ -305,11 +321,11 @@ static int read_manifest(aslrt_ctx *c, struct json_object *params, long max,
 		snprintf(why, sizeof why,
 			 "The S3 inventory's fileFormat is %.40s: only CSV inventories are read",
 			 format);
-		json_object_put(m);
+		inventory_free(inv);
 		return failed(c, why);
 	}
 	/* "Bucket, Key, Size" */
-	struct json_object *headers = json_object_new_array();
+	inv->headers = json_object_new_array();
 	for (const char *p = schema; *p;) {
 		while (*p == ' ')
 			p++;
@@ -317,23 +333,59 @@ static int read_manifest(aslrt_ctx *c, struct json_object *params, long max,
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		while (n && p[n - 1] == ' ')
 			n--;
-		json_object_array_add(headers, json_object_new_string_len(p, (int)n));
+		json_object_array_add(inv->headers, json_object_new_string_len(p, (int)n));
 		p = e ? e + 1 : p + strlen(p);
 	}
-	if (strncmp(dest, "arn:aws:s3:::", 13) == 0)
-		dest += 13;
+	if (strncmp(inv->dest, "arn:aws:s3:::", 13) == 0)
+		inv->dest += 13;
+	return 0;
+}
+
+/* The key of the inventory's i-th file, or NULL with c->err. */
+static const char *inventory_key(aslrt_ctx *c, const inventory *inv, size_t i)
+{
+	const char *key = get_str(json_object_array_get_idx(inv->files, i), "key");
+	if (!key)
+		failed(c, "An S3 inventory manifest's file has no key");
+	return key;
+}
+
+/* CSV with the inventory's fileSchema as headers, at most max items. */
+static aws_items *inventory_items(aslrt_ctx *c, const inventory *inv, long max)
+{
+	char why[ASLRT_ERRLEN + 80];
+	struct json_object *cfg = json_object_new_object();
+	json_object_object_add(cfg, "CSVHeaderLocation", json_object_new_string("GIVEN"));
+	json_object_object_add(cfg, "CSVHeaders", json_object_get(inv->headers));
+	aws_items *items = aslrt_aws_items_open("CSV", cfg, max, why, sizeof why);
+	json_object_put(cfg);
+	if (!items)
+		failed(c, why);
+	return items;
+}
+
+/*
+ * InputType MANIFEST: params name an S3 inventory's manifest.json; its CSV
+ * data files are read in order, each row an item keyed by the fileSchema's
+ * names, every value a string.
+ */
+static int read_manifest(aslrt_ctx *c, struct json_object *params, long max,
+			 struct json_object **items)
+{
+	inventory inv;
+	if (inventory_open(c, params, &inv))
+		return -1;
 	struct json_object *out = json_object_new_array();
-	rc = 0;
-	for (size_t i = 0; rc == 0 && i < json_object_array_length(files); i++) {
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(inv.files); i++) {
 		long have = (long)json_object_array_length(out);
 		if (max > 0 && have >= max)
 			break;
-		const char *key = get_str(json_object_array_get_idx(files, i), "key");
-		rc = key ? read_inventory_file(c, dest, key, headers, max > 0 ? max - have : 0, out)
-			 : failed(c, "An S3 inventory manifest's file has no key");
+		const char *key = inventory_key(c, &inv, i);
+		aws_items *csv = key ? inventory_items(c, &inv, max > 0 ? max - have : 0) : NULL;
+		rc = csv ? read_inventory_file(c, inv.dest, key, csv, out) : -1;
 	}
-	json_object_put(headers);
-	json_object_put(m);
+	inventory_free(&inv);
 	if (rc) {
 		json_object_put(out);
 		return -1;
@@ -471,6 +523,8 @@ typedef struct windows {
 	const aslrt_map_run *run;
 	long limit;
 	bool tolerate;
+	double tol_count, tol_pct; /* -1: not set */
+	long max;		   /* MaxItems, 0: all */
 	aws_results *out;
 	long total, failed;
 } windows;
@@ -517,7 +571,7 @@ static int run_window(windows *w, struct json_object *items)
 }
 
 /* Read the object in f a window at a time; items is freed. */
-static int read_windows(windows *w, FILE *f, aws_items *items, double tol_count, double tol_pct)
+static int read_windows(windows *w, FILE *f, aws_items *items)
 {
 	aslrt_ctx *c = w->c;
 	long window = w->limit > WINDOW ? w->limit : WINDOW;
@@ -541,12 +595,76 @@ static int read_windows(windows *w, FILE *f, aws_items *items, double tol_count,
 		rc = run_window(w, got);
 		/* one failure too many stops the Map Run: no more windows */
 		if (rc == 0 && w->failed &&
-		    ((!w->tolerate || (tol_count >= 0 && w->failed > tol_count)) ||
-		     (end && tol_pct >= 0 && (double)w->failed * 100.0 / w->total > tol_pct)))
+		    (!w->tolerate || (w->tol_count >= 0 && w->failed > w->tol_count)))
 			rc = aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
 					 "The specified tolerated failure threshold was exceeded");
 	}
 	aslrt_aws_items_free(items);
+	return rc;
+}
+
+/* The object params name in a temporary file (inflated when gz): NULL
+ * with c->err. */
+static FILE *object_file(aslrt_ctx *c, struct json_object *params, bool gz)
+{
+	FILE *f = tmpfile();
+	if (!f) {
+		failed(c, "The object cannot be kept in a temporary file");
+		return NULL;
+	}
+	gunzip g = {.sink = to_file, .arg = f};
+	bool z = gz && gz_begin(c, &g) == 0;
+	int rc = gz && !z ? -1 : 0;
+	if (rc == 0 &&
+	    aslrt_aws_s3_get_stream(c, params, z ? on_gzip : to_file, z ? (void *)&g : f) != 0 &&
+	    !g.bad)
+		rc = failed_call(c);
+	if (rc == 0 && g.bad) {
+		char why[ASLRT_ERRLEN];
+		snprintf(why, sizeof why, "The S3 inventory file %.200s is not gzip data",
+			 get_str(params, "Key"));
+		rc = failed(c, why);
+	}
+	if (z)
+		aslrt_zlib.end(&g.z);
+	if (rc == 0 && (fflush(f) != 0 || ferror(f)))
+		rc = failed(c, "The object cannot be written to a temporary file");
+	if (rc) {
+		fclose(f);
+		return NULL;
+	}
+	rewind(f);
+	return f;
+}
+
+/* An S3 inventory's files, one after the other, in windows. */
+static int inventory_windows(windows *w, struct json_object *params)
+{
+	aslrt_ctx *c = w->c;
+	inventory inv;
+	if (inventory_open(c, params, &inv))
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(inv.files); i++) {
+		if (w->max > 0 && w->total >= w->max)
+			break;
+		const char *key = inventory_key(c, &inv, i);
+		if (!key) {
+			rc = -1;
+			break;
+		}
+		struct json_object *p = json_object_new_object();
+		json_object_object_add(p, "Bucket", json_object_new_string(inv.dest));
+		json_object_object_add(p, "Key", json_object_new_string(key));
+		FILE *f = object_file(c, p, gz_key(key));
+		json_object_put(p);
+		aws_items *items =
+		    f ? inventory_items(c, &inv, w->max > 0 ? w->max - w->total : 0) : NULL;
+		rc = items ? read_windows(w, f, items) : -1;
+		if (f)
+			fclose(f);
+	}
+	inventory_free(&inv);
 	return rc;
 }
 
@@ -558,43 +676,40 @@ int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 	struct json_object *reader = get(st->def, "ItemReader");
 	const char *res = get_str(reader, "Resource");
 	const char *type = get_str(get(reader, "ReaderConfig"), "InputType");
+	bool manifest = type && strcmp(type, "MANIFEST") == 0;
 	if (!reader || get(st->def, "ItemBatcher") || !aslrt_aws_results_export(st->def) || !res ||
 	    strcmp(res, "arn:aws:states:::s3:getObject") != 0 || !type ||
-	    (strcmp(type, "CSV") != 0 && strcmp(type, "JSONL") != 0))
+	    (strcmp(type, "CSV") != 0 && strcmp(type, "JSONL") != 0 && !manifest))
 		return 1;
 	reader_setup rs;
 	if (setup(c, reader, st->jsonata, input, &rs))
 		return -1;
-	windows w = {c, state, input, run, limit, tol_count > 0 || tol_pct > 0, NULL, 0, 0};
-	char why[ASLRT_ERRLEN + 80];
-	aws_items *items = aslrt_aws_items_open(type, rs.cfg, rs.max, why, sizeof why);
-	FILE *f = NULL;
-	int rc = 0;
-	if (!items) {
-		rc = failed(c, why);
-	} else if (!(f = tmpfile())) {
-		rc = failed(c, "The object cannot be kept in a temporary file");
-	} else if (aslrt_aws_s3_get_stream(c, rs.params, to_file, f) != 0) {
-		rc = failed_call(c);
-	} else if (fflush(f) != 0 || ferror(f)) {
-		rc = failed(c, "The object cannot be written to a temporary file");
+	windows w = {c,		state,	 input,	 run,  limit, tol_count > 0 || tol_pct > 0,
+		     tol_count, tol_pct, rs.max, NULL, 0,     0};
+	int rc = (w.out = aslrt_aws_results_open(c, st->def, st->jsonata, input, run)) ? 0 : -1;
+	if (rc == 0 && manifest) {
+		rc = inventory_windows(&w, rs.params);
+	} else if (rc == 0) {
+		char why[ASLRT_ERRLEN + 80];
+		aws_items *items = aslrt_aws_items_open(type, rs.cfg, rs.max, why, sizeof why);
+		FILE *f = items ? object_file(c, rs.params, false) : NULL;
+		rc = !items ? failed(c, why) : f ? read_windows(&w, f, items) : -1;
+		if (!f)
+			aslrt_aws_items_free(items);
+		else
+			fclose(f);
 	}
 	json_object_put(rs.params);
-	if (rc == 0 && !(w.out = aslrt_aws_results_open(c, st->def, st->jsonata, input, run)))
-		rc = -1;
-	if (rc == 0) {
-		rewind(f);
-		rc = read_windows(&w, f, items, tol_count, tol_pct);
-		items = NULL;
-	}
+	/* the percentage is of all the items: known at the end */
+	if (rc == 0 && w.failed && w.tol_pct >= 0 &&
+	    (double)w.failed * 100.0 / (double)w.total > w.tol_pct)
+		rc = aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
+				 "The specified tolerated failure threshold was exceeded");
 	if (rc == 0) {
 		rc = aslrt_aws_results_close(c, w.out, dst);
 		w.out = NULL;
 	}
 	aslrt_aws_results_free(w.out);
-	aslrt_aws_items_free(items);
-	if (f)
-		fclose(f);
 	return rc;
 }
 

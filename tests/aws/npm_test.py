@@ -153,6 +153,25 @@ def inventory(aslc, s3, env, tmp):
             p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "key": key, "max": mx}),
                                capture_output=True, text=True, env=env, timeout=60)
             got.append((p.returncode, p.stderr[-300:], json.loads(p.stdout) if p.returncode == 0 else None))
+        # With a ResultWriter the inventory's files are run in windows.
+        with open(os.path.join(HERE, "inventory.asl.json")) as f:
+            d = json.load(f)
+        d["States"]["Objects"]["ResultWriter"] = {"Resource": "arn:aws:states:::s3:putObject",
+                                                  "Parameters": {"Bucket.$": "$.bucket", "Prefix": "inv-out"}}
+        src = os.path.join(tmp, "inventory-export.asl.json")
+        with open(src, "w") as f:
+            json.dump(d, f)
+        subprocess.run([aslc, "build", src, "-o", exe, "--backend", backend], check=True)
+        exported_items = []
+        for mx in (10, 2):
+            p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "key": "inv/manifest.json", "max": mx}),
+                               capture_output=True, text=True, env=env, timeout=60)
+            if p.returncode == 0 and "ResultWriterDetails" in p.stdout:
+                _, records = exported(s3, json.loads(p.stdout)["ResultWriterDetails"]["Key"])
+                exported_items.append([json.loads(r["Output"]) for r in records])
+            else:
+                exported_items.append((p.returncode, p.stdout, p.stderr[-300:]))
+        check("S3 inventory manifest, exported in windows (%s)" % backend, exported_items, [items, items[:2]])
         check("S3 inventory manifest (%s)" % backend, got, [
             (0, "", items), (0, "", items[:2]),
             (0, "", {"Error": "States.ItemReaderFailed",
