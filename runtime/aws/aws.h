@@ -189,7 +189,8 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			struct json_object *input, struct json_object **items);
 
 /* A Distributed Map Run (run) that exports its results, with an ItemReader
- * of a CSV or JSONL object or an S3 inventory (MANIFEST) and no
+ * of a CSV or JSONL object, an S3 inventory (MANIFEST) or a listing (a
+ * page a window), and no
  * ItemBatcher, in windows: each object is downloaded to a temporary file
  * (inflated if gzip-compressed), then a window of items at a time is
  * read, run on the pool (limit at once, 0: no limit) and its results

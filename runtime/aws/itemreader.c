@@ -71,23 +71,25 @@ static int failed_call(aslrt_ctx *c)
 
 /* --- listObjectsV2 --- */
 
-static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
-			struct json_object **items)
+/* The listing's pages, each one's items (at most max in all, 0: no limit)
+ * given to each (which takes them; 0 to go on, -1 to stop with c->err). */
+static int list_pages(aslrt_ctx *c, struct json_object *params, long max,
+		      int (*each)(void *arg, struct json_object *items), void *arg)
 {
-	struct json_object *out = json_object_new_array();
 	struct json_object *p = aslrt_json_copy(params);
-	for (;;) {
+	long have = 0;
+	int rc = 0;
+	for (bool more = true; more && rc == 0;) {
 		struct json_object *page = NULL;
 		if (aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:listObjectsV2", p, &page) !=
 		    0) {
-			json_object_put(p);
-			json_object_put(out);
-			return failed_call(c);
+			rc = failed_call(c);
+			break;
 		}
 		struct json_object *contents = get(page, "Contents");
+		struct json_object *out = json_object_new_array();
 		size_t n = contents ? json_object_array_length(contents) : 0;
-		for (size_t i = 0; i < n && (max <= 0 || (long)json_object_array_length(out) < max);
-		     i++) {
+		for (size_t i = 0; i < n && (max <= 0 || have < max); i++, have++) {
 			struct json_object *o = json_object_array_get_idx(contents, i);
 			struct json_object *item = json_object_new_object();
 			const char *etag = get_str(o, "ETag");
@@ -109,16 +111,33 @@ static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
 		}
 		struct json_object *trunc = get(page, "IsTruncated");
 		const char *next = get_str(page, "NextContinuationToken");
-		bool more = trunc && json_object_get_boolean(trunc) && next &&
-			    (max <= 0 || (long)json_object_array_length(out) < max);
+		more = trunc && json_object_get_boolean(trunc) && next && (max <= 0 || have < max);
 		if (more)
 			json_object_object_add(p, "ContinuationToken",
 					       json_object_new_string(next));
 		json_object_put(page);
-		if (!more)
-			break;
+		rc = each(arg, out);
 	}
 	json_object_put(p);
+	return rc;
+}
+
+static int append_items(void *arg, struct json_object *items)
+{
+	for (size_t i = 0; i < json_object_array_length(items); i++)
+		json_object_array_add(arg, json_object_get(json_object_array_get_idx(items, i)));
+	json_object_put(items);
+	return 0;
+}
+
+static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
+			struct json_object **items)
+{
+	struct json_object *out = json_object_new_array();
+	if (list_pages(c, params, max, append_items, out) != 0) {
+		json_object_put(out);
+		return -1;
+	}
 	*items = out;
 	return 0;
 }
@@ -567,7 +586,18 @@ static int run_window(windows *w, struct json_object *items)
 	free(jobs);
 	w->total += n;
 	w->failed += failed_n;
+	/* one failure too many stops the Map Run: no more windows */
+	if (rc == 0 && w->failed &&
+	    (!w->tolerate || (w->tol_count >= 0 && w->failed > w->tol_count)))
+		rc = aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
+				 "The specified tolerated failure threshold was exceeded");
 	return rc;
+}
+
+/* A listing's page of items, one window. */
+static int page_window(void *arg, struct json_object *items)
+{
+	return run_window(arg, items);
 }
 
 /* Read the object in f a window at a time; items is freed. */
@@ -593,11 +623,6 @@ static int read_windows(windows *w, FILE *f, aws_items *items)
 			got = aslrt_aws_items_take(items);
 		}
 		rc = run_window(w, got);
-		/* one failure too many stops the Map Run: no more windows */
-		if (rc == 0 && w->failed &&
-		    (!w->tolerate || (w->tol_count >= 0 && w->failed > w->tol_count)))
-			rc = aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
-					 "The specified tolerated failure threshold was exceeded");
 	}
 	aslrt_aws_items_free(items);
 	return rc;
@@ -677,9 +702,10 @@ int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 	const char *res = get_str(reader, "Resource");
 	const char *type = get_str(get(reader, "ReaderConfig"), "InputType");
 	bool manifest = type && strcmp(type, "MANIFEST") == 0;
-	if (!reader || get(st->def, "ItemBatcher") || !aslrt_aws_results_export(st->def) || !res ||
-	    strcmp(res, "arn:aws:states:::s3:getObject") != 0 || !type ||
-	    (strcmp(type, "CSV") != 0 && strcmp(type, "JSONL") != 0 && !manifest))
+	bool listing = res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0;
+	if (!reader || get(st->def, "ItemBatcher") || !aslrt_aws_results_export(st->def) ||
+	    (!listing && (!res || strcmp(res, "arn:aws:states:::s3:getObject") != 0 || !type ||
+			  (strcmp(type, "CSV") != 0 && strcmp(type, "JSONL") != 0 && !manifest))))
 		return 1;
 	reader_setup rs;
 	if (setup(c, reader, st->jsonata, input, &rs))
@@ -687,7 +713,9 @@ int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 	windows w = {c,		state,	 input,	 run,  limit, tol_count > 0 || tol_pct > 0,
 		     tol_count, tol_pct, rs.max, NULL, 0,     0};
 	int rc = (w.out = aslrt_aws_results_open(c, st->def, st->jsonata, input, run)) ? 0 : -1;
-	if (rc == 0 && manifest) {
+	if (rc == 0 && listing) {
+		rc = list_pages(c, rs.params, rs.max, page_window, &w);
+	} else if (rc == 0 && manifest) {
 		rc = inventory_windows(&w, rs.params);
 	} else if (rc == 0) {
 		char why[ASLRT_ERRLEN + 80];
