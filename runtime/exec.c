@@ -1413,21 +1413,17 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		aslrt_event(c, EV_MAP_RUN_STARTED, state, arn, 0);
 		json_object_put(arn);
 	}
-	/* A Map Run exporting its results reads and runs its items in windows
-	 * (runtime/aws/itemreader.c): memory follows the items in flight. */
+	/* a Distributed Map's ItemReader (runtime/aws/itemreader.c), where a
+	 * Map Run that exports its results runs in windows */
 	int wrc = reader && run.arn ? aslrt_aws_map_windows(c, state, input, &run, (long)limit,
 							    tol_count, tol_pct, dst)
 				    : 1;
+	if (wrc == 1 && reader && aslrt_aws_map_items(c, st->def, st->jsonata, input, &items))
+		wrc = -1;
 	if (wrc != 1) {
 		map_run_end(c, state, &run, wrc);
 		aslrt_event(c, wrc ? EV_MAP_FAILED : EV_MAP_SUCCEEDED, state, NULL, 0);
 		return wrc;
-	}
-	/* a Distributed Map's ItemReader (runtime/aws/itemreader.c) */
-	if (reader && aslrt_aws_map_items(c, st->def, st->jsonata, input, &items) != 0) {
-		map_run_end(c, state, &run, -1);
-		aslrt_event(c, EV_MAP_FAILED, state, NULL, 0);
-		return -1;
 	}
 	aslrt_job *jobs = NULL;
 	int n = (int)json_object_array_length(items);
@@ -1441,15 +1437,10 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	aws_map_run *mr = aslrt_aws_map_run_new(c, st->def, jobs, n);
 	int failed = aslrt_pool_run(c->run, jobs, n, (long)limit, tolerate);
 	aslrt_aws_map_run_outcomes(mr, jobs, n);
-	/* A Map Run's threshold is 0 unless set: one failed child fails it
-	 * with States.ExceedToleratedFailureThreshold, as the developer guide
-	 * says (maprun-fail-threshold); an inline Map fails with the error. */
-	if (run.arn && !tolerate && failed) {
-		tolerate = true;
-		tol_count = 0;
-	}
-	if (tolerate && failed &&
-	    ((tol_count >= 0 && failed > tol_count) ||
+	/* A Map Run's threshold is 0 unless set (developer guide,
+	 * maprun-fail-threshold); an inline Map fails with the error. */
+	if (failed && (tolerate || run.arn) &&
+	    (!tolerate || (tol_count >= 0 && failed > tol_count) ||
 	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {
 		aslrt_aws_map_run_finish(c, mr, &run, st->def, st->jsonata, input, -1, dst);
 		finish_jobs(c, jobs, n, true, dst);
