@@ -1413,8 +1413,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		aslrt_event(c, EV_MAP_RUN_STARTED, state, arn, 0);
 		json_object_put(arn);
 	}
-	/* a Distributed Map's ItemReader (runtime/aws/itemreader.c), where a
-	 * Map Run that exports its results runs in windows */
+	/* ItemReader; a Map Run that exports runs in windows (aws/itemreader.c) */
 	int wrc = reader && run.arn ? aslrt_aws_map_windows(c, state, input, &run, (long)limit,
 							    tol_count, tol_pct, dst)
 				    : 1;
@@ -1437,8 +1436,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	aws_map_run *mr = aslrt_aws_map_run_new(c, st->def, jobs, n);
 	int failed = aslrt_pool_run(c->run, jobs, n, (long)limit, tolerate);
 	aslrt_aws_map_run_outcomes(mr, jobs, n);
-	/* A Map Run's threshold is 0 unless set (developer guide,
-	 * maprun-fail-threshold); an inline Map fails with the error. */
+	/* a Map Run's threshold is 0 unless set (guide: maprun-fail-threshold) */
 	if (failed && (tolerate || run.arn) &&
 	    (!tolerate || (tol_count >= 0 && failed > tol_count) ||
 	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {
