@@ -1364,11 +1364,8 @@ static int map_items(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	return 0;
 }
 
-/* Each item's job, its input through ItemSelector: 0, or -1 (jobs freed).
- * own: the items are this Map's alone (read by its ItemReader), so a job
- * may take its item without a copy once items is freed. */
-static int map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct json_object *items,
-		    bool own, const aslrt_map_run *run, aslrt_job **out)
+int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct json_object *items,
+		   long base, bool own, const aslrt_map_run *run, aslrt_job **out)
 {
 	aslrt_state *st = &c->run->states[state];
 	int n = (int)json_object_array_length(items), rc = 0;
@@ -1379,10 +1376,10 @@ static int map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct j
 		jobs[i].parent = c; /* its context is made when it starts */
 		jobs[i].scope = st->branches[0];
 		jobs[i].map_run = run->arn ? run : NULL;
-		aslrt_job_prepare(&jobs[i], c, state, i, true);
+		aslrt_job_prepare(&jobs[i], c, state, base + i, true);
 		if (st->item_selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();
-			json_object_object_add(it, "Index", json_object_new_int(i));
+			json_object_object_add(it, "Index", json_object_new_int64(base + i));
 			json_object_object_add(it, "Value", json_object_get(item));
 			c->map_item = it;
 			ctx_changed(c);
@@ -1456,15 +1453,20 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		aslrt_event(c, EV_MAP_RUN_STARTED, state, arn, 0);
 		json_object_put(arn);
 	}
-	/* a Distributed Map's ItemReader (runtime/aws/itemreader.c) */
-	if (reader && aslrt_aws_map_items(c, st->def, st->jsonata, input, &items) != 0) {
-		map_run_end(c, state, &run, -1);
-		aslrt_event(c, EV_MAP_FAILED, state, NULL, 0);
-		return -1;
+	/* ItemReader; a Map Run that exports runs in windows (aws/itemreader.c) */
+	int wrc = reader && run.arn ? aslrt_aws_map_windows(c, state, input, &run, (long)limit,
+							    tol_count, tol_pct, dst)
+				    : 1;
+	if (wrc == 1 && reader && aslrt_aws_map_items(c, st->def, st->jsonata, input, &items))
+		wrc = -1;
+	if (wrc != 1) {
+		map_run_end(c, state, &run, wrc);
+		aslrt_event(c, wrc ? EV_MAP_FAILED : EV_MAP_SUCCEEDED, state, NULL, 0);
+		return wrc;
 	}
 	aslrt_job *jobs = NULL;
 	int n = (int)json_object_array_length(items);
-	int rc = map_jobs(c, state, input, items, reader, &run, &jobs);
+	int rc = aslrt_map_jobs(c, state, input, items, 0, reader, &run, &jobs);
 	json_object_put(items);
 	/* ItemBatcher (runtime/aws/itemreader.c) */
 	if (rc || aslrt_aws_map_batch(c, st->def, st->jsonata, input, &jobs, &n) != 0)
@@ -1474,8 +1476,9 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	aws_map_run *mr = aslrt_aws_map_run_new(c, st->def, jobs, n);
 	int failed = aslrt_pool_run(c->run, jobs, n, (long)limit, tolerate);
 	aslrt_aws_map_run_outcomes(mr, jobs, n);
-	if (tolerate && failed &&
-	    ((tol_count >= 0 && failed > tol_count) ||
+	/* a Map Run's threshold is 0 unless set (guide: maprun-fail-threshold) */
+	if (failed && (tolerate || run.arn) &&
+	    (!tolerate || (tol_count >= 0 && failed > tol_count) ||
 	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {
 		aslrt_aws_map_run_finish(c, mr, &run, st->def, st->jsonata, input, -1, dst);
 		finish_jobs(c, jobs, n, true, dst);

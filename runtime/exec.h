@@ -336,6 +336,11 @@ void aslrt_job_free(aslrt_job *j);
 void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
 int aslrt_job_run(aslrt_job *j);
 int aslrt_pool_run_in_order(aslrt_run *r, aslrt_job *jobs, int n, bool all);
+/* exec.c: a Map's jobs for items (the base-th on), each input through its
+ * ItemSelector: 0, or -1 with c->err (jobs freed).  own: the items are the
+ * Map's alone (its ItemReader's), taken without a copy. */
+int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct json_object *items,
+		   long base, bool own, const aslrt_map_run *run, aslrt_job **out);
 
 /* telemetry.c */
 enum { RT_LOG_OFF, RT_LOG_FATAL, RT_LOG_ERROR, RT_LOG_ALL };

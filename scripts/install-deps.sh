@@ -6,13 +6,15 @@ set -eu
 
 # libyaml-dev: aslc reads YAML definitions (SAM, Serverless) through libyaml.
 # libmbedtls-dev: TLS for the HTTP client built into static executables.
+# zlib1g-dev: zlib.h for the gzip-compressed S3 inventory files an ItemReader
+# reads (libz.so.1 itself is loaded with dlopen, only where one is read).
 PKGS="build-essential cmake ninja-build pkg-config python3 \
 libjson-c-dev check libsubunit-dev \
 llvm-16-dev libzstd-dev \
 libssl-dev libpcre2-dev libsqlite3-dev valgrind clang-16 libclang-rt-16-dev lld clang-format \
 libmicrohttpd-dev curl \
 libgraphviz-dev libcurl4-openssl-dev \
-libyaml-dev chromium libexpat1-dev libmbedtls-dev"
+libyaml-dev chromium libexpat1-dev libmbedtls-dev zlib1g-dev"
 
 missing=""
 for p in $PKGS; do

@@ -150,6 +150,11 @@ typedef struct aws_items aws_items;
 aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long max, char *why,
 				size_t whylen);
 int aslrt_aws_items_feed(aws_items *s, const char *p, size_t n);
+/* The items read so far (a new array; the reader keeps counting toward
+ * max).  CSV's header row is not an item. */
+struct json_object *aslrt_aws_items_take(aws_items *s);
+/* How many items were read and not taken yet. */
+long aslrt_aws_items_count(const aws_items *s);
 int aslrt_aws_items_finish(aws_items *s, struct json_object **items, char *why, size_t whylen);
 void aslrt_aws_items_free(aws_items *s);
 
@@ -181,6 +186,21 @@ int aslrt_aws_s3_get_stream(aslrt_ctx *c, struct json_object *params,
 int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			struct json_object *input, struct json_object **items);
 
+/* A Distributed Map Run (run) that exports its results, with an ItemReader
+ * of a CSV or JSONL object, an S3 inventory (MANIFEST) or a listing (a
+ * page a window), and no
+ * ItemBatcher, in windows: each object is downloaded to a temporary file
+ * (inflated if gzip-compressed), then a window of items at a time is
+ * read, run on the pool (limit at once, 0: no limit) and its results
+ * written (aslrt_aws_results_*), so memory follows the items in flight.
+ * 1 when the Map is not such a Map, 0 with its result in *dst, -1 with
+ * c->err (States.ItemReaderFailed, States.ResultWriterFailed,
+ * States.ExceedToleratedFailureThreshold: tol_count / tol_pct, -1 unset). */
+struct aslrt_map_run;
+int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
+			  const struct aslrt_map_run *run, long limit, double tol_count,
+			  double tol_pct, struct json_object **dst);
+
 /* A Map's ItemBatcher: regroup the n jobs' inputs into batches
  * {"BatchInput"?, "Items":[...]} (MaxItemsPerBatch[Path],
  * MaxInputBytesPerBatch[Path]); *jobs and *n replaced.  0 (also without an
@@ -207,6 +227,22 @@ struct aslrt_map_run;
 int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const struct aslrt_map_run *run,
 			     struct json_object *def, bool jsonata, struct json_object *input,
 			     int rc, struct json_object **dst);
+/* An export (ResultWriter with a Resource) written as the results come:
+ * files of at most 8 MiB (SUCCEEDED_n.json, FAILED_n.json), then the
+ * manifest. */
+typedef struct aws_results aws_results;
+bool aslrt_aws_results_export(struct json_object *def);
+/* NULL with c->err (States.ResultWriterFailed) on a bad ResultWriter. */
+aws_results *aslrt_aws_results_open(aslrt_ctx *c, struct json_object *def, bool jsonata,
+				    struct json_object *input, const struct aslrt_map_run *run);
+/* mr's items' results (outs[i]: an output, or a failure's error output);
+ * frees mr.  0, or -1 with c->err. */
+int aslrt_aws_results_add(aslrt_ctx *c, aws_results *r, aws_map_run *mr,
+			  struct json_object *const *outs);
+/* The last files and the manifest; the Map's result {"MapRunArn",
+ * "ResultWriterDetails"} in *dst.  Frees r.  0, or -1 with c->err. */
+int aslrt_aws_results_close(aslrt_ctx *c, aws_results *r, struct json_object **dst);
+void aslrt_aws_results_free(aws_results *r);
 /* A Distributed Map's Map Run ARN and its children's machine ARN and
  * execution ARN prefix, from the running machine's ARN and the Map's Label
  * (else its name); aslrt_map_run_clear frees them. */

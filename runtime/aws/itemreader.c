@@ -6,6 +6,8 @@
  *     or CSV (CSVHeaderLocation FIRST_ROW or GIVEN with CSVHeaders,
  *     CSVDelimiter COMMA, PIPE, SEMICOLON, SPACE or TAB; every value a
  *     string, as AWS reads them);
+ *   s3:getObject with InputType MANIFEST: an S3 inventory's manifest.json,
+ *     then its CSV data files (gzip-compressed or not), each row an item;
  *   arn:aws:states:::s3:listObjectsV2: one item per object, every page,
  *     shaped {"Etag","Key","LastModified" (epoch seconds),"Size","StorageClass"};
  *   ReaderConfig.MaxItems / MaxItemsPath (JSONata: {% %}) keep the first N.
@@ -13,17 +15,23 @@
  * input.  The object is streamed: its bytes are read into items as they
  * come (memory follows the items, not the object; JSON, one document, is
  * read whole up to 64 MiB), and the download stops once MaxItems are read.
- * MANIFEST, PARQUET and LOAD_AND_FLATTEN are refused by name.
+ * ManifestType (Athena), PARQUET and LOAD_AND_FLATTEN are refused by name.
+ * With a ResultWriter export, CSV and JSONL objects are run in windows
+ * (aslrt_aws_map_windows).
  * Every failure is States.ItemReaderFailed.  Also the ItemBatcher, which
  * regroups the items' inputs into batches.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
+#include <zlib.h>
 
+#include "../dl.h"
 #include "aws.h"
 #include "exec.h"
 #include "rt.h"
@@ -49,23 +57,25 @@ static int failed_call(aslrt_ctx *c)
 
 /* --- listObjectsV2 --- */
 
-static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
-			struct json_object **items)
+/* The listing's pages, each one's items (at most max in all, 0: no limit)
+ * given to each (which takes them; 0 to go on, -1 to stop with c->err). */
+static int list_pages(aslrt_ctx *c, struct json_object *params, long max,
+		      int (*each)(void *arg, struct json_object *items), void *arg)
 {
-	struct json_object *out = json_object_new_array();
 	struct json_object *p = aslrt_json_copy(params);
-	for (;;) {
+	long have = 0;
+	int rc = 0;
+	for (bool more = true; more && rc == 0;) {
 		struct json_object *page = NULL;
 		if (aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:listObjectsV2", p, &page) !=
 		    0) {
-			json_object_put(p);
-			json_object_put(out);
-			return failed_call(c);
+			rc = failed_call(c);
+			break;
 		}
 		struct json_object *contents = aslrt_aws_get(page, "Contents");
+		struct json_object *out = json_object_new_array();
 		size_t n = contents ? json_object_array_length(contents) : 0;
-		for (size_t i = 0; i < n && (max <= 0 || (long)json_object_array_length(out) < max);
-		     i++) {
+		for (size_t i = 0; i < n && (max <= 0 || have < max); i++, have++) {
 			struct json_object *o = json_object_array_get_idx(contents, i);
 			struct json_object *item = json_object_new_object();
 			const char *etag = aslrt_aws_get_str(o, "ETag");
@@ -89,16 +99,33 @@ static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
 		}
 		struct json_object *trunc = aslrt_aws_get(page, "IsTruncated");
 		const char *next = aslrt_aws_get_str(page, "NextContinuationToken");
-		bool more = trunc && json_object_get_boolean(trunc) && next &&
-			    (max <= 0 || (long)json_object_array_length(out) < max);
+		more = trunc && json_object_get_boolean(trunc) && next && (max <= 0 || have < max);
 		if (more)
 			json_object_object_add(p, "ContinuationToken",
 					       json_object_new_string(next));
 		json_object_put(page);
-		if (!more)
-			break;
+		rc = each(arg, out);
 	}
 	json_object_put(p);
+	return rc;
+}
+
+static int append_items(void *arg, struct json_object *items)
+{
+	for (size_t i = 0; i < json_object_array_length(items); i++)
+		json_object_array_add(arg, json_object_get(json_object_array_get_idx(items, i)));
+	json_object_put(items);
+	return 0;
+}
+
+static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
+			struct json_object **items)
+{
+	struct json_object *out = json_object_new_array();
+	if (list_pages(c, params, max, append_items, out) != 0) {
+		json_object_put(out);
+		return -1;
+	}
 	*items = out;
 	return 0;
 }
@@ -135,6 +162,246 @@ static int read_object(aslrt_ctx *c, const char *type, struct json_object *cfg,
 	return 0;
 }
 
+/* --- an S3 inventory manifest --- */
+
+/* zlib, loaded with dlopen on the first gzip-compressed inventory file (as
+ * libcurl is): an executable that reads none needs no zlib. */
+static struct {
+	pthread_once_t once;
+	int (*init)(z_streamp, int, const char *, int);
+	int (*inflate)(z_streamp, int);
+	int (*reset)(z_streamp);
+	int (*end)(z_streamp);
+} aslrt_zlib = {PTHREAD_ONCE_INIT, NULL, NULL, NULL, NULL};
+
+static void zlib_load(void)
+{
+	void *so = aslrt_dlopen("libz.so.1");
+	if (!so)
+		return;
+	/* POSIX: function pointers round-trip through void * (dlsym's contract) */
+	*(void **)&aslrt_zlib.inflate = aslrt_dlsym(so, "inflate");
+	*(void **)&aslrt_zlib.reset = aslrt_dlsym(so, "inflateReset");
+	*(void **)&aslrt_zlib.end = aslrt_dlsym(so, "inflateEnd");
+	*(void **)&aslrt_zlib.init = aslrt_dlsym(so, "inflateInit2_");
+}
+
+/* A gzip-compressed object's bytes, inflated on their way to the items. */
+typedef struct gunzip {
+	z_stream z;
+	size_t (*sink)(const char *p, size_t n, void *arg); /* the inflated bytes' */
+	void *arg;
+	bool bad; /* not gzip */
+} gunzip;
+
+static size_t on_gzip(const char *p, size_t n, void *arg)
+{
+	gunzip *g = arg;
+	unsigned char out[1 << 16];
+	g->z.next_in = (unsigned char *)(uintptr_t)p;
+	g->z.avail_in = (uInt)n;
+	while (g->z.avail_in > 0) {
+		g->z.next_out = out;
+		g->z.avail_out = sizeof out;
+		int rc = aslrt_zlib.inflate(&g->z, Z_NO_FLUSH);
+		size_t got = sizeof out - g->z.avail_out;
+		if (got && g->sink((const char *)out, got, g->arg) != got)
+			return 0;
+		if (rc == Z_STREAM_END) /* another member may follow */
+			aslrt_zlib.reset(&g->z);
+		else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			g->bad = true;
+			return 0;
+		}
+	}
+	return n;
+}
+
+/* Is the key a gzip-compressed file's (.gz)? */
+static bool gz_key(const char *key)
+{
+	size_t n = strlen(key);
+	return n > 3 && strcmp(key + n - 3, ".gz") == 0;
+}
+
+/* 0 with g ready, or -1 with c->err: zlib cannot be loaded. */
+static int gz_begin(aslrt_ctx *c, gunzip *g)
+{
+	pthread_once(&aslrt_zlib.once, zlib_load);
+	if (!aslrt_zlib.init || !aslrt_zlib.inflate || !aslrt_zlib.reset || !aslrt_zlib.end ||
+	    aslrt_zlib.init(&g->z, 15 + 16, ZLIB_VERSION, (int)sizeof g->z) != Z_OK)
+		return failed(c, "The S3 inventory file is gzip-compressed and zlib (libz.so.1) "
+				 "cannot be loaded");
+	return 0;
+}
+
+static size_t to_buf(const char *p, size_t n, void *arg)
+{
+	aslrt_buf *b = arg;
+	if (b->len + n > ((size_t)16 << 20))
+		return 0; /* a manifest is small: refuse what is not one */
+	aslrt_buf_put(b, p, n);
+	return n;
+}
+
+/* One inventory data file (CSV, gzip-compressed when its key ends .gz)
+ * read by items (freed) into out. */
+static int read_inventory_file(aslrt_ctx *c, const char *bucket, const char *key, aws_items *items,
+			       struct json_object *out)
+{
+	char why[ASLRT_ERRLEN + 80];
+	stream s = {items, 0};
+	bool gz = gz_key(key);
+	gunzip g = {.sink = on_bytes, .arg = &s};
+	if (gz && gz_begin(c, &g)) {
+		aslrt_aws_items_free(s.items);
+		return -1;
+	}
+	struct json_object *p = json_object_new_object();
+	json_object_object_add(p, "Bucket", json_object_new_string(bucket));
+	json_object_object_add(p, "Key", json_object_new_string(key));
+	int rc = aslrt_aws_s3_get_stream(c, p, gz ? on_gzip : on_bytes, gz ? (void *)&g : &s);
+	json_object_put(p);
+	if (gz)
+		aslrt_zlib.end(&g.z);
+	if (g.bad) {
+		aslrt_aws_items_free(s.items);
+		snprintf(why, sizeof why, "The S3 inventory file %s is not gzip data", key);
+		return failed(c, why);
+	}
+	if (rc != 0 && s.state == 0) {
+		aslrt_aws_items_free(s.items);
+		return failed_call(c);
+	}
+	struct json_object *got = NULL;
+	if (aslrt_aws_items_finish(s.items, &got, why, sizeof why) != 0)
+		return failed(c, why);
+	for (size_t i = 0; i < json_object_array_length(got); i++)
+		json_object_array_add(out, json_object_get(json_object_array_get_idx(got, i)));
+	json_object_put(got);
+	return 0;
+}
+
+/* An S3 inventory's manifest: its CSV files' bucket, their keys (files)
+ * and the fileSchema's names as CSV headers. */
+typedef struct inventory {
+	struct json_object *m, *files, *headers;
+	const char *dest;
+} inventory;
+
+static void inventory_free(inventory *inv)
+{
+	json_object_put(inv->m);
+	json_object_put(inv->headers);
+	*inv = (inventory){0};
+}
+
+/* The manifest.json params name ({"destinationBucket":"arn:aws:s3:::NAME",
+ * "fileFormat":"CSV","fileSchema":"Bucket, Key, ...","files":[{"key":..}]}):
+ * 0, or -1 with c->err (ORC and Parquet inventories are refused). */
+static int inventory_open(aslrt_ctx *c, struct json_object *params, inventory *inv)
+{
+	*inv = (inventory){0};
+	aslrt_buf body = {0};
+	aslrt_buf_put(&body, "", 0);
+	if (aslrt_aws_s3_get_stream(c, params, to_buf, &body) != 0) {
+		aslrt_buf_free(&body);
+		return failed_call(c);
+	}
+	char perr[ASLRT_ERRLEN], why[ASLRT_ERRLEN + 160];
+	int rc = aslrt_json_parse(body.s, body.len, &inv->m, perr, sizeof perr);
+	aslrt_buf_free(&body);
+	if (rc != 0) {
+		snprintf(why, sizeof why, "The S3 inventory manifest is not JSON: %s", perr);
+		return failed(c, why);
+	}
+	const char *format = aslrt_aws_get_str(inv->m, "fileFormat"),
+		   *schema = aslrt_aws_get_str(inv->m, "fileSchema");
+	inv->dest = aslrt_aws_get_str(inv->m, "destinationBucket");
+	inv->files = aslrt_aws_get(inv->m, "files");
+	if (!format || !schema || !inv->dest || !inv->files ||
+	    !json_object_is_type(inv->files, json_type_array)) {
+		inventory_free(inv);
+		return failed(c, "The S3 inventory manifest needs fileFormat, fileSchema, "
+				 "destinationBucket and files");
+	}
+	if (strcmp(format, "CSV") != 0) {
+		snprintf(why, sizeof why,
+			 "The S3 inventory's fileFormat is %.40s: only CSV inventories are read",
+			 format);
+		inventory_free(inv);
+		return failed(c, why);
+	}
+	/* "Bucket, Key, Size" */
+	inv->headers = json_object_new_array();
+	for (const char *p = schema; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		while (n && p[n - 1] == ' ')
+			n--;
+		json_object_array_add(inv->headers, json_object_new_string_len(p, (int)n));
+		p = e ? e + 1 : p + strlen(p);
+	}
+	if (strncmp(inv->dest, "arn:aws:s3:::", 13) == 0)
+		inv->dest += 13;
+	return 0;
+}
+
+/* The key of the inventory's i-th file, or NULL with c->err. */
+static const char *inventory_key(aslrt_ctx *c, const inventory *inv, size_t i)
+{
+	const char *key = aslrt_aws_get_str(json_object_array_get_idx(inv->files, i), "key");
+	if (!key)
+		failed(c, "An S3 inventory manifest's file has no key");
+	return key;
+}
+
+/* CSV with the inventory's fileSchema as headers, at most max items. */
+static aws_items *inventory_items(aslrt_ctx *c, const inventory *inv, long max)
+{
+	char why[ASLRT_ERRLEN + 80];
+	struct json_object *cfg = json_object_new_object();
+	json_object_object_add(cfg, "CSVHeaderLocation", json_object_new_string("GIVEN"));
+	json_object_object_add(cfg, "CSVHeaders", json_object_get(inv->headers));
+	aws_items *items = aslrt_aws_items_open("CSV", cfg, max, why, sizeof why);
+	json_object_put(cfg);
+	if (!items)
+		failed(c, why);
+	return items;
+}
+
+/*
+ * InputType MANIFEST: params name an S3 inventory's manifest.json; its CSV
+ * data files are read in order, each row an item keyed by the fileSchema's
+ * names, every value a string.
+ */
+static int read_manifest(aslrt_ctx *c, struct json_object *params, long max,
+			 struct json_object **items)
+{
+	inventory inv;
+	if (inventory_open(c, params, &inv))
+		return -1;
+	struct json_object *out = json_object_new_array();
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(inv.files); i++) {
+		long have = (long)json_object_array_length(out);
+		if (max > 0 && have >= max)
+			break;
+		const char *key = inventory_key(c, &inv, i);
+		aws_items *csv = key ? inventory_items(c, &inv, max > 0 ? max - have : 0) : NULL;
+		rc = csv ? read_inventory_file(c, inv.dest, key, csv, out) : -1;
+	}
+	inventory_free(&inv);
+	if (rc) {
+		json_object_put(out);
+		return -1;
+	}
+	*items = out;
+	return 0;
+}
+
 /* --- the entry point --- */
 
 /* A JSONPath template or JSONata value evaluated on the input. */
@@ -158,24 +425,37 @@ static int evaluate(aslrt_ctx *c, struct json_object *v, bool jsonata, const cha
 	return rc;
 }
 
-int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
-			struct json_object *input, struct json_object **items)
+/* What an ItemReader reads: its Resource, InputType, ReaderConfig,
+ * MaxItems (0: all) and Parameters (Arguments) evaluated on the input. */
+typedef struct reader_setup {
+	const char *res, *type;
+	struct json_object *cfg, *params;
+	long max;
+} reader_setup;
+
+static int setup(aslrt_ctx *c, struct json_object *reader, bool jsonata, struct json_object *input,
+		 reader_setup *rs)
 {
-	struct json_object *reader = aslrt_aws_get(def, "ItemReader");
-	if (!reader)
-		return 1;
-	const char *res = aslrt_aws_get_str(reader, "Resource");
-	struct json_object *cfg = aslrt_aws_get(reader, "ReaderConfig");
-	const char *type = aslrt_aws_get_str(cfg, "InputType");
-	if (aslrt_aws_get(cfg, "ManifestType") ||
-	    (type && (strcmp(type, "MANIFEST") == 0 || strcmp(type, "PARQUET") == 0)))
-		return failed(c, "This runtime reads CSV, JSON and JSONL objects and S3 listings; "
-				 "manifests and Parquet are not supported");
+	*rs = (reader_setup){aslrt_aws_get_str(reader, "Resource"), NULL,
+			     aslrt_aws_get(reader, "ReaderConfig"), NULL, 0};
+	struct json_object *cfg = rs->cfg;
+	const char *type = rs->type = aslrt_aws_get_str(cfg, "InputType");
+	const char *manifest = aslrt_aws_get_str(cfg, "ManifestType");
+	if (manifest || (type && strcmp(type, "PARQUET") == 0)) {
+		/* refused by name, never read as something else */
+		char why[256];
+		snprintf(why, sizeof why,
+			 "ReaderConfig.%s %s is not supported by this runtime (%s); it reads CSV, "
+			 "JSON and JSONL objects, S3 inventory manifests and S3 listings",
+			 manifest ? "ManifestType" : "InputType", manifest ? manifest : type,
+			 manifest ? "Athena data manifests are not read"
+				  : "it links no Parquet library");
+		return failed(c, why);
+	}
 	const char *tr = aslrt_aws_get_str(cfg, "Transformation");
 	if (tr && strcmp(tr, "NONE") != 0)
 		return failed(c, "ReaderConfig.Transformation LOAD_AND_FLATTEN is not supported by "
 				 "this runtime");
-	long max = 0;
 	struct json_object *mi = aslrt_aws_get(cfg, "MaxItems");
 	struct json_object *mip = aslrt_aws_get(cfg, "MaxItemsPath");
 	if (mi || mip) {
@@ -196,34 +476,258 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 		}
 		bool ok =
 		    v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0;
-		max = ok ? (long)json_object_get_int64(v) : 0;
+		rs->max = ok ? (long)json_object_get_int64(v) : 0;
 		json_object_put(v);
 		if (!ok)
 			return failed(c, "field MaxItems must be positive");
 	}
 	struct json_object *ptempl = aslrt_aws_get(reader, jsonata ? "Arguments" : "Parameters");
-	struct json_object *params = NULL;
 	if (!ptempl)
 		return failed(c, jsonata ? "ItemReader.Arguments is required"
 					 : "ItemReader.Parameters is required");
-	if (evaluate(c, ptempl, jsonata, "ItemReader/Arguments", input, &params))
+	return evaluate(c, ptempl, jsonata, "ItemReader/Arguments", input, &rs->params);
+}
+
+int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
+			struct json_object *input, struct json_object **items)
+{
+	struct json_object *reader = aslrt_aws_get(def, "ItemReader");
+	if (!reader)
+		return 1;
+	reader_setup rs;
+	if (setup(c, reader, jsonata, input, &rs))
 		return -1;
+	const char *res = rs.res, *type = rs.type;
 	int rc;
 	if (res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0) {
-		rc = read_listing(c, params, max, items);
+		rc = read_listing(c, rs.params, rs.max, items);
 	} else if (res && strcmp(res, "arn:aws:states:::s3:getObject") == 0) {
-		if (!type || (strcmp(type, "CSV") != 0 && strcmp(type, "JSON") != 0 &&
-			      strcmp(type, "JSONL") != 0)) {
-			json_object_put(params);
-			return failed(c, "ReaderConfig.InputType must be CSV, JSON or JSONL for "
-					 "s3:getObject");
-		}
-		rc = read_object(c, type, cfg, params, max, items);
+		if (type && strcmp(type, "MANIFEST") == 0)
+			rc = read_manifest(c, rs.params, rs.max, items);
+		else if (!type || (strcmp(type, "CSV") != 0 && strcmp(type, "JSON") != 0 &&
+				   strcmp(type, "JSONL") != 0))
+			rc =
+			    failed(c, "ReaderConfig.InputType must be CSV, JSON, JSONL or MANIFEST "
+				      "for s3:getObject");
+		else
+			rc = read_object(c, type, rs.cfg, rs.params, rs.max, items);
 	} else {
 		rc = failed(c, "ItemReader.Resource must be arn:aws:states:::s3:getObject or "
 			       "arn:aws:states:::s3:listObjectsV2");
 	}
-	json_object_put(params);
+	json_object_put(rs.params);
+	return rc;
+}
+
+/* --- a Map Run in windows --- */
+
+/* Items read, run and written at a time (more when MaxConcurrency is). */
+#define WINDOW 1000
+
+typedef struct windows {
+	aslrt_ctx *c;
+	int state;
+	struct json_object *input;
+	const aslrt_map_run *run;
+	long limit;
+	bool tolerate;
+	double tol_count, tol_pct; /* -1: not set */
+	long max;		   /* MaxItems, 0: all */
+	aws_results *out;
+	long total, failed;
+} windows;
+
+static size_t to_file(const char *p, size_t n, void *arg)
+{
+	return fwrite(p, 1, n, arg);
+}
+
+/* One window's items (released): run, their results written.  0, or -1
+ * with c->err. */
+static int run_window(windows *w, struct json_object *items)
+{
+	aslrt_ctx *c = w->c;
+	int n = (int)json_object_array_length(items);
+	aslrt_job *jobs = NULL;
+	int rc =
+	    n ? aslrt_map_jobs(c, w->state, w->input, items, w->total, true, w->run, &jobs) : 0;
+	json_object_put(items);
+	if (rc || n == 0)
+		return rc;
+	aws_map_run *mr = aslrt_aws_map_run_new(c, c->run->states[w->state].def, jobs, n);
+	int failed_n = aslrt_pool_run(c->run, jobs, n, w->limit, w->tolerate);
+	aslrt_aws_map_run_outcomes(mr, jobs, n);
+	struct json_object **outs = calloc((size_t)n + 1, sizeof *outs);
+	for (int i = 0; i < n; i++) {
+		/* the outputs are ours (aslrt_job_free leaves them) */
+		outs[i] =
+		    jobs[i].rc && jobs[i].c ? aslrt_error_output(&jobs[i].c->err) : jobs[i].out;
+		if (outs[i] != jobs[i].out)
+			json_object_put(jobs[i].out);
+		jobs[i].out = NULL;
+	}
+	rc = aslrt_aws_results_add(c, w->out, mr, outs);
+	for (int i = 0; i < n; i++) {
+		json_object_put(outs[i]);
+		aslrt_job_free(&jobs[i]);
+	}
+	free(outs);
+	free(jobs);
+	w->total += n;
+	w->failed += failed_n;
+	/* one failure too many stops the Map Run: no more windows */
+	if (rc == 0 && w->failed &&
+	    (!w->tolerate || (w->tol_count >= 0 && w->failed > w->tol_count)))
+		rc = aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
+				 "The specified tolerated failure threshold was exceeded");
+	return rc;
+}
+
+/* A listing's page of items, one window. */
+static int page_window(void *arg, struct json_object *items)
+{
+	return run_window(arg, items);
+}
+
+/* Read the object in f a window at a time; items is freed. */
+static int read_windows(windows *w, FILE *f, aws_items *items)
+{
+	aslrt_ctx *c = w->c;
+	long window = w->limit > WINDOW ? w->limit : WINDOW;
+	char buf[1 << 16], why[ASLRT_ERRLEN + 80];
+	int rc = 0;
+	bool end = false;
+	while (rc == 0 && !end) {
+		while (!end && aslrt_aws_items_count(items) < window) {
+			size_t n = fread(buf, 1, sizeof buf, f);
+			end = n == 0 || aslrt_aws_items_feed(items, buf, n) != 0;
+		}
+		struct json_object *got = NULL;
+		if (end) {
+			rc = aslrt_aws_items_finish(items, &got, why, sizeof why);
+			items = NULL;
+			if (rc)
+				return failed(c, why);
+		} else {
+			got = aslrt_aws_items_take(items);
+		}
+		rc = run_window(w, got);
+	}
+	aslrt_aws_items_free(items);
+	return rc;
+}
+
+/* The object params name in a temporary file (inflated when gz): NULL
+ * with c->err. */
+static FILE *object_file(aslrt_ctx *c, struct json_object *params, bool gz)
+{
+	FILE *f = tmpfile();
+	if (!f) {
+		failed(c, "The object cannot be kept in a temporary file");
+		return NULL;
+	}
+	gunzip g = {.sink = to_file, .arg = f};
+	bool z = gz && gz_begin(c, &g) == 0;
+	int rc = gz && !z ? -1 : 0;
+	if (rc == 0 &&
+	    aslrt_aws_s3_get_stream(c, params, z ? on_gzip : to_file, z ? (void *)&g : f) != 0 &&
+	    !g.bad)
+		rc = failed_call(c);
+	if (rc == 0 && g.bad) {
+		char why[ASLRT_ERRLEN];
+		snprintf(why, sizeof why, "The S3 inventory file %.200s is not gzip data",
+			 aslrt_aws_get_str(params, "Key"));
+		rc = failed(c, why);
+	}
+	if (z)
+		aslrt_zlib.end(&g.z);
+	if (rc == 0 && (fflush(f) != 0 || ferror(f)))
+		rc = failed(c, "The object cannot be written to a temporary file");
+	if (rc) {
+		fclose(f);
+		return NULL;
+	}
+	rewind(f);
+	return f;
+}
+
+/* An S3 inventory's files, one after the other, in windows. */
+static int inventory_windows(windows *w, struct json_object *params)
+{
+	aslrt_ctx *c = w->c;
+	inventory inv;
+	if (inventory_open(c, params, &inv))
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(inv.files); i++) {
+		if (w->max > 0 && w->total >= w->max)
+			break;
+		const char *key = inventory_key(c, &inv, i);
+		if (!key) {
+			rc = -1;
+			break;
+		}
+		struct json_object *p = json_object_new_object();
+		json_object_object_add(p, "Bucket", json_object_new_string(inv.dest));
+		json_object_object_add(p, "Key", json_object_new_string(key));
+		FILE *f = object_file(c, p, gz_key(key));
+		json_object_put(p);
+		aws_items *items =
+		    f ? inventory_items(c, &inv, w->max > 0 ? w->max - w->total : 0) : NULL;
+		rc = items ? read_windows(w, f, items) : -1;
+		if (f)
+			fclose(f);
+	}
+	inventory_free(&inv);
+	return rc;
+}
+
+int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
+			  const aslrt_map_run *run, long limit, double tol_count, double tol_pct,
+			  struct json_object **dst)
+{
+	aslrt_state *st = &c->run->states[state];
+	struct json_object *reader = aslrt_aws_get(st->def, "ItemReader");
+	const char *res = aslrt_aws_get_str(reader, "Resource");
+	const char *type = aslrt_aws_get_str(aslrt_aws_get(reader, "ReaderConfig"), "InputType");
+	bool manifest = type && strcmp(type, "MANIFEST") == 0;
+	bool listing = res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0;
+	if (!reader || aslrt_aws_get(st->def, "ItemBatcher") ||
+	    !aslrt_aws_results_export(st->def) ||
+	    (!listing && (!res || strcmp(res, "arn:aws:states:::s3:getObject") != 0 || !type ||
+			  (strcmp(type, "CSV") != 0 && strcmp(type, "JSONL") != 0 && !manifest))))
+		return 1;
+	reader_setup rs;
+	if (setup(c, reader, st->jsonata, input, &rs))
+		return -1;
+	windows w = {c,		state,	 input,	 run,  limit, tol_count > 0 || tol_pct > 0,
+		     tol_count, tol_pct, rs.max, NULL, 0,     0};
+	int rc = (w.out = aslrt_aws_results_open(c, st->def, st->jsonata, input, run)) ? 0 : -1;
+	if (rc == 0 && listing) {
+		rc = list_pages(c, rs.params, rs.max, page_window, &w);
+	} else if (rc == 0 && manifest) {
+		rc = inventory_windows(&w, rs.params);
+	} else if (rc == 0) {
+		char why[ASLRT_ERRLEN + 80];
+		aws_items *items = aslrt_aws_items_open(type, rs.cfg, rs.max, why, sizeof why);
+		FILE *f = items ? object_file(c, rs.params, false) : NULL;
+		rc = !items ? failed(c, why) : f ? read_windows(&w, f, items) : -1;
+		if (!f)
+			aslrt_aws_items_free(items);
+		else
+			fclose(f);
+	}
+	json_object_put(rs.params);
+	/* the percentage is of all the items: known at the end */
+	if (rc == 0 && w.failed && w.tol_pct >= 0 &&
+	    (double)w.failed * 100.0 / (double)w.total > w.tol_pct)
+		rc = aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
+				 "The specified tolerated failure threshold was exceeded");
+	if (rc == 0) {
+		rc = aslrt_aws_results_close(c, w.out, dst);
+		w.out = NULL;
+	}
+	aslrt_aws_results_free(w.out);
 	return rc;
 }
 

@@ -288,6 +288,7 @@ struct aws_items {
 	aslrt_buf pend;		     /* bytes not yet items */
 	size_t next_try;	     /* parse again once pend is this long */
 	long row;		     /* CSV: the last row's number; JSONL: line */
+	long taken;		     /* items taken out of out already */
 	struct json_object *out;
 	bool done;   /* max items read: the rest is not needed */
 	bool failed; /* why says why */
@@ -312,7 +313,20 @@ static int items_fail(aws_items *s, const char *msg)
 
 static bool full(const aws_items *s)
 {
-	return s->max > 0 && (long)json_object_array_length(s->out) >= s->max;
+	return s->max > 0 && s->taken + (long)json_object_array_length(s->out) >= s->max;
+}
+
+long aslrt_aws_items_count(const aws_items *s)
+{
+	return (long)json_object_array_length(s->out);
+}
+
+struct json_object *aslrt_aws_items_take(aws_items *s)
+{
+	struct json_object *got = s->out;
+	s->taken += (long)json_object_array_length(got);
+	s->out = json_object_new_array();
+	return got;
 }
 
 static int csv_headers(aws_items *s, struct json_object *headers)

@@ -23,8 +23,8 @@
 #include <time.h>
 
 #include <json-c/json.h>
+#include <openssl/rand.h>
 
-#include "../digest.h"
 #include "aws.h"
 #include "exec.h"
 #include "rt.h"
@@ -93,7 +93,7 @@ static uint64_t splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-/* Version 4 UUIDs, one per child execution: getrandom (aslrt_random_bytes) seeds each
+/* Version 4 UUIDs, one per child execution: OpenSSL's RAND_bytes seeds each
  * thread's generator once (calling it per UUID cost more than the children
  * of a Pass-only Map Run); names need to be unique, not secret. */
 void aslrt_aws_uuid(char out[37])
@@ -101,7 +101,7 @@ void aslrt_aws_uuid(char out[37])
 	static _Thread_local uint64_t state;
 	static _Thread_local bool seeded;
 	if (!seeded) {
-		if (aslrt_random_bytes((unsigned char *)&state, sizeof state) < 0)
+		if (RAND_bytes((unsigned char *)&state, sizeof state) != 1)
 			state = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)&state << 16);
 		seeded = true;
 	}
@@ -172,20 +172,6 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 	return r;
 }
 
-static char *serialise(struct json_object *arr, bool jsonl)
-{
-	if (!jsonl)
-		return aslrt_json_dump(arr);
-	aslrt_buf b = {0};
-	aslrt_buf_put(&b, "", 0);
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		char *t = aslrt_json_dump(json_object_array_get_idx(arr, i));
-		aslrt_buf_printf(&b, "%s\n", t);
-		free(t);
-	}
-	return b.s;
-}
-
 static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *body, size_t *size)
 {
 	struct json_object *p = json_object_new_object();
@@ -248,6 +234,228 @@ void aslrt_map_run_clear(aslrt_map_run *run)
 	*run = (aslrt_map_run){0};
 }
 
+/* --- the export, written as results come --- */
+
+/* A result file is put once it holds this many bytes (AWS splits at 5 GB),
+ * so memory holds one file's worth of results, not the Map Run's. */
+#define RESULT_FILE_MAX ((size_t)8 << 20)
+
+typedef struct result_file {
+	aslrt_buf buf;		  /* the file so far */
+	long count;		  /* its records */
+	int next;		  /* the number of the next file */
+	struct json_object *list; /* {"Key","Size"} of the files put */
+} result_file;
+
+struct aws_results {
+	char *bucket, *dir, *arn, *exec_prefix, *sm_arn;
+	bool jsonl;
+	char tr;	  /* 'N' NONE, 'C' COMPACT, 'F' FLATTEN */
+	result_file f[2]; /* FAILED, SUCCEEDED */
+};
+
+void aslrt_aws_results_free(aws_results *r)
+{
+	if (!r)
+		return;
+	free(r->bucket);
+	free(r->dir);
+	free(r->arn);
+	free(r->exec_prefix);
+	free(r->sm_arn);
+	for (int k = 0; k < 2; k++) {
+		aslrt_buf_free(&r->f[k].buf);
+		json_object_put(r->f[k].list);
+	}
+	free(r);
+}
+
+/* ResultWriter's Parameters (Arguments) on the state input. */
+static int export_params(aslrt_ctx *c, struct json_object *w, bool jsonata,
+			 struct json_object *input, struct json_object **params)
+{
+	struct json_object *pt = aslrt_aws_get(w, jsonata ? "Arguments" : "Parameters");
+	char why[ASLRT_ERRLEN];
+	int rc;
+	*params = NULL;
+	if (!pt)
+		return failed(c, "ResultWriter needs Parameters (Arguments) with a Bucket");
+	if (jsonata) {
+		jnode *t = aslrt_jtmpl_compile(pt, "ResultWriter/Arguments", why, sizeof why);
+		rc = t ? aslrt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, params) : failed(c, why);
+		aslrt_jtmpl_free(t);
+	} else {
+		tnode *t = aslrt_tmpl_compile(pt, false, why, sizeof why);
+		rc = t ? aslrt_tmpl_eval(c, t, input, params) : failed(c, why);
+		aslrt_tmpl_free(t);
+	}
+	if (rc == 0 && !aslrt_aws_get_str(*params, "Bucket"))
+		rc = failed(c, "ResultWriter's Parameters need a Bucket");
+	return rc;
+}
+
+/* WriterConfig checked: its Transformation (default NONE with a Resource,
+ * else COMPACT) and OutputType; 0, or -1 with c->err. */
+static int writer_config(aslrt_ctx *c, struct json_object *w, char *tr, bool *jsonl)
+{
+	struct json_object *cfg = aslrt_aws_get(w, "WriterConfig");
+	const char *t = aslrt_aws_get_str(cfg, "Transformation");
+	const char *ot = aslrt_aws_get_str(cfg, "OutputType");
+	if (!t)
+		t = aslrt_aws_get_str(w, "Resource") ? "NONE" : "COMPACT";
+	if ((strcmp(t, "NONE") && strcmp(t, "COMPACT") && strcmp(t, "FLATTEN")) ||
+	    (ot && strcmp(ot, "JSON") && strcmp(ot, "JSONL")))
+		return failed(c,
+			      "WriterConfig: Transformation must be NONE, COMPACT or FLATTEN and "
+			      "OutputType JSON or JSONL");
+	*tr = t[0];
+	*jsonl = ot && strcmp(ot, "JSONL") == 0;
+	return 0;
+}
+
+bool aslrt_aws_results_export(struct json_object *def)
+{
+	return aslrt_aws_get_str(aslrt_aws_get(def, "ResultWriter"), "Resource") != NULL;
+}
+
+aws_results *aslrt_aws_results_open(aslrt_ctx *c, struct json_object *def, bool jsonata,
+				    struct json_object *input, const aslrt_map_run *run)
+{
+	struct json_object *w = aslrt_aws_get(def, "ResultWriter");
+	const char *res = aslrt_aws_get_str(w, "Resource");
+	if (!run || !run->arn) {
+		failed(c, "A ResultWriter needs a Map in DISTRIBUTED mode");
+		return NULL;
+	}
+	if (!res || strcmp(res, "arn:aws:states:::s3:putObject") != 0) {
+		failed(c, "ResultWriter.Resource must be arn:aws:states:::s3:putObject");
+		return NULL;
+	}
+	aws_results *r = calloc(1, sizeof *r);
+	struct json_object *params = NULL;
+	if (writer_config(c, w, &r->tr, &r->jsonl) ||
+	    export_params(c, w, jsonata, input, &params)) {
+		json_object_put(params);
+		aslrt_aws_results_free(r);
+		return NULL;
+	}
+	const char *prefix = aslrt_aws_get_str(params, "Prefix");
+	aslrt_buf dir = {0};
+	aslrt_buf_put(&dir, "", 0);
+	if (prefix && *prefix)
+		aslrt_buf_printf(&dir, "%s%s", prefix,
+				 prefix[strlen(prefix) - 1] == '/' ? "" : "/");
+	aslrt_buf_printf(&dir, "%s/", strrchr(run->arn, ':') + 1);
+	r->dir = dir.s;
+	r->bucket = strdup(aslrt_aws_get_str(params, "Bucket"));
+	r->arn = strdup(run->arn);
+	r->exec_prefix = strdup(run->exec_prefix);
+	r->sm_arn = strdup(run->sm_arn);
+	for (int k = 0; k < 2; k++)
+		r->f[k].list = json_object_new_array();
+	json_object_put(params);
+	return r;
+}
+
+/* Put file k (0 FAILED, 1 SUCCEEDED) if it holds records. */
+static int results_flush(aslrt_ctx *c, aws_results *r, int k)
+{
+	result_file *f = &r->f[k];
+	if (f->count == 0)
+		return 0;
+	if (!r->jsonl)
+		aslrt_buf_puts(&f->buf, "]");
+	aslrt_buf key = {0};
+	aslrt_buf_printf(&key, "%s%s_%d.json%s", r->dir, k ? "SUCCEEDED" : "FAILED", f->next,
+			 r->jsonl ? "l" : "");
+	size_t size = 0;
+	int rc = put(c, r->bucket, key.s, f->buf.s, &size);
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "Key", json_object_new_string(key.s));
+	json_object_object_add(o, "Size", json_object_new_int64((int64_t)size));
+	json_object_array_add(f->list, o);
+	aslrt_buf_free(&key);
+	aslrt_buf_free(&f->buf);
+	f->count = 0;
+	f->next++;
+	return rc;
+}
+
+/* One value (a record, an output) into file k; v is released. */
+static int results_put(aslrt_ctx *c, aws_results *r, int k, struct json_object *v)
+{
+	result_file *f = &r->f[k];
+	char *t = aslrt_json_dump(v);
+	json_object_put(v);
+	if (r->jsonl)
+		aslrt_buf_printf(&f->buf, "%s\n", t);
+	else
+		aslrt_buf_printf(&f->buf, "%s%s", f->count ? "," : "[", t);
+	free(t);
+	f->count++;
+	return f->buf.len >= RESULT_FILE_MAX ? results_flush(c, r, k) : 0;
+}
+
+int aslrt_aws_results_add(aslrt_ctx *c, aws_results *r, aws_map_run *mr,
+			  struct json_object *const *outs)
+{
+	int rc = 0;
+	char *start = aslrt_iso_time(mr->start_ms), *stop = aslrt_iso_time(aslrt_now_ms(c->run));
+	for (int i = 0; i < mr->n && rc == 0; i++) {
+		struct json_object *out = outs[i];
+		if (mr->failed[i] || r->tr == 'N') {
+			rc = results_put(
+			    c, r, !mr->failed[i],
+			    record(c, mr, i, out, r->exec_prefix, r->sm_arn, start, stop));
+		} else if (r->tr == 'F' && json_object_is_type(out, json_type_array)) {
+			for (size_t j = 0; j < json_object_array_length(out) && rc == 0; j++)
+				rc = results_put(
+				    c, r, 1, json_object_get(json_object_array_get_idx(out, j)));
+		} else {
+			rc = results_put(c, r, 1, json_object_get(out));
+		}
+	}
+	free(start);
+	free(stop);
+	map_run_free(mr);
+	return rc;
+}
+
+int aslrt_aws_results_close(aslrt_ctx *c, aws_results *r, struct json_object **dst)
+{
+	int rc = results_flush(c, r, 0);
+	if (rc == 0)
+		rc = results_flush(c, r, 1);
+	struct json_object *files = json_object_new_object();
+	json_object_object_add(files, "FAILED", json_object_get(r->f[0].list));
+	json_object_object_add(files, "PENDING", json_object_new_array());
+	json_object_object_add(files, "SUCCEEDED", json_object_get(r->f[1].list));
+	struct json_object *manifest = json_object_new_object();
+	json_object_object_add(manifest, "DestinationBucket", json_object_new_string(r->bucket));
+	json_object_object_add(manifest, "MapRunArn", json_object_new_string(r->arn));
+	json_object_object_add(manifest, "ResultFiles", files);
+	aslrt_buf mkey = {0};
+	aslrt_buf_printf(&mkey, "%smanifest.json", r->dir);
+	if (rc == 0) {
+		char *body = aslrt_json_dump(manifest);
+		rc = put(c, r->bucket, mkey.s, body, NULL);
+		free(body);
+	}
+	if (rc == 0) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "MapRunArn", json_object_new_string(r->arn));
+		struct json_object *d = json_object_new_object();
+		json_object_object_add(d, "Bucket", json_object_new_string(r->bucket));
+		json_object_object_add(d, "Key", json_object_new_string(mkey.s));
+		json_object_object_add(o, "ResultWriterDetails", d);
+		*dst = o;
+	}
+	json_object_put(manifest);
+	aslrt_buf_free(&mkey);
+	aslrt_aws_results_free(r);
+	return rc;
+}
+
 int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run *run,
 			     struct json_object *def, bool jsonata, struct json_object *input,
 			     int rc, struct json_object **dst)
@@ -256,36 +464,46 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run 
 		map_run_free(mr);
 		return rc;
 	}
-	if (!run || !run->arn) {
-		map_run_free(mr);
-		return failed(c, "A ResultWriter needs a Map in DISTRIBUTED mode");
+	struct json_object *results = *dst;
+	*dst = NULL;
+	if (aslrt_aws_results_export(def)) {
+		/* the Map's result is the export's reference */
+		struct json_object **outs = calloc((size_t)mr->n + 1, sizeof *outs);
+		for (int i = 0; i < mr->n; i++)
+			outs[i] = json_object_array_get_idx(results, (size_t)i);
+		aws_results *r = aslrt_aws_results_open(c, def, jsonata, input, run);
+		if (!r) {
+			map_run_free(mr);
+			rc = -1;
+		} else if ((rc = aslrt_aws_results_add(c, r, mr, outs)) != 0) {
+			aslrt_aws_results_free(r);
+		} else {
+			rc = aslrt_aws_results_close(c, r, dst);
+		}
+		free(outs);
+		json_object_put(results);
+		return rc;
 	}
-	struct json_object *w = aslrt_aws_get(def, "ResultWriter");
-	struct json_object *cfg = aslrt_aws_get(w, "WriterConfig");
-	const char *tr = aslrt_aws_get_str(cfg, "Transformation");
-	const char *ot = aslrt_aws_get_str(cfg, "OutputType");
-	const char *res = aslrt_aws_get_str(w, "Resource");
-	if (!tr)
-		tr = res ? "NONE" : "COMPACT";
-	if ((strcmp(tr, "NONE") && strcmp(tr, "COMPACT") && strcmp(tr, "FLATTEN")) ||
-	    (ot && strcmp(ot, "JSON") && strcmp(ot, "JSONL"))) {
+	/* WriterConfig only: the formatted results are the Map's result. */
+	char tr;
+	bool jsonl;
+	if (!run || !run->arn ||
+	    writer_config(c, aslrt_aws_get(def, "ResultWriter"), &tr, &jsonl)) {
+		if (!run || !run->arn)
+			failed(c, "A ResultWriter needs a Map in DISTRIBUTED mode");
 		map_run_free(mr);
-		return failed(c,
-			      "WriterConfig: Transformation must be NONE, COMPACT or FLATTEN and "
-			      "OutputType JSON or JSONL");
+		json_object_put(results);
+		return -1;
 	}
-	bool jsonl = ot && strcmp(ot, "JSONL") == 0;
 	char *start = aslrt_iso_time(mr->start_ms), *stop = aslrt_iso_time(aslrt_now_ms(c->run));
-
 	struct json_object *ok = json_object_new_array(), *bad = json_object_new_array();
 	for (int i = 0; i < mr->n; i++) {
-		struct json_object *out = json_object_array_get_idx(*dst, (size_t)i);
-		if (mr->failed[i] || strcmp(tr, "NONE") == 0) {
+		struct json_object *out = json_object_array_get_idx(results, (size_t)i);
+		if (mr->failed[i] || tr == 'N') {
 			json_object_array_add(
 			    mr->failed[i] ? bad : ok,
 			    record(c, mr, i, out, run->exec_prefix, run->sm_arn, start, stop));
-		} else if (strcmp(tr, "FLATTEN") == 0 &&
-			   json_object_is_type(out, json_type_array)) {
+		} else if (tr == 'F' && json_object_is_type(out, json_type_array)) {
 			for (size_t j = 0; j < json_object_array_length(out); j++)
 				json_object_array_add(
 				    ok, json_object_get(json_object_array_get_idx(out, j)));
@@ -295,102 +513,11 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run 
 	}
 	free(start);
 	free(stop);
-	int result = 0;
-	if (!res) {
-		/* WriterConfig only: the formatted results are the Map's result. */
-		for (size_t i = 0; i < json_object_array_length(bad); i++)
-			json_object_array_add(ok,
-					      json_object_get(json_object_array_get_idx(bad, i)));
-		json_object_put(*dst);
-		*dst = json_object_get(ok);
-	} else if (strcmp(res, "arn:aws:states:::s3:putObject") != 0) {
-		result = failed(c, "ResultWriter.Resource must be arn:aws:states:::s3:putObject");
-	} else {
-		struct json_object *pt = aslrt_aws_get(w, jsonata ? "Arguments" : "Parameters");
-		struct json_object *params = NULL;
-		char why[ASLRT_ERRLEN];
-		if (!pt) {
-			result =
-			    failed(c, "ResultWriter needs Parameters (Arguments) with a Bucket");
-		} else if (jsonata) {
-			jnode *t =
-			    aslrt_jtmpl_compile(pt, "ResultWriter/Arguments", why, sizeof why);
-			result = t ? aslrt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &params)
-				   : failed(c, why);
-			aslrt_jtmpl_free(t);
-		} else {
-			tnode *t = aslrt_tmpl_compile(pt, false, why, sizeof why);
-			result = t ? aslrt_tmpl_eval(c, t, input, &params) : failed(c, why);
-			aslrt_tmpl_free(t);
-		}
-		const char *bucket = aslrt_aws_get_str(params, "Bucket");
-		const char *prefix = aslrt_aws_get_str(params, "Prefix");
-		if (result == 0 && !bucket)
-			result = failed(c, "ResultWriter's Parameters need a Bucket");
-		if (result == 0) {
-			aslrt_buf dir = {0};
-			if (prefix && *prefix)
-				aslrt_buf_printf(&dir, "%s%s", prefix,
-						 prefix[strlen(prefix) - 1] == '/' ? "" : "/");
-			aslrt_buf_printf(&dir, "%s/", strrchr(run->arn, ':') + 1);
-			struct json_object *files = json_object_new_object();
-			const char *kinds[] = {"FAILED", "PENDING", "SUCCEEDED"};
-			struct json_object *lists[] = {bad, NULL, ok};
-			for (int k = 0; k < 3 && result == 0; k++) {
-				struct json_object *l = json_object_new_array();
-				json_object_object_add(files, kinds[k], l);
-				if (!lists[k] || json_object_array_length(lists[k]) == 0)
-					continue;
-				aslrt_buf key = {0};
-				aslrt_buf_printf(&key, "%s%s_0.json%s", dir.s, kinds[k],
-						 jsonl ? "l" : "");
-				char *body = serialise(lists[k], jsonl);
-				size_t size = 0;
-				result = put(c, bucket, key.s, body, &size);
-				free(body);
-				struct json_object *f = json_object_new_object();
-				json_object_object_add(f, "Key", json_object_new_string(key.s));
-				json_object_object_add(f, "Size",
-						       json_object_new_int64((int64_t)size));
-				json_object_array_add(l, f);
-				aslrt_buf_free(&key);
-			}
-			struct json_object *manifest = json_object_new_object();
-			json_object_object_add(manifest, "DestinationBucket",
-					       json_object_new_string(bucket));
-			json_object_object_add(manifest, "MapRunArn",
-					       json_object_new_string(run->arn));
-			json_object_object_add(manifest, "ResultFiles", files);
-			aslrt_buf mkey = {0};
-			aslrt_buf_printf(&mkey, "%smanifest.json", dir.s);
-			if (result == 0) {
-				char *body = aslrt_json_dump(manifest);
-				result = put(c, bucket, mkey.s, body, NULL);
-				free(body);
-			}
-			if (result == 0) {
-				struct json_object *o = json_object_new_object();
-				json_object_object_add(o, "MapRunArn",
-						       json_object_new_string(run->arn));
-				struct json_object *d = json_object_new_object();
-				json_object_object_add(d, "Bucket", json_object_new_string(bucket));
-				json_object_object_add(d, "Key", json_object_new_string(mkey.s));
-				json_object_object_add(o, "ResultWriterDetails", d);
-				json_object_put(*dst);
-				*dst = o;
-			}
-			json_object_put(manifest);
-			aslrt_buf_free(&mkey);
-			aslrt_buf_free(&dir);
-		}
-		json_object_put(params);
-	}
-	json_object_put(ok);
+	for (size_t i = 0; i < json_object_array_length(bad); i++)
+		json_object_array_add(ok, json_object_get(json_object_array_get_idx(bad, i)));
 	json_object_put(bad);
+	json_object_put(results);
 	map_run_free(mr);
-	if (result != 0) {
-		json_object_put(*dst);
-		*dst = NULL;
-	}
-	return result;
+	*dst = ok;
+	return 0;
 }

@@ -4,7 +4,9 @@ each has its own name (a UUID) and ARN (<machine>/<Label> execution), its
 own Context object ($$.Execution, $$.StateMachine), also in a Parallel
 within it, and its own history (FILE's .children.jsonl with --history
 FILE); the parent's history shows MapRunStarted/MapRunSucceeded instead of
-the iterations' events.  Both backends; no server needed.
+the iterations' events; one failed child fails a Map Run that sets no
+ToleratedFailure* with States.ExceedToleratedFailureThreshold; ItemReader
+Athena manifests and Parquet are refused by name.  Both backends; no server needed.
 
 usage: children_test.py ASLC
 """
@@ -89,6 +91,50 @@ def main():
             check("the failed child's input (%s)" % backend,
                   kids[0]["events"][0]["executionStartedEventDetails"]["input"], '"bad"')
             os.unlink(os.path.join(tmp, "h.children.jsonl"))
+            # Without ToleratedFailure*, the threshold is 0 (developer guide,
+            # "Tolerated failure threshold for Distributed Map state"): one
+            # failed child fails the Map Run and the Map with
+            # States.ExceedToleratedFailureThreshold, not the child's error.
+            exe = os.path.join(tmp, "threshold")
+            subprocess.run([aslc, "build", os.path.join(HERE, "threshold.asl.json"), "-o", exe, "--backend",
+                            backend], check=True)
+            p = subprocess.run([exe, "--history", hist], input='{"items":[1,"bad",2]}',
+                               capture_output=True, text=True, timeout=60)
+            check("a failed child, no threshold set (%s)" % backend, (p.returncode, p.stderr, json.loads(p.stdout or "0")),
+                  (0, "", {"items": [1, "bad", 2], "caught": {
+                      "Error": "States.ExceedToleratedFailureThreshold",
+                      "Cause": "The specified tolerated failure threshold was exceeded"}}))
+            with open(hist) as f:
+                types = [e["type"] for e in json.load(f)["events"]]
+            check("its Map Run fails (%s)" % backend, types[3:6], ["MapRunStarted", "MapRunFailed", "MapStateFailed"])
+            p = subprocess.run([exe], input='{"items":[1,2]}', capture_output=True, text=True, timeout=60)
+            check("no failed child (%s)" % backend, (p.returncode, p.stdout.strip()), (0, "[1,2]"))
+            os.unlink(os.path.join(tmp, "h.children.jsonl"))
+        # ItemReader forms this runtime does not read fail by name, before
+        # any S3 call (no server needed): never read as something else.
+        refused = {
+            "PARQUET": ({"InputType": "PARQUET"}, "ReaderConfig.InputType PARQUET is not supported by this "
+                        "runtime (it links no Parquet library)"),
+            "ATHENA": ({"InputType": "CSV", "ManifestType": "ATHENA_DATA"}, "ReaderConfig.ManifestType "
+                       "ATHENA_DATA is not supported by this runtime (Athena data manifests are not read)"),
+        }
+        for name, (cfg, cause) in refused.items():
+            d = {"StartAt": "M", "States": {"M": {
+                "Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": cfg,
+                                              "Parameters": {"Bucket": "b", "Key": "k"}},
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                  "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True}}}
+            src = os.path.join(tmp, "refused.asl.json")
+            with open(src, "w") as f:
+                json.dump(d, f)
+            exe = os.path.join(tmp, "refused")
+            subprocess.run([aslc, "build", src, "-o", exe], check=True)
+            p = subprocess.run([exe], input="{}", capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, AWS_EC2_METADATA_DISABLED="true"))
+            last = json.loads(p.stderr.strip().splitlines()[-1]) if p.stderr.strip() else {}
+            check("ItemReader %s refused" % name, (p.returncode, last.get("Error"), last.get("Cause")),
+                  (1, "States.ItemReaderFailed", cause + "; it reads CSV, JSON and JSONL objects, S3 inventory manifests and S3 listings"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("all passed" if failures == 0 else "%d failed" % failures)

@@ -721,6 +721,23 @@ START_TEST(reader_items)
 	ck_assert_str_eq(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN), "[1,2]");
 	json_object_put(items);
 	json_object_put(none);
+	/* taken a window at a time: MaxItems counts the items taken too */
+	struct json_object *csv = json_tokener_parse("{\"CSVHeaderLocation\":\"GIVEN\","
+						     "\"CSVHeaders\":[\"k\"]}");
+	s = aslrt_aws_items_open("CSV", csv, 3, why, sizeof why);
+	ck_assert_int_eq(aslrt_aws_items_feed(s, "a\nb\n", 4), 0);
+	ck_assert_int_eq(aslrt_aws_items_count(s), 2);
+	items = aslrt_aws_items_take(s);
+	ck_assert_str_eq(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN),
+			 "[{\"k\":\"a\"},{\"k\":\"b\"}]");
+	json_object_put(items);
+	ck_assert_int_eq(aslrt_aws_items_count(s), 0);
+	ck_assert_int_eq(aslrt_aws_items_feed(s, "c\nd\n", 4), 1);
+	ck_assert_int_eq(aslrt_aws_items_finish(s, &items, why, sizeof why), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN),
+			 "[{\"k\":\"c\"}]");
+	json_object_put(items);
+	json_object_put(csv);
 	char *bad = items_of("JSONL", "{}", "1\n{x\n", 0);
 	ck_assert_msg(strncmp(bad, "!Line 2 of the JSONL file is not JSON: ", 39) == 0, "%s", bad);
 	free(bad);
