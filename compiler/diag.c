@@ -441,6 +441,38 @@ static int display_width(const char *s, long n)
 	return w;
 }
 
+/* Quote the line [ls, le) with a caret of w columns under at.  A long
+ * line (a definition written on one line) is quoted as a window around
+ * at: quoting it whole for each of thousands of diagnostics made the
+ * output quadratic in the definition's size. */
+#define QUOTE_MAX 160
+static void print_window(const char *ls, const char *le, const char *at, int w)
+{
+	const char *ws = ls, *we = le;
+	if (le - ls > QUOTE_MAX) {
+		ws = at - ls > QUOTE_MAX / 3 ? at - QUOTE_MAX / 3 : ls;
+		we = le - ws > QUOTE_MAX ? ws + QUOTE_MAX : le;
+		while (ws > ls && ((unsigned char)*ws & 0xC0) == 0x80)
+			ws--; /* not inside a UTF-8 sequence */
+		while (we < le && ((unsigned char)*we & 0xC0) == 0x80)
+			we++;
+	}
+	const char *pre = ws > ls ? "..." : "";
+	fprintf(stderr, "%s%.*s%s\n", pre, (int)(we - ws), ws, we < le ? "..." : "");
+	fputs(pre, stderr);
+	const char *q = ws;
+	for (; q < at && q < we; q++)
+		if (*q == '\t')
+			fputc('\t', stderr);
+		else if (((unsigned char)*q & 0xC0) != 0x80)
+			fputc(' ', stderr);
+	fputc('^', stderr);
+	int room = display_width(q, we - q);
+	for (int i = 1; i < w && i < room; i++)
+		fputc('~', stderr);
+	fputc('\n', stderr);
+}
+
 /* A YAML source (yaml.c): the JSON text lies on the YAML's lines, so quote
  * the YAML line and put the caret at the same line:col. */
 static void print_display_caret(const Source *s, long off, long end)
@@ -454,20 +486,14 @@ static void print_display_caret(const Source *s, long off, long end)
 	const char *e = p;
 	while (e < lim && *e != '\n' && *e != '\r')
 		e++;
-	fprintf(stderr, "%.*s\n", (int)(e - p), p);
 	int c = 1;
 	const char *q = p;
 	for (; c < col && q < e; q++)
-		if (*q == '\t')
-			fputc('\t', stderr), c++;
-		else if (((unsigned char)*q & 0xC0) != 0x80)
-			fputc(' ', stderr), c++;
-	fputc('^', stderr);
-	int w = display_width(s->text + off, end - off);
-	int room = display_width(q, e - q);
-	for (int i = 1; i < w && i < room; i++)
-		fputc('~', stderr);
-	fputc('\n', stderr);
+		if (*q == '\t' || ((unsigned char)*q & 0xC0) != 0x80)
+			c++;
+	while (q < e && ((unsigned char)*q & 0xC0) == 0x80)
+		q++;
+	print_window(p, e, q, display_width(s->text + off, end - off));
 }
 
 static void print_caret(const Source *s, long off)
@@ -488,28 +514,34 @@ static void print_caret(const Source *s, long off)
 		end = off + 1; /* a container: point at its opening bracket */
 	if (s->display)
 		return print_display_caret(s, off, end);
-	fprintf(stderr, "%.*s\n", (int)(le - ls), s->text + ls);
-	for (long i = ls; i < off; i++)
-		if (s->text[i] == '\t')
-			fputc('\t', stderr);
-		else if (((unsigned char)s->text[i] & 0xC0) != 0x80)
-			fputc(' ', stderr);
-	fputc('^', stderr);
-	int w = display_width(s->text + off, end - off);
-	for (int i = 1; i < w; i++)
-		fputc('~', stderr);
-	fputc('\n', stderr);
+	print_window(s->text + ls, s->text + le, s->text + off,
+		     display_width(s->text + off, end - off));
+}
+
+/* Text output shows the first DIAG_SHOW_MAX errors and warnings (and their
+ * notes) and counts the rest: a definition with thousands of the same
+ * mistake otherwise took minutes to locate and print them all.  The JSON
+ * form lists every one. */
+#define DIAG_SHOW_MAX 200
+#define DIAG_SHOW_MAX_TEXT "200"
+static bool diag_hidden(const Diag *d, DiagKind k)
+{
+	int shown = d->nerrors + d->nwarnings;
+	return !d->json && (k == DIAG_NOTE ? shown > DIAG_SHOW_MAX : shown >= DIAG_SHOW_MAX);
 }
 
 static void vdiag(Diag *d, DiagKind k, long off, const char *pointer, const char *fmt, va_list ap)
 {
-	char *msg;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		die("out of memory");
+	bool hidden = diag_hidden(d, k);
 	if (k == DIAG_ERROR)
 		d->nerrors++;
 	else if (k == DIAG_WARNING)
 		d->nwarnings++;
+	if (hidden)
+		return;
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		die("out of memory");
 	int line = 0, col = 0;
 	const Source *s = d->src;
 	if (s && off >= 0)
@@ -562,7 +594,7 @@ void diag_at(Diag *d, DiagKind k, const char *pointer, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vdiag(d, k, locate_near(d->src, pointer), pointer, fmt, ap);
+	vdiag(d, k, diag_hidden(d, k) ? -1 : locate_near(d->src, pointer), pointer, fmt, ap);
 	va_end(ap);
 }
 
@@ -596,7 +628,10 @@ void diag_finish(Diag *d)
 		buf_puts(&b, " and ");
 	if (d->nerrors)
 		buf_printf(&b, "%d error%s", d->nerrors, d->nerrors == 1 ? "" : "s");
-	fprintf(stderr, "%s generated.\n", b.s);
+	fprintf(stderr, "%s generated%s.\n", b.s,
+		d->nerrors + d->nwarnings > DIAG_SHOW_MAX ? " (the first " DIAG_SHOW_MAX_TEXT
+							    " shown)"
+							  : "");
 	buf_free(&b);
 }
 
