@@ -191,7 +191,8 @@ static long scan_number(Scan *sc, long i)
 }
 
 /* Called for each member of an object while scanning: key offset, decoded key,
- * value offset, and the pointer of the enclosing object. */
+ * value offset, and the pointer of the enclosing object; for each element of
+ * an array too, with keyoff -1 and the index as the key. */
 typedef void MemberFn(void *ctx, const char *objptr, long keyoff, const char *key, long valoff);
 
 static long scan_value_cb(Scan *sc, long i, const char *ptr, MemberFn *fn, void *ctx);
@@ -250,6 +251,11 @@ static long scan_array(Scan *sc, long i, const char *ptr, MemberFn *fn, void *ct
 		if (i < sc->n && sc->t[i] == ']')
 			return scan_fail(sc, i, "trailing comma in array");
 		char *sub = fn ? pointer_index(ptr, k) : NULL;
+		if (fn) {
+			char idx[24];
+			snprintf(idx, sizeof idx, "%d", k);
+			fn(ctx, ptr, -1, idx, i);
+		}
 		i = scan_value_cb(sc, i, sub, fn, ctx);
 		free(sub);
 		if (i < 0)
@@ -341,90 +347,36 @@ char *pointer_index(const char *base, int i)
 	return xasprintf("%s/%d", base, i);
 }
 
-/* The next reference token of a pointer, unescaped (malloc'd); *p advances. */
-static char *pointer_token(const char **p)
+/* Each value's offsets by JSON Pointer (value << 32 | key), from one scan of
+ * the text: scanning from the start for each of thousands of diagnostics was
+ * quadratic.  A later duplicate key replaces an earlier one, as in json-c. */
+static void where_member(void *ctx, const char *objptr, long keyoff, const char *key, long valoff)
 {
-	Buf b = {0};
-	const char *s = *p + 1; /* skip '/' */
-	buf_put(&b, "", 0);
-	while (*s && *s != '/') {
-		if (s[0] == '~' && s[1] == '0') {
-			buf_put(&b, "~", 1);
-			s += 2;
-		} else if (s[0] == '~' && s[1] == '1') {
-			buf_put(&b, "/", 1);
-			s += 2;
-		} else {
-			buf_put(&b, s++, 1);
-		}
-	}
-	*p = s;
-	return b.s;
+	char *p = pointer_join(objptr, key);
+	json_object_object_add(ctx, p,
+			       json_object_new_int64(((int64_t)valoff << 32) |
+						     (uint32_t)(keyoff >= 0 ? keyoff : valoff)));
+	free(p);
 }
 
 long source_locate(const Source *s, const char *pointer, bool want_key)
 {
 	Scan sc = {s->text, (long)s->len, 0, NULL, 0};
-	long i = skip_ws(&sc, 0), keyoff = -1;
-	const char *p = pointer ? pointer : "";
-	while (*p == '/') {
-		char *tok = pointer_token(&p);
-		long found = -1;
-		i = skip_ws(&sc, i);
-		if (i < sc.n && sc.t[i] == '{') {
-			/* json-c keeps the last of duplicate keys: so do we. */
-			long j = skip_ws(&sc, i + 1);
-			while (j < sc.n && sc.t[j] == '"') {
-				Buf key = {0};
-				long ko = j;
-				j = scan_string(&sc, j, &key);
-				if (j < 0) {
-					buf_free(&key);
-					break;
-				}
-				j = skip_ws(&sc, j);
-				if (j < sc.n && sc.t[j] == ':')
-					j = skip_ws(&sc, j + 1);
-				if (strcmp(key.s ? key.s : "", tok) == 0) {
-					found = j;
-					keyoff = ko;
-				}
-				buf_free(&key);
-				j = value_end(s, j);
-				if (j < 0)
-					break;
-				j = skip_ws(&sc, j);
-				if (j < sc.n && sc.t[j] == ',')
-					j = skip_ws(&sc, j + 1);
-			}
-		} else if (i < sc.n && sc.t[i] == '[') {
-			char *end;
-			long want = strtol(tok, &end, 10);
-			if (*tok && !*end && want >= 0) {
-				long j = skip_ws(&sc, i + 1);
-				for (long k = 0; j >= 0 && j < sc.n && sc.t[j] != ']'; k++) {
-					if (k == want) {
-						found = j;
-						keyoff = j;
-						break;
-					}
-					j = value_end(s, j);
-					if (j < 0)
-						break;
-					j = skip_ws(&sc, j);
-					if (j < sc.n && sc.t[j] == ',')
-						j = skip_ws(&sc, j + 1);
-				}
-			}
-		}
-		free(tok);
-		if (found < 0)
-			return -1;
-		i = found;
-	}
-	if (i >= sc.n)
+	long root = skip_ws(&sc, 0);
+	if (root >= sc.n)
 		return -1;
-	return want_key && keyoff >= 0 ? keyoff : i;
+	if (!pointer || !*pointer)
+		return root;
+	if (!s->where) {
+		/* built once, freed with the Source */
+		((Source *)s)->where = json_object_new_object();
+		scan_value_cb(&sc, root, "", where_member, s->where);
+	}
+	struct json_object *v;
+	if (!json_object_object_get_ex(s->where, pointer, &v))
+		return -1;
+	int64_t o = json_object_get_int64(v);
+	return want_key ? (long)(o & 0xffffffff) : (long)(o >> 32);
 }
 
 /* --- the funnel --- */
@@ -685,6 +637,8 @@ static void dup_member(void *ctx, const char *objptr, long keyoff, const char *k
 	DupCtx *c = ctx;
 	struct json_object *keys;
 	(void)valoff;
+	if (keyoff < 0)
+		return; /* an array element */
 	if (!json_object_object_get_ex(c->seen, objptr, &keys)) {
 		keys = json_object_new_object();
 		json_object_object_add(c->seen, objptr, keys);
