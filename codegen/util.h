@@ -33,10 +33,14 @@ typedef aslrt_buf Buf;
 #define buf_printf aslrt_buf_printf
 #define buf_free aslrt_buf_free
 
-/* Append p to *v (a vector of pointers of length *n). */
+/* Append x to *v (a vector of pointers of length *n).  The capacity is the
+ * next power of two, kept implicit: growing one element at a time copied
+ * the whole vector at each push under ASan (5,000 Choice rules: minutes). */
 #define vec_push(v, n, x)                                                                          \
 	do {                                                                                       \
-		*(v) = xrealloc(*(v), sizeof(**(v)) * (size_t)(*(n) + 1));                         \
+		size_t n_ = (size_t)(*(n));                                                        \
+		if ((n_ & (n_ - 1)) == 0)                                                          \
+			*(v) = xrealloc(*(v), sizeof(**(v)) * (n_ ? 2 * n_ : 1));                  \
 		(*(v))[(*(n))++] = (x);                                                            \
 	} while (0)
 

@@ -26,6 +26,7 @@ typedef struct Source {
 	size_t len;
 	char *display; /* the text diagnostics quote when not text (YAML), or NULL */
 	size_t display_len;
+	struct json_object *where; /* diag.c: JSON Pointer -> offsets, built once */
 } Source;
 
 /* Read a file ("-" is stdin); NULL with errno set on failure. */

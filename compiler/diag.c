@@ -191,7 +191,8 @@ static long scan_number(Scan *sc, long i)
 }
 
 /* Called for each member of an object while scanning: key offset, decoded key,
- * value offset, and the pointer of the enclosing object. */
+ * value offset, and the pointer of the enclosing object; for each element of
+ * an array too, with keyoff -1 and the index as the key. */
 typedef void MemberFn(void *ctx, const char *objptr, long keyoff, const char *key, long valoff);
 
 static long scan_value_cb(Scan *sc, long i, const char *ptr, MemberFn *fn, void *ctx);
@@ -262,6 +263,11 @@ static long scan_array(Scan *sc, long i, const char *ptr, MemberFn *fn, void *ct
 		if (i < sc->n && sc->t[i] == ']')
 			return scan_fail(sc, i, "trailing comma in array");
 		char *sub = fn ? pointer_index(ptr, k) : NULL;
+		if (fn) {
+			char idx[24];
+			snprintf(idx, sizeof idx, "%d", k);
+			fn(ctx, ptr, -1, idx, i);
+		}
 		i = scan_value_cb(sc, i, sub, fn, ctx);
 		free(sub);
 		if (i < 0)
@@ -349,90 +355,36 @@ char *pointer_index(const char *base, int i)
 	return xasprintf("%s/%d", base, i);
 }
 
-/* The next reference token of a pointer, unescaped (malloc'd); *p advances. */
-static char *pointer_token(const char **p)
+/* Each value's offsets by JSON Pointer (value << 32 | key), from one scan of
+ * the text: scanning from the start for each of thousands of diagnostics was
+ * quadratic.  A later duplicate key replaces an earlier one, as in json-c. */
+static void where_member(void *ctx, const char *objptr, long keyoff, const char *key, long valoff)
 {
-	Buf b = {0};
-	const char *s = *p + 1; /* skip '/' */
-	buf_put(&b, "", 0);
-	while (*s && *s != '/') {
-		if (s[0] == '~' && s[1] == '0') {
-			buf_put(&b, "~", 1);
-			s += 2;
-		} else if (s[0] == '~' && s[1] == '1') {
-			buf_put(&b, "/", 1);
-			s += 2;
-		} else {
-			buf_put(&b, s++, 1);
-		}
-	}
-	*p = s;
-	return b.s;
+	char *p = pointer_join(objptr, key);
+	json_object_object_add(ctx, p,
+			       json_object_new_int64(((int64_t)valoff << 32) |
+						     (uint32_t)(keyoff >= 0 ? keyoff : valoff)));
+	free(p);
 }
 
 long source_locate(const Source *s, const char *pointer, bool want_key)
 {
 	Scan sc = {s->text, (long)s->len, 0, NULL, 0};
-	long i = skip_ws(&sc, 0), keyoff = -1;
-	const char *p = pointer ? pointer : "";
-	while (*p == '/') {
-		char *tok = pointer_token(&p);
-		long found = -1;
-		i = skip_ws(&sc, i);
-		if (i < sc.n && sc.t[i] == '{') {
-			/* json-c keeps the last of duplicate keys: so do we. */
-			long j = skip_ws(&sc, i + 1);
-			while (j < sc.n && sc.t[j] == '"') {
-				Buf key = {0};
-				long ko = j;
-				j = scan_string(&sc, j, &key);
-				if (j < 0) {
-					buf_free(&key);
-					break;
-				}
-				j = skip_ws(&sc, j);
-				if (j < sc.n && sc.t[j] == ':')
-					j = skip_ws(&sc, j + 1);
-				if (strcmp(key.s ? key.s : "", tok) == 0) {
-					found = j;
-					keyoff = ko;
-				}
-				buf_free(&key);
-				j = value_end(s, j);
-				if (j < 0)
-					break;
-				j = skip_ws(&sc, j);
-				if (j < sc.n && sc.t[j] == ',')
-					j = skip_ws(&sc, j + 1);
-			}
-		} else if (i < sc.n && sc.t[i] == '[') {
-			char *end;
-			long want = strtol(tok, &end, 10);
-			if (*tok && !*end && want >= 0) {
-				long j = skip_ws(&sc, i + 1);
-				for (long k = 0; j >= 0 && j < sc.n && sc.t[j] != ']'; k++) {
-					if (k == want) {
-						found = j;
-						keyoff = j;
-						break;
-					}
-					j = value_end(s, j);
-					if (j < 0)
-						break;
-					j = skip_ws(&sc, j);
-					if (j < sc.n && sc.t[j] == ',')
-						j = skip_ws(&sc, j + 1);
-				}
-			}
-		}
-		free(tok);
-		if (found < 0)
-			return -1;
-		i = found;
-	}
-	if (i >= sc.n)
+	long root = skip_ws(&sc, 0);
+	if (root >= sc.n)
 		return -1;
-	return want_key && keyoff >= 0 ? keyoff : i;
+	if (!pointer || !*pointer)
+		return root;
+	if (!s->where) {
+		/* built once, freed with the Source */
+		((Source *)s)->where = json_object_new_object();
+		scan_value_cb(&sc, root, "", where_member, s->where);
+	}
+	struct json_object *v;
+	if (!json_object_object_get_ex(s->where, pointer, &v))
+		return -1;
+	int64_t o = json_object_get_int64(v);
+	return want_key ? (long)(o & 0xffffffff) : (long)(o >> 32);
 }
 
 /* --- the funnel --- */
@@ -449,6 +401,38 @@ static int display_width(const char *s, long n)
 	return w;
 }
 
+/* Quote the line [ls, le) with a caret of w columns under at.  A long
+ * line (a definition written on one line) is quoted as a window around
+ * at: quoting it whole for each of thousands of diagnostics made the
+ * output quadratic in the definition's size. */
+#define QUOTE_MAX 160
+static void print_window(const char *ls, const char *le, const char *at, int w)
+{
+	const char *ws = ls, *we = le;
+	if (le - ls > QUOTE_MAX) {
+		ws = at - ls > QUOTE_MAX / 3 ? at - QUOTE_MAX / 3 : ls;
+		we = le - ws > QUOTE_MAX ? ws + QUOTE_MAX : le;
+		while (ws > ls && ((unsigned char)*ws & 0xC0) == 0x80)
+			ws--; /* not inside a UTF-8 sequence */
+		while (we < le && ((unsigned char)*we & 0xC0) == 0x80)
+			we++;
+	}
+	const char *pre = ws > ls ? "..." : "";
+	fprintf(stderr, "%s%.*s%s\n", pre, (int)(we - ws), ws, we < le ? "..." : "");
+	fputs(pre, stderr);
+	const char *q = ws;
+	for (; q < at && q < we; q++)
+		if (*q == '\t')
+			fputc('\t', stderr);
+		else if (((unsigned char)*q & 0xC0) != 0x80)
+			fputc(' ', stderr);
+	fputc('^', stderr);
+	int room = display_width(q, we - q);
+	for (int i = 1; i < w && i < room; i++)
+		fputc('~', stderr);
+	fputc('\n', stderr);
+}
+
 /* A YAML source (yaml.c): the JSON text lies on the YAML's lines, so quote
  * the YAML line and put the caret at the same line:col. */
 static void print_display_caret(const Source *s, long off, long end)
@@ -462,20 +446,14 @@ static void print_display_caret(const Source *s, long off, long end)
 	const char *e = p;
 	while (e < lim && *e != '\n' && *e != '\r')
 		e++;
-	fprintf(stderr, "%.*s\n", (int)(e - p), p);
 	int c = 1;
 	const char *q = p;
 	for (; c < col && q < e; q++)
-		if (*q == '\t')
-			fputc('\t', stderr), c++;
-		else if (((unsigned char)*q & 0xC0) != 0x80)
-			fputc(' ', stderr), c++;
-	fputc('^', stderr);
-	int w = display_width(s->text + off, end - off);
-	int room = display_width(q, e - q);
-	for (int i = 1; i < w && i < room; i++)
-		fputc('~', stderr);
-	fputc('\n', stderr);
+		if (*q == '\t' || ((unsigned char)*q & 0xC0) != 0x80)
+			c++;
+	while (q < e && ((unsigned char)*q & 0xC0) == 0x80)
+		q++;
+	print_window(p, e, q, display_width(s->text + off, end - off));
 }
 
 static void print_caret(const Source *s, long off)
@@ -496,28 +474,34 @@ static void print_caret(const Source *s, long off)
 		end = off + 1; /* a container: point at its opening bracket */
 	if (s->display)
 		return print_display_caret(s, off, end);
-	fprintf(stderr, "%.*s\n", (int)(le - ls), s->text + ls);
-	for (long i = ls; i < off; i++)
-		if (s->text[i] == '\t')
-			fputc('\t', stderr);
-		else if (((unsigned char)s->text[i] & 0xC0) != 0x80)
-			fputc(' ', stderr);
-	fputc('^', stderr);
-	int w = display_width(s->text + off, end - off);
-	for (int i = 1; i < w; i++)
-		fputc('~', stderr);
-	fputc('\n', stderr);
+	print_window(s->text + ls, s->text + le, s->text + off,
+		     display_width(s->text + off, end - off));
+}
+
+/* Text output shows the first DIAG_SHOW_MAX errors and warnings (and their
+ * notes) and counts the rest: a definition with thousands of the same
+ * mistake otherwise took minutes to locate and print them all.  The JSON
+ * form lists every one. */
+#define DIAG_SHOW_MAX 200
+#define DIAG_SHOW_MAX_TEXT "200"
+static bool diag_hidden(const Diag *d, DiagKind k)
+{
+	int shown = d->nerrors + d->nwarnings;
+	return !d->json && (k == DIAG_NOTE ? shown > DIAG_SHOW_MAX : shown >= DIAG_SHOW_MAX);
 }
 
 static void vdiag(Diag *d, DiagKind k, long off, const char *pointer, const char *fmt, va_list ap)
 {
-	char *msg;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		die("out of memory");
+	bool hidden = diag_hidden(d, k);
 	if (k == DIAG_ERROR)
 		d->nerrors++;
 	else if (k == DIAG_WARNING)
 		d->nwarnings++;
+	if (hidden)
+		return;
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		die("out of memory");
 	int line = 0, col = 0;
 	const Source *s = d->src;
 	if (s && off >= 0)
@@ -570,7 +554,7 @@ void diag_at(Diag *d, DiagKind k, const char *pointer, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vdiag(d, k, locate_near(d->src, pointer), pointer, fmt, ap);
+	vdiag(d, k, diag_hidden(d, k) ? -1 : locate_near(d->src, pointer), pointer, fmt, ap);
 	va_end(ap);
 }
 
@@ -604,7 +588,10 @@ void diag_finish(Diag *d)
 		buf_puts(&b, " and ");
 	if (d->nerrors)
 		buf_printf(&b, "%d error%s", d->nerrors, d->nerrors == 1 ? "" : "s");
-	fprintf(stderr, "%s generated.\n", b.s);
+	fprintf(stderr, "%s generated%s.\n", b.s,
+		d->nerrors + d->nwarnings > DIAG_SHOW_MAX ? " (the first " DIAG_SHOW_MAX_TEXT
+							    " shown)"
+							  : "");
 	buf_free(&b);
 }
 
@@ -658,6 +645,8 @@ static void dup_member(void *ctx, const char *objptr, long keyoff, const char *k
 	DupCtx *c = ctx;
 	struct json_object *keys;
 	(void)valoff;
+	if (keyoff < 0)
+		return; /* an array element */
 	if (!json_object_object_get_ex(c->seen, objptr, &keys)) {
 		keys = json_object_new_object();
 		json_object_object_add(c->seen, objptr, keys);

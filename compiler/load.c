@@ -44,5 +44,6 @@ void source_free(Source *s)
 	free(s->path);
 	free(s->text);
 	free(s->display);
+	json_object_put(s->where);
 	free(s);
 }

@@ -25,6 +25,7 @@
 
 #include "aslc.h"
 #include "ir.h"
+#include "rt.h"
 
 /* Budgets of what the page embeds (bytes): each event's details, all event
  * details together, each input/output kept for a visit. */
@@ -1061,33 +1062,12 @@ static struct json_object *load_history(const char *path, char *why, size_t whyl
 		snprintf(why, whylen, "cannot read it: %s", strerror(errno));
 		return NULL;
 	}
-	struct json_tokener *tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH * 4);
-	if (!tok)
-		die("out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	struct json_object *v = src->len <= (size_t)0x7fffffff
-				    ? json_tokener_parse_ex(tok, src->text, (int)src->len)
-				    : NULL;
-	enum json_tokener_error e = json_tokener_get_error(tok);
-	size_t off = json_tokener_get_parse_end(tok);
-	if (v && e == json_tokener_success) {
-		while (off < src->len && strchr(" \t\r\n", src->text[off]))
-			off++;
-		if (off < src->len) {
-			json_object_put(v);
-			v = NULL;
-			snprintf(why, whylen,
-				 "not JSON: unexpected text after the value at byte %zu", off);
-		}
-	} else {
-		json_object_put(v);
-		v = NULL;
-		snprintf(why, whylen, "not JSON: %s at byte %zu",
-			 e == json_tokener_continue ? "unexpected end of text"
-						    : json_tokener_error_desc(e),
-			 off);
-	}
-	json_tokener_free(tok);
+	/* The runtime's strict parser: json-c's, even in strict mode, takes
+	 * NaN, single quotes and overlong UTF-8 and clamps big numbers. */
+	struct json_object *v = NULL;
+	char msg[256];
+	if (aslrt_json_parse(src->text, src->len, &v, msg, sizeof msg) != 0)
+		snprintf(why, whylen, "not JSON: %s", msg);
 	source_free(src);
 	return v;
 }

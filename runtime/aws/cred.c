@@ -28,6 +28,7 @@
 #include <json-c/json.h>
 
 #include "aws.h"
+#include "rt.h"
 
 #define REFRESH_MARGIN 300 /* seconds before expiry */
 
@@ -185,7 +186,11 @@ static int64_t parse_iso(const char *s)
 static int creds_from_json(const char *text, aws_creds *out, const char *what, char *why,
 			   size_t whylen)
 {
-	struct json_object *o = json_tokener_parse(text);
+	struct json_object *o = NULL;
+	char perr[ASLRT_ERRLEN];
+	/* strict like every JSON the runtime reads; *why says what is missing */
+	if (aslrt_json_parse(text, strlen(text), &o, perr, sizeof perr) != 0)
+		o = NULL;
 	struct json_object *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL;
 	if (!o || !json_object_is_type(o, json_type_object) ||
 	    !json_object_object_get_ex(o, "AccessKeyId", &ak) ||

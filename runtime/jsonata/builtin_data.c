@@ -166,6 +166,7 @@ static V *bi_lookup(Ctx *c, V **a, int n, V *input, Env *env)
 {
 	UNUSED_BI;
 	V *k = ARG(1);
+	NEED_ARG(1, "lookup");
 	return aslrt_jn_lookup_field(c, ARG(0), k->u.s.s, k->u.s.len);
 }
 
@@ -575,6 +576,7 @@ static V *bi_partition(Ctx *c, V **a, int n, V *input, Env *env)
 	V *arr = ARG(0), *sz = ARG(1);
 	if (!arr)
 		return NULL;
+	NEED_ARG(1, "partition");
 	double size = floor(sz->u.n);
 	if (size <= 0)
 		aslrt_jn_throw_msg(c, "D3020",

@@ -426,6 +426,7 @@ V *aslrt_jn_bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
 	V *val = ARG(0), *picv = ARG(1), *opts = ARG(2);
 	if (!val)
 		return NULL;
+	NEED_ARG(1, "formatNumber");
 	NumProps pr = num_props(c, opts);
 	PicVars vars[2];
 	picture_variants(c, &pr, u_from(c, picv->u.s.s, picv->u.s.len), vars);
@@ -481,6 +482,7 @@ V *aslrt_jn_bi_format_integer(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (!ARG(0))
 		return NULL;
+	NEED_ARG(1, "formatInteger");
 	aslrt_pic_err pe = {0};
 	char *p = strndup(ARG(1)->u.s.s, ARG(1)->u.s.len);
 	char *s = aslrt_pic_format_integer(ARG(0)->u.n, p, &pe);
@@ -493,6 +495,7 @@ V *aslrt_jn_bi_parse_integer(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (!ARG(0))
 		return NULL;
+	NEED_ARG(1, "parseInteger");
 	aslrt_pic_err pe = {0};
 	char *t = strndup(ARG(0)->u.s.s, ARG(0)->u.s.len),
 	     *p = strndup(ARG(1)->u.s.s, ARG(1)->u.s.len);

@@ -79,6 +79,7 @@ V *aslrt_jn_bi_substring(Ctx *c, V **a, int n, V *input, Env *env)
 	V *s = ARG(0);
 	if (!s)
 		return NULL;
+	NEED_ARG(1, "substring");
 	double len = (double)aslrt_jn_utf8_len(s->u.s.s, s->u.s.len);
 	double start = js_trunc_int(ARG(1)->u.n);
 	if (len + start < 0)
@@ -121,6 +122,7 @@ V *aslrt_jn_bi_substring_before(Ctx *c, V **a, int n, V *input, Env *env)
 	V *s = ARG(0), *ch = ARG(1);
 	if (!s)
 		return NULL;
+	NEED_ARG(1, "substringBefore");
 	const char *p = mem_find(s->u.s.s, s->u.s.len, ch->u.s.s, ch->u.s.len);
 	if (!p)
 		return s;
@@ -133,6 +135,7 @@ V *aslrt_jn_bi_substring_after(Ctx *c, V **a, int n, V *input, Env *env)
 	V *s = ARG(0), *ch = ARG(1);
 	if (!s)
 		return NULL;
+	NEED_ARG(1, "substringAfter");
 	const char *p = mem_find(s->u.s.s, s->u.s.len, ch->u.s.s, ch->u.s.len);
 	if (!p)
 		return s;
@@ -214,6 +217,7 @@ V *aslrt_jn_bi_pad(Ctx *c, V **a, int n, V *input, Env *env)
 	V *s = ARG(0);
 	if (!s)
 		return NULL;
+	NEED_ARG(1, "pad");
 	double width = ARG(1)->u.n;
 	const char *ch = " ";
 	size_t chl = 1;
@@ -349,6 +353,7 @@ V *aslrt_jn_bi_contains(Ctx *c, V **a, int n, V *input, Env *env)
 	V *s = ARG(0), *t = ARG(1);
 	if (!s)
 		return NULL;
+	NEED_ARG(1, "contains");
 	if (t->t == T_STR)
 		return VBOOL(mem_find(s->u.s.s, s->u.s.len, t->u.s.s, t->u.s.len) != NULL);
 	Match m;
@@ -411,6 +416,8 @@ V *aslrt_jn_bi_replace(Ctx *c, V **a, int n, V *input, Env *env)
 	V *s = ARG(0), *pat = ARG(1), *rep = ARG(2), *lim = ARG(3);
 	if (!s)
 		return NULL;
+	NEED_ARG(1, "replace");
+	NEED_ARG(2, "replace");
 	if (pat->t == T_STR && pat->u.s.len == 0)
 		aslrt_jn_throw_err(c, "D3010", "replace", pat, NULL, 2);
 	if (lim && lim->u.n < 0)
@@ -512,6 +519,7 @@ V *aslrt_jn_bi_split(Ctx *c, V **a, int n, V *input, Env *env)
 	V *s = ARG(0), *sep = ARG(1), *lim = ARG(2);
 	if (!s)
 		return NULL;
+	NEED_ARG(1, "split");
 	if (lim && lim->u.n < 0)
 		aslrt_jn_throw_err(c, "D3020", "split", lim, NULL, 3);
 	V *r = aslrt_jn_v_arr(c, 0);
@@ -699,7 +707,10 @@ V *aslrt_jn_bi_round(Ctx *c, V **a, int n, V *input, Env *env)
 	if (!v)
 		return NULL;
 	double x = v->u.n;
-	int prec = ARG(1) ? (int)ARG(1)->u.n : 0;
+	/* clamped before the conversion to int: past 1000 places either way
+	 * the result is the same (0, or x shifted out of the double range) */
+	double pd = ARG(1) ? fmax(-1000, fmin(1000, ARG(1)->u.n)) : 0;
+	int prec = (int)pd;
 	if (prec)
 		x = shift_dec(x, prec);
 	double r = floor(x + 0.5);
@@ -718,6 +729,7 @@ V *aslrt_jn_bi_power(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (!ARG(0))
 		return NULL;
+	NEED_ARG(1, "power");
 	double r = pow(ARG(0)->u.n, ARG(1)->u.n);
 	if (!isfinite(r))
 		aslrt_jn_throw_err(c, "D3061", "power", ARG(0), ARG(1), 0);

@@ -430,6 +430,15 @@ typedef bool (*GtFn)(Ctx *c, V *a, V *b, void *ud);
 
 #define ARG(i) ((i) < n ? a[(i)] : NULL)
 #define UNUSED_BI (void)input, (void)env
+/* A required argument after the first that evaluated to undefined (a
+ * missing value passes the signature check, as in jsonata-js): T0410
+ * rather than a NULL dereference.  jsonata-js mostly fails there too, with
+ * a TypeError. */
+#define NEED_ARG(i, name)                                                                          \
+	do {                                                                                       \
+		if (!ARG(i))                                                                       \
+			aslrt_jn_throw_err(c, "T0410", name, NULL, NULL, (i) + 1);                 \
+	} while (0)
 
 /* ---- value.c */
 

@@ -116,6 +116,47 @@ static int compile_regex(aslrt_path_parser *ps, const char *s, size_t n, const c
 	return 0;
 }
 
+/* A JSON literal of a filter ([...] or {...} at s[begin..end)): strict RFC
+ * 8259 (exact numbers, valid UTF-8, no NaN, nothing after it) as the
+ * executable reads all JSON, except that Jayway's documented
+ * single-quoted strings (@.size in ['S', 'M']) are taken: they are
+ * rewritten as double-quoted ones before the strict parser reads them. */
+static int parse_json_literal(aslrt_path_parser *ps, size_t begin, size_t end,
+			      struct json_object **out)
+{
+	aslrt_path_buf b = {0};
+	for (size_t i = begin; i < end; i++) {
+		char c = ps->s[i];
+		if (c != '\'' && c != '"') {
+			aslrt_path_buf_put(&b, &c, 1);
+			continue;
+		}
+		aslrt_path_buf_put(&b, "\"", 1);
+		for (i++; i < end && ps->s[i] != c; i++) {
+			if (ps->s[i] == '\\' && i + 1 < end) {
+				/* \' is Jayway's quote inside '...'; other escapes
+				 * are JSON's and go to the strict parser as they are */
+				if (c == '\'' && ps->s[i + 1] == '\'')
+					aslrt_path_buf_put(&b, ps->s + ++i, 1);
+				else
+					aslrt_path_buf_put(&b, ps->s + i++, 2);
+			} else if (ps->s[i] == '"') {
+				aslrt_path_buf_put(&b, "\\\"", 2);
+			} else {
+				aslrt_path_buf_put(&b, ps->s + i, 1);
+			}
+		}
+		if (i < end)
+			aslrt_path_buf_put(&b, "\"", 1);
+	}
+	char why[ASLRT_ERRLEN];
+	int rc = aslrt_json_parse(b.s ? b.s : "", b.len, out, why, sizeof why);
+	free(b.s);
+	if (rc < 0)
+		return aslrt_path_perr(ps, "invalid JSON literal at offset %zu: %s", begin, why);
+	return 0;
+}
+
 static int read_literal(aslrt_path_parser *ps, size_t end, struct aslrt_path_fval *v)
 {
 	aslrt_path_skip_blanks(ps);
@@ -154,19 +195,9 @@ static int read_literal(aslrt_path_parser *ps, size_t end, struct aslrt_path_fva
 		if (i >= end)
 			return aslrt_path_perr(ps, "unterminated JSON literal at offset %zu",
 					       begin);
-		/* json-c's lenient mode takes Jayway's single-quoted strings. */
-		struct json_tokener *tok = json_tokener_new();
-		if (!tok)
-			abort();
-		struct json_object *j =
-		    json_tokener_parse_ex(tok, ps->s + begin, (int)(i + 1 - begin));
-		bool ok = json_tokener_get_error(tok) == json_tokener_success &&
-			  json_tokener_get_parse_end(tok) == i + 1 - begin;
-		json_tokener_free(tok);
-		if (!ok) {
-			json_object_put(j);
-			return aslrt_path_perr(ps, "invalid JSON literal at offset %zu", begin);
-		}
+		struct json_object *j = NULL;
+		if (parse_json_literal(ps, begin, i + 1, &j) < 0)
+			return -1;
 		v->kind = FV_JSON;
 		v->json = j;
 		ps->pos = i + 1;

@@ -8,6 +8,9 @@
  *   2  a JSONPath, then (after the first newline) the JSON it runs on
  *   3  an intrinsic function call, then the JSON input
  *   4  a JSONata expression, then the JSON input (a 1 s time limit)
+ *   5  a --context file: aslrt_config_read, the object check, the walks
+ *   6  a bindings file: aslrt_bindset_load (strict parse, duplicate keys,
+ *      validation), then each binding looked up by its key
  *
  * Build and run it with tests/fuzz/run-runtime.sh.
  */
@@ -15,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "bindings.h"
 #include "jsonata.h"
 #include "rt.h"
 
@@ -56,11 +62,63 @@ static void walk(struct json_object *v)
 	json_object_put(c);
 }
 
+/* The configuration readers take a path: the input goes through one
+ * temporary file, rewritten for each input. */
+static char tmp_path[] = "/tmp/fuzz_runtime.XXXXXX";
+
+static void remove_tmp(void)
+{
+	unlink(tmp_path);
+}
+
+static const char *as_file(const char *s, size_t n)
+{
+	static int fd = -1;
+	if (fd < 0) {
+		if ((fd = mkstemp(tmp_path)) < 0)
+			abort();
+		atexit(remove_tmp);
+	}
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, s, n, 0) != (ssize_t)n)
+		abort();
+	return tmp_path;
+}
+
+static void read_context(const char *s, size_t n)
+{
+	char why[ASLRT_ERRLEN];
+	struct json_object *v = NULL;
+	if (aslrt_config_read(as_file(s, n), "--context", &v, why, sizeof why) == 0) {
+		if (!v)
+			abort(); /* success hands back a value */
+		if (json_object_is_type(v, json_type_object))
+			walk(v);
+	} else if (!why[0] || v) {
+		abort(); /* a failure says why and hands back nothing */
+	}
+	json_object_put(v);
+}
+
+static void read_bindings(const char *s, size_t n)
+{
+	char why[ASLRT_ERRLEN];
+	why[0] = 0;
+	aslrt_bindset *set = aslrt_bindset_load(as_file(s, n), why, sizeof why);
+	if (!set) {
+		if (!why[0])
+			abort();
+		return;
+	}
+	for (int i = 0; i < set->n; i++)
+		(void)aslrt_binding_find(&set, 1, set->b[i].key, NULL);
+	aslrt_bindset_free(set);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	int which = data[0] % 5;
+	int which = data[0] % 7;
 	char *text = malloc(size);
 	if (!text)
 		abort();
@@ -159,6 +217,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	}
+	case 5:
+		if (nl)
+			*nl = '\n';
+		read_context(text, n);
+		break;
+	case 6:
+		if (nl)
+			*nl = '\n';
+		read_bindings(text, n);
+		break;
 	}
 	free(text);
 	return 0;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run-runtime.sh CLANG BUILD_DIR SECONDS - build the libFuzzer target
 # fuzz_runtime.c (the executable's readers: input JSON, mock configs, JSONPath,
-# intrinsics, JSONata), seed a corpus from the conformance execution cases and
+# intrinsics, JSONata, --context and bindings files), seed a corpus from the conformance execution cases and
 # the hardening cases, fuzz for SECONDS, exit non-zero on a crash, a leak or a
 # timeout.  Findings are left in BUILD_DIR/fuzz-runtime-findings; each one
 # becomes a case of tests/hardening/cases.json.
@@ -37,6 +37,14 @@ for path in sorted(glob.glob(os.path.join(src, "tests/conformance/execution/*.js
     inp = case.get("input")
     text = inp if isinstance(inp, str) else json.dumps(inp)
     seeds.append(b"\x00" + text.encode())
+    if isinstance(case.get("context"), dict):
+        seeds.append(b"\x05" + json.dumps(case["context"]).encode())
+    if isinstance(case.get("mocks"), dict):
+        # state -> responses, as a MockConfigFile of machine m, test case t
+        m = case["mocks"]
+        cfg = {"StateMachines": {"m": {"TestCases": {"t": {k: "R%d" % i for i, k in enumerate(m)}}}},
+               "MockedResponses": {"R%d" % i: m[k] for i, k in enumerate(m)}}
+        seeds.append(b"\x01" + json.dumps(cfg).encode())
     for s in strings(case.get("definition")):
         if s.startswith("{%"):
             seeds.append(b"\x04" + s[2:-2].strip().encode() + b"\n" + text.encode())
@@ -46,10 +54,14 @@ for path in sorted(glob.glob(os.path.join(src, "tests/conformance/execution/*.js
             seeds.append(b"\x02" + s.encode() + b"\n" + text.encode())
 for path in glob.glob(os.path.join(src, "samples/*/mocks.json")):
     seeds.append(b"\x01" + open(path, "rb").read())
+for path in glob.glob(os.path.join(src, "samples/*/bindings.json")):
+    seeds.append(b"\x06" + open(path, "rb").read())
 for case in json.load(open(os.path.join(src, "tests/hardening/cases.json"), encoding="utf-8")):
     for name, body in case.get("files", {}).items():
         if name == "mocks.json":
             seeds.append(b"\x01" + body.encode("utf-8", "surrogateescape"))
+        elif name == "ctx.json":
+            seeds.append(b"\x05" + body.encode("utf-8", "surrogateescape"))
     if "input" in case:
         seeds.append(b"\x00" + case["input"].encode("utf-8", "surrogateescape"))
 seen = set()

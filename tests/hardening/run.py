@@ -72,15 +72,21 @@ def run_case(aslc, tmp, i, case, backend, built):
         with open(os.path.join(d, name), "w", encoding="utf-8", errors="surrogateescape") as f:
             f.write(body)
     if case.get("check"):
-        p = subprocess.run([aslc, "check", src], capture_output=True, timeout=60,
-                           encoding="utf-8", errors="replace")
+        try:
+            p = subprocess.run([aslc, "check", src], capture_output=True, timeout=60,
+                               encoding="utf-8", errors="replace")
+        except subprocess.TimeoutExpired:
+            return "aslc check took more than 60 s"
         return outcome(case, p)
     key = (text, backend)
     exe = built.get(key)
     if not exe:
         exe = os.path.join(d, "m-" + backend)
-        p = subprocess.run([aslc, "build", src, "-o", exe, "--backend", backend, "--name", "m"],
-                           capture_output=True, timeout=120, encoding="utf-8", errors="replace")
+        try:
+            p = subprocess.run([aslc, "build", src, "-o", exe, "--backend", backend, "--name", "m"],
+                               capture_output=True, timeout=120, encoding="utf-8", errors="replace")
+        except subprocess.TimeoutExpired:
+            return "aslc build took more than 120 s"
         if p.returncode != 0:
             return "build failed: " + p.stderr.strip()[-500:]
         built[key] = exe

@@ -274,8 +274,9 @@ def edit(fn):
     return h
 
 
-bad("not-json", '{"events": [', "not JSON: unexpected end of text")
-bad("trailing", '{"events": []} x', "not JSON: unexpected character at byte 15")
+bad("not-json", '{"events": [', "not JSON: unexpected end of the text at offset 12")
+bad("trailing", '{"events": []} x', "not JSON: unexpected text after the JSON value at offset 15")
+bad("nan", '{"events": [NaN]}', "not JSON: not a JSON value at offset 12")
 bad("array", "[]", 'not a GetExecutionHistory result: expected an object with "events"')
 bad("no-events", {"nextToken": "x"}, 'no "events" array')
 bad("empty", {"events": []}, '"events" is empty')

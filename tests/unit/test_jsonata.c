@@ -136,6 +136,20 @@ START_TEST(test_undefined_and_errors)
 	expect_code("$eval('1')", NULL, "T1006");
 	expect_code("$error('boom')", NULL, "D3137");
 	expect_code("$assert(false)", NULL, "D3141");
+	/* An undefined argument after the first passes the signature check
+	 * (as in jsonata-js); a function that needs it fails with T0410,
+	 * never reads through NULL (stress findings). */
+	static const char *const needs[] = {
+	    "$substring('abc', $u)",	"$substringBefore('abc', $u)", "$substringAfter('abc', $u)",
+	    "$pad('abc', $u)",		"$contains('abc', $u)",	       "$replace('abc', $u, 'x')",
+	    "$replace('abc', 'b', $u)", "$split('abc', $u)",	       "$power(2, $u)",
+	    "$lookup({}, $u)",		"$partition([0, 1], $u)",      "$formatNumber(1, $u)",
+	    "$formatInteger(1, $u)",	"$parseInteger('12', $u)"};
+	for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
+		expect_code(needs[i], NULL, "T0410");
+	/* a precision past the int range is clamped before the conversion */
+	expect("$round(1.5, -1e300)", NULL, NULL, "0");
+	expect("$round(1.25, 1)", NULL, NULL, "1.2");
 
 	/* the message carries the code */
 	aslrt_jsonata *e = aslrt_jsonata_parse("1 + 'a'", NULL, 0);

@@ -483,6 +483,7 @@ START_TEST(test_filter_ops)
 	const char *in =
 	    "[{\"n\":\"ab\",\"t\":[1,2]},{\"n\":\"\",\"t\":[]},{\"n\":\"abc\",\"t\":[3]}]";
 	EXPECT("$[?(@.n in ['ab','x'])].n", in, "[\"ab\"]");
+	EXPECT("$[?(@.n in [\"ab\",'x'])].n", in, "[\"ab\"]");
 	EXPECT("$[?(@.n nin ['ab','x'])].n", in, "[\"\",\"abc\"]");
 	EXPECT("$[?(@.n size 3)].n", in, "[\"abc\"]");
 	EXPECT("$[?(@.t size 2)].n", in, "[\"ab\"]");
@@ -629,6 +630,11 @@ START_TEST(test_parse_errors)
 	EXPECT_PARSE_ERROR("$[?(@.a =~ /(/)]", "invalid regular expression");
 	EXPECT_PARSE_ERROR("$[?(@.a == [1,)]", "unterminated JSON literal");
 	EXPECT_PARSE_ERROR("$[?(@.a == {1})]", "invalid JSON literal");
+	/* JSON literals are strict JSON, apart from Jayway's '...' strings */
+	EXPECT_PARSE_ERROR("$[?(@.a in [NaN])]",
+			   "invalid JSON literal at offset 11: not a JSON value at offset 1");
+	EXPECT_PARSE_ERROR("$[?(@.a in ['\\x'])]",
+			   "invalid JSON literal at offset 11: invalid escape in a string");
 	EXPECT_PARSE_ERROR("$[?(@.a foo 1)]", "expected ')'");
 }
 END_TEST
