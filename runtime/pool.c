@@ -258,10 +258,8 @@ int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all)
 			 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED)};
 	if (n == 0)
 		return 0;
-	if (r->virtual_clock) { /* repeatable runs: in order, on this thread */
-		aslrt_thread_batch(b.id);
-		return aslrt_pool_run_in_order(r, jobs, n, all);
-	}
+	if (r->virtual_clock) /* repeatable runs: interleaved in virtual time */
+		return aslrt_vsched_run(r, jobs, n, limit, all);
 	pthread_mutex_lock(&r->pool_lock);
 	if (all_small(r, &jobs[0].scope, n, sizeof *jobs)) {
 		pthread_mutex_unlock(&r->pool_lock);
