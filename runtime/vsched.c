@@ -48,6 +48,7 @@ struct vbatch {
 	aslrt_job *jobs;
 	vfiber *fibers; /* one per job */
 	int n, next, running, done, failed;
+	int lo; /* the first job that may still be running */
 	long limit;
 	bool all, parallel, stopped;
 	int64_t avail; /* when the next job may start */
@@ -123,7 +124,10 @@ static void dispatch(aslrt_vsched *s)
 	int phase = 0;
 	unsigned long seq = 0;
 	for (vbatch *b = s->batches; b; b = b->link) {
-		for (int i = 0; i < b->next; i++) {
+		/* jobs before lo have ended or were dropped: never to run again */
+		while (b->lo < b->next && !b->fibers[b->lo].live)
+			b->lo++;
+		for (int i = b->lo; i < b->next; i++) {
 			vfiber *f = &b->fibers[i];
 			if (f->live && f->ready &&
 			    ((!best && !bb) || before(f->t, f->phase, f->seq, t, phase, seq))) {
@@ -155,7 +159,13 @@ static void dispatch(aslrt_vsched *s)
 		f->job = &bb->jobs[i];
 		pthread_cond_init(&f->cv, NULL);
 		s->current = f;
-		if (pthread_create(&f->th, NULL, fiber_main, f) != 0) {
+		/* detached: a Map's ended iterations hold no stack till the end */
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		int err = pthread_create(&f->th, &attr, fiber_main, f);
+		pthread_attr_destroy(&attr);
+		if (err != 0) {
 			fprintf(stderr, "cannot start a thread for a Parallel branch or Map "
 					"iteration\n");
 			abort();
@@ -271,9 +281,38 @@ static void *fiber_main(void *arg)
 	return NULL;
 }
 
+/* A Map whose iterations never let virtual time pass (pool.c's small
+ * scopes) runs them here, in order: what the interleaving would do, without
+ * a thread each (a Map of 20,000 Pass iterations: 4 s against 0.1 s). */
+static int run_here(aslrt_vsched *s, aslrt_job *jobs, int n, bool all)
+{
+	int failed = 0;
+	pthread_mutex_lock(&s->lock);
+	unsigned long id = s->seq + 1;
+	s->seq += (unsigned long)n;
+	pthread_mutex_unlock(&s->lock);
+	for (int i = 0; i < n; i++) {
+		aslrt_job *j = &jobs[i];
+		if (failed && !all) { /* the first failure: the rest never start */
+			json_object_put(j->input);
+			j->input = NULL;
+			continue;
+		}
+		aslrt_thread_batch(id); /* parents' variables as they are now */
+		j->rc = aslrt_job_run(j);
+		aslrt_ctx_release(j->c);
+		if (j->rc)
+			failed++;
+	}
+	return failed;
+}
+
 int aslrt_vsched_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all)
 {
 	aslrt_vsched *s = sched(r);
+	if (jobs[0].iteration && !(self && self->aborted) &&
+	    aslrt_pool_inline(r, &jobs[0].scope, 1))
+		return run_here(s, jobs, n, all);
 	vfiber root = {0};
 	vfiber *owner = self;
 	vbatch b = {0};
@@ -319,10 +358,10 @@ int aslrt_vsched_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all)
 		self = NULL;
 	}
 	pthread_mutex_unlock(&s->lock);
-	for (int i = 0; i < b.next; i++) {
-		pthread_join(b.fibers[i].th, NULL);
-		pthread_cond_destroy(&b.fibers[i].cv);
-	}
+	/* the jobs' threads touch nothing of b after their last dispatch */
+	for (int i = 0; i < b.n; i++)
+		if (b.fibers[i].job) /* started */
+			pthread_cond_destroy(&b.fibers[i].cv);
 	free(b.fibers);
 	if (owner == &root)
 		pthread_cond_destroy(&root.cv);
