@@ -61,15 +61,6 @@ int aslrt_runtime_error(aslrt_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-/* A sibling branch's or iteration's failure stopped this one (vsched.c):
- * an error nothing catches, which its Parallel or Map never reports. */
-int aslrt_aborted_error(aslrt_ctx *c)
-{
-	aslrt_error_set(&c->err, "States.Runtime",
-			"Stopped: another branch or iteration of the state failed");
-	return -1;
-}
-
 /* States.QueryEvaluationError: a JSONata field failed. */
 int aslrt_query_error(aslrt_ctx *c, const char *fmt, ...)
 {
@@ -116,6 +107,8 @@ void aslrt_sleep_ms(aslrt_run *r, int64_t ms)
 		}
 		return;
 	}
+	if (aslrt_pool_sleep(ms)) /* a sibling's failure may end it early */
+		return;
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) != 0)
 		;
@@ -642,7 +635,7 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	aslrt_state *st = &r->states[state];
 	if (aslrt_expired(r))
 		return aslrt_expired_error(c);
-	if (r->virtual_clock && aslrt_vsched_aborted())
+	if (aslrt_job_stopped(r))
 		return aslrt_aborted_error(c);
 	bool retry = c->retry_state == state; /* a Retry enters no state again */
 	if (!retry) {
@@ -661,11 +654,10 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->state = state;
 	if (!retry)
 		c->entered_event = aslrt_event(c, EV_STATE_ENTERED, state, input, 0);
-	if (r->virtual_clock) {
+	if (r->virtual_clock)
 		aslrt_vsched_entered(r); /* its sibling branches start theirs */
-		if (aslrt_vsched_aborted())
-			return aslrt_aborted_error(c);
-	}
+	if (aslrt_job_stopped(r))
+		return aslrt_aborted_error(c);
 	c->entered_ms = aslrt_now_ms(r);
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
@@ -1122,7 +1114,7 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 	aslrt_event(c, EV_EVALUATION_FAILED, state, NULL, 0); /* JSONata's errors only */
 	if (strcmp(name, "States.Runtime") == 0)
 		return ASLRT_FAIL;
-	if (c->run->virtual_clock && aslrt_vsched_aborted())
+	if (aslrt_job_stopped(c->run))
 		return ASLRT_FAIL; /* stopped: nothing retries or catches that */
 	if (aslrt_expired(c->run)) {
 		/* the execution timed out: nothing retries or catches that */

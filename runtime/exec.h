@@ -246,6 +246,8 @@ int aslrt_raise(aslrt_ctx *c, const char *name, const char *fmt, ...)
 void aslrt_env_make(aslrt_ctx *c, struct json_object *input, aslrt_env *env);
 int64_t aslrt_now_ms(aslrt_run *r);
 int aslrt_aborted_error(aslrt_ctx *c);
+/* Has a sibling's failure stopped the job the calling thread runs? */
+bool aslrt_job_stopped(aslrt_run *r);
 void aslrt_sleep_ms(aslrt_run *r, int64_t ms);
 char *aslrt_iso_time(int64_t ms);
 int aslrt_load(aslrt_run *r, const aslrt_program *prog);
@@ -282,6 +284,11 @@ void aslrt_pool_shutdown(aslrt_run *r);
 /* Run the jobs, at most limit at once (0: no limit); returns how many failed.
  * Unless all, the first failure drops the jobs not yet started. */
 int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all);
+/* The real clock: has a sibling's failure stopped the job this thread runs?
+ * aslrt_pool_sleep sleeps ms unless that happens first; false when this
+ * thread runs no job of a batch (the caller sleeps itself). */
+bool aslrt_pool_stopped(void);
+bool aslrt_pool_sleep(int64_t ms);
 /* Will aslrt_pool_run run a batch of jobs of these scopes inline, on the calling
  * thread?  Then their inputs and contexts may share values with the caller
  * (json-c's reference counts are not atomic). */

@@ -382,8 +382,7 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	aslrt_state *st = state >= 0 ? &r->states[state] : NULL;
 	/* A job a sibling's failure stopped records only that it was aborted
 	 * (vsched.c): not the failure its stopping looks like inside. */
-	if (r->virtual_clock && aslrt_vsched_aborted() && type != EV_STATE_ABORTED &&
-	    type != EV_MAP_ITERATION_ABORTED)
+	if (aslrt_job_stopped(r) && type != EV_STATE_ABORTED && type != EV_MAP_ITERATION_ABORTED)
 		return 0;
 	/* AWS records a JSONata evaluation's failure (no other, nor a pending
 	 * failure then), pointing where the state's StateEntered pointed... */
@@ -644,7 +643,7 @@ int aslrt_job_run(aslrt_job *j)
 	 * a branch failed in (entered, never exited) as aborted, after its
 	 * TaskFailed; a job a sibling's failure stopped (vsched.c), the state
 	 * it was in, whatever its type. */
-	bool aborted = rc && r->virtual_clock && aslrt_vsched_aborted();
+	bool aborted = rc && aslrt_job_stopped(r);
 	if (rc && p && c->state >= 0 &&
 	    (aborted || (!j->iteration && strcmp(r->states[c->state].type, "Task") == 0)))
 		aslrt_event(c, EV_STATE_ABORTED, c->state, NULL, 0);
