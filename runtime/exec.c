@@ -96,10 +96,19 @@ void aslrt_sleep_ms(aslrt_run *r, int64_t ms)
 		return;
 	if (r->virtual_clock) {
 		pthread_mutex_lock(&r->lock);
-		r->clock_ms = ms > RT_MAX_TIME_MS - r->clock_ms ? RT_MAX_TIME_MS : r->clock_ms + ms;
+		int64_t until =
+		    ms > RT_MAX_TIME_MS - r->clock_ms ? RT_MAX_TIME_MS : r->clock_ms + ms;
 		pthread_mutex_unlock(&r->lock);
+		/* a Parallel branch or Map iteration lets the others run meanwhile */
+		if (!aslrt_vsched_sleep(r, until)) {
+			pthread_mutex_lock(&r->lock);
+			r->clock_ms = until;
+			pthread_mutex_unlock(&r->lock);
+		}
 		return;
 	}
+	if (aslrt_pool_sleep(ms)) /* a sibling's failure may end it early */
+		return;
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) != 0)
 		;
@@ -357,6 +366,7 @@ void aslrt_unload(aslrt_run *r)
 	json_object_put(r->context);
 	json_object_put(r->mocks);
 	aslrt_pool_shutdown(r);
+	aslrt_vsched_free(r);
 	pthread_mutex_destroy(&r->lock);
 }
 
@@ -637,6 +647,8 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	int64_t now = aslrt_now_ms(r);
 	if ((r->deadline_ms && now >= r->deadline_ms) || aslrt_history_full(r))
 		return aslrt_expired_error(c);
+	if (aslrt_job_stopped(r))
+		return aslrt_aborted_error(c);
 	bool retry = c->retry_state == state; /* a Retry enters no state again */
 	if (!retry) {
 		c->retry_state = state;
@@ -654,6 +666,10 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->state = state;
 	if (!retry)
 		c->entered_event = aslrt_event(c, EV_STATE_ENTERED, state, input, 0);
+	if (r->virtual_clock)
+		aslrt_vsched_entered(r); /* its sibling branches start theirs */
+	if (aslrt_job_stopped(r))
+		return aslrt_aborted_error(c);
 	c->entered_ms = r->virtual_clock ? aslrt_now_ms(r) : now;
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
@@ -1131,6 +1147,8 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 	aslrt_event(c, EV_EVALUATION_FAILED, state, NULL, 0); /* JSONata's errors only */
 	if (strcmp(name, "States.Runtime") == 0)
 		return ASLRT_FAIL;
+	if (aslrt_job_stopped(c->run))
+		return ASLRT_FAIL; /* stopped: nothing retries or catches that */
 	if (aslrt_expired(c->run)) {
 		/* the execution timed out: nothing retries or catches that */
 		aslrt_expired_error(c);
@@ -1216,10 +1234,15 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate,
 		       struct json_object **dst)
 {
-	int rc = 0;
+	int rc = 0, first = -1;
+	/* the job that failed, not one its failure stopped (vsched.c) */
+	for (int i = 0; i < n && !tolerate; i++)
+		if (jobs[i].rc && jobs[i].c &&
+		    (first < 0 || (jobs[first].aborted && !jobs[i].aborted)))
+			first = i;
 	struct json_object *arr = json_object_new_array();
 	for (int i = 0; i < n; i++) {
-		if (jobs[i].rc && !rc && !tolerate) {
+		if (i == first) {
 			aslrt_error_move(&c->err, &jobs[i].c->err);
 			rc = -1;
 		}

@@ -100,6 +100,7 @@ typedef struct aslrt_job {
 	struct json_object *input; /* consumed by the scope */
 	struct json_object *out;
 	int rc;
+	bool aborted;	 /* stopped by a sibling's failure (vsched.c) */
 	int state;	 /* history.c: the Parallel or Map state */
 	bool iteration;	 /* a Map iteration (else a Parallel branch) */
 	long lane;	 /* its index in the batch */
@@ -159,7 +160,8 @@ typedef struct aslrt_run {
 	pthread_t workers[64];
 	int nworkers, idle;
 	bool pool_shutdown;
-	int *scope_cost; /* by scope: states one run enters at most */
+	int *scope_cost;	     /* by scope: states one run enters at most */
+	struct aslrt_vsched *vsched; /* the virtual clock's jobs (vsched.c) */
 
 	/* --history FILE: the child executions' histories go to FILE's
 	 * .children.jsonl, opened by the first child (history.c) */
@@ -243,6 +245,9 @@ int aslrt_raise(aslrt_ctx *c, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void aslrt_env_make(aslrt_ctx *c, struct json_object *input, aslrt_env *env);
 int64_t aslrt_now_ms(aslrt_run *r);
+int aslrt_aborted_error(aslrt_ctx *c);
+/* Has a sibling's failure stopped the job the calling thread runs? */
+bool aslrt_job_stopped(aslrt_run *r);
 void aslrt_sleep_ms(aslrt_run *r, int64_t ms);
 char *aslrt_iso_time(int64_t ms);
 int aslrt_load(aslrt_run *r, const aslrt_program *prog);
@@ -279,6 +284,11 @@ void aslrt_pool_shutdown(aslrt_run *r);
 /* Run the jobs, at most limit at once (0: no limit); returns how many failed.
  * Unless all, the first failure drops the jobs not yet started. */
 int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all);
+/* The real clock: has a sibling's failure stopped the job this thread runs?
+ * aslrt_pool_sleep sleeps ms unless that happens first; false when this
+ * thread runs no job of a batch (the caller sleeps itself). */
+bool aslrt_pool_stopped(void);
+bool aslrt_pool_sleep(int64_t ms);
 /* Will aslrt_pool_run run a batch of jobs of these scopes inline, on the calling
  * thread?  Then their inputs and contexts may share values with the caller
  * (json-c's reference counts are not atomic). */
@@ -311,7 +321,8 @@ bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 	X(EV_EVALUATION_FAILED, "EvaluationFailed")                                                \
 	X(EV_MAP_RUN_STARTED, "MapRunStarted")                                                     \
 	X(EV_MAP_RUN_SUCCEEDED, "MapRunSucceeded")                                                 \
-	X(EV_MAP_RUN_FAILED, "MapRunFailed")
+	X(EV_MAP_RUN_FAILED, "MapRunFailed")                                                       \
+	X(EV_MAP_ITERATION_ABORTED, "MapIterationAborted")
 
 enum {
 #define X(id, name) id,
@@ -335,12 +346,22 @@ void aslrt_history_assigned(aslrt_ctx *c, struct json_object *vals);
 void aslrt_job_free(aslrt_job *j);
 void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
 int aslrt_job_run(aslrt_job *j);
-int aslrt_pool_run_in_order(aslrt_run *r, aslrt_job *jobs, int n, bool all);
 /* exec.c: a Map's jobs for items (the base-th on), each input through its
  * ItemSelector: 0, or -1 with c->err (jobs freed).  own: the items are the
  * Map's alone (its ItemReader's), taken without a copy. */
 int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct json_object *items,
 		   long base, bool own, const aslrt_map_run *run, aslrt_job **out);
+
+/* vsched.c: Parallel and Map jobs interleaved in virtual time. */
+int aslrt_vsched_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all);
+/* Wait until virtual time `until` while other jobs run; false when the
+ * calling thread runs no job (the caller moves the clock itself). */
+bool aslrt_vsched_sleep(aslrt_run *r, int64_t until);
+/* A branch has entered its first state: its siblings start theirs. */
+void aslrt_vsched_entered(aslrt_run *r);
+/* Has a sibling's failure stopped the job the calling thread runs? */
+bool aslrt_vsched_aborted(void);
+void aslrt_vsched_free(aslrt_run *r);
 
 /* telemetry.c */
 enum { RT_LOG_OFF, RT_LOG_FATAL, RT_LOG_ERROR, RT_LOG_ALL };

@@ -1,8 +1,7 @@
 /*
  * history.c - the execution's events as AWS records them (GetExecutionHistory):
  * ids handed out in order, previousEventId chains, each event's details; the
- * --history file, the --trace lines for people, and the in-order runner the
- * virtual clock uses for Parallel and Map (repeatable runs).
+ * --history file, the --trace lines for people.
  *
  * Event ids are always counted (error causes cite "entered at the event id
  * #N"); the events themselves are built only when something reads them.
@@ -269,9 +268,11 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 	case EV_MAP_ITERATION_STARTED:
 	case EV_MAP_ITERATION_SUCCEEDED:
 	case EV_MAP_ITERATION_FAILED:
+	case EV_MAP_ITERATION_ABORTED:
 		key = type == EV_MAP_ITERATION_STARTED	   ? "mapIterationStartedEventDetails"
 		      : type == EV_MAP_ITERATION_SUCCEEDED ? "mapIterationSucceededEventDetails"
-							   : "mapIterationFailedEventDetails";
+		      : type == EV_MAP_ITERATION_FAILED	   ? "mapIterationFailedEventDetails"
+							   : "mapIterationAbortedEventDetails";
 		add_str(d, "name", st->name);
 		json_object_object_add(d, "index", json_object_new_int64(index));
 		break;
@@ -296,8 +297,8 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 static bool passed_by(int type)
 {
 	return type == EV_MAP_ITERATION_SUCCEEDED || type == EV_MAP_ITERATION_FAILED ||
-	       type == EV_PARALLEL_SUCCEEDED || type == EV_MAP_SUCCEEDED ||
-	       type == EV_STATE_ABORTED;
+	       type == EV_MAP_ITERATION_ABORTED || type == EV_PARALLEL_SUCCEEDED ||
+	       type == EV_MAP_SUCCEEDED || type == EV_STATE_ABORTED;
 }
 
 /* One line for people: time, id, event, state, where, attempt, error. */
@@ -379,6 +380,10 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 {
 	aslrt_run *r = c->run;
 	aslrt_state *st = state >= 0 ? &r->states[state] : NULL;
+	/* A job a sibling's failure stopped records only that it was aborted
+	 * (vsched.c): not the failure its stopping looks like inside. */
+	if (aslrt_job_stopped(r) && type != EV_STATE_ABORTED && type != EV_MAP_ITERATION_ABORTED)
+		return 0;
 	/* AWS records a JSONata evaluation's failure (no other, nor a pending
 	 * failure then), pointing where the state's StateEntered pointed... */
 	if (type == EV_EVALUATION_FAILED &&
@@ -638,54 +643,25 @@ int aslrt_job_run(aslrt_job *j)
 	aslrt_event_flush(c);
 	/* A Parallel that fails stops its branches: AWS records the Task state
 	 * a branch failed in (entered, never exited) as aborted, after its
-	 * TaskFailed. */
-	if (rc && p && !j->iteration && c->state >= 0 &&
-	    strcmp(r->states[c->state].type, "Task") == 0)
+	 * TaskFailed; a job a sibling's failure stopped (vsched.c), the state
+	 * it was in, whatever its type. */
+	bool aborted = rc && aslrt_job_stopped(r);
+	if (rc && p && c->state >= 0 &&
+	    (aborted || (!j->iteration && strcmp(r->states[c->state].type, "Task") == 0)))
 		aslrt_event(c, EV_STATE_ABORTED, c->state, NULL, 0);
 	if (p && j->iteration)
-		end = aslrt_event(c, rc ? EV_MAP_ITERATION_FAILED : EV_MAP_ITERATION_SUCCEEDED,
+		end = aslrt_event(c,
+				  aborted ? EV_MAP_ITERATION_ABORTED
+				  : rc	  ? EV_MAP_ITERATION_FAILED
+					  : EV_MAP_ITERATION_SUCCEEDED,
 				  j->state, NULL, c->lane);
 	if (p) {
 		pthread_mutex_lock(&r->lock);
-		if (c->last_event > p->last_event)
-			p->last_event = c->last_event;
+		if (c->last_event > p->last_event && !aborted)
+			p->last_event = c->last_event; /* a failed batch: after the failure */
 		if (!rc && end > p->map_end)
 			p->map_end = end;
 		pthread_mutex_unlock(&r->lock);
 	}
 	return rc;
-}
-
-/*
- * Under the virtual clock: the jobs one after another on the calling thread,
- * in order, so that mocks are consumed, events numbered and the first failure
- * found the same way every time.  Each job starts at the batch's start time
- * and the batch ends when its longest job does, as if they had run at once;
- * unless all, a failure stops the jobs after it (AWS stops the siblings).
- */
-int aslrt_pool_run_in_order(aslrt_run *r, aslrt_job *jobs, int n, bool all)
-{
-	int failed = 0;
-	int64_t start = aslrt_now_ms(r), end = start;
-	for (int i = 0; i < n; i++) {
-		if (failed && !all) {
-			json_object_put(jobs[i].input);
-			jobs[i].input = NULL;
-			continue;
-		}
-		pthread_mutex_lock(&r->lock);
-		r->clock_ms = start;
-		pthread_mutex_unlock(&r->lock);
-		jobs[i].rc = aslrt_job_run(&jobs[i]);
-		aslrt_ctx_release(jobs[i].c);
-		if (jobs[i].rc)
-			failed++;
-		int64_t t = aslrt_now_ms(r);
-		if (t > end)
-			end = t;
-	}
-	pthread_mutex_lock(&r->lock);
-	r->clock_ms = end;
-	pthread_mutex_unlock(&r->lock);
-	return failed;
 }

@@ -16,9 +16,11 @@
  * costs more than running a few Pass states (bench/ b5: 72 branches of one
  * Pass per round; b4: Map iterations of Pass, Choice, Pass).
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exec.h"
 
@@ -168,9 +170,73 @@ struct aslrt_batch {
 	long limit; /* at most this many running; 0: no limit */
 	bool all;   /* run every job even after a failure */
 	pthread_cond_t finished;
-	aslrt_batch *link; /* the pool's list of batches with jobs to start */
-	unsigned long id;  /* unique in the process (exec.c's per-thread caches) */
+	aslrt_batch *link;   /* the pool's list of batches with jobs to start */
+	unsigned long id;    /* unique in the process (exec.c's per-thread caches) */
+	aslrt_batch *parent; /* the batch whose job made this one, or NULL */
+	int stopped;	     /* a job failed: the running ones stop (atomic) */
 };
+
+/* The batch whose job this thread runs, if any. */
+static _Thread_local aslrt_batch *cur;
+/* A stop wakes the jobs sleeping in aslrt_pool_sleep. */
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cv = PTHREAD_COND_INITIALIZER;
+
+static bool stopped(const aslrt_batch *b)
+{
+	for (; b; b = b->parent)
+		if (__atomic_load_n(&b->stopped, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+bool aslrt_pool_stopped(void)
+{
+	return stopped(cur);
+}
+
+bool aslrt_pool_sleep(int64_t ms)
+{
+	if (!cur)
+		return false;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(ms / 1000);
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&stop_lock);
+	while (!stopped(cur) && pthread_cond_timedwait(&stop_cv, &stop_lock, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&stop_lock);
+	return true;
+}
+
+/* A sibling branch's or iteration's failure stopped this one (pool.c, vsched.c):
+ * an error nothing catches, which its Parallel or Map never reports. */
+int aslrt_aborted_error(aslrt_ctx *c)
+{
+	aslrt_error_set(&c->err, "States.Runtime",
+			"Stopped: another branch or iteration of the state failed");
+	return -1;
+}
+
+/* Has a sibling's failure stopped the job the calling thread runs? */
+bool aslrt_job_stopped(aslrt_run *r)
+{
+	return r->virtual_clock ? aslrt_vsched_aborted() : aslrt_pool_stopped();
+}
+
+/* AWS stops the running siblings of a failed job where they are. */
+static void stop(aslrt_batch *b)
+{
+	pthread_mutex_lock(&stop_lock);
+	__atomic_store_n(&b->stopped, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&stop_cv);
+	pthread_mutex_unlock(&stop_lock);
+}
 
 /* A job of b that may start now, or -1. */
 static int startable(aslrt_batch *b)
@@ -201,6 +267,8 @@ static void run_one(aslrt_run *r, aslrt_batch *b, int i)
 	pthread_mutex_unlock(&r->pool_lock);
 	aslrt_job *j = &b->jobs[i];
 	aslrt_thread_batch(b->id);
+	aslrt_batch *outer = cur;
+	cur = b;
 	j->rc = aslrt_job_run(j); /* makes the job's context as it starts */
 	/* The output may share nodes with this thread's Context object base
 	 * (exec.c): the caller gets a tree of its own. */
@@ -211,6 +279,11 @@ static void run_one(aslrt_run *r, aslrt_batch *b, int i)
 	}
 	job_done(j);
 	pthread_mutex_lock(&r->pool_lock);
+	/* failed because another job's failure stopped it, or the first */
+	j->aborted = j->rc && stopped(b);
+	cur = outer;
+	if (j->rc && !j->aborted && !b->all)
+		stop(b);
 	b->running--;
 	b->done++;
 	if (j->rc)
@@ -268,13 +341,13 @@ int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all)
 			 all,
 			 PTHREAD_COND_INITIALIZER,
 			 NULL,
-			 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED)};
+			 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED),
+			 cur,
+			 0};
 	if (n == 0)
 		return 0;
-	if (r->virtual_clock) { /* repeatable runs: in order, on this thread */
-		aslrt_thread_batch(b.id);
-		return aslrt_pool_run_in_order(r, jobs, n, all);
-	}
+	if (r->virtual_clock) /* repeatable runs: interleaved in virtual time */
+		return aslrt_vsched_run(r, jobs, n, limit, all);
 	pthread_mutex_lock(&r->pool_lock);
 	if (all_small(r, &jobs[0].scope, n, sizeof *jobs)) {
 		pthread_mutex_unlock(&r->pool_lock);

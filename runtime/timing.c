@@ -199,6 +199,8 @@ int aslrt_sleep_until(aslrt_ctx *c, int64_t until)
 		return aslrt_expired_error(c);
 	}
 	aslrt_sleep_ms(r, until - now);
+	if (aslrt_job_stopped(r))
+		return aslrt_aborted_error(c);
 	return 0;
 }
 
@@ -233,6 +235,8 @@ int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp)
 		timeout = true;
 	}
 	aslrt_sleep_ms(r, first - now);
+	if (aslrt_job_stopped(r))
+		return aslrt_aborted_error(c);
 	if (!heartbeat && !timeout)
 		return 0;
 	return aslrt_timeout_error(c, heartbeat);

@@ -246,6 +246,25 @@ def real():
     rc, out, err = run(exe, {"ms": 100}, timeout=20)
     check("real clock: a handler taking 0.1 s is in time", rc == 0 and out == "woke", (rc, out, err))
 
+    # A branch that fails stops its sibling in a 30 s Wait (AWS aborts it):
+    # the Parallel fails with the failure's error a second in.
+    exe = build("abort_real", {"StartAt": "P", "States": {"P": {
+        "Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "F"},
+                                        "F": {"Type": "Fail", "Error": "Oops"}}},
+            {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 30,
+                                                  "End": True}}}]}}})
+    hist = os.path.join(TMP, "abort_real.json")
+    start = time.monotonic()
+    rc, out, err = run(exe, {}, "--history", hist, timeout=20)
+    took = time.monotonic() - start
+    with open(hist) as f:
+        types = [e["type"] for e in json.load(f)["events"]]
+    check("real clock: a failed branch stops its sibling's 30 s Wait, which is aborted",
+          rc == 1 and err["Error"] == "Oops" and 0.9 <= took < 5 and
+          "WaitStateAborted" in types and types[-2:] == ["ParallelStateFailed",
+                                                         "ExecutionFailed"], (rc, err, took, types))
+
 
 def curl(port, op, body):
     p = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", "-X", "POST",
