@@ -5,7 +5,9 @@
  *   @meta               private constant [N+1 x i8], the metadata text
  *   @scope_N            internal i32 (ptr c, ptr in, ptr out), one per scope
  *   @scopes             private constant [S x ptr]
- *   @aslrt_main_program constant { ptr, i64, i32, ptr } (struct aslrt_program)
+ *   @states             private constant [N x aslrt_state_def], with each state's
+ *                       Retry, Catch, branch, successor and setting rows
+ *   @aslrt_main_program constant { ptr, i64, i32, ptr, ptr, i32 } (struct aslrt_program)
  *
  * The functions mirror emit_c's: per state an internal noinline
  * i32 state_I(ptr c, ptr cur, ptr st) with allocas for r[] (ptr), b[] (i32),
@@ -647,6 +649,116 @@ static void emit_scope(Emit *e, const IrScope *sc, LLVMValueRef func)
 	LLVMBuildRet(e->b, ci32(e, -1));
 }
 
+static LLVMValueRef private_const(Emit *e, LLVMValueRef init, const char *name)
+{
+	LLVMValueRef g = LLVMAddGlobal(e->mod, LLVMTypeOf(init), name);
+	LLVMSetInitializer(g, init);
+	LLVMSetGlobalConstant(g, 1);
+	LLVMSetLinkage(g, LLVMPrivateLinkage);
+	LLVMSetAlignment(g, 8);
+	return g;
+}
+
+/* A private constant int array, or a null pointer when empty. */
+static LLVMValueRef const_ints(Emit *e, const int *v, int n, const char *name)
+{
+	if (!n)
+		return LLVMConstNull(e->ptr);
+	LLVMValueRef *vals = xcalloc((size_t)n, sizeof *vals);
+	for (int i = 0; i < n; i++)
+		vals[i] = ci32(e, v[i]);
+	LLVMValueRef g = private_const(e, LLVMConstArray(e->i32, vals, (unsigned)n), name);
+	free(vals);
+	return g;
+}
+
+/* An array of n structs of type t (vals[i] each), or a null pointer. */
+static LLVMValueRef const_rows(Emit *e, LLVMTypeRef t, LLVMValueRef *rows, int n, const char *name)
+{
+	if (!n)
+		return LLVMConstNull(e->ptr);
+	return private_const(e, LLVMConstArray(t, rows, (unsigned)n), name);
+}
+
+/*
+ * The states' tables (aslrt.h), laid out as C lays out the structs:
+ *   aslrt_retry_def   { ptr, i32, i32, double x 4 }
+ *   aslrt_catch_def   { ptr, i32 x 5 }
+ *   aslrt_setting_def { i32, i32 }
+ *   aslrt_state_def   { ptr x 2, i32 x 2, ptr x 5, i32 x 5 }
+ */
+static LLVMValueRef state_defs(Emit *e)
+{
+	const Program *p = e->p;
+	LLVMContextRef ctx = e->ctx;
+	LLVMTypeRef dbl = LLVMDoubleTypeInContext(ctx);
+	LLVMTypeRef rt[7] = {e->ptr, e->i32, e->i32, dbl, dbl, dbl, dbl};
+	LLVMTypeRef retry_t = LLVMStructTypeInContext(ctx, rt, 7, 0);
+	LLVMTypeRef ct[6] = {e->ptr, e->i32, e->i32, e->i32, e->i32, e->i32};
+	LLVMTypeRef catch_t = LLVMStructTypeInContext(ctx, ct, 6, 0);
+	LLVMTypeRef sett[2] = {e->i32, e->i32};
+	LLVMTypeRef set_t = LLVMStructTypeInContext(ctx, sett, 2, 0);
+	LLVMTypeRef stt[14] = {e->ptr, e->ptr, e->i32, e->i32, e->ptr, e->ptr, e->ptr,
+			       e->ptr, e->ptr, e->i32, e->i32, e->i32, e->i32, e->i32};
+	LLVMTypeRef state_t = LLVMStructTypeInContext(ctx, stt, 14, 0);
+	LLVMValueRef *defs = xcalloc((size_t)p->nstates + 1, sizeof *defs);
+	for (int i = 0; i < p->nstates; i++) {
+		const IrState *st = &p->states[i];
+		int n = st->nretry > st->ncatch ? st->nretry : st->ncatch;
+		if (st->nsettings > n)
+			n = st->nsettings;
+		LLVMValueRef *rows = xcalloc((size_t)n + 1, sizeof *rows);
+		for (int k = 0; k < st->nretry; k++) {
+			const IrRetry *r = &st->retry[k];
+			LLVMValueRef f[7] = {const_ints(e, r->errors, r->nerrors, "errors"),
+					     ci32(e, r->nerrors),
+					     ci32(e, r->jitter),
+					     LLVMConstReal(dbl, r->interval),
+					     LLVMConstReal(dbl, r->backoff),
+					     LLVMConstReal(dbl, r->max_attempts),
+					     LLVMConstReal(dbl, r->max_delay)};
+			rows[k] = LLVMConstStructInContext(ctx, f, 7, 0);
+		}
+		LLVMValueRef retry = const_rows(e, retry_t, rows, st->nretry, "retry");
+		for (int k = 0; k < st->ncatch; k++) {
+			const IrCatch *c = &st->catchers[k];
+			LLVMValueRef f[6] = {const_ints(e, c->errors, c->nerrors, "errors"),
+					     ci32(e, c->nerrors),
+					     ci32(e, c->next),
+					     ci32(e, c->result_path),
+					     ci32(e, c->assign),
+					     ci32(e, c->output)};
+			rows[k] = LLVMConstStructInContext(ctx, f, 6, 0);
+		}
+		LLVMValueRef catchers = const_rows(e, catch_t, rows, st->ncatch, "catch");
+		for (int k = 0; k < st->nsettings; k++) {
+			LLVMValueRef f[2] = {ci32(e, st->settings[k].key),
+					     ci32(e, st->settings[k].k)};
+			rows[k] = LLVMConstStructInContext(ctx, f, 2, 0);
+		}
+		LLVMValueRef settings = const_rows(e, set_t, rows, st->nsettings, "settings");
+		free(rows);
+		LLVMValueRef f[14] = {const_string(e, st->name, strlen(st->name), "name"),
+				      const_string(e, st->type, strlen(st->type), "type"),
+				      ci32(e, st->scope),
+				      ci32(e, st->jsonata),
+				      retry,
+				      catchers,
+				      const_ints(e, st->branches, st->nbranches, "branches"),
+				      const_ints(e, st->next, st->nnext, "next"),
+				      settings,
+				      ci32(e, st->nretry),
+				      ci32(e, st->ncatch),
+				      ci32(e, st->nbranches),
+				      ci32(e, st->nnext),
+				      ci32(e, st->nsettings)};
+		defs[i] = LLVMConstStructInContext(ctx, f, 14, 0);
+	}
+	LLVMValueRef g = const_rows(e, state_t, defs, p->nstates, "states");
+	free(defs);
+	return g;
+}
+
 static void build_module(Emit *e)
 {
 	const Program *p = e->p;
@@ -684,12 +796,15 @@ static void build_module(Emit *e)
 	LLVMSetAlignment(gscopes, 8);
 
 	/* struct aslrt_program { const char *meta; size_t meta_len; int nscopes;
-	 *                        aslrt_scope_fn *const *scopes; } */
-	LLVMTypeRef fields[4] = {e->ptr, e->i64, e->i32, e->ptr};
-	LLVMTypeRef prog_type = LLVMStructTypeInContext(ctx, fields, 4, 0);
-	LLVMValueRef vals[4] = {gmeta, LLVMConstInt(e->i64, meta_len, 0), ci32(e, n), gscopes};
+	 *                        aslrt_scope_fn *const *scopes;
+	 *                        const aslrt_state_def *states; int nstates; } */
+	LLVMTypeRef fields[6] = {e->ptr, e->i64, e->i32, e->ptr, e->ptr, e->i32};
+	LLVMTypeRef prog_type = LLVMStructTypeInContext(ctx, fields, 6, 0);
+	LLVMValueRef vals[6] = {gmeta,	       LLVMConstInt(e->i64, meta_len, 0),
+				ci32(e, n),    gscopes,
+				state_defs(e), ci32(e, p->nstates)};
 	LLVMValueRef gprog = LLVMAddGlobal(e->mod, prog_type, "aslrt_main_program");
-	LLVMSetInitializer(gprog, LLVMConstStructInContext(ctx, vals, 4, 0));
+	LLVMSetInitializer(gprog, LLVMConstStructInContext(ctx, vals, 6, 0));
 	LLVMSetGlobalConstant(gprog, 1);
 	LLVMSetLinkage(gprog, LLVMExternalLinkage);
 	LLVMSetAlignment(gprog, 8);

@@ -27,6 +27,12 @@ const char *const const_kind_names[] = {
 #undef X
 };
 
+const char *const setting_names[] = {
+#define X(e, s) s,
+#include "settings.h"
+#undef X
+};
+
 Program *ir_new(void)
 {
 	Program *p = xcalloc(1, sizeof *p);
@@ -45,6 +51,15 @@ void ir_free(Program *p)
 		free(p->states[i].ins);
 		free(p->states[i].drops);
 		free(p->states[i].parts);
+		for (int k = 0; k < p->states[i].nretry; k++)
+			free(p->states[i].retry[k].errors);
+		for (int k = 0; k < p->states[i].ncatch; k++)
+			free(p->states[i].catchers[k].errors);
+		free(p->states[i].retry);
+		free(p->states[i].catchers);
+		free(p->states[i].branches);
+		free(p->states[i].next);
+		free(p->states[i].settings);
 	}
 	for (int i = 0; i < p->nscopes; i++)
 		free(p->scopes[i].states);
@@ -170,6 +185,59 @@ static char *quote(const char *s)
 	return q;
 }
 
+static void dump_errors(const int *errors, int n, Buf *out)
+{
+	for (int i = 0; i < n; i++)
+		buf_printf(out, " k%d", errors[i]);
+}
+
+/* A state's tables: Retry and Catch rows, branches, successors, settings. */
+static void dump_tables(const IrState *st, Buf *out)
+{
+	for (int i = 0; i < st->nretry; i++) {
+		const IrRetry *r = &st->retry[i];
+		buf_puts(out, "  retry");
+		dump_errors(r->errors, r->nerrors, out);
+		buf_printf(out, " interval %.17g backoff %.17g attempts %.17g", r->interval,
+			   r->backoff, r->max_attempts);
+		if (r->max_delay > 0)
+			buf_printf(out, " maxdelay %.17g", r->max_delay);
+		if (r->jitter)
+			buf_puts(out, " jitter");
+		buf_puts(out, "\n");
+	}
+	for (int i = 0; i < st->ncatch; i++) {
+		const IrCatch *c = &st->catchers[i];
+		buf_puts(out, "  catch");
+		dump_errors(c->errors, c->nerrors, out);
+		buf_printf(out, " next @%d", c->next);
+		if (c->result_path >= 0)
+			buf_printf(out, " resultpath k%d", c->result_path);
+		else if (c->result_path == -2)
+			buf_puts(out, " resultpath null");
+		if (c->assign >= 0)
+			buf_printf(out, " assign k%d", c->assign);
+		if (c->output >= 0)
+			buf_printf(out, " output k%d", c->output);
+		buf_puts(out, "\n");
+	}
+	if (st->nbranches) {
+		buf_puts(out, "  branches");
+		for (int i = 0; i < st->nbranches; i++)
+			buf_printf(out, " scope %d", st->branches[i]);
+		buf_puts(out, "\n");
+	}
+	if (st->nnext) {
+		buf_puts(out, "  succ");
+		for (int i = 0; i < st->nnext; i++)
+			buf_printf(out, " @%d", st->next[i]);
+		buf_puts(out, "\n");
+	}
+	for (int i = 0; i < st->nsettings; i++)
+		buf_printf(out, "  set %s k%d\n", setting_names[st->settings[i].key],
+			   st->settings[i].k);
+}
+
 void ir_dump(const Program *p, Buf *out)
 {
 	char *name = quote(p->name);
@@ -187,8 +255,10 @@ void ir_dump(const Program *p, Buf *out)
 		for (int j = 0; j < sc->nstates; j++) {
 			const IrState *st = &p->states[sc->states[j]];
 			char *q = quote(st->name);
-			buf_printf(out, "state @%d %s %s\n", st->id, q, st->type);
+			buf_printf(out, "state @%d %s %s%s\n", st->id, q, st->type,
+				   st->jsonata ? " jsonata" : "");
 			free(q);
+			dump_tables(st, out);
 			if (st->ndrops) {
 				buf_puts(out, "  drops");
 				for (int k = 0; k < st->ndrops; k++)
@@ -269,11 +339,47 @@ void ir_ownership(Program *p)
 	}
 }
 
+static void verify_errors(const Program *p, int state, const int *errors, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (errors[i] < 0 || errors[i] >= p->nconsts || p->consts[errors[i]].kind != K_STR)
+			die("state %d: ErrorEquals names bad constant %d", state, errors[i]);
+}
+
+/* The tables name constants, states of the scope and scopes that exist. */
+static void verify_tables(const Program *p, const IrState *st)
+{
+	int i = st->id;
+	for (int k = 0; k < st->nretry; k++)
+		verify_errors(p, i, st->retry[k].errors, st->retry[k].nerrors);
+	for (int k = 0; k < st->ncatch; k++) {
+		const IrCatch *c = &st->catchers[k];
+		verify_errors(p, i, c->errors, c->nerrors);
+		if (c->next < 0 || c->next >= p->nstates || p->states[c->next].scope != st->scope)
+			die("state %d: a catcher goes out of its scope", i);
+		if (c->result_path < -2 || c->result_path >= p->nconsts ||
+		    c->assign >= p->nconsts || c->output >= p->nconsts)
+			die("state %d: a catcher names a bad constant", i);
+	}
+	for (int k = 0; k < st->nbranches; k++)
+		if (st->branches[k] <= 0 || st->branches[k] >= p->nscopes)
+			die("state %d names bad scope %d", i, st->branches[k]);
+	for (int k = 0; k < st->nnext; k++)
+		if (st->next[k] < 0 || st->next[k] >= p->nstates ||
+		    p->states[st->next[k]].scope != st->scope)
+			die("state %d: a successor is out of its scope", i);
+	for (int k = 0; k < st->nsettings; k++)
+		if (st->settings[k].k < 0 || st->settings[k].k >= p->nconsts)
+			die("state %d: setting %s names bad constant %d", i,
+			    setting_names[st->settings[k].key], st->settings[k].k);
+}
+
 void ir_verify(const Program *p)
 {
 	for (int i = 0; i < p->nstates; i++) {
 		const IrState *st = &p->states[i];
 		const IrScope *sc = &p->scopes[st->scope];
+		verify_tables(p, st);
 		if (st->nins == 0)
 			die("state %d has no ops", i);
 		Op last = st->ins[st->nins - 1].op;

@@ -60,11 +60,55 @@ typedef struct Const {
 	struct json_object *v; /* owned */
 } Const;
 
+/* A state's settings (runtime/settings.h): S_* */
+typedef enum {
+#define X(e, s) S_##e,
+#include "settings.h"
+#undef X
+	S_COUNT
+} SettingKey;
+
+extern const char *const setting_names[];
+
+/* Retry and Catch rows: the generated program's static tables (aslrt.h,
+ * aslrt_retry_def and aslrt_catch_def, field for field). */
+typedef struct IrRetry {
+	int *errors; /* ErrorEquals: K_STR constants */
+	int nerrors;
+	bool jitter;
+	double interval, backoff, max_attempts, max_delay;
+} IrRetry;
+
+typedef struct IrCatch {
+	int *errors;
+	int nerrors;
+	int next;	 /* state id */
+	int result_path; /* K_PATH; -1: "$" or absent, -2: null */
+	int assign;	 /* K_ASSIGN or K_JSONATA, -1: none */
+	int output;	 /* K_JSONATA, -1: none */
+} IrCatch;
+
+typedef struct IrSetting {
+	SettingKey key;
+	int k;
+} IrSetting;
+
 typedef struct IrState {
 	int id;
 	char *name;
 	char *type;
 	int scope;
+	bool jsonata;
+	IrRetry *retry;
+	int nretry;
+	IrCatch *catchers;
+	int ncatch;
+	int *branches; /* scope ids */
+	int nbranches;
+	int *next; /* successors: Next, Default, Choice rules' Next */
+	int nnext;
+	IrSetting *settings;
+	int nsettings;
 	Ins *ins;
 	int nins;
 	int nlabels;

@@ -38,15 +38,57 @@ extern char aslrt_absent_marker;
 typedef int aslrt_scope_fn(aslrt_ctx *c, struct json_object *input, struct json_object **out);
 
 /*
- * What the generated code hands to the runtime.  `meta` is a JSON text (see
- * docs/ir.md, "Program metadata") holding the constant table, the states,
- * their Retry/Catch tables and Task bindings; it is parsed once at start-up.
+ * A state's static tables, data of the generated program (docs/ir.md).
+ * Errors, paths and templates are named by index into the constant table.
+ */
+typedef struct aslrt_retry_def {
+	const int *errors; /* ErrorEquals: string constants */
+	int nerrors;
+	int jitter;					   /* JitterStrategy FULL */
+	double interval, backoff, max_attempts, max_delay; /* max_delay 0: none */
+} aslrt_retry_def;
+
+typedef struct aslrt_catch_def {
+	const int *errors; /* ErrorEquals: string constants */
+	int nerrors;
+	int next;	 /* the state it goes to */
+	int result_path; /* a path constant; -1: "$" (or absent), -2: null */
+	int assign;	 /* an Assign (JSONPath) or JSONata constant, -1: none */
+	int output;	 /* JSONata Output, -1: none */
+} aslrt_catch_def;
+
+/* A state setting (ItemsPath, Seconds, Resource, ...: settings.h) and the
+ * constant holding its value. */
+typedef struct aslrt_setting_def {
+	int key;
+	int k;
+} aslrt_setting_def;
+
+typedef struct aslrt_state_def {
+	const char *name;
+	const char *type;
+	int scope;
+	int jsonata; /* QueryLanguage JSONata */
+	const aslrt_retry_def *retry;
+	const aslrt_catch_def *catchers;
+	const int *branches; /* Parallel branches, a Map's processor: scope ids */
+	const int *next;     /* Next, Default and Choice rules' Next: state ids */
+	const aslrt_setting_def *settings;
+	int nretry, ncatch, nbranches, nnext, nsettings;
+} aslrt_state_def;
+
+/*
+ * What the generated code hands to the runtime: its scopes, its states'
+ * tables, and `meta`, a JSON text (see docs/ir.md, "Program metadata")
+ * holding the constant table and the scopes, parsed once at start-up.
  */
 typedef struct aslrt_program {
 	const char *meta;
 	size_t meta_len;
 	int nscopes;
 	aslrt_scope_fn *const *scopes;
+	const aslrt_state_def *states;
+	int nstates;
 } aslrt_program;
 
 /* Defined by the generated code. */

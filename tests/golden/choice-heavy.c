@@ -8,7 +8,23 @@
 #endif
 
 static const char meta[] =
-	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"consts\":[{\"tmpl\":{\"applicant.$\":\"$.applicant.name\",\"amount.$\":\"$.amount\",\"score.$\":\"$.credit.score\",\"submitted.$\":\"$.submitted\"}},{\"assign\":{\"threshold\":50000}},{\"path\":\"$.submitted\"},{\"str\":\"submitted\"},{\"json\":\"2026-01-01T00:00:00Z\"},{\"path\":\"$.score\"},{\"str\":\"score\"},{\"json\":700},{\"path\":\"$.amount\"},{\"str\":\"amount\"},{\"path\":\"$threshold\"},{\"str\":\"threshold\"},{\"json\":500},{\"json\":1000000},{\"tmpl\":{\"decision\":\"APPROVED\",\"applicant.$\":\"$.applicant\",\"limit.$\":\"$threshold\"}},{\"tmpl\":{\"decision\":\"DECLINED\",\"applicant.$\":\"$.applicant\"}},{\"tmpl\":{\"decision\":\"REVIEW\",\"applicant.$\":\"$.applicant\",\"amount.$\":\"$.amount\"}}],\"states\":[{\"name\":\"Normalize\",\"type\":\"Pass\",\"scope\":0,\"def\":{\"Type\":\"Pass\",\"Parameters\":{\"applicant.$\":\"$.applicant.name\",\"amount.$\":\"$.amount\",\"score.$\":\"$.credit.score\",\"submitted.$\":\"$.submitted\"},\"Assign\":{\"threshold\":50000},\"Next\":\"Route\"}},{\"name\":\"Route\",\"type\":\"Choice\",\"scope\":0,\"def\":{\"Type\":\"Choice\",\"Choices\":[{\"Not\":{\"Variable\":\"$.submitted\",\"TimestampGreaterThan\":\"2026-01-01T00:00:00Z\"},\"Next\":\"Expired\"},{\"And\":[{\"Variable\":\"$.score\",\"NumericGreaterThanEquals\":700},{\"Variable\":\"$.amount\",\"NumericLessThanEqualsPath\":\"$threshold\"}],\"Next\":\"Approve\"},{\"Or\":[{\"Variable\":\"$.score\",\"NumericLessThan\":500},{\"Variable\":\"$.amount\",\"NumericGreaterThan\":1000000}],\"Next\":\"Decline\"}],\"Default\":\"Manual review\"}},{\"name\":\"Approve\",\"type\":\"Pass\",\"scope\":0,\"def\":{\"Type\":\"Pass\",\"Parameters\":{\"decision\":\"APPROVED\",\"applicant.$\":\"$.applicant\",\"limit.$\":\"$threshold\"},\"End\":true}},{\"name\":\"Decline\",\"type\":\"Pass\",\"scope\":0,\"def\":{\"Type\":\"Pass\",\"Parameters\":{\"decision\":\"DECLINED\",\"applicant.$\":\"$.applicant\"},\"End\":true}},{\"name\":\"Manual review\",\"type\":\"Wait\",\"scope\":0,\"def\":{\"Type\":\"Wait\",\"Seconds\":3600,\"Next\":\"Queue for review\"}},{\"name\":\"Queue for review\",\"type\":\"Pass\",\"scope\":0,\"def\":{\"Type\":\"Pass\",\"Parameters\":{\"decision\":\"REVIEW\",\"applicant.$\":\"$.applicant\",\"amount.$\":\"$.amount\"},\"End\":true}},{\"name\":\"Expired\",\"type\":\"Fail\",\"scope\":0,\"def\":{\"Type\":\"Fail\",\"Error\":\"ApplicationExpired\",\"Cause\":\"Applications from before 2026 must be resubmitted\"}}],\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"timeout\":null}";
+	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"consts\":[{\"tmpl\":{\"applicant.$\":\"$.applicant.name\",\"amount.$\":\"$.amount\",\"score.$\":\"$.credit.score\",\"submitted.$\":\"$.submitted\"}},{\"assign\":{\"threshold\":50000}},{\"path\":\"$.submitted\"},{\"str\":\"submitted\"},{\"json\":\"2026-01-01T00:00:00Z\"},{\"path\":\"$.score\"},{\"str\":\"score\"},{\"json\":700},{\"path\":\"$.amount\"},{\"str\":\"amount\"},{\"path\":\"$threshold\"},{\"str\":\"threshold\"},{\"json\":500},{\"json\":1000000},{\"tmpl\":{\"decision\":\"APPROVED\",\"applicant.$\":\"$.applicant\",\"limit.$\":\"$threshold\"}},{\"tmpl\":{\"decision\":\"DECLINED\",\"applicant.$\":\"$.applicant\"}},{\"json\":3600},{\"tmpl\":{\"decision\":\"REVIEW\",\"applicant.$\":\"$.applicant\",\"amount.$\":\"$.amount\"}},{\"json\":\"ApplicationExpired\"},{\"json\":\"Applications from before 2026 must be resubmitted\"}],\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"timeout\":null}";
+
+static const int next0_0[] = {1};
+static const int next1_0[] = {4, 6, 2, 3};
+static const int next4_0[] = {5};
+static const aslrt_setting_def set_4[] = {{4, 16}};
+static const aslrt_setting_def set_6[] = {{8, 18}, {9, 19}};
+
+static const aslrt_state_def states[] = {
+	{"Normalize", "Pass", 0, 0, NULL, NULL, NULL, next0_0, NULL, 0, 0, 0, 1, 0},
+	{"Route", "Choice", 0, 0, NULL, NULL, NULL, next1_0, NULL, 0, 0, 0, 4, 0},
+	{"Approve", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Decline", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Manual review", "Wait", 0, 0, NULL, NULL, NULL, next4_0, set_4, 0, 0, 0, 1, 1},
+	{"Queue for review", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Expired", "Fail", 0, 0, NULL, NULL, NULL, NULL, set_6, 0, 0, 0, 0, 2},
+};
 
 static int scope_0(aslrt_ctx *c, struct json_object *in, struct json_object **out);
 
@@ -16,7 +32,7 @@ static aslrt_scope_fn *const scopes[] = {
 	scope_0,
 };
 
-const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 1, scopes};
+const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 1, scopes, states, 7};
 
 ASLC_STATE int state_0(aslrt_ctx *c, struct json_object **cur, int *st)
 {
@@ -256,7 +272,7 @@ ASLC_STATE int state_5(aslrt_ctx *c, struct json_object **cur, int *st)
 S5:
 	r[1] = NULL;
 	if (aslrt_op_enter(c, 5, r[0])) goto E5;
-	if (aslrt_op_template(c, 16, r[0], &r[1])) goto E5;
+	if (aslrt_op_template(c, 17, r[0], &r[1])) goto E5;
 	if (aslrt_op_exit(c, 5, r[1])) goto E5;
 	out = r[1];
 	r[1] = NULL;

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Retry and Catch as static tables of the generated program (docs/ir.md, "State
+# tables"): a state with 18 retriers, whose 16th, 17th and 18th are reached, its
+# Catch rows, on both backends; and --emit=ir showing every row.
+# usage: tables.sh ASLC DIR
+set -u
+aslc=$1
+dir=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+check() { # name want got
+	if [ "$2" = "$3" ]; then
+		echo "[PASS] $1"
+		pass=$((pass + 1))
+	else
+		echo "[FAIL] $1: want $2, got $3"
+		fail=$((fail + 1))
+	fi
+}
+
+"$aslc" emit "$dir/retry18.asl.json" --emit=ir >"$tmp/ir" || exit 1
+check "--emit=ir prints 18 retry rows" 18 "$(grep -c '^  retry ' "$tmp/ir")"
+check "--emit=ir prints 2 catch rows" 2 "$(grep -c '^  catch ' "$tmp/ir")"
+check "--emit=ir prints the 17th row's numbers" 1 \
+	"$(grep -c '^  retry k[0-9]* k[0-9]* interval 3 backoff 1.5 attempts 2 maxdelay 4$' "$tmp/ir")"
+for b in c llvm; do
+	"$aslc" build "$dir/retry18.asl.json" -o "$tmp/m-$b" --backend $b -O0 || exit 1
+	run() { # test case
+		"$tmp/m-$b" --clock virtual --mock-config "$dir/mocks.json" --test-case "$1" \
+			--history "$tmp/h.json" <"$dir/input.json" 2>"$tmp/err"
+	}
+	check "$b: E16 then E17 twice are retried, then the call succeeds" \
+		'{"result":"ok","retries":3}' "$(run late)"
+	# E17/E18's row allows 2 retries at 3 s, then 4.5 s capped at 4 s
+	check "$b: E18 exhausts the 17th retrier and is caught" \
+		'{"in":1,"caught":{"Error":"E18","Cause":"again"}}' "$(run exhausted)"
+	check "$b: its retries waited 3 s and 4 s" 7000 \
+		"$(python3 -c 'import json, sys
+e = json.load(open(sys.argv[1]))["events"]
+print(round((e[-1]["timestamp"] - e[0]["timestamp"]) * 1000))' "$tmp/h.json")"
+	check "$b: the 18th retrier retries E19 once, then ResultPath null keeps the input" \
+		'{"in":1}' "$(run jitter)"
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
