@@ -85,9 +85,24 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 	case OP_COPY:
 		buf_printf(out, "\tr[%d] = aslrt_op_copy(r[%d]);\n", in->dst, in->a);
 		break;
-	case OP_TEMPLATE:
-		buf_printf(out, "\tif (aslrt_op_template(c, %d, r[%d], &r[%d])) %s;\n", in->k,
-			   in->a, in->dst, err);
+	case OP_OBJECT:
+	case OP_ARRAY:
+		buf_printf(out, "\tr[%d] = aslrt_op_%s();\n", in->dst,
+			   in->op == OP_OBJECT ? "object" : "array");
+		break;
+	case OP_SETKEY: {
+		const char *key = json_object_get_string(p->consts[in->k].v);
+		buf_printf(out, "\taslrt_op_setkey(r[%d], ", in->a);
+		c_string(out, key, strlen(key));
+		buf_printf(out, ", &r[%d]);\n", in->b);
+		break;
+	}
+	case OP_PUSH:
+		buf_printf(out, "\taslrt_op_push(r[%d], &r[%d]);\n", in->a, in->b);
+		break;
+	case OP_EXPR:
+		buf_printf(out, "\tif (aslrt_op_expr(c, %d, r[%d], &r[%d])) %s;\n", in->k, in->a,
+			   in->dst, err);
 		break;
 	case OP_RESULTPATH:
 		buf_printf(out, "\tif (aslrt_op_result_path(c, %d, r[%d], r[%d], &r[%d])) %s;\n",

@@ -48,7 +48,11 @@ enum {
 	RT_REQUIRE,
 	RT_COPY,
 	RT_PATH,
-	RT_TEMPLATE,
+	RT_OBJECT,
+	RT_ARRAY,
+	RT_SETKEY,
+	RT_PUSH,
+	RT_EXPR,
 	RT_RESULT_PATH,
 	RT_ASSIGN,
 	RT_JEVAL,
@@ -80,7 +84,11 @@ static const struct {
     [RT_REQUIRE] = {"aslrt_op_require", "ipiippp"},
     [RT_COPY] = {"aslrt_op_copy", "pp"},
     [RT_PATH] = {"aslrt_op_path", "ipipp"},
-    [RT_TEMPLATE] = {"aslrt_op_template", "ipipp"},
+    [RT_OBJECT] = {"aslrt_op_object", "p"},
+    [RT_ARRAY] = {"aslrt_op_array", "p"},
+    [RT_SETKEY] = {"aslrt_op_setkey", "vppp"},
+    [RT_PUSH] = {"aslrt_op_push", "vpp"},
+    [RT_EXPR] = {"aslrt_op_expr", "ipipp"},
     [RT_RESULT_PATH] = {"aslrt_op_result_path", "ipippp"},
     [RT_ASSIGN] = {"aslrt_op_assign", "ipip"},
     [RT_JEVAL] = {"aslrt_op_jeval", "ipipipp"},
@@ -324,9 +332,23 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		set_reg(e, in->dst, call(e, RT_COPY, &a, 1));
 		break;
 	}
-	case OP_TEMPLATE: {
+	case OP_OBJECT:
+	case OP_ARRAY:
+		set_reg(e, in->dst, call(e, in->op == OP_OBJECT ? RT_OBJECT : RT_ARRAY, NULL, 0));
+		break;
+	case OP_SETKEY: {
+		LLVMValueRef args[] = {reg(e, in->a), field_key(e, in->k), reg_addr(e, in->b)};
+		call(e, RT_SETKEY, args, 3);
+		break;
+	}
+	case OP_PUSH: {
+		LLVMValueRef args[] = {reg(e, in->a), reg_addr(e, in->b)};
+		call(e, RT_PUSH, args, 2);
+		break;
+	}
+	case OP_EXPR: {
 		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a), reg_addr(e, in->dst)};
-		check(e, call(e, RT_TEMPLATE, args, 4), id);
+		check(e, call(e, RT_EXPR, args, 4), id);
 		break;
 	}
 	case OP_RESULTPATH: {

@@ -131,7 +131,11 @@ static void dump_ins(const Program *p, const Ins *in, Buf *out)
 	case OP_REQUIRE:
 		buf_printf(out, " %%%d %%%d", in->a, in->b);
 		if (in->c)
-			buf_puts(out, " choice");
+			buf_puts(out, in->c == 2 ? " template" : " choice");
+		break;
+	case OP_SETKEY:
+	case OP_PUSH:
+		buf_printf(out, " %%%d %%%d", in->a, in->b);
 		break;
 	case OP_RESULTPATH:
 		buf_printf(out, " %%%d %%%d", in->a, in->b);

@@ -76,15 +76,18 @@ static bool plain_key(const char *k)
  * path = Path selecting from `src` ($), the Context object ($$) or a variable.
  * Returns a register holding the selected value: owned (require/path) or,
  * when allow_absent, a borrowed register that may hold ASLRT_ABSENT.
- * `choice` selects the error text AWS uses for Choice rule paths.
+ * `choice` selects the error text AWS uses for Choice rule paths; `at`
+ * ({"at": field, "t": text}, borrowed) names a template's field, for the text
+ * of a template's.
  */
-static int lower_path(Lower *l, int src, const char *text, bool allow_absent, bool choice)
+static int lower_path_in(Lower *l, int src, const char *text, bool allow_absent, bool choice,
+			 struct json_object *at)
 {
 	char why[ASLRT_ERRLEN];
 	aslrt_path *path = aslrt_path_parse(text, why, sizeof why);
 	if (!path)
 		die("path \"%s\" passed the checker but does not parse: %s", text, why);
-	int k = ir_const(l->p, K_PATH, json_object_new_string(text));
+	int k = at ? -1 : ir_const(l->p, K_PATH, json_object_new_string(text));
 	bool direct = aslrt_path_is_definite(path);
 	int n = aslrt_path_nsteps(path);
 	for (int i = 0; direct && i < n; i++) {
@@ -96,7 +99,10 @@ static int lower_path(Lower *l, int src, const char *text, bool allow_absent, bo
 	}
 	if (!direct) { /* never absent: the engine raises AWS's error itself */
 		aslrt_path_free(path);
-		return emit_dst(l, OP_PATH, src, -1, k);
+		if (!at)
+			return emit_dst(l, OP_PATH, src, -1, k);
+		/* the template's field compiled once as an expression */
+		return emit_dst(l, OP_EXPR, src, -1, ir_const(l->p, K_EXPR, json_object_get(at)));
 	}
 	int root;
 	switch (aslrt_path_root(path)) {
@@ -124,13 +130,20 @@ static int lower_path(Lower *l, int src, const char *text, bool allow_absent, bo
 			return src;
 		return cur;
 	}
+	if (at) /* the template field's {"at", "t"}, for AWS's error */
+		k = ir_const(l->p, K_JSON, json_object_get(at));
 	Ins *in = emit(l, OP_REQUIRE);
 	in->dst = new_reg(l);
 	in->a = cur;
 	in->b = src;
-	in->c = choice;
+	in->c = at ? 2 : choice;
 	in->k = k;
 	return in->dst;
+}
+
+static int lower_path(Lower *l, int src, const char *text, bool allow_absent, bool choice)
+{
+	return lower_path_in(l, src, text, allow_absent, choice, NULL);
 }
 
 /* InputPath / OutputPath: absent or "$" is the value itself; null is {}. */
@@ -149,6 +162,84 @@ static int lower_io_path(Lower *l, struct json_object *st, const char *key, int 
 	return lower_path(l, src, text, false, false);
 }
 
+static bool dynamic_key(const char *key)
+{
+	size_t n = strlen(key);
+	return n >= 2 && strcmp(key + n - 2, ".$") == 0;
+}
+
+/* Does a template value hold any "key.$" field? */
+static bool has_dynamic(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val)
+		{
+			if (dynamic_key(key) || has_dynamic(val))
+				return true;
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (has_dynamic(json_object_array_get_idx(v, i)))
+				return true;
+	}
+	return false;
+}
+
+/* A "key.$" field's value: a path as direct look-ups where it is static, else
+ * (wildcards, filters, intrinsic calls) an expression compiled once. */
+static int lower_tmpl_expr(Lower *l, int src, const char *key, const char *text)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "at", json_object_new_string(key));
+	json_object_object_add(o, "t", json_object_new_string(text));
+	int r = text[0] == '$'
+		    ? lower_path_in(l, src, text, false, false, o)
+		    : emit_dst(l, OP_EXPR, src, -1, ir_const(l->p, K_EXPR, json_object_get(o)));
+	json_object_put(o);
+	return r;
+}
+
+/*
+ * A payload template's value over `src`, as ops: literal parts (no ".$" field
+ * anywhere below) are one constant each; objects and arrays holding dynamic
+ * fields are built key by key, in the template's order (the first failing
+ * field raises, as AWS's does).
+ */
+static int lower_tmpl_value(Lower *l, struct json_object *v, int src)
+{
+	if (!has_dynamic(v))
+		return emit_dst(l, OP_CONST, -1, -1, ir_const(l->p, K_JSON, json_object_get(v)));
+	if (json_object_is_type(v, json_type_array)) {
+		int arr = emit_dst(l, OP_ARRAY, -1, -1, -1);
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			int kid = lower_tmpl_value(l, json_object_array_get_idx(v, i), src);
+			Ins *in = emit(l, OP_PUSH);
+			in->a = arr;
+			in->b = kid;
+		}
+		return arr;
+	}
+	int obj = emit_dst(l, OP_OBJECT, -1, -1, -1);
+	json_object_object_foreach(v, key, val)
+	{
+		int kid;
+		char *name = xstrdup(key);
+		if (dynamic_key(key)) {
+			/* the checker made sure the value is a string */
+			name[strlen(name) - 2] = 0;
+			kid = lower_tmpl_expr(l, src, key, json_object_get_string(val));
+		} else {
+			kid = lower_tmpl_value(l, val, src);
+		}
+		Ins *in = emit(l, OP_SETKEY);
+		in->a = obj;
+		in->b = kid;
+		in->k = ir_const_str(l->p, name);
+		free(name);
+	}
+	return obj;
+}
+
 /* A payload template (Parameters, ResultSelector) applied to `src`. */
 static int lower_template(Lower *l, struct json_object *st, const char *key, int src)
 {
@@ -156,7 +247,7 @@ static int lower_template(Lower *l, struct json_object *st, const char *key, int
 	struct json_object *v = field(st, key, &present);
 	if (!present)
 		return src;
-	return emit_dst(l, OP_TEMPLATE, src, -1, ir_const(l->p, K_TMPL, json_object_get(v)));
+	return lower_tmpl_value(l, v, src);
 }
 
 static void lower_assign(Lower *l, struct json_object *o, int src)

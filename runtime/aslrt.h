@@ -109,7 +109,14 @@ int aslrt_op_require(aslrt_ctx *c, int k, int choice, struct json_object *v,
 		     struct json_object *root, struct json_object **dst);
 struct json_object *aslrt_op_copy(struct json_object *v);
 int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
-int aslrt_op_template(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
+/* Payload templates, built op by op: a new object or array; setkey and push
+ * move *v into it (*v becomes NULL; key is static: the program's). */
+struct json_object *aslrt_op_object(void);
+struct json_object *aslrt_op_array(void);
+void aslrt_op_setkey(struct json_object *o, const char *key, struct json_object **v);
+void aslrt_op_push(struct json_object *a, struct json_object **v);
+/* A template field's expression (a dynamic path, an intrinsic call). */
+int aslrt_op_expr(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
 int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
 			 struct json_object **dst);
 int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input);

@@ -694,6 +694,17 @@ struct json_object *aslrt_op_var(aslrt_ctx *c, int k)
 /* Why path k selected nothing from root, in AWS's words. */
 static int path_miss(aslrt_ctx *c, int k, int choice, struct json_object *root)
 {
+	if (choice == 2) { /* a template's field: k is its expr */
+		struct json_object *e = c->run->consts[k].json;
+		char *in = aslrt_json_dump(root);
+		aslrt_runtime_error(c,
+				    "The JSONPath '%s' specified for the field '%s' could not be "
+				    "found in the input '%s'",
+				    json_object_get_string(get(e, "t")),
+				    json_object_get_string(get(e, "at")), in);
+		free(in);
+		return -1;
+	}
 	const char *text = json_object_get_string(c->run->consts[k].json);
 	if (choice)
 		return aslrt_runtime_error(c,
@@ -729,9 +740,31 @@ int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_ob
 				   json_object_get_string(c->run->consts[k].json), why);
 }
 
-int aslrt_op_template(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
+struct json_object *aslrt_op_object(void)
 {
-	return aslrt_tmpl_eval(c, c->run->consts[k].tmpl, input, dst);
+	return json_object_new_object();
+}
+
+struct json_object *aslrt_op_array(void)
+{
+	return json_object_new_array();
+}
+
+void aslrt_op_setkey(struct json_object *o, const char *key, struct json_object **v)
+{
+	json_object_object_add_ex(o, key, *v, JSON_C_OBJECT_KEY_IS_CONSTANT);
+	*v = NULL;
+}
+
+void aslrt_op_push(struct json_object *a, struct json_object **v)
+{
+	json_object_array_add(a, *v);
+	*v = NULL;
+}
+
+int aslrt_op_expr(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
+{
+	return aslrt_tmpl_eval(c, c->run->consts[k].expr, input, dst);
 }
 
 static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *input,

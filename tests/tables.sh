@@ -1,7 +1,8 @@
 #!/bin/sh
 # Retry and Catch as static tables of the generated program (docs/ir.md, "State
 # tables"): a state with 18 retriers, whose 16th, 17th and 18th are reached, its
-# Catch rows, on both backends; and --emit=ir showing every row.
+# Catch rows, on both backends; and --emit=ir showing every row.  Payload
+# templates as ops: their output and the error of a field that selects nothing.
 # usage: tables.sh ASLC DIR
 set -u
 aslc=$1
@@ -43,6 +44,26 @@ e = json.load(open(sys.argv[1]))["events"]
 print(round((e[-1]["timestamp"] - e[0]["timestamp"]) * 1000))' "$tmp/h.json")"
 	check "$b: the 18th retrier retries E19 once, then ResultPath null keeps the input" \
 		'{"in":1}' "$(run jitter)"
+done
+"$aslc" emit "$dir/template.asl.json" --emit=ir >"$tmp/ir" || exit 1
+check "templates are ops: a nested object is built key by key" 1 \
+	"$(grep -c '^  setkey %[0-9]* %[0-9]* k[0-9]*	; "lit"$' "$tmp/ir")"
+check "templates are ops: a static path is direct look-ups" 1 \
+	"$(grep -c '^  %[0-9]* = require %[0-9]* %0 template k[0-9]*	; {"at":"m.\$","t":"\$.maybe.here"}$' "$tmp/ir")"
+want_ok='{"ok":true,"m":[7]}'
+want_sel='"sel":{"got":"a","fmt":"a-Build","n":2}'
+want_out='"out":{"list":[1,{"x":"a"},[{"y":"Build"}]],"lit":{"k":[1,2]},"fmt":"a-Build","all":[1,2],"whole":{"v":"a","arr":[{"n":1},{"n":2}],"maybe":{}}}'
+want_err="{\"Error\":\"States.Runtime\",\"Cause\":\"An error occurred while executing the state 'Missing' (entered at the event id #10). The JSONPath '\$.maybe.here' specified for the field 'm.\$' could not be found in the input '{\\\"v\\\""
+for b in c llvm; do
+	"$aslc" build "$dir/template.asl.json" -o "$tmp/t-$b" --backend $b -O0 || exit 1
+	check "$b: a template's output" "$want_ok" \
+		"$(echo '{"v":"a","arr":[{"n":1},{"n":2}],"maybe":{"here":[7]}}' | "$tmp/t-$b")"
+	echo '{"v":"a","arr":[{"n":1},{"n":2}],"maybe":{}}' | "$tmp/t-$b" >"$tmp/out" 2>"$tmp/err"
+	check "$b: a field that selects nothing fails the state" 1 "$(grep -cF "$want_err" "$tmp/err")"
+	check "$b: the nested template's output" "{$want_out,$want_sel}" \
+		"$(python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["Cause"]
+print(c[c.index("in the input \x27") + 14:-1])' "$tmp/err" | sed 's/^{"v":"a","arr":\[{"n":1},{"n":2}\],"maybe":{},/{/')"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

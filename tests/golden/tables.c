@@ -8,7 +8,7 @@
 #endif
 
 static const char meta[] =
-	"{\"name\":\"tables\",\"type\":\"STANDARD\",\"consts\":[{\"str\":\"States.Timeout\"},{\"str\":\"States.ALL\"},{\"str\":\"Boom\"},{\"path\":\"$.error\"},{\"assign\":{\"failed\":true}},{\"str\":\"arn:aws:states:::lambda:invoke\"},{\"str\":\"$.timeout\"},{\"json\":5},{\"tmpl\":{\"FunctionName\":\"f\",\"Payload.$\":\"$\"}},{\"path\":\"$.items\"},{\"tmpl\":{\"item.$\":\"$$.Map.Item.Value\",\"index.$\":\"$$.Map.Item.Index\"}},{\"json\":2},{\"str\":\"$.tolerance\"},{\"path\":\"$.item\"},{\"json\":\"2026-01-01T00:00:00Z\"},{\"json\":1},{\"path\":\"$[0]\"},{\"json\":true},{\"json\":\"stopped\"},{\"expr\":{\"at\":\"ErrorPath\",\"t\":\"$.error.Error\"}}],\"scopes\":[{\"start\":0,\"owner\":-1},{\"start\":2,\"owner\":1},{\"start\":5,\"owner\":4},{\"start\":6,\"owner\":4}],\"ctx_input\":false,\"timeout\":null}";
+	"{\"name\":\"tables\",\"type\":\"STANDARD\",\"consts\":[{\"str\":\"States.Timeout\"},{\"str\":\"States.ALL\"},{\"str\":\"Boom\"},{\"path\":\"$.error\"},{\"assign\":{\"failed\":true}},{\"str\":\"arn:aws:states:::lambda:invoke\"},{\"str\":\"$.timeout\"},{\"json\":5},{\"json\":\"f\"},{\"str\":\"FunctionName\"},{\"json\":{\"at\":\"Payload.$\",\"t\":\"$\"}},{\"str\":\"Payload\"},{\"path\":\"$.items\"},{\"tmpl\":{\"item.$\":\"$$.Map.Item.Value\",\"index.$\":\"$$.Map.Item.Index\"}},{\"json\":2},{\"str\":\"$.tolerance\"},{\"path\":\"$.item\"},{\"json\":\"2026-01-01T00:00:00Z\"},{\"json\":1},{\"path\":\"$[0]\"},{\"json\":true},{\"json\":\"stopped\"},{\"expr\":{\"at\":\"ErrorPath\",\"t\":\"$.error.Error\"}}],\"scopes\":[{\"start\":0,\"owner\":-1},{\"start\":2,\"owner\":1},{\"start\":5,\"owner\":4},{\"start\":6,\"owner\":4}],\"ctx_input\":false,\"timeout\":null}";
 
 static const int re0_0[] = {0};
 static const int re0_1[] = {1};
@@ -26,15 +26,15 @@ static const int next0_0[] = {1};
 static const aslrt_setting_def set_0[] = {{0, 5}, {19, 6}, {20, 7}};
 static const int branches1_0[] = {1};
 static const int next1_0[] = {4};
-static const aslrt_setting_def set_1[] = {{1, 9}, {2, 10}, {12, 11}, {17, 12}};
+static const aslrt_setting_def set_1[] = {{1, 12}, {2, 13}, {12, 14}, {17, 15}};
 static const int next2_0[] = {3};
-static const aslrt_setting_def set_2[] = {{6, 13}};
-static const aslrt_setting_def set_3[] = {{5, 14}};
+static const aslrt_setting_def set_2[] = {{6, 16}};
+static const aslrt_setting_def set_3[] = {{5, 17}};
 static const int branches4_0[] = {2, 3};
 static const int next4_0[] = {7};
-static const aslrt_setting_def set_6[] = {{4, 15}};
+static const aslrt_setting_def set_6[] = {{4, 18}};
 static const int next7_0[] = {9, 8};
-static const aslrt_setting_def set_9[] = {{9, 18}, {10, 19}};
+static const aslrt_setting_def set_9[] = {{9, 21}, {10, 22}};
 
 static const aslrt_state_def states[] = {
 	{"Call", "Task", 0, 0, retry_0, catch_0, NULL, next0_0, set_0, 2, 2, 0, 1, 3},
@@ -65,19 +65,25 @@ const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 4, scopes, stat
 
 ASLC_STATE int state_0(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[3], *out = NULL;
+	struct json_object *r[5], *out = NULL;
 	int rc;
 
 	r[0] = *cur;
 S0:
 	r[1] = NULL;
 	r[2] = NULL;
+	r[3] = NULL;
+	r[4] = NULL;
 	if (aslrt_op_enter(c, 0, r[0])) goto E0;
-	if (aslrt_op_template(c, 8, r[0], &r[1])) goto E0;
-	if (aslrt_op_task(c, 0, r[1], &r[2])) goto E0;
-	if (aslrt_op_exit(c, 0, r[2])) goto E0;
-	out = r[2];
-	r[2] = NULL;
+	r[1] = aslrt_op_object();
+	if (aslrt_op_const(c, 8, &r[2])) goto E0;
+	aslrt_op_setkey(r[1], "FunctionName", &r[2]);
+	if (aslrt_op_require(c, 10, 2, r[0], r[0], &r[3])) goto E0;
+	aslrt_op_setkey(r[1], "Payload", &r[3]);
+	if (aslrt_op_task(c, 0, r[1], &r[4])) goto E0;
+	if (aslrt_op_exit(c, 0, r[4])) goto E0;
+	out = r[4];
+	r[4] = NULL;
 	*st = 1;
 	rc = 1;
 	goto X0;
@@ -86,6 +92,8 @@ E0:
 X0:
 	aslrt_op_put(r[1]);
 	aslrt_op_put(r[2]);
+	aslrt_op_put(r[3]);
+	aslrt_op_put(r[4]);
 	if (rc >= 0) {
 		aslrt_op_put(r[0]);
 		*cur = out;
@@ -174,7 +182,7 @@ S7:
 	r[3] = NULL;
 	if (aslrt_op_enter(c, 7, r[0])) goto E7;
 	r[1] = aslrt_op_index(r[0], 0);
-	if ((b[0] = aslrt_op_test(c, 34, 17, r[1], NULL)) < 0) goto E7;
+	if ((b[0] = aslrt_op_test(c, 34, 20, r[1], NULL)) < 0) goto E7;
 	if (!b[0]) goto S7_L0;
 	r[2] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 7, r[2])) goto E7;
