@@ -109,7 +109,7 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 			   in->k, in->a, in->b, in->dst, err);
 		break;
 	case OP_ASSIGN:
-		buf_printf(out, "\tif (aslrt_op_assign(c, %d, r[%d])) %s;\n", in->k, in->a, err);
+		buf_printf(out, "\tif (aslrt_op_assign(c, r[%d])) %s;\n", in->a, err);
 		break;
 	case OP_JEVAL:
 	case OP_JASSIGN: {

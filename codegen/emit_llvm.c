@@ -90,7 +90,7 @@ static const struct {
     [RT_PUSH] = {"aslrt_op_push", "vpp"},
     [RT_EXPR] = {"aslrt_op_expr", "ipipp"},
     [RT_RESULT_PATH] = {"aslrt_op_result_path", "ipippp"},
-    [RT_ASSIGN] = {"aslrt_op_assign", "ipip"},
+    [RT_ASSIGN] = {"aslrt_op_assign", "ipp"},
     [RT_JEVAL] = {"aslrt_op_jeval", "ipipipp"},
     [RT_JASSIGN] = {"aslrt_op_jassign", "ipipip"},
     [RT_JCOND] = {"aslrt_op_jcond", "ipip"},
@@ -358,8 +358,8 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		break;
 	}
 	case OP_ASSIGN: {
-		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a)};
-		check(e, call(e, RT_ASSIGN, args, 3), id);
+		LLVMValueRef args[] = {c, reg(e, in->a)};
+		check(e, call(e, RT_ASSIGN, args, 2), id);
 		break;
 	}
 	case OP_JEVAL:

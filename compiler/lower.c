@@ -255,9 +255,9 @@ static void lower_assign(Lower *l, struct json_object *o, int src)
 	struct json_object *v = field(o, "Assign", NULL);
 	if (!v)
 		return;
-	Ins *in = emit(l, OP_ASSIGN);
-	in->a = src;
-	in->k = ir_const(l->p, K_ASSIGN, json_object_get(v));
+	/* a template like Parameters, evaluated whole before any variable is set */
+	int vals = lower_tmpl_value(l, v, src);
+	emit(l, OP_ASSIGN)->a = vals;
 }
 
 /* ResultPath: absent or "$" is the result; null keeps the raw input. */

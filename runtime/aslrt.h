@@ -119,7 +119,8 @@ void aslrt_op_push(struct json_object *a, struct json_object **v);
 int aslrt_op_expr(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
 int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
 			 struct json_object **dst);
-int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input);
+/* Set the variables of an Assign's value (an object, borrowed). */
+int aslrt_op_assign(aslrt_ctx *c, struct json_object *vals);
 /* JSONata fields: $states.input = input, $states.result = result when has_result. */
 int aslrt_op_jeval(aslrt_ctx *c, int k, struct json_object *input, int has_result,
 		   struct json_object *result, struct json_object **dst);

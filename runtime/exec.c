@@ -793,7 +793,7 @@ int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct 
 	return store_result(c, c->run->consts[k].path, input, result, dst);
 }
 
-/* Variables obey the depth limit of state outputs (takes vals on failure). */
+/* Variables obey the depth limit of state outputs (vals is borrowed). */
 static int vars_too_deep(aslrt_ctx *c, struct json_object *vals)
 {
 	json_object_object_foreach(vals, key, val)
@@ -804,7 +804,6 @@ static int vars_too_deep(aslrt_ctx *c, struct json_object *vals)
 			    "The value assigned to the variable '%s' is nested deeper than the "
 			    "limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
 			    key);
-			json_object_put(vals);
 			return -1;
 		}
 	}
@@ -818,17 +817,18 @@ static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 	struct json_object *vals;
 	if (aslrt_tmpl_eval(c, t, input, &vals))
 		return -1;
+	int rc = aslrt_op_assign(c, vals);
+	json_object_put(vals);
+	return rc;
+}
+
+int aslrt_op_assign(aslrt_ctx *c, struct json_object *vals)
+{
 	if (vars_too_deep(c, vals))
 		return -1;
 	json_object_object_foreach(vals, key, val)
 	    json_object_object_add(c->vars, key, json_object_get(val));
-	json_object_put(vals);
 	return 0;
-}
-
-int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input)
-{
-	return assign_vars(c, c->run->consts[k].tmpl, input);
 }
 
 int aslrt_op_jeval(aslrt_ctx *c, int k, struct json_object *input, int has_result,
@@ -846,8 +846,10 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 	struct json_object *vals;
 	if (aslrt_jtmpl_eval(c, t, input, result, error_output, &vals))
 		return -1;
-	if (vars_too_deep(c, vals))
+	if (vars_too_deep(c, vals)) {
+		json_object_put(vals);
 		return -1;
+	}
 	json_object_object_foreach(vals, key, val)
 	    json_object_object_add(c->vars, key, json_object_get(val));
 	json_object_put(vals);

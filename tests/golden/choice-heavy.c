@@ -8,7 +8,7 @@
 #endif
 
 static const char meta[] =
-	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"consts\":[{\"str\":\"applicant\"},{\"str\":\"name\"},{\"json\":{\"at\":\"applicant.$\",\"t\":\"$.applicant.name\"}},{\"str\":\"amount\"},{\"json\":{\"at\":\"amount.$\",\"t\":\"$.amount\"}},{\"str\":\"credit\"},{\"str\":\"score\"},{\"json\":{\"at\":\"score.$\",\"t\":\"$.credit.score\"}},{\"str\":\"submitted\"},{\"json\":{\"at\":\"submitted.$\",\"t\":\"$.submitted\"}},{\"assign\":{\"threshold\":50000}},{\"path\":\"$.submitted\"},{\"json\":\"2026-01-01T00:00:00Z\"},{\"path\":\"$.score\"},{\"json\":700},{\"path\":\"$.amount\"},{\"path\":\"$threshold\"},{\"str\":\"threshold\"},{\"json\":500},{\"json\":1000000},{\"json\":\"APPROVED\"},{\"str\":\"decision\"},{\"json\":{\"at\":\"applicant.$\",\"t\":\"$.applicant\"}},{\"json\":{\"at\":\"limit.$\",\"t\":\"$threshold\"}},{\"str\":\"limit\"},{\"json\":\"DECLINED\"},{\"json\":3600},{\"json\":\"REVIEW\"},{\"json\":\"ApplicationExpired\"},{\"json\":\"Applications from before 2026 must be resubmitted\"}],\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"timeout\":null}";
+	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"consts\":[{\"str\":\"applicant\"},{\"str\":\"name\"},{\"json\":{\"at\":\"applicant.$\",\"t\":\"$.applicant.name\"}},{\"str\":\"amount\"},{\"json\":{\"at\":\"amount.$\",\"t\":\"$.amount\"}},{\"str\":\"credit\"},{\"str\":\"score\"},{\"json\":{\"at\":\"score.$\",\"t\":\"$.credit.score\"}},{\"str\":\"submitted\"},{\"json\":{\"at\":\"submitted.$\",\"t\":\"$.submitted\"}},{\"json\":{\"threshold\":50000}},{\"path\":\"$.submitted\"},{\"json\":\"2026-01-01T00:00:00Z\"},{\"path\":\"$.score\"},{\"json\":700},{\"path\":\"$.amount\"},{\"path\":\"$threshold\"},{\"str\":\"threshold\"},{\"json\":500},{\"json\":1000000},{\"json\":\"APPROVED\"},{\"str\":\"decision\"},{\"json\":{\"at\":\"applicant.$\",\"t\":\"$.applicant\"}},{\"json\":{\"at\":\"limit.$\",\"t\":\"$threshold\"}},{\"str\":\"limit\"},{\"json\":\"DECLINED\"},{\"json\":3600},{\"json\":\"REVIEW\"},{\"json\":\"ApplicationExpired\"},{\"json\":\"Applications from before 2026 must be resubmitted\"}],\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"timeout\":null}";
 
 static const int next0_0[] = {1};
 static const int next1_0[] = {4, 6, 2, 3};
@@ -36,7 +36,7 @@ const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 1, scopes, stat
 
 ASLC_STATE int state_0(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[12], *out = NULL;
+	struct json_object *r[13], *out = NULL;
 	int rc;
 
 	r[0] = *cur;
@@ -46,6 +46,7 @@ S0:
 	r[6] = NULL;
 	r[9] = NULL;
 	r[11] = NULL;
+	r[12] = NULL;
 	if (aslrt_op_enter(c, 0, r[0])) goto E0;
 	r[1] = aslrt_op_object();
 	r[2] = aslrt_op_field(r[0], "applicant");
@@ -62,7 +63,8 @@ S0:
 	r[10] = aslrt_op_field(r[0], "submitted");
 	if (aslrt_op_require(c, 9, 2, r[10], r[0], &r[11])) goto E0;
 	aslrt_op_setkey(r[1], "submitted", &r[11]);
-	if (aslrt_op_assign(c, 10, r[1])) goto E0;
+	if (aslrt_op_const(c, 10, &r[12])) goto E0;
+	if (aslrt_op_assign(c, r[12])) goto E0;
 	if (aslrt_op_exit(c, 0, r[1])) goto E0;
 	out = r[1];
 	r[1] = NULL;
@@ -77,6 +79,7 @@ X0:
 	aslrt_op_put(r[6]);
 	aslrt_op_put(r[9]);
 	aslrt_op_put(r[11]);
+	aslrt_op_put(r[12]);
 	if (rc >= 0) {
 		aslrt_op_put(r[0]);
 		*cur = out;
