@@ -340,6 +340,29 @@ static void emit_tables(const IrState *st, Buf *out)
 	}
 }
 
+/* The constant table (aslrt.h, aslrt_const_def): each constant's text. */
+static void emit_consts(const Program *p, Buf *out)
+{
+	if (!p->nconsts)
+		return;
+	buf_puts(out, "static const aslrt_const_def consts[] = {\n");
+	for (int i = 0; i < p->nconsts; i++) {
+		size_t len;
+		const char *at;
+		char *text = ir_const_text(&p->consts[i], &len, &at);
+		buf_printf(out, "\t{%d, ", p->consts[i].kind);
+		c_string(out, text, len);
+		buf_printf(out, ", %zu, ", len);
+		if (at)
+			c_string(out, at, strlen(at));
+		else
+			buf_puts(out, "NULL");
+		buf_puts(out, "},\n");
+		free(text);
+	}
+	buf_puts(out, "};\n\n");
+}
+
 static void emit_state_defs(const Program *p, Buf *out)
 {
 	for (int i = 0; i < p->nstates; i++)
@@ -387,6 +410,7 @@ void emit_c(const Program *p, Buf *out)
 	c_string(out, meta, strlen(meta));
 	buf_puts(out, ";\n\n");
 	free(meta);
+	emit_consts(p, out);
 	emit_state_defs(p, out);
 	for (int i = 0; i < p->nscopes; i++)
 		buf_printf(out,
@@ -399,8 +423,8 @@ void emit_c(const Program *p, Buf *out)
 	buf_printf(
 	    out,
 	    "};\n\nconst aslrt_program aslrt_main_program = {meta, sizeof meta - 1, %d, scopes, "
-	    "states, %d};\n",
-	    p->nscopes, p->nstates);
+	    "states, %d, %s, %d};\n",
+	    p->nscopes, p->nstates, p->nconsts ? "consts" : "NULL", p->nconsts);
 	for (int i = 0; i < p->nscopes; i++)
 		emit_scope(p, &p->scopes[i], out);
 }

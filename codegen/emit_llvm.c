@@ -7,7 +7,9 @@
  *   @scopes             private constant [S x ptr]
  *   @states             private constant [N x aslrt_state_def], with each state's
  *                       Retry, Catch, branch, successor and setting rows
- *   @aslrt_main_program constant { ptr, i64, i32, ptr, ptr, i32 } (struct aslrt_program)
+ *   @consts             private constant [K x aslrt_const_def], each constant's text
+ *   @aslrt_main_program constant { ptr, i64, i32, ptr, ptr, i32, ptr, i32 }
+ *                       (struct aslrt_program)
  *
  * The functions mirror emit_c's: per state an internal noinline
  * i32 state_I(ptr c, ptr cur, ptr st) with allocas for r[] (ptr), b[] (i32),
@@ -781,6 +783,29 @@ static LLVMValueRef state_defs(Emit *e)
 	return g;
 }
 
+/* The constant table: aslrt_const_def { i32, ptr, i64, ptr } each. */
+static LLVMValueRef const_defs(Emit *e)
+{
+	const Program *p = e->p;
+	LLVMTypeRef ft[4] = {e->i32, e->ptr, e->i64, e->ptr};
+	LLVMTypeRef t = LLVMStructTypeInContext(e->ctx, ft, 4, 0);
+	LLVMValueRef *rows = xcalloc((size_t)p->nconsts + 1, sizeof *rows);
+	for (int i = 0; i < p->nconsts; i++) {
+		size_t len;
+		const char *at;
+		char *text = ir_const_text(&p->consts[i], &len, &at);
+		LLVMValueRef f[4] = {ci32(e, p->consts[i].kind), const_string(e, text, len, "k"),
+				     LLVMConstInt(e->i64, len, 0),
+				     at ? const_string(e, at, strlen(at), "at")
+					: LLVMConstNull(e->ptr)};
+		rows[i] = LLVMConstStructInContext(e->ctx, f, 4, 0);
+		free(text);
+	}
+	LLVMValueRef g = const_rows(e, t, rows, p->nconsts, "consts");
+	free(rows);
+	return g;
+}
+
 static void build_module(Emit *e)
 {
 	const Program *p = e->p;
@@ -819,14 +844,16 @@ static void build_module(Emit *e)
 
 	/* struct aslrt_program { const char *meta; size_t meta_len; int nscopes;
 	 *                        aslrt_scope_fn *const *scopes;
-	 *                        const aslrt_state_def *states; int nstates; } */
-	LLVMTypeRef fields[6] = {e->ptr, e->i64, e->i32, e->ptr, e->ptr, e->i32};
-	LLVMTypeRef prog_type = LLVMStructTypeInContext(ctx, fields, 6, 0);
-	LLVMValueRef vals[6] = {gmeta,	       LLVMConstInt(e->i64, meta_len, 0),
+	 *                        const aslrt_state_def *states; int nstates;
+	 *                        const aslrt_const_def *consts; int nconsts; } */
+	LLVMTypeRef fields[8] = {e->ptr, e->i64, e->i32, e->ptr, e->ptr, e->i32, e->ptr, e->i32};
+	LLVMTypeRef prog_type = LLVMStructTypeInContext(ctx, fields, 8, 0);
+	LLVMValueRef vals[8] = {gmeta,	       LLVMConstInt(e->i64, meta_len, 0),
 				ci32(e, n),    gscopes,
-				state_defs(e), ci32(e, p->nstates)};
+				state_defs(e), ci32(e, p->nstates),
+				const_defs(e), ci32(e, p->nconsts)};
 	LLVMValueRef gprog = LLVMAddGlobal(e->mod, prog_type, "aslrt_main_program");
-	LLVMSetInitializer(gprog, LLVMConstStructInContext(ctx, vals, 6, 0));
+	LLVMSetInitializer(gprog, LLVMConstStructInContext(ctx, vals, 8, 0));
 	LLVMSetGlobalConstant(gprog, 1);
 	LLVMSetLinkage(gprog, LLVMExternalLinkage);
 	LLVMSetAlignment(gprog, 8);

@@ -275,20 +275,32 @@ void ir_dump(const Program *p, Buf *out)
 	}
 }
 
+char *ir_const_text(const Const *k, size_t *len, const char **at)
+{
+	struct json_object *v = k->v, *f;
+	*at = NULL;
+	if (k->kind == K_EXPR || k->kind == K_JSONATA) {
+		json_object_object_get_ex(v, "at", &f);
+		*at = json_object_get_string(f);
+		json_object_object_get_ex(v, "t", &v);
+	}
+	if (k->kind == K_STR || k->kind == K_PATH || k->kind == K_EXPR) {
+		*len = (size_t)json_object_get_string_len(v);
+		char *s = xcalloc(*len + 1, 1);
+		memcpy(s, json_object_get_string(v), *len);
+		return s;
+	}
+	char *s = aslrt_json_dump(v);
+	*len = strlen(s);
+	return s;
+}
+
 char *ir_meta_text(const Program *p)
 {
 	struct json_object *meta = json_object_new_object();
 	json_object_object_add(meta, "name", json_object_new_string(p->name));
 	json_object_object_add(meta, "type",
 			       json_object_new_string(p->express ? "EXPRESS" : "STANDARD"));
-	struct json_object *ks = json_object_new_array();
-	for (int i = 0; i < p->nconsts; i++) {
-		struct json_object *k = json_object_new_object();
-		json_object_object_add(k, const_kind_names[p->consts[i].kind],
-				       json_object_get(p->consts[i].v));
-		json_object_array_add(ks, k);
-	}
-	json_object_object_add(meta, "consts", ks);
 	json_object_object_foreach(p->meta, key, val)
 	    json_object_object_add(meta, key, json_object_get(val));
 	char *s = aslrt_json_dump(meta);

@@ -158,6 +158,9 @@ Ins *ir_emit(IrState *s, Op op);
 void ir_dump(const Program *p, Buf *out);
 /* The runtime's metadata text (aslrt_program.meta). malloc'd. */
 char *ir_meta_text(const Program *p);
+/* A constant as the program carries it (aslrt_const_def): its text (malloc'd,
+ * *len bytes) and, for expr and jsonata, its field (borrowed, else NULL). */
+char *ir_const_text(const Const *k, size_t *len, const char **at);
 /* Fill each state's drop list and parts (one pass over its ops each). */
 void ir_ownership(Program *p);
 /* Consistency checks between passes (registers, labels, targets). */

@@ -78,9 +78,22 @@ typedef struct aslrt_state_def {
 } aslrt_state_def;
 
 /*
- * What the generated code hands to the runtime: its scopes, its states'
- * tables, and `meta`, a JSON text (see docs/ir.md, "Program metadata")
- * holding the constant table and the scopes, parsed once at start-up.
+ * A constant of the program (const_kinds.h), built once at start-up: text
+ * is a str's bytes, a path's or an expr's text, or the JSON text of a json,
+ * tmpl, assign or jsonata value; at names an expr's or a jsonata's field
+ * (NULL for the other kinds).
+ */
+typedef struct aslrt_const_def {
+	int kind;
+	const char *text;
+	size_t len;
+	const char *at;
+} aslrt_const_def;
+
+/*
+ * What the generated code hands to the runtime: its scopes, its constants,
+ * its states' tables, and `meta`, a JSON text (see docs/ir.md, "Program
+ * metadata") with the scopes and a few machine settings.
  */
 typedef struct aslrt_program {
 	const char *meta;
@@ -89,6 +102,8 @@ typedef struct aslrt_program {
 	aslrt_scope_fn *const *scopes;
 	const aslrt_state_def *states;
 	int nstates;
+	const aslrt_const_def *consts;
+	int nconsts;
 } aslrt_program;
 
 /* Defined by the generated code. */

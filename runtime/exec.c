@@ -287,39 +287,43 @@ static int load_state(aslrt_run *r, aslrt_state *st, const aslrt_state_def *d, c
 	return load_catchers(r, st, why, whylen) || load_settings(r, st, why, whylen) ? -1 : 0;
 }
 
-/* Pre-parse a constant once: paths, templates, JSONata fields, expressions. */
-static int load_const(aslrt_const *rc, struct json_object *k, char *why, size_t whylen)
+/* Build a constant once from the program's table: its value (owned), and
+ * paths, templates, JSONata fields and expressions pre-parsed. */
+static int load_const(aslrt_const *rc, const aslrt_const_def *d, char *why, size_t whylen)
 {
-	static const char *const kinds[] = {
-#define X(e, s) s,
-#include "const_kinds.h"
-#undef X
-	};
-	rc->kind = -1;
-	for (size_t j = 0; j < sizeof kinds / sizeof *kinds; j++) {
-		struct json_object *v;
-		if (json_object_object_get_ex(k, kinds[j], &v)) {
-			rc->kind = (int)j;
-			rc->json = v;
+	rc->kind = d->kind;
+	if (d->kind == RK_STR || d->kind == RK_PATH) {
+		rc->json = json_object_new_string_len(d->text, (int)d->len);
+	} else if (d->kind == RK_EXPR || d->kind == RK_JSONATA) {
+		struct json_object *t = NULL;
+		if (!d->at ||
+		    (d->kind == RK_JSONATA && aslrt_json_parse(d->text, d->len, &t, why, whylen))) {
+			if (!d->at)
+				snprintf(why, whylen, "an %s constant without its field",
+					 d->kind == RK_EXPR ? "expr" : "jsonata");
+			return -1;
 		}
-	}
-	if (rc->kind < 0) {
-		snprintf(why, whylen, "a constant of no known kind");
+		if (d->kind == RK_EXPR)
+			t = json_object_new_string_len(d->text, (int)d->len);
+		rc->json = json_object_new_object();
+		json_object_object_add(rc->json, "at", json_object_new_string(d->at));
+		json_object_object_add(rc->json, "t", t);
+	} else if (d->kind == RK_JSON || d->kind == RK_TMPL || d->kind == RK_ASSIGN) {
+		if (aslrt_json_parse(d->text, d->len, &rc->json, why, whylen))
+			return -1;
+	} else {
+		snprintf(why, whylen, "a constant of unknown kind %d", d->kind);
 		return -1;
 	}
-	if (rc->kind == RK_PATH &&
-	    !(rc->path = aslrt_path_parse(json_object_get_string(rc->json), why, whylen)))
+	if (rc->kind == RK_PATH && !(rc->path = aslrt_path_parse(d->text, why, whylen)))
 		return -1;
 	if ((rc->kind == RK_TMPL || rc->kind == RK_ASSIGN) &&
 	    !(rc->tmpl = aslrt_tmpl_compile(rc->json, rc->kind == RK_ASSIGN, why, whylen)))
 		return -1;
 	if (rc->kind == RK_JSONATA &&
-	    !(rc->jt = aslrt_jtmpl_compile(
-		  get(rc->json, "t"), json_object_get_string(get(rc->json, "at")), why, whylen)))
+	    !(rc->jt = aslrt_jtmpl_compile(get(rc->json, "t"), d->at, why, whylen)))
 		return -1;
-	if (rc->kind == RK_EXPR && !(rc->expr = aslrt_expr_compile(
-					 json_object_get_string(get(rc->json, "at")),
-					 json_object_get_string(get(rc->json, "t")), why, whylen)))
+	if (rc->kind == RK_EXPR && !(rc->expr = aslrt_expr_compile(d->at, d->text, why, whylen)))
 		return -1;
 	return 0;
 }
@@ -335,12 +339,10 @@ int aslrt_load(aslrt_run *r, const aslrt_program *prog)
 		return -1;
 	}
 	r->name = json_object_get_string(get(r->meta, "name"));
-	struct json_object *ks = get(r->meta, "consts");
-	r->nconsts = (int)json_object_array_length(ks);
+	r->nconsts = prog->nconsts;
 	r->consts = calloc((size_t)r->nconsts + 1, sizeof *r->consts);
 	for (int i = 0; i < r->nconsts; i++)
-		if (load_const(&r->consts[i], json_object_array_get_idx(ks, (size_t)i), why,
-			       sizeof why))
+		if (load_const(&r->consts[i], &prog->consts[i], why, sizeof why))
 			goto bad;
 	r->nstates = prog->nstates;
 	r->states = calloc((size_t)r->nstates + 1, sizeof *r->states);
@@ -361,6 +363,7 @@ void aslrt_unload(aslrt_run *r)
 		aslrt_tmpl_free(r->consts[i].tmpl);
 		aslrt_jtmpl_free(r->consts[i].jt);
 		aslrt_tmpl_free(r->consts[i].expr);
+		json_object_put(r->consts[i].json);
 	}
 	for (int i = 0; i < r->nstates; i++)
 		free(r->states[i].catchers);

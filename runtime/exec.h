@@ -18,7 +18,7 @@ typedef struct jnode jnode;
 /* A constant of the program, pre-parsed once at start-up. */
 typedef struct aslrt_const {
 	int kind;		  /* RK_*, const_kinds.h */
-	struct json_object *json; /* the value, template or text */
+	struct json_object *json; /* the value, template or text (owned) */
 	aslrt_path *path;
 	tnode *tmpl;
 	jnode *jt;

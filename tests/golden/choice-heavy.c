@@ -8,7 +8,40 @@
 #endif
 
 static const char meta[] =
-	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"consts\":[{\"str\":\"applicant\"},{\"str\":\"name\"},{\"json\":{\"at\":\"applicant.$\",\"t\":\"$.applicant.name\"}},{\"str\":\"amount\"},{\"json\":{\"at\":\"amount.$\",\"t\":\"$.amount\"}},{\"str\":\"credit\"},{\"str\":\"score\"},{\"json\":{\"at\":\"score.$\",\"t\":\"$.credit.score\"}},{\"str\":\"submitted\"},{\"json\":{\"at\":\"submitted.$\",\"t\":\"$.submitted\"}},{\"json\":{\"threshold\":50000}},{\"path\":\"$.submitted\"},{\"json\":\"2026-01-01T00:00:00Z\"},{\"path\":\"$.score\"},{\"json\":700},{\"path\":\"$.amount\"},{\"path\":\"$threshold\"},{\"str\":\"threshold\"},{\"json\":500},{\"json\":1000000},{\"json\":\"APPROVED\"},{\"str\":\"decision\"},{\"json\":{\"at\":\"applicant.$\",\"t\":\"$.applicant\"}},{\"json\":{\"at\":\"limit.$\",\"t\":\"$threshold\"}},{\"str\":\"limit\"},{\"json\":\"DECLINED\"},{\"json\":3600},{\"json\":\"REVIEW\"},{\"json\":\"ApplicationExpired\"},{\"json\":\"Applications from before 2026 must be resubmitted\"}],\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"timeout\":null}";
+	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"timeout\":null}";
+
+static const aslrt_const_def consts[] = {
+	{1, "applicant", 9, NULL},
+	{1, "name", 4, NULL},
+	{0, "{\"at\":\"applicant.$\",\"t\":\"$.applicant.name\"}", 43, NULL},
+	{1, "amount", 6, NULL},
+	{0, "{\"at\":\"amount.$\",\"t\":\"$.amount\"}", 32, NULL},
+	{1, "credit", 6, NULL},
+	{1, "score", 5, NULL},
+	{0, "{\"at\":\"score.$\",\"t\":\"$.credit.score\"}", 37, NULL},
+	{1, "submitted", 9, NULL},
+	{0, "{\"at\":\"submitted.$\",\"t\":\"$.submitted\"}", 38, NULL},
+	{0, "{\"threshold\":50000}", 19, NULL},
+	{2, "$.submitted", 11, NULL},
+	{0, "\"2026-01-01T00:00:00Z\"", 22, NULL},
+	{2, "$.score", 7, NULL},
+	{0, "700", 3, NULL},
+	{2, "$.amount", 8, NULL},
+	{2, "$threshold", 10, NULL},
+	{1, "threshold", 9, NULL},
+	{0, "500", 3, NULL},
+	{0, "1000000", 7, NULL},
+	{0, "\"APPROVED\"", 10, NULL},
+	{1, "decision", 8, NULL},
+	{0, "{\"at\":\"applicant.$\",\"t\":\"$.applicant\"}", 38, NULL},
+	{0, "{\"at\":\"limit.$\",\"t\":\"$threshold\"}", 33, NULL},
+	{1, "limit", 5, NULL},
+	{0, "\"DECLINED\"", 10, NULL},
+	{0, "3600", 4, NULL},
+	{0, "\"REVIEW\"", 8, NULL},
+	{0, "\"ApplicationExpired\"", 20, NULL},
+	{0, "\"Applications from before 2026 must be resubmitted\"", 51, NULL},
+};
 
 static const int next0_0[] = {1};
 static const int next1_0[] = {4, 6, 2, 3};
@@ -32,7 +65,7 @@ static aslrt_scope_fn *const scopes[] = {
 	scope_0,
 };
 
-const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 1, scopes, states, 7};
+const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 1, scopes, states, 7, consts, 30};
 
 ASLC_STATE int state_0(aslrt_ctx *c, struct json_object **cur, int *st)
 {

@@ -8,7 +8,33 @@
 #endif
 
 static const char meta[] =
-	"{\"name\":\"tables\",\"type\":\"STANDARD\",\"consts\":[{\"str\":\"States.Timeout\"},{\"str\":\"States.ALL\"},{\"str\":\"Boom\"},{\"path\":\"$.error\"},{\"assign\":{\"failed\":true}},{\"str\":\"arn:aws:states:::lambda:invoke\"},{\"str\":\"$.timeout\"},{\"json\":5},{\"json\":\"f\"},{\"str\":\"FunctionName\"},{\"json\":{\"at\":\"Payload.$\",\"t\":\"$\"}},{\"str\":\"Payload\"},{\"path\":\"$.items\"},{\"tmpl\":{\"item.$\":\"$$.Map.Item.Value\",\"index.$\":\"$$.Map.Item.Index\"}},{\"json\":2},{\"str\":\"$.tolerance\"},{\"path\":\"$.item\"},{\"json\":\"2026-01-01T00:00:00Z\"},{\"json\":1},{\"path\":\"$[0]\"},{\"json\":true},{\"json\":\"stopped\"},{\"expr\":{\"at\":\"ErrorPath\",\"t\":\"$.error.Error\"}}],\"scopes\":[{\"start\":0,\"owner\":-1},{\"start\":2,\"owner\":1},{\"start\":5,\"owner\":4},{\"start\":6,\"owner\":4}],\"ctx_input\":false,\"timeout\":null}";
+	"{\"name\":\"tables\",\"type\":\"STANDARD\",\"scopes\":[{\"start\":0,\"owner\":-1},{\"start\":2,\"owner\":1},{\"start\":5,\"owner\":4},{\"start\":6,\"owner\":4}],\"ctx_input\":false,\"timeout\":null}";
+
+static const aslrt_const_def consts[] = {
+	{1, "States.Timeout", 14, NULL},
+	{1, "States.ALL", 10, NULL},
+	{1, "Boom", 4, NULL},
+	{2, "$.error", 7, NULL},
+	{4, "{\"failed\":true}", 15, NULL},
+	{1, "arn:aws:states:::lambda:invoke", 30, NULL},
+	{1, "$.timeout", 9, NULL},
+	{0, "5", 1, NULL},
+	{0, "\"f\"", 3, NULL},
+	{1, "FunctionName", 12, NULL},
+	{0, "{\"at\":\"Payload.$\",\"t\":\"$\"}", 26, NULL},
+	{1, "Payload", 7, NULL},
+	{2, "$.items", 7, NULL},
+	{3, "{\"item.$\":\"$$.Map.Item.Value\",\"index.$\":\"$$.Map.Item.Index\"}", 60, NULL},
+	{0, "2", 1, NULL},
+	{1, "$.tolerance", 11, NULL},
+	{2, "$.item", 6, NULL},
+	{0, "\"2026-01-01T00:00:00Z\"", 22, NULL},
+	{0, "1", 1, NULL},
+	{2, "$[0]", 4, NULL},
+	{0, "true", 4, NULL},
+	{0, "\"stopped\"", 9, NULL},
+	{6, "$.error.Error", 13, "ErrorPath"},
+};
 
 static const int re0_0[] = {0};
 static const int re0_1[] = {1};
@@ -61,7 +87,7 @@ static aslrt_scope_fn *const scopes[] = {
 	scope_3,
 };
 
-const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 4, scopes, states, 10};
+const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 4, scopes, states, 10, consts, 23};
 
 ASLC_STATE int state_0(aslrt_ctx *c, struct json_object **cur, int *st)
 {

@@ -154,8 +154,13 @@ START_TEST(test_text_all_levels)
 	/* (optimisation adds local_unnamed_addr) */
 	ck_assert_ptr_nonnull(strstr(t, "@aslrt_main_program = "));
 	ck_assert_ptr_nonnull(
-	    strstr(t, "constant { ptr, i64, i32, ptr, ptr, i32 } { ptr @meta, i64 "));
-	ck_assert_ptr_nonnull(strstr(t, "i32 2, ptr @scopes, ptr @states, i32 3 }"));
+	    strstr(t, "constant { ptr, i64, i32, ptr, ptr, i32, ptr, i32 } { ptr @meta, i64 "));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "i32 2, ptr @scopes, ptr @states, i32 3, ptr @consts, i32 4 }"));
+	/* the constants' texts, with aslrt_const_def's layout */
+	ck_assert_ptr_nonnull(strstr(t, "[4 x { i32, ptr, i64, ptr }] [{ i32, ptr, i64, ptr } "
+					"{ i32 1, ptr @k"));
+	ck_assert_ptr_nonnull(strstr(t, ", i64 18, ptr null }, { i32, ptr, i64, ptr } { i32 2, "));
 	/* the Retry and Catch rows, with aslrt_retry_def's and aslrt_catch_def's layouts */
 	ck_assert_ptr_nonnull(strstr(t,
 				     "[1 x { ptr, i32, i32, double, double, double, double }] "
