@@ -363,10 +363,39 @@ static void emit_consts(const Program *p, Buf *out)
 	buf_puts(out, "};\n\n");
 }
 
+/* A Map's ItemSelector ops as a function (aslrt_selector_fn): %0 is the Map's
+ * input (borrowed), the value moves to *out; every exit goes through X. */
+static void emit_selector(const Program *p, const IrState *st, Buf *out)
+{
+	const IrState *sel = st->sel;
+	int id = st->id;
+	bool fallible = false;
+	for (int i = 0; i < sel->nins; i++)
+		fallible |= op_info[sel->ins[i].op].fallible;
+	buf_printf(out,
+		   "ASLC_STATE int sel_%d(aslrt_ctx *c, struct json_object *in, struct "
+		   "json_object **out)\n{\n\tstruct json_object *r[%d];\n\tint rc = 0;\n\n"
+		   "\t(void)c;\n\tr[0] = in;\n",
+		   id, st->sel_regs);
+	for (int i = 0; i < sel->ndrops; i++)
+		buf_printf(out, "\tr[%d] = NULL;\n", sel->drops[i]);
+	for (int i = 0; i < sel->nins; i++)
+		emit_ins(p, sel, &sel->ins[i], false, out);
+	buf_printf(out, "\t*out = r[%d];\n\tr[%d] = NULL;\n", st->sel_out, st->sel_out);
+	if (fallible)
+		buf_printf(out, "\tgoto X%d;\nE%d:\n\trc = -1;\nX%d:\n", id, id, id);
+	for (int i = 0; i < sel->ndrops; i++)
+		buf_printf(out, "\taslrt_op_put(r[%d]);\n", sel->drops[i]);
+	buf_puts(out, "\treturn rc;\n}\n\n");
+}
+
 static void emit_state_defs(const Program *p, Buf *out)
 {
-	for (int i = 0; i < p->nstates; i++)
+	for (int i = 0; i < p->nstates; i++) {
 		emit_tables(&p->states[i], out);
+		if (p->states[i].sel)
+			emit_selector(p, &p->states[i], out);
+	}
 	buf_puts(out, "\nstatic const aslrt_state_def states[] = {\n");
 	for (int i = 0; i < p->nstates; i++) {
 		const IrState *st = &p->states[i];
@@ -392,6 +421,10 @@ static void emit_state_defs(const Program *p, Buf *out)
 			buf_puts(out, "NULL, ");
 		if (st->nsettings)
 			buf_printf(out, "set_%d, ", id);
+		else
+			buf_puts(out, "NULL, ");
+		if (st->sel)
+			buf_printf(out, "sel_%d, ", id);
 		else
 			buf_puts(out, "NULL, ");
 		buf_printf(out, "%d, %d, %d, %d, %d},\n", st->nretry, st->ncatch, st->nbranches,

@@ -705,11 +705,58 @@ static LLVMValueRef const_rows(Emit *e, LLVMTypeRef t, LLVMValueRef *rows, int n
 }
 
 /*
+ * A Map's ItemSelector ops as i32 sel_I(ptr c, ptr in, ptr out), as emit_c's:
+ * r[0] = in (borrowed), the drops null, the ops, *out = the value; E: rc =
+ * -1; X: release the drops, return rc.
+ */
+static LLVMValueRef emit_selector(Emit *e, const IrState *st)
+{
+	const IrState *sel = st->sel;
+	char name[32];
+	snprintf(name, sizeof name, "sel_%d", st->id);
+	LLVMTypeRef params[3] = {e->ptr, e->ptr, e->ptr};
+	LLVMValueRef f = new_function(e, name, LLVMFunctionType(e->i32, params, 3, 0));
+	e->func = f;
+	e->c = LLVMGetParam(f, 0);
+	e->part = false;
+	e->r_type = LLVMArrayType(e->ptr, (unsigned)st->sel_regs);
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(e->ctx, f, "entry");
+	e->err = LLVMAppendBasicBlockInContext(e->ctx, f, "E");
+	e->xblock = LLVMAppendBasicBlockInContext(e->ctx, f, "X");
+	LLVMPositionBuilderAtEnd(e->b, entry);
+	e->r = LLVMBuildAlloca(e->b, e->r_type, "r");
+	LLVMSetAlignment(e->r, 8);
+	e->rc = LLVMBuildAlloca(e->b, e->i32, "rc");
+	LLVMSetAlignment(e->rc, 4);
+	LLVMBuildStore(e->b, ci32(e, 0), e->rc);
+	set_reg(e, 0, LLVMGetParam(f, 1));
+	for (int i = 0; i < sel->ndrops; i++)
+		set_reg(e, sel->drops[i], LLVMConstPointerNull(e->ptr));
+	for (int i = 0; i < sel->nins; i++)
+		emit_ins(e, sel, &sel->ins[i]);
+	ensure_open(e);
+	LLVMBuildStore(e->b, reg(e, st->sel_out), LLVMGetParam(f, 2));
+	set_reg(e, st->sel_out, LLVMConstPointerNull(e->ptr));
+	LLVMBuildBr(e->b, e->xblock);
+
+	LLVMMoveBasicBlockAfter(e->err, LLVMGetLastBasicBlock(f));
+	LLVMPositionBuilderAtEnd(e->b, e->err);
+	LLVMBuildStore(e->b, ci32(e, -1), e->rc);
+	LLVMBuildBr(e->b, e->xblock);
+	LLVMMoveBasicBlockAfter(e->xblock, LLVMGetLastBasicBlock(f));
+	LLVMPositionBuilderAtEnd(e->b, e->xblock);
+	for (int i = 0; i < sel->ndrops; i++)
+		put(e, reg(e, sel->drops[i]));
+	LLVMBuildRet(e->b, LLVMBuildLoad2(e->b, e->i32, e->rc, ""));
+	return f;
+}
+
+/*
  * The states' tables (aslrt.h), laid out as C lays out the structs:
  *   aslrt_retry_def   { ptr, i32, i32, double x 4 }
  *   aslrt_catch_def   { ptr, i32 x 5 }
  *   aslrt_setting_def { i32, i32 }
- *   aslrt_state_def   { ptr x 2, i32 x 2, ptr x 5, i32 x 5 }
+ *   aslrt_state_def   { ptr x 2, i32 x 2, ptr x 6, i32 x 5 }
  */
 static LLVMValueRef state_defs(Emit *e)
 {
@@ -722,9 +769,9 @@ static LLVMValueRef state_defs(Emit *e)
 	LLVMTypeRef catch_t = LLVMStructTypeInContext(ctx, ct, 6, 0);
 	LLVMTypeRef sett[2] = {e->i32, e->i32};
 	LLVMTypeRef set_t = LLVMStructTypeInContext(ctx, sett, 2, 0);
-	LLVMTypeRef stt[14] = {e->ptr, e->ptr, e->i32, e->i32, e->ptr, e->ptr, e->ptr,
+	LLVMTypeRef stt[15] = {e->ptr, e->ptr, e->i32, e->i32, e->ptr, e->ptr, e->ptr, e->ptr,
 			       e->ptr, e->ptr, e->i32, e->i32, e->i32, e->i32, e->i32};
-	LLVMTypeRef state_t = LLVMStructTypeInContext(ctx, stt, 14, 0);
+	LLVMTypeRef state_t = LLVMStructTypeInContext(ctx, stt, 15, 0);
 	LLVMValueRef *defs = xcalloc((size_t)p->nstates + 1, sizeof *defs);
 	for (int i = 0; i < p->nstates; i++) {
 		const IrState *st = &p->states[i];
@@ -762,7 +809,7 @@ static LLVMValueRef state_defs(Emit *e)
 		}
 		LLVMValueRef settings = const_rows(e, set_t, rows, st->nsettings, "settings");
 		free(rows);
-		LLVMValueRef f[14] = {const_string(e, st->name, strlen(st->name), "name"),
+		LLVMValueRef f[15] = {const_string(e, st->name, strlen(st->name), "name"),
 				      const_string(e, st->type, strlen(st->type), "type"),
 				      ci32(e, st->scope),
 				      ci32(e, st->jsonata),
@@ -771,12 +818,13 @@ static LLVMValueRef state_defs(Emit *e)
 				      const_ints(e, st->branches, st->nbranches, "branches"),
 				      const_ints(e, st->next, st->nnext, "next"),
 				      settings,
+				      st->sel ? emit_selector(e, st) : LLVMConstNull(e->ptr),
 				      ci32(e, st->nretry),
 				      ci32(e, st->ncatch),
 				      ci32(e, st->nbranches),
 				      ci32(e, st->nnext),
 				      ci32(e, st->nsettings)};
-		defs[i] = LLVMConstStructInContext(ctx, f, 14, 0);
+		defs[i] = LLVMConstStructInContext(ctx, f, 15, 0);
 	}
 	LLVMValueRef g = const_rows(e, state_t, defs, p->nstates, "states");
 	free(defs);
@@ -811,6 +859,9 @@ static void build_module(Emit *e)
 	const Program *p = e->p;
 	LLVMContextRef ctx = e->ctx;
 
+	e->noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+	/* OP_FIELD and setkey keys, built on first use (the selectors' too) */
+	e->keys = xcalloc(p->nconsts > 0 ? (size_t)p->nconsts : 1, sizeof *e->keys);
 	char *meta = ir_meta_text(p);
 	size_t meta_len = strlen(meta);
 	LLVMValueRef gmeta = const_string(e, meta, meta_len, "meta");
@@ -858,12 +909,10 @@ static void build_module(Emit *e)
 	LLVMSetLinkage(gprog, LLVMExternalLinkage);
 	LLVMSetAlignment(gprog, 8);
 
-	e->keys = xcalloc(p->nconsts > 0 ? (size_t)p->nconsts : 1, sizeof *e->keys);
 	LLVMTypeRef sparams[3] = {e->ptr, e->ptr, e->ptr};
 	e->state_type = LLVMFunctionType(e->i32, sparams, 3, 0);
 	LLVMTypeRef pparams[5] = {e->ptr, e->ptr, e->ptr, e->ptr, e->ptr};
 	e->part_type = LLVMFunctionType(e->i32, pparams, 5, 0);
-	e->noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
 	e->state_fn = xcalloc(p->nstates > 0 ? (size_t)p->nstates : 1, sizeof *e->state_fn);
 	for (int i = 0; i < p->nstates; i++) {
 		char name[32];

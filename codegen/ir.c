@@ -39,28 +39,36 @@ Program *ir_new(void)
 	return p;
 }
 
+static void state_free(IrState *st)
+{
+	free(st->name);
+	free(st->type);
+	free(st->ins);
+	free(st->drops);
+	free(st->parts);
+	for (int k = 0; k < st->nretry; k++)
+		free(st->retry[k].errors);
+	for (int k = 0; k < st->ncatch; k++)
+		free(st->catchers[k].errors);
+	free(st->retry);
+	free(st->catchers);
+	free(st->branches);
+	free(st->next);
+	free(st->settings);
+	if (st->sel) {
+		state_free(st->sel);
+		free(st->sel);
+	}
+}
+
 void ir_free(Program *p)
 {
 	if (!p)
 		return;
 	for (int i = 0; i < p->nconsts; i++)
 		json_object_put(p->consts[i].v);
-	for (int i = 0; i < p->nstates; i++) {
-		free(p->states[i].name);
-		free(p->states[i].type);
-		free(p->states[i].ins);
-		free(p->states[i].drops);
-		free(p->states[i].parts);
-		for (int k = 0; k < p->states[i].nretry; k++)
-			free(p->states[i].retry[k].errors);
-		for (int k = 0; k < p->states[i].ncatch; k++)
-			free(p->states[i].catchers[k].errors);
-		free(p->states[i].retry);
-		free(p->states[i].catchers);
-		free(p->states[i].branches);
-		free(p->states[i].next);
-		free(p->states[i].settings);
-	}
+	for (int i = 0; i < p->nstates; i++)
+		state_free(&p->states[i]);
 	for (int i = 0; i < p->nscopes; i++)
 		free(p->scopes[i].states);
 	free(p->consts);
@@ -242,6 +250,23 @@ static void dump_tables(const IrState *st, Buf *out)
 			   st->settings[i].k);
 }
 
+/* A Map's ItemSelector ops, indented under the state. */
+static void dump_selector(const Program *p, const IrState *st, Buf *out)
+{
+	const IrState *sel = st->sel;
+	buf_printf(out, "  selector %%%d regs %d\n", st->sel_out, st->sel_regs);
+	if (sel->ndrops) {
+		buf_puts(out, "    drops");
+		for (int k = 0; k < sel->ndrops; k++)
+			buf_printf(out, " %%%d", sel->drops[k]);
+		buf_puts(out, "\n");
+	}
+	for (int k = 0; k < sel->nins; k++) {
+		buf_puts(out, "  ");
+		dump_ins(p, &sel->ins[k], out);
+	}
+}
+
 void ir_dump(const Program *p, Buf *out)
 {
 	char *name = quote(p->name);
@@ -263,6 +288,8 @@ void ir_dump(const Program *p, Buf *out)
 				   st->jsonata ? " jsonata" : "");
 			free(q);
 			dump_tables(st, out);
+			if (st->sel)
+				dump_selector(p, st, out);
 			if (st->ndrops) {
 				buf_puts(out, "  drops");
 				for (int k = 0; k < st->ndrops; k++)
@@ -333,24 +360,30 @@ static void split_parts(IrState *st)
 	free(at);
 }
 
+static void fill_drops(IrState *st, int nregs)
+{
+	bool *seen = xcalloc(nregs > 0 ? (size_t)nregs : 1, sizeof *seen);
+	free(st->drops);
+	st->drops = NULL;
+	st->ndrops = 0;
+	for (int k = 0; k < st->nins; k++) {
+		const Ins *in = &st->ins[k];
+		if (op_info[in->op].dst != D_OWN || in->dst < 0 || in->dst >= nregs ||
+		    seen[in->dst])
+			continue;
+		seen[in->dst] = true;
+		vec_push(&st->drops, &st->ndrops, in->dst);
+	}
+	free(seen);
+}
+
 void ir_ownership(Program *p)
 {
 	for (int i = 0; i < p->nstates; i++) {
 		IrState *st = &p->states[i];
-		int nregs = p->scopes[st->scope].nregs;
-		bool *seen = xcalloc(nregs > 0 ? (size_t)nregs : 1, sizeof *seen);
-		free(st->drops);
-		st->drops = NULL;
-		st->ndrops = 0;
-		for (int k = 0; k < st->nins; k++) {
-			const Ins *in = &st->ins[k];
-			if (op_info[in->op].dst != D_OWN || in->dst < 0 || in->dst >= nregs ||
-			    seen[in->dst])
-				continue;
-			seen[in->dst] = true;
-			vec_push(&st->drops, &st->ndrops, in->dst);
-		}
-		free(seen);
+		if (st->sel)
+			fill_drops(st->sel, st->sel_regs);
+		fill_drops(st, p->scopes[st->scope].nregs);
 		split_parts(st);
 	}
 }
@@ -384,6 +417,17 @@ static void verify_tables(const Program *p, const IrState *st)
 		if (st->next[k] < 0 || st->next[k] >= p->nstates ||
 		    p->states[st->next[k]].scope != st->scope)
 			die("state %d: a successor is out of its scope", i);
+	for (int k = 0; st->sel && k < st->sel->nins; k++) {
+		const Ins *in = &st->sel->ins[k];
+		DstKind dk = op_info[in->op].dst;
+		if (dk == D_BOOL || in->op == OP_LABEL || in->op == OP_JUMPIF ||
+		    in->op == OP_JUMPIFNOT || in->op == OP_NEXT || in->op == OP_END ||
+		    in->op == OP_ENTER || in->dst >= st->sel_regs || in->a >= st->sel_regs ||
+		    in->k >= p->nconsts)
+			die("state %d: bad ItemSelector op %d", i, k);
+	}
+	if (st->sel && (st->sel_out <= 0 || st->sel_out >= st->sel_regs))
+		die("state %d: bad ItemSelector value %%%d", i, st->sel_out);
 	for (int k = 0; k < st->nsettings; k++)
 		if (st->settings[k].k < 0 || st->settings[k].k >= p->nconsts)
 			die("state %d: setting %s names bad constant %d", i,

@@ -109,6 +109,11 @@ typedef struct IrState {
 	int nnext;
 	IrSetting *settings;
 	int nsettings;
+	/* A JSONPath Map's ItemSelector (or Parameters) as ops of their own, run
+	 * by the runtime per item with %0 the Map's input; their value is in
+	 * sel_out.  NULL when there is none. */
+	struct IrState *sel;
+	int sel_out, sel_regs;
 	Ins *ins;
 	int nins;
 	int nlabels;

@@ -706,6 +706,29 @@ static void set_map_run(Lower *l, State *st, IrState *s)
 		set(s, S_DISTRIBUTED, ir_const(l->p, K_JSON, json_object_new_boolean(1)));
 }
 
+/* A JSONPath Map's ItemSelector as ops of their own (IrState.sel), built
+ * like a payload template over the Map's input, with $$.Map.Item set by the
+ * runtime for each item. */
+static void lower_selector(Lower *l, IrState *s, struct json_object *v)
+{
+	IrState *saved = l->s;
+	int nregs = l->nregs, nbools = l->nbools;
+	IrState *sel = xcalloc(1, sizeof *sel);
+	sel->id = s->id;
+	sel->name = xstrdup(s->name);
+	sel->type = xstrdup("ItemSelector");
+	sel->scope = s->scope;
+	l->s = sel;
+	l->nregs = 1;
+	l->nbools = 0;
+	s->sel_out = lower_tmpl_value(l, v, 0);
+	s->sel_regs = l->nregs;
+	s->sel = sel;
+	l->s = saved;
+	l->nregs = nregs;
+	l->nbools = nbools;
+}
+
 /* What the runtime needs besides the ops, as the program's static tables:
  * Retry and Catch rows, branches, successors and the state's settings. */
 static void lower_tables(Lower *l, State *st, IrState *s)
@@ -736,7 +759,7 @@ static void lower_tables(Lower *l, State *st, IrState *s)
 				set(s, S_ITEMS_PATH, ir_const(l->p, K_PATH, json_object_get(v)));
 			if ((v = field(st->json, "ItemSelector", NULL)) ||
 			    (v = field(st->json, "Parameters", NULL)))
-				set(s, S_ITEM_SELECTOR, ir_const(l->p, K_TMPL, json_object_get(v)));
+				lower_selector(l, s, v);
 		}
 		/* literal numbers only: anything else is left to the ...Path */
 		for (SettingKey k = S_MAX_CONCURRENCY; k <= S_TOL_PCT_PATH; k++)

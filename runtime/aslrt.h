@@ -64,6 +64,10 @@ typedef struct aslrt_setting_def {
 	int k;
 } aslrt_setting_def;
 
+/* A JSONPath Map's ItemSelector, compiled: its value over the Map's input
+ * (borrowed) in *out, for the item the context's $$.Map.Item names. */
+typedef int aslrt_selector_fn(aslrt_ctx *c, struct json_object *input, struct json_object **out);
+
 typedef struct aslrt_state_def {
 	const char *name;
 	const char *type;
@@ -74,6 +78,7 @@ typedef struct aslrt_state_def {
 	const int *branches; /* Parallel branches, a Map's processor: scope ids */
 	const int *next;     /* Next, Default and Choice rules' Next: state ids */
 	const aslrt_setting_def *settings;
+	aslrt_selector_fn *selector; /* NULL: none */
 	int nretry, ncatch, nbranches, nnext, nsettings;
 } aslrt_state_def;
 

@@ -1329,14 +1329,16 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		jobs[i].parent = c; /* its context is made when it starts */
 		jobs[i].scope = st->branches[0];
 		aslrt_job_prepare(&jobs[i], c, state, i, true);
-		if (st->item_selector || st->jitem_selector) {
+		if (st->def->selector || st->item_selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();
 			json_object_object_add(it, "Index", json_object_new_int(i));
 			json_object_object_add(it, "Value", json_object_get(item));
 			c->map_item = it;
 			ctx_changed(c);
 			struct json_object *sel = NULL;
-			if (st->jitem_selector)
+			if (st->def->selector)
+				rc = st->def->selector(c, input, &sel);
+			else if (st->jitem_selector)
 				rc = aslrt_jtmpl_eval(c, st->jitem_selector, input, ASLRT_ABSENT,
 						      NULL, &sel);
 			else

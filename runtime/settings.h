@@ -7,7 +7,7 @@
  */
 X(RESOURCE, "Resource")				  /* str */
 X(ITEMS_PATH, "ItemsPath")			  /* path */
-X(ITEM_SELECTOR, "ItemSelector")		  /* tmpl (a Map's Parameters too), jsonata */
+X(ITEM_SELECTOR, "ItemSelector")		  /* jsonata (a JSONPath one is ops: IrState.sel) */
 X(ITEMS, "Items")				  /* jsonata */
 X(SECONDS, "Seconds")				  /* json, jsonata */
 X(TIMESTAMP, "Timestamp")			  /* json, jsonata */

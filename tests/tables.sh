@@ -2,7 +2,8 @@
 # Retry and Catch as static tables of the generated program (docs/ir.md, "State
 # tables"): a state with 18 retriers, whose 16th, 17th and 18th are reached, its
 # Catch rows, on both backends; and --emit=ir showing every row.  Payload
-# templates as ops: their output and the error of a field that selects nothing.
+# templates as ops (a Map's ItemSelector too): their output and the error of a
+# field that selects nothing.
 # usage: tables.sh ASLC DIR
 set -u
 aslc=$1
@@ -64,6 +65,15 @@ for b in c llvm; do
 		"$(python3 -c 'import json, sys
 c = json.load(open(sys.argv[1]))["Cause"]
 print(c[c.index("in the input \x27") + 14:-1])' "$tmp/err" | sed 's/^{"v":"a","arr":\[{"n":1},{"n":2}\],"maybe":{},/{/')"
+done
+sel_err="The JSONPath '\$.maybe.x' specified for the field 'm.\$' could not be found in the input '{\\\"items\\\":[5,6],\\\"tag\\\":\\\"T\\\",\\\"maybe\\\":{}}'\"}"
+for b in c llvm; do
+	"$aslc" build "$dir/selector.asl.json" -o "$tmp/s-$b" --backend $b -O0 || exit 1
+	check "$b: a Map's ItemSelector per item" \
+		'[{"v":5,"i":0,"k":[1],"t":"T","f":"T:0","m":0},{"v":6,"i":1,"k":[1],"t":"T","f":"T:1","m":0}]' \
+		"$(echo '{"items":[5,6],"tag":"T","maybe":{"x":0}}' | "$tmp/s-$b")"
+	echo '{"items":[5,6],"tag":"T","maybe":{}}' | "$tmp/s-$b" 2>"$tmp/err"
+	check "$b: an ItemSelector field that selects nothing fails the Map" 1 "$(grep -cF "$sel_err" "$tmp/err")"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

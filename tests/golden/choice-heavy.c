@@ -50,13 +50,13 @@ static const aslrt_setting_def set_4[] = {{4, 26}};
 static const aslrt_setting_def set_6[] = {{8, 28}, {9, 29}};
 
 static const aslrt_state_def states[] = {
-	{"Normalize", "Pass", 0, 0, NULL, NULL, NULL, next0_0, NULL, 0, 0, 0, 1, 0},
-	{"Route", "Choice", 0, 0, NULL, NULL, NULL, next1_0, NULL, 0, 0, 0, 4, 0},
-	{"Approve", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
-	{"Decline", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
-	{"Manual review", "Wait", 0, 0, NULL, NULL, NULL, next4_0, set_4, 0, 0, 0, 1, 1},
-	{"Queue for review", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
-	{"Expired", "Fail", 0, 0, NULL, NULL, NULL, NULL, set_6, 0, 0, 0, 0, 2},
+	{"Normalize", "Pass", 0, 0, NULL, NULL, NULL, next0_0, NULL, NULL, 0, 0, 0, 1, 0},
+	{"Route", "Choice", 0, 0, NULL, NULL, NULL, next1_0, NULL, NULL, 0, 0, 0, 4, 0},
+	{"Approve", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Decline", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Manual review", "Wait", 0, 0, NULL, NULL, NULL, next4_0, set_4, NULL, 0, 0, 0, 1, 1},
+	{"Queue for review", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Expired", "Fail", 0, 0, NULL, NULL, NULL, NULL, set_6, NULL, 0, 0, 0, 0, 2},
 };
 
 static int scope_0(aslrt_ctx *c, struct json_object *in, struct json_object **out);

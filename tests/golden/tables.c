@@ -24,7 +24,14 @@ static const aslrt_const_def consts[] = {
 	{0, "{\"at\":\"Payload.$\",\"t\":\"$\"}", 26, NULL},
 	{1, "Payload", 7, NULL},
 	{2, "$.items", 7, NULL},
-	{3, "{\"item.$\":\"$$.Map.Item.Value\",\"index.$\":\"$$.Map.Item.Index\"}", 60, NULL},
+	{1, "Map", 3, NULL},
+	{1, "Item", 4, NULL},
+	{1, "Value", 5, NULL},
+	{0, "{\"at\":\"item.$\",\"t\":\"$$.Map.Item.Value\"}", 39, NULL},
+	{1, "item", 4, NULL},
+	{1, "Index", 5, NULL},
+	{0, "{\"at\":\"index.$\",\"t\":\"$$.Map.Item.Index\"}", 40, NULL},
+	{1, "index", 5, NULL},
 	{0, "2", 1, NULL},
 	{1, "$.tolerance", 11, NULL},
 	{2, "$.item", 6, NULL},
@@ -52,27 +59,62 @@ static const int next0_0[] = {1};
 static const aslrt_setting_def set_0[] = {{0, 5}, {19, 6}, {20, 7}};
 static const int branches1_0[] = {1};
 static const int next1_0[] = {4};
-static const aslrt_setting_def set_1[] = {{1, 12}, {2, 13}, {12, 14}, {17, 15}};
+static const aslrt_setting_def set_1[] = {{1, 12}, {12, 21}, {17, 22}};
+ASLC_STATE int sel_1(aslrt_ctx *c, struct json_object *in, struct json_object **out)
+{
+	struct json_object *r[12];
+	int rc = 0;
+
+	(void)c;
+	r[0] = in;
+	r[1] = NULL;
+	r[6] = NULL;
+	r[11] = NULL;
+	r[1] = aslrt_op_object();
+	r[2] = aslrt_op_context(c);
+	r[3] = aslrt_op_field(r[2], "Map");
+	r[4] = aslrt_op_field(r[3], "Item");
+	r[5] = aslrt_op_field(r[4], "Value");
+	if (aslrt_op_require(c, 16, 2, r[5], r[0], &r[6])) goto E1;
+	aslrt_op_setkey(r[1], "item", &r[6]);
+	r[7] = aslrt_op_context(c);
+	r[8] = aslrt_op_field(r[7], "Map");
+	r[9] = aslrt_op_field(r[8], "Item");
+	r[10] = aslrt_op_field(r[9], "Index");
+	if (aslrt_op_require(c, 19, 2, r[10], r[0], &r[11])) goto E1;
+	aslrt_op_setkey(r[1], "index", &r[11]);
+	*out = r[1];
+	r[1] = NULL;
+	goto X1;
+E1:
+	rc = -1;
+X1:
+	aslrt_op_put(r[1]);
+	aslrt_op_put(r[6]);
+	aslrt_op_put(r[11]);
+	return rc;
+}
+
 static const int next2_0[] = {3};
-static const aslrt_setting_def set_2[] = {{6, 16}};
-static const aslrt_setting_def set_3[] = {{5, 17}};
+static const aslrt_setting_def set_2[] = {{6, 23}};
+static const aslrt_setting_def set_3[] = {{5, 24}};
 static const int branches4_0[] = {2, 3};
 static const int next4_0[] = {7};
-static const aslrt_setting_def set_6[] = {{4, 18}};
+static const aslrt_setting_def set_6[] = {{4, 25}};
 static const int next7_0[] = {9, 8};
-static const aslrt_setting_def set_9[] = {{9, 21}, {10, 22}};
+static const aslrt_setting_def set_9[] = {{9, 28}, {10, 29}};
 
 static const aslrt_state_def states[] = {
-	{"Call", "Task", 0, 0, retry_0, catch_0, NULL, next0_0, set_0, 2, 2, 0, 1, 3},
-	{"Each", "Map", 0, 0, NULL, NULL, branches1_0, next1_0, set_1, 0, 0, 1, 1, 4},
-	{"Pause", "Wait", 1, 0, NULL, NULL, NULL, next2_0, set_2, 0, 0, 0, 1, 1},
-	{"Until", "Wait", 1, 0, NULL, NULL, NULL, NULL, set_3, 0, 0, 0, 0, 1},
-	{"Both", "Parallel", 0, 0, NULL, NULL, branches4_0, next4_0, NULL, 0, 0, 2, 1, 0},
-	{"A", "Pass", 2, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
-	{"B", "Wait", 3, 0, NULL, NULL, NULL, NULL, set_6, 0, 0, 0, 0, 1},
-	{"Pick", "Choice", 0, 0, NULL, NULL, NULL, next7_0, NULL, 0, 0, 0, 2, 0},
-	{"Done", "Succeed", 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
-	{"Stop", "Fail", 0, 0, NULL, NULL, NULL, NULL, set_9, 0, 0, 0, 0, 2},
+	{"Call", "Task", 0, 0, retry_0, catch_0, NULL, next0_0, set_0, NULL, 2, 2, 0, 1, 3},
+	{"Each", "Map", 0, 0, NULL, NULL, branches1_0, next1_0, set_1, sel_1, 0, 0, 1, 1, 3},
+	{"Pause", "Wait", 1, 0, NULL, NULL, NULL, next2_0, set_2, NULL, 0, 0, 0, 1, 1},
+	{"Until", "Wait", 1, 0, NULL, NULL, NULL, NULL, set_3, NULL, 0, 0, 0, 0, 1},
+	{"Both", "Parallel", 0, 0, NULL, NULL, branches4_0, next4_0, NULL, NULL, 0, 0, 2, 1, 0},
+	{"A", "Pass", 2, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"B", "Wait", 3, 0, NULL, NULL, NULL, NULL, set_6, NULL, 0, 0, 0, 0, 1},
+	{"Pick", "Choice", 0, 0, NULL, NULL, NULL, next7_0, NULL, NULL, 0, 0, 0, 2, 0},
+	{"Done", "Succeed", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Stop", "Fail", 0, 0, NULL, NULL, NULL, NULL, set_9, NULL, 0, 0, 0, 0, 2},
 };
 
 static int scope_0(aslrt_ctx *c, struct json_object *in, struct json_object **out);
@@ -87,7 +129,7 @@ static aslrt_scope_fn *const scopes[] = {
 	scope_3,
 };
 
-const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 4, scopes, states, 10, consts, 23};
+const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 4, scopes, states, 10, consts, 30};
 
 ASLC_STATE int state_0(aslrt_ctx *c, struct json_object **cur, int *st)
 {
@@ -208,7 +250,7 @@ S7:
 	r[3] = NULL;
 	if (aslrt_op_enter(c, 7, r[0])) goto E7;
 	r[1] = aslrt_op_index(r[0], 0);
-	if ((b[0] = aslrt_op_test(c, 34, 20, r[1], NULL)) < 0) goto E7;
+	if ((b[0] = aslrt_op_test(c, 34, 27, r[1], NULL)) < 0) goto E7;
 	if (!b[0]) goto S7_L0;
 	r[2] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 7, r[2])) goto E7;
