@@ -85,7 +85,7 @@ typedef struct aslrt_state_def {
 /*
  * A constant of the program (const_kinds.h), built once at start-up: text
  * is a str's bytes, a path's or an expr's text, or the JSON text of a json,
- * tmpl, assign or jsonata value; at names an expr's or a jsonata's field
+ * assign or jsonata value; at names an expr's or a jsonata's field
  * (NULL for the other kinds).
  */
 typedef struct aslrt_const_def {

@@ -224,7 +224,6 @@ static int load_settings(aslrt_run *r, aslrt_state *st, char *why, size_t whylen
 			st->items_path = kc->path;
 			break;
 		case RS_ITEM_SELECTOR:
-			st->item_selector = kc->tmpl;
 			st->jitem_selector = kc->jt;
 			break;
 		case RS_ITEMS:
@@ -308,7 +307,7 @@ static int load_const(aslrt_const *rc, const aslrt_const_def *d, char *why, size
 		rc->json = json_object_new_object();
 		json_object_object_add(rc->json, "at", json_object_new_string(d->at));
 		json_object_object_add(rc->json, "t", t);
-	} else if (d->kind == RK_JSON || d->kind == RK_TMPL || d->kind == RK_ASSIGN) {
+	} else if (d->kind == RK_JSON || d->kind == RK_ASSIGN) {
 		if (aslrt_json_parse(d->text, d->len, &rc->json, why, whylen))
 			return -1;
 	} else {
@@ -317,8 +316,7 @@ static int load_const(aslrt_const *rc, const aslrt_const_def *d, char *why, size
 	}
 	if (rc->kind == RK_PATH && !(rc->path = aslrt_path_parse(d->text, why, whylen)))
 		return -1;
-	if ((rc->kind == RK_TMPL || rc->kind == RK_ASSIGN) &&
-	    !(rc->tmpl = aslrt_tmpl_compile(rc->json, rc->kind == RK_ASSIGN, why, whylen)))
+	if (rc->kind == RK_ASSIGN && !(rc->tmpl = aslrt_tmpl_compile(rc->json, true, why, whylen)))
 		return -1;
 	if (rc->kind == RK_JSONATA &&
 	    !(rc->jt = aslrt_jtmpl_compile(get(rc->json, "t"), d->at, why, whylen)))
@@ -1329,7 +1327,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		jobs[i].parent = c; /* its context is made when it starts */
 		jobs[i].scope = st->branches[0];
 		aslrt_job_prepare(&jobs[i], c, state, i, true);
-		if (st->def->selector || st->item_selector || st->jitem_selector) {
+		if (st->def->selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();
 			json_object_object_add(it, "Index", json_object_new_int(i));
 			json_object_object_add(it, "Value", json_object_get(item));
@@ -1338,11 +1336,9 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 			struct json_object *sel = NULL;
 			if (st->def->selector)
 				rc = st->def->selector(c, input, &sel);
-			else if (st->jitem_selector)
+			else
 				rc = aslrt_jtmpl_eval(c, st->jitem_selector, input, ASLRT_ABSENT,
 						      NULL, &sel);
-			else
-				rc = aslrt_tmpl_eval(c, st->item_selector, input, &sel);
 			/* the item's thread gets a tree of its own */
 			jobs[i].input = rc	? NULL
 					: share ? json_object_get(sel)

@@ -70,7 +70,6 @@ typedef struct aslrt_state {
 	struct json_object *map_run; /* ItemReader, ItemBatcher, ResultWriter, Label */
 	/* Map */
 	aslrt_path *items_path;
-	tnode *item_selector;
 	jnode *jitems, *jitem_selector;
 	/* Wait, Fail in JSONata */
 	jnode *jseconds, *jtimestamp, *jerror, *jcause;

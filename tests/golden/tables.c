@@ -15,7 +15,7 @@ static const aslrt_const_def consts[] = {
 	{1, "States.ALL", 10, NULL},
 	{1, "Boom", 4, NULL},
 	{2, "$.error", 7, NULL},
-	{4, "{\"failed\":true}", 15, NULL},
+	{3, "{\"failed\":true}", 15, NULL},
 	{1, "arn:aws:states:::lambda:invoke", 30, NULL},
 	{1, "$.timeout", 9, NULL},
 	{0, "5", 1, NULL},
@@ -40,7 +40,7 @@ static const aslrt_const_def consts[] = {
 	{2, "$[0]", 4, NULL},
 	{0, "true", 4, NULL},
 	{0, "\"stopped\"", 9, NULL},
-	{6, "$.error.Error", 13, "ErrorPath"},
+	{5, "$.error.Error", 13, "ErrorPath"},
 };
 
 static const int re0_0[] = {0};
