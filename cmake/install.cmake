@@ -37,10 +37,10 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # aslc itself: shared libraries found by dpkg-shlibdeps (libLLVM-16, ...).
 # What `aslc build` runs and links: a C compiler and the static libraries.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# libcurl4 and libmicrohttpd12 are what executables dlopen for HTTP Tasks,
-# AWS calls and --listen.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "gcc | c-compiler, libc6-dev, libjson-c-dev, libssl-dev, libpcre2-dev, libexpat1-dev, libsqlite3-dev")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libcurl4, libmicrohttpd12")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pkg-config")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, podman, runc, ca-certificates")
+# libcurl4 and libmicrohttpd12 are what dynamic executables dlopen for HTTP
+# Tasks, AWS calls and --listen (static ones have them built in, over
+# libmbedtls-dev).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "gcc | c-compiler, libc6-dev, libjson-c-dev, libssl-dev, libpcre2-dev, libexpat1-dev, libsqlite3-dev, libmbedtls-dev")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pkg-config, lld")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libcurl4, libmicrohttpd12, cmake, podman, runc, ca-certificates")
 include(CPack)

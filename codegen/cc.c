@@ -114,6 +114,25 @@ static int env_words(Argv *a, const char *name)
 	return 0;
 }
 
+/* The compiler when $CC names none. */
+static const char *default_cc(const char *csrc, const BuildOpts *o)
+{
+#ifdef ASLC_FAST_CC
+	/* clang compiles the generated C four times as fast as gcc at -O0
+	 * (a 1,000-state chain: 0.3 s vs 1.2 s CPU).  $CFLAGS (written for
+	 * cc), static links, Task handler sources and sanitized builds (not
+	 * configured) keep cc. */
+	const char *cflags = getenv("CFLAGS");
+	if (csrc && !o->static_link && !o->nextra && !(cflags && *cflags) &&
+	    access(ASLC_FAST_CC, X_OK) == 0)
+		return ASLC_FAST_CC;
+#else
+	(void)csrc;
+	(void)o;
+#endif
+	return "cc";
+}
+
 /* cc [-c src] or link: the shared part of both commands.  The command line
  * is make's: $CC $CFLAGS ... $LDFLAGS ... libraries.  Generated C comes on
  * stdin (csrc): its temporary path then appears nowhere in the executable
@@ -129,12 +148,17 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	if (cc && *cc && env_words(&a, "CC") < 0)
 		goto out;
 	if (a.n == 0)
-		arg(&a, "cc");
+		arg(&a, default_cc(csrc, o));
 	char opt[8];
-	/* -O2 compiles at cc -O1: the state code is calls into the runtime, and
-	 * bench b1 ran the same (76 ms CPU) at -O1, -O2 and -O3, while -O2 took
-	 * 2.5 times as long to compile (a 1,000-state chain: 10.5 s vs 4 s). */
-	snprintf(opt, sizeof opt, "-O%d", o->opt == 2 ? 1 : o->opt);
+	/* -O1 and -O2 compile the generated C at cc -O0: the state code is calls
+	 * into the runtime (compiled -O2), and b1, b2 and b5 ran the same CPU
+	 * time at cc -O0 and -O1 (84 ms, 70 ms, 22 ms) while -O1 took 2.5 times
+	 * as long to compile (a 1,000-state chain: 3.4 s vs 1.4 s CPU).  Task
+	 * handlers in C are the user's code: they keep cc -O1. */
+	int level = o->opt;
+	if (level == 1 || level == 2)
+		level = o->nextra ? 1 : 0;
+	snprintf(opt, sizeof opt, "-O%d", level);
 	arg(&a, opt);
 	arg(&a, "-std=c11");
 	arg(&a, "-w");
@@ -145,11 +169,17 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	arg(&a, rp.include);
 	arg(&a, "-I");
 	arg(&a, ASLC_JSONC_INCLUDE);
+	bool lld = false;
 #ifdef ASLC_FUSE_LD
-	arg(&a, ASLC_FUSE_LD);
-	/* one thread: the runtime is most of the link, the same for every
-	 * machine, and a test suite runs builds side by side (-25% CPU) */
-	arg(&a, "-Wl,--threads=1");
+	/* found when aslc was built; the .deb's aslc may run without it */
+	lld = in_path("ld.lld");
+	if (lld) {
+		arg(&a, ASLC_FUSE_LD);
+		/* one thread: the runtime is most of the link, the same for
+		 * every machine, and a test suite runs builds side by side
+		 * (-25% CPU) */
+		arg(&a, "-Wl,--threads=1");
+	}
 #endif
 	/* Not position-independent: start-up spent half its time relocating a
 	 * PIE (b6: 1.3 ms -> 1.0 ms; /bin/true takes 0.8 ms). */
@@ -169,17 +199,28 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 		arg(&a, o->extra[i]);
 	if (env_words(&a, "LDFLAGS") < 0)
 		goto out;
-	if (o->static_link) {
-		/* libcrypto's unused BIO and DSO code draws glibc's "Using
-		 * 'getaddrinfo' in statically linked applications" warnings; the
-		 * README says what static glibc means.  lld prints no such
-		 * warnings (it ignores .gnu.warning sections) and knows no
-		 * --no-warnings. */
-		arg(&a, "-static");
-#ifndef ASLC_FUSE_LD
-		arg(&a, "-Wl,--no-warnings");
-#endif
+	/* CC="cc -static" (or -static in CFLAGS, LDFLAGS) links statically too */
+	bool is_static = o->static_link;
+	for (int i = 0; i < a.n; i++)
+		is_static |= strcmp(a.v[i], "-static") == 0;
+	if (is_static) {
+		/* no shared libcurl or libmicrohttpd to load: the runtime's
+		 * built-in HTTP client and server (runtime/dl.h) */
+		arg(&a, "-Wl,--undefined=aslrt_builtin_libs");
 	}
+	if (o->static_link) {
+		/* getaddrinfo (the built-in HTTP client) and dlopen draw
+		 * glibc's "Using 'getaddrinfo' in statically linked
+		 * applications" warnings; the README says what static glibc
+		 * means.  lld prints no such warnings (it ignores .gnu.warning
+		 * sections) and knows no --no-warnings. */
+		arg(&a, "-static");
+		if (!lld)
+			arg(&a, "-Wl,--no-warnings");
+	}
+	/* the runtime is built with a section per function (runtime/
+	 * CMakeLists.txt): keep only what this machine reaches */
+	arg(&a, "-Wl,--gc-sections");
 	if (o->strip)
 		arg(&a, "-s");
 	char *lib = xasprintf("%s/libaslrt.a", rp.lib);
@@ -190,6 +231,11 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	dep_lib(&a, &rp, ASLC_PCRE2_LIB);
 	dep_lib(&a, &rp, ASLC_EXPAT_LIB);
 	dep_lib(&a, &rp, ASLC_SQLITE_LIB);
+	if (is_static) {
+		dep_lib(&a, &rp, ASLC_MBEDTLS_LIB);
+		dep_lib(&a, &rp, ASLC_MBEDX509_LIB);
+		dep_lib(&a, &rp, ASLC_MBEDCRYPTO_LIB);
+	}
 	arg(&a, "-lpthread");
 	arg(&a, "-lm");
 	arg(&a, "-ldl");

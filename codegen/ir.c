@@ -377,6 +377,193 @@ static void fill_drops(IrState *st, int nregs)
 	free(seen);
 }
 
+/* The value-register operands of an op: bit 1 a, 2 b, 4 c (each may be -1);
+ * -1 for an op this pass does not know. */
+static int value_operands(Op op)
+{
+	switch (op) {
+	case OP_CONST:
+	case OP_OBJECT:
+	case OP_ARRAY:
+	case OP_CONTEXT:
+	case OP_VAR:
+	case OP_NOMATCH:
+	case OP_NOT:
+	case OP_JUMPIF:
+	case OP_JUMPIFNOT:
+	case OP_SETB:
+	case OP_MOVB:
+	case OP_LABEL:
+		return 0;
+	case OP_ENTER:
+	case OP_FIELD:
+	case OP_INDEX:
+	case OP_PATH:
+	case OP_COPY:
+	case OP_EXPR:
+	case OP_ASSIGN:
+	case OP_JCOND:
+	case OP_TASK:
+	case OP_WAIT:
+	case OP_PARALLEL:
+	case OP_MAP:
+	case OP_FAIL:
+	case OP_NEXT:
+	case OP_END:
+		return 1;
+	case OP_REQUIRE:
+	case OP_SETKEY:
+	case OP_PUSH:
+	case OP_RESULTPATH:
+	case OP_JEVAL:
+	case OP_JASSIGN:
+		return 3;
+	case OP_TEST:
+		return 5;
+	default:
+		return -1;
+	}
+}
+
+/* A look-up done on every path to here: op (field or index) of register a
+ * with key k or index b, in register dst. */
+typedef struct {
+	Op op;
+	int a, key, dst;
+} Avail;
+
+typedef struct {
+	Avail *v;
+	int n;
+	bool set; /* some jump reaches the label */
+} AvailSet;
+
+static void avail_meet(AvailSet *into, const Avail *v, int n)
+{
+	if (!into->set) {
+		into->v = n ? xcalloc((size_t)n, sizeof *v) : NULL;
+		if (n)
+			memcpy(into->v, v, (size_t)n * sizeof *v);
+		into->n = n;
+		into->set = true;
+		return;
+	}
+	int w = 0;
+	for (int i = 0; i < into->n; i++)
+		for (int j = 0; j < n; j++)
+			if (memcmp(&into->v[i], &v[j], sizeof *v) == 0) {
+				into->v[w++] = into->v[i];
+				break;
+			}
+	into->n = w;
+}
+
+/* Whether the state is in the form the pass handles: known ops only, value
+ * registers written once, jumps only forward. */
+static bool cse_applies(const IrState *st, int nregs)
+{
+	bool ok = true;
+	char *written = xcalloc(nregs > 0 ? (size_t)nregs : 1, 1);
+	int *at = xcalloc(st->nlabels > 0 ? (size_t)st->nlabels : 1, sizeof *at);
+	for (int k = 0; k < st->nins && ok; k++) {
+		const Ins *in = &st->ins[k];
+		DstKind dk = op_info[in->op].dst;
+		if (value_operands(in->op) < 0)
+			ok = false;
+		else if (dk == D_OWN || dk == D_BORROW) {
+			if (in->dst < 0 || in->dst >= nregs || written[in->dst])
+				ok = false;
+			else
+				written[in->dst] = 1;
+		}
+		if (in->op == OP_LABEL)
+			at[in->b] = k;
+	}
+	for (int k = 0; k < st->nins && ok; k++) {
+		const Ins *in = &st->ins[k];
+		if ((in->op == OP_JUMPIF || in->op == OP_JUMPIFNOT) && at[in->b] <= k)
+			ok = false;
+	}
+	free(written);
+	free(at);
+	return ok;
+}
+
+/*
+ * Field and index look-ups repeated within a state (a Choice reads each
+ * rule's path from the root: $.cur.r.type, then $.cur.r.amount, ...) reuse
+ * the register of the first where it reaches the later one on every path:
+ * look-ups are pure and values never change within a state (b2: a third of
+ * the run was json-c hash look-ups).  Labels are reached by forward jumps
+ * and the fall-through; a look-up is available after a label when it is on
+ * every way in.
+ */
+static void cse_state(IrState *st, int nregs)
+{
+	if (!cse_applies(st, nregs))
+		return;
+	int *rename = xcalloc(nregs > 0 ? (size_t)nregs : 1, sizeof *rename);
+	for (int r = 0; r < nregs; r++)
+		rename[r] = r;
+	AvailSet *at = xcalloc(st->nlabels > 0 ? (size_t)st->nlabels : 1, sizeof *at);
+	Avail *avail = NULL;
+	int navail = 0, w = 0;
+	bool reach = true; /* the op before falls through */
+	for (int k = 0; k < st->nins; k++) {
+		Ins in = st->ins[k];
+		int ops = value_operands(in.op);
+		if ((ops & 1) && in.a >= 0)
+			in.a = rename[in.a];
+		if ((ops & 2) && in.b >= 0)
+			in.b = rename[in.b];
+		if ((ops & 4) && in.c >= 0)
+			in.c = rename[in.c];
+		if (in.op == OP_LABEL) {
+			AvailSet *l = &at[in.b];
+			if (!reach) { /* only the jumps come here */
+				navail = 0;
+				for (int i = 0; l->set && i < l->n; i++)
+					vec_push(&avail, &navail, l->v[i]);
+			} else if (l->set) {
+				AvailSet cur = {avail, navail, true};
+				avail_meet(&cur, l->v, l->n);
+				navail = cur.n;
+			}
+		}
+		if (in.op == OP_FIELD || in.op == OP_INDEX) {
+			Avail key = {in.op, in.a, in.op == OP_FIELD ? in.k : in.b, -1};
+			int found = -1;
+			for (int i = 0; i < navail && found < 0; i++)
+				if (avail[i].op == key.op && avail[i].a == key.a &&
+				    avail[i].key == key.key)
+					found = avail[i].dst;
+			if (found >= 0) {
+				rename[in.dst] = found;
+				continue;
+			}
+			key.dst = in.dst;
+			vec_push(&avail, &navail, key);
+		}
+		if (in.op == OP_JUMPIF || in.op == OP_JUMPIFNOT)
+			avail_meet(&at[in.b], avail, navail);
+		st->ins[w++] = in;
+		reach =
+		    in.op != OP_NEXT && in.op != OP_END && in.op != OP_FAIL && in.op != OP_NOMATCH;
+	}
+	st->nins = w;
+	for (int l = 0; l < st->nlabels; l++)
+		free(at[l].v);
+	free(at);
+	free(avail);
+	free(rename);
+}
+
+void ir_cse(Program *p)
+{
+	for (int i = 0; i < p->nstates; i++)
+		cse_state(&p->states[i], p->scopes[p->states[i].scope].nregs);
+}
+
 void ir_ownership(Program *p)
 {
 	for (int i = 0; i < p->nstates; i++) {

@@ -166,6 +166,8 @@ char *ir_meta_text(const Program *p);
 /* A constant as the program carries it (aslrt_const_def): its text (malloc'd,
  * *len bytes) and, for expr and jsonata, its field (borrowed, else NULL). */
 char *ir_const_text(const Const *k, size_t *len, const char **at);
+/* Reuse field and index look-ups repeated within a state (before ownership). */
+void ir_cse(Program *p);
 /* Fill each state's drop list and parts (one pass over its ops each). */
 void ir_ownership(Program *p);
 /* Consistency checks between passes (registers, labels, targets). */
@@ -216,5 +218,8 @@ void aslrt_paths_free(RtPaths *rp);
 void aslrt_set_argv0(const char *argv0);
 /* Split s into words as sh does ($CC, $CFLAGS); -1 on an unclosed quote. */
 int split_words(const char *s, char ***v, int *n);
+/* Whether the program name is in $PATH (ld.lld: the installed aslc may
+ * run where lld is not). */
+bool in_path(const char *name);
 
 #endif

@@ -36,6 +36,20 @@ void aslrt_set_argv0(const char *a)
 	argv0 = a;
 }
 
+bool in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL;
+	bool found = false;
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", *d ? d : ".", name);
+		found = access(p, X_OK) == 0;
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
 /* argv[0] as the shell found it: a path, or a name looked up in $PATH. */
 static bool from_argv0(char buf[PATH_MAX])
 {

@@ -17,6 +17,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,9 @@ void check_int(Ck *ck, const char *sptr, struct json_object *o, const char *key,
 	else if (!is_int(v))
 		err(ck, p, "'%s' must be an integer%s, not %s", key,
 		    jsonata ? " or a JSONata expression" : "", type_name(v));
+	else if (json_object_get_int64(v) < lo && hi == LLONG_MAX)
+		err(ck, p, "'%s' must be at least %lld, not %lld", key, lo,
+		    (long long)json_object_get_int64(v));
 	else if (json_object_get_int64(v) < lo || json_object_get_int64(v) > hi)
 		err(ck, p, "'%s' must be between %lld and %lld, not %lld", key, lo, hi,
 		    (long long)json_object_get_int64(v));
@@ -262,6 +266,88 @@ void check_enum(Ck *ck, const char *sptr, struct json_object *o, const char *key
  * stay inside their scope; every state must be reachable from StartAt; some
  * state must end the scope.
  */
+/* Adds each state name of the scope to the machine-wide list, or reports it
+ * as a duplicate. */
+static void declare_names(Ck *ck, const char *sp, struct json_object *states)
+{
+	json_object_object_foreach(states, dname, dst)
+	{
+		(void)dst;
+		char *p = pointer_join(sp, dname);
+		struct json_object *prev;
+		if (json_object_object_get_ex(ck->names, dname, &prev)) {
+			err_key(ck, p,
+				"duplicate state name '%s'; state names must be unique in the "
+				"whole state machine",
+				dname);
+			note_key(ck, json_object_get_string(prev), "'%s' is first defined here",
+				 dname);
+		} else {
+			json_object_object_add(ck->names, dname, json_object_new_string(p));
+		}
+		free(p);
+	}
+}
+
+/* Every transition names a state of the scope; true when one does not. */
+static bool check_targets(Ck *ck, const char **names, const Edges *edges, int n)
+{
+	bool dangling = false;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < edges[i].n; j++) {
+			const char *tgt = edges[i].v[j].target;
+			bool found = false;
+			for (int m = 0; m < n && !edges[i].v[j].nul; m++)
+				found |= !strcmp(names[m], tgt);
+			if (!found && edges[i].v[j].nul) {
+				dangling = true;
+				err(ck, edges[i].v[j].ptr,
+				    "missing transition target: the name holds U+0000 after '%s', "
+				    "which no state name can",
+				    tgt);
+			} else if (!found) {
+				struct json_object *elsewhere;
+				dangling = true;
+				err(ck, edges[i].v[j].ptr, "missing transition target: '%s'%s", tgt,
+				    did_you_mean(tgt, names, n));
+				if (json_object_object_get_ex(ck->names, tgt, &elsewhere))
+					note_key(
+					    ck, json_object_get_string(elsewhere),
+					    "'%s' is in another scope; transitions cannot cross "
+					    "Parallel branches or Map processors",
+					    tgt);
+			}
+		}
+	return dangling;
+}
+
+/* Every state of the scope is reached from StartAt (breadth first). */
+static void check_reachable(Ck *ck, const char *sp, const char **names, const Edges *edges, int n,
+			    int start_id)
+{
+	int *reached = xcalloc((size_t)n, sizeof *reached);
+	int *queue = xcalloc((size_t)n + 1, sizeof *queue), qh = 0, qt = 0;
+	reached[start_id] = 1;
+	queue[qt++] = start_id;
+	while (qh < qt) {
+		int i = queue[qh++];
+		for (int j = 0; j < edges[i].n; j++)
+			for (int m = 0; m < n; m++)
+				if (!reached[m] && !strcmp(names[m], edges[i].v[j].target)) {
+					reached[m] = 1;
+					queue[qt++] = m;
+				}
+	}
+	for (int i = 0; i < n; i++)
+		if (!reached[i]) {
+			char *p = pointer_join(sp, names[i]);
+			err_key(ck, p, "state '%s' is not reachable from StartAt", names[i]);
+			free(p);
+		}
+	free(reached);
+	free(queue);
+}
+
 void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *what,
 		 const char *const *extra_fields)
 {
@@ -301,23 +387,7 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 	Edges *edges = xcalloc((size_t)n, sizeof *edges);
 	bool any_terminal = false;
 	/* names first, so that inner scopes can tell "declared outside" from "unknown" */
-	json_object_object_foreach(states, dname, dst)
-	{
-		(void)dst;
-		char *p = pointer_join(sp, dname);
-		struct json_object *prev;
-		if (json_object_object_get_ex(ck->names, dname, &prev)) {
-			err_key(ck, p,
-				"duplicate state name '%s'; state names must be unique in the "
-				"whole state machine",
-				dname);
-			note_key(ck, json_object_get_string(prev), "'%s' is first defined here",
-				 dname);
-		} else {
-			json_object_object_add(ck->names, dname, json_object_new_string(p));
-		}
-		free(p);
-	}
+	declare_names(ck, sp, states);
 	json_object_object_foreach(states, name, st)
 	{
 		char *p = pointer_join(sp, name);
@@ -347,58 +417,12 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 			    json_object_get_string(start),
 			    did_you_mean(json_object_get_string(start), names, n));
 	}
-	int *reached = xcalloc((size_t)n, sizeof *reached);
-	int *queue = xcalloc((size_t)n + 1, sizeof *queue), qh = 0, qt = 0;
-	bool dangling = false;
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < edges[i].n; j++) {
-			const char *tgt = edges[i].v[j].target;
-			bool found = false;
-			for (int m = 0; m < n && !edges[i].v[j].nul; m++)
-				found |= !strcmp(names[m], tgt);
-			if (!found && edges[i].v[j].nul) {
-				dangling = true;
-				err(ck, edges[i].v[j].ptr,
-				    "missing transition target: the name holds U+0000 after '%s', "
-				    "which no state name can",
-				    tgt);
-			} else if (!found) {
-				struct json_object *elsewhere;
-				dangling = true;
-				err(ck, edges[i].v[j].ptr, "missing transition target: '%s'%s", tgt,
-				    did_you_mean(tgt, names, n));
-				if (json_object_object_get_ex(ck->names, tgt, &elsewhere))
-					note_key(
-					    ck, json_object_get_string(elsewhere),
-					    "'%s' is in another scope; transitions cannot cross "
-					    "Parallel branches or Map processors",
-					    tgt);
-			}
-		}
+	bool dangling = check_targets(ck, names, edges, n);
 	if (!any_terminal && n > 0)
 		err(ck, sp, "%s has no terminal state (End: true, Succeed or Fail)",
 		    *cptr ? what : "the state machine");
-	else if (start_id >= 0 && !dangling) {
-		reached[start_id] = 1;
-		queue[qt++] = start_id;
-		while (qh < qt) {
-			int i = queue[qh++];
-			for (int j = 0; j < edges[i].n; j++)
-				for (int m = 0; m < n; m++)
-					if (!reached[m] &&
-					    !strcmp(names[m], edges[i].v[j].target)) {
-						reached[m] = 1;
-						queue[qt++] = m;
-					}
-		}
-		for (int i = 0; i < n; i++)
-			if (!reached[i]) {
-				char *p = pointer_join(sp, names[i]);
-				err_key(ck, p, "state '%s' is not reachable from StartAt",
-					names[i]);
-				free(p);
-			}
-	}
+	else if (start_id >= 0 && !dangling)
+		check_reachable(ck, sp, names, edges, n, start_id);
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < edges[i].n; j++) {
 			free(edges[i].v[j].target);
@@ -408,8 +432,6 @@ void check_scope(Ck *ck, const char *cptr, struct json_object *c, const char *wh
 	}
 	free(edges);
 	free(names);
-	free(reached);
-	free(queue);
 	free(sp);
 	free(ap);
 }
@@ -436,6 +458,8 @@ int check_definition(Diag *d, struct json_object *def, const CheckOpts *o)
 			ck.top = QL_JSONATA;
 	}
 	check_enum(&ck, "", def, "Version", versions);
+	/* 0..99999999: the language service schema (base.json, common.json
+	 * $defs/seconds). */
 	check_int(&ck, "", def, "TimeoutSeconds", 0, 99999999, false);
 	check_string(&ck, "", def, "Comment", false);
 	check_scope(&ck, "", def, "the state machine", NULL);

@@ -232,117 +232,51 @@ void check_assign(Ck *ck, const char *ptr, struct json_object *v, QueryLang ql)
  * JSONata rule   = { "Condition": true|false|"{% expr %}" }
  * Top-level rules also take "Next" (required), "Assign", JSONata "Output".
  */
-void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryLang ql, Edges *e)
+/* A JSONata Choice rule: a Condition, and Output. */
+static void check_jsonata_rule(Ck *ck, const char *ptr, struct json_object *r)
 {
-	if (!json_object_is_type(r, json_type_object)) {
-		err(ck, ptr, "a Choice rule must be an object, not %s", type_name(r));
-		return;
+	static const char *const fields[] = {"Condition", "Next",    "Assign",
+					     "Output",	  "Comment", NULL};
+	check_keys(ck, ptr, r, fields, "a JSONata Choice rule");
+	struct json_object *c = get(r, "Condition");
+	char *cp = pointer_join(ptr, "Condition");
+	if (!has(r, "Condition"))
+		err(ck, ptr, "a JSONata Choice rule is missing the required field 'Condition'");
+	else if (is_jsonata(c))
+		check_expr(ck, cp, json_object_get_string(c));
+	else if (!json_object_is_type(c, json_type_boolean))
+		err(ck, cp, "'Condition' must be a boolean or a JSONata expression, not %s",
+		    type_name(c));
+	free(cp);
+	if (has(r, "Output")) {
+		char *op = pointer_join(ptr, "Output");
+		check_jsonata_value(ck, op, get(r, "Output"));
+		free(op);
 	}
-	if (top) {
-		if (!has(r, "Next"))
-			err(ck, ptr,
-			    "a top-level Choice rule is missing the required field 'Next'");
-		else
-			check_next_field(ck, ptr, r, e);
-		if (has(r, "Assign")) {
-			char *ap = pointer_join(ptr, "Assign");
-			check_assign(ck, ap, get(r, "Assign"), ql);
-			free(ap);
-		}
-	}
-	if (ql == QL_JSONATA) {
-		static const char *const fields[] = {"Condition", "Next",    "Assign",
-						     "Output",	  "Comment", NULL};
-		check_keys(ck, ptr, r, fields, "a JSONata Choice rule");
-		struct json_object *c = get(r, "Condition");
-		char *cp = pointer_join(ptr, "Condition");
-		if (!has(r, "Condition"))
-			err(ck, ptr,
-			    "a JSONata Choice rule is missing the required field 'Condition'");
-		else if (is_jsonata(c))
-			check_expr(ck, cp, json_object_get_string(c));
-		else if (!json_object_is_type(c, json_type_boolean))
-			err(ck, cp, "'Condition' must be a boolean or a JSONata expression, not %s",
-			    type_name(c));
-		free(cp);
-		if (has(r, "Output")) {
-			char *op = pointer_join(ptr, "Output");
-			check_jsonata_value(ck, op, get(r, "Output"));
-			free(op);
-		}
-		return;
-	}
-	int nbool = 0, nops = 0, nunknown = 0;
-	const char *op = NULL;
-	json_object_object_foreach(r, key, val)
-	{
-		(void)val;
-		char *p = pointer_join(ptr, key);
-		if (!strcmp(key, "And") || !strcmp(key, "Or") || !strcmp(key, "Not")) {
-			nbool++;
-		} else if (aslrt_cmp_lookup(key) >= 0) {
-			nops++;
-			op = key;
-		} else if (!strcmp(key, "Next") || !strcmp(key, "Assign")) {
-			if (!top)
-				err_key(ck, p, "'%s' is not allowed in a nested Choice rule", key);
-		} else if (strcmp(key, "Variable") != 0 && strcmp(key, "Comment") != 0) {
-			const char *cands[ASLRT_CMP_COUNT + 6];
-			int nc = 0;
-			for (int i = 0; i < ASLRT_CMP_COUNT; i++)
-				cands[nc++] = aslrt_cmp_names[i];
-			cands[nc++] = "Variable";
-			cands[nc++] = "And";
-			cands[nc++] = "Or";
-			cands[nc++] = "Not";
-			cands[nc++] = "Next";
-			cands[nc++] = "Comment";
-			nunknown++;
-			err_key(ck, p, "field '%s' is not supported in a Choice rule%s", key,
-				did_you_mean(key, cands, nc));
-		}
-		free(p);
-	}
-	if (nbool + nops == 0) {
-		if (nunknown)
-			return; /* the unknown field was most likely meant as the operator */
-		err(ck, ptr, "a Choice rule needs a comparison operator, or 'And', 'Or' or 'Not'");
-		return;
-	}
-	if (nbool + nops > 1) {
-		err(ck, ptr,
-		    "a Choice rule must have exactly one comparison operator or one of "
-		    "'And', 'Or', 'Not'");
-		return;
-	}
-	if (nbool) {
-		if (has(r, "Variable"))
-			err_key(ck, ptr, "a boolean Choice rule cannot have 'Variable'");
-		struct json_object *v;
-		if (json_object_object_get_ex(r, "Not", &v)) {
-			char *p = pointer_join(ptr, "Not");
-			check_rule(ck, p, v, false, ql, e);
-			free(p);
-			return;
-		}
-		const char *k = has(r, "And") ? "And" : "Or";
-		v = get(r, k);
-		char *p = pointer_join(ptr, k);
-		if (!json_object_is_type(v, json_type_array))
-			err(ck, p, "'%s' must be an array of Choice rules, not %s", k,
-			    type_name(v));
-		else if (json_object_array_length(v) == 0)
-			err(ck, p, "'%s' cannot be empty", k);
-		else
-			for (size_t i = 0; i < json_object_array_length(v); i++) {
-				char *ip = pointer_index(p, (int)i);
-				check_rule(ck, ip, json_object_array_get_idx(v, i), false, ql, e);
-				free(ip);
-			}
+}
+
+/* And, Or (non-empty arrays of rules) or Not (one rule). */
+static void check_bool_rule(Ck *ck, const char *ptr, struct json_object *r, QueryLang ql, Edges *e)
+{
+	if (has(r, "Variable"))
+		err_key(ck, ptr, "a boolean Choice rule cannot have 'Variable'");
+	struct json_object *v;
+	if (json_object_object_get_ex(r, "Not", &v)) {
+		char *p = pointer_join(ptr, "Not");
+		check_rule(ck, p, v, false, ql, e);
 		free(p);
 		return;
 	}
-	/* data-test */
+	const char *k = has(r, "And") ? "And" : "Or";
+	v = get(r, k);
+	char *p = pointer_join(ptr, k);
+	check_rules(ck, p, v, k, false, ql, e);
+	free(p);
+}
+
+/* A data-test rule: its Variable, and an operand of the type operator op takes. */
+static void check_data_test(Ck *ck, const char *ptr, struct json_object *r, const char *op)
+{
 	struct json_object *var = get(r, "Variable");
 	if (!has(r, "Variable"))
 		err(ck, ptr, "a Choice rule with '%s' is missing the required field 'Variable'",
@@ -397,4 +331,91 @@ void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryL
 		break;
 	}
 	free(p);
+}
+
+void check_rules(Ck *ck, const char *p, struct json_object *v, const char *key, bool top,
+		 QueryLang ql, Edges *e)
+{
+	if (!json_object_is_type(v, json_type_array))
+		err(ck, p, "'%s' must be an array of Choice rules, not %s", key, type_name(v));
+	else if (json_object_array_length(v) == 0)
+		err(ck, p, "'%s' cannot be empty", key);
+	else
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			char *ip = pointer_index(p, (int)i);
+			check_rule(ck, ip, json_object_array_get_idx(v, i), top, ql, e);
+			free(ip);
+		}
+}
+
+void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryLang ql, Edges *e)
+{
+	if (!json_object_is_type(r, json_type_object)) {
+		err(ck, ptr, "a Choice rule must be an object, not %s", type_name(r));
+		return;
+	}
+	if (top) {
+		if (!has(r, "Next"))
+			err(ck, ptr,
+			    "a top-level Choice rule is missing the required field 'Next'");
+		else
+			check_next_field(ck, ptr, r, e);
+		if (has(r, "Assign")) {
+			char *ap = pointer_join(ptr, "Assign");
+			check_assign(ck, ap, get(r, "Assign"), ql);
+			free(ap);
+		}
+	}
+	if (ql == QL_JSONATA) {
+		check_jsonata_rule(ck, ptr, r);
+		return;
+	}
+	int nbool = 0, nops = 0, nunknown = 0;
+	const char *op = NULL;
+	json_object_object_foreach(r, key, val)
+	{
+		(void)val;
+		char *p = pointer_join(ptr, key);
+		if (!strcmp(key, "And") || !strcmp(key, "Or") || !strcmp(key, "Not")) {
+			nbool++;
+		} else if (aslrt_cmp_lookup(key) >= 0) {
+			nops++;
+			op = key;
+		} else if (!strcmp(key, "Next") || !strcmp(key, "Assign")) {
+			if (!top)
+				err_key(ck, p, "'%s' is not allowed in a nested Choice rule", key);
+		} else if (strcmp(key, "Variable") != 0 && strcmp(key, "Comment") != 0) {
+			const char *cands[ASLRT_CMP_COUNT + 6];
+			int nc = 0;
+			for (int i = 0; i < ASLRT_CMP_COUNT; i++)
+				cands[nc++] = aslrt_cmp_names[i];
+			cands[nc++] = "Variable";
+			cands[nc++] = "And";
+			cands[nc++] = "Or";
+			cands[nc++] = "Not";
+			cands[nc++] = "Next";
+			cands[nc++] = "Comment";
+			nunknown++;
+			err_key(ck, p, "field '%s' is not supported in a Choice rule%s", key,
+				did_you_mean(key, cands, nc));
+		}
+		free(p);
+	}
+	if (nbool + nops == 0) {
+		if (nunknown)
+			return; /* the unknown field was most likely meant as the operator */
+		err(ck, ptr, "a Choice rule needs a comparison operator, or 'And', 'Or' or 'Not'");
+		return;
+	}
+	if (nbool + nops > 1) {
+		err(ck, ptr,
+		    "a Choice rule must have exactly one comparison operator or one of "
+		    "'And', 'Or', 'Not'");
+		return;
+	}
+	if (nbool) {
+		check_bool_rule(ck, ptr, r, ql, e);
+		return;
+	}
+	check_data_test(ck, ptr, r, op);
 }

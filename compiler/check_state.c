@@ -5,6 +5,7 @@
  * for the walk that calls them.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,12 @@ static void check_retry(Ck *ck, const char *ptr, struct json_object *v)
 		check_keys(ck, p, r, retrier_fields, "a Retrier");
 		if (check_error_equals(ck, p, r) && i + 1 != n)
 			err(ck, p, "the Retrier with 'States.ALL' must be the last one");
+		/* Bounds from AWS's language service schema (common.json
+		 * $defs/retry: MaxAttempts 0..99999999, BackoffRate >= 1,
+		 * MaxDelaySeconds 1..31622400; IntervalSeconds $defs/seconds
+		 * up to 99999999) and the developer guide's "Retrying after an
+		 * error" (IntervalSeconds "a positive integer"; the schema's
+		 * minimum 0 is looser than its own description). */
 		check_int(ck, p, r, "IntervalSeconds", 1, 99999999, false);
 		check_int(ck, p, r, "MaxAttempts", 0, 99999999, false);
 		check_number(ck, p, r, "BackoffRate", 1.0, 1e300, false);
@@ -386,6 +393,10 @@ static void check_task(Ck *ck, const char *sptr, struct json_object *st, QueryLa
 		check_resource(ck, sptr, st);
 	exclusive(ck, sptr, st, "TimeoutSeconds", "TimeoutSecondsPath");
 	exclusive(ck, sptr, st, "HeartbeatSeconds", "HeartbeatSecondsPath");
+	/* At most 99999999 (language service schema, common.json $defs/seconds);
+	 * at least 1: the ASL spec's "MUST be positive integers" and the
+	 * developer guide's Task state page, and HeartbeatSeconds below
+	 * TimeoutSeconds (both, and task_state.json's description). */
 	check_int(ck, sptr, st, "TimeoutSeconds", 1, 99999999, ata);
 	check_int(ck, sptr, st, "HeartbeatSeconds", 1, 99999999, ata);
 	check_path_field(ck, sptr, st, "TimeoutSecondsPath", PATH_REF);
@@ -439,6 +450,9 @@ static void check_wait(Ck *ck, const char *sptr, struct json_object *st, QueryLa
 		err(ck, sptr,
 		    "a Wait state may have only one of 'Seconds', 'Timestamp', "
 		    "'SecondsPath', 'TimestampPath'");
+	/* 0..99999999: the language service schema (wait_state.json, via
+	 * common.json $defs/seconds) and the ASL spec ("non-negative"); AWS
+	 * runs a SecondsPath of 0 (recorded, ASL_SPEC.md section 11 row 16). */
 	check_int(ck, sptr, st, "Seconds", 0, 99999999, ql == QL_JSONATA);
 	struct json_object *ts = get(st, "Timestamp");
 	if (has(st, "Timestamp")) {
@@ -473,16 +487,8 @@ static void check_choice(Ck *ck, const char *sptr, struct json_object *st, Query
 	char *p = pointer_join(sptr, "Choices");
 	if (!has(st, "Choices"))
 		err(ck, sptr, "a Choice state is missing the required field 'Choices'");
-	else if (!json_object_is_type(c, json_type_array))
-		err(ck, p, "'Choices' must be an array of Choice rules, not %s", type_name(c));
-	else if (json_object_array_length(c) == 0)
-		err(ck, p, "'Choices' cannot be empty");
 	else
-		for (size_t i = 0; i < json_object_array_length(c); i++) {
-			char *rp = pointer_index(p, (int)i);
-			check_rule(ck, rp, json_object_array_get_idx(c, i), true, ql, e);
-			free(rp);
-		}
+		check_rules(ck, p, c, "Choices", true, ql, e);
 	free(p);
 	if (has(st, "Default")) {
 		char *dp = pointer_join(sptr, "Default");
@@ -579,16 +585,138 @@ static bool object_field(Ck *ck, const char *p, struct json_object *v, const cha
 	return false;
 }
 
-static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
+/* Label: a Map Run name part, unique in the definition (AWS:
+ * "Label" in the developer guide's Map state page: 40 characters, none of
+ * the characters a Map Run name refuses). */
+static void check_map_label(Ck *ck, const char *sptr, struct json_object *st)
+{
+	if (!has(st, "Label"))
+		return;
+	struct json_object *l = get(st, "Label");
+	char *p = pointer_join(sptr, "Label");
+	const char *s = is_str(l) ? json_object_get_string(l) : NULL;
+	struct json_object *prev;
+	if (!s)
+		err(ck, p, "'Label' must be a string, not %s", type_name(l));
+	else if (utf8_chars(s) > 40)
+		err(ck, p, "'Label' is longer than 40 characters");
+	else if (strpbrk(s, " \t\n\r?*<>{}[]:;,\\|^~$#%&\"`"))
+		err(ck, p,
+		    "'Label' contains a character that is not allowed in a Map Run "
+		    "name");
+	else if (json_object_object_get_ex(ck->labels, s, &prev)) {
+		err(ck, p, "duplicate Map Label '%s'", s);
+		note_key(ck, json_object_get_string(prev), "first used here");
+	} else
+		json_object_object_add(ck->labels, s, json_object_new_string(p));
+	free(p);
+}
+
+/* obj's member key when it is there and an object whose fields are all in
+ * fields (what is not is reported), else NULL; *p is its pointer, to free
+ * when the result is not NULL. */
+static struct json_object *section(Ck *ck, const char *ptr, struct json_object *obj,
+				   const char *key, const char *const *fields, char **p)
+{
+	if (!has(obj, key))
+		return NULL;
+	struct json_object *v = get(obj, key);
+	*p = pointer_join(ptr, key);
+	if (!object_field(ck, *p, v, key)) {
+		free(*p);
+		return NULL;
+	}
+	check_keys(ck, *p, v, fields, key);
+	return v;
+}
+
+/* ItemReader (Distributed Map) and its ReaderConfig. */
+static void check_item_reader(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
+{
+	char *p, *cp;
+	struct json_object *r = section(ck, sptr, st, "ItemReader", reader_fields, &p), *rc;
+	if (!r)
+		return;
+	if (!has(r, "Resource"))
+		err(ck, p, "ItemReader is missing the required field 'Resource'");
+	else
+		check_resource(ck, p, r);
+	check_io_args(ck, p, r, ql);
+	if ((rc = section(ck, p, r, "ReaderConfig", reader_config_fields, &cp))) {
+		check_enum(ck, cp, rc, "InputType", input_types);
+		check_enum(ck, cp, rc, "Transformation", reader_transformations);
+		check_enum(ck, cp, rc, "ManifestType", manifest_types);
+		check_enum(ck, cp, rc, "CSVDelimiter", csv_delimiters);
+		check_enum(ck, cp, rc, "CSVHeaderLocation", csv_header_locations);
+		exclusive(ck, cp, rc, "MaxItems", "MaxItemsPath");
+		/* At most 100,000,000 (developer guide, ItemReader; AWS's
+		 * "Maximum value is 100000000" as floci#3733 reports it); at
+		 * least 1: AWS fails a run whose MaxItemsPath gives less with
+		 * "field MaxItems must be positive" (recorded). */
+		check_int(ck, cp, rc, "MaxItems", 1, 100000000, ql == QL_JSONATA);
+		check_path_field(ck, cp, rc, "MaxItemsPath", PATH_REF_INPUT);
+		check_string(ck, cp, rc, "ItemsPointer", false);
+		free(cp);
+	}
+	free(p);
+}
+
+/* ItemBatcher (Distributed Map). */
+static void check_item_batcher(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
 {
 	bool ata = ql == QL_JSONATA;
-	bool distributed = false;
+	char *p;
+	struct json_object *b = section(ck, sptr, st, "ItemBatcher", batcher_fields, &p);
+	if (!b)
+		return;
+	exclusive(ck, p, b, "MaxItemsPerBatch", "MaxItemsPerBatchPath");
+	exclusive(ck, p, b, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
+	/* Minimum 1 for both (language service schema, map_state.json
+	 * ItemBatcher); MaxInputBytesPerBatch at most 256 KiB (developer guide,
+	 * ItemBatcher).  AWS documents no maximum item count: 2147483647 is
+	 * ours. */
+	check_int(ck, p, b, "MaxItemsPerBatch", 1, 2147483647, ata);
+	check_int(ck, p, b, "MaxInputBytesPerBatch", 1, 262144, ata);
+	check_path_field(ck, p, b, "MaxItemsPerBatchPath", PATH_REF_INPUT);
+	check_path_field(ck, p, b, "MaxInputBytesPerBatchPath", PATH_REF_INPUT);
+	if (has(b, "BatchInput")) {
+		char *bp = pointer_join(p, "BatchInput");
+		if (ata)
+			check_jsonata_value(ck, bp, get(b, "BatchInput"));
+		else
+			check_template(ck, bp, get(b, "BatchInput"));
+		free(bp);
+	}
+	free(p);
+}
+
+/* ResultWriter (Distributed Map) and its WriterConfig. */
+static void check_result_writer(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
+{
+	char *p, *cp;
+	struct json_object *w = section(ck, sptr, st, "ResultWriter", writer_fields, &p), *wc;
+	if (!w)
+		return;
+	if (json_object_object_length(w) == 0)
+		err(ck, p, "'ResultWriter' cannot be empty");
+	if (has(w, "Resource"))
+		check_resource(ck, p, w);
+	check_io_args(ck, p, w, ql);
+	if ((wc = section(ck, p, w, "WriterConfig", writer_config_fields, &cp))) {
+		require(ck, cp, wc, "OutputType", "WriterConfig");
+		check_enum(ck, cp, wc, "Transformation", writer_transformations);
+		check_enum(ck, cp, wc, "OutputType", output_types);
+		free(cp);
+	}
+	free(p);
+}
+
+/* ItemProcessor (or the older Iterator): its ProcessorConfig, then its
+ * states as a scope of their own. */
+static void check_map_processor(Ck *ck, const char *sptr, struct json_object *st)
+{
 	const char *pk = has(st, "ItemProcessor") ? "ItemProcessor" : "Iterator";
-	exclusive(ck, sptr, st, "ItemProcessor", "Iterator");
-	exclusive(ck, sptr, st, "Parameters", "ItemSelector");
-	exclusive(ck, sptr, st, "MaxConcurrency", "MaxConcurrencyPath");
-	exclusive(ck, sptr, st, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath");
-	exclusive(ck, sptr, st, "ToleratedFailureCount", "ToleratedFailureCountPath");
+	bool distributed = false;
 	if (!has(st, pk)) {
 		err(ck, sptr, "a Map state is missing the required field 'ItemProcessor'");
 	} else {
@@ -622,6 +750,17 @@ static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLan
 		}
 		free(p);
 	}
+}
+
+static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLang ql)
+{
+	bool ata = ql == QL_JSONATA;
+	exclusive(ck, sptr, st, "ItemProcessor", "Iterator");
+	exclusive(ck, sptr, st, "Parameters", "ItemSelector");
+	exclusive(ck, sptr, st, "MaxConcurrency", "MaxConcurrencyPath");
+	exclusive(ck, sptr, st, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath");
+	exclusive(ck, sptr, st, "ToleratedFailureCount", "ToleratedFailureCountPath");
+	check_map_processor(ck, sptr, st);
 	if (has(st, "Parameters")) {
 		char *p = pointer_join(sptr, "Parameters");
 		check_template(ck, p, get(st, "Parameters"));
@@ -651,116 +790,28 @@ static void check_map(Ck *ck, const char *sptr, struct json_object *st, QueryLan
 		check_jsonata_value(ck, p, it);
 		free(p);
 	}
+	/* Minimums from the language service schema (map_state.json:
+	 * MaxConcurrency and ToleratedFailureCount 0, ToleratedFailurePercentage
+	 * 0..100, as the developer guide's Distributed Map page says too); the
+	 * maximums are the API's types (UpdateMapRun, DescribeMapRun):
+	 * maxConcurrency an Integer, toleratedFailureCount a Long. */
 	check_int(ck, sptr, st, "MaxConcurrency", 0, 2147483647, ata);
 	check_path_field(ck, sptr, st, "MaxConcurrencyPath", PATH_REF_INPUT);
 	check_number(ck, sptr, st, "ToleratedFailurePercentage", 0, 100, ata);
 	check_path_field(ck, sptr, st, "ToleratedFailurePercentagePath", PATH_REF_INPUT);
-	check_int(ck, sptr, st, "ToleratedFailureCount", 0, 2147483647, ata);
+	check_int(ck, sptr, st, "ToleratedFailureCount", 0, LLONG_MAX, ata);
 	check_path_field(ck, sptr, st, "ToleratedFailureCountPath", PATH_REF_INPUT);
-	if (has(st, "Label")) {
-		struct json_object *l = get(st, "Label");
-		char *p = pointer_join(sptr, "Label");
-		const char *s = is_str(l) ? json_object_get_string(l) : NULL;
-		struct json_object *prev;
-		if (!s)
-			err(ck, p, "'Label' must be a string, not %s", type_name(l));
-		else if (utf8_chars(s) > 40)
-			err(ck, p, "'Label' is longer than 40 characters");
-		else if (strpbrk(s, " \t\n\r?*<>{}[]:;,\\|^~$#%&\"`"))
-			err(ck, p,
-			    "'Label' contains a character that is not allowed in a Map Run "
-			    "name");
-		else if (json_object_object_get_ex(ck->labels, s, &prev)) {
-			err(ck, p, "duplicate Map Label '%s'", s);
-			note_key(ck, json_object_get_string(prev), "first used here");
-		} else
-			json_object_object_add(ck->labels, s, json_object_new_string(p));
-		free(p);
-	}
-	if (has(st, "ItemReader")) {
-		struct json_object *r = get(st, "ItemReader");
-		char *p = pointer_join(sptr, "ItemReader");
-		if (object_field(ck, p, r, "ItemReader")) {
-			check_keys(ck, p, r, reader_fields, "ItemReader");
-			if (!has(r, "Resource"))
-				err(ck, p, "ItemReader is missing the required field 'Resource'");
-			else
-				check_resource(ck, p, r);
-			check_io_args(ck, p, r, ql);
-			struct json_object *rc = get(r, "ReaderConfig");
-			char *cp = pointer_join(p, "ReaderConfig");
-			if (has(r, "ReaderConfig") && object_field(ck, cp, rc, "ReaderConfig")) {
-				check_keys(ck, cp, rc, reader_config_fields, "ReaderConfig");
-				check_enum(ck, cp, rc, "InputType", input_types);
-				check_enum(ck, cp, rc, "Transformation", reader_transformations);
-				check_enum(ck, cp, rc, "ManifestType", manifest_types);
-				check_enum(ck, cp, rc, "CSVDelimiter", csv_delimiters);
-				check_enum(ck, cp, rc, "CSVHeaderLocation", csv_header_locations);
-				exclusive(ck, cp, rc, "MaxItems", "MaxItemsPath");
-				check_int(ck, cp, rc, "MaxItems", 1, 100000000, ata);
-				check_path_field(ck, cp, rc, "MaxItemsPath", PATH_REF_INPUT);
-				check_string(ck, cp, rc, "ItemsPointer", false);
-			}
-			free(cp);
-		}
-		free(p);
-	}
-	if (has(st, "ItemBatcher")) {
-		struct json_object *b = get(st, "ItemBatcher");
-		char *p = pointer_join(sptr, "ItemBatcher");
-		if (object_field(ck, p, b, "ItemBatcher")) {
-			check_keys(ck, p, b, batcher_fields, "ItemBatcher");
-			exclusive(ck, p, b, "MaxItemsPerBatch", "MaxItemsPerBatchPath");
-			exclusive(ck, p, b, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
-			check_int(ck, p, b, "MaxItemsPerBatch", 1, 2147483647, ata);
-			check_int(ck, p, b, "MaxInputBytesPerBatch", 1, 262144, ata);
-			check_path_field(ck, p, b, "MaxItemsPerBatchPath", PATH_REF_INPUT);
-			check_path_field(ck, p, b, "MaxInputBytesPerBatchPath", PATH_REF_INPUT);
-			if (has(b, "BatchInput")) {
-				char *bp = pointer_join(p, "BatchInput");
-				if (ata)
-					check_jsonata_value(ck, bp, get(b, "BatchInput"));
-				else
-					check_template(ck, bp, get(b, "BatchInput"));
-				free(bp);
-			}
-		}
-		free(p);
-	}
-	if (has(st, "ResultWriter")) {
-		struct json_object *w = get(st, "ResultWriter");
-		char *p = pointer_join(sptr, "ResultWriter");
-		if (object_field(ck, p, w, "ResultWriter")) {
-			check_keys(ck, p, w, writer_fields, "ResultWriter");
-			if (json_object_object_length(w) == 0)
-				err(ck, p, "'ResultWriter' cannot be empty");
-			if (has(w, "Resource"))
-				check_resource(ck, p, w);
-			check_io_args(ck, p, w, ql);
-			struct json_object *wc = get(w, "WriterConfig");
-			char *cp = pointer_join(p, "WriterConfig");
-			if (has(w, "WriterConfig") && object_field(ck, cp, wc, "WriterConfig")) {
-				check_keys(ck, cp, wc, writer_config_fields, "WriterConfig");
-				require(ck, cp, wc, "OutputType", "WriterConfig");
-				check_enum(ck, cp, wc, "Transformation", writer_transformations);
-				check_enum(ck, cp, wc, "OutputType", output_types);
-			}
-			free(cp);
-		}
-		free(p);
-	}
+	check_map_label(ck, sptr, st);
+	check_item_reader(ck, sptr, st, ql);
+	check_item_batcher(ck, sptr, st, ql);
+	check_result_writer(ck, sptr, st, ql);
 }
 
 /* One state: fields allowed for its type and language, then the type's rules. */
-void check_state(Ck *ck, const char *sptr, const char *name, struct json_object *st, Edges *e,
-		 bool *terminal)
+/* The state's query language: its own, else the machine's (not the
+ * container's). */
+static QueryLang state_query_lang(Ck *ck, const char *sptr, struct json_object *st)
 {
-	*terminal = false;
-	if (!json_object_is_type(st, json_type_object)) {
-		err(ck, sptr, "state '%s' must be an object, not %s", name, type_name(st));
-		return;
-	}
-	/* query language: the state's own, else the machine's (not the container's) */
 	QueryLang ql = ck->top;
 	struct json_object *qv = get(st, "QueryLanguage");
 	if (has(st, "QueryLanguage")) {
@@ -775,6 +826,12 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 			    "whole state machine");
 		free(p);
 	}
+	return ql;
+}
+
+/* The state's Type, or ST_UNKNOWN (reported). */
+static StateType state_type(Ck *ck, const char *sptr, const char *name, struct json_object *st)
+{
 	struct json_object *tv = get(st, "Type");
 	char *tp = pointer_join(sptr, "Type");
 	StateType t = ST_UNKNOWN;
@@ -791,39 +848,40 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 			: "");
 	}
 	free(tp);
-	if (t == ST_UNKNOWN) {
-		*terminal = true; /* unknown: do not pile "no terminal state" on top */
-		return;
-	}
-	check_state_keys(ck, sptr, st, t, ql);
-	check_string(ck, sptr, st, "Comment", false);
+	return t;
+}
 
-	/* Next / End */
-	if (t != ST_CHOICE && t != ST_SUCCEED && t != ST_FAIL) {
-		struct json_object *end = get(st, "End");
-		bool has_end = has(st, "End"), has_next = has(st, "Next");
-		if (has_end && !json_object_is_type(end, json_type_boolean)) {
-			char *p = pointer_join(sptr, "End");
-			err(ck, p, "'End' must be a boolean, not %s", type_name(end));
-			free(p);
-		}
-		bool is_end =
-		    json_object_is_type(end, json_type_boolean) && json_object_get_boolean(end);
-		if (has_next && has_end) {
-			char *p = pointer_join(sptr, is_end ? "End" : "Next");
-			err_key(ck, p, "a state may have only one of 'Next' and 'End'");
-			free(p);
-		} else if (!has_next && !is_end) {
-			err(ck, sptr, "state '%s' needs 'Next' or \"End\": true", name);
-		}
-		if (has_next)
-			check_next_field(ck, sptr, st, e);
-		*terminal = is_end;
-	} else {
-		*terminal = t != ST_CHOICE;
+/* Next or End: true where the state ends its scope. */
+static bool check_transition(Ck *ck, const char *sptr, const char *name, struct json_object *st,
+			     StateType t, Edges *e)
+{
+	if (t == ST_CHOICE || t == ST_SUCCEED || t == ST_FAIL)
+		return t != ST_CHOICE;
+	struct json_object *end = get(st, "End");
+	bool has_end = has(st, "End"), has_next = has(st, "Next");
+	if (has_end && !json_object_is_type(end, json_type_boolean)) {
+		char *p = pointer_join(sptr, "End");
+		err(ck, p, "'End' must be a boolean, not %s", type_name(end));
+		free(p);
 	}
+	bool is_end = json_object_is_type(end, json_type_boolean) && json_object_get_boolean(end);
+	if (has_next && has_end) {
+		char *p = pointer_join(sptr, is_end ? "End" : "Next");
+		err_key(ck, p, "a state may have only one of 'Next' and 'End'");
+		free(p);
+	} else if (!has_next && !is_end) {
+		err(ck, sptr, "state '%s' needs 'Next' or \"End\": true", name);
+	}
+	if (has_next)
+		check_next_field(ck, sptr, st, e);
+	return is_end;
+}
 
-	/* fields shared by several types */
+/* The fields several types share: paths and templates (JSONPath) or Output
+ * (JSONata), Assign, Retry and Catch. */
+static void check_common_fields(Ck *ck, const char *sptr, struct json_object *st, StateType t,
+				QueryLang ql, Edges *e)
+{
 	if (ql == QL_JSONPATH) {
 		check_path_field(ck, sptr, st, "InputPath", PATH_ANY);
 		check_path_field(ck, sptr, st, "OutputPath", PATH_ANY);
@@ -862,6 +920,31 @@ void check_state(Ck *ck, const char *sptr, const char *name, struct json_object 
 			free(p);
 		}
 	}
+}
+
+void check_state(Ck *ck, const char *sptr, const char *name, struct json_object *st, Edges *e,
+		 bool *terminal)
+{
+	*terminal = false;
+	if (!json_object_is_type(st, json_type_object)) {
+		err(ck, sptr, "state '%s' must be an object, not %s", name, type_name(st));
+		return;
+	}
+	/* query language: the state's own, else the machine's (not the container's) */
+	QueryLang ql = state_query_lang(ck, sptr, st);
+	StateType t = state_type(ck, sptr, name, st);
+	if (t == ST_UNKNOWN) {
+		*terminal = true; /* unknown: do not pile "no terminal state" on top */
+		return;
+	}
+	check_state_keys(ck, sptr, st, t, ql);
+	check_string(ck, sptr, st, "Comment", false);
+
+	/* Next / End */
+	*terminal = check_transition(ck, sptr, name, st, t, e);
+
+	/* fields shared by several types */
+	check_common_fields(ck, sptr, st, t, ql, e);
 
 	switch (t) {
 	case ST_TASK:

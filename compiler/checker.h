@@ -155,6 +155,9 @@ void check_assign(Ck *ck, const char *ptr, struct json_object *v, QueryLang ql);
  * Top-level rules also take "Next" (required), "Assign", JSONata "Output".
  */
 void check_rule(Ck *ck, const char *ptr, struct json_object *r, bool top, QueryLang ql, Edges *e);
+/* v (at p, named key) as a non-empty array of rules, top-level or nested. */
+void check_rules(Ck *ck, const char *p, struct json_object *v, const char *key, bool top,
+		 QueryLang ql, Edges *e);
 
 /* --- check_state.c --- */
 

@@ -196,6 +196,22 @@ typedef void MemberFn(void *ctx, const char *objptr, long keyoff, const char *ke
 
 static long scan_value_cb(Scan *sc, long i, const char *ptr, MemberFn *fn, void *ctx);
 
+/* After a member or an element: the offset past a ',', or (*done) past the
+ * closing bracket, or -1 with the message for the end of the text or for
+ * anything else there. */
+static long scan_next(Scan *sc, long i, char close, const char *unterminated, const char *expected,
+		      bool *done)
+{
+	i = skip_ws(sc, i);
+	if (i < sc->n && sc->t[i] == ',')
+		return skip_ws(sc, i + 1);
+	if (i < sc->n && sc->t[i] == close) {
+		*done = true;
+		return i + 1;
+	}
+	return scan_fail(sc, i, i >= sc->n ? unterminated : expected);
+}
+
 static long scan_object(Scan *sc, long i, const char *ptr, MemberFn *fn, void *ctx)
 {
 	long open = i;
@@ -229,15 +245,11 @@ static long scan_object(Scan *sc, long i, const char *ptr, MemberFn *fn, void *c
 		buf_free(&key);
 		if (i < 0)
 			return -1;
-		i = skip_ws(sc, i);
-		if (i < sc->n && sc->t[i] == ',') {
-			i = skip_ws(sc, i + 1);
-			continue;
-		}
-		if (i < sc->n && sc->t[i] == '}')
-			return i + 1;
-		return scan_fail(
-		    sc, i, i >= sc->n ? "unterminated object" : "expected ',' or '}' in object");
+		bool done = false;
+		i = scan_next(sc, i, '}', "unterminated object", "expected ',' or '}' in object",
+			      &done);
+		if (i < 0 || done)
+			return i;
 	}
 }
 
@@ -254,15 +266,11 @@ static long scan_array(Scan *sc, long i, const char *ptr, MemberFn *fn, void *ct
 		free(sub);
 		if (i < 0)
 			return -1;
-		i = skip_ws(sc, i);
-		if (i < sc->n && sc->t[i] == ',') {
-			i = skip_ws(sc, i + 1);
-			continue;
-		}
-		if (i < sc->n && sc->t[i] == ']')
-			return i + 1;
-		return scan_fail(
-		    sc, i, i >= sc->n ? "unterminated array" : "expected ',' or ']' in array");
+		bool done = false;
+		i = scan_next(sc, i, ']', "unterminated array", "expected ',' or ']' in array",
+			      &done);
+		if (i < 0 || done)
+			return i;
 	}
 }
 

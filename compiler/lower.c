@@ -700,7 +700,9 @@ static void set_map_run(Lower *l, State *st, IrState *s)
 		set(s, S_MAP_RUN, ir_const(l->p, K_JSON, o));
 	else
 		json_object_put(o);
-	if ((v = field(st->json, "ItemProcessor", NULL)) &&
+	/* ItemProcessor (or the older Iterator) .ProcessorConfig.Mode */
+	if (((v = field(st->json, "ItemProcessor", NULL)) ||
+	     (v = field(st->json, "Iterator", NULL))) &&
 	    (cfg = field(v, "ProcessorConfig", NULL)) && (mode = field(cfg, "Mode", NULL)) &&
 	    strcmp(json_object_get_string(mode), "DISTRIBUTED") == 0)
 		set(s, S_DISTRIBUTED, ir_const(l->p, K_JSON, json_object_new_boolean(1)));
@@ -915,6 +917,7 @@ Program *lower_machine(Machine *m)
 			       json_object_new_boolean(reads_execution_input(m->json)));
 	json_object_object_add(p->meta, "timeout",
 			       json_object_get(field(m->json, "TimeoutSeconds", NULL)));
+	ir_cse(p);
 	ir_ownership(p);
 	ir_verify(p);
 	return p;

@@ -328,15 +328,26 @@ static bool is_container(const R *r, int visit)
 	return t == ST_PARALLEL || t == ST_MAP;
 }
 
-static int enter(R *r, Ev *e)
+/* The state a StateEntered/StateExited event names (and, in *name, its
+ * name), or -1 with the reason in r->err. */
+static int event_state(R *r, const Ev *e, const char **name)
 {
-	const char *name = text_of(e->det, "name");
-	if (!name)
+	*name = text_of(e->det, "name");
+	if (!*name)
 		return fail(r, "event %ld (%s) has no details.name", e->id, e->type);
-	int s = state_by_name(r, name);
+	int s = state_by_name(r, *name);
 	if (s < 0)
 		return fail(r, "event %ld (%s) names state '%s', which is not in the definition",
-			    e->id, e->type, name);
+			    e->id, e->type, *name);
+	return s;
+}
+
+static int enter(R *r, Ev *e)
+{
+	const char *name;
+	int s = event_state(r, e, &name);
+	if (s < 0)
+		return -1;
 	const State *st = r->m->states[s];
 	size_t tl = strlen(e->type) - strlen("StateEntered");
 	if (strlen(state_type_names[st->type]) != tl ||
@@ -376,13 +387,10 @@ static int enter(R *r, Ev *e)
 
 static int leave(R *r, Ev *e)
 {
-	const char *name = text_of(e->det, "name");
-	if (!name)
-		return fail(r, "event %ld (%s) has no details.name", e->id, e->type);
-	int s = state_by_name(r, name);
+	const char *name;
+	int s = event_state(r, e, &name);
 	if (s < 0)
-		return fail(r, "event %ld (%s) names state '%s', which is not in the definition",
-			    e->id, e->type, name);
+		return -1;
 	int v = visit_after(r, e->prev);
 	while (v >= 0 && r->v[v].state != s)
 		v = r->v[v].parent;

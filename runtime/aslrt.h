@@ -160,6 +160,13 @@ int aslrt_op_nomatch(aslrt_ctx *c, int state);
 int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v, struct json_object *operand);
 int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *next);
 void aslrt_op_put(struct json_object *v);
+/* The end of a state's C function, shared to keep the generated code small:
+ * rc >= 0 drops the input *r0 and returns rc with out in *cur; an error
+ * (rc < 0) goes through aslrt_op_recover: ASLRT_AGAIN to run the state
+ * again (a Retry), 1 with the caught input in *cur, or -1. */
+enum { ASLRT_AGAIN = 2 };
+int aslrt_op_leave(aslrt_ctx *c, int state, int rc, struct json_object **r0,
+		   struct json_object *out, struct json_object **cur, int *next);
 
 /* --- in-process Task handlers --- */
 

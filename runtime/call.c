@@ -249,7 +249,13 @@ static int call_url(aslrt_ctx *c, const aslrt_binding *b, bool lambda, struct js
 			     "The Task reached its deadline before '%s' was called", b->url);
 	char *text = aslrt_json_dump(in);
 	const char *hs[] = {"Content-Type: application/json", "Accept: application/json", NULL};
-	aslrt_httpreq q = {"POST", b->url, hs, text, strlen(text), left, MAX_OUTPUT};
+	aslrt_httpreq q = {.method = "POST",
+			   .url = b->url,
+			   .headers = hs,
+			   .body = text,
+			   .bodylen = strlen(text),
+			   .timeout_ms = left,
+			   .maxbody = MAX_OUTPUT};
 	aslrt_httpres res;
 	char why[ASLRT_ERRLEN];
 	int rc = aslrt_http_request(&q, &res, why, sizeof why);
@@ -405,6 +411,41 @@ static struct json_object *epoch_ms(int64_t ms)
 	return json_object_new_int64(ms);
 }
 
+/* A child that failed: the {"Error","Cause"} its executable printed last,
+ * or States.Runtime naming its exit status. */
+static struct json_object *child_error(const aslrt_binding *b, aslrt_subresult *res)
+{
+	struct json_object *err = NULL;
+	char why[ASLRT_ERRLEN];
+	const char *line = last_line(res->errtail);
+	if (aslrt_json_parse(line, strlen(line), &err, why, sizeof why) == 0 &&
+	    json_object_is_type(err, json_type_object))
+		return err;
+	json_object_put(err);
+	err = json_object_new_object();
+	char *cause = NULL;
+	if (asprintf(&cause, "'%s' exited with status %d", b->argv[0], res->status) < 0)
+		abort();
+	json_object_object_add(err, "Error", json_object_new_string("States.Runtime"));
+	json_object_object_add(err, "Cause", json_object_new_string(cause));
+	free(cause);
+	return err;
+}
+
+/* DescribeExecution's Output (JSON text, or parsed for .sync:2; consumes
+ * output) and OutputDetails. */
+static void add_output(struct json_object *o, struct json_object *output, bool sync2)
+{
+	char *s = aslrt_json_dump(output);
+	json_object_object_add(o, "Output", sync2 ? output : json_object_new_string(s));
+	if (!sync2)
+		json_object_put(output);
+	free(s);
+	struct json_object *det = json_object_new_object();
+	json_object_object_add(det, "Included", json_object_new_boolean(1));
+	json_object_object_add(o, "OutputDetails", det);
+}
+
 static int call_child(aslrt_ctx *c, const aslrt_binding *b, const char *resource,
 		      struct json_object *params, struct json_object **out)
 {
@@ -474,18 +515,8 @@ static int call_child(aslrt_ctx *c, const aslrt_binding *b, const char *resource
 		rc = -1;
 		goto done;
 	}
-	if (!ok && (aslrt_json_parse(last_line(res.errtail), strlen(last_line(res.errtail)), &err,
-				     why, sizeof why) ||
-		    !json_object_is_type(err, json_type_object))) {
-		json_object_put(err);
-		err = json_object_new_object();
-		char *cause = NULL;
-		if (asprintf(&cause, "'%s' exited with status %d", b->argv[0], res.status) < 0)
-			abort();
-		json_object_object_add(err, "Error", json_object_new_string("States.Runtime"));
-		json_object_object_add(err, "Cause", json_object_new_string(cause));
-		free(cause);
-	}
+	if (!ok)
+		err = child_error(b, &res);
 	if (sync2 && aslrt_json_parse(input, strlen(input), &jin, why, sizeof why))
 		jin = json_object_new_string(input);
 	if (!ok) {
@@ -500,16 +531,8 @@ static int call_child(aslrt_ctx *c, const aslrt_binding *b, const char *resource
 	json_object_object_add(det, "Included", json_object_new_boolean(1));
 	json_object_object_add(o, "InputDetails", det);
 	json_object_object_add(o, "Name", json_object_new_string(name));
-	if (ok) {
-		char *s = aslrt_json_dump(output);
-		json_object_object_add(o, "Output", sync2 ? output : json_object_new_string(s));
-		if (!sync2)
-			json_object_put(output);
-		free(s);
-		det = json_object_new_object();
-		json_object_object_add(det, "Included", json_object_new_boolean(1));
-		json_object_object_add(o, "OutputDetails", det);
-	}
+	if (ok)
+		add_output(o, output, sync2);
 	json_object_object_add(o, "RedriveCount", json_object_new_int(0));
 	json_object_object_add(o, "RedriveStatus",
 			       json_object_new_string(ok ? "NOT_REDRIVABLE" : "REDRIVABLE"));

@@ -16,7 +16,6 @@
  * deadline or missed heartbeat.
  */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -25,6 +24,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "dl.h"
 #include "exec.h"
 
 #define TOKEN_MAX 2048	       /* AWS's longest taskToken */
@@ -481,10 +481,10 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static int load_mhd(char *why, size_t whylen)
 {
-	mhd.lib = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
+	mhd.lib = aslrt_dlopen("libmicrohttpd.so.12");
 	if (!mhd.lib) {
 		snprintf(why, whylen, "--listen needs libmicrohttpd (Debian: libmicrohttpd12): %s",
-			 dlerror());
+			 aslrt_dlerror());
 		return -1;
 	}
 	static const char *const names[] = {"MHD_start_daemon",
@@ -497,7 +497,7 @@ static int load_mhd(char *why, size_t whylen)
 					    "MHD_destroy_response"};
 	void *fns[8];
 	for (int i = 0; i < 8; i++)
-		if (!(fns[i] = dlsym(mhd.lib, names[i]))) {
+		if (!(fns[i] = aslrt_dlsym(mhd.lib, names[i]))) {
 			snprintf(why, whylen, "libmicrohttpd has no %s", names[i]);
 			return -1;
 		}
@@ -576,7 +576,7 @@ void aslrt_listen_stop(void)
 		mhd.daemon = NULL;
 	}
 	if (mhd.lib)
-		dlclose(mhd.lib);
+		aslrt_dlclose(mhd.lib);
 	mhd.lib = NULL;
 	while (toks) {
 		tok *t = toks;

@@ -427,10 +427,60 @@ aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->state = -1;
 	c->retry_state = -1;
 	c->lane = -1;
-	c->vars = json_object_new_object();
+	c->vars = NULL;	    /* made on the first variable: most branches set none */
 	c->parent = parent; /* the parent's variables are read through it */
-	c->base = base_for_thread(r);
+	/* within a child execution, its Context object, made when read */
+	c->child = parent ? parent->child : NULL;
+	c->base = c->child ? NULL : base_for_thread(r);
 	return c;
+}
+
+/* A child execution's Context object base: the execution's, with the
+ * child's Execution Id, Input, StartTime, Name and StateMachine (a new tree
+ * for this thread: the child's parts are only read). */
+static struct json_object *child_base(aslrt_run *r, const aslrt_child *ch)
+{
+	struct json_object *base = aslrt_json_copy(r->context);
+	struct json_object *e = get(base, "Execution"), *sm = get(base, "StateMachine");
+	char *id = NULL, *t = aslrt_iso_time(ch->start_ms);
+	if (asprintf(&id, "%s:%s", ch->run->exec_prefix, ch->name) < 0)
+		abort();
+	json_object_object_add(e, "Id", json_object_new_string(id));
+	if (get(e, "Input"))
+		json_object_object_add(e, "Input", aslrt_json_copy(ch->input));
+	json_object_object_add(e, "StartTime", json_object_new_string(t));
+	json_object_object_add(e, "Name", json_object_new_string(ch->name));
+	json_object_object_add(e, "RedriveCount", json_object_new_int(0));
+	const char *smid = ch->run->sm_arn, *smname = strstr(smid, ":stateMachine:");
+	json_object_object_add(sm, "Id", json_object_new_string(smid));
+	json_object_object_add(sm, "Name", json_object_new_string(smname ? smname + 14 : smid));
+	free(id);
+	free(t);
+	return base;
+}
+
+/*
+ * A Distributed Map iteration (or batch) starts as a child execution, as in
+ * AWS: its own name (a UUID), its ARN <Map Run's execution prefix>:<name>,
+ * its Context object ($$.Execution.Id/Name/Input/StartTime of the child,
+ * $$.StateMachine.Id/Name MACHINE/LABEL) and its own events.
+ */
+void aslrt_child_begin(aslrt_job *j, aslrt_ctx *c)
+{
+	aslrt_child *ch = calloc(1, sizeof *ch);
+	if (!ch)
+		abort();
+	aslrt_aws_uuid(ch->name);
+	ch->run = j->map_run;
+	ch->start_ms = aslrt_now_ms(c->run);
+	/* its input, for $$.Execution.Input, only where the machine reads it */
+	if (get(get(c->run->context, "Execution"), "Input"))
+		ch->input = aslrt_json_copy(j->input);
+	j->child = c->child = ch;
+	json_object_put(c->base);
+	c->base = NULL; /* child_base(), when the Context object is read */
+	json_object_put(c->context);
+	c->context = NULL;
 }
 
 /* Build the Context object from the base and this thread's state.  A new
@@ -439,6 +489,8 @@ struct json_object *aslrt_ctx_context(aslrt_ctx *c)
 {
 	if (c->context)
 		return c->context;
+	if (!c->base)
+		c->base = c->child ? child_base(c->run, c->child) : base_for_thread(c->run);
 	struct json_object *o = aslrt_json_shallow_copy(c->base);
 	if (c->state >= 0) {
 		struct json_object *s = json_object_new_object();
@@ -480,6 +532,7 @@ void aslrt_ctx_free(aslrt_ctx *c)
 	json_object_put(c->context);
 	json_object_put(c->map_item);
 	json_object_put(c->task_input);
+	json_object_put(c->assigned);
 	free(c->lane_path);
 	free(c->attempts);
 	free(c);
@@ -494,6 +547,13 @@ static struct json_object *ctx_context_of(void *c)
  * here.  The parents wait for c and never change their variables meanwhile,
  * so reading (and deep-copying) them from several threads is safe; sharing
  * the nodes themselves is not (json-c's reference counts are not atomic). */
+static struct json_object *own_vars(aslrt_ctx *c)
+{
+	if (!c->vars)
+		c->vars = json_object_new_object();
+	return c->vars;
+}
+
 static bool var_lookup(aslrt_ctx *c, const char *name, struct json_object **v)
 {
 	if (json_object_object_get_ex(c->vars, name, v))
@@ -512,7 +572,7 @@ static bool var_lookup(aslrt_ctx *c, const char *name, struct json_object **v)
 			}
 			free(key);
 			*v = copy;
-			json_object_object_add(c->vars, name, json_object_get(copy));
+			json_object_object_add(own_vars(c), name, json_object_get(copy));
 			return true;
 		}
 	return false;
@@ -525,7 +585,10 @@ static bool env_fetch_var(const aslrt_env *env, const char *name, struct json_ob
 
 void aslrt_vars_all(aslrt_ctx *c)
 {
+	own_vars(c); /* readers iterate it */
 	for (aslrt_ctx *p = c->parent; p; p = p->parent) {
+		if (!p->vars)
+			continue;
 		json_object_object_foreach(p->vars, key, val)
 		{
 			(void)val;
@@ -584,7 +647,9 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 {
 	aslrt_run *r = c->run;
 	aslrt_state *st = &r->states[state];
-	if (aslrt_expired(r))
+	/* one clock read per state: aslrt_expired's test, with the time kept */
+	int64_t now = aslrt_now_ms(r);
+	if ((r->deadline_ms && now >= r->deadline_ms) || aslrt_history_full(r))
 		return aslrt_expired_error(c);
 	bool retry = c->retry_state == state; /* a Retry enters no state again */
 	if (!retry) {
@@ -603,7 +668,7 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->state = state;
 	if (!retry)
 		c->entered_event = aslrt_event(c, EV_STATE_ENTERED, state, input, 0);
-	c->entered_ms = aslrt_now_ms(r);
+	c->entered_ms = r->virtual_clock ? aslrt_now_ms(r) : now;
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
 	const char *res = st->resource;
@@ -645,6 +710,27 @@ void aslrt_op_put(struct json_object *v)
 {
 	if (v != ASLRT_ABSENT)
 		json_object_put(v);
+}
+
+int aslrt_op_leave(aslrt_ctx *c, int state, int rc, struct json_object **r0,
+		   struct json_object *out, struct json_object **cur, int *next)
+{
+	if (rc >= 0) {
+		aslrt_op_put(*r0);
+		*cur = out;
+		return rc;
+	}
+	switch (aslrt_op_recover(c, state, r0, next)) {
+	case ASLRT_RETRY:
+		return ASLRT_AGAIN;
+	case ASLRT_CAUGHT:
+		*cur = *r0;
+		return 1;
+	default:
+		aslrt_op_put(*r0);
+		*cur = NULL;
+		return -1;
+	}
 }
 
 struct json_object *aslrt_op_copy(struct json_object *v)
@@ -827,8 +913,9 @@ int aslrt_op_assign(aslrt_ctx *c, struct json_object *vals)
 {
 	if (vars_too_deep(c, vals))
 		return -1;
+	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
-	    json_object_object_add(c->vars, key, json_object_get(val));
+	    json_object_object_add(own_vars(c), key, json_object_get(val));
 	return 0;
 }
 
@@ -851,8 +938,9 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 		json_object_put(vals);
 		return -1;
 	}
+	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
-	    json_object_object_add(c->vars, key, json_object_get(val));
+	    json_object_object_add(own_vars(c), key, json_object_get(val));
 	json_object_put(vals);
 	return 0;
 }
@@ -1261,55 +1349,49 @@ static int map_setting(aslrt_ctx *c, aslrt_state *st, int key, bool integer,
 	return 0;
 }
 
-int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
+/* A Distributed Map's run ends (MapRunSucceeded, or MapRunFailed with
+ * c->err) before its MapStateSucceeded/Failed, as AWS records it. */
+static int map_run_end(aslrt_ctx *c, int state, aslrt_map_run *run, int rc)
 {
-	aslrt_state *st = &c->run->states[state];
-	struct json_object *items = NULL;
-	double limit = 0, tol_count = -1, tol_pct = -1;
-	if (map_setting(c, st, RS_MAX_CONCURRENCY, true, input, &limit) ||
-	    map_setting(c, st, RS_TOL_COUNT, true, input, &tol_count) ||
-	    map_setting(c, st, RS_TOL_PCT, false, input, &tol_pct))
-		return -1;
-	if (limit < 0)
-		return aslrt_runtime_error(c, "MaxConcurrency must be non-negative.");
-	if (st->set[RS_TOL_COUNT_PATH] >= 0 && tol_count < 0)
-		return aslrt_runtime_error(c, "ToleratedFailureCount must be non-negative.");
-	if (st->set[RS_TOL_PCT_PATH] >= 0 && (tol_pct < 0 || tol_pct > 100))
-		return aslrt_runtime_error(c,
-					   "ToleratedFailurePercentage must be between 0 and 100.");
-	int from_reader = aslrt_aws_map_items(c, st->map_run, st->jsonata, input, &items);
-	if (from_reader < 0)
-		return -1;
-	if (from_reader == 0) {
-		/* a Distributed Map's ItemReader (runtime/aws/itemreader.c) */
-	} else if (st->jitems) {
-		if (aslrt_jtmpl_eval(c, st->jitems, input, ASLRT_ABSENT, NULL, &items))
+	if (run->arn)
+		aslrt_event(c, rc ? EV_MAP_RUN_FAILED : EV_MAP_RUN_SUCCEEDED, state, NULL, 0);
+	aslrt_map_run_clear(run);
+	return rc;
+}
+
+/* The Map's items from ItemsPath / Items / its input: 0, or -1 with the
+ * error (before MapStateStarted, as AWS fails it). */
+static int map_items(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
+		     struct json_object **items)
+{
+	if (st->jitems) {
+		if (aslrt_jtmpl_eval(c, st->jitems, input, ASLRT_ABSENT, NULL, items))
 			return -1;
-		if (!json_object_is_type(items, json_type_array)) {
-			char *s = aslrt_json_dump(items);
+		if (!json_object_is_type(*items, json_type_array)) {
+			char *s = aslrt_json_dump(*items);
 			aslrt_query_error(
 			    c,
 			    "The JSONata expression '%s' specified for the field 'Items' "
 			    "returned an unexpected result type. Expected 'array', but was "
 			    "'%s' for value: %s",
-			    aslrt_jtmpl_text(st->jitems), aslrt_json_type_name(items), s);
+			    aslrt_jtmpl_text(st->jitems), aslrt_json_type_name(*items), s);
 			free(s);
-			json_object_put(items);
+			json_object_put(*items);
 			return -1;
 		}
 	} else if (st->items_path) {
 		aslrt_env env;
 		char why[ASLRT_ERRLEN];
 		aslrt_env_make(c, input, &env);
-		if (aslrt_path_eval(st->items_path, &env, &items, why, sizeof why) != 0)
+		if (aslrt_path_eval(st->items_path, &env, items, why, sizeof why) != 0)
 			return aslrt_runtime_error(c, "Invalid path '%s' : %s",
 						   aslrt_path_text(st->items_path), why);
 	} else {
-		items = json_object_get(input);
+		*items = json_object_get(input);
 	}
-	if (!json_object_is_type(items, json_type_array)) {
-		char *s = aslrt_json_dump(items);
-		json_object_put(items);
+	if (!json_object_is_type(*items, json_type_array)) {
+		char *s = aslrt_json_dump(*items);
+		json_object_put(*items);
 		if (st->jsonata)
 			aslrt_query_error(c, "Map state input must be an array but was: %s", s);
 		else
@@ -1317,15 +1399,24 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		free(s);
 		return -1;
 	}
-	int n = (int)json_object_array_length(items);
+	return 0;
+}
+
+/* Each item's job, its input through ItemSelector: 0, or -1 (jobs freed).
+ * own: the items are this Map's alone (read by its ItemReader), so a job
+ * may take its item without a copy once items is freed. */
+static int map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct json_object *items,
+		    bool own, const aslrt_map_run *run, aslrt_job **out)
+{
+	aslrt_state *st = &c->run->states[state];
+	int n = (int)json_object_array_length(items), rc = 0;
 	aslrt_job *jobs = calloc((size_t)n + 1, sizeof *jobs);
-	int rc = 0;
-	aslrt_event(c, EV_MAP_STARTED, state, NULL, n);
 	bool share = aslrt_pool_inline(c->run, &st->branches[0], 1);
 	for (int i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, (size_t)i);
 		jobs[i].parent = c; /* its context is made when it starts */
 		jobs[i].scope = st->branches[0];
+		jobs[i].map_run = run->arn ? run : NULL;
 		aslrt_job_prepare(&jobs[i], c, state, i, true);
 		if (st->def->selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();
@@ -1351,16 +1442,71 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 				for (int j = 0; j <= i; j++)
 					aslrt_job_free(&jobs[j]);
 				free(jobs);
-				json_object_put(items);
 				return -1;
 			}
 		} else {
-			jobs[i].input = share ? json_object_get(item) : aslrt_json_copy(item);
+			jobs[i].input =
+			    share || own ? json_object_get(item) : aslrt_json_copy(item);
 		}
 	}
+	*out = jobs;
+	return 0;
+}
+
+/*
+ * A Map: its items (ItemsPath, Items, or a Distributed Map's ItemReader),
+ * each through ItemSelector, ItemBatcher, run on the pool; a Distributed
+ * Map's run is a Map Run (MapRunStarted after MapStateStarted, the items
+ * read from S3 within it, its iterations child executions with their own
+ * events) whose results a ResultWriter may export.
+ */
+int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
+{
+	aslrt_state *st = &c->run->states[state];
+	struct json_object *items = NULL;
+	double limit = 0, tol_count = -1, tol_pct = -1;
+	if (map_setting(c, st, RS_MAX_CONCURRENCY, true, input, &limit))
+		return -1;
+	if (limit < 0)
+		return aslrt_runtime_error(c, "MaxConcurrency must be non-negative.");
+	bool reader = get(st->map_run, "ItemReader") != NULL;
+	if (!reader && map_items(c, st, input, &items))
+		return -1;
+	aslrt_map_run run = {0};
+	if (st->distributed)
+		aslrt_map_run_init(c, st->map_run, st->name, &run);
+	/* with an ItemReader AWS records a length of 0: the items come later */
+	aslrt_event(c, EV_MAP_STARTED, state, NULL,
+		    items ? (long)json_object_array_length(items) : 0);
+	/* AWS reads the tolerated failure settings after MapStateStarted */
+	if (map_setting(c, st, RS_TOL_COUNT, true, input, &tol_count) ||
+	    map_setting(c, st, RS_TOL_PCT, false, input, &tol_pct) ||
+	    (st->set[RS_TOL_COUNT_PATH] >= 0 && tol_count < 0 &&
+	     aslrt_runtime_error(c, "ToleratedFailureCount must be non-negative.")) ||
+	    (st->set[RS_TOL_PCT_PATH] >= 0 && (tol_pct < 0 || tol_pct > 100) &&
+	     aslrt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100."))) {
+		aslrt_map_run_clear(&run);
+		json_object_put(items);
+		return -1;
+	}
+	if (run.arn) {
+		struct json_object *arn = json_object_new_string(run.arn);
+		aslrt_event(c, EV_MAP_RUN_STARTED, state, arn, 0);
+		json_object_put(arn);
+	}
+	/* a Distributed Map's ItemReader (runtime/aws/itemreader.c) */
+	if (reader && aslrt_aws_map_items(c, st->map_run, st->jsonata, input, &items) != 0) {
+		map_run_end(c, state, &run, -1);
+		aslrt_event(c, EV_MAP_FAILED, state, NULL, 0);
+		return -1;
+	}
+	aslrt_job *jobs = NULL;
+	int n = (int)json_object_array_length(items);
+	int rc = map_jobs(c, state, input, items, reader, &run, &jobs);
 	json_object_put(items);
-	if (aslrt_aws_map_batch(c, st->map_run, st->jsonata, input, &jobs, &n) != 0)
-		return -1; /* ItemBatcher (runtime/aws/itemreader.c) */
+	/* ItemBatcher (runtime/aws/itemreader.c) */
+	if (rc || aslrt_aws_map_batch(c, st->map_run, st->jsonata, input, &jobs, &n) != 0)
+		return map_run_end(c, state, &run, -1);
 	bool tolerate = tol_count > 0 || tol_pct > 0;
 	/* A ResultWriter (runtime/aws/resultwriter.c) needs inputs and outcomes. */
 	aws_map_run *mr = aslrt_aws_map_run_new(c, st->map_run, jobs, n);
@@ -1369,16 +1515,19 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	if (tolerate && failed &&
 	    ((tol_count >= 0 && failed > tol_count) ||
 	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {
-		aslrt_aws_map_run_finish(c, mr, st->map_run, st->jsonata, st->name, input, -1, dst);
+		aslrt_aws_map_run_finish(c, mr, &run, st->map_run, st->jsonata, input, -1, dst);
 		finish_jobs(c, jobs, n, true, dst);
 		json_object_put(*dst);
 		*dst = NULL;
+		rc = aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
+				 "The specified tolerated failure threshold was exceeded");
+		map_run_end(c, state, &run, rc);
 		aslrt_event(c, EV_MAP_FAILED, state, NULL, 0);
-		return aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
-				   "The specified tolerated failure threshold was exceeded");
+		return rc;
 	}
 	rc = finish_jobs(c, jobs, n, tolerate, dst);
-	rc = aslrt_aws_map_run_finish(c, mr, st->map_run, st->jsonata, st->name, input, rc, dst);
+	rc = aslrt_aws_map_run_finish(c, mr, &run, st->map_run, st->jsonata, input, rc, dst);
+	map_run_end(c, state, &run, rc);
 	aslrt_event(c, rc ? EV_MAP_FAILED : EV_MAP_SUCCEEDED, state, NULL, 0);
 	return rc;
 }

@@ -81,6 +81,25 @@ typedef struct aslrt_state {
 
 typedef struct aslrt_batch aslrt_batch;
 
+/* A Distributed Map's Map Run (exec.c): its ARN, and what its child
+ * executions' ARNs are made of. */
+typedef struct aslrt_map_run {
+	char *arn;	   /* arn:aws:states:R:A:mapRun:MACHINE/LABEL:UUID */
+	char *sm_arn;	   /* arn:aws:states:R:A:stateMachine:MACHINE/LABEL */
+	char *exec_prefix; /* arn:aws:states:R:A:execution:MACHINE/LABEL */
+} aslrt_map_run;
+
+/* A child execution (one Distributed Map iteration or batch): its name and
+ * its own events, numbered from 1 (history.c). */
+typedef struct aslrt_child {
+	char name[37];
+	int events;
+	struct json_object *history; /* its events, when the run keeps a history */
+	const aslrt_map_run *run;    /* its Map Run */
+	int64_t start_ms;
+	struct json_object *input; /* for $$.Execution.Input, where read */
+} aslrt_child;
+
 /* A Parallel branch or a Map iteration: a scope run on its own context. */
 typedef struct aslrt_job {
 	aslrt_ctx *c;	   /* made when the job starts (aslrt_job_run) */
@@ -94,6 +113,11 @@ typedef struct aslrt_job {
 	long lane;	 /* its index in the batch */
 	char *lane_path; /* journal.c: where it runs (moved to c as it starts) */
 	int last_event;	 /* the event its first event follows */
+
+	/* A Distributed Map's: the job is a child execution, its name and
+	 * events in child (owned) */
+	const aslrt_map_run *map_run;
+	aslrt_child *child;
 } aslrt_job;
 
 typedef struct aslrt_run {
@@ -131,6 +155,7 @@ typedef struct aslrt_run {
 	bool journal_tx, journal_ended;
 	bool journal_sync_normal;     /* --store-sync NORMAL */
 	int journal_lock;	      /* fd of FILE-lock, -1: none */
+	int journal_replayed;	      /* resume: events 1..N were journaled */
 	int64_t park_after_ms;	      /* --park-after: a longer Wait ends the
 					 process (exit 3), -1: never */
 	struct aslrt_metric *metrics; /* per state, when metrics_file */
@@ -143,6 +168,11 @@ typedef struct aslrt_run {
 	int nworkers, idle;
 	bool pool_shutdown;
 	int *scope_cost; /* by scope: states one run enters at most */
+
+	/* --history FILE: the child executions' histories go to FILE's
+	 * .children.jsonl, opened by the first child (history.c) */
+	const char *history_file;
+	FILE *child_histories;
 } aslrt_run;
 
 struct aslrt_ctx {
@@ -183,8 +213,9 @@ struct aslrt_ctx {
 	int entered_prev;	 /* the previousEventId of its StateEntered */
 	int64_t task_started_ms; /* telemetry.c */
 	int64_t state_started_ms;
-	int map_end;		    /* the last MapIterationSucceeded */
-	int pending, pending_state; /* a Map/Parallel failure not yet recorded */
+	int map_end;		      /* the last MapIterationSucceeded */
+	struct json_object *assigned; /* the state's Assign, for its StateExited */
+	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
 	long lane;
 	bool lane_map;
 	bool in_child;	   /* in a Distributed Map iteration: a child execution in AWS */
@@ -192,6 +223,9 @@ struct aslrt_ctx {
 	int steps, spawns; /* its Task attempts and Waits, its batches */
 	bool wait_pending; /* journal.c: a Wait's end, wait_until, was just
 			      journaled; a sleep to another time is a Retry's */
+
+	/* the child execution it is part of (borrowed from its job) */
+	aslrt_child *child;
 	int64_t wait_until;
 };
 
@@ -227,6 +261,9 @@ char *aslrt_iso_time(int64_t ms);
 int aslrt_load(aslrt_run *r, const aslrt_program *prog);
 void aslrt_unload(aslrt_run *r);
 aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent);
+/* The job (a Distributed Map's, j->map_run set) becomes a child execution
+ * as its context c is made: name, ARN, Context object (exec.c). */
+void aslrt_child_begin(aslrt_job *j, aslrt_ctx *c);
 void aslrt_ctx_free(aslrt_ctx *c);
 int aslrt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out);
 
@@ -268,6 +305,7 @@ bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 	X(EV_EXECUTION_TIMED_OUT, "ExecutionTimedOut")                                             \
 	X(EV_STATE_ENTERED, "StateEntered")                                                        \
 	X(EV_STATE_EXITED, "StateExited")                                                          \
+	X(EV_STATE_ABORTED, "StateAborted")                                                        \
 	X(EV_TASK_SCHEDULED, "TaskScheduled")                                                      \
 	X(EV_TASK_STARTED, "TaskStarted")                                                          \
 	X(EV_TASK_SUBMITTED, "TaskSubmitted")                                                      \
@@ -283,7 +321,10 @@ bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 	X(EV_MAP_ITERATION_STARTED, "MapIterationStarted")                                         \
 	X(EV_MAP_ITERATION_SUCCEEDED, "MapIterationSucceeded")                                     \
 	X(EV_MAP_ITERATION_FAILED, "MapIterationFailed")                                           \
-	X(EV_EVALUATION_FAILED, "EvaluationFailed")
+	X(EV_EVALUATION_FAILED, "EvaluationFailed")                                                \
+	X(EV_MAP_RUN_STARTED, "MapRunStarted")                                                     \
+	X(EV_MAP_RUN_SUCCEEDED, "MapRunSucceeded")                                                 \
+	X(EV_MAP_RUN_FAILED, "MapRunFailed")
 
 enum {
 #define X(id, name) id,
@@ -300,6 +341,9 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 /* Record a pending Map/ParallelStateFailed: a Retry records none. */
 void aslrt_event_flush(aslrt_ctx *c);
 int aslrt_history_write(aslrt_run *r, const char *path);
+/* The variables a state's (or its catcher's) Assign gave vals, as its
+ * StateExited event shows them (assignedVariables). */
+void aslrt_history_assigned(aslrt_ctx *c, struct json_object *vals);
 /* history.c: free what a job holds (its input, context, lane) */
 void aslrt_job_free(aslrt_job *j);
 void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
@@ -321,7 +365,9 @@ void aslrt_journal_close(aslrt_run *r);
 int aslrt_journal_start(aslrt_run *r, const char *name, const char *input, const char *context,
 			int64_t start_ms);
 void aslrt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_error *err);
-void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
+/* Journal event id; on resume an event journaled before keeps its time
+ * (e's timestamp set to it, returned in ms; -1: a new event). */
+int64_t aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type);
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		       struct json_object **out);
 int64_t aslrt_journal_wait(aslrt_ctx *c, int64_t until);

@@ -76,17 +76,22 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
+/* {"truncated": false}: aslc never truncates a value in its history */
+static void add_details(struct json_object *o, const char *details)
+{
+	struct json_object *d = json_object_new_object();
+	json_object_object_add(d, "truncated", json_object_new_boolean(0));
+	json_object_object_add(o, details, d);
+}
+
 static void add_dump(struct json_object *o, const char *k, const char *details,
 		     struct json_object *v)
 {
 	char *s = aslrt_json_dump(v == ASLRT_ABSENT ? NULL : v);
 	add_str(o, k, s);
 	free(s);
-	if (details) {
-		struct json_object *d = json_object_new_object();
-		json_object_object_add(d, "truncated", json_object_new_boolean(0));
-		json_object_object_add(o, details, d);
-	}
+	if (details)
+		add_details(o, details);
 }
 
 static void add_error(struct json_object *o, const aslrt_error *e)
@@ -141,6 +146,15 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 		key = "stateExitedEventDetails";
 		add_str(d, "name", st->name);
 		add_dump(d, "output", "outputDetails", value);
+		if (c->assigned) {
+			struct json_object *a = json_object_new_object();
+			json_object_object_foreach(c->assigned, k, v) add_dump(a, k, NULL, v);
+			json_object_object_add(d, "assignedVariables", a);
+			add_details(d, "assignedVariablesDetails");
+		}
+		break;
+	case EV_STATE_ABORTED:
+		snprintf(name, sizeof name, "%sStateAborted", st->type);
 		break;
 	case EV_TASK_SCHEDULED:
 		if (fam == FAM_LAMBDA) {
@@ -174,8 +188,9 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 			snprintf(name, sizeof name, "LambdaFunctionStarted");
 		} else if (fam == FAM_ACTIVITY) {
 			snprintf(name, sizeof name, "ActivityStarted");
+			/* no workerName: aslc knows none (AWS shows the one the
+			 * worker gave GetActivityTask, if any) */
 			key = "activityStartedEventDetails";
-			add_str(d, "workerName", "aslc");
 		} else {
 			key = "taskStartedEventDetails";
 			add_str(d, "resourceType", rtype);
@@ -222,12 +237,18 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 	case EV_EVALUATION_FAILED: {
 		key = "evaluationFailedEventDetails";
 		add_error(d, &c->err);
-		/* the field, as the cause names it: "... specified for the field 'X' ..." */
+		/* the field, as the cause names it: "... specified for the field
+		 * 'X' ..." or "The X field cannot be ..." (Wait's Timestamp) */
 		const char *f = c->err.cause ? strstr(c->err.cause, "for the field '") : NULL;
 		const char *end = f ? strchr(f + 15, '\'') : NULL;
-		if (end) {
+		if (f)
+			f += 15;
+		else if (c->err.cause && (f = strstr(c->err.cause, ". The ")) &&
+			 (end = strstr(f + 6, " field cannot be ")))
+			f += 6;
+		if (end && (f[-1] == '\'' || !memchr(f, ' ', (size_t)(end - f)))) {
 			char loc[256];
-			snprintf(loc, sizeof loc, "%.*s", (int)(end - f - 15), f + 15);
+			snprintf(loc, sizeof loc, "%.*s", (int)(end - f), f);
 			add_str(d, "location", loc);
 		}
 		add_str(d, "state", st->name);
@@ -236,6 +257,14 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 	case EV_MAP_STARTED:
 		key = "mapStateStartedEventDetails";
 		json_object_object_add(d, "length", json_object_new_int64(index));
+		break;
+	case EV_MAP_RUN_STARTED:
+		key = "mapRunStartedEventDetails";
+		add_str(d, "mapRunArn", json_object_get_string(value));
+		break;
+	case EV_MAP_RUN_FAILED:
+		key = "mapRunFailedEventDetails";
+		add_error(d, &c->err);
 		break;
 	case EV_MAP_ITERATION_STARTED:
 	case EV_MAP_ITERATION_SUCCEEDED:
@@ -267,7 +296,8 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 static bool passed_by(int type)
 {
 	return type == EV_MAP_ITERATION_SUCCEEDED || type == EV_MAP_ITERATION_FAILED ||
-	       type == EV_PARALLEL_SUCCEEDED || type == EV_MAP_SUCCEEDED;
+	       type == EV_PARALLEL_SUCCEEDED || type == EV_MAP_SUCCEEDED ||
+	       type == EV_STATE_ABORTED;
 }
 
 /* One line for people: time, id, event, state, where, attempt, error. */
@@ -349,6 +379,11 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 {
 	aslrt_run *r = c->run;
 	aslrt_state *st = state >= 0 ? &r->states[state] : NULL;
+	/* AWS records a JSONata evaluation's failure (no other, nor a pending
+	 * failure then), pointing where the state's StateEntered pointed... */
+	if (type == EV_EVALUATION_FAILED &&
+	    (!c->err.name || strcmp(c->err.name, "States.QueryEvaluationError") != 0))
+		return 0;
 	/* A failed Map or Parallel that is retried starts again with no
 	 * MapStateFailed in between (AWS); otherwise the failure is recorded
 	 * before whatever comes next. */
@@ -370,17 +405,30 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 		c->last_event = c->map_end; /* after the last MapIterationSucceeded */
 	if (type == EV_TASK_FAILED && c->err.name && strcmp(c->err.name, "States.Timeout") == 0)
 		type = EV_TASK_TIMED_OUT;
-	/* AWS records a JSONata evaluation's failure, pointing where the
-	 * state's StateEntered pointed */
-	if (type == EV_EVALUATION_FAILED &&
-	    (!c->err.name || strcmp(c->err.name, "States.QueryEvaluationError") != 0))
-		return 0;
-	if (type == EV_EVALUATION_FAILED)
+	/* ... except a Wait's, whose Seconds/Timestamp AWS evaluates after
+	 * the WaitStateEntered its failure then points at */
+	if (type == EV_EVALUATION_FAILED && strcmp(st->type, "Wait") != 0)
 		c->last_event = c->entered_prev;
 	int prev = c->last_event, id;
 	int64_t ms =
 	    r->history || r->trace || r->log || r->journal || r->metrics_file ? aslrt_now_ms(r) : 0;
-	if (!r->history && !r->trace && !r->log && !r->journal) {
+	if (c->child) {
+		/* a child execution's event: numbered in its own history, which
+		 * the parent's does not show (AWS's GetExecutionHistory) */
+		struct json_object *e =
+		    r->history || r->trace ? build(c, type, st, value, index, 0, prev, ms) : NULL;
+		pthread_mutex_lock(&r->lock);
+		id = ++c->child->events;
+		if (e) {
+			json_object_object_add(e, "id", json_object_new_int(id));
+			if (r->trace)
+				trace_line(c, e, st, type, ms);
+			if (!c->child->history)
+				c->child->history = json_object_new_array();
+			json_object_array_add(c->child->history, e);
+		}
+		pthread_mutex_unlock(&r->lock);
+	} else if (!r->history && !r->trace && !r->log && !r->journal) {
 		pthread_mutex_lock(&r->lock);
 		bool over = over_quota(c, type);
 		id = over ? 0 : ++r->events;
@@ -397,12 +445,13 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 		}
 		id = ++r->events;
 		json_object_object_add(e, "id", json_object_new_int(id));
+		int64_t first = r->journal ? aslrt_journal_event(r, id, e, type) : -1;
+		if (first >= 0)
+			ms = first; /* resumed: it happened then */
 		if (r->trace)
 			trace_line(c, e, st, type, ms);
 		if (r->log)
 			aslrt_log_event(r, e, ms);
-		if (r->journal)
-			aslrt_journal_event(r, id, e, type);
 		if (r->history)
 			json_object_array_add(r->history, e);
 		else
@@ -411,6 +460,10 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	}
 	if (type == EV_STATE_ENTERED)
 		c->entered_prev = prev;
+	if (type == EV_STATE_ENTERED || type == EV_STATE_EXITED) {
+		json_object_put(c->assigned); /* shown once, on its StateExited */
+		c->assigned = NULL;
+	}
 	if (type != EV_EXECUTION_STARTED && !passed_by(type))
 		c->last_event = id;
 	if (r->metrics_file)
@@ -420,8 +473,22 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	return id;
 }
 
+void aslrt_history_assigned(aslrt_ctx *c, struct json_object *vals)
+{
+	aslrt_run *r = c->run;
+	if (!r->history && !r->trace && !r->log && !r->journal)
+		return; /* no event is built */
+	if (!c->assigned)
+		c->assigned = json_object_new_object();
+	json_object_object_foreach(vals, k, v)
+	    json_object_object_add(c->assigned, k, json_object_get(v));
+}
+
 int aslrt_history_write(aslrt_run *r, const char *path)
 {
+	if (r->child_histories && fclose(r->child_histories) != 0)
+		return -1;
+	r->child_histories = NULL;
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -1;
@@ -445,7 +512,9 @@ void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, b
 	j->iteration = iteration;
 	if (index == 0)
 		parent->spawns++;
-	if (asprintf(&j->lane_path, "%s/%d.%ld", parent->lane_path ? parent->lane_path : "",
+	/* only the journal reads lane paths (b5: 15% of the time went here) */
+	if (parent->run->journal &&
+	    asprintf(&j->lane_path, "%s/%d.%ld", parent->lane_path ? parent->lane_path : "",
 		     parent->spawns, index) < 0)
 		abort();
 	j->lane = index;
@@ -471,6 +540,8 @@ static aslrt_ctx *job_begin(aslrt_job *j)
 		j->c->lane_map = j->iteration;
 		j->c->last_event = j->last_event;
 		j->c->in_child = j->parent->in_child || (j->iteration && distributed(j));
+		if (j->map_run)
+			aslrt_child_begin(j, j->c);
 	}
 	return j->c;
 }
@@ -483,12 +554,72 @@ void aslrt_job_free(aslrt_job *j)
 	j->lane_path = NULL;
 	aslrt_ctx_free(j->c);
 	j->c = NULL;
+	if (j->child) {
+		json_object_put(j->child->history);
+		json_object_put(j->child->input);
+	}
+	free(j->child);
+	j->child = NULL;
+}
+
+/*
+ * A child execution's history, as it ends, is one line of FILE's
+ * .children.jsonl (--history FILE; FILE itself is the parent's, as AWS
+ * shows it): {"executionArn","mapRunArn","events"}.  Written as each child
+ * ends, so a Map Run's histories are never all held at once.
+ */
+static void child_history_write(aslrt_job *j)
+{
+	aslrt_run *r = j->c->run;
+	if (!r->history_file || !j->child->history)
+		return;
+	struct json_object *o = json_object_new_object();
+	char *arn = NULL;
+	if (asprintf(&arn, "%s:%s", j->map_run->exec_prefix, j->child->name) < 0)
+		abort();
+	json_object_object_add(o, "executionArn", json_object_new_string(arn));
+	free(arn);
+	json_object_object_add(o, "mapRunArn", json_object_new_string(j->map_run->arn));
+	json_object_object_add(o, "events", j->child->history);
+	j->child->history = NULL;
+	char *line = aslrt_json_dump(o);
+	json_object_put(o);
+	pthread_mutex_lock(&r->lock);
+	if (!r->child_histories) {
+		size_t n = strlen(r->history_file);
+		bool json = n > 5 && strcmp(r->history_file + n - 5, ".json") == 0;
+		char *path = NULL;
+		if (asprintf(&path, "%.*s.children.jsonl", (int)(json ? n - 5 : n),
+			     r->history_file) < 0)
+			abort();
+		r->child_histories = fopen(path, "w");
+		if (!r->child_histories)
+			fprintf(stderr, "cannot write the child executions' histories %s\n", path);
+		free(path);
+	}
+	if (r->child_histories)
+		fprintf(r->child_histories, "%s\n", line);
+	pthread_mutex_unlock(&r->lock);
+	free(line);
 }
 
 int aslrt_job_run(aslrt_job *j)
 {
 	aslrt_ctx *c = job_begin(j), *p = j->parent;
 	aslrt_run *r = c->run;
+	if (j->child) {
+		/* a child execution: its own history, from ExecutionStarted */
+		c->last_event = 0;
+		aslrt_event(c, EV_EXECUTION_STARTED, -1, j->input, 0);
+		int rc = aslrt_run_scope(c, j->scope, j->input, &j->out);
+		j->input = NULL; /* consumed */
+		aslrt_event_flush(c);
+		aslrt_event(c, rc ? EV_EXECUTION_FAILED : EV_EXECUTION_SUCCEEDED, -1, j->out, 0);
+		child_history_write(j);
+		json_object_put(j->child->input); /* only its Context object read it */
+		j->child->input = NULL;
+		return rc;
+	}
 	if (p && j->iteration) {
 		/* after the iteration that ended last (AWS's chain) */
 		pthread_mutex_lock(&r->lock);
@@ -499,6 +630,12 @@ int aslrt_job_run(aslrt_job *j)
 	int rc = aslrt_run_scope(c, j->scope, j->input, &j->out), end = 0;
 	j->input = NULL; /* consumed */
 	aslrt_event_flush(c);
+	/* A Parallel that fails stops its branches: AWS records the Task state
+	 * a branch failed in (entered, never exited) as aborted, after its
+	 * TaskFailed. */
+	if (rc && p && !j->iteration && c->state >= 0 &&
+	    strcmp(r->states[c->state].type, "Task") == 0)
+		aslrt_event(c, EV_STATE_ABORTED, c->state, NULL, 0);
 	if (p && j->iteration)
 		end = aslrt_event(c, rc ? EV_MAP_ITERATION_FAILED : EV_MAP_ITERATION_SUCCEEDED,
 				  j->state, NULL, c->lane);

@@ -1,47 +1,65 @@
 /*
- * http.c - HTTP requests for Url bindings and the HTTP Task.  libcurl is
- * loaded with dlopen on first use: an executable that reaches no URL keeps
- * needing only the C library, and one that does needs libcurl4 installed
- * (a clear error says so otherwise).
+ * http.c - the runtime's one HTTP client: Url bindings, the HTTP Task and
+ * the AWS client (aws/http.c) all send their requests through it.
+ *
+ * libcurl is loaded with dlopen on first use rather than linked: Debian's
+ * libcurl.a needs Kerberos, LDAP, libssh2, ... static archives that do not
+ * exist, and an executable that reaches no URL must keep needing only the C
+ * library.  Where libcurl.so.4 is absent the request fails with a clear
+ * error that names libcurl.
+ *
+ * One easy handle per thread (libcurl handles are not shared between
+ * threads), kept for the thread's life so connections and the DNS cache are
+ * reused across Tasks; freed by a thread-key destructor.
  */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dl.h"
 #include "http.h"
 
 static struct {
-	void *so;
 	CURLcode (*global_init)(long);
 	CURL *(*init)(void);
 	CURLcode (*setopt)(CURL *, CURLoption, ...);
 	CURLcode (*perform)(CURL *);
 	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
 	void (*cleanup)(CURL *);
+	void (*reset)(CURL *);
 	const char *(*strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
-	char err[256];
+	char err[256]; /* why loading failed; "" once loaded */
 } cu;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_key_t handle_key;
+
+static void handle_free(void *h)
+{
+	cu.cleanup(h);
+}
 
 static void load(void)
 {
-	cu.so = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-	if (!cu.so) {
-		snprintf(cu.err, sizeof cu.err, "cannot load libcurl (install libcurl4): %s",
-			 dlerror());
-		return;
+	const char *names[] = {"libcurl.so.4", "libcurl.so", "libcurl-gnutls.so.4"};
+	void *so = NULL;
+	for (size_t i = 0; i < sizeof names / sizeof *names && !so; i++) {
+		so = aslrt_dlopen(names[i]);
+		if (!so && i == 0) /* the error to show: libcurl4's own name */
+			snprintf(cu.err, sizeof cu.err,
+				 "cannot load libcurl (install libcurl4): %s", aslrt_dlerror());
 	}
+	if (!so)
+		return;
+	cu.err[0] = 0;
 #define SYM(f, name)                                                                               \
-	if (!(*(void **)&cu.f = dlsym(cu.so, name))) {                                             \
+	if (!(*(void **)&cu.f = aslrt_dlsym(so, name))) {                                          \
 		snprintf(cu.err, sizeof cu.err, "libcurl has no %s", name);                        \
-		cu.so = NULL;                                                                      \
 		return;                                                                            \
 	}
 	SYM(global_init, "curl_global_init");
@@ -50,20 +68,27 @@ static void load(void)
 	SYM(perform, "curl_easy_perform");
 	SYM(getinfo, "curl_easy_getinfo");
 	SYM(cleanup, "curl_easy_cleanup");
+	SYM(reset, "curl_easy_reset");
 	SYM(strerror, "curl_easy_strerror");
 	SYM(slist_append, "curl_slist_append");
 	SYM(slist_free_all, "curl_slist_free_all");
 #undef SYM
 	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(cu.err, sizeof cu.err, "libcurl failed to initialise");
-		cu.so = NULL;
+		return;
 	}
+	pthread_key_create(&handle_key, handle_free);
 }
 
 typedef struct sink {
 	char *s;
 	size_t len, cap, max;
 	int over;
+	/* The body's sink: for a 2xx response, bytes go to q->sink. */
+	CURL *h;
+	const aslrt_httpreq *q;
+	size_t streamed;
+	int stopped; /* the request's sink had enough */
 } sink;
 
 static size_t collect(char *p, size_t size, size_t n, void *user)
@@ -72,7 +97,7 @@ static size_t collect(char *p, size_t size, size_t n, void *user)
 	size_t add = size * n;
 	if (k->len + add > k->max) {
 		k->over = 1;
-		return 0;
+		return 0; /* libcurl stops with CURLE_WRITE_ERROR */
 	}
 	if (k->len + add + 1 > k->cap) {
 		while (k->len + add + 1 > k->cap)
@@ -86,48 +111,100 @@ static size_t collect(char *p, size_t size, size_t n, void *user)
 	return add;
 }
 
+static size_t on_body(char *p, size_t size, size_t n, void *user)
+{
+	sink *k = user;
+	size_t add = size * n;
+	long status = 0;
+	if (k->q->sink)
+		cu.getinfo(k->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status >= 300)
+		return collect(p, size, n, user);
+	k->streamed += add;
+	if (k->q->sink(p, add, k->q->sink_arg) == add)
+		return add;
+	k->stopped = 1;
+	return 0; /* libcurl stops with CURLE_WRITE_ERROR */
+}
+
+/* This thread's handle, reset to the defaults; NULL with why. */
+static CURL *handle(char *why, size_t whylen)
+{
+	pthread_once(&once, load);
+	if (cu.err[0]) {
+		snprintf(why, whylen, "%s", cu.err);
+		return NULL;
+	}
+	CURL *h = pthread_getspecific(handle_key);
+	if (h) {
+		cu.reset(h); /* keeps the connection and DNS caches */
+		return h;
+	}
+	if (!(h = cu.init())) {
+		snprintf(why, whylen, "libcurl could not start a request");
+		return NULL;
+	}
+	pthread_setspecific(handle_key, h);
+	return h;
+}
+
+static void set_method(CURL *h, const aslrt_httpreq *q)
+{
+	if (strcmp(q->method, "HEAD") == 0) {
+		cu.setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (!q->body && strcmp(q->method, "GET") == 0) {
+		cu.setopt(h, CURLOPT_HTTPGET, 1L);
+	} else {
+		if (q->body) {
+			cu.setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->bodylen);
+			cu.setopt(h, CURLOPT_POSTFIELDS, q->body);
+		}
+		cu.setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
+	}
+}
+
 int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, size_t whylen)
 {
 	memset(res, 0, sizeof *res);
-	pthread_once(&once, load);
-	if (!cu.so) {
-		snprintf(why, whylen, "%s", cu.err);
+	CURL *h = handle(why, whylen);
+	if (!h)
 		return -1;
-	}
-	CURL *h = cu.init();
-	if (!h) {
-		snprintf(why, whylen, "libcurl could not start a request");
-		return -1;
-	}
 	struct curl_slist *hs = NULL;
 	for (const char *const *p = q->headers; p && *p; p++)
 		hs = cu.slist_append(hs, *p);
 	sink body = {0}, head = {0};
 	body.max = q->maxbody;
+	body.h = h;
+	body.q = q;
 	head.max = 1 << 20;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	cu.setopt(h, CURLOPT_URL, q->url);
+	cu.setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	cu.setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cu.setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
-	if (q->body) {
-		cu.setopt(h, CURLOPT_POSTFIELDS, q->body);
-		cu.setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->bodylen);
-	} else if (strcmp(q->method, "GET") == 0) {
-		cu.setopt(h, CURLOPT_HTTPGET, 1L);
-	} else if (strcmp(q->method, "HEAD") == 0) {
-		cu.setopt(h, CURLOPT_NOBODY, 1L);
-	}
+	set_method(h, q);
 	cu.setopt(h, CURLOPT_HTTPHEADER, hs);
-	cu.setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	cu.setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	cu.setopt(h, CURLOPT_WRITEDATA, &body);
 	cu.setopt(h, CURLOPT_HEADERFUNCTION, collect);
 	cu.setopt(h, CURLOPT_HEADERDATA, &head);
 	cu.setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	cu.setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	/* The AWS SDKs' limits: a connection within 10 s, and (their socket
+	 * timeout) no silence longer than stall_s, so nothing hangs. */
+	long connect = q->timeout_ms > 0 && q->timeout_ms < 10000 ? (long)q->timeout_ms : 10000L;
+	cu.setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect);
 	if (q->timeout_ms > 0)
 		cu.setopt(h, CURLOPT_TIMEOUT_MS, (long)q->timeout_ms);
+	if (q->stall_s > 0) {
+		cu.setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		cu.setopt(h, CURLOPT_LOW_SPEED_TIME, q->stall_s);
+	}
 	CURLcode rc = cu.perform(h);
-	int ret = 0;
+	cu.setopt(h, CURLOPT_ERRORBUFFER, NULL); /* errbuf dies with this call */
+	cu.setopt(h, CURLOPT_HTTPHEADER, NULL);
+	cu.slist_free_all(hs);
+	res->streamed = body.streamed;
+	if (rc == CURLE_WRITE_ERROR && body.stopped)
+		rc = CURLE_OK; /* the sink stopped it: not a failure here */
 	if (rc != CURLE_OK) {
 		res->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 		if (body.over)
@@ -136,17 +213,14 @@ int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, si
 			snprintf(why, whylen, "%s", *errbuf ? errbuf : cu.strerror(rc));
 		free(body.s);
 		free(head.s);
-		ret = -1;
-	} else {
-		cu.getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
-		res->body = body.s ? body.s : calloc(1, 1);
-		res->bodylen = body.len;
-		res->headers = head.s ? head.s : calloc(1, 1);
-		res->headerslen = head.len;
+		return -1;
 	}
-	cu.slist_free_all(hs);
-	cu.cleanup(h);
-	return ret;
+	cu.getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+	res->body = body.s ? body.s : calloc(1, 1);
+	res->bodylen = body.len;
+	res->headers = head.s ? head.s : calloc(1, 1);
+	res->headerslen = head.len;
+	return 0;
 }
 
 void aslrt_httpres_free(aslrt_httpres *res)

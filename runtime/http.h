@@ -15,17 +15,25 @@ typedef struct aslrt_httpreq {
 	const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
 	const char *body;	    /* NULL: none */
 	size_t bodylen;
-	int64_t timeout_ms; /* 0: none */
+	int64_t timeout_ms; /* the whole exchange, 0: none */
 	size_t maxbody;	    /* largest response body accepted */
+	long stall_s;	    /* abort when no byte moves for this long, 0: never */
+	/* A 2xx response's body goes to sink as it comes, not into the
+	 * response; sink returns n to go on, anything else to stop (the
+	 * exchange then ends normally: the sink's owner knows why). */
+	size_t (*sink)(const char *p, size_t n, void *arg);
+	void *sink_arg;
 } aslrt_httpreq;
 
 typedef struct aslrt_httpres {
 	long status;
 	char *body; /* NUL-terminated, malloc'd */
 	size_t bodylen;
-	char *headers; /* the raw response header lines, malloc'd */
+	char *headers; /* the raw response header lines, malloc'd (after a
+			* 100 Continue, both responses' lines) */
 	size_t headerslen;
 	int timed_out;
+	size_t streamed; /* bytes given to the request's sink, also on failure */
 } aslrt_httpres;
 
 /* 0 with the response (any status), -1 with why (cannot connect, timeout,

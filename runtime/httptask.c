@@ -198,6 +198,98 @@ static const char *bad_header(struct json_object *hs)
 
 static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"};
 
+/* The endpoint with the Task's and the connection's query parameters. */
+static void request_url(struct json_object *in, struct json_object *conn, const char *ep, text *url)
+{
+	text query = {0};
+	puts_(url, ep);
+	struct json_object *qs[] = {get(in, "QueryParameters"), get(conn, "QueryParameters")};
+	for (int i = 0; i < 2; i++)
+		if (json_object_is_type(qs[i], json_type_object))
+			form_encode(&query, NULL, qs[i], "REPEAT");
+	if (query.len) {
+		puts_(url, strchr(url->s, '?') ? "&" : "?");
+		puts_(url, query.s);
+	}
+	free(query.s);
+}
+
+/* RequestBody as JSON text, or form-encoded (arrays in format fmt). */
+static void request_body(struct json_object *rb, bool form, const char *fmt, text *body)
+{
+	if (form) {
+		form_encode(body, NULL, rb, fmt);
+		puts_(body, "");
+	} else {
+		char *s = aslrt_json_dump(rb);
+		puts_(body, s);
+		free(s);
+	}
+}
+
+/* The request's header lines: the Task's, then the connection's (which
+ * win, as its credentials must), and a Content-Type for a body that has
+ * none.  *owned lists (NULL-terminated) the lines to free. */
+static void request_headers(struct json_object *in, struct json_object *conn, bool has_body,
+			    bool form, const char ***hs_out, char ***owned_out)
+{
+	int nh = 0;
+	const char **hs = calloc(256, sizeof *hs);
+	char **owned = calloc(256, sizeof *owned);
+	if (!hs || !owned)
+		abort();
+	bool has_ctype = false;
+	struct json_object *hsrc[] = {get(in, "Headers"), get(conn, "Headers")};
+	for (int i = 0; i < 2; i++) {
+		if (!json_object_is_type(hsrc[i], json_type_object))
+			continue;
+		json_object_object_foreach(hsrc[i], k, v)
+		{
+			if (nh >= 250)
+				break;
+			char *tmp = NULL, *line = NULL;
+			if (asprintf(&line, "%s: %s", k, scalar(v, &tmp)) < 0)
+				abort();
+			free(tmp);
+			has_ctype |= strcasecmp(k, "Content-Type") == 0;
+			hs[nh] = owned[nh] = line;
+			nh++;
+		}
+	}
+	if (has_body && !has_ctype)
+		hs[nh++] = form ? "Content-Type: application/x-www-form-urlencoded"
+				: "Content-Type: application/json";
+	*hs_out = hs;
+	*owned_out = owned;
+}
+
+/* The Task's result: Headers, ResponseBody (parsed when the response says
+ * it is JSON), StatusCode and StatusText. */
+static struct json_object *result_of(const aslrt_httpres *res)
+{
+	char *reason, why[ASLRT_ERRLEN];
+	struct json_object *o = json_object_new_object(), *h = parse_headers(res->headers, &reason);
+	struct json_object *rbody = NULL;
+	const char *ctype = NULL;
+	struct json_object *ct = NULL;
+	json_object_object_foreach(h, hk, hv)
+	{
+		if (!ct && strcasecmp(hk, "Content-Type") == 0)
+			ct = hv;
+	}
+	if (json_object_is_type(ct, json_type_array) && json_object_array_length(ct))
+		ctype = json_object_get_string(json_object_array_get_idx(ct, 0));
+	if (!(ctype && strstr(ctype, "json") &&
+	      aslrt_json_parse(res->body, res->bodylen, &rbody, why, sizeof why) == 0))
+		rbody = json_object_new_string_len(res->body, (int)res->bodylen);
+	json_object_object_add(o, "Headers", h);
+	json_object_object_add(o, "ResponseBody", rbody);
+	json_object_object_add(o, "StatusCode", json_object_new_int((int)res->status));
+	json_object_object_add(o, "StatusText", json_object_new_string(reason));
+	free(reason);
+	return o;
+}
+
 int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 {
 	struct json_object *ep = get(in, "ApiEndpoint"), *m = get(in, "Method");
@@ -248,51 +340,14 @@ int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **o
 		    "http:invoke's header '%s' has a control character in its name or value", bad);
 
 	/* Nothing is allocated before the checks above: they return directly. */
-	text url = {0}, query = {0}, body = {0};
-	puts_(&url, json_object_get_string(ep));
-	struct json_object *qs[] = {get(in, "QueryParameters"), get(conn, "QueryParameters")};
-	for (int i = 0; i < 2; i++)
-		if (json_object_is_type(qs[i], json_type_object))
-			form_encode(&query, NULL, qs[i], "REPEAT");
-	if (query.len) {
-		puts_(&url, strchr(url.s, '?') ? "&" : "?");
-		puts_(&url, query.s);
-	}
-	if (has_body && form) {
-		form_encode(&body, NULL, rb, fmt);
-		puts_(&body, "");
-	} else if (has_body) {
-		char *s = aslrt_json_dump(rb);
-		puts_(&body, s);
-		free(s);
-	}
+	text url = {0}, body = {0};
+	request_url(in, conn, json_object_get_string(ep), &url);
+	if (has_body)
+		request_body(rb, form, fmt, &body);
 
-	/* Headers: the Task's, then the connection's (which win, as its
-	 * credentials must). */
-	int nh = 0;
-	const char **hs = calloc(256, sizeof *hs);
-	char **owned = calloc(256, sizeof *owned);
-	bool has_ctype = false;
-	struct json_object *hsrc[] = {get(in, "Headers"), get(conn, "Headers")};
-	for (int i = 0; i < 2; i++) {
-		if (!json_object_is_type(hsrc[i], json_type_object))
-			continue;
-		json_object_object_foreach(hsrc[i], k, v)
-		{
-			if (nh >= 250)
-				break;
-			char *tmp = NULL, *line = NULL;
-			if (asprintf(&line, "%s: %s", k, scalar(v, &tmp)) < 0)
-				abort();
-			free(tmp);
-			has_ctype |= strcasecmp(k, "Content-Type") == 0;
-			hs[nh] = owned[nh] = line;
-			nh++;
-		}
-	}
-	if (has_body && !has_ctype)
-		hs[nh++] = form ? "Content-Type: application/x-www-form-urlencoded"
-				: "Content-Type: application/json";
+	const char **hs;
+	char **owned;
+	request_headers(in, conn, has_body, form, &hs, &owned);
 
 	int64_t limit = HTTP_TASK_LIMIT_MS;
 	bool deadline = false;
@@ -305,15 +360,20 @@ int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **o
 			deadline = true;
 		}
 	}
-	aslrt_httpreq q = {method, url.s, hs, has_body ? body.s : NULL, body.len, limit, 64u << 20};
+	aslrt_httpreq q = {.method = method,
+			   .url = url.s,
+			   .headers = hs,
+			   .body = has_body ? body.s : NULL,
+			   .bodylen = body.len,
+			   .timeout_ms = limit,
+			   .maxbody = 64u << 20};
 	aslrt_httpres res;
 	char why[ASLRT_ERRLEN];
 	int rc = aslrt_http_request(&q, &res, why, sizeof why);
-	for (int i = 0; i < nh; i++)
+	for (int i = 0; owned[i]; i++)
 		free(owned[i]);
 	free(owned);
 	free(hs);
-	free(query.s);
 	free(body.s);
 	if (rc) {
 		rc = res.timed_out && deadline
@@ -324,26 +384,7 @@ int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **o
 		return rc;
 	}
 	free(url.s);
-	char *reason;
-	struct json_object *o = json_object_new_object(), *h = parse_headers(res.headers, &reason);
-	struct json_object *rbody = NULL;
-	const char *ctype = NULL;
-	struct json_object *ct = NULL;
-	json_object_object_foreach(h, hk, hv)
-	{
-		if (!ct && strcasecmp(hk, "Content-Type") == 0)
-			ct = hv;
-	}
-	if (json_object_is_type(ct, json_type_array) && json_object_array_length(ct))
-		ctype = json_object_get_string(json_object_array_get_idx(ct, 0));
-	if (!(ctype && strstr(ctype, "json") &&
-	      aslrt_json_parse(res.body, res.bodylen, &rbody, why, sizeof why) == 0))
-		rbody = json_object_new_string_len(res.body, (int)res.bodylen);
-	json_object_object_add(o, "Headers", h);
-	json_object_object_add(o, "ResponseBody", rbody);
-	json_object_object_add(o, "StatusCode", json_object_new_int((int)res.status));
-	json_object_object_add(o, "StatusText", json_object_new_string(reason));
-	free(reason);
+	struct json_object *o = result_of(&res);
 	long status = res.status;
 	aslrt_httpres_free(&res);
 	if (status >= 200 && status < 300) {

@@ -27,8 +27,8 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
+#include "digest.h"
 #include "rt.h"
 
 /* Nested calls allowed in one field, and the limits AWS documents. */
@@ -914,21 +914,11 @@ bad:
 /* The data is hashed as text: a string as it is, anything else as JSON. */
 static int fn_hash(Ctx *c)
 {
-	static const struct {
-		const char *name;
-		const EVP_MD *(*md)(void);
-	} algs[] = {{"MD5", EVP_md5},
-		    {"SHA-1", EVP_sha1},
-		    {"SHA-256", EVP_sha256},
-		    {"SHA-384", EVP_sha384},
-		    {"SHA-512", EVP_sha512}};
 	if (want(c, 1, json_type_string) < 0)
 		return -1;
-	const EVP_MD *md = NULL;
-	for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
-		if (strcmp(json_object_get_string(c->v[1]), algs[i].name) == 0)
-			md = algs[i].md();
-	if (!md)
+	const char *alg = json_object_get_string(c->v[1]);
+	unsigned char d[ASLRT_DIGEST_MAX];
+	if (!aslrt_digest(alg, "", 0, d))
 		return fail(
 		    c, "unsupported algorithm '%s'; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512",
 		    json_object_get_string(c->v[1]));
@@ -942,16 +932,15 @@ static int fn_hash(Ctx *c)
 		data = text = aslrt_json_dump(c->v[0]);
 		len = strlen(text);
 	}
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dn = 0;
+	size_t dn = 0;
 	int rc = want_text(c, 0, data, len);
-	if (rc == 0 && !EVP_Digest(data, len, d, &dn, md, NULL))
-		abort();
+	if (rc == 0)
+		dn = aslrt_digest(alg, data, len, d);
 	free(text);
 	if (rc < 0)
 		return -1;
-	char hex[2 * EVP_MAX_MD_SIZE];
-	for (unsigned i = 0; i < dn; i++) {
+	char hex[2 * ASLRT_DIGEST_MAX];
+	for (size_t i = 0; i < dn; i++) {
 		hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
 		hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
 	}
@@ -1118,7 +1107,7 @@ static int fn_math_random(Ctx *c)
 	if (c->n == 3) {
 		if (want_int(c, 2, INT64_MIN, INT64_MAX, &seed) < 0)
 			return -1;
-	} else if (RAND_bytes((unsigned char *)&seed, sizeof seed) != 1) {
+	} else if (aslrt_random_bytes(&seed, sizeof seed) < 0) {
 		abort();
 	}
 	if (end <= start)
@@ -1182,7 +1171,7 @@ static int fn_uuid(Ctx *c)
 {
 	unsigned char u[16];
 	char s[37];
-	if (RAND_bytes(u, sizeof u) != 1)
+	if (aslrt_random_bytes(u, sizeof u) < 0)
 		abort();
 	u[6] = (u[6] & 0x0F) | 0x40;
 	u[8] = (u[8] & 0x3F) | 0x80;

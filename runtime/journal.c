@@ -30,7 +30,9 @@
 
 #include "exec.h"
 
-#define SCHEMA_VERSION "1"
+/* 2: Retry intervals are journaled, numbered with Task attempts and Waits
+ * (attempt keys), so a version-1 journal would replay misnumbered: refused. */
+#define SCHEMA_VERSION "2"
 
 static const char schema[] =
     "BEGIN IMMEDIATE;"
@@ -104,11 +106,24 @@ int aslrt_journal_open(aslrt_run *r, const char *path, bool create, char *why, s
 		sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key=?", -1, &q, NULL);
 		sqlite3_bind_text(q, 1, keys[i], -1, SQLITE_STATIC);
 		int rc = sqlite3_step(q);
-		if (rc == SQLITE_ROW &&
-		    strcmp((const char *)sqlite3_column_text(q, 0), want[i]) != 0) {
+		const char *have_v =
+		    rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : "";
+		if (rc == SQLITE_ROW && i == 0 && strcmp(have_v, want[0]) != 0) {
+			snprintf(why, len,
+				 "--store %s: the journal's schema version is '%s', this "
+				 "executable's '%s': it was written by %s aslc and cannot be "
+				 "resumed here; finish its executions with the executable that "
+				 "wrote it, or use another --store file",
+				 path, have_v, want[0],
+				 atoi(have_v) < atoi(want[0]) ? "an older" : "another");
+			sqlite3_finalize(q);
+			sqlite3_close(db);
+			return -1;
+		}
+		if (rc == SQLITE_ROW && strcmp(have_v, want[i]) != 0) {
 			snprintf(why, len,
 				 "--store %s: the journal's %s is '%s', this executable's '%s'",
-				 path, keys[i], (const char *)sqlite3_column_text(q, 0), want[i]);
+				 path, keys[i], have_v, want[i]);
 			sqlite3_finalize(q);
 			sqlite3_close(db);
 			return -1;
@@ -293,11 +308,62 @@ void aslrt_journal_end(aslrt_run *r, struct json_object *output, const aslrt_err
 
 /* --- events --- */
 
+/* Whether two events are the same but for their timestamps. */
+static bool same_event(struct json_object *a, struct json_object *b)
+{
+	if (!json_object_is_type(a, json_type_object) ||
+	    json_object_object_length(a) != json_object_object_length(b))
+		return false;
+	json_object_object_foreach(a, k, v)
+	{
+		struct json_object *w = NULL;
+		if (strcmp(k, "timestamp") != 0 &&
+		    (!json_object_object_get_ex(b, k, &w) || !json_object_equal(v, w)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Resume replays the events the journal holds: each keeps the time it first
+ * happened (the history is what happened, not when it was replayed).  The
+ * journaled event id must be this one, timestamp aside; if not (Parallel
+ * branches under the real clock may number their events in another order
+ * on replay), the replay's event replaces it.  Returns the original time in
+ * ms, -1 when e is not a replayed one.
+ */
+static int64_t replayed(aslrt_run *r, int id, struct json_object *e)
+{
+	if (id > r->journal_replayed)
+		return -1;
+	sqlite3_stmt *q = prep(r, "SELECT event FROM events WHERE execution=? AND id=?");
+	sqlite3_bind_text(q, 1, r->journal_exec, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, id);
+	int64_t ms = -1;
+	struct json_object *old = NULL, *ts = NULL;
+	char why[ASLRT_ERRLEN];
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(q, 0);
+		if (aslrt_json_parse(text, strlen(text), &old, why, sizeof why) == 0 &&
+		    same_event(old, e) && json_object_object_get_ex(old, "timestamp", &ts)) {
+			ms = (int64_t)(json_object_get_double(ts) * 1000.0 + 0.5);
+			/* the journaled text of the time, as it was written */
+			json_object_object_add(e, "timestamp", json_object_get(ts));
+		}
+	}
+	json_object_put(old);
+	sqlite3_finalize(q);
+	return ms;
+}
+
 /* Called by aslrt_event with the run's lock held. */
-void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type)
+int64_t aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type)
 {
 	if (!r->journal || !r->journal_exec)
-		return;
+		return -1;
+	int64_t ms = replayed(r, id, e);
+	if (ms >= 0)
+		return ms; /* already there */
 	begin(r);
 	sqlite3_stmt *q;
 	q = prep(r, "INSERT OR REPLACE INTO events VALUES(?, ?, ?)");
@@ -310,6 +376,7 @@ void aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int type)
 	free(s);
 	if (type == EV_STATE_EXITED)
 		commit(r); /* one transaction per step */
+	return -1;
 }
 
 /* --- Task attempts and Waits --- */
@@ -737,5 +804,9 @@ int aslrt_journal_setup(aslrt_run *r, const char *path, const char **name, bool 
 	r->journal_exec = *name;
 	r->journal_ended = strcmp(status, "RUNNING") != 0;
 	free(status);
+	sqlite3_stmt *q = prep(r, "SELECT coalesce(max(id), 0) FROM events WHERE execution=?");
+	sqlite3_bind_text(q, 1, *name, -1, SQLITE_STATIC);
+	r->journal_replayed = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+	sqlite3_finalize(q);
 	return 1;
 }

@@ -144,15 +144,21 @@ typedef struct {
 typedef struct {
 	Frame *f;
 	size_t n, cap;
+	bool local; /* f is the caller's array, not malloc'ed */
 } Stack;
 
 static Frame *push(Stack *s, struct json_object *v)
 {
 	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 32;
-		s->f = realloc(s->f, s->cap * sizeof *s->f);
-		if (!s->f)
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		Frame *f = s->local ? malloc(cap * sizeof *f) : realloc(s->f, cap * sizeof *f);
+		if (!f)
 			abort();
+		if (s->local)
+			memcpy(f, s->f, s->n * sizeof *f);
+		s->f = f;
+		s->cap = cap;
+		s->local = false;
 	}
 	Frame *f = &s->f[s->n++];
 	f->v = v;
@@ -222,7 +228,10 @@ static void dump_one(Out *o, Stack *s, struct json_object *v)
  * the nesting passes max_depth (*deep set). */
 static void dump(Out *o, struct json_object *v, size_t max_len, size_t max_depth, bool *deep)
 {
-	Stack s = {0};
+	/* a shallow value needs no heap stack (b4: a 1 KB malloc per dump sent
+	 * glibc consolidating its free lists, 10% of the run) */
+	Frame local[16];
+	Stack s = {local, 0, 16, true};
 	dump_one(o, &s, v);
 	while (s.n) {
 		if (o->count_only && (o->len > max_len || s.n > max_depth)) {
@@ -257,7 +266,8 @@ static void dump(Out *o, struct json_object *v, size_t max_len, size_t max_depth
 			dump_one(o, &s, (struct json_object *)lh_entry_v(e));
 		}
 	}
-	free(s.f);
+	if (!s.local)
+		free(s.f);
 }
 
 char *aslrt_json_dump(struct json_object *v)
@@ -275,49 +285,181 @@ size_t aslrt_json_size(struct json_object *v)
 	return o.len;
 }
 
-/* Is v nested deeper than max_depth?  A walk of the containers alone, no
- * string measured: what a state exit pays when there is no size quota. */
-static bool too_deep(struct json_object *v, size_t max_depth)
+/*
+ * The measure of a container (the size of its compact print and its height)
+ * is kept in json-c's userdata of the array or object, unused otherwise:
+ * values are never changed in place once built (ResultPath and the other
+ * writers copy on write, states never change their input), so a state exit
+ * measures only the containers it built and reads the rest from their
+ * children.  Packed as size << 12 | height << 1 | 1; a height is kept up to
+ * ASLRT_JSON_MAX_DEPTH + 1 (any deeper is just "too deep").
+ */
+#define MEASURE_SIZE_MAX (UINTPTR_MAX >> 12)
+
+static bool measured(struct json_object *v, size_t *size, unsigned *height)
+{
+	uintptr_t m = (uintptr_t)json_object_get_userdata(v);
+	if (!(m & 1))
+		return false;
+	*size = (size_t)(m >> 12);
+	*height = (unsigned)(m >> 1 & 2047);
+	return true;
+}
+
+static void measure_keep(struct json_object *v, size_t size, unsigned height)
+{
+	if (size <= MEASURE_SIZE_MAX)
+		json_object_set_userdata(
+		    v, (void *)((uintptr_t)size << 12 | (uintptr_t)height << 1 | 1), NULL);
+}
+
+/* The printed size of a string: out_str's, without the calls per byte. */
+static size_t str_size(const char *s, size_t n)
+{
+	size_t len = n + 2;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\')
+			len++;
+		else if (ch < 0x20)
+			len += ch == '\n' || ch == '\r' || ch == '\t' || ch == '\b' || ch == '\f'
+				   ? 1
+				   : 5;
+	}
+	return len;
+}
+
+/* The printed size of a scalar: dump_one's, integers and strings counted
+ * without being printed. */
+static size_t scalar_size(struct json_object *v)
 {
 	enum json_type t = json_object_get_type(v);
-	if (t != json_type_array && t != json_type_object)
-		return false;
-	Stack s = {0};
-	bool deep = false;
-	push(&s, v)->first = t == json_type_array; /* first: "is an array" here */
-	while (s.n && !deep) {
+	if (t == json_type_string)
+		return str_size(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	if (t == json_type_int &&
+	    !(json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)) {
+		int64_t n = json_object_get_int64(v);
+		uint64_t u = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+		size_t len = n < 0 ? 2 : 1;
+		while (u >= 10) {
+			u /= 10;
+			len++;
+		}
+		return len;
+	}
+	Out o = {.count_only = true};
+	dump_one(&o, NULL, v);
+	return o.len;
+}
+
+/* The size and height so far of a container being measured. */
+typedef struct {
+	size_t size;
+	unsigned height;
+} Sum;
+
+/*
+ * The size and height of v from its containers' measures, measuring (and
+ * keeping) those not measured yet.  false when more than
+ * ASLRT_JSON_MAX_DEPTH unmeasured containers are open at once: v is too
+ * deep, and the walk stops there (bounded stack, as the printer).
+ */
+static bool measure(struct json_object *v, size_t *size, unsigned *height)
+{
+	enum json_type t = json_object_get_type(v);
+	if (t != json_type_array && t != json_type_object) {
+		*size = scalar_size(v);
+		*height = 0;
+		return true;
+	}
+	if (measured(v, size, height))
+		return true;
+	/* most values a state builds are shallow: no allocation for them */
+	Frame local[16];
+	Sum local_sums[16], *sums = local_sums;
+	Stack s = {local, 0, 16, true};
+	bool ok = true;
+	push(&s, v);
+	sums[0] = (Sum){2, 1}; /* the brackets */
+	while (s.n) {
 		Frame *f = &s.f[s.n - 1];
+		Sum *sum = &sums[s.n - 1];
 		struct json_object *child;
-		if (f->first) {
-			if (f->i >= f->n) {
-				s.n--;
-				continue;
-			}
+		Out o = {.count_only = true};
+		if (json_object_is_type(f->v, json_type_array)) {
+			if (f->i >= f->n)
+				goto done;
+			if (f->i)
+				o.len++; /* , */
 			child = json_object_array_get_idx(f->v, f->i++);
 		} else {
-			if (!f->e) {
-				s.n--;
-				continue;
-			}
+			if (!f->e)
+				goto done;
+			if (!f->first)
+				o.len++;
+			f->first = false;
+			const char *key = f->e->k;
+			o.len += str_size(key, strlen(key)) + 1; /* "key": */
 			child = (struct json_object *)lh_entry_v(f->e);
 			f->e = f->e->next;
 		}
-		t = json_object_get_type(child); /* one call per value */
-		if (t == json_type_array || t == json_type_object) {
-			if (s.n >= max_depth)
-				deep = true;
-			else
-				push(&s, child)->first = t == json_type_array;
+		size_t csize;
+		unsigned cheight;
+		t = json_object_get_type(child);
+		if ((t == json_type_array || t == json_type_object) &&
+		    !measured(child, &csize, &cheight)) {
+			sum->size += o.len;
+			if (s.n > ASLRT_JSON_MAX_DEPTH) {
+				ok = false;
+				break;
+			}
+			size_t cap = s.cap;
+			push(&s, child);
+			if (s.cap != cap) {
+				Sum *n = sums == local_sums ? malloc(s.cap * sizeof *n)
+							    : realloc(sums, s.cap * sizeof *n);
+				if (!n)
+					abort();
+				if (sums == local_sums)
+					memcpy(n, sums, cap * sizeof *n);
+				sums = n;
+			}
+			sums[s.n - 1] = (Sum){2, 1};
+			continue;
+		}
+		if (t != json_type_array && t != json_type_object) {
+			o.len += scalar_size(child);
+			cheight = 0;
+		} else {
+			o.len += csize;
+		}
+		sum->size += o.len;
+		if (cheight + 1 > sum->height)
+			sum->height = cheight + 1;
+		continue;
+	done:
+		if (sum->height > ASLRT_JSON_MAX_DEPTH + 1)
+			sum->height = ASLRT_JSON_MAX_DEPTH + 1;
+		measure_keep(f->v, sum->size, sum->height);
+		*size = sum->size;
+		*height = sum->height;
+		s.n--;
+		if (s.n) {
+			sums[s.n - 1].size += sum->size;
+			if (sum->height + 1 > sums[s.n - 1].height)
+				sums[s.n - 1].height = sum->height + 1;
 		}
 	}
-	free(s.f);
-	return deep;
+	if (!s.local)
+		free(s.f);
+	if (sums != local_sums)
+		free(sums);
+	return ok;
 }
 
-int aslrt_json_check_limits(struct json_object *v, size_t max_len, size_t *len)
+/* The exact check: the printer's walk in order, stopping at the first limit passed. */
+static int check_walk(struct json_object *v, size_t max_len, size_t *len)
 {
-	if (!max_len && !len) /* no quota: only the depth */
-		return too_deep(v, ASLRT_JSON_MAX_DEPTH) ? 2 : 0;
 	Out o = {0};
 	bool deep = false;
 	o.count_only = true;
@@ -327,6 +469,26 @@ int aslrt_json_check_limits(struct json_object *v, size_t max_len, size_t *len)
 	if (deep)
 		return 2;
 	return max_len && o.len > max_len ? 1 : 0;
+}
+
+int aslrt_json_check_limits(struct json_object *v, size_t max_len, size_t *len)
+{
+	if (len)
+		return check_walk(v, max_len, len);
+	size_t size = 0;
+	unsigned height = 0;
+	/* The measures answer the usual case, within both limits; which limit
+	 * a failing value passes first is the printer's walk's to say. */
+	if (!measure(v, &size, &height) || height > ASLRT_JSON_MAX_DEPTH ||
+	    (max_len && size > max_len))
+		return check_walk(v, max_len, NULL);
+#ifndef NDEBUG
+	/* Debug builds check the measures kept against a full walk: a value
+	 * changed in place after it was measured would show here. */
+	if (aslrt_json_size(v) != size || check_walk(v, max_len, NULL) != 0)
+		abort();
+#endif
+	return 0;
 }
 
 /*

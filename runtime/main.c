@@ -587,6 +587,7 @@ int main(int argc, char **argv)
 	c = aslrt_ctx_new(&run, NULL);
 	if (history_file)
 		run.history = json_object_new_array();
+	run.history_file = history_file;
 	started = aslrt_now_ms(&run);
 	if (store_file && !found) {
 		char *in_text = aslrt_json_dump(input), *ctx_text = aslrt_json_dump(run.context);

@@ -107,6 +107,19 @@ bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n)
 	return small;
 }
 
+/* A finished job's context: later only a failed job's error is read
+ * (exec.c's finish_jobs), so a successful one goes now, not with its batch
+ * (b4 held 10,000 iteration contexts, 2.9 MB, until the Map ended). */
+static void job_done(aslrt_job *j)
+{
+	if (j->rc) {
+		aslrt_ctx_release(j->c);
+		return;
+	}
+	aslrt_ctx_free(j->c);
+	j->c = NULL;
+}
+
 /* The jobs one after the other on this thread, with the pool's rules: the
  * first failure drops the jobs not started unless all run. */
 static int run_inline(aslrt_job *jobs, int n, bool all)
@@ -120,7 +133,7 @@ static int run_inline(aslrt_job *jobs, int n, bool all)
 			continue;
 		}
 		j->rc = aslrt_job_run(j); /* on this thread: no copy of its output */
-		aslrt_ctx_release(j->c);
+		job_done(j);
 		if (j->rc)
 			failed++;
 	}
@@ -176,7 +189,7 @@ static void run_one(aslrt_run *r, aslrt_batch *b, int i)
 		json_object_put(j->out);
 		j->out = o;
 	}
-	aslrt_ctx_release(j->c);
+	job_done(j);
 	pthread_mutex_lock(&r->pool_lock);
 	b->running--;
 	b->done++;

@@ -62,27 +62,19 @@ static void keep_tail(aslrt_subresult *res, const char *buf, size_t n)
 	res->errtail[have + n] = 0;
 }
 
-void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
-			  int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res)
+/* Starts argv[0] (searched in PATH) in a process group of its own with
+ * the pipes as its stdin, stdout, stderr and (hb >= 0) heartbeat fd, and
+ * SIGPIPE and the signal mask at their defaults.  0, or an errno. */
+static int spawn(char *const *argv, int in, int out, int err, int hb, pid_t *pid)
 {
-	memset(res, 0, sizeof *res);
-	/* A child that closes its stdin early must not kill us with SIGPIPE. */
-	signal(SIGPIPE, SIG_IGN);
-	int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1}, phb[2] = {-1, -1};
-	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC) ||
-	    (heartbeat_ms > 0 && pipe2(phb, O_CLOEXEC))) {
-		res->how = RT_SUB_NOSTART;
-		res->err = errno;
-		goto close_all;
-	}
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-	if (heartbeat_ms > 0)
-		posix_spawn_file_actions_adddup2(&fa, phb[1], RT_HEARTBEAT_FD);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
+	posix_spawn_file_actions_adddup2(&fa, err, 2);
+	if (hb >= 0)
+		posix_spawn_file_actions_adddup2(&fa, hb, RT_HEARTBEAT_FD);
 	posix_spawnattr_init(&at);
 	sigset_t def;
 	sigemptyset(&def);
@@ -96,12 +88,67 @@ void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
 					  POSIX_SPAWN_SETSIGMASK);
-	char **env = child_env(heartbeat_ms > 0);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, env);
+	char **env = child_env(hb >= 0);
+	int rc = posix_spawnp(pid, argv[0], &fa, &at, argv, env);
 	free(env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
+	return rc;
+}
+
+/* Copies what the child wrote to stderr to ours, keeping its tail; closes
+ * *fd at its end. */
+static void pass_stderr(int *fd, aslrt_subresult *res)
+{
+	char buf[8192];
+	ssize_t r = read(*fd, buf, sizeof buf);
+	if (r <= 0) {
+		close(*fd), *fd = -1;
+	} else {
+		fwrite(buf, 1, (size_t)r, stderr);
+		keep_tail(res, buf, (size_t)r);
+	}
+}
+
+/* Writes what the child's stdin takes of in[*sent..]; closes *fd when all
+ * is sent or the child will take no more. */
+static void feed(int *fd, const char *in, size_t inlen, size_t *sent)
+{
+	ssize_t w = write(*fd, in + *sent, inlen - *sent);
+	if (w > 0)
+		*sent += (size_t)w;
+	if ((w < 0 && errno != EAGAIN) || *sent == inlen)
+		close(*fd), *fd = -1;
+}
+
+/* Appends n bytes of stdout to res->out (capacity *cap); -1 past maxout. */
+static int keep_out(aslrt_subresult *res, size_t *cap, const char *buf, size_t n, size_t maxout)
+{
+	if (res->outlen + n > maxout)
+		return -1;
+	while (res->outlen + n + 1 > *cap)
+		if (!(res->out = realloc(res->out, *cap *= 2)))
+			abort();
+	memcpy(res->out + res->outlen, buf, n);
+	res->outlen += n;
+	return 0;
+}
+
+void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
+			  int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res)
+{
+	memset(res, 0, sizeof *res);
+	/* A child that closes its stdin early must not kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1}, phb[2] = {-1, -1};
+	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC) ||
+	    (heartbeat_ms > 0 && pipe2(phb, O_CLOEXEC))) {
+		res->how = RT_SUB_NOSTART;
+		res->err = errno;
+		goto close_all;
+	}
+	pid_t pid;
+	int rc = spawn(argv, pin[0], pout[1], perr[1], phb[1], &pid);
 	if (rc) {
 		res->how = RT_SUB_NOSTART;
 		res->err = rc;
@@ -162,38 +209,19 @@ void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64
 			continue;
 		}
 		char buf[8192];
-		if (iin >= 0 && fds[iin].revents) {
-			ssize_t w = write(pin[1], in + sent, inlen - sent);
-			if (w > 0)
-				sent += (size_t)w;
-			if ((w < 0 && errno != EAGAIN) || sent == inlen)
-				close(pin[1]), pin[1] = -1;
-		}
+		if (iin >= 0 && fds[iin].revents)
+			feed(&pin[1], in, inlen, &sent);
 		if (iout >= 0 && fds[iout].revents) {
 			ssize_t r = read(pout[0], buf, sizeof buf);
 			if (r <= 0) {
 				close(pout[0]), pout[0] = -1;
-			} else {
-				if (res->outlen + (size_t)r > maxout) {
-					res->how = RT_SUB_TOOBIG;
-					break;
-				}
-				while (res->outlen + (size_t)r + 1 > cap)
-					if (!(res->out = realloc(res->out, cap *= 2)))
-						abort();
-				memcpy(res->out + res->outlen, buf, (size_t)r);
-				res->outlen += (size_t)r;
+			} else if (keep_out(res, &cap, buf, (size_t)r, maxout) != 0) {
+				res->how = RT_SUB_TOOBIG;
+				break;
 			}
 		}
-		if (ierr >= 0 && fds[ierr].revents) {
-			ssize_t r = read(perr[0], buf, sizeof buf);
-			if (r <= 0) {
-				close(perr[0]), perr[0] = -1;
-			} else {
-				fwrite(buf, 1, (size_t)r, stderr);
-				keep_tail(res, buf, (size_t)r);
-			}
-		}
+		if (ierr >= 0 && fds[ierr].revents)
+			pass_stderr(&perr[0], res);
 		if (ihb >= 0 && fds[ihb].revents) {
 			ssize_t r = read(phb[0], buf, sizeof buf);
 			if (r <= 0)
@@ -209,13 +237,11 @@ void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64
 	if (!exited)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-	if (res->how == RT_SUB_EXITED) {
-		if (WIFSIGNALED(status)) {
-			res->how = RT_SUB_SIGNALED;
-			res->status = WTERMSIG(status);
-		} else {
-			res->status = WEXITSTATUS(status);
-		}
+	if (res->how == RT_SUB_EXITED && WIFSIGNALED(status)) {
+		res->how = RT_SUB_SIGNALED;
+		res->status = WTERMSIG(status);
+	} else if (res->how == RT_SUB_EXITED) {
+		res->status = WEXITSTATUS(status);
 	}
 close_all:
 	for (int *fd = (int[]){pin[0], pin[1], pout[0], pout[1], perr[0], perr[1], phb[0], phb[1]},

@@ -5,13 +5,14 @@
 set -eu
 
 # libyaml-dev: aslc reads YAML definitions (SAM, Serverless) through libyaml.
+# libmbedtls-dev: TLS for the HTTP client built into static executables.
 PKGS="build-essential cmake ninja-build pkg-config python3 \
 libjson-c-dev check libsubunit-dev \
 llvm-16-dev libzstd-dev \
 libssl-dev libpcre2-dev libsqlite3-dev valgrind clang-16 libclang-rt-16-dev lld clang-format \
 libmicrohttpd-dev curl \
 libgraphviz-dev libcurl4-openssl-dev \
-libyaml-dev chromium libexpat1-dev"
+libyaml-dev chromium libexpat1-dev libmbedtls-dev"
 
 missing=""
 for p in $PKGS; do

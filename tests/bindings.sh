@@ -5,24 +5,11 @@
 set -u
 aslc=$1
 dir=$2
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+check_logs="$tmp/out $tmp/err"
 : >"$tmp/in"
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-check() {
-	if [ "$2" = 0 ]; then
-		echo "testing $1 ... passed"
-		pass=$((pass + 1))
-	else
-		echo "testing $1 ... FAILED"
-		[ -f "$tmp/out" ] && head -c 600 "$tmp/out"
-		[ -f "$tmp/err" ] && tail -c 600 "$tmp/err"
-		fail=$((fail + 1))
-	fi
-}
 
 run() {
 	"$@" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
@@ -350,5 +337,4 @@ url "$port" /echo
 run ./url --bindings b.json
 check "an unreachable server" $([ $rc = 1 ] && tail -n 1 err | grep -q '^{"Error":"States.TaskFailed","Cause":"b.json: binding '"'"'arn:aws:states:::sqs:sendMessage'"'"': POST http://127.0.0.1:'$port'/echo failed: Failed to connect to 127.0.0.1 port '$port && echo 0 || echo 1)
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -6,20 +6,7 @@ set -u
 aslc=$1
 dir=$2
 samples=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-check() {
-	if [ "$2" = 0 ]; then
-		echo "testing $1 ... passed"
-		pass=$((pass + 1))
-	else
-		echo "testing $1 ... FAILED"
-		fail=$((fail + 1))
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # status CMD...: run, keep stdout/stderr, return the exit status as $rc
 run() {
@@ -101,5 +88,4 @@ for b in c llvm; do
 	check "hostile names run as data ($b)" $([ $rc = 0 ] && grep -q '"quote\\"key":"\*/ int main(void) { return 1; } /\*"' "$tmp/out" && grep -q '"non-ascii ключ 日本":"ünïcødé 😀"' "$tmp/out" && grep -q '"path":"ok"' "$tmp/out" && grep -q '"new\\nline":"tab\\there ??= trigraph"' "$tmp/out" && echo 0 || echo 1)
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

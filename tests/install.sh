@@ -6,21 +6,8 @@
 set -u
 build=$(realpath "$1")
 src=$(realpath "$2")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() {
-	if [ "$2" = 0 ]; then
-		echo "testing $1 ... passed"
-		pass=$((pass + 1))
-	else
-		echo "testing $1 ... FAILED"
-		[ -s "$tmp/log" ] && tail -20 "$tmp/log" | sed 's/^/  | /'
-		fail=$((fail + 1))
-	fi
-}
-ok() { if "$@"; then echo 0; else echo 1; fi; }
+. "$(dirname "$0")/lib.sh"
+check_logs="$tmp/log"
 loan=$src/samples/loan-approval
 fraud=$src/samples/fraud-score
 
@@ -78,6 +65,15 @@ cc -o "$tmp/byhand" "$tmp/machine.c" "$fraud/handlers.c" $(PKG_CONFIG_PATH=$p/li
 check "pkg-config --cflags --libs aslrt links a handler program" $?
 check "the handler program runs" \
 	$(ok test "$("$tmp/byhand" <"$fraud/input.json")" = "$(cat "$fraud/expected.json")")
+if [ -z "${ASLC_SAN_FLAGS:-}" ]; then
+	# shellcheck disable=SC2046
+	cc -static -o "$tmp/byhand-s" "$tmp/machine.c" "$fraud/handlers.c" \
+		$(PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config --cflags --static --libs aslrt) >"$tmp/log" 2>&1
+	check "pkg-config --static links a static one with the built-in HTTP client and server" \
+		$(ok sh -c "nm '$tmp/byhand-s' | grep -q aslrt_bcurl_easy_perform && nm '$tmp/byhand-s' | grep -q aslrt_bmhd_start_daemon")
+	check "the static handler program runs" \
+		$(ok test "$("$tmp/byhand-s" <"$fraud/input.json")" = "$(cat "$fraud/expected.json")")
+fi
 
 # The Debian package: its files, and aslc build from the unpacked tree.
 if ! command -v cpack >/dev/null || ! command -v dpkg-deb >/dev/null; then
@@ -103,5 +99,4 @@ else
 	fi
 fi
 
-echo "install: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish install

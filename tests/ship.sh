@@ -6,21 +6,7 @@
 set -u
 aslc=$(realpath "$1")
 src=$(realpath "$2")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() {
-	if [ "$2" = 0 ]; then
-		echo "testing $1 ... passed"
-		pass=$((pass + 1))
-	else
-		echo "testing $1 ... FAILED"
-		[ -s "$tmp/err" ] && sed 's/^/  | /' "$tmp/err" | head -20
-		fail=$((fail + 1))
-	fi
-}
-ok() { if "$@"; then echo 0; else echo 1; fi; }
+. "$(dirname "$0")/lib.sh"
 sample=$src/samples/loan-approval
 expected=$(cat "$sample/expected.json")
 
@@ -60,7 +46,7 @@ check "ASLC_RUNTIME_DIR points a lone aslc at a runtime" \
 # $CC and $CFLAGS are split into words as make does.
 CC="cc -DASLC_T='two words'" CFLAGS="-DX=\"1\" -O1" "$aslc" build "$sample/loan.asl.json" -o "$tmp/w" -v 2>"$tmp/err"
 check "CC and CFLAGS split into words with quotes" \
-	$(ok grep -q "^cc -DASLC_T=two words -O1 -std=c11 -w .*-DX=1 -O1 " "$tmp/err")
+	$(ok grep -q "^cc -DASLC_T=two words -O0 -std=c11 -w .*-DX=1 -O1 " "$tmp/err")
 CC="cc 'oops" "$aslc" build "$sample/loan.asl.json" -o "$tmp/w" 2>"$tmp/err"
 check "an unclosed quote in CC is an error" $(ok grep -q "CC has an unclosed quote" "$tmp/err")
 
@@ -105,8 +91,123 @@ check "check takes many files, reports each, exits with the worst status" \
 check "check of many files prints one JSON array" \
 	$(ok python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert [d["file"][-8:] for d in l] == ["bad.yaml", "lias.yml"], l' "$tmp/out")
 
+# HTTP, HTTPS, AWS and --listen in static executables: the runtime's
+# built-in client and server (runtime/builtin_curl.c, builtin_mhd.c), in
+# the empty root where there is one ($jail).  $link: aslc build's flag.
+static_http() {
+	inv=$src/samples/inventory-url
+	at=./ # where the root's files are, as the executable sees them
+	[ -n "${jail:-}" ] && at=/
+	"$aslc" build "$inv/reserve.asl.json" -o "$tmp/inv" $link 2>"$tmp/err"
+	python3 "$src/tests/ship_server.py" >"$tmp/port" &
+	server=$!
+	i=0; while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	printf '{"Bindings": {"reserve-stock": {"Url": "http://127.0.0.1:%s/reserve"}}}\n' \
+		"$(cat "$tmp/port")" >"$tmp/root/b.json"
+	cp "$tmp/inv" "$tmp/root/inv"
+	echo '{"order":"A","lines":[{"sku":"apple","qty":2},{"sku":"plum","qty":1}]}' >"$tmp/root/in.json"
+	want='{"order":"A","lines":[{"sku":"apple","qty":2},{"sku":"plum","qty":1}],"reservations":[{"sku":"apple","reserved":2},{"sku":"plum","reserved":1}]}'
+	out=$(cd "$tmp/root" && ${jail:-} ${at}inv --clock virtual --bindings ${at}b.json <in.json 2>"$tmp/err")
+	check "$what calls a Url binding over HTTP${jail:+ in an empty root}" \
+		$(ok test "$out" = "$want")
+	sed 's|/reserve"|/chunked"|' "$tmp/root/b.json" >"$tmp/b2.json"
+	out=$("$tmp/inv" --clock virtual --bindings "$tmp/b2.json" <"$tmp/root/in.json" 2>"$tmp/err")
+	check "a chunked response body" $(ok test "$out" = "$want")
+	# the sample's Task has TimeoutSeconds 10; a 1 s one against /slow (5 s)
+	sed 's|"TimeoutSeconds": 10|"TimeoutSeconds": 1|' "$inv/reserve.asl.json" >"$tmp/slow.asl.json"
+	"$aslc" build "$tmp/slow.asl.json" -o "$tmp/slow" $link 2>"$tmp/err"
+	sed 's|/reserve"|/slow"|' "$tmp/root/b.json" >"$tmp/b3.json"
+	start=$(date +%s)
+	"$tmp/slow" --bindings "$tmp/b3.json" <"$tmp/root/in.json" >"$tmp/out" 2>"$tmp/err"
+	took=$(($(date +%s) - start))
+	check "a Task's TimeoutSeconds ends a slow request: States.Timeout in ${took} s" \
+		$(ok sh -c "grep -q '\"Error\":\"States.Timeout\"' '$tmp/err' && [ $took -lt 4 ]")
+	kill $server 2>/dev/null
+	if ! command -v openssl >/dev/null 2>&1; then
+		echo "skipping HTTPS in static executables: openssl (the command) is not installed"
+	else
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+			-days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key2.pem" -out "$tmp/other.pem" \
+			-days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
+		rm -f "$tmp/port"
+		python3 "$src/tests/ship_server.py" "$tmp/cert.pem" "$tmp/key.pem" >"$tmp/port" &
+		server=$!
+		i=0; while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		port=$(cat "$tmp/port")
+		printf '{"Bindings": {"reserve-stock": {"Url": "https://localhost:%s/reserve"}}}\n' \
+			"$port" >"$tmp/root/b.json"
+		# FROM scratch as aslc build --image makes it: the CA bundle at
+		# Debian's path (and /etc/hosts, which podman writes)
+		mkdir -p "$tmp/root/etc/ssl/certs"
+		cp "$tmp/cert.pem" "$tmp/root/etc/ssl/certs/ca-certificates.crt"
+		echo "127.0.0.1 localhost" >"$tmp/root/etc/hosts"
+		if [ -n "${jail:-}" ]; then
+			out=$(cd "$tmp/root" && $jail /inv --clock virtual --bindings /b.json <in.json 2>"$tmp/err")
+		else
+			out=$(cd "$tmp/root" && SSL_CERT_FILE=etc/ssl/certs/ca-certificates.crt \
+				./inv --clock virtual --bindings b.json <in.json 2>"$tmp/err")
+		fi
+		check "$what calls a Url binding over HTTPS, checking the certificate" \
+			$(ok test "$out" = "$want")
+		(cd "$tmp/root" && SSL_CERT_FILE="$tmp/other.pem" ./inv --clock virtual --bindings b.json \
+			<in.json >"$tmp/out" 2>"$tmp/err")
+		check "HTTPS fails with a server certificate its CAs did not sign" \
+			$(ok grep -q 'SSL certificate problem with localhost: The certificate is not correctly signed by the trusted CA' "$tmp/err")
+		cat >"$tmp/lam.asl.json" <<-'EOF'
+		{"StartAt": "Call", "States": {"Call": {"Type": "Task",
+		  "Resource": "arn:aws:states:::lambda:invoke",
+		  "Parameters": {"FunctionName": "echo", "Payload.$": "$"},
+		  "ResultSelector": {"p.$": "$.Payload"}, "End": true}}}
+		EOF
+		"$aslc" build "$tmp/lam.asl.json" -o "$tmp/lam" $link 2>"$tmp/err"
+		out=$(echo '{"a":1}' | AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret \
+			AWS_REGION=us-east-1 AWS_ENDPOINT_URL="https://localhost:$port" \
+			SSL_CERT_FILE="$tmp/cert.pem" "$tmp/lam" 2>"$tmp/err")
+		check "$what calls AWS (Lambda Invoke, signed) over HTTPS" \
+			$(ok test "$out" = '{"p":{"a":1,"via":"lambda","signed":true}}')
+		kill $server 2>/dev/null
+	fi
+	if ! command -v curl >/dev/null 2>&1; then
+		echo "skipping --listen in static executables: curl is not installed"
+		return
+	fi
+	echo '{"StartAt": "Work", "States": {"Work": {"Type": "Task", "TimeoutSeconds": 30, "End": true,
+	  "Resource": "arn:aws:states:us-east-1:123456789012:activity:work"}}}' >"$tmp/act.asl.json"
+	"$aslc" build "$tmp/act.asl.json" -o "$tmp/root/act" $link 2>"$tmp/err"
+	echo '{"n": 1}' >"$tmp/root/act.json"
+	(cd "$tmp/root" && ${jail:-} ${at}act --listen 127.0.0.1:0 <act.json >"$tmp/act.out" 2>"$tmp/act.err") &
+	i=0; while ! grep -q '^listening on' "$tmp/act.err" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	url=http://$(sed -n 's/^listening on //p' "$tmp/act.err")/
+	api() {
+		curl -s -m 20 -X POST -H "X-Amz-Target: AWSStepFunctions.$1" \
+			-H "Content-Type: application/x-amz-json-1.0" --data "$2" "$url"
+	}
+	got=$(api GetActivityTask '{"activityArn": "arn:aws:states:us-east-1:123456789012:activity:work"}')
+	token=$(echo "$got" | python3 -c 'import json,sys; print(json.load(sys.stdin)["taskToken"])' 2>/dev/null)
+	check "--listen in $what${jail:+ (empty root)} serves GetActivityTask" \
+		$(ok test "$(echo "$got" | sed 's/"taskToken":"[^"]*"/T/')" = '{T,"input":"{\"n\":1}"}')
+	check "SendTaskSuccess answers {}" \
+		$(ok test "$(api SendTaskSuccess "{\"taskToken\": \"$token\", \"output\": \"{\\\"done\\\": true}\"}")" = '{}')
+	wait
+	check "the activity's output is the execution's" $(ok test "$(cat "$tmp/act.out")" = '{"done":true}')
+}
+
 if [ "${ASLC_SANITIZED:-0}" = 1 ]; then
 	echo "skipping static executables: sanitized builds link the sanitizer runtimes"
+	# The built-in HTTP client and server still run under the sanitizers,
+	# linked into dynamic executables as --static links them (lld takes the
+	# archives in any order).
+	if command -v ld.lld >/dev/null 2>&1; then
+		mkdir -p "$tmp/root"
+		jail=""
+		link=""
+		what="the built-in client, sanitized,"
+		LDFLAGS="-Wl,--undefined=aslrt_builtin_libs -l:libmbedtls.a -l:libmbedx509.a -l:libmbedcrypto.a"
+		export LDFLAGS
+		static_http
+		unset LDFLAGS
+	fi
 else
 	# Fully static: CC="cc -static" and --static.
 	CC="cc -static" "$aslc" build "$sample/loan.asl.json" -o "$tmp/s1" 2>"$tmp/err"
@@ -135,7 +236,9 @@ else
 		check "the static executable runs in an empty root" $(ok test "$out" = "$expected")
 		echo "static executable: $(wc -c <"$tmp/s-c") bytes"
 	fi
+	link=--static
+	what="a static executable"
+	static_http
 fi
 
-echo "ship: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish ship

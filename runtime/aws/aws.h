@@ -97,8 +97,9 @@ void aslrt_aws_sha256_hex(const void *data, size_t n, char hex[65]);
 
 /* --- cred.c --- */
 
-/* Region as the SDKs find it: AWS_REGION, AWS_DEFAULT_REGION, then the
- * profile's region in the config file.  malloc'd, or NULL. */
+/* Region as the SDKs find it: AWS_REGION, AWS_DEFAULT_REGION, the
+ * profile's region in the config file, then IMDSv2's placement/region
+ * (asked once, cached).  malloc'd, or NULL. */
 char *aslrt_aws_region(void);
 /* The endpoint URL for a service (its SDK id, e.g. "DynamoDB", "SFN"):
  * AWS_ENDPOINT_URL_<ID> (upper case, spaces as _), AWS_ENDPOINT_URL, else
@@ -108,13 +109,18 @@ char *aslrt_aws_endpoint(const char *sdk_id, const char *prefix, const char *reg
  * profile, container endpoint, IMDSv2.  Cached; refreshed 5 minutes before
  * expiry.  0 with a copy in *out, or -1 with a message (never a secret). */
 int aslrt_aws_credentials(aws_creds *out, char *why, size_t whylen);
-/* Forget the cache (tests). */
+/* Forget the cached credentials and IMDS region (tests). */
 void aslrt_aws_credentials_reset(void);
 /* One value from an INI-style AWS file: section [name] (credentials file) or
  * [profile name] / [default] (config file).  malloc'd, or NULL. */
 char *aslrt_aws_profile_value(const char *file, bool config, const char *profile, const char *key);
 
 /* --- parse.c --- */
+
+/* o's member k (borrowed); NULL where o is no object or lacks it. */
+struct json_object *aslrt_aws_get(struct json_object *o, const char *k);
+/* The same, where it is a string. */
+const char *aslrt_aws_get_str(struct json_object *o, const char *k);
 
 /* An XML document as a tree: element names without namespace prefix,
  * their text, their children. */
@@ -142,6 +148,18 @@ struct json_object *aslrt_aws_xml_to_json(aws_xml *root);
 int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
 			 long max, struct json_object **items, char *why, size_t whylen);
 
+/* The same, streamed: open (NULL with why on a bad ReaderConfig), feed the
+ * object's bytes as they come (0: more, 1: max items read, stop; -1:
+ * failed), finish at its end (0 with a new array, or -1 with why; frees s).
+ * Memory holds the items and the one record being read, not the object
+ * (JSON, one document, is read whole: at most 64 MiB). */
+typedef struct aws_items aws_items;
+aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long max, char *why,
+				size_t whylen);
+int aslrt_aws_items_feed(aws_items *s, const char *p, size_t n);
+int aslrt_aws_items_finish(aws_items *s, struct json_object **items, char *why, size_t whylen);
+void aslrt_aws_items_free(aws_items *s);
+
 struct aws_http_resp;
 /* The error code and message of a failed response, whatever the protocol:
  * JSON {"__type":"ns#Code","message":..}, X-Amzn-ErrorType, XML
@@ -156,6 +174,12 @@ void aslrt_aws_error_of(const struct aws_http_resp *r, char **code, char **msg);
  * names), 1 when the resource is no integration the runtime speaks. */
 int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *params,
 		     struct json_object **out);
+
+/* S3 GetObject (params: Bucket, Key, ...) with the object's bytes given to
+ * sink as they come (it returns n to go on, anything else to stop): 0, or
+ * -1 with c->err (AWS's names, as aws-sdk:s3:getObject fails). */
+int aslrt_aws_s3_get_stream(aslrt_ctx *c, struct json_object *params,
+			    size_t (*sink)(const char *p, size_t n, void *arg), void *arg);
 
 /* --- itemreader.c --- */
 
@@ -183,11 +207,21 @@ aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct
 				   int n);
 /* After they ran (before the jobs are freed): which items failed. */
 void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct aslrt_job *jobs, int n);
-/* With the Map's results in *dst (rc 0): format and export them, replacing
- * *dst; frees mr.  Returns rc, or -1 with States.ResultWriterFailed. */
-int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def, bool jsonata,
-			     const char *state_name, struct json_object *input, int rc,
-			     struct json_object **dst);
+/* With the Map's results in *dst (rc 0): format and export them (the
+ * records' ARNs those of run and its children), replacing *dst; frees mr.
+ * Returns rc, or -1 with States.ResultWriterFailed. */
+struct aslrt_map_run;
+int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const struct aslrt_map_run *run,
+			     struct json_object *def, bool jsonata, struct json_object *input,
+			     int rc, struct json_object **dst);
+/* A Distributed Map's Map Run ARN and its children's machine ARN and
+ * execution ARN prefix, from the running machine's ARN and the Map's Label
+ * (else its name); aslrt_map_run_clear frees them. */
+int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_name,
+		       struct aslrt_map_run *run);
+void aslrt_map_run_clear(struct aslrt_map_run *run);
+/* A random (version 4) UUID. */
+void aslrt_aws_uuid(char out[37]);
 
 /* --- http.c --- */
 typedef struct aws_http_req {
@@ -198,12 +232,18 @@ typedef struct aws_http_req {
 	size_t body_len;
 	long timeout_ms; /* the whole exchange, 0: none */
 	long stall_s;	 /* abort when no byte moves for this long, 0: never */
+	/* A 2xx response's body goes to sink as it comes, not into the
+	 * response; sink returns n to go on, anything else to stop (the
+	 * exchange then ends normally: the sink's owner knows why). */
+	size_t (*sink)(const char *p, size_t n, void *arg);
+	void *sink_arg;
 } aws_http_req;
 
 typedef struct aws_http_resp {
 	long status;
 	aws_headers headers;
 	aws_buf body;
+	size_t streamed; /* bytes given to the request's sink */
 } aws_http_resp;
 
 /* One HTTP exchange.  0 (any status), or -1 with a message: the transport

@@ -13,6 +13,9 @@
  *      AWS_EC2_METADATA_DISABLED=true skips it.
  * Credentials from 3 and 4 are cached and fetched again 5 minutes before
  * they expire.  Nothing here ever prints a secret key or a token.
+ * Region: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else on EC2
+ * the instance's (IMDSv2 /latest/meta-data/placement/region, as the SDKs
+ * ask it), asked once per process: its answer, or its failure, is kept.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -124,6 +127,8 @@ char *aslrt_aws_profile_value(const char *file, bool config, const char *profile
 	return profile_lookup(file, config, profile, key, NULL);
 }
 
+static char *imds_region(void);
+
 char *aslrt_aws_region(void)
 {
 	if (env("AWS_REGION"))
@@ -133,7 +138,7 @@ char *aslrt_aws_region(void)
 	char *cfg = home_file("AWS_CONFIG_FILE", ".aws/config");
 	char *r = aslrt_aws_profile_value(cfg, true, profile_name(), "region");
 	free(cfg);
-	return r;
+	return r ? r : imds_region();
 }
 
 char *aslrt_aws_endpoint(const char *sdk_id, const char *prefix, const char *region)
@@ -305,13 +310,54 @@ static int imds_get(const char *base, const char *path, const char *method, cons
 	return rc;
 }
 
-static int from_imds(aws_creds *out, char *why, size_t whylen)
+/* The IMDS endpoint, without a trailing slash. */
+static void imds_base(aws_buf *b)
 {
 	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	aslrt_aws_buf_puts(b, base ? base : "http://169.254.169.254");
+	while (b->len && b->p[b->len - 1] == '/')
+		b->p[--b->len] = '\0';
+}
+
+static bool imds_disabled(void)
+{
+	const char *off = env("AWS_EC2_METADATA_DISABLED");
+	return off && strcasecmp(off, "true") == 0;
+}
+
+static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool region_asked;
+static char *region_cache; /* NULL after a failure: not asked again */
+
+static char *imds_region(void)
+{
+	pthread_mutex_lock(&region_lock);
+	if (!region_asked && !imds_disabled()) {
+		region_asked = true;
+		aws_buf b = {0}, token = {0}, region = {0};
+		char why[256];
+		imds_base(&b);
+		if (imds_get(b.p, "/latest/api/token", "PUT", NULL, &token, why, sizeof why) == 0 &&
+		    imds_get(b.p, "/latest/meta-data/placement/region", "GET", token.p, &region,
+			     why, sizeof why) == 0) {
+			char *r = trim(region.p);
+			r[strcspn(r, "\r\n")] = '\0';
+			if (*r)
+				region_cache = strdup(r);
+		}
+		aslrt_aws_buf_free(&b);
+		aslrt_aws_buf_free(&token);
+		aslrt_aws_buf_free(&region);
+	}
+	char *r = dup_or_null(region_cache);
+	pthread_mutex_unlock(&region_lock);
+	return r;
+}
+
+static int from_imds(aws_creds *out, char *why, size_t whylen)
+{
 	aws_buf b = {0};
-	aslrt_aws_buf_puts(&b, base ? base : "http://169.254.169.254");
-	while (b.len && b.p[b.len - 1] == '/')
-		b.p[--b.len] = '\0';
+	imds_base(&b);
 	aws_buf token = {0}, role = {0}, creds = {0};
 	int rc = -1;
 	if (imds_get(b.p, "/latest/api/token", "PUT", NULL, &token, why, whylen) == 0 &&
@@ -352,6 +398,11 @@ void aslrt_aws_credentials_reset(void)
 	pthread_mutex_lock(&cache_lock);
 	aslrt_aws_creds_free(&cache);
 	pthread_mutex_unlock(&cache_lock);
+	pthread_mutex_lock(&region_lock);
+	free(region_cache);
+	region_cache = NULL;
+	region_asked = false;
+	pthread_mutex_unlock(&region_lock);
 }
 
 static int from_profile(aws_creds *out, bool *found, char *why, size_t whylen)
@@ -448,8 +499,7 @@ int aslrt_aws_credentials(aws_creds *out, char *why, size_t whylen)
 	    env("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
 		rc = from_container(&fresh, why, whylen);
 	} else {
-		const char *off = env("AWS_EC2_METADATA_DISABLED");
-		if (off && strcasecmp(off, "true") == 0) {
+		if (imds_disabled()) {
 			snprintf(why, whylen,
 				 "no AWS credentials: set AWS_ACCESS_KEY_ID and "
 				 "AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");

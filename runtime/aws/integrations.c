@@ -98,20 +98,6 @@ static const service *find_service(const char *sdk)
 
 /* --- small JSON helpers --- */
 
-static struct json_object *get(struct json_object *o, const char *k)
-{
-	struct json_object *v = NULL;
-	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v)
-		   ? v
-		   : NULL;
-}
-
-static const char *get_str(struct json_object *o, const char *k)
-{
-	struct json_object *v = get(o, k);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 /* A parameter the service takes as text: strings as they are, any other
  * JSON value serialised (Step Functions does this for MessageBody, Message,
  * Detail, Payload). malloc'd. */
@@ -120,6 +106,23 @@ static char *as_text(struct json_object *v)
 	if (json_object_is_type(v, json_type_string))
 		return strdup(json_object_get_string(v));
 	return aslrt_json_dump(v);
+}
+
+/* A copy of the parameters p with member key (if there) as_text. */
+static struct json_object *with_text(struct json_object *p, const char *key)
+{
+	struct json_object *q = json_object_new_object();
+	json_object_object_foreach(p, name, val)
+	{
+		if (strcmp(name, key) == 0 && !json_object_is_type(val, json_type_string)) {
+			char *t = as_text(val);
+			json_object_object_add(q, name, json_object_new_string(t));
+			free(t);
+		} else {
+			json_object_object_add(q, name, json_object_get(val));
+		}
+	}
+	return q;
 }
 
 /* --- one call --- */
@@ -135,6 +138,9 @@ typedef struct call {
 	aws_buf body;
 	const char *target; /* X-Amz-Target action, JSON protocol */
 	const char *bucket; /* S3 */
+	/* S3 getObject streamed (ItemReader): the body goes here */
+	size_t (*sink)(const char *p, size_t n, void *arg);
+	void *sink_arg;
 } call;
 
 static void call_free(call *k)
@@ -282,30 +288,41 @@ static int sync_failed(aslrt_ctx *c, struct json_object *what, struct json_objec
 	return -1;
 }
 
-/* Send k: 0 with the final response (any status) in *resp, -1 with c->err. */
-static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
+/* Where k goes: the endpoint's scheme and host (the bucket's virtual host
+ * on AWS's own S3), the URL's path and the path as signed. */
+typedef struct dest {
+	char *region, *endpoint, *host;
+	aws_buf url, spath;
+} dest;
+
+static void dest_free(dest *t)
 {
-	char *region = aslrt_aws_region();
-	if (!region)
+	aslrt_aws_buf_free(&t->url);
+	aslrt_aws_buf_free(&t->spath);
+	free(t->host);
+	free(t->endpoint);
+	free(t->region);
+}
+
+/* 0, or -1 with c->err (no region, an endpoint that is not http(s)). */
+static int address(aslrt_ctx *c, call *k, dest *t)
+{
+	*t = (dest){0};
+	if (!(t->region = aslrt_aws_region()))
 		return client_error(
 		    c, k,
 		    "Unable to find a region: set AWS_REGION or AWS_DEFAULT_REGION, "
 		    "or region in the profile of ~/.aws/config",
 		    "");
-	char *endpoint = aslrt_aws_endpoint(k->svc->id, k->svc->prefix, region);
-	const char *hostp = strstr(endpoint, "://");
-	if (!hostp || strncmp(endpoint, "http", 4) != 0) {
-		free(region);
-		int rc =
-		    client_error(c, k, "The endpoint URL is not http(s)://host[:port]: ", endpoint);
-		free(endpoint);
-		return rc;
-	}
+	t->endpoint = aslrt_aws_endpoint(k->svc->id, k->svc->prefix, t->region);
+	const char *endpoint = t->endpoint, *hostp = strstr(endpoint, "://");
+	if (!hostp || strncmp(endpoint, "http", 4) != 0)
+		return client_error(c, k,
+				    "The endpoint URL is not http(s)://host[:port]: ", endpoint);
 	hostp += 3;
 	/* A path on the endpoint URL prefixes every request path. */
 	const char *base_path = strchr(hostp, '/');
-	char *host = base_path ? strndup(hostp, (size_t)(base_path - hostp)) : strdup(hostp);
-	aws_buf url = {0}, spath = {0};
+	t->host = base_path ? strndup(hostp, (size_t)(base_path - hostp)) : strdup(hostp);
 	/* AWS's own S3 endpoint (not a configured one): virtual-hosted style. */
 	bool vhost = k->bucket && !strchr(k->bucket, '.') && strncmp(hostp, "s3.", 3) == 0 &&
 		     (strstr(hostp, ".amazonaws.com") != NULL) &&
@@ -313,38 +330,106 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 	if (vhost) {
 		/* Real S3: virtual-hosted style, as the SDKs address buckets. */
 		char *h = NULL;
-		if (asprintf(&h, "%s.%s", k->bucket, host) < 0)
+		if (asprintf(&h, "%s.%s", k->bucket, t->host) < 0)
 			abort();
-		free(host);
-		host = h;
-		aslrt_aws_buf_printf(&url, "https://%s", host);
+		free(t->host);
+		t->host = h;
+		aslrt_aws_buf_printf(&t->url, "https://%s", t->host);
 	} else {
-		aslrt_aws_buf_add(&url, endpoint, (size_t)(hostp - endpoint));
-		aslrt_aws_buf_puts(&url, host);
+		aslrt_aws_buf_add(&t->url, endpoint, (size_t)(hostp - endpoint));
+		aslrt_aws_buf_puts(&t->url, t->host);
 		if (base_path) {
-			aslrt_aws_buf_puts(&url, base_path);
-			aslrt_aws_buf_puts(&spath, base_path);
+			aslrt_aws_buf_puts(&t->url, base_path);
+			aslrt_aws_buf_puts(&t->spath, base_path);
 		}
 		if (k->bucket) {
-			aslrt_aws_buf_puts(&url, "/");
-			aslrt_aws_uri_encode(&url, k->bucket, strlen(k->bucket), false);
-			aslrt_aws_buf_printf(&spath, "/%s", k->bucket);
+			aslrt_aws_buf_puts(&t->url, "/");
+			aslrt_aws_uri_encode(&t->url, k->bucket, strlen(k->bucket), false);
+			aslrt_aws_buf_printf(&t->spath, "/%s", k->bucket);
 		}
 	}
 	/* A bucket-level call is /{Bucket} in path style, as botocore sends it. */
 	const char *root = k->bucket && !vhost ? "" : "/";
-	aslrt_aws_buf_puts(&url, k->path.len ? k->path.p : root);
-	aslrt_aws_buf_puts(&spath, k->sign_path.len ? k->sign_path.p
-				   : k->path.len    ? k->path.p
-						    : root);
-	bool s3 = k->svc->proto == P_REST_XML;
+	aslrt_aws_buf_puts(&t->url, k->path.len ? k->path.p : root);
+	aslrt_aws_buf_puts(&t->spath, k->sign_path.len ? k->sign_path.p
+				      : k->path.len    ? k->path.p
+						       : root);
+	return 0;
+}
 
+/* One signed exchange: 0 with the response, -1 with why (and *timed_out),
+ * or -2 when the request cannot be signed (c->err set). */
+static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int64_t timeout,
+		     aws_http_resp *resp, bool *timed_out, char *why, size_t whylen)
+{
+	bool s3 = k->svc->proto == P_REST_XML;
+	aws_http_req req = {.method = k->method,
+			    .body = k->body.p,
+			    .body_len = k->body.len,
+			    .timeout_ms = (long)timeout,
+			    .sink = k->sink,
+			    .sink_arg = k->sink_arg};
+	/* A Lambda function may run 15 minutes before its first byte. */
+	req.stall_s = strcmp(k->svc->sdk, "lambda") == 0 ? 960 : 60;
+	aslrt_aws_headers_add(&req.headers, "Host", t->host);
+	for (int i = 0; i < k->headers.n; i++)
+		aslrt_aws_headers_add(&req.headers, k->headers.v[i].name, k->headers.v[i].value);
+	aws_sign_req sr = {k->method, t->spath.p,  k->query.p, &req.headers,
+			   k->body.p, k->body.len, NULL};
+	aws_sign_opts so = {.creds = creds,
+			    .region = t->region,
+			    .service = k->svc->signing,
+			    .now = time(NULL),
+			    .normalize = !s3,
+			    .sign_body = s3};
+	aws_signed sig;
+	aws_buf full = {0};
+	aslrt_aws_buf_puts(&full, t->url.p);
+	if (k->query.len)
+		aslrt_aws_buf_printf(&full, "?%s", k->query.p);
+	req.url = full.p;
+	int hr;
+	*timed_out = false;
+	if (aslrt_aws_sign(&so, &sr, AWS_SIGN_HEADER, &sig) != 0) {
+		client_error(c, k, "The request's query string is malformed", "");
+		hr = -2;
+	} else {
+		hr = aslrt_aws_http(&req, resp, timed_out, why, whylen);
+	}
+	aslrt_aws_signed_free(&sig);
+	aslrt_aws_headers_free(&req.headers);
+	aslrt_aws_buf_free(&full);
+	return hr;
+}
+
+/* The SDKs' full-jitter backoff before retry attempt+1 (throttling waits
+ * longer), or -1 when the Task's deadline comes first. */
+static int64_t backoff_ms(aslrt_ctx *c, bool throttle, long attempt)
+{
+	int64_t cap = (int64_t)(throttle ? 1000 : 100) << (attempt < 8 ? attempt : 8);
+	if (cap > 20000)
+		cap = 20000;
+	int64_t backoff = (int64_t)((double)rand() / RAND_MAX * (double)cap);
+	if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + backoff >= c->task_deadline_ms)
+		return -1;
+	return backoff;
+}
+
+/* Send k: 0 with the final response (any status) in *resp, -1 with c->err. */
+static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
+{
+	dest t;
+	if (address(c, k, &t) != 0) {
+		dest_free(&t);
+		return -1;
+	}
 	aws_creds creds;
 	char why[512];
 	int rc = -1;
 	if (aslrt_aws_credentials(&creds, why, sizeof why) != 0) {
 		client_error(c, k, "Unable to load AWS credentials: ", why);
-		goto out;
+		dest_free(&t);
+		return -1;
 	}
 	long attempts = max_attempts();
 	for (long attempt = 0;; attempt++) {
@@ -358,46 +443,13 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 				break;
 			}
 		}
-		aws_http_req req = {.method = k->method,
-				    .body = k->body.p,
-				    .body_len = k->body.len,
-				    .timeout_ms = (long)timeout};
-		/* A Lambda function may run 15 minutes before its first byte. */
-		req.stall_s = strcmp(k->svc->sdk, "lambda") == 0 ? 960 : 60;
-		aslrt_aws_headers_add(&req.headers, "Host", host);
-		for (int i = 0; i < k->headers.n; i++)
-			aslrt_aws_headers_add(&req.headers, k->headers.v[i].name,
-					      k->headers.v[i].value);
-		aws_sign_req sr = {k->method, spath.p,	   k->query.p, &req.headers,
-				   k->body.p, k->body.len, NULL};
-		aws_sign_opts so = {.creds = &creds,
-				    .region = region,
-				    .service = k->svc->signing,
-				    .now = time(NULL),
-				    .normalize = !s3,
-				    .sign_body = s3};
-		aws_signed sig;
-		aws_buf full = {0};
-		aslrt_aws_buf_puts(&full, url.p);
-		if (k->query.len)
-			aslrt_aws_buf_printf(&full, "?%s", k->query.p);
-		req.url = full.p;
-		bool timed_out = false, sign_failed = false;
-		int hr = -1;
-		if (aslrt_aws_sign(&so, &sr, AWS_SIGN_HEADER, &sig) != 0) {
-			client_error(c, k, "The request's query string is malformed", "");
-			sign_failed = true;
-		} else {
-			hr = aslrt_aws_http(&req, resp, &timed_out, why, sizeof why);
-		}
-		aslrt_aws_signed_free(&sig);
-		aslrt_aws_headers_free(&req.headers);
-		aslrt_aws_buf_free(&full);
+		bool timed_out;
+		int hr = send_once(c, k, &t, &creds, timeout, resp, &timed_out, why, sizeof why);
 		if (hr == 0 && resp->status < 300) {
 			rc = 0;
 			break;
 		}
-		if (sign_failed)
+		if (hr == -2)
 			break;
 		bool retry, throttle = false;
 		if (hr == 0) {
@@ -414,22 +466,13 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 			c->err.name = strdup("States.Timeout");
 			break;
 		} else {
-			retry = !strstr(why, "libcurl"); /* no libcurl: no point */
+			/* no libcurl: no point; bytes streamed: they cannot be
+			 * taken back */
+			retry = !strstr(why, "libcurl") && !resp->streamed;
 		}
-		int64_t backoff = 0;
-		if (retry && attempt + 1 < attempts) {
-			int64_t cap = (int64_t)(throttle ? 1000 : 100)
-				      << (attempt < 8 ? attempt : 8);
-			if (cap > 20000)
-				cap = 20000;
-			backoff = (int64_t)((double)rand() / RAND_MAX * (double)cap);
-			if (c->task_deadline_ms > 0 &&
-			    aslrt_now_ms(c->run) + backoff >= c->task_deadline_ms)
-				retry = false;
-		} else {
-			retry = false;
-		}
-		if (!retry) {
+		int64_t backoff =
+		    retry && attempt + 1 < attempts ? backoff_ms(c, throttle, attempt) : -1;
+		if (backoff < 0) {
 			if (hr == 0)
 				rc = 0; /* the caller maps the error response */
 			else
@@ -441,12 +484,7 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 		sleep_ms(backoff);
 	}
 	aslrt_aws_creds_free(&creds);
-out:
-	aslrt_aws_buf_free(&url);
-	aslrt_aws_buf_free(&spath);
-	free(host);
-	free(endpoint);
-	free(region);
+	dest_free(&t);
 	return rc;
 }
 
@@ -459,7 +497,7 @@ static void add_sdk_metadata(struct json_object *res, const aws_http_resp *r)
 	struct json_object *all = json_object_new_object(), *one = json_object_new_object();
 	for (int i = 0; i < r->headers.n; i++) {
 		const aws_header *h = &r->headers.v[i];
-		struct json_object *list = get(all, h->name);
+		struct json_object *list = aslrt_aws_get(all, h->name);
 		if (!list) {
 			list = json_object_new_array();
 			json_object_object_add(all, h->name, list);
@@ -551,7 +589,7 @@ static int json_call(aslrt_ctx *c, call *k, const char *action, struct json_obje
 static int lambda_invoke(aslrt_ctx *c, call *k, struct json_object *p, bool legacy,
 			 const char *fn_arn, struct json_object **out)
 {
-	const char *fn = legacy ? fn_arn : get_str(p, "FunctionName");
+	const char *fn = legacy ? fn_arn : aslrt_aws_get_str(p, "FunctionName");
 	if (!fn)
 		return aslrt_raise(c, "States.Runtime",
 				   "The Parameters '%s' could not be used to start the Task: "
@@ -561,15 +599,15 @@ static int lambda_invoke(aslrt_ctx *c, call *k, struct json_object *p, bool lega
 	aslrt_aws_buf_puts(&k->path, "/2015-03-31/functions/");
 	aslrt_aws_uri_encode(&k->path, fn, strlen(fn), false);
 	aslrt_aws_buf_puts(&k->path, "/invocations");
-	struct json_object *payload = legacy ? p : get(p, "Payload");
-	const char *q = legacy ? NULL : get_str(p, "Qualifier");
+	struct json_object *payload = legacy ? p : aslrt_aws_get(p, "Payload");
+	const char *q = legacy ? NULL : aslrt_aws_get_str(p, "Qualifier");
 	if (q) {
 		aslrt_aws_buf_puts(&k->query, "Qualifier=");
 		aslrt_aws_uri_encode(&k->query, q, strlen(q), false);
 	}
-	const char *it = legacy ? NULL : get_str(p, "InvocationType");
-	const char *lt = legacy ? NULL : get_str(p, "LogType");
-	const char *cc = legacy ? NULL : get_str(p, "ClientContext");
+	const char *it = legacy ? NULL : aslrt_aws_get_str(p, "InvocationType");
+	const char *lt = legacy ? NULL : aslrt_aws_get_str(p, "LogType");
+	const char *cc = legacy ? NULL : aslrt_aws_get_str(p, "ClientContext");
 	aslrt_aws_headers_add(&k->headers, "X-Amz-Invocation-Type", it ? it : "RequestResponse");
 	if (lt)
 		aslrt_aws_headers_add(&k->headers, "X-Amz-Log-Type", lt);
@@ -600,7 +638,7 @@ static int lambda_invoke(aslrt_ctx *c, call *k, struct json_object *p, bool lega
 	if (r.body.len && aslrt_json_parse(r.body.p, r.body.len, &body, why, sizeof why) != 0)
 		body = json_object_new_string_len(r.body.p, (int)r.body.len);
 	if (aslrt_aws_headers_get(&r.headers, "X-Amz-Function-Error")) {
-		const char *type = get_str(body, "errorType");
+		const char *type = aslrt_aws_get_str(body, "errorType");
 		aslrt_error_clear(&c->err);
 		c->err.name = strdup(type ? type : "Lambda.Unknown");
 		c->err.cause = strdup(r.body.p);
@@ -667,18 +705,7 @@ static const char *ddb_actions[] = {"getItem", "putItem", "updateItem", "deleteI
 
 static int sqs_send(aslrt_ctx *c, call *k, struct json_object *p, struct json_object **out)
 {
-	struct json_object *q = json_object_new_object();
-	json_object_object_foreach(p, key, val)
-	{
-		if (strcmp(key, "MessageBody") == 0 &&
-		    !json_object_is_type(val, json_type_string)) {
-			char *t = as_text(val);
-			json_object_object_add(q, key, json_object_new_string(t));
-			free(t);
-		} else {
-			json_object_object_add(q, key, json_object_get(val));
-		}
-	}
+	struct json_object *q = with_text(p, "MessageBody");
 	int rc = json_integration(c, k, "sendMessage", q, true, out);
 	json_object_put(q);
 	return rc;
@@ -797,8 +824,8 @@ static int events_put(aslrt_ctx *c, call *k, struct json_object *p, struct json_
 	 * each entry's Resources, as Step Functions does. */
 	struct json_object *q = json_object_new_object();
 	struct json_object *ctx = aslrt_ctx_context(c);
-	const char *exec = get_str(get(ctx, "Execution"), "Id");
-	const char *sm = get_str(get(ctx, "StateMachine"), "Id");
+	const char *exec = aslrt_aws_get_str(aslrt_aws_get(ctx, "Execution"), "Id");
+	const char *sm = aslrt_aws_get_str(aslrt_aws_get(ctx, "StateMachine"), "Id");
 	json_object_object_foreach(p, key, val)
 	{
 		if (strcmp(key, "Entries") != 0 || !json_object_is_type(val, json_type_array)) {
@@ -820,7 +847,7 @@ static int events_put(aslrt_ctx *c, call *k, struct json_object *p, struct json_
 				}
 			}
 			struct json_object *res = json_object_new_array();
-			struct json_object *old = get(e, "Resources");
+			struct json_object *old = aslrt_aws_get(e, "Resources");
 			for (size_t j = 0; old && j < json_object_array_length(old); j++)
 				json_object_array_add(
 				    res, json_object_get(json_object_array_get_idx(old, j)));
@@ -836,7 +863,7 @@ static int events_put(aslrt_ctx *c, call *k, struct json_object *p, struct json_
 	int rc = json_integration(c, k, "putEvents", q, false, out);
 	json_object_put(q);
 	if (rc == 0) {
-		struct json_object *fc = get(*out, "FailedEntryCount");
+		struct json_object *fc = aslrt_aws_get(*out, "FailedEntryCount");
 		if (fc && json_object_get_int64(fc) > 0) {
 			aslrt_error_clear(&c->err);
 			c->err.name = strdup("EventBridge.FailedEntry");
@@ -849,21 +876,67 @@ static int events_put(aslrt_ctx *c, call *k, struct json_object *p, struct json_
 	return rc;
 }
 
+/* How a .sync Task polls: the Describe call, where its subject (the job)
+ * stands in the response, and the statuses that end the wait. */
+typedef struct poller {
+	const char *svc, *op;
+	const char *list;    /* the one-element array holding the subject; NULL: the response */
+	const char *status;  /* the subject's status member */
+	const char *running; /* poll while the status is this (a missing one ends it) */
+	const char *const *until; /* or: poll until the status is one of these */
+	int64_t cap_ms;		  /* the pause doubles from 0.5 s up to this */
+} poller;
+
+static bool poll_done(const poller *p, struct json_object *subject)
+{
+	const char *st = aslrt_aws_get_str(subject, p->status);
+	if (!subject)
+		return true;
+	if (p->running)
+		return !st || strcmp(st, p->running) != 0;
+	for (const char *const *u = p->until; st && *u; u++)
+		if (strcmp(st, *u) == 0)
+			return true;
+	return false;
+}
+
+/* Calls p->op with q (consumed) until poll_done, within the Task's deadline:
+ * 0 with the last response in *d and its subject (borrowed from *d, NULL
+ * where absent) in *subject, or -1 with c->err set. */
+static int poll_sync(aslrt_ctx *c, const poller *p, struct json_object *q, struct json_object **d,
+		     struct json_object **subject)
+{
+	int64_t wait = 500;
+	int rc;
+	*d = *subject = NULL;
+	for (;;) {
+		call k = {.svc = find_service(p->svc)};
+		rc = json_integration(c, &k, p->op, q, false, d);
+		call_free(&k);
+		if (rc != 0)
+			break;
+		struct json_object *l = p->list ? aslrt_aws_get(*d, p->list) : *d;
+		*subject = !p->list				   ? l
+			   : l && json_object_array_length(l) == 1 ? json_object_array_get_idx(l, 0)
+								   : NULL;
+		if (poll_done(p, *subject))
+			break;
+		json_object_put(*d);
+		*d = *subject = NULL;
+		if (poll_pause(c, &wait, p->cap_ms)) {
+			rc = -1;
+			break;
+		}
+	}
+	json_object_put(q);
+	return rc;
+}
+
 /* states:startExecution (request-response): Input may be any JSON, sent as
  * its text; the result in PascalCase with the SDK metadata. */
 static int start_execution(aslrt_ctx *c, call *k, struct json_object *p, struct json_object **out)
 {
-	struct json_object *q = json_object_new_object();
-	json_object_object_foreach(p, key, val)
-	{
-		if (strcmp(key, "Input") == 0 && !json_object_is_type(val, json_type_string)) {
-			char *t = as_text(val);
-			json_object_object_add(q, key, json_object_new_string(t));
-			free(t);
-		} else {
-			json_object_object_add(q, key, json_object_get(val));
-		}
-	}
+	struct json_object *q = with_text(p, "Input");
 	int rc = json_integration(c, k, "startExecution", q, true, out);
 	json_object_put(q);
 	return rc;
@@ -876,7 +949,7 @@ static int start_execution(aslrt_ctx *c, call *k, struct json_object *p, struct 
  * States.TaskFailed and the description as its cause. */
 static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 {
-	const char *arn = get_str(*out, "ExecutionArn");
+	const char *arn = aslrt_aws_get_str(*out, "ExecutionArn");
 	if (!arn) {
 		json_object_put(*out);
 		*out = NULL;
@@ -887,36 +960,18 @@ static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 	json_object_object_add(q, "ExecutionArn", json_object_new_string(arn));
 	json_object_put(*out);
 	*out = NULL;
-	int64_t wait = 500;
-	struct json_object *d = NULL;
-	int rc;
-	for (;;) {
-		call k = {.svc = find_service("sfn"), .sdk = false};
-		rc = json_integration(c, &k, "describeExecution", q, false, &d);
-		call_free(&k);
-		if (rc != 0)
-			break;
-		const char *status = get_str(d, "Status");
-		if (!status || strcmp(status, "RUNNING") != 0)
-			break;
-		json_object_put(d);
-		d = NULL;
-		if (poll_pause(c, &wait, 5000)) {
-			rc = -1;
-			break;
-		}
-	}
-	json_object_put(q);
-	if (rc != 0)
+	static const poller p = {"sfn", "describeExecution", NULL, "Status", "RUNNING", NULL, 5000};
+	struct json_object *d, *subject;
+	if (poll_sync(c, &p, q, &d, &subject) != 0)
 		return -1;
-	const char *status = get_str(d, "Status");
+	const char *status = aslrt_aws_get_str(d, "Status");
 	if (!status || strcmp(status, "SUCCEEDED") != 0) {
 		return sync_failed(c, d, d);
 	}
 	if (sync == 2) {
 		const char *fields[] = {"Input", "Output"};
 		for (int i = 0; i < 2; i++) {
-			const char *t = get_str(d, fields[i]);
+			const char *t = aslrt_aws_get_str(d, fields[i]);
 			struct json_object *v = NULL;
 			char why[64];
 			if (t && aslrt_json_parse(t, strlen(t), &v, why, sizeof why) == 0)
@@ -938,8 +993,8 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 {
 	if (json_integration(c, k, "runTask", p, !sync, out) != 0)
 		return -1;
-	struct json_object *failures = get(*out, "Failures");
-	struct json_object *tasks = get(*out, "Tasks");
+	struct json_object *failures = aslrt_aws_get(*out, "Failures");
+	struct json_object *tasks = aslrt_aws_get(*out, "Tasks");
 	if (!sync)
 		return 0;
 	if ((failures && json_object_array_length(failures) > 0) || !tasks ||
@@ -954,43 +1009,25 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 	struct json_object *task = json_object_array_get_idx(tasks, 0);
 	struct json_object *q = json_object_new_object();
 	struct json_object *arns = json_object_new_array();
-	json_object_array_add(arns, json_object_get(get(task, "TaskArn")));
+	json_object_array_add(arns, json_object_get(aslrt_aws_get(task, "TaskArn")));
 	json_object_object_add(q, "Tasks", arns);
-	if (get(task, "ClusterArn"))
-		json_object_object_add(q, "Cluster", json_object_get(get(task, "ClusterArn")));
+	if (aslrt_aws_get(task, "ClusterArn"))
+		json_object_object_add(q, "Cluster",
+				       json_object_get(aslrt_aws_get(task, "ClusterArn")));
 	json_object_put(*out);
 	*out = NULL;
-	struct json_object *d = NULL, *t = NULL;
-	int64_t wait = 500;
-	int rc;
-	for (;;) {
-		call kk = {.svc = find_service("ecs")};
-		rc = json_integration(c, &kk, "describeTasks", q, false, &d);
-		call_free(&kk);
-		if (rc != 0)
-			break;
-		struct json_object *ts = get(d, "Tasks");
-		t = ts && json_object_array_length(ts) == 1 ? json_object_array_get_idx(ts, 0)
-							    : NULL;
-		const char *st = get_str(t, "LastStatus");
-		if (!t || (st && strcmp(st, "STOPPED") == 0))
-			break;
-		json_object_put(d);
-		d = NULL;
-		if (poll_pause(c, &wait, 6000)) {
-			rc = -1;
-			break;
-		}
-	}
-	json_object_put(q);
-	if (rc != 0)
+	static const char *const stopped[] = {"STOPPED", NULL};
+	static const poller tasks_poll = {"ecs", "describeTasks", "Tasks", "LastStatus",
+					  NULL,	 stopped,	  6000};
+	struct json_object *d, *t;
+	if (poll_sync(c, &tasks_poll, q, &d, &t) != 0)
 		return -1;
 	bool ok = t != NULL;
-	struct json_object *containers = get(t, "Containers");
+	struct json_object *containers = aslrt_aws_get(t, "Containers");
 	for (size_t i = 0; ok && containers && i < json_object_array_length(containers); i++) {
 		struct json_object *ct = json_object_array_get_idx(containers, i);
-		struct json_object *code = get(ct, "ExitCode");
-		struct json_object *ess = get(ct, "Essential");
+		struct json_object *code = aslrt_aws_get(ct, "ExitCode");
+		struct json_object *ess = aslrt_aws_get(ct, "Essential");
 		bool essential = !ess || json_object_get_boolean(ess);
 		if (essential && (!code || json_object_get_int64(code) != 0))
 			ok = false;
@@ -1014,7 +1051,7 @@ static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 		return -1;
 	if (!sync)
 		return 0;
-	const char *id = get_str(*out, "JobId");
+	const char *id = aslrt_aws_get_str(*out, "JobId");
 	if (!id) {
 		json_object_put(*out);
 		*out = NULL;
@@ -1026,32 +1063,13 @@ static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 	json_object_object_add(q, "Jobs", ids);
 	json_object_put(*out);
 	*out = NULL;
-	struct json_object *d = NULL, *job = NULL;
-	int64_t wait = 500;
-	int rc;
-	for (;;) {
-		call kk = {.svc = find_service("batch")};
-		rc = json_integration(c, &kk, "describeJobs", q, false, &d);
-		call_free(&kk);
-		if (rc != 0)
-			break;
-		struct json_object *js = get(d, "Jobs");
-		job = js && json_object_array_length(js) == 1 ? json_object_array_get_idx(js, 0)
-							      : NULL;
-		const char *st = get_str(job, "Status");
-		if (!job || (st && (strcmp(st, "SUCCEEDED") == 0 || strcmp(st, "FAILED") == 0)))
-			break;
-		json_object_put(d);
-		d = NULL;
-		if (poll_pause(c, &wait, 6000)) {
-			rc = -1;
-			break;
-		}
-	}
-	json_object_put(q);
-	if (rc != 0)
+	static const char *const ended[] = {"SUCCEEDED", "FAILED", NULL};
+	static const poller jobs_poll = {"batch", "describeJobs", "Jobs", "Status",
+					 NULL,	  ended,	  6000};
+	struct json_object *d, *job;
+	if (poll_sync(c, &jobs_poll, q, &d, &job) != 0)
 		return -1;
-	const char *st = get_str(job, "Status");
+	const char *st = aslrt_aws_get_str(job, "Status");
 	if (!st || strcmp(st, "SUCCEEDED") != 0) {
 		return sync_failed(c, job ? job : d, d);
 	}
@@ -1140,7 +1158,7 @@ static struct json_object *s3_from_headers(const aws_http_resp *r)
 static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object *p,
 		   struct json_object **out)
 {
-	const char *bucket = get_str(p, "Bucket"), *key = get_str(p, "Key");
+	const char *bucket = aslrt_aws_get_str(p, "Bucket"), *key = aslrt_aws_get_str(p, "Key");
 	bool list = strcmp(action, "listObjectsV2") == 0;
 	if (!bucket || (!list && !key))
 		return aslrt_raise(c, "States.Runtime",
@@ -1154,11 +1172,11 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		aslrt_aws_buf_printf(&k->sign_path, "/%s", key);
 	}
 	for (size_t i = 0; i < sizeof s3_request_headers / sizeof *s3_request_headers; i++) {
-		const char *v = get_str(p, s3_request_headers[i][0]);
+		const char *v = aslrt_aws_get_str(p, s3_request_headers[i][0]);
 		if (v)
 			aslrt_aws_headers_add(&k->headers, s3_request_headers[i][1], v);
 	}
-	struct json_object *meta = get(p, "Metadata");
+	struct json_object *meta = aslrt_aws_get(p, "Metadata");
 	if (meta && !json_object_is_type(meta, json_type_object))
 		return aslrt_raise(c, "States.Runtime",
 				   "The Parameters '%s' could not be used to start the Task: [The "
@@ -1180,7 +1198,7 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		k->method = "DELETE";
 	} else if (strcmp(action, "putObject") == 0) {
 		k->method = "PUT";
-		struct json_object *b = get(p, "Body");
+		struct json_object *b = aslrt_aws_get(p, "Body");
 		char *t = b ? as_text(b) : strdup("");
 		aslrt_aws_buf_puts(&k->body, t);
 		free(t);
@@ -1195,7 +1213,7 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 				       {"Prefix", "prefix"},
 				       {"StartAfter", "start-after"}};
 		for (size_t i = 0; i < sizeof qp / sizeof *qp; i++) {
-			struct json_object *v = get(p, qp[i][0]);
+			struct json_object *v = aslrt_aws_get(p, qp[i][0]);
 			if (v) {
 				char *t = as_text(v);
 				query_add(&k->query, qp[i][1], t);
@@ -1229,7 +1247,7 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		json_object_object_del(res, "AcceptRanges");
 	} else {
 		res = s3_from_headers(&r);
-		if (strcmp(action, "getObject") == 0)
+		if (strcmp(action, "getObject") == 0 && !k->sink)
 			json_object_object_add(
 			    res, "Body", json_object_new_string_len(r.body.p, (int)r.body.len));
 	}
@@ -1239,6 +1257,21 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 }
 
 /* --- the entry point --- */
+
+int aslrt_aws_s3_get_stream(aslrt_ctx *c, struct json_object *params,
+			    size_t (*sink)(const char *p, size_t n, void *arg), void *arg)
+{
+	call k = {.svc = find_service("s3"), .sdk = true, .sink = sink, .sink_arg = arg};
+	struct json_object *res = NULL;
+	int rc = json_object_is_type(params, json_type_object)
+		     ? s3_call(c, &k, "getObject", params, &res)
+		     : aslrt_raise(c, "States.Runtime",
+				   "The ItemReader's parameters must be a "
+				   "JSON object");
+	json_object_put(res);
+	call_free(&k);
+	return rc;
+}
 
 int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *params,
 		     struct json_object **out)

@@ -10,8 +10,10 @@
  *     shaped {"Etag","Key","LastModified" (epoch seconds),"Size","StorageClass"};
  *   ReaderConfig.MaxItems / MaxItemsPath (JSONata: {% %}) keep the first N.
  * Parameters (JSONPath) / Arguments (JSONata) are evaluated on the state
- * input.  The object is read whole (at most the HTTP layer's 64 MiB), not
- * streamed; MANIFEST, PARQUET and LOAD_AND_FLATTEN are refused by name.
+ * input.  The object is streamed: its bytes are read into items as they
+ * come (memory follows the items, not the object; JSON, one document, is
+ * read whole up to 64 MiB), and the download stops once MaxItems are read.
+ * MANIFEST, PARQUET and LOAD_AND_FLATTEN are refused by name.
  * Every failure is States.ItemReaderFailed.  Also the ItemBatcher, which
  * regroups the items' inputs into batches.
  */
@@ -25,20 +27,6 @@
 #include "aws.h"
 #include "exec.h"
 #include "rt.h"
-
-static struct json_object *get(struct json_object *o, const char *k)
-{
-	struct json_object *v = NULL;
-	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v)
-		   ? v
-		   : NULL;
-}
-
-static const char *get_str(struct json_object *o, const char *k)
-{
-	struct json_object *v = get(o, k);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
 
 static int failed(aslrt_ctx *c, const char *cause)
 {
@@ -74,31 +62,33 @@ static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
 			json_object_put(out);
 			return failed_call(c);
 		}
-		struct json_object *contents = get(page, "Contents");
+		struct json_object *contents = aslrt_aws_get(page, "Contents");
 		size_t n = contents ? json_object_array_length(contents) : 0;
 		for (size_t i = 0; i < n && (max <= 0 || (long)json_object_array_length(out) < max);
 		     i++) {
 			struct json_object *o = json_object_array_get_idx(contents, i);
 			struct json_object *item = json_object_new_object();
-			const char *etag = get_str(o, "ETag");
+			const char *etag = aslrt_aws_get_str(o, "ETag");
 			if (etag)
 				json_object_object_add(item, "Etag", json_object_new_string(etag));
-			json_object_object_add(item, "Key", json_object_get(get(o, "Key")));
-			const char *lm = get_str(o, "LastModified");
+			json_object_object_add(item, "Key",
+					       json_object_get(aslrt_aws_get(o, "Key")));
+			const char *lm = aslrt_aws_get_str(o, "LastModified");
 			struct tm tm = {0};
 			if (lm && strptime(lm, "%Y-%m-%dT%H:%M:%S", &tm))
 				json_object_object_add(item, "LastModified",
 						       json_object_new_int64((int64_t)timegm(&tm)));
-			if (get(o, "Size"))
+			if (aslrt_aws_get(o, "Size"))
 				json_object_object_add(item, "Size",
-						       json_object_get(get(o, "Size")));
-			if (get(o, "StorageClass"))
-				json_object_object_add(item, "StorageClass",
-						       json_object_get(get(o, "StorageClass")));
+						       json_object_get(aslrt_aws_get(o, "Size")));
+			if (aslrt_aws_get(o, "StorageClass"))
+				json_object_object_add(
+				    item, "StorageClass",
+				    json_object_get(aslrt_aws_get(o, "StorageClass")));
 			json_object_array_add(out, item);
 		}
-		struct json_object *trunc = get(page, "IsTruncated");
-		const char *next = get_str(page, "NextContinuationToken");
+		struct json_object *trunc = aslrt_aws_get(page, "IsTruncated");
+		const char *next = aslrt_aws_get_str(page, "NextContinuationToken");
 		bool more = trunc && json_object_get_boolean(trunc) && next &&
 			    (max <= 0 || (long)json_object_array_length(out) < max);
 		if (more)
@@ -110,6 +100,38 @@ static int read_listing(aslrt_ctx *c, struct json_object *params, long max,
 	}
 	json_object_put(p);
 	*items = out;
+	return 0;
+}
+
+/* --- getObject, streamed --- */
+
+typedef struct stream {
+	aws_items *items;
+	int state; /* 0: reading, 1: enough items, -1: the items failed */
+} stream;
+
+static size_t on_bytes(const char *p, size_t n, void *arg)
+{
+	stream *s = arg;
+	s->state = aslrt_aws_items_feed(s->items, p, n);
+	return s->state == 0 ? n : 0;
+}
+
+/* The object's bytes go to the item reader as they come; once MaxItems
+ * items are read the download stops. */
+static int read_object(aslrt_ctx *c, const char *type, struct json_object *cfg,
+		       struct json_object *params, long max, struct json_object **items)
+{
+	char why[ASLRT_ERRLEN + 80];
+	stream s = {aslrt_aws_items_open(type, cfg, max, why, sizeof why), 0};
+	if (!s.items)
+		return failed(c, why);
+	if (aslrt_aws_s3_get_stream(c, params, on_bytes, &s) != 0 && s.state == 0) {
+		aslrt_aws_items_free(s.items);
+		return failed_call(c);
+	}
+	if (aslrt_aws_items_finish(s.items, items, why, sizeof why) != 0)
+		return failed(c, why);
 	return 0;
 }
 
@@ -139,23 +161,23 @@ static int evaluate(aslrt_ctx *c, struct json_object *v, bool jsonata, const cha
 int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			struct json_object *input, struct json_object **items)
 {
-	struct json_object *reader = get(def, "ItemReader");
+	struct json_object *reader = aslrt_aws_get(def, "ItemReader");
 	if (!reader)
 		return 1;
-	const char *res = get_str(reader, "Resource");
-	struct json_object *cfg = get(reader, "ReaderConfig");
-	const char *type = get_str(cfg, "InputType");
-	if (get(cfg, "ManifestType") ||
+	const char *res = aslrt_aws_get_str(reader, "Resource");
+	struct json_object *cfg = aslrt_aws_get(reader, "ReaderConfig");
+	const char *type = aslrt_aws_get_str(cfg, "InputType");
+	if (aslrt_aws_get(cfg, "ManifestType") ||
 	    (type && (strcmp(type, "MANIFEST") == 0 || strcmp(type, "PARQUET") == 0)))
 		return failed(c, "This runtime reads CSV, JSON and JSONL objects and S3 listings; "
 				 "manifests and Parquet are not supported");
-	const char *tr = get_str(cfg, "Transformation");
+	const char *tr = aslrt_aws_get_str(cfg, "Transformation");
 	if (tr && strcmp(tr, "NONE") != 0)
 		return failed(c, "ReaderConfig.Transformation LOAD_AND_FLATTEN is not supported by "
 				 "this runtime");
 	long max = 0;
-	struct json_object *mi = get(cfg, "MaxItems");
-	struct json_object *mip = get(cfg, "MaxItemsPath");
+	struct json_object *mi = aslrt_aws_get(cfg, "MaxItems");
+	struct json_object *mip = aslrt_aws_get(cfg, "MaxItemsPath");
 	if (mi || mip) {
 		struct json_object *v = NULL;
 		if (mip) {
@@ -166,7 +188,7 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			json_object_put(t);
 			if (rc)
 				return -1;
-			v = json_object_get(get(o, "v"));
+			v = json_object_get(aslrt_aws_get(o, "v"));
 			json_object_put(o);
 		} else if (evaluate(c, mi, jsonata, "ItemReader/ReaderConfig/MaxItems", input,
 				    &v)) {
@@ -179,7 +201,7 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 		if (!ok)
 			return failed(c, "field MaxItems must be positive");
 	}
-	struct json_object *ptempl = get(reader, jsonata ? "Arguments" : "Parameters");
+	struct json_object *ptempl = aslrt_aws_get(reader, jsonata ? "Arguments" : "Parameters");
 	struct json_object *params = NULL;
 	if (!ptempl)
 		return failed(c, jsonata ? "ItemReader.Arguments is required"
@@ -196,20 +218,7 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			return failed(c, "ReaderConfig.InputType must be CSV, JSON or JSONL for "
 					 "s3:getObject");
 		}
-		struct json_object *obj = NULL;
-		if (aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:getObject", params, &obj) !=
-		    0) {
-			json_object_put(params);
-			return failed_call(c);
-		}
-		struct json_object *body = get(obj, "Body");
-		const char *b = body ? json_object_get_string(body) : "";
-		size_t len = body ? (size_t)json_object_get_string_len(body) : 0;
-		char why[ASLRT_ERRLEN + 80];
-		rc = aslrt_aws_read_items(type, cfg, b, len, max, items, why, sizeof why);
-		if (rc != 0)
-			failed(c, why);
-		json_object_put(obj);
+		rc = read_object(c, type, cfg, params, max, items);
 	} else {
 		rc = failed(c, "ItemReader.Resource must be arn:aws:states:::s3:getObject or "
 			       "arn:aws:states:::s3:listObjectsV2");
@@ -227,7 +236,8 @@ static int batch_limit(aslrt_ctx *c, struct json_object *b, const char *key, boo
 	*out = 0;
 	char path_key[64];
 	snprintf(path_key, sizeof path_key, "%sPath", key);
-	struct json_object *lit = get(b, key), *path = get(b, path_key), *v = NULL;
+	struct json_object *lit = aslrt_aws_get(b, key), *path = aslrt_aws_get(b, path_key),
+			   *v = NULL;
 	if (!lit && !path)
 		return 0;
 	if (path) {
@@ -238,7 +248,7 @@ static int batch_limit(aslrt_ctx *c, struct json_object *b, const char *key, boo
 		json_object_put(t);
 		if (rc)
 			return -1;
-		v = json_object_get(get(o, "v"));
+		v = json_object_get(aslrt_aws_get(o, "v"));
 		json_object_put(o);
 	} else if (evaluate(c, lit, jsonata, key, input, &v)) {
 		return -1;
@@ -267,15 +277,16 @@ static void free_jobs(aslrt_job *jobs, int n)
 int aslrt_aws_map_batch(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			struct json_object *input, struct aslrt_job **jobs, int *n)
 {
-	struct json_object *b = get(def, "ItemBatcher");
+	struct json_object *b = aslrt_aws_get(def, "ItemBatcher");
 	if (!b)
 		return 0;
 	long max_items, max_bytes;
 	struct json_object *batch_input = NULL;
 	if (batch_limit(c, b, "MaxItemsPerBatch", jsonata, input, &max_items) ||
 	    batch_limit(c, b, "MaxInputBytesPerBatch", jsonata, input, &max_bytes) ||
-	    (get(b, "BatchInput") && evaluate(c, get(b, "BatchInput"), jsonata,
-					      "ItemBatcher/BatchInput", input, &batch_input))) {
+	    (aslrt_aws_get(b, "BatchInput") &&
+	     evaluate(c, aslrt_aws_get(b, "BatchInput"), jsonata, "ItemBatcher/BatchInput", input,
+		      &batch_input))) {
 		free_jobs(*jobs, *n);
 		*jobs = NULL;
 		return -1;

@@ -16,7 +16,7 @@
 #include "aws.h"
 #include "rt.h"
 
-static struct json_object *get(struct json_object *o, const char *k)
+struct json_object *aslrt_aws_get(struct json_object *o, const char *k)
 {
 	struct json_object *v = NULL;
 	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v)
@@ -24,9 +24,9 @@ static struct json_object *get(struct json_object *o, const char *k)
 		   : NULL;
 }
 
-static const char *get_str(struct json_object *o, const char *k)
+const char *aslrt_aws_get_str(struct json_object *o, const char *k)
 {
-	struct json_object *v = get(o, k);
+	struct json_object *v = aslrt_aws_get(o, k);
 	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
@@ -129,9 +129,9 @@ void aslrt_aws_error_of(const aws_http_resp *r, char **code, char **msg)
 	char why[64];
 	if (r->body.len && aslrt_json_parse(r->body.p, r->body.len, &o, why, sizeof why) == 0 &&
 	    json_object_is_type(o, json_type_object)) {
-		const char *t = get_str(o, "__type");
-		const char *m =
-		    get_str(o, "message") ? get_str(o, "message") : get_str(o, "Message");
+		const char *t = aslrt_aws_get_str(o, "__type");
+		const char *m = aslrt_aws_get_str(o, "message") ? aslrt_aws_get_str(o, "message")
+								: aslrt_aws_get_str(o, "Message");
 		if (t)
 			*code = strdup(t);
 		if (m)
@@ -196,7 +196,7 @@ static struct json_object *to_json(aws_xml *n)
 		aws_xml *kid = n->kids[i];
 		struct json_object *v = to_json(kid);
 		if (in_list(kid->name, s3_list_arrays, 3)) {
-			struct json_object *a = get(o, kid->name);
+			struct json_object *a = aslrt_aws_get(o, kid->name);
 			if (!a) {
 				a = json_object_new_array();
 				json_object_object_add(o, kid->name, a);
@@ -275,85 +275,256 @@ static struct json_object *csv_record(csv *s, bool *bad_quote)
 	return rec;
 }
 
-static int read_csv(struct json_object *cfg, const char *body, size_t len, long max,
-		    struct json_object **items, char *why, size_t whylen)
+/* A streamed object as items: its bytes come in pieces (libcurl's write
+ * callback), and only what is not yet a whole record (CSV) or line (JSONL)
+ * is kept, so memory follows the items, not the object.  JSON is one
+ * document and is parsed whole at the end (at most MAX_JSON bytes). */
+struct aws_items {
+	char type; /* 'C' CSV, 'J' JSON, 'L' JSONL */
+	struct json_object *cfg;
+	long max;
+	char delim;
+	struct json_object *headers; /* CSV: NULL until the first row is read */
+	aws_buf pend;		     /* bytes not yet items */
+	size_t next_try;	     /* parse again once pend is this long */
+	long row;		     /* CSV: the last row's number; JSONL: line */
+	struct json_object *out;
+	bool done;   /* max items read: the rest is not needed */
+	bool failed; /* why says why */
+	char why[ASLRT_ERRLEN + 80];
+};
+
+static int read_json(struct json_object *cfg, const char *body, size_t len, long max,
+		     struct json_object **items, char *why, size_t whylen);
+
+#define MAX_JSON ((size_t)64 << 20)
+/* A CSV record or JSONL line longer than this is refused: AWS's items are
+ * at most 256 KiB, and a quote never closed must not hold the whole object. */
+#define MAX_RECORD ((size_t)8 << 20)
+
+static int items_fail(aws_items *s, const char *msg)
 {
-	const char *dname = get_str(cfg, "CSVDelimiter");
-	char delim = ',';
-	if (dname) {
+	if (!s->failed)
+		snprintf(s->why, sizeof s->why, "%s", msg);
+	s->failed = true;
+	return -1;
+}
+
+static bool full(const aws_items *s)
+{
+	return s->max > 0 && (long)json_object_array_length(s->out) >= s->max;
+}
+
+static int csv_headers(aws_items *s, struct json_object *headers)
+{
+	s->headers = headers;
+	size_t nh = json_object_array_length(headers);
+	for (size_t i = 0; i < nh; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(headers, i)),
+				   json_object_get_string(json_object_array_get_idx(headers, j))) ==
+			    0)
+				return items_fail(s, "CSV headers cannot contain duplicates.");
+	return 0;
+}
+
+static int csv_row(aws_items *s, struct json_object *rec)
+{
+	s->row++;
+	size_t n = json_object_array_length(rec), nh = json_object_array_length(s->headers);
+	if (n == 0)
+		return 0; /* a blank line */
+	if (n != nh) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "CSV row %ld has %zu fields but there are %zu headers",
+			 s->row, n, nh);
+		return items_fail(s, msg);
+	}
+	struct json_object *item = json_object_new_object();
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(
+		    item, json_object_get_string(json_object_array_get_idx(s->headers, i)),
+		    json_object_get(json_object_array_get_idx(rec, i)));
+	json_object_array_add(s->out, item);
+	return 0;
+}
+
+/* The whole records in pend (all of it at the end, eof), then pend keeps
+ * the rest.  A record is whole once its line end is in: a '\n', or a '\r'
+ * with a byte after it (which may be its '\n'). */
+static void csv_take(aws_items *s, bool eof)
+{
+	csv cs = {s->pend.p, s->pend.p + s->pend.len, s->delim};
+	while (!s->done && !s->failed) {
+		const char *start = cs.p;
+		bool bad = false;
+		struct json_object *rec = csv_record(&cs, &bad);
+		if (!rec)
+			break;
+		bool whole =
+		    eof || (!bad && (cs.p[-1] == '\n' || (cs.p[-1] == '\r' && cs.p < cs.end)));
+		if (!whole) {
+			json_object_put(rec);
+			cs.p = start;
+			break;
+		}
+		if (!s->headers)
+			csv_headers(s, json_object_get(rec));
+		else
+			csv_row(s, rec);
+		json_object_put(rec);
+		if (bad)
+			items_fail(s, "The CSV file has a quoted field that is never closed");
+		s->done = !s->failed && s->headers && full(s);
+	}
+	size_t used = (size_t)(cs.p - s->pend.p);
+	memmove(s->pend.p, cs.p, s->pend.len - used);
+	s->pend.len -= used;
+	s->pend.p[s->pend.len] = '\0';
+}
+
+static void jsonl_take(aws_items *s, bool eof)
+{
+	size_t off = 0;
+	while (!s->failed && !full(s)) {
+		char *p = s->pend.p + off, *nl = memchr(p, '\n', s->pend.len - off);
+		if (!nl && !(eof && off < s->pend.len))
+			break;
+		const char *e = nl ? nl : s->pend.p + s->pend.len;
+		s->row++;
+		const char *q = p;
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q < e) {
+			struct json_object *v = NULL;
+			char perr[ASLRT_ERRLEN];
+			if (aslrt_json_parse(p, (size_t)(e - p), &v, perr, sizeof perr) != 0) {
+				char msg[ASLRT_ERRLEN + 60];
+				snprintf(msg, sizeof msg,
+					 "Line %ld of the JSONL file is not JSON: %s", s->row,
+					 perr);
+				items_fail(s, msg);
+				break;
+			}
+			json_object_array_add(s->out, v);
+		}
+		off = nl ? (size_t)(nl + 1 - s->pend.p) : s->pend.len;
+	}
+	s->done = !s->failed && full(s);
+	memmove(s->pend.p, s->pend.p + off, s->pend.len - off);
+	s->pend.len -= off;
+	s->pend.p[s->pend.len] = '\0';
+}
+
+aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long max, char *why,
+				size_t whylen)
+{
+	char t = strcmp(type, "CSV") == 0     ? 'C'
+		 : strcmp(type, "JSON") == 0  ? 'J'
+		 : strcmp(type, "JSONL") == 0 ? 'L'
+					      : 0;
+	if (!t) {
+		fail(why, whylen, "ReaderConfig.InputType must be CSV, JSON or JSONL");
+		return NULL;
+	}
+	aws_items *s = calloc(1, sizeof *s);
+	s->type = t;
+	s->cfg = json_object_get(cfg);
+	s->max = max;
+	s->delim = ',';
+	s->row = t == 'C' ? 1 : 0;
+	s->out = json_object_new_array();
+	aslrt_aws_buf_add(&s->pend, "", 0);
+	const char *dname = aslrt_aws_get_str(cfg, "CSVDelimiter");
+	const char *loc = aslrt_aws_get_str(cfg, "CSVHeaderLocation");
+	if (t == 'C' && dname) {
 		const char *names[] = {"COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"};
 		const char chars[] = {',', '|', ';', ' ', '\t'};
 		size_t i;
 		for (i = 0; i < 5 && strcmp(dname, names[i]) != 0; i++)
 			;
 		if (i == 5)
-			return fail(
-			    why, whylen,
-			    "CSVDelimiter must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB");
-		delim = chars[i];
+			items_fail(
+			    s, "CSVDelimiter must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB");
+		else
+			s->delim = chars[i];
 	}
-	const char *loc = get_str(cfg, "CSVHeaderLocation");
-	csv s = {body, body + len, delim};
-	bool bad = false;
-	struct json_object *headers = NULL;
-	if (loc && strcmp(loc, "GIVEN") == 0) {
-		struct json_object *h = get(cfg, "CSVHeaders");
+	if (t == 'C' && !s->failed && loc && strcmp(loc, "GIVEN") == 0) {
+		struct json_object *h = aslrt_aws_get(cfg, "CSVHeaders");
 		if (!h || !json_object_is_type(h, json_type_array))
-			return fail(why, whylen,
-				    "CSVHeaders is required when CSVHeaderLocation is GIVEN");
-		headers = json_object_get(h);
-	} else if (!loc || strcmp(loc, "FIRST_ROW") == 0) {
-		headers = csv_record(&s, &bad);
-		if (!headers)
-			headers = json_object_new_array();
-	} else {
-		return fail(why, whylen, "CSVHeaderLocation must be FIRST_ROW or GIVEN");
+			items_fail(s, "CSVHeaders is required when CSVHeaderLocation is GIVEN");
+		else
+			csv_headers(s, json_object_get(h));
+	} else if (t == 'C' && !s->failed && loc && strcmp(loc, "FIRST_ROW") != 0) {
+		items_fail(s, "CSVHeaderLocation must be FIRST_ROW or GIVEN");
 	}
-	size_t nh = json_object_array_length(headers);
-	for (size_t i = 0; i < nh; i++)
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(json_object_get_string(json_object_array_get_idx(headers, i)),
-				   json_object_get_string(json_object_array_get_idx(headers, j))) ==
-			    0) {
-				json_object_put(headers);
-				return fail(why, whylen, "CSV headers cannot contain duplicates.");
-			}
-	struct json_object *out = json_object_new_array();
-	struct json_object *rec;
-	long row = 1;
-	while ((max <= 0 || (long)json_object_array_length(out) < max) &&
-	       (rec = csv_record(&s, &bad))) {
-		row++;
-		size_t n = json_object_array_length(rec);
-		if (n == 0) {
-			json_object_put(rec);
-			continue; /* a blank line */
-		}
-		if (n != nh) {
-			char msg[160];
-			snprintf(msg, sizeof msg,
-				 "CSV row %ld has %zu fields but there are %zu headers", row, n,
-				 nh);
-			json_object_put(rec);
-			json_object_put(out);
-			json_object_put(headers);
-			return fail(why, whylen, msg);
-		}
-		struct json_object *item = json_object_new_object();
-		for (size_t i = 0; i < n; i++)
-			json_object_object_add(
-			    item, json_object_get_string(json_object_array_get_idx(headers, i)),
-			    json_object_get(json_object_array_get_idx(rec, i)));
-		json_object_array_add(out, item);
-		json_object_put(rec);
+	if (s->failed) {
+		fail(why, whylen, s->why);
+		aslrt_aws_items_free(s);
+		return NULL;
 	}
-	json_object_put(headers);
-	if (bad) {
-		json_object_put(out);
-		return fail(why, whylen, "The CSV file has a quoted field that is never closed");
+	return s;
+}
+
+int aslrt_aws_items_feed(aws_items *s, const char *p, size_t n)
+{
+	if (s->failed)
+		return -1;
+	if (s->done)
+		return 1;
+	if (s->type == 'J' && s->pend.len + n > MAX_JSON)
+		return items_fail(s, "The JSON file is larger than 64 MiB, the most this runtime "
+				     "reads whole (CSV and JSONL are streamed)");
+	aslrt_aws_buf_add(&s->pend, p, n);
+	if (s->type == 'J' || s->pend.len < s->next_try)
+		return 0;
+	if (s->type == 'C')
+		csv_take(s, false);
+	else
+		jsonl_take(s, false);
+	/* what is left is part of one record: look again when it has doubled,
+	 * so a long record is not parsed again for every piece */
+	s->next_try = 2 * s->pend.len;
+	if (!s->failed && s->pend.len > MAX_RECORD)
+		items_fail(s, s->type == 'C' ? "A CSV row is longer than 8 MiB"
+					     : "A JSONL line is longer than 8 MiB");
+	return s->failed ? -1 : s->done ? 1 : 0;
+}
+
+int aslrt_aws_items_finish(aws_items *s, struct json_object **items, char *why, size_t whylen)
+{
+	*items = NULL;
+	if (!s->failed && !s->done) {
+		if (s->type == 'C')
+			csv_take(s, true);
+		else if (s->type == 'L')
+			jsonl_take(s, true);
+		else if (read_json(s->cfg, s->pend.p, s->pend.len, s->max, items, s->why,
+				   sizeof s->why) != 0)
+			s->failed = true;
 	}
-	*items = out;
-	return 0;
+	if (s->type == 'C' && !s->headers)
+		s->headers = json_object_new_array();
+	int rc = 0;
+	if (s->failed) {
+		rc = fail(why, whylen, s->why);
+	} else if (!*items) {
+		*items = s->out;
+		s->out = NULL;
+	}
+	aslrt_aws_items_free(s);
+	return rc;
+}
+
+void aslrt_aws_items_free(aws_items *s)
+{
+	if (!s)
+		return;
+	json_object_put(s->cfg);
+	json_object_put(s->headers);
+	json_object_put(s->out);
+	aslrt_aws_buf_free(&s->pend);
+	free(s);
 }
 
 /* --- JSON, JSONL --- */
@@ -382,7 +553,7 @@ static struct json_object *pointer(struct json_object *v, const char *ptr)
 			v = *tok.p && !*e && i >= 0 ? json_object_array_get_idx(v, (size_t)i)
 						    : NULL;
 		} else {
-			v = get(v, tok.p);
+			v = aslrt_aws_get(v, tok.p);
 		}
 		aslrt_aws_buf_free(&tok);
 	}
@@ -399,7 +570,7 @@ static int read_json(struct json_object *cfg, const char *body, size_t len, long
 		snprintf(msg, sizeof msg, "The JSON file is not valid JSON: %s", perr);
 		return fail(why, whylen, msg);
 	}
-	const char *ptr = get_str(cfg, "ItemsPointer");
+	const char *ptr = aslrt_aws_get_str(cfg, "ItemsPointer");
 	struct json_object *arr = ptr ? pointer(doc, ptr) : doc;
 	if (!arr || !json_object_is_type(arr, json_type_array)) {
 		json_object_put(doc);
@@ -414,48 +585,15 @@ static int read_json(struct json_object *cfg, const char *body, size_t len, long
 	return 0;
 }
 
-static int read_jsonl(const char *body, size_t len, long max, struct json_object **items, char *why,
-		      size_t whylen)
-{
-	struct json_object *out = json_object_new_array();
-	const char *p = body, *end = body + len;
-	long line = 0;
-	while (p < end && (max <= 0 || (long)json_object_array_length(out) < max)) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end;
-		line++;
-		const char *q = p;
-		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
-			q++;
-		if (q < e) {
-			struct json_object *v = NULL;
-			char perr[ASLRT_ERRLEN];
-			if (aslrt_json_parse(p, (size_t)(e - p), &v, perr, sizeof perr) != 0) {
-				char msg[ASLRT_ERRLEN + 60];
-				snprintf(msg, sizeof msg,
-					 "Line %ld of the JSONL file is not JSON: %s", line, perr);
-				json_object_put(out);
-				return fail(why, whylen, msg);
-			}
-			json_object_array_add(out, v);
-		}
-		p = nl ? nl + 1 : end;
-	}
-	*items = out;
-	return 0;
-}
-
 int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,
 			 long max, struct json_object **items, char *why, size_t whylen)
 {
 	*items = NULL;
-	if (strcmp(type, "CSV") == 0)
-		return read_csv(cfg, body, len, max, items, why, whylen);
-	if (strcmp(type, "JSON") == 0)
-		return read_json(cfg, body, len, max, items, why, whylen);
-	if (strcmp(type, "JSONL") == 0)
-		return read_jsonl(body, len, max, items, why, whylen);
-	return fail(why, whylen, "ReaderConfig.InputType must be CSV, JSON or JSONL");
+	aws_items *s = aslrt_aws_items_open(type, cfg, max, why, whylen);
+	if (!s)
+		return -1;
+	aslrt_aws_items_feed(s, body, len);
+	return aslrt_aws_items_finish(s, items, why, whylen);
 }
 
 struct json_object *aslrt_aws_xml_to_json(aws_xml *root)

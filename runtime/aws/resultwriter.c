@@ -16,48 +16,38 @@
  *     the Map's result becomes {"MapRunArn","ResultWriterDetails":{"Bucket","Key"}}.
  * Files are not split at AWS's 5 GB.  Any failure is States.ResultWriterFailed.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
-#include <openssl/rand.h>
 
+#include "../digest.h"
 #include "aws.h"
 #include "exec.h"
 #include "rt.h"
 
 struct aws_map_run {
-	struct json_object *inputs; /* each item's input (deep copies) */
+	char **inputs; /* each item's input as JSON text (a tree costs ~10x) */
 	bool *failed;
+	char (*names)[37]; /* each child execution's name */
 	int n;
 	int64_t start_ms;
 };
 
-static struct json_object *get(struct json_object *o, const char *k)
-{
-	struct json_object *v = NULL;
-	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v)
-		   ? v
-		   : NULL;
-}
-
-static const char *get_str(struct json_object *o, const char *k)
-{
-	struct json_object *v = get(o, k);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct aslrt_job *jobs,
 				   int n)
 {
-	if (!get(def, "ResultWriter"))
+	if (!aslrt_aws_get(def, "ResultWriter"))
 		return NULL;
 	aws_map_run *mr = calloc(1, sizeof *mr);
-	mr->inputs = json_object_new_array();
+	mr->inputs = calloc((size_t)n + 1, sizeof *mr->inputs);
 	for (int i = 0; i < n; i++)
-		json_object_array_add(mr->inputs, aslrt_json_copy(jobs[i].input));
+		mr->inputs[i] = aslrt_json_dump(jobs[i].input);
 	mr->failed = calloc((size_t)n + 1, sizeof *mr->failed);
+	mr->names = calloc((size_t)n + 1, sizeof *mr->names);
 	mr->n = n;
 	mr->start_ms = aslrt_now_ms(c->run);
 	return mr;
@@ -65,16 +55,24 @@ aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct
 
 void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct aslrt_job *jobs, int n)
 {
-	for (int i = 0; mr && i < n && i < mr->n; i++)
+	for (int i = 0; mr && i < n && i < mr->n; i++) {
 		mr->failed[i] = jobs[i].rc != 0;
+		if (jobs[i].child)
+			memcpy(mr->names[i], jobs[i].child->name, sizeof mr->names[i]);
+		else
+			aslrt_aws_uuid(mr->names[i]);
+	}
 }
 
 static void map_run_free(aws_map_run *mr)
 {
 	if (!mr)
 		return;
-	json_object_put(mr->inputs);
+	for (int i = 0; i < mr->n; i++)
+		free(mr->inputs[i]);
+	free(mr->inputs);
 	free(mr->failed);
+	free(mr->names);
 	free(mr);
 }
 
@@ -86,17 +84,41 @@ static int failed(aslrt_ctx *c, const char *cause)
 	return -1;
 }
 
-static void uuid(char out[37])
+/* splitmix64: one step of a 64-bit state, a well-mixed value. */
+static uint64_t splitmix(uint64_t *x)
 {
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Version 4 UUIDs, one per child execution: getrandom (aslrt_random_bytes) seeds each
+ * thread's generator once (calling it per UUID cost more than the children
+ * of a Pass-only Map Run); names need to be unique, not secret. */
+void aslrt_aws_uuid(char out[37])
+{
+	static _Thread_local uint64_t state;
+	static _Thread_local bool seeded;
+	if (!seeded) {
+		if (aslrt_random_bytes((unsigned char *)&state, sizeof state) < 0)
+			state = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)&state << 16);
+		seeded = true;
+	}
+	uint64_t w[2] = {splitmix(&state), splitmix(&state)};
 	unsigned char b[16];
-	if (RAND_bytes(b, sizeof b) != 1)
-		for (size_t i = 0; i < sizeof b; i++)
-			b[i] = (unsigned char)rand();
+	memcpy(b, w, sizeof b);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[b[i] >> 4];
+		*o++ = hex[b[i] & 15];
+	}
+	*o = '\0';
 }
 
 static char *text(struct json_object *v)
@@ -109,23 +131,22 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 				  const char *exec_prefix, const char *sm_arn, const char *start,
 				  const char *stop)
 {
-	char id[37];
-	uuid(id);
+	const char *id = mr->names[i];
 	struct json_object *r = json_object_new_object();
 	aws_buf arn = {0};
 	aslrt_aws_buf_printf(&arn, "%s:%s", exec_prefix, id);
 	json_object_object_add(r, "ExecutionArn", json_object_new_string(arn.p));
 	aslrt_aws_buf_free(&arn);
-	char *in = text(json_object_array_get_idx(mr->inputs, (size_t)i));
-	json_object_object_add(r, "Input", json_object_new_string(in));
-	free(in);
+	json_object_object_add(r, "Input", json_object_new_string(mr->inputs[i]));
+	free(mr->inputs[i]); /* needed once */
+	mr->inputs[i] = NULL;
 	struct json_object *inc = json_object_new_object();
 	json_object_object_add(inc, "Included", json_object_new_boolean(1));
 	json_object_object_add(r, "InputDetails", inc);
 	json_object_object_add(r, "Name", json_object_new_string(id));
 	if (mr->failed[i]) {
-		json_object_object_add(r, "Error", json_object_get(get(out, "Error")));
-		json_object_object_add(r, "Cause", json_object_get(get(out, "Cause")));
+		json_object_object_add(r, "Error", json_object_get(aslrt_aws_get(out, "Error")));
+		json_object_object_add(r, "Cause", json_object_get(aslrt_aws_get(out, "Cause")));
 	} else {
 		char *o = text(out);
 		json_object_object_add(r, "Output", json_object_new_string(o));
@@ -188,19 +209,62 @@ static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *bo
 	return 0;
 }
 
-int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *def, bool jsonata,
-			     const char *state_name, struct json_object *input, int rc,
-			     struct json_object **dst)
+int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_name,
+		       aslrt_map_run *run)
+{
+	/* ARNs from the state machine's: ...:stateMachine:<name> */
+	struct json_object *ctx = aslrt_ctx_context(c);
+	const char *sm = aslrt_aws_get_str(aslrt_aws_get(ctx, "StateMachine"), "Id");
+	const char *label =
+	    aslrt_aws_get_str(def, "Label") ? aslrt_aws_get_str(def, "Label") : state_name;
+	const char *colon = sm ? strstr(sm, ":stateMachine:") : NULL;
+	static const char fallback[] = "arn:aws:states:us-east-1:123456789012";
+	/* a child's machine is MACHINE/LABEL already: its own Map Runs keep
+	 * the top machine's name */
+	char run_id[37];
+	aslrt_aws_uuid(run_id);
+	int base_len = colon ? (int)(colon - sm) : (int)strlen(fallback);
+	const char *base = colon ? sm : fallback;
+	char *sm_name = strdup(colon ? colon + 14 : "StateMachine");
+	char *slash = strchr(sm_name, '/');
+	if (slash)
+		*slash = '\0';
+	int rc =
+	    asprintf(&run->arn, "%.*s:mapRun:%s/%s:%s", base_len, base, sm_name, label, run_id) <
+		0 ||
+	    asprintf(&run->sm_arn, "%.*s:stateMachine:%s/%s", base_len, base, sm_name, label) < 0 ||
+	    asprintf(&run->exec_prefix, "%.*s:execution:%s/%s", base_len, base, sm_name, label) < 0;
+	free(sm_name);
+	if (rc)
+		abort();
+	return 0;
+}
+
+void aslrt_map_run_clear(aslrt_map_run *run)
+{
+	free(run->arn);
+	free(run->sm_arn);
+	free(run->exec_prefix);
+	*run = (aslrt_map_run){0};
+}
+
+int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run *run,
+			     struct json_object *def, bool jsonata, struct json_object *input,
+			     int rc, struct json_object **dst)
 {
 	if (!mr || rc != 0) {
 		map_run_free(mr);
 		return rc;
 	}
-	struct json_object *w = get(def, "ResultWriter");
-	struct json_object *cfg = get(w, "WriterConfig");
-	const char *tr = get_str(cfg, "Transformation");
-	const char *ot = get_str(cfg, "OutputType");
-	const char *res = get_str(w, "Resource");
+	if (!run || !run->arn) {
+		map_run_free(mr);
+		return failed(c, "A ResultWriter needs a Map in DISTRIBUTED mode");
+	}
+	struct json_object *w = aslrt_aws_get(def, "ResultWriter");
+	struct json_object *cfg = aslrt_aws_get(w, "WriterConfig");
+	const char *tr = aslrt_aws_get_str(cfg, "Transformation");
+	const char *ot = aslrt_aws_get_str(cfg, "OutputType");
+	const char *res = aslrt_aws_get_str(w, "Resource");
 	if (!tr)
 		tr = res ? "NONE" : "COMPACT";
 	if ((strcmp(tr, "NONE") && strcmp(tr, "COMPACT") && strcmp(tr, "FLATTEN")) ||
@@ -211,21 +275,6 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			      "OutputType JSON or JSONL");
 	}
 	bool jsonl = ot && strcmp(ot, "JSONL") == 0;
-	/* ARNs from the state machine's: ...:stateMachine:<name> */
-	struct json_object *ctx = aslrt_ctx_context(c);
-	const char *sm = get_str(get(ctx, "StateMachine"), "Id");
-	const char *label = get_str(def, "Label") ? get_str(def, "Label") : state_name;
-	const char *colon = sm ? strstr(sm, ":stateMachine:") : NULL;
-	char run_id[37];
-	uuid(run_id);
-	aws_buf base = {0}, map_run = {0}, exec_prefix = {0}, child_sm = {0};
-	aslrt_aws_buf_add(&base, sm ? sm : "arn:aws:states:us-east-1:123456789012",
-			  colon ? (size_t)(colon - sm)
-				: strlen("arn:aws:states:us-east-1:123456789012"));
-	const char *sm_name = colon ? colon + 14 : "StateMachine";
-	aslrt_aws_buf_printf(&map_run, "%s:mapRun:%s/%s:%s", base.p, sm_name, label, run_id);
-	aslrt_aws_buf_printf(&exec_prefix, "%s:execution:%s/%s", base.p, sm_name, label);
-	aslrt_aws_buf_printf(&child_sm, "%s:stateMachine:%s/%s", base.p, sm_name, label);
 	char *start = aslrt_iso_time(mr->start_ms), *stop = aslrt_iso_time(aslrt_now_ms(c->run));
 
 	struct json_object *ok = json_object_new_array(), *bad = json_object_new_array();
@@ -234,7 +283,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 		if (mr->failed[i] || strcmp(tr, "NONE") == 0) {
 			json_object_array_add(
 			    mr->failed[i] ? bad : ok,
-			    record(c, mr, i, out, exec_prefix.p, child_sm.p, start, stop));
+			    record(c, mr, i, out, run->exec_prefix, run->sm_arn, start, stop));
 		} else if (strcmp(tr, "FLATTEN") == 0 &&
 			   json_object_is_type(out, json_type_array)) {
 			for (size_t j = 0; j < json_object_array_length(out); j++)
@@ -257,7 +306,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 	} else if (strcmp(res, "arn:aws:states:::s3:putObject") != 0) {
 		result = failed(c, "ResultWriter.Resource must be arn:aws:states:::s3:putObject");
 	} else {
-		struct json_object *pt = get(w, jsonata ? "Arguments" : "Parameters");
+		struct json_object *pt = aslrt_aws_get(w, jsonata ? "Arguments" : "Parameters");
 		struct json_object *params = NULL;
 		char why[ASLRT_ERRLEN];
 		if (!pt) {
@@ -274,8 +323,8 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			result = t ? aslrt_tmpl_eval(c, t, input, &params) : failed(c, why);
 			aslrt_tmpl_free(t);
 		}
-		const char *bucket = get_str(params, "Bucket");
-		const char *prefix = get_str(params, "Prefix");
+		const char *bucket = aslrt_aws_get_str(params, "Bucket");
+		const char *prefix = aslrt_aws_get_str(params, "Prefix");
 		if (result == 0 && !bucket)
 			result = failed(c, "ResultWriter's Parameters need a Bucket");
 		if (result == 0) {
@@ -283,7 +332,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			if (prefix && *prefix)
 				aslrt_aws_buf_printf(&dir, "%s%s", prefix,
 						     prefix[strlen(prefix) - 1] == '/' ? "" : "/");
-			aslrt_aws_buf_printf(&dir, "%s/", run_id);
+			aslrt_aws_buf_printf(&dir, "%s/", strrchr(run->arn, ':') + 1);
 			struct json_object *files = json_object_new_object();
 			const char *kinds[] = {"FAILED", "PENDING", "SUCCEEDED"};
 			struct json_object *lists[] = {bad, NULL, ok};
@@ -310,7 +359,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			json_object_object_add(manifest, "DestinationBucket",
 					       json_object_new_string(bucket));
 			json_object_object_add(manifest, "MapRunArn",
-					       json_object_new_string(map_run.p));
+					       json_object_new_string(run->arn));
 			json_object_object_add(manifest, "ResultFiles", files);
 			aws_buf mkey = {0};
 			aslrt_aws_buf_printf(&mkey, "%smanifest.json", dir.p);
@@ -322,7 +371,7 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 			if (result == 0) {
 				struct json_object *o = json_object_new_object();
 				json_object_object_add(o, "MapRunArn",
-						       json_object_new_string(map_run.p));
+						       json_object_new_string(run->arn));
 				struct json_object *d = json_object_new_object();
 				json_object_object_add(d, "Bucket", json_object_new_string(bucket));
 				json_object_object_add(d, "Key", json_object_new_string(mkey.p));
@@ -338,10 +387,6 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, struct json_object *
 	}
 	json_object_put(ok);
 	json_object_put(bad);
-	aslrt_aws_buf_free(&base);
-	aslrt_aws_buf_free(&map_run);
-	aslrt_aws_buf_free(&exec_prefix);
-	aslrt_aws_buf_free(&child_sm);
 	map_run_free(mr);
 	if (result != 0) {
 		json_object_put(*dst);

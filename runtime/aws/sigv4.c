@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <openssl/crypto.h>
 
+#include "../digest.h"
 #include "aws.h"
 
 /* --- buffers --- */
@@ -145,15 +145,14 @@ static void hexify(const unsigned char *d, size_t n, char *hex)
 
 void aslrt_aws_sha256_hex(const void *data, size_t n, char hex[65])
 {
-	unsigned char d[SHA256_DIGEST_LENGTH];
-	SHA256(data, n, d);
-	hexify(d, sizeof d, hex);
+	unsigned char d[ASLRT_DIGEST_MAX];
+	aslrt_digest("SHA-256", data, n, d);
+	hexify(d, 32, hex);
 }
 
 static void hmac(const void *key, size_t keylen, const char *msg, unsigned char out[32])
 {
-	unsigned int len = 32;
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, strlen(msg), out, &len);
+	aslrt_hmac_sha256(key, keylen, msg, strlen(msg), out);
 }
 
 /* --- the canonical request --- */
@@ -302,6 +301,71 @@ static void free_pairs(kv *v, int n)
 	free(v);
 }
 
+/* Headers: merged by lower-case name, in first-seen order (sorted later). */
+static void canon_headers(const aws_headers *h, kv **hs, int *nh)
+{
+	for (int i = 0; i < h->n; i++) {
+		char *name;
+		aws_buf val = {0};
+		canon_header(&h->v[i], &name, &val);
+		int j;
+		for (j = 0; j < *nh && strcmp((*hs)[j].k, name) != 0; j++)
+			;
+		if (j < *nh) {
+			aws_buf m = {0};
+			aslrt_aws_buf_printf(&m, "%s,%s", (*hs)[j].v, val.p ? val.p : "");
+			free((*hs)[j].v);
+			(*hs)[j].v = buf_take(&m);
+			free(name);
+			aslrt_aws_buf_free(&val);
+		} else {
+			add_pair(hs, nh, name, buf_take(&val));
+		}
+	}
+}
+
+/* Query: pairs percent-decoded then re-encoded (sorted later); -1 on a
+ * malformed escape. */
+static int canon_query(const char *q, kv **qs, int *nq)
+{
+	while (*q) {
+		const char *amp = strchr(q, '&');
+		size_t l = amp ? (size_t)(amp - q) : strlen(q);
+		const char *eq = memchr(q, '=', l);
+		aws_buf k = {0}, v = {0};
+		if (reencode(&k, q, eq ? (size_t)(eq - q) : l) != 0 ||
+		    (eq && reencode(&v, eq + 1, l - (size_t)(eq + 1 - q)) != 0)) {
+			aslrt_aws_buf_free(&k);
+			aslrt_aws_buf_free(&v);
+			return -1;
+		}
+		add_pair(qs, nq, buf_take(&k), buf_take(&v));
+		q += l;
+		if (*q == '&')
+			q++;
+	}
+	return 0;
+}
+
+/* The signature of the string to sign, in hex: the key derived from the
+ * secret through the day, region, service and "aws4_request". */
+static void signature(const aws_sign_opts *o, const char *day, const char *sts, char hex[65])
+{
+	unsigned char k[32];
+	aws_buf key = {0};
+	aslrt_aws_buf_printf(&key, "AWS4%s", o->creds->secret_key);
+	hmac(key.p, key.len, day, k);
+	OPENSSL_cleanse(key.p, key.len);
+	aslrt_aws_buf_free(&key);
+	hmac(k, 32, o->region, k);
+	hmac(k, 32, o->service, k);
+	hmac(k, 32, "aws4_request", k);
+	unsigned char sig[32];
+	hmac(k, 32, sts, sig);
+	OPENSSL_cleanse(k, sizeof k);
+	hexify(sig, 32, hex);
+}
+
 int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode, aws_signed *out)
 {
 	*out = (aws_signed){0};
@@ -315,27 +379,9 @@ int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode
 	aslrt_aws_buf_printf(&scope, "%s/%s/%s/aws4_request", day, o->region, o->service);
 	const char *token = o->creds->token && *o->creds->token ? o->creds->token : NULL;
 
-	/* Headers: merged by lower-case name, in first-seen order, then sorted. */
 	kv *hs = NULL;
 	int nh = 0;
-	for (int i = 0; i < req->headers->n; i++) {
-		char *name;
-		aws_buf val = {0};
-		canon_header(&req->headers->v[i], &name, &val);
-		int j;
-		for (j = 0; j < nh && strcmp(hs[j].k, name) != 0; j++)
-			;
-		if (j < nh) {
-			aws_buf m = {0};
-			aslrt_aws_buf_printf(&m, "%s,%s", hs[j].v, val.p ? val.p : "");
-			free(hs[j].v);
-			hs[j].v = buf_take(&m);
-			free(name);
-			aslrt_aws_buf_free(&val);
-		} else {
-			add_pair(&hs, &nh, name, buf_take(&val));
-		}
-	}
+	canon_headers(req->headers, &hs, &nh);
 	char hash[65];
 	if (req->payload_hash)
 		snprintf(hash, sizeof hash, "%s", req->payload_hash);
@@ -357,28 +403,9 @@ int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode
 		aslrt_aws_buf_puts(&signed_headers, hs[i].k);
 	}
 
-	/* Query: pairs percent-decoded then re-encoded, sorted. */
 	kv *qs = NULL;
 	int nq = 0;
-	int rc = 0;
-	const char *q = req->query ? req->query : "";
-	while (*q) {
-		const char *amp = strchr(q, '&');
-		size_t l = amp ? (size_t)(amp - q) : strlen(q);
-		const char *eq = memchr(q, '=', l);
-		aws_buf k = {0}, v = {0};
-		if (reencode(&k, q, eq ? (size_t)(eq - q) : l) != 0 ||
-		    (eq && reencode(&v, eq + 1, l - (size_t)(eq + 1 - q)) != 0)) {
-			aslrt_aws_buf_free(&k);
-			aslrt_aws_buf_free(&v);
-			rc = -1;
-			break;
-		}
-		add_pair(&qs, &nq, buf_take(&k), buf_take(&v));
-		q += l;
-		if (*q == '&')
-			q++;
-	}
+	int rc = canon_query(req->query ? req->query : "", &qs, &nq);
 	aws_buf added = {0}; /* query mode: what goes on the wire after req->query */
 	if (mode == AWS_SIGN_QUERY && rc == 0) {
 		char expires[24];
@@ -419,19 +446,7 @@ int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode
 		aslrt_aws_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amzdate, scope.p,
 				     creq_hash);
 
-		unsigned char k[32];
-		aws_buf key = {0};
-		aslrt_aws_buf_printf(&key, "AWS4%s", o->creds->secret_key);
-		hmac(key.p, key.len, day, k);
-		OPENSSL_cleanse(key.p, key.len);
-		aslrt_aws_buf_free(&key);
-		hmac(k, 32, o->region, k);
-		hmac(k, 32, o->service, k);
-		hmac(k, 32, "aws4_request", k);
-		unsigned char sig[32];
-		hmac(k, 32, sts.p, sig);
-		OPENSSL_cleanse(k, sizeof k);
-		hexify(sig, 32, out->sig);
+		signature(o, day, sts.p, out->sig);
 		out->creq = buf_take(&creq);
 		out->sts = buf_take(&sts);
 

@@ -621,21 +621,14 @@ static V *bi_hash(Ctx *c, V **a, int n, V *input, Env *env)
 		return NULL;
 	const char *alg =
 	    ARG(1) ? aslrt_jn_arena_strndup(&c->ar, ARG(1)->u.s.s, ARG(1)->u.s.len) : "SHA-256";
-	const EVP_MD *md = !strcmp(alg, "MD5")	     ? EVP_md5()
-			   : !strcmp(alg, "SHA-1")   ? EVP_sha1()
-			   : !strcmp(alg, "SHA-256") ? EVP_sha256()
-			   : !strcmp(alg, "SHA-384") ? EVP_sha384()
-			   : !strcmp(alg, "SHA-512") ? EVP_sha512()
-						     : NULL;
-	if (!md)
+	unsigned char out[ASLRT_DIGEST_MAX];
+	size_t ol = aslrt_digest(alg, s->u.s.s, s->u.s.len, out);
+	if (!ol)
 		aslrt_jn_throw_msg(c, "D3137",
 				   "The algorithm argument of $hash must be one of MD5, SHA-1, "
 				   "SHA-256, SHA-384, SHA-512");
-	unsigned char out[EVP_MAX_MD_SIZE];
-	unsigned int ol = 0;
-	EVP_Digest(s->u.s.s, s->u.s.len, out, &ol, md, NULL);
 	Buf b = {.ar = &c->ar};
-	for (unsigned i = 0; i < ol; i++)
+	for (size_t i = 0; i < ol; i++)
 		aslrt_jn_buf_printf(&b, "%02x", out[i]);
 	return aslrt_jn_v_strn(c, aslrt_jn_buf_cstr(&b), b.n);
 }
@@ -646,7 +639,7 @@ static V *bi_uuid(Ctx *c, V **a, int n, V *input, Env *env)
 	(void)a;
 	(void)n;
 	unsigned char u[16];
-	if (RAND_bytes(u, 16) != 1)
+	if (aslrt_random_bytes(u, 16) < 0)
 		for (int i = 0; i < 16; i++)
 			u[i] = (unsigned char)(aslrt_jn_next_random(c) * 256);
 	u[6] = (u[6] & 0x0f) | 0x40;

@@ -295,12 +295,10 @@ static void u_insert(uint32_t *buf, int *n, int pos, uint32_t ch)
 	(*n)++;
 }
 
-V *aslrt_jn_bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
+/* $formatNumber's decimal format properties: the defaults, overridden by
+ * the options object. */
+static NumProps num_props(Ctx *c, V *opts)
 {
-	UNUSED_BI;
-	V *val = ARG(0), *picv = ARG(1), *opts = ARG(2);
-	if (!val)
-		return NULL;
 	NumProps pr = {'.', ',', 'e', '-', '%', 0x2030, '0', '#', ';', {0}, {0}};
 	pr.inf = u_from(c, "Infinity", 8);
 	pr.nan = u_from(c, "NaN", 3);
@@ -326,34 +324,111 @@ V *aslrt_jn_bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
 		if (o && o->t == T_STR)
 			pr.nan = u_from(c, o->u.s.s, o->u.s.len);
 	}
-	U picture = u_from(c, picv->u.s.s, picv->u.s.len);
+	return pr;
+}
+
+/* The positive and negative sub-pictures (the negative one, when absent,
+ * is the positive one with a minus sign before its prefix). */
+static void picture_variants(Ctx *c, const NumProps *pr, U picture, PicVars vars[2])
+{
 	Pic parts[2];
 	int np = 0, start = 0;
 	for (int i = 0; i <= picture.n; i++)
-		if (i == picture.n || picture.c[i] == pr.sep) {
+		if (i == picture.n || picture.c[i] == pr->sep) {
 			if (np == 2)
 				aslrt_jn_throw_err(c, "D3080", "formatNumber", NULL, NULL, 0);
-			parts[np++] = split_pic(&pr, u_sub(picture, start, i));
+			parts[np++] = split_pic(pr, u_sub(picture, start, i));
 			start = i + 1;
 		}
 	for (int i = 0; i < np; i++) {
-		const char *e = validate_pic(&pr, &parts[i]);
+		const char *e = validate_pic(pr, &parts[i]);
 		if (e)
 			aslrt_jn_throw_err(c, e, "formatNumber", NULL, NULL, 0);
 	}
-	PicVars vars[2];
 	for (int i = 0; i < np; i++)
-		vars[i] = analyse_pic(&pr, &parts[i]);
+		vars[i] = analyse_pic(pr, &parts[i]);
 	if (np == 1) {
 		vars[1] = vars[0];
 		U pre = {aslrt_jn_arena_alloc_raw(&c->ar, sizeof(uint32_t) *
 							      (size_t)(vars[0].prefix.n + 1)),
 			 0};
-		pre.c[pre.n++] = pr.minus;
+		pre.c[pre.n++] = pr->minus;
 		for (int i = 0; i < vars[0].prefix.n; i++)
 			pre.c[pre.n++] = vars[0].prefix.c[i];
 		vars[1].prefix = pre;
 	}
+}
+
+/* The rounded value's digits in the picture's zero digit, padded to its
+ * minimum sizes, with its grouping separators and decimal separator. */
+static U format_digits(Ctx *c, const NumProps *pr, const PicVars *pic, double rounded)
+{
+	char fixed[400];
+	snprintf(fixed, sizeof fixed, "%.*f", pic->max_frac, fabs(rounded));
+	int cap = (int)strlen(fixed) + pic->min_int + pic->min_frac + 80;
+	uint32_t *buf = aslrt_jn_arena_alloc_raw(&c->ar, sizeof(uint32_t) * (size_t)cap);
+	int bn = 0;
+	bool had_dot = false;
+	for (char *q = fixed; *q; q++) {
+		if (*q == '.') {
+			buf[bn++] = pr->dec;
+			had_dot = true;
+		} else
+			buf[bn++] = pr->zero + (uint32_t)(*q - '0');
+	}
+	if (!had_dot)
+		buf[bn++] = pr->dec;
+	int off = 0;
+	while (off < bn && buf[off] == pr->zero)
+		off++;
+	memmove(buf, buf + off, sizeof(uint32_t) * (size_t)(bn - off));
+	bn -= off;
+	while (bn > 0 && buf[bn - 1] == pr->zero)
+		bn--;
+	int dpos = 0;
+	while (dpos < bn && buf[dpos] != pr->dec)
+		dpos++;
+	int padl = pic->min_int - dpos;
+	int padr = pic->min_frac - (bn - dpos - 1);
+	for (int i = 0; i < padl; i++)
+		u_insert(buf, &bn, 0, pr->zero);
+	for (int i = 0; i < padr; i++)
+		buf[bn++] = pr->zero;
+	dpos = 0;
+	while (dpos < bn && buf[dpos] != pr->dec)
+		dpos++;
+	if (pic->regular > 0) {
+		int groups = (dpos - 1) / pic->regular;
+		for (int g = 1; g <= groups; g++)
+			u_insert(buf, &bn, dpos - g * pic->regular, pr->grp);
+	} else {
+		for (int i = 0; i < pic->ngrp; i++) {
+			u_insert(buf, &bn, dpos - pic->grp_pos[i], pr->grp);
+			dpos++;
+		}
+	}
+	dpos = 0;
+	while (dpos < bn && buf[dpos] != pr->dec)
+		dpos++;
+	for (int i = 0; i < pic->nfgrp; i++)
+		u_insert(buf, &bn, pic->fgrp_pos[i] + dpos + 1, pr->grp);
+	dpos = 0;
+	while (dpos < bn && buf[dpos] != pr->dec)
+		dpos++;
+	if (pic->max_frac == 0 || dpos == bn - 1)
+		bn--;
+	return (U){buf, bn};
+}
+
+V *aslrt_jn_bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
+{
+	UNUSED_BI;
+	V *val = ARG(0), *picv = ARG(1), *opts = ARG(2);
+	if (!val)
+		return NULL;
+	NumProps pr = num_props(c, opts);
+	PicVars vars[2];
+	picture_variants(c, &pr, u_from(c, picv->u.s.s, picv->u.s.len), vars);
 	double value = val->u.n;
 	PicVars *pic = value >= 0 ? &vars[0] : &vars[1];
 	double adj = value;
@@ -381,63 +456,10 @@ V *aslrt_jn_bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
 	}
 	V *rargs[2] = {aslrt_jn_v_num(c, mantissa), aslrt_jn_v_num(c, pic->max_frac)};
 	double rounded = aslrt_jn_bi_round(c, rargs, 2, NULL, NULL)->u.n;
-	char fixed[400];
-	snprintf(fixed, sizeof fixed, "%.*f", pic->max_frac, fabs(rounded));
-	int cap = (int)strlen(fixed) + pic->min_int + pic->min_frac + 80;
-	uint32_t *buf = aslrt_jn_arena_alloc_raw(&c->ar, sizeof(uint32_t) * (size_t)cap);
-	int bn = 0;
-	bool had_dot = false;
-	for (char *q = fixed; *q; q++) {
-		if (*q == '.') {
-			buf[bn++] = pr.dec;
-			had_dot = true;
-		} else
-			buf[bn++] = pr.zero + (uint32_t)(*q - '0');
-	}
-	if (!had_dot)
-		buf[bn++] = pr.dec;
-	int off = 0;
-	while (off < bn && buf[off] == pr.zero)
-		off++;
-	memmove(buf, buf + off, sizeof(uint32_t) * (size_t)(bn - off));
-	bn -= off;
-	while (bn > 0 && buf[bn - 1] == pr.zero)
-		bn--;
-	int dpos = 0;
-	while (dpos < bn && buf[dpos] != pr.dec)
-		dpos++;
-	int padl = pic->min_int - dpos;
-	int padr = pic->min_frac - (bn - dpos - 1);
-	for (int i = 0; i < padl; i++)
-		u_insert(buf, &bn, 0, pr.zero);
-	for (int i = 0; i < padr; i++)
-		buf[bn++] = pr.zero;
-	dpos = 0;
-	while (dpos < bn && buf[dpos] != pr.dec)
-		dpos++;
-	if (pic->regular > 0) {
-		int groups = (dpos - 1) / pic->regular;
-		for (int g = 1; g <= groups; g++)
-			u_insert(buf, &bn, dpos - g * pic->regular, pr.grp);
-	} else {
-		for (int i = 0; i < pic->ngrp; i++) {
-			u_insert(buf, &bn, dpos - pic->grp_pos[i], pr.grp);
-			dpos++;
-		}
-	}
-	dpos = 0;
-	while (dpos < bn && buf[dpos] != pr.dec)
-		dpos++;
-	for (int i = 0; i < pic->nfgrp; i++)
-		u_insert(buf, &bn, pic->fgrp_pos[i] + dpos + 1, pr.grp);
-	dpos = 0;
-	while (dpos < bn && buf[dpos] != pr.dec)
-		dpos++;
-	if (pic->max_frac == 0 || dpos == bn - 1)
-		bn--;
+	U digits = format_digits(c, &pr, pic, rounded);
 	Buf out = {.ar = &c->ar};
 	u_put(&out, pic->prefix);
-	u_put(&out, (U){buf, bn});
+	u_put(&out, digits);
 	if (has_exp) {
 		char es[32];
 		snprintf(es, sizeof es, "%d", abs(exponent));

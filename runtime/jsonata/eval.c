@@ -589,6 +589,112 @@ static bool is_integer(V *v)
 	return v && v->t == T_NUM && isfinite(v->u.n) && floor(v->u.n) == v->u.n;
 }
 
+/* Long because it is one switch over the binary operators, with the type
+ * errors each raises in JSONata's words. */
+/* + - * / %: numbers only (T2001, T2002), undefined with an undefined side */
+static V *arith(Ctx *c, const Node *n, int op, V *lhs, V *rhs)
+{
+	if (lhs && !aslrt_jn_is_num(c, lhs))
+		aslrt_jn_throw_err(c, "T2001", n->str, lhs, NULL, 0);
+	if (rhs && !aslrt_jn_is_num(c, rhs))
+		aslrt_jn_throw_err(c, "T2002", n->str, rhs, NULL, 0);
+	if (!lhs || !rhs)
+		return NULL;
+	double a = lhs->u.n, b = rhs->u.n, r = 0;
+	switch (op) {
+	case OP_PLUS:
+		r = a + b;
+		break;
+	case OP_MINUS:
+		r = a - b;
+		break;
+	case OP_MUL:
+		r = a * b;
+		break;
+	case OP_DIV:
+		r = a / b;
+		break;
+	default:
+		r = fmod(a, b);
+		break;
+	}
+	return aslrt_jn_v_num(c, r);
+}
+
+/* < <= > >=: two numbers or two strings (T2010, T2009) */
+static V *compare(Ctx *c, const Node *n, int op, V *lhs, V *rhs)
+{
+	bool lc = !lhs || lhs->t == T_STR || lhs->t == T_NUM;
+	bool rc = !rhs || rhs->t == T_STR || rhs->t == T_NUM;
+	if (!lc || !rc)
+		aslrt_jn_throw_err(c, "T2010", n->str,
+				   !(lhs && (lhs->t == T_STR || lhs->t == T_NUM)) ? lhs : rhs, NULL,
+				   0);
+	if (!lhs || !rhs)
+		return NULL;
+	if (lhs->t != rhs->t)
+		aslrt_jn_throw_err(c, "T2009", n->str, lhs, rhs, 0);
+	int cmp;
+	if (lhs->t == T_NUM)
+		cmp = lhs->u.n < rhs->u.n    ? -1
+		      : lhs->u.n > rhs->u.n  ? 1
+		      : lhs->u.n == rhs->u.n ? 0
+					     : 2;
+	else
+		cmp = aslrt_jn_str_cmp(lhs, rhs);
+	if (cmp == 2)
+		return VFALSE;
+	switch (op) {
+	case OP_LT:
+		return VBOOL(cmp < 0);
+	case OP_LE:
+		return VBOOL(cmp <= 0);
+	case OP_GT:
+		return VBOOL(cmp > 0);
+	default:
+		return VBOOL(cmp >= 0);
+	}
+}
+
+/* [a..b]: the integers from a to b, at most 10^7 of them (D2014) */
+static V *range(Ctx *c, V *lhs, V *rhs)
+{
+	if (lhs && !is_integer(lhs))
+		aslrt_jn_throw_err(c, "T2003", "..", lhs, NULL, 0);
+	if (rhs && !is_integer(rhs))
+		aslrt_jn_throw_err(c, "T2004", "..", rhs, NULL, 0);
+	if (!lhs || !rhs)
+		return NULL;
+	if (lhs->u.n > rhs->u.n)
+		return NULL;
+	double size = rhs->u.n - lhs->u.n + 1;
+	if (size > 1e7)
+		aslrt_jn_throw_err(c, "D2014", "..", aslrt_jn_v_num(c, size), NULL, 0);
+	V *r = v_seq(c);
+	aslrt_jn_arr_reserve(c, r, (size_t)size);
+	for (double x = lhs->u.n; x <= rhs->u.n; x++)
+		r->u.a.it[r->u.a.n++] = aslrt_jn_v_num(c, x);
+	return r;
+}
+
+/* a in b: whether b (an array, or one value) holds a */
+static V *member_of(Ctx *c, V *lhs, V *rhs)
+{
+	if (!lhs || !rhs)
+		return VFALSE;
+	if (rhs->t != T_ARR)
+		rhs = aslrt_jn_seq1(c, rhs);
+	for (size_t i = 0; i < rhs->u.a.n; i++) {
+		V *x = rhs->u.a.it[i];
+		if (x == lhs)
+			return VTRUE;
+		if (x && x->t == lhs->t && x->t != T_ARR && x->t != T_OBJ && x->t != T_FN &&
+		    aslrt_jn_deep_equal(x, lhs))
+			return VTRUE;
+	}
+	return VFALSE;
+}
+
 static V *eval_binary(Ctx *c, const Node *n, V *input, Env *env)
 {
 	V *lhs = aslrt_jn_eval(c, n->lhs, input, env);
@@ -608,33 +714,8 @@ static V *eval_binary(Ctx *c, const Node *n, V *input, Env *env)
 	case OP_MINUS:
 	case OP_MUL:
 	case OP_DIV:
-	case OP_MOD: {
-		if (lhs && !aslrt_jn_is_num(c, lhs))
-			aslrt_jn_throw_err(c, "T2001", n->str, lhs, NULL, 0);
-		if (rhs && !aslrt_jn_is_num(c, rhs))
-			aslrt_jn_throw_err(c, "T2002", n->str, rhs, NULL, 0);
-		if (!lhs || !rhs)
-			return NULL;
-		double a = lhs->u.n, b = rhs->u.n, r = 0;
-		switch (op) {
-		case OP_PLUS:
-			r = a + b;
-			break;
-		case OP_MINUS:
-			r = a - b;
-			break;
-		case OP_MUL:
-			r = a * b;
-			break;
-		case OP_DIV:
-			r = a / b;
-			break;
-		default:
-			r = fmod(a, b);
-			break;
-		}
-		return aslrt_jn_v_num(c, r);
-	}
+	case OP_MOD:
+		return arith(c, n, op, lhs, rhs);
 	case OP_EQ:
 	case OP_NE:
 		if (!lhs || !rhs)
@@ -643,76 +724,17 @@ static V *eval_binary(Ctx *c, const Node *n, V *input, Env *env)
 	case OP_LT:
 	case OP_LE:
 	case OP_GT:
-	case OP_GE: {
-		bool lc = !lhs || lhs->t == T_STR || lhs->t == T_NUM;
-		bool rc = !rhs || rhs->t == T_STR || rhs->t == T_NUM;
-		if (!lc || !rc)
-			aslrt_jn_throw_err(
-			    c, "T2010", n->str,
-			    !(lhs && (lhs->t == T_STR || lhs->t == T_NUM)) ? lhs : rhs, NULL, 0);
-		if (!lhs || !rhs)
-			return NULL;
-		if (lhs->t != rhs->t)
-			aslrt_jn_throw_err(c, "T2009", n->str, lhs, rhs, 0);
-		int cmp;
-		if (lhs->t == T_NUM)
-			cmp = lhs->u.n < rhs->u.n    ? -1
-			      : lhs->u.n > rhs->u.n  ? 1
-			      : lhs->u.n == rhs->u.n ? 0
-						     : 2;
-		else
-			cmp = aslrt_jn_str_cmp(lhs, rhs);
-		if (cmp == 2)
-			return VFALSE;
-		switch (op) {
-		case OP_LT:
-			return VBOOL(cmp < 0);
-		case OP_LE:
-			return VBOOL(cmp <= 0);
-		case OP_GT:
-			return VBOOL(cmp > 0);
-		default:
-			return VBOOL(cmp >= 0);
-		}
-	}
+	case OP_GE:
+		return compare(c, n, op, lhs, rhs);
 	case OP_CONCAT: {
 		V *ls = lhs ? aslrt_jn_fn_string(c, lhs, false) : aslrt_jn_v_strn(c, "", 0);
 		V *rs = rhs ? aslrt_jn_fn_string(c, rhs, false) : aslrt_jn_v_strn(c, "", 0);
 		return str_concat(c, ls, rs);
 	}
-	case OP_RANGE: {
-		if (lhs && !is_integer(lhs))
-			aslrt_jn_throw_err(c, "T2003", "..", lhs, NULL, 0);
-		if (rhs && !is_integer(rhs))
-			aslrt_jn_throw_err(c, "T2004", "..", rhs, NULL, 0);
-		if (!lhs || !rhs)
-			return NULL;
-		if (lhs->u.n > rhs->u.n)
-			return NULL;
-		double size = rhs->u.n - lhs->u.n + 1;
-		if (size > 1e7)
-			aslrt_jn_throw_err(c, "D2014", "..", aslrt_jn_v_num(c, size), NULL, 0);
-		V *r = v_seq(c);
-		aslrt_jn_arr_reserve(c, r, (size_t)size);
-		for (double x = lhs->u.n; x <= rhs->u.n; x++)
-			r->u.a.it[r->u.a.n++] = aslrt_jn_v_num(c, x);
-		return r;
-	}
-	case OP_IN: {
-		if (!lhs || !rhs)
-			return VFALSE;
-		if (rhs->t != T_ARR)
-			rhs = aslrt_jn_seq1(c, rhs);
-		for (size_t i = 0; i < rhs->u.a.n; i++) {
-			V *x = rhs->u.a.it[i];
-			if (x == lhs)
-				return VTRUE;
-			if (x && x->t == lhs->t && x->t != T_ARR && x->t != T_OBJ && x->t != T_FN &&
-			    aslrt_jn_deep_equal(x, lhs))
-				return VTRUE;
-		}
-		return VFALSE;
-	}
+	case OP_RANGE:
+		return range(c, lhs, rhs);
+	case OP_IN:
+		return member_of(c, lhs, rhs);
 	}
 	return NULL;
 }
@@ -1274,6 +1296,8 @@ static void check_limits(Ctx *c)
 	}
 }
 
+/* Long because it is one switch over the node kinds, each case a call or a
+ * few lines (jsonata.js evaluate()). */
 V *aslrt_jn_eval(Ctx *c, const Node *n, V *input, Env *env)
 {
 	V *r = NULL;

@@ -36,9 +36,8 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
+#include "../digest.h"
 #include "jsonata.h"
 
 /* ---- picture.c, datetime.c: the picture strings of XPath/XQuery Functions

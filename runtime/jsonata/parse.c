@@ -117,7 +117,107 @@ static void scan_regex(P *p)
 	aslrt_jn_perr(p, "S0302", (int)p->pos, NULL, NULL);
 }
 
-/* Next token; prefix = true when an operand may follow (a '/' starts a regex). */
+/* Next token; prefix = true when an operand may follow (a '/' starts a regex).
+ * In parser.js's tokenizer order (jsonata 2.0.6), so the two compare. */
+/* Four hex digits of s (n bytes left) as *cp; -1 when they are not. */
+static int hex4(const char *s, size_t n, unsigned *cp)
+{
+	*cp = 0;
+	for (size_t k = 0; k < 4; k++) {
+		char h = k < n ? s[k] : 0;
+		if (!isxdigit((unsigned char)h))
+			return -1;
+		*cp = *cp * 16 +
+		      (unsigned)(isdigit((unsigned char)h) ? h - '0' : (tolower(h) - 'a' + 10));
+	}
+	return 0;
+}
+
+/* A string literal from p->pos (its quote) with JSON's escapes; a \\u
+ * surrogate pair makes one code point. */
+static void scan_string(P *p)
+{
+	const char *s = p->src;
+	size_t i = p->pos;
+	char q = s[i], ch;
+	Buf b = {.ar = p->ar};
+	i++;
+	while (i < p->len) {
+		ch = s[i];
+		if (ch == '\\') {
+			i++;
+			ch = i < p->len ? s[i] : 0;
+			const char *esc = strchr("\"\\/bfnrt", ch);
+			if (ch && esc) {
+				static const char rep[] = "\"\\/\b\f\n\r\t";
+				aslrt_jn_buf_putc(&b, rep[esc - "\"\\/bfnrt"]);
+			} else if (ch == 'u') {
+				unsigned cp, lo;
+				if (hex4(s + i + 1, p->len - i - 1, &cp) != 0)
+					aslrt_jn_perr(p, "S0104", (int)i, NULL, NULL);
+				i += 4;
+				if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < p->len &&
+				    s[i + 1] == '\\' && s[i + 2] == 'u' &&
+				    hex4(s + i + 3, 4, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					i += 6;
+				}
+				aslrt_jn_utf8_put(&b, cp);
+			} else {
+				char t[2] = {ch, 0};
+				aslrt_jn_perr(p, "S0103", (int)i, t, NULL);
+			}
+		} else if (ch == q) {
+			p->tok.kind = K_STR;
+			p->tok.s = b.s ? b.s : "";
+			p->tok.len = b.n;
+			p->tok.pos = (int)p->pos;
+			p->pos = i + 1;
+			return;
+		} else {
+			aslrt_jn_buf_putc(&b, ch);
+		}
+		i++;
+	}
+	aslrt_jn_perr(p, "S0101", (int)i, NULL, NULL);
+}
+
+/* A number literal from p->pos, as JSON writes numbers. */
+static void scan_number(P *p)
+{
+	const char *s = p->src;
+	size_t i = p->pos;
+	size_t j = i;
+	if (s[j] == '0')
+		j++;
+	else
+		while (isdigit((unsigned char)s[j]))
+			j++;
+	if (s[j] == '.' && isdigit((unsigned char)s[j + 1])) {
+		j++;
+		while (isdigit((unsigned char)s[j]))
+			j++;
+	}
+	if ((s[j] == 'e' || s[j] == 'E') &&
+	    (isdigit((unsigned char)s[j + 1]) ||
+	     ((s[j + 1] == '+' || s[j + 1] == '-') && isdigit((unsigned char)s[j + 2])))) {
+		j += 2;
+		while (isdigit((unsigned char)s[j]))
+			j++;
+	}
+	char *t = aslrt_jn_arena_strndup(p->ar, s + i, j - i);
+	double d = strtod(t, NULL);
+	if (!isfinite(d))
+		aslrt_jn_perr(p, "S0102", (int)i, t, NULL);
+	p->tok.kind = K_NUM;
+	p->tok.num = d;
+	p->tok.s = t;
+	p->tok.len = j - i;
+	p->tok.pos = (int)i;
+	p->pos = j;
+	return;
+}
+
 void aslrt_jn_lex(P *p, bool infix)
 {
 again:
@@ -166,102 +266,11 @@ again:
 		return;
 	}
 	if (ch == '"' || ch == '\'') {
-		char q = ch;
-		Buf b = {.ar = p->ar};
-		i++;
-		while (i < p->len) {
-			ch = s[i];
-			if (ch == '\\') {
-				i++;
-				ch = i < p->len ? s[i] : 0;
-				const char *esc = strchr("\"\\/bfnrt", ch);
-				if (ch && esc) {
-					static const char rep[] = "\"\\/\b\f\n\r\t";
-					aslrt_jn_buf_putc(&b, rep[esc - "\"\\/bfnrt"]);
-				} else if (ch == 'u') {
-					unsigned cp = 0;
-					for (int k = 1; k <= 4; k++) {
-						char h =
-						    i + (size_t)k < p->len ? s[i + (size_t)k] : 0;
-						if (!isxdigit((unsigned char)h))
-							aslrt_jn_perr(p, "S0104", (int)i, NULL,
-								      NULL);
-						cp = cp * 16 +
-						     (unsigned)(isdigit((unsigned char)h)
-								    ? h - '0'
-								    : (tolower(h) - 'a' + 10));
-					}
-					i += 4;
-					if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < p->len + 0 &&
-					    s[i + 1] == '\\' && s[i + 2] == 'u') {
-						unsigned lo = 0;
-						bool ok = true;
-						for (int k = 3; k <= 6; k++) {
-							char h = s[i + (size_t)k];
-							if (!isxdigit((unsigned char)h)) {
-								ok = false;
-								break;
-							}
-							lo = lo * 16 +
-							     (unsigned)(isdigit((unsigned char)h)
-									    ? h - '0'
-									    : (tolower(h) - 'a' +
-									       10));
-						}
-						if (ok && lo >= 0xdc00 && lo < 0xe000) {
-							cp = 0x10000 + ((cp - 0xd800) << 10) +
-							     (lo - 0xdc00);
-							i += 6;
-						}
-					}
-					aslrt_jn_utf8_put(&b, cp);
-				} else {
-					char t[2] = {ch, 0};
-					aslrt_jn_perr(p, "S0103", (int)i, t, NULL);
-				}
-			} else if (ch == q) {
-				p->tok.kind = K_STR;
-				p->tok.s = b.s ? b.s : "";
-				p->tok.len = b.n;
-				p->tok.pos = (int)p->pos;
-				p->pos = i + 1;
-				return;
-			} else {
-				aslrt_jn_buf_putc(&b, ch);
-			}
-			i++;
-		}
-		aslrt_jn_perr(p, "S0101", (int)i, NULL, NULL);
+		scan_string(p);
+		return;
 	}
 	if (isdigit((unsigned char)ch)) {
-		size_t j = i;
-		if (s[j] == '0')
-			j++;
-		else
-			while (isdigit((unsigned char)s[j]))
-				j++;
-		if (s[j] == '.' && isdigit((unsigned char)s[j + 1])) {
-			j++;
-			while (isdigit((unsigned char)s[j]))
-				j++;
-		}
-		if ((s[j] == 'e' || s[j] == 'E') &&
-		    (isdigit((unsigned char)s[j + 1]) ||
-		     ((s[j + 1] == '+' || s[j + 1] == '-') && isdigit((unsigned char)s[j + 2])))) {
-			j += 2;
-			while (isdigit((unsigned char)s[j]))
-				j++;
-		}
-		char *t = aslrt_jn_arena_strndup(p->ar, s + i, j - i);
-		double d = strtod(t, NULL);
-		if (!isfinite(d))
-			aslrt_jn_perr(p, "S0102", (int)i, t, NULL);
-		p->tok.kind = K_NUM;
-		p->tok.num = d;
-		p->tok.s = t;
-		p->tok.len = j - i;
-		p->tok.pos = (int)i;
-		p->pos = j;
+		scan_number(p);
 		return;
 	}
 	if (ch == '`') {
@@ -490,6 +499,90 @@ static Node *nud(P *p, Tok t)
 	aslrt_jn_perr(p, "S0211", t.pos, op, NULL);
 }
 
+/* The infix parser of the Pratt parser (parser.js led): one case per
+ * infix token, each building its node. */
+/* f(args): a call, a partial application (an argument is ?), or with
+ * f "function" or "λ" a lambda, its signature and body. */
+static Node *led_call(P *p, Tok t, Node *left)
+{
+	Node *n = node_new(p, N_FUNCTION, t.pos);
+	n->proc = left;
+	if (!tok_is(p, ")")) {
+		for (;;) {
+			if (tok_is(p, "?")) {
+				n->type = N_PARTIAL;
+				VPUSH(p->ar, n->items, node_new(p, N_PLACEHOLDER, p->tok.pos));
+				advance(p, "?", false);
+			} else {
+				VPUSH(p->ar, n->items, aslrt_jn_expression(p, 0));
+			}
+			if (!tok_is(p, ","))
+				break;
+			advance(p, ",", false);
+		}
+	}
+	advance(p, ")", true);
+	if (left->type == N_NAME &&
+	    (!strcmp(left->str, "function") || !strcmp(left->str, "\xce\xbb"))) {
+		for (int i = 0; i < n->items.n; i++)
+			if (n->items.v[i]->type != N_VARIABLE) {
+				char idx[16];
+				snprintf(idx, sizeof idx, "%d", i + 1);
+				aslrt_jn_perr(p, "S0208", n->items.v[i]->pos, n->items.v[i]->str,
+					      idx);
+			}
+		n->type = N_LAMBDA;
+		if (tok_is(p, "<")) {
+			/* the signature: raw text up to the matching '>' */
+			size_t start = (size_t)p->tok.pos;
+			int depth = 1;
+			size_t i = start + 1;
+			while (i < p->len && depth > 0 && p->src[i] != '{') {
+				if (p->src[i] == '>')
+					depth--;
+				else if (p->src[i] == '<')
+					depth++;
+				i++;
+			}
+			if (depth > 0)
+				aslrt_jn_perr(p, "S0202", (int)i, "{", ">");
+			parse_signature(p, n, p->src + start, i - start);
+			p->pos = i;
+			aslrt_jn_lex(p, false);
+		}
+		advance(p, "{", false);
+		n->body = aslrt_jn_expression(p, 0);
+		advance(p, "}", true);
+	}
+	return n;
+}
+
+/* a^(<k, >k2): the sort terms, ascending unless > says descending. */
+static Node *led_sort(P *p, Tok t, Node *left)
+{
+	Node *n = node_new(p, N_RAW_SORT, t.pos);
+	n->lhs = left;
+	advance(p, "(", false);
+	int cap = 0;
+	for (;;) {
+		bool desc = false;
+		if (tok_is(p, "<"))
+			advance(p, "<", false);
+		else if (tok_is(p, ">")) {
+			desc = true;
+			advance(p, ">", false);
+		}
+		n->terms = aslrt_jn_vec_grow(p->ar, n->terms, n->nterms, &cap, sizeof(SortTerm));
+		n->terms[n->nterms].desc = desc;
+		n->terms[n->nterms++].expr = aslrt_jn_expression(p, 0);
+		if (!tok_is(p, ","))
+			break;
+		advance(p, ",", false);
+	}
+	advance(p, ")", true);
+	return n;
+}
+
 static Node *led(P *p, Tok t, Node *left)
 {
 	const char *op = t.s;
@@ -517,57 +610,7 @@ static Node *led(P *p, Tok t, Node *left)
 			return n;
 		}
 	if (!strcmp(op, "(")) {
-		n = node_new(p, N_FUNCTION, t.pos);
-		n->proc = left;
-		if (!tok_is(p, ")")) {
-			for (;;) {
-				if (tok_is(p, "?")) {
-					n->type = N_PARTIAL;
-					VPUSH(p->ar, n->items,
-					      node_new(p, N_PLACEHOLDER, p->tok.pos));
-					advance(p, "?", false);
-				} else {
-					VPUSH(p->ar, n->items, aslrt_jn_expression(p, 0));
-				}
-				if (!tok_is(p, ","))
-					break;
-				advance(p, ",", false);
-			}
-		}
-		advance(p, ")", true);
-		if (left->type == N_NAME &&
-		    (!strcmp(left->str, "function") || !strcmp(left->str, "\xce\xbb"))) {
-			for (int i = 0; i < n->items.n; i++)
-				if (n->items.v[i]->type != N_VARIABLE) {
-					char idx[16];
-					snprintf(idx, sizeof idx, "%d", i + 1);
-					aslrt_jn_perr(p, "S0208", n->items.v[i]->pos,
-						      n->items.v[i]->str, idx);
-				}
-			n->type = N_LAMBDA;
-			if (tok_is(p, "<")) {
-				/* the signature: raw text up to the matching '>' */
-				size_t start = (size_t)p->tok.pos;
-				int depth = 1;
-				size_t i = start + 1;
-				while (i < p->len && depth > 0 && p->src[i] != '{') {
-					if (p->src[i] == '>')
-						depth--;
-					else if (p->src[i] == '<')
-						depth++;
-					i++;
-				}
-				if (depth > 0)
-					aslrt_jn_perr(p, "S0202", (int)i, "{", ">");
-				parse_signature(p, n, p->src + start, i - start);
-				p->pos = i;
-				aslrt_jn_lex(p, false);
-			}
-			advance(p, "{", false);
-			n->body = aslrt_jn_expression(p, 0);
-			advance(p, "}", true);
-		}
-		return n;
+		return led_call(p, t, left);
 	}
 	if (!strcmp(op, "[")) {
 		if (tok_is(p, "]")) {
@@ -585,28 +628,7 @@ static Node *led(P *p, Tok t, Node *left)
 		return n;
 	}
 	if (!strcmp(op, "^")) {
-		n = node_new(p, N_RAW_SORT, t.pos);
-		n->lhs = left;
-		advance(p, "(", false);
-		int cap = 0;
-		for (;;) {
-			bool desc = false;
-			if (tok_is(p, "<"))
-				advance(p, "<", false);
-			else if (tok_is(p, ">")) {
-				desc = true;
-				advance(p, ">", false);
-			}
-			n->terms =
-			    aslrt_jn_vec_grow(p->ar, n->terms, n->nterms, &cap, sizeof(SortTerm));
-			n->terms[n->nterms].desc = desc;
-			n->terms[n->nterms++].expr = aslrt_jn_expression(p, 0);
-			if (!tok_is(p, ","))
-				break;
-			advance(p, ",", false);
-		}
-		advance(p, ")", true);
-		return n;
+		return led_sort(p, t, left);
 	}
 	if (!strcmp(op, "{")) {
 		Tok brace = t;
@@ -965,51 +987,208 @@ static Node *as_path(P *p, Node *n)
 	return r;
 }
 
+/* A path's last step, or the node itself. */
+static Node *last_step(Node *n)
+{
+	return n->type == N_PATH ? n->items.v[n->items.n - 1] : n;
+}
+
+/* a[pred]: the predicate becomes a stage (or a filter) of the last step */
+static Node *process_pred(P *p, Node *e)
+{
+	Node *result = aslrt_jn_process(p, e->lhs);
+	Node *step = result;
+	bool stages = false;
+	if (result->type == N_PATH) {
+		step = result->items.v[result->items.n - 1];
+		stages = true;
+	}
+	if (step->group)
+		aslrt_jn_perr(p, "S0209", e->pos, NULL, NULL);
+	Node *pred = aslrt_jn_process(p, e->rhs);
+	if (pred->has_seeking) {
+		for (int i = 0; i < pred->seeking.n; i++) {
+			Slot *slot = pred->seeking.v[i];
+			if (slot->level == 1)
+				seek_parent(p, step, slot);
+			else
+				slot->level--;
+		}
+		push_ancestry(p, step, pred);
+	}
+	Stage st = {0, pred, NULL};
+	if (stages)
+		VPUSH(p->ar, step->stages, st);
+	else
+		VPUSH(p->ar, step->pred, st);
+	return result;
+}
+
+/* e{k: v}: a grouping on the step (once) */
+static Node *process_group(P *p, Node *e)
+{
+	Node *result = aslrt_jn_process(p, e->lhs);
+	if (result->group)
+		aslrt_jn_perr(p, "S0210", e->pos, NULL, NULL);
+	Group *g = aslrt_jn_arena_zalloc(p->ar, sizeof(Group));
+	*g = *e->grp;
+	g->keys = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
+	g->vals = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
+	for (int i = 0; i < g->n; i++) {
+		g->keys[i] = aslrt_jn_process(p, e->grp->keys[i]);
+		g->vals[i] = aslrt_jn_process(p, e->grp->vals[i]);
+	}
+	g->pos = e->pos;
+	result->group = g;
+	return result;
+}
+
+/* e^(terms): a sort step appended to the path */
+static Node *process_sort(P *p, Node *e)
+{
+	Node *result = as_path(p, aslrt_jn_process(p, e->lhs));
+	Node *s = node_new(p, N_SORT, e->pos);
+	s->nterms = e->nterms;
+	s->terms = aslrt_jn_arena_alloc_raw(p->ar, sizeof(SortTerm) * (size_t)(e->nterms + 1));
+	for (int i = 0; i < e->nterms; i++) {
+		s->terms[i].desc = e->terms[i].desc;
+		s->terms[i].expr = aslrt_jn_process(p, e->terms[i].expr);
+		push_ancestry(p, s, s->terms[i].expr);
+	}
+	VPUSH(p->ar, result->items, s);
+	resolve_ancestry(p, result);
+	return result;
+}
+
+/* e@$v: the step binds each item to $v (a tuple stream) */
+static Node *process_focus(P *p, Node *e)
+{
+	Node *result = aslrt_jn_process(p, e->lhs);
+	Node *step = last_step(result);
+	if (step->stages.n || step->pred.n)
+		aslrt_jn_perr(p, "S0215", e->pos, NULL, NULL);
+	if (step->type == N_SORT)
+		aslrt_jn_perr(p, "S0216", e->pos, NULL, NULL);
+	if (e->keep_array)
+		step->keep_array = true;
+	step->focus = e->rhs->str;
+	step->tuple = true;
+	return result;
+}
+
+/* e#$i: the step binds each position to $i */
+static Node *process_index(P *p, Node *e)
+{
+	Node *result = aslrt_jn_process(p, e->lhs);
+	Node *step = last_step(result);
+	if (result->type != N_PATH) {
+		result = as_path(p, result);
+		if (step->pred.n) {
+			step->stages = step->pred;
+			step->pred = (StVec){0};
+		}
+	}
+	if (step->stages.n == 0)
+		step->index = e->rhs->str;
+	else {
+		Stage st = {1, NULL, e->rhs->str};
+		VPUSH(p->ar, step->stages, st);
+	}
+	step->tuple = true;
+	return result;
+}
+
+/* {k: v, ...} as a constructor */
+static Node *process_object(P *p, Node *e)
+{
+	Node *result = node_new(p, N_OBJECT, e->pos);
+	Group *g = aslrt_jn_arena_zalloc(p->ar, sizeof(Group));
+	*g = *e->grp;
+	g->keys = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
+	g->vals = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
+	for (int i = 0; i < g->n; i++) {
+		g->keys[i] = aslrt_jn_process(p, e->grp->keys[i]);
+		push_ancestry(p, result, g->keys[i]);
+		g->vals[i] = aslrt_jn_process(p, e->grp->vals[i]);
+		push_ancestry(p, result, g->vals[i]);
+	}
+	result->grp = g;
+	return result;
+}
+
+/* %: a slot the enclosing path resolves to an ancestor */
+static Node *process_parent(P *p, Node *e)
+{
+	Node *result = node_new(p, N_PARENT, e->pos);
+	Slot *s = aslrt_jn_arena_zalloc(p->ar, sizeof(Slot));
+	char lab[16];
+	snprintf(lab, sizeof lab, "!%d", p->anc_label++);
+	s->label = aslrt_jn_arena_strndup(p->ar, lab, strlen(lab));
+	s->level = 1;
+	s->index = p->anc_index++;
+	result->slot = s;
+	p->ancestry = aslrt_jn_vec_grow(p->ar, p->ancestry, p->nanc, &p->capanc, sizeof(Node *));
+	p->ancestry[p->nanc++] = result;
+	return result;
+}
+
+/* a.b: the steps of both sides flattened into one path */
+static Node *process_path(P *p, Node *e)
+{
+	Node *result;
+	Node *lstep = aslrt_jn_process(p, e->lhs);
+	if (lstep->type == N_PATH)
+		result = lstep;
+	else {
+		result = node_new(p, N_PATH, e->pos);
+		VPUSH(p->ar, result->items, lstep);
+	}
+	if (lstep->type == N_PARENT) {
+		result->has_seeking = true;
+		VPUSH(p->ar, result->seeking, lstep->slot);
+	}
+	Node *rest = aslrt_jn_process(p, e->rhs);
+	if (rest->type == N_PATH) {
+		for (int i = 0; i < rest->items.n; i++)
+			VPUSH(p->ar, result->items, rest->items.v[i]);
+	} else {
+		if (rest->pred.n) {
+			rest->stages = rest->pred;
+			rest->pred = (StVec){0};
+		}
+		VPUSH(p->ar, result->items, rest);
+	}
+	for (int i = 0; i < result->items.n; i++) {
+		Node *st = result->items.v[i];
+		if (st->type == N_NUMBER || st->type == N_VALUE)
+			aslrt_jn_perr(p, "S0213", st->pos, NULL, st->str);
+		if (st->type == N_STRING)
+			st->type = N_NAME;
+	}
+	for (int i = 0; i < result->items.n; i++)
+		if (result->items.v[i]->keep_array)
+			result->keep_singleton = true;
+	Node *first = result->items.v[0];
+	if (first->type == N_ARRAY)
+		first->consarray = true;
+	Node *last = result->items.v[result->items.n - 1];
+	if (last->type == N_ARRAY)
+		last->consarray = true;
+	resolve_ancestry(p, result);
+	return result;
+}
+
+/* The parse tree into the evaluator's: paths flattened, predicates, groups,
+ * sorts and bindings attached to their steps, parent slots resolved (jsonata
+ * 2.0.6 parser.js processAST).  Long because it is one switch over the node
+ * kinds, each case short; the longer ones are the process_* above. */
 Node *aslrt_jn_process(P *p, Node *e)
 {
 	Node *result = e;
 	switch (e->type) {
 	case N_BINARY:
 		if (e->op == OP_DOT) {
-			Node *lstep = aslrt_jn_process(p, e->lhs);
-			if (lstep->type == N_PATH)
-				result = lstep;
-			else {
-				result = node_new(p, N_PATH, e->pos);
-				VPUSH(p->ar, result->items, lstep);
-			}
-			if (lstep->type == N_PARENT) {
-				result->has_seeking = true;
-				VPUSH(p->ar, result->seeking, lstep->slot);
-			}
-			Node *rest = aslrt_jn_process(p, e->rhs);
-			if (rest->type == N_PATH) {
-				for (int i = 0; i < rest->items.n; i++)
-					VPUSH(p->ar, result->items, rest->items.v[i]);
-			} else {
-				if (rest->pred.n) {
-					rest->stages = rest->pred;
-					rest->pred = (StVec){0};
-				}
-				VPUSH(p->ar, result->items, rest);
-			}
-			for (int i = 0; i < result->items.n; i++) {
-				Node *st = result->items.v[i];
-				if (st->type == N_NUMBER || st->type == N_VALUE)
-					aslrt_jn_perr(p, "S0213", st->pos, NULL, st->str);
-				if (st->type == N_STRING)
-					st->type = N_NAME;
-			}
-			for (int i = 0; i < result->items.n; i++)
-				if (result->items.v[i]->keep_array)
-					result->keep_singleton = true;
-			Node *first = result->items.v[0];
-			if (first->type == N_ARRAY)
-				first->consarray = true;
-			Node *last = result->items.v[result->items.n - 1];
-			if (last->type == N_ARRAY)
-				last->consarray = true;
-			resolve_ancestry(p, result);
+			result = process_path(p, e);
 			break;
 		}
 		if (e->op == OP_APPLY) {
@@ -1028,107 +1207,27 @@ Node *aslrt_jn_process(P *p, Node *e)
 		push_ancestry(p, result, result->lhs);
 		push_ancestry(p, result, result->rhs);
 		break;
-	case N_RAW_PRED: {
-		result = aslrt_jn_process(p, e->lhs);
-		Node *step = result;
-		bool stages = false;
-		if (result->type == N_PATH) {
-			step = result->items.v[result->items.n - 1];
-			stages = true;
-		}
-		if (step->group)
-			aslrt_jn_perr(p, "S0209", e->pos, NULL, NULL);
-		Node *pred = aslrt_jn_process(p, e->rhs);
-		if (pred->has_seeking) {
-			for (int i = 0; i < pred->seeking.n; i++) {
-				Slot *slot = pred->seeking.v[i];
-				if (slot->level == 1)
-					seek_parent(p, step, slot);
-				else
-					slot->level--;
-			}
-			push_ancestry(p, step, pred);
-		}
-		Stage st = {0, pred, NULL};
-		if (stages)
-			VPUSH(p->ar, step->stages, st);
-		else
-			VPUSH(p->ar, step->pred, st);
+	case N_RAW_PRED:
+		result = process_pred(p, e);
 		break;
-	}
-	case N_RAW_GROUP: {
-		result = aslrt_jn_process(p, e->lhs);
-		if (result->group)
-			aslrt_jn_perr(p, "S0210", e->pos, NULL, NULL);
-		Group *g = aslrt_jn_arena_zalloc(p->ar, sizeof(Group));
-		*g = *e->grp;
-		g->keys = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
-		g->vals = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
-		for (int i = 0; i < g->n; i++) {
-			g->keys[i] = aslrt_jn_process(p, e->grp->keys[i]);
-			g->vals[i] = aslrt_jn_process(p, e->grp->vals[i]);
-		}
-		g->pos = e->pos;
-		result->group = g;
+	case N_RAW_GROUP:
+		result = process_group(p, e);
 		break;
-	}
-	case N_RAW_SORT: {
-		result = as_path(p, aslrt_jn_process(p, e->lhs));
-		Node *s = node_new(p, N_SORT, e->pos);
-		s->nterms = e->nterms;
-		s->terms =
-		    aslrt_jn_arena_alloc_raw(p->ar, sizeof(SortTerm) * (size_t)(e->nterms + 1));
-		for (int i = 0; i < e->nterms; i++) {
-			s->terms[i].desc = e->terms[i].desc;
-			s->terms[i].expr = aslrt_jn_process(p, e->terms[i].expr);
-			push_ancestry(p, s, s->terms[i].expr);
-		}
-		VPUSH(p->ar, result->items, s);
-		resolve_ancestry(p, result);
+	case N_RAW_SORT:
+		result = process_sort(p, e);
 		break;
-	}
 	case N_BIND:
 		result = node_new(p, N_BIND, e->pos);
 		result->lhs = aslrt_jn_process(p, e->lhs);
 		result->rhs = aslrt_jn_process(p, e->rhs);
 		push_ancestry(p, result, result->rhs);
 		break;
-	case N_RAW_FOCUS: {
-		result = aslrt_jn_process(p, e->lhs);
-		Node *step = result;
-		if (result->type == N_PATH)
-			step = result->items.v[result->items.n - 1];
-		if (step->stages.n || step->pred.n)
-			aslrt_jn_perr(p, "S0215", e->pos, NULL, NULL);
-		if (step->type == N_SORT)
-			aslrt_jn_perr(p, "S0216", e->pos, NULL, NULL);
-		if (e->keep_array)
-			step->keep_array = true;
-		step->focus = e->rhs->str;
-		step->tuple = true;
+	case N_RAW_FOCUS:
+		result = process_focus(p, e);
 		break;
-	}
-	case N_RAW_INDEX: {
-		result = aslrt_jn_process(p, e->lhs);
-		Node *step = result;
-		if (result->type == N_PATH)
-			step = result->items.v[result->items.n - 1];
-		else {
-			result = as_path(p, result);
-			if (step->pred.n) {
-				step->stages = step->pred;
-				step->pred = (StVec){0};
-			}
-		}
-		if (step->stages.n == 0)
-			step->index = e->rhs->str;
-		else {
-			Stage st = {1, NULL, e->rhs->str};
-			VPUSH(p->ar, step->stages, st);
-		}
-		step->tuple = true;
+	case N_RAW_INDEX:
+		result = process_index(p, e);
 		break;
-	}
 	case N_NEG:
 		result = node_new(p, N_NEG, e->pos);
 		result->expr = aslrt_jn_process(p, e->expr);
@@ -1147,21 +1246,9 @@ Node *aslrt_jn_process(P *p, Node *e)
 		}
 		break;
 	}
-	case N_OBJECT: {
-		result = node_new(p, N_OBJECT, e->pos);
-		Group *g = aslrt_jn_arena_zalloc(p->ar, sizeof(Group));
-		*g = *e->grp;
-		g->keys = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
-		g->vals = aslrt_jn_arena_alloc_raw(p->ar, sizeof(Node *) * (size_t)(g->n + 1));
-		for (int i = 0; i < g->n; i++) {
-			g->keys[i] = aslrt_jn_process(p, e->grp->keys[i]);
-			push_ancestry(p, result, g->keys[i]);
-			g->vals[i] = aslrt_jn_process(p, e->grp->vals[i]);
-			push_ancestry(p, result, g->vals[i]);
-		}
-		result->grp = g;
+	case N_OBJECT:
+		result = process_object(p, e);
 		break;
-	}
 	case N_FUNCTION:
 	case N_PARTIAL: {
 		result = node_new(p, e->type, e->pos);
@@ -1215,20 +1302,9 @@ Node *aslrt_jn_process(P *p, Node *e)
 		if (e->keep_array)
 			result->keep_singleton = true;
 		break;
-	case N_PARENT: {
-		result = node_new(p, N_PARENT, e->pos);
-		Slot *s = aslrt_jn_arena_zalloc(p->ar, sizeof(Slot));
-		char lab[16];
-		snprintf(lab, sizeof lab, "!%d", p->anc_label++);
-		s->label = aslrt_jn_arena_strndup(p->ar, lab, strlen(lab));
-		s->level = 1;
-		s->index = p->anc_index++;
-		result->slot = s;
-		p->ancestry =
-		    aslrt_jn_vec_grow(p->ar, p->ancestry, p->nanc, &p->capanc, sizeof(Node *));
-		p->ancestry[p->nanc++] = result;
+	case N_PARENT:
+		result = process_parent(p, e);
 		break;
-	}
 	case N_OPERATOR:
 		e->type = N_NAME;
 		result = aslrt_jn_process(p, e);

@@ -94,6 +94,22 @@ static int fail_model(aslrt_path_ctx *c, int code, const char *what, int i, stru
 	return rc;
 }
 
+/* "[k]" onto the current path, without printf (it is on every element a
+ * path visits). */
+static void put_index(aslrt_path_buf *b, long k)
+{
+	char tmp[24], *e = tmp + sizeof tmp, *d = e;
+	unsigned long u = k < 0 ? 0 - (unsigned long)k : (unsigned long)k;
+	*--d = ']';
+	do
+		*--d = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (k < 0)
+		*--d = '-';
+	*--d = '[';
+	aslrt_path_buf_put(b, d, (size_t)(e - d));
+}
+
 /* PathToken.handleObjectProperty for one property. */
 static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, const char *name,
 			   size_t nlen)
@@ -121,7 +137,8 @@ static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, cons
 	if (leaf) {
 		int up = c->upidx[i];
 		char idx[32];
-		snprintf(idx, sizeof idx, "[%d]", up);
+		if (up != -1)
+			snprintf(idx, sizeof idx, "[%d]", up);
 		const char *prev = c->p->n >= 2 ? c->p->steps[c->p->n - 2].frag : "$";
 		if (up == -1 || strcmp(prev, idx) == 0)
 			add_result(c, v);
@@ -137,7 +154,7 @@ static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, cons
 static int handle_index(aslrt_path_ctx *c, int i, struct json_object *m, long index)
 {
 	size_t mark = c->cur.len;
-	aslrt_path_buf_fmt(&c->cur, "[%ld]", index);
+	put_index(&c->cur, index);
 	long len = (long)json_object_array_length(m);
 	long eff = index < 0 ? len + index : index;
 	struct json_object *v =
@@ -316,7 +333,7 @@ static int walk(aslrt_path_ctx *c, int pt, struct json_object *m)
 			} else {
 				for (size_t k = 0; k < n && !rc; k++) {
 					size_t mark = c->cur.len;
-					aslrt_path_buf_fmt(&c->cur, "[%zu]", k);
+					put_index(&c->cur, (long)k);
 					c->upidx[pt + 1] = (int)k;
 					rc = ev_step(c, pt + 1, json_object_array_get_idx(m, k));
 					aslrt_path_buf_trunc(&c->cur, mark);
@@ -325,7 +342,7 @@ static int walk(aslrt_path_ctx *c, int pt, struct json_object *m)
 		}
 		for (size_t k = 0; k < n && !rc; k++) {
 			size_t mark = c->cur.len;
-			aslrt_path_buf_fmt(&c->cur, "[%zu]", k);
+			put_index(&c->cur, (long)k);
 			rc = walk(c, pt, json_object_array_get_idx(m, k));
 			aslrt_path_buf_trunc(&c->cur, mark);
 		}
@@ -443,6 +460,22 @@ bool aslrt_env_var(const aslrt_env *env, const char *name, struct json_object **
 	return env->fetch_var && env->fetch_var(env, name, v);
 }
 
+/* A path of plain fields ($.a.b) found all along: direct look-ups, no
+ * evaluation context (most paths of a template).  false for any other path
+ * and on any miss, which the full evaluation reports in Jayway's words. */
+static bool fields_found(const aslrt_path *p, struct json_object *doc, struct json_object **v)
+{
+	struct json_object *m = doc;
+	for (int i = 0; i < p->n; i++) {
+		const struct aslrt_path_step *s = &p->steps[i];
+		if (s->kind != PK_FIELD || !is_map(m) ||
+		    !json_object_object_get_ex(m, s->names[0], &m))
+			return false;
+	}
+	*v = m;
+	return true;
+}
+
 int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_object **out, char *why,
 		    size_t whylen)
 {
@@ -459,6 +492,11 @@ int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_objec
 			snprintf(why, whylen, "The variable '$%s' is not defined", p->var);
 			return 1;
 		}
+	}
+	struct json_object *v;
+	if (p->definite && fields_found(p, doc, &v)) {
+		*out = json_object_get(v);
+		return 0;
 	}
 	aslrt_path_ctx c;
 	int rc = aslrt_path_run(&c, p, doc, doc, false, why, whylen);

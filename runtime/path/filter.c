@@ -360,17 +360,21 @@ static int fx_operand(aslrt_path_parser *ps, size_t end, struct aslrt_path_fexpr
 	return 0;
 }
 
-static int fx_and(aslrt_path_parser *ps, size_t end, struct aslrt_path_fexpr **out)
+/* A chain of operands joined by one logical operator: level 0 is a && b,
+ * level 1 is a || b over level 0 (&& binds tighter, as in Jayway). */
+static int fx_chain(aslrt_path_parser *ps, size_t end, int level, struct aslrt_path_fexpr **out)
 {
+	static const char *const op[] = {"&&", "||"};
+	static const int kind[] = {FX_AND, FX_OR};
 	struct aslrt_path_fexpr *k, *e = NULL;
-	if (fx_operand(ps, end, &k) < 0)
+	if ((level ? fx_chain(ps, end, level - 1, &k) : fx_operand(ps, end, &k)) < 0)
 		return -1;
-	while (at_op(ps, end, "&&")) {
+	while (at_op(ps, end, op[level])) {
 		if (!e) {
-			e = fx_new(FX_AND);
+			e = fx_new(kind[level]);
 			fx_add(e, k);
 		}
-		if (fx_operand(ps, end, &k) < 0) {
+		if ((level ? fx_chain(ps, end, level - 1, &k) : fx_operand(ps, end, &k)) < 0) {
 			aslrt_path_fexpr_free(e);
 			return -1;
 		}
@@ -382,22 +386,7 @@ static int fx_and(aslrt_path_parser *ps, size_t end, struct aslrt_path_fexpr **o
 
 static int fx_or(aslrt_path_parser *ps, size_t end, struct aslrt_path_fexpr **out)
 {
-	struct aslrt_path_fexpr *k, *e = NULL;
-	if (fx_and(ps, end, &k) < 0)
-		return -1;
-	while (at_op(ps, end, "||")) {
-		if (!e) {
-			e = fx_new(FX_OR);
-			fx_add(e, k);
-		}
-		if (fx_and(ps, end, &k) < 0) {
-			aslrt_path_fexpr_free(e);
-			return -1;
-		}
-		fx_add(e, k);
-	}
-	*out = e ? e : k;
-	return 0;
+	return fx_chain(ps, end, 1, out);
 }
 
 /* The filter is "( ... )" from ps->pos to end (exclusive). */

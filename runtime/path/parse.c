@@ -12,38 +12,6 @@ char aslrt_path_jnull_marker;
 
 /* --- small buffers --- */
 
-void aslrt_path_buf_put(aslrt_path_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			abort();
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-void aslrt_path_buf_str(aslrt_path_buf *b, const char *s)
-{
-	aslrt_path_buf_put(b, s, strlen(s));
-}
-
-void aslrt_path_buf_fmt(aslrt_path_buf *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	aslrt_path_buf_put(b, tmp, (size_t)n);
-}
-
 void aslrt_path_buf_trunc(aslrt_path_buf *b, size_t len)
 {
 	b->len = len;
@@ -152,6 +120,24 @@ static int hex4(const char *s, size_t n, unsigned long *cp)
 	return 0;
 }
 
+/* After "\\u": when the closing quote q comes within the next four
+ * characters (a backslash hiding the one after it), Jayway's Utils.unescape
+ * never completes the escape and drops what it collected: skip to the quote
+ * and say so. */
+static bool cut_short(aslrt_path_parser *ps, char q)
+{
+	size_t i = ps->pos;
+	for (int n = 0; n < 4 && i < ps->len; n++, i++) {
+		if (ps->s[i] == q) {
+			ps->pos = i;
+			return true;
+		}
+		if (ps->s[i] == '\\')
+			i++, n++;
+	}
+	return false;
+}
+
 /*
  * Read a quoted string starting at ps->pos (the quote), decoding Java-style
  * escapes as Jayway's Utils.unescape does (\uXXXX pairs joined into one code
@@ -178,24 +164,16 @@ int aslrt_path_read_quoted(aslrt_path_parser *ps, aslrt_path_buf *b)
 			break;
 		c = ps->s[ps->pos + 1];
 		ps->pos += 2;
+		const char *ctl = c ? strchr("bfnrt", c) : NULL;
+		if (ctl) {
+			aslrt_path_buf_put(b, &"\b\f\n\r\t"[ctl - "bfnrt"], 1);
+			continue;
+		}
 		switch (c) {
-		case 'b':
-			aslrt_path_buf_put(b, "\b", 1);
-			break;
-		case 'f':
-			aslrt_path_buf_put(b, "\f", 1);
-			break;
-		case 'n':
-			aslrt_path_buf_put(b, "\n", 1);
-			break;
-		case 'r':
-			aslrt_path_buf_put(b, "\r", 1);
-			break;
-		case 't':
-			aslrt_path_buf_put(b, "\t", 1);
-			break;
 		case 'u': {
 			unsigned long cp, lo;
+			if (cut_short(ps, q))
+				break;
 			if (hex4(ps->s + ps->pos, ps->len - ps->pos, &cp) < 0)
 				return aslrt_path_perr(ps, "invalid \\u escape at offset %zu",
 						       ps->pos - 2);
@@ -419,9 +397,13 @@ static int parse_bracket(aslrt_path_parser *ps, aslrt_path *p)
 		for (;;) {
 			aslrt_path_skip_blanks(ps);
 			c = aslrt_path_peek(ps);
-			if (c != '\'' && c != '"')
-				return aslrt_path_perr(
-				    ps, "expected a quoted property name at offset %zu", ps->pos);
+			/* Jayway's readBracketPropertyToken takes the first quote
+			 * as the only delimiter of the bracket: ["a", 'b'] fails. */
+			if (c != s->delim)
+				return aslrt_path_perr(ps,
+						       "expected a property name in %c quotes at "
+						       "offset %zu",
+						       s->delim, ps->pos);
 			aslrt_path_buf b = {0};
 			if (aslrt_path_read_quoted(ps, &b) < 0) {
 				free(b.s);

@@ -139,10 +139,11 @@ struct aslrt_path_fexpr {
 
 #define JNULL ((struct json_object *)&aslrt_path_jnull_marker)
 
-typedef struct {
-	char *s;
-	size_t len, cap;
-} aslrt_path_buf;
+/* The runtime's one growable string (buf.c), under the names path/ uses. */
+typedef aslrt_buf aslrt_path_buf;
+#define aslrt_path_buf_put aslrt_buf_put
+#define aslrt_path_buf_str aslrt_buf_puts
+#define aslrt_path_buf_fmt aslrt_buf_printf
 
 /* A vector of borrowed nodes (results of an evaluation). */
 typedef struct {
@@ -177,10 +178,6 @@ typedef struct {
 /* ---- parse.c */
 
 extern char aslrt_path_jnull_marker;
-void aslrt_path_buf_put(aslrt_path_buf *b, const char *s, size_t n);
-void aslrt_path_buf_str(aslrt_path_buf *b, const char *s);
-void aslrt_path_buf_fmt(aslrt_path_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 void aslrt_path_buf_trunc(aslrt_path_buf *b, size_t len);
 char *aslrt_path_xstrndup(const char *s, size_t n);
 void *aslrt_path_xcalloc(size_t n, size_t size);

@@ -289,6 +289,7 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
     lambda_stub(exes, env)
     sfn_stub(exes, env)
     ecs_stub(exes, env)
+    stream_memory(aslc, s3, env, tmp)
 
     # No endpoint answering: a clear client error, after the SDK's retries, no hang.
     dead = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % free_port(), AWS_MAX_ATTEMPTS="2")
@@ -306,6 +307,42 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
                  "AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials"}))
     print("%s" % ("all passed" if failures == 0 else "%d failed" % failures))
     return 1 if failures else 0
+
+
+def stream_memory(aslc, s3, env, tmp):
+    """The ItemReader streams the object: with MaxItems 5, a 6 MB object
+    costs no more memory than a 60 kB one (the old whole-object read held
+    the body twice, about 12 MB more), and a full read is exact."""
+    row = lambda i: "r%d,%s" % (i, "x" * 50)
+    big = "id,pad\n" + "\n".join(row(i) for i in range(100000)) + "\n"
+    small = "id,pad\n" + "\n".join(row(i) for i in range(1000)) + "\n"
+    s3.put_object(Bucket="receipts", Key="stream/big.csv", Body=big.encode())
+    s3.put_object(Bucket="receipts", Key="stream/small.csv", Body=small.encode())
+    exe = os.path.join(tmp, "stream-c")
+    subprocess.run([aslc, "build", os.path.join(HERE, "stream.asl.json"), "-o", exe], check=True)
+    def measured(key, max_items):
+        """Its exit, output, stderr tail and peak RSS (KiB): run in a fresh
+        Python, so that RUSAGE_CHILDREN is the executable's alone."""
+        code = ("import json,os,resource,subprocess,sys;"
+                "p=subprocess.run([sys.argv[1]],input=sys.argv[2].encode(),capture_output=True);"
+                "print(json.dumps([p.returncode,p.stdout.decode(),p.stderr.decode()[-300:],"
+                "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))")
+        inp = json.dumps({"bucket": "receipts", "key": "stream/%s.csv" % key, "max": max_items})
+        p = subprocess.run([sys.executable, "-c", code, exe, inp], capture_output=True, text=True, env=env,
+                           timeout=240)
+        rc, out, err, rss = json.loads(p.stdout)
+        return (rc, err, json.loads(out) if rc == 0 else out), rss
+
+    rss = {}
+    for key in ("small", "big"):
+        got, rss[key] = measured(key, 5)
+        check("MaxItems 5 of the %s object" % key, got, (0, "", {"count": 5, "first": "r0", "last": ["r4"]}))
+    got, rss["all"] = measured("big", 100000000)
+    check("the whole object, streamed", got, (0, "", {"count": 100000, "first": "r0", "last": ["r99999"]}))
+    print("     peak RSS with MaxItems 5: %d KiB (60 kB object), %d KiB (%.1f MB object); all %d items: %d KiB"
+          % (rss["small"], rss["big"], len(big) / 1e6, 100000, rss["all"]))
+    check("the download stops at MaxItems: peak RSS not proportional to the object",
+          rss["big"] - rss["small"] < 3072, True)
 
 
 def lambda_stub(exes, env):

@@ -183,12 +183,13 @@ def main():
                     {"Key": "out/%s/SUCCEEDED_0.json" % run_id, "Size": len(succeeded)}]}})
             records = json.loads(succeeded)
             r0 = records[0]
+            last = records[99999]
             check("ResultWriter records (%s)" % backend,
-                  (len(records), r0["Input"], r0["Output"], r0["Status"], r0["InputDetails"], r0["OutputDetails"],
-                   r0["RedriveStatus"], r0["ExecutionArn"].endswith(":" + r0["Name"]),
-                   records[99999]["Output"], sorted(r0)),
-                  (100000, '{"id":"r0"}', '{"done":"r0"}', "SUCCEEDED", {"Included": True}, {"Included": True},
-                   "NOT_REDRIVABLE", True, '{"done":"r99999"}',
+                  (len(records), r0["Input"], json.loads(r0["Output"]), r0["Status"], r0["InputDetails"],
+                   r0["OutputDetails"], r0["RedriveStatus"], r0["ExecutionArn"].endswith(":" + r0["Name"]),
+                   json.loads(last["Output"]), sorted(r0)),
+                  (100000, '{"id":"r0"}', {"done": "r0", "name": r0["Name"]}, "SUCCEEDED", {"Included": True},
+                   {"Included": True}, "NOT_REDRIVABLE", True, {"done": "r99999", "name": last["Name"]},
                    ["ExecutionArn", "Input", "InputDetails", "Name", "Output", "OutputDetails", "RedriveCount",
                     "RedriveStatus", "RedriveStatusReason", "StartDate", "StateMachineArn", "Status", "StopDate"]))
             check("ItemReader results (%s)" % backend, out, {

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Golden diagnostics tests for `aslc check`.
+"""Golden diagnostics tests for `aslc check`: the checker's (tests/compile/)
+and the type checker's (tests/types/).
 
 usage: run.py ASLC [DIR]        (DIR defaults to this script's folder)
        UPDATE=1 run.py ASLC     rewrite every NAME.err from aslc's output
 
 For each NAME.asl.json in DIR, runs `aslc check NAME.asl.json` from DIR (so
-file names in diagnostics are relative and goldens machine-independent) and
-compares stderr with NAME.err, exactly.  The expected exit status is 1 when
-NAME.err holds an `error:` line, else 0 (valid, possibly with warnings; an
-empty or absent NAME.err means no output at all).  A NAME.args file, if present, holds extra
-arguments (e.g. `--type express`).  Prints [PASS]/[FAIL] NAME, a diff for
+file names in diagnostics are relative and goldens machine-independent), with
+`--input-schema NAME.schema.json` when that file exists and the arguments of
+NAME.args (e.g. `--type express`) when that one does, and compares stderr
+with NAME.err, exactly.  The expected exit status is 1 when NAME.err holds an
+`error:` line, else 0 (valid, possibly with warnings; an empty or absent
+NAME.err means no output at all).  Prints [PASS]/[FAIL] NAME, a diff for
 failures, and a closing `N passed, N failed` line; exits 1 on any failure.
 """
 import difflib, glob, os, subprocess, sys
@@ -26,8 +28,12 @@ def main():
     for src in sorted(glob.glob(os.path.join(d, "*.asl.json"))):
         name = os.path.basename(src)[: -len(".asl.json")]
         errf = os.path.join(d, name + ".err")
+        args = []
+        if os.path.exists(os.path.join(d, name + ".schema.json")):
+            args += ["--input-schema", name + ".schema.json"]
         argf = os.path.join(d, name + ".args")
-        args = open(argf).read().split() if os.path.exists(argf) else []
+        if os.path.exists(argf):
+            args += open(argf).read().split()
         p = subprocess.run([aslc, "check", name + ".asl.json"] + args, cwd=d,
                            capture_output=True, encoding="utf-8", errors="replace", timeout=60)
         if update:

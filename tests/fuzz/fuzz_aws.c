@@ -4,7 +4,7 @@
  * response of any protocol (JSON, X-Amzn-ErrorType, XML), as an S3 list
  * result (XML into the SDK's JSON) and as a Distributed Map's ItemReader
  * object (CSV with each delimiter and header mode, JSON with ItemsPointer,
- * JSONL).  Build and run it with
+ * JSONL), whole and fed in pieces, which must agree.  Build and run it with
  * tests/fuzz/run_aws.sh.
  */
 #include <stdint.h>
@@ -61,12 +61,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_object *items = NULL;
 	char why[640];
 	const char *body = size ? r.body.p + 1 : "";
-	if (aslrt_aws_read_items(types[sel % 3], cfg, body, size ? size - 1 : 0, sel & 0x20 ? 3 : 0,
-				 &items, why, sizeof why) == 0) {
-		char *t = aslrt_json_dump(items);
-		free(t);
-		json_object_put(items);
+	size_t len = size ? size - 1 : 0;
+	long max = sel & 0x20 ? 3 : 0;
+	int rc = aslrt_aws_read_items(types[sel % 3], cfg, body, len, max, &items, why, sizeof why);
+	char *whole = rc == 0 ? aslrt_json_dump(items) : strdup(why);
+	json_object_put(items);
+	/* Streamed in pieces (as libcurl hands them over), the same items or
+	 * the same error. */
+	size_t piece = 1 + (size > 1 ? data[1] % 13 : 0);
+	aws_items *st = aslrt_aws_items_open(types[sel % 3], cfg, max, why, sizeof why);
+	if (st) {
+		for (size_t at = 0; at < len; at += piece)
+			if (aslrt_aws_items_feed(st, body + at,
+						 len - at < piece ? len - at : piece))
+				break;
+		items = NULL;
+		rc = aslrt_aws_items_finish(st, &items, why, sizeof why);
 	}
+	char *streamed = st && rc == 0 ? aslrt_json_dump(items) : strdup(why);
+	json_object_put(items);
+	if (strcmp(whole, streamed) != 0)
+		abort();
+	free(whole);
+	free(streamed);
 	json_object_put(cfg);
 	aslrt_aws_http_resp_free(&r);
 	return 0;

@@ -6,22 +6,11 @@
 # timeout.  Findings are left in BUILD_DIR/fuzz-runtime-findings; each one
 # becomes a case of tests/hardening/cases.json.
 set -eu
-if [ $# -ne 3 ]; then
-	echo "usage: $0 CLANG BUILD_DIR SECONDS" >&2
-	exit 2
-fi
-CLANG=$1 BUILD=$2 SECONDS_=$3
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-mkdir -p "$BUILD/fuzz-runtime-findings"
-BIN=$BUILD/fuzz_runtime
+. "$SRC/tests/fuzz/common.sh"
+fuzz_args fuzz_runtime fuzz-runtime-findings "$@"
 
-"$CLANG" -g -O1 -std=c11 -D_GNU_SOURCE \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-fno-omit-frame-pointer \
-	-I"$SRC/runtime" -isystem /usr/include/json-c \
-	"$SRC/tests/fuzz/fuzz_runtime.c" \
-	$(sh "$SRC/tests/fuzz/core-sources.sh" "$SRC") \
-	-ljson-c -lcrypto -lpcre2-8 -lm -lpthread -o "$BIN"
+fuzz_build "-ljson-c -lcrypto -lpcre2-8 -lm -lpthread" "$SRC/tests/fuzz/fuzz_runtime.c"
 
 CORPUS=$(mktemp -d)
 trap 'rm -rf "$CORPUS"' EXIT
@@ -74,4 +63,4 @@ PY
 
 "$BIN" "$CORPUS" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 	-max_total_time="$SECONDS_" -print_final_stats=1 \
-	-artifact_prefix="$BUILD/fuzz-runtime-findings/"
+	-artifact_prefix="$FINDINGS/"

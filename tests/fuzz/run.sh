@@ -5,27 +5,16 @@
 # SECONDS, and exit non-zero on a crash, a leak or a timeout.  Findings are
 # left in BUILD_DIR/fuzz-findings.  e.g.  tests/fuzz/run.sh clang-16 /tmp/bt 300
 set -eu
-if [ $# -ne 3 ]; then
-	echo "usage: $0 CLANG BUILD_DIR SECONDS" >&2
-	exit 2
-fi
-CLANG=$1 BUILD=$2 SECONDS_=$3
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-mkdir -p "$BUILD/fuzz-findings"
-BIN=$BUILD/fuzz_check
+. "$SRC/tests/fuzz/common.sh"
+fuzz_args fuzz_check fuzz-findings "$@"
 
-# The front end, and the runtime's core (the list in runtime/CMakeLists.txt).
-# shellcheck disable=SC2046
-"$CLANG" -g -O1 -std=c11 -D_GNU_SOURCE \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-fno-omit-frame-pointer \
-	-I"$SRC/compiler" -I"$SRC/runtime" -isystem /usr/include/json-c \
+# The front end, and the runtime's core.
+fuzz_build "-ljson-c -lcrypto -lpcre2-8 -lm -lpthread" \
 	"$SRC/tests/fuzz/fuzz_check.c" \
 	"$SRC/compiler/load.c" "$SRC/compiler/diag.c" "$SRC/compiler/model.c" \
 	"$SRC/compiler/check.c" "$SRC/compiler/check_expr.c" "$SRC/compiler/check_state.c" \
-	"$SRC/compiler/types.c" "$SRC/compiler/types_flow.c" "$SRC/compiler/util.c" \
-	$(sh "$SRC/tests/fuzz/core-sources.sh" "$SRC") \
-	-ljson-c -lcrypto -lpcre2-8 -lm -lpthread -o "$BIN"
+	"$SRC/compiler/types.c" "$SRC/compiler/types_flow.c" "$SRC/compiler/util.c"
 
 CORPUS=$(mktemp -d)
 trap 'rm -rf "$CORPUS"' EXIT
@@ -54,4 +43,4 @@ PY
 # Diagnostics are printed (and discarded) so diag.c's printer is fuzzed too.
 ASLC_FUZZ_PRINT=1 "$BIN" "$CORPUS" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 	-max_total_time="$SECONDS_" -close_fd_mask=2 -print_final_stats=1 \
-	-artifact_prefix="$BUILD/fuzz-findings/"
+	-artifact_prefix="$FINDINGS/"

@@ -4,22 +4,13 @@
 # responses of each protocol, fuzz for SECONDS, and exit non-zero on a
 # crash, a leak or a timeout.  Findings go to BUILD_DIR/fuzz-aws-findings.
 set -eu
-if [ $# -ne 3 ]; then
-	echo "usage: $0 CLANG BUILD_DIR SECONDS" >&2
-	exit 2
-fi
-CLANG=$1 BUILD=$2 SECONDS_=$3
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-mkdir -p "$BUILD/fuzz-aws-findings"
-BIN=$BUILD/fuzz_aws
+. "$SRC/tests/fuzz/common.sh"
+fuzz_args fuzz_aws fuzz-aws-findings "$@"
 
-"$CLANG" -g -O1 -std=c11 -D_GNU_SOURCE \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-fno-omit-frame-pointer \
-	-I"$SRC/runtime" -isystem /usr/include/json-c \
+fuzz_build "-ljson-c -lcrypto -lpcre2-8 -lexpat -lm -lpthread -ldl" \
 	"$SRC/tests/fuzz/fuzz_aws.c" "$SRC/runtime/aws/parse.c" "$SRC/runtime/aws/sigv4.c" \
-	"$SRC/runtime/aws/http.c" $(sh "$SRC/tests/fuzz/core-sources.sh" "$SRC") \
-	-ljson-c -lcrypto -lpcre2-8 -lexpat -lm -lpthread -ldl -o "$BIN"
+	"$SRC/runtime/aws/http.c" "$SRC/runtime/http.c"
 
 CORPUS=$(mktemp -d)
 trap 'rm -rf "$CORPUS"' EXIT
@@ -35,4 +26,4 @@ printf '%s' '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><
 
 "$BIN" "$CORPUS" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
 	-max_total_time="$SECONDS_" -print_final_stats=1 \
-	-artifact_prefix="$BUILD/fuzz-aws-findings/"
+	-artifact_prefix="$FINDINGS/"

@@ -113,16 +113,9 @@ X0:
 	aslrt_op_put(r[9]);
 	aslrt_op_put(r[11]);
 	aslrt_op_put(r[12]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 0, &r[0], st)) {
-	case ASLRT_RETRY: goto S0;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 0, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S0;
+	return rc;
 }
 
 ASLC_STATE int state_1(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -177,8 +170,7 @@ S1_L2:;
 	goto X1;
 S1_L1:;
 	b[3] = 0;
-	r[10] = aslrt_op_field(r[0], "score");
-	if (aslrt_op_require(c, 13, 1, r[10], r[0], &r[11])) goto E1;
+	if (aslrt_op_require(c, 13, 1, r[4], r[0], &r[11])) goto E1;
 	if ((b[3] = aslrt_op_test(c, 13, 18, r[11], NULL)) < 0) goto E1;
 	if (b[3]) goto S1_L4;
 	r[12] = aslrt_op_field(r[0], "amount");
@@ -214,16 +206,9 @@ X1:
 	aslrt_op_put(r[13]);
 	aslrt_op_put(r[14]);
 	aslrt_op_put(r[15]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 1, &r[0], st)) {
-	case ASLRT_RETRY: goto S1;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 1, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S1;
+	return rc;
 }
 
 ASLC_STATE int state_2(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -259,16 +244,9 @@ X2:
 	aslrt_op_put(r[2]);
 	aslrt_op_put(r[4]);
 	aslrt_op_put(r[6]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 2, &r[0], st)) {
-	case ASLRT_RETRY: goto S2;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 2, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S2;
+	return rc;
 }
 
 ASLC_STATE int state_3(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -299,16 +277,9 @@ X3:
 	aslrt_op_put(r[1]);
 	aslrt_op_put(r[2]);
 	aslrt_op_put(r[4]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 3, &r[0], st)) {
-	case ASLRT_RETRY: goto S3;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 3, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S3;
+	return rc;
 }
 
 ASLC_STATE int state_4(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -332,16 +303,9 @@ E4:
 	rc = -1;
 X4:
 	aslrt_op_put(r[1]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 4, &r[0], st)) {
-	case ASLRT_RETRY: goto S4;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 4, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S4;
+	return rc;
 }
 
 ASLC_STATE int state_5(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -377,16 +341,9 @@ X5:
 	aslrt_op_put(r[2]);
 	aslrt_op_put(r[4]);
 	aslrt_op_put(r[6]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 5, &r[0], st)) {
-	case ASLRT_RETRY: goto S5;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 5, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S5;
+	return rc;
 }
 
 ASLC_STATE int state_6(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -401,16 +358,9 @@ S6:
 	goto E6;
 E6:
 	rc = -1;
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 6, &r[0], st)) {
-	case ASLRT_RETRY: goto S6;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 6, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S6;
+	return rc;
 }
 
 static int scope_0(aslrt_ctx *c, struct json_object *in, struct json_object **out)

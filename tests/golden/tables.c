@@ -162,16 +162,9 @@ X0:
 	aslrt_op_put(r[2]);
 	aslrt_op_put(r[3]);
 	aslrt_op_put(r[4]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 0, &r[0], st)) {
-	case ASLRT_RETRY: goto S0;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 0, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S0;
+	return rc;
 }
 
 ASLC_STATE int state_1(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -194,16 +187,9 @@ E1:
 	rc = -1;
 X1:
 	aslrt_op_put(r[1]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 1, &r[0], st)) {
-	case ASLRT_RETRY: goto S1;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 1, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S1;
+	return rc;
 }
 
 ASLC_STATE int state_4(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -226,16 +212,9 @@ E4:
 	rc = -1;
 X4:
 	aslrt_op_put(r[1]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 4, &r[0], st)) {
-	case ASLRT_RETRY: goto S4;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 4, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S4;
+	return rc;
 }
 
 ASLC_STATE int state_7(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -272,16 +251,9 @@ E7:
 X7:
 	aslrt_op_put(r[2]);
 	aslrt_op_put(r[3]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 7, &r[0], st)) {
-	case ASLRT_RETRY: goto S7;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 7, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S7;
+	return rc;
 }
 
 ASLC_STATE int state_8(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -303,16 +275,9 @@ E8:
 	rc = -1;
 X8:
 	aslrt_op_put(r[1]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 8, &r[0], st)) {
-	case ASLRT_RETRY: goto S8;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 8, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S8;
+	return rc;
 }
 
 ASLC_STATE int state_9(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -327,16 +292,9 @@ S9:
 	goto E9;
 E9:
 	rc = -1;
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 9, &r[0], st)) {
-	case ASLRT_RETRY: goto S9;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 9, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S9;
+	return rc;
 }
 
 static int scope_0(aslrt_ctx *c, struct json_object *in, struct json_object **out)
@@ -379,16 +337,9 @@ E2:
 	rc = -1;
 X2:
 	aslrt_op_put(r[1]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 2, &r[0], st)) {
-	case ASLRT_RETRY: goto S2;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 2, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S2;
+	return rc;
 }
 
 ASLC_STATE int state_3(aslrt_ctx *c, struct json_object **cur, int *st)
@@ -411,16 +362,9 @@ E3:
 	rc = -1;
 X3:
 	aslrt_op_put(r[1]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 3, &r[0], st)) {
-	case ASLRT_RETRY: goto S3;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 3, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S3;
+	return rc;
 }
 
 static int scope_1(aslrt_ctx *c, struct json_object *in, struct json_object **out)
@@ -457,16 +401,9 @@ E5:
 	rc = -1;
 X5:
 	aslrt_op_put(r[1]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 5, &r[0], st)) {
-	case ASLRT_RETRY: goto S5;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 5, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S5;
+	return rc;
 }
 
 static int scope_2(aslrt_ctx *c, struct json_object *in, struct json_object **out)
@@ -503,16 +440,9 @@ E6:
 	rc = -1;
 X6:
 	aslrt_op_put(r[1]);
-	if (rc >= 0) {
-		aslrt_op_put(r[0]);
-		*cur = out;
-		return rc;
-	}
-	switch (aslrt_op_recover(c, 6, &r[0], st)) {
-	case ASLRT_RETRY: goto S6;
-	case ASLRT_CAUGHT: *cur = r[0]; return 1;
-	default: aslrt_op_put(r[0]); *cur = NULL; return -1;
-	}
+	if ((rc = aslrt_op_leave(c, 6, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
+		goto S6;
+	return rc;
 }
 
 static int scope_3(aslrt_ctx *c, struct json_object *in, struct json_object **out)

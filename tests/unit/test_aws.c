@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "aws/aws.h"
+#include "builtin.h"
 
 static char *slurp(const char *dir, const char *name)
 {
@@ -506,6 +507,56 @@ START_TEST(creds_imds_bounded)
 }
 END_TEST
 
+START_TEST(region_imds)
+{
+	/* No region in the environment or the profile: IMDSv2's, asked once. */
+	clean_env();
+	unsetenv("AWS_EC2_METADATA_DISABLED");
+	setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+	server s = {.conns = 2, .status = "200 OK", .body = "eu-west-3"};
+	pthread_t t;
+	server_start(&s, &t);
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
+	char *r = aslrt_aws_region();
+	ck_assert_str_eq(r, "eu-west-3");
+	free(r);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(s.served, 2); /* the token, then the region with it */
+	ck_assert_ptr_nonnull(
+	    strstr(s.request, "GET /latest/meta-data/placement/region HTTP/1.1\r\n"));
+	ck_assert_ptr_nonnull(strstr(s.request, "\r\nX-aws-ec2-metadata-token: eu-west-3\r\n"));
+	close(s.fd); /* cached: not asked again (it would be refused now) */
+	r = aslrt_aws_region();
+	ck_assert_str_eq(r, "eu-west-3");
+	free(r);
+	/* The environment wins. */
+	setenv("AWS_REGION", "ap-south-1", 1);
+	r = aslrt_aws_region();
+	ck_assert_str_eq(r, "ap-south-1");
+	free(r);
+	unsetenv("AWS_REGION");
+
+	/* A failure is kept too: off EC2, one 1 s attempt per process at most. */
+	aslrt_aws_credentials_reset();
+	server f = {.conns = 1, .status = "404 Not Found", .body = ""};
+	server_start(&f, &t);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
+	ck_assert_ptr_null(aslrt_aws_region());
+	pthread_join(t, NULL);
+	close(f.fd);
+	ck_assert_ptr_null(aslrt_aws_region());
+	ck_assert_int_eq(f.served, 1);
+
+	/* Disabled: not asked. */
+	aslrt_aws_credentials_reset();
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	ck_assert_ptr_null(aslrt_aws_region());
+}
+END_TEST
+
 /* --- response parsers --- */
 
 static char *error_code(long status, const char *body, const char *hdr, char **msg)
@@ -580,20 +631,51 @@ START_TEST(s3_list_json)
 }
 END_TEST
 
-static char *items_of(const char *type, const char *cfg_json, const char *body, long max)
+static char *items_result(int rc, struct json_object *items, const char *why)
 {
-	struct json_object *cfg = json_tokener_parse(cfg_json);
-	struct json_object *items = NULL;
-	char why[640];
 	char *res;
-	if (aslrt_aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why) ==
-	    0) {
+	if (rc == 0) {
 		res = strdup(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
 		json_object_put(items);
 	} else {
 		aws_buf b = {0};
 		aslrt_aws_buf_printf(&b, "!%s", why);
 		res = b.p;
+	}
+	return res;
+}
+
+/* The items of body read whole, checked to be the same when the body comes
+ * in pieces of 1, 2, 3 and 7 bytes (as libcurl streams it). */
+static char *items_of(const char *type, const char *cfg_json, const char *body, long max)
+{
+	struct json_object *cfg = json_tokener_parse(cfg_json);
+	struct json_object *items = NULL;
+	char why[640];
+	int rc = aslrt_aws_read_items(type, cfg, body, strlen(body), max, &items, why, sizeof why);
+	char *res = items_result(rc, items, why);
+	static const size_t pieces[] = {1, 2, 3, 7};
+	for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+		aws_items *s = aslrt_aws_items_open(type, cfg, max, why, sizeof why);
+		if (!s) {
+			char *again = items_result(-1, NULL, why);
+			ck_assert_str_eq(again, res);
+			free(again);
+			continue;
+		}
+		size_t len = strlen(body), fed = 0;
+		int state = 0;
+		while (fed < len && state == 0) {
+			size_t n = len - fed < pieces[k] ? len - fed : pieces[k];
+			state = aslrt_aws_items_feed(s, body + fed, n);
+			fed += n;
+		}
+		items = NULL;
+		rc = aslrt_aws_items_finish(s, &items, why, sizeof why);
+		char *streamed = items_result(rc, items, why);
+		ck_assert_msg(strcmp(streamed, res) == 0, "in pieces of %zu: %s, whole: %s",
+			      pieces[k], streamed, res);
+		free(streamed);
 	}
 	json_object_put(cfg);
 	return res;
@@ -625,9 +707,98 @@ START_TEST(reader_items)
 	ITEMS("JSON", "{}", "{\"a\":1}", 0, "!Attempting to map over non-iterable node.");
 	ITEMS("JSON", "{}", "[1,2,3]", 2, "[1,2]");
 	ITEMS("JSONL", "{}", "{\"n\":1}\n\n  \n[2]\r\n", 0, "[{\"n\":1},[2]]");
+	/* a lone CR ends a record too; a CR at a piece's end waits for its LF */
+	ITEMS("CSV", "{}", "a\rx\r\ry\r\n\"q\r\"\r", 0,
+	      "[{\"a\":\"x\"},{\"a\":\"y\"},{\"a\":\"q\\r\"}]");
+	/* MaxItems reached: the reader says stop, and the rest is never read */
+	struct json_object *none = json_object_new_object();
+	char why[64];
+	aws_items *s = aslrt_aws_items_open("JSONL", none, 2, why, sizeof why);
+	ck_assert_int_eq(aslrt_aws_items_feed(s, "1\n2", 3), 0);
+	ck_assert_int_eq(aslrt_aws_items_feed(s, "\n{bad", 5), 1);
+	struct json_object *items = NULL;
+	ck_assert_int_eq(aslrt_aws_items_finish(s, &items, why, sizeof why), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN), "[1,2]");
+	json_object_put(items);
+	json_object_put(none);
 	char *bad = items_of("JSONL", "{}", "1\n{x\n", 0);
 	ck_assert_msg(strncmp(bad, "!Line 2 of the JSONL file is not JSON: ", 39) == 0, "%s", bad);
 	free(bad);
+}
+END_TEST
+
+/* The static executables' HTTP client (runtime/builtin_curl.c) through
+ * the libcurl calls the runtime makes. */
+static size_t into_buf(char *p, size_t size, size_t n, void *user)
+{
+	aslrt_aws_buf_add(user, p, size * n);
+	return size * n;
+}
+
+START_TEST(builtin_curl)
+{
+	server s = {.conns = 1, .status = "201 Created", .body = "{\"ok\":1}"};
+	pthread_t t;
+	server_start(&s, &t);
+	char url[128], err[CURL_ERROR_SIZE];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/a/b?c=d", s.port);
+	CURL *h = aslrt_bcurl_easy_init();
+	struct curl_slist *hs = aslrt_bcurl_slist_append(NULL, "X-One: 1");
+	hs = aslrt_bcurl_slist_append(hs, "Expect:"); /* removes a header: none is sent */
+	aws_buf body = {0}, head = {0};
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_POSTFIELDS, "hello");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)4);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEFUNCTION, into_buf);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_HEADERFUNCTION, into_buf);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_HEADERDATA, &head);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_OK);
+	pthread_join(t, NULL);
+	close(s.fd);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "PUT /a/b?c=d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: */*\r\n"
+		 "Content-Length: 4\r\nX-One: 1\r\nConnection: close\r\n\r\nhell",
+		 s.port);
+	ck_assert_str_eq(s.request, want);
+	long status = 0;
+	ck_assert_int_eq(aslrt_bcurl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status), CURLE_OK);
+	ck_assert_int_eq(status, 201);
+	ck_assert_str_eq(body.p, "{\"ok\":1}");
+	ck_assert_str_eq(head.p, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+				 "Content-Length: 8\r\nConnection: close\r\n\r\n");
+	aslrt_aws_buf_free(&body);
+	aslrt_aws_buf_free(&head);
+
+	/* What it does not do, it refuses, naming it. */
+	aslrt_bcurl_easy_reset(h);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	ck_assert_int_eq(aslrt_bcurl_easy_setopt(h, CURLOPT_VERBOSE, 1L), CURLE_UNKNOWN_OPTION);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_UNKNOWN_OPTION);
+	ck_assert_str_eq(err,
+			 "the static executable's HTTP client does not support curl option 41");
+	aslrt_bcurl_easy_reset(h);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_UNSUPPORTED_PROTOCOL);
+	ck_assert_str_eq(err, "Protocol \"http\" not supported or disabled");
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://[::1/x");
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_URL_MALFORMAT);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://example.com/x");
+	setenv("https_proxy", "http://proxy:3128", 1);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
+	ck_assert_str_eq(err, "https_proxy is set, and the static executable's HTTP client does "
+			      "not support proxies (add example.com to no_proxy)");
+	unsetenv("https_proxy");
+	aslrt_bcurl_easy_cleanup(h);
+	aslrt_bcurl_slist_free_all(hs);
 }
 END_TEST
 
@@ -644,6 +815,8 @@ int main(void)
 	tcase_add_test(tc, endpoints);
 	tcase_add_test(tc, creds_container);
 	tcase_add_test(tc, creds_imds_bounded);
+	tcase_add_test(tc, region_imds);
+	tcase_add_test(tc, builtin_curl);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parsers");
 	tcase_add_test(tc, error_forms);

@@ -109,6 +109,31 @@ START_TEST(test_choice_lowering)
 }
 END_TEST
 
+/* A look-up repeated in a state reuses the first where that is on every
+ * path to it (ir_cse): $.c once for both rules, $.e again after an Or that
+ * may skip its first look-up. */
+START_TEST(test_choice_cse)
+{
+	Program *p = lower_text(
+	    "{\"StartAt\":\"C\",\"States\":{\"C\":{\"Type\":\"Choice\",\"Choices\":["
+	    "{\"Variable\":\"$.c.x\",\"NumericEquals\":1,\"Next\":\"Y\"},"
+	    "{\"Variable\":\"$.c.y\",\"NumericEquals\":2,\"Next\":\"Y\"},"
+	    "{\"Or\":[{\"Variable\":\"$.d.x\",\"IsPresent\":true},"
+	    "{\"Variable\":\"$.e.x\",\"IsPresent\":true}],\"Next\":\"Y\"},"
+	    "{\"Variable\":\"$.e.x\",\"IsNull\":true,\"Next\":\"Y\"}],\"Default\":\"Y\"},"
+	    "\"Y\":{\"Type\":\"Succeed\"}}}");
+	char *s = dump(p);
+	ck_assert_ptr_nonnull(strstr(s, "  %1 = field %0 k1\t; \"c\"\n"));
+	ck_assert_ptr_null(strstr(s, "= field %0 k1\t; \"c\"\n  %6"));
+	ck_assert_ptr_nonnull(strstr(s, "  L0:\n  %6 = field %1 k5\t; \"y\"\n"));
+	ck_assert_ptr_nonnull(strstr(s, "  %11 = field %0 k11\t; \"e\"\n"));
+	ck_assert_ptr_nonnull(strstr(s, "  L2:\n  %14 = field %0 k11\t; \"e\"\n"));
+	ck_assert_ptr_nonnull(strstr(s, "  %16 = require %15 %0 choice k10"));
+	free(s);
+	ir_free(p);
+}
+END_TEST
+
 /* Definition strings are data in C string literals, never code. */
 START_TEST(test_c_string_escapes)
 {
@@ -180,6 +205,7 @@ int main(void)
 	tcase_add_test(tc, test_pass_dump);
 	tcase_add_test(tc, test_paths_static_and_dynamic);
 	tcase_add_test(tc, test_choice_lowering);
+	tcase_add_test(tc, test_choice_cse);
 	tcase_add_test(tc, test_c_string_escapes);
 	tcase_add_test(tc, test_meta);
 	tcase_add_test(tc, test_parallel_scopes);

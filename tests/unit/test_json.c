@@ -206,6 +206,51 @@ START_TEST(test_deep_values)
 }
 END_TEST
 
+/* A state exit measures only the containers it has not measured before:
+ * a measured value wrapped in new ones is still checked exactly. */
+START_TEST(test_limits_kept_measures)
+{
+	struct json_object *v = json_object_new_string("a\"b"); /* prints as 6 bytes */
+	for (int i = 0; i < 999; i++) {
+		struct json_object *a = json_object_new_array();
+		json_object_array_add(a, v);
+		v = a;
+	}
+	ck_assert_int_eq(aslrt_json_check_limits(v, 0, NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(v, 2004, NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(v, 2003, NULL), 1);
+	/* 1000 levels still pass, 1001 do not */
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "k", v);
+	ck_assert_int_eq(aslrt_json_check_limits(o, 0, NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(o, 2010, NULL), 0); /* {"k":...} */
+	ck_assert_int_eq(aslrt_json_check_limits(o, 2009, NULL), 1);
+	struct json_object *top = json_object_new_array();
+	json_object_array_add(top, json_object_new_int(-12));
+	json_object_array_add(top, o);
+	ck_assert_int_eq(aslrt_json_check_limits(top, 0, NULL), 2);
+	ck_assert_int_eq(aslrt_json_check_limits(top, 0, NULL), 2); /* measured: same answer */
+	ck_assert_int_eq(aslrt_json_check_limits(o, 0, NULL), 0);
+	/* the measure is the printed size */
+	struct json_object *w = json_object_new_object();
+	json_object_object_add(w, "x\n", json_object_get(v));
+	json_object_object_add(w, "y", json_object_new_double(0.5));
+	json_object_object_add(w, "s\x01", json_object_new_string("a\"\\\n\x1f\t\xc3\xa9"));
+	json_object_object_add(w, "n", json_object_new_int64(-1234567890123));
+	json_object_object_add(w, "u", json_object_new_uint64(UINT64_MAX));
+	json_object_object_add(w, "m", json_object_new_int64(INT64_MIN));
+	json_object_object_add(w, "z", json_object_new_int64(0));
+	json_object_object_add(w, "t", json_object_new_boolean(1));
+	json_object_object_add(w, "f", json_object_new_boolean(0));
+	json_object_object_add(w, "0", NULL);
+	json_object_object_add(w, "e", json_object_new_double(1.5e300));
+	ck_assert_int_eq(aslrt_json_check_limits(w, aslrt_json_size(w), NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(w, aslrt_json_size(w) - 1, NULL), 1);
+	json_object_put(w);
+	json_object_put(top);
+}
+END_TEST
+
 /* Numbers are built as parsed: no clamping, no match-back by order. */
 START_TEST(test_numbers_exact)
 {
@@ -260,6 +305,7 @@ int main(void)
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_copy_is_deep);
 	tcase_add_test(tc, test_deep_values);
+	tcase_add_test(tc, test_limits_kept_measures);
 	tcase_add_test(tc, test_numbers_exact);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);

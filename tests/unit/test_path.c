@@ -131,6 +131,35 @@ START_TEST(test_bracket_fields)
 }
 END_TEST
 
+START_TEST(test_quoted_escapes)
+{
+	/* As Jayway's PathCompiler.readBracketPropertyToken finds the name (a
+	 * backslash hides the next character from the closing quote) and
+	 * Utils.unescape decodes it: \\ \' \" \b \f \n \r \t \uXXXX, any other
+	 * escaped character stands for itself, a \u cut short by the closing
+	 * quote is dropped. */
+	EXPECT("$['a\\'b']", "{\"a'b\":1}", "1");
+	EXPECT("$[\"x\\\"y\"]", "{\"x\\\"y\":2}", "2");
+	EXPECT("$['a\\\\b']", "{\"a\\\\b\":3}", "3");
+	EXPECT("$['a\\\\']", "{\"a\\\\\":4}", "4");
+	EXPECT("$[\"a'b\"]", "{\"a'b\":5}", "5");
+	EXPECT("$['a\"b']", "{\"a\\\"b\":6}", "6");
+	EXPECT("$[\"a\\'b\"]", "{\"a'b\":7}", "7");
+	EXPECT("$['\\/\\x']", "{\"/x\":8}", "8");
+	EXPECT("$['\\n\\t']", "{\"\\n\\t\":9}", "9");
+	EXPECT("$[':@.\"$,*\\'\\\\']", "{\":@.\\\"$,*'\\\\\": 42}", "42");
+	EXPECT("$['\\ud83d\\ude00']", "{\"\xf0\x9f\x98\x80\":10}", "10");
+	EXPECT("$['a\\u00']", "{\"a\":11}", "11");
+	EXPECT("$['\\u']", "{\"\":12}", "12");
+	EXPECT("$['a\\'']['b\\\\'].c", "{\"a'\":{\"b\\\\\":{\"c\":13}}}", "13");
+	EXPECT_PARSE_ERROR("$['\\u00zz']", "\\u");
+	EXPECT_PARSE_ERROR("$['a\\']", "unterminated");
+	/* one kind of quote per bracket, the first one */
+	EXPECT("$['a', 'b']", "{\"a\":1,\"b\":2}", "{\"a\":1,\"b\":2}");
+	EXPECT_PARSE_ERROR("$[\"a\", 'b']", "in \" quotes");
+}
+END_TEST
+
 START_TEST(test_reference_escapes)
 {
 	EXPECT("$.store\\.book", "{\"store.book\":1}", "1");
@@ -700,6 +729,7 @@ int main(void)
 	tcase_add_test(tc, test_root);
 	tcase_add_test(tc, test_dot_fields);
 	tcase_add_test(tc, test_bracket_fields);
+	tcase_add_test(tc, test_quoted_escapes);
 	tcase_add_test(tc, test_reference_escapes);
 	tcase_add_test(tc, test_indexes);
 	tcase_add_test(tc, test_context_and_vars);

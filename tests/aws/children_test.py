@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""A Distributed Map's iterations run as child executions, as in AWS:
+each has its own name (a UUID) and ARN (<machine>/<Label> execution), its
+own Context object ($$.Execution, $$.StateMachine), also in a Parallel
+within it, and its own history (FILE's .children.jsonl with --history
+FILE); the parent's history shows MapRunStarted/MapRunSucceeded instead of
+the iterations' events.  Both backends; no server needed.
+
+usage: children_test.py ASLC
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+UUID = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+BASE = "arn:aws:states:us-east-1:123456789012"
+failures = 0
+
+
+def check(name, got, want):
+    global failures
+    if got == want:
+        print("ok   " + name)
+    else:
+        failures += 1
+        print("FAIL %s\n  got:  %s\n  want: %s" % (name, got, want))
+
+
+def chain(events):
+    return [(e["id"], e["previousEventId"], e["type"]) for e in events]
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    aslc = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="aslc-children-")
+    try:
+        for backend in ("c", "llvm"):
+            exe = os.path.join(tmp, "children")
+            subprocess.run([aslc, "build", os.path.join(HERE, "children.asl.json"), "-o", exe, "--backend",
+                            backend], check=True)
+            hist = os.path.join(tmp, "h.json")
+            p = subprocess.run([exe, "--history", hist], input='{"items":[1,"bad",{"a":2}]}',
+                               capture_output=True, text=True, timeout=60)
+            check("workflow succeeds (%s)" % backend, (p.returncode, p.stderr), (0, ""))
+            if p.returncode:
+                continue
+            out = json.loads(p.stdout)
+            names = [o.get("name", "") for o in out]
+            check("child names are UUIDs (%s)" % backend,
+                  [bool(re.fullmatch(UUID, n)) for n in names], [True, False, True])
+            check("child Context objects (%s)" % backend, [out[0], out[1], out[2]], [
+                {"id": "%s:execution:children/Rows:%s" % (BASE, names[0]), "name": names[0], "input": 1,
+                 "machine": {"Id": BASE + ":stateMachine:children/Rows", "Name": "children/Rows"}},
+                {"Error": "Bad", "Cause": "a bad item"},
+                {"id": "%s:execution:children/Rows:%s" % (BASE, names[2]), "name": names[2], "input": {"a": 2},
+                 "machine": {"Id": BASE + ":stateMachine:children/Rows", "Name": "children/Rows"}}])
+            with open(hist) as f:
+                events = json.load(f)["events"]
+            check("the parent's history (%s)" % backend, chain(events), [
+                (1, 0, "ExecutionStarted"), (2, 0, "MapStateEntered"), (3, 2, "MapStateStarted"),
+                (4, 3, "MapRunStarted"), (5, 4, "MapRunSucceeded"), (6, 5, "MapStateSucceeded"),
+                (7, 5, "MapStateExited"), (8, 7, "ExecutionSucceeded")])
+            arn = events[3]["mapRunStartedEventDetails"]["mapRunArn"]
+            check("the Map Run's ARN (%s)" % backend,
+                  bool(re.fullmatch(re.escape(BASE + ":mapRun:children/Rows:") + UUID, arn)), True)
+            with open(os.path.join(tmp, "h.children.jsonl")) as f:
+                kids = sorted((json.loads(line) for line in f), key=lambda k: len(k["events"]))
+            check("one history per child (%s)" % backend,
+                  [(k["mapRunArn"] == arn, k["executionArn"].rsplit(":", 1)[1] in names) for k in kids],
+                  [(True, False), (True, True), (True, True)])
+            check("a failed child's history (%s)" % backend, chain(kids[0]["events"]), [
+                (1, 0, "ExecutionStarted"), (2, 0, "ChoiceStateEntered"), (3, 2, "ChoiceStateExited"),
+                (4, 3, "FailStateEntered"), (5, 4, "ExecutionFailed")])
+            check("its error (%s)" % backend, kids[0]["events"][4]["executionFailedEventDetails"],
+                  {"error": "Bad", "cause": "a bad item"})
+            check("a child's history (%s)" % backend, chain(kids[1]["events"]), [
+                (1, 0, "ExecutionStarted"), (2, 0, "ChoiceStateEntered"), (3, 2, "ChoiceStateExited"),
+                (4, 3, "ParallelStateEntered"), (5, 4, "ParallelStateStarted"), (6, 5, "PassStateEntered"),
+                (7, 6, "PassStateExited"), (8, 7, "ParallelStateSucceeded"), (9, 7, "ParallelStateExited"),
+                (10, 9, "ExecutionSucceeded")])
+            check("the failed child's input (%s)" % backend,
+                  kids[0]["events"][0]["executionStartedEventDetails"]["input"], '"bad"')
+            os.unlink(os.path.join(tmp, "h.children.jsonl"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("all passed" if failures == 0 else "%d failed" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
