@@ -114,23 +114,48 @@ static int env_words(Argv *a, const char *name)
 	return 0;
 }
 
-/* The compiler when $CC names none. */
-static const char *default_cc(const char *csrc, const BuildOpts *o)
+/* The compiler: $CC's words, else cc (or clang for generated C alone). */
+static int cc_command(Argv *a, const char *csrc, const BuildOpts *o)
 {
+	const char *cc = getenv("CC");
+	if (cc && *cc && env_words(a, "CC") < 0)
+		return -1;
+	if (a->n == 0) {
 #ifdef ASLC_FAST_CC
-	/* clang compiles the generated C four times as fast as gcc at -O0
-	 * (a 1,000-state chain: 0.3 s vs 1.2 s CPU).  $CFLAGS (written for
-	 * cc), static links, Task handler sources and sanitized builds (not
-	 * configured) keep cc. */
-	const char *cflags = getenv("CFLAGS");
-	if (csrc && !o->static_link && !o->nextra && !(cflags && *cflags) &&
-	    access(ASLC_FAST_CC, X_OK) == 0)
-		return ASLC_FAST_CC;
-#else
-	(void)csrc;
-	(void)o;
+		/* clang compiles the generated C four times as fast as gcc at -O0
+		 * (a 1,000-state chain: 0.3 s vs 1.2 s CPU).  $CFLAGS (written for
+		 * cc), static links, Task handler sources and sanitized builds (not
+		 * configured) keep cc. */
+		const char *cflags = getenv("CFLAGS");
+		if (csrc && !o->static_link && !o->nextra && !(cflags && *cflags) &&
+		    access(ASLC_FAST_CC, X_OK) == 0)
+			arg(a, ASLC_FAST_CC);
+		else
 #endif
-	return "cc";
+			arg(a, "cc");
+	}
+	return 0;
+}
+
+/* The libraries every machine links, after its objects. */
+static void link_libs(Argv *a, const RtPaths *rp, bool is_static)
+{
+	char *lib = xasprintf("%s/libaslrt.a", rp->lib);
+	arg(a, lib);
+	free(lib);
+	dep_lib(a, rp, ASLC_JSONC_LIB);
+	dep_lib(a, rp, ASLC_CRYPTO_LIB);
+	dep_lib(a, rp, ASLC_PCRE2_LIB);
+	dep_lib(a, rp, ASLC_EXPAT_LIB);
+	dep_lib(a, rp, ASLC_SQLITE_LIB);
+	if (is_static) {
+		dep_lib(a, rp, ASLC_MBEDTLS_LIB);
+		dep_lib(a, rp, ASLC_MBEDX509_LIB);
+		dep_lib(a, rp, ASLC_MBEDCRYPTO_LIB);
+	}
+	arg(a, "-lpthread");
+	arg(a, "-lm");
+	arg(a, "-ldl");
 }
 
 /* cc [-c src] or link: the shared part of both commands.  The command line
@@ -143,12 +168,9 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	if (aslrt_locate(&rp) < 0)
 		return -1;
 	Argv a = {0};
-	const char *cc = getenv("CC");
 	int rc = -1;
-	if (cc && *cc && env_words(&a, "CC") < 0)
+	if (cc_command(&a, csrc, o) < 0)
 		goto out;
-	if (a.n == 0)
-		arg(&a, default_cc(csrc, o));
 	char opt[8];
 	/* -O1 and -O2 compile the generated C at cc -O0: the state code is calls
 	 * into the runtime (compiled -O2), and b1, b2 and b5 ran the same CPU
@@ -223,22 +245,7 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 	arg(&a, "-Wl,--gc-sections");
 	if (o->strip)
 		arg(&a, "-s");
-	char *lib = xasprintf("%s/libaslrt.a", rp.lib);
-	arg(&a, lib);
-	free(lib);
-	dep_lib(&a, &rp, ASLC_JSONC_LIB);
-	dep_lib(&a, &rp, ASLC_CRYPTO_LIB);
-	dep_lib(&a, &rp, ASLC_PCRE2_LIB);
-	dep_lib(&a, &rp, ASLC_EXPAT_LIB);
-	dep_lib(&a, &rp, ASLC_SQLITE_LIB);
-	if (is_static) {
-		dep_lib(&a, &rp, ASLC_MBEDTLS_LIB);
-		dep_lib(&a, &rp, ASLC_MBEDX509_LIB);
-		dep_lib(&a, &rp, ASLC_MBEDCRYPTO_LIB);
-	}
-	arg(&a, "-lpthread");
-	arg(&a, "-lm");
-	arg(&a, "-ldl");
+	link_libs(&a, &rp, is_static);
 	vec_push(&a.v, &a.n, (char *)NULL);
 	rc = run(a.v, csrc, o->verbose);
 	a.n--;

@@ -18,9 +18,6 @@
 #include "rt.h"
 #include "util.h"
 
-/* The compiler's model, read by emit_graph.c only (aslc.h). */
-typedef struct Machine Machine;
-
 typedef enum {
 #define X(op, name, dst, fallible) OP_##op,
 #include "ops.h"
@@ -175,15 +172,6 @@ void ir_verify(const Program *p);
 
 /* --- emit_c.c --- */
 void emit_c(const Program *p, Buf *out);
-
-/* --- emit_graph.c --- */
-typedef enum { GRAPH_DOT, GRAPH_MERMAID } GraphKind;
-/* The machine's graph as Workflow Studio draws it, as DOT or Mermaid text. */
-void graph_emit(const Machine *m, GraphKind kind, Buf *out);
-/* The DOT graph laid out and rendered to SVG by libgvc; -1 with why set. */
-int graph_emit_svg(const Machine *m, Buf *out, char *why, size_t whylen);
-/* DOT text (graph_emit's, perhaps annotated) laid out and rendered to SVG. */
-int graph_render_svg(const char *dot, Buf *out, char *why, size_t whylen);
 
 /* --- emit_llvm.c --- */
 /* Build, verify, optimise; write an object file (obj_path) and/or the IR text

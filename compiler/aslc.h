@@ -1,7 +1,7 @@
 /*
  * aslc.h - the compiler's internal header, one section per file, in pipeline
  * order: load (source text), diag (diagnostics), model (typed states),
- * check, lower; util.c's helpers, which codegen/ uses too, are in util.h.
+ * check, graph, lower; util.c's helpers are codegen/'s (util.h).
  * The IR and the backends are declared in codegen/ir.h, which does not
  * include this header: the compiler depends on the IR, not the reverse.
  */
@@ -209,6 +209,15 @@ int eval_main(int argc, char **argv);
 /* `aslc report FILE.asl.json HISTORY.json [-o OUT] [--name NAME]`: argv[0]
  * is "report".  Returns the exit status (2: a history that does not fit). */
 int report_main(int argc, char **argv);
+
+/* --- graph.c --- */
+typedef enum { GRAPH_DOT, GRAPH_MERMAID } GraphKind;
+/* The machine's graph as Workflow Studio draws it, as DOT or Mermaid text. */
+void graph_emit(const Machine *m, GraphKind kind, Buf *out);
+/* The DOT graph laid out and rendered to SVG by libgvc; -1 with why set. */
+int graph_emit_svg(const Machine *m, Buf *out, char *why, size_t whylen);
+/* DOT text (graph_emit's, perhaps annotated) laid out and rendered to SVG. */
+int graph_render_svg(const char *dot, Buf *out, char *why, size_t whylen);
 
 /* --- lower.c --- */
 

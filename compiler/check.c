@@ -50,26 +50,6 @@ void ck_report(Ck *ck, DiagKind k, const char *ptr, bool at_key, const char *fmt
 
 /* --- small helpers --- */
 
-const char *type_name(struct json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "a boolean";
-	case json_type_int:
-	case json_type_double:
-		return "a number";
-	case json_type_string:
-		return "a string";
-	case json_type_array:
-		return "an array";
-	case json_type_object:
-		return "an object";
-	}
-	return "?";
-}
-
 /* Characters, not bytes, of a UTF-8 string. */
 size_t utf8_chars(const char *s)
 {

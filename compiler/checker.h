@@ -43,7 +43,11 @@ typedef struct Edges {
 	int n;
 } Edges;
 
-const char *type_name(struct json_object *v);
+/* "an array", "null", ...: the runtime's one list of JSON type names. */
+static inline const char *type_name(struct json_object *v)
+{
+	return aslrt_json_type_noun(v);
+}
 /* Characters, not bytes, of a UTF-8 string. */
 size_t utf8_chars(const char *s);
 /* "; did you mean 'X'?" or "" (static buffer). */

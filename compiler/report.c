@@ -1,7 +1,7 @@
 /*
  * report.c - `aslc report FILE.asl.json HISTORY.json -o run.html`: one
  * self-contained HTML page about one execution, as the Step Functions
- * console shows it: the machine's graph (emit_graph.c's SVG, laid out by
+ * console shows it: the machine's graph (graph.c's SVG, laid out by
  * libgvc) with each state coloured by what happened to it, counts and
  * durations per state, Map iterations summarised, the event table with the
  * console's columns, and each state's input and output on click.
@@ -140,17 +140,6 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static long days_from_civil(long y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* "2024-01-02T03:04:05.678Z" or "...+01:00" (what the AWS CLI prints). */
 static bool parse_iso(const char *s, double *ms)
 {
@@ -183,7 +172,7 @@ static bool parse_iso(const char *s, double *ms)
 	}
 	if (*s)
 		return false;
-	long t = days_from_civil(y, mo, d) * 86400L + h * 3600L + mi * 60L + sec - off;
+	long t = aslrt_days_from_civil(y, mo, d) * 86400L + h * 3600L + mi * 60L + sec - off;
 	*ms = (double)t * 1000.0 + frac * 1000.0;
 	return true;
 }
@@ -676,7 +665,7 @@ static void node_note(const Agg *a, Buf *b)
 }
 
 /* graph_emit's DOT with each state's node label given node_note() as a last
- * line: node lines are "<indent>s<N> [label=\"...\"" (emit_graph.c). */
+ * line: node lines are "<indent>s<N> [label=\"...\"" (graph.c). */
 static void annotate_dot(const R *r, const char *dot, Buf *b)
 {
 	const char *p = dot;

@@ -248,22 +248,19 @@ Ty *ty_literal(Tc *tc, struct json_object *v, const char *ptr, bool schema, int 
 {
 	if (depth > MAX_DEPTH)
 		return ty_top(tc);
+	static const unsigned scalar[] = {
+	    [json_type_null] = K_NULL,	[json_type_boolean] = K_BOOL, [json_type_int] = K_INT,
+	    [json_type_double] = K_FLT, [json_type_string] = K_STR,
+	};
 	Ty *t;
-	switch (json_object_get_type(v)) {
+	enum json_type jt = json_object_get_type(v);
+	switch (jt) {
 	case json_type_null:
-		t = ty_new(tc, K_NULL, ptr);
-		break;
 	case json_type_boolean:
-		t = ty_new(tc, K_BOOL, ptr);
-		break;
 	case json_type_int:
-		t = ty_new(tc, K_INT, ptr);
-		break;
 	case json_type_double:
-		t = ty_new(tc, K_FLT, ptr);
-		break;
 	case json_type_string:
-		t = ty_new(tc, K_STR, ptr);
+		t = ty_new(tc, scalar[jt], ptr);
 		break;
 	case json_type_array: {
 		t = ty_new(tc, K_ARR, ptr);
@@ -801,22 +798,20 @@ static Ty *call_type(Tc *tc, const char *text, const aslrt_fn *f, Ty *in, const 
 		const aslrt_path *path;
 		const aslrt_fn *call;
 		size_t at, end;
+		static const unsigned literal[] = {
+		    [ASLRT_FNARG_STR] = K_STR,	 [ASLRT_FNARG_INT] = K_INT,
+		    [ASLRT_FNARG_DBL] = K_FLT,	 [ASLRT_FNARG_NULL] = K_NULL,
+		    [ASLRT_FNARG_BOOL] = K_BOOL,
+		};
 		Ty *t;
-		switch (aslrt_fn_arg(f, i, &path, &call, &at, &end)) {
+		aslrt_fn_arg_kind kind = aslrt_fn_arg(f, i, &path, &call, &at, &end);
+		switch (kind) {
 		case ASLRT_FNARG_STR:
-			t = ty_new(tc, K_STR, origin);
-			break;
 		case ASLRT_FNARG_INT:
-			t = ty_new(tc, K_INT, origin);
-			break;
 		case ASLRT_FNARG_DBL:
-			t = ty_new(tc, K_FLT, origin);
-			break;
 		case ASLRT_FNARG_NULL:
-			t = ty_new(tc, K_NULL, origin);
-			break;
 		case ASLRT_FNARG_BOOL:
-			t = ty_new(tc, K_BOOL, origin);
+			t = ty_new(tc, literal[kind], origin);
 			break;
 		case ASLRT_FNARG_PATH:
 			t = resolve(tc, in, path, w, NULL);

@@ -21,46 +21,27 @@
 
 #include "digest.h"
 
+/* One algorithm's Init/Update/Final over the whole of data, then its length. */
+#define ONE_CALL(NAME, CTX, ALG, LEN)                                                              \
+	if (strcmp(alg, NAME) == 0) {                                                              \
+		CTX c;                                                                             \
+		ALG##_Init(&c);                                                                    \
+		ALG##_Update(&c, data, len);                                                       \
+		ALG##_Final(out, &c);                                                              \
+		return LEN;                                                                        \
+	}
+
 size_t aslrt_digest(const char *alg, const void *data, size_t len,
 		    unsigned char out[ASLRT_DIGEST_MAX])
 {
-	if (strcmp(alg, "MD5") == 0) {
-		MD5_CTX c;
-		MD5_Init(&c);
-		MD5_Update(&c, data, len);
-		MD5_Final(out, &c);
-		return MD5_DIGEST_LENGTH;
-	}
-	if (strcmp(alg, "SHA-1") == 0) {
-		SHA_CTX c;
-		SHA1_Init(&c);
-		SHA1_Update(&c, data, len);
-		SHA1_Final(out, &c);
-		return SHA_DIGEST_LENGTH;
-	}
-	if (strcmp(alg, "SHA-256") == 0) {
-		SHA256_CTX c;
-		SHA256_Init(&c);
-		SHA256_Update(&c, data, len);
-		SHA256_Final(out, &c);
-		return SHA256_DIGEST_LENGTH;
-	}
-	if (strcmp(alg, "SHA-384") == 0) {
-		SHA512_CTX c;
-		SHA384_Init(&c);
-		SHA384_Update(&c, data, len);
-		SHA384_Final(out, &c);
-		return SHA384_DIGEST_LENGTH;
-	}
-	if (strcmp(alg, "SHA-512") == 0) {
-		SHA512_CTX c;
-		SHA512_Init(&c);
-		SHA512_Update(&c, data, len);
-		SHA512_Final(out, &c);
-		return SHA512_DIGEST_LENGTH;
-	}
+	ONE_CALL("MD5", MD5_CTX, MD5, MD5_DIGEST_LENGTH)
+	ONE_CALL("SHA-1", SHA_CTX, SHA1, SHA_DIGEST_LENGTH)
+	ONE_CALL("SHA-256", SHA256_CTX, SHA256, SHA256_DIGEST_LENGTH)
+	ONE_CALL("SHA-384", SHA512_CTX, SHA384, SHA384_DIGEST_LENGTH)
+	ONE_CALL("SHA-512", SHA512_CTX, SHA512, SHA512_DIGEST_LENGTH)
 	return 0;
 }
+#undef ONE_CALL
 
 /* RFC 2104 with SHA-256's 64-byte block. */
 void aslrt_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,

@@ -947,24 +947,33 @@ int aslrt_json_parse(const char *text, size_t len, struct json_object **out, cha
 	return rc;
 }
 
-const char *aslrt_json_type_name(struct json_object *v)
+/* The noun for v's type with its article, as the checker's messages say it
+ * ("not an array"); aslrt_json_type_name() is the same word without it. */
+const char *aslrt_json_type_noun(struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
 	case json_type_null:
 		return "null";
 	case json_type_boolean:
-		return "boolean";
+		return "a boolean";
 	case json_type_int:
 	case json_type_double:
-		return "number";
+		return "a number";
 	case json_type_string:
-		return "string";
+		return "a string";
 	case json_type_array:
-		return "array";
+		return "an array";
 	case json_type_object:
-		return "object";
+		return "an object";
 	}
-	return "unknown";
+	return "an unknown";
+}
+
+const char *aslrt_json_type_name(struct json_object *v)
+{
+	const char *noun = aslrt_json_type_noun(v);
+	const char *sp = strchr(noun, ' ');
+	return sp ? sp + 1 : noun;
 }
 
 bool aslrt_json_is_number(struct json_object *v)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,340 +277,278 @@ static int run_due_executions(aslrt_run *r, const char *prog, const char *store,
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The options that name files and executions; the settings go into the run. */
+typedef struct {
+	const char *prog, *input_file, *output_file, *context_file, *mock_file, *test_case,
+	    *exec_name, *listen_addr, *bindings_file, *sm_name, *history_file, *log_file,
+	    *store_file, *resume_name, *describe_name;
+	bool list, run_due;
+} opts;
+
+/* The slot of an option whose value is a string, or NULL. */
+static const char **string_option(opts *o, aslrt_run *run, const char *a)
 {
-	const char *prog = argv[0], *input_file = NULL, *output_file = NULL, *context_file = NULL,
-		   *mock_file = NULL, *test_case = NULL, *exec_name = NULL, *listen_addr = NULL,
-		   *bindings_file = NULL, *sm_name = NULL, *history_file = NULL, *log_file = NULL,
-		   *store_file = NULL, *resume_name = NULL, *describe_name = NULL;
-	bool list = false, run_due = false;
-	aslrt_run run = {0};
-	run.payload_limit = 262144;
-	run.history_limit = -1;
-	run.park_after_ms = -1;
+	static const struct {
+		const char *name;
+		size_t at;
+	} tab[] = {
+	    {"--input", offsetof(opts, input_file)},
+	    {"--output", offsetof(opts, output_file)},
+	    {"--context", offsetof(opts, context_file)},
+	    {"--mock-config", offsetof(opts, mock_file)},
+	    {"--test-case", offsetof(opts, test_case)},
+	    {"--store", offsetof(opts, store_file)},
+	    {"--resume", offsetof(opts, resume_name)},
+	    {"--describe", offsetof(opts, describe_name)},
+	    {"--log-file", offsetof(opts, log_file)},
+	    {"--history", offsetof(opts, history_file)},
+	    {"--name", offsetof(opts, exec_name)},
+	    {"--listen", offsetof(opts, listen_addr)},
+	    {"--bindings", offsetof(opts, bindings_file)},
+	    {"--state-machine-name", offsetof(opts, sm_name)},
+	};
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (strcmp(a, tab[i].name) == 0)
+			return (const char **)(void *)((char *)o + tab[i].at);
+	if (strcmp(a, "--metrics") == 0)
+		return &run->metrics_file;
+	return NULL;
+}
+
+/* An option argv[*i] that sets one of the run's settings from the value
+ * after it (consumed): -1 when it is not one, else 0 or usage()'s status. */
+static int setting_option(aslrt_run *run, const char *prog, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	char *end = NULL;
+	long n = v ? strtol(v, &end, 10) : 0;
+	if (strcmp(a, "--store-sync") == 0) {
+		if (!v || (strcmp(v, "FULL") != 0 && strcmp(v, "NORMAL") != 0))
+			return usage(prog, "--store-sync needs FULL or NORMAL", NULL);
+		run->journal_sync_normal = strcmp(v, "NORMAL") == 0;
+	} else if (strcmp(a, "--log-level") == 0) {
+		if (!v || (run->log_level = aslrt_log_level_parse(v)) < 0)
+			return usage(prog, "--log-level needs ALL, ERROR, FATAL or OFF", NULL);
+	} else if (strcmp(a, "--payload-limit") == 0) {
+		if (!v)
+			return usage(prog, "--payload-limit needs a value", NULL);
+		if (strcmp(v, "off") == 0)
+			run->payload_limit = 0;
+		else if (*v && *end == 0 && n > 0)
+			run->payload_limit = (size_t)n;
+		else
+			return usage(prog, "bad --payload-limit: ", v);
+	} else if (strcmp(a, "--park-after") == 0) {
+		if (!v)
+			return usage(prog, "--park-after needs a value", NULL);
+		if (!*v || *end || n < 0 || n > 99999999)
+			return usage(prog, "bad --park-after (seconds, 0 to 99999999): ", v);
+		run->park_after_ms = (int64_t)n * 1000;
+	} else if (strcmp(a, "--history-limit") == 0) {
+		if (!v)
+			return usage(prog, "--history-limit needs a value", NULL);
+		if (strcmp(v, "off") == 0)
+			run->history_limit = 0;
+		else if (*v && *end == 0 && n >= 2 && n <= INT_MAX)
+			run->history_limit = (int)n;
+		else
+			return usage(prog, "bad --history-limit: ", v);
+	} else if (strcmp(a, "--express-time-limit") == 0) {
+		if (!v || (strcmp(v, "on") != 0 && strcmp(v, "off") != 0))
+			return usage(prog, "--express-time-limit needs on or off", NULL);
+		run->express_unlimited = strcmp(v, "off") == 0;
+	} else if (strcmp(a, "--clock") == 0) {
+		if (!v)
+			return usage(prog, "--clock needs a value", NULL);
+		if (strcmp(v, "virtual") == 0)
+			run->virtual_clock = true;
+		else if (strcmp(v, "real") != 0)
+			return usage(prog, "unknown clock: ", v);
+	} else {
+		return -1;
+	}
+	(*i)++;
+	return 0;
+}
+
+/* argv into o and run: -1 to go on, else the exit status (0 for --help). */
+static int parse_options(int argc, char **argv, opts *o, aslrt_run *run)
+{
+	const char *prog = o->prog;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char **slot = NULL;
+		const char **slot = string_option(o, run, a);
+		int rc;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			printf(help, prog);
 			return 0;
 		} else if (strcmp(a, "--trace") == 0) {
-			run.trace = stderr;
-			continue;
-		} else if (strcmp(a, "--input") == 0) {
-			slot = &input_file;
-		} else if (strcmp(a, "--output") == 0) {
-			slot = &output_file;
-		} else if (strcmp(a, "--context") == 0) {
-			slot = &context_file;
-		} else if (strcmp(a, "--mock-config") == 0) {
-			slot = &mock_file;
-		} else if (strcmp(a, "--test-case") == 0) {
-			slot = &test_case;
-		} else if (strcmp(a, "--store") == 0) {
-			slot = &store_file;
-		} else if (strcmp(a, "--store-sync") == 0) {
-			if (i + 1 >= argc || (strcmp(argv[i + 1], "FULL") != 0 &&
-					      strcmp(argv[i + 1], "NORMAL") != 0))
-				return usage(prog, "--store-sync needs FULL or NORMAL", NULL);
-			run.journal_sync_normal = strcmp(argv[++i], "NORMAL") == 0;
-			continue;
-		} else if (strcmp(a, "--resume") == 0) {
-			slot = &resume_name;
-		} else if (strcmp(a, "--describe") == 0) {
-			slot = &describe_name;
+			run->trace = stderr;
 		} else if (strcmp(a, "--list") == 0) {
-			list = true;
-			continue;
+			o->list = true;
 		} else if (strcmp(a, "--include-execution-data") == 0) {
-			run.log_data = true;
-			continue;
-		} else if (strcmp(a, "--log-level") == 0) {
-			if (i + 1 >= argc ||
-			    (run.log_level = aslrt_log_level_parse(argv[i + 1])) < 0)
-				return usage(prog, "--log-level needs ALL, ERROR, FATAL or OFF",
-					     NULL);
-			i++;
-			continue;
-		} else if (strcmp(a, "--log-file") == 0) {
-			slot = &log_file;
-		} else if (strcmp(a, "--metrics") == 0) {
-			slot = &run.metrics_file;
-		} else if (strcmp(a, "--history") == 0) {
-			slot = &history_file;
-		} else if (strcmp(a, "--name") == 0) {
-			slot = &exec_name;
-		} else if (strcmp(a, "--listen") == 0) {
-			slot = &listen_addr;
-		} else if (strcmp(a, "--bindings") == 0) {
-			slot = &bindings_file;
-		} else if (strcmp(a, "--state-machine-name") == 0) {
-			slot = &sm_name;
-		} else if (strcmp(a, "--payload-limit") == 0) {
-			if (i + 1 >= argc)
-				return usage(prog, "--payload-limit needs a value", NULL);
-			const char *v = argv[++i];
-			char *end;
-			long n = strtol(v, &end, 10);
-			if (strcmp(v, "off") == 0)
-				run.payload_limit = 0;
-			else if (*v && *end == 0 && n > 0)
-				run.payload_limit = (size_t)n;
-			else
-				return usage(prog, "bad --payload-limit: ", v);
-			continue;
+			run->log_data = true;
 		} else if (strcmp(a, "--run-due") == 0) {
-			run_due = true;
-			continue;
-		} else if (strcmp(a, "--park-after") == 0) {
+			o->run_due = true;
+		} else if (slot) {
 			if (i + 1 >= argc)
-				return usage(prog, "--park-after needs a value", NULL);
-			const char *v = argv[++i];
-			char *end;
-			long n = strtol(v, &end, 10);
-			if (!*v || *end || n < 0 || n > 99999999)
-				return usage(prog,
-					     "bad --park-after (seconds, 0 to 99999999): ", v);
-			run.park_after_ms = (int64_t)n * 1000;
-			continue;
-		} else if (strcmp(a, "--history-limit") == 0) {
-			if (i + 1 >= argc)
-				return usage(prog, "--history-limit needs a value", NULL);
-			const char *v = argv[++i];
-			char *end;
-			long n = strtol(v, &end, 10);
-			if (strcmp(v, "off") == 0)
-				run.history_limit = 0;
-			else if (*v && *end == 0 && n >= 2 && n <= INT_MAX)
-				run.history_limit = (int)n;
-			else
-				return usage(prog, "bad --history-limit: ", v);
-			continue;
-		} else if (strcmp(a, "--express-time-limit") == 0) {
-			if (i + 1 >= argc ||
-			    (strcmp(argv[i + 1], "on") != 0 && strcmp(argv[i + 1], "off") != 0))
-				return usage(prog, "--express-time-limit needs on or off", NULL);
-			run.express_unlimited = strcmp(argv[++i], "off") == 0;
-			continue;
-		} else if (strcmp(a, "--clock") == 0) {
-			if (i + 1 >= argc)
-				return usage(prog, "--clock needs a value", NULL);
-			const char *v = argv[++i];
-			if (strcmp(v, "virtual") == 0)
-				run.virtual_clock = true;
-			else if (strcmp(v, "real") != 0)
-				return usage(prog, "unknown clock: ", v);
-			continue;
+				return usage(prog, "option needs a value: ", a);
+			*slot = argv[++i];
+		} else if ((rc = setting_option(run, prog, argc, argv, &i)) >= 0) {
+			if (rc)
+				return rc;
 		} else {
 			return usage(prog, "unknown option: ", a);
 		}
-		if (i + 1 >= argc)
-			return usage(prog, "option needs a value: ", a);
-		*slot = argv[++i];
 	}
-	if (mock_file && !test_case)
+	if (o->mock_file && !o->test_case)
 		return usage(prog, "--mock-config needs --test-case", NULL);
-	if ((resume_name || describe_name || list || run_due || run.park_after_ms >= 0) &&
-	    !store_file)
+	if ((o->resume_name || o->describe_name || o->list || o->run_due ||
+	     run->park_after_ms >= 0) &&
+	    !o->store_file)
 		return usage(
 		    prog, "--resume, --describe, --list, --run-due and --park-after need --store",
 		    NULL);
-	if (run_due && (resume_name || exec_name || describe_name || list))
+	if (o->run_due && (o->resume_name || o->exec_name || o->describe_name || o->list))
 		return usage(prog, "--run-due takes no --name, --resume, --describe or --list",
 			     NULL);
-	if (resume_name && exec_name && strcmp(resume_name, exec_name) != 0)
+	if (o->resume_name && o->exec_name && strcmp(o->resume_name, o->exec_name) != 0)
 		return usage(prog, "--resume and --name differ", NULL);
-	run.journal_lock = -1;
+	return -1;
+}
 
-	if (run.log_level > RT_LOG_OFF) {
-		run.log = log_file ? fopen(log_file, "a") : stderr;
-		if (!run.log) {
-			fprintf(stderr, "%s: cannot open --log-file %s: %s\n", prog, log_file,
-				strerror(errno));
-			return 2;
-		}
-	}
-	if (aslrt_load(&run, &aslrt_main_program))
-		return 2;
-	if (sm_name) /* the mock look-up and $$.StateMachine.Name */
-		run.name = sm_name;
-	if (run.virtual_clock) {
-		run.virtual_clock = false;
-		run.clock_ms = aslrt_now_ms(&run);
-		run.virtual_clock = true;
-	}
-	aslrt_error err = {0};
-	int64_t started = 0;
+/* --list, --describe NAME and --history NAME: the journal's queries. */
+static int journal_query(aslrt_run *run, const opts *o)
+{
 	char why[ASLRT_ERRLEN];
-	int status = 1;
-	struct json_object *input = NULL, *output = NULL;
-	aslrt_ctx *c = NULL;
-	char bwhy[8192]; /* every problem of the bindings file */
-	if (aslrt_bindings_init(&run, bindings_file, bwhy, sizeof bwhy)) {
-		fprintf(stderr, "%s: %s\n", prog, bwhy);
-		aslrt_bindings_done();
-		aslrt_unload(&run);
-		return 2;
+	int rc = 2;
+	if (aslrt_journal_open(run, o->store_file, false, why, sizeof why) == 0) {
+		const char *n = o->describe_name ? o->describe_name : o->history_file;
+		rc = o->list		? aslrt_journal_list(run)
+		     : o->describe_name ? aslrt_journal_describe(run, n)
+					: aslrt_journal_history(run, n);
+		snprintf(why, sizeof why, "no execution named '%s' in %s", n ? n : "",
+			 o->store_file);
 	}
-	if (mock_file && aslrt_mocks_load(&run, mock_file, test_case, why, sizeof why)) {
-		fprintf(stderr, "%s: %s\n", prog, why);
-		aslrt_unload(&run);
-		return 2;
-	}
-	if (run_due) {
-		int rc = run_due_executions(&run, prog, store_file, argc, argv);
-		aslrt_unload(&run);
-		return rc;
-	}
-	/* --store: the journal's queries, or the execution to start or continue */
-	char *jinput = NULL, *jcontext = NULL;
-	int found = 0;
-	if (store_file && (list || describe_name || (history_file && !exec_name && !resume_name))) {
-		int rc = 2;
-		if (aslrt_journal_open(&run, store_file, false, why, sizeof why) == 0) {
-			const char *n = describe_name ? describe_name : history_file;
-			rc = list	     ? aslrt_journal_list(&run)
-			     : describe_name ? aslrt_journal_describe(&run, n)
-					     : aslrt_journal_history(&run, n);
-			snprintf(why, sizeof why, "no execution named '%s' in %s", n ? n : "",
-				 store_file);
-		}
-		if (rc)
-			fprintf(stderr, "%s: %s\n", prog, why);
-		aslrt_journal_close(&run);
-		aslrt_unload(&run);
-		return rc ? 2 : 0;
-	}
-	if (store_file && (found = aslrt_journal_setup(
-			       &run, store_file, resume_name ? &resume_name : &exec_name,
-			       resume_name != NULL, &jinput, &jcontext, why, sizeof why)) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, why);
-		aslrt_journal_close(&run);
-		aslrt_unload(&run);
-		return 2;
-	}
-	if (resume_name)
-		exec_name = resume_name;
+	if (rc)
+		fprintf(stderr, "%s: %s\n", o->prog, why);
+	aslrt_journal_close(run);
+	aslrt_unload(run);
+	return rc ? 2 : 0;
+}
 
-	FILE *in = resume_name ? NULL : input_file ? fopen(input_file, "rb") : stdin;
+/* The execution input: the journal's (jinput) when resuming, else --input
+ * or stdin; blank is {}.  -1 with err set when it cannot be had. */
+static int read_input(aslrt_run *run, const opts *o, const char *jinput, struct json_object **input,
+		      aslrt_error *err)
+{
+	char why[ASLRT_ERRLEN];
+	FILE *in = o->resume_name ? NULL : o->input_file ? fopen(o->input_file, "rb") : stdin;
 	size_t len = 0;
 	bool over = false;
 	/* The input's size is checked before it is parsed: a 96 MB input fails
 	 * after reading one byte more than the quota, not after parsing it. */
-	char *text = resume_name ? strdup(jinput)
-		     : in	 ? read_all(in, &len, run.payload_limit, &over)
-				 : NULL;
-	if (resume_name)
+	char *text = o->resume_name ? strdup(jinput)
+		     : in	    ? read_all(in, &len, run->payload_limit, &over)
+				    : NULL;
+	if (o->resume_name)
 		len = strlen(text);
 	if (in && in != stdin)
 		fclose(in);
 	if (!text) {
-		aslrt_error_set(&err, "States.Runtime", "cannot read the input %s: %s",
-				input_file ? input_file : "stdin", strerror(errno));
-		goto failed;
+		aslrt_error_set(err, "States.Runtime", "cannot read the input %s: %s",
+				o->input_file ? o->input_file : "stdin", strerror(errno));
+		return -1;
 	}
 	if (over) {
-		aslrt_error_set(&err, "States.DataLimitExceeded",
+		aslrt_error_set(err, "States.DataLimitExceeded",
 				"The execution input exceeds the maximum size of %zu bytes",
-				run.payload_limit);
+				run->payload_limit);
 		free(text);
-		goto failed;
+		return -1;
 	}
 	size_t skip = strspn(text, " \t\r\n");
 	if (skip == len) {
-		input = json_object_new_object();
-	} else if (aslrt_json_parse(text, len, &input, why, sizeof why)) {
-		aslrt_error_set(&err, "States.Runtime", "Invalid State Machine Execution Input: %s",
+		*input = json_object_new_object();
+	} else if (aslrt_json_parse(text, len, input, why, sizeof why)) {
+		aslrt_error_set(err, "States.Runtime", "Invalid State Machine Execution Input: %s",
 				why);
 		free(text);
-		goto failed;
+		return -1;
 	}
 	free(text);
-	if (found) {
-		/* the same name again: the same input continues it (AWS's idempotent
-		 * StartExecution), other input is refused */
-		struct json_object *was = NULL;
-		aslrt_json_parse(jinput, strlen(jinput), &was, why, sizeof why);
-		bool same = aslrt_json_equal(was, input);
-		json_object_put(was);
-		if (!same || run.journal_ended)
-			json_object_put(input);
-		if (!same) {
-			aslrt_error_set(&err, "ExecutionAlreadyExists",
-					"Execution Already Exists: '%s' ran with other input",
-					exec_name);
-			goto failed;
-		}
-		if (run.journal_ended) {
-			status = aslrt_journal_result(&run, exec_name, &err);
-			if (status)
-				goto failed;
-			goto done;
-		}
-		aslrt_json_parse(jcontext, strlen(jcontext), &run.context, why, sizeof why);
-	} else {
-		run.context = make_context(&run, input, exec_name);
-	}
-	if (context_file && !found) {
-		struct json_object *extra = NULL;
-		if (aslrt_config_read(context_file, "--context", &extra, why, sizeof why) == 0 &&
-		    !json_object_is_type(extra, json_type_object))
-			snprintf(why, sizeof why,
-				 "--context %s: /: the Context must be a JSON object, not %s",
-				 context_file, aslrt_json_type_name(extra));
-		else if (extra)
-			why[0] = 0;
-		if (why[0]) {
-			fprintf(stderr, "%s: %s\n", prog, why);
-			json_object_put(extra);
-			json_object_put(input);
-			aslrt_unload(&run);
-			return 2;
-		}
-		merge(run.context, extra);
-		json_object_put(extra);
-		/* a virtual clock starts at the execution's StartTime, so that a
-		 * run with a fixed --context is repeatable to the millisecond */
-		struct json_object *e, *st;
-		aslrt_time t;
-		if (run.virtual_clock && json_object_object_get_ex(run.context, "Execution", &e) &&
-		    json_object_object_get_ex(e, "StartTime", &st) &&
-		    aslrt_timestamp_parse(json_object_get_string(st), &t))
-			run.clock_ms = t.sec * 1000 + t.nsec / 1000000;
-	}
-	if (listen_addr && aslrt_listen_start(&run, listen_addr, why, sizeof why)) {
-		fprintf(stderr, "%s: %s\n", prog, why);
+	return 0;
+}
+
+enum { GO_RUN, GO_FAILED, GO_DONE };
+
+/*
+ * The journal knows the name: the same input continues it (AWS's idempotent
+ * StartExecution), other input is refused; an ended one gives its result
+ * (*status).  GO_RUN with run->context restored, else where to go.
+ */
+static int rejoin(aslrt_run *run, const char *name, const char *jinput, const char *jcontext,
+		  struct json_object *input, aslrt_error *err, int *status)
+{
+	char why[ASLRT_ERRLEN];
+	struct json_object *was = NULL;
+	aslrt_json_parse(jinput, strlen(jinput), &was, why, sizeof why);
+	bool same = aslrt_json_equal(was, input);
+	json_object_put(was);
+	if (!same || run->journal_ended)
 		json_object_put(input);
-		aslrt_unload(&run);
+	if (!same) {
+		aslrt_error_set(err, "ExecutionAlreadyExists",
+				"Execution Already Exists: '%s' ran with other input", name);
+		return GO_FAILED;
+	}
+	if (run->journal_ended) {
+		*status = aslrt_journal_result(run, name, err);
+		return *status ? GO_FAILED : GO_DONE;
+	}
+	aslrt_json_parse(jcontext, strlen(jcontext), &run->context, why, sizeof why);
+	return GO_RUN;
+}
+
+/* --context FILE merged over the Context object; 2 (said) when it is bad. */
+static int merge_context_file(aslrt_run *run, const char *prog, const char *file)
+{
+	char why[ASLRT_ERRLEN];
+	struct json_object *extra = NULL;
+	if (aslrt_config_read(file, "--context", &extra, why, sizeof why) == 0 &&
+	    !json_object_is_type(extra, json_type_object))
+		snprintf(why, sizeof why,
+			 "--context %s: /: the Context must be a JSON object, not %s", file,
+			 aslrt_json_type_name(extra));
+	else if (extra)
+		why[0] = 0;
+	if (why[0]) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		json_object_put(extra);
 		return 2;
 	}
-	aslrt_register_handlers();
-	c = aslrt_ctx_new(&run, NULL);
-	if (history_file)
-		run.history = json_object_new_array();
-	run.history_file = history_file;
-	started = aslrt_now_ms(&run);
-	if (store_file && !found) {
-		char *in_text = aslrt_json_dump(input), *ctx_text = aslrt_json_dump(run.context);
-		int rc = aslrt_journal_start(&run, exec_name, in_text, ctx_text, started);
-		free(in_text);
-		free(ctx_text);
-		if (rc) {
-			aslrt_error_set(&err, "States.Runtime",
-					"cannot journal the execution in %s", store_file);
-			goto failed;
-		}
-	}
-	if (run.history_limit < 0) { /* AWS's quota, Standard only */
-		struct json_object *type = NULL;
-		json_object_object_get_ex(run.meta, "type", &type);
-		run.history_limit =
-		    type && strcmp(json_object_get_string(type), "EXPRESS") == 0 ? 0 : 25000;
-	}
-	aslrt_deadline_init(&run);
+	merge(run->context, extra);
+	json_object_put(extra);
+	/* a virtual clock starts at the execution's StartTime, so that a
+	 * run with a fixed --context is repeatable to the millisecond */
+	struct json_object *e, *st;
+	aslrt_time t;
+	if (run->virtual_clock && json_object_object_get_ex(run->context, "Execution", &e) &&
+	    json_object_object_get_ex(e, "StartTime", &st) &&
+	    aslrt_timestamp_parse(json_object_get_string(st), &t))
+		run->clock_ms = t.sec * 1000 + t.nsec / 1000000;
+	return 0;
+}
+
+/* The top scope on input, its end as events and in the journal, and the
+ * output written: 0 when it succeeded, else 1 with err set. */
+static int run_top(aslrt_run *run, aslrt_ctx *c, struct json_object *input, const char *output_file,
+		   aslrt_error *err)
+{
+	struct json_object *output = NULL;
 	aslrt_event(c, EV_EXECUTION_STARTED, -1, input, 0);
 	int rc = aslrt_run_scope(c, 0, input, &output);
-	if (rc == 0 && aslrt_expired(&run)) {
+	if (rc == 0 && aslrt_expired(run)) {
 		/* finished after the deadline (an uninterruptible handler): TIMED_OUT */
 		json_object_put(output);
 		aslrt_expired_error(c);
@@ -617,57 +556,187 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0) {
 		aslrt_event(c, EV_EXECUTION_SUCCEEDED, -1, output, 0);
-		aslrt_journal_end(&run, output, NULL);
+		aslrt_journal_end(run, output, NULL);
 		char *s = aslrt_json_dump(output);
 		FILE *out = output_file ? fopen(output_file, "w") : stdout;
 		if (!out || fprintf(out, "%s\n", s) < 0 || fflush(out) != 0) {
-			aslrt_error_set(&err, "States.Runtime", "cannot write the output: %s",
+			aslrt_error_set(err, "States.Runtime", "cannot write the output: %s",
 					strerror(errno));
 			free(s);
 			json_object_put(output);
-			goto failed;
+			return 1;
 		}
 		if (out != stdout)
 			fclose(out);
 		free(s);
 		json_object_put(output);
-		status = 0;
-		goto done;
+		return 0;
 	}
 	aslrt_event(c,
-		    aslrt_expired(&run) && c->err.name && strcmp(c->err.name, "States.Timeout") == 0
+		    aslrt_expired(run) && c->err.name && strcmp(c->err.name, "States.Timeout") == 0
 			? EV_EXECUTION_TIMED_OUT
 			: EV_EXECUTION_FAILED,
 		    -1, NULL, 0);
-	aslrt_journal_end(&run, NULL, &c->err);
-	aslrt_error_move(&err, &c->err);
+	aslrt_journal_end(run, NULL, &c->err);
+	aslrt_error_move(err, &c->err);
+	return 1;
+}
+
+/*
+ * One execution, from its input to its end, then the metrics, history and
+ * everything the run holds freed; the exit status.  found: the journal knows
+ * the execution (jinput and jcontext are its input and Context, freed here).
+ */
+static int execute(aslrt_run *run, const opts *o, int found, char *jinput, char *jcontext)
+{
+	const char *prog = o->prog;
+	aslrt_error err = {0};
+	int64_t started = 0;
+	char why[ASLRT_ERRLEN];
+	int status = 1, go = GO_RUN;
+	struct json_object *input = NULL;
+	aslrt_ctx *c = NULL;
+	if (read_input(run, o, jinput, &input, &err))
+		goto failed;
+	if (found)
+		go = rejoin(run, o->exec_name, jinput, jcontext, input, &err, &status);
+	else
+		run->context = make_context(run, input, o->exec_name);
+	if (go == GO_FAILED)
+		goto failed;
+	if (go == GO_DONE)
+		goto done;
+	int bad = o->context_file && !found ? merge_context_file(run, prog, o->context_file) : 0;
+	if (!bad && o->listen_addr && aslrt_listen_start(run, o->listen_addr, why, sizeof why)) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		bad = 2;
+	}
+	if (bad) {
+		json_object_put(input);
+		aslrt_unload(run);
+		return bad;
+	}
+	aslrt_register_handlers();
+	c = aslrt_ctx_new(run, NULL);
+	if (o->history_file)
+		run->history = json_object_new_array();
+	run->history_file = o->history_file;
+	started = aslrt_now_ms(run);
+	if (o->store_file && !found) {
+		char *in_text = aslrt_json_dump(input), *ctx_text = aslrt_json_dump(run->context);
+		int rc = aslrt_journal_start(run, o->exec_name, in_text, ctx_text, started);
+		free(in_text);
+		free(ctx_text);
+		if (rc) {
+			aslrt_error_set(&err, "States.Runtime",
+					"cannot journal the execution in %s", o->store_file);
+			goto failed;
+		}
+	}
+	if (run->history_limit < 0) { /* AWS's quota, Standard only */
+		struct json_object *type = NULL;
+		json_object_object_get_ex(run->meta, "type", &type);
+		run->history_limit =
+		    type && strcmp(json_object_get_string(type), "EXPRESS") == 0 ? 0 : 25000;
+	}
+	aslrt_deadline_init(run);
+	status = run_top(run, c, input, o->output_file, &err);
+	if (status == 0)
+		goto done;
 failed:
 	print_error(&err);
 done:
-	if (run.metrics_file && c &&
-	    aslrt_metrics_write(&run, aslrt_now_ms(&run) - started,
+	if (run->metrics_file && c &&
+	    aslrt_metrics_write(run, aslrt_now_ms(run) - started,
 				status ? "FAILED" : "SUCCEEDED")) {
-		fprintf(stderr, "%s: cannot write the metrics %s: %s\n", prog, run.metrics_file,
+		fprintf(stderr, "%s: cannot write the metrics %s: %s\n", prog, run->metrics_file,
 			strerror(errno));
 		status = status ? status : 1;
 	}
-	free(run.metrics);
+	free(run->metrics);
 	free(jinput);
 	free(jcontext);
-	aslrt_journal_close(&run);
-	if (run.log && run.log != stderr)
-		fclose(run.log);
-	if (history_file && run.history && aslrt_history_write(&run, history_file)) {
-		fprintf(stderr, "%s: cannot write the history %s: %s\n", prog, history_file,
+	aslrt_journal_close(run);
+	if (run->log && run->log != stderr)
+		fclose(run->log);
+	if (o->history_file && run->history && aslrt_history_write(run, o->history_file)) {
+		fprintf(stderr, "%s: cannot write the history %s: %s\n", prog, o->history_file,
 			strerror(errno));
 		status = status ? status : 1;
 	}
-	json_object_put(run.history);
+	json_object_put(run->history);
 	aslrt_error_clear(&err);
 	aslrt_ctx_free(c);
 	aslrt_listen_stop();
-	aslrt_unload(&run);
+	aslrt_unload(run);
 	aslrt_bindings_free();
 	aslrt_bindings_done();
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	opts o = {.prog = argv[0]};
+	const char *prog = o.prog;
+	aslrt_run run = {0};
+	run.payload_limit = 262144;
+	run.history_limit = -1;
+	run.park_after_ms = -1;
+	int rc = parse_options(argc, argv, &o, &run);
+	if (rc >= 0)
+		return rc;
+	run.journal_lock = -1;
+
+	if (run.log_level > RT_LOG_OFF) {
+		run.log = o.log_file ? fopen(o.log_file, "a") : stderr;
+		if (!run.log) {
+			fprintf(stderr, "%s: cannot open --log-file %s: %s\n", prog, o.log_file,
+				strerror(errno));
+			return 2;
+		}
+	}
+	if (aslrt_load(&run, &aslrt_main_program))
+		return 2;
+	if (o.sm_name) /* the mock look-up and $$.StateMachine.Name */
+		run.name = o.sm_name;
+	if (run.virtual_clock) {
+		run.virtual_clock = false;
+		run.clock_ms = aslrt_now_ms(&run);
+		run.virtual_clock = true;
+	}
+	char why[ASLRT_ERRLEN];
+	char bwhy[8192]; /* every problem of the bindings file */
+	if (aslrt_bindings_init(&run, o.bindings_file, bwhy, sizeof bwhy)) {
+		fprintf(stderr, "%s: %s\n", prog, bwhy);
+		aslrt_bindings_done();
+		aslrt_unload(&run);
+		return 2;
+	}
+	if (o.mock_file && aslrt_mocks_load(&run, o.mock_file, o.test_case, why, sizeof why)) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		aslrt_unload(&run);
+		return 2;
+	}
+	if (o.run_due) {
+		rc = run_due_executions(&run, prog, o.store_file, argc, argv);
+		aslrt_unload(&run);
+		return rc;
+	}
+	/* --store: the journal's queries, or the execution to start or continue */
+	if (o.store_file &&
+	    (o.list || o.describe_name || (o.history_file && !o.exec_name && !o.resume_name)))
+		return journal_query(&run, &o);
+	char *jinput = NULL, *jcontext = NULL;
+	int found = 0;
+	if (o.store_file && (found = aslrt_journal_setup(
+				 &run, o.store_file, o.resume_name ? &o.resume_name : &o.exec_name,
+				 o.resume_name != NULL, &jinput, &jcontext, why, sizeof why)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		aslrt_journal_close(&run);
+		aslrt_unload(&run);
+		return 2;
+	}
+	if (o.resume_name)
+		o.exec_name = o.resume_name;
+	return execute(&run, &o, found, jinput, jcontext);
 }

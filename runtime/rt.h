@@ -117,6 +117,7 @@ struct json_object *aslrt_json_copy(struct json_object *v);
 struct json_object *aslrt_json_shallow_copy(struct json_object *v);
 /* The JSON type of v as AWS names it in causes: "number", "object", ... */
 const char *aslrt_json_type_name(struct json_object *v);
+const char *aslrt_json_type_noun(struct json_object *v);
 /* A number as a double, and whether v is a number at all. */
 bool aslrt_json_is_number(struct json_object *v);
 double aslrt_json_number(struct json_object *v);

@@ -15,22 +15,15 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "rt.h"
+
 struct json_object;
 typedef struct aslrt_ctx aslrt_ctx;
 
-/* --- a growable byte buffer (always NUL-terminated) --- */
-typedef struct aws_buf {
-	char *p;
-	size_t len, cap;
-} aws_buf;
-
-void aslrt_aws_buf_add(aws_buf *b, const void *s, size_t n);
-void aslrt_aws_buf_puts(aws_buf *b, const char *s);
-void aslrt_aws_buf_printf(aws_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void aslrt_aws_buf_free(aws_buf *b);
+/* Buffers are the runtime's aslrt_buf (rt.h, buf.c). */
 /* RFC 3986 percent-encoding of n bytes: A-Za-z0-9-._~ stay, everything else
  * %XX (upper hex); keep_slash leaves '/' alone (S3 keys in paths). */
-void aslrt_aws_uri_encode(aws_buf *b, const char *s, size_t n, bool keep_slash);
+void aslrt_aws_uri_encode(aslrt_buf *b, const char *s, size_t n, bool keep_slash);
 
 /* --- sigv4.c --- */
 typedef struct aws_header {
@@ -126,7 +119,7 @@ const char *aslrt_aws_get_str(struct json_object *o, const char *k);
  * their text, their children. */
 typedef struct aws_xml {
 	char *name;
-	aws_buf text;
+	aslrt_buf text;
 	struct aws_xml **kids;
 	int nkids;
 } aws_xml;
@@ -242,7 +235,7 @@ typedef struct aws_http_req {
 typedef struct aws_http_resp {
 	long status;
 	aws_headers headers;
-	aws_buf body;
+	aslrt_buf body;
 	size_t streamed; /* bytes given to the request's sink */
 } aws_http_resp;
 

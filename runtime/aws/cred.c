@@ -50,9 +50,9 @@ static char *home_file(const char *var, const char *rel)
 	const char *home = env("HOME");
 	if (!home)
 		return NULL;
-	aws_buf b = {0};
-	aslrt_aws_buf_printf(&b, "%s/%s", home, rel);
-	return b.p;
+	aslrt_buf b = {0};
+	aslrt_buf_printf(&b, "%s/%s", home, rel);
+	return b.s;
 }
 
 static const char *profile_name(void)
@@ -146,28 +146,28 @@ char *aslrt_aws_endpoint(const char *sdk_id, const char *prefix, const char *reg
 	const char *ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
 	const char *url = NULL;
 	if (!ignore || strcasecmp(ignore, "true") != 0) {
-		aws_buf var = {0};
-		aslrt_aws_buf_puts(&var, "AWS_ENDPOINT_URL_");
+		aslrt_buf var = {0};
+		aslrt_buf_puts(&var, "AWS_ENDPOINT_URL_");
 		for (const char *p = sdk_id; *p; p++) {
 			char ch = *p == ' ' || *p == '-' ? '_' : (char)toupper((unsigned char)*p);
-			aslrt_aws_buf_add(&var, &ch, 1);
+			aslrt_buf_put(&var, &ch, 1);
 		}
-		url = env(var.p);
-		aslrt_aws_buf_free(&var);
+		url = env(var.s);
+		aslrt_buf_free(&var);
 		if (!url)
 			url = env("AWS_ENDPOINT_URL");
 	}
-	aws_buf b = {0};
+	aslrt_buf b = {0};
 	if (url) {
-		aslrt_aws_buf_puts(&b, url);
-		while (b.len > 0 && b.p[b.len - 1] == '/')
-			b.p[--b.len] = '\0';
+		aslrt_buf_puts(&b, url);
+		while (b.len > 0 && b.s[b.len - 1] == '/')
+			b.s[--b.len] = '\0';
 	} else {
 		bool cn = strncmp(region, "cn-", 3) == 0;
-		aslrt_aws_buf_printf(&b, "https://%s.%s.amazonaws.com%s", prefix, region,
-				     cn ? ".cn" : "");
+		aslrt_buf_printf(&b, "https://%s.%s.amazonaws.com%s", prefix, region,
+				 cn ? ".cn" : "");
 	}
-	return b.p;
+	return b.s;
 }
 
 /* --- remote providers --- */
@@ -224,10 +224,10 @@ static bool loopback_or_container(const char *url)
 
 static int from_container(aws_creds *out, char *why, size_t whylen)
 {
-	aws_buf url = {0};
+	aslrt_buf url = {0};
 	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
-		aslrt_aws_buf_printf(&url, "http://169.254.170.2%s",
-				     env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+		aslrt_buf_printf(&url, "http://169.254.170.2%s",
+				 env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
 	} else {
 		const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 		if (strncmp(full, "https://", 8) != 0 && !loopback_or_container(full)) {
@@ -236,15 +236,15 @@ static int from_container(aws_creds *out, char *why, size_t whylen)
 				 "or container address");
 			return -1;
 		}
-		aslrt_aws_buf_puts(&url, full);
+		aslrt_buf_puts(&url, full);
 	}
-	aws_http_req req = {.method = "GET", .url = url.p, .timeout_ms = 2000};
+	aws_http_req req = {.method = "GET", .url = url.s, .timeout_ms = 2000};
 	char *token = dup_or_null(env("AWS_CONTAINER_AUTHORIZATION_TOKEN"));
 	if (!token && env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
 		FILE *f = fopen(env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), "r");
 		if (!f) {
 			snprintf(why, whylen, "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-			aslrt_aws_buf_free(&url);
+			aslrt_buf_free(&url);
 			return -1;
 		}
 		char line[8192] = "";
@@ -267,21 +267,21 @@ static int from_container(aws_creds *out, char *why, size_t whylen)
 		snprintf(why, whylen, "the container credentials endpoint answered HTTP %ld",
 			 resp.status);
 	} else {
-		rc = creds_from_json(resp.body.p, out, "the container credentials endpoint", why,
+		rc = creds_from_json(resp.body.s, out, "the container credentials endpoint", why,
 				     whylen);
 	}
 	aslrt_aws_http_resp_free(&resp);
 	aslrt_aws_headers_free(&req.headers);
-	aslrt_aws_buf_free(&url);
+	aslrt_buf_free(&url);
 	return rc;
 }
 
 static int imds_get(const char *base, const char *path, const char *method, const char *token,
-		    aws_buf *body, char *why, size_t whylen)
+		    aslrt_buf *body, char *why, size_t whylen)
 {
-	aws_buf url = {0};
-	aslrt_aws_buf_printf(&url, "%s%s", base, path);
-	aws_http_req req = {.method = method, .url = url.p, .timeout_ms = 1000};
+	aslrt_buf url = {0};
+	aslrt_buf_printf(&url, "%s%s", base, path);
+	aws_http_req req = {.method = method, .url = url.s, .timeout_ms = 1000};
 	if (token)
 		aslrt_aws_headers_add(&req.headers, "X-aws-ec2-metadata-token", token);
 	else
@@ -297,7 +297,7 @@ static int imds_get(const char *base, const char *path, const char *method, cons
 	} else {
 		if (resp.status == 200) {
 			*body = resp.body;
-			resp.body = (aws_buf){0};
+			resp.body = (aslrt_buf){0};
 			rc = 0;
 		} else {
 			snprintf(why, whylen, "the EC2 instance metadata service answered HTTP %ld",
@@ -306,17 +306,17 @@ static int imds_get(const char *base, const char *path, const char *method, cons
 		aslrt_aws_http_resp_free(&resp);
 	}
 	aslrt_aws_headers_free(&req.headers);
-	aslrt_aws_buf_free(&url);
+	aslrt_buf_free(&url);
 	return rc;
 }
 
 /* The IMDS endpoint, without a trailing slash. */
-static void imds_base(aws_buf *b)
+static void imds_base(aslrt_buf *b)
 {
 	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	aslrt_aws_buf_puts(b, base ? base : "http://169.254.169.254");
-	while (b->len && b->p[b->len - 1] == '/')
-		b->p[--b->len] = '\0';
+	aslrt_buf_puts(b, base ? base : "http://169.254.169.254");
+	while (b->len && b->s[b->len - 1] == '/')
+		b->s[--b->len] = '\0';
 }
 
 static bool imds_disabled(void)
@@ -334,20 +334,20 @@ static char *imds_region(void)
 	pthread_mutex_lock(&region_lock);
 	if (!region_asked && !imds_disabled()) {
 		region_asked = true;
-		aws_buf b = {0}, token = {0}, region = {0};
+		aslrt_buf b = {0}, token = {0}, region = {0};
 		char why[256];
 		imds_base(&b);
-		if (imds_get(b.p, "/latest/api/token", "PUT", NULL, &token, why, sizeof why) == 0 &&
-		    imds_get(b.p, "/latest/meta-data/placement/region", "GET", token.p, &region,
+		if (imds_get(b.s, "/latest/api/token", "PUT", NULL, &token, why, sizeof why) == 0 &&
+		    imds_get(b.s, "/latest/meta-data/placement/region", "GET", token.s, &region,
 			     why, sizeof why) == 0) {
-			char *r = trim(region.p);
+			char *r = trim(region.s);
 			r[strcspn(r, "\r\n")] = '\0';
 			if (*r)
 				region_cache = strdup(r);
 		}
-		aslrt_aws_buf_free(&b);
-		aslrt_aws_buf_free(&token);
-		aslrt_aws_buf_free(&region);
+		aslrt_buf_free(&b);
+		aslrt_buf_free(&token);
+		aslrt_buf_free(&region);
 	}
 	char *r = dup_or_null(region_cache);
 	pthread_mutex_unlock(&region_lock);
@@ -356,27 +356,27 @@ static char *imds_region(void)
 
 static int from_imds(aws_creds *out, char *why, size_t whylen)
 {
-	aws_buf b = {0};
+	aslrt_buf b = {0};
 	imds_base(&b);
-	aws_buf token = {0}, role = {0}, creds = {0};
+	aslrt_buf token = {0}, role = {0}, creds = {0};
 	int rc = -1;
-	if (imds_get(b.p, "/latest/api/token", "PUT", NULL, &token, why, whylen) == 0 &&
-	    imds_get(b.p, "/latest/meta-data/iam/security-credentials/", "GET", token.p, &role, why,
+	if (imds_get(b.s, "/latest/api/token", "PUT", NULL, &token, why, whylen) == 0 &&
+	    imds_get(b.s, "/latest/meta-data/iam/security-credentials/", "GET", token.s, &role, why,
 		     whylen) == 0) {
-		char *name = trim(role.p);
+		char *name = trim(role.s);
 		name[strcspn(name, "\r\n")] = '\0';
-		aws_buf path = {0};
-		aslrt_aws_buf_puts(&path, "/latest/meta-data/iam/security-credentials/");
+		aslrt_buf path = {0};
+		aslrt_buf_puts(&path, "/latest/meta-data/iam/security-credentials/");
 		aslrt_aws_uri_encode(&path, name, strlen(name), false);
-		if (imds_get(b.p, path.p, "GET", token.p, &creds, why, whylen) == 0)
-			rc = creds_from_json(creds.p, out, "the EC2 instance metadata service", why,
+		if (imds_get(b.s, path.s, "GET", token.s, &creds, why, whylen) == 0)
+			rc = creds_from_json(creds.s, out, "the EC2 instance metadata service", why,
 					     whylen);
-		aslrt_aws_buf_free(&path);
+		aslrt_buf_free(&path);
 	}
-	aslrt_aws_buf_free(&token);
-	aslrt_aws_buf_free(&role);
-	aslrt_aws_buf_free(&creds);
-	aslrt_aws_buf_free(&b);
+	aslrt_buf_free(&token);
+	aslrt_buf_free(&role);
+	aslrt_buf_free(&creds);
+	aslrt_buf_free(&b);
 	return rc;
 }
 

@@ -53,10 +53,9 @@ int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out
 		abort();
 	int n = 0;
 	for (int i = 0; i < req->headers.n; i++) {
-		aws_buf line = {0};
-		aslrt_aws_buf_printf(&line, "%s: %s", req->headers.v[i].name,
-				     req->headers.v[i].value);
-		lines[n++] = line.p;
+		aslrt_buf line = {0};
+		aslrt_buf_printf(&line, "%s: %s", req->headers.v[i].name, req->headers.v[i].value);
+		lines[n++] = line.s;
 	}
 	lines[n++] = strdup("Expect:");
 	/* libcurl would label a body form-encoded, unsigned, and servers then
@@ -91,7 +90,7 @@ int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out
 	}
 	resp->status = res.status;
 	parse_headers(res.headers, res.headerslen, &resp->headers);
-	resp->body = (aws_buf){res.body, res.bodylen, res.bodylen + 1};
+	resp->body = (aslrt_buf){res.body, res.bodylen, res.bodylen + 1};
 	free(res.headers);
 	return 0;
 }
@@ -99,6 +98,6 @@ int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out
 void aslrt_aws_http_resp_free(aws_http_resp *r)
 {
 	aslrt_aws_headers_free(&r->headers);
-	aslrt_aws_buf_free(&r->body);
+	aslrt_buf_free(&r->body);
 	r->status = 0;
 }

@@ -131,11 +131,11 @@ typedef struct call {
 	const service *svc;
 	bool sdk; /* an aws-sdk integration (v2 error names) */
 	const char *method;
-	aws_buf path;	   /* as sent (encoded) */
-	aws_buf sign_path; /* as the signer encodes it (decoded for S3) */
-	aws_buf query;
+	aslrt_buf path;	     /* as sent (encoded) */
+	aslrt_buf sign_path; /* as the signer encodes it (decoded for S3) */
+	aslrt_buf query;
 	aws_headers headers;
-	aws_buf body;
+	aslrt_buf body;
 	const char *target; /* X-Amz-Target action, JSON protocol */
 	const char *bucket; /* S3 */
 	/* S3 getObject streamed (ItemReader): the body goes here */
@@ -145,11 +145,11 @@ typedef struct call {
 
 static void call_free(call *k)
 {
-	aslrt_aws_buf_free(&k->path);
-	aslrt_aws_buf_free(&k->sign_path);
-	aslrt_aws_buf_free(&k->query);
+	aslrt_buf_free(&k->path);
+	aslrt_buf_free(&k->sign_path);
+	aslrt_buf_free(&k->query);
 	aslrt_aws_headers_free(&k->headers);
-	aslrt_aws_buf_free(&k->body);
+	aslrt_buf_free(&k->body);
 }
 
 static const char *throttles[] = {"Throttling",
@@ -178,8 +178,8 @@ static bool is_throttle(const char *code)
 /* The exception class the SDK raises for a code. */
 static char *exception_name(const call *k, const char *code, const aws_http_resp *r)
 {
-	aws_buf b = {0};
-	aslrt_aws_buf_printf(&b, "%s.", k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
+	aslrt_buf b = {0};
+	aslrt_buf_printf(&b, "%s.", k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
 	/* SQS's JSON errors name the modeled shape; its legacy query codes differ. */
 	if (strcmp(code, "AWS.SimpleQueueService.NonExistentQueue") == 0)
 		code = "QueueDoesNotExist";
@@ -191,16 +191,16 @@ static char *exception_name(const call *k, const char *code, const aws_http_resp
 	 * SDK v1 Step Functions uses: it surfaces as the base class. */
 	if (!k->sdk && strcmp(k->svc->sdk, "dynamodb") == 0 &&
 	    strcmp(code, "ValidationException") == 0)
-		aslrt_aws_buf_printf(&b, "%sException", k->svc->v1_base);
+		aslrt_buf_printf(&b, "%sException", k->svc->v1_base);
 	else if (n > 9 && strcmp(code + n - 9, "Exception") == 0)
-		aslrt_aws_buf_puts(&b, code);
+		aslrt_buf_puts(&b, code);
 	else if (strcmp(code, "InternalFailure") == 0 || strcmp(code, "UnknownError") == 0 ||
 		 strcmp(code, "BadRequest") == 0 || strcmp(code, "Forbidden") == 0)
 		/* No modeled error: the service's base exception class. */
-		aslrt_aws_buf_printf(&b, "%sException", k->sdk ? k->svc->v2_id : k->svc->v1_base);
+		aslrt_buf_printf(&b, "%sException", k->sdk ? k->svc->v2_id : k->svc->v1_base);
 	else
-		aslrt_aws_buf_printf(&b, "%sException", code);
-	return b.p;
+		aslrt_buf_printf(&b, "%sException", code);
+	return b.s;
 }
 
 static const char *request_id(const aws_http_resp *r)
@@ -217,22 +217,21 @@ static int fail_response(aslrt_ctx *c, const call *k, const aws_http_resp *r)
 	aslrt_aws_error_of(r, &code, &msg);
 	const char *legacy = aslrt_aws_headers_get(&r->headers, "x-amzn-query-error");
 	char *name = exception_name(k, code, r);
-	aws_buf cause = {0};
+	aslrt_buf cause = {0};
 	if (k->sdk) {
-		aslrt_aws_buf_printf(&cause, "%s (Service: %s, Status Code: %ld, Request ID: %s)",
-				     msg ? msg : "", k->svc->v2_id, r->status, request_id(r));
+		aslrt_buf_printf(&cause, "%s (Service: %s, Status Code: %ld, Request ID: %s)",
+				 msg ? msg : "", k->svc->v2_id, r->status, request_id(r));
 	} else {
-		aslrt_aws_buf_printf(
-		    &cause,
-		    "%s (Service: %s; Status Code: %ld; Error Code: %.*s; Request ID: "
-		    "%s; Proxy: null)",
-		    msg ? msg : "", k->svc->v1_service, r->status,
-		    legacy ? (int)strcspn(legacy, ";") : (int)strlen(code), legacy ? legacy : code,
-		    request_id(r));
+		aslrt_buf_printf(&cause,
+				 "%s (Service: %s; Status Code: %ld; Error Code: %.*s; Request ID: "
+				 "%s; Proxy: null)",
+				 msg ? msg : "", k->svc->v1_service, r->status,
+				 legacy ? (int)strcspn(legacy, ";") : (int)strlen(code),
+				 legacy ? legacy : code, request_id(r));
 	}
 	aslrt_error_clear(&c->err);
 	c->err.name = name;
-	c->err.cause = cause.p;
+	c->err.cause = cause.s;
 	free(code);
 	free(msg);
 	return -1;
@@ -242,13 +241,12 @@ static int fail_response(aslrt_ctx *c, const call *k, const aws_http_resp *r)
 static int client_error(aslrt_ctx *c, const call *k, const char *head, const char *tail)
 {
 	aslrt_error_clear(&c->err);
-	aws_buf n = {0};
-	aslrt_aws_buf_printf(&n, "%s.SdkClientException",
-			     k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
-	c->err.name = n.p;
-	aws_buf m = {0};
-	aslrt_aws_buf_printf(&m, "%s%s", head, tail);
-	c->err.cause = m.p;
+	aslrt_buf n = {0};
+	aslrt_buf_printf(&n, "%s.SdkClientException", k->sdk ? k->svc->v2_id : k->svc->v1_prefix);
+	c->err.name = n.s;
+	aslrt_buf m = {0};
+	aslrt_buf_printf(&m, "%s%s", head, tail);
+	c->err.cause = m.s;
 	return -1;
 }
 
@@ -292,13 +290,13 @@ static int sync_failed(aslrt_ctx *c, struct json_object *what, struct json_objec
  * on AWS's own S3), the URL's path and the path as signed. */
 typedef struct dest {
 	char *region, *endpoint, *host;
-	aws_buf url, spath;
+	aslrt_buf url, spath;
 } dest;
 
 static void dest_free(dest *t)
 {
-	aslrt_aws_buf_free(&t->url);
-	aslrt_aws_buf_free(&t->spath);
+	aslrt_buf_free(&t->url);
+	aslrt_buf_free(&t->spath);
 	free(t->host);
 	free(t->endpoint);
 	free(t->region);
@@ -334,26 +332,26 @@ static int address(aslrt_ctx *c, call *k, dest *t)
 			abort();
 		free(t->host);
 		t->host = h;
-		aslrt_aws_buf_printf(&t->url, "https://%s", t->host);
+		aslrt_buf_printf(&t->url, "https://%s", t->host);
 	} else {
-		aslrt_aws_buf_add(&t->url, endpoint, (size_t)(hostp - endpoint));
-		aslrt_aws_buf_puts(&t->url, t->host);
+		aslrt_buf_put(&t->url, endpoint, (size_t)(hostp - endpoint));
+		aslrt_buf_puts(&t->url, t->host);
 		if (base_path) {
-			aslrt_aws_buf_puts(&t->url, base_path);
-			aslrt_aws_buf_puts(&t->spath, base_path);
+			aslrt_buf_puts(&t->url, base_path);
+			aslrt_buf_puts(&t->spath, base_path);
 		}
 		if (k->bucket) {
-			aslrt_aws_buf_puts(&t->url, "/");
+			aslrt_buf_puts(&t->url, "/");
 			aslrt_aws_uri_encode(&t->url, k->bucket, strlen(k->bucket), false);
-			aslrt_aws_buf_printf(&t->spath, "/%s", k->bucket);
+			aslrt_buf_printf(&t->spath, "/%s", k->bucket);
 		}
 	}
 	/* A bucket-level call is /{Bucket} in path style, as botocore sends it. */
 	const char *root = k->bucket && !vhost ? "" : "/";
-	aslrt_aws_buf_puts(&t->url, k->path.len ? k->path.p : root);
-	aslrt_aws_buf_puts(&t->spath, k->sign_path.len ? k->sign_path.p
-				      : k->path.len    ? k->path.p
-						       : root);
+	aslrt_buf_puts(&t->url, k->path.len ? k->path.s : root);
+	aslrt_buf_puts(&t->spath, k->sign_path.len ? k->sign_path.s
+				  : k->path.len	   ? k->path.s
+						   : root);
 	return 0;
 }
 
@@ -364,7 +362,7 @@ static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int
 {
 	bool s3 = k->svc->proto == P_REST_XML;
 	aws_http_req req = {.method = k->method,
-			    .body = k->body.p,
+			    .body = k->body.s,
 			    .body_len = k->body.len,
 			    .timeout_ms = (long)timeout,
 			    .sink = k->sink,
@@ -374,8 +372,8 @@ static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int
 	aslrt_aws_headers_add(&req.headers, "Host", t->host);
 	for (int i = 0; i < k->headers.n; i++)
 		aslrt_aws_headers_add(&req.headers, k->headers.v[i].name, k->headers.v[i].value);
-	aws_sign_req sr = {k->method, t->spath.p,  k->query.p, &req.headers,
-			   k->body.p, k->body.len, NULL};
+	aws_sign_req sr = {k->method, t->spath.s,  k->query.s, &req.headers,
+			   k->body.s, k->body.len, NULL};
 	aws_sign_opts so = {.creds = creds,
 			    .region = t->region,
 			    .service = k->svc->signing,
@@ -383,11 +381,11 @@ static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int
 			    .normalize = !s3,
 			    .sign_body = s3};
 	aws_signed sig;
-	aws_buf full = {0};
-	aslrt_aws_buf_puts(&full, t->url.p);
+	aslrt_buf full = {0};
+	aslrt_buf_puts(&full, t->url.s);
 	if (k->query.len)
-		aslrt_aws_buf_printf(&full, "?%s", k->query.p);
-	req.url = full.p;
+		aslrt_buf_printf(&full, "?%s", k->query.s);
+	req.url = full.s;
 	int hr;
 	*timed_out = false;
 	if (aslrt_aws_sign(&so, &sr, AWS_SIGN_HEADER, &sig) != 0) {
@@ -398,7 +396,7 @@ static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int
 	}
 	aslrt_aws_signed_free(&sig);
 	aslrt_aws_headers_free(&req.headers);
-	aslrt_aws_buf_free(&full);
+	aslrt_buf_free(&full);
 	return hr;
 }
 
@@ -523,7 +521,7 @@ static int parse_body(aslrt_ctx *c, const call *k, const aws_http_resp *r, struc
 		*out = json_object_new_object();
 		return 0;
 	}
-	if (aslrt_json_parse(r->body.p, r->body.len, out, why, sizeof why) != 0 ||
+	if (aslrt_json_parse(r->body.s, r->body.len, out, why, sizeof why) != 0 ||
 	    !json_object_is_type(*out, json_type_object)) {
 		json_object_put(*out);
 		*out = NULL;
@@ -563,14 +561,14 @@ static int json_call(aslrt_ctx *c, call *k, const char *action, struct json_obje
 	k->method = "POST";
 	if (k->svc->proto == P_REST_JSON) {
 		/* Batch: POST /v1/<action in lower case> */
-		aslrt_aws_buf_puts(&k->path, "/v1/");
+		aslrt_buf_puts(&k->path, "/v1/");
 		for (const char *a = action; *a; a++) {
 			char ch = (char)tolower((unsigned char)*a);
-			aslrt_aws_buf_add(&k->path, &ch, 1);
+			aslrt_buf_put(&k->path, &ch, 1);
 		}
 		aslrt_aws_headers_add(&k->headers, "Content-Type", "application/json");
 	} else {
-		aslrt_aws_buf_puts(&k->path, "/");
+		aslrt_buf_puts(&k->path, "/");
 		char ct[40], target[160];
 		snprintf(ct, sizeof ct, "application/x-amz-json-%s", k->svc->json_version);
 		snprintf(target, sizeof target, "%s.%c%s", k->svc->target,
@@ -579,7 +577,7 @@ static int json_call(aslrt_ctx *c, call *k, const char *action, struct json_obje
 		aslrt_aws_headers_add(&k->headers, "X-Amz-Target", target);
 	}
 	char *text = aslrt_json_dump(body);
-	aslrt_aws_buf_puts(&k->body, text);
+	aslrt_buf_puts(&k->body, text);
 	free(text);
 	return send_call(c, k, resp);
 }
@@ -596,13 +594,13 @@ static int lambda_invoke(aslrt_ctx *c, call *k, struct json_object *p, bool lega
 				   "[The field 'FunctionName' is required]",
 				   json_object_to_json_string(p));
 	k->method = "POST";
-	aslrt_aws_buf_puts(&k->path, "/2015-03-31/functions/");
+	aslrt_buf_puts(&k->path, "/2015-03-31/functions/");
 	aslrt_aws_uri_encode(&k->path, fn, strlen(fn), false);
-	aslrt_aws_buf_puts(&k->path, "/invocations");
+	aslrt_buf_puts(&k->path, "/invocations");
 	struct json_object *payload = legacy ? p : aslrt_aws_get(p, "Payload");
 	const char *q = legacy ? NULL : aslrt_aws_get_str(p, "Qualifier");
 	if (q) {
-		aslrt_aws_buf_puts(&k->query, "Qualifier=");
+		aslrt_buf_puts(&k->query, "Qualifier=");
 		aslrt_aws_uri_encode(&k->query, q, strlen(q), false);
 	}
 	const char *it = legacy ? NULL : aslrt_aws_get_str(p, "InvocationType");
@@ -620,10 +618,10 @@ static int lambda_invoke(aslrt_ctx *c, call *k, struct json_object *p, bool lega
 			free(t); /* a JSON string payload is sent as JSON */
 			t = aslrt_json_dump(payload);
 		}
-		aslrt_aws_buf_puts(&k->body, t);
+		aslrt_buf_puts(&k->body, t);
 		free(t);
 	} else if (legacy) {
-		aslrt_aws_buf_puts(&k->body, "{}");
+		aslrt_buf_puts(&k->body, "{}");
 	}
 	aws_http_resp r;
 	if (send_call(c, k, &r) != 0)
@@ -635,13 +633,13 @@ static int lambda_invoke(aslrt_ctx *c, call *k, struct json_object *p, bool lega
 	}
 	struct json_object *body = NULL;
 	char why[64];
-	if (r.body.len && aslrt_json_parse(r.body.p, r.body.len, &body, why, sizeof why) != 0)
-		body = json_object_new_string_len(r.body.p, (int)r.body.len);
+	if (r.body.len && aslrt_json_parse(r.body.s, r.body.len, &body, why, sizeof why) != 0)
+		body = json_object_new_string_len(r.body.s, (int)r.body.len);
 	if (aslrt_aws_headers_get(&r.headers, "X-Amz-Function-Error")) {
 		const char *type = aslrt_aws_get_str(body, "errorType");
 		aslrt_error_clear(&c->err);
 		c->err.name = strdup(type ? type : "Lambda.Unknown");
-		c->err.cause = strdup(r.body.p);
+		c->err.cause = strdup(r.body.s);
 		json_object_put(body);
 		aslrt_aws_http_resp_free(&r);
 		return -1;
@@ -712,40 +710,40 @@ static int sqs_send(aslrt_ctx *c, call *k, struct json_object *p, struct json_ob
 }
 
 /* key=value& in a query string (%20 for a space, as SigV4 canonicalises). */
-static void query_add(aws_buf *b, const char *k, const char *v)
+static void query_add(aslrt_buf *b, const char *k, const char *v)
 {
 	if (b->len)
-		aslrt_aws_buf_add(b, "&", 1);
+		aslrt_buf_put(b, "&", 1);
 	aslrt_aws_uri_encode(b, k, strlen(k), false);
-	aslrt_aws_buf_add(b, "=", 1);
+	aslrt_buf_put(b, "=", 1);
 	aslrt_aws_uri_encode(b, v, strlen(v), false);
 }
 
 /* The same in a form-encoded body, as the SDKs write query-protocol
  * requests: a space is '+' (servers that re-encode the parsed form to check
  * the body's hash, like moto, expect exactly that). */
-static void form_add(aws_buf *b, const char *k, const char *v)
+static void form_add(aslrt_buf *b, const char *k, const char *v)
 {
 	size_t start = b->len;
 	query_add(b, k, v);
-	aws_buf out = {0};
+	aslrt_buf out = {0};
 	for (size_t i = start; i < b->len; i++) {
-		if (b->p[i] == '%' && b->p[i + 1] == '2' && b->p[i + 2] == '0') {
-			aslrt_aws_buf_add(&out, "+", 1);
+		if (b->s[i] == '%' && b->s[i + 1] == '2' && b->s[i + 2] == '0') {
+			aslrt_buf_put(&out, "+", 1);
 			i += 2;
 		} else {
-			aslrt_aws_buf_add(&out, &b->p[i], 1);
+			aslrt_buf_put(&out, &b->s[i], 1);
 		}
 	}
 	b->len = start;
-	aslrt_aws_buf_add(b, out.p, out.len);
-	aslrt_aws_buf_free(&out);
+	aslrt_buf_put(b, out.s, out.len);
+	aslrt_buf_free(&out);
 }
 
 static int sns_publish(aslrt_ctx *c, call *k, struct json_object *p, bool sdk,
 		       struct json_object **out)
 {
-	aws_buf *f = &k->body;
+	aslrt_buf *f = &k->body;
 	form_add(f, "Action", "Publish");
 	form_add(f, "Version", "2010-03-31");
 	int n = 0;
@@ -787,7 +785,7 @@ static int sns_publish(aslrt_ctx *c, call *k, struct json_object *p, bool sdk,
 		}
 	}
 	k->method = "POST";
-	aslrt_aws_buf_puts(&k->path, "/");
+	aslrt_buf_puts(&k->path, "/");
 	aslrt_aws_headers_add(&k->headers, "Content-Type",
 			      "application/x-www-form-urlencoded; charset=utf-8");
 	aws_http_resp r;
@@ -798,7 +796,7 @@ static int sns_publish(aslrt_ctx *c, call *k, struct json_object *p, bool sdk,
 		aslrt_aws_http_resp_free(&r);
 		return rc;
 	}
-	aws_xml *x = aslrt_aws_xml_parse(r.body.p, r.body.len);
+	aws_xml *x = aslrt_aws_xml_parse(r.body.s, r.body.len);
 	const char *id = aslrt_aws_xml_find(x, "MessageId");
 	if (!id) {
 		aslrt_aws_xml_free(x);
@@ -1167,9 +1165,9 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 				   json_object_to_json_string(p), bucket ? "Key" : "Bucket");
 	k->bucket = bucket;
 	if (!list) {
-		aslrt_aws_buf_puts(&k->path, "/");
+		aslrt_buf_puts(&k->path, "/");
 		aslrt_aws_uri_encode(&k->path, key, strlen(key), true);
-		aslrt_aws_buf_printf(&k->sign_path, "/%s", key);
+		aslrt_buf_printf(&k->sign_path, "/%s", key);
 	}
 	for (size_t i = 0; i < sizeof s3_request_headers / sizeof *s3_request_headers; i++) {
 		const char *v = aslrt_aws_get_str(p, s3_request_headers[i][0]);
@@ -1200,11 +1198,11 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		k->method = "PUT";
 		struct json_object *b = aslrt_aws_get(p, "Body");
 		char *t = b ? as_text(b) : strdup("");
-		aslrt_aws_buf_puts(&k->body, t);
+		aslrt_buf_puts(&k->body, t);
 		free(t);
 	} else {
 		k->method = "GET";
-		aslrt_aws_buf_puts(&k->query, "list-type=2");
+		aslrt_buf_puts(&k->query, "list-type=2");
 		const char *qp[][2] = {{"ContinuationToken", "continuation-token"},
 				       {"Delimiter", "delimiter"},
 				       {"EncodingType", "encoding-type"},
@@ -1231,7 +1229,7 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 	}
 	struct json_object *res;
 	if (list) {
-		aws_xml *x = aslrt_aws_xml_parse(r.body.p, r.body.len);
+		aws_xml *x = aslrt_aws_xml_parse(r.body.s, r.body.len);
 		if (!x) {
 			aslrt_aws_http_resp_free(&r);
 			return client_error(c, k, "Unable to unmarshall the response: ", "not XML");
@@ -1249,7 +1247,7 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		res = s3_from_headers(&r);
 		if (strcmp(action, "getObject") == 0 && !k->sink)
 			json_object_object_add(
-			    res, "Body", json_object_new_string_len(r.body.p, (int)r.body.len));
+			    res, "Body", json_object_new_string_len(r.body.s, (int)r.body.len));
 	}
 	aslrt_aws_http_resp_free(&r);
 	*out = res;

@@ -39,11 +39,11 @@ static int failed(aslrt_ctx *c, const char *cause)
 /* The error of a failed S3 call, renamed States.ItemReaderFailed. */
 static int failed_call(aslrt_ctx *c)
 {
-	aws_buf b = {0};
-	aslrt_aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
-			     c->err.cause ? c->err.cause : "");
-	int rc = failed(c, b.p);
-	aslrt_aws_buf_free(&b);
+	aslrt_buf b = {0};
+	aslrt_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
+			 c->err.cause ? c->err.cause : "");
+	int rc = failed(c, b.s);
+	aslrt_buf_free(&b);
 	return rc;
 }
 

@@ -73,7 +73,7 @@ static void x_text(void *ud, const char *s, int len)
 {
 	xparse *p = ud;
 	if (p->depth > 0 && p->depth <= 64)
-		aslrt_aws_buf_add(&p->stack[p->depth - 1]->text, s, (size_t)len);
+		aslrt_buf_put(&p->stack[p->depth - 1]->text, s, (size_t)len);
 }
 
 void aslrt_aws_xml_free(aws_xml *n)
@@ -84,7 +84,7 @@ void aslrt_aws_xml_free(aws_xml *n)
 		aslrt_aws_xml_free(n->kids[i]);
 	free(n->kids);
 	free(n->name);
-	aslrt_aws_buf_free(&n->text);
+	aslrt_buf_free(&n->text);
 	free(n);
 }
 
@@ -110,7 +110,7 @@ const char *aslrt_aws_xml_find(aws_xml *n, const char *name)
 	if (!n)
 		return NULL;
 	if (strcmp(n->name, name) == 0)
-		return n->text.p ? n->text.p : "";
+		return n->text.s ? n->text.s : "";
 	for (int i = 0; i < n->nkids; i++) {
 		const char *t = aslrt_aws_xml_find(n->kids[i], name);
 		if (t)
@@ -127,7 +127,7 @@ void aslrt_aws_error_of(const aws_http_resp *r, char **code, char **msg)
 	*code = *msg = NULL;
 	struct json_object *o = NULL;
 	char why[64];
-	if (r->body.len && aslrt_json_parse(r->body.p, r->body.len, &o, why, sizeof why) == 0 &&
+	if (r->body.len && aslrt_json_parse(r->body.s, r->body.len, &o, why, sizeof why) == 0 &&
 	    json_object_is_type(o, json_type_object)) {
 		const char *t = aslrt_aws_get_str(o, "__type");
 		const char *m = aslrt_aws_get_str(o, "message") ? aslrt_aws_get_str(o, "message")
@@ -136,8 +136,8 @@ void aslrt_aws_error_of(const aws_http_resp *r, char **code, char **msg)
 			*code = strdup(t);
 		if (m)
 			*msg = strdup(m);
-	} else if (r->body.len && r->body.p[0] == '<') {
-		aws_xml *x = aslrt_aws_xml_parse(r->body.p, r->body.len);
+	} else if (r->body.len && r->body.s[0] == '<') {
+		aws_xml *x = aslrt_aws_xml_parse(r->body.s, r->body.len);
 		const char *t = aslrt_aws_xml_find(x, "Code"),
 			   *m = aslrt_aws_xml_find(x, "Message");
 		if (t)
@@ -184,7 +184,7 @@ static bool in_list(const char *s, const char **l, size_t n)
 static struct json_object *to_json(aws_xml *n)
 {
 	if (n->nkids == 0) {
-		const char *t = n->text.p ? n->text.p : "";
+		const char *t = n->text.s ? n->text.s : "";
 		if (in_list(n->name, s3_list_numbers, 3))
 			return json_object_new_int64(strtoll(t, NULL, 10));
 		if (in_list(n->name, s3_list_bools, 1))
@@ -229,12 +229,12 @@ static struct json_object *csv_record(csv *s, bool *bad_quote)
 	if (s->p >= s->end)
 		return NULL;
 	struct json_object *rec = json_object_new_array();
-	aws_buf f = {0};
+	aslrt_buf f = {0};
 	bool any = false;
 	for (;;) {
-		aslrt_aws_buf_add(&f, "", 0);
+		aslrt_buf_put(&f, "", 0);
 		f.len = 0;
-		f.p[0] = '\0';
+		f.s[0] = '\0';
 		if (s->p < s->end && *s->p == '"') {
 			s->p++;
 			for (;;) {
@@ -244,24 +244,24 @@ static struct json_object *csv_record(csv *s, bool *bad_quote)
 				}
 				if (*s->p == '"') {
 					if (s->p + 1 < s->end && s->p[1] == '"') {
-						aslrt_aws_buf_add(&f, "\"", 1);
+						aslrt_buf_put(&f, "\"", 1);
 						s->p += 2;
 						continue;
 					}
 					s->p++;
 					break;
 				}
-				aslrt_aws_buf_add(&f, s->p++, 1);
+				aslrt_buf_put(&f, s->p++, 1);
 			}
 			any = true;
 		}
 		while (s->p < s->end && *s->p != s->delim && *s->p != '\n' && *s->p != '\r') {
-			aslrt_aws_buf_add(&f, s->p++, 1);
+			aslrt_buf_put(&f, s->p++, 1);
 			any = true;
 		}
 		bool more = s->p < s->end && *s->p == s->delim;
 		if (any || more || json_object_array_length(rec) > 0)
-			json_object_array_add(rec, json_object_new_string_len(f.p, (int)f.len));
+			json_object_array_add(rec, json_object_new_string_len(f.s, (int)f.len));
 		if (!more)
 			break;
 		s->p++;
@@ -271,7 +271,7 @@ static struct json_object *csv_record(csv *s, bool *bad_quote)
 		s->p++;
 	if (s->p < s->end && *s->p == '\n')
 		s->p++;
-	aslrt_aws_buf_free(&f);
+	aslrt_buf_free(&f);
 	return rec;
 }
 
@@ -285,7 +285,7 @@ struct aws_items {
 	long max;
 	char delim;
 	struct json_object *headers; /* CSV: NULL until the first row is read */
-	aws_buf pend;		     /* bytes not yet items */
+	aslrt_buf pend;		     /* bytes not yet items */
 	size_t next_try;	     /* parse again once pend is this long */
 	long row;		     /* CSV: the last row's number; JSONL: line */
 	struct json_object *out;
@@ -354,7 +354,7 @@ static int csv_row(aws_items *s, struct json_object *rec)
  * with a byte after it (which may be its '\n'). */
 static void csv_take(aws_items *s, bool eof)
 {
-	csv cs = {s->pend.p, s->pend.p + s->pend.len, s->delim};
+	csv cs = {s->pend.s, s->pend.s + s->pend.len, s->delim};
 	while (!s->done && !s->failed) {
 		const char *start = cs.p;
 		bool bad = false;
@@ -377,20 +377,20 @@ static void csv_take(aws_items *s, bool eof)
 			items_fail(s, "The CSV file has a quoted field that is never closed");
 		s->done = !s->failed && s->headers && full(s);
 	}
-	size_t used = (size_t)(cs.p - s->pend.p);
-	memmove(s->pend.p, cs.p, s->pend.len - used);
+	size_t used = (size_t)(cs.p - s->pend.s);
+	memmove(s->pend.s, cs.p, s->pend.len - used);
 	s->pend.len -= used;
-	s->pend.p[s->pend.len] = '\0';
+	s->pend.s[s->pend.len] = '\0';
 }
 
 static void jsonl_take(aws_items *s, bool eof)
 {
 	size_t off = 0;
 	while (!s->failed && !full(s)) {
-		char *p = s->pend.p + off, *nl = memchr(p, '\n', s->pend.len - off);
+		char *p = s->pend.s + off, *nl = memchr(p, '\n', s->pend.len - off);
 		if (!nl && !(eof && off < s->pend.len))
 			break;
-		const char *e = nl ? nl : s->pend.p + s->pend.len;
+		const char *e = nl ? nl : s->pend.s + s->pend.len;
 		s->row++;
 		const char *q = p;
 		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
@@ -408,12 +408,12 @@ static void jsonl_take(aws_items *s, bool eof)
 			}
 			json_object_array_add(s->out, v);
 		}
-		off = nl ? (size_t)(nl + 1 - s->pend.p) : s->pend.len;
+		off = nl ? (size_t)(nl + 1 - s->pend.s) : s->pend.len;
 	}
 	s->done = !s->failed && full(s);
-	memmove(s->pend.p, s->pend.p + off, s->pend.len - off);
+	memmove(s->pend.s, s->pend.s + off, s->pend.len - off);
 	s->pend.len -= off;
-	s->pend.p[s->pend.len] = '\0';
+	s->pend.s[s->pend.len] = '\0';
 }
 
 aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long max, char *why,
@@ -434,7 +434,7 @@ aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long 
 	s->delim = ',';
 	s->row = t == 'C' ? 1 : 0;
 	s->out = json_object_new_array();
-	aslrt_aws_buf_add(&s->pend, "", 0);
+	aslrt_buf_put(&s->pend, "", 0);
 	const char *dname = aslrt_aws_get_str(cfg, "CSVDelimiter");
 	const char *loc = aslrt_aws_get_str(cfg, "CSVHeaderLocation");
 	if (t == 'C' && dname) {
@@ -475,7 +475,7 @@ int aslrt_aws_items_feed(aws_items *s, const char *p, size_t n)
 	if (s->type == 'J' && s->pend.len + n > MAX_JSON)
 		return items_fail(s, "The JSON file is larger than 64 MiB, the most this runtime "
 				     "reads whole (CSV and JSONL are streamed)");
-	aslrt_aws_buf_add(&s->pend, p, n);
+	aslrt_buf_put(&s->pend, p, n);
 	if (s->type == 'J' || s->pend.len < s->next_try)
 		return 0;
 	if (s->type == 'C')
@@ -499,7 +499,7 @@ int aslrt_aws_items_finish(aws_items *s, struct json_object **items, char *why, 
 			csv_take(s, true);
 		else if (s->type == 'L')
 			jsonl_take(s, true);
-		else if (read_json(s->cfg, s->pend.p, s->pend.len, s->max, items, s->why,
+		else if (read_json(s->cfg, s->pend.s, s->pend.len, s->max, items, s->why,
 				   sizeof s->why) != 0)
 			s->failed = true;
 	}
@@ -523,7 +523,7 @@ void aslrt_aws_items_free(aws_items *s)
 	json_object_put(s->cfg);
 	json_object_put(s->headers);
 	json_object_put(s->out);
-	aslrt_aws_buf_free(&s->pend);
+	aslrt_buf_free(&s->pend);
 	free(s);
 }
 
@@ -537,25 +537,25 @@ static struct json_object *pointer(struct json_object *v, const char *ptr)
 		return NULL;
 	while (v && *ptr == '/') {
 		ptr++;
-		aws_buf tok = {0};
-		aslrt_aws_buf_add(&tok, "", 0);
+		aslrt_buf tok = {0};
+		aslrt_buf_put(&tok, "", 0);
 		for (; *ptr && *ptr != '/'; ptr++) {
 			if (ptr[0] == '~' && (ptr[1] == '0' || ptr[1] == '1')) {
-				aslrt_aws_buf_add(&tok, ptr[1] == '0' ? "~" : "/", 1);
+				aslrt_buf_put(&tok, ptr[1] == '0' ? "~" : "/", 1);
 				ptr++;
 			} else {
-				aslrt_aws_buf_add(&tok, ptr, 1);
+				aslrt_buf_put(&tok, ptr, 1);
 			}
 		}
 		if (json_object_is_type(v, json_type_array)) {
 			char *e;
-			long i = strtol(tok.p, &e, 10);
-			v = *tok.p && !*e && i >= 0 ? json_object_array_get_idx(v, (size_t)i)
+			long i = strtol(tok.s, &e, 10);
+			v = *tok.s && !*e && i >= 0 ? json_object_array_get_idx(v, (size_t)i)
 						    : NULL;
 		} else {
-			v = aslrt_aws_get(v, tok.p);
+			v = aslrt_aws_get(v, tok.s);
 		}
-		aslrt_aws_buf_free(&tok);
+		aslrt_buf_free(&tok);
 	}
 	return v;
 }

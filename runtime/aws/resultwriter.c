@@ -133,10 +133,10 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 {
 	const char *id = mr->names[i];
 	struct json_object *r = json_object_new_object();
-	aws_buf arn = {0};
-	aslrt_aws_buf_printf(&arn, "%s:%s", exec_prefix, id);
-	json_object_object_add(r, "ExecutionArn", json_object_new_string(arn.p));
-	aslrt_aws_buf_free(&arn);
+	aslrt_buf arn = {0};
+	aslrt_buf_printf(&arn, "%s:%s", exec_prefix, id);
+	json_object_object_add(r, "ExecutionArn", json_object_new_string(arn.s));
+	aslrt_buf_free(&arn);
 	json_object_object_add(r, "Input", json_object_new_string(mr->inputs[i]));
 	free(mr->inputs[i]); /* needed once */
 	mr->inputs[i] = NULL;
@@ -176,14 +176,14 @@ static char *serialise(struct json_object *arr, bool jsonl)
 {
 	if (!jsonl)
 		return aslrt_json_dump(arr);
-	aws_buf b = {0};
-	aslrt_aws_buf_add(&b, "", 0);
+	aslrt_buf b = {0};
+	aslrt_buf_put(&b, "", 0);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		char *t = aslrt_json_dump(json_object_array_get_idx(arr, i));
-		aslrt_aws_buf_printf(&b, "%s\n", t);
+		aslrt_buf_printf(&b, "%s\n", t);
 		free(t);
 	}
-	return b.p;
+	return b.s;
 }
 
 static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *body, size_t *size)
@@ -197,11 +197,11 @@ static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *bo
 	json_object_put(p);
 	json_object_put(out);
 	if (rc != 0) {
-		aws_buf b = {0};
-		aslrt_aws_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
-				     c->err.cause ? c->err.cause : "");
-		failed(c, b.p);
-		aslrt_aws_buf_free(&b);
+		aslrt_buf b = {0};
+		aslrt_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
+				 c->err.cause ? c->err.cause : "");
+		failed(c, b.s);
+		aslrt_buf_free(&b);
 		return -1;
 	}
 	if (size)
@@ -328,11 +328,11 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run 
 		if (result == 0 && !bucket)
 			result = failed(c, "ResultWriter's Parameters need a Bucket");
 		if (result == 0) {
-			aws_buf dir = {0};
+			aslrt_buf dir = {0};
 			if (prefix && *prefix)
-				aslrt_aws_buf_printf(&dir, "%s%s", prefix,
-						     prefix[strlen(prefix) - 1] == '/' ? "" : "/");
-			aslrt_aws_buf_printf(&dir, "%s/", strrchr(run->arn, ':') + 1);
+				aslrt_buf_printf(&dir, "%s%s", prefix,
+						 prefix[strlen(prefix) - 1] == '/' ? "" : "/");
+			aslrt_buf_printf(&dir, "%s/", strrchr(run->arn, ':') + 1);
 			struct json_object *files = json_object_new_object();
 			const char *kinds[] = {"FAILED", "PENDING", "SUCCEEDED"};
 			struct json_object *lists[] = {bad, NULL, ok};
@@ -341,19 +341,19 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run 
 				json_object_object_add(files, kinds[k], l);
 				if (!lists[k] || json_object_array_length(lists[k]) == 0)
 					continue;
-				aws_buf key = {0};
-				aslrt_aws_buf_printf(&key, "%s%s_0.json%s", dir.p, kinds[k],
-						     jsonl ? "l" : "");
+				aslrt_buf key = {0};
+				aslrt_buf_printf(&key, "%s%s_0.json%s", dir.s, kinds[k],
+						 jsonl ? "l" : "");
 				char *body = serialise(lists[k], jsonl);
 				size_t size = 0;
-				result = put(c, bucket, key.p, body, &size);
+				result = put(c, bucket, key.s, body, &size);
 				free(body);
 				struct json_object *f = json_object_new_object();
-				json_object_object_add(f, "Key", json_object_new_string(key.p));
+				json_object_object_add(f, "Key", json_object_new_string(key.s));
 				json_object_object_add(f, "Size",
 						       json_object_new_int64((int64_t)size));
 				json_object_array_add(l, f);
-				aslrt_aws_buf_free(&key);
+				aslrt_buf_free(&key);
 			}
 			struct json_object *manifest = json_object_new_object();
 			json_object_object_add(manifest, "DestinationBucket",
@@ -361,11 +361,11 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run 
 			json_object_object_add(manifest, "MapRunArn",
 					       json_object_new_string(run->arn));
 			json_object_object_add(manifest, "ResultFiles", files);
-			aws_buf mkey = {0};
-			aslrt_aws_buf_printf(&mkey, "%smanifest.json", dir.p);
+			aslrt_buf mkey = {0};
+			aslrt_buf_printf(&mkey, "%smanifest.json", dir.s);
 			if (result == 0) {
 				char *body = aslrt_json_dump(manifest);
-				result = put(c, bucket, mkey.p, body, NULL);
+				result = put(c, bucket, mkey.s, body, NULL);
 				free(body);
 			}
 			if (result == 0) {
@@ -374,14 +374,14 @@ int aslrt_aws_map_run_finish(aslrt_ctx *c, aws_map_run *mr, const aslrt_map_run 
 						       json_object_new_string(run->arn));
 				struct json_object *d = json_object_new_object();
 				json_object_object_add(d, "Bucket", json_object_new_string(bucket));
-				json_object_object_add(d, "Key", json_object_new_string(mkey.p));
+				json_object_object_add(d, "Key", json_object_new_string(mkey.s));
 				json_object_object_add(o, "ResultWriterDetails", d);
 				json_object_put(*dst);
 				*dst = o;
 			}
 			json_object_put(manifest);
-			aslrt_aws_buf_free(&mkey);
-			aslrt_aws_buf_free(&dir);
+			aslrt_buf_free(&mkey);
+			aslrt_buf_free(&dir);
 		}
 		json_object_put(params);
 	}

@@ -20,68 +20,26 @@
 
 /* --- buffers --- */
 
-void aslrt_aws_buf_add(aws_buf *b, const void *s, size_t n)
+static char *buf_take(aslrt_buf *b)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			abort();
-		b->p = p;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void aslrt_aws_buf_puts(aws_buf *b, const char *s)
-{
-	aslrt_aws_buf_add(b, s, strlen(s));
-}
-
-void aslrt_aws_buf_printf(aws_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = NULL;
-	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	aslrt_aws_buf_add(b, s, (size_t)n);
-	free(s);
-}
-
-void aslrt_aws_buf_free(aws_buf *b)
-{
-	free(b->p);
-	*b = (aws_buf){0};
-}
-
-static char *buf_take(aws_buf *b)
-{
-	if (!b->p)
-		aslrt_aws_buf_add(b, "", 0);
-	char *p = b->p;
-	*b = (aws_buf){0};
+	if (!b->s)
+		aslrt_buf_put(b, "", 0);
+	char *p = b->s;
+	*b = (aslrt_buf){0};
 	return p;
 }
 
-void aslrt_aws_uri_encode(aws_buf *b, const char *s, size_t n, bool keep_slash)
+void aslrt_aws_uri_encode(aslrt_buf *b, const char *s, size_t n, bool keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~' ||
 		    (keep_slash && ch == '/')) {
-			aslrt_aws_buf_add(b, &s[i], 1);
+			aslrt_buf_put(b, &s[i], 1);
 		} else {
 			char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
-			aslrt_aws_buf_add(b, e, 3);
+			aslrt_buf_put(b, e, 3);
 		}
 	}
 }
@@ -177,24 +135,24 @@ static int hexval(int ch)
 }
 
 /* Percent-decode s[0..n) then re-encode it; -1 on a bad escape. */
-static int reencode(aws_buf *out, const char *s, size_t n)
+static int reencode(aslrt_buf *out, const char *s, size_t n)
 {
-	aws_buf dec = {0};
+	aslrt_buf dec = {0};
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%') {
 			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
-				aslrt_aws_buf_free(&dec);
+				aslrt_buf_free(&dec);
 				return -1;
 			}
 			char ch = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			aslrt_aws_buf_add(&dec, &ch, 1);
+			aslrt_buf_put(&dec, &ch, 1);
 			i += 2;
 		} else {
-			aslrt_aws_buf_add(&dec, &s[i], 1);
+			aslrt_buf_put(&dec, &s[i], 1);
 		}
 	}
-	aslrt_aws_uri_encode(out, dec.p ? dec.p : "", dec.len, false);
-	aslrt_aws_buf_free(&dec);
+	aslrt_aws_uri_encode(out, dec.s ? dec.s : "", dec.len, false);
+	aslrt_buf_free(&dec);
 	return 0;
 }
 
@@ -210,12 +168,12 @@ static void add_pair(kv **v, int *n, char *k, char *val)
 
 static char *enc_dup(const char *s)
 {
-	aws_buf b = {0};
+	aslrt_buf b = {0};
 	aslrt_aws_uri_encode(&b, s, strlen(s), false);
 	return buf_take(&b);
 }
 
-static void canonical_path(aws_buf *b, const char *path, bool normalize)
+static void canonical_path(aslrt_buf *b, const char *path, bool normalize)
 {
 	if (!normalize || !*path) {
 		aslrt_aws_uri_encode(b, *path ? path : "/", *path ? strlen(path) : 1, true);
@@ -248,17 +206,17 @@ static void canonical_path(aws_buf *b, const char *path, bool normalize)
 		p += l;
 	}
 	for (int i = 0; i < n; i++) {
-		aslrt_aws_buf_add(b, "/", 1);
+		aslrt_buf_put(b, "/", 1);
 		aslrt_aws_uri_encode(b, seg[i], len[i], false);
 	}
 	if (n == 0 || path[strlen(path) - 1] == '/')
-		aslrt_aws_buf_add(b, "/", 1);
+		aslrt_buf_put(b, "/", 1);
 	free(seg);
 	free(len);
 }
 
 /* Lower-cased name; value trimmed with inner whitespace runs as one space. */
-static void canon_header(const aws_header *h, char **name, aws_buf *val)
+static void canon_header(const aws_header *h, char **name, aslrt_buf *val)
 {
 	*name = strdup(h->name);
 	if (!*name)
@@ -275,9 +233,9 @@ static void canon_header(const aws_header *h, char **name, aws_buf *val)
 			continue;
 		}
 		if (space)
-			aslrt_aws_buf_add(val, " ", 1);
+			aslrt_buf_put(val, " ", 1);
 		space = false;
-		aslrt_aws_buf_add(val, s, 1);
+		aslrt_buf_put(val, s, 1);
 	}
 }
 
@@ -306,18 +264,18 @@ static void canon_headers(const aws_headers *h, kv **hs, int *nh)
 {
 	for (int i = 0; i < h->n; i++) {
 		char *name;
-		aws_buf val = {0};
+		aslrt_buf val = {0};
 		canon_header(&h->v[i], &name, &val);
 		int j;
 		for (j = 0; j < *nh && strcmp((*hs)[j].k, name) != 0; j++)
 			;
 		if (j < *nh) {
-			aws_buf m = {0};
-			aslrt_aws_buf_printf(&m, "%s,%s", (*hs)[j].v, val.p ? val.p : "");
+			aslrt_buf m = {0};
+			aslrt_buf_printf(&m, "%s,%s", (*hs)[j].v, val.s ? val.s : "");
 			free((*hs)[j].v);
 			(*hs)[j].v = buf_take(&m);
 			free(name);
-			aslrt_aws_buf_free(&val);
+			aslrt_buf_free(&val);
 		} else {
 			add_pair(hs, nh, name, buf_take(&val));
 		}
@@ -332,11 +290,11 @@ static int canon_query(const char *q, kv **qs, int *nq)
 		const char *amp = strchr(q, '&');
 		size_t l = amp ? (size_t)(amp - q) : strlen(q);
 		const char *eq = memchr(q, '=', l);
-		aws_buf k = {0}, v = {0};
+		aslrt_buf k = {0}, v = {0};
 		if (reencode(&k, q, eq ? (size_t)(eq - q) : l) != 0 ||
 		    (eq && reencode(&v, eq + 1, l - (size_t)(eq + 1 - q)) != 0)) {
-			aslrt_aws_buf_free(&k);
-			aslrt_aws_buf_free(&v);
+			aslrt_buf_free(&k);
+			aslrt_buf_free(&v);
 			return -1;
 		}
 		add_pair(qs, nq, buf_take(&k), buf_take(&v));
@@ -352,11 +310,11 @@ static int canon_query(const char *q, kv **qs, int *nq)
 static void signature(const aws_sign_opts *o, const char *day, const char *sts, char hex[65])
 {
 	unsigned char k[32];
-	aws_buf key = {0};
-	aslrt_aws_buf_printf(&key, "AWS4%s", o->creds->secret_key);
-	hmac(key.p, key.len, day, k);
-	OPENSSL_cleanse(key.p, key.len);
-	aslrt_aws_buf_free(&key);
+	aslrt_buf key = {0};
+	aslrt_buf_printf(&key, "AWS4%s", o->creds->secret_key);
+	hmac(key.s, key.len, day, k);
+	OPENSSL_cleanse(key.s, key.len);
+	aslrt_buf_free(&key);
 	hmac(k, 32, o->region, k);
 	hmac(k, 32, o->service, k);
 	hmac(k, 32, "aws4_request", k);
@@ -375,8 +333,8 @@ int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode
 	strftime(amzdate, sizeof amzdate, "%Y%m%dT%H%M%SZ", &tm);
 	memcpy(day, amzdate, 8);
 	day[8] = '\0';
-	aws_buf scope = {0};
-	aslrt_aws_buf_printf(&scope, "%s/%s/%s/aws4_request", day, o->region, o->service);
+	aslrt_buf scope = {0};
+	aslrt_buf_printf(&scope, "%s/%s/%s/aws4_request", day, o->region, o->service);
 	const char *token = o->creds->token && *o->creds->token ? o->creds->token : NULL;
 
 	kv *hs = NULL;
@@ -396,57 +354,55 @@ int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode
 	}
 	if (nh)
 		qsort(hs, (size_t)nh, sizeof *hs, kv_cmp);
-	aws_buf signed_headers = {0};
+	aslrt_buf signed_headers = {0};
 	for (int i = 0; i < nh; i++) {
 		if (i)
-			aslrt_aws_buf_add(&signed_headers, ";", 1);
-		aslrt_aws_buf_puts(&signed_headers, hs[i].k);
+			aslrt_buf_put(&signed_headers, ";", 1);
+		aslrt_buf_puts(&signed_headers, hs[i].k);
 	}
 
 	kv *qs = NULL;
 	int nq = 0;
 	int rc = canon_query(req->query ? req->query : "", &qs, &nq);
-	aws_buf added = {0}; /* query mode: what goes on the wire after req->query */
+	aslrt_buf added = {0}; /* query mode: what goes on the wire after req->query */
 	if (mode == AWS_SIGN_QUERY && rc == 0) {
 		char expires[24];
 		snprintf(expires, sizeof expires, "%ld", o->expires);
-		aws_buf cred = {0};
-		aslrt_aws_buf_printf(&cred, "%s/%s", o->creds->access_key, scope.p);
+		aslrt_buf cred = {0};
+		aslrt_buf_printf(&cred, "%s/%s", o->creds->access_key, scope.s);
 		const char *names[] = {"X-Amz-Algorithm", "X-Amz-Credential",
 				       "X-Amz-Date",	  "X-Amz-SignedHeaders",
 				       "X-Amz-Expires",	  "X-Amz-Security-Token"};
-		const char *vals[] = {"AWS4-HMAC-SHA256", cred.p,  amzdate,
-				      signed_headers.p,	  expires, token};
+		const char *vals[] = {"AWS4-HMAC-SHA256", cred.s,  amzdate,
+				      signed_headers.s,	  expires, token};
 		int nadd = token && !o->omit_token ? 6 : 5;
 		for (int i = 0; i < nadd; i++) {
 			add_pair(&qs, &nq, strdup(names[i]), enc_dup(vals[i]));
-			aslrt_aws_buf_printf(&added, "&%s=%s", names[i], qs[nq - 1].v);
+			aslrt_buf_printf(&added, "&%s=%s", names[i], qs[nq - 1].v);
 		}
-		aslrt_aws_buf_free(&cred);
+		aslrt_buf_free(&cred);
 	}
 	if (nq)
 		qsort(qs, (size_t)nq, sizeof *qs, kv_cmp);
 
-	aws_buf creq = {0};
+	aslrt_buf creq = {0};
 	if (rc == 0) {
-		aslrt_aws_buf_printf(&creq, "%s\n", req->method);
+		aslrt_buf_printf(&creq, "%s\n", req->method);
 		canonical_path(&creq, req->path, o->normalize);
-		aslrt_aws_buf_add(&creq, "\n", 1);
+		aslrt_buf_put(&creq, "\n", 1);
 		for (int i = 0; i < nq; i++)
-			aslrt_aws_buf_printf(&creq, "%s%s=%s", i ? "&" : "", qs[i].k, qs[i].v);
-		aslrt_aws_buf_add(&creq, "\n", 1);
+			aslrt_buf_printf(&creq, "%s%s=%s", i ? "&" : "", qs[i].k, qs[i].v);
+		aslrt_buf_put(&creq, "\n", 1);
 		for (int i = 0; i < nh; i++)
-			aslrt_aws_buf_printf(&creq, "%s:%s\n", hs[i].k, hs[i].v);
-		aslrt_aws_buf_printf(&creq, "\n%s\n%s", signed_headers.p ? signed_headers.p : "",
-				     hash);
+			aslrt_buf_printf(&creq, "%s:%s\n", hs[i].k, hs[i].v);
+		aslrt_buf_printf(&creq, "\n%s\n%s", signed_headers.s ? signed_headers.s : "", hash);
 
 		char creq_hash[65];
-		aslrt_aws_sha256_hex(creq.p, creq.len, creq_hash);
-		aws_buf sts = {0};
-		aslrt_aws_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amzdate, scope.p,
-				     creq_hash);
+		aslrt_aws_sha256_hex(creq.s, creq.len, creq_hash);
+		aslrt_buf sts = {0};
+		aslrt_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amzdate, scope.s, creq_hash);
 
-		signature(o, day, sts.p, out->sig);
+		signature(o, day, sts.s, out->sig);
 		out->creq = buf_take(&creq);
 		out->sts = buf_take(&sts);
 
@@ -456,30 +412,29 @@ int aslrt_aws_sign(const aws_sign_opts *o, aws_sign_req *req, aws_sign_mode mode
 			aslrt_aws_headers_add(req->headers, "X-Amz-Date", amzdate);
 			if (token)
 				aslrt_aws_headers_add(req->headers, "X-Amz-Security-Token", token);
-			aws_buf a = {0};
-			aslrt_aws_buf_printf(&a,
-					     "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, "
-					     "Signature=%s",
-					     o->creds->access_key, scope.p, signed_headers.p,
-					     out->sig);
+			aslrt_buf a = {0};
+			aslrt_buf_printf(&a,
+					 "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, "
+					 "Signature=%s",
+					 o->creds->access_key, scope.s, signed_headers.s, out->sig);
 			out->authorization = buf_take(&a);
 			aslrt_aws_headers_add(req->headers, "Authorization", out->authorization);
 		} else {
-			aws_buf w = {0};
-			aslrt_aws_buf_puts(&w, req->query ? req->query : "");
-			aslrt_aws_buf_puts(&w, w.len ? added.p : added.p + 1);
+			aslrt_buf w = {0};
+			aslrt_buf_puts(&w, req->query ? req->query : "");
+			aslrt_buf_puts(&w, w.len ? added.s : added.s + 1);
 			if (token && o->omit_token) {
-				aslrt_aws_buf_puts(&w, "&X-Amz-Security-Token=");
+				aslrt_buf_puts(&w, "&X-Amz-Security-Token=");
 				aslrt_aws_uri_encode(&w, token, strlen(token), false);
 			}
-			aslrt_aws_buf_printf(&w, "&X-Amz-Signature=%s", out->sig);
+			aslrt_buf_printf(&w, "&X-Amz-Signature=%s", out->sig);
 			out->query = buf_take(&w);
 		}
 	}
-	aslrt_aws_buf_free(&creq);
-	aslrt_aws_buf_free(&added);
-	aslrt_aws_buf_free(&signed_headers);
-	aslrt_aws_buf_free(&scope);
+	aslrt_buf_free(&creq);
+	aslrt_buf_free(&added);
+	aslrt_buf_free(&signed_headers);
+	aslrt_buf_free(&scope);
 	free_pairs(hs, nh);
 	free_pairs(qs, nq);
 	return rc;

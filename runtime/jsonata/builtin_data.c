@@ -654,29 +654,6 @@ static V *bi_uuid(Ctx *c, V **a, int n, V *input, Env *env)
 
 /* ---- date/time */
 
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static V *iso_from_millis(Ctx *c, double ms)
 {
 	int64_t t = (int64_t)floor(ms);
@@ -684,7 +661,7 @@ static V *iso_from_millis(Ctx *c, double ms)
 	int64_t rem = t - days * 86400000;
 	int64_t y;
 	int mo, d;
-	civil_from_days(days, &y, &mo, &d);
+	aslrt_civil_from_days(days, &y, &mo, &d);
 	char buf[64];
 	if (y >= 0 && y <= 9999)
 		snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, mo,
@@ -802,7 +779,7 @@ static bool parse_iso(const char *s, size_t len, double *out)
 		return false;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || se > 59)
 		return false;
-	double days = (double)days_from_civil(y, mo, d);
+	double days = (double)aslrt_days_from_civil(y, mo, d);
 	*out = days * 86400000.0 + h * 3600000.0 + mi * 60000.0 + se * 1000.0 +
 	       floor(frac * 1000 + 1e-9) - off * 60000.0;
 	return true;

@@ -25,6 +25,9 @@
 
 /* ------------------------------------------------------ date and time */
 
+/* civil.c's algorithm in doubles, as JavaScript's Date.UTC computes: a
+ * picture string can give a year no int64_t holds, and the result is
+ * range-checked (8.64e15 ms) after, not before. */
 static double days_from_civil(double y, int m, int d)
 {
 	y -= m <= 2;

@@ -28,6 +28,6 @@ fuzz_build() {
 	"$CLANG" -g -O1 -std=c11 -D_GNU_SOURCE \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer \
-		-I"$SRC/compiler" -I"$SRC/runtime" -isystem /usr/include/json-c \
+		-I"$SRC/compiler" -I"$SRC/codegen" -I"$SRC/runtime" -isystem /usr/include/json-c \
 		"$@" $(sh "$SRC/tests/fuzz/core-sources.sh" "$SRC") $libs -o "$BIN"
 }

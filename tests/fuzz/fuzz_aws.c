@@ -20,11 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	aws_http_resp r = {0};
 	r.status = size ? 400 + data[0] % 200 : 500;
-	aslrt_aws_buf_add(&r.body, data, size);
+	aslrt_buf_put(&r.body, (const char *)data, size);
 	if (size > 1 && data[1] & 1) {
 		/* The first line as an X-Amzn-ErrorType header too. */
-		size_t n = strcspn(r.body.p, "\n");
-		char *h = strndup(r.body.p, n);
+		size_t n = strcspn(r.body.s, "\n");
+		char *h = strndup(r.body.s, n);
 		aslrt_aws_headers_add(&r.headers, "X-Amzn-ErrorType", h);
 		free(h);
 	}
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* always named */
 	free(code);
 	free(msg);
-	aws_xml *x = aslrt_aws_xml_parse(r.body.p, r.body.len);
+	aws_xml *x = aslrt_aws_xml_parse(r.body.s, r.body.len);
 	if (x) {
 		aslrt_aws_xml_find(x, "MessageId");
 		struct json_object *j = aslrt_aws_xml_to_json(x);
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_object_object_add(cfg, "ItemsPointer", json_object_new_string("/items/0"));
 	struct json_object *items = NULL;
 	char why[640];
-	const char *body = size ? r.body.p + 1 : "";
+	const char *body = size ? r.body.s + 1 : "";
 	size_t len = size ? size - 1 : 0;
 	long max = sel & 0x20 ? 3 : 0;
 	int rc = aslrt_aws_read_items(types[sel % 3], cfg, body, len, max, &items, why, sizeof why);

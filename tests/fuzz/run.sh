@@ -14,7 +14,7 @@ fuzz_build "-ljson-c -lcrypto -lpcre2-8 -lm -lpthread" \
 	"$SRC/tests/fuzz/fuzz_check.c" \
 	"$SRC/compiler/load.c" "$SRC/compiler/diag.c" "$SRC/compiler/model.c" \
 	"$SRC/compiler/check.c" "$SRC/compiler/check_expr.c" "$SRC/compiler/check_state.c" \
-	"$SRC/compiler/types.c" "$SRC/compiler/types_flow.c" "$SRC/compiler/util.c"
+	"$SRC/compiler/types.c" "$SRC/compiler/types_flow.c" "$SRC/codegen/util.c"
 
 CORPUS=$(mktemp -d)
 trap 'rm -rf "$CORPUS"' EXIT

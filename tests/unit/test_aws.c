@@ -24,15 +24,15 @@ static char *slurp(const char *dir, const char *name)
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "rb");
 	ck_assert_msg(f != NULL, "cannot open %s", path);
-	aws_buf b = {0};
+	aslrt_buf b = {0};
 	char chunk[4096];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		aslrt_aws_buf_add(&b, chunk, n);
+		aslrt_buf_put(&b, chunk, n);
 	fclose(f);
-	if (!b.p)
-		aslrt_aws_buf_add(&b, "", 0);
-	return b.p;
+	if (!b.s)
+		aslrt_buf_put(&b, "", 0);
+	return b.s;
 }
 
 /* request.txt: "METHOD target HTTP/1.1", headers (folded lines continue
@@ -70,10 +70,10 @@ static void parse_request(char *text, req *r)
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		if ((*line == ' ' || *line == '\t') && r->h.n) {
 			aws_header *last = &r->h.v[r->h.n - 1];
-			aws_buf b = {0};
-			aslrt_aws_buf_printf(&b, "%s\n%s", last->value, line);
+			aslrt_buf b = {0};
+			aslrt_buf_printf(&b, "%s\n%s", last->value, line);
 			free(last->value);
-			last->value = b.p;
+			last->value = b.s;
 			continue;
 		}
 		char *colon = strchr(line, ':');
@@ -563,7 +563,7 @@ static char *error_code(long status, const char *body, const char *hdr, char **m
 {
 	aws_http_resp r = {0};
 	r.status = status;
-	aslrt_aws_buf_puts(&r.body, body);
+	aslrt_buf_puts(&r.body, body);
 	if (hdr)
 		aslrt_aws_headers_add(&r.headers, "x-amzn-ErrorType", hdr);
 	char *code;
@@ -638,9 +638,9 @@ static char *items_result(int rc, struct json_object *items, const char *why)
 		res = strdup(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN));
 		json_object_put(items);
 	} else {
-		aws_buf b = {0};
-		aslrt_aws_buf_printf(&b, "!%s", why);
-		res = b.p;
+		aslrt_buf b = {0};
+		aslrt_buf_printf(&b, "!%s", why);
+		res = b.s;
 	}
 	return res;
 }
@@ -731,7 +731,7 @@ END_TEST
  * the libcurl calls the runtime makes. */
 static size_t into_buf(char *p, size_t size, size_t n, void *user)
 {
-	aslrt_aws_buf_add(user, p, size * n);
+	aslrt_buf_put(user, p, size * n);
 	return size * n;
 }
 
@@ -745,7 +745,7 @@ START_TEST(builtin_curl)
 	CURL *h = aslrt_bcurl_easy_init();
 	struct curl_slist *hs = aslrt_bcurl_slist_append(NULL, "X-One: 1");
 	hs = aslrt_bcurl_slist_append(hs, "Expect:"); /* removes a header: none is sent */
-	aws_buf body = {0}, head = {0};
+	aslrt_buf body = {0}, head = {0};
 	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
 	aslrt_bcurl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	aslrt_bcurl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
@@ -769,11 +769,11 @@ START_TEST(builtin_curl)
 	long status = 0;
 	ck_assert_int_eq(aslrt_bcurl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status), CURLE_OK);
 	ck_assert_int_eq(status, 201);
-	ck_assert_str_eq(body.p, "{\"ok\":1}");
-	ck_assert_str_eq(head.p, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+	ck_assert_str_eq(body.s, "{\"ok\":1}");
+	ck_assert_str_eq(head.s, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
 				 "Content-Length: 8\r\nConnection: close\r\n\r\n");
-	aslrt_aws_buf_free(&body);
-	aslrt_aws_buf_free(&head);
+	aslrt_buf_free(&body);
+	aslrt_buf_free(&head);
 
 	/* What it does not do, it refuses, naming it. */
 	aslrt_bcurl_easy_reset(h);

@@ -1,5 +1,5 @@
 /*
- * emit_graph.c - the machine as a picture, drawn the way Workflow Studio
+ * graph.c - the machine as a picture, drawn the way Workflow Studio
  * draws it: Start and End, one node per state (name and type), Choice rules
  * as labelled edges, Default, Catch edges dashed and labelled with their
  * errors, Retry noted on the node, Parallel branches and Map processors as
@@ -15,7 +15,6 @@
 #include <graphviz/gvc.h>
 
 #include "aslc.h" /* the graph is drawn from the model, not the IR */
-#include "ir.h"
 
 /* Longest condition label before it is shortened with "...". */
 #define LABEL_MAX 48
@@ -42,22 +41,13 @@ static const char *get_str(struct json_object *o, const char *key)
 
 /* --- Choice conditions, shortened for a label --- */
 
-/* Longest suffix first: "LessThanEqualsPath" also ends in "EqualsPath". */
+/* By the end of the operator's name, "LessThanEquals" before "Equals"; a
+ * ...Path operator reads as the one it compares to ("EqualsPath" as "=="). */
 static const struct {
 	const char *suffix, *op;
 } cmp_ops[] = {
-    {"LessThanEqualsPath", "<="},
-    {"LessThanEquals", "<="},
-    {"GreaterThanEqualsPath", ">="},
-    {"GreaterThanEquals", ">="},
-    {"LessThanPath", "<"},
-    {"LessThan", "<"},
-    {"GreaterThanPath", ">"},
-    {"GreaterThan", ">"},
-    {"EqualsPath", "=="},
-    {"Equals", "=="},
-    {"MatchesPath", "matches"},
-    {"Matches", "matches"},
+    {"LessThanEquals", "<="}, {"GreaterThanEquals", ">="}, {"LessThan", "<"}, {"GreaterThan", ">"},
+    {"Equals", "=="},	      {"Matches", "matches"},
 };
 
 static void rule_text(Buf *b, struct json_object *r);
@@ -83,17 +73,19 @@ static void comparison(Buf *b, const char *var, const char *key, struct json_obj
 		buf_printf(b, " %s %s", yes ? "is" : "is not", key + 2);
 		return;
 	}
+	size_t n = strlen(key);
+	bool path = n > 4 && strcmp(key + n - 4, "Path") == 0;
+	size_t base = path ? n - 4 : n;
 	const char *op = "?";
 	for (size_t i = 0; i < sizeof cmp_ops / sizeof cmp_ops[0]; i++) {
-		size_t n = strlen(key), sn = strlen(cmp_ops[i].suffix);
-		if (n >= sn && strcmp(key + n - sn, cmp_ops[i].suffix) == 0) {
+		size_t sn = strlen(cmp_ops[i].suffix);
+		if (base >= sn && strncmp(key + base - sn, cmp_ops[i].suffix, sn) == 0) {
 			op = cmp_ops[i].op;
 			break;
 		}
 	}
 	buf_printf(b, " %s ", op);
-	size_t n = strlen(key);
-	if (n > 4 && strcmp(key + n - 4, "Path") == 0 && json_object_is_type(val, json_type_string))
+	if (path && json_object_is_type(val, json_type_string))
 		buf_puts(b, json_object_get_string(val)); /* a path, not a string literal */
 	else
 		buf_puts(b, json_object_to_json_string_ext(

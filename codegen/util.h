@@ -1,8 +1,8 @@
 /*
  * util.h - util.c's helpers: internal errors, allocation that cannot fail,
- * the growable buffer under its compiler names.  A leaf shared by the
- * compiler (aslc.h) and codegen/ (ir.h), so neither includes the other's
- * header for them.
+ * the growable buffer under its compiler names.  codegen/'s (ir.h), and
+ * the compiler's through it: the compiler depends on codegen, not the
+ * reverse.
  */
 #ifndef ASLC_UTIL_H
 #define ASLC_UTIL_H

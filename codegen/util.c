@@ -1,5 +1,5 @@
 /*
- * util.c - allocation that never returns NULL, growable buffers, and the
+ * util.c - allocation that never returns NULL and the
  * internal-error funnel (compiler bugs abort with file:line; user errors go
  * through diag.c instead).
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aslc.h"
+#include "util.h"
 
 _Noreturn void aslc_die_at(const char *file, int line, const char *fmt, ...)
 {
