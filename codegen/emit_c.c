@@ -85,16 +85,31 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 	case OP_COPY:
 		buf_printf(out, "\tr[%d] = aslrt_op_copy(r[%d]);\n", in->dst, in->a);
 		break;
-	case OP_TEMPLATE:
-		buf_printf(out, "\tif (aslrt_op_template(c, %d, r[%d], &r[%d])) %s;\n", in->k,
-			   in->a, in->dst, err);
+	case OP_OBJECT:
+	case OP_ARRAY:
+		buf_printf(out, "\tr[%d] = aslrt_op_%s();\n", in->dst,
+			   in->op == OP_OBJECT ? "object" : "array");
+		break;
+	case OP_SETKEY: {
+		const char *key = json_object_get_string(p->consts[in->k].v);
+		buf_printf(out, "\taslrt_op_setkey(r[%d], ", in->a);
+		c_string(out, key, strlen(key));
+		buf_printf(out, ", &r[%d]);\n", in->b);
+		break;
+	}
+	case OP_PUSH:
+		buf_printf(out, "\taslrt_op_push(r[%d], &r[%d]);\n", in->a, in->b);
+		break;
+	case OP_EXPR:
+		buf_printf(out, "\tif (aslrt_op_expr(c, %d, r[%d], &r[%d])) %s;\n", in->k, in->a,
+			   in->dst, err);
 		break;
 	case OP_RESULTPATH:
 		buf_printf(out, "\tif (aslrt_op_result_path(c, %d, r[%d], r[%d], &r[%d])) %s;\n",
 			   in->k, in->a, in->b, in->dst, err);
 		break;
 	case OP_ASSIGN:
-		buf_printf(out, "\tif (aslrt_op_assign(c, %d, r[%d])) %s;\n", in->k, in->a, err);
+		buf_printf(out, "\tif (aslrt_op_assign(c, r[%d])) %s;\n", in->a, err);
 		break;
 	case OP_JEVAL:
 	case OP_JASSIGN: {
@@ -275,6 +290,147 @@ static void emit_scope(const Program *p, const IrScope *sc, Buf *out)
 		      "\t*out = in;\n\treturn rc;\n}\n");
 }
 
+static void c_ints(Buf *out, const char *name, int id, int i, const int *v, int n)
+{
+	buf_printf(out, "static const int %s%d_%d[] = {", name, id, i);
+	for (int k = 0; k < n; k++)
+		buf_printf(out, "%s%d", k ? ", " : "", v[k]);
+	buf_puts(out, n ? "};\n" : "0};\n"); /* C has no empty arrays */
+}
+
+/* A state's tables (aslrt.h, aslrt_state_def) as static const arrays. */
+static void emit_tables(const IrState *st, Buf *out)
+{
+	int id = st->id;
+	for (int i = 0; i < st->nretry; i++)
+		c_ints(out, "re", id, i, st->retry[i].errors, st->retry[i].nerrors);
+	for (int i = 0; i < st->ncatch; i++)
+		c_ints(out, "ce", id, i, st->catchers[i].errors, st->catchers[i].nerrors);
+	if (st->nretry) {
+		buf_printf(out, "static const aslrt_retry_def retry_%d[] = {\n", id);
+		for (int i = 0; i < st->nretry; i++) {
+			const IrRetry *r = &st->retry[i];
+			buf_printf(out, "\t{re%d_%d, %d, %d, %.17g, %.17g, %.17g, %.17g},\n", id, i,
+				   r->nerrors, r->jitter, r->interval, r->backoff, r->max_attempts,
+				   r->max_delay);
+		}
+		buf_puts(out, "};\n");
+	}
+	if (st->ncatch) {
+		buf_printf(out, "static const aslrt_catch_def catch_%d[] = {\n", id);
+		for (int i = 0; i < st->ncatch; i++) {
+			const IrCatch *c = &st->catchers[i];
+			buf_printf(out, "\t{ce%d_%d, %d, %d, %d, %d, %d},\n", id, i, c->nerrors,
+				   c->next, c->result_path, c->assign, c->output);
+		}
+		buf_puts(out, "};\n");
+	}
+	if (st->nbranches)
+		c_ints(out, "branches", id, 0, st->branches, st->nbranches);
+	if (st->nnext)
+		c_ints(out, "next", id, 0, st->next, st->nnext);
+	if (st->nsettings) {
+		buf_printf(out, "static const aslrt_setting_def set_%d[] = {", id);
+		for (int i = 0; i < st->nsettings; i++)
+			buf_printf(out, "%s{%d, %d}", i ? ", " : "", st->settings[i].key,
+				   st->settings[i].k);
+		buf_puts(out, "};\n");
+	}
+}
+
+/* The constant table (aslrt.h, aslrt_const_def): each constant's text. */
+static void emit_consts(const Program *p, Buf *out)
+{
+	if (!p->nconsts)
+		return;
+	buf_puts(out, "static const aslrt_const_def consts[] = {\n");
+	for (int i = 0; i < p->nconsts; i++) {
+		size_t len;
+		const char *at;
+		char *text = ir_const_text(&p->consts[i], &len, &at);
+		buf_printf(out, "\t{%d, ", p->consts[i].kind);
+		c_string(out, text, len);
+		buf_printf(out, ", %zu, ", len);
+		if (at)
+			c_string(out, at, strlen(at));
+		else
+			buf_puts(out, "NULL");
+		buf_puts(out, "},\n");
+		free(text);
+	}
+	buf_puts(out, "};\n\n");
+}
+
+/* A Map's ItemSelector ops as a function (aslrt_selector_fn): %0 is the Map's
+ * input (borrowed), the value moves to *out; every exit goes through X. */
+static void emit_selector(const Program *p, const IrState *st, Buf *out)
+{
+	const IrState *sel = st->sel;
+	int id = st->id;
+	bool fallible = false;
+	for (int i = 0; i < sel->nins; i++)
+		fallible |= op_info[sel->ins[i].op].fallible;
+	buf_printf(out,
+		   "ASLC_STATE int sel_%d(aslrt_ctx *c, struct json_object *in, struct "
+		   "json_object **out)\n{\n\tstruct json_object *r[%d];\n\tint rc = 0;\n\n"
+		   "\t(void)c;\n\tr[0] = in;\n",
+		   id, st->sel_regs);
+	for (int i = 0; i < sel->ndrops; i++)
+		buf_printf(out, "\tr[%d] = NULL;\n", sel->drops[i]);
+	for (int i = 0; i < sel->nins; i++)
+		emit_ins(p, sel, &sel->ins[i], false, out);
+	buf_printf(out, "\t*out = r[%d];\n\tr[%d] = NULL;\n", st->sel_out, st->sel_out);
+	if (fallible)
+		buf_printf(out, "\tgoto X%d;\nE%d:\n\trc = -1;\nX%d:\n", id, id, id);
+	for (int i = 0; i < sel->ndrops; i++)
+		buf_printf(out, "\taslrt_op_put(r[%d]);\n", sel->drops[i]);
+	buf_puts(out, "\treturn rc;\n}\n\n");
+}
+
+static void emit_state_defs(const Program *p, Buf *out)
+{
+	for (int i = 0; i < p->nstates; i++) {
+		emit_tables(&p->states[i], out);
+		if (p->states[i].sel)
+			emit_selector(p, &p->states[i], out);
+	}
+	buf_puts(out, "\nstatic const aslrt_state_def states[] = {\n");
+	for (int i = 0; i < p->nstates; i++) {
+		const IrState *st = &p->states[i];
+		int id = st->id;
+		buf_puts(out, "\t{");
+		c_string(out, st->name, strlen(st->name));
+		buf_printf(out, ", \"%s\", %d, %d, ", st->type, st->scope, st->jsonata);
+		if (st->nretry)
+			buf_printf(out, "retry_%d, ", id);
+		else
+			buf_puts(out, "NULL, ");
+		if (st->ncatch)
+			buf_printf(out, "catch_%d, ", id);
+		else
+			buf_puts(out, "NULL, ");
+		if (st->nbranches)
+			buf_printf(out, "branches%d_0, ", id);
+		else
+			buf_puts(out, "NULL, ");
+		if (st->nnext)
+			buf_printf(out, "next%d_0, ", id);
+		else
+			buf_puts(out, "NULL, ");
+		if (st->nsettings)
+			buf_printf(out, "set_%d, ", id);
+		else
+			buf_puts(out, "NULL, ");
+		if (st->sel)
+			buf_printf(out, "sel_%d, ", id);
+		else
+			buf_puts(out, "NULL, ");
+		buf_printf(out, "%d, %d, %d, %d, %d},\n", st->nretry, st->ncatch, st->nbranches,
+			   st->nnext, st->nsettings);
+	}
+	buf_puts(out, "};\n\n");
+}
+
 void emit_c(const Program *p, Buf *out)
 {
 	buf_puts(out, "/* Generated by aslc. Do not edit. */\n#include \"aslrt.h\"\n\n"
@@ -285,6 +441,8 @@ void emit_c(const Program *p, Buf *out)
 	c_string(out, meta, strlen(meta));
 	buf_puts(out, ";\n\n");
 	free(meta);
+	emit_consts(p, out);
+	emit_state_defs(p, out);
 	for (int i = 0; i < p->nscopes; i++)
 		buf_printf(out,
 			   "static int scope_%d(aslrt_ctx *c, struct json_object *in, struct "
@@ -295,8 +453,9 @@ void emit_c(const Program *p, Buf *out)
 		buf_printf(out, "\tscope_%d,\n", i);
 	buf_printf(
 	    out,
-	    "};\n\nconst aslrt_program aslrt_main_program = {meta, sizeof meta - 1, %d, scopes};\n",
-	    p->nscopes);
+	    "};\n\nconst aslrt_program aslrt_main_program = {meta, sizeof meta - 1, %d, scopes, "
+	    "states, %d, %s, %d};\n",
+	    p->nscopes, p->nstates, p->nconsts ? "consts" : "NULL", p->nconsts);
 	for (int i = 0; i < p->nscopes; i++)
 		emit_scope(p, &p->scopes[i], out);
 }

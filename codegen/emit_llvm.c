@@ -5,7 +5,11 @@
  *   @meta               private constant [N+1 x i8], the metadata text
  *   @scope_N            internal i32 (ptr c, ptr in, ptr out), one per scope
  *   @scopes             private constant [S x ptr]
- *   @aslrt_main_program constant { ptr, i64, i32, ptr } (struct aslrt_program)
+ *   @states             private constant [N x aslrt_state_def], with each state's
+ *                       Retry, Catch, branch, successor and setting rows
+ *   @consts             private constant [K x aslrt_const_def], each constant's text
+ *   @aslrt_main_program constant { ptr, i64, i32, ptr, ptr, i32, ptr, i32 }
+ *                       (struct aslrt_program)
  *
  * The functions mirror emit_c's: per state an internal noinline
  * i32 state_I(ptr c, ptr cur, ptr st) with allocas for r[] (ptr), b[] (i32),
@@ -46,7 +50,11 @@ enum {
 	RT_REQUIRE,
 	RT_COPY,
 	RT_PATH,
-	RT_TEMPLATE,
+	RT_OBJECT,
+	RT_ARRAY,
+	RT_SETKEY,
+	RT_PUSH,
+	RT_EXPR,
 	RT_RESULT_PATH,
 	RT_ASSIGN,
 	RT_JEVAL,
@@ -78,9 +86,13 @@ static const struct {
     [RT_REQUIRE] = {"aslrt_op_require", "ipiippp"},
     [RT_COPY] = {"aslrt_op_copy", "pp"},
     [RT_PATH] = {"aslrt_op_path", "ipipp"},
-    [RT_TEMPLATE] = {"aslrt_op_template", "ipipp"},
+    [RT_OBJECT] = {"aslrt_op_object", "p"},
+    [RT_ARRAY] = {"aslrt_op_array", "p"},
+    [RT_SETKEY] = {"aslrt_op_setkey", "vppp"},
+    [RT_PUSH] = {"aslrt_op_push", "vpp"},
+    [RT_EXPR] = {"aslrt_op_expr", "ipipp"},
     [RT_RESULT_PATH] = {"aslrt_op_result_path", "ipippp"},
-    [RT_ASSIGN] = {"aslrt_op_assign", "ipip"},
+    [RT_ASSIGN] = {"aslrt_op_assign", "ipp"},
     [RT_JEVAL] = {"aslrt_op_jeval", "ipipipp"},
     [RT_JASSIGN] = {"aslrt_op_jassign", "ipipip"},
     [RT_JCOND] = {"aslrt_op_jcond", "ipip"},
@@ -322,9 +334,23 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		set_reg(e, in->dst, call(e, RT_COPY, &a, 1));
 		break;
 	}
-	case OP_TEMPLATE: {
+	case OP_OBJECT:
+	case OP_ARRAY:
+		set_reg(e, in->dst, call(e, in->op == OP_OBJECT ? RT_OBJECT : RT_ARRAY, NULL, 0));
+		break;
+	case OP_SETKEY: {
+		LLVMValueRef args[] = {reg(e, in->a), field_key(e, in->k), reg_addr(e, in->b)};
+		call(e, RT_SETKEY, args, 3);
+		break;
+	}
+	case OP_PUSH: {
+		LLVMValueRef args[] = {reg(e, in->a), reg_addr(e, in->b)};
+		call(e, RT_PUSH, args, 2);
+		break;
+	}
+	case OP_EXPR: {
 		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a), reg_addr(e, in->dst)};
-		check(e, call(e, RT_TEMPLATE, args, 4), id);
+		check(e, call(e, RT_EXPR, args, 4), id);
 		break;
 	}
 	case OP_RESULTPATH: {
@@ -334,8 +360,8 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		break;
 	}
 	case OP_ASSIGN: {
-		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a)};
-		check(e, call(e, RT_ASSIGN, args, 3), id);
+		LLVMValueRef args[] = {c, reg(e, in->a)};
+		check(e, call(e, RT_ASSIGN, args, 2), id);
 		break;
 	}
 	case OP_JEVAL:
@@ -647,11 +673,195 @@ static void emit_scope(Emit *e, const IrScope *sc, LLVMValueRef func)
 	LLVMBuildRet(e->b, ci32(e, -1));
 }
 
+static LLVMValueRef private_const(Emit *e, LLVMValueRef init, const char *name)
+{
+	LLVMValueRef g = LLVMAddGlobal(e->mod, LLVMTypeOf(init), name);
+	LLVMSetInitializer(g, init);
+	LLVMSetGlobalConstant(g, 1);
+	LLVMSetLinkage(g, LLVMPrivateLinkage);
+	LLVMSetAlignment(g, 8);
+	return g;
+}
+
+/* A private constant int array, or a null pointer when empty. */
+static LLVMValueRef const_ints(Emit *e, const int *v, int n, const char *name)
+{
+	if (!n)
+		return LLVMConstNull(e->ptr);
+	LLVMValueRef *vals = xcalloc((size_t)n, sizeof *vals);
+	for (int i = 0; i < n; i++)
+		vals[i] = ci32(e, v[i]);
+	LLVMValueRef g = private_const(e, LLVMConstArray(e->i32, vals, (unsigned)n), name);
+	free(vals);
+	return g;
+}
+
+/* An array of n structs of type t (vals[i] each), or a null pointer. */
+static LLVMValueRef const_rows(Emit *e, LLVMTypeRef t, LLVMValueRef *rows, int n, const char *name)
+{
+	if (!n)
+		return LLVMConstNull(e->ptr);
+	return private_const(e, LLVMConstArray(t, rows, (unsigned)n), name);
+}
+
+/*
+ * A Map's ItemSelector ops as i32 sel_I(ptr c, ptr in, ptr out), as emit_c's:
+ * r[0] = in (borrowed), the drops null, the ops, *out = the value; E: rc =
+ * -1; X: release the drops, return rc.
+ */
+static LLVMValueRef emit_selector(Emit *e, const IrState *st)
+{
+	const IrState *sel = st->sel;
+	char name[32];
+	snprintf(name, sizeof name, "sel_%d", st->id);
+	LLVMTypeRef params[3] = {e->ptr, e->ptr, e->ptr};
+	LLVMValueRef f = new_function(e, name, LLVMFunctionType(e->i32, params, 3, 0));
+	e->func = f;
+	e->c = LLVMGetParam(f, 0);
+	e->part = false;
+	e->r_type = LLVMArrayType(e->ptr, (unsigned)st->sel_regs);
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(e->ctx, f, "entry");
+	e->err = LLVMAppendBasicBlockInContext(e->ctx, f, "E");
+	e->xblock = LLVMAppendBasicBlockInContext(e->ctx, f, "X");
+	LLVMPositionBuilderAtEnd(e->b, entry);
+	e->r = LLVMBuildAlloca(e->b, e->r_type, "r");
+	LLVMSetAlignment(e->r, 8);
+	e->rc = LLVMBuildAlloca(e->b, e->i32, "rc");
+	LLVMSetAlignment(e->rc, 4);
+	LLVMBuildStore(e->b, ci32(e, 0), e->rc);
+	set_reg(e, 0, LLVMGetParam(f, 1));
+	for (int i = 0; i < sel->ndrops; i++)
+		set_reg(e, sel->drops[i], LLVMConstPointerNull(e->ptr));
+	for (int i = 0; i < sel->nins; i++)
+		emit_ins(e, sel, &sel->ins[i]);
+	ensure_open(e);
+	LLVMBuildStore(e->b, reg(e, st->sel_out), LLVMGetParam(f, 2));
+	set_reg(e, st->sel_out, LLVMConstPointerNull(e->ptr));
+	LLVMBuildBr(e->b, e->xblock);
+
+	LLVMMoveBasicBlockAfter(e->err, LLVMGetLastBasicBlock(f));
+	LLVMPositionBuilderAtEnd(e->b, e->err);
+	LLVMBuildStore(e->b, ci32(e, -1), e->rc);
+	LLVMBuildBr(e->b, e->xblock);
+	LLVMMoveBasicBlockAfter(e->xblock, LLVMGetLastBasicBlock(f));
+	LLVMPositionBuilderAtEnd(e->b, e->xblock);
+	for (int i = 0; i < sel->ndrops; i++)
+		put(e, reg(e, sel->drops[i]));
+	LLVMBuildRet(e->b, LLVMBuildLoad2(e->b, e->i32, e->rc, ""));
+	return f;
+}
+
+/*
+ * The states' tables (aslrt.h), laid out as C lays out the structs:
+ *   aslrt_retry_def   { ptr, i32, i32, double x 4 }
+ *   aslrt_catch_def   { ptr, i32 x 5 }
+ *   aslrt_setting_def { i32, i32 }
+ *   aslrt_state_def   { ptr x 2, i32 x 2, ptr x 6, i32 x 5 }
+ */
+static LLVMValueRef state_defs(Emit *e)
+{
+	const Program *p = e->p;
+	LLVMContextRef ctx = e->ctx;
+	LLVMTypeRef dbl = LLVMDoubleTypeInContext(ctx);
+	LLVMTypeRef rt[7] = {e->ptr, e->i32, e->i32, dbl, dbl, dbl, dbl};
+	LLVMTypeRef retry_t = LLVMStructTypeInContext(ctx, rt, 7, 0);
+	LLVMTypeRef ct[6] = {e->ptr, e->i32, e->i32, e->i32, e->i32, e->i32};
+	LLVMTypeRef catch_t = LLVMStructTypeInContext(ctx, ct, 6, 0);
+	LLVMTypeRef sett[2] = {e->i32, e->i32};
+	LLVMTypeRef set_t = LLVMStructTypeInContext(ctx, sett, 2, 0);
+	LLVMTypeRef stt[15] = {e->ptr, e->ptr, e->i32, e->i32, e->ptr, e->ptr, e->ptr, e->ptr,
+			       e->ptr, e->ptr, e->i32, e->i32, e->i32, e->i32, e->i32};
+	LLVMTypeRef state_t = LLVMStructTypeInContext(ctx, stt, 15, 0);
+	LLVMValueRef *defs = xcalloc((size_t)p->nstates + 1, sizeof *defs);
+	for (int i = 0; i < p->nstates; i++) {
+		const IrState *st = &p->states[i];
+		int n = st->nretry > st->ncatch ? st->nretry : st->ncatch;
+		if (st->nsettings > n)
+			n = st->nsettings;
+		LLVMValueRef *rows = xcalloc((size_t)n + 1, sizeof *rows);
+		for (int k = 0; k < st->nretry; k++) {
+			const IrRetry *r = &st->retry[k];
+			LLVMValueRef f[7] = {const_ints(e, r->errors, r->nerrors, "errors"),
+					     ci32(e, r->nerrors),
+					     ci32(e, r->jitter),
+					     LLVMConstReal(dbl, r->interval),
+					     LLVMConstReal(dbl, r->backoff),
+					     LLVMConstReal(dbl, r->max_attempts),
+					     LLVMConstReal(dbl, r->max_delay)};
+			rows[k] = LLVMConstStructInContext(ctx, f, 7, 0);
+		}
+		LLVMValueRef retry = const_rows(e, retry_t, rows, st->nretry, "retry");
+		for (int k = 0; k < st->ncatch; k++) {
+			const IrCatch *c = &st->catchers[k];
+			LLVMValueRef f[6] = {const_ints(e, c->errors, c->nerrors, "errors"),
+					     ci32(e, c->nerrors),
+					     ci32(e, c->next),
+					     ci32(e, c->result_path),
+					     ci32(e, c->assign),
+					     ci32(e, c->output)};
+			rows[k] = LLVMConstStructInContext(ctx, f, 6, 0);
+		}
+		LLVMValueRef catchers = const_rows(e, catch_t, rows, st->ncatch, "catch");
+		for (int k = 0; k < st->nsettings; k++) {
+			LLVMValueRef f[2] = {ci32(e, st->settings[k].key),
+					     ci32(e, st->settings[k].k)};
+			rows[k] = LLVMConstStructInContext(ctx, f, 2, 0);
+		}
+		LLVMValueRef settings = const_rows(e, set_t, rows, st->nsettings, "settings");
+		free(rows);
+		LLVMValueRef f[15] = {const_string(e, st->name, strlen(st->name), "name"),
+				      const_string(e, st->type, strlen(st->type), "type"),
+				      ci32(e, st->scope),
+				      ci32(e, st->jsonata),
+				      retry,
+				      catchers,
+				      const_ints(e, st->branches, st->nbranches, "branches"),
+				      const_ints(e, st->next, st->nnext, "next"),
+				      settings,
+				      st->sel ? emit_selector(e, st) : LLVMConstNull(e->ptr),
+				      ci32(e, st->nretry),
+				      ci32(e, st->ncatch),
+				      ci32(e, st->nbranches),
+				      ci32(e, st->nnext),
+				      ci32(e, st->nsettings)};
+		defs[i] = LLVMConstStructInContext(ctx, f, 15, 0);
+	}
+	LLVMValueRef g = const_rows(e, state_t, defs, p->nstates, "states");
+	free(defs);
+	return g;
+}
+
+/* The constant table: aslrt_const_def { i32, ptr, i64, ptr } each. */
+static LLVMValueRef const_defs(Emit *e)
+{
+	const Program *p = e->p;
+	LLVMTypeRef ft[4] = {e->i32, e->ptr, e->i64, e->ptr};
+	LLVMTypeRef t = LLVMStructTypeInContext(e->ctx, ft, 4, 0);
+	LLVMValueRef *rows = xcalloc((size_t)p->nconsts + 1, sizeof *rows);
+	for (int i = 0; i < p->nconsts; i++) {
+		size_t len;
+		const char *at;
+		char *text = ir_const_text(&p->consts[i], &len, &at);
+		LLVMValueRef f[4] = {ci32(e, p->consts[i].kind), const_string(e, text, len, "k"),
+				     LLVMConstInt(e->i64, len, 0),
+				     at ? const_string(e, at, strlen(at), "at")
+					: LLVMConstNull(e->ptr)};
+		rows[i] = LLVMConstStructInContext(e->ctx, f, 4, 0);
+		free(text);
+	}
+	LLVMValueRef g = const_rows(e, t, rows, p->nconsts, "consts");
+	free(rows);
+	return g;
+}
+
 static void build_module(Emit *e)
 {
 	const Program *p = e->p;
 	LLVMContextRef ctx = e->ctx;
 
+	e->noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+	/* OP_FIELD and setkey keys, built on first use (the selectors' too) */
+	e->keys = xcalloc(p->nconsts > 0 ? (size_t)p->nconsts : 1, sizeof *e->keys);
 	char *meta = ir_meta_text(p);
 	size_t meta_len = strlen(meta);
 	LLVMValueRef gmeta = const_string(e, meta, meta_len, "meta");
@@ -684,22 +894,25 @@ static void build_module(Emit *e)
 	LLVMSetAlignment(gscopes, 8);
 
 	/* struct aslrt_program { const char *meta; size_t meta_len; int nscopes;
-	 *                        aslrt_scope_fn *const *scopes; } */
-	LLVMTypeRef fields[4] = {e->ptr, e->i64, e->i32, e->ptr};
-	LLVMTypeRef prog_type = LLVMStructTypeInContext(ctx, fields, 4, 0);
-	LLVMValueRef vals[4] = {gmeta, LLVMConstInt(e->i64, meta_len, 0), ci32(e, n), gscopes};
+	 *                        aslrt_scope_fn *const *scopes;
+	 *                        const aslrt_state_def *states; int nstates;
+	 *                        const aslrt_const_def *consts; int nconsts; } */
+	LLVMTypeRef fields[8] = {e->ptr, e->i64, e->i32, e->ptr, e->ptr, e->i32, e->ptr, e->i32};
+	LLVMTypeRef prog_type = LLVMStructTypeInContext(ctx, fields, 8, 0);
+	LLVMValueRef vals[8] = {gmeta,	       LLVMConstInt(e->i64, meta_len, 0),
+				ci32(e, n),    gscopes,
+				state_defs(e), ci32(e, p->nstates),
+				const_defs(e), ci32(e, p->nconsts)};
 	LLVMValueRef gprog = LLVMAddGlobal(e->mod, prog_type, "aslrt_main_program");
-	LLVMSetInitializer(gprog, LLVMConstStructInContext(ctx, vals, 4, 0));
+	LLVMSetInitializer(gprog, LLVMConstStructInContext(ctx, vals, 8, 0));
 	LLVMSetGlobalConstant(gprog, 1);
 	LLVMSetLinkage(gprog, LLVMExternalLinkage);
 	LLVMSetAlignment(gprog, 8);
 
-	e->keys = xcalloc(p->nconsts > 0 ? (size_t)p->nconsts : 1, sizeof *e->keys);
 	LLVMTypeRef sparams[3] = {e->ptr, e->ptr, e->ptr};
 	e->state_type = LLVMFunctionType(e->i32, sparams, 3, 0);
 	LLVMTypeRef pparams[5] = {e->ptr, e->ptr, e->ptr, e->ptr, e->ptr};
 	e->part_type = LLVMFunctionType(e->i32, pparams, 5, 0);
-	e->noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
 	e->state_fn = xcalloc(p->nstates > 0 ? (size_t)p->nstates : 1, sizeof *e->state_fn);
 	for (int i = 0; i < p->nstates; i++) {
 		char name[32];

@@ -27,10 +27,38 @@ const char *const const_kind_names[] = {
 #undef X
 };
 
+const char *const setting_names[] = {
+#define X(e, s) s,
+#include "settings.h"
+#undef X
+};
+
 Program *ir_new(void)
 {
 	Program *p = xcalloc(1, sizeof *p);
 	return p;
+}
+
+static void state_free(IrState *st)
+{
+	free(st->name);
+	free(st->type);
+	free(st->ins);
+	free(st->drops);
+	free(st->parts);
+	for (int k = 0; k < st->nretry; k++)
+		free(st->retry[k].errors);
+	for (int k = 0; k < st->ncatch; k++)
+		free(st->catchers[k].errors);
+	free(st->retry);
+	free(st->catchers);
+	free(st->branches);
+	free(st->next);
+	free(st->settings);
+	if (st->sel) {
+		state_free(st->sel);
+		free(st->sel);
+	}
 }
 
 void ir_free(Program *p)
@@ -39,13 +67,8 @@ void ir_free(Program *p)
 		return;
 	for (int i = 0; i < p->nconsts; i++)
 		json_object_put(p->consts[i].v);
-	for (int i = 0; i < p->nstates; i++) {
-		free(p->states[i].name);
-		free(p->states[i].type);
-		free(p->states[i].ins);
-		free(p->states[i].drops);
-		free(p->states[i].parts);
-	}
+	for (int i = 0; i < p->nstates; i++)
+		state_free(&p->states[i]);
 	for (int i = 0; i < p->nscopes; i++)
 		free(p->scopes[i].states);
 	free(p->consts);
@@ -116,7 +139,11 @@ static void dump_ins(const Program *p, const Ins *in, Buf *out)
 	case OP_REQUIRE:
 		buf_printf(out, " %%%d %%%d", in->a, in->b);
 		if (in->c)
-			buf_puts(out, " choice");
+			buf_puts(out, in->c == 2 ? " template" : " choice");
+		break;
+	case OP_SETKEY:
+	case OP_PUSH:
+		buf_printf(out, " %%%d %%%d", in->a, in->b);
 		break;
 	case OP_RESULTPATH:
 		buf_printf(out, " %%%d %%%d", in->a, in->b);
@@ -170,6 +197,76 @@ static char *quote(const char *s)
 	return q;
 }
 
+static void dump_errors(const int *errors, int n, Buf *out)
+{
+	for (int i = 0; i < n; i++)
+		buf_printf(out, " k%d", errors[i]);
+}
+
+/* A state's tables: Retry and Catch rows, branches, successors, settings. */
+static void dump_tables(const IrState *st, Buf *out)
+{
+	for (int i = 0; i < st->nretry; i++) {
+		const IrRetry *r = &st->retry[i];
+		buf_puts(out, "  retry");
+		dump_errors(r->errors, r->nerrors, out);
+		buf_printf(out, " interval %.17g backoff %.17g attempts %.17g", r->interval,
+			   r->backoff, r->max_attempts);
+		if (r->max_delay > 0)
+			buf_printf(out, " maxdelay %.17g", r->max_delay);
+		if (r->jitter)
+			buf_puts(out, " jitter");
+		buf_puts(out, "\n");
+	}
+	for (int i = 0; i < st->ncatch; i++) {
+		const IrCatch *c = &st->catchers[i];
+		buf_puts(out, "  catch");
+		dump_errors(c->errors, c->nerrors, out);
+		buf_printf(out, " next @%d", c->next);
+		if (c->result_path >= 0)
+			buf_printf(out, " resultpath k%d", c->result_path);
+		else if (c->result_path == -2)
+			buf_puts(out, " resultpath null");
+		if (c->assign >= 0)
+			buf_printf(out, " assign k%d", c->assign);
+		if (c->output >= 0)
+			buf_printf(out, " output k%d", c->output);
+		buf_puts(out, "\n");
+	}
+	if (st->nbranches) {
+		buf_puts(out, "  branches");
+		for (int i = 0; i < st->nbranches; i++)
+			buf_printf(out, " scope %d", st->branches[i]);
+		buf_puts(out, "\n");
+	}
+	if (st->nnext) {
+		buf_puts(out, "  succ");
+		for (int i = 0; i < st->nnext; i++)
+			buf_printf(out, " @%d", st->next[i]);
+		buf_puts(out, "\n");
+	}
+	for (int i = 0; i < st->nsettings; i++)
+		buf_printf(out, "  set %s k%d\n", setting_names[st->settings[i].key],
+			   st->settings[i].k);
+}
+
+/* A Map's ItemSelector ops, indented under the state. */
+static void dump_selector(const Program *p, const IrState *st, Buf *out)
+{
+	const IrState *sel = st->sel;
+	buf_printf(out, "  selector %%%d regs %d\n", st->sel_out, st->sel_regs);
+	if (sel->ndrops) {
+		buf_puts(out, "    drops");
+		for (int k = 0; k < sel->ndrops; k++)
+			buf_printf(out, " %%%d", sel->drops[k]);
+		buf_puts(out, "\n");
+	}
+	for (int k = 0; k < sel->nins; k++) {
+		buf_puts(out, "  ");
+		dump_ins(p, &sel->ins[k], out);
+	}
+}
+
 void ir_dump(const Program *p, Buf *out)
 {
 	char *name = quote(p->name);
@@ -187,8 +284,12 @@ void ir_dump(const Program *p, Buf *out)
 		for (int j = 0; j < sc->nstates; j++) {
 			const IrState *st = &p->states[sc->states[j]];
 			char *q = quote(st->name);
-			buf_printf(out, "state @%d %s %s\n", st->id, q, st->type);
+			buf_printf(out, "state @%d %s %s%s\n", st->id, q, st->type,
+				   st->jsonata ? " jsonata" : "");
 			free(q);
+			dump_tables(st, out);
+			if (st->sel)
+				dump_selector(p, st, out);
 			if (st->ndrops) {
 				buf_puts(out, "  drops");
 				for (int k = 0; k < st->ndrops; k++)
@@ -201,20 +302,32 @@ void ir_dump(const Program *p, Buf *out)
 	}
 }
 
+char *ir_const_text(const Const *k, size_t *len, const char **at)
+{
+	struct json_object *v = k->v, *f;
+	*at = NULL;
+	if (k->kind == K_EXPR || k->kind == K_JSONATA) {
+		json_object_object_get_ex(v, "at", &f);
+		*at = json_object_get_string(f);
+		json_object_object_get_ex(v, "t", &v);
+	}
+	if (k->kind == K_STR || k->kind == K_PATH || k->kind == K_EXPR) {
+		*len = (size_t)json_object_get_string_len(v);
+		char *s = xcalloc(*len + 1, 1);
+		memcpy(s, json_object_get_string(v), *len);
+		return s;
+	}
+	char *s = aslrt_json_dump(v);
+	*len = strlen(s);
+	return s;
+}
+
 char *ir_meta_text(const Program *p)
 {
 	struct json_object *meta = json_object_new_object();
 	json_object_object_add(meta, "name", json_object_new_string(p->name));
 	json_object_object_add(meta, "type",
 			       json_object_new_string(p->express ? "EXPRESS" : "STANDARD"));
-	struct json_object *ks = json_object_new_array();
-	for (int i = 0; i < p->nconsts; i++) {
-		struct json_object *k = json_object_new_object();
-		json_object_object_add(k, const_kind_names[p->consts[i].kind],
-				       json_object_get(p->consts[i].v));
-		json_object_array_add(ks, k);
-	}
-	json_object_object_add(meta, "consts", ks);
 	json_object_object_foreach(p->meta, key, val)
 	    json_object_object_add(meta, key, json_object_get(val));
 	char *s = aslrt_json_dump(meta);
@@ -247,12 +360,31 @@ static void split_parts(IrState *st)
 	free(at);
 }
 
+static void fill_drops(IrState *st, int nregs)
+{
+	bool *seen = xcalloc(nregs > 0 ? (size_t)nregs : 1, sizeof *seen);
+	free(st->drops);
+	st->drops = NULL;
+	st->ndrops = 0;
+	for (int k = 0; k < st->nins; k++) {
+		const Ins *in = &st->ins[k];
+		if (op_info[in->op].dst != D_OWN || in->dst < 0 || in->dst >= nregs ||
+		    seen[in->dst])
+			continue;
+		seen[in->dst] = true;
+		vec_push(&st->drops, &st->ndrops, in->dst);
+	}
+	free(seen);
+}
+
 /* The value-register operands of an op: bit 1 a, 2 b, 4 c (each may be -1);
  * -1 for an op this pass does not know. */
 static int value_operands(Op op)
 {
 	switch (op) {
 	case OP_CONST:
+	case OP_OBJECT:
+	case OP_ARRAY:
 	case OP_CONTEXT:
 	case OP_VAR:
 	case OP_NOMATCH:
@@ -268,7 +400,7 @@ static int value_operands(Op op)
 	case OP_INDEX:
 	case OP_PATH:
 	case OP_COPY:
-	case OP_TEMPLATE:
+	case OP_EXPR:
 	case OP_ASSIGN:
 	case OP_JCOND:
 	case OP_TASK:
@@ -280,6 +412,8 @@ static int value_operands(Op op)
 	case OP_END:
 		return 1;
 	case OP_REQUIRE:
+	case OP_SETKEY:
+	case OP_PUSH:
 	case OP_RESULTPATH:
 	case OP_JEVAL:
 	case OP_JASSIGN:
@@ -434,22 +568,57 @@ void ir_ownership(Program *p)
 {
 	for (int i = 0; i < p->nstates; i++) {
 		IrState *st = &p->states[i];
-		int nregs = p->scopes[st->scope].nregs;
-		bool *seen = xcalloc(nregs > 0 ? (size_t)nregs : 1, sizeof *seen);
-		free(st->drops);
-		st->drops = NULL;
-		st->ndrops = 0;
-		for (int k = 0; k < st->nins; k++) {
-			const Ins *in = &st->ins[k];
-			if (op_info[in->op].dst != D_OWN || in->dst < 0 || in->dst >= nregs ||
-			    seen[in->dst])
-				continue;
-			seen[in->dst] = true;
-			vec_push(&st->drops, &st->ndrops, in->dst);
-		}
-		free(seen);
+		if (st->sel)
+			fill_drops(st->sel, st->sel_regs);
+		fill_drops(st, p->scopes[st->scope].nregs);
 		split_parts(st);
 	}
+}
+
+static void verify_errors(const Program *p, int state, const int *errors, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (errors[i] < 0 || errors[i] >= p->nconsts || p->consts[errors[i]].kind != K_STR)
+			die("state %d: ErrorEquals names bad constant %d", state, errors[i]);
+}
+
+/* The tables name constants, states of the scope and scopes that exist. */
+static void verify_tables(const Program *p, const IrState *st)
+{
+	int i = st->id;
+	for (int k = 0; k < st->nretry; k++)
+		verify_errors(p, i, st->retry[k].errors, st->retry[k].nerrors);
+	for (int k = 0; k < st->ncatch; k++) {
+		const IrCatch *c = &st->catchers[k];
+		verify_errors(p, i, c->errors, c->nerrors);
+		if (c->next < 0 || c->next >= p->nstates || p->states[c->next].scope != st->scope)
+			die("state %d: a catcher goes out of its scope", i);
+		if (c->result_path < -2 || c->result_path >= p->nconsts ||
+		    c->assign >= p->nconsts || c->output >= p->nconsts)
+			die("state %d: a catcher names a bad constant", i);
+	}
+	for (int k = 0; k < st->nbranches; k++)
+		if (st->branches[k] <= 0 || st->branches[k] >= p->nscopes)
+			die("state %d names bad scope %d", i, st->branches[k]);
+	for (int k = 0; k < st->nnext; k++)
+		if (st->next[k] < 0 || st->next[k] >= p->nstates ||
+		    p->states[st->next[k]].scope != st->scope)
+			die("state %d: a successor is out of its scope", i);
+	for (int k = 0; st->sel && k < st->sel->nins; k++) {
+		const Ins *in = &st->sel->ins[k];
+		DstKind dk = op_info[in->op].dst;
+		if (dk == D_BOOL || in->op == OP_LABEL || in->op == OP_JUMPIF ||
+		    in->op == OP_JUMPIFNOT || in->op == OP_NEXT || in->op == OP_END ||
+		    in->op == OP_ENTER || in->dst >= st->sel_regs || in->a >= st->sel_regs ||
+		    in->k >= p->nconsts)
+			die("state %d: bad ItemSelector op %d", i, k);
+	}
+	if (st->sel && (st->sel_out <= 0 || st->sel_out >= st->sel_regs))
+		die("state %d: bad ItemSelector value %%%d", i, st->sel_out);
+	for (int k = 0; k < st->nsettings; k++)
+		if (st->settings[k].k < 0 || st->settings[k].k >= p->nconsts)
+			die("state %d: setting %s names bad constant %d", i,
+			    setting_names[st->settings[k].key], st->settings[k].k);
 }
 
 void ir_verify(const Program *p)
@@ -457,6 +626,7 @@ void ir_verify(const Program *p)
 	for (int i = 0; i < p->nstates; i++) {
 		const IrState *st = &p->states[i];
 		const IrScope *sc = &p->scopes[st->scope];
+		verify_tables(p, st);
 		if (st->nins == 0)
 			die("state %d has no ops", i);
 		Op last = st->ins[st->nins - 1].op;

@@ -57,11 +57,60 @@ typedef struct Const {
 	struct json_object *v; /* owned */
 } Const;
 
+/* A state's settings (runtime/settings.h): S_* */
+typedef enum {
+#define X(e, s) S_##e,
+#include "settings.h"
+#undef X
+	S_COUNT
+} SettingKey;
+
+extern const char *const setting_names[];
+
+/* Retry and Catch rows: the generated program's static tables (aslrt.h,
+ * aslrt_retry_def and aslrt_catch_def, field for field). */
+typedef struct IrRetry {
+	int *errors; /* ErrorEquals: K_STR constants */
+	int nerrors;
+	bool jitter;
+	double interval, backoff, max_attempts, max_delay;
+} IrRetry;
+
+typedef struct IrCatch {
+	int *errors;
+	int nerrors;
+	int next;	 /* state id */
+	int result_path; /* K_PATH; -1: "$" or absent, -2: null */
+	int assign;	 /* K_ASSIGN or K_JSONATA, -1: none */
+	int output;	 /* K_JSONATA, -1: none */
+} IrCatch;
+
+typedef struct IrSetting {
+	SettingKey key;
+	int k;
+} IrSetting;
+
 typedef struct IrState {
 	int id;
 	char *name;
 	char *type;
 	int scope;
+	bool jsonata;
+	IrRetry *retry;
+	int nretry;
+	IrCatch *catchers;
+	int ncatch;
+	int *branches; /* scope ids */
+	int nbranches;
+	int *next; /* successors: Next, Default, Choice rules' Next */
+	int nnext;
+	IrSetting *settings;
+	int nsettings;
+	/* A JSONPath Map's ItemSelector (or Parameters) as ops of their own, run
+	 * by the runtime per item with %0 the Map's input; their value is in
+	 * sel_out.  NULL when there is none. */
+	struct IrState *sel;
+	int sel_out, sel_regs;
 	Ins *ins;
 	int nins;
 	int nlabels;
@@ -111,6 +160,9 @@ Ins *ir_emit(IrState *s, Op op);
 void ir_dump(const Program *p, Buf *out);
 /* The runtime's metadata text (aslrt_program.meta). malloc'd. */
 char *ir_meta_text(const Program *p);
+/* A constant as the program carries it (aslrt_const_def): its text (malloc'd,
+ * *len bytes) and, for expr and jsonata, its field (borrowed, else NULL). */
+char *ir_const_text(const Const *k, size_t *len, const char **at);
 /* Reuse field and index look-ups repeated within a state (before ownership). */
 void ir_cse(Program *p);
 /* Fill each state's drop list and parts (one pass over its ops each). */

@@ -18,9 +18,13 @@ X(VAR, "var", D_BORROW, 0)	      /* k: string constant (variable name)      */
 X(REQUIRE, "require", D_OWN, 1)	      /* a: selected or absent; b: root; k: path  */
 X(PATH, "path", D_OWN, 1)	      /* a: input; k: path                        */
 X(COPY, "copy", D_OWN, 0)	      /* a: value                                 */
-X(TEMPLATE, "template", D_OWN, 1)     /* a: input; k: payload template            */
+X(OBJECT, "object", D_OWN, 0)	      /* a new empty object (a payload template's)  */
+X(ARRAY, "array", D_OWN, 0)	      /* a new empty array                         */
+X(SETKEY, "setkey", D_NONE, 0)	      /* a: object; b: value (moved); k: string (key) */
+X(PUSH, "push", D_NONE, 0)	      /* a: array; b: value (moved)                */
+X(EXPR, "expr", D_OWN, 1)	      /* a: input; k: expr (dynamic path, intrinsic) */
 X(RESULTPATH, "resultpath", D_OWN, 1) /* a: raw input; b: result; k: ref path     */
-X(ASSIGN, "assign", D_NONE, 1)	      /* a: input ($); k: Assign template         */
+X(ASSIGN, "assign", D_NONE, 1)	      /* a: the Assign template's value: set them */
 X(JEVAL, "jeval", D_OWN, 1)	      /* a: $states.input; b: $states.result or -1; k */
 X(JASSIGN, "jassign", D_NONE, 1)      /* a: $states.input; b: $states.result or -1; k */
 X(JCOND, "jcond", D_BOOL, 1)	      /* a: $states.input; k: a JSONata Condition   */

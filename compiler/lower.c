@@ -7,8 +7,9 @@
  * in one `require` that raises AWS's error when nothing was selected; paths
  * with wildcards, filters, slices ... go to the runtime's path engine, parsed
  * once at start-up.  Choice rules become boolean code with short-circuit
- * jumps.  What the runtime needs per state (Retry/Catch tables, Task
- * bindings, Wait and Map settings) goes to the program metadata.
+ * jumps.  What the runtime needs per state (Retry/Catch rows, branches,
+ * Task, Wait, Fail and Map settings) goes to the state's tables, which the
+ * backends emit as static data; settings name constants of the program.
  *
  * Precondition: check.c accepted the definition and model.c built it.
  */
@@ -75,15 +76,18 @@ static bool plain_key(const char *k)
  * path = Path selecting from `src` ($), the Context object ($$) or a variable.
  * Returns a register holding the selected value: owned (require/path) or,
  * when allow_absent, a borrowed register that may hold ASLRT_ABSENT.
- * `choice` selects the error text AWS uses for Choice rule paths.
+ * `choice` selects the error text AWS uses for Choice rule paths; `at`
+ * ({"at": field, "t": text}, borrowed) names a template's field, for the text
+ * of a template's.
  */
-static int lower_path(Lower *l, int src, const char *text, bool allow_absent, bool choice)
+static int lower_path_in(Lower *l, int src, const char *text, bool allow_absent, bool choice,
+			 struct json_object *at)
 {
 	char why[ASLRT_ERRLEN];
 	aslrt_path *path = aslrt_path_parse(text, why, sizeof why);
 	if (!path)
 		die("path \"%s\" passed the checker but does not parse: %s", text, why);
-	int k = ir_const(l->p, K_PATH, json_object_new_string(text));
+	int k = at ? -1 : ir_const(l->p, K_PATH, json_object_new_string(text));
 	bool direct = aslrt_path_is_definite(path);
 	int n = aslrt_path_nsteps(path);
 	for (int i = 0; direct && i < n; i++) {
@@ -95,7 +99,10 @@ static int lower_path(Lower *l, int src, const char *text, bool allow_absent, bo
 	}
 	if (!direct) { /* never absent: the engine raises AWS's error itself */
 		aslrt_path_free(path);
-		return emit_dst(l, OP_PATH, src, -1, k);
+		if (!at)
+			return emit_dst(l, OP_PATH, src, -1, k);
+		/* the template's field compiled once as an expression */
+		return emit_dst(l, OP_EXPR, src, -1, ir_const(l->p, K_EXPR, json_object_get(at)));
 	}
 	int root;
 	switch (aslrt_path_root(path)) {
@@ -123,13 +130,20 @@ static int lower_path(Lower *l, int src, const char *text, bool allow_absent, bo
 			return src;
 		return cur;
 	}
+	if (at) /* the template field's {"at", "t"}, for AWS's error */
+		k = ir_const(l->p, K_JSON, json_object_get(at));
 	Ins *in = emit(l, OP_REQUIRE);
 	in->dst = new_reg(l);
 	in->a = cur;
 	in->b = src;
-	in->c = choice;
+	in->c = at ? 2 : choice;
 	in->k = k;
 	return in->dst;
+}
+
+static int lower_path(Lower *l, int src, const char *text, bool allow_absent, bool choice)
+{
+	return lower_path_in(l, src, text, allow_absent, choice, NULL);
 }
 
 /* InputPath / OutputPath: absent or "$" is the value itself; null is {}. */
@@ -148,6 +162,84 @@ static int lower_io_path(Lower *l, struct json_object *st, const char *key, int 
 	return lower_path(l, src, text, false, false);
 }
 
+static bool dynamic_key(const char *key)
+{
+	size_t n = strlen(key);
+	return n >= 2 && strcmp(key + n - 2, ".$") == 0;
+}
+
+/* Does a template value hold any "key.$" field? */
+static bool has_dynamic(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val)
+		{
+			if (dynamic_key(key) || has_dynamic(val))
+				return true;
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (has_dynamic(json_object_array_get_idx(v, i)))
+				return true;
+	}
+	return false;
+}
+
+/* A "key.$" field's value: a path as direct look-ups where it is static, else
+ * (wildcards, filters, intrinsic calls) an expression compiled once. */
+static int lower_tmpl_expr(Lower *l, int src, const char *key, const char *text)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "at", json_object_new_string(key));
+	json_object_object_add(o, "t", json_object_new_string(text));
+	int r = text[0] == '$'
+		    ? lower_path_in(l, src, text, false, false, o)
+		    : emit_dst(l, OP_EXPR, src, -1, ir_const(l->p, K_EXPR, json_object_get(o)));
+	json_object_put(o);
+	return r;
+}
+
+/*
+ * A payload template's value over `src`, as ops: literal parts (no ".$" field
+ * anywhere below) are one constant each; objects and arrays holding dynamic
+ * fields are built key by key, in the template's order (the first failing
+ * field raises, as AWS's does).
+ */
+static int lower_tmpl_value(Lower *l, struct json_object *v, int src)
+{
+	if (!has_dynamic(v))
+		return emit_dst(l, OP_CONST, -1, -1, ir_const(l->p, K_JSON, json_object_get(v)));
+	if (json_object_is_type(v, json_type_array)) {
+		int arr = emit_dst(l, OP_ARRAY, -1, -1, -1);
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			int kid = lower_tmpl_value(l, json_object_array_get_idx(v, i), src);
+			Ins *in = emit(l, OP_PUSH);
+			in->a = arr;
+			in->b = kid;
+		}
+		return arr;
+	}
+	int obj = emit_dst(l, OP_OBJECT, -1, -1, -1);
+	json_object_object_foreach(v, key, val)
+	{
+		int kid;
+		char *name = xstrdup(key);
+		if (dynamic_key(key)) {
+			/* the checker made sure the value is a string */
+			name[strlen(name) - 2] = 0;
+			kid = lower_tmpl_expr(l, src, key, json_object_get_string(val));
+		} else {
+			kid = lower_tmpl_value(l, val, src);
+		}
+		Ins *in = emit(l, OP_SETKEY);
+		in->a = obj;
+		in->b = kid;
+		in->k = ir_const_str(l->p, name);
+		free(name);
+	}
+	return obj;
+}
+
 /* A payload template (Parameters, ResultSelector) applied to `src`. */
 static int lower_template(Lower *l, struct json_object *st, const char *key, int src)
 {
@@ -155,7 +247,7 @@ static int lower_template(Lower *l, struct json_object *st, const char *key, int
 	struct json_object *v = field(st, key, &present);
 	if (!present)
 		return src;
-	return emit_dst(l, OP_TEMPLATE, src, -1, ir_const(l->p, K_TMPL, json_object_get(v)));
+	return lower_tmpl_value(l, v, src);
 }
 
 static void lower_assign(Lower *l, struct json_object *o, int src)
@@ -163,9 +255,9 @@ static void lower_assign(Lower *l, struct json_object *o, int src)
 	struct json_object *v = field(o, "Assign", NULL);
 	if (!v)
 		return;
-	Ins *in = emit(l, OP_ASSIGN);
-	in->a = src;
-	in->k = ir_const(l->p, K_ASSIGN, json_object_get(v));
+	/* a template like Parameters, evaluated whole before any variable is set */
+	int vals = lower_tmpl_value(l, v, src);
+	emit(l, OP_ASSIGN)->a = vals;
 }
 
 /* ResultPath: absent or "$" is the result; null keeps the raw input. */
@@ -466,35 +558,237 @@ static void lower_jsonata_state(Lower *l, State *st)
 	lower_transition(l, st, out);
 }
 
-/* Per-state runtime metadata: the definition's fields the runtime reads
- * (Retry, Catch, Resource, Wait and Map settings) with names resolved to ids. */
-static struct json_object *state_meta(Lower *l, State *st)
+static double num_or(struct json_object *o, const char *key, double dflt)
 {
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(st->name));
-	json_object_object_add(o, "type", json_object_new_string(state_type_names[st->type]));
-	json_object_object_add(o, "scope", json_object_new_int(st->scope->id));
-	json_object_object_add(o, "def", json_object_get(st->json));
-	if (st->ql == QL_JSONATA)
-		json_object_object_add(o, "jsonata", json_object_new_boolean(1));
-	struct json_object *catchers = field(st->json, "Catch", NULL);
-	if (catchers) {
-		struct json_object *next = json_object_new_array();
-		for (size_t i = 0; i < json_object_array_length(catchers); i++) {
-			struct json_object *c = json_object_array_get_idx(catchers, i);
-			const char *n = json_object_get_string(field(c, "Next", NULL));
-			json_object_array_add(next, json_object_new_int(scope_find(st->scope, n)));
+	struct json_object *v = field(o, key, NULL);
+	return v && aslrt_json_is_number(v) ? aslrt_json_number(v) : dflt;
+}
+
+/* ErrorEquals as string constants. */
+static int *error_list(Lower *l, struct json_object *o, int *n)
+{
+	struct json_object *v = field(o, "ErrorEquals", NULL);
+	*n = (int)json_object_array_length(v);
+	int *errors = xcalloc(*n > 0 ? (size_t)*n : 1, sizeof *errors);
+	for (int i = 0; i < *n; i++)
+		errors[i] = ir_const_str(
+		    l->p, json_object_get_string(json_object_array_get_idx(v, (size_t)i)));
+	return errors;
+}
+
+static void lower_retry(Lower *l, State *st, IrState *s)
+{
+	struct json_object *v = field(st->json, "Retry", NULL);
+	if (!v)
+		return;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *rj = json_object_array_get_idx(v, i);
+		IrRetry r = {0};
+		r.errors = error_list(l, rj, &r.nerrors);
+		r.interval = num_or(rj, "IntervalSeconds", 1);
+		r.max_attempts = num_or(rj, "MaxAttempts", 3);
+		r.backoff = num_or(rj, "BackoffRate", 2);
+		r.max_delay = num_or(rj, "MaxDelaySeconds", 0);
+		struct json_object *j = field(rj, "JitterStrategy", NULL);
+		r.jitter = j && strcmp(json_object_get_string(j), "FULL") == 0;
+		vec_push(&s->retry, &s->nretry, r);
+	}
+}
+
+static void lower_catch(Lower *l, State *st, IrState *s)
+{
+	struct json_object *v = field(st->json, "Catch", NULL);
+	if (!v)
+		return;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *cj = json_object_array_get_idx(v, i), *f;
+		IrCatch c = {NULL, 0, -1, -1, -1, -1};
+		c.errors = error_list(l, cj, &c.nerrors);
+		c.next = scope_find(st->scope, json_object_get_string(field(cj, "Next", NULL)));
+		bool present;
+		char loc[64];
+		if (st->ql == QL_JSONATA) {
+			snprintf(loc, sizeof loc, "Catch[%zu]/Output", i);
+			if ((f = field(cj, "Output", &present)) || present)
+				c.output = jconst(l, f, loc);
+			snprintf(loc, sizeof loc, "Catch[%zu]/Assign", i);
+			if ((f = field(cj, "Assign", &present)) || present)
+				c.assign = jconst(l, f, loc);
+		} else {
+			f = field(cj, "ResultPath", &present);
+			if (present && !f)
+				c.result_path = -2;
+			else if (f && strcmp(json_object_get_string(f), "$") != 0)
+				c.result_path = ir_const(l->p, K_PATH, json_object_get(f));
+			if ((f = field(cj, "Assign", NULL)))
+				c.assign = ir_const(l->p, K_ASSIGN, json_object_get(f));
 		}
-		json_object_object_add(o, "catch_next", next);
+		vec_push(&s->catchers, &s->ncatch, c);
 	}
-	if (st->nbranches) {
-		struct json_object *b = json_object_new_array();
-		for (int i = 0; i < st->nbranches; i++)
-			json_object_array_add(b, json_object_new_int(st->branches[i]->id));
-		json_object_object_add(o, "branches", b);
+}
+
+/* Successors in the state's scope (Next, Default, each Choice rule's Next). */
+static void lower_succ(State *st, IrState *s)
+{
+	struct json_object *v, *rules;
+	int id;
+	if ((v = field(st->json, "Next", NULL)) &&
+	    (id = scope_find(st->scope, json_object_get_string(v))) >= 0)
+		vec_push(&s->next, &s->nnext, id);
+	if ((v = field(st->json, "Default", NULL)) &&
+	    (id = scope_find(st->scope, json_object_get_string(v))) >= 0)
+		vec_push(&s->next, &s->nnext, id);
+	if ((rules = field(st->json, "Choices", NULL)))
+		for (size_t k = 0; k < json_object_array_length(rules); k++)
+			if ((v = field(json_object_array_get_idx(rules, k), "Next", NULL)) &&
+			    (id = scope_find(st->scope, json_object_get_string(v))) >= 0)
+				vec_push(&s->next, &s->nnext, id);
+}
+
+static void set(IrState *s, SettingKey key, int k)
+{
+	IrSetting st = {key, k};
+	vec_push(&s->settings, &s->nsettings, st);
+}
+
+/* A setting given as a value: a JSON constant, or a JSONata field (in a
+ * JSONata state every value, a literal one too: it evaluates to itself;
+ * with only_exprs, a {% %} string only, in any state). */
+static void set_value(Lower *l, State *st, IrState *s, SettingKey key, bool only_exprs)
+{
+	const char *name = setting_names[key];
+	struct json_object *v;
+	bool present;
+	if (!(v = field(st->json, name, &present)) && !present)
+		return;
+	const char *t = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	size_t n = strlen(t);
+	bool expr = n >= 4 && strncmp(t, "{%", 2) == 0 && strcmp(t + n - 2, "%}") == 0;
+	bool jsonata = only_exprs ? expr : st->ql == QL_JSONATA;
+	set(s, key, jsonata ? jconst(l, v, name) : ir_const(l->p, K_JSON, json_object_get(v)));
+}
+
+static void set_str(Lower *l, State *st, IrState *s, SettingKey key)
+{
+	struct json_object *v = field(st->json, setting_names[key], NULL);
+	if (v)
+		set(s, key, ir_const(l->p, K_STR, json_object_get(v)));
+}
+
+static void set_expr(Lower *l, State *st, IrState *s, SettingKey key)
+{
+	const char *name = setting_names[key];
+	struct json_object *v = field(st->json, name, NULL);
+	if (!v)
+		return;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "at", json_object_new_string(name));
+	json_object_object_add(o, "t", json_object_get(v));
+	set(s, key, ir_const(l->p, K_EXPR, o));
+}
+
+/* A Distributed Map's ItemReader, ItemBatcher, ResultWriter and Label, one
+ * JSON constant read by runtime/aws/ as its part of the definition. */
+static void set_map_run(Lower *l, State *st, IrState *s)
+{
+	static const char *const keys[] = {"ItemReader", "ItemBatcher", "ResultWriter", "Label"};
+	struct json_object *o = json_object_new_object(), *v, *cfg, *mode;
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		if ((v = field(st->json, keys[i], NULL)))
+			json_object_object_add(o, keys[i], json_object_get(v));
+	if (json_object_object_length(o))
+		set(s, S_MAP_RUN, ir_const(l->p, K_JSON, o));
+	else
+		json_object_put(o);
+	/* ItemProcessor (or the older Iterator) .ProcessorConfig.Mode */
+	if (((v = field(st->json, "ItemProcessor", NULL)) ||
+	     (v = field(st->json, "Iterator", NULL))) &&
+	    (cfg = field(v, "ProcessorConfig", NULL)) && (mode = field(cfg, "Mode", NULL)) &&
+	    strcmp(json_object_get_string(mode), "DISTRIBUTED") == 0)
+		set(s, S_DISTRIBUTED, ir_const(l->p, K_JSON, json_object_new_boolean(1)));
+}
+
+/* A JSONPath Map's ItemSelector as ops of their own (IrState.sel), built
+ * like a payload template over the Map's input, with $$.Map.Item set by the
+ * runtime for each item. */
+static void lower_selector(Lower *l, IrState *s, struct json_object *v)
+{
+	IrState *saved = l->s;
+	int nregs = l->nregs, nbools = l->nbools;
+	IrState *sel = xcalloc(1, sizeof *sel);
+	sel->id = s->id;
+	sel->name = xstrdup(s->name);
+	sel->type = xstrdup("ItemSelector");
+	sel->scope = s->scope;
+	l->s = sel;
+	l->nregs = 1;
+	l->nbools = 0;
+	s->sel_out = lower_tmpl_value(l, v, 0);
+	s->sel_regs = l->nregs;
+	s->sel = sel;
+	l->s = saved;
+	l->nregs = nregs;
+	l->nbools = nbools;
+}
+
+/* What the runtime needs besides the ops, as the program's static tables:
+ * Retry and Catch rows, branches, successors and the state's settings. */
+static void lower_tables(Lower *l, State *st, IrState *s)
+{
+	struct json_object *v;
+	s->jsonata = st->ql == QL_JSONATA;
+	lower_retry(l, st, s);
+	lower_catch(l, st, s);
+	for (int i = 0; i < st->nbranches; i++)
+		vec_push(&s->branches, &s->nbranches, st->branches[i]->id);
+	lower_succ(st, s);
+	switch (st->type) {
+	case ST_TASK:
+		set_str(l, st, s, S_RESOURCE);
+		set_value(l, st, s, S_TIMEOUT, true);
+		set_str(l, st, s, S_TIMEOUT_PATH);
+		set_value(l, st, s, S_HEARTBEAT, true);
+		set_str(l, st, s, S_HEARTBEAT_PATH);
+		break;
+	case ST_MAP:
+		if (st->ql == QL_JSONATA) {
+			if ((v = field(st->json, "Items", NULL)))
+				set(s, S_ITEMS, jconst(l, v, "Items"));
+			if ((v = field(st->json, "ItemSelector", NULL)))
+				set(s, S_ITEM_SELECTOR, jconst(l, v, "ItemSelector"));
+		} else {
+			if ((v = field(st->json, "ItemsPath", NULL)))
+				set(s, S_ITEMS_PATH, ir_const(l->p, K_PATH, json_object_get(v)));
+			if ((v = field(st->json, "ItemSelector", NULL)) ||
+			    (v = field(st->json, "Parameters", NULL)))
+				lower_selector(l, s, v);
+		}
+		/* literal numbers only: anything else is left to the ...Path */
+		for (SettingKey k = S_MAX_CONCURRENCY; k <= S_TOL_PCT_PATH; k++)
+			if ((k - S_MAX_CONCURRENCY) % 2)
+				set_str(l, st, s, k);
+			else if ((v = field(st->json, setting_names[k], NULL)) &&
+				 aslrt_json_is_number(v))
+				set(s, k, ir_const(l->p, K_JSON, json_object_get(v)));
+		set_map_run(l, st, s);
+		break;
+	case ST_WAIT:
+		set_value(l, st, s, S_SECONDS, false);
+		set_value(l, st, s, S_TIMESTAMP, false);
+		if ((v = field(st->json, "SecondsPath", NULL)))
+			set(s, S_SECONDS_PATH, ir_const(l->p, K_PATH, json_object_get(v)));
+		if ((v = field(st->json, "TimestampPath", NULL)))
+			set(s, S_TIMESTAMP_PATH, ir_const(l->p, K_PATH, json_object_get(v)));
+		break;
+	case ST_FAIL:
+		set_value(l, st, s, S_ERROR, false);
+		set_value(l, st, s, S_CAUSE, false);
+		set_expr(l, st, s, S_ERROR_PATH);
+		set_expr(l, st, s, S_CAUSE_PATH);
+		break;
+	default:
+		break;
 	}
-	(void)l;
-	return o;
 }
 
 static void lower_state(Lower *l, State *st)
@@ -505,6 +799,7 @@ static void lower_state(Lower *l, State *st)
 	s->type = xstrdup(state_type_names[st->type]);
 	s->scope = st->scope->id;
 	l->s = s;
+	lower_tables(l, st, s);
 	l->nregs = 1;
 	l->nbools = 0;
 	Ins *in = emit(l, OP_ENTER);
@@ -596,7 +891,6 @@ Program *lower_machine(Machine *m)
 	p->nstates = m->nstates;
 	p->scopes = xcalloc((size_t)m->nscopes, sizeof *p->scopes);
 	p->nscopes = m->nscopes;
-	struct json_object *states = json_object_new_array();
 	for (int i = 0; i < m->nscopes; i++) {
 		Scope *sc = m->scopes[i];
 		IrScope *is = &p->scopes[i];
@@ -606,12 +900,9 @@ Program *lower_machine(Machine *m)
 		for (int j = 0; j < sc->nstates; j++)
 			vec_push(&is->states, &is->nstates, sc->states[j]->id);
 	}
-	for (int i = 0; i < m->nstates; i++) {
+	for (int i = 0; i < m->nstates; i++)
 		lower_state(&l, m->states[i]);
-		json_object_array_add(states, state_meta(&l, m->states[i]));
-	}
 	p->meta = json_object_new_object();
-	json_object_object_add(p->meta, "states", states);
 	struct json_object *scopes = json_object_new_array();
 	for (int i = 0; i < m->nscopes; i++) {
 		struct json_object *s = json_object_new_object();

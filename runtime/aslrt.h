@@ -38,15 +38,77 @@ extern char aslrt_absent_marker;
 typedef int aslrt_scope_fn(aslrt_ctx *c, struct json_object *input, struct json_object **out);
 
 /*
- * What the generated code hands to the runtime.  `meta` is a JSON text (see
- * docs/ir.md, "Program metadata") holding the constant table, the states,
- * their Retry/Catch tables and Task bindings; it is parsed once at start-up.
+ * A state's static tables, data of the generated program (docs/ir.md).
+ * Errors, paths and templates are named by index into the constant table.
+ */
+typedef struct aslrt_retry_def {
+	const int *errors; /* ErrorEquals: string constants */
+	int nerrors;
+	int jitter;					   /* JitterStrategy FULL */
+	double interval, backoff, max_attempts, max_delay; /* max_delay 0: none */
+} aslrt_retry_def;
+
+typedef struct aslrt_catch_def {
+	const int *errors; /* ErrorEquals: string constants */
+	int nerrors;
+	int next;	 /* the state it goes to */
+	int result_path; /* a path constant; -1: "$" (or absent), -2: null */
+	int assign;	 /* an Assign (JSONPath) or JSONata constant, -1: none */
+	int output;	 /* JSONata Output, -1: none */
+} aslrt_catch_def;
+
+/* A state setting (ItemsPath, Seconds, Resource, ...: settings.h) and the
+ * constant holding its value. */
+typedef struct aslrt_setting_def {
+	int key;
+	int k;
+} aslrt_setting_def;
+
+/* A JSONPath Map's ItemSelector, compiled: its value over the Map's input
+ * (borrowed) in *out, for the item the context's $$.Map.Item names. */
+typedef int aslrt_selector_fn(aslrt_ctx *c, struct json_object *input, struct json_object **out);
+
+typedef struct aslrt_state_def {
+	const char *name;
+	const char *type;
+	int scope;
+	int jsonata; /* QueryLanguage JSONata */
+	const aslrt_retry_def *retry;
+	const aslrt_catch_def *catchers;
+	const int *branches; /* Parallel branches, a Map's processor: scope ids */
+	const int *next;     /* Next, Default and Choice rules' Next: state ids */
+	const aslrt_setting_def *settings;
+	aslrt_selector_fn *selector; /* NULL: none */
+	int nretry, ncatch, nbranches, nnext, nsettings;
+} aslrt_state_def;
+
+/*
+ * A constant of the program (const_kinds.h), built once at start-up: text
+ * is a str's bytes, a path's or an expr's text, or the JSON text of a json,
+ * assign or jsonata value; at names an expr's or a jsonata's field
+ * (NULL for the other kinds).
+ */
+typedef struct aslrt_const_def {
+	int kind;
+	const char *text;
+	size_t len;
+	const char *at;
+} aslrt_const_def;
+
+/*
+ * What the generated code hands to the runtime: its scopes, its constants,
+ * its states' tables, and `meta`, a JSON text (see docs/ir.md, "Program
+ * metadata") with the scopes and a few machine settings.
  */
 typedef struct aslrt_program {
 	const char *meta;
 	size_t meta_len;
 	int nscopes;
 	aslrt_scope_fn *const *scopes;
+	const aslrt_state_def *states;
+	int nstates;
+	const aslrt_const_def *consts;
+	int nconsts;
 } aslrt_program;
 
 /* Defined by the generated code. */
@@ -67,10 +129,18 @@ int aslrt_op_require(aslrt_ctx *c, int k, int choice, struct json_object *v,
 		     struct json_object *root, struct json_object **dst);
 struct json_object *aslrt_op_copy(struct json_object *v);
 int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
-int aslrt_op_template(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
+/* Payload templates, built op by op: a new object or array; setkey and push
+ * move *v into it (*v becomes NULL; key is static: the program's). */
+struct json_object *aslrt_op_object(void);
+struct json_object *aslrt_op_array(void);
+void aslrt_op_setkey(struct json_object *o, const char *key, struct json_object **v);
+void aslrt_op_push(struct json_object *a, struct json_object **v);
+/* A template field's expression (a dynamic path, an intrinsic call). */
+int aslrt_op_expr(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
 int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
 			 struct json_object **dst);
-int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input);
+/* Set the variables of an Assign's value (an object, borrowed). */
+int aslrt_op_assign(aslrt_ctx *c, struct json_object *vals);
 /* JSONata fields: $states.input = input, $states.result = result when has_result. */
 int aslrt_op_jeval(aslrt_ctx *c, int k, struct json_object *input, int has_result,
 		   struct json_object *result, struct json_object **dst);

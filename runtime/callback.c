@@ -368,8 +368,8 @@ static enum MHD_Result get_activity_task(struct MHD_Connection *conn, struct jso
 		return fault(conn, "InvalidArn", "Invalid Arn: 'activityArn is required'");
 	bool known = false;
 	for (int i = 0; i < listening_run->nstates && !known; i++) {
-		struct json_object *res = member(listening_run->states[i].def, "Resource");
-		known = res && strcmp(json_object_get_string(res), arn) == 0;
+		const char *res = listening_run->states[i].resource;
+		known = res && strcmp(res, arn) == 0;
 	}
 	if (!known)
 		return fault(conn, "ActivityDoesNotExist",

@@ -7,6 +7,6 @@
 X(JSON, "json")	      /* a JSON value, built once */
 X(STR, "str")	      /* a string (keys, variable names) */
 X(PATH, "path")	      /* a JSONPath */
-X(TMPL, "tmpl")	      /* a payload template (keys ending in .$) */
 X(ASSIGN, "assign")   /* an Assign template */
 X(JSONATA, "jsonata") /* {"at": field location, "t": JSONata template} */
+X(EXPR, "expr")	      /* {"at": field, "t": text}: ErrorPath, CausePath */

@@ -140,141 +140,198 @@ static struct json_object *get(struct json_object *o, const char *key)
 	return v;
 }
 
-static double num_or(struct json_object *o, const char *key, double dflt)
+const char *const aslrt_setting_names[] = {
+#define X(e, s) s,
+#include "settings.h"
+#undef X
+};
+
+struct json_object *aslrt_setting(aslrt_run *r, const aslrt_state *st, int key)
 {
-	struct json_object *v = get(o, key);
-	return v && aslrt_json_is_number(v) ? aslrt_json_number(v) : dflt;
+	return st->set[key] >= 0 ? r->consts[st->set[key]].json : NULL;
 }
 
-static int load_retriers(aslrt_state *st)
+bool aslrt_setting_jsonata(aslrt_run *r, const aslrt_state *st, int key)
 {
-	struct json_object *v = get(st->def, "Retry");
-	if (!v)
-		return 0;
-	st->nretriers = (int)json_object_array_length(v);
-	st->retriers = calloc((size_t)st->nretriers + 1, sizeof *st->retriers);
-	for (int i = 0; i < st->nretriers; i++) {
-		struct json_object *rj = json_object_array_get_idx(v, (size_t)i);
-		aslrt_retrier *rr = &st->retriers[i];
-		rr->errors = get(rj, "ErrorEquals");
-		rr->interval = num_or(rj, "IntervalSeconds", 1);
-		rr->max_attempts = (long)num_or(rj, "MaxAttempts", 3);
-		rr->backoff = num_or(rj, "BackoffRate", 2);
-		rr->max_delay = (long)num_or(rj, "MaxDelaySeconds", 0);
-		struct json_object *j = get(rj, "JitterStrategy");
-		rr->jitter = j && strcmp(json_object_get_string(j), "FULL") == 0;
+	return st->set[key] >= 0 && r->consts[st->set[key]].kind == RK_JSONATA;
+}
+
+/* The value as the definition gives it (a JSONata field's template). */
+static struct json_object *setting_raw(aslrt_run *r, const aslrt_state *st, int key)
+{
+	struct json_object *v = aslrt_setting(r, st, key);
+	return aslrt_setting_jsonata(r, st, key) ? get(v, "t") : v;
+}
+
+/* A constant the tables name, checked to be of the kind they need. */
+static aslrt_const *table_const(aslrt_run *r, int k, int kind, const char *what, char *why,
+				size_t whylen)
+{
+	if (k < 0 || k >= r->nconsts || r->consts[k].kind != kind) {
+		snprintf(why, whylen, "%s names constant %d, not one of kind %d", what, k, kind);
+		return NULL;
+	}
+	return &r->consts[k];
+}
+
+static int load_catchers(aslrt_run *r, aslrt_state *st, char *why, size_t whylen)
+{
+	const aslrt_state_def *d = st->def;
+	st->ncatchers = d->ncatch;
+	st->catchers = calloc((size_t)d->ncatch + 1, sizeof *st->catchers);
+	if (!st->catchers)
+		abort();
+	for (int i = 0; i < d->ncatch; i++) {
+		const aslrt_catch_def *cd = &d->catchers[i];
+		aslrt_catcher *cc = &st->catchers[i];
+		aslrt_const *k;
+		cc->def = cd;
+		cc->next = cd->next;
+		for (int j = 0; j < cd->nerrors; j++)
+			if (!table_const(r, cd->errors[j], RK_STR, "Catch", why, whylen))
+				return -1;
+		if (cd->result_path == -2)
+			cc->discard = true;
+		else if (cd->result_path >= 0) {
+			if (!(k = table_const(r, cd->result_path, RK_PATH, "Catch", why, whylen)))
+				return -1;
+			cc->result_path = k->path;
+		}
+		int akind = st->jsonata ? RK_JSONATA : RK_ASSIGN;
+		if (cd->assign >= 0) {
+			if (!(k = table_const(r, cd->assign, akind, "Catch", why, whylen)))
+				return -1;
+			cc->assign = k->tmpl;
+			cc->jassign = k->jt;
+		}
+		if (cd->output >= 0) {
+			if (!(k = table_const(r, cd->output, RK_JSONATA, "Catch", why, whylen)))
+				return -1;
+			cc->joutput = k->jt;
+		}
 	}
 	return 0;
 }
 
-/* A JSONata field compiled, or NULL when absent (or on error: *bad). */
-static jnode *jfield(struct json_object *o, const char *key, const char *loc, bool *bad, char *why,
-		     size_t whylen)
+/* The settings' pre-parsed forms (the constants were parsed at load). */
+static int load_settings(aslrt_run *r, aslrt_state *st, char *why, size_t whylen)
 {
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, key, &v))
-		return NULL;
-	jnode *t = aslrt_jtmpl_compile(v, loc, why, whylen);
-	if (!t)
-		*bad = true;
-	return t;
-}
-
-static int load_jsonata_state(aslrt_state *st, struct json_object *m, char *why, size_t whylen)
-{
-	bool bad = false;
-	struct json_object *v;
-	load_retriers(st);
-	if ((v = get(st->def, "Catch"))) {
-		struct json_object *next = get(m, "catch_next");
-		st->ncatchers = (int)json_object_array_length(v);
-		st->catchers = calloc((size_t)st->ncatchers + 1, sizeof *st->catchers);
-		for (int i = 0; i < st->ncatchers; i++) {
-			struct json_object *cj = json_object_array_get_idx(v, (size_t)i);
-			aslrt_catcher *cc = &st->catchers[i];
-			char loc[64];
-			cc->errors = get(cj, "ErrorEquals");
-			cc->next = json_object_get_int(json_object_array_get_idx(next, (size_t)i));
-			snprintf(loc, sizeof loc, "Catch[%d]/Output", i);
-			cc->joutput = jfield(cj, "Output", loc, &bad, why, whylen);
-			snprintf(loc, sizeof loc, "Catch[%d]/Assign", i);
-			cc->jassign = jfield(cj, "Assign", loc, &bad, why, whylen);
+	const aslrt_state_def *d = st->def;
+	for (int i = 0; i < RS_COUNT; i++)
+		st->set[i] = -1;
+	for (int i = 0; i < d->nsettings; i++) {
+		int key = d->settings[i].key, k = d->settings[i].k;
+		if (key < 0 || key >= RS_COUNT || k < 0 || k >= r->nconsts) {
+			snprintf(why, whylen, "state %s: bad setting %d (constant %d)", st->name,
+				 key, k);
+			return -1;
+		}
+		st->set[key] = k;
+		aslrt_const *kc = &r->consts[k];
+		switch (key) {
+		case RS_ITEMS_PATH:
+			st->items_path = kc->path;
+			break;
+		case RS_ITEM_SELECTOR:
+			st->jitem_selector = kc->jt;
+			break;
+		case RS_ITEMS:
+			st->jitems = kc->jt;
+			break;
+		case RS_SECONDS:
+			st->jseconds = kc->jt;
+			break;
+		case RS_TIMESTAMP:
+			st->jtimestamp = kc->jt;
+			break;
+		case RS_ERROR:
+			st->jerror = kc->jt;
+			break;
+		case RS_CAUSE:
+			st->jcause = kc->jt;
+			break;
+		case RS_ERROR_PATH:
+			st->error_expr = kc->expr;
+			break;
+		case RS_CAUSE_PATH:
+			st->cause_expr = kc->expr;
+			break;
+		case RS_RESOURCE:
+			st->resource = json_object_get_string(kc->json);
+			break;
+		case RS_DISTRIBUTED:
+			st->distributed = json_object_get_boolean(kc->json);
+			break;
+		case RS_MAP_RUN:
+			st->map_run = kc->json;
+			break;
+		default:
+			break;
 		}
 	}
-	if ((v = get(m, "branches"))) {
-		st->nbranches = (int)json_object_array_length(v);
-		st->branches = calloc((size_t)st->nbranches + 1, sizeof *st->branches);
-		for (int i = 0; i < st->nbranches; i++)
-			st->branches[i] =
-			    json_object_get_int(json_object_array_get_idx(v, (size_t)i));
-	}
-	st->jitems = jfield(st->def, "Items", "Items", &bad, why, whylen);
-	st->jitem_selector = jfield(st->def, "ItemSelector", "ItemSelector", &bad, why, whylen);
-	st->jseconds = jfield(st->def, "Seconds", "Seconds", &bad, why, whylen);
-	st->jtimestamp = jfield(st->def, "Timestamp", "Timestamp", &bad, why, whylen);
-	st->jerror = jfield(st->def, "Error", "Error", &bad, why, whylen);
-	st->jcause = jfield(st->def, "Cause", "Cause", &bad, why, whylen);
-	return bad ? -1 : 0;
+	return 0;
 }
 
-static int load_state(aslrt_run *r, aslrt_state *st, struct json_object *m, char *why,
+static int load_state(aslrt_run *r, aslrt_state *st, const aslrt_state_def *d, char *why,
 		      size_t whylen)
 {
-	st->name = json_object_get_string(get(m, "name"));
-	st->type = json_object_get_string(get(m, "type"));
-	st->scope = json_object_get_int(get(m, "scope"));
-	st->def = get(m, "def");
-	st->jsonata = get(m, "jsonata") != NULL;
-	struct json_object *v;
-	if (st->jsonata)
-		return load_jsonata_state(st, m, why, whylen);
-	load_retriers(st);
-	if ((v = get(st->def, "Catch"))) {
-		struct json_object *next = get(m, "catch_next");
-		st->ncatchers = (int)json_object_array_length(v);
-		st->catchers = calloc((size_t)st->ncatchers + 1, sizeof *st->catchers);
-		for (int i = 0; i < st->ncatchers; i++) {
-			struct json_object *cj = json_object_array_get_idx(v, (size_t)i);
-			aslrt_catcher *cc = &st->catchers[i];
-			cc->errors = get(cj, "ErrorEquals");
-			cc->next = json_object_get_int(json_object_array_get_idx(next, (size_t)i));
-			struct json_object *rp;
-			if (json_object_object_get_ex(cj, "ResultPath", &rp)) {
-				if (!rp)
-					cc->discard = true;
-				else if (strcmp(json_object_get_string(rp), "$") != 0 &&
-					 !(cc->result_path = aslrt_path_parse(
-					       json_object_get_string(rp), why, whylen)))
-					return -1;
-			}
-			if ((rp = get(cj, "Assign")) &&
-			    !(cc->assign = aslrt_tmpl_compile(rp, true, why, whylen)))
+	st->def = d;
+	st->name = d->name;
+	st->type = d->type;
+	st->scope = d->scope;
+	st->jsonata = d->jsonata;
+	st->retriers = d->retry;
+	st->nretriers = d->nretry;
+	for (int i = 0; i < d->nretry; i++)
+		for (int j = 0; j < d->retry[i].nerrors; j++)
+			if (!table_const(r, d->retry[i].errors[j], RK_STR, "Retry", why, whylen))
 				return -1;
+	st->branches = d->branches;
+	st->nbranches = d->nbranches;
+	if (d->scope < 0 || d->scope >= r->prog->nscopes) {
+		snprintf(why, whylen, "state %s: bad scope %d", d->name, d->scope);
+		return -1;
+	}
+	return load_catchers(r, st, why, whylen) || load_settings(r, st, why, whylen) ? -1 : 0;
+}
+
+/* Build a constant once from the program's table: its value (owned), and
+ * paths, templates, JSONata fields and expressions pre-parsed. */
+static int load_const(aslrt_const *rc, const aslrt_const_def *d, char *why, size_t whylen)
+{
+	rc->kind = d->kind;
+	if (d->kind == RK_STR || d->kind == RK_PATH) {
+		rc->json = json_object_new_string_len(d->text, (int)d->len);
+	} else if (d->kind == RK_EXPR || d->kind == RK_JSONATA) {
+		struct json_object *t = NULL;
+		if (!d->at ||
+		    (d->kind == RK_JSONATA && aslrt_json_parse(d->text, d->len, &t, why, whylen))) {
+			if (!d->at)
+				snprintf(why, whylen, "an %s constant without its field",
+					 d->kind == RK_EXPR ? "expr" : "jsonata");
+			return -1;
 		}
+		if (d->kind == RK_EXPR)
+			t = json_object_new_string_len(d->text, (int)d->len);
+		rc->json = json_object_new_object();
+		json_object_object_add(rc->json, "at", json_object_new_string(d->at));
+		json_object_object_add(rc->json, "t", t);
+	} else if (d->kind == RK_JSON || d->kind == RK_ASSIGN) {
+		if (aslrt_json_parse(d->text, d->len, &rc->json, why, whylen))
+			return -1;
+	} else {
+		snprintf(why, whylen, "a constant of unknown kind %d", d->kind);
+		return -1;
 	}
-	if ((v = get(m, "branches"))) {
-		st->nbranches = (int)json_object_array_length(v);
-		st->branches = calloc((size_t)st->nbranches + 1, sizeof *st->branches);
-		for (int i = 0; i < st->nbranches; i++)
-			st->branches[i] =
-			    json_object_get_int(json_object_array_get_idx(v, (size_t)i));
-	}
-	if ((v = get(st->def, "ItemsPath")) &&
-	    !(st->items_path = aslrt_path_parse(json_object_get_string(v), why, whylen)))
+	if (rc->kind == RK_PATH && !(rc->path = aslrt_path_parse(d->text, why, whylen)))
 		return -1;
-	if (((v = get(st->def, "ItemSelector")) ||
-	     (strcmp(st->type, "Map") == 0 && (v = get(st->def, "Parameters")))) &&
-	    !(st->item_selector = aslrt_tmpl_compile(v, false, why, whylen)))
+	if (rc->kind == RK_ASSIGN && !(rc->tmpl = aslrt_tmpl_compile(rc->json, true, why, whylen)))
 		return -1;
-	if ((v = get(st->def, "ErrorPath")) &&
-	    !(st->error_expr =
-		  aslrt_expr_compile("ErrorPath", json_object_get_string(v), why, whylen)))
+	if (rc->kind == RK_JSONATA &&
+	    !(rc->jt = aslrt_jtmpl_compile(get(rc->json, "t"), d->at, why, whylen)))
 		return -1;
-	if ((v = get(st->def, "CausePath")) &&
-	    !(st->cause_expr =
-		  aslrt_expr_compile("CausePath", json_object_get_string(v), why, whylen)))
+	if (rc->kind == RK_EXPR && !(rc->expr = aslrt_expr_compile(d->at, d->text, why, whylen)))
 		return -1;
-	(void)r;
 	return 0;
 }
 
@@ -289,40 +346,15 @@ int aslrt_load(aslrt_run *r, const aslrt_program *prog)
 		return -1;
 	}
 	r->name = json_object_get_string(get(r->meta, "name"));
-	struct json_object *ks = get(r->meta, "consts");
-	r->nconsts = (int)json_object_array_length(ks);
+	r->nconsts = prog->nconsts;
 	r->consts = calloc((size_t)r->nconsts + 1, sizeof *r->consts);
-	static const char *const kinds[] = {"json", "str", "path", "tmpl", "assign", "jsonata"};
-	for (int i = 0; i < r->nconsts; i++) {
-		struct json_object *k = json_object_array_get_idx(ks, (size_t)i);
-		aslrt_const *rc = &r->consts[i];
-		for (int j = 0; j < 6; j++) {
-			struct json_object *v;
-			if (json_object_object_get_ex(k, kinds[j], &v)) {
-				rc->kind = j;
-				rc->json = v;
-			}
-		}
-		if (rc->kind == RK_PATH &&
-		    !(rc->path =
-			  aslrt_path_parse(json_object_get_string(rc->json), why, sizeof why)))
+	for (int i = 0; i < r->nconsts; i++)
+		if (load_const(&r->consts[i], &prog->consts[i], why, sizeof why))
 			goto bad;
-		if ((rc->kind == RK_TMPL || rc->kind == RK_ASSIGN) &&
-		    !(rc->tmpl =
-			  aslrt_tmpl_compile(rc->json, rc->kind == RK_ASSIGN, why, sizeof why)))
-			goto bad;
-		if (rc->kind == RK_JSONATA &&
-		    !(rc->jt = aslrt_jtmpl_compile(get(rc->json, "t"),
-						   json_object_get_string(get(rc->json, "at")), why,
-						   sizeof why)))
-			goto bad;
-	}
-	struct json_object *states = get(r->meta, "states");
-	r->nstates = (int)json_object_array_length(states);
+	r->nstates = prog->nstates;
 	r->states = calloc((size_t)r->nstates + 1, sizeof *r->states);
 	for (int i = 0; i < r->nstates; i++)
-		if (load_state(r, &r->states[i], json_object_array_get_idx(states, (size_t)i), why,
-			       sizeof why))
+		if (load_state(r, &r->states[i], &prog->states[i], why, sizeof why))
 			goto bad;
 	return 0;
 bad:
@@ -337,29 +369,11 @@ void aslrt_unload(aslrt_run *r)
 		aslrt_path_free(r->consts[i].path);
 		aslrt_tmpl_free(r->consts[i].tmpl);
 		aslrt_jtmpl_free(r->consts[i].jt);
+		aslrt_tmpl_free(r->consts[i].expr);
+		json_object_put(r->consts[i].json);
 	}
-	for (int i = 0; i < r->nstates; i++) {
-		aslrt_state *st = &r->states[i];
-		for (int j = 0; j < st->ncatchers; j++) {
-			aslrt_path_free(st->catchers[j].result_path);
-			aslrt_tmpl_free(st->catchers[j].assign);
-			aslrt_jtmpl_free(st->catchers[j].joutput);
-			aslrt_jtmpl_free(st->catchers[j].jassign);
-		}
-		aslrt_jtmpl_free(st->jitems);
-		aslrt_jtmpl_free(st->jitem_selector);
-		aslrt_jtmpl_free(st->jseconds);
-		aslrt_jtmpl_free(st->jtimestamp);
-		aslrt_jtmpl_free(st->jerror);
-		aslrt_jtmpl_free(st->jcause);
-		free(st->retriers);
-		free(st->catchers);
-		free(st->branches);
-		aslrt_path_free(st->items_path);
-		aslrt_tmpl_free(st->item_selector);
-		aslrt_tmpl_free(st->error_expr);
-		aslrt_tmpl_free(st->cause_expr);
-	}
+	for (int i = 0; i < r->nstates; i++)
+		free(r->states[i].catchers);
 	free(r->consts);
 	free(r->states);
 	json_object_put(r->meta);
@@ -673,18 +687,16 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->entered_ms = r->virtual_clock ? aslrt_now_ms(r) : now;
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
-	const char *res =
-	    strcmp(st->type, "Task") == 0 ? json_object_get_string(get(st->def, "Resource")) : NULL;
+	const char *res = st->resource;
 	if (res &&
 	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") || strstr(res, ":activity:")))
 		aslrt_token_new(c->task_token, sizeof c->task_token, state, c->retry_count);
 	/* TimeoutSecondsPath & co. read the state input, not the Task's effective input */
 	json_object_put(c->task_input);
 	c->task_input = NULL;
-	if (strcmp(st->type, "Task") == 0 &&
-	    (get(st->def, "TimeoutSecondsPath") || get(st->def, "HeartbeatSecondsPath") ||
-	     json_object_is_type(get(st->def, "TimeoutSeconds"), json_type_string) ||
-	     json_object_is_type(get(st->def, "HeartbeatSeconds"), json_type_string)))
+	if (st->set[RS_TIMEOUT_PATH] >= 0 || st->set[RS_HEARTBEAT_PATH] >= 0 ||
+	    json_object_is_type(setting_raw(r, st, RS_TIMEOUT), json_type_string) ||
+	    json_object_is_type(setting_raw(r, st, RS_HEARTBEAT), json_type_string))
 		c->task_input = json_object_get(input);
 	ctx_changed(c);
 	return 0;
@@ -785,6 +797,17 @@ struct json_object *aslrt_op_var(aslrt_ctx *c, int k)
 /* Why path k selected nothing from root, in AWS's words. */
 static int path_miss(aslrt_ctx *c, int k, int choice, struct json_object *root)
 {
+	if (choice == 2) { /* a template's field: k is its expr */
+		struct json_object *e = c->run->consts[k].json;
+		char *in = aslrt_json_dump(root);
+		aslrt_runtime_error(c,
+				    "The JSONPath '%s' specified for the field '%s' could not be "
+				    "found in the input '%s'",
+				    json_object_get_string(get(e, "t")),
+				    json_object_get_string(get(e, "at")), in);
+		free(in);
+		return -1;
+	}
 	const char *text = json_object_get_string(c->run->consts[k].json);
 	if (choice)
 		return aslrt_runtime_error(c,
@@ -820,9 +843,31 @@ int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_ob
 				   json_object_get_string(c->run->consts[k].json), why);
 }
 
-int aslrt_op_template(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
+struct json_object *aslrt_op_object(void)
 {
-	return aslrt_tmpl_eval(c, c->run->consts[k].tmpl, input, dst);
+	return json_object_new_object();
+}
+
+struct json_object *aslrt_op_array(void)
+{
+	return json_object_new_array();
+}
+
+void aslrt_op_setkey(struct json_object *o, const char *key, struct json_object **v)
+{
+	json_object_object_add_ex(o, key, *v, JSON_C_OBJECT_KEY_IS_CONSTANT);
+	*v = NULL;
+}
+
+void aslrt_op_push(struct json_object *a, struct json_object **v)
+{
+	json_object_array_add(a, *v);
+	*v = NULL;
+}
+
+int aslrt_op_expr(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
+{
+	return aslrt_tmpl_eval(c, c->run->consts[k].expr, input, dst);
 }
 
 static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *input,
@@ -851,7 +896,7 @@ int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct 
 	return store_result(c, c->run->consts[k].path, input, result, dst);
 }
 
-/* Variables obey the depth limit of state outputs (takes vals on failure). */
+/* Variables obey the depth limit of state outputs (vals is borrowed). */
 static int vars_too_deep(aslrt_ctx *c, struct json_object *vals)
 {
 	json_object_object_foreach(vals, key, val)
@@ -862,7 +907,6 @@ static int vars_too_deep(aslrt_ctx *c, struct json_object *vals)
 			    "The value assigned to the variable '%s' is nested deeper than the "
 			    "limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
 			    key);
-			json_object_put(vals);
 			return -1;
 		}
 	}
@@ -876,18 +920,19 @@ static int assign_vars(aslrt_ctx *c, const tnode *t, struct json_object *input)
 	struct json_object *vals;
 	if (aslrt_tmpl_eval(c, t, input, &vals))
 		return -1;
+	int rc = aslrt_op_assign(c, vals);
+	json_object_put(vals);
+	return rc;
+}
+
+int aslrt_op_assign(aslrt_ctx *c, struct json_object *vals)
+{
 	if (vars_too_deep(c, vals))
 		return -1;
 	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
 	    json_object_object_add(own_vars(c), key, json_object_get(val));
-	json_object_put(vals);
 	return 0;
-}
-
-int aslrt_op_assign(aslrt_ctx *c, int k, struct json_object *input)
-{
-	return assign_vars(c, c->run->consts[k].tmpl, input);
 }
 
 int aslrt_op_jeval(aslrt_ctx *c, int k, struct json_object *input, int has_result,
@@ -905,8 +950,10 @@ static int jassign_vars(aslrt_ctx *c, const jnode *t, struct json_object *input,
 	struct json_object *vals;
 	if (aslrt_jtmpl_eval(c, t, input, result, error_output, &vals))
 		return -1;
-	if (vars_too_deep(c, vals))
+	if (vars_too_deep(c, vals)) {
+		json_object_put(vals);
 		return -1;
+	}
 	aslrt_history_assigned(c, vals);
 	json_object_object_foreach(vals, key, val)
 	    json_object_object_add(own_vars(c), key, json_object_get(val));
@@ -956,7 +1003,8 @@ int aslrt_op_task(aslrt_ctx *c, int state, struct json_object *input, struct jso
 int aslrt_op_fail(aslrt_ctx *c, int state, struct json_object *input)
 {
 	aslrt_state *st = &c->run->states[state];
-	struct json_object *e = get(st->def, "Error"), *cause = get(st->def, "Cause");
+	struct json_object *e = setting_raw(c->run, st, RS_ERROR),
+			   *cause = setting_raw(c->run, st, RS_CAUSE);
 	struct json_object *ev = NULL, *cv = NULL;
 	if (st->error_expr && aslrt_tmpl_eval(c, st->error_expr, input, &ev))
 		return -1;
@@ -1044,34 +1092,33 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 		json_object_put(x);
 		if (rc)
 			return rc;
-	} else if ((v = get(st->def, "Seconds"))) {
+	} else if ((v = aslrt_setting(c->run, st, RS_SECONDS))) {
 		double secs = aslrt_json_number(v);
 		until =
 		    now +
 		    (int64_t)((secs < (double)RT_MAX_WAIT_S ? secs : (double)RT_MAX_WAIT_S) * 1000);
-	} else if ((v = get(st->def, "Timestamp"))) {
+	} else if ((v = aslrt_setting(c->run, st, RS_TIMESTAMP))) {
 		aslrt_time t;
 		if (!aslrt_timestamp_parse(json_object_get_string(v), &t))
 			return aslrt_runtime_error(c, "Invalid timestamp");
 		until = t.sec * 1000 + t.nsec / 1000000;
-	} else if ((v = get(st->def, "SecondsPath")) || (v = get(st->def, "TimestampPath"))) {
-		bool secs = get(st->def, "SecondsPath") != NULL;
-		const char *text = json_object_get_string(v);
+	} else if (st->set[RS_SECONDS_PATH] >= 0 || st->set[RS_TIMESTAMP_PATH] >= 0) {
+		bool secs = st->set[RS_SECONDS_PATH] >= 0;
+		aslrt_const *kc =
+		    &c->run->consts[st->set[secs ? RS_SECONDS_PATH : RS_TIMESTAMP_PATH]];
+		const char *text = json_object_get_string(kc->json);
 		char why[ASLRT_ERRLEN];
-		aslrt_path *p = aslrt_path_parse(text, why, sizeof why);
 		struct json_object *sel = NULL;
 		aslrt_env env;
 		aslrt_env_make(c, input, &env);
-		if (!p || aslrt_path_eval(p, &env, &sel, why, sizeof why) != 0) {
-			aslrt_path_free(p);
-			if (secs && p) /* AWS's words for a path that selects nothing */
+		if (aslrt_path_eval(kc->path, &env, &sel, why, sizeof why) != 0) {
+			if (secs) /* AWS's words for a path that selects nothing */
 				return aslrt_runtime_error(c,
 							   "The SecondsPath parameter does not "
 							   "reference an input value: %s",
 							   text);
 			return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
 		}
-		aslrt_path_free(p);
 		int rc = 0;
 		aslrt_time t;
 		if (secs) {
@@ -1124,11 +1171,11 @@ int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
 
 #define RT_MAX_RETRY_DELAY_S 31622400.0
 
-static bool matches(struct json_object *errors, const char *name, bool heartbeat)
+/* Does ErrorEquals (string constants) match the error name? */
+static bool matches(aslrt_run *r, const int *errors, int n, const char *name, bool heartbeat)
 {
-	size_t n = json_object_array_length(errors);
-	for (size_t i = 0; i < n; i++) {
-		const char *e = json_object_get_string(json_object_array_get_idx(errors, i));
+	for (int i = 0; i < n; i++) {
+		const char *e = json_object_get_string(r->consts[errors[i]].json);
 		if (strcmp(e, "States.ALL") == 0 || strcmp(e, name) == 0)
 			return true;
 		if (heartbeat && strcmp(e, "States.HeartbeatTimeout") == 0)
@@ -1156,14 +1203,14 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 	}
 	bool heartbeat = c->heartbeat_expired && strcmp(name, "States.Timeout") == 0;
 	for (int i = 0; i < st->nretriers; i++) {
-		aslrt_retrier *rr = &st->retriers[i];
-		if (!matches(rr->errors, name, heartbeat))
+		const aslrt_retry_def *rr = &st->retriers[i];
+		if (!matches(c->run, rr->errors, rr->nerrors, name, heartbeat))
 			continue;
-		if (c->attempts[i] >= rr->max_attempts)
+		if ((double)c->attempts[i] >= rr->max_attempts)
 			break;
 		double delay = rr->interval * pow(rr->backoff, (double)c->attempts[i]);
-		if (rr->max_delay > 0 && delay > (double)rr->max_delay)
-			delay = (double)rr->max_delay;
+		if (rr->max_delay > 0 && delay > rr->max_delay)
+			delay = rr->max_delay;
 		/* Saturating: never beyond AWS's largest MaxDelaySeconds (366 days),
 		 * whatever BackoffRate ** attempts came to (inf included). */
 		if (!(delay <= RT_MAX_RETRY_DELAY_S))
@@ -1179,7 +1226,7 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 	}
 	for (int i = 0; i < st->ncatchers; i++) {
 		aslrt_catcher *cc = &st->catchers[i];
-		if (!matches(cc->errors, name, heartbeat))
+		if (!matches(c->run, cc->def->errors, cc->def->nerrors, name, heartbeat))
 			continue;
 		struct json_object *eo = aslrt_error_output(&c->err), *out;
 		aslrt_error_clear(&c->err);
@@ -1281,15 +1328,15 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 }
 
 /*
- * A Map setting given literally (KEY) or through a Reference Path (KEY + "Path"),
+ * A Map setting given literally (key) or through a Reference Path (key + 1),
  * checked as AWS does; *val is left alone when neither is there.
  */
-static int map_setting(aslrt_ctx *c, aslrt_state *st, const char *key, bool integer,
+static int map_setting(aslrt_ctx *c, aslrt_state *st, int key, bool integer,
 		       struct json_object *input, double *val)
 {
-	char pkey[64];
-	snprintf(pkey, sizeof pkey, "%sPath", key);
-	struct json_object *v = get(st->def, key), *p = get(st->def, pkey);
+	const char *pkey = aslrt_setting_names[key + 1];
+	struct json_object *v = aslrt_setting(c->run, st, key),
+			   *p = aslrt_setting(c->run, st, key + 1);
 	if (v && aslrt_json_is_number(v)) {
 		*val = aslrt_json_number(v);
 		return 0;
@@ -1323,15 +1370,6 @@ static int map_setting(aslrt_ctx *c, aslrt_state *st, const char *key, bool inte
 	*val = num;
 	json_object_put(sel);
 	return 0;
-}
-
-/* ItemProcessor (or the older Iterator) .ProcessorConfig.Mode DISTRIBUTED */
-static bool distributed_map(aslrt_state *st)
-{
-	struct json_object *p = get(st->def, "ItemProcessor");
-	const char *mode = json_object_get_string(
-	    get(get(p ? p : get(st->def, "Iterator"), "ProcessorConfig"), "Mode"));
-	return mode && strcmp(mode, "DISTRIBUTED") == 0;
 }
 
 /* A Distributed Map's run ends (MapRunSucceeded, or MapRunFailed with
@@ -1400,18 +1438,18 @@ int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct js
 		jobs[i].scope = st->branches[0];
 		jobs[i].map_run = run->arn ? run : NULL;
 		aslrt_job_prepare(&jobs[i], c, state, base + i, true);
-		if (st->item_selector || st->jitem_selector) {
+		if (st->def->selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();
 			json_object_object_add(it, "Index", json_object_new_int64(base + i));
 			json_object_object_add(it, "Value", json_object_get(item));
 			c->map_item = it;
 			ctx_changed(c);
 			struct json_object *sel = NULL;
-			if (st->jitem_selector)
+			if (st->def->selector)
+				rc = st->def->selector(c, input, &sel);
+			else
 				rc = aslrt_jtmpl_eval(c, st->jitem_selector, input, ASLRT_ABSENT,
 						      NULL, &sel);
-			else
-				rc = aslrt_tmpl_eval(c, st->item_selector, input, &sel);
 			/* the item's thread gets a tree of its own */
 			jobs[i].input = rc	? NULL
 					: share ? json_object_get(sel)
@@ -1447,25 +1485,25 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	aslrt_state *st = &c->run->states[state];
 	struct json_object *items = NULL;
 	double limit = 0, tol_count = -1, tol_pct = -1;
-	if (map_setting(c, st, "MaxConcurrency", true, input, &limit))
+	if (map_setting(c, st, RS_MAX_CONCURRENCY, true, input, &limit))
 		return -1;
 	if (limit < 0)
 		return aslrt_runtime_error(c, "MaxConcurrency must be non-negative.");
-	bool reader = get(st->def, "ItemReader") != NULL;
+	bool reader = get(st->map_run, "ItemReader") != NULL;
 	if (!reader && map_items(c, st, input, &items))
 		return -1;
 	aslrt_map_run run = {0};
-	if (distributed_map(st))
-		aslrt_map_run_init(c, st->def, st->name, &run);
+	if (st->distributed)
+		aslrt_map_run_init(c, st->map_run, st->name, &run);
 	/* with an ItemReader AWS records a length of 0: the items come later */
 	aslrt_event(c, EV_MAP_STARTED, state, NULL,
 		    items ? (long)json_object_array_length(items) : 0);
 	/* AWS reads the tolerated failure settings after MapStateStarted */
-	if (map_setting(c, st, "ToleratedFailureCount", true, input, &tol_count) ||
-	    map_setting(c, st, "ToleratedFailurePercentage", false, input, &tol_pct) ||
-	    (get(st->def, "ToleratedFailureCountPath") && tol_count < 0 &&
+	if (map_setting(c, st, RS_TOL_COUNT, true, input, &tol_count) ||
+	    map_setting(c, st, RS_TOL_PCT, false, input, &tol_pct) ||
+	    (st->set[RS_TOL_COUNT_PATH] >= 0 && tol_count < 0 &&
 	     aslrt_runtime_error(c, "ToleratedFailureCount must be non-negative.")) ||
-	    (get(st->def, "ToleratedFailurePercentagePath") && (tol_pct < 0 || tol_pct > 100) &&
+	    (st->set[RS_TOL_PCT_PATH] >= 0 && (tol_pct < 0 || tol_pct > 100) &&
 	     aslrt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100."))) {
 		aslrt_map_run_clear(&run);
 		json_object_put(items);
@@ -1480,7 +1518,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	int wrc = reader && run.arn ? aslrt_aws_map_windows(c, state, input, &run, (long)limit,
 							    tol_count, tol_pct, dst)
 				    : 1;
-	if (wrc == 1 && reader && aslrt_aws_map_items(c, st->def, st->jsonata, input, &items))
+	if (wrc == 1 && reader && aslrt_aws_map_items(c, st->map_run, st->jsonata, input, &items))
 		wrc = -1;
 	if (wrc != 1) {
 		map_run_end(c, state, &run, wrc);
@@ -1492,18 +1530,18 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	int rc = aslrt_map_jobs(c, state, input, items, 0, reader, &run, &jobs);
 	json_object_put(items);
 	/* ItemBatcher (runtime/aws/itemreader.c) */
-	if (rc || aslrt_aws_map_batch(c, st->def, st->jsonata, input, &jobs, &n) != 0)
+	if (rc || aslrt_aws_map_batch(c, st->map_run, st->jsonata, input, &jobs, &n) != 0)
 		return map_run_end(c, state, &run, -1);
 	bool tolerate = tol_count > 0 || tol_pct > 0;
 	/* A ResultWriter (runtime/aws/resultwriter.c) needs inputs and outcomes. */
-	aws_map_run *mr = aslrt_aws_map_run_new(c, st->def, jobs, n);
+	aws_map_run *mr = aslrt_aws_map_run_new(c, st->map_run, jobs, n);
 	int failed = aslrt_pool_run(c->run, jobs, n, (long)limit, tolerate);
 	aslrt_aws_map_run_outcomes(mr, jobs, n);
 	/* a Map Run's threshold is 0 unless set (guide: maprun-fail-threshold) */
 	if (failed && (tolerate || run.arn) &&
 	    (!tolerate || (tol_count >= 0 && failed > tol_count) ||
 	     (tol_pct >= 0 && (double)failed * 100.0 / n > tol_pct))) {
-		aslrt_aws_map_run_finish(c, mr, &run, st->def, st->jsonata, input, -1, dst);
+		aslrt_aws_map_run_finish(c, mr, &run, st->map_run, st->jsonata, input, -1, dst);
 		finish_jobs(c, jobs, n, true, dst);
 		json_object_put(*dst);
 		*dst = NULL;
@@ -1514,7 +1552,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 		return rc;
 	}
 	rc = finish_jobs(c, jobs, n, tolerate, dst);
-	rc = aslrt_aws_map_run_finish(c, mr, &run, st->def, st->jsonata, input, rc, dst);
+	rc = aslrt_aws_map_run_finish(c, mr, &run, st->map_run, st->jsonata, input, rc, dst);
 	map_run_end(c, state, &run, rc);
 	aslrt_event(c, rc ? EV_MAP_FAILED : EV_MAP_SUCCEEDED, state, NULL, 0);
 	return rc;

@@ -18,10 +18,11 @@ typedef struct jnode jnode;
 /* A constant of the program, pre-parsed once at start-up. */
 typedef struct aslrt_const {
 	int kind;		  /* RK_*, const_kinds.h */
-	struct json_object *json; /* the value, template or text */
+	struct json_object *json; /* the value, template or text (owned) */
 	aslrt_path *path;
 	tnode *tmpl;
 	jnode *jt;
+	tnode *expr; /* RK_EXPR */
 } aslrt_const;
 
 enum {
@@ -30,16 +31,17 @@ enum {
 #undef X
 };
 
-typedef struct aslrt_retrier {
-	struct json_object *errors; /* borrowed from the definition */
-	double interval, backoff;
-	long max_attempts;
-	long max_delay; /* 0: none */
-	bool jitter;
-} aslrt_retrier;
+/* The state settings (settings.h): RS_* */
+enum {
+#define X(e, s) RS_##e,
+#include "settings.h"
+#undef X
+	RS_COUNT
+};
 
+/* A Catch row with its constants resolved (borrowed from the const table). */
 typedef struct aslrt_catcher {
-	struct json_object *errors;
+	const aslrt_catch_def *def;
 	aslrt_path *result_path; /* NULL: "$" */
 	bool discard;		 /* ResultPath: null */
 	tnode *assign;
@@ -47,21 +49,27 @@ typedef struct aslrt_catcher {
 	int next;
 } aslrt_catcher;
 
+/* A state as the executor sees it: its static tables (aslrt_state_def, in
+ * the generated program) with the constants they name resolved; every
+ * pointer is borrowed from the tables or the const table. */
 typedef struct aslrt_state {
 	const char *name;
 	const char *type;
 	int scope;
-	struct json_object *def; /* the state's definition (borrowed from meta) */
-	aslrt_retrier *retriers;
+	const aslrt_state_def *def;
+	int set[RS_COUNT]; /* settings: constant index, -1 when absent */
+	const aslrt_retry_def *retriers;
 	int nretriers;
-	aslrt_catcher *catchers;
+	aslrt_catcher *catchers; /* owned array */
 	int ncatchers;
-	int *branches;
+	const int *branches;
 	int nbranches;
-	bool jsonata; /* QueryLanguage JSONata */
+	bool jsonata;		     /* QueryLanguage JSONata */
+	const char *resource;	     /* Task: its Resource */
+	bool distributed;	     /* Map: ProcessorConfig Mode DISTRIBUTED */
+	struct json_object *map_run; /* ItemReader, ItemBatcher, ResultWriter, Label */
 	/* Map */
 	aslrt_path *items_path;
-	tnode *item_selector;
 	jnode *jitems, *jitem_selector;
 	/* Wait, Fail in JSONata */
 	jnode *jseconds, *jtimestamp, *jerror, *jcause;
@@ -237,6 +245,11 @@ void aslrt_ctx_release(aslrt_ctx *c);
 struct json_object *aslrt_ctx_context(aslrt_ctx *c);
 
 /* exec.c */
+extern const char *const aslrt_setting_names[];
+/* A state setting's constant (borrowed), NULL when absent; is it a JSONata
+ * field ({"at", "t"}, with its compiled form in the const table)? */
+struct json_object *aslrt_setting(aslrt_run *r, const aslrt_state *st, int key);
+bool aslrt_setting_jsonata(aslrt_run *r, const aslrt_state *st, int key);
 int aslrt_path_select(aslrt_ctx *c, const char *text, struct json_object *input,
 		      struct json_object **sel);
 int aslrt_runtime_error(aslrt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

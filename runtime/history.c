@@ -112,7 +112,7 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 	char rtype[64] = "";
 	int fam = FAM_TASK;
 	if (st && strcmp(st->type, "Task") == 0) {
-		const char *arn = json_object_get_string(get(st->def, "Resource"));
+		const char *arn = st->resource;
 		split_resource(arn ? arn : "", rtype, sizeof rtype, &res);
 		fam = task_family(arn ? arn : "");
 	}
@@ -326,7 +326,7 @@ static void trace_line(aslrt_ctx *c, struct json_object *e, aslrt_state *st, int
 /* Whether a Task's resource runs past its submission (.sync, callbacks). */
 static bool submits(aslrt_state *st)
 {
-	const char *arn = json_object_get_string(get(st->def, "Resource"));
+	const char *arn = st->resource;
 	return arn && (strstr(arn, ".sync") || strstr(arn, ".waitForTaskToken"));
 }
 
@@ -530,13 +530,7 @@ void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, b
  * .Mode DISTRIBUTED), whose events AWS records in a child execution's history? */
 static bool distributed(const aslrt_job *j)
 {
-	struct json_object *p, *cfg, *mode;
-	aslrt_state *st = &j->parent->run->states[j->state];
-	return (json_object_object_get_ex(st->def, "ItemProcessor", &p) ||
-		json_object_object_get_ex(st->def, "Iterator", &p)) &&
-	       json_object_object_get_ex(p, "ProcessorConfig", &cfg) &&
-	       json_object_object_get_ex(cfg, "Mode", &mode) &&
-	       strcmp(json_object_get_string(mode), "DISTRIBUTED") == 0;
+	return j->parent->run->states[j->state].distributed;
 }
 
 /* The job's context, made as it starts (memory follows the jobs running,

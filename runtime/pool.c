@@ -30,16 +30,6 @@
 #endif
 #define COST_MAX (INT_MAX / 4)
 
-/* The id of the state named `name` in scope sc, or -1. */
-static int state_id(aslrt_run *r, int sc, struct json_object *name)
-{
-	const char *n = name ? json_object_get_string(name) : NULL;
-	for (int i = 0; n && i < r->nstates; i++)
-		if (r->states[i].scope == sc && strcmp(r->states[i].name, n) == 0)
-			return i;
-	return -1;
-}
-
 /* Is there a cycle through state i (colour: 0 new, 1 on the path, 2 done)? */
 static bool cycle(aslrt_run *r, int i, char *colour)
 {
@@ -48,20 +38,10 @@ static bool cycle(aslrt_run *r, int i, char *colour)
 	if (colour[i] == 1)
 		return true;
 	colour[i] = 1;
-	aslrt_state *st = &r->states[i];
-	struct json_object *v, *rules;
-	if (json_object_object_get_ex(st->def, "Next", &v) &&
-	    cycle(r, state_id(r, st->scope, v), colour))
-		return true;
-	if (json_object_object_get_ex(st->def, "Default", &v) &&
-	    cycle(r, state_id(r, st->scope, v), colour))
-		return true;
-	if (json_object_object_get_ex(st->def, "Choices", &rules))
-		for (size_t k = 0; k < json_object_array_length(rules); k++)
-			if (json_object_object_get_ex(json_object_array_get_idx(rules, k), "Next",
-						      &v) &&
-			    cycle(r, state_id(r, st->scope, v), colour))
-				return true;
+	const aslrt_state_def *d = r->states[i].def;
+	for (int k = 0; k < d->nnext; k++)
+		if (cycle(r, d->next[k], colour))
+			return true;
 	colour[i] = 2;
 	return false;
 }

@@ -102,7 +102,7 @@ static int mocked(aslrt_ctx *c, aslrt_state *st, struct json_object *mock, struc
  * invoke integration. */
 static const char *binding_key(aslrt_state *st, struct json_object *input)
 {
-	const char *res = json_object_get_string(get(st->def, "Resource"));
+	const char *res = st->resource;
 	if (res && strncmp(res, "arn:aws:states:::lambda:invoke", 30) == 0) {
 		struct json_object *fn = get(input, "FunctionName");
 		if (fn)
@@ -151,7 +151,7 @@ static int dispatch(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	struct json_object *mock = get(c->run->mocks, st->name);
 	if (mock)
 		return mocked(c, st, mock, out);
-	const char *res = json_object_get_string(get(st->def, "Resource"));
+	const char *res = st->resource;
 	int rc = aslrt_binding_call(c, res ? res : "", input, out);
 	if (rc <= 0)
 		return rc;

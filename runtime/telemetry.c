@@ -202,27 +202,21 @@ int aslrt_metrics_write(aslrt_run *r, int64_t duration_ms, const char *status)
 		for (int i = 0; i < r->nstates; i++) {
 			if (strcmp(r->states[i].type, "Task") != 0)
 				continue;
-			struct json_object *res;
-			const char *arn =
-			    json_object_object_get_ex(r->states[i].def, "Resource", &res)
-				? json_object_get_string(res)
-				: "";
+			const char *arn = r->states[i].resource ? r->states[i].resource : "";
 			bool first = true;
 			for (int j = 0; j < i && first; j++) {
-				struct json_object *o;
 				if (strcmp(r->states[j].type, "Task") == 0 &&
-				    json_object_object_get_ex(r->states[j].def, "Resource", &o) &&
-				    strcmp(json_object_get_string(o), arn) == 0)
+				    r->states[j].resource &&
+				    strcmp(r->states[j].resource, arn) == 0)
 					first = false;
 			}
 			if (!first)
 				continue;
 			aslrt_metric sum = {0};
 			for (int j = i; j < r->nstates && r->metrics; j++) {
-				struct json_object *o;
 				if (strcmp(r->states[j].type, "Task") == 0 &&
-				    json_object_object_get_ex(r->states[j].def, "Resource", &o) &&
-				    strcmp(json_object_get_string(o), arn) == 0) {
+				    r->states[j].resource &&
+				    strcmp(r->states[j].resource, arn) == 0) {
 					sum.calls += r->metrics[j].calls;
 					sum.call_failures += r->metrics[j].call_failures;
 					sum.call_ms += r->metrics[j].call_ms;

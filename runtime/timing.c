@@ -52,21 +52,19 @@ static bool as_long(struct json_object *v, int64_t *n)
 	return false;
 }
 
-/* KEY ("TimeoutSeconds", "HeartbeatSeconds") given literally, as a JSONata
- * template, or through KEY + "Path" on the state input; *ms = 0 when absent. */
-static int task_seconds(aslrt_ctx *c, aslrt_state *st, const char *key, struct json_object *input,
+/* A setting (RS_TIMEOUT, RS_HEARTBEAT) given literally, as a JSONata
+ * template, or through its ...Path (key + 1) on the state input; *ms = 0
+ * when absent. */
+static int task_seconds(aslrt_ctx *c, aslrt_state *st, int skey, struct json_object *input,
 			int64_t *ms)
 {
-	char pkey[64];
-	snprintf(pkey, sizeof pkey, "%sPath", key);
-	struct json_object *v = get(st->def, key), *p = get(st->def, pkey);
+	const char *key = aslrt_setting_names[skey], *pkey = aslrt_setting_names[skey + 1];
+	struct json_object *v = aslrt_setting(c->run, st, skey),
+			   *p = aslrt_setting(c->run, st, skey + 1);
 	int64_t n = 0;
 	*ms = 0;
-	if (v && aslrt_is_jsonata(v)) {
-		char why[ASLRT_ERRLEN];
-		jnode *t = aslrt_jtmpl_compile(v, key, why, sizeof why);
-		if (!t)
-			return aslrt_query_error(c, "%s", why);
+	if (aslrt_setting_jsonata(c->run, st, skey)) {
+		const jnode *t = c->run->consts[st->set[skey]].jt;
 		struct json_object *x = NULL;
 		int rc = aslrt_jtmpl_eval(c, t, input, ASLRT_ABSENT, NULL, &x);
 		if (rc == 0 && !as_long(x, &n)) {
@@ -85,7 +83,6 @@ static int task_seconds(aslrt_ctx *c, aslrt_state *st, const char *key, struct j
 					       key, MAX_SECONDS, (long long)n);
 		}
 		json_object_put(x);
-		aslrt_jtmpl_free(t);
 		if (rc)
 			return -1;
 		*ms = n * 1000;
@@ -246,7 +243,7 @@ static int run_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		    struct json_object **out)
 {
 	aslrt_run *r = c->run;
-	const char *res = json_object_get_string(get(st->def, "Resource"));
+	const char *res = st->resource;
 	struct json_object *mock = get(r->mocks, st->name);
 	if (mock) {
 		/* the mocked Return stands for the callback's or the worker's
@@ -287,9 +284,9 @@ int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	struct json_object *state_input = c->task_input ? c->task_input : input;
 	int64_t timeout = 0, heartbeat = 0;
 	c->heartbeat_expired = false;
-	int rc = task_seconds(c, st, "TimeoutSeconds", state_input, &timeout);
+	int rc = task_seconds(c, st, RS_TIMEOUT, state_input, &timeout);
 	if (rc == 0)
-		rc = task_seconds(c, st, "HeartbeatSeconds", state_input, &heartbeat);
+		rc = task_seconds(c, st, RS_HEARTBEAT, state_input, &heartbeat);
 	json_object_put(c->task_input);
 	c->task_input = NULL;
 	if (rc)

@@ -554,7 +554,7 @@ static int run_window(windows *w, struct json_object *items)
 	json_object_put(items);
 	if (rc || n == 0)
 		return rc;
-	aws_map_run *mr = aslrt_aws_map_run_new(c, c->run->states[w->state].def, jobs, n);
+	aws_map_run *mr = aslrt_aws_map_run_new(c, c->run->states[w->state].map_run, jobs, n);
 	int failed_n = aslrt_pool_run(c->run, jobs, n, w->limit, w->tolerate);
 	aslrt_aws_map_run_outcomes(mr, jobs, n);
 	struct json_object **outs = calloc((size_t)n + 1, sizeof *outs);
@@ -687,13 +687,13 @@ int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 			  struct json_object **dst)
 {
 	aslrt_state *st = &c->run->states[state];
-	struct json_object *reader = aslrt_aws_get(st->def, "ItemReader");
+	struct json_object *reader = aslrt_aws_get(st->map_run, "ItemReader");
 	const char *res = aslrt_aws_get_str(reader, "Resource");
 	const char *type = aslrt_aws_get_str(aslrt_aws_get(reader, "ReaderConfig"), "InputType");
 	bool manifest = type && strcmp(type, "MANIFEST") == 0;
 	bool listing = res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0;
-	if (!reader || aslrt_aws_get(st->def, "ItemBatcher") ||
-	    !aslrt_aws_results_export(st->def) ||
+	if (!reader || aslrt_aws_get(st->map_run, "ItemBatcher") ||
+	    !aslrt_aws_results_export(st->map_run) ||
 	    (!listing && (!res || strcmp(res, "arn:aws:states:::s3:getObject") != 0 || !type ||
 			  (strcmp(type, "CSV") != 0 && strcmp(type, "JSONL") != 0 && !manifest))))
 		return 1;
@@ -702,7 +702,7 @@ int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 		return -1;
 	windows w = {c,		state,	 input,	 run,  limit, tol_count > 0 || tol_pct > 0,
 		     tol_count, tol_pct, rs.max, NULL, 0,     0};
-	int rc = (w.out = aslrt_aws_results_open(c, st->def, st->jsonata, input, run)) ? 0 : -1;
+	int rc = (w.out = aslrt_aws_results_open(c, st->map_run, st->jsonata, input, run)) ? 0 : -1;
 	if (rc == 0 && listing) {
 		rc = list_pages(c, rs.params, rs.max, page_window, &w);
 	} else if (rc == 0 && manifest) {

@@ -8,7 +8,56 @@
 #endif
 
 static const char meta[] =
-	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"consts\":[{\"tmpl\":{\"applicant.$\":\"$.applicant.name\",\"amount.$\":\"$.amount\",\"score.$\":\"$.credit.score\",\"submitted.$\":\"$.submitted\"}},{\"assign\":{\"threshold\":50000}},{\"path\":\"$.submitted\"},{\"str\":\"submitted\"},{\"json\":\"2026-01-01T00:00:00Z\"},{\"path\":\"$.score\"},{\"str\":\"score\"},{\"json\":700},{\"path\":\"$.amount\"},{\"str\":\"amount\"},{\"path\":\"$threshold\"},{\"str\":\"threshold\"},{\"json\":500},{\"json\":1000000},{\"tmpl\":{\"decision\":\"APPROVED\",\"applicant.$\":\"$.applicant\",\"limit.$\":\"$threshold\"}},{\"tmpl\":{\"decision\":\"DECLINED\",\"applicant.$\":\"$.applicant\"}},{\"tmpl\":{\"decision\":\"REVIEW\",\"applicant.$\":\"$.applicant\",\"amount.$\":\"$.amount\"}}],\"states\":[{\"name\":\"Normalize\",\"type\":\"Pass\",\"scope\":0,\"def\":{\"Type\":\"Pass\",\"Parameters\":{\"applicant.$\":\"$.applicant.name\",\"amount.$\":\"$.amount\",\"score.$\":\"$.credit.score\",\"submitted.$\":\"$.submitted\"},\"Assign\":{\"threshold\":50000},\"Next\":\"Route\"}},{\"name\":\"Route\",\"type\":\"Choice\",\"scope\":0,\"def\":{\"Type\":\"Choice\",\"Choices\":[{\"Not\":{\"Variable\":\"$.submitted\",\"TimestampGreaterThan\":\"2026-01-01T00:00:00Z\"},\"Next\":\"Expired\"},{\"And\":[{\"Variable\":\"$.score\",\"NumericGreaterThanEquals\":700},{\"Variable\":\"$.amount\",\"NumericLessThanEqualsPath\":\"$threshold\"}],\"Next\":\"Approve\"},{\"Or\":[{\"Variable\":\"$.score\",\"NumericLessThan\":500},{\"Variable\":\"$.amount\",\"NumericGreaterThan\":1000000}],\"Next\":\"Decline\"}],\"Default\":\"Manual review\"}},{\"name\":\"Approve\",\"type\":\"Pass\",\"scope\":0,\"def\":{\"Type\":\"Pass\",\"Parameters\":{\"decision\":\"APPROVED\",\"applicant.$\":\"$.applicant\",\"limit.$\":\"$threshold\"},\"End\":true}},{\"name\":\"Decline\",\"type\":\"Pass\",\"scope\":0,\"def\":{\"Type\":\"Pass\",\"Parameters\":{\"decision\":\"DECLINED\",\"applicant.$\":\"$.applicant\"},\"End\":true}},{\"name\":\"Manual review\",\"type\":\"Wait\",\"scope\":0,\"def\":{\"Type\":\"Wait\",\"Seconds\":3600,\"Next\":\"Queue for review\"}},{\"name\":\"Queue for review\",\"type\":\"Pass\",\"scope\":0,\"def\":{\"Type\":\"Pass\",\"Parameters\":{\"decision\":\"REVIEW\",\"applicant.$\":\"$.applicant\",\"amount.$\":\"$.amount\"},\"End\":true}},{\"name\":\"Expired\",\"type\":\"Fail\",\"scope\":0,\"def\":{\"Type\":\"Fail\",\"Error\":\"ApplicationExpired\",\"Cause\":\"Applications from before 2026 must be resubmitted\"}}],\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"timeout\":null}";
+	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"timeout\":null}";
+
+static const aslrt_const_def consts[] = {
+	{1, "applicant", 9, NULL},
+	{1, "name", 4, NULL},
+	{0, "{\"at\":\"applicant.$\",\"t\":\"$.applicant.name\"}", 43, NULL},
+	{1, "amount", 6, NULL},
+	{0, "{\"at\":\"amount.$\",\"t\":\"$.amount\"}", 32, NULL},
+	{1, "credit", 6, NULL},
+	{1, "score", 5, NULL},
+	{0, "{\"at\":\"score.$\",\"t\":\"$.credit.score\"}", 37, NULL},
+	{1, "submitted", 9, NULL},
+	{0, "{\"at\":\"submitted.$\",\"t\":\"$.submitted\"}", 38, NULL},
+	{0, "{\"threshold\":50000}", 19, NULL},
+	{2, "$.submitted", 11, NULL},
+	{0, "\"2026-01-01T00:00:00Z\"", 22, NULL},
+	{2, "$.score", 7, NULL},
+	{0, "700", 3, NULL},
+	{2, "$.amount", 8, NULL},
+	{2, "$threshold", 10, NULL},
+	{1, "threshold", 9, NULL},
+	{0, "500", 3, NULL},
+	{0, "1000000", 7, NULL},
+	{0, "\"APPROVED\"", 10, NULL},
+	{1, "decision", 8, NULL},
+	{0, "{\"at\":\"applicant.$\",\"t\":\"$.applicant\"}", 38, NULL},
+	{0, "{\"at\":\"limit.$\",\"t\":\"$threshold\"}", 33, NULL},
+	{1, "limit", 5, NULL},
+	{0, "\"DECLINED\"", 10, NULL},
+	{0, "3600", 4, NULL},
+	{0, "\"REVIEW\"", 8, NULL},
+	{0, "\"ApplicationExpired\"", 20, NULL},
+	{0, "\"Applications from before 2026 must be resubmitted\"", 51, NULL},
+};
+
+static const int next0_0[] = {1};
+static const int next1_0[] = {4, 6, 2, 3};
+static const int next4_0[] = {5};
+static const aslrt_setting_def set_4[] = {{4, 26}};
+static const aslrt_setting_def set_6[] = {{8, 28}, {9, 29}};
+
+static const aslrt_state_def states[] = {
+	{"Normalize", "Pass", 0, 0, NULL, NULL, NULL, next0_0, NULL, NULL, 0, 0, 0, 1, 0},
+	{"Route", "Choice", 0, 0, NULL, NULL, NULL, next1_0, NULL, NULL, 0, 0, 0, 4, 0},
+	{"Approve", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Decline", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Manual review", "Wait", 0, 0, NULL, NULL, NULL, next4_0, set_4, NULL, 0, 0, 0, 1, 1},
+	{"Queue for review", "Pass", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+	{"Expired", "Fail", 0, 0, NULL, NULL, NULL, NULL, set_6, NULL, 0, 0, 0, 0, 2},
+};
 
 static int scope_0(aslrt_ctx *c, struct json_object *in, struct json_object **out);
 
@@ -16,19 +65,39 @@ static aslrt_scope_fn *const scopes[] = {
 	scope_0,
 };
 
-const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 1, scopes};
+const aslrt_program aslrt_main_program = {meta, sizeof meta - 1, 1, scopes, states, 7, consts, 30};
 
 ASLC_STATE int state_0(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[2], *out = NULL;
+	struct json_object *r[13], *out = NULL;
 	int rc;
 
 	r[0] = *cur;
 S0:
 	r[1] = NULL;
+	r[4] = NULL;
+	r[6] = NULL;
+	r[9] = NULL;
+	r[11] = NULL;
+	r[12] = NULL;
 	if (aslrt_op_enter(c, 0, r[0])) goto E0;
-	if (aslrt_op_template(c, 0, r[0], &r[1])) goto E0;
-	if (aslrt_op_assign(c, 1, r[1])) goto E0;
+	r[1] = aslrt_op_object();
+	r[2] = aslrt_op_field(r[0], "applicant");
+	r[3] = aslrt_op_field(r[2], "name");
+	if (aslrt_op_require(c, 2, 2, r[3], r[0], &r[4])) goto E0;
+	aslrt_op_setkey(r[1], "applicant", &r[4]);
+	r[5] = aslrt_op_field(r[0], "amount");
+	if (aslrt_op_require(c, 4, 2, r[5], r[0], &r[6])) goto E0;
+	aslrt_op_setkey(r[1], "amount", &r[6]);
+	r[7] = aslrt_op_field(r[0], "credit");
+	r[8] = aslrt_op_field(r[7], "score");
+	if (aslrt_op_require(c, 7, 2, r[8], r[0], &r[9])) goto E0;
+	aslrt_op_setkey(r[1], "score", &r[9]);
+	r[10] = aslrt_op_field(r[0], "submitted");
+	if (aslrt_op_require(c, 9, 2, r[10], r[0], &r[11])) goto E0;
+	aslrt_op_setkey(r[1], "submitted", &r[11]);
+	if (aslrt_op_const(c, 10, &r[12])) goto E0;
+	if (aslrt_op_assign(c, r[12])) goto E0;
 	if (aslrt_op_exit(c, 0, r[1])) goto E0;
 	out = r[1];
 	r[1] = NULL;
@@ -39,6 +108,11 @@ E0:
 	rc = -1;
 X0:
 	aslrt_op_put(r[1]);
+	aslrt_op_put(r[4]);
+	aslrt_op_put(r[6]);
+	aslrt_op_put(r[9]);
+	aslrt_op_put(r[11]);
+	aslrt_op_put(r[12]);
 	if ((rc = aslrt_op_leave(c, 0, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S0;
 	return rc;
@@ -63,8 +137,8 @@ S1:
 	r[15] = NULL;
 	if (aslrt_op_enter(c, 1, r[0])) goto E1;
 	r[1] = aslrt_op_field(r[0], "submitted");
-	if (aslrt_op_require(c, 2, 1, r[1], r[0], &r[2])) goto E1;
-	if ((b[1] = aslrt_op_test(c, 27, 4, r[2], NULL)) < 0) goto E1;
+	if (aslrt_op_require(c, 11, 1, r[1], r[0], &r[2])) goto E1;
+	if ((b[1] = aslrt_op_test(c, 27, 12, r[2], NULL)) < 0) goto E1;
 	b[0] = !b[1];
 	if (!b[0]) goto S1_L0;
 	r[3] = aslrt_op_copy(r[0]);
@@ -77,13 +151,13 @@ S1:
 S1_L0:;
 	b[2] = 1;
 	r[4] = aslrt_op_field(r[0], "score");
-	if (aslrt_op_require(c, 5, 1, r[4], r[0], &r[5])) goto E1;
-	if ((b[2] = aslrt_op_test(c, 19, 7, r[5], NULL)) < 0) goto E1;
+	if (aslrt_op_require(c, 13, 1, r[4], r[0], &r[5])) goto E1;
+	if ((b[2] = aslrt_op_test(c, 19, 14, r[5], NULL)) < 0) goto E1;
 	if (!b[2]) goto S1_L2;
 	r[6] = aslrt_op_field(r[0], "amount");
-	if (aslrt_op_require(c, 8, 1, r[6], r[0], &r[7])) goto E1;
-	r[8] = aslrt_op_var(c, 11);
-	if ((b[2] = aslrt_op_test(c, 18, 10, r[7], r[8])) < 0) goto E1;
+	if (aslrt_op_require(c, 15, 1, r[6], r[0], &r[7])) goto E1;
+	r[8] = aslrt_op_var(c, 17);
+	if ((b[2] = aslrt_op_test(c, 18, 16, r[7], r[8])) < 0) goto E1;
 	if (!b[2]) goto S1_L2;
 S1_L2:;
 	if (!b[2]) goto S1_L1;
@@ -96,12 +170,12 @@ S1_L2:;
 	goto X1;
 S1_L1:;
 	b[3] = 0;
-	if (aslrt_op_require(c, 5, 1, r[4], r[0], &r[11])) goto E1;
-	if ((b[3] = aslrt_op_test(c, 13, 12, r[11], NULL)) < 0) goto E1;
+	if (aslrt_op_require(c, 13, 1, r[4], r[0], &r[11])) goto E1;
+	if ((b[3] = aslrt_op_test(c, 13, 18, r[11], NULL)) < 0) goto E1;
 	if (b[3]) goto S1_L4;
 	r[12] = aslrt_op_field(r[0], "amount");
-	if (aslrt_op_require(c, 8, 1, r[12], r[0], &r[13])) goto E1;
-	if ((b[3] = aslrt_op_test(c, 15, 13, r[13], NULL)) < 0) goto E1;
+	if (aslrt_op_require(c, 15, 1, r[12], r[0], &r[13])) goto E1;
+	if ((b[3] = aslrt_op_test(c, 15, 19, r[13], NULL)) < 0) goto E1;
 	if (b[3]) goto S1_L4;
 S1_L4:;
 	if (!b[3]) goto S1_L3;
@@ -139,14 +213,25 @@ X1:
 
 ASLC_STATE int state_2(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[2], *out = NULL;
+	struct json_object *r[7], *out = NULL;
 	int rc;
 
 	r[0] = *cur;
 S2:
 	r[1] = NULL;
+	r[2] = NULL;
+	r[4] = NULL;
+	r[6] = NULL;
 	if (aslrt_op_enter(c, 2, r[0])) goto E2;
-	if (aslrt_op_template(c, 14, r[0], &r[1])) goto E2;
+	r[1] = aslrt_op_object();
+	if (aslrt_op_const(c, 20, &r[2])) goto E2;
+	aslrt_op_setkey(r[1], "decision", &r[2]);
+	r[3] = aslrt_op_field(r[0], "applicant");
+	if (aslrt_op_require(c, 22, 2, r[3], r[0], &r[4])) goto E2;
+	aslrt_op_setkey(r[1], "applicant", &r[4]);
+	r[5] = aslrt_op_var(c, 17);
+	if (aslrt_op_require(c, 23, 2, r[5], r[0], &r[6])) goto E2;
+	aslrt_op_setkey(r[1], "limit", &r[6]);
 	if (aslrt_op_exit(c, 2, r[1])) goto E2;
 	out = r[1];
 	r[1] = NULL;
@@ -156,6 +241,9 @@ E2:
 	rc = -1;
 X2:
 	aslrt_op_put(r[1]);
+	aslrt_op_put(r[2]);
+	aslrt_op_put(r[4]);
+	aslrt_op_put(r[6]);
 	if ((rc = aslrt_op_leave(c, 2, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S2;
 	return rc;
@@ -163,14 +251,21 @@ X2:
 
 ASLC_STATE int state_3(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[2], *out = NULL;
+	struct json_object *r[5], *out = NULL;
 	int rc;
 
 	r[0] = *cur;
 S3:
 	r[1] = NULL;
+	r[2] = NULL;
+	r[4] = NULL;
 	if (aslrt_op_enter(c, 3, r[0])) goto E3;
-	if (aslrt_op_template(c, 15, r[0], &r[1])) goto E3;
+	r[1] = aslrt_op_object();
+	if (aslrt_op_const(c, 25, &r[2])) goto E3;
+	aslrt_op_setkey(r[1], "decision", &r[2]);
+	r[3] = aslrt_op_field(r[0], "applicant");
+	if (aslrt_op_require(c, 22, 2, r[3], r[0], &r[4])) goto E3;
+	aslrt_op_setkey(r[1], "applicant", &r[4]);
 	if (aslrt_op_exit(c, 3, r[1])) goto E3;
 	out = r[1];
 	r[1] = NULL;
@@ -180,6 +275,8 @@ E3:
 	rc = -1;
 X3:
 	aslrt_op_put(r[1]);
+	aslrt_op_put(r[2]);
+	aslrt_op_put(r[4]);
 	if ((rc = aslrt_op_leave(c, 3, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S3;
 	return rc;
@@ -213,14 +310,25 @@ X4:
 
 ASLC_STATE int state_5(aslrt_ctx *c, struct json_object **cur, int *st)
 {
-	struct json_object *r[2], *out = NULL;
+	struct json_object *r[7], *out = NULL;
 	int rc;
 
 	r[0] = *cur;
 S5:
 	r[1] = NULL;
+	r[2] = NULL;
+	r[4] = NULL;
+	r[6] = NULL;
 	if (aslrt_op_enter(c, 5, r[0])) goto E5;
-	if (aslrt_op_template(c, 16, r[0], &r[1])) goto E5;
+	r[1] = aslrt_op_object();
+	if (aslrt_op_const(c, 27, &r[2])) goto E5;
+	aslrt_op_setkey(r[1], "decision", &r[2]);
+	r[3] = aslrt_op_field(r[0], "applicant");
+	if (aslrt_op_require(c, 22, 2, r[3], r[0], &r[4])) goto E5;
+	aslrt_op_setkey(r[1], "applicant", &r[4]);
+	r[5] = aslrt_op_field(r[0], "amount");
+	if (aslrt_op_require(c, 4, 2, r[5], r[0], &r[6])) goto E5;
+	aslrt_op_setkey(r[1], "amount", &r[6]);
 	if (aslrt_op_exit(c, 5, r[1])) goto E5;
 	out = r[1];
 	r[1] = NULL;
@@ -230,6 +338,9 @@ E5:
 	rc = -1;
 X5:
 	aslrt_op_put(r[1]);
+	aslrt_op_put(r[2]);
+	aslrt_op_put(r[4]);
+	aslrt_op_put(r[6]);
 	if ((rc = aslrt_op_leave(c, 5, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S5;
 	return rc;

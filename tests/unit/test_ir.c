@@ -158,9 +158,21 @@ START_TEST(test_meta)
 	    "[\"States.ALL\"],\"Next\":\"F\"}],\"End\":true},\"F\":{\"Type\":\"Fail\"}}}");
 	char *meta = ir_meta_text(p);
 	ck_assert_ptr_nonnull(strstr(meta, "\"name\":\"t\",\"type\":\"STANDARD\""));
-	ck_assert_ptr_nonnull(strstr(meta, "\"catch_next\":[1]"));
 	ck_assert_ptr_nonnull(strstr(meta, "\"scopes\":[{\"start\":0,\"owner\":-1}]"));
+	/* no state's definition: Retry, Catch and settings are tables */
+	ck_assert_ptr_null(strstr(meta, "\"def\""));
+	ck_assert_ptr_null(strstr(meta, "ErrorEquals"));
 	free(meta);
+	char *s = dump(p);
+	ck_assert_ptr_nonnull(
+	    strstr(s, "state @0 \"T\" Task\n  catch k0 next @1\n  set Resource k1\n"));
+	free(s);
+	Buf c = {0};
+	emit_c(p, &c);
+	ck_assert_ptr_nonnull(strstr(c.s, "static const int ce0_0[] = {0};\n"
+					  "static const aslrt_catch_def catch_0[] = {\n"
+					  "\t{ce0_0, 1, 1, -1, -1, -1},\n};\n"));
+	buf_free(&c);
 	ir_free(p);
 }
 END_TEST
@@ -179,9 +191,9 @@ START_TEST(test_parallel_scopes)
 	ck_assert_ptr_nonnull(strstr(s, "scope 1 start @1"));
 	ck_assert_ptr_nonnull(strstr(s, "scope 2 start @2"));
 	free(s);
-	char *meta = ir_meta_text(p);
-	ck_assert_ptr_nonnull(strstr(meta, "\"branches\":[1,2]"));
-	free(meta);
+	s = dump(p);
+	ck_assert_ptr_nonnull(strstr(s, "state @0 \"P\" Parallel\n  branches scope 1 scope 2\n"));
+	free(s);
 	ir_free(p);
 }
 END_TEST

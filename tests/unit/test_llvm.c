@@ -98,6 +98,15 @@ static Program *sample(void)
 	op(s, OP_ENTER, -1, 0, -1, 2, -1);
 	op(s, OP_TASK, 1, 0, -1, 2, -1);
 	op(s, OP_FAIL, -1, 1, -1, 2, -1);
+	/* its Retry and Catch rows and a setting: the static tables */
+	IrRetry r = {xcalloc(1, sizeof(int)), 1, true, 2, 1.5, 4, 10};
+	r.errors[0] = kkey;
+	vec_push(&s->retry, &s->nretry, r);
+	IrCatch cc = {xcalloc(1, sizeof(int)), 1, 2, kref, -1, -1};
+	cc.errors[0] = kkey;
+	vec_push(&s->catchers, &s->ncatch, cc);
+	IrSetting set = {S_RESOURCE, kkey};
+	vec_push(&s->settings, &s->nsettings, set);
 
 	p->meta = json_object_new_object();
 	json_object_object_add(p->meta, "note", json_object_new_string(NAME1));
@@ -144,8 +153,23 @@ START_TEST(test_text_all_levels)
 	/* the descriptor, with struct aslrt_program's layout */
 	/* (optimisation adds local_unnamed_addr) */
 	ck_assert_ptr_nonnull(strstr(t, "@aslrt_main_program = "));
-	ck_assert_ptr_nonnull(strstr(t, "constant { ptr, i64, i32, ptr } { ptr @meta, i64 "));
-	ck_assert_ptr_nonnull(strstr(t, "i32 2, ptr @scopes }"));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "constant { ptr, i64, i32, ptr, ptr, i32, ptr, i32 } { ptr @meta, i64 "));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "i32 2, ptr @scopes, ptr @states, i32 3, ptr @consts, i32 4 }"));
+	/* the constants' texts, with aslrt_const_def's layout */
+	ck_assert_ptr_nonnull(strstr(t, "[4 x { i32, ptr, i64, ptr }] [{ i32, ptr, i64, ptr } "
+					"{ i32 1, ptr @k"));
+	ck_assert_ptr_nonnull(strstr(t, ", i64 18, ptr null }, { i32, ptr, i64, ptr } { i32 2, "));
+	/* the Retry and Catch rows, with aslrt_retry_def's and aslrt_catch_def's layouts */
+	ck_assert_ptr_nonnull(strstr(t,
+				     "[1 x { ptr, i32, i32, double, double, double, double }] "
+				     "[{ ptr, i32, i32, double, double, double, double } "
+				     "{ ptr @errors, i32 1, i32 1, double 2.000000e+00, double "
+				     "1.500000e+00, double 4.000000e+00, double 1.000000e+01 }]"));
+	ck_assert_ptr_nonnull(strstr(t, "[1 x { ptr, i32, i32, i32, i32, i32 }] "
+					"[{ ptr, i32, i32, i32, i32, i32 } { ptr @errors"));
+	ck_assert_ptr_nonnull(strstr(t, ", i32 1, i32 2, i32 3, i32 -1, i32 -1 }]"));
 	/* the metadata text is the runtime's, with its exact length */
 	char *meta = ir_meta_text(p);
 	char want[64];
