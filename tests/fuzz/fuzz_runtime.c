@@ -89,8 +89,8 @@ static void read_context(const char *s, size_t n)
 	char why[ASLRT_ERRLEN];
 	struct json_object *v = NULL;
 	if (aslrt_config_read(as_file(s, n), "--context", &v, why, sizeof why) == 0) {
-		if (!v)
-			abort(); /* success hands back a value */
+		/* success hands back a value, or NULL for a file holding JSON
+		 * null (the caller refuses it: the Context must be an object) */
 		if (json_object_is_type(v, json_type_object))
 			walk(v);
 	} else if (!why[0] || v) {
