@@ -26,18 +26,29 @@ struct tnode {
 	aslrt_fn *fn;
 };
 
+/* Frees a template node's n keys (if any) and kids, each kid by free_kid. */
+static void free_kids(int n, char **keys, void *kids, void (*free_kid)(void *kids, int i))
+{
+	for (int i = 0; i < n; i++) {
+		if (keys)
+			free(keys[i]);
+		free_kid(kids, i);
+	}
+	free(keys);
+	free(kids);
+}
+
+static void tmpl_free_kid(void *kids, int i)
+{
+	aslrt_tmpl_free(((tnode **)kids)[i]);
+}
+
 void aslrt_tmpl_free(tnode *t)
 {
 	if (!t)
 		return;
 	json_object_put(t->lit);
-	for (int i = 0; i < t->n; i++) {
-		if (t->keys)
-			free(t->keys[i]);
-		aslrt_tmpl_free(t->kids[i]);
-	}
-	free(t->keys);
-	free(t->kids);
+	free_kids(t->n, t->keys, t->kids, tmpl_free_kid);
 	free(t->field);
 	free(t->text);
 	aslrt_path_free(t->path);
@@ -229,18 +240,17 @@ struct jnode {
 	aslrt_jsonata *expr;
 };
 
+static void jtmpl_free_kid(void *kids, int i)
+{
+	aslrt_jtmpl_free(((jnode **)kids)[i]);
+}
+
 void aslrt_jtmpl_free(jnode *t)
 {
 	if (!t)
 		return;
 	json_object_put(t->lit);
-	for (int i = 0; i < t->n; i++) {
-		if (t->keys)
-			free(t->keys[i]);
-		aslrt_jtmpl_free(t->kids[i]);
-	}
-	free(t->keys);
-	free(t->kids);
+	free_kids(t->n, t->keys, t->kids, jtmpl_free_kid);
 	free(t->loc);
 	free(t->text);
 	aslrt_jsonata_free(t->expr);
