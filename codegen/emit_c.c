@@ -387,6 +387,15 @@ static void emit_selector(const Program *p, const IrState *st, Buf *out)
 	buf_puts(out, "\treturn rc;\n}\n\n");
 }
 
+/* One pointer column of a state table row: the state's table, or NULL if it has none. */
+static void table_ref(Buf *out, bool has, const char *pre, int id, const char *post)
+{
+	if (has)
+		buf_printf(out, "%s%d%s, ", pre, id, post);
+	else
+		buf_puts(out, "NULL, ");
+}
+
 static void emit_state_defs(const Program *p, Buf *out)
 {
 	for (int i = 0; i < p->nstates; i++) {
@@ -401,30 +410,12 @@ static void emit_state_defs(const Program *p, Buf *out)
 		buf_puts(out, "\t{");
 		c_string(out, st->name, strlen(st->name));
 		buf_printf(out, ", \"%s\", %d, %d, ", st->type, st->scope, st->jsonata);
-		if (st->nretry)
-			buf_printf(out, "retry_%d, ", id);
-		else
-			buf_puts(out, "NULL, ");
-		if (st->ncatch)
-			buf_printf(out, "catch_%d, ", id);
-		else
-			buf_puts(out, "NULL, ");
-		if (st->nbranches)
-			buf_printf(out, "branches%d_0, ", id);
-		else
-			buf_puts(out, "NULL, ");
-		if (st->nnext)
-			buf_printf(out, "next%d_0, ", id);
-		else
-			buf_puts(out, "NULL, ");
-		if (st->nsettings)
-			buf_printf(out, "set_%d, ", id);
-		else
-			buf_puts(out, "NULL, ");
-		if (st->sel)
-			buf_printf(out, "sel_%d, ", id);
-		else
-			buf_puts(out, "NULL, ");
+		table_ref(out, st->nretry, "retry_", id, "");
+		table_ref(out, st->ncatch, "catch_", id, "");
+		table_ref(out, st->nbranches, "branches", id, "_0");
+		table_ref(out, st->nnext, "next", id, "_0");
+		table_ref(out, st->nsettings, "set_", id, "");
+		table_ref(out, st->sel != NULL, "sel_", id, "");
 		buf_printf(out, "%d, %d, %d, %d, %d},\n", st->nretry, st->ncatch, st->nbranches,
 			   st->nnext, st->nsettings);
 	}

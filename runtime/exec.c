@@ -12,6 +12,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -228,27 +229,24 @@ static int load_settings(aslrt_run *r, aslrt_state *st, char *why, size_t whylen
 		}
 		st->set[key] = k;
 		aslrt_const *kc = &r->consts[k];
+		/* The JSONata template settings: each fills one jnode field. */
+		static const struct {
+			int key;
+			size_t off;
+		} jt_fields[] = {
+		    {RS_ITEM_SELECTOR, offsetof(aslrt_state, jitem_selector)},
+		    {RS_ITEMS, offsetof(aslrt_state, jitems)},
+		    {RS_SECONDS, offsetof(aslrt_state, jseconds)},
+		    {RS_TIMESTAMP, offsetof(aslrt_state, jtimestamp)},
+		    {RS_ERROR, offsetof(aslrt_state, jerror)},
+		    {RS_CAUSE, offsetof(aslrt_state, jcause)},
+		};
+		for (size_t j = 0; j < sizeof jt_fields / sizeof jt_fields[0]; j++)
+			if (jt_fields[j].key == key)
+				*(jnode **)((char *)st + jt_fields[j].off) = kc->jt;
 		switch (key) {
 		case RS_ITEMS_PATH:
 			st->items_path = kc->path;
-			break;
-		case RS_ITEM_SELECTOR:
-			st->jitem_selector = kc->jt;
-			break;
-		case RS_ITEMS:
-			st->jitems = kc->jt;
-			break;
-		case RS_SECONDS:
-			st->jseconds = kc->jt;
-			break;
-		case RS_TIMESTAMP:
-			st->jtimestamp = kc->jt;
-			break;
-		case RS_ERROR:
-			st->jerror = kc->jt;
-			break;
-		case RS_CAUSE:
-			st->jcause = kc->jt;
 			break;
 		case RS_ERROR_PATH:
 			st->error_expr = kc->expr;

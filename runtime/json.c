@@ -651,31 +651,17 @@ static int parse_string(Parser *p)
 		if (p->i >= p->n)
 			return perr(p, "unterminated string");
 		ch = p->s[p->i++];
+		/* The one-character escapes, indexed by the escaped byte: 0 for the others. */
+		static const char simple_esc[128] = {
+		    ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+		    ['f'] = '\f', ['n'] = '\n',	 ['r'] = '\r', ['t'] = '\t',
+		};
+		unsigned char uc = (unsigned char)ch;
+		if (uc < 128 && simple_esc[uc]) {
+			buf_add(p, &simple_esc[uc], 1);
+			continue;
+		}
 		switch (ch) {
-		case '"':
-			buf_add(p, "\"", 1);
-			break;
-		case '\\':
-			buf_add(p, "\\", 1);
-			break;
-		case '/':
-			buf_add(p, "/", 1);
-			break;
-		case 'b':
-			buf_add(p, "\b", 1);
-			break;
-		case 'f':
-			buf_add(p, "\f", 1);
-			break;
-		case 'n':
-			buf_add(p, "\n", 1);
-			break;
-		case 'r':
-			buf_add(p, "\r", 1);
-			break;
-		case 't':
-			buf_add(p, "\t", 1);
-			break;
 		case 'u': {
 			unsigned cp, lo;
 			if (hex4(p, &cp))

@@ -26,18 +26,29 @@ struct tnode {
 	aslrt_fn *fn;
 };
 
+/* Frees a template node's n keys (if any) and kids, each kid by free_kid. */
+static void free_kids(int n, char **keys, void *kids, void (*free_kid)(void *kids, int i))
+{
+	for (int i = 0; i < n; i++) {
+		if (keys)
+			free(keys[i]);
+		free_kid(kids, i);
+	}
+	free(keys);
+	free(kids);
+}
+
+static void tmpl_free_kid(void *kids, int i)
+{
+	aslrt_tmpl_free(((tnode **)kids)[i]);
+}
+
 void aslrt_tmpl_free(tnode *t)
 {
 	if (!t)
 		return;
 	json_object_put(t->lit);
-	for (int i = 0; i < t->n; i++) {
-		if (t->keys)
-			free(t->keys[i]);
-		aslrt_tmpl_free(t->kids[i]);
-	}
-	free(t->keys);
-	free(t->kids);
+	free_kids(t->n, t->keys, t->kids, tmpl_free_kid);
 	free(t->field);
 	free(t->text);
 	aslrt_path_free(t->path);
@@ -162,6 +173,36 @@ static int eval_expr(aslrt_ctx *c, const tnode *t, struct json_object *input,
 	return -1;
 }
 
+/* Evaluates kid i of `node` (a tnode or a jnode) against `env`. */
+typedef int kid_fn(aslrt_ctx *c, const void *node, int i, struct json_object *env,
+		   struct json_object **out);
+
+/* An array, or an object with `keys`, of a template node's n evaluated kids. */
+static int build_container(aslrt_ctx *c, bool obj, int n, char **keys, kid_fn *eval_kid,
+			   const void *node, struct json_object *env, struct json_object **out)
+{
+	struct json_object *r = obj ? json_object_new_object() : json_object_new_array();
+	for (int i = 0; i < n; i++) {
+		struct json_object *v;
+		if (eval_kid(c, node, i, env, &v)) {
+			json_object_put(r);
+			return -1;
+		}
+		if (obj)
+			json_object_object_add(r, keys[i], v);
+		else
+			json_object_array_add(r, v);
+	}
+	*out = r;
+	return 0;
+}
+
+static int tmpl_kid(aslrt_ctx *c, const void *node, int i, struct json_object *input,
+		    struct json_object **out)
+{
+	return aslrt_tmpl_eval(c, ((const tnode *)node)->kids[i], input, out);
+}
+
 int aslrt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
 		    struct json_object **out)
 {
@@ -172,32 +213,9 @@ int aslrt_tmpl_eval(aslrt_ctx *c, const tnode *t, struct json_object *input,
 	case T_PATH:
 	case T_FN:
 		return eval_expr(c, t, input, out);
-	case T_ARR: {
-		struct json_object *a = json_object_new_array();
-		for (int i = 0; i < t->n; i++) {
-			struct json_object *v;
-			if (aslrt_tmpl_eval(c, t->kids[i], input, &v)) {
-				json_object_put(a);
-				return -1;
-			}
-			json_object_array_add(a, v);
-		}
-		*out = a;
-		return 0;
-	}
-	case T_OBJ: {
-		struct json_object *o = json_object_new_object();
-		for (int i = 0; i < t->n; i++) {
-			struct json_object *v;
-			if (aslrt_tmpl_eval(c, t->kids[i], input, &v)) {
-				json_object_put(o);
-				return -1;
-			}
-			json_object_object_add(o, t->keys[i], v);
-		}
-		*out = o;
-		return 0;
-	}
+	case T_ARR:
+	case T_OBJ:
+		return build_container(c, t->kind == T_OBJ, t->n, t->keys, tmpl_kid, t, input, out);
 	}
 	return -1;
 }
@@ -222,18 +240,17 @@ struct jnode {
 	aslrt_jsonata *expr;
 };
 
+static void jtmpl_free_kid(void *kids, int i)
+{
+	aslrt_jtmpl_free(((jnode **)kids)[i]);
+}
+
 void aslrt_jtmpl_free(jnode *t)
 {
 	if (!t)
 		return;
 	json_object_put(t->lit);
-	for (int i = 0; i < t->n; i++) {
-		if (t->keys)
-			free(t->keys[i]);
-		aslrt_jtmpl_free(t->kids[i]);
-	}
-	free(t->keys);
-	free(t->kids);
+	free_kids(t->n, t->keys, t->kids, jtmpl_free_kid);
 	free(t->loc);
 	free(t->text);
 	aslrt_jsonata_free(t->expr);
@@ -349,6 +366,15 @@ fail:
 }
 
 static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
+		 struct json_object **out);
+
+static int jn_kid(aslrt_ctx *c, const void *node, int i, struct json_object *bindings,
+		  struct json_object **out)
+{
+	return jeval(c, ((const jnode *)node)->kids[i], bindings, out);
+}
+
+static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
 		 struct json_object **out)
 {
 	switch (t->kind) {
@@ -380,32 +406,10 @@ static int jeval(aslrt_ctx *c, const jnode *t, struct json_object *bindings,
 			    t->text, t->loc);
 		return 0;
 	}
-	case JN_ARR: {
-		struct json_object *a = json_object_new_array();
-		for (int i = 0; i < t->n; i++) {
-			struct json_object *v;
-			if (jeval(c, t->kids[i], bindings, &v)) {
-				json_object_put(a);
-				return -1;
-			}
-			json_object_array_add(a, v);
-		}
-		*out = a;
-		return 0;
-	}
-	case JN_OBJ: {
-		struct json_object *o = json_object_new_object();
-		for (int i = 0; i < t->n; i++) {
-			struct json_object *v;
-			if (jeval(c, t->kids[i], bindings, &v)) {
-				json_object_put(o);
-				return -1;
-			}
-			json_object_object_add(o, t->keys[i], v);
-		}
-		*out = o;
-		return 0;
-	}
+	case JN_ARR:
+	case JN_OBJ:
+		return build_container(c, t->kind == JN_OBJ, t->n, t->keys, jn_kid, t, bindings,
+				       out);
 	}
 	return -1;
 }
