@@ -82,18 +82,19 @@ static bool big_decimal(const char *s, size_t n)
 	return i == n;
 }
 
-/* Java's Pattern syntax is close enough to POSIX ERE for common filters;
- * translate \d and \D, anchor for Matcher.matches(). */
+/* Jayway compiles a filter's /regex/flags with java.util.regex.Pattern and
+ * tests it with Matcher.matches(): PCRE2, anchored at both ends, is the
+ * closest engine (POSIX ERE is not, and glibc's regcomp takes memory
+ * exponential in repeated quantifiers: a legal definition must not exhaust
+ * it).  Jayway's flag letters (PatternFlag) map to PCRE2 options; a letter
+ * it does not know adds nothing, as there. */
 static int compile_regex(aslrt_path_parser *ps, const char *s, size_t n, const char *flags,
-			 size_t nf, regex_t *re)
+			 size_t nf, pcre2_code **re)
 {
 	aslrt_path_buf b = {0};
-	aslrt_path_buf_str(&b, "^(");
+	aslrt_path_buf_str(&b, "");
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 'd' || s[i + 1] == 'D')) {
-			aslrt_path_buf_str(&b, s[i + 1] == 'd' ? "[0-9]" : "[^0-9]");
-			i++;
-		} else if (s[i] == '\\' && i + 1 < n && s[i + 1] == '/') {
+		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '/') {
 			aslrt_path_buf_str(&b, "/");
 			i++;
 		} else {
@@ -102,16 +103,29 @@ static int compile_regex(aslrt_path_parser *ps, const char *s, size_t n, const c
 				aslrt_path_buf_put(&b, s + ++i, 1);
 		}
 	}
-	aslrt_path_buf_str(&b, ")$");
-	int cflags = REG_EXTENDED | REG_NOSUB;
-	if (memchr(flags, 'i', nf))
-		cflags |= REG_ICASE;
-	int rc = regcomp(re, b.s, cflags);
+	uint32_t opts = PCRE2_UTF | PCRE2_ANCHORED | PCRE2_ENDANCHORED;
+	static const struct {
+		char flag;
+		uint32_t opt;
+	} map[] = {{'i', PCRE2_CASELESS},
+		   {'m', PCRE2_MULTILINE},
+		   {'s', PCRE2_DOTALL},
+		   {'x', PCRE2_EXTENDED},
+		   {'U', PCRE2_UCP},
+		   {'u', 0},
+		   {'d', 0}}; /* Java's default line terminators differ only in \r\n */
+	for (size_t k = 0; k < sizeof map / sizeof *map; k++)
+		if (memchr(flags, map[k].flag, nf))
+			opts |= map[k].opt;
+	int ec;
+	PCRE2_SIZE eo;
+	*re = pcre2_compile((PCRE2_SPTR)b.s, b.len, opts, &ec, &eo, NULL);
 	free(b.s);
-	if (rc) {
-		char msg[128];
-		regerror(rc, re, msg, sizeof msg);
-		return aslrt_path_perr(ps, "invalid regular expression /%.*s/: %s", (int)n, s, msg);
+	if (!*re) {
+		PCRE2_UCHAR msg[128];
+		pcre2_get_error_message(ec, msg, sizeof msg);
+		return aslrt_path_perr(ps, "invalid regular expression /%.*s/: %s", (int)n, s,
+				       (const char *)msg);
 	}
 	return 0;
 }
@@ -448,7 +462,7 @@ typedef struct {
 	size_t len;
 	char numtext[40];
 	struct json_object *json; /* FV_JSON (borrowed) */
-	const regex_t *re;
+	const pcre2_code *re;
 	aslrt_path_ctx sub; /* FV_LIST: results of an indefinite path */
 	bool hassub;
 } aslrt_path_rval;
@@ -578,7 +592,7 @@ static int rv_eval(aslrt_path_ctx *c, const struct aslrt_path_fval *v, struct js
 		return 0;
 	case FV_PAT:
 		r->kind = FV_PAT;
-		r->re = &v->re;
+		r->re = v->re;
 		return 0;
 	}
 	/* A path: $ from the document root, @ from the item. */
@@ -709,18 +723,25 @@ static bool list_contains(const aslrt_path_rval *list, const aslrt_path_rval *x)
 	return false;
 }
 
-static bool regex_input(const aslrt_path_rval *v, const regex_t *re)
+/* Does the value's text match?  The match is bounded (as JSONata's is): a
+ * pattern that would backtrack past the limit does not match, where Java
+ * would run on without end. */
+static bool regex_input(const aslrt_path_rval *v, const pcre2_code *re)
 {
-	char *s;
+	const char *s = "";
+	size_t n = 0;
 	if (v->kind == FV_STR || v->kind == FV_NUM)
-		s = aslrt_path_xstrndup(v->str, v->len);
+		s = v->str, n = v->len;
 	else if (v->kind == FV_BOOL)
-		s = aslrt_path_xstrndup(v->b ? "true" : "false", v->b ? 4 : 5);
-	else
-		s = aslrt_path_xstrndup("", 0);
-	bool m = regexec(re, s, 0, NULL, 0) == 0;
-	free(s);
-	return m;
+		s = v->b ? "true" : "false", n = v->b ? 4 : 5;
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(mc, 1000000);
+	pcre2_set_depth_limit(mc, 100000);
+	int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, mc);
+	pcre2_match_context_free(mc);
+	pcre2_match_data_free(md);
+	return rc >= 0;
 }
 
 static bool utf16_len_is(const char *s, size_t n, long want)

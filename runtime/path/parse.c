@@ -533,7 +533,7 @@ static void fval_free(struct aslrt_path_fval *v)
 	free(v->str);
 	json_object_put(v->json);
 	if (v->kind == FV_PAT)
-		regfree(&v->re);
+		pcre2_code_free(v->re);
 	aslrt_path_free(v->path);
 }
 

@@ -40,12 +40,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "rt.h"
 
@@ -124,7 +126,7 @@ struct aslrt_path_fval {
 	char *str; /* FV_STR: the string; FV_NUM: the number's text */
 	size_t len;
 	struct json_object *json; /* FV_JSON literal (owned) */
-	regex_t re;		  /* FV_PAT */
+	pcre2_code *re;		  /* FV_PAT */
 	aslrt_path *path;	  /* FV_PATH */
 	bool should_exist;
 };

@@ -499,6 +499,15 @@ START_TEST(test_filter_ops)
 	EXPECT("$[?(@.n =~ /A.*C/i)].n", in, "[\"abc\"]");
 	EXPECT("$[?(@.n =~ /\\d+/)]", "[{\"n\":\"12\"},{\"n\":\"1a\"},{\"n\":7}]",
 	       "[{\"n\":\"12\"},{\"n\":7}]");
+	/* Java's Pattern through PCRE2: DOTALL and COMMENTS flags, and nested
+	 * quantifiers that made glibc's regcomp take gigabytes (fuzz finding) */
+	EXPECT("$[?(@.n =~ /a.c/s)].n", "[{\"n\":\"a\\nc\"},{\"n\":\"abc\"}]",
+	       "[\"a\\nc\",\"abc\"]");
+	EXPECT("$[?(@.n =~ /a.c/)].n", "[{\"n\":\"a\\nc\"},{\"n\":\"abc\"}]", "[\"abc\"]");
+	EXPECT("$[?(@.n =~ /a b c/x)].n", "[{\"n\":\"abc\"}]", "[\"abc\"]");
+	EXPECT_PARSE_ERROR("$[?(@.n =~ /((a{1,100}){1,100}){1,100}/)].n",
+			   "regular expression is too large");
+	EXPECT("$[?(@.n =~ /((a{1,10}){1,10}){1,10}/)].n", "[{\"n\":\"aaa\"}]", "[\"aaa\"]");
 }
 END_TEST
 
