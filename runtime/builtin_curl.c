@@ -315,6 +315,7 @@ typedef struct url {
 	bool https;
 	char host[256], port[8], hostport[280];
 	const char *path;
+	int pathlen; /* the path and query, without any #fragment */
 } url;
 
 /* Whether word is one of list's comma-separated words (any case). */
@@ -358,6 +359,13 @@ static CURLcode parse_url(easy *e, url *u)
 		fail(e, "URL using bad/illegal format or missing URL: %s", s ? s : "(none)");
 		return CURLE_URL_MALFORMAT;
 	}
+	/* As libcurl: a space or control byte would end the request line or
+	 * start a header of the caller's choosing. */
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c <= 0x20 || *c == 0x7f) {
+			fail(e, "URL using bad/illegal format or missing URL");
+			return CURLE_URL_MALFORMAT;
+		}
 	size_t sl = (size_t)(sep - s);
 	u->https = sl == 5 && strncasecmp(s, "https", 5) == 0;
 	bool http = sl == 4 && strncasecmp(s, "http", 4) == 0;
@@ -398,6 +406,8 @@ static CURLcode parse_url(easy *e, url *u)
 	snprintf(u->hostport, sizeof u->hostport, "%.*s", (int)(end - a), a);
 	if (*end == '?') /* a query with no path: "/?..." */
 		u->path = end;
+	/* The fragment is the client's own: never sent. */
+	u->pathlen = (int)strcspn(u->path, "#");
 	return CURLE_OK;
 }
 
@@ -419,7 +429,8 @@ static char *request(const easy *e, const url *u, const char *method, size_t bod
 	char *r = malloc(cap), *p = r;
 	if (!r)
 		abort();
-	p += sprintf(p, "%s %s%s HTTP/1.1\r\n", method, *u->path == '?' ? "/" : "", u->path);
+	p += sprintf(p, "%s %s%.*s HTTP/1.1\r\n", method, *u->path == '?' ? "/" : "", u->pathlen,
+		     u->path);
 	if (!has_header(e, "Host"))
 		p += sprintf(p, "Host: %s\r\n", u->hostport);
 	if (!has_header(e, "Accept"))

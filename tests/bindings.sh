@@ -312,6 +312,9 @@ check "http:invoke answered 404 is States.Http.StatusCode.404" $([ $rc = 1 ] && 
 printf '{"url": "http://127.0.0.1:%s/x", "method": "FETCH", "body": {}, "transform": {}}' "$port" >in
 run ./http
 expect "http:invoke with an unknown Method" 1 '{"Error":"States.Runtime","Cause":"http:invoke needs Method, one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD"}'
+printf '{"url": "http://127.0.0.1:%s/x HTTP/1.1\\r\\nX-Injected: yes\\r\\nX:", "method": "GET", "body": {}, "transform": {}}' "$port" >in
+run ./http
+expect "http:invoke with CR LF in ApiEndpoint" 1 '{"Error":"States.Runtime","Cause":"http:invoke needs ApiEndpoint, an http:// or https:// URL without spaces or control characters"}'
 # Bad Transform and bodies fail before any request (nothing leaks: ASan's
 # build fails the run otherwise); a header cannot smuggle in another one.
 printf '{"url": "http://127.0.0.1:%s/inspect", "method": "POST", "body": {}, "transform": {"RequestBodyEncoding": "XML"}}' "$port" >in

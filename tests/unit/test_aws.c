@@ -758,7 +758,7 @@ START_TEST(builtin_curl)
 	pthread_t t;
 	server_start(&s, &t);
 	char url[128], err[CURL_ERROR_SIZE];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/a/b?c=d", s.port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/a/b?c=d#frag", s.port);
 	CURL *h = aslrt_bcurl_easy_init();
 	struct curl_slist *hs = aslrt_bcurl_slist_append(NULL, "X-One: 1");
 	hs = aslrt_bcurl_slist_append(hs, "Expect:"); /* removes a header: none is sent */
@@ -808,6 +808,14 @@ START_TEST(builtin_curl)
 	ck_assert_str_eq(err, "Protocol \"http\" not supported or disabled");
 	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://[::1/x");
 	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_URL_MALFORMAT);
+	/* A space or control byte would inject headers: refused as libcurl. */
+	const char *inject[] = {"https://h/a HTTP/1.1\r\nX-Injected: yes\r\nX:", "https://h/a\tb",
+				"https://h/a\x7f"};
+	for (size_t i = 0; i < sizeof inject / sizeof *inject; i++) {
+		aslrt_bcurl_easy_setopt(h, CURLOPT_URL, inject[i]);
+		ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_URL_MALFORMAT);
+		ck_assert_str_eq(err, "URL using bad/illegal format or missing URL");
+	}
 	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://example.com/x");
 	setenv("https_proxy", "http://proxy:3128", 1);
 	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
