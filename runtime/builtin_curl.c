@@ -18,6 +18,7 @@
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -109,22 +110,24 @@ static void load_cas(void)
 
 /* --- the socket, with time limits --- */
 
-/* Wait until fd is ready for ev; false on timeout or error. */
+/* poll's timeout is an int: a longer wait is cut to INT_MAX ms, not wrapped. */
+static int poll_ms(int64_t ms)
+{
+	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Wait until fd is ready for ev; false on timeout or error. A signal
+ * restarts the wait with the time left, not the whole of it. */
 static bool await(conn *c, short ev)
 {
-	int ms = -1;
+	int64_t limit = -1;
 	if (c->stall_ms > 0)
-		ms = (int)c->stall_ms;
-	if (c->deadline) {
-		int64_t left = c->deadline - now_ms();
-		if (left < 0)
-			left = 0;
-		if (ms < 0 || left < ms)
-			ms = (int)left;
-	}
+		limit = now_ms() + c->stall_ms;
+	if (c->deadline && (limit < 0 || c->deadline < limit))
+		limit = c->deadline;
 	struct pollfd p = {.fd = c->fd, .events = ev};
 	int n;
-	while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR)
+	while ((n = poll(&p, 1, limit < 0 ? -1 : poll_ms(limit - now_ms()))) < 0 && errno == EINTR)
 		;
 	if (n == 0)
 		c->timed_out = true;
@@ -229,7 +232,7 @@ static CURLcode connect_to(easy *e, conn *c, const char *host, const char *port)
 			struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 			int64_t left = limit - now_ms();
 			socklen_t len = sizeof err;
-			if (left > 0 && poll(&p, 1, (int)left) == 1 &&
+			if (left > 0 && poll(&p, 1, poll_ms(left)) == 1 &&
 			    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err)
 				break;
 			if (left <= 0 || !err)

@@ -380,6 +380,7 @@ typedef struct server {
 	int fd, port, conns;
 	_Atomic int served;
 	const char *status, *body;
+	int delay_ms; /* before answering */
 	char request[4096];
 } server;
 
@@ -393,6 +394,8 @@ static void *serve(void *arg)
 		ssize_t n = recv(c, s->request, sizeof s->request - 1, 0);
 		s->request[n > 0 ? n : 0] = '\0';
 		s->served++; /* before answering: the client returns on the answer */
+		if (s->delay_ms)
+			usleep((useconds_t)s->delay_ms * 1000);
 		char resp[2048];
 		int len = snprintf(resp, sizeof resp,
 				   "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
@@ -827,6 +830,30 @@ START_TEST(builtin_curl)
 }
 END_TEST
 
+/* A timeout past INT_MAX ms is a long wait, not a wrapped one: 2^32 + 50 ms
+ * once became 50 ms and timed out an answer 300 ms away. */
+START_TEST(builtin_curl_long_timeout)
+{
+	server s = {.conns = 1, .status = "200 OK", .body = "{}", .delay_ms = 300};
+	pthread_t t;
+	server_start(&s, &t);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+	CURL *h = aslrt_bcurl_easy_init();
+	aslrt_buf body = {0};
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 4294967346L);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEFUNCTION, into_buf);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_OK);
+	ck_assert_str_eq(body.s, "{}");
+	pthread_join(t, NULL);
+	close(s.fd);
+	aslrt_buf_free(&body);
+	aslrt_bcurl_easy_cleanup(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("aws");
@@ -842,6 +869,7 @@ int main(void)
 	tcase_add_test(tc, creds_imds_bounded);
 	tcase_add_test(tc, region_imds);
 	tcase_add_test(tc, builtin_curl);
+	tcase_add_test(tc, builtin_curl_long_timeout);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parsers");
 	tcase_add_test(tc, error_forms);
