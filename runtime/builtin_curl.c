@@ -392,26 +392,39 @@ static CURLcode parse_url(easy *e, url *u)
 			fail(e, "bad IPv6 address in %s", s);
 			return CURLE_URL_MALFORMAT;
 		}
+		if (close - a - 1 >= (long)sizeof u->host)
+			goto bad;
 		snprintf(u->host, sizeof u->host, "%.*s", (int)(close - a - 1), a + 1);
 		colon = close[1] == ':' ? close + 1 : NULL;
+		if (!colon && close + 1 != end)
+			goto bad;
 	} else {
 		colon = memchr(a, ':', (size_t)(end - a));
+		if ((colon ? colon : end) - a >= (long)sizeof u->host)
+			goto bad;
 		snprintf(u->host, sizeof u->host, "%.*s", (int)((colon ? colon : end) - a), a);
 	}
-	if (colon)
-		snprintf(u->port, sizeof u->port, "%.*s", (int)(end - colon - 1), colon + 1);
-	else
-		strcpy(u->port, u->https ? "443" : "80");
-	if (!u->host[0] || !u->port[0] || strspn(u->port, "0123456789") != strlen(u->port)) {
-		fail(e, "URL using bad/illegal format: %s", s);
-		return CURLE_URL_MALFORMAT;
+	/* A port is 1..65535, never cut short nor wrapped to another one. */
+	unsigned long port = u->https ? 443 : 80;
+	if (colon) {
+		size_t n = (size_t)(end - colon - 1);
+		errno = 0;
+		port = n && n == strspn(colon + 1, "0123456789") ? strtoul(colon + 1, NULL, 10) : 0;
+		if (errno || port > 65535)
+			port = 0;
 	}
+	if (!u->host[0] || !port)
+		goto bad;
+	snprintf(u->port, sizeof u->port, "%lu", port);
 	snprintf(u->hostport, sizeof u->hostport, "%.*s", (int)(end - a), a);
 	if (*end == '?') /* a query with no path: "/?..." */
 		u->path = end;
 	/* The fragment is the client's own: never sent. */
 	u->pathlen = (int)strcspn(u->path, "#");
 	return CURLE_OK;
+bad:
+	fail(e, "URL using bad/illegal format: %s", s);
+	return CURLE_URL_MALFORMAT;
 }
 
 static bool has_header(const easy *e, const char *name)

@@ -819,6 +819,25 @@ START_TEST(builtin_curl)
 		ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_URL_MALFORMAT);
 		ck_assert_str_eq(err, "URL using bad/illegal format or missing URL");
 	}
+	/* A port out of 1..65535 or a host too long is refused, not wrapped
+	 * (83617 was port 18081) nor cut short. */
+	char longhost[300 + 16];
+	snprintf(longhost, sizeof longhost, "https://%0300d/", 0);
+	const char *badport[] = {"https://127.0.0.1:83617/",
+				 "https://h:0/",
+				 "https://h:/",
+				 "https://h:1:2/",
+				 "https://[::1]x/",
+				 "https://h:99999999999999999999/",
+				 longhost};
+	for (size_t i = 0; i < sizeof badport / sizeof *badport; i++) {
+		aslrt_bcurl_easy_setopt(h, CURLOPT_URL, badport[i]);
+		ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_URL_MALFORMAT);
+		char msg[400];
+		snprintf(msg, sizeof msg, "URL using bad/illegal format: %s", badport[i]);
+		msg[CURL_ERROR_SIZE - 1] = '\0'; /* as long as the error buffer holds */
+		ck_assert_str_eq(err, msg);
+	}
 	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://example.com/x");
 	setenv("https_proxy", "http://proxy:3128", 1);
 	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
