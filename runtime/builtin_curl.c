@@ -182,9 +182,11 @@ static int fill(conn *c)
 			       : raw_recv(c, (unsigned char *)c->buf, sizeof c->buf);
 		if (k == MBEDTLS_ERR_SSL_WANT_READ || k == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
-		if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || k == MBEDTLS_ERR_SSL_CONN_EOF)
+		/* Over TLS only close_notify ends the stream: a bare TCP close
+		 * (CONN_EOF) may be an attacker's truncation. */
+		if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || (k == 0 && !c->tls))
 			return 0;
-		if (k < 0)
+		if (k <= 0)
 			return -1;
 		c->have = (size_t)k;
 		return k;
@@ -475,6 +477,36 @@ static bool deliver(easy *e, curl_write_callback cb, void *data, char *p, size_t
 	return cb(p, 1, n, data) == n;
 }
 
+/* A header's value, its surrounding whitespace and line end cut. */
+static char *header_value(char *line, size_t namelen)
+{
+	char *v = line + namelen, *end = v + strlen(v);
+	v += strspn(v, " \t");
+	while (end > v && strchr(" \t\r\n", end[-1]))
+		*--end = 0;
+	return v;
+}
+
+/* One header's say on the body's framing: only a plain decimal
+ * Content-Length (the same if repeated) and Transfer-Encoding "chunked"
+ * alone, as anything else could let a reply smuggle a second one. */
+static bool framing(char *line, long *length, bool *chunked)
+{
+	if (strncasecmp(line, "Content-Length:", 15) == 0) {
+		char *v = header_value(line, 15);
+		errno = 0;
+		long n = *v && strspn(v, "0123456789") == strlen(v) ? strtol(v, NULL, 10) : -1;
+		if (n < 0 || errno || (*length >= 0 && *length != n))
+			return false;
+		*length = n;
+	} else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
+		if (*chunked || strcasecmp(header_value(line, 18), "chunked") != 0)
+			return false;
+		*chunked = true;
+	}
+	return true;
+}
+
 /* The status line and headers (passed to the header callback as libcurl
  * does, 1xx responses included); the body's framing out. */
 static CURLcode read_head(easy *e, conn *c, long *length, bool *chunked)
@@ -494,11 +526,8 @@ static CURLcode read_head(easy *e, conn *c, long *length, bool *chunked)
 				return CURLE_WRITE_ERROR;
 			if (strcmp(line, "\r\n") == 0 || strcmp(line, "\n") == 0)
 				break;
-			if (strncasecmp(line, "Content-Length:", 15) == 0)
-				*length = strtol(line + 15, NULL, 10);
-			else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 &&
-				 strcasestr(line + 18, "chunked"))
-				*chunked = true;
+			if (!framing(line, length, chunked))
+				return CURLE_RECV_ERROR;
 		}
 		if (n < 0)
 			return CURLE_RECV_ERROR;
@@ -536,16 +565,18 @@ static CURLcode read_chunks(easy *e, conn *c)
 	for (;;) {
 		if (read_line(c, line, sizeof line) < 0)
 			return CURLE_RECV_ERROR;
-		char *end;
-		long n = strtol(line, &end, 16);
-		if (end == line || n < 0)
+		/* At most 15 hex digits (fits a long), then an extension or the end. */
+		size_t digits = strspn(line, "0123456789abcdefABCDEF");
+		if (digits == 0 || digits > 15 || !strchr(";\r\n \t", line[digits]))
 			return CURLE_RECV_ERROR;
+		long n = strtol(line, NULL, 16);
 		if (n == 0)
 			break;
 		CURLcode rc = read_body(e, c, n);
 		if (rc != CURLE_OK)
 			return rc;
-		if (read_line(c, line, sizeof line) < 0) /* the CRLF after the data */
+		if (read_line(c, line, sizeof line) < 0 || /* the CRLF after the data */
+		    (strcmp(line, "\r\n") != 0 && strcmp(line, "\n") != 0))
 			return CURLE_RECV_ERROR;
 	}
 	int k; /* trailers, up to the blank line */

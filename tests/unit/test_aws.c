@@ -380,7 +380,8 @@ typedef struct server {
 	int fd, port, conns;
 	_Atomic int served;
 	const char *status, *body;
-	int delay_ms; /* before answering */
+	int delay_ms;	 /* before answering */
+	const char *raw; /* the whole response, if set */
 	char request[4096];
 } server;
 
@@ -401,6 +402,8 @@ static void *serve(void *arg)
 				   "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
 				   "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
 				   s->status, strlen(s->body), s->body);
+		if (s->raw)
+			len = snprintf(resp, sizeof resp, "%s", s->raw);
 		ck_assert_int_eq(send(c, resp, (size_t)len, 0), len);
 		close(c);
 	}
@@ -849,6 +852,55 @@ START_TEST(builtin_curl)
 }
 END_TEST
 
+/* The body's framing read strictly: what could be read two ways is refused. */
+static CURLcode fetch_raw(const char *raw, aslrt_buf *body)
+{
+	server s = {.conns = 1, .status = "", .body = "", .raw = raw};
+	pthread_t t;
+	server_start(&s, &t);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+	CURL *h = aslrt_bcurl_easy_init();
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEFUNCTION, into_buf);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+	CURLcode rc = aslrt_bcurl_easy_perform(h);
+	pthread_join(t, NULL);
+	close(s.fd);
+	aslrt_bcurl_easy_cleanup(h);
+	return rc;
+}
+
+START_TEST(builtin_curl_framing)
+{
+	aslrt_buf body = {0};
+	ck_assert_int_eq(fetch_raw("HTTP/1.1 200 OK\r\nContent-Length: 2 \r\n\r\nabc", &body),
+			 CURLE_OK);
+	ck_assert_str_eq(body.s, "ab");
+	aslrt_buf_free(&body);
+	ck_assert_int_eq(fetch_raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				   "2;x=y\r\nab\r\n1\r\nc\r\n0\r\n\r\n",
+				   &body),
+			 CURLE_OK);
+	ck_assert_str_eq(body.s, "abc");
+	aslrt_buf_free(&body);
+	const char *bad[] = {
+	    "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nab",
+	    "HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nab",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nab",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000001\r\nab",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-2\r\nab\r\n0\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		ck_assert_int_eq(fetch_raw(bad[i], &body), CURLE_RECV_ERROR);
+		aslrt_buf_free(&body);
+	}
+}
+END_TEST
+
 /* A timeout past INT_MAX ms is a long wait, not a wrapped one: 2^32 + 50 ms
  * once became 50 ms and timed out an answer 300 ms away. */
 START_TEST(builtin_curl_long_timeout)
@@ -889,6 +941,7 @@ int main(void)
 	tcase_add_test(tc, region_imds);
 	tcase_add_test(tc, builtin_curl);
 	tcase_add_test(tc, builtin_curl_long_timeout);
+	tcase_add_test(tc, builtin_curl_framing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parsers");
 	tcase_add_test(tc, error_forms);
