@@ -335,6 +335,27 @@ static bool in_list(const char *list, const char *word)
 	return false;
 }
 
+/* no_proxy as libcurl reads it: comma- or space-separated names, "*" for
+ * all, each matching the host itself or any name under it (a leading dot
+ * changes nothing), any case. */
+static bool proxy_skipped(const char *list, const char *host)
+{
+	size_t hl = strlen(host);
+	for (const char *p = list; *p;) {
+		p += strspn(p, ", ");
+		size_t n = strcspn(p, ", ");
+		const char *w = p;
+		p += n;
+		if (n && *w == '.')
+			w++, n--;
+		if ((n == 1 && *w == '*') ||
+		    (n && n <= hl && strncasecmp(host + hl - n, w, n) == 0 &&
+		     (n == hl || host[hl - n - 1] == '.')))
+			return true;
+	}
+	return false;
+}
+
 /* libcurl would go through a proxy named in the environment; this client
  * cannot, so it refuses rather than connect directly. */
 static CURLcode no_proxy(easy *e, const url *u)
@@ -342,7 +363,7 @@ static CURLcode no_proxy(easy *e, const url *u)
 	const char *names[] = {u->https ? "https_proxy" : "http_proxy",
 			       u->https ? "HTTPS_PROXY" : NULL, "all_proxy", "ALL_PROXY"};
 	const char *skip = getenv("no_proxy") ? getenv("no_proxy") : getenv("NO_PROXY");
-	if (skip && (strcmp(skip, "*") == 0 || in_list(skip, u->host)))
+	if (skip && proxy_skipped(skip, u->host))
 		return CURLE_OK;
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 		const char *v = names[i] ? getenv(names[i]) : NULL;

@@ -846,6 +846,18 @@ START_TEST(builtin_curl)
 	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
 	ck_assert_str_eq(err, "https_proxy is set, and the static executable's HTTP client does "
 			      "not support proxies (add example.com to no_proxy)");
+	/* no_proxy as libcurl: a domain covers its subdomains, a leading dot
+	 * too, and "*" all; a mere suffix does not. */
+	const char *skips[] = {"example.com", ".example.com", "x, *", "other,EXAMPLE.com"};
+	aslrt_bcurl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1L); /* never wait on it */
+	for (size_t i = 0; i < sizeof skips / sizeof *skips; i++) {
+		setenv("no_proxy", skips[i], 1);
+		aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://api.example.com:1/x");
+		ck_assert_int_ne(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
+	}
+	setenv("no_proxy", "ample.com,api.example.com.x", 1);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
+	unsetenv("no_proxy");
 	unsetenv("https_proxy");
 	aslrt_bcurl_easy_cleanup(h);
 	aslrt_bcurl_slist_free_all(hs);
