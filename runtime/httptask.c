@@ -380,10 +380,13 @@ int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **o
 	free(hs);
 	free(body.s);
 	if (rc) {
+		/* A connection's QueryParameters are secrets: never in a cause. */
+		int shown =
+		    get(conn, "QueryParameters") ? (int)strcspn(url.s, "?") : (int)strlen(url.s);
 		rc = res.timed_out && deadline
-			 ? fail(c, "States.Timeout", "%s %s ran past the Task's deadline", method,
-				url.s)
-			 : fail(c, "States.Http.Socket", "%s %s: %s", method, url.s, why);
+			 ? fail(c, "States.Timeout", "%s %.*s ran past the Task's deadline", method,
+				shown, url.s)
+			 : fail(c, "States.Http.Socket", "%s %.*s: %s", method, shown, url.s, why);
 		free(url.s);
 		return rc;
 	}
