@@ -18,6 +18,7 @@
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -109,22 +110,24 @@ static void load_cas(void)
 
 /* --- the socket, with time limits --- */
 
-/* Wait until fd is ready for ev; false on timeout or error. */
+/* poll's timeout is an int: a longer wait is cut to INT_MAX ms, not wrapped. */
+static int poll_ms(int64_t ms)
+{
+	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Wait until fd is ready for ev; false on timeout or error. A signal
+ * restarts the wait with the time left, not the whole of it. */
 static bool await(conn *c, short ev)
 {
-	int ms = -1;
+	int64_t limit = -1;
 	if (c->stall_ms > 0)
-		ms = (int)c->stall_ms;
-	if (c->deadline) {
-		int64_t left = c->deadline - now_ms();
-		if (left < 0)
-			left = 0;
-		if (ms < 0 || left < ms)
-			ms = (int)left;
-	}
+		limit = now_ms() + c->stall_ms;
+	if (c->deadline && (limit < 0 || c->deadline < limit))
+		limit = c->deadline;
 	struct pollfd p = {.fd = c->fd, .events = ev};
 	int n;
-	while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR)
+	while ((n = poll(&p, 1, limit < 0 ? -1 : poll_ms(limit - now_ms()))) < 0 && errno == EINTR)
 		;
 	if (n == 0)
 		c->timed_out = true;
@@ -179,9 +182,11 @@ static int fill(conn *c)
 			       : raw_recv(c, (unsigned char *)c->buf, sizeof c->buf);
 		if (k == MBEDTLS_ERR_SSL_WANT_READ || k == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
-		if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || k == MBEDTLS_ERR_SSL_CONN_EOF)
+		/* Over TLS only close_notify ends the stream: a bare TCP close
+		 * (CONN_EOF) may be an attacker's truncation. */
+		if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || (k == 0 && !c->tls))
 			return 0;
-		if (k < 0)
+		if (k <= 0)
 			return -1;
 		c->have = (size_t)k;
 		return k;
@@ -229,7 +234,7 @@ static CURLcode connect_to(easy *e, conn *c, const char *host, const char *port)
 			struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 			int64_t left = limit - now_ms();
 			socklen_t len = sizeof err;
-			if (left > 0 && poll(&p, 1, (int)left) == 1 &&
+			if (left > 0 && poll(&p, 1, poll_ms(left)) == 1 &&
 			    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err)
 				break;
 			if (left <= 0 || !err)
@@ -315,6 +320,7 @@ typedef struct url {
 	bool https;
 	char host[256], port[8], hostport[280];
 	const char *path;
+	int pathlen; /* the path and query, without any #fragment */
 } url;
 
 /* Whether word is one of list's comma-separated words (any case). */
@@ -329,6 +335,27 @@ static bool in_list(const char *list, const char *word)
 	return false;
 }
 
+/* no_proxy as libcurl reads it: comma- or space-separated names, "*" for
+ * all, each matching the host itself or any name under it (a leading dot
+ * changes nothing), any case. */
+static bool proxy_skipped(const char *list, const char *host)
+{
+	size_t hl = strlen(host);
+	for (const char *p = list; *p;) {
+		p += strspn(p, ", ");
+		size_t n = strcspn(p, ", ");
+		const char *w = p;
+		p += n;
+		if (n && *w == '.')
+			w++, n--;
+		if ((n == 1 && *w == '*') ||
+		    (n && n <= hl && strncasecmp(host + hl - n, w, n) == 0 &&
+		     (n == hl || host[hl - n - 1] == '.')))
+			return true;
+	}
+	return false;
+}
+
 /* libcurl would go through a proxy named in the environment; this client
  * cannot, so it refuses rather than connect directly. */
 static CURLcode no_proxy(easy *e, const url *u)
@@ -336,7 +363,7 @@ static CURLcode no_proxy(easy *e, const url *u)
 	const char *names[] = {u->https ? "https_proxy" : "http_proxy",
 			       u->https ? "HTTPS_PROXY" : NULL, "all_proxy", "ALL_PROXY"};
 	const char *skip = getenv("no_proxy") ? getenv("no_proxy") : getenv("NO_PROXY");
-	if (skip && (strcmp(skip, "*") == 0 || in_list(skip, u->host)))
+	if (skip && proxy_skipped(skip, u->host))
 		return CURLE_OK;
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 		const char *v = names[i] ? getenv(names[i]) : NULL;
@@ -358,6 +385,13 @@ static CURLcode parse_url(easy *e, url *u)
 		fail(e, "URL using bad/illegal format or missing URL: %s", s ? s : "(none)");
 		return CURLE_URL_MALFORMAT;
 	}
+	/* As libcurl: a space or control byte would end the request line or
+	 * start a header of the caller's choosing. */
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c <= 0x20 || *c == 0x7f) {
+			fail(e, "URL using bad/illegal format or missing URL");
+			return CURLE_URL_MALFORMAT;
+		}
 	size_t sl = (size_t)(sep - s);
 	u->https = sl == 5 && strncasecmp(s, "https", 5) == 0;
 	bool http = sl == 4 && strncasecmp(s, "http", 4) == 0;
@@ -381,24 +415,39 @@ static CURLcode parse_url(easy *e, url *u)
 			fail(e, "bad IPv6 address in %s", s);
 			return CURLE_URL_MALFORMAT;
 		}
+		if (close - a - 1 >= (long)sizeof u->host)
+			goto bad;
 		snprintf(u->host, sizeof u->host, "%.*s", (int)(close - a - 1), a + 1);
 		colon = close[1] == ':' ? close + 1 : NULL;
+		if (!colon && close + 1 != end)
+			goto bad;
 	} else {
 		colon = memchr(a, ':', (size_t)(end - a));
+		if ((colon ? colon : end) - a >= (long)sizeof u->host)
+			goto bad;
 		snprintf(u->host, sizeof u->host, "%.*s", (int)((colon ? colon : end) - a), a);
 	}
-	if (colon)
-		snprintf(u->port, sizeof u->port, "%.*s", (int)(end - colon - 1), colon + 1);
-	else
-		strcpy(u->port, u->https ? "443" : "80");
-	if (!u->host[0] || !u->port[0] || strspn(u->port, "0123456789") != strlen(u->port)) {
-		fail(e, "URL using bad/illegal format: %s", s);
-		return CURLE_URL_MALFORMAT;
+	/* A port is 1..65535, never cut short nor wrapped to another one. */
+	unsigned long port = u->https ? 443 : 80;
+	if (colon) {
+		size_t n = (size_t)(end - colon - 1);
+		errno = 0;
+		port = n && n == strspn(colon + 1, "0123456789") ? strtoul(colon + 1, NULL, 10) : 0;
+		if (errno || port > 65535)
+			port = 0;
 	}
+	if (!u->host[0] || !port)
+		goto bad;
+	snprintf(u->port, sizeof u->port, "%lu", port);
 	snprintf(u->hostport, sizeof u->hostport, "%.*s", (int)(end - a), a);
 	if (*end == '?') /* a query with no path: "/?..." */
 		u->path = end;
+	/* The fragment is the client's own: never sent. */
+	u->pathlen = (int)strcspn(u->path, "#");
 	return CURLE_OK;
+bad:
+	fail(e, "URL using bad/illegal format: %s", s);
+	return CURLE_URL_MALFORMAT;
 }
 
 static bool has_header(const easy *e, const char *name)
@@ -419,7 +468,8 @@ static char *request(const easy *e, const url *u, const char *method, size_t bod
 	char *r = malloc(cap), *p = r;
 	if (!r)
 		abort();
-	p += sprintf(p, "%s %s%s HTTP/1.1\r\n", method, *u->path == '?' ? "/" : "", u->path);
+	p += sprintf(p, "%s %s%.*s HTTP/1.1\r\n", method, *u->path == '?' ? "/" : "", u->pathlen,
+		     u->path);
 	if (!has_header(e, "Host"))
 		p += sprintf(p, "Host: %s\r\n", u->hostport);
 	if (!has_header(e, "Accept"))
@@ -448,6 +498,36 @@ static bool deliver(easy *e, curl_write_callback cb, void *data, char *p, size_t
 	return cb(p, 1, n, data) == n;
 }
 
+/* A header's value, its surrounding whitespace and line end cut. */
+static char *header_value(char *line, size_t namelen)
+{
+	char *v = line + namelen, *end = v + strlen(v);
+	v += strspn(v, " \t");
+	while (end > v && strchr(" \t\r\n", end[-1]))
+		*--end = 0;
+	return v;
+}
+
+/* One header's say on the body's framing: only a plain decimal
+ * Content-Length (the same if repeated) and Transfer-Encoding "chunked"
+ * alone, as anything else could let a reply smuggle a second one. */
+static bool framing(char *line, long *length, bool *chunked)
+{
+	if (strncasecmp(line, "Content-Length:", 15) == 0) {
+		char *v = header_value(line, 15);
+		errno = 0;
+		long n = *v && strspn(v, "0123456789") == strlen(v) ? strtol(v, NULL, 10) : -1;
+		if (n < 0 || errno || (*length >= 0 && *length != n))
+			return false;
+		*length = n;
+	} else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
+		if (*chunked || strcasecmp(header_value(line, 18), "chunked") != 0)
+			return false;
+		*chunked = true;
+	}
+	return true;
+}
+
 /* The status line and headers (passed to the header callback as libcurl
  * does, 1xx responses included); the body's framing out. */
 static CURLcode read_head(easy *e, conn *c, long *length, bool *chunked)
@@ -467,11 +547,8 @@ static CURLcode read_head(easy *e, conn *c, long *length, bool *chunked)
 				return CURLE_WRITE_ERROR;
 			if (strcmp(line, "\r\n") == 0 || strcmp(line, "\n") == 0)
 				break;
-			if (strncasecmp(line, "Content-Length:", 15) == 0)
-				*length = strtol(line + 15, NULL, 10);
-			else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 &&
-				 strcasestr(line + 18, "chunked"))
-				*chunked = true;
+			if (!framing(line, length, chunked))
+				return CURLE_RECV_ERROR;
 		}
 		if (n < 0)
 			return CURLE_RECV_ERROR;
@@ -509,16 +586,18 @@ static CURLcode read_chunks(easy *e, conn *c)
 	for (;;) {
 		if (read_line(c, line, sizeof line) < 0)
 			return CURLE_RECV_ERROR;
-		char *end;
-		long n = strtol(line, &end, 16);
-		if (end == line || n < 0)
+		/* At most 15 hex digits (fits a long), then an extension or the end. */
+		size_t digits = strspn(line, "0123456789abcdefABCDEF");
+		if (digits == 0 || digits > 15 || !strchr(";\r\n \t", line[digits]))
 			return CURLE_RECV_ERROR;
+		long n = strtol(line, NULL, 16);
 		if (n == 0)
 			break;
 		CURLcode rc = read_body(e, c, n);
 		if (rc != CURLE_OK)
 			return rc;
-		if (read_line(c, line, sizeof line) < 0) /* the CRLF after the data */
+		if (read_line(c, line, sizeof line) < 0 || /* the CRLF after the data */
+		    (strcmp(line, "\r\n") != 0 && strcmp(line, "\n") != 0))
 			return CURLE_RECV_ERROR;
 	}
 	int k; /* trailers, up to the blank line */

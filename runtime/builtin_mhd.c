@@ -29,8 +29,8 @@
 
 #include "builtin.h"
 
-#define HEAD_MAX (64 << 10) /* the request line and headers */
-#define BODY_LIMIT (64 << 20)
+#define HEAD_MAX (64 << 10)  /* the request line and headers */
+#define BODY_LIMIT (1 << 20) /* the handler's own limit (callback.c BODY_MAX) */
 
 struct MHD_Daemon {
 	int fd;
@@ -61,6 +61,7 @@ struct MHD_Connection {
 	char head[HEAD_MAX + 1];
 	char *names[100], *values[100];
 	int nheaders;
+	bool too_many; /* over 100 headers */
 	unsigned status;
 	struct MHD_Response *resp; /* queued: a copy */
 };
@@ -70,7 +71,8 @@ struct MHD_Connection {
 struct MHD_Response *aslrt_bmhd_create_response_from_buffer(size_t size, void *buffer,
 							    enum MHD_ResponseMemoryMode mode)
 {
-	(void)mode; /* always copied */
+	if (mode != MHD_RESPMEM_MUST_COPY && mode != MHD_RESPMEM_PERSISTENT)
+		return NULL; /* MUST_FREE would leak: the buffer is always copied */
 	struct MHD_Response *r = calloc(1, sizeof *r);
 	if (!r || !(r->body = malloc(size + 1))) {
 		free(r);
@@ -201,7 +203,11 @@ static char *parse_head(struct MHD_Connection *c, char **method, char **version)
 	*method = line;
 	*version = sp2 + 1;
 	char *url = sp1 + 1;
-	while ((line = strtok_r(NULL, "\r\n", &save)) && c->nheaders < 100) {
+	while ((line = strtok_r(NULL, "\r\n", &save))) {
+		if (c->nheaders == 100) { /* never drop one: it may be Content-Length */
+			c->too_many = true;
+			return NULL;
+		}
 		char *colon = strchr(line, ':');
 		if (!colon)
 			return NULL;
@@ -247,7 +253,10 @@ static bool serve(struct MHD_Connection *c, void **con_cls, bool *called)
 	c->head[used] = 0;
 	char *method, *version, *url = parse_head(c, &method, &version);
 	if (!url) {
-		respond(c, 400, "Bad Request", NULL);
+		if (c->too_many)
+			respond(c, 431, "Request Header Fields Too Large", NULL);
+		else
+			respond(c, 400, "Bad Request", NULL);
 		return false;
 	}
 	const char *cl = aslrt_bmhd_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -257,7 +266,7 @@ static bool serve(struct MHD_Connection *c, void **con_cls, bool *called)
 	}
 	char *end;
 	long long len = cl ? strtoll(cl, &end, 10) : 0;
-	if (cl && (*end || len < 0 || len > BODY_LIMIT)) {
+	if (cl && (*cl < '0' || *cl > '9' || end[strspn(end, " \t")] || len > BODY_LIMIT)) {
 		respond(c, 413, "Content Too Large", NULL);
 		return false;
 	}

@@ -293,11 +293,15 @@ static struct json_object *result_of(const aslrt_httpres *res)
 int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **out)
 {
 	struct json_object *ep = get(in, "ApiEndpoint"), *m = get(in, "Method");
-	if (!json_object_is_type(ep, json_type_string) ||
-	    (strncmp(json_object_get_string(ep), "http://", 7) &&
-	     strncmp(json_object_get_string(ep), "https://", 8)))
+	const char *endpoint = json_object_get_string(ep);
+	bool clean = true; /* a space or control byte could inject request headers */
+	for (const unsigned char *p = (const unsigned char *)endpoint; p && *p; p++)
+		clean &= *p > 0x20 && *p != 0x7f;
+	if (!json_object_is_type(ep, json_type_string) || !clean ||
+	    (strncmp(endpoint, "http://", 7) && strncmp(endpoint, "https://", 8)))
 		return fail(c, "States.Runtime",
-			    "http:invoke needs ApiEndpoint, an http:// or https:// URL");
+			    "http:invoke needs ApiEndpoint, an http:// or https:// URL without "
+			    "spaces or control characters");
 	const char *method = json_object_get_string(m);
 	bool known = false;
 	for (size_t i = 0; method && i < sizeof methods / sizeof *methods; i++)
@@ -376,10 +380,13 @@ int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **o
 	free(hs);
 	free(body.s);
 	if (rc) {
+		/* A connection's QueryParameters are secrets: never in a cause. */
+		int shown =
+		    get(conn, "QueryParameters") ? (int)strcspn(url.s, "?") : (int)strlen(url.s);
 		rc = res.timed_out && deadline
-			 ? fail(c, "States.Timeout", "%s %s ran past the Task's deadline", method,
-				url.s)
-			 : fail(c, "States.Http.Socket", "%s %s: %s", method, url.s, why);
+			 ? fail(c, "States.Timeout", "%s %.*s ran past the Task's deadline", method,
+				shown, url.s)
+			 : fail(c, "States.Http.Socket", "%s %.*s: %s", method, shown, url.s, why);
 		free(url.s);
 		return rc;
 	}

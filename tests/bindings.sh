@@ -312,6 +312,15 @@ check "http:invoke answered 404 is States.Http.StatusCode.404" $([ $rc = 1 ] && 
 printf '{"url": "http://127.0.0.1:%s/x", "method": "FETCH", "body": {}, "transform": {}}' "$port" >in
 run ./http
 expect "http:invoke with an unknown Method" 1 '{"Error":"States.Runtime","Cause":"http:invoke needs Method, one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD"}'
+printf '{"url": "http://127.0.0.1:%s/x HTTP/1.1\\r\\nX-Injected: yes\\r\\nX:", "method": "GET", "body": {}, "transform": {}}' "$port" >in
+run ./http
+expect "http:invoke with CR LF in ApiEndpoint" 1 '{"Error":"States.Runtime","Cause":"http:invoke needs ApiEndpoint, an http:// or https:// URL without spaces or control characters"}'
+cat >b3.json <<'X'
+{"Bindings": {}, "Connections": {"arn:aws:events:us-east-1:123456789012:connection/shop/abc": {"QueryParameters": {"token": "s3cret"}}}}
+X
+printf '{"url": "http://127.0.0.1:1/x", "method": "GET", "body": {}, "transform": {}}' >in
+run ./http --bindings b3.json
+check "http:invoke's socket error hides the connection's query" $([ $rc = 1 ] && tail -n 1 err | grep -q '^{"Error":"States.Http.Socket","Cause":"GET http://127.0.0.1:1/x: ' && ! grep -q s3cret err && echo 0 || echo 1)
 # Bad Transform and bodies fail before any request (nothing leaks: ASan's
 # build fails the run otherwise); a header cannot smuggle in another one.
 printf '{"url": "http://127.0.0.1:%s/inspect", "method": "POST", "body": {}, "transform": {"RequestBodyEncoding": "XML"}}' "$port" >in

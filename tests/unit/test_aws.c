@@ -380,6 +380,8 @@ typedef struct server {
 	int fd, port, conns;
 	_Atomic int served;
 	const char *status, *body;
+	int delay_ms;	 /* before answering */
+	const char *raw; /* the whole response, if set */
 	char request[4096];
 } server;
 
@@ -393,11 +395,15 @@ static void *serve(void *arg)
 		ssize_t n = recv(c, s->request, sizeof s->request - 1, 0);
 		s->request[n > 0 ? n : 0] = '\0';
 		s->served++; /* before answering: the client returns on the answer */
+		if (s->delay_ms)
+			usleep((useconds_t)s->delay_ms * 1000);
 		char resp[2048];
 		int len = snprintf(resp, sizeof resp,
 				   "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
 				   "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
 				   s->status, strlen(s->body), s->body);
+		if (s->raw)
+			len = snprintf(resp, sizeof resp, "%s", s->raw);
 		ck_assert_int_eq(send(c, resp, (size_t)len, 0), len);
 		close(c);
 	}
@@ -758,7 +764,7 @@ START_TEST(builtin_curl)
 	pthread_t t;
 	server_start(&s, &t);
 	char url[128], err[CURL_ERROR_SIZE];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/a/b?c=d", s.port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/a/b?c=d#frag", s.port);
 	CURL *h = aslrt_bcurl_easy_init();
 	struct curl_slist *hs = aslrt_bcurl_slist_append(NULL, "X-One: 1");
 	hs = aslrt_bcurl_slist_append(hs, "Expect:"); /* removes a header: none is sent */
@@ -808,14 +814,126 @@ START_TEST(builtin_curl)
 	ck_assert_str_eq(err, "Protocol \"http\" not supported or disabled");
 	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://[::1/x");
 	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_URL_MALFORMAT);
+	/* A space or control byte would inject headers: refused as libcurl. */
+	const char *inject[] = {"https://h/a HTTP/1.1\r\nX-Injected: yes\r\nX:", "https://h/a\tb",
+				"https://h/a\x7f"};
+	for (size_t i = 0; i < sizeof inject / sizeof *inject; i++) {
+		aslrt_bcurl_easy_setopt(h, CURLOPT_URL, inject[i]);
+		ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_URL_MALFORMAT);
+		ck_assert_str_eq(err, "URL using bad/illegal format or missing URL");
+	}
+	/* A port out of 1..65535 or a host too long is refused, not wrapped
+	 * (83617 was port 18081) nor cut short. */
+	char longhost[300 + 16];
+	snprintf(longhost, sizeof longhost, "https://%0300d/", 0);
+	const char *badport[] = {"https://127.0.0.1:83617/",
+				 "https://h:0/",
+				 "https://h:/",
+				 "https://h:1:2/",
+				 "https://[::1]x/",
+				 "https://h:99999999999999999999/",
+				 longhost};
+	for (size_t i = 0; i < sizeof badport / sizeof *badport; i++) {
+		aslrt_bcurl_easy_setopt(h, CURLOPT_URL, badport[i]);
+		ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_URL_MALFORMAT);
+		char msg[400];
+		snprintf(msg, sizeof msg, "URL using bad/illegal format: %s", badport[i]);
+		msg[CURL_ERROR_SIZE - 1] = '\0'; /* as long as the error buffer holds */
+		ck_assert_str_eq(err, msg);
+	}
 	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://example.com/x");
 	setenv("https_proxy", "http://proxy:3128", 1);
 	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
 	ck_assert_str_eq(err, "https_proxy is set, and the static executable's HTTP client does "
 			      "not support proxies (add example.com to no_proxy)");
+	/* no_proxy as libcurl: a domain covers its subdomains, a leading dot
+	 * too, and "*" all; a mere suffix does not. */
+	const char *skips[] = {"example.com", ".example.com", "x, *", "other,EXAMPLE.com"};
+	aslrt_bcurl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1L); /* never wait on it */
+	for (size_t i = 0; i < sizeof skips / sizeof *skips; i++) {
+		setenv("no_proxy", skips[i], 1);
+		aslrt_bcurl_easy_setopt(h, CURLOPT_URL, "https://api.example.com:1/x");
+		ck_assert_int_ne(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
+	}
+	setenv("no_proxy", "ample.com,api.example.com.x", 1);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_COULDNT_RESOLVE_PROXY);
+	unsetenv("no_proxy");
 	unsetenv("https_proxy");
 	aslrt_bcurl_easy_cleanup(h);
 	aslrt_bcurl_slist_free_all(hs);
+}
+END_TEST
+
+/* The body's framing read strictly: what could be read two ways is refused. */
+static CURLcode fetch_raw(const char *raw, aslrt_buf *body)
+{
+	server s = {.conns = 1, .status = "", .body = "", .raw = raw};
+	pthread_t t;
+	server_start(&s, &t);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+	CURL *h = aslrt_bcurl_easy_init();
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEFUNCTION, into_buf);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+	CURLcode rc = aslrt_bcurl_easy_perform(h);
+	pthread_join(t, NULL);
+	close(s.fd);
+	aslrt_bcurl_easy_cleanup(h);
+	return rc;
+}
+
+START_TEST(builtin_curl_framing)
+{
+	aslrt_buf body = {0};
+	ck_assert_int_eq(fetch_raw("HTTP/1.1 200 OK\r\nContent-Length: 2 \r\n\r\nabc", &body),
+			 CURLE_OK);
+	ck_assert_str_eq(body.s, "ab");
+	aslrt_buf_free(&body);
+	ck_assert_int_eq(fetch_raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				   "2;x=y\r\nab\r\n1\r\nc\r\n0\r\n\r\n",
+				   &body),
+			 CURLE_OK);
+	ck_assert_str_eq(body.s, "abc");
+	aslrt_buf_free(&body);
+	const char *bad[] = {
+	    "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nab",
+	    "HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nab",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nab",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000001\r\nab",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-2\r\nab\r\n0\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		ck_assert_int_eq(fetch_raw(bad[i], &body), CURLE_RECV_ERROR);
+		aslrt_buf_free(&body);
+	}
+}
+END_TEST
+
+/* A timeout past INT_MAX ms is a long wait, not a wrapped one: 2^32 + 50 ms
+ * once became 50 ms and timed out an answer 300 ms away. */
+START_TEST(builtin_curl_long_timeout)
+{
+	server s = {.conns = 1, .status = "200 OK", .body = "{}", .delay_ms = 300};
+	pthread_t t;
+	server_start(&s, &t);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+	CURL *h = aslrt_bcurl_easy_init();
+	aslrt_buf body = {0};
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 4294967346L);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEFUNCTION, into_buf);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	ck_assert_int_eq(aslrt_bcurl_easy_perform(h), CURLE_OK);
+	ck_assert_str_eq(body.s, "{}");
+	pthread_join(t, NULL);
+	close(s.fd);
+	aslrt_buf_free(&body);
+	aslrt_bcurl_easy_cleanup(h);
 }
 END_TEST
 
@@ -834,6 +952,8 @@ int main(void)
 	tcase_add_test(tc, creds_imds_bounded);
 	tcase_add_test(tc, region_imds);
 	tcase_add_test(tc, builtin_curl);
+	tcase_add_test(tc, builtin_curl_long_timeout);
+	tcase_add_test(tc, builtin_curl_framing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parsers");
 	tcase_add_test(tc, error_forms);
