@@ -380,7 +380,7 @@ static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int
 			    .now = time(NULL),
 			    .normalize = !s3,
 			    .sign_body = s3};
-	aws_signed sig;
+	aws_signed sig = {0};
 	aslrt_buf full = {0};
 	aslrt_buf_puts(&full, t->url.s);
 	if (k->query.len)
@@ -388,7 +388,18 @@ static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int
 	req.url = full.s;
 	int hr;
 	*timed_out = false;
-	if (aslrt_aws_sign(&so, &sr, AWS_SIGN_HEADER, &sig) != 0) {
+	/* A header from the state's input (S3 Metadata, Lambda ClientContext,
+	 * ...) must not end its line: CR or LF would write headers of their
+	 * own into the request. */
+	const char *broken = NULL;
+	for (int i = 0; i < req.headers.n && !broken; i++)
+		if (strpbrk(req.headers.v[i].name, "\r\n") ||
+		    strpbrk(req.headers.v[i].value, "\r\n"))
+			broken = req.headers.v[i].name;
+	if (broken) {
+		client_error(c, k, "A request header holds a line break (CR or LF): ", broken);
+		hr = -2;
+	} else if (aslrt_aws_sign(&so, &sr, AWS_SIGN_HEADER, &sig) != 0) {
 		client_error(c, k, "The request's query string is malformed", "");
 		hr = -2;
 	} else {

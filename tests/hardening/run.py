@@ -101,7 +101,8 @@ def run_case(aslc, tmp, i, case, backend, built):
         if "max_rss_kb" in case:
             cmd = [sys.executable, "-c", WRAP, os.path.join(d, "rss")] + cmd
         p = subprocess.run(cmd, input=inp, cwd=d, capture_output=True,
-                           timeout=case.get("timeout", 20))
+                           timeout=case.get("timeout", 20),
+                           env=dict(os.environ, **case.get("env", {})))
     except subprocess.TimeoutExpired:
         return "timed out"
     p.stdout = p.stdout.decode("utf-8", "replace")
