@@ -403,6 +403,7 @@ typedef struct P {
 	Node **ancestry;
 	int nanc, capanc;
 	Node *regexes;
+	int depth; /* of aslrt_jn_expression calls: bounded, the parser recurses */
 } P;
 
 /* ---- eval.c: types */

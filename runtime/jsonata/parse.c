@@ -668,9 +668,18 @@ static Node *led(P *p, Tok t, Node *left)
 	aslrt_jn_perr(p, "S0201", t.pos, op, NULL);
 }
 
+/* Deeper expressions are refused rather than overflow the stack (a
+ * definition of 400 KB nests 200,000 parentheses); JSONata itself stops
+ * where JavaScript's stack ends. */
+#define MAX_PARSE_DEPTH 500
+
 Node *aslrt_jn_expression(P *p, int rbp)
 {
 	Tok t = p->tok;
+	if (++p->depth > MAX_PARSE_DEPTH)
+		aslrt_jn_perr(p, "U1001", t.pos, NULL,
+			      "Stack overflow error: the expression is nested more than 500 levels "
+			      "deep");
 	advance(p, NULL, true);
 	Node *left = nud(p, t);
 	while (rbp < lbp(p)) {
@@ -678,6 +687,7 @@ Node *aslrt_jn_expression(P *p, int rbp)
 		advance(p, NULL, false);
 		left = led(p, t, left);
 	}
+	p->depth--;
 	return left;
 }
 
