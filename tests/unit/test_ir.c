@@ -23,6 +23,7 @@ static Program *lower_text(const char *def)
 	model_free(m);
 	json_object_put(j);
 	json_object_put(d.list);
+	json_object_put(src.where); /* built only if a diagnostic was located */
 	return p;
 }
 

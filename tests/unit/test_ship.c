@@ -63,6 +63,7 @@ static char *subst(const char *def, const Defines *d, int *errors)
 	char *out = xstrdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(j);
+	json_object_put(src.where); /* diag.c's pointer index, built on a diagnostic */
 	return out;
 }
 
