@@ -23,8 +23,8 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <openssl/rand.h>
 
+#include "../digest.h"
 #include "aws.h"
 #include "exec.h"
 #include "rt.h"
@@ -93,7 +93,7 @@ static uint64_t splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-/* Version 4 UUIDs, one per child execution: OpenSSL's RAND_bytes seeds each
+/* Version 4 UUIDs, one per child execution: getrandom (aslrt_random_bytes) seeds each
  * thread's generator once (calling it per UUID cost more than the children
  * of a Pass-only Map Run); names need to be unique, not secret. */
 void aslrt_aws_uuid(char out[37])
@@ -101,7 +101,7 @@ void aslrt_aws_uuid(char out[37])
 	static _Thread_local uint64_t state;
 	static _Thread_local bool seeded;
 	if (!seeded) {
-		if (RAND_bytes((unsigned char *)&state, sizeof state) != 1)
+		if (aslrt_random_bytes((unsigned char *)&state, sizeof state) < 0)
 			state = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)&state << 16);
 		seeded = true;
 	}

@@ -40,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	diag_finish(&d);
 	json_object_put(d.list);
+	json_object_put(src.where); /* diag.c's pointer index */
 	free(src.text);
 	return 0;
 }
