@@ -179,8 +179,7 @@ int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct js
 			json_object_object_add(it, "Index", json_object_new_int64(base + i));
 			json_object_object_add(it, "Value", json_object_get(item));
 			c->map_item = it;
-			json_object_put(c->context); /* $$.Map.Item changed */
-			c->context = NULL;
+			aslrt_ctx_changed(c); /* $$.Map.Item */
 			struct json_object *sel = NULL;
 			if (st->def->selector)
 				rc = st->def->selector(c, input, &sel);
@@ -194,8 +193,7 @@ int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct js
 			json_object_put(sel);
 			json_object_put(c->map_item);
 			c->map_item = NULL;
-			json_object_put(c->context); /* $$.Map.Item changed */
-			c->context = NULL;
+			aslrt_ctx_changed(c); /* $$.Map.Item */
 			if (rc) {
 				for (int j = 0; j <= i; j++)
 					aslrt_job_free(&jobs[j]);

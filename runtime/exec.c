@@ -487,8 +487,7 @@ void aslrt_child_begin(aslrt_job *j, aslrt_ctx *c)
 	j->child = c->child = ch;
 	json_object_put(c->base);
 	c->base = NULL; /* child_base(), when the Context object is read */
-	json_object_put(c->context);
-	c->context = NULL;
+	aslrt_ctx_changed(c);
 }
 
 /* Build the Context object from the base and this thread's state.  A new
@@ -524,7 +523,7 @@ struct json_object *aslrt_ctx_context(aslrt_ctx *c)
 	return o;
 }
 
-static void ctx_changed(aslrt_ctx *c)
+void aslrt_ctx_changed(aslrt_ctx *c)
 {
 	json_object_put(c->context);
 	c->context = NULL;
@@ -696,7 +695,7 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	    json_object_is_type(setting_raw(r, st, RS_TIMEOUT), json_type_string) ||
 	    json_object_is_type(setting_raw(r, st, RS_HEARTBEAT), json_type_string))
 		c->task_input = json_object_get(input);
-	ctx_changed(c);
+	aslrt_ctx_changed(c);
 	return 0;
 }
 

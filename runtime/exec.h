@@ -270,6 +270,8 @@ aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent);
  * as its context c is made: name, ARN, Context object (exec.c). */
 void aslrt_child_begin(aslrt_job *j, aslrt_ctx *c);
 void aslrt_ctx_free(aslrt_ctx *c);
+/* The Context object ($$) is built again when next read: what it shows changed. */
+void aslrt_ctx_changed(aslrt_ctx *c);
 int aslrt_run_scope(aslrt_ctx *c, int scope, struct json_object *input, struct json_object **out);
 
 /* template.c */
