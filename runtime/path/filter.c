@@ -2,6 +2,8 @@
  * filter.c - JSONPath filters ([?(...)]): their parser (Jayway's
  * FilterCompiler) and their evaluation (Jayway's ValueNode evaluators).
  */
+#include <pthread.h>
+
 #include "path_int.h"
 
 /* --- filter parser (Jayway's FilterCompiler) --- */
@@ -723,6 +725,18 @@ static bool list_contains(const aslrt_path_rval *list, const aslrt_path_rval *x)
 	return false;
 }
 
+/* The limits every filter match runs under, made once and shared by all
+ * threads (PCRE2 only reads a match context). */
+static pcre2_match_context *match_limits;
+static pthread_once_t match_limits_once = PTHREAD_ONCE_INIT;
+
+static void match_limits_make(void)
+{
+	match_limits = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(match_limits, 1000000);
+	pcre2_set_depth_limit(match_limits, 100000);
+}
+
 /* Does the value's text match?  The match is bounded (as JSONata's is): a
  * pattern that would backtrack past the limit does not match, where Java
  * would run on without end. */
@@ -734,12 +748,10 @@ static bool regex_input(const aslrt_path_rval *v, const pcre2_code *re)
 		s = v->str, n = v->len;
 	else if (v->kind == FV_BOOL)
 		s = v->b ? "true" : "false", n = v->b ? 4 : 5;
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	pcre2_match_context *mc = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(mc, 1000000);
-	pcre2_set_depth_limit(mc, 100000);
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, mc);
-	pcre2_match_context_free(mc);
+	pthread_once(&match_limits_once, match_limits_make);
+	/* whether it matches, not where: one pair of offsets is enough */
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, match_limits);
 	pcre2_match_data_free(md);
 	return rc >= 0;
 }
