@@ -216,6 +216,7 @@ struct aslrt_ctx {
 	int64_t task_started_ms; /* telemetry.c */
 	int64_t state_started_ms;
 	int map_end;		      /* the last MapIterationSucceeded */
+	int run_end;		      /* MapRunSucceeded, which MapStateSucceeded follows */
 	struct json_object *assigned; /* the state's Assign, for its StateExited */
 	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
 	long lane;

@@ -69,7 +69,7 @@ def main():
             check("the parent's history (%s)" % backend, chain(events), [
                 (1, 0, "ExecutionStarted"), (2, 0, "MapStateEntered"), (3, 2, "MapStateStarted"),
                 (4, 3, "MapRunStarted"), (5, 4, "MapRunSucceeded"), (6, 5, "MapStateSucceeded"),
-                (7, 5, "MapStateExited"), (8, 7, "ExecutionSucceeded")])
+                (7, 4, "MapStateExited"), (8, 7, "ExecutionSucceeded")])
             arn = events[3]["mapRunStartedEventDetails"]["mapRunArn"]
             check("the Map Run's ARN (%s)" % backend,
                   bool(re.fullmatch(re.escape(BASE + ":mapRun:children/Rows:") + UUID, arn)), True)

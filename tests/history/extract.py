@@ -5,7 +5,8 @@ their `source` names (see SOURCE.md).
   extract.py LOCALSTACK_CHECKOUT CONFORMANCE_DIR NAME...
 
 A test that ran several executions names the one (its source's "-> 'key'");
-values LocalStack's RegexTransformer replaced by a label come out "<label>".
+values LocalStack's RegexTransformer or JsonpathTransformer replaced by a label
+come out "<label>".
 """
 import json
 import os
@@ -15,13 +16,17 @@ import sys
 # LocalStack's tests replace per-run values (queue URLs, function and bucket
 # names) with a fixed label: RegexTransformer(value, "label").
 LABEL = re.compile(r'RegexTransformer\([^,()]+(?:\([^()]*\))?[^,()]*,\s*"([^"<>]+)"\s*\)')
+# or every value at a JSONPath: JsonpathTransformer(jsonpath=..., replacement="label")
+# (the Map Run ARNs of a reentrant Map, "map_run_arn")
+JSONPATH_LABEL = re.compile(r'JsonpathTransformer\(\s*jsonpath="[^"]*",\s*replacement="([^"<>]+)"')
 
 
 def labels(ls, snapshot):
     try:
         with open(os.path.join(ls, snapshot.replace(".snapshot.json", ".py")),
                   encoding="utf-8") as f:
-            return set(LABEL.findall(f.read()))
+            text = f.read()
+            return set(LABEL.findall(text)) | set(JSONPATH_LABEL.findall(text))
     except OSError:
         return set()
 
