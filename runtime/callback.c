@@ -38,6 +38,8 @@ typedef struct tok {
 	char *activity; /* activity ARN; NULL: a callback */
 	char *input;	/* the activity's input (JSON text) */
 	bool claimed;	/* handed to a worker */
+	char *worker;	/* the workerName it gave GetActivityTask, or NULL */
+	bool started;	/* its ActivityStarted is recorded */
 	int status;
 	struct json_object *output;
 	char *error, *cause;
@@ -128,6 +130,7 @@ static void tok_free(tok *t)
 {
 	free(t->activity);
 	free(t->input);
+	free(t->worker);
 	free(t->error);
 	free(t->cause);
 	json_object_put(t->output);
@@ -176,6 +179,20 @@ int aslrt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out)
 	pthread_mutex_lock(&lock);
 	tok *t = find(token);
 	for (;;) {
+		if (t->claimed && !t->started) {
+			/* AWS records ActivityStarted when a worker claims the
+			 * task, with the name it gave GetActivityTask; on this
+			 * thread, whose events it chains.  Only this thread
+			 * frees t. */
+			t->started = true;
+			struct json_object *w =
+			    t->worker ? json_object_new_string(t->worker) : NULL;
+			pthread_mutex_unlock(&lock);
+			aslrt_event(c, EV_TASK_STARTED, c->state, w, 0);
+			json_object_put(w);
+			pthread_mutex_lock(&lock);
+			continue;
+		}
 		int64_t rnow = real_ms(), now = r->virtual_clock ? v0 + (rnow - r0) : rnow;
 		if (t->beat)
 			beat = r->virtual_clock ? v0 + (t->beat - r0) : t->beat;
@@ -359,13 +376,22 @@ static enum MHD_Result send_task(struct MHD_Connection *conn, const char *op,
 }
 
 /* GetActivityTask: the oldest unclaimed task of that activity, or {} after
- * the long poll. */
+ * the long poll.  The workerName, if any, goes into the history's
+ * ActivityStarted (at most 256 characters there, as AWS documents it). */
 static enum MHD_Result get_activity_task(struct MHD_Connection *conn, struct json_object *req)
 {
 	bool good = true;
 	const char *arn = str_member(req, "activityArn", &good);
 	if (!good || !arn || !*arn)
 		return fault(conn, "InvalidArn", "Invalid Arn: 'activityArn is required'");
+	const char *worker = str_member(req, "workerName", &good);
+	if (!good)
+		return fault(conn, "SerializationException", "workerName must be a string");
+	if (worker && strlen(worker) > 256)
+		return fault(
+		    conn, "ValidationException",
+		    "1 validation error detected: Value at 'workerName' failed to "
+		    "satisfy constraint: Member must have length less than or equal to 256");
 	bool known = false;
 	for (int i = 0; i < listening_run->nstates && !known; i++) {
 		const char *res = listening_run->states[i].resource;
@@ -385,6 +411,8 @@ static enum MHD_Result get_activity_task(struct MHD_Connection *conn, struct jso
 				found = t; /* the list is newest first */
 		if (found) {
 			found->claimed = true;
+			found->worker = worker ? strdup(worker) : NULL;
+			pthread_cond_broadcast(&changed); /* its Task records ActivityStarted */
 			json_object_object_add(o, "taskToken",
 					       json_object_new_string(found->token));
 			json_object_object_add(o, "input", json_object_new_string(found->input));

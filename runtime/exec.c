@@ -991,7 +991,9 @@ int aslrt_op_jcond(aslrt_ctx *c, int k, struct json_object *input)
 int aslrt_op_task(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
 	aslrt_event(c, EV_TASK_SCHEDULED, state, input, 0);
-	aslrt_event(c, EV_TASK_STARTED, state, NULL, 0);
+	/* an activity a worker takes on --listen starts when it is taken (callback.c) */
+	if (!aslrt_activity_worker(c->run, &c->run->states[state]))
+		aslrt_event(c, EV_TASK_STARTED, state, NULL, 0);
 	int rc = aslrt_journal_task(c, &c->run->states[state], input, dst);
 	aslrt_event(c, rc ? EV_TASK_FAILED : EV_TASK_SUCCEEDED, state, rc ? NULL : *dst, 0);
 	return rc;

@@ -418,6 +418,9 @@ int aslrt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char
 int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		   struct json_object **out);
 int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp);
+/* Whether the Task is an activity handed to workers on --listen (not mocked):
+ * it starts when a worker takes it, not when it is scheduled. */
+bool aslrt_activity_worker(aslrt_run *r, aslrt_state *st);
 void aslrt_deadline_init(aslrt_run *r);
 bool aslrt_expired(aslrt_run *r);
 bool aslrt_history_full(aslrt_run *r);

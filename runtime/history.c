@@ -191,9 +191,11 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 			snprintf(name, sizeof name, "LambdaFunctionStarted");
 		} else if (fam == FAM_ACTIVITY) {
 			snprintf(name, sizeof name, "ActivityStarted");
-			/* no workerName: aslc knows none (AWS shows the one the
-			 * worker gave GetActivityTask, if any) */
+			/* the workerName the worker gave GetActivityTask, if any
+			 * (callback.c); a mocked or bound activity has none */
 			key = "activityStartedEventDetails";
+			if (json_object_is_type(value, json_type_string))
+				add_str(d, "workerName", json_object_get_string(value));
 		} else {
 			key = "taskStartedEventDetails";
 			add_str(d, "resourceType", rtype);

@@ -374,8 +374,11 @@ int64_t aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int typ
 	step(r, q);
 	sqlite3_finalize(q);
 	free(s);
-	if (type == EV_STATE_EXITED)
-		commit(r); /* one transaction per step */
+	struct json_object *t = NULL;
+	if (type == EV_STATE_EXITED ||
+	    (type == EV_TASK_STARTED && json_object_object_get_ex(e, "type", &t) &&
+	     strcmp(json_object_get_string(t), "ActivityStarted") == 0))
+		commit(r); /* one transaction per step; a worker's taking a task kept too */
 	return -1;
 }
 
@@ -390,6 +393,47 @@ static char *attempt_key(aslrt_ctx *c, const char *what)
 	if (asprintf(&key, "%s/%s%d", c->lane_path ? c->lane_path : "", what, c->steps++) < 0)
 		abort();
 	return key;
+}
+
+/*
+ * A replayed attempt of an activity that workers take on --listen: if a
+ * worker took it before the process stopped, its ActivityStarted (with the
+ * worker's name) is in the journal, following the ActivityScheduled just
+ * recorded again; record it again too.  None: the Task timed out untaken.
+ */
+static void replay_started(aslrt_ctx *c, aslrt_state *st)
+{
+	aslrt_run *r = c->run;
+	if (!aslrt_activity_worker(r, st))
+		return;
+	struct json_object *worker = NULL;
+	bool found = false;
+	pthread_mutex_lock(&r->lock);
+	sqlite3_stmt *q =
+	    prep(r, "SELECT event FROM events WHERE execution=? AND id>? ORDER BY id LIMIT 64");
+	sqlite3_bind_text(q, 1, r->journal_exec, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, c->last_event);
+	while (!found && sqlite3_step(q) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(q, 0);
+		struct json_object *e = NULL, *v = NULL;
+		char why[ASLRT_ERRLEN];
+		if (aslrt_json_parse(text, strlen(text), &e, why, sizeof why) == 0 &&
+		    json_object_object_get_ex(e, "type", &v) &&
+		    strcmp(json_object_get_string(v), "ActivityStarted") == 0 &&
+		    json_object_object_get_ex(e, "previousEventId", &v) &&
+		    json_object_get_int(v) == c->last_event) {
+			found = true;
+			if (json_object_object_get_ex(e, "activityStartedEventDetails", &v) &&
+			    json_object_object_get_ex(v, "workerName", &v))
+				worker = json_object_get(v);
+		}
+		json_object_put(e);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&r->lock);
+	if (found)
+		aslrt_event(c, EV_TASK_STARTED, c->state, worker, 0);
+	json_object_put(worker);
 }
 
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
@@ -444,6 +488,8 @@ int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		commit(r);
 	}
 	pthread_mutex_unlock(&r->lock);
+	if (rc != 1)
+		replay_started(c, st);
 	if (rc == 0 || rc == -1) {
 		free(key);
 		return rc;

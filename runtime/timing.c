@@ -239,6 +239,12 @@ int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp)
 	return aslrt_timeout_error(c, heartbeat);
 }
 
+bool aslrt_activity_worker(aslrt_run *r, aslrt_state *st)
+{
+	const char *res = st->resource;
+	return res && strstr(res, ":activity:") && aslrt_listening() && !get(r->mocks, st->name);
+}
+
 static int run_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		    struct json_object **out)
 {
@@ -250,7 +256,7 @@ static int run_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		 * answer; its Duration is waited for in task.c's mocked() */
 		return aslrt_task_invoke(c, st, input, out);
 	}
-	if (res && strstr(res, ":activity:") && aslrt_listening()) {
+	if (aslrt_activity_worker(r, st)) {
 		aslrt_cb_open(c->task_token, res, input);
 		return aslrt_cb_wait(c, c->task_token, out);
 	}

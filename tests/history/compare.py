@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
 SKIP_KEYS = {"roleArn", "taskCredentials", "region"}
 # what LocalStack's snapshots put for every timestamp and ISO 8601 date
@@ -107,7 +108,33 @@ def diff(ours, aws, day=""):
     return None
 
 
-def run(aslc, name, case, work):
+def api(port, op, body):
+    """One call of the executable's Step Functions API (--listen)."""
+    req = urllib.request.Request("http://127.0.0.1:%d/" % port, json.dumps(body).encode(), {
+        "X-Amz-Target": "AWSStepFunctions." + op,
+        "Content-Type": "application/x-amz-json-1.0"})
+    with urllib.request.urlopen(req, timeout=70) as r:
+        return json.load(r)
+
+
+def play_worker(p, worker, arn):
+    """The activity worker of the LocalStack test (workers.json): takes the task
+    with GetActivityTask (and its workerName), answers with the task's input."""
+    line = p.stderr.readline()
+    m = re.match(r"listening on 127\.0\.0\.1:(\d+)", line)
+    if not m:
+        raise RuntimeError("no listener: %r" % line)
+    port = int(m.group(1))
+    req = {"activityArn": arn}
+    if "workerName" in worker:
+        req["workerName"] = worker["workerName"]
+    task = api(port, "GetActivityTask", req)
+    if worker.get("heartbeat"):
+        api(port, "SendTaskHeartbeat", {"taskToken": task["taskToken"]})
+    api(port, "SendTaskSuccess", {"taskToken": task["taskToken"], "output": task["input"]})
+
+
+def run(aslc, name, case, work, worker=None):
     src = os.path.join(work, "machine.asl.json")
     with open(src, "w", encoding="utf-8") as f:
         json.dump(case["definition"], f)
@@ -120,9 +147,19 @@ def run(aslc, name, case, work):
         return None, "build failed: " + p.stderr[:200]
     hist = os.path.join(work, "history.json")
     args = [exe, "--clock", "virtual", "--history", hist]
-    if case.get("mocks"):
-        cfg = {"StateMachines": {"machine": {"TestCases": {"Case": {s: s for s in case["mocks"]}}}},
-               "MockedResponses": case["mocks"]}
+    mocks = dict(case.get("mocks") or {})
+    states = case["definition"].get("States", {})
+    arn = None
+    if worker is not None:
+        # a worker on --listen takes the activity Tasks: no mock stands for it
+        args += ["--listen", "127.0.0.1:0"]
+        for s, st in states.items():
+            if ":activity:" in st.get("Resource", ""):
+                arn = st["Resource"]
+                mocks.pop(s, None)
+    if mocks:
+        cfg = {"StateMachines": {"machine": {"TestCases": {"Case": {s: s for s in mocks}}}},
+               "MockedResponses": mocks}
         with open(os.path.join(work, "mocks.json"), "w", encoding="utf-8") as f:
             json.dump(cfg, f)
         args += ["--mock-config", os.path.join(work, "mocks.json"), "--test-case", "Case"]
@@ -130,8 +167,23 @@ def run(aslc, name, case, work):
         with open(os.path.join(work, "context.json"), "w", encoding="utf-8") as f:
             json.dump(case["context"], f)
         args += ["--context", os.path.join(work, "context.json")]
-    p = subprocess.run(args, input=json.dumps(case.get("input", {})), capture_output=True,
-                       text=True, timeout=60)
+    if worker is None:
+        p = subprocess.run(args, input=json.dumps(case.get("input", {})), capture_output=True,
+                           text=True, timeout=60)
+    else:
+        w = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            w.stdin.write(json.dumps(case.get("input", {})))
+            w.stdin.close()
+            w.stdin = None
+            play_worker(w, worker, arn)
+            out, err = w.communicate(timeout=60)
+            p = subprocess.CompletedProcess(args, w.returncode, out, err)
+        finally:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
     with open(hist, encoding="utf-8") as f:
         events = json.load(f)["events"]
     # the event ids in causes name the state entered there
@@ -153,6 +205,10 @@ def main():
     filt = sys.argv[sys.argv.index("--filter") + 1] if "--filter" in sys.argv else ""
     with open(cases_file, encoding="utf-8") as f:
         expected = json.load(f)
+    # the activity workers of LocalStack's tests, played on --listen (SOURCE.md)
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "workers.json"),
+              encoding="utf-8") as f:
+        workers = json.load(f)
     failed = 0
     for name in sorted(expected):
         if filt not in name:
@@ -161,7 +217,7 @@ def main():
             case = json.load(f)
         with tempfile.TemporaryDirectory() as work:
             try:
-                events, why = run(aslc, name, case, work)
+                events, why = run(aslc, name, case, work, workers.get(name))
                 why = why or diff(events, expected[name], recorded(case))
             except Exception as e:  # a harness fault is a failure, visibly
                 why = "harness: %s" % e

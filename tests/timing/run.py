@@ -463,11 +463,18 @@ def callbacks():
     arn = "arn:aws:states:us-east-1:123456789012:activity:greet"
     exe = build("activity", {"StartAt": "A", "States": {
         "A": {"Type": "Task", "Resource": arn, "TimeoutSeconds": 30, "End": True}}})
-    p, port, err = start_listening(exe, {"who": "world"})
+    hist = os.path.join(TMP, "activity.history.json")
+    p, port, err = start_listening(exe, {"who": "world"}, "--history", hist)
     try:
         code, body = curl(port, "GetActivityTask", {"activityArn": arn + "x"})
         check("GetActivityTask for an activity no state runs: HTTP 400 ActivityDoesNotExist",
               code == 400 and body["__type"].endswith("#ActivityDoesNotExist"), (code, body))
+        code, body = curl(port, "GetActivityTask", {"activityArn": arn, "workerName": 7})
+        check("GetActivityTask with a workerName not a string: SerializationException",
+              code == 400 and body["__type"].endswith("#SerializationException"), (code, body))
+        code, body = curl(port, "GetActivityTask", {"activityArn": arn, "workerName": "w" * 257})
+        check("GetActivityTask with a workerName of 257 characters: ValidationException",
+              code == 400 and body["__type"].endswith("#ValidationException"), (code, body))
         code, task = curl(port, "GetActivityTask", {"activityArn": arn, "workerName": "w1"})
         check("GetActivityTask hands out the token and the input",
               code == 200 and json.loads(task["input"]) == {"who": "world"}, (code, task))
@@ -478,6 +485,57 @@ def callbacks():
         rc, out, errline = finish(p, err)
     check("the activity's output is the Task's result", rc == 0 and out == "hello world",
           (rc, out, errline))
+    # AWS records ActivityStarted when a worker takes the task, with its workerName
+    with open(hist) as f:
+        events = json.load(f)["events"]
+    check("the history: ActivityStarted when the worker took it, with its workerName",
+          [(e["id"], e["previousEventId"], e["type"]) for e in events] == [
+              (1, 0, "ExecutionStarted"), (2, 0, "TaskStateEntered"), (3, 2, "ActivityScheduled"),
+              (4, 3, "ActivityStarted"), (5, 4, "ActivitySucceeded"), (6, 5, "TaskStateExited"),
+              (7, 6, "ExecutionSucceeded")] and
+          events[3]["activityStartedEventDetails"] == {"workerName": "w1"},
+          [(e["type"], e.get("activityStartedEventDetails")) for e in events])
+
+    # No worker takes it: the Task times out with no ActivityStarted.
+    exe = build("activity_untaken", {"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": arn, "TimeoutSeconds": 1, "End": True}}})
+    p, port, err = start_listening(exe, {}, "--history", hist)
+    rc, out, errline = finish(p, err)
+    with open(hist) as f:
+        types = [e["type"] for e in json.load(f)["events"]]
+    check("an activity no worker takes times out, never started",
+          rc == 1 and errline["Error"] == "States.Timeout" and types == [
+              "ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityTimedOut",
+              "ExecutionFailed"], (rc, errline, types))
+
+    # Taken, then the process is killed: resumed, the worker is lost (its
+    # ActivityStarted replayed from the journal, workerName and all).
+    exe = build("activity_lost", {"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": arn, "TimeoutSeconds": 30, "End": True}}})
+    db = os.path.join(TMP, "activity.db")
+    p, port, err = start_listening(exe, {}, "--store", db, "--name", "n1")
+    try:
+        code, task = curl(port, "GetActivityTask", {"activityArn": arn, "workerName": "w2"})
+        deadline = time.monotonic() + 20  # until its ActivityStarted is journaled
+        while time.monotonic() < deadline and "ActivityStarted" not in subprocess.run(
+                [exe, "--store", db, "--history", "n1"], capture_output=True, text=True,
+                timeout=60).stdout:
+            time.sleep(0.1)
+    finally:
+        p.kill()
+        p.wait()
+        err.close()
+    r = subprocess.run([exe, "--store", db, "--resume", "n1", "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=60)
+    h = subprocess.run([exe, "--store", db, "--history", "n1"], capture_output=True, text=True,
+                       timeout=60)
+    events = json.loads(h.stdout)["events"] if h.returncode == 0 else []
+    check("a resumed activity's worker is lost; its ActivityStarted stays in the history",
+          r.returncode == 1 and [e["type"] for e in events] == [
+              "ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted",
+              "ActivityTimedOut", "ExecutionFailed"] and
+          events[3]["activityStartedEventDetails"] == {"workerName": "w2"},
+          (code, r.returncode, r.stderr[-300:], h.stdout[-600:]))
 
 
 try:
