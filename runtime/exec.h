@@ -217,6 +217,7 @@ struct aslrt_ctx {
 	int64_t state_started_ms;
 	int map_end;		      /* the last MapIterationSucceeded */
 	int run_end;		      /* MapRunSucceeded, which MapStateSucceeded follows */
+	int submitted;		      /* TaskSubmitted: 0 not yet, 1 recorded, 2 none */
 	struct json_object *assigned; /* the state's Assign, for its StateExited */
 	int pending, pending_state;   /* a Map/Parallel failure not yet recorded */
 	long lane;
@@ -418,6 +419,13 @@ int aslrt_mocks_load(aslrt_run *r, const char *path, const char *test_case, char
 int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		   struct json_object **out);
 int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp);
+/* history.c: a .sync or .waitForTaskToken Task's submission, as the binding
+ * sees it: TaskSubmitted with the service's response to it (borrowed) as
+ * its output; NULL: the submission failed, no TaskSubmitted.  A binding
+ * that reports none gets a TaskSubmitted without output before the Task
+ * ends (a mock, a Command bound to a .sync resource). */
+void aslrt_task_submitted(aslrt_ctx *c, struct json_object *response);
+bool aslrt_task_submits(const aslrt_state *st);
 /* Whether the Task is an activity handed to workers on --listen (not mocked):
  * it starts when a worker takes it, not when it is scheduled. */
 bool aslrt_activity_worker(aslrt_run *r, aslrt_state *st);

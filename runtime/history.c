@@ -206,6 +206,8 @@ static struct json_object *build(aslrt_ctx *c, int type, aslrt_state *st, struct
 		key = "taskSubmittedEventDetails";
 		add_str(d, "resourceType", rtype);
 		add_str(d, "resource", res);
+		if (value)
+			add_dump(d, "output", "outputDetails", value);
 		break;
 	case EV_TASK_SUCCEEDED:
 		if (fam != FAM_TASK) {
@@ -330,10 +332,19 @@ static void trace_line(aslrt_ctx *c, struct json_object *e, aslrt_state *st, int
 }
 
 /* Whether a Task's resource runs past its submission (.sync, callbacks). */
-static bool submits(aslrt_state *st)
+bool aslrt_task_submits(const aslrt_state *st)
 {
 	const char *arn = st->resource;
 	return arn && (strstr(arn, ".sync") || strstr(arn, ".waitForTaskToken"));
+}
+
+void aslrt_task_submitted(aslrt_ctx *c, struct json_object *response)
+{
+	if (c->submitted || c->state < 0 || !aslrt_task_submits(&c->run->states[c->state]))
+		return; /* one per attempt, and only where AWS records one */
+	c->submitted = response ? 1 : 2;
+	if (response)
+		aslrt_event(c, EV_TASK_SUBMITTED, c->state, response, 0);
 }
 
 void aslrt_event_flush(aslrt_ctx *c)
@@ -408,7 +419,10 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 		c->pending_state = state;
 		return 0;
 	}
-	if ((type == EV_TASK_SUCCEEDED || type == EV_TASK_FAILED) && submits(st))
+	if (type == EV_TASK_SCHEDULED)
+		c->submitted = 0; /* a new attempt */
+	if ((type == EV_TASK_SUCCEEDED || type == EV_TASK_FAILED) && !c->submitted &&
+	    aslrt_task_submits(st))
 		aslrt_event(c, EV_TASK_SUBMITTED, state, NULL, 0);
 	if (type == EV_MAP_STARTED)
 		c->map_end = c->run_end = 0;

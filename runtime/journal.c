@@ -375,10 +375,12 @@ int64_t aslrt_journal_event(aslrt_run *r, int id, struct json_object *e, int typ
 	sqlite3_finalize(q);
 	free(s);
 	struct json_object *t = NULL;
-	if (type == EV_STATE_EXITED ||
+	/* one transaction per step; what happens outside while a Task runs (a
+	 * worker took it, a service accepted it) is kept as it happens */
+	if (type == EV_STATE_EXITED || type == EV_TASK_SUBMITTED ||
 	    (type == EV_TASK_STARTED && json_object_object_get_ex(e, "type", &t) &&
 	     strcmp(json_object_get_string(t), "ActivityStarted") == 0))
-		commit(r); /* one transaction per step; a worker's taking a task kept too */
+		commit(r);
 	return -1;
 }
 
@@ -395,45 +397,67 @@ static char *attempt_key(aslrt_ctx *c, const char *what)
 	return key;
 }
 
-/*
- * A replayed attempt of an activity that workers take on --listen: if a
- * worker took it before the process stopped, its ActivityStarted (with the
- * worker's name) is in the journal, following the ActivityScheduled just
- * recorded again; record it again too.  None: the Task timed out untaken.
- */
-static void replay_started(aslrt_ctx *c, aslrt_state *st)
+/* The journaled event of that type following event prev (new reference), or
+ * NULL: in the 64 events after prev, where the replay of its Task looks. */
+static struct json_object *journaled_after(aslrt_run *r, int prev, const char *type)
 {
-	aslrt_run *r = c->run;
-	if (!aslrt_activity_worker(r, st))
-		return;
-	struct json_object *worker = NULL;
-	bool found = false;
+	struct json_object *found = NULL;
 	pthread_mutex_lock(&r->lock);
 	sqlite3_stmt *q =
 	    prep(r, "SELECT event FROM events WHERE execution=? AND id>? ORDER BY id LIMIT 64");
 	sqlite3_bind_text(q, 1, r->journal_exec, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, c->last_event);
+	sqlite3_bind_int(q, 2, prev);
 	while (!found && sqlite3_step(q) == SQLITE_ROW) {
 		const char *text = (const char *)sqlite3_column_text(q, 0);
 		struct json_object *e = NULL, *v = NULL;
 		char why[ASLRT_ERRLEN];
 		if (aslrt_json_parse(text, strlen(text), &e, why, sizeof why) == 0 &&
 		    json_object_object_get_ex(e, "type", &v) &&
-		    strcmp(json_object_get_string(v), "ActivityStarted") == 0 &&
+		    strcmp(json_object_get_string(v), type) == 0 &&
 		    json_object_object_get_ex(e, "previousEventId", &v) &&
-		    json_object_get_int(v) == c->last_event) {
-			found = true;
-			if (json_object_object_get_ex(e, "activityStartedEventDetails", &v) &&
-			    json_object_object_get_ex(v, "workerName", &v))
-				worker = json_object_get(v);
-		}
+		    json_object_get_int(v) == prev)
+			found = json_object_get(e);
 		json_object_put(e);
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&r->lock);
-	if (found)
-		aslrt_event(c, EV_TASK_STARTED, c->state, worker, 0);
-	json_object_put(worker);
+	return found;
+}
+
+static struct json_object *detail(struct json_object *e, const char *details, const char *key)
+{
+	struct json_object *d = NULL, *v = NULL;
+	if (json_object_object_get_ex(e, details, &d))
+		json_object_object_get_ex(d, key, &v);
+	return v;
+}
+
+/*
+ * A replayed attempt records again what happened between its start and its
+ * end, as the journal holds it: the ActivityStarted of an activity a worker
+ * took on --listen (with the worker's name; none: it timed out untaken), the
+ * TaskSubmitted of a .sync or callback Task (with the service's response).
+ */
+static void replay_between(aslrt_ctx *c, aslrt_state *st)
+{
+	aslrt_run *r = c->run;
+	struct json_object *e;
+	if (aslrt_activity_worker(r, st) &&
+	    (e = journaled_after(r, c->last_event, "ActivityStarted"))) {
+		aslrt_event(c, EV_TASK_STARTED, c->state,
+			    detail(e, "activityStartedEventDetails", "workerName"), 0);
+		json_object_put(e);
+	}
+	if (aslrt_task_submits(st) && (e = journaled_after(r, c->last_event, "TaskSubmitted"))) {
+		const char *text =
+		    json_object_get_string(detail(e, "taskSubmittedEventDetails", "output"));
+		struct json_object *resp = NULL;
+		char why[ASLRT_ERRLEN];
+		if (text && aslrt_json_parse(text, strlen(text), &resp, why, sizeof why) == 0)
+			aslrt_task_submitted(c, resp);
+		json_object_put(resp);
+		json_object_put(e);
+	}
 }
 
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
@@ -489,7 +513,7 @@ int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	}
 	pthread_mutex_unlock(&r->lock);
 	if (rc != 1)
-		replay_started(c, st);
+		replay_between(c, st);
 	if (rc == 0 || rc == -1) {
 		free(key);
 		return rc;

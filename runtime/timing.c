@@ -266,9 +266,11 @@ static int run_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		struct json_object *sent = NULL;
 		aslrt_cb_open(c->task_token, NULL, NULL);
 		if (aslrt_task_invoke(c, st, input, &sent)) {
+			aslrt_task_submitted(c, NULL);
 			aslrt_cb_close(c->task_token);
 			return -1;
 		}
+		aslrt_task_submitted(c, sent); /* the acknowledgement: TaskSubmitted's output */
 		json_object_put(sent);
 		return aslrt_cb_wait(c, c->task_token, out);
 	}

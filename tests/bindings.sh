@@ -204,6 +204,48 @@ assert s['ExecutionArn'] == arn + 'sync' and s['Name'] == 'sync' and isinstance(
 assert s2['Output'] == {'echo': {'n': 1}, 'name': 'sync2', 'machine': 'child'} and s2['Input'] == {'n': 1}, s2
 assert s2['StateMachineArn'] == 'arn:aws:states:us-east-1:123456789012:stateMachine:child', s2
 " && echo 0 || echo 1)
+# TaskSubmitted: what startExecution answered as the child started, for the
+# .sync and .sync:2 Tasks (a plain startExecution has none), between their
+# TaskStarted and TaskSucceeded, as AWS records it.
+run ./parent --bindings b.json --history h.json
+check "TaskSubmitted holds the child's start for .sync and .sync:2" $([ $rc = 0 ] && python3 -c "
+import json
+ev = json.load(open('h.json'))['events']
+arn = 'arn:aws:states:us-east-1:123456789012:execution:child:'
+sub = {}
+for e in ev:
+    if e['type'] == 'TaskSubmitted':
+        d = e['taskSubmittedEventDetails']
+        o = json.loads(d['output'])
+        sub[d['resource']] = o
+        assert sorted(o) == ['ExecutionArn', 'SdkHttpMetadata', 'SdkResponseMetadata', 'StartDate'], o
+        assert d['resourceType'] == 'states' and d['outputDetails'] == {'truncated': False}, d
+        before = [x['type'] for x in ev if x['id'] == e['previousEventId']]
+        after = [x['type'] for x in ev if x['previousEventId'] == e['id']]
+        assert before == ['TaskStarted'] and after == ['TaskSucceeded'], (before, after)
+assert {k: v['ExecutionArn'] for k, v in sub.items()} == {
+    'startExecution.sync': arn + 'sync', 'startExecution.sync:2': arn + 'sync2'}, sub
+" && echo 0 || echo 1)
+# A send that fails submits nothing: no TaskSubmitted before its TaskFailed.
+cat >cb.asl.json <<'X'
+{"StartAt": "Send", "States": {"Send": {"Type": "Task", "End": true, "TimeoutSeconds": 5,
+  "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+  "Parameters": {"QueueUrl": "q", "MessageBody": {"T.$": "$$.Task.Token"}}}}}
+X
+"$aslc" build cb.asl.json -o cb || exit 1
+bind <<'X'
+{"Bindings": {"arn:aws:states:::sqs:sendMessage.waitForTaskToken": {"Command": ["sh", "-c", "exit 3"]}}}
+X
+echo '{}' >in; run ./cb --bindings b.json --clock virtual --history h.json
+check "a failed send: TaskFailed with no TaskSubmitted" $([ $rc = 1 ] && python3 -c "
+import json
+ev = json.load(open('h.json'))['events']
+assert [e['type'] for e in ev] == ['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled',
+                                   'TaskStarted', 'TaskFailed', 'ExecutionFailed'], ev
+" && echo 0 || echo 1)
+bind <<'X'
+{"Bindings": {"arn:aws:states:us-east-1:123456789012:stateMachine:child": {"Executable": "./child"}}}
+X
 echo '{"fail": true}' >in; run ./parent --bindings b.json
 check "a failed child fails the Task with States.TaskFailed" $([ $rc = 1 ] && tail -n 1 err | python3 -c "
 import json, sys

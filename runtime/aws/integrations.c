@@ -1000,14 +1000,19 @@ static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 		    struct json_object **out)
 {
-	if (json_integration(c, k, "runTask", p, !sync, out) != 0)
+	if (json_integration(c, k, "runTask", p, !sync, out) != 0) {
+		aslrt_task_submitted(c, NULL);
 		return -1;
+	}
 	struct json_object *failures = aslrt_aws_get(*out, "Failures");
 	struct json_object *tasks = aslrt_aws_get(*out, "Tasks");
 	if (!sync)
 		return 0;
-	if ((failures && json_object_array_length(failures) > 0) || !tasks ||
-	    json_object_array_length(tasks) != 1) {
+	/* TaskSubmitted: RunTask's response, when it started the task */
+	bool started = !(failures && json_object_array_length(failures) > 0) && tasks &&
+		       json_object_array_length(tasks) == 1;
+	aslrt_task_submitted(c, started ? *out : NULL);
+	if (!started) {
 		aslrt_error_clear(&c->err);
 		c->err.name = strdup("AmazonECS.Unknown");
 		c->err.cause = aslrt_json_dump(*out);
@@ -1056,11 +1061,14 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 		      struct json_object **out)
 {
-	if (json_integration(c, k, "submitJob", p, !sync, out) != 0)
+	if (json_integration(c, k, "submitJob", p, !sync, out) != 0) {
+		aslrt_task_submitted(c, NULL);
 		return -1;
+	}
 	if (!sync)
 		return 0;
 	const char *id = aslrt_aws_get_str(*out, "JobId");
+	aslrt_task_submitted(c, id ? *out : NULL); /* TaskSubmitted: SubmitJob's response */
 	if (!id) {
 		json_object_put(*out);
 		*out = NULL;
@@ -1352,6 +1360,8 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 			rc = events_put(c, &k, params, out);
 		} else if (strcmp(s, "sfn") == 0 && strcmp(action, "startExecution") == 0) {
 			rc = start_execution(c, &k, params, out);
+			if (sync)
+				aslrt_task_submitted(c, rc ? NULL : *out);
 			if (rc == 0 && sync)
 				rc = wait_execution(c, sync, out);
 		} else if (strcmp(s, "ecs") == 0 && strcmp(action, "runTask") == 0) {

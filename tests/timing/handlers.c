@@ -29,7 +29,9 @@ static int send_token(struct json_object *input, struct json_object **result, ch
 	fprintf(f, "%s\n", json_object_get_string(token));
 	if (fclose(f) != 0 || rename(tmp, path) != 0)
 		return -1;
+	/* what SQS's SendMessage would answer: the history's TaskSubmitted output */
 	*result = json_object_new_object();
+	json_object_object_add(*result, "MessageId", json_object_get(token));
 	return 0;
 }
 

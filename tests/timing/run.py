@@ -329,7 +329,8 @@ def callbacks():
                    "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "$.caught", "Next": "Done"}],
                    "End": True},
         "Done": {"Type": "Pass", "End": True}}}, handlers=True)
-    p, port, err = start_listening(exe, {"in": 1})
+    hist = os.path.join(TMP, "callbacks.history.json")
+    p, port, err = start_listening(exe, {"in": 1}, "--history", hist)
     try:
         first = wait_token(token_file)
         code, body = curl(port, "SendTaskSuccess", {"taskToken": "0" * 32 + "-0-0", "output": "{}"})
@@ -361,6 +362,17 @@ def callbacks():
     check("the heartbeat kept the first Task alive; the failure was caught",
           rc == 0 and out == {"in": 1, "first": {"a": [1, 2]},
                               "caught": {"Error": "Boom", "Cause": "it broke"}}, (rc, out, errline))
+    # TaskSubmitted as the message was sent (5 s before the answer), with the
+    # sender's response, as AWS records it; then TaskSucceeded / TaskFailed
+    with open(hist) as f:
+        events = json.load(f)["events"]
+    subs = [(e, events[e["id"]]) for e in events if e["type"] == "TaskSubmitted"]
+    check("TaskSubmitted: the response to the send, recorded as it was sent",
+          [(json.loads(e["taskSubmittedEventDetails"]["output"]), e["previousEventId"],
+            n["type"]) for e, n in subs] == [({"MessageId": first}, 4, "TaskSucceeded"),
+                                             ({"MessageId": second}, 10, "TaskFailed")] and
+          subs[0][1]["timestamp"] - subs[0][0]["timestamp"] >= 4.5,
+          [(e, n["type"], n["timestamp"]) for e, n in subs])
 
     # A missed heartbeat on the real clock with a listener: caught after 1 s;
     # a late answer then gets TaskTimedOut.
