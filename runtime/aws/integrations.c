@@ -885,6 +885,14 @@ static int events_put(aslrt_ctx *c, call *k, struct json_object *p, struct json_
 	return rc;
 }
 
+/* A .sync Task's submit response after its TaskSubmitted: the SDK metadata
+ * goes with the submission only. */
+static void strip_sdk_metadata(struct json_object *o)
+{
+	json_object_object_del(o, "SdkHttpMetadata");
+	json_object_object_del(o, "SdkResponseMetadata");
+}
+
 /* How a .sync Task polls: the Describe call, where its subject (the job)
  * stands in the response, and the statuses that end the wait. */
 typedef struct poller {
@@ -1000,7 +1008,7 @@ static int wait_execution(aslrt_ctx *c, int sync, struct json_object **out)
 static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 		    struct json_object **out)
 {
-	if (json_integration(c, k, "runTask", p, !sync, out) != 0) {
+	if (json_integration(c, k, "runTask", p, true, out) != 0) {
 		aslrt_task_submitted(c, NULL);
 		return -1;
 	}
@@ -1008,10 +1016,12 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 	struct json_object *tasks = aslrt_aws_get(*out, "Tasks");
 	if (!sync)
 		return 0;
-	/* TaskSubmitted: RunTask's response, when it started the task */
+	/* TaskSubmitted: RunTask's response with the SDK metadata, when it
+	 * started the task (AWS's recordings); the rest goes on without it */
 	bool started = !(failures && json_object_array_length(failures) > 0) && tasks &&
 		       json_object_array_length(tasks) == 1;
 	aslrt_task_submitted(c, started ? *out : NULL);
+	strip_sdk_metadata(*out);
 	if (!started) {
 		aslrt_error_clear(&c->err);
 		c->err.name = strdup("AmazonECS.Unknown");
@@ -1061,7 +1071,7 @@ static int run_task(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 		      struct json_object **out)
 {
-	if (json_integration(c, k, "submitJob", p, !sync, out) != 0) {
+	if (json_integration(c, k, "submitJob", p, true, out) != 0) {
 		aslrt_task_submitted(c, NULL);
 		return -1;
 	}
@@ -1069,6 +1079,7 @@ static int submit_job(aslrt_ctx *c, call *k, struct json_object *p, bool sync,
 		return 0;
 	const char *id = aslrt_aws_get_str(*out, "JobId");
 	aslrt_task_submitted(c, id ? *out : NULL); /* TaskSubmitted: SubmitJob's response */
+	strip_sdk_metadata(*out);
 	if (!id) {
 		json_object_put(*out);
 		*out = NULL;

@@ -59,8 +59,8 @@ def check(name, got, want):
         print("FAIL %s\n  got:  %s\n  want: %s" % (name, got, want))
 
 
-def run(exe, env, inp, timeout=60):
-    p = subprocess.run([exe], input=json.dumps(inp), capture_output=True, text=True,
+def run(exe, env, inp, timeout=60, args=()):
+    p = subprocess.run([exe, *args], input=json.dumps(inp), capture_output=True, text=True,
                        env=env, timeout=timeout)
     if p.returncode == 0:
         return 0, json.loads(p.stdout)
@@ -644,6 +644,20 @@ def ecs_stub(exes, env):
                   ("States.TaskFailed", "FAILED"))
             check("batch request (%s)" % backend, [r for o, r in calls if o == "/v1/submitjob"][0],
                   {"jobName": "j", "jobQueue": "q", "jobDefinition": "ok"})
+        # TaskSubmitted: RunTask's or SubmitJob's response, for each .sync Task
+        # whose request was accepted (RunTask's Failures: none)
+        hist = os.path.join(os.path.dirname(exes["ecs", "c"]), "ecs.history.json")
+        run(exes["ecs", "c"], eenv, {}, args=("--history", hist))
+        with open(hist) as f:
+            subs = [e["taskSubmittedEventDetails"] for e in json.load(f)["events"]
+                    if e["type"] == "TaskSubmitted"]
+        outs = [json.loads(d["output"]) for d in subs]
+        check("TaskSubmitted: the .sync Tasks' submit responses",
+              sorted((d["resourceType"], d["resource"], o["Tasks"][0]["TaskArn"] if "Tasks" in o
+                      else o["JobId"], o["SdkHttpMetadata"]["HttpStatusCode"])
+                     for d, o in zip(subs, outs)),
+              [("batch", "submitJob.sync", "id-bad", 200), ("batch", "submitJob.sync", "id-ok", 200),
+               ("ecs", "runTask.sync", base + "fails", 200), ("ecs", "runTask.sync", base + "td", 200)])
     finally:
         srv.shutdown()
 
