@@ -549,6 +549,40 @@ def callbacks():
           events[3]["activityStartedEventDetails"] == {"workerName": "w2"},
           (code, r.returncode, r.stderr[-300:], h.stdout[-600:]))
 
+    # A callback Task's message was sent, then the process was killed: resumed,
+    # the callback is lost; its TaskSubmitted (the send's answer) stays.
+    bfile = os.path.join(TMP, "send_bindings.json")
+    with open(bfile, "w") as f:
+        json.dump({"Bindings": {"arn:aws:states:::sqs:sendMessage.waitForTaskToken": {
+            "Command": ["echo", "{\"MessageId\": \"m1\"}"]}}}, f)
+    exe = build("callback_lost", {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": "q", "MessageBody": {"T.$": "$$.Task.Token"}},
+        "TimeoutSeconds": 30, "End": True}}})
+    db = os.path.join(TMP, "callback.db")
+    p, port, err = start_listening(exe, {}, "--store", db, "--name", "n1", "--bindings", bfile)
+    try:
+        deadline = time.monotonic() + 20  # until its TaskSubmitted is journaled
+        while time.monotonic() < deadline and "TaskSubmitted" not in subprocess.run(
+                [exe, "--store", db, "--history", "n1"], capture_output=True, text=True,
+                timeout=60).stdout:
+            time.sleep(0.1)
+    finally:
+        p.kill()
+        p.wait()
+        err.close()
+    r = subprocess.run([exe, "--store", db, "--resume", "n1", "--listen", "127.0.0.1:0",
+                        "--bindings", bfile], capture_output=True, text=True, timeout=60)
+    h = subprocess.run([exe, "--store", db, "--history", "n1"], capture_output=True, text=True,
+                       timeout=60)
+    events = json.loads(h.stdout)["events"] if h.returncode == 0 else []
+    check("a resumed callback's TaskSubmitted stays in the history, with its output",
+          r.returncode == 1 and [e["type"] for e in events] == [
+              "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+              "TaskSubmitted", "TaskTimedOut", "ExecutionFailed"] and
+          json.loads(events[4]["taskSubmittedEventDetails"]["output"]) == {"MessageId": "m1"},
+          (r.returncode, r.stderr[-300:], h.stdout[-600:]))
+
 
 try:
     for g in GROUPS:
