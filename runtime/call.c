@@ -446,6 +446,17 @@ static void add_output(struct json_object *o, struct json_object *output, bool s
 	json_object_object_add(o, "OutputDetails", det);
 }
 
+/* A .sync child's TaskSubmitted: what startExecution answers as it starts. */
+static void child_submitted(aslrt_ctx *c, const char *exec_arn, int64_t start)
+{
+	struct json_object *sub = json_object_new_object();
+	json_object_object_add(sub, "ExecutionArn", json_object_new_string(exec_arn));
+	json_object_object_add(sub, "StartDate", epoch_ms(start));
+	sdk_metadata(sub, "application/x-amz-json-1.0", 100, NULL);
+	aslrt_task_submitted(c, sub);
+	json_object_put(sub);
+}
+
 static int call_child(aslrt_ctx *c, const aslrt_binding *b, const char *resource,
 		      struct json_object *params, struct json_object **out)
 {
@@ -486,15 +497,8 @@ static int call_child(aslrt_ctx *c, const aslrt_binding *b, const char *resource
 	if (!c->run->virtual_clock)
 		argv[5] = NULL;
 	int64_t start = aslrt_now_ms(c->run);
-	if (sync || sync2) {
-		/* TaskSubmitted: what startExecution answers as the child starts */
-		struct json_object *sub = json_object_new_object();
-		json_object_object_add(sub, "ExecutionArn", json_object_new_string(exec_arn));
-		json_object_object_add(sub, "StartDate", epoch_ms(start));
-		sdk_metadata(sub, "application/x-amz-json-1.0", 100, NULL);
-		aslrt_task_submitted(c, sub);
-		json_object_put(sub);
-	}
+	if (sync || sync2)
+		child_submitted(c, exec_arn, start);
 	aslrt_subresult res;
 	int rc = run_sub(c, b, argv, input, &res);
 	free(smname);
