@@ -442,6 +442,8 @@ static void replay_between(aslrt_ctx *c, aslrt_state *st)
 {
 	aslrt_run *r = c->run;
 	struct json_object *e;
+	if (c->in_child)
+		return; /* a child execution's events are not journaled */
 	if (aslrt_activity_worker(r, st) &&
 	    (e = journaled_after(r, c->last_event, "ActivityStarted"))) {
 		aslrt_event(c, EV_TASK_STARTED, c->state,
