@@ -325,9 +325,12 @@ static void trace_line(aslrt_ctx *c, struct json_object *e, aslrt_state *st, int
 			 c->err.cause ? c->err.cause : "");
 	if (type >= EV_TASK_SCHEDULED && type <= EV_TASK_TIMED_OUT)
 		snprintf(attempt, sizeof attempt, " attempt %d", c->retry_count + 1);
-	fprintf(r->trace, "%s #%d %s%s%s%s%s%s\n", t, json_object_get_int(get(e, "id")),
+	/* the activity worker that took it */
+	const char *worker =
+	    json_object_get_string(get(get(e, "activityStartedEventDetails"), "workerName"));
+	fprintf(r->trace, "%s #%d %s%s%s%s%s%s%.256s%s\n", t, json_object_get_int(get(e, "id")),
 		json_object_get_string(get(e, "type")), st ? " " : "", st ? st->name : "", where,
-		attempt, err);
+		attempt, worker ? " by " : "", worker ? worker : "", err);
 	free(t);
 }
 

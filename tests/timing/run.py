@@ -476,7 +476,7 @@ def callbacks():
     exe = build("activity", {"StartAt": "A", "States": {
         "A": {"Type": "Task", "Resource": arn, "TimeoutSeconds": 30, "End": True}}})
     hist = os.path.join(TMP, "activity.history.json")
-    p, port, err = start_listening(exe, {"who": "world"}, "--history", hist)
+    p, port, err = start_listening(exe, {"who": "world"}, "--history", hist, "--trace")
     try:
         code, body = curl(port, "GetActivityTask", {"activityArn": arn + "x"})
         check("GetActivityTask for an activity no state runs: HTTP 400 ActivityDoesNotExist",
@@ -497,6 +497,10 @@ def callbacks():
         rc, out, errline = finish(p, err)
     check("the activity's output is the Task's result", rc == 0 and out == "hello world",
           (rc, out, errline))
+    err.seek(0)
+    traced = [line.split(" ", 2)[2] for line in err.read().splitlines() if " #4 " in line]
+    check("--trace names the worker that took the activity",
+          traced == ["ActivityStarted A attempt 1 by w1"], traced)
     # AWS records ActivityStarted when a worker takes the task, with its workerName
     with open(hist) as f:
         events = json.load(f)["events"]
