@@ -164,6 +164,27 @@ static bool write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
+/* After an answer sent before the request was read (an error, a refusal):
+ * what the client still sends is read and dropped until it closes, for at
+ * most REFUSE_MS, since closing with its request unread would reset the
+ * connection, and the reset can destroy the answer unread. */
+static void drain(int fd)
+{
+	shutdown(fd, SHUT_WR);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long left = REFUSE_MS -
+			    ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char sink[4096];
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0 ||
+		    recv(fd, sink, sizeof sink, MSG_DONTWAIT) <= 0)
+			return;
+	}
+}
+
 static void respond(struct MHD_Connection *c, unsigned status, const char *reason,
 		    const struct MHD_Response *r)
 {
@@ -178,7 +199,7 @@ static void respond(struct MHD_Connection *c, unsigned status, const char *reaso
 }
 
 /* Read up to the blank line after the headers; the body bytes read past
- * it are left at head + *used .. head + *got.  -1 on error or overlong. */
+ * it are left at head + *used .. head + *got.  -1 on error, -2 overlong. */
 static int read_head(struct MHD_Connection *c, size_t *used, size_t *got)
 {
 	size_t n = 0;
@@ -192,7 +213,7 @@ static int read_head(struct MHD_Connection *c, size_t *used, size_t *got)
 			return 0;
 		}
 		if (n == HEAD_MAX)
-			return -1;
+			return -2;
 		if (n == c->headcap) { /* most heads fit the first 4 KiB */
 			size_t cap = c->headcap ? 2 * c->headcap : HEAD_FIRST;
 			cap = cap > HEAD_MAX ? HEAD_MAX : cap;
@@ -273,7 +294,10 @@ static const char *reason(unsigned status)
 static bool serve(struct MHD_Connection *c, void **con_cls, bool *called)
 {
 	size_t used, got;
-	if (read_head(c, &used, &got) < 0)
+	int rc = read_head(c, &used, &got);
+	if (rc == -2) /* as libmicrohttpd answers a head over its memory */
+		respond(c, 431, "Request Header Fields Too Large", NULL);
+	if (rc < 0)
 		return false;
 	/* the body bytes already read stay at head + used: the head is split
 	 * up to there, its first byte kept aside for the NUL */
@@ -336,6 +360,8 @@ static void *connection(void *arg)
 	void *con_cls = NULL;
 	bool called = false;
 	bool ok = serve(c, &con_cls, &called);
+	if (!ok)
+		drain(c->fd);
 	if (called && d->done)
 		d->done(d->done_cls, c, &con_cls,
 			ok ? MHD_REQUEST_TERMINATED_COMPLETED_OK
@@ -353,9 +379,7 @@ static void *connection(void *arg)
 }
 
 /* Over the limit: 503 in AWS's error shape, written at once (it fits the
- * socket's buffer), then what the client sends is read and dropped until
- * it closes, for at most REFUSE_MS: closing with its request unread would
- * reset the connection, and the reset can destroy the answer unread. */
+ * socket's buffer), then the request drained. */
 static void refuse(int fd)
 {
 	static const char body[] = "{\"__type\":\"ServiceUnavailable\",\"message\":\"The server "
@@ -368,21 +392,8 @@ static void refuse(int fd)
 			 sizeof body - 1);
 	struct timeval tv = {.tv_usec = 50000};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	if (write_all(fd, head, (size_t)n) && write_all(fd, body, sizeof body - 1)) {
-		shutdown(fd, SHUT_WR);
-		struct timespec t0, t;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (;;) {
-			clock_gettime(CLOCK_MONOTONIC, &t);
-			long left = REFUSE_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
-						 (t.tv_nsec - t0.tv_nsec) / 1000000);
-			struct pollfd p = {.fd = fd, .events = POLLIN};
-			char sink[4096];
-			if (left <= 0 || poll(&p, 1, (int)left) <= 0 ||
-			    recv(fd, sink, sizeof sink, MSG_DONTWAIT) <= 0)
-				break;
-		}
-	}
+	if (write_all(fd, head, (size_t)n) && write_all(fd, body, sizeof body - 1))
+		drain(fd);
 	close(fd);
 }
 

@@ -187,6 +187,9 @@ static_http() {
 	many=$(i=0; while [ $i -lt 101 ]; do printf -- '-H X-H%d:1 ' $i; i=$((i + 1)); done)
 	check "--listen answers 431 to over 100 request headers" \
 		$(ok test "$(curl -s -m 20 -o /dev/null -w '%{http_code}' $many "$url")" = 431)
+	big=$(head -c 70000 /dev/zero | tr '\0' a)
+	check "--listen answers 431 to a head over 64 KiB" \
+		$(ok test "$(curl -s -m 20 -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$url")" = 431)
 	# Content-Length may end in whitespace (RFC 9112's OWS).
 	body='{"activityArn": "arn:aws:states:us-east-1:123456789012:activity:work"}'
 	got=$(curl -s -m 20 -X POST -H "X-Amz-Target: AWSStepFunctions.GetActivityTask" \
