@@ -96,6 +96,30 @@ if want < CONNS + 100:
     print("skipping: the descriptor limit (%d) is too low for %d connections" % (want, CONNS))
     sys.exit(77)
 
+# a server thread per connection: the pids limit (cgroup v1 or v2) must
+# leave room for 1,020 of them beside the tests running alongside
+def pids_max():
+    for line in open("/proc/self/cgroup"):
+        num, ctrl, path = line.rstrip("\n").split(":", 2)
+        if ctrl in ("pids", ""):
+            for f in ("/sys/fs/cgroup/pids%s/pids.max" % path, "/sys/fs/cgroup%s/pids.max" % path):
+                try:
+                    v = open(f).read().strip()
+                    return None if v == "max" else int(v)
+                except (OSError, ValueError):
+                    pass
+    return None
+
+
+limit = pids_max()
+nproc = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+if os.getuid() != 0 and nproc != resource.RLIM_INFINITY:
+    limit = nproc if limit is None else min(limit, nproc)
+if limit is not None and limit < 3 * CONNS:
+    print("skipping: %d threads or processes allowed here, too few for %d connections and "
+          "the tests running alongside" % (limit, CONNS))
+    sys.exit(77)
+
 variants = []
 env = dict(os.environ)
 if os.environ.get("ASLC_SANITIZED") == "1":
