@@ -165,7 +165,15 @@ for name, flags, benv in variants:
     status, body = call(port, "GetActivityTask", {"activityArn": WORK})
     token = json.loads(body).get("taskToken") if status == 200 else None
     check("%s: GetActivityTask hands out the work" % name, bool(token), True)
-    base, rss0 = threads(p.pid), rss_kib(p.pid)
+    # the answered request's connection thread may still be ending
+    base, end = threads(p.pid), time.time() + 10
+    while time.time() < end:
+        time.sleep(0.3)
+        now = threads(p.pid)
+        if now == base:
+            break
+        base = now
+    rss0 = rss_kib(p.pid)
     polls = []
     for i in range(CONNS - SPARE):
         s = socket.create_connection(("127.0.0.1", port), timeout=20)
