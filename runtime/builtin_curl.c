@@ -8,10 +8,11 @@
  * GSS-API (krb5 ships no .a).  And a static OpenSSL TLS client alone is
  * 4.2 MB, against 0.4 MB with mbed TLS (the image must stay under 5 MB).
  *
- * http and https only.  As libcurl, a handle keeps up to KEEP_MAX
- * connections alive after their responses (the runtime has one handle per
- * thread, http.c) and sends the next request to the same scheme, host and
- * port on one of them; a kept connection the server has closed is found
+ * http and https only.  As libcurl with a shared connection cache, up to
+ * KEEP_MAX connections are kept alive after their responses, for the whole
+ * process (a Map's iterations run on threads of their own), and the next
+ * request to the same scheme, host and port, from any thread, goes out on
+ * one of them; a kept connection the server has closed is found
  * before it is used, or, if the server closes it as the request goes out,
  * the request is sent once more on a new connection, but only when the
  * server cannot have answered it (the write failed, or the connection ended
@@ -52,10 +53,8 @@
 
 #include "builtin.h"
 
-#define KEEP_MAX 4	   /* connections kept per handle (libcurl's cache: 5) */
+#define KEEP_MAX 16	   /* idle connections kept */
 #define KEEP_AGE_MS 118000 /* and for how long (libcurl's CURLOPT_MAXAGE_CONN) */
-
-struct conn;
 
 typedef struct easy {
 	char *url, *method, *protocols;
@@ -69,7 +68,6 @@ typedef struct easy {
 	char *errbuf;
 	long status;
 	int bad_option;
-	struct conn *kept[KEEP_MAX]; /* idle connections, kept across resets */
 } easy;
 
 /* One connection: the socket, TLS over it if https, the time limits. */
@@ -801,17 +799,12 @@ CURL *aslrt_bcurl_easy_init(void)
 	return e;
 }
 
-/* The options back to their defaults; the kept connections stay, as
- * curl_easy_reset keeps libcurl's connection cache. */
 static void easy_clear(easy *e)
 {
 	free(e->url);
 	free(e->method);
 	free(e->protocols);
-	struct conn *kept[KEEP_MAX];
-	memcpy(kept, e->kept, sizeof kept);
 	memset(e, 0, sizeof *e);
-	memcpy(e->kept, kept, sizeof kept);
 	e->postsize = -1;
 }
 
@@ -898,51 +891,68 @@ CURLcode aslrt_bcurl_easy_setopt(CURL *h, CURLoption opt, ...)
 	return rc;
 }
 
+/* Close a kept connection without waiting on it (its time limits were
+ * the last request's). */
+static void discard(conn *c)
+{
+	c->stall_ms = 0;
+	c->deadline = now_ms();
+	conn_close(c);
+	free(c);
+}
+
+/* The idle connections, any thread's to take. */
+static conn *kept[KEEP_MAX];
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* A kept connection for key, taken out of the cache, or NULL.  Those
  * kept too long or closed by the server (readable while idle: its EOF or
  * close_notify is waiting) are closed on the way. */
-static conn *take_kept(easy *e, const char *key)
+static conn *take_kept(const char *key)
 {
-	conn *found = NULL;
+	conn *found = NULL, *dead[KEEP_MAX];
+	int ndead = 0;
 	int64_t now = now_ms();
+	pthread_mutex_lock(&kept_lock);
 	for (int i = 0; i < KEEP_MAX; i++) {
-		conn *c = e->kept[i];
+		conn *c = kept[i];
 		if (!c || (found && strcmp(c->key, key) == 0))
 			continue;
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
-		bool dead = now - c->idle_since > KEEP_AGE_MS || poll(&p, 1, 0) != 0;
-		if (dead || strcmp(c->key, key) == 0) {
-			e->kept[i] = NULL;
-			if (dead) {
-				conn_close(c);
-				free(c);
-			} else {
-				found = c;
-			}
+		if (now - c->idle_since > KEEP_AGE_MS || poll(&p, 1, 0) != 0) {
+			kept[i] = NULL;
+			dead[ndead++] = c;
+		} else if (strcmp(c->key, key) == 0) {
+			kept[i] = NULL;
+			found = c;
 		}
 	}
+	pthread_mutex_unlock(&kept_lock);
+	for (int i = 0; i < ndead; i++)
+		discard(dead[i]);
 	return found;
 }
 
 /* Keep c for the next request, in place of the oldest if the cache is full. */
-static void keep(easy *e, conn *c)
+static void keep(conn *c)
 {
+	c->idle_since = now_ms();
+	c->timed_out = false;
+	pthread_mutex_lock(&kept_lock);
 	int slot = 0;
 	for (int i = 0; i < KEEP_MAX; i++) {
-		if (!e->kept[i]) {
+		if (!kept[i]) {
 			slot = i;
 			break;
 		}
-		if (e->kept[i]->idle_since < e->kept[slot]->idle_since)
+		if (kept[i]->idle_since < kept[slot]->idle_since)
 			slot = i;
 	}
-	if (e->kept[slot]) {
-		conn_close(e->kept[slot]);
-		free(e->kept[slot]);
-	}
-	c->idle_since = now_ms();
-	c->timed_out = false;
-	e->kept[slot] = c;
+	conn *old = kept[slot];
+	kept[slot] = c;
+	pthread_mutex_unlock(&kept_lock);
+	if (old)
+		discard(old);
 }
 
 static CURLcode open_conn(easy *e, const url *u, int64_t deadline, conn **out)
@@ -985,7 +995,7 @@ CURLcode aslrt_bcurl_easy_perform(CURL *h)
 	char key[sizeof((conn *)0)->key];
 	snprintf(key, sizeof key, "%s://%s:%s", u.https ? "https" : "http", u.host, u.port);
 	int64_t deadline = e->timeout_ms > 0 ? now_ms() + e->timeout_ms : 0;
-	conn *c = take_kept(e, key);
+	conn *c = take_kept(key);
 	bool unanswered = false;
 	if (c) {
 		c->deadline = deadline;
@@ -1007,7 +1017,7 @@ CURLcode aslrt_bcurl_easy_perform(CURL *h)
 		}
 	}
 	if (c && rc == CURLE_OK && c->keep)
-		keep(e, c);
+		keep(c);
 	else if (c) {
 		conn_close(c);
 		free(c);
@@ -1034,16 +1044,9 @@ void aslrt_bcurl_easy_reset(CURL *h)
 
 void aslrt_bcurl_easy_cleanup(CURL *h)
 {
-	easy *e = h;
-	if (!e)
-		return;
-	easy_clear(e);
-	for (int i = 0; i < KEEP_MAX; i++)
-		if (e->kept[i]) {
-			conn_close(e->kept[i]);
-			free(e->kept[i]);
-		}
-	free(e);
+	if (h)
+		easy_clear(h);
+	free(h);
 }
 
 const char *aslrt_bcurl_easy_strerror(CURLcode rc)
