@@ -12,17 +12,18 @@
  * KEEP_MAX connections are kept alive after their responses, for the whole
  * process (a Map's iterations run on threads of their own), and the next
  * request to the same scheme, host and port, from any thread, goes out on
- * one of them; a kept connection the server has closed is found
- * before it is used, or, if the server closes it as the request goes out,
- * the request is sent once more on a new connection, but only when the
- * server cannot have answered it (the write failed, or the connection ended
+ * one of them; a kept connection the server has closed is found before it
+ * is used, or, if the server closes it as the request goes out, the
+ * request is sent once more on a new connection, but only when the server
+ * cannot have answered it (the write failed, or the connection ended
  * before any byte of a response).  Host names are resolved on a thread of
  * their own, so the request's time limits bound them too (getaddrinfo has
  * none of its own).  The CA certificates come from $SSL_CERT_FILE, else
- * Debian's bundle (what aslc build --image puts into the image).  No proxies: with one named in
- * the environment (https_proxy ...) a request fails, saying so.  An option the runtime does not
- * use is refused: the request then fails with CURLE_UNKNOWN_OPTION, naming
- * the option, rather than running without it.
+ * Debian's bundle (what aslc build --image puts into the image).  No
+ * proxies: with one named in the environment (https_proxy ...) a request
+ * fails, saying so.  An option the runtime does not use is refused: the
+ * request then fails with CURLE_UNKNOWN_OPTION, naming the option, rather
+ * than running without it.
  */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
