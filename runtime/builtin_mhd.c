@@ -8,8 +8,9 @@
  * What callback.c asks for, and nothing else: a thread per connection
  * (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, with
  * or without MHD_USE_POLL), MHD_OPTION_SOCK_ADDR,
- * MHD_OPTION_NOTIFY_COMPLETED, MHD_OPTION_CONNECTION_TIMEOUT and
- * MHD_OPTION_CONNECTION_LIMIT; any other flag or option makes
+ * MHD_OPTION_NOTIFY_COMPLETED, MHD_OPTION_NOTIFY_CONNECTION,
+ * MHD_OPTION_CONNECTION_TIMEOUT and MHD_OPTION_CONNECTION_LIMIT; any other
+ * flag or option makes
  * MHD_start_daemon fail (errno EINVAL).  One request per connection: the
  * whole request is read (Content-Length; a chunked body is refused with
  * 411), the access handler is called as libmicrohttpd calls it (headers,
@@ -48,6 +49,8 @@ struct MHD_Daemon {
 	void *dh_cls;
 	MHD_RequestCompletedCallback done;
 	void *done_cls;
+	MHD_NotifyConnectionCallback notify;
+	void *notify_cls;
 	unsigned timeout_s;
 	pthread_t acceptor;
 	pthread_mutex_t lock;
@@ -357,8 +360,10 @@ static void *connection(void *arg)
 	struct MHD_Daemon *d = c->d;
 	struct timeval tv = {.tv_sec = d->timeout_s};
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	void *con_cls = NULL;
+	void *con_cls = NULL, *socket_context = NULL;
 	bool called = false;
+	if (d->notify)
+		d->notify(d->notify_cls, c, &socket_context, MHD_CONNECTION_NOTIFY_STARTED);
 	bool ok = serve(c, &con_cls, &called);
 	if (!ok)
 		drain(c->fd);
@@ -366,6 +371,8 @@ static void *connection(void *arg)
 		d->done(d->done_cls, c, &con_cls,
 			ok ? MHD_REQUEST_TERMINATED_COMPLETED_OK
 			   : MHD_REQUEST_TERMINATED_WITH_ERROR);
+	if (d->notify)
+		d->notify(d->notify_cls, c, &socket_context, MHD_CONNECTION_NOTIFY_CLOSED);
 	aslrt_bmhd_destroy_response(c->resp);
 	free(c->head);
 	pthread_mutex_lock(&d->lock);
@@ -470,6 +477,10 @@ static bool take_options(struct MHD_Daemon *d, const struct sockaddr **sa, va_li
 			break;
 		case MHD_OPTION_CONNECTION_LIMIT:
 			d->limit = va_arg(ap, unsigned int);
+			break;
+		case MHD_OPTION_NOTIFY_CONNECTION:
+			d->notify = va_arg(ap, MHD_NotifyConnectionCallback);
+			d->notify_cls = va_arg(ap, void *);
 			break;
 		default:
 			return false;

@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """--listen under load: 1,004 GetActivityTask long polls held at once (the
 server's 1,020 connections less 16 kept for other requests), one more poll
-answered 503 ServiceUnavailable, and SendTaskSuccess still served; with the
-built-in server (static executables) the 1,021st connection is answered 503
-in AWS's error shape, not closed.  Prints the memory a held poll costs.
-The libmicrohttpd server (dynamic executables) closes connections over its
-limit, as libmicrohttpd does; its polls and SendTaskSuccess are checked.
+answered 503 ServiceUnavailable, a request on the 1,021st connection
+answered 503 in AWS's error shape, and SendTaskSuccess still served, by
+both servers (the built-in one of static executables, libmicrohttpd);
+past 1,052 connections the built-in server still answers 503, where
+libmicrohttpd closes the connection.  Prints the memory a held poll costs.
     caps.py ASLC"""
 import json, os, resource, shutil, socket, subprocess, sys, tempfile, time
 
 aslc = sys.argv[1]
 work = tempfile.mkdtemp()
 fails = 0
-CONNS, SPARE = 1020, 16
+CONNS, SPARE, OVER = 1020, 16, 32
+BUSY = (503, '{"__type":"ServiceUnavailable","message":"The server has too many '
+        'connections open; try again"}')
 
 
 def check(what, got, want):
@@ -188,21 +190,26 @@ for name, flags, benv in variants:
           call(port, "GetActivityTask", {"activityArn": IDLE}),
           (503, '{"__type":"ServiceUnavailable","message":"Too many GetActivityTask polls '
                 'are waiting; try again"}'))
+    # the last 16 connections taken by clients sending nothing: the
+    # 1,021st connection is answered, not closed
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(SPARE)]
+    check("%s: %d connections open" % (name, CONNS), wait_threads(p.pid, base + CONNS), True)
+    check("%s: connection %d is answered 503 in AWS's error shape" % (name, CONNS + 1),
+          call(port, "SendTaskHeartbeat", {"taskToken": token}), BUSY)
+    # and 32 more: past those the server itself is over its limit
+    idle += [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(OVER)]
+    check("%s: %d connections open" % (name, CONNS + OVER),
+          wait_threads(p.pid, base + CONNS + OVER), True)
+    got = call(port, "SendTaskHeartbeat", {"taskToken": token})
     if name == "built-in":
-        # the last 16 connections taken by clients sending nothing: the
-        # 1,021st connection is answered, not closed
-        idle = [socket.create_connection(("127.0.0.1", port), timeout=20)
-                for _ in range(SPARE)]
-        check("%s: %d connections open" % (name, CONNS), wait_threads(p.pid, base + CONNS), True)
-        check("%s: connection %d is answered 503 in AWS's error shape" % (name, CONNS + 1),
-              call(port, "SendTaskHeartbeat", {"taskToken": token}),
-              (503, '{"__type":"ServiceUnavailable","message":"The server has too many '
-                    'connections open; try again"}'))
-        for s in idle:
-            s.close()
-        end = time.time() + 10
-        while threads(p.pid) > base + CONNS - SPARE and time.time() < end:
-            time.sleep(0.05)
+        check("%s: connection %d is answered 503 too" % (name, CONNS + OVER + 1), got, BUSY)
+    else:
+        check("%s: connection %d is closed unanswered" % (name, CONNS + OVER + 1), got[0], None)
+    for s in idle:
+        s.close()
+    end = time.time() + 10
+    while threads(p.pid) > base + CONNS - SPARE and time.time() < end:
+        time.sleep(0.05)
     out = json.dumps({"taskToken": token, "output": '{"done": true}'})
     check("%s: SendTaskSuccess is served while the polls wait" % name,
           call(port, "SendTaskSuccess", json.loads(out)), (200, "{}"))
