@@ -7,7 +7,7 @@ both servers (the built-in one of static executables, libmicrohttpd);
 past 1,052 connections the built-in server still answers 503, where
 libmicrohttpd closes the connection.  Prints the memory a held poll costs.
     caps.py ASLC"""
-import json, os, resource, shutil, socket, subprocess, sys, tempfile, time
+import json, os, resource, select, shutil, socket, subprocess, sys, tempfile, time
 
 aslc = sys.argv[1]
 work = tempfile.mkdtemp()
@@ -72,11 +72,40 @@ def rss_kib(pid):
     return 0
 
 
-def wait_threads(pid, n, limit=30):
+def sockets(pid):
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
+def wait_sockets(pid, n, limit=30):
+    """Whether the server holds n sockets within limit seconds."""
     end = time.time() + limit
-    while threads(pid) < n and time.time() < end:
+    while sockets(pid) < n and time.time() < end:
         time.sleep(0.05)
-    return threads(pid) >= n
+    return sockets(pid) >= n
+
+
+def wait_closed(pid, n, limit=10):
+    """Wait until the server holds at most n sockets: a connection a client
+    has closed may hold its place a moment longer."""
+    end = time.time() + limit
+    while sockets(pid) > n and time.time() < end:
+        time.sleep(0.05)
+
+
+def settle(pid, limit=10):
+    """Wait until the server's thread count stays put for 0.3 s."""
+    n, end = threads(pid), time.time() + limit
+    while time.time() < end:
+        time.sleep(0.3)
+        if threads(pid) == n:
+            break
+        n = threads(pid)
 
 
 WORK = "arn:aws:states:us-east-1:123456789012:activity:work"
@@ -167,23 +196,18 @@ for name, flags, benv in variants:
     status, body = call(port, "GetActivityTask", {"activityArn": WORK})
     token = json.loads(body).get("taskToken") if status == 200 else None
     check("%s: GetActivityTask hands out the work" % name, bool(token), True)
-    # the answered request's connection thread may still be ending
-    base, end = threads(p.pid), time.time() + 10
-    while time.time() < end:
-        time.sleep(0.3)
-        now = threads(p.pid)
-        if now == base:
-            break
-        base = now
-    rss0 = rss_kib(p.pid)
+    # the answered request's connection may still be ending
+    settle(p.pid)
+    base, rss0 = sockets(p.pid), rss_kib(p.pid)
     polls = []
     for i in range(CONNS - SPARE):
         s = socket.create_connection(("127.0.0.1", port), timeout=20)
         s.sendall(request("GetActivityTask", {"activityArn": IDLE}))
         polls.append(s)
-    held = wait_threads(p.pid, base + CONNS - SPARE)
-    check("%s: %d long polls held at once" % (name, CONNS - SPARE), held, True)
-    time.sleep(0.5)
+    held = wait_sockets(p.pid, base + CONNS - SPARE)
+    settle(p.pid)  # every connection's thread started and waiting
+    unanswered = not select.select(polls, [], [], 0)[0]
+    check("%s: %d long polls held at once" % (name, CONNS - SPARE), held and unanswered, True)
     per = (rss_kib(p.pid) - rss0) / (CONNS - SPARE)
     print("%s: %.1f KiB of memory (RSS) per held long poll" % (name, per))
     check("%s: one more poll is answered 503 ServiceUnavailable" % name,
@@ -192,14 +216,18 @@ for name, flags, benv in variants:
                 'are waiting; try again"}'))
     # the last 16 connections taken by clients sending nothing: the
     # 1,021st connection is answered, not closed
+    wait_closed(p.pid, base + CONNS - SPARE)
     idle = [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(SPARE)]
-    check("%s: %d connections open" % (name, CONNS), wait_threads(p.pid, base + CONNS), True)
+    check("%s: %d connections open" % (name, CONNS), wait_sockets(p.pid, base + CONNS), True)
+    settle(p.pid)
     check("%s: connection %d is answered 503 in AWS's error shape" % (name, CONNS + 1),
           call(port, "SendTaskHeartbeat", {"taskToken": token}), BUSY)
     # and 32 more: past those the server itself is over its limit
+    wait_closed(p.pid, base + CONNS)
     idle += [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(OVER)]
     check("%s: %d connections open" % (name, CONNS + OVER),
-          wait_threads(p.pid, base + CONNS + OVER), True)
+          wait_sockets(p.pid, base + CONNS + OVER), True)
+    settle(p.pid)
     got = call(port, "SendTaskHeartbeat", {"taskToken": token})
     if name == "built-in":
         check("%s: connection %d is answered 503 too" % (name, CONNS + OVER + 1), got, BUSY)
@@ -208,7 +236,7 @@ for name, flags, benv in variants:
     for s in idle:
         s.close()
     end = time.time() + 10
-    while threads(p.pid) > base + CONNS - SPARE and time.time() < end:
+    while sockets(p.pid) > base + CONNS - SPARE and time.time() < end:
         time.sleep(0.05)
     out = json.dumps({"taskToken": token, "output": '{"done": true}'})
     check("%s: SendTaskSuccess is served while the polls wait" % name,
