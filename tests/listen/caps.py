@@ -98,6 +98,20 @@ def wait_closed(pid, n, limit=10):
         time.sleep(0.05)
 
 
+def waiting(pid):
+    """The server's threads asleep on a futex (a long poll waits on a
+    condition variable), or None where the kernel does not say."""
+    n, known = 0, False
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            w = open("/proc/%d/task/%s/wchan" % (pid, t)).read()
+        except OSError:
+            continue
+        known = known or w not in ("", "0")
+        n += "futex" in w
+    return n if known else None
+
+
 def settle(pid, limit=10):
     """Wait until the server's thread count stays put for 0.3 s."""
     n, end = threads(pid), time.time() + limit
@@ -198,14 +212,20 @@ for name, flags, benv in variants:
     check("%s: GetActivityTask hands out the work" % name, bool(token), True)
     # the answered request's connection may still be ending
     settle(p.pid)
-    base, rss0 = sockets(p.pid), rss_kib(p.pid)
+    base, rss0, sleeping = sockets(p.pid), rss_kib(p.pid), waiting(p.pid)
     polls = []
     for i in range(CONNS - SPARE):
         s = socket.create_connection(("127.0.0.1", port), timeout=20)
         s.sendall(request("GetActivityTask", {"activityArn": IDLE}))
         polls.append(s)
     held = wait_sockets(p.pid, base + CONNS - SPARE)
-    settle(p.pid)  # every connection's thread started and waiting
+    # every poll taken in and waiting: seen asleep where the kernel says,
+    # else the threads' count settled
+    end = time.time() + 30
+    while sleeping is not None and waiting(p.pid) < sleeping + CONNS - SPARE \
+            and time.time() < end:
+        time.sleep(0.1)
+    settle(p.pid)
     unanswered = not select.select(polls, [], [], 0)[0]
     check("%s: %d long polls held at once" % (name, CONNS - SPARE), held and unanswered, True)
     per = (rss_kib(p.pid) - rss0) / (CONNS - SPARE)
