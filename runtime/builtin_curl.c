@@ -8,12 +8,22 @@
  * GSS-API (krb5 ships no .a).  And a static OpenSSL TLS client alone is
  * 4.2 MB, against 0.4 MB with mbed TLS (the image must stay under 5 MB).
  *
- * One request per connection (Connection: close), http and https only; the
- * CA certificates come from $SSL_CERT_FILE, else Debian's bundle (what
- * aslc build --image puts into the image).  No proxies: with one named in
- * the environment (https_proxy ...) a request fails, saying so.  An option the runtime does not
- * use is refused: the request then fails with CURLE_UNKNOWN_OPTION, naming
- * the option, rather than running without it.
+ * http and https only.  As libcurl with a shared connection cache, up to
+ * KEEP_MAX connections are kept alive after their responses, for the whole
+ * process (a Map's iterations run on threads of their own), and the next
+ * request to the same scheme, host and port, from any thread, goes out on
+ * one of them; a kept connection the server has closed is found before it
+ * is used, or, if the server closes it as the request goes out, the
+ * request is sent once more on a new connection, but only when the server
+ * cannot have answered it (the write failed, or the connection ended
+ * before any byte of a response).  Host names are resolved on a thread of
+ * their own, so the request's time limits bound them too (getaddrinfo has
+ * none of its own).  The CA certificates come from $SSL_CERT_FILE, else
+ * Debian's bundle (what aslc build --image puts into the image).  No
+ * proxies: with one named in the environment (https_proxy ...) a request
+ * fails, saying so.  An option the runtime does not use is refused: the
+ * request then fails with CURLE_UNKNOWN_OPTION, naming the option, rather
+ * than running without it.
  */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
@@ -21,6 +31,8 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -41,6 +53,9 @@
 #include <mbedtls/x509_crt.h>
 
 #include "builtin.h"
+
+#define KEEP_MAX 16	   /* idle connections kept */
+#define KEEP_AGE_MS 118000 /* and for how long (libcurl's CURLOPT_MAXAGE_CONN) */
 
 typedef struct easy {
 	char *url, *method, *protocols;
@@ -68,6 +83,10 @@ typedef struct conn {
 	long stall_ms;	  /* most silence allowed, 0: none */
 	char buf[16384];
 	size_t have, at; /* buffered bytes buf[at..have) */
+	size_t got;	 /* bytes received since the request went out */
+	bool keep;	 /* the response leaves the connection reusable */
+	char key[300];	 /* "https://host:port": which requests may reuse it */
+	int64_t idle_since;
 } conn;
 
 static int64_t now_ms(void)
@@ -149,6 +168,13 @@ static int raw_send(void *ctx, const unsigned char *p, size_t n)
 static int raw_recv(void *ctx, unsigned char *p, size_t n)
 {
 	conn *c = ctx;
+	/* ACK at once: on a kept connection Linux delays ACKs, and a server
+	 * that writes its head and body apart with Nagle on (Python's
+	 * http.server) would wait up to 40 ms for each (measured: 22 ms a
+	 * request, 30 times a new connection's cost on loopback).  The kernel
+	 * drops the flag as it pleases, so it is set before every read. */
+	int one = 1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 	if (!await(c, POLLIN))
 		return c->timed_out ? MBEDTLS_ERR_SSL_TIMEOUT : MBEDTLS_ERR_NET_RECV_FAILED;
 	ssize_t k = recv(c->fd, p, n, 0);
@@ -189,6 +215,7 @@ static int fill(conn *c)
 		if (k <= 0)
 			return -1;
 		c->have = (size_t)k;
+		c->got += (size_t)k;
 		return k;
 	}
 }
@@ -211,17 +238,114 @@ static int read_line(conn *c, char *line, size_t max)
 	}
 }
 
-static CURLcode connect_to(easy *e, conn *c, const char *host, const char *port)
+/* One name being resolved: shared by the resolver thread and the request,
+ * freed by whichever lets go of it last (the request may stop waiting). */
+typedef struct lookup {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cv; /* on CLOCK_MONOTONIC */
+	int refs, rc;
+	bool done;
+	struct addrinfo *ai;
+	char host[256], port[8];
+} lookup;
+
+static void lookup_release(lookup *l)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
-	int rc = getaddrinfo(host, port, &hints, &ai);
+	pthread_mutex_lock(&l->lock);
+	bool last = --l->refs == 0;
+	pthread_mutex_unlock(&l->lock);
+	if (!last)
+		return;
+	if (l->ai)
+		freeaddrinfo(l->ai);
+	pthread_mutex_destroy(&l->lock);
+	pthread_cond_destroy(&l->done_cv);
+	free(l);
+}
+
+static void *resolver(void *arg)
+{
+	lookup *l = arg;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+	int rc = getaddrinfo(l->host, l->port, &hints, &ai);
+	pthread_mutex_lock(&l->lock);
+	l->rc = rc;
+	l->ai = rc == 0 ? ai : NULL;
+	l->done = true;
+	pthread_cond_signal(&l->done_cv);
+	pthread_mutex_unlock(&l->lock);
+	lookup_release(l);
+	return NULL;
+}
+
+/* host's addresses by limit (ms on CLOCK_MONOTONIC): an address literal at
+ * once, a name on a resolver thread waited for until limit, as libcurl's
+ * threaded resolver does (a lookup given up on ends by itself, within the
+ * resolver's own timeouts from /etc/resolv.conf). */
+static CURLcode resolve(easy *e, const char *host, const char *port, int64_t limit,
+			struct addrinfo **out)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
+	if (getaddrinfo(host, port, &hints, out) == 0)
+		return CURLE_OK;
+	lookup *l = calloc(1, sizeof *l);
+	if (!l)
+		return CURLE_OUT_OF_MEMORY;
+	snprintf(l->host, sizeof l->host, "%s", host);
+	snprintf(l->port, sizeof l->port, "%s", port);
+	l->refs = 2;
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->done_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_t t;
+	int err = pthread_create(&t, &at, resolver, l);
+	pthread_attr_destroy(&at);
+	if (err) {
+		l->refs = 1;
+		lookup_release(l);
+		fail(e, "Could not resolve host: %s (no thread for the resolver: %s)", host,
+		     strerror(err));
+		return CURLE_COULDNT_RESOLVE_HOST;
+	}
+	int64_t start = now_ms();
+	struct timespec ts = {limit / 1000, (long)(limit % 1000) * 1000000};
+	pthread_mutex_lock(&l->lock);
+	while (!l->done && pthread_cond_timedwait(&l->done_cv, &l->lock, &ts) != ETIMEDOUT)
+		;
+	bool done = l->done;
+	int rc = l->rc;
+	*out = l->ai;
+	l->ai = NULL;
+	pthread_mutex_unlock(&l->lock);
+	lookup_release(l);
+	if (!done) {
+		fail(e, "Resolving timed out after %lld milliseconds",
+		     (long long)(now_ms() - start));
+		return CURLE_OPERATION_TIMEDOUT;
+	}
 	if (rc != 0) {
 		fail(e, "Could not resolve host: %s (%s)", host, gai_strerror(rc));
 		return CURLE_COULDNT_RESOLVE_HOST;
 	}
+	return CURLE_OK;
+}
+
+static CURLcode connect_to(easy *e, conn *c, const char *host, const char *port)
+{
+	/* libcurl's connect timeout covers the name's resolution too */
 	int64_t limit = now_ms() + (e->connect_ms > 0 ? e->connect_ms : 300000);
 	if (c->deadline && c->deadline < limit)
 		limit = c->deadline;
+	struct addrinfo *ai;
+	CURLcode rc = resolve(e, host, port, limit, &ai);
+	if (rc != CURLE_OK)
+		return rc;
 	int err = 0;
 	for (struct addrinfo *a = ai; a; a = a->ai_next) {
 		c->fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -230,6 +354,8 @@ static CURLcode connect_to(easy *e, conn *c, const char *host, const char *port)
 			err = errno;
 			continue;
 		}
+		int one = 1; /* as libcurl: no small write waits for an ACK */
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		if (connect(c->fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
 			struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 			int64_t left = limit - now_ms();
@@ -484,7 +610,7 @@ static char *request(const easy *e, const url *u, const char *method, size_t bod
 			continue;
 		p += sprintf(p, "%s\r\n", h->data);
 	}
-	p += sprintf(p, "Connection: close\r\n\r\n");
+	p += sprintf(p, "\r\n");
 	if (bodylen)
 		memcpy(p, e->postfields, bodylen);
 	*len = (size_t)(p - r) + bodylen;
@@ -542,11 +668,16 @@ static CURLcode read_head(easy *e, conn *c, long *length, bool *chunked)
 			return CURLE_WRITE_ERROR;
 		*length = -1;
 		*chunked = false;
+		/* HTTP/1.1 keeps the connection unless it says otherwise */
+		c->keep = major == 1 && minor == 1;
 		while ((n = read_line(c, line, sizeof line)) > 0) {
 			if (!deliver(e, e->header_cb, e->header_data, line, (size_t)n))
 				return CURLE_WRITE_ERROR;
 			if (strcmp(line, "\r\n") == 0 || strcmp(line, "\n") == 0)
 				break;
+			if (strncasecmp(line, "Connection:", 11) == 0 &&
+			    in_list(header_value(line, 11), "close"))
+				c->keep = false;
 			if (!framing(line, length, chunked))
 				return CURLE_RECV_ERROR;
 		}
@@ -607,7 +738,10 @@ static CURLcode read_chunks(easy *e, conn *c)
 	return k > 0 ? CURLE_OK : CURLE_RECV_ERROR;
 }
 
-static CURLcode exchange(easy *e, conn *c, const url *u)
+/* The request and its response on c.  *unanswered: the server cannot have
+ * answered it (the write failed, or the connection ended before any byte of
+ * a response), so sending it again is safe. */
+static CURLcode exchange(easy *e, conn *c, const url *u, bool *unanswered)
 {
 	const char *method = e->method	     ? e->method
 			     : e->nobody     ? "HEAD"
@@ -618,18 +752,27 @@ static CURLcode exchange(easy *e, conn *c, const url *u)
 					    : strlen(e->postfields);
 	size_t len;
 	char *req = request(e, u, method, bodylen, &len);
+	c->got = 0;
+	c->keep = false;
 	bool sent = send_all(c, req, len);
 	free(req);
 	if (!sent) {
+		*unanswered = !c->timed_out;
 		fail(e, "Failed sending the request to %s", u->hostport);
 		return c->timed_out ? CURLE_OPERATION_TIMEDOUT : CURLE_SEND_ERROR;
 	}
 	long length;
 	bool chunked;
 	CURLcode rc = read_head(e, c, &length, &chunked);
+	*unanswered = rc == CURLE_RECV_ERROR && c->got == 0 && !c->timed_out;
 	if (rc == CURLE_OK &&
-	    !(strcmp(method, "HEAD") == 0 || e->status == 204 || e->status == 304))
+	    !(strcmp(method, "HEAD") == 0 || e->status == 204 || e->status == 304)) {
+		if (!chunked && length < 0)
+			c->keep = false; /* the body ends with the connection */
 		rc = chunked ? read_chunks(e, c) : read_body(e, c, length);
+	}
+	if (c->at != c->have)
+		c->keep = false; /* bytes past the response: not ours to read */
 	if (c->timed_out) {
 		fail(e, "Operation timed out");
 		return CURLE_OPERATION_TIMEDOUT;
@@ -749,6 +892,90 @@ CURLcode aslrt_bcurl_easy_setopt(CURL *h, CURLoption opt, ...)
 	return rc;
 }
 
+/* Close a kept connection without waiting on it (its time limits were
+ * the last request's). */
+static void discard(conn *c)
+{
+	c->stall_ms = 0;
+	c->deadline = now_ms();
+	conn_close(c);
+	free(c);
+}
+
+/* The idle connections, any thread's to take. */
+static conn *kept[KEEP_MAX];
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A kept connection for key, taken out of the cache, or NULL.  Those
+ * kept too long or closed by the server (readable while idle: its EOF or
+ * close_notify is waiting) are closed on the way. */
+static conn *take_kept(const char *key)
+{
+	conn *found = NULL, *dead[KEEP_MAX];
+	int ndead = 0;
+	int64_t now = now_ms();
+	pthread_mutex_lock(&kept_lock);
+	for (int i = 0; i < KEEP_MAX; i++) {
+		conn *c = kept[i];
+		if (!c || (found && strcmp(c->key, key) == 0))
+			continue;
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (now - c->idle_since > KEEP_AGE_MS || poll(&p, 1, 0) != 0) {
+			kept[i] = NULL;
+			dead[ndead++] = c;
+		} else if (strcmp(c->key, key) == 0) {
+			kept[i] = NULL;
+			found = c;
+		}
+	}
+	pthread_mutex_unlock(&kept_lock);
+	for (int i = 0; i < ndead; i++)
+		discard(dead[i]);
+	return found;
+}
+
+/* Keep c for the next request, in place of the oldest if the cache is full. */
+static void keep(conn *c)
+{
+	c->idle_since = now_ms();
+	c->timed_out = false;
+	pthread_mutex_lock(&kept_lock);
+	int slot = 0;
+	for (int i = 0; i < KEEP_MAX; i++) {
+		if (!kept[i]) {
+			slot = i;
+			break;
+		}
+		if (kept[i]->idle_since < kept[slot]->idle_since)
+			slot = i;
+	}
+	conn *old = kept[slot];
+	kept[slot] = c;
+	pthread_mutex_unlock(&kept_lock);
+	if (old)
+		discard(old);
+}
+
+static CURLcode open_conn(easy *e, const url *u, int64_t deadline, conn **out)
+{
+	conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return CURLE_OUT_OF_MEMORY;
+	c->fd = -1;
+	c->deadline = deadline;
+	c->stall_ms = e->stall_s * 1000;
+	CURLcode rc = connect_to(e, c, u->host, u->port);
+	if (rc == CURLE_OK && u->https)
+		rc = tls_start(e, c, u->host);
+	if (rc != CURLE_OK) {
+		conn_close(c);
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return CURLE_OK;
+}
+
 CURLcode aslrt_bcurl_easy_perform(CURL *h)
 {
 	easy *e = h;
@@ -766,19 +993,36 @@ CURLcode aslrt_bcurl_easy_perform(CURL *h)
 		rc = no_proxy(e, &u);
 	if (rc != CURLE_OK)
 		return rc;
-	conn *c = calloc(1, sizeof *c);
-	if (!c)
-		return CURLE_OUT_OF_MEMORY;
-	c->fd = -1;
-	c->deadline = e->timeout_ms > 0 ? now_ms() + e->timeout_ms : 0;
-	c->stall_ms = e->stall_s * 1000;
-	rc = connect_to(e, c, u.host, u.port);
-	if (rc == CURLE_OK && u.https)
-		rc = tls_start(e, c, u.host);
-	if (rc == CURLE_OK)
-		rc = exchange(e, c, &u);
-	conn_close(c);
-	free(c);
+	char key[sizeof((conn *)0)->key];
+	snprintf(key, sizeof key, "%s://%s:%s", u.https ? "https" : "http", u.host, u.port);
+	int64_t deadline = e->timeout_ms > 0 ? now_ms() + e->timeout_ms : 0;
+	conn *c = take_kept(key);
+	bool unanswered = false;
+	if (c) {
+		c->deadline = deadline;
+		c->stall_ms = e->stall_s * 1000;
+		rc = exchange(e, c, &u, &unanswered);
+		if (rc != CURLE_OK && unanswered) { /* closed as the request went out */
+			conn_close(c);
+			free(c);
+			c = NULL;
+			if (e->errbuf)
+				e->errbuf[0] = 0;
+		}
+	}
+	if (!c) {
+		rc = open_conn(e, &u, deadline, &c);
+		if (rc == CURLE_OK) {
+			snprintf(c->key, sizeof c->key, "%s", key);
+			rc = exchange(e, c, &u, &unanswered);
+		}
+	}
+	if (c && rc == CURLE_OK && c->keep)
+		keep(c);
+	else if (c) {
+		conn_close(c);
+		free(c);
+	}
 	return rc;
 }
 

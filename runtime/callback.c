@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "dl.h"
@@ -30,6 +31,16 @@
 #define TOKEN_MAX 2048	       /* AWS's longest taskToken */
 #define BODY_MAX (1024 * 1024) /* largest request body accepted */
 #define POLL_MS 60000	       /* GetActivityTask's long poll, as AWS */
+/* Connections served at once: libmicrohttpd's default (FD_SETSIZE - 4), or
+ * fewer when the descriptor limit is lower (CONN_SPARE left for the rest of
+ * the run); long polls may hold all but POLL_SPARE of them, so 1,000 idle
+ * workers never starve a SendTaskSuccess.  The server takes CONN_OVER more,
+ * whose requests are answered 503 here: past those libmicrohttpd closes a
+ * connection unanswered (the built-in server answers it 503 itself). */
+#define CONN_MAX 1020
+#define CONN_SPARE 64
+#define CONN_OVER 32
+#define POLL_SPARE 16
 
 enum { OPEN, SUCCEEDED, FAILED, TIMED_OUT };
 
@@ -52,6 +63,9 @@ static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static tok *toks;
 static bool stopping;
 static int inflight; /* requests not yet answered, drained before stopping */
+static int polling;  /* GetActivityTask long polls waiting */
+static int poll_max; /* most of them at once */
+static int conns_open, conns_max;
 static aslrt_run *listening_run;
 
 /* libmicrohttpd, resolved at run time */
@@ -301,6 +315,17 @@ static enum MHD_Result fault(struct MHD_Connection *conn, const char *type, cons
 	return reply(conn, 400, s);
 }
 
+/* Too busy: 503, which the SDKs retry (AWS's ServiceUnavailable, where its
+ * ThrottlingException, 400, is for request rates). */
+static enum MHD_Result unavailable(struct MHD_Connection *conn, const char *why)
+{
+	char *body = NULL;
+	if (asprintf(&body, "{\"__type\":\"ServiceUnavailable\",\"message\":\"%s; try again\"}",
+		     why) < 0)
+		abort();
+	return reply(conn, 503, body);
+}
+
 static enum MHD_Result ok(struct MHD_Connection *conn, struct json_object *o)
 {
 	char *s = aslrt_json_dump(o);
@@ -401,8 +426,13 @@ static enum MHD_Result get_activity_task(struct MHD_Connection *conn, struct jso
 		return fault(conn, "ActivityDoesNotExist",
 			     "Activity Does Not Exist: no state of this machine runs it");
 	int64_t until = real_ms() + POLL_MS;
-	struct json_object *o = json_object_new_object();
 	pthread_mutex_lock(&lock);
+	if (polling >= poll_max) {
+		pthread_mutex_unlock(&lock);
+		return unavailable(conn, "Too many GetActivityTask polls are waiting");
+	}
+	polling++;
+	struct json_object *o = json_object_new_object();
 	while (!stopping) {
 		tok *found = NULL;
 		for (tok *t = toks; t; t = t->next)
@@ -422,6 +452,7 @@ static enum MHD_Result get_activity_task(struct MHD_Connection *conn, struct jso
 		if (pthread_cond_timedwait(&changed, &lock, &ts) == ETIMEDOUT)
 			break;
 	}
+	polling--;
 	pthread_mutex_unlock(&lock);
 	return ok(conn, o);
 }
@@ -440,7 +471,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*con_cls = rq;
 		pthread_mutex_lock(&lock);
 		inflight++;
+		bool over = conns_open > conns_max;
 		pthread_mutex_unlock(&lock);
+		if (over)
+			return unavailable(conn, "The server has too many connections open");
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -487,6 +521,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			   "This executable does not serve that operation");
 	json_object_put(req);
 	return rc;
+}
+
+static void notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		   enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)socket_context;
+	pthread_mutex_lock(&lock);
+	conns_open += toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1;
+	pthread_mutex_unlock(&lock);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -566,10 +611,20 @@ int aslrt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen)
 	}
 	if (load_mhd(why, whylen))
 		return -1;
-	mhd.daemon = mhd.start(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-			       (uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR,
-			       (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-			       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
+	struct rlimit nofile;
+	unsigned conns = CONN_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < CONN_MAX + CONN_SPARE)
+		conns = nofile.rlim_cur > 2 * CONN_SPARE ? (unsigned)nofile.rlim_cur - CONN_SPARE
+							 : CONN_SPARE;
+	poll_max = (int)conns - POLL_SPARE;
+	conns_max = (int)conns;
+	/* poll, not select: a socket numbered past FD_SETSIZE is served too */
+	mhd.daemon = mhd.start(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
+	    (uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)120, MHD_OPTION_CONNECTION_LIMIT, conns + CONN_OVER,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify, NULL, MHD_OPTION_END);
 	if (!mhd.daemon) {
 		snprintf(why, whylen, "cannot listen on %s: %s", addr, strerror(errno));
 		return -1;

@@ -150,6 +150,17 @@ static_http() {
 		fi
 		check "$what calls a Url binding over HTTPS, checking the certificate" \
 			$(ok test "$out" = "$want")
+		# one Map iteration at a time: every call on the same kept connection
+		sed 's|"MaxConcurrency": 2|"MaxConcurrency": 1|' "$inv/reserve.asl.json" >"$tmp/one.asl.json"
+		"$aslc" build "$tmp/one.asl.json" -o "$tmp/root/one" $link 2>"$tmp/err"
+		sed 's|/reserve"|/conn"|' "$tmp/root/b.json" >"$tmp/root/bc.json"
+		echo '{"lines":[{"sku":"a","qty":1},{"sku":"b","qty":2},{"sku":"c","qty":3}]}' >"$tmp/root/in3.json"
+		out=$(cd "$tmp/root" && SSL_CERT_FILE=etc/ssl/certs/ca-certificates.crt \
+			./one --clock virtual --bindings bc.json <in3.json 2>"$tmp/err")
+		echo "$out" >"$tmp/err2"
+		check_logs="$tmp/err $tmp/err2" check "$what keeps its HTTPS connection for the next request" \
+			$(ok test "$(echo "$out" | sed 's/"conn":[0-9]*/"conn":N/g')" = '{"lines":[{"sku":"a","qty":1},{"sku":"b","qty":2},{"sku":"c","qty":3}],"reservations":[{"sku":"a","reserved":1,"conn":N},{"sku":"b","reserved":2,"conn":N},{"sku":"c","reserved":3,"conn":N}]}' -a \
+			"$(echo "$out" | grep -o '"conn":[0-9]*' | sort -u | wc -l)" = 1)
 		(cd "$tmp/root" && SSL_CERT_FILE="$tmp/other.pem" ./inv --clock virtual --bindings b.json \
 			<in.json >"$tmp/out" 2>"$tmp/err")
 		check "HTTPS fails with a server certificate its CAs did not sign" \
@@ -187,6 +198,9 @@ static_http() {
 	many=$(i=0; while [ $i -lt 101 ]; do printf -- '-H X-H%d:1 ' $i; i=$((i + 1)); done)
 	check "--listen answers 431 to over 100 request headers" \
 		$(ok test "$(curl -s -m 20 -o /dev/null -w '%{http_code}' $many "$url")" = 431)
+	big=$(head -c 70000 /dev/zero | tr '\0' a)
+	check "--listen answers 431 to a head over 64 KiB" \
+		$(ok test "$(curl -s -m 20 -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$url")" = 431)
 	# Content-Length may end in whitespace (RFC 9112's OWS).
 	body='{"activityArn": "arn:aws:states:us-east-1:123456789012:activity:work"}'
 	got=$(curl -s -m 20 -X POST -H "X-Amz-Target: AWSStepFunctions.GetActivityTask" \

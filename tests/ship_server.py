@@ -1,9 +1,11 @@
 """A server for tests/ship.sh's static executables: POST /reserve as
 samples/inventory-url does (/chunked: the same, the body sent in chunks;
-/slow: after 5 s), and Lambda's Invoke (echoes the payload with
+/slow: after 5 s; /conn: with "conn", the connection's number, so
+a test sees whether requests shared one), and Lambda's Invoke (echoes the payload with
 "via": "lambda").  With CERT KEY it speaks HTTPS.  Prints its port on
 stdout (a free port of 127.0.0.1) and exits after 60 s.
 usage: ship_server.py [CERT KEY]"""
+import itertools
 import json
 import ssl
 import sys
@@ -12,16 +14,25 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+connections = itertools.count(1)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        self.conn = next(connections)
 
     def log_message(self, *args):
         pass
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
-        if self.path in ("/reserve", "/chunked", "/slow"):
+        if self.path in ("/reserve", "/chunked", "/slow", "/conn"):
             out = {"sku": body["sku"], "reserved": body["qty"]}
+            if self.path == "/conn":
+                out["conn"] = self.conn
             if self.path == "/slow":
                 time.sleep(5)
         elif self.path.startswith("/2015-03-31/functions/"):

@@ -3,6 +3,7 @@
  * resolution from environment and files. */
 #include <check.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -786,7 +787,7 @@ START_TEST(builtin_curl)
 	char want[512];
 	snprintf(want, sizeof want,
 		 "PUT /a/b?c=d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: */*\r\n"
-		 "Content-Length: 4\r\nX-One: 1\r\nConnection: close\r\n\r\nhell",
+		 "Content-Length: 4\r\nX-One: 1\r\n\r\nhell",
 		 s.port);
 	ck_assert_str_eq(s.request, want);
 	long status = 0;
@@ -937,6 +938,176 @@ START_TEST(builtin_curl_long_timeout)
 }
 END_TEST
 
+/* A keep-alive server: counts connections and requests, answers each
+ * request "c<connection>r<request>" as its mode says. */
+enum ka_mode {
+	KA_KEEP,   /* keeps every connection */
+	KA_SILENT, /* closes after each response without saying so */
+	KA_SAYS,   /* says Connection: close, and closes */
+	KA_DROP,   /* closes, unanswered, the second request on a connection */
+	KA_HALF,   /* answers the second request on a connection half, then closes */
+	KA_EOF,	   /* a body that ends with the connection (no length) */
+};
+
+typedef struct ka_server {
+	int fd, port, conns, requests, want;
+	enum ka_mode mode;
+} ka_server;
+
+/* One request's head and Content-Length body off fd; false at its end. */
+static bool ka_read(int fd)
+{
+	char buf[8192];
+	size_t n = 0;
+	char *end = NULL;
+	while (!end) {
+		if (n == sizeof buf - 1)
+			return false;
+		ssize_t k = recv(fd, buf + n, sizeof buf - 1 - n, 0);
+		if (k <= 0)
+			return false;
+		n += (size_t)k;
+		buf[n] = 0;
+		end = strstr(buf, "\r\n\r\n");
+	}
+	char *cl = strcasestr(buf, "\r\nContent-Length: ");
+	size_t len = cl && cl < end ? strtoul(cl + 18, NULL, 10) : 0;
+	size_t have = n - (size_t)(end + 4 - buf);
+	while (have < len) {
+		ssize_t k = recv(fd, buf, sizeof buf, 0);
+		if (k <= 0)
+			return false;
+		have += (size_t)k;
+	}
+	return true;
+}
+
+static void *ka_serve(void *arg)
+{
+	ka_server *s = arg;
+	while (s->requests < s->want) {
+		int c = accept(s->fd, NULL, NULL);
+		if (c < 0)
+			break;
+		s->conns++;
+		/* (the client keeps its last connection: not waited on) */
+		for (int r = 1; s->requests < s->want && ka_read(c); r++) {
+			s->requests++;
+			char body[32], resp[256];
+			snprintf(body, sizeof body, "c%dr%d", s->conns, r);
+			int len =
+			    snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\n%s%zu\r\n\r\n%s",
+				     s->mode == KA_EOF	  ? "X-Length: "
+				     : s->mode == KA_SAYS ? "Connection: close\r\nContent-Length: "
+							  : "Content-Length: ",
+				     strlen(body), body);
+			if (r == 2 && s->mode == KA_DROP)
+				break;
+			if (r == 2 && s->mode == KA_HALF)
+				len = 17; /* "HTTP/1.1 200 OK\r\n" */
+			ck_assert_int_eq(send(c, resp, (size_t)len, MSG_NOSIGNAL), len);
+			if (s->mode == KA_SILENT || s->mode == KA_SAYS || s->mode == KA_EOF ||
+			    (s->mode == KA_HALF && r == 2))
+				break;
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+/* n GET requests through one handle (reset between, as runtime/http.c
+ * does); the bodies joined by spaces, or "!" and the error code. */
+static char *ka_run(enum ka_mode mode, int n, int want, ka_server *s)
+{
+	*s = (ka_server){.mode = mode, .want = want};
+	s->fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+	socklen_t alen = sizeof a;
+	getsockname(s->fd, (struct sockaddr *)&a, &alen);
+	s->port = ntohs(a.sin_port);
+	listen(s->fd, 4);
+	pthread_t t;
+	pthread_create(&t, NULL, ka_serve, s);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", s->port);
+	CURL *h = aslrt_bcurl_easy_init();
+	aslrt_buf all = {0};
+	for (int i = 0; i < n; i++) {
+		aslrt_buf body = {0};
+		aslrt_bcurl_easy_reset(h);
+		aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+		aslrt_bcurl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+		aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEFUNCTION, into_buf);
+		aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+		if (i % 2)
+			aslrt_bcurl_easy_setopt(h, CURLOPT_POSTFIELDS, "{}");
+		CURLcode rc = aslrt_bcurl_easy_perform(h);
+		if (rc == CURLE_OK)
+			aslrt_buf_printf(&all, "%s%s", i ? " " : "", body.s);
+		else
+			aslrt_buf_printf(&all, "%s!%d", i ? " " : "", (int)rc);
+		aslrt_buf_free(&body);
+		/* let the server close, as it would between two states */
+		usleep(20000);
+	}
+	aslrt_bcurl_easy_cleanup(h);
+	shutdown(s->fd, SHUT_RDWR);
+	pthread_join(t, NULL);
+	close(s->fd);
+	return all.s;
+}
+
+#define KA(mode, n, want, result, nconns)                                                          \
+	do {                                                                                       \
+		ka_server s_;                                                                      \
+		char *got_ = ka_run(mode, n, want, &s_);                                           \
+		ck_assert_str_eq(got_, result);                                                    \
+		ck_assert_int_eq(s_.conns, nconns);                                                \
+		free(got_);                                                                        \
+	} while (0)
+
+/* Connections kept alive as libcurl keeps them, one per request when the
+ * server will not keep them, a request sent again only when it cannot have
+ * been answered. */
+START_TEST(builtin_curl_keepalive)
+{
+	KA(KA_KEEP, 5, 5, "c1r1 c1r2 c1r3 c1r4 c1r5", 1);
+	KA(KA_SILENT, 3, 3, "c1r1 c2r1 c3r1", 3);
+	KA(KA_SAYS, 3, 3, "c1r1 c2r1 c3r1", 3);
+	KA(KA_EOF, 2, 2, "c1r1 c2r1", 2);
+	/* closed as the second request arrived: sent again on a new one */
+	KA(KA_DROP, 3, 5, "c1r1 c2r1 c3r1", 3);
+	/* closed halfway through the answer: a failure, never sent twice */
+	KA(KA_HALF, 3, 3, "c1r1 !56 c2r1", 2);
+}
+END_TEST
+
+/* A host name is resolved on a thread of its own (tests/http/dns_timeout.py
+ * makes the resolver hang): localhost, from /etc/hosts, needs no DNS. */
+START_TEST(builtin_curl_resolve)
+{
+	server s = {.conns = 1, .status = "200 OK", .body = "{\"via\":\"name\"}"};
+	pthread_t t;
+	server_start(&s, &t);
+	char url[128], err[CURL_ERROR_SIZE];
+	snprintf(url, sizeof url, "http://localhost:%d/", s.port);
+	CURL *h = aslrt_bcurl_easy_init();
+	aslrt_buf body = {0};
+	aslrt_bcurl_easy_setopt(h, CURLOPT_URL, url);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEFUNCTION, into_buf);
+	aslrt_bcurl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	ck_assert_msg(aslrt_bcurl_easy_perform(h) == CURLE_OK, "%s", err);
+	ck_assert_str_eq(body.s, "{\"via\":\"name\"}");
+	pthread_join(t, NULL);
+	close(s.fd);
+	aslrt_buf_free(&body);
+	aslrt_bcurl_easy_cleanup(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("aws");
@@ -954,6 +1125,8 @@ int main(void)
 	tcase_add_test(tc, builtin_curl);
 	tcase_add_test(tc, builtin_curl_long_timeout);
 	tcase_add_test(tc, builtin_curl_framing);
+	tcase_add_test(tc, builtin_curl_keepalive);
+	tcase_add_test(tc, builtin_curl_resolve);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parsers");
 	tcase_add_test(tc, error_forms);
