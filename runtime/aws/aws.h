@@ -144,8 +144,8 @@ int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *
 /* The same, streamed: open (NULL with why on a bad ReaderConfig), feed the
  * object's bytes as they come (0: more, 1: max items read, stop; -1:
  * failed), finish at its end (0 with a new array, or -1 with why; frees s).
- * Memory holds the items and the one record being read, not the object
- * (JSON, one document, is read whole: at most 64 MiB). */
+ * Memory holds the items and the one record (CSV row, JSONL line, JSON
+ * array element) being read, not the object. */
 typedef struct aws_items aws_items;
 aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long max, char *why,
 				size_t whylen);

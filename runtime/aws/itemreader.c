@@ -13,8 +13,8 @@
  *   ReaderConfig.MaxItems / MaxItemsPath (JSONata: {% %}) keep the first N.
  * Parameters (JSONPath) / Arguments (JSONata) are evaluated on the state
  * input.  The object is streamed: its bytes are read into items as they
- * come (memory follows the items, not the object; JSON, one document, is
- * read whole up to 64 MiB), and the download stops once MaxItems are read.
+ * come (memory follows the items, not the object: a JSON array an element
+ * at a time, parse.c), and the download stops once MaxItems are read.
  * ManifestType (Athena), PARQUET and LOAD_AND_FLATTEN are refused by name.
  * With a ResultWriter export, CSV and JSONL objects are run in windows
  * (aslrt_aws_map_windows).
