@@ -187,11 +187,11 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			struct json_object *input, struct json_object **items);
 
 /* A Distributed Map Run (run) that exports its results, with an ItemReader
- * of a CSV or JSONL object, an S3 inventory (MANIFEST) or a listing (a
- * page a window), and no
- * ItemBatcher, in windows: each object is downloaded to a temporary file
- * (inflated if gzip-compressed), then a window of items at a time is
- * read, run on the pool (limit at once, 0: no limit) and its results
+ * of a CSV, JSONL or JSON object, an S3 inventory (MANIFEST) or a listing
+ * (a page a window), in windows: each object is downloaded to a temporary
+ * file (inflated if gzip-compressed), then a window of items at a time is
+ * read, batched (ItemBatcher: the last batch waits for the next window's
+ * items), run on the pool (limit at once, 0: no limit) and its results
  * written (aslrt_aws_results_*), so memory follows the items in flight.
  * 1 when the Map is not such a Map, 0 with its result in *dst, -1 with
  * c->err (States.ItemReaderFailed, States.ResultWriterFailed,

@@ -1209,8 +1209,10 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 		k->method = "PUT";
 		struct json_object *b = aslrt_aws_get(p, "Body");
 		char *t = b ? as_text(b) : strdup("");
-		aslrt_buf_puts(&k->body, t);
-		free(t);
+		/* the body is taken, not copied again (a ResultWriter's files
+		 * are megabytes) */
+		aslrt_buf_free(&k->body);
+		k->body = (aslrt_buf){t, strlen(t), strlen(t) + 1};
 	} else {
 		k->method = "GET";
 		aslrt_buf_puts(&k->query, "list-type=2");

@@ -172,12 +172,17 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 	return r;
 }
 
-static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *body, size_t *size)
+/* Put body (freed before the request, which holds its copy: a file is
+ * megabytes) at bucket/key; 0 with its *size, or -1 with c->err. */
+static int put(aslrt_ctx *c, const char *bucket, const char *key, aslrt_buf *body, size_t *size)
 {
 	struct json_object *p = json_object_new_object();
 	json_object_object_add(p, "Bucket", json_object_new_string(bucket));
 	json_object_object_add(p, "Key", json_object_new_string(key));
-	json_object_object_add(p, "Body", json_object_new_string(body));
+	json_object_object_add(p, "Body", json_object_new_string_len(body->s, (int)body->len));
+	if (size)
+		*size = body->len;
+	aslrt_buf_free(body);
 	struct json_object *out = NULL;
 	int rc = aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:putObject", p, &out);
 	json_object_put(p);
@@ -190,8 +195,6 @@ static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *bo
 		aslrt_buf_free(&b);
 		return -1;
 	}
-	if (size)
-		*size = strlen(body);
 	return 0;
 }
 
@@ -369,7 +372,7 @@ static int results_flush(aslrt_ctx *c, aws_results *r, int k)
 	aslrt_buf_printf(&key, "%s%s_%d.json%s", r->dir, k ? "SUCCEEDED" : "FAILED", f->next,
 			 r->jsonl ? "l" : "");
 	size_t size = 0;
-	int rc = put(c, r->bucket, key.s, f->buf.s, &size);
+	int rc = put(c, r->bucket, key.s, &f->buf, &size);
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "Key", json_object_new_string(key.s));
 	json_object_object_add(o, "Size", json_object_new_int64((int64_t)size));
@@ -437,9 +440,9 @@ int aslrt_aws_results_close(aslrt_ctx *c, aws_results *r, struct json_object **d
 	aslrt_buf mkey = {0};
 	aslrt_buf_printf(&mkey, "%smanifest.json", r->dir);
 	if (rc == 0) {
-		char *body = aslrt_json_dump(manifest);
-		rc = put(c, r->bucket, mkey.s, body, NULL);
-		free(body);
+		char *t = aslrt_json_dump(manifest);
+		aslrt_buf body = {t, strlen(t), strlen(t) + 1};
+		rc = put(c, r->bucket, mkey.s, &body, NULL);
 	}
 	if (rc == 0) {
 		struct json_object *o = json_object_new_object();
