@@ -249,6 +249,10 @@ void aslrt_aws_results_free(aws_results *r);
 int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_name,
 		       struct aslrt_map_run *run);
 void aslrt_map_run_clear(struct aslrt_map_run *run);
+/* What follows <exec_prefix>:<name> in a child execution's ARN: "" for
+ * STANDARD children, ":<UUID>" for EXPRESS ones (an Express execution's
+ * ARN ends with a UUID after its name). */
+void aslrt_child_arn_tail(const struct aslrt_map_run *run, char tail[38]);
 /* A random (version 4) UUID. */
 void aslrt_aws_uuid(char out[37]);
 
