@@ -590,7 +590,13 @@ struct jframe {
 
 #define NOT_YET SIZE_MAX
 
+/* AWS's causes: the pointer's value is no array; nothing is at the pointer
+ * (as Jackson's JsonNode.at() finds it: a missing member or index, or a
+ * scalar on the way). */
 static const char non_iterable[] = "Attempting to map over non-iterable node.";
+static const char no_match[] =
+    "The provided ReaderConfig.ItemsPointer does not match any valid path "
+    "in the JSON structure.";
 
 /* ItemsPointer as reference tokens ("~1" is '/', "~0" '~'); no pointer or
  * "" is the whole document; one not starting with '/' never resolves. */
@@ -790,7 +796,7 @@ static void json_end(aws_items *s)
 {
 	if (s->root_done) {
 		if (!s->found)
-			items_fail(s, non_iterable);
+			items_fail(s, no_match);
 		return;
 	}
 	if (s->depth == 0) {
@@ -882,7 +888,7 @@ static bool json_step(aws_items *s, size_t p, bool eof)
 			push(s, ch, on_path, false);
 			s->at = p + 1;
 		} else if (on_path) {
-			items_fail(s, non_iterable); /* a scalar where the pointer goes on */
+			items_fail(s, no_match); /* a scalar where the pointer goes on */
 		} else {
 			size_t e = token_end(s, p, eof);
 			if (e == NOT_YET)

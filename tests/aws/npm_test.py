@@ -223,7 +223,9 @@ def json_reader(aslc, s3, env, tmp):
     want = [
         ("nested.json", "/data/rows", [{"a": 1}, [2], "three", 4.50]),
         ("nested.json", "/data/rows/1", [2]),
-        ("nested.json", "/data/none", "Attempting to map over non-iterable node."),
+        ("nested.json", "/data/none",
+         "The provided ReaderConfig.ItemsPointer does not match any valid path in the JSON structure."),
+        ("nested.json", "/meta/s", "Attempting to map over non-iterable node."),
         ("notarray.json", "", "Attempting to map over non-iterable node."),
         ("trunc.json", "", "The JSON file is not valid JSON: ',' or ']' expected in an array at offset 5"),
         ("utf8.json", "", "The JSON file is not valid JSON: invalid UTF-8 in a string at offset 8"),

@@ -753,12 +753,16 @@ START_TEST(reader_items)
 	      "c\":[1,{}]}],"
 	      "\"after\":[true]}",
 	      0, "[1,{}]");
-	ITEMS("JSON", "{\"ItemsPointer\":\"/b\"}", "{\"a\":[1]}", 0,
+	/* nothing at the pointer, or no array there: AWS's causes */
+	static const char no_match[] = "!The provided ReaderConfig.ItemsPointer does not match any "
+				       "valid path in the JSON structure.";
+	ITEMS("JSON", "{\"ItemsPointer\":\"/b\"}", "{\"a\":[1]}", 0, no_match);
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a/x\"}", "{\"a\":1}", 0, no_match);
+	ITEMS("JSON", "{\"ItemsPointer\":\"/1\"}", "[[1]]", 0, no_match);
+	ITEMS("JSON", "{\"ItemsPointer\":\"a\"}", "[1]", 0, no_match);
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a\"}", "{\"a\":123}", 0,
 	      "!Attempting to map over non-iterable node.");
-	ITEMS("JSON", "{\"ItemsPointer\":\"/a/x\"}", "{\"a\":1}", 0,
-	      "!Attempting to map over non-iterable node.");
-	ITEMS("JSON", "{\"ItemsPointer\":\"a\"}", "[1]", 0,
-	      "!Attempting to map over non-iterable node.");
+	ITEMS("JSON", "{\"ItemsPointer\":\"\"}", "[1]", 0, "[1]");
 	ITEMS("JSON", "{}", "[1,2", 0,
 	      "!The JSON file is not valid JSON: ',' or ']' expected in an array at offset 4");
 	ITEMS("JSON", "{}", "[1,]", 0,
