@@ -662,18 +662,18 @@ static void jfail(aws_items *s, const char *what, size_t at)
 	items_fail(s, msg);
 }
 
-/* Parse pend[at, end) strictly: its value (new), or NULL with s failed. */
-static struct json_object *jparse(aws_items *s, size_t at, size_t end)
+/* Parse pend[at, end) strictly into *v (new; NULL is null): 0, or -1 with
+ * s failed. */
+static int jparse(aws_items *s, size_t at, size_t end, struct json_object **v)
 {
-	struct json_object *v = NULL;
 	char perr[ASLRT_ERRLEN], msg[ASLRT_ERRLEN + 80];
-	if (aslrt_json_parse(s->pend.s + at, end - at, &v, perr, sizeof perr) != 0) {
+	if (aslrt_json_parse(s->pend.s + at, end - at, v, perr, sizeof perr) != 0) {
 		reoffset(perr, sizeof perr, s->dropped + at);
 		snprintf(msg, sizeof msg, "The JSON file is not valid JSON: %s", perr);
 		items_fail(s, msg);
-		return NULL;
+		return -1;
 	}
-	return v ? v : json_object_new_null();
+	return 0;
 }
 
 static void too_long(aws_items *s, size_t at)
@@ -779,8 +779,8 @@ static bool item_scan(aws_items *s, bool eof)
 		return false;
 	if (end == NOT_YET)
 		end = n;
-	struct json_object *v = jparse(s, s->item, end);
-	if (!v)
+	struct json_object *v;
+	if (jparse(s, s->item, end, &v))
 		return true;
 	json_object_array_add(s->out, v);
 	s->row++;
@@ -852,8 +852,8 @@ static bool json_step(aws_items *s, size_t p, bool eof)
 		size_t e = token_end(s, p, eof);
 		if (e == NOT_YET)
 			return s->failed;
-		struct json_object *k = jparse(s, p, e);
-		if (!k)
+		struct json_object *k;
+		if (jparse(s, p, e, &k))
 			return true;
 		if (strlen(json_object_get_string(k)) != (size_t)json_object_get_string_len(k))
 			jfail(s, "an object key containing U+0000 is not supported", p);
@@ -893,7 +893,8 @@ static bool json_step(aws_items *s, size_t p, bool eof)
 			size_t e = token_end(s, p, eof);
 			if (e == NOT_YET)
 				return s->failed;
-			struct json_object *v = jparse(s, p, e);
+			struct json_object *v = NULL;
+			jparse(s, p, e, &v);
 			json_object_put(v);
 			value_done(s);
 			s->at = e;

@@ -746,6 +746,8 @@ START_TEST(reader_items)
 	json_object_put(csv);
 	/* JSON is streamed: each element parsed alone, strictly, with the
 	 * file's offsets in errors, whatever the pieces */
+	ITEMS("JSON", "{}", "[null,\r\nnull\r]\n", 0, "[null,null]");
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a\"}", "{\"n\":null,\"a\":[true]}", 0, "[true]");
 	ITEMS("JSON", "{}", " [1, 2 ,\"x]\\\"\" , {\"a\":[true,null]},-1.50e3,[] ]\n", 0,
 	      "[1,2,\"x]\\\"\",{\"a\":[true,null]},-1.50e3,[]]");
 	ITEMS("JSON", "{\"ItemsPointer\":\"/a/1/b~1c\"}",
