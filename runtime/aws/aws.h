@@ -179,6 +179,11 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 int aslrt_aws_s3_get_stream(aslrt_ctx *c, struct json_object *params,
 			    size_t (*sink)(const char *p, size_t n, void *arg), void *arg);
 
+/* S3 PutObject (params: Bucket, Key, ...; no Body) of body, which the
+ * request takes (a ResultWriter's file is megabytes: not copied): 0, or -1
+ * with c->err (AWS's names, as aws-sdk:s3:putObject fails). */
+int aslrt_aws_s3_put(aslrt_ctx *c, struct json_object *params, aslrt_buf *body);
+
 /* --- itemreader.c --- */
 
 /* A Map's items from its ItemReader (S3): 0 with a new array in *items, -1

@@ -181,21 +181,17 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 	return r;
 }
 
-/* Put body (freed before the request, which holds its copy: a file is
- * megabytes) at bucket/key; 0 with its *size, or -1 with c->err. */
+/* Put body (which the request takes: a file is megabytes) at bucket/key;
+ * 0 with its *size, or -1 with c->err. */
 static int put(aslrt_ctx *c, const char *bucket, const char *key, aslrt_buf *body, size_t *size)
 {
 	struct json_object *p = json_object_new_object();
 	json_object_object_add(p, "Bucket", json_object_new_string(bucket));
 	json_object_object_add(p, "Key", json_object_new_string(key));
-	json_object_object_add(p, "Body", json_object_new_string_len(body->s, (int)body->len));
 	if (size)
 		*size = body->len;
-	aslrt_buf_free(body);
-	struct json_object *out = NULL;
-	int rc = aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:putObject", p, &out);
+	int rc = aslrt_aws_s3_put(c, p, body);
 	json_object_put(p);
-	json_object_put(out);
 	if (rc != 0) {
 		aslrt_buf b = {0};
 		aslrt_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
