@@ -554,8 +554,8 @@ static size_t to_file(const char *p, size_t n, void *arg)
 
 /* An ItemBatcher's batches of the window's jobs: all but the last, whose
  * items (they may share a batch with the next window's) wait in w->carry,
- * unless this is the last window.  *n becomes the batches', *items the
- * number of items they hold.  0, or -1 with c->err (jobs freed). */
+ * unless this is the last window.  *n becomes the number of batches run,
+ * *used that of the items they hold.  0, or -1 with c->err (jobs freed). */
 static int window_batches(windows *w, struct json_object *items, bool last, aslrt_job **jobs,
 			  int *n, int *used)
 {

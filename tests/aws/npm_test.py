@@ -278,6 +278,34 @@ def batch_export(aslc, s3, env, tmp):
           % (rss[10000], rss[100000]))
     check("batched export: peak RSS bounded by the window, not the rows", rss[100000] - rss[10000] < 24 * 1024,
           True)
+    # ToleratedFailurePercentage counts child executions (batches), not
+    # items: one failed batch of 30 is 3.3%.
+    d = map_machine({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}, writer="tolerated",
+                    batcher={"MaxItemsPerBatch": 100}, catch=True)
+    d["States"]["Items"]["ItemProcessor"]["StartAt"] = "Check"
+    d["States"]["Items"]["ItemProcessor"]["States"] = {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.Items[0].id", "StringEquals": "r1500",
+                                                  "Next": "Bad"}], "Default": "P"},
+        "Bad": {"Type": "Fail", "Error": "Bad", "Cause": "batch 15"},
+        "P": {"Type": "Pass", "End": True}}
+    got = []
+    for pct in (3, 4):
+        d["States"]["Items"]["ToleratedFailurePercentage"] = pct
+        exe = build(aslc, tmp, "tolerated-%d" % pct, d)
+        p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "key": "brows-3000.csv"}),
+                           capture_output=True, text=True, env=env, timeout=120)
+        out = json.loads(p.stdout) if p.returncode == 0 else (p.returncode, p.stderr[-300:])
+        if isinstance(out, dict) and "ResultWriterDetails" in out:
+            m = json.loads(s3.get_object(Bucket="my-bucket", Key=out["ResultWriterDetails"]["Key"])["Body"].read())
+            bad = [r for f in m["ResultFiles"]["FAILED"]
+                   for r in json.loads(s3.get_object(Bucket="my-bucket", Key=f["Key"])["Body"].read())]
+            out = [(len(m["ResultFiles"]["SUCCEEDED"]), json.loads(r["Input"])["Items"][0], r["Error"], r["Cause"])
+                   for r in bad]
+        got.append(out)
+    check("batched export: ToleratedFailurePercentage counts batches", got, [
+        {"Error": "States.ExceedToleratedFailureThreshold",
+         "Cause": "The specified tolerated failure threshold was exceeded"},
+        [(1, {"id": "r1500", "n": "1500"}, "Bad", "batch 15")]])
     by_bytes = {"MaxInputBytesPerBatch": 2000}
     for backend in ("c", "llvm"):
         got = []
