@@ -872,7 +872,7 @@ static bool json_step(aws_items *s, size_t p, bool eof)
 		s->in_str = s->esc = false;
 	} else {
 		/* a value: on the pointer's path, its level is the walk's depth */
-		bool on_path = f ? f->path && f->next_path : s->ntok >= 0;
+		bool on_path = !s->found && (f ? f->path && f->next_path : s->ntok >= 0);
 		if (on_path && s->depth == s->ntok) {
 			if (ch != '[') {
 				items_fail(s, non_iterable);

@@ -765,6 +765,9 @@ START_TEST(reader_items)
 	ITEMS("JSON", "{\"ItemsPointer\":\"/a\"}", "{\"a\":123}", 0,
 	      "!Attempting to map over non-iterable node.");
 	ITEMS("JSON", "{\"ItemsPointer\":\"\"}", "[1]", 0, "[1]");
+	/* a duplicate key on the path: the first is followed */
+	ITEMS("JSON", "{\"ItemsPointer\":\"/x/a\"}",
+	      "{\"x\":{\"a\":[1]},\"x\":{\"a\":[2]},\"a\":[3]}", 0, "[1]");
 	ITEMS("JSON", "{}", "[1,2", 0,
 	      "!The JSON file is not valid JSON: ',' or ']' expected in an array at offset 4");
 	ITEMS("JSON", "{}", "[1,]", 0,
