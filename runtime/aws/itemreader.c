@@ -663,12 +663,36 @@ static int read_windows(windows *w, FILE *f, aws_items *items)
 	return rc;
 }
 
-/* The object params name in a temporary file (inflated when gz): NULL
- * with c->err. */
-static FILE *object_file(aslrt_ctx *c, struct json_object *params, bool gz)
+/* The object's bytes to a temporary file, and (MaxItems set) to an item
+ * reader that only counts: once it has MaxItems items the download stops,
+ * the rest not needed. */
+typedef struct tee {
+	FILE *f;
+	aws_items *count; /* NULL: no MaxItems */
+	int state;	  /* aslrt_aws_items_feed's: 0 counting, 1 enough, -1 failed */
+} tee;
+
+static size_t to_tee(const char *p, size_t n, void *arg)
+{
+	tee *t = arg;
+	if (fwrite(p, 1, n, t->f) != n)
+		return 0;
+	/* a reader that failed stops counting: the object is read on, and
+	 * the reader of the file reports the failure */
+	if (t->count && t->state == 0 && (t->state = aslrt_aws_items_feed(t->count, p, n)) == 1)
+		return 0;
+	return n;
+}
+
+/* The object params name in a temporary file (inflated when gz; the
+ * download stops once count, when given, has its MaxItems): NULL with
+ * c->err.  count is freed. */
+static FILE *object_file(aslrt_ctx *c, struct json_object *params, bool gz, aws_items *count)
 {
 	FILE *f = tmpfile();
+	tee t = {f, count, 0};
 	if (!f) {
+		aslrt_aws_items_free(count);
 		failed(c, "The object cannot be kept in a temporary file");
 		return NULL;
 	}
@@ -676,9 +700,10 @@ static FILE *object_file(aslrt_ctx *c, struct json_object *params, bool gz)
 	bool z = gz && gz_begin(c, &g) == 0;
 	int rc = gz && !z ? -1 : 0;
 	if (rc == 0 &&
-	    aslrt_aws_s3_get_stream(c, params, z ? on_gzip : to_file, z ? (void *)&g : f) != 0 &&
+	    aslrt_aws_s3_get_stream(c, params, z ? on_gzip : to_tee, z ? (void *)&g : &t) != 0 &&
 	    !g.bad)
 		rc = failed_call(c);
+	aslrt_aws_items_free(count);
 	if (rc == 0 && g.bad) {
 		char why[ASLRT_ERRLEN];
 		snprintf(why, sizeof why, "The S3 inventory file %.200s is not gzip data",
@@ -716,7 +741,7 @@ static int inventory_windows(windows *w, struct json_object *params)
 		struct json_object *p = json_object_new_object();
 		json_object_object_add(p, "Bucket", json_object_new_string(inv.dest));
 		json_object_object_add(p, "Key", json_object_new_string(key));
-		FILE *f = object_file(c, p, gz_key(key));
+		FILE *f = object_file(c, p, gz_key(key), NULL);
 		json_object_put(p);
 		aws_items *items =
 		    f ? inventory_items(c, &inv, w->max > 0 ? w->max - items_read(w) : 0) : NULL;
@@ -787,7 +812,10 @@ int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 	} else if (rc == 0) {
 		char why[ASLRT_ERRLEN + 80];
 		aws_items *items = aslrt_aws_items_open(type, rs.cfg, rs.max, why, sizeof why);
-		FILE *f = items ? object_file(c, rs.params, false) : NULL;
+		aws_items *count = items && rs.max > 0
+				       ? aslrt_aws_items_open(type, rs.cfg, rs.max, why, sizeof why)
+				       : NULL;
+		FILE *f = items ? object_file(c, rs.params, false, count) : NULL;
 		rc = !items ? failed(c, why) : f ? read_windows(&w, f, items) : -1;
 		if (!f)
 			aslrt_aws_items_free(items);

@@ -6,8 +6,8 @@ addressed by its own AWS_ENDPOINT_URL_<SERVICE>.
 
 usage: npm_test.py ASLC [SECTION...]
 
-With SECTIONs (export_memory, inventory, json_reader, batch_export) only
-those run, after the servers start.
+With SECTIONs (export_memory, inventory, json_reader, download_stop,
+batch_export) only those run, after the servers start.
 
 The servers come from tests/aws/npm (package.json, package-lock.json;
 `npm ci --prefix tests/aws/npm`, which scripts/test.sh runs where npm
@@ -250,6 +250,72 @@ def json_reader(aslc, s3, env, tmp):
                        out.get("Cause") if isinstance(out, dict) and out.get("Error") == "States.ItemReaderFailed"
                        else out)
         check("JSON ItemsPointer and malformed objects (%s)" % backend, got, [w for _, _, w in want])
+
+
+def download_stop(aslc, s3, env, tmp):
+    """With a ResultWriter (the object goes to a temporary file, then is
+    run in windows) MaxItems still stops the download: a stub S3 serves a
+    64 MB JSON array and counts what it could send before the executable
+    hung up; the 5 items are exported to it, exact."""
+    import http.server
+    import threading
+    total = 64 << 20
+    item = lambda i: ('{"i":%d,"pad":"%s"}' % (i, "x" * 40)).encode()
+    state = {"sent": 0, "puts": {}}
+
+    class Stub(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(total))
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            sent, i, chunk = 0, 0, bytearray(b"[")
+            try:
+                while sent < total:
+                    while len(chunk) < 65536:
+                        chunk += (b"," if i else b"") + item(i)
+                        i += 1
+                    part = bytes(chunk[:total - sent - 1]) if sent + len(chunk) >= total else bytes(chunk)
+                    if sent + len(part) == total - 1:
+                        part += b"]"
+                    self.wfile.write(part)
+                    sent += len(part)
+                    state["sent"] = sent
+                    chunk = bytearray()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+
+        def do_PUT(self):
+            n = int(self.headers.get("Content-Length", "0"))
+            state["puts"][self.path] = self.rfile.read(n)
+            self.send_response(200)
+            self.send_header("ETag", '"e"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        exe = build(aslc, tmp, "download-stop", map_machine({"InputType": "JSON", "MaxItems": 5}, writer="stop"))
+        stub_env = dict(env, AWS_ENDPOINT_URL_S3="http://127.0.0.1:%d" % srv.server_address[1])
+        p = subprocess.run([exe], input=json.dumps({"bucket": "b", "key": "big.json"}), capture_output=True,
+                           text=True, env=stub_env, timeout=120)
+        check("MaxItems with an export succeeds", (p.returncode, p.stderr[-300:]), (0, ""))
+        files = sorted(k for k in state["puts"] if "SUCCEEDED" in k)
+        records = [json.loads(r["Output"]) for k in files for r in json.loads(state["puts"][k])]
+        check("MaxItems with an export: the 5 items exported", records,
+              [{"i": i, "pad": "x" * 40} for i in range(5)])
+        print("     the stub sent %d of %d bytes" % (state["sent"], total))
+        check("MaxItems with an export stops the download", state["sent"] < total // 4, True)
+    finally:
+        srv.shutdown()
+        srv.server_close()
 
 
 def batch_export(aslc, s3, env, tmp):
@@ -544,6 +610,7 @@ def main():
         export_memory(aslc, s3, env, tmp)
         inventory(aslc, s3, env, tmp)
         json_reader(aslc, s3, env, tmp)
+        download_stop(aslc, s3, env, tmp)
         batch_export(aslc, s3, env, tmp)
 
         # s3rver checks the access key id: another one is refused.
