@@ -214,8 +214,10 @@ int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_
 	/* EXPRESS children are Express executions, whose ARNs read
 	 * arn:aws:states:R:A:express:MACHINE:NAME:ID, NAME the execution's
 	 * name (StartSyncExecution's executionArn and name as recorded against
-	 * AWS: LocalStack's test_sfn_api_express snapshot, 2024-06-26); the
-	 * Map Run's machine is MACHINE/LABEL, as for STANDARD children */
+	 * AWS: LocalStack's test_sfn_api_express snapshot, 2024-06-26); a Map
+	 * Run child's machine is MACHINE/LABEL, as for STANDARD children: the
+	 * IAM resource type of a labelled Express execution is
+	 * express:MACHINE/LABEL:EXECUTION_ID:EXPRESS_ID */
 	const char *et = aslrt_aws_get_str(def, "ExecutionType");
 	run->express = et && strcmp(et, "EXPRESS") == 0;
 	const char *colon = sm ? strstr(sm, ":stateMachine:") : NULL;
