@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -28,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NPM = os.path.join(HERE, "npm")
 BIN = os.path.join(NPM, "node_modules", ".bin")
 SKIP = 77
+UUID = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 failures = 0
 
 
@@ -587,7 +589,9 @@ def main():
             last = records[99999]
             check("ResultWriter records (%s)" % backend,
                   (len(records), r0["Input"], json.loads(r0["Output"]), r0["Status"], r0["InputDetails"],
-                   r0["OutputDetails"], r0["RedriveStatus"], r0["ExecutionArn"].endswith(":" + r0["Name"]),
+                   r0["OutputDetails"], r0["RedriveStatus"], bool(re.fullmatch(re.escape(
+                       "arn:aws:states:us-east-1:123456789012:express:reader/Export:%s:" % r0["Name"]) + UUID,
+                       r0["ExecutionArn"])),
                    json.loads(last["Output"]), sorted(r0)),
                   (100000, '{"id":"r0"}', {"done": "r0", "name": r0["Name"]}, "SUCCEEDED", {"Included": True},
                    {"Included": True}, "NOT_REDRIVABLE", True, {"done": "r99999", "name": last["Name"]},
