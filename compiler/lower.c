@@ -687,15 +687,23 @@ static void set_expr(Lower *l, State *st, IrState *s, SettingKey key)
 	set(s, key, ir_const(l->p, K_EXPR, o));
 }
 
-/* A Distributed Map's ItemReader, ItemBatcher, ResultWriter and Label, one
- * JSON constant read by runtime/aws/ as its part of the definition. */
+/* A Distributed Map's ItemReader, ItemBatcher, ResultWriter, Label and
+ * (EXPRESS) ExecutionType, one JSON constant read by runtime/aws/ as its
+ * part of the definition. */
 static void set_map_run(Lower *l, State *st, IrState *s)
 {
 	static const char *const keys[] = {"ItemReader", "ItemBatcher", "ResultWriter", "Label"};
-	struct json_object *o = json_object_new_object(), *v, *cfg, *mode;
+	struct json_object *o = json_object_new_object(), *v, *cfg, *mode, *type;
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 		if ((v = field(st->json, keys[i], NULL)))
 			json_object_object_add(o, keys[i], json_object_get(v));
+	/* EXPRESS children's ARNs are Express executions' */
+	if (((v = field(st->json, "ItemProcessor", NULL)) ||
+	     (v = field(st->json, "Iterator", NULL))) &&
+	    (cfg = field(v, "ProcessorConfig", NULL)) &&
+	    (type = field(cfg, "ExecutionType", NULL)) &&
+	    strcmp(json_object_get_string(type), "EXPRESS") == 0)
+		json_object_object_add(o, "ExecutionType", json_object_get(type));
 	if (json_object_object_length(o))
 		set(s, S_MAP_RUN, ir_const(l->p, K_JSON, o));
 	else

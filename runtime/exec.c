@@ -451,7 +451,7 @@ static struct json_object *child_base(aslrt_run *r, const aslrt_child *ch)
 	struct json_object *base = aslrt_json_copy(r->context);
 	struct json_object *e = get(base, "Execution"), *sm = get(base, "StateMachine");
 	char *id = NULL, *t = aslrt_iso_time(ch->start_ms);
-	if (asprintf(&id, "%s:%s", ch->run->exec_prefix, ch->name) < 0)
+	if (asprintf(&id, "%s:%s%s", ch->run->exec_prefix, ch->name, ch->arn_tail) < 0)
 		abort();
 	json_object_object_add(e, "Id", json_object_new_string(id));
 	if (get(e, "Input"))
@@ -480,6 +480,7 @@ void aslrt_child_begin(aslrt_job *j, aslrt_ctx *c)
 		abort();
 	aslrt_aws_uuid(ch->name);
 	ch->run = j->map_run;
+	aslrt_child_arn_tail(ch->run, ch->arn_tail);
 	ch->start_ms = aslrt_now_ms(c->run);
 	/* its input, for $$.Execution.Input, only where the machine reads it */
 	if (get(get(c->run->context, "Execution"), "Input"))

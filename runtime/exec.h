@@ -86,13 +86,15 @@ typedef struct aslrt_batch aslrt_batch;
 typedef struct aslrt_map_run {
 	char *arn;	   /* arn:aws:states:R:A:mapRun:MACHINE/LABEL:UUID */
 	char *sm_arn;	   /* arn:aws:states:R:A:stateMachine:MACHINE/LABEL */
-	char *exec_prefix; /* arn:aws:states:R:A:execution:MACHINE/LABEL */
+	char *exec_prefix; /* arn:aws:states:R:A:execution:MACHINE/LABEL (EXPRESS: express:) */
+	bool express;	   /* EXPRESS children: ARN <exec_prefix>:<name>:<UUID> */
 } aslrt_map_run;
 
 /* A child execution (one Distributed Map iteration or batch): its name and
  * its own events, numbered from 1 (history.c). */
 typedef struct aslrt_child {
 	char name[37];
+	char arn_tail[38]; /* after <exec_prefix>:<name> in its ARN: "" or ":<UUID>" (EXPRESS) */
 	int events;
 	struct json_object *history; /* its events, when the run keeps a history */
 	const aslrt_map_run *run;    /* its Map Run */

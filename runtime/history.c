@@ -606,7 +606,8 @@ static void child_history_write(aslrt_job *j)
 		return;
 	struct json_object *o = json_object_new_object();
 	char *arn = NULL;
-	if (asprintf(&arn, "%s:%s", j->map_run->exec_prefix, j->child->name) < 0)
+	if (asprintf(&arn, "%s:%s%s", j->map_run->exec_prefix, j->child->name, j->child->arn_tail) <
+	    0)
 		abort();
 	json_object_object_add(o, "executionArn", json_object_new_string(arn));
 	free(arn);

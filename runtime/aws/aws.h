@@ -144,8 +144,8 @@ int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *
 /* The same, streamed: open (NULL with why on a bad ReaderConfig), feed the
  * object's bytes as they come (0: more, 1: max items read, stop; -1:
  * failed), finish at its end (0 with a new array, or -1 with why; frees s).
- * Memory holds the items and the one record being read, not the object
- * (JSON, one document, is read whole: at most 64 MiB). */
+ * Memory holds the items and the one record (CSV row, JSONL line, JSON
+ * array element) being read, not the object. */
 typedef struct aws_items aws_items;
 aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long max, char *why,
 				size_t whylen);
@@ -179,6 +179,11 @@ int aslrt_aws_invoke(aslrt_ctx *c, const char *resource, struct json_object *par
 int aslrt_aws_s3_get_stream(aslrt_ctx *c, struct json_object *params,
 			    size_t (*sink)(const char *p, size_t n, void *arg), void *arg);
 
+/* S3 PutObject (params: Bucket, Key, ...; no Body) of body, which the
+ * request takes (a ResultWriter's file is megabytes: not copied): 0, or -1
+ * with c->err (AWS's names, as aws-sdk:s3:putObject fails). */
+int aslrt_aws_s3_put(aslrt_ctx *c, struct json_object *params, aslrt_buf *body);
+
 /* --- itemreader.c --- */
 
 /* A Map's items from its ItemReader (S3): 0 with a new array in *items, -1
@@ -187,11 +192,11 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 			struct json_object *input, struct json_object **items);
 
 /* A Distributed Map Run (run) that exports its results, with an ItemReader
- * of a CSV or JSONL object, an S3 inventory (MANIFEST) or a listing (a
- * page a window), and no
- * ItemBatcher, in windows: each object is downloaded to a temporary file
- * (inflated if gzip-compressed), then a window of items at a time is
- * read, run on the pool (limit at once, 0: no limit) and its results
+ * of a CSV, JSONL or JSON object, an S3 inventory (MANIFEST) or a listing
+ * (a page a window), in windows: each object is downloaded to a temporary
+ * file (inflated if gzip-compressed), then a window of items at a time is
+ * read, batched (ItemBatcher: the last batch waits for the next window's
+ * items), run on the pool (limit at once, 0: no limit) and its results
  * written (aslrt_aws_results_*), so memory follows the items in flight.
  * 1 when the Map is not such a Map, 0 with its result in *dst, -1 with
  * c->err (States.ItemReaderFailed, States.ResultWriterFailed,
@@ -249,6 +254,10 @@ void aslrt_aws_results_free(aws_results *r);
 int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_name,
 		       struct aslrt_map_run *run);
 void aslrt_map_run_clear(struct aslrt_map_run *run);
+/* What follows <exec_prefix>:<name> in a child execution's ARN: "" for
+ * STANDARD children, ":<UUID>" for EXPRESS ones (an Express execution's
+ * ARN ends with a UUID after its name). */
+void aslrt_child_arn_tail(const struct aslrt_map_run *run, char tail[38]);
 /* A random (version 4) UUID. */
 void aslrt_aws_uuid(char out[37]);
 

@@ -1227,9 +1227,11 @@ static int s3_call(aslrt_ctx *c, call *k, const char *action, struct json_object
 	} else if (strcmp(action, "putObject") == 0) {
 		k->method = "PUT";
 		struct json_object *b = aslrt_aws_get(p, "Body");
-		char *t = b ? as_text(b) : strdup("");
-		aslrt_buf_puts(&k->body, t);
-		free(t);
+		if (b || !k->body.s) { /* else aslrt_aws_s3_put's body */
+			char *t = b ? as_text(b) : strdup("");
+			aslrt_buf_free(&k->body);
+			k->body = (aslrt_buf){t, strlen(t), strlen(t) + 1};
+		}
 	} else {
 		k->method = "GET";
 		aslrt_buf_puts(&k->query, "list-type=2");
@@ -1296,6 +1298,19 @@ int aslrt_aws_s3_get_stream(aslrt_ctx *c, struct json_object *params,
 		     : aslrt_raise(c, "States.Runtime",
 				   "The ItemReader's parameters must be a "
 				   "JSON object");
+	json_object_put(res);
+	call_free(&k);
+	return rc;
+}
+
+int aslrt_aws_s3_put(aslrt_ctx *c, struct json_object *params, aslrt_buf *body)
+{
+	call k = {.svc = find_service("s3"), .sdk = true, .body = *body};
+	*body = (aslrt_buf){0};
+	if (!k.body.s)
+		aslrt_buf_put(&k.body, "", 0);
+	struct json_object *res = NULL;
+	int rc = s3_call(c, &k, "putObject", params, &res);
 	json_object_put(res);
 	call_free(&k);
 	return rc;

@@ -13,11 +13,11 @@
  *   ReaderConfig.MaxItems / MaxItemsPath (JSONata: {% %}) keep the first N.
  * Parameters (JSONPath) / Arguments (JSONata) are evaluated on the state
  * input.  The object is streamed: its bytes are read into items as they
- * come (memory follows the items, not the object; JSON, one document, is
- * read whole up to 64 MiB), and the download stops once MaxItems are read.
+ * come (memory follows the items, not the object: a JSON array an element
+ * at a time, parse.c), and the download stops once MaxItems are read.
  * ManifestType (Athena), PARQUET and LOAD_AND_FLATTEN are refused by name.
- * With a ResultWriter export, CSV and JSONL objects are run in windows
- * (aslrt_aws_map_windows).
+ * With a ResultWriter export, objects, inventories and listings are run in
+ * windows, batched or not (aslrt_aws_map_windows).
  * Every failure is States.ItemReaderFailed.  Also the ItemBatcher, which
  * regroups the items' inputs into batches.
  */
@@ -534,26 +534,72 @@ typedef struct windows {
 	double tol_count, tol_pct; /* -1: not set */
 	long max;		   /* MaxItems, 0: all */
 	aws_results *out;
-	long total, failed;
+	long total;		   /* items run */
+	long children, failed;	   /* child executions run (items or batches), failed */
+	long window;		   /* items read at a time */
+	bool batch;		   /* an ItemBatcher groups them */
+	struct json_object *carry; /* items of a batch that may take more, for the next window */
 } windows;
+
+/* Items read (run, or held for the next window's batch). */
+static long items_read(const windows *w)
+{
+	return w->total + (w->carry ? (long)json_object_array_length(w->carry) : 0);
+}
 
 static size_t to_file(const char *p, size_t n, void *arg)
 {
 	return fwrite(p, 1, n, arg);
 }
 
-/* One window's items (released): run, their results written.  0, or -1
- * with c->err. */
-static int run_window(windows *w, struct json_object *items)
+/* An ItemBatcher's batches of the window's jobs: all but the last, whose
+ * items (they may share a batch with the next window's) wait in w->carry,
+ * unless this is the last window.  *n becomes the number of batches run,
+ * *used that of the items they hold.  0, or -1 with c->err (jobs freed). */
+static int window_batches(windows *w, struct json_object *items, bool last, aslrt_job **jobs,
+			  int *n, int *used)
+{
+	aslrt_state *st = &w->c->run->states[w->state];
+	*used = *n;
+	if (aslrt_aws_map_batch(w->c, st->map_run, st->jsonata, w->input, jobs, n))
+		return -1;
+	if (last || *n == 0)
+		return 0;
+	struct json_object *held = aslrt_aws_get((*jobs)[*n - 1].input, "Items");
+	int k = held ? (int)json_object_array_length(held) : 0;
+	w->carry = json_object_new_array();
+	for (int i = *used - k; i < *used; i++)
+		json_object_array_add(w->carry,
+				      json_object_get(json_object_array_get_idx(items, (size_t)i)));
+	aslrt_job_free(&(*jobs)[--*n]);
+	*used -= k;
+	return 0;
+}
+
+/* One window's items (released; with the items carried from the last
+ * window before them): run, their results written.  0, or -1 with c->err. */
+static int run_window(windows *w, struct json_object *items, bool last)
 {
 	aslrt_ctx *c = w->c;
-	int n = (int)json_object_array_length(items);
+	if (w->carry) {
+		for (size_t i = 0; i < json_object_array_length(items); i++)
+			json_object_array_add(w->carry,
+					      json_object_get(json_object_array_get_idx(items, i)));
+		json_object_put(items);
+		items = w->carry;
+		w->carry = NULL;
+	}
+	int n = (int)json_object_array_length(items), used = n;
 	aslrt_job *jobs = NULL;
 	int rc =
 	    n ? aslrt_map_jobs(c, w->state, w->input, items, w->total, true, w->run, &jobs) : 0;
+	if (rc == 0 && n && w->batch)
+		rc = window_batches(w, items, last, &jobs, &n, &used);
 	json_object_put(items);
-	if (rc || n == 0)
+	if (rc || n == 0) {
+		free(jobs);
 		return rc;
+	}
 	aws_map_run *mr = aslrt_aws_map_run_new(c, c->run->states[w->state].map_run, jobs, n);
 	int failed_n = aslrt_pool_run(c->run, jobs, n, w->limit, w->tolerate);
 	aslrt_aws_map_run_outcomes(mr, jobs, n);
@@ -573,7 +619,8 @@ static int run_window(windows *w, struct json_object *items)
 	}
 	free(outs);
 	free(jobs);
-	w->total += n;
+	w->total += used;
+	w->children += n;
 	w->failed += failed_n;
 	/* one failure too many stops the Map Run: no more windows */
 	if (rc == 0 && w->failed &&
@@ -586,19 +633,18 @@ static int run_window(windows *w, struct json_object *items)
 /* A listing's page of items, one window. */
 static int page_window(void *arg, struct json_object *items)
 {
-	return run_window(arg, items);
+	return run_window(arg, items, false);
 }
 
 /* Read the object in f a window at a time; items is freed. */
 static int read_windows(windows *w, FILE *f, aws_items *items)
 {
 	aslrt_ctx *c = w->c;
-	long window = w->limit > WINDOW ? w->limit : WINDOW;
 	char buf[1 << 16], why[ASLRT_ERRLEN + 80];
 	int rc = 0;
 	bool end = false;
 	while (rc == 0 && !end) {
-		while (!end && aslrt_aws_items_count(items) < window) {
+		while (!end && aslrt_aws_items_count(items) < w->window) {
 			size_t n = fread(buf, 1, sizeof buf, f);
 			end = n == 0 || aslrt_aws_items_feed(items, buf, n) != 0;
 		}
@@ -611,18 +657,42 @@ static int read_windows(windows *w, FILE *f, aws_items *items)
 		} else {
 			got = aslrt_aws_items_take(items);
 		}
-		rc = run_window(w, got);
+		rc = run_window(w, got, false);
 	}
 	aslrt_aws_items_free(items);
 	return rc;
 }
 
-/* The object params name in a temporary file (inflated when gz): NULL
- * with c->err. */
-static FILE *object_file(aslrt_ctx *c, struct json_object *params, bool gz)
+/* The object's bytes to a temporary file, and (MaxItems set) to an item
+ * reader that only counts: once it has MaxItems items the download stops,
+ * the rest not needed. */
+typedef struct tee {
+	FILE *f;
+	aws_items *count; /* NULL: no MaxItems */
+	int state;	  /* aslrt_aws_items_feed's: 0 counting, 1 enough, -1 failed */
+} tee;
+
+static size_t to_tee(const char *p, size_t n, void *arg)
+{
+	tee *t = arg;
+	if (fwrite(p, 1, n, t->f) != n)
+		return 0;
+	/* a reader that failed stops counting: the object is read on, and
+	 * the reader of the file reports the failure */
+	if (t->count && t->state == 0 && (t->state = aslrt_aws_items_feed(t->count, p, n)) == 1)
+		return 0;
+	return n;
+}
+
+/* The object params name in a temporary file (inflated when gz; the
+ * download stops once count, when given, has its MaxItems): NULL with
+ * c->err.  count is freed. */
+static FILE *object_file(aslrt_ctx *c, struct json_object *params, bool gz, aws_items *count)
 {
 	FILE *f = tmpfile();
+	tee t = {f, count, 0};
 	if (!f) {
+		aslrt_aws_items_free(count);
 		failed(c, "The object cannot be kept in a temporary file");
 		return NULL;
 	}
@@ -630,9 +700,10 @@ static FILE *object_file(aslrt_ctx *c, struct json_object *params, bool gz)
 	bool z = gz && gz_begin(c, &g) == 0;
 	int rc = gz && !z ? -1 : 0;
 	if (rc == 0 &&
-	    aslrt_aws_s3_get_stream(c, params, z ? on_gzip : to_file, z ? (void *)&g : f) != 0 &&
+	    aslrt_aws_s3_get_stream(c, params, z ? on_gzip : to_tee, z ? (void *)&g : &t) != 0 &&
 	    !g.bad)
 		rc = failed_call(c);
+	aslrt_aws_items_free(count);
 	if (rc == 0 && g.bad) {
 		char why[ASLRT_ERRLEN];
 		snprintf(why, sizeof why, "The S3 inventory file %.200s is not gzip data",
@@ -660,7 +731,7 @@ static int inventory_windows(windows *w, struct json_object *params)
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < json_object_array_length(inv.files); i++) {
-		if (w->max > 0 && w->total >= w->max)
+		if (w->max > 0 && items_read(w) >= w->max)
 			break;
 		const char *key = inventory_key(c, &inv, i);
 		if (!key) {
@@ -670,10 +741,10 @@ static int inventory_windows(windows *w, struct json_object *params)
 		struct json_object *p = json_object_new_object();
 		json_object_object_add(p, "Bucket", json_object_new_string(inv.dest));
 		json_object_object_add(p, "Key", json_object_new_string(key));
-		FILE *f = object_file(c, p, gz_key(key));
+		FILE *f = object_file(c, p, gz_key(key), NULL);
 		json_object_put(p);
 		aws_items *items =
-		    f ? inventory_items(c, &inv, w->max > 0 ? w->max - w->total : 0) : NULL;
+		    f ? inventory_items(c, &inv, w->max > 0 ? w->max - items_read(w) : 0) : NULL;
 		rc = items ? read_windows(w, f, items) : -1;
 		if (f)
 			fclose(f);
@@ -682,27 +753,58 @@ static int inventory_windows(windows *w, struct json_object *params)
 	return rc;
 }
 
+static int batch_limit(aslrt_ctx *c, struct json_object *b, const char *key, bool jsonata,
+		       struct json_object *input, long *out);
+
+/* Items read at a time: a window, more when MaxConcurrency is, and with an
+ * ItemBatcher enough for a batch more than run at once (up to 64 batches),
+ * so that holding the last one back leaves the pool its work.  0, or -1
+ * with c->err (a bad MaxItemsPerBatch). */
+static int window_size(windows *w, struct json_object *batcher, bool jsonata)
+{
+	long per_batch = 0, conc = w->limit > 0 && w->limit < 64 ? w->limit : 64;
+	w->window = w->limit > WINDOW ? w->limit : WINDOW;
+	if (batcher &&
+	    batch_limit(w->c, batcher, "MaxItemsPerBatch", jsonata, w->input, &per_batch))
+		return -1;
+	if (per_batch > 0 && per_batch <= 100000000 && (conc + 1) * per_batch > w->window)
+		w->window = (conc + 1) * per_batch;
+	return 0;
+}
+
 int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 			  const aslrt_map_run *run, long limit, double tol_count, double tol_pct,
 			  struct json_object **dst)
 {
 	aslrt_state *st = &c->run->states[state];
 	struct json_object *reader = aslrt_aws_get(st->map_run, "ItemReader");
+	struct json_object *batcher = aslrt_aws_get(st->map_run, "ItemBatcher");
 	const char *res = aslrt_aws_get_str(reader, "Resource");
 	const char *type = aslrt_aws_get_str(aslrt_aws_get(reader, "ReaderConfig"), "InputType");
 	bool manifest = type && strcmp(type, "MANIFEST") == 0;
 	bool listing = res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0;
-	if (!reader || aslrt_aws_get(st->map_run, "ItemBatcher") ||
-	    !aslrt_aws_results_export(st->map_run) ||
+	if (!reader || !aslrt_aws_results_export(st->map_run) ||
 	    (!listing && (!res || strcmp(res, "arn:aws:states:::s3:getObject") != 0 || !type ||
-			  (strcmp(type, "CSV") != 0 && strcmp(type, "JSONL") != 0 && !manifest))))
+			  (strcmp(type, "CSV") != 0 && strcmp(type, "JSONL") != 0 &&
+			   strcmp(type, "JSON") != 0 && !manifest))))
 		return 1;
 	reader_setup rs;
 	if (setup(c, reader, st->jsonata, input, &rs))
 		return -1;
-	windows w = {c,		state,	 input,	 run,  limit, tol_count > 0 || tol_pct > 0,
-		     tol_count, tol_pct, rs.max, NULL, 0,     0};
-	int rc = (w.out = aslrt_aws_results_open(c, st->map_run, st->jsonata, input, run)) ? 0 : -1;
+	windows w = {.c = c,
+		     .state = state,
+		     .input = input,
+		     .run = run,
+		     .limit = limit,
+		     .tolerate = tol_count > 0 || tol_pct > 0,
+		     .tol_count = tol_count,
+		     .tol_pct = tol_pct,
+		     .max = rs.max,
+		     .batch = batcher != NULL};
+	int rc = window_size(&w, batcher, st->jsonata);
+	if (rc == 0)
+		rc = (w.out = aslrt_aws_results_open(c, st->map_run, st->jsonata, input, run)) ? 0
+											       : -1;
 	if (rc == 0 && listing) {
 		rc = list_pages(c, rs.params, rs.max, page_window, &w);
 	} else if (rc == 0 && manifest) {
@@ -710,7 +812,10 @@ int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 	} else if (rc == 0) {
 		char why[ASLRT_ERRLEN + 80];
 		aws_items *items = aslrt_aws_items_open(type, rs.cfg, rs.max, why, sizeof why);
-		FILE *f = items ? object_file(c, rs.params, false) : NULL;
+		aws_items *count = items && rs.max > 0
+				       ? aslrt_aws_items_open(type, rs.cfg, rs.max, why, sizeof why)
+				       : NULL;
+		FILE *f = items ? object_file(c, rs.params, false, count) : NULL;
 		rc = !items ? failed(c, why) : f ? read_windows(&w, f, items) : -1;
 		if (!f)
 			aslrt_aws_items_free(items);
@@ -718,9 +823,13 @@ int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 			fclose(f);
 	}
 	json_object_put(rs.params);
-	/* the percentage is of all the items: known at the end */
+	/* the last batch, held for more items that never came */
+	if (rc == 0 && w.carry)
+		rc = run_window(&w, json_object_new_array(), true);
+	json_object_put(w.carry);
+	/* the percentage is of all the child executions: known at the end */
 	if (rc == 0 && w.failed && w.tol_pct >= 0 &&
-	    (double)w.failed * 100.0 / (double)w.total > w.tol_pct)
+	    (double)w.failed * 100.0 / (double)w.children > w.tol_pct)
 		rc = aslrt_raise(c, "States.ExceedToleratedFailureThreshold",
 				 "The specified tolerated failure threshold was exceeded");
 	if (rc == 0) {

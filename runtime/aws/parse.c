@@ -276,9 +276,10 @@ static struct json_object *csv_record(csv *s, bool *bad_quote)
 }
 
 /* A streamed object as items: its bytes come in pieces (libcurl's write
- * callback), and only what is not yet a whole record (CSV) or line (JSONL)
- * is kept, so memory follows the items, not the object.  JSON is one
- * document and is parsed whole at the end (at most MAX_JSON bytes). */
+ * callback), and only what is not yet a whole record (CSV), line (JSONL)
+ * or array element (JSON) is kept, so memory follows the items, not the
+ * object. */
+typedef struct jframe jframe;
 struct aws_items {
 	char type; /* 'C' CSV, 'J' JSON, 'L' JSONL */
 	struct json_object *cfg;
@@ -287,20 +288,35 @@ struct aws_items {
 	struct json_object *headers; /* CSV: NULL until the first row is read */
 	aslrt_buf pend;		     /* bytes not yet items */
 	size_t next_try;	     /* parse again once pend is this long */
-	long row;		     /* CSV: the last row's number; JSONL: line */
+	long row;		     /* CSV: the last row's number; JSONL: line; JSON: item */
 	long taken;		     /* items taken out of out already */
 	struct json_object *out;
 	bool done;   /* max items read: the rest is not needed */
 	bool failed; /* why says why */
 	char why[ASLRT_ERRLEN + 80];
+	/* JSON (json_take): where the walk is in pend, what it is inside */
+	size_t at;	  /* the next byte to read */
+	size_t dropped;	  /* bytes of the object dropped from pend's front */
+	char **tok;	  /* ItemsPointer's reference tokens */
+	int ntok;	  /* -1: the pointer can never resolve */
+	jframe *stack;	  /* the containers open around at */
+	int depth, cap;	  /* open containers, room for them */
+	bool root_done;	  /* the document's value is read: only spaces may follow */
+	bool found;	  /* the array ItemsPointer names was entered */
+	bool in_item;	  /* an element of that array is being scanned, from item */
+	size_t item;	  /* its first byte */
+	size_t scan;	  /* how far it is scanned */
+	int idepth;	  /* containers open within it at scan */
+	bool in_str, esc; /* scan is within a string, after a backslash */
 };
 
-static int read_json(struct json_object *cfg, const char *body, size_t len, long max,
-		     struct json_object **items, char *why, size_t whylen);
+static void json_take(aws_items *s, bool eof);
+static int json_open(aws_items *s);
 
-#define MAX_JSON ((size_t)64 << 20)
-/* A CSV record or JSONL line longer than this is refused: AWS's items are
- * at most 256 KiB, and a quote never closed must not hold the whole object. */
+/* A CSV record, JSONL line or JSON element longer than this is refused:
+ * AWS reads an item of up to 8 MB (one its ItemSelector must shrink to
+ * the 256 KiB of a child's input), and a quote never closed must not hold
+ * the whole object. */
 #define MAX_RECORD ((size_t)8 << 20)
 
 static int items_fail(aws_items *s, const char *msg)
@@ -472,6 +488,8 @@ aws_items *aslrt_aws_items_open(const char *type, struct json_object *cfg, long 
 	} else if (t == 'C' && !s->failed && loc && strcmp(loc, "FIRST_ROW") != 0) {
 		items_fail(s, "CSVHeaderLocation must be FIRST_ROW or GIVEN");
 	}
+	if (t == 'J')
+		json_open(s);
 	if (s->failed) {
 		fail(why, whylen, s->why);
 		aslrt_aws_items_free(s);
@@ -486,20 +504,19 @@ int aslrt_aws_items_feed(aws_items *s, const char *p, size_t n)
 		return -1;
 	if (s->done)
 		return 1;
-	if (s->type == 'J' && s->pend.len + n > MAX_JSON)
-		return items_fail(s, "The JSON file is larger than 64 MiB, the most this runtime "
-				     "reads whole (CSV and JSONL are streamed)");
 	aslrt_buf_put(&s->pend, p, n);
-	if (s->type == 'J' || s->pend.len < s->next_try)
+	if (s->pend.len < s->next_try)
 		return 0;
 	if (s->type == 'C')
 		csv_take(s, false);
-	else
+	else if (s->type == 'L')
 		jsonl_take(s, false);
+	else
+		json_take(s, false); /* which limits its elements and tokens itself */
 	/* what is left is part of one record: look again when it has doubled,
 	 * so a long record is not parsed again for every piece */
 	s->next_try = 2 * s->pend.len;
-	if (!s->failed && s->pend.len > MAX_RECORD)
+	if (s->type != 'J' && !s->failed && s->pend.len > MAX_RECORD)
 		items_fail(s, s->type == 'C' ? "A CSV row is longer than 8 MiB"
 					     : "A JSONL line is longer than 8 MiB");
 	return s->failed ? -1 : s->done ? 1 : 0;
@@ -513,9 +530,8 @@ int aslrt_aws_items_finish(aws_items *s, struct json_object **items, char *why, 
 			csv_take(s, true);
 		else if (s->type == 'L')
 			jsonl_take(s, true);
-		else if (read_json(s->cfg, s->pend.s, s->pend.len, s->max, items, s->why,
-				   sizeof s->why) != 0)
-			s->failed = true;
+		else
+			json_take(s, true);
 	}
 	if (s->type == 'C' && !s->headers)
 		s->headers = json_object_new_array();
@@ -538,18 +554,58 @@ void aslrt_aws_items_free(aws_items *s)
 	json_object_put(s->headers);
 	json_object_put(s->out);
 	aslrt_buf_free(&s->pend);
+	for (int i = 0; i < s->ntok; i++)
+		free(s->tok[i]);
+	free(s->tok);
+	free(s->stack);
 	free(s);
 }
 
-/* --- JSON, JSONL --- */
+/* --- JSON, streamed --- */
 
-static struct json_object *pointer(struct json_object *v, const char *ptr)
+/*
+ * A JSON object's items are the elements of its array (or of the array
+ * ReaderConfig.ItemsPointer, an RFC 6901 pointer, names), read as the
+ * bytes come: a walk over the document's structure keeps only the
+ * containers open around it (their kind, what each wants next, whether it
+ * lies on the pointer's path), each element is scanned to its end and
+ * parsed alone by the runtime's strict parser (aslrt_json_parse: RFC 8259,
+ * valid UTF-8, numbers as written), and the scalars and keys the walk
+ * passes are parsed by it too, so the object is checked as strictly as a
+ * whole-document parse would, nesting counted across both, and error
+ * offsets are the file's.  Memory holds the items read and one element or
+ * token, whatever the object's size.  An element or token over MAX_RECORD
+ * is refused; MaxItems stops the walk (the rest is not read).  With
+ * duplicate keys on the pointer's path the first one is followed.
+ */
+struct jframe {
+	char type;	/* '{' or '[' */
+	char want;	/* 'k' a key, ':' its colon, 'v' a value, ',' a comma or the end */
+	bool first;	/* nothing read in it yet */
+	bool path;	/* on ItemsPointer's path: stack[d] matches token d */
+	bool next_path; /* the value to come is on the path too */
+	bool target;	/* the array the items are the elements of */
+	long index;	/* arrays: the value to come's */
+};
+
+#define NOT_YET SIZE_MAX
+
+/* AWS's causes: the pointer's value is no array; nothing is at the pointer
+ * (as Jackson's JsonNode.at() finds it: a missing member or index, or a
+ * scalar on the way). */
+static const char non_iterable[] = "Attempting to map over non-iterable node.";
+static const char no_match[] =
+    "The provided ReaderConfig.ItemsPointer does not match any valid path "
+    "in the JSON structure.";
+
+/* ItemsPointer as reference tokens ("~1" is '/', "~0" '~'); no pointer or
+ * "" is the whole document; one not starting with '/' never resolves. */
+static int json_open(aws_items *s)
 {
-	if (!*ptr)
-		return v;
-	if (*ptr != '/')
-		return NULL;
-	while (v && *ptr == '/') {
+	const char *ptr = aslrt_aws_get_str(s->cfg, "ItemsPointer");
+	if (ptr && *ptr && *ptr != '/')
+		s->ntok = -1;
+	while (ptr && *ptr == '/') {
 		ptr++;
 		aslrt_buf tok = {0};
 		aslrt_buf_put(&tok, "", 0);
@@ -561,42 +617,324 @@ static struct json_object *pointer(struct json_object *v, const char *ptr)
 				aslrt_buf_put(&tok, ptr, 1);
 			}
 		}
-		if (json_object_is_type(v, json_type_array)) {
-			char *e;
-			long i = strtol(tok.s, &e, 10);
-			v = *tok.s && !*e && i >= 0 ? json_object_array_get_idx(v, (size_t)i)
-						    : NULL;
-		} else {
-			v = aslrt_aws_get(v, tok.s);
-		}
-		aslrt_buf_free(&tok);
+		s->tok = realloc(s->tok, (size_t)(s->ntok + 1) * sizeof *s->tok);
+		s->tok[s->ntok++] = tok.s;
 	}
-	return v;
+	return 0;
 }
 
-static int read_json(struct json_object *cfg, const char *body, size_t len, long max,
-		     struct json_object **items, char *why, size_t whylen)
+/* Does an array index match a reference token (a decimal index)? */
+static bool index_is(const char *tok, long i)
 {
-	struct json_object *doc = NULL;
-	char perr[ASLRT_ERRLEN];
-	if (aslrt_json_parse(body, len, &doc, perr, sizeof perr) != 0) {
-		char msg[ASLRT_ERRLEN + 40];
+	char *e;
+	long v = strtol(tok, &e, 10);
+	return *tok && !*e && v >= 0 && v == i;
+}
+
+static bool json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool value_start(char c)
+{
+	return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
+	       c == 'f' || c == 'n';
+}
+
+/* aslrt_json_parse's "... at offset N" about text that starts at base in
+ * the file, made the file's offset. */
+static void reoffset(char *why, size_t whylen, size_t base)
+{
+	char *at = strstr(why, " at offset ");
+	if (at) {
+		size_t off = (size_t)strtoull(at + 11, NULL, 10);
+		snprintf(at + 11, whylen - (size_t)(at + 11 - why), "%zu", base + off);
+	}
+}
+
+/* Not valid JSON: what, at offset at of pend. */
+static void jfail(aws_items *s, const char *what, size_t at)
+{
+	char msg[ASLRT_ERRLEN + 80];
+	snprintf(msg, sizeof msg, "The JSON file is not valid JSON: %s at offset %zu", what,
+		 s->dropped + at);
+	items_fail(s, msg);
+}
+
+/* Parse pend[at, end) strictly into *v (new; NULL is null): 0, or -1 with
+ * s failed. */
+static int jparse(aws_items *s, size_t at, size_t end, struct json_object **v)
+{
+	char perr[ASLRT_ERRLEN], msg[ASLRT_ERRLEN + 80];
+	if (aslrt_json_parse(s->pend.s + at, end - at, v, perr, sizeof perr) != 0) {
+		reoffset(perr, sizeof perr, s->dropped + at);
 		snprintf(msg, sizeof msg, "The JSON file is not valid JSON: %s", perr);
-		return fail(why, whylen, msg);
+		items_fail(s, msg);
+		return -1;
 	}
-	const char *ptr = aslrt_aws_get_str(cfg, "ItemsPointer");
-	struct json_object *arr = ptr ? pointer(doc, ptr) : doc;
-	if (!arr || !json_object_is_type(arr, json_type_array)) {
-		json_object_put(doc);
-		return fail(why, whylen, "Attempting to map over non-iterable node.");
-	}
-	struct json_object *out = json_object_new_array();
-	size_t n = json_object_array_length(arr);
-	for (size_t i = 0; i < n && (max <= 0 || (long)i < max); i++)
-		json_object_array_add(out, json_object_get(json_object_array_get_idx(arr, i)));
-	json_object_put(doc);
-	*items = out;
 	return 0;
+}
+
+static void too_long(aws_items *s, size_t at)
+{
+	char msg[160];
+	snprintf(msg, sizeof msg,
+		 "The JSON file has a value longer than 8 MiB at offset %zu, the most an item "
+		 "may be",
+		 s->dropped + at);
+	items_fail(s, msg);
+}
+
+/* The end of the string, number or literal at pend[p]; NOT_YET until it is
+ * all in (at eof, the object's end), or when s failed: over MAX_RECORD. */
+static size_t token_end(aws_items *s, size_t p, bool eof)
+{
+	const char *b = s->pend.s;
+	size_t n = s->pend.len, i = p, end = NOT_YET;
+	if (b[p] == '"') {
+		for (i = p + 1; i < n && i - p <= MAX_RECORD && end == NOT_YET; i++) {
+			if (b[i] == '\\')
+				i++;
+			else if (b[i] == '"')
+				end = i + 1;
+		}
+	} else {
+		while (i < n && i - p <= MAX_RECORD && !json_ws(b[i]) && b[i] != ',' &&
+		       b[i] != ']' && b[i] != '}' && b[i] != ':')
+			i++;
+		if (i < n && i - p <= MAX_RECORD)
+			end = i;
+	}
+	if (end != NOT_YET ? end - p > MAX_RECORD : i - p > MAX_RECORD) {
+		too_long(s, p);
+		return NOT_YET;
+	}
+	return end == NOT_YET && eof ? n : end;
+}
+
+/* A value is read at the walk's level: the container wants a comma. */
+static void value_done(aws_items *s)
+{
+	if (s->depth == 0)
+		s->root_done = true;
+	else
+		s->stack[s->depth - 1].want = ',';
+}
+
+static void push(aws_items *s, char type, bool path, bool target)
+{
+	if (s->depth == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->stack = realloc(s->stack, (size_t)s->cap * sizeof *s->stack);
+		if (!s->stack)
+			abort();
+	}
+	int d = s->depth++;
+	s->stack[d] = (jframe){type, type == '{' ? 'k' : 'v', true, path, false, target, 0};
+	s->stack[d].next_path = type == '[' && path && index_is(s->tok[d], 0);
+}
+
+/* Scan the element being read on from s->scan: true once it is read (or s
+ * failed), false when more bytes are needed.  Its end: a string's closing
+ * quote, a container's closing bracket, a number's or literal's delimiter. */
+static bool item_scan(aws_items *s, bool eof)
+{
+	const char *b = s->pend.s;
+	size_t n = s->pend.len, end = NOT_YET;
+	for (; s->scan < n && s->scan - s->item <= MAX_RECORD && end == NOT_YET; s->scan++) {
+		char c = b[s->scan];
+		if (s->in_str) {
+			if (s->esc) {
+				s->esc = false;
+			} else if (c == '\\') {
+				s->esc = true;
+			} else if (c == '"') {
+				s->in_str = false;
+				if (s->idepth == 0)
+					end = s->scan + 1;
+			}
+		} else if (c == '"') {
+			s->in_str = true;
+		} else if (c == '{' || c == '[') {
+			if (++s->idepth + s->depth > ASLRT_JSON_MAX_DEPTH) {
+				jfail(s, "nested deeper than " ASLRT_JSON_MAX_DEPTH_TEXT " levels",
+				      s->scan);
+				return true;
+			}
+		} else if (c == '}' || c == ']') {
+			if (s->idepth == 0)
+				end = s->scan; /* a number's or literal's end */
+			else if (--s->idepth == 0)
+				end = s->scan + 1;
+		} else if (s->idepth == 0 && (c == ',' || json_ws(c))) {
+			end = s->scan;
+		}
+	}
+	if (end == NOT_YET ? s->scan - s->item > MAX_RECORD : end - s->item > MAX_RECORD) {
+		too_long(s, s->item);
+		return true;
+	}
+	if (end == NOT_YET && !eof)
+		return false;
+	if (end == NOT_YET)
+		end = n;
+	struct json_object *v;
+	if (jparse(s, s->item, end, &v))
+		return true;
+	json_object_array_add(s->out, v);
+	s->row++;
+	s->in_item = false;
+	s->at = end;
+	value_done(s);
+	s->done = full(s);
+	return true;
+}
+
+/* At the object's end: what the walk still wanted. */
+static void json_end(aws_items *s)
+{
+	if (s->root_done) {
+		if (!s->found)
+			items_fail(s, no_match);
+		return;
+	}
+	if (s->depth == 0) {
+		items_fail(s, "The JSON file is not valid JSON: empty input");
+		return;
+	}
+	jframe *f = &s->stack[s->depth - 1];
+	jfail(s,
+	      f->want == 'k'   ? "a string key expected"
+	      : f->want == ':' ? "':' expected after an object key"
+	      : f->want == 'v' ? "unexpected end of the text"
+	      : f->type == '{' ? "',' or '}' expected in an object"
+			       : "',' or ']' expected in an array",
+	      s->pend.len);
+}
+
+/* One step of the walk at pend[p] (no space): false when more bytes are
+ * needed. */
+static bool json_step(aws_items *s, size_t p, bool eof)
+{
+	const char *b = s->pend.s;
+	char ch = b[p];
+	jframe *f = s->depth ? &s->stack[s->depth - 1] : NULL;
+	if (s->root_done) {
+		jfail(s, "unexpected text after the JSON value", p);
+	} else if (f && f->want == ':') {
+		if (ch != ':')
+			jfail(s, "':' expected after an object key", p);
+		f->want = 'v';
+		s->at = p + 1;
+	} else if ((f && f->want == ',') || (f && f->first && ch == (f->type == '{' ? '}' : ']'))) {
+		if (ch == (f->type == '{' ? '}' : ']')) {
+			s->depth--;
+			value_done(s);
+		} else if (ch == ',') {
+			f->want = f->type == '{' ? 'k' : 'v';
+			f->first = false;
+			f->index++;
+			f->next_path =
+			    f->type == '[' && f->path && index_is(s->tok[s->depth - 1], f->index);
+		} else {
+			jfail(s,
+			      f->type == '{' ? "',' or '}' expected in an object"
+					     : "',' or ']' expected in an array",
+			      p);
+		}
+		s->at = p + 1;
+	} else if (f && f->want == 'k') {
+		if (ch != '"') {
+			jfail(s, "a string key expected", p);
+			return true;
+		}
+		size_t e = token_end(s, p, eof);
+		if (e == NOT_YET)
+			return s->failed;
+		struct json_object *k;
+		if (jparse(s, p, e, &k))
+			return true;
+		if (strlen(json_object_get_string(k)) != (size_t)json_object_get_string_len(k))
+			jfail(s, "an object key containing U+0000 is not supported", p);
+		f->want = ':';
+		f->first = false;
+		f->next_path =
+		    f->path && strcmp(json_object_get_string(k), s->tok[s->depth - 1]) == 0;
+		json_object_put(k);
+		s->at = e;
+	} else if (!value_start(ch)) {
+		jfail(s, s->depth == 0 && ch == '\xEF' ? "byte order mark" : "not a JSON value", p);
+	} else if (f && f->target) {
+		s->in_item = true;
+		s->item = s->scan = p;
+		s->idepth = 0;
+		s->in_str = s->esc = false;
+	} else {
+		/* a value: on the pointer's path, its level is the walk's depth */
+		bool on_path = !s->found && (f ? f->path && f->next_path : s->ntok >= 0);
+		if (on_path && s->depth == s->ntok) {
+			if (ch != '[') {
+				items_fail(s, non_iterable);
+				return true;
+			}
+			push(s, '[', false, true);
+			s->found = true;
+			s->at = p + 1;
+		} else if (ch == '{' || ch == '[') {
+			if (s->depth + 1 > ASLRT_JSON_MAX_DEPTH)
+				jfail(s, "nested deeper than " ASLRT_JSON_MAX_DEPTH_TEXT " levels",
+				      p);
+			push(s, ch, on_path, false);
+			s->at = p + 1;
+		} else if (on_path) {
+			items_fail(s, no_match); /* a scalar where the pointer goes on */
+		} else {
+			size_t e = token_end(s, p, eof);
+			if (e == NOT_YET)
+				return s->failed;
+			struct json_object *v = NULL;
+			jparse(s, p, e, &v);
+			json_object_put(v);
+			value_done(s);
+			s->at = e;
+		}
+	}
+	return true;
+}
+
+/* Walk what pend holds (all of it at the object's end, eof), then drop
+ * what is read: pend keeps the element or token not yet whole. */
+static void json_take(aws_items *s, bool eof)
+{
+	while (!s->failed && !s->done) {
+		if (s->in_item) {
+			if (!item_scan(s, eof))
+				break;
+			continue;
+		}
+		size_t p = s->at;
+		while (p < s->pend.len && json_ws(s->pend.s[p]))
+			p++;
+		s->at = p;
+		if (p >= s->pend.len) {
+			if (eof)
+				json_end(s);
+			break;
+		}
+		if (!json_step(s, p, eof))
+			break;
+	}
+	size_t keep = s->in_item ? s->item : s->at;
+	memmove(s->pend.s, s->pend.s + keep, s->pend.len - keep);
+	s->pend.len -= keep;
+	s->pend.s[s->pend.len] = '\0';
+	s->dropped += keep;
+	s->at -= keep;
+	if (s->in_item) {
+		s->item -= keep;
+		s->scan -= keep;
+	}
 }
 
 int aslrt_aws_read_items(const char *type, struct json_object *cfg, const char *body, size_t len,

@@ -33,6 +33,8 @@ struct aws_map_run {
 	char **inputs; /* each item's input as JSON text (a tree costs ~10x) */
 	bool *failed;
 	char (*names)[37]; /* each child execution's name */
+	char (*tails)[38]; /* and what follows it in its ARN (aslrt_child_arn_tail) */
+	bool express;
 	int n;
 	int64_t start_ms;
 };
@@ -48,6 +50,8 @@ aws_map_run *aslrt_aws_map_run_new(aslrt_ctx *c, struct json_object *def, struct
 		mr->inputs[i] = aslrt_json_dump(jobs[i].input);
 	mr->failed = calloc((size_t)n + 1, sizeof *mr->failed);
 	mr->names = calloc((size_t)n + 1, sizeof *mr->names);
+	mr->tails = calloc((size_t)n + 1, sizeof *mr->tails);
+	mr->express = aslrt_aws_get_str(def, "ExecutionType") != NULL;
 	mr->n = n;
 	mr->start_ms = aslrt_now_ms(c->run);
 	return mr;
@@ -57,10 +61,14 @@ void aslrt_aws_map_run_outcomes(aws_map_run *mr, const struct aslrt_job *jobs, i
 {
 	for (int i = 0; mr && i < n && i < mr->n; i++) {
 		mr->failed[i] = jobs[i].rc != 0;
-		if (jobs[i].child)
+		if (jobs[i].child) {
 			memcpy(mr->names[i], jobs[i].child->name, sizeof mr->names[i]);
-		else
+			memcpy(mr->tails[i], jobs[i].child->arn_tail, sizeof mr->tails[i]);
+		} else {
 			aslrt_aws_uuid(mr->names[i]);
+			aslrt_child_arn_tail(&(aslrt_map_run){.express = mr->express},
+					     mr->tails[i]);
+		}
 	}
 }
 
@@ -73,6 +81,7 @@ static void map_run_free(aws_map_run *mr)
 	free(mr->inputs);
 	free(mr->failed);
 	free(mr->names);
+	free(mr->tails);
 	free(mr);
 }
 
@@ -134,7 +143,7 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 	const char *id = mr->names[i];
 	struct json_object *r = json_object_new_object();
 	aslrt_buf arn = {0};
-	aslrt_buf_printf(&arn, "%s:%s", exec_prefix, id);
+	aslrt_buf_printf(&arn, "%s:%s%s", exec_prefix, id, mr->tails[i]);
 	json_object_object_add(r, "ExecutionArn", json_object_new_string(arn.s));
 	aslrt_buf_free(&arn);
 	json_object_object_add(r, "Input", json_object_new_string(mr->inputs[i]));
@@ -172,16 +181,17 @@ static struct json_object *record(aslrt_ctx *c, aws_map_run *mr, int i, struct j
 	return r;
 }
 
-static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *body, size_t *size)
+/* Put body (which the request takes: a file is megabytes) at bucket/key;
+ * 0 with its *size, or -1 with c->err. */
+static int put(aslrt_ctx *c, const char *bucket, const char *key, aslrt_buf *body, size_t *size)
 {
 	struct json_object *p = json_object_new_object();
 	json_object_object_add(p, "Bucket", json_object_new_string(bucket));
 	json_object_object_add(p, "Key", json_object_new_string(key));
-	json_object_object_add(p, "Body", json_object_new_string(body));
-	struct json_object *out = NULL;
-	int rc = aslrt_aws_invoke(c, "arn:aws:states:::aws-sdk:s3:putObject", p, &out);
+	if (size)
+		*size = body->len;
+	int rc = aslrt_aws_s3_put(c, p, body);
 	json_object_put(p);
-	json_object_put(out);
 	if (rc != 0) {
 		aslrt_buf b = {0};
 		aslrt_buf_printf(&b, "%s: %s", c->err.name ? c->err.name : "",
@@ -190,8 +200,6 @@ static int put(aslrt_ctx *c, const char *bucket, const char *key, const char *bo
 		aslrt_buf_free(&b);
 		return -1;
 	}
-	if (size)
-		*size = strlen(body);
 	return 0;
 }
 
@@ -203,6 +211,15 @@ int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_
 	const char *sm = aslrt_aws_get_str(aslrt_aws_get(ctx, "StateMachine"), "Id");
 	const char *label =
 	    aslrt_aws_get_str(def, "Label") ? aslrt_aws_get_str(def, "Label") : state_name;
+	/* EXPRESS children are Express executions, whose ARNs read
+	 * arn:aws:states:R:A:express:MACHINE:NAME:ID, NAME the execution's
+	 * name (StartSyncExecution's executionArn and name as recorded against
+	 * AWS: LocalStack's test_sfn_api_express snapshot, 2024-06-26); a Map
+	 * Run child's machine is MACHINE/LABEL, as for STANDARD children: the
+	 * IAM resource type of a labelled Express execution is
+	 * express:MACHINE/LABEL:EXECUTION_ID:EXPRESS_ID */
+	const char *et = aslrt_aws_get_str(def, "ExecutionType");
+	run->express = et && strcmp(et, "EXPRESS") == 0;
 	const char *colon = sm ? strstr(sm, ":stateMachine:") : NULL;
 	static const char fallback[] = "arn:aws:states:us-east-1:123456789012";
 	/* a child's machine is MACHINE/LABEL already: its own Map Runs keep
@@ -219,11 +236,21 @@ int aslrt_map_run_init(aslrt_ctx *c, struct json_object *def, const char *state_
 	    asprintf(&run->arn, "%.*s:mapRun:%s/%s:%s", base_len, base, sm_name, label, run_id) <
 		0 ||
 	    asprintf(&run->sm_arn, "%.*s:stateMachine:%s/%s", base_len, base, sm_name, label) < 0 ||
-	    asprintf(&run->exec_prefix, "%.*s:execution:%s/%s", base_len, base, sm_name, label) < 0;
+	    asprintf(&run->exec_prefix, "%.*s:%s:%s/%s", base_len, base,
+		     run->express ? "express" : "execution", sm_name, label) < 0;
 	free(sm_name);
 	if (rc)
 		abort();
 	return 0;
+}
+
+void aslrt_child_arn_tail(const aslrt_map_run *run, char tail[38])
+{
+	tail[0] = '\0';
+	if (run && run->express) {
+		tail[0] = ':';
+		aslrt_aws_uuid(tail + 1);
+	}
 }
 
 void aslrt_map_run_clear(aslrt_map_run *run)
@@ -369,7 +396,7 @@ static int results_flush(aslrt_ctx *c, aws_results *r, int k)
 	aslrt_buf_printf(&key, "%s%s_%d.json%s", r->dir, k ? "SUCCEEDED" : "FAILED", f->next,
 			 r->jsonl ? "l" : "");
 	size_t size = 0;
-	int rc = put(c, r->bucket, key.s, f->buf.s, &size);
+	int rc = put(c, r->bucket, key.s, &f->buf, &size);
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "Key", json_object_new_string(key.s));
 	json_object_object_add(o, "Size", json_object_new_int64((int64_t)size));
@@ -437,9 +464,9 @@ int aslrt_aws_results_close(aslrt_ctx *c, aws_results *r, struct json_object **d
 	aslrt_buf mkey = {0};
 	aslrt_buf_printf(&mkey, "%smanifest.json", r->dir);
 	if (rc == 0) {
-		char *body = aslrt_json_dump(manifest);
-		rc = put(c, r->bucket, mkey.s, body, NULL);
-		free(body);
+		char *t = aslrt_json_dump(manifest);
+		aslrt_buf body = {t, strlen(t), strlen(t) + 1};
+		rc = put(c, r->bucket, mkey.s, &body, NULL);
 	}
 	if (rc == 0) {
 		struct json_object *o = json_object_new_object();

@@ -110,6 +110,38 @@ def main():
             p = subprocess.run([exe], input='{"items":[1,2]}', capture_output=True, text=True, timeout=60)
             check("no failed child (%s)" % backend, (p.returncode, p.stdout.strip()), (0, "[1,2]"))
             os.unlink(os.path.join(tmp, "h.children.jsonl"))
+        # EXPRESS children are Express executions: ARN ...:express:
+        # MACHINE/LABEL:NAME:UUID (an Express execution's ARN form), the
+        # same in $$.Execution.Id and in the ResultWriter's records.
+        with open(os.path.join(HERE, "children.asl.json")) as f:
+            d = json.load(f)
+        rows = d["States"]["Rows"]
+        rows["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+        rows["ResultWriter"] = {"WriterConfig": {"Transformation": "NONE", "OutputType": "JSON"}}
+        src = os.path.join(tmp, "express.asl.json")
+        with open(src, "w") as f:
+            json.dump(d, f)
+        for backend in ("c", "llvm"):
+            exe = os.path.join(tmp, "express")
+            subprocess.run([aslc, "build", src, "-o", exe, "--backend", backend, "--name", "children"],
+                           check=True)
+            p = subprocess.run([exe], input='{"items":[1,"bad",{"a":2}]}', capture_output=True, text=True,
+                               timeout=60)
+            check("EXPRESS children succeed (%s)" % backend, (p.returncode, p.stderr), (0, ""))
+            if p.returncode:
+                continue
+            records = json.loads(p.stdout)
+            arn = re.escape(BASE + ":express:children/Rows:") + "(%s):%s" % (UUID, UUID)
+            got = []
+            for r in records:
+                m = re.fullmatch(arn, r["ExecutionArn"])
+                out = json.loads(r.get("Output", "{}"))
+                got.append((r["Status"], bool(m) and m.group(1) == r["Name"],
+                            out.get("id") == r["ExecutionArn"], out.get("name", r["Name"]) == r["Name"],
+                            r["StateMachineArn"]))
+            check("EXPRESS children's ARNs, Context objects and records (%s)" % backend, got,
+                  [("SUCCEEDED", True, True, True, BASE + ":stateMachine:children/Rows")] * 2 +
+                  [("FAILED", True, False, True, BASE + ":stateMachine:children/Rows")])
         # ItemReader forms this runtime does not read fail by name, before
         # any S3 call (no server needed): never read as something else.
         refused = {

@@ -745,6 +745,75 @@ START_TEST(reader_items)
 			 "[{\"k\":\"c\"}]");
 	json_object_put(items);
 	json_object_put(csv);
+	/* JSON is streamed: each element parsed alone, strictly, with the
+	 * file's offsets in errors, whatever the pieces */
+	ITEMS("JSON", "{}", "[null,\r\nnull\r]\n", 0, "[null,null]");
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a\"}", "{\"n\":null,\"a\":[true]}", 0, "[true]");
+	ITEMS("JSON", "{}", " [1, 2 ,\"x]\\\"\" , {\"a\":[true,null]},-1.50e3,[] ]\n", 0,
+	      "[1,2,\"x]\\\"\",{\"a\":[true,null]},-1.50e3,[]]");
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a/1/b~1c\"}",
+	      "{\"skip\":{\"x\":\"]}\\\"[\",\"y\":[[1],{\"z\":2}]},\"a\":[0,{\"q\":[],\"b/"
+	      "c\":[1,{}]}],"
+	      "\"after\":[true]}",
+	      0, "[1,{}]");
+	/* nothing at the pointer, or no array there: AWS's causes */
+	static const char no_match[] = "!The provided ReaderConfig.ItemsPointer does not match any "
+				       "valid path in the JSON structure.";
+	ITEMS("JSON", "{\"ItemsPointer\":\"/b\"}", "{\"a\":[1]}", 0, no_match);
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a/x\"}", "{\"a\":1}", 0, no_match);
+	ITEMS("JSON", "{\"ItemsPointer\":\"/1\"}", "[[1]]", 0, no_match);
+	ITEMS("JSON", "{\"ItemsPointer\":\"a\"}", "[1]", 0, no_match);
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a\"}", "{\"a\":123}", 0,
+	      "!Attempting to map over non-iterable node.");
+	ITEMS("JSON", "{\"ItemsPointer\":\"\"}", "[1]", 0, "[1]");
+	/* a duplicate key on the path: the first is followed */
+	ITEMS("JSON", "{\"ItemsPointer\":\"/x/a\"}",
+	      "{\"x\":{\"a\":[1]},\"x\":{\"a\":[2]},\"a\":[3]}", 0, "[1]");
+	ITEMS("JSON", "{}", "[1,2", 0,
+	      "!The JSON file is not valid JSON: ',' or ']' expected in an array at offset 4");
+	ITEMS("JSON", "{}", "[1,]", 0,
+	      "!The JSON file is not valid JSON: not a JSON value at offset 3");
+	ITEMS("JSON", "{}", "[1,tru]", 0,
+	      "!The JSON file is not valid JSON: not a JSON value at offset 3");
+	ITEMS("JSON", "{}", "[1] x", 0,
+	      "!The JSON file is not valid JSON: unexpected text after the JSON value at offset 4");
+	ITEMS("JSON", "{}", "[\"a\xff\"]", 0,
+	      "!The JSON file is not valid JSON: invalid UTF-8 in a string at offset 3");
+	ITEMS("JSON", "{}", "[1,01]", 0,
+	      "!The JSON file is not valid JSON: a number must not start with 0 at offset 4");
+	ITEMS("JSON", "{\"ItemsPointer\":\"/a\"}", "{\"x\":01,\"a\":[]}", 0,
+	      "!The JSON file is not valid JSON: a number must not start with 0 at offset 6");
+	ITEMS("JSON", "{}", "[{\"a\":1 \"b\":2}]", 0,
+	      "!The JSON file is not valid JSON: ',' or '}' expected in an object at offset 8");
+	ITEMS("JSON", "{}", " \n", 0, "!The JSON file is not valid JSON: empty input");
+	ITEMS("JSON", "{}", "\xEF\xBB\xBF[1]", 0,
+	      "!The JSON file is not valid JSON: byte order mark at offset 0");
+	/* MaxItems: what follows is never read */
+	ITEMS("JSON", "{}", "[1,2,{bad", 2, "[1,2]");
+	aslrt_buf deep = {0};
+	for (int i = 0; i < ASLRT_JSON_MAX_DEPTH + 1; i++)
+		aslrt_buf_put(&deep, "[", 1);
+	char *got = items_of("JSON", "{}", deep.s, 0);
+	ck_assert_str_eq(got, "!The JSON file is not valid JSON: nested deeper than 1000 levels at "
+			      "offset 1000");
+	free(got);
+	aslrt_buf_free(&deep);
+	/* an element over 8 MiB is refused, wherever it ends */
+	size_t big = ((size_t)8 << 20) + 2;
+	char *body = malloc(big + 4);
+	memset(body, 'x', big + 4);
+	memcpy(body, "[\"", 2);
+	memcpy(body + big, "\"]", 3);
+	struct json_object *jcfg = json_object_new_object();
+	char long_why[256];
+	int rc =
+	    aslrt_aws_read_items("JSON", jcfg, body, big + 2, 0, &items, long_why, sizeof long_why);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_str_eq(long_why,
+			 "The JSON file has a value longer than 8 MiB at offset 1, the most an "
+			 "item may be");
+	json_object_put(jcfg);
+	free(body);
 	char *bad = items_of("JSONL", "{}", "1\n{x\n", 0);
 	ck_assert_msg(strncmp(bad, "!Line 2 of the JSONL file is not JSON: ", 39) == 0, "%s", bad);
 	free(bad);
