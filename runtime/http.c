@@ -127,6 +127,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *user)
 	return 0; /* libcurl stops with CURLE_WRITE_ERROR */
 }
 
+/* libcurl asks this while a transfer runs (about once a second when no
+ * byte moves): non-zero aborts it with CURLE_ABORTED_BY_CALLBACK. */
+static int progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		    curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	const aslrt_httpreq *q = user;
+	return q->stop() ? 1 : 0;
+}
+
 /* This thread's handle, reset to the defaults; NULL with why. */
 static CURL *handle(char *why, size_t whylen)
 {
@@ -198,6 +208,11 @@ int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, si
 		cu.setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		cu.setopt(h, CURLOPT_LOW_SPEED_TIME, q->stall_s);
 	}
+	if (q->stop) {
+		cu.setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+		cu.setopt(h, CURLOPT_XFERINFODATA, (void *)q);
+		cu.setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	CURLcode rc = cu.perform(h);
 	cu.setopt(h, CURLOPT_ERRORBUFFER, NULL); /* errbuf dies with this call */
 	cu.setopt(h, CURLOPT_HTTPHEADER, NULL);
@@ -207,7 +222,10 @@ int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, si
 		rc = CURLE_OK; /* the sink stopped it: not a failure here */
 	if (rc != CURLE_OK) {
 		res->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-		if (body.over)
+		res->stopped = rc == CURLE_ABORTED_BY_CALLBACK;
+		if (res->stopped)
+			snprintf(why, whylen, "stopped: another branch or iteration failed");
+		else if (body.over)
 			snprintf(why, whylen, "the response body exceeds %zu bytes", q->maxbody);
 		else
 			snprintf(why, whylen, "%s", *errbuf ? errbuf : cu.strerror(rc));

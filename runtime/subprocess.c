@@ -135,7 +135,8 @@ static int keep_out(aslrt_subresult *res, size_t *cap, const char *buf, size_t n
 }
 
 void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
-			  int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res)
+			  int64_t heartbeat_ms, size_t maxout, bool (*stop)(void),
+			  aslrt_subresult *res)
 {
 	memset(res, 0, sizeof *res);
 	/* A child that closes its stdin early must not kill us with SIGPIPE. */
@@ -194,6 +195,10 @@ void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64
 		}
 		if (heartbeat_ms > 0 && now - beat >= heartbeat_ms) {
 			res->how = RT_SUB_HEARTBEAT;
+			break;
+		}
+		if (!exited && stop && stop()) {
+			res->how = RT_SUB_STOPPED;
 			break;
 		}
 		/* After the child exits, what it left behind holding the pipes
