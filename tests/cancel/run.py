@@ -187,6 +187,43 @@ def test_parallel(backend):
     check(f"{name}: the history records the stopped states as aborted", got == want, got)
 
 
+# --- an Executable binding: the child execution's own Task ends too ---
+
+CHILD_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:child"
+
+
+def test_child(backend):
+    child = os.path.join(TMP, f"child-{backend}")
+    src = os.path.join(TMP, "child.asl.json")
+    with open(src, "w") as f:
+        json.dump({"StartAt": "Sleep", "States": {"Sleep": {
+            "Type": "Task", "Resource": SLEEP, "End": True}}}, f)
+    subprocess.run([ASLC, "build", src, "-o", child, "--backend", backend, "--bindings",
+                    bindings("child", {SLEEP: {"Command": WORKER}})], check=True)
+    pidfile = os.path.join(TMP, f"grandchild-{backend}.pid")
+    exe = build("parent", {"StartAt": "All", "States": {
+        "All": {"Type": "Parallel", "Next": "Gone", "Catch": [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Gone"}],
+            "ResultPath": None, "Branches": [
+                {"StartAt": "Fail", "States": {"Fail": task(
+                    FAIL, {"do": "fail", "after": 0.2, "waitfor.$": "$.pidfiles"},
+                    End=True)}},
+                {"StartAt": "Run", "States": {"Run": task(
+                    "arn:aws:states:::states:startExecution.sync:2",
+                    {"StateMachineArn": CHILD_ARN,
+                     "Input": {"do": "sleep", "pidfile.$": "$.pidfiles[0]"}}, End=True)}}]},
+        "Gone": task(CHECK, {"do": "gone", "orphans": True, "pidfiles.$": "$.pidfiles"},
+                     ResultPath="$.gone", End=True)}}, backend)
+    b = bindings("parent", {FAIL: {"Command": WORKER}, CHECK: {"Command": WORKER},
+                            CHILD_ARN: {"Executable": child}})
+    rc, out, err, secs = run(exe, {"pidfiles": [pidfile]}, "--bindings", b)
+    name = f"Executable: a child execution's Task ({backend})"
+    check(f"{name}: stops in {secs:.2f} s < {LIMIT} s", rc == 0 and out["error"] == BOOM
+          and secs < LIMIT, f"rc {rc} {err}")
+    check(f"{name}: the child's own child was killed", rc == 0 and out["gone"] == {"alive": []},
+          out and out.get("gone"))
+
+
 # --- a Map: one iteration fails while the others sleep ---
 
 MAP = {
@@ -315,7 +352,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         for backend in os.environ.get("CANCEL_BACKENDS", "c llvm").split():
-            for t in os.environ.get("CANCEL_TESTS", "parallel map http callbacks").split():
+            for t in os.environ.get("CANCEL_TESTS", "parallel child map http callbacks").split():
                 if t == "http":
                     test_http(backend, False, server.server_address[1])
                 else:
