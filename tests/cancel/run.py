@@ -309,6 +309,34 @@ def test_http(backend, static, port):
           f"({kind})", rc == 1 and err == BOOM and secs < LIMIT, f"rc {rc} {err}")
 
 
+# --- mocks: a mocked response's Duration ---
+
+def test_mock(backend):
+    exe = build("mock", {"StartAt": "All", "States": {"All": {
+        "Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Fail", "States": {"Fail": {"Type": "Task", "Resource": FAIL,
+                                                    "End": True}}},
+            {"StartAt": "Slow", "States": {"Slow": {"Type": "Task", "Resource": SLEEP,
+                                                    "End": True}}}]}}}, backend)
+    mocks = os.path.join(TMP, "mocks.json")
+    with open(mocks, "w") as f:
+        json.dump({"StateMachines": {"mock": {"TestCases": {"T": {"Fail": "Boom",
+                                                                   "Slow": "Slow"}}}},
+                   "MockedResponses": {
+                       "Boom": {"0": {"Throw": BOOM, "Duration": 0.2}},
+                       "Slow": {"0": {"Return": {}, "Duration": 30}}}}, f)
+    hist = os.path.join(TMP, f"mock-{backend}.history.json")
+    rc, out, err, secs = run(exe, {}, "--mock-config", mocks, "--test-case", "T",
+                             "--history", hist)
+    name = f"mocks: a sibling's mocked Duration of 30 s ({backend})"
+    check(f"{name}: stops in {secs:.2f} s < {LIMIT} s", rc == 1 and err == BOOM and secs < LIMIT,
+          f"rc {rc} {err}")
+    t = types(hist)
+    want = {"TaskStateAborted": 2, "TaskFailed": 1, "TaskSucceeded": 0}
+    got = {k: t.get(k, 0) for k in want}
+    check(f"{name}: the history records it as aborted", got == want, got)
+
+
 # --- callbacks: .waitForTaskToken and an activity, with --listen ---
 
 def test_callbacks(backend):
@@ -352,7 +380,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         for backend in os.environ.get("CANCEL_BACKENDS", "c llvm").split():
-            for t in os.environ.get("CANCEL_TESTS", "parallel child map http callbacks").split():
+            for t in os.environ.get("CANCEL_TESTS", "parallel child map http mock callbacks").split():
                 if t == "http":
                     test_http(backend, False, server.server_address[1])
                 else:
