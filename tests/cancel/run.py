@@ -187,6 +187,35 @@ def test_parallel(backend):
     check(f"{name}: the history records the stopped states as aborted", got == want, got)
 
 
+# --- a nested Map's iterations not yet started never start, even where its
+# failures are tolerated (so only the stop closes it) ---
+
+def test_queued(backend):
+    exe = build("queued", {"StartAt": "All", "States": {"All": {
+        "Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Fail", "States": {"Fail": task(
+                FAIL, {"do": "fail", "after": 0.2, "waitfor.$": "$.pidfiles[0:1]"},
+                End=True)}},
+            {"StartAt": "Each", "States": {"Each": {
+                "Type": "Map", "ItemsPath": "$.pidfiles", "MaxConcurrency": 1, "End": True,
+                "ToleratedFailurePercentage": 100,
+                "ItemProcessor": {"StartAt": "Doze", "States": {"Doze": task(
+                    SLEEP, {"do": "sleep", "pidfile.$": "$"}, End=True)}}}}}]}}}, backend)
+    pidfiles = [os.path.join(TMP, f"queued-{backend}-{i}.pid") for i in range(3)]
+    hist = os.path.join(TMP, f"queued-{backend}.history.json")
+    rc, out, err, secs = run(exe, {"pidfiles": pidfiles}, "--bindings", bindings("queued", WORK),
+                             "--history", hist)
+    name = f"a nested Map (MaxConcurrency 1, failures tolerated) in a stopped branch ({backend})"
+    check(f"{name}: stops in {secs:.2f} s < {LIMIT} s", rc == 1 and err == BOOM and secs < LIMIT,
+          f"rc {rc} {err}")
+    check(f"{name}: the iterations queued never start",
+          os.path.exists(pidfiles[0]) and not any(map(os.path.exists, pidfiles[1:])))
+    t = types(hist)
+    want = {"MapIterationStarted": 1, "MapIterationAborted": 1, "MapStateAborted": 1}
+    got = {k: t.get(k, 0) for k in want}
+    check(f"{name}: the history has only the started iteration", got == want, got)
+
+
 # --- an Executable binding: the child execution's own Task ends too ---
 
 CHILD_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:child"
@@ -380,7 +409,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         for backend in os.environ.get("CANCEL_BACKENDS", "c llvm").split():
-            for t in os.environ.get("CANCEL_TESTS", "parallel child map http mock callbacks").split():
+            for t in os.environ.get("CANCEL_TESTS", "parallel queued child map http mock callbacks").split():
                 if t == "http":
                     test_http(backend, False, server.server_address[1])
                 else:
