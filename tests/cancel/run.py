@@ -9,7 +9,7 @@ Boom) fails 0.2 s after its siblings' Tasks are in flight, while those would
 take 30 s or more: subprocesses (their pids in files), a Retry interval, a
 Wait, a nested Map, HTTP bindings, the HTTP Task and an AWS call against a
 slow local server, a .waitForTaskToken and an activity Task waiting with
---listen.  Every run must end within LIMIT seconds with Boom, the sleeping
+--listen; with --store, a stopped attempt replays as stopped.  Every run must end within LIMIT seconds with Boom, the sleeping
 subprocesses killed and reaped (checked by a later state while the
 executable runs) with no file descriptor left behind, and the history must
 record the stopped states as aborted.  --static also builds static
@@ -20,6 +20,7 @@ import http.server
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -86,7 +87,8 @@ WORK = {FAIL: {"Command": WORKER}, SLEEP: {"Command": WORKER}, CHECK: {"Command"
 
 
 def run(exe, inp, *args, env=None):
-    """(exit status, output or None, stderr's last line as JSON or None, seconds)."""
+    """(exit status, output or None, stderr's last line as JSON or None, seconds);
+    stderr is shown unless the status is 0, 1 with an error or 3 (parked)."""
     t0 = time.monotonic()
     try:
         p = subprocess.run([exe, *args], input=json.dumps(inp), capture_output=True,
@@ -100,7 +102,7 @@ def run(exe, inp, *args, env=None):
         err = json.loads(lines[-1]) if p.returncode == 1 else None
     except ValueError:
         err = None
-    if p.returncode not in (0, 1) or (p.returncode == 1 and err is None):
+    if p.returncode not in (0, 1, 3) or (p.returncode == 1 and err is None):
         print(" ".join([exe, *args]))
         print(p.stderr)
     return p.returncode, out, err, secs
@@ -214,6 +216,40 @@ def test_queued(backend):
     want = {"MapIterationStarted": 1, "MapIterationAborted": 1, "MapStateAborted": 1}
     got = {k: t.get(k, 0) for k in want}
     check(f"{name}: the history has only the started iteration", got == want, got)
+
+
+# --- the journal: a stopped attempt replays as stopped ---
+
+def test_journal(backend):
+    exe = build("journal", {"StartAt": "All", "States": {
+        "All": {"Type": "Parallel", "Next": "Nap", "ResultPath": None, "Catch": [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Nap"}],
+            "Branches": [
+                {"StartAt": "Fail", "States": {"Fail": task(
+                    FAIL, {"do": "fail", "after": 0.2, "waitfor.$": "$.pidfiles"},
+                    End=True)}},
+                {"StartAt": "Sleep", "States": {"Sleep": task(
+                    SLEEP, {"do": "sleep", "pidfile.$": "$.pidfiles[0]"}, End=True)}}]},
+        "Nap": {"Type": "Wait", "Seconds": 2, "End": True}}}, backend)
+    store = os.path.join(TMP, f"journal-{backend}.db")
+    pidfile = os.path.join(TMP, f"journal-{backend}.pid")
+    b = bindings("journal", WORK)
+    name = f"--store: a stopped attempt ({backend})"
+    # parked at the Wait after the caught Parallel, then resumed: the Parallel
+    # replays from the journal, its stopped attempt waiting for the failure
+    rc1, _, _, _ = run(exe, {"pidfiles": [pidfile]}, "--bindings", b, "--store", store,
+                       "--name", "n", "--park-after", "1")
+    db = sqlite3.connect(store)
+    statuses = sorted(r[0] for r in db.execute(
+        "SELECT status FROM attempts WHERE key LIKE '%task%'"))
+    db.close()
+    check(f"{name} is journaled as stopped, not with an error",
+          rc1 == 3 and statuses == ["error", "stopped"], f"rc {rc1} {statuses}")
+    os.unlink(pidfile)
+    rc, out, err, secs = run(exe, {}, "--bindings", b, "--store", store, "--resume", "n")
+    check(f"{name}: the resumed run fails where the run did, calling nothing again",
+          rc == 0 and out == {"pidfiles": [pidfile], "error": BOOM}
+          and not os.path.exists(pidfile), f"rc {rc} {out} {err}")
 
 
 # --- an Executable binding: the child execution's own Task ends too ---
@@ -409,7 +445,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         for backend in os.environ.get("CANCEL_BACKENDS", "c llvm").split():
-            for t in os.environ.get("CANCEL_TESTS", "parallel queued child map http mock callbacks").split():
+            for t in os.environ.get("CANCEL_TESTS", "parallel queued journal child map http mock callbacks").split():
                 if t == "http":
                     test_http(backend, False, server.server_address[1])
                 else:
