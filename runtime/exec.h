@@ -337,7 +337,8 @@ bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 	X(EV_MAP_RUN_STARTED, "MapRunStarted")                                                     \
 	X(EV_MAP_RUN_SUCCEEDED, "MapRunSucceeded")                                                 \
 	X(EV_MAP_RUN_FAILED, "MapRunFailed")                                                       \
-	X(EV_MAP_ITERATION_ABORTED, "MapIterationAborted")
+	X(EV_MAP_ITERATION_ABORTED, "MapIterationAborted")                                         \
+	X(EV_EXECUTION_ABORTED, "ExecutionAborted")
 
 enum {
 #define X(id, name) id,

@@ -319,6 +319,34 @@ def test_map(backend):
     check(f"{name}: the history records the stopped iterations as aborted", got == want, got)
 
 
+# --- a Distributed Map: its child executions are aborted ---
+
+def test_distributed(backend):
+    exe = build("dmap", {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0, "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Work", "States": {"Work": {
+                              "Type": "Task", "Resource": SLEEP, "End": True}}}}}}, backend)
+    pidfiles = [os.path.join(TMP, f"dmap-{backend}-{i}.pid") for i in range(2)]
+    items = [{"do": "sleep", "pidfile": f} for f in pidfiles]
+    items.insert(1, {"do": "fail", "after": 0.2, "waitfor": pidfiles})
+    hist = os.path.join(TMP, f"dmap-{backend}.history.json")
+    rc, out, err, secs = run(exe, {"items": items}, "--bindings", bindings("dmap", WORK),
+                             "--history", hist)
+    name = f"Distributed Map: one child fails while two sleep ({backend})"
+    check(f"{name}: stops in {secs:.2f} s < {LIMIT} s", rc == 1 and secs < LIMIT and err == {
+        "Error": "States.ExceedToleratedFailureThreshold",
+        "Cause": "The specified tolerated failure threshold was exceeded"}, f"rc {rc} {err}")
+    check(f"{name}: no child left running", rc == 1 and alive(pidfiles) == [])
+    ends = []
+    with open(os.path.join(TMP, f"dmap-{backend}.history.children.jsonl")) as f:
+        for line in f:
+            ends.append([e["type"] for e in json.loads(line)["events"]][-2:])
+    want = [["TaskFailed", "ExecutionFailed"]] + [["TaskStateAborted", "ExecutionAborted"]] * 2
+    check(f"{name}: the stopped children's histories end aborted", sorted(ends) == sorted(want),
+          ends)
+
+
 # --- HTTP: a Url binding, the HTTP Task and an AWS call to a slow server ---
 
 class Slow(http.server.BaseHTTPRequestHandler):
@@ -445,7 +473,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         for backend in os.environ.get("CANCEL_BACKENDS", "c llvm").split():
-            for t in os.environ.get("CANCEL_TESTS", "parallel queued journal child map http mock callbacks").split():
+            for t in os.environ.get("CANCEL_TESTS", "parallel queued journal child map distributed http mock callbacks").split():
                 if t == "http":
                     test_http(backend, False, server.server_address[1])
                 else:
