@@ -36,6 +36,10 @@ static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate,
 		aslrt_job_free(&jobs[i]);
 	}
 	free(jobs);
+	/* a stopped job's batch may end with no job failed (its jobs never
+	 * started): it fails as stopped, never with a partial result */
+	if (!rc && aslrt_job_stopped(c->run))
+		rc = aslrt_aborted_error(c);
 	if (rc) {
 		json_object_put(arr);
 		arr = NULL;

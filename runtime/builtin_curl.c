@@ -66,6 +66,9 @@ typedef struct easy {
 	curl_write_callback write_cb, header_cb;
 	void *write_data, *header_data;
 	long connect_ms, timeout_ms, stall_s;
+	curl_xferinfo_callback xfer; /* with NOPROGRESS 0: asked while waiting */
+	void *xfer_data;
+	bool progress;
 	char *errbuf;
 	long status;
 	int bad_option;
@@ -79,8 +82,11 @@ typedef struct conn {
 	mbedtls_ssl_config conf;
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_entropy_context entropy;
-	int64_t deadline; /* ms on CLOCK_MONOTONIC, 0: none */
-	long stall_ms;	  /* most silence allowed, 0: none */
+	int64_t deadline;	     /* ms on CLOCK_MONOTONIC, 0: none */
+	long stall_ms;		     /* most silence allowed, 0: none */
+	curl_xferinfo_callback xfer; /* NULL: none */
+	void *xfer_data;
+	bool aborted; /* xfer said to stop */
 	char buf[16384];
 	size_t have, at; /* buffered bytes buf[at..have) */
 	size_t got;	 /* bytes received since the request went out */
@@ -135,8 +141,31 @@ static int poll_ms(int64_t ms)
 	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-/* Wait until fd is ready for ev; false on timeout or error. A signal
- * restarts the wait with the time left, not the whole of it. */
+/* poll p until limit (ms on CLOCK_MONOTONIC, -1: none): 0 at the limit.
+ * A signal restarts the wait with the time left, not the whole of it.  With
+ * a progress callback, asked every 100 ms as libcurl asks its own, a
+ * non-zero answer ends the wait: -1 with c->aborted (a stopped Task). */
+static int poll_until(conn *c, struct pollfd *p, int64_t limit)
+{
+	for (;;) {
+		int64_t left = limit < 0 ? -1 : limit > now_ms() ? limit - now_ms() : 0;
+		if (c->xfer && (left < 0 || left > 100))
+			left = 100;
+		int n = poll(p, 1, left < 0 ? -1 : poll_ms(left));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != 0)
+			return n;
+		if (c->xfer && c->xfer(c->xfer_data, 0, 0, 0, 0)) {
+			c->aborted = true;
+			return -1;
+		}
+		if (limit >= 0 && now_ms() >= limit)
+			return 0;
+	}
+}
+
+/* Wait until fd is ready for ev; false on timeout or error. */
 static bool await(conn *c, short ev)
 {
 	int64_t limit = -1;
@@ -145,9 +174,7 @@ static bool await(conn *c, short ev)
 	if (c->deadline && (limit < 0 || c->deadline < limit))
 		limit = c->deadline;
 	struct pollfd p = {.fd = c->fd, .events = ev};
-	int n;
-	while ((n = poll(&p, 1, limit < 0 ? -1 : poll_ms(limit - now_ms()))) < 0 && errno == EINTR)
-		;
+	int n = poll_until(c, &p, limit);
 	if (n == 0)
 		c->timed_out = true;
 	return n > 0;
@@ -360,7 +387,7 @@ static CURLcode connect_to(easy *e, conn *c, const char *host, const char *port)
 			struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 			int64_t left = limit - now_ms();
 			socklen_t len = sizeof err;
-			if (left > 0 && poll(&p, 1, poll_ms(left)) == 1 &&
+			if (left > 0 && poll_until(c, &p, limit) == 1 &&
 			    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err)
 				break;
 			if (left <= 0 || !err)
@@ -370,6 +397,8 @@ static CURLcode connect_to(easy *e, conn *c, const char *host, const char *port)
 		}
 		close(c->fd);
 		c->fd = -1;
+		if (c->aborted)
+			break;
 	}
 	freeaddrinfo(ai);
 	if (c->fd < 0) {
@@ -879,6 +908,15 @@ CURLcode aslrt_bcurl_easy_setopt(CURL *h, CURLoption opt, ...)
 		if (va_arg(ap, long) > 1 && !e->bad_option)
 			e->bad_option = opt;
 		break;
+	case CURLOPT_XFERINFOFUNCTION:
+		e->xfer = va_arg(ap, curl_xferinfo_callback);
+		break;
+	case CURLOPT_XFERINFODATA:
+		e->xfer_data = va_arg(ap, void *);
+		break;
+	case CURLOPT_NOPROGRESS:
+		e->progress = va_arg(ap, long) == 0;
+		break;
 	case CURLOPT_NOSIGNAL:		/* no signals are used */
 	case CURLOPT_DNS_CACHE_TIMEOUT: /* no DNS cache: each request resolves */
 		(void)va_arg(ap, long);
@@ -956,6 +994,14 @@ static void keep(conn *c)
 		discard(old);
 }
 
+/* The request's progress callback (CURLOPT_XFERINFOFUNCTION with NOPROGRESS
+ * 0), asked while c waits: a kept connection gets the current request's. */
+static void watch(easy *e, conn *c)
+{
+	c->xfer = e->progress ? e->xfer : NULL;
+	c->xfer_data = e->progress ? e->xfer_data : NULL;
+}
+
 static CURLcode open_conn(easy *e, const url *u, int64_t deadline, conn **out)
 {
 	conn *c = calloc(1, sizeof *c);
@@ -964,9 +1010,14 @@ static CURLcode open_conn(easy *e, const url *u, int64_t deadline, conn **out)
 	c->fd = -1;
 	c->deadline = deadline;
 	c->stall_ms = e->stall_s * 1000;
+	watch(e, c);
 	CURLcode rc = connect_to(e, c, u->host, u->port);
 	if (rc == CURLE_OK && u->https)
 		rc = tls_start(e, c, u->host);
+	if (rc != CURLE_OK && c->aborted) {
+		fail(e, "Callback aborted");
+		rc = CURLE_ABORTED_BY_CALLBACK;
+	}
 	if (rc != CURLE_OK) {
 		conn_close(c);
 		free(c);
@@ -1001,8 +1052,10 @@ CURLcode aslrt_bcurl_easy_perform(CURL *h)
 	if (c) {
 		c->deadline = deadline;
 		c->stall_ms = e->stall_s * 1000;
+		watch(e, c);
 		rc = exchange(e, c, &u, &unanswered);
-		if (rc != CURLE_OK && unanswered) { /* closed as the request went out */
+		/* closed by the server as the request went out: once more, afresh */
+		if (rc != CURLE_OK && unanswered && !c->aborted) {
 			conn_close(c);
 			free(c);
 			c = NULL;
@@ -1017,9 +1070,14 @@ CURLcode aslrt_bcurl_easy_perform(CURL *h)
 			rc = exchange(e, c, &u, &unanswered);
 		}
 	}
-	if (c && rc == CURLE_OK && c->keep)
+	if (c && c->aborted) { /* a stopped Task: the connection is mid-request */
+		fail(e, "Callback aborted");
+		rc = CURLE_ABORTED_BY_CALLBACK;
+	}
+	if (c && rc == CURLE_OK && c->keep) {
+		c->xfer = NULL; /* its data is this request's */
 		keep(c);
-	else if (c) {
+	} else if (c) {
 		conn_close(c);
 		free(c);
 	}
@@ -1071,6 +1129,8 @@ const char *aslrt_bcurl_easy_strerror(CURLcode rc)
 		return "Out of memory";
 	case CURLE_OPERATION_TIMEDOUT:
 		return "Timeout was reached";
+	case CURLE_ABORTED_BY_CALLBACK:
+		return "Operation was aborted by an application callback";
 	case CURLE_SSL_CONNECT_ERROR:
 		return "SSL connect error";
 	case CURLE_PEER_FAILED_VERIFICATION:

@@ -153,8 +153,11 @@ static int run_sub(aslrt_ctx *c, const aslrt_binding *b, char *const *argv, cons
 	if (left < 0)
 		return failf(c, "States.Timeout",
 			     "The Task reached its deadline before '%s' started", b->key);
-	aslrt_subprocess_run(argv, in, strlen(in), left, c->task_heartbeat_ms, MAX_OUTPUT, res);
+	aslrt_subprocess_run(argv, in, strlen(in), left, c->task_heartbeat_ms, MAX_OUTPUT,
+			     c->run->virtual_clock ? NULL : aslrt_pool_stopped, res);
 	switch (res->how) {
+	case RT_SUB_STOPPED: /* a sibling failed: the child was killed */
+		return aslrt_aborted_error(c);
 	case RT_SUB_NOSTART:
 		return failf(c, "States.Runtime", "%s: binding '%s': cannot run '%s': %s", b->file,
 			     b->key, argv[0], strerror(res->err));
@@ -255,12 +258,15 @@ static int call_url(aslrt_ctx *c, const aslrt_binding *b, bool lambda, struct js
 			   .body = text,
 			   .bodylen = strlen(text),
 			   .timeout_ms = left,
-			   .maxbody = MAX_OUTPUT};
+			   .maxbody = MAX_OUTPUT,
+			   .stop = c->run->virtual_clock ? NULL : aslrt_pool_stopped};
 	aslrt_httpres res;
 	char why[ASLRT_ERRLEN];
 	int rc = aslrt_http_request(&q, &res, why, sizeof why);
 	free(text);
 	if (rc) {
+		if (res.stopped) /* a sibling failed */
+			return aslrt_aborted_error(c);
 		if (res.timed_out && left > 0) {
 			if (c->run->trace)
 				fprintf(c->run->trace,

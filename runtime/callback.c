@@ -174,6 +174,13 @@ void aslrt_cb_close(const char *token)
 	pthread_mutex_unlock(&lock);
 }
 
+void aslrt_cb_wake(void)
+{
+	pthread_mutex_lock(&lock);
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+}
+
 /* Move the virtual clock forward to t (the real clock moves by itself). */
 static void advance_to(aslrt_run *r, int64_t t)
 {
@@ -213,6 +220,13 @@ int aslrt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out)
 		if (t->status != OPEN) {
 			advance_to(r, now);
 			break;
+		}
+		if (aslrt_job_stopped(r)) {
+			/* a sibling failed: no worker gets the task now, and a late
+			 * answer finds no token, as for an ended Task */
+			close_locked(t);
+			pthread_mutex_unlock(&lock);
+			return aslrt_aborted_error(c);
 		}
 		int64_t next = c->task_deadline_ms;
 		bool heartbeat = false;

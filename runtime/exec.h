@@ -341,7 +341,8 @@ bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n);
 	X(EV_MAP_RUN_STARTED, "MapRunStarted")                                                     \
 	X(EV_MAP_RUN_SUCCEEDED, "MapRunSucceeded")                                                 \
 	X(EV_MAP_RUN_FAILED, "MapRunFailed")                                                       \
-	X(EV_MAP_ITERATION_ABORTED, "MapIterationAborted")
+	X(EV_MAP_ITERATION_ABORTED, "MapIterationAborted")                                         \
+	X(EV_EXECUTION_ABORTED, "ExecutionAborted")
 
 enum {
 #define X(id, name) id,
@@ -452,8 +453,10 @@ void aslrt_cb_close(const char *token);
 /* A new task token for a state's attempt, unguessable (from getrandom). */
 void aslrt_token_new(char *buf, size_t len, int state, int attempt);
 /* Wait for the token's SendTaskSuccess/Failure within c's deadline and
- * heartbeat; closes the token. */
+ * heartbeat, or until a sibling's failure stops the job; closes the token. */
 int aslrt_cb_wait(aslrt_ctx *c, const char *token, struct json_object **out);
+/* Wake the Tasks waiting for a callback to see whether they were stopped. */
+void aslrt_cb_wake(void);
 /* call.c: the bindings file's implementations */
 int aslrt_bindings_init(aslrt_run *r, const char *file, char *why, size_t whylen);
 void aslrt_bindings_done(void);

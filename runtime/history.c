@@ -402,7 +402,8 @@ int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, lo
 	aslrt_state *st = state >= 0 ? &r->states[state] : NULL;
 	/* A job a sibling's failure stopped records only that it was aborted
 	 * (vsched.c): not the failure its stopping looks like inside. */
-	if (aslrt_job_stopped(r) && type != EV_STATE_ABORTED && type != EV_MAP_ITERATION_ABORTED)
+	if (aslrt_job_stopped(r) && type != EV_STATE_ABORTED && type != EV_MAP_ITERATION_ABORTED &&
+	    type != EV_EXECUTION_ABORTED)
 		return 0;
 	/* AWS records a JSONata evaluation's failure (no other, nor a pending
 	 * failure then), pointing where the state's StateEntered pointed... */
@@ -646,7 +647,15 @@ int aslrt_job_run(aslrt_job *j)
 		int rc = aslrt_run_scope(c, j->scope, j->input, &j->out);
 		j->input = NULL; /* consumed */
 		aslrt_event_flush(c);
-		aslrt_event(c, rc ? EV_EXECUTION_FAILED : EV_EXECUTION_SUCCEEDED, -1, j->out, 0);
+		/* stopped because the Map Run failed: AWS aborts it */
+		bool aborted = rc && aslrt_job_stopped(r);
+		if (aborted && c->state >= 0)
+			aslrt_event(c, EV_STATE_ABORTED, c->state, NULL, 0);
+		aslrt_event(c,
+			    aborted ? EV_EXECUTION_ABORTED
+			    : rc    ? EV_EXECUTION_FAILED
+				    : EV_EXECUTION_SUCCEEDED,
+			    -1, j->out, 0);
 		child_history_write(j);
 		json_object_put(j->child->input); /* only its Context object read it */
 		j->child->input = NULL;

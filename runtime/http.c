@@ -33,15 +33,48 @@ static struct {
 	const char *(*strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
+	/* the multi interface, where there is one (not the static
+	 * executables' client): an exchange a stop can end at once */
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add)(CURLM *, CURL *);
+	CURLMcode (*multi_remove)(CURLM *, CURL *);
+	CURLMcode (*multi_perform)(CURLM *, int *);
+	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned, int, int *);
+	CURLMsg *(*multi_info)(CURLM *, int *);
+	CURLMcode (*multi_cleanup)(CURLM *);
 	char err[256]; /* why loading failed; "" once loaded */
 } cu;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static pthread_key_t handle_key;
+static pthread_key_t handle_key, multi_key;
 
 static void handle_free(void *h)
 {
 	cu.cleanup(h);
+}
+
+static void multi_free(void *m)
+{
+	cu.multi_cleanup(m);
+}
+
+/* The multi interface's functions, all or none. */
+static void load_multi(void *so)
+{
+	void **f[] = {(void **)&cu.multi_init,	 (void **)&cu.multi_add,
+		      (void **)&cu.multi_remove, (void **)&cu.multi_perform,
+		      (void **)&cu.multi_poll,	 (void **)&cu.multi_info,
+		      (void **)&cu.multi_cleanup};
+	const char *names[] = {"curl_multi_init",	   "curl_multi_add_handle",
+			       "curl_multi_remove_handle", "curl_multi_perform",
+			       "curl_multi_poll",	   "curl_multi_info_read",
+			       "curl_multi_cleanup"};
+	for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+		if (!(*f[i] = aslrt_dlsym(so, names[i]))) {
+			cu.multi_init = NULL;
+			return;
+		}
+	pthread_key_create(&multi_key, multi_free);
 }
 
 static void load(void)
@@ -78,6 +111,7 @@ static void load(void)
 		return;
 	}
 	pthread_key_create(&handle_key, handle_free);
+	load_multi(so);
 }
 
 typedef struct sink {
@@ -125,6 +159,51 @@ static size_t on_body(char *p, size_t size, size_t n, void *user)
 		return add;
 	k->stopped = 1;
 	return 0; /* libcurl stops with CURLE_WRITE_ERROR */
+}
+
+/* libcurl asks this while a transfer runs (about once a second when no
+ * byte moves): non-zero aborts it with CURLE_ABORTED_BY_CALLBACK.  Only
+ * curl_easy_perform needs it: perform() asks more often. */
+static int progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		    curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	const aslrt_httpreq *q = user;
+	return q->stop() ? 1 : 0;
+}
+
+/*
+ * The exchange.  With a stop and libcurl's multi interface, on this thread's
+ * multi handle (its connections kept for the next exchange), asking the stop
+ * every 100 ms; else curl_easy_perform, where the progress callback asks it.
+ */
+static CURLcode perform(CURL *h, const aslrt_httpreq *q)
+{
+	CURLM *m = q->stop && cu.multi_init ? pthread_getspecific(multi_key) : NULL;
+	if (q->stop && cu.multi_init && !m && (m = cu.multi_init()))
+		pthread_setspecific(multi_key, m);
+	if (!m || cu.multi_add(m, h) != CURLM_OK)
+		return cu.perform(h);
+	CURLcode rc = CURLE_RECV_ERROR;
+	for (;;) {
+		int running = 0, left;
+		if (cu.multi_perform(m, &running) != CURLM_OK)
+			break;
+		if (!running) {
+			for (CURLMsg *msg; (msg = cu.multi_info(m, &left));)
+				if (msg->msg == CURLMSG_DONE)
+					rc = msg->data.result;
+			break;
+		}
+		if (q->stop()) {
+			rc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		if (cu.multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK)
+			break;
+	}
+	cu.multi_remove(m, h);
+	return rc;
 }
 
 /* This thread's handle, reset to the defaults; NULL with why. */
@@ -198,7 +277,12 @@ int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, si
 		cu.setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		cu.setopt(h, CURLOPT_LOW_SPEED_TIME, q->stall_s);
 	}
-	CURLcode rc = cu.perform(h);
+	if (q->stop) {
+		cu.setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+		cu.setopt(h, CURLOPT_XFERINFODATA, (void *)q);
+		cu.setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
+	CURLcode rc = perform(h, q);
 	cu.setopt(h, CURLOPT_ERRORBUFFER, NULL); /* errbuf dies with this call */
 	cu.setopt(h, CURLOPT_HTTPHEADER, NULL);
 	cu.slist_free_all(hs);
@@ -207,7 +291,10 @@ int aslrt_http_request(const aslrt_httpreq *q, aslrt_httpres *res, char *why, si
 		rc = CURLE_OK; /* the sink stopped it: not a failure here */
 	if (rc != CURLE_OK) {
 		res->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-		if (body.over)
+		res->stopped = rc == CURLE_ABORTED_BY_CALLBACK;
+		if (res->stopped)
+			snprintf(why, whylen, "stopped: another branch or iteration failed");
+		else if (body.over)
 			snprintf(why, whylen, "the response body exceeds %zu bytes", q->maxbody);
 		else
 			snprintf(why, whylen, "%s", *errbuf ? errbuf : cu.strerror(rc));

@@ -6,6 +6,7 @@
 #ifndef ASLRT_HTTP_H
 #define ASLRT_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ typedef struct aslrt_httpreq {
 	 * exchange then ends normally: the sink's owner knows why). */
 	size_t (*sink)(const char *p, size_t n, void *arg);
 	void *sink_arg;
+	/* Asked while the exchange runs (at least once a second; NULL: never):
+	 * true aborts it, the request then failing with stopped set. */
+	bool (*stop)(void);
 } aslrt_httpreq;
 
 typedef struct aslrt_httpres {
@@ -33,6 +37,7 @@ typedef struct aslrt_httpres {
 			* 100 Continue, both responses' lines) */
 	size_t headerslen;
 	int timed_out;
+	int stopped;	 /* the request's stop() ended it */
 	size_t streamed; /* bytes given to the request's sink, also on failure */
 } aslrt_httpres;
 

@@ -370,7 +370,8 @@ int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **o
 			   .body = has_body ? body.s : NULL,
 			   .bodylen = body.len,
 			   .timeout_ms = limit,
-			   .maxbody = 64u << 20};
+			   .maxbody = 64u << 20,
+			   .stop = c->run->virtual_clock ? NULL : aslrt_pool_stopped};
 	aslrt_httpres res;
 	char why[ASLRT_ERRLEN];
 	int rc = aslrt_http_request(&q, &res, why, sizeof why);
@@ -383,7 +384,8 @@ int aslrt_http_task(aslrt_ctx *c, struct json_object *in, struct json_object **o
 		/* A connection's QueryParameters are secrets: never in a cause. */
 		int shown =
 		    get(conn, "QueryParameters") ? (int)strcspn(url.s, "?") : (int)strlen(url.s);
-		rc = res.timed_out && deadline
+		rc = res.stopped ? aslrt_aborted_error(c) /* a sibling failed */
+		     : res.timed_out && deadline
 			 ? fail(c, "States.Timeout", "%s %.*s ran past the Task's deadline", method,
 				shown, url.s)
 			 : fail(c, "States.Http.Socket", "%s %.*s: %s", method, shown, url.s, why);

@@ -462,6 +462,24 @@ static void replay_between(aslrt_ctx *c, aslrt_state *st)
 	}
 }
 
+/*
+ * An attempt a sibling's failure stopped (pool.c) is journaled as stopped,
+ * not with the error it ended in: replayed, it waits for that failure,
+ * which replays too, so the replay fails first where the run did.  Should
+ * the failure not come (a minute), it is a lost worker's attempt.
+ */
+static int replay_stopped(aslrt_ctx *c, const char *key)
+{
+	for (int i = 0; i < 600 && !aslrt_job_stopped(c->run); i++)
+		aslrt_sleep_ms(c->run, 100); /* a stop ends it early */
+	if (aslrt_job_stopped(c->run))
+		return aslrt_aborted_error(c);
+	return aslrt_raise(c, "States.Timeout",
+			   "The Task was running when the process stopped; its worker is lost "
+			   "(attempt %s)",
+			   key);
+}
+
 int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 		       struct json_object **out)
 {
@@ -494,6 +512,8 @@ int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 			c->err.name = e ? strdup(e) : NULL;
 			c->err.cause = cause ? strdup(cause) : NULL;
 			rc = -1;
+		} else if (strcmp(status, "stopped") == 0) {
+			rc = 3;
 		} else {
 			/* started, never finished: the worker was lost */
 			rc = 2;
@@ -516,7 +536,8 @@ int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	pthread_mutex_unlock(&r->lock);
 	if (rc != 1)
 		replay_between(c, st);
-	if (rc == 0 || rc == -1) {
+	if (rc == 0 || rc == -1 || rc == 3) {
+		rc = rc == 3 ? replay_stopped(c, key) : rc;
 		free(key);
 		return rc;
 	}
@@ -533,10 +554,11 @@ int aslrt_journal_task(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	q = prep(r, "UPDATE attempts SET status=?, result=?, error=?, cause=? "
 		    "WHERE execution=? AND key=?");
 	char *res = rc ? NULL : aslrt_json_dump(*out);
-	sqlite3_bind_text(q, 1, rc ? "error" : "ok", -1, SQLITE_STATIC);
+	bool stopped = rc && aslrt_job_stopped(r);
+	sqlite3_bind_text(q, 1, stopped ? "stopped" : rc ? "error" : "ok", -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, res, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 3, rc ? c->err.name : NULL, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 4, rc ? c->err.cause : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 3, rc && !stopped ? c->err.name : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 4, rc && !stopped ? c->err.cause : NULL, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 5, r->journal_exec, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 6, key, -1, SQLITE_STATIC);
 	step(r, q);

@@ -209,13 +209,23 @@ bool aslrt_job_stopped(aslrt_run *r)
 	return r->virtual_clock ? aslrt_vsched_aborted() : aslrt_pool_stopped();
 }
 
-/* AWS stops the running siblings of a failed job where they are. */
+/* AWS stops the running siblings of a failed job where they are: those
+ * asleep wake now (a Wait, a Retry interval, a callback), a subprocess or an
+ * HTTP exchange sees it within its next poll (subprocess.c, http.c). */
 static void stop(aslrt_batch *b)
 {
 	pthread_mutex_lock(&stop_lock);
 	__atomic_store_n(&b->stopped, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&stop_cv);
 	pthread_mutex_unlock(&stop_lock);
+	aslrt_cb_wake();
+}
+
+/* Jobs of b that will never start: a job failed, or the job that made b was
+ * stopped (a nested Parallel or Map in a stopped branch). */
+static bool closed(const aslrt_batch *b)
+{
+	return (b->failed && !b->all) || stopped(b);
 }
 
 /* A job of b that may start now, or -1. */
@@ -223,7 +233,7 @@ static int startable(aslrt_batch *b)
 {
 	if (b->next >= b->n || (b->limit > 0 && b->running >= b->limit))
 		return -1;
-	if (b->failed && !b->all)
+	if (closed(b))
 		return -1;
 	return b->next;
 }
@@ -235,6 +245,20 @@ static void unlist(aslrt_run *r, aslrt_batch *b)
 			*p = b->link;
 			return;
 		}
+}
+
+/* The jobs of a closed batch not yet started are dropped; pool_lock held. */
+static void drop_rest(aslrt_run *r, aslrt_batch *b)
+{
+	if (b->next >= b->n)
+		return;
+	for (int k = b->next; k < b->n; k++) {
+		json_object_put(b->jobs[k].input);
+		b->jobs[k].input = NULL;
+	}
+	b->done += b->n - b->next;
+	b->next = b->n;
+	unlist(r, b);
 }
 
 /* Run job i of b; called and returning with r->pool_lock held. */
@@ -268,16 +292,8 @@ static void run_one(aslrt_run *r, aslrt_batch *b, int i)
 	b->done++;
 	if (j->rc)
 		b->failed++;
-	if (b->failed && !b->all && b->next < b->n) {
-		/* the first failure: jobs not started are dropped */
-		for (int k = b->next; k < b->n; k++) {
-			json_object_put(b->jobs[k].input);
-			b->jobs[k].input = NULL;
-		}
-		b->done += b->n - b->next;
-		b->next = b->n;
-		unlist(r, b);
-	}
+	if (closed(b)) /* the first failure: jobs not started are dropped */
+		drop_rest(r, b);
 	pthread_cond_broadcast(&b->finished);
 	if (startable(b) >= 0) /* a MaxConcurrency slot came free */
 		pthread_cond_broadcast(&r->pool_work);
@@ -349,6 +365,8 @@ int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all)
 		int i = startable(&b);
 		if (i >= 0)
 			run_one(r, &b, i);
+		else if (closed(&b) && b.next < b.n)
+			drop_rest(r, &b); /* stopped from outside before they started */
 		else
 			pthread_cond_wait(&b.finished, &r->pool_lock);
 	}

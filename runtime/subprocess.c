@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -60,6 +61,74 @@ static void keep_tail(aslrt_subresult *res, const char *buf, size_t n)
 	}
 	memcpy(res->errtail + have, buf, n);
 	res->errtail[have + n] = 0;
+}
+
+/*
+ * The children running now, by process group, so that a signal ending this
+ * process (SIGTERM, SIGINT, SIGHUP) ends them too: each is in a group of its
+ * own, which no terminal's or parent's signal reaches.  A child that is an
+ * aslc executable (an Executable binding) so ends its own Tasks when the
+ * parent's Task is stopped.  A signal handler may only read the table.
+ */
+#define LIVE_MAX 256
+static pid_t live[LIVE_MAX];
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
+static const int ending[] = {SIGTERM, SIGINT, SIGHUP};
+
+static void on_ending(int sig)
+{
+	for (int i = 0; i < LIVE_MAX; i++) {
+		pid_t p = __atomic_load_n(&live[i], __ATOMIC_RELAXED);
+		if (p > 0)
+			kill(-p, SIGKILL);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Only where the signal's action is the default: an embedding program's
+ * handler, or an ignored signal, stays as it is. */
+static void install_handlers(void)
+{
+	for (size_t i = 0; i < sizeof ending / sizeof *ending; i++) {
+		struct sigaction old, sa = {.sa_handler = on_ending};
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(ending[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+		    !(old.sa_flags & SA_SIGINFO))
+			sigaction(ending[i], &sa, NULL);
+	}
+}
+
+static void track(pid_t pid, bool on)
+{
+	for (int i = 0; i < LIVE_MAX; i++) {
+		pid_t want = on ? 0 : pid;
+		if (__atomic_compare_exchange_n(&live[i], &want, on ? pid : 0, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return;
+	}
+}
+
+/* The end of a child: a stopped one gets SIGTERM and up to STOP_GRACE_MS
+ * to end (an aslc executable then ends its own children), then whatever is
+ * left in its group SIGKILL; *status is its wait status. */
+#define STOP_GRACE_MS 500
+static void end_child(pid_t pid, bool stopped, bool exited, int *status)
+{
+	if (stopped && !exited) {
+		kill(-pid, SIGTERM);
+		for (int64_t end = mono_ms() + STOP_GRACE_MS; !exited && mono_ms() < end;) {
+			exited = waitpid(pid, status, WNOHANG) == pid;
+			if (!exited)
+				nanosleep(&(struct timespec){0, 5000000}, NULL);
+		}
+	}
+	/* Nothing the Task started outlives it. */
+	kill(-pid, SIGKILL);
+	track(pid, false);
+	if (!exited)
+		while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+			;
 }
 
 /* Starts argv[0] (searched in PATH) in a process group of its own with
@@ -135,11 +204,13 @@ static int keep_out(aslrt_subresult *res, size_t *cap, const char *buf, size_t n
 }
 
 void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
-			  int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res)
+			  int64_t heartbeat_ms, size_t maxout, bool (*stop)(void),
+			  aslrt_subresult *res)
 {
 	memset(res, 0, sizeof *res);
 	/* A child that closes its stdin early must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
+	pthread_once(&handlers_once, install_handlers);
 	int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1}, phb[2] = {-1, -1};
 	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC) ||
 	    (heartbeat_ms > 0 && pipe2(phb, O_CLOEXEC))) {
@@ -154,6 +225,7 @@ void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64
 		res->err = rc;
 		goto close_all;
 	}
+	track(pid, true);
 	close(pin[0]), close(pout[1]), close(perr[1]);
 	pin[0] = pout[1] = perr[1] = -1;
 	if (phb[1] >= 0)
@@ -196,6 +268,10 @@ void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64
 			res->how = RT_SUB_HEARTBEAT;
 			break;
 		}
+		if (!exited && stop && stop()) {
+			res->how = RT_SUB_STOPPED;
+			break;
+		}
 		/* After the child exits, what it left behind holding the pipes
 		 * gets a moment, then is killed below. */
 		if (exited && nf == 0)
@@ -232,11 +308,7 @@ void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64
 	}
 	fflush(stderr);
 	res->out[res->outlen] = 0;
-	/* Nothing the Task started outlives it. */
-	kill(-pid, SIGKILL);
-	if (!exited)
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+	end_child(pid, res->how == RT_SUB_STOPPED, exited, &status);
 	if (res->how == RT_SUB_EXITED && WIFSIGNALED(status)) {
 		res->how = RT_SUB_SIGNALED;
 		res->status = WTERMSIG(status);

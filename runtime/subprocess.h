@@ -5,6 +5,7 @@
 #ifndef ASLRT_SUBPROCESS_H
 #define ASLRT_SUBPROCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@ enum {
 	RT_SUB_HEARTBEAT, /* killed: no heartbeat within the interval */
 	RT_SUB_NOSTART,	  /* could not start: err holds errno */
 	RT_SUB_TOOBIG,	  /* killed: stdout beyond the limit */
+	RT_SUB_STOPPED,	  /* killed: stop() said so */
 };
 
 typedef struct aslrt_subresult {
@@ -31,8 +33,10 @@ typedef struct aslrt_subresult {
 
 /* Run argv with in on stdin.  timeout_ms, heartbeat_ms: 0 for none.  When
  * the direct child exits, whatever it left in its process group is killed,
- * so no process outlives the Task. */
+ * so no process outlives the Task.  stop (may be NULL) is asked every 20 ms
+ * while the child runs; true kills its process group (RT_SUB_STOPPED). */
 void aslrt_subprocess_run(char *const *argv, const char *in, size_t inlen, int64_t timeout_ms,
-			  int64_t heartbeat_ms, size_t maxout, aslrt_subresult *res);
+			  int64_t heartbeat_ms, size_t maxout, bool (*stop)(void),
+			  aslrt_subresult *res);
 
 #endif

@@ -275,6 +275,7 @@ typedef struct aws_http_req {
 	 * exchange then ends normally: the sink's owner knows why). */
 	size_t (*sink)(const char *p, size_t n, void *arg);
 	void *sink_arg;
+	bool (*stop)(void); /* true aborts the exchange (../http.h); NULL: never */
 } aws_http_req;
 
 typedef struct aws_http_resp {

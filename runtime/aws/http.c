@@ -77,6 +77,7 @@ int aslrt_aws_http(const aws_http_req *req, aws_http_resp *resp, bool *timed_out
 	    .stall_s = req->stall_s,
 	    .sink = req->sink,
 	    .sink_arg = req->sink_arg,
+	    .stop = req->stop,
 	};
 	aslrt_httpres res;
 	int rc = aslrt_http_request(&q, &res, why, whylen);

@@ -257,8 +257,11 @@ static long max_attempts(void)
 	return n < 1 ? 1 : n > 10 ? 10 : n;
 }
 
+/* Real time, whatever the run's clock; a sibling's failure ends it early. */
 static void sleep_ms(int64_t ms)
 {
+	if (aslrt_pool_sleep(ms))
+		return;
 	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
 	nanosleep(&ts, NULL);
 }
@@ -271,6 +274,8 @@ static int poll_pause(aslrt_ctx *c, int64_t *wait, int64_t cap)
 	if (c->task_deadline_ms > 0 && aslrt_now_ms(c->run) + *wait >= c->task_deadline_ms)
 		return aslrt_timeout_error(c, false);
 	sleep_ms(*wait);
+	if (aslrt_job_stopped(c->run))
+		return aslrt_aborted_error(c);
 	*wait = *wait * 2 > cap ? cap : *wait * 2;
 	return 0;
 }
@@ -366,7 +371,9 @@ static int send_once(aslrt_ctx *c, call *k, const dest *t, aws_creds *creds, int
 			    .body_len = k->body.len,
 			    .timeout_ms = (long)timeout,
 			    .sink = k->sink,
-			    .sink_arg = k->sink_arg};
+			    .sink_arg = k->sink_arg,
+			    /* a sibling branch's failure ends the call */
+			    .stop = c->run->virtual_clock ? NULL : aslrt_pool_stopped};
 	/* A Lambda function may run 15 minutes before its first byte. */
 	req.stall_s = strcmp(k->svc->sdk, "lambda") == 0 ? 960 : 60;
 	aslrt_aws_headers_add(&req.headers, "Host", t->host);
@@ -452,6 +459,10 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 				break;
 			}
 		}
+		if (aslrt_job_stopped(c->run)) { /* during the backoff */
+			aslrt_aborted_error(c);
+			break;
+		}
 		bool timed_out;
 		int hr = send_once(c, k, &t, &creds, timeout, resp, &timed_out, why, sizeof why);
 		if (hr == 0 && resp->status < 300) {
@@ -460,6 +471,10 @@ static int send_call(aslrt_ctx *c, call *k, aws_http_resp *resp)
 		}
 		if (hr == -2)
 			break;
+		if (hr != 0 && aslrt_job_stopped(c->run)) {
+			aslrt_aborted_error(c);
+			break;
+		}
 		bool retry, throttle = false;
 		if (hr == 0) {
 			char *code, *msg;
