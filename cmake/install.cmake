@@ -4,7 +4,7 @@
 # .pc file uses ${pcfiledir} and the package its own folder.  CPack makes a
 # Debian package of the same tree (cpack -G DEB).
 install(TARGETS aslc RUNTIME DESTINATION ${ASLC_INSTALL_BINDIR})
-install(TARGETS aslrt ARCHIVE DESTINATION ${ASLC_INSTALL_RTLIBDIR})
+install(TARGETS aslrt aslrt_express ARCHIVE DESTINATION ${ASLC_INSTALL_RTLIBDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/runtime/aslrt.h DESTINATION ${ASLC_INSTALL_RTINCDIR})
 
 # The static libraries a generated executable links: Debian ships all five
