@@ -164,7 +164,11 @@ static void link_libs(Argv *a, const RtPaths *rp, bool is_static, bool express)
 		dep_lib(a, rp, ASLC_MBEDCRYPTO_LIB);
 	}
 	arg(a, "-lpthread");
+	/* the runtime loads libm on first use (runtime/mathlib.h): linked
+	 * only for Task handlers that call it */
+	arg(a, "-Wl,--as-needed");
 	arg(a, "-lm");
+	arg(a, "-Wl,--no-as-needed");
 	arg(a, "-ldl");
 }
 

@@ -20,6 +20,7 @@
 
 #include "exec.h"
 #include "aws/aws.h"
+#include "mathlib.h"
 
 /* --- errors --- */
 
@@ -1205,7 +1206,7 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 			continue;
 		if ((double)c->attempts[i] >= rr->max_attempts)
 			break;
-		double delay = rr->interval * pow(rr->backoff, (double)c->attempts[i]);
+		double delay = rr->interval * aslrt_pow(rr->backoff, (double)c->attempts[i]);
 		if (rr->max_delay > 0 && delay > rr->max_delay)
 			delay = rr->max_delay;
 		/* Saturating: never beyond AWS's largest MaxDelaySeconds (366 days),

@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 
 #include "digest.h"
+#include "mathlib.h"
 #include "rt.h"
 
 /* Nested calls allowed in one field, and the limits AWS documents. */
@@ -490,7 +491,7 @@ static int want(Ctx *c, int i, enum json_type t)
 /* Java's Math.round: the nearest integer, halves towards positive infinity. */
 static double java_round(double d)
 {
-	double r = floor(d);
+	double r = aslrt_floor(d);
 	if (d - r >= 0.5)
 		r += 1;
 	return r;

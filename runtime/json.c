@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "mathlib.h"
 
 char aslrt_absent_marker;
 
@@ -100,7 +101,7 @@ static void out_double(Out *o, double d)
 		out_put(o, "null", 4);
 		return;
 	}
-	if (d == floor(d) && fabs(d) < 1e18) {
+	if (d == aslrt_floor(d) && fabs(d) < 1e18) {
 		snprintf(buf, sizeof buf, "%.0f", d);
 		if (strcmp(buf, "-0") == 0)
 			strcpy(buf, "0");
