@@ -693,8 +693,10 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	json_object_put(c->task_input);
 	c->task_input = NULL;
 	if (st->set[RS_TIMEOUT_PATH] >= 0 || st->set[RS_HEARTBEAT_PATH] >= 0 ||
-	    json_object_is_type(setting_raw(r, st, RS_TIMEOUT), json_type_string) ||
-	    json_object_is_type(setting_raw(r, st, RS_HEARTBEAT), json_type_string))
+	    (st->set[RS_TIMEOUT] >= 0 &&
+	     json_object_is_type(setting_raw(r, st, RS_TIMEOUT), json_type_string)) ||
+	    (st->set[RS_HEARTBEAT] >= 0 &&
+	     json_object_is_type(setting_raw(r, st, RS_HEARTBEAT), json_type_string)))
 		c->task_input = json_object_get(input);
 	aslrt_ctx_changed(c);
 	return 0;

@@ -1273,7 +1273,12 @@ static int eval_call(const Call *f, const aslrt_env *env, const char *whole,
 		     struct json_object **out, aslrt_error *err)
 {
 	struct json_object *stack[8];
-	Ctx c = {.f = f, .v = stack};
+	Ctx c; /* not zeroed: why is 512 bytes, a memset per call (b1: 4%) */
+	c.f = f;
+	c.v = stack;
+	c.n = 0;
+	c.out = NULL;
+	c.why[0] = 0;
 	int rc = -1;
 	if (f->nargs > 8) {
 		c.v = calloc((size_t)f->nargs, sizeof *c.v);
