@@ -1061,8 +1061,12 @@ struct json_object *aslrt_json_shallow_copy(struct json_object *v)
 	struct json_object *c;
 	if (json_object_is_type(v, json_type_object)) {
 		c = json_object_new_object();
+		/* keys of one object are distinct: no look-up before each insert */
 		json_object_object_foreach(v, key, val)
-		    json_object_object_add(c, key, json_object_get(val));
+		{
+			json_object_object_add_ex(c, key, json_object_get(val),
+						  JSON_C_OBJECT_ADD_KEY_IS_NEW);
+		}
 		return c;
 	}
 	if (json_object_is_type(v, json_type_array)) {
@@ -1110,18 +1114,22 @@ struct json_object *aslrt_json_copy(struct json_object *v)
 		return NULL;
 	struct pair {
 		struct json_object *src, *dst;
-	} *st = NULL;
-	size_t n = 0, cap = 0;
+	} local[32], *st = local; /* most copies are small: no allocation */
+	size_t n = 0, cap = 32;
 	struct json_object *root = copy_node(v);
 #define PUSH_COPY(s, d)                                                                            \
 	do {                                                                                       \
 		if (json_object_is_type((s), json_type_array) ||                                   \
 		    json_object_is_type((s), json_type_object)) {                                  \
 			if (n == cap) {                                                            \
-				cap = cap ? cap * 2 : 32;                                          \
-				st = realloc(st, cap * sizeof *st);                                \
-				if (!st)                                                           \
+				struct pair *g = malloc(cap * 2 * sizeof *st);                     \
+				if (!g)                                                            \
 					abort();                                                   \
+				memcpy(g, st, cap * sizeof *st);                                   \
+				if (st != local)                                                   \
+					free(st);                                                  \
+				st = g;                                                            \
+				cap *= 2;                                                          \
 			}                                                                          \
 			st[n].src = (s);                                                           \
 			st[n++].dst = (d);                                                         \
@@ -1142,12 +1150,14 @@ struct json_object *aslrt_json_copy(struct json_object *v)
 			json_object_object_foreach(q.src, key, val)
 			{
 				struct json_object *c = copy_node(val);
-				json_object_object_add(q.dst, key, c);
+				json_object_object_add_ex(q.dst, key, c,
+							  JSON_C_OBJECT_ADD_KEY_IS_NEW);
 				PUSH_COPY(val, c);
 			}
 		}
 	}
 #undef PUSH_COPY
-	free(st);
+	if (st != local)
+		free(st);
 	return root;
 }
