@@ -1114,7 +1114,7 @@ struct json_object *aslrt_json_copy(struct json_object *v)
 		return NULL;
 	struct pair {
 		struct json_object *src, *dst;
-	} local[32], *st = local; /* most copies are small: no allocation */
+	} local[32], *st = local, *heap = NULL; /* most copies are small: no allocation */
 	size_t n = 0, cap = 32;
 	struct json_object *root = copy_node(v);
 #define PUSH_COPY(s, d)                                                                            \
@@ -1126,9 +1126,8 @@ struct json_object *aslrt_json_copy(struct json_object *v)
 				if (!g)                                                            \
 					abort();                                                   \
 				memcpy(g, st, cap * sizeof *st);                                   \
-				if (st != local)                                                   \
-					free(st);                                                  \
-				st = g;                                                            \
+				free(heap);                                                        \
+				st = heap = g;                                                     \
 				cap *= 2;                                                          \
 			}                                                                          \
 			st[n].src = (s);                                                           \
@@ -1157,7 +1156,6 @@ struct json_object *aslrt_json_copy(struct json_object *v)
 		}
 	}
 #undef PUSH_COPY
-	if (st != local)
-		free(st);
+	free(heap);
 	return root;
 }
