@@ -418,8 +418,16 @@ void aslrt_thread_batch(unsigned long id)
 	}
 }
 
+/* Contexts this thread freed, for the next ones it makes: every Parallel
+ * branch and Map iteration makes one (b5: their malloc and free were 13%). */
+#define CTX_CACHE 16
+static _Thread_local aslrt_ctx *ctx_cache[CTX_CACHE];
+static _Thread_local int nctx_cache;
+
 void aslrt_thread_done(void)
 {
+	while (nctx_cache)
+		free(ctx_cache[--nctx_cache]);
 	json_object_put(thread_base);
 	thread_base = NULL;
 	json_object_put(thread_vars);
@@ -429,9 +437,10 @@ void aslrt_thread_done(void)
 
 aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 {
-	aslrt_ctx *c = calloc(1, sizeof *c);
+	aslrt_ctx *c = nctx_cache ? ctx_cache[--nctx_cache] : malloc(sizeof *c);
 	if (!c)
 		abort();
+	memset(c, 0, sizeof *c);
 	c->run = r;
 	c->state = -1;
 	c->retry_state = -1;
@@ -543,7 +552,10 @@ void aslrt_ctx_free(aslrt_ctx *c)
 	json_object_put(c->assigned);
 	free(c->lane_path);
 	free(c->attempts);
-	free(c);
+	if (nctx_cache < CTX_CACHE)
+		ctx_cache[nctx_cache++] = c;
+	else
+		free(c);
 }
 
 static struct json_object *ctx_context_of(void *c)
