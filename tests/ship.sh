@@ -40,6 +40,11 @@ if [ "${ASLC_SANITIZED:-0}" != 1 ]; then
 	check "an Express executable does not link libm" \
 		$(ok sh -c "readelf -d '$tmp/math' | grep -q NEEDED && ! readelf -d '$tmp/math' | grep -q 'libm[.]so'")
 fi
+if command -v ld.lld >/dev/null 2>&1; then
+	"$aslc" build "$tmp/math.asl.json" -o "$tmp/math2" --type express -v 2>"$tmp/err"
+	check "lld lays out the runtime's usual functions together (startup.order)" \
+		$(ok grep -q -e "--symbol-ordering-file=.*/startup.order" "$tmp/err")
+fi
 check "libm's functions, loaded on first use, give libm's results" \
 	$(ok test "$(echo '{}' | "$tmp/math")" = "$math_expected")
 
