@@ -37,10 +37,17 @@ static const aslrt_builtin_sym mhd_syms[] = {
     {0, 0}};
 
 /* mathlib.c's */
-static const aslrt_builtin_sym m_syms[] = {
-    FN("floor", floor), FN("fmax", fmax),	FN("fmin", fmin),
-    FN("fmod", fmod),	FN("log10", log10),	FN("pow", pow),
-    FN("sqrt", sqrt),	FN("llround", llround), {0, 0}};
+static const aslrt_builtin_sym m_syms[] = {FN("ceil", ceil),
+					   FN("floor", floor),
+					   FN("fmax", fmax),
+					   FN("fmin", fmin),
+					   FN("fmod", fmod),
+					   FN("log10", log10),
+					   FN("pow", pow),
+					   FN("sqrt", sqrt),
+					   FN("trunc", trunc),
+					   FN("llround", llround),
+					   {0, 0}};
 
 const aslrt_builtin_lib aslrt_builtin_libs[] = {
     {"libcurl.so.4", curl_syms}, {"libmicrohttpd.so.12", mhd_syms}, {"libm.so.6", m_syms}, {0, 0}};

@@ -12,6 +12,7 @@
 #include "mathlib.h"
 
 static struct {
+	double (*ceil)(double);
 	double (*floor)(double);
 	double (*fmax)(double, double);
 	double (*fmin)(double, double);
@@ -19,6 +20,7 @@ static struct {
 	double (*log10)(double);
 	double (*pow)(double, double);
 	double (*sqrt)(double);
+	double (*trunc)(double);
 	long long (*llround)(double);
 } m;
 static pthread_once_t m_once = PTHREAD_ONCE_INIT;
@@ -39,6 +41,7 @@ static void load(void)
 		abort();
 	}
 #define SYM(f) load_sym(lib, (void **)&m.f, #f)
+	SYM(ceil);
 	SYM(floor);
 	SYM(fmax);
 	SYM(fmin);
@@ -46,11 +49,17 @@ static void load(void)
 	SYM(log10);
 	SYM(pow);
 	SYM(sqrt);
+	SYM(trunc);
 	SYM(llround);
 #undef SYM
 }
 
 #define M(f) (pthread_once(&m_once, load), m.f)
+
+double aslrt_ceil(double x)
+{
+	return M(ceil)(x);
+}
 
 double aslrt_floor(double x)
 {
@@ -85,6 +94,11 @@ double aslrt_pow(double x, double y)
 double aslrt_sqrt(double x)
 {
 	return M(sqrt)(x);
+}
+
+double aslrt_trunc(double x)
+{
+	return M(trunc)(x);
 }
 
 long long aslrt_llround(double x)

@@ -71,7 +71,7 @@ static double js_trunc_int(double d)
 {
 	if (isnan(d))
 		return 0;
-	return trunc(d);
+	return aslrt_trunc(d);
 }
 
 V *aslrt_jn_bi_substring(Ctx *c, V **a, int n, V *input, Env *env)
@@ -231,7 +231,7 @@ V *aslrt_jn_bi_pad(Ctx *c, V **a, int n, V *input, Env *env)
 		return s;
 	if (padlen * (double)(chl > 4 ? chl : 4) > (double)EVAL_MEMORY_LIMIT)
 		aslrt_jn_throw_err(c, "D1001", NULL, ARG(1), NULL, 0);
-	size_t pl = (size_t)ceil(padlen);
+	size_t pl = (size_t)aslrt_ceil(padlen);
 	Buf pad = {.ar = &c->ar};
 	size_t chcp = aslrt_jn_utf8_len(ch, chl), got = 0;
 	while (got < pl) {
@@ -685,7 +685,7 @@ V *aslrt_jn_bi_floor(Ctx *c, V **a, int n, V *input, Env *env)
 V *aslrt_jn_bi_ceil(Ctx *c, V **a, int n, V *input, Env *env)
 {
 	UNUSED_BI;
-	return ARG(0) ? aslrt_jn_v_num(c, ceil(ARG(0)->u.n) + 0.0) : NULL;
+	return ARG(0) ? aslrt_jn_v_num(c, aslrt_ceil(ARG(0)->u.n) + 0.0) : NULL;
 }
 
 static double shift_dec(double x, int by)

@@ -530,7 +530,7 @@ char *aslrt_pic_format_datetime(double ms, const char *picture, const char *time
 				     : "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]",
 			     &s, err))
 		return NULL;
-	double t = trunc(ms) + (60.0 * oh + om) * 60000;
+	double t = aslrt_trunc(ms) + (60.0 * oh + om) * 60000;
 	if (!isfinite(t) || fabs(t) > 8.64e15) {
 		spec_free(&s);
 		aslrt_pic_set_err(err, "D3137",
@@ -769,7 +769,7 @@ static int build_millis(Comps *c, double now_ms, double *out, aslrt_pic_err *err
 			*out = NAN;
 			return 0;
 		}
-		f[i] = trunc(f[i]);
+		f[i] = aslrt_trunc(f[i]);
 	}
 	if (f[0] >= 0 && f[0] <= 99)
 		f[0] += 1900; /* as Date.UTC reads a two-digit year */
