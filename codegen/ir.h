@@ -187,6 +187,7 @@ typedef struct BuildOpts {
 	int nextra;
 	bool static_link; /* -static: no shared libraries at all */
 	bool strip;	  /* -s: no symbols (images) */
+	bool express;	  /* no journal: libaslrt_express.a, no SQLite */
 } BuildOpts;
 /* Compile C source text and link it with the runtime into exe. */
 int cc_build_c(const char *csrc, size_t len, const char *exe, const BuildOpts *o);

@@ -462,7 +462,7 @@ int main(int argc, char **argv)
 		free(dir);
 	}
 	BuildOpts bo = {o.opt, o.verbose, o.keep, o.handlers, o.nhandlers, o.static_link || image,
-			image};
+			image, o.express};
 	Buf out = {0};
 	bool llvm = (o.backend && strcmp(o.backend, "llvm") == 0);
 	if (rc == 0 && strcmp(o.cmd, "emit") == 0) {

@@ -1,8 +1,10 @@
 /*
  * builtin.c - the table of built-in libraries (dl.h).  aslc links this
  * object (-Wl,--undefined=aslrt_builtin_libs) into static executables only:
- * dynamic ones load the system's libcurl and libmicrohttpd.
+ * dynamic ones load the system's libcurl, libmicrohttpd and libm.
  */
+#include <math.h>
+
 #include "builtin.h"
 #include "dl.h"
 
@@ -34,5 +36,18 @@ static const aslrt_builtin_sym mhd_syms[] = {
     FN("MHD_destroy_response", aslrt_bmhd_destroy_response),
     {0, 0}};
 
+/* mathlib.c's */
+static const aslrt_builtin_sym m_syms[] = {FN("ceil", ceil),
+					   FN("floor", floor),
+					   FN("fmax", fmax),
+					   FN("fmin", fmin),
+					   FN("fmod", fmod),
+					   FN("log10", log10),
+					   FN("pow", pow),
+					   FN("sqrt", sqrt),
+					   FN("trunc", trunc),
+					   FN("llround", llround),
+					   {0, 0}};
+
 const aslrt_builtin_lib aslrt_builtin_libs[] = {
-    {"libcurl.so.4", curl_syms}, {"libmicrohttpd.so.12", mhd_syms}, {0, 0}};
+    {"libcurl.so.4", curl_syms}, {"libmicrohttpd.so.12", mhd_syms}, {"libm.so.6", m_syms}, {0, 0}};

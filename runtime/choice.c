@@ -19,6 +19,7 @@
  * IsPresent; every other operator answers false and leaves the
  * States.Runtime error to the caller.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "rt.h"
@@ -46,10 +47,14 @@ int aslrt_cmp_lookup(const char *name)
 }
 
 /* By name rather than by position in the list, so reordering cmp_ops.h
- * cannot pair an operator with the wrong base. */
-aslrt_cmp aslrt_cmp_base(aslrt_cmp op)
+ * cannot pair an operator with the wrong base; found once for all (a
+ * Choice asks on every evaluation: b1's loop once per iteration). */
+static aslrt_cmp cmp_base[ASLRT_CMP_COUNT];
+static pthread_once_t cmp_base_once = PTHREAD_ONCE_INIT;
+
+static aslrt_cmp find_base(aslrt_cmp op)
 {
-	if ((unsigned)op >= ASLRT_CMP_COUNT || aslrt_cmp_operands[op] != ASLRT_OPND_PATH)
+	if (aslrt_cmp_operands[op] != ASLRT_OPND_PATH)
 		return op;
 	const char *name = aslrt_cmp_names[op];
 	size_t n = strlen(name);
@@ -61,6 +66,20 @@ aslrt_cmp aslrt_cmp_base(aslrt_cmp op)
 		    !strncmp(aslrt_cmp_names[i], name, n) && !aslrt_cmp_names[i][n])
 			return (aslrt_cmp)i;
 	return op;
+}
+
+static void find_bases(void)
+{
+	for (int i = 0; i < ASLRT_CMP_COUNT; i++)
+		cmp_base[i] = find_base((aslrt_cmp)i);
+}
+
+aslrt_cmp aslrt_cmp_base(aslrt_cmp op)
+{
+	if ((unsigned)op >= ASLRT_CMP_COUNT)
+		return op;
+	pthread_once(&cmp_base_once, find_bases);
+	return cmp_base[op];
 }
 
 /* ---- strings ---- */

@@ -381,6 +381,8 @@ static bool over_quota(aslrt_ctx *c, int type)
 
 bool aslrt_history_full(aslrt_run *r)
 {
+	if (!r->history_limit) /* set before the run starts: no quota, never full */
+		return false;
 	pthread_mutex_lock(&r->lock);
 	bool full = r->history_full;
 	pthread_mutex_unlock(&r->lock);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "mathlib.h"
 
 char aslrt_absent_marker;
 
@@ -100,7 +101,7 @@ static void out_double(Out *o, double d)
 		out_put(o, "null", 4);
 		return;
 	}
-	if (d == floor(d) && fabs(d) < 1e18) {
+	if (d == aslrt_floor(d) && fabs(d) < 1e18) {
 		snprintf(buf, sizeof buf, "%.0f", d);
 		if (strcmp(buf, "-0") == 0)
 			strcpy(buf, "0");
@@ -292,22 +293,30 @@ size_t aslrt_json_size(struct json_object *v)
  * writers copy on write, states never change their input), so a state exit
  * measures only the containers it built and reads the rest from their
  * children.  Packed as size << 12 | height << 1 | 1; a height is kept up to
- * ASLRT_JSON_MAX_DEPTH + 1 (any deeper is just "too deep").
+ * ASLRT_JSON_MAX_DEPTH + 1 (any deeper is just "too deep").  With no size
+ * limit to check (--payload-limit off, variables) only heights are
+ * measured, and kept with the size SIZE_UNKNOWN, which a sized measure
+ * does again.
  */
 #define MEASURE_SIZE_MAX (UINTPTR_MAX >> 12)
+#define SIZE_UNKNOWN MEASURE_SIZE_MAX
 
-static bool measured(struct json_object *v, size_t *size, unsigned *height)
+static bool measured(struct json_object *v, size_t *size, unsigned *height, bool sized)
 {
 	uintptr_t m = (uintptr_t)json_object_get_userdata(v);
-	if (!(m & 1))
+	if (!(m & 1) || (sized && (size_t)(m >> 12) == SIZE_UNKNOWN))
 		return false;
 	*size = (size_t)(m >> 12);
 	*height = (unsigned)(m >> 1 & 2047);
 	return true;
 }
 
-static void measure_keep(struct json_object *v, size_t size, unsigned height)
+static void measure_keep(struct json_object *v, size_t size, unsigned height, bool sized)
 {
+	if (!sized)
+		size = SIZE_UNKNOWN;
+	else if (size == SIZE_UNKNOWN)
+		return;
 	if (size <= MEASURE_SIZE_MAX)
 		json_object_set_userdata(
 		    v, (void *)((uintptr_t)size << 12 | (uintptr_t)height << 1 | 1), NULL);
@@ -359,20 +368,20 @@ typedef struct {
 } Sum;
 
 /*
- * The size and height of v from its containers' measures, measuring (and
- * keeping) those not measured yet.  false when more than
+ * The size (when sized) and height of v from its containers' measures,
+ * measuring (and keeping) those not measured yet.  false when more than
  * ASLRT_JSON_MAX_DEPTH unmeasured containers are open at once: v is too
  * deep, and the walk stops there (bounded stack, as the printer).
  */
-static bool measure(struct json_object *v, size_t *size, unsigned *height)
+static bool measure(struct json_object *v, size_t *size, unsigned *height, bool sized)
 {
 	enum json_type t = json_object_get_type(v);
 	if (t != json_type_array && t != json_type_object) {
-		*size = scalar_size(v);
+		*size = sized ? scalar_size(v) : 0;
 		*height = 0;
 		return true;
 	}
-	if (measured(v, size, height))
+	if (measured(v, size, height, sized))
 		return true;
 	/* most values a state builds are shallow: no allocation for them */
 	Frame local[16];
@@ -399,7 +408,8 @@ static bool measure(struct json_object *v, size_t *size, unsigned *height)
 				o.len++;
 			f->first = false;
 			const char *key = f->e->k;
-			o.len += str_size(key, strlen(key)) + 1; /* "key": */
+			if (sized)
+				o.len += str_size(key, strlen(key)) + 1; /* "key": */
 			child = (struct json_object *)lh_entry_v(f->e);
 			f->e = f->e->next;
 		}
@@ -407,7 +417,7 @@ static bool measure(struct json_object *v, size_t *size, unsigned *height)
 		unsigned cheight;
 		t = json_object_get_type(child);
 		if ((t == json_type_array || t == json_type_object) &&
-		    !measured(child, &csize, &cheight)) {
+		    !measured(child, &csize, &cheight, sized)) {
 			sum->size += o.len;
 			if (s.n > ASLRT_JSON_MAX_DEPTH) {
 				ok = false;
@@ -428,7 +438,8 @@ static bool measure(struct json_object *v, size_t *size, unsigned *height)
 			continue;
 		}
 		if (t != json_type_array && t != json_type_object) {
-			o.len += scalar_size(child);
+			if (sized)
+				o.len += scalar_size(child);
 			cheight = 0;
 		} else {
 			o.len += csize;
@@ -440,7 +451,7 @@ static bool measure(struct json_object *v, size_t *size, unsigned *height)
 	done:
 		if (sum->height > ASLRT_JSON_MAX_DEPTH + 1)
 			sum->height = ASLRT_JSON_MAX_DEPTH + 1;
-		measure_keep(f->v, sum->size, sum->height);
+		measure_keep(f->v, sum->size, sum->height, sized);
 		*size = sum->size;
 		*height = sum->height;
 		s.n--;
@@ -477,15 +488,16 @@ int aslrt_json_check_limits(struct json_object *v, size_t max_len, size_t *len)
 		return check_walk(v, max_len, len);
 	size_t size = 0;
 	unsigned height = 0;
+	bool sized = max_len != 0;
 	/* The measures answer the usual case, within both limits; which limit
 	 * a failing value passes first is the printer's walk's to say. */
-	if (!measure(v, &size, &height) || height > ASLRT_JSON_MAX_DEPTH ||
+	if (!measure(v, &size, &height, sized) || height > ASLRT_JSON_MAX_DEPTH ||
 	    (max_len && size > max_len))
 		return check_walk(v, max_len, NULL);
 #ifndef NDEBUG
 	/* Debug builds check the measures kept against a full walk: a value
 	 * changed in place after it was measured would show here. */
-	if (aslrt_json_size(v) != size || check_walk(v, max_len, NULL) != 0)
+	if ((sized && aslrt_json_size(v) != size) || check_walk(v, max_len, NULL) != 0)
 		abort();
 #endif
 	return 0;
@@ -1060,8 +1072,12 @@ struct json_object *aslrt_json_shallow_copy(struct json_object *v)
 	struct json_object *c;
 	if (json_object_is_type(v, json_type_object)) {
 		c = json_object_new_object();
+		/* keys of one object are distinct: no look-up before each insert */
 		json_object_object_foreach(v, key, val)
-		    json_object_object_add(c, key, json_object_get(val));
+		{
+			json_object_object_add_ex(c, key, json_object_get(val),
+						  JSON_C_OBJECT_ADD_KEY_IS_NEW);
+		}
 		return c;
 	}
 	if (json_object_is_type(v, json_type_array)) {
@@ -1109,18 +1125,21 @@ struct json_object *aslrt_json_copy(struct json_object *v)
 		return NULL;
 	struct pair {
 		struct json_object *src, *dst;
-	} *st = NULL;
-	size_t n = 0, cap = 0;
+	} local[32], *st = local, *heap = NULL; /* most copies are small: no allocation */
+	size_t n = 0, cap = 32;
 	struct json_object *root = copy_node(v);
 #define PUSH_COPY(s, d)                                                                            \
 	do {                                                                                       \
 		if (json_object_is_type((s), json_type_array) ||                                   \
 		    json_object_is_type((s), json_type_object)) {                                  \
 			if (n == cap) {                                                            \
-				cap = cap ? cap * 2 : 32;                                          \
-				st = realloc(st, cap * sizeof *st);                                \
-				if (!st)                                                           \
+				struct pair *g = malloc(cap * 2 * sizeof *st);                     \
+				if (!g)                                                            \
 					abort();                                                   \
+				memcpy(g, st, cap * sizeof *st);                                   \
+				free(heap);                                                        \
+				st = heap = g;                                                     \
+				cap *= 2;                                                          \
 			}                                                                          \
 			st[n].src = (s);                                                           \
 			st[n++].dst = (d);                                                         \
@@ -1141,12 +1160,13 @@ struct json_object *aslrt_json_copy(struct json_object *v)
 			json_object_object_foreach(q.src, key, val)
 			{
 				struct json_object *c = copy_node(val);
-				json_object_object_add(q.dst, key, c);
+				json_object_object_add_ex(q.dst, key, c,
+							  JSON_C_OBJECT_ADD_KEY_IS_NEW);
 				PUSH_COPY(val, c);
 			}
 		}
 	}
 #undef PUSH_COPY
-	free(st);
+	free(heap);
 	return root;
 }

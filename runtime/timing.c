@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "mathlib.h"
 
 #define MAX_SECONDS 99999999 /* AWS's largest TimeoutSeconds */
 
@@ -44,7 +45,7 @@ static bool as_long(struct json_object *v, int64_t *n)
 	}
 	if (json_object_is_type(v, json_type_double)) {
 		double d = json_object_get_double(v);
-		if (d == floor(d) && fabs(d) < 1e15) {
+		if (d == aslrt_floor(d) && fabs(d) < 1e15) {
 			*n = (int64_t)d;
 			return true;
 		}
@@ -220,7 +221,7 @@ int aslrt_mock_duration(aslrt_ctx *c, struct json_object *resp)
 					   "seconds from 0 to %d",
 					   MAX_SECONDS);
 	aslrt_run *r = c->run;
-	int64_t now = aslrt_now_ms(r), end = now + (int64_t)llround(secs * 1000), first = end;
+	int64_t now = aslrt_now_ms(r), end = now + (int64_t)aslrt_llround(secs * 1000), first = end;
 	bool heartbeat = false, timeout = false;
 	if (c->task_heartbeat_ms && now + c->task_heartbeat_ms < first) {
 		first = now + c->task_heartbeat_ms;

@@ -28,6 +28,25 @@ for b in c llvm; do
 			$(ok sh -c "test -s '$tmp/one-$b/loan' && ! grep -q -F -e '$src' -e '$tmp' '$tmp/one-$b/loan'")
 	fi
 done
+# libm is loaded on first use (runtime/mathlib.h), not at start-up: an
+# Express machine (no SQLite, whose functions need libm) does not link it
+cat >"$tmp/math.asl.json" <<'EOF2'
+{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","End":true,
+ "Output":"{% [$power(2, 0.5), $floor(-2.5), $sqrt(2), $formatNumber(1234.5678, '#,##0.00')] %}"}}}
+EOF2
+math_expected='[1.4142135623730951,-3,1.4142135623730951,"1,234.57"]'
+"$aslc" build "$tmp/math.asl.json" -o "$tmp/math" --type express 2>"$tmp/err"
+if [ "${ASLC_SANITIZED:-0}" != 1 ]; then
+	check "an Express executable does not link libm" \
+		$(ok sh -c "readelf -d '$tmp/math' | grep -q NEEDED && ! readelf -d '$tmp/math' | grep -q 'libm[.]so'")
+fi
+if command -v ld.lld >/dev/null 2>&1; then
+	"$aslc" build "$tmp/math.asl.json" -o "$tmp/math2" --type express -v 2>"$tmp/err"
+	check "lld lays out the runtime's usual functions together (startup.order)" \
+		$(ok grep -q -e "--symbol-ordering-file=.*/startup.order" "$tmp/err")
+fi
+check "libm's functions, loaded on first use, give libm's results" \
+	$(ok test "$(echo '{}' | "$tmp/math")" = "$math_expected")
 
 # The runtime: found next to aslc, or where ASLC_RUNTIME_DIR says.
 ASLC_RUNTIME_DIR=$tmp/nowhere "$aslc" build "$sample/loan.asl.json" -o "$tmp/x" 2>"$tmp/err"
@@ -256,6 +275,9 @@ else
 	if [ -n "$jail" ]; then
 		out=$($jail /machine --clock virtual <"$sample/input.json" 2>"$tmp/err")
 		check "the static executable runs in an empty root" $(ok test "$out" = "$expected")
+		"$aslc" build "$tmp/math.asl.json" -o "$tmp/root/math" --static 2>"$tmp/err"
+		check "a static executable has libm's functions built in" \
+			$(ok test "$(echo '{}' | $jail /math)" = "$math_expected")
 		echo "static executable: $(wc -c <"$tmp/s-c") bytes"
 	fi
 	link=--static

@@ -3,6 +3,7 @@
  * public API of jsonata.h, and AWS's restrictions on expressions.
  */
 #include "jsonata_int.h"
+#include "mathlib.h"
 
 /* ================================================================ json-c */
 
@@ -107,7 +108,7 @@ static struct json_object *to_json_d(Ctx *c, V *v, int depth)
 			return json_object_new_string(isnan(d) ? "NaN"
 						      : d > 0  ? "Infinity"
 							       : "-Infinity");
-		if (d == floor(d) && fabs(d) < 9007199254740992.0)
+		if (d == aslrt_floor(d) && fabs(d) < 9007199254740992.0)
 			return json_object_new_int64((int64_t)d);
 		return json_object_new_double(d);
 	}

@@ -4,6 +4,7 @@
  * table of every built-in.
  */
 #include "jsonata_int.h"
+#include "mathlib.h"
 
 /* ---- arrays / objects / higher order */
 
@@ -539,9 +540,9 @@ static V *bi_format_base(Ctx *c, V **a, int n, V *input, Env *env)
 	bool neg = x < 0;
 	double ax = fabs(x);
 	do {
-		int d = (int)fmod(ax, radix);
+		int d = (int)aslrt_fmod(ax, radix);
 		buf[k++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-		ax = floor(ax / radix);
+		ax = aslrt_floor(ax / radix);
 	} while (ax > 0 && k < 78);
 	Buf b = {.ar = &c->ar};
 	if (neg)
@@ -577,7 +578,7 @@ static V *bi_partition(Ctx *c, V **a, int n, V *input, Env *env)
 	if (!arr)
 		return NULL;
 	NEED_ARG(1, "partition");
-	double size = floor(sz->u.n);
+	double size = aslrt_floor(sz->u.n);
 	if (size <= 0)
 		aslrt_jn_throw_msg(c, "D3020",
 				   "The chunk size argument of $partition must be positive");
@@ -598,13 +599,13 @@ static V *bi_range(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (!ARG(0) || !ARG(1))
 		return NULL;
-	double first = floor(ARG(0)->u.n), last = floor(ARG(1)->u.n);
-	double step = ARG(2) ? floor(ARG(2)->u.n) : 1;
+	double first = aslrt_floor(ARG(0)->u.n), last = aslrt_floor(ARG(1)->u.n);
+	double step = ARG(2) ? aslrt_floor(ARG(2)->u.n) : 1;
 	if (step == 0)
 		aslrt_jn_throw_msg(c, "D3020", "The step argument of $range must not be zero");
 	/* The size first, as the .. operator does: nothing allocated for a
 	 * range that is refused. */
-	double count = floor((last - first) / step) + 1;
+	double count = aslrt_floor((last - first) / step) + 1;
 	if (count > 10000000)
 		aslrt_jn_throw_err(c, "D2014", "range", aslrt_jn_v_num(c, count), NULL, 0);
 	V *r = v_seq(c);
@@ -658,7 +659,7 @@ static V *bi_uuid(Ctx *c, V **a, int n, V *input, Env *env)
 
 static V *iso_from_millis(Ctx *c, double ms)
 {
-	int64_t t = (int64_t)floor(ms);
+	int64_t t = (int64_t)aslrt_floor(ms);
 	int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
 	int64_t rem = t - days * 86400000;
 	int64_t y;
@@ -783,7 +784,7 @@ static bool parse_iso(const char *s, size_t len, double *out)
 		return false;
 	double days = (double)aslrt_days_from_civil(y, mo, d);
 	*out = days * 86400000.0 + h * 3600000.0 + mi * 60000.0 + se * 1000.0 +
-	       floor(frac * 1000 + 1e-9) - off * 60000.0;
+	       aslrt_floor(frac * 1000 + 1e-9) - off * 60000.0;
 	return true;
 }
 

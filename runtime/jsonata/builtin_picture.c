@@ -3,6 +3,7 @@
  * picture-string built-ins over picture.c.
  */
 #include "jsonata_int.h"
+#include "mathlib.h"
 
 /* ============================================================ pictures */
 
@@ -441,7 +442,7 @@ V *aslrt_jn_bi_format_number(Ctx *c, V **a, int n, V *input, Env *env)
 	int exponent = 0;
 	bool has_exp = pic->min_exp != 0;
 	if (has_exp) {
-		double maxm = pow(10, pic->scaling), minm = pow(10, pic->scaling - 1);
+		double maxm = aslrt_pow(10, pic->scaling), minm = aslrt_pow(10, pic->scaling - 1);
 		if (mantissa != 0) {
 			/* by magnitude: JSONata 2.0.6 loops forever on a negative
 			 * value here (jsonata-js issue 785) */

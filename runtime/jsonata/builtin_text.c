@@ -3,6 +3,7 @@
  * numbers.
  */
 #include "jsonata_int.h"
+#include "mathlib.h"
 
 /* ============================================================ built-ins */
 
@@ -70,7 +71,7 @@ static double js_trunc_int(double d)
 {
 	if (isnan(d))
 		return 0;
-	return trunc(d);
+	return aslrt_trunc(d);
 }
 
 V *aslrt_jn_bi_substring(Ctx *c, V **a, int n, V *input, Env *env)
@@ -230,7 +231,7 @@ V *aslrt_jn_bi_pad(Ctx *c, V **a, int n, V *input, Env *env)
 		return s;
 	if (padlen * (double)(chl > 4 ? chl : 4) > (double)EVAL_MEMORY_LIMIT)
 		aslrt_jn_throw_err(c, "D1001", NULL, ARG(1), NULL, 0);
-	size_t pl = (size_t)ceil(padlen);
+	size_t pl = (size_t)aslrt_ceil(padlen);
 	Buf pad = {.ar = &c->ar};
 	size_t chcp = aslrt_jn_utf8_len(ch, chl), got = 0;
 	while (got < pl) {
@@ -467,7 +468,9 @@ V *aslrt_jn_bi_replace(Ctx *c, V **a, int n, V *input, Env *env)
 					rp++;
 				} else {
 					int maxd =
-					    m.ng == 0 ? 1 : (int)floor(log10((double)m.ng)) + 1;
+					    m.ng == 0
+						? 1
+						: (int)aslrt_floor(aslrt_log10((double)m.ng)) + 1;
 					int idx = -1, used = 0;
 					char digits[8] = {0};
 					int k = 0;
@@ -525,7 +528,7 @@ V *aslrt_jn_bi_split(Ctx *c, V **a, int n, V *input, Env *env)
 	V *r = aslrt_jn_v_arr(c, 0);
 	if (lim && lim->u.n <= 0)
 		return r;
-	double limit = lim ? floor(lim->u.n) : 1e300;
+	double limit = lim ? aslrt_floor(lim->u.n) : 1e300;
 	const char *str = s->u.s.s;
 	size_t len = s->u.s.len;
 	if (sep->t == T_STR) {
@@ -676,13 +679,13 @@ V *aslrt_jn_bi_abs(Ctx *c, V **a, int n, V *input, Env *env)
 V *aslrt_jn_bi_floor(Ctx *c, V **a, int n, V *input, Env *env)
 {
 	UNUSED_BI;
-	return ARG(0) ? aslrt_jn_v_num(c, floor(ARG(0)->u.n) + 0.0) : NULL;
+	return ARG(0) ? aslrt_jn_v_num(c, aslrt_floor(ARG(0)->u.n) + 0.0) : NULL;
 }
 
 V *aslrt_jn_bi_ceil(Ctx *c, V **a, int n, V *input, Env *env)
 {
 	UNUSED_BI;
-	return ARG(0) ? aslrt_jn_v_num(c, ceil(ARG(0)->u.n) + 0.0) : NULL;
+	return ARG(0) ? aslrt_jn_v_num(c, aslrt_ceil(ARG(0)->u.n) + 0.0) : NULL;
 }
 
 static double shift_dec(double x, int by)
@@ -709,13 +712,13 @@ V *aslrt_jn_bi_round(Ctx *c, V **a, int n, V *input, Env *env)
 	double x = v->u.n;
 	/* clamped before the conversion to int: past 1000 places either way
 	 * the result is the same (0, or x shifted out of the double range) */
-	double pd = ARG(1) ? fmax(-1000, fmin(1000, ARG(1)->u.n)) : 0;
+	double pd = ARG(1) ? aslrt_fmax(-1000, aslrt_fmin(1000, ARG(1)->u.n)) : 0;
 	int prec = (int)pd;
 	if (prec)
 		x = shift_dec(x, prec);
-	double r = floor(x + 0.5);
+	double r = aslrt_floor(x + 0.5);
 	double diff = r - x;
-	if (fabs(diff) == 0.5 && fabs(fmod(r, 2)) == 1)
+	if (fabs(diff) == 0.5 && fabs(aslrt_fmod(r, 2)) == 1)
 		r = r - 1;
 	if (prec)
 		r = shift_dec(r, -prec);
@@ -730,7 +733,7 @@ V *aslrt_jn_bi_power(Ctx *c, V **a, int n, V *input, Env *env)
 	if (!ARG(0))
 		return NULL;
 	NEED_ARG(1, "power");
-	double r = pow(ARG(0)->u.n, ARG(1)->u.n);
+	double r = aslrt_pow(ARG(0)->u.n, ARG(1)->u.n);
 	if (!isfinite(r))
 		aslrt_jn_throw_err(c, "D3061", "power", ARG(0), ARG(1), 0);
 	return aslrt_jn_v_num(c, r);
@@ -743,7 +746,7 @@ V *aslrt_jn_bi_sqrt(Ctx *c, V **a, int n, V *input, Env *env)
 		return NULL;
 	if (ARG(0)->u.n < 0)
 		aslrt_jn_throw_err(c, "D3060", "sqrt", ARG(0), NULL, 1);
-	return aslrt_jn_v_num(c, sqrt(ARG(0)->u.n));
+	return aslrt_jn_v_num(c, aslrt_sqrt(ARG(0)->u.n));
 }
 
 double aslrt_jn_next_random(Ctx *c)
@@ -762,7 +765,7 @@ V *aslrt_jn_bi_random(Ctx *c, V **a, int n, V *input, Env *env)
 	UNUSED_BI;
 	if (ARG(0)) {
 		/* java.util.Random(seed).nextDouble() */
-		int64_t seed = (int64_t)floor(ARG(0)->u.n);
+		int64_t seed = (int64_t)aslrt_floor(ARG(0)->u.n);
 		uint64_t s = ((uint64_t)seed ^ 0x5DEECE66DULL) & ((1ULL << 48) - 1);
 		uint64_t parts[2];
 		int bits[2] = {26, 27};

@@ -19,6 +19,7 @@
 
 #define ASLRT_PICTURE_INTERNAL
 #include "jsonata_int.h"
+#include "mathlib.h"
 
 #define DAY_MS 86400000.0
 #define FORMAT_MAX (1u << 20) /* bytes of one formatted date/time */
@@ -31,23 +32,24 @@
 static double days_from_civil(double y, int m, int d)
 {
 	y -= m <= 2;
-	double era = floor(y / 400);
+	double era = aslrt_floor(y / 400);
 	double yoe = y - era * 400;
 	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	double doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy;
+	double doe = yoe * 365 + aslrt_floor(yoe / 4) - aslrt_floor(yoe / 100) + doy;
 	return era * 146097 + doe - 719468;
 }
 
 static void civil_from_days(double z, double *y, int *m, int *d)
 {
 	z += 719468;
-	double era = floor(z / 146097);
+	double era = aslrt_floor(z / 146097);
 	double doe = z - era * 146097;
-	double yoe =
-	    floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
-	double doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
-	double mp = floor((5 * doy + 2) / 153);
-	*d = (int)(doy - floor((153 * mp + 2) / 5) + 1);
+	double yoe = aslrt_floor(
+	    (doe - aslrt_floor(doe / 1460) + aslrt_floor(doe / 36524) - aslrt_floor(doe / 146096)) /
+	    365);
+	double doy = doe - (365 * yoe + aslrt_floor(yoe / 4) - aslrt_floor(yoe / 100));
+	double mp = aslrt_floor((5 * doy + 2) / 153);
+	*d = (int)(doy - aslrt_floor((153 * mp + 2) / 5) + 1);
 	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	*y = yoe + era * 400 + (*m <= 2);
 }
@@ -55,8 +57,8 @@ static void civil_from_days(double z, double *y, int *m, int *d)
 /* Date.UTC(y, month0) with the month carried into the year. */
 static double utc_ym(double y, double month0)
 {
-	double ym = y + floor(month0 / 12);
-	int mn = (int)(month0 - floor(month0 / 12) * 12);
+	double ym = y + aslrt_floor(month0 / 12);
+	int mn = (int)(month0 - aslrt_floor(month0 / 12) * 12);
 	return days_from_civil(ym, mn + 1, 1) * DAY_MS;
 }
 
@@ -70,14 +72,14 @@ static Tm tm_of(double t)
 {
 	Tm x;
 	x.t = t;
-	double days = floor(t / DAY_MS);
+	double days = aslrt_floor(t / DAY_MS);
 	double rem = t - days * DAY_MS;
 	civil_from_days(days, &x.y, &x.mo, &x.d);
 	x.h = (int)(rem / 3600000);
-	x.mi = (int)fmod(rem / 60000, 60);
-	x.s = (int)fmod(rem / 1000, 60);
-	x.ms = (int)fmod(rem, 1000);
-	x.wday = (int)(fmod(fmod(days + 4, 7) + 7, 7));
+	x.mi = (int)aslrt_fmod(rem / 60000, 60);
+	x.s = (int)aslrt_fmod(rem / 1000, 60);
+	x.ms = (int)aslrt_fmod(rem, 1000);
+	x.wday = (int)(aslrt_fmod(aslrt_fmod(days + 4, 7) + 7, 7));
 	return x;
 }
 
@@ -119,7 +121,7 @@ static double fragment(const Tm *x, uint32_t comp)
 				week = 1;
 		} else if (week < 1)
 			week = delta_weeks(start_of_first_week(x->y - 1, 0), today);
-		return floor(week);
+		return aslrt_floor(week);
 	}
 	case 'w': {
 		int m0 = x->mo - 1;
@@ -134,7 +136,7 @@ static double fragment(const Tm *x, uint32_t comp)
 					      : start_of_first_week(x->y, m0 - 1);
 			week = delta_weeks(prev, today);
 		}
-		return floor(week);
+		return aslrt_floor(week);
 	}
 	case 'X':
 		if (x->t < start_of_first_week(x->y, 0))
@@ -435,7 +437,7 @@ static int format_component(PicOut *o, const Tm *x, const Part *p, int oh, int o
 	if (c < 128 && c && strchr("YMDdFWwXxHhms", (int)c)) {
 		double v = fragment(x, c);
 		if (c == 'Y' && p->n != -1)
-			v = fmod(v, pow(10, p->n));
+			v = aslrt_fmod(v, aslrt_pow(10, p->n));
 		if (p->names) {
 			const char *name;
 			if (c == 'M' || c == 'x')
@@ -520,15 +522,15 @@ char *aslrt_pic_format_datetime(double ms, const char *picture, const char *time
 			aslrt_pic_set_err(err, "D3137", msg);
 			return NULL;
 		}
-		oh = (int)floor(off / 100);
-		om = (int)fmod(off, 100);
+		oh = (int)aslrt_floor(off / 100);
+		om = (int)aslrt_fmod(off, 100);
 	}
 	Spec s;
 	if (analyse_datetime(picture ? picture
 				     : "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]",
 			     &s, err))
 		return NULL;
-	double t = trunc(ms) + (60.0 * oh + om) * 60000;
+	double t = aslrt_trunc(ms) + (60.0 * oh + om) * 60000;
 	if (!isfinite(t) || fabs(t) > 8.64e15) {
 		spec_free(&s);
 		aslrt_pic_set_err(err, "D3137",
@@ -767,7 +769,7 @@ static int build_millis(Comps *c, double now_ms, double *out, aslrt_pic_err *err
 			*out = NAN;
 			return 0;
 		}
-		f[i] = trunc(f[i]);
+		f[i] = aslrt_trunc(f[i]);
 	}
 	if (f[0] >= 0 && f[0] <= 99)
 		f[0] += 1900; /* as Date.UTC reads a two-digit year */

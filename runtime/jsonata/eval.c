@@ -4,6 +4,7 @@
  * built-ins, regexes, transforms).
  */
 #include "jsonata_int.h"
+#include "mathlib.h"
 
 /* ============================================================ evaluator */
 
@@ -152,7 +153,7 @@ static V *eval_filter(Ctx *c, const Node *pred, V *input, Env *env)
 		input = aslrt_jn_seq1(c, input);
 	long n = (long)input->u.a.n;
 	if (pred->type == N_NUMBER) {
-		long idx = (long)floor(pred->num);
+		long idx = (long)aslrt_floor(pred->num);
 		if (idx < 0)
 			idx += n;
 		if (idx >= 0 && idx < n) {
@@ -178,7 +179,7 @@ static V *eval_filter(Ctx *c, const Node *pred, V *input, Env *env)
 			res = aslrt_jn_seq1(c, res);
 		if (aslrt_jn_is_array_of(res, T_NUM)) {
 			for (size_t k = 0; k < res->u.a.n; k++) {
-				long ii = (long)floor(res->u.a.it[k]->u.n);
+				long ii = (long)aslrt_floor(res->u.a.it[k]->u.n);
 				if (ii < 0)
 					ii += n;
 				if (ii == index)
@@ -586,7 +587,7 @@ static V *str_concat(Ctx *c, V *a, V *b)
 
 static bool is_integer(V *v)
 {
-	return v && v->t == T_NUM && isfinite(v->u.n) && floor(v->u.n) == v->u.n;
+	return v && v->t == T_NUM && isfinite(v->u.n) && aslrt_floor(v->u.n) == v->u.n;
 }
 
 /* Long because it is one switch over the binary operators, with the type
@@ -615,7 +616,7 @@ static V *arith(Ctx *c, const Node *n, int op, V *lhs, V *rhs)
 		r = a / b;
 		break;
 	default:
-		r = fmod(a, b);
+		r = aslrt_fmod(a, b);
 		break;
 	}
 	return aslrt_jn_v_num(c, r);

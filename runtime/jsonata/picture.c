@@ -15,6 +15,7 @@
 
 #define ASLRT_PICTURE_INTERNAL
 #include "jsonata_int.h"
+#include "mathlib.h"
 
 /* ------------------------------------------------------------ buffers */
 
@@ -215,7 +216,7 @@ static void words(PicOut *o, double num, bool prev, bool ord)
 			aslrt_buf_puts(o, " and ");
 		aslrt_buf_puts(o, ord ? ordinals[(int)num] : few[(int)num]);
 	} else if (num < 100) {
-		int tens = (int)(num / 10), rem = (int)fmod(num, 10);
+		int tens = (int)(num / 10), rem = (int)aslrt_fmod(num, 10);
 		if (prev)
 			aslrt_buf_puts(o, " and ");
 		aslrt_buf_puts(o, decades[tens - 2]);
@@ -227,7 +228,7 @@ static void words(PicOut *o, double num, bool prev, bool ord)
 			aslrt_buf_puts(o, "ieth");
 		}
 	} else if (num < 1000) {
-		int hundreds = (int)(num / 100), rem = (int)fmod(num, 100);
+		int hundreds = (int)(num / 100), rem = (int)aslrt_fmod(num, 100);
 		if (prev)
 			aslrt_buf_puts(o, ", ");
 		aslrt_buf_puts(o, few[hundreds]);
@@ -237,11 +238,11 @@ static void words(PicOut *o, double num, bool prev, bool ord)
 		else if (ord)
 			aslrt_buf_puts(o, "th");
 	} else {
-		int mag = (int)floor(log10(num) / 3);
+		int mag = (int)aslrt_floor(aslrt_log10(num) / 3);
 		if (mag > 4)
 			mag = 4;
-		double factor = pow(10, mag * 3);
-		double mant = floor(num / factor), rem = num - mant * factor;
+		double factor = aslrt_pow(10, mag * 3);
+		double mant = aslrt_floor(num / factor), rem = num - mant * factor;
 		if (prev)
 			aslrt_buf_puts(o, ", ");
 		words(o, mant, false, false);
@@ -345,8 +346,8 @@ int aslrt_pic_format_int(double value, const IntFmt *f, PicOut *o, aslrt_pic_err
 		int k = 0;
 		char a = f->tcase == CASE_UPPER ? 'A' : 'a';
 		while (value > 0 && k < 255) {
-			rev[k++] = (char)(a + (int)fmod(value - 1, 26));
-			value = floor((value - 1) / 26);
+			rev[k++] = (char)(a + (int)aslrt_fmod(value - 1, 26));
+			value = aslrt_floor((value - 1) / 26);
 		}
 		while (k > 0)
 			aslrt_buf_put(o, &rev[--k], 1);
@@ -407,7 +408,7 @@ char *aslrt_pic_format_integer(double value, const char *picture, aslrt_pic_err 
 		return NULL;
 	PicOut o = {0};
 	aslrt_buf_puts(&o, "");
-	if (aslrt_pic_format_int(floor(value), &f, &o, err)) {
+	if (aslrt_pic_format_int(aslrt_floor(value), &f, &o, err)) {
 		free(o.s);
 		return NULL;
 	}
@@ -461,9 +462,9 @@ int aslrt_pic_word_table(WordVal *t)
 	t[n++].v = 100;
 	for (int i = 0; i < 4; i++) {
 		snprintf(t[n].w, sizeof t[n].w, "%s", magnitudes[i]);
-		t[n++].v = pow(10, (i + 1) * 3);
+		t[n++].v = aslrt_pow(10, (i + 1) * 3);
 		snprintf(t[n].w, sizeof t[n].w, "%sth", magnitudes[i]);
-		t[n++].v = pow(10, (i + 1) * 3);
+		t[n++].v = aslrt_pow(10, (i + 1) * 3);
 	}
 	for (int i = 0; i < n; i++)
 		for (char *c = t[i].w; *c; c++)
@@ -558,7 +559,7 @@ double aslrt_pic_int_value(const IntFmt *f, const char *s, size_t n)
 		int a = f->tcase == CASE_UPPER ? 'A' : 'a';
 		double v = 0;
 		for (size_t i = 0; i < n; i++)
-			v += ((unsigned char)s[n - i - 1] - a + 1) * pow(26, (double)i);
+			v += ((unsigned char)s[n - i - 1] - a + 1) * aslrt_pow(26, (double)i);
 		return v;
 	}
 	case P_ROMAN: {

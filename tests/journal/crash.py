@@ -200,6 +200,15 @@ def main():
     if p.returncode != 2 or "Express" not in p.stderr or os.path.exists(
             os.path.join(work, "express.db")):
         failures.append("express: exit %d %s" % (p.returncode, p.stderr))
+    # ... and is linked without the journal: no SQLite in it, queries refused
+    p = subprocess.run([exe + "-express", "--store", db, "--list"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 2 or "Express" not in p.stderr or p.stdout:
+        failures.append("express --list: exit %d %s" % (p.returncode, p.stderr))
+    syms = subprocess.run(["nm", exe + "-express"], capture_output=True, text=True).stdout
+    if "sqlite3_open" in syms or "sqlite3_open" not in subprocess.run(
+            ["nm", exe], capture_output=True, text=True).stdout:
+        failures.append("express: SQLite linked in, or standard without it")
 
     for f in failures:
         print("FAIL", f)

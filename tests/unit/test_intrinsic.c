@@ -1015,6 +1015,36 @@ START_TEST(test_reuse)
 }
 END_TEST
 
+/* Literal arguments are made once and lent to every call: a result never
+ * holds one (States.Array copies them), so results stay independent. */
+START_TEST(test_literals_lent)
+{
+	char why[ASLRT_ERRLEN];
+	aslrt_fn *f =
+	    aslrt_fn_parse("States.Array(1, 'a', 2.50, true, null, $.x)", why, sizeof why);
+	ck_assert_ptr_nonnull(f);
+	struct json_object *outs[2] = {NULL, NULL};
+	for (int i = 0; i < 2; i++) {
+		aslrt_env env = {parse_json("{\"x\":[7]}"), NULL, NULL, NULL, NULL, NULL, NULL};
+		aslrt_error e = {0};
+		ck_assert_int_eq(aslrt_fn_eval(f, &env, &outs[i], &e), 0);
+		json_object_put(env.input);
+	}
+	for (int k = 0; k < 4; k++)
+		ck_assert_ptr_ne(json_object_array_get_idx(outs[0], (size_t)k),
+				 json_object_array_get_idx(outs[1], (size_t)k));
+	json_object_array_put_idx(outs[0], 1, json_object_new_string("changed"));
+	char *a = aslrt_json_dump(outs[0]), *b = aslrt_json_dump(outs[1]);
+	ck_assert_str_eq(a, "[1,\"changed\",2.50,true,null,[7]]");
+	ck_assert_str_eq(b, "[1,\"a\",2.50,true,null,[7]]");
+	free(a);
+	free(b);
+	json_object_put(outs[0]);
+	json_object_put(outs[1]);
+	aslrt_fn_free(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("intrinsic");
@@ -1053,6 +1083,7 @@ int main(void)
 	tcase_add_test(tc, test_nested);
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_literals_lent);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

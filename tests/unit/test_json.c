@@ -206,6 +206,30 @@ START_TEST(test_deep_values)
 }
 END_TEST
 
+/* With no size limit only heights are measured; a sized check after one
+ * measures the sizes then, exactly. */
+START_TEST(test_limits_height_only)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "a", json_object_new_string("xyz")); /* {"a":"xyz"}: 11 */
+	struct json_object *top = json_object_new_array();
+	json_object_array_add(top, o); /* [{"a":"xyz"}]: 13 */
+	ck_assert_int_eq(aslrt_json_check_limits(top, 0, NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(top, 13, NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(top, 12, NULL), 1);
+	ck_assert_int_eq(aslrt_json_check_limits(o, 10, NULL), 1);
+	ck_assert_int_eq(aslrt_json_check_limits(o, 11, NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(top, 0, NULL), 0); /* sized measures serve it */
+	struct json_object *wrap = json_object_new_object();
+	json_object_object_add(wrap, "t", json_object_get(top));
+	ck_assert_int_eq(aslrt_json_check_limits(wrap, 0, NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(wrap, 19, NULL), 0); /* {"t":[{"a":"xyz"}]} */
+	ck_assert_int_eq(aslrt_json_check_limits(wrap, 18, NULL), 1);
+	json_object_put(wrap);
+	json_object_put(top);
+}
+END_TEST
+
 /* A state exit measures only the containers it has not measured before:
  * a measured value wrapped in new ones is still checked exactly. */
 START_TEST(test_limits_kept_measures)
@@ -306,6 +330,7 @@ int main(void)
 	tcase_add_test(tc, test_copy_is_deep);
 	tcase_add_test(tc, test_deep_values);
 	tcase_add_test(tc, test_limits_kept_measures);
+	tcase_add_test(tc, test_limits_height_only);
 	tcase_add_test(tc, test_numbers_exact);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
