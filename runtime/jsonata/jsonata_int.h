@@ -400,6 +400,7 @@ typedef struct P {
 	char code[8];
 	char *msg;
 	int anc_label, anc_index;
+	long anc_work; /* parent slots copied and walked: bounded */
 	Node **ancestry;
 	int nanc, capanc;
 	Node *regexes;

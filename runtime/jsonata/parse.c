@@ -887,14 +887,36 @@ static void parse_signature(P *p, Node *lambda, const char *sig, size_t len)
 
 /* ----------------------------------------------------- AST processing */
 
+/*
+ * Unresolved parent (%) slots travel up to the path that resolves them, each
+ * node collecting its operands' (as jsonata-js does).  Copied at every level,
+ * that is quadratic in a chain of thousands of '%' (8,000 took 170 MB): the
+ * first operand's list is moved instead, and the copying and resolving left
+ * has a budget, past which the expression is refused.
+ */
+#define MAX_ANCESTRY_WORK 4000000L
+
+static void ancestry_work(P *p, Node *at, long n)
+{
+	p->anc_work += n;
+	if (p->anc_work > MAX_ANCESTRY_WORK)
+		aslrt_jn_perr(p, "U1001", at->pos, NULL,
+			      "Memory limit exceeded: the expression holds too many parent (%) "
+			      "references to resolve");
+}
+
 static void push_ancestry(P *p, Node *result, Node *value)
 {
 	if (value->has_seeking || value->type == N_PARENT) {
-		if (!result->has_seeking) {
-			result->has_seeking = true;
+		result->has_seeking = true;
+		if (result->seeking.n == 0) { /* value's list is not read again */
+			result->seeking = value->seeking;
+			value->seeking = (SVec){0};
+		} else {
+			ancestry_work(p, value, value->seeking.n);
+			for (int i = 0; i < value->seeking.n; i++)
+				VPUSH(p->ar, result->seeking, value->seeking.v[i]);
 		}
-		for (int i = 0; i < value->seeking.n; i++)
-			VPUSH(p->ar, result->seeking, value->seeking.v[i]);
 		if (value->type == N_PARENT)
 			VPUSH(p->ar, result->seeking, value->slot);
 	}
@@ -902,6 +924,7 @@ static void push_ancestry(P *p, Node *result, Node *value)
 
 static Slot *seek_parent(P *p, Node *node, Slot *slot)
 {
+	ancestry_work(p, node, 1);
 	switch (node->type) {
 	case N_NAME:
 	case N_WILDCARD:
@@ -944,6 +967,7 @@ static void resolve_ancestry(P *p, Node *path)
 	int index = path->items.n - 1;
 	Node *last = path->items.v[index];
 	SVec slots = {0};
+	ancestry_work(p, last, last->seeking.n);
 	for (int i = 0; i < last->seeking.n; i++)
 		VPUSH(p->ar, slots, last->seeking.v[i]);
 	if (last->type == N_PARENT)
