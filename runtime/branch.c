@@ -182,6 +182,11 @@ int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct js
 			struct json_object *it = json_object_new_object();
 			json_object_object_add(it, "Index", json_object_new_int64(base + i));
 			json_object_object_add(it, "Value", json_object_get(item));
+			/* the guide's Context object for Map states: STATE_DATA for
+			 * items of the state input, else the reader's S3 URI */
+			json_object_object_add(
+			    it, "Source",
+			    json_object_new_string(run->source ? run->source : "STATE_DATA"));
 			c->map_item = it;
 			aslrt_ctx_changed(c); /* $$.Map.Item */
 			struct json_object *sel = NULL;
@@ -258,7 +263,8 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	int wrc = reader && run.arn ? aslrt_aws_map_windows(c, state, input, &run, (long)limit,
 							    tol_count, tol_pct, dst)
 				    : 1;
-	if (wrc == 1 && reader && aslrt_aws_map_items(c, st->map_run, st->jsonata, input, &items))
+	if (wrc == 1 && reader &&
+	    aslrt_aws_map_items(c, st->map_run, st->jsonata, input, &run, &items))
 		wrc = -1;
 	if (wrc != 1) {
 		map_run_end(c, state, &run, wrc);

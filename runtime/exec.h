@@ -88,6 +88,7 @@ typedef struct aslrt_map_run {
 	char *sm_arn;	   /* arn:aws:states:R:A:stateMachine:MACHINE/LABEL */
 	char *exec_prefix; /* arn:aws:states:R:A:execution:MACHINE/LABEL (EXPRESS: express:) */
 	bool express;	   /* EXPRESS children: ARN <exec_prefix>:<name>:<UUID> */
+	char *source;	   /* $$.Map.Item.Source of an ItemReader's items (NULL: STATE_DATA) */
 } aslrt_map_run;
 
 /* A child execution (one Distributed Map iteration or batch): its name and

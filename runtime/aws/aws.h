@@ -186,10 +186,13 @@ int aslrt_aws_s3_put(aslrt_ctx *c, struct json_object *params, aslrt_buf *body);
 
 /* --- itemreader.c --- */
 
-/* A Map's items from its ItemReader (S3): 0 with a new array in *items, -1
- * with c->err (States.ItemReaderFailed), 1 when def has no ItemReader. */
+/* A Map's items from its ItemReader (S3): 0 with a new array in *items (and
+ * run->source, $$.Map.Item.Source, set), -1 with c->err
+ * (States.ItemReaderFailed), 1 when def has no ItemReader. */
+struct aslrt_map_run;
 int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
-			struct json_object *input, struct json_object **items);
+			struct json_object *input, struct aslrt_map_run *run,
+			struct json_object **items);
 
 /* A Distributed Map Run (run) that exports its results, with an ItemReader
  * of a CSV, JSONL or JSON object, an S3 inventory (MANIFEST) or a listing
@@ -201,10 +204,9 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
  * 1 when the Map is not such a Map, 0 with its result in *dst, -1 with
  * c->err (States.ItemReaderFailed, States.ResultWriterFailed,
  * States.ExceedToleratedFailureThreshold: tol_count / tol_pct, -1 unset). */
-struct aslrt_map_run;
 int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
-			  const struct aslrt_map_run *run, long limit, double tol_count,
-			  double tol_pct, struct json_object **dst);
+			  struct aslrt_map_run *run, long limit, double tol_count, double tol_pct,
+			  struct json_object **dst);
 
 /* A Map's ItemBatcher: regroup the n jobs' inputs into batches
  * {"BatchInput"?, "Items":[...]} (MaxItemsPerBatch[Path],

@@ -488,8 +488,28 @@ static int setup(aslrt_ctx *c, struct json_object *reader, bool jsonata, struct 
 	return evaluate(c, ptempl, jsonata, "ItemReader/Arguments", input, &rs->params);
 }
 
+/*
+ * $$.Map.Item.Source of the reader's items, as the guide's Context object
+ * for Map states gives it: the bucket's S3 URI for a listing
+ * ("S3://BUCKET"), else the object's ("S3://BUCKET/KEY").
+ */
+static void item_source(const reader_setup *rs, aslrt_map_run *run)
+{
+	const char *bucket = aslrt_aws_get_str(rs->params, "Bucket");
+	const char *key = aslrt_aws_get_str(rs->params, "Key");
+	bool listing = rs->res && strcmp(rs->res, "arn:aws:states:::s3:listObjectsV2") == 0;
+	free(run->source);
+	run->source = NULL;
+	if (listing || !key) {
+		if (asprintf(&run->source, "S3://%s", bucket ? bucket : "") < 0)
+			abort();
+	} else if (asprintf(&run->source, "S3://%s/%s", bucket ? bucket : "", key) < 0) {
+		abort();
+	}
+}
+
 int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
-			struct json_object *input, struct json_object **items)
+			struct json_object *input, aslrt_map_run *run, struct json_object **items)
 {
 	struct json_object *reader = aslrt_aws_get(def, "ItemReader");
 	if (!reader)
@@ -497,6 +517,7 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 	reader_setup rs;
 	if (setup(c, reader, jsonata, input, &rs))
 		return -1;
+	item_source(&rs, run);
 	const char *res = rs.res, *type = rs.type;
 	int rc;
 	if (res && strcmp(res, "arn:aws:states:::s3:listObjectsV2") == 0) {
@@ -772,9 +793,8 @@ static int window_size(windows *w, struct json_object *batcher, bool jsonata)
 	return 0;
 }
 
-int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
-			  const aslrt_map_run *run, long limit, double tol_count, double tol_pct,
-			  struct json_object **dst)
+int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input, aslrt_map_run *run,
+			  long limit, double tol_count, double tol_pct, struct json_object **dst)
 {
 	aslrt_state *st = &c->run->states[state];
 	struct json_object *reader = aslrt_aws_get(st->map_run, "ItemReader");
@@ -791,6 +811,7 @@ int aslrt_aws_map_windows(aslrt_ctx *c, int state, struct json_object *input,
 	reader_setup rs;
 	if (setup(c, reader, st->jsonata, input, &rs))
 		return -1;
+	item_source(&rs, run);
 	windows w = {.c = c,
 		     .state = state,
 		     .input = input,

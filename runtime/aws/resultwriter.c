@@ -258,6 +258,7 @@ void aslrt_map_run_clear(aslrt_map_run *run)
 	free(run->arn);
 	free(run->sm_arn);
 	free(run->exec_prefix);
+	free(run->source);
 	*run = (aslrt_map_run){0};
 }
 

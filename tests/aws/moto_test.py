@@ -357,7 +357,8 @@ def listing_export(aslc, s3, env, tmp):
         "Type": "Map",
         "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "ReaderConfig": {"MaxItemsPath": "$.max"},
                        "Parameters": {"Bucket": "receipts", "Prefix": "pages", "MaxKeys": 2}},
-        "ItemSelector": {"key.$": "$$.Map.Item.Value.Key", "i.$": "$$.Map.Item.Index"},
+        "ItemSelector": {"key.$": "$$.Map.Item.Value.Key", "i.$": "$$.Map.Item.Index",
+                         "src.$": "$$.Map.Item.Source"},
         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
                           "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
         "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
@@ -380,7 +381,8 @@ def listing_export(aslc, s3, env, tmp):
             got.append([json.loads(r["Output"]) for r in records])
         else:
             got.append((rc, out))
-    want = [{"key": "pages/k%d" % i, "i": i} for i in range(5)]
+    # $$.Map.Item.Source: a listing's is the bucket's S3 URI (the guide)
+    want = [{"key": "pages/k%d" % i, "i": i, "src": "S3://receipts"} for i in range(5)]
     check("a listing exported a page at a time", got, [want, want[:3]])
 
 

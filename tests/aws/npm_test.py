@@ -200,7 +200,8 @@ def json_reader(aslc, s3, env, tmp):
           rss[100000] - rss[10000] < 3072, True)
     exe = build(aslc, tmp, "json-export", map_machine({"InputType": "JSON"}, writer="json-out",
                                                       selector={"id.$": "$$.Map.Item.Value.id",
-                                                                "i.$": "$$.Map.Item.Index"}))
+                                                                "i.$": "$$.Map.Item.Index",
+                                                                "src.$": "$$.Map.Item.Source"}))
     for n in (10000, 100000):
         rc, out, err, rss[n] = measured(exe, env, {"bucket": "my-bucket", "key": "arr-%d.json" % n})
         check("JSON export of %d elements succeeds" % n, (rc, err), (0, ""))
@@ -209,11 +210,21 @@ def json_reader(aslc, s3, env, tmp):
         _, records = exported(s3, json.loads(out)["ResultWriterDetails"]["Key"])
         check("JSON export of %d elements: every record, in order" % n,
               [(json.loads(r["Output"]), r["Status"]) for r in records],
-              [({"id": "r%d" % i, "i": i}, "SUCCEEDED") for i in range(n)])
+              [({"id": "r%d" % i, "i": i, "src": "S3://my-bucket/arr-%d.json" % n}, "SUCCEEDED")
+               for i in range(n)])
     print("     peak RSS of a JSON export: %d KiB (10,000 elements), %d KiB (100,000 elements)"
           % (rss[10000], rss[100000]))
     check("JSON export: peak RSS bounded by the window, not the elements",
           rss[100000] - rss[10000] < 24 * 1024, True)
+    # $$.Map.Item.Source without an export: the object's S3 URI (the guide)
+    exe = build(aslc, tmp, "json-source", map_machine({"InputType": "JSON", "MaxItems": 2},
+                                                      selector={"s.$": "$$.Map.Item.Source",
+                                                                "i.$": "$$.Map.Item.Index"}))
+    p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "key": "arr-10000.json"}),
+                       capture_output=True, text=True, env=env, timeout=60)
+    check("$$.Map.Item.Source of a JSON object's items", (p.returncode, p.stdout.strip()),
+          (0, json.dumps([{"s": "S3://my-bucket/arr-10000.json", "i": i} for i in range(2)],
+                         separators=(",", ":"))))
     # ItemsPointer past members before and after; malformed objects.
     s3.put_object(Bucket="my-bucket", Key="nested.json", Body=json.dumps(
         {"meta": {"rows": [9], "s": "]}[{"}, "data": {"rows": [{"a": 1}, [2], "three", 4.50]}, "z": [[]]}).encode())
