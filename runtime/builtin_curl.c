@@ -308,8 +308,10 @@ static void *resolver(void *arg)
 /* host's addresses by limit (ms on CLOCK_MONOTONIC): an address literal at
  * once, a name on a resolver thread waited for until limit, as libcurl's
  * threaded resolver does (a lookup given up on ends by itself, within the
- * resolver's own timeouts from /etc/resolv.conf). */
-static CURLcode resolve(easy *e, const char *host, const char *port, int64_t limit,
+ * resolver's own timeouts from /etc/resolv.conf).  The progress callback is
+ * asked every 100 ms meanwhile, as while connecting: a stopped Task must
+ * not wait out a hung DNS server (up to the 300 s connect limit). */
+static CURLcode resolve(easy *e, conn *c, const char *host, const char *port, int64_t limit,
 			struct addrinfo **out)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
@@ -341,16 +343,27 @@ static CURLcode resolve(easy *e, const char *host, const char *port, int64_t lim
 		return CURLE_COULDNT_RESOLVE_HOST;
 	}
 	int64_t start = now_ms();
-	struct timespec ts = {limit / 1000, (long)(limit % 1000) * 1000000};
 	pthread_mutex_lock(&l->lock);
-	while (!l->done && pthread_cond_timedwait(&l->done_cv, &l->lock, &ts) != ETIMEDOUT)
-		;
+	while (!l->done && now_ms() < limit) {
+		int64_t until = c->xfer && limit - now_ms() > 100 ? now_ms() + 100 : limit;
+		struct timespec ts = {until / 1000, (long)(until % 1000) * 1000000};
+		while (!l->done && pthread_cond_timedwait(&l->done_cv, &l->lock, &ts) != ETIMEDOUT)
+			;
+		if (!l->done && c->xfer && c->xfer(c->xfer_data, 0, 0, 0, 0)) {
+			c->aborted = true;
+			break;
+		}
+	}
 	bool done = l->done;
 	int rc = l->rc;
 	*out = l->ai;
 	l->ai = NULL;
 	pthread_mutex_unlock(&l->lock);
 	lookup_release(l);
+	if (!done && c->aborted) {
+		fail(e, "Callback aborted");
+		return CURLE_ABORTED_BY_CALLBACK;
+	}
 	if (!done) {
 		fail(e, "Resolving timed out after %lld milliseconds",
 		     (long long)(now_ms() - start));
@@ -370,7 +383,7 @@ static CURLcode connect_to(easy *e, conn *c, const char *host, const char *port)
 	if (c->deadline && c->deadline < limit)
 		limit = c->deadline;
 	struct addrinfo *ai;
-	CURLcode rc = resolve(e, host, port, limit, &ai);
+	CURLcode rc = resolve(e, c, host, port, limit, &ai);
 	if (rc != CURLE_OK)
 		return rc;
 	int err = 0;
