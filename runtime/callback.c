@@ -625,11 +625,15 @@ int aslrt_listen_start(aslrt_run *r, const char *addr, char *why, size_t whylen)
 	}
 	if (load_mhd(why, whylen))
 		return -1;
+	/* the server holds up to conns + CONN_OVER descriptors: CONN_SPARE
+	 * are left beyond those, not beyond conns alone */
 	struct rlimit nofile;
 	unsigned conns = CONN_MAX;
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < CONN_MAX + CONN_SPARE)
-		conns = nofile.rlim_cur > 2 * CONN_SPARE ? (unsigned)nofile.rlim_cur - CONN_SPARE
-							 : CONN_SPARE;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+	    nofile.rlim_cur < CONN_MAX + CONN_OVER + CONN_SPARE)
+		conns = nofile.rlim_cur > CONN_OVER + CONN_SPARE + 2 * POLL_SPARE
+			    ? (unsigned)nofile.rlim_cur - CONN_OVER - CONN_SPARE
+			    : 2 * POLL_SPARE;
 	poll_max = (int)conns - POLL_SPARE;
 	conns_max = (int)conns;
 	/* poll, not select: a socket numbered past FD_SETSIZE is served too */
