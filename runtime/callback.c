@@ -414,6 +414,16 @@ static enum MHD_Result send_task(struct MHD_Connection *conn, const char *op,
 	return ok(conn, json_object_new_object());
 }
 
+/* A string's length as AWS's constraints count it: in characters (code
+ * points), not UTF-8 bytes (json-c's strings are valid UTF-8). */
+static size_t chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 /* GetActivityTask: the oldest unclaimed task of that activity, or {} after
  * the long poll.  The workerName, if any, goes into the history's
  * ActivityStarted (at most 256 characters there, as AWS documents it). */
@@ -426,7 +436,7 @@ static enum MHD_Result get_activity_task(struct MHD_Connection *conn, struct jso
 	const char *worker = str_member(req, "workerName", &good);
 	if (!good)
 		return fault(conn, "SerializationException", "workerName must be a string");
-	if (worker && strlen(worker) > 256)
+	if (worker && chars(worker) > 256)
 		return fault(
 		    conn, "ValidationException",
 		    "1 validation error detected: Value at 'workerName' failed to "

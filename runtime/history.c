@@ -325,10 +325,10 @@ static void trace_line(aslrt_ctx *c, struct json_object *e, aslrt_state *st, int
 			 c->err.cause ? c->err.cause : "");
 	if (type >= EV_TASK_SCHEDULED && type <= EV_TASK_TIMED_OUT)
 		snprintf(attempt, sizeof attempt, " attempt %d", c->retry_count + 1);
-	/* the activity worker that took it */
+	/* the activity worker that took it (at most 256 characters: callback.c) */
 	const char *worker =
 	    json_object_get_string(get(get(e, "activityStartedEventDetails"), "workerName"));
-	fprintf(r->trace, "%s #%d %s%s%s%s%s%s%.256s%s\n", t, json_object_get_int(get(e, "id")),
+	fprintf(r->trace, "%s #%d %s%s%s%s%s%s%s%s\n", t, json_object_get_int(get(e, "id")),
 		json_object_get_string(get(e, "type")), st ? " " : "", st ? st->name : "", where,
 		attempt, worker ? " by " : "", worker ? worker : "", err);
 	free(t);

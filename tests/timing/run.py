@@ -487,6 +487,11 @@ def callbacks():
         code, body = curl(port, "GetActivityTask", {"activityArn": arn, "workerName": "w" * 257})
         check("GetActivityTask with a workerName of 257 characters: ValidationException",
               code == 400 and body["__type"].endswith("#ValidationException"), (code, body))
+        # 256 characters, 512 bytes in UTF-8: AWS counts characters
+        code, body = curl(port, "GetActivityTask",
+                          {"activityArn": arn + "x", "workerName": "\u00e9" * 256})
+        check("GetActivityTask with a workerName of 256 characters (512 bytes) is valid",
+              code == 400 and body["__type"].endswith("#ActivityDoesNotExist"), (code, body))
         code, task = curl(port, "GetActivityTask", {"activityArn": arn, "workerName": "w1"})
         check("GetActivityTask hands out the token and the input",
               code == 200 and json.loads(task["input"]) == {"who": "world"}, (code, task))
