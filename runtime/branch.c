@@ -122,14 +122,49 @@ static int map_run_end(aslrt_ctx *c, int state, aslrt_map_run *run, int rc)
 	return rc;
 }
 
-/* The Map's items from ItemsPath / Items / its input: 0, or -1 with the
- * error (before MapStateStarted, as AWS fails it). */
-static int map_items(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
-		     struct json_object **items)
+/*
+ * A Distributed Map over a JSON object (guide: input-output-itemspath, "an
+ * iteration for each key-value pair"): its members' values as the items, in
+ * document order, and their names as $$.Map.Item.Key (*keys).  The guide does
+ * not say what the pair itself looks like as an iteration's input, so without
+ * an ItemSelector to build that input from Key and Value this fails rather
+ * than guess a shape.  0, or -1 with the error (*obj released).
+ */
+static int object_items(aslrt_ctx *c, aslrt_state *st, struct json_object **obj,
+			struct json_object **keys)
 {
+	if (!st->def->selector && !st->jitem_selector) {
+		json_object_put(*obj);
+		*obj = NULL;
+		return aslrt_runtime_error(
+		    c, "A Distributed Map over a JSON object needs an ItemSelector "
+		       "(from $$.Map.Item.Key and $$.Map.Item.Value): the input of a "
+		       "key-value pair without one is not implemented");
+	}
+	struct json_object *vals = json_object_new_array();
+	*keys = json_object_new_array();
+	json_object_object_foreach(*obj, k, v)
+	{
+		json_object_array_add(*keys, json_object_new_string(k));
+		json_object_array_add(vals, json_object_get(v));
+	}
+	json_object_put(*obj);
+	*obj = vals;
+	return 0;
+}
+
+/* The Map's items from ItemsPath / Items / its input: 0, or -1 with the
+ * error (before MapStateStarted, as AWS fails it).  A Distributed Map's
+ * items may be an object's members (object_items; *keys their names). */
+static int map_items(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
+		     struct json_object **items, struct json_object **keys)
+{
+	*keys = NULL;
 	if (st->jitems) {
 		if (aslrt_jtmpl_eval(c, st->jitems, input, ASLRT_ABSENT, NULL, items))
 			return -1;
+		if (st->distributed && json_object_is_type(*items, json_type_object))
+			return object_items(c, st, items, keys);
 		if (!json_object_is_type(*items, json_type_array)) {
 			char *s = aslrt_json_dump(*items);
 			aslrt_query_error(
@@ -152,6 +187,8 @@ static int map_items(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	} else {
 		*items = json_object_get(input);
 	}
+	if (st->distributed && json_object_is_type(*items, json_type_object))
+		return object_items(c, st, items, keys);
 	if (!json_object_is_type(*items, json_type_array)) {
 		char *s = aslrt_json_dump(*items);
 		json_object_put(*items);
@@ -166,7 +203,8 @@ static int map_items(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 }
 
 int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct json_object *items,
-		   long base, bool own, const aslrt_map_run *run, aslrt_job **out)
+		   struct json_object *keys, long base, bool own, const aslrt_map_run *run,
+		   aslrt_job **out)
 {
 	aslrt_state *st = &c->run->states[state];
 	int n = (int)json_object_array_length(items), rc = 0;
@@ -181,6 +219,11 @@ int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct js
 		if (st->def->selector || st->jitem_selector) {
 			struct json_object *it = json_object_new_object();
 			json_object_object_add(it, "Index", json_object_new_int64(base + i));
+			/* the Context object's order: Index, Key, Value, Source */
+			if (keys)
+				json_object_object_add(
+				    it, "Key",
+				    json_object_get(json_object_array_get_idx(keys, (size_t)i)));
 			json_object_object_add(it, "Value", json_object_get(item));
 			/* the guide's Context object for Map states: STATE_DATA for
 			 * items of the state input, else the reader's S3 URI */
@@ -228,14 +271,14 @@ int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct js
 int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
 	aslrt_state *st = &c->run->states[state];
-	struct json_object *items = NULL;
+	struct json_object *items = NULL, *keys = NULL;
 	double limit = 0, tol_count = -1, tol_pct = -1;
 	if (map_setting(c, st, RS_MAX_CONCURRENCY, true, input, &limit))
 		return -1;
 	if (limit < 0)
 		return aslrt_runtime_error(c, "MaxConcurrency must be non-negative.");
 	bool reader = aslrt_aws_get(st->map_run, "ItemReader") != NULL;
-	if (!reader && map_items(c, st, input, &items))
+	if (!reader && map_items(c, st, input, &items, &keys))
 		return -1;
 	aslrt_map_run run = {0};
 	if (st->distributed)
@@ -252,6 +295,7 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	     aslrt_runtime_error(c, "ToleratedFailurePercentage must be between 0 and 100."))) {
 		aslrt_map_run_clear(&run);
 		json_object_put(items);
+		json_object_put(keys);
 		return -1;
 	}
 	if (run.arn) {
@@ -273,8 +317,9 @@ int aslrt_op_map(aslrt_ctx *c, int state, struct json_object *input, struct json
 	}
 	aslrt_job *jobs = NULL;
 	int n = (int)json_object_array_length(items);
-	int rc = aslrt_map_jobs(c, state, input, items, 0, reader, &run, &jobs);
+	int rc = aslrt_map_jobs(c, state, input, items, keys, 0, reader, &run, &jobs);
 	json_object_put(items);
+	json_object_put(keys);
 	/* ItemBatcher (runtime/aws/itemreader.c) */
 	if (rc || aslrt_aws_map_batch(c, st->map_run, st->jsonata, input, &jobs, &n) != 0)
 		return map_run_end(c, state, &run, -1);

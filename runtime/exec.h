@@ -367,11 +367,13 @@ void aslrt_history_assigned(aslrt_ctx *c, struct json_object *vals);
 void aslrt_job_free(aslrt_job *j);
 void aslrt_job_prepare(aslrt_job *j, aslrt_ctx *parent, int state, long index, bool iteration);
 int aslrt_job_run(aslrt_job *j);
-/* exec.c: a Map's jobs for items (the base-th on), each input through its
+/* branch.c: a Map's jobs for items (the base-th on), each input through its
  * ItemSelector: 0, or -1 with c->err (jobs freed).  own: the items are the
- * Map's alone (its ItemReader's), taken without a copy. */
+ * Map's alone (its ItemReader's), taken without a copy.  keys: NULL, or the
+ * names of an object's members the items are ($$.Map.Item.Key). */
 int aslrt_map_jobs(aslrt_ctx *c, int state, struct json_object *input, struct json_object *items,
-		   long base, bool own, const aslrt_map_run *run, aslrt_job **out);
+		   struct json_object *keys, long base, bool own, const aslrt_map_run *run,
+		   aslrt_job **out);
 
 /* vsched.c: Parallel and Map jobs interleaved in virtual time. */
 int aslrt_vsched_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all);

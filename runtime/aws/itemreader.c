@@ -613,7 +613,8 @@ static int run_window(windows *w, struct json_object *items, bool last)
 	int n = (int)json_object_array_length(items), used = n;
 	aslrt_job *jobs = NULL;
 	int rc =
-	    n ? aslrt_map_jobs(c, w->state, w->input, items, w->total, true, w->run, &jobs) : 0;
+	    n ? aslrt_map_jobs(c, w->state, w->input, items, NULL, w->total, true, w->run, &jobs)
+	      : 0;
 	if (rc == 0 && n && w->batch)
 		rc = window_batches(w, items, last, &jobs, &n, &used);
 	json_object_put(items);

@@ -6,7 +6,8 @@ within it, and its own history (FILE's .children.jsonl with --history
 FILE); the parent's history shows MapRunStarted/MapRunSucceeded instead of
 the iterations' events; one failed child fails a Map Run that sets no
 ToleratedFailure* with States.ExceedToleratedFailureThreshold; ItemReader
-Athena manifests and Parquet are refused by name.  Both backends; no server needed.
+Athena manifests and Parquet are refused by name; a Distributed Map over a
+JSON object's members ($$.Map.Item.Key).  Both backends; no server needed.
 
 usage: children_test.py ASLC
 """
@@ -167,6 +168,49 @@ def main():
             last = json.loads(p.stderr.strip().splitlines()[-1]) if p.stderr.strip() else {}
             check("ItemReader %s refused" % name, (p.returncode, last.get("Error"), last.get("Cause")),
                   (1, "States.ItemReaderFailed", cause + "; it reads CSV, JSON and JSONL objects, S3 inventory manifests and S3 listings"))
+        # A Distributed Map over a JSON object: an iteration per member, in
+        # document order, $$.Map.Item {Index, Key, Value, Source} (guide:
+        # input-output-itemspath, input-output-contextobject).  The pair's
+        # own shape as an input is undocumented: no ItemSelector fails by
+        # name.  An inline Map still refuses an object, as AWS does.
+        proc = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+        jsonpath = {"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.cfg", "ItemProcessor": proc, "End": True,
+            "ItemSelector": {"k.$": "$$.Map.Item.Key", "v.$": "$$.Map.Item.Value", "item.$": "$$.Map.Item"}}}}
+        jsonata = {"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {
+            "Type": "Map", "Items": "{% $states.input.cfg %}", "ItemProcessor": proc, "End": True,
+            "ItemSelector": {"k": "{% $states.context.Map.Item.Key %}",
+                             "i": "{% $states.context.Map.Item.Index %}",
+                             "v": "{% $states.context.Map.Item.Value %}"}}}}
+        bare = json.loads(json.dumps(jsonpath))
+        del bare["States"]["M"]["ItemSelector"]
+        inline = json.loads(json.dumps(jsonpath))
+        inline["States"]["M"]["ItemProcessor"]["ProcessorConfig"] = {"Mode": "INLINE"}
+        prefix = "An error occurred while executing the state 'M' (entered at the event id #2). "
+        cases = [
+            ("JSONPath", jsonpath, 0, '[{"k":"b","v":2,"item":{"Index":0,"Key":"b","Value":2,'
+             '"Source":"STATE_DATA"}},{"k":"a","v":{"x":1},"item":{"Index":1,"Key":"a",'
+             '"Value":{"x":1},"Source":"STATE_DATA"}}]', None),
+            ("JSONata", jsonata, 0, '[{"k":"b","i":0,"v":2},{"k":"a","i":1,"v":{"x":1}}]', None),
+            ("no ItemSelector", bare, 1, "", {"Error": "States.Runtime", "Cause": prefix +
+             "A Distributed Map over a JSON object needs an ItemSelector (from $$.Map.Item.Key and "
+             "$$.Map.Item.Value): the input of a key-value pair without one is not implemented"}),
+            ("inline", inline, 1, "", {"Error": "States.Runtime", "Cause": prefix +
+             'Map state input must be an array but was: {"b":2,"a":{"x":1}}'}),
+        ]
+        for name, d, rc, out, err in cases:
+            src = os.path.join(tmp, "object.asl.json")
+            with open(src, "w") as f:
+                json.dump(d, f)
+            for backend in ("c", "llvm"):
+                exe = os.path.join(tmp, "object")
+                subprocess.run([aslc, "build", src, "-o", exe, "--backend", backend], check=True)
+                p = subprocess.run([exe], input='{"cfg":{"b":2,"a":{"x":1}}}', capture_output=True,
+                                   text=True, timeout=60)
+                last = json.loads(p.stderr.strip().splitlines()[-1]) if p.stderr.strip() else None
+                check("Map over an object, %s (%s)" % (name, backend),
+                      (p.returncode, p.stdout.strip(), last), (rc, out, err))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("all passed" if failures == 0 else "%d failed" % failures)
