@@ -544,6 +544,7 @@ int aslrt_aws_map_items(aslrt_ctx *c, struct json_object *def, bool jsonata,
 
 /* Items read, run and written at a time (more when MaxConcurrency is). */
 #define WINDOW 1000
+#define WINDOW_MAX 65536L
 
 typedef struct windows {
 	aslrt_ctx *c;
@@ -780,8 +781,10 @@ static int batch_limit(aslrt_ctx *c, struct json_object *b, const char *key, boo
 
 /* Items read at a time: a window, more when MaxConcurrency is, and with an
  * ItemBatcher enough for a batch more than run at once (up to 64 batches),
- * so that holding the last one back leaves the pool its work.  0, or -1
- * with c->err (a bad MaxItemsPerBatch). */
+ * so that holding the last one back leaves the pool its work; never more
+ * than WINDOW_MAX (a MaxItemsPerBatch of millions would otherwise read
+ * millions of items at once: its batches then span windows, carried).  0,
+ * or -1 with c->err (a bad MaxItemsPerBatch). */
 static int window_size(windows *w, struct json_object *batcher, bool jsonata)
 {
 	long per_batch = 0, conc = w->limit > 0 && w->limit < 64 ? w->limit : 64;
@@ -791,6 +794,8 @@ static int window_size(windows *w, struct json_object *batcher, bool jsonata)
 		return -1;
 	if (per_batch > 0 && per_batch <= 100000000 && (conc + 1) * per_batch > w->window)
 		w->window = (conc + 1) * per_batch;
+	if (w->window > WINDOW_MAX)
+		w->window = WINDOW_MAX > w->limit ? WINDOW_MAX : w->limit;
 	return 0;
 }
 

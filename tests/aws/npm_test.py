@@ -357,6 +357,15 @@ def batch_export(aslc, s3, env, tmp):
           % (rss[10000], rss[100000]))
     check("batched export: peak RSS bounded by the window, not the rows", rss[100000] - rss[10000] < 24 * 1024,
           True)
+    # Batches of 8,000 at MaxConcurrency 8 would want windows of 72,000
+    # items: capped at 65,536, a batch spans two windows and comes out whole.
+    exe = build(aslc, tmp, "batch-big", map_machine({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                                                    writer="bigbatches", batcher={"MaxItemsPerBatch": 8000}))
+    rc, out, err, _ = measured(exe, env, {"bucket": "my-bucket", "key": "brows-100000.csv"})
+    _, records = exported(s3, json.loads(out)["ResultWriterDetails"]["Key"]) if rc == 0 else (None, [])
+    check("batches of 8,000 across capped windows: every batch whole, in order",
+          (rc, err, [[it["id"] for it in json.loads(r["Output"])["Items"]] for r in records]),
+          (0, "", [["r%d" % i for i in range(b, min(b + 8000, 100000))] for b in range(0, 100000, 8000)]))
     # ToleratedFailurePercentage counts child executions (batches), not
     # items: one failed batch of 30 is 3.3%.
     d = map_machine({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}, writer="tolerated",
