@@ -179,8 +179,8 @@ bool aslrt_pool_sleep(int64_t ms)
 {
 	if (!cur)
 		return false;
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
+	struct timespec until; /* monotonic: a step of the wall clock changes no wait */
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += (time_t)(ms / 1000);
 	until.tv_nsec += (long)(ms % 1000) * 1000000;
 	if (until.tv_nsec >= 1000000000) {
@@ -188,7 +188,8 @@ bool aslrt_pool_sleep(int64_t ms)
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&stop_lock);
-	while (!stopped(cur) && pthread_cond_timedwait(&stop_cv, &stop_lock, &until) != ETIMEDOUT)
+	while (!stopped(cur) &&
+	       pthread_cond_clockwait(&stop_cv, &stop_lock, CLOCK_MONOTONIC, &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&stop_lock);
 	return true;
