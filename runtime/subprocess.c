@@ -69,6 +69,8 @@ static void keep_tail(aslrt_subresult *res, const char *buf, size_t n)
  * own, which no terminal's or parent's signal reaches.  A child that is an
  * aslc executable (an Executable binding) so ends its own Tasks when the
  * parent's Task is stopped.  A signal handler may only read the table.
+ * A thread runs one child at a time and at most POOL_MAX (64, pool.c)
+ * workers and the main thread run Tasks, so 256 slots never fill.
  */
 #define LIVE_MAX 256
 static pid_t live[LIVE_MAX];
