@@ -889,6 +889,39 @@ static bool reads_execution_input(struct json_object *v)
 	return false;
 }
 
+/* Does any string of the definition read the Context object at all ($$,
+ * JSONata's $states but for its input, result and errorOutput)?  If none
+ * does, executables read the clock at a state's entry only for a deadline
+ * or a history: $$.State.EnteredTime is never shown. */
+static bool reads_context(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v), *p;
+		if (strstr(s, "$$"))
+			return true;
+		for (p = s; (p = strstr(p, "$states")) != NULL; p += 7) {
+			const char *q = p + 7;
+			if (strncmp(q, ".input", 6) != 0 && strncmp(q, ".result", 7) != 0 &&
+			    strncmp(q, ".errorOutput", 12) != 0)
+				return true;
+		}
+		return false;
+	}
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			if (reads_context(val))
+				return true;
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (reads_context(json_object_array_get_idx(v, i)))
+				return true;
+	}
+	return false;
+}
+
 Program *lower_machine(Machine *m)
 {
 	Lower l = {ir_new(), m, NULL, 0, 0};
@@ -923,6 +956,8 @@ Program *lower_machine(Machine *m)
 	json_object_object_add(p->meta, "scopes", scopes);
 	json_object_object_add(p->meta, "ctx_input",
 			       json_object_new_boolean(reads_execution_input(m->json)));
+	json_object_object_add(p->meta, "ctx_read",
+			       json_object_new_boolean(reads_context(m->json)));
 	json_object_object_add(p->meta, "timeout",
 			       json_object_get(field(m->json, "TimeoutSeconds", NULL)));
 	ir_cse(p);

@@ -140,6 +140,8 @@ typedef struct aslrt_run {
 				   clock, 0: none (timing.c) */
 	bool deadline_express;	/* deadline_ms is Express's 5 minutes */
 	bool express_unlimited; /* --express-time-limit off */
+	bool ctx_unread;	/* no string of the definition reads the Context
+				   object (lower.c): State.EnteredTime unused */
 	int events;		/* history event ids handed out */
 	int quota_events;	/* those the history quota counts (not a Distributed
 				   Map's iterations: AWS runs them as child executions) */
@@ -179,6 +181,12 @@ typedef struct aslrt_run {
 	const char *history_file;
 	FILE *child_histories;
 } aslrt_run;
+
+/* Whether anything reads the events; if not, they only take ids (history.c). */
+static inline bool aslrt_events_read(const aslrt_run *r)
+{
+	return r->history || r->trace || r->log || r->journal || r->metrics_file;
+}
 
 struct aslrt_ctx {
 	aslrt_run *run;

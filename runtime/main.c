@@ -187,6 +187,8 @@ static struct json_object *make_context(aslrt_run *r, struct json_object *input,
 		abort();
 	json_object_object_add(e, "Id", json_object_new_string(id));
 	struct json_object *need;
+	if (json_object_object_get_ex(r->meta, "ctx_read", &need) && !json_object_get_boolean(need))
+		r->ctx_unread = true;
 	if (!json_object_object_get_ex(r->meta, "ctx_input", &need) ||
 	    json_object_get_boolean(need))
 		json_object_object_add(e, "Input", aslrt_json_copy(input));

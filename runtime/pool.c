@@ -359,7 +359,8 @@ int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all)
 	for (int idle = r->idle; idle < want && r->nworkers < POOL_MAX; idle++) {
 		if (pthread_create(&r->workers[r->nworkers], NULL, worker, r) != 0)
 			break;
-		r->nworkers++;
+		/* atomic: history.c reads it without the lock */
+		__atomic_store_n(&r->nworkers, r->nworkers + 1, __ATOMIC_RELAXED);
 	}
 	pthread_cond_broadcast(&r->pool_work);
 	while (b.done < b.n) {
