@@ -183,14 +183,16 @@ static int parse_string(Parser *p, Arg *a)
 	return 0;
 }
 
-/* number = ["-"] digits ["." digits] [("e"|"E") ["+"|"-"] digits] */
+/* number = ["-"] int ["." digits] [("e"|"E") ["+"|"-"] digits], int = "0" |
+ * [1-9] digits: JSON's numbers, as the intrinsic grammar's NUMBER (no leading
+ * zero: a literal keeps its text, which must read back as JSON) */
 static int parse_number(Parser *p, Arg *a)
 {
 	const char *s = p->s + p->pos, *q = s;
 	bool frac = false;
 	if (*q == '-')
 		q++;
-	if (*q < '0' || *q > '9')
+	if (*q < '0' || *q > '9' || (q[0] == '0' && q[1] >= '0' && q[1] <= '9'))
 		goto bad;
 	while (*q >= '0' && *q <= '9')
 		q++;

@@ -173,6 +173,10 @@ START_TEST(test_parse_syntax)
 	BAD("States.Array(nullx)", "invalid argument");
 	BAD("States.Array(1.)", "invalid number at offset 13");
 	BAD("States.Array(-)", "invalid number");
+	/* no leading zero (found by fuzzing: 0999...9, kept as written, printed
+	 * as text that is not JSON) */
+	BAD("States.Array(09999999999999999999)", "invalid number at offset 13");
+	BAD("States.Array(1, -012)", "invalid number at offset 16");
 	BAD("States.Array(--1)", "invalid number");
 	BAD("States.Array(1x)", "invalid number");
 	BAD("States.Array(1e)", "invalid number");
