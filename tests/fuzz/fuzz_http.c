@@ -62,17 +62,28 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static int server_port;
 
+/* A connection to the server on port.  Its close resets it (linger 0): a
+ * run makes 100,000 connections a minute, and in TIME_WAIT they would use
+ * up the loopback's ephemeral ports (a connect failing with EADDRNOTAVAIL,
+ * seen in CI after 115,000).  A refused or unroutable connect is retried
+ * for up to 5 s (the server's backlog, ports still draining). */
 static int dial(int port)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET,
 				.sin_port = htons((uint16_t)port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	struct timeval tv = {.tv_sec = 5};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
-		abort();
-	return fd;
+	for (int tries = 0; tries < 500; tries++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct timeval tv = {.tv_sec = 5};
+		struct linger off = {.l_onoff = 1, .l_linger = 0};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+		if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+			return fd;
+		close(fd);
+		usleep(10000);
+	}
+	abort(); /* the server is gone */
 }
 
 static void to_server(const uint8_t *data, size_t size)
