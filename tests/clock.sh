@@ -7,20 +7,7 @@
 # usage: clock.sh ASLC
 set -u
 aslc=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-check() { # name want got
-	if [ "$2" = "$3" ]; then
-		echo "[PASS] $1"
-		pass=$((pass + 1))
-	else
-		echo "[FAIL] $1: want $2, got $3"
-		fail=$((fail + 1))
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 cat >"$tmp/loop.asl.json" <<'DEF'
 {"StartAt": "A", "TimeoutSeconds": 1, "States": {
@@ -42,16 +29,15 @@ for b in c llvm; do
 		exit 1
 	start=$(date +%s)
 	got=$(echo '{}' | timeout 20 "$tmp/loop-$b" --express-time-limit off 2>&1 >/dev/null)
-	check "$b: a loop that reads no Context object stops at TimeoutSeconds" "$timeout_err" "$got"
+	eq "$b: a loop that reads no Context object stops at TimeoutSeconds" "$timeout_err" "$got"
 	took=$(($(date +%s) - start))
-	check "$b: ... after about 1 s" yes "$([ "$took" -le 3 ] && echo yes || echo "no ($took s)")"
+	eq "$b: ... after about 1 s" yes "$([ "$took" -le 3 ] && echo yes || echo "no ($took s)")"
 	"$aslc" build "$tmp/entered.asl.json" -o "$tmp/entered-$b" --backend $b --type express -O0 ||
 		exit 1
 	day='[2-9][0-9]{3}-[0-9]{2}-[0-9]{2}' # a real time, not the epoch's 1970
 	got=$(echo '{}' | "$tmp/entered-$b" | tr -d ' \n')
-	check "$b: EnteredTime is the time of entry" yes "$(echo "$got" |
+	eq "$b: EnteredTime is the time of entry" yes "$(echo "$got" |
 		grep -Eq "^\[\"${day}T[0-9:]{8}\.[0-9]{3}Z\",\"${day}T[0-9:]{8}\.[0-9]{3}Z\"\]$" &&
 		echo yes || echo "no: $got")"
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

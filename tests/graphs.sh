@@ -8,19 +8,8 @@ set -u
 aslc=$1
 dir=$2
 samples=$3
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check() { # name result
-	if [ "$2" = ok ]; then
-		echo "[PASS] $1"
-		pass=$((pass + 1))
-	else
-		echo "[FAIL] $1"
-		fail=$((fail + 1))
-	fi
-}
+. "$(dirname "$0")/lib.sh"
+
 for def in "$dir"/*.asl.json "$samples"/*/*.asl.json; do
 	name=$(basename "$def" .asl.json)
 	for kind in dot mmd; do
@@ -30,10 +19,10 @@ for def in "$dir"/*.asl.json "$samples"/*/*.asl.json; do
 		"$aslc" emit "$def" --emit=$emit >"$tmp/out" 2>/dev/null
 		[ "${UPDATE:-}" = 1 ] && cp "$tmp/out" "$want"
 		if cmp -s "$tmp/out" "$want"; then
-			check "$name.$kind" ok
+			check "$name.$kind" 0
 		else
 			diff -u "$want" "$tmp/out" | head -20
-			check "$name.$kind" bad
+			check "$name.$kind" 1
 		fi
 	done
 done
@@ -60,18 +49,17 @@ json.dump({"StartAt": "S000", "States": states}, open(sys.argv[1], "w"))
 PY
 if "$aslc" emit "$tmp/big.asl.json" --emit=svg -o "$tmp/big.svg" &&
 	[ "$(grep -c 'class="node"' "$tmp/big.svg")" -eq 302 ] && tail -1 "$tmp/big.svg" | grep -q '</svg>'; then
-	check "svg-300-states" ok
+	check "svg-300-states" 0
 else
-	check "svg-300-states" bad
+	check "svg-300-states" 1
 fi
 
 # A usage error names the kinds.
 if "$aslc" emit "$tmp/big.asl.json" --emit=png 2>"$tmp/err"; then
-	check "unknown-kind" bad
+	check "unknown-kind" 1
 elif grep -q "dot, mermaid or svg" "$tmp/err"; then
-	check "unknown-kind" ok
+	check "unknown-kind" 0
 else
-	check "unknown-kind" bad
+	check "unknown-kind" 1
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -22,6 +22,18 @@ check() {
 	fi
 }
 
+# eq NAME WANT GOT: check that GOT is WANT, showing both when not.
+eq() {
+	if [ "$2" = "$3" ]; then
+		check "$1" 0
+	else
+		echo "testing $1 ... FAILED"
+		echo "  | want: $2"
+		echo "  | got:  $3"
+		fail=$((fail + 1))
+	fi
+}
+
 # ok CMD...: 0 when CMD succeeds, else 1, printed (for check's STATUS).
 ok() { if "$@"; then echo 0; else echo 1; fi; }
 
