@@ -18,20 +18,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import eq, summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 BASE = "arn:aws:states:us-east-1:123456789012"
-failures = 0
-
-
-def check(name, got, want):
-    global failures
-    if got == want:
-        print("ok   " + name)
-    else:
-        failures += 1
-        print("FAIL %s\n  got:  %s\n  want: %s" % (name, got, want))
 
 
 def chain(events):
@@ -52,14 +44,14 @@ def main():
             hist = os.path.join(tmp, "h.json")
             p = subprocess.run([exe, "--history", hist], input='{"items":[1,"bad",{"a":2}]}',
                                capture_output=True, text=True, timeout=60)
-            check("workflow succeeds (%s)" % backend, (p.returncode, p.stderr), (0, ""))
+            eq("workflow succeeds (%s)" % backend, (p.returncode, p.stderr), (0, ""))
             if p.returncode:
                 continue
             out = json.loads(p.stdout)
             names = [o.get("name", "") for o in out]
-            check("child names are UUIDs (%s)" % backend,
-                  [bool(re.fullmatch(UUID, n)) for n in names], [True, False, True])
-            check("child Context objects (%s)" % backend, [out[0], out[1], out[2]], [
+            eq("child names are UUIDs (%s)" % backend,
+               [bool(re.fullmatch(UUID, n)) for n in names], [True, False, True])
+            eq("child Context objects (%s)" % backend, [out[0], out[1], out[2]], [
                 {"id": "%s:execution:children/Rows:%s" % (BASE, names[0]), "name": names[0], "input": 1,
                  "machine": {"Id": BASE + ":stateMachine:children/Rows", "Name": "children/Rows"}},
                 {"Error": "Bad", "Cause": "a bad item"},
@@ -67,30 +59,30 @@ def main():
                  "machine": {"Id": BASE + ":stateMachine:children/Rows", "Name": "children/Rows"}}])
             with open(hist) as f:
                 events = json.load(f)["events"]
-            check("the parent's history (%s)" % backend, chain(events), [
+            eq("the parent's history (%s)" % backend, chain(events), [
                 (1, 0, "ExecutionStarted"), (2, 0, "MapStateEntered"), (3, 2, "MapStateStarted"),
                 (4, 3, "MapRunStarted"), (5, 4, "MapRunSucceeded"), (6, 5, "MapStateSucceeded"),
                 (7, 4, "MapStateExited"), (8, 7, "ExecutionSucceeded")])
             arn = events[3]["mapRunStartedEventDetails"]["mapRunArn"]
-            check("the Map Run's ARN (%s)" % backend,
-                  bool(re.fullmatch(re.escape(BASE + ":mapRun:children/Rows:") + UUID, arn)), True)
+            eq("the Map Run's ARN (%s)" % backend,
+               bool(re.fullmatch(re.escape(BASE + ":mapRun:children/Rows:") + UUID, arn)), True)
             with open(os.path.join(tmp, "h.children.jsonl")) as f:
                 kids = sorted((json.loads(line) for line in f), key=lambda k: len(k["events"]))
-            check("one history per child (%s)" % backend,
-                  [(k["mapRunArn"] == arn, k["executionArn"].rsplit(":", 1)[1] in names) for k in kids],
-                  [(True, False), (True, True), (True, True)])
-            check("a failed child's history (%s)" % backend, chain(kids[0]["events"]), [
+            eq("one history per child (%s)" % backend,
+               [(k["mapRunArn"] == arn, k["executionArn"].rsplit(":", 1)[1] in names) for k in kids],
+               [(True, False), (True, True), (True, True)])
+            eq("a failed child's history (%s)" % backend, chain(kids[0]["events"]), [
                 (1, 0, "ExecutionStarted"), (2, 0, "ChoiceStateEntered"), (3, 2, "ChoiceStateExited"),
                 (4, 3, "FailStateEntered"), (5, 4, "ExecutionFailed")])
-            check("its error (%s)" % backend, kids[0]["events"][4]["executionFailedEventDetails"],
-                  {"error": "Bad", "cause": "a bad item"})
-            check("a child's history (%s)" % backend, chain(kids[1]["events"]), [
+            eq("its error (%s)" % backend, kids[0]["events"][4]["executionFailedEventDetails"],
+               {"error": "Bad", "cause": "a bad item"})
+            eq("a child's history (%s)" % backend, chain(kids[1]["events"]), [
                 (1, 0, "ExecutionStarted"), (2, 0, "ChoiceStateEntered"), (3, 2, "ChoiceStateExited"),
                 (4, 3, "ParallelStateEntered"), (5, 4, "ParallelStateStarted"), (6, 5, "PassStateEntered"),
                 (7, 6, "PassStateExited"), (8, 7, "ParallelStateSucceeded"), (9, 7, "ParallelStateExited"),
                 (10, 9, "ExecutionSucceeded")])
-            check("the failed child's input (%s)" % backend,
-                  kids[0]["events"][0]["executionStartedEventDetails"]["input"], '"bad"')
+            eq("the failed child's input (%s)" % backend,
+               kids[0]["events"][0]["executionStartedEventDetails"]["input"], '"bad"')
             os.unlink(os.path.join(tmp, "h.children.jsonl"))
             # Without ToleratedFailure*, the threshold is 0 (developer guide,
             # "Tolerated failure threshold for Distributed Map state"): one
@@ -101,15 +93,15 @@ def main():
                             backend], check=True)
             p = subprocess.run([exe, "--history", hist], input='{"items":[1,"bad",2]}',
                                capture_output=True, text=True, timeout=60)
-            check("a failed child, no threshold set (%s)" % backend, (p.returncode, p.stderr, json.loads(p.stdout or "0")),
-                  (0, "", {"items": [1, "bad", 2], "caught": {
+            eq("a failed child, no threshold set (%s)" % backend, (p.returncode, p.stderr, json.loads(p.stdout or "0")),
+               (0, "", {"items": [1, "bad", 2], "caught": {
                       "Error": "States.ExceedToleratedFailureThreshold",
                       "Cause": "The specified tolerated failure threshold was exceeded"}}))
             with open(hist) as f:
                 types = [e["type"] for e in json.load(f)["events"]]
-            check("its Map Run fails (%s)" % backend, types[3:6], ["MapRunStarted", "MapRunFailed", "MapStateFailed"])
+            eq("its Map Run fails (%s)" % backend, types[3:6], ["MapRunStarted", "MapRunFailed", "MapStateFailed"])
             p = subprocess.run([exe], input='{"items":[1,2]}', capture_output=True, text=True, timeout=60)
-            check("no failed child (%s)" % backend, (p.returncode, p.stdout.strip()), (0, "[1,2]"))
+            eq("no failed child (%s)" % backend, (p.returncode, p.stdout.strip()), (0, "[1,2]"))
             os.unlink(os.path.join(tmp, "h.children.jsonl"))
         # EXPRESS children are Express executions: ARN ...:express:
         # MACHINE/LABEL:NAME:UUID (an Express execution's ARN form), the
@@ -128,7 +120,7 @@ def main():
                            check=True)
             p = subprocess.run([exe], input='{"items":[1,"bad",{"a":2}]}', capture_output=True, text=True,
                                timeout=60)
-            check("EXPRESS children succeed (%s)" % backend, (p.returncode, p.stderr), (0, ""))
+            eq("EXPRESS children succeed (%s)" % backend, (p.returncode, p.stderr), (0, ""))
             if p.returncode:
                 continue
             records = json.loads(p.stdout)
@@ -140,9 +132,9 @@ def main():
                 got.append((r["Status"], bool(m) and m.group(1) == r["Name"],
                             out.get("id") == r["ExecutionArn"], out.get("name", r["Name"]) == r["Name"],
                             r["StateMachineArn"]))
-            check("EXPRESS children's ARNs, Context objects and records (%s)" % backend, got,
-                  [("SUCCEEDED", True, True, True, BASE + ":stateMachine:children/Rows")] * 2 +
-                  [("FAILED", True, False, True, BASE + ":stateMachine:children/Rows")])
+            eq("EXPRESS children's ARNs, Context objects and records (%s)" % backend, got,
+               [("SUCCEEDED", True, True, True, BASE + ":stateMachine:children/Rows")] * 2 +
+               [("FAILED", True, False, True, BASE + ":stateMachine:children/Rows")])
         # ItemReader forms this runtime does not read fail by name, before
         # any S3 call (no server needed): never read as something else.
         refused = {
@@ -166,8 +158,8 @@ def main():
             p = subprocess.run([exe], input="{}", capture_output=True, text=True, timeout=60,
                                env=dict(os.environ, AWS_EC2_METADATA_DISABLED="true"))
             last = json.loads(p.stderr.strip().splitlines()[-1]) if p.stderr.strip() else {}
-            check("ItemReader %s refused" % name, (p.returncode, last.get("Error"), last.get("Cause")),
-                  (1, "States.ItemReaderFailed", cause + "; it reads CSV, JSON and JSONL objects, S3 inventory manifests and S3 listings"))
+            eq("ItemReader %s refused" % name, (p.returncode, last.get("Error"), last.get("Cause")),
+               (1, "States.ItemReaderFailed", cause + "; it reads CSV, JSON and JSONL objects, S3 inventory manifests and S3 listings"))
         # A Distributed Map over a JSON object: an iteration per member, in
         # document order, $$.Map.Item {Index, Key, Value, Source} (guide:
         # input-output-itemspath, input-output-contextobject).  The pair's
@@ -209,12 +201,11 @@ def main():
                 p = subprocess.run([exe], input='{"cfg":{"b":2,"a":{"x":1}}}', capture_output=True,
                                    text=True, timeout=60)
                 last = json.loads(p.stderr.strip().splitlines()[-1]) if p.stderr.strip() else None
-                check("Map over an object, %s (%s)" % (name, backend),
-                      (p.returncode, p.stdout.strip(), last), (rc, out, err))
+                eq("Map over an object, %s (%s)" % (name, backend),
+                   (p.returncode, p.stdout.strip(), last), (rc, out, err))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("all passed" if failures == 0 else "%d failed" % failures)
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ import urllib.parse
 import urllib.request
 import zipfile
 import io
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import eq, summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77
@@ -45,18 +47,6 @@ def moto_command(port):
     except ImportError:
         return None
     return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-
-
-failures = 0
-
-
-def check(name, got, want):
-    global failures
-    if got == want:
-        print("ok   " + name)
-    else:
-        failures += 1
-        print("FAIL %s\n  got:  %s\n  want: %s" % (name, got, want))
 
 
 def run(exe, env, inp, timeout=60, args=()):
@@ -187,7 +177,7 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
     for backend in ("c", "llvm"):
         oid = "o-" + backend
         rc, out = run(exes["orders", backend], env, dict(base, id=oid))
-        check("orders workflow succeeds (%s)" % backend, rc, 0)
+        eq("orders workflow succeeds (%s)" % backend, rc, 0)
         if rc != 0:
             print(out)
             continue
@@ -217,30 +207,30 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
                          "StateMachineArn": sm},
             "sdkPublish": {"idParts": 5},
         }
-        check("orders result (%s)" % backend, out, want)
+        eq("orders result (%s)" % backend, out, want)
         # Read back what the workflow wrote, with boto3.
         item = ddb.get_item(TableName="Orders", Key={"pk": {"S": oid}})["Item"]
-        check("item written by putItem/updateItem (%s)" % backend, item,
-              {"pk": {"S": oid}, "qty": {"N": "4"}, "state": {"S": "NEW"}})
+        eq("item written by putItem/updateItem (%s)" % backend, item,
+           {"pk": {"S": oid}, "qty": {"N": "4"}, "state": {"S": "NEW"}})
         msgs = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
-        check("message sent by sqs:sendMessage (%s)" % backend, [json.loads(m["Body"]) for m in msgs],
-              [{"order": oid, "qty": 4}])
+        eq("message sent by sqs:sendMessage (%s)" % backend, [json.loads(m["Body"]) for m in msgs],
+           [{"order": oid, "qty": 4}])
         for m in msgs:
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
         msgs = sqs.receive_message(QueueUrl=shipq, WaitTimeSeconds=1,
                                    MessageAttributeNames=["All"]).get("Messages", [])
-        check("message published by sns:publish (%s)" % backend,
-              [(json.loads(m["Body"]), m.get("MessageAttributes", {}).get("kind", {}).get("StringValue"))
+        eq("message published by sns:publish (%s)" % backend,
+           [(json.loads(m["Body"]), m.get("MessageAttributes", {}).get("kind", {}).get("StringValue"))
                for m in msgs], [({"shipped": oid}, "ship")])
         for m in msgs:
             sqs.delete_message(QueueUrl=shipq, ReceiptHandle=m["ReceiptHandle"])
         obj = s3.get_object(Bucket="receipts", Key="r/%s.txt" % oid)
-        check("object written by s3:putObject (%s)" % backend, (obj["Body"].read(), obj["ContentType"]),
-              (b"hello receipt", "text/plain"))
+        eq("object written by s3:putObject (%s)" % backend, (obj["Body"].read(), obj["ContentType"]),
+           (b"hello receipt", "text/plain"))
 
         # Errors as Step Functions names them, caught by Catch.
         rc, out = run(exes["errors", backend], env, {"queue": queue + "-missing"})
-        check("errors workflow (%s)" % backend, (rc, out), (0, {
+        eq("errors workflow (%s)" % backend, (rc, out), (0, {
             "conditional": "DynamoDB.ConditionalCheckFailedException",
             "noTable": "DynamoDb.ResourceNotFoundException",
             "noQueue": "SQS.QueueDoesNotExistException",
@@ -251,17 +241,17 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
         # A wrong secret is rejected by moto's signature check.
         bad = dict(env, AWS_SECRET_ACCESS_KEY="wrong" + key["SecretAccessKey"])
         rc, out = run(exes["orders", backend], bad, dict(base, id="x"))
-        check("wrong secret rejected (%s)" % backend,
-              (rc, out.get("Error") if isinstance(out, dict) else out),
-              (1, "DynamoDB.SignatureDoesNotMatchException"))
-        check("no secret in the error (%s)" % backend, key["SecretAccessKey"] in json.dumps(out), False)
+        eq("wrong secret rejected (%s)" % backend,
+           (rc, out.get("Error") if isinstance(out, dict) else out),
+           (1, "DynamoDB.SignatureDoesNotMatchException"))
+        eq("no secret in the error (%s)" % backend, key["SecretAccessKey"] in json.dumps(out), False)
 
         # Credentials from the container endpoint instead of the environment.
         cenv = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
         rc, out = run_with_container_creds(exes["orders", backend], cenv, key,
                                            dict(base, id="c-" + backend))
-        check("container credentials (%s)" % backend, (rc, out.get("get") if rc == 0 else out),
-              (0, {"Item": {"pk": {"S": "c-" + backend}, "qty": {"N": "4"}, "state": {"S": "NEW"}}}))
+        eq("container credentials (%s)" % backend, (rc, out.get("get") if rc == 0 else out),
+           (0, {"Item": {"pk": {"S": "c-" + backend}, "qty": {"N": "4"}, "state": {"S": "NEW"}}}))
         for q in (queue, shipq):
             for m in sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10).get("Messages", []):
                 sqs.delete_message(QueueUrl=q, ReceiptHandle=m["ReceiptHandle"])
@@ -280,8 +270,8 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
             if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")}
     penv.update(AWS_PROFILE="wf", AWS_SHARED_CREDENTIALS_FILE=creds_file, AWS_CONFIG_FILE=config_file)
     rc, out = run(exes["orders", "llvm"], penv, dict(base, id="p-1"))
-    check("credentials and region from a profile", (rc, out.get("get") if rc == 0 else out),
-          (0, {"Item": {"pk": {"S": "p-1"}, "qty": {"N": "4"}, "state": {"S": "NEW"}}}))
+    eq("credentials and region from a profile", (rc, out.get("get") if rc == 0 else out),
+       (0, {"Item": {"pk": {"S": "p-1"}, "qty": {"N": "4"}, "state": {"S": "NEW"}}}))
     for q in (queue, shipq):
         for m in sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10).get("Messages", []):
             sqs.delete_message(QueueUrl=q, ReceiptHandle=m["ReceiptHandle"])
@@ -296,18 +286,17 @@ def scenario(aslc, endpoint, tmp, boto3, Config):
     dead = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % free_port(), AWS_MAX_ATTEMPTS="2")
     t0 = time.time()
     rc, out = run(exes["orders", "c"], dead, dict(base, id="x"))
-    check("connection refused", (rc, out.get("Error"), out.get("Cause", "").startswith(
+    eq("connection refused", (rc, out.get("Error"), out.get("Cause", "").startswith(
         "Unable to execute HTTP request: ")), (1, "DynamoDB.SdkClientException", True))
-    check("connection refused fails fast", time.time() - t0 < 5, True)
+    eq("connection refused fails fast", time.time() - t0 < 5, True)
     # No credentials anywhere, IMDS disabled: fails at once, clearly.
     none = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     rc, out = run(exes["orders", "c"], none, dict(base, id="x"))
-    check("no credentials", (rc, out), (1, {
+    eq("no credentials", (rc, out), (1, {
         "Error": "DynamoDB.SdkClientException",
         "Cause": "Unable to load AWS credentials: no AWS credentials: set AWS_ACCESS_KEY_ID and "
                  "AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials"}))
-    print("%s" % ("all passed" if failures == 0 else "%d failed" % failures))
-    return 1 if failures else 0
+    return summary()
 
 
 def stream_memory(aslc, s3, env, tmp):
@@ -337,13 +326,13 @@ def stream_memory(aslc, s3, env, tmp):
     rss = {}
     for key in ("small", "big"):
         got, rss[key] = measured(key, 5)
-        check("MaxItems 5 of the %s object" % key, got, (0, "", {"count": 5, "first": "r0", "last": ["r4"]}))
+        eq("MaxItems 5 of the %s object" % key, got, (0, "", {"count": 5, "first": "r0", "last": ["r4"]}))
     got, rss["all"] = measured("big", 100000000)
-    check("the whole object, streamed", got, (0, "", {"count": 100000, "first": "r0", "last": ["r99999"]}))
+    eq("the whole object, streamed", got, (0, "", {"count": 100000, "first": "r0", "last": ["r99999"]}))
     print("     peak RSS with MaxItems 5: %d KiB (60 kB object), %d KiB (%.1f MB object); all %d items: %d KiB"
           % (rss["small"], rss["big"], len(big) / 1e6, 100000, rss["all"]))
-    check("the download stops at MaxItems: peak RSS not proportional to the object",
-          rss["big"] - rss["small"] < 3072, True)
+    eq("the download stops at MaxItems: peak RSS not proportional to the object",
+       rss["big"] - rss["small"] < 3072, True)
 
 
 def listing_export(aslc, s3, env, tmp):
@@ -383,7 +372,7 @@ def listing_export(aslc, s3, env, tmp):
             got.append((rc, out))
     # $$.Map.Item.Source: a listing's is the bucket's S3 URI (the guide)
     want = [{"key": "pages/k%d" % i, "i": i, "src": "S3://receipts"} for i in range(5)]
-    check("a listing exported a page at a time", got, [want, want[:3]])
+    eq("a listing exported a page at a time", got, [want, want[:3]])
 
 
 def lambda_stub(exes, env):
@@ -443,7 +432,7 @@ def lambda_stub(exes, env):
             rc, out = run(exes["lambda", backend], lenv, {"in": 1})
             ok = {"Payload": {"got": {"n": 1}, "query": "Qualifier=prod"}, "StatusCode": 200,
                   "ExecutedVersion": "7"}
-            check("lambda stub workflow (%s)" % backend, (rc, out), (0, {
+            eq("lambda stub workflow (%s)" % backend, (rc, out), (0, {
                 "in": 1,
                 "ok": ok,
                 # The function ARN as Resource: the whole input in, the output only out.
@@ -458,8 +447,8 @@ def lambda_stub(exes, env):
                 "broken": {"Error": "Lambda.AWSLambdaException",
                            "Cause": " (Service: AWSLambda; Status Code: 502; Error Code: InternalFailure; "
                                     "Request ID: ; Proxy: null)"}}))
-            check("retries: a 500 once, a 502 three times (%s)" % backend,
-                  (calls.count("flaky"), calls.count("broken")), (2, 3))
+            eq("retries: a 500 once, a 502 three times (%s)" % backend,
+               (calls.count("flaky"), calls.count("broken")), (2, 3))
     finally:
         srv.shutdown()
 
@@ -526,40 +515,40 @@ def sfn_stub(exes, env):
             del calls[:]
             rc, out = run(exes["sync", backend], senv, {"n": 1})
             arn = "arn:aws:states:us-east-1:123456789012:execution:child:"
-            check("startExecution.sync (%s)" % backend, (rc, out.get("sync") if rc == 0 else out), (0, {
+            eq("startExecution.sync (%s)" % backend, (rc, out.get("sync") if rc == 0 else out), (0, {
                 "ExecutionArn": arn + "one", "Name": "one", "Status": "SUCCEEDED",
                 "StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child",
                 "Input": '{"n":1}', "InputDetails": {"Included": True}, "StartDate": 1796000000.5,
                 "Output": '{"m":2}', "OutputDetails": {"Included": True}, "StopDate": 1796000001.5}))
             if rc:
                 continue
-            check("startExecution.sync:2 (%s)" % backend, out["sync2"],
-                  {"Output": {"m": 2}, "Input": {"n": 1}, "Status": "SUCCEEDED"})
-            check("a failed child execution (%s)" % backend,
-                  (out["failing"]["Error"], json.loads(out["failing"]["Cause"])["Status"],
+            eq("startExecution.sync:2 (%s)" % backend, out["sync2"],
+               {"Output": {"m": 2}, "Input": {"n": 1}, "Status": "SUCCEEDED"})
+            eq("a failed child execution (%s)" % backend,
+               (out["failing"]["Error"], json.loads(out["failing"]["Cause"])["Status"],
                    json.loads(out["failing"]["Cause"])["Error"]), ("States.TaskFailed", "FAILED", "Boom"))
-            check("a 200 that is not JSON (%s)" % backend, out["garbage"]["Error"],
-                  "StepFunctions.SdkClientException")
-            check("expired credentials (%s)" % backend, out["expired"], {
+            eq("a 200 that is not JSON (%s)" % backend, out["garbage"]["Error"],
+               "StepFunctions.SdkClientException")
+            eq("expired credentials (%s)" % backend, out["expired"], {
                 "Error": "Sfn.ExpiredTokenException",
                 "Cause": "The security token included in the request is expired (Service: Sfn, Status Code: 400, "
                          "Request ID: r-9)"})
-            check("events:putEvents result, no SDK metadata (%s)" % backend, out["events"],
-                  {"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]})
+            eq("events:putEvents result, no SDK metadata (%s)" % backend, out["events"],
+               {"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]})
             put = [r for o, r in calls if o == "PutEvents"][0]["Entries"][0]
-            check("events:putEvents: Detail as text, the ARNs appended to Resources (%s)" % backend,
-                  (put["Detail"], put["Resources"][0], put["Resources"][1].split(":")[5],
+            eq("events:putEvents: Detail as text, the ARNs appended to Resources (%s)" % backend,
+               (put["Detail"], put["Resources"][0], put["Resources"][1].split(":")[5],
                    put["Resources"][2].split(":")[5]),
-                  ('{"n":1}', "arn:x", "execution", "stateMachine"))
-            check("events:putEvents: a failed entry (%s)" % backend,
-                  (out["eventsFail"]["Error"], json.loads(out["eventsFail"]["Cause"])["FailedEntryCount"]),
-                  ("EventBridge.FailedEntry", 1))
-            check("polled until it stopped (%s)" % backend,
-                  [(o, r.get("name") or r["executionArn"].rsplit(":", 1)[1]) for o, r in calls[:4]],
-                  [("StartExecution", "one"), ("DescribeExecution", "one"), ("DescribeExecution", "one"),
+               ('{"n":1}', "arn:x", "execution", "stateMachine"))
+            eq("events:putEvents: a failed entry (%s)" % backend,
+               (out["eventsFail"]["Error"], json.loads(out["eventsFail"]["Cause"])["FailedEntryCount"]),
+               ("EventBridge.FailedEntry", 1))
+            eq("polled until it stopped (%s)" % backend,
+               [(o, r.get("name") or r["executionArn"].rsplit(":", 1)[1]) for o, r in calls[:4]],
+               [("StartExecution", "one"), ("DescribeExecution", "one"), ("DescribeExecution", "one"),
                    ("DescribeExecution", "one")])
-            check("camelCase request (%s)" % backend, calls[0][1],
-                  {"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child", "name": "one",
+            eq("camelCase request (%s)" % backend, calls[0][1],
+               {"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child", "name": "one",
                    "input": '{"n":1}'})
     finally:
         srv.shutdown()
@@ -624,28 +613,28 @@ def ecs_stub(exes, env):
         for backend in ("c", "llvm"):
             del calls[:]
             rc, out = run(exes["ecs", backend], eenv, {})
-            check("ecs:runTask (%s)" % backend, (rc, out.get("run") if rc == 0 else out),
-                  (0, {"TaskArn": base + "td", "status": 200}))
+            eq("ecs:runTask (%s)" % backend, (rc, out.get("run") if rc == 0 else out),
+               (0, {"TaskArn": base + "td", "status": 200}))
             if rc:
                 continue
-            check("ecs:runTask camelCase request (%s)" % backend, calls[0][1], {
+            eq("ecs:runTask camelCase request (%s)" % backend, calls[0][1], {
                 "cluster": "c1", "taskDefinition": "td:1", "overrides": {"containerOverrides": [
                     {"name": "app", "environment": [{"name": "MODE", "value": "x"}]}]}})
-            check("ecs:runTask.sync waits for STOPPED (%s)" % backend, out["sync"],
-                  {"LastStatus": "STOPPED", "ExitCode": 0, "TaskArn": base + "td"})
-            check("ecs:runTask.sync: a container exits 3 (%s)" % backend,
-                  (out["fails"]["Error"], json.loads(out["fails"]["Cause"])["Containers"][0]["ExitCode"]),
-                  ("States.TaskFailed", 3))
-            check("ecs:runTask.sync: Failures (%s)" % backend,
-                  (out["refused"]["Error"], json.loads(out["refused"]["Cause"])["Failures"]),
-                  ("AmazonECS.Unknown", [{"Reason": "RESOURCE:CPU"}]))
-            check("batch:submitJob (%s)" % backend, out["submit"], {"JobId": "id-ok", "status": 200})
-            check("batch:submitJob.sync (%s)" % backend, out["submitSync"], {"Status": "SUCCEEDED", "JobId": "id-ok"})
-            check("batch:submitJob.sync: a failed job (%s)" % backend,
-                  (out["submitFails"]["Error"], json.loads(out["submitFails"]["Cause"])["Status"]),
-                  ("States.TaskFailed", "FAILED"))
-            check("batch request (%s)" % backend, [r for o, r in calls if o == "/v1/submitjob"][0],
-                  {"jobName": "j", "jobQueue": "q", "jobDefinition": "ok"})
+            eq("ecs:runTask.sync waits for STOPPED (%s)" % backend, out["sync"],
+               {"LastStatus": "STOPPED", "ExitCode": 0, "TaskArn": base + "td"})
+            eq("ecs:runTask.sync: a container exits 3 (%s)" % backend,
+               (out["fails"]["Error"], json.loads(out["fails"]["Cause"])["Containers"][0]["ExitCode"]),
+               ("States.TaskFailed", 3))
+            eq("ecs:runTask.sync: Failures (%s)" % backend,
+               (out["refused"]["Error"], json.loads(out["refused"]["Cause"])["Failures"]),
+               ("AmazonECS.Unknown", [{"Reason": "RESOURCE:CPU"}]))
+            eq("batch:submitJob (%s)" % backend, out["submit"], {"JobId": "id-ok", "status": 200})
+            eq("batch:submitJob.sync (%s)" % backend, out["submitSync"], {"Status": "SUCCEEDED", "JobId": "id-ok"})
+            eq("batch:submitJob.sync: a failed job (%s)" % backend,
+               (out["submitFails"]["Error"], json.loads(out["submitFails"]["Cause"])["Status"]),
+               ("States.TaskFailed", "FAILED"))
+            eq("batch request (%s)" % backend, [r for o, r in calls if o == "/v1/submitjob"][0],
+               {"jobName": "j", "jobQueue": "q", "jobDefinition": "ok"})
         # TaskSubmitted: RunTask's or SubmitJob's response, for each .sync Task
         # whose request was accepted (RunTask's Failures: none)
         hist = os.path.join(os.path.dirname(exes["ecs", "c"]), "ecs.history.json")
@@ -654,11 +643,11 @@ def ecs_stub(exes, env):
             subs = [e["taskSubmittedEventDetails"] for e in json.load(f)["events"]
                     if e["type"] == "TaskSubmitted"]
         outs = [json.loads(d["output"]) for d in subs]
-        check("TaskSubmitted: the .sync Tasks' submit responses",
-              sorted((d["resourceType"], d["resource"], o["Tasks"][0]["TaskArn"] if "Tasks" in o
+        eq("TaskSubmitted: the .sync Tasks' submit responses",
+           sorted((d["resourceType"], d["resource"], o["Tasks"][0]["TaskArn"] if "Tasks" in o
                       else o["JobId"], o["SdkHttpMetadata"]["HttpStatusCode"])
                      for d, o in zip(subs, outs)),
-              [("batch", "submitJob.sync", "id-bad", 200), ("batch", "submitJob.sync", "id-ok", 200),
+           [("batch", "submitJob.sync", "id-bad", 200), ("batch", "submitJob.sync", "id-ok", 200),
                ("ecs", "runTask.sync", base + "fails", 200), ("ecs", "runTask.sync", base + "td", 200)])
     finally:
         srv.shutdown()
@@ -693,7 +682,7 @@ def run_with_container_creds(exe, env, key, inp):
         res = run(exe, env, inp)
     finally:
         srv.shutdown()
-    check("container endpoint asked once, with the token", seen, [("/creds", "Bearer tok")])
+    eq("container endpoint asked once, with the token", seen, [("/creds", "Bearer tok")])
     return res
 
 

@@ -24,13 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import eq, summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NPM = os.path.join(HERE, "npm")
 BIN = os.path.join(NPM, "node_modules", ".bin")
 SKIP = 77
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
-failures = 0
 
 
 def free_port():
@@ -53,15 +54,6 @@ def wait_port(port, proc):
     return False
 
 
-def check(name, got, want):
-    global failures
-    if got == want:
-        print("ok   " + name)
-    else:
-        failures += 1
-        print("FAIL %s\n  got:  %s\n  want: %s" % (name, got, want))
-
-
 def exported(s3, key):
     """A ResultWriter export's manifest and its SUCCEEDED records, in the
     order of its files, each file's size checked against the manifest."""
@@ -69,7 +61,7 @@ def exported(s3, key):
     records = []
     for f in manifest["ResultFiles"]["SUCCEEDED"]:
         body = s3.get_object(Bucket="my-bucket", Key=f["Key"])["Body"].read()
-        check("result file %s: its size" % f["Key"].rsplit("/", 1)[1], len(body), f["Size"])
+        eq("result file %s: its size" % f["Key"].rsplit("/", 1)[1], len(body), f["Size"])
         records += json.loads(body)
     return manifest, records
 
@@ -96,40 +88,40 @@ def export_memory(aslc, s3, env, tmp):
         p = subprocess.run([sys.executable, "-c", code, exe, json.dumps({"bucket": "my-bucket", "key": key})],
                            capture_output=True, text=True, env=dict(env, ASAN_OPTIONS=asan), timeout=300)
         rc, out, err, rss[n] = json.loads(p.stdout)
-        check("export of %d rows succeeds" % n, (rc, err), (0, ""))
+        eq("export of %d rows succeeds" % n, (rc, err), (0, ""))
         if rc:
             return
         result = json.loads(out)
         manifest, records = exported(s3, result["ResultWriterDetails"]["Key"])
-        check("export of %d rows: %d files, no failures" % (n, len(manifest["ResultFiles"]["SUCCEEDED"])),
-              (manifest["ResultFiles"]["FAILED"], manifest["ResultFiles"]["PENDING"]), ([], []))
-        check("export of %d rows: every record, in order" % n,
-              [(json.loads(r["Input"]), json.loads(r["Output"]), r["Status"]) for r in records],
-              [({"id": "r%d" % i, "i": i}, {"row": "r%d" % i, "n": str(i)}, "SUCCEEDED") for i in range(n)])
+        eq("export of %d rows: %d files, no failures" % (n, len(manifest["ResultFiles"]["SUCCEEDED"])),
+           (manifest["ResultFiles"]["FAILED"], manifest["ResultFiles"]["PENDING"]), ([], []))
+        eq("export of %d rows: every record, in order" % n,
+           [(json.loads(r["Input"]), json.loads(r["Output"]), r["Status"]) for r in records],
+           [({"id": "r%d" % i, "i": i}, {"row": "r%d" % i, "n": str(i)}, "SUCCEEDED") for i in range(n)])
     # Items from the input (no ItemReader): the same files, written at the end.
     exe = os.path.join(tmp, "export-items")
     subprocess.run([aslc, "build", os.path.join(HERE, "export_items.asl.json"), "-o", exe], check=True)
     p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "items": [1, "bad", {"a": 2}]}),
                        capture_output=True, text=True, env=env, timeout=60)
-    check("export of input items succeeds", (p.returncode, p.stderr[-300:]), (0, ""))
+    eq("export of input items succeeds", (p.returncode, p.stderr[-300:]), (0, ""))
     if p.returncode == 0:
         key = json.loads(p.stdout)["ResultWriterDetails"]["Key"]
         run_id = key.split("/")[1]
         manifest = json.loads(s3.get_object(Bucket="my-bucket", Key=key)["Body"].read())
         files = {k: [(f["Key"], f["Size"]) for f in v] for k, v in manifest["ResultFiles"].items()}
         bodies = {k: s3.get_object(Bucket="my-bucket", Key=v[0][0])["Body"].read() for k, v in files.items() if v}
-        check("export of input items: JSONL files (key, size)", files, {
+        eq("export of input items: JSONL files (key, size)", files, {
             "FAILED": [("items/%s/FAILED_0.jsonl" % run_id, len(bodies.get("FAILED", b"")))], "PENDING": [],
             "SUCCEEDED": [("items/%s/SUCCEEDED_0.jsonl" % run_id, len(bodies.get("SUCCEEDED", b"")))]})
         lines = {k: [json.loads(l) for l in v.decode().splitlines()] for k, v in bodies.items()}
-        check("export of input items: records", (
+        eq("export of input items: records", (
             [(r["Input"], r["Output"], r["Status"]) for r in lines["SUCCEEDED"]],
             [(r["Input"], r["Error"], r["Cause"], r["Status"], "Output" in r) for r in lines["FAILED"]]),
             ([("1", "1", "SUCCEEDED"), ('{"a":2}', '{"a":2}', "SUCCEEDED")],
              [('"bad"', "Bad", "a bad item", "FAILED", False)]))
     print("     peak RSS with a ResultWriter: %d KiB (10,000 rows), %d KiB (100,000 rows)"
           % (rss[10000], rss[100000]))
-    check("peak RSS bounded by the window, not the rows", rss[100000] - rss[10000] < 24 * 1024, True)
+    eq("peak RSS bounded by the window, not the rows", rss[100000] - rss[10000] < 24 * 1024, True)
 
 
 def map_machine(reader_cfg, writer=None, batcher=None, selector=None, catch=False):
@@ -193,37 +185,37 @@ def json_reader(aslc, s3, env, tmp):
     rss = {}
     for n in (10000, 100000):
         rc, out, err, rss[n] = measured(exe, env, {"bucket": "my-bucket", "key": "arr-%d.json" % n, "max": 5})
-        check("JSON, MaxItems 5 of %d elements" % n, (rc, err, json.loads(out) if rc == 0 else out),
-              (0, "", [elem(i) for i in range(5)]))
+        eq("JSON, MaxItems 5 of %d elements" % n, (rc, err, json.loads(out) if rc == 0 else out),
+           (0, "", [elem(i) for i in range(5)]))
     print("     peak RSS with MaxItems 5: %d KiB (2.3 MB JSON), %d KiB (23 MB JSON)" % (rss[10000], rss[100000]))
-    check("JSON: the download stops at MaxItems, RSS not proportional to the object",
-          rss[100000] - rss[10000] < 3072, True)
+    eq("JSON: the download stops at MaxItems, RSS not proportional to the object",
+       rss[100000] - rss[10000] < 3072, True)
     exe = build(aslc, tmp, "json-export", map_machine({"InputType": "JSON"}, writer="json-out",
                                                       selector={"id.$": "$$.Map.Item.Value.id",
                                                                 "i.$": "$$.Map.Item.Index",
                                                                 "src.$": "$$.Map.Item.Source"}))
     for n in (10000, 100000):
         rc, out, err, rss[n] = measured(exe, env, {"bucket": "my-bucket", "key": "arr-%d.json" % n})
-        check("JSON export of %d elements succeeds" % n, (rc, err), (0, ""))
+        eq("JSON export of %d elements succeeds" % n, (rc, err), (0, ""))
         if rc:
             return
         _, records = exported(s3, json.loads(out)["ResultWriterDetails"]["Key"])
-        check("JSON export of %d elements: every record, in order" % n,
-              [(json.loads(r["Output"]), r["Status"]) for r in records],
-              [({"id": "r%d" % i, "i": i, "src": "S3://my-bucket/arr-%d.json" % n}, "SUCCEEDED")
+        eq("JSON export of %d elements: every record, in order" % n,
+           [(json.loads(r["Output"]), r["Status"]) for r in records],
+           [({"id": "r%d" % i, "i": i, "src": "S3://my-bucket/arr-%d.json" % n}, "SUCCEEDED")
                for i in range(n)])
     print("     peak RSS of a JSON export: %d KiB (10,000 elements), %d KiB (100,000 elements)"
           % (rss[10000], rss[100000]))
-    check("JSON export: peak RSS bounded by the window, not the elements",
-          rss[100000] - rss[10000] < 24 * 1024, True)
+    eq("JSON export: peak RSS bounded by the window, not the elements",
+       rss[100000] - rss[10000] < 24 * 1024, True)
     # $$.Map.Item.Source without an export: the object's S3 URI (the guide)
     exe = build(aslc, tmp, "json-source", map_machine({"InputType": "JSON", "MaxItems": 2},
                                                       selector={"s.$": "$$.Map.Item.Source",
                                                                 "i.$": "$$.Map.Item.Index"}))
     p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "key": "arr-10000.json"}),
                        capture_output=True, text=True, env=env, timeout=60)
-    check("$$.Map.Item.Source of a JSON object's items", (p.returncode, p.stdout.strip()),
-          (0, json.dumps([{"s": "S3://my-bucket/arr-10000.json", "i": i} for i in range(2)],
+    eq("$$.Map.Item.Source of a JSON object's items", (p.returncode, p.stdout.strip()),
+       (0, json.dumps([{"s": "S3://my-bucket/arr-10000.json", "i": i} for i in range(2)],
                          separators=(",", ":"))))
     # ItemsPointer past members before and after; malformed objects.
     s3.put_object(Bucket="my-bucket", Key="nested.json", Body=json.dumps(
@@ -262,7 +254,7 @@ def json_reader(aslc, s3, env, tmp):
             got.append(out if isinstance(out, list) else
                        out.get("Cause") if isinstance(out, dict) and out.get("Error") == "States.ItemReaderFailed"
                        else out)
-        check("JSON ItemsPointer and malformed objects (%s)" % backend, got, [w for _, _, w in want])
+        eq("JSON ItemsPointer and malformed objects (%s)" % backend, got, [w for _, _, w in want])
 
 
 def download_stop(aslc, s3, env, tmp):
@@ -319,13 +311,13 @@ def download_stop(aslc, s3, env, tmp):
         stub_env = dict(env, AWS_ENDPOINT_URL_S3="http://127.0.0.1:%d" % srv.server_address[1])
         p = subprocess.run([exe], input=json.dumps({"bucket": "b", "key": "big.json"}), capture_output=True,
                            text=True, env=stub_env, timeout=120)
-        check("MaxItems with an export succeeds", (p.returncode, p.stderr[-300:]), (0, ""))
+        eq("MaxItems with an export succeeds", (p.returncode, p.stderr[-300:]), (0, ""))
         files = sorted(k for k in state["puts"] if "SUCCEEDED" in k)
         records = [json.loads(r["Output"]) for k in files for r in json.loads(state["puts"][k])]
-        check("MaxItems with an export: the 5 items exported", records,
-              [{"i": i, "pad": "x" * 40} for i in range(5)])
+        eq("MaxItems with an export: the 5 items exported", records,
+           [{"i": i, "pad": "x" * 40} for i in range(5)])
         print("     the stub sent %d of %d bytes" % (state["sent"], total))
-        check("MaxItems with an export stops the download", state["sent"] < total // 4, True)
+        eq("MaxItems with an export stops the download", state["sent"] < total // 4, True)
     finally:
         srv.shutdown()
         srv.server_close()
@@ -345,27 +337,27 @@ def batch_export(aslc, s3, env, tmp):
     rss = {}
     for n in (10000, 100000):
         rc, out, err, rss[n] = measured(exe, env, {"bucket": "my-bucket", "key": "brows-%d.csv" % n})
-        check("batched export of %d rows succeeds" % n, (rc, err), (0, ""))
+        eq("batched export of %d rows succeeds" % n, (rc, err), (0, ""))
         if rc:
             return
         _, records = exported(s3, json.loads(out)["ResultWriterDetails"]["Key"])
-        check("batched export of %d rows: every batch, in order" % n,
-              [json.loads(r["Output"]) for r in records],
-              [{"BatchInput": {"src": "my-bucket"},
+        eq("batched export of %d rows: every batch, in order" % n,
+           [json.loads(r["Output"]) for r in records],
+           [{"BatchInput": {"src": "my-bucket"},
                 "Items": [{"id": "r%d" % i, "n": str(i)} for i in range(b, b + 100)]} for b in range(0, n, 100)])
     print("     peak RSS of a batched export: %d KiB (10,000 rows), %d KiB (100,000 rows)"
           % (rss[10000], rss[100000]))
-    check("batched export: peak RSS bounded by the window, not the rows", rss[100000] - rss[10000] < 24 * 1024,
-          True)
+    eq("batched export: peak RSS bounded by the window, not the rows", rss[100000] - rss[10000] < 24 * 1024,
+       True)
     # Batches of 8,000 at MaxConcurrency 8 would want windows of 72,000
     # items: capped at 65,536, a batch spans two windows and comes out whole.
     exe = build(aslc, tmp, "batch-big", map_machine({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
                                                     writer="bigbatches", batcher={"MaxItemsPerBatch": 8000}))
     rc, out, err, _ = measured(exe, env, {"bucket": "my-bucket", "key": "brows-100000.csv"})
     _, records = exported(s3, json.loads(out)["ResultWriterDetails"]["Key"]) if rc == 0 else (None, [])
-    check("batches of 8,000 across capped windows: every batch whole, in order",
-          (rc, err, [[it["id"] for it in json.loads(r["Output"])["Items"]] for r in records]),
-          (0, "", [["r%d" % i for i in range(b, min(b + 8000, 100000))] for b in range(0, 100000, 8000)]))
+    eq("batches of 8,000 across capped windows: every batch whole, in order",
+       (rc, err, [[it["id"] for it in json.loads(r["Output"])["Items"]] for r in records]),
+       (0, "", [["r%d" % i for i in range(b, min(b + 8000, 100000))] for b in range(0, 100000, 8000)]))
     # ToleratedFailurePercentage counts child executions (batches), not
     # items: one failed batch of 30 is 3.3%.
     d = map_machine({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}, writer="tolerated",
@@ -390,7 +382,7 @@ def batch_export(aslc, s3, env, tmp):
             out = [(len(m["ResultFiles"]["SUCCEEDED"]), json.loads(r["Input"])["Items"][0], r["Error"], r["Cause"])
                    for r in bad]
         got.append(out)
-    check("batched export: ToleratedFailurePercentage counts batches", got, [
+    eq("batched export: ToleratedFailurePercentage counts batches", got, [
         {"Error": "States.ExceedToleratedFailureThreshold",
          "Cause": "The specified tolerated failure threshold was exceeded"},
         [(1, {"id": "r1500", "n": "1500"}, "Bad", "batch 15")]])
@@ -410,11 +402,11 @@ def batch_export(aslc, s3, env, tmp):
                                                                       ["ResultWriterDetails"]["Key"])[1]])
             else:
                 got.append(json.loads(p.stdout))
-        check("batches by bytes the same with an export (%s)" % backend, (len(got[0]), got[1] == got[0]),
-              (len(got[0]), True))
-        check("batches by bytes hold every row once, in order (%s)" % backend,
-              [it["id"] for b in got[0] for it in b["Items"]] if isinstance(got[0], list) else got[0],
-              ["r%d" % i for i in range(3000)])
+        eq("batches by bytes the same with an export (%s)" % backend, (len(got[0]), got[1] == got[0]),
+           (len(got[0]), True))
+        eq("batches by bytes hold every row once, in order (%s)" % backend,
+           [it["id"] for b in got[0] for it in b["Items"]] if isinstance(got[0], list) else got[0],
+           ["r%d" % i for i in range(3000)])
 
 
 def inventory(aslc, s3, env, tmp):
@@ -465,8 +457,8 @@ def inventory(aslc, s3, env, tmp):
                 exported_items.append([json.loads(r["Output"]) for r in records])
             else:
                 exported_items.append((p.returncode, p.stdout, p.stderr[-300:]))
-        check("S3 inventory manifest, exported in windows (%s)" % backend, exported_items, [items, items[:2]])
-        check("S3 inventory manifest (%s)" % backend, got, [
+        eq("S3 inventory manifest, exported in windows (%s)" % backend, exported_items, [items, items[:2]])
+        eq("S3 inventory manifest (%s)" % backend, got, [
             (0, "", items), (0, "", items[:2]),
             (0, "", {"Error": "States.ItemReaderFailed",
                      "Cause": "The S3 inventory's fileFormat is ORC: only CSV inventories are read"})])
@@ -524,8 +516,7 @@ def main():
             s3 = boto3.client("s3", endpoint_url=urls["s3"], **creds)
             for name in sections:
                 globals()[name](aslc, s3, env, tmp)
-            print("all passed" if failures == 0 else "%d failed" % failures)
-            return 1 if failures else 0
+            return summary()
         etag = '"%s"' % hashlib.md5(b"a,b\n1,2\n").hexdigest()
         for backend in ("c", "llvm"):
             exe = os.path.join(tmp, "local-" + backend)
@@ -533,17 +524,17 @@ def main():
                            check=True)
             p = subprocess.run([exe], input=json.dumps({"queue": queue}), capture_output=True, text=True,
                                env=env, timeout=120)
-            check("workflow succeeds (%s)" % backend, (p.returncode, p.stderr[-300:]), (0, ""))
+            eq("workflow succeeds (%s)" % backend, (p.returncode, p.stderr[-300:]), (0, ""))
             if p.returncode:
                 continue
             out = json.loads(p.stdout)
             errs = {k: out.pop(k)["Error"] for k in ("conditional", "badTable", "noKey", "noQueue")}
-            check("errors as Step Functions names them (%s)" % backend, errs, {
+            eq("errors as Step Functions names them (%s)" % backend, errs, {
                 "conditional": "DynamoDB.ConditionalCheckFailedException",
                 "badTable": "DynamoDB.AmazonDynamoDBException",
                 "noKey": "S3.NoSuchKeyException",
                 "noQueue": "SQS.QueueDoesNotExistException"})
-            check("results (%s)" % backend, out, {
+            eq("results (%s)" % backend, out, {
                 "queue": queue,
                 "put": {"status": 200},
                 "update": {"Attributes": {"n": {"N": "42"}}},
@@ -559,7 +550,7 @@ def main():
                 "send": {"MD5OfMessageBody": hashlib.md5(b"hello").hexdigest()},
             })
             msgs = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-            check("message received from local-aws-sqs (%s)" % backend, [m["Body"] for m in msgs], ["hello"])
+            eq("message received from local-aws-sqs (%s)" % backend, [m["Body"] for m in msgs], ["hello"])
             for m in msgs:
                 sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
         # A Distributed Map's ItemReader over objects in s3rver.
@@ -578,46 +569,46 @@ def main():
             t0 = time.time()
             p = subprocess.run([exe], input=json.dumps({"bucket": "my-bucket", "limit": 3}), capture_output=True,
                                text=True, env=env, timeout=240)
-            check("ItemReader workflow succeeds (%s)" % backend, (p.returncode, p.stderr[-300:]), (0, ""))
+            eq("ItemReader workflow succeeds (%s)" % backend, (p.returncode, p.stderr[-300:]), (0, ""))
             if p.returncode:
                 continue
             out = json.loads(p.stdout)
             missing = out.pop("missing")
             listing = out.pop("listing")
             export = out.pop("export")
-            check("ResultWriter preview, FLATTEN (%s)" % backend, out.pop("preview"), ["a", "a", "b", "b"])
-            check("ItemBatcher by count, with BatchInput (%s)" % backend, out.pop("batches"), {
+            eq("ResultWriter preview, FLATTEN (%s)" % backend, out.pop("preview"), ["a", "a", "b", "b"])
+            eq("ItemBatcher by count, with BatchInput (%s)" % backend, out.pop("batches"), {
                 "batches": 100, "first": {"n": 1000, "src": "my-bucket", "first": "r0"},
                 "last": {"n": 1000, "src": "my-bucket", "first": "r99000"}})
-            check("ItemBatcher by bytes (%s)" % backend, out.pop("byBytes"),
-                  [{"Items": [{"n": 1}, [2]]}, {"Items": ["three", 4]}])
+            eq("ItemBatcher by bytes (%s)" % backend, out.pop("byBytes"),
+               [{"Items": [{"n": 1}, [2]]}, {"Items": ["three", 4]}])
             details = export["ResultWriterDetails"]
             run_id = details["Key"].split("/")[1]
-            check("ResultWriter result (%s)" % backend,
-                  (sorted(export), export["MapRunArn"].split(":mapRun:")[1].split(":")[0],
+            eq("ResultWriter result (%s)" % backend,
+               (sorted(export), export["MapRunArn"].split(":mapRun:")[1].split(":")[0],
                    details["Bucket"], details["Key"]),
-                  (["MapRunArn", "ResultWriterDetails"], "reader/Export", "my-bucket",
+               (["MapRunArn", "ResultWriterDetails"], "reader/Export", "my-bucket",
                    "out/%s/manifest.json" % run_id))
             manifest, records = exported(s3, details["Key"])
             files = manifest["ResultFiles"]["SUCCEEDED"]
-            check("ResultWriter manifest (%s)" % backend, manifest, {
+            eq("ResultWriter manifest (%s)" % backend, manifest, {
                 "DestinationBucket": "my-bucket", "MapRunArn": export["MapRunArn"],
                 "ResultFiles": {"FAILED": [], "PENDING": [], "SUCCEEDED": [
                     {"Key": "out/%s/SUCCEEDED_%d.json" % (run_id, i), "Size": f["Size"]}
                     for i, f in enumerate(files)]}})
             r0 = records[0]
             last = records[99999]
-            check("ResultWriter records (%s)" % backend,
-                  (len(records), r0["Input"], json.loads(r0["Output"]), r0["Status"], r0["InputDetails"],
+            eq("ResultWriter records (%s)" % backend,
+               (len(records), r0["Input"], json.loads(r0["Output"]), r0["Status"], r0["InputDetails"],
                    r0["OutputDetails"], r0["RedriveStatus"], bool(re.fullmatch(re.escape(
                        "arn:aws:states:us-east-1:123456789012:express:reader/Export:%s:" % r0["Name"]) + UUID,
                        r0["ExecutionArn"])),
                    json.loads(last["Output"]), sorted(r0)),
-                  (100000, '{"id":"r0"}', {"done": "r0", "name": r0["Name"]}, "SUCCEEDED", {"Included": True},
+               (100000, '{"id":"r0"}', {"done": "r0", "name": r0["Name"]}, "SUCCEEDED", {"Included": True},
                    {"Included": True}, "NOT_REDRIVABLE", True, {"done": "r99999", "name": last["Name"]},
                    ["ExecutionArn", "Input", "InputDetails", "Name", "Output", "OutputDetails", "RedriveCount",
                     "RedriveStatus", "RedriveStatusReason", "StartDate", "StateMachineArn", "Status", "StopDate"]))
-            check("ItemReader results (%s)" % backend, out, {
+            eq("ItemReader results (%s)" % backend, out, {
                 "bucket": "my-bucket", "limit": 3,
                 "csv": {"count": 100000, "first": {"id": "r0", "v": 0}, "last": [{"id": "r99999", "v": 99999}],
                         "sum": 99999},
@@ -625,10 +616,10 @@ def main():
                 "json": [{"sku": "a"}, {"sku": "b"}],
                 "jsonl": [{"n": 1}, [2], "three"],
             })
-            check("ItemReader listing (%s)" % backend, listing, [{"key": "lines.jsonl", "size": 23}])
-            check("ItemReader on a missing object (%s)" % backend,
-                  (missing["Error"], missing["Cause"].startswith("S3.NoSuchKeyException: ")),
-                  ("States.ItemReaderFailed", True))
+            eq("ItemReader listing (%s)" % backend, listing, [{"key": "lines.jsonl", "size": 23}])
+            eq("ItemReader on a missing object (%s)" % backend,
+               (missing["Error"], missing["Cause"].startswith("S3.NoSuchKeyException: ")),
+               ("States.ItemReaderFailed", True))
             print("     100,000-row CSV workflow took %.1f s (%s)" % (time.time() - t0, backend))
 
         export_memory(aslc, s3, env, tmp)
@@ -642,7 +633,7 @@ def main():
         p = subprocess.run([os.path.join(tmp, "local-c")], input=json.dumps({"queue": queue}), capture_output=True,
                            text=True, env=bad, timeout=120)
         last = json.loads(p.stderr.strip().splitlines()[-1])
-        check("s3rver refuses an unknown key", (p.returncode, last["Error"]), (1, "S3.InvalidAccessKeyIdException"))
+        eq("s3rver refuses an unknown key", (p.returncode, last["Error"]), (1, "S3.InvalidAccessKeyIdException"))
     finally:
         for p in procs:
             p.terminate()
@@ -651,8 +642,7 @@ def main():
             except subprocess.TimeoutExpired:
                 p.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("all passed" if failures == 0 else "%d failed" % failures)
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

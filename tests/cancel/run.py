@@ -26,6 +26,8 @@ import sys
 import tempfile
 import threading
 import time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import check, finish  # noqa: E402
 
 ASLC = sys.argv[1]
 SANITIZED = os.environ.get("ASLC_SANITIZED") == "1"
@@ -40,18 +42,6 @@ SLEEP = "arn:aws:states:::sqs:sendMessage"
 CHECK = "arn:aws:states:::dynamodb:putItem"
 FLAKY = "arn:aws:states:::events:putEvents"
 BOOM = {"Error": "Boom", "Cause": "branch A failed"}
-failed = 0
-passed = 0
-
-
-def check(name, ok, detail=""):
-    global failed, passed
-    if ok:
-        passed += 1
-        print(f"testing {name} ... passed")
-    else:
-        failed += 1
-        print(f"testing {name} ... FAILED {detail}")
 
 
 def task(resource, params, **kw):
@@ -484,8 +474,7 @@ def main():
         server.shutdown()
         if not os.environ.get("CANCEL_KEEP"):
             shutil.rmtree(TMP, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    finish()
 
 
 main()

@@ -6,17 +6,11 @@ with States.Timeout at exactly 300 s (a smaller TimeoutSeconds wins,
 (--history-limit), where only ExecutionSucceeded may be the last one.
     limits.py ASLC"""
 import json, os, subprocess, sys, tempfile
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import eq, finish  # noqa: E402
 
 aslc = sys.argv[1]
 work = tempfile.mkdtemp()
-fails = 0
-
-
-def check(what, got, want):
-    global fails
-    if got != want:
-        print("FAIL %s: got %r, want %r" % (what, got, want))
-        fails += 1
 
 
 def machine(name, definition, kind):
@@ -52,36 +46,36 @@ def elapsed(events):
 # Express: a Wait of 400 s fails at exactly 300 s
 x = machine("x", wait(400), "express")
 p, ev = run(x)
-check("express rc", p.returncode, 1)
-check("express last event", ev[-1]["type"], "ExecutionTimedOut")
-check("express details", ev[-1].get("executionTimedOutEventDetails"),
-      {"error": "States.Timeout", "cause": "The execution ran past Express's limit of 300 seconds"})
-check("express elapsed ms", elapsed(ev), 300000)
-check("express stderr", p.stderr.strip().splitlines()[-1],
-      '{"Error":"States.Timeout","Cause":"The execution ran past Express\'s limit of 300 seconds"}')
+eq("express rc", p.returncode, 1)
+eq("express last event", ev[-1]["type"], "ExecutionTimedOut")
+eq("express details", ev[-1].get("executionTimedOutEventDetails"),
+   {"error": "States.Timeout", "cause": "The execution ran past Express's limit of 300 seconds"})
+eq("express elapsed ms", elapsed(ev), 300000)
+eq("express stderr", p.stderr.strip().splitlines()[-1],
+   '{"Error":"States.Timeout","Cause":"The execution ran past Express\'s limit of 300 seconds"}')
 
 # the machine's smaller TimeoutSeconds wins
 x100 = machine("x100", wait(400, 100), "express")
 p, ev = run(x100)
-check("timeout 100 type", ev[-1]["type"], "ExecutionTimedOut")
-check("timeout 100 elapsed ms", elapsed(ev), 100000)
-check("timeout 100 cause", ev[-1]["executionTimedOutEventDetails"]["cause"],
-      "The execution ran past the state machine's TimeoutSeconds (100)")
+eq("timeout 100 type", ev[-1]["type"], "ExecutionTimedOut")
+eq("timeout 100 elapsed ms", elapsed(ev), 100000)
+eq("timeout 100 cause", ev[-1]["executionTimedOutEventDetails"]["cause"],
+   "The execution ran past the state machine's TimeoutSeconds (100)")
 
 # a larger TimeoutSeconds does not lift Express's limit
 x900 = machine("x900", wait(400, 900), "express")
 p, ev = run(x900)
-check("timeout 900 elapsed ms", elapsed(ev), 300000)
+eq("timeout 900 elapsed ms", elapsed(ev), 300000)
 
 # --express-time-limit off lifts it; Standard has no such limit
 p, ev = run(x, "--express-time-limit", "off")
-check("limit off rc", (p.returncode, p.stdout), (0, "{}\n"))
-check("limit off elapsed ms", elapsed(ev), 400000)
+eq("limit off rc", (p.returncode, p.stdout), (0, "{}\n"))
+eq("limit off elapsed ms", elapsed(ev), 400000)
 s = machine("s", wait(400), "standard")
 p, ev = run(s)
-check("standard rc", (p.returncode, ev[-1]["type"]), (0, "ExecutionSucceeded"))
+eq("standard rc", (p.returncode, ev[-1]["type"]), (0, "ExecutionSucceeded"))
 p = subprocess.run([x, "--express-time-limit", "maybe"], input="{}", capture_output=True, text=True)
-check("bad option rc", p.returncode, 2)
+eq("bad option rc", p.returncode, 2)
 
 # Express refuses .sync and .waitForTaskToken at check time, in AWS's words
 for resource, msg in [
@@ -96,10 +90,10 @@ for resource, msg in [
     with open(src, "w") as f:
         json.dump(d, f)
     p = subprocess.run([aslc, "check", src, "--type", "express"], capture_output=True, text=True)
-    check("express check " + resource, (p.returncode != 0, msg in p.stderr,
+    eq("express check " + resource, (p.returncode != 0, msg in p.stderr,
                                         "[/States/T/Resource]" in p.stderr), (True, True, True))
     p = subprocess.run([aslc, "check", src, "--type", "standard"], capture_output=True, text=True)
-    check("standard check " + resource, p.returncode, 0)
+    eq("standard check " + resource, p.returncode, 0)
 
 # the history quota: a Map of mocked Tasks, 7 events per item and 6 more
 mapdef = {"StartAt": "Fan", "States": {"Fan": {
@@ -126,30 +120,29 @@ for kind in ["standard", "express"]:
     m = machine("map", mapdef, kind)
     p, ev = map_run(m, 4000)  # 28,006 events
     if kind == "express":  # no history quota in Express
-        check("express 4000", (p.returncode, p.stdout, len(ev)), (0, '{"n":4000}\n', 28006))
+        eq("express 4000", (p.returncode, p.stdout, len(ev)), (0, '{"n":4000}\n', 28006))
         continue
-    check("quota rc", p.returncode, 1)
-    check("quota events", (len(ev), ev[-1]["id"], ev[-1]["type"]), (25000, 25000, "ExecutionFailed"))
-    check("quota details", ev[-1]["executionFailedEventDetails"],
-          {"error": "States.Runtime", "cause": QUOTA_CAUSE % 25000})
-    check("quota ids", [e["id"] for e in ev], list(range(1, 25001)))
+    eq("quota rc", p.returncode, 1)
+    eq("quota events", (len(ev), ev[-1]["id"], ev[-1]["type"]), (25000, 25000, "ExecutionFailed"))
+    eq("quota details", ev[-1]["executionFailedEventDetails"],
+       {"error": "States.Runtime", "cause": QUOTA_CAUSE % 25000})
+    eq("quota ids", [e["id"] for e in ev], list(range(1, 25001)))
     p, ev = map_run(m, 4000, "--history-limit", "off")
-    check("quota off", (p.returncode, p.stdout, len(ev)), (0, '{"n":4000}\n', 28006))
+    eq("quota off", (p.returncode, p.stdout, len(ev)), (0, '{"n":4000}\n', 28006))
     # the last event may be ExecutionSucceeded, nothing else
     p, ev = map_run(m, 100, "--history-limit", "706")
-    check("quota exact", (p.returncode, len(ev), ev[-1]["type"]), (0, 706, "ExecutionSucceeded"))
+    eq("quota exact", (p.returncode, len(ev), ev[-1]["type"]), (0, 706, "ExecutionSucceeded"))
     p, ev = map_run(m, 100, "--history-limit", "705")
-    check("quota one less", (p.returncode, len(ev), ev[-1]["type"]), (1, 705, "ExecutionFailed"))
-    check("quota one less cause", ev[-1]["executionFailedEventDetails"]["cause"], QUOTA_CAUSE % 705)
+    eq("quota one less", (p.returncode, len(ev), ev[-1]["type"]), (1, 705, "ExecutionFailed"))
+    eq("quota one less cause", ev[-1]["executionFailedEventDetails"]["cause"], QUOTA_CAUSE % 705)
     # the journal records the same end
     db = os.path.join(work, "s.db")
     p, ev = map_run(m, 100, "--history-limit", "300", "--store", db, "--name", "q")
     d = json.loads(subprocess.run([m, "--store", db, "--describe", "q"], capture_output=True,
                                   text=True).stdout)
-    check("quota journal", (p.returncode, d["status"], d.get("error")), (1, "FAILED", "States.Runtime"))
+    eq("quota journal", (p.returncode, d["status"], d.get("error")), (1, "FAILED", "States.Runtime"))
     for bad in ["0", "1", "x", "-5"]:
         p = subprocess.run([m, "--history-limit", bad], input="{}", capture_output=True, text=True)
-        check("bad --history-limit " + bad, p.returncode, 2)
+        eq("bad --history-limit " + bad, p.returncode, 2)
 
-print("FAILED" if fails else "ok")
-sys.exit(1 if fails else 0)
+finish()

@@ -7,17 +7,11 @@ is left alone; a Retry interval parks and resumes the same way, its Task
 called once per attempt.
     park.py ASLC"""
 import json, os, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import eq, finish  # noqa: E402
 
 aslc = sys.argv[1]
 work = tempfile.mkdtemp()
-fails = 0
-
-
-def check(what, got, want):
-    global fails
-    if got != want:
-        print("FAIL %s: got %r, want %r" % (what, got, want))
-        fails += 1
 
 
 src = os.path.join(work, "w.asl.json")
@@ -44,17 +38,17 @@ def describe(name):
 
 t0 = time.time()
 p = run("--name", "e1", "--park-after", "5", inp='{"x": 1}')
-check("park rc", p.returncode, 3)
-check("park message", "execution 'e1' parked until " in p.stderr, True)
-check("parked status", describe("e1")["status"], "RUNNING")
+eq("park rc", p.returncode, 3)
+eq("park message", "execution 'e1' parked until " in p.stderr, True)
+eq("parked status", describe("e1")["status"], "RUNNING")
 p = run("--name", "e2", "--park-after", "5", inp='{"x": 2}')
-check("park e2 rc", p.returncode, 3)
-check("parking took < 3 s", time.time() - t0 < 3, True)
+eq("park e2 rc", p.returncode, 3)
+eq("parking took < 3 s", time.time() - t0 < 3, True)
 
 # not due yet: nothing resumed
 p = run("--run-due", "--park-after", "5")
-check("early run-due", (p.returncode, p.stdout), (0, ""))
-check("still running", describe("e1")["status"], "RUNNING")
+eq("early run-due", (p.returncode, p.stdout), (0, ""))
+eq("still running", describe("e1")["status"], "RUNNING")
 
 time.sleep(max(0, t0 + 10.5 - time.time()))
 # e2 is being resumed by another process (its second Wait, not parked): left alone
@@ -63,22 +57,22 @@ other = subprocess.Popen([exe, "--store", db, "--resume", "e2"], stdout=subproce
 time.sleep(1)
 # due: e1 resumed, parks again at its second Wait
 p = run("--run-due", "--park-after", "5")
-check("run-due 1", (p.returncode, p.stdout), (0, "e1 PARKED\n"))
+eq("run-due 1", (p.returncode, p.stdout), (0, "e1 PARKED\n"))
 time.sleep(max(0, t0 + 23 - time.time()))
 p = run("--run-due", "--park-after", "5")
-check("run-due 2", (p.returncode, p.stdout), (0, "e1 SUCCEEDED\n"))
+eq("run-due 2", (p.returncode, p.stdout), (0, "e1 SUCCEEDED\n"))
 d = describe("e1")
-check("e1 result", (d["status"], d.get("output")), ("SUCCEEDED", '{"done":1}'))
+eq("e1 result", (d["status"], d.get("output")), ("SUCCEEDED", '{"done":1}'))
 out, _ = other.communicate(timeout=30)
-check("e2 by the other process", (other.returncode, out), (0, '{"done":2}\n'))
+eq("e2 by the other process", (other.returncode, out), (0, '{"done":2}\n'))
 p = run("--run-due")
-check("nothing left", (p.returncode, p.stdout), (0, ""))
+eq("nothing left", (p.returncode, p.stdout), (0, ""))
 # the same name again prints the result, as for any ended execution
 p = run("--name", "e1", inp='{"x": 1}')
-check("rerun", (p.returncode, p.stdout), (0, '{"done":1}\n'))
+eq("rerun", (p.returncode, p.stdout), (0, '{"done":1}\n'))
 for args in [["--run-due", "--name", "x"], ["--park-after", "-1", "--name", "y"]]:
-    check("usage " + " ".join(args), run(*args, inp="{}").returncode, 2)
-check("no --store", subprocess.run([exe, "--run-due"], capture_output=True).returncode, 2)
+    eq("usage " + " ".join(args), run(*args, inp="{}").returncode, 2)
+eq("no --store", subprocess.run([exe, "--run-due"], capture_output=True).returncode, 2)
 
 # a Retry interval parks too: a Task bound to a command that fails once,
 # retried after 6 s; each call appends to a file, so the effects are counted
@@ -104,16 +98,15 @@ db = os.path.join(work, "r.db")  # a journal belongs to one machine
 subprocess.run([aslc, "build", src, "-o", exe], check=True)
 t0 = time.time()
 p = run("--name", "r1", "--park-after", "3", "--bindings", bindings, inp="{}")
-check("retry park rc", p.returncode, 3)
+eq("retry park rc", p.returncode, 3)
 p = run("--run-due", "--park-after", "3", "--bindings", bindings)
-check("retry early run-due", (p.returncode, p.stdout), (0, ""))
+eq("retry early run-due", (p.returncode, p.stdout), (0, ""))
 time.sleep(max(0, t0 + 6.5 - time.time()))
 p = run("--run-due", "--park-after", "3", "--bindings", bindings)
-check("retry run-due", (p.returncode, p.stdout), (0, "r1 SUCCEEDED\n"))
+eq("retry run-due", (p.returncode, p.stdout), (0, "r1 SUCCEEDED\n"))
 d = describe("r1")
-check("retry result", (d["status"], d.get("output")), ("SUCCEEDED", '{"ok":true}'))
+eq("retry result", (d["status"], d.get("output")), ("SUCCEEDED", '{"ok":true}'))
 with open(calls) as f:
-    check("retry calls", f.read(), "x\nx\n")
+    eq("retry calls", f.read(), "x\nx\n")
 
-print("FAILED" if fails else "ok")
-sys.exit(1 if fails else 0)
+finish()

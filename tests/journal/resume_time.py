@@ -13,17 +13,11 @@ import subprocess
 import sys
 import tempfile
 import time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import eq, finish  # noqa: E402
 
 aslc = sys.argv[1]
 work = tempfile.mkdtemp()
-fails = 0
-
-
-def check(what, got, want):
-    global fails
-    if got != want:
-        print("FAIL %s: got %r, want %r" % (what, got, want))
-        fails += 1
 
 
 src = os.path.join(work, "w.asl.json")
@@ -47,24 +41,24 @@ def stored():
 
 
 p = run("--name", "e1", "--park-after", "1", inp='{"x": 1}')
-check("park rc", p.returncode, 3)
+eq("park rc", p.returncode, 3)
 before = stored()
-check("events before the park",
-      [e["type"] for e in before],
-      ["ExecutionStarted", "PassStateEntered", "PassStateExited", "WaitStateEntered"])
+eq("events before the park",
+   [e["type"] for e in before],
+   ["ExecutionStarted", "PassStateEntered", "PassStateExited", "WaitStateEntered"])
 time.sleep(2.5)  # the Wait is due; a replay now would be 2.5 s later
 hist = os.path.join(work, "h.json")
 p = run("--resume", "e1", "--history", hist)
-check("resume", (p.returncode, p.stdout), (0, '{"x":1}\n'))
+eq("resume", (p.returncode, p.stdout), (0, '{"x":1}\n'))
 after = stored()
-check("journaled events kept as they were", after[:len(before)], before)
+eq("journaled events kept as they were", after[:len(before)], before)
 with open(hist) as f:
     resumed = json.load(f)["events"]
-check("the resumed run's --history", resumed[:len(before)], before)
-check("the resumed run's events", [e["type"] for e in resumed],
-      [e["type"] for e in after])
-check("events after the park come later",
-      all(e["timestamp"] >= before[-1]["timestamp"] + 1.9 for e in after[len(before):]), True)
+eq("the resumed run's --history", resumed[:len(before)], before)
+eq("the resumed run's events", [e["type"] for e in resumed],
+   [e["type"] for e in after])
+eq("events after the park come later",
+   all(e["timestamp"] >= before[-1]["timestamp"] + 1.9 for e in after[len(before):]), True)
 
 # a journal of schema version 1: refused, saying why
 con = sqlite3.connect(db)
@@ -72,10 +66,9 @@ con.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
 con.commit()
 con.close()
 p = run("--name", "e2", inp='{"x": 2}')
-check("schema 1 rc", p.returncode, 2)
-check("schema 1 message", p.stderr.strip(),
-      "%s: --store %s: the journal's schema version is '1', this executable's '2': it was "
-      "written by an older aslc and cannot be resumed here; finish its executions with the "
-      "executable that wrote it, or use another --store file" % (exe, db))
-print("%d failed" % fails)
-sys.exit(1 if fails else 0)
+eq("schema 1 rc", p.returncode, 2)
+eq("schema 1 message", p.stderr.strip(),
+   "%s: --store %s: the journal's schema version is '1', this executable's '2': it was "
+   "written by an older aslc and cannot be resumed here; finish its executions with the "
+   "executable that wrote it, or use another --store file" % (exe, db))
+finish()

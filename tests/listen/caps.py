@@ -8,29 +8,15 @@ past 1,052 connections the built-in server still answers 503, where
 libmicrohttpd closes the connection.  Prints the memory a held poll costs.
     caps.py ASLC"""
 import json, os, resource, select, shutil, socket, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import eq, finish  # noqa: E402
+from common import request, sockets  # noqa: E402
 
 aslc = sys.argv[1]
 work = tempfile.mkdtemp()
-fails = 0
 CONNS, SPARE, OVER = 1020, 16, 32
 BUSY = (503, '{"__type":"ServiceUnavailable","message":"The server has too many '
         'connections open; try again"}')
-
-
-def check(what, got, want):
-    global fails
-    ok = got == want
-    print("testing %s ... %s" % (what, "passed" if ok else "FAILED"))
-    if not ok:
-        print("  got %r, want %r" % (got, want))
-        fails += 1
-
-
-def request(op, body):
-    data = json.dumps(body).encode()
-    return (b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSStepFunctions.%s\r\n"
-            b"Content-Type: application/x-amz-json-1.0\r\nContent-Length: %d\r\n\r\n%s"
-            % (op.encode(), len(data), data))
 
 
 def call(port, op, body, timeout=20):
@@ -70,16 +56,6 @@ def rss_kib(pid):
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def sockets(pid):
-    n = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:")
-        except OSError:
-            pass
-    return n
 
 
 def wait_sockets(pid, n, limit=30):
@@ -185,7 +161,7 @@ for name, flags, benv in variants:
     b = subprocess.run([aslc, "build", src, "-o", exe] + flags, env=benv,
                        capture_output=True, text=True)
     if b.returncode != 0:
-        check("%s: build" % name, b.stderr, "")
+        eq("%s: build" % name, b.stderr, "")
         continue
     err = open(os.path.join(work, name + ".err"), "w+")
     p = subprocess.Popen([exe, "--listen", "127.0.0.1:0"], stdin=subprocess.PIPE,
@@ -204,12 +180,12 @@ for name, flags, benv in variants:
         time.sleep(0.1)
     if not port:
         err.seek(0)
-        check("%s: listening" % name, err.read(), "listening on ...")
+        eq("%s: listening" % name, err.read(), "listening on ...")
         p.kill()
         continue
     status, body = call(port, "GetActivityTask", {"activityArn": WORK})
     token = json.loads(body).get("taskToken") if status == 200 else None
-    check("%s: GetActivityTask hands out the work" % name, bool(token), True)
+    eq("%s: GetActivityTask hands out the work" % name, bool(token), True)
     # the answered request's connection may still be ending
     settle(p.pid)
     base, rss0, sleeping = sockets(p.pid), rss_kib(p.pid), waiting(p.pid)
@@ -227,51 +203,50 @@ for name, flags, benv in variants:
         time.sleep(0.1)
     settle(p.pid)
     unanswered = not select.select(polls, [], [], 0)[0]
-    check("%s: %d long polls held at once" % (name, CONNS - SPARE), held and unanswered, True)
+    eq("%s: %d long polls held at once" % (name, CONNS - SPARE), held and unanswered, True)
     per = (rss_kib(p.pid) - rss0) / (CONNS - SPARE)
     print("%s: %.1f KiB of memory (RSS) per held long poll" % (name, per))
-    check("%s: one more poll is answered 503 ServiceUnavailable" % name,
-          call(port, "GetActivityTask", {"activityArn": IDLE}),
-          (503, '{"__type":"ServiceUnavailable","message":"Too many GetActivityTask polls '
+    eq("%s: one more poll is answered 503 ServiceUnavailable" % name,
+       call(port, "GetActivityTask", {"activityArn": IDLE}),
+       (503, '{"__type":"ServiceUnavailable","message":"Too many GetActivityTask polls '
                 'are waiting; try again"}'))
     # the last 16 connections taken by clients sending nothing: the
     # 1,021st connection is answered, not closed
     wait_closed(p.pid, base + CONNS - SPARE)
     idle = [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(SPARE)]
-    check("%s: %d connections open" % (name, CONNS), wait_sockets(p.pid, base + CONNS), True)
+    eq("%s: %d connections open" % (name, CONNS), wait_sockets(p.pid, base + CONNS), True)
     settle(p.pid)
-    check("%s: connection %d is answered 503 in AWS's error shape" % (name, CONNS + 1),
-          call(port, "SendTaskHeartbeat", {"taskToken": token}), BUSY)
+    eq("%s: connection %d is answered 503 in AWS's error shape" % (name, CONNS + 1),
+       call(port, "SendTaskHeartbeat", {"taskToken": token}), BUSY)
     # and 32 more: past those the server itself is over its limit
     wait_closed(p.pid, base + CONNS)
     idle += [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(OVER)]
-    check("%s: %d connections open" % (name, CONNS + OVER),
-          wait_sockets(p.pid, base + CONNS + OVER), True)
+    eq("%s: %d connections open" % (name, CONNS + OVER),
+       wait_sockets(p.pid, base + CONNS + OVER), True)
     settle(p.pid)
     got = call(port, "SendTaskHeartbeat", {"taskToken": token})
     if name == "built-in":
-        check("%s: connection %d is answered 503 too" % (name, CONNS + OVER + 1), got, BUSY)
+        eq("%s: connection %d is answered 503 too" % (name, CONNS + OVER + 1), got, BUSY)
     else:
-        check("%s: connection %d is closed unanswered" % (name, CONNS + OVER + 1), got[0], None)
+        eq("%s: connection %d is closed unanswered" % (name, CONNS + OVER + 1), got[0], None)
     for s in idle:
         s.close()
     end = time.time() + 10
     while sockets(p.pid) > base + CONNS - SPARE and time.time() < end:
         time.sleep(0.05)
     out = json.dumps({"taskToken": token, "output": '{"done": true}'})
-    check("%s: SendTaskSuccess is served while the polls wait" % name,
-          call(port, "SendTaskSuccess", json.loads(out)), (200, "{}"))
+    eq("%s: SendTaskSuccess is served while the polls wait" % name,
+       call(port, "SendTaskSuccess", json.loads(out)), (200, "{}"))
     try:
         stdout, _ = p.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         p.kill()
         stdout, _ = p.communicate()
-    check("%s: the execution ends with the activity's output" % name,
-          (p.returncode, stdout.strip()), (0, '{"done":true}'))
+    eq("%s: the execution ends with the activity's output" % name,
+       (p.returncode, stdout.strip()), (0, '{"done":true}'))
     for s in polls:
         s.close()
     err.close()
 
 shutil.rmtree(work)
-print("listen_caps: %s" % ("all passed" if not fails else "%d failed" % fails))
-sys.exit(1 if fails else 0)
+finish("listen_caps")

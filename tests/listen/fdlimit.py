@@ -5,38 +5,14 @@ the run, so it serves 256 - 64 - 32 = 160 connections and holds 160 - 16 =
 144 GetActivityTask long polls; the 145th is answered 503.
     fdlimit.py ASLC"""
 import json, os, resource, shutil, socket, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import eq, finish  # noqa: E402
+from common import request, sockets  # noqa: E402
 
 aslc = sys.argv[1]
 work = tempfile.mkdtemp()
 NOFILE, HELD = 256, 144
 IDLE = "arn:aws:states:us-east-1:123456789012:activity:idle"
-fails = 0
-
-
-def check(what, got, want):
-    global fails
-    ok = got == want
-    print("testing %s ... %s" % (what, "passed" if ok else "FAILED"))
-    if not ok:
-        print("  got %r, want %r" % (got, want))
-        fails += 1
-
-
-def request(body):
-    data = json.dumps(body).encode()
-    return (b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSStepFunctions.GetActivityTask\r\n"
-            b"Content-Type: application/x-amz-json-1.0\r\nContent-Length: %d\r\n\r\n%s"
-            % (len(data), data))
-
-
-def sockets(pid):
-    n = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:")
-        except OSError:
-            pass
-    return n
 
 
 def low_limit():
@@ -73,11 +49,11 @@ for _ in range(300):
     time.sleep(0.1)
 polls = []
 try:
-    check("listening", port is not None, True)
+    eq("listening", port is not None, True)
     # the Task's own activity task is taken first: the polls after it wait
     s = socket.create_connection(("127.0.0.1", port), timeout=20)
-    s.sendall(request({"activityArn": IDLE}))
-    check("the first poll gets the task", b"taskToken" in s.recv(65536), True)
+    s.sendall(request("GetActivityTask", {"activityArn": IDLE}))
+    eq("the first poll gets the task", b"taskToken" in s.recv(65536), True)
     s.close()
     end = time.time() + 10
     while sockets(p.pid) > 1 and time.time() < end:
@@ -85,14 +61,14 @@ try:
     base = sockets(p.pid)
     for _ in range(HELD):
         s = socket.create_connection(("127.0.0.1", port), timeout=20)
-        s.sendall(request({"activityArn": IDLE}))
+        s.sendall(request("GetActivityTask", {"activityArn": IDLE}))
         polls.append(s)
     end = time.time() + 30
     while sockets(p.pid) < base + HELD and time.time() < end:
         time.sleep(0.05)
     time.sleep(0.3)  # the polls' threads reach their wait
     s = socket.create_connection(("127.0.0.1", port), timeout=20)
-    s.sendall(request({"activityArn": IDLE}))
+    s.sendall(request("GetActivityTask", {"activityArn": IDLE}))
     s.settimeout(5)  # a poll held (no answer) is the failure
     got = b""
     try:
@@ -104,12 +80,12 @@ try:
     except socket.timeout:
         pass
     s.close()
-    check("poll %d is answered 503" % (HELD + 1), got.split(b"\r\n", 1)[0],
-          b"HTTP/1.1 503 Service Unavailable")
+    eq("poll %d is answered 503" % (HELD + 1), got.split(b"\r\n", 1)[0],
+       b"HTTP/1.1 503 Service Unavailable")
 finally:
     for s in polls:
         s.close()
     p.kill()
     p.wait()
     shutil.rmtree(work, ignore_errors=True)
-sys.exit(1 if fails else 0)
+finish()

@@ -14,24 +14,18 @@ import sys
 import tempfile
 
 import bighistory
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import check, finish  # noqa: E402
 
 ASLC = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
 TMP = tempfile.mkdtemp()
 SHOT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(TMP, "run.png")
-fails = 0
 
 chromium = shutil.which("chromium") or shutil.which("chromium-browser")
 if not chromium:
     print("SKIP: chromium is not installed (apt-get install chromium); the browser test did not run")
     sys.exit(77)
-
-
-def check(name, ok, detail=""):
-    global fails
-    print("[%s] %s%s" % ("PASS" if ok else "FAIL", name, "" if ok else ": " + str(detail)))
-    if not ok:
-        fails += 1
 
 
 def browse(page, *args):
@@ -137,5 +131,4 @@ check("big page ready in under a second", 0 <= ms < 1000, ms)
 check("big page shows the first 100 events",
       len(re.findall(r'<tr class="ev', dom)) == 100 and "page 1 of 900 (89978 events)" in dom)
 
-print("all passed" if not fails else "%d failed" % fails)
-sys.exit(1 if fails else 0)
+finish()

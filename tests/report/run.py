@@ -12,18 +12,12 @@ import tempfile
 import time
 
 import bighistory
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import check, finish  # noqa: E402
 
 ASLC = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
 TMP = tempfile.mkdtemp()
-fails = 0
-
-
-def check(name, ok, detail=""):
-    global fails
-    print("[%s] %s%s" % ("PASS" if ok else "FAIL", name, "" if ok else ": " + str(detail)))
-    if not ok:
-        fails += 1
 
 
 def report(defn, hist, out):
@@ -339,5 +333,4 @@ check("big: a few visits kept per state", len(d["states"][1]["visits"]) == 8,
       len(d["states"][1]["visits"]))
 check("big: details beyond the budget omitted", d.get("omitted", 0) > 0, d.get("omitted"))
 
-print("%s" % ("all passed" if not fails else "%d failed" % fails))
-sys.exit(1 if fails else 0)
+finish()

@@ -21,23 +21,13 @@ import sys
 import tempfile
 import threading
 import time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import check, summary  # noqa: E402
 
 ASLC = sys.argv[1]
 GROUPS = sys.argv[2:] or ["virtual", "real", "callbacks"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 TMP = tempfile.mkdtemp(prefix="aslc-timing-")
-failed = 0
-passed = 0
-
-
-def check(name, ok, detail=""):
-    global failed, passed
-    if ok:
-        passed += 1
-        print(f"testing {name} ... passed")
-    else:
-        failed += 1
-        print(f"testing {name} ... FAILED {detail}")
 
 
 def build(name, definition, handlers=False, backend="c"):
@@ -598,5 +588,4 @@ try:
         globals()[g]()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(summary())
