@@ -57,6 +57,7 @@ enum {
 	RT_EXPR,
 	RT_LIT,
 	RT_CALL,
+	RT_MATH_ADD,
 	RT_RESULT_PATH,
 	RT_ASSIGN,
 	RT_JEVAL,
@@ -95,6 +96,7 @@ static const struct {
     [RT_EXPR] = {"aslrt_op_expr", "ipipp"},
     [RT_LIT] = {"aslrt_op_lit", "ppi"},
     [RT_CALL] = {"aslrt_op_call", "ipiiippip"},
+    [RT_MATH_ADD] = {"aslrt_op_math_add", "ipippp"},
     [RT_RESULT_PATH] = {"aslrt_op_result_path", "ipippp"},
     [RT_ASSIGN] = {"aslrt_op_assign", "ipp"},
     [RT_JEVAL] = {"aslrt_op_jeval", "ipipipp"},
@@ -367,6 +369,12 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 	case OP_ARG: /* read by the call after it */
 		break;
 	case OP_CALL: {
+		if (in->b == ASLRT_FN_MATH_ADD && in->c == 2) { /* an entry of its own */
+			LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in[-2].a),
+					       reg(e, in[-1].a), reg_addr(e, in->dst)};
+			check(e, call(e, RT_MATH_ADD, args, 5), id);
+			break;
+		}
 		/* in points into its state's ops: the c before it are its args */
 		int *regs = xcalloc(in->c > 0 ? (size_t)in->c : 1, sizeof *regs);
 		for (int i = 0; i < in->c; i++)

@@ -144,6 +144,9 @@ struct json_object *aslrt_op_lit(aslrt_ctx *c, int k);
  * with its escapes (States.Format's literal template), else -1. */
 int aslrt_op_call(aslrt_ctx *c, int fn, int k, int kraw, struct json_object **r, const int *args,
 		  int nargs, struct json_object **dst);
+/* The same call of States.MathAdd with its two arguments. */
+int aslrt_op_math_add(aslrt_ctx *c, int k, struct json_object *a, struct json_object *b,
+		      struct json_object **dst);
 int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
 			 struct json_object **dst);
 /* Set the variables of an Assign's value (an object, borrowed). */

@@ -238,6 +238,10 @@ struct json_object *aslrt_fn_arg_value(const aslrt_fn *f, int i, const char **ra
  * its escapes), else NULL. */
 int aslrt_fn_apply(int id, struct json_object **argv, int argc, const char *raw0, const char *whole,
 		   struct json_object **out, aslrt_error *err);
+/* States.MathAdd's common case without the call's frame: a + b for two
+ * integers in its range (a new reference), else NULL (aslrt_fn_apply gives
+ * the result or the error). */
+struct json_object *aslrt_fn_add_ints(struct json_object *a, struct json_object *b);
 
 /* --- choice.c --- */
 

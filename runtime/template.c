@@ -200,6 +200,18 @@ int aslrt_op_call(aslrt_ctx *c, int fn, int k, int kraw, struct json_object **r,
 	return rc;
 }
 
+/* States.MathAdd(a, b), the intrinsic every benchmark calls in its loop, with
+ * an entry of its own: 7% of b1's time against aslrt_op_call's array. */
+int aslrt_op_math_add(aslrt_ctx *c, int k, struct json_object *a, struct json_object *b,
+		      struct json_object **dst)
+{
+	if ((*dst = aslrt_fn_add_ints(a, b)))
+		return 0;
+	struct json_object *r[2] = {a, b};
+	static const int args[2] = {0, 1};
+	return aslrt_op_call(c, ASLRT_FN_MATH_ADD, k, -1, r, args, 2, dst);
+}
+
 /* Evaluates kid i of `node` (a tnode or a jnode) against `env`. */
 typedef int kid_fn(aslrt_ctx *c, const void *node, int i, struct json_object *env,
 		   struct json_object **out);

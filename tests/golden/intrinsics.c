@@ -71,18 +71,12 @@ S0:
 	if (aslrt_op_require(c, 2, 3, r[2], r[0], &r[3])) goto E0;
 	r[4] = aslrt_op_var(c, 3);
 	if (aslrt_op_require(c, 4, 3, r[4], r[0], &r[5])) goto E0;
-	{
-		static const int a[] = {3, 5};
-		if (aslrt_op_call(c, 15, 0, -1, r, a, 2, &r[6])) goto E0;
-	}
+	if (aslrt_op_math_add(c, 0, r[3], r[5], &r[6])) goto E0;
 	aslrt_op_setkey(r[1], "i", &r[6]);
 	r[7] = aslrt_op_lit(c, 6);
 	if (aslrt_op_require(c, 8, 3, r[2], r[0], &r[9])) goto E0;
 	r[10] = aslrt_op_lit(c, 9);
-	{
-		static const int a[] = {9, 10};
-		if (aslrt_op_call(c, 15, 5, -1, r, a, 2, &r[11])) goto E0;
-	}
+	if (aslrt_op_math_add(c, 5, r[9], r[10], &r[11])) goto E0;
 	r[12] = aslrt_op_context(c);
 	r[13] = aslrt_op_field(r[12], "Execution");
 	r[14] = aslrt_op_field(r[13], "Name");
