@@ -6,7 +6,9 @@
  * Static paths ($.order.items[0]) become chains of field/index look-ups ending
  * in one `require` that raises AWS's error when nothing was selected; paths
  * with wildcards, filters, slices ... go to the runtime's path engine, parsed
- * once at start-up.  Choice rules become boolean code with short-circuit
+ * once at start-up.  An intrinsic call in a template field becomes a direct
+ * call of the function, its arguments computed by ops (look-ups, constants,
+ * nested calls).  Choice rules become boolean code with short-circuit
  * jumps.  What the runtime needs per state (Retry/Catch rows, branches,
  * Task, Wait, Fail and Map settings) goes to the state's tables, which the
  * backends emit as static data; settings name constants of the program.

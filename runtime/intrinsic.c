@@ -9,7 +9,9 @@
  * built afresh on every evaluation rather than shared, because json-c's
  * reference counts are not atomic.  The function table (name, arity and
  * implementation, argument and result kinds) is intrinsic_fns.h, the one
- * place a function is declared.
+ * place a function is declared.  Compiled code, which computes the arguments
+ * with ops of its own (docs/ir.md, `call`), applies a function directly with
+ * aslrt_fn_apply, which builds the same causes.
  *
  * Every failure at run time is States.Runtime with the cause AWS prints,
  * "The function '<whole field>' had the following error: <detail>"; AWS names
