@@ -104,6 +104,28 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 		buf_printf(out, "\tif (aslrt_op_expr(c, %d, r[%d], &r[%d])) %s;\n", in->k, in->a,
 			   in->dst, err);
 		break;
+	case OP_LIT:
+		buf_printf(out, "\tr[%d] = aslrt_op_lit(c, %d);\n", in->dst, in->k);
+		break;
+	case OP_ARG: /* read by the call after it */
+		break;
+	case OP_CALL: {
+		/* in points into its state's ops: the c before it are its args */
+		int kraw = in->c ? in[-in->c].k : -1;
+		if (in->b == ASLRT_FN_MATH_ADD && in->c == 2) { /* an entry of its own */
+			buf_printf(out,
+				   "\tif (aslrt_op_math_add(c, %d, r[%d], r[%d], &r[%d])) %s;\n",
+				   in->k, in[-2].a, in[-1].a, in->dst, err);
+			break;
+		}
+		buf_puts(out, "\t{\n\t\tstatic const int a[] = {");
+		for (int i = in->c; i > 0; i--)
+			buf_printf(out, "%s%d", i < in->c ? ", " : "", in[-i].a);
+		buf_printf(
+		    out, "%s};\n\t\tif (aslrt_op_call(c, %d, %d, %d, r, a, %d, &r[%d])) %s;\n\t}\n",
+		    in->c ? "" : "0", in->b, in->k, kraw, in->c, in->dst, err);
+		break;
+	}
 	case OP_RESULTPATH:
 		buf_printf(out, "\tif (aslrt_op_result_path(c, %d, r[%d], r[%d], &r[%d])) %s;\n",
 			   in->k, in->a, in->b, in->dst, err);

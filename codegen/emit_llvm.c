@@ -55,6 +55,9 @@ enum {
 	RT_SETKEY,
 	RT_PUSH,
 	RT_EXPR,
+	RT_LIT,
+	RT_CALL,
+	RT_MATH_ADD,
 	RT_RESULT_PATH,
 	RT_ASSIGN,
 	RT_JEVAL,
@@ -91,6 +94,9 @@ static const struct {
     [RT_SETKEY] = {"aslrt_op_setkey", "vppp"},
     [RT_PUSH] = {"aslrt_op_push", "vpp"},
     [RT_EXPR] = {"aslrt_op_expr", "ipipp"},
+    [RT_LIT] = {"aslrt_op_lit", "ppi"},
+    [RT_CALL] = {"aslrt_op_call", "ipiiippip"},
+    [RT_MATH_ADD] = {"aslrt_op_math_add", "ipippp"},
     [RT_RESULT_PATH] = {"aslrt_op_result_path", "ipippp"},
     [RT_ASSIGN] = {"aslrt_op_assign", "ipp"},
     [RT_JEVAL] = {"aslrt_op_jeval", "ipipipp"},
@@ -278,6 +284,8 @@ static void leave(Emit *e, const IrState *st, const Ins *in)
 	LLVMBuildBr(e->b, e->xblock);
 }
 
+static LLVMValueRef const_ints(Emit *e, const int *v, int n, const char *name);
+
 static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 {
 	int id = st->id;
@@ -351,6 +359,36 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 	case OP_EXPR: {
 		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a), reg_addr(e, in->dst)};
 		check(e, call(e, RT_EXPR, args, 4), id);
+		break;
+	}
+	case OP_LIT: {
+		LLVMValueRef args[] = {c, ci32(e, in->k)};
+		set_reg(e, in->dst, call(e, RT_LIT, args, 2));
+		break;
+	}
+	case OP_ARG: /* read by the call after it */
+		break;
+	case OP_CALL: {
+		if (in->b == ASLRT_FN_MATH_ADD && in->c == 2) { /* an entry of its own */
+			LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in[-2].a),
+					       reg(e, in[-1].a), reg_addr(e, in->dst)};
+			check(e, call(e, RT_MATH_ADD, args, 5), id);
+			break;
+		}
+		/* in points into its state's ops: the c before it are its args */
+		int *regs = xcalloc(in->c > 0 ? (size_t)in->c : 1, sizeof *regs);
+		for (int i = 0; i < in->c; i++)
+			regs[i] = in[i - in->c].a;
+		LLVMValueRef args[] = {c,
+				       ci32(e, in->b),
+				       ci32(e, in->k),
+				       ci32(e, in->c ? in[-in->c].k : -1),
+				       e->r,
+				       const_ints(e, regs, in->c, "args"),
+				       ci32(e, in->c),
+				       reg_addr(e, in->dst)};
+		free(regs);
+		check(e, call(e, RT_CALL, args, 8), id);
 		break;
 	}
 	case OP_RESULTPATH: {

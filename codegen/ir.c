@@ -139,7 +139,9 @@ static void dump_ins(const Program *p, const Ins *in, Buf *out)
 	case OP_REQUIRE:
 		buf_printf(out, " %%%d %%%d", in->a, in->b);
 		if (in->c)
-			buf_puts(out, in->c == 2 ? " template" : " choice");
+			buf_puts(out, in->c == 3   ? " intrinsic"
+				      : in->c == 2 ? " template"
+						   : " choice");
 		break;
 	case OP_SETKEY:
 	case OP_PUSH:
@@ -167,6 +169,9 @@ static void dump_ins(const Program *p, const Ins *in, Buf *out)
 		break;
 	case OP_SETB:
 		buf_printf(out, " %d", in->b);
+		break;
+	case OP_CALL: /* its arguments are the `arg` lines above it */
+		buf_printf(out, " %s %d", aslrt_fn_name(in->b), in->c);
 		break;
 	case OP_NEXT:
 		buf_printf(out, " %%%d @%d", in->a, in->b);
@@ -349,7 +354,8 @@ static void split_parts(IrState *st)
 	int start = 0, far = -1; /* far: the furthest label a jump so far targets */
 	for (int i = 0; i < st->nins; i++) {
 		const Ins *in = &st->ins[i];
-		if (i - start >= IR_PART && far < i && st->nins - i > IR_PART / 2) {
+		if (i - start >= IR_PART && far < i && st->nins - i > IR_PART / 2 &&
+		    st->ins[i - 1].op != OP_ARG) { /* a call and its args stay together */
 			vec_push(&st->parts, &st->nparts, i);
 			start = i;
 		}
@@ -387,6 +393,8 @@ static int value_operands(Op op)
 	case OP_ARRAY:
 	case OP_CONTEXT:
 	case OP_VAR:
+	case OP_LIT:
+	case OP_CALL: /* reads the registers of the `arg` ops before it */
 	case OP_NOMATCH:
 	case OP_NOT:
 	case OP_JUMPIF:
@@ -401,6 +409,7 @@ static int value_operands(Op op)
 	case OP_PATH:
 	case OP_COPY:
 	case OP_EXPR:
+	case OP_ARG:
 	case OP_ASSIGN:
 	case OP_JCOND:
 	case OP_TASK:
@@ -621,6 +630,18 @@ static void verify_tables(const Program *p, const IrState *st)
 			    setting_names[st->settings[k].key], st->settings[k].k);
 }
 
+/* A call names an intrinsic, and its c arguments are the ops just before it. */
+static bool call_ok(const Ins *ins, int k)
+{
+	const Ins *in = &ins[k];
+	if (in->b < 0 || in->b >= ASLRT_FN_COUNT || in->c < 0 || in->c > k || in->k < 0)
+		return false;
+	for (int i = 1; i <= in->c; i++)
+		if (ins[k - i].op != OP_ARG)
+			return false;
+	return k == in->c || ins[k - in->c - 1].op != OP_ARG;
+}
+
 void ir_verify(const Program *p)
 {
 	for (int i = 0; i < p->nstates; i++) {
@@ -645,6 +666,12 @@ void ir_verify(const Program *p)
 			if ((in->op == OP_JUMPIF || in->op == OP_JUMPIFNOT || in->op == OP_LABEL) &&
 			    (in->b < 0 || in->b >= st->nlabels))
 				die("state %d op %d names bad label %d", i, k, in->b);
+			if (in->op == OP_CALL && !call_ok(st->ins, k))
+				die("state %d op %d: a call without its arguments", i, k);
+			if (in->op == OP_ARG &&
+			    (k + 1 >= st->nins ||
+			     (st->ins[k + 1].op != OP_ARG && st->ins[k + 1].op != OP_CALL)))
+				die("state %d op %d: an argument without its call", i, k);
 			if (in->op == OP_NEXT && (in->b < 0 || in->b >= p->nstates ||
 						  p->states[in->b].scope != st->scope))
 				die("state %d jumps out of its scope", i);

@@ -23,6 +23,11 @@ X(ARRAY, "array", D_OWN, 0)	      /* a new empty array                         *
 X(SETKEY, "setkey", D_NONE, 0)	      /* a: object; b: value (moved); k: string (key) */
 X(PUSH, "push", D_NONE, 0)	      /* a: array; b: value (moved)                */
 X(EXPR, "expr", D_OWN, 1)	      /* a: input; k: expr (dynamic path, intrinsic) */
+X(LIT, "lit", D_BORROW, 0)	      /* k: JSON constant, shared read only        */
+X(ARG, "arg", D_NONE, 0)	      /* a: the next argument of the call below; k:
+				       * its raw text (Format's template) or -1 */
+X(CALL, "call", D_OWN, 1)	      /* b: intrinsic (ASLRT_FN_*); c: its args, the
+				       * c ops before it; k: the field's text    */
 X(RESULTPATH, "resultpath", D_OWN, 1) /* a: raw input; b: result; k: ref path     */
 X(ASSIGN, "assign", D_NONE, 1)	      /* a: the Assign template's value: set them */
 X(JEVAL, "jeval", D_OWN, 1)	      /* a: $states.input; b: $states.result or -1; k */

@@ -6,7 +6,9 @@
  * Static paths ($.order.items[0]) become chains of field/index look-ups ending
  * in one `require` that raises AWS's error when nothing was selected; paths
  * with wildcards, filters, slices ... go to the runtime's path engine, parsed
- * once at start-up.  Choice rules become boolean code with short-circuit
+ * once at start-up.  An intrinsic call in a template field becomes a direct
+ * call of the function, its arguments computed by ops (look-ups, constants,
+ * nested calls).  Choice rules become boolean code with short-circuit
  * jumps.  What the runtime needs per state (Retry/Catch rows, branches,
  * Task, Wait, Fail and Map settings) goes to the state's tables, which the
  * backends emit as static data; settings name constants of the program.
@@ -185,16 +187,129 @@ static bool has_dynamic(struct json_object *v)
 	return false;
 }
 
-/* A "key.$" field's value: a path as direct look-ups where it is static, else
- * (wildcards, filters, intrinsic calls) an expression compiled once. */
+/*
+ * Whether lower_call compiles an intrinsic call: every path argument is static
+ * (look-ups; the engine runs the others) and no number literal has a
+ * fraction or exponent (its text is printed as written, and constants equal
+ * in value would share one text).
+ */
+static bool call_compiles(const aslrt_fn *f)
+{
+	for (int i = 0; i < aslrt_fn_nargs(f); i++) {
+		const aslrt_path *path;
+		const aslrt_fn *call;
+		size_t at, end;
+		switch (aslrt_fn_arg(f, i, &path, &call, &at, &end)) {
+		case ASLRT_FNARG_DBL:
+			return false;
+		case ASLRT_FNARG_CALL:
+			if (!call_compiles(call))
+				return false;
+			break;
+		case ASLRT_FNARG_PATH:
+			if (!aslrt_path_is_definite(path))
+				return false;
+			for (int k = 0; k < aslrt_path_nsteps(path); k++) {
+				const char *key;
+				long idx;
+				aslrt_step_kind sk = aslrt_path_step(path, k, &key, &idx);
+				if (sk == ASLRT_STEP_OTHER ||
+				    (sk == ASLRT_STEP_FIELD && !plain_key(key)))
+					return false;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+/*
+ * An intrinsic call over `src` as a direct call: its arguments in order (a
+ * literal a shared constant, a path look-ups then a `require` raising the
+ * intrinsic's error for it, a nested call a call of its own), so the first
+ * failing argument raises, as in the runtime's evaluator; then one `arg` per
+ * argument and the `call`.  whole: the field's text (constant kw), which
+ * every cause quotes, nested calls' too.
+ */
+static int lower_call(Lower *l, int src, const aslrt_fn *f, const char *whole, int kw)
+{
+	int n = aslrt_fn_nargs(f), raw = -1;
+	int *regs = xcalloc(n > 0 ? (size_t)n : 1, sizeof *regs);
+	for (int i = 0; i < n; i++) {
+		const aslrt_path *path;
+		const aslrt_fn *call;
+		size_t at, end;
+		const char *rawtext;
+		struct json_object *lit;
+		switch (aslrt_fn_arg(f, i, &path, &call, &at, &end)) {
+		case ASLRT_FNARG_CALL:
+			regs[i] = lower_call(l, src, call, whole, kw);
+			break;
+		case ASLRT_FNARG_PATH: {
+			char *text = xstrdup(whole + at);
+			text[end - at] = 0;
+			struct json_object *e = json_object_new_object();
+			json_object_object_add(e, "fn", json_object_new_string(whole));
+			json_object_object_add(e, "t", json_object_new_string(text));
+			/* e: no K_PATH constant for a path compiled to look-ups */
+			int cur = lower_path_in(l, src, text, true, false, e);
+			free(text);
+			if (cur == src) { /* "$" */
+				json_object_put(e);
+				regs[i] = src;
+				break;
+			}
+			Ins *in = emit(l, OP_REQUIRE);
+			in->dst = regs[i] = new_reg(l);
+			in->a = cur;
+			in->b = src;
+			in->c = 3;
+			in->k = ir_const(l->p, K_JSON, e);
+			break;
+		}
+		default:
+			lit = aslrt_fn_arg_value(f, i, &rawtext);
+			regs[i] = emit_dst(l, OP_LIT, -1, -1,
+					   ir_const(l->p, K_JSON, json_object_get(lit)));
+			/* States.Format reads its literal template's escapes */
+			if (i == 0 && rawtext && aslrt_fn_id(f) == ASLRT_FN_FORMAT)
+				raw = ir_const_str(l->p, rawtext);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		Ins *in = emit(l, OP_ARG);
+		in->a = regs[i];
+		in->k = i == 0 ? raw : -1;
+	}
+	free(regs);
+	Ins *in = emit(l, OP_CALL);
+	in->dst = new_reg(l);
+	in->b = aslrt_fn_id(f);
+	in->c = n;
+	in->k = kw;
+	return in->dst;
+}
+
+/* A "key.$" field's value: a path as direct look-ups where it is static, an
+ * intrinsic call as a direct call where lower_call compiles it, else
+ * (wildcards, filters, the rest) an expression compiled once. */
 static int lower_tmpl_expr(Lower *l, int src, const char *key, const char *text)
 {
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "at", json_object_new_string(key));
 	json_object_object_add(o, "t", json_object_new_string(text));
-	int r = text[0] == '$'
-		    ? lower_path_in(l, src, text, false, false, o)
-		    : emit_dst(l, OP_EXPR, src, -1, ir_const(l->p, K_EXPR, json_object_get(o)));
+	int r;
+	aslrt_fn *f = NULL;
+	char why[ASLRT_ERRLEN];
+	if (text[0] == '$')
+		r = lower_path_in(l, src, text, false, false, o);
+	else if ((f = aslrt_fn_parse(text, why, sizeof why)) && call_compiles(f))
+		r = lower_call(l, src, f, text, ir_const_str(l->p, text));
+	else
+		r = emit_dst(l, OP_EXPR, src, -1, ir_const(l->p, K_EXPR, json_object_get(o)));
+	aslrt_fn_free(f);
 	json_object_put(o);
 	return r;
 }

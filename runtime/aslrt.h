@@ -137,6 +137,16 @@ void aslrt_op_setkey(struct json_object *o, const char *key, struct json_object 
 void aslrt_op_push(struct json_object *a, struct json_object **v);
 /* A template field's expression (a dynamic path, an intrinsic call). */
 int aslrt_op_expr(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
+/* A JSON constant itself, shared read only (an intrinsic's literal argument). */
+struct json_object *aslrt_op_lit(aslrt_ctx *c, int k);
+/* Intrinsic fn (its index in the runtime's table) applied to r[args[0..nargs)]
+ * (borrowed); k: the field's text, for the cause; kraw: argument 1's text
+ * with its escapes (States.Format's literal template), else -1. */
+int aslrt_op_call(aslrt_ctx *c, int fn, int k, int kraw, struct json_object **r, const int *args,
+		  int nargs, struct json_object **dst);
+/* The same call of States.MathAdd with its two arguments. */
+int aslrt_op_math_add(aslrt_ctx *c, int k, struct json_object *a, struct json_object *b,
+		      struct json_object **dst);
 int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
 			 struct json_object **dst);
 /* Set the variables of an Assign's value (an object, borrowed). */

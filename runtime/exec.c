@@ -846,6 +846,17 @@ static int path_miss(aslrt_ctx *c, int k, int choice, struct json_object *root)
 		free(in);
 		return -1;
 	}
+	if (choice == 3) { /* an intrinsic's path argument: k is {"fn", "t"} */
+		struct json_object *e = c->run->consts[k].json;
+		char *in = aslrt_json_dump(root);
+		aslrt_runtime_error(
+		    c,
+		    "The function '%s' had the following error: The JsonPath "
+		    "argument for the field '%s' could not be found in the input '%s'",
+		    json_object_get_string(get(e, "fn")), json_object_get_string(get(e, "t")), in);
+		free(in);
+		return -1;
+	}
 	const char *text = json_object_get_string(c->run->consts[k].json);
 	if (choice)
 		return aslrt_runtime_error(c,

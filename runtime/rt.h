@@ -228,6 +228,20 @@ const char *aslrt_fn_name(int id);
 int aslrt_fn_nargs(const aslrt_fn *f);
 aslrt_fn_arg_kind aslrt_fn_arg(const aslrt_fn *f, int i, const aslrt_path **path,
 			       const aslrt_fn **call, size_t *at, size_t *end);
+/* A literal argument's value (borrowed; NULL for null) and, for a string, its
+ * text between the quotes with the escapes kept (else NULL). */
+struct json_object *aslrt_fn_arg_value(const aslrt_fn *f, int i, const char **raw);
+/* Apply function id (ASLRT_FN_*) to argc values (borrowed; NULL is null), the
+ * arity already checked: 0 with a new reference in *out, or -1 with err set to
+ * States.Runtime and "The function '<whole>' had the following error: ...".
+ * raw0: argument 1's text when it is a string literal (States.Format keeps
+ * its escapes), else NULL. */
+int aslrt_fn_apply(int id, struct json_object **argv, int argc, const char *raw0, const char *whole,
+		   struct json_object **out, aslrt_error *err);
+/* States.MathAdd's common case without the call's frame: a + b for two
+ * integers in its range (a new reference), else NULL (aslrt_fn_apply gives
+ * the result or the error). */
+struct json_object *aslrt_fn_add_ints(struct json_object *a, struct json_object *b);
 
 /* --- choice.c --- */
 

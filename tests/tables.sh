@@ -3,7 +3,7 @@
 # tables"): a state with 18 retriers, whose 16th, 17th and 18th are reached, its
 # Catch rows, on both backends; and --emit=ir showing every row.  Payload
 # templates as ops (a Map's ItemSelector too): their output and the error of a
-# field that selects nothing.
+# field that selects nothing.  Intrinsic calls as direct calls: output, causes.
 # usage: tables.sh ASLC DIR
 set -u
 aslc=$1
@@ -61,5 +61,22 @@ for b in c llvm; do
 		"$(echo '{"items":[5,6],"tag":"T","maybe":{"x":0}}' | "$tmp/s-$b")"
 	echo '{"items":[5,6],"tag":"T","maybe":{}}' | "$tmp/s-$b" 2>"$tmp/err"
 	eq "$b: an ItemSelector field that selects nothing fails the Map" 1 "$(grep -cF "$sel_err" "$tmp/err")"
+done
+# Intrinsic calls as direct calls: results and causes as the runtime's evaluator gives them
+"$aslc" emit "$dir/intrinsics.asl.json" --emit=ir >"$tmp/ir" || exit 1
+eq "intrinsic calls (one nested) are calls, none an expr" "4 0" \
+	"$(grep -c '^  %[0-9]* = call ' "$tmp/ir") $(grep -c ' = expr ' "$tmp/ir")"
+fn_err="{\"Error\":\"States.Runtime\",\"Cause\":\"An error occurred while executing the state 'Call' (entered at the event id #2). The function 'States.Format('\\\\{{}\\\\} {}', States.MathAdd(\$.n, 1), \$.s)' had the following error: "
+for b in c llvm; do
+	"$aslc" build "$dir/intrinsics.asl.json" -o "$tmp/i-$b" --backend $b -O0 || exit 1
+	eq "$b: intrinsic calls' output" '{"a":"{3} x","b":4,"c":["x",null,1]}' \
+		"$(echo '{"n":2,"s":"x"}' | "$tmp/i-$b")"
+	echo '{"s":"x"}' | "$tmp/i-$b" 2>"$tmp/err"
+	eq "$b: a nested call's missing path argument" \
+		"${fn_err}The JsonPath argument for the field '\$.n' could not be found in the input '{\\\"s\\\":\\\"x\\\"}'\"}" \
+		"$(tail -n 1 "$tmp/err")"
+	echo '{"n":"q","s":"x"}' | "$tmp/i-$b" 2>"$tmp/err"
+	eq "$b: a nested call's failure" \
+		"${fn_err}States.MathAdd: argument 1 must be a number, not a string\"}" "$(tail -n 1 "$tmp/err")"
 done
 finish

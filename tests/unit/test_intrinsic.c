@@ -367,6 +367,61 @@ START_TEST(test_format_errors)
 }
 END_TEST
 
+/* aslrt_fn_apply, what compiled code calls: the arguments as values, the
+ * literal template's escapes passed beside them, the evaluator's causes. */
+START_TEST(test_apply)
+{
+	aslrt_error e = {0};
+	struct json_object *out = NULL;
+	struct json_object *argv[3] = {json_object_new_int(41), json_object_new_int(1), NULL};
+	ck_assert_int_eq(aslrt_fn_apply(ASLRT_FN_MATH_ADD, argv, 2, NULL, "W", &out, &e), 0);
+	ck_assert_str_eq(json_object_to_json_string(out), "42");
+	json_object_put(out);
+	json_object_put(argv[1]);
+	argv[1] = json_object_new_string("x");
+	ck_assert_int_eq(aslrt_fn_apply(ASLRT_FN_MATH_ADD, argv, 2, NULL, "W(1, 'x')", &out, &e),
+			 -1);
+	ck_assert_str_eq(e.name, "States.Runtime");
+	ck_assert_str_eq(e.cause, "The function 'W(1, 'x')' had the following error: "
+				  "States.MathAdd: argument 2 must be a number, not a string");
+	aslrt_error_clear(&e);
+	/* argument 1 holds the unescaped value, raw0 the text with escapes */
+	json_object_put(argv[0]);
+	argv[0] = json_object_new_string("{}{}");
+	ck_assert_int_eq(aslrt_fn_apply(ASLRT_FN_FORMAT, argv, 2, "\\{}{}", "W", &out, &e), 0);
+	ck_assert_str_eq(json_object_get_string(out), "{}x");
+	json_object_put(out);
+	ck_assert_int_eq(aslrt_fn_apply(ASLRT_FN_FORMAT, argv, 2, NULL, "W", &out, &e), -1);
+	ck_assert_str_eq(e.cause, "The function 'W' had the following error: States.Format: the "
+				  "template has 2 placeholders but 1 argument follows it");
+	aslrt_error_clear(&e);
+	/* a null argument is NULL */
+	ck_assert_int_eq(aslrt_fn_apply(ASLRT_FN_ARRAY, &argv[2], 1, NULL, "W", &out, &e), 0);
+	ck_assert_str_eq(json_object_to_json_string(out), "[ null ]");
+	json_object_put(out);
+	json_object_put(argv[0]);
+	json_object_put(argv[1]);
+}
+END_TEST
+
+/* The literal arguments the compiler turns into constants. */
+START_TEST(test_arg_values)
+{
+	char why[ASLRT_ERRLEN];
+	aslrt_fn *f = aslrt_fn_parse("States.Format('a\\{}', 7, null, true, $.x)", why, sizeof why);
+	ck_assert_ptr_nonnull(f);
+	const char *raw;
+	ck_assert_str_eq(json_object_get_string(aslrt_fn_arg_value(f, 0, &raw)), "a{}");
+	ck_assert_str_eq(raw, "a\\{}");
+	ck_assert_str_eq(json_object_to_json_string(aslrt_fn_arg_value(f, 1, &raw)), "7");
+	ck_assert_ptr_null(raw);
+	ck_assert_ptr_null(aslrt_fn_arg_value(f, 2, &raw));
+	ck_assert_str_eq(json_object_to_json_string(aslrt_fn_arg_value(f, 3, &raw)), "true");
+	ck_assert_ptr_null(aslrt_fn_arg_value(f, 4, &raw)); /* a path: no value */
+	aslrt_fn_free(f);
+}
+END_TEST
+
 /* --- JSON text --- */
 
 START_TEST(test_string_to_json)
@@ -1088,6 +1143,8 @@ int main(void)
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_literals_lent);
+	tcase_add_test(tc, test_apply);
+	tcase_add_test(tc, test_arg_values);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

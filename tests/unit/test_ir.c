@@ -199,6 +199,88 @@ START_TEST(test_parallel_scopes)
 }
 END_TEST
 
+/* Intrinsic calls are direct calls: arguments in order (literal constants,
+ * look-ups with the intrinsic's error, nested calls), then `arg`s and the
+ * call; a path the engine must run keeps the field an `expr`. */
+START_TEST(test_intrinsic_calls)
+{
+	Program *p = lower_text(
+	    "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Parameters\":{"
+	    "\"a.$\":\"States.Format('x\\\\{}', States.MathAdd($.n, 1), $)\","
+	    "\"b.$\":\"States.ArrayLength($.l[*])\",\"c.$\":\"States.UUID()\"},\"End\":true}}}");
+	char *s = dump(p);
+	ck_assert_str_eq(
+	    s,
+	    "program \"t\" standard\n"
+	    "k0 str \"States.Format('x\\\\{}', States.MathAdd($.n, 1), $)\"\n"
+	    "k1 json \"x{}\"\n"
+	    "k2 str \"x\\\\{}\"\n"
+	    "k3 str \"n\"\n"
+	    "k4 json {\"fn\":\"States.Format('x\\\\{}', States.MathAdd($.n, 1), "
+	    "$)\",\"t\":\"$.n\"}\n"
+	    "k5 json 1\n"
+	    "k6 str \"a\"\n"
+	    "k7 expr {\"at\":\"b.$\",\"t\":\"States.ArrayLength($.l[*])\"}\n"
+	    "k8 str \"b\"\n"
+	    "k9 str \"States.UUID()\"\n"
+	    "k10 str \"c\"\n"
+	    "\n"
+	    "scope 0 start @0 regs 10 bools 0\n"
+	    "state @0 \"A\" Pass\n"
+	    "  drops %1 %4 %6 %7 %8 %9\n"
+	    "  enter %0 @0\n"
+	    "  %1 = object\n"
+	    "  %2 = lit k1\t; \"x{}\"\n"
+	    "  %3 = field %0 k3\t; \"n\"\n"
+	    "  %4 = require %3 %0 intrinsic k4\t; {\"fn\":\"States.Format('x\\\\{}', "
+	    "States.MathAdd($.n, 1), $)\",\"t...\n"
+	    "  %5 = lit k5\t; 1\n"
+	    "  arg %4\n"
+	    "  arg %5\n"
+	    "  %6 = call States.MathAdd 2 k0\t; \"States.Format('x\\\\{}', States.MathAdd($.n, "
+	    "1), $)\"\n"
+	    "  arg %2 k2\t; \"x\\\\{}\"\n"
+	    "  arg %6\n"
+	    "  arg %0\n"
+	    "  %7 = call States.Format 3 k0\t; \"States.Format('x\\\\{}', States.MathAdd($.n, 1), "
+	    "$)\"\n"
+	    "  setkey %1 %7 k6\t; \"a\"\n"
+	    "  %8 = expr %0 k7\t; {\"at\":\"b.$\",\"t\":\"States.ArrayLength($.l[*])\"}\n"
+	    "  setkey %1 %8 k8\t; \"b\"\n"
+	    "  %9 = call States.UUID 0 k9\t; \"States.UUID()\"\n"
+	    "  setkey %1 %9 k10\t; \"c\"\n"
+	    "  end %1\n");
+	free(s);
+	/* the C backend: the registers of the args as a static array */
+	Buf c = {0};
+	emit_c(p, &c);
+	ck_assert_ptr_nonnull(strstr(c.s,
+				     "\t{\n\t\tstatic const int a[] = {2, 6, 0};\n"
+				     "\t\tif (aslrt_op_call(c, 0, 0, 2, r, a, 3, &r[7])) goto E0;\n"
+				     "\t}\n"));
+	ck_assert_ptr_nonnull(strstr(c.s, "static const int a[] = {0};\n"
+					  "\t\tif (aslrt_op_call(c, 17, 9, -1, r, a, 0, &r[9]))"));
+	free(c.s);
+	ir_free(p);
+}
+END_TEST
+
+/* A number literal with a fraction keeps the field an expression: its text
+ * is printed as written, and equal constants would share one text. */
+START_TEST(test_intrinsic_fraction_literal)
+{
+	Program *p =
+	    lower_text("{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
+		       "\"Parameters\":{\"a.$\":\"States.Format('{}', 1.50)\"},\"End\":true}}}");
+	char *s = dump(p);
+	ck_assert_ptr_nonnull(
+	    strstr(s, "%2 = expr %0 k0\t; {\"at\":\"a.$\",\"t\":\"States.Format('{}', 1.50)\"}\n"));
+	ck_assert_ptr_null(strstr(s, "call"));
+	free(s);
+	ir_free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ir");
@@ -210,6 +292,8 @@ int main(void)
 	tcase_add_test(tc, test_c_string_escapes);
 	tcase_add_test(tc, test_meta);
 	tcase_add_test(tc, test_parallel_scopes);
+	tcase_add_test(tc, test_intrinsic_calls);
+	tcase_add_test(tc, test_intrinsic_fraction_literal);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
