@@ -17,25 +17,21 @@
 
 #include "rt.h"
 
-static struct lh_table *aslrt_key_table;
+/* An empty object kept for its table: every object's table hashes keys with
+ * the same function (json-c's lh_char_hash, seeded once per process). */
+static struct json_object *aslrt_key_object; /* never freed */
 static pthread_once_t aslrt_key_once = PTHREAD_ONCE_INIT;
 
-/* A table made as json_object_new_object makes its own, so its hash
- * function is every object's (json-c chooses it when a table is made). */
-static void key_table_init(void)
+static void key_object_init(void)
 {
-	struct json_object *o = json_object_new_object();
-	struct lh_table *t = json_object_get_object(o);
-	aslrt_key_table = lh_kchar_table_new(1, NULL);
-	if (!aslrt_key_table || aslrt_key_table->hash_fn != t->hash_fn)
-		abort(); /* out of memory, or json-c changed under us */
-	json_object_put(o);
+	if (!(aslrt_key_object = json_object_new_object()))
+		abort(); /* out of memory */
 }
 
 unsigned long aslrt_key_hash(const char *key)
 {
-	pthread_once(&aslrt_key_once, key_table_init);
-	return lh_get_hash(aslrt_key_table, key);
+	pthread_once(&aslrt_key_once, key_object_init);
+	return lh_get_hash(json_object_get_object(aslrt_key_object), key);
 }
 
 /*
@@ -47,9 +43,9 @@ struct json_object *aslrt_object_sized(size_t n)
 {
 	struct json_object *o = json_object_new_object();
 	if (o && n > 10 && n < (size_t)INT_MAX / 2) {
-		int size = (int)(n + n / 2 + 2); /* n - 1 < size * LH_LOAD_FACTOR */
-		struct lh_table *t = json_object_get_object(o);
-		if (size > t->size && lh_table_resize(t, size) != 0) {
+		/* n - 1 < size * LH_LOAD_FACTOR; more than the default 16 */
+		int size = (int)(n + n / 2 + 2);
+		if (lh_table_resize(json_object_get_object(o), size) != 0) {
 			json_object_put(o);
 			return NULL;
 		}
