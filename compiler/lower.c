@@ -225,8 +225,9 @@ static int lower_tmpl_value(Lower *l, struct json_object *v, int src)
 	{
 		int kid;
 		char *name = xstrdup(key);
-		/* keys of one JSON object are distinct (diag.c refuses duplicates),
-		 * but "a" and "a.$" both set "a": only such a key is looked up */
+		/* keys of one JSON object are distinct (diag.c refuses duplicates);
+		 * "a" beside "a.$" would both set "a": the checker refuses that too,
+		 * but lowering does not count on it, and such a key is looked up */
 		bool twin;
 		if (dynamic_key(key)) {
 			/* the checker made sure the value is a string */
