@@ -58,13 +58,10 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 	case OP_CONST:
 		buf_printf(out, "\tif (aslrt_op_const(c, %d, &r[%d])) %s;\n", in->k, in->dst, err);
 		break;
-	case OP_FIELD: {
-		const char *key = json_object_get_string(p->consts[in->k].v);
-		buf_printf(out, "\tr[%d] = aslrt_op_field(r[%d], ", in->dst, in->a);
-		c_string(out, key, strlen(key));
-		buf_puts(out, ");\n");
+	case OP_FIELD: /* key constant k: hashed once, at start-up */
+		buf_printf(out, "\tr[%d] = aslrt_op_fieldk(c, r[%d], %d);\n", in->dst, in->a,
+			   in->k);
 		break;
-	}
 	case OP_INDEX:
 		buf_printf(out, "\tr[%d] = aslrt_op_index(r[%d], %d);\n", in->dst, in->a, in->b);
 		break;
@@ -86,17 +83,18 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 		buf_printf(out, "\tr[%d] = aslrt_op_copy(r[%d]);\n", in->dst, in->a);
 		break;
 	case OP_OBJECT:
+		if (in->b > 0)
+			buf_printf(out, "\tr[%d] = aslrt_op_object_n(%d);\n", in->dst, in->b);
+		else
+			buf_printf(out, "\tr[%d] = aslrt_op_object();\n", in->dst);
+		break;
 	case OP_ARRAY:
-		buf_printf(out, "\tr[%d] = aslrt_op_%s();\n", in->dst,
-			   in->op == OP_OBJECT ? "object" : "array");
+		buf_printf(out, "\tr[%d] = aslrt_op_array();\n", in->dst);
 		break;
-	case OP_SETKEY: {
-		const char *key = json_object_get_string(p->consts[in->k].v);
-		buf_printf(out, "\taslrt_op_setkey(r[%d], ", in->a);
-		c_string(out, key, strlen(key));
-		buf_printf(out, ", &r[%d]);\n", in->b);
+	case OP_SETKEY:
+		buf_printf(out, "\taslrt_op_%s(c, r[%d], %d, &r[%d]);\n",
+			   in->c == 1 ? "addkey" : "setkeyk", in->a, in->k, in->b);
 		break;
-	}
 	case OP_PUSH:
 		buf_printf(out, "\taslrt_op_push(r[%d], &r[%d]);\n", in->a, in->b);
 		break;

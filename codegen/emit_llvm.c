@@ -53,6 +53,8 @@ enum {
 	RT_OBJECT,
 	RT_ARRAY,
 	RT_SETKEY,
+	RT_ADDKEY,
+	RT_OBJECT_N,
 	RT_PUSH,
 	RT_EXPR,
 	RT_LIT,
@@ -82,7 +84,7 @@ static const struct {
     [RT_ENTER] = {"aslrt_op_enter", "ipip"},
     [RT_EXIT] = {"aslrt_op_exit", "ipip"},
     [RT_CONST] = {"aslrt_op_const", "ipip"},
-    [RT_FIELD] = {"aslrt_op_field", "ppp"},
+    [RT_FIELD] = {"aslrt_op_fieldk", "pppi"},
     [RT_INDEX] = {"aslrt_op_index", "ppl"},
     [RT_CONTEXT] = {"aslrt_op_context", "pp"},
     [RT_VAR] = {"aslrt_op_var", "ppi"},
@@ -91,7 +93,9 @@ static const struct {
     [RT_PATH] = {"aslrt_op_path", "ipipp"},
     [RT_OBJECT] = {"aslrt_op_object", "p"},
     [RT_ARRAY] = {"aslrt_op_array", "p"},
-    [RT_SETKEY] = {"aslrt_op_setkey", "vppp"},
+    [RT_SETKEY] = {"aslrt_op_setkeyk", "vppip"},
+    [RT_ADDKEY] = {"aslrt_op_addkey", "vppip"},
+    [RT_OBJECT_N] = {"aslrt_op_object_n", "pi"},
     [RT_PUSH] = {"aslrt_op_push", "vpp"},
     [RT_EXPR] = {"aslrt_op_expr", "ipipp"},
     [RT_LIT] = {"aslrt_op_lit", "ppi"},
@@ -121,7 +125,6 @@ typedef struct Emit {
 	LLVMTypeRef i32, i64, ptr, voidt;
 	LLVMTypeRef fn_type[RT_COUNT];
 	LLVMValueRef fn[RT_COUNT]; /* declared on first use */
-	LLVMValueRef *keys;	   /* OP_FIELD keys by constant index, built on first use */
 	LLVMTypeRef state_type, part_type;
 	LLVMValueRef *state_fn; /* by state id */
 	unsigned noinline;	/* the attribute kind */
@@ -256,15 +259,6 @@ static LLVMBasicBlockRef label(Emit *e, int i)
 	return e->labels[i];
 }
 
-static LLVMValueRef field_key(Emit *e, int k)
-{
-	if (!e->keys[k]) {
-		const char *key = json_object_get_string(e->p->consts[k].v);
-		e->keys[k] = const_string(e, key, strlen(key), "key");
-	}
-	return e->keys[k];
-}
-
 /* next and end: aslrt_op_exit, move the output out of its register, then
  * go to the state's epilogue X with rc (and st for next), as emit_c; a part
  * returns 1 (next) or 2 (end). */
@@ -303,9 +297,9 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		check(e, call(e, RT_CONST, args, 3), id);
 		break;
 	}
-	case OP_FIELD: {
-		LLVMValueRef args[] = {reg(e, in->a), field_key(e, in->k)};
-		set_reg(e, in->dst, call(e, RT_FIELD, args, 2));
+	case OP_FIELD: { /* key constant k: hashed once, at start-up */
+		LLVMValueRef args[] = {c, reg(e, in->a), ci32(e, in->k)};
+		set_reg(e, in->dst, call(e, RT_FIELD, args, 3));
 		break;
 	}
 	case OP_INDEX: {
@@ -343,12 +337,19 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 		break;
 	}
 	case OP_OBJECT:
+		if (in->b > 0) {
+			LLVMValueRef n = ci32(e, in->b);
+			set_reg(e, in->dst, call(e, RT_OBJECT_N, &n, 1));
+		} else {
+			set_reg(e, in->dst, call(e, RT_OBJECT, NULL, 0));
+		}
+		break;
 	case OP_ARRAY:
-		set_reg(e, in->dst, call(e, in->op == OP_OBJECT ? RT_OBJECT : RT_ARRAY, NULL, 0));
+		set_reg(e, in->dst, call(e, RT_ARRAY, NULL, 0));
 		break;
 	case OP_SETKEY: {
-		LLVMValueRef args[] = {reg(e, in->a), field_key(e, in->k), reg_addr(e, in->b)};
-		call(e, RT_SETKEY, args, 3);
+		LLVMValueRef args[] = {c, reg(e, in->a), ci32(e, in->k), reg_addr(e, in->b)};
+		call(e, in->c == 1 ? RT_ADDKEY : RT_SETKEY, args, 4);
 		break;
 	}
 	case OP_PUSH: {
@@ -898,8 +899,6 @@ static void build_module(Emit *e)
 	LLVMContextRef ctx = e->ctx;
 
 	e->noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
-	/* OP_FIELD and setkey keys, built on first use (the selectors' too) */
-	e->keys = xcalloc(p->nconsts > 0 ? (size_t)p->nconsts : 1, sizeof *e->keys);
 	char *meta = ir_meta_text(p);
 	size_t meta_len = strlen(meta);
 	LLVMValueRef gmeta = const_string(e, meta, meta_len, "meta");
@@ -966,7 +965,6 @@ static void build_module(Emit *e)
 		emit_scope(e, &p->scopes[i], funcs[i]);
 	free(e->labels);
 	free(e->state_fn);
-	free(e->keys);
 	free(funcs);
 }
 

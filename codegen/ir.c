@@ -99,6 +99,11 @@ int ir_const_str(Program *p, const char *s)
 	return ir_const(p, K_STR, json_object_new_string(s));
 }
 
+int ir_const_key(Program *p, const char *s)
+{
+	return ir_const(p, K_KEY, json_object_new_string(s));
+}
+
 Ins *ir_emit(IrState *s, Op op)
 {
 	Ins in = {op, -1, -1, -1, -1, -1};
@@ -147,6 +152,10 @@ static void dump_ins(const Program *p, const Ins *in, Buf *out)
 	case OP_PUSH:
 		buf_printf(out, " %%%d %%%d", in->a, in->b);
 		break;
+	case OP_OBJECT:
+		if (in->b > 0)
+			buf_printf(out, " %d", in->b);
+		break;
 	case OP_RESULTPATH:
 		buf_printf(out, " %%%d %%%d", in->a, in->b);
 		break;
@@ -185,6 +194,8 @@ static void dump_ins(const Program *p, const Ins *in, Buf *out)
 		buf_printf(out, " k%d", in->k);
 	if (in->op == OP_TEST && in->c >= 0)
 		buf_printf(out, " %%%d", in->c);
+	if (in->op == OP_SETKEY && in->c == 1)
+		buf_puts(out, " new");
 	if (in->k >= 0) {
 		char *s = aslrt_json_dump(p->consts[in->k].v);
 		buf_printf(out, "\t; %.60s%s", s, strlen(s) > 60 ? "..." : "");
@@ -316,7 +327,7 @@ char *ir_const_text(const Const *k, size_t *len, const char **at)
 		*at = json_object_get_string(f);
 		json_object_object_get_ex(v, "t", &v);
 	}
-	if (k->kind == K_STR || k->kind == K_PATH || k->kind == K_EXPR) {
+	if (k->kind == K_STR || k->kind == K_KEY || k->kind == K_PATH || k->kind == K_EXPR) {
 		*len = (size_t)json_object_get_string_len(v);
 		char *s = xcalloc(*len + 1, 1);
 		memcpy(s, json_object_get_string(v), *len);
@@ -663,6 +674,10 @@ void ir_verify(const Program *p)
 				die("state %d op %d writes bad boolean %d", i, k, in->dst);
 			if (in->k >= p->nconsts)
 				die("state %d op %d names bad constant %d", i, k, in->k);
+			if ((in->op == OP_FIELD || in->op == OP_SETKEY) &&
+			    (in->k < 0 || p->consts[in->k].kind != K_KEY))
+				die("state %d op %d: %s names no key constant", i, k,
+				    op_info[in->op].name);
 			if ((in->op == OP_JUMPIF || in->op == OP_JUMPIFNOT || in->op == OP_LABEL) &&
 			    (in->b < 0 || in->b >= st->nlabels))
 				die("state %d op %d names bad label %d", i, k, in->b);

@@ -156,6 +156,8 @@ Program *ir_new(void);
 void ir_free(Program *p);
 int ir_const(Program *p, ConstKind kind, struct json_object *v);
 int ir_const_str(Program *p, const char *s);
+/* An object key (FIELD, SETKEY): the runtime hashes it once at start-up. */
+int ir_const_key(Program *p, const char *s);
 Ins *ir_emit(IrState *s, Op op);
 void ir_dump(const Program *p, Buf *out);
 /* The runtime's metadata text (aslrt_program.meta). malloc'd. */

@@ -122,7 +122,7 @@ static int lower_path_in(Lower *l, int src, const char *text, bool allow_absent,
 		const char *f;
 		long idx;
 		if (aslrt_path_step(path, i, &f, &idx) == ASLRT_STEP_FIELD)
-			cur = emit_dst(l, OP_FIELD, cur, -1, ir_const_str(l->p, f));
+			cur = emit_dst(l, OP_FIELD, cur, -1, ir_const_key(l->p, f));
 		else
 			cur = emit_dst(l, OP_INDEX, cur, (int)idx, -1);
 	}
@@ -334,22 +334,33 @@ static int lower_tmpl_value(Lower *l, struct json_object *v, int src)
 		}
 		return arr;
 	}
-	int obj = emit_dst(l, OP_OBJECT, -1, -1, -1);
+	/* room for every key at once (json-c grows a table by rehashing it) */
+	int obj = emit_dst(l, OP_OBJECT, -1, json_object_object_length(v), -1);
 	json_object_object_foreach(v, key, val)
 	{
 		int kid;
 		char *name = xstrdup(key);
+		/* keys of one JSON object are distinct (diag.c refuses duplicates);
+		 * "a" beside "a.$" would both set "a": the checker refuses that too,
+		 * but lowering does not count on it, and such a key is looked up */
+		bool twin;
 		if (dynamic_key(key)) {
 			/* the checker made sure the value is a string */
 			name[strlen(name) - 2] = 0;
+			twin = json_object_object_get_ex(v, name, NULL);
 			kid = lower_tmpl_expr(l, src, key, json_object_get_string(val));
 		} else {
+			char *dyn = xmalloc(strlen(key) + 3);
+			sprintf(dyn, "%s.$", key);
+			twin = json_object_object_get_ex(v, dyn, NULL);
+			free(dyn);
 			kid = lower_tmpl_value(l, val, src);
 		}
 		Ins *in = emit(l, OP_SETKEY);
 		in->a = obj;
 		in->b = kid;
-		in->k = ir_const_str(l->p, name);
+		in->c = !twin; /* 1: new, a key the object cannot hold yet */
+		in->k = ir_const_key(l->p, name);
 		free(name);
 	}
 	return obj;

@@ -122,6 +122,8 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input);
 int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output);
 int aslrt_op_const(aslrt_ctx *c, int k, struct json_object **dst);
 struct json_object *aslrt_op_field(struct json_object *v, const char *key);
+/* The same with key constant k (its hash computed once, at start-up). */
+struct json_object *aslrt_op_fieldk(aslrt_ctx *c, struct json_object *v, int k);
 struct json_object *aslrt_op_index(struct json_object *v, long index);
 struct json_object *aslrt_op_context(aslrt_ctx *c);
 struct json_object *aslrt_op_var(aslrt_ctx *c, int k);
@@ -134,6 +136,12 @@ int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_ob
 struct json_object *aslrt_op_object(void);
 struct json_object *aslrt_op_array(void);
 void aslrt_op_setkey(struct json_object *o, const char *key, struct json_object **v);
+/* With key constant k: setkeyk replaces a value o holds under k; addkey is
+ * for a key o cannot hold yet (a template's keys are distinct). */
+void aslrt_op_setkeyk(aslrt_ctx *c, struct json_object *o, int k, struct json_object **v);
+void aslrt_op_addkey(aslrt_ctx *c, struct json_object *o, int k, struct json_object **v);
+/* A new object with room for n keys. */
+struct json_object *aslrt_op_object_n(int n);
 void aslrt_op_push(struct json_object *a, struct json_object **v);
 /* A template field's expression (a dynamic path, an intrinsic call). */
 int aslrt_op_expr(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);

@@ -10,3 +10,4 @@ X(PATH, "path")	      /* a JSONPath */
 X(ASSIGN, "assign")   /* an Assign template */
 X(JSONATA, "jsonata") /* {"at": field location, "t": JSONata template} */
 X(EXPR, "expr")	      /* {"at": field, "t": text}: ErrorPath, CausePath */
+X(KEY, "key")	      /* an object key: a string, hashed once at start-up */

@@ -322,7 +322,7 @@ static int load_state(aslrt_run *r, aslrt_state *st, const aslrt_state_def *d, c
 static int load_const(aslrt_const *rc, const aslrt_const_def *d, char *why, size_t whylen)
 {
 	rc->kind = d->kind;
-	if (d->kind == RK_STR || d->kind == RK_PATH) {
+	if (d->kind == RK_STR || d->kind == RK_PATH || d->kind == RK_KEY) {
 		rc->json = json_object_new_string_len(d->text, (int)d->len);
 	} else if (d->kind == RK_EXPR || d->kind == RK_JSONATA) {
 		struct json_object *t = NULL;
@@ -344,6 +344,16 @@ static int load_const(aslrt_const *rc, const aslrt_const_def *d, char *why, size
 	} else {
 		snprintf(why, whylen, "a constant of unknown kind %d", d->kind);
 		return -1;
+	}
+	if (rc->kind == RK_KEY) {
+		/* the generated program's static text outlives every object that
+		 * holds the key (JSON_C_OBJECT_KEY_IS_CONSTANT) */
+		if (strlen(d->text) != d->len) {
+			snprintf(why, whylen, "a key constant holding a NUL byte");
+			return -1;
+		}
+		rc->key = d->text;
+		rc->hash = aslrt_key_hash(d->text);
 	}
 	if (rc->kind == RK_PATH && !(rc->path = aslrt_path_parse(d->text, why, whylen)))
 		return -1;
@@ -807,6 +817,15 @@ struct json_object *aslrt_op_field(struct json_object *v, const char *key)
 	return f;
 }
 
+struct json_object *aslrt_op_fieldk(aslrt_ctx *c, struct json_object *v, int k)
+{
+	const aslrt_const *kc = &c->run->consts[k];
+	struct json_object *f;
+	if (v == ASLRT_ABSENT || !aslrt_key_get(v, kc->key, kc->hash, &f))
+		return ASLRT_ABSENT;
+	return f;
+}
+
 struct json_object *aslrt_op_index(struct json_object *v, long index)
 {
 	if (v == ASLRT_ABSENT || !json_object_is_type(v, json_type_array))
@@ -906,6 +925,28 @@ void aslrt_op_setkey(struct json_object *o, const char *key, struct json_object 
 {
 	json_object_object_add_ex(o, key, *v, JSON_C_OBJECT_KEY_IS_CONSTANT);
 	*v = NULL;
+}
+
+void aslrt_op_setkeyk(aslrt_ctx *c, struct json_object *o, int k, struct json_object **v)
+{
+	const aslrt_const *kc = &c->run->consts[k];
+	aslrt_key_set(o, kc->key, kc->hash, *v, true);
+	*v = NULL;
+}
+
+void aslrt_op_addkey(aslrt_ctx *c, struct json_object *o, int k, struct json_object **v)
+{
+	const aslrt_const *kc = &c->run->consts[k];
+	aslrt_key_add_new(o, kc->key, kc->hash, *v);
+	*v = NULL;
+}
+
+struct json_object *aslrt_op_object_n(int n)
+{
+	struct json_object *o = aslrt_object_sized(n > 0 ? (size_t)n : 0);
+	if (!o)
+		abort();
+	return o;
 }
 
 void aslrt_op_push(struct json_object *a, struct json_object **v)

@@ -22,7 +22,9 @@ typedef struct aslrt_const {
 	aslrt_path *path;
 	tnode *tmpl;
 	jnode *jt;
-	tnode *expr; /* RK_EXPR */
+	tnode *expr;	    /* RK_EXPR */
+	const char *key;    /* RK_KEY: the program's static text */
+	unsigned long hash; /* RK_KEY: aslrt_key_hash(key) */
 } aslrt_const;
 
 enum {

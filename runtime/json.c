@@ -1071,7 +1071,10 @@ struct json_object *aslrt_json_shallow_copy(struct json_object *v)
 {
 	struct json_object *c;
 	if (json_object_is_type(v, json_type_object)) {
-		c = json_object_new_object();
+		/* sized at once: no table growth (a rehash of every key) */
+		c = aslrt_object_sized((size_t)json_object_object_length(v));
+		if (!c)
+			abort();
 		/* keys of one object are distinct: no look-up before each insert */
 		json_object_object_foreach(v, key, val)
 		{

@@ -95,6 +95,35 @@ size_t aslrt_utf8_valid_prefix(const char *s, size_t n);
  * reference in *out), -1 with a message in why. */
 int aslrt_json_parse(const char *text, size_t len, struct json_object **out, char *why,
 		     size_t whylen);
+/* --- key.c --- */
+
+/* json-c's hash of an object key, as every object's table computes it; for
+ * keys known before run time, hashed once (json-c seeds it per process). */
+unsigned long aslrt_key_hash(const char *key);
+/* A look-up of key, whose hash is aslrt_key_hash(key): json_object_object_get_ex
+ * without hashing; false when o is not an object or has no such key. */
+static inline bool aslrt_key_get(struct json_object *o, const char *key, unsigned long hash,
+				 struct json_object **v)
+{
+	struct lh_table *t = json_object_get_object(o);
+	struct lh_entry *e = t ? lh_table_lookup_entry_w_hash(t, key, hash) : NULL;
+	if (e && v)
+		*v = (struct json_object *)lh_entry_v(e);
+	return e != NULL;
+}
+/* Insert v (stolen) under a key o does not hold, with its hash: key is
+ * static (never freed, as JSON_C_OBJECT_KEY_IS_CONSTANT). */
+void aslrt_key_add_new(struct json_object *o, const char *key, unsigned long hash,
+		       struct json_object *v);
+/* json_object_object_add(o, key, v) (v stolen) with key's hash: a value o
+ * holds under key is replaced (the entry keeps its place); else key is added,
+ * copied unless constant (static, as JSON_C_OBJECT_KEY_IS_CONSTANT). */
+void aslrt_key_set(struct json_object *o, const char *key, unsigned long hash,
+		   struct json_object *v, bool constant);
+/* A new object with room for n keys (no table growth while it is filled);
+ * NULL when out of memory. */
+struct json_object *aslrt_object_sized(size_t n);
+
 /* --- config.c --- */
 
 /* Read and strictly parse a configuration file; what ("--context", "mock

@@ -35,7 +35,7 @@ print(round((e[-1]["timestamp"] - e[0]["timestamp"]) * 1000))' "$tmp/h.json")"
 done
 "$aslc" emit "$dir/template.asl.json" --emit=ir >"$tmp/ir" || exit 1
 eq "templates are ops: a nested object is built key by key" 1 \
-	"$(grep -c '^  setkey %[0-9]* %[0-9]* k[0-9]*	; "lit"$' "$tmp/ir")"
+	"$(grep -c '^  setkey %[0-9]* %[0-9]* k[0-9]* new	; "lit"$' "$tmp/ir")"
 eq "templates are ops: a static path is direct look-ups" 1 \
 	"$(grep -c '^  %[0-9]* = require %[0-9]* %0 template k[0-9]*	; {"at":"m.\$","t":"\$.maybe.here"}$' "$tmp/ir")"
 want_ok='{"ok":true,"m":[7]}'

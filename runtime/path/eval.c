@@ -111,8 +111,9 @@ static void put_index(aslrt_path_buf *b, long k)
 }
 
 /* PathToken.handleObjectProperty for one property. */
+/* hash: the name's aslrt_key_hash, or NULL to compute it */
 static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, const char *name,
-			   size_t nlen)
+			   size_t nlen, const unsigned long *hash)
 {
 	const struct aslrt_path_step *s = &c->p->steps[i];
 	bool leaf = i == c->p->n - 1;
@@ -122,7 +123,7 @@ static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, cons
 	aslrt_path_buf_str(&c->cur, "']");
 	struct json_object *v;
 	int rc = EV_OK;
-	if (!json_object_object_get_ex(m, name, &v)) {
+	if (hash ? !aslrt_key_get(m, name, *hash, &v) : !json_object_object_get_ex(m, name, &v)) {
 		if (leaf) {
 			if (c->require)
 				rc = aslrt_path_fail(c, EV_NOTFOUND, "No results for path: %s",
@@ -199,14 +200,14 @@ static int ev_props(aslrt_path_ctx *c, int i, struct json_object *m)
 		    s->frag, c->cur.s, java_class(m));
 	}
 	if (s->kind == PK_FIELD)
-		return handle_property(c, i, m, s->names[0], s->namelens[0]);
+		return handle_property(c, i, m, s->names[0], s->namelens[0], &s->hashes[0]);
 	if (leaf) {
 		/* Several properties at the end: one merged object. */
 		struct json_object *merged = json_object_new_object();
 		aslrt_path_vec_push(&c->owned, merged);
 		for (int k = 0; k < s->nnames; k++) {
 			struct json_object *v;
-			if (json_object_object_get_ex(m, s->names[k], &v)) {
+			if (aslrt_key_get(m, s->names[k], s->hashes[k], &v)) {
 				json_object_object_add(merged, s->names[k], json_object_get(v));
 			} else if (c->require) {
 				size_t mark = c->cur.len;
@@ -227,7 +228,7 @@ static int ev_props(aslrt_path_ctx *c, int i, struct json_object *m)
 		return EV_OK;
 	}
 	for (int k = 0; k < s->nnames; k++) {
-		int rc = handle_property(c, i, m, s->names[k], s->namelens[k]);
+		int rc = handle_property(c, i, m, s->names[k], s->namelens[k], &s->hashes[k]);
 		if (rc)
 			return rc;
 	}
@@ -282,7 +283,7 @@ static bool scan_pred(aslrt_path_ctx *c, int pt, struct json_object *m, int *rc)
 		if (!s->definite)
 			return true;
 		for (int k = 0; k < s->nnames; k++)
-			if (!json_object_object_get_ex(m, s->names[k], NULL))
+			if (!aslrt_key_get(m, s->names[k], s->hashes[k], NULL))
 				return false;
 		return true;
 	case PK_INDEX:
@@ -374,7 +375,7 @@ static int ev_step(aslrt_path_ctx *c, int i, struct json_object *m)
 			json_object_object_foreach(m, key, v)
 			{
 				(void)v;
-				rc = handle_property(c, i, m, key, strlen(key));
+				rc = handle_property(c, i, m, key, strlen(key), NULL);
 				if (rc)
 					return rc;
 			}
@@ -469,7 +470,7 @@ static bool fields_found(const aslrt_path *p, struct json_object *doc, struct js
 	for (int i = 0; i < p->n; i++) {
 		const struct aslrt_path_step *s = &p->steps[i];
 		if (s->kind != PK_FIELD || !is_map(m) ||
-		    !json_object_object_get_ex(m, s->names[0], &m))
+		    !aslrt_key_get(m, s->names[0], s->hashes[0], &m))
 			return false;
 	}
 	*v = m;
@@ -569,11 +570,11 @@ int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json
 				goto aslrt_path_fail;
 			}
 			if (last) {
-				json_object_object_add(cur, s->names[0], val);
+				aslrt_key_set(cur, s->names[0], s->hashes[0], val, false);
 				break;
 			}
 			struct json_object *next;
-			if (!json_object_object_get_ex(cur, s->names[0], &next)) {
+			if (!aslrt_key_get(cur, s->names[0], s->hashes[0], &next)) {
 				if (p->steps[i + 1].kind != PK_FIELD) {
 					snprintf(why, whylen,
 						 "Unable to apply ResultPath '%s': %s%s is "
@@ -585,7 +586,7 @@ int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json
 			} else {
 				next = aslrt_json_shallow_copy(next); /* copy on write */
 			}
-			json_object_object_add(cur, s->names[0], next);
+			aslrt_key_set(cur, s->names[0], s->hashes[0], next, false);
 			cur = next;
 		} else {
 			long len = json_object_is_type(cur, json_type_array)

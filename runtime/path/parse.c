@@ -208,7 +208,9 @@ static void add_name(struct aslrt_path_step *s, const char *name, size_t len)
 	s->names = aslrt_path_xrealloc(s->names, (size_t)(s->nnames + 1) * sizeof *s->names);
 	s->namelens =
 	    aslrt_path_xrealloc(s->namelens, (size_t)(s->nnames + 1) * sizeof *s->namelens);
+	s->hashes = aslrt_path_xrealloc(s->hashes, (size_t)(s->nnames + 1) * sizeof *s->hashes);
 	s->names[s->nnames] = aslrt_path_xstrndup(name, len);
+	s->hashes[s->nnames] = aslrt_key_hash(s->names[s->nnames]);
 	s->namelens[s->nnames++] = len;
 }
 
@@ -561,6 +563,7 @@ void aslrt_path_free(aslrt_path *p)
 			free(s->names[k]);
 		free(s->names);
 		free(s->namelens);
+		free(s->hashes);
 		free(s->idx);
 		aslrt_path_fexpr_free(s->filter);
 		free(s->frag);

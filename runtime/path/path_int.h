@@ -72,6 +72,7 @@ struct aslrt_path_step {
 	enum aslrt_path_kind kind;
 	char **names;
 	size_t *namelens;
+	unsigned long *hashes; /* aslrt_key_hash of each name, computed once */
 	int nnames;
 	long *idx;
 	int nidx;

@@ -11,15 +11,15 @@ static const char meta[] =
 	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"ctx_read\":false,\"timeout\":null}";
 
 static const aslrt_const_def consts[] = {
-	{1, "applicant", 9, NULL},
-	{1, "name", 4, NULL},
+	{6, "applicant", 9, NULL},
+	{6, "name", 4, NULL},
 	{0, "{\"at\":\"applicant.$\",\"t\":\"$.applicant.name\"}", 43, NULL},
-	{1, "amount", 6, NULL},
+	{6, "amount", 6, NULL},
 	{0, "{\"at\":\"amount.$\",\"t\":\"$.amount\"}", 32, NULL},
-	{1, "credit", 6, NULL},
-	{1, "score", 5, NULL},
+	{6, "credit", 6, NULL},
+	{6, "score", 5, NULL},
 	{0, "{\"at\":\"score.$\",\"t\":\"$.credit.score\"}", 37, NULL},
-	{1, "submitted", 9, NULL},
+	{6, "submitted", 9, NULL},
 	{0, "{\"at\":\"submitted.$\",\"t\":\"$.submitted\"}", 38, NULL},
 	{0, "{\"threshold\":50000}", 19, NULL},
 	{2, "$.submitted", 11, NULL},
@@ -32,10 +32,10 @@ static const aslrt_const_def consts[] = {
 	{0, "500", 3, NULL},
 	{0, "1000000", 7, NULL},
 	{0, "\"APPROVED\"", 10, NULL},
-	{1, "decision", 8, NULL},
+	{6, "decision", 8, NULL},
 	{0, "{\"at\":\"applicant.$\",\"t\":\"$.applicant\"}", 38, NULL},
 	{0, "{\"at\":\"limit.$\",\"t\":\"$threshold\"}", 33, NULL},
-	{1, "limit", 5, NULL},
+	{6, "limit", 5, NULL},
 	{0, "\"DECLINED\"", 10, NULL},
 	{0, "3600", 4, NULL},
 	{0, "\"REVIEW\"", 8, NULL},
@@ -81,21 +81,21 @@ S0:
 	r[11] = NULL;
 	r[12] = NULL;
 	if (aslrt_op_enter(c, 0, r[0])) goto E0;
-	r[1] = aslrt_op_object();
-	r[2] = aslrt_op_field(r[0], "applicant");
-	r[3] = aslrt_op_field(r[2], "name");
+	r[1] = aslrt_op_object_n(4);
+	r[2] = aslrt_op_fieldk(c, r[0], 0);
+	r[3] = aslrt_op_fieldk(c, r[2], 1);
 	if (aslrt_op_require(c, 2, 2, r[3], r[0], &r[4])) goto E0;
-	aslrt_op_setkey(r[1], "applicant", &r[4]);
-	r[5] = aslrt_op_field(r[0], "amount");
+	aslrt_op_addkey(c, r[1], 0, &r[4]);
+	r[5] = aslrt_op_fieldk(c, r[0], 3);
 	if (aslrt_op_require(c, 4, 2, r[5], r[0], &r[6])) goto E0;
-	aslrt_op_setkey(r[1], "amount", &r[6]);
-	r[7] = aslrt_op_field(r[0], "credit");
-	r[8] = aslrt_op_field(r[7], "score");
+	aslrt_op_addkey(c, r[1], 3, &r[6]);
+	r[7] = aslrt_op_fieldk(c, r[0], 5);
+	r[8] = aslrt_op_fieldk(c, r[7], 6);
 	if (aslrt_op_require(c, 7, 2, r[8], r[0], &r[9])) goto E0;
-	aslrt_op_setkey(r[1], "score", &r[9]);
-	r[10] = aslrt_op_field(r[0], "submitted");
+	aslrt_op_addkey(c, r[1], 6, &r[9]);
+	r[10] = aslrt_op_fieldk(c, r[0], 8);
 	if (aslrt_op_require(c, 9, 2, r[10], r[0], &r[11])) goto E0;
-	aslrt_op_setkey(r[1], "submitted", &r[11]);
+	aslrt_op_addkey(c, r[1], 8, &r[11]);
 	if (aslrt_op_const(c, 10, &r[12])) goto E0;
 	if (aslrt_op_assign(c, r[12])) goto E0;
 	if (aslrt_op_exit(c, 0, r[1])) goto E0;
@@ -136,7 +136,7 @@ S1:
 	r[14] = NULL;
 	r[15] = NULL;
 	if (aslrt_op_enter(c, 1, r[0])) goto E1;
-	r[1] = aslrt_op_field(r[0], "submitted");
+	r[1] = aslrt_op_fieldk(c, r[0], 8);
 	if (aslrt_op_require(c, 11, 1, r[1], r[0], &r[2])) goto E1;
 	if ((b[1] = aslrt_op_test(c, 27, 12, r[2], NULL)) < 0) goto E1;
 	b[0] = !b[1];
@@ -150,11 +150,11 @@ S1:
 	goto X1;
 S1_L0:;
 	b[2] = 1;
-	r[4] = aslrt_op_field(r[0], "score");
+	r[4] = aslrt_op_fieldk(c, r[0], 6);
 	if (aslrt_op_require(c, 13, 1, r[4], r[0], &r[5])) goto E1;
 	if ((b[2] = aslrt_op_test(c, 19, 14, r[5], NULL)) < 0) goto E1;
 	if (!b[2]) goto S1_L2;
-	r[6] = aslrt_op_field(r[0], "amount");
+	r[6] = aslrt_op_fieldk(c, r[0], 3);
 	if (aslrt_op_require(c, 15, 1, r[6], r[0], &r[7])) goto E1;
 	r[8] = aslrt_op_var(c, 17);
 	if ((b[2] = aslrt_op_test(c, 18, 16, r[7], r[8])) < 0) goto E1;
@@ -173,7 +173,7 @@ S1_L1:;
 	if (aslrt_op_require(c, 13, 1, r[4], r[0], &r[11])) goto E1;
 	if ((b[3] = aslrt_op_test(c, 13, 18, r[11], NULL)) < 0) goto E1;
 	if (b[3]) goto S1_L4;
-	r[12] = aslrt_op_field(r[0], "amount");
+	r[12] = aslrt_op_fieldk(c, r[0], 3);
 	if (aslrt_op_require(c, 15, 1, r[12], r[0], &r[13])) goto E1;
 	if ((b[3] = aslrt_op_test(c, 15, 19, r[13], NULL)) < 0) goto E1;
 	if (b[3]) goto S1_L4;
@@ -223,15 +223,15 @@ S2:
 	r[4] = NULL;
 	r[6] = NULL;
 	if (aslrt_op_enter(c, 2, r[0])) goto E2;
-	r[1] = aslrt_op_object();
+	r[1] = aslrt_op_object_n(3);
 	if (aslrt_op_const(c, 20, &r[2])) goto E2;
-	aslrt_op_setkey(r[1], "decision", &r[2]);
-	r[3] = aslrt_op_field(r[0], "applicant");
+	aslrt_op_addkey(c, r[1], 21, &r[2]);
+	r[3] = aslrt_op_fieldk(c, r[0], 0);
 	if (aslrt_op_require(c, 22, 2, r[3], r[0], &r[4])) goto E2;
-	aslrt_op_setkey(r[1], "applicant", &r[4]);
+	aslrt_op_addkey(c, r[1], 0, &r[4]);
 	r[5] = aslrt_op_var(c, 17);
 	if (aslrt_op_require(c, 23, 2, r[5], r[0], &r[6])) goto E2;
-	aslrt_op_setkey(r[1], "limit", &r[6]);
+	aslrt_op_addkey(c, r[1], 24, &r[6]);
 	if (aslrt_op_exit(c, 2, r[1])) goto E2;
 	out = r[1];
 	r[1] = NULL;
@@ -260,12 +260,12 @@ S3:
 	r[2] = NULL;
 	r[4] = NULL;
 	if (aslrt_op_enter(c, 3, r[0])) goto E3;
-	r[1] = aslrt_op_object();
+	r[1] = aslrt_op_object_n(2);
 	if (aslrt_op_const(c, 25, &r[2])) goto E3;
-	aslrt_op_setkey(r[1], "decision", &r[2]);
-	r[3] = aslrt_op_field(r[0], "applicant");
+	aslrt_op_addkey(c, r[1], 21, &r[2]);
+	r[3] = aslrt_op_fieldk(c, r[0], 0);
 	if (aslrt_op_require(c, 22, 2, r[3], r[0], &r[4])) goto E3;
-	aslrt_op_setkey(r[1], "applicant", &r[4]);
+	aslrt_op_addkey(c, r[1], 0, &r[4]);
 	if (aslrt_op_exit(c, 3, r[1])) goto E3;
 	out = r[1];
 	r[1] = NULL;
@@ -320,15 +320,15 @@ S5:
 	r[4] = NULL;
 	r[6] = NULL;
 	if (aslrt_op_enter(c, 5, r[0])) goto E5;
-	r[1] = aslrt_op_object();
+	r[1] = aslrt_op_object_n(3);
 	if (aslrt_op_const(c, 27, &r[2])) goto E5;
-	aslrt_op_setkey(r[1], "decision", &r[2]);
-	r[3] = aslrt_op_field(r[0], "applicant");
+	aslrt_op_addkey(c, r[1], 21, &r[2]);
+	r[3] = aslrt_op_fieldk(c, r[0], 0);
 	if (aslrt_op_require(c, 22, 2, r[3], r[0], &r[4])) goto E5;
-	aslrt_op_setkey(r[1], "applicant", &r[4]);
-	r[5] = aslrt_op_field(r[0], "amount");
+	aslrt_op_addkey(c, r[1], 0, &r[4]);
+	r[5] = aslrt_op_fieldk(c, r[0], 3);
 	if (aslrt_op_require(c, 4, 2, r[5], r[0], &r[6])) goto E5;
-	aslrt_op_setkey(r[1], "amount", &r[6]);
+	aslrt_op_addkey(c, r[1], 3, &r[6]);
 	if (aslrt_op_exit(c, 5, r[1])) goto E5;
 	out = r[1];
 	r[1] = NULL;

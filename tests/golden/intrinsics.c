@@ -12,7 +12,7 @@ static const char meta[] =
 
 static const aslrt_const_def consts[] = {
 	{1, "States.MathAdd($.i, $step)", 26, NULL},
-	{1, "i", 1, NULL},
+	{6, "i", 1, NULL},
 	{0, "{\"fn\":\"States.MathAdd($.i, $step)\",\"t\":\"$.i\"}", 45, NULL},
 	{1, "step", 4, NULL},
 	{0, "{\"fn\":\"States.MathAdd($.i, $step)\",\"t\":\"$step\"}", 47, NULL},
@@ -21,16 +21,16 @@ static const aslrt_const_def consts[] = {
 	{1, "\\{{}\\} of {}", 12, NULL},
 	{0, "{\"fn\":\"States.Format('\\\\{{}\\\\} of {}', States.MathAdd($.i, 1), $$.Execution.Name)\",\"t\":\"$.i\"}", 93, NULL},
 	{0, "1", 1, NULL},
-	{1, "Execution", 9, NULL},
-	{1, "Name", 4, NULL},
+	{6, "Execution", 9, NULL},
+	{6, "Name", 4, NULL},
 	{0, "{\"fn\":\"States.Format('\\\\{{}\\\\} of {}', States.MathAdd($.i, 1), $$.Execution.Name)\",\"t\":\"$$.Execution.Name\"}", 107, NULL},
-	{1, "label", 5, NULL},
+	{6, "label", 5, NULL},
 	{5, "States.ArrayLength($.items[*].id)", 33, "ids.$"},
-	{1, "ids", 3, NULL},
+	{6, "ids", 3, NULL},
 	{1, "States.Array($, null, true)", 27, NULL},
 	{0, "null", 4, NULL},
 	{0, "true", 4, NULL},
-	{1, "pair", 4, NULL},
+	{6, "pair", 4, NULL},
 	{0, "{\"step\":2}", 10, NULL},
 };
 
@@ -66,35 +66,35 @@ S0:
 	r[20] = NULL;
 	r[21] = NULL;
 	if (aslrt_op_enter(c, 0, r[0])) goto E0;
-	r[1] = aslrt_op_object();
-	r[2] = aslrt_op_field(r[0], "i");
+	r[1] = aslrt_op_object_n(4);
+	r[2] = aslrt_op_fieldk(c, r[0], 1);
 	if (aslrt_op_require(c, 2, 3, r[2], r[0], &r[3])) goto E0;
 	r[4] = aslrt_op_var(c, 3);
 	if (aslrt_op_require(c, 4, 3, r[4], r[0], &r[5])) goto E0;
 	if (aslrt_op_math_add(c, 0, r[3], r[5], &r[6])) goto E0;
-	aslrt_op_setkey(r[1], "i", &r[6]);
+	aslrt_op_addkey(c, r[1], 1, &r[6]);
 	r[7] = aslrt_op_lit(c, 6);
 	if (aslrt_op_require(c, 8, 3, r[2], r[0], &r[9])) goto E0;
 	r[10] = aslrt_op_lit(c, 9);
 	if (aslrt_op_math_add(c, 5, r[9], r[10], &r[11])) goto E0;
 	r[12] = aslrt_op_context(c);
-	r[13] = aslrt_op_field(r[12], "Execution");
-	r[14] = aslrt_op_field(r[13], "Name");
+	r[13] = aslrt_op_fieldk(c, r[12], 10);
+	r[14] = aslrt_op_fieldk(c, r[13], 11);
 	if (aslrt_op_require(c, 12, 3, r[14], r[0], &r[15])) goto E0;
 	{
 		static const int a[] = {7, 11, 15};
 		if (aslrt_op_call(c, 0, 5, 7, r, a, 3, &r[16])) goto E0;
 	}
-	aslrt_op_setkey(r[1], "label", &r[16]);
+	aslrt_op_addkey(c, r[1], 13, &r[16]);
 	if (aslrt_op_expr(c, 14, r[0], &r[17])) goto E0;
-	aslrt_op_setkey(r[1], "ids", &r[17]);
+	aslrt_op_addkey(c, r[1], 15, &r[17]);
 	r[18] = aslrt_op_lit(c, 17);
 	r[19] = aslrt_op_lit(c, 18);
 	{
 		static const int a[] = {0, 18, 19};
 		if (aslrt_op_call(c, 3, 16, -1, r, a, 3, &r[20])) goto E0;
 	}
-	aslrt_op_setkey(r[1], "pair", &r[20]);
+	aslrt_op_addkey(c, r[1], 19, &r[20]);
 	if (aslrt_op_const(c, 20, &r[21])) goto E0;
 	if (aslrt_op_assign(c, r[21])) goto E0;
 	if (aslrt_op_exit(c, 0, r[1])) goto E0;

@@ -20,18 +20,18 @@ static const aslrt_const_def consts[] = {
 	{1, "$.timeout", 9, NULL},
 	{0, "5", 1, NULL},
 	{0, "\"f\"", 3, NULL},
-	{1, "FunctionName", 12, NULL},
+	{6, "FunctionName", 12, NULL},
 	{0, "{\"at\":\"Payload.$\",\"t\":\"$\"}", 26, NULL},
-	{1, "Payload", 7, NULL},
+	{6, "Payload", 7, NULL},
 	{2, "$.items", 7, NULL},
-	{1, "Map", 3, NULL},
-	{1, "Item", 4, NULL},
-	{1, "Value", 5, NULL},
+	{6, "Map", 3, NULL},
+	{6, "Item", 4, NULL},
+	{6, "Value", 5, NULL},
 	{0, "{\"at\":\"item.$\",\"t\":\"$$.Map.Item.Value\"}", 39, NULL},
-	{1, "item", 4, NULL},
-	{1, "Index", 5, NULL},
+	{6, "item", 4, NULL},
+	{6, "Index", 5, NULL},
 	{0, "{\"at\":\"index.$\",\"t\":\"$$.Map.Item.Index\"}", 40, NULL},
-	{1, "index", 5, NULL},
+	{6, "index", 5, NULL},
 	{0, "2", 1, NULL},
 	{1, "$.tolerance", 11, NULL},
 	{2, "$.item", 6, NULL},
@@ -70,19 +70,19 @@ ASLC_STATE int sel_1(aslrt_ctx *c, struct json_object *in, struct json_object **
 	r[1] = NULL;
 	r[6] = NULL;
 	r[11] = NULL;
-	r[1] = aslrt_op_object();
+	r[1] = aslrt_op_object_n(2);
 	r[2] = aslrt_op_context(c);
-	r[3] = aslrt_op_field(r[2], "Map");
-	r[4] = aslrt_op_field(r[3], "Item");
-	r[5] = aslrt_op_field(r[4], "Value");
+	r[3] = aslrt_op_fieldk(c, r[2], 13);
+	r[4] = aslrt_op_fieldk(c, r[3], 14);
+	r[5] = aslrt_op_fieldk(c, r[4], 15);
 	if (aslrt_op_require(c, 16, 2, r[5], r[0], &r[6])) goto E1;
-	aslrt_op_setkey(r[1], "item", &r[6]);
+	aslrt_op_addkey(c, r[1], 17, &r[6]);
 	r[7] = aslrt_op_context(c);
-	r[8] = aslrt_op_field(r[7], "Map");
-	r[9] = aslrt_op_field(r[8], "Item");
-	r[10] = aslrt_op_field(r[9], "Index");
+	r[8] = aslrt_op_fieldk(c, r[7], 13);
+	r[9] = aslrt_op_fieldk(c, r[8], 14);
+	r[10] = aslrt_op_fieldk(c, r[9], 18);
 	if (aslrt_op_require(c, 19, 2, r[10], r[0], &r[11])) goto E1;
-	aslrt_op_setkey(r[1], "index", &r[11]);
+	aslrt_op_addkey(c, r[1], 20, &r[11]);
 	*out = r[1];
 	r[1] = NULL;
 	goto X1;
@@ -143,11 +143,11 @@ S0:
 	r[3] = NULL;
 	r[4] = NULL;
 	if (aslrt_op_enter(c, 0, r[0])) goto E0;
-	r[1] = aslrt_op_object();
+	r[1] = aslrt_op_object_n(2);
 	if (aslrt_op_const(c, 8, &r[2])) goto E0;
-	aslrt_op_setkey(r[1], "FunctionName", &r[2]);
+	aslrt_op_addkey(c, r[1], 9, &r[2]);
 	if (aslrt_op_require(c, 10, 2, r[0], r[0], &r[3])) goto E0;
-	aslrt_op_setkey(r[1], "Payload", &r[3]);
+	aslrt_op_addkey(c, r[1], 11, &r[3]);
 	if (aslrt_op_task(c, 0, r[1], &r[4])) goto E0;
 	if (aslrt_op_exit(c, 0, r[4])) goto E0;
 	out = r[4];

@@ -2,6 +2,7 @@
  * JSON printed as AWS prints it, strict parsing, equality by value. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -291,6 +292,92 @@ START_TEST(test_numbers_exact)
 }
 END_TEST
 
+/* Keys hashed once (runtime/key.c): a look-up through the precomputed hash
+ * finds json_object_object_get_ex's entry, for the empty key, UTF-8 keys and
+ * keys of an object grown past json-c's default table. */
+static const char *const KEYS[] = {"",	  "a",	 "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac",
+				   "a b", "a.$", "$",		"\xf0\x9f\x98\x80"};
+
+START_TEST(test_key_hash_lookup)
+{
+	struct json_object *o = json_object_new_object();
+	char name[16];
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "k%d", i);
+		json_object_object_add(o, name, json_object_new_int(i));
+	}
+	for (size_t i = 0; i < sizeof KEYS / sizeof *KEYS; i++)
+		json_object_object_add(o, KEYS[i], json_object_new_int(100 + (int)i));
+	for (size_t i = 0; i < sizeof KEYS / sizeof *KEYS; i++) {
+		struct json_object *want = NULL, *got = NULL;
+		ck_assert(json_object_object_get_ex(o, KEYS[i], &want));
+		ck_assert(aslrt_key_get(o, KEYS[i], aslrt_key_hash(KEYS[i]), &got));
+		ck_assert_ptr_eq(got, want);
+		ck_assert_int_eq(json_object_get_int(got), 100 + (int)i);
+	}
+	ck_assert(aslrt_key_get(o, "k39", aslrt_key_hash("k39"), NULL));
+	ck_assert(!aslrt_key_get(o, "k40", aslrt_key_hash("k40"), NULL));
+	ck_assert(!aslrt_key_get(o, "A", aslrt_key_hash("A"), NULL));
+	/* not an object: nothing found */
+	struct json_object *arr = json_object_new_array(), *str = json_object_new_string("a");
+	ck_assert(!aslrt_key_get(arr, "a", aslrt_key_hash("a"), NULL));
+	ck_assert(!aslrt_key_get(str, "a", aslrt_key_hash("a"), NULL));
+	ck_assert(!aslrt_key_get(NULL, "a", aslrt_key_hash("a"), NULL));
+	/* the same hash as the table's own */
+	ck_assert_uint_eq(aslrt_key_hash("a"), lh_get_hash(json_object_get_object(o), "a"));
+	json_object_put(arr);
+	json_object_put(str);
+	json_object_put(o);
+}
+END_TEST
+
+/* Objects built with hashed keys print as json-c's own adds would: same order,
+ * a replaced value keeping its key's place, sized objects never growing. */
+START_TEST(test_key_insert)
+{
+	struct json_object *want = json_object_new_object();
+	struct json_object *got = aslrt_object_sized(30);
+	/* (peeks at json-c's table, opaque outside tests, to see it never grows) */
+	int size = json_object_get_object(got)->size;
+	ck_assert_int_ge(size, 46); /* 30 keys below json-c's 2/3 load factor */
+	char name[16];
+	for (int i = 0; i < 30; i++) {
+		snprintf(name, sizeof name, "k%d", 29 - i);
+		json_object_object_add(want, name, json_object_new_int(i));
+	}
+	static char keys[30][16]; /* static: added as constant keys */
+	for (int i = 0; i < 30; i++) {
+		snprintf(keys[i], sizeof keys[i], "k%d", 29 - i);
+		if (i % 2)
+			aslrt_key_add_new(got, keys[i], aslrt_key_hash(keys[i]),
+					  json_object_new_int(i));
+		else /* copied keys */
+			aslrt_key_set(got, keys[i], aslrt_key_hash(keys[i]), json_object_new_int(i),
+				      false);
+	}
+	ck_assert_int_eq(json_object_get_object(got)->size, size);
+	/* replacing keeps the place; an added key goes last */
+	json_object_object_add(want, "k7", json_object_new_string("x"));
+	aslrt_key_set(got, "k7", aslrt_key_hash("k7"), json_object_new_string("x"), true);
+	json_object_object_add(want, "", json_object_new_null());
+	aslrt_key_set(got, "", aslrt_key_hash(""), NULL, true);
+	char *w = aslrt_json_dump(want), *g = aslrt_json_dump(got);
+	ck_assert_str_eq(g, w);
+	ck_assert(json_object_equal(got, want));
+	struct json_object *v = NULL;
+	ck_assert(json_object_object_get_ex(got, "k7", &v));
+	ck_assert_str_eq(json_object_get_string(v), "x");
+	free(w);
+	free(g);
+	json_object_put(got);
+	json_object_put(want);
+	/* small objects keep json-c's default table */
+	got = aslrt_object_sized(3);
+	ck_assert_int_eq(json_object_get_object(got)->size, JSON_OBJECT_DEF_HASH_ENTRIES);
+	json_object_put(got);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	aslrt_error e = {0};
@@ -333,6 +420,8 @@ int main(void)
 	tcase_add_test(tc, test_limits_height_only);
 	tcase_add_test(tc, test_numbers_exact);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_key_hash_lookup);
+	tcase_add_test(tc, test_key_insert);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

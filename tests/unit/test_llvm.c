@@ -63,7 +63,8 @@ static Program *sample(void)
 	p->scopes = xcalloc(2, sizeof *p->scopes);
 	for (int i = 0; i < 2; i++)
 		p->scopes[i].id = i;
-	int kkey = ir_const_str(p, KEY);
+	int kkey = ir_const_key(p, KEY);
+	int kstr = ir_const_str(p, KEY);
 	int kpath = ir_const(p, K_PATH, json_object_new_string("$." NAME1));
 	int kjson = ir_const(p, K_JSON, json_object_new_string(NAME2));
 	int kref = ir_const(p, K_PATH, json_object_new_string("$.r"));
@@ -100,12 +101,12 @@ static Program *sample(void)
 	op(s, OP_FAIL, -1, 1, -1, 2, -1);
 	/* its Retry and Catch rows and a setting: the static tables */
 	IrRetry r = {xcalloc(1, sizeof(int)), 1, true, 2, 1.5, 4, 10};
-	r.errors[0] = kkey;
+	r.errors[0] = kstr;
 	vec_push(&s->retry, &s->nretry, r);
 	IrCatch cc = {xcalloc(1, sizeof(int)), 1, 2, kref, -1, -1};
-	cc.errors[0] = kkey;
+	cc.errors[0] = kstr;
 	vec_push(&s->catchers, &s->ncatch, cc);
-	IrSetting set = {S_RESOURCE, kkey};
+	IrSetting set = {S_RESOURCE, kstr};
 	vec_push(&s->settings, &s->nsettings, set);
 
 	p->meta = json_object_new_object();
@@ -156,10 +157,10 @@ START_TEST(test_text_all_levels)
 	ck_assert_ptr_nonnull(
 	    strstr(t, "constant { ptr, i64, i32, ptr, ptr, i32, ptr, i32 } { ptr @meta, i64 "));
 	ck_assert_ptr_nonnull(
-	    strstr(t, "i32 2, ptr @scopes, ptr @states, i32 3, ptr @consts, i32 4 }"));
+	    strstr(t, "i32 2, ptr @scopes, ptr @states, i32 3, ptr @consts, i32 5 }"));
 	/* the constants' texts, with aslrt_const_def's layout */
-	ck_assert_ptr_nonnull(strstr(t, "[4 x { i32, ptr, i64, ptr }] [{ i32, ptr, i64, ptr } "
-					"{ i32 1, ptr @k"));
+	ck_assert_ptr_nonnull(strstr(t, "[5 x { i32, ptr, i64, ptr }] [{ i32, ptr, i64, ptr } "
+					"{ i32 6, ptr @k"));
 	ck_assert_ptr_nonnull(strstr(t, ", i64 18, ptr null }, { i32, ptr, i64, ptr } { i32 2, "));
 	/* the Retry and Catch rows, with aslrt_retry_def's and aslrt_catch_def's layouts */
 	ck_assert_ptr_nonnull(strstr(t,
@@ -169,7 +170,7 @@ START_TEST(test_text_all_levels)
 				     "1.500000e+00, double 4.000000e+00, double 1.000000e+01 }]"));
 	ck_assert_ptr_nonnull(strstr(t, "[1 x { ptr, i32, i32, i32, i32, i32 }] "
 					"[{ ptr, i32, i32, i32, i32, i32 } { ptr @errors"));
-	ck_assert_ptr_nonnull(strstr(t, ", i32 1, i32 2, i32 3, i32 -1, i32 -1 }]"));
+	ck_assert_ptr_nonnull(strstr(t, ", i32 1, i32 2, i32 4, i32 -1, i32 -1 }]"));
 	/* the metadata text is the runtime's, with its exact length */
 	char *meta = ir_meta_text(p);
 	char want[64];
@@ -187,6 +188,9 @@ START_TEST(test_text_all_levels)
 		    strstr(t, "define internal i32 @scope_1(ptr %c, ptr %in, ptr %out)"));
 		ck_assert_ptr_nonnull(strstr(t, "declare i32 @aslrt_op_enter(ptr, i32, ptr)"));
 		ck_assert_ptr_nonnull(strstr(t, "declare ptr @aslrt_op_index(ptr, i64)"));
+		/* a key is a constant, looked up with its hash computed at start-up */
+		ck_assert_ptr_nonnull(strstr(t, "declare ptr @aslrt_op_fieldk(ptr, ptr, i32)"));
+		ck_assert_ptr_nonnull(strstr(t, "call ptr @aslrt_op_fieldk(ptr %c, ptr %"));
 		ck_assert_ptr_nonnull(strstr(t, "declare void @aslrt_op_put(ptr)"));
 		ck_assert_ptr_nonnull(
 		    strstr(t, "declare i32 @aslrt_op_require(ptr, i32, i32, ptr, ptr, ptr)"));

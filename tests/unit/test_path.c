@@ -692,6 +692,29 @@ START_TEST(test_store)
 }
 END_TEST
 
+/* Field steps look keys up with the hash computed when the path was parsed
+ * (runtime/key.c): the empty key, UTF-8 keys, keys in a big object (a table
+ * grown past json-c's default), and ResultPath stores keeping key order. */
+START_TEST(test_hashed_field_steps)
+{
+	EXPECT("$['']", "{\"\":1,\"a\":2}", "1");
+	EXPECT("$['']['']", "{\"\":{\"\":3}}", "3");
+	EXPECT("$.caf\u00e9.\u65e5\u672c", "{\"caf\u00e9\":{\"\u65e5\u672c\":\"x\"}}", "\"x\"");
+	EXPECT("$['a b','c']", "{\"c\":1,\"a b\":2,\"d\":3}", "{\"a b\":2,\"c\":1}");
+	EXPECT("$.k29",
+	       "{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+	       "\"k8\":8,\"k9\":9,\"k10\":10,\"k11\":11,\"k12\":12,\"k13\":13,\"k14\":14,"
+	       "\"k15\":15,\"k16\":16,\"k17\":17,\"k18\":18,\"k19\":19,\"k20\":20,\"k21\":21,"
+	       "\"k22\":22,\"k23\":23,\"k24\":24,\"k25\":25,\"k26\":26,\"k27\":27,\"k28\":28,"
+	       "\"k29\":29}",
+	       "29");
+	EXPECT("$.missing", "{\"a\":1}", "!No results for path: $['missing']");
+	EXPECT_STORE("$.a", "{\"a\":1,\"b\":2}", "9", "{\"a\":9,\"b\":2}");
+	EXPECT_STORE("$['']", "{\"b\":2}", "9", "{\"b\":2,\"\":9}");
+	EXPECT_STORE("$.x.\u00e9", "{\"x\":{\"y\":1}}", "9", "{\"x\":{\"y\":1,\"\u00e9\":9}}");
+}
+END_TEST
+
 START_TEST(test_store_errors)
 {
 	EXPECT_STORE("$.x", "\"foo\"", "1",
@@ -742,6 +765,7 @@ int main(void)
 	Suite *s = suite_create("path");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_root);
+	tcase_add_test(tc, test_hashed_field_steps);
 	tcase_add_test(tc, test_dot_fields);
 	tcase_add_test(tc, test_bracket_fields);
 	tcase_add_test(tc, test_quoted_escapes);
