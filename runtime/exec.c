@@ -321,7 +321,18 @@ static int load_state(aslrt_run *r, aslrt_state *st, const aslrt_state_def *d, c
 		snprintf(why, whylen, "state %s: bad scope %d", d->name, d->scope);
 		return -1;
 	}
-	return load_catchers(r, st, why, whylen) || load_settings(r, st, why, whylen) ? -1 : 0;
+	if (load_catchers(r, st, why, whylen) || load_settings(r, st, why, whylen))
+		return -1;
+	/* what aslrt_op_enter needs of the state, once and not per entry */
+	const char *res = st->resource;
+	st->token = res && (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") ||
+			    strstr(res, ":activity:"));
+	st->keeps_input = st->set[RS_TIMEOUT_PATH] >= 0 || st->set[RS_HEARTBEAT_PATH] >= 0 ||
+			  (st->set[RS_TIMEOUT] >= 0 &&
+			   json_object_is_type(setting_raw(r, st, RS_TIMEOUT), json_type_string)) ||
+			  (st->set[RS_HEARTBEAT] >= 0 &&
+			   json_object_is_type(setting_raw(r, st, RS_HEARTBEAT), json_type_string));
+	return 0;
 }
 
 /* Build a constant once from the program's table: its value (owned), and
@@ -730,19 +741,11 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->entered_ms = r->virtual_clock ? aslrt_now_ms(r) : now;
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
-	const char *res = st->resource;
-	if (res &&
-	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") || strstr(res, ":activity:")))
+	if (st->token)
 		aslrt_token_new(c->task_token, sizeof c->task_token, state, c->retry_count);
 	/* TimeoutSecondsPath & co. read the state input, not the Task's effective input */
 	json_object_put(c->task_input);
-	c->task_input = NULL;
-	if (st->set[RS_TIMEOUT_PATH] >= 0 || st->set[RS_HEARTBEAT_PATH] >= 0 ||
-	    (st->set[RS_TIMEOUT] >= 0 &&
-	     json_object_is_type(setting_raw(r, st, RS_TIMEOUT), json_type_string)) ||
-	    (st->set[RS_HEARTBEAT] >= 0 &&
-	     json_object_is_type(setting_raw(r, st, RS_HEARTBEAT), json_type_string)))
-		c->task_input = json_object_get(input);
+	c->task_input = st->keeps_input ? json_object_get(input) : NULL;
 	aslrt_ctx_changed(c);
 	return 0;
 }

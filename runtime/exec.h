@@ -66,6 +66,8 @@ typedef struct aslrt_state {
 	int nbranches;
 	bool jsonata;		     /* QueryLanguage JSONata */
 	const char *resource;	     /* Task: its Resource */
+	bool token;		     /* a callback, .sync or activity Task: a task token */
+	bool keeps_input;	     /* TimeoutSeconds & co. read from the state input */
 	bool distributed;	     /* Map: ProcessorConfig Mode DISTRIBUTED */
 	struct json_object *map_run; /* ItemReader, ItemBatcher, ResultWriter, Label */
 	/* Map */
