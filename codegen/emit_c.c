@@ -53,7 +53,8 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 	snprintf(err, sizeof err, chunk ? "return -1" : "goto E%d", id);
 	switch (in->op) {
 	case OP_ENTER:
-		buf_printf(out, "\tif (aslrt_op_enter(c, %d, r[%d])) %s;\n", id, in->a, err);
+		buf_printf(out, "\tif (aslrt_op_enter%s(c, %d, r[%d])) %s;\n",
+			   in->b == 1 ? "_plain" : "", id, in->a, err);
 		break;
 	case OP_CONST:
 		buf_printf(out, "\tif (aslrt_op_const(c, %d, &r[%d])) %s;\n", in->k, in->dst, err);
@@ -284,7 +285,7 @@ static void emit_state(const Program *p, const IrState *st, Buf *out)
 	if (exits)
 		buf_printf(out, "X%d:\n", id);
 	for (int i = 0; i < st->ndrops; i++)
-		buf_printf(out, "\taslrt_op_put(r[%d]);\n", st->drops[i]);
+		buf_printf(out, "\tif (r[%d]) aslrt_op_put(r[%d]);\n", st->drops[i], st->drops[i]);
 	/* the rest is aslrt_op_leave's: a few lines per state (a 1,000-state
 	 * chain compiled 15% faster) */
 	buf_printf(out,

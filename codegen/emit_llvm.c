@@ -41,6 +41,7 @@
  * 'i' int (i32), 'l' long (i64), 'p' pointer, 'v' void (return only). */
 enum {
 	RT_ENTER,
+	RT_ENTER_PLAIN,
 	RT_EXIT,
 	RT_CONST,
 	RT_FIELD,
@@ -82,6 +83,7 @@ static const struct {
 	const char *sig; /* return type, then the parameters */
 } aslrt_fns[RT_COUNT] = {
     [RT_ENTER] = {"aslrt_op_enter", "ipip"},
+    [RT_ENTER_PLAIN] = {"aslrt_op_enter_plain", "ipip"},
     [RT_EXIT] = {"aslrt_op_exit", "ipip"},
     [RT_CONST] = {"aslrt_op_const", "ipip"},
     [RT_FIELD] = {"aslrt_op_fieldk", "pppi"},
@@ -224,6 +226,18 @@ static LLVMBasicBlockRef new_block(Emit *e, const char *name)
 	return LLVMAppendBasicBlockInContext(e->ctx, e->func, name);
 }
 
+/* A drop-list register's release, skipped where it is null (moved out, or
+ * never written): most are, and the call costs more than the test. */
+static void put_owned(Emit *e, LLVMValueRef v)
+{
+	LLVMBasicBlockRef yes = new_block(e, "put"), done = new_block(e, "");
+	LLVMBuildCondBr(e->b, LLVMBuildIsNotNull(e->b, v, ""), yes, done);
+	LLVMPositionBuilderAtEnd(e->b, yes);
+	put(e, v);
+	LLVMBuildBr(e->b, done);
+	LLVMPositionBuilderAtEnd(e->b, done);
+}
+
 static bool terminated(Emit *e)
 {
 	return LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(e->b)) != NULL;
@@ -289,7 +303,7 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 	switch (in->op) {
 	case OP_ENTER: {
 		LLVMValueRef args[] = {c, ci32(e, id), reg(e, in->a)};
-		check(e, call(e, RT_ENTER, args, 3), id);
+		check(e, call(e, in->b == 1 ? RT_ENTER_PLAIN : RT_ENTER, args, 3), id);
 		break;
 	}
 	case OP_CONST: {
@@ -630,7 +644,7 @@ static void emit_state(Emit *e, const IrState *st, int nregs, int nbools)
 	LLVMMoveBasicBlockAfter(e->xblock, LLVMGetLastBasicBlock(f));
 	LLVMPositionBuilderAtEnd(e->b, e->xblock);
 	for (int i = 0; i < st->ndrops; i++)
-		put(e, reg(e, st->drops[i]));
+		put_owned(e, reg(e, st->drops[i]));
 	LLVMValueRef rcv = LLVMBuildLoad2(e->b, e->i32, e->rc, "");
 	LLVMBasicBlockRef ok = new_block(e, "ok"), recover = new_block(e, "recover");
 	LLVMBuildCondBr(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, rcv, ci32(e, 0), ""), ok, recover);

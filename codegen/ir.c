@@ -134,6 +134,8 @@ static void dump_ins(const Program *p, const Ins *in, Buf *out)
 		if (in->a >= 0)
 			buf_printf(out, " %%%d", in->a);
 		buf_printf(out, " @%d", in->c);
+		if (in->op == OP_ENTER && in->b == 1)
+			buf_puts(out, " plain");
 		break;
 	case OP_NOMATCH:
 		buf_printf(out, " @%d", in->c);

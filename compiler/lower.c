@@ -925,6 +925,30 @@ static void lower_tables(Lower *l, State *st, IrState *s)
 	}
 }
 
+/*
+ * Whether the state's entry needs none of its own tables (1) or -1: no Retry
+ * (no attempts to reset), no Resource (no task token), no TimeoutSeconds or
+ * HeartbeatSeconds (no state input kept for their ...Path).  The runtime then
+ * enters it through aslrt_op_enter_plain, which reads no table.
+ */
+static int plain_entry(const IrState *s)
+{
+	if (s->nretry)
+		return -1;
+	for (int i = 0; i < s->nsettings; i++)
+		switch (s->settings[i].key) {
+		case S_RESOURCE:
+		case S_TIMEOUT:
+		case S_TIMEOUT_PATH:
+		case S_HEARTBEAT:
+		case S_HEARTBEAT_PATH:
+			return -1;
+		default:
+			break;
+		}
+	return 1;
+}
+
 static void lower_state(Lower *l, State *st)
 {
 	IrState *s = &l->p->states[st->id];
@@ -938,6 +962,7 @@ static void lower_state(Lower *l, State *st)
 	l->nbools = 0;
 	Ins *in = emit(l, OP_ENTER);
 	in->a = 0;
+	in->b = plain_entry(s);
 	in->c = st->id;
 	if (st->ql == QL_JSONATA)
 		lower_jsonata_state(l, st);

@@ -119,6 +119,8 @@ enum { ASLRT_FAIL = -1, ASLRT_RETRY = 0, ASLRT_CAUGHT = 1 };
 
 /* --- calls made by generated code --- */
 int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input);
+/* The same for a state with no Retry, Resource or timeout (`enter ... plain`). */
+int aslrt_op_enter_plain(aslrt_ctx *c, int state, struct json_object *input);
 int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output);
 int aslrt_op_const(aslrt_ctx *c, int k, struct json_object **dst);
 struct json_object *aslrt_op_field(struct json_object *v, const char *key);

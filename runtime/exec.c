@@ -93,19 +93,26 @@ int64_t aslrt_now_ms(aslrt_run *r)
  * of the precise one's cost): it lags by less than a tick, and the precise
  * clock is read once within lag_ms of the deadline.
  */
-static bool near_deadline(aslrt_run *r)
+static int64_t coarse_lag_ms = -1; /* the coarse clock's tick, plus a margin */
+
+static int64_t coarse_lag(void)
 {
-	static int64_t lag_ms = -1; /* the coarse clock's tick, plus a margin */
-	if (!r->deadline_ms)
-		return false;
-	int64_t lag = __atomic_load_n(&lag_ms, __ATOMIC_RELAXED);
 	struct timespec ts;
-	if (lag < 0) {
-		lag = clock_getres(CLOCK_REALTIME_COARSE, &ts) == 0 && ts.tv_sec == 0
+	int64_t lag = clock_getres(CLOCK_REALTIME_COARSE, &ts) == 0 && ts.tv_sec == 0
 			  ? ts.tv_nsec / 1000000 + 50
 			  : INT64_MAX / 2;
-		__atomic_store_n(&lag_ms, lag, __ATOMIC_RELAXED);
-	}
+	__atomic_store_n(&coarse_lag_ms, lag, __ATOMIC_RELAXED);
+	return lag;
+}
+
+static inline bool near_deadline(aslrt_run *r)
+{
+	if (!r->deadline_ms)
+		return false;
+	int64_t lag = __atomic_load_n(&coarse_lag_ms, __ATOMIC_RELAXED);
+	struct timespec ts;
+	if (lag < 0)
+		lag = coarse_lag();
 	if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) != 0)
 		return true;
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + lag >= r->deadline_ms;
@@ -314,7 +321,18 @@ static int load_state(aslrt_run *r, aslrt_state *st, const aslrt_state_def *d, c
 		snprintf(why, whylen, "state %s: bad scope %d", d->name, d->scope);
 		return -1;
 	}
-	return load_catchers(r, st, why, whylen) || load_settings(r, st, why, whylen) ? -1 : 0;
+	if (load_catchers(r, st, why, whylen) || load_settings(r, st, why, whylen))
+		return -1;
+	/* what aslrt_op_enter needs of the state, once and not per entry */
+	const char *res = st->resource;
+	st->token = res && (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") ||
+			    strstr(res, ":activity:"));
+	st->keeps_input = st->set[RS_TIMEOUT_PATH] >= 0 || st->set[RS_HEARTBEAT_PATH] >= 0 ||
+			  (st->set[RS_TIMEOUT] >= 0 &&
+			   json_object_is_type(setting_raw(r, st, RS_TIMEOUT), json_type_string)) ||
+			  (st->set[RS_HEARTBEAT] >= 0 &&
+			   json_object_is_type(setting_raw(r, st, RS_HEARTBEAT), json_type_string));
+	return 0;
 }
 
 /* Build a constant once from the program's table: its value (owned), and
@@ -733,19 +751,39 @@ int aslrt_op_enter(aslrt_ctx *c, int state, struct json_object *input)
 	c->entered_ms = r->virtual_clock ? aslrt_now_ms(r) : now;
 	/* Callback, .sync and activity Tasks get a task token, new on every attempt. */
 	c->task_token[0] = 0;
-	const char *res = st->resource;
-	if (res &&
-	    (strstr(res, ".waitForTaskToken") || strstr(res, ".sync") || strstr(res, ":activity:")))
+	if (st->token)
 		aslrt_token_new(c->task_token, sizeof c->task_token, state, c->retry_count);
 	/* TimeoutSecondsPath & co. read the state input, not the Task's effective input */
 	json_object_put(c->task_input);
-	c->task_input = NULL;
-	if (st->set[RS_TIMEOUT_PATH] >= 0 || st->set[RS_HEARTBEAT_PATH] >= 0 ||
-	    (st->set[RS_TIMEOUT] >= 0 &&
-	     json_object_is_type(setting_raw(r, st, RS_TIMEOUT), json_type_string)) ||
-	    (st->set[RS_HEARTBEAT] >= 0 &&
-	     json_object_is_type(setting_raw(r, st, RS_HEARTBEAT), json_type_string)))
-		c->task_input = json_object_get(input);
+	c->task_input = st->keeps_input ? json_object_get(input) : NULL;
+	aslrt_ctx_changed(c);
+	return 0;
+}
+
+/*
+ * A plain state's entry (lower.c: no Retry, Resource or timeout, so no table
+ * to read): where nothing shows it (aslrt_run_quiet) and no deadline is near,
+ * it only takes its StateEntered's id; otherwise, and on a re-entry (a
+ * catcher's Next back to the state), aslrt_op_enter's rules apply.  What it
+ * sets is what aslrt_op_enter sets there: the clock unread (entered_ms 0),
+ * no attempts to reset, no task token, no input kept for a timeout's path.
+ */
+int aslrt_op_enter_plain(aslrt_ctx *c, int state, struct json_object *input)
+{
+	aslrt_run *r = c->run;
+	if (!aslrt_run_quiet(r) || c->retry_state == state || near_deadline(r) ||
+	    !aslrt_event_is_bare(c))
+		return aslrt_op_enter(c, state, input);
+	c->retry_state = state;
+	c->retry_count = 0;
+	c->state = state;
+	c->entered_event = aslrt_event_bare(c, EV_STATE_ENTERED);
+	c->entered_ms = 0;
+	c->task_token[0] = 0;
+	if (c->task_input) {
+		json_object_put(c->task_input);
+		c->task_input = NULL;
+	}
 	aslrt_ctx_changed(c);
 	return 0;
 }
@@ -765,7 +803,10 @@ int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output)
 				   "The state/task '%s' returned a result nested deeper than the "
 				   "limit of " ASLRT_JSON_MAX_DEPTH_TEXT " levels.",
 				   c->run->states[state].name);
-	aslrt_event(c, EV_STATE_EXITED, state, output, 0);
+	if (aslrt_event_is_bare(c))
+		aslrt_event_bare(c, EV_STATE_EXITED);
+	else
+		aslrt_event(c, EV_STATE_EXITED, state, output, 0);
 	c->retry_state = -1;
 	return 0;
 }

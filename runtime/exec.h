@@ -68,6 +68,8 @@ typedef struct aslrt_state {
 	int nbranches;
 	bool jsonata;		     /* QueryLanguage JSONata */
 	const char *resource;	     /* Task: its Resource */
+	bool token;		     /* a callback, .sync or activity Task: a task token */
+	bool keeps_input;	     /* TimeoutSeconds & co. read from the state input */
 	bool distributed;	     /* Map: ProcessorConfig Mode DISTRIBUTED */
 	struct json_object *map_run; /* ItemReader, ItemBatcher, ResultWriter, Label */
 	/* Map */
@@ -188,6 +190,19 @@ typedef struct aslrt_run {
 static inline bool aslrt_events_read(const aslrt_run *r)
 {
 	return r->history || r->trace || r->log || r->journal || r->metrics_file;
+}
+
+/* Whether events only take ids: none read, no quota counts them. */
+static inline bool aslrt_run_quiet_events(const aslrt_run *r)
+{
+	return !r->history_limit && !aslrt_events_read(r);
+}
+
+/* Whether a state's entry and exit show nowhere: events only take ids, no
+ * Context read, the real clock (exec.c, aslrt_op_enter_plain). */
+static inline bool aslrt_run_quiet(const aslrt_run *r)
+{
+	return !r->virtual_clock && r->ctx_unread && aslrt_run_quiet_events(r);
 }
 
 struct aslrt_ctx {
@@ -367,6 +382,37 @@ const char *aslrt_event_name(int type);
  * input or output, the Task's parameters or result; index a Map iteration's
  * index or a Map's length; failures take their error from c->err. */
 int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index);
+/*
+ * Nobody reads the events and no quota counts them: a state's entry or exit
+ * only takes the next id (error causes cite it), with aslrt_event's
+ * bookkeeping.  Inline: a plain state's entry and every exit take this path
+ * (exec.c), and history.c's aslrt_event takes it first.
+ */
+static inline bool aslrt_event_is_bare(aslrt_ctx *c)
+{
+	return !c->pending && !c->child && aslrt_run_quiet_events(c->run) &&
+	       !aslrt_job_stopped(c->run);
+}
+
+/* A StateEntered's or StateExited's id where aslrt_event_is_bare(c). */
+static inline int aslrt_event_bare(aslrt_ctx *c, int type)
+{
+	aslrt_run *r = c->run;
+	/* Until the pool's first worker starts (pool.c) this thread is the
+	 * only one to run states: no locked add, a third of this path. */
+	int id = !r->virtual_clock && !__atomic_load_n(&r->nworkers, __ATOMIC_RELAXED)
+		     ? ++r->events
+		     : __atomic_add_fetch(&r->events, 1, __ATOMIC_RELAXED);
+	if (type == EV_STATE_ENTERED)
+		c->entered_prev = c->last_event;
+	if (c->assigned) {
+		json_object_put(c->assigned);
+		c->assigned = NULL;
+	}
+	c->last_event = id;
+	c->run_end = 0;
+	return id;
+}
 /* Record a pending Map/ParallelStateFailed: a Retry records none. */
 void aslrt_event_flush(aslrt_ctx *c);
 int aslrt_history_write(aslrt_run *r, const char *path);

@@ -398,31 +398,12 @@ int aslrt_history_full_error(aslrt_ctx *c)
 	return -1;
 }
 
-/*
- * Nobody reads the events and no quota counts them: a state's entry or exit
- * only takes the next id (error causes cite it), with aslrt_event's
- * bookkeeping.  The id, or 0 where the full path must record the event.
- */
+/* The id, or 0 where the full path must record the event. */
 static int bare_event(aslrt_ctx *c, int type)
 {
-	aslrt_run *r = c->run;
-	if ((type != EV_STATE_ENTERED && type != EV_STATE_EXITED) || c->pending || c->child ||
-	    r->history_limit || aslrt_events_read(r) || aslrt_job_stopped(r))
+	if ((type != EV_STATE_ENTERED && type != EV_STATE_EXITED) || !aslrt_event_is_bare(c))
 		return 0;
-	/* Until the pool's first worker starts (pool.c) this thread is the
-	 * only one to run states: no locked add, a third of this path. */
-	int id = !r->virtual_clock && !__atomic_load_n(&r->nworkers, __ATOMIC_RELAXED)
-		     ? ++r->events
-		     : __atomic_add_fetch(&r->events, 1, __ATOMIC_RELAXED);
-	if (type == EV_STATE_ENTERED)
-		c->entered_prev = c->last_event;
-	if (c->assigned) {
-		json_object_put(c->assigned);
-		c->assigned = NULL;
-	}
-	c->last_event = id;
-	c->run_end = 0;
-	return id;
+	return aslrt_event_bare(c, type);
 }
 
 int aslrt_event(aslrt_ctx *c, int type, int state, struct json_object *value, long index)

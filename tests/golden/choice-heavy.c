@@ -80,7 +80,7 @@ S0:
 	r[9] = NULL;
 	r[11] = NULL;
 	r[12] = NULL;
-	if (aslrt_op_enter(c, 0, r[0])) goto E0;
+	if (aslrt_op_enter_plain(c, 0, r[0])) goto E0;
 	r[1] = aslrt_op_object_n(4);
 	r[2] = aslrt_op_fieldk(c, r[0], 0);
 	r[3] = aslrt_op_fieldk(c, r[2], 1);
@@ -107,12 +107,12 @@ S0:
 E0:
 	rc = -1;
 X0:
-	aslrt_op_put(r[1]);
-	aslrt_op_put(r[4]);
-	aslrt_op_put(r[6]);
-	aslrt_op_put(r[9]);
-	aslrt_op_put(r[11]);
-	aslrt_op_put(r[12]);
+	if (r[1]) aslrt_op_put(r[1]);
+	if (r[4]) aslrt_op_put(r[4]);
+	if (r[6]) aslrt_op_put(r[6]);
+	if (r[9]) aslrt_op_put(r[9]);
+	if (r[11]) aslrt_op_put(r[11]);
+	if (r[12]) aslrt_op_put(r[12]);
 	if ((rc = aslrt_op_leave(c, 0, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S0;
 	return rc;
@@ -135,7 +135,7 @@ S1:
 	r[13] = NULL;
 	r[14] = NULL;
 	r[15] = NULL;
-	if (aslrt_op_enter(c, 1, r[0])) goto E1;
+	if (aslrt_op_enter_plain(c, 1, r[0])) goto E1;
 	r[1] = aslrt_op_fieldk(c, r[0], 8);
 	if (aslrt_op_require(c, 11, 1, r[1], r[0], &r[2])) goto E1;
 	if ((b[1] = aslrt_op_test(c, 27, 12, r[2], NULL)) < 0) goto E1;
@@ -197,15 +197,15 @@ S1_L3:;
 E1:
 	rc = -1;
 X1:
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[3]);
-	aslrt_op_put(r[5]);
-	aslrt_op_put(r[7]);
-	aslrt_op_put(r[9]);
-	aslrt_op_put(r[11]);
-	aslrt_op_put(r[13]);
-	aslrt_op_put(r[14]);
-	aslrt_op_put(r[15]);
+	if (r[2]) aslrt_op_put(r[2]);
+	if (r[3]) aslrt_op_put(r[3]);
+	if (r[5]) aslrt_op_put(r[5]);
+	if (r[7]) aslrt_op_put(r[7]);
+	if (r[9]) aslrt_op_put(r[9]);
+	if (r[11]) aslrt_op_put(r[11]);
+	if (r[13]) aslrt_op_put(r[13]);
+	if (r[14]) aslrt_op_put(r[14]);
+	if (r[15]) aslrt_op_put(r[15]);
 	if ((rc = aslrt_op_leave(c, 1, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S1;
 	return rc;
@@ -222,7 +222,7 @@ S2:
 	r[2] = NULL;
 	r[4] = NULL;
 	r[6] = NULL;
-	if (aslrt_op_enter(c, 2, r[0])) goto E2;
+	if (aslrt_op_enter_plain(c, 2, r[0])) goto E2;
 	r[1] = aslrt_op_object_n(3);
 	if (aslrt_op_const(c, 20, &r[2])) goto E2;
 	aslrt_op_addkey(c, r[1], 21, &r[2]);
@@ -240,10 +240,10 @@ S2:
 E2:
 	rc = -1;
 X2:
-	aslrt_op_put(r[1]);
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[4]);
-	aslrt_op_put(r[6]);
+	if (r[1]) aslrt_op_put(r[1]);
+	if (r[2]) aslrt_op_put(r[2]);
+	if (r[4]) aslrt_op_put(r[4]);
+	if (r[6]) aslrt_op_put(r[6]);
 	if ((rc = aslrt_op_leave(c, 2, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S2;
 	return rc;
@@ -259,7 +259,7 @@ S3:
 	r[1] = NULL;
 	r[2] = NULL;
 	r[4] = NULL;
-	if (aslrt_op_enter(c, 3, r[0])) goto E3;
+	if (aslrt_op_enter_plain(c, 3, r[0])) goto E3;
 	r[1] = aslrt_op_object_n(2);
 	if (aslrt_op_const(c, 25, &r[2])) goto E3;
 	aslrt_op_addkey(c, r[1], 21, &r[2]);
@@ -274,9 +274,9 @@ S3:
 E3:
 	rc = -1;
 X3:
-	aslrt_op_put(r[1]);
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[4]);
+	if (r[1]) aslrt_op_put(r[1]);
+	if (r[2]) aslrt_op_put(r[2]);
+	if (r[4]) aslrt_op_put(r[4]);
 	if ((rc = aslrt_op_leave(c, 3, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S3;
 	return rc;
@@ -290,7 +290,7 @@ ASLC_STATE int state_4(aslrt_ctx *c, struct json_object **cur, int *st)
 	r[0] = *cur;
 S4:
 	r[1] = NULL;
-	if (aslrt_op_enter(c, 4, r[0])) goto E4;
+	if (aslrt_op_enter_plain(c, 4, r[0])) goto E4;
 	if (aslrt_op_wait(c, 4, r[0])) goto E4;
 	r[1] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 4, r[1])) goto E4;
@@ -302,7 +302,7 @@ S4:
 E4:
 	rc = -1;
 X4:
-	aslrt_op_put(r[1]);
+	if (r[1]) aslrt_op_put(r[1]);
 	if ((rc = aslrt_op_leave(c, 4, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S4;
 	return rc;
@@ -319,7 +319,7 @@ S5:
 	r[2] = NULL;
 	r[4] = NULL;
 	r[6] = NULL;
-	if (aslrt_op_enter(c, 5, r[0])) goto E5;
+	if (aslrt_op_enter_plain(c, 5, r[0])) goto E5;
 	r[1] = aslrt_op_object_n(3);
 	if (aslrt_op_const(c, 27, &r[2])) goto E5;
 	aslrt_op_addkey(c, r[1], 21, &r[2]);
@@ -337,10 +337,10 @@ S5:
 E5:
 	rc = -1;
 X5:
-	aslrt_op_put(r[1]);
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[4]);
-	aslrt_op_put(r[6]);
+	if (r[1]) aslrt_op_put(r[1]);
+	if (r[2]) aslrt_op_put(r[2]);
+	if (r[4]) aslrt_op_put(r[4]);
+	if (r[6]) aslrt_op_put(r[6]);
 	if ((rc = aslrt_op_leave(c, 5, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S5;
 	return rc;
@@ -353,7 +353,7 @@ ASLC_STATE int state_6(aslrt_ctx *c, struct json_object **cur, int *st)
 
 	r[0] = *cur;
 S6:
-	if (aslrt_op_enter(c, 6, r[0])) goto E6;
+	if (aslrt_op_enter_plain(c, 6, r[0])) goto E6;
 	aslrt_op_fail(c, 6, r[0]);
 	goto E6;
 E6:

@@ -65,7 +65,7 @@ S0:
 	r[17] = NULL;
 	r[20] = NULL;
 	r[21] = NULL;
-	if (aslrt_op_enter(c, 0, r[0])) goto E0;
+	if (aslrt_op_enter_plain(c, 0, r[0])) goto E0;
 	r[1] = aslrt_op_object_n(4);
 	r[2] = aslrt_op_fieldk(c, r[0], 1);
 	if (aslrt_op_require(c, 2, 3, r[2], r[0], &r[3])) goto E0;
@@ -105,17 +105,17 @@ S0:
 E0:
 	rc = -1;
 X0:
-	aslrt_op_put(r[1]);
-	aslrt_op_put(r[3]);
-	aslrt_op_put(r[5]);
-	aslrt_op_put(r[6]);
-	aslrt_op_put(r[9]);
-	aslrt_op_put(r[11]);
-	aslrt_op_put(r[15]);
-	aslrt_op_put(r[16]);
-	aslrt_op_put(r[17]);
-	aslrt_op_put(r[20]);
-	aslrt_op_put(r[21]);
+	if (r[1]) aslrt_op_put(r[1]);
+	if (r[3]) aslrt_op_put(r[3]);
+	if (r[5]) aslrt_op_put(r[5]);
+	if (r[6]) aslrt_op_put(r[6]);
+	if (r[9]) aslrt_op_put(r[9]);
+	if (r[11]) aslrt_op_put(r[11]);
+	if (r[15]) aslrt_op_put(r[15]);
+	if (r[16]) aslrt_op_put(r[16]);
+	if (r[17]) aslrt_op_put(r[17]);
+	if (r[20]) aslrt_op_put(r[20]);
+	if (r[21]) aslrt_op_put(r[21]);
 	if ((rc = aslrt_op_leave(c, 0, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S0;
 	return rc;

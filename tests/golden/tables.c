@@ -158,10 +158,10 @@ S0:
 E0:
 	rc = -1;
 X0:
-	aslrt_op_put(r[1]);
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[3]);
-	aslrt_op_put(r[4]);
+	if (r[1]) aslrt_op_put(r[1]);
+	if (r[2]) aslrt_op_put(r[2]);
+	if (r[3]) aslrt_op_put(r[3]);
+	if (r[4]) aslrt_op_put(r[4]);
 	if ((rc = aslrt_op_leave(c, 0, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S0;
 	return rc;
@@ -175,7 +175,7 @@ ASLC_STATE int state_1(aslrt_ctx *c, struct json_object **cur, int *st)
 	r[0] = *cur;
 S1:
 	r[1] = NULL;
-	if (aslrt_op_enter(c, 1, r[0])) goto E1;
+	if (aslrt_op_enter_plain(c, 1, r[0])) goto E1;
 	if (aslrt_op_map(c, 1, r[0], &r[1])) goto E1;
 	if (aslrt_op_exit(c, 1, r[1])) goto E1;
 	out = r[1];
@@ -186,7 +186,7 @@ S1:
 E1:
 	rc = -1;
 X1:
-	aslrt_op_put(r[1]);
+	if (r[1]) aslrt_op_put(r[1]);
 	if ((rc = aslrt_op_leave(c, 1, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S1;
 	return rc;
@@ -200,7 +200,7 @@ ASLC_STATE int state_4(aslrt_ctx *c, struct json_object **cur, int *st)
 	r[0] = *cur;
 S4:
 	r[1] = NULL;
-	if (aslrt_op_enter(c, 4, r[0])) goto E4;
+	if (aslrt_op_enter_plain(c, 4, r[0])) goto E4;
 	if (aslrt_op_parallel(c, 4, r[0], &r[1])) goto E4;
 	if (aslrt_op_exit(c, 4, r[1])) goto E4;
 	out = r[1];
@@ -211,7 +211,7 @@ S4:
 E4:
 	rc = -1;
 X4:
-	aslrt_op_put(r[1]);
+	if (r[1]) aslrt_op_put(r[1]);
 	if ((rc = aslrt_op_leave(c, 4, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S4;
 	return rc;
@@ -227,7 +227,7 @@ ASLC_STATE int state_7(aslrt_ctx *c, struct json_object **cur, int *st)
 S7:
 	r[2] = NULL;
 	r[3] = NULL;
-	if (aslrt_op_enter(c, 7, r[0])) goto E7;
+	if (aslrt_op_enter_plain(c, 7, r[0])) goto E7;
 	r[1] = aslrt_op_index(r[0], 0);
 	if ((b[0] = aslrt_op_test(c, 34, 27, r[1], NULL)) < 0) goto E7;
 	if (!b[0]) goto S7_L0;
@@ -249,8 +249,8 @@ S7_L0:;
 E7:
 	rc = -1;
 X7:
-	aslrt_op_put(r[2]);
-	aslrt_op_put(r[3]);
+	if (r[2]) aslrt_op_put(r[2]);
+	if (r[3]) aslrt_op_put(r[3]);
 	if ((rc = aslrt_op_leave(c, 7, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S7;
 	return rc;
@@ -264,7 +264,7 @@ ASLC_STATE int state_8(aslrt_ctx *c, struct json_object **cur, int *st)
 	r[0] = *cur;
 S8:
 	r[1] = NULL;
-	if (aslrt_op_enter(c, 8, r[0])) goto E8;
+	if (aslrt_op_enter_plain(c, 8, r[0])) goto E8;
 	r[1] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 8, r[1])) goto E8;
 	out = r[1];
@@ -274,7 +274,7 @@ S8:
 E8:
 	rc = -1;
 X8:
-	aslrt_op_put(r[1]);
+	if (r[1]) aslrt_op_put(r[1]);
 	if ((rc = aslrt_op_leave(c, 8, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S8;
 	return rc;
@@ -287,7 +287,7 @@ ASLC_STATE int state_9(aslrt_ctx *c, struct json_object **cur, int *st)
 
 	r[0] = *cur;
 S9:
-	if (aslrt_op_enter(c, 9, r[0])) goto E9;
+	if (aslrt_op_enter_plain(c, 9, r[0])) goto E9;
 	aslrt_op_fail(c, 9, r[0]);
 	goto E9;
 E9:
@@ -324,7 +324,7 @@ ASLC_STATE int state_2(aslrt_ctx *c, struct json_object **cur, int *st)
 	r[0] = *cur;
 S2:
 	r[1] = NULL;
-	if (aslrt_op_enter(c, 2, r[0])) goto E2;
+	if (aslrt_op_enter_plain(c, 2, r[0])) goto E2;
 	if (aslrt_op_wait(c, 2, r[0])) goto E2;
 	r[1] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 2, r[1])) goto E2;
@@ -336,7 +336,7 @@ S2:
 E2:
 	rc = -1;
 X2:
-	aslrt_op_put(r[1]);
+	if (r[1]) aslrt_op_put(r[1]);
 	if ((rc = aslrt_op_leave(c, 2, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S2;
 	return rc;
@@ -350,7 +350,7 @@ ASLC_STATE int state_3(aslrt_ctx *c, struct json_object **cur, int *st)
 	r[0] = *cur;
 S3:
 	r[1] = NULL;
-	if (aslrt_op_enter(c, 3, r[0])) goto E3;
+	if (aslrt_op_enter_plain(c, 3, r[0])) goto E3;
 	if (aslrt_op_wait(c, 3, r[0])) goto E3;
 	r[1] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 3, r[1])) goto E3;
@@ -361,7 +361,7 @@ S3:
 E3:
 	rc = -1;
 X3:
-	aslrt_op_put(r[1]);
+	if (r[1]) aslrt_op_put(r[1]);
 	if ((rc = aslrt_op_leave(c, 3, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S3;
 	return rc;
@@ -390,7 +390,7 @@ ASLC_STATE int state_5(aslrt_ctx *c, struct json_object **cur, int *st)
 	r[0] = *cur;
 S5:
 	r[1] = NULL;
-	if (aslrt_op_enter(c, 5, r[0])) goto E5;
+	if (aslrt_op_enter_plain(c, 5, r[0])) goto E5;
 	r[1] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 5, r[1])) goto E5;
 	out = r[1];
@@ -400,7 +400,7 @@ S5:
 E5:
 	rc = -1;
 X5:
-	aslrt_op_put(r[1]);
+	if (r[1]) aslrt_op_put(r[1]);
 	if ((rc = aslrt_op_leave(c, 5, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S5;
 	return rc;
@@ -428,7 +428,7 @@ ASLC_STATE int state_6(aslrt_ctx *c, struct json_object **cur, int *st)
 	r[0] = *cur;
 S6:
 	r[1] = NULL;
-	if (aslrt_op_enter(c, 6, r[0])) goto E6;
+	if (aslrt_op_enter_plain(c, 6, r[0])) goto E6;
 	if (aslrt_op_wait(c, 6, r[0])) goto E6;
 	r[1] = aslrt_op_copy(r[0]);
 	if (aslrt_op_exit(c, 6, r[1])) goto E6;
@@ -439,7 +439,7 @@ S6:
 E6:
 	rc = -1;
 X6:
-	aslrt_op_put(r[1]);
+	if (r[1]) aslrt_op_put(r[1]);
 	if ((rc = aslrt_op_leave(c, 6, rc, &r[0], out, cur, st)) == ASLRT_AGAIN)
 		goto S6;
 	return rc;

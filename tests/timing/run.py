@@ -30,12 +30,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TMP = tempfile.mkdtemp(prefix="aslc-timing-")
 
 
-def build(name, definition, handlers=False, backend="c"):
+def build(name, definition, handlers=False, backend="c", kind=None):
     src = os.path.join(TMP, name + ".asl.json")
     with open(src, "w") as f:
         json.dump(definition, f)
     exe = os.path.join(TMP, name + "-" + backend)
     cmd = [ASLC, "build", src, "-o", exe, "--backend", backend]
+    if kind:
+        cmd += ["--type", kind]
     if handlers:
         cmd += ["--handlers", os.path.join(HERE, "handlers.c")]
     subprocess.run(cmd, check=True)
@@ -224,6 +226,30 @@ def real():
     took = time.monotonic() - start
     check("real clock: a 30 s Wait ends at the 2 s machine timeout",
           rc == 1 and err["Error"] == "States.Timeout" and 1.9 <= took < 4, (rc, err, took))
+    # An endless loop of plain states (no Retry, Resource or timeout) that
+    # nothing records: their entries read only the coarse clock, the precise
+    # one near the deadline (exec.c, aslrt_op_enter_plain).  Alone, and in
+    # Parallel branches; the execution still ends at 1 s.
+    def loop(n=""):
+        return {"StartAt": "Step" + n, "States": {
+            "Step" + n: {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"},
+                         "Next": "Loop" + n},
+            "Loop" + n: {"Type": "Choice", "Default": "Step" + n, "Choices": [
+                {"Variable": "$.i", "NumericLessThan": 0, "Next": "Done" + n}]},
+            "Done" + n: {"Type": "Succeed"}}}
+    par = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True,
+                                            "Branches": [loop("1"), loop("2")]}}}
+    for name, d in (("loop", loop()), ("loop_parallel", par)):
+        for backend in ("c", "llvm"):
+            exe = build(name, {"TimeoutSeconds": 1, **d}, backend=backend, kind="express")
+            start = time.monotonic()
+            rc, out, err = run(exe, {"i": 0}, timeout=20)
+            took = time.monotonic() - start
+            check(f"real clock: an endless loop of plain states ({name}, {backend}) ends at "
+                  "the 1 s machine timeout",
+                  rc == 1 and err == {"Error": "States.Timeout", "Cause": "The execution ran "
+                                      "past the state machine's TimeoutSeconds (1)"} and 0.95 <= took < 3,
+                  (rc, err, took))
     # an in-process handler cannot be interrupted: its late result is dropped
     exe = build("handler_real", {"StartAt": "T", "States": {
         "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:sleepy",

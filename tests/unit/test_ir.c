@@ -51,7 +51,7 @@ START_TEST(test_pass_dump)
 			    "scope 0 start @0 regs 7 bools 0\n"
 			    "state @0 \"A\" Pass\n"
 			    "  drops %2 %3 %4 %6\n"
-			    "  enter %0 @0\n"
+			    "  enter %0 @0 plain\n"
 			    "  %1 = field %0 k1\t; \"in\"\n"
 			    "  %2 = require %1 %0 k0\t; \"$.in\"\n"
 			    "  %3 = const k2\t; {\"x\":1}\n"
@@ -257,7 +257,7 @@ START_TEST(test_intrinsic_calls)
 	    "scope 0 start @0 regs 10 bools 0\n"
 	    "state @0 \"A\" Pass\n"
 	    "  drops %1 %4 %6 %7 %8 %9\n"
-	    "  enter %0 @0\n"
+	    "  enter %0 @0 plain\n"
 	    "  %1 = object 3\n"
 	    "  %2 = lit k1\t; \"x{}\"\n"
 	    "  %3 = field %0 k3\t; \"n\"\n"
@@ -310,6 +310,47 @@ START_TEST(test_intrinsic_fraction_literal)
 }
 END_TEST
 
+/* A state whose entry needs no table of its own is entered `plain`: not one
+ * with a Retry (attempts to reset), a Resource (a task token, maybe) or a
+ * timeout (its ...Path reads the state input); its emitted call says so. */
+START_TEST(test_enter_plain)
+{
+	Program *p = lower_text(
+	    "{\"StartAt\":\"T\",\"States\":{"
+	    "\"T\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:lambda:us-east-1:1:function:f\","
+	    "\"Next\":\"R\"},"
+	    "\"R\":{\"Type\":\"Parallel\",\"Branches\":[{\"StartAt\":\"A\",\"States\":{"
+	    "\"A\":{\"Type\":\"Wait\",\"Seconds\":1,\"End\":true}}}],"
+	    "\"Retry\":[{\"ErrorEquals\":[\"States.ALL\"]}],\"Next\":\"C\"},"
+	    "\"C\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$.x\","
+	    "\"IsPresent\":true,\"Next\":\"P\"}],\"Default\":\"F\"},"
+	    "\"P\":{\"Type\":\"Parallel\",\"Branches\":[{\"StartAt\":\"B\",\"States\":{"
+	    "\"B\":{\"Type\":\"Succeed\"}}}],\"End\":true},"
+	    "\"F\":{\"Type\":\"Fail\",\"Error\":\"E\"}}}");
+	char *s = dump(p);
+	const char *want[][2] = {
+	    {"\"T\" Task", "  enter %0 @0\n"},		 {"\"R\" Parallel", "  enter %0 @1\n"},
+	    {"\"A\" Wait", "  enter %0 @2 plain\n"},	 {"\"C\" Choice", "  enter %0 @3 plain\n"},
+	    {"\"P\" Parallel", "  enter %0 @4 plain\n"}, {"\"B\" Succeed", "  enter %0 @5 plain\n"},
+	    {"\"F\" Fail", "  enter %0 @6 plain\n"}};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		const char *st = strstr(s, want[i][0]);
+		ck_assert_msg(st, "%s", want[i][0]);
+		const char *enter = strstr(st, "  enter ");
+		ck_assert_ptr_nonnull(enter);
+		ck_assert_msg(strncmp(enter, want[i][1], strlen(want[i][1])) == 0, "%s: %.30s",
+			      want[i][0], enter);
+	}
+	free(s);
+	Buf c = {0};
+	emit_c(p, &c);
+	ck_assert_ptr_nonnull(strstr(c.s, "if (aslrt_op_enter(c, 0, r[0])) goto E0;"));
+	ck_assert_ptr_nonnull(strstr(c.s, "if (aslrt_op_enter_plain(c, 3, r[0])) goto E3;"));
+	free(c.s);
+	ir_free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ir");
@@ -324,6 +365,7 @@ int main(void)
 	tcase_add_test(tc, test_parallel_scopes);
 	tcase_add_test(tc, test_intrinsic_calls);
 	tcase_add_test(tc, test_intrinsic_fraction_literal);
+	tcase_add_test(tc, test_enter_plain);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
