@@ -8,6 +8,7 @@
  * reads back to the same value, integral doubles without a fraction.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,7 +291,8 @@ size_t aslrt_json_size(struct json_object *v)
  * The measure of a container (the size of its compact print and its height)
  * is kept in json-c's userdata of the array or object, unused otherwise:
  * values are never changed in place once built (ResultPath and the other
- * writers copy on write, states never change their input), so a state exit
+ * writers copy on write, except where a container is the caller's alone,
+ * aslrt_json_unique, and then its kept measure goes), so a state exit
  * measures only the containers it built and reads the rest from their
  * children.  Packed as size << 12 | height << 1 | 1; a height is kept up to
  * ASLRT_JSON_MAX_DEPTH + 1 (any deeper is just "too deep").  With no size
@@ -1088,6 +1090,59 @@ struct json_object *aslrt_json_shallow_copy(struct json_object *v)
 		return c;
 	}
 	return json_object_get(v);
+}
+
+/*
+ * json-c keeps the reference count private: json_object_private.h of 0.16
+ * starts struct json_object with `enum json_type o_type; uint32_t
+ * _ref_count;`.  A probe proves that layout once (a new object reads type
+ * object and count 1, and 2 after json_object_get); under any other layout
+ * aslrt_json_unique answers false and callers copy as before.  Read with
+ * memcpy: no access through an lvalue of another type.
+ */
+typedef struct {
+	enum json_type type;
+	uint32_t refs;
+} Head;
+
+static Head head_of(struct json_object *v)
+{
+	Head h;
+	memcpy(&h, (const void *)v, sizeof h);
+	return h;
+}
+
+/* 0: not probed yet, 1: the layout holds, -1: it does not.  Threads that
+ * race here each probe an object of their own and write the same answer. */
+static _Atomic int layout;
+
+static bool layout_holds(void)
+{
+	int l = atomic_load_explicit(&layout, memory_order_relaxed);
+	if (l)
+		return l > 0;
+	struct json_object *o = json_object_new_object();
+	Head h1 = head_of(o);
+	json_object_get(o);
+	Head h2 = head_of(o);
+	json_object_put(o);
+	json_object_put(o);
+	bool ok = h1.type == json_type_object && h1.refs == 1 && h2.type == json_type_object &&
+		  h2.refs == 2;
+	atomic_store_explicit(&layout, ok ? 1 : -1, memory_order_relaxed);
+	return ok;
+}
+
+bool aslrt_json_unique(struct json_object *v)
+{
+	if (!json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_array))
+		return false;
+	return layout_holds() && head_of(v).refs == 1;
+}
+
+void aslrt_json_changed(struct json_object *v)
+{
+	json_object_set_userdata(v, NULL, NULL);
 }
 
 /* A copy of one node: scalars whole, containers empty. */

@@ -174,6 +174,29 @@ START_TEST(test_copy_is_deep)
 }
 END_TEST
 
+/* One reference only: json-c's private count, read once its layout is proved. */
+START_TEST(test_unique)
+{
+	struct json_object *o = parse("{\"x\":[1]}"), *x = json_object_object_get(o, "x");
+	ck_assert(aslrt_json_unique(o));
+	ck_assert(aslrt_json_unique(x)); /* held by o alone */
+	json_object_get(o);
+	ck_assert(!aslrt_json_unique(o));
+	ck_assert(aslrt_json_unique(x)); /* still o's alone: o is shared as a whole */
+	json_object_put(o);
+	struct json_object *c = aslrt_json_shallow_copy(o);
+	ck_assert(!aslrt_json_unique(x)); /* in o and in its copy */
+	json_object_put(c);
+	ck_assert(aslrt_json_unique(x));
+	/* scalars and null are never changed in place */
+	struct json_object *n = json_object_new_int(1);
+	ck_assert(!aslrt_json_unique(n));
+	ck_assert(!aslrt_json_unique(NULL));
+	json_object_put(n);
+	ck_assert_int_eq(json_object_put(o), 1);
+}
+END_TEST
+
 /* The walks keep their own stack: a value deeper than the limit is printed,
  * measured, copied and compared without recursion, and the limit check
  * stops early. */
@@ -328,6 +351,7 @@ int main(void)
 	tcase_add_test(tc, test_parse_scalars);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_copy_is_deep);
+	tcase_add_test(tc, test_unique);
 	tcase_add_test(tc, test_deep_values);
 	tcase_add_test(tc, test_limits_kept_measures);
 	tcase_add_test(tc, test_limits_height_only);
