@@ -369,6 +369,81 @@ typedef struct {
 	unsigned height;
 } Sum;
 
+/* How deep measure_flat goes into unmeasured containers before it leaves
+ * them to measure_walk's own stack. */
+#define FLAT_DEPTH 8
+
+static bool measure_nested(struct json_object *v, size_t *size, unsigned *height, bool sized,
+			   int depth);
+
+/* A child's measure: a scalar's, a measured container's, or one
+ * measure_flat can take. */
+static inline bool child_measure(struct json_object *c, size_t *size, unsigned *height, bool sized,
+				 int depth)
+{
+	enum json_type t = json_object_get_type(c);
+	if (t == json_type_array || t == json_type_object)
+		return measured(c, size, height, sized) ||
+		       (depth < FLAT_DEPTH && measure_nested(c, size, height, sized, depth + 1));
+	*size = sized ? scalar_size(c) : 0;
+	*height = 0;
+	return true;
+}
+
+/*
+ * The measure of container v from its children's: scalars, measured
+ * containers, and containers built over those, a few levels down (kept as
+ * they are measured).  What a state builds over the values it read, and a
+ * ResultPath's changed input, are so: a state exit measures most outputs
+ * with no walk.  false: an unmeasured container deeper than FLAT_DEPTH.
+ */
+static inline bool measure_flat(struct json_object *v, size_t *size, unsigned *height, bool sized,
+				int depth)
+{
+	size_t sz = 2, csize; /* the brackets */
+	unsigned h = 1, ch;
+	if (json_object_is_type(v, json_type_object)) {
+		bool first = true;
+		for (struct lh_entry *e = json_object_get_object(v)->head; e; e = e->next) {
+			if (!child_measure((struct json_object *)lh_entry_v(e), &csize, &ch, sized,
+					   depth))
+				return false;
+			if (sized) {
+				const char *key = e->k;
+				sz += str_size(key, strlen(key)) + 1 + !first + csize; /* ,"key": */
+			}
+			first = false;
+			if (ch + 1 > h)
+				h = ch + 1;
+		}
+	} else {
+		size_t n = json_object_array_length(v);
+		for (size_t i = 0; i < n; i++) {
+			if (!child_measure(json_object_array_get_idx(v, i), &csize, &ch, sized,
+					   depth))
+				return false;
+			sz += (i > 0) + csize;
+			if (ch + 1 > h)
+				h = ch + 1;
+		}
+	}
+	if (h > ASLRT_JSON_MAX_DEPTH + 1)
+		h = ASLRT_JSON_MAX_DEPTH + 1;
+	measure_keep(v, sz, h, sized);
+	*size = sz;
+	*height = h;
+	return true;
+}
+
+/* measure_flat a level down: a call, so that the top level's loop is inline. */
+static bool measure_nested(struct json_object *v, size_t *size, unsigned *height, bool sized,
+			   int depth)
+{
+	return measure_flat(v, size, height, sized, depth);
+}
+
+static bool measure_walk(struct json_object *v, size_t *size, unsigned *height, bool sized);
+
 /*
  * The size (when sized) and height of v from its containers' measures,
  * measuring (and keeping) those not measured yet.  false when more than
@@ -383,8 +458,15 @@ static bool measure(struct json_object *v, size_t *size, unsigned *height, bool 
 		*height = 0;
 		return true;
 	}
-	if (measured(v, size, height, sized))
+	if (measured(v, size, height, sized) || measure_flat(v, size, height, sized, 0))
 		return true;
+	return measure_walk(v, size, height, sized);
+}
+
+/* measure's walk, for containers with unmeasured containers inside. */
+static bool measure_walk(struct json_object *v, size_t *size, unsigned *height, bool sized)
+{
+	enum json_type t;
 	/* most values a state builds are shallow: no allocation for them */
 	Frame local[16];
 	Sum local_sums[16], *sums = local_sums;

@@ -253,6 +253,47 @@ START_TEST(test_limits_height_only)
 }
 END_TEST
 
+/* A container over scalars and measured containers is measured from its
+ * children's measures (measure_flat): exactly, sizes and heights. */
+START_TEST(test_limits_flat)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "a", json_object_new_string("xyz"));
+	ck_assert_int_eq(aslrt_json_check_limits(o, 11, NULL), 0); /* {"a":"xyz"}, measured */
+	struct json_object *a = json_object_new_array();
+	json_object_array_add(a, json_object_get(o));
+	json_object_array_add(a, json_object_new_string("q"));
+	json_object_array_add(a, json_object_new_int(1));
+	ck_assert_int_eq(aslrt_json_check_limits(a, 19, NULL), 0); /* [{"a":"xyz"},"q",1] */
+	ck_assert_int_eq(aslrt_json_check_limits(a, 18, NULL), 1);
+	struct json_object *w = json_object_new_object();
+	json_object_object_add(w, "k\"", json_object_get(a));
+	json_object_object_add(w, "e", json_object_new_object());
+	json_object_object_add(w, "n", NULL);
+	ck_assert_int_eq(aslrt_json_check_limits(w, 0, NULL), 0);
+	/* {"k\"":[{"a":"xyz"},"q",1],"e":{},"n":null}: the height-only measure
+	 * of w is not a sized one */
+	ck_assert_int_eq(aslrt_json_check_limits(w, 43, NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(w, 42, NULL), 1);
+	/* heights: an array over a measured 1000-level value is 1001 deep */
+	struct json_object *v = json_object_new_int(0);
+	for (int i = 0; i < 1000; i++) {
+		struct json_object *b = json_object_new_array();
+		json_object_array_add(b, v);
+		v = b;
+	}
+	ck_assert_int_eq(aslrt_json_check_limits(v, 0, NULL), 0);
+	struct json_object *top = json_object_new_array();
+	json_object_array_add(top, json_object_new_int(1));
+	json_object_array_add(top, v);
+	ck_assert_int_eq(aslrt_json_check_limits(top, 0, NULL), 2);
+	json_object_put(top);
+	json_object_put(w);
+	json_object_put(a);
+	json_object_put(o);
+}
+END_TEST
+
 /* A state exit measures only the containers it has not measured before:
  * a measured value wrapped in new ones is still checked exactly. */
 START_TEST(test_limits_kept_measures)
@@ -352,6 +393,7 @@ int main(void)
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_copy_is_deep);
 	tcase_add_test(tc, test_unique);
+	tcase_add_test(tc, test_limits_flat);
 	tcase_add_test(tc, test_deep_values);
 	tcase_add_test(tc, test_limits_kept_measures);
 	tcase_add_test(tc, test_limits_height_only);
