@@ -137,6 +137,9 @@ void aslrt_op_setkey(struct json_object *o, const char *key, struct json_object 
 void aslrt_op_push(struct json_object *a, struct json_object **v);
 /* A template field's expression (a dynamic path, an intrinsic call). */
 int aslrt_op_expr(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
+/* ResultPath k: result stored into input, in place when the state holds the
+ * input alone; the change stands once aslrt_op_exit succeeds (a variant of
+ * it must end it too: exec.c), aslrt_op_recover takes it back. */
 int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
 			 struct json_object **dst);
 /* Set the variables of an Assign's value (an object, borrowed). */

@@ -606,25 +606,49 @@ out:
 	return rc;
 }
 
-/* Step s's member or element of container cur (store_check passed). */
-static bool step_get(const struct aslrt_path_step *s, struct json_object *cur,
-		     struct json_object **v, size_t *idx)
+/* Where step s leads in container cur (store_check passed): an object's
+ * entry (NULL: no such member) or an array's index. */
+typedef struct {
+	struct lh_entry *e;
+	size_t idx;
+} Slot;
+
+/* One look-up per step: the value there (a JSON null is NULL), and whether
+ * there is one. */
+static bool step_get(const struct aslrt_path_step *s, struct json_object *cur, Slot *at,
+		     struct json_object **v)
 {
-	if (s->kind == PK_FIELD)
-		return json_object_object_get_ex(cur, s->names[0], v);
+	if (s->kind == PK_FIELD) {
+		at->e = lh_table_lookup_entry(json_object_get_object(cur), s->names[0]);
+		*v = at->e ? (struct json_object *)lh_entry_v(at->e) : NULL;
+		return at->e != NULL;
+	}
 	long len = (long)json_object_array_length(cur);
-	*idx = (size_t)(s->idx[0] < 0 ? len + s->idx[0] : s->idx[0]);
-	*v = json_object_array_get_idx(cur, *idx);
+	at->idx = (size_t)(s->idx[0] < 0 ? len + s->idx[0] : s->idx[0]);
+	*v = json_object_array_get_idx(cur, at->idx);
 	return true;
 }
 
-static void step_set(const struct aslrt_path_step *s, struct json_object *cur, size_t idx,
-		     struct json_object *v)
+/* Put v (consumed) at the slot step_get found; returns the reference to
+ * what was there (NULL: nothing), the caller's now. */
+static struct json_object *step_swap(const struct aslrt_path_step *s, struct json_object *cur,
+				     const Slot *at, struct json_object *v)
 {
-	if (s->kind == PK_FIELD)
-		json_object_object_add(cur, s->names[0], v);
-	else
-		json_object_array_put_idx(cur, idx, v);
+	struct json_object *was;
+	if (s->kind == PK_FIELD) {
+		if (!at->e) {
+			json_object_object_add_ex(cur, s->names[0], v,
+						  JSON_C_OBJECT_ADD_KEY_IS_NEW);
+			return NULL;
+		}
+		/* what json_object_object_add does to a member, without its look-up */
+		was = (struct json_object *)lh_entry_v(at->e);
+		lh_entry_set_val(at->e, v);
+		return was;
+	}
+	was = json_object_get(json_object_array_get_idx(cur, at->idx));
+	json_object_array_put_idx(cur, at->idx, v);
+	return was;
 }
 
 /*
@@ -642,9 +666,9 @@ static void store_apply(const aslrt_path *p, struct json_object *root, struct js
 	for (int i = 0; i < p->n; i++) {
 		const struct aslrt_path_step *s = &p->steps[i];
 		bool last = i == p->n - 1;
-		struct json_object *old = NULL, *next;
-		size_t idx = 0;
-		bool had = step_get(s, cur, &old, &idx);
+		struct json_object *old, *next, *was;
+		Slot at = {0};
+		bool had = step_get(s, cur, &at, &old);
 		if (mine)
 			aslrt_json_changed(cur);
 		if (mine && !last && aslrt_json_unique(old)) {
@@ -652,12 +676,13 @@ static void store_apply(const aslrt_path *p, struct json_object *root, struct js
 			continue;
 		}
 		next = last ? val : had ? aslrt_json_shallow_copy(old) : json_object_new_object();
+		was = step_swap(s, cur, &at, next);
 		if (mine) {
-			*u = (aslrt_path_undo){p, root, cur,
-					       i, had,	had ? json_object_get(old) : NULL};
+			*u = (aslrt_path_undo){p, root, cur, i, had, was};
 			mine = false;
+		} else {
+			json_object_put(was);
 		}
-		step_set(s, cur, idx, next);
 		cur = next;
 	}
 }
@@ -703,20 +728,19 @@ void aslrt_path_undo_apply(aslrt_path_undo *u)
 	/* the containers from the root down to the one changed lose their
 	 * measures again: an exit may have measured them changed */
 	struct json_object *cur = u->root, *next;
-	size_t idx = 0;
+	Slot at = {0};
 	for (int i = 0; i < u->depth; i++) {
 		aslrt_json_changed(cur);
-		step_get(&u->path->steps[i], cur, &next, &idx);
+		step_get(&u->path->steps[i], cur, &at, &next);
 		cur = next;
 	}
 	if (cur != u->parent)
 		abort(); /* the containers above the change were never replaced */
 	aslrt_json_changed(cur);
 	const struct aslrt_path_step *s = &u->path->steps[u->depth];
-	struct json_object *now;
-	step_get(s, cur, &now, &idx);
+	step_get(s, cur, &at, &next);
 	if (u->had)
-		step_set(s, cur, idx, u->old);
+		json_object_put(step_swap(s, cur, &at, u->old));
 	else
 		json_object_object_del(cur, s->names[0]);
 	*u = (aslrt_path_undo){0};
