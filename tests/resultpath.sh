@@ -3,7 +3,8 @@
 # (exec.c store_result): values that share parts of it (a variable, the
 # Context object, sibling branches, Map items) keep theirs; a failure after
 # the change (an output over --payload-limit) takes it back before Retry and
-# Catch; a failed ResultPath prints the input unchanged.  Both backends.
+# Catch, one after the state's exit does not; a failed ResultPath prints the
+# input unchanged.  Both backends.
 # usage: resultpath.sh ASLC
 set -u
 aslc=$1
@@ -48,6 +49,19 @@ cat >"$tmp/fail.asl.json" <<'DEF'
 {"StartAt": "Set", "States": {
  "Set": {"Type": "Pass", "Result": 7, "ResultPath": "$.x.y[0]", "End": true}}}
 DEF
+# The change stands once the state exits: P entered again fails before its
+# ResultPath, and its Catch sees r from the first time.
+cat >"$tmp/again.asl.json" <<'DEF'
+{"StartAt": "P", "States": {
+ "P": {"Type": "Parallel", "Branches": [{"StartAt": "Look", "States": {
+     "Look": {"Type": "Choice", "Choices": [{"Variable": "$.r", "IsPresent": true, "Next": "Again"}],
+              "Default": "One"},
+     "Again": {"Type": "Fail", "Error": "Again"},
+     "One": {"Type": "Pass", "Result": 1, "End": true}}}],
+  "ResultPath": "$.r", "Next": "P",
+  "Catch": [{"ErrorEquals": ["Again"], "ResultPath": "$.err", "Next": "Done"}]},
+ "Done": {"Type": "Pass", "End": true}}}
+DEF
 # Par's output (input + r) passes --payload-limit 500, its input and the
 # branch's output do not: Retry, then Catch, must see the input without r
 # (a branch that sees r fails with an error nothing catches).
@@ -71,7 +85,7 @@ cat >"$tmp/undo.asl.json" <<DEF
 DEF
 
 for b in c llvm; do
-	for m in var ctx par fail undo; do
+	for m in var ctx par fail undo again; do
 		"$aslc" build "$tmp/$m.asl.json" -o "$tmp/$m-$b" --backend $b --type express -O0 ||
 			exit 1
 	done
@@ -93,6 +107,9 @@ for b in c llvm; do
 	check "$b: Retry and Catch after a failure see the input as it was" \
 		"{\"s\":\"$x\",\"err\":{\"Error\":\"States.DataLimitExceeded\",\"Cause\":\"The state/task 'Par' returned a result with a size exceeding the maximum number of bytes service limit.\"}}" \
 		"$got"
+	got=$(echo '{"a":0}' | "$tmp/again-$b" 2>&1)
+	check "$b: a change that stood is not taken back by a later failure" \
+		'{"a":0,"r":[1],"err":{"Error":"Again","Cause":null}}' "$got"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
