@@ -157,6 +157,9 @@ int aslrt_op_call(aslrt_ctx *c, int fn, int k, int kraw, struct json_object **r,
 /* The same call of States.MathAdd with its two arguments. */
 int aslrt_op_math_add(aslrt_ctx *c, int k, struct json_object *a, struct json_object *b,
 		      struct json_object **dst);
+/* ResultPath k: result stored into input, in place when the state holds the
+ * input alone; the change stands once aslrt_op_exit succeeds (a variant of
+ * it must end it too: exec.c), aslrt_op_recover takes it back. */
 int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
 			 struct json_object **dst);
 /* Set the variables of an Assign's value (an object, borrowed). */

@@ -57,8 +57,9 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 	for (int i = 0; i < st->nbranches; i++) {
 		jobs[i].parent = c;
 		jobs[i].scope = st->branches[i];
-		/* a thread gets a tree of its own; inline, states never change
-		 * their input in place (a retry runs on it again) */
+		/* a thread gets a tree of its own; inline, the branches share
+		 * it, and a shared input is never changed in place (exec.c
+		 * store_result changes only an input a state holds alone) */
 		jobs[i].input = share ? json_object_get(input) : aslrt_json_copy(input);
 		aslrt_job_prepare(&jobs[i], c, state, i, false);
 	}

@@ -596,6 +596,7 @@ void aslrt_ctx_free(aslrt_ctx *c)
 	if (!c)
 		return;
 	aslrt_error_clear(&c->err);
+	aslrt_path_undo_drop(&c->undo);
 	json_object_put(c->vars);
 	json_object_put(c->base);
 	json_object_put(c->context);
@@ -808,6 +809,8 @@ int aslrt_op_exit(aslrt_ctx *c, int state, struct json_object *output)
 	else
 		aslrt_event(c, EV_STATE_EXITED, state, output, 0);
 	c->retry_state = -1;
+	if (c->undo.root) /* the state succeeds: its ResultPath change stands */
+		aslrt_path_undo_drop(&c->undo);
 	return 0;
 }
 
@@ -1001,12 +1004,30 @@ int aslrt_op_expr(aslrt_ctx *c, int k, struct json_object *input, struct json_ob
 	return aslrt_tmpl_eval(c, c->run->consts[k].expr, input, dst);
 }
 
+/*
+ * ResultPath: the result stored into the state input.  An input the state
+ * holds the only reference to (aslrt_json_unique: no variable, Context,
+ * sibling branch, history or Task record can reach it) dies with the state,
+ * so it is changed in place rather than copied.  u records the change
+ * until the state's exit succeeds (aslrt_op_exit); if the state fails
+ * before, aslrt_op_recover takes it back: Retry and Catch start again from
+ * the input.
+ */
 static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *input,
-			struct json_object *result, struct json_object **dst)
+			struct json_object *result, struct json_object **dst, aslrt_path_undo *u)
 {
 	char why[ASLRT_ERRLEN];
-	struct json_object *root = aslrt_json_shallow_copy(input);
-	if (aslrt_path_store(p, &root, json_object_get(result), why, sizeof why)) {
+	/* the result first: one that is the input makes the input shared */
+	struct json_object *val = json_object_get(result), *root;
+	int rc;
+	if (aslrt_json_unique(input)) {
+		root = json_object_get(input);
+		rc = aslrt_path_store_owned(p, &root, val, u, why, sizeof why);
+	} else {
+		root = aslrt_json_shallow_copy(input);
+		rc = aslrt_path_store(p, &root, val, why, sizeof why);
+	}
+	if (rc) {
 		json_object_put(root);
 		char *in = aslrt_json_dump(input);
 		aslrt_raise(
@@ -1024,7 +1045,8 @@ static int store_result(aslrt_ctx *c, const aslrt_path *p, struct json_object *i
 int aslrt_op_result_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object *result,
 			 struct json_object **dst)
 {
-	return store_result(c, c->run->consts[k].path, input, result, dst);
+	aslrt_path_undo_drop(&c->undo); /* none: aslrt_op_exit or _recover ended the last */
+	return store_result(c, c->run->consts[k].path, input, result, dst, &c->undo);
 }
 
 /* Variables obey the depth limit of state outputs (vals is borrowed). */
@@ -1324,6 +1346,11 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 {
 	aslrt_state *st = &c->run->states[state];
 	const char *name = c->err.name ? c->err.name : "";
+	/* Retry and Catch start from the input as it was (store_result) */
+	if (c->undo.root == *cur)
+		aslrt_path_undo_apply(&c->undo);
+	else
+		aslrt_path_undo_drop(&c->undo);
 	aslrt_event(c, EV_EVALUATION_FAILED, state, NULL, 0); /* JSONata's errors only */
 	if (strcmp(name, "States.Runtime") == 0)
 		return ASLRT_FAIL;
@@ -1393,11 +1420,12 @@ int aslrt_op_recover(aslrt_ctx *c, int state, struct json_object **cur, int *nex
 			out = json_object_get(*cur);
 		} else if (!cc->result_path) {
 			out = json_object_get(eo);
-		} else if (store_result(c, cc->result_path, *cur, eo, &out)) {
+		} else if (store_result(c, cc->result_path, *cur, eo, &out, &c->undo)) {
 			json_object_put(eo);
 			return ASLRT_FAIL;
 		}
 		json_object_put(eo);
+		aslrt_path_undo_drop(&c->undo); /* nothing fails after it */
 		aslrt_op_exit(c, state, out);
 		json_object_put(*cur);
 		*cur = out;

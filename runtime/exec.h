@@ -259,6 +259,9 @@ struct aslrt_ctx {
 	/* the child execution it is part of (borrowed from its job) */
 	aslrt_child *child;
 	int64_t wait_until;
+	/* the running state's ResultPath change to its input, made in place
+	 * (exec.c store_result): undone if the state fails after it */
+	aslrt_path_undo undo;
 };
 
 /* Every variable visible in c, copied into c->vars (for JSONata bindings). */

@@ -8,6 +8,7 @@
  * reads back to the same value, integral doubles without a fraction.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,7 +291,8 @@ size_t aslrt_json_size(struct json_object *v)
  * The measure of a container (the size of its compact print and its height)
  * is kept in json-c's userdata of the array or object, unused otherwise:
  * values are never changed in place once built (ResultPath and the other
- * writers copy on write, states never change their input), so a state exit
+ * writers copy on write, except where a container is the caller's alone,
+ * aslrt_json_unique, and then its kept measure goes), so a state exit
  * measures only the containers it built and reads the rest from their
  * children.  Packed as size << 12 | height << 1 | 1; a height is kept up to
  * ASLRT_JSON_MAX_DEPTH + 1 (any deeper is just "too deep").  With no size
@@ -367,6 +369,81 @@ typedef struct {
 	unsigned height;
 } Sum;
 
+/* How deep measure_flat goes into unmeasured containers before it leaves
+ * them to measure_walk's own stack. */
+#define FLAT_DEPTH 8
+
+static bool measure_nested(struct json_object *v, size_t *size, unsigned *height, bool sized,
+			   int depth);
+
+/* A child's measure: a scalar's, a measured container's, or one
+ * measure_flat can take. */
+static inline bool child_measure(struct json_object *c, size_t *size, unsigned *height, bool sized,
+				 int depth)
+{
+	enum json_type t = json_object_get_type(c);
+	if (t == json_type_array || t == json_type_object)
+		return measured(c, size, height, sized) ||
+		       (depth < FLAT_DEPTH && measure_nested(c, size, height, sized, depth + 1));
+	*size = sized ? scalar_size(c) : 0;
+	*height = 0;
+	return true;
+}
+
+/*
+ * The measure of container v from its children's: scalars, measured
+ * containers, and containers built over those, a few levels down (kept as
+ * they are measured).  What a state builds over the values it read, and a
+ * ResultPath's changed input, are so: a state exit measures most outputs
+ * with no walk.  false: an unmeasured container deeper than FLAT_DEPTH.
+ */
+static inline bool measure_flat(struct json_object *v, size_t *size, unsigned *height, bool sized,
+				int depth)
+{
+	size_t sz = 2, csize; /* the brackets */
+	unsigned h = 1, ch;
+	if (json_object_is_type(v, json_type_object)) {
+		bool first = true;
+		for (struct lh_entry *e = json_object_get_object(v)->head; e; e = e->next) {
+			if (!child_measure((struct json_object *)lh_entry_v(e), &csize, &ch, sized,
+					   depth))
+				return false;
+			if (sized) {
+				const char *key = e->k;
+				sz += str_size(key, strlen(key)) + 1 + !first + csize; /* ,"key": */
+			}
+			first = false;
+			if (ch + 1 > h)
+				h = ch + 1;
+		}
+	} else {
+		size_t n = json_object_array_length(v);
+		for (size_t i = 0; i < n; i++) {
+			if (!child_measure(json_object_array_get_idx(v, i), &csize, &ch, sized,
+					   depth))
+				return false;
+			sz += (i > 0) + csize;
+			if (ch + 1 > h)
+				h = ch + 1;
+		}
+	}
+	if (h > ASLRT_JSON_MAX_DEPTH + 1)
+		h = ASLRT_JSON_MAX_DEPTH + 1;
+	measure_keep(v, sz, h, sized);
+	*size = sz;
+	*height = h;
+	return true;
+}
+
+/* measure_flat a level down: a call, so that the top level's loop is inline. */
+static bool measure_nested(struct json_object *v, size_t *size, unsigned *height, bool sized,
+			   int depth)
+{
+	return measure_flat(v, size, height, sized, depth);
+}
+
+static bool measure_walk(struct json_object *v, size_t *size, unsigned *height, bool sized);
+
 /*
  * The size (when sized) and height of v from its containers' measures,
  * measuring (and keeping) those not measured yet.  false when more than
@@ -381,8 +458,15 @@ static bool measure(struct json_object *v, size_t *size, unsigned *height, bool 
 		*height = 0;
 		return true;
 	}
-	if (measured(v, size, height, sized))
+	if (measured(v, size, height, sized) || measure_flat(v, size, height, sized, 0))
 		return true;
+	return measure_walk(v, size, height, sized);
+}
+
+/* measure's walk, for containers with unmeasured containers inside. */
+static bool measure_walk(struct json_object *v, size_t *size, unsigned *height, bool sized)
+{
+	enum json_type t;
 	/* most values a state builds are shallow: no allocation for them */
 	Frame local[16];
 	Sum local_sums[16], *sums = local_sums;
@@ -1091,6 +1175,59 @@ struct json_object *aslrt_json_shallow_copy(struct json_object *v)
 		return c;
 	}
 	return json_object_get(v);
+}
+
+/*
+ * json-c keeps the reference count private: json_object_private.h of 0.16
+ * starts struct json_object with `enum json_type o_type; uint32_t
+ * _ref_count;`.  A probe proves that layout once (a new object reads type
+ * object and count 1, and 2 after json_object_get); under any other layout
+ * aslrt_json_unique answers false and callers copy as before.  Read with
+ * memcpy: no access through an lvalue of another type.
+ */
+typedef struct {
+	enum json_type type;
+	uint32_t refs;
+} Head;
+
+static Head head_of(struct json_object *v)
+{
+	Head h;
+	memcpy(&h, (const void *)v, sizeof h);
+	return h;
+}
+
+/* 0: not probed yet, 1: the layout holds, -1: it does not.  Threads that
+ * race here each probe an object of their own and write the same answer. */
+static _Atomic int layout;
+
+static bool layout_holds(void)
+{
+	int l = atomic_load_explicit(&layout, memory_order_relaxed);
+	if (l)
+		return l > 0;
+	struct json_object *o = json_object_new_object();
+	Head h1 = head_of(o);
+	json_object_get(o);
+	Head h2 = head_of(o);
+	json_object_put(o);
+	json_object_put(o);
+	bool ok = h1.type == json_type_object && h1.refs == 1 && h2.type == json_type_object &&
+		  h2.refs == 2;
+	atomic_store_explicit(&layout, ok ? 1 : -1, memory_order_relaxed);
+	return ok;
+}
+
+bool aslrt_json_unique(struct json_object *v)
+{
+	if (!json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_array))
+		return false;
+	return layout_holds() && head_of(v).refs == 1;
+}
+
+void aslrt_json_changed(struct json_object *v)
+{
+	json_object_set_userdata(v, NULL, NULL);
 }
 
 /* A copy of one node: scalars whole, containers empty. */

@@ -142,8 +142,16 @@ bool aslrt_json_equal(struct json_object *a, struct json_object *b);
 struct json_object *aslrt_json_copy(struct json_object *v);
 /* A new object or array holding the same children (new references); other
  * values are returned with a new reference.  Values are never changed in
- * place once built, so trees may share subtrees within one thread. */
+ * place once built (but by the holder of their only reference), so trees may
+ * share subtrees within one thread. */
 struct json_object *aslrt_json_shallow_copy(struct json_object *v);
+/* Whether v is an object or array held by one reference only (the
+ * caller's): no container, variable, thread or record can reach it, and the
+ * caller may change it in place, calling aslrt_json_changed on it. */
+bool aslrt_json_unique(struct json_object *v);
+/* Forget the measure kept in container v (aslrt_json_check_limits): v, or
+ * something inside it, was changed in place. */
+void aslrt_json_changed(struct json_object *v);
 /* The JSON type of v as AWS names it in causes: "number", "object", ... */
 const char *aslrt_json_type_name(struct json_object *v);
 const char *aslrt_json_type_noun(struct json_object *v);
@@ -211,12 +219,36 @@ int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_objec
  * creating intermediate objects.  *root is replaced for "$".  *root must be a
  * new node of the caller's (a shallow copy will do): the nodes on the way down
  * are copied before they change, so subtrees shared with other trees are
- * never modified.  Returns 0, or -1
+ * never modified.  Returns 0, or -1 (nothing changed)
  * when a step goes through a non-object (States.ResultPathMatchFailure), with
  * a message in why.
  */
 int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json_object *val,
 		     char *why, size_t whylen);
+/* The one change aslrt_path_store_owned made to a container that existed
+ * before (root NULL: none), kept until the state that made it ends: if it
+ * fails, the change is taken back, and Retry and Catch see the state input
+ * as it was.  old: what the changed member or element held (owned; had:
+ * whether there was one, since a JSON null is NULL). */
+typedef struct {
+	const aslrt_path *path;
+	struct json_object *root, *parent; /* parent: depth steps below root */
+	int depth;
+	bool had;
+	struct json_object *old;
+} aslrt_path_undo;
+/*
+ * aslrt_path_store into a value the caller may change: *root (a reference
+ * the caller took to a value aslrt_json_unique said was its alone) and each
+ * container on the way down still held by its parent alone are changed in
+ * place; the first container that is shared, or missing, is copied or
+ * created, as aslrt_path_store does.  Nothing changes when it fails.
+ */
+int aslrt_path_store_owned(const aslrt_path *p, struct json_object **root, struct json_object *val,
+			   aslrt_path_undo *u, char *why, size_t whylen);
+/* Take the change back (the state failed after it), or let it stand. */
+void aslrt_path_undo_apply(aslrt_path_undo *u);
+void aslrt_path_undo_drop(aslrt_path_undo *u);
 
 /* --- intrinsic.c --- */
 

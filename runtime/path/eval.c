@@ -543,8 +543,153 @@ static const char *type_word(struct json_object *v)
 	return "a value";
 }
 
-int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json_object *val,
-		     char *why, size_t whylen)
+/* The store's failure, found before anything changes, in its words; 0 when
+ * the store will succeed.  `missing`: cur is an object the store creates. */
+static int store_check(const aslrt_path *p, struct json_object *root, char *why, size_t whylen)
+{
+	aslrt_path_buf at = {0};
+	aslrt_path_buf_put(&at, "$", 1);
+	struct json_object *cur = root;
+	bool missing = false;
+	int rc = -1;
+	for (int i = 0; i < p->n; i++) {
+		const struct aslrt_path_step *s = &p->steps[i];
+		bool last = i == p->n - 1;
+		if (s->kind == PK_FIELD) {
+			struct json_object *next;
+			if (!missing && !json_object_is_type(cur, json_type_object)) {
+				snprintf(why, whylen,
+					 "Unable to apply ResultPath '%s': %s is %s, not an object",
+					 p->text, at.s, type_word(cur));
+				goto out;
+			}
+			if (last)
+				break;
+			if (missing || !aslrt_key_get(cur, s->names[0], s->hashes[0], &next)) {
+				if (p->steps[i + 1].kind != PK_FIELD) {
+					snprintf(why, whylen,
+						 "Unable to apply ResultPath '%s': %s%s is "
+						 "missing, not an array",
+						 p->text, at.s, s->frag);
+					goto out;
+				}
+				missing = true;
+			} else {
+				cur = next;
+			}
+		} else { /* never under a missing field: that failed above */
+			long len = json_object_is_type(cur, json_type_array)
+				       ? (long)json_object_array_length(cur)
+				       : 0;
+			long eff = s->idx[0] < 0 ? len + s->idx[0] : s->idx[0];
+			if (!json_object_is_type(cur, json_type_array)) {
+				snprintf(why, whylen,
+					 "Unable to apply ResultPath '%s': %s is %s, not an array",
+					 p->text, at.s, type_word(cur));
+				goto out;
+			}
+			if (eff < 0 || eff >= len) {
+				snprintf(why, whylen,
+					 "Unable to apply ResultPath '%s': index %ld is out of "
+					 "range for %s (length %ld)",
+					 p->text, s->idx[0], at.s, len);
+				goto out;
+			}
+			if (last)
+				break;
+			cur = json_object_array_get_idx(cur, (size_t)eff);
+		}
+		aslrt_path_buf_str(&at, s->frag);
+	}
+	rc = 0;
+out:
+	free(at.s);
+	return rc;
+}
+
+/* Where step s leads in container cur (store_check passed): an object's
+ * entry (NULL: no such member) or an array's index. */
+typedef struct {
+	struct lh_entry *e;
+	size_t idx;
+} Slot;
+
+/* One look-up per step: the value there (a JSON null is NULL), and whether
+ * there is one. */
+static bool step_get(const struct aslrt_path_step *s, struct json_object *cur, Slot *at,
+		     struct json_object **v)
+{
+	if (s->kind == PK_FIELD) {
+		at->e = lh_table_lookup_entry_w_hash(json_object_get_object(cur), s->names[0],
+						     s->hashes[0]);
+		*v = at->e ? (struct json_object *)lh_entry_v(at->e) : NULL;
+		return at->e != NULL;
+	}
+	long len = (long)json_object_array_length(cur);
+	at->idx = (size_t)(s->idx[0] < 0 ? len + s->idx[0] : s->idx[0]);
+	*v = json_object_array_get_idx(cur, at->idx);
+	return true;
+}
+
+/* Put v (consumed) at the slot step_get found; returns the reference to
+ * what was there (NULL: nothing), the caller's now. */
+static struct json_object *step_swap(const struct aslrt_path_step *s, struct json_object *cur,
+				     const Slot *at, struct json_object *v)
+{
+	struct json_object *was;
+	if (s->kind == PK_FIELD) {
+		if (!at->e) {
+			aslrt_key_set(cur, s->names[0], s->hashes[0], v, false);
+			return NULL;
+		}
+		/* what json_object_object_add does to a member, without its look-up */
+		was = (struct json_object *)lh_entry_v(at->e);
+		lh_entry_set_val(at->e, v);
+		return was;
+	}
+	was = json_object_get(json_object_array_get_idx(cur, at->idx));
+	json_object_array_put_idx(cur, at->idx, v);
+	return was;
+}
+
+/*
+ * The store itself, which cannot fail once store_check passed.  `mine`: cur
+ * existed before and is the caller's alone; it is changed in place (its
+ * kept measure dropped) and the first change to such a container is
+ * recorded in u.  Below that change every container is new (created or
+ * copied), so it is the only one.  Not mine: containers are copied before
+ * they change, so subtrees shared with other trees never are.
+ */
+static void store_apply(const aslrt_path *p, struct json_object *root, struct json_object *val,
+			bool mine, aslrt_path_undo *u)
+{
+	struct json_object *cur = root;
+	for (int i = 0; i < p->n; i++) {
+		const struct aslrt_path_step *s = &p->steps[i];
+		bool last = i == p->n - 1;
+		struct json_object *old, *next, *was;
+		Slot at = {0};
+		bool had = step_get(s, cur, &at, &old);
+		if (mine)
+			aslrt_json_changed(cur);
+		if (mine && !last && aslrt_json_unique(old)) {
+			cur = old; /* ours too: changed below, not replaced */
+			continue;
+		}
+		next = last ? val : had ? aslrt_json_shallow_copy(old) : json_object_new_object();
+		was = step_swap(s, cur, &at, next);
+		if (mine) {
+			*u = (aslrt_path_undo){p, root, cur, i, had, was};
+			mine = false;
+		} else {
+			json_object_put(was);
+		}
+		cur = next;
+	}
+}
+
+static int store(const aslrt_path *p, struct json_object **root, struct json_object *val,
+		 aslrt_path_undo *u, char *why, size_t whylen)
 {
 	if (p->root != ASLRT_ROOT_INPUT || !p->reference) {
 		snprintf(why, whylen, "'%s' is not a reference path on the state input", p->text);
@@ -556,71 +701,55 @@ int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json
 		*root = val;
 		return 0;
 	}
-	aslrt_path_buf at = {0};
-	aslrt_path_buf_put(&at, "$", 1);
-	struct json_object *cur = *root;
-	for (int i = 0; i < p->n; i++) {
-		const struct aslrt_path_step *s = &p->steps[i];
-		bool last = i == p->n - 1;
-		if (s->kind == PK_FIELD) {
-			if (!json_object_is_type(cur, json_type_object)) {
-				snprintf(why, whylen,
-					 "Unable to apply ResultPath '%s': %s is %s, not an object",
-					 p->text, at.s, type_word(cur));
-				goto aslrt_path_fail;
-			}
-			if (last) {
-				aslrt_key_set(cur, s->names[0], s->hashes[0], val, false);
-				break;
-			}
-			struct json_object *next;
-			if (!aslrt_key_get(cur, s->names[0], s->hashes[0], &next)) {
-				if (p->steps[i + 1].kind != PK_FIELD) {
-					snprintf(why, whylen,
-						 "Unable to apply ResultPath '%s': %s%s is "
-						 "missing, not an array",
-						 p->text, at.s, s->frag);
-					goto aslrt_path_fail;
-				}
-				next = json_object_new_object();
-			} else {
-				next = aslrt_json_shallow_copy(next); /* copy on write */
-			}
-			aslrt_key_set(cur, s->names[0], s->hashes[0], next, false);
-			cur = next;
-		} else {
-			long len = json_object_is_type(cur, json_type_array)
-				       ? (long)json_object_array_length(cur)
-				       : 0;
-			long eff = s->idx[0] < 0 ? len + s->idx[0] : s->idx[0];
-			if (!json_object_is_type(cur, json_type_array)) {
-				snprintf(why, whylen,
-					 "Unable to apply ResultPath '%s': %s is %s, not an array",
-					 p->text, at.s, type_word(cur));
-				goto aslrt_path_fail;
-			}
-			if (eff < 0 || eff >= len) {
-				snprintf(why, whylen,
-					 "Unable to apply ResultPath '%s': index %ld is out of "
-					 "range for %s (length %ld)",
-					 p->text, s->idx[0], at.s, len);
-				goto aslrt_path_fail;
-			}
-			if (last) {
-				json_object_array_put_idx(cur, (size_t)eff, val);
-				break;
-			}
-			struct json_object *next =
-			    aslrt_json_shallow_copy(json_object_array_get_idx(cur, (size_t)eff));
-			json_object_array_put_idx(cur, (size_t)eff, next);
-			cur = next;
-		}
-		aslrt_path_buf_str(&at, s->frag);
+	if (store_check(p, *root, why, whylen)) {
+		json_object_put(val);
+		return -1;
 	}
-	free(at.s);
+	store_apply(p, *root, val, u != NULL, u);
 	return 0;
-aslrt_path_fail:
-	free(at.s);
-	json_object_put(val);
-	return -1;
+}
+
+int aslrt_path_store(const aslrt_path *p, struct json_object **root, struct json_object *val,
+		     char *why, size_t whylen)
+{
+	return store(p, root, val, NULL, why, whylen);
+}
+
+int aslrt_path_store_owned(const aslrt_path *p, struct json_object **root, struct json_object *val,
+			   aslrt_path_undo *u, char *why, size_t whylen)
+{
+	*u = (aslrt_path_undo){0};
+	return store(p, root, val, u, why, whylen);
+}
+
+void aslrt_path_undo_apply(aslrt_path_undo *u)
+{
+	if (!u->root)
+		return;
+	/* the containers from the root down to the one changed lose their
+	 * measures again: an exit may have measured them changed */
+	struct json_object *cur = u->root, *next;
+	Slot at = {0};
+	for (int i = 0; i < u->depth; i++) {
+		aslrt_json_changed(cur);
+		step_get(&u->path->steps[i], cur, &at, &next);
+		cur = next;
+	}
+	if (cur != u->parent)
+		abort(); /* the containers above the change were never replaced */
+	aslrt_json_changed(cur);
+	const struct aslrt_path_step *s = &u->path->steps[u->depth];
+	step_get(s, cur, &at, &next);
+	if (u->had)
+		json_object_put(step_swap(s, cur, &at, u->old));
+	else
+		json_object_object_del(cur, s->names[0]);
+	*u = (aslrt_path_undo){0};
+}
+
+void aslrt_path_undo_drop(aslrt_path_undo *u)
+{
+	if (u->root)
+		json_object_put(u->old);
+	*u = (aslrt_path_undo){0};
 }

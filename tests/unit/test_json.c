@@ -175,6 +175,29 @@ START_TEST(test_copy_is_deep)
 }
 END_TEST
 
+/* One reference only: json-c's private count, read once its layout is proved. */
+START_TEST(test_unique)
+{
+	struct json_object *o = parse("{\"x\":[1]}"), *x = json_object_object_get(o, "x");
+	ck_assert(aslrt_json_unique(o));
+	ck_assert(aslrt_json_unique(x)); /* held by o alone */
+	json_object_get(o);
+	ck_assert(!aslrt_json_unique(o));
+	ck_assert(aslrt_json_unique(x)); /* still o's alone: o is shared as a whole */
+	json_object_put(o);
+	struct json_object *c = aslrt_json_shallow_copy(o);
+	ck_assert(!aslrt_json_unique(x)); /* in o and in its copy */
+	json_object_put(c);
+	ck_assert(aslrt_json_unique(x));
+	/* scalars and null are never changed in place */
+	struct json_object *n = json_object_new_int(1);
+	ck_assert(!aslrt_json_unique(n));
+	ck_assert(!aslrt_json_unique(NULL));
+	json_object_put(n);
+	ck_assert_int_eq(json_object_put(o), 1);
+}
+END_TEST
+
 /* The walks keep their own stack: a value deeper than the limit is printed,
  * measured, copied and compared without recursion, and the limit check
  * stops early. */
@@ -228,6 +251,47 @@ START_TEST(test_limits_height_only)
 	ck_assert_int_eq(aslrt_json_check_limits(wrap, 18, NULL), 1);
 	json_object_put(wrap);
 	json_object_put(top);
+}
+END_TEST
+
+/* A container over scalars and measured containers is measured from its
+ * children's measures (measure_flat): exactly, sizes and heights. */
+START_TEST(test_limits_flat)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "a", json_object_new_string("xyz"));
+	ck_assert_int_eq(aslrt_json_check_limits(o, 11, NULL), 0); /* {"a":"xyz"}, measured */
+	struct json_object *a = json_object_new_array();
+	json_object_array_add(a, json_object_get(o));
+	json_object_array_add(a, json_object_new_string("q"));
+	json_object_array_add(a, json_object_new_int(1));
+	ck_assert_int_eq(aslrt_json_check_limits(a, 19, NULL), 0); /* [{"a":"xyz"},"q",1] */
+	ck_assert_int_eq(aslrt_json_check_limits(a, 18, NULL), 1);
+	struct json_object *w = json_object_new_object();
+	json_object_object_add(w, "k\"", json_object_get(a));
+	json_object_object_add(w, "e", json_object_new_object());
+	json_object_object_add(w, "n", NULL);
+	ck_assert_int_eq(aslrt_json_check_limits(w, 0, NULL), 0);
+	/* {"k\"":[{"a":"xyz"},"q",1],"e":{},"n":null}: the height-only measure
+	 * of w is not a sized one */
+	ck_assert_int_eq(aslrt_json_check_limits(w, 43, NULL), 0);
+	ck_assert_int_eq(aslrt_json_check_limits(w, 42, NULL), 1);
+	/* heights: an array over a measured 1000-level value is 1001 deep */
+	struct json_object *v = json_object_new_int(0);
+	for (int i = 0; i < 1000; i++) {
+		struct json_object *b = json_object_new_array();
+		json_object_array_add(b, v);
+		v = b;
+	}
+	ck_assert_int_eq(aslrt_json_check_limits(v, 0, NULL), 0);
+	struct json_object *top = json_object_new_array();
+	json_object_array_add(top, json_object_new_int(1));
+	json_object_array_add(top, v);
+	ck_assert_int_eq(aslrt_json_check_limits(top, 0, NULL), 2);
+	json_object_put(top);
+	json_object_put(w);
+	json_object_put(a);
+	json_object_put(o);
 }
 END_TEST
 
@@ -415,6 +479,8 @@ int main(void)
 	tcase_add_test(tc, test_parse_scalars);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_copy_is_deep);
+	tcase_add_test(tc, test_unique);
+	tcase_add_test(tc, test_limits_flat);
 	tcase_add_test(tc, test_deep_values);
 	tcase_add_test(tc, test_limits_kept_measures);
 	tcase_add_test(tc, test_limits_height_only);

@@ -736,6 +736,155 @@ START_TEST(test_store_errors)
 }
 END_TEST
 
+/* aslrt_path_store_owned: the same results as a store into a copy. */
+static char *store_owned(const char *path, const char *input, const char *val)
+{
+	char why[ASLRT_ERRLEN] = "";
+	aslrt_path *p = aslrt_path_parse(path, why, sizeof why);
+	ck_assert_msg(p != NULL, "%s: %s", path, why);
+	struct json_object *in = parse_json(input), *root = json_object_get(in);
+	aslrt_path_undo u;
+	char *s;
+	if (aslrt_path_store_owned(p, &root, parse_json(val), &u, why, sizeof why) == 0) {
+		s = aslrt_json_dump(root);
+	} else {
+		char *was = aslrt_json_dump(in);
+		if (asprintf(&s, "!%s (input %s)", why, was) < 0)
+			abort();
+		free(was);
+	}
+	aslrt_path_undo_drop(&u);
+	json_object_put(root);
+	json_object_put(in);
+	aslrt_path_free(p);
+	return s;
+}
+
+#define EXPECT_OWNED(path, input, val, want)                                                       \
+	do {                                                                                       \
+		char *got_ = store_owned(path, input, val);                                        \
+		ck_assert_msg(strcmp(got_, want) == 0, "%s: got %s, want %s", path, got_, want);   \
+		free(got_);                                                                        \
+	} while (0)
+
+START_TEST(test_store_owned)
+{
+	EXPECT_OWNED("$", "{\"a\":1}", "\"r\"", "\"r\"");
+	EXPECT_OWNED("$.b", "{\"a\":1}", "2", "{\"a\":1,\"b\":2}");
+	EXPECT_OWNED("$.b.greeting", "{\"a\":1}", "\"Hi!\"",
+		     "{\"a\":1,\"b\":{\"greeting\":\"Hi!\"}}");
+	EXPECT_OWNED("$.a", "{\"a\":1,\"c\":3}", "{\"x\":[]}", "{\"a\":{\"x\":[]},\"c\":3}");
+	EXPECT_OWNED("$.a.b", "{\"a\":{\"b\":1,\"c\":2}}", "null", "{\"a\":{\"b\":null,\"c\":2}}");
+	EXPECT_OWNED("$[1].payload", "[{},{}]", "5", "[{},{\"payload\":5}]");
+	EXPECT_OWNED("$.a[-1]", "{\"a\":[1,2]}", "9", "{\"a\":[1,9]}");
+	EXPECT_OWNED("$.a[1].b.c", "{\"a\":[1,{}]}", "true", "{\"a\":[1,{\"b\":{\"c\":true}}]}");
+	/* a failed store changes nothing: not even the objects it would create */
+	EXPECT_OWNED("$.x.y[0]", "{\"k\":1}", "1",
+		     "!Unable to apply ResultPath '$.x.y[0]': $['x']['y'] is missing, not an array "
+		     "(input {\"k\":1})");
+	EXPECT_OWNED(
+	    "$.a.b.c", "{\"a\":{\"b\":5}}", "1",
+	    "!Unable to apply ResultPath '$.a.b.c': $['a']['b'] is a number, not an object "
+	    "(input {\"a\":{\"b\":5}})");
+	EXPECT_OWNED("$.a[3].b", "{\"a\":[{}]}", "1",
+		     "!Unable to apply ResultPath '$.a[3].b': index 3 is out of range for $['a'] "
+		     "(length 1) (input {\"a\":[{}]})");
+}
+END_TEST
+
+/* Store into {"a":{"b":{"c":1}},"d":[{}]} at path, holding another
+ * reference to the member selected by held first (a variable, the Context,
+ * a sibling branch): the holder's value must not change. */
+static void owned_shared(const char *path, const char *held, const char *want,
+			 const char *want_held, bool root_in_place)
+{
+	char why[ASLRT_ERRLEN];
+	aslrt_path *p = aslrt_path_parse(path, why, sizeof why);
+	aslrt_path *h = aslrt_path_parse(held, why, sizeof why);
+	struct json_object *in = parse_json("{\"a\":{\"b\":{\"c\":1}},\"d\":[{}]}");
+	aslrt_env env = {in, NULL, NULL, NULL, NULL, NULL, NULL};
+	struct json_object *other;
+	ck_assert_int_eq(aslrt_path_eval(h, &env, &other, why, sizeof why), 0);
+	if (other == in)
+		ck_assert(!aslrt_json_unique(in));
+	struct json_object *root = json_object_get(in);
+	aslrt_path_undo u;
+	if (root_in_place) {
+		ck_assert_int_eq(
+		    aslrt_path_store_owned(p, &root, parse_json("7"), &u, why, sizeof why), 0);
+		ck_assert_ptr_eq(root, in);
+	} else { /* as the executor does for a shared input */
+		json_object_put(root);
+		root = aslrt_json_shallow_copy(in);
+		ck_assert_int_eq(aslrt_path_store(p, &root, parse_json("7"), why, sizeof why), 0);
+	}
+	char *got = aslrt_json_dump(root), *got_held = aslrt_json_dump(other);
+	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(got_held, want_held);
+	free(got);
+	free(got_held);
+	if (root_in_place)
+		aslrt_path_undo_drop(&u);
+	json_object_put(root);
+	json_object_put(other);
+	json_object_put(in);
+	aslrt_path_free(p);
+	aslrt_path_free(h);
+}
+
+START_TEST(test_store_owned_shared)
+{
+	/* the holder's member is copied, the containers above it changed in place */
+	owned_shared("$.a.b.x", "$.a.b", "{\"a\":{\"b\":{\"c\":1,\"x\":7}},\"d\":[{}]}",
+		     "{\"c\":1}", true);
+	owned_shared("$.a.b.x", "$.a", "{\"a\":{\"b\":{\"c\":1,\"x\":7}},\"d\":[{}]}",
+		     "{\"b\":{\"c\":1}}", true);
+	owned_shared("$.a.b", "$.a.b", "{\"a\":{\"b\":7},\"d\":[{}]}", "{\"c\":1}", true);
+	owned_shared("$.d[0].x", "$.d", "{\"a\":{\"b\":{\"c\":1}},\"d\":[{\"x\":7}]}", "[{}]",
+		     true);
+	owned_shared("$.d[0].x", "$.d[0]", "{\"a\":{\"b\":{\"c\":1}},\"d\":[{\"x\":7}]}", "{}",
+		     true);
+	/* a holder of the whole input: it is not unique, and is copied */
+	owned_shared("$.a.b.x", "$", "{\"a\":{\"b\":{\"c\":1,\"x\":7}},\"d\":[{}]}",
+		     "{\"a\":{\"b\":{\"c\":1}},\"d\":[{}]}", false);
+}
+END_TEST
+
+/* The change taken back: the same containers hold the same values again. */
+START_TEST(test_store_owned_undo)
+{
+	static const char *const paths[] = {"$.a.b.c", "$.a.b.x", "$.a.n.m", "$.d[0]", "$.d[0].y"};
+	for (size_t k = 0; k < sizeof paths / sizeof *paths; k++) {
+		char why[ASLRT_ERRLEN];
+		aslrt_path *p = aslrt_path_parse(paths[k], why, sizeof why);
+		const char *text = "{\"a\":{\"b\":{\"c\":null}},\"d\":[{\"z\":1}]}";
+		struct json_object *in = parse_json(text), *root = json_object_get(in);
+		struct json_object *a = json_object_object_get(in, "a");
+		/* a measure kept before the change goes with it */
+		ck_assert_int_eq(aslrt_json_check_limits(in, 1000, NULL), 0);
+		aslrt_path_undo u;
+		ck_assert_int_eq(
+		    aslrt_path_store_owned(p, &root, parse_json("[[2,3,4]]"), &u, why, sizeof why),
+		    0);
+		ck_assert_ptr_eq(root, in);
+		ck_assert_ptr_eq(json_object_object_get(in, "a"), a);
+		ck_assert_int_eq(aslrt_json_check_limits(in, 36, NULL), 1); /* larger */
+		aslrt_path_undo_apply(&u);
+		ck_assert_ptr_null(u.root);
+		char *got = aslrt_json_dump(in);
+		ck_assert_str_eq(got, text);
+		free(got);
+		ck_assert_ptr_eq(json_object_object_get(in, "a"), a);
+		ck_assert_int_eq(aslrt_json_check_limits(in, 36, NULL), 0);
+		ck_assert_int_eq(aslrt_json_check_limits(in, 35, NULL), 1);
+		aslrt_path_undo_drop(&u); /* nothing left to drop */
+		json_object_put(root);
+		ck_assert_int_eq(json_object_put(in), 1);
+		aslrt_path_free(p);
+	}
+}
+END_TEST
+
 /* --- concurrency-relevant: evaluation leaves the input untouched --- */
 
 START_TEST(test_eval_refcounts)
@@ -792,6 +941,9 @@ int main(void)
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_store);
 	tcase_add_test(tc, test_store_errors);
+	tcase_add_test(tc, test_store_owned);
+	tcase_add_test(tc, test_store_owned_shared);
+	tcase_add_test(tc, test_store_owned_undo);
 	tcase_add_test(tc, test_eval_refcounts);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
