@@ -139,18 +139,7 @@ void aslrt_sleep_ms(aslrt_run *r, int64_t ms)
 		;
 }
 
-/* n as w decimal digits at p (n >= 0, below 10^w). */
-static void put_digits(char *p, int64_t n, int w)
-{
-	while (w-- > 0) {
-		p[w] = (char)('0' + n % 10);
-		n /= 10;
-	}
-}
-
-/* ISO 8601 in UTC with milliseconds, as AWS prints Context times.  Formatted
- * by hand: gmtime_r reads /etc/localtime and snprintf pulls in printf's code,
- * pages every execution touched at start-up for its StartTime (peak RSS). */
+/* ISO 8601 in UTC with milliseconds, as AWS prints Context times. */
 char *aslrt_iso_time(int64_t ms)
 {
 	/* Always a valid timestamp: clamped to years 1970..9999. */
@@ -158,17 +147,8 @@ char *aslrt_iso_time(int64_t ms)
 		ms = 0;
 	if (ms > RT_MAX_TIME_MS)
 		ms = RT_MAX_TIME_MS;
-	int64_t s = ms / 1000, days = s / 86400, sod = s % 86400, y;
-	int m, d;
-	aslrt_civil_from_days(days, &y, &m, &d);
-	char buf[] = "0000-00-00T00:00:00.000Z";
-	put_digits(buf, y, 4);
-	put_digits(buf + 5, m, 2);
-	put_digits(buf + 8, d, 2);
-	put_digits(buf + 11, sod / 3600, 2);
-	put_digits(buf + 14, sod / 60 % 60, 2);
-	put_digits(buf + 17, sod % 60, 2);
-	put_digits(buf + 20, ms % 1000, 3);
+	char buf[25];
+	aslrt_iso_utc(ms, buf);
 	return strdup(buf);
 }
 

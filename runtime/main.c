@@ -163,13 +163,14 @@ static void merge(struct json_object *dst, struct json_object *src)
 	}
 }
 
-/* A version 4 UUID from getrandom (falling back to /dev/urandom, then rand),
- * in hex written by hand: printf's code is pages start-up need not touch. */
+/* A version 4 UUID from getrandom (falling back to /dev/urandom, then rand;
+ * never blocking), in hex written by hand: printf's code is pages start-up
+ * need not touch. */
 static void random_uuid(char out[37])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
-	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+	if (getrandom(b, sizeof b, GRND_NONBLOCK) != (ssize_t)sizeof b) {
 		int fd = open("/dev/urandom", O_RDONLY);
 		if (fd < 0 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
 			for (int i = 0; i < 16; i++)
