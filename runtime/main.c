@@ -357,8 +357,9 @@ static int setting_option(aslrt_run *run, const char *prog, int argc, char **arg
 {
 	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
 	/* the number, read only for the options that take one: strtol's
-	 * locale tables are pages "--payload-limit off" need not touch */
-	char *end = NULL;
+	 * locale tables are pages "--payload-limit off" need not touch ("off"
+	 * stays unconverted, as strtol leaves it: end at its start) */
+	char *end = (char *)v;
 	long n = 0;
 	if (v && strcmp(v, "off") != 0 &&
 	    (strcmp(a, "--payload-limit") == 0 || strcmp(a, "--park-after") == 0 ||
