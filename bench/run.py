@@ -2,17 +2,19 @@
 """Benchmark runner for aslc: compiled state machines against hand-written C and the peer.
 
     python3 bench/run.py --aslc BUILD/compiler/aslc [-n 5] [--json out.json] [--quick]
+    python3 bench/run.py --aslc BUILD/compiler/aslc --sets 1,10   # the 1x and 10x sets
 
 In one run, for every workload of the shared benchmark set (b1..b6) and a generated
-1,000-state machine:
+1,000-state machine (and of each scaled set --sets asks for, generated with the set's
+gen.py --scale N, one table each):
   * build time of `aslc build` (process start to executable) for the C and LLVM backends;
   * run time, best of N (wall clock around the whole process, time.perf_counter), and peak
-    RSS, of aslc-C, aslc-LLVM, the hand-written C baseline and the peer
-    (aws-local-stepfunctions 3.0.0 through bench/peer.js);
+    RSS (median of --rss-runs + 1 runs), of aslc-C, aslc-LLVM, the hand-written C baseline
+    and the peer (aws-local-stepfunctions 3.0.0 through bench/peer.js; 1x set only);
   * every output checked with the set's canon.py against EXPECTED.sha256; a wrong output is
     reported as WRONG and not timed, a failed build or run as FAIL/TIMEOUT.
 It prints a table with absolute times, aslc/baseline and peer/aslc ratios and states/s
-(from TRANSITIONS).  See bench/README.md.
+(from TRANSITIONS), and one of peak RSS with aslc/baseline ratios.  See bench/README.md.
 """
 import argparse
 import datetime
@@ -187,6 +189,13 @@ def main():
                     help="RLIMIT_AS in MiB for native runs, 0 for none (default 4096)")
     ap.add_argument("--build-timeout", type=int, default=1200, help="seconds before a build is killed")
     ap.add_argument("--json", help="write the raw numbers to this file")
+    ap.add_argument("--sets", default="1",
+                    help="comma-separated scales of the benchmark set, each run and reported in "
+                         "its own table: 1 is --bench-dir itself, N its gen.py --scale N copy "
+                         "generated into the work directory (default 1; e.g. 1,10)")
+    ap.add_argument("--rss-runs", type=int, default=4,
+                    help="extra untimed runs whose peak RSS is measured; the median of these "
+                         "and the checked run is reported (default 4)")
     a = ap.parse_args()
 
     if a.quick:
@@ -203,35 +212,25 @@ def main():
     canon = os.path.join(bench, "canon.py")
     os.makedirs(work, exist_ok=True)
 
-    expected = {}
-    with open(os.path.join(bench, "EXPECTED.sha256")) as f:
-        for line in f:
-            h, name = line.split()
-            expected[name.replace(".expected.json", "")] = h
-    transitions = {}
-    with open(os.path.join(bench, "TRANSITIONS")) as f:
-        for line in f:
-            name, n = line.split()
-            transitions[name] = int(n)
-
-    # workloads: name -> (definition, input, expected hash, transitions, states in definition)
-    wl = {}
-    for w in WORKLOADS:
-        d = os.path.join(bench, w + ".asl.json")
-        with open(d) as f:
-            nst = count_states(json.load(f))
-        wl[w] = (d, os.path.join(bench, w + ".input.json"), expected[w], transitions[w], nst)
-    if a.gen_states:
-        gd = os.path.join(work, "gen")
-        os.makedirs(gd, exist_ok=True)
-        d, i, e, nst, tr = gen_chain(a.gen_states, gd)
-        wl[GEN_NAME] = (d, i, canon_hash(canon, e), tr, nst)
-    names = list(wl)
-    if a.only:
-        want = [x.strip() for x in a.only.split(",") if x.strip()]
-        names = [n for n in names if any(n == x or n.split("-")[0] == x for x in want)]
-        if not names:
-            sys.exit("run.py: --only matches no workload")
+    try:
+        scales = [float(x) for x in a.sets.split(",") if x.strip()]
+    except ValueError:
+        sys.exit("run.py: --sets takes numbers, e.g. 1,10")
+    if not scales or any(k <= 0 for k in scales):
+        sys.exit("run.py: --sets takes positive numbers, e.g. 1,10")
+    sets = []  # (label, folder, workloads, names)
+    for k in scales:
+        label = "%g" % k
+        sdir = bench if k == 1 else generate_set(bench, k, os.path.join(work, "set-x" + label))
+        wl = load_set(sdir, a, canon, work if k == 1 else None)
+        names = list(wl)
+        if a.only:
+            want = [x.strip() for x in a.only.split(",") if x.strip()]
+            names = [n for n in names if any(n == x or n.split("-")[0] == x for x in want)]
+        if names:
+            sets.append((label, sdir, wl, names))
+    if not sets:
+        sys.exit("run.py: --only matches no workload")
 
     notes = []
     # the hand-written C baselines, built with their Makefile's flags (CFLAGS ?= -O2 -g ...)
@@ -256,6 +255,80 @@ def main():
 
     floor = spawn_floor(a.timeout)
     notes.insert(0, "spawn floor (fork+exec+wait of /bin/true from the runner): %s" % fmt_t(floor))
+    all_results = {}
+    for label, sdir, wl, names in sets:
+        if len(sets) > 1:
+            log("=== set %s× (%s)" % (label, sdir))
+        wroot = work if label == "1" else os.path.join(work, "x" + label)
+        # the peer only on the 1× set: a scaled set would take it minutes
+        all_results[label] = run_set(wl, names, a, aslc, wroot, base_dir if baseline_ok else None,
+                                     node if peer_ok and label == "1" else None, peer_runs,
+                                     peer_env, canon)
+
+    for i, (label, sdir, wl, names) in enumerate(sets):
+        if len(sets) > 1:
+            print("%s## Set %s× (%s)\n" % ("\n" if i else "", label, sdir))
+        print_report(all_results[label], names, notes if i == len(sets) - 1 else [], a, aslc,
+                     peer_runs)
+    if a.json:
+        meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+                "machine": machine(), "aslc": aslc, "bench_dir": bench, "runs": a.runs,
+                "peer_runs": peer_runs if peer_ok else 0, "opt": a.opt, "notes": notes,
+                "spawn_floor": floor, "loadavg": os.getloadavg(),
+                "sets": [label for label, _, _, _ in sets]}
+        with open(a.json, "w") as f:
+            json.dump({"meta": meta, "results": all_results[sets[0][0]],
+                       "sets": all_results}, f, indent=1)
+    bad = []
+    for label, _, _, names in sets:
+        results = all_results[label]
+        bad += [n for n in names for impl, m in results[n]["run"].items()
+                if impl != "peer" and m["status"] != "ok"]
+        bad += [n for n in names for be, b in results[n]["build"].items() if not b["ok"]]
+    return 1 if bad else 0
+
+
+def generate_set(bench, k, outdir):
+    """The benchmark set scaled by k (the shared gen.py --scale k), written into outdir
+    (regenerated each run: gen.py is deterministic and takes about a second)."""
+    os.makedirs(outdir, exist_ok=True)
+    p = subprocess.run([sys.executable, os.path.join(bench, "gen.py"), "--scale", "%g" % k, outdir],
+                       capture_output=True)
+    if p.returncode != 0:
+        sys.exit("run.py: gen.py --scale %g failed: %s" % (
+            k, p.stderr.decode("utf-8", "replace").strip()[-300:]))
+    return outdir
+
+
+def load_set(sdir, a, canon, gen_dir):
+    """A set's workloads: name -> (definition, input, expected hash, transitions, states).
+    The generated chain (g1) joins the 1× set only (gen_dir: where it is written)."""
+    expected = {}
+    with open(os.path.join(sdir, "EXPECTED.sha256")) as f:
+        for line in f:
+            h, name = line.split()
+            expected[name.replace(".expected.json", "")] = h
+    transitions = {}
+    with open(os.path.join(sdir, "TRANSITIONS")) as f:
+        for line in f:
+            name, n = line.split()
+            transitions[name] = int(n)
+    wl = {}
+    for w in WORKLOADS:
+        d = os.path.join(sdir, w + ".asl.json")
+        with open(d) as f:
+            nst = count_states(json.load(f))
+        wl[w] = (d, os.path.join(sdir, w + ".input.json"), expected[w], transitions[w], nst)
+    if a.gen_states and gen_dir:
+        gd = os.path.join(gen_dir, "gen")
+        os.makedirs(gd, exist_ok=True)
+        d, i, e, nst, tr = gen_chain(a.gen_states, gd)
+        wl[GEN_NAME] = (d, i, canon_hash(canon, e), tr, nst)
+    return wl
+
+
+def run_set(wl, names, a, aslc, work, base_dir, node, peer_runs, peer_env, canon):
+    """Build and run every workload of one set; its results by workload name."""
     results = {}
     for name in names:
         d, inp, exp_hash, tr, nst = wl[name]
@@ -284,33 +357,23 @@ def main():
             log("   build %-4s %s %.3f s" % (be, "ok  " if ok else "FAIL", t1 - t0))
             if ok:
                 cmds["aslc-" + be] = ([exe, "--payload-limit", "off"], a.runs, a.mem_limit)
-        if name in WORKLOADS and baseline_ok:
+        if name in WORKLOADS and base_dir:
             cmds["baseline"] = ([os.path.join(base_dir, name)], a.runs, a.mem_limit)
-        if peer_ok:
+        if node:
             cmds["peer"] = ([node, os.path.join(HERE, "peer.js"), d], peer_runs, 0)
         for impl in IMPLS:
             if impl not in cmds:
                 continue
             argv, runs, mem = cmds[impl]
             r["run"][impl] = measure(argv, inp, runs, mem, a.timeout, exp_hash, canon,
-                                     os.path.join(wdir, impl), peer_env if impl == "peer" else None)
+                                     os.path.join(wdir, impl), peer_env if impl == "peer" else None,
+                                     0 if impl == "peer" else a.rss_runs)
             m = r["run"][impl]
             log("   run %-9s %s %s" % (impl, m["status"],
                                        "%.4f s (best of %d)" % (m["best"], len(m["times"]))
                                        if m["status"] == "ok" else m.get("detail", "")))
 
-    print_report(results, names, notes, a, aslc, peer_runs)
-    if a.json:
-        meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-                "machine": machine(), "aslc": aslc, "bench_dir": bench, "runs": a.runs,
-                "peer_runs": peer_runs if peer_ok else 0, "opt": a.opt, "notes": notes,
-                "spawn_floor": floor, "loadavg": os.getloadavg()}
-        with open(a.json, "w") as f:
-            json.dump({"meta": meta, "results": results}, f, indent=1)
-    bad = [n for n in names for impl, m in results[n]["run"].items()
-           if impl != "peer" and m["status"] != "ok"]
-    bad += [n for n in names for be, b in results[n]["build"].items() if not b["ok"]]
-    return 1 if bad else 0
+    return results
 
 
 def count_states(defn):
@@ -325,16 +388,13 @@ def count_states(defn):
     return n
 
 
-def measure(argv, inp, runs, mem, timeout, exp_hash, canon, prefix, env):
-    """A first, untimed run (warm-up) is checked with canon.py and gives the peak RSS (through
-    /usr/bin/time, so that the runner's own forked pages are not counted); then `runs` timed
-    runs, each of which must print the same bytes (else it is checked again)."""
+def rss_run(argv, inp, prefix, timeout, mem, env):
+    """One untimed run's result and peak RSS in KB (through /usr/bin/time when there is one,
+    so that the runner's own forked pages are not counted)."""
     gtime = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
     rss_file = prefix + ".rss"
     first = [gtime, "-f", "%M", "-o", rss_file] + argv if gtime else argv
     res = run_proc(first, inp, prefix + ".out", timeout, mem, env)
-    if res.timed_out:
-        return {"status": "TIMEOUT", "detail": "killed after %.0f s" % timeout, "times": []}
     rss = res.rss_kb
     if gtime:
         try:
@@ -342,6 +402,17 @@ def measure(argv, inp, runs, mem, timeout, exp_hash, canon, prefix, env):
                 rss = int(f.read().strip().splitlines()[-1])
         except (OSError, ValueError, IndexError):
             pass
+    return res, rss
+
+
+def measure(argv, inp, runs, mem, timeout, exp_hash, canon, prefix, env, rss_runs=0):
+    """A first, untimed run (warm-up) is checked with canon.py and gives the peak RSS; then
+    `runs` timed runs, each of which must print the same bytes (else it is checked again);
+    then `rss_runs` untimed runs for the peak RSS, whose median with the first is reported
+    (a run's peak RSS varies by +-150 KB with where ASLR puts libc)."""
+    res, rss = rss_run(argv, inp, prefix, timeout, mem, env)
+    if res.timed_out:
+        return {"status": "TIMEOUT", "detail": "killed after %.0f s" % timeout, "times": []}
     if res.rc != 0:
         return {"status": "FAIL", "times": [], "rss_kb": rss,
                 "detail": "exit %d after %.2f s, peak RSS %d MiB: %s" % (
@@ -363,7 +434,15 @@ def measure(argv, inp, runs, mem, timeout, exp_hash, canon, prefix, env):
         if file_sha(res.out_path) != first_sha and canon_hash(canon, res.out_path) != exp_hash:
             return {"status": "WRONG", "times": [], "detail": "timed run %d output differs" % (k + 1)}
         times.append(res.secs)
-    return {"status": "ok", "times": times, "best": min(times), "rss_kb": rss}
+    rss_all = [rss]
+    for _ in range(rss_runs):
+        res, k = rss_run(argv, inp, prefix, timeout, mem, env)
+        if res.timed_out or res.rc != 0:
+            break
+        rss_all.append(k)
+    rss_all.sort()
+    return {"status": "ok", "times": times, "best": min(times), "rss_kb": rss_all[len(rss_all) // 2],
+            "rss_all": rss_all}
 
 
 def spawn_floor(timeout):
@@ -415,6 +494,10 @@ def fmt_rate(x):
     return "%.0f /s" % x
 
 
+def fmt_kb(k):
+    return "-" if k is None else "{:,} KB".format(k)
+
+
 def cell(m):
     if m is None:
         return "-"
@@ -430,6 +513,10 @@ def print_report(results, names, notes, a, aslc, peer_runs):
 
     def ratio(x, y):
         return x / y if x is not None and y else None
+
+    def rss(r, impl):
+        m = r["run"].get(impl)
+        return m["rss_kb"] if m and m["status"] == "ok" else None
 
     out = []
     out.append("machine: %s; load average %.1f; aslc %s; runs: best of %d (peer: %d); %s" % (
@@ -452,8 +539,17 @@ def print_report(results, names, notes, a, aslc, peer_runs):
             fmt_ratio(ratio(c, b)), fmt_ratio(ratio(l, b)), fmt_ratio(ratio(p, c)),
             fmt_ratio(ratio(p, l)), fmt_rate(ratio(r["transitions"], fast))))
     out.append("")
+    out.append("| workload | peak RSS aslc-C | aslc-LLVM | hand-written C | C/base | LLVM/base |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for n in names:
+        r = results[n]
+        c, l, b = (rss(r, i) for i in ("aslc-c", "aslc-llvm", "baseline"))
+        out.append("| %s | %s | %s | %s | %s | %s |" % (
+            n, fmt_kb(c), fmt_kb(l), fmt_kb(b), fmt_ratio(ratio(c, b)), fmt_ratio(ratio(l, b))))
+    out.append("")
     out.append("Times: whole process, best run; (peak RSS).  X/base = aslc time / hand-written C "
-               "time (lower is better); peer/X = peer time / aslc time (higher is better).")
+               "time (lower is better); peer/X = peer time / aslc time (higher is better).  Peak RSS: "
+               "median of %d runs (/usr/bin/time %%M)." % (a.rss_runs + 1))
     problems = []
     for n in names:
         r = results[n]

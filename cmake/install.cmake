@@ -6,7 +6,8 @@
 install(TARGETS aslc RUNTIME DESTINATION ${ASLC_INSTALL_BINDIR})
 install(TARGETS aslrt aslrt_express ARCHIVE DESTINATION ${ASLC_INSTALL_RTLIBDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/runtime/aslrt.h DESTINATION ${ASLC_INSTALL_RTINCDIR})
-install(FILES ${CMAKE_SOURCE_DIR}/runtime/startup.order DESTINATION ${ASLC_INSTALL_RTLIBDIR})
+install(FILES ${CMAKE_SOURCE_DIR}/runtime/startup.order ${CMAKE_SOURCE_DIR}/runtime/startup.ld
+    DESTINATION ${ASLC_INSTALL_RTLIBDIR})
 
 # The static libraries a generated executable links: Debian ships all five
 # as .a in their -dev packages, so they are not copied; their file names

@@ -177,7 +177,8 @@ static void link_libs(Argv *a, const RtPaths *rp, bool is_static, bool express)
  * fewer text pages touched (peak RSS: b1 -150 KB, b6 -70 KB) and b1 4%
  * faster.  startup.order (next to libaslrt.a) lists the functions
  * valgrind --tool=callgrind saw run in b1 by instructions, then those run
- * in b6 and a JSONata Pass; lld ignores a name that no longer exists. */
+ * in b6 and a JSONata Pass; lld ignores a name that no longer exists.
+ * startup.ld moves .init and .plt before .text, next to them. */
 static void startup_order(Argv *a, const RtPaths *rp)
 {
 	char *order = xasprintf("%s/startup.order", rp->lib);
@@ -188,6 +189,13 @@ static void startup_order(Argv *a, const RtPaths *rp)
 		free(flag);
 	}
 	free(order);
+	char *script = xasprintf("%s/startup.ld", rp->lib);
+	if (access(script, R_OK) == 0) {
+		char *flag = xasprintf("-Wl,-T,%s", script);
+		arg(a, flag);
+		free(flag);
+	}
+	free(script);
 }
 #endif
 

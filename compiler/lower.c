@@ -1094,17 +1094,9 @@ Program *lower_machine(Machine *m)
 	}
 	for (int i = 0; i < m->nstates; i++)
 		lower_state(&l, m->states[i]);
+	/* No "scopes" list: the runtime never read it, and parsing it cost
+	 * every start-up a JSON object per scope (b5: 55 KB of heap). */
 	p->meta = json_object_new_object();
-	struct json_object *scopes = json_object_new_array();
-	for (int i = 0; i < m->nscopes; i++) {
-		struct json_object *s = json_object_new_object();
-		json_object_object_add(s, "start", json_object_new_int(m->scopes[i]->start));
-		json_object_object_add(
-		    s, "owner",
-		    json_object_new_int(m->scopes[i]->owner ? m->scopes[i]->owner->id : -1));
-		json_object_array_add(scopes, s);
-	}
-	json_object_object_add(p->meta, "scopes", scopes);
 	json_object_object_add(p->meta, "ctx_input",
 			       json_object_new_boolean(reads_execution_input(m->json)));
 	json_object_object_add(p->meta, "ctx_read",

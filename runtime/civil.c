@@ -4,6 +4,8 @@
  * "chrono-Compatible Low-Level Date Algorithms" (eras of 400 years, March
  * first, so no table of month lengths is needed).
  */
+#include <string.h>
+
 #include "rt.h"
 
 bool aslrt_is_leap(int64_t y)
@@ -32,4 +34,28 @@ void aslrt_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
 	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* n as w decimal digits at p (n >= 0, below 10^w). */
+static void put_digits(char *p, int64_t n, int w)
+{
+	while (w-- > 0) {
+		p[w] = (char)('0' + n % 10);
+		n /= 10;
+	}
+}
+
+void aslrt_iso_utc(int64_t ms, char out[25])
+{
+	int64_t s = ms / 1000, sod = s % 86400, y;
+	int m, d;
+	aslrt_civil_from_days(s / 86400, &y, &m, &d);
+	memcpy(out, "0000-00-00T00:00:00.000Z", 25);
+	put_digits(out, y, 4);
+	put_digits(out + 5, m, 2);
+	put_digits(out + 8, d, 2);
+	put_digits(out + 11, sod / 3600, 2);
+	put_digits(out + 14, sod / 60 % 60, 2);
+	put_digits(out + 17, sod % 60, 2);
+	put_digits(out + 20, ms % 1000, 3);
 }

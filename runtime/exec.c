@@ -154,12 +154,8 @@ char *aslrt_iso_time(int64_t ms)
 		ms = 0;
 	if (ms > RT_MAX_TIME_MS)
 		ms = RT_MAX_TIME_MS;
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	char buf[64];
-	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	char buf[25];
+	aslrt_iso_utc(ms, buf);
 	return strdup(buf);
 }
 

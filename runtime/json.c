@@ -836,13 +836,17 @@ static int parse_number(Parser *p, struct json_object **out)
 		const char *lim = neg ? "9223372036854775808" : "18446744073709551615";
 		size_t nl = strlen(lim);
 		if (nd < nl || (nd == nl && memcmp(d, lim, nl) <= 0)) {
+			/* in range, digits only: summed by hand (strtoll reads
+			 * the locale's tables, pages a run need not touch) */
+			uint64_t u = 0;
+			for (size_t k = 0; k < nd; k++)
+				u = u * 10 + (uint64_t)(d[k] - '0');
 			if (neg)
-				*out = json_object_new_int64(strtoll(text, NULL, 10));
-			else {
-				unsigned long long u = strtoull(text, NULL, 10);
+				*out = json_object_new_int64(u > (uint64_t)INT64_MAX ? INT64_MIN
+										     : -(int64_t)u);
+			else
 				*out = u > INT64_MAX ? json_object_new_uint64(u)
 						     : json_object_new_int64((int64_t)u);
-			}
 			goto done;
 		}
 	}

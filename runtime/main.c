@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +117,13 @@ static int usage(const char *prog, const char *msg, const char *arg)
 static char *read_all(FILE *f, size_t *len, size_t max, bool *over)
 {
 	size_t cap = 65536, n = 0, got;
+	/* a file's size is known: one buffer of that size (a small input
+	 * touches no 64 KB buffer's worth of heap, a big one is not copied
+	 * as the buffer doubles) */
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < ((uint64_t)1 << 40))
+		cap = (size_t)st.st_size + 1;
 	char *s = malloc(cap + 1);
 	if (!s)
 		abort();
@@ -154,21 +163,49 @@ static void merge(struct json_object *dst, struct json_object *src)
 	}
 }
 
+/* A version 4 UUID from getrandom (falling back to /dev/urandom, then rand;
+ * never blocking), in hex written by hand: printf's code is pages start-up
+ * need not touch. */
 static void random_uuid(char out[37])
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
-	int fd = open("/dev/urandom", O_RDONLY);
-	if (fd < 0 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
-		for (int i = 0; i < 16; i++)
-			b[i] = (unsigned char)rand();
+	if (getrandom(b, sizeof b, GRND_NONBLOCK) != (ssize_t)sizeof b) {
+		int fd = open("/dev/urandom", O_RDONLY);
+		if (fd < 0 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
+			for (int i = 0; i < 16; i++)
+				b[i] = (unsigned char)rand();
+		}
+		if (fd >= 0)
+			close(fd);
 	}
-	if (fd >= 0)
-		close(fd);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
+	char *p = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[b[i] >> 4];
+		*p++ = hex[b[i] & 15];
+	}
+	*p = '\0';
+}
+
+/* prefix followed by a, then ":" and b when b is not NULL, in a new string. */
+static char *arn_of(const char *prefix, const char *a, const char *b)
+{
+	size_t np = strlen(prefix), na = strlen(a), nb = b ? strlen(b) + 1 : 0;
+	char *s = malloc(np + na + nb + 1);
+	if (!s)
+		abort();
+	memcpy(s, prefix, np);
+	memcpy(s + np, a, na);
+	if (b) {
+		s[np + na] = ':';
+		memcpy(s + np + na + 1, b, nb - 1);
+	}
+	s[np + na + nb] = '\0';
+	return s;
 }
 
 /* The Context object as AWS builds it, in AWS's key order. */
@@ -180,11 +217,8 @@ static struct json_object *make_context(aslrt_run *r, struct json_object *input,
 	const char *name = exec_name ? exec_name : uuid;
 	struct json_object *ctx = json_object_new_object(), *e = json_object_new_object(),
 			   *sm = json_object_new_object();
-	char *id = NULL, *smid = NULL;
-	if (asprintf(&id, "arn:aws:states:us-east-1:123456789012:execution:%s:%s", r->name, name) <
-		0 ||
-	    asprintf(&smid, "arn:aws:states:us-east-1:123456789012:stateMachine:%s", r->name) < 0)
-		abort();
+	char *id = arn_of("arn:aws:states:us-east-1:123456789012:execution:", r->name, name),
+	     *smid = arn_of("arn:aws:states:us-east-1:123456789012:stateMachine:", r->name, NULL);
 	json_object_object_add(e, "Id", json_object_new_string(id));
 	struct json_object *need;
 	if (json_object_object_get_ex(r->meta, "ctx_read", &need) && !json_object_get_boolean(need))
@@ -322,8 +356,15 @@ static const char **string_option(opts *o, aslrt_run *run, const char *a)
 static int setting_option(aslrt_run *run, const char *prog, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-	char *end = NULL;
-	long n = v ? strtol(v, &end, 10) : 0;
+	/* the number, read only for the options that take one: strtol's
+	 * locale tables are pages "--payload-limit off" need not touch ("off"
+	 * stays unconverted, as strtol leaves it: end at its start) */
+	char *end = (char *)v;
+	long n = 0;
+	if (v && strcmp(v, "off") != 0 &&
+	    (strcmp(a, "--payload-limit") == 0 || strcmp(a, "--park-after") == 0 ||
+	     strcmp(a, "--history-limit") == 0))
+		n = strtol(v, &end, 10);
 	if (strcmp(a, "--store-sync") == 0) {
 		if (!v || (strcmp(v, "FULL") != 0 && strcmp(v, "NORMAL") != 0))
 			return usage(prog, "--store-sync needs FULL or NORMAL", NULL);
@@ -469,7 +510,10 @@ static int read_input(aslrt_run *run, const opts *o, const char *jinput, struct 
 		free(text);
 		return -1;
 	}
-	size_t skip = strspn(text, " \t\r\n");
+	size_t skip = 0; /* JSON's white space (not strspn: one more libc page) */
+	while (skip < len && (text[skip] == ' ' || text[skip] == '\t' || text[skip] == '\r' ||
+			      text[skip] == '\n'))
+		skip++;
 	if (skip == len) {
 		*input = json_object_new_object();
 	} else if (aslrt_json_parse(text, len, input, why, sizeof why)) {
@@ -561,7 +605,8 @@ static int run_top(aslrt_run *run, aslrt_ctx *c, struct json_object *input, cons
 		aslrt_journal_end(run, output, NULL);
 		char *s = aslrt_json_dump(output);
 		FILE *out = output_file ? fopen(output_file, "w") : stdout;
-		if (!out || fprintf(out, "%s\n", s) < 0 || fflush(out) != 0) {
+		/* fputs, not fprintf: printf's code stays out of a run's pages */
+		if (!out || fputs(s, out) == EOF || putc('\n', out) == EOF || fflush(out) != 0) {
 			aslrt_error_set(err, "States.Runtime", "cannot write the output: %s",
 					strerror(errno));
 			free(s);
@@ -707,7 +752,9 @@ int main(int argc, char **argv)
 		run.virtual_clock = true;
 	}
 	char why[ASLRT_ERRLEN];
-	char bwhy[8192]; /* every problem of the bindings file */
+	/* every problem of the bindings file; static, not on the stack: 8 KB
+	 * there pushed every frame below main two pages deeper (peak RSS) */
+	static char bwhy[8192];
 	if (aslrt_bindings_init(&run, o.bindings_file, bwhy, sizeof bwhy)) {
 		fprintf(stderr, "%s: %s\n", prog, bwhy);
 		aslrt_bindings_done();

@@ -50,6 +50,11 @@ size_t aslrt_utf8_count(const char *s, size_t n);
 int64_t aslrt_days_from_civil(int64_t y, int m, int d);
 void aslrt_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 bool aslrt_is_leap(int64_t y);
+/* ms since the epoch (0 to 253402300799999, the end of year 9999) as ISO
+ * 8601 in UTC with milliseconds, "YYYY-MM-DDThh:mm:ss.mmmZ" and a NUL,
+ * written by hand: gmtime_r reads /etc/localtime and snprintf is printf's
+ * code, pages a run's start-up need not touch (peak RSS). */
+void aslrt_iso_utc(int64_t ms, char out[25]);
 
 /* --- error.c --- */
 

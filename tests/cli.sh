@@ -68,6 +68,10 @@ run "$tmp/flow" --help
 check "executable --help exits 0 on stdout" $([ $rc = 0 ] && grep -q -- '--clock' "$tmp/out" && echo 0 || echo 1)
 run "$tmp/flow" --frob
 check "executable unknown option exits 2" $([ $rc = 2 ] && echo 0 || echo 1)
+run "$tmp/flow" --park-after off </dev/null
+check "executable --park-after off exits 2 naming the option" $([ $rc = 2 ] && grep -q 'bad --park-after' "$tmp/err" && echo 0 || echo 1)
+run "$tmp/flow" --payload-limit 12x </dev/null
+check "executable --payload-limit 12x exits 2 naming the value" $([ $rc = 2 ] && grep -q 'bad --payload-limit: 12x' "$tmp/err" && echo 0 || echo 1)
 echo 'not json' | "$tmp/flow" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "input that is not JSON fails with States.Runtime, exit 1" $([ $rc = 1 ] && tail -n 1 "$tmp/err" | grep -q '^{"Error":"States.Runtime"' && echo 0 || echo 1)

@@ -16,7 +16,7 @@ check "cmake --install" $?
 mkdir -p "$tmp/moved"
 mv "$tmp/stage" "$tmp/moved/prefix"
 p=$tmp/moved/prefix
-for f in bin/aslc lib/aslc/libaslrt.a lib/aslc/libaslrt_express.a lib/aslc/startup.order include/aslc/aslrt.h lib/pkgconfig/aslrt.pc \
+for f in bin/aslc lib/aslc/libaslrt.a lib/aslc/libaslrt_express.a lib/aslc/startup.order lib/aslc/startup.ld include/aslc/aslrt.h lib/pkgconfig/aslrt.pc \
 	lib/cmake/aslc/aslcConfig.cmake lib/cmake/aslc/aslcConfigVersion.cmake; do
 	check "installed $f" $(ok test -f "$p/$f")
 done
@@ -84,7 +84,7 @@ else
 	check "cpack -G DEB makes aslc_*.deb" $(ok test -n "$deb")
 	if [ -n "$deb" ]; then
 		dpkg-deb -c "$deb" | awk '{print $6}' | grep -v '/$' | sort >"$tmp/files"
-		printf '%s\n' ./usr/bin/aslc ./usr/include/aslc/aslrt.h ./usr/lib/aslc/libaslrt.a ./usr/lib/aslc/libaslrt_express.a ./usr/lib/aslc/startup.order \
+		printf '%s\n' ./usr/bin/aslc ./usr/include/aslc/aslrt.h ./usr/lib/aslc/libaslrt.a ./usr/lib/aslc/libaslrt_express.a ./usr/lib/aslc/startup.ld ./usr/lib/aslc/startup.order \
 			./usr/lib/cmake/aslc/aslcConfig.cmake ./usr/lib/cmake/aslc/aslcConfigVersion.cmake \
 			./usr/lib/pkgconfig/aslrt.pc >"$tmp/want"
 		cp "$tmp/files" "$tmp/log"

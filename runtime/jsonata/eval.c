@@ -47,7 +47,7 @@ static V *env_lookup(Ctx *c, Env *e, const char *name, bool *found)
 					*found = true;
 				return e->vals[i];
 			}
-	Builtin *b = aslrt_jn_builtin_find(name);
+	const Builtin *b = aslrt_jn_builtin_find(name);
 	if (found)
 		*found = b != NULL;
 	if (!b)
@@ -55,7 +55,7 @@ static V *env_lookup(Ctx *c, Env *e, const char *name, bool *found)
 	Fn *f = aslrt_jn_arena_zalloc(&c->ar, sizeof(Fn));
 	f->kind = FN_BUILTIN;
 	f->bi = b;
-	f->sig = &b->sig;
+	f->sig = aslrt_jn_builtin_sig(b);
 	return aslrt_jn_v_fn(c, f);
 }
 
@@ -987,7 +987,8 @@ static V *call_builtin(Ctx *c, const Builtin *b, V **args, int nargs, V *input, 
 		       const char *token)
 {
 	int n;
-	V **va = validate(c, &b->sig, args, nargs, input, token ? token : b->name, &n);
+	V **va =
+	    validate(c, aslrt_jn_builtin_sig(b), args, nargs, input, token ? token : b->name, &n);
 	return b->fn(c, va, n, input, env);
 }
 

@@ -418,12 +418,12 @@ struct Env {
 
 typedef V *(*BiFn)(Ctx *c, V **a, int n, V *input, Env *env);
 
+/* Read-only; its parsed signature is aslrt_jn_builtin_sig's. */
 struct Builtin {
 	const char *name;
 	const char *sigtext;
 	BiFn fn;
 	int arity;
-	Sig sig;
 };
 
 typedef bool (*GtFn)(Ctx *c, V *a, V *b, void *ud);
@@ -557,7 +557,8 @@ V *aslrt_jn_bi_exists(Ctx *c, V **a, int n, V *input, Env *env);
 
 void aslrt_jn_builtins_init(void);
 extern pthread_once_t aslrt_jn_builtins_once;
-Builtin *aslrt_jn_builtin_find(const char *name);
+const Builtin *aslrt_jn_builtin_find(const char *name);
+const Sig *aslrt_jn_builtin_sig(const Builtin *b);
 
 /* ---- api.c */
 

@@ -8,7 +8,7 @@
 #endif
 
 static const char meta[] =
-	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"ctx_read\":false,\"timeout\":null}";
+	"{\"name\":\"choice-heavy\",\"type\":\"STANDARD\",\"ctx_input\":false,\"ctx_read\":false,\"timeout\":null}";
 
 static const aslrt_const_def consts[] = {
 	{6, "applicant", 9, NULL},

@@ -8,7 +8,7 @@
 #endif
 
 static const char meta[] =
-	"{\"name\":\"intrinsics\",\"type\":\"STANDARD\",\"scopes\":[{\"start\":0,\"owner\":-1}],\"ctx_input\":false,\"ctx_read\":true,\"timeout\":null}";
+	"{\"name\":\"intrinsics\",\"type\":\"STANDARD\",\"ctx_input\":false,\"ctx_read\":true,\"timeout\":null}";
 
 static const aslrt_const_def consts[] = {
 	{1, "States.MathAdd($.i, $step)", 26, NULL},

@@ -8,7 +8,7 @@
 #endif
 
 static const char meta[] =
-	"{\"name\":\"tables\",\"type\":\"STANDARD\",\"scopes\":[{\"start\":0,\"owner\":-1},{\"start\":2,\"owner\":1},{\"start\":5,\"owner\":4},{\"start\":6,\"owner\":4}],\"ctx_input\":false,\"ctx_read\":true,\"timeout\":null}";
+	"{\"name\":\"tables\",\"type\":\"STANDARD\",\"ctx_input\":false,\"ctx_read\":true,\"timeout\":null}";
 
 static const aslrt_const_def consts[] = {
 	{1, "States.Timeout", 14, NULL},

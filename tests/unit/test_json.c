@@ -442,6 +442,47 @@ START_TEST(test_key_insert)
 }
 END_TEST
 
+/* Integers are summed by hand (no strtoll): their types and values at the
+ * edges of int64 and uint64. */
+START_TEST(test_integers_typed)
+{
+	struct json_object *a =
+	    parse("[9223372036854775807,-9223372036854775808,9223372036854775808,-0,120]");
+	ck_assert_int_eq(json_object_get_int64(json_object_array_get_idx(a, 0)), INT64_MAX);
+	ck_assert_int_eq(json_object_get_int64(json_object_array_get_idx(a, 1)), INT64_MIN);
+	ck_assert_uint_eq(json_object_get_uint64(json_object_array_get_idx(a, 2)),
+			  UINT64_C(9223372036854775808));
+	ck_assert_int_eq(json_object_get_int64(json_object_array_get_idx(a, 3)), 0);
+	ck_assert_int_eq(json_object_get_int64(json_object_array_get_idx(a, 4)), 120);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(json_object_get_type(json_object_array_get_idx(a, i)),
+				 json_type_int);
+	json_object_put(a);
+}
+END_TEST
+
+/* ISO times are formatted by hand (no gmtime_r, no snprintf). */
+START_TEST(test_iso_utc)
+{
+	static const struct {
+		int64_t ms;
+		const char *want;
+	} cases[] = {
+	    {0, "1970-01-01T00:00:00.000Z"},
+	    {951782400123, "2000-02-29T00:00:00.123Z"},
+	    {1796361176981, "2026-12-04T05:12:56.981Z"},
+	    {4107542399999, "2100-02-28T23:59:59.999Z"},
+	    {4107542400000, "2100-03-01T00:00:00.000Z"},
+	    {253402300799999, "9999-12-31T23:59:59.999Z"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char t[25];
+		aslrt_iso_utc(cases[i].ms, t);
+		ck_assert_str_eq(t, cases[i].want);
+	}
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	aslrt_error e = {0};
@@ -485,6 +526,8 @@ int main(void)
 	tcase_add_test(tc, test_limits_kept_measures);
 	tcase_add_test(tc, test_limits_height_only);
 	tcase_add_test(tc, test_numbers_exact);
+	tcase_add_test(tc, test_integers_typed);
+	tcase_add_test(tc, test_iso_utc);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_key_hash_lookup);
 	tcase_add_test(tc, test_key_insert);
