@@ -134,8 +134,17 @@ static uint32_t utf16_lead(uint32_t c)
 static int str_compare(const char *a, size_t an, const char *b, size_t bn)
 {
 	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
-	size_t i = 0, j = 0;
+	size_t m = an < bn ? an : bn, i = 0;
 
+	/* An equal ASCII prefix decodes byte for byte, and ASCII bytes that
+	 * differ order as their code units: no decoding for most strings. */
+	while (i < m && x[i] == y[i] && x[i] < 0x80)
+		i++;
+	if (i == m)
+		return an < bn ? -1 : an > bn;
+	if (x[i] < 0x80 && y[i] < 0x80)
+		return x[i] < y[i] ? -1 : 1;
+	size_t j = i;
 	while (i < an && j < bn) {
 		uint32_t ca = utf8_next(x, an, &i), cb = utf8_next(y, bn, &j);
 		if (ca == cb)
@@ -375,11 +384,14 @@ static bool relation(aslrt_cmp op, int c)
 	}
 }
 
-bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *operand)
+/* aslrt_cmp_apply; ts, when not NULL, is operand's timestamp, parsed before. */
+static bool apply(aslrt_cmp op, struct json_object *v, struct json_object *operand,
+		  const aslrt_time *ts)
 {
 	if ((unsigned)op >= ASLRT_CMP_COUNT || operand == ASLRT_ABSENT)
 		return false;
-	op = aslrt_cmp_base(op);
+	if (aslrt_cmp_operands[op] == ASLRT_OPND_PATH)
+		op = aslrt_cmp_base(op);
 
 	switch (aslrt_cmp_operands[op]) {
 	case ASLRT_OPND_IS: {
@@ -419,8 +431,11 @@ bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *op
 	case ASLRT_OPND_TS: {
 		aslrt_time a, b;
 		if (v == ASLRT_ABSENT || !is_string(v) || !is_string(operand) ||
-		    !aslrt_timestamp_parse(c_string(v), &a) ||
-		    !aslrt_timestamp_parse(c_string(operand), &b))
+		    !aslrt_timestamp_parse(c_string(v), &a))
+			return false;
+		if (ts)
+			b = *ts;
+		else if (!aslrt_timestamp_parse(c_string(operand), &b))
 			return false;
 		return relation(op, time_compare(&a, &b));
 	}
@@ -429,4 +444,15 @@ bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *op
 		return false;
 	}
 	return false;
+}
+
+bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *operand)
+{
+	return apply(op, v, operand, NULL);
+}
+
+bool aslrt_cmp_apply_const(aslrt_cmp op, struct json_object *v, struct json_object *operand,
+			   const aslrt_time *ts)
+{
+	return apply(op, v, operand, ts);
 }

@@ -335,6 +335,11 @@ typedef struct aslrt_time {
 } aslrt_time;
 
 bool aslrt_timestamp_parse(const char *s, aslrt_time *t);
+/* aslrt_cmp_apply for a constant operand decoded once, when the program was
+ * loaded: ts is its timestamp when it is a string that parses as one, else
+ * NULL.  The same answers as aslrt_cmp_apply(op, v, operand). */
+bool aslrt_cmp_apply_const(aslrt_cmp op, struct json_object *v, struct json_object *operand,
+			   const aslrt_time *ts);
 /* StringMatches: '*' matches any run; "\\*" a star, "\\\\" a backslash. */
 bool aslrt_string_matches(const char *s, const char *pattern);
 /* Whether a StringMatches pattern is well formed (no open backslash). */
