@@ -947,6 +947,11 @@ int aslrt_op_require(aslrt_ctx *c, int k, int choice, struct json_object *v,
 	return 0;
 }
 
+int aslrt_op_need(aslrt_ctx *c, int k, struct json_object *v)
+{
+	return v == ASLRT_ABSENT ? path_miss(c, k, 1, NULL) : 0;
+}
+
 int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
 {
 	aslrt_env env;
