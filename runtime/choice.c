@@ -295,19 +295,28 @@ bool aslrt_timestamp_parse(const char *s, aslrt_time *t)
 
 /* ---- the comparison ---- */
 
-/* -1, 0, 1 for two JSON numbers; integers exactly, otherwise as doubles. */
-static int num_compare(struct json_object *a, struct json_object *b)
+/* -1, 0, 1 for two JSON numbers, of json-c types ta and tb (int or
+ * double); integers exactly, otherwise as doubles.  Each json-c getter is a
+ * call: a Choice's loop test (b1) made eight per comparison. */
+static int num_compare(struct json_object *a, enum json_type ta, struct json_object *b,
+		       enum json_type tb)
 {
-	if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int)) {
+	if (ta == json_type_int && tb == json_type_int) {
 		int64_t x = json_object_get_int64(a), y = json_object_get_int64(b);
-		if (x < 0 || y < 0)
+		if (x < 0 || y < 0 || (x < INT64_MAX && y < INT64_MAX))
 			return x < y ? -1 : x > y;
-		/* Both non-negative; values above INT64_MAX are held as uint64. */
+		/* Both non-negative, one at least INT64_MAX: values above it are
+		 * held as uint64 (get_int64 clamps them). */
 		uint64_t ux = json_object_get_uint64(a), uy = json_object_get_uint64(b);
 		return ux < uy ? -1 : ux > uy;
 	}
 	double x = aslrt_json_number(a), y = aslrt_json_number(b);
 	return x < y ? -1 : x > y;
+}
+
+static bool is_number_type(enum json_type t)
+{
+	return t == json_type_int || t == json_type_double;
 }
 
 static int time_compare(const aslrt_time *a, const aslrt_time *b)
@@ -420,10 +429,14 @@ static bool apply(aslrt_cmp op, struct json_object *v, struct json_object *opera
 			       json_object_get_string(operand),
 			       (size_t)json_object_get_string_len(operand));
 	}
-	case ASLRT_OPND_NUM:
-		if (v == ASLRT_ABSENT || !aslrt_json_is_number(v) || !aslrt_json_is_number(operand))
+	case ASLRT_OPND_NUM: {
+		if (v == ASLRT_ABSENT)
 			return false;
-		return relation(op, num_compare(v, operand));
+		enum json_type tv = json_object_get_type(v), to = json_object_get_type(operand);
+		if (!is_number_type(tv) || !is_number_type(to))
+			return false;
+		return relation(op, num_compare(v, tv, operand, to));
+	}
 	case ASLRT_OPND_BOOL:
 		if (v == ASLRT_ABSENT || !is_bool(v) || !is_bool(operand))
 			return false;
