@@ -76,6 +76,9 @@ static void emit_ins(const Program *p, const IrState *st, const Ins *in, bool ch
 		buf_printf(out, "\tif (aslrt_op_require(c, %d, %d, r[%d], r[%d], &r[%d])) %s;\n",
 			   in->k, in->c, in->a, in->b, in->dst, err);
 		break;
+	case OP_NEED:
+		buf_printf(out, "\tif (aslrt_op_need(c, %d, r[%d])) %s;\n", in->k, in->a, err);
+		break;
 	case OP_PATH:
 		buf_printf(out, "\tif (aslrt_op_path(c, %d, r[%d], &r[%d])) %s;\n", in->k, in->a,
 			   in->dst, err);

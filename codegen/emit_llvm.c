@@ -49,6 +49,7 @@ enum {
 	RT_CONTEXT,
 	RT_VAR,
 	RT_REQUIRE,
+	RT_NEED,
 	RT_COPY,
 	RT_PATH,
 	RT_OBJECT,
@@ -91,6 +92,7 @@ static const struct {
     [RT_CONTEXT] = {"aslrt_op_context", "pp"},
     [RT_VAR] = {"aslrt_op_var", "ppi"},
     [RT_REQUIRE] = {"aslrt_op_require", "ipiippp"},
+    [RT_NEED] = {"aslrt_op_need", "ipip"},
     [RT_COPY] = {"aslrt_op_copy", "pp"},
     [RT_PATH] = {"aslrt_op_path", "ipipp"},
     [RT_OBJECT] = {"aslrt_op_object", "p"},
@@ -338,6 +340,11 @@ static void emit_ins(Emit *e, const IrState *st, const Ins *in)
 				       reg(e, in->b),
 				       reg_addr(e, in->dst)};
 		check(e, call(e, RT_REQUIRE, args, 6), id);
+		break;
+	}
+	case OP_NEED: {
+		LLVMValueRef args[] = {c, ci32(e, in->k), reg(e, in->a)};
+		check(e, call(e, RT_NEED, args, 3), id);
 		break;
 	}
 	case OP_PATH: {

@@ -419,6 +419,7 @@ static int value_operands(Op op)
 	case OP_ENTER:
 	case OP_FIELD:
 	case OP_INDEX:
+	case OP_NEED:
 	case OP_PATH:
 	case OP_COPY:
 	case OP_EXPR:

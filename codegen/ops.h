@@ -16,6 +16,7 @@ X(INDEX, "index", D_BORROW, 0)	      /* a: value; b: index                      
 X(CONTEXT, "context", D_BORROW, 0)    /* the Context object                       */
 X(VAR, "var", D_BORROW, 0)	      /* k: string constant (variable name)      */
 X(REQUIRE, "require", D_OWN, 1)	      /* a: selected or absent; b: root; k: path  */
+X(NEED, "need", D_NONE, 1)	      /* a: selected or absent; k: a Choice's path */
 X(PATH, "path", D_OWN, 1)	      /* a: input; k: path                        */
 X(COPY, "copy", D_OWN, 0)	      /* a: value                                 */
 X(OBJECT, "object", D_OWN, 0)	      /* a new empty object (a payload template's)  */

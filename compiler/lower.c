@@ -505,13 +505,11 @@ static void lower_rule(Lower *l, struct json_object *rule, int eff, int dst)
 		die("Choice rule passed the checker without an operator");
 	int value = lower_path(l, eff, var, true, true);
 	if (op != ASLRT_CMP_IsPresent) {
-		Ins *in = emit(l, OP_REQUIRE);
-		in->dst = new_reg(l);
+		/* the test only reads the value: checked present, not referenced
+		 * (a `require` took a reference per test, dropped at the exit) */
+		Ins *in = emit(l, OP_NEED);
 		in->a = value;
-		in->b = eff;
-		in->c = 1;
 		in->k = ir_const(l->p, K_PATH, json_object_new_string(var));
-		value = in->dst;
 	}
 	/* a ...Path operand is looked up like the Variable, into a register */
 	bool by_path = aslrt_cmp_operands[op] == ASLRT_OPND_PATH;

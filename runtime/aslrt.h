@@ -131,6 +131,9 @@ struct json_object *aslrt_op_context(aslrt_ctx *c);
 struct json_object *aslrt_op_var(aslrt_ctx *c, int k);
 int aslrt_op_require(aslrt_ctx *c, int k, int choice, struct json_object *v,
 		     struct json_object *root, struct json_object **dst);
+/* 0 when v (a Choice rule's Variable, borrowed) selected something, else
+ * the error AWS raises for the rule's path k. */
+int aslrt_op_need(aslrt_ctx *c, int k, struct json_object *v);
 struct json_object *aslrt_op_copy(struct json_object *v);
 int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst);
 /* Payload templates, built op by op: a new object or array; setkey and push

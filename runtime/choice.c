@@ -134,8 +134,17 @@ static uint32_t utf16_lead(uint32_t c)
 static int str_compare(const char *a, size_t an, const char *b, size_t bn)
 {
 	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
-	size_t i = 0, j = 0;
+	size_t m = an < bn ? an : bn, i = 0;
 
+	/* An equal ASCII prefix decodes byte for byte, and ASCII bytes that
+	 * differ order as their code units: no decoding for most strings. */
+	while (i < m && x[i] == y[i] && x[i] < 0x80)
+		i++;
+	if (i == m)
+		return an < bn ? -1 : an > bn;
+	if (x[i] < 0x80 && y[i] < 0x80)
+		return x[i] < y[i] ? -1 : 1;
+	size_t j = i;
 	while (i < an && j < bn) {
 		uint32_t ca = utf8_next(x, an, &i), cb = utf8_next(y, bn, &j);
 		if (ca == cb)
@@ -286,19 +295,28 @@ bool aslrt_timestamp_parse(const char *s, aslrt_time *t)
 
 /* ---- the comparison ---- */
 
-/* -1, 0, 1 for two JSON numbers; integers exactly, otherwise as doubles. */
-static int num_compare(struct json_object *a, struct json_object *b)
+/* -1, 0, 1 for two JSON numbers, of json-c types ta and tb (int or
+ * double); integers exactly, otherwise as doubles.  Each json-c getter is a
+ * call: a Choice's loop test (b1) made eight per comparison. */
+static int num_compare(struct json_object *a, enum json_type ta, struct json_object *b,
+		       enum json_type tb)
 {
-	if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int)) {
+	if (ta == json_type_int && tb == json_type_int) {
 		int64_t x = json_object_get_int64(a), y = json_object_get_int64(b);
-		if (x < 0 || y < 0)
+		if (x < 0 || y < 0 || (x < INT64_MAX && y < INT64_MAX))
 			return x < y ? -1 : x > y;
-		/* Both non-negative; values above INT64_MAX are held as uint64. */
+		/* Both non-negative, one at least INT64_MAX: values above it are
+		 * held as uint64 (get_int64 clamps them). */
 		uint64_t ux = json_object_get_uint64(a), uy = json_object_get_uint64(b);
 		return ux < uy ? -1 : ux > uy;
 	}
 	double x = aslrt_json_number(a), y = aslrt_json_number(b);
 	return x < y ? -1 : x > y;
+}
+
+static bool is_number_type(enum json_type t)
+{
+	return t == json_type_int || t == json_type_double;
 }
 
 static int time_compare(const aslrt_time *a, const aslrt_time *b)
@@ -375,11 +393,14 @@ static bool relation(aslrt_cmp op, int c)
 	}
 }
 
-bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *operand)
+/* aslrt_cmp_apply; ts, when not NULL, is operand's timestamp, parsed before. */
+static bool apply(aslrt_cmp op, struct json_object *v, struct json_object *operand,
+		  const aslrt_time *ts)
 {
 	if ((unsigned)op >= ASLRT_CMP_COUNT || operand == ASLRT_ABSENT)
 		return false;
-	op = aslrt_cmp_base(op);
+	if (aslrt_cmp_operands[op] == ASLRT_OPND_PATH)
+		op = aslrt_cmp_base(op);
 
 	switch (aslrt_cmp_operands[op]) {
 	case ASLRT_OPND_IS: {
@@ -408,10 +429,14 @@ bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *op
 			       json_object_get_string(operand),
 			       (size_t)json_object_get_string_len(operand));
 	}
-	case ASLRT_OPND_NUM:
-		if (v == ASLRT_ABSENT || !aslrt_json_is_number(v) || !aslrt_json_is_number(operand))
+	case ASLRT_OPND_NUM: {
+		if (v == ASLRT_ABSENT)
 			return false;
-		return relation(op, num_compare(v, operand));
+		enum json_type tv = json_object_get_type(v), to = json_object_get_type(operand);
+		if (!is_number_type(tv) || !is_number_type(to))
+			return false;
+		return relation(op, num_compare(v, tv, operand, to));
+	}
 	case ASLRT_OPND_BOOL:
 		if (v == ASLRT_ABSENT || !is_bool(v) || !is_bool(operand))
 			return false;
@@ -419,8 +444,11 @@ bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *op
 	case ASLRT_OPND_TS: {
 		aslrt_time a, b;
 		if (v == ASLRT_ABSENT || !is_string(v) || !is_string(operand) ||
-		    !aslrt_timestamp_parse(c_string(v), &a) ||
-		    !aslrt_timestamp_parse(c_string(operand), &b))
+		    !aslrt_timestamp_parse(c_string(v), &a))
+			return false;
+		if (ts)
+			b = *ts;
+		else if (!aslrt_timestamp_parse(c_string(operand), &b))
 			return false;
 		return relation(op, time_compare(&a, &b));
 	}
@@ -429,4 +457,15 @@ bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *op
 		return false;
 	}
 	return false;
+}
+
+bool aslrt_cmp_apply(aslrt_cmp op, struct json_object *v, struct json_object *operand)
+{
+	return apply(op, v, operand, NULL);
+}
+
+bool aslrt_cmp_apply_const(aslrt_cmp op, struct json_object *v, struct json_object *operand,
+			   const aslrt_time *ts)
+{
+	return apply(op, v, operand, ts);
 }

@@ -369,6 +369,12 @@ static int load_const(aslrt_const *rc, const aslrt_const_def *d, char *why, size
 		rc->key = d->text;
 		rc->hash = aslrt_key_hash(d->text);
 	}
+	/* a Choice rule's timestamp operand is compared as an instant on every
+	 * test: parse it here, once (strlen: a NUL inside is no timestamp) */
+	if (rc->kind == RK_JSON && json_object_is_type(rc->json, json_type_string) &&
+	    strlen(json_object_get_string(rc->json)) ==
+		(size_t)json_object_get_string_len(rc->json))
+		rc->is_ts = aslrt_timestamp_parse(json_object_get_string(rc->json), &rc->ts);
 	if (rc->kind == RK_PATH && !(rc->path = aslrt_path_parse(d->text, why, whylen)))
 		return -1;
 	if (rc->kind == RK_ASSIGN && !(rc->tmpl = aslrt_tmpl_compile(rc->json, true, why, whylen)))
@@ -940,6 +946,11 @@ int aslrt_op_require(aslrt_ctx *c, int k, int choice, struct json_object *v,
 	return 0;
 }
 
+int aslrt_op_need(aslrt_ctx *c, int k, struct json_object *v)
+{
+	return v == ASLRT_ABSENT ? path_miss(c, k, 1, NULL) : 0;
+}
+
 int aslrt_op_path(aslrt_ctx *c, int k, struct json_object *input, struct json_object **dst)
 {
 	aslrt_env env;
@@ -1191,7 +1202,8 @@ int aslrt_op_test(aslrt_ctx *c, int cmp, int k, struct json_object *v, struct js
 {
 	aslrt_const *kc = &c->run->consts[k];
 	if (aslrt_cmp_operands[cmp] != ASLRT_OPND_PATH)
-		return aslrt_cmp_apply((aslrt_cmp)cmp, v, kc->json);
+		return aslrt_cmp_apply_const((aslrt_cmp)cmp, v, kc->json,
+					     kc->is_ts ? &kc->ts : NULL);
 	if (operand == ASLRT_ABSENT)
 		return aslrt_runtime_error(c,
 					   "Invalid path '%s': The choice state's condition path "

@@ -25,6 +25,8 @@ typedef struct aslrt_const {
 	tnode *expr;	    /* RK_EXPR */
 	const char *key;    /* RK_KEY: the program's static text */
 	unsigned long hash; /* RK_KEY: aslrt_key_hash(key) */
+	bool is_ts;	    /* RK_JSON: a string that is a timestamp, */
+	aslrt_time ts;	    /* this one (a Choice operand, parsed once) */
 } aslrt_const;
 
 enum {

@@ -92,12 +92,16 @@ START_TEST(test_choice_lowering)
 		       "\"Y\":{\"Type\":\"Succeed\"},\"N\":{\"Type\":\"Fail\",\"Error\":\"E\"}}}");
 	char *s = dump(p);
 	ck_assert_ptr_nonnull(strstr(s, "?0 = setb 1\n"));
-	ck_assert_ptr_nonnull(strstr(s, "test %2 NumericGreaterThan"));
+	/* the Variable checked present, then tested borrowed: no reference */
+	ck_assert_ptr_nonnull(strstr(s, "  need %1 k0\t; \"$.a\"\n"));
+	ck_assert_ptr_nonnull(strstr(s, "test %1 NumericGreaterThan"));
 	ck_assert_ptr_nonnull(strstr(s, "jumpifnot ?0 L1\n"));
-	ck_assert_ptr_nonnull(strstr(s, "test %3 IsPresent"));
+	ck_assert_ptr_nonnull(strstr(s, "test %2 IsPresent"));
 	ck_assert_ptr_nonnull(strstr(s, "?0 = not ?1\n"));
-	ck_assert_ptr_nonnull(strstr(s, "test %6 StringEqualsPath"));
+	ck_assert_ptr_nonnull(strstr(s, "test %4 StringEqualsPath k8 %5"));
 	ck_assert_ptr_null(strstr(s, "= path "));
+	ck_assert_ptr_null(strstr(s, "require"));
+	ck_assert_ptr_nonnull(strstr(s, "  drops %3 %6 %7\n"));
 	free(s);
 	Buf c = {0};
 	emit_c(p, &c);
@@ -105,6 +109,7 @@ START_TEST(test_choice_lowering)
 	/* keys are constants of their own, hashed once at start-up */
 	ck_assert_ptr_nonnull(strstr(c.s, "\t{6, \"a\", 1, NULL},\n"));
 	ck_assert_ptr_nonnull(strstr(c.s, "aslrt_op_fieldk(c, r[0], "));
+	ck_assert_ptr_nonnull(strstr(c.s, "\tif (aslrt_op_need(c, 0, r[1])) goto E0;\n"));
 	ck_assert_ptr_nonnull(strstr(c.s, "*st = 1;\n\trc = 1;\n\tgoto X0;"));
 	ck_assert_ptr_nonnull(strstr(c.s, "case 1: rc = state_1(c, &in, &st); break;"));
 	buf_free(&c);
@@ -128,10 +133,10 @@ START_TEST(test_choice_cse)
 	char *s = dump(p);
 	ck_assert_ptr_nonnull(strstr(s, "  %1 = field %0 k1\t; \"c\"\n"));
 	ck_assert_ptr_null(strstr(s, "= field %0 k1\t; \"c\"\n  %6"));
-	ck_assert_ptr_nonnull(strstr(s, "  L0:\n  %6 = field %1 k5\t; \"y\"\n"));
-	ck_assert_ptr_nonnull(strstr(s, "  %11 = field %0 k11\t; \"e\"\n"));
-	ck_assert_ptr_nonnull(strstr(s, "  L2:\n  %14 = field %0 k11\t; \"e\"\n"));
-	ck_assert_ptr_nonnull(strstr(s, "  %16 = require %15 %0 choice k10"));
+	ck_assert_ptr_nonnull(strstr(s, "  L0:\n  %5 = field %1 k5\t; \"y\"\n"));
+	ck_assert_ptr_nonnull(strstr(s, "  %9 = field %0 k11\t; \"e\"\n"));
+	ck_assert_ptr_nonnull(strstr(s, "  L2:\n  %12 = field %0 k11\t; \"e\"\n"));
+	ck_assert_ptr_nonnull(strstr(s, "  need %13 k10\t; \"$.e.x\"\n  ?3 = test %13 IsNull"));
 	free(s);
 	ir_free(p);
 }

@@ -397,6 +397,60 @@ END_TEST
 
 /* Objects built with hashed keys print as json-c's own adds would: same order,
  * a replaced value keeping its key's place, sized objects never growing. */
+/* aslrt_key_get probes as json-c does: past deleted slots, to an empty one,
+ * with keys that share a first byte, the empty key, a constant key's pointer. */
+START_TEST(test_key_get_probe)
+{
+	static const char K_CONST[] = "k17";
+	struct json_object *o = json_object_new_object();
+	char name[16];
+	for (int i = 0; i < 60; i++) {
+		snprintf(name, sizeof name, "k%d", i);
+		if (i == 17)
+			aslrt_key_add_new(o, K_CONST, aslrt_key_hash(K_CONST),
+					  json_object_new_int(i));
+		else
+			json_object_object_add(o, name, json_object_new_int(i));
+	}
+	json_object_object_add(o, "", json_object_new_int(-1));
+	for (int i = 0; i < 60; i += 3) { /* leaves LH_FREED slots in the probe chains */
+		snprintf(name, sizeof name, "k%d", i);
+		json_object_object_del(o, name);
+	}
+	for (int i = 0; i < 61; i++) {
+		snprintf(name, sizeof name, "k%d", i);
+		struct json_object *got = NULL;
+		bool found = aslrt_key_get(o, name, aslrt_key_hash(name), &got);
+		ck_assert_int_eq(found, i < 60 && i % 3 != 0);
+		if (found)
+			ck_assert_int_eq(json_object_get_int(got), i);
+	}
+	struct json_object *got = NULL;
+	ck_assert(aslrt_key_get(o, K_CONST, aslrt_key_hash(K_CONST), &got));
+	ck_assert_int_eq(json_object_get_int(got), 17);
+	ck_assert(aslrt_key_get(o, "", aslrt_key_hash(""), &got));
+	ck_assert_int_eq(json_object_get_int(got), -1);
+	ck_assert(!aslrt_key_get(o, "k", aslrt_key_hash("k"), NULL));
+	ck_assert(!aslrt_key_get(o, "k1x", aslrt_key_hash("k1x"), NULL));
+	json_object_put(o);
+	/* a table whose size is no power of two (62: probed by division) */
+	o = aslrt_object_sized(40);
+	ck_assert_int_eq(json_object_get_object(o)->size, 62);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "s%d", i);
+		json_object_object_add(o, name, json_object_new_int(i));
+	}
+	for (int i = 0; i < 41; i++) {
+		snprintf(name, sizeof name, "s%d", i);
+		got = NULL;
+		ck_assert_int_eq(aslrt_key_get(o, name, aslrt_key_hash(name), &got), i < 40);
+		if (i < 40)
+			ck_assert_int_eq(json_object_get_int(got), i);
+	}
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_key_insert)
 {
 	struct json_object *want = json_object_new_object();
@@ -531,6 +585,7 @@ int main(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_key_hash_lookup);
 	tcase_add_test(tc, test_key_insert);
+	tcase_add_test(tc, test_key_get_probe);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
