@@ -677,9 +677,11 @@ int aslrt_job_run(aslrt_job *j)
 	}
 	if (p && j->iteration) {
 		/* after the iteration that ended last (AWS's chain) */
-		pthread_mutex_lock(&r->lock);
+		if (!j->here)
+			pthread_mutex_lock(&r->lock);
 		c->last_event = p->last_event;
-		pthread_mutex_unlock(&r->lock);
+		if (!j->here)
+			pthread_mutex_unlock(&r->lock);
 		aslrt_event(c, EV_MAP_ITERATION_STARTED, j->state, NULL, c->lane);
 	}
 	int rc = aslrt_run_scope(c, j->scope, j->input, &j->out), end = 0;
@@ -700,12 +702,14 @@ int aslrt_job_run(aslrt_job *j)
 					  : EV_MAP_ITERATION_SUCCEEDED,
 				  j->state, NULL, c->lane);
 	if (p) {
-		pthread_mutex_lock(&r->lock);
+		if (!j->here)
+			pthread_mutex_lock(&r->lock);
 		if (c->last_event > p->last_event && !aborted)
 			p->last_event = c->last_event; /* a failed batch: after the failure */
 		if (!rc && end > p->map_end)
 			p->map_end = end;
-		pthread_mutex_unlock(&r->lock);
+		if (!j->here)
+			pthread_mutex_unlock(&r->lock);
 	}
 	return rc;
 }
