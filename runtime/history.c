@@ -594,17 +594,21 @@ static aslrt_ctx *job_begin(aslrt_job *j)
 
 void aslrt_job_free(aslrt_job *j)
 {
-	json_object_put(j->input);
+	/* a finished branch holds none of these: no call per branch for them */
+	if (j->input)
+		json_object_put(j->input);
 	j->input = NULL;
-	free(j->lane_path);
+	if (j->lane_path)
+		free(j->lane_path);
 	j->lane_path = NULL;
-	aslrt_ctx_free(j->c);
+	if (j->c)
+		aslrt_ctx_free(j->c);
 	j->c = NULL;
 	if (j->child) {
 		json_object_put(j->child->history);
 		json_object_put(j->child->input);
+		free(j->child);
 	}
-	free(j->child);
 	j->child = NULL;
 }
 
