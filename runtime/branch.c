@@ -12,10 +12,14 @@
 
 /* --- Parallel and Map --- */
 
+/* A Parallel of at most this many branches keeps its jobs on the stack. */
+#define PARALLEL_LOCAL 16
+
 /* Collect the results in order; fail with the first failed job's error, or,
- * when failures are tolerated, put each failure's error output in its place. */
-static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate,
-		       struct json_object **dst)
+ * when failures are tolerated, put each failure's error output in its place.
+ * The jobs are freed, and the array itself when heap (not on the caller's stack). */
+static int finish_batch(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate, bool heap,
+			struct json_object **dst)
 {
 	int rc = 0, first = -1;
 	/* the job that failed, not one its failure stopped (vsched.c) */
@@ -23,7 +27,8 @@ static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate,
 		if (jobs[i].rc && jobs[i].c &&
 		    (first < 0 || (jobs[first].aborted && !jobs[i].aborted)))
 			first = i;
-	struct json_object *arr = json_object_new_array();
+	/* sized once: n results, no growth */
+	struct json_object *arr = json_object_new_array_ext(n > 0 ? n : 1);
 	for (int i = 0; i < n; i++) {
 		if (i == first) {
 			aslrt_error_move(&c->err, &jobs[i].c->err);
@@ -35,7 +40,8 @@ static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate,
 			json_object_array_add(arr, jobs[i].out);
 		aslrt_job_free(&jobs[i]);
 	}
-	free(jobs);
+	if (heap)
+		free(jobs);
 	/* a stopped job's batch may end with no job failed (its jobs never
 	 * started): it fails as stopped, never with a partial result */
 	if (!rc && aslrt_job_stopped(c->run))
@@ -48,10 +54,24 @@ static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate,
 	return rc;
 }
 
+static int finish_jobs(aslrt_ctx *c, aslrt_job *jobs, int n, bool tolerate,
+		       struct json_object **dst)
+{
+	return finish_batch(c, jobs, n, tolerate, true, dst);
+}
+
 int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct json_object **dst)
 {
 	aslrt_state *st = &c->run->states[state];
-	aslrt_job *jobs = calloc((size_t)st->nbranches + 1, sizeof *jobs);
+	/* most Parallels have a few branches: their jobs on the stack, no
+	 * calloc per run (b5: 2.5%; glibc's calloc bypasses its cache) */
+	aslrt_job local[PARALLEL_LOCAL];
+	bool heap = st->nbranches > PARALLEL_LOCAL;
+	aslrt_job *jobs = heap ? calloc((size_t)st->nbranches + 1, sizeof *jobs) : local;
+	if (!jobs)
+		abort();
+	if (!heap)
+		memset(jobs, 0, (size_t)st->nbranches * sizeof *jobs);
 	aslrt_event(c, EV_PARALLEL_STARTED, state, NULL, 0);
 	bool share = aslrt_pool_inline(c->run, st->branches, st->nbranches);
 	for (int i = 0; i < st->nbranches; i++) {
@@ -65,7 +85,7 @@ int aslrt_op_parallel(aslrt_ctx *c, int state, struct json_object *input, struct
 	}
 	int failed = aslrt_pool_run(c->run, jobs, st->nbranches, 0, false);
 	aslrt_event(c, failed ? EV_PARALLEL_FAILED : EV_PARALLEL_SUCCEEDED, state, NULL, 0);
-	return finish_jobs(c, jobs, st->nbranches, false, dst);
+	return finish_batch(c, jobs, st->nbranches, false, heap, dst);
 }
 
 /*

@@ -477,8 +477,22 @@ void aslrt_thread_batch(unsigned long id)
 static _Thread_local aslrt_ctx *ctx_cache[CTX_CACHE];
 static _Thread_local int nctx_cache;
 
+/* This thread's copies of the scalar constants (string, number, boolean),
+ * by constant index: every use on the thread shares one instead of a copy
+ * each (b5: a leaf's "leaf": "L0.0", a malloc per branch).  Scalars are
+ * never changed in place, and like thread_base's nodes they never leave the
+ * thread uncopied; containers are still copied per use (a state's result
+ * may be updated in place). */
+static _Thread_local struct json_object **thread_consts;
+static _Thread_local int nthread_consts;
+
 void aslrt_thread_done(void)
 {
+	for (int i = 0; i < nthread_consts; i++)
+		json_object_put(thread_consts[i]);
+	free(thread_consts);
+	thread_consts = NULL;
+	nthread_consts = 0;
 	while (nctx_cache)
 		free(ctx_cache[--nctx_cache]);
 	json_object_put(thread_base);
@@ -488,12 +502,17 @@ void aslrt_thread_done(void)
 	thread_vars_batch = 0;
 }
 
+/* sizeof (aslrt_ctx), read through a volatile: a memset of a constant
+ * size this large is inlined as `rep stos`, whose start-up was most of
+ * aslrt_ctx_new (b5: 5%, a context per branch); libc's memset is quicker. */
+static volatile size_t ctx_size = sizeof(aslrt_ctx);
+
 aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 {
 	aslrt_ctx *c = nctx_cache ? ctx_cache[--nctx_cache] : malloc(sizeof *c);
 	if (!c)
 		abort();
-	memset(c, 0, sizeof *c);
+	memset(c, 0, ctx_size);
 	c->run = r;
 	c->state = -1;
 	c->retry_state = -1;
@@ -502,7 +521,8 @@ aslrt_ctx *aslrt_ctx_new(aslrt_run *r, aslrt_ctx *parent)
 	c->parent = parent; /* the parent's variables are read through it */
 	/* within a child execution, its Context object, made when read */
 	c->child = parent ? parent->child : NULL;
-	c->base = c->child ? NULL : base_for_thread(r);
+	/* c->base: this thread's base when the Context object is first read
+	 * (aslrt_ctx_context), not per context (most branches never read it) */
 	return c;
 }
 
@@ -597,16 +617,20 @@ void aslrt_ctx_free(aslrt_ctx *c)
 {
 	if (!c)
 		return;
-	aslrt_error_clear(&c->err);
-	aslrt_path_undo_drop(&c->undo);
-	json_object_put(c->vars);
-	json_object_put(c->base);
-	json_object_put(c->context);
-	json_object_put(c->map_item);
-	json_object_put(c->task_input);
-	json_object_put(c->assigned);
-	free(c->lane_path);
-	free(c->attempts);
+	/* most of these are NULL in a branch's context: no call for them */
+	if (c->err.name || c->err.cause)
+		aslrt_error_clear(&c->err);
+	if (c->undo.root)
+		aslrt_path_undo_drop(&c->undo);
+	struct json_object *held[] = {c->vars,	   c->base,	  c->context,
+				      c->map_item, c->task_input, c->assigned};
+	for (size_t i = 0; i < sizeof held / sizeof *held; i++)
+		if (held[i])
+			json_object_put(held[i]);
+	if (c->lane_path)
+		free(c->lane_path);
+	if (c->attempts)
+		free(c->attempts);
 	if (nctx_cache < CTX_CACHE)
 		ctx_cache[nctx_cache++] = c;
 	else
@@ -679,7 +703,11 @@ void aslrt_ctx_release(aslrt_ctx *c)
 	json_object_put(c->base);
 	json_object_put(c->context);
 	json_object_put(c->map_item);
-	c->vars = c->base = c->context = c->map_item = NULL;
+	/* a failure after an Assign leaves its values (this thread's nodes:
+	 * variables, constants) here: released on this thread too */
+	json_object_put(c->assigned);
+	json_object_put(c->task_input);
+	c->vars = c->base = c->context = c->map_item = c->assigned = c->task_input = NULL;
 }
 
 void aslrt_env_make(aslrt_ctx *c, struct json_object *input, aslrt_env *env)
@@ -850,7 +878,29 @@ struct json_object *aslrt_op_copy(struct json_object *v)
 
 int aslrt_op_const(aslrt_ctx *c, int k, struct json_object **dst)
 {
-	*dst = aslrt_json_copy(c->run->consts[k].json);
+	if (k < nthread_consts && thread_consts[k]) { /* not even the table read */
+		*dst = json_object_get(thread_consts[k]);
+		return 0;
+	}
+	struct json_object *v = c->run->consts[k].json;
+	json_type t = json_object_get_type(v);
+	if (t == json_type_object || t == json_type_array || t == json_type_null) {
+		*dst = aslrt_json_copy(v);
+		return 0;
+	}
+	if (!thread_consts) {
+		nthread_consts = c->run->nconsts;
+		thread_consts = calloc((size_t)nthread_consts + 1, sizeof *thread_consts);
+		if (!thread_consts)
+			abort();
+	}
+	if (k >= nthread_consts) { /* not this thread's run: never expected */
+		*dst = aslrt_json_copy(v);
+		return 0;
+	}
+	if (!thread_consts[k])
+		thread_consts[k] = aslrt_json_copy(v);
+	*dst = json_object_get(thread_consts[k]);
 	return 0;
 }
 

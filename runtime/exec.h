@@ -123,6 +123,8 @@ typedef struct aslrt_job {
 	long lane;	 /* its index in the batch */
 	char *lane_path; /* journal.c: where it runs (moved to c as it starts) */
 	int last_event;	 /* the event its first event follows */
+	bool here;	 /* run inline on its parent's thread (pool.c): nothing
+			    else touches the parent meanwhile, no lock needed */
 
 	/* A Distributed Map's: the job is a child execution, its name and
 	 * events in child (owned) */

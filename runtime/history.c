@@ -594,17 +594,21 @@ static aslrt_ctx *job_begin(aslrt_job *j)
 
 void aslrt_job_free(aslrt_job *j)
 {
-	json_object_put(j->input);
+	/* a finished branch holds none of these: no call per branch for them */
+	if (j->input)
+		json_object_put(j->input);
 	j->input = NULL;
-	free(j->lane_path);
+	if (j->lane_path)
+		free(j->lane_path);
 	j->lane_path = NULL;
-	aslrt_ctx_free(j->c);
+	if (j->c)
+		aslrt_ctx_free(j->c);
 	j->c = NULL;
 	if (j->child) {
 		json_object_put(j->child->history);
 		json_object_put(j->child->input);
+		free(j->child);
 	}
-	free(j->child);
 	j->child = NULL;
 }
 
@@ -677,9 +681,11 @@ int aslrt_job_run(aslrt_job *j)
 	}
 	if (p && j->iteration) {
 		/* after the iteration that ended last (AWS's chain) */
-		pthread_mutex_lock(&r->lock);
+		if (!j->here)
+			pthread_mutex_lock(&r->lock);
 		c->last_event = p->last_event;
-		pthread_mutex_unlock(&r->lock);
+		if (!j->here)
+			pthread_mutex_unlock(&r->lock);
 		aslrt_event(c, EV_MAP_ITERATION_STARTED, j->state, NULL, c->lane);
 	}
 	int rc = aslrt_run_scope(c, j->scope, j->input, &j->out), end = 0;
@@ -700,12 +706,14 @@ int aslrt_job_run(aslrt_job *j)
 					  : EV_MAP_ITERATION_SUCCEEDED,
 				  j->state, NULL, c->lane);
 	if (p) {
-		pthread_mutex_lock(&r->lock);
+		if (!j->here)
+			pthread_mutex_lock(&r->lock);
 		if (c->last_event > p->last_event && !aborted)
 			p->last_event = c->last_event; /* a failed batch: after the failure */
 		if (!rc && end > p->map_end)
 			p->map_end = end;
-		pthread_mutex_unlock(&r->lock);
+		if (!j->here)
+			pthread_mutex_unlock(&r->lock);
 	}
 	return rc;
 }

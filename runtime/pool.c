@@ -52,9 +52,10 @@ static bool cycle(aslrt_run *r, int i, char *colour)
  * scope in progress. */
 static int scope_cost(aslrt_run *r, int sc)
 {
-	if (r->scope_cost[sc] != -1)
-		return r->scope_cost[sc] == -2 ? COST_MAX : r->scope_cost[sc];
-	r->scope_cost[sc] = -2;
+	int known = __atomic_load_n(&r->scope_cost[sc], __ATOMIC_RELAXED);
+	if (known != -1)
+		return known == -2 ? COST_MAX : known;
+	__atomic_store_n(&r->scope_cost[sc], -2, __ATOMIC_RELAXED);
 	long cost = 0;
 	for (int i = 0; i < r->nstates && cost < COST_MAX; i++) {
 		aslrt_state *st = &r->states[i];
@@ -80,8 +81,33 @@ static int scope_cost(aslrt_run *r, int sc)
 				cost = COST_MAX;
 		free(colour);
 	}
-	r->scope_cost[sc] = cost < COST_MAX ? (int)cost : COST_MAX;
-	return r->scope_cost[sc];
+	/* final: read without the lock from now on (known_small) */
+	__atomic_store_n(&r->scope_cost[sc], cost < COST_MAX ? (int)cost : COST_MAX,
+			 __ATOMIC_RELEASE);
+	return cost < COST_MAX ? (int)cost : COST_MAX;
+}
+
+/*
+ * Are all these scopes known small or known not, with no lock taken?  A
+ * scope's cost, once final (not -1 unknown, not -2 in progress), never
+ * changes, so a Parallel in a loop decides without the pool's lock (b5: a
+ * lock and a look-up twice per Parallel).  1 small, 0 not, -1 not known yet.
+ */
+static int known_small(aslrt_run *r, const int *scopes, int n, size_t stride)
+{
+	int *costs = __atomic_load_n(&r->scope_cost, __ATOMIC_ACQUIRE);
+	if (!costs)
+		return -1;
+	int small = 1;
+	for (int i = 0; i < n; i++) {
+		int sc = *(const int *)((const char *)scopes + i * stride);
+		int k = __atomic_load_n(&costs[sc], __ATOMIC_ACQUIRE);
+		if (k < 0)
+			return -1;
+		if (k > POOL_INLINE)
+			small = 0;
+	}
+	return small;
 }
 
 /* Called with r->pool_lock held. */
@@ -89,11 +115,12 @@ static bool all_small(aslrt_run *r, const int *scopes, int n, size_t stride)
 {
 	if (!r->scope_cost) {
 		int ns = r->prog->nscopes;
-		r->scope_cost = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *r->scope_cost);
-		if (!r->scope_cost)
+		int *costs = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *costs);
+		if (!costs)
 			abort();
 		for (int i = 0; i < ns; i++)
-			r->scope_cost[i] = -1;
+			costs[i] = -1;
+		__atomic_store_n(&r->scope_cost, costs, __ATOMIC_RELEASE); /* known_small */
 	}
 	for (int i = 0; i < n; i++)
 		if (scope_cost(r, *(const int *)((const char *)scopes + i * stride)) > POOL_INLINE)
@@ -103,6 +130,9 @@ static bool all_small(aslrt_run *r, const int *scopes, int n, size_t stride)
 
 bool aslrt_pool_inline(aslrt_run *r, const int *scopes, int n)
 {
+	int known = known_small(r, scopes, n, sizeof *scopes);
+	if (known >= 0)
+		return known;
 	pthread_mutex_lock(&r->pool_lock);
 	bool small = all_small(r, scopes, n, sizeof *scopes);
 	pthread_mutex_unlock(&r->pool_lock);
@@ -134,6 +164,7 @@ static int run_inline(aslrt_job *jobs, int n, bool all)
 			j->input = NULL;
 			continue;
 		}
+		j->here = true;
 		j->rc = aslrt_job_run(j); /* on this thread: no copy of its output */
 		job_done(j);
 		if (j->rc)
@@ -345,12 +376,17 @@ int aslrt_pool_run(aslrt_run *r, aslrt_job *jobs, int n, long limit, bool all)
 		return 0;
 	if (r->virtual_clock) /* repeatable runs: interleaved in virtual time */
 		return aslrt_vsched_run(r, jobs, n, limit, all);
-	pthread_mutex_lock(&r->pool_lock);
-	if (all_small(r, &jobs[0].scope, n, sizeof *jobs)) {
+	int known = known_small(r, &jobs[0].scope, n, sizeof *jobs);
+	if (known < 0) {
+		pthread_mutex_lock(&r->pool_lock);
+		known = all_small(r, &jobs[0].scope, n, sizeof *jobs);
 		pthread_mutex_unlock(&r->pool_lock);
+	}
+	if (known) {
 		aslrt_thread_batch(b.id); /* parents' variables as they are now */
 		return run_inline(jobs, n, all);
 	}
+	pthread_mutex_lock(&r->pool_lock);
 	b.link = r->batches;
 	r->batches = &b;
 	/* wake idle workers, and start more while the jobs that may run at once
