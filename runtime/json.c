@@ -8,6 +8,8 @@
  * reads back to the same value, integral doubles without a fraction.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,6 +523,63 @@ typedef struct {
 	size_t blen, bcap;
 } Parser;
 
+/*
+ * Object keys the parser has read, one copy each for the process.  A
+ * document's objects mostly repeat a few keys (b3's 2,600 orders have the same
+ * 9), and json-c compares a looked-up key with the keys along its probe
+ * sequence, each in an allocation of its own: scattered copies missed the
+ * cache on most of those compares (half of b3's run), one shared copy stays in
+ * cache, and each key costs no strdup.  Entries hold interned keys as
+ * JSON_C_OBJECT_KEY_IS_CONSTANT, so they must never be freed: the set is
+ * bounded (KEYS_MAX keys of at most KEY_MAX_LEN bytes, about 200 KB) and any
+ * other key is copied per object as before.
+ */
+#define KEYS_MAX 4096
+#define KEY_MAX_LEN 48
+
+typedef struct {
+	char *s;
+	size_t len;
+	uint64_t hash;
+} Key;
+
+static Key aslrt_json_keys[2 * KEYS_MAX]; /* open addressing, at most half full */
+static size_t aslrt_json_nkeys;
+static pthread_mutex_t aslrt_json_keys_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The shared copy of s (n bytes, no NUL inside), or NULL when the set is
+ * full or s too long: the caller then copies it. */
+static const char *intern_key(const char *s, size_t n)
+{
+	if (n > KEY_MAX_LEN)
+		return NULL;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	const char *found = NULL;
+	pthread_mutex_lock(&aslrt_json_keys_lock);
+	size_t j = (size_t)h & (2 * KEYS_MAX - 1);
+	for (; aslrt_json_keys[j].s; j = (j + 1) & (2 * KEYS_MAX - 1)) {
+		Key *k = &aslrt_json_keys[j];
+		if (k->hash == h && k->len == n && memcmp(k->s, s, n) == 0) {
+			found = k->s;
+			break;
+		}
+	}
+	if (!found && aslrt_json_nkeys < KEYS_MAX) {
+		char *c = malloc(n + 1);
+		if (!c)
+			abort();
+		memcpy(c, s, n);
+		c[n] = 0;
+		aslrt_json_keys[j] = (Key){c, n, h};
+		aslrt_json_nkeys++;
+		found = c;
+	}
+	pthread_mutex_unlock(&aslrt_json_keys_lock);
+	return found;
+}
+
 static int perr(Parser *p, const char *what)
 {
 	snprintf(p->why, p->whylen, "%s at offset %zu", what, p->i);
@@ -819,22 +878,31 @@ static int parse_value(Parser *p, struct json_object **out)
 				json_object_put(o);
 				return perr(p, "an object key containing U+0000 is not supported");
 			}
-			char *key = strdup(p->buf);
+			const char *shared = intern_key(p->buf, p->blen);
+			char *key = shared ? (char *)shared : strdup(p->buf);
+			if (!key)
+				abort();
 			skip_ws(p);
 			if (p->i >= p->n || p->s[p->i] != ':') {
-				free(key);
+				if (!shared)
+					free(key);
 				json_object_put(o);
 				return perr(p, "':' expected after an object key");
 			}
 			p->i++;
 			struct json_object *v;
 			if (parse_value(p, &v)) {
-				free(key);
+				if (!shared)
+					free(key);
 				json_object_put(o);
 				return -1;
 			}
-			json_object_object_add(o, key, v);
-			free(key);
+			if (shared) {
+				json_object_object_add_ex(o, key, v, JSON_C_OBJECT_KEY_IS_CONSTANT);
+			} else {
+				json_object_object_add(o, key, v);
+				free(key);
+			}
 			skip_ws(p);
 			if (p->i < p->n && p->s[p->i] == ',') {
 				p->i++;
