@@ -1087,21 +1087,34 @@ static bool equal_node(struct json_object *a, struct json_object *b)
 	}
 }
 
-/* Iterative: a pending list of pairs instead of recursion. */
+static bool is_container(struct json_object *v)
+{
+	enum json_type t = json_object_get_type(v);
+	return t == json_type_array || t == json_type_object;
+}
+
+/* Iterative: a pending list of pairs instead of recursion, on the C stack
+ * while it is short. */
 bool aslrt_json_equal(struct json_object *a, struct json_object *b)
 {
+	/* two scalars (States.ArrayUnique's usual case): no pending list */
+	if (!is_container(a) || !is_container(b))
+		return equal_node(a, b);
 	struct pair {
 		struct json_object *a, *b;
-	} *st = NULL;
-	size_t n = 0, cap = 0;
+	} local[32], *st = local, *heap = NULL;
+	size_t n = 0, cap = 32;
 	bool eq = true;
 #define PUSH_PAIR(x, y)                                                                            \
 	do {                                                                                       \
 		if (n == cap) {                                                                    \
-			cap = cap ? cap * 2 : 32;                                                  \
-			st = realloc(st, cap * sizeof *st);                                        \
-			if (!st)                                                                   \
+			cap *= 2;                                                                  \
+			struct pair *g_ = malloc(cap * sizeof *st);                                \
+			if (!g_)                                                                   \
 				abort();                                                           \
+			memcpy(g_, st, n * sizeof *st);                                            \
+			free(heap);                                                                \
+			st = heap = g_;                                                            \
 		}                                                                                  \
 		st[n].a = (x);                                                                     \
 		st[n++].b = (y);                                                                   \
@@ -1131,7 +1144,7 @@ bool aslrt_json_equal(struct json_object *a, struct json_object *b)
 		}
 	}
 #undef PUSH_PAIR
-	free(st);
+	free(heap);
 	return eq;
 }
 
