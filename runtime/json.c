@@ -82,8 +82,12 @@ static void out_str(Out *o, const char *s, size_t n)
 	out_put(o, "\"", 1);
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
+		/* most bytes stand for themselves: no call per byte */
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
 		char u[7];
-		const char *esc = aslrt_json_escape((unsigned char)s[i], u);
+		const char *esc = aslrt_json_escape(ch, u);
 		if (esc) {
 			out_put(o, s + start, i - start);
 			out_put(o, esc, strlen(esc));
@@ -519,8 +523,10 @@ typedef struct {
 	int depth;
 	char *why;
 	size_t whylen;
-	char *buf; /* string being decoded */
+	char *buf; /* string being decoded, when it has escapes */
 	size_t blen, bcap;
+	const char *str; /* the string read: in the text, or buf */
+	size_t slen;
 } Parser;
 
 /*
@@ -692,11 +698,12 @@ static int hex4(Parser *p, unsigned *out)
 	return 0;
 }
 
-/* The string starting at p->i (the opening quote) into p->buf. */
+/* The string starting at p->i (the opening quote) into p->str and p->slen:
+ * the text itself when it has no escapes (no copy), else decoded in p->buf. */
 static int parse_string(Parser *p)
 {
+	bool copied = false;
 	p->blen = 0;
-	buf_add(p, "", 0);
 	p->i++;
 	for (;;) {
 		size_t start = p->i;
@@ -708,11 +715,20 @@ static int parse_string(Parser *p)
 			p->i = start + ok;
 			return perr(p, "invalid UTF-8 in a string");
 		}
-		buf_add(p, p->s + start, p->i - start);
 		if (p->i >= p->n)
 			return perr(p, "unterminated string");
 		char ch = p->s[p->i];
+		if (ch == '"' && !copied) {
+			p->str = p->s + start;
+			p->slen = p->i - start;
+			p->i++;
+			return 0;
+		}
+		buf_add(p, p->s + start, p->i - start);
+		copied = true;
 		if (ch == '"') {
+			p->str = p->buf;
+			p->slen = p->blen;
 			p->i++;
 			return 0;
 		}
@@ -871,15 +887,15 @@ static int parse_value(Parser *p, struct json_object **out)
 				json_object_put(o);
 				return -1;
 			}
-			if (strlen(p->buf) != p->blen) {
+			if (memchr(p->str, 0, p->slen)) {
 				/* json-c cuts keys at NUL: "a\u0000b" and "a\u0000c" would
 				 * silently become one key. */
 				p->i = at;
 				json_object_put(o);
 				return perr(p, "an object key containing U+0000 is not supported");
 			}
-			const char *shared = intern_key(p->buf, p->blen);
-			char *key = shared ? (char *)shared : strdup(p->buf);
+			const char *shared = intern_key(p->str, p->slen);
+			char *key = shared ? (char *)shared : strndup(p->str, p->slen);
 			if (!key)
 				abort();
 			skip_ws(p);
@@ -957,7 +973,7 @@ static int parse_value(Parser *p, struct json_object **out)
 	case '"':
 		if (parse_string(p))
 			return -1;
-		*out = json_object_new_string_len(p->buf, (int)p->blen);
+		*out = json_object_new_string_len(p->str, (int)p->slen);
 		return 0;
 	case 't':
 		if (literal(p, "true")) {

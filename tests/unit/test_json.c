@@ -92,6 +92,13 @@ START_TEST(test_print_strings)
 	ROUNDTRIP("\"\\u0001\\u001f\"", "\"\\u0001\\u001f\"");
 	ROUNDTRIP("\"\\u00e9\\u65e5\"", "\"\xc3\xa9\xe6\x97\xa5\""); /* raw UTF-8 out */
 	ROUNDTRIP("\"\\ud83d\\ude00\"", "\"\xf0\x9f\x98\x80\"");
+	/* text before, between and after escapes; escapes in keys; a DEL and a
+	 * NUL in a value */
+	ROUNDTRIP("[\"plain\",\"ab\\ncd\\\"ef\",\"\\t\",\"x\\u0041\",\"\"]",
+		  "[\"plain\",\"ab\\ncd\\\"ef\",\"\\t\",\"xA\",\"\"]");
+	ROUNDTRIP("{\"k\\\"q\":1,\"k\\u0041\":2,\"kA\":3,\"\":4}",
+		  "{\"k\\\"q\":1,\"kA\":3,\"\":4}");
+	ROUNDTRIP("\"a\x7f\\u0000b\"", "\"a\x7f\\u0000b\"");
 }
 END_TEST
 
