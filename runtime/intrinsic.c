@@ -820,19 +820,42 @@ static uint64_t value_hash(struct json_object *v)
 	return 0;
 }
 
-/* First occurrences in order; a hash set keeps it linear. */
+/* One slot of ArrayUnique's set: 1 + an index into the result (0: empty)
+ * and that value's hash. */
+struct uniq_slot {
+	size_t at;
+	uint64_t hash;
+};
+
+/* The set's slots doubled, every kept value placed again. */
+static struct uniq_slot *uniq_grow(struct uniq_slot *old, size_t cap)
+{
+	struct uniq_slot *t = calloc(2 * cap, sizeof *t);
+	if (!t)
+		abort();
+	for (size_t i = 0; i < cap; i++) {
+		if (!old[i].at)
+			continue;
+		size_t j = (size_t)old[i].hash & (2 * cap - 1);
+		while (t[j].at)
+			j = (j + 1) & (2 * cap - 1);
+		t[j] = old[i];
+	}
+	free(old);
+	return t;
+}
+
+/* First occurrences in order; a hash set keeps it linear.  The set grows
+ * with the distinct values, not the input: an array of a few values
+ * repeated (statuses, flags) keeps a small table in cache. */
 static int fn_array_unique(Ctx *c)
 {
 	if (want(c, 0, json_type_array) < 0)
 		return -1;
 	struct json_object *a = c->v[0];
-	size_t len = json_object_array_length(a), cap = 16;
-	while (cap < 2 * len)
-		cap *= 2;
-	/* Open addressing; a slot holds 1 + an index into the result. */
-	size_t *slot = calloc(cap, sizeof *slot);
-	uint64_t *hash = calloc(cap, sizeof *hash);
-	if (!slot || !hash)
+	size_t len = json_object_array_length(a), cap = 16, kept = 0;
+	struct uniq_slot *set = calloc(cap, sizeof *set);
+	if (!set)
 		abort();
 	c->out = json_object_new_array();
 	for (size_t i = 0; i < len; i++) {
@@ -840,17 +863,19 @@ static int fn_array_unique(Ctx *c)
 		uint64_t h = value_hash(e);
 		size_t j = (size_t)h & (cap - 1);
 		bool dup = false;
-		for (; slot[j] && !dup; j = dup ? j : (j + 1) & (cap - 1))
-			dup = hash[j] == h &&
-			      aslrt_json_equal(json_object_array_get_idx(c->out, slot[j] - 1), e);
+		for (; set[j].at && !dup; j = dup ? j : (j + 1) & (cap - 1))
+			dup = set[j].hash == h &&
+			      aslrt_json_equal(json_object_array_get_idx(c->out, set[j].at - 1), e);
 		if (dup)
 			continue;
 		json_object_array_add(c->out, json_object_get(e));
-		slot[j] = json_object_array_length(c->out);
-		hash[j] = h;
+		set[j] = (struct uniq_slot){++kept, h};
+		if (2 * kept > cap) { /* at most half full */
+			set = uniq_grow(set, cap);
+			cap *= 2;
+		}
 	}
-	free(slot);
-	free(hash);
+	free(set);
 	return 0;
 }
 

@@ -8,7 +8,9 @@
  * reads back to the same value, integral doubles without a fraction.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +83,12 @@ static void out_str(Out *o, const char *s, size_t n)
 	out_put(o, "\"", 1);
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
+		/* most bytes stand for themselves: no call per byte */
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
 		char u[7];
-		const char *esc = aslrt_json_escape((unsigned char)s[i], u);
+		const char *esc = aslrt_json_escape(ch, u);
 		if (esc) {
 			out_put(o, s + start, i - start);
 			out_put(o, esc, strlen(esc));
@@ -601,9 +607,68 @@ typedef struct {
 	int depth;
 	char *why;
 	size_t whylen;
-	char *buf; /* string being decoded */
+	char *buf; /* string being decoded, when it has escapes */
 	size_t blen, bcap;
+	const char *str; /* the string read: in the text, or buf */
+	size_t slen;
 } Parser;
+
+/*
+ * Object keys the parser has read, one copy each for the process.  A
+ * document's objects mostly repeat a few keys (b3's 2,600 orders have the same
+ * 9), and json-c compares a looked-up key with the keys along its probe
+ * sequence, each in an allocation of its own: scattered copies missed the
+ * cache on most of those compares (half of b3's run), one shared copy stays in
+ * cache, and each key costs no strdup.  Entries hold interned keys as
+ * JSON_C_OBJECT_KEY_IS_CONSTANT, so they must never be freed: the set is
+ * bounded (KEYS_MAX keys of at most KEY_MAX_LEN bytes, about 200 KB) and any
+ * other key is copied per object as before.
+ */
+#define KEYS_MAX 4096
+#define KEY_MAX_LEN 48
+
+typedef struct {
+	char *s;
+	size_t len;
+	uint64_t hash;
+} Key;
+
+static Key aslrt_json_keys[2 * KEYS_MAX]; /* open addressing, at most half full */
+static size_t aslrt_json_nkeys;
+static pthread_mutex_t aslrt_json_keys_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The shared copy of s (n bytes, no NUL inside), or NULL when the set is
+ * full or s too long: the caller then copies it. */
+static const char *intern_key(const char *s, size_t n)
+{
+	if (n > KEY_MAX_LEN)
+		return NULL;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	const char *found = NULL;
+	pthread_mutex_lock(&aslrt_json_keys_lock);
+	size_t j = (size_t)h & (2 * KEYS_MAX - 1);
+	for (; aslrt_json_keys[j].s; j = (j + 1) & (2 * KEYS_MAX - 1)) {
+		Key *k = &aslrt_json_keys[j];
+		if (k->hash == h && k->len == n && memcmp(k->s, s, n) == 0) {
+			found = k->s;
+			break;
+		}
+	}
+	if (!found && aslrt_json_nkeys < KEYS_MAX) {
+		char *c = malloc(n + 1);
+		if (!c)
+			abort();
+		memcpy(c, s, n);
+		c[n] = 0;
+		aslrt_json_keys[j] = (Key){c, n, h};
+		aslrt_json_nkeys++;
+		found = c;
+	}
+	pthread_mutex_unlock(&aslrt_json_keys_lock);
+	return found;
+}
 
 static int perr(Parser *p, const char *what)
 {
@@ -717,11 +782,12 @@ static int hex4(Parser *p, unsigned *out)
 	return 0;
 }
 
-/* The string starting at p->i (the opening quote) into p->buf. */
+/* The string starting at p->i (the opening quote) into p->str and p->slen:
+ * the text itself when it has no escapes (no copy), else decoded in p->buf. */
 static int parse_string(Parser *p)
 {
+	bool copied = false;
 	p->blen = 0;
-	buf_add(p, "", 0);
 	p->i++;
 	for (;;) {
 		size_t start = p->i;
@@ -733,11 +799,20 @@ static int parse_string(Parser *p)
 			p->i = start + ok;
 			return perr(p, "invalid UTF-8 in a string");
 		}
-		buf_add(p, p->s + start, p->i - start);
 		if (p->i >= p->n)
 			return perr(p, "unterminated string");
 		char ch = p->s[p->i];
+		if (ch == '"' && !copied) {
+			p->str = p->s + start;
+			p->slen = p->i - start;
+			p->i++;
+			return 0;
+		}
+		buf_add(p, p->s + start, p->i - start);
+		copied = true;
 		if (ch == '"') {
+			p->str = p->buf;
+			p->slen = p->blen;
 			p->i++;
 			return 0;
 		}
@@ -900,29 +975,38 @@ static int parse_value(Parser *p, struct json_object **out)
 				json_object_put(o);
 				return -1;
 			}
-			if (strlen(p->buf) != p->blen) {
+			if (memchr(p->str, 0, p->slen)) {
 				/* json-c cuts keys at NUL: "a\u0000b" and "a\u0000c" would
 				 * silently become one key. */
 				p->i = at;
 				json_object_put(o);
 				return perr(p, "an object key containing U+0000 is not supported");
 			}
-			char *key = strdup(p->buf);
+			const char *shared = intern_key(p->str, p->slen);
+			char *key = shared ? (char *)shared : strndup(p->str, p->slen);
+			if (!key)
+				abort();
 			skip_ws(p);
 			if (p->i >= p->n || p->s[p->i] != ':') {
-				free(key);
+				if (!shared)
+					free(key);
 				json_object_put(o);
 				return perr(p, "':' expected after an object key");
 			}
 			p->i++;
 			struct json_object *v;
 			if (parse_value(p, &v)) {
-				free(key);
+				if (!shared)
+					free(key);
 				json_object_put(o);
 				return -1;
 			}
-			json_object_object_add(o, key, v);
-			free(key);
+			if (shared) {
+				json_object_object_add_ex(o, key, v, JSON_C_OBJECT_KEY_IS_CONSTANT);
+			} else {
+				json_object_object_add(o, key, v);
+				free(key);
+			}
 			skip_ws(p);
 			if (p->i < p->n && p->s[p->i] == ',') {
 				p->i++;
@@ -977,7 +1061,7 @@ static int parse_value(Parser *p, struct json_object **out)
 	case '"':
 		if (parse_string(p))
 			return -1;
-		*out = json_object_new_string_len(p->buf, (int)p->blen);
+		*out = json_object_new_string_len(p->str, (int)p->slen);
 		return 0;
 	case 't':
 		if (literal(p, "true")) {
@@ -1107,21 +1191,34 @@ static bool equal_node(struct json_object *a, struct json_object *b)
 	}
 }
 
-/* Iterative: a pending list of pairs instead of recursion. */
+static bool is_container(struct json_object *v)
+{
+	enum json_type t = json_object_get_type(v);
+	return t == json_type_array || t == json_type_object;
+}
+
+/* Iterative: a pending list of pairs instead of recursion, on the C stack
+ * while it is short. */
 bool aslrt_json_equal(struct json_object *a, struct json_object *b)
 {
+	/* two scalars (States.ArrayUnique's usual case): no pending list */
+	if (!is_container(a) || !is_container(b))
+		return equal_node(a, b);
 	struct pair {
 		struct json_object *a, *b;
-	} *st = NULL;
-	size_t n = 0, cap = 0;
+	} local[32], *st = local, *heap = NULL;
+	size_t n = 0, cap = 32;
 	bool eq = true;
 #define PUSH_PAIR(x, y)                                                                            \
 	do {                                                                                       \
 		if (n == cap) {                                                                    \
-			cap = cap ? cap * 2 : 32;                                                  \
-			st = realloc(st, cap * sizeof *st);                                        \
-			if (!st)                                                                   \
+			cap *= 2;                                                                  \
+			struct pair *g_ = malloc(cap * sizeof *st);                                \
+			if (!g_)                                                                   \
 				abort();                                                           \
+			memcpy(g_, st, n * sizeof *st);                                            \
+			free(heap);                                                                \
+			st = heap = g_;                                                            \
 		}                                                                                  \
 		st[n].a = (x);                                                                     \
 		st[n++].b = (y);                                                                   \
@@ -1151,7 +1248,7 @@ bool aslrt_json_equal(struct json_object *a, struct json_object *b)
 		}
 	}
 #undef PUSH_PAIR
-	free(st);
+	free(heap);
 	return eq;
 }
 

@@ -94,8 +94,7 @@ static int fail_model(aslrt_path_ctx *c, int code, const char *what, int i, stru
 	return rc;
 }
 
-/* "[k]" onto the current path, without printf (it is on every element a
- * path visits). */
+/* "[k]" onto a rendered path, without printf. */
 static void put_index(aslrt_path_buf *b, long k)
 {
 	char tmp[24], *e = tmp + sizeof tmp, *d = e;
@@ -110,6 +109,40 @@ static void put_index(aslrt_path_buf *b, long k)
 	aslrt_path_buf_put(b, d, (size_t)(e - d));
 }
 
+/* One step onto the current path; name NULL for an index.  Popped by
+ * setting c->nseg back. */
+static void seg_push(aslrt_path_ctx *c, const char *name, size_t len, long idx)
+{
+	if (c->nseg == c->segcap) {
+		bool local = c->seg == c->seg_local;
+		size_t cap = (size_t)c->segcap * 2;
+		aslrt_path_seg *g = aslrt_path_xrealloc(local ? NULL : c->seg, cap * sizeof *g);
+		if (local)
+			memcpy(g, c->seg, (size_t)c->nseg * sizeof *g);
+		c->seg = g;
+		c->segcap = (int)cap;
+	}
+	c->seg[c->nseg++] = (aslrt_path_seg){name, len, idx};
+}
+
+/* The current path as Jayway prints it ($['a'][0]), for a message. */
+static const char *cur_path(aslrt_path_ctx *c)
+{
+	aslrt_path_buf_trunc(&c->cur, 0);
+	aslrt_path_buf_put(&c->cur, c->p->rootch == '@' ? "@" : "$", 1);
+	for (int k = 0; k < c->nseg; k++) {
+		const aslrt_path_seg *g = &c->seg[k];
+		if (!g->name) {
+			put_index(&c->cur, g->idx);
+			continue;
+		}
+		aslrt_path_buf_str(&c->cur, "['");
+		aslrt_path_buf_put(&c->cur, g->name, g->len);
+		aslrt_path_buf_str(&c->cur, "']");
+	}
+	return c->cur.s;
+}
+
 /* PathToken.handleObjectProperty for one property. */
 /* hash: the name's aslrt_key_hash, or NULL to compute it */
 static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, const char *name,
@@ -117,22 +150,20 @@ static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, cons
 {
 	const struct aslrt_path_step *s = &c->p->steps[i];
 	bool leaf = i == c->p->n - 1;
-	size_t mark = c->cur.len;
-	aslrt_path_buf_str(&c->cur, "['");
-	aslrt_path_buf_put(&c->cur, name, nlen);
-	aslrt_path_buf_str(&c->cur, "']");
+	int mark = c->nseg;
+	seg_push(c, name, nlen, 0);
 	struct json_object *v;
 	int rc = EV_OK;
 	if (hash ? !aslrt_key_get(m, name, *hash, &v) : !json_object_object_get_ex(m, name, &v)) {
 		if (leaf) {
 			if (c->require)
 				rc = aslrt_path_fail(c, EV_NOTFOUND, "No results for path: %s",
-						     c->cur.s);
+						     cur_path(c));
 		} else if ((s->updef && s->definite) || c->require) {
 			rc = aslrt_path_fail(c, EV_NOTFOUND, "Missing property in path %s",
-					     c->cur.s);
+					     cur_path(c));
 		}
-		aslrt_path_buf_trunc(&c->cur, mark);
+		c->nseg = mark;
 		return rc;
 	}
 	if (leaf) {
@@ -146,7 +177,7 @@ static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, cons
 	} else {
 		rc = ev_step(c, i + 1, v);
 	}
-	aslrt_path_buf_trunc(&c->cur, mark);
+	c->nseg = mark;
 	return rc;
 }
 
@@ -154,14 +185,14 @@ static int handle_property(aslrt_path_ctx *c, int i, struct json_object *m, cons
  * of range). */
 static int handle_index(aslrt_path_ctx *c, int i, struct json_object *m, long index)
 {
-	size_t mark = c->cur.len;
-	put_index(&c->cur, index);
+	int mark = c->nseg;
+	seg_push(c, NULL, 0, index);
 	long len = (long)json_object_array_length(m);
 	long eff = index < 0 ? len + index : index;
 	struct json_object *v =
 	    eff >= 0 && eff < len ? json_object_array_get_idx(m, (size_t)eff) : JNULL;
 	int rc = ev_next(c, i, v);
-	aslrt_path_buf_trunc(&c->cur, mark);
+	c->nseg = mark;
 	return rc;
 }
 
@@ -173,7 +204,7 @@ static int check_array(aslrt_path_ctx *c, int i, struct json_object *m, int *rc)
 	if (m == JNULL) {
 		if (!s->updef)
 			return 0;
-		*rc = aslrt_path_fail(c, EV_NOTFOUND, "The path %s is null", c->cur.s);
+		*rc = aslrt_path_fail(c, EV_NOTFOUND, "The path %s is null", cur_path(c));
 		return 0;
 	}
 	if (!is_array(m)) {
@@ -197,7 +228,7 @@ static int ev_props(aslrt_path_ctx *c, int i, struct json_object *m)
 		    "Expected to find an object with property %s in path %s but found '%s'. "
 		    "This is not a json object according to the JsonProvider: "
 		    "'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'.",
-		    s->frag, c->cur.s, java_class(m));
+		    s->frag, cur_path(c), java_class(m));
 	}
 	if (s->kind == PK_FIELD)
 		return handle_property(c, i, m, s->names[0], s->namelens[0], &s->hashes[0]);
@@ -210,7 +241,7 @@ static int ev_props(aslrt_path_ctx *c, int i, struct json_object *m)
 			if (aslrt_key_get(m, s->names[k], s->hashes[k], &v)) {
 				json_object_object_add(merged, s->names[k], json_object_get(v));
 			} else if (c->require) {
-				size_t mark = c->cur.len;
+				cur_path(c);
 				aslrt_path_buf_put(&c->cur, "[", 1);
 				for (int j = 0; j < s->nnames; j++) {
 					aslrt_path_buf_str(&c->cur, j ? ", '" : "'");
@@ -220,7 +251,6 @@ static int ev_props(aslrt_path_ctx *c, int i, struct json_object *m)
 				aslrt_path_buf_put(&c->cur, "]", 1);
 				int rc = aslrt_path_fail(c, EV_NOTFOUND,
 							 "Missing property in path %s", c->cur.s);
-				aslrt_path_buf_trunc(&c->cur, mark);
 				return rc;
 			}
 		}
@@ -317,12 +347,10 @@ static int walk(aslrt_path_ctx *c, int pt, struct json_object *m)
 			return rc;
 		json_object_object_foreach(m, key, v)
 		{
-			size_t mark = c->cur.len;
-			aslrt_path_buf_str(&c->cur, "['");
-			aslrt_path_buf_str(&c->cur, key);
-			aslrt_path_buf_str(&c->cur, "']");
+			int mark = c->nseg;
+			seg_push(c, key, strlen(key), 0);
 			rc = walk(c, pt, v);
-			aslrt_path_buf_trunc(&c->cur, mark);
+			c->nseg = mark;
 			if (rc)
 				return rc;
 		}
@@ -333,19 +361,19 @@ static int walk(aslrt_path_ctx *c, int pt, struct json_object *m)
 				rc = ev_step(c, pt, m);
 			} else {
 				for (size_t k = 0; k < n && !rc; k++) {
-					size_t mark = c->cur.len;
-					put_index(&c->cur, (long)k);
+					int mark = c->nseg;
+					seg_push(c, NULL, 0, (long)k);
 					c->upidx[pt + 1] = (int)k;
 					rc = ev_step(c, pt + 1, json_object_array_get_idx(m, k));
-					aslrt_path_buf_trunc(&c->cur, mark);
+					c->nseg = mark;
 				}
 			}
 		}
 		for (size_t k = 0; k < n && !rc; k++) {
-			size_t mark = c->cur.len;
-			put_index(&c->cur, (long)k);
+			int mark = c->nseg;
+			seg_push(c, NULL, 0, (long)k);
 			rc = walk(c, pt, json_object_array_get_idx(m, k));
-			aslrt_path_buf_trunc(&c->cur, mark);
+			c->nseg = mark;
 		}
 	}
 	return rc;
@@ -419,7 +447,10 @@ void aslrt_path_ctx_free(aslrt_path_ctx *c)
 		json_object_put(c->owned.v[k]);
 	free(c->owned.v);
 	free(c->res.v);
-	free(c->upidx);
+	if (c->upidx != c->upidx_local)
+		free(c->upidx);
+	if (c->seg != c->seg_local)
+		free(c->seg);
 	free(c->cur.s);
 }
 
@@ -433,10 +464,12 @@ int aslrt_path_run(aslrt_path_ctx *c, const aslrt_path *p, struct json_object *d
 	c->require = require;
 	c->why = why;
 	c->whylen = whylen;
-	c->upidx = aslrt_path_xcalloc((size_t)p->n + 1, sizeof *c->upidx);
+	c->upidx = p->n < ASLRT_PATH_LOCAL ? c->upidx_local
+					   : aslrt_path_xcalloc((size_t)p->n + 1, sizeof *c->upidx);
 	for (int i = 0; i <= p->n; i++)
 		c->upidx[i] = -1;
-	aslrt_path_buf_put(&c->cur, p->rootch == '@' ? "@" : "$", 1);
+	c->seg = c->seg_local;
+	c->segcap = ASLRT_PATH_LOCAL;
 	if (p->n == 0) {
 		add_result(c, doc);
 		return EV_OK;
@@ -464,7 +497,7 @@ bool aslrt_env_var(const aslrt_env *env, const char *name, struct json_object **
 /* A path of plain fields ($.a.b) found all along: direct look-ups, no
  * evaluation context (most paths of a template).  false for any other path
  * and on any miss, which the full evaluation reports in Jayway's words. */
-static bool fields_found(const aslrt_path *p, struct json_object *doc, struct json_object **v)
+bool aslrt_path_fields_found(const aslrt_path *p, struct json_object *doc, struct json_object **v)
 {
 	struct json_object *m = doc;
 	for (int i = 0; i < p->n; i++) {
@@ -495,7 +528,7 @@ int aslrt_path_eval(const aslrt_path *p, const aslrt_env *env, struct json_objec
 		}
 	}
 	struct json_object *v;
-	if (p->definite && fields_found(p, doc, &v)) {
+	if (p->definite && aslrt_path_fields_found(p, doc, &v)) {
 		*out = json_object_get(v);
 		return 0;
 	}

@@ -598,7 +598,11 @@ static int rv_eval(aslrt_path_ctx *c, const struct aslrt_path_fval *v, struct js
 		return 0;
 	}
 	/* A path: $ from the document root, @ from the item. */
-	struct json_object *doc = v->path->rootch == '$' ? c->root : item;
+	struct json_object *doc = v->path->rootch == '$' ? c->root : item, *node;
+	if (v->path->definite && aslrt_path_fields_found(v->path, doc, &node)) {
+		rv_of_node(r, node); /* @.a.b found: no evaluation context */
+		return 0;
+	}
 	int rc = aslrt_path_run(&r->sub, v->path, doc, c->root, false, NULL, 0);
 	r->hassub = true;
 	if (rc == EV_INVALID)
@@ -899,7 +903,9 @@ static int fx_eval(aslrt_path_ctx *c, const struct aslrt_path_fexpr *e, struct j
 	}
 	if (e->op == OP_EXISTS) {
 		const aslrt_path *p = e->l.path;
-		struct json_object *doc = p->rootch == '$' ? c->root : item;
+		struct json_object *doc = p->rootch == '$' ? c->root : item, *node;
+		if (p->definite && aslrt_path_fields_found(p, doc, &node))
+			return e->l.should_exist;
 		aslrt_path_ctx sub;
 		int rc = aslrt_path_run(&sub, p, doc, c->root, true, NULL, 0);
 		bool found = rc == EV_OK && (!p->definite || sub.res.n > 0);

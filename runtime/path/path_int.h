@@ -166,6 +166,18 @@ typedef struct {
 
 enum { EV_OK = 0, EV_NOTFOUND = 1, EV_INVALID = 2 };
 
+/* One step of the current path: a property name, or an index when name is
+ * NULL. */
+typedef struct {
+	const char *name;
+	size_t len;
+	long idx;
+} aslrt_path_seg;
+
+/* Small paths and shallow walks need no heap: an evaluation runs for every
+ * element a filter tests. */
+#define ASLRT_PATH_LOCAL 16
+
 typedef struct {
 	const aslrt_path *p;
 	struct json_object *root; /* $ inside filters */
@@ -173,9 +185,15 @@ typedef struct {
 	aslrt_path_vec owned;	  /* merged objects built here */
 	bool require;		  /* Option.REQUIRE_PROPERTIES (existence checks) */
 	int *upidx;		  /* ScanPathToken's upstreamArrayIndex per step */
-	aslrt_path_buf cur;	  /* the current path, Jayway-rendered */
+	/* The current path as steps, rendered (Jayway's way) into cur only for
+	 * a message: rendering it at every element was a tenth of b3. */
+	aslrt_path_seg *seg;
+	int nseg, segcap;
+	aslrt_path_buf cur;
 	char *why;
 	size_t whylen;
+	int upidx_local[ASLRT_PATH_LOCAL];
+	aslrt_path_seg seg_local[ASLRT_PATH_LOCAL];
 } aslrt_path_ctx;
 
 /* ---- parse.c */
@@ -207,6 +225,7 @@ int aslrt_path_filter_accept(aslrt_path_ctx *c, const struct aslrt_path_fexpr *f
 int aslrt_path_fail(aslrt_path_ctx *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void aslrt_path_ctx_free(aslrt_path_ctx *c);
+bool aslrt_path_fields_found(const aslrt_path *p, struct json_object *doc, struct json_object **v);
 int aslrt_path_run(aslrt_path_ctx *c, const aslrt_path *p, struct json_object *doc,
 		   struct json_object *root, bool require, char *why, size_t whylen);
 

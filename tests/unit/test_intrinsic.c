@@ -651,6 +651,24 @@ START_TEST(test_array_unique)
 	OK("States.ArrayLength(States.ArrayUnique(States.ArrayRange(0, 999, 1)))", "{}", "1000");
 	FAILS_WITH("States.ArrayUnique($.a)", "{\"a\":1}",
 		   "States.ArrayUnique: argument 1 must be an array, not a number");
+	/* twins after the set has grown (past 8 and 16 distinct values) keep
+	 * the first occurrences in order */
+	char in[512] = "{\"a\":[", want[256] = "[";
+	for (int k = 0; k < 20; k++)
+		sprintf(in + strlen(in), "%d,\"s%d\",", k, k);
+	for (int k = 19; k >= 0; k--)
+		sprintf(in + strlen(in), "\"s%d\",%d%s", k, k, k ? "," : "]}");
+	for (int k = 0; k < 20; k++)
+		sprintf(want + strlen(want), "%d,\"s%d\"%s", k, k, k < 19 ? "," : "]");
+	OK("States.ArrayUnique($.a)", in, want);
+	/* containers of more than 32 values compared (a longer pending list) */
+	char big[1024], one[160] = "[";
+	for (int k = 0; k < 40; k++)
+		sprintf(one + strlen(one), "%d%s", k, k < 39 ? "," : "]");
+	sprintf(big, "{\"a\":[%s,%s,[%s]]}", one, one, one);
+	char wantbig[1024];
+	sprintf(wantbig, "[%s,[%s]]", one, one);
+	OK("States.ArrayUnique($.a)", big, wantbig);
 }
 END_TEST
 

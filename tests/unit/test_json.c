@@ -26,6 +26,52 @@ static char *roundtrip(const char *text)
 		free(got_);                                                                        \
 	} while (0)
 
+/* The key of obj's first entry, as the table holds it. */
+static const char *first_key(struct json_object *obj)
+{
+	return (const char *)lh_entry_k(json_object_get_object(obj)->head);
+}
+
+/* Short keys are shared between objects (and parses), long ones copied per
+ * object; both behave as keys: looked up, replaced by a twin, deleted. */
+START_TEST(test_parse_shared_keys)
+{
+	char why[ASLRT_ERRLEN];
+	const char *text = "[{\"id\":1,\"tier\":\"gold\"},{\"id\":2,\"id\":3},"
+			   "{\"k012345678901234567890123456789012345678901234567\":4},"
+			   "{\"k012345678901234567890123456789012345678901234567\":5}]";
+	struct json_object *a = NULL, *b = NULL, *v;
+	ck_assert_int_eq(aslrt_json_parse(text, strlen(text), &a, why, sizeof why), 0);
+	ck_assert_int_eq(aslrt_json_parse("{\"id\":9}", 8, &b, why, sizeof why), 0);
+	struct json_object *o0 = json_object_array_get_idx(a, 0);
+	struct json_object *o1 = json_object_array_get_idx(a, 1);
+	ck_assert_ptr_eq(first_key(o0), first_key(o1));
+	ck_assert_ptr_eq(first_key(o0), first_key(b));
+	ck_assert(lh_entry_k_is_constant(json_object_get_object(o0)->head));
+	/* a twin key replaces the value, as before */
+	ck_assert_int_eq(json_object_object_length(o1), 1);
+	ck_assert(json_object_object_get_ex(o1, "id", &v));
+	ck_assert_int_eq(json_object_get_int(v), 3);
+	/* 49 bytes: past KEY_MAX_LEN, a copy of its own */
+	struct json_object *l0 = json_object_array_get_idx(a, 2);
+	struct json_object *l1 = json_object_array_get_idx(a, 3);
+	ck_assert_ptr_ne(first_key(l0), first_key(l1));
+	ck_assert_str_eq(first_key(l0), first_key(l1));
+	ck_assert(!lh_entry_k_is_constant(json_object_get_object(l0)->head));
+	json_object_object_del(o0, "id");
+	ck_assert(!json_object_object_get_ex(o0, "id", NULL));
+	ck_assert(json_object_object_get_ex(b, "id", &v));
+	ck_assert_int_eq(json_object_get_int(v), 9);
+	char *s = aslrt_json_dump(a);
+	ck_assert_str_eq(s, "[{\"tier\":\"gold\"},{\"id\":3},"
+			    "{\"k012345678901234567890123456789012345678901234567\":4},"
+			    "{\"k012345678901234567890123456789012345678901234567\":5}]");
+	free(s);
+	json_object_put(a);
+	json_object_put(b);
+}
+END_TEST
+
 START_TEST(test_print_compact)
 {
 	ROUNDTRIP("{ \"a\" : [ 1, 2 ], \"b\" : { } }", "{\"a\":[1,2],\"b\":{}}");
@@ -46,6 +92,13 @@ START_TEST(test_print_strings)
 	ROUNDTRIP("\"\\u0001\\u001f\"", "\"\\u0001\\u001f\"");
 	ROUNDTRIP("\"\\u00e9\\u65e5\"", "\"\xc3\xa9\xe6\x97\xa5\""); /* raw UTF-8 out */
 	ROUNDTRIP("\"\\ud83d\\ude00\"", "\"\xf0\x9f\x98\x80\"");
+	/* text before, between and after escapes; escapes in keys; a DEL and a
+	 * NUL in a value */
+	ROUNDTRIP("[\"plain\",\"ab\\ncd\\\"ef\",\"\\t\",\"x\\u0041\",\"\"]",
+		  "[\"plain\",\"ab\\ncd\\\"ef\",\"\\t\",\"xA\",\"\"]");
+	ROUNDTRIP("{\"k\\\"q\":1,\"k\\u0041\":2,\"kA\":3,\"\":4}",
+		  "{\"k\\\"q\":1,\"kA\":3,\"\":4}");
+	ROUNDTRIP("\"a\x7f\\u0000b\"", "\"a\x7f\\u0000b\"");
 }
 END_TEST
 
@@ -572,6 +625,7 @@ int main(void)
 	tcase_add_test(tc, test_print_numbers);
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_parse_scalars);
+	tcase_add_test(tc, test_parse_shared_keys);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_copy_is_deep);
 	tcase_add_test(tc, test_unique);

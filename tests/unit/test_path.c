@@ -397,6 +397,39 @@ START_TEST(test_deep_scan)
 }
 END_TEST
 
+/* Paths and documents deeper than the evaluation's local room (16 steps):
+ * the current path still renders whole in messages. */
+START_TEST(test_long_paths)
+{
+	char path[256] = "$", doc[256] = "", want[512] = "!Missing property in path $";
+	for (int k = 0; k < 20; k++) {
+		strcat(path, ".a");
+		strcat(doc, "{\"a\":");
+		strcat(want, "['a']");
+	}
+	strcat(path, ".b.c");
+	strcat(doc, "{}");
+	strcat(want, "['b']");
+	for (int k = 0; k < 20; k++)
+		strcat(doc, "}");
+	EXPECT(path, doc, want);
+	/* a deep scan 20 levels down, and indexes on the way */
+	EXPECT("$..b", "{\"a\":[[[[[[[[[[[[[[[[[[[[{\"b\":1}]]]]]]]]]]]]]]]]]]]]}", "[1]");
+	EXPECT("$.x[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][1][0]",
+	       "{\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}",
+	       "!The path $['x'][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][1] is null");
+	/* filter operands of plain fields, from the item and from the root */
+	EXPECT("$.l[?(@.a.b == $.k)].n",
+	       "{\"k\":2,\"l\":[{\"a\":{\"b\":2},\"n\":1},{\"a\":{\"b\":3},\"n\":2},{\"a\":1,\"n\":"
+	       "3}]}",
+	       "[1]");
+	EXPECT("$.l[?(@.a.b)].n", "{\"l\":[{\"a\":{\"b\":null},\"n\":1},{\"a\":{},\"n\":2}]}",
+	       "[1]");
+	EXPECT("$.l[?(!@.a.b)].n", "{\"l\":[{\"a\":{\"b\":null},\"n\":1},{\"a\":{},\"n\":2}]}",
+	       "[2]");
+}
+END_TEST
+
 /* --- filters --- */
 
 START_TEST(test_filter_compare)
@@ -929,6 +962,7 @@ int main(void)
 	tcase_add_test(tc, test_slices);
 	tcase_add_test(tc, test_unions);
 	tcase_add_test(tc, test_deep_scan);
+	tcase_add_test(tc, test_long_paths);
 	tcase_add_test(tc, test_filter_compare);
 	tcase_add_test(tc, test_filter_types);
 	tcase_add_test(tc, test_filter_number_text);
