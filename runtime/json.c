@@ -633,9 +633,43 @@ typedef struct {
 	uint64_t hash;
 } Key;
 
-static Key aslrt_json_keys[2 * KEYS_MAX]; /* open addressing, at most half full */
+/* open addressing, at most half full; grown by doubling from 64 slots, so
+ * a run with a few keys touches a page or two, not the 192 KB of a full set */
+static Key *aslrt_json_keys;
+static size_t aslrt_json_keys_cap; /* slots, a power of two */
 static size_t aslrt_json_nkeys;
 static pthread_mutex_t aslrt_json_keys_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The slot for hash h and s: its key, or the empty slot where it goes. */
+static Key *key_slot(uint64_t h, const char *s, size_t n)
+{
+	size_t mask = aslrt_json_keys_cap - 1, j = (size_t)h & mask;
+	for (; aslrt_json_keys[j].s; j = (j + 1) & mask) {
+		Key *k = &aslrt_json_keys[j];
+		if (k->hash == h && k->len == n && memcmp(k->s, s, n) == 0)
+			break;
+	}
+	return &aslrt_json_keys[j];
+}
+
+/* Room for one more key at most half full; false when out of memory. */
+static bool keys_room(void)
+{
+	if (2 * (aslrt_json_nkeys + 1) <= aslrt_json_keys_cap)
+		return true;
+	size_t cap = aslrt_json_keys_cap ? 2 * aslrt_json_keys_cap : 64;
+	Key *old = aslrt_json_keys, *t = calloc(cap, sizeof *t);
+	if (!t)
+		return false;
+	size_t oldcap = aslrt_json_keys_cap;
+	aslrt_json_keys = t;
+	aslrt_json_keys_cap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].s)
+			*key_slot(old[i].hash, old[i].s, old[i].len) = old[i];
+	free(old);
+	return true;
+}
 
 /* The shared copy of s (n bytes, no NUL inside), or NULL when the set is
  * full or s too long: the caller then copies it. */
@@ -648,21 +682,16 @@ static const char *intern_key(const char *s, size_t n)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	const char *found = NULL;
 	pthread_mutex_lock(&aslrt_json_keys_lock);
-	size_t j = (size_t)h & (2 * KEYS_MAX - 1);
-	for (; aslrt_json_keys[j].s; j = (j + 1) & (2 * KEYS_MAX - 1)) {
-		Key *k = &aslrt_json_keys[j];
-		if (k->hash == h && k->len == n && memcmp(k->s, s, n) == 0) {
-			found = k->s;
-			break;
-		}
-	}
-	if (!found && aslrt_json_nkeys < KEYS_MAX) {
+	Key *k = aslrt_json_keys ? key_slot(h, s, n) : NULL;
+	if (k && k->s) {
+		found = k->s;
+	} else if (aslrt_json_nkeys < KEYS_MAX && keys_room()) {
 		char *c = malloc(n + 1);
 		if (!c)
 			abort();
 		memcpy(c, s, n);
 		c[n] = 0;
-		aslrt_json_keys[j] = (Key){c, n, h};
+		*key_slot(h, c, n) = (Key){c, n, h};
 		aslrt_json_nkeys++;
 		found = c;
 	}
