@@ -4,7 +4,8 @@
 # iterations on pool threads whose ResultPath then changes their results in
 # place; parent variables, the Context object and sibling branches keeping
 # theirs; a failing branch still stopping an endless loop of plain states;
-# the payload limit exact after an in-place change over kept measures.
+# the payload limit exact after an in-place change over kept measures; an
+# input file far bigger than memory refused at the limit (main.c read_all).
 # usage: speed_review.sh ASLC
 set -u
 aslc=$1
@@ -103,5 +104,12 @@ for b in c llvm; do
 	eq "$b: one byte more does not" \
 	    "1 {\"Error\":\"States.DataLimitExceeded\",\"Cause\":\"The state/task 'B' returned a result with a size exceeding the maximum number of bytes service limit.\"}" \
 	    "$? $(cat "$tmp/out")"
+	# a file far bigger than memory, sparse: read up to the limit, refused
+	truncate -s 500G "$tmp/huge.json"
+	"$tmp/meas-$b" <"$tmp/huge.json" >"$tmp/out" 2>&1
+	eq "$b: an input file far over the limit is refused, not allocated whole" \
+	    '1 {"Error":"States.DataLimitExceeded","Cause":"The execution input exceeds the maximum size of 262144 bytes"}' \
+	    "$? $(cat "$tmp/out")"
+	rm -f "$tmp/huge.json"
 done
 finish
