@@ -126,7 +126,7 @@ static char *read_all(FILE *f, size_t *len, size_t max, bool *over)
 		cap = (size_t)st.st_size + 1;
 	/* no more than the limit and a byte: a file far over it is refused
 	 * after reading that much, never allocated whole (abort) */
-	if (max && cap > max + 1)
+	if (max && cap - 1 > max)
 		cap = max + 1;
 	char *s = malloc(cap + 1);
 	if (!s)
