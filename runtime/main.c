@@ -124,6 +124,10 @@ static char *read_all(FILE *f, size_t *len, size_t max, bool *over)
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size < ((uint64_t)1 << 40))
 		cap = (size_t)st.st_size + 1;
+	/* no more than the limit and a byte: a file far over it is refused
+	 * after reading that much, never allocated whole (abort) */
+	if (max && cap - 1 > max)
+		cap = max + 1;
 	char *s = malloc(cap + 1);
 	if (!s)
 		abort();
