@@ -310,3 +310,121 @@ int aslrt_task_run(aslrt_ctx *c, aslrt_state *st, struct json_object *input,
 	c->task_heartbeat_ms = 0;
 	return rc;
 }
+
+/* --- the Wait state (its op, aslrt.h) --- */
+
+/* AWS's largest Wait: Seconds is at most 99999999. */
+#define RT_MAX_WAIT_S INT64_C(99999999)
+
+int aslrt_op_wait(aslrt_ctx *c, int state, struct json_object *input)
+{
+	aslrt_state *st = &c->run->states[state];
+	struct json_object *v;
+	int64_t until = -1, now = aslrt_now_ms(c->run);
+	if (st->jseconds || st->jtimestamp) {
+		struct json_object *x = NULL;
+		if (aslrt_jtmpl_eval(c, st->jseconds ? st->jseconds : st->jtimestamp, input,
+				     ASLRT_ABSENT, NULL, &x))
+			return -1;
+		aslrt_time t;
+		int rc = 0;
+		if (st->jseconds) {
+			if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
+				rc = aslrt_query_error(
+				    c, "The Seconds field must be a non-negative integer.");
+			else if (json_object_get_int64(x) > RT_MAX_WAIT_S)
+				rc = aslrt_query_error(
+				    c, "The Seconds field must be at most 99999999.");
+			else
+				until = now + json_object_get_int64(x) * 1000;
+		} else if (!json_object_is_type(x, json_type_string) ||
+			   !aslrt_timestamp_parse(json_object_get_string(x), &t)) {
+			char *shown = json_object_is_type(x, json_type_string)
+					  ? strdup(json_object_get_string(x))
+					  : aslrt_json_dump(x);
+			rc =
+			    aslrt_query_error(c,
+					      "The Timestamp field cannot be parsed as an ISO-8601 "
+					      "extended offset date-time format string: %s",
+					      shown);
+			free(shown);
+		} else {
+			until = t.sec * 1000 + t.nsec / 1000000;
+		}
+		json_object_put(x);
+		if (rc)
+			return rc;
+	} else if ((v = aslrt_setting(c->run, st, RS_SECONDS))) {
+		double secs = aslrt_json_number(v);
+		until =
+		    now +
+		    (int64_t)((secs < (double)RT_MAX_WAIT_S ? secs : (double)RT_MAX_WAIT_S) * 1000);
+	} else if ((v = aslrt_setting(c->run, st, RS_TIMESTAMP))) {
+		aslrt_time t;
+		if (!aslrt_timestamp_parse(json_object_get_string(v), &t))
+			return aslrt_runtime_error(c, "Invalid timestamp");
+		until = t.sec * 1000 + t.nsec / 1000000;
+	} else if (st->set[RS_SECONDS_PATH] >= 0 || st->set[RS_TIMESTAMP_PATH] >= 0) {
+		bool secs = st->set[RS_SECONDS_PATH] >= 0;
+		aslrt_const *kc =
+		    &c->run->consts[st->set[secs ? RS_SECONDS_PATH : RS_TIMESTAMP_PATH]];
+		const char *text = json_object_get_string(kc->json);
+		char why[ASLRT_ERRLEN];
+		struct json_object *sel = NULL;
+		aslrt_env env;
+		aslrt_env_make(c, input, &env);
+		if (aslrt_path_eval(kc->path, &env, &sel, why, sizeof why) != 0) {
+			if (secs) /* AWS's words for a path that selects nothing */
+				return aslrt_runtime_error(c,
+							   "The SecondsPath parameter does not "
+							   "reference an input value: %s",
+							   text);
+			return aslrt_runtime_error(c, "Invalid path '%s' : %s", text, why);
+		}
+		int rc = 0;
+		aslrt_time t;
+		if (secs) {
+			char *shown = aslrt_json_dump(sel);
+			if (!json_object_is_type(sel, json_type_int))
+				rc = aslrt_runtime_error(
+				    c,
+				    "The SecondsPath parameter cannot be parsed as "
+				    "a long value: %s == %s",
+				    text, shown);
+			else if (json_object_get_int64(sel) < 0)
+				rc = aslrt_runtime_error(c,
+							 "The SecondsPath parameter references a "
+							 "negative value: %s == %s",
+							 text, shown);
+			else if (json_object_get_int64(sel) > RT_MAX_WAIT_S)
+				rc = aslrt_runtime_error(
+				    c,
+				    "The SecondsPath parameter references a number of "
+				    "seconds beyond the limit of 99999999: %s",
+				    text);
+			else
+				until = now + json_object_get_int64(sel) * 1000;
+			free(shown);
+		} else if (!json_object_is_type(sel, json_type_string) ||
+			   !aslrt_timestamp_parse(json_object_get_string(sel), &t)) {
+			char *shown = json_object_is_type(sel, json_type_string)
+					  ? strdup(json_object_get_string(sel))
+					  : aslrt_json_dump(sel);
+			rc = aslrt_runtime_error(c,
+						 "The TimestampPath parameter does not reference a "
+						 "valid ISO-8601 extended offset date-time format "
+						 "string: %s == %s",
+						 text, shown);
+			free(shown);
+		} else {
+			until = t.sec * 1000 + t.nsec / 1000000;
+		}
+		json_object_put(sel);
+		if (rc)
+			return rc;
+	}
+	until = aslrt_journal_wait(c, until); /* a resumed Wait ends when it would have */
+	if (until > now)
+		return aslrt_sleep_until(c, until);
+	return 0;
+}

@@ -8,20 +8,8 @@
 # usage: resultpath.sh ASLC
 set -u
 aslc=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
 
-check() { # name want got
-	if [ "$2" = "$3" ]; then
-		echo "[PASS] $1"
-		pass=$((pass + 1))
-	else
-		echo "[FAIL] $1: want $2, got $3"
-		fail=$((fail + 1))
-	fi
-}
 
 cat >"$tmp/var.asl.json" <<'DEF'
 {"StartAt": "Keep", "States": {
@@ -83,33 +71,47 @@ cat >"$tmp/undo.asl.json" <<DEF
  "Saw2": {"Type": "Fail", "Error": "CatchSawTheChange"},
  "Ok": {"Type": "Succeed"}}}
 DEF
+# A Catch whose output (input + error) passes --payload-limit 500 fails the
+# execution with States.DataLimitExceeded at the caught state, as any state
+# output over the quota does: it does not go on to the catcher's Next.
+cat >"$tmp/catchbig.asl.json" <<DEF
+{"StartAt": "Par", "States": {
+ "Par": {"Type": "Parallel", "Branches": [{"StartAt": "Boom", "States": {
+     "Boom": {"Type": "Fail", "Error": "Boom", "Cause": "$y"}}}],
+  "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "\$.err", "Next": "Done"}],
+  "End": true},
+ "Done": {"Type": "Succeed"}}}
+DEF
 
 for b in c llvm; do
-	for m in var ctx par fail undo again; do
+	for m in var ctx par fail undo again catchbig; do
 		"$aslc" build "$tmp/$m.asl.json" -o "$tmp/$m-$b" --backend $b --type express -O0 ||
 			exit 1
 	done
 	got=$(echo '{"a":{"b":{"c":1}}}' | "$tmp/var-$b" 2>&1)
-	check "$b: a variable keeps its value" \
+	eq "$b: a variable keeps its value" \
 		'{"var":{"b":{"c":1}},"in":{"a":{"b":{"c":1,"x":7}}}}' "$got"
 	got=$(echo '{"a":{"c":1}}' | "$tmp/ctx-$b" 2>&1)
-	check "$b: the Context object keeps the execution input" \
+	eq "$b: the Context object keeps the execution input" \
 		'{"ctx":{"a":{"c":1}},"in":{"a":{"c":1,"x":7}}}' "$got"
 	got=$(echo '{"a":{"c":0,"items":[{"i":1},{"i":2}]}}' | "$tmp/par-$b" 2>&1)
-	check "$b: Parallel branches and Map items keep the input they share" \
+	eq "$b: Parallel branches and Map items keep the input they share" \
 		'{"a":{"c":0,"items":[{"i":1},{"i":2}],"mapped":[{"i":1,"seen":true},{"i":2,"seen":true}]},"out":[{"a":{"c":0,"items":[{"i":1},{"i":2}],"x":1}},{"a":{"c":0,"items":[{"i":1},{"i":2}],"x":2}}]}' \
 		"$got"
 	got=$(echo '{"k":1}' | "$tmp/fail-$b" 2>&1)
-	check "$b: a failed ResultPath prints the input unchanged" \
+	eq "$b: a failed ResultPath prints the input unchanged" \
 		'{"Error":"States.ResultPathMatchFailure","Cause":"An error occurred while executing the state '"'Set'"' (entered at the event id #2). Unable to apply ReferencePath $.x.y[0] to input {\"k\":1}"}' \
 		"$got"
 	got=$(echo "{\"s\":\"$x\"}" | "$tmp/undo-$b" --payload-limit 500 --clock virtual 2>&1)
-	check "$b: Retry and Catch after a failure see the input as it was" \
+	eq "$b: Retry and Catch after a failure see the input as it was" \
 		"{\"s\":\"$x\",\"err\":{\"Error\":\"States.DataLimitExceeded\",\"Cause\":\"The state/task 'Par' returned a result with a size exceeding the maximum number of bytes service limit.\"}}" \
 		"$got"
 	got=$(echo '{"a":0}' | "$tmp/again-$b" 2>&1)
-	check "$b: a change that stood is not taken back by a later failure" \
+	eq "$b: a change that stood is not taken back by a later failure" \
 		'{"a":0,"r":[1],"err":{"Error":"Again","Cause":null}}' "$got"
+	got=$(echo "{\"s\":\"$x\"}" | "$tmp/catchbig-$b" --payload-limit 500 2>&1)
+	eq "$b: a Catch's output over the payload limit fails the execution" \
+		"{\"Error\":\"States.DataLimitExceeded\",\"Cause\":\"The state/task 'Par' returned a result with a size exceeding the maximum number of bytes service limit.\"}" \
+		"$(echo "$got" | tail -n 1)"
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
