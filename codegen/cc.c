@@ -164,6 +164,11 @@ static void link_libs(Argv *a, const RtPaths *rp, bool is_static, bool express)
 		dep_lib(a, rp, ASLC_MBEDCRYPTO_LIB);
 	}
 	arg(a, "-lpthread");
+	/* calloc of small blocks through malloc's per-thread cache: every
+	 * json-c object's table is two callocs (runtime/calloc.c) */
+	arg(a, "-Wl,--wrap=calloc");
+	arg(a, "-Wl,--defsym=__wrap_calloc=aslrt_calloc");
+	arg(a, "-Wl,--undefined=aslrt_calloc");
 	/* the runtime loads libm on first use (runtime/mathlib.h): linked
 	 * only for Task handlers that call it */
 	arg(a, "-Wl,--as-needed");

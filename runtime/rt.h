@@ -152,6 +152,8 @@ void aslrt_key_set(struct json_object *o, const char *key, unsigned long hash,
 /* A new object with room for n keys (no table growth while it is filled);
  * NULL when out of memory. */
 struct json_object *aslrt_object_sized(size_t n);
+/* calloc for the executables aslc links (calloc.c): __wrap_calloc. */
+void *aslrt_calloc(size_t n, size_t size);
 
 /* --- config.c --- */
 

@@ -616,6 +616,34 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* aslrt_calloc (the executables' calloc): zeroed blocks, small ones from
+ * malloc's cache (a block just freed dirty), big ones, and an overflowing
+ * count refused. */
+START_TEST(test_calloc_zeroed)
+{
+	unsigned char *d = malloc(64);
+	ck_assert_ptr_nonnull(d);
+	memset(d, 0xff, 64);
+	free(d);
+	unsigned char *p = aslrt_calloc(8, 8);
+	ck_assert_ptr_nonnull(p);
+	for (int i = 0; i < 64; i++)
+		ck_assert_uint_eq(p[i], 0);
+	free(p);
+	unsigned char *big = aslrt_calloc(3000, 4);
+	ck_assert_ptr_nonnull(big);
+	for (int i = 0; i < 12000; i++)
+		ck_assert_uint_eq(big[i], 0);
+	free(big);
+	ck_assert_ptr_null(aslrt_calloc(SIZE_MAX / 2, 4));
+	/* calloc itself is wrapped here as in the executables */
+	unsigned *q = calloc(5, sizeof *q);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_uint_eq(q[0] | q[1] | q[2] | q[3] | q[4], 0);
+	free(q);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("json");
@@ -640,6 +668,7 @@ int main(void)
 	tcase_add_test(tc, test_key_hash_lookup);
 	tcase_add_test(tc, test_key_insert);
 	tcase_add_test(tc, test_key_get_probe);
+	tcase_add_test(tc, test_calloc_zeroed);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
