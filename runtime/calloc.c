@@ -13,6 +13,7 @@
  * glibc's calloc, which skips clearing fresh pages (no page touched, no
  * RSS for a table never filled).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,8 +27,13 @@ void *__real_calloc(size_t n, size_t size);
 void *aslrt_calloc(size_t n, size_t size)
 {
 	size_t len;
-	if (__builtin_mul_overflow(n, size, &len) || len > SMALL)
-		return __real_calloc(n, size); /* big (or overflowing: its error) */
+	if (__builtin_mul_overflow(n, size, &len)) {
+		/* refused here: a sanitizer's calloc would abort on it */
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (len > SMALL)
+		return __real_calloc(n, size);
 	void *p = malloc(len);
 	if (p)
 		memset(p, 0, len);

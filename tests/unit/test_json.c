@@ -1,5 +1,6 @@
 /* test_json.c - Check unit tests for runtime/json.c and runtime/error.c:
  * JSON printed as AWS prints it, strict parsing, equality by value. */
+#include <errno.h>
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -635,7 +636,9 @@ START_TEST(test_calloc_zeroed)
 	for (int i = 0; i < 12000; i++)
 		ck_assert_uint_eq(big[i], 0);
 	free(big);
+	errno = 0;
 	ck_assert_ptr_null(aslrt_calloc(SIZE_MAX / 2, 4));
+	ck_assert_int_eq(errno, ENOMEM);
 	/* calloc itself is wrapped here as in the executables */
 	unsigned *q = calloc(5, sizeof *q);
 	ck_assert_ptr_nonnull(q);
