@@ -25,6 +25,14 @@
 	  (o, i, n))                                                                               \
 	X(json_object_set_userdata, write, 0, void,                                                \
 	  (struct json_object * o, void *d, json_object_delete_fn *f), (o, d, f))                  \
+	X(json_object_set_serializer, write, 0, void,                                              \
+	  (struct json_object * o, json_object_to_json_string_fn * s, void *d,                     \
+	   json_object_delete_fn *f),                                                              \
+	  (o, s, d, f))                                                                            \
+	X(json_object_get_userdata, read, 0, void *, (struct json_object * o), (o))                \
+	X(json_object_deep_copy, read, 0, int,                                                     \
+	  (struct json_object * o, struct json_object * *d, json_c_shallow_copy_fn * f),           \
+	  (o, d, f))                                                                               \
 	X(json_object_to_json_string, write, 0, const char *, (struct json_object * o), (o))       \
 	X(json_object_to_json_string_ext, write, 0, const char *, (struct json_object * o, int f), \
 	  (o, f))                                                                                  \
