@@ -11,6 +11,9 @@ instrumented), run with halt_on_error, outputs compared exactly:
             ResultPath written in place in each iteration and on the Map
   cancel    a Map whose iterations 1 and 3 fail at once while the others
             wait 30 s: the first failure stops them, a Catch takes it
+  tolerate  a Distributed Map's children failing one in five, within
+            ToleratedFailurePercentage (errors in place) and past
+            ToleratedFailureCount (States.ExceedToleratedFailureThreshold)
   nested    Maps inside Parallel branches, a Parallel inside a Map
   retry     Standard: mocked Tasks retried inside branches and called from
             Map iterations (the mock's shared counters), the journal
@@ -109,6 +112,26 @@ def cancel():
 def cancel_io():
     inp = {"items": list(range(50))}
     return inp, dict(inp, err={"Error": "Boom", "Cause": "bad item"})
+
+
+def tolerate(setting):
+    """A Distributed Map whose children fail one in five, tolerated or not."""
+    it = wait("TW", "TC")
+    it["TC"] = {"Type": "Choice", "Choices": [
+        {"Variable": "$.bad", "BooleanEquals": True, "Next": "TF"}], "Default": "TP"}
+    it["TF"] = {"Type": "Fail", "Error": "Bad", "Cause": "bad item"}
+    it["TP"] = {"Type": "Pass", "Parameters": {"ok.$": "$.i"}, "End": True}
+    m = {"Type": "Map", "MaxConcurrency": 6, "ItemsPath": "$.items", "End": True,
+         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                           "StartAt": "TW", "States": it}}
+    m.update(setting)
+    return {"StartAt": "M", "States": {"M": m}}
+
+
+def tolerate_io():
+    inp = {"items": [{"i": i, "bad": i % 5 == 0} for i in range(60)]}
+    return inp, [{"Error": "Bad", "Cause": "bad item"} if i % 5 == 0 else {"ok": i}
+                 for i in range(60)]
 
 
 def nested():
@@ -229,7 +252,7 @@ def main():
         print("%s %s%s" % ("PASS" if ok else "FAIL", what, "" if ok else ": " + detail))
         bad += not ok
 
-    def execute(what, exe, inp, want, rc_want=0, args=(), max_s=60):
+    def execute(what, exe, inp, want, rc_want=0, args=(), max_s=60, err_want=None):
         t0 = time.monotonic()
         p = subprocess.run([exe] + list(args), input=json.dumps(inp), capture_output=True,
                            text=True, env=env, timeout=120)
@@ -238,8 +261,10 @@ def main():
             got = json.loads(p.stdout) if p.stdout.strip() else None
         except ValueError:
             got = None
+        last = (p.stderr.strip().splitlines() or [""])[-1]
         ok = (p.returncode == rc_want and "ThreadSanitizer" not in p.stderr and
-              json.dumps(got) == json.dumps(want) and took < max_s)
+              json.dumps(got) == json.dumps(want) and took < max_s and
+              (err_want is None or last == json.dumps(err_want, separators=(",", ":"))))
         report(ok, what, "exit %d in %.1f s, stdout %s\nstderr %s" % (
             p.returncode, took, p.stdout[:300], p.stderr[-6000:]))
 
@@ -278,6 +303,18 @@ def main():
                 # where the stop lands among starting jobs varies
                 for k in range(4):
                     execute("cancel %s #%d" % (backend, k), exe, inp, want, max_s=20)
+            exe = build("tolerate", tolerate({"ToleratedFailurePercentage": 50}), backend,
+                        "standard")
+            if exe:
+                inp, want = tolerate_io()
+                execute("tolerate " + backend, exe, inp, want)
+            exe = build("intolerant", tolerate({"ToleratedFailureCount": 3}), backend,
+                        "standard")
+            if exe:
+                inp, _ = tolerate_io()
+                execute("intolerant " + backend, exe, inp, None, rc_want=1, err_want={
+                    "Error": "States.ExceedToleratedFailureThreshold",
+                    "Cause": "The specified tolerated failure threshold was exceeded"})
             exe = build("nested", nested(), backend)
             if exe:
                 inp, want = nested_io()
