@@ -5,7 +5,8 @@ none runs inline), built through both backends by an aslc configured with
 -DASLC_SANITIZE=thread (its executables link TSan; the runtime is
 instrumented), run with halt_on_error, outputs compared exactly:
 
-  parallel  6 branches, each its own Wait, Choice and intrinsics; also under
+  parallel  6 branches, each its own Wait (1 s: the run must take less than
+            4 s, so they ran on threads), Choice and intrinsics; also under
             --clock virtual (vsched.c hands the turn between threads)
   map       MaxConcurrency 4 over 200 items, ItemSelector reading $$,
             ResultPath written in place in each iteration and on the Map
@@ -52,7 +53,7 @@ def parallel():
     """Six branches, each Wait -> Choice -> Pass with its own intrinsic."""
     branches = []
     for i, (expr, _) in enumerate(CALLS):
-        states = wait("W%d" % i, "C%d" % i)
+        states = wait("W%d" % i, "C%d" % i, 1)
         states["C%d" % i] = {"Type": "Choice", "Choices": [
             {"Variable": "$.n", "NumericGreaterThan": i, "Next": "Big%d" % i}],
             "Default": "Small%d" % i}
@@ -289,7 +290,8 @@ def main():
             exe = build("parallel", parallel(), backend)
             if exe:
                 inp, want = parallel_io()
-                execute("parallel " + backend, exe, inp, want)
+                # six 1 s Waits in 4 s at most: the branches ran on threads
+                execute("parallel " + backend, exe, inp, want, max_s=4)
                 execute("parallel --clock virtual " + backend, exe, inp, want,
                         args=["--clock", "virtual"])
             exe = build("map", map200(), backend)
