@@ -3,7 +3,8 @@
  * X(function, access, offset, return type, parameters, arguments): access
  * is write or read, offset the bytes into struct json_object TSan is told
  * the call touches (4: the reference count; 0: the value's contents).
- * codegen/cc.c links TSan machines with -Wl,--wrap for each.
+ * codegen/cc.c links TSan machines with -Wl,--wrap for each.  The readers
+ * include json_object_get_object, which json_object_object_foreach calls.
  */
 #ifndef ASLRT_TSAN_H
 #define ASLRT_TSAN_H
@@ -42,6 +43,9 @@
 	  (const struct json_object *o, const char *k, struct json_object **v), (o, k, v))         \
 	X(json_object_object_get, read, 0, struct json_object *,                                   \
 	  (const struct json_object *o, const char *k), (o, k))                                    \
+	X(json_object_get_object, read, 0, struct lh_table *, (const struct json_object *o), (o))  \
+	X(json_object_get_array, read, 0, struct array_list *, (const struct json_object *o), (o)) \
+	X(json_object_array_length, read, 0, size_t, (const struct json_object *o), (o))           \
 	X(json_object_array_get_idx, read, 0, struct json_object *,                                \
 	  (const struct json_object *o, size_t i), (o, i))
 
