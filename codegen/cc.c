@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ir.h"
+#include "tsan.h"
 
 extern char **environ;
 
@@ -169,6 +170,15 @@ static void link_libs(Argv *a, const RtPaths *rp, bool is_static, bool express)
 	arg(a, "-Wl,--wrap=calloc");
 	arg(a, "-Wl,--defsym=__wrap_calloc=aslrt_calloc");
 	arg(a, "-Wl,--undefined=aslrt_calloc");
+#ifdef ASLC_TSAN
+	/* json-c's reference counts and containers shown to ThreadSanitizer
+	 * (runtime/tsan.c) */
+#define TSAN_LINK(fn, access, off, ret, params, args)                                              \
+	arg(a, "-Wl,--wrap=" #fn);                                                                 \
+	arg(a, "-Wl,--defsym=__wrap_" #fn "=aslrt_tsan_" #fn);                                     \
+	arg(a, "-Wl,--undefined=aslrt_tsan_" #fn);
+	ASLRT_TSAN_WRAPS(TSAN_LINK)
+#endif
 	/* the runtime loads libm on first use (runtime/mathlib.h): linked
 	 * only for Task handlers that call it */
 	arg(a, "-Wl,--as-needed");

@@ -6,6 +6,7 @@ set -eu
 
 # libyaml-dev: aslc reads YAML definitions (SAM, Serverless) through libyaml.
 # libmbedtls-dev: TLS for the HTTP client built into static executables.
+# libtsan2: gcc's ThreadSanitizer runtime (scripts/test.sh's TSan build).
 # zlib1g-dev: zlib.h for the gzip-compressed S3 inventory files an ItemReader
 # reads (libz.so.1 itself is loaded with dlopen, only where one is read).
 PKGS="build-essential cmake ninja-build pkg-config python3 \
@@ -14,7 +15,7 @@ llvm-16-dev libzstd-dev \
 libssl-dev libpcre2-dev libsqlite3-dev valgrind clang-16 libclang-rt-16-dev lld clang-format \
 libmicrohttpd-dev curl \
 libgraphviz-dev libcurl4-openssl-dev \
-libyaml-dev chromium libexpat1-dev libmbedtls-dev zlib1g-dev"
+libyaml-dev chromium libexpat1-dev libmbedtls-dev zlib1g-dev libtsan2"
 
 missing=""
 for p in $PKGS; do

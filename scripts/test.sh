@@ -2,7 +2,8 @@
 # Command 2 of the README: install what is missing, build with warnings as
 # errors, run the whole suite (unit, golden, CLI, samples, conformance through
 # both backends), then the unit, CLI and sample tests again under
-# AddressSanitizer and UBSan.  Ends with ctest's summary line.
+# AddressSanitizer and UBSan, and the thread pool's tests under
+# ThreadSanitizer.  Ends with ctest's summary line.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
@@ -19,6 +20,13 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DASLC_WERROR=ON -DAS
 cmake --build build-asan
 echo "== under AddressSanitizer and UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -E conformance)
+
+# ThreadSanitizer: only aslc and the runtime, then the tests labelled tsan
+# (tests/CMakeLists.txt), whose executables link TSan.
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DASLC_WERROR=ON -DASLC_SANITIZE=thread >/dev/null
+cmake --build build-tsan --target aslc aslrt aslrt_express
+echo "== the thread pool under ThreadSanitizer"
+(cd build-tsan && ctest --output-on-failure -j "$jobs" -L tsan)
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DASLC_WERROR=ON -DASLC_FUZZ_SECONDS=120 >/dev/null
 cmake --build build
