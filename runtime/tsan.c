@@ -15,6 +15,7 @@
  */
 #include <json.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tsan.h"
 

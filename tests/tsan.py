@@ -34,6 +34,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
+
 # exitcode 66: a report is never taken for a failed execution (exit 1)
 TSAN = "halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 
@@ -246,12 +249,6 @@ def metric_counts(path):
 def main():
     aslc = sys.argv[1]
     env = dict(os.environ, TSAN_OPTIONS=TSAN)
-    bad = 0
-
-    def report(ok, what, detail):
-        nonlocal bad
-        print("%s %s%s" % ("PASS" if ok else "FAIL", what, "" if ok else ": " + detail))
-        bad += not ok
 
     def execute(what, exe, inp, want, rc_want=0, args=(), max_s=60, err_want=None):
         t0 = time.monotonic()
@@ -266,7 +263,7 @@ def main():
         ok = (p.returncode == rc_want and "ThreadSanitizer" not in p.stderr and
               json.dumps(got) == json.dumps(want) and took < max_s and
               (err_want is None or last == json.dumps(err_want, separators=(",", ":"))))
-        report(ok, what, "exit %d in %.1f s, stdout %s\nstderr %s" % (
+        check(what, ok, "exit %d in %.1f s, stdout %s\nstderr %s" % (
             p.returncode, took, p.stdout[:300], p.stderr[-6000:]))
 
     with tempfile.TemporaryDirectory() as work:
@@ -279,14 +276,14 @@ def main():
                                 "--type", kind], capture_output=True, text=True, env=env,
                                timeout=300)
             if p.returncode != 0:
-                report(False, "build %s %s" % (name, backend), p.stderr[-3000:])
+                check("build %s %s" % (name, backend), False, p.stderr[-3000:])
                 return None
             # TSan linked and json-c's counts wrapped (runtime/tsan.c), or
             # this test would pass with nothing checked
             syms = subprocess.run(["nm", exe], capture_output=True, text=True).stdout
             if "__tsan_init" not in syms or "aslrt_tsan_json_object_get" not in syms:
-                report(False, "build %s %s" % (name, backend),
-                       "not linked with TSan: configure aslc with -DASLC_SANITIZE=thread")
+                check("build %s %s" % (name, backend), False,
+                      "not linked with TSan: configure aslc with -DASLC_SANITIZE=thread")
                 return None
             return exe
 
@@ -341,20 +338,20 @@ def main():
                               "--metrics", prom, "--log-level", "ALL",
                               "--include-execution-data", "--log-file", logs, "--trace"])
                 ok, counts = history_types(hist)
-                report(ok and counts == RETRY_EVENTS, "retry history " + backend,
-                       json.dumps(counts))
+                check("retry history " + backend, ok and counts == RETRY_EVENTS,
+                      json.dumps(counts))
                 with open(logs) as f:
                     lines = [json.loads(line)["type"] for line in f]
-                report(len(lines) == sum(RETRY_EVENTS.values()) and
-                       set(lines) == set(RETRY_EVENTS), "retry log lines " + backend,
-                       "%d lines" % len(lines))
+                check("retry log lines " + backend,
+                      len(lines) == sum(RETRY_EVENTS.values()) and
+                      set(lines) == set(RETRY_EVENTS), "%d lines" % len(lines))
                 got = metric_counts(prom)
-                report(got == RETRY_METRICS, "retry metrics " + backend, json.dumps(got))
+                check("retry metrics " + backend, got == RETRY_METRICS, json.dumps(got))
                 # the journal's result, read back
                 execute("retry journal " + backend, exe, inp, want,
                         args=["--mock-config", mocks, "--test-case", "t",
                               "--store", db, "--name", "r1"])
-    sys.exit(1 if bad else 0)
+    finish("tsan")
 
 
 if __name__ == "__main__":
